@@ -1,0 +1,124 @@
+"""What the executor reacts to. Each event is stored as a row, consumed once, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from legato.model.state import State
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExecutionCreated(Event):
+    kind: Literal["execution_created"] = "execution_created"
+    running_of_flow: int = 0  # executions of the same flow already running (for flow concurrency limits)
+
+
+class ExecutionDequeued(Event):
+    """A QUEUED execution got a concurrency slot."""
+
+    kind: Literal["execution_dequeued"] = "execution_dequeued"
+
+
+class Effects(BaseModel):
+    """Changes a runnable task asks of its execution (Labels, SetVariables, Exit)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    labels: dict[str, str] | None = None
+    set_variables: dict[str, Any] | None = None
+    unset_variables: list[str] | None = None
+    exit_state: State | None = None
+
+
+class TaskResult(Event):
+    """A worker finished an attempt. Only results of the job's current attempt are ever stored (fencing)."""
+
+    kind: Literal["task_result"] = "task_result"
+    task_run_id: str
+    attempt: int
+    state: State  # SUCCESS, WARNING, FAILED or KILLED
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    effects: Effects | None = None
+
+
+class TaskStarted(Event):
+    """A worker picked up an attempt (moves the task run from CREATED/RESUBMITTED to RUNNING in the UI)."""
+
+    kind: Literal["task_started"] = "task_started"
+    task_run_id: str
+    attempt: int
+    worker_id: str
+
+
+class JobLost(Event):
+    """The lease of a job expired: its worker is presumed dead."""
+
+    kind: Literal["job_lost"] = "job_lost"
+    task_run_id: str
+    attempt: int
+
+
+class TimerFired(Event):
+    kind: Literal["timer_fired"] = "timer_fired"
+    task_run_id: str | None = None  # None for execution-level timers
+    timer: Literal["retry", "pause", "loop", "flow_retry"]
+    key: str  # idempotency key of the ScheduleTimer command that set it
+
+
+class KillRequested(Event):
+    kind: Literal["kill_requested"] = "kill_requested"
+
+
+class ResumeRequested(Event):
+    kind: Literal["resume_requested"] = "resume_requested"
+    task_run_id: str | None = None  # None: every paused task run
+    inputs: dict[str, Any] = Field(default_factory=dict)  # onResume values, already validated
+
+
+class RestartRequested(Event):
+    kind: Literal["restart_requested"] = "restart_requested"
+
+
+class TaskRunStateChanged(Event):
+    """An operator forces a task run's state (e.g. mark a FAILED task SUCCESS) and the flow carries on."""
+
+    kind: Literal["task_run_state_changed"] = "task_run_state_changed"
+    task_run_id: str
+    state: State
+
+
+class SubflowCreated(Event):
+    kind: Literal["subflow_created"] = "subflow_created"
+    task_run_id: str
+    child_execution_id: str | None = None
+    error: str | None = None  # the child could not be created (unknown flow, invalid inputs)
+
+
+class ChildExecutionEnded(Event):
+    kind: Literal["child_execution_ended"] = "child_execution_ended"
+    task_run_id: str
+    child_execution_id: str
+    state: State
+    outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+AnyEvent = Annotated[
+    ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | TimerFired | KillRequested
+    | ResumeRequested | RestartRequested | TaskRunStateChanged | SubflowCreated | ChildExecutionEnded,
+    Field(discriminator="kind"),
+]
+EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+def dump_event(event: Event) -> dict[str, Any]:
+    """The JSON form stored in the events table."""
+    return event.model_dump(mode="json")
+
+
+def load_event(data: dict[str, Any]) -> AnyEvent:
+    return EVENT_ADAPTER.validate_python(data)

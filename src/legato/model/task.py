@@ -1,0 +1,126 @@
+"""The base of every task type: Kestra's common task properties, and the registry that maps type names to classes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+
+
+class Frozen(BaseModel):
+    """Base of every model read from YAML: immutable, and a misspelt property is an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Retry(Frozen):
+    type: Literal["constant", "exponential", "random"] = Field(description="How the delay between attempts grows.")
+    interval: timedelta | None = Field(default=None, description="constant: delay between attempts; exponential: first delay.")
+    maxInterval: timedelta | None = Field(default=None, description="exponential: the delay never exceeds this.")
+    minInterval: timedelta | None = Field(default=None, description="random: lower bound of the delay.")
+    delayFactor: float | None = Field(default=None, description="exponential: multiplier between delays (default 2).")
+    maxAttempts: int | None = Field(default=None, ge=1, description="Total attempts, the first one included.")
+    maxDuration: timedelta | None = Field(default=None, description="Stop retrying once this much time has passed since the first attempt.")
+    warningOnRetry: bool = Field(default=False, description="End in WARNING instead of SUCCESS when a retry was needed.")
+    behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = Field(
+        default="RETRY_FAILED_TASK", description="Flow-level retry only: retry the failed task, or start a new execution."
+    )
+
+    @model_validator(mode="after")
+    def _needs_interval(self) -> Retry:
+        if self.type in ("constant", "exponential") and self.interval is None:
+            raise ValueError(f"a {self.type} retry needs an 'interval' (ISO-8601 duration such as PT10S)")
+        if self.type == "random" and (self.minInterval is None or self.maxInterval is None):
+            raise ValueError("a random retry needs 'minInterval' and 'maxInterval'")
+        if self.maxAttempts is None and self.maxDuration is None:
+            raise ValueError("a retry needs 'maxAttempts' or 'maxDuration', or it would retry forever")
+        return self
+
+
+class WorkerGroup(Frozen):
+    key: str = Field(description="Run this task only on workers started with this group key.")
+    fallback: Literal["FAIL", "WAIT", "CANCEL"] = Field(default="WAIT", description="What to do when no worker of the group is alive.")
+
+
+class TaskCache(Frozen):
+    enabled: bool = Field(default=False, description="Reuse the outputs of an earlier successful run with the same rendered properties.")
+    ttl: timedelta | None = Field(default=None, description="How long cached outputs stay valid.")
+
+
+LogLevel = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
+
+
+class Task(Frozen):
+    """Properties every task has. Subclasses add their own and set TYPE (and ALIASES for Kestra's names)."""
+
+    TYPE: ClassVar[str] = ""
+    ALIASES: ClassVar[tuple[str, ...]] = ()
+    FLOWABLE: ClassVar[bool] = False
+    EXAMPLES: ClassVar[tuple[str, ...]] = ()
+
+    id: str = Field(pattern=TASK_ID_PATTERN, description="Unique id of the task within the flow.")
+    type: str = Field(description="Task type: Legato's short name or Kestra's full class name.")
+    description: str | None = Field(default=None, description="Free text shown in the UI (Markdown).")
+    retry: Retry | None = Field(default=None, description="Retry policy when the task fails.")
+    timeout: timedelta | None = Field(default=None, description="Kill the attempt after this long (ISO-8601 duration).")
+    disabled: bool = Field(default=False, description="A disabled task is skipped.")
+    allowFailure: bool = Field(default=False, description="A failure of this task does not fail the flow (it ends in WARNING).")
+    allowWarning: bool = Field(default=False, description="A warning of this task counts as success.")
+    runIf: str | bool | None = Field(default=None, description="Expression; the task runs only when it renders true, else it is SKIPPED.")
+    when: str | bool | None = Field(default=None, description="Kestra 2.0 name of runIf.")
+    logLevel: LogLevel | None = Field(default=None, description="Minimum level of the logs this task stores.")
+    logToFile: bool = Field(default=False, description="Kestra compatibility: accepted, logs are always stored.")
+    workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that must run this task.")
+    taskCache: TaskCache | None = Field(default=None, description="Output cache of this task.")
+
+    def condition(self) -> str | bool | None:
+        """The run condition, whichever dialect wrote it."""
+        return self.when if self.when is not None else self.runIf
+
+    def branches(self) -> dict[str, list[Task]]:
+        """Child task lists by branch name (flowable tasks only); runnable tasks have none."""
+        return {}
+
+    def walk(self) -> list[Task]:
+        """This task and every task nested in it, depth first."""
+        out: list[Task] = [self]
+        for children in self.branches().values():
+            for child in children:
+                out.extend(child.walk())
+        return out
+
+
+class TaskRegistry:
+    """Maps every accepted type name (canonical and aliases) to its class."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, type[Any]] = {}
+
+    def register(self, cls: type[Any]) -> type[Any]:
+        names = (cls.TYPE, *cls.ALIASES)
+        if not cls.TYPE:
+            raise ValueError(f"{cls.__name__} has no TYPE")
+        for name in names:
+            existing = self._by_name.get(name)
+            if existing is not None and existing is not cls:
+                raise ValueError(f"type name {name!r} is already taken by {existing.__name__}")
+            self._by_name[name] = cls
+        return cls
+
+    def lookup(self, name: str) -> type[Any] | None:
+        return self._by_name.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def classes(self) -> list[type[Any]]:
+        """Each registered class once, by canonical name."""
+        return sorted({id(c): c for c in self._by_name.values()}.values(), key=lambda c: c.TYPE)
+
+
+# Tasks and triggers shipped with Legato register here at import; plugins of third parties through entry points.
+TASKS = TaskRegistry()
+TRIGGERS = TaskRegistry()

@@ -1,0 +1,98 @@
+"""What a runnable task sees while it runs on a worker. The worker implements it; tasks only use it.
+
+A runnable task is a `legato.model.task.Task` subclass with `async def run(self, ctx: RunContext) -> dict`
+returning its outputs. It raises `TaskFailed` to fail (the message becomes the task run's error), and
+asks for changes to its execution through `ctx.effects`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from legato.model.execution import Execution, TaskRun
+from legato.model.state import State
+
+
+class TaskFailed(Exception):
+    """The task failed for a reason its user can act on; `state` may be WARNING for a soft failure."""
+
+    def __init__(self, message: str, state: State = State.FAILED):
+        super().__init__(message)
+        self.state = state
+
+
+@dataclass
+class Effects:
+    """Changes to the execution that a task asks for; applied by the executor with the task's result."""
+
+    labels: dict[str, str] | None = None
+    set_variables: dict[str, Any] | None = None
+    unset_variables: list[str] | None = None
+    exit_state: State | None = None
+    warning: bool = False  # end this task in WARNING though it returned normally
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class TaskLogger(Protocol):
+    def trace(self, message: str) -> None: ...
+    def debug(self, message: str) -> None: ...
+    def info(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+    def error(self, message: str) -> None: ...
+
+
+class KV(Protocol):
+    """The namespace key-value store, as tasks see it (namespace defaults to the flow's)."""
+
+    def get(self, key: str, namespace: str | None = None) -> tuple[str, Any] | None:
+        """(type, value) or None when the key is absent or expired."""
+        ...
+
+    def set(self, key: str, value: Any, *, type: str, ttl_seconds: float | None, overwrite: bool = True, namespace: str | None = None) -> bool: ...
+
+    def delete(self, key: str, namespace: str | None = None) -> bool: ...
+
+    def keys(self, prefix: str | None = None, namespace: str | None = None) -> list[str]: ...
+
+    def purge(self, *, expired_only: bool, keys: list[str] | None = None, namespace: str | None = None) -> int: ...
+
+
+class Operations(Protocol):
+    """Actions on other executions and triggers (Resume, Toggle tasks)."""
+
+    def resume_execution(self, execution_id: str, inputs: dict[str, Any]) -> None:
+        """Resume a PAUSED execution; raises TaskFailed when it does not exist or is not paused."""
+        ...
+
+    def toggle_trigger(self, namespace: str, flow_id: str, trigger_id: str, enabled: bool | None) -> bool:
+        """Enable, disable (or flip when None) a trigger; returns the new enabled value."""
+        ...
+
+
+class RunContext(Protocol):
+    execution: Execution
+    task_run: TaskRun
+    attempt: int
+    flow_namespace: str
+    flow_id: str
+    logger: TaskLogger
+    kv: KV
+    operations: Operations
+    effects: Effects
+
+    def now(self) -> datetime: ...
+
+    def render(self, value: Any) -> Any:
+        """Render every string in `value` (str, list, dict, nested) through the expression engine;
+        a string that is one whole `{{ expr }}` keeps the expression's type."""
+        ...
+
+    def render_string(self, value: Any) -> str:
+        """Render to text, as Kestra does for string properties."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, returning early (with TaskFailed KILLED) when the task is killed."""
+        ...

@@ -1,0 +1,198 @@
+"""The store's ports: what services may ask of the database, by intent. One SQL implementation serves
+SQLite and PostgreSQL (see legato.store.sql); the contract suite in tests/contract/ runs against both.
+
+All times are passed in (`now`) from the caller's clock, so tests can move time.
+Every method is one short transaction unless it says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from legato.engine.events import AnyEvent, Event
+from legato.engine.view import ExecutionView
+from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.state import State
+
+
+@dataclass(frozen=True)
+class FlowRecord:
+    namespace: str
+    id: str
+    revision: int
+    source: str
+    disabled: bool
+    deleted: bool
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    execution_id: str
+    task_run_id: str
+    attempt: int
+    worker_group: str | None
+    worker_id: str | None
+    lease_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    execution_id: str
+    event: AnyEvent
+    created: datetime
+
+
+@dataclass(frozen=True)
+class KVEntry:
+    namespace: str
+    key: str
+    type: str  # STRING, NUMBER, BOOLEAN, DATETIME, DATE, DURATION, JSON
+    value: Any
+    expires_at: datetime | None
+    updated: datetime
+
+
+class Wakeups(Protocol):
+    """Cross-service nudges: 'events' (executor), 'jobs' (workers), 'timers' (timer loop)."""
+
+    def notify(self, channel: str) -> None: ...
+
+    async def wait(self, channel: str, timeout: float) -> bool:
+        """Wait until `channel` is notified or `timeout` seconds pass; True when notified."""
+        ...
+
+
+class Tx(Protocol):
+    """The executor's transaction around one event: reads are locked, writes commit with the event's deletion."""
+
+    def view(self) -> ExecutionView:
+        """The locked execution the event belongs to."""
+        ...
+
+    def write(self, execution: Execution | None, task_runs: Iterable[TaskRun], items: dict[str, list[Any]]) -> None:
+        """Upsert the execution row, task-run rows and loop items of one decision."""
+        ...
+
+    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None: ...
+
+    def request_cancel(self, task_run_id: str) -> None:
+        """Flag the task run's job so its worker stops it; an unclaimed job is deleted instead."""
+        ...
+
+    def insert_timer(self, execution_id: str, at: datetime, timer: str, task_run_id: str | None, key: str) -> None:
+        """Idempotent on `key`."""
+        ...
+
+    def delete_timers(self, task_run_id: str) -> None: ...
+
+    def insert_event(self, execution_id: str, event: Event) -> None: ...
+
+    def append_logs(self, records: Sequence[LogRecord]) -> None: ...
+
+    def create_execution(self, execution: Execution) -> None:
+        """Insert a new execution with its ExecutionCreated event (subflows, flow retries)."""
+        ...
+
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None: ...
+
+    def running_count(self, namespace: str, flow_id: str, exclude: str) -> int:
+        """Executions of the flow in RUNNING/PAUSED/KILLING/CREATED other than `exclude`."""
+        ...
+
+    def oldest_queued(self, namespace: str, flow_id: str) -> str | None: ...
+
+    def active_children(self, execution_id: str) -> list[str]:
+        """Ids of non-terminal executions whose parent is `execution_id`."""
+        ...
+
+
+class Store(Protocol):
+    wakeups: Wakeups
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest revision (Alembic)."""
+        ...
+
+    def close(self) -> None: ...
+
+    # flows -------------------------------------------------------------------
+    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime) -> FlowRecord:
+        """Store `source` as a new revision when it differs from the latest; return the latest."""
+        ...
+
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None: ...
+
+    def list_flows(self, namespace: str | None = None) -> list[FlowRecord]: ...
+
+    def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool: ...
+
+    # executions ----------------------------------------------------------------
+    def create_execution(self, execution: Execution, event: Event) -> None:
+        """Insert the execution and its first event together."""
+        ...
+
+    def get_execution(self, execution_id: str) -> Execution | None: ...
+
+    def task_runs(self, execution_id: str) -> list[TaskRun]:
+        """All task runs of an execution in creation order."""
+        ...
+
+    def list_executions(
+        self, *, namespace: str | None = None, flow_id: str | None = None,
+        states: Iterable[State] | None = None, limit: int = 100, offset: int = 0,
+    ) -> list[Execution]: ...
+
+    def send_event(self, execution_id: str, event: Event) -> None: ...
+
+    def process_next_event(self, handler: Callable[[Tx, StoredEvent], None]) -> bool:
+        """Claim the oldest event of an execution no other executor holds, run `handler` in its
+        transaction, delete the event and commit. False when there was no event."""
+        ...
+
+    # jobs --------------------------------------------------------------------
+    def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int, lease: timedelta, now: datetime) -> list[Job]: ...
+
+    def heartbeat(self, worker_id: str, job_ids: Sequence[int], lease: timedelta, now: datetime) -> set[int]:
+        """Extend the leases; return the ids among `job_ids` whose cancellation was requested."""
+        ...
+
+    def finish_job(self, job: Job, result: Event) -> bool:
+        """Delete the job and insert its result event, only if the worker still holds this attempt."""
+        ...
+
+    def expire_leases(self, now: datetime, limit: int = 100) -> int:
+        """Turn jobs whose lease expired into JobLost events (job rows deleted); return how many."""
+        ...
+
+    # timers ------------------------------------------------------------------
+    def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
+        """Turn due timers into TimerFired events (timer rows deleted); return how many."""
+        ...
+
+    def next_timer_at(self) -> datetime | None: ...
+
+    # logs --------------------------------------------------------------------
+    def append_logs(self, records: Sequence[LogRecord]) -> None: ...
+
+    def logs(self, execution_id: str, *, task_run_id: str | None = None, min_level: str | None = None) -> list[LogRecord]: ...
+
+    # key-value store -----------------------------------------------------------
+    def kv_get(self, namespace: str, key: str, now: datetime) -> KVEntry | None:
+        """The entry, or None when absent or expired."""
+        ...
+
+    def kv_set(self, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None, now: datetime, overwrite: bool = True) -> bool:
+        """Store the value; with overwrite=False an existing live key is left alone and False returned."""
+        ...
+
+    def kv_delete(self, namespace: str, key: str) -> bool: ...
+
+    def kv_list(self, namespace: str, now: datetime, prefix: str | None = None) -> list[KVEntry]: ...
+
+    def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None) -> int: ...
