@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -44,6 +45,9 @@ class TaskResult(Event):
     outputs: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     effects: Effects | None = None
+    worker_id: str | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
 
 
 class TaskStarted(Event):
@@ -53,6 +57,13 @@ class TaskStarted(Event):
     task_run_id: str
     attempt: int
     worker_id: str
+
+
+class JobCancelled(Event):
+    """A kill reached a job no worker had claimed: the attempt never ran."""
+
+    kind: Literal["job_cancelled"] = "job_cancelled"
+    task_run_id: str
 
 
 class JobLost(Event):
@@ -66,7 +77,7 @@ class JobLost(Event):
 class TimerFired(Event):
     kind: Literal["timer_fired"] = "timer_fired"
     task_run_id: str | None = None  # None for execution-level timers
-    timer: Literal["retry", "pause", "loop", "flow_retry"]
+    timer: Literal["retry", "pause", "loop", "start"]
     key: str  # idempotency key of the ScheduleTimer command that set it
 
 
@@ -108,7 +119,7 @@ class ChildExecutionEnded(Event):
 
 
 AnyEvent = Annotated[
-    ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | TimerFired | KillRequested
+    ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | JobCancelled | TimerFired | KillRequested
     | ResumeRequested | RestartRequested | TaskRunStateChanged | SubflowCreated | ChildExecutionEnded,
     Field(discriminator="kind"),
 ]

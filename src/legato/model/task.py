@@ -76,7 +76,7 @@ class Task(Frozen):
     workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that must run this task.")
     taskCache: TaskCache | None = Field(default=None, description="Output cache of this task.")
 
-    def condition(self) -> str | bool | None:
+    def run_condition(self) -> str | bool | None:
         """The run condition, whichever dialect wrote it."""
         return self.when if self.when is not None else self.runIf
 

@@ -81,8 +81,9 @@ class Tx(Protocol):
 
     def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None: ...
 
-    def request_cancel(self, task_run_id: str) -> None:
-        """Flag the task run's job so its worker stops it; an unclaimed job is deleted instead."""
+    def request_cancel(self, task_run_id: str) -> bool:
+        """Flag the task run's job so its worker stops it (True); an unclaimed job is deleted instead,
+        and then, as when there is no job at all, the answer is False (no worker will report back)."""
         ...
 
     def insert_timer(self, execution_id: str, at: datetime, timer: str, task_run_id: str | None, key: str) -> None:
@@ -141,6 +142,11 @@ class Store(Protocol):
 
     def task_runs(self, execution_id: str) -> list[TaskRun]:
         """All task runs of an execution in creation order."""
+        ...
+
+    def read_view(self, execution_id: str) -> ExecutionView | None:
+        """A read-only view of an execution outside any transaction, each read its own short query
+        (the worker renders task properties with it); None when there is no such execution."""
         ...
 
     def list_executions(

@@ -1,0 +1,154 @@
+"""`legato flow ...`: validate and run flows from files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from legato.clock import utcnow
+from legato.model import state as st
+from legato.model.errors import FlowValidationError, InputsError
+from legato.model.execution import Execution
+from legato.runtime import actions
+from legato.runtime.runtime import Runtime, parse_flow
+from legato.runtime.serialize import execution_json
+from legato.store import open_store
+from legato.store.ports import Store
+
+FLOW_SUFFIXES = (".yaml", ".yml")
+
+
+@click.group()
+def flow() -> None:
+    """Validate and run flows."""
+
+
+def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+@flow.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check flow files (or directories of them); exit 1 with file:line:column messages on any error."""
+    failed = 0
+    files = _flow_files(paths)
+    for path in files:
+        try:
+            parsed = parse_flow(path.read_text(), str(path))
+            click.echo(f"ok    {path} ({parsed.namespace}.{parsed.id})")
+        except FlowValidationError as exc:
+            failed += 1
+            click.echo(str(exc), err=True)
+    click.echo(f"{len(files) - failed} valid, {failed} invalid", err=bool(failed))
+    sys.exit(1 if failed else 0)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
+        out[key] = value
+    return out
+
+
+@flow.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An input value (repeatable).")
+@click.option("--input-file", "input_files", multiple=True, metavar="KEY=PATH", help="A FILE input (repeatable).")
+@click.option("--flows", "flows_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Directory of other flows available as subflows.")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows_dir: Path | None,
+        output: str, timeout: float | None) -> None:
+    """Run one execution of FILE in-process on a throw-away SQLite store."""
+    raw_inputs: dict[str, Any] = dict(_pairs(inputs, "--input"))
+    files = {k: str(Path(v).resolve()) for k, v in _pairs(input_files, "--input-file").items()}
+    for key, path in files.items():
+        if not Path(path).is_file():
+            raise click.BadParameter(f"{path} is not a file", param_hint="--input-file")
+        raw_inputs[key] = path
+    with tempfile.TemporaryDirectory(prefix="legato-run-") as tmp:
+        store = open_store(f"sqlite:///{tmp}/legato.db")
+        store.migrate()
+        try:
+            code = _run(store, file, raw_inputs, files, flows_dir, output == "json", timeout)
+        finally:
+            store.close()
+    sys.exit(code)
+
+
+def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, str], flows_dir: Path | None,
+         as_json: bool, timeout: float | None) -> int:
+    echo = _Echo(store, err=as_json)
+    try:
+        for path in _flow_files((flows_dir,)) if flows_dir else []:
+            if path.resolve() != file.resolve():
+                actions.deploy(store, path.read_text(), now=utcnow(), name=str(path))
+        record = actions.deploy(store, file.read_text(), now=utcnow(), name=str(file))
+        execution = actions.create_execution(store, record.namespace, record.id, raw_inputs, now=utcnow(), files=files)
+    except (FlowValidationError, InputsError) as exc:
+        click.echo(str(exc), err=True)
+        return 1
+    final = asyncio.run(_execute(store, execution.id, echo, timeout))
+    runs = store.task_runs(final.id)
+    if as_json:
+        click.echo(json.dumps(execution_json(final, runs), indent=2, default=str))
+    else:
+        echo.poll()
+        click.echo(f"\nExecution {final.id} {final.state}" + (f": {final.error}" if final.error else ""))
+        if final.outputs:
+            click.echo("Outputs: " + json.dumps(final.outputs, default=str))
+    return 0 if final.state in (st.State.SUCCESS, st.State.WARNING) else 1
+
+
+async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float | None) -> Execution:
+    runtime = Runtime(store, poll_seconds=0.5)
+    stopping = asyncio.Event()
+    services = asyncio.create_task(runtime.run(stopping))
+    try:
+        echo.execution_id = execution_id
+        return await actions.wait_for_end(store, execution_id, on_poll=echo.poll, poll_seconds=0.1, timeout=timeout)
+    finally:
+        stopping.set()
+        await services
+
+
+class _Echo:
+    """Prints the execution's new logs and task-state changes as they happen."""
+
+    def __init__(self, store: Store, *, err: bool):
+        self.store = store
+        self.err = err
+        self.execution_id = ""
+        self._logs = 0
+        self._states: dict[str, str] = {}
+
+    def poll(self) -> None:
+        if not self.execution_id:
+            return
+        for run in self.store.task_runs(self.execution_id):
+            if self._states.get(run.id) != run.state:
+                self._states[run.id] = run.state
+                suffix = f" [{run.value}]" if run.value is not None else ""
+                click.echo(f"  {run.task_id}{suffix}: {run.state}", err=self.err)
+        logs = self.store.logs(self.execution_id)
+        for record in logs[self._logs:]:
+            where = record.task_id or "execution"
+            click.echo(f"{record.timestamp:%H:%M:%S} {record.level:<5} {where}: {record.message}", err=self.err)
+        self._logs = len(logs)

@@ -1,0 +1,27 @@
+"""The `legato` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from legato.cli import flow_cmd, server_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default="WARNING", show_default=True, help="Level of Legato's own logs on stderr.")
+@click.version_option(package_name="legato")
+def cli(log_level: str) -> None:
+    """Legato: declarative YAML workflows, Kestra-compatible."""
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(flow_cmd.flow)
+cli.add_command(server_cmd.server)
+
+
+def main() -> None:
+    cli()

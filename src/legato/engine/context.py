@@ -1,0 +1,157 @@
+"""The variables an expression sees (Kestra's names): flow, execution, inputs, outputs, vars, labels,
+trigger, taskrun, parent(s), task, item. Outputs are looked up lazily, one task at a time, so building a
+context costs the same for an execution with ten task runs as for one with a hundred thousand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+from legato.model.execution import Execution, TaskRun
+
+
+class FlowLike(Protocol):
+    id: str
+    namespace: str
+    variables: dict[str, Any] | None
+
+    def all_tasks(self) -> list[Any]: ...
+
+
+class RunSource(Protocol):
+    """What the context reads: task runs by id and by task (the view, or the engine's working overlay)."""
+
+    def run(self, task_run_id: str) -> TaskRun: ...
+
+    def outputs_of(self, task_id: str) -> list[TaskRun]: ...
+
+
+def item_text(value: Any) -> str:
+    """A loop item as Kestra shows it in `taskrun.value`: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+
+
+class LazyOutputs(Mapping[str, Any]):
+    """`outputs.<taskId>`: the task's outputs, or a map by loop value for tasks that ran in loops."""
+
+    def __init__(self, source: RunSource, task_ids: Callable[[], list[str]]):
+        self._source = source
+        self._task_ids = task_ids
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, task_id: str) -> Any:
+        if task_id in self._cache:
+            return self._cache[task_id]
+        runs = self._source.outputs_of(task_id)
+        if not runs:
+            raise KeyError(task_id)
+        value = _shape(runs)
+        self._cache[task_id] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([t for t in self._task_ids() if t in self])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, task_id: object) -> bool:
+        if not isinstance(task_id, str):
+            return False
+        try:
+            self[task_id]
+        except KeyError:
+            return False
+        return True
+
+
+def _shape(runs: list[TaskRun]) -> Any:
+    keyed = [r for r in runs if r.value is not None]
+    if not keyed:
+        return runs[-1].outputs  # LoopUntil and plain tasks: the latest run wins
+    out: dict[str, Any] = {}
+    for run in keyed:
+        path: list[str] = list(run.scratch.get("values") or [run.value])
+        node = out
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = run.outputs
+    return out
+
+
+def taskrun_vars(run: TaskRun) -> dict[str, Any]:
+    started = run.attempts[0].started if run.attempts and run.attempts[0].started else (
+        run.histories[0].date if run.histories else None
+    )
+    return {
+        "id": run.id,
+        "taskId": run.task_id,
+        "startDate": started,
+        "attemptsCount": len(run.attempts),
+        "parentId": run.parent_id,
+        "value": run.value,
+        "iteration": run.iteration,
+    }
+
+
+def build(
+    flow: FlowLike,
+    execution: Execution,
+    source: RunSource,
+    run: TaskRun | None = None,
+    *,
+    task_type: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The expression context for rendering `run`'s properties (or flow-level ones when run is None)."""
+    ctx: dict[str, Any] = {
+        "flow": {"id": flow.id, "namespace": flow.namespace, "revision": execution.flow_revision, "tenantId": "main"},
+        "execution": {
+            "id": execution.id,
+            "startDate": execution.histories[0].date if execution.histories else execution.created,
+            "state": execution.scratch.get("final") or str(execution.state),
+            "originalId": execution.origin_id or execution.id,
+        },
+        "inputs": execution.inputs,
+        "outputs": LazyOutputs(source, lambda: [t.id for t in flow.all_tasks()]),
+        "vars": {**(flow.variables or {}), **execution.variables},
+        "labels": {label.key: label.value for label in execution.labels},
+        "envs": {},
+        "globals": {},
+    }
+    if execution.trigger is not None:
+        ctx["trigger"] = execution.trigger
+    if run is not None:
+        ctx["taskrun"] = taskrun_vars(run)
+        ctx["task"] = {"id": run.task_id, "type": task_type or ""}
+        parents = _parents(source, run)
+        if parents:
+            ctx["parent"] = parents[0]
+            ctx["parents"] = parents
+        item = _loop_item(source, run)
+        if item is not None:
+            ctx["item"] = item
+    if extra:
+        ctx.update(extra)
+    return ctx
+
+
+def _parents(source: RunSource, run: TaskRun) -> list[dict[str, Any]]:
+    """Kestra's `parents`: the chain of enclosing task runs, nearest first."""
+    out: list[dict[str, Any]] = []
+    parent_id = run.parent_id
+    while parent_id is not None:
+        parent = source.run(parent_id)
+        out.append({"taskrun": {"id": parent.id, "value": parent.value, "iteration": parent.iteration},
+                    "outputs": parent.outputs})
+        parent_id = parent.parent_id
+    return out
+
+
+def _loop_item(source: RunSource, run: TaskRun) -> dict[str, Any] | None:
+    """Kestra 2.0's `item` for tasks (nested at any depth) inside a Loop."""
+    item = run.scratch.get("item")
+    if isinstance(item, dict):
+        return item
+    return None

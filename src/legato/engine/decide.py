@@ -1,0 +1,200 @@
+"""decide(): one event in, the changes and commands it causes out. No I/O, no clock, no randomness.
+
+Each event type has one handler; an unknown event raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from legato.engine import commands as cmd
+from legato.engine import events as ev
+from legato.engine import flowables, lifecycle, operations
+from legato.engine.retry import may_retry, next_delay
+from legato.engine.step import Step
+from legato.engine.view import ExecutionView
+from legato.engine.working import Working
+from legato.expressions import Renderer
+from legato.model import state as st
+from legato.model.execution import Label, TaskRun
+from legato.model.flowable import LoopUntil, Pause
+from legato.model.state import State
+from legato.model.task import Retry
+
+if TYPE_CHECKING:
+    from legato.model.flow import Flow
+
+Handler = Callable[[Step, Any], None]
+
+
+class Engine:
+    """The executor's pure core. Holds only configuration: the renderer and the expression functions
+    available to flowable properties (the executor injects I/O-backed ones such as kv)."""
+
+    def __init__(self, renderer: Renderer | None = None, functions: Mapping[str, Callable[..., Any]] | None = None):
+        self.renderer = renderer or Renderer()
+        self.functions = dict(functions or {})
+
+    def decide(self, flow: Flow, view: ExecutionView, event: ev.Event, now: datetime) -> cmd.Decision:
+        """The decision `event` leads to for the execution in `view`."""
+        kind = getattr(event, "kind", None)
+        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            raise ValueError(f"the engine has no handler for event {type(event).__name__}")
+        step = Step(flow, Working(view, now), self.renderer, self.functions)
+        handler(step, event)
+        return step.w.decision
+
+
+def _current(step: Step, task_run_id: str, attempt: int | None = None) -> TaskRun | None:
+    """The task run an event is about, or None when the event is stale (ended run, older attempt)."""
+    run = step.w.maybe_run(task_run_id)
+    if run is None or step.w.execution.state in st.TERMINAL:
+        return None
+    if attempt is not None and attempt != len(run.attempts):
+        return None
+    return run
+
+
+def _set_attempt(run: TaskRun, **changes: Any) -> TaskRun:
+    last = run.attempts[-1].model_copy(update=changes)
+    return run.model_copy(update={"attempts": (*run.attempts[:-1], last)})
+
+
+def _on_task_started(step: Step, event: ev.TaskStarted) -> None:
+    run = _current(step, event.task_run_id, event.attempt)
+    if run is None or run.state in st.TERMINAL:
+        return
+    run = _set_attempt(run, state=State.RUNNING, started=step.w.now, worker_id=event.worker_id)
+    step.w.put(run.with_state(State.RUNNING, step.w.now) if run.state != State.KILLING else run)
+
+
+def _on_task_result(step: Step, event: ev.TaskResult) -> None:
+    run = _current(step, event.task_run_id, event.attempt)
+    if run is None or run.state in st.TERMINAL:
+        return
+    run = _set_attempt(run, state=event.state, started=event.started or run.attempts[-1].started,
+                       ended=event.ended or step.w.now, worker_id=event.worker_id)
+    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, **event.outputs}}))
+    if run.state == State.KILLING or step.killing:
+        step.w.put(run.with_state(State.KILLED, step.w.now))
+        lifecycle.maybe_finish_kill(step)
+        return
+    if event.effects is not None:
+        _apply_effects(step, event.effects)
+    task = step.task(run)
+    policy = task.retry or _flow_task_retry(step)
+    if event.state == State.FAILED and policy is not None and _retry(step, run, policy):
+        return
+    state = event.state
+    if state == State.SUCCESS and len(run.attempts) > 1 and policy is not None and policy.warningOnRetry:
+        state = State.WARNING
+    run = step.finish(run, state, error=event.error)
+    if event.effects is not None and event.effects.exit_state is not None:
+        operations.stop_all(step, exit_state=event.effects.exit_state)
+        return
+    lifecycle.propagate(step, run)
+
+
+def _flow_task_retry(step: Step) -> Retry | None:
+    retry = step.flow.retry
+    return retry if retry is not None and retry.behavior == "RETRY_FAILED_TASK" else None
+
+
+def _retry(step: Step, run: TaskRun, policy: Retry) -> bool:
+    """Schedule the next attempt when the policy allows one; False when retries are exhausted."""
+    done = len(run.attempts)
+    first = run.attempts[0].started or (run.histories[0].date if run.histories else None)
+    if not may_retry(policy, done, first, step.w.now):
+        return False
+    at = step.w.now + next_delay(policy, done, run.id)
+    step.w.put(run.with_state(State.RETRYING, step.w.now))
+    step.w.log(run.id, "WARN", f"Attempt {done} of '{run.task_id}' failed; retrying at {at.isoformat()}")
+    step.w.command(cmd.ScheduleTimer(at=at, timer="retry", task_run_id=run.id, nonce=str(done + 1)))
+    return True
+
+
+def _apply_effects(step: Step, effects: ev.Effects) -> None:
+    execution = step.w.execution
+    update: dict[str, Any] = {}
+    if effects.labels:
+        labels = {lb.key: lb.value for lb in execution.labels} | effects.labels
+        update["labels"] = tuple(Label(key=k, value=v) for k, v in labels.items())
+    if effects.set_variables or effects.unset_variables:
+        variables = {**execution.variables, **(effects.set_variables or {})}
+        for name in effects.unset_variables or []:
+            variables.pop(name, None)
+        update["variables"] = variables
+    if update:
+        step.w.set_execution(execution.model_copy(update=update))
+
+
+def _on_job_lost(step: Step, event: ev.JobLost) -> None:
+    run = _current(step, event.task_run_id, event.attempt)
+    if run is None or run.state in st.TERMINAL:
+        return
+    if run.state == State.KILLING or step.killing:
+        step.w.put(_set_attempt(run, state=State.KILLED, ended=step.w.now).with_state(State.KILLED, step.w.now))
+        lifecycle.maybe_finish_kill(step)
+        return
+    run = step.w.put(_set_attempt(run, state=State.RESUBMITTED, ended=step.w.now))
+    step.w.log(run.id, "WARN", f"The worker running attempt {event.attempt} of '{run.task_id}' was lost; resubmitting")
+    step.dispatch(run, step.task(run), State.RESUBMITTED)
+
+
+def _on_job_cancelled(step: Step, event: ev.JobCancelled) -> None:
+    run = _current(step, event.task_run_id)
+    if run is not None and run.state == State.KILLING:
+        step.w.put(_set_attempt(run, state=State.KILLED).with_state(State.KILLED, step.w.now))
+        lifecycle.maybe_finish_kill(step)
+
+
+def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:
+    if event.timer == "start":
+        if step.w.execution.state == State.CREATED:
+            lifecycle.start_execution(step)
+        return
+    run = _current(step, event.task_run_id) if event.task_run_id else None
+    if run is None or step.killing:
+        return
+    if event.timer == "retry" and run.state == State.RETRYING:
+        step.dispatch(run, step.task(run))
+    elif event.timer == "pause" and run.state == State.PAUSED:
+        task = step.task(run)
+        assert isinstance(task, Pause)
+        outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED,
+                   "CANCEL": State.KILLED}[task.behavior]
+        lifecycle.propagate(step, flowables.resume_pause(step, run, {}, outcome))
+    elif event.timer == "loop" and isinstance(step.task(run), LoopUntil):
+        lifecycle.propagate(step, flowables.loop_until_next(step, run))
+
+
+def _on_subflow_created(step: Step, event: ev.SubflowCreated) -> None:
+    run = _current(step, event.task_run_id)
+    if run is not None and run.state == State.RUNNING:
+        lifecycle.propagate(step, flowables.subflow_created(step, run, event.child_execution_id, event.error))
+
+
+def _on_child_execution_ended(step: Step, event: ev.ChildExecutionEnded) -> None:
+    run = _current(step, event.task_run_id)
+    if run is not None and run.state == State.RUNNING:
+        lifecycle.propagate(step, flowables.subflow_ended(step, run, event.state, event.outputs))
+
+
+HANDLERS: dict[str, Handler] = {
+    "execution_created": lifecycle.on_execution_created,
+    "execution_dequeued": lifecycle.on_execution_dequeued,
+    "task_started": _on_task_started,
+    "task_result": _on_task_result,
+    "job_lost": _on_job_lost,
+    "job_cancelled": _on_job_cancelled,
+    "timer_fired": _on_timer_fired,
+    "subflow_created": _on_subflow_created,
+    "child_execution_ended": _on_child_execution_ended,
+    "kill_requested": operations.on_kill_requested,
+    "resume_requested": operations.on_resume_requested,
+    "restart_requested": operations.on_restart_requested,
+    "task_run_state_changed": operations.on_task_run_state_changed,
+}

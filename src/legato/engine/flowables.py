@@ -1,0 +1,307 @@
+"""What each flowable task does with its children. `enter` starts a flowable's run; `child_ended` reacts
+to one child's end. Both return the flowable's run, terminal once it is done. Local `errors` and
+`finally` branches are handled here for every flowable alike."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from legato.engine import commands as cmd
+from legato.engine.step import Step
+from legato.expressions import ExpressionError
+from legato.model import flowable as fl
+from legato.model import state as st
+from legato.model.execution import TaskRun
+from legato.model.state import State
+from legato.model.task import Task
+
+MAX_LOOP_ITEMS = 1_000_000
+
+
+def enter(step: Step, run: TaskRun, task: Task) -> TaskRun:
+    state = _enter_main(step, run, task)
+    return _after_main(step, step.w.run(run.id), task, state) if state is not None else step.w.run(run.id)
+
+
+def child_ended(step: Step, parent: TaskRun, child: TaskRun) -> TaskRun:
+    task = step.task(parent)
+    if child.branch in ("errors", "finally"):
+        state = step.seq_advance(parent, child)
+        if state is None:
+            return step.w.run(parent.id)
+        if child.branch == "errors":
+            return _to_finally(step, step.w.run(parent.id), task)
+        return _complete(step, step.w.run(parent.id), task, finally_state=state)
+    main = _main_child_ended(step, parent, task, child)
+    return _after_main(step, step.w.run(parent.id), task, main) if main is not None else step.w.run(parent.id)
+
+
+# phases ----------------------------------------------------------------------------
+def _after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
+    if isinstance(task, fl.AllowFailure) and main == State.FAILED:
+        main = State.WARNING
+    run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "main": str(main)}}))
+    errors = task.branches().get("errors")
+    if main in st.FAILURE and errors and not step.killing:
+        state = step.seq_from(run, "errors", None, 0)
+        if state is None:
+            return step.w.run(run.id)
+    return _to_finally(step, step.w.run(run.id), task)
+
+
+def _to_finally(step: Step, run: TaskRun, task: Task) -> TaskRun:
+    finally_state = None
+    if task.branches().get("finally"):
+        finally_state = step.seq_from(run, "finally", None, 0)
+        if finally_state is None:
+            return step.w.run(run.id)
+    return _complete(step, step.w.run(run.id), task, finally_state)
+
+
+def _complete(step: Step, run: TaskRun, task: Task, finally_state: State | None) -> TaskRun:
+    main = State(run.scratch.get("main", State.SUCCESS))
+    final = main if main in st.FAILURE else st.worst([main, finally_state or State.SUCCESS])
+    if step.killing:
+        final = State.KILLED
+    return step.finish(run, final)
+
+
+# main children -----------------------------------------------------------------------
+def _enter_main(step: Step, run: TaskRun, task: Task) -> State | None:
+    match task:
+        case fl.Sequential() | fl.AllowFailure():
+            return step.seq_from(run, "tasks", None, 0)
+        case fl.If():
+            branch = "then" if step.condition(task.condition, run) else "else"
+            step.w.put(run.model_copy(update={"outputs": {"condition": branch == "then"}}))
+            return step.seq_from(step.w.run(run.id), branch, None, 0) if task.branches().get(branch) else State.SUCCESS
+        case fl.Switch():
+            value = str(step.render(task.value, run))
+            branch = f"cases.{value}" if value in task.cases else "defaults"
+            step.w.put(run.model_copy(update={"outputs": {"value": value, "defaults": branch == "defaults"}}))
+            return step.seq_from(step.w.run(run.id), branch, None, 0) if task.branches().get(branch) else State.SUCCESS
+        case fl.Parallel() | fl.Dag():
+            return _fill_parallel(step, run, task)
+        case fl.Looping():
+            return _enter_loop(step, run, task)
+        case fl.LoopUntil():
+            return step.seq_from(run, "tasks", 0, 0)
+        case fl.Pause():
+            return _enter_pause(step, run, task)
+        case fl.Subflow():
+            return _enter_subflow(step, run, task)
+    raise AssertionError(f"no engine handler for flowable {type(task).__name__}")
+
+
+def _main_child_ended(step: Step, parent: TaskRun, task: Task, child: TaskRun) -> State | None:
+    match task:
+        case fl.Parallel() | fl.Dag():
+            return _fill_parallel(step, parent, task)
+        case fl.Looping():
+            state = step.seq_advance(parent, child)
+            if state is None:
+                return None
+            return _iteration_done(step, parent, task, state)
+        case fl.LoopUntil():
+            state = step.seq_advance(parent, child)
+            return None if state is None else loop_until_iteration_done(step, parent, task, child.iteration or 0, state)
+        case _:
+            return step.seq_advance(parent, child)
+
+
+# parallel and dag ---------------------------------------------------------------------
+def _fill_parallel(step: Step, run: TaskRun, task: fl.Parallel | fl.Dag) -> State | None:
+    """Start every child that may start now; the children's overall state once none is left running."""
+    tasks = task.branches()["tasks"]
+    deps = task.dependencies() if isinstance(task, fl.Dag) else {}
+    while True:
+        runs = {r.task_id: r for r in step.w.scope(run.id, "tasks", None)}
+        failed = any(r.state in st.FAILURE for r in runs.values())
+        active = sum(1 for r in runs.values() if r.state not in st.TERMINAL)
+        ready = [] if failed or step.killing else [
+            t for t in tasks if t.id not in runs
+            and all(d in runs and runs[d].state in st.SUCCESSFUL for d in deps.get(t.id, []))
+        ]
+        if task.concurrent:
+            ready = ready[: max(task.concurrent - active, 0)]
+        if not ready:
+            if active:
+                return None
+            if not failed and len(runs) < len(tasks) and not step.killing:
+                return State.FAILED  # a Dag whose remaining tasks wait on skipped or failed ones
+            return step.scope_state(run.id, "tasks", None)
+        for t in ready:
+            step.start(t, run, "tasks")
+
+
+# loops -----------------------------------------------------------------------------------
+def resolve_items(raw: Any) -> list[Any] | dict[str, Any]:
+    """Loop values as Kestra accepts them: a list, a map, or text holding a JSON array/object."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            raw = json.loads(text) if text else []
+        except json.JSONDecodeError as exc:
+            raise ExpressionError(f"values must be a list or a JSON array, got {text[:80]!r}") from exc
+    if isinstance(raw, tuple):
+        raw = list(raw)
+    if not isinstance(raw, list | dict):
+        raise ExpressionError(f"values must be a list or a JSON array, got {type(raw).__name__}")
+    if len(raw) > MAX_LOOP_ITEMS:
+        raise ExpressionError(f"values has {len(raw)} items, more than the limit of {MAX_LOOP_ITEMS}")
+    return raw
+
+
+def _enter_loop(step: Step, run: TaskRun, task: fl.Looping) -> State | None:
+    values = resolve_items(step.render(task.items_source(), run))
+    is_map = isinstance(values, dict)
+    if isinstance(values, dict):
+        if not isinstance(task, fl.Loop):
+            raise ExpressionError("values must be a list (only Loop iterates over a map)")
+        items: list[Any] = [{"key": k, "value": v} for k, v in values.items()]
+    else:
+        items = values
+    scratch = {"total": len(items), "next": 0, "running": 0, "warned": False, "failed": False}
+    if is_map:
+        scratch["map_items"] = True
+    step.w.put(run.model_copy(update={"scratch": {**run.scratch, **scratch}}))
+    step.w.decision.items[run.id] = items
+    return _fill_loop(step, run.id, task)
+
+
+def _fill_loop(step: Step, run_id: str, task: fl.Looping) -> State | None:
+    limit = task.limit()
+    while True:
+        run = step.w.run(run_id)
+        sc = run.scratch
+        can_start = not sc["failed"] and not step.killing and sc["next"] < sc["total"]
+        if not can_start or (limit and sc["running"] >= limit):
+            break
+        index = sc["next"]
+        step.w.put(run.model_copy(update={"scratch": {**sc, "next": index + 1, "running": sc["running"] + 1}}))
+        state = step.seq_from(step.w.run(run_id), "tasks", index, 0, loop=(step.w.item(run_id, index), index))
+        if state is not None:
+            _count_iteration(step, run_id, state)
+    sc = step.w.run(run_id).scratch
+    if sc["running"]:
+        return None
+    if sc["failed"] or step.killing:
+        return State.KILLED if step.killing else State.FAILED
+    return State.WARNING if sc["warned"] else State.SUCCESS
+
+
+def _count_iteration(step: Step, run_id: str, state: State) -> None:
+    run = step.w.run(run_id)
+    sc = dict(run.scratch)
+    sc["running"] -= 1
+    sc["failed"] = sc["failed"] or state in st.FAILURE
+    sc["warned"] = sc["warned"] or state == State.WARNING
+    step.w.put(run.model_copy(update={"scratch": sc}))
+
+
+def _iteration_done(step: Step, run: TaskRun, task: fl.Looping, state: State) -> State | None:
+    _count_iteration(step, run.id, state)
+    return _fill_loop(step, run.id, task)
+
+
+def loop_until_iteration_done(step: Step, run: TaskRun, task: fl.LoopUntil, iteration: int, state: State) -> State | None:
+    """One LoopUntil pass ended: stop, or start the next pass now or after `checkFrequency.interval`."""
+    if state in st.FAILURE:
+        return state
+    count = iteration + 1
+    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "iterationCount": count}}))
+    if step.condition(task.condition, run):
+        return State.SUCCESS
+    freq = task.checkFrequency
+    started = run.histories[0].date
+    if (freq.maxIterations is not None and count >= freq.maxIterations) or (
+        freq.maxDuration is not None and step.w.now - started >= freq.maxDuration
+    ):
+        step.w.log(run.id, "WARN", f"LoopUntil '{task.id}' stopped after {count} iterations without its condition being true")
+        return State.FAILED if task.failOnMaxReached else State.SUCCESS
+    if freq.interval.total_seconds() <= 0:
+        return step.seq_from(run, "tasks", count, 0)
+    step.w.command(cmd.ScheduleTimer(at=step.w.now + freq.interval, timer="loop", task_run_id=run.id, nonce=str(count)))
+    step.w.put(run.model_copy(update={"scratch": {**run.scratch, "waiting": count}}))
+    return None
+
+
+def loop_until_next(step: Step, run: TaskRun) -> TaskRun:
+    """The loop timer fired: start the pass the LoopUntil waited for."""
+    task = step.task(run)
+    count = run.scratch.get("waiting")
+    if count is None or run.state in st.TERMINAL:
+        return run
+    run = step.w.put(run.model_copy(update={"scratch": {k: v for k, v in run.scratch.items() if k != "waiting"}}))
+    state = step.seq_from(run, "tasks", count, 0)
+    if state is None:
+        return step.w.run(run.id)
+    assert isinstance(task, fl.LoopUntil)
+    main = loop_until_iteration_done(step, step.w.run(run.id), task, count, state)
+    return _after_main(step, step.w.run(run.id), task, main) if main is not None else step.w.run(run.id)
+
+
+# pause and subflow ---------------------------------------------------------------------------
+def _enter_pause(step: Step, run: TaskRun, task: fl.Pause) -> State | None:
+    step.w.put(run.with_state(State.PAUSED, step.w.now))
+    if step.w.execution.state == State.RUNNING:
+        step.w.execution_state(State.PAUSED)
+    wait = task.wait()
+    if wait is not None:
+        step.w.command(cmd.ScheduleTimer(at=step.w.now + wait, timer="pause", task_run_id=run.id))
+    return None
+
+
+def resume_pause(step: Step, run: TaskRun, inputs: dict[str, Any], outcome: State = State.SUCCESS) -> TaskRun:
+    """A paused run resumes (by request, or its duration elapsed): run its old-style tasks or end it."""
+    task = step.task(run)
+    assert isinstance(task, fl.Pause)
+    step.w.command(cmd.CancelTimers(task_run_id=run.id))
+    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "onResume": inputs}}).with_state(State.RUNNING, step.w.now))
+    if not step.w.runs_in_states([State.PAUSED]) and step.w.execution.state == State.PAUSED:
+        step.w.execution_state(State.RUNNING)
+    if outcome != State.SUCCESS:
+        return _after_main(step, run, task, outcome)
+    state = step.seq_from(run, "tasks", None, 0) if task.tasks else State.SUCCESS
+    return _after_main(step, step.w.run(run.id), task, state) if state is not None else step.w.run(run.id)
+
+
+def _enter_subflow(step: Step, run: TaskRun, task: fl.Subflow) -> State | None:
+    inputs = step.render(task.inputs, run)
+    labels_raw = step.render(task.labels, run)
+    labels = {str(d["key"]): str(d["value"]) for d in labels_raw} if isinstance(labels_raw, list) else \
+        {str(k): str(v) for k, v in labels_raw.items()}
+    if task.inheritLabels:
+        labels = {**{lb.key: lb.value for lb in step.w.execution.labels}, **labels}
+    step.w.command(cmd.CreateSubflow(
+        task_run_id=run.id, namespace=str(step.render(task.namespace, run)), flow_id=str(step.render(task.flowId, run)),
+        revision=task.revision, inputs=inputs, labels=labels,
+    ))
+    return None
+
+
+def subflow_created(step: Step, run: TaskRun, child_id: str | None, error: str | None) -> TaskRun:
+    task = step.task(run)
+    assert isinstance(task, fl.Subflow)
+    if error is not None or child_id is None:
+        run = step.finish(run, State.FAILED, error=error or "the subflow execution could not be created")
+        return run
+    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "executionId": child_id}}))
+    if not task.wait:
+        return _after_main(step, run, task, State.SUCCESS)
+    return run
+
+
+def subflow_ended(step: Step, run: TaskRun, child_state: State, outputs: dict[str, Any]) -> TaskRun:
+    task = step.task(run)
+    assert isinstance(task, fl.Subflow)
+    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "state": str(child_state), "outputs": outputs}}))
+    state = State.SUCCESS
+    if child_state in st.FAILURE or child_state == State.CANCELLED:
+        state = State.FAILED if task.transmitFailed else State.SUCCESS
+        if state == State.FAILED:
+            run = step.w.put(run.model_copy(update={"error": f"subflow execution {run.outputs.get('executionId')} ended {child_state}"}))
+    elif child_state == State.WARNING:
+        state = State.WARNING
+    return _after_main(step, run, task, state)

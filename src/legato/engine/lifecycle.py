@@ -1,0 +1,139 @@
+"""The execution's own life: starting, its phases (tasks → errors → finally → afterExecution), ending,
+and walking a finished task run's result up to its parents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from legato.engine import commands as cmd
+from legato.engine import events as ev
+from legato.engine import flowables
+from legato.engine.retry import may_retry
+from legato.engine.step import Step
+from legato.expressions import ExpressionError
+from legato.model import state as st
+from legato.model.execution import TaskRun
+from legato.model.state import State
+
+
+def on_execution_created(step: Step, event: ev.ExecutionCreated) -> None:
+    execution = step.w.execution
+    if execution.state != State.CREATED:
+        return  # already handled: events are applied at most once in effect
+    if execution.scheduled_at is not None and execution.scheduled_at > step.w.now:
+        step.w.command(cmd.ScheduleTimer(at=execution.scheduled_at, timer="start"))
+        return
+    limit = step.flow.concurrency
+    if limit is not None and event.running_of_flow >= limit.limit:
+        match limit.behavior:
+            case "QUEUE":
+                step.w.execution_state(State.QUEUED)
+            case "CANCEL":
+                end(step, State.CANCELLED, reason="the flow's concurrency limit is reached")
+            case "FAIL":
+                end(step, State.FAILED, reason="the flow's concurrency limit is reached")
+        return
+    start_execution(step)
+
+
+def on_execution_dequeued(step: Step, event: ev.ExecutionDequeued) -> None:
+    if step.w.execution.state == State.QUEUED:
+        start_execution(step)
+
+
+def start_execution(step: Step) -> None:
+    step.w.execution_state(State.RUNNING)
+    state = step.seq_from(None, "tasks", None, 0)
+    if state is not None:
+        root_list_ended(step, "tasks", state)
+
+
+def root_list_ended(step: Step, phase: str, state: State) -> None:
+    """The execution's own task list `phase` ended with `state`: start the next list, or end."""
+    flow = step.flow
+    if phase == "tasks":
+        step.w.execution_scratch(main=str(state))
+        if state in st.FAILURE and flow.branch("errors") and not step.killing:
+            errors = step.seq_from(None, "errors", None, 0)
+            if errors is None:
+                return
+        phase = "errors"
+    if phase == "errors":
+        if flow.branch("finally") and not step.killing:
+            fin = step.seq_from(None, "finally", None, 0)
+            if fin is None:
+                return
+            state = fin
+        else:
+            state = State.SUCCESS
+        phase = "finally"
+    if phase == "finally":
+        main = State(step.w.execution.scratch.get("main", State.SUCCESS))
+        final = main if main in st.FAILURE else st.worst([main, state])
+        if step.killing:
+            final = State.KILLED
+        step.w.execution_scratch(final=str(final))
+        if flow.branch("afterExecution"):
+            after = step.seq_from(None, "afterExecution", None, 0)
+            if after is None:
+                return
+            state = after
+        else:
+            state = State.SUCCESS
+        phase = "afterExecution"
+    final = State(step.w.execution.scratch["final"])
+    if state in st.FAILURE and final not in st.FAILURE:
+        final = State.FAILED
+    end(step, final)
+
+
+def end(step: Step, state: State, *, reason: str | None = None) -> None:
+    """The execution reaches its terminal `state`: compute flow outputs, tell whoever waits."""
+    execution = step.w.execution
+    outputs: dict[str, Any] | None = None
+    if state in (State.SUCCESS, State.WARNING) and step.flow.outputs:
+        try:
+            outputs = {o.id: step.render(o.value, None) for o in step.flow.outputs}
+        except ExpressionError as exc:
+            state, reason = State.FAILED, f"flow outputs: {exc}"
+    update: dict[str, Any] = {"ended": step.w.now, "outputs": outputs}
+    if reason:
+        update["error"] = reason
+        step.w.log(None, "ERROR" if state == State.FAILED else "WARN", reason)
+    step.w.set_execution(execution.model_copy(update=update).with_state(state, step.w.now))
+    if execution.parent_id and execution.parent_task_run_id:
+        step.w.command(cmd.NotifyParent(
+            parent_execution_id=execution.parent_id, parent_task_run_id=execution.parent_task_run_id,
+            child_execution_id=execution.id, state=str(state), outputs=outputs or {},
+        ))
+    step.w.command(cmd.ExecutionEnded(
+        execution_id=execution.id, namespace=execution.namespace, flow_id=execution.flow_id, state=str(state)
+    ))
+    retry = step.flow.retry
+    attempt = int(execution.scratch.get("flow_attempt", 1))
+    if state == State.FAILED and retry is not None and retry.behavior == "CREATE_NEW_EXECUTION" \
+            and may_retry(retry, attempt, execution.created, step.w.now):
+        step.w.command(cmd.CreateRetryExecution(origin_execution_id=execution.id, attempt=attempt + 1))
+
+
+def propagate(step: Step, run: TaskRun) -> None:
+    """`run` ended: let its parent (and, as they end, their parents) move on."""
+    while run.state in st.TERMINAL:
+        if step.w.execution.state in st.TERMINAL:
+            return
+        if run.parent_id is None:
+            state = step.seq_advance(None, run)
+            if state is not None:
+                root_list_ended(step, run.branch, state)
+            return
+        parent = step.w.run(run.parent_id)
+        if parent.state in st.TERMINAL:
+            return
+        run = flowables.child_ended(step, parent, run)
+    maybe_finish_kill(step)
+
+
+def maybe_finish_kill(step: Step) -> None:
+    """A KILLING execution becomes KILLED once no task run is still being stopped on a worker."""
+    if step.w.execution.state == State.KILLING and not step.w.runs_in_states([State.KILLING]):
+        end(step, State.KILLED)

@@ -1,0 +1,117 @@
+"""Operator actions on an execution: kill, resume, restart, and forcing a task run's state."""
+
+from __future__ import annotations
+
+from legato.engine import commands as cmd
+from legato.engine import events as ev
+from legato.engine import flowables, lifecycle
+from legato.engine.step import Step
+from legato.model import flowable as fl
+from legato.model import state as st
+from legato.model.execution import TaskRun
+from legato.model.state import State
+
+
+def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
+    if step.w.execution.state in st.TERMINAL or step.w.execution.state == State.KILLING:
+        return
+    step.w.execution_state(State.KILLING)
+    _stop_active(step, wait_for_workers=True)
+    lifecycle.maybe_finish_kill(step)
+
+
+def stop_all(step: Step, *, exit_state: State) -> None:
+    """End the execution now in `exit_state` (the Exit task): stop everything still going."""
+    _stop_active(step, wait_for_workers=False)
+    lifecycle.end(step, exit_state, reason=None)
+
+
+def _stop_active(step: Step, *, wait_for_workers: bool) -> None:
+    """Stop every active task run: jobs are cancelled on their workers, timers dropped, children killed."""
+    children = False
+    for run in step.w.runs_in_states(st.ACTIVE):
+        task = step.task(run)
+        on_worker = not task.FLOWABLE and run.state in (State.RUNNING, State.RESUBMITTED, State.CREATED) and run.attempts
+        if on_worker:
+            step.w.command(cmd.CancelJob(task_run_id=run.id))
+        if run.state in (State.RETRYING, State.PAUSED) or isinstance(task, fl.LoopUntil):
+            step.w.command(cmd.CancelTimers(task_run_id=run.id))
+        children = children or isinstance(task, fl.Subflow)
+        step.w.put(run.with_state(State.KILLING if on_worker and wait_for_workers else State.KILLED, step.w.now))
+    if children:
+        step.w.command(cmd.KillChildren(execution_id=step.w.execution.id))
+
+
+def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:
+    if step.w.execution.state in st.TERMINAL:
+        return
+    paused = [r for r in step.w.runs_in_states([State.PAUSED])
+              if event.task_run_id is None or r.id == event.task_run_id]
+    for run in paused:
+        lifecycle.propagate(step, flowables.resume_pause(step, step.w.run(run.id), dict(event.inputs)))
+
+
+def on_restart_requested(step: Step, event: ev.RestartRequested) -> None:
+    """Re-run the failed tasks of a failed (or killed) execution in the same execution, next attempt."""
+    if step.w.execution.state not in (State.FAILED, State.KILLED):
+        return
+    failed = [r for r in step.w.runs_in_states([State.FAILED, State.KILLED]) if not _in_error_branch(step, r)]
+    leaves = [r for r in failed if not any(o.parent_id == r.id for o in failed)]
+    if not leaves:
+        return
+    _reopen(step, leaves)
+    for leaf in leaves:
+        run = step.w.run(leaf.id).with_state(State.RESTARTED, step.w.now)
+        task = step.task(run)
+        if task.FLOWABLE:
+            step.w.put(run.model_copy(update={"scratch": {}, "error": None}))
+            lifecycle.propagate(step, flowables.enter(step, step.w.run(run.id).with_state(State.RUNNING, step.w.now), task))
+        else:
+            step.dispatch(run.model_copy(update={"error": None}), task)
+
+
+def on_task_run_state_changed(step: Step, event: ev.TaskRunStateChanged) -> None:
+    """An operator sets a finished task run's state; the execution carries on from there."""
+    run = step.w.maybe_run(event.task_run_id)
+    if run is None or run.state not in st.TERMINAL or event.state not in st.TERMINAL or run.state == event.state:
+        return
+    if step.w.execution.state in st.TERMINAL:
+        _reopen(step, [run])
+    elif run.parent_id is not None and step.w.run(run.parent_id).state in st.TERMINAL:
+        return
+    changed = step.w.put(step.w.run(run.id).with_state(event.state, step.w.now))
+    step.w.log(run.id, "WARN", f"State of '{run.task_id}' changed from {run.state} to {event.state} by an operator")
+    lifecycle.propagate(step, changed)
+
+
+def _in_error_branch(step: Step, run: TaskRun) -> bool:
+    while True:
+        if run.branch in ("errors", "finally", "afterExecution"):
+            return True
+        if run.parent_id is None:
+            return False
+        run = step.w.run(run.parent_id)
+
+
+def _reopen(step: Step, runs: list[TaskRun]) -> None:
+    """Put the execution and the ancestors of `runs` back in RUNNING so their results flow up again."""
+    execution = step.w.execution
+    scratch = {k: v for k, v in execution.scratch.items() if k not in ("main", "final")}
+    step.w.set_execution(execution.model_copy(update={
+        "restarts": execution.restarts + 1, "outputs": None, "error": None, "ended": None, "scratch": scratch,
+    }).with_state(State.RESTARTED, step.w.now))
+    step.w.execution_state(State.RUNNING)
+    reopened: set[tuple[str, int | None]] = set()
+    for run in runs:
+        child = run
+        while child.parent_id is not None:
+            parent = step.w.run(child.parent_id)
+            key = (parent.id, child.iteration)
+            if key in reopened:
+                break
+            reopened.add(key)
+            sc = {k: v for k, v in parent.scratch.items() if k != "main"}
+            if isinstance(step.task(parent), fl.Looping) and parent.state in st.TERMINAL | {State.RUNNING}:
+                sc.update(running=sc.get("running", 0) + 1, failed=False)
+            step.w.put(parent.model_copy(update={"scratch": sc, "error": None}).with_state(State.RUNNING, step.w.now))
+            child = parent

@@ -1,0 +1,60 @@
+"""Building a new execution of a flow: inputs validated and typed, labels merged. Pure: the caller
+supplies the id and the time, and stores the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from legato.expressions import Renderer
+from legato.model.execution import Execution, Label
+from legato.model.inputs_values import validate_inputs
+
+if TYPE_CHECKING:
+    from legato.model.flow import Flow
+
+
+class FlowDisabledError(ValueError):
+    """The flow is disabled: it accepts no new executions."""
+
+
+def new_execution(
+    flow: Flow,
+    revision: int,
+    raw_inputs: Mapping[str, Any],
+    *,
+    execution_id: str,
+    now: datetime,
+    renderer: Renderer | None = None,
+    labels: Mapping[str, str] | None = None,
+    files: Mapping[str, str] | None = None,
+    trigger: dict[str, Any] | None = None,
+    parent: tuple[str, str] | None = None,
+    origin_id: str | None = None,
+    scheduled_at: datetime | None = None,
+    scratch: dict[str, Any] | None = None,
+    check_disabled: bool = True,
+) -> Execution:
+    """A CREATED execution of `flow`. Raises InputsError naming every bad input, FlowDisabledError."""
+    if check_disabled and flow.disabled:
+        raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")
+    render = _input_renderer(flow, renderer or Renderer(), now)
+    inputs = validate_inputs(list(flow.inputs or []), raw_inputs, render=render, files=files)
+    merged = {lb.key: lb.value for lb in flow.labels} | dict(labels or {})
+    return Execution(
+        id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
+        inputs=inputs, labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger,
+        parent_id=parent[0] if parent else None, parent_task_run_id=parent[1] if parent else None,
+        origin_id=origin_id, scheduled_at=scheduled_at, created=now, scratch=scratch or {},
+    )
+
+
+def _input_renderer(flow: Flow, renderer: Renderer, now: datetime) -> Callable[[str, dict[str, Any]], Any]:
+    """Renders input defaults and dependsOn conditions against the inputs validated so far."""
+
+    def render(template: str, inputs_so_far: dict[str, Any]) -> Any:
+        context = {"inputs": inputs_so_far, "flow": {"id": flow.id, "namespace": flow.namespace}, "vars": flow.variables or {}}
+        return renderer.render_typed(template, context)
+
+    return render

@@ -1,0 +1,177 @@
+"""One event's worth of engine work: starting and finishing task runs, and walking results up the tree.
+
+`Step` holds the primitives every handler shares. Scopes are child lists of one parent in one iteration;
+sequential scopes advance one task at a time, and a task that ends at once (skipped, empty loop) lets the
+scope move on in the same event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from legato.engine import commands as cmd
+from legato.engine import context
+from legato.engine.working import Working
+from legato.expressions import ExpressionError, Renderer, truthy
+from legato.model import state as st
+from legato.model.flowable import Loop
+from legato.model.execution import Attempt, StateEntry, TaskRun
+from legato.model.ids import derived_id
+from legato.model.state import State
+from legato.model.task import Task
+
+if TYPE_CHECKING:
+    from legato.model.flow import Flow
+
+ROOT_BRANCHES = ("tasks", "errors", "finally", "afterExecution")
+
+
+class Step:
+    def __init__(self, flow: Flow, work: Working, renderer: Renderer, functions: Mapping[str, Callable[..., Any]]):
+        self.flow = flow
+        self.w = work
+        self.renderer = renderer
+        self.functions = functions
+
+    # rendering -------------------------------------------------------------------
+    def context(self, run: TaskRun | None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        task_type = self.flow.task(run.task_id).type if run is not None else None
+        return context.build(self.flow, self.w.execution, self.w, run, task_type=task_type, extra=extra)
+
+    def render(self, value: Any, run: TaskRun | None) -> Any:
+        return self.renderer.render_all(value, self.context(run), functions=self.functions, typed=True)
+
+    def condition(self, value: str | bool, run: TaskRun | None) -> bool:
+        return truthy(self.render(value, run))
+
+    # tree ------------------------------------------------------------------------
+    def task(self, run: TaskRun) -> Task:
+        return self.flow.task(run.task_id)
+
+    def branch_tasks(self, parent: TaskRun | None, branch: str) -> list[Task]:
+        if parent is None:
+            return list(self.flow.branch(branch))
+        return self.task(parent).branches().get(branch, [])
+
+    @property
+    def killing(self) -> bool:
+        return self.w.execution.state in (State.KILLING, State.KILLED)
+
+    # task runs -------------------------------------------------------------------
+    def new_run(self, task: Task, parent: TaskRun | None, branch: str, iteration: int | None,
+                like: TaskRun | None, loop: tuple[Any, int] | None) -> TaskRun:
+        """A CREATED task run; its loop position comes from `loop` (a new iteration), `like` (a sibling)
+        or its parent."""
+        execution = self.w.execution
+        run_id = derived_id(execution.id, parent.id if parent else "", branch, iteration, task.id)
+        scratch: dict[str, Any] = {}
+        if loop is not None:
+            raw, index = loop
+            value: str | None = context.item_text(raw["value"] if _is_map_item(parent) else raw)
+            path = [*(parent.scratch.get("values") or ([parent.value] if parent and parent.value else [])), value] \
+                if parent else [value]
+            if len(path) > 1:
+                scratch["values"] = path
+            if parent is not None and isinstance(self.task(parent), Loop):
+                scratch["item"] = {"value": value, "index": index}
+                if _is_map_item(parent):
+                    scratch["item"]["key"] = raw["key"]
+            elif parent is not None and "item" in parent.scratch:
+                scratch["item"] = parent.scratch["item"]
+        else:
+            source = like or parent
+            value = source.value if source else None
+            if source is not None:
+                scratch.update({k: source.scratch[k] for k in ("values", "item") if k in source.scratch})
+        existing = self.w.maybe_run(run_id)
+        return TaskRun(
+            id=run_id, execution_id=execution.id, task_id=task.id, parent_id=parent.id if parent else None,
+            branch=branch, iteration=iteration, value=value, state=State.CREATED,
+            histories=(StateEntry(state=State.CREATED, date=self.w.now),),
+            attempts=existing.attempts if existing else (), scratch=scratch,
+        )
+
+    def start(self, task: Task, parent: TaskRun | None, branch: str, iteration: int | None = None, *,
+              like: TaskRun | None = None, loop: tuple[Any, int] | None = None) -> TaskRun:
+        """Create the task's run and get it going; the returned run may already be terminal."""
+        run = self.w.put(self.new_run(task, parent, branch, iteration, like, loop))
+        if task.disabled:
+            return self.finish(run, State.SKIPPED)
+        condition = task.run_condition()
+        if condition is not None:
+            try:
+                go = self.condition(condition, run)
+            except ExpressionError as exc:
+                return self.finish(run, State.FAILED, error=f"runIf: {exc}")
+            if not go:
+                self.w.log(run.id, "INFO", f"Task '{task.id}' skipped: its condition is false")
+                return self.finish(run, State.SKIPPED)
+        if task.FLOWABLE:
+            from legato.engine import flowables  # the handlers call back into Step
+
+            run = self.w.put(run.with_state(State.RUNNING, self.w.now))
+            try:
+                return flowables.enter(self, run, task)
+            except ExpressionError as exc:
+                return self.finish(self.w.run(run.id), State.FAILED, error=str(exc))
+        return self.dispatch(run, task)
+
+    def dispatch(self, run: TaskRun, task: Task, state: State = State.RUNNING) -> TaskRun:
+        """Queue a new attempt of a runnable task."""
+        attempt = len(run.attempts) + 1
+        run = run.model_copy(update={"attempts": (*run.attempts, Attempt(state=State.CREATED))})
+        run = self.w.put(run.with_state(state, self.w.now))
+        group = task.workerGroup.key if task.workerGroup else None
+        self.w.command(cmd.DispatchJob(task_run_id=run.id, attempt=attempt, worker_group=group))
+        return run
+
+    def finish(self, run: TaskRun, state: State, *, error: str | None = None,
+               outputs: Mapping[str, Any] | None = None) -> TaskRun:
+        """Put `run` in its terminal `state`, as its task's allowFailure/allowWarning see it."""
+        task = self.task(run)
+        if state == State.FAILED and task.allowFailure:
+            state = State.WARNING
+        elif state == State.WARNING and task.allowWarning:
+            state = State.SUCCESS
+        update: dict[str, Any] = {}
+        if error is not None:
+            update["error"] = error
+        if outputs is not None:
+            update["outputs"] = {**run.outputs, **outputs}
+        if error is not None and state in (State.FAILED, State.WARNING):
+            self.w.log(run.id, "ERROR" if state == State.FAILED else "WARN", error)
+        return self.w.put(run.model_copy(update=update).with_state(state, self.w.now))
+
+    # scopes ----------------------------------------------------------------------
+    def scope_state(self, parent_id: str | None, branch: str, iteration: int | None) -> State:
+        runs = self.w.scope(parent_id, branch, iteration)
+        return st.worst([r.state for r in runs if r.state in st.TERMINAL and r.state != State.SKIPPED])
+
+    def seq_from(self, parent: TaskRun | None, branch: str, iteration: int | None, index: int, *,
+                 like: TaskRun | None = None, loop: tuple[Any, int] | None = None) -> State | None:
+        """Run the scope's tasks from `index` on; the scope's state when it ended, None while it runs."""
+        tasks = self.branch_tasks(parent, branch)
+        parent_id = parent.id if parent else None
+        for task in tasks[index:]:
+            if self.killing:
+                return State.KILLED
+            run = self.start(task, parent, branch, iteration, like=like, loop=loop)
+            loop, like = None, run
+            if run.state not in st.TERMINAL:
+                return None
+            if run.state in st.FAILURE:
+                break
+        return self.scope_state(parent_id, branch, iteration)
+
+    def seq_advance(self, parent: TaskRun | None, child: TaskRun) -> State | None:
+        """`child` of a sequential scope ended: start the next task, or say how the scope ended."""
+        parent_id = parent.id if parent else None
+        if child.state in st.FAILURE or self.killing:
+            return self.scope_state(parent_id, child.branch, child.iteration)
+        ids = [t.id for t in self.branch_tasks(parent, child.branch)]
+        return self.seq_from(parent, child.branch, child.iteration, ids.index(child.task_id) + 1, like=child)
+
+
+def _is_map_item(parent: TaskRun | None) -> bool:
+    return bool(parent is not None and parent.scratch.get("map_items"))

@@ -1,0 +1,95 @@
+"""Carrying out the engine's commands inside the event's transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from legato.engine import commands as cmd
+from legato.engine import events as ev
+from legato.engine.retry import next_delay
+from legato.engine.start import new_execution
+from legato.model.cache import FlowCache
+from legato.model.errors import FlowValidationError
+from legato.model.execution import Execution
+from legato.model.flow import Flow
+from legato.model.ids import derived_id
+from legato.model.errors import InputsError
+from legato.store.ports import Tx
+
+log = logging.getLogger("legato.executor")
+
+
+class CommandRunner:
+    def __init__(self, flows: FlowCache, clock: Callable[[], datetime]):
+        self.flows = flows
+        self.clock = clock
+
+    def carry_out(self, tx: Tx, execution: Execution, flow: Flow, command: cmd.Command) -> None:
+        match command:
+            case cmd.DispatchJob():
+                tx.insert_job(execution.id, command.task_run_id, command.attempt, command.worker_group)
+            case cmd.CancelJob():
+                if not tx.request_cancel(command.task_run_id):
+                    tx.insert_event(execution.id, ev.JobCancelled(task_run_id=command.task_run_id))
+            case cmd.ScheduleTimer():
+                tx.insert_timer(execution.id, command.at, command.timer, command.task_run_id, command.key)
+            case cmd.CancelTimers():
+                tx.delete_timers(command.task_run_id)
+            case cmd.CreateSubflow():
+                self._create_subflow(tx, execution, command)
+            case cmd.KillChildren():
+                for child_id in tx.active_children(command.execution_id):
+                    tx.insert_event(child_id, ev.KillRequested())
+            case cmd.NotifyParent():
+                tx.insert_event(command.parent_execution_id, ev.ChildExecutionEnded(
+                    task_run_id=command.parent_task_run_id, child_execution_id=command.child_execution_id,
+                    state=command.state, outputs=command.outputs,
+                ))
+            case cmd.ExecutionEnded():
+                if flow.concurrency is not None:
+                    queued = tx.oldest_queued(command.namespace, command.flow_id)
+                    if queued is not None:
+                        tx.insert_event(queued, ev.ExecutionDequeued())
+            case cmd.CreateRetryExecution():
+                self._retry_execution(tx, execution, flow, command)
+
+    def _load(self, tx: Tx, namespace: str, flow_id: str, revision: int | None) -> tuple[Flow, int] | None:
+        record = tx.get_flow(namespace, flow_id, revision)
+        if record is None or record.deleted:
+            return None
+        flow = self.flows.get((namespace, flow_id, record.revision), lambda: record.source)
+        return (flow, record.revision) if flow is not None else None
+
+    def _create_subflow(self, tx: Tx, parent: Execution, command: cmd.CreateSubflow) -> None:
+        child_id = derived_id(parent.id, command.task_run_id, parent.restarts, "subflow")
+        try:
+            found = self._load(tx, command.namespace, command.flow_id, command.revision)
+            if found is None:
+                raise LookupError(f"flow {command.namespace}.{command.flow_id} not found")
+            child_flow, revision = found
+            child = new_execution(
+                child_flow, revision, command.inputs, execution_id=child_id, now=self.clock(),
+                labels=command.labels, parent=(parent.id, command.task_run_id),
+                trigger={"executionId": parent.id, "namespace": parent.namespace, "flowId": parent.flow_id},
+            )
+        except (LookupError, InputsError, FlowValidationError, ValueError) as exc:
+            tx.insert_event(parent.id, ev.SubflowCreated(task_run_id=command.task_run_id, error=str(exc)))
+            return
+        tx.create_execution(child)
+        tx.insert_event(parent.id, ev.SubflowCreated(task_run_id=command.task_run_id, child_execution_id=child_id))
+
+    def _retry_execution(self, tx: Tx, failed: Execution, flow: Flow, command: cmd.CreateRetryExecution) -> None:
+        assert flow.retry is not None
+        now = self.clock()
+        retry = failed.model_copy(update={
+            "id": derived_id(failed.origin_id or failed.id, "flow-retry", command.attempt),
+            "state": failed.histories[0].state if failed.histories else failed.state, "histories": (),
+            "outputs": None, "variables": {}, "ended": None, "error": None, "restarts": 0, "created": now,
+            "origin_id": failed.origin_id or failed.id,
+            "scheduled_at": now + next_delay(flow.retry, command.attempt - 1, failed.id),
+            "scratch": {"flow_attempt": command.attempt},
+        })
+        tx.create_execution(retry.model_copy(update={"state": retry.state.CREATED}))
+        log.info("flow retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)

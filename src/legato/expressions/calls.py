@@ -1,0 +1,96 @@
+"""Dispatch of filters, tests and functions by name, turning Python failures into ExpressionErrors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from legato.expressions import filters_collections, filters_data, filters_dates, filters_text, functions
+from legato.expressions.errors import ExpressionError
+from legato.expressions.runtime import State
+from legato.expressions.values import UNDEFINED, is_empty, is_number, type_name
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    **filters_text.FILTERS, **filters_collections.FILTERS, **filters_data.FILTERS, **filters_dates.FILTERS,
+}
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    **functions.FUNCTIONS, **filters_data.FUNCTIONS, **filters_dates.FUNCTIONS,
+}
+
+
+def _even(value: Any) -> bool:
+    if not is_number(value):
+        raise ExpressionError(f"Test 'even' needs a number, got {type_name(value)}")
+    return bool(value % 2 == 0)
+
+
+TESTS: dict[str, Callable[[Any], bool]] = {
+    "defined": lambda v: v is not UNDEFINED and v is not None,
+    "null": lambda v: v is None or v is UNDEFINED,
+    "empty": is_empty,
+    "even": _even,
+    "odd": lambda v: not _even(v),
+    "json": filters_data.t_json,
+    "iterable": lambda v: isinstance(v, (list, tuple, Mapping)),
+    "map": lambda v: isinstance(v, Mapping),
+}
+_BAD_KW = re.compile(r"unexpected keyword argument '(\w+)'")
+_MISSING = re.compile(r"missing \d+ required positional arguments?: (.*)")
+
+
+def _failure(kind: str, name: str, e: Exception) -> ExpressionError:
+    text = str(e)
+    if isinstance(e, TypeError):
+        if m := _BAD_KW.search(text):
+            return ExpressionError(f"{kind} '{name}' has no argument named '{m.group(1)}'")
+        if m := _MISSING.search(text):
+            return ExpressionError(f"{kind} '{name}' is missing argument(s) {m.group(1)}")
+        if "positional argument" in text:
+            return ExpressionError(f"{kind} '{name}' was given too many arguments")
+    if isinstance(e, RecursionError):
+        return ExpressionError(f"{kind} '{name}' nested too deeply")
+    return ExpressionError(f"{kind} '{name}' failed: {type(e).__name__}: {text}")
+
+
+def call_filter(st: State, name: str, value: Any, args: Any, kwargs: dict[str, Any]) -> Any:
+    fn = FILTERS.get(name)
+    if fn is None:
+        raise ExpressionError(f"Unknown filter '{name}'")
+    try:
+        return fn(st, value, *args, **kwargs)
+    except ExpressionError:
+        raise
+    except Exception as e:  # any failure inside a filter is the template's problem, reported as such
+        raise _failure("Filter", name, e) from None
+
+
+def run_test(name: str, value: Any, args: list[Any]) -> bool:
+    fn = TESTS.get(name)
+    if fn is None:
+        raise ExpressionError(f"Unknown test '{name}' (use one of: {', '.join(TESTS)})")
+    if args:
+        raise ExpressionError(f"Test '{name}' takes no arguments")
+    return fn(value)
+
+
+def call_function(st: State, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    st.tick()
+    macro = st.macros.get(name)
+    if macro is not None:
+        return macro(st, args, kwargs)
+    injected = st.functions.get(name)
+    builtin = FUNCTIONS.get(name) if injected is None else None
+    if injected is None and builtin is None:
+        if name in functions.INJECTED:
+            raise ExpressionError(f"function '{name}' is not available here")
+        raise ExpressionError(f"Unknown function '{name}'")
+    try:
+        if injected is not None:
+            return injected(*args, **kwargs)
+        assert builtin is not None
+        return builtin(st, *args, **kwargs)
+    except ExpressionError:
+        raise
+    except Exception as e:  # an injected or built-in function failing is reported, never a traceback
+        raise _failure("Function", name, e) from None

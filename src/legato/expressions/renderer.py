@@ -1,0 +1,182 @@
+"""The public entry point: parse (cached), compile, and render templates against a context."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from legato.expressions.compiler import Fn, compile_expr
+from legato.expressions.errors import ExpressionError, Limits
+from legato.expressions.parser import parse_expression, parse_template
+from legato.expressions.runtime import State
+from legato.expressions.secrets import Masker
+from legato.expressions.template import Template, located
+
+T = TypeVar("T")
+Functions = Mapping[str, Callable[..., Any]]
+
+
+def is_template(s: str) -> bool:
+    """True when `s` contains template syntax (`{{` or `{%`) and so needs rendering."""
+    return "{{" in s or "{%" in s
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Cache:
+    """A bounded, thread-safe LRU of compiled templates keyed by their text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Any:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, str], value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+class Renderer:
+    """Pebble-compatible, sandboxed template rendering; see DESIGN.md §5."""
+
+    def __init__(self, functions: Functions | None = None, limits: Limits | None = None,
+                 clock: Callable[[], datetime] | None = None, masker: Masker | None = None) -> None:
+        self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
+        self.limits = limits or Limits()
+        self.clock = clock or _utc_now
+        self.masker = masker
+        self._cache = _Cache(self.limits.cache_size)
+
+    # --- compiling -------------------------------------------------------------------------------
+
+    def compile(self, template: str) -> Template:
+        """The compiled template for this text, from the cache when seen before."""
+        key = ("t", template)
+        compiled: Template | None = self._cache.get(key)
+        if compiled is None:
+            self._check_length(template)
+            compiled = self._guard(template, lambda: Template(
+                template, parse_template(template, self.limits.max_parse_depth)))
+            self._cache.put(key, compiled)
+        return compiled
+
+    def _compile_expression(self, expression: str) -> Fn:
+        key = ("e", expression)
+        fn: Fn | None = self._cache.get(key)
+        if fn is None:
+            self._check_length(expression)
+
+            def build() -> Fn:
+                node = parse_expression(expression, self.limits.max_parse_depth)
+                return located(compile_expr(node), node)
+            fn = self._guard(expression, build)
+            self._cache.put(key, fn)
+        return fn
+
+    def _check_length(self, text: str) -> None:
+        if len(text) > self.limits.max_template_chars:
+            raise ExpressionError(
+                f"Template of {len(text):,} characters exceeds the limit of {self.limits.max_template_chars:,}")
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def _state(self, context: Mapping[str, Any], functions: Functions | None, source: str) -> State:
+        merged = self.functions if not functions else {**self.functions, **functions}
+        return State(self, context, merged, self.limits, source)
+
+    def render(self, template: str, context: Mapping[str, Any], *, functions: Functions | None = None) -> str:
+        """Render to text. Text without template syntax is returned unchanged."""
+        if "{" not in template:
+            return template
+        compiled = self.compile(template)
+        st = self._state(context, functions, template)
+        text: str = self._guard(template, lambda: compiled.run(st))
+        return text
+
+    def render_typed(self, template: str, context: Mapping[str, Any], *,
+                     functions: Functions | None = None) -> Any:
+        """Like render, but a template that is exactly one `{{ expr }}` returns the value itself."""
+        if "{" not in template:
+            return template
+        compiled = self.compile(template)
+        st = self._state(context, functions, template)
+        return self._guard(template, lambda: compiled.value(st))
+
+    def render_all(self, value: Any, context: Mapping[str, Any], *, functions: Functions | None = None,
+                   typed: bool = False) -> Any:
+        """Render every string inside dicts, lists and tuples (map keys too, always as text)."""
+        if isinstance(value, str):
+            if typed:
+                return self.render_typed(value, context, functions=functions)
+            return self.render(value, context, functions=functions)
+        if isinstance(value, Mapping):
+            return {
+                (self.render(k, context, functions=functions) if isinstance(k, str) else k):
+                self.render_all(v, context, functions=functions, typed=typed)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self.render_all(v, context, functions=functions, typed=typed) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.render_all(v, context, functions=functions, typed=typed) for v in value)
+        return value
+
+    def evaluate(self, expression: str, context: Mapping[str, Any], *,
+                 functions: Functions | None = None) -> Any:
+        """Evaluate a bare expression such as `inputs.x > 3` to its value."""
+        fn = self._compile_expression(expression)
+        st = self._state(context, functions, expression)
+        return self._guard(expression, lambda: fn(st))
+
+    def render_nested(self, st: State, text: str) -> str:
+        """render(): the text is a template of its own, rendered with the caller's context and budget."""
+        if "{" not in text:
+            return text
+        if st.render_depth >= self.limits.max_render_depth:
+            raise ExpressionError(f"render() nested deeper than the limit of {self.limits.max_render_depth}")
+        compiled = self.compile(text)
+        saved_source = st.source
+        st.render_depth += 1
+        st.source = text
+        try:
+            result: str = compiled.run(st)
+            return result
+        finally:
+            st.render_depth -= 1
+            st.source = saved_source
+
+    def _guard(self, source: str, action: Callable[[], T]) -> T:
+        """Run `action`, turning every failure into an ExpressionError naming the template."""
+        try:
+            return action()
+        except ExpressionError as e:
+            raise self._masked(e.locate(source, None, None)) from None
+        except RecursionError:
+            raise self._masked(ExpressionError("Template nested too deeply", expression=source)) from None
+        except MemoryError:
+            raise self._masked(ExpressionError("Template needs too much memory", expression=source)) from None
+        except Exception as e:  # a foreign Mapping or value misbehaving: still the user's error to see
+            raise self._masked(
+                ExpressionError(f"Rendering failed: {type(e).__name__}: {e}", expression=source)) from None
+
+    def _masked(self, e: ExpressionError) -> ExpressionError:
+        if self.masker is not None:
+            e.problem = self.masker.mask(e.problem)
+            if e.expression is not None:
+                e.expression = self.masker.mask(e.expression)
+            e.args = (str(e),)
+        return e

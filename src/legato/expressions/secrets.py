@@ -1,0 +1,63 @@
+"""Secrets travel through rendering as opaque placeholders, revealed only at the point of use."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+
+MASK = "******"
+
+
+class Masker:
+    """Issues placeholders for secret values, reveals them, and masks real values in any text.
+
+    One Masker per execution (or per task run): its placeholders mean nothing to another one.
+    """
+
+    def __init__(self) -> None:
+        self._token = secrets.token_hex(6)
+        self._by_placeholder: dict[str, str] = {}
+        self._by_value: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+        self._mask_pattern: re.Pattern[str] | None = None
+
+    def placeholder(self, value: str) -> str:
+        """An opaque stand-in for `value`; the same value always gets the same placeholder."""
+        with self._lock:
+            existing = self._by_value.get(value)
+            if existing is not None:
+                return existing
+            ph = f"[secret:{self._token}:{len(self._by_value)}]"
+            self._by_value[value] = ph
+            self._by_placeholder[ph] = value
+            self._pattern = None
+            self._mask_pattern = None
+            return ph
+
+    def reveal(self, text: str) -> str:
+        """Replace placeholders with the real values, just before the text is used."""
+        if not self._by_placeholder or "[secret:" not in text:
+            return text
+        pattern = self._pattern
+        if pattern is None:
+            pattern = self._pattern = re.compile(rf"\[secret:{self._token}:\d+\]")
+        return pattern.sub(lambda m: self._by_placeholder.get(m.group(), m.group()), text)
+
+    def mask(self, text: str) -> str:
+        """Replace every real secret value (and every placeholder) with ******."""
+        if not self._by_value:
+            return text
+        pattern = self._mask_pattern
+        if pattern is None:
+            # Longest first, so a secret that contains another is masked whole.
+            values = sorted((v for v in self._by_value if v), key=len, reverse=True)
+            alternatives = [re.escape(v) for v in values] + [rf"\[secret:{self._token}:\d+\]"]
+            pattern = self._mask_pattern = re.compile("|".join(alternatives))
+        return pattern.sub(MASK, text)
+
+    @property
+    def values(self) -> frozenset[str]:
+        """The secret values issued so far (for callers that mask structured data)."""
+        return frozenset(self._by_value)

@@ -1,0 +1,203 @@
+"""Compile statement nodes into emitters `fn(state, out)` and wrap them as a runnable Template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from legato.expressions import nodes as n
+from legato.expressions.compiler import Fn, compile_expr
+from legato.expressions.errors import ExpressionError
+from legato.expressions.runtime import State
+from legato.expressions.values import to_text, truthy, type_name
+
+Emit = Callable[[State, list[str]], None]
+MacroFn = Callable[[State, list[Any], dict[str, Any]], str]
+
+
+def located(fn: Fn, node: n.Node) -> Fn:
+    """Attach the node's position to errors raised while evaluating `fn`."""
+    line, col = node.line, node.column
+
+    def run(st: State) -> Any:
+        try:
+            return fn(st)
+        except ExpressionError as e:
+            raise e.locate(st.source, line, col) from None
+    return run
+
+
+class Compiler:
+    def __init__(self) -> None:
+        self.macros: dict[str, MacroFn] = {}
+
+    def body(self, statements: tuple[n.Node, ...]) -> list[Emit]:
+        return [e for e in (self.statement(s) for s in statements) if e is not None]
+
+    def statement(self, node: n.Node) -> Emit | None:
+        if isinstance(node, n.Text):
+            return _text(node.text)
+        if isinstance(node, n.Print):
+            return _print(located(compile_expr(node.expr), node))
+        if isinstance(node, n.If):
+            return self._if(node)
+        if isinstance(node, n.For):
+            return self._for(node)
+        if isinstance(node, n.Set):
+            return _set(node.name, located(compile_expr(node.expr), node))
+        if isinstance(node, n.Macro):
+            self.macros[node.name] = self._macro(node)
+            return None
+        raise ExpressionError(f"Unsupported statement {type(node).__name__}")
+
+    def _if(self, node: n.If) -> Emit:
+        branches = [(located(compile_expr(cond), cond), self.body(body)) for cond, body in node.branches]
+        otherwise = self.body(node.otherwise)
+
+        def run(st: State, out: list[str]) -> None:
+            for cond, body in branches:
+                if truthy(cond(st)):
+                    _run(body, st, out)
+                    return
+            _run(otherwise, st, out)
+        return run
+
+    def _for(self, node: n.For) -> Emit:
+        iterable = located(compile_expr(node.iterable), node)
+        body, otherwise, var = self.body(node.body), self.body(node.otherwise), node.var
+
+        def run(st: State, out: list[str]) -> None:
+            items = _items(iterable(st))
+            count = len(items)
+            st.check_items(count, "loop")
+            if not count:
+                _run(otherwise, st, out)
+                return
+            saved = st.locals
+            scope = st.locals = dict(saved)
+            try:
+                for i, item in enumerate(items):
+                    st.tick()
+                    scope[var] = item
+                    scope["loop"] = {"index": i, "first": i == 0, "last": i == count - 1,
+                                     "length": count, "revindex": count - i - 1}
+                    _run(body, st, out)
+            finally:
+                for key in saved:  # `set` of an outer variable inside the loop survives it
+                    if key != var and key != "loop" and key in scope:
+                        saved[key] = scope[key]
+                st.locals = saved
+        return run
+
+    def _macro(self, node: n.Macro) -> MacroFn:
+        params = [(name, None if d is None else compile_expr(d)) for name, d in node.params]
+        body, name = self.body(node.body), node.name
+
+        def call(st: State, args: list[Any], kwargs: dict[str, Any]) -> str:
+            if len(args) > len(params):
+                raise ExpressionError(f"Macro '{name}' takes {len(params)} argument(s), got {len(args)}")
+            unknown = set(kwargs) - {p for p, _ in params}
+            if unknown:
+                raise ExpressionError(f"Macro '{name}' has no argument named '{sorted(unknown)[0]}'")
+            scope: dict[str, Any] = {}
+            for i, (pname, default) in enumerate(params):
+                if i < len(args):
+                    scope[pname] = args[i]
+                elif pname in kwargs:
+                    scope[pname] = kwargs[pname]
+                else:
+                    scope[pname] = None if default is None else default(st)
+            st.call_depth += 1
+            if st.call_depth > st.limits.max_call_depth:
+                raise ExpressionError(f"Macro calls nested deeper than the limit of {st.limits.max_call_depth}")
+            saved, st.locals = st.locals, scope
+            out: list[str] = []
+            try:
+                _run(body, st, out)
+            finally:
+                st.locals = saved
+                st.call_depth -= 1
+            return "".join(out)
+        return call
+
+
+def _run(body: list[Emit], st: State, out: list[str]) -> None:
+    for emit in body:
+        emit(st, out)
+
+
+def _items(value: Any) -> list[Any] | tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return value
+    if isinstance(value, Mapping):
+        return [{"key": k, "value": v} for k, v in value.items()]
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise ExpressionError(f"Cannot loop over a {type_name(value)}")
+
+
+def _text(text: str) -> Emit:
+    size = len(text)
+
+    def run(st: State, out: list[str]) -> None:
+        st.size += size
+        if st.size > st.max_chars:
+            st.grow(0)
+        out.append(text)
+    return run
+
+
+def _print(fn: Fn) -> Emit:
+    def run(st: State, out: list[str]) -> None:
+        value = fn(st)
+        s = value if type(value) is str else to_text(value)
+        st.size += len(s)
+        if st.size > st.max_chars:
+            st.grow(0)
+        out.append(s)
+    return run
+
+
+def _set(name: str, fn: Fn) -> Emit:
+    def run(st: State, out: list[str]) -> None:
+        st.locals[name] = fn(st)
+    return run
+
+
+class Template:
+    """A parsed and compiled template, reusable across renders and threads."""
+
+    __slots__ = ("body", "macros", "single", "source")
+
+    def __init__(self, source: str, statements: tuple[n.Node, ...]) -> None:
+        compiler = Compiler()
+        self.source = source
+        self.body = compiler.body(statements)
+        self.macros = compiler.macros
+        meaningful = [s for s in statements if not (isinstance(s, n.Text) and not s.text.strip())]
+        only = meaningful[0] if len(meaningful) == 1 else None
+        # A template that is one `{{ expr }}` can keep the value's type.
+        self.single = located(compile_expr(only.expr), only) if isinstance(only, n.Print) else None
+
+    def run(self, st: State) -> str:
+        saved = st.macros
+        st.macros = self.macros
+        out: list[str] = []
+        try:
+            for emit in self.body:
+                emit(st, out)
+        finally:
+            st.macros = saved
+        return "".join(out)
+
+    def value(self, st: State) -> Any:
+        if self.single is None:
+            return self.run(st)
+        saved = st.macros
+        st.macros = self.macros
+        try:
+            return self.single(st)
+        finally:
+            st.macros = saved

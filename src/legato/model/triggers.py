@@ -1,0 +1,211 @@
+"""Trigger models (Schedule, ScheduleOnDates, Flow, Webhook) and the label lists flows and triggers share.
+
+Parsed and validated only: firing them belongs to the scheduler. Registered in TRIGGERS under a short name,
+Kestra's current class name and its pre-0.17 one.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias
+
+from pydantic import BeforeValidator, Field, WrapValidator, field_validator, model_validator
+
+from legato.model.conditions import ConditionField
+from legato.model.durations import Duration
+from legato.model.errors import suggest
+from legato.model.execution import Label
+from legato.model.state import State
+from legato.model.task import TASK_ID_PATTERN, TRIGGERS, Frozen, LogLevel, WorkerGroup
+from legato.model.taskfield import CTX_TRIGGERS, resolver
+from legato.model.triggers_cron import validate_cron
+
+
+def _labels(value: Any) -> Any:
+    """Kestra writes labels as a map or as a list of {key, value}; both become a list of Label."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = [{"key": k, "value": v} for k, v in value.items()]
+    if not isinstance(value, list):
+        raise ValueError("labels must be a map of key: value, or a list of {key, value}")
+    out = []
+    for item in value:
+        if isinstance(item, Label):
+            out.append(item)
+            continue
+        if not isinstance(item, dict) or set(item) != {"key", "value"}:
+            raise ValueError(f"each label must be a {{key, value}} pair, got {item!r}")
+        key, val = item["key"], item["value"]
+        if isinstance(val, bool):
+            val = str(val).lower()
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"label key {key!r} must be non-empty text")
+        if val is None or isinstance(val, dict | list) or str(val) == "":
+            raise ValueError(f"label '{key}' needs a non-empty text value")
+        out.append(Label(key=key, value=str(val)))
+    return out
+
+
+Labels: TypeAlias = Annotated[
+    list[Label], BeforeValidator(_labels, json_schema_input_type=dict[str, str | int | float | bool] | list[Label])
+]
+
+
+def check_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone, else ValueError with the closest known name."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}'{suggest(name, sorted(zoneinfo.available_timezones()))}") from None
+    return name
+
+
+def kestra_names(name: str) -> tuple[str, ...]:
+    return (f"io.kestra.plugin.core.trigger.{name}", f"io.kestra.core.models.triggers.types.{name}")
+
+
+class Trigger(Frozen):
+    """Properties every trigger has."""
+
+    TYPE: ClassVar[str] = ""
+    ALIASES: ClassVar[tuple[str, ...]] = ()
+    EXAMPLES: ClassVar[tuple[str, ...]] = ()
+
+    id: str = Field(pattern=TASK_ID_PATTERN, description="Unique id of the trigger within the flow.")
+    type: str = Field(description="Trigger type: Legato's short name or Kestra's class name.")
+    description: str | None = Field(default=None, description="Free text shown in the UI (Markdown).")
+    disabled: bool = Field(default=False, description="A disabled trigger never fires.")
+    stopAfter: list[State] | None = Field(default=None, description="Disable the trigger once an execution it created ends in one of these states.")
+    labels: Labels = Field(default_factory=list, description="Labels added to the executions this trigger creates.")
+    inputs: dict[str, Any] | None = Field(default=None, description="Inputs of the executions this trigger creates.")
+    conditions: list[ConditionField] | None = Field(default=None, description="All must hold for the trigger to fire.")
+    logLevel: LogLevel | None = Field(default=None, description="Minimum level of the trigger's own logs.")
+    logToFile: bool = Field(default=False, description="Kestra compatibility: accepted, logs are always stored.")
+    workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that evaluates this trigger.")
+    failOnTriggerError: bool = Field(default=False, description="Create a FAILED execution when evaluating the trigger fails.")
+
+
+TriggerField: TypeAlias = Annotated[Trigger, WrapValidator(resolver("trigger", CTX_TRIGGERS, TRIGGERS, with_defaults=True))]
+
+
+class Backfill(Frozen):
+    start: datetime = Field(description="First scheduled date to replay.")
+    end: datetime | None = Field(default=None, description="Last scheduled date to replay (default: now).")
+    currentDate: datetime | None = Field(default=None, description="Progress of the backfill (set by the scheduler).")
+    paused: bool = Field(default=False, description="Pause the backfill.")
+    inputs: dict[str, Any] | None = Field(default=None, description="Inputs of the backfilled executions.")
+    labels: Labels = Field(default_factory=list, description="Labels of the backfilled executions.")
+    previousNextExecutionDate: datetime | None = Field(default=None, description="Set by the scheduler.")
+
+
+@TRIGGERS.register
+class Schedule(Trigger):
+    TYPE: ClassVar[str] = "trigger.Schedule"
+    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Schedule")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        "triggers:\n  - id: nightly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 2 * * *\"\n    timezone: Europe/Paris\n",
+    )
+
+    cron: str = Field(description="Cron expression (5 fields, 6 with withSeconds) or @hourly, @daily, @weekly, @monthly, @yearly.")
+    withSeconds: bool = Field(default=False, description="The cron has a leading seconds field.")
+    timezone: str = Field(default="Etc/UTC", description="IANA time zone the cron is read in.")
+    when: str | bool | list[ConditionField] | None = Field(default=None, description="Kestra 2.0 name of conditions (or an expression).")
+    scheduleConditions: list[ConditionField] | None = Field(default=None, description="Deprecated name of conditions.")
+    recoverMissedSchedules: Literal["ALL", "LAST", "NONE"] | None = Field(default=None, description="What to do with dates missed while the scheduler was down.")
+    lateMaximumDelay: Duration | None = Field(default=None, description="Skip a date fired later than this after its time.")
+    allowConcurrent: bool = Field(default=False, description="Fire even when the previous execution it created is still running.")
+    backfill: Backfill | None = Field(default=None, description="Replay of past dates.")
+    interval: Duration | None = Field(default=None, description="Deprecated: accepted and ignored.")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str, info: Any) -> str:
+        validate_cron(value, with_seconds=bool(info.data.get("withSeconds", False)))
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+
+@TRIGGERS.register
+class ScheduleOnDates(Trigger):
+    TYPE: ClassVar[str] = "trigger.ScheduleOnDates"
+    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("ScheduleOnDates")
+
+    dates: list[datetime] = Field(min_length=1, description="The dates to fire at (ISO-8601).")
+    timezone: str = Field(default="Etc/UTC", description="IANA time zone of dates written without an offset.")
+    recoverMissedSchedules: Literal["ALL", "LAST", "NONE"] | None = Field(default=None, description="What to do with missed dates.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+
+class UpstreamFlow(Frozen):
+    namespace: str = Field(description="Namespace of the upstream flow.")
+    flowId: str = Field(description="Id of the upstream flow.")
+    states: list[State] | None = Field(default=None, description="States of its execution that count (default: SUCCESS).")
+    labels: dict[str, str] | None = Field(default=None, description="Labels its execution must carry.")
+
+
+class Filter(Frozen):
+    field: Literal["FLOW_ID", "NAMESPACE", "STATE", "EXPRESSION"] = Field(description="What the filter looks at.")
+    type: str = Field(description="Comparison: EQUAL_TO, NOT_EQUAL_TO, IN, NOT_IN, STARTS_WITH, ENDS_WITH, REGEX, CONTAINS, IS_TRUE, IS_FALSE, IS_NULL, IS_NOT_NULL.")
+    value: Any = Field(default=None, description="Value to compare with.")
+    values: list[Any] | None = Field(default=None, description="Values to compare with (IN, NOT_IN).")
+
+
+class Where(Frozen):
+    id: str = Field(description="Id of this group of filters.")
+    operand: Literal["AND", "OR"] = Field(default="AND", description="How the filters combine.")
+    filters: list[Filter] = Field(min_length=1, description="Filters on upstream executions.")
+
+
+class TimeWindow(Frozen):
+    type: Literal["DURATION_WINDOW", "SLIDING_WINDOW", "DAILY_TIME_DEADLINE", "DAILY_TIME_WINDOW"] = Field(
+        default="DURATION_WINDOW", description="Shape of the window in which all upstream executions must end."
+    )
+    window: Duration | None = Field(default=None, description="Window length (DURATION_WINDOW, SLIDING_WINDOW).")
+    windowAdvance: Duration | None = Field(default=None, description="Offset of the window's start.")
+    deadline: str | None = Field(default=None, description="Time of day (DAILY_TIME_DEADLINE).")
+    startTime: str | None = Field(default=None, description="Window start time of day (DAILY_TIME_WINDOW).")
+    endTime: str | None = Field(default=None, description="Window end time of day (DAILY_TIME_WINDOW).")
+
+
+class Preconditions(Frozen):
+    id: str | None = Field(default=None, description="Id of this set of preconditions.")
+    flows: list[UpstreamFlow] | None = Field(default=None, description="Upstream flows that must all have ended.")
+    where: list[Where] | None = Field(default=None, description="Filters on upstream executions.")
+    timeWindow: TimeWindow | None = Field(default=None, description="Window in which the preconditions must all be met.")
+    resetOnSuccess: bool = Field(default=True, description="Start over once all preconditions were met.")
+
+
+@TRIGGERS.register
+class FlowTrigger(Trigger):
+    TYPE: ClassVar[str] = "trigger.Flow"
+    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Flow")
+
+    states: list[State] | None = Field(default=None, description="Fire when an upstream execution ends in one of these (default: terminal states).")
+    preconditions: Preconditions | None = Field(default=None, description="Upstream executions that must have ended.")
+
+
+@TRIGGERS.register
+class Webhook(Trigger):
+    TYPE: ClassVar[str] = "trigger.Webhook"
+    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Webhook")
+
+    key: str = Field(min_length=1, max_length=256, description="Secret part of the webhook URL.")
+    wait: bool = Field(default=False, description="Answer the HTTP call only once the execution ended.")
+    returnOutputs: bool = Field(default=False, description="With wait: answer with the execution's outputs.")
+    responseContentType: str | None = Field(default=None, description="Content-Type of the answer.")
+
+    @model_validator(mode="after")
+    def _outputs_need_wait(self) -> Webhook:
+        if self.returnOutputs and not self.wait:
+            raise ValueError("returnOutputs needs wait: true")
+        return self

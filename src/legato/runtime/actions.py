@@ -1,0 +1,127 @@
+"""What a user can do to flows and executions, for the CLI and the API alike. Every change to an
+execution goes through an event for the executor; nothing here writes execution state itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from legato.engine import events as ev
+from legato.engine.start import new_execution
+from legato.expressions import Renderer
+from legato.model import state as st
+from legato.model.errors import InputsError, Problem
+from legato.model.execution import Execution
+from legato.model.flowable import Pause
+from legato.model.ids import new_id
+from legato.model.inputs_values import validate_inputs
+from legato.model.state import State
+from legato.runtime.runtime import parse_flow
+from legato.store.ports import FlowRecord, Store
+
+
+class NotFoundError(LookupError):
+    """The flow or execution does not exist."""
+
+
+class ConflictError(ValueError):
+    """The action does not fit the execution's current state."""
+
+
+def deploy(store: Store, source: str, *, now: datetime, name: str = "<flow>") -> FlowRecord:
+    """Validate `source` and store it as the flow's next revision (unchanged source: same revision)."""
+    flow = parse_flow(source, name)
+    return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
+
+
+def create_execution(store: Store, namespace: str, flow_id: str, inputs: Mapping[str, Any], *, now: datetime,
+                     revision: int | None = None, labels: Mapping[str, str] | None = None,
+                     files: Mapping[str, str] | None = None, trigger: dict[str, Any] | None = None,
+                     scheduled_at: datetime | None = None, renderer: Renderer | None = None) -> Execution:
+    """Validate the inputs and queue a new execution; raises InputsError (nothing created) or NotFoundError."""
+    record = store.get_flow(namespace, flow_id, revision)
+    if record is None or record.deleted:
+        raise NotFoundError(f"flow {namespace}.{flow_id} not found")
+    flow = parse_flow(record.source, f"{namespace}.{flow_id}")
+    execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=now, renderer=renderer,
+                              labels=labels, files=files, trigger=trigger, scheduled_at=scheduled_at)
+    store.create_execution(execution, ev.ExecutionCreated())
+    return execution
+
+
+def _execution(store: Store, execution_id: str) -> Execution:
+    execution = store.get_execution(execution_id)
+    if execution is None:
+        raise NotFoundError(f"execution {execution_id} not found")
+    return execution
+
+
+def kill(store: Store, execution_id: str) -> None:
+    execution = _execution(store, execution_id)
+    if execution.state in st.TERMINAL:
+        raise ConflictError(f"execution {execution_id} already ended {execution.state}")
+    store.send_event(execution_id, ev.KillRequested())
+
+
+def resume(store: Store, execution_id: str, raw_inputs: Mapping[str, Any] | None = None) -> None:
+    """Resume a PAUSED execution; onResume inputs are validated first (InputsError changes nothing)."""
+    execution = _execution(store, execution_id)
+    if execution.state != State.PAUSED:
+        raise ConflictError(f"execution {execution_id} is {execution.state}, not PAUSED")
+    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
+    if record is None:
+        raise NotFoundError(f"flow of execution {execution_id} not found")
+    flow = parse_flow(record.source)
+    paused = [r for r in store.task_runs(execution_id) if r.state == State.PAUSED]
+    inputs: dict[str, Any] = {}
+    for run in paused:
+        task = flow.task(run.task_id)
+        if isinstance(task, Pause) and task.onResume:
+            inputs = validate_inputs(_input_models(task.onResume), raw_inputs or {})
+    store.send_event(execution_id, ev.ResumeRequested(inputs=inputs))
+
+
+def _input_models(raw: list[dict[str, Any]]) -> list[Any]:
+    from pydantic import TypeAdapter
+
+    from legato.model.inputs import InputField
+
+    try:
+        return TypeAdapter(list[InputField]).validate_python(raw)
+    except ValueError as exc:
+        raise InputsError([Problem(path="onResume", message=str(exc))]) from None
+
+
+def restart(store: Store, execution_id: str) -> None:
+    execution = _execution(store, execution_id)
+    if execution.state not in (State.FAILED, State.KILLED):
+        raise ConflictError(f"only FAILED or KILLED executions can be restarted; {execution_id} is {execution.state}")
+    store.send_event(execution_id, ev.RestartRequested())
+
+
+def change_task_run_state(store: Store, execution_id: str, task_run_id: str, state: State) -> None:
+    execution = _execution(store, execution_id)
+    runs = {r.id: r for r in store.task_runs(execution.id)}
+    if task_run_id not in runs:
+        raise NotFoundError(f"task run {task_run_id} not found in execution {execution_id}")
+    if runs[task_run_id].state not in st.TERMINAL or state not in st.TERMINAL:
+        raise ConflictError("only a finished task run can be set, and only to a final state")
+    store.send_event(execution_id, ev.TaskRunStateChanged(task_run_id=task_run_id, state=state))
+
+
+async def wait_for_end(store: Store, execution_id: str, *, on_poll: Callable[[], None] | None = None,
+                       poll_seconds: float = 0.05, timeout: float | None = None) -> Execution:
+    """Wait until the execution is terminal and return it (`on_poll` runs on each check, e.g. to print logs)."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    while True:
+        execution = await asyncio.to_thread(store.get_execution, execution_id)
+        if on_poll is not None:
+            on_poll()
+        if execution is not None and execution.state in st.TERMINAL and execution.ended is not None:
+            return execution
+        if deadline is not None and loop.time() > deadline:
+            raise TimeoutError(f"execution {execution_id} did not end within {timeout}s")
+        await asyncio.sleep(poll_seconds)

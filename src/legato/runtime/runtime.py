@@ -1,0 +1,56 @@
+"""One process running the executor, a worker and the timer loop on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from legato import plugins
+from legato.aio import supervise
+from legato.clock import utcnow
+from legato.engine.decide import Engine
+from legato.executor.service import Executor
+from legato.executor.timers import TimerLoop
+from legato.expressions import Renderer
+from legato.model.cache import FlowCache
+from legato.model.flow import Flow
+from legato.model.loader import load_flow
+from legato.store.ports import Store
+from legato.worker.service import Worker
+
+log = logging.getLogger("legato.runtime")
+
+
+def parse_flow(source: str, name: str = "<flow>") -> Flow:
+    """Parse and validate a flow with every installed task and trigger type."""
+    return load_flow(source, source=name, registry=plugins.registry(), triggers=plugins.trigger_registry())
+
+
+class Runtime:
+    """Executor + worker + timers sharing a store, a flow cache and a renderer."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], datetime] = utcnow, worker_slots: int = 16,
+                 worker_groups: tuple[str | None, ...] = (None,), lease: timedelta = timedelta(seconds=30),
+                 run_worker: bool = True, run_executor: bool = True, poll_seconds: float = 1.0):
+        self.store = store
+        self.clock = clock
+        self.renderer = Renderer(clock=clock)
+        self.flows = FlowCache(parse_flow)
+        self.engine = Engine(self.renderer)
+        self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds) if run_executor else None
+        self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None
+        self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
+                             groups=worker_groups, lease=lease, poll_seconds=poll_seconds) if run_worker else None
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Run every service until `stopping` is set; a crashed loop restarts with back-off."""
+        loops = []
+        if self.executor is not None:
+            loops.append(asyncio.create_task(supervise("executor", self.executor.run, stopping), name="executor"))
+        if self.timers is not None:
+            loops.append(asyncio.create_task(supervise("timers", self.timers.run, stopping), name="timers"))
+        if self.worker is not None:
+            loops.append(asyncio.create_task(supervise("worker", self.worker.run, stopping), name="worker"))
+        await asyncio.gather(*loops)

@@ -1,0 +1,301 @@
+"""Everything that differs between SQLite and PostgreSQL, and nothing else: URLs and connection set-up,
+column types (timestamps, JSON), upserts, row locking, write serialisation and NOTIFY.
+
+The rest of the store builds portable SQLAlchemy Core statements and asks this module for the few
+pieces that cannot be portable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import BigInteger, Column, Connection, Engine, Insert, Select, Text, create_engine, event, text
+from sqlalchemy import Table as SaTable
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect as SaDialect
+from sqlalchemy.engine import make_url
+from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class StoreURLError(ValueError):
+    """The store URL names a database Legato cannot use."""
+
+
+# Column types --------------------------------------------------------------------------------------
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime: TIMESTAMPTZ on PostgreSQL, epoch microseconds (sortable) on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: SaDialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: SaDialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store; pass an aware UTC datetime")
+        if dialect.name == "sqlite":
+            return (value - _EPOCH) // timedelta(microseconds=1)
+        return value
+
+    def process_result_value(self, value: Any, dialect: SaDialect) -> datetime | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return _EPOCH + timedelta(microseconds=value)
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+class Json(TypeDecorator[Any]):
+    """Any JSON value: JSONB on PostgreSQL, compact JSON text on SQLite."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: SaDialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(postgresql.JSONB(none_as_null=False))
+
+    def process_bind_param(self, value: Any, dialect: SaDialect) -> Any:
+        if dialect.name == "sqlite":
+            return _dumps(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: SaDialect) -> Any:
+        if dialect.name == "sqlite" and value is not None:
+            return json.loads(value)
+        return value
+
+
+class ModelJson(TypeDecorator[Any]):
+    """A pydantic record stored as its JSON form; read back through `load_json` / `load_python`.
+
+    Same column type as `Json`; on SQLite the record goes to and from text through pydantic's own
+    (fast) JSON codec instead of a dict round trip.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, load_json: Callable[[str | bytes], Any], load_python: Callable[[Any], Any]):
+        super().__init__()
+        self.load_json = load_json
+        self.load_python = load_python
+
+    def load_dialect_impl(self, dialect: SaDialect) -> TypeEngine[Any]:
+        return Json().load_dialect_impl(dialect)
+
+    def process_bind_param(self, value: BaseModel | None, dialect: SaDialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return value.model_dump_json()
+        return value.model_dump(mode="json")
+
+    def process_result_value(self, value: Any, dialect: SaDialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str | bytes):
+            return self.load_json(value)
+        return self.load_python(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# Dialects ------------------------------------------------------------------------------------------
+
+
+class Dialect:
+    """The SQL a backend needs that portable Core cannot express."""
+
+    name: str
+    # Several processes may write at once: locked rows must be re-read after the lock is taken.
+    concurrent_writers: bool
+
+    def create_engine(self, pool_size: int) -> Engine:
+        """A pooled engine for this database."""
+        raise NotImplementedError
+
+    def upsert(self, table: SaTable, keys: Sequence[str], update: Sequence[str]) -> Insert:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE SET update = excluded.update."""
+        ins = self._insert(table)
+        return ins.on_conflict_do_update(
+            index_elements=list(keys), set_={c: getattr(ins.excluded, c) for c in update}
+        )
+
+    def insert_ignore(self, table: SaTable, keys: Sequence[str]) -> Insert:
+        """INSERT ... ON CONFLICT (keys) DO NOTHING."""
+        return self._insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+    def _insert(self, table: SaTable) -> Any:
+        raise NotImplementedError
+
+    def skip_locked(self, select: Select[Any], of: Column[Any] | SaTable | None = None) -> Select[Any]:
+        """Lock the selected rows, skipping rows another transaction holds (no-op on a single-writer DB)."""
+        return select
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        """Serialise this process's write transactions where the database allows only one writer."""
+        yield
+
+    def write_options(self) -> dict[str, Any]:
+        """Execution options of connections used for write transactions."""
+        return {}
+
+    def notify(self, conn: Connection, channels: Sequence[str]) -> None:
+        """Announce `channels` to other processes when the transaction commits."""
+
+    def lock_key(self, conn: Connection, key: str) -> None:
+        """Hold a transaction-scoped lock on `key` (e.g. one flow id) until commit."""
+
+    @contextlib.contextmanager
+    def migration_lock(self, conn: Connection) -> Iterator[None]:
+        """Keep two processes from migrating the same database at once."""
+        yield
+
+
+class SqliteDialect(Dialect):
+    name = "sqlite"
+    concurrent_writers = False
+    _locks: dict[str, threading.Lock] = {}
+    _locks_guard = threading.Lock()
+
+    def __init__(self, path: Path):
+        self.path = path
+        with self._locks_guard:
+            self._lock = self._locks.setdefault(str(path), threading.Lock())
+
+    def create_engine(self, pool_size: int) -> Engine:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            f"sqlite+pysqlite:///{self.path}",
+            pool_size=pool_size, max_overflow=pool_size * 2,
+            # Every transaction ends in an explicit commit or rollback; the pool need not roll back again.
+            pool_reset_on_return=None,
+            connect_args={"check_same_thread": False, "timeout": 30.0},
+        )
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    def _insert(self, table: SaTable) -> Any:
+        return sqlite.insert(table)
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        # Threads queue here rather than in SQLite's sleeping busy handler (which waits up to 100 ms).
+        with self._lock:
+            yield
+
+    def write_options(self) -> dict[str, Any]:
+        return {"sqlite_begin": "BEGIN IMMEDIATE"}
+
+    @contextlib.contextmanager
+    def migration_lock(self, conn: Connection) -> Iterator[None]:
+        with open(f"{self.path}.migrate-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is turned off: _sqlite_begin issues the right BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Straight to the driver: this runs for every transaction, and needs none of SQLAlchemy's processing.
+    conn.connection.driver_connection.execute(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    concurrent_writers = True
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def create_engine(self, pool_size: int) -> Engine:
+        return create_engine(
+            self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800,
+            connect_args={"options": "-c timezone=UTC"},
+        )
+
+    def _insert(self, table: SaTable) -> Any:
+        return postgresql.insert(table)
+
+    def skip_locked(self, select: Select[Any], of: Column[Any] | SaTable | None = None) -> Select[Any]:
+        return select.with_for_update(skip_locked=True, of=of)
+
+    def notify(self, conn: Connection, channels: Sequence[str]) -> None:
+        for channel in channels:
+            conn.execute(_NOTIFY, {"channel": pg_channel(channel)})
+
+    def lock_key(self, conn: Connection, key: str) -> None:
+        conn.execute(_XACT_LOCK, {"key": key})
+
+    @contextlib.contextmanager
+    def migration_lock(self, conn: Connection) -> Iterator[None]:
+        conn.execute(_MIGRATION_LOCK)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(_MIGRATION_UNLOCK)
+            conn.commit()
+
+
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+_MIGRATION_LOCK = text("SELECT pg_advisory_lock(hashtext('legato:migrate'))")
+_MIGRATION_UNLOCK = text("SELECT pg_advisory_unlock(hashtext('legato:migrate'))")
+
+
+def pg_channel(channel: str) -> str:
+    """The PostgreSQL NOTIFY channel for a Wakeups channel."""
+    return f"legato_{channel}"
+
+
+def for_url(url: str) -> Dialect:
+    """The dialect for a store URL: sqlite:///path/to.db or postgresql://user@host:port/db."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreURLError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+            raise StoreURLError(f"SQLite store needs a file path (sqlite:////abs/path.db), got {url!r}")
+        return SqliteDialect(Path(parsed.database).expanduser().resolve())
+    if backend in ("postgresql", "postgres"):
+        return PostgresDialect(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    raise StoreURLError(f"unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db")

@@ -1,0 +1,89 @@
+"""Execution rows: the whole record as JSON plus the columns that lists and concurrency checks filter on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from legato.model import state as states
+from legato.model.execution import Execution
+from legato.model.state import State
+from legato.store.dialect import Dialect
+from legato.store.schema import executions
+
+# Executions holding one of a flow's concurrency slots.
+SLOT_HOLDING = (State.CREATED, State.RUNNING, State.PAUSED, State.KILLING)
+_COLUMNS = ("namespace", "flow_id", "flow_revision", "state", "parent_id", "created", "ended", "data")
+_TERMINAL = sorted(s.value for s in states.TERMINAL)
+_x = executions.c
+
+
+def row_of(execution: Execution) -> dict[str, Any]:
+    """The executions row of an Execution record."""
+    return {
+        "id": execution.id, "namespace": execution.namespace, "flow_id": execution.flow_id,
+        "flow_revision": execution.flow_revision, "state": execution.state.value,
+        "parent_id": execution.parent_id, "created": execution.created, "ended": execution.ended,
+        "data": execution,
+    }
+
+
+class ExecutionQueries:
+    """Named queries over the executions table."""
+
+    def __init__(self, dialect: Dialect):
+        self._upsert = dialect.upsert(executions, ["id"], _COLUMNS)
+        self._insert_new = dialect.insert_ignore(executions, ["id"])
+        self._get = select(_x.data).where(_x.id == bindparam("id"))
+        flow = (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
+        self._running_count = select(func.count()).where(
+            flow, _x.state.in_([s.value for s in SLOT_HOLDING]), _x.id != bindparam("exclude")
+        )
+        self._oldest_queued = (
+            select(_x.id).where(flow, _x.state == State.QUEUED.value).order_by(_x.created, _x.id).limit(1)
+        )
+        self._active_children = (
+            select(_x.id).where(_x.parent_id == bindparam("id"), _x.state.not_in(_TERMINAL)).order_by(_x.created)
+        )
+
+    def upsert(self, conn: Connection, execution: Execution) -> None:
+        """Insert or replace the execution row."""
+        conn.execute(self._upsert, row_of(execution))
+
+    def insert_new(self, conn: Connection, execution: Execution) -> bool:
+        """Insert the execution unless its id exists; True when inserted."""
+        return conn.execute(self._insert_new, row_of(execution)).rowcount == 1
+
+    def get(self, conn: Connection, execution_id: str) -> Execution | None:
+        """The execution record, or None."""
+        return conn.execute(self._get, {"id": execution_id}).scalar()  # type: ignore[no-any-return]
+
+    def list(
+        self, conn: Connection, *, namespace: str | None, flow_id: str | None,
+        states: Iterable[State] | None, limit: int, offset: int,
+    ) -> list[Execution]:
+        """Executions matching the filters, newest first."""
+        query = select(_x.data)
+        if namespace is not None:
+            query = query.where(_x.namespace == namespace)
+        if flow_id is not None:
+            query = query.where(_x.flow_id == flow_id)
+        if states is not None:
+            query = query.where(_x.state.in_(sorted(State(s).value for s in states)))
+        query = query.order_by(_x.created.desc(), _x.id.desc()).limit(limit).offset(offset)
+        return list(conn.execute(query).scalars())
+
+    def running_count(self, conn: Connection, namespace: str, flow_id: str, exclude: str) -> int:
+        """How many executions of the flow hold a concurrency slot, `exclude` aside."""
+        params = {"ns": namespace, "flow_id": flow_id, "exclude": exclude}
+        return int(conn.execute(self._running_count, params).scalar_one())
+
+    def oldest_queued(self, conn: Connection, namespace: str, flow_id: str) -> str | None:
+        """The id of the flow's QUEUED execution created first."""
+        return conn.execute(self._oldest_queued, {"ns": namespace, "flow_id": flow_id}).scalar()
+
+    def active_children(self, conn: Connection, execution_id: str) -> list[str]:
+        """Ids of non-terminal executions created by `execution_id`'s subflow tasks."""
+        return list(conn.execute(self._active_children, {"id": execution_id}).scalars())

@@ -1,0 +1,109 @@
+"""The job queue: attempts waiting for a worker, claimed with a lease, fenced by (id, attempt, worker_id)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, bindparam, delete, select, true, update
+
+from legato.store.dialect import Dialect
+from legato.store.ports import Job
+from legato.store.schema import jobs
+
+_j = jobs.c
+_JOB_COLUMNS = (_j.id, _j.execution_id, _j.task_run_id, _j.attempt, _j.worker_group, _j.worker_id, _j.lease_expires_at)
+
+
+def _unclaimed(named: bool, unnamed: bool) -> Select[Any]:
+    if named and unnamed:
+        group = _j.worker_group.in_(bindparam("groups", expanding=True)) | _j.worker_group.is_(None)
+    elif named:
+        group = _j.worker_group.in_(bindparam("groups", expanding=True))
+    else:
+        group = _j.worker_group.is_(None)
+    return select(_j.id).where(group, _j.worker_id.is_(None)).order_by(_j.id).limit(bindparam("limit"))
+
+
+class JobQueries:
+    """Named queries over the jobs table."""
+
+    def __init__(self, dialect: Dialect):
+        self._insert = dialect.insert_ignore(jobs, ["task_run_id", "attempt"])
+        self._claims = {
+            (named, unnamed): (
+                update(jobs)
+                .where(_j.id.in_(dialect.skip_locked(_unclaimed(named, unnamed)).scalar_subquery()))
+                .values(worker_id=bindparam("b_worker"), lease_expires_at=bindparam("b_expires"))
+                .returning(*_JOB_COLUMNS)
+            )
+            for named, unnamed in ((True, True), (True, False), (False, True))
+        }
+        self._heartbeat = (
+            update(jobs)
+            .where(_j.worker_id == bindparam("b_worker"), _j.id.in_(bindparam("ids", expanding=True)))
+            .values(lease_expires_at=bindparam("b_expires"))
+            .returning(_j.id, _j.cancel_requested)
+        )
+        self._finish = delete(jobs).where(
+            _j.id == bindparam("b_id"), _j.attempt == bindparam("b_attempt"), _j.worker_id == bindparam("b_worker")
+        )
+        run = _j.task_run_id == bindparam("b_run")
+        self._drop_unclaimed = delete(jobs).where(run, _j.worker_id.is_(None))
+        self._flag_cancel = update(jobs).where(run, _j.worker_id.is_not(None)).values(cancel_requested=true())
+        expired = select(_j.id).where(_j.lease_expires_at < bindparam("now")).order_by(_j.lease_expires_at)
+        self._expire = (
+            delete(jobs)
+            .where(_j.id.in_(dialect.skip_locked(expired.limit(bindparam("limit"))).scalar_subquery()))
+            .returning(_j.execution_id, _j.task_run_id, _j.attempt)
+        )
+
+    def insert(self, conn: Connection, execution_id: str, task_run_id: str, attempt: int, group: str | None, now: datetime) -> bool:
+        """Queue an attempt (once: a second insert of the same attempt does nothing); True when queued."""
+        params = {
+            "execution_id": execution_id, "task_run_id": task_run_id, "attempt": attempt,
+            "worker_group": group, "created": now,
+        }
+        return conn.execute(self._insert, params).rowcount == 1
+
+    def claim(self, conn: Connection, worker_id: str, groups: Sequence[str | None], limit: int, expires: datetime) -> list[Job]:
+        """Lease up to `limit` unclaimed jobs of `groups` (None: jobs without a group), oldest first."""
+        named = sorted({g for g in groups if g is not None})
+        unnamed = any(g is None for g in groups)
+        if limit <= 0 or not (named or unnamed):
+            return []
+        params: dict[str, Any] = {"b_worker": worker_id, "b_expires": expires, "limit": limit}
+        if named:
+            params["groups"] = named
+        rows = conn.execute(self._claims[(bool(named), unnamed)], params).all()
+        return sorted((_job(r) for r in rows), key=lambda j: j.id)
+
+    def heartbeat(self, conn: Connection, worker_id: str, job_ids: Sequence[int], expires: datetime) -> set[int]:
+        """Extend the leases `worker_id` holds among `job_ids`; the ids flagged for cancellation."""
+        if not job_ids:
+            return set()
+        params = {"b_worker": worker_id, "ids": list(job_ids), "b_expires": expires}
+        return {r.id for r in conn.execute(self._heartbeat, params) if r.cancel_requested}
+
+    def finish(self, conn: Connection, job: Job) -> bool:
+        """Delete the job if `job.worker_id` still holds attempt `job.attempt`."""
+        params = {"b_id": job.id, "b_attempt": job.attempt, "b_worker": job.worker_id}
+        return conn.execute(self._finish, params).rowcount == 1
+
+    def request_cancel(self, conn: Connection, task_run_id: str) -> None:
+        """Drop the run's unclaimed jobs and flag its claimed ones for cancellation."""
+        conn.execute(self._drop_unclaimed, {"b_run": task_run_id})
+        conn.execute(self._flag_cancel, {"b_run": task_run_id})
+
+    def expire(self, conn: Connection, now: datetime, limit: int) -> list[tuple[str, str, int]]:
+        """Delete up to `limit` jobs whose lease ended before `now`; their (execution, task run, attempt)."""
+        rows = conn.execute(self._expire, {"now": now, "limit": limit}).all()
+        return [(r.execution_id, r.task_run_id, r.attempt) for r in rows]
+
+
+def _job(row: Row[Any]) -> Job:
+    return Job(
+        id=row.id, execution_id=row.execution_id, task_run_id=row.task_run_id, attempt=row.attempt,
+        worker_group=row.worker_group, worker_id=row.worker_id, lease_expires_at=row.lease_expires_at,
+    )

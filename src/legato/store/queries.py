@@ -1,0 +1,36 @@
+"""Every named query of the store, built once per dialect (statements are reused, so SQLAlchemy compiles
+each of them once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from legato.store.dialect import Dialect
+from legato.store.events import EventQueries
+from legato.store.executions import ExecutionQueries
+from legato.store.flows import FlowQueries
+from legato.store.jobs import JobQueries
+from legato.store.kv import KVQueries
+from legato.store.logs import LogQueries
+from legato.store.task_runs import TaskRunQueries
+from legato.store.timers import TimerQueries
+
+
+@dataclass(frozen=True)
+class Queries:
+    flows: FlowQueries
+    executions: ExecutionQueries
+    task_runs: TaskRunQueries
+    events: EventQueries
+    jobs: JobQueries
+    timers: TimerQueries
+    logs: LogQueries
+    kv: KVQueries
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> Queries:
+        return cls(
+            flows=FlowQueries(dialect), executions=ExecutionQueries(dialect), task_runs=TaskRunQueries(dialect),
+            events=EventQueries(dialect), jobs=JobQueries(dialect), timers=TimerQueries(dialect),
+            logs=LogQueries(), kv=KVQueries(dialect),
+        )

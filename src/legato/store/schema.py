@@ -1,0 +1,153 @@
+"""The store's tables as SQLAlchemy Core metadata. Alembic migrations (legato/store/migrations) build the
+same schema; tests/contract checks that the two never drift apart."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+from legato.engine.events import EVENT_ADAPTER
+from legato.model.execution import Execution, TaskRun
+from legato.store.dialect import Json, ModelJson, UtcDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY columns; PostgreSQL gets a BIGINT identity.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+ExecutionJson = ModelJson(Execution.model_validate_json, Execution.model_validate)
+TaskRunJson = ModelJson(TaskRun.model_validate_json, TaskRun.model_validate)
+EventJson = ModelJson(EVENT_ADAPTER.validate_json, EVENT_ADAPTER.validate_python)
+
+flows = Table(
+    "flows", metadata,
+    Column("namespace", String(255), nullable=False),
+    Column("id", String(255), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
+    Column("updated", UtcDateTime, nullable=False),
+    # The primary key serves "latest revision": the last entry of (namespace, id) in the index.
+    PrimaryKeyConstraint("namespace", "id", "revision", name="pk_flows"),
+)
+
+executions = Table(
+    "executions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("flow_revision", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("parent_id", String(64)),
+    Column("created", UtcDateTime, nullable=False),
+    Column("ended", UtcDateTime),
+    Column("data", ExecutionJson, nullable=False),
+    # list by flow, running_count and oldest_queued
+    Index("ix_executions_flow", "namespace", "flow_id", "state", "created"),
+    Index("ix_executions_flow_created", "namespace", "flow_id", "created"),
+    Index("ix_executions_state", "state", "created"),
+    Index("ix_executions_created", "created"),
+    Index("ix_executions_parent", "parent_id"),  # active_children
+)
+
+task_runs = Table(
+    "task_runs", metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),  # creation order
+    Column("id", String(64), nullable=False),
+    Column("execution_id", String(64), nullable=False),
+    Column("parent_id", String(64)),
+    Column("branch", String(255), nullable=False),
+    Column("iteration", Integer),
+    Column("task_id", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("data", TaskRunJson, nullable=False),
+    UniqueConstraint("id", name="uq_task_runs_id"),
+    Index("ix_task_runs_scope", "execution_id", "parent_id", "branch", "iteration"),
+    Index("ix_task_runs_task", "execution_id", "task_id"),
+    Index("ix_task_runs_state", "execution_id", "state"),
+)
+
+loop_items = Table(
+    "loop_items", metadata,
+    Column("task_run_id", String(64), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("value", Json),
+    PrimaryKeyConstraint("task_run_id", "idx", name="pk_loop_items"),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("execution_id", String(64), nullable=False),
+    Column("task_run_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("worker_group", String(255)),
+    Column("worker_id", String(255)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("cancel_requested", Boolean, nullable=False, server_default=false()),
+    Column("created", UtcDateTime, nullable=False),
+    # One job per attempt: replaying a decision cannot queue the same attempt twice.
+    UniqueConstraint("task_run_id", "attempt", name="uq_jobs_attempt"),
+    # claim_jobs walks the unclaimed jobs of a group in id order
+    Index("ix_jobs_claim", "worker_group", "id", "worker_id"),
+    Index("ix_jobs_lease", "lease_expires_at"),  # expire_leases
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("execution_id", String(64), nullable=False),
+    Column("payload", EventJson, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Index("ix_events_execution", "execution_id", "id"),
+)
+
+timers = Table(
+    "timers", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("execution_id", String(64), nullable=False),
+    Column("task_run_id", String(64)),
+    Column("at", UtcDateTime, nullable=False),
+    Column("timer", String(32), nullable=False),
+    Column("key", String(512), nullable=False),
+    UniqueConstraint("key", name="uq_timers_key"),
+    Index("ix_timers_at", "at"),
+    Index("ix_timers_task_run", "task_run_id"),  # delete_timers
+)
+
+logs = Table(
+    "logs", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("execution_id", String(64), nullable=False),
+    Column("task_run_id", String(64)),
+    Column("task_id", String(255)),
+    Column("attempt", Integer),
+    Column("level", String(8), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Index("ix_logs_execution", "execution_id", "id"),
+)
+
+kv = Table(
+    "kv", metadata,
+    Column("namespace", String(255), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("value", Json),
+    Column("expires_at", UtcDateTime),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("namespace", "key", name="pk_kv"),
+)

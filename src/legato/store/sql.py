@@ -1,0 +1,216 @@
+"""SqlStore: the one implementation of ports.Store, over SQLAlchemy Core, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from legato.engine.events import Event, JobLost
+from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.state import State
+from legato.store.readview import ReadView
+from legato.store import dialect as dialects
+from legato.store import migrate as migrations
+from legato.store.database import Database
+from legato.store.ports import FlowRecord, Job, KVEntry, StoredEvent, Tx
+from legato.store.queries import Queries
+from legato.store.tx import SqlTx
+from legato.store.wakeups import LocalWakeups, PgListener
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_store(url: str, *, clock: Callable[[], datetime] = utc_now, pool_size: int = 16) -> SqlStore:
+    """A store on `sqlite:///path/to.db` (parent directories created) or `postgresql://user@host:port/db`.
+    Call `migrate()` before first use."""
+    return SqlStore(dialects.for_url(url), clock=clock, pool_size=pool_size)
+
+
+class SqlStore:
+    """ports.Store over SQL. Thread-safe: each call takes a pooled connection for one short transaction.
+    `clock` stamps rows the ports give no time for (event and job creation)."""
+
+    def __init__(self, dialect: dialects.Dialect, *, clock: Callable[[], datetime] = utc_now, pool_size: int = 16):
+        self.wakeups = LocalWakeups()
+        self._db = Database(dialect, self.wakeups, pool_size=pool_size)
+        self._q = Queries.for_dialect(dialect)
+        self._clock = clock
+        self._listener: PgListener | None = None
+        if isinstance(dialect, dialects.PostgresDialect):
+            self._listener = PgListener(_libpq_conninfo(dialect.url), self.wakeups)
+            self.wakeups.on_first_wait(self._listener.start)
+
+    @property
+    def backend(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self._db.dialect.name
+
+    @property
+    def database(self) -> Database:
+        """The connection handling (for tests and tools that need raw SQL access)."""
+        return self._db
+
+    def migrate(self) -> None:
+        migrations.upgrade(self._db)
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+        self._db.dispose()
+
+    # flows -------------------------------------------------------------------------------------------
+    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime) -> FlowRecord:
+        with self._db.write() as tx:
+            return self._q.flows.save(tx.conn, namespace, flow_id, source, disabled, now)
+
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None:
+        with self._db.read() as conn:
+            return self._q.flows.get(conn, namespace, flow_id, revision)
+
+    def list_flows(self, namespace: str | None = None) -> list[FlowRecord]:
+        with self._db.read() as conn:
+            return self._q.flows.list(conn, namespace)
+
+    def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool:
+        with self._db.write() as tx:
+            return self._q.flows.delete(tx.conn, namespace, flow_id, now)
+
+    # executions --------------------------------------------------------------------------------------
+    def create_execution(self, execution: Execution, event: Event) -> None:
+        """Insert the execution and its first event together (nothing, if the id already exists)."""
+        with self._db.write() as tx:
+            if self._q.executions.insert_new(tx.conn, execution):
+                self._q.events.insert(tx.conn, execution.id, event, self._clock())
+                tx.touch("events")
+
+    def get_execution(self, execution_id: str) -> Execution | None:
+        with self._db.read() as conn:
+            return self._q.executions.get(conn, execution_id)
+
+    def task_runs(self, execution_id: str) -> list[TaskRun]:
+        with self._db.read() as conn:
+            return self._q.task_runs.of_execution(conn, execution_id)
+
+    def read_view(self, execution_id: str) -> ReadView | None:
+        """A read-only view of an execution outside any transaction (workers render with it)."""
+        execution = self.get_execution(execution_id)
+        return ReadView(self._db, self._q.task_runs, execution) if execution is not None else None
+
+    def list_executions(
+        self, *, namespace: str | None = None, flow_id: str | None = None,
+        states: Iterable[State] | None = None, limit: int = 100, offset: int = 0,
+    ) -> list[Execution]:
+        with self._db.read() as conn:
+            return self._q.executions.list(
+                conn, namespace=namespace, flow_id=flow_id, states=states, limit=limit, offset=offset
+            )
+
+    def send_event(self, execution_id: str, event: Event) -> None:
+        """Queue an event for an execution; KeyError when the execution does not exist."""
+        with self._db.write() as tx:
+            if not self._q.events.insert_if_execution(tx.conn, execution_id, event, self._clock()):
+                raise KeyError(f"no execution {execution_id!r}")
+            tx.touch("events")
+
+    def process_next_event(self, handler: Callable[[Tx, StoredEvent], None]) -> bool:
+        with self._db.write() as tx:
+            picked = self._q.events.pick(tx.conn)
+            if picked is None:
+                return False
+            stored, execution = picked
+            handler(SqlTx(tx, self._q, execution, self._clock), stored)
+            self._q.events.delete(tx.conn, stored.id)
+            return True
+
+    def has_events(self) -> bool:
+        """Whether any event waits (a cheap check before taking the write lock)."""
+        with self._db.read() as conn:
+            return self._q.events.any_queued(conn)
+
+    # jobs --------------------------------------------------------------------------------------------
+    def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int, lease: timedelta, now: datetime) -> list[Job]:
+        with self._db.write() as tx:
+            return self._q.jobs.claim(tx.conn, worker_id, groups, limit, now + lease)
+
+    def heartbeat(self, worker_id: str, job_ids: Sequence[int], lease: timedelta, now: datetime) -> set[int]:
+        with self._db.write() as tx:
+            return self._q.jobs.heartbeat(tx.conn, worker_id, job_ids, now + lease)
+
+    def finish_job(self, job: Job, result: Event) -> bool:
+        with self._db.write() as tx:
+            if not self._q.jobs.finish(tx.conn, job):
+                return False
+            self._q.events.insert(tx.conn, job.execution_id, result, self._clock())
+            tx.touch("events")
+            return True
+
+    def expire_leases(self, now: datetime, limit: int = 100) -> int:
+        with self._db.write() as tx:
+            lost = self._q.jobs.expire(tx.conn, now, limit)
+            events: list[tuple[str, Event]] = [(x, JobLost(task_run_id=r, attempt=a)) for x, r, a in lost]
+            self._q.events.insert_many(tx.conn, events, self._clock())
+            if events:
+                tx.touch("events")
+            return len(events)
+
+    # timers ------------------------------------------------------------------------------------------
+    def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
+        with self._db.write() as tx:
+            fired: list[tuple[str, Event]] = list(self._q.timers.fire(tx.conn, now, limit))
+            self._q.events.insert_many(tx.conn, fired, self._clock())
+            if fired:
+                tx.touch("events")
+            return len(fired)
+
+    def next_timer_at(self) -> datetime | None:
+        with self._db.read() as conn:
+            return self._q.timers.next_at(conn)
+
+    # logs --------------------------------------------------------------------------------------------
+    def append_logs(self, records: Sequence[LogRecord]) -> None:
+        if records:
+            with self._db.write() as tx:
+                self._q.logs.append(tx.conn, records)
+
+    def logs(self, execution_id: str, *, task_run_id: str | None = None, min_level: str | None = None) -> list[LogRecord]:
+        with self._db.read() as conn:
+            return self._q.logs.read(conn, execution_id, task_run_id, min_level)
+
+    # key-value store ---------------------------------------------------------------------------------
+    def kv_get(self, namespace: str, key: str, now: datetime) -> KVEntry | None:
+        with self._db.read() as conn:
+            return self._q.kv.get(conn, namespace, key, now)
+
+    def kv_set(
+        self, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None,
+        now: datetime, overwrite: bool = True,
+    ) -> bool:
+        with self._db.write() as tx:
+            if not overwrite and self._q.kv.get(tx.conn, namespace, key, now) is not None:
+                return False
+            self._q.kv.put(tx.conn, namespace, key, value, type, expires_at, now)
+            return True
+
+    def kv_delete(self, namespace: str, key: str, now: datetime | None = None) -> bool:
+        """Remove a key; True when a live entry was removed."""
+        with self._db.write() as tx:
+            return self._q.kv.delete(tx.conn, namespace, key, now or self._clock())
+
+    def kv_list(self, namespace: str, now: datetime, prefix: str | None = None) -> list[KVEntry]:
+        with self._db.read() as conn:
+            return self._q.kv.list(conn, namespace, now, prefix)
+
+    def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None) -> int:
+        with self._db.write() as tx:
+            return self._q.kv.purge(tx.conn, namespace, now, expired_only, keys)
+
+
+def _libpq_conninfo(sqlalchemy_url: str) -> str:
+    """The plain libpq URL psycopg.connect() understands, from an SQLAlchemy one."""
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)

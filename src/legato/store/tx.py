@@ -1,0 +1,75 @@
+"""ports.Tx: the executor's writes and reads inside the transaction that consumes one event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from legato.engine.events import Event, ExecutionCreated
+from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.store.database import WriteTx
+from legato.store.ports import FlowRecord
+from legato.store.queries import Queries
+from legato.store.view import SqlView
+
+
+class SqlTx:
+    """Bound to one write transaction holding one execution's lock; see ports.Tx."""
+
+    def __init__(self, wtx: WriteTx, queries: Queries, execution: Execution, clock: Callable[[], datetime]):
+        self._wtx = wtx
+        self._conn = wtx.conn
+        self._q = queries
+        self._clock = clock
+        self._view = SqlView(wtx.conn, queries.task_runs, execution)
+
+    def view(self) -> SqlView:
+        return self._view
+
+    def write(self, execution: Execution | None, task_runs: Iterable[TaskRun], items: dict[str, list[Any]]) -> None:
+        runs = list(task_runs)
+        if execution is not None:
+            self._q.executions.upsert(self._conn, execution)
+        self._q.task_runs.upsert(self._conn, runs)
+        for loop_run_id, values in items.items():
+            self._q.task_runs.replace_items(self._conn, loop_run_id, values)
+        self._view.written(execution, runs, items)
+
+    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None:
+        if self._q.jobs.insert(self._conn, execution_id, task_run_id, attempt, worker_group, self._clock()):
+            self._wtx.touch("jobs")
+
+    def request_cancel(self, task_run_id: str) -> None:
+        self._q.jobs.request_cancel(self._conn, task_run_id)
+
+    def insert_timer(self, execution_id: str, at: datetime, timer: str, task_run_id: str | None, key: str) -> None:
+        if self._q.timers.insert(self._conn, execution_id, at, timer, task_run_id, key):
+            self._wtx.touch("timers")
+
+    def delete_timers(self, task_run_id: str) -> None:
+        self._q.timers.delete_of_run(self._conn, task_run_id)
+
+    def insert_event(self, execution_id: str, event: Event) -> None:
+        self._q.events.insert(self._conn, execution_id, event, self._clock())
+        self._wtx.touch("events")
+
+    def append_logs(self, records: Sequence[LogRecord]) -> None:
+        self._q.logs.append(self._conn, records)
+
+    def create_execution(self, execution: Execution) -> None:
+        if self._q.executions.insert_new(self._conn, execution):
+            self._q.events.insert(self._conn, execution.id, ExecutionCreated(), self._clock())
+            self._wtx.touch("events")
+
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None:
+        return self._q.flows.get(self._conn, namespace, flow_id, revision)
+
+    def running_count(self, namespace: str, flow_id: str, exclude: str) -> int:
+        return self._q.executions.running_count(self._conn, namespace, flow_id, exclude)
+
+    def oldest_queued(self, namespace: str, flow_id: str) -> str | None:
+        return self._q.executions.oldest_queued(self._conn, namespace, flow_id)
+
+    def active_children(self, execution_id: str) -> list[str]:
+        return self._q.executions.active_children(self._conn, execution_id)

@@ -1,0 +1,251 @@
+"""The worker's RunContext: what a runnable task sees while it runs, backed by the store and the expression
+engine. One WorkerContext serves one attempt of one task run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from legato.engine.events import ResumeRequested
+from legato.expressions.errors import ExpressionError
+from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.state import State
+from legato.plugins.context import Effects, TaskFailed
+from legato.store.ports import Store
+
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+# Listing KV entries "as of" this instant returns expired ones too (nothing had expired yet back then).
+_BEFORE_ANY_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Renderer(Protocol):
+    def render(self, template: str, context: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None) -> str: ...
+
+    def render_all(
+        self, value: Any, context: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None, typed: bool = False
+    ) -> Any: ...
+
+
+class Masker(Protocol):
+    def reveal(self, text: str) -> str: ...
+
+    def mask(self, text: str) -> str: ...
+
+
+class BufferedLogger:
+    """The task's logger: records are masked, filtered by level and kept until the worker flushes them."""
+
+    def __init__(self, *, masker: Masker, min_level: str | None, make: Callable[[str, str], LogRecord]) -> None:
+        self._masker = masker
+        self._min_rank = _RANK.get((min_level or "TRACE").upper(), 0)
+        self._make = make
+        self._records: list[LogRecord] = []
+
+    def trace(self, message: str) -> None:
+        self._add("TRACE", message)
+
+    def debug(self, message: str) -> None:
+        self._add("DEBUG", message)
+
+    def info(self, message: str) -> None:
+        self._add("INFO", message)
+
+    def warn(self, message: str) -> None:
+        self._add("WARN", message)
+
+    def error(self, message: str) -> None:
+        self._add("ERROR", message)
+
+    def log(self, level: str, message: str) -> None:
+        """Log at a level given by name (WARNING is taken as WARN); unknown names log at INFO."""
+        name = level.upper()
+        self._add("WARN" if name == "WARNING" else name if name in _RANK else "INFO", message)
+
+    def drain(self) -> list[LogRecord]:
+        """The buffered records, in order, leaving the buffer empty."""
+        records, self._records = self._records, []
+        return records
+
+    def _add(self, level: str, message: str) -> None:
+        if _RANK[level] >= self._min_rank:
+            self._records.append(self._make(level, self._masker.mask(str(message))))
+
+
+class StoreKV:
+    """The namespace KV store over the store's kv_* queries, with the flow's namespace as the default."""
+
+    def __init__(self, store: Store, default_namespace: str, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._namespace = default_namespace
+        self._clock = clock
+
+    def get(self, key: str, namespace: str | None = None) -> tuple[str, Any] | None:
+        entry = self._store.kv_get(namespace or self._namespace, key, self._clock())
+        return None if entry is None else (entry.type, entry.value)
+
+    def set(
+        self, key: str, value: Any, *, type: str, ttl_seconds: float | None, overwrite: bool = True, namespace: str | None = None
+    ) -> bool:
+        now = self._clock()
+        expires_at = None if ttl_seconds is None else now + timedelta(seconds=ttl_seconds)
+        return self._store.kv_set(
+            namespace or self._namespace, key, value, type=type, expires_at=expires_at, now=now, overwrite=overwrite
+        )
+
+    def delete(self, key: str, namespace: str | None = None) -> bool:
+        return self._store.kv_delete(namespace or self._namespace, key)
+
+    def keys(self, prefix: str | None = None, namespace: str | None = None) -> list[str]:
+        return [e.key for e in self._store.kv_list(namespace or self._namespace, self._clock(), prefix)]
+
+    def purge(self, *, expired_only: bool, keys: list[str] | None = None, namespace: str | None = None) -> int:
+        return self._store.kv_purge(namespace or self._namespace, self._clock(), expired_only=expired_only, keys=keys)
+
+    def namespaces(self) -> list[str]:
+        """Namespaces known to the store (those of its flows) and the flow's own."""
+        return sorted({self._namespace, *(f.namespace for f in self._store.list_flows())})
+
+    def expiries(self, namespace: str) -> dict[str, datetime | None]:
+        """Every key of `namespace`, expired ones included, with its expiry time."""
+        return {e.key: e.expires_at for e in self._store.kv_list(namespace, _BEFORE_ANY_EXPIRY)}
+
+
+class StoreOperations:
+    """Actions on other executions and triggers, through the store's event queue."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def resume_execution(self, execution_id: str, inputs: dict[str, Any]) -> None:
+        target = self._store.get_execution(execution_id)
+        if target is None:
+            raise TaskFailed(f"no execution found for execution id {execution_id}")
+        if target.state != State.PAUSED:
+            raise TaskFailed(f"execution {execution_id} is {target.state.value}, not PAUSED, so it cannot be resumed")
+        self._store.send_event(execution_id, ResumeRequested(inputs=dict(inputs)))
+        self._store.wakeups.notify("events")
+
+    def toggle_trigger(self, namespace: str, flow_id: str, trigger_id: str, enabled: bool | None) -> bool:
+        raise TaskFailed("trigger state storage is not available yet")
+
+
+class WorkerContext:
+    """RunContext for one attempt of one task run."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        renderer: Renderer,
+        masker: Masker,
+        variables: Mapping[str, Any],
+        execution: Execution,
+        task_run: TaskRun,
+        attempt: int,
+        flow_namespace: str,
+        flow_id: str,
+        log_level: str | None,
+        clock: Callable[[], datetime],
+        cancelled: asyncio.Event,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        self.execution = execution
+        self.task_run = task_run
+        self.attempt = attempt
+        self.flow_namespace = flow_namespace
+        self.flow_id = flow_id
+        self.variables = variables
+        self.effects = Effects()
+        self.kv = StoreKV(store, flow_namespace, clock)
+        self.operations = StoreOperations(store)
+        self.logger = BufferedLogger(masker=masker, min_level=log_level, make=self._record)
+        self._store = store
+        self._renderer = renderer
+        self._masker = masker
+        self._clock = clock
+        self._cancelled = cancelled
+        self._functions: dict[str, Callable[..., Any]] = {"kv": self._kv_function, **(functions or {})}
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def render(self, value: Any) -> Any:
+        """Render every string in `value`; a string that is one whole `{{ expr }}` keeps the expression's type."""
+        try:
+            rendered = self._renderer.render_all(value, self.variables, functions=self._functions, typed=True)
+        except ExpressionError as exc:
+            raise TaskFailed(str(exc)) from None
+        return self._reveal(rendered)
+
+    def render_string(self, value: Any) -> str:
+        """Render to text, as Kestra does for string properties."""
+        if isinstance(value, str):
+            try:
+                text = self._renderer.render(value, self.variables, functions=self._functions)
+            except ExpressionError as exc:
+                raise TaskFailed(str(exc)) from None
+            return self._masker.reveal(text)
+        return _text(self.render(value))
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, ending early with TaskFailed(KILLED) when the task is killed."""
+        if not self._cancelled.is_set():
+            try:
+                await asyncio.wait_for(self._cancelled.wait(), timeout=max(seconds, 0.0))
+            except TimeoutError:
+                return
+        raise TaskFailed("killed", State.KILLED)
+
+    def drain(self) -> list[LogRecord]:
+        """The logs buffered since the last drain or flush."""
+        return self.logger.drain()
+
+    def flush(self) -> None:
+        """Write the buffered logs to the store."""
+        records = self.logger.drain()
+        if records:
+            self._store.append_logs(records)
+
+    def _record(self, level: str, message: str) -> LogRecord:
+        return LogRecord(
+            execution_id=self.execution.id,
+            task_run_id=self.task_run.id,
+            task_id=self.task_run.task_id,
+            attempt=self.attempt,
+            level=level,
+            message=message,
+            timestamp=self._clock(),
+        )
+
+    def _kv_function(self, key: Any, namespace: Any = None, errorOnMissing: Any = True) -> Any:
+        """The `kv(key, namespace, errorOnMissing)` expression function."""
+        target = str(namespace) if namespace else self.flow_namespace
+        found = self.kv.get(str(key), target)
+        if found is not None:
+            return found[1]
+        if errorOnMissing not in (False, "false", None):
+            raise ExpressionError(f"the key '{key}' does not exist in the namespace '{target}'")
+        return None
+
+    def _reveal(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._masker.reveal(value)
+        if isinstance(value, dict):
+            return {self._reveal(k): self._reveal(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._reveal(v) for v in value]
+        return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,203 @@
+"""The worker: claims jobs with a lease, runs each attempt, heartbeats, reports results (fenced)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from legato.aio import wait_any
+from legato.engine import context as expr_context
+from legato.engine import events as ev
+from legato.expressions import Masker, Renderer
+from legato.model.cache import FlowCache
+from legato.model.ids import new_id
+from legato.model.state import State
+from legato.plugins.context import TaskFailed
+from legato.plugins.runnable import RunnableTask
+from legato.store.ports import Job, Store
+from legato.worker.context import WorkerContext
+
+log = logging.getLogger("legato.worker")
+
+
+class Worker:
+    def __init__(self, store: Store, flows: FlowCache, clock: Callable[[], datetime], *,
+                 renderer: Renderer | None = None, slots: int = 16, groups: tuple[str | None, ...] = (None,),
+                 lease: timedelta = timedelta(seconds=30), poll_seconds: float = 1.0,
+                 functions: Mapping[str, Callable[..., Any]] | None = None):
+        self.store = store
+        self.flows = flows
+        self.clock = clock
+        self.renderer = renderer or Renderer()
+        self.slots = slots
+        self.groups = groups
+        self.lease = lease
+        self.poll_seconds = poll_seconds
+        self.functions = dict(functions or {})
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+        self._running: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._slot_freed = asyncio.Event()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Claim and run jobs until `stopping`; then wait for the attempts under way."""
+        heartbeat = asyncio.create_task(self._heartbeat(stopping), name="worker-heartbeat")
+        try:
+            while not stopping.is_set():
+                free = self.slots - len(self._running)
+                jobs = await asyncio.to_thread(
+                    self.store.claim_jobs, self.worker_id, self.groups, free, self.lease, self.clock()
+                ) if free > 0 else []
+                for job in jobs:
+                    cancelled = asyncio.Event()
+                    task = asyncio.create_task(self._run_job(job, cancelled), name=f"job-{job.id}")
+                    self._running[job.id] = (task, cancelled)
+                if len(jobs) < free or free <= 0:
+                    self._slot_freed.clear()
+                    waiter = self._slot_freed.wait() if free <= 0 else self.store.wakeups.wait("jobs", self.poll_seconds)
+                    await wait_any(waiter, stopping)
+            if self._running:
+                await asyncio.gather(*(t for t, _ in self._running.values()), return_exceptions=True)
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self, stopping: asyncio.Event) -> None:
+        interval = max(self.lease.total_seconds() / 3, 0.05)
+        while not stopping.is_set() or self._running:
+            await asyncio.sleep(interval)
+            ids = list(self._running)
+            if not ids:
+                continue
+            try:
+                cancelled = await asyncio.to_thread(self.store.heartbeat, self.worker_id, ids, self.lease, self.clock())
+            except Exception:
+                log.exception("heartbeat failed")
+                continue
+            for job_id in cancelled:
+                entry = self._running.get(job_id)
+                if entry is not None:
+                    entry[1].set()
+
+    async def _run_job(self, job: Job, cancelled: asyncio.Event) -> None:
+        try:
+            result = await self._attempt(job, cancelled)
+            if not await asyncio.to_thread(self.store.finish_job, job, result):
+                log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
+        except Exception:
+            log.exception("job %s crashed the worker loop; its lease will expire and it will be resubmitted", job.id)
+        finally:
+            self._running.pop(job.id, None)
+            self._slot_freed.set()
+
+    async def _attempt(self, job: Job, cancelled: asyncio.Event) -> ev.TaskResult:
+        started = self.clock()
+
+        def result(state: State, outputs: dict[str, Any] | None = None, error: str | None = None,
+                   effects: ev.Effects | None = None) -> ev.TaskResult:
+            return ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=state, outputs=outputs or {},
+                                 error=error, effects=effects, worker_id=self.worker_id, started=started,
+                                 ended=self.clock())
+
+        ctx = await asyncio.to_thread(self._context, job, cancelled)
+        if isinstance(ctx, str):
+            return result(State.FAILED, error=ctx)
+        task, wctx, masker = ctx
+        try:
+            outputs = await _until_cancelled(task.run(wctx), cancelled, task.timeout)
+            state = State.WARNING if wctx.effects.warning else State.SUCCESS
+            return result(state, _masked(masker, outputs), effects=_effects(wctx))
+        except TaskFailed as exc:
+            if exc.state == State.FAILED:
+                wctx.logger.error(str(exc))
+            return result(exc.state, error=str(exc), effects=_effects(wctx))
+        except TimeoutError:
+            message = f"Task '{task.id}' timed out after {task.timeout}"
+            wctx.logger.error(message)
+            return result(State.FAILED, error=message)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            log.exception("task %s failed unexpectedly", task.id)
+            wctx.logger.error(message)
+            return result(State.FAILED, error=message)
+        finally:
+            await asyncio.to_thread(wctx.flush)
+
+    def _context(self, job: Job, cancelled: asyncio.Event) -> tuple[RunnableTask, WorkerContext, Masker] | str:
+        """Load what the attempt needs; a message instead when it cannot run at all."""
+        view = self.store.read_view(job.execution_id)
+        if view is None:
+            return f"execution {job.execution_id} not found"
+        execution = view.execution
+        key = (execution.namespace, execution.flow_id, execution.flow_revision)
+        flow = self.flows.get(key, lambda: _flow_source(self.store, key))
+        if flow is None:
+            return f"flow {key[0]}.{key[1]} revision {key[2]} not found"
+        run = view.task_run(job.task_run_id)
+        task = flow.task(run.task_id)
+        if not isinstance(task, RunnableTask):
+            return f"task '{task.id}' ({task.type}) cannot run on a worker"
+        variables = expr_context.build(flow, execution, _Source(view), run, task_type=task.type)
+        masker = Masker()
+        wctx = WorkerContext(
+            store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
+            task_run=run, attempt=job.attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
+            log_level=task.logLevel, clock=self.clock, cancelled=cancelled, functions=self.functions,
+        )
+        return task, wctx, masker
+
+
+class _Source:
+    """The context's run source over a read view."""
+
+    def __init__(self, view: Any):
+        self._view = view
+
+    def run(self, task_run_id: str) -> Any:
+        return self._view.task_run(task_run_id)
+
+    def outputs_of(self, task_id: str) -> Any:
+        return self._view.outputs_of(task_id)
+
+
+def _flow_source(store: Store, key: tuple[str, str, int]) -> str | None:
+    record = store.get_flow(*key)
+    return record.source if record is not None else None
+
+
+def _masked(masker: Masker, value: Any) -> Any:
+    """Outputs with every secret value replaced by its mask."""
+    if isinstance(value, str):
+        return masker.mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(masker, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(masker, v) for v in value]
+    return value
+
+
+async def _until_cancelled(runner: Any, cancelled: asyncio.Event, timeout: timedelta | None) -> Any:
+    """Await the task's coroutine; a kill cancels it (TaskFailed KILLED), a timeout raises TimeoutError."""
+    work = asyncio.ensure_future(runner)
+    stop = asyncio.ensure_future(cancelled.wait())
+    done, _ = await asyncio.wait({work, stop}, timeout=timeout.total_seconds() if timeout else None,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if work in done:
+        return work.result()
+    work.cancel()
+    await asyncio.gather(work, return_exceptions=True)
+    if stop in done:
+        raise TaskFailed("Task killed", State.KILLED)
+    raise TimeoutError
+
+
+def _effects(wctx: WorkerContext) -> ev.Effects | None:
+    e = wctx.effects
+    if not (e.labels or e.set_variables or e.unset_variables or e.exit_state):
+        return None
+    return ev.Effects(labels=e.labels, set_variables=e.set_variables, unset_variables=e.unset_variables,
+                      exit_state=e.exit_state)
