@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -26,7 +27,9 @@ def server() -> None:
 @click.option("--flows", "flows_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Deploy every flow of this directory at start.")
 @click.option("--worker-slots", default=16, show_default=True, help="Tasks a worker runs at once.")
-def local(data_dir: Path, flows_dir: Path | None, worker_slots: int) -> None:
+@click.option("--lease-seconds", default=30.0, show_default=True,
+              help="How long a job stays with a worker that stopped heartbeating before it is resubmitted.")
+def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_seconds: float) -> None:
     """Everything in one process on SQLite under DATA_DIR: zero configuration."""
     data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(f"sqlite:///{data_dir.resolve() / 'legato.db'}")
@@ -39,7 +42,7 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int) -> None:
             except FlowValidationError as exc:
                 click.echo(str(exc), err=True)
     click.echo(f"Legato running on {data_dir} (Ctrl-C to stop)")
-    asyncio.run(_serve(Runtime(store, worker_slots=worker_slots)))
+    asyncio.run(_serve(Runtime(store, worker_slots=worker_slots, lease=timedelta(seconds=lease_seconds))))
     store.close()
 
 

@@ -123,12 +123,31 @@ def _apply_effects(step: Step, effects: ev.Effects) -> None:
         labels = {lb.key: lb.value for lb in execution.labels} | effects.labels
         update["labels"] = tuple(Label(key=k, value=v) for k, v in labels.items())
     if effects.set_variables or effects.unset_variables:
-        variables = {**execution.variables, **(effects.set_variables or {})}
-        for name in effects.unset_variables or []:
-            variables.pop(name, None)
+        variables = _deep_merge(execution.variables, effects.set_variables or {})
+        for path in effects.unset_variables or []:
+            _unset(variables, path.split("."))
         update["variables"] = variables
     if update:
         step.w.set_execution(execution.model_copy(update=update))
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        below = out.get(key)
+        out[key] = _deep_merge(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
+
+
+def _unset(variables: dict[str, Any], path: list[str]) -> None:
+    """Remove a (dotted) variable, copying the maps on the way so earlier rows stay untouched."""
+    node = variables
+    for key in path[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            return
+        node[key] = node = dict(child)
+    node.pop(path[-1], None)
 
 
 def _on_job_lost(step: Step, event: ev.JobLost) -> None:

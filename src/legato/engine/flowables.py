@@ -285,8 +285,7 @@ def subflow_created(step: Step, run: TaskRun, child_id: str | None, error: str |
     task = step.task(run)
     assert isinstance(task, fl.Subflow)
     if error is not None or child_id is None:
-        run = step.finish(run, State.FAILED, error=error or "the subflow execution could not be created")
-        return run
+        return step.fail(run, error or "the subflow execution could not be created")
     run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "executionId": child_id}}))
     if not task.wait:
         return _after_main(step, run, task, State.SUCCESS)

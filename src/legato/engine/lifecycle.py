@@ -3,6 +3,7 @@ and walking a finished task run's result up to its parents."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from legato.engine import commands as cmd
@@ -11,6 +12,7 @@ from legato.engine import flowables
 from legato.engine.retry import may_retry
 from legato.engine.step import Step
 from legato.expressions import ExpressionError
+from legato.model import inputs_parse as parse
 from legato.model import state as st
 from legato.model.execution import TaskRun
 from legato.model.state import State
@@ -93,8 +95,8 @@ def end(step: Step, state: State, *, reason: str | None = None) -> None:
     outputs: dict[str, Any] | None = None
     if state in (State.SUCCESS, State.WARNING) and step.flow.outputs:
         try:
-            outputs = {o.id: step.render(o.value, None) for o in step.flow.outputs}
-        except ExpressionError as exc:
+            outputs = {o.id: _typed_output(o.id, o.type, step.render(o.value, None)) for o in step.flow.outputs}
+        except (ExpressionError, ValueError) as exc:
             state, reason = State.FAILED, f"flow outputs: {exc}"
     update: dict[str, Any] = {"ended": step.w.now, "outputs": outputs}
     if reason:
@@ -114,6 +116,23 @@ def end(step: Step, state: State, *, reason: str | None = None) -> None:
     if state == State.FAILED and retry is not None and retry.behavior == "CREATE_NEW_EXECUTION" \
             and may_retry(retry, attempt, execution.created, step.w.now):
         step.w.command(cmd.CreateRetryExecution(origin_execution_id=execution.id, attempt=attempt + 1))
+
+
+# Kestra converts each flow output to its declared type; types without a JSON form stay as rendered text.
+_OUTPUT_TYPES: dict[str, Callable[[Any], Any]] = {
+    "INT": parse.to_int, "FLOAT": parse.to_float, "BOOLEAN": parse.to_bool, "BOOL": parse.to_bool,
+    "JSON": parse.to_json, "ARRAY": parse.to_list,
+}
+
+
+def _typed_output(output_id: str, kind: str, value: Any) -> Any:
+    convert = _OUTPUT_TYPES.get(kind)
+    if convert is None or value is None:
+        return value
+    try:
+        return convert(value)
+    except ValueError as exc:
+        raise ValueError(f"output '{output_id}' ({kind}): {exc}") from None
 
 
 def propagate(step: Step, run: TaskRun) -> None:

@@ -103,7 +103,7 @@ class Step:
             try:
                 go = self.condition(condition, run)
             except ExpressionError as exc:
-                return self.finish(run, State.FAILED, error=f"runIf: {exc}")
+                return self.fail(run, f"runIf: {exc}")
             if not go:
                 self.w.log(run.id, "INFO", f"Task '{task.id}' skipped: its condition is false")
                 return self.finish(run, State.SKIPPED)
@@ -114,7 +114,7 @@ class Step:
             try:
                 return flowables.enter(self, run, task)
             except ExpressionError as exc:
-                return self.finish(self.w.run(run.id), State.FAILED, error=str(exc))
+                return self.fail(self.w.run(run.id), str(exc))
         return self.dispatch(run, task)
 
     def dispatch(self, run: TaskRun, task: Task, state: State = State.RUNNING) -> TaskRun:
@@ -139,9 +139,12 @@ class Step:
             update["error"] = error
         if outputs is not None:
             update["outputs"] = {**run.outputs, **outputs}
-        if error is not None and state in (State.FAILED, State.WARNING):
-            self.w.log(run.id, "ERROR" if state == State.FAILED else "WARN", error)
         return self.w.put(run.model_copy(update=update).with_state(state, self.w.now))
+
+    def fail(self, run: TaskRun, message: str) -> TaskRun:
+        """End `run` FAILED for a reason found by the engine itself (workers log their own errors)."""
+        self.w.log(run.id, "ERROR", message)
+        return self.finish(run, State.FAILED, error=message)
 
     # scopes ----------------------------------------------------------------------
     def scope_state(self, parent_id: str | None, branch: str, iteration: int | None) -> State:

@@ -45,6 +45,10 @@ class ExpressionError(Exception):
         return self._compose()
 
 
+class UndefinedError(ExpressionError):
+    """A name, key or index that does not exist (caught by `??` and `???`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds on one render; exceeding any of them raises ExpressionError."""

@@ -15,8 +15,9 @@ from legato.expressions.runtime import State
 from legato.expressions.values import to_text, type_name
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-# A quantified group that itself contains a quantifier: the shape of catastrophic backtracking.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+# A repeated group that itself repeats or alternates, `(a+)+` or `(a|aa)*`: the shapes of
+# catastrophic backtracking, which Python's re cannot interrupt.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}|](?:[^()\\]|\\.)*\)[+*{]")
 
 
 def text(value: Any, name: str) -> str:
@@ -33,7 +34,7 @@ def safe_regex(pattern: str) -> re.Pattern[str]:
     if len(pattern) > 1_000:
         raise ExpressionError("Regular expression longer than 1,000 characters")
     if _NESTED_QUANTIFIER.search(pattern):
-        raise ExpressionError(f"Regular expression {pattern!r} nests quantifiers; it could run for ever")
+        raise ExpressionError(f"Regular expression {pattern!r} repeats a group that repeats or alternates; it could run for ever")
     try:
         return re.compile(pattern)
     except re.error as e:

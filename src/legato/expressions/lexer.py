@@ -10,6 +10,7 @@ from legato.expressions.errors import ExpressionError
 
 TEXT, PRINT_OPEN, PRINT_CLOSE, TAG_OPEN, TAG_CLOSE = "text", "{{", "}}", "{%", "%}"
 NAME, NUMBER, STRING, OP, EOF = "name", "number", "string", "op", "eof"
+INTERPOLATED = "interpolated"  # "a #{expr} b": value is a list of str parts and (source, pos) expressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,8 @@ class Lexer:
         text = m.group()
         if kind == "str":
             value, self.pos = self._string(pos)
+            if isinstance(value, list):
+                return Token(INTERPOLATED, value, line, col)
             return Token(STRING, value, line, col)
         self.pos = m.end()
         if kind == "num":
@@ -161,20 +164,47 @@ class Lexer:
             return Token(NAME, text, line, col)
         return Token(OP, text, line, col)
 
-    def _string(self, pos: int) -> tuple[str, int]:
+    def _string(self, pos: int) -> tuple[str | list[Any], int]:
         src, quote = self.src, self.src[pos]
         parts: list[str] = []
+        pieces: list[Any] = []  # Pebble's interpolation in double quotes: "#{ expr }"
         i = pos + 1
         while i < len(src):
             ch = src[i]
             if ch == quote:
-                return "".join(parts), i + 1
+                if not pieces:
+                    return "".join(parts), i + 1
+                pieces.append("".join(parts))
+                return pieces, i + 1
+            if ch == "#" and quote == '"' and src.startswith("#{", i):
+                end = self._interpolation_end(i + 2)
+                pieces.append("".join(parts))
+                pieces.append((src[i + 2:end], i + 2))
+                parts = []
+                i = end + 1
+                continue
             if ch == "\\" and i + 1 < len(src):
                 i = self._escape(parts, i + 1)
                 continue
             parts.append(ch)
             i += 1
         raise self.fail("Unclosed string literal", pos)
+
+    def _interpolation_end(self, i: int) -> int:
+        depth, src = 1, self.src
+        while i < len(src):
+            ch = src[i]
+            if ch in "'\"":
+                _, i = self._string(i)
+                continue
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        raise self.fail("Unclosed '#{' in string", i)
 
     def _escape(self, parts: list[str], i: int) -> int:
         src, ch = self.src, self.src[i]

@@ -6,6 +6,7 @@ from legato.expressions import nodes as n
 from legato.expressions.errors import ExpressionError
 from legato.expressions.lexer import (
     EOF,
+    INTERPOLATED,
     NAME,
     NUMBER,
     OP,
@@ -29,6 +30,7 @@ BINARY = {
 }
 _KEYWORDS = {"true": True, "false": False, "null": None, "none": None, "True": True, "False": False}
 _BLOCK_TAGS = {"if", "for", "set", "macro"}
+_END_TAGS = {"elseif", "elif", "else", "endif", "endfor", "endmacro", "endraw"}
 
 
 def check_name(name: str, tok: Token, parser: Parser) -> str:
@@ -83,9 +85,7 @@ class Parser:
     # --- templates -------------------------------------------------------------------------------
 
     def template(self) -> tuple[n.Node, ...]:
-        body, end = self.block(())
-        if end is not None:
-            raise self.fail(f"Unexpected '{{% {end} %}}' without a matching opening tag")
+        body, _ = self.block(())
         return body
 
     def block(self, ends: tuple[str, ...]) -> tuple[tuple[n.Node, ...], str | None]:
@@ -111,6 +111,8 @@ class Parser:
         return tuple(out), None
 
     def tag(self, t: Token) -> n.Node:
+        if t.value in _END_TAGS:
+            raise self.fail(f"Unexpected '{{% {t.value} %}}' without a matching opening tag", t)
         if t.value not in _BLOCK_TAGS:
             raise self.fail(f"Unknown tag '{t.value}'", t)
         self.enter()
@@ -277,6 +279,8 @@ class Parser:
         t = self.next()
         if t.kind in (NUMBER, STRING):
             return n.Literal(t.line, t.column, t.value)
+        if t.kind == INTERPOLATED:
+            return self.interpolated(t)
         if t.kind == NAME:
             if t.value in _KEYWORDS:
                 return n.Literal(t.line, t.column, _KEYWORDS[t.value])
@@ -294,6 +298,19 @@ class Parser:
             if t.value == "{":
                 return self.map_literal(t)
         raise self.fail(f"Unexpected {describe(t)}", t)
+
+    def interpolated(self, t: Token) -> n.Node:
+        """"a #{x} b" is 'a' ~ x ~ ' b'."""
+        result: n.Node = n.Literal(t.line, t.column, "")
+        for piece in t.value:
+            if isinstance(piece, str):
+                part: n.Node = n.Literal(t.line, t.column, piece)
+            else:
+                self.enter()
+                part = parse_expression(piece[0], self.max_depth - self.depth)
+                self.depth -= 1
+            result = n.Binary(t.line, t.column, "~", result, part)
+        return result
 
     def sequence(self, close: str) -> list[n.Node]:
         items: list[n.Node] = []

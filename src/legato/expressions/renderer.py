@@ -98,49 +98,46 @@ class Renderer:
         merged = self.functions if not functions else {**self.functions, **functions}
         return State(self, context, merged, self.limits, source)
 
-    def render(self, template: str, context: Mapping[str, Any], *, functions: Functions | None = None) -> str:
+    def render(self, template: str, context: Mapping[str, Any], *, functions: Functions | None = None,
+               masker: Masker | None = None) -> str:
         """Render to text. Text without template syntax is returned unchanged."""
         if "{" not in template:
             return template
-        compiled = self.compile(template)
         st = self._state(context, functions, template)
-        text: str = self._guard(template, lambda: compiled.run(st))
+        text: str = self._guard(template, lambda: self.compile(template).run(st), masker)
         return text
 
     def render_typed(self, template: str, context: Mapping[str, Any], *,
-                     functions: Functions | None = None) -> Any:
+                     functions: Functions | None = None, masker: Masker | None = None) -> Any:
         """Like render, but a template that is exactly one `{{ expr }}` returns the value itself."""
         if "{" not in template:
             return template
-        compiled = self.compile(template)
         st = self._state(context, functions, template)
-        return self._guard(template, lambda: compiled.value(st))
+        return self._guard(template, lambda: self.compile(template).value(st), masker)
 
     def render_all(self, value: Any, context: Mapping[str, Any], *, functions: Functions | None = None,
-                   typed: bool = False) -> Any:
+                   typed: bool = False, masker: Masker | None = None) -> Any:
         """Render every string inside dicts, lists and tuples (map keys too, always as text)."""
         if isinstance(value, str):
             if typed:
-                return self.render_typed(value, context, functions=functions)
-            return self.render(value, context, functions=functions)
+                return self.render_typed(value, context, functions=functions, masker=masker)
+            return self.render(value, context, functions=functions, masker=masker)
         if isinstance(value, Mapping):
             return {
-                (self.render(k, context, functions=functions) if isinstance(k, str) else k):
-                self.render_all(v, context, functions=functions, typed=typed)
+                (self.render(k, context, functions=functions, masker=masker) if isinstance(k, str) else k):
+                self.render_all(v, context, functions=functions, typed=typed, masker=masker)
                 for k, v in value.items()
             }
-        if isinstance(value, list):
-            return [self.render_all(v, context, functions=functions, typed=typed) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self.render_all(v, context, functions=functions, typed=typed) for v in value)
+        if isinstance(value, (list, tuple)):
+            items = [self.render_all(v, context, functions=functions, typed=typed, masker=masker) for v in value]
+            return items if isinstance(value, list) else tuple(items)
         return value
 
     def evaluate(self, expression: str, context: Mapping[str, Any], *,
-                 functions: Functions | None = None) -> Any:
+                 functions: Functions | None = None, masker: Masker | None = None) -> Any:
         """Evaluate a bare expression such as `inputs.x > 3` to its value."""
-        fn = self._compile_expression(expression)
         st = self._state(context, functions, expression)
-        return self._guard(expression, lambda: fn(st))
+        return self._guard(expression, lambda: self._compile_expression(expression)(st), masker)
 
     def render_nested(self, st: State, text: str) -> str:
         """render(): the text is a template of its own, rendered with the caller's context and budget."""
@@ -159,24 +156,21 @@ class Renderer:
             st.render_depth -= 1
             st.source = saved_source
 
-    def _guard(self, source: str, action: Callable[[], T]) -> T:
+    def _guard(self, source: str, action: Callable[[], T], masker: Masker | None = None) -> T:
         """Run `action`, turning every failure into an ExpressionError naming the template."""
         try:
             return action()
         except ExpressionError as e:
-            raise self._masked(e.locate(source, None, None)) from None
+            error = e.locate(source, None, None)
         except RecursionError:
-            raise self._masked(ExpressionError("Template nested too deeply", expression=source)) from None
+            error = ExpressionError("Template nested too deeply", expression=source)
         except MemoryError:
-            raise self._masked(ExpressionError("Template needs too much memory", expression=source)) from None
+            error = ExpressionError("Template needs too much memory", expression=source)
         except Exception as e:  # a foreign Mapping or value misbehaving: still the user's error to see
-            raise self._masked(
-                ExpressionError(f"Rendering failed: {type(e).__name__}: {e}", expression=source)) from None
-
-    def _masked(self, e: ExpressionError) -> ExpressionError:
-        if self.masker is not None:
-            e.problem = self.masker.mask(e.problem)
-            if e.expression is not None:
-                e.expression = self.masker.mask(e.expression)
-            e.args = (str(e),)
-        return e
+            error = ExpressionError(f"Rendering failed: {type(e).__name__}: {e}", expression=source)
+        for m in (self.masker, masker):
+            if m is not None:  # messages end up in logs: no secret value may appear in them
+                error.problem = m.mask(error.problem)
+                error.expression = None if error.expression is None else m.mask(error.expression)
+        error.args = (str(error),)
+        raise error from None

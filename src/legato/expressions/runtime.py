@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from legato.expressions.errors import ExpressionError, Limits
+from legato.expressions.errors import ExpressionError, Limits, UndefinedError
 from legato.expressions.values import (
     UNDEFINED,
     check_long,
@@ -83,10 +83,10 @@ def lookup(obj: Any, key: Any) -> Any:
 
 def undefined_error(path: str, obj: Any = UNDEFINED) -> ExpressionError:
     if obj is UNDEFINED or isinstance(obj, (Mapping, list, tuple)):
-        return ExpressionError(f"Undefined variable '{path}'")
+        return UndefinedError(f"Undefined variable '{path}'")
     if obj is None:
-        return ExpressionError(f"Undefined variable '{path}': its parent is null")
-    return ExpressionError(f"Cannot access '{path}': a {type_name(obj)} has no attributes")
+        return UndefinedError(f"Undefined variable '{path}': its parent is null")
+    return ExpressionError(f"Cannot access '{path}': {type_name(obj)} values have no attributes")
 
 
 def key_text(key: Any) -> str:

@@ -32,13 +32,24 @@ class Compiler:
         self.macros: dict[str, MacroFn] = {}
 
     def body(self, statements: tuple[n.Node, ...]) -> list[Emit]:
-        return [e for e in (self.statement(s) for s in statements) if e is not None]
+        """Emitters for the statements; each run of text and prints becomes a single emitter."""
+        out: list[Emit] = []
+        run: list[n.Node] = []
+        for s in statements:
+            if isinstance(s, (n.Text, n.Print)):
+                run.append(s)
+                continue
+            if run:
+                out.append(_flat(run))
+                run = []
+            emit = self.statement(s)
+            if emit is not None:
+                out.append(emit)
+        if run:
+            out.append(_flat(run))
+        return out
 
     def statement(self, node: n.Node) -> Emit | None:
-        if isinstance(node, n.Text):
-            return _text(node.text)
-        if isinstance(node, n.Print):
-            return _print(located(compile_expr(node.expr), node))
         if isinstance(node, n.If):
             return self._if(node)
         if isinstance(node, n.For):
@@ -135,28 +146,34 @@ def _items(value: Any) -> list[Any] | tuple[Any, ...]:
         return [{"key": k, "value": v} for k, v in value.items()]
     if isinstance(value, (set, frozenset)):
         return list(value)
-    raise ExpressionError(f"Cannot loop over a {type_name(value)}")
+    raise ExpressionError(f"Cannot loop over {type_name(value)} values")
 
 
-def _text(text: str) -> Emit:
-    size = len(text)
+def _flat(nodes: list[n.Node]) -> Emit:
+    """Text and `{{ }}` in sequence, in one loop: the hot path of almost every template."""
+    parts: list[tuple[str, Fn | None, int, int]] = []
+    for node in nodes:
+        if isinstance(node, n.Print):
+            parts.append(("", compile_expr(node.expr), node.line, node.column))
+        elif isinstance(node, n.Text):
+            parts.append((node.text, None, 0, 0))
 
     def run(st: State, out: list[str]) -> None:
+        size = 0
+        for text, fn, line, col in parts:
+            if fn is None:
+                s = text
+            else:
+                try:
+                    value = fn(st)
+                except ExpressionError as e:
+                    raise e.locate(st.source, line, col) from None
+                s = value if type(value) is str else to_text(value)
+            size += len(s)
+            out.append(s)
         st.size += size
         if st.size > st.max_chars:
             st.grow(0)
-        out.append(text)
-    return run
-
-
-def _print(fn: Fn) -> Emit:
-    def run(st: State, out: list[str]) -> None:
-        value = fn(st)
-        s = value if type(value) is str else to_text(value)
-        st.size += len(s)
-        if st.size > st.max_chars:
-            st.grow(0)
-        out.append(s)
     return run
 
 

@@ -49,7 +49,7 @@ def iso_instant(d: datetime) -> str:
     """Java's Instant/ZonedDateTime toString shape: fraction in groups of 3, 'Z' for UTC."""
     if d.tzinfo is None:
         d = d.replace(tzinfo=UTC)
-    base = d.strftime("%Y-%m-%dT%H:%M:%S")
+    base = f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
     us = d.microsecond
     if us:
         base += f".{us // 1000:03d}" if us % 1000 == 0 else f".{us:06d}"

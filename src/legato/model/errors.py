@@ -61,8 +61,12 @@ class InputsError(ValueError):
 
 def suggest(word: str, candidates: Sequence[str]) -> str:
     """' (did you mean 'x'?)' for the closest candidate, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    tail = word.rsplit(".", 1)[-1].lower()
+    for match in difflib.get_close_matches(word, list(candidates), n=5, cutoff=0.6):
+        # Long shared prefixes (io.kestra.plugin.core...) make any two names look alike: the last part must too.
+        if difflib.SequenceMatcher(None, tail, match.rsplit(".", 1)[-1].lower()).ratio() >= 0.5:
+            return f" (did you mean '{match}'?)"
+    return ""
 
 
 def format_path(loc: Sequence[str | int]) -> str:
@@ -199,6 +203,10 @@ def _human(detail: ErrorDetails, exists: bool) -> str:
         return f"{msg} (got {detail.get('input')!r})"
     if kind == "string_pattern_mismatch":
         return f"{detail.get('input')!r} is not valid here: {msg}"
+    if kind == "time_delta_parsing":
+        return f"{detail.get('input')!r} is not an ISO-8601 duration (examples: PT30S, PT5M, PT1H, P1D)"
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
     if kind == "enum" and "expected" in ctx:
         return f"{msg} (got {detail.get('input')!r})"
     return msg

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 
 from pydantic import (
+    BaseModel,
     Field,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -118,8 +120,18 @@ class Flow(Frozen):
     @field_validator("inputs")
     @classmethod
     def _input_order(cls, inputs: list[Any] | None) -> list[Any] | None:
+        declared = {i.id for i in inputs or []}
+        problems: list[InitErrorDetails] = []
+        for index, item in enumerate(inputs or []):
+            for pos, dep in enumerate(item.dependsOn.inputs if item.dependsOn else []):
+                if dep not in declared:
+                    message = f"input '{item.id}' depends on unknown input '{dep}'"
+                    error = PydanticCustomError("unknown_input", message)
+                    problems.append({"type": error, "loc": (index, "dependsOn", "inputs", pos), "input": dep})
+        if problems:
+            raise ValidationError.from_exception_data("Flow", problems)
         if inputs:
-            dependency_order(inputs)
+            dependency_order(inputs)  # a cycle is left
         return inputs
 
     @model_validator(mode="after")
@@ -156,12 +168,16 @@ class Flow(Frozen):
         """Every task of the flow, nested ones included, depth first, in tasks/errors/finally/afterExecution order."""
         return [task for _, task in self._located_tasks()]
 
+    @cached_property
+    def _tasks_by_id(self) -> dict[str, Task]:
+        return {task.id: task for task in self.all_tasks()}
+
     def task(self, task_id: str) -> Task:
         """The task with this id anywhere in the flow; KeyError if there is none."""
-        for task in self.all_tasks():
-            if task.id == task_id:
-                return task
-        raise KeyError(f"flow {self.namespace}.{self.id} has no task {task_id!r}")
+        task = self._tasks_by_id.get(task_id)
+        if task is None:
+            raise KeyError(f"flow {self.namespace}.{self.id} has no task {task_id!r}")
+        return task
 
     def plugin_defaults(self) -> list[PluginDefault]:
         """pluginDefaults followed by the deprecated taskDefaults."""
@@ -190,6 +206,9 @@ def _locate(task: Task, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str 
 def _nested(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Task]]:
     if isinstance(value, Task):
         yield from _locate(value, loc)
+    elif isinstance(value, BaseModel):  # a wrapper holding tasks, such as a Dag's {task, dependsOn}
+        for name, field in type(value).model_fields.items():
+            yield from _nested(getattr(value, name), (*loc, field.alias or name))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from _nested(item, (*loc, index))

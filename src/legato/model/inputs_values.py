@@ -126,7 +126,7 @@ def validate_inputs(
 ) -> dict[str, Any]:
     """Typed values for `inputs` from `raw` (text or typed values), defaults applied, nested ids nested.
 
-    `render(template, {"inputs": values_so_far})` renders expressions in defaults, `dependsOn.condition` and
+    `render(template, inputs_so_far)` renders expressions in defaults, `dependsOn.condition` and
     SELECT/MULTISELECT `expression`; `files` maps FILE input ids to their stored URI. Keys of `raw` that no
     input declares are ignored, as Kestra does. Raises InputsError naming every bad input.
     """
@@ -137,7 +137,7 @@ def validate_inputs(
     except ValueError as exc:
         raise InputsError([Problem(path="", message=str(exc))]) from None
     for item in ordered:
-        context = {"inputs": values}
+        context = values  # the (nested) typed inputs resolved so far
         try:
             if not _enabled(item, render, context):
                 continue

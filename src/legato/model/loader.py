@@ -41,7 +41,7 @@ class _Composer(yaml.SafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 class _Abort(Exception):
@@ -175,6 +175,10 @@ def parse_documents(text: str, *, source: str = "<string>") -> list[Document]:
                 node = loader.get_node()
             except yaml.YAMLError as exc:
                 docs.append(Document(value=None, problems=[_syntax_problem(exc, source)]))
+                break
+            except RecursionError:  # PyYAML composes nested nodes recursively
+                message = f"document nested deeper than {MAX_DEPTH} levels"
+                docs.append(Document(value=None, problems=[Problem("", message, None, None, source)]))
                 break
             builder = _Builder(source)
             builder.doc.line = node.start_mark.line + 1 if node is not None else 1

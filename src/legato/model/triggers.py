@@ -10,7 +10,7 @@ import zoneinfo
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field, WrapValidator, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, WrapValidator, field_validator, model_validator
 
 from legato.model.conditions import ConditionField
 from legato.model.durations import Duration
@@ -108,8 +108,9 @@ class Schedule(Trigger):
         "triggers:\n  - id: nightly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 2 * * *\"\n    timezone: Europe/Paris\n",
     )
 
-    cron: str = Field(description="Cron expression (5 fields, 6 with withSeconds) or @hourly, @daily, @weekly, @monthly, @yearly.")
+    # withSeconds comes first so that the cron check can see it.
     withSeconds: bool = Field(default=False, description="The cron has a leading seconds field.")
+    cron: str = Field(description="Cron expression (5 fields, 6 with withSeconds) or @hourly, @daily, @weekly, @monthly, @yearly.")
     timezone: str = Field(default="Etc/UTC", description="IANA time zone the cron is read in.")
     when: str | bool | list[ConditionField] | None = Field(default=None, description="Kestra 2.0 name of conditions (or an expression).")
     scheduleConditions: list[ConditionField] | None = Field(default=None, description="Deprecated name of conditions.")
@@ -121,7 +122,7 @@ class Schedule(Trigger):
 
     @field_validator("cron")
     @classmethod
-    def _cron(cls, value: str, info: Any) -> str:
+    def _cron(cls, value: str, info: ValidationInfo) -> str:
         validate_cron(value, with_seconds=bool(info.data.get("withSeconds", False)))
         return value
 

@@ -1,8 +1,8 @@
 """The base of runnable tasks (those a worker runs) and the helpers they share to render dynamic properties.
 
 A dynamic property may hold a literal of its type or an expression (`{{ ... }}` / `{% ... %}`); the model
-accepts either (`Dynamic[int]`), so a typo in a literal is still a validation error, and the task renders and
-converts the value at run time with `render_as`, failing with a message naming the property.
+accepts either (`int | Expression`), so a typo in a literal is still a validation error, and the task renders
+and converts the value at run time with `render_as`, failing with a message naming the property.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import json
 from abc import abstractmethod
 from datetime import timedelta
 from functools import lru_cache
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from legato.model.durations import Duration
 from legato.model.task import Task
 from legato.plugins.context import RunContext, TaskFailed
-
-T = TypeVar("T")
 
 # A string that contains a template: only such strings may stand in for a typed property.
 Expression: TypeAlias = Annotated[str, StringConstraints(pattern=r"\{\{|\{%")]

@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, Connection, Engine, Insert, Select, Text, create_engine, event, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Insert,
+    Select,
+    Text,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy import Table as SaTable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect as SaDialect

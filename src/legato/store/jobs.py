@@ -91,10 +91,10 @@ class JobQueries:
         params = {"b_id": job.id, "b_attempt": job.attempt, "b_worker": job.worker_id}
         return conn.execute(self._finish, params).rowcount == 1
 
-    def request_cancel(self, conn: Connection, task_run_id: str) -> None:
-        """Drop the run's unclaimed jobs and flag its claimed ones for cancellation."""
+    def request_cancel(self, conn: Connection, task_run_id: str) -> bool:
+        """Drop the run's unclaimed jobs and flag its claimed ones; True when a worker holds one."""
         conn.execute(self._drop_unclaimed, {"b_run": task_run_id})
-        conn.execute(self._flag_cancel, {"b_run": task_run_id})
+        return conn.execute(self._flag_cancel, {"b_run": task_run_id}).rowcount > 0
 
     def expire(self, conn: Connection, now: datetime, limit: int) -> list[tuple[str, str, int]]:
         """Delete up to `limit` jobs whose lease ended before `now`; their (execution, task run, attempt)."""

@@ -11,12 +11,12 @@ from sqlalchemy.engine import make_url
 from legato.engine.events import Event, JobLost
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.state import State
-from legato.store.readview import ReadView
 from legato.store import dialect as dialects
 from legato.store import migrate as migrations
 from legato.store.database import Database
 from legato.store.ports import FlowRecord, Job, KVEntry, StoredEvent, Tx
 from legato.store.queries import Queries
+from legato.store.readview import ReadView
 from legato.store.tx import SqlTx
 from legato.store.wakeups import LocalWakeups, PgListener
 

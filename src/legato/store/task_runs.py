@@ -60,8 +60,10 @@ class TaskRunQueries:
 
     def upsert(self, conn: Connection, runs: Sequence[TaskRun]) -> None:
         """Insert or replace task runs (a new one takes the next creation-order number)."""
-        if runs:
-            conn.execute(self._upsert, [row_of(r) for r in runs])
+        # One row per id (the last version wins): PostgreSQL refuses to upsert a row twice in one statement.
+        unique = {r.id: r for r in runs}
+        if unique:
+            conn.execute(self._upsert, [row_of(r) for r in unique.values()])
 
     def get(self, conn: Connection, task_run_id: str) -> TaskRun | None:
         """One task run by id."""

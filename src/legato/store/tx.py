@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from legato.engine.events import Event, ExecutionCreated
+from legato.engine.events import Event, ExecutionCreated, TimerFired
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.store.database import WriteTx
 from legato.store.ports import FlowRecord
@@ -40,10 +40,12 @@ class SqlTx:
         if self._q.jobs.insert(self._conn, execution_id, task_run_id, attempt, worker_group, self._clock()):
             self._wtx.touch("jobs")
 
-    def request_cancel(self, task_run_id: str) -> None:
-        self._q.jobs.request_cancel(self._conn, task_run_id)
+    def request_cancel(self, task_run_id: str) -> bool:
+        return self._q.jobs.request_cancel(self._conn, task_run_id)
 
     def insert_timer(self, execution_id: str, at: datetime, timer: str, task_run_id: str | None, key: str) -> None:
+        # Fail here, in the decision that asked for it, rather than when the timer fires.
+        TimerFired.model_validate({"task_run_id": task_run_id, "timer": timer, "key": key})
         if self._q.timers.insert(self._conn, execution_id, at, timer, task_run_id, key):
             self._wtx.touch("timers")
 

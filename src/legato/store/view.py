@@ -89,3 +89,4 @@ class SqlView:
         dropped = set(items)
         if dropped:
             self._items = {k: v for k, v in self._items.items() if k[0] not in dropped}
+

@@ -95,24 +95,26 @@ class PgListener:
 
     def _run(self) -> None:
         delay = 0.1
+        reconnect = False
         while not self._stop.is_set():
             try:
-                self._listen()
+                self._listen(reconnect)
                 delay = 0.1
             except psycopg.Error as exc:
                 _log.warning("LISTEN connection lost (%s); retrying in %.1fs", exc, delay)
                 self._stop.wait(delay)
                 delay = min(delay * 2, 10.0)
+            reconnect = True
 
-    def _listen(self) -> None:
+    def _listen(self, reconnect: bool) -> None:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             for name in self._names:
                 conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(name)))
-            # Anything committed while we were not listening may have been missed.
-            for channel in CHANNELS:
-                self._wakeups.notify(channel)
+            if reconnect:  # anything committed while we were not listening may have been missed
+                for channel in CHANNELS:
+                    self._wakeups.notify(channel)
             while not self._stop.is_set():
-                for note in conn.notifies(timeout=0.5):
+                for note in conn.notifies(timeout=0.25):
                     channel = self._names.get(note.channel)
                     if channel is not None:
                         self._wakeups.notify(channel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -44,6 +45,7 @@ class BufferedLogger:
         self._min_rank = _RANK.get((min_level or "TRACE").upper(), 0)
         self._make = make
         self._records: list[LogRecord] = []
+        self._lock = threading.Lock()  # script runners log from reader threads while the worker flushes
 
     def trace(self, message: str) -> None:
         self._add("TRACE", message)
@@ -67,12 +69,15 @@ class BufferedLogger:
 
     def drain(self) -> list[LogRecord]:
         """The buffered records, in order, leaving the buffer empty."""
-        records, self._records = self._records, []
+        with self._lock:
+            records, self._records = self._records, []
         return records
 
     def _add(self, level: str, message: str) -> None:
         if _RANK[level] >= self._min_rank:
-            self._records.append(self._make(level, self._masker.mask(str(message))))
+            record = self._make(level, self._masker.mask(str(message)))
+            with self._lock:
+                self._records.append(record)
 
 
 class StoreKV:

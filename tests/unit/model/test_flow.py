@@ -122,7 +122,7 @@ def test_bad_flow_ids(field: str, value: str) -> None:
 
 
 def test_empty_tasks_is_an_error() -> None:
-    assert messages(HEAD + "tasks: []\n") == ["3:8: tasks: List should have at least 1 item after validation, not 0"]
+    assert messages(HEAD + "tasks: []\n") == ["3:8: tasks: must not be empty"]
 
 
 def test_duplicate_task_ids_across_nesting_and_errors() -> None:

@@ -85,7 +85,7 @@ def test_anchors_aliases_and_merge_keys() -> None:
     assert value["y"] == {"level": "WARN", "message": "hi"}
 
 
-def test_billion_laughs_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_billion_laughs_is_bounded() -> None:
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 9):
         levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
@@ -125,3 +125,9 @@ def test_load_flows_reports_problems_of_each_document_at_their_lines(minimal: st
         load_flows(bad1 + "---\n" + minimal + "---\n" + bad2, source="all.yaml", registry=TEST_TASKS, triggers=TEST_TRIGGERS)
     found = [(p.path, p.line) for p in info.value.problems]
     assert found == [("tasks", 3), ("namespace", 13)]
+
+
+@pytest.mark.parametrize("depth", [300, 20000])
+def test_deep_nesting_is_refused_not_a_crash(depth: int) -> None:
+    with pytest.raises(FlowValidationError, match="nested deeper than"):
+        load_yaml_value("a: " + "[" * depth + "]" * depth)

@@ -55,8 +55,11 @@ class Harness:
 
     store: Any
     clock: Clock
-    renderer: Renderer = field(default_factory=Renderer)
     executions: int = 0
+    renderer: Renderer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.renderer = Renderer(clock=self.clock)
 
     def save_flow(self, namespace: str = NAMESPACE, flow_id: str = FLOW_ID) -> None:
         source = FLOW_SOURCE.format(namespace=namespace, flow_id=flow_id)
@@ -87,7 +90,7 @@ class Harness:
     ) -> WorkerContext:
         execution = execution or self.execution(flow_id=flow_id)
         task_run = TaskRun(id=f"{execution.id}-{task_id}", execution_id=execution.id, task_id=task_id, value=value)
-        masker = Masker(secrets or {})
+        masker = Masker()
         variables = {
             "flow": {"id": flow_id, "namespace": execution.namespace, "revision": 1},
             "execution": {"id": execution.id, "startDate": self.clock()},
@@ -96,7 +99,8 @@ class Harness:
             "inputs": inputs or {},
             "outputs": outputs or {},
             "vars": dict(execution.variables),
-            "secrets": {k: masker.placeholder(k) for k in (secrets or {})},
+            # what the secret() function would hand the template: a placeholder, revealed at the point of use
+            "secrets": {name: masker.placeholder(value) for name, value in (secrets or {}).items()},
         }
         return WorkerContext(
             store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,

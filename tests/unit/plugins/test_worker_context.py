@@ -52,8 +52,7 @@ def test_logs_are_masked(harness):
     ctx = harness.context(secrets={"TOKEN": "s3cr3t-value"})
     ctx.logger.info("token is s3cr3t-value")
     ctx.flush()
-    [(_, message)] = harness.messages(ctx)
-    assert "s3cr3t-value" not in message
+    assert harness.messages(ctx) == [("INFO", "token is ******")]
 
 
 def test_kv_defaults_to_the_flow_namespace_and_uses_the_clock_for_ttl(harness):
@@ -75,3 +74,10 @@ def test_sleep_returns_after_the_timeout_and_raises_killed_when_cancelled(harnes
     with pytest.raises(TaskFailed) as failure:
         asyncio.run(ctx.sleep(10))
     assert failure.value.state == State.KILLED
+
+
+def test_secret_placeholders_are_revealed_for_the_task_and_masked_in_its_logs(harness):
+    ctx = harness.context(secrets={"TOKEN": "s3cr3t-value"})
+    assert ctx.render({"auth": "Bearer {{ secrets.TOKEN }}"}) == {"auth": "Bearer s3cr3t-value"}
+    harness.run({"id": "l", "type": "log.Log", "message": "using {{ secrets.TOKEN }}"}, ctx)
+    assert harness.messages(ctx) == [("INFO", "using ******")]

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from legato.expressions.values import truthy
+from legato.expressions import truthy
 from legato.model.state import State
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed

@@ -1,0 +1,131 @@
+"""Orchestration benchmarks on SQLite (issue 2): each workload runs in its own process so that its peak RSS
+is its own. Prints one line per figure.
+
+    .venv/bin/python bench/engine.py            # every workload
+    .venv/bin/python bench/engine.py chain-100  # one workload (prints JSON; used by the parent)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORKLOADS = {
+    "chain-100": ("100-task sequential chain of Log tasks", 100),
+    "foreach-1000": ("ForEach over 1,000 items, one Return each", 1000),
+    "foreach-10000": ("ForEach over 10,000 items, one Return each", 10000),
+    "parallel-100": ("Parallel with 100 branches of one Return each", 100),
+}
+
+
+def flow_source(name: str) -> str:
+    if name == "chain-100":
+        tasks = "\n".join(
+            f"  - id: t{i}\n    type: io.kestra.plugin.core.log.Log\n    message: step {i}" for i in range(100)
+        )
+        return f"id: chain\nnamespace: bench\ntasks:\n{tasks}\n"
+    if name.startswith("foreach-"):
+        n = int(name.split("-")[1])
+        return (
+            "id: each\nnamespace: bench\ntasks:\n  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n"
+            f"    values: \"{{{{ range(1, {n}) }}}}\"\n    concurrencyLimit: 0\n    tasks:\n"
+            "      - id: ret\n        type: io.kestra.plugin.core.debug.Return\n        format: \"{{ taskrun.value }}\"\n"
+        )
+    branches = "\n".join(
+        f"      - id: b{i}\n        type: io.kestra.plugin.core.debug.Return\n        format: b{i}" for i in range(100)
+    )
+    return f"id: par\nnamespace: bench\ntasks:\n  - id: par\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n{branches}\n"
+
+
+def run_one(name: str) -> dict[str, float]:
+    """Run one workload in this process; return its figures."""
+    from legato.clock import utcnow
+    from legato.runtime import actions
+    from legato.runtime.runtime import Runtime
+    from legato.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{tmp}/bench.db")
+        store.migrate()
+        record = actions.deploy(store, flow_source(name), now=utcnow())
+
+        async def go() -> float:
+            runtime = Runtime(store, poll_seconds=0.5)
+            stopping = asyncio.Event()
+            services = asyncio.create_task(runtime.run(stopping))
+            await asyncio.sleep(0.05)
+            start = time.perf_counter()
+            execution = await asyncio.to_thread(
+                actions.create_execution, store, record.namespace, record.id, {}, now=utcnow()
+            )
+            final = await actions.wait_for_end(store, execution.id, poll_seconds=0.005)
+            elapsed = time.perf_counter() - start
+            stopping.set()
+            await services
+            assert final.state == "SUCCESS", f"{name} ended {final.state}: {final.error}"
+            return elapsed
+
+        elapsed = asyncio.run(go())
+        store.close()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": elapsed, "peak_rss_mb": rss_mb}
+
+
+def idle_server_rss() -> float:
+    """RSS of `legato server local` after it has started and settled, in MB."""
+    with tempfile.TemporaryDirectory() as tmp:
+        legato = Path(sys.executable).with_name("legato")
+        proc = subprocess.Popen([str(legato), "server", "local", "--data-dir", tmp],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            assert proc.stdout is not None
+            proc.stdout.readline()  # "Legato running on ..." once it is up
+            time.sleep(2.0)
+            with open(f"/proc/{proc.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+            raise RuntimeError("no VmRSS")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def main() -> None:
+    results: dict[str, dict[str, float]] = {}
+    for name in WORKLOADS:
+        out = subprocess.run([sys.executable, __file__, name], capture_output=True, text=True, check=False,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        if out.returncode != 0:
+            print(f"engine[sqlite]: {name}: FAILED\n{out.stderr[-2000:]}")
+            continue
+        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    if "chain-100" in results:
+        r = results["chain-100"]
+        print(f"engine[sqlite]: {WORKLOADS['chain-100'][0]}: {r['seconds'] * 1000:.0f} ms total, "
+              f"{r['seconds'] * 1000 / 100:.2f} ms per task (target <= 2 ms)")
+    for name in ("foreach-1000", "foreach-10000"):
+        if name in results:
+            r = results[name]
+            print(f"engine[sqlite]: {WORKLOADS[name][0]}: {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB")
+    if "foreach-1000" in results and "foreach-10000" in results:
+        ratio = results["foreach-10000"]["seconds"] / results["foreach-1000"]["seconds"]
+        print(f"engine[sqlite]: ForEach 10,000 / 1,000 time ratio: {ratio:.1f}x (target <= 12x, linear)")
+    if "parallel-100" in results:
+        r = results["parallel-100"]
+        print(f"engine[sqlite]: {WORKLOADS['parallel-100'][0]}: {r['seconds'] * 1000:.0f} ms total")
+    print(f"engine[sqlite]: idle RSS of `legato server local`: {idle_server_rss():.0f} MB (target <= 150 MB)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        print(json.dumps(run_one(sys.argv[1])))
+    else:
+        main()

@@ -1,0 +1,22 @@
+"""The store contract: every behaviour of ports.Store that services rely on. Each backend's test module
+subclasses StoreContract and provides a `store` fixture (a migrated, empty SqlStore)."""
+
+from __future__ import annotations
+
+from .contract_events import EventContract
+from .contract_executions import ExecutionContract
+from .contract_flows import FlowContract
+from .contract_jobs import JobContract
+from .contract_kv import KVContract
+from .contract_logs import LogContract
+from .contract_schema import SchemaContract
+from .contract_timers import TimerContract
+from .contract_view import ViewContract
+from .contract_wakeups import WakeupContract
+
+
+class StoreContract(
+    FlowContract, ExecutionContract, EventContract, ViewContract, JobContract, TimerContract, LogContract,
+    KVContract, WakeupContract, SchemaContract,
+):
+    __test__ = False
