@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from legato.expressions import Renderer
 
 TEMPLATE = (
-    "Flow {{ flow.namespace }}.{{ flow.id }} run {{ execution.id }} for {{ inputs.user }} "
+    "Flow {{ flow.namespace }}.{{ flow.id }} for {{ inputs.user }} "
     "({{ inputs.count + 1 }} items, {{ inputs.region | upper }}): {{ outputs.extract.uri }}, "
     "{{ outputs['load-data'].rows }} rows, {{ vars.bucket }}/{{ taskrun.value ?? 'none' }} "
     "started {{ execution.startDate }}"
@@ -29,7 +29,8 @@ def context() -> dict[str, object]:
 
 
 def _rate(action: Callable[[], object], seconds: float, rounds: int = 5) -> float:
-    """Calls per second: the best of several rounds, measured in CPU time of this process (one core), so other load on the machine skews it less."""
+    """Calls per second, best of several rounds, in this process's CPU time (one core) so that other
+    load on the machine skews the figure less."""
     best = 0.0
     for _ in range(rounds):
         count, start = 0, time.process_time()

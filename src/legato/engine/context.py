@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from legato.model.execution import Execution, TaskRun
 
-
-class FlowLike(Protocol):
-    id: str
-    namespace: str
-    variables: dict[str, Any] | None
-
-    def all_tasks(self) -> list[Any]: ...
+if TYPE_CHECKING:
+    from legato.model.flow import Flow
 
 
 class RunSource(Protocol):
@@ -96,7 +91,7 @@ def taskrun_vars(run: TaskRun) -> dict[str, Any]:
 
 
 def build(
-    flow: FlowLike,
+    flow: Flow,
     execution: Execution,
     source: RunSource,
     run: TaskRun | None = None,

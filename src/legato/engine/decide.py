@@ -88,13 +88,13 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     policy = task.retry or _flow_task_retry(step)
     if event.state == State.FAILED and policy is not None and _retry(step, run, policy):
         return
+    if event.state == State.SUCCESS and event.effects is not None and event.effects.exit_state is not None:
+        operations.stop_all(step, exit_state=event.effects.exit_state, exit_run=run)
+        return
     state = event.state
     if state == State.SUCCESS and len(run.attempts) > 1 and policy is not None and policy.warningOnRetry:
         state = State.WARNING
     run = step.finish(run, state, error=event.error)
-    if event.effects is not None and event.effects.exit_state is not None:
-        operations.stop_all(step, exit_state=event.effects.exit_state)
-        return
     lifecycle.propagate(step, run)
 
 

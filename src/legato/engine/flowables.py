@@ -77,7 +77,7 @@ def _enter_main(step: Step, run: TaskRun, task: Task) -> State | None:
             step.w.put(run.model_copy(update={"outputs": {"condition": branch == "then"}}))
             return step.seq_from(step.w.run(run.id), branch, None, 0) if task.branches().get(branch) else State.SUCCESS
         case fl.Switch():
-            value = str(step.render(task.value, run))
+            value = step.render_text(task.value, run)
             branch = f"cases.{value}" if value in task.cases else "defaults"
             step.w.put(run.model_copy(update={"outputs": {"value": value, "defaults": branch == "defaults"}}))
             return step.seq_from(step.w.run(run.id), branch, None, 0) if task.branches().get(branch) else State.SUCCESS

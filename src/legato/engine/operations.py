@@ -20,8 +20,13 @@ def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
     lifecycle.maybe_finish_kill(step)
 
 
-def stop_all(step: Step, *, exit_state: State) -> None:
+def stop_all(step: Step, *, exit_state: State, exit_run: TaskRun | None = None) -> None:
     """End the execution now in `exit_state` (the Exit task): stop everything still going."""
+    # As Kestra's Exit does, the Exit task run and every flowable above it end in the exit state itself.
+    run = exit_run
+    while run is not None:
+        step.w.put(run.with_state(exit_state, step.w.now))
+        run = step.w.run(run.parent_id) if run.parent_id else None
     _stop_active(step, wait_for_workers=False)
     lifecycle.end(step, exit_state, reason=None)
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from legato.expressions import Renderer
-from legato.model.execution import Execution, Label
+from legato.model.execution import Execution, Label, StateEntry
 from legato.model.inputs_values import validate_inputs
+from legato.model.state import State
 
 if TYPE_CHECKING:
     from legato.model.flow import Flow
@@ -47,6 +48,7 @@ def new_execution(
         inputs=inputs, labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger,
         parent_id=parent[0] if parent else None, parent_task_run_id=parent[1] if parent else None,
         origin_id=origin_id, scheduled_at=scheduled_at, created=now, scratch=scratch or {},
+        histories=(StateEntry(state=State.CREATED, date=now),),  # Kestra's histories start at CREATED
     )
 
 

@@ -15,8 +15,8 @@ from legato.engine import context
 from legato.engine.working import Working
 from legato.expressions import ExpressionError, Renderer, truthy
 from legato.model import state as st
-from legato.model.flowable import Loop
 from legato.model.execution import Attempt, StateEntry, TaskRun
+from legato.model.flowable import Loop
 from legato.model.ids import derived_id
 from legato.model.state import State
 from legato.model.task import Task
@@ -41,6 +41,10 @@ class Step:
 
     def render(self, value: Any, run: TaskRun | None) -> Any:
         return self.renderer.render_all(value, self.context(run), functions=self.functions, typed=True)
+
+    def render_text(self, value: str, run: TaskRun | None) -> str:
+        """Render to text as Pebble prints it (`true`, empty for null), for properties compared as strings."""
+        return self.renderer.render(value, self.context(run), functions=self.functions)
 
     def condition(self, value: str | bool, run: TaskRun | None) -> bool:
         return truthy(self.render(value, run))

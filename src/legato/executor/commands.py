@@ -11,11 +11,11 @@ from legato.engine import events as ev
 from legato.engine.retry import next_delay
 from legato.engine.start import new_execution
 from legato.model.cache import FlowCache
-from legato.model.errors import FlowValidationError
-from legato.model.execution import Execution
+from legato.model.errors import FlowValidationError, InputsError
+from legato.model.execution import Execution, StateEntry
 from legato.model.flow import Flow
 from legato.model.ids import derived_id
-from legato.model.errors import InputsError
+from legato.model.state import State
 from legato.store.ports import Tx
 
 log = logging.getLogger("legato.executor")
@@ -85,11 +85,11 @@ class CommandRunner:
         now = self.clock()
         retry = failed.model_copy(update={
             "id": derived_id(failed.origin_id or failed.id, "flow-retry", command.attempt),
-            "state": failed.histories[0].state if failed.histories else failed.state, "histories": (),
+            "state": State.CREATED, "histories": (StateEntry(state=State.CREATED, date=now),),
             "outputs": None, "variables": {}, "ended": None, "error": None, "restarts": 0, "created": now,
             "origin_id": failed.origin_id or failed.id,
             "scheduled_at": now + next_delay(flow.retry, command.attempt - 1, failed.id),
             "scratch": {"flow_attempt": command.attempt},
         })
-        tx.create_execution(retry.model_copy(update={"state": retry.state.CREATED}))
+        tx.create_execution(retry)
         log.info("flow retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)

@@ -14,7 +14,6 @@ from legato.engine.decide import Engine
 from legato.executor.commands import CommandRunner
 from legato.model.cache import FlowCache
 from legato.model.execution import LogRecord
-from legato.model.flow import Flow
 from legato.model.state import State
 from legato.store.ports import Store, StoredEvent, Tx
 

@@ -58,11 +58,29 @@ def call_filter(st: State, name: str, value: Any, args: Any, kwargs: dict[str, A
     if fn is None:
         raise ExpressionError(f"Unknown filter '{name}'")
     try:
+        if st.masker is not None and name in SECRET_AWARE and isinstance(value, str) \
+                and st.masker.holds_placeholder(value):
+            return _on_secret(st, fn, value, args, kwargs)
         return fn(st, value, *args, **kwargs)
     except ExpressionError:
         raise
     except Exception as e:  # any failure inside a filter is the template's problem, reported as such
         raise _failure("Filter", name, e) from None
+
+
+# Text-to-text filters that may be applied to a secret: they work on the real value, and their
+# result becomes a secret of its own (so `secret('pw') | base64encode` is usable and still masked).
+SECRET_AWARE = frozenset({
+    "base64encode", "base64decode", "urlencode", "urldecode", "upper", "lower", "trim", "capitalize",
+    "title", "md5", "sha1", "sha256", "sha512", "escapeChar", "escape", "replace", "substringBefore",
+    "substringAfter", "substringBeforeLast", "substringAfterLast", "abbreviate", "slugify", "indent",
+    "nindent", "string", "toJson", "json",
+})
+
+
+def _on_secret(st: State, fn: Callable[..., Any], value: str, args: Any, kwargs: dict[str, Any]) -> Any:
+    result = fn(st, st.masker.reveal(value), *args, **kwargs)
+    return st.masker.placeholder(result) if isinstance(result, str) else result
 
 
 def run_test(name: str, value: Any, args: list[Any]) -> bool:

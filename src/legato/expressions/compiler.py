@@ -9,7 +9,7 @@ from legato.expressions import nodes as n
 from legato.expressions import runtime as rt
 from legato.expressions.calls import call_filter, call_function, run_test
 from legato.expressions.errors import ExpressionError, UndefinedError
-from legato.expressions.values import UNDEFINED, compare, equals, to_text, truthy
+from legato.expressions.values import UNDEFINED, compare, equals, is_number, truthy, type_name
 
 Fn = Callable[[rt.State], Any]
 # The operand of these is looked up leniently: a missing name is UNDEFINED there, not an error.
@@ -171,7 +171,9 @@ def _unary(node: n.Unary, lenient: bool) -> Fn:
 
 
 def _negate(value: Any, sign: int) -> Any:
-    return rt.multiply(value, sign)
+    if not is_number(value):
+        raise ExpressionError(f"Unary '{'-' if sign < 0 else '+'}' needs a number, got {type_name(value)}")
+    return -value if sign < 0 else value
 
 
 def _ternary(node: n.Ternary, lenient: bool) -> Fn:
@@ -281,5 +283,3 @@ _COMPILERS: Mapping[type, Callable[[Any, bool], Fn]] = {
     n.Unary: _unary, n.Binary: _binary, n.Ternary: _ternary, n.Filter: _filter, n.Test: _test,
     n.Call: _call,
 }
-
-__all__ = ["Fn", "compile_expr", "path_of", "to_text"]

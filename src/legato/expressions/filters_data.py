@@ -14,7 +14,7 @@ import yaml
 
 from legato.expressions.errors import ExpressionError
 from legato.expressions.runtime import State
-from legato.expressions.values import plain, to_json, to_text, type_name
+from legato.expressions.values import plain, to_json, type_name
 
 # jq builtins that read the environment or files, or can loop without end, are refused:
 # a jq call runs in C and cannot be interrupted by the render deadline.
@@ -58,9 +58,26 @@ def fn_yaml(st: State, yaml_text: Any = None) -> Any:
     if not isinstance(yaml_text, str):
         return yaml_text
     try:
-        return yaml.safe_load(yaml_text)
+        data = yaml.safe_load(yaml_text)
     except yaml.YAMLError as e:
         raise ExpressionError(f"Invalid YAML: {e}") from None
+    _check_expanded_size(data, st.limits.max_range_items * 10)
+    return data
+
+
+def _check_expanded_size(value: Any, budget: int) -> None:
+    """YAML aliases share nodes, so a small document can expand without bound ("billion laughs")
+    when printed: count the nodes as if expanded and stop at the budget."""
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > budget:
+            raise ExpressionError(f"YAML document expands to more than {budget:,} values")
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def ion(value: Any) -> str:
@@ -140,5 +157,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "json": f_to_json, "toJson": f_to_json, "jsonEncode": f_to_json, "fromJson": f_from_json,
     "yaml": f_yaml, "toIon": f_to_ion, "jq": f_jq,
 }
-FUNCTIONS: dict[str, Callable[..., Any]] = {"fromJson": fn_from_json, "json": fn_from_json, "jsonDecode": fn_from_json, "yaml": fn_yaml}
-__all__ = ["FILTERS", "FUNCTIONS", "t_json", "to_text"]
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "fromJson": fn_from_json, "json": fn_from_json, "jsonDecode": fn_from_json, "yaml": fn_yaml,
+}

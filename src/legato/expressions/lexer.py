@@ -23,8 +23,8 @@ class Token:
 
 _OPEN = re.compile(r"\{\{|\{%|\{#")
 _COMMENT_END = re.compile(r"-?#\}")
-_RAW_START = re.compile(r"\s*raw\s*(-?)%\}")
-_RAW_END = re.compile(r"\{%(-?)\s*endraw\s*(-?)%\}")
+_RAW_START = re.compile(r"\s*(?:raw|verbatim)\s*(-?)%\}")  # Kestra documents raw, Pebble verbatim
+_RAW_END = re.compile(r"\{%(-?)\s*end(?:raw|verbatim)\s*(-?)%\}")
 _SPACE = re.compile(r"\s+")
 _OPERATORS = ("???", "??", "..", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">", "=",
               "|", "(", ")", "[", "]", "{", "}", ",", ":", ".", "?")

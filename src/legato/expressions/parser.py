@@ -375,10 +375,17 @@ def parse_template(source: str, max_depth: int = 100) -> tuple[n.Node, ...]:
 
 def parse_expression(source: str, max_depth: int = 100) -> n.Node:
     """Parse a bare expression (no delimiters)."""
-    p = Parser("{{" + source + "}}", max_depth)
-    p.source = source
-    p.expect(PRINT_OPEN)
-    node = p.expression()
-    if not p.at(PRINT_CLOSE) or p.toks[p.i + 1].kind != EOF:
-        raise p.fail(f"Unexpected {describe(p.tok)} after the expression")
+    try:
+        p = Parser("{{" + source + "}}", max_depth)
+        p.source = source
+        p.expect(PRINT_OPEN)
+        node = p.expression()
+        if not p.at(PRINT_CLOSE) or p.toks[p.i + 1].kind != EOF:
+            raise p.fail(f"Unexpected {describe(p.tok)} after the expression")
+    except ExpressionError as e:
+        if e.line == 1 and e.column is not None:  # positions counted the "{{" added above
+            e.column = max(e.column - 2, 1)
+        e.expression = source
+        e.args = (str(e),)
+        raise
     return node

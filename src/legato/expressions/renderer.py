@@ -94,16 +94,19 @@ class Renderer:
 
     # --- rendering -------------------------------------------------------------------------------
 
-    def _state(self, context: Mapping[str, Any], functions: Functions | None, source: str) -> State:
+    def _state(self, context: Mapping[str, Any], functions: Functions | None, source: str,
+               masker: Masker | None) -> State:
         merged = self.functions if not functions else {**self.functions, **functions}
-        return State(self, context, merged, self.limits, source)
+        st = State(self, context, merged, self.limits, source)
+        st.masker = masker or self.masker
+        return st
 
     def render(self, template: str, context: Mapping[str, Any], *, functions: Functions | None = None,
                masker: Masker | None = None) -> str:
         """Render to text. Text without template syntax is returned unchanged."""
         if "{" not in template:
             return template
-        st = self._state(context, functions, template)
+        st = self._state(context, functions, template, masker)
         text: str = self._guard(template, lambda: self.compile(template).run(st), masker)
         return text
 
@@ -112,7 +115,7 @@ class Renderer:
         """Like render, but a template that is exactly one `{{ expr }}` returns the value itself."""
         if "{" not in template:
             return template
-        st = self._state(context, functions, template)
+        st = self._state(context, functions, template, masker)
         return self._guard(template, lambda: self.compile(template).value(st), masker)
 
     def render_all(self, value: Any, context: Mapping[str, Any], *, functions: Functions | None = None,
@@ -136,7 +139,7 @@ class Renderer:
     def evaluate(self, expression: str, context: Mapping[str, Any], *,
                  functions: Functions | None = None, masker: Masker | None = None) -> Any:
         """Evaluate a bare expression such as `inputs.x > 3` to its value."""
-        st = self._state(context, functions, expression)
+        st = self._state(context, functions, expression, masker)
         return self._guard(expression, lambda: self._compile_expression(expression)(st), masker)
 
     def render_nested(self, st: State, text: str) -> str:

@@ -22,7 +22,7 @@ class State:
     """Everything one render needs; created per top-level call, shared by nested render()."""
 
     __slots__ = ("call_depth", "context", "deadline", "engine", "functions", "limits", "locals",
-                 "macros", "max_chars", "render_depth", "size", "source")
+                 "macros", "masker", "max_chars", "render_depth", "size", "source")
 
     def __init__(self, engine: Any, context: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]],
                  limits: Limits, source: str) -> None:
@@ -38,6 +38,7 @@ class State:
         self.render_depth = 0
         self.call_depth = 0
         self.source = source
+        self.masker: Any = None  # a secrets.Masker when secrets may flow through this render
 
     def tick(self) -> None:
         """Raise if the render ran past its time budget; called in every loop iteration and call."""

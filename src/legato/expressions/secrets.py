@@ -36,6 +36,10 @@ class Masker:
             self._mask_pattern = None
             return ph
 
+    def holds_placeholder(self, text: str) -> bool:
+        """True when `text` contains a placeholder issued by this Masker."""
+        return bool(self._by_placeholder) and f"[secret:{self._token}:" in text
+
     def reveal(self, text: str) -> str:
         """Replace placeholders with the real values, just before the text is used."""
         if not self._by_placeholder or "[secret:" not in text:

@@ -37,8 +37,7 @@ def java_double(x: float) -> str:
     if x == 0:
         return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
     if 1e-3 <= abs(x) < 1e7:
-        text = format(x, ".17f").rstrip("0") if "e" in repr(x) else repr(x)
-        return text if not text.endswith(".") else text + "0"
+        return repr(x)  # shortest round-trip digits, as Java; always has a '.' in this range
     sign, digits, exp = Decimal(repr(x)).as_tuple()
     text = "".join(map(str, digits)).rstrip("0") or "0"
     exponent = len(digits) - 1 + int(exp)

@@ -95,12 +95,12 @@ def flow_json_schema(registry: TaskRegistry = TASKS, triggers: TaskRegistry = TR
 def _shape_type(kind: str, cls: type[Any], schema: dict[str, Any]) -> None:
     """Restrict `type` to the class's names, relax what defaults or old names may supply, add examples."""
     properties = schema.setdefault("properties", {})
-    if kind != "input":
-        properties["type"] = {**properties.get("type", {}), "type": "string", "enum": _names(cls)}
+    if kind == "input":
+        schema["required"] = [r for r in schema.get("required", []) if r != "id"]
+        schema["anyOf"] = [{"required": ["id"]}, {"required": ["name"]}]
+        return _markdown(cls, schema)
+    properties["type"] = {**properties.get("type", {}), "type": "string", "enum": _names(cls)}
     if kind in ("task", "trigger"):
         # pluginDefaults may supply any other required property, so only these two are required everywhere.
         schema["required"] = [r for r in schema.get("required", []) if r in ("id", "type")]
-    else:
-        schema["required"] = [r for r in schema.get("required", []) if r != "id"]
-        schema["anyOf"] = [{"required": ["id"]}, {"required": ["name"]}]
     _markdown(cls, schema)

@@ -149,13 +149,15 @@ class Dialect:
     def upsert(self, table: SaTable, keys: Sequence[str], update: Sequence[str]) -> Insert:
         """INSERT ... ON CONFLICT (keys) DO UPDATE SET update = excluded.update."""
         ins = self._insert(table)
-        return ins.on_conflict_do_update(
+        statement: Insert = ins.on_conflict_do_update(
             index_elements=list(keys), set_={c: getattr(ins.excluded, c) for c in update}
         )
+        return statement
 
     def insert_ignore(self, table: SaTable, keys: Sequence[str]) -> Insert:
         """INSERT ... ON CONFLICT (keys) DO NOTHING."""
-        return self._insert(table).on_conflict_do_nothing(index_elements=list(keys))
+        statement: Insert = self._insert(table).on_conflict_do_nothing(index_elements=list(keys))
+        return statement
 
     def _insert(self, table: SaTable) -> Any:
         raise NotImplementedError
@@ -245,7 +247,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     # Straight to the driver: this runs for every transaction, and needs none of SQLAlchemy's processing.
-    conn.connection.driver_connection.execute(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
 class PostgresDialect(Dialect):

@@ -58,9 +58,10 @@ class ExecutionQueries:
 
     def get(self, conn: Connection, execution_id: str) -> Execution | None:
         """The execution record, or None."""
-        return conn.execute(self._get, {"id": execution_id}).scalar()  # type: ignore[no-any-return]
+        execution: Execution | None = conn.execute(self._get, {"id": execution_id}).scalar()
+        return execution
 
-    def list(
+    def find(
         self, conn: Connection, *, namespace: str | None, flow_id: str | None,
         states: Iterable[State] | None, limit: int, offset: int,
     ) -> list[Execution]:

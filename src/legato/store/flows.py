@@ -75,7 +75,7 @@ class FlowQueries:
         self._flags(conn, latest, disabled=latest.disabled, deleted=True, now=now)
         return True
 
-    def list(self, conn: Connection, namespace: str | None) -> list[FlowRecord]:
+    def live(self, conn: Connection, namespace: str | None) -> list[FlowRecord]:
         """Latest revisions of live flows, by namespace and id."""
         if namespace is None:
             rows = conn.execute(self._list_all)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, select, true, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, delete, select, true, update
 
 from legato.store.dialect import Dialect
 from legato.store.ports import Job
@@ -17,6 +17,7 @@ _JOB_COLUMNS = (_j.id, _j.execution_id, _j.task_run_id, _j.attempt, _j.worker_gr
 
 
 def _unclaimed(named: bool, unnamed: bool) -> Select[Any]:
+    group: ColumnElement[bool]
     if named and unnamed:
         group = _j.worker_group.in_(bindparam("groups", expanding=True)) | _j.worker_group.is_(None)
     elif named:

@@ -57,7 +57,7 @@ class KVQueries:
         row = conn.execute(self._delete, {"ns": namespace, "b_key": key}).first()
         return row is not None and (row.expires_at is None or row.expires_at > now)
 
-    def list(self, conn: Connection, namespace: str, now: datetime, prefix: str | None) -> list[KVEntry]:
+    def live(self, conn: Connection, namespace: str, now: datetime, prefix: str | None) -> list[KVEntry]:
         """Live entries of a namespace by key, optionally under a key prefix."""
         if prefix:
             rows = conn.execute(self._list_prefix, {"ns": namespace, "now": now, "prefix": prefix})

@@ -101,10 +101,12 @@ jobs = Table(
     Column("created", UtcDateTime, nullable=False),
     # One job per attempt: replaying a decision cannot queue the same attempt twice.
     UniqueConstraint("task_run_id", "attempt", name="uq_jobs_attempt"),
-    # claim_jobs walks the unclaimed jobs of a group in id order
-    Index("ix_jobs_claim", "worker_group", "id", "worker_id"),
     Index("ix_jobs_lease", "lease_expires_at"),  # expire_leases
 )
+# claim_jobs walks the unclaimed jobs of a group in id order; claimed (running) jobs are not in the index,
+# so a claim never steps over them.
+_unclaimed = jobs.c.worker_id.is_(None)
+Index("ix_jobs_claim", jobs.c.worker_group, jobs.c.id, sqlite_where=_unclaimed, postgresql_where=_unclaimed)
 
 events = Table(
     "events", metadata,

@@ -74,7 +74,7 @@ class SqlStore:
 
     def list_flows(self, namespace: str | None = None) -> list[FlowRecord]:
         with self._db.read() as conn:
-            return self._q.flows.list(conn, namespace)
+            return self._q.flows.live(conn, namespace)
 
     def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool:
         with self._db.write() as tx:
@@ -106,7 +106,7 @@ class SqlStore:
         states: Iterable[State] | None = None, limit: int = 100, offset: int = 0,
     ) -> list[Execution]:
         with self._db.read() as conn:
-            return self._q.executions.list(
+            return self._q.executions.find(
                 conn, namespace=namespace, flow_id=flow_id, states=states, limit=limit, offset=offset
             )
 
@@ -118,6 +118,9 @@ class SqlStore:
             tx.touch("events")
 
     def process_next_event(self, handler: Callable[[Tx, StoredEvent], None]) -> bool:
+        # A single-writer database would be locked for everyone just to find the queue empty.
+        if not self._db.dialect.concurrent_writers and not self.has_events():
+            return False
         with self._db.write() as tx:
             picked = self._q.events.pick(tx.conn)
             if picked is None:
@@ -203,7 +206,7 @@ class SqlStore:
 
     def kv_list(self, namespace: str, now: datetime, prefix: str | None = None) -> list[KVEntry]:
         with self._db.read() as conn:
-            return self._q.kv.list(conn, namespace, now, prefix)
+            return self._q.kv.live(conn, namespace, now, prefix)
 
     def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None) -> int:
         with self._db.write() as tx:

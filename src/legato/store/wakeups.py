@@ -115,6 +115,6 @@ class PgListener:
                     self._wakeups.notify(channel)
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.25):
-                    channel = self._names.get(note.channel)
-                    if channel is not None:
-                        self._wakeups.notify(channel)
+                    local = self._names.get(note.channel)
+                    if local is not None:
+                        self._wakeups.notify(local)

@@ -14,7 +14,8 @@ from .conftest import LazyOutputs
 
 
 def test_public_names() -> None:
-    assert set(expressions.__all__) >= {"Renderer", "ExpressionError", "Limits", "truthy", "Masker", "is_template"}
+    assert sorted(expressions.__all__) == [
+        "ExpressionError", "Limits", "Masker", "Renderer", "UndefinedError", "is_template", "to_text", "truthy"]
 
 
 @pytest.mark.parametrize(("template", "expected"), [
@@ -174,3 +175,22 @@ def test_per_call_masker_masks_error_messages() -> None:
 def test_string_interpolation_in_double_quotes(renderer: Renderer, ctx: dict[str, Any]) -> None:
     assert renderer.render('{{ "Hello #{inputs.name | upper}, #{inputs.count + 1}!" }}', ctx) == "Hello WORLD, 4!"
     assert renderer.render("{{ 'single #{inputs.name}' }}", ctx) == "single #{inputs.name}"
+
+
+def test_text_filters_apply_to_the_secret_value_and_stay_secret() -> None:
+    import base64
+
+    masker = Masker()
+    renderer = Renderer(masker=masker, functions={"secret": lambda name: masker.placeholder("user:pw")})
+    rendered = renderer.render("Basic {{ secret('AUTH') | base64encode }}", {})
+    expected = "Basic " + base64.b64encode(b"user:pw").decode()
+    assert "dXNlcjpwdw" not in rendered  # still opaque after rendering
+    assert masker.reveal(rendered) == expected
+    assert masker.mask(expected) == "Basic ******"
+    assert masker.reveal(renderer.render("{{ secret('A') | upper }}", {})) == "USER:PW"
+
+
+def test_secret_filters_without_a_masker_see_the_placeholder() -> None:
+    masker = Masker()
+    ph = masker.placeholder("pw")
+    assert Renderer().render("{{ s | upper }}", {"s": ph}) == ph.upper()

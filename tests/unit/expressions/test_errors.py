@@ -45,6 +45,7 @@ CASES: list[tuple[str, str]] = [
     ("{{ 5 % 0 }}", "Division by zero"),
     ("{{ 1 < 'a' }}", "Cannot compare integer and string with '<'"),
     ("{{ true + 1 }}", "Cannot add boolean and integer"),
+    ("{{ -'a' }}", "Unary '-' needs a number, got string"),
     ("{{ 9223372036854775807 + 1 }}", "Integer overflow"),
     ("{{ 5 contains 1 }}", "'contains' needs a string, list or map"),
     ("{% for x in 5 %}{% endfor %}", "Cannot loop over integer values"),
@@ -113,3 +114,10 @@ def test_error_inside_render_names_the_inner_template(renderer: Renderer) -> Non
 def test_evaluate_errors_name_the_expression(renderer: Renderer) -> None:
     with pytest.raises(ExpressionError, match=r"Undefined variable 'inputs.x' in \"inputs.x > 3\""):
         renderer.evaluate("inputs.x > 3", {"inputs": {}})
+
+
+def test_evaluate_syntax_error_column_counts_from_the_expression(renderer: Renderer) -> None:
+    with pytest.raises(ExpressionError) as info:
+        renderer.evaluate("1 + @", {})
+    assert info.value.column == 5
+    assert '"1 + @"' in str(info.value)

@@ -29,6 +29,8 @@ def sandbox_context() -> dict[str, Any]:
         "popen": subprocess.Popen,
         "loop_tpl": "{{ render(loop_tpl) }}",
         "self_ref": "{{ render(self_ref) }}",
+        "bomb": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)),
     }
 
 
@@ -112,6 +114,7 @@ PAYLOADS: list[tuple[str, str]] = [
     ("{{ (0..99999) | join(inputs.blob) }}", "exceeds the limit"),
     ("{% set n = 2 %}{% for i in 0..100 %}{% set n = n * n %}{% endfor %}", "Integer overflow"),
     ("{{ {} | jq('[range(1e9)]') }}", "not allowed"),
+    ("{{ yaml(bomb) }}", "expands to more than"),
     ("{{ {} | jq('repeat(1)') }}", "not allowed"),
     ("{{ {} | jq('def f: f; f') }}", "not allowed"),
     ("{{ 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' | replace({'(a+)+$': ''}, regexp=true) }}", "repeats a group"),

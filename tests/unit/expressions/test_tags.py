@@ -57,6 +57,7 @@ CASES: list[tuple[str, str]] = [
     # raw
     ("{% raw %}{{ not rendered }}{% endraw %}", "{{ not rendered }}"),
     ("a{% raw %}{% if %}{% endraw %}b", "a{% if %}b"),
+    ("{% verbatim %}{{ x }}{% endverbatim %}", "{{ x }}"),
     # comments
     ("a{# a comment {{ x }} #}b", "ab"),
     ("{# only #}", ""),

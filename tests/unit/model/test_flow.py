@@ -206,3 +206,25 @@ def test_model_validate_without_the_loader_applies_defaults_too() -> None:
 def test_flows_built_in_code_accept_task_instances() -> None:
     flow = Flow(id="f", namespace="n", tasks=[Echo(id="t", type="test.Echo", message="m")])
     assert flow.task("t").type == "test.Echo"
+
+
+def test_defaults_apply_to_triggers_and_flow_defaults_beat_server_wide_ones() -> None:
+    data = {
+        "id": "f", "namespace": "n",
+        "pluginDefaults": [
+            {"type": "io.kestra.plugin.core.trigger.Schedule", "values": {"timezone": "Europe/Paris"}},
+            {"type": "test.Echo", "values": {"level": "WARN"}},
+        ],
+        "tasks": [{"id": "t", "type": "test.Echo", "message": "m"}],
+        "triggers": [{"id": "s", "type": "trigger.Schedule", "cron": "@daily"}],
+    }
+    server_wide = [{"type": "test.Echo", "values": {"level": "DEBUG", "headers": {"x": 1}}}]
+    flow = Flow.model_validate(data, context={"registry": TEST_TASKS, "defaults": server_wide})
+    task = flow.tasks[0]
+    assert isinstance(task, Echo) and (task.level, task.headers) == ("WARN", {"x": 1})
+    assert flow.triggers is not None and flow.triggers[0].timezone == "Europe/Paris"
+
+
+def test_a_default_that_breaks_the_task_is_reported_on_the_task() -> None:
+    text = HEAD + "pluginDefaults:\n  - type: test.Echo\n    values: {level: 5}\ntasks:\n" + ECHO.format(id="t")
+    assert messages(text) == ["7:5: tasks[0].level: Input should be a valid string"]

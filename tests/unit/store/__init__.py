@@ -1,0 +1,1 @@
+"""Unit tests of the store's pure parts (URLs, column types, wake-ups)."""
