@@ -109,7 +109,7 @@ def main() -> None:
                 print(f"store[postgresql]: claim+finish+process cycle: {ms:.2f} ms")
             finally:
                 store.close()
-    except psycopg.OperationalError as exc:
+    except psycopg.Error as exc:
         print(f"store[postgresql]: skipped ({str(exc).strip().splitlines()[0]})")
 
 

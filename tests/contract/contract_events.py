@@ -17,6 +17,7 @@ from legato.engine.events import (
 )
 from legato.model.execution import LogRecord
 from legato.model.state import State
+from legato.store.database import NestedWriteError
 from legato.store.ports import StoredEvent, Tx
 from legato.store.sql import SqlStore
 
@@ -65,6 +66,17 @@ class EventContract:
         assert store.claim_jobs("w", [None], 10, LEASE, NOW) == []
         assert store.next_timer_at() is None
         assert [e.event for e in drain(store)] == [ExecutionCreated()]
+
+    def test_a_store_write_inside_the_handler_is_refused_not_deadlocked(self, store: SqlStore) -> None:
+        ex = started(store)
+        store.send_event(ex.id, KillRequested())
+
+        def nested(tx: Tx, stored: StoredEvent) -> None:
+            store.send_event(ex.id, KillRequested())
+
+        with pytest.raises(NestedWriteError):
+            store.process_next_event(nested)
+        assert [e.event for e in drain(store)] == [KillRequested()]
 
     def test_events_are_consumed_oldest_first(self, store: SqlStore) -> None:
         a, b = execution(), execution()

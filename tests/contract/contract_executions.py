@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from legato.engine.events import ExecutionCreated, KillRequested
-from legato.model.execution import Label, StateEntry
+from legato.model.execution import Execution, Label, StateEntry
 from legato.model.state import State
 from legato.store.sql import SqlStore
 
@@ -46,7 +46,10 @@ class ExecutionContract:
         d = execution("other", "a", created=at(4))
         for e in (a, b, c, d):
             store.create_execution(e, ExecutionCreated())
-        ids = lambda rows: [r.id for r in rows]  # noqa: E731
+
+        def ids(rows: list[Execution]) -> list[str]:
+            return [r.id for r in rows]
+
         assert ids(store.list_executions()) == [d.id, c.id, b.id, a.id]
         assert ids(store.list_executions(namespace="ns")) == [c.id, b.id, a.id]
         assert ids(store.list_executions(namespace="ns", flow_id="a")) == [c.id, a.id]

@@ -192,8 +192,8 @@ def test_cli_run_json(stem: str, code: int, state: str) -> None:
     for key in ("id", "namespace", "flowId", "flowRevision", "state", "inputs", "outputs", "labels", "taskRunList"):
         assert key in body, f"no {key} in {sorted(body)}"
     assert body["state"]["current"] == state
-    assert [h["state"] for h in body["state"]["histories"]][0] == "CREATED"
-    assert body["state"]["histories"][-1]["state"] == state
+    history = [h["state"] for h in body["state"]["histories"]]
+    assert history[0] == "CREATED" and history[-1] == state, history
     assert body["flowRevision"] == 1
     if "outputs" in expected:
         assert body["outputs"] == expected["outputs"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from legato.cli.store_option import with_store
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.errors import FlowValidationError, InputsError
@@ -54,6 +55,24 @@ def validate(paths: tuple[Path, ...]) -> None:
             click.echo(str(exc), err=True)
     click.echo(f"{len(files) - failed} valid, {failed} invalid", err=bool(failed))
     sys.exit(1 if failed else 0)
+
+
+@flow.command("deploy")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@with_store
+def deploy(store: Store, paths: tuple[Path, ...]) -> None:
+    """Validate flow files (or directories) and store each as a new revision of its flow."""
+    files = _flow_files(paths)
+    parsed = []
+    for path in files:
+        try:
+            parsed.append((path, parse_flow(path.read_text(), str(path))))
+        except FlowValidationError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)  # all or nothing: no flow of a broken set is deployed
+    for path, _ in parsed:
+        record = actions.deploy(store, path.read_text(), now=utcnow(), name=str(path))
+        click.echo(f"{record.namespace}.{record.id} revision {record.revision}")
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -215,5 +215,6 @@ HANDLERS: dict[str, Handler] = {
     "kill_requested": operations.on_kill_requested,
     "resume_requested": operations.on_resume_requested,
     "restart_requested": operations.on_restart_requested,
+    "replay_requested": operations.on_replay_requested,
     "task_run_state_changed": operations.on_task_run_state_changed,
 }

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from legato.model.execution import TaskRun
 from legato.model.state import State
 
 
@@ -95,6 +96,15 @@ class RestartRequested(Event):
     kind: Literal["restart_requested"] = "restart_requested"
 
 
+class ReplayRequested(Event):
+    """First event of an execution that replays another from one task run: the earlier runs are copied
+    in (their outputs reused) and the execution carries on from `from_task_run_id`."""
+
+    kind: Literal["replay_requested"] = "replay_requested"
+    task_runs: list[TaskRun]
+    from_task_run_id: str
+
+
 class TaskRunStateChanged(Event):
     """An operator forces a task run's state (e.g. mark a FAILED task SUCCESS) and the flow carries on."""
 
@@ -120,7 +130,7 @@ class ChildExecutionEnded(Event):
 
 AnyEvent = Annotated[
     ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | JobCancelled | TimerFired | KillRequested
-    | ResumeRequested | RestartRequested | TaskRunStateChanged | SubflowCreated | ChildExecutionEnded,
+    | ResumeRequested | RestartRequested | ReplayRequested | TaskRunStateChanged | SubflowCreated | ChildExecutionEnded,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

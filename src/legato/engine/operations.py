@@ -75,6 +75,23 @@ def on_restart_requested(step: Step, event: ev.RestartRequested) -> None:
             step.dispatch(run.model_copy(update={"error": None}), task)
 
 
+def on_replay_requested(step: Step, event: ev.ReplayRequested) -> None:
+    """Copy the runs that came before the replay point, then run again from it."""
+    if step.w.execution.state != State.CREATED:
+        return
+    for run in event.task_runs:
+        step.w.put(run)
+    start = step.w.run(event.from_task_run_id)
+    _reopen(step, [start], restarted=False)
+    task = step.task(start)
+    run = start.model_copy(update={"error": None, "outputs": {}, "scratch": {}})
+    if task.FLOWABLE:
+        step.w.put(run)
+        lifecycle.propagate(step, flowables.enter(step, run.with_state(State.RUNNING, step.w.now), task))
+    else:
+        step.dispatch(run, task)
+
+
 def on_task_run_state_changed(step: Step, event: ev.TaskRunStateChanged) -> None:
     """An operator sets a finished task run's state; the execution carries on from there."""
     run = step.w.maybe_run(event.task_run_id)
@@ -98,13 +115,15 @@ def _in_error_branch(step: Step, run: TaskRun) -> bool:
         run = step.w.run(run.parent_id)
 
 
-def _reopen(step: Step, runs: list[TaskRun]) -> None:
+def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
     """Put the execution and the ancestors of `runs` back in RUNNING so their results flow up again."""
     execution = step.w.execution
     scratch = {k: v for k, v in execution.scratch.items() if k not in ("main", "final")}
-    step.w.set_execution(execution.model_copy(update={
-        "restarts": execution.restarts + 1, "outputs": None, "error": None, "ended": None, "scratch": scratch,
-    }).with_state(State.RESTARTED, step.w.now))
+    execution = execution.model_copy(update={
+        "restarts": execution.restarts + int(restarted), "outputs": None, "error": None, "ended": None,
+        "scratch": scratch,
+    })
+    step.w.set_execution(execution.with_state(State.RESTARTED, step.w.now) if restarted else execution)
     step.w.execution_state(State.RUNNING)
     reopened: set[tuple[str, int | None]] = set()
     for run in runs:

@@ -25,12 +25,14 @@ class CommandRunner:
     def __init__(self, flows: FlowCache, clock: Callable[[], datetime]):
         self.flows = flows
         self.clock = clock
+        self.cancelled = False  # a job was flagged for cancellation in the current transaction
 
     def carry_out(self, tx: Tx, execution: Execution, flow: Flow, command: cmd.Command) -> None:
         match command:
             case cmd.DispatchJob():
                 tx.insert_job(execution.id, command.task_run_id, command.attempt, command.worker_group)
             case cmd.CancelJob():
+                self.cancelled = True
                 if not tx.request_cancel(command.task_run_id):
                     tx.insert_event(execution.id, ev.JobCancelled(task_run_id=command.task_run_id))
             case cmd.ScheduleTimer():

@@ -36,6 +36,10 @@ class Executor:
         done = 0
         while done < self.batch and self.store.process_next_event(self._handle):
             done += 1
+            if self.commands.cancelled:
+                # After the commit, so the worker's next look sees the flag: it stops the task now.
+                self.commands.cancelled = False
+                self.store.wakeups.notify("cancel")
         return done
 
     async def run(self, stopping: asyncio.Event) -> None:

@@ -13,9 +13,9 @@ from legato.engine.start import new_execution
 from legato.expressions import Renderer
 from legato.model import state as st
 from legato.model.errors import InputsError, Problem
-from legato.model.execution import Execution
+from legato.model.execution import Execution, StateEntry
 from legato.model.flowable import Pause
-from legato.model.ids import new_id
+from legato.model.ids import derived_id, new_id
 from legato.model.inputs_values import validate_inputs
 from legato.model.state import State
 from legato.runtime.runtime import parse_flow
@@ -99,6 +99,35 @@ def restart(store: Store, execution_id: str) -> None:
     if execution.state not in (State.FAILED, State.KILLED):
         raise ConflictError(f"only FAILED or KILLED executions can be restarted; {execution_id} is {execution.state}")
     store.send_event(execution_id, ev.RestartRequested())
+
+
+def replay(store: Store, execution_id: str, task_run_id: str, *, now: datetime, revision: int | None = None) -> Execution:
+    """A new execution that reuses the outputs of every task run before `task_run_id` and runs again from it."""
+    old = _execution(store, execution_id)
+    runs = store.task_runs(execution_id)
+    index = next((i for i, r in enumerate(runs) if r.id == task_run_id), None)
+    if index is None:
+        raise NotFoundError(f"task run {task_run_id} not found in execution {execution_id}")
+    if old.state not in st.TERMINAL:
+        raise ConflictError(f"execution {execution_id} is still {old.state}; replay needs an ended execution")
+    new = old.model_copy(update={
+        "id": new_id(), "state": State.CREATED, "histories": (StateEntry(state=State.CREATED, date=now),),
+        "outputs": None, "ended": None, "error": None, "restarts": 0, "created": now, "origin_id": old.id,
+        "scratch": {}, "flow_revision": revision or old.flow_revision, "parent_id": None, "parent_task_run_id": None,
+    })
+    ids: dict[str, str] = {}
+    copied = []
+    for run in runs[: index + 1]:
+        parent = ids.get(run.parent_id) if run.parent_id else None
+        if run.parent_id and parent is None:
+            continue  # under a run that is not copied
+        ids[run.id] = derived_id(new.id, parent or "", run.branch, run.iteration, run.task_id)
+        update: dict[str, Any] = {"id": ids[run.id], "execution_id": new.id, "parent_id": parent}
+        if run.id == task_run_id:
+            update.update(attempts=(), histories=(StateEntry(state=State.CREATED, date=now),), state=State.CREATED)
+        copied.append(run.model_copy(update=update))
+    store.create_execution(new, ev.ReplayRequested(task_runs=copied, from_task_run_id=ids[task_run_id]))
+    return new
 
 
 def change_task_run_state(store: Store, execution_id: str, task_run_id: str, state: State) -> None:

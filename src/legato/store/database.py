@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import weakref
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine
@@ -25,8 +27,29 @@ class WriteTx:
         self.channels.add(channel)
 
 
+class NestedWriteError(RuntimeError):
+    """A write transaction was opened inside another on the same thread (use the Tx you were given)."""
+
+
+class _Held:
+    """A connection kept by one thread between transactions; closed when that thread ends."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # the engine may already be disposed
+            self.conn.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class Database:
-    """An engine plus its dialect; hands out transactions and notifies on commit."""
+    """An engine plus its dialect; hands out transactions and notifies on commit.
+
+    Where the dialect allows (SQLite), each thread keeps its read and write connections between
+    transactions: checking a connection in and out of the pool costs as much as a small statement."""
 
     def __init__(self, dialect: Dialect, wakeups: LocalWakeups, pool_size: int = 16):
         self.dialect = dialect
@@ -35,24 +58,57 @@ class Database:
         self.engine.update_execution_options(preserve_rowcount=True)
         self._write_engine = self.engine.execution_options(**dialect.write_options())
         self.wakeups = wakeups
+        self._local = threading.local()
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (rolled back at the end)."""
-        with self.engine.connect() as conn:
+        if not self.dialect.keep_connections:
+            with self.engine.connect() as conn:
+                yield conn
+            return
+        conn = self._kept("reader", self.engine)
+        try:
             yield conn
+        finally:
+            conn.rollback()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[WriteTx]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self.dialect.writer(), self._write_engine.connect() as conn:
-            tx = WriteTx(conn)
-            with conn.begin():
-                yield tx
-                if tx.channels:
-                    self.dialect.notify(conn, sorted(tx.channels))
+        if getattr(self._local, "writing", False):
+            raise NestedWriteError("a store write was started inside another on the same thread")
+        self._local.writing = True
+        try:
+            with self.dialect.writer(), self._write_connection() as conn:
+                tx = WriteTx(conn)
+                with conn.begin():
+                    yield tx
+                    if tx.channels:
+                        self.dialect.notify(conn, sorted(tx.channels))
+        finally:
+            self._local.writing = False
         for channel in tx.channels:
             self.wakeups.notify(channel)
 
+    @contextlib.contextmanager
+    def _write_connection(self) -> Iterator[Connection]:
+        if self.dialect.keep_connections:
+            yield self._kept("writer", self._write_engine)
+        else:
+            with self._write_engine.connect() as conn:
+                yield conn
+
+    def _kept(self, role: str, engine: Engine) -> Connection:
+        held: _Held | None = getattr(self._local, role, None)
+        if held is None or held.conn.closed or held.conn.invalidated:
+            held = _Held(engine.connect())
+            setattr(self._local, role, held)
+            self._held.add(held)
+        return held.conn
+
     def dispose(self) -> None:
+        for held in list(self._held):
+            held.close()
         self.engine.dispose()

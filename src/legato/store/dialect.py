@@ -141,6 +141,8 @@ class Dialect:
     name: str
     # Several processes may write at once: locked rows must be re-read after the lock is taken.
     concurrent_writers: bool
+    # Each thread may keep its connections between transactions (cheap, local database files).
+    keep_connections: bool = False
 
     def create_engine(self, pool_size: int) -> Engine:
         """A pooled engine for this database."""
@@ -190,6 +192,7 @@ class Dialect:
 class SqliteDialect(Dialect):
     name = "sqlite"
     concurrent_writers = False
+    keep_connections = True
     _locks: dict[str, threading.Lock] = {}
     _locks_guard = threading.Lock()
 

@@ -68,7 +68,8 @@ class Worker:
     async def _heartbeat(self, stopping: asyncio.Event) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.05)
         while not stopping.is_set() or self._running:
-            await asyncio.sleep(interval)
+            # A kill wakes us at once; otherwise beat often enough to keep the leases.
+            await self.store.wakeups.wait("cancel", interval)
             ids = list(self._running)
             if not ids:
                 continue

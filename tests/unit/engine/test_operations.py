@@ -217,3 +217,18 @@ def test_variables_effects_merge_deeply_and_unset_dotted_paths() -> None:
         set_variables={"creds": {"host": "h"}}, unset_variables=["creds.token"])))
     assert sim.execution.variables == {"creds": {"user": "u", "host": "h"}, "n": 1}
     assert {lb.key: lb.value for lb in sim.execution.labels} == {"team": "data"}
+
+
+def test_replay_reuses_earlier_outputs_and_runs_again_from_the_chosen_task() -> None:
+    sim = Sim.of(flow(log("a") + log("b") + log("c")))
+    sim.run()
+    runs = sorted(sim.view.runs.values(), key=lambda r: r.histories[0].date)
+    a, b = runs[0], runs[1]
+    fresh = Sim.of(flow(log("a") + log("b") + log("c")))
+    copied_b = b.model_copy(update={"attempts": (), "state": State.CREATED, "histories": b.histories[:1]})
+    fresh.send(ev.ReplayRequested(task_runs=[a, copied_b], from_task_run_id=b.id))
+    dispatched = {fresh.view.task_run(j.task_run_id).task_id for j in fresh.pending(cmd.DispatchJob)}
+    assert dispatched == {"b"}  # a is reused, not run again
+    assert fresh.drain().state == State.SUCCESS
+    assert fresh.state_of("c") == State.SUCCESS
+    assert len(fresh.runs("a")[0].attempts) == 1 and len(fresh.runs("b")[0].attempts) == 1

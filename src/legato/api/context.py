@@ -1,0 +1,42 @@
+"""What every route needs: the store, the clock, where uploaded files go; and the tenant check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Path as PathParam, Request
+
+from legato.api.errors import not_found
+from legato.api.metrics import Metrics
+from legato.store.ports import Store
+
+TENANT = "main"  # the one tenant until multi-tenancy lands; Kestra's OSS default
+
+
+@dataclass
+class ApiContext:
+    store: Store
+    clock: Callable[[], datetime]
+    data_dir: Path
+    started: datetime
+    basic_auth: bool = False
+    metrics: Metrics = field(default_factory=Metrics)
+    poll_seconds: float = 0.2  # how often streams look for changes
+
+
+def context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.legato
+    return ctx
+
+
+Ctx = Annotated[ApiContext, Depends(context)]
+
+
+def check_tenant(tenant: Annotated[str, PathParam(description="The tenant; `main` by default.", max_length=64)]) -> str:
+    if tenant != TENANT:
+        raise not_found(f"tenant '{tenant}' not found")
+    return tenant

@@ -1,0 +1,231 @@
+"""Request and response bodies of the API, in Kestra's field names (camelCase). They document the OpenAPI
+schema; routes build them from store records and the serializers of legato.runtime."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Dto(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(BaseModel):
+    path: str = Field(description="Where the problem is: JSON path in the flow, input id, or request field.")
+    message: str = Field(description="What is wrong.")
+    line: int | None = Field(default=None, description="1-based YAML line, when the problem is in a flow source.")
+    column: int | None = Field(default=None, description="1-based YAML column, when known.")
+
+
+class ErrorBody(BaseModel):
+    message: str = Field(description="A summary a user can act on.")
+    details: list[ErrorDetail] = Field(default_factory=list, description="Each problem found, with its location.")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in (
+        (400, "Malformed request"),
+        (404, "Not found"),
+        (409, "Conflicts with the current state"),
+        (422, "Invalid flow, inputs or parameters"),
+    )
+}
+
+
+class Paged(BaseModel, Generic[T]):
+    results: list[T] = Field(description="The requested page.")
+    total: int = Field(description="How many items match the filters, across all pages.")
+
+
+class Label(BaseModel):
+    key: str
+    value: str
+
+
+# ---- flows ------------------------------------------------------------------------------------------------
+
+
+class FlowDto(Dto):
+    """A flow revision: its YAML properties plus what the server adds (revision, disabled, deleted, updated)."""
+
+    id: str
+    namespace: str
+    revision: int
+    disabled: bool = False
+    deleted: bool = False
+    updated: datetime | None = None
+    source: str | None = Field(default=None, description="The YAML source; only with `source=true`.")
+
+
+class ValidateResult(BaseModel):
+    index: int = Field(description="0-based position of the document in the submitted YAML.")
+    flow: str | None = Field(default=None, description="The flow id, when it could be read.")
+    namespace: str | None = None
+    constraints: str | None = Field(default=None, description="Every problem as text; null when the flow is valid.")
+    outdated: bool = Field(default=False, description="True when the flow exists with a different source.")
+    details: list[ErrorDetail] = Field(default_factory=list, description="Each problem with its YAML line.")
+
+
+class GraphNode(BaseModel):
+    uid: str
+    type: str = Field(description="start, end, task, cluster-root or cluster-end.")
+    taskId: str | None = None
+    taskType: str | None = None
+    flowable: bool = False
+
+
+class GraphEdge(BaseModel):
+    source: str
+    target: str
+    relation: str = Field(description="SEQUENTIAL, PARALLEL, CHOICE, DYNAMIC, ERROR or FINALLY.")
+    value: str | None = Field(default=None, description="The branch taken (then, else, a case value).")
+
+
+class GraphCluster(BaseModel):
+    uid: str
+    taskId: str
+    nodes: list[str]
+
+
+class FlowGraph(BaseModel):
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    clusters: list[GraphCluster]
+
+
+# ---- executions -------------------------------------------------------------------------------------------
+
+
+class StateHistory(BaseModel):
+    state: str
+    date: str
+
+
+class StateDto(BaseModel):
+    current: str
+    histories: list[StateHistory]
+    startDate: str | None = None
+    endDate: str | None = None
+
+
+class TaskRunDto(Dto):
+    id: str
+    executionId: str
+    taskId: str
+    parentTaskRunId: str | None = None
+    value: str | None = None
+    iteration: int | None = None
+    state: StateDto
+    attempts: list[dict[str, Any]] = Field(default_factory=list)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExecutionDto(Dto):
+    id: str
+    namespace: str
+    flowId: str
+    flowRevision: int
+    state: StateDto
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    labels: list[Label] = Field(default_factory=list)
+    trigger: dict[str, Any] | None = None
+    parentId: str | None = None
+    originalId: str | None = None
+    taskRunList: list[TaskRunDto] = Field(default_factory=list)
+
+
+class TaskRunStateChange(BaseModel):
+    taskRunId: str = Field(description="The task run to change.")
+    state: str = Field(description="The final state to set: SUCCESS, WARNING, FAILED, KILLED, SKIPPED...")
+
+
+# ---- logs, kv, plugins, system ------------------------------------------------------------------------------
+
+
+class LogEntry(BaseModel):
+    executionId: str
+    taskRunId: str | None = None
+    taskId: str | None = None
+    attemptNumber: int | None = None
+    level: str
+    message: str
+    timestamp: str
+    namespace: str | None = None
+    flowId: str | None = None
+
+
+class KVEntryDto(BaseModel):
+    key: str
+    type: str
+    creationDate: str | None = None
+    updateDate: str
+    expirationDate: str | None = None
+
+
+class TypedValue(BaseModel):
+    type: str
+    value: Any
+
+
+class PluginSummary(BaseModel):
+    cls: str = Field(description="The canonical type name.")
+    aliases: list[str] = Field(description="Other accepted names (Kestra's).")
+    kind: str = Field(description="task or trigger.")
+    title: str = Field(description="First line of the type's documentation.")
+    flowable: bool = False
+
+
+class PluginDoc(PluginSummary):
+    markdown: str = Field(description="Documentation with YAML examples.")
+    examples: list[str]
+    schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the type's properties.")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Health(BaseModel):
+    status: str = Field(description="UP when the API and its database answer.")
+    database: str
+
+
+class Configs(BaseModel):
+    version: str
+    tenant: str
+    backend: str = Field(description="sqlite or postgresql.")
+    basicAuthEnabled: bool
+    features: list[str]
+    startedAt: datetime
+
+
+class DailyStatsRequest(BaseModel):
+    startDate: datetime | None = Field(default=None, description="First day included (default: 30 days ago).")
+    endDate: datetime | None = Field(default=None, description="Last instant included (default: now).")
+    namespace: str | None = None
+    flowId: str | None = None
+
+
+class DurationStats(BaseModel):
+    count: int
+    sum: float
+    avg: float | None
+    min: float | None
+    max: float | None
+
+
+class DailyStats(BaseModel):
+    startDate: str = Field(description="The day (UTC), YYYY-MM-DD.")
+    executionCounts: dict[str, int]
+    duration: DurationStats
+
+
+class GroupStats(BaseModel):
+    namespace: str
+    flowId: str | None = None
+    executionCounts: dict[str, int]

@@ -1,0 +1,107 @@
+"""The API's one error shape, `{message, details[]}`, and the handlers that turn every failure into it.
+
+Bad input is always a 4xx: validation problems carry their location (YAML line and column, JSON path, input
+id); an unexpected failure is a 500 whose body says nothing about the server's internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from legato.engine.start import FlowDisabledError
+from legato.model.errors import FlowValidationError, InputsError, Problem
+from legato.runtime.actions import ConflictError, NotFoundError
+
+log = logging.getLogger("legato.api")
+
+
+class ApiError(Exception):
+    """An error a route raises on purpose: an HTTP status, a message a user can act on, optional details."""
+
+    def __init__(self, status: int, message: str, details: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = list(details)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, message)
+
+
+def bad_request(message: str, details: Sequence[dict[str, Any]] = ()) -> ApiError:
+    return ApiError(400, message, details)
+
+
+def problem_detail(problem: Problem) -> dict[str, Any]:
+    """One detail entry from a model problem (where, what)."""
+    return {"path": problem.path, "message": problem.message, "line": problem.line, "column": problem.column}
+
+
+def body(message: str, details: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    return {"message": message, "details": list(details)}
+
+
+def _json(status: int, message: str, details: Sequence[dict[str, Any]] = (), headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body(message, details), status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        out.append({"path": ".".join(loc), "message": str(err.get("msg", "invalid")), "line": None, "column": None})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that give every error response the `{message, details[]}` shape."""
+
+    async def api_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return _json(exc.status, exc.message, exc.details)
+
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return _json(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+
+    async def request_invalid(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return _json(422, "invalid request", _validation_details(exc))
+
+    async def flow_invalid(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FlowValidationError)
+        first = exc.problems[0] if exc.problems else None
+        message = f"invalid flow: {first}" if first else "invalid flow"
+        return _json(422, message, [problem_detail(p) for p in exc.problems])
+
+    async def inputs_invalid(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, InputsError)
+        return _json(422, f"invalid inputs: {exc}", [problem_detail(p) for p in exc.problems])
+
+    async def missing(_: Request, exc: Exception) -> JSONResponse:
+        return _json(404, str(exc))
+
+    async def conflict(_: Request, exc: Exception) -> JSONResponse:
+        return _json(409, str(exc))
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _json(500, "internal server error")
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, request_invalid)
+    app.add_exception_handler(FlowValidationError, flow_invalid)
+    app.add_exception_handler(InputsError, inputs_invalid)
+    app.add_exception_handler(NotFoundError, missing)
+    app.add_exception_handler(ConflictError, conflict)
+    app.add_exception_handler(FlowDisabledError, conflict)
+    app.add_exception_handler(Exception, unexpected)

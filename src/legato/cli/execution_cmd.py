@@ -1,0 +1,135 @@
+"""`legato execution ...`: look at and act on executions of a running server."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from legato.clock import utcnow
+from legato.cli.store_option import with_store
+from legato.model.errors import InputsError
+from legato.model.state import State
+from legato.runtime import actions
+from legato.runtime.serialize import execution_json
+from legato.store.ports import Store
+
+
+@click.group()
+def execution() -> None:
+    """List, inspect, kill, resume, restart and replay executions."""
+
+
+def _act(action: object, *args: object, **kwargs: object) -> None:
+    try:
+        action(*args, **kwargs)  # type: ignore[operator]
+    except (actions.NotFoundError, actions.ConflictError, InputsError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@execution.command("create")
+@click.argument("namespace")
+@click.argument("flow_id")
+@click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An input value (repeatable).")
+@click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="A label (repeatable).")
+@with_store
+def create(store: Store, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
+    """Queue a new execution of a deployed flow; prints its id."""
+    try:
+        new = actions.create_execution(store, namespace, flow_id, _pairs(inputs), now=utcnow(), labels=_pairs(labels))
+    except (actions.NotFoundError, InputsError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(new.id)
+
+
+def _pairs(items: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        out[key] = value
+    return out
+
+
+@execution.command("list")
+@click.option("--namespace")
+@click.option("--flow", "flow_id")
+@click.option("--state", "states", multiple=True, type=click.Choice([s.value for s in State]))
+@click.option("--limit", default=20, show_default=True)
+@with_store
+def list_(store: Store, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
+    """The latest executions, newest first."""
+    found = store.list_executions(namespace=namespace, flow_id=flow_id,
+                                  states=[State(s) for s in states] or None, limit=limit)
+    for e in found:
+        click.echo(f"{e.id}  {e.state:<9} {e.namespace}.{e.flow_id} rev {e.flow_revision}  {e.created:%Y-%m-%d %H:%M:%S}")
+
+
+@execution.command("show")
+@click.argument("execution_id")
+@with_store
+def show(store: Store, execution_id: str) -> None:
+    """One execution with its task runs, as Kestra's JSON."""
+    found = store.get_execution(execution_id)
+    if found is None:
+        click.echo(f"error: execution {execution_id} not found", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(execution_json(found, store.task_runs(execution_id)), indent=2, default=str))
+
+
+@execution.command("kill")
+@click.argument("execution_id")
+@with_store
+def kill(store: Store, execution_id: str) -> None:
+    """Kill a running execution (and the subflow executions it started)."""
+    _act(actions.kill, store, execution_id)
+    click.echo(f"kill requested for {execution_id}")
+
+
+@execution.command("resume")
+@click.argument("execution_id")
+@click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An onResume input (repeatable).")
+@with_store
+def resume(store: Store, execution_id: str, inputs: tuple[str, ...]) -> None:
+    """Resume a PAUSED execution."""
+    _act(actions.resume, store, execution_id, _pairs(inputs))
+    click.echo(f"resume requested for {execution_id}")
+
+
+@execution.command("restart")
+@click.argument("execution_id")
+@with_store
+def restart(store: Store, execution_id: str) -> None:
+    """Run the failed tasks of a FAILED or KILLED execution again, in the same execution."""
+    _act(actions.restart, store, execution_id)
+    click.echo(f"restart requested for {execution_id}")
+
+
+@execution.command("replay")
+@click.argument("execution_id")
+@click.argument("task_run_id")
+@click.option("--revision", type=int, help="Replay on another revision of the flow.")
+@with_store
+def replay(store: Store, execution_id: str, task_run_id: str, revision: int | None) -> None:
+    """A new execution that reuses earlier outputs and runs again from TASK_RUN_ID."""
+    try:
+        new = actions.replay(store, execution_id, task_run_id, now=utcnow(), revision=revision)
+    except (actions.NotFoundError, actions.ConflictError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(new.id)
+
+
+@execution.command("set-state")
+@click.argument("execution_id")
+@click.argument("task_run_id")
+@click.argument("state", type=click.Choice(["SUCCESS", "WARNING", "FAILED", "SKIPPED"]))
+@with_store
+def set_state(store: Store, execution_id: str, task_run_id: str, state: str) -> None:
+    """Change a finished task run's state; the execution carries on from there."""
+    _act(actions.change_task_run_state, store, execution_id, task_run_id, State(state))
+    click.echo(f"state change requested for {task_run_id}")

@@ -1,0 +1,38 @@
+"""The store a CLI command works on: the local server's SQLite under --data-dir, or --database-url."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from legato.store import open_store
+from legato.store.ports import Store
+
+
+def store_url(data_dir: Path, database_url: str | None) -> str:
+    return database_url or f"sqlite:///{data_dir.resolve() / 'legato.db'}"
+
+
+def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --data-dir/--database-url and pass an opened, migrated `store` to the command."""
+
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".legato"),
+                  show_default=True, help="Data directory of `legato server local`.")
+    @click.option("--database-url", envvar="LEGATO_DATABASE_URL", default=None,
+                  help="Database of the server instead (e.g. postgresql://user@host/db).")
+    @wraps(command)
+    def wrapper(*args: Any, data_dir: Path, database_url: str | None, **kwargs: Any) -> Any:
+        if database_url is None and not (data_dir / "legato.db").exists():
+            raise click.UsageError(f"no Legato data in {data_dir}; start `legato server local` there first")
+        store: Store = open_store(store_url(data_dir, database_url))
+        try:
+            store.migrate()
+            return command(*args, store=store, **kwargs)
+        finally:
+            store.close()
+
+    return wrapper

@@ -1,0 +1,160 @@
+"""Operations on a running `legato server local`, through the CLI: create, resume, kill, restart,
+change a task run's state, replay."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+LEGATO = str(Path(sys.executable).with_name("legato"))
+
+FLOWS = {
+    "approval.yaml": """
+id: approval
+namespace: tests.ops
+tasks:
+  - id: ask
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOL
+  - id: answer
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.ask.onResume.approved }}"
+""",
+    "slow.yaml": """
+id: slow
+namespace: tests.ops
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT60S
+  - id: never
+    type: io.kestra.plugin.core.log.Log
+    message: unreachable
+""",
+    "flaky.yaml": """
+id: flaky
+namespace: tests.ops
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.debug.Return
+    format: one
+  - id: shaky
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount < 2 }}"
+    errorMessage: first attempt fails
+  - id: last
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.first.value }}-done"
+""",
+}
+
+
+def cli(data_dir: Path, *args: str, check: bool = True) -> str:
+    out = subprocess.run([LEGATO, *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=60,
+                         check=False)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def show(data_dir: Path, execution_id: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(cli(data_dir, "execution", "show", execution_id))
+
+
+def wait_state(data_dir: Path, execution_id: str, *states: str, timeout: float = 30) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = show(data_dir, execution_id)
+        if body["state"]["current"] in states:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"{execution_id} never reached {states}: {body['state']['current']}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("ops")
+    flows = root / "flows"
+    flows.mkdir()
+    for name, source in FLOWS.items():
+        (flows / name).write_text(source)
+    data = root / "data"
+    proc = subprocess.Popen([LEGATO, "server", "local", "--data-dir", str(data), "--flows", str(flows)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if b"running" in line:
+            break
+    yield data
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def test_resume_with_on_resume_inputs(server: Path) -> None:
+    execution_id = cli(server, "execution", "create", "tests.ops", "approval")
+    wait_state(server, execution_id, "PAUSED")
+    bad = subprocess.run([LEGATO, "execution", "resume", execution_id, "--input", "approved=maybe",
+                          "--data-dir", str(server)], capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode == 1 and "approved" in bad.stderr  # invalid input: nothing resumed
+    assert show(server, execution_id)["state"]["current"] == "PAUSED"
+    cli(server, "execution", "resume", execution_id, "--input", "approved=false")
+    body = wait_state(server, execution_id, "SUCCESS")
+    runs = {r["taskId"]: r for r in body["taskRunList"]}
+    assert runs["answer"]["outputs"]["value"] == "false"
+
+
+def test_kill_stops_a_running_task(server: Path) -> None:
+    execution_id = cli(server, "execution", "create", "tests.ops", "slow")
+    wait_state(server, execution_id, "RUNNING")
+    time.sleep(0.5)
+    started = time.monotonic()
+    cli(server, "execution", "kill", execution_id)
+    body = wait_state(server, execution_id, "KILLED", timeout=15)
+    assert time.monotonic() - started < 10
+    assert [r["taskId"] for r in body["taskRunList"]] == ["nap"]
+    assert body["taskRunList"][0]["state"]["current"] == "KILLED"
+    again = subprocess.run([LEGATO, "execution", "kill", execution_id, "--data-dir", str(server)],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert again.returncode == 1 and "already ended" in again.stderr
+
+
+def test_restart_runs_the_failed_task_again(server: Path) -> None:
+    execution_id = cli(server, "execution", "create", "tests.ops", "flaky")
+    wait_state(server, execution_id, "FAILED")
+    cli(server, "execution", "restart", execution_id)
+    body = wait_state(server, execution_id, "SUCCESS")
+    runs = {r["taskId"]: r for r in body["taskRunList"]}
+    assert len(runs["first"]["attempts"]) == 1 and len(runs["shaky"]["attempts"]) == 2
+    assert runs["last"]["outputs"]["value"] == "one-done"
+
+
+def test_set_state_lets_a_failed_execution_carry_on(server: Path) -> None:
+    execution_id = cli(server, "execution", "create", "tests.ops", "flaky")
+    body = wait_state(server, execution_id, "FAILED")
+    shaky = next(r for r in body["taskRunList"] if r["taskId"] == "shaky")
+    cli(server, "execution", "set-state", execution_id, shaky["id"], "SUCCESS")
+    body = wait_state(server, execution_id, "SUCCESS")
+    assert {r["taskId"] for r in body["taskRunList"]} == {"first", "shaky", "last"}
+
+
+def test_replay_reuses_earlier_outputs(server: Path) -> None:
+    execution_id = cli(server, "execution", "create", "tests.ops", "flaky")
+    body = wait_state(server, execution_id, "FAILED")
+    shaky = next(r for r in body["taskRunList"] if r["taskId"] == "shaky")
+    replay_id = cli(server, "execution", "replay", execution_id, shaky["id"])
+    assert replay_id != execution_id
+    body = wait_state(server, replay_id, "FAILED", "SUCCESS")
+    assert body["originalId"] == execution_id
+    runs = {r["taskId"]: r for r in body["taskRunList"]}
+    assert runs["first"]["outputs"]["value"] == "one"  # reused from the original, not run again
+    assert runs["first"]["attempts"] == show(server, execution_id)["taskRunList"][0]["attempts"]
