@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: install run test unit lint bench lock clean
+.PHONY: install system-deps run test unit lint bench lock clean
 
 $(UV):
 	$(PY) -m venv $(VENV)
@@ -24,8 +24,18 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/legato server local --flows examples/
 
+## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner); needs root and apt
+SYSTEM_PACKAGES := bubblewrap
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "warning: missing Debian packages:$$missing (install them to run every test)"; fi; \
+	fi
+
 ## test: lint, then the whole test suite
-test: install lint
+test: install system-deps lint
 	$(BIN)/python -m pytest
 
 ## unit: the test suite without lint

@@ -8,6 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from legato.model.state import State
+
 T = TypeVar("T")
 
 
@@ -52,7 +54,8 @@ class Label(BaseModel):
 
 
 class FlowDto(Dto):
-    """A flow revision: its YAML properties plus what the server adds (revision, disabled, deleted, updated)."""
+    """A flow revision: its YAML properties plus what the server adds (revision, disabled, deleted, updated),
+    and `source` (the YAML text) where asked for."""
 
     id: str
     namespace: str
@@ -60,7 +63,6 @@ class FlowDto(Dto):
     disabled: bool = False
     deleted: bool = False
     updated: datetime | None = None
-    source: str | None = Field(default=None, description="The YAML source; only with `source=true`.")
 
 
 class ValidateResult(BaseModel):
@@ -143,7 +145,7 @@ class ExecutionDto(Dto):
 
 class TaskRunStateChange(BaseModel):
     taskRunId: str = Field(description="The task run to change.")
-    state: str = Field(description="The final state to set: SUCCESS, WARNING, FAILED, KILLED, SKIPPED...")
+    state: State = Field(description="The final state to set: SUCCESS, WARNING, FAILED, KILLED, SKIPPED...")
 
 
 # ---- logs, kv, plugins, system ------------------------------------------------------------------------------

@@ -61,6 +61,24 @@ class BasicAuth:
         return bool(sep) and user_ok and password_ok
 
 
+class RejectNul:
+    """400 for a NUL character anywhere in the path or query: no database stores one in text (PostgreSQL
+    refuses it), so such input can only be a mistake or a probe."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            payload = json.dumps({"message": "NUL characters are not allowed in paths or parameters",
+                                  "details": []}).encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        await self.app(scope, receive, send)
+
+
 class RequestMetrics:
     """Counts requests and their latency by route template (not raw path, so label values stay bounded)."""
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from datetime import timedelta
 from pathlib import Path
 
 import click
+from fastapi import FastAPI
 
+from legato.api import create_app
+from legato.api import server as http
+from legato.api.middleware import parse_credentials
 from legato.clock import utcnow
 from legato.model.errors import FlowValidationError
 from legato.runtime import actions
@@ -29,8 +34,21 @@ def server() -> None:
 @click.option("--worker-slots", default=16, show_default=True, help="Tasks a worker runs at once.")
 @click.option("--lease-seconds", default=30.0, show_default=True,
               help="How long a job stays with a worker that stopped heartbeating before it is resubmitted.")
-def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_seconds: float) -> None:
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the API listens on; anything but loopback requires --basic-auth.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port of the API.")
+@click.option("--basic-auth", envvar="LEGATO_BASIC_AUTH", metavar="USER:PASSWORD",
+              help="Require these credentials on every API route but /health (env LEGATO_BASIC_AUTH).")
+def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_seconds: float, host: str, port: int,
+          basic_auth: str | None) -> None:
     """Everything in one process on SQLite under DATA_DIR: zero configuration."""
+    credentials = _credentials(basic_auth)
+    if credentials is None and not http.is_loopback(host):
+        raise click.UsageError(f"refusing to listen on {host} without authentication: set --basic-auth or LEGATO_BASIC_AUTH")
+    try:
+        sock = http.bind(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(f"sqlite:///{data_dir.resolve() / 'legato.db'}")
     store.migrate()
@@ -41,14 +59,25 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_secon
                 click.echo(f"deployed {record.namespace}.{record.id} (revision {record.revision})")
             except FlowValidationError as exc:
                 click.echo(str(exc), err=True)
-    click.echo(f"Legato running on {data_dir} (Ctrl-C to stop)")
-    asyncio.run(_serve(Runtime(store, worker_slots=worker_slots, lease=timedelta(seconds=lease_seconds))))
+    app = create_app(store, data_dir=data_dir.resolve(), basic_auth=credentials)
+    bound_host, bound_port = sock.getsockname()[:2]
+    click.echo(f"Legato running on {data_dir}, API on http://{bound_host}:{bound_port} (Ctrl-C to stop)")
+    asyncio.run(_serve(Runtime(store, worker_slots=worker_slots, lease=timedelta(seconds=lease_seconds)), app, sock))
     store.close()
 
 
-async def _serve(runtime: Runtime) -> None:
+def _credentials(text: str | None) -> tuple[str, str] | None:
+    if not text:
+        return None
+    try:
+        return parse_credentials(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--basic-auth") from None
+
+
+async def _serve(runtime: Runtime, app: FastAPI, sock: socket.socket) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await runtime.run(stopping)
+    await http.serve(app, runtime, stopping, sock)

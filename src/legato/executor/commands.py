@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,16 +17,40 @@ from legato.model.execution import Execution, StateEntry
 from legato.model.flow import Flow
 from legato.model.ids import derived_id
 from legato.model.state import State
-from legato.store.ports import Tx
+from legato.store.ports import ClaimedJob, Tx
+
+if TYPE_CHECKING:
+    from legato.executor.service import LocalLane
 
 log = logging.getLogger("legato.executor")
 
 
 class CommandRunner:
-    def __init__(self, flows: FlowCache, clock: Callable[[], datetime]):
+    """Carries out one decision's commands; made anew for every transaction."""
+
+    def __init__(self, flows: FlowCache, clock: Callable[[], datetime], lane: LocalLane | None = None):
         self.flows = flows
         self.clock = clock
-        self.cancelled = False  # a job was flagged for cancellation in the current transaction
+        self.lane = lane
+        self.cancelled = False  # a job was flagged for cancellation: wake the workers after the commit
+        self.handoff: list[ClaimedJob] = []  # jobs leased to the local worker, to start after the commit
+
+    def carry_out_all(self, tx: Tx, execution: Execution, flow: Flow, decision: cmd.Decision) -> None:
+        for command in decision.commands:
+            if isinstance(command, cmd.DispatchJob) and self._dispatch_locally(tx, execution, decision, command):
+                continue
+            self.carry_out(tx, execution, flow, command)
+
+    def _dispatch_locally(self, tx: Tx, execution: Execution, decision: cmd.Decision, command: cmd.DispatchJob) -> bool:
+        lane = self.lane
+        run = decision.task_runs.get(command.task_run_id)
+        if lane is None or run is None or lane.free(command.worker_group) <= len(self.handoff):
+            return False
+        claim = (lane.worker_id, self.clock() + lane.lease)
+        job = tx.insert_job(execution.id, command.task_run_id, command.attempt, command.worker_group, claim)
+        if job is not None:
+            self.handoff.append(ClaimedJob(job=job, execution=execution, task_run=run))
+        return True
 
     def carry_out(self, tx: Tx, execution: Execution, flow: Flow, command: cmd.Command) -> None:
         match command:

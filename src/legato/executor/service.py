@@ -1,12 +1,18 @@
 """The executor: consumes events, asks the engine what they mean, and writes the outcome in the event's
-own transaction. It is the only writer of execution and task-run state."""
+own transaction. It is the only writer of execution and task-run state.
+
+With a worker in the same process (a "local lane"), it leases the jobs it dispatches straight to that
+worker and processes the worker's results in the transaction that finishes the job: no claim, no event
+row, one transaction per task. Jobs stay rows with leases, so a crash loses nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from legato.aio import wait_any
 from legato.engine import events as ev
@@ -14,33 +20,56 @@ from legato.engine.decide import Engine
 from legato.executor.commands import CommandRunner
 from legato.model.cache import FlowCache
 from legato.model.execution import LogRecord
-from legato.model.state import State
-from legato.store.ports import Store, StoredEvent, Tx
+from legato.model.state import TERMINAL, State
+from legato.store.ports import ClaimedJob, Job, Store, StoredEvent, Tx
 
 log = logging.getLogger("legato.executor")
 
 
+class LocalLane(Protocol):
+    """A worker of this process that accepts jobs directly (implemented by legato.worker.Worker)."""
+
+    worker_id: str
+    lease: timedelta
+
+    def free(self, group: str | None) -> int:
+        """How many more jobs of `group` it can start now."""
+        ...
+
+    def offer(self, jobs: Sequence[ClaimedJob]) -> None:
+        """Start these jobs (already leased to it); callable from any thread."""
+        ...
+
+
 class Executor:
     def __init__(self, store: Store, engine: Engine, flows: FlowCache, clock: Callable[[], datetime], *,
-                 batch: int = 64, poll_seconds: float = 1.0):
+                 batch: int = 64, poll_seconds: float = 1.0, lane: LocalLane | None = None):
         self.store = store
         self.engine = engine
         self.flows = flows
         self.clock = clock
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.commands = CommandRunner(flows, clock)
+        self.lane = lane
 
     def tick(self) -> int:
         """Process up to `batch` events; return how many were processed."""
         done = 0
-        while done < self.batch and self.store.process_next_event(self._handle):
+        while done < self.batch:
+            runner = self._runner()
+            if not self.store.process_next_event(lambda tx, stored: self._handle(tx, stored, runner)):
+                break
+            self._after_commit(runner)
             done += 1
-            if self.commands.cancelled:
-                # After the commit, so the worker's next look sees the flag: it stops the task now.
-                self.commands.cancelled = False
-                self.store.wakeups.notify("cancel")
         return done
+
+    def finish_local(self, job: Job, result: ev.Event, logs: Sequence[LogRecord]) -> bool:
+        """A local worker's result: finish the job and apply the result in one transaction."""
+        runner = self._runner()
+        accepted = self.store.finish_and_process(job, result, logs, lambda tx, stored: self._handle(tx, stored, runner))
+        if accepted:
+            self._after_commit(runner)
+        return accepted
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -48,14 +77,24 @@ class Executor:
             if done < self.batch:
                 await wait_any(self.store.wakeups.wait("events", self.poll_seconds), stopping)
 
-    def _handle(self, tx: Tx, stored: StoredEvent) -> None:
+    def _runner(self) -> CommandRunner:
+        return CommandRunner(self.flows, self.clock, self.lane)
+
+    def _after_commit(self, runner: CommandRunner) -> None:
+        if runner.cancelled:
+            # After the commit, so the worker's next look sees the flag: it stops the task now.
+            self.store.wakeups.notify("cancel")
+        if runner.handoff and self.lane is not None:
+            self.lane.offer(runner.handoff)
+
+    def _handle(self, tx: Tx, stored: StoredEvent, runner: CommandRunner) -> None:
         view = tx.view()
         execution = view.execution
         now = self.clock()
         key = (execution.namespace, execution.flow_id, execution.flow_revision)
         flow = self.flows.get(key, lambda: _source(tx, key))
         if flow is None:
-            self._fail(tx, stored, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists")
+            self._fail(tx, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists")
             return
         event = stored.event
         if isinstance(event, ev.ExecutionCreated) and flow.concurrency is not None:
@@ -65,7 +104,7 @@ class Executor:
             decision = self.engine.decide(flow, view, event, now)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
             log.exception("engine failed on %s for execution %s", event.kind, execution.id)
-            self._fail(tx, stored, f"internal error while handling {event.kind}: {exc}")
+            self._fail(tx, f"internal error while handling {event.kind}: {exc}")
             return
         tx.write(decision.execution, decision.task_runs.values(), decision.items)
         if decision.logs:
@@ -75,13 +114,11 @@ class Executor:
                           task_id=runs[run_id].task_id if run_id in runs else None)
                 for run_id, level, message in decision.logs
             ])
-        current = decision.execution or execution
-        for command in decision.commands:
-            self.commands.carry_out(tx, current, flow, command)
+        runner.carry_out_all(tx, decision.execution or execution, flow, decision)
 
-    def _fail(self, tx: Tx, stored: StoredEvent, reason: str) -> None:
+    def _fail(self, tx: Tx, reason: str) -> None:
         execution = tx.view().execution
-        if execution.state in (State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED):
+        if execution.state in TERMINAL:
             return
         now = self.clock()
         failed = execution.model_copy(update={"error": reason, "ended": now}).with_state(State.FAILED, now)

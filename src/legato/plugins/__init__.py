@@ -30,6 +30,7 @@ def _load_all() -> None:
     importlib.import_module("legato.model.flowable")
     importlib.import_module("legato.model.triggers")
     importlib.import_module("legato.plugins.core")
+    importlib.import_module("legato.plugins.scripts")
     for ep in entry_points(group="legato.plugins"):
         importlib.import_module(ep.value)
     _loaded = True

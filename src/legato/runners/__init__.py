@@ -1,1 +1,31 @@
-"""legato.runners"""
+"""How a script task's process is isolated. Every runner satisfies `Runner`: `process` (a child process in
+its own group, allow-listed environment), `sandbox` (the same under bubblewrap) and `docker` (a container
+through the Docker Engine API). `select.choose` maps a task's `taskRunner` to one of them."""
+
+from legato.runners.base import CommandSpec, CommandTimedOut, LineSink, Runner, RunnerError
+from legato.runners.docker import DockerOptions, DockerRunner
+from legato.runners.environment import script_environment
+from legato.runners.process import ProcessRunner
+from legato.runners.sandbox import SandboxRunner
+from legato.runners.select import Choice, RunnerSettings, choose
+from legato.runners.specs import DockerRunnerSpec, ProcessRunnerSpec, RunnerSpec, SandboxRunnerSpec
+
+__all__ = [
+    "Choice",
+    "CommandSpec",
+    "CommandTimedOut",
+    "DockerOptions",
+    "DockerRunner",
+    "DockerRunnerSpec",
+    "LineSink",
+    "ProcessRunner",
+    "ProcessRunnerSpec",
+    "Runner",
+    "RunnerError",
+    "RunnerSettings",
+    "RunnerSpec",
+    "SandboxRunner",
+    "SandboxRunnerSpec",
+    "choose",
+    "script_environment",
+]

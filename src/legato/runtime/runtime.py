@@ -39,10 +39,14 @@ class Runtime:
         self.renderer = Renderer(clock=clock)
         self.flows = FlowCache(parse_flow)
         self.engine = Engine(self.renderer)
-        self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds) if run_executor else None
-        self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None
         self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
                              groups=worker_groups, lease=lease, poll_seconds=poll_seconds) if run_worker else None
+        self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds,
+                                 lane=self.worker) if run_executor else None
+        self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None
+        if self.worker is not None and self.executor is not None:
+            # One process: the worker's results are applied in the transaction that finishes the job.
+            self.worker.finish = self.executor.finish_local
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Run every service until `stopping` is set; a crashed loop restarts with back-off."""

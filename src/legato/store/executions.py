@@ -37,6 +37,8 @@ class ExecutionQueries:
         self._upsert = dialect.upsert(executions, ["id"], _COLUMNS)
         self._insert_new = dialect.insert_ignore(executions, ["id"])
         self._get = select(_x.data).where(_x.id == bindparam("id"))
+        # Waits for an executor holding the row (PostgreSQL); SQLite's single writer already excludes them.
+        self._lock = self._get.with_for_update()
         flow = (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
         self._running_count = select(func.count()).where(
             flow, _x.state.in_([s.value for s in SLOT_HOLDING]), _x.id != bindparam("exclude")
@@ -59,6 +61,11 @@ class ExecutionQueries:
     def get(self, conn: Connection, execution_id: str) -> Execution | None:
         """The execution record, or None."""
         execution: Execution | None = conn.execute(self._get, {"id": execution_id}).scalar()
+        return execution
+
+    def lock(self, conn: Connection, execution_id: str) -> Execution | None:
+        """The execution record, its row locked for the rest of the transaction, or None."""
+        execution: Execution | None = conn.execute(self._lock, {"id": execution_id}).scalar()
         return execution
 
     def find(

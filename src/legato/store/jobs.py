@@ -32,6 +32,7 @@ class JobQueries:
 
     def __init__(self, dialect: Dialect):
         self._insert = dialect.insert_ignore(jobs, ["task_run_id", "attempt"])
+        self._insert_claimed = self._insert.returning(_j.id)
         self._claims = {
             (named, unnamed): (
                 update(jobs)
@@ -86,6 +87,19 @@ class JobQueries:
             return set()
         params = {"b_worker": worker_id, "ids": list(job_ids), "b_expires": expires}
         return {r.id for r in conn.execute(self._heartbeat, params) if r.cancel_requested}
+
+    def insert_claimed(self, conn: Connection, execution_id: str, task_run_id: str, attempt: int, group: str | None,
+                       worker_id: str, expires: datetime, now: datetime) -> Job | None:
+        """Queue an attempt already leased to `worker_id` (a worker in the executor's own process)."""
+        params = {
+            "execution_id": execution_id, "task_run_id": task_run_id, "attempt": attempt, "worker_group": group,
+            "worker_id": worker_id, "lease_expires_at": expires, "created": now,
+        }
+        row = conn.execute(self._insert_claimed, params).first()
+        if row is None:
+            return None
+        return Job(id=row.id, execution_id=execution_id, task_run_id=task_run_id, attempt=attempt,
+                   worker_group=group, worker_id=worker_id, lease_expires_at=expires)
 
     def finish(self, conn: Connection, job: Job) -> bool:
         """Delete the job if `job.worker_id` still holds attempt `job.attempt`."""

@@ -41,6 +41,15 @@ class Job:
 
 
 @dataclass(frozen=True)
+class ClaimedJob:
+    """A job leased to a worker of the executor's own process, with what the worker needs to run it."""
+
+    job: Job
+    execution: Execution
+    task_run: TaskRun
+
+
+@dataclass(frozen=True)
 class StoredEvent:
     id: int
     execution_id: str
@@ -79,7 +88,11 @@ class Tx(Protocol):
         """Upsert the execution row, task-run rows and loop items of one decision."""
         ...
 
-    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None: ...
+    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None,
+                   claim: tuple[str, datetime] | None = None) -> Job | None:
+        """Queue an attempt (idempotent). With `claim` = (worker id, lease end) it is leased to that worker
+        at once and returned: the executor hands it to a worker of its own process, no claim needed."""
+        ...
 
     def request_cancel(self, task_run_id: str) -> bool:
         """Flag the task run's job so its worker stops it (True); an unclaimed job is deleted instead,
@@ -144,7 +157,7 @@ class Store(Protocol):
         """All task runs of an execution in creation order."""
         ...
 
-    def read_view(self, execution_id: str) -> ExecutionView | None:
+    def read_view(self, execution_id: str, execution: Execution | None = None) -> ExecutionView | None:
         """A read-only view of an execution outside any transaction, each read its own short query
         (the worker renders task properties with it); None when there is no such execution."""
         ...
@@ -168,8 +181,15 @@ class Store(Protocol):
         """Extend the leases; return the ids among `job_ids` whose cancellation was requested."""
         ...
 
-    def finish_job(self, job: Job, result: Event) -> bool:
-        """Delete the job and insert its result event, only if the worker still holds this attempt."""
+    def finish_job(self, job: Job, result: Event, logs: Sequence[LogRecord] = ()) -> bool:
+        """Delete the job and insert its result event (and the attempt's last logs), only if the worker
+        still holds this attempt."""
+        ...
+
+    def finish_and_process(self, job: Job, result: Event, logs: Sequence[LogRecord],
+                           handler: Callable[[Tx, StoredEvent], None]) -> bool:
+        """finish_job and the executor's handling of its result in one transaction, no event row written
+        (used when the executor runs in the worker's process). False, nothing written, when fenced off."""
         ...
 
     def expire_leases(self, now: datetime, limit: int = 100) -> int:

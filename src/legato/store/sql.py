@@ -96,9 +96,9 @@ class SqlStore:
         with self._db.read() as conn:
             return self._q.task_runs.of_execution(conn, execution_id)
 
-    def read_view(self, execution_id: str) -> ReadView | None:
+    def read_view(self, execution_id: str, execution: Execution | None = None) -> ReadView | None:
         """A read-only view of an execution outside any transaction (workers render with it)."""
-        execution = self.get_execution(execution_id)
+        execution = execution or self.get_execution(execution_id)
         return ReadView(self._db, self._q.task_runs, execution) if execution is not None else None
 
     def list_executions(
@@ -144,12 +144,28 @@ class SqlStore:
         with self._db.write() as tx:
             return self._q.jobs.heartbeat(tx.conn, worker_id, job_ids, now + lease)
 
-    def finish_job(self, job: Job, result: Event) -> bool:
+    def finish_job(self, job: Job, result: Event, logs: Sequence[LogRecord] = ()) -> bool:
         with self._db.write() as tx:
             if not self._q.jobs.finish(tx.conn, job):
                 return False
+            if logs:
+                self._q.logs.append(tx.conn, logs)
             self._q.events.insert(tx.conn, job.execution_id, result, self._clock())
             tx.touch("events")
+            return True
+
+    def finish_and_process(self, job: Job, result: Event, logs: Sequence[LogRecord],
+                           handler: Callable[[Tx, StoredEvent], None]) -> bool:
+        with self._db.write() as tx:
+            if not self._q.jobs.finish(tx.conn, job):
+                return False
+            if logs:
+                self._q.logs.append(tx.conn, logs)
+            execution = self._q.executions.lock(tx.conn, job.execution_id)
+            if execution is None:
+                return True
+            stored = StoredEvent(id=0, execution_id=job.execution_id, event=result, created=self._clock())  # type: ignore[arg-type]
+            handler(SqlTx(tx, self._q, execution, self._clock), stored)
             return True
 
     def expire_leases(self, now: datetime, limit: int = 100) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from legato.engine.events import Event, ExecutionCreated, TimerFired
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.store.database import WriteTx
-from legato.store.ports import FlowRecord
+from legato.store.ports import FlowRecord, Job
 from legato.store.queries import Queries
 from legato.store.view import SqlView
 
@@ -36,9 +36,14 @@ class SqlTx:
             self._q.task_runs.replace_items(self._conn, loop_run_id, values)
         self._view.written(execution, runs, items)
 
-    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None:
+    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None,
+                   claim: tuple[str, datetime] | None = None) -> Job | None:
+        if claim is not None:
+            return self._q.jobs.insert_claimed(self._conn, execution_id, task_run_id, attempt, worker_group,
+                                               claim[0], claim[1], self._clock())
         if self._q.jobs.insert(self._conn, execution_id, task_run_id, attempt, worker_group, self._clock()):
             self._wtx.touch("jobs")
+        return None
 
     def request_cancel(self, task_run_id: str) -> bool:
         return self._q.jobs.request_cancel(self._conn, task_run_id)

@@ -1,4 +1,5 @@
-"""The worker: claims jobs with a lease, runs each attempt, heartbeats, reports results (fenced)."""
+"""The worker: claims jobs with a lease (or takes them from the executor of its own process), runs each
+attempt, heartbeats, and reports results (fenced: a late result of a lost lease is rejected)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,14 +17,19 @@ from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.expressions import Masker, Renderer
 from legato.model.cache import FlowCache
+from legato.model.execution import LogRecord
 from legato.model.ids import new_id
 from legato.model.state import State
 from legato.plugins.context import TaskFailed
 from legato.plugins.runnable import RunnableTask
-from legato.store.ports import Job, Store
+from legato.store.ports import ClaimedJob, Job, Store
 from legato.worker.context import WorkerContext
 
 log = logging.getLogger("legato.worker")
+
+# Finishes an attempt: (job, result, last logs) -> accepted. Default: store.finish_job.
+Finisher = Callable[[Job, ev.TaskResult, Sequence[LogRecord]], bool]
+LOG_FLUSH_SECONDS = 1.0
 
 
 class Worker:
@@ -40,30 +47,62 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.functions = dict(functions or {})
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+        self.finish: Finisher = store.finish_job
         self._running: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._promised = 0  # jobs offered by the local executor, not started yet
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._slot_freed = asyncio.Event()
 
+    # local lane (called from the executor's thread) ----------------------------------------------
+    def free(self, group: str | None) -> int:
+        if group not in self.groups or self._loop is None:
+            return 0
+        with self._lock:
+            return self.slots - len(self._running) - self._promised
+
+    def offer(self, jobs: Sequence[ClaimedJob]) -> None:
+        loop = self._loop
+        if loop is None:
+            return  # not running: the leases expire and the jobs are resubmitted
+        with self._lock:
+            self._promised += len(jobs)
+        loop.call_soon_threadsafe(self._start_offered, list(jobs))
+
+    def _start_offered(self, jobs: list[ClaimedJob]) -> None:
+        with self._lock:
+            self._promised -= len(jobs)
+        for claimed in jobs:
+            self._start(claimed.job, claimed)
+
+    # main loop ---------------------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and run jobs until `stopping`; then wait for the attempts under way."""
+        self._loop = asyncio.get_running_loop()
         heartbeat = asyncio.create_task(self._heartbeat(stopping), name="worker-heartbeat")
         try:
             while not stopping.is_set():
-                free = self.slots - len(self._running)
+                free = self.free(None) if None in self.groups else self.slots - len(self._running)
                 jobs = await asyncio.to_thread(
                     self.store.claim_jobs, self.worker_id, self.groups, free, self.lease, self.clock()
                 ) if free > 0 else []
                 for job in jobs:
-                    cancelled = asyncio.Event()
-                    task = asyncio.create_task(self._run_job(job, cancelled), name=f"job-{job.id}")
-                    self._running[job.id] = (task, cancelled)
+                    self._start(job, None)
                 if len(jobs) < free or free <= 0:
                     self._slot_freed.clear()
                     waiter = self._slot_freed.wait() if free <= 0 else self.store.wakeups.wait("jobs", self.poll_seconds)
                     await wait_any(waiter, stopping)
             if self._running:
-                await asyncio.gather(*(t for t, _ in self._running.values()), return_exceptions=True)
+                await asyncio.gather(*(t for t, _ in list(self._running.values())), return_exceptions=True)
         finally:
+            self._loop = None
             heartbeat.cancel()
+
+    def _start(self, job: Job, claimed: ClaimedJob | None) -> None:
+        cancelled = asyncio.Event()
+        task = asyncio.create_task(self._run_job(job, claimed, cancelled), name=f"job-{job.id}")
+        with self._lock:
+            self._running[job.id] = (task, cancelled)
 
     async def _heartbeat(self, stopping: asyncio.Event) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.05)
@@ -83,18 +122,21 @@ class Worker:
                 if entry is not None:
                     entry[1].set()
 
-    async def _run_job(self, job: Job, cancelled: asyncio.Event) -> None:
+    async def _run_job(self, job: Job, claimed: ClaimedJob | None, cancelled: asyncio.Event) -> None:
         try:
-            result = await self._attempt(job, cancelled)
-            if not await asyncio.to_thread(self.store.finish_job, job, result):
+            result, logs = await self._attempt(job, claimed, cancelled)
+            if not await asyncio.to_thread(self.finish, job, result, logs):
                 log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
         except Exception:
             log.exception("job %s crashed the worker loop; its lease will expire and it will be resubmitted", job.id)
         finally:
-            self._running.pop(job.id, None)
+            with self._lock:
+                self._running.pop(job.id, None)
             self._slot_freed.set()
 
-    async def _attempt(self, job: Job, cancelled: asyncio.Event) -> ev.TaskResult:
+    # one attempt -------------------------------------------------------------------------------------
+    async def _attempt(self, job: Job, claimed: ClaimedJob | None,
+                       cancelled: asyncio.Event) -> tuple[ev.TaskResult, list[LogRecord]]:
         started = self.clock()
 
         def result(state: State, outputs: dict[str, Any] | None = None, error: str | None = None,
@@ -103,33 +145,37 @@ class Worker:
                                  error=error, effects=effects, worker_id=self.worker_id, started=started,
                                  ended=self.clock())
 
-        ctx = await asyncio.to_thread(self._context, job, cancelled)
-        if isinstance(ctx, str):
-            return result(State.FAILED, error=ctx)
-        task, wctx, masker = ctx
+        loaded = self._context(job, claimed, cancelled) if claimed else await asyncio.to_thread(
+            self._context, job, claimed, cancelled)
+        if isinstance(loaded, str):
+            return result(State.FAILED, error=loaded), []
+        task, wctx, masker = loaded
+        flusher = asyncio.create_task(_flush_while_running(wctx), name=f"logs-{job.id}")
         try:
             outputs = await _until_cancelled(task.run(wctx), cancelled, task.timeout)
             state = State.WARNING if wctx.effects.warning else State.SUCCESS
-            return result(state, _masked(masker, outputs), effects=_effects(wctx))
+            return result(state, _masked(masker, outputs), effects=_effects(wctx)), wctx.drain()
         except TaskFailed as exc:
             if exc.state == State.FAILED:
                 wctx.logger.error(str(exc))
-            return result(exc.state, error=str(exc), effects=_effects(wctx))
+            return result(exc.state, error=masker.mask(str(exc)), effects=_effects(wctx)), wctx.drain()
         except TimeoutError:
             message = f"Task '{task.id}' timed out after {task.timeout}"
             wctx.logger.error(message)
-            return result(State.FAILED, error=message)
+            return result(State.FAILED, error=message), wctx.drain()
         except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
+            message = masker.mask(f"{type(exc).__name__}: {exc}")
             log.exception("task %s failed unexpectedly", task.id)
             wctx.logger.error(message)
-            return result(State.FAILED, error=message)
+            return result(State.FAILED, error=message), wctx.drain()
         finally:
-            await asyncio.to_thread(wctx.flush)
+            flusher.cancel()
 
-    def _context(self, job: Job, cancelled: asyncio.Event) -> tuple[RunnableTask, WorkerContext, Masker] | str:
-        """Load what the attempt needs; a message instead when it cannot run at all."""
-        view = self.store.read_view(job.execution_id)
+    def _context(self, job: Job, claimed: ClaimedJob | None,
+                 cancelled: asyncio.Event) -> tuple[RunnableTask, WorkerContext, Masker] | str:
+        """Load what the attempt needs (from the executor's snapshot when it gave one); a message
+        instead when it cannot run at all."""
+        view = self.store.read_view(job.execution_id, claimed.execution if claimed else None)
         if view is None:
             return f"execution {job.execution_id} not found"
         execution = view.execution
@@ -137,12 +183,12 @@ class Worker:
         flow = self.flows.get(key, lambda: _flow_source(self.store, key))
         if flow is None:
             return f"flow {key[0]}.{key[1]} revision {key[2]} not found"
-        run = view.task_run(job.task_run_id)
+        run = claimed.task_run if claimed else view.task_run(job.task_run_id)
         task = flow.task(run.task_id)
         if not isinstance(task, RunnableTask):
             return f"task '{task.id}' ({task.type}) cannot run on a worker"
-        variables = expr_context.build(flow, execution, _Source(view), run, task_type=task.type)
         masker = Masker()
+        variables = expr_context.build(flow, execution, _Source(view), run, task_type=task.type)
         wctx = WorkerContext(
             store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
             task_run=run, attempt=job.attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
@@ -167,6 +213,13 @@ class _Source:
 def _flow_source(store: Store, key: tuple[str, str, int]) -> str | None:
     record = store.get_flow(*key)
     return record.source if record is not None else None
+
+
+async def _flush_while_running(wctx: WorkerContext) -> None:
+    """Logs of a long attempt reach the store every second; a short one ships them with its result."""
+    while True:
+        await asyncio.sleep(LOG_FLUSH_SECONDS)
+        await asyncio.to_thread(wctx.flush)
 
 
 def _masked(masker: Masker, value: Any) -> Any:

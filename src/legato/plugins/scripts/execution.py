@@ -1,0 +1,147 @@
+"""One run of a script task: choose the runner, make a fresh working directory, stage files, run the
+command while its lines become logs and outputs, then upload output files and clean up."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.runnable import render_optional_text
+from legato.plugins.scripts import files, tools
+from legato.plugins.scripts.protocol import Collector
+from legato.plugins.scripts.templates import RunTemplates
+from legato.runners import select
+from legato.runners.base import CommandSpec, CommandTimedOut, RunnerError
+from legato.runners.environment import script_environment
+from legato.storage import Storage, default_storage, task_run_prefix
+
+if TYPE_CHECKING:
+    from legato.plugins.scripts.base import ScriptBase
+
+OUTPUT_DIR = ".outputs"
+_SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "ash"}
+
+
+def storage_of(ctx: RunContext) -> Storage:
+    """The task's internal storage: the worker's when it provides one, else the process default
+    (LEGATO_STORAGE_ROOT, or a private temp dir)."""
+    storage: Storage | None = getattr(ctx, "storage", None)
+    return storage if storage is not None else default_storage()
+
+
+def work_root() -> str:
+    """Where working directories are made (LEGATO_WORK_DIR, else the system temp dir)."""
+    return os.environ.get("LEGATO_WORK_DIR") or tempfile.gettempdir()
+
+
+async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
+    """Run `task` once and return its outputs (exitCode, vars, outputFiles)."""
+    storage = storage_of(ctx)
+    root = getattr(storage, "root", None)
+    try:
+        settings = select.RunnerSettings.from_env(hidden=[root] if isinstance(root, Path) else [])
+        image = render_optional_text(ctx, task.containerImage) or task.legacy_image() or task.DEFAULT_IMAGE
+        choice = select.choose(task.runner_spec(), settings, image=image)
+    except RunnerError as exc:
+        raise TaskFailed(str(exc)) from None
+    if choice.note:
+        ctx.logger.warn(choice.note)
+    runner = choice.runner
+    workdir = Path(tempfile.mkdtemp(prefix="legato-run-", dir=work_root()))
+    try:
+        (workdir / OUTPUT_DIR).mkdir()
+        visible = runner.visible_workdir(workdir)
+        templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"})
+        await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
+        tooling = await task.tooling(ctx, runner, workdir)
+        main, generated = task.main_lines(ctx, templates, workdir)
+        lines = [*tooling.before, *templates.lines(task.beforeCommands, "beforeCommands"), *main]
+        env = {k: templates.text(str(v)) if isinstance(v, str) else _env_text(v) for k, v in (task.env or {}).items()}
+        spec = CommandSpec(
+            argv=[*task.interpreter, _script(task, lines)], workdir=workdir,
+            env={**script_environment(visible, env, output_dir=f"{visible}/{OUTPUT_DIR}"), **tooling.env},
+            path_prefix=[*tooling.path, tools.python_shims()],
+            helpers={"PYTHONPATH": [tools.PYTHON_HELPERS], "NODE_PATH": [tools.NODE_HELPERS]},
+            image=image,
+        )
+        collector = Collector(ctx.logger)
+        code = await _run(runner, spec, collector)
+        _record_metrics(ctx, collector)
+        if code != 0:
+            raise TaskFailed(_failure(code, collector))
+        patterns = templates.lines(task.outputFiles, "outputFiles")
+        prefix = task_run_prefix(ctx.execution.namespace, ctx.execution.flow_id, ctx.execution.id,
+                                 ctx.task_run.task_id, ctx.task_run.id)
+        uploaded = await asyncio.to_thread(
+            files.collect_outputs, workdir, patterns, workdir / OUTPUT_DIR, generated, storage, prefix
+        )
+        if task.warningOnStdErr and collector.stderr_lines:
+            ctx.effects.warning = True
+        return {"exitCode": code, "vars": collector.vars, "outputFiles": uploaded}
+    finally:
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+
+async def _run(runner: Any, spec: CommandSpec, collector: Collector) -> int:
+    try:
+        code: int = await runner.run(spec, collector)
+    except CommandTimedOut as exc:
+        raise TaskFailed(str(exc)) from None
+    except RunnerError as exc:
+        raise TaskFailed(str(exc)) from None
+    return code
+
+
+def _stage(task: ScriptBase, ctx: RunContext, templates: RunTemplates, workdir: Path, storage: Storage) -> None:
+    if task.inputFiles is not None:
+        rendered = ctx.render(_substituted(task.inputFiles, templates))
+        files.stage_inputs(workdir, files.input_files_map(rendered), storage)
+    spec = task.namespaceFiles
+    if spec is not None and spec.enabled:
+        namespaces = spec.namespaces or [ctx.execution.namespace]
+        count = files.stage_namespace_files(
+            workdir, storage, namespaces, spec.include, spec.exclude, spec.folderPerNamespace,
+            overwrite=spec.ifExists == "OVERWRITE",
+        )
+        ctx.logger.debug(f"{count} namespace file(s) copied into the working directory")
+
+
+def _substituted(value: Any, templates: RunTemplates) -> Any:
+    if isinstance(value, str):
+        return templates.substitute(value)
+    if isinstance(value, dict):
+        return {k: _substituted(v, templates) for k, v in value.items()}
+    return value
+
+
+def _script(task: ScriptBase, lines: list[str]) -> str:
+    """The command lines as one script for the interpreter; a shell stops at the first failure with failFast."""
+    shell = Path(task.interpreter[0]).name in _SHELLS
+    if task.failFast and shell and len(lines) > 1:
+        lines = ["set -e", *lines]
+    return "\n".join(lines)
+
+
+def _failure(code: int, collector: Collector) -> str:
+    message = f"Command failed with exit code {code}"
+    if collector.tail:
+        message += ":\n" + "\n".join(collector.tail)
+    return message
+
+
+def _record_metrics(ctx: RunContext, collector: Collector) -> None:
+    # the worker has no metric store yet: metrics travel with the task's effects (see the report to the lead)
+    if collector.metrics:
+        ctx.effects.extra.setdefault("metrics", []).extend(collector.metrics)
+
+
+def _env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+

@@ -1,0 +1,107 @@
+"""Files between internal storage and a script's working directory: `inputFiles` in, namespace files in,
+`outputFiles` (and everything under the output dir) out. Every relative path stays inside the working dir."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from legato.plugins.context import TaskFailed
+from legato.storage import Storage, StorageError, namespace_files_prefix, parse_uri
+from legato.storage.uris import join
+
+
+def inside(workdir: Path, relative: str, what: str) -> Path:
+    """`workdir / relative`, refusing absolute paths, `..` and symlinks that lead out of `workdir`."""
+    pure = PurePosixPath(relative)
+    if not relative or pure.is_absolute() or ".." in pure.parts:
+        raise TaskFailed(f"{what} {relative!r} must be a relative path inside the working directory")
+    target = workdir.joinpath(*pure.parts)
+    if not target.resolve().is_relative_to(workdir.resolve()):
+        raise TaskFailed(f"{what} {relative!r} leads outside the working directory")
+    return target
+
+
+def input_files_map(rendered: Any) -> dict[str, str]:
+    """inputFiles as a name → content map; a string is taken as a JSON map (as `{{ outputs.x.outputFiles }}`
+    renders)."""
+    value = rendered
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise TaskFailed("property 'inputFiles' must be a map of file name to content or storage URI") from None
+    if not isinstance(value, dict):
+        raise TaskFailed("property 'inputFiles' must be a map of file name to content or storage URI")
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+
+
+def stage_inputs(workdir: Path, files: Mapping[str, str], storage: Storage) -> None:
+    """Write each input file; a value that is a `kestra:///` URI is fetched from storage instead."""
+    for name, content in files.items():
+        target = inside(workdir, name, "input file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if _is_uri(content):
+            try:
+                storage.download(content.strip(), target)
+            except StorageError as exc:
+                raise TaskFailed(f"input file {name!r}: {exc}") from None
+        else:
+            target.write_text(content, encoding="utf-8")
+
+
+def stage_namespace_files(workdir: Path, storage: Storage, namespaces: Iterable[str], include: list[str],
+                          exclude: list[str], per_namespace: bool, overwrite: bool) -> int:
+    """Copy the namespace files of `namespaces` (Kestra's layout: kestra:///<ns>/_files/...) that match
+    `include` and not `exclude`; returns how many were copied."""
+    copied = 0
+    for namespace in namespaces:
+        prefix = namespace_files_prefix(namespace)
+        depth = len(parse_uri(prefix))
+        for uri in storage.list(prefix):
+            relative = "/".join(parse_uri(uri)[depth:])
+            if not _selected(relative, include, exclude):
+                continue
+            target = inside(workdir, f"{namespace}/{relative}" if per_namespace else relative, "namespace file")
+            if target.exists() and not overwrite:
+                continue
+            storage.download(uri, target)
+            copied += 1
+    return copied
+
+
+def collect_outputs(workdir: Path, patterns: list[str], output_dir: Path | None, skip: set[str],
+                    storage: Storage, prefix: str) -> dict[str, str]:
+    """Upload the files matching `patterns` (globs relative to the working dir, `**` crossing folders) and
+    every file under `output_dir`; returns relative name → storage URI."""
+    found: dict[str, Path] = {}
+    for pattern in patterns:
+        if PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts:
+            raise TaskFailed(f"output file pattern {pattern!r} must be relative to the working directory")
+        for path in sorted(workdir.glob(pattern)):
+            relative = path.relative_to(workdir).as_posix()
+            if path.is_file() and not path.is_symlink() and relative not in skip:
+                found[relative] = path
+    if output_dir is not None and output_dir.is_dir():
+        for path in sorted(output_dir.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                found.setdefault(path.relative_to(output_dir).as_posix(), path)
+    return {name: storage.put_file(join(prefix, name), path) for name, path in found.items()}
+
+
+def _selected(relative: str, include: list[str], exclude: list[str]) -> bool:
+    if include and not any(_match(relative, p) for p in include):
+        return False
+    return not any(_match(relative, p) for p in exclude)
+
+
+def _match(relative: str, pattern: str) -> bool:
+    pattern = pattern.lstrip("/")
+    return fnmatch.fnmatchcase(relative, pattern) or (pattern.startswith("**/") and fnmatch.fnmatchcase(relative, pattern[3:]))
+
+
+def _is_uri(value: str) -> bool:
+    return value.strip().startswith("kestra:///") and "\n" not in value.strip()

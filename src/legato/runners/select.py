@@ -1,0 +1,128 @@
+"""From a task's `taskRunner` (or Kestra's older `runner`/`docker` properties) to a runner instance, with
+the worker's settings: which folders to hide, the default runner, and what to do with a task that asks
+for Docker where no engine is reachable (run it in the sandbox and say so, or fail)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from legato.runners.base import Runner, RunnerError
+from legato.runners.docker import DockerOptions, DockerRunner
+from legato.runners.docker_api import EngineClient, engine_address
+from legato.runners.process import ProcessRunner
+from legato.runners.sandbox import INSTALL_HINT, SandboxRunner, bwrap_path
+from legato.runners.specs import DockerRunnerSpec, ProcessRunnerSpec, RunnerSpec, SandboxRunnerSpec
+
+_PING_TTL = 30.0
+_reachable: dict[str, tuple[float, bool]] = {}
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """The worker's runner configuration."""
+
+    hidden: tuple[Path, ...] = ()
+    default: Literal["process", "sandbox"] = "process"
+    docker_fallback: Literal["sandbox", "process", "fail"] = "sandbox"
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None) -> RunnerSettings:
+        """Settings from LEGATO_DATA_DIR / LEGATO_HIDDEN_PATHS (folders scripts must not see),
+        LEGATO_DEFAULT_RUNNER (process|sandbox) and LEGATO_DOCKER_FALLBACK (sandbox|process|fail)."""
+        env = os.environ if environ is None else environ
+        paths = [*hidden]
+        if env.get("LEGATO_DATA_DIR"):
+            paths.append(Path(env["LEGATO_DATA_DIR"]))
+        paths += [Path(p) for p in env.get("LEGATO_HIDDEN_PATHS", "").split(os.pathsep) if p]
+        default = env.get("LEGATO_DEFAULT_RUNNER", "process")
+        fallback = env.get("LEGATO_DOCKER_FALLBACK", "sandbox")
+        if default not in ("process", "sandbox"):
+            raise RunnerError(f"LEGATO_DEFAULT_RUNNER must be process or sandbox, not {default!r}")
+        if fallback not in ("sandbox", "process", "fail"):
+            raise RunnerError(f"LEGATO_DOCKER_FALLBACK must be sandbox, process or fail, not {fallback!r}")
+        return cls(hidden=tuple(paths), default=default, docker_fallback=fallback,  # type: ignore[arg-type]
+                   environ={k: env[k] for k in ("DOCKER_HOST",) if k in env})
+
+
+@dataclass(frozen=True)
+class Choice:
+    runner: Runner
+    note: str | None = None  # said in the task's log (a fallback, for instance)
+
+
+def choose(spec: RunnerSpec | None, settings: RunnerSettings, *, image: str | None = None) -> Choice:
+    """The runner for a task."""
+    match spec:
+        case None:
+            if settings.default == "sandbox":
+                return Choice(_sandbox(settings, network=False))
+            return Choice(ProcessRunner(hidden=settings.hidden))
+        case ProcessRunnerSpec():
+            return Choice(ProcessRunner(hidden=settings.hidden))
+        case SandboxRunnerSpec():
+            return Choice(_sandbox(settings, network=spec.network))
+        case DockerRunnerSpec():
+            return _docker(spec, settings, image)
+    raise RunnerError(f"unknown task runner {spec!r}")
+
+
+def docker_options(spec: DockerRunnerSpec, image: str | None) -> DockerOptions:
+    """Runner options from the YAML spec."""
+    cpus = float(spec.cpu.cpus) if spec.cpu is not None else None
+    creds = spec.credentials.model_dump(exclude_none=True) if spec.credentials else {}
+    return DockerOptions(
+        image=image or DockerOptions.image, pull_policy=spec.pullPolicy, host=spec.host, user=spec.user,
+        entry_point=spec.entryPoint, network_mode=spec.networkMode, volumes=tuple(spec.volumes), cpus=cpus,
+        memory=spec.memory.memory if spec.memory else None,
+        memory_swap=spec.memory.memorySwap if spec.memory else None, shm_size=spec.shmSize,
+        extra_hosts=tuple(spec.extraHosts), privileged=spec.privileged, delete=spec.delete, credentials=creds,
+    )
+
+
+def engine_reachable(host: str | None, environ: Mapping[str, str]) -> bool:
+    """Whether a Docker engine answers at `host` (or DOCKER_HOST, or the default socket); cached briefly."""
+    address = engine_address(host, environ)
+    key = str(address)
+    now = time.monotonic()
+    cached = _reachable.get(key)
+    if cached is not None and now - cached[0] < _PING_TTL:
+        return cached[1]
+    ok = EngineClient(address).reachable()
+    _reachable[key] = (now, ok)
+    return ok
+
+
+def _docker(spec: DockerRunnerSpec, settings: RunnerSettings, image: str | None) -> Choice:
+    options = docker_options(spec, image)
+    if engine_reachable(spec.host, settings.environ):
+        return Choice(DockerRunner(options))
+    where = str(engine_address(spec.host, settings.environ))
+    match settings.docker_fallback:
+        case "fail":
+            raise RunnerError(f"this task asks for the Docker runner but no container engine answers at {where}")
+        case "sandbox":
+            if bwrap_path() is None:
+                raise RunnerError(
+                    f"this task asks for the Docker runner, no container engine answers at {where}, and the sandbox "
+                    f"fallback needs bubblewrap: {INSTALL_HINT} (or set LEGATO_DOCKER_FALLBACK=process)"
+                )
+            # a container has network by default, so the stand-in keeps it
+            note = (f"No container engine answers at {where}: running this task with the sandbox runner instead of "
+                    f"Docker (image {options.image} is not used; the worker's own interpreters run the script)")
+            return Choice(_sandbox(settings, network=True), note)
+        case "process":
+            note = (f"No container engine answers at {where}: running this task with the process runner instead of "
+                    f"Docker (image {options.image} is not used)")
+            return Choice(ProcessRunner(hidden=settings.hidden), note)
+
+
+def _sandbox(settings: RunnerSettings, *, network: bool) -> SandboxRunner:
+    if bwrap_path() is None:
+        raise RunnerError(f"the sandbox runner needs bubblewrap, which is not installed on this worker: {INSTALL_HINT}")
+    return SandboxRunner(hidden=settings.hidden, network=network)

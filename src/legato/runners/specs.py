@@ -1,0 +1,81 @@
+"""The `taskRunner` property of script tasks, as written in YAML: Legato's short names and Kestra's type
+names. Each spec says which runner to build; `legato.runners.select` builds it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from legato.model.task import Frozen
+
+PROCESS_TYPES = ("process", "io.kestra.plugin.core.runner.Process",
+                 "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner")
+SANDBOX_TYPES = ("sandbox", "io.legato.runner.Sandbox")
+DOCKER_TYPES = ("docker", "io.kestra.plugin.scripts.runner.docker.Docker",
+                "io.kestra.plugin.scripts.runner.docker.DockerTaskRunner")
+
+
+class ProcessRunnerSpec(Frozen):
+    """Run as a child process of the worker (Legato's default)."""
+
+    type: Literal[PROCESS_TYPES] = Field(description="process, or Kestra's io.kestra.plugin.core.runner.Process.")  # type: ignore[valid-type]
+    version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")
+
+
+class SandboxRunnerSpec(Frozen):
+    """Run under bubblewrap: read-only system, private /tmp, writable working dir only."""
+
+    type: Literal[SANDBOX_TYPES] = Field(description="sandbox.")  # type: ignore[valid-type]
+    network: bool = Field(default=False, description="Give the command network access (off by default).")
+
+
+class CpuSpec(Frozen):
+    cpus: float | str = Field(description="How many CPUs the container may use (1.5 = one and a half).")
+
+
+class MemorySpec(Frozen):
+    memory: str | None = Field(default=None, description="Memory limit, e.g. 512Mb or 2g.")
+    memorySwap: str | None = Field(default=None, description="Memory plus swap limit.")
+    memorySwappiness: int | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    memoryReservation: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    kernelMemory: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    oomKillDisable: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+
+
+class CredentialsSpec(Frozen):
+    registry: str | None = Field(default=None, description="Registry host of the image.")
+    username: str | None = Field(default=None, description="Registry user name.")
+    password: str | None = Field(default=None, description="Registry password.")
+    registryToken: str | None = Field(default=None, description="Registry token.")
+    identityToken: str | None = Field(default=None, description="Identity token.")
+    auth: str | None = Field(default=None, description="Base64 user:password, as in a Docker config file.")
+
+
+class DockerRunnerSpec(Frozen):
+    """Run in a container of a Docker-compatible engine (Kestra's default runner)."""
+
+    type: Literal[DOCKER_TYPES] = Field(description="docker, or Kestra's io.kestra.plugin.scripts.runner.docker.Docker.")  # type: ignore[valid-type]
+    host: str | None = Field(default=None, description="Engine address (unix:///var/run/docker.sock, tcp://host:2375); default DOCKER_HOST.")
+    pullPolicy: Literal["ALWAYS", "IF_NOT_PRESENT", "NEVER"] = Field(default="IF_NOT_PRESENT", description="When to pull the image.")
+    user: str | None = Field(default=None, description="User (name or uid[:gid]) the command runs as in the container.")
+    entryPoint: list[str] | None = Field(default=None, description="Override the image's entry point.")
+    networkMode: str | None = Field(default=None, description="Docker network mode (bridge, host, none, or a network name).")
+    volumes: list[str] = Field(default_factory=list, description="Bind mounts, host:container[:ro].")
+    cpu: CpuSpec | None = Field(default=None, description="CPU limit.")
+    memory: MemorySpec | None = Field(default=None, description="Memory limits.")
+    shmSize: str | None = Field(default=None, description="Size of /dev/shm, e.g. 256m.")
+    extraHosts: list[str] = Field(default_factory=list, description="Extra host:ip entries for /etc/hosts.")
+    privileged: bool = Field(default=False, description="Run the container privileged.")
+    delete: bool = Field(default=True, description="Remove the container when it ends.")
+    credentials: CredentialsSpec | None = Field(default=None, description="Private registry credentials.")
+    config: str | dict[str, Any] | None = Field(default=None, description="Kestra compatibility: a Docker config file; only `credentials` is applied.")
+    deviceRequests: list[dict[str, Any]] | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    fileHandlingStrategy: Literal["MOUNT", "VOLUME"] | None = Field(default=None, description="Kestra compatibility: files are always copied in and out.")
+    killGracePeriod: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    resume: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    wait: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")
+
+
+RunnerSpec = Annotated[ProcessRunnerSpec | SandboxRunnerSpec | DockerRunnerSpec, Field(discriminator="type")]

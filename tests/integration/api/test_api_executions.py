@@ -1,0 +1,334 @@
+"""Executions through the API: create (inputs, files, labels, wait, scheduleDate), get, search, kill,
+restart, resume, task-run state, and following them with Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+YAML = {"Content-Type": "application/x-yaml"}
+API = "/api/v1/main"
+
+THREE_TASKS = """id: three
+namespace: {ns}
+labels:
+  team: data
+inputs:
+  - id: name
+    type: STRING
+  - id: count
+    type: INT
+    defaults: 2
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.debug.Return
+    format: "hello {{{{ inputs.name }}}}"
+  - id: b
+    type: io.kestra.plugin.core.log.Log
+    message: "{{{{ outputs.a.value }}}}"
+  - id: c
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ inputs.count * 2 }}}}"
+"""
+
+WITH_FILE = """id: upload
+namespace: {ns}
+inputs:
+  - id: doc
+    type: FILE
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ inputs.doc }}}}"
+"""
+
+PAUSED = """id: approval
+namespace: {ns}
+tasks:
+  - id: ask
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOL
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ outputs.ask.onResume.approved }}}}"
+"""
+
+FAILING = """id: failing
+namespace: {ns}
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: broken
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"""
+
+SLEEPY = """id: sleepy
+namespace: {ns}
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.3S
+  - id: second
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.3S
+"""
+
+
+def deploy(client: httpx.Client, template: str, ns: str) -> None:
+    response = client.post(f"{API}/flows", content=template.format(ns=ns), headers=YAML)
+    assert response.status_code == 200, response.text
+
+
+def start(client: httpx.Client, ns: str, flow_id: str, **kwargs: Any) -> httpx.Response:
+    return client.post(f"{API}/executions/{ns}/{flow_id}", **kwargs)
+
+
+def until_state(client: httpx.Client, execution_id: str, *states: str, timeout: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"{API}/executions/{execution_id}").json()
+        if body["state"]["current"] in states:
+            return body
+        assert time.monotonic() < deadline, f"still {body['state']['current']}, expected {states}"
+        time.sleep(0.05)
+
+
+def task_run(body: dict[str, Any], task_id: str) -> dict[str, Any]:
+    return next(r for r in body["taskRunList"] if r["taskId"] == task_id)
+
+
+def test_create_with_wait_returns_the_final_execution(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    response = start(client, ns, "three", params={"wait": True, "labels": ["env:prod", "owner:me"]},
+                     files={"name": (None, "Ada"), "count": (None, "5")})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["state"]["current"] == "SUCCESS"
+    assert (body["namespace"], body["flowId"], body["flowRevision"]) == (ns, "three", 1)
+    assert body["inputs"] == {"name": "Ada", "count": 5}
+    assert [r["taskId"] for r in body["taskRunList"]] == ["a", "b", "c"]
+    assert task_run(body, "a")["outputs"] == {"value": "hello Ada"}
+    assert task_run(body, "c")["outputs"] == {"value": "10"}
+    labels = {lb["key"]: lb["value"] for lb in body["labels"]}
+    assert labels == {"team": "data", "env": "prod", "owner": "me"}
+    assert client.get(f"{API}/executions/{body['id']}").json()["state"]["current"] == "SUCCESS"
+
+
+def test_create_without_wait_answers_at_once_and_runs(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    response = start(client, ns, "three", json={"name": "Bo"})
+    assert response.status_code == 200
+    assert response.json()["state"]["current"] == "CREATED"
+    final = until_state(client, response.json()["id"], "SUCCESS")
+    assert task_run(final, "a")["outputs"] == {"value": "hello Bo"}
+
+
+def test_invalid_inputs_are_422_naming_them_and_create_nothing(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    response = start(client, ns, "three", files={"count": (None, "many")})
+    assert response.status_code == 422
+    paths = {d["path"] for d in response.json()["details"]}
+    assert paths == {"name", "count"}
+    found = client.get(f"{API}/executions/search", params={"namespace": ns}).json()
+    assert found["total"] == 0
+
+
+def test_unknown_flow_404_bad_label_400_bad_body_415(client: httpx.Client, ns: str) -> None:
+    assert start(client, ns, "ghost").status_code == 404
+    deploy(client, THREE_TASKS, ns)
+    assert start(client, ns, "three", params={"labels": "nocolon"}, json={"name": "x"}).status_code == 400
+    response = start(client, ns, "three", content=b"<xml/>", headers={"Content-Type": "application/xml"})
+    assert response.status_code == 415
+    assert start(client, ns, "three", content=b"[1]", headers={"Content-Type": "application/json"}).status_code == 400
+    assert client.get(f"{API}/executions/nope").status_code == 404
+
+
+def test_disabled_flow_cannot_start(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS.replace("tasks:", "disabled: true\ntasks:", 1), ns)
+    response = start(client, ns, "three", json={"name": "x"})
+    assert response.status_code == 409
+    assert "disabled" in response.json()["message"]
+
+
+def test_file_input_is_stored_under_the_data_dir(client: httpx.Client, server, ns: str) -> None:  # type: ignore[no-untyped-def]
+    deploy(client, WITH_FILE, ns)
+    response = start(client, ns, "upload", params={"wait": True},
+                     files={"doc": ("../../etc/evil name.txt", b"line one\nline two\n", "text/plain")})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["state"]["current"] == "SUCCESS"
+    stored = Path(body["inputs"]["doc"])
+    assert stored.resolve().is_relative_to((server.data_dir / "uploads").resolve())
+    assert stored.name == "evil_name.txt"
+    assert stored.read_bytes() == b"line one\nline two\n"
+    assert task_run(body, "show")["outputs"] == {"value": str(stored)}
+
+
+def test_schedule_date_delays_the_start(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    body = start(client, ns, "three", params={"scheduleDate": later}, json={"name": "x"}).json()
+    assert datetime.fromisoformat(body["scheduleDate"]) == datetime.fromisoformat(later)
+    time.sleep(0.5)
+    still = client.get(f"{API}/executions/{body['id']}").json()
+    assert still["state"]["current"] == "CREATED" and still["taskRunList"] == []
+    assert client.delete(f"{API}/executions/{body['id']}/kill").status_code == 202
+    until_state(client, body["id"], "KILLED")
+
+
+def test_search_by_state_flow_labels_dates_with_paging(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    deploy(client, FAILING, ns)
+    before = datetime.now(UTC)
+    ok = [start(client, ns, "three", params={"wait": True, "labels": f"n:{i}"}, json={"name": "x"}).json() for i in range(3)]
+    bad = start(client, ns, "failing", params={"wait": True}).json()
+    assert bad["state"]["current"] == "FAILED"
+    search = f"{API}/executions/search"
+    everything = client.get(search, params={"namespace": ns, "size": 50}).json()
+    assert everything["total"] == 4
+    assert everything["results"][0]["id"] == bad["id"]  # newest first
+    failed = client.get(search, params={"namespace": ns, "state": "FAILED"}).json()
+    assert [x["id"] for x in failed["results"]] == [bad["id"]]
+    several = client.get(search, params={"namespace": ns, "state": ["FAILED", "SUCCESS"]}).json()
+    assert several["total"] == 4
+    flow_only = client.get(search, params={"namespace": ns, "flowId": "three"}).json()
+    assert flow_only["total"] == 3
+    labelled = client.get(search, params={"namespace": ns, "labels": "n:1"}).json()
+    assert [x["id"] for x in labelled["results"]] == [ok[1]["id"]]
+    parent = client.get(search, params={"namespace": ns.rsplit(".", 1)[0], "flowId": "three", "size": 1}).json()
+    assert parent["total"] == 0  # flowId narrows to the exact namespace
+    page = client.get(search, params={"namespace": ns, "size": 2, "page": 2, "sort": "startDate:asc"}).json()
+    assert [x["id"] for x in page["results"]] == [ok[2]["id"], bad["id"]]
+    future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    assert client.get(search, params={"namespace": ns, "startDate": future}).json()["total"] == 0
+    window = client.get(search, params={"namespace": ns, "startDate": before.isoformat(), "endDate": future}).json()
+    assert window["total"] == 4
+    assert client.get(search, params={"state": "NOPE"}).status_code == 422
+
+
+def test_kill_a_paused_execution(client: httpx.Client, ns: str) -> None:
+    deploy(client, PAUSED, ns)
+    created = start(client, ns, "approval").json()
+    until_state(client, created["id"], "PAUSED")
+    assert client.delete(f"{API}/executions/{created['id']}/kill").status_code == 202
+    until_state(client, created["id"], "KILLED")
+    again = client.delete(f"{API}/executions/{created['id']}/kill")
+    assert again.status_code == 409
+    assert client.delete(f"{API}/executions/missing/kill").status_code == 404
+
+
+def test_resume_validates_on_resume_inputs(client: httpx.Client, ns: str) -> None:
+    deploy(client, PAUSED, ns)
+    created = start(client, ns, "approval").json()
+    until_state(client, created["id"], "PAUSED")
+    bad = client.post(f"{API}/executions/{created['id']}/resume", files={"approved": (None, "maybe")})
+    assert bad.status_code == 422
+    assert bad.json()["details"][0]["path"] == "approved"
+    assert client.get(f"{API}/executions/{created['id']}").json()["state"]["current"] == "PAUSED"
+    good = client.post(f"{API}/executions/{created['id']}/resume", files={"approved": (None, "true")})
+    assert good.status_code == 204
+    final = until_state(client, created["id"], "SUCCESS")
+    assert task_run(final, "after")["outputs"] == {"value": "true"}
+    assert client.post(f"{API}/executions/{created['id']}/resume").status_code == 409
+
+
+def test_restart_a_failed_execution(client: httpx.Client, ns: str) -> None:
+    deploy(client, FAILING, ns)
+    failed = start(client, ns, "failing", params={"wait": True}).json()
+    assert failed["state"]["current"] == "FAILED"
+    response = client.post(f"{API}/executions/{failed['id']}/restart")
+    assert response.status_code == 200
+    deadline = time.monotonic() + 20
+    while True:
+        body = client.get(f"{API}/executions/{failed['id']}").json()
+        states = [h["state"] for h in body["state"]["histories"]]
+        if "RESTARTED" in states and body["state"]["current"] == "FAILED":
+            break
+        assert time.monotonic() < deadline, states
+        time.sleep(0.05)
+    ok = start(client, ns, "failing", params={"wait": True}).json()
+    assert client.post(f"{API}/executions/{ok['id']}/restart").status_code == 200  # FAILED again: allowed
+    deploy(client, THREE_TASKS, ns)
+    done = start(client, ns, "three", params={"wait": True}, json={"name": "x"}).json()
+    assert client.post(f"{API}/executions/{done['id']}/restart").status_code == 409
+
+
+def test_change_task_run_state_lets_the_execution_go_on(client: httpx.Client, ns: str) -> None:
+    deploy(client, FAILING, ns)
+    failed = start(client, ns, "failing", params={"wait": True}).json()
+    boom = task_run(failed, "boom")
+    assert boom["state"]["current"] == "FAILED"
+    bad = client.post(f"{API}/executions/{failed['id']}/state", json={"taskRunId": boom["id"], "state": "NOPE"})
+    assert bad.status_code == 422
+    missing = client.post(f"{API}/executions/{failed['id']}/state", json={"taskRunId": "nope", "state": "SUCCESS"})
+    assert missing.status_code == 404
+    changed = client.post(f"{API}/executions/{failed['id']}/state", json={"taskRunId": boom["id"], "state": "SUCCESS"})
+    assert changed.status_code == 200
+    final = until_state(client, failed["id"], "SUCCESS")
+    assert task_run(final, "boom")["state"]["current"] == "SUCCESS"
+    assert task_run(final, "after")["outputs"] == {"value": "done"}
+
+
+def read_events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = []
+    name = ""
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            events.append((name, json.loads(line[6:])))
+    return events
+
+
+def test_follow_streams_changes_and_ends_with_the_execution(client: httpx.Client, ns: str) -> None:
+    deploy(client, SLEEPY, ns)
+    created = start(client, ns, "sleepy").json()
+    with client.stream("GET", f"{API}/executions/{created['id']}/follow") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = read_events(response)
+    assert len(events) >= 2
+    assert all(name == "progress" for name, _ in events[:-1])
+    name, last = events[-1]
+    assert name == "end" and last["state"]["current"] == "SUCCESS"
+    seen = [e["state"]["current"] for _, e in events]
+    assert "RUNNING" in seen
+    texts = [json.dumps(e, sort_keys=True) for _, e in events]
+    assert len(set(texts)) == len(texts)  # only changes are sent
+
+
+def test_follow_a_slow_client_gets_the_latest_state_not_a_backlog(client: httpx.Client, ns: str) -> None:
+    deploy(client, SLEEPY, ns)
+    created = start(client, ns, "sleepy").json()
+    with client.stream("GET", f"{API}/executions/{created['id']}/follow") as response:
+        lines = response.iter_lines()
+        first = next(line for line in lines if line.startswith("data: "))
+        assert json.loads(first[6:])["id"] == created["id"]
+        time.sleep(1.5)  # the execution ends meanwhile; nothing queues up for us
+        rest = [json.loads(line[6:]) for line in lines if line.startswith("data: ")]
+    assert rest[-1]["state"]["current"] == "SUCCESS"
+    assert len(rest) <= 2
+
+
+def test_follow_an_ended_execution_sends_one_end_event(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    done = start(client, ns, "three", params={"wait": True}, json={"name": "x"}).json()
+    with client.stream("GET", f"{API}/executions/{done['id']}/follow") as response:
+        events = read_events(response)
+    assert [(n, e["state"]["current"]) for n, e in events] == [("end", "SUCCESS")]
+    assert client.get(f"{API}/executions/unknown/follow").status_code == 404
+
+
+@pytest.mark.parametrize("route", ["restart", "resume"])
+def test_actions_on_unknown_executions_are_404(client: httpx.Client, route: str) -> None:
+    assert client.post(f"{API}/executions/unknown-id/{route}").status_code == 404
