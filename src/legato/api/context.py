@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Path as PathParam, Request
+from fastapi import Depends, Request
+from fastapi import Path as PathParam
 
 from legato.api.errors import not_found
 from legato.api.metrics import Metrics

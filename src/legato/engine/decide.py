@@ -37,13 +37,15 @@ class Engine:
         self.renderer = renderer or Renderer()
         self.functions = dict(functions or {})
 
-    def decide(self, flow: Flow, view: ExecutionView, event: ev.Event, now: datetime) -> cmd.Decision:
-        """The decision `event` leads to for the execution in `view`."""
+    def decide(self, flow: Flow, view: ExecutionView, event: ev.Event, now: datetime, *,
+               functions: Mapping[str, Callable[..., Any]] | None = None) -> cmd.Decision:
+        """The decision `event` leads to for the execution in `view`; `functions` adds expression
+        functions bound to this execution (the executor's kv, errorLogs)."""
         kind = getattr(event, "kind", None)
         handler = HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             raise ValueError(f"the engine has no handler for event {type(event).__name__}")
-        step = Step(flow, Working(view, now), self.renderer, self.functions)
+        step = Step(flow, Working(view, now), self.renderer, {**self.functions, **(functions or {})})
         handler(step, event)
         return step.w.decision
 

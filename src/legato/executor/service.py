@@ -21,6 +21,7 @@ from legato.executor.commands import CommandRunner
 from legato.model.cache import FlowCache
 from legato.model.execution import LogRecord
 from legato.model.state import TERMINAL, State
+from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store, StoredEvent, Tx
 
 log = logging.getLogger("legato.executor")
@@ -101,7 +102,8 @@ class Executor:
             running = tx.running_count(execution.namespace, execution.flow_id, exclude=execution.id)
             event = event.model_copy(update={"running_of_flow": running})
         try:
-            decision = self.engine.decide(flow, view, event, now)
+            bound = functions.bind(self.store, execution.namespace, execution.id, self.clock)
+            decision = self.engine.decide(flow, view, event, now, functions=bound)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
             log.exception("engine failed on %s for execution %s", event.kind, execution.id)
             self._fail(tx, f"internal error while handling {event.kind}: {exc}")

@@ -173,7 +173,7 @@ class WorkerContext:
         self._masker = masker
         self._clock = clock
         self._cancelled = cancelled
-        self._functions: dict[str, Callable[..., Any]] = {"kv": self._kv_function, **(functions or {})}
+        self._functions: dict[str, Callable[..., Any]] = dict(functions or {})
 
     def now(self) -> datetime:
         return self._clock()
@@ -225,16 +225,6 @@ class WorkerContext:
             message=message,
             timestamp=self._clock(),
         )
-
-    def _kv_function(self, key: Any, namespace: Any = None, errorOnMissing: Any = True) -> Any:
-        """The `kv(key, namespace, errorOnMissing)` expression function."""
-        target = str(namespace) if namespace else self.flow_namespace
-        found = self.kv.get(str(key), target)
-        if found is not None:
-            return found[1]
-        if errorOnMissing not in (False, "false", None):
-            raise ExpressionError(f"the key '{key}' does not exist in the namespace '{target}'")
-        return None
 
     def _reveal(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -22,6 +22,7 @@ from legato.model.ids import new_id
 from legato.model.state import State
 from legato.plugins.context import TaskFailed
 from legato.plugins.runnable import RunnableTask
+from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store
 from legato.worker.context import WorkerContext
 
@@ -192,7 +193,8 @@ class Worker:
         wctx = WorkerContext(
             store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
             task_run=run, attempt=job.attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
-            log_level=task.logLevel, clock=self.clock, cancelled=cancelled, functions=self.functions,
+            log_level=task.logLevel, clock=self.clock, cancelled=cancelled,
+            functions={**functions.bind(self.store, execution.namespace, execution.id, self.clock), **self.functions},
         )
         return task, wctx, masker
 
