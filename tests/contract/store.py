@@ -11,12 +11,13 @@ from .contract_kv import KVContract
 from .contract_logs import LogContract
 from .contract_schema import SchemaContract
 from .contract_timers import TimerContract
+from .contract_triggers import TriggerContract
 from .contract_view import ViewContract
 from .contract_wakeups import WakeupContract
 
 
 class StoreContract(
     FlowContract, ExecutionContract, EventContract, ViewContract, JobContract, TimerContract, LogContract,
-    KVContract, WakeupContract, SchemaContract,
+    KVContract, TriggerContract, WakeupContract, SchemaContract,
 ):
     __test__ = False

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from legato.api import errors, executions, flows, system
+from legato.api import errors, executions, flows, kv, logs, plugins, stats, system
 from legato.api.context import ApiContext
 from legato.api.middleware import BasicAuth, RejectNul, RequestMetrics
 from legato.clock import utcnow
@@ -40,7 +40,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
                      poll_seconds=poll_seconds)
     app.state.legato = ctx
     errors.install(app)
-    for module in (system, flows, executions):
+    for module in (system, flows, executions, logs, kv, plugins, stats):
         for router in module.routers():
             app.include_router(router)
     app.add_middleware(RejectNul)

@@ -171,6 +171,14 @@ class KVEntryDto(BaseModel):
     expirationDate: str | None = None
 
 
+class KVDeleteRequest(BaseModel):
+    keys: list[str] = Field(max_length=1000, description="The keys to delete.")
+
+
+class KVDeleted(BaseModel):
+    keys: list[str] = Field(description="The keys that existed and were deleted.")
+
+
 class TypedValue(BaseModel):
     type: str
     value: Any
@@ -188,6 +196,13 @@ class PluginDoc(PluginSummary):
     markdown: str = Field(description="Documentation with YAML examples.")
     examples: list[str]
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the type's properties.")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class InputType(BaseModel):
+    type: str
+    schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the input's properties.")
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from legato.api import dto, forms, scan, sse
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import not_found
-from legato.api.params import LabelsQuery, Page, paging, parse_labels, sort_items
+from legato.api.params import LabelsQuery, Page, paging, parse_labels, sort_items, utc
 from legato.model import state as st
 from legato.model.execution import Execution
 from legato.model.state import State
@@ -25,7 +25,9 @@ router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], de
                    responses=dto.ERRORS)
 
 ExecutionId = Annotated[str, Path(description="The execution's id.", max_length=64)]
-WAIT_POLL_MIN, WAIT_POLL_MAX = 0.002, 0.05  # `wait=true` checks often at first, then backs off
+# `wait=true` reads the execution every WAIT_POLL_FAST seconds for the first WAIT_FAST_FOR seconds (short flows
+# end within them), then backs off up to WAIT_POLL_MAX. One read is a primary-key lookup.
+WAIT_POLL_FAST, WAIT_FAST_FOR, WAIT_POLL_MAX = 0.004, 1.0, 0.1
 
 
 def routers() -> list[APIRouter]:
@@ -59,12 +61,13 @@ def search_executions(
     flowId: Annotated[str | None, Query(max_length=100, description="Executions of this flow (with `namespace`).")] = None,
     state: Annotated[list[State] | None, Query(description="Any of these states (repeatable).")] = None,
     labels: LabelsQuery = None,
-    startDate: Annotated[datetime | None, Query(description="Created at or after this instant.")] = None,
-    endDate: Annotated[datetime | None, Query(description="Created at or before this instant.")] = None,
+    startDate: Annotated[datetime | None, Query(description="Created at or after this instant (UTC if no zone).")] = None,
+    endDate: Annotated[datetime | None, Query(description="Created at or before this instant (UTC if no zone).")] = None,
 ) -> dict[str, Any]:
     """Executions matching every filter, newest first unless `sort` says otherwise (startDate, endDate, state,
     namespace, flowId, id)."""
     wanted = parse_labels(labels)
+    startDate, endDate = utc(startDate), utc(endDate)
     exact = namespace if flowId is not None else None
     found = []
     for execution in scan.executions(ctx.store, namespace=exact, flow_id=flowId, states=state, since=startDate):
@@ -165,7 +168,7 @@ async def create_execution(
     labels: LabelsQuery = None,
     wait: Annotated[bool, Query(description="Answer once the execution has ended, with its final state.")] = False,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Run this revision of the flow.")] = None,
-    scheduleDate: Annotated[datetime | None, Query(description="Start at this instant instead of now.")] = None,
+    scheduleDate: Annotated[datetime | None, Query(description="Start at this instant instead of now (UTC if no zone).")] = None,
 ) -> dict[str, Any]:
     """Create an execution of a flow. Inputs come as multipart/form-data fields (FILE inputs as file parts) or
     a JSON object; labels as `labels=key:value`. Invalid inputs: 422 naming each one, and nothing is created."""
@@ -173,7 +176,7 @@ async def create_execution(
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
     execution = await run_in_threadpool(
         actions.create_execution, ctx.store, namespace, id, inputs, now=ctx.clock(), revision=revision,
-        labels=extra, files=files, scheduled_at=scheduleDate,
+        labels=extra, files=files, scheduled_at=utc(scheduleDate),
     )
     if wait:
         execution = await _wait_for_end(ctx, request, execution.id)
@@ -181,8 +184,10 @@ async def create_execution(
 
 
 async def _wait_for_end(ctx: ApiContext, request: Request, execution_id: str) -> Execution:
-    """The execution once terminal; polls often first (short flows), then every WAIT_POLL_MAX."""
-    delay = WAIT_POLL_MIN
+    """The execution once terminal (or as it is when the client has gone away)."""
+    loop = asyncio.get_running_loop()
+    fast_until = loop.time() + WAIT_FAST_FOR
+    delay = WAIT_POLL_FAST
     while True:
         execution = await run_in_threadpool(_get, ctx, execution_id)
         if execution.state in st.TERMINAL and execution.ended is not None:
@@ -190,4 +195,5 @@ async def _wait_for_end(ctx: ApiContext, request: Request, execution_id: str) ->
         if await request.is_disconnected():
             return execution
         await asyncio.sleep(delay)
-        delay = min(delay * 1.5, WAIT_POLL_MAX)
+        if loop.time() > fast_until:
+            delay = min(delay * 1.5, WAIT_POLL_MAX)

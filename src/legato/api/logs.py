@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -13,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 from legato.api import dto, scan, sse
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import not_found
-from legato.api.params import Page, paging, sort_items
+from legato.api.params import Page, paging, sort_items, utc
 from legato.model import state as st
 from legato.model.execution import Execution, LogRecord
 
@@ -67,8 +68,10 @@ def search_logs(
     """Log lines of the newest matching executions (at most 500 executions are read), newest first unless
     `sort` says `timestamp:asc`."""
     text = q.lower() if q else None
+    startDate, endDate = utc(startDate), utc(endDate)
     found: list[tuple[LogRecord, Execution]] = []
-    executions = scan.executions(ctx.store, namespace=namespace if flowId else None, flow_id=flowId, since=startDate)
+    # not `since=startDate`: an execution created earlier may still have logged within the window
+    executions = scan.executions(ctx.store, namespace=namespace if flowId else None, flow_id=flowId)
     for count, execution in enumerate(executions):
         if count >= SEARCH_EXECUTIONS:
             break
@@ -113,7 +116,7 @@ async def follow_logs(ctx: Ctx, request: Request, executionId: ExecutionId, minL
     await run_in_threadpool(_execution, ctx, executionId)
 
     async def events() -> AsyncIterator[str]:
-        sent = 0
+        sent, idle = 0, 0.0
         while not await request.is_disconnected():
             execution = await run_in_threadpool(ctx.store.get_execution, executionId)
             if execution is None:
@@ -121,16 +124,14 @@ async def follow_logs(ctx: Ctx, request: Request, executionId: ExecutionId, minL
             ended = execution.state in st.TERMINAL and execution.ended is not None
             records = await run_in_threadpool(_lines, ctx, executionId, minLevel, taskRunId, None)
             for record in records[sent:]:
-                sent += 1
+                sent, idle = sent + 1, 0.0
                 yield sse.event(sse.to_json(_entry(record, execution)), event_id=sent)
             if ended:  # read after seeing the end, so the last lines are in
                 return
-            await _pause(ctx)
+            if idle >= sse.KEEPALIVE_SECONDS:
+                idle = 0.0
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(ctx.poll_seconds)
+            idle += ctx.poll_seconds
 
     return sse.stream(events())
-
-
-async def _pause(ctx: ApiContext) -> None:
-    import asyncio
-
-    await asyncio.sleep(ctx.poll_seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request
@@ -46,6 +47,13 @@ def sort_items(items: list[T], sort: str | None, keys: dict[str, Callable[[T], A
     present = [i for i in items if key(i) is not None]
     absent = [i for i in items if key(i) is None]
     return sorted(present, key=key, reverse=direction == "desc") + absent
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """`value` in UTC; a date-time given without a zone is taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def parse_labels(values: Sequence[str] | None) -> dict[str, str]:

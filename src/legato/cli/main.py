@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from legato.cli import execution_cmd, flow_cmd, server_cmd
+from legato.cli import execution_cmd, flow_cmd, server_cmd, trigger_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +22,7 @@ def cli(log_level: str) -> None:
 cli.add_command(flow_cmd.flow)
 cli.add_command(server_cmd.server)
 cli.add_command(execution_cmd.execution)
+cli.add_command(trigger_cmd.trigger)
 
 
 def main() -> None:

@@ -44,8 +44,11 @@ class MemoryView:
 
     def __init__(self, execution: Execution, runs: Iterable[TaskRun] = (), items: dict[str, list[Any]] | None = None):
         self._execution = execution
-        self.runs: dict[str, TaskRun] = {r.id: r for r in runs}
+        self.runs: dict[str, TaskRun] = {}
+        # Indexed by scope like the store's table, so a loop of n items costs O(n) here too, not O(n^2).
+        self._scopes: dict[tuple[str | None, str, int | None], dict[str, None]] = {}
         self.items: dict[str, list[Any]] = dict(items or {})
+        self._put(runs)
 
     @property
     def execution(self) -> Execution:
@@ -55,10 +58,7 @@ class MemoryView:
         return self.runs[task_run_id]
 
     def scope(self, parent_id: str | None, branch: str, iteration: int | None) -> list[TaskRun]:
-        return [
-            r for r in self.runs.values()
-            if r.parent_id == parent_id and r.branch == branch and r.iteration == iteration
-        ]
+        return [self.runs[i] for i in self._scopes.get((parent_id, branch, iteration), {})]
 
     def item(self, loop_run_id: str, index: int) -> Any:
         return self.items[loop_run_id][index]
@@ -74,5 +74,10 @@ class MemoryView:
         """Fold one decision's writes into the view, as the store would commit them."""
         if execution is not None:
             self._execution = execution
-        self.runs.update(runs)
+        self._put(runs.values())
         self.items.update(items)
+
+    def _put(self, runs: Iterable[TaskRun]) -> None:
+        for run in runs:
+            self.runs[run.id] = run
+            self._scopes.setdefault((run.parent_id, run.branch, run.iteration), {})[run.id] = None

@@ -13,7 +13,7 @@ from legato.engine.retry import next_delay
 from legato.engine.start import new_execution
 from legato.model.cache import FlowCache
 from legato.model.errors import FlowValidationError, InputsError
-from legato.model.execution import Execution, StateEntry
+from legato.model.execution import Execution, StateEntry, TaskRun
 from legato.model.flow import Flow
 from legato.model.ids import derived_id
 from legato.model.state import State
@@ -49,7 +49,8 @@ class CommandRunner:
         claim = (lane.worker_id, self.clock() + lane.lease)
         job = tx.insert_job(execution.id, command.task_run_id, command.attempt, command.worker_group, claim)
         if job is not None:
-            self.handoff.append(ClaimedJob(job=job, execution=execution, task_run=run))
+            ancestors = _ancestors(tx, decision, run)
+            self.handoff.append(ClaimedJob(job=job, execution=execution, task_run=run, ancestors=ancestors))
         return True
 
     def carry_out(self, tx: Tx, execution: Execution, flow: Flow, command: cmd.Command) -> None:
@@ -120,3 +121,14 @@ class CommandRunner:
         })
         tx.create_execution(retry)
         log.info("flow retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)
+
+
+def _ancestors(tx: Tx, decision: cmd.Decision, run: TaskRun) -> tuple[TaskRun, ...]:
+    """The runs above `run`, as this transaction left them (the engine has just read or written them)."""
+    out: list[TaskRun] = []
+    parent_id = run.parent_id
+    while parent_id is not None:
+        parent = decision.task_runs.get(parent_id) or tx.view().task_run(parent_id)
+        out.append(parent)
+        parent_id = parent.parent_id
+    return tuple(out)

@@ -18,6 +18,7 @@ from legato.model.flowable import Pause
 from legato.model.ids import derived_id, new_id
 from legato.model.inputs_values import validate_inputs
 from legato.model.state import State
+from legato.model.cache import FlowCache
 from legato.runtime.runtime import parse_flow
 from legato.store.ports import FlowRecord, Store
 
@@ -30,21 +31,26 @@ class ConflictError(ValueError):
     """The action does not fit the execution's current state."""
 
 
-def deploy(store: Store, source: str, *, now: datetime, name: str = "<flow>") -> FlowRecord:
+def deploy(store: Store, source: str, *, now: datetime, name: str = "<flow>", flows: FlowCache | None = None) -> FlowRecord:
     """Validate `source` and store it as the flow's next revision (unchanged source: same revision)."""
     flow = parse_flow(source, name)
-    return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
+    record = store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
+    if flows is not None:
+        flows.get((record.namespace, record.id, record.revision), lambda: record.source)
+    return record
 
 
 def create_execution(store: Store, namespace: str, flow_id: str, inputs: Mapping[str, Any], *, now: datetime,
                      revision: int | None = None, labels: Mapping[str, str] | None = None,
                      files: Mapping[str, str] | None = None, trigger: dict[str, Any] | None = None,
-                     scheduled_at: datetime | None = None, renderer: Renderer | None = None) -> Execution:
+                     scheduled_at: datetime | None = None, renderer: Renderer | None = None,
+                     flows: FlowCache | None = None) -> Execution:
     """Validate the inputs and queue a new execution; raises InputsError (nothing created) or NotFoundError."""
     record = store.get_flow(namespace, flow_id, revision)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
-    flow = parse_flow(record.source, f"{namespace}.{flow_id}")
+    flow = (flows or FlowCache(parse_flow, size=1)).get((namespace, flow_id, record.revision), lambda: record.source)
+    assert flow is not None
     execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=now, renderer=renderer,
                               labels=labels, files=files, trigger=trigger, scheduled_at=scheduled_at)
     store.create_execution(execution, ev.ExecutionCreated())

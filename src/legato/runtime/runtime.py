@@ -33,14 +33,16 @@ class Runtime:
 
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = utcnow, worker_slots: int = 16,
                  worker_groups: tuple[str | None, ...] = (None,), lease: timedelta = timedelta(seconds=30),
-                 run_worker: bool = True, run_executor: bool = True, poll_seconds: float = 1.0):
+                 run_worker: bool = True, run_executor: bool = True, poll_seconds: float = 1.0,
+                 lane_backlog: int = 100_000):
         self.store = store
         self.clock = clock
         self.renderer = Renderer(clock=clock)
         self.flows = FlowCache(parse_flow)
         self.engine = Engine(self.renderer)
         self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
-                             groups=worker_groups, lease=lease, poll_seconds=poll_seconds) if run_worker else None
+                             groups=worker_groups, lease=lease, poll_seconds=poll_seconds,
+                             lane_backlog=lane_backlog if run_executor else 0) if run_worker else None
         self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds,
                                  lane=self.worker) if run_executor else None
         self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None

@@ -47,6 +47,7 @@ class ClaimedJob:
     job: Job
     execution: Execution
     task_run: TaskRun
+    ancestors: tuple[TaskRun, ...] = ()  # the flowable runs above it, nearest first (for `parent(s)`)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,24 @@ class KVEntry:
     value: Any
     expires_at: datetime | None
     updated: datetime
+
+
+@dataclass(frozen=True)
+class TriggerState:
+    """What the store remembers of one trigger of a flow; a trigger without a row is enabled and idle."""
+
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    disabled: bool
+    next_date: datetime | None
+    last_date: datetime | None
+    locked_execution_id: str | None  # the execution the trigger waits for before it fires again
+    updated: datetime
+
+    @property
+    def enabled(self) -> bool:
+        return not self.disabled
 
 
 class Wakeups(Protocol):
@@ -222,3 +241,19 @@ class Store(Protocol):
     def kv_list(self, namespace: str, now: datetime, prefix: str | None = None) -> list[KVEntry]: ...
 
     def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None) -> int: ...
+
+    # trigger state ---------------------------------------------------------------
+    def trigger_states(self, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerState]:
+        """Stored trigger states by namespace, flow and trigger id, optionally of one namespace and/or flow."""
+        ...
+
+    def get_trigger_state(self, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None: ...
+
+    def set_trigger_disabled(self, namespace: str, flow_id: str, trigger_id: str, disabled: bool | None,
+                             now: datetime) -> TriggerState:
+        """Disable or enable a trigger (None flips it), creating its state when absent; the new state."""
+        ...
+
+    def unlock_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
+        """Forget the execution the trigger waits for, so it may fire again; None when it has no state."""
+        ...

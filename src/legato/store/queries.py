@@ -14,6 +14,7 @@ from legato.store.kv import KVQueries
 from legato.store.logs import LogQueries
 from legato.store.task_runs import TaskRunQueries
 from legato.store.timers import TimerQueries
+from legato.store.triggers import TriggerQueries
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,12 @@ class Queries:
     timers: TimerQueries
     logs: LogQueries
     kv: KVQueries
+    triggers: TriggerQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
         return cls(
             flows=FlowQueries(dialect), executions=ExecutionQueries(dialect), task_runs=TaskRunQueries(dialect),
             events=EventQueries(dialect), jobs=JobQueries(dialect), timers=TimerQueries(dialect),
-            logs=LogQueries(), kv=KVQueries(dialect),
+            logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
         )

@@ -153,3 +153,19 @@ kv = Table(
     Column("updated", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("namespace", "key", name="pk_kv"),
 )
+
+triggers = Table(
+    "triggers", metadata,
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("trigger_id", String(255), nullable=False),
+    # The state a user or a Toggle task set; a trigger without a row is enabled.
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("next_date", UtcDateTime),
+    Column("last_date", UtcDateTime),
+    # The execution a trigger waits for before it may fire again (cleared by unlock).
+    Column("locked_execution_id", String(64)),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_triggers"),
+    Index("ix_triggers_next_date", "next_date"),  # the scheduler's due triggers
+)

@@ -14,7 +14,7 @@ from legato.model.state import State
 from legato.store import dialect as dialects
 from legato.store import migrate as migrations
 from legato.store.database import Database
-from legato.store.ports import FlowRecord, Job, KVEntry, StoredEvent, Tx
+from legato.store.ports import FlowRecord, Job, KVEntry, StoredEvent, TriggerState, Tx
 from legato.store.queries import Queries
 from legato.store.readview import ReadView
 from legato.store.tx import SqlTx
@@ -227,6 +227,24 @@ class SqlStore:
     def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None) -> int:
         with self._db.write() as tx:
             return self._q.kv.purge(tx.conn, namespace, now, expired_only, keys)
+
+    # trigger state -----------------------------------------------------------------------------------
+    def trigger_states(self, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerState]:
+        with self._db.read() as conn:
+            return self._q.triggers.find(conn, namespace, flow_id)
+
+    def get_trigger_state(self, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None:
+        with self._db.read() as conn:
+            return self._q.triggers.get(conn, namespace, flow_id, trigger_id)
+
+    def set_trigger_disabled(self, namespace: str, flow_id: str, trigger_id: str, disabled: bool | None,
+                             now: datetime) -> TriggerState:
+        with self._db.write() as tx:
+            return self._q.triggers.set_disabled(tx.conn, namespace, flow_id, trigger_id, disabled, now)
+
+    def unlock_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
+        with self._db.write() as tx:
+            return self._q.triggers.unlock(tx.conn, namespace, flow_id, trigger_id, now)
 
 
 def _libpq_conninfo(sqlalchemy_url: str) -> str:

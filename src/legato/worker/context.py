@@ -10,9 +10,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from legato import plugins
 from legato.engine.events import ResumeRequested
 from legato.expressions.errors import ExpressionError
+from legato.model.errors import FlowValidationError, suggest
 from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.loader import load_flow
 from legato.model.state import State
 from legato.plugins.context import Effects, TaskFailed
 from legato.store.ports import Store
@@ -120,10 +123,11 @@ class StoreKV:
 
 
 class StoreOperations:
-    """Actions on other executions and triggers, through the store's event queue."""
+    """Actions on other executions (through the store's event queue) and on trigger state."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self._store = store
+        self._clock = clock
 
     def resume_execution(self, execution_id: str, inputs: dict[str, Any]) -> None:
         target = self._store.get_execution(execution_id)
@@ -135,7 +139,24 @@ class StoreOperations:
         self._store.wakeups.notify("events")
 
     def toggle_trigger(self, namespace: str, flow_id: str, trigger_id: str, enabled: bool | None) -> bool:
-        raise TaskFailed("trigger state storage is not available yet")
+        self._check_trigger(namespace, flow_id, trigger_id)
+        disabled = None if enabled is None else not enabled
+        return self._store.set_trigger_disabled(namespace, flow_id, trigger_id, disabled, self._clock()).enabled
+
+    def _check_trigger(self, namespace: str, flow_id: str, trigger_id: str) -> None:
+        """TaskFailed unless the deployed flow `namespace.flow_id` declares the trigger `trigger_id`."""
+        record = self._store.get_flow(namespace, flow_id)
+        if record is None:
+            raise TaskFailed(f"flow {namespace}.{flow_id} not found, so its trigger '{trigger_id}' cannot be toggled")
+        try:
+            flow = load_flow(record.source, source=f"{namespace}.{flow_id}", registry=plugins.registry(),
+                             triggers=plugins.trigger_registry())
+        except FlowValidationError as exc:
+            raise TaskFailed(f"flow {namespace}.{flow_id} cannot be loaded: {exc}") from None
+        ids = [t.id for t in flow.triggers or ()]
+        if trigger_id not in ids:
+            known = f"its triggers: {', '.join(ids)}" if ids else "it has no triggers"
+            raise TaskFailed(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'{suggest(trigger_id, ids)}; {known}")
 
 
 class WorkerContext:
@@ -166,7 +187,7 @@ class WorkerContext:
         self.variables = variables
         self.effects = Effects()
         self.kv = StoreKV(store, flow_namespace, clock)
-        self.operations = StoreOperations(store)
+        self.operations = StoreOperations(store, clock)
         self.logger = BufferedLogger(masker=masker, min_level=log_level, make=self._record)
         self._store = store
         self._renderer = renderer

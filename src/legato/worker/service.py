@@ -37,7 +37,7 @@ class Worker:
     def __init__(self, store: Store, flows: FlowCache, clock: Callable[[], datetime], *,
                  renderer: Renderer | None = None, slots: int = 16, groups: tuple[str | None, ...] = (None,),
                  lease: timedelta = timedelta(seconds=30), poll_seconds: float = 1.0,
-                 functions: Mapping[str, Callable[..., Any]] | None = None):
+                 functions: Mapping[str, Callable[..., Any]] | None = None, lane_backlog: int = 0):
         self.store = store
         self.flows = flows
         self.clock = clock
@@ -49,8 +49,12 @@ class Worker:
         self.functions = dict(functions or {})
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
         self.finish: Finisher = store.finish_job
-        self._running: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        # Jobs the local executor may lease to us beyond our slots; they wait here (leases heartbeated)
+        # instead of in the database. 0 leaves them to any worker; a lone server takes them all.
+        self.lane_backlog = lane_backlog
+        self._running: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}  # held jobs, queued or not
         self._promised = 0  # jobs offered by the local executor, not started yet
+        self._slots: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slot_freed = asyncio.Event()
@@ -60,7 +64,7 @@ class Worker:
         if group not in self.groups or self._loop is None:
             return 0
         with self._lock:
-            return self.slots - len(self._running) - self._promised
+            return self.slots + self.lane_backlog - len(self._running) - self._promised
 
     def offer(self, jobs: Sequence[ClaimedJob]) -> None:
         loop = self._loop
@@ -80,10 +84,12 @@ class Worker:
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and run jobs until `stopping`; then wait for the attempts under way."""
         self._loop = asyncio.get_running_loop()
+        self._slots = asyncio.Semaphore(self.slots)
         heartbeat = asyncio.create_task(self._heartbeat(stopping), name="worker-heartbeat")
         try:
             while not stopping.is_set():
-                free = self.free(None) if None in self.groups else self.slots - len(self._running)
+                with self._lock:
+                    free = self.slots - len(self._running) - self._promised
                 jobs = await asyncio.to_thread(
                     self.store.claim_jobs, self.worker_id, self.groups, free, self.lease, self.clock()
                 ) if free > 0 else []
@@ -124,8 +130,10 @@ class Worker:
                     entry[1].set()
 
     async def _run_job(self, job: Job, claimed: ClaimedJob | None, cancelled: asyncio.Event) -> None:
+        assert self._slots is not None
         try:
-            result, logs = await self._attempt(job, claimed, cancelled)
+            async with self._slots:
+                result, logs = await self._attempt(job, claimed, cancelled)
             if not await asyncio.to_thread(self.finish, job, result, logs):
                 log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
         except Exception:
@@ -185,11 +193,12 @@ class Worker:
         if flow is None:
             return f"flow {key[0]}.{key[1]} revision {key[2]} not found"
         run = claimed.task_run if claimed else view.task_run(job.task_run_id)
+        known = {r.id: r for r in claimed.ancestors} if claimed else {}
         task = flow.task(run.task_id)
         if not isinstance(task, RunnableTask):
             return f"task '{task.id}' ({task.type}) cannot run on a worker"
         masker = Masker()
-        variables = expr_context.build(flow, execution, _Source(view), run, task_type=task.type)
+        variables = expr_context.build(flow, execution, _Source(view, known), run, task_type=task.type)
         wctx = WorkerContext(
             store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
             task_run=run, attempt=job.attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
@@ -200,13 +209,14 @@ class Worker:
 
 
 class _Source:
-    """The context's run source over a read view."""
+    """The context's run source: the runs the executor handed over, else a read view."""
 
-    def __init__(self, view: Any):
+    def __init__(self, view: Any, known: dict[str, Any]):
         self._view = view
+        self._known = known
 
     def run(self, task_run_id: str) -> Any:
-        return self._view.task_run(task_run_id)
+        return self._known.get(task_run_id) or self._view.task_run(task_run_id)
 
     def outputs_of(self, task_id: str) -> Any:
         return self._view.outputs_of(task_id)

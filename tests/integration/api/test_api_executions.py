@@ -184,6 +184,9 @@ def test_schedule_date_delays_the_start(client: httpx.Client, ns: str) -> None:
     assert still["state"]["current"] == "CREATED" and still["taskRunList"] == []
     assert client.delete(f"{API}/executions/{body['id']}/kill").status_code == 202
     until_state(client, body["id"], "KILLED")
+    naive = (datetime.now(UTC) - timedelta(seconds=1)).replace(tzinfo=None).isoformat()  # no zone: UTC, past: now
+    done = start(client, ns, "three", params={"scheduleDate": naive, "wait": True}, json={"name": "y"}).json()
+    assert done["state"]["current"] == "SUCCESS"
 
 
 def test_search_by_state_flow_labels_dates_with_paging(client: httpx.Client, ns: str) -> None:
@@ -214,6 +217,8 @@ def test_search_by_state_flow_labels_dates_with_paging(client: httpx.Client, ns:
     window = client.get(search, params={"namespace": ns, "startDate": before.isoformat(), "endDate": future}).json()
     assert window["total"] == 4
     assert client.get(search, params={"state": "NOPE"}).status_code == 422
+    naive = before.replace(tzinfo=None).isoformat()  # no zone: UTC
+    assert client.get(search, params={"namespace": ns, "startDate": naive}).json()["total"] == 4
 
 
 def test_kill_a_paused_execution(client: httpx.Client, ns: str) -> None:

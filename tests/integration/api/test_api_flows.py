@@ -190,3 +190,12 @@ errors:
 def test_nul_in_a_path_is_400_not_500(client: httpx.Client) -> None:
     response = client.get(f"{FLOWS}/a%00b/c")
     assert response.status_code == 400
+
+
+def test_validate_skips_empty_documents_and_honours_markers(client: httpx.Client, ns: str) -> None:
+    text = "# header comment\n---\n# nothing here\n---\n" + flow(ns, "one") + "...\n--- " + flow(ns, "two")
+    results = client.post(f"{FLOWS}/validate", content=text, headers=YAML).json()
+    assert [(r["index"], r["flow"], r["constraints"]) for r in results] == [(0, "one", None), (1, "two", None)]
+    broken = client.post(f"{FLOWS}/validate", content="---\n" + flow(ns, "x") + "    bad: [\n", headers=YAML).json()
+    assert broken[0]["constraints"] and broken[0]["details"][0]["line"] >= 8
+    assert client.post(f"{FLOWS}/validate", content="", headers=YAML).json() == []

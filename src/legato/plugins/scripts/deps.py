@@ -18,7 +18,7 @@ from legato.plugins.scripts.tools import cache_dir
 
 _READY = ".legato-ready"
 _versions: dict[str, str] = {}
-_ready: dict[str, Path] = {}
+_ready: set[str] = set()  # venvs known ready in this process
 _lock = threading.Lock()
 
 
@@ -45,11 +45,10 @@ def ensure_env(dependencies: Sequence[str], python: str, *, python_version: str 
     """The virtualenv holding `dependencies`, installing it on first use. Blocking: call it in a thread."""
     version = python_version or interpreter_version(python)
     key = env_key(dependencies, version)
-    cached = _ready.get(key)
-    if cached is not None:
-        return cached
     base = root or cache_dir() / "python-envs"
     venv = base / key
+    if str(venv) in _ready:
+        return venv
     if not (venv / _READY).exists():
         base.mkdir(parents=True, exist_ok=True)
         with open(base / f"{key}.lock", "w") as lock:
@@ -59,7 +58,7 @@ def ensure_env(dependencies: Sequence[str], python: str, *, python_version: str 
                     _install(venv, dependencies, python_version or python, log)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-    _ready[key] = venv
+    _ready.add(str(venv))
     return venv
 
 

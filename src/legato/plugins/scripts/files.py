@@ -81,15 +81,21 @@ def collect_outputs(workdir: Path, patterns: list[str], output_dir: Path | None,
     for pattern in patterns:
         if PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts:
             raise TaskFailed(f"output file pattern {pattern!r} must be relative to the working directory")
-        for path in sorted(workdir.glob(pattern)):
+        # `dir/**` means every file beneath, as in Kestra (pathlib alone would list only folders)
+        expanded = f"{pattern}/*" if PurePosixPath(pattern).name == "**" else pattern
+        for path in sorted(workdir.glob(expanded)):
             relative = path.relative_to(workdir).as_posix()
-            if path.is_file() and not path.is_symlink() and relative not in skip:
+            if path.is_file() and not path.is_symlink() and relative not in skip and not _under(path, output_dir):
                 found[relative] = path
     if output_dir is not None and output_dir.is_dir():
         for path in sorted(output_dir.rglob("*")):
             if path.is_file() and not path.is_symlink():
                 found.setdefault(path.relative_to(output_dir).as_posix(), path)
     return {name: storage.put_file(join(prefix, name), path) for name, path in found.items()}
+
+
+def _under(path: Path, folder: Path | None) -> bool:
+    return folder is not None and path.is_relative_to(folder)
 
 
 def _selected(relative: str, include: list[str], exclude: list[str]) -> bool:

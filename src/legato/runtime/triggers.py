@@ -1,0 +1,75 @@
+"""The triggers of deployed flows with their stored state, and turning them on and off: shared by the CLI and
+the API. A trigger is enabled unless its flow's source says `disabled: true` or a user or Toggle task
+disabled it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from legato.model.errors import FlowValidationError, suggest
+from legato.model.flow import Flow
+from legato.runtime.actions import NotFoundError
+from legato.runtime.runtime import parse_flow
+from legato.store.ports import FlowRecord, Store, TriggerState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    """One trigger of a deployed flow, as a listing shows it."""
+
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    type: str  # as the flow's source writes it
+    disabled_in_source: bool
+    state: TriggerState | None  # None: never toggled nor fired
+
+    @property
+    def enabled(self) -> bool:
+        return not self.disabled_in_source and (self.state is None or self.state.enabled)
+
+
+def list_triggers(store: Store, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerRow]:
+    """The triggers of the live flows (of one namespace and/or flow id), by namespace, flow and declaration
+    order. A flow whose source no longer parses (a plugin was removed) is skipped with a warning."""
+    states = {(s.namespace, s.flow_id, s.trigger_id): s for s in store.trigger_states(namespace, flow_id)}
+    rows: list[TriggerRow] = []
+    for record in store.list_flows(namespace):
+        if flow_id is not None and record.id != flow_id:
+            continue
+        try:
+            flow = _parse(record)
+        except FlowValidationError as exc:
+            log.warning("skipping the triggers of flow %s.%s, which does not load: %s", record.namespace, record.id, exc)
+            continue
+        for trigger in flow.triggers or ():
+            rows.append(TriggerRow(
+                namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, type=trigger.type,
+                disabled_in_source=trigger.disabled, state=states.get((record.namespace, record.id, trigger.id)),
+            ))
+    return rows
+
+
+def set_trigger_enabled(store: Store, namespace: str, flow_id: str, trigger_id: str, enabled: bool, *,
+                        now: datetime) -> TriggerRow:
+    """Enable or disable a trigger of a deployed flow; NotFoundError when the flow or the trigger does not exist."""
+    record = store.get_flow(namespace, flow_id)
+    if record is None:
+        raise NotFoundError(f"flow {namespace}.{flow_id} not found")
+    flow = _parse(record)
+    by_id = {t.id: t for t in flow.triggers or ()}
+    trigger = by_id.get(trigger_id)
+    if trigger is None:
+        known = f"its triggers: {', '.join(by_id)}" if by_id else "it has no triggers"
+        raise NotFoundError(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'{suggest(trigger_id, list(by_id))}; {known}")
+    state = store.set_trigger_disabled(namespace, flow_id, trigger_id, not enabled, now)
+    return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
+                      disabled_in_source=trigger.disabled, state=state)
+
+
+def _parse(record: FlowRecord) -> Flow:
+    return parse_flow(record.source, f"{record.namespace}.{record.id}")

@@ -1,0 +1,76 @@
+"""Trigger state: enabled or not, next and last dates, and the execution a trigger waits for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, not_, select, update
+
+from legato.store.dialect import Dialect
+from legato.store.ports import TriggerState
+from legato.store.schema import triggers
+
+_t = triggers.c
+_ORDER = (_t.namespace, _t.flow_id, _t.trigger_id)
+# Bind names differ from column names: SQLAlchemy reserves a column's name in UPDATE ... SET.
+_KEY = (_t.namespace == bindparam("b_ns")) & (_t.flow_id == bindparam("b_flow")) & (_t.trigger_id == bindparam("b_trigger"))
+
+
+class TriggerQueries:
+    """Named queries over the triggers table."""
+
+    def __init__(self, dialect: Dialect):
+        self._get = select(triggers).where(_KEY)
+        self._create = dialect.insert_ignore(triggers, ["namespace", "flow_id", "trigger_id"])
+        now = bindparam("b_now")
+        self._set_disabled = (
+            update(triggers).where(_KEY).values(disabled=bindparam("b_disabled"), updated=now).returning(triggers)
+        )
+        self._flip_disabled = update(triggers).where(_KEY).values(disabled=not_(_t.disabled), updated=now).returning(triggers)
+        self._unlock = update(triggers).where(_KEY).values(locked_execution_id=None, updated=now).returning(triggers)
+
+    def get(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None:
+        """One trigger's state, or None when nothing was stored for it."""
+        row = conn.execute(self._get, _key(namespace, flow_id, trigger_id)).first()
+        return _state(row) if row else None
+
+    def find(self, conn: Connection, namespace: str | None, flow_id: str | None) -> list[TriggerState]:
+        """States by namespace, flow and trigger id, optionally of one namespace and/or one flow id."""
+        query = select(triggers).order_by(*_ORDER)
+        if namespace is not None:
+            query = query.where(_t.namespace == namespace)
+        if flow_id is not None:
+            query = query.where(_t.flow_id == flow_id)
+        return [_state(r) for r in conn.execute(query)]
+
+    def set_disabled(
+        self, conn: Connection, namespace: str, flow_id: str, trigger_id: str, disabled: bool | None, now: datetime
+    ) -> TriggerState:
+        """Set (None: flip) the disabled flag, creating the row as enabled first when absent."""
+        row = {"namespace": namespace, "flow_id": flow_id, "trigger_id": trigger_id, "disabled": False, "updated": now}
+        conn.execute(self._create, row)
+        # One UPDATE reads and writes the flag, so concurrent flips each see the other's result.
+        params = {**_key(namespace, flow_id, trigger_id), "b_now": now}
+        if disabled is None:
+            result = conn.execute(self._flip_disabled, params).one()
+        else:
+            result = conn.execute(self._set_disabled, {**params, "b_disabled": disabled}).one()
+        return _state(result)
+
+    def unlock(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
+        """Clear the execution the trigger waits for; None when the trigger has no state."""
+        row = conn.execute(self._unlock, {**_key(namespace, flow_id, trigger_id), "b_now": now}).first()
+        return _state(row) if row else None
+
+
+def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
+    return {"b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}
+
+
+def _state(row: Row[Any]) -> TriggerState:
+    return TriggerState(
+        namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id, disabled=bool(row.disabled),
+        next_date=row.next_date, last_date=row.last_date, locked_execution_id=row.locked_execution_id,
+        updated=row.updated,
+    )

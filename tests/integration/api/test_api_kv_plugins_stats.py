@@ -1,0 +1,148 @@
+"""KV store, plugin docs and schemas, dashboard stats and execution metrics through the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jsonschema
+import pytest
+
+YAML = {"Content-Type": "application/x-yaml"}
+API = "/api/v1/main"
+JSON = {"Content-Type": "application/json"}
+
+
+def kv(ns: str, key: str = "") -> str:
+    return f"{API}/namespaces/{ns}/kv" + (f"/{key}" if key else "")
+
+
+@pytest.mark.parametrize(("body", "kind", "value"), [
+    ('"hello"', "STRING", "hello"),
+    ("hello world", "STRING", "hello world"),
+    ("42", "NUMBER", 42),
+    ("2.5", "NUMBER", 2.5),
+    ("true", "BOOLEAN", True),
+    ('{"a": [1, 2]}', "JSON", {"a": [1, 2]}),
+    ("2025-03-01T10:00:00Z", "DATETIME", "2025-03-01T10:00:00Z"),
+    ("2025-03-01", "DATE", "2025-03-01"),
+])
+def test_put_guesses_the_type_and_get_returns_it(client: httpx.Client, ns: str, body: str, kind: str, value: object) -> None:
+    assert client.put(kv(ns, "k"), content=body, headers=JSON).status_code == 204
+    assert client.get(kv(ns, "k")).json() == {"type": kind, "value": value}
+
+
+def test_put_with_explicit_type(client: httpx.Client, ns: str) -> None:
+    assert client.put(kv(ns, "d"), content="PT1H30M", params={"type": "DURATION"}).status_code == 204
+    assert client.get(kv(ns, "d")).json() == {"type": "DURATION", "value": "PT1H30M"}
+    assert client.put(kv(ns, "s"), content="42", params={"type": "STRING"}).status_code == 204
+    assert client.get(kv(ns, "s")).json() == {"type": "STRING", "value": "42"}
+    bad = client.put(kv(ns, "n"), content="not a number", params={"type": "NUMBER"})
+    assert bad.status_code == 400 and "NUMBER" in bad.json()["message"]
+    assert client.get(kv(ns, "n")).status_code == 404
+    assert client.put(kv(ns, "x"), content="1", params={"type": "WHATEVER"}).status_code == 422
+
+
+def test_list_with_ttl_and_delete(client: httpx.Client, ns: str) -> None:
+    client.put(kv(ns, "b"), content="1", headers=JSON)
+    client.put(kv(ns, "a"), content="2", headers={**JSON, "ttl": "PT1H"})
+    client.put(kv(ns, "other"), content="3", headers=JSON)
+    listed = client.get(kv(ns)).json()
+    assert [e["key"] for e in listed] == ["a", "b", "other"]
+    expires = datetime.fromisoformat(listed[0]["expirationDate"])
+    assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
+    assert listed[1]["expirationDate"] is None and listed[1]["type"] == "NUMBER"
+    assert [e["key"] for e in client.get(kv(ns), params={"prefix": "o"}).json()] == ["other"]
+    assert client.delete(kv(ns, "b")).status_code == 204
+    assert client.delete(kv(ns, "b")).status_code == 404
+    bulk = client.request("DELETE", kv(ns), json={"keys": ["a", "missing"]})
+    assert bulk.json() == {"keys": ["a"]}
+    assert [e["key"] for e in client.get(kv(ns)).json()] == ["other"]
+
+
+def test_bad_kv_requests_are_4xx(client: httpx.Client, ns: str) -> None:
+    assert client.put(kv(ns, "k"), content="1", headers={"ttl": "soon"}).status_code == 400
+    assert client.put(kv(ns, "k"), content="1", headers={"ttl": "-PT1H"}).status_code == 400
+    assert client.put(kv(ns, "k"), content="", headers=JSON).status_code == 400
+    assert client.put(kv(ns, "k"), content='"a\\u0000b"', headers=JSON).status_code == 400
+    assert client.put(kv(ns, "bad key!"), content="1").status_code == 422
+    assert client.put(kv("Bad Namespace", "k"), content="1").status_code == 422
+    assert client.get(kv(ns, "absent")).status_code == 404
+
+
+def test_expired_keys_are_gone(client: httpx.Client, ns: str) -> None:
+    assert client.put(kv(ns, "short"), content="1", headers={"ttl": "PT0.2S"}).status_code == 204
+    import time
+
+    time.sleep(0.4)
+    assert client.get(kv(ns, "short")).status_code == 404
+    assert client.get(kv(ns)).json() == []
+
+
+def test_plugins_list_docs_and_schemas(client: httpx.Client) -> None:
+    listed = client.get(f"{API}/plugins").json()
+    by_cls = {p["cls"]: p for p in listed}
+    assert by_cls["log.Log"]["kind"] == "task" and "io.kestra.plugin.core.log.Log" in by_cls["log.Log"]["aliases"]
+    assert by_cls["flow.Parallel"]["flowable"] is True
+    assert any(p["kind"] == "trigger" for p in listed)
+    for name in ("io.kestra.plugin.core.log.Log", "log.Log"):
+        doc = client.get(f"{API}/plugins/{name}").json()
+        assert doc["cls"] == "log.Log"
+        assert "message" in doc["schema"]["properties"]
+        assert "```yaml" in doc["markdown"]
+    for entry in listed:  # every type documents itself
+        assert client.get(f"{API}/plugins/{entry['cls']}").status_code == 200
+    assert client.get(f"{API}/plugins/no.Such").status_code == 404
+    inputs = {i["type"] for i in client.get(f"{API}/plugins/inputs").json()}
+    assert {"STRING", "INT", "FILE", "SELECT"} <= inputs
+
+
+def test_flow_schema_validates_flows(client: httpx.Client) -> None:
+    schema = client.get(f"{API}/plugins/schemas/flow").json()
+    good = {"id": "x", "namespace": "a.b", "tasks": [{"id": "t", "type": "io.kestra.plugin.core.log.Log", "message": "m"}]}
+    jsonschema.validate(good, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"id": "x", "namespace": "a.b", "tasks": [{"id": "t", "type": "no.Such"}]}, schema)
+
+
+def test_stats_count_executions_per_day_and_flow(client: httpx.Client, ns: str) -> None:
+    ok = f"id: ok\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    bad = f"id: bad\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.execution.Fail\n"
+    for source in (ok, bad):
+        assert client.post(f"{API}/flows", content=source, headers=YAML).status_code == 200
+    for flow_id in ("ok", "ok", "bad"):
+        client.post(f"{API}/executions/{ns}/{flow_id}", params={"wait": True})
+    today = datetime.now(UTC).date()
+    window = {"namespace": ns, "startDate": f"{today - timedelta(days=2)}T00:00:00Z"}
+    days = client.post(f"{API}/stats/executions/daily", json=window).json()
+    assert [d["startDate"] for d in days] == [str(today - timedelta(days=n)) for n in (2, 1, 0)]
+    assert days[0]["executionCounts"] == {} and days[0]["duration"]["count"] == 0
+    assert days[-1]["executionCounts"] == {"SUCCESS": 2, "FAILED": 1}
+    assert days[-1]["duration"]["count"] == 3 and days[-1]["duration"]["max"] >= days[-1]["duration"]["min"] >= 0
+    per_flow = client.post(f"{API}/stats/executions/group-by-flow", json=window).json()
+    assert per_flow == [{"namespace": ns, "flowId": "bad", "executionCounts": {"FAILED": 1}},
+                        {"namespace": ns, "flowId": "ok", "executionCounts": {"SUCCESS": 2}}]
+    per_ns = client.post(f"{API}/stats/executions/group-by-namespace", json=window).json()
+    assert per_ns == [{"namespace": ns, "flowId": None, "executionCounts": {"SUCCESS": 2, "FAILED": 1}}]
+    only_ok = client.post(f"{API}/stats/executions/group-by-flow", json={**window, "flowId": "ok"}).json()
+    assert [g["flowId"] for g in only_ok] == ["ok"]
+    backwards = {"startDate": "2025-02-01T00:00:00Z", "endDate": "2025-01-01T00:00:00Z"}
+    assert client.post(f"{API}/stats/executions/daily", json=backwards).status_code == 400
+    naive = {**window, "startDate": f"{today}T00:00:00"}  # no zone: UTC
+    assert client.post(f"{API}/stats/executions/daily", json=naive).json()[-1]["executionCounts"] == {"SUCCESS": 2, "FAILED": 1}
+    too_long = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2025-01-01T00:00:00Z"}
+    assert client.post(f"{API}/stats/executions/daily", json=too_long).status_code == 400
+
+
+def test_metrics_count_executions_by_state(client: httpx.Client, ns: str) -> None:
+    def successes() -> int:
+        text = client.get("/metrics").text
+        return int(re.search(r'^legato_executions\{state="SUCCESS"\} (\d+)$', text, re.M).group(1))  # type: ignore[union-attr]
+
+    source = f"id: m\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    client.post(f"{API}/flows", content=source, headers=YAML)
+    before = successes()
+    client.post(f"{API}/executions/{ns}/m", params={"wait": True})
+    assert successes() == before + 1
+    assert f'legato_flows{{namespace="{ns}"}} 1' in client.get("/metrics").text

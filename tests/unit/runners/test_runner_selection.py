@@ -1,0 +1,68 @@
+"""Choosing a runner from a task's taskRunner, with the worker's settings and the Docker fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from legato.runners import select
+from legato.runners.base import RunnerError
+from legato.runners.docker import DockerRunner
+from legato.runners.process import ProcessRunner
+from legato.runners.sandbox import SandboxRunner, bwrap_path
+from legato.runners.specs import RunnerSpec
+
+SPEC: TypeAdapter[RunnerSpec] = TypeAdapter(RunnerSpec)
+NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+
+
+def test_kestras_type_names_are_accepted() -> None:
+    assert SPEC.validate_python({"type": "io.kestra.plugin.core.runner.Process"}).type == "io.kestra.plugin.core.runner.Process"
+    docker = SPEC.validate_python({"type": "io.kestra.plugin.scripts.runner.docker.Docker", "pullPolicy": "NEVER",
+                                   "cpu": {"cpus": 1}, "memory": {"memory": "512Mb"}})
+    options = select.docker_options(docker, "python:3.12")  # type: ignore[arg-type]
+    assert options.cpus == 1.0 and options.memory == "512Mb" and options.pull_policy == "NEVER"
+    with pytest.raises(ValidationError):
+        SPEC.validate_python({"type": "io.kestra.plugin.ee.kubernetes.runner.Kubernetes"})
+    with pytest.raises(ValidationError):
+        SPEC.validate_python({"type": "sandbox", "netwrok": True})
+
+
+def test_default_and_explicit_runners() -> None:
+    settings = select.RunnerSettings(hidden=(Path("/srv/legato"),))
+    chosen = select.choose(None, settings)
+    assert isinstance(chosen.runner, ProcessRunner) and chosen.runner.hidden == (Path("/srv/legato"),)
+    if bwrap_path():
+        sandbox = select.choose(SPEC.validate_python({"type": "sandbox", "network": True}), settings).runner
+        assert isinstance(sandbox, SandboxRunner) and sandbox.network is True
+
+
+@pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap (bwrap) is not installed")
+def test_docker_without_engine_falls_back_to_the_sandbox_and_says_so() -> None:
+    settings = select.RunnerSettings(environ=NO_ENGINE)
+    chosen = select.choose(SPEC.validate_python({"type": "docker"}), settings, image="python:3.12")
+    assert isinstance(chosen.runner, SandboxRunner)
+    assert chosen.note is not None and "sandbox runner instead of Docker" in chosen.note and "python:3.12" in chosen.note
+
+
+def test_docker_without_engine_can_be_configured_to_fail() -> None:
+    settings = select.RunnerSettings.from_env(environ={**NO_ENGINE, "LEGATO_DOCKER_FALLBACK": "fail"})
+    with pytest.raises(RunnerError, match="no container engine answers"):
+        select.choose(SPEC.validate_python({"type": "docker"}), settings)
+
+
+def test_settings_from_env() -> None:
+    settings = select.RunnerSettings.from_env(
+        hidden=[Path("/a")], environ={"LEGATO_DATA_DIR": "/b", "LEGATO_HIDDEN_PATHS": "/c:/d", "LEGATO_DEFAULT_RUNNER": "sandbox"}
+    )
+    assert settings.hidden == (Path("/a"), Path("/b"), Path("/c"), Path("/d")) and settings.default == "sandbox"
+    with pytest.raises(RunnerError, match="LEGATO_DEFAULT_RUNNER"):
+        select.RunnerSettings.from_env(environ={"LEGATO_DEFAULT_RUNNER": "docker"})
+
+
+def test_a_reachable_engine_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(select, "engine_reachable", lambda host, environ: True)
+    chosen = select.choose(SPEC.validate_python({"type": "docker"}), select.RunnerSettings(), image="alpine")
+    assert isinstance(chosen.runner, DockerRunner) and chosen.runner.options.image == "alpine" and chosen.note is None
