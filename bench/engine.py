@@ -82,7 +82,7 @@ def idle_server_rss() -> float:
     """RSS of `legato server local` after it has started and settled, in MB."""
     with tempfile.TemporaryDirectory() as tmp:
         legato = Path(sys.executable).with_name("legato")
-        proc = subprocess.Popen([str(legato), "server", "local", "--data-dir", tmp],
+        proc = subprocess.Popen([str(legato), "server", "local", "--data-dir", tmp, "--port", "0"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             assert proc.stdout is not None

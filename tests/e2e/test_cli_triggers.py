@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ triggers:
     type: io.kestra.plugin.core.trigger.Schedule
     cron: "0 2 * * *"
   - id: paused
-    type: schedule.Schedule
+    type: trigger.Schedule
     cron: "0 3 * * *"
     disabled: true
 """,
@@ -67,13 +68,7 @@ def table(data: Path, *args: str) -> list[list[str]]:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["NAMESPACE", "FLOW", "TRIGGER", "TYPE", "ENABLED", "NEXT", "LAST"]
-    return [[cell.strip() for cell in _cells(line)] for line in lines[1:]]
-
-
-def _cells(line: str) -> list[str]:
-    import re
-
-    return re.split(r"\s{2,}", line.strip())
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[1:]]
 
 
 @pytest.fixture
@@ -83,11 +78,14 @@ def data(tmp_path: Path) -> Path:
     for name, source in FLOWS.items():
         (flows / name).write_text(source)
     data = tmp_path / "data"
-    deployed = subprocess.run(
-        [LEGATO, "flow", "deploy", str(flows), "--database-url", f"sqlite:///{data / 'legato.db'}"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )
+    store = open_store(f"sqlite:///{data / 'legato.db'}")  # what `legato server local` does on its first start
+    store.migrate()
+    store.close()
+    deployed = legato(data, "flow", "deploy", str(flows))
     assert deployed.returncode == 0, deployed.stderr
+    assert deployed.stdout.splitlines() == [
+        "tests.other.hook revision 1", "tests.triggers.nightly revision 1", "tests.triggers.plain revision 1",
+    ]
     return data
 
 
@@ -95,7 +93,7 @@ def test_list_shows_every_trigger_of_the_deployed_flows(data: Path) -> None:
     assert table(data) == [
         ["tests.other", "hook", "webhook", "io.kestra.plugin.core.trigger.Webhook", "yes", "-", "-"],
         ["tests.triggers", "nightly", "schedule", "io.kestra.plugin.core.trigger.Schedule", "yes", "-", "-"],
-        ["tests.triggers", "nightly", "paused", "schedule.Schedule", "no (source)", "-", "-"],
+        ["tests.triggers", "nightly", "paused", "trigger.Schedule", "no (source)", "-", "-"],
     ]
     assert [row[:3] for row in table(data, "--namespace", "tests.other")] == [["tests.other", "hook", "webhook"]]
     assert [row[2] for row in table(data, "--flow", "nightly")] == ["schedule", "paused"]

@@ -53,7 +53,7 @@ pytestmark = pytest.mark.slow
 def _server(data_dir: Path) -> subprocess.Popen[bytes]:
     legato = Path(sys.executable).with_name("legato")
     return subprocess.Popen(
-        [str(legato), "server", "local", "--data-dir", str(data_dir), "--lease-seconds", "2"],
+        [str(legato), "server", "local", "--data-dir", str(data_dir), "--lease-seconds", "2", "--port", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
 

@@ -18,7 +18,8 @@ def store_url(data_dir: Path, database_url: str | None) -> str:
 
 
 def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --data-dir/--database-url and pass an opened, migrated `store` to the command."""
+    """Add --data-dir/--database-url and pass an opened `store` to the command (the server that made the
+    database migrated it; commands do not pay for a migration check on every call)."""
 
     @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".legato"),
                   show_default=True, help="Data directory of `legato server local`.")
@@ -30,7 +31,6 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
             raise click.UsageError(f"no Legato data in {data_dir}; start `legato server local` there first")
         store: Store = open_store(store_url(data_dir, database_url))
         try:
-            store.migrate()
             return command(*args, store=store, **kwargs)
         finally:
             store.close()

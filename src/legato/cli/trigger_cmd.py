@@ -7,8 +7,8 @@ from datetime import datetime
 
 import click
 
-from legato.clock import utcnow
 from legato.cli.store_option import with_store
+from legato.clock import utcnow
 from legato.runtime import actions
 from legato.runtime import triggers as trigger_actions
 from legato.store.ports import Store
@@ -32,8 +32,8 @@ def list_(store: Store, namespace: str | None, flow_id: str | None) -> None:
         click.echo("no triggers found", err=True)
         return
     table = [_COLUMNS] + [
-        (r.namespace, r.flow_id, r.trigger_id, r.type, _enabled(r), _date(r.state and r.state.next_date),
-         _date(r.state and r.state.last_date))
+        (r.namespace, r.flow_id, r.trigger_id, r.type, _enabled(r),
+         _date(r.state.next_date if r.state else None), _date(r.state.last_date if r.state else None))
         for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]

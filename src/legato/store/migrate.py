@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection
 
 from legato.store.database import Database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic configuration over the packaged migrations, bound to `connection` when given."""
+    from alembic.config import Config  # Alembic is heavy to import and only needed to migrate
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -24,6 +28,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade(db: Database) -> None:
     """Migrate the database to the newest schema; safe to run from several processes at once."""
+    from alembic import command
+
     with db.engine.connect() as conn, db.dialect.migration_lock(conn):
         command.upgrade(alembic_config(conn), "head")
         conn.commit()

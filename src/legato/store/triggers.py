@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, not_, select, update
 
-from legato.store.dialect import Dialect
+from legato.store.dialect import Dialect, UtcDateTime
 from legato.store.ports import TriggerState
 from legato.store.schema import triggers
 
@@ -23,7 +23,7 @@ class TriggerQueries:
     def __init__(self, dialect: Dialect):
         self._get = select(triggers).where(_KEY)
         self._create = dialect.insert_ignore(triggers, ["namespace", "flow_id", "trigger_id"])
-        now = bindparam("b_now")
+        now = bindparam("b_now", type_=UtcDateTime())
         self._set_disabled = (
             update(triggers).where(_KEY).values(disabled=bindparam("b_disabled"), updated=now).returning(triggers)
         )

@@ -114,3 +114,19 @@ def test_busy_port_is_a_clear_error(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=30)
     assert process.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_listening_socket_disables_nagle() -> None:
+    """Without TCP_NODELAY on accepted connections, every kept-alive request waits ~40 ms for a delayed ACK."""
+    import socket
+
+    from legato.api.server import bind, is_loopback
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP  # asyncio sets TCP_NODELAY on accepted sockets only then
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4") and not is_loopback("example.com")
