@@ -144,21 +144,12 @@ class ForEach(Looping):
 
 
 @TASKS.register
-class Loop(Looping):
+class Loop(ForEach):
     """Kestra 2.0's loop: the item is `item.value`, its position `item.index` (and `item.key` for maps)."""
 
     TYPE = "flow.Loop"
     ALIASES = (_CORE + "Loop",)
     EXAMPLES = ("id: loop\ntype: flow.Loop\nvalues: [\"north\", \"south\"]\ntasks:\n  - id: show\n    type: log.Log\n    message: \"{{ item.index }}: {{ item.value }}\"",)
-
-    values: list[Any] | dict[str, Any] | str = Field(description="A list, a map, a JSON text or an expression giving one.")
-    concurrencyLimit: int = Field(default=1, ge=0, description="Iterations running at once; 0 means no limit.")
-
-    def items_source(self) -> Any:
-        return self.values
-
-    def limit(self) -> int:
-        return self.concurrencyLimit
 
 
 @TASKS.register

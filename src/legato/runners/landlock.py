@@ -77,10 +77,11 @@ def _granted(targets: set[Path]) -> list[Path]:
         for entry in entries:
             if entry in on_the_way or entry in targets:
                 continue
-            resolved = entry.resolve()
             # a symlink beside the way could point back up it, or into a hidden folder
-            if resolved in on_the_way or any(resolved.is_relative_to(t) for t in targets):
-                continue
+            if entry.is_symlink():
+                resolved = entry.resolve()
+                if resolved in on_the_way or any(resolved.is_relative_to(t) for t in targets):
+                    continue
             granted.append(entry)
     return granted
 

@@ -312,17 +312,18 @@ def test_follow_streams_changes_and_ends_with_the_execution(client: httpx.Client
     assert len(set(texts)) == len(texts)  # only changes are sent
 
 
-def test_follow_a_slow_client_gets_the_latest_state_not_a_backlog(client: httpx.Client, ns: str) -> None:
+def test_follow_a_slow_client_still_gets_the_end(client: httpx.Client, ns: str) -> None:
     deploy(client, SLEEPY, ns)
     created = start(client, ns, "sleepy").json()
     with client.stream("GET", f"{API}/executions/{created['id']}/follow") as response:
         lines = response.iter_lines()
         first = next(line for line in lines if line.startswith("data: "))
         assert json.loads(first[6:])["id"] == created["id"]
-        time.sleep(1.5)  # the execution ends meanwhile; nothing queues up for us
+        time.sleep(1.0)  # a client that stops reading for a while
         rest = [json.loads(line[6:]) for line in lines if line.startswith("data: ")]
     assert rest[-1]["state"]["current"] == "SUCCESS"
-    assert len(rest) <= 2
+    texts = [json.dumps(e, sort_keys=True) for e in rest]
+    assert len(set(texts)) == len(texts)
 
 
 def test_follow_an_ended_execution_sends_one_end_event(client: httpx.Client, ns: str) -> None:

@@ -144,5 +144,5 @@ def test_metrics_count_executions_by_state(client: httpx.Client, ns: str) -> Non
     client.post(f"{API}/flows", content=source, headers=YAML)
     before = successes()
     client.post(f"{API}/executions/{ns}/m", params={"wait": True})
-    assert successes() == before + 1
+    assert successes() >= before + 1  # other tests may end executions meanwhile
     assert f'legato_flows{{namespace="{ns}"}} 1' in client.get("/metrics").text
