@@ -1,13 +1,16 @@
-"""Orchestration benchmarks on SQLite (issue 2): each workload runs in its own process so that its peak RSS
-is its own. Prints one line per figure.
+"""Orchestration benchmarks on SQLite and PostgreSQL: each workload runs in its own process so that its
+peak RSS is its own. Prints one line per figure.
 
-    .venv/bin/python bench/engine.py            # every workload
-    .venv/bin/python bench/engine.py chain-100  # one workload (prints JSON; used by the parent)
+    .venv/bin/python bench/engine.py                      # every workload on both backends
+    .venv/bin/python bench/engine.py chain-100 sqlite     # one workload (prints JSON; used by the parent)
+
+PostgreSQL runs use a throw-away database on LEGATO_BENCH_PG (default postgresql://postgres@127.0.0.1:5432).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 WORKLOADS = {
@@ -44,15 +48,37 @@ def flow_source(name: str) -> str:
     return f"id: par\nnamespace: bench\ntasks:\n  - id: par\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n{branches}\n"
 
 
-def run_one(name: str) -> dict[str, float]:
+PG_SERVER = os.environ.get("LEGATO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+@contextlib.contextmanager
+def database(backend: str) -> Iterator[str]:
+    """A fresh, empty database URL for one run, removed afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    import psycopg
+
+    name = f"legato_bench_{os.getpid()}_{int(time.time() * 1000)}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
     """Run one workload in this process; return its figures."""
     from legato.clock import utcnow
     from legato.runtime import actions
     from legato.runtime.runtime import Runtime
     from legato.store import open_store
 
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(f"sqlite:///{tmp}/bench.db")
+    with database(backend) as url:
+        store = open_store(url)
         store.migrate()
         runtime = Runtime(store, poll_seconds=0.5)
         record = actions.deploy(store, flow_source(name), now=utcnow(), flows=runtime.flows)
@@ -101,14 +127,14 @@ def idle_server_rss() -> float:
 REPEATS = {"chain-100": 5, "foreach-1000": 3, "parallel-100": 5, "foreach-10000": 1}
 
 
-def _measure(name: str) -> dict[str, float] | None:
+def _measure(name: str, backend: str) -> dict[str, float] | None:
     """Best of a few runs (each in a fresh process): the machine is shared, the best run is the engine's cost."""
     runs = []
     for _ in range(REPEATS[name]):
-        out = subprocess.run([sys.executable, __file__, name], capture_output=True, text=True, check=False,
+        out = subprocess.run([sys.executable, __file__, name, backend], capture_output=True, text=True, check=False,
                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
         if out.returncode != 0:
-            print(f"engine[sqlite]: {name}: FAILED\n{out.stderr[-2000:]}")
+            print(f"engine[{backend}]: {name}: FAILED\n{out.stderr[-2000:]}")
             return None
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     best = min(runs, key=lambda r: r["seconds"])
@@ -117,33 +143,38 @@ def _measure(name: str) -> dict[str, float] | None:
 
 
 def main() -> None:
+    for backend in ("sqlite", "postgresql"):
+        report(backend)
+    print(f"engine[sqlite]: idle RSS of `legato server local`: {idle_server_rss():.0f} MB (target <= 150 MB)")
+
+
+def report(backend: str) -> None:
     results: dict[str, dict[str, float]] = {}
     for name in WORKLOADS:
-        measured = _measure(name)
+        measured = _measure(name, backend)
         if measured is not None:
             results[name] = measured
     if "chain-100" in results:
         r = results["chain-100"]
-        print(f"engine[sqlite]: {WORKLOADS['chain-100'][0]}: {r['seconds'] * 1000:.0f} ms total, "
+        print(f"engine[{backend}]: {WORKLOADS['chain-100'][0]}: {r['seconds'] * 1000:.0f} ms total, "
               f"{r['seconds'] * 1000 / 100:.2f} ms per task (median of {REPEATS['chain-100']}: "
               f"{r['median'] * 10:.2f} ms; target <= 2 ms)")
     for name in ("foreach-1000", "foreach-10000"):
         if name in results:
             r = results[name]
-            print(f"engine[sqlite]: {WORKLOADS[name][0]}: {r['seconds']:.2f} s (median {r['median']:.2f} s), "
+            print(f"engine[{backend}]: {WORKLOADS[name][0]}: {r['seconds']:.2f} s (median {r['median']:.2f} s), "
                   f"peak RSS {r['peak_rss_mb']:.0f} MB")
     if "foreach-1000" in results and "foreach-10000" in results:
         ratio = results["foreach-10000"]["seconds"] / results["foreach-1000"]["seconds"]
-        print(f"engine[sqlite]: ForEach 10,000 / 1,000 time ratio: {ratio:.1f}x (target <= 12x, linear)")
+        print(f"engine[{backend}]: ForEach 10,000 / 1,000 time ratio: {ratio:.1f}x (target <= 12x, linear)")
     if "parallel-100" in results:
         r = results["parallel-100"]
-        print(f"engine[sqlite]: {WORKLOADS['parallel-100'][0]}: {r['seconds'] * 1000:.0f} ms total "
+        print(f"engine[{backend}]: {WORKLOADS['parallel-100'][0]}: {r['seconds'] * 1000:.0f} ms total "
               f"(median {r['median'] * 1000:.0f} ms)")
-    print(f"engine[sqlite]: idle RSS of `legato server local`: {idle_server_rss():.0f} MB (target <= 150 MB)")
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:
-        print(json.dumps(run_one(sys.argv[1])))
+        print(json.dumps(run_one(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "sqlite")))
     else:
         main()

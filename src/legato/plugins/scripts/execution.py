@@ -44,7 +44,9 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     storage = storage_of(ctx)
     root = getattr(storage, "root", None)
     try:
-        settings = select.RunnerSettings.from_env(hidden=[root] if isinstance(root, Path) else [])
+        settings = getattr(ctx, "runner_settings", None) or select.RunnerSettings.from_env(
+            hidden=[root] if isinstance(root, Path) else []
+        )
         image = render_optional_text(ctx, task.containerImage) or task.legacy_image() or task.DEFAULT_IMAGE
         choice = select.choose(task.runner_spec(), settings, image=image)
     except RunnerError as exc:
