@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from legato.clock import utcnow
 from legato.cli.store_option import with_store
+from legato.clock import utcnow
 from legato.model.errors import InputsError
 from legato.model.state import State
 from legato.runtime import actions

@@ -106,14 +106,14 @@ def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows
         store = open_store(f"sqlite:///{tmp}/legato.db")
         store.migrate()
         try:
-            code = _run(store, file, raw_inputs, files, flows_dir, output == "json", timeout)
+            code = _run(store, file, raw_inputs, files, flows_dir, output == "json", timeout, Path(tmp))
         finally:
             store.close()
     sys.exit(code)
 
 
 def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, str], flows_dir: Path | None,
-         as_json: bool, timeout: float | None) -> int:
+         as_json: bool, timeout: float | None, data_dir: Path) -> int:
     echo = _Echo(store, err=as_json)
     try:
         for path in _flow_files((flows_dir,)) if flows_dir else []:
@@ -124,7 +124,7 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
     except (FlowValidationError, InputsError) as exc:
         click.echo(str(exc), err=True)
         return 1
-    final = asyncio.run(_execute(store, execution.id, echo, timeout))
+    final = asyncio.run(_execute(store, execution.id, echo, timeout, data_dir))
     runs = store.task_runs(final.id)
     if as_json:
         click.echo(json.dumps(execution_json(final, runs), indent=2, default=str))
@@ -136,8 +136,8 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
     return 0 if final.state in (st.State.SUCCESS, st.State.WARNING) else 1
 
 
-async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float | None) -> Execution:
-    runtime = Runtime(store, poll_seconds=0.5)
+async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float | None, data_dir: Path) -> Execution:
+    runtime = Runtime(store, poll_seconds=0.5, data_dir=data_dir)
     stopping = asyncio.Event()
     services = asyncio.create_task(runtime.run(stopping))
     try:

@@ -79,7 +79,10 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
         return
     run = _set_attempt(run, state=event.state, started=event.started or run.attempts[-1].started,
                        ended=event.ended or step.w.now, worker_id=event.worker_id)
-    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, **event.outputs}}))
+    update: dict[str, Any] = {"outputs": {**run.outputs, **event.outputs}}
+    if event.metrics:
+        update["metrics"] = [*run.metrics, *event.metrics]
+    run = step.w.put(run.model_copy(update=update))
     if run.state == State.KILLING or step.killing:
         step.w.put(run.with_state(State.KILLED, step.w.now))
         lifecycle.maybe_finish_kill(step)

@@ -44,6 +44,7 @@ class TaskResult(Event):
     attempt: int
     state: State  # SUCCESS, WARNING, FAILED or KILLED
     outputs: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[dict[str, Any]] = Field(default_factory=list)
     error: str | None = None
     effects: Effects | None = None
     worker_id: str | None = None

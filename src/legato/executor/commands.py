@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev

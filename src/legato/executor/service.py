@@ -9,6 +9,7 @@ row, one transaction per task. Jobs stay rows with leases, so a crash loses noth
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -58,7 +59,7 @@ class Executor:
         done = 0
         while done < self.batch:
             runner = self._runner()
-            if not self.store.process_next_event(lambda tx, stored: self._handle(tx, stored, runner)):
+            if not self.store.process_next_event(functools.partial(self._handle, runner=runner)):
                 break
             self._after_commit(runner)
             done += 1
@@ -67,7 +68,7 @@ class Executor:
     def finish_local(self, job: Job, result: ev.Event, logs: Sequence[LogRecord]) -> bool:
         """A local worker's result: finish the job and apply the result in one transaction."""
         runner = self._runner()
-        accepted = self.store.finish_and_process(job, result, logs, lambda tx, stored: self._handle(tx, stored, runner))
+        accepted = self.store.finish_and_process(job, result, logs, functools.partial(self._handle, runner=runner))
         if accepted:
             self._after_commit(runner)
         return accepted

@@ -78,6 +78,7 @@ class TaskRun(Record):
     histories: tuple[StateEntry, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     outputs: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[dict[str, Any]] = Field(default_factory=list)  # counters and timers reported by the task
     error: str | None = None
     scratch: dict[str, Any] = Field(default_factory=dict)  # engine bookkeeping (loop counters); small and bounded
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
+from legato.runners.select import RunnerSettings
+from legato.storage import Storage
 
 
 class TaskFailed(Exception):
@@ -72,6 +74,8 @@ class Operations(Protocol):
 
 
 class RunContext(Protocol):
+    storage: Storage  # internal storage (kestra:/// URIs) of the files tasks read and write
+    runner_settings: RunnerSettings  # how script tasks isolate their processes
     execution: Execution
     task_run: TaskRun
     attempt: int

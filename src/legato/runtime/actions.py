@@ -12,13 +12,13 @@ from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import Renderer
 from legato.model import state as st
+from legato.model.cache import FlowCache
 from legato.model.errors import InputsError, Problem
 from legato.model.execution import Execution, StateEntry
 from legato.model.flowable import Pause
 from legato.model.ids import derived_id, new_id
 from legato.model.inputs_values import validate_inputs
 from legato.model.state import State
-from legato.model.cache import FlowCache
 from legato.runtime.runtime import parse_flow
 from legato.store.ports import FlowRecord, Store
 

@@ -31,6 +31,7 @@ def task_run_json(run: TaskRun) -> dict[str, Any]:
             for a in run.attempts
         ],
         "outputs": run.outputs,
+        "metrics": run.metrics,
         "error": run.error,
     }
 

@@ -14,7 +14,7 @@ from legato.store.ports import Store
 def bind(store: Store, flow_namespace: str, execution_id: str, clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
     """`kv(key, namespace=flow's, errorOnMissing=true)` and `errorLogs()` for one execution."""
 
-    def kv(key: Any, namespace: Any = None, errorOnMissing: Any = True) -> Any:  # noqa: N803 (Kestra's name)
+    def kv(key: Any, namespace: Any = None, errorOnMissing: Any = True) -> Any:
         target = str(namespace or flow_namespace)
         entry = store.kv_get(target, str(key), clock())
         if entry is not None:

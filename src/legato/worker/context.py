@@ -18,6 +18,8 @@ from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.loader import load_flow
 from legato.model.state import State
 from legato.plugins.context import Effects, TaskFailed
+from legato.runners.select import RunnerSettings
+from legato.storage import LocalStorage, Storage, default_storage
 from legato.store.ports import Store
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
@@ -178,7 +180,14 @@ class WorkerContext:
         clock: Callable[[], datetime],
         cancelled: asyncio.Event,
         functions: Mapping[str, Callable[..., Any]] | None = None,
+        storage: Storage | None = None,
+        runner_settings: RunnerSettings | None = None,
     ) -> None:
+        self.storage = storage if storage is not None else default_storage()
+        if runner_settings is None:  # scripts never see the files of other executions
+            hidden = [self.storage.root] if isinstance(self.storage, LocalStorage) else []
+            runner_settings = RunnerSettings.from_env(hidden=hidden)
+        self.runner_settings = runner_settings
         self.execution = execution
         self.task_run = task_run
         self.attempt = attempt

@@ -22,6 +22,8 @@ from legato.model.ids import new_id
 from legato.model.state import State
 from legato.plugins.context import TaskFailed
 from legato.plugins.runnable import RunnableTask
+from legato.runners.select import RunnerSettings
+from legato.storage import Storage
 from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store
 from legato.worker.context import WorkerContext
@@ -37,7 +39,8 @@ class Worker:
     def __init__(self, store: Store, flows: FlowCache, clock: Callable[[], datetime], *,
                  renderer: Renderer | None = None, slots: int = 16, groups: tuple[str | None, ...] = (None,),
                  lease: timedelta = timedelta(seconds=30), poll_seconds: float = 1.0,
-                 functions: Mapping[str, Callable[..., Any]] | None = None, lane_backlog: int = 0):
+                 functions: Mapping[str, Callable[..., Any]] | None = None, lane_backlog: int = 0,
+                 storage: Storage | None = None, runner_settings: RunnerSettings | None = None):
         self.store = store
         self.flows = flows
         self.clock = clock
@@ -47,6 +50,8 @@ class Worker:
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.functions = dict(functions or {})
+        self.storage = storage
+        self.runner_settings = runner_settings
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
         self.finish: Finisher = store.finish_job
         # Jobs the local executor may lease to us beyond our slots; they wait here (leases heartbeated)
@@ -149,10 +154,10 @@ class Worker:
         started = self.clock()
 
         def result(state: State, outputs: dict[str, Any] | None = None, error: str | None = None,
-                   effects: ev.Effects | None = None) -> ev.TaskResult:
+                   effects: ev.Effects | None = None, metrics: list[dict[str, Any]] | None = None) -> ev.TaskResult:
             return ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=state, outputs=outputs or {},
-                                 error=error, effects=effects, worker_id=self.worker_id, started=started,
-                                 ended=self.clock())
+                                 metrics=metrics or [], error=error, effects=effects, worker_id=self.worker_id,
+                                 started=started, ended=self.clock())
 
         loaded = self._context(job, claimed, cancelled) if claimed else await asyncio.to_thread(
             self._context, job, claimed, cancelled)
@@ -163,11 +168,13 @@ class Worker:
         try:
             outputs = await _until_cancelled(task.run(wctx), cancelled, task.timeout)
             state = State.WARNING if wctx.effects.warning else State.SUCCESS
-            return result(state, _masked(masker, outputs), effects=_effects(wctx)), wctx.drain()
+            return result(state, _masked(masker, outputs), effects=_effects(wctx),
+                          metrics=wctx.effects.extra.get("metrics")), wctx.drain()
         except TaskFailed as exc:
             if exc.state == State.FAILED:
                 wctx.logger.error(str(exc))
-            return result(exc.state, error=masker.mask(str(exc)), effects=_effects(wctx)), wctx.drain()
+            return result(exc.state, error=masker.mask(str(exc)), effects=_effects(wctx),
+                          metrics=wctx.effects.extra.get("metrics")), wctx.drain()
         except TimeoutError:
             message = f"Task '{task.id}' timed out after {task.timeout}"
             wctx.logger.error(message)
@@ -204,6 +211,7 @@ class Worker:
             task_run=run, attempt=job.attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
             log_level=task.logLevel, clock=self.clock, cancelled=cancelled,
             functions={**functions.bind(self.store, execution.namespace, execution.id, self.clock), **self.functions},
+            storage=self.storage, runner_settings=self.runner_settings,
         )
         return task, wctx, masker
 

@@ -37,9 +37,7 @@ class Scripts:
         self.storage = storage
 
     def context(self, **kwargs: Any) -> Any:
-        ctx = self.harness.context(**kwargs)
-        ctx.storage = self.storage  # type: ignore[attr-defined]
-        return ctx
+        return self.harness.context(storage=self.storage, **kwargs)
 
     def run(self, source: str, ctx: Any = None, **kwargs: Any) -> tuple[dict[str, Any], Any]:
         ctx = ctx or self.context(**kwargs)

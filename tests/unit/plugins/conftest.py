@@ -20,7 +20,7 @@ from legato.model.state import State
 from legato.model.task import TASKS
 from legato.plugins import core  # noqa: F401 - registers the core tasks
 from legato.plugins.runnable import RunnableTask
-from legato.store import open_store
+from legato.store import functions, open_store
 from legato.worker.context import WorkerContext
 
 NAMESPACE = "company.team"  # the tests hard-code it too, as a user would read it
@@ -78,6 +78,7 @@ class Harness:
     def context(
         self,
         *,
+        storage: Any = None,
         inputs: dict[str, Any] | None = None,
         outputs: dict[str, Any] | None = None,
         execution: Execution | None = None,
@@ -106,6 +107,9 @@ class Harness:
             store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
             task_run=task_run, attempt=1, flow_namespace=execution.namespace, flow_id=flow_id,
             log_level=log_level, clock=self.clock, cancelled=cancelled or asyncio.Event(),
+            # the store-backed expression functions, as the worker binds them for every attempt
+            functions=functions.bind(self.store, execution.namespace, execution.id, self.clock),
+            storage=storage,
         )
 
     def task(self, source: str | dict[str, Any]) -> RunnableTask:

@@ -18,20 +18,13 @@ from legato.plugins.scripts.templates import RunTemplates
 from legato.runners import select
 from legato.runners.base import CommandSpec, CommandTimedOut, RunnerError
 from legato.runners.environment import script_environment
-from legato.storage import Storage, default_storage, task_run_prefix
+from legato.storage import Storage, task_run_prefix
 
 if TYPE_CHECKING:
     from legato.plugins.scripts.base import ScriptBase
 
 OUTPUT_DIR = ".outputs"
 _SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "ash"}
-
-
-def storage_of(ctx: RunContext) -> Storage:
-    """The task's internal storage: the worker's when it provides one, else the process default
-    (LEGATO_STORAGE_ROOT, or a private temp dir)."""
-    storage: Storage | None = getattr(ctx, "storage", None)
-    return storage if storage is not None else default_storage()
 
 
 def work_root() -> str:
@@ -41,12 +34,9 @@ def work_root() -> str:
 
 async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     """Run `task` once and return its outputs (exitCode, vars, outputFiles)."""
-    storage = storage_of(ctx)
-    root = getattr(storage, "root", None)
+    storage = ctx.storage
     try:
-        settings = getattr(ctx, "runner_settings", None) or select.RunnerSettings.from_env(
-            hidden=[root] if isinstance(root, Path) else []
-        )
+        settings = ctx.runner_settings
         image = render_optional_text(ctx, task.containerImage) or task.legacy_image() or task.DEFAULT_IMAGE
         choice = select.choose(task.runner_spec(), settings, image=image)
     except RunnerError as exc:
