@@ -24,8 +24,8 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/legato server local --flows examples/
 
-## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner); needs root and apt
-SYSTEM_PACKAGES := bubblewrap
+## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner, interpreters for script tasks); root + apt
+SYSTEM_PACKAGES := bubblewrap ruby lua5.4 php-cli
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
