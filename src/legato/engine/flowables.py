@@ -113,8 +113,10 @@ def _main_child_ended(step: Step, parent: TaskRun, task: Task, child: TaskRun) -
 # parallel and dag ---------------------------------------------------------------------
 def _fill_parallel(step: Step, run: TaskRun, task: fl.Parallel | fl.Dag) -> State | None:
     """Start every child that may start now; the children's overall state once none is left running."""
-    tasks = task.branches()["tasks"]
-    deps = task.dependencies() if isinstance(task, fl.Dag) else {}
+    tasks = step.branch_tasks(run, "tasks")
+    enabled = {t.id for t in tasks}
+    # A dependency on a disabled task is no dependency: that task does not exist for this execution.
+    deps = {k: [d for d in v if d in enabled] for k, v in task.dependencies().items()} if isinstance(task, fl.Dag) else {}
     while True:
         runs = {r.task_id: r for r in step.w.scope(run.id, "tasks", None)}
         failed = any(r.state in st.FAILURE for r in runs.values())

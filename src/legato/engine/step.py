@@ -54,9 +54,9 @@ class Step:
         return self.flow.task(run.task_id)
 
     def branch_tasks(self, parent: TaskRun | None, branch: str) -> list[Task]:
-        if parent is None:
-            return list(self.flow.branch(branch))
-        return self.task(parent).branches().get(branch, [])
+        """The tasks of one child list that run: disabled tasks are left out altogether, as in Kestra."""
+        tasks = self.flow.branch(branch) if parent is None else self.task(parent).branches().get(branch, [])
+        return [t for t in tasks if not t.disabled]
 
     @property
     def killing(self) -> bool:
@@ -100,8 +100,6 @@ class Step:
               like: TaskRun | None = None, loop: tuple[Any, int] | None = None) -> TaskRun:
         """Create the task's run and get it going; the returned run may already be terminal."""
         run = self.w.put(self.new_run(task, parent, branch, iteration, like, loop))
-        if task.disabled:
-            return self.finish(run, State.SKIPPED)
         condition = task.run_condition()
         if condition is not None:
             try:

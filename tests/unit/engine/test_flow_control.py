@@ -61,10 +61,11 @@ def test_run_if_false_skips_the_task() -> None:
     assert sim.state_of("b") == State.SUCCESS
 
 
-def test_disabled_task_is_skipped() -> None:
+def test_disabled_task_is_left_out() -> None:
     sim = Sim.of(flow(log("a", "    disabled: true\n") + log("b")))
     assert sim.run().state == State.SUCCESS
-    assert sim.state_of("a") == State.SKIPPED
+    assert sim.runs("a") == []  # as in Kestra: a disabled task does not exist for the execution
+    assert sim.state_of("b") == State.SUCCESS
 
 
 def test_parallel_respects_its_concurrency() -> None:
