@@ -74,6 +74,9 @@ def _on_task_started(step: Step, event: ev.TaskStarted) -> None:
 
 
 def _on_task_result(step: Step, event: ev.TaskResult) -> None:
+    if step.w.execution.state in st.TERMINAL:
+        _record_late_result(step, event)
+        return
     run = _current(step, event.task_run_id, event.attempt)
     if run is None or run.state in st.TERMINAL:
         return
@@ -101,6 +104,18 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
         state = State.WARNING
     run = step.finish(run, state, error=event.error)
     lifecycle.propagate(step, run)
+
+
+def _record_late_result(step: Step, event: ev.TaskResult) -> None:
+    """An attempt the execution's end left running (Exit with a state other than KILLED) has finished:
+    its run records how it ended; nothing else moves."""
+    run = step.w.maybe_run(event.task_run_id)
+    if run is None or run.state in st.TERMINAL or event.attempt != len(run.attempts):
+        return
+    run = _set_attempt(run, state=event.state, started=event.started, ended=event.ended or step.w.now,
+                       worker_id=event.worker_id)
+    step.w.put(run.model_copy(update={"outputs": {**run.outputs, **event.outputs}, "error": event.error})
+               .with_state(event.state, step.w.now))
 
 
 def _flow_task_retry(step: Step) -> Retry | None:

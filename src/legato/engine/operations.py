@@ -21,22 +21,26 @@ def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
 
 
 def stop_all(step: Step, *, exit_state: State, exit_run: TaskRun | None = None) -> None:
-    """End the execution now in `exit_state` (the Exit task): stop everything still going."""
+    """End the execution now in `exit_state` (the Exit task). As in Kestra, only KILLED stops the tasks
+    still running on workers; with any other state they run to their end (their results are recorded)."""
     # As Kestra's Exit does, the Exit task run and every flowable above it end in the exit state itself.
     run = exit_run
     while run is not None:
         step.w.put(run.with_state(exit_state, step.w.now))
         run = step.w.run(run.parent_id) if run.parent_id else None
-    _stop_active(step, wait_for_workers=False)
+    _stop_active(step, wait_for_workers=False, spare_workers=exit_state != State.KILLED)
     lifecycle.end(step, exit_state, reason=None)
 
 
-def _stop_active(step: Step, *, wait_for_workers: bool) -> None:
-    """Stop every active task run: jobs are cancelled on their workers, timers dropped, children killed."""
+def _stop_active(step: Step, *, wait_for_workers: bool, spare_workers: bool = False) -> None:
+    """Stop every active task run: jobs are cancelled on their workers, timers dropped, children killed.
+    With `spare_workers`, attempts running on workers are left to finish."""
     children = False
     for run in step.w.runs_in_states(st.ACTIVE):
         task = step.task(run)
         on_worker = not task.FLOWABLE and run.state in (State.RUNNING, State.RESUBMITTED, State.CREATED) and run.attempts
+        if on_worker and spare_workers:
+            continue
         if on_worker:
             step.w.command(cmd.CancelJob(task_run_id=run.id))
         if run.state in (State.RETRYING, State.PAUSED) or isinstance(task, fl.LoopUntil):

@@ -232,3 +232,26 @@ def test_replay_reuses_earlier_outputs_and_runs_again_from_the_chosen_task() -> 
     assert fresh.drain().state == State.SUCCESS
     assert fresh.state_of("c") == State.SUCCESS
     assert len(fresh.runs("a")[0].attempts) == 1 and len(fresh.runs("b")[0].attempts) == 1
+
+
+def test_exit_with_success_lets_parallel_tasks_finish_but_killed_stops_them() -> None:
+    body = (
+        "  - id: par\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+        "      - id: slow\n        type: io.kestra.plugin.core.log.Log\n        message: slow\n"
+        "      - id: leave\n        type: io.kestra.plugin.core.execution.Exit\n"
+    )
+    for exit_state, cancelled in ((State.SUCCESS, False), (State.KILLED, True)):
+        sim = Sim.of(flow(body))
+        sim.send(ev.ExecutionCreated())
+        jobs = {sim.view.task_run(j.task_run_id).task_id: j for j in sim.take(cmd.DispatchJob)}
+        sim.send(ev.TaskResult(task_run_id=jobs["leave"].task_run_id, attempt=1, state=State.SUCCESS,
+                               effects=ev.Effects(exit_state=exit_state)))
+        assert sim.execution.state == exit_state
+        assert bool(sim.pending(cmd.CancelJob)) is cancelled
+        if not cancelled:
+            assert sim.state_of("slow") == State.RUNNING
+            sim.send(ev.TaskResult(task_run_id=jobs["slow"].task_run_id, attempt=1, state=State.SUCCESS))
+            assert sim.state_of("slow") == State.SUCCESS  # its late result is recorded
+            assert sim.execution.state == exit_state  # and changes nothing else
+        else:
+            assert sim.state_of("slow") == State.KILLED
