@@ -195,6 +195,9 @@ def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:
         if step.w.execution.state == State.CREATED:
             lifecycle.start_execution(step)
         return
+    if event.timer == "kill":
+        operations.on_kill_deadline(step)
+        return
     run = _current(step, event.task_run_id) if event.task_run_id else None
     if run is None or step.killing:
         return
@@ -237,4 +240,5 @@ HANDLERS: dict[str, Handler] = {
     "restart_requested": operations.on_restart_requested,
     "replay_requested": operations.on_replay_requested,
     "task_run_state_changed": operations.on_task_run_state_changed,
+    "labels_set": operations.on_labels_set,
 }

@@ -79,7 +79,7 @@ class JobLost(Event):
 class TimerFired(Event):
     kind: Literal["timer_fired"] = "timer_fired"
     task_run_id: str | None = None  # None for execution-level timers
-    timer: Literal["retry", "pause", "loop", "start"]
+    timer: Literal["retry", "pause", "loop", "start", "kill"]
     key: str  # idempotency key of the ScheduleTimer command that set it
 
 
@@ -114,6 +114,13 @@ class TaskRunStateChanged(Event):
     state: State
 
 
+class LabelsSet(Event):
+    """An operator adds labels to an execution or changes their values (other labels are kept)."""
+
+    kind: Literal["labels_set"] = "labels_set"
+    labels: dict[str, str]
+
+
 class SubflowCreated(Event):
     kind: Literal["subflow_created"] = "subflow_created"
     task_run_id: str
@@ -131,7 +138,8 @@ class ChildExecutionEnded(Event):
 
 AnyEvent = Annotated[
     ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | JobCancelled | TimerFired | KillRequested
-    | ResumeRequested | RestartRequested | ReplayRequested | TaskRunStateChanged | SubflowCreated | ChildExecutionEnded,
+    | ResumeRequested | RestartRequested | ReplayRequested | TaskRunStateChanged | LabelsSet | SubflowCreated
+    | ChildExecutionEnded,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -1,6 +1,8 @@
-"""Operator actions on an execution: kill, resume, restart, and forcing a task run's state."""
+"""Operator actions on an execution: kill, resume, restart, forcing a task run's state, setting labels."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
@@ -8,8 +10,11 @@ from legato.engine import flowables, lifecycle
 from legato.engine.step import Step
 from legato.model import flowable as fl
 from legato.model import state as st
-from legato.model.execution import TaskRun
+from legato.model.execution import Label, TaskRun
 from legato.model.state import State
+
+
+KILL_GRACE = timedelta(seconds=5)
 
 
 def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
@@ -17,6 +22,19 @@ def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
         return
     step.w.execution_state(State.KILLING)
     _stop_active(step, wait_for_workers=True)
+    if step.w.runs_in_states([State.KILLING]):
+        # A worker that is alive stops its task in well under this; a dead one never answers.
+        step.w.command(cmd.ScheduleTimer(at=step.w.now + KILL_GRACE, timer="kill"))
+    lifecycle.maybe_finish_kill(step)
+
+
+def on_kill_deadline(step: Step) -> None:
+    """The grace period of a kill is over: attempts no worker confirmed stopping count as killed."""
+    if step.w.execution.state != State.KILLING:
+        return
+    for run in step.w.runs_in_states([State.KILLING]):
+        step.w.log(run.id, "WARN", f"No worker confirmed that '{run.task_id}' stopped; it is marked KILLED")
+        step.w.put(run.with_state(State.KILLED, step.w.now))
     lifecycle.maybe_finish_kill(step)
 
 
@@ -49,6 +67,13 @@ def _stop_active(step: Step, *, wait_for_workers: bool, spare_workers: bool = Fa
         step.w.put(run.with_state(State.KILLING if on_worker and wait_for_workers else State.KILLED, step.w.now))
     if children:
         step.w.command(cmd.KillChildren(execution_id=step.w.execution.id))
+
+
+def on_labels_set(step: Step, event: ev.LabelsSet) -> None:
+    """Labels change in any state: they describe the execution, they do not steer it."""
+    execution = step.w.execution
+    labels = {lb.key: lb.value for lb in execution.labels} | event.labels
+    step.w.set_execution(execution.model_copy(update={"labels": tuple(Label(key=k, value=v) for k, v in labels.items())}))
 
 
 def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:

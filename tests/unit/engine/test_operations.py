@@ -255,3 +255,18 @@ def test_exit_with_success_lets_parallel_tasks_finish_but_killed_stops_them() ->
             assert sim.execution.state == exit_state  # and changes nothing else
         else:
             assert sim.state_of("slow") == State.KILLED
+
+
+def test_kill_ends_within_the_grace_period_when_the_worker_is_dead() -> None:
+    sim = Sim.of(flow(log("a")))
+    sim.send(ev.ExecutionCreated())
+    (job,) = sim.take(cmd.DispatchJob)
+    sim.send(ev.KillRequested())
+    assert sim.execution.state == State.KILLING
+    (deadline,) = sim.take(cmd.ScheduleTimer)
+    assert (deadline.at - sim.now).total_seconds() <= 10
+    sim.now = deadline.at
+    sim.send(ev.TimerFired(timer="kill", key=deadline.key))
+    assert sim.execution.state == State.KILLED
+    late = sim.send(ev.TaskResult(task_run_id=job.task_run_id, attempt=1, state=State.SUCCESS))
+    assert sim.state_of("a") == State.KILLED and not late.commands
