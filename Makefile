@@ -6,8 +6,11 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(CURDIR)/$(BIN)/python
+# The web UI's build output (gitignored) and what it is made from.
+UI_BUILD := src/legato/api/static/index.html
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install system-deps run test unit lint bench lock clean
+.PHONY: install system-deps run test unit soak lint fuzz bench lock clean ui ui-test
 
 $(UV):
 	$(PY) -m venv $(VENV)
@@ -17,15 +20,28 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-## install: .venv/ with legato and the development tools, exactly as locked
-install: $(VENV)/.synced
+## install: .venv/ with legato and the development tools, exactly as locked, and the web UI built
+install: $(VENV)/.synced $(UI_BUILD)
+
+## ui: build the web UI (ui/, Node.js + npm) into src/legato/api/static/, served at /ui/
+ui: $(UI_BUILD)
+
+ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+
+$(UI_BUILD): ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build --silent
+
+## ui-test: the web UI's unit tests (Vitest)
+ui-test: ui/node_modules/.package-lock.json
+	cd ui && npm test --silent
 
 ## run: start Legato locally (SQLite under ./.legato/, example flows loaded)
 run: install
 	$(BIN)/legato server local --flows examples/
 
-## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner, interpreters for script tasks); root + apt
-SYSTEM_PACKAGES := bubblewrap ruby lua5.4 php-cli
+## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner, interpreters for script tasks, chromium for the UI's browser tests); root + apt
+SYSTEM_PACKAGES := bubblewrap ruby lua5.4 php-cli chromium
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -35,8 +51,12 @@ system-deps:
 	fi
 
 ## test: lint, then the whole test suite
-test: install system-deps lint
+test: install system-deps lint ui-test
 	$(BIN)/python -m pytest
+
+## soak: the tests that run for tens of minutes (not part of make test)
+soak: install
+	$(BIN)/python -m pytest -m soak
 
 ## unit: the test suite without lint
 unit: install
@@ -48,6 +68,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+## fuzz: schemathesis on every REST API operation (100 examples each): no 5xx, responses match the OpenAPI document
+FUZZ_EXAMPLES ?= 100
+fuzz: install
+	$(BIN)/python tests/fuzz/run.py --examples $(FUZZ_EXAMPLES)
+
 ## bench: print the performance figures the issues ask for
 bench: install
 	$(BIN)/python bench/run.py
@@ -57,4 +82,4 @@ lock: $(UV)
 	$(UV) lock
 
 clean:
-	rm -rf $(VENV) .legato .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .legato .pytest_cache .mypy_cache .ruff_cache build dist ui/node_modules src/legato/api/static

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from .contract_events import EventContract
 from .contract_executions import ExecutionContract
+from .contract_fires import FireContract
 from .contract_flows import FlowContract
 from .contract_jobs import JobContract
 from .contract_kv import KVContract
 from .contract_logs import LogContract
+from .contract_operations import OperationsContract
 from .contract_schema import SchemaContract
+from .contract_search import SearchContract
 from .contract_timers import TimerContract
 from .contract_triggers import TriggerContract
 from .contract_view import ViewContract
@@ -18,6 +21,7 @@ from .contract_wakeups import WakeupContract
 
 class StoreContract(
     FlowContract, ExecutionContract, EventContract, ViewContract, JobContract, TimerContract, LogContract,
-    KVContract, TriggerContract, WakeupContract, SchemaContract,
+    KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
+    OperationsContract, FireContract,
 ):
     __test__ = False

@@ -9,10 +9,25 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from legato.api import errors, executions, flows, kv, logs, plugins, stats, system
+from legato.api import (
+    errors,
+    evaluate,
+    execution_files,
+    executions,
+    flows,
+    kv,
+    logs,
+    namespace_files,
+    plugins,
+    stats,
+    system,
+    ui,
+)
 from legato.api.context import ApiContext
 from legato.api.middleware import BasicAuth, RejectNul, RequestMetrics
 from legato.clock import utcnow
+from legato.storage import LocalStorage, Storage, default_storage
+from legato.storage import defaults as storage_defaults
 from legato.store.ports import Store
 
 TAGS = [
@@ -20,6 +35,7 @@ TAGS = [
     {"name": "Executions", "description": "Start executions, follow them, and act on them (kill, restart, resume...)."},
     {"name": "Logs", "description": "Log lines of executions: read, search, download, follow, delete."},
     {"name": "KV", "description": "The key-value store of a namespace."},
+    {"name": "Namespace files", "description": "Files of a namespace (scripts, SQL, configs) that tasks can use."},
     {"name": "Plugins", "description": "Task and trigger types with their docs and JSON Schemas."},
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "System", "description": "Health, configuration and metrics."},
@@ -27,20 +43,25 @@ TAGS = [
 
 
 def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir: Path | None = None,
-               basic_auth: tuple[str, str] | None = None, poll_seconds: float = 0.2) -> FastAPI:
+               basic_auth: tuple[str, str] | None = None, poll_seconds: float = 0.2,
+               storage: Storage | None = None) -> FastAPI:
     """The API over `store`. Uploaded files go under `data_dir` (a temporary directory by default);
-    with `basic_auth=(user, password)` every route but /health requires those credentials."""
+    with `basic_auth=(user, password)` every route but /health requires those credentials. `storage` is the
+    internal storage the runtime writes to; by default the runtime's own default for `data_dir`
+    (LEGATO_STORAGE_ROOT when set, else <data dir>/storage)."""
     app = FastAPI(
         title="Legato API", version=system.legato_version(), openapi_tags=TAGS,
         openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
         description="Kestra-compatible REST API of Legato. Errors are JSON `{message, details[]}`.",
     )
     root = data_dir if data_dir is not None else Path(tempfile.mkdtemp(prefix="legato-api-"))
+    if storage is None:
+        storage = default_storage() if storage_defaults.configured() else LocalStorage(root / "storage")
     ctx = ApiContext(store=store, clock=clock, data_dir=root, started=clock(), basic_auth=basic_auth is not None,
-                     poll_seconds=poll_seconds)
+                     poll_seconds=poll_seconds, storage=storage)
     app.state.legato = ctx
     errors.install(app)
-    for module in (system, flows, executions, logs, kv, plugins, stats):
+    for module in (system, flows, executions, execution_files, evaluate, logs, kv, namespace_files, plugins, stats, ui):
         for router in module.routers():
             app.include_router(router)
     app.add_middleware(RejectNul)

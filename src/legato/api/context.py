@@ -13,6 +13,7 @@ from fastapi import Path as PathParam
 
 from legato.api.errors import not_found
 from legato.api.metrics import Metrics
+from legato.storage.port import Storage
 from legato.store.ports import Store
 
 TENANT = "main"  # the one tenant until multi-tenancy lands; Kestra's OSS default
@@ -27,6 +28,13 @@ class ApiContext:
     basic_auth: bool = False
     metrics: Metrics = field(default_factory=Metrics)
     poll_seconds: float = 0.2  # how often streams look for changes
+    storage: Storage | None = None  # internal storage (execution files, namespace files)
+
+    @property
+    def files(self) -> Storage:
+        """The internal storage; a server always has one (create_app sets it)."""
+        assert self.storage is not None
+        return self.storage
 
 
 def context(request: Request) -> ApiContext:

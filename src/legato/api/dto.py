@@ -30,7 +30,9 @@ class ErrorBody(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": text}
+    # the content type is spelled out: routes answering text or bytes still send errors as JSON
+    code: {"model": ErrorBody, "description": text,
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
     for code, text in (
         (400, "Malformed request"),
         (404, "Not found"),
@@ -141,6 +143,43 @@ class ExecutionDto(Dto):
     parentId: str | None = None
     originalId: str | None = None
     taskRunList: list[TaskRunDto] = Field(default_factory=list)
+
+
+class ValidatedInputs(BaseModel):
+    namespace: str
+    flowId: str
+    inputs: dict[str, Any] = Field(description="The typed input values an execution would get (secrets masked).")
+
+
+class EvalResult(BaseModel):
+    result: str | None = Field(default=None, description="The rendered text (secrets masked); null on error.")
+    error: str | None = Field(default=None, description="Why the expression could not be rendered.")
+
+
+class FileMeta(BaseModel):
+    uri: str = Field(description="The kestra:/// URI.")
+    size: int = Field(description="Size in bytes.")
+    name: str = Field(description="The file name.")
+
+
+class FilePreview(BaseModel):
+    extension: str = Field(description="The file's extension, lower case, without the dot.")
+    type: str = Field(description="LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.")
+    content: Any = Field(default=None, description="The first rows, the first characters or the image.")
+    truncated: bool = Field(default=False, description="True when there is more than what is shown.")
+    size: int
+
+
+class NamespaceFileEntry(BaseModel):
+    fileName: str
+    type: str = Field(description="File or Directory.")
+    size: int
+    lastModifiedTime: datetime | None = None
+
+
+class MoveRequest(BaseModel):
+    source: str = Field(max_length=1024, description="Path of the file or folder to move.")
+    to: str = Field(max_length=1024, description="Its new path.")
 
 
 class TaskRunStateChange(BaseModel):

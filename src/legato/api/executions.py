@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 
-from legato.api import dto, forms, scan, sse
+from legato.api import dto, forms, masking, sources, sse
 from legato.api.context import ApiContext, Ctx, check_tenant
-from legato.api.errors import not_found
-from legato.api.params import LabelsQuery, Page, paging, parse_labels, sort_items, utc
+from legato.api.errors import ApiError, bad_request, not_found
+from legato.api.params import LabelsQuery, Page, paging, parse_labels, parse_sort, utc
+from legato.engine.start import new_execution
 from legato.model import state as st
 from legato.model.execution import Execution
+from legato.model.ids import new_id
 from legato.model.state import State
 from legato.runtime import actions
 from legato.runtime.serialize import execution_json
+from legato.storage import uris
+from legato.store.ports import ExecutionFilter
 
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -28,6 +33,8 @@ ExecutionId = Annotated[str, Path(description="The execution's id.", max_length=
 # `wait=true` reads the execution every WAIT_POLL_FAST seconds for the first WAIT_FAST_FOR seconds (short flows
 # end within them), then backs off up to WAIT_POLL_MAX. One read is a primary-key lookup.
 WAIT_POLL_FAST, WAIT_FAST_FOR, WAIT_POLL_MAX = 0.004, 1.0, 0.1
+SORTS = {"startDate": "created", "endDate": "ended", "state": "state", "namespace": "namespace",
+         "flowId": "flow_id", "id": "id"}
 
 
 def routers() -> list[APIRouter]:
@@ -44,7 +51,7 @@ def _get(ctx: ApiContext, execution_id: str) -> Execution:
 def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
     body = execution_json(execution, ctx.store.task_runs(execution.id))
     body["scheduleDate"] = execution.scheduled_at.isoformat() if execution.scheduled_at else None
-    return body
+    return masking.mask(body, masking.masker_for(ctx.store, execution))  # type: ignore[no-any-return]
 
 
 def _load(ctx: ApiContext, execution_id: str) -> dict[str, Any]:
@@ -66,22 +73,44 @@ def search_executions(
 ) -> dict[str, Any]:
     """Executions matching every filter, newest first unless `sort` says otherwise (startDate, endDate, state,
     namespace, flowId, id)."""
-    wanted = parse_labels(labels)
-    startDate, endDate = utc(startDate), utc(endDate)
-    exact = namespace if flowId is not None else None
-    found = []
-    for execution in scan.executions(ctx.store, namespace=exact, flow_id=flowId, states=state, since=startDate):
-        if namespace and not (execution.namespace == namespace or execution.namespace.startswith(namespace + ".")):
-            continue
-        if endDate is not None and execution.created > endDate:
-            continue
-        if wanted and not wanted.items() <= {lb.key: lb.value for lb in execution.labels}.items():
-            continue
-        found.append(execution)
-    keys = {"startDate": lambda x: x.created, "endDate": lambda x: x.ended, "state": lambda x: x.state.value,
-            "namespace": lambda x: (x.namespace, x.flow_id), "flowId": lambda x: x.flow_id, "id": lambda x: x.id}
-    ordered = sort_items(found, page.sort, keys, "startDate:desc")
-    return {"results": [_json(ctx, x) for x in page.slice(ordered)], "total": len(found)}
+    filters = ExecutionFilter(
+        namespace=namespace or None, flow_id=flowId, states=frozenset(state) if state else None,
+        labels=tuple(parse_labels(labels).items()), created_from=utc(startDate), created_to=utc(endDate),
+    )
+    field, descending = parse_sort(page.sort, SORTS, "startDate:desc")
+    found, total = ctx.store.search_executions(filters, sort=field, descending=descending,  # type: ignore[arg-type]
+                                               limit=page.size, offset=page.offset)
+    return {"results": [_json(ctx, x) for x in found], "total": total}
+
+
+@router.post("/{namespace}/{id}/validate", summary="Validate inputs for an execution",
+             response_model=dto.ValidatedInputs, openapi_extra=forms.INPUTS_BODY)
+async def validate_inputs(
+    ctx: Ctx, request: Request,
+    namespace: Annotated[str, Path(max_length=150, description="The flow's namespace.")],
+    id: Annotated[str, Path(max_length=100, description="The flow's id.")],
+    revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Check against this revision.")] = None,
+) -> dict[str, Any]:
+    """Check inputs as `POST /executions/{namespace}/{id}` would, and answer with their typed values (SECRET
+    inputs masked); 422 naming each bad input. Nothing is created and uploaded files are not kept."""
+    inputs, files = await forms.read_inputs(request, ctx.data_dir)
+    try:
+        typed = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files)
+    finally:
+        await run_in_threadpool(forms.discard, files)
+    return {"namespace": namespace, "flowId": id, "inputs": typed}
+
+
+def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
+                  files: dict[str, str]) -> dict[str, Any]:
+    record = ctx.store.get_flow(namespace, flow_id, revision)
+    if record is None:
+        raise not_found(f"flow {namespace}.{flow_id} not found")
+    flow = sources.cached_flow(record.source)
+    execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=ctx.clock(), files=files,
+                              check_disabled=False)
+    typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx.store, execution))
+    return typed
 
 
 # ---- one execution --------------------------------------------------------------------------------------------
@@ -90,6 +119,78 @@ def search_executions(
 @router.get("/{executionId}", summary="Get an execution", response_model=dto.ExecutionDto)
 def get_execution(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
     """The execution with its task runs, in Kestra's shape."""
+    return _load(ctx, executionId)
+
+
+@router.delete("/{executionId}", summary="Delete an execution", status_code=204, response_class=Response)
+def delete_execution(
+    ctx: Ctx, executionId: ExecutionId,
+    deleteStorage: Annotated[bool, Query(description="Also delete the execution's files in internal storage.")] = True,
+) -> Response:
+    """Delete the execution with its task runs and logs (and its files, unless `deleteStorage=false`). A running
+    execution is deleted too: its workers' results are then ignored."""
+    execution = _get(ctx, executionId)
+    if not ctx.store.delete_execution(executionId):
+        raise not_found(f"execution {executionId} not found")
+    if deleteStorage:
+        ctx.files.delete_prefix(uris.execution_prefix(execution.namespace, execution.flow_id, execution.id))
+    return Response(status_code=204)
+
+
+@router.post("/{executionId}/labels", summary="Set labels of an execution", response_model=dto.ExecutionDto)
+def set_labels(ctx: Ctx, executionId: ExecutionId,
+               labels: Annotated[list[dto.Label], Body(max_length=100, description="Labels to add or change.")]) -> dict[str, Any]:
+    """Add labels or change their values (other labels stay); the executor applies them, in any state. Answers
+    with the execution as it is."""
+    for label in labels:
+        if not label.key:
+            raise bad_request("a label needs a non-empty key", [{"path": "key", "message": "empty", "line": None,
+                                                                   "column": None}])
+    actions.set_labels(ctx.store, executionId, {lb.key: lb.value for lb in labels})
+    return _load(ctx, executionId)
+
+
+@router.post("/{executionId}/replay", summary="Replay an execution", response_model=dto.ExecutionDto,
+             responses={409: {"model": dto.ErrorBody, "description": "The execution has not ended"}})
+def replay_execution(
+    ctx: Ctx, executionId: ExecutionId,
+    taskRunId: Annotated[str | None, Query(max_length=64, description="Run again from this task run (default: the first).")] = None,
+    revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Run this revision of the flow.")] = None,
+) -> dict[str, Any]:
+    """A new execution reusing the outputs of the task runs before `taskRunId` and running again from it."""
+    execution = _get(ctx, executionId)
+    if revision is not None and ctx.store.get_flow(execution.namespace, execution.flow_id, revision) is None:
+        raise not_found(f"revision {revision} of flow {execution.namespace}.{execution.flow_id} not found")
+    if taskRunId is None:
+        runs = ctx.store.task_runs(executionId)
+        if not runs:
+            raise ApiError(409, f"execution {executionId} has no task run to replay from")
+        taskRunId = runs[0].id
+    new = actions.replay(ctx.store, executionId, taskRunId, now=ctx.clock(), revision=revision)
+    return _json(ctx, new)
+
+
+@router.post("/{executionId}/force-run", summary="Start a queued execution now", response_model=dto.ExecutionDto,
+             responses={409: {"model": dto.ErrorBody, "description": "The execution is not QUEUED"}})
+def force_run(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
+    """Start a QUEUED execution without waiting for a concurrency slot of its flow."""
+    actions.force_run(ctx.store, executionId)
+    return _load(ctx, executionId)
+
+
+@router.post("/{executionId}/unqueue", summary="Take an execution out of its queue", response_model=dto.ExecutionDto,
+             responses={409: {"model": dto.ErrorBody, "description": "The execution is not QUEUED"}})
+def unqueue(ctx: Ctx, executionId: ExecutionId,
+            state: Annotated[Literal["RUNNING", "KILLED"], Query(description="RUNNING starts it now; KILLED drops it.")] = "RUNNING",
+            ) -> dict[str, Any]:
+    """Move a QUEUED execution out of the queue: start it now (RUNNING) or kill it (KILLED)."""
+    execution = _get(ctx, executionId)
+    if execution.state != State.QUEUED:
+        raise ApiError(409, f"execution {executionId} is {execution.state}, not QUEUED")
+    if state == "RUNNING":
+        actions.force_run(ctx.store, executionId)
+    else:
+        actions.kill(ctx.store, executionId)
     return _load(ctx, executionId)
 
 
@@ -142,7 +243,8 @@ async def follow_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
             return None
         runs = await run_in_threadpool(ctx.store.task_runs, executionId)
         ended = execution.state in st.TERMINAL and execution.ended is not None
-        return sse.to_json(execution_json(execution, runs)), ended
+        body = masking.mask(execution_json(execution, runs), masking.masker_for(ctx.store, execution))
+        return sse.to_json(body), ended
 
     async def events() -> AsyncIterator[str]:
         count = 0

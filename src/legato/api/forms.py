@@ -47,6 +47,12 @@ def _save(upload: UploadFile, uploads: Path) -> str:
     return str(target)
 
 
+def discard(files: dict[str, str]) -> None:
+    """Remove uploaded files (and their folders) that no execution will use."""
+    for path in files.values():
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
 async def read_inputs(request: Request, data_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """(input values, FILE input paths) from the body; an empty body means no inputs."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()

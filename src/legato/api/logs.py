@@ -1,9 +1,9 @@
-"""Logs of executions: read (by level, task run, attempt), search, download as text, follow (SSE)."""
+"""Logs of executions: read (by level, task run, attempt), search, download as text, follow (SSE), delete."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,12 +11,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
-from legato.api import dto, scan, sse
+from legato.api import dto, masking, sse
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import not_found
-from legato.api.params import Page, paging, sort_items, utc
+from legato.api.params import Page, paging, parse_sort, utc
+from legato.expressions import Masker
 from legato.model import state as st
 from legato.model.execution import Execution, LogRecord
+from legato.store.ports import LogFilter, StoredLog
 
 router = APIRouter(prefix="/api/v1/{tenant}/logs", tags=["Logs"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -26,19 +28,18 @@ ExecutionId = Annotated[str, Path(description="The execution's id.", max_length=
 MinLevel = Annotated[Level | None, Query(description="Only lines of this level or more severe.")]
 TaskRunId = Annotated[str | None, Query(max_length=64, description="Only lines of this task run.")]
 AttemptNumber = Annotated[int | None, Query(ge=0, le=10_000, description="Only lines of this attempt (0-based).")]
-SEARCH_EXECUTIONS = 500  # a search reads the logs of at most this many (newest) matching executions
+BATCH = 1000  # log lines read per query when streaming them out
 
 
 def routers() -> list[APIRouter]:
     return [router]
 
 
-def _entry(record: LogRecord, execution: Execution | None) -> dict[str, Any]:
+def _entry(record: LogRecord, namespace: str | None, flow_id: str | None, masker: Masker | None) -> dict[str, Any]:
     return {
         "executionId": record.execution_id, "taskRunId": record.task_run_id, "taskId": record.task_id,
-        "attemptNumber": record.attempt, "level": record.level, "message": record.message,
-        "timestamp": record.timestamp.isoformat(),
-        "namespace": execution.namespace if execution else None, "flowId": execution.flow_id if execution else None,
+        "attemptNumber": record.attempt, "level": record.level, "message": masking.mask(record.message, masker),
+        "timestamp": record.timestamp.isoformat(), "namespace": namespace, "flowId": flow_id,
     }
 
 
@@ -49,10 +50,15 @@ def _execution(ctx: ApiContext, execution_id: str) -> Execution:
     return execution
 
 
-def _lines(ctx: ApiContext, execution_id: str, min_level: str | None, task_run_id: str | None,
-           attempt: int | None) -> list[LogRecord]:
-    records = ctx.store.logs(execution_id, task_run_id=task_run_id, min_level=min_level)
-    return [r for r in records if attempt is None or r.attempt == attempt]
+def _lines(ctx: ApiContext, filters: LogFilter) -> Iterator[StoredLog]:
+    """Every matching line in insertion order, read in batches."""
+    after = 0
+    while True:
+        batch = ctx.store.logs_after(filters, after, BATCH)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].id
 
 
 @router.get("/search", summary="Search logs", response_model=dto.Paged[dto.LogEntry])
@@ -65,26 +71,19 @@ def search_logs(
     startDate: Annotated[datetime | None, Query(description="Lines logged at or after this instant.")] = None,
     endDate: Annotated[datetime | None, Query(description="Lines logged at or before this instant.")] = None,
 ) -> dict[str, Any]:
-    """Log lines of the newest matching executions (at most 500 executions are read), newest first unless
-    `sort` says `timestamp:asc`."""
-    text = q.lower() if q else None
-    startDate, endDate = utc(startDate), utc(endDate)
-    found: list[tuple[LogRecord, Execution]] = []
-    # not `since=startDate`: an execution created earlier may still have logged within the window
-    executions = scan.executions(ctx.store, namespace=namespace if flowId else None, flow_id=flowId)
-    for count, execution in enumerate(executions):
-        if count >= SEARCH_EXECUTIONS:
-            break
-        if namespace and not (execution.namespace == namespace or execution.namespace.startswith(namespace + ".")):
-            continue
-        for record in ctx.store.logs(execution.id, min_level=minLevel):
-            if text and text not in record.message.lower():
-                continue
-            if (startDate and record.timestamp < startDate) or (endDate and record.timestamp > endDate):
-                continue
-            found.append((record, execution))
-    ordered = sort_items(found, page.sort, {"timestamp": lambda item: item[0].timestamp}, "timestamp:desc")
-    return {"results": [_entry(r, x) for r, x in page.slice(ordered)], "total": len(found)}
+    """Log lines of every execution matching the filters, newest first unless `sort` says `timestamp:asc`."""
+    filters = LogFilter(text=q or None, namespace=namespace or None, flow_id=flowId, min_level=minLevel,
+                        time_from=utc(startDate), time_to=utc(endDate))
+    _, descending = parse_sort(page.sort, {"timestamp": "timestamp"}, "timestamp:desc")
+    found, total = ctx.store.search_logs(filters, descending=descending, limit=page.size, offset=page.offset)
+    maskers: dict[str, Masker | None] = {}
+    results = []
+    for line in found:
+        if line.record.execution_id not in maskers:
+            execution = ctx.store.get_execution(line.record.execution_id)
+            maskers[line.record.execution_id] = masking.masker_for(ctx.store, execution) if execution else None
+        results.append(_entry(line.record, line.namespace, line.flow_id, maskers[line.record.execution_id]))
+    return {"results": results, "total": total}
 
 
 @router.get("/{executionId}", summary="Logs of an execution", response_model=list[dto.LogEntry])
@@ -92,7 +91,9 @@ def execution_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None
                    attempt: AttemptNumber = None) -> list[dict[str, Any]]:
     """The execution's log lines in the order they were written."""
     execution = _execution(ctx, executionId)
-    return [_entry(r, execution) for r in _lines(ctx, executionId, minLevel, taskRunId, attempt)]
+    masker = masking.masker_for(ctx.store, execution)
+    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt)
+    return [_entry(line.record, execution.namespace, execution.flow_id, masker) for line in _lines(ctx, filters)]
 
 
 @router.get("/{executionId}/download", summary="Download the logs of an execution", response_class=PlainTextResponse,
@@ -100,11 +101,21 @@ def execution_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None
 def download_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
                   attempt: AttemptNumber = None) -> PlainTextResponse:
     """The log lines as text, `timestamp level [taskId] message`, as an attachment."""
-    _execution(ctx, executionId)
-    lines = [f"{r.timestamp.isoformat()} {r.level:<5} [{r.task_id or '-'}] {r.message}"
-             for r in _lines(ctx, executionId, minLevel, taskRunId, attempt)]
+    masker = masking.masker_for(ctx.store, _execution(ctx, executionId))
+    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt)
+    lines = [f"{r.timestamp.isoformat()} {r.level:<5} [{r.task_id or '-'}] {masking.mask(r.message, masker)}"
+             for r in (line.record for line in _lines(ctx, filters))]
     return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""), headers={
         "Content-Disposition": f'attachment; filename="{executionId}.log"'})
+
+
+@router.delete("/{executionId}", summary="Delete the logs of an execution", status_code=204, response_class=Response)
+def delete_logs(ctx: Ctx, executionId: ExecutionId, taskRunId: TaskRunId = None,
+                attempt: AttemptNumber = None) -> Response:
+    """Delete the execution's log lines, or only those of one task run (and attempt)."""
+    _execution(ctx, executionId)
+    ctx.store.delete_logs(LogFilter(execution_id=executionId, task_run_id=taskRunId, attempt=attempt))
+    return Response(status_code=204)
 
 
 @router.get("/{executionId}/follow", summary="Follow the logs of an execution (SSE)", response_model=None,
@@ -115,17 +126,24 @@ async def follow_logs(ctx: Ctx, request: Request, executionId: ExecutionId, minL
     execution has ended and its last lines were sent."""
     await run_in_threadpool(_execution, ctx, executionId)
 
+    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId)
+
     async def events() -> AsyncIterator[str]:
-        sent, idle = 0, 0.0
+        after, idle = 0, 0.0
         while not await request.is_disconnected():
             execution = await run_in_threadpool(ctx.store.get_execution, executionId)
             if execution is None:
                 return
             ended = execution.state in st.TERMINAL and execution.ended is not None
-            records = await run_in_threadpool(_lines, ctx, executionId, minLevel, taskRunId, None)
-            for record in records[sent:]:
-                sent, idle = sent + 1, 0.0
-                yield sse.event(sse.to_json(_entry(record, execution)), event_id=sent)
+            masker = await run_in_threadpool(masking.masker_for, ctx.store, execution)
+            while True:  # one batch in memory at a time, however far behind the client is
+                batch = await run_in_threadpool(ctx.store.logs_after, filters, after, BATCH)
+                for line in batch:
+                    after, idle = line.id, 0.0
+                    entry = _entry(line.record, execution.namespace, execution.flow_id, masker)
+                    yield sse.event(sse.to_json(entry), event_id=line.id)
+                if len(batch) < BATCH:
+                    break
             if ended:  # read after seeing the end, so the last lines are in
                 return
             if idle >= sse.KEEPALIVE_SECONDS:

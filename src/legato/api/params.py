@@ -23,6 +23,10 @@ class Page:
     size: int
     sort: str | None
 
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
     def slice(self, items: Sequence[T]) -> list[T]:
         start = (self.page - 1) * self.size
         return list(items[start:start + self.size])
@@ -47,6 +51,16 @@ def sort_items(items: list[T], sort: str | None, keys: dict[str, Callable[[T], A
     present = [i for i in items if key(i) is not None]
     absent = [i for i in items if key(i) is None]
     return sorted(present, key=key, reverse=direction == "desc") + absent
+
+
+def parse_sort(sort: str | None, fields: dict[str, str], default: str) -> tuple[str, bool]:
+    """(store field, descending) from `field:asc|desc`, one of `fields` (API name -> store name); 400 otherwise."""
+    field, _, direction = (sort or default).partition(":")
+    if field not in fields:
+        raise bad_request(f"cannot sort by '{field}'; use one of {', '.join(sorted(fields))}")
+    if direction not in ("", "asc", "desc"):
+        raise bad_request(f"sort direction must be asc or desc, not '{direction}'")
+    return fields[field], direction == "desc"
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -17,7 +17,10 @@ from fastapi.responses import StreamingResponse
 
 KEEPALIVE_SECONDS = 15.0
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+    200: {"content": {"text/event-stream": {"schema": {
+        "type": "object", "description": "One event.", "required": ["data"],
+        "properties": {"data": {"type": "string", "description": "One JSON document."},
+                       "event": {"type": "string"}, "id": {"type": "string"}}}}},
           "description": "A stream of Server-Sent Events; each `data:` is one JSON document."},
 }
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from legato.api import dto, scan
+from legato.api import dto
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import bad_request
 from legato.api.params import utc
-from legato.model.execution import Execution
+from legato.store.ports import ExecutionCount, ExecutionFilter
 
 router = APIRouter(prefix="/api/v1/{tenant}/stats", tags=["Stats"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -34,23 +34,10 @@ def _window(ctx: ApiContext, request: dto.DailyStatsRequest) -> tuple[datetime, 
     return start, end
 
 
-def _matching(ctx: ApiContext, request: dto.DailyStatsRequest) -> list[Execution]:
+def _filters(ctx: ApiContext, request: dto.DailyStatsRequest) -> ExecutionFilter:
     start, end = _window(ctx, request)
-    exact = request.namespace if request.flowId else None
-    out = []
-    for x in scan.executions(ctx.store, namespace=exact, flow_id=request.flowId, since=start):
-        if x.created > end:
-            continue
-        if request.namespace and not (x.namespace == request.namespace or x.namespace.startswith(request.namespace + ".")):
-            continue
-        out.append(x)
-    return out
-
-
-def _seconds(execution: Execution) -> float | None:
-    if execution.ended is None or not execution.histories:
-        return None
-    return (execution.ended - execution.histories[0].date).total_seconds()
+    return ExecutionFilter(namespace=request.namespace or None, flow_id=request.flowId, created_from=start,
+                           created_to=end)
 
 
 @router.post("/executions/daily", summary="Executions per day by state", response_model=list[dto.DailyStats])
@@ -58,21 +45,22 @@ def daily(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
     """For each day (UTC) of the window, how many executions started in each state, and how long the ended
     ones took (seconds). Days without executions are included with zero counts."""
     start, end = _window(ctx, request)
-    counts: dict[date, Counter[str]] = defaultdict(Counter)
-    durations: dict[date, list[float]] = defaultdict(list)
-    for x in _matching(ctx, request):
-        day = x.created.date()
-        counts[day][x.state.value] += 1
-        seconds = _seconds(x)
-        if seconds is not None:
-            durations[day].append(seconds)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    spans: dict[str, list[ExecutionCount]] = defaultdict(list)
+    for group in ctx.store.count_executions(_filters(ctx, request), ["day", "state"]):
+        day_text, state = group.key
+        counts[day_text][state] = group.count
+        spans[day_text].append(group)
     out = []
     day = start.date()
     while day <= end.date():
-        spans = durations.get(day, [])
-        out.append({"startDate": day.isoformat(), "executionCounts": dict(counts.get(day, {})), "duration": {
-            "count": len(spans), "sum": sum(spans), "avg": sum(spans) / len(spans) if spans else None,
-            "min": min(spans, default=None), "max": max(spans, default=None)}})
+        groups = [g for g in spans.get(day.isoformat(), []) if g.ended]
+        ended = sum(g.ended for g in groups)
+        total = sum(g.seconds_sum for g in groups)
+        out.append({"startDate": day.isoformat(), "executionCounts": counts.get(day.isoformat(), {}), "duration": {
+            "count": ended, "sum": total, "avg": total / ended if ended else None,
+            "min": min((g.seconds_min for g in groups if g.seconds_min is not None), default=None),
+            "max": max((g.seconds_max for g in groups if g.seconds_max is not None), default=None)}})
         day += timedelta(days=1)
     return out
 
@@ -80,17 +68,19 @@ def daily(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
 @router.post("/executions/group-by-flow", summary="Executions per flow by state", response_model=list[dto.GroupStats])
 def by_flow(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
     """How many executions of each flow started in the window, by state; by namespace then flow."""
-    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for x in _matching(ctx, request):
-        groups[(x.namespace, x.flow_id)][x.state.value] += 1
-    return [{"namespace": ns, "flowId": fid, "executionCounts": dict(c)} for (ns, fid), c in sorted(groups.items())]
+    groups: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for group in ctx.store.count_executions(_filters(ctx, request), ["namespace", "flow_id", "state"]):
+        namespace, flow_id, state = group.key
+        groups[(namespace, flow_id)][state] = group.count
+    return [{"namespace": ns, "flowId": fid, "executionCounts": c} for (ns, fid), c in sorted(groups.items())]
 
 
 @router.post("/executions/group-by-namespace", summary="Executions per namespace by state",
              response_model=list[dto.GroupStats])
 def by_namespace(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
     """How many executions of each namespace started in the window, by state."""
-    groups: dict[str, Counter[str]] = defaultdict(Counter)
-    for x in _matching(ctx, request):
-        groups[x.namespace][x.state.value] += 1
-    return [{"namespace": ns, "flowId": None, "executionCounts": dict(c)} for ns, c in sorted(groups.items())]
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for group in ctx.store.count_executions(_filters(ctx, request), ["namespace", "state"]):
+        namespace, state = group.key
+        groups[namespace][state] = group.count
+    return [{"namespace": ns, "flowId": None, "executionCounts": c} for ns, c in sorted(groups.items())]

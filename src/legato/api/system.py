@@ -8,13 +8,14 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from legato.api import dto, scan
+from legato.api import dto
 from legato.api.context import TENANT, Ctx, check_tenant
 from legato.api.metrics import gauge
 from legato.model.state import State
+from legato.store.ports import ExecutionFilter
 
 router = APIRouter()
-tenant_router = APIRouter(prefix="/api/v1/{tenant}", dependencies=[Depends(check_tenant)])
+tenant_router = APIRouter(prefix="/api/v1/{tenant}", dependencies=[Depends(check_tenant)], responses=dto.ERRORS)
 
 def routers() -> list[APIRouter]:
     return [router, tenant_router]
@@ -64,7 +65,7 @@ def tenant_configs(ctx: Ctx) -> dto.Configs:
             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}})
 def metrics(ctx: Ctx) -> PlainTextResponse:
     """Executions by state, live flows, and HTTP requests by route (counts and latency histograms)."""
-    by_state = Counter(x.state for x in scan.executions(ctx.store))
+    by_state = {State(c.key[0]): c.count for c in ctx.store.count_executions(ExecutionFilter(), ["state"])}
     flows = Counter(f.namespace for f in ctx.store.list_flows())
     lines = gauge("legato_executions", "Executions currently in each state.",
                   (({"state": s.value}, by_state.get(s, 0)) for s in State))

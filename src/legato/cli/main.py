@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from legato.cli import execution_cmd, flow_cmd, server_cmd, trigger_cmd
+from legato.cli import execution_cmd, flow_cmd, roles_cmd, server_cmd, sys_cmd, trigger_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,8 +21,12 @@ def cli(log_level: str) -> None:
 
 cli.add_command(flow_cmd.flow)
 cli.add_command(server_cmd.server)
+cli.add_command(sys_cmd.sys_group)
 cli.add_command(execution_cmd.execution)
 cli.add_command(trigger_cmd.trigger)
+
+# Importing roles_cmd adds `standalone`, `executor`, `worker`, `scheduler` and `webserver` to `server`.
+_ROLES = roles_cmd.ALL_ROLES
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from legato.model import state as st
 from legato.model.execution import Label, TaskRun
 from legato.model.state import State
 
-
 KILL_GRACE = timedelta(seconds=5)
 
 

@@ -4,6 +4,7 @@ entry-point group `legato.plugins` (each entry point names a module that registe
 from __future__ import annotations
 
 import importlib
+import os
 from importlib.metadata import entry_points
 
 from legato.model.task import TASKS, TRIGGERS, TaskRegistry
@@ -33,4 +34,9 @@ def _load_all() -> None:
     importlib.import_module("legato.plugins.scripts")
     for ep in entry_points(group="legato.plugins"):
         importlib.import_module(ep.value)
+    # Modules named here (comma-separated) register their classes on import, like entry points, without
+    # installing a package: plugins under development, test-only tasks.
+    for name in os.environ.get("LEGATO_EXTRA_PLUGINS", "").split(","):
+        if name.strip():
+            importlib.import_module(name.strip())
     _loaded = True

@@ -7,6 +7,7 @@ asks for changes to its execution through `ctx.effects`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -91,6 +92,10 @@ class RunContext(Protocol):
     def render(self, value: Any) -> Any:
         """Render every string in `value` (str, list, dict, nested) through the expression engine;
         a string that is one whole `{{ expr }}` keeps the expression's type."""
+        ...
+
+    def render_with(self, value: Any, extra: Mapping[str, Any]) -> Any:
+        """`render` with `extra` variables over the task's own (each item of a file, for instance)."""
         ...
 
     def render_string(self, value: Any) -> str:

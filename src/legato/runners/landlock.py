@@ -57,6 +57,20 @@ def build_ruleset(hidden: Iterable[Path]) -> int | None:
     return int(fd)
 
 
+def fingerprint(hidden: Iterable[Path]) -> tuple[object, ...]:
+    """What a ruleset built for `hidden` depends on: the entries of every folder on the way down to a hidden
+    one. While it is unchanged, a ruleset built earlier still grants exactly what `build_ruleset` would."""
+    targets = {p.resolve() for p in hidden if p.exists()}
+    marks: list[object] = [tuple(sorted(targets))]
+    for folder in sorted({ancestor for t in targets for ancestor in t.parents}):
+        try:
+            info = os.stat(folder)
+            marks.append((folder, info.st_ino, info.st_mtime_ns, hash(frozenset(os.listdir(folder)))))
+        except OSError:
+            marks.append((folder, None))
+    return tuple(marks)
+
+
 def restrict_self(ruleset_fd: int) -> None:
     """Apply the ruleset to the calling process (and everything it will start). Called in the child."""
     if _prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:

@@ -1,6 +1,8 @@
 """The `process` runner: the command runs as a child process of the worker, in its own process group, in a
 fresh working directory, with an allow-listed environment. Folders given as hidden (the data dir) are made
-unreadable with Landlock where the kernel has it."""
+unreadable with Landlock where the kernel has it. Landlock must be applied between fork and exec, which
+rules out vfork; so that the large worker never forks, such commands are forked by a small fork server
+(`legato.runners.forkserver`), and only commands with nothing to hide are spawned from the worker."""
 
 from __future__ import annotations
 
@@ -9,12 +11,13 @@ import contextlib
 import logging
 import os
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from legato.runners import landlock
-from legato.runners.base import CommandSpec, CommandTimedOut, LineSink
+from legato.runners import forkserver, landlock
+from legato.runners.base import CommandSpec, CommandTimedOut, LineSink, RunnerError
 from legato.runners.environment import with_helpers, with_path_prefix
 
 log = logging.getLogger("legato.runners")
@@ -47,19 +50,46 @@ class ProcessRunner:
 
     async def run(self, spec: CommandSpec, on_line: LineSink) -> int:
         ruleset = self._ruleset()
+        if ruleset is None:
+            return await self._run_direct(spec, on_line, None)
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *self.command(spec), cwd=spec.workdir, env=self.environment(spec),
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                start_new_session=True, preexec_fn=_restricter(ruleset),
-            )
+            server = await _fork_server()
+            if server is None:
+                return await self._run_direct(spec, on_line, ruleset)
+            request = {"mode": "exec", "argv": self.command(spec), "cwd": str(spec.workdir), "env": self.environment(spec)}
+            return await self.run_forked(server, request, spec, on_line, ruleset)
         finally:
-            if ruleset is not None:
-                os.close(ruleset)
-        assert proc.stdout is not None and proc.stderr is not None
-        readers = asyncio.gather(_pump(proc.stdout, False, on_line), _pump(proc.stderr, True, on_line))
+            os.close(ruleset)
+
+    async def run_forked(self, server: forkserver.ForkServer, request: dict[str, Any], spec: CommandSpec,
+                         on_line: LineSink, ruleset: int | None) -> int:
+        """Run `request` through the fork server, with the same streaming, timeout and kill as a direct child."""
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
         try:
-            await asyncio.wait_for(proc.wait(), spec.timeout)
+            child = await server.spawn(request, [out_w, err_w] if ruleset is None else [out_w, err_w, ruleset])
+        except BaseException:
+            os.close(out_r)
+            os.close(err_r)
+            raise
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+        stdout, stderr = await _stream(out_r), await _stream(err_r)
+        return await self._supervise(child, asyncio.gather(_pump(stdout, False, on_line), _pump(stderr, True, on_line)), spec)
+
+    async def _run_direct(self, spec: CommandSpec, on_line: LineSink, ruleset: int | None) -> int:
+        proc = await asyncio.create_subprocess_exec(
+            *self.command(spec), cwd=spec.workdir, env=self.environment(spec),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True, preexec_fn=_restricter(ruleset),
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        return await self._supervise(proc, asyncio.gather(_pump(proc.stdout, False, on_line), _pump(proc.stderr, True, on_line)), spec)
+
+    async def _supervise(self, proc: _Child, readers: asyncio.Future[Any], spec: CommandSpec) -> int:
+        try:
+            code = await asyncio.wait_for(proc.wait(), spec.timeout)
         except TimeoutError:
             await asyncio.shield(self._kill(proc))
             await _settle(readers)
@@ -71,8 +101,7 @@ class ProcessRunner:
         # whatever the command left running in its group dies with it
         _signal_group(proc.pid, signal.SIGKILL)
         await _settle(readers)
-        assert proc.returncode is not None
-        return proc.returncode
+        return code
 
     def _ruleset(self) -> int | None:
         if not self.hidden:
@@ -81,15 +110,67 @@ class ProcessRunner:
             if self.require_hiding:
                 raise OSError("this kernel has no Landlock, so the process runner cannot hide the data dir")
             return None
-        return landlock.build_ruleset(self.hidden)
+        return _cached_ruleset(self.hidden)
 
-    async def _kill(self, proc: asyncio.subprocess.Process) -> None:
+    async def _kill(self, proc: _Child) -> None:
         """TERM the whole group, then KILL what is still there after the grace period."""
         _signal_group(proc.pid, signal.SIGTERM)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(proc.wait(), self.kill_grace)
         _signal_group(proc.pid, signal.SIGKILL)
         await proc.wait()
+
+
+class _Child(Protocol):
+    """A started command: an asyncio subprocess, or a child of the fork server."""
+
+    pid: int
+
+    async def wait(self) -> int: ...
+
+
+_rulesets: dict[tuple[Path, ...], tuple[tuple[object, ...], int]] = {}
+_rulesets_lock = threading.Lock()
+_no_fork_server = False
+
+
+def _cached_ruleset(hidden: tuple[Path, ...]) -> int | None:
+    """A ruleset hiding `hidden` (a duplicate descriptor the caller closes), rebuilt only when the folders
+    on the way to a hidden one have changed."""
+    mark = landlock.fingerprint(hidden)
+    with _rulesets_lock:
+        cached = _rulesets.get(hidden)
+        if cached is None or cached[0] != mark:
+            fd = landlock.build_ruleset(hidden)
+            if fd is None:
+                return None
+            if cached is not None:
+                os.close(cached[1])
+            cached = _rulesets[hidden] = (mark, fd)
+        return os.dup(cached[1])
+
+
+async def _fork_server() -> forkserver.ForkServer | None:
+    """The shared fork server, or None (fork from the worker instead) when it cannot start here."""
+    global _no_fork_server
+    if _no_fork_server:
+        return None
+    try:
+        if forkserver.started():
+            return forkserver.shared()
+        return await asyncio.to_thread(forkserver.shared)
+    except RunnerError as exc:
+        _no_fork_server = True
+        log.warning("%s; commands are forked from the worker instead, which is slower", exc)
+        return None
+
+
+async def _stream(fd: int) -> asyncio.StreamReader:
+    """An asyncio reader over the read end of a pipe (closed with the transport)."""
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0))
+    return reader
 
 
 def _restricter(ruleset: int | None) -> Callable[[], None] | None:

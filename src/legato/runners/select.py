@@ -16,7 +16,14 @@ from legato.runners.docker import DockerOptions, DockerRunner
 from legato.runners.docker_api import EngineClient, engine_address
 from legato.runners.process import ProcessRunner
 from legato.runners.sandbox import INSTALL_HINT, SandboxRunner, bwrap_path
-from legato.runners.specs import DockerRunnerSpec, ProcessRunnerSpec, RunnerSpec, SandboxRunnerSpec
+from legato.runners.specs import (
+    DockerRunnerSpec,
+    ProcessRunnerSpec,
+    RunnerSpec,
+    SandboxRunnerSpec,
+    WarmPythonRunnerSpec,
+)
+from legato.runners.warm import WarmPythonRunner
 
 _PING_TTL = 30.0
 _reachable: dict[str, tuple[float, bool]] = {}
@@ -27,14 +34,14 @@ class RunnerSettings:
     """The worker's runner configuration."""
 
     hidden: tuple[Path, ...] = ()
-    default: Literal["process", "sandbox"] = "process"
+    default: Literal["process", "sandbox", "python-warm"] = "process"
     docker_fallback: Literal["sandbox", "process", "fail"] = "sandbox"
     environ: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None) -> RunnerSettings:
         """Settings from LEGATO_DATA_DIR / LEGATO_HIDDEN_PATHS (folders scripts must not see),
-        LEGATO_DEFAULT_RUNNER (process|sandbox) and LEGATO_DOCKER_FALLBACK (sandbox|process|fail)."""
+        LEGATO_DEFAULT_RUNNER (process|sandbox|python-warm) and LEGATO_DOCKER_FALLBACK (sandbox|process|fail)."""
         env = os.environ if environ is None else environ
         paths = [*hidden]
         if env.get("LEGATO_DATA_DIR"):
@@ -42,8 +49,8 @@ class RunnerSettings:
         paths += [Path(p) for p in env.get("LEGATO_HIDDEN_PATHS", "").split(os.pathsep) if p]
         default = env.get("LEGATO_DEFAULT_RUNNER", "process")
         fallback = env.get("LEGATO_DOCKER_FALLBACK", "sandbox")
-        if default not in ("process", "sandbox"):
-            raise RunnerError(f"LEGATO_DEFAULT_RUNNER must be process or sandbox, not {default!r}")
+        if default not in ("process", "sandbox", "python-warm"):
+            raise RunnerError(f"LEGATO_DEFAULT_RUNNER must be process, sandbox or python-warm, not {default!r}")
         if fallback not in ("sandbox", "process", "fail"):
             raise RunnerError(f"LEGATO_DOCKER_FALLBACK must be sandbox, process or fail, not {fallback!r}")
         return cls(hidden=tuple(paths), default=default, docker_fallback=fallback,  # type: ignore[arg-type]
@@ -62,11 +69,15 @@ def choose(spec: RunnerSpec | None, settings: RunnerSettings, *, image: str | No
         case None:
             if settings.default == "sandbox":
                 return Choice(_sandbox(settings, network=False))
+            if settings.default == "python-warm":
+                return Choice(WarmPythonRunner(hidden=settings.hidden))
             return Choice(ProcessRunner(hidden=settings.hidden))
         case ProcessRunnerSpec():
             return Choice(ProcessRunner(hidden=settings.hidden))
         case SandboxRunnerSpec():
             return Choice(_sandbox(settings, network=spec.network))
+        case WarmPythonRunnerSpec():
+            return Choice(WarmPythonRunner(hidden=settings.hidden))
         case DockerRunnerSpec():
             return _docker(spec, settings, image)
     raise RunnerError(f"unknown task runner {spec!r}")

@@ -12,6 +12,7 @@ from legato.model.task import Frozen
 PROCESS_TYPES = ("process", "io.kestra.plugin.core.runner.Process",
                  "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner")
 SANDBOX_TYPES = ("sandbox", "io.legato.runner.Sandbox")
+WARM_PYTHON_TYPES = ("python-warm", "io.legato.runner.PythonWarm")
 DOCKER_TYPES = ("docker", "io.kestra.plugin.scripts.runner.docker.Docker",
                 "io.kestra.plugin.scripts.runner.docker.DockerTaskRunner")
 
@@ -28,6 +29,13 @@ class SandboxRunnerSpec(Frozen):
 
     type: Literal[SANDBOX_TYPES] = Field(description="sandbox.")  # type: ignore[valid-type]
     network: bool = Field(default=False, description="Give the command network access (off by default).")
+
+
+class WarmPythonRunnerSpec(Frozen):
+    """Run Python scripts in a pre-started interpreter that forks per task (a fork instead of an interpreter
+    start); other commands run as with `process`. Opt in per task, or per flow with pluginDefaults."""
+
+    type: Literal[WARM_PYTHON_TYPES] = Field(description="python-warm.")  # type: ignore[valid-type]
 
 
 class CpuSpec(Frozen):
@@ -78,4 +86,5 @@ class DockerRunnerSpec(Frozen):
     version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")
 
 
-RunnerSpec = Annotated[ProcessRunnerSpec | SandboxRunnerSpec | DockerRunnerSpec, Field(discriminator="type")]
+RunnerSpec = Annotated[ProcessRunnerSpec | SandboxRunnerSpec | WarmPythonRunnerSpec | DockerRunnerSpec,
+                      Field(discriminator="type")]

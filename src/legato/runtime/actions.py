@@ -146,6 +146,20 @@ def change_task_run_state(store: Store, execution_id: str, task_run_id: str, sta
     store.send_event(execution_id, ev.TaskRunStateChanged(task_run_id=task_run_id, state=state))
 
 
+def force_run(store: Store, execution_id: str) -> None:
+    """Start a QUEUED execution now, even though its flow's concurrency limit is reached."""
+    execution = _execution(store, execution_id)
+    if execution.state != State.QUEUED:
+        raise ConflictError(f"execution {execution_id} is {execution.state}; only QUEUED executions can be forced to run")
+    store.send_event(execution_id, ev.ExecutionDequeued())
+
+
+def set_labels(store: Store, execution_id: str, labels: Mapping[str, str]) -> None:
+    """Add labels to an execution or change their values; the others stay."""
+    _execution(store, execution_id)
+    store.send_event(execution_id, ev.LabelsSet(labels=dict(labels)))
+
+
 async def wait_for_end(store: Store, execution_id: str, *, on_poll: Callable[[], None] | None = None,
                        poll_seconds: float = 0.05, timeout: float | None = None) -> Execution:
     """Wait until the execution is terminal and return it (`on_poll` runs on each check, e.g. to print logs)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,8 +19,9 @@ from legato.model.cache import FlowCache
 from legato.model.flow import Flow
 from legato.model.loader import load_flow
 from legato.runners.select import RunnerSettings
-from legato.storage import LocalStorage, default_storage
-from legato.storage.defaults import ENV_ROOT
+from legato.scheduler.service import Scheduler
+from legato.storage import LocalStorage, Storage, default_storage
+from legato.storage import defaults as storage_defaults
 from legato.store.ports import Store
 from legato.worker.service import Worker
 
@@ -39,7 +39,8 @@ class Runtime:
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = utcnow, worker_slots: int = 16,
                  worker_groups: tuple[str | None, ...] = (None,), lease: timedelta = timedelta(seconds=30),
                  run_worker: bool = True, run_executor: bool = True, poll_seconds: float = 1.0,
-                 lane_backlog: int = 100_000, data_dir: Path | None = None):
+                 lane_backlog: int = 100_000, data_dir: Path | None = None, drain_seconds: float | None = None,
+                 run_scheduler: bool = False):
         self.store = store
         self.clock = clock
         self.renderer = Renderer(clock=clock)
@@ -47,14 +48,17 @@ class Runtime:
         self.engine = Engine(self.renderer)
         # Files live under the data dir (or LEGATO_STORAGE_ROOT), which scripts must never see.
         storage = _storage(data_dir)
-        hidden = [p for p in (data_dir, storage.root) if p is not None]
+        hidden = [p for p in (data_dir, getattr(storage, "root", None)) if p is not None]
         self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
                              groups=worker_groups, lease=lease, poll_seconds=poll_seconds,
                              lane_backlog=lane_backlog if run_executor else 0, storage=storage,
-                             runner_settings=RunnerSettings.from_env(hidden=hidden)) if run_worker else None
+                             runner_settings=RunnerSettings.from_env(hidden=hidden),
+                             drain_seconds=drain_seconds) if run_worker else None
         self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds,
                                  lane=self.worker) if run_executor else None
         self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None
+        self.scheduler = Scheduler(store, clock, renderer=self.renderer, flows=self.flows,
+                                   poll_seconds=min(poll_seconds, 1.0)) if run_scheduler else None
         if self.worker is not None and self.executor is not None:
             # One process: the worker's results are applied in the transaction that finishes the job.
             self.worker.finish = self.executor.finish_local
@@ -68,11 +72,14 @@ class Runtime:
             loops.append(asyncio.create_task(supervise("timers", self.timers.run, stopping), name="timers"))
         if self.worker is not None:
             loops.append(asyncio.create_task(supervise("worker", self.worker.run, stopping), name="worker"))
+        if self.scheduler is not None:
+            loops.append(asyncio.create_task(supervise("scheduler", self.scheduler.run, stopping), name="scheduler"))
         await asyncio.gather(*loops)
 
 
-def _storage(data_dir: Path | None) -> LocalStorage:
-    """Internal storage: LEGATO_STORAGE_ROOT when set, else <data dir>/storage, else a private temp dir."""
-    if os.environ.get(ENV_ROOT) or data_dir is None:
+def _storage(data_dir: Path | None) -> Storage:
+    """Internal storage: LEGATO_STORAGE_URL or LEGATO_STORAGE_ROOT when set, else <data dir>/storage, else a
+    private temp dir."""
+    if storage_defaults.configured() or data_dir is None:
         return default_storage()
     return LocalStorage(data_dir / "storage")

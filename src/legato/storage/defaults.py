@@ -1,7 +1,8 @@
 """The process-wide default storage, until the worker hands each task its configured backend.
 
-Its root is `LEGATO_STORAGE_ROOT` when set, else a private directory under the system temp dir (created
-once per process, mode 0700)."""
+`LEGATO_STORAGE_URL=s3://bucket/prefix` selects the S3-compatible backend (see `legato.storage.s3`); else
+the local backend, rooted at `LEGATO_STORAGE_ROOT` when set, else at a private directory under the system
+temp dir (created once per process, mode 0700)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import threading
 from pathlib import Path
 
 from legato.storage.local import LocalStorage
+from legato.storage.port import Storage, StorageError
 
 ENV_ROOT = "LEGATO_STORAGE_ROOT"
+ENV_URL = "LEGATO_STORAGE_URL"
 
 _lock = threading.Lock()
-_default: LocalStorage | None = None
+_default: Storage | None = None
 
 
 def storage_root_from_env() -> Path:
@@ -26,10 +29,29 @@ def storage_root_from_env() -> Path:
     return Path(tempfile.mkdtemp(prefix="legato-storage-"))
 
 
-def default_storage() -> LocalStorage:
-    """One LocalStorage per process, rooted at `storage_root_from_env()`."""
+def open_storage(url: str) -> Storage:
+    """The backend a storage URL names: s3://bucket/prefix, file:///path or a plain path."""
+    if url.startswith("s3://"):
+        from legato.storage.s3 import S3Storage
+
+        return S3Storage.from_url(url)
+    if url.startswith("file://"):
+        return LocalStorage(url.removeprefix("file://"))
+    if "://" in url:
+        raise StorageError(f"{ENV_URL} must be s3://bucket/prefix, file:///path or a path, not {url!r}")
+    return LocalStorage(url)
+
+
+def configured() -> bool:
+    """Whether the environment chooses the storage (LEGATO_STORAGE_URL or LEGATO_STORAGE_ROOT)."""
+    return bool(os.environ.get(ENV_URL) or os.environ.get(ENV_ROOT))
+
+
+def default_storage() -> Storage:
+    """One storage per process: LEGATO_STORAGE_URL's backend, else a LocalStorage at `storage_root_from_env()`."""
     global _default
     with _lock:
         if _default is None:
-            _default = LocalStorage(storage_root_from_env())
+            url = os.environ.get(ENV_URL)
+            _default = open_storage(url) if url else LocalStorage(storage_root_from_env())
         return _default

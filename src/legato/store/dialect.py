@@ -20,14 +20,21 @@ from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     Connection,
     Engine,
+    Float,
     Insert,
     Select,
     Text,
+    cast,
     create_engine,
     event,
+    exists,
+    func,
+    literal,
     text,
+    type_coerce,
 )
 from sqlalchemy import Table as SaTable
 from sqlalchemy.dialects import postgresql, sqlite
@@ -188,6 +195,18 @@ class Dialect:
         """Keep two processes from migrating the same database at once."""
         yield
 
+    def has_label(self, data: Column[Any], key: str, value: str, n: int) -> ColumnElement[bool]:
+        """The record JSON in `data` has the label key=value (`n` keeps bind names apart in one query)."""
+        raise NotImplementedError
+
+    def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
+        """The UTC day (YYYY-MM-DD) of a UtcDateTime column."""
+        raise NotImplementedError
+
+    def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
+        """`end - start` of two UtcDateTime columns, in seconds."""
+        raise NotImplementedError
+
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -234,6 +253,20 @@ class SqliteDialect(Dialect):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+    def has_label(self, data: Column[Any], key: str, value: str, n: int) -> ColumnElement[bool]:
+        labels = func.json_each(data, "$.labels").table_valued("value").alias(f"lb{n}")
+        return exists().where(func.json_extract(labels.c.value, "$.key") == key,
+                              func.json_extract(labels.c.value, "$.value") == value)
+
+    def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
+        # epoch microseconds (see UtcDateTime)
+        return func.strftime("%Y-%m-%d", type_coerce(column, BigInteger()) / 1_000_000, "unixepoch")
+
+    def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
+        micros = type_coerce(end, BigInteger()) - type_coerce(start, BigInteger())
+        return cast(micros, Float()) / 1_000_000.0
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -294,6 +327,18 @@ class PostgresDialect(Dialect):
         finally:
             conn.execute(_MIGRATION_UNLOCK)
             conn.commit()
+
+
+    def has_label(self, data: Column[Any], key: str, value: str, n: int) -> ColumnElement[bool]:
+        wanted = _dumps({"labels": [{"key": key, "value": value}]})
+        return data.op("@>")(cast(literal(wanted), postgresql.JSONB()))
+
+    def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
+        # the connection's time zone is UTC (see create_engine)
+        return func.to_char(column, "YYYY-MM-DD")
+
+    def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
+        return cast(func.extract("epoch", end - start), Float())
 
 
 _NOTIFY = text("SELECT pg_notify(:channel, '')")

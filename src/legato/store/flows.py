@@ -27,6 +27,7 @@ class FlowQueries:
         key = (flows.c.namespace == bindparam("ns")) & (flows.c.id == bindparam("flow_id"))
         self._latest = select(flows).where(key).order_by(flows.c.revision.desc()).limit(1)
         self._revision = select(flows).where(key, flows.c.revision == bindparam("rev"))
+        self._revisions = select(flows).where(key).order_by(flows.c.revision)
         self._insert = insert(flows)
         self._set_flags = (
             update(flows)
@@ -50,6 +51,10 @@ class FlowQueries:
             return None if latest is None or latest.deleted else latest
         row = conn.execute(self._revision, {"ns": namespace, "flow_id": flow_id, "rev": revision}).first()
         return _record(row) if row else None
+
+    def revisions(self, conn: Connection, namespace: str, flow_id: str) -> list[FlowRecord]:
+        """Every revision of a flow, oldest first."""
+        return [_record(r) for r in conn.execute(self._revisions, {"ns": namespace, "flow_id": flow_id})]
 
     def save(self, conn: Connection, namespace: str, flow_id: str, source: str, disabled: bool, now: datetime) -> FlowRecord:
         """Append a revision when the source changed (or the flow was deleted); return the latest."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, delete, select, true, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, delete, false, select, true, update
 
 from legato.store.dialect import Dialect
 from legato.store.ports import Job
@@ -50,6 +50,11 @@ class JobQueries:
         )
         self._finish = delete(jobs).where(
             _j.id == bindparam("b_id"), _j.attempt == bindparam("b_attempt"), _j.worker_id == bindparam("b_worker")
+        )
+        self._release = (
+            update(jobs)
+            .where(_j.worker_id == bindparam("b_worker"), _j.id.in_(bindparam("ids", expanding=True)))
+            .values(worker_id=None, lease_expires_at=None, cancel_requested=false())
         )
         run = _j.task_run_id == bindparam("b_run")
         self._drop_unclaimed = delete(jobs).where(run, _j.worker_id.is_(None))
@@ -100,6 +105,12 @@ class JobQueries:
             return None
         return Job(id=row.id, execution_id=execution_id, task_run_id=task_run_id, attempt=attempt,
                    worker_group=group, worker_id=worker_id, lease_expires_at=expires)
+
+    def release(self, conn: Connection, worker_id: str, job_ids: Sequence[int]) -> int:
+        """Put jobs `worker_id` holds back in the queue, unclaimed, with the same attempt."""
+        if not job_ids:
+            return 0
+        return conn.execute(self._release, {"b_worker": worker_id, "ids": list(job_ids)}).rowcount
 
     def finish(self, conn: Connection, job: Job) -> bool:
         """Delete the job if `job.worker_id` still holds attempt `job.attempt`."""

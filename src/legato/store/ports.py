@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from legato.engine.events import AnyEvent, Event
 from legato.engine.view import ExecutionView
@@ -84,6 +84,104 @@ class TriggerState:
     @property
     def enabled(self) -> bool:
         return not self.disabled
+
+
+ExecutionSort = Literal["created", "ended", "state", "namespace", "flow_id", "id"]
+CountKey = Literal["state", "day", "namespace", "flow_id"]
+
+
+@dataclass(frozen=True)
+class ExecutionFilter:
+    """Which executions a search or a count takes; every field set must match."""
+
+    namespace: str | None = None  # this namespace and its children (a.b matches a.b and a.b.c, not a.bc)
+    flow_id: str | None = None
+    states: frozenset[State] | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # every (key, value) must be a label of the execution
+    created_from: datetime | None = None  # created at or after
+    created_to: datetime | None = None  # created at or before
+
+
+@dataclass(frozen=True)
+class ExecutionCount:
+    """Executions of one group (`key`, in the order of the `by` asked for) and how long the ended ones took."""
+
+    key: tuple[str, ...]
+    count: int
+    ended: int  # how many of them have ended (the durations below are over these)
+    seconds_sum: float
+    seconds_min: float | None
+    seconds_max: float | None
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which log lines a search, a follow or a delete takes; every field set must match."""
+
+    execution_id: str | None = None
+    task_run_id: str | None = None
+    attempt: int | None = None
+    namespace: str | None = None  # executions of this namespace and its children
+    flow_id: str | None = None
+    min_level: str | None = None
+    text: str | None = None  # the message contains this, case-insensitively
+    time_from: datetime | None = None
+    time_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredLog:
+    """A log line with its position (ids grow in insertion order) and its execution's flow, when joined."""
+
+    id: int
+    record: LogRecord
+    namespace: str | None = None
+    flow_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerRecord:
+    """One Legato process in the server registry."""
+
+    id: str
+    roles: tuple[str, ...]  # executor, worker, scheduler, webserver
+    host: str
+    pid: int
+    worker_groups: tuple[str | None, ...]
+    slots: int | None
+    started: datetime
+    heartbeat_at: datetime
+    stopped: datetime | None = None  # set by a clean shutdown
+
+
+@dataclass(frozen=True)
+class PurgeCount:
+    """What one retention pass deleted."""
+
+    executions: int = 0
+    task_runs: int = 0
+    logs: int = 0
+
+    def __add__(self, other: PurgeCount) -> PurgeCount:
+        return PurgeCount(self.executions + other.executions, self.task_runs + other.task_runs,
+                          self.logs + other.logs)
+
+
+@dataclass(frozen=True)
+class TriggerFire:
+    """One firing of a trigger, unique by (namespace, flow_id, trigger_id, key)."""
+
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    key: str  # the scheduled date (ISO, UTC) of a Schedule, the upstream execution id of a Flow trigger
+    date: datetime | None = None  # becomes the trigger's last date (never moved backwards)
+    next_date: datetime | None = None
+    exclusive: bool = False  # refuse while the execution the trigger last created is still active
+
+
+# fired: execution created; duplicate: this key fired before; locked: the trigger's execution still runs
+FireOutcome = Literal["fired", "duplicate", "locked"]
 
 
 class Wakeups(Protocol):
@@ -165,6 +263,10 @@ class Store(Protocol):
 
     def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool: ...
 
+    def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
+        """Every stored revision of the flow, oldest first (deleted or not)."""
+        ...
+
     # executions ----------------------------------------------------------------
     def create_execution(self, execution: Execution, event: Event) -> None:
         """Insert the execution and its first event together."""
@@ -185,6 +287,21 @@ class Store(Protocol):
         self, *, namespace: str | None = None, flow_id: str | None = None,
         states: Iterable[State] | None = None, limit: int = 100, offset: int = 0,
     ) -> list[Execution]: ...
+
+    def search_executions(
+        self, filters: ExecutionFilter, *, sort: ExecutionSort = "created", descending: bool = True,
+        limit: int = 100, offset: int = 0,
+    ) -> tuple[list[Execution], int]:
+        """One page of the executions matching `filters` in `sort` order (ties by id), and how many match."""
+        ...
+
+    def count_executions(self, filters: ExecutionFilter, by: Sequence[CountKey]) -> list[ExecutionCount]:
+        """Matching executions grouped by `by` (`day` is the UTC day created, YYYY-MM-DD), sorted by key."""
+        ...
+
+    def delete_execution(self, execution_id: str) -> bool:
+        """Delete the execution with its task runs, loop items, logs, jobs, events and timers; False when absent."""
+        ...
 
     def send_event(self, execution_id: str, event: Event) -> None: ...
 
@@ -227,6 +344,19 @@ class Store(Protocol):
 
     def logs(self, execution_id: str, *, task_run_id: str | None = None, min_level: str | None = None) -> list[LogRecord]: ...
 
+    def logs_after(self, filters: LogFilter, after_id: int, limit: int = 1000) -> list[StoredLog]:
+        """Matching lines written after the line `after_id` (0: from the first), in insertion order."""
+        ...
+
+    def search_logs(self, filters: LogFilter, *, descending: bool = True, limit: int = 100,
+                    offset: int = 0) -> tuple[list[StoredLog], int]:
+        """One page of matching lines by time (ties in insertion order), with their flow, and how many match."""
+        ...
+
+    def delete_logs(self, filters: LogFilter) -> int:
+        """Delete the matching lines; how many were deleted."""
+        ...
+
     # key-value store -----------------------------------------------------------
     def kv_get(self, namespace: str, key: str, now: datetime) -> KVEntry | None:
         """The entry, or None when absent or expired."""
@@ -256,4 +386,54 @@ class Store(Protocol):
 
     def unlock_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
         """Forget the execution the trigger waits for, so it may fire again; None when it has no state."""
+        ...
+
+    def fire_trigger(self, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
+        """In one transaction: record the fire's key, create the execution with its first event, move the
+        trigger's dates and remember the execution. Nothing written when the key exists or (exclusive) when
+        the trigger's previous execution is still active."""
+        ...
+
+    def advance_trigger(self, namespace: str, flow_id: str, trigger_id: str, last_date: datetime | None,
+                        next_date: datetime | None, now: datetime) -> None:
+        """Move the trigger's last date past skipped dates (never backwards) with its next date, creating its
+        state when absent; `last_date` None sets only the next date."""
+        ...
+
+    def prune_trigger_fires(self, before: datetime) -> int:
+        """Forget the fire keys recorded before `before` (their dates are behind every trigger's last date)."""
+        ...
+
+    # servers and retention ---------------------------------------------------------
+    def register_server(self, record: ServerRecord) -> None:
+        """Insert or refresh the registry row of a starting server process."""
+        ...
+
+    def server_heartbeat(self, server_id: str, now: datetime) -> bool:
+        """Record that the server is alive; False when its row is gone or marked stopped."""
+        ...
+
+    def server_stopped(self, server_id: str, now: datetime) -> None:
+        """Mark a server that shut down cleanly."""
+        ...
+
+    def list_servers(self) -> list[ServerRecord]:
+        """Every registered server process, oldest first."""
+        ...
+
+    def forget_servers(self, before: datetime) -> int:
+        """Drop registry rows whose last heartbeat is older than `before`; how many."""
+        ...
+
+    def release_jobs(self, worker_id: str, job_ids: Sequence[int]) -> int:
+        """Hand back jobs `worker_id` holds (same attempt, no lease) so another worker claims them now."""
+        ...
+
+    def purge_executions(self, before: datetime, limit: int = 500) -> PurgeCount:
+        """Delete up to `limit` executions finished before `before`, with their task runs, loop items,
+        logs and any leftover queue rows: one short transaction. Call until it returns zero executions."""
+        ...
+
+    def purge_logs(self, before: datetime, limit: int = 500) -> int:
+        """Delete the logs of up to `limit` executions finished before `before`; how many lines."""
         ...

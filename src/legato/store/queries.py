@@ -12,6 +12,8 @@ from legato.store.flows import FlowQueries
 from legato.store.jobs import JobQueries
 from legato.store.kv import KVQueries
 from legato.store.logs import LogQueries
+from legato.store.purge import PurgeQueries
+from legato.store.search import SearchQueries
 from legato.store.task_runs import TaskRunQueries
 from legato.store.timers import TimerQueries
 from legato.store.triggers import TriggerQueries
@@ -28,6 +30,8 @@ class Queries:
     logs: LogQueries
     kv: KVQueries
     triggers: TriggerQueries
+    search: SearchQueries
+    purge: PurgeQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -35,4 +39,5 @@ class Queries:
             flows=FlowQueries(dialect), executions=ExecutionQueries(dialect), task_runs=TaskRunQueries(dialect),
             events=EventQueries(dialect), jobs=JobQueries(dialect), timers=TimerQueries(dialect),
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
+            search=SearchQueries(dialect), purge=PurgeQueries(),
         )

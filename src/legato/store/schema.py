@@ -61,6 +61,7 @@ executions = Table(
     Index("ix_executions_state", "state", "created"),
     Index("ix_executions_created", "created"),
     Index("ix_executions_parent", "parent_id"),  # active_children
+    Index("ix_executions_ended", "ended"),  # retention purge: the oldest finished first
 )
 
 task_runs = Table(
@@ -168,4 +169,33 @@ triggers = Table(
     Column("updated", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_triggers"),
     Index("ix_triggers_next_date", "next_date"),  # the scheduler's due triggers
+)
+
+servers = Table(
+    "servers", metadata,
+    Column("id", String(255), nullable=False),
+    Column("roles", String(255), nullable=False),  # comma-separated: executor,worker,webserver,scheduler
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("worker_groups", String(1024)),
+    Column("slots", Integer),
+    Column("started", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
+    Column("stopped", UtcDateTime),  # set by a clean shutdown; a crash leaves it empty and the heartbeat old
+    PrimaryKeyConstraint("id", name="pk_servers"),
+    Index("ix_servers_heartbeat", "heartbeat_at"),
+)
+
+trigger_fires = Table(
+    "trigger_fires", metadata,
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("trigger_id", String(255), nullable=False),
+    # What makes a fire unique: the scheduled date (Schedule) or the upstream execution id (Flow trigger).
+    Column("fire_key", String(255), nullable=False),
+    Column("execution_id", String(64), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    # Exactly once: a second scheduler's insert of the same fire does nothing, and neither does its execution.
+    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", "fire_key", name="pk_trigger_fires"),
+    Index("ix_trigger_fires_created", "created"),  # prune_trigger_fires
 )

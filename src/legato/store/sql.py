@@ -14,9 +14,27 @@ from legato.model.state import State
 from legato.store import dialect as dialects
 from legato.store import migrate as migrations
 from legato.store.database import Database
-from legato.store.ports import FlowRecord, Job, KVEntry, StoredEvent, TriggerState, Tx
+from legato.store.fires import TriggerFireStore
+from legato.store.ports import (
+    CountKey,
+    ExecutionCount,
+    ExecutionFilter,
+    ExecutionSort,
+    FlowRecord,
+    Job,
+    KVEntry,
+    LogFilter,
+    PurgeCount,
+    ServerRecord,
+    StoredEvent,
+    StoredLog,
+    TriggerState,
+    Tx,
+)
 from legato.store.queries import Queries
 from legato.store.readview import ReadView
+from legato.store.retention import RetentionQueries
+from legato.store.servers import ServerQueries
 from legato.store.tx import SqlTx
 from legato.store.wakeups import LocalWakeups, PgListener
 
@@ -31,7 +49,7 @@ def open_store(url: str, *, clock: Callable[[], datetime] = utc_now, pool_size: 
     return SqlStore(dialects.for_url(url), clock=clock, pool_size=pool_size)
 
 
-class SqlStore:
+class SqlStore(TriggerFireStore):
     """ports.Store over SQL. Thread-safe: each call takes a pooled connection for one short transaction.
     `clock` stamps rows the ports give no time for (event and job creation)."""
 
@@ -39,6 +57,8 @@ class SqlStore:
         self.wakeups = LocalWakeups()
         self._db = Database(dialect, self.wakeups, pool_size=pool_size)
         self._q = Queries.for_dialect(dialect)
+        self._servers = ServerQueries(dialect)
+        self._retention = RetentionQueries(dialect)
         self._clock = clock
         self._listener: PgListener | None = None
         if isinstance(dialect, dialects.PostgresDialect):
@@ -80,6 +100,10 @@ class SqlStore:
         with self._db.write() as tx:
             return self._q.flows.delete(tx.conn, namespace, flow_id, now)
 
+    def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
+        with self._db.read() as conn:
+            return self._q.flows.revisions(conn, namespace, flow_id)
+
     # executions --------------------------------------------------------------------------------------
     def create_execution(self, execution: Execution, event: Event) -> None:
         """Insert the execution and its first event together (nothing, if the id already exists)."""
@@ -109,6 +133,24 @@ class SqlStore:
             return self._q.executions.find(
                 conn, namespace=namespace, flow_id=flow_id, states=states, limit=limit, offset=offset
             )
+
+    def search_executions(
+        self, filters: ExecutionFilter, *, sort: ExecutionSort = "created", descending: bool = True,
+        limit: int = 100, offset: int = 0,
+    ) -> tuple[list[Execution], int]:
+        with self._db.read() as conn:
+            return self._q.search.executions(conn, filters, sort, descending, limit, offset)
+
+    def count_executions(self, filters: ExecutionFilter, by: Sequence[CountKey]) -> list[ExecutionCount]:
+        with self._db.read() as conn:
+            return self._q.search.counts(conn, filters, by)
+
+    def delete_execution(self, execution_id: str) -> bool:
+        with self._db.write() as tx:
+            # Wait for an executor handling one of its events, so nothing is written back after the delete.
+            if self._q.executions.lock(tx.conn, execution_id) is None:
+                return False
+            return self._q.purge.execution(tx.conn, execution_id)
 
     def send_event(self, execution_id: str, event: Event) -> None:
         """Queue an event for an execution; KeyError when the execution does not exist."""
@@ -200,6 +242,19 @@ class SqlStore:
         with self._db.read() as conn:
             return self._q.logs.read(conn, execution_id, task_run_id, min_level)
 
+    def logs_after(self, filters: LogFilter, after_id: int, limit: int = 1000) -> list[StoredLog]:
+        with self._db.read() as conn:
+            return self._q.search.logs_after(conn, filters, after_id, limit)
+
+    def search_logs(self, filters: LogFilter, *, descending: bool = True, limit: int = 100,
+                    offset: int = 0) -> tuple[list[StoredLog], int]:
+        with self._db.read() as conn:
+            return self._q.search.logs(conn, filters, descending, limit, offset)
+
+    def delete_logs(self, filters: LogFilter) -> int:
+        with self._db.write() as tx:
+            return self._q.purge.logs(tx.conn, self._q.search.log_ids(filters))
+
     # key-value store ---------------------------------------------------------------------------------
     def kv_get(self, namespace: str, key: str, now: datetime) -> KVEntry | None:
         with self._db.read() as conn:
@@ -245,6 +300,42 @@ class SqlStore:
     def unlock_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
         with self._db.write() as tx:
             return self._q.triggers.unlock(tx.conn, namespace, flow_id, trigger_id, now)
+
+    # servers and retention ---------------------------------------------------------------------------
+    def register_server(self, record: ServerRecord) -> None:
+        with self._db.write() as tx:
+            self._servers.register(tx.conn, record)
+
+    def server_heartbeat(self, server_id: str, now: datetime) -> bool:
+        with self._db.write() as tx:
+            return self._servers.heartbeat(tx.conn, server_id, now)
+
+    def server_stopped(self, server_id: str, now: datetime) -> None:
+        with self._db.write() as tx:
+            self._servers.stopped(tx.conn, server_id, now)
+
+    def list_servers(self) -> list[ServerRecord]:
+        with self._db.read() as conn:
+            return self._servers.all(conn)
+
+    def forget_servers(self, before: datetime) -> int:
+        with self._db.write() as tx:
+            return self._servers.forget(tx.conn, before)
+
+    def release_jobs(self, worker_id: str, job_ids: Sequence[int]) -> int:
+        with self._db.write() as tx:
+            released = self._q.jobs.release(tx.conn, worker_id, job_ids)
+            if released:
+                tx.touch("jobs")
+            return released
+
+    def purge_executions(self, before: datetime, limit: int = 500) -> PurgeCount:
+        with self._db.write() as tx:
+            return self._retention.purge_executions(tx.conn, before, limit)
+
+    def purge_logs(self, before: datetime, limit: int = 500) -> int:
+        with self._db.write() as tx:
+            return self._retention.purge_logs(tx.conn, before, limit)
 
 
 def _libpq_conninfo(sqlalchemy_url: str) -> str:

@@ -9,9 +9,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-import psycopg
-from psycopg import sql as pgsql
-
 from legato.store.dialect import pg_channel
 
 CHANNELS = ("events", "jobs", "timers")
@@ -94,6 +91,8 @@ class PgListener:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        import psycopg  # PostgreSQL only: a SQLite process never pays for importing the driver
+
         delay = 0.1
         reconnect = False
         while not self._stop.is_set():
@@ -107,6 +106,9 @@ class PgListener:
             reconnect = True
 
     def _listen(self, reconnect: bool) -> None:
+        import psycopg
+        from psycopg import sql as pgsql
+
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             for name in self._names:
                 conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(name)))

@@ -216,6 +216,14 @@ class WorkerContext:
             raise TaskFailed(str(exc)) from None
         return self._reveal(rendered)
 
+    def render_with(self, value: Any, extra: Mapping[str, Any]) -> Any:
+        """`render` with `extra` variables over the task's own (each item of a file, for instance)."""
+        try:
+            rendered = self._renderer.render_all(value, {**self.variables, **extra}, functions=self._functions, typed=True)
+        except ExpressionError as exc:
+            raise TaskFailed(str(exc)) from None
+        return self._reveal(rendered)
+
     def render_string(self, value: Any) -> str:
         """Render to text, as Kestra does for string properties."""
         if isinstance(value, str):

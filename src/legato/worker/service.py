@@ -40,7 +40,8 @@ class Worker:
                  renderer: Renderer | None = None, slots: int = 16, groups: tuple[str | None, ...] = (None,),
                  lease: timedelta = timedelta(seconds=30), poll_seconds: float = 1.0,
                  functions: Mapping[str, Callable[..., Any]] | None = None, lane_backlog: int = 0,
-                 storage: Storage | None = None, runner_settings: RunnerSettings | None = None):
+                 storage: Storage | None = None, runner_settings: RunnerSettings | None = None,
+                 drain_seconds: float | None = None):
         self.store = store
         self.flows = flows
         self.clock = clock
@@ -52,6 +53,10 @@ class Worker:
         self.functions = dict(functions or {})
         self.storage = storage
         self.runner_settings = runner_settings
+        # On stop, how long started attempts may run before they are handed back (None: until they end).
+        self.drain_seconds = drain_seconds
+        self._draining = False
+        self._active: set[int] = set()  # held jobs that hold a slot (started), the rest wait for one
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
         self.finish: Finisher = store.finish_job
         # Jobs the local executor may lease to us beyond our slots; they wait here (leases heartbeated)
@@ -66,7 +71,7 @@ class Worker:
 
     # local lane (called from the executor's thread) ----------------------------------------------
     def free(self, group: str | None) -> int:
-        if group not in self.groups or self._loop is None:
+        if group not in self.groups or self._loop is None or self._draining:
             return 0
         with self._lock:
             return self.slots + self.lane_backlog - len(self._running) - self._promised
@@ -104,11 +109,31 @@ class Worker:
                     self._slot_freed.clear()
                     waiter = self._slot_freed.wait() if free <= 0 else self.store.wakeups.wait("jobs", self.poll_seconds)
                     await wait_any(waiter, stopping)
-            if self._running:
-                await asyncio.gather(*(t for t, _ in list(self._running.values())), return_exceptions=True)
+            await self._drain()
         finally:
             self._loop = None
             heartbeat.cancel()
+
+    async def _drain(self) -> None:
+        """Stop taking work; let started attempts finish within `drain_seconds`, hand back the rest."""
+        self._draining = True
+        waiting = [job_id for job_id in list(self._running) if job_id not in self._active]
+        await self._hand_back(waiting)
+        started = [t for t, _ in list(self._running.values())]
+        if started:
+            await asyncio.wait(started, timeout=self.drain_seconds)
+        await self._hand_back(list(self._running))
+
+    async def _hand_back(self, job_ids: list[int]) -> None:
+        """Stop these attempts and put their jobs back in the queue, so another worker takes them now."""
+        entries = [(job_id, self._running[job_id][0]) for job_id in job_ids if job_id in self._running]
+        if not entries:
+            return
+        for _, task in entries:
+            task.cancel()
+        await asyncio.gather(*(t for _, t in entries), return_exceptions=True)
+        released = await asyncio.to_thread(self.store.release_jobs, self.worker_id, [i for i, _ in entries])
+        log.info("handed back %d of %d unfinished jobs on shutdown", released, len(entries))
 
     def _start(self, job: Job, claimed: ClaimedJob | None) -> None:
         cancelled = asyncio.Event()
@@ -138,6 +163,7 @@ class Worker:
         assert self._slots is not None
         try:
             async with self._slots:
+                self._active.add(job.id)
                 result, logs = await self._attempt(job, claimed, cancelled)
             if not await asyncio.to_thread(self.finish, job, result, logs):
                 log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
@@ -146,6 +172,7 @@ class Worker:
         finally:
             with self._lock:
                 self._running.pop(job.id, None)
+                self._active.discard(job.id)
             self._slot_freed.set()
 
     # one attempt -------------------------------------------------------------------------------------

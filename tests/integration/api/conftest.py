@@ -49,7 +49,7 @@ class _ServerThread(threading.Thread):
         self.sock = bind("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
         self.app = create_app(store, data_dir=data_dir, basic_auth=basic_auth, poll_seconds=0.05)
-        self.runtime = Runtime(store, worker_slots=8, poll_seconds=0.2)
+        self.runtime = Runtime(store, worker_slots=8, poll_seconds=0.2, data_dir=data_dir)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stopping: asyncio.Event | None = None
         self.ready = threading.Event()

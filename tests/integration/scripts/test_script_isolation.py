@@ -16,6 +16,7 @@ from legato.storage import LocalStorage
 RUNNERS = [
     pytest.param("process", marks=pytest.mark.skipif(landlock.abi_version() == 0, reason="no Landlock in this kernel")),
     pytest.param("sandbox", marks=pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")),
+    pytest.param("python-warm", marks=pytest.mark.skipif(landlock.abi_version() == 0, reason="no Landlock in this kernel")),
 ]
 
 
@@ -108,3 +109,23 @@ script: |
     assert outputs["vars"] == {"ok": True}
     notes = [m for level, m in scripts.messages(ctx) if level == "WARN"]
     assert any("sandbox runner instead of Docker" in m and "ghcr.io/kestra-io/pydata:latest" in m for m in notes)
+
+
+@pytest.mark.skipif(landlock.abi_version() == 0, reason="no Landlock in this kernel")
+def test_a_warm_python_script_cannot_read_the_data_dir(scripts: Scripts, storage: LocalStorage) -> None:
+    secret = storage.put("kestra:///other/flow/executions/e/tasks/t/r/secret.txt", b"someone else's data")
+    outputs, _ = scripts.run(f"""
+id: task
+type: io.kestra.plugin.scripts.python.Script
+taskRunner:
+  type: python-warm
+script: |
+  import os
+  from kestra import Kestra
+  try:
+      seen = open("{storage.path_of(secret)}").read()
+  except OSError as exc:
+      seen = type(exc).__name__
+  Kestra.outputs({{"seen": seen, "parent": os.getppid() != {__import__("os").getpid()}}})
+""")
+    assert outputs["vars"] == {"seen": "PermissionError", "parent": True}

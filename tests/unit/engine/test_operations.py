@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
+from legato.model.execution import Label
 from legato.model.state import State
 
 from .sim import Sim
@@ -270,3 +271,12 @@ def test_kill_ends_within_the_grace_period_when_the_worker_is_dead() -> None:
     assert sim.execution.state == State.KILLED
     late = sim.send(ev.TaskResult(task_run_id=job.task_run_id, attempt=1, state=State.SUCCESS))
     assert sim.state_of("a") == State.KILLED and not late.commands
+
+
+def test_labels_set_by_an_operator_merge_even_after_the_end() -> None:
+    sim = Sim.of(flow(log("a"), head="labels:\n  team: data\n"))
+    sim.view._execution = sim.execution.model_copy(update={"labels": (Label(key="team", value="data"),)})
+    assert sim.run().state == State.SUCCESS
+    decision = sim.send(ev.LabelsSet(labels={"team": "ops", "reviewed": "yes"}))
+    assert {lb.key: lb.value for lb in sim.execution.labels} == {"team": "ops", "reviewed": "yes"}
+    assert sim.execution.state == State.SUCCESS and not decision.commands

@@ -66,3 +66,13 @@ def test_a_reachable_engine_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(select, "engine_reachable", lambda host, environ: True)
     chosen = select.choose(SPEC.validate_python({"type": "docker"}), select.RunnerSettings(), image="alpine")
     assert isinstance(chosen.runner, DockerRunner) and chosen.runner.options.image == "alpine" and chosen.note is None
+
+
+def test_the_warm_python_runner_per_task_or_per_worker() -> None:
+    from legato.runners.warm import WarmPythonRunner
+
+    settings = select.RunnerSettings(hidden=(Path("/srv/legato"),))
+    warm = select.choose(SPEC.validate_python({"type": "python-warm"}), settings).runner
+    assert isinstance(warm, WarmPythonRunner) and warm.hidden == (Path("/srv/legato"),)
+    worker = select.RunnerSettings.from_env(environ={"LEGATO_DEFAULT_RUNNER": "python-warm"})
+    assert isinstance(select.choose(None, worker).runner, WarmPythonRunner)

@@ -8,6 +8,7 @@ import pytest
 
 from legato.storage import LocalStorage, StorageError, namespace_files_prefix, parse_uri, task_run_prefix
 from legato.storage.uris import join
+from tests.unit.storage.contract import StorageContract
 
 
 @pytest.fixture
@@ -86,3 +87,7 @@ def test_symlinks_cannot_lead_out_of_the_root(storage: LocalStorage, tmp_path: P
 def test_missing_file_is_a_clear_error(storage: LocalStorage) -> None:
     with pytest.raises(StorageError, match="no file in internal storage at kestra:///ns/nope"):
         storage.get("kestra:///ns/nope")
+
+
+class TestLocalStorageContract(StorageContract):
+    __test__ = True

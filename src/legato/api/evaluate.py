@@ -1,0 +1,98 @@
+"""Evaluating an expression against an execution, as a task run of it would see it: the debugging console
+of the UI. Rendering is bounded in time and size (legato.expressions) and secrets are masked."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+
+from legato.api import dto, masking, sources
+from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.errors import ApiError, bad_request, not_found
+from legato.engine import context
+from legato.expressions import ExpressionError, Renderer, to_text
+from legato.model.execution import TaskRun
+from legato.store import functions
+from legato.store.ports import Store
+
+router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
+                   responses=dto.ERRORS)
+MAX_EXPRESSION = 64 * 1024
+EXPRESSION_BODY = {"requestBody": {"required": True, "description": "The expression, e.g. `{{ outputs.a.value }}`.",
+                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}
+
+
+def routers() -> list[APIRouter]:
+    return [router]
+
+
+class _Runs:
+    """context.RunSource over the store, for one execution."""
+
+    def __init__(self, store: Store, execution_id: str):
+        view = store.read_view(execution_id)
+        if view is None:
+            raise not_found(f"execution {execution_id} not found")
+        self._view = view
+
+    def run(self, task_run_id: str) -> TaskRun:
+        return self._view.task_run(task_run_id)
+
+    def outputs_of(self, task_id: str) -> list[TaskRun]:
+        return self._view.outputs_of(task_id)
+
+
+async def _expression(request: Request) -> str:
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_EXPRESSION:
+            raise ApiError(413, f"the expression is longer than {MAX_EXPRESSION // 1024} KiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("the expression is not UTF-8 text") from None
+
+
+@router.post("/{executionId}/eval/{taskRunId}", summary="Evaluate an expression against an execution",
+             response_model=dto.EvalResult, openapi_extra=EXPRESSION_BODY)
+async def evaluate(
+    ctx: Ctx, request: Request,
+    executionId: Annotated[str, Path(description="The execution's id.", max_length=64)],
+    taskRunId: Annotated[str, Path(description="Render as this task run would.", max_length=64)],
+) -> dict[str, Any]:
+    """Render the body (text with `{{ }}` expressions) with the variables the task run sees: inputs, outputs,
+    vars, labels, taskrun, parents... `error` says why when it cannot be rendered."""
+    expression = await _expression(request)
+    return await run_in_threadpool(_render, ctx, executionId, taskRunId, expression)
+
+
+def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dict[str, Any]:
+    execution = ctx.store.get_execution(execution_id)
+    if execution is None:
+        raise not_found(f"execution {execution_id} not found")
+    record = ctx.store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
+    if record is None:
+        raise not_found(f"the flow of execution {execution_id} no longer exists")
+    runs = _Runs(ctx.store, execution_id)
+    try:
+        run = runs.run(task_run_id)
+    except KeyError:
+        raise not_found(f"task run {task_run_id} not found in execution {execution_id}") from None
+    flow = sources.cached_flow(record.source)
+    try:
+        task_type = flow.task(run.task_id).type
+    except KeyError:
+        task_type = None
+    variables = context.build(flow, execution, runs, run, task_type=task_type)
+    bound = functions.bind(ctx.store, execution.namespace, execution.id, ctx.clock)
+    masker = masking.masker_for(ctx.store, execution)
+    try:
+        value = Renderer(clock=ctx.clock).render_typed(expression, variables, functions=bound)
+    except ExpressionError as exc:
+        return {"result": None, "error": masking.mask(str(exc), masker)}
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        return {"result": None, "error": masking.mask(f"{type(exc).__name__}: {exc}", masker)}
+    return {"result": masking.mask(to_text(value), masker), "error": None}

@@ -1,0 +1,103 @@
+"""Files of an execution in internal storage: download, size, and a preview for the UI. Only URIs under the
+execution's own folder (kestra:///<namespace>/<flow>/executions/<id>/...) are served."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import FileResponse
+
+from legato.api import dto, paths, preview
+from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.errors import ApiError, not_found
+from legato.storage import StorageError
+from legato.storage.uris import build_uri, execution_prefix, parse_uri
+
+router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
+                   responses=dto.ERRORS)
+
+ExecutionId = Annotated[str, Path(description="The execution's id.", max_length=64)]
+FileUri = Annotated[str, Query(max_length=2048, description="The file's kestra:/// URI, inside the execution's folder.")]
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "The file's bytes"}}
+
+
+def routers() -> list[APIRouter]:
+    return [router]
+
+
+def _file(ctx: ApiContext, execution_id: str, uri: str) -> str:
+    """The URI, once it is known to name a file of this execution."""
+    execution = ctx.store.get_execution(execution_id)
+    if execution is None:
+        raise not_found(f"execution {execution_id} not found")
+    parts = paths.storage_uri(uri)
+    own = parse_uri(execution_prefix(execution.namespace, execution.flow_id, execution.id))
+    if parts[:len(own)] != own or len(parts) == len(own):
+        raise ApiError(422, f"{uri} is not a file of execution {execution_id}",
+                       [{"path": "path", "message": f"expected a URI under {build_uri(*own)}/", "line": None,
+                         "column": None}])
+    clean = build_uri(*parts)
+    try:
+        local = _local_path(ctx, clean)
+        if local is not None:
+            base = _local_path(ctx, build_uri(*own))
+            # a symlink planted in the execution's folder must not expose anything beyond it
+            if base is None or not local.is_relative_to(base) or not local.is_file():
+                raise not_found(f"no file at {uri}")
+        elif not ctx.files.exists(clean):
+            raise not_found(f"no file at {uri}")
+    except StorageError as exc:
+        raise ApiError(400, str(exc)) from None
+    return clean
+
+
+def _local_path(ctx: ApiContext, uri: str) -> FsPath | None:
+    path_of = getattr(ctx.files, "path_of", None)
+    return path_of(uri) if path_of is not None else None
+
+
+def _name(uri: str) -> str:
+    return parse_uri(uri)[-1]
+
+
+@router.get("/{executionId}/file", summary="Download a file of an execution", response_class=Response,
+            responses=FILE_RESPONSE)
+def download_file(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> Response:
+    """The file's bytes as an attachment."""
+    uri = _file(ctx, executionId, path)
+    disposition = f"attachment; filename*=UTF-8''{quote(_name(uri), safe='')}"
+    local = _local_path(ctx, uri)
+    if local is not None:
+        return FileResponse(local, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
+    return Response(ctx.files.get(uri), media_type="application/octet-stream",
+                    headers={"Content-Disposition": disposition})
+
+
+@router.get("/{executionId}/file/metas", summary="Size of a file of an execution", response_model=dto.FileMeta)
+def file_metas(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> dict[str, Any]:
+    """The file's URI, name and size in bytes."""
+    uri = _file(ctx, executionId, path)
+    return {"uri": uri, "name": _name(uri), "size": ctx.files.size(uri)}
+
+
+@router.get("/{executionId}/file/preview", summary="Preview a file of an execution", response_model=dto.FilePreview)
+def file_preview(
+    ctx: Ctx, executionId: ExecutionId, path: FileUri,
+    maxRows: Annotated[int, Query(ge=1, le=1000, description="How many rows (or lines of text) to show.")] = 100,
+) -> dict[str, Any]:
+    """The first rows of a CSV, JSON or ION file, the first characters of a text file, or an image (base64)."""
+    uri = _file(ctx, executionId, path)
+    size = ctx.files.size(uri)
+    limit = preview.MAX_IMAGE if preview.extension(_name(uri)) in preview.IMAGES else preview.MAX_BYTES
+    local = _local_path(ctx, uri)
+    if local is not None:
+        with local.open("rb") as handle:
+            head = handle.read(limit)
+    else:
+        head = ctx.files.get(uri)[:limit]
+    return preview.preview(_name(uri), head, size, maxRows)

@@ -1,0 +1,89 @@
+"""`legato sys ...`: operations on the configured database (migrate, list servers, purge old history)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from legato.cli.roles_cmd import config_option, open_configured, settings_from
+from legato.clock import utcnow
+from legato.executor.retention import Retention
+from legato.model.durations import format_duration, parse_duration
+from legato.runtime.presence import server_state
+
+
+@click.group("sys")
+def sys_group() -> None:
+    """Operate the configured database: migrations, server registry, retention."""
+
+
+@sys_group.command("migrate")
+@config_option
+def migrate(config_file: Path | None) -> None:
+    """Bring the database schema to the newest version, and nothing else."""
+    store = open_configured(settings_from(config_file))
+    store.close()
+    click.echo("database schema is up to date")
+
+
+@sys_group.command("servers")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per server instead of a table.")
+def servers(config_file: Path | None, as_json: bool) -> None:
+    """List server processes with their roles and state (RUNNING, DEAD after missed heartbeats, STOPPED)."""
+    settings = settings_from(config_file)
+    store = open_configured(settings)
+    try:
+        records = store.list_servers()
+    finally:
+        store.close()
+    now = utcnow()
+    rows = [{
+        "id": r.id, "roles": list(r.roles), "host": r.host, "pid": r.pid,
+        "groups": [g or "-" for g in r.worker_groups], "slots": r.slots,
+        "state": server_state(r, now, settings.dead_after_seconds),
+        "started": r.started.isoformat(), "heartbeat": r.heartbeat_at.isoformat(),
+    } for r in records]
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    click.echo(f"{'ID':<40} {'ROLES':<34} {'STATE':<8} {'GROUPS':<12} {'LAST HEARTBEAT'}")
+    for row in rows:
+        click.echo(f"{row['id']:<40} {','.join(row['roles']):<34} {row['state']:<8} "
+                   f"{','.join(row['groups']) or '':<12} {row['heartbeat']}")
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@sys_group.command("purge")
+@config_option
+@click.option("--executions-older-than", "executions", callback=_duration, metavar="DURATION",
+              help="Delete executions finished longer ago than this (ISO-8601, e.g. P30D); "
+                   "default: retention.executions.")
+@click.option("--logs-older-than", "logs", callback=_duration, metavar="DURATION",
+              help="Delete logs of executions finished longer ago than this; default: retention.logs.")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=None, help="Executions per transaction.")
+def purge(config_file: Path | None, executions: object, logs: object, batch: int | None) -> None:
+    """Delete finished executions, their task runs and logs older than the retention periods, in batches."""
+    settings = settings_from(config_file)
+    policy = settings.retention
+    store = open_configured(settings)
+    try:
+        retention = Retention(store, utcnow, executions=executions or policy.executions,  # type: ignore[arg-type]
+                              logs=logs or policy.logs, batch=batch or policy.batch)  # type: ignore[arg-type]
+        done = retention.purge()
+    finally:
+        store.close()
+    kept = retention.executions and format_duration(retention.executions)
+    click.echo(f"purged {done.executions} executions, {done.task_runs} task runs and {done.logs} log lines"
+               + (f" (executions finished more than {kept} ago)" if kept else ""))

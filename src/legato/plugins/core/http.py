@@ -1,0 +1,234 @@
+"""http.Request and http.Download: call an HTTP endpoint, keep the answer as outputs or as a file in internal
+storage. Every connection goes through the SSRF guard of `netguard`."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from legato.model.durations import Duration
+from legato.model.task import TASKS, Frozen
+from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.core import netguard
+from legato.plugins.core.storage_files import output_uri
+from legato.plugins.runnable import (
+    RunnableTask,
+    render_optional_text,
+    render_text,
+)
+
+_MAX_BODY = 10 << 20  # Request keeps the body in its outputs: beyond this, use Download
+
+
+class BasicAuth(Frozen):
+    type: Literal["BASIC"] = Field(description="BASIC.")
+    username: str = Field(description="User name (rendered).")
+    password: str = Field(description="Password (rendered).")
+
+
+class BearerAuth(Frozen):
+    type: Literal["BEARER"] = Field(description="BEARER.")
+    token: str = Field(description="The token (rendered).")
+
+
+class RequestOptions(Frozen):
+    connectTimeout: Duration | None = Field(default=None, description="Time allowed to connect (ISO-8601), per attempt.")
+    readTimeout: Duration | None = Field(default=None, description="Time allowed between two reads of the answer.")
+    followRedirects: bool = Field(default=True, description="Follow 3xx redirects (each target is checked by the guard).")
+    allowFailed: bool | None = Field(default=None, description="Succeed whatever the status code.")
+    allowedResponseCodes: list[int] | None = Field(default=None, description="Status codes that count as success (default: 2xx, and 3xx when not followed).")
+    basicAuthUser: str | None = Field(default=None, description="Basic auth user name (Kestra's older form).")
+    basicAuthPassword: str | None = Field(default=None, description="Basic auth password (Kestra's older form).")
+
+
+class SslOptions(Frozen):
+    insecureTrustAllCertificates: bool = Field(default=False, description="Accept any TLS certificate (test servers only).")
+
+
+class _HttpTask(RunnableTask):
+    uri: str = Field(description="The URL to call (rendered).")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(default="GET", description="HTTP method.")
+    headers: dict[str, Any] | None = Field(default=None, description="Request headers (values rendered).")
+    body: str | None = Field(default=None, description="Request body (rendered); a JSON body needs contentType application/json.")
+    formData: dict[str, Any] | None = Field(default=None, description="Fields sent as application/x-www-form-urlencoded (values rendered).")
+    contentType: str | None = Field(default=None, description="Content-Type of the body.")
+    auth: BasicAuth | BearerAuth | None = Field(default=None, discriminator="type", description="BASIC (username, password) or BEARER (token).")
+    options: RequestOptions = Field(default_factory=RequestOptions, description="Timeouts, redirects and accepted status codes.")
+    allowFailed: bool = Field(default=False, description="Succeed whatever the status code.")
+    sslOptions: SslOptions | None = Field(default=None, description="TLS options.")
+
+    def build(self, ctx: RunContext) -> urllib.request.Request:
+        url = render_text(ctx, self.uri)
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise TaskFailed(f"property 'uri' must be an http:// or https:// URL, not {url!r}")
+        headers = {str(k): ctx.render_string(v) for k, v in (self.headers or {}).items()}
+        data: bytes | None = None
+        if self.formData is not None:
+            fields = {str(k): _text(v) for k, v in ctx.render(self.formData).items()}
+            data = urllib.parse.urlencode(fields).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        elif self.body is not None:
+            data = ctx.render_string(self.body).encode()
+        if self.contentType:
+            headers["Content-Type"] = ctx.render_string(self.contentType)
+        authorization = self._authorization(ctx)
+        if authorization:
+            headers["Authorization"] = authorization
+        headers.setdefault("User-Agent", "legato")
+        # the scheme is checked above: only http(s), never file:
+        return urllib.request.Request(url, data=data, headers=headers, method=self.method)  # noqa: S310
+
+    def _authorization(self, ctx: RunContext) -> str | None:
+        match self.auth:
+            case BasicAuth(username=user, password=password):
+                return _basic(ctx.render_string(user), ctx.render_string(password))
+            case BearerAuth(token=token):
+                return f"Bearer {ctx.render_string(token)}"
+        if self.options.basicAuthUser is not None:
+            return _basic(ctx.render_string(self.options.basicAuthUser), ctx.render_string(self.options.basicAuthPassword or ""))
+        return None
+
+    async def call(self, ctx: RunContext, keep: Any) -> tuple[int, dict[str, list[str]], Any]:
+        """Send the request; `keep(response)` reads the answer in the worker thread. Fails on a status code
+        that is not accepted."""
+        request = self.build(ctx)
+        total = self.timeout  # the task's own timeout bounds the whole call
+        verify = not (self.sslOptions and self.sslOptions.insecureTrustAllCertificates)
+        opener = netguard.opener(follow_redirects=self.options.followRedirects, verify=verify)
+        seconds = max((t.total_seconds() for t in (self.options.connectTimeout, self.options.readTimeout) if t), default=30.0)
+        try:
+            code, headers, kept = await asyncio.wait_for(
+                asyncio.to_thread(_send, opener, request, seconds, keep), total.total_seconds() if total else None)
+        except TimeoutError:
+            raise TaskFailed(f"{request.get_method()} {request.full_url} timed out") from None
+        ctx.logger.debug(f"{request.get_method()} {request.full_url} -> {code}")
+        if not self._accepted(code):
+            detail = kept if isinstance(kept, str) else ""
+            raise TaskFailed(f"{request.get_method()} {request.full_url} answered {code}" + (f": {detail[:500]}" if detail else ""))
+        return code, headers, kept
+
+    def _accepted(self, code: int) -> bool:
+        if self.allowFailed or self.options.allowFailed:
+            return True
+        if self.options.allowedResponseCodes:
+            return code in self.options.allowedResponseCodes
+        return 200 <= code < 300 or (not self.options.followRedirects and 300 <= code < 400)
+
+
+@TASKS.register
+class Request(_HttpTask):
+    """Call an HTTP endpoint; the status code, headers and body become outputs."""
+
+    TYPE: ClassVar[str] = "http.Request"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Request", "io.kestra.plugin.fs.http.Request",
+                                          "io.kestra.core.tasks.http.Request")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: create_order
+type: io.kestra.plugin.core.http.Request
+uri: https://api.example.com/orders
+method: POST
+contentType: application/json
+body: '{"item": "{{ inputs.item }}"}'
+auth:
+  type: BEARER
+  token: "{{ secret('API_TOKEN') }}"
+options:
+  allowedResponseCodes: [200, 201]
+""",
+    )
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        code, headers, body = await self.call(ctx, _read_text)
+        return {"code": code, "headers": headers, "body": body, "uri": render_text(ctx, self.uri)}
+
+
+@TASKS.register
+class Download(_HttpTask):
+    """Download a URL into internal storage; `uri` in the outputs is the stored file."""
+
+    TYPE: ClassVar[str] = "http.Download"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Download", "io.kestra.plugin.fs.http.Download",
+                                          "io.kestra.core.tasks.http.Download")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: download
+type: io.kestra.plugin.core.http.Download
+uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv
+""",
+    )
+
+    failOnEmptyResponse: bool = Field(default=True, description="Fail when the answer has no body.")
+    fileName: str | None = Field(default=None, description="Name of the stored file (default: the last part of the URL path).")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        folder = Path(tempfile.mkdtemp(prefix="legato-download-"))
+        try:
+            code, headers, path = await self.call(ctx, lambda response: _save(response, folder / "body"))
+            length = path.stat().st_size
+            if length == 0 and self.failOnEmptyResponse:
+                raise TaskFailed(f"{render_text(ctx, self.uri)} answered {code} with an empty body")
+            name = render_optional_text(ctx, self.fileName) or _file_name(render_text(ctx, self.uri))
+            uri = await asyncio.to_thread(ctx.storage.put_file, output_uri(ctx, name), path)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        return {"uri": uri, "code": code, "length": length, "headers": headers}
+
+
+def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request, seconds: float, keep: Any) -> tuple[int, dict[str, list[str]], Any]:
+    try:
+        response = opener.open(request, timeout=seconds)
+    except urllib.error.HTTPError as exc:
+        response = exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TaskFailed):
+            raise exc.reason from None
+        raise TaskFailed(f"{request.get_method()} {request.full_url} failed: {exc.reason}") from None
+    except TimeoutError:
+        raise TaskFailed(f"{request.get_method()} {request.full_url} timed out after {seconds:g} s") from None
+    with response:
+        headers: dict[str, list[str]] = {}
+        for name, value in response.headers.items():
+            headers.setdefault(name, []).append(value)
+        return response.status, headers, keep(response)
+
+
+def _read_text(response: Any) -> str:
+    raw = response.read(_MAX_BODY + 1)
+    if len(raw) > _MAX_BODY:
+        raise TaskFailed(f"the answer is larger than {_MAX_BODY >> 20} MB: use io.kestra.plugin.core.http.Download")
+    # a string, as in Kestra: flows read JSON with `json(outputs.x.body)` or `| jq(...)`
+    return str(raw.decode(response.headers.get_content_charset() or "utf-8", errors="replace"))
+
+
+def _save(response: Any, target: Path) -> Path:
+    with target.open("wb") as handle:
+        shutil.copyfileobj(response, handle, 1 << 20)
+    return target
+
+
+def _file_name(url: str) -> str:
+    name = urllib.parse.unquote(Path(urllib.parse.urlsplit(url).path).name)
+    return name if name and name not in (".", "..") else "download"
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return "" if value is None else str(value)

@@ -1,0 +1,254 @@
+"""storage.Write, Concat, Split, Size, Delete, Reverse and PurgeCurrentExecutionFiles: files of internal
+storage, addressed by their kestra:/// URIs (Kestra's `io.kestra.plugin.core.storage.*`, and the older
+`io.kestra.core.tasks.storages.*`). Item filters live in `storage_items`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any, ClassVar
+
+from pydantic import Field, model_validator
+
+from legato.model.task import TASKS
+from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.core.storage_files import extension_of, output_uri, read, source_uri, split_lines
+from legato.plugins.runnable import Expression, RunnableTask, render_as, render_bool
+from legato.storage import StorageError
+from legato.storage.uris import execution_prefix
+
+
+def _aliases(name: str) -> tuple[str, ...]:
+    return (f"io.kestra.plugin.core.storage.{name}", f"io.kestra.core.tasks.storages.{name}")
+
+
+@TASKS.register
+class Write(RunnableTask):
+    """Write text to a new file of internal storage; `uri` in the outputs names it."""
+
+    TYPE: ClassVar[str] = "storage.Write"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("Write")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: write
+type: io.kestra.plugin.core.storage.Write
+content: "{{ outputs.fetch.body }}"
+extension: .json
+""",
+    )
+
+    content: Any = Field(description="The content (rendered; a map or list is written as JSON).")
+    extension: str = Field(default=".ion", description="Extension of the file's name.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        content = ctx.render(self.content)
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        uri = await asyncio.to_thread(ctx.storage.put, output_uri(ctx, f"{ctx.task_run.task_id}{_ext(ctx, self.extension)}"), text.encode())
+        return {"uri": uri}
+
+
+@TASKS.register
+class Concat(RunnableTask):
+    """Concatenate files of internal storage into one, in the order given."""
+
+    TYPE: ClassVar[str] = "storage.Concat"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("Concat")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: concat
+type: io.kestra.plugin.core.storage.Concat
+files:
+  - "{{ outputs.first.uri }}"
+  - "{{ outputs.second.uri }}"
+separator: "\\n"
+""",
+    )
+
+    files: list[str] | Expression = Field(description="URIs of the files, or one expression giving a list (or a JSON list).")
+    separator: str | None = Field(default=None, description="Text put between two files.")
+    extension: str = Field(default=".tmp", description="Extension of the new file's name.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        rendered = ctx.render(self.files)
+        if isinstance(rendered, str):
+            try:
+                rendered = json.loads(rendered)
+            except ValueError:
+                rendered = [rendered]
+        uris = [source_uri(ctx, u, "files") for u in render_as(ctx, rendered, list[str], "files")]
+        separator = ctx.render_string(self.separator).encode() if self.separator is not None else b""
+        data = separator.join(await asyncio.to_thread(lambda: [read(ctx, u) for u in uris]))
+        uri = await asyncio.to_thread(ctx.storage.put, output_uri(ctx, f"{ctx.task_run.task_id}{_ext(ctx, self.extension)}"), data)
+        return {"uri": uri}
+
+
+@TASKS.register
+class Split(RunnableTask):
+    """Split a file into several, by size, by number of rows, or into a number of partitions; records are
+    never cut."""
+
+    TYPE: ClassVar[str] = "storage.Split"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("Split")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: split
+type: io.kestra.plugin.core.storage.Split
+from: "{{ outputs.download.uri }}"
+rows: 1000
+""",
+    )
+
+    from_: str = Field(alias="from", description="URI of the file to split.")
+    bytes: str | int | None = Field(default=None, description="Largest size of each part (e.g. 10MB, 512KB, 1000).")
+    partitions: int | Expression | None = Field(default=None, description="How many parts to make.")
+    rows: int | Expression | None = Field(default=None, description="How many records in each part.")
+    separator: str = Field(default="\n", description="What ends a record.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Split:
+        given = [n for n in ("bytes", "partitions", "rows") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("set exactly one of bytes, partitions or rows")
+        return self
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        uri = source_uri(ctx, self.from_)
+        data = await asyncio.to_thread(read, ctx, uri)
+        records = split_lines(data, self.separator)
+        sep = self.separator.encode()
+        if self.rows is not None:
+            size = _positive(render_as(ctx, ctx.render(self.rows), int, "rows"), "rows")
+            parts = [records[i:i + size] for i in range(0, len(records), size)]
+        elif self.partitions is not None:
+            count = _positive(render_as(ctx, ctx.render(self.partitions), int, "partitions"), "partitions")
+            step, extra = divmod(len(records), count)
+            bounds = [i * step + min(i, extra) for i in range(count + 1)]
+            parts = [records[bounds[i]:bounds[i + 1]] for i in range(count) if bounds[i + 1] > bounds[i]]
+        else:
+            parts = _by_size(records, _size(ctx.render_string(self.bytes)), len(sep))
+        ext = extension_of(uri)
+        task = ctx.task_run.task_id
+
+        def store() -> list[str]:
+            return [ctx.storage.put(output_uri(ctx, f"{task}-{n}{ext}"), b"".join(r + sep for r in part))
+                    for n, part in enumerate(parts)]
+
+        return {"uris": await asyncio.to_thread(store)}
+
+
+@TASKS.register
+class Size(RunnableTask):
+    """The size in bytes of a file of internal storage."""
+
+    TYPE: ClassVar[str] = "storage.Size"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("Size")
+    EXAMPLES: ClassVar[tuple[str, ...]] = ("id: size\ntype: io.kestra.plugin.core.storage.Size\nuri: \"{{ outputs.download.uri }}\"\n",)
+
+    uri: str = Field(description="URI of the file.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        uri = source_uri(ctx, self.uri, "uri")
+        try:
+            return {"size": await asyncio.to_thread(ctx.storage.size, uri)}
+        except StorageError as exc:
+            raise TaskFailed(str(exc)) from None
+
+
+@TASKS.register
+class Delete(RunnableTask):
+    """Delete a file of internal storage."""
+
+    TYPE: ClassVar[str] = "storage.Delete"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("Delete")
+    EXAMPLES: ClassVar[tuple[str, ...]] = ("id: delete\ntype: io.kestra.plugin.core.storage.Delete\nuri: \"{{ outputs.download.uri }}\"\n",)
+
+    uri: str = Field(description="URI of the file.")
+    errorOnMissing: bool | Expression = Field(default=False, description="Fail when there is no such file.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        uri = source_uri(ctx, self.uri, "uri")
+        deleted = await asyncio.to_thread(ctx.storage.delete, uri)
+        if not deleted and render_bool(ctx, self.errorOnMissing, "errorOnMissing"):
+            raise TaskFailed(f"no file in internal storage at {uri}")
+        return {"uri": uri, "deleted": deleted}
+
+
+@TASKS.register
+class Reverse(RunnableTask):
+    """Write a file's records in reverse order."""
+
+    TYPE: ClassVar[str] = "storage.Reverse"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("Reverse")
+    EXAMPLES: ClassVar[tuple[str, ...]] = ("id: reverse\ntype: io.kestra.plugin.core.storage.Reverse\nfrom: \"{{ outputs.download.uri }}\"\n",)
+
+    from_: str = Field(alias="from", description="URI of the file.")
+    separator: str = Field(default="\n", description="What ends a record.")
+    charset: str | None = Field(default=None, description="Kestra compatibility: records are reversed as bytes, so any charset works.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        uri = source_uri(ctx, self.from_)
+        sep = self.separator.encode()
+        records = split_lines(await asyncio.to_thread(read, ctx, uri), self.separator)
+        data = b"".join(r + sep for r in reversed(records))
+        target = output_uri(ctx, f"{ctx.task_run.task_id}{extension_of(uri)}")
+        return {"uri": await asyncio.to_thread(ctx.storage.put, target, data)}
+
+
+@TASKS.register
+class PurgeCurrentExecutionFiles(RunnableTask):
+    """Delete every file the current execution stored (its outputs keep URIs that no longer resolve)."""
+
+    TYPE: ClassVar[str] = "storage.PurgeCurrentExecutionFiles"
+    ALIASES: ClassVar[tuple[str, ...]] = (*_aliases("PurgeCurrentExecutionFiles"), "io.kestra.core.tasks.storages.PurgeExecution")
+    EXAMPLES: ClassVar[tuple[str, ...]] = ("id: purge\ntype: io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles\n",)
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        execution = ctx.execution
+        prefix = execution_prefix(execution.namespace, execution.flow_id, execution.id)
+        uris = await asyncio.to_thread(ctx.storage.list, prefix)
+        await asyncio.to_thread(ctx.storage.delete_prefix, prefix)
+        ctx.logger.info(f"deleted {len(uris)} file(s) of execution {execution.id}")
+        return {"uris": uris}
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def _size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?B?)\s*", text.upper())
+    if not match or int(match.group(1)) <= 0:
+        raise TaskFailed(f"property 'bytes' must be a size like 10MB, 512KB or 1000, not {text!r}")
+    return int(match.group(1)) * _UNITS[match.group(2).removesuffix("B")]
+
+
+def _by_size(records: list[bytes], limit: int, sep: int) -> list[list[bytes]]:
+    """Records packed into parts of at most `limit` bytes (a record larger than that gets a part alone)."""
+    parts: list[list[bytes]] = []
+    current: list[bytes] = []
+    used = 0
+    for record in records:
+        if current and used + len(record) + sep > limit:
+            parts.append(current)
+            current, used = [], 0
+        current.append(record)
+        used += len(record) + sep
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _positive(value: int, prop: str) -> int:
+    if value <= 0:
+        raise TaskFailed(f"property '{prop}' must be at least 1, not {value}")
+    return value
+
+
+def _ext(ctx: RunContext, extension: str) -> str:
+    ext = ctx.render_string(extension)
+    if "/" in ext:
+        raise TaskFailed(f"property 'extension' must not contain '/': {ext!r}")
+    return ext if not ext or ext.startswith(".") else f".{ext}"
+
+
+__all__ = ["Concat", "Delete", "PurgeCurrentExecutionFiles", "Reverse", "Size", "Split", "Write"]

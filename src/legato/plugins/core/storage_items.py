@@ -1,0 +1,105 @@
+"""storage.FilterItems and DeduplicateItems: files of items (one JSON value per line) filtered by an
+expression evaluated for each item. The expression sees the item as `value`, and a map item's fields by
+name too (`{{ value.amount > 100 }}` or `{{ amount > 100 }}`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from legato.model.task import TASKS
+from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.core.storage_files import extension_of, item_lines, items, output_uri, read, source_uri
+from legato.plugins.runnable import RunnableTask
+
+
+def _aliases(name: str) -> tuple[str, ...]:
+    return (f"io.kestra.plugin.core.storage.{name}", f"io.kestra.core.tasks.storages.{name}")
+
+
+def _variables(item: Any) -> dict[str, Any]:
+    fields = {str(k): v for k, v in item.items()} if isinstance(item, dict) else {}
+    return {**fields, "value": item}
+
+
+@TASKS.register
+class FilterItems(RunnableTask):
+    """Keep (INCLUDE) or drop (EXCLUDE) the items for which `filterCondition` is true."""
+
+    TYPE: ClassVar[str] = "storage.FilterItems"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("FilterItems")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: big_orders
+type: io.kestra.plugin.core.storage.FilterItems
+from: "{{ outputs.orders.uri }}"
+filterCondition: "{{ value.amount > 100 }}"
+filterType: INCLUDE
+errorOrNullBehavior: EXCLUDE
+""",
+    )
+
+    from_: str = Field(alias="from", description="URI of the items file (one JSON value per line).")
+    filterCondition: str = Field(description="An expression, true for the items the filter matches.")
+    filterType: Literal["INCLUDE", "EXCLUDE"] = Field(default="INCLUDE", description="Keep the matching items, or drop them.")
+    errorOrNullBehavior: Literal["FAIL", "INCLUDE", "EXCLUDE"] = Field(default="FAIL", description="What to do with an item whose condition fails or is null.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        uri = source_uri(ctx, self.from_)
+        data = await asyncio.to_thread(read, ctx, uri)
+        kept, total = [], 0
+        for item in items(data):
+            total += 1
+            if self._keep(ctx, item):
+                kept.append(item)
+        target = output_uri(ctx, f"{ctx.task_run.task_id}{extension_of(uri, '.ion')}")
+        stored = await asyncio.to_thread(ctx.storage.put, target, item_lines(kept))
+        return {"uri": stored, "processedItemsTotal": total, "droppedItemsTotal": total - len(kept)}
+
+    def _keep(self, ctx: RunContext, item: Any) -> bool:
+        try:
+            verdict = ctx.render_with(self.filterCondition, _variables(item))
+        except TaskFailed as exc:
+            if self.errorOrNullBehavior == "FAIL":
+                raise TaskFailed(f"filterCondition failed on item {item!r}: {exc}") from None
+            return self.errorOrNullBehavior == "INCLUDE"
+        if verdict is None or verdict == "":
+            if self.errorOrNullBehavior == "FAIL":
+                raise TaskFailed(f"filterCondition gave no value for item {item!r}")
+            return self.errorOrNullBehavior == "INCLUDE"
+        matched = verdict if isinstance(verdict, bool) else str(verdict).strip().lower() == "true"
+        return matched == (self.filterType == "INCLUDE")
+
+
+@TASKS.register
+class DeduplicateItems(RunnableTask):
+    """Keep one item per key (the last one seen), in the order of their first appearance."""
+
+    TYPE: ClassVar[str] = "storage.DeduplicateItems"
+    ALIASES: ClassVar[tuple[str, ...]] = _aliases("DeduplicateItems")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: latest_per_customer
+type: io.kestra.plugin.core.storage.DeduplicateItems
+from: "{{ outputs.orders.uri }}"
+expr: "{{ customer_id }}"
+""",
+    )
+
+    from_: str = Field(alias="from", description="URI of the items file (one JSON value per line).")
+    expr: str = Field(description="An expression giving each item's key.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        uri = source_uri(ctx, self.from_)
+        data = await asyncio.to_thread(read, ctx, uri)
+        latest: dict[str, Any] = {}
+        total = 0
+        for item in items(data):
+            total += 1
+            key = ctx.render_with(self.expr, _variables(item))
+            latest[key if isinstance(key, str) else repr(key)] = item
+        target = output_uri(ctx, f"{ctx.task_run.task_id}{extension_of(uri, '.ion')}")
+        stored = await asyncio.to_thread(ctx.storage.put, target, item_lines(latest.values()))
+        return {"uri": stored, "processedItemsTotal": total, "droppedItemsTotal": total - len(latest)}

@@ -1,0 +1,225 @@
+"""Legato's fork server, run by `legato.runners.forkserver` with the number of its socket as argument.
+
+A small, single-threaded process that forks on request, so that starting a script costs the fork of this
+small process instead of the fork of the large worker (which Landlock forces: it must be applied between
+fork and exec). Each request names a command to exec (`exec`) or a Python file to run in the forked
+interpreter itself (`python`, the warm Python runner). The child always starts a new session, gets the
+task's stdout/stderr pipes and environment, applies the Landlock ruleset it was sent, then runs.
+
+Standard library only, and no Legato import: it runs under the scripts' interpreter and every forked child
+inherits its modules. Requests come as a 4-byte length, a JSON object, and file descriptors (stdout, stderr,
+and optionally a Landlock ruleset) attached with SCM_RIGHTS; replies are `{"id", "pid"}` once forked and
+`{"id", "exit"}` when the child ends (a negative exit is the signal that killed it).
+"""
+
+import array
+import contextlib
+import ctypes
+import json
+import os
+import runpy
+import select
+import signal
+import socket
+import struct
+import sys
+import traceback
+from typing import Any, NoReturn
+
+_MAX_FDS = 3
+_RESTRICT_SELF = 446
+_PR_SET_NO_NEW_PRIVS = 38
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _preload() -> None:
+    """Modules most scripts import, so forked Python children find them loaded."""
+    for name in ("json", "logging", "legato_helpers", "kestra"):
+        with contextlib.suppress(ImportError):
+            __import__(name)
+
+
+class Server:
+    def __init__(self, fd: int) -> None:
+        self.sock = socket.socket(fileno=fd)
+        self.sock.setblocking(True)
+        self.children: dict[int, int] = {}  # pid -> request id
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = json.dumps(message).encode()
+        self.sock.sendall(struct.pack("!I", len(data)) + data)
+
+    def serve(self) -> dict[str, Any] | None:
+        """Serve requests until the worker goes away; in a forked child, return what the child must run."""
+        self.send({"hello": {"version": list(sys.version_info[:2]), "pid": os.getpid()}})
+        while True:
+            ready, _, _ = select.select([self.sock.fileno(), self.wake_r], [], [])
+            if self.wake_r in ready:
+                os.read(self.wake_r, 4096)
+                self.reap()
+            if self.sock.fileno() in ready:
+                request = self.receive()
+                if request is None:
+                    self.shutdown()
+                    return None
+                child = self.fork(*request)
+                if child is not None:
+                    return child
+
+    def receive(self) -> tuple[dict[str, Any], list[int]] | None:
+        fds: list[int] = []
+        header = self._read(4, fds)
+        if header is None:
+            return None
+        (length,) = struct.unpack("!I", header)
+        payload = self._read(length, fds)
+        if payload is None:
+            return None
+        return json.loads(payload), fds
+
+    def _read(self, size: int, fds: list[int]) -> bytes | None:
+        data = b""
+        while len(data) < size:
+            chunk, ancdata, _, _ = self.sock.recvmsg(size - len(data), socket.CMSG_SPACE(_MAX_FDS * 4))
+            if not chunk:
+                return None
+            for level, kind, cdata in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    got = array.array("i")
+                    got.frombytes(cdata[: len(cdata) - len(cdata) % got.itemsize])
+                    fds.extend(got)
+            data += chunk
+        return data
+
+    def fork(self, request: dict[str, Any], fds: list[int]) -> dict[str, Any] | None:
+        pid = os.fork()
+        if pid == 0:
+            return self.become(request, fds)
+        for fd in fds:
+            os.close(fd)
+        self.children[pid] = request["id"]
+        self.send({"id": request["id"], "pid": pid})
+        return None
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            ident = self.children.pop(pid, None)
+            if ident is not None:
+                self.send({"id": ident, "exit": os.waitstatus_to_exitcode(status)})
+
+    def shutdown(self) -> None:
+        """The worker is gone: nothing it started may outlive it."""
+        for pid in self.children:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+
+    def become(self, request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
+        """In the forked child: take the task's session, streams, restrictions and environment."""
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        self.sock.detach()  # closed below by number; the object must not close a reused number later
+        os.setsid()
+        stdout, stderr = fds[0], fds[1]
+        os.dup2(stdout, 1)
+        os.dup2(stderr, 2)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        try:
+            if len(fds) > 2:
+                _restrict(fds[2])
+            os.closerange(3, 1 << 16)
+            os.chdir(request["cwd"])
+        except OSError as exc:
+            _die(f"legato: cannot prepare the command: {exc}")
+        env = request["env"]
+        if request["mode"] == "exec":
+            argv = request["argv"]
+            try:
+                os.execvpe(argv[0], argv, env)  # noqa: S606 - the task's own command, as the process runner runs it
+            except OSError as exc:
+                _die(f"legato: cannot run {argv[0]}: {exc.strerror}")
+        os.environ.clear()
+        os.environ.update(env)
+        return request
+
+
+def _restrict(ruleset_fd: int) -> None:
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if _libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)) != 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+
+
+def _die(message: str) -> NoReturn:
+    os.write(2, (message + "\n").encode())
+    os._exit(127)
+
+
+def run_python(request: dict[str, Any]) -> NoReturn:
+    """Run the request's Python file as `python file args...` would, in this forked interpreter."""
+    cwd = request["cwd"]
+    path = request["script"]  # relative to the working dir, as `python script.py` names it
+    extra = [p for p in request["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = [cwd, *[p for p in extra if p not in sys.path], *sys.path[1:]]
+    if request.get("site"):
+        import site
+
+        for folder in request["site"]:
+            site.addsitedir(folder)
+    sys.argv = [request["script"], *request.get("args", [])]
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        runpy.run_path(path, run_name="__main__")
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException as exc:
+        tb = exc.__traceback__
+        # start the traceback at the script, as `python script.py` shows it
+        while tb is not None and tb.tb_frame.f_code.co_filename != path:
+            tb = tb.tb_next
+        traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
+        code = 1
+    _finish(code)
+
+
+def _exit_code(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    print(value, file=sys.stderr)
+    return 1
+
+
+def _finish(code: int) -> NoReturn:
+    """End as the interpreter would (threads joined, atexit run, streams flushed) without tearing down every
+    module, which costs several times the script itself."""
+    if "threading" in sys.modules:
+        sys.modules["threading"]._shutdown()
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120
+    os._exit(code & 0xFF)
+
+if __name__ == "__main__":
+    _preload()
+    task = Server(int(sys.argv[1])).serve()
+    if task is None:
+        sys.exit(0)
+    run_python(task)

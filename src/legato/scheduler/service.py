@@ -1,0 +1,278 @@
+"""The scheduler: fires the Schedule and ScheduleOnDates triggers of deployed flows, exactly once each date,
+however many scheduler processes share the store.
+
+Each tick, for every enabled trigger of every live, enabled flow, the dates due since the trigger's last
+date (or since its flow revision was saved, for a trigger never fired) are split into on-time dates (at
+most `grace` old) and missed ones (older: the scheduler was down, the trigger locked or disabled).
+`recoverMissedSchedules` keeps ALL missed dates (the default, as in Kestra), the LAST one or NONE;
+`lateMaximumDelay` then drops any date older than it. Each kept date whose conditions hold becomes one
+execution through `Store.fire_trigger`, which records the unique fire key in the same transaction: a
+second scheduler firing the same date writes nothing. Without `allowConcurrent` a trigger fires only once
+its previous execution ended; the dates due meanwhile count as missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from legato import plugins
+from legato.aio import wait_any
+from legato.clock import utcnow
+from legato.engine import events as ev
+from legato.engine.start import new_execution
+from legato.expressions import Renderer
+from legato.model import state as st
+from legato.model.cache import FlowCache
+from legato.model.errors import FlowValidationError, InputsError
+from legato.model.flow import Flow
+from legato.model.ids import new_id
+from legato.model.loader import load_flow
+from legato.model.triggers import Schedule, ScheduleOnDates
+from legato.scheduler import conditions as cond
+from legato.scheduler.cron import Cron
+from legato.store.ports import FlowRecord, Store, TriggerFire, TriggerState
+
+log = logging.getLogger("legato.scheduler")
+
+ScheduleTrigger = Schedule | ScheduleOnDates
+
+
+@dataclass(frozen=True)
+class _Dates:
+    """The fire dates of one trigger: a cron or a fixed list."""
+
+    zone: ZoneInfo
+    cron: Cron | None
+    dates: tuple[datetime, ...] = ()
+
+    @classmethod
+    def of(cls, trigger: ScheduleTrigger) -> _Dates:
+        if isinstance(trigger, Schedule):
+            cron = Cron.parse(trigger.cron, with_seconds=trigger.withSeconds, timezone=trigger.timezone)
+            return cls(cron.zone, cron)
+        zone = ZoneInfo(trigger.timezone)
+        dates = sorted({(d if d.tzinfo else d.replace(tzinfo=zone)).astimezone(UTC) for d in trigger.dates})
+        return cls(zone, None, tuple(dates))
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        if self.cron is not None:
+            return self.cron.next_after(moment)
+        return next((d for d in self.dates if d > moment), None)
+
+    def previous_before(self, moment: datetime) -> datetime | None:
+        if self.cron is not None:
+            return self.cron.previous_before(moment)
+        return next((d for d in reversed(self.dates) if d < moment), None)
+
+    def due(self, after: datetime, until: datetime, limit: int) -> list[datetime]:
+        """Dates in (after, until], ascending: the newest `limit` of them."""
+        out: list[datetime] = []
+        moment = until + timedelta(microseconds=1)
+        while len(out) < limit:
+            date = self.previous_before(moment)
+            if date is None or date <= after:
+                break
+            out.append(date)
+            moment = date
+        return out[::-1]
+
+
+class Scheduler:
+    """Fires schedule triggers; `tick(now)` does one pass, `run(stopping)` loops until told to stop."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
+                 flows: FlowCache | None = None, poll_seconds: float = 1.0, grace: timedelta = timedelta(seconds=60),
+                 max_catch_up: int = 1000, prune_after: timedelta = timedelta(days=7)):
+        self.store = store
+        self.clock = clock
+        self.renderer = renderer or Renderer(clock=clock)
+        self.flows = flows or FlowCache(_parse_flow)
+        self.poll_seconds = poll_seconds
+        self.grace = grace
+        self.max_catch_up = max_catch_up
+        self.prune_after = prune_after
+        self._broken: set[tuple[str, str, int]] = set()  # revisions that do not load: warned once
+        self._dates: dict[tuple[str, str, int, str], _Dates] = {}
+        self._pruned: datetime | None = None
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Tick every `poll_seconds` until `stopping` is set."""
+        while not stopping.is_set():
+            await asyncio.to_thread(self.tick)
+            await wait_any(asyncio.sleep(self.poll_seconds), stopping)
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Fire every date due at `now` (default: the clock); how many executions were created."""
+        now = now or self.clock()
+        states = {(s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states()}
+        fired = 0
+        for record in self.store.list_flows():
+            flow = self._flow(record)
+            if flow is None or record.disabled or flow.disabled:
+                continue
+            for trigger in flow.triggers or ():
+                if not isinstance(trigger, Schedule | ScheduleOnDates) or trigger.disabled:
+                    continue
+                state = states.get((record.namespace, record.id, trigger.id))
+                if state is not None and state.disabled:
+                    continue
+                try:
+                    fired += self._trigger(record, flow, trigger, state, now)
+                except Exception:
+                    log.exception("trigger %s of flow %s.%s failed", trigger.id, record.namespace, record.id)
+        self._prune(now)
+        return fired
+
+    def _flow(self, record: FlowRecord) -> Flow | None:
+        key = (record.namespace, record.id, record.revision)
+        if key in self._broken:
+            return None
+        try:
+            return self.flows.get(key, lambda: record.source)
+        except FlowValidationError as exc:
+            self._broken.add(key)
+            log.warning("flow %s.%s revision %d does not load; its triggers are skipped: %s", *key, exc)
+            return None
+
+    def _dates_of(self, record: FlowRecord, trigger: ScheduleTrigger) -> _Dates:
+        key = (record.namespace, record.id, record.revision, trigger.id)
+        dates = self._dates.get(key)
+        if dates is None:
+            dates = self._dates[key] = _Dates.of(trigger)
+        return dates
+
+    def _trigger(self, record: FlowRecord, flow: Flow, trigger: ScheduleTrigger, state: TriggerState | None,
+                 now: datetime) -> int:
+        # Fast path: the stored next date was computed for this revision and is not due yet.
+        if state is not None and state.next_date is not None and state.updated >= record.updated and state.next_date > now:
+            return 0
+        dates = self._dates_of(record, trigger)
+        if state is not None and state.locked_execution_id and not getattr(trigger, "allowConcurrent", False):
+            running = self.store.get_execution(state.locked_execution_id)
+            if running is not None and running.state not in st.TERMINAL:
+                return 0
+        if self._stop_after(record, trigger, state, now):
+            return 0
+        cursor = state.last_date if state is not None and state.last_date is not None else record.updated
+        due = dates.due(cursor, now, self.max_catch_up)
+        if not due:
+            if state is None or state.next_date is None or state.updated < record.updated:
+                self.store.advance_trigger(record.namespace, record.id, trigger.id, None, dates.next_after(now), now)
+            return 0
+        return self._fire_dates(record, flow, trigger, dates, self._kept(trigger, due, now), due[-1], now)
+
+    def _kept(self, trigger: ScheduleTrigger, due: list[datetime], now: datetime) -> list[datetime]:
+        """The due dates the missed-schedule policy and lateMaximumDelay keep."""
+        on_time = [d for d in due if now - d <= self.grace]
+        missed = due[: len(due) - len(on_time)]
+        policy = trigger.recoverMissedSchedules or "ALL"
+        kept = missed + on_time if policy == "ALL" else missed[-1:] + on_time if policy == "LAST" else on_time
+        late = getattr(trigger, "lateMaximumDelay", None)
+        return [d for d in kept if late is None or now - d <= late]
+
+    def _fire_dates(self, record: FlowRecord, flow: Flow, trigger: ScheduleTrigger, dates: _Dates,
+                    kept: list[datetime], last_due: datetime, now: datetime) -> int:
+        exclusive = not getattr(trigger, "allowConcurrent", False)
+        fired = 0
+        handled: datetime | None = None  # the last date fired by this call, or by another scheduler
+        for date in kept:
+            outcome = self._fire(record, flow, trigger, dates, date, exclusive, now)
+            if outcome == "locked":
+                return fired  # dates from here on wait for the running execution
+            fired += outcome == "fired"
+            handled = date if outcome in ("fired", "duplicate") else handled
+            if exclusive and outcome == "fired":
+                break  # the new execution now holds the trigger
+        else:
+            if handled != last_due:  # the newest due dates were skipped: move past them
+                self.store.advance_trigger(record.namespace, record.id, trigger.id, last_due,
+                                           dates.next_after(last_due), now)
+        return fired
+
+    def _fire(self, record: FlowRecord, flow: Flow, trigger: ScheduleTrigger, dates: _Dates, date: datetime,
+              exclusive: bool, now: datetime) -> str:
+        """Fire one date: 'fired', 'duplicate', 'locked' or 'skipped' (conditions false, bad inputs)."""
+        zone = dates.zone
+        nxt, previous = dates.next_after(date), dates.previous_before(date)
+        variables = {
+            "date": date.astimezone(zone).isoformat(),
+            "next": nxt.astimezone(zone).isoformat() if nxt else None,
+            "previous": previous.astimezone(zone).isoformat() if previous else None,
+        }
+        context = {"trigger": variables, "flow": {"id": flow.id, "namespace": flow.namespace, "revision": record.revision}}
+        ctx = cond.ConditionContext(variables=context, renderer=self.renderer, date=date.astimezone(zone), zone=zone)
+        if not self._conditions_hold(record, trigger, ctx):
+            return "skipped"
+        try:
+            execution = new_execution(
+                flow, record.revision, self._inputs(trigger, context), execution_id=new_id(), now=now,
+                renderer=self.renderer, labels={lb.key: lb.value for lb in trigger.labels}, trigger=variables,
+            )
+        except (InputsError, ValueError) as exc:
+            log.error("trigger %s of flow %s.%s: date %s skipped: %s", trigger.id, record.namespace, record.id, date, exc)
+            return "skipped"
+        fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=date.isoformat(),
+                           date=date, next_date=nxt, exclusive=exclusive)
+        outcome = self.store.fire_trigger(fire, execution, ev.ExecutionCreated(), now)
+        if outcome == "fired":
+            log.info("trigger %s of flow %s.%s fired for %s: execution %s", trigger.id, record.namespace,
+                     record.id, variables["date"], execution.id)
+        return outcome
+
+    def _conditions_hold(self, record: FlowRecord, trigger: ScheduleTrigger, ctx: cond.ConditionContext) -> bool:
+        try:
+            if not cond.all_hold(trigger.conditions, ctx):
+                return False
+            if isinstance(trigger, Schedule):
+                if not cond.all_hold(trigger.scheduleConditions, ctx):
+                    return False
+                return _when_holds(trigger.when, ctx)
+            return True
+        except cond.ConditionError as exc:
+            log.error("trigger %s of flow %s.%s: %s", trigger.id, record.namespace, record.id, exc)
+            return False
+
+    def _inputs(self, trigger: ScheduleTrigger, context: dict[str, Any]) -> dict[str, Any]:
+        """The trigger's inputs, text rendered with the trigger's variables (e.g. `{{ trigger.date }}`)."""
+        return {k: self.renderer.render_typed(v, context) if isinstance(v, str) else v
+                for k, v in (trigger.inputs or {}).items()}
+
+    def _stop_after(self, record: FlowRecord, trigger: ScheduleTrigger, state: TriggerState | None, now: datetime) -> bool:
+        """Disable the trigger once the execution it last created ended in one of its stopAfter states (True)."""
+        if not trigger.stopAfter or state is None or not state.locked_execution_id:
+            return False
+        last = self.store.get_execution(state.locked_execution_id)
+        if last is not None and last.state in trigger.stopAfter:
+            self.store.set_trigger_disabled(record.namespace, record.id, trigger.id, True, now)
+            log.info("trigger %s of flow %s.%s disabled: execution %s ended %s (stopAfter)", trigger.id,
+                     record.namespace, record.id, last.id, last.state)
+            return True
+        return False
+
+    def _prune(self, now: datetime) -> None:
+        """Once an hour, forget fire keys older than `prune_after` (dates that far back never fire again)."""
+        if self._pruned is not None and now - self._pruned < timedelta(hours=1):
+            return
+        self._pruned = now
+        self.store.prune_trigger_fires(now - self.prune_after)
+
+
+def _parse_flow(source: str) -> Flow:
+    """A flow parsed with every installed task and trigger type."""
+    return load_flow(source, source="<flow>", registry=plugins.registry(), triggers=plugins.trigger_registry())
+
+
+def _when_holds(when: Any, ctx: cond.ConditionContext) -> bool:
+    if when is None:
+        return True
+    if isinstance(when, bool):
+        return when
+    if isinstance(when, str):
+        return cond.truthy(ctx.renderer.render_typed(when, ctx.variables))
+    return cond.all_hold(when, ctx)

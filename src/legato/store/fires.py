@@ -1,0 +1,122 @@
+"""Trigger fires: creating a trigger's execution exactly once, however many schedulers try at the same time.
+
+The fire's unique key (flow, trigger, scheduled date or upstream execution) is inserted with
+insert-if-absent in the transaction that creates the execution and moves the trigger's dates; whoever
+inserts it second finds the row there and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from legato.engine.events import Event
+from legato.model import state as states
+from legato.model.execution import Execution
+from legato.store.database import Database
+from legato.store.dialect import Dialect, UtcDateTime
+from legato.store.ports import FireOutcome, TriggerFire
+from legato.store.queries import Queries
+from legato.store.schema import executions, trigger_fires, triggers
+
+_t = triggers.c
+_KEY = (_t.namespace == bindparam("b_ns")) & (_t.flow_id == bindparam("b_flow")) & (_t.trigger_id == bindparam("b_trigger"))
+_TERMINAL = sorted(s.value for s in states.TERMINAL)
+
+
+class FireQueries:
+    """Named queries over trigger_fires and the trigger rows a fire moves."""
+
+    def __init__(self, dialect: Dialect):
+        # Creates the row when absent, else touches it, which locks it until commit (PostgreSQL: two schedulers
+        # firing one trigger queue here; SQLite has one writer anyway); one round trip either way.
+        self._lock_state = dialect.upsert(triggers, ["namespace", "flow_id", "trigger_id"], ["updated"]).returning(triggers)
+        self._insert_fire = dialect.insert_ignore(trigger_fires, ["namespace", "flow_id", "trigger_id", "fire_key"])
+        self._active = select(executions.c.id).where(
+            executions.c.id == bindparam("id"), executions.c.state.not_in(_TERMINAL)
+        )
+        self._move = update(triggers).where(_KEY).values(
+            last_date=bindparam("b_last", type_=UtcDateTime()), next_date=bindparam("b_next", type_=UtcDateTime()),
+            locked_execution_id=bindparam("b_locked"), updated=bindparam("b_now", type_=UtcDateTime()),
+        )
+        self._prune = delete(trigger_fires).where(trigger_fires.c.created < bindparam("before", type_=UtcDateTime()))
+
+    def lock_state(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> Any:
+        """The trigger's row, created enabled when absent, locked until commit."""
+        row = {"namespace": namespace, "flow_id": flow_id, "trigger_id": trigger_id, "disabled": False, "updated": now}
+        return conn.execute(self._lock_state, row).one()
+
+    def is_active(self, conn: Connection, execution_id: str) -> bool:
+        """Whether the execution exists and has not ended."""
+        return conn.execute(self._active, {"id": execution_id}).first() is not None
+
+    def insert_fire(self, conn: Connection, fire: TriggerFire, execution_id: str, now: datetime) -> bool:
+        """Record the fire's key; False when it was already recorded."""
+        row = {
+            "namespace": fire.namespace, "flow_id": fire.flow_id, "trigger_id": fire.trigger_id,
+            "fire_key": fire.key, "execution_id": execution_id, "created": now,
+        }
+        return conn.execute(self._insert_fire, row).rowcount == 1
+
+    def move(self, conn: Connection, state: Any, trigger_key: tuple[str, str, str], last: datetime | None,
+             next_date: datetime | None, locked: str | None, now: datetime) -> None:
+        """Set the trigger's dates, never backwards, and the execution it waits for."""
+        if last is None:
+            last = state.last_date  # only the next date was computed afresh
+        elif state.last_date is not None and last <= state.last_date:
+            last, next_date = state.last_date, state.next_date  # another scheduler already went further
+        params = {**_key(*trigger_key), "b_last": last, "b_next": next_date, "b_locked": locked, "b_now": now}
+        conn.execute(self._move, params)
+
+    def prune(self, conn: Connection, before: datetime) -> int:
+        """Forget fires recorded before `before`; how many."""
+        return conn.execute(self._prune, {"before": before}).rowcount
+
+
+def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
+    return {"b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}
+
+
+class TriggerFireStore:
+    """The fire ports of SqlStore (mixed into it)."""
+
+    _db: Database
+    _q: Queries
+    _clock: Callable[[], datetime]
+    _fires: FireQueries | None = None
+
+    def _fire_queries(self) -> FireQueries:
+        if self._fires is None:
+            self._fires = FireQueries(self._db.dialect)
+        return self._fires
+
+    def fire_trigger(self, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
+        queries = self._fire_queries()
+        trigger_key = (fire.namespace, fire.flow_id, fire.trigger_id)
+        with self._db.write() as tx:
+            state = queries.lock_state(tx.conn, *trigger_key, now)
+            if fire.exclusive and state.locked_execution_id and queries.is_active(tx.conn, state.locked_execution_id):
+                return "locked"
+            if not queries.insert_fire(tx.conn, fire, execution.id, now):
+                return "duplicate"
+            if not self._q.executions.insert_new(tx.conn, execution):
+                raise ValueError(f"execution id {execution.id} already exists")
+            self._q.events.insert(tx.conn, execution.id, event, self._clock())
+            tx.touch("events")
+            queries.move(tx.conn, state, trigger_key, fire.date, fire.next_date, execution.id, now)
+            return "fired"
+
+    def advance_trigger(self, namespace: str, flow_id: str, trigger_id: str, last_date: datetime | None,
+                        next_date: datetime | None, now: datetime) -> None:
+        queries = self._fire_queries()
+        with self._db.write() as tx:
+            state = queries.lock_state(tx.conn, namespace, flow_id, trigger_id, now)
+            queries.move(tx.conn, state, (namespace, flow_id, trigger_id), last_date, next_date,
+                         state.locked_execution_id, now)
+
+    def prune_trigger_fires(self, before: datetime) -> int:
+        with self._db.write() as tx:
+            return self._fire_queries().prune(tx.conn, before)

@@ -1,0 +1,173 @@
+// Browser scenarios for the web UI, driven by playwright-core on Debian's Chromium.
+// Usage: node browser.mjs SCENARIO BASE_URL OUT_DIR   (run by test_web_ui.py)
+// Exits 0 when the scenario passed; otherwise prints why, saves OUT_DIR/SCENARIO-failure.png, exits 1.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+// playwright-core is a dev dependency of ui/, installed by `make ui` (npm ci).
+const require = createRequire(new URL("../../../ui/package.json", import.meta.url));
+const { chromium } = require("playwright-core");
+
+const [scenario, base, outDir] = process.argv.slice(2);
+const CHROMIUM = process.env.LEGATO_CHROMIUM ?? "/usr/bin/chromium";
+const TIMEOUT = 15_000;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Wait until the execution page shows `state`, reading the badge the user sees. */
+async function stateIs(page, state, timeout = TIMEOUT) {
+  await page.getByLabel("Execution state").getByText(state, { exact: true }).waitFor({ timeout });
+}
+
+/** First visit: landing page → run the tutorial hello flow with an input → SUCCESS live → logs. */
+async function firstRun(page) {
+  await page.goto(base + "/");
+  check(new URL(page.url()).pathname === "/ui/", `/ should redirect to /ui/, got ${page.url()}`);
+  await page.getByRole("heading", { name: "Welcome to Legato" }).waitFor();
+  await page.getByRole("link", { name: "Run your first flow" }).click();
+  const dialog = page.getByRole("dialog", { name: "Execute tutorial.hello" });
+  await dialog.waitFor();
+  await dialog.getByLabel("name").fill("Playwright <b>bold</b>");
+  await dialog.getByRole("button", { name: "Execute" }).click();
+  await page.waitForURL(/\/ui\/executions\/[^/]+$/);
+  await stateIs(page, "SUCCESS");
+  await page.getByRole("cell", { name: "greet" }).waitFor();
+  const outputs = await page.locator(".card", { has: page.getByRole("heading", { name: "Outputs" }) }).innerText();
+  check(outputs.includes("PLAYWRIGHT <B>BOLD</B>"), `outputs should show the shout, got: ${outputs}`);
+  check(await page.locator("b").count() === 0, "user input must be rendered as text, not HTML");
+  await page.getByRole("link", { name: "Logs" }).click();
+  await page.waitForURL(/\/logs$/);
+  await page.getByRole("log", { name: "Logs" }).getByText("Hello, Playwright <b>bold</b>!").waitFor();
+}
+
+const FLOW_WITH_TYPO = `id: sleepy
+namespace: e2e.ui
+description: Made in the browser test.
+inputs:
+  - id: who
+    type: STRING
+  - id: data
+    type: FILE
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT3S
+  - id: greet
+    type: io.kestra.plugin.core.log.Log
+    mesage: "Hi {{ inputs.who }}"
+`;
+
+/** Create a flow in the editor (a typo is flagged at its line), save it, run it with a file, watch it live. */
+async function editor(page) {
+  await page.goto(base + "/ui/flows/new");
+  const source = page.getByLabel("Flow YAML source");
+  await source.fill(FLOW_WITH_TYPO);
+  const problems = page.getByRole("list", { name: "Validation problems" });
+  await problems.getByRole("button", { name: "Line 15" }).waitFor();
+  const text = await problems.innerText();
+  check(text.includes("mesage"), `the problem should name the typo, got: ${text}`);
+  check(await page.locator('.gutter .bad[data-line="15"]').count() === 1, "line 15 should carry a marker");
+  await source.fill(FLOW_WITH_TYPO.replace("mesage:", "message:"));
+  await page.getByText("✓ Valid flow").waitFor();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForURL(/\/ui\/flows\/e2e\.ui\/sleepy\/editor$/);
+  await page.getByText(/^Created revision \d+$/).waitFor();
+
+  await page.getByRole("link", { name: "Overview" }).click();
+  const topology = page.getByRole("img", { name: "Topology: 2 tasks" });
+  await topology.waitFor();
+  check(await topology.locator('[data-task="nap"]').count() === 1, "the topology should show the nap task");
+
+  await page.getByRole("button", { name: "Execute" }).click();
+  const dialog = page.getByRole("dialog", { name: "Execute e2e.ui.sleepy" });
+  await dialog.getByRole("button", { name: "Execute" }).click();
+  await dialog.getByText("who is required").waitFor();
+  await dialog.getByLabel("who").fill("Ada");
+  await dialog.getByLabel("data").setInputFiles({ name: "numbers.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") });
+  await dialog.getByRole("button", { name: "Execute" }).click();
+  await page.waitForURL(/\/ui\/executions\/[^/]+$/);
+  await stateIs(page, "RUNNING");
+  // No reload from here on: the change to SUCCESS arrives over Server-Sent Events.
+  await stateIs(page, "SUCCESS", 20_000);
+  await page.getByRole("row", { name: /greet SUCCESS/ }).waitFor();
+  const inputs = await page.locator(".card", { has: page.getByRole("heading", { name: "Inputs" }) }).innerText();
+  check(inputs.includes("Ada"), `inputs should show who, got: ${inputs}`);
+  await page.getByRole("link", { name: "Logs" }).click();
+  await page.getByRole("log", { name: "Logs" }).getByText("Hi Ada").waitFor();
+}
+
+/** The flows list: search, namespace filter, and the URL keeps both. */
+async function flowsList(page) {
+  await page.goto(base + "/ui/flows");
+  await page.getByRole("link", { name: "branching" }).waitFor();
+  await page.getByLabel("Search").fill("greets");
+  await page.waitForURL(/q=greets/);
+  // The previous page stays on screen while the server answers: wait for the filtered list.
+  await page.getByRole("link", { name: "branching" }).waitFor({ state: "detached" });
+  await page.getByRole("link", { name: "hello" }).waitFor();
+  await page.getByLabel("Search").fill("");
+  await page.getByLabel("Namespace").selectOption("tutorial");
+  await page.waitForURL(/namespace=tutorial/);
+  await page.getByRole("link", { name: "loops" }).waitFor();
+  await page.getByRole("button", { name: "Dark mode" }).click();
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === "dark", "dark mode should apply");
+  await page.reload();
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === "dark", "dark mode should persist");
+}
+
+/** Resume a paused execution with its onResume input, from the execution page. */
+async function resume(page) {
+  await page.goto(base + "/ui/flows/tutorial/approval?execute=1");
+  await page.getByRole("dialog", { name: "Execute tutorial.approval" }).getByRole("button", { name: "Execute" }).click();
+  await page.waitForURL(/\/ui\/executions\/[^/]+$/);
+  await stateIs(page, "PAUSED");
+  check(await page.getByRole("button", { name: "Kill" }).isEnabled(), "Kill should be offered while paused");
+  check(await page.getByRole("button", { name: "Restart" }).isDisabled(), "Restart should wait for a failure");
+  await page.getByRole("button", { name: "Resume", exact: true }).click();
+  const form = page.getByRole("form", { name: "Resume" });
+  const approved = form.getByLabel("approved");
+  check(await approved.isChecked(), "the onResume default (true) should be preselected");
+  await approved.uncheck();
+  await form.getByRole("button", { name: "Resume execution" }).click();
+  await stateIs(page, "SUCCESS");
+  await page.getByRole("link", { name: "Logs" }).click();
+  await page.getByRole("log", { name: "Logs" }).getByText("approved: false").waitFor();
+}
+
+const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume };
+
+async function main() {
+  const run = SCENARIOS[scenario];
+  if (!run) throw new Error(`unknown scenario ${scenario}; one of ${Object.keys(SCENARIOS).join(", ")}`);
+  mkdirSync(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(TIMEOUT);
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("dialog", (d) => { problems.push(`unexpected browser dialog: ${d.message()}`); d.dismiss(); });
+  const started = Date.now();
+  try {
+    await run(page);
+    check(problems.length === 0, problems.join("\n"));
+    await page.screenshot({ path: join(outDir, `${scenario}.png`), fullPage: true });
+    console.log(`${scenario}: passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    const shot = join(outDir, `${scenario}-failure.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    writeFileSync(join(outDir, `${scenario}-failure.html`), await page.content().catch(() => ""));
+    console.error(`${scenario}: FAILED at ${page.url()}\n${error.stack ?? error}\n${problems.join("\n")}\nscreenshot: ${shot}`);
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+}
+
+await main();

@@ -1,0 +1,71 @@
+"""How the webserver serves the built UI: / and /ui redirect to /ui/, client routes fall back to index.html,
+hashed assets are cached for a year, a missing build is a clear 503, and no path escapes the build folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from legato.api import ui
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Path:
+    static = tmp_path / "static"
+    (static / "assets").mkdir(parents=True)
+    (static / "index.html").write_text("<!doctype html><title>Legato</title>")
+    (static / "assets" / "index-abc123.js").write_text("console.log('ui')")
+    (tmp_path / "secret.txt").write_text("outside the build")
+    return static
+
+
+def client(static: Path) -> TestClient:
+    app = FastAPI()
+    for router in ui.routers(static):
+        app.include_router(router)
+    return TestClient(app, follow_redirects=False)
+
+
+def test_root_and_bare_ui_redirect_to_the_app(build: Path) -> None:
+    http = client(build)
+    for path in ("/", "/ui"):
+        response = http.get(path)
+        assert response.status_code == 307
+        assert response.headers["location"] == "/ui/"
+
+
+@pytest.mark.parametrize("path", ["/ui/", "/ui/flows", "/ui/flows/company.team/my.flow/editor", "/ui/executions/abc/logs"])
+def test_client_routes_get_index_html_uncached(build: Path, path: str) -> None:
+    response = client(build).get(path)
+    assert response.status_code == 200
+    assert "<title>Legato</title>" in response.text
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_hashed_assets_are_cached_for_a_year(build: Path) -> None:
+    response = client(build).get("/ui/assets/index-abc123.js")
+    assert response.status_code == 200
+    assert response.text == "console.log('ui')"
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_missing_asset_is_404_not_the_app(build: Path) -> None:
+    response = client(build).get("/ui/assets/index-gone.js")
+    assert response.status_code == 404
+    assert "index-gone.js" in response.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/ui/../secret.txt", "/ui/%2e%2e/secret.txt", "/ui/..%2fsecret.txt"])
+def test_no_path_reaches_outside_the_build(build: Path, path: str) -> None:
+    response = client(build).get(path)
+    assert "outside the build" not in response.text
+
+
+def test_without_a_build_the_answer_says_how_to_make_one(tmp_path: Path) -> None:
+    response = client(tmp_path / "nothing").get("/ui/flows")
+    assert response.status_code == 503
+    assert "make ui" in response.json()["message"]
+

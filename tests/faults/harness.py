@@ -1,0 +1,100 @@
+"""Real Legato server processes on a throw-away PostgreSQL database, for the fault tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from .ledger_plugin import LEDGER_DDL
+
+ADMIN_URL = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REPO = Path(__file__).resolve().parents[2]
+LEGATO = str(Path(sys.executable).with_name("legato"))
+
+
+def fresh_database() -> Iterator[str]:
+    """A new database (dropped afterwards) with a ledger table; its URL. Skips when PostgreSQL is away."""
+    name = f"legato_fault_{secrets.token_hex(6)}"
+    try:
+        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}")
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(LEDGER_DDL)
+    yield url
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+
+
+class Cluster:
+    """Starts `legato server <role>` processes against one database and stops them all at the end."""
+
+    def __init__(self, url: str, data_dir: Path, **settings: str):
+        self.url = url
+        self.data_dir = data_dir
+        self.settings = {"LEASE_SECONDS": "2", "HEARTBEAT_SECONDS": "0.5", "DEAD_AFTER_SECONDS": "2",
+                         "POLL_SECONDS": "0.5", "DRAIN_SECONDS": "5", **settings}
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
+        env.update({f"LEGATO_{k}": v for k, v in self.settings.items()})
+        env.update({
+            "LEGATO_DATABASE_URL": self.url, "LEGATO_DATA_DIR": str(self.data_dir),
+            "LEGATO_STORAGE_ROOT": str(self.data_dir / "storage"), "LEDGER_URL": self.url,
+            "LEGATO_EXTRA_PLUGINS": "tests.faults.ledger_plugin",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
+        })
+        return env
+
+    def start(self, role: str, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.data_dir / f"{role}-{len(self.processes)}.log", "wb")  # noqa: SIM115 - kept for the process's life
+        process = subprocess.Popen([LEGATO, "server", role, *args], env=self.env(), cwd=self.data_dir,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([LEGATO, *args], env=self.env(), cwd=self.data_dir, capture_output=True, text=True,
+                              timeout=60)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def kill9(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def ledger(url: str) -> list[tuple[str, str, str, int, int]]:
+    """(execution, task run, task id, attempt, pid) of every recorded attempt."""
+    with psycopg.connect(url) as conn:
+        return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+            "SELECT execution_id, task_run_id, task_id, attempt, pid FROM ledger ORDER BY id").fetchall()]

@@ -1,0 +1,168 @@
+"""Worker faults on PostgreSQL with real processes: kill -9 under load, lease edge cases, kill requests
+while the worker is dead or a retry is pending."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections import defaultdict
+
+import pytest
+
+from legato.clock import utcnow
+from legato.model import state as st
+from legato.model.state import State
+from legato.runtime import actions
+from legato.store.sql import SqlStore
+
+from .harness import Cluster, kill9, ledger, wait_until
+from .invariants import assert_invariants, violations
+
+pytestmark = pytest.mark.slow
+
+THREE = """
+id: three
+namespace: tests.faults
+tasks:
+  - id: one
+    type: tests.faults.Ledger
+    seconds: 0.6
+  - id: two
+    type: tests.faults.Ledger
+    seconds: 0.6
+  - id: three
+    type: tests.faults.Ledger
+    seconds: 0.6
+"""
+
+ONE = """
+id: one
+namespace: tests.faults
+inputs:
+  - id: seconds
+    type: FLOAT
+tasks:
+  - id: work
+    type: tests.faults.Ledger
+    seconds: "{{ inputs.seconds }}"
+"""
+
+RETRYING = """
+id: retrying
+namespace: tests.faults
+tasks:
+  - id: flaky
+    type: tests.faults.Ledger
+    fail: true
+    retry:
+      type: constant
+      interval: PT30S
+      maxAttempts: 5
+"""
+
+
+def _start(store: SqlStore, source: str, count: int, inputs: dict | None = None) -> list[str]:  # type: ignore[type-arg]
+    record = actions.deploy(store, source, now=utcnow())
+    return [actions.create_execution(store, record.namespace, record.id, inputs or {}, now=utcnow()).id
+            for _ in range(count)]
+
+
+def _ended(store: SqlStore, ids: list[str]) -> bool:
+    return all(store.get_execution(i).state in st.TERMINAL for i in ids)  # type: ignore[union-attr]
+
+
+def test_kill_9_of_random_workers_loses_nothing_and_reruns_only_their_tasks(cluster: Cluster, store: SqlStore) -> None:
+    cluster.start("executor")
+    workers = [cluster.start("worker", "--slots", "6") for _ in range(4)]
+    ids = _start(store, THREE, 200)
+    killed: set[int] = set()
+    rng = random.Random(4)
+    kills = 0
+    while kills < 20 and not _ended(store, ids):
+        time.sleep(2)
+        victim = rng.randrange(len(workers))
+        killed.add(workers[victim].pid)
+        kill9(workers[victim])
+        workers[victim] = cluster.start("worker", "--slots", "6")
+        kills += 1
+    wait_until(lambda: _ended(store, ids), 90, "every execution to end")
+    assert kills >= 5, "the workload ended before the workers were killed enough times"
+    assert all(store.get_execution(i).state == State.SUCCESS for i in ids)  # type: ignore[union-attr]
+    attempts: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for _, run_id, _, attempt, pid in ledger(cluster.url):
+        attempts[run_id].append((attempt, pid))
+    assert len(attempts) == 600  # no task lost
+    rerun = {run: rows for run, rows in attempts.items() if len(rows) > 1}
+    for run, rows in rerun.items():
+        # Only an attempt on a killed worker was run again, each time with the next attempt number.
+        assert all(pid in killed for _, pid in rows[:-1]), (run, rows, killed)
+        assert [a for a, _ in rows] == list(range(1, len(rows) + 1)), (run, rows)
+    assert rerun, "no attempt was hit by a kill"
+    # At most twice, unless the second run was on a killed worker too.
+    assert all(len(rows) <= 2 or rows[1][1] in killed for rows in rerun.values())
+    assert_invariants(store, ids)
+    print(f"\n{kills} kills, {len(rerun)} of 600 tasks re-run, max runs {max(map(len, attempts.values()))}")
+
+
+def test_lease_edge_cases(cluster: Cluster, store: SqlStore) -> None:
+    """A worker dead before its first heartbeat is detected; a heartbeating long task is never
+    re-dispatched; a late result of a resubmitted attempt (worker frozen, then thawed) is rejected."""
+    cluster.settings["LEASE_SECONDS"] = "1.5"
+    cluster.start("executor")
+    doomed = cluster.start("worker")
+    early, frozen_run, long_run = _start(store, ONE, 1, {"seconds": 30}) + _start(store, ONE, 1, {"seconds": 4}) \
+        + _start(store, ONE, 1, {"seconds": 6})
+    wait_until(lambda: len(ledger(cluster.url)) == 3, 20, "three attempts started")
+    kill9(doomed)  # dead within its first lease: its tasks must come back
+    frozen = cluster.start("worker")
+    wait_until(lambda: len(ledger(cluster.url)) == 6, 20, "the dead worker's three tasks taken again")
+    os.kill(frozen.pid, signal.SIGSTOP)  # frozen mid-task: it misses its heartbeats
+    time.sleep(0.5)
+    healthy = cluster.start("worker")
+    wait_until(lambda: _ended(store, [frozen_run, long_run]), 40, "the frozen worker's short tasks to end")
+    os.kill(frozen.pid, signal.SIGCONT)  # thawed: its late results arrive and must be fenced off
+    time.sleep(2)
+    actions.kill(store, early)
+    wait_until(lambda: _ended(store, [early]), 10, "the long task to be killed")
+    rows = defaultdict(list)
+    for execution_id, _, _, attempt, pid in ledger(cluster.url):
+        rows[execution_id].append((attempt, pid))
+    assert rows[frozen_run][:2] == [(1, doomed.pid), (2, frozen.pid)] and rows[frozen_run][2][1] == healthy.pid
+    for execution_id in (frozen_run, long_run):
+        run = store.task_runs(execution_id)[0]
+        assert run.state == State.SUCCESS
+        assert [a.state for a in run.attempts].count(State.SUCCESS) == 1  # the thawed result was rejected
+    # On a live, heartbeating worker a task outliving its lease several times is not re-dispatched.
+    steady = _start(store, ONE, 1, {"seconds": 5})
+    wait_until(lambda: _ended(store, steady), 20, "the long heartbeating task")
+    assert len([r for r in ledger(cluster.url) if r[0] == steady[0]]) == 1
+    assert_invariants(store, [frozen_run, long_run, early, *steady])
+
+
+def test_kill_requests_while_the_worker_is_dead_or_a_retry_is_pending(cluster: Cluster, store: SqlStore) -> None:
+    cluster.settings["LEASE_SECONDS"] = "5"
+    cluster.start("executor")
+    worker = cluster.start("worker")
+    orphaned = _start(store, ONE, 1, {"seconds": 60})[0]
+    retrying = _start(store, RETRYING, 1)[0]
+    wait_until(lambda: len(ledger(cluster.url)) == 2, 20, "both tasks started")
+    wait_until(lambda: store.task_runs(retrying)[0].state == State.RETRYING
+               or (len(store.task_runs(retrying)[0].attempts) >= 1 and store.get_execution(retrying).state == State.RUNNING),  # type: ignore[union-attr]
+               10, "the retry to be pending")
+    kill9(worker)
+    started = time.monotonic()
+    actions.kill(store, orphaned)
+    actions.kill(store, retrying)
+    wait_until(lambda: _ended(store, [orphaned, retrying]), 10, "both executions killed")
+    assert time.monotonic() - started < 10
+    assert store.get_execution(orphaned).state == State.KILLED  # type: ignore[union-attr]
+    assert store.get_execution(retrying).state == State.KILLED  # type: ignore[union-attr]
+    before = len(ledger(cluster.url))
+    cluster.start("worker")
+    time.sleep(3)
+    assert len(ledger(cluster.url)) == before  # nothing of theirs dispatched again
+    # The dead worker's flagged job stays until its lease ends (a live worker would need to see the flag).
+    wait_until(lambda: not violations(store, [orphaned, retrying]), 10, "the dead worker's job to expire")
+    assert len(ledger(cluster.url)) == before

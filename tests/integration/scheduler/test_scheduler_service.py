@@ -1,0 +1,155 @@
+"""The scheduler on SQLite with a simulated clock: missed schedules, lateness, conditions, concurrency,
+stopAfter, trigger outputs and inputs, ScheduleOnDates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from legato.model.state import State
+from legato.runtime.actions import deploy
+from legato.scheduler.service import Scheduler
+from legato.store.sql import SqlStore
+
+T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday
+
+
+def minute(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def flow(trigger: str, *, inputs: str = "", flow_id: str = "f") -> str:
+    return (f"id: {flow_id}\nnamespace: sched\n{inputs}triggers:\n  - id: cron\n{trigger}"
+            "tasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+
+
+def schedule(cron: str = "* * * * *", **props: str) -> str:
+    extra = "".join(f"    {k}: {v}\n" for k, v in props.items())
+    return f"    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"{cron}\"\n{extra}"
+
+
+def dates(store: SqlStore) -> list[str]:
+    return sorted(e.trigger["date"] for e in store.list_executions(namespace="sched", limit=10_000))  # type: ignore[index]
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@pytest.mark.parametrize(("policy", "catch_up"), [("ALL", 10), ("LAST", 1), ("NONE", 0)])
+def test_scheduler_down_ten_minutes(sqlite_store: SqlStore, policy: str, catch_up: int) -> None:
+    deploy(sqlite_store, flow(schedule(recoverMissedSchedules=policy, allowConcurrent="true")), now=minute(-0.5))
+    scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
+    assert scheduler.tick(minute(0)) == 1
+    # down from 12:00:01 to 12:11:00: the dates 12:01 to 12:10 were missed, 12:11 is on time
+    fired = scheduler.tick(minute(11))
+    assert fired == catch_up + 1
+    missed = [iso(minute(n)) for n in range(1, 11)]
+    expected_catch_up = {"ALL": missed, "LAST": missed[-1:], "NONE": []}[policy]
+    assert dates(sqlite_store) == [iso(minute(0)), *expected_catch_up, iso(minute(11))]
+    assert scheduler.tick(minute(11.5)) == 0
+    assert scheduler.tick(minute(12)) == 1
+
+
+def test_default_policy_recovers_all(sqlite_store: SqlStore) -> None:
+    deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(-0.5))
+    scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
+    scheduler.tick(minute(0))
+    assert scheduler.tick(minute(5)) == 5
+
+
+def test_late_maximum_delay_drops_old_dates(sqlite_store: SqlStore) -> None:
+    deploy(sqlite_store, flow(schedule(lateMaximumDelay="PT3M", allowConcurrent="true")), now=minute(-0.5))
+    scheduler = Scheduler(sqlite_store)
+    scheduler.tick(minute(0))
+    assert scheduler.tick(minute(10)) == 4  # 12:07 to 12:10 are at most 3 minutes late
+    assert dates(sqlite_store)[1] == iso(minute(7))
+
+
+def test_a_new_trigger_starts_from_its_deployment(sqlite_store: SqlStore) -> None:
+    deploy(sqlite_store, flow(schedule("*/5 * * * *", allowConcurrent="true")), now=minute(3))
+    scheduler = Scheduler(sqlite_store)
+    assert scheduler.tick(minute(4)) == 0
+    state = sqlite_store.get_trigger_state("sched", "f", "cron")
+    assert state is not None and state.next_date == minute(5) and state.last_date is None
+    assert scheduler.tick(minute(5)) == 1
+
+
+def test_trigger_outputs_inputs_and_labels(sqlite_store: SqlStore) -> None:
+    inputs = "inputs:\n  - id: when\n    type: STRING\n"
+    trigger = schedule("0 * * * *", timezone="Europe/Paris", inputs="{when: \"{{ trigger.date }}\"}",
+                       labels="{team: data}")
+    deploy(sqlite_store, flow(trigger, inputs=inputs), now=minute(-1))
+    Scheduler(sqlite_store).tick(minute(0))
+    [execution] = sqlite_store.list_executions(namespace="sched")
+    assert execution.trigger == {"date": "2025-06-02T14:00:00+02:00", "next": "2025-06-02T15:00:00+02:00",
+                                 "previous": "2025-06-02T13:00:00+02:00"}
+    assert execution.inputs == {"when": "2025-06-02T14:00:00+02:00"}
+    assert ("team", "data") in {(lb.key, lb.value) for lb in execution.labels}
+
+
+def test_one_running_execution_per_trigger_by_default(sqlite_store: SqlStore) -> None:
+    deploy(sqlite_store, flow(schedule(recoverMissedSchedules="NONE")), now=minute(-0.5))
+    scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
+    assert scheduler.tick(minute(0)) == 1
+    assert scheduler.tick(minute(1)) == 0  # the first execution has not ended
+    assert scheduler.tick(minute(2)) == 0
+    sqlite_store.unlock_trigger("sched", "f", "cron", minute(2))
+    assert scheduler.tick(minute(2)) == 1  # unlocked: the on-time date fires, the missed one does not (NONE)
+    assert dates(sqlite_store) == [iso(minute(0)), iso(minute(2))]
+
+
+def test_conditions_and_when_gate_fires(sqlite_store: SqlStore) -> None:
+    weekend = "[{type: io.kestra.plugin.core.condition.Weekend}]"
+    deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=weekend, allowConcurrent="true"), flow_id="weekend"),
+           now=minute(-1))
+    monday = "[{type: io.kestra.plugin.core.condition.DayWeek, dayOfWeek: MONDAY}]"
+    deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=monday, allowConcurrent="true"), flow_id="monday"),
+           now=minute(-1))
+    deploy(sqlite_store, flow(schedule("0 12 * * *", when="\"{{ trigger.date | date('d') == '2' }}\"",
+                                       allowConcurrent="true"), flow_id="second"), now=minute(-1))
+    holiday = "[{type: io.kestra.plugin.core.condition.Not, conditions: [{type: io.kestra.plugin.core.condition.PublicHoliday, country: FR}]}]"
+    deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=holiday, allowConcurrent="true"), flow_id="workday"),
+           now=minute(-1))
+    scheduler = Scheduler(sqlite_store)
+    for day in range(8):  # Monday 2 June to Monday 9 June (Whit Monday, a public holiday in France)
+        scheduler.tick(T0 + timedelta(days=day))
+    fired = {}
+    for execution in sqlite_store.list_executions(namespace="sched", limit=100):
+        fired.setdefault(execution.flow_id, []).append(execution.trigger["date"][:10])  # type: ignore[index]
+    assert sorted(fired["weekend"]) == ["2025-06-07", "2025-06-08"]
+    assert sorted(fired["monday"]) == ["2025-06-02", "2025-06-09"]
+    assert fired["second"] == ["2025-06-02"]
+    assert sorted(fired["workday"]) == [f"2025-06-0{d}" for d in range(2, 9)]
+
+
+def test_disabled_triggers_and_flows_do_not_fire(sqlite_store: SqlStore) -> None:
+    deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(-0.5))
+    deploy(sqlite_store, flow(schedule(disabled="true"), flow_id="off"), now=minute(-0.5))
+    sqlite_store.set_trigger_disabled("sched", "f", "cron", True, minute(-0.5))
+    assert Scheduler(sqlite_store).tick(minute(0)) == 0
+
+
+def test_stop_after_disables_the_trigger(sqlite_store: SqlStore) -> None:
+    deploy(sqlite_store, flow(schedule(stopAfter="[FAILED]", allowConcurrent="true")), now=minute(-0.5))
+    scheduler = Scheduler(sqlite_store)
+    assert scheduler.tick(minute(0)) == 1
+
+    def fail(tx, stored):  # type: ignore[no-untyped-def]  # what the executor does when it fails
+        tx.write(tx.view().execution.with_state(State.FAILED, minute(0.5)).model_copy(update={"ended": minute(0.5)}), [], {})
+
+    assert sqlite_store.process_next_event(fail)
+    assert scheduler.tick(minute(1)) == 0
+    assert sqlite_store.get_trigger_state("sched", "f", "cron").disabled  # type: ignore[union-attr]
+
+
+def test_schedule_on_dates(sqlite_store: SqlStore) -> None:
+    trigger = ("    type: io.kestra.plugin.core.trigger.ScheduleOnDates\n    timezone: Europe/Paris\n"
+               "    dates: ['2025-06-02T14:05:00', '2025-06-02T12:10:00Z', '2025-06-03T00:00:00+02:00']\n")
+    deploy(sqlite_store, flow(trigger), now=minute(-1))
+    scheduler = Scheduler(sqlite_store)
+    assert scheduler.tick(minute(4)) == 0
+    assert scheduler.tick(minute(5)) == 1
+    assert scheduler.tick(minute(10)) == 0  # the execution of 12:05 still runs
+    assert dates(sqlite_store) == ["2025-06-02T14:05:00+02:00"]

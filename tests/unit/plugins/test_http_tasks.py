@@ -1,0 +1,159 @@
+"""http.Request and http.Download against a real HTTP server on 127.0.0.1, with the SSRF guard opened for
+127.0.0.1 only where a test says so."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from legato.plugins.context import TaskFailed
+from legato.storage import LocalStorage
+from tests.unit.plugins.conftest import Harness
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == "/file.csv":
+            self._answer(200, b"a,b\n1,2\n", "text/csv")
+        elif self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+            self.end_headers()
+        elif self.path == "/slow":
+            threading.Event().wait(2)
+            self._answer(200, b"late", "text/plain")
+        else:
+            self._echo()
+
+    def do_POST(self) -> None:
+        self._echo()
+
+    def _echo(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
+        status = 404 if self.path == "/missing" else 201 if self.command == "POST" else 200
+        payload = {"method": self.command, "path": self.path, "body": body,
+                   "auth": self.headers.get("Authorization"), "type": self.headers.get("Content-Type"),
+                   "custom": self.headers.get("X-Custom")}
+        self._answer(status, json.dumps(payload).encode(), "application/json")
+
+    def _answer(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGATO_HTTP_ALLOWED_NETWORKS", "127.0.0.1/32")
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "storage")
+
+
+def request(harness: Harness, source: str, **kwargs: Any) -> dict[str, Any]:
+    return harness.run(source, harness.context(**kwargs))
+
+
+def test_the_guard_blocks_loopback_unless_configured(harness: Harness, server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEGATO_HTTP_ALLOWED_NETWORKS", raising=False)
+    for url in (f"{server}/x", "http://localhost:9/x", "http://169.254.169.254/latest/meta-data", "http://[::1]:9/", "http://10.1.2.3/"):
+        with pytest.raises(TaskFailed, match="private, loopback or otherwise internal"):
+            request(harness, f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {url}\n")
+
+
+@pytest.mark.usefixtures("opened")
+def test_post_json_with_headers_and_bearer_auth(harness: Harness, server: str) -> None:
+    out = request(harness, f"""
+id: r
+type: io.kestra.plugin.core.http.Request
+uri: {server}/orders
+method: POST
+contentType: application/json
+headers:
+  X-Custom: "{{{{ inputs.name }}}}"
+body: '{{"item": "{{{{ inputs.name }}}}"}}'
+auth:
+  type: BEARER
+  token: abc
+""", inputs={"name": "tea"})
+    assert out["code"] == 201
+    answer = json.loads(out["body"])
+    assert answer == {"method": "POST", "path": "/orders", "body": '{"item": "tea"}', "auth": "Bearer abc",
+                      "type": "application/json", "custom": "tea"}
+    assert out["headers"]["Content-Type"] == ["application/json"]
+
+
+@pytest.mark.usefixtures("opened")
+def test_form_data_and_basic_auth(harness: Harness, server: str) -> None:
+    out = request(harness, f"""
+id: r
+type: http.Request
+uri: {server}/form
+method: POST
+formData: {{a: "1", b: two words}}
+auth: {{type: BASIC, username: ada, password: "s3cret"}}
+""")
+    answer = json.loads(out["body"])
+    assert answer["body"] == "a=1&b=two+words" and answer["type"] == "application/x-www-form-urlencoded"
+    assert answer["auth"] == "Basic " + base64.b64encode(b"ada:s3cret").decode()
+
+
+@pytest.mark.usefixtures("opened")
+def test_status_codes(harness: Harness, server: str) -> None:
+    with pytest.raises(TaskFailed, match="answered 404"):
+        request(harness, f"id: r\ntype: http.Request\nuri: {server}/missing\n")
+    assert request(harness, f"id: r\ntype: http.Request\nuri: {server}/missing\noptions: {{allowedResponseCodes: [404]}}\n")["code"] == 404
+    assert request(harness, f"id: r\ntype: http.Request\nuri: {server}/missing\nallowFailed: true\n")["code"] == 404
+    with pytest.raises(TaskFailed, match="answered 200"):
+        request(harness, f"id: r\ntype: http.Request\nuri: {server}/ok\noptions: {{allowedResponseCodes: [201]}}\n")
+
+
+@pytest.mark.usefixtures("opened")
+def test_a_redirect_is_checked_by_the_guard_too(harness: Harness, server: str) -> None:
+    out = request(harness, f"id: r\ntype: http.Request\nuri: {server}/redirect\noptions: {{followRedirects: false}}\n")
+    assert out["code"] == 302
+    with pytest.raises(TaskFailed, match=r"failed|refused"):
+        request(harness, f"id: r\ntype: http.Request\nuri: {server}/redirect\n")  # port 1 refuses
+
+
+@pytest.mark.usefixtures("opened")
+def test_read_timeout(harness: Harness, server: str) -> None:
+    with pytest.raises(TaskFailed, match="timed out"):
+        request(harness, f"id: r\ntype: http.Request\nuri: {server}/slow\noptions: {{readTimeout: PT0.3S}}\n")
+
+
+def test_only_http_urls(harness: Harness) -> None:
+    with pytest.raises(TaskFailed, match="http:// or https://"):
+        request(harness, "id: r\ntype: http.Request\nuri: file:///etc/passwd\n")
+
+
+@pytest.mark.usefixtures("opened")
+def test_download_stores_the_file(harness: Harness, server: str, storage: LocalStorage) -> None:
+    out = request(harness, f"id: dl\ntype: io.kestra.plugin.core.http.Download\nuri: {server}/file.csv\n", storage=storage, task_id="dl")
+    assert out["code"] == 200 and out["length"] == 8
+    assert out["uri"].endswith("/tasks/dl/" + out["uri"].split("/")[-2] + "/file.csv")
+    assert storage.get(out["uri"]) == b"a,b\n1,2\n"

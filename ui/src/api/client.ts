@@ -1,0 +1,92 @@
+// The one place that speaks HTTP to the REST API. Everything else calls these functions.
+import type {
+  Execution, Flow, FlowGraph, LogEntry, Paged, ValidateResult, ErrorDetail,
+} from "./types";
+
+export const API = "/api/v1/main";
+
+/** An API error: the server's `{message, details[]}` body, with the HTTP status. */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string, readonly details: ErrorDetail[] = []) {
+    super(message);
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(API + path, init);
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    let details: ErrorDetail[] = [];
+    try {
+      const body = await response.json();
+      if (typeof body?.message === "string") message = body.message;
+      if (Array.isArray(body?.details)) details = body.details;
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    throw new ApiError(response.status, message, details);
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+const enc = encodeURIComponent;
+const yaml = (source: string): RequestInit => ({
+  body: source,
+  headers: { "Content-Type": "application/x-yaml" },
+});
+
+export interface FlowSearch {
+  q?: string;
+  namespace?: string;
+  page: number;
+  size: number;
+}
+
+export function searchFlows({ q, namespace, page, size }: FlowSearch): Promise<Paged<Flow>> {
+  const params = new URLSearchParams({ page: String(page), size: String(size), sort: "namespace:asc" });
+  if (q) params.set("q", q);
+  if (namespace) params.set("namespace", namespace);
+  return request(`/flows/search?${params}`);
+}
+
+export const namespaces = (): Promise<string[]> => request("/flows/distinct-namespaces");
+
+export const getFlow = (namespace: string, id: string): Promise<Flow> =>
+  request(`/flows/${enc(namespace)}/${enc(id)}?source=true`);
+
+export const flowGraph = (namespace: string, id: string): Promise<FlowGraph> =>
+  request(`/flows/${enc(namespace)}/${enc(id)}/graph`);
+
+export const createFlow = (source: string): Promise<Flow> => request("/flows", { method: "POST", ...yaml(source) });
+
+export const updateFlow = (namespace: string, id: string, source: string): Promise<Flow> =>
+  request(`/flows/${enc(namespace)}/${enc(id)}`, { method: "PUT", ...yaml(source) });
+
+export const validateFlow = (source: string, signal?: AbortSignal): Promise<ValidateResult[]> =>
+  request("/flows/validate", { method: "POST", signal, ...yaml(source) });
+
+export function searchExecutions(namespace: string, flowId: string, page: number, size: number):
+  Promise<Paged<Execution>> {
+  const params = new URLSearchParams({ namespace, flowId, page: String(page), size: String(size) });
+  return request(`/executions/search?${params}`);
+}
+
+export const getExecution = (id: string): Promise<Execution> => request(`/executions/${enc(id)}`);
+
+export const createExecution = (namespace: string, flowId: string, inputs: FormData): Promise<Execution> =>
+  request(`/executions/${enc(namespace)}/${enc(flowId)}`, { method: "POST", body: inputs });
+
+export const killExecution = (id: string): Promise<Execution> =>
+  request(`/executions/${enc(id)}/kill`, { method: "DELETE" });
+
+export const restartExecution = (id: string): Promise<Execution> =>
+  request(`/executions/${enc(id)}/restart`, { method: "POST" });
+
+export const resumeExecution = (id: string, inputs: FormData): Promise<void> =>
+  request(`/executions/${enc(id)}/resume`, { method: "POST", body: inputs });
+
+export const executionLogs = (id: string): Promise<LogEntry[]> => request(`/logs/${enc(id)}`);
+
+/** URL of the Server-Sent Events stream of an execution's snapshots. */
+export const followUrl = (id: string): string => `${API}/executions/${enc(id)}/follow`;
