@@ -281,7 +281,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # rows back from the OS then costs more per row as they grow. Memory is only used as pages are read.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # Checkpoint the WAL every ~40 MB instead of every 4 MB: bounded on disk, and a commit pays for a
+    # checkpoint ten times less often. Never turning it off: an unbounded WAL slows every read as it grows.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
