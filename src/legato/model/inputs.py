@@ -7,6 +7,7 @@ raising ValueError with a message a user can act on. `validate_inputs` (inputs_v
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
@@ -69,9 +70,9 @@ class Input(Frozen):
     def _is_dynamic(self) -> bool:
         return False
 
+    @abstractmethod
     def convert(self, value: Any, choices: list[str] | None = None) -> Any:
         """The typed value of `value`, checked against this input's constraints; `choices` are rendered options."""
-        raise NotImplementedError(f"{type(self).__name__} does not convert values")
 
 
 def _between(value: Any, low: Any, high: Any, words: tuple[str, str] = ("less than the minimum", "greater than the maximum")) -> None:

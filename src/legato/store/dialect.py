@@ -7,6 +7,7 @@ pieces that cannot be portable.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import fcntl
 import json
@@ -142,7 +143,7 @@ def _dumps(value: Any) -> str:
 # Dialects ------------------------------------------------------------------------------------------
 
 
-class Dialect:
+class Dialect(abc.ABC):
     """The SQL a backend needs that portable Core cannot express."""
 
     name: str
@@ -151,9 +152,9 @@ class Dialect:
     # Each thread may keep its connections between transactions (cheap, local database files).
     keep_connections: bool = False
 
+    @abc.abstractmethod
     def create_engine(self, pool_size: int) -> Engine:
         """A pooled engine for this database."""
-        raise NotImplementedError
 
     def upsert(self, table: SaTable, keys: Sequence[str], update: Sequence[str]) -> Insert:
         """INSERT ... ON CONFLICT (keys) DO UPDATE SET update = excluded.update."""
@@ -168,8 +169,9 @@ class Dialect:
         statement: Insert = self._insert(table).on_conflict_do_nothing(index_elements=list(keys))
         return statement
 
+    @abc.abstractmethod
     def _insert(self, table: SaTable) -> Any:
-        raise NotImplementedError
+        """The dialect's INSERT construct (with ON CONFLICT support)."""
 
     def skip_locked(self, select: Select[Any], of: Column[Any] | SaTable | None = None) -> Select[Any]:
         """Lock the selected rows, skipping rows another transaction holds (no-op on a single-writer DB)."""
@@ -186,9 +188,11 @@ class Dialect:
 
     def notify(self, conn: Connection, channels: Sequence[str]) -> None:
         """Announce `channels` to other processes when the transaction commits."""
+        return None  # by default only this process listens, and it is told in memory
 
     def lock_key(self, conn: Connection, key: str) -> None:
         """Hold a transaction-scoped lock on `key` (e.g. one flow id) until commit."""
+        return None  # by default the write transaction is already exclusive (a single writer)
 
     @contextlib.contextmanager
     def migration_lock(self, conn: Connection) -> Iterator[None]:
