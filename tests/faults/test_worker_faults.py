@@ -3,6 +3,7 @@ while the worker is dead or a retry is pending."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -96,9 +97,10 @@ def test_kill_9_of_random_workers_loses_nothing_and_reruns_only_their_tasks(clus
     assert len(attempts) == 600  # no task lost
     rerun = {run: rows for run, rows in attempts.items() if len(rows) > 1}
     for run, rows in rerun.items():
-        # Only an attempt on a killed worker was run again, each time with the next attempt number.
+        # Only an attempt on a killed worker was run again.
         assert all(pid in killed for _, pid in rows[:-1]), (run, rows, killed)
-        assert [a for a, _ in rows] == list(range(1, len(rows) + 1)), (run, rows)
+        # Attempt numbers only grow; a gap is an attempt leased to a worker killed before the task started.
+        assert all(a < b for (a, _), (b, _) in itertools.pairwise(rows)), (run, rows)
     assert rerun, "no attempt was hit by a kill"
     # At most twice, unless the second run was on a killed worker too.
     assert all(len(rows) <= 2 or rows[1][1] in killed for rows in rerun.values())
