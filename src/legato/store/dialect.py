@@ -199,17 +199,17 @@ class Dialect(abc.ABC):
         """Keep two processes from migrating the same database at once."""
         yield
 
+    @abc.abstractmethod
     def has_label(self, data: Column[Any], key: str, value: str, n: int) -> ColumnElement[bool]:
         """The record JSON in `data` has the label key=value (`n` keeps bind names apart in one query)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
         """The UTC day (YYYY-MM-DD) of a UtcDateTime column."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         """`end - start` of two UtcDateTime columns, in seconds."""
-        raise NotImplementedError
 
 
 class SqliteDialect(Dialect):
