@@ -3,45 +3,22 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg import sql as pgsql
 from sqlalchemy import text
 
 from legato.store import open_store
 from legato.store.schema import metadata
 from legato.store.sql import SqlStore
+from tests.services import pg_database
 
 from .store import StoreContract
-
-ADMIN_URL = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _unreachable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"PostgreSQL is required in CI: {reason}")
-    pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {reason}")
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    name = f"legato_test_{secrets.token_hex(6)}"
-    try:
-        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        _unreachable(str(exc).strip().splitlines()[0])
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    migrated = open_store(url)
-    migrated.migrate()
-    migrated.close()
-    yield url
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    yield from pg_database("legato_test")
 
 
 class TestPostgresStore(StoreContract):

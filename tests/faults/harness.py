@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -12,32 +11,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
-import pytest
-from psycopg import sql as pgsql
+
+from tests.services import pg_database
 
 from .ledger_plugin import LEDGER_DDL
 
-ADMIN_URL = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REPO = Path(__file__).resolve().parents[2]
 LEGATO = str(Path(sys.executable).with_name("legato"))
 
 
 def fresh_database() -> Iterator[str]:
     """A new database (dropped afterwards) with a ledger table; its URL. Skips when PostgreSQL is away."""
-    name = f"legato_fault_{secrets.token_hex(6)}"
-    try:
-        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}")
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(LEDGER_DDL)
-    yield url
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    for url in pg_database("legato_fault", migrate=False):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(LEDGER_DDL)
+        yield url
 
 
 class Cluster:

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql as pgsql
+from tests.services import pg_database
 
 from legato.api import create_app
 from legato.api.server import bind, serve
@@ -82,18 +81,7 @@ def _wait_healthy(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"legato_api_{secrets.token_hex(6)}"
-    try:
-        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[0]
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {reason}")
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {reason}")
-    yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    yield from pg_database("legato_api", migrate=False)
 
 
 def _start(store: Store, data_dir: Path, backend: str, basic_auth: tuple[str, str] | None = None) -> Iterator[LiveServer]:
