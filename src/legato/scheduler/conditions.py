@@ -48,6 +48,16 @@ def all_hold(conditions: Sequence[c.Condition] | None, ctx: ConditionContext) ->
     return all(holds(condition, ctx) for condition in conditions or ())
 
 
+def when_holds(when: Any, ctx: ConditionContext) -> bool:
+    """A trigger's Kestra 2.0 `when`: absent or true, an expression that renders truthy, or conditions that
+    all hold."""
+    if when is None or isinstance(when, bool):
+        return when is not False
+    if isinstance(when, str):
+        return truthy(render(ctx, when))
+    return all_hold(when, ctx)
+
+
 def holds(condition: c.Condition, ctx: ConditionContext) -> bool:
     """Whether one condition holds; ConditionError when it cannot be evaluated."""
     match condition:
@@ -64,6 +74,11 @@ def holds(condition: c.Condition, ctx: ConditionContext) -> bool:
         case c.ExecutionLabels() | c.ExecutionOutputs() | c.HasRetryAttempt():
             return _execution_data_holds(condition, _execution(ctx), ctx)
     raise ConditionError(f"condition {condition.type} cannot gate this trigger")
+
+
+def render(ctx: ConditionContext, expression: str) -> Any:
+    """The expression's typed value with the context's variables; ConditionError when it fails."""
+    return _render(ctx, expression)
 
 
 def _render(ctx: ConditionContext, expression: str) -> Any:

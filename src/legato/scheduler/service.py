@@ -21,22 +21,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from legato import plugins
-from legato.aio import wait_any
+from legato.aio import supervise, wait_any
 from legato.clock import utcnow
 from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import Renderer
 from legato.model import state as st
 from legato.model.cache import FlowCache
-from legato.model.errors import FlowValidationError, InputsError
+from legato.model.errors import InputsError
 from legato.model.flow import Flow
 from legato.model.ids import new_id
-from legato.model.loader import load_flow
 from legato.model.triggers import Schedule, ScheduleOnDates
 from legato.scheduler import conditions as cond
+from legato.scheduler.backfills import Backfills
 from legato.scheduler.cron import Cron
-from legato.store.ports import FlowRecord, Store, TriggerFire, TriggerState
+from legato.scheduler.flow_triggers import FlowTriggers
+from legato.scheduler.flows import DeployedFlows, parse_flow
+from legato.store.ports import BackfillState, FlowRecord, Store, TriggerFire, TriggerState
 
 log = logging.getLogger("legato.scheduler")
 
@@ -92,24 +93,50 @@ class Scheduler:
         self.store = store
         self.clock = clock
         self.renderer = renderer or Renderer(clock=clock)
-        self.flows = flows or FlowCache(_parse_flow)
+        self.flows = flows or FlowCache(parse_flow)
+        self.deployed = DeployedFlows(self.flows)
         self.poll_seconds = poll_seconds
         self.grace = grace
         self.max_catch_up = max_catch_up
         self.prune_after = prune_after
-        self._broken: set[tuple[str, str, int]] = set()  # revisions that do not load: warned once
         self._dates: dict[tuple[str, str, int, str], _Dates] = {}
         self._pruned: datetime | None = None
+        self.last_fired: str | None = None  # the execution the last fire created
+        self._soonest: datetime | None = None  # the earliest date due after the last tick
+        self.backfills = Backfills(self)
+        # Flow triggers run beside the schedules, woken by each execution's end rather than by the clock.
+        self.flow_triggers = FlowTriggers(store, clock, renderer=self.renderer, flows=self.flows)
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Tick every `poll_seconds` until `stopping` is set."""
+        """Tick every `poll_seconds` until `stopping` is set (the Flow triggers in a side task)."""
+        side = asyncio.create_task(supervise("flow-triggers", self.flow_triggers.run, stopping), name="flow-triggers")
+        try:
+            await self._run_schedules(stopping)
+        finally:
+            side.cancel()
+            await asyncio.gather(side, return_exceptions=True)
+
+    async def _run_schedules(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             await asyncio.to_thread(self.tick)
-            await wait_any(asyncio.sleep(self.poll_seconds), stopping)
+            await wait_any(asyncio.sleep(self._pause()), stopping)
+
+    def _pause(self) -> float:
+        """Seconds to the next tick: `poll_seconds`, or less when a date falls due sooner (so a schedule fires
+        within milliseconds of its date rather than up to a poll interval late)."""
+        if self._soonest is None:
+            return self.poll_seconds
+        wait = (self._soonest - self.clock()).total_seconds() + 0.001
+        return min(self.poll_seconds, max(0.0, wait))
+
+    def _note(self, date: datetime | None) -> None:
+        if date is not None and (self._soonest is None or date < self._soonest):
+            self._soonest = date
 
     def tick(self, now: datetime | None = None) -> int:
         """Fire every date due at `now` (default: the clock); how many executions were created."""
         now = now or self.clock()
+        self._soonest = None
         states = {(s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states()}
         fired = 0
         for record in self.store.list_flows():
@@ -126,19 +153,12 @@ class Scheduler:
                     fired += self._trigger(record, flow, trigger, state, now)
                 except Exception:
                     log.exception("trigger %s of flow %s.%s failed", trigger.id, record.namespace, record.id)
+        fired += self.backfills.tick(now)
         self._prune(now)
         return fired
 
     def _flow(self, record: FlowRecord) -> Flow | None:
-        key = (record.namespace, record.id, record.revision)
-        if key in self._broken:
-            return None
-        try:
-            return self.flows.get(key, lambda: record.source)
-        except FlowValidationError as exc:
-            self._broken.add(key)
-            log.warning("flow %s.%s revision %d does not load; its triggers are skipped: %s", *key, exc)
-            return None
+        return self.deployed.get(record)
 
     def _dates_of(self, record: FlowRecord, trigger: ScheduleTrigger) -> _Dates:
         key = (record.namespace, record.id, record.revision, trigger.id)
@@ -151,8 +171,10 @@ class Scheduler:
                  now: datetime) -> int:
         # Fast path: the stored next date was computed for this revision and is not due yet.
         if state is not None and state.next_date is not None and state.updated >= record.updated and state.next_date > now:
+            self._note(state.next_date)
             return 0
         dates = self._dates_of(record, trigger)
+        self._note(dates.next_after(now))
         if state is not None and state.locked_execution_id and not getattr(trigger, "allowConcurrent", False):
             running = self.store.get_execution(state.locked_execution_id)
             if running is not None and running.state not in st.TERMINAL:
@@ -196,8 +218,9 @@ class Scheduler:
         return fired
 
     def _fire(self, record: FlowRecord, flow: Flow, trigger: ScheduleTrigger, dates: _Dates, date: datetime,
-              exclusive: bool, now: datetime) -> str:
-        """Fire one date: 'fired', 'duplicate', 'locked' or 'skipped' (conditions false, bad inputs)."""
+              exclusive: bool, now: datetime, backfill: BackfillState | None = None) -> str:
+        """Fire one date: 'fired', 'duplicate', 'locked' or 'skipped' (conditions false, bad inputs). A backfill's
+        date gets the backfill's inputs and labels (plus `backfill: true`) and leaves the trigger's state alone."""
         zone = dates.zone
         nxt, previous = dates.next_after(date), dates.previous_before(date)
         variables = {
@@ -209,17 +232,21 @@ class Scheduler:
         ctx = cond.ConditionContext(variables=context, renderer=self.renderer, date=date.astimezone(zone), zone=zone)
         if not self._conditions_hold(record, trigger, ctx):
             return "skipped"
+        inputs, labels = self._inputs(trigger, context), {lb.key: lb.value for lb in trigger.labels}
+        if backfill is not None:
+            inputs, labels = inputs | (backfill.inputs or {}), labels | backfill.labels | {"backfill": "true"}
         try:
             execution = new_execution(
-                flow, record.revision, self._inputs(trigger, context), execution_id=new_id(), now=now,
-                renderer=self.renderer, labels={lb.key: lb.value for lb in trigger.labels}, trigger=variables,
+                flow, record.revision, inputs, execution_id=new_id(), now=now,
+                renderer=self.renderer, labels=labels, trigger=variables,
             )
         except (InputsError, ValueError) as exc:
             log.error("trigger %s of flow %s.%s: date %s skipped: %s", trigger.id, record.namespace, record.id, date, exc)
             return "skipped"
         fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=date.isoformat(),
-                           date=date, next_date=nxt, exclusive=exclusive)
+                           date=date, next_date=nxt, exclusive=exclusive, backfill=backfill is not None)
         outcome = self.store.fire_trigger(fire, execution, ev.ExecutionCreated(), now)
+        self.last_fired = execution.id if outcome == "fired" else None
         if outcome == "fired":
             log.info("trigger %s of flow %s.%s fired for %s: execution %s", trigger.id, record.namespace,
                      record.id, variables["date"], execution.id)
@@ -232,7 +259,7 @@ class Scheduler:
             if isinstance(trigger, Schedule):
                 if not cond.all_hold(trigger.scheduleConditions, ctx):
                     return False
-                return _when_holds(trigger.when, ctx)
+                return cond.when_holds(trigger.when, ctx)
             return True
         except cond.ConditionError as exc:
             log.error("trigger %s of flow %s.%s: %s", trigger.id, record.namespace, record.id, exc)
@@ -263,16 +290,3 @@ class Scheduler:
         self.store.prune_trigger_fires(now - self.prune_after)
 
 
-def _parse_flow(source: str) -> Flow:
-    """A flow parsed with every installed task and trigger type."""
-    return load_flow(source, source="<flow>", registry=plugins.registry(), triggers=plugins.trigger_registry())
-
-
-def _when_holds(when: Any, ctx: cond.ConditionContext) -> bool:
-    if when is None:
-        return True
-    if isinstance(when, bool):
-        return when
-    if isinstance(when, str):
-        return cond.truthy(ctx.renderer.render_typed(when, ctx.variables))
-    return cond.all_hold(when, ctx)

@@ -1,5 +1,5 @@
-"""Stores for the scheduler tests: a fresh SQLite file per test, and a throw-away PostgreSQL database
-`legato_sched_<random>` per test (several scheduler instances open their own stores on its URL).
+"""Stores for the integration tests: a fresh SQLite file per test, and a throw-away PostgreSQL database
+`legato_it_<random>` per test (several scheduler instances open their own stores on its URL).
 PostgreSQL unreachable: skipped locally, failed in CI (CI=true)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from legato.store.sql import SqlStore
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """The URL of an empty, migrated PostgreSQL database, dropped after the test."""
-    yield from pg_database("legato_sched")
+    yield from pg_database("legato_it")
 
 
 @pytest.fixture

@@ -1,0 +1,270 @@
+"""Triggers: their state (next and last dates, the execution they wait for, enabled or not), the operator's
+actions on them (enable/disable, unlock, restart) and backfills of Schedule triggers, on Kestra's routes
+under /api/v1/{tenant}/triggers. A trigger's state is Kestra's `Trigger` ("trigger context"): a trigger that
+never fired nor was toggled shows with empty dates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from legato.api import dto
+from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.errors import ApiError, bad_request
+from legato.api.params import Page, paging, sort_items
+from legato.runtime import backfills, triggers
+from legato.runtime.actions import ConflictError, NotFoundError
+from legato.store.ports import BackfillState
+
+router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"], dependencies=[Depends(check_tenant)],
+                   responses=dto.ERRORS)
+
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+NamespacePath = Annotated[str, Path(max_length=150, description="The flow's namespace.")]
+FlowPath = Annotated[str, Path(max_length=100, description="The flow's id.")]
+TriggerPath = Annotated[str, Path(max_length=100, description="The trigger's id.")]
+
+
+class TriggerKey(BaseModel):
+    namespace: Name
+    flowId: Name
+    triggerId: Name
+
+
+class BackfillBody(BaseModel):
+    start: datetime = Field(description="First scheduled date to replay (UTC if no zone).")
+    end: datetime | None = Field(default=None, description="Last scheduled date to replay (default: now).")
+    inputs: dict[str, Any] | None = Field(default=None, description="Inputs of the backfilled executions.")
+    labels: list[dto.Label] | dict[str, str] | None = Field(
+        default=None, description="Labels of the backfilled executions (they also get `backfill: true`).")
+
+
+class TriggerUpdate(TriggerKey):
+    disabled: bool | None = Field(default=None, description="Disable (true) or enable (false) the trigger.")
+    backfill: BackfillBody | None = Field(default=None, description="Start a backfill of this Schedule trigger.")
+
+
+class SetDisabled(BaseModel):
+    triggers: list[TriggerKey] = Field(min_length=1, max_length=1000)
+    disabled: bool
+
+
+class TriggerContext(dto.Dto):
+    namespace: str
+    flowId: str
+    triggerId: str
+    type: str | None = None
+    date: datetime | None = Field(default=None, description="The last date it fired for.")
+    nextExecutionDate: datetime | None = None
+    executionId: str | None = Field(default=None, description="The execution it waits for before firing again.")
+    disabled: bool = False
+    backfill: dict[str, Any] | None = None
+
+
+class TriggerWithDefinition(BaseModel):
+    abstractTrigger: dict[str, Any] | None = Field(description="The trigger as the flow declares it.")
+    triggerContext: TriggerContext
+
+
+class Count(BaseModel):
+    count: int = Field(description="How many triggers were acted on.")
+
+
+SORTS: dict[str, Any] = {
+    "namespace": lambda r: (r.namespace, r.flow_id, r.trigger_id), "flowId": lambda r: (r.flow_id, r.trigger_id),
+    "triggerId": lambda r: r.trigger_id,
+    "nextExecutionDate": lambda r: r.state.next_date if r.state else None,
+    "date": lambda r: r.state.last_date if r.state else None,
+}
+
+
+def _by_row(key: Callable[[triggers.TriggerRow], Any]) -> Callable[[dict[str, Any]], Any]:
+    return lambda item: key(item["row"])
+
+
+_ITEM_SORTS = {name: _by_row(key) for name, key in SORTS.items()}
+
+
+def routers() -> list[APIRouter]:
+    return [router]
+
+
+def _context(row: triggers.TriggerRow, backfill: BackfillState | None) -> dict[str, Any]:
+    state = row.state
+    return {
+        "tenantId": "main", "namespace": row.namespace, "flowId": row.flow_id, "triggerId": row.trigger_id,
+        "type": row.type, "date": state.last_date if state else None,
+        "nextExecutionDate": state.next_date if state and row.enabled else None,
+        "executionId": state.locked_execution_id if state else None,
+        "updatedDate": state.updated if state else None,
+        "workerId": getattr(state, "lease_owner", None) if state else None,
+        "disabled": not row.enabled, "disabledInSource": row.disabled_in_source,
+        "backfill": backfills.as_json(backfill),
+    }
+
+
+def _rows(ctx: ApiContext, namespace: str | None, flow_id: str | None, q: str | None) -> list[dict[str, Any]]:
+    rows = triggers.list_triggers(ctx.store, namespace, flow_id)
+    if q:
+        text = q.lower()
+        rows = [r for r in rows if text in f"{r.namespace}.{r.flow_id}.{r.trigger_id}".lower()]
+    found = {(b.namespace, b.flow_id, b.trigger_id): b for b in ctx.store.backfills(namespace, flow_id)}
+    return [{"row": r, "backfill": found.get((r.namespace, r.flow_id, r.trigger_id))} for r in rows]
+
+
+def _one(ctx: ApiContext, namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
+    for item in _rows(ctx, namespace, flow_id, None):
+        if item["row"].trigger_id == trigger_id:
+            return _context(item["row"], item["backfill"])
+    raise NotFoundError(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'")
+
+
+def _definition(row: triggers.TriggerRow) -> dict[str, Any] | None:
+    trigger = row.definition
+    if trigger is None:
+        return None
+    return trigger.model_dump(mode="json", exclude_none=True, exclude_defaults=True) | {"id": trigger.id,
+                                                                                       "type": trigger.type}
+
+
+@router.get("/search", summary="Search triggers", response_model=dto.Paged[TriggerWithDefinition])
+def search_triggers(
+    ctx: Ctx, page: Annotated[Page, Depends(paging)],
+    namespace: Annotated[str | None, Query(max_length=150, description="This namespace and its children.")] = None,
+    flowId: Annotated[str | None, Query(max_length=100, description="Triggers of this flow.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in namespace.flowId.triggerId.")] = None,
+) -> dict[str, Any]:
+    """Every trigger of the deployed flows with its state and its definition; sort by namespace, flowId,
+    triggerId, nextExecutionDate or date."""
+    items = [i for i in _rows(ctx, None, flowId, q)
+             if not namespace or i["row"].namespace == namespace or i["row"].namespace.startswith(namespace + ".")]
+    ordered = sort_items(items, page.sort, _ITEM_SORTS, "namespace")
+    results = [{"abstractTrigger": _definition(i["row"]), "triggerContext": _context(i["row"], i["backfill"])}
+               for i in page.slice(ordered)]
+    return {"results": results, "total": len(items)}
+
+
+@router.get("/{namespace}/{flowId}", summary="Triggers of a flow", response_model=dto.Paged[TriggerContext])
+def flow_triggers(
+    ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, page: Annotated[Page, Depends(paging)],
+    q: Annotated[str | None, Query(max_length=200, description="Text in the trigger id.")] = None,
+) -> dict[str, Any]:
+    """The triggers of one flow with their state, in declaration order (or `sort`); 404 for an unknown flow."""
+    record = ctx.store.get_flow(namespace, flowId)
+    if record is None or record.deleted:
+        raise NotFoundError(f"flow {namespace}.{flowId} not found")
+    items = _rows(ctx, namespace, flowId, None)
+    if q:
+        items = [i for i in items if q.lower() in i["row"].trigger_id.lower()]
+    if page.sort:
+        items = sort_items(items, page.sort, _ITEM_SORTS, "triggerId")
+    return {"results": [_context(i["row"], i["backfill"]) for i in page.slice(items)], "total": len(items)}
+
+
+@router.put("", summary="Update a trigger (enable, disable, backfill)", response_model=TriggerContext,
+            responses={409: {"model": dto.ErrorBody, "description": "The trigger already has a backfill"}})
+def update_trigger(ctx: Ctx, update: TriggerUpdate) -> dict[str, Any]:
+    """With `backfill`: start a backfill of a Schedule trigger (400 for bad dates or another trigger type, 409
+    when one exists, 422 for inputs the flow refuses). Else with `disabled`: disable or enable the trigger."""
+    ns, flow_id, trigger_id = update.namespace, update.flowId, update.triggerId
+    if update.backfill is not None:
+        body = update.backfill
+        labels = body.labels if isinstance(body.labels, dict) else {lb.key: lb.value for lb in body.labels or ()}
+        try:
+            backfills.create(ctx.store, ns, flow_id, trigger_id, start=body.start, end=body.end, inputs=body.inputs,
+                             labels=labels, now=ctx.clock())
+        except backfills.InvalidBackfill as exc:
+            raise bad_request(str(exc)) from None
+    elif update.disabled is not None:
+        triggers.set_trigger_enabled(ctx.store, ns, flow_id, trigger_id, not update.disabled, now=ctx.clock())
+    else:
+        raise bad_request("say what to change: `disabled` or `backfill`")
+    return _one(ctx, ns, flow_id, trigger_id)
+
+
+@router.post("/{namespace}/{flowId}/{triggerId}/unlock", summary="Unlock a trigger", response_model=TriggerContext,
+             responses={409: {"model": dto.ErrorBody, "description": "The trigger is not locked"}})
+def unlock(ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
+    """Forget the execution the trigger waits for (it may fire again at once); 409 when it waits for none."""
+    triggers.unlock_trigger(ctx.store, namespace, flowId, triggerId, now=ctx.clock())
+    return _one(ctx, namespace, flowId, triggerId)
+
+
+@router.post("/{namespace}/{flowId}/{triggerId}/restart", summary="Restart a trigger", response_model=TriggerContext)
+def restart(ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
+    """Start the trigger afresh from now: lock and source lease cleared, dates before now not recovered."""
+    triggers.restart_trigger(ctx.store, namespace, flowId, triggerId, now=ctx.clock())
+    return _one(ctx, namespace, flowId, triggerId)
+
+
+def _backfill_action(ctx: ApiContext, key: TriggerKey, action: str) -> None:
+    triggers.find_trigger(ctx.store, key.namespace, key.flowId, key.triggerId)
+    if action == "delete":
+        backfills.delete(ctx.store, key.namespace, key.flowId, key.triggerId)
+    else:
+        backfills.set_paused(ctx.store, key.namespace, key.flowId, key.triggerId, action == "pause", now=ctx.clock())
+
+
+@router.put("/backfill/pause", summary="Pause a backfill", response_model=TriggerContext)
+def pause_backfill(ctx: Ctx, key: TriggerKey) -> dict[str, Any]:
+    """Stop firing the backfill's dates until it is resumed; 404 when the trigger has no backfill."""
+    _backfill_action(ctx, key, "pause")
+    return _one(ctx, key.namespace, key.flowId, key.triggerId)
+
+
+@router.put("/backfill/unpause", summary="Resume a backfill", response_model=TriggerContext)
+def unpause_backfill(ctx: Ctx, key: TriggerKey) -> dict[str, Any]:
+    """Fire the backfill's remaining dates again; 404 when the trigger has no backfill."""
+    _backfill_action(ctx, key, "unpause")
+    return _one(ctx, key.namespace, key.flowId, key.triggerId)
+
+
+@router.post("/backfill/delete", summary="Delete a backfill", response_model=TriggerContext)
+def delete_backfill(ctx: Ctx, key: TriggerKey) -> dict[str, Any]:
+    """Stop and forget the backfill (its executions stay); 404 when the trigger has no backfill."""
+    _backfill_action(ctx, key, "delete")
+    return _one(ctx, key.namespace, key.flowId, key.triggerId)
+
+
+TriggerKeys = Annotated[list[TriggerKey], Body(min_length=1, max_length=1000, description="The triggers.")]
+
+
+def _count(act: Any, keys: list[TriggerKey]) -> dict[str, int]:
+    """Apply `act` to each trigger; those it does not fit (unknown, not locked, no backfill) are not counted."""
+    done = 0
+    for key in keys:
+        try:
+            act(key)
+        except (NotFoundError, ConflictError, ApiError):
+            continue
+        done += 1
+    return {"count": done}
+
+
+@router.post("/backfill/{action}/by-triggers", summary="Pause, resume or delete the backfills of triggers",
+             response_model=Count)
+async def backfills_by_triggers(
+    ctx: Ctx, action: Annotated[str, Path(pattern="^(pause|unpause|delete)$", description="pause, unpause or delete.")],
+    keys: TriggerKeys,
+) -> dict[str, int]:
+    """Act on the backfill of each trigger; triggers without one are skipped (not counted)."""
+    return await run_in_threadpool(_count, lambda k: _backfill_action(ctx, k, action), keys)
+
+
+@router.post("/unlock/by-triggers", summary="Unlock triggers", response_model=Count)
+def unlock_by_triggers(ctx: Ctx, keys: TriggerKeys) -> dict[str, int]:
+    """Unlock each trigger; those not locked are skipped (not counted)."""
+    return _count(lambda k: triggers.unlock_trigger(ctx.store, k.namespace, k.flowId, k.triggerId, now=ctx.clock()),
+                  keys)
+
+
+@router.post("/set-disabled/by-triggers", summary="Disable or enable triggers", response_model=Count)
+def set_disabled_by_triggers(ctx: Ctx, body: SetDisabled) -> dict[str, int]:
+    """Disable (`disabled: true`) or enable each trigger; unknown ones are skipped (not counted)."""
+    return _count(lambda k: triggers.set_trigger_enabled(ctx.store, k.namespace, k.flowId, k.triggerId,
+                                                         not body.disabled, now=ctx.clock()), body.triggers)

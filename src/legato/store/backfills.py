@@ -1,0 +1,146 @@
+"""Backfills of Schedule triggers (one per trigger at most) and restarting a trigger's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, String, bindparam, case, delete, func, select, update
+
+from legato.store.database import Database
+from legato.store.dialect import Dialect, UtcDateTime
+from legato.store.ports import BackfillState, TriggerState
+from legato.store.queries import Queries
+from legato.store.schema import trigger_backfills, triggers
+
+_b = trigger_backfills.c
+_KEY = (_b.namespace == bindparam("b_ns")) & (_b.flow_id == bindparam("b_flow")) & (_b.trigger_id == bindparam("b_trigger"))
+_T_KEY = ((triggers.c.namespace == bindparam("b_ns")) & (triggers.c.flow_id == bindparam("b_flow"))
+          & (triggers.c.trigger_id == bindparam("b_trigger")))
+
+
+class BackfillQueries:
+    """Named queries over trigger_backfills, and the trigger restart."""
+
+    def __init__(self, dialect: Dialect):
+        self._create = dialect.insert_ignore(trigger_backfills, ["namespace", "flow_id", "trigger_id"])
+        self._get = select(trigger_backfills).where(_KEY)
+        now = bindparam("b_now", type_=UtcDateTime())
+        self._pause = update(trigger_backfills).where(_KEY).values(paused=bindparam("b_paused"), updated=now)
+        self._delete = delete(trigger_backfills).where(_KEY)
+        cursor = bindparam("b_cursor", type_=UtcDateTime())
+        self._advance = update(trigger_backfills).where(_KEY).values(
+            cursor_date=case((_b.cursor_date < cursor, cursor), else_=_b.cursor_date),
+            fired=_b.fired + bindparam("b_fired"),
+            execution_id=func.coalesce(bindparam("b_exec", type_=String(64)), _b.execution_id),
+            updated=now,
+        )
+        self._restart = update(triggers).where(_T_KEY).values(
+            locked_execution_id=None, lease_owner=None, lease_expires_at=None, last_date=now, next_date=None,
+            updated=now,
+        )
+
+    def create(self, conn: Connection, b: BackfillState) -> bool:
+        """Insert the backfill unless the trigger has one; whether it was inserted."""
+        row = {
+            "namespace": b.namespace, "flow_id": b.flow_id, "trigger_id": b.trigger_id, "start_date": b.start,
+            "end_date": b.end, "cursor_date": b.cursor, "paused": b.paused, "inputs": b.inputs,
+            "labels": b.labels, "fired": b.fired, "execution_id": b.execution_id, "created": b.created,
+            "updated": b.updated,
+        }
+        return conn.execute(self._create, row).rowcount == 1
+
+    def get(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str) -> BackfillState | None:
+        """One trigger's backfill."""
+        row = conn.execute(self._get, _key(namespace, flow_id, trigger_id)).first()
+        return _state(row) if row else None
+
+    def find(self, conn: Connection, namespace: str | None, flow_id: str | None) -> list[BackfillState]:
+        """Backfills by namespace, flow and trigger id, optionally filtered."""
+        query = select(trigger_backfills).order_by(_b.namespace, _b.flow_id, _b.trigger_id)
+        if namespace is not None:
+            query = query.where(_b.namespace == namespace)
+        if flow_id is not None:
+            query = query.where(_b.flow_id == flow_id)
+        return [_state(r) for r in conn.execute(query)]
+
+    def set_paused(self, conn: Connection, key: tuple[str, str, str], paused: bool, now: datetime) -> bool:
+        """Pause or resume; whether there was a backfill."""
+        return conn.execute(self._pause, {**_key(*key), "b_paused": paused, "b_now": now}).rowcount == 1
+
+    def delete(self, conn: Connection, key: tuple[str, str, str]) -> bool:
+        """Drop the backfill; whether there was one."""
+        return conn.execute(self._delete, _key(*key)).rowcount == 1
+
+    def advance(self, conn: Connection, key: tuple[str, str, str], cursor: datetime, execution_id: str | None,
+                fired: int, now: datetime) -> None:
+        """Move the cursor forward only, count executions, remember the last one."""
+        conn.execute(self._advance, {**_key(*key), "b_cursor": cursor, "b_fired": fired, "b_exec": execution_id,
+                                     "b_now": now})
+
+    def restart(self, conn: Connection, key: tuple[str, str, str], now: datetime) -> bool:
+        """Clear the trigger's lock, lease and dates (last date = now); whether it had a state."""
+        return conn.execute(self._restart, {**_key(*key), "b_now": now}).rowcount == 1
+
+
+def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
+    return {"b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}
+
+
+def _state(row: Row[Any]) -> BackfillState:
+    return BackfillState(
+        namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id, start=row.start_date,
+        end=row.end_date, cursor=row.cursor_date, paused=bool(row.paused), inputs=row.inputs,
+        labels=dict(row.labels or {}), fired=row.fired, execution_id=row.execution_id, created=row.created,
+        updated=row.updated,
+    )
+
+
+class BackfillStore:
+    """The backfill and trigger-restart ports of SqlStore (mixed into it)."""
+
+    _db: Database
+    _q: Queries
+    _backfill_q: BackfillQueries | None = None
+
+    def _backfill_queries(self) -> BackfillQueries:
+        if self._backfill_q is None:
+            self._backfill_q = BackfillQueries(self._db.dialect)
+        return self._backfill_q
+
+    def backfills(self, namespace: str | None = None, flow_id: str | None = None) -> list[BackfillState]:
+        with self._db.read() as conn:
+            return self._backfill_queries().find(conn, namespace, flow_id)
+
+    def get_backfill(self, namespace: str, flow_id: str, trigger_id: str) -> BackfillState | None:
+        with self._db.read() as conn:
+            return self._backfill_queries().get(conn, namespace, flow_id, trigger_id)
+
+    def create_backfill(self, backfill: BackfillState) -> bool:
+        with self._db.write() as tx:
+            return self._backfill_queries().create(tx.conn, backfill)
+
+    def set_backfill_paused(self, namespace: str, flow_id: str, trigger_id: str, paused: bool,
+                            now: datetime) -> BackfillState | None:
+        queries = self._backfill_queries()
+        with self._db.write() as tx:
+            if not queries.set_paused(tx.conn, (namespace, flow_id, trigger_id), paused, now):
+                return None
+            return queries.get(tx.conn, namespace, flow_id, trigger_id)
+
+    def delete_backfill(self, namespace: str, flow_id: str, trigger_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._backfill_queries().delete(tx.conn, (namespace, flow_id, trigger_id))
+
+    def advance_backfill(self, namespace: str, flow_id: str, trigger_id: str, cursor: datetime,
+                         execution_id: str | None, fired: int, now: datetime) -> None:
+        with self._db.write() as tx:
+            self._backfill_queries().advance(tx.conn, (namespace, flow_id, trigger_id), cursor, execution_id,
+                                             fired, now)
+
+    def restart_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
+        key = (namespace, flow_id, trigger_id)
+        with self._db.write() as tx:
+            if not self._backfill_queries().restart(tx.conn, key, now):
+                return None
+            return self._q.triggers.get(tx.conn, *key)

@@ -1,0 +1,183 @@
+"""The Flow trigger's outbox: ended executions waiting for the scheduler, and the preconditions met so far.
+
+The executor's transaction that makes an execution terminal (or pauses it) inserts one `execution_ends` row
+(see SqlTx.write); the scheduler consumes the rows one at a time in `process_next_end`, whose single
+transaction deletes the row, updates the precondition windows and fires the downstream triggers. A crash
+before commit leaves the row for the next pass; a fire's key (the upstream execution id) makes a replay
+write nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, delete, func, literal, select, update
+
+from legato.engine.events import Event
+from legato.model.execution import Execution, TaskRun
+from legato.model.state import State
+from legato.model.triggers import FLOW_TRIGGER_STATES
+from legato.store.database import Database, WriteTx
+from legato.store.dialect import Dialect, UtcDateTime
+from legato.store.ports import ExecutionEnd, FireOutcome, PreconditionState, TriggerFire
+from legato.store.schema import execution_ends, trigger_preconditions
+
+if TYPE_CHECKING:  # queries.py builds EndQueries: a runtime import would be circular
+    from legato.store.queries import Queries
+
+_e = execution_ends.c
+_p = trigger_preconditions.c
+_PKEY = (_p.namespace == bindparam("b_ns")) & (_p.flow_id == bindparam("b_flow")) & (_p.trigger_id == bindparam("b_trigger"))
+
+
+# The transitions Flow triggers see: every end, and pauses (Kestra's Flow trigger reacts to PAUSED too).
+OBSERVED = FLOW_TRIGGER_STATES
+
+
+def end_key(execution: Execution) -> str:
+    """The fire key of a transition: the execution id for its first end, plus the restart count for a later
+    end, plus the position in its history for a pause (an execution may pause several times)."""
+    if execution.state == State.PAUSED:
+        return f"{execution.id}:paused:{len(execution.histories)}"
+    return execution.id if execution.restarts == 0 else f"{execution.id}:{execution.restarts}"
+
+
+class EndQueries:
+    """Named queries over execution_ends and trigger_preconditions."""
+
+    def __init__(self, dialect: Dialect):
+        self._insert = dialect.insert_ignore(execution_ends, ["fire_key"])
+        oldest = select(execution_ends).order_by(_e.id).limit(1)
+        # The oldest end no other scheduler holds, locked until commit (SQLite: the one writer anyway).
+        self._pick = dialect.skip_locked(oldest)
+        self._delete = delete(execution_ends).where(_e.id == bindparam("id"))
+        self._any = select(literal(1)).select_from(execution_ends).limit(1)
+        self._count = select(func.count()).select_from(execution_ends)
+        # Creates the row when absent, else touches it: either way it is locked until commit.
+        self._lock_pre = dialect.upsert(trigger_preconditions, ["namespace", "flow_id", "trigger_id"], ["updated"]).returning(trigger_preconditions)
+        self._save_pre = update(trigger_preconditions).where(_PKEY).values(
+            window_start=bindparam("b_start", type_=UtcDateTime()), window_end=bindparam("b_end", type_=UtcDateTime()),
+            met=bindparam("b_met", type_=_p.met.type), updated=bindparam("b_now", type_=UtcDateTime()),
+        )
+        self._get_pre = select(trigger_preconditions).where(_PKEY)
+        self._delete_pre = delete(trigger_preconditions).where(_PKEY)
+
+    def record(self, conn: Connection, execution: Execution, now: datetime) -> bool:
+        """Queue an execution that ended or paused (once per transition); True when queued now."""
+        row = {
+            "fire_key": end_key(execution), "execution_id": execution.id, "namespace": execution.namespace,
+            "flow_id": execution.flow_id, "state": execution.state.value, "ended": execution.ended or now,
+        }
+        return conn.execute(self._insert, row).rowcount == 1
+
+    def pick(self, conn: Connection) -> ExecutionEnd | None:
+        """Lock the oldest queued end no other transaction holds."""
+        row = conn.execute(self._pick).first()
+        if row is None:
+            return None
+        return ExecutionEnd(id=row.id, key=row.fire_key, execution_id=row.execution_id, namespace=row.namespace,
+                            flow_id=row.flow_id, state=State(row.state), ended=row.ended)
+
+    def delete(self, conn: Connection, end_id: int) -> bool:
+        """Consume an end; False when another transaction already did."""
+        return conn.execute(self._delete, {"id": end_id}).rowcount == 1
+
+    def any_queued(self, conn: Connection) -> bool:
+        """Whether an end waits."""
+        return conn.execute(self._any).first() is not None
+
+    def count(self, conn: Connection) -> int:
+        """How many ends wait."""
+        return int(conn.execute(self._count).scalar_one())
+
+    def lock_precondition(self, conn: Connection, key: tuple[str, str, str], now: datetime) -> PreconditionState:
+        """The trigger's precondition row, created empty when absent, locked until commit."""
+        row = {"namespace": key[0], "flow_id": key[1], "trigger_id": key[2], "met": {}, "updated": now}
+        return _precondition(conn.execute(self._lock_pre, row).one())
+
+    def save_precondition(self, conn: Connection, key: tuple[str, str, str], state: PreconditionState,
+                          now: datetime) -> None:
+        """Store the window and what was met in it."""
+        params = {**_key(key), "b_start": state.window_start, "b_end": state.window_end, "b_met": state.met,
+                  "b_now": now}
+        conn.execute(self._save_pre, params)
+
+    def get_precondition(self, conn: Connection, key: tuple[str, str, str]) -> PreconditionState | None:
+        """The trigger's stored precondition state, or None."""
+        row = conn.execute(self._get_pre, _key(key)).first()
+        return None if row is None else _precondition(row)
+
+    def delete_precondition(self, conn: Connection, key: tuple[str, str, str]) -> bool:
+        """Forget what the trigger's preconditions met; False when nothing was stored."""
+        return conn.execute(self._delete_pre, _key(key)).rowcount == 1
+
+
+def _key(key: tuple[str, str, str]) -> dict[str, Any]:
+    return {"b_ns": key[0], "b_flow": key[1], "b_trigger": key[2]}
+
+
+def _precondition(row: Any) -> PreconditionState:
+    return PreconditionState(window_start=row.window_start, window_end=row.window_end, met=dict(row.met or {}))
+
+
+class SqlEndTx:
+    """ports.EndTx: the scheduler's transaction around one ended execution."""
+
+    def __init__(self, wtx: WriteTx, store: FlowEndStore, end: ExecutionEnd, now: datetime):
+        self._wtx = wtx
+        self._store = store
+        self._end = end
+        self._now = now
+        self._ends = store._q.ends
+
+    def execution(self) -> Execution | None:
+        return self._store._q.executions.get(self._wtx.conn, self._end.execution_id)
+
+    def task_runs(self) -> list[TaskRun]:
+        return self._store._q.task_runs.of_execution(self._wtx.conn, self._end.execution_id)
+
+    def lock_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState:
+        return self._ends.lock_precondition(self._wtx.conn, (namespace, flow_id, trigger_id), self._now)
+
+    def save_precondition(self, namespace: str, flow_id: str, trigger_id: str, state: PreconditionState) -> None:
+        self._ends.save_precondition(self._wtx.conn, (namespace, flow_id, trigger_id), state, self._now)
+
+    def fire(self, fire: TriggerFire, execution: Execution, event: Event) -> FireOutcome:
+        return self._store.fire_in(self._wtx, fire, execution, event, self._now)
+
+
+class FlowEndStore:
+    """The outbox ports of SqlStore (mixed into it, next to TriggerFireStore, whose `fire_in` it uses)."""
+
+    _db: Database
+    _q: Queries
+    fire_in: Callable[[WriteTx, TriggerFire, Execution, Event, datetime], FireOutcome]
+
+    def process_next_end(self, handler: Callable[[SqlEndTx, ExecutionEnd], None], now: datetime) -> bool:
+        queries = self._q.ends
+        if not self._db.dialect.concurrent_writers:
+            # A single-writer database would be locked for everyone just to find the outbox empty.
+            with self._db.read() as conn:
+                if not queries.any_queued(conn):
+                    return False
+        with self._db.write() as tx:
+            end = queries.pick(tx.conn)
+            if end is None or not queries.delete(tx.conn, end.id):
+                return False
+            handler(SqlEndTx(tx, self, end, now), end)
+            return True
+
+    def pending_ends(self) -> int:
+        with self._db.read() as conn:
+            return self._q.ends.count(conn)
+
+    def get_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState | None:
+        with self._db.read() as conn:
+            return self._q.ends.get_precondition(conn, (namespace, flow_id, trigger_id))
+
+    def reset_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._q.ends.delete_precondition(tx.conn, (namespace, flow_id, trigger_id))
+
