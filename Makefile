@@ -10,18 +10,21 @@ export UV_PYTHON := $(CURDIR)/$(BIN)/python
 UI_BUILD := src/legato/api/static/index.html
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install system-deps run test unit soak lint fuzz bench lock clean ui ui-test
+.PHONY: install system-deps tools run test unit soak lint fuzz bench lock clean ui ui-test
 
 $(UV):
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# Bytecode is compiled at install time: an environment with PYTHONDONTWRITEBYTECODE set (as on CI machines)
+# would otherwise compile every module from source at each start (`legato server local` took ~4 s instead of ~1).
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 ## install: .venv/ with legato and the development tools, exactly as locked, and the web UI built
 install: $(VENV)/.synced $(UI_BUILD)
+	@$(BIN)/python -m compileall -q -j0 src >/dev/null
 
 ## ui: build the web UI (ui/, Node.js + npm) into src/legato/api/static/, served at /ui/
 ui: $(UI_BUILD)
@@ -41,17 +44,25 @@ run: install
 	$(BIN)/legato server local --flows examples/
 
 ## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner, interpreters for script tasks, chromium for the UI's browser tests); root + apt
-SYSTEM_PACKAGES := bubblewrap ruby lua5.4 php-cli chromium
+SYSTEM_PACKAGES := bubblewrap ruby lua5.4 php-cli r-base-core golang-go chromium
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else echo "warning: missing Debian packages:$$missing (install them to run every test)"; fi; \
 	fi
 
+## tools: script interpreters Debian does not package (Bun, Deno), from npm into tools/node_modules/.bin,
+## which the script tests put first on PATH; Julia and PowerShell have no package any reachable registry ships
+tools: tools/node_modules/.package-lock.json
+
+tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+
 ## test: lint, then the whole test suite
-test: install system-deps lint ui-test
+test: install system-deps tools lint ui-test
 	$(BIN)/python -m pytest
 
 ## soak: the tests that run for tens of minutes (not part of make test)
@@ -82,4 +93,4 @@ lock: $(UV)
 	$(UV) lock
 
 clean:
-	rm -rf $(VENV) .legato .pytest_cache .mypy_cache .ruff_cache build dist ui/node_modules src/legato/api/static
+	rm -rf $(VENV) .legato .pytest_cache .mypy_cache .ruff_cache build dist ui/node_modules tools/node_modules src/legato/api/static

@@ -1,8 +1,9 @@
 """Script task benchmarks (issue 6): the overhead a Python Script task adds to the bare interpreter, under
 the process and sandbox runners; the extra start time of warm `dependencies:`; and Windmill's benchmark
-shape, one flow of 40 sequential Python tasks each computing fibo(10), on SQLite.
+shape, one flow of 40 sequential Python tasks each computing fibo(10), on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/scripts.py
+    .venv/bin/python bench/scripts.py          # everything
+    .venv/bin/python bench/scripts.py fibo-pg  # the fibo flow on PostgreSQL only
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 RUNS = 20
 BALLAST_MB = 400
 FIBO_TASKS = 40
+FIBO_PG_RUNS = 3
 
 
 def bare_python_ms(python: str, runs: int = RUNS) -> float:
@@ -116,14 +118,14 @@ def fibo_flow(warm: bool = False) -> str:
     return f"id: fibo{'_warm' if warm else ''}\nnamespace: bench\n{defaults}tasks:\n{tasks}"
 
 
-def fibo_seconds(tmp: Path, warm: bool = False) -> float:
-    """Total time of the 40-task flow on SQLite, through a real Runtime in this process."""
+def fibo_seconds(url: str, warm: bool = False) -> float:
+    """Total time of the 40-task flow on the database at `url`, through a real Runtime in this process."""
     from legato.clock import utcnow
     from legato.runtime import actions
     from legato.runtime.runtime import Runtime
     from legato.store import open_store
 
-    store = open_store(f"sqlite:///{tmp}/fibo{'_warm' if warm else ''}.db")
+    store = open_store(url)
     store.migrate()
     record = actions.deploy(store, fibo_flow(warm), now=utcnow())
 
@@ -180,11 +182,46 @@ def main() -> None:
             print(f"scripts[process]: warm `dependencies:`: not measured ({type(exc).__name__}: {exc})")
         bench.store.close()
         for warm in (False, True):
-            seconds = fibo_seconds(tmp, warm)
+            seconds = fibo_seconds(f"sqlite:///{tmp}/fibo{'_warm' if warm else ''}.db", warm)
             runner = "python-warm" if warm else "process"
             print(f"scripts[sqlite][{runner}]: {FIBO_TASKS} sequential Python tasks fibo(10): {seconds:.2f} s total, "
                   f"{seconds * 1000 / FIBO_TASKS:.0f} ms per task (target <= 1.0 s)")
+    fibo_postgresql()
+
+
+def fibo_postgresql(runs: int = FIBO_PG_RUNS) -> None:
+    """The fibo flow on a throw-away PostgreSQL database per run (LEGATO_BENCH_PG, as bench/engine.py):
+    best and median of `runs`, the machine being shared."""
+    database = _sibling("engine").database
+    for warm in (True, False):
+        runner = "python-warm" if warm else "process"
+        try:
+            times = []
+            for _ in range(runs if warm else 1):
+                with database("postgresql") as url:
+                    times.append(fibo_seconds(url, warm))
+        except Exception as exc:  # no PostgreSQL here
+            print(f"scripts[postgresql][{runner}]: not measured ({type(exc).__name__}: {exc})")
+            continue
+        best, median = min(times), statistics.median(times)
+        print(f"scripts[postgresql][{runner}]: {FIBO_TASKS} sequential Python tasks fibo(10): {best:.2f} s total "
+              f"(best of {len(times)}, median {median:.2f} s), {best * 1000 / FIBO_TASKS:.0f} ms per task "
+              f"(target <= 1.0 s)")
+
+
+def _sibling(name: str) -> Any:
+    """Another bench module, loaded from its file (bench/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).parent / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["fibo-pg"]:
+        fibo_postgresql()
+    else:
+        main()

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     drain_seconds: float = Field(
         default=30.0, ge=0, description="On SIGTERM, how long running tasks may finish before they are handed back.")
     poll_seconds: float = Field(default=1.0, gt=0, description="Polling fallback when no wake-up arrives.")
+    executor_threads: int = Field(
+        default=4, ge=1, le=64,
+        description="Events an executor process applies at once, each execution on one thread at a time "
+                    "(PostgreSQL; SQLite, a single-writer database, always uses one).")
     retention: Retention = Field(default_factory=Retention, description="Purge of finished executions.")
 
     @field_validator("worker_groups", mode="before")

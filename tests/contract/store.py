@@ -3,12 +3,16 @@ subclasses StoreContract and provides a `store` fixture (a migrated, empty SqlSt
 
 from __future__ import annotations
 
+from .contract_backfills import BackfillContract
+from .contract_batches import BatchContract
 from .contract_events import EventContract
 from .contract_executions import ExecutionContract
 from .contract_fires import FireContract
+from .contract_flow_ends import FlowEndContract
 from .contract_flows import FlowContract
 from .contract_jobs import JobContract
 from .contract_kv import KVContract
+from .contract_leases import LeaseContract
 from .contract_logs import LogContract
 from .contract_operations import OperationsContract
 from .contract_schema import SchemaContract
@@ -22,6 +26,6 @@ from .contract_wakeups import WakeupContract
 class StoreContract(
     FlowContract, ExecutionContract, EventContract, ViewContract, JobContract, TimerContract, LogContract,
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
-    OperationsContract, FireContract,
+    OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
 ):
     __test__ = False

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from tests.e2e.local_server import start_local, wait_for
 
 from legato.clock import utcnow
 from legato.model import state as st
@@ -47,24 +46,9 @@ outputs:
     value: "{{ outputs.last.value }}"
 """
 
+
 pytestmark = pytest.mark.slow
 
-
-def _server(data_dir: Path) -> subprocess.Popen[bytes]:
-    legato = Path(sys.executable).with_name("legato")
-    return subprocess.Popen(
-        [str(legato), "server", "local", "--data-dir", str(data_dir), "--lease-seconds", "2", "--port", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
-
-
-def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_kill_9_mid_run_loses_nothing(tmp_path: Path) -> None:
@@ -73,18 +57,18 @@ def test_kill_9_mid_run_loses_nothing(tmp_path: Path) -> None:
     record = actions.deploy(store, FLOW, now=utcnow())
     ids = [actions.create_execution(store, record.namespace, record.id, {"n": i}, now=utcnow()).id for i in range(20)]
 
-    server = _server(tmp_path)
+    server = start_local(tmp_path)
     try:
         # Crash while every execution is under way: each has started and none has ended.
-        _wait(lambda: all(store.get_execution(i).state == State.RUNNING for i in ids), 30)
+        wait_for(lambda: all(store.get_execution(i).state == State.RUNNING for i in ids), 30)
         time.sleep(0.5)
         os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
         states = [store.get_execution(i).state for i in ids]
         assert all(s not in st.TERMINAL for s in states), states
 
-        server = _server(tmp_path)
-        _wait(lambda: all(store.get_execution(i).state in st.TERMINAL for i in ids), 60)
+        server = start_local(tmp_path)
+        wait_for(lambda: all(store.get_execution(i).state in st.TERMINAL for i in ids), 60)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

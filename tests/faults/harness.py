@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import psycopg
@@ -38,20 +38,24 @@ class Cluster:
                          "POLL_SECONDS": "0.5", "DRAIN_SECONDS": "5", **settings}
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def env(self) -> dict[str, str]:
+    def env(self, url: str | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
         env.update({f"LEGATO_{k}": v for k, v in self.settings.items()})
         env.update({
-            "LEGATO_DATABASE_URL": self.url, "LEGATO_DATA_DIR": str(self.data_dir),
-            "LEGATO_STORAGE_ROOT": str(self.data_dir / "storage"), "LEDGER_URL": self.url,
+            "LEGATO_DATABASE_URL": url or self.url, "LEGATO_DATA_DIR": str(self.data_dir),
+            "LEGATO_STORAGE_ROOT": str(self.data_dir / "storage"), "LEDGER_URL": url or self.url,
             "LEGATO_EXTRA_PLUGINS": "tests.faults.ledger_plugin",
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
         })
         return env
 
-    def start(self, role: str, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, role: str, *args: str, url: str | None = None, wrap: Sequence[str] = (),
+              env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """`legato server <role> <args>`; `url` reaches the database from where it runs, `wrap` prefixes the
+        command (e.g. `ip netns exec <host>`), `env` adds variables."""
         log = open(self.data_dir / f"{role}-{len(self.processes)}.log", "wb")  # noqa: SIM115 - kept for the process's life
-        process = subprocess.Popen([LEGATO, "server", role, *args], env=self.env(), cwd=self.data_dir,
+        process = subprocess.Popen([*wrap, LEGATO, "server", role, *args], env={**self.env(url), **(env or {})},
+                                   cwd=self.data_dir,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)
         return process

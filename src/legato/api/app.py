@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from legato.api import (
+    blueprints,
     errors,
     evaluate,
     execution_files,
@@ -21,7 +22,9 @@ from legato.api import (
     plugins,
     stats,
     system,
+    triggers,
     ui,
+    webhooks,
 )
 from legato.api.context import ApiContext
 from legato.api.middleware import BasicAuth, RejectNul, RequestMetrics
@@ -37,6 +40,8 @@ TAGS = [
     {"name": "KV", "description": "The key-value store of a namespace."},
     {"name": "Namespace files", "description": "Files of a namespace (scripts, SQL, configs) that tasks can use."},
     {"name": "Plugins", "description": "Task and trigger types with their docs and JSON Schemas."},
+    {"name": "Blueprints", "description": "Ready-to-run example flows shipped with Legato."},
+    {"name": "Triggers", "description": "Trigger states (next and last dates, lock, enabled) and backfills of schedules."},
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "System", "description": "Health, configuration and metrics."},
 ]
@@ -61,7 +66,8 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
                      poll_seconds=poll_seconds, storage=storage)
     app.state.legato = ctx
     errors.install(app)
-    for module in (system, flows, executions, execution_files, evaluate, logs, kv, namespace_files, plugins, stats, ui):
+    for module in (system, flows, webhooks, triggers, executions, execution_files, evaluate, logs, kv,
+                   namespace_files, plugins, stats, blueprints, ui):
         for router in module.routers():
             app.include_router(router)
     app.add_middleware(RejectNul)

@@ -145,6 +145,16 @@ class ExecutionDto(Dto):
     taskRunList: list[TaskRunDto] = Field(default_factory=list)
 
 
+class BulkError(BaseModel):
+    id: str
+    message: str = Field(description="Why this execution was left as it is.")
+
+
+class BulkResult(BaseModel):
+    count: int = Field(description="How many executions were acted on.")
+    errors: list[BulkError] = Field(default_factory=list, description="The executions that could not be.")
+
+
 class ValidatedInputs(BaseModel):
     namespace: str
     flowId: str
@@ -258,6 +268,22 @@ class Configs(BaseModel):
     basicAuthEnabled: bool
     features: list[str]
     startedAt: datetime
+
+
+class BlueprintDto(BaseModel):
+    id: str
+    title: str
+    description: str
+    tags: list[str]
+    requires: list[str] = Field(description="What the flow needs to end on its own: network, approval...")
+    includedTasks: list[str] = Field(description="The task and trigger types the flow uses.")
+    source: str | None = Field(default=None, description="The flow YAML (on the single-blueprint route).")
+
+
+class BlueprintTag(BaseModel):
+    id: str
+    name: str
+    count: int
 
 
 class DailyStatsRequest(BaseModel):

@@ -14,6 +14,7 @@ from legato.api.errors import ApiError, bad_request, not_found
 from legato.engine import context
 from legato.expressions import ExpressionError, Renderer, to_text
 from legato.model.execution import TaskRun
+from legato.storage import functions as storage_functions
 from legato.store import functions
 from legato.store.ports import Store
 
@@ -88,6 +89,10 @@ def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: st
         task_type = None
     variables = context.build(flow, execution, runs, run, task_type=task_type)
     bound = functions.bind(ctx.store, execution.namespace, execution.id, ctx.clock)
+    if ctx.storage is not None:  # read(), fileSize()... as the execution's tasks see them
+        scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
+                                            trigger=execution.trigger, parent_id=execution.parent_id)
+        bound = {**storage_functions.bind(ctx.storage, scope), **bound}
     masker = masking.masker_for(ctx.store, execution)
     try:
         value = Renderer(clock=ctx.clock).render_typed(expression, variables, functions=bound)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
+from pydantic import Field
 
 from legato.api import dto, forms, masking, sources, sse
 from legato.api.context import ApiContext, Ctx, check_tenant
@@ -113,6 +115,54 @@ def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int |
     return typed
 
 
+# ---- bulk actions (fixed paths, so that they are not read as /{executionId}/...) -------------------------------
+
+
+def _bulk(ctx: ApiContext, ids: list[str], act: Any) -> dict[str, Any]:
+    """Apply `act` to each execution; those that cannot be acted on (missing, wrong state) are listed in
+    `errors` with the reason, and the others are still done."""
+    done, problems = 0, []
+    for execution_id in dict.fromkeys(ids):
+        try:
+            act(execution_id)
+        except (actions.NotFoundError, actions.ConflictError, ApiError) as exc:
+            problems.append({"id": execution_id, "message": exc.message if isinstance(exc, ApiError) else str(exc)})
+            continue
+        done += 1
+    return {"count": done, "errors": problems}
+
+
+BulkIds = Annotated[list[Annotated[str, Field(max_length=64)]],
+                    Body(min_length=1, max_length=1000, description="The execution ids.")]
+
+
+@router.delete("/kill/by-ids", summary="Kill several executions", response_model=dto.BulkResult)
+def kill_by_ids(ctx: Ctx, ids: BulkIds) -> dict[str, Any]:
+    """Ask the executor to kill each execution; those already ended are listed in `errors`."""
+    return _bulk(ctx, ids, lambda i: actions.kill(ctx.store, i))
+
+
+@router.post("/pause/by-ids", summary="Pause several executions", response_model=dto.BulkResult)
+def pause_by_ids(ctx: Ctx, ids: BulkIds) -> dict[str, Any]:
+    """Pause each RUNNING execution; the others are listed in `errors`."""
+    return _bulk(ctx, ids, lambda i: actions.pause(ctx.store, i))
+
+
+@router.post("/restart/by-ids", summary="Restart several executions", response_model=dto.BulkResult)
+def restart_by_ids(ctx: Ctx, ids: BulkIds) -> dict[str, Any]:
+    """Restart each FAILED or KILLED execution; the others are listed in `errors`."""
+    return _bulk(ctx, ids, lambda i: actions.restart(ctx.store, i))
+
+
+@router.delete("/by-ids", summary="Delete several executions", response_model=dto.BulkResult)
+def delete_by_ids(
+    ctx: Ctx, ids: BulkIds,
+    deleteStorage: Annotated[bool, Query(description="Also delete the executions' files in internal storage.")] = True,
+) -> dict[str, Any]:
+    """Delete each execution with its task runs, logs and (unless `deleteStorage=false`) files."""
+    return _bulk(ctx, ids, lambda i: _delete(ctx, i, deleteStorage))
+
+
 # ---- one execution --------------------------------------------------------------------------------------------
 
 
@@ -129,12 +179,16 @@ def delete_execution(
 ) -> Response:
     """Delete the execution with its task runs and logs (and its files, unless `deleteStorage=false`). A running
     execution is deleted too: its workers' results are then ignored."""
-    execution = _get(ctx, executionId)
-    if not ctx.store.delete_execution(executionId):
-        raise not_found(f"execution {executionId} not found")
-    if deleteStorage:
-        ctx.files.delete_prefix(uris.execution_prefix(execution.namespace, execution.flow_id, execution.id))
+    _delete(ctx, executionId, deleteStorage)
     return Response(status_code=204)
+
+
+def _delete(ctx: ApiContext, execution_id: str, storage: bool) -> None:
+    execution = _get(ctx, execution_id)
+    if not ctx.store.delete_execution(execution_id):
+        raise not_found(f"execution {execution_id} not found")
+    if storage:
+        ctx.files.delete_prefix(uris.execution_prefix(execution.namespace, execution.flow_id, execution.id))
 
 
 @router.post("/{executionId}/labels", summary="Set labels of an execution", response_model=dto.ExecutionDto)
@@ -211,6 +265,16 @@ def restart_execution(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
     return _load(ctx, executionId)
 
 
+@router.post("/{executionId}/pause", summary="Pause a running execution", status_code=204,
+             response_class=Response,
+             responses={409: {"model": dto.ErrorBody, "description": "The execution is not RUNNING"}})
+def pause_execution(ctx: Ctx, executionId: ExecutionId) -> Response:
+    """Pause a RUNNING execution: the tasks running now run to their end, no task starts until it is resumed
+    (`POST .../resume`); the execution shows PAUSED meanwhile."""
+    actions.pause(ctx.store, executionId)
+    return Response(status_code=204)
+
+
 @router.post("/{executionId}/resume", summary="Resume a paused execution", status_code=204,
              response_class=Response, openapi_extra=forms.INPUTS_BODY,
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not PAUSED"}})
@@ -218,7 +282,10 @@ async def resume_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
     """Resume a PAUSED execution, with the pause's `onResume` inputs as form fields (validated: 422 names each
     bad input, and the execution stays paused)."""
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
-    await run_in_threadpool(actions.resume, ctx.store, executionId, {**inputs, **files})
+    try:
+        await run_in_threadpool(partial(actions.resume, files=files, storage=ctx.files), ctx.store, executionId, inputs)
+    finally:
+        await run_in_threadpool(forms.discard, files)
     return Response(status_code=204)
 
 
@@ -276,10 +343,13 @@ async def create_execution(
     a JSON object; labels as `labels=key:value`. Invalid inputs: 422 naming each one, and nothing is created."""
     extra = parse_labels(labels)
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
-    execution = await run_in_threadpool(
-        actions.create_execution, ctx.store, namespace, id, inputs, now=ctx.clock(), revision=revision,
-        labels=extra, files=files, scheduled_at=utc(scheduleDate),
-    )
+    try:
+        execution = await run_in_threadpool(partial(
+            actions.create_execution, ctx.store, namespace, id, inputs, now=ctx.clock(), revision=revision,
+            labels=extra, files=files, storage=ctx.files, scheduled_at=utc(scheduleDate),
+        ))
+    finally:
+        await run_in_threadpool(forms.discard, files)
     if wait:
         execution = await _wait_for_end(ctx, request, execution.id)
     return await run_in_threadpool(_json, ctx, execution)
@@ -299,3 +369,6 @@ async def _wait_for_end(ctx: ApiContext, request: Request, execution_id: str) ->
         await asyncio.sleep(delay)
         if loop.time() > fast_until:
             delay = min(delay * 1.5, WAIT_POLL_MAX)
+
+
+wait_for_end = _wait_for_end  # shared with the webhook routes

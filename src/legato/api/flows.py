@@ -123,6 +123,14 @@ def _validate_all(ctx: ApiContext, text: str) -> list[dict[str, Any]]:
     return out
 
 
+@router.post("/graph", summary="Topology of a flow source", response_model=dto.FlowGraph, openapi_extra=YAML_BODY)
+async def source_graph(source: Source) -> dict[str, Any]:
+    """The topology of an unsaved flow source (the editor's live view); 422 with located problems if the
+    source is invalid. Nothing is stored."""
+    flow = await run_in_threadpool(parse_flow, source)
+    return graph.flow_graph(flow)
+
+
 @router.post("", summary="Create a flow", response_model=dto.FlowDto, openapi_extra=YAML_BODY,
              responses={409: {"model": dto.ErrorBody, "description": "A flow with this id exists in the namespace"}})
 async def create_flow(ctx: Ctx, source: Source) -> dict[str, Any]:

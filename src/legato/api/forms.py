@@ -1,7 +1,8 @@
 """Execution inputs from a request body: multipart/form-data (with files), url-encoded form, or a JSON object.
 
-Uploaded files are copied under `<data dir>/uploads/<random>/<sanitized name>`; the FILE input's value is that
-path. The name is reduced to safe characters, so nothing a client sends can place a file elsewhere.
+Uploaded files are spooled under `<data dir>/uploads/<random>/<sanitized name>` while the request is handled;
+the action then puts them in internal storage (the FILE input's value is their `kestra:///` URI) and the spool
+is discarded. The name is reduced to safe characters, so nothing a client sends can place a file elsewhere.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import base64
 import binascii
 import hmac
 import json
+import re
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from legato.api.metrics import Metrics
 
 OPEN_PATHS = frozenset({"/health"})  # probes must work without credentials
+WEBHOOK_PATH = re.compile(r"^/api/v1/[^/]+/executions/webhook/")  # the webhook's key is its credential
 
 
 def parse_credentials(text: str) -> tuple[str, str]:
@@ -36,7 +38,8 @@ class BasicAuth:
         self._password = credentials[1].encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or WEBHOOK_PATH.match(scope["path"]) \
+                or self._allowed(scope):
             await self.app(scope, receive, send)
             return
         payload = json.dumps({"message": "authentication required", "details": []}).encode()

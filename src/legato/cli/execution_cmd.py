@@ -90,6 +90,15 @@ def kill(store: Store, execution_id: str) -> None:
     click.echo(f"kill requested for {execution_id}")
 
 
+@execution.command("pause")
+@click.argument("execution_id")
+@with_store
+def pause(store: Store, execution_id: str) -> None:
+    """Pause a RUNNING execution: running tasks end, no task starts until it is resumed."""
+    _act(actions.pause, store, execution_id)
+    click.echo(f"pause requested for {execution_id}")
+
+
 @execution.command("resume")
 @click.argument("execution_id")
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An onResume input (repeatable).")

@@ -17,7 +17,7 @@ from legato.model import state as st
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.execution import Execution
 from legato.runtime import actions
-from legato.runtime.runtime import Runtime, parse_flow
+from legato.runtime.runtime import Runtime, parse_flow, storage_for
 from legato.runtime.serialize import execution_json
 from legato.store import open_store
 from legato.store.ports import Store
@@ -98,10 +98,9 @@ def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows
     """Run one execution of FILE in-process on a throw-away SQLite store."""
     raw_inputs: dict[str, Any] = dict(_pairs(inputs, "--input"))
     files = {k: str(Path(v).resolve()) for k, v in _pairs(input_files, "--input-file").items()}
-    for key, path in files.items():
+    for path in files.values():
         if not Path(path).is_file():
             raise click.BadParameter(f"{path} is not a file", param_hint="--input-file")
-        raw_inputs[key] = path
     with tempfile.TemporaryDirectory(prefix="legato-run-") as tmp:
         store = open_store(f"sqlite:///{tmp}/legato.db")
         store.migrate()
@@ -120,7 +119,8 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
             if path.resolve() != file.resolve():
                 actions.deploy(store, path.read_text(), now=utcnow(), name=str(path))
         record = actions.deploy(store, file.read_text(), now=utcnow(), name=str(file))
-        execution = actions.create_execution(store, record.namespace, record.id, raw_inputs, now=utcnow(), files=files)
+        execution = actions.create_execution(store, record.namespace, record.id, raw_inputs, now=utcnow(), files=files,
+                                             storage=storage_for(data_dir))
     except (FlowValidationError, InputsError) as exc:
         click.echo(str(exc), err=True)
         return 1

@@ -12,7 +12,7 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ from legato.api import create_app
 from legato.api import server as http
 from legato.api.middleware import parse_credentials
 from legato.cli.server_cmd import server
-from legato.clock import utcnow
 from legato.executor.retention import Retention
+from legato.runtime.dbclock import DatabaseClock
 from legato.runtime.presence import Presence
-from legato.runtime.runtime import Runtime
+from legato.runtime.runtime import Runtime, secret, storage_for
+from legato.scheduler.sources import SourceRunner
 from legato.store import StoreURLError, open_store
 from legato.store.ports import Store
 
@@ -132,9 +133,11 @@ class _Process:
     roles: tuple[str, ...]
     store: Store
     presence: Presence
+    clock: DatabaseClock
     runtime: Runtime | None
     sock: socket.socket | None
     scheduler: Any
+    sources: SourceRunner | None = None  # polling and realtime triggers (scheduler role)
 
 
 def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
@@ -142,20 +145,24 @@ def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
     credentials = _credentials(settings.basic_auth)
     sock = _listen(settings, credentials) if WEBSERVER in roles else None
     store = open_configured(settings)
+    clock = DatabaseClock(store)
+    clock.sync()
     groups: tuple[str | None, ...] = tuple(settings.worker_groups) or (None,)
     runtime = None
     if EXECUTOR in roles or WORKER in roles:
         data_dir = settings.data_dir.resolve()
-        runtime = Runtime(store, run_worker=WORKER in roles, run_executor=EXECUTOR in roles,
+        runtime = Runtime(store, clock=clock, run_worker=WORKER in roles, run_executor=EXECUTOR in roles,
                           worker_slots=settings.worker_slots, worker_groups=groups,
                           lease=timedelta(seconds=settings.lease_seconds), poll_seconds=settings.poll_seconds,
-                          data_dir=data_dir, drain_seconds=settings.drain_seconds)
-    presence = Presence(store, roles, utcnow, interval_seconds=settings.heartbeat_seconds,
+                          data_dir=data_dir, drain_seconds=settings.drain_seconds,
+                          executor_threads=settings.executor_threads)
+    presence = Presence(store, roles, clock, interval_seconds=settings.heartbeat_seconds,
                         worker_groups=groups if WORKER in roles else (),
                         slots=settings.worker_slots if WORKER in roles else None)
     presence.register()
-    process = _Process(settings, tuple(roles), store, presence, runtime, sock,
-                       _scheduler(store) if SCHEDULER in roles else None)
+    process = _Process(settings, tuple(roles), store, presence, clock, runtime, sock,
+                       _scheduler(store, clock) if SCHEDULER in roles else None,
+                       _sources(store, presence.id, settings, clock) if SCHEDULER in roles else None)
     where = _redacted(settings.store_url())
     listening = f", API on http://{sock.getsockname()[0]}:{sock.getsockname()[1]}" if sock else ""
     click.echo(f"Legato {'+'.join(roles)} {presence.id} on {where}{listening}", err=True)
@@ -174,17 +181,22 @@ async def _main(process: _Process, credentials: tuple[str, str] | None) -> None:
     settings = process.settings
     side: list[asyncio.Task[None]] = [
         asyncio.create_task(supervise("presence", process.presence.run, stopping), name="presence"),
+        asyncio.create_task(supervise("clock", process.clock.run, stopping), name="clock"),
     ]
     policy = settings.retention
     if EXECUTOR in process.roles and (policy.executions is not None or policy.logs is not None):
-        retention = _retention(process.store, settings)
+        retention = _retention(process.store, settings, process.clock)
         side.append(asyncio.create_task(
             supervise("retention", lambda s: retention.run(s, policy.interval), stopping), name="retention"))
     if process.scheduler is not None:
         side.append(asyncio.create_task(supervise("scheduler", process.scheduler.run, stopping), name="scheduler"))
+    if process.sources is not None:
+        side.append(asyncio.create_task(supervise("trigger-sources", process.sources.run, stopping),
+                                        name="trigger-sources"))
     main: Awaitable[None]
     if process.sock is not None:
-        app = create_app(process.store, data_dir=settings.data_dir.resolve(), basic_auth=credentials)
+        app = create_app(process.store, clock=process.clock, data_dir=settings.data_dir.resolve(),
+                         basic_auth=credentials)
         main = http.serve(app, process.runtime, stopping, process.sock)
     elif process.runtime is not None:
         main = process.runtime.run(stopping)
@@ -197,20 +209,26 @@ async def _main(process: _Process, credentials: tuple[str, str] | None) -> None:
         await asyncio.gather(*side, return_exceptions=True)
 
 
-def _retention(store: Store, settings: config.Settings) -> Retention:
+def _retention(store: Store, settings: config.Settings, clock: Callable[[], datetime]) -> Retention:
     policy = settings.retention
-    return Retention(store, utcnow, executions=policy.executions, logs=policy.logs, batch=policy.batch,
+    return Retention(store, clock, executions=policy.executions, logs=policy.logs, batch=policy.batch,
                      pause_seconds=0.01)
 
 
-def _scheduler(store: Store) -> Any:
+def _scheduler(store: Store, clock: Callable[[], datetime]) -> Any:
     """The scheduler service when this installation has one (legato.scheduler.service.Scheduler)."""
     try:
         module = importlib.import_module("legato.scheduler.service")
     except ImportError:
         log.warning("this installation has no scheduler service; the scheduler role idles")
         return None
-    return module.Scheduler(store, utcnow)
+    return module.Scheduler(store, clock)
+
+
+def _sources(store: Store, owner: str, settings: config.Settings, clock: Callable[[], datetime]) -> SourceRunner:
+    """The polling/realtime trigger runner, leasing triggers under this server's id."""
+    return SourceRunner(store, clock, storage=storage_for(settings.data_dir.resolve()), owner=owner,
+                        lease_seconds=settings.lease_seconds, functions={"secret": secret})
 
 
 def _credentials(text: str | None) -> tuple[str, str] | None:

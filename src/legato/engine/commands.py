@@ -63,10 +63,11 @@ class CreateSubflow:
     inputs: dict[str, Any]
     labels: dict[str, str]
     scheduled_at: datetime | None = None
+    batch: int | None = None  # ForEachItem: which batch (one task run starts many executions)
 
     @property
     def key(self) -> str:
-        return f"subflow:{self.task_run_id}"
+        return f"subflow:{self.task_run_id}" if self.batch is None else f"subflow:{self.task_run_id}:{self.batch}"
 
 
 @dataclass(frozen=True)

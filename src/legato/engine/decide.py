@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
-from legato.engine import flowables, lifecycle, operations
+from legato.engine import flowables, lifecycle, operations, worker_flowables
 from legato.engine.retry import may_retry, next_delay
 from legato.engine.step import Step
 from legato.engine.view import ExecutionView
 from legato.engine.working import Working
 from legato.expressions import Renderer
 from legato.model import state as st
-from legato.model.execution import Label, TaskRun
+from legato.model.execution import Execution, Label, TaskRun
 from legato.model.flowable import LoopUntil, Pause
+from legato.model.flowable_worker import ForEachItem, WorkerFlowable
 from legato.model.state import State
 from legato.model.task import Retry
 
@@ -102,7 +103,10 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     state = event.state
     if state == State.SUCCESS and len(run.attempts) > 1 and policy is not None and policy.warningOnRetry:
         state = State.WARNING
-    run = step.finish(run, state, error=event.error)
+    if isinstance(task, WorkerFlowable):
+        run = worker_flowables.job_ended(step, run, task, state, event.error)
+    else:
+        run = step.finish(run, state, error=event.error)
     lifecycle.propagate(step, run)
 
 
@@ -137,7 +141,13 @@ def _retry(step: Step, run: TaskRun, policy: Retry) -> bool:
 
 
 def _apply_effects(step: Step, effects: ev.Effects) -> None:
-    execution = step.w.execution
+    changed = with_effects(step.w.execution, effects)
+    if changed is not step.w.execution:
+        step.w.set_execution(changed)
+
+
+def with_effects(execution: Execution, effects: ev.Effects) -> Execution:
+    """The execution with a task's effects on labels and variables applied (itself when there are none)."""
     update: dict[str, Any] = {}
     if effects.labels:
         labels = {lb.key: lb.value for lb in execution.labels} | effects.labels
@@ -147,8 +157,7 @@ def _apply_effects(step: Step, effects: ev.Effects) -> None:
         for path in effects.unset_variables or []:
             _unset(variables, path.split("."))
         update["variables"] = variables
-    if update:
-        step.w.set_execution(execution.model_copy(update=update))
+    return execution.model_copy(update=update) if update else execution
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -216,13 +225,26 @@ def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:
 def _on_subflow_created(step: Step, event: ev.SubflowCreated) -> None:
     run = _current(step, event.task_run_id)
     if run is not None and run.state == State.RUNNING:
+        task = step.task(run)
+        if isinstance(task, ForEachItem):
+            lifecycle.propagate(step, worker_flowables.batch_created(step, run, task, event.error))
+            return
         lifecycle.propagate(step, flowables.subflow_created(step, run, event.child_execution_id, event.error))
 
 
 def _on_child_execution_ended(step: Step, event: ev.ChildExecutionEnded) -> None:
     run = _current(step, event.task_run_id)
     if run is not None and run.state == State.RUNNING:
+        task = step.task(run)
+        if isinstance(task, ForEachItem):
+            lifecycle.propagate(step, worker_flowables.batch_ended(step, run, task, event.state))
+            return
         lifecycle.propagate(step, flowables.subflow_ended(step, run, event.state, event.outputs))
+
+
+def _on_work_child_ended(step: Step, event: ev.WorkChildEnded) -> None:
+    if worker_flowables.on_child_ended(step, event) and event.effects is not None:
+        _apply_effects(step, event.effects)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -235,7 +257,10 @@ HANDLERS: dict[str, Handler] = {
     "timer_fired": _on_timer_fired,
     "subflow_created": _on_subflow_created,
     "child_execution_ended": _on_child_execution_ended,
+    "work_child_started": worker_flowables.on_child_started,
+    "work_child_ended": _on_work_child_ended,
     "kill_requested": operations.on_kill_requested,
+    "pause_requested": operations.on_pause_requested,
     "resume_requested": operations.on_resume_requested,
     "restart_requested": operations.on_restart_requested,
     "replay_requested": operations.on_replay_requested,

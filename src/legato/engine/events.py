@@ -87,6 +87,12 @@ class KillRequested(Event):
     kind: Literal["kill_requested"] = "kill_requested"
 
 
+class PauseRequested(Event):
+    """An operator pauses a RUNNING execution: what runs ends, nothing new starts until it is resumed."""
+
+    kind: Literal["pause_requested"] = "pause_requested"
+
+
 class ResumeRequested(Event):
     kind: Literal["resume_requested"] = "resume_requested"
     task_run_id: str | None = None  # None: every paused task run
@@ -128,6 +134,34 @@ class SubflowCreated(Event):
     error: str | None = None  # the child could not be created (unknown flow, invalid inputs)
 
 
+class WorkChildStarted(Event):
+    """A worker running a WorkingDirectory (job of `task_run_id`, `attempt`) starts its child `task_id`."""
+
+    kind: Literal["work_child_started"] = "work_child_started"
+    task_run_id: str
+    attempt: int
+    task_id: str
+    worker_id: str | None = None
+    started: datetime | None = None
+
+
+class WorkChildEnded(Event):
+    """A child of a WorkingDirectory ended on its worker (SKIPPED when its run condition was false)."""
+
+    kind: Literal["work_child_ended"] = "work_child_ended"
+    task_run_id: str
+    attempt: int
+    task_id: str
+    state: State
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[dict[str, Any]] = Field(default_factory=list)
+    error: str | None = None
+    effects: Effects | None = None
+    worker_id: str | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+
+
 class ChildExecutionEnded(Event):
     kind: Literal["child_execution_ended"] = "child_execution_ended"
     task_run_id: str
@@ -138,8 +172,8 @@ class ChildExecutionEnded(Event):
 
 AnyEvent = Annotated[
     ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | JobCancelled | TimerFired | KillRequested
-    | ResumeRequested | RestartRequested | ReplayRequested | TaskRunStateChanged | LabelsSet | SubflowCreated
-    | ChildExecutionEnded,
+    | PauseRequested | ResumeRequested | RestartRequested | ReplayRequested | TaskRunStateChanged | LabelsSet | SubflowCreated
+    | ChildExecutionEnded | WorkChildStarted | WorkChildEnded,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

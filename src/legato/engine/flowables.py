@@ -13,6 +13,7 @@ from legato.expressions import ExpressionError
 from legato.model import flowable as fl
 from legato.model import state as st
 from legato.model.execution import TaskRun
+from legato.model.flowable_worker import WorkerFlowable
 from legato.model.state import State
 from legato.model.task import Task
 
@@ -38,6 +39,11 @@ def child_ended(step: Step, parent: TaskRun, child: TaskRun) -> TaskRun:
 
 
 # phases ----------------------------------------------------------------------------
+def after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
+    """The main children of `run` ended with `main`: run the local errors/finally, then end it."""
+    return _after_main(step, run, task, main)
+
+
 def _after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
     if isinstance(task, fl.AllowFailure) and main == State.FAILED:
         main = State.WARNING
@@ -91,6 +97,10 @@ def _enter_main(step: Step, run: TaskRun, task: Task) -> State | None:
             return _enter_pause(step, run, task)
         case fl.Subflow():
             return _enter_subflow(step, run, task)
+        case WorkerFlowable():
+            from legato.engine import worker_flowables  # it builds on this module's phases
+
+            return worker_flowables.enter(step, run, task)
     raise AssertionError(f"no engine handler for flowable {type(task).__name__}")
 
 

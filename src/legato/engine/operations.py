@@ -7,10 +7,11 @@ from datetime import timedelta
 from legato.engine import commands as cmd
 from legato.engine import events as ev
 from legato.engine import flowables, lifecycle
-from legato.engine.step import Step
+from legato.engine.step import HELD, Step
 from legato.model import flowable as fl
 from legato.model import state as st
 from legato.model.execution import Label, TaskRun
+from legato.model.flowable_worker import ForEachItem, WorkerFlowable, WorkingDirectory
 from legato.model.state import State
 
 KILL_GRACE = timedelta(seconds=5)
@@ -55,14 +56,14 @@ def _stop_active(step: Step, *, wait_for_workers: bool, spare_workers: bool = Fa
     children = False
     for run in step.w.runs_in_states(st.ACTIVE):
         task = step.task(run)
-        on_worker = not task.FLOWABLE and run.state in (State.RUNNING, State.RESUBMITTED, State.CREATED) and run.attempts
+        on_worker = (not task.FLOWABLE or isinstance(task, WorkerFlowable)) and run.state in (State.RUNNING, State.RESUBMITTED, State.CREATED) and run.attempts
         if on_worker and spare_workers:
             continue
         if on_worker:
             step.w.command(cmd.CancelJob(task_run_id=run.id))
         if run.state in (State.RETRYING, State.PAUSED) or isinstance(task, fl.LoopUntil):
             step.w.command(cmd.CancelTimers(task_run_id=run.id))
-        children = children or isinstance(task, fl.Subflow)
+        children = children or isinstance(task, fl.Subflow | ForEachItem)
         step.w.put(run.with_state(State.KILLING if on_worker and wait_for_workers else State.KILLED, step.w.now))
     if children:
         step.w.command(cmd.KillChildren(execution_id=step.w.execution.id))
@@ -75,20 +76,44 @@ def on_labels_set(step: Step, event: ev.LabelsSet) -> None:
     step.w.set_execution(execution.model_copy(update={"labels": tuple(Label(key=k, value=v) for k, v in labels.items())}))
 
 
+def on_pause_requested(step: Step, event: ev.PauseRequested) -> None:
+    """Pause a RUNNING execution (Kestra's pause action): attempts on workers run to their end and their
+    results are recorded, but every task that would start is held back until the execution is resumed."""
+    if step.w.execution.state != State.RUNNING:
+        return
+    step.w.execution_state(State.PAUSED)
+    step.w.execution_scratch(**{HELD: True})
+
+
 def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:
     if step.w.execution.state in st.TERMINAL:
         return
+    if step.w.execution.scratch.get(HELD):
+        _release_held(step)
     paused = [r for r in step.w.runs_in_states([State.PAUSED])
               if event.task_run_id is None or r.id == event.task_run_id]
     for run in paused:
         lifecycle.propagate(step, flowables.resume_pause(step, step.w.run(run.id), dict(event.inputs)))
 
 
+def _release_held(step: Step) -> None:
+    """End an operator's pause: start the tasks held back meanwhile."""
+    step.w.execution_scratch(**{HELD: False})
+    if not step.w.runs_in_states([State.PAUSED]):
+        step.w.execution_state(State.RUNNING)
+    for run in step.w.runs_in_states([State.CREATED]):
+        task = step.task(run)
+        # a CREATED WorkingDirectory/ForEachItem always waits for its (next) job
+        if isinstance(task, WorkerFlowable) or (not task.FLOWABLE and not run.attempts):
+            step.dispatch(run, task)
+
+
 def on_restart_requested(step: Step, event: ev.RestartRequested) -> None:
     """Re-run the failed tasks of a failed (or killed) execution in the same execution, next attempt."""
     if step.w.execution.state not in (State.FAILED, State.KILLED):
         return
-    failed = [r for r in step.w.runs_in_states([State.FAILED, State.KILLED]) if not _in_error_branch(step, r)]
+    failed = [r for r in step.w.runs_in_states([State.FAILED, State.KILLED]) if not _in_error_branch(step, r)
+              and not _in_working_directory(step, r)]
     leaves = [r for r in failed if not any(o.parent_id == r.id for o in failed)]
     if not leaves:
         return
@@ -132,6 +157,11 @@ def on_task_run_state_changed(step: Step, event: ev.TaskRunStateChanged) -> None
     changed = step.w.put(step.w.run(run.id).with_state(event.state, step.w.now))
     step.w.log(run.id, "WARN", f"State of '{run.task_id}' changed from {run.state} to {event.state} by an operator")
     lifecycle.propagate(step, changed)
+
+
+def _in_working_directory(step: Step, run: TaskRun) -> bool:
+    """Children of a WorkingDirectory restart with it (their directory is gone), never alone."""
+    return run.parent_id is not None and isinstance(step.task(step.w.run(run.parent_id)), WorkingDirectory)
 
 
 def _in_error_branch(step: Step, run: TaskRun) -> bool:

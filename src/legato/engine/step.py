@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from legato.model.flow import Flow
 
 ROOT_BRANCHES = ("tasks", "errors", "finally", "afterExecution")
+HELD = "held"  # execution scratch flag: an operator paused it, tasks that would start wait for the resume
 
 
 class Step:
@@ -120,7 +121,10 @@ class Step:
         return self.dispatch(run, task)
 
     def dispatch(self, run: TaskRun, task: Task, state: State = State.RUNNING) -> TaskRun:
-        """Queue a new attempt of a runnable task."""
+        """Queue a new attempt of a runnable task; held back (CREATED, no attempt) while an operator paused
+        the execution, until it is resumed."""
+        if self.w.execution.scratch.get(HELD):
+            return self.w.put(run.with_state(State.CREATED, self.w.now))
         attempt = len(run.attempts) + 1
         run = run.model_copy(update={"attempts": (*run.attempts, Attempt(state=State.CREATED))})
         run = self.w.put(run.with_state(state, self.w.now))

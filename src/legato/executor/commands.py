@@ -11,6 +11,7 @@ from legato.engine import commands as cmd
 from legato.engine import events as ev
 from legato.engine.retry import next_delay
 from legato.engine.start import new_execution
+from legato.engine.worker_flowables import subflow_execution_id
 from legato.model.cache import FlowCache
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.execution import Execution, StateEntry, TaskRun
@@ -91,7 +92,7 @@ class CommandRunner:
         return (flow, record.revision) if flow is not None else None
 
     def _create_subflow(self, tx: Tx, parent: Execution, command: cmd.CreateSubflow) -> None:
-        child_id = derived_id(parent.id, command.task_run_id, parent.restarts, "subflow")
+        child_id = subflow_execution_id(parent.id, command.task_run_id, parent.restarts, command.batch)
         try:
             found = self._load(tx, command.namespace, command.flow_id, command.revision)
             if found is None:

@@ -22,6 +22,8 @@ from legato.executor.commands import CommandRunner
 from legato.model.cache import FlowCache
 from legato.model.execution import LogRecord
 from legato.model.state import TERMINAL, State
+from legato.storage import Storage
+from legato.storage import functions as storage_functions
 from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store, StoredEvent, Tx
 
@@ -45,7 +47,8 @@ class LocalLane(Protocol):
 
 class Executor:
     def __init__(self, store: Store, engine: Engine, flows: FlowCache, clock: Callable[[], datetime], *,
-                 batch: int = 64, poll_seconds: float = 1.0, lane: LocalLane | None = None):
+                 batch: int = 64, poll_seconds: float = 1.0, lane: LocalLane | None = None, threads: int = 1,
+                 storage: Storage | None = None, events_per_tx: int = 32):
         self.store = store
         self.engine = engine
         self.flows = flows
@@ -53,16 +56,31 @@ class Executor:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.lane = lane
+        self.storage = storage  # for read(), fileExists()... in flowable properties and flow outputs
+        # Each event is applied under its execution's row lock, so threads never share an execution; a
+        # single-writer database gains nothing from more than one.
+        self.threads = threads if store.concurrent_writers else 1
+        # Executions whose queued events one transaction applies (one commit, one statement per table for
+        # their writes). Only where a round trip costs: SQLite applies one event per transaction, so its
+        # single write lock is never held long.
+        self.events_per_tx = events_per_tx if store.concurrent_writers else 1
 
     def tick(self) -> int:
         """Process up to `batch` events; return how many were processed."""
         done = 0
         while done < self.batch:
             runner = self._runner()
-            if not self.store.process_next_event(functools.partial(self._handle, runner=runner)):
+            handler = functools.partial(self._handle, runner=runner)
+            if self.events_per_tx > 1:
+                applied = self.store.process_events(handler, self.events_per_tx)
+            else:
+                applied = int(self.store.process_next_event(handler))
+            if not applied:
                 break
             self._after_commit(runner)
-            done += 1
+            done += applied
+            if self.events_per_tx > 1 and applied < self.events_per_tx:
+                break  # a short batch: nothing else was free to take; the next wake-up brings more
         return done
 
     def finish_local(self, job: Job, result: ev.Event, logs: Sequence[LogRecord]) -> bool:
@@ -74,6 +92,9 @@ class Executor:
         return accepted
 
     async def run(self, stopping: asyncio.Event) -> None:
+        await asyncio.gather(*(self._loop(stopping) for _ in range(self.threads)))
+
+    async def _loop(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             done = await asyncio.to_thread(self.tick)
             if done < self.batch:
@@ -104,6 +125,10 @@ class Executor:
             event = event.model_copy(update={"running_of_flow": running})
         try:
             bound = functions.bind(self.store, execution.namespace, execution.id, self.clock)
+            if self.storage is not None:
+                scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
+                                                    trigger=execution.trigger, parent_id=execution.parent_id)
+                bound = {**storage_functions.bind(self.storage, scope), **bound}
             decision = self.engine.decide(flow, view, event, now, functions=bound)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
             log.exception("engine failed on %s for execution %s", event.kind, execution.id)

@@ -7,7 +7,7 @@ Kestra's current class name and its pre-0.17 one.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import BeforeValidator, Field, ValidationInfo, WrapValidator, field_validator, model_validator
@@ -147,16 +147,39 @@ class ScheduleOnDates(Trigger):
         return check_timezone(value)
 
 
+# The transitions a Flow trigger sees: every end of an execution, and its pauses (as Kestra since 0.23).
+FLOW_TRIGGER_STATES = frozenset(
+    {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.RETRIED, State.SKIPPED,
+     State.PAUSED}
+)
+
+
+def _observed(states: list[State] | None) -> list[State] | None:
+    unseen = sorted(s.value for s in states or () if s not in FLOW_TRIGGER_STATES)
+    if unseen:
+        allowed = ", ".join(sorted(s.value for s in FLOW_TRIGGER_STATES))
+        raise ValueError(f"a Flow trigger sees executions that end or pause, not {', '.join(unseen)} (use {allowed})")
+    return states
+
+
 class UpstreamFlow(Frozen):
     namespace: str = Field(description="Namespace of the upstream flow.")
     flowId: str = Field(description="Id of the upstream flow.")
     states: list[State] | None = Field(default=None, description="States of its execution that count (default: SUCCESS).")
     labels: dict[str, str] | None = Field(default=None, description="Labels its execution must carry.")
 
+    @field_validator("states")
+    @classmethod
+    def _states(cls, value: list[State] | None) -> list[State] | None:
+        return _observed(value)
+
 
 class Filter(Frozen):
     field: Literal["FLOW_ID", "NAMESPACE", "STATE", "EXPRESSION"] = Field(description="What the filter looks at.")
-    type: str = Field(description="Comparison: EQUAL_TO, NOT_EQUAL_TO, IN, NOT_IN, STARTS_WITH, ENDS_WITH, REGEX, CONTAINS, IS_TRUE, IS_FALSE, IS_NULL, IS_NOT_NULL.")
+    type: Literal[
+        "EQUAL_TO", "NOT_EQUAL_TO", "IN", "NOT_IN", "STARTS_WITH", "ENDS_WITH", "REGEX", "CONTAINS",
+        "IS_TRUE", "IS_FALSE", "IS_NULL", "IS_NOT_NULL",
+    ] = Field(description="Comparison (EXPRESSION: `value` is the expression, its result is compared).")
     value: Any = Field(default=None, description="Value to compare with.")
     values: list[Any] | None = Field(default=None, description="Values to compare with (IN, NOT_IN).")
 
@@ -173,9 +196,17 @@ class TimeWindow(Frozen):
     )
     window: Duration | None = Field(default=None, description="Window length (DURATION_WINDOW, SLIDING_WINDOW).")
     windowAdvance: Duration | None = Field(default=None, description="Offset of the window's start.")
-    deadline: str | None = Field(default=None, description="Time of day (DAILY_TIME_DEADLINE).")
-    startTime: str | None = Field(default=None, description="Window start time of day (DAILY_TIME_WINDOW).")
-    endTime: str | None = Field(default=None, description="Window end time of day (DAILY_TIME_WINDOW).")
+    deadline: time | None = Field(default=None, description="Time of day (UTC) by which all must have ended (DAILY_TIME_DEADLINE).")
+    startTime: time | None = Field(default=None, description="Window start time of day, UTC (DAILY_TIME_WINDOW).")
+    endTime: time | None = Field(default=None, description="Window end time of day, UTC (DAILY_TIME_WINDOW).")
+
+    @model_validator(mode="after")
+    def _complete(self) -> TimeWindow:
+        if self.type == "DAILY_TIME_DEADLINE" and self.deadline is None:
+            raise ValueError("a DAILY_TIME_DEADLINE window needs `deadline`")
+        if self.type == "DAILY_TIME_WINDOW" and (self.startTime is None or self.endTime is None):
+            raise ValueError("a DAILY_TIME_WINDOW window needs `startTime` and `endTime`")
+        return self
 
 
 class Preconditions(Frozen):
@@ -191,8 +222,26 @@ class FlowTrigger(Trigger):
     TYPE: ClassVar[str] = "trigger.Flow"
     ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Flow")
 
-    states: list[State] | None = Field(default=None, description="Fire when an upstream execution ends in one of these (default: terminal states).")
+    states: list[State] | None = Field(default=None, description="Fire when an upstream execution ends in (or pauses into) one of these (default: every terminal state and PAUSED).")
     preconditions: Preconditions | None = Field(default=None, description="Upstream executions that must have ended.")
+    # Kestra 2.0's form of preconditions.
+    dependsOn: list[UpstreamFlow] | None = Field(default=None, description="Kestra 2.0: upstream flows whose executions this one waits for.")
+    mode: Literal["ALL", "ANY"] = Field(default="ALL", description="Kestra 2.0: wait for ALL dependsOn flows (in `window`) or fire on ANY of them.")
+    window: TimeWindow | None = Field(default=None, description="Kestra 2.0: window in which ALL dependsOn flows must end (default: one day).")
+    when: str | bool | None = Field(default=None, description="Kestra 2.0: expression over `trigger.*` that must render true.")
+
+    @field_validator("states")
+    @classmethod
+    def _states(cls, value: list[State] | None) -> list[State] | None:
+        return _observed(value)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FlowTrigger:
+        if self.dependsOn is not None and self.preconditions is not None:
+            raise ValueError("use either preconditions (Kestra 1.x) or dependsOn (Kestra 2.0), not both")
+        if self.dependsOn is None and (self.window is not None or "mode" in self.model_fields_set):
+            raise ValueError("mode and window go with dependsOn")
+        return self
 
 
 @TRIGGERS.register
@@ -200,7 +249,8 @@ class Webhook(Trigger):
     TYPE: ClassVar[str] = "trigger.Webhook"
     ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Webhook")
 
-    key: str = Field(min_length=1, max_length=256, description="Secret part of the webhook URL.")
+    key: str = Field(min_length=1, max_length=256, description="Secret part of the webhook URL (an expression such as `{{ secret('HOOK_KEY') }}` is rendered).")
+    when: str | bool | list[ConditionField] | None = Field(default=None, description="Kestra 2.0 form of conditions: an expression on `trigger.body`, `trigger.headers`, `trigger.parameters`, or a list of conditions.")
     wait: bool = Field(default=False, description="Answer the HTTP call only once the execution ended.")
     returnOutputs: bool = Field(default=False, description="With wait: answer with the execution's outputs.")
     responseContentType: str | None = Field(default=None, description="Content-Type of the answer.")

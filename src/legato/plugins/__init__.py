@@ -29,9 +29,11 @@ def _load_all() -> None:
     if _loaded:
         return
     importlib.import_module("legato.model.flowable")
+    importlib.import_module("legato.model.flowable_worker")
     importlib.import_module("legato.model.triggers")
     importlib.import_module("legato.plugins.core")
     importlib.import_module("legato.plugins.scripts")
+    importlib.import_module("legato.plugins.triggers")
     for ep in entry_points(group="legato.plugins"):
         importlib.import_module(ep.value)
     # Modules named here (comma-separated) register their classes on import, like entry points, without

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
-from legato.model.execution import Execution, TaskRun
+from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.state import State
 from legato.runners.select import RunnerSettings
 from legato.storage import Storage
@@ -73,9 +74,19 @@ class Operations(Protocol):
         """Enable, disable (or flip when None) a trigger; returns the new enabled value."""
         ...
 
+    def find_execution(self, execution_id: str) -> Execution | None:
+        """An execution by id (log Fetch checks which flow it belongs to)."""
+        ...
+
+    def execution_logs(self, execution_id: str, *, min_level: str | None, after: int, limit: int) -> list[tuple[int, LogRecord]]:
+        """Up to `limit` log lines of an execution at `min_level` or above, written after the line `after`
+        (0: from the first), each with its position, in the order they were written."""
+        ...
+
 
 class RunContext(Protocol):
     storage: Storage  # internal storage (kestra:/// URIs) of the files tasks read and write
+    working_dir: Path | None  # inside a WorkingDirectory: the directory its tasks share (scripts run there)
     runner_settings: RunnerSettings  # how script tasks isolate their processes
     execution: Execution
     task_run: TaskRun

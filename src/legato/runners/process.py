@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,17 +52,24 @@ class ProcessRunner:
         return with_helpers(with_path_prefix(spec.env, spec.path_prefix), spec.helpers)
 
     async def run(self, spec: CommandSpec, on_line: LineSink) -> int:
-        ruleset = self._ruleset()
-        if ruleset is None:
-            return await self._run_direct(spec, on_line, None)
+        private = _private_tmp(spec, self.hidden) if self._landlock and self.hidden else None
         try:
-            server = await _fork_server()
-            if server is None:
-                return await self._run_direct(spec, on_line, ruleset)
-            request = {"mode": "exec", "argv": self.command(spec), "cwd": str(spec.workdir), "env": self.environment(spec)}
-            return await self.run_forked(server, request, spec, on_line, ruleset)
+            if private is not None:
+                spec = dataclasses.replace(spec, env={**spec.env, "TMPDIR": str(private)})
+            ruleset = self._ruleset()  # after the private temp dir exists: it is granted with the rest
+            if ruleset is None:
+                return await self._run_direct(spec, on_line, None)
+            try:
+                server = await _fork_server()
+                if server is None:
+                    return await self._run_direct(spec, on_line, ruleset)
+                request = {"mode": "exec", "argv": self.command(spec), "cwd": str(spec.workdir), "env": self.environment(spec)}
+                return await self.run_forked(server, request, spec, on_line, ruleset)
+            finally:
+                os.close(ruleset)
         finally:
-            os.close(ruleset)
+            if private is not None:
+                await asyncio.to_thread(shutil.rmtree, private, True)
 
     async def run_forked(self, server: forkserver.ForkServer, request: dict[str, Any], spec: CommandSpec,
                          on_line: LineSink, ruleset: int | None) -> int:
@@ -171,6 +181,18 @@ async def _stream(fd: int) -> asyncio.StreamReader:
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0))
     return reader
+
+
+def _private_tmp(spec: CommandSpec, hidden: Sequence[Path]) -> Path | None:
+    """A fresh temp dir for the command when its temp dir is on the way to a hidden folder, else None.
+
+    Landlock grants what existed beside that way when the ruleset was built, so a folder the command makes in
+    such a temp dir (Go's build dir, R's session dir, `mktemp -d`) would be unreadable to the command itself.
+    A folder made beside the way before the ruleset is built is granted; the caller removes it after the run."""
+    temp = Path(spec.env.get("TMPDIR") or tempfile.gettempdir()).resolve()
+    if not any(p.resolve().is_relative_to(temp) for p in hidden):
+        return None
+    return Path(tempfile.mkdtemp(prefix="legato-tmp-", dir=temp))
 
 
 def _restricter(ruleset: int | None) -> Callable[[], None] | None:

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from legato.runners import kube_api
 from legato.runners.base import Runner, RunnerError
 from legato.runners.docker import DockerOptions, DockerRunner
 from legato.runners.docker_api import EngineClient, engine_address
+from legato.runners.kubernetes import KubeOptions, KubernetesRunner
 from legato.runners.process import ProcessRunner
 from legato.runners.sandbox import INSTALL_HINT, SandboxRunner, bwrap_path
 from legato.runners.specs import (
     DockerRunnerSpec,
+    KubernetesRunnerSpec,
     ProcessRunnerSpec,
     RunnerSpec,
     SandboxRunnerSpec,
@@ -26,6 +29,8 @@ from legato.runners.specs import (
 from legato.runners.warm import WarmPythonRunner
 
 _PING_TTL = 30.0
+# where the container runners find their engine or cluster (kept from the worker's environment)
+_CLUSTER_VARIABLES = ("DOCKER_HOST", "KUBECONFIG", "HOME", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
 _reachable: dict[str, tuple[float, bool]] = {}
 
 
@@ -54,7 +59,7 @@ class RunnerSettings:
         if fallback not in ("sandbox", "process", "fail"):
             raise RunnerError(f"LEGATO_DOCKER_FALLBACK must be sandbox, process or fail, not {fallback!r}")
         return cls(hidden=tuple(paths), default=default, docker_fallback=fallback,  # type: ignore[arg-type]
-                   environ={k: env[k] for k in ("DOCKER_HOST",) if k in env})
+                   environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env})
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ def choose(spec: RunnerSpec | None, settings: RunnerSettings, *, image: str | No
             return Choice(WarmPythonRunner(hidden=settings.hidden))
         case DockerRunnerSpec():
             return _docker(spec, settings, image)
+        case KubernetesRunnerSpec():
+            return _kubernetes(spec, settings, image)
     raise RunnerError(f"unknown task runner {spec!r}")
 
 
@@ -109,6 +116,16 @@ def engine_reachable(host: str | None, environ: Mapping[str, str]) -> bool:
     return ok
 
 
+def _cached_reachable(key: str, check: Callable[[], bool]) -> bool:
+    now = time.monotonic()
+    cached = _reachable.get(key)
+    if cached is not None and now - cached[0] < _PING_TTL:
+        return cached[1]
+    ok = check()
+    _reachable[key] = (now, ok)
+    return ok
+
+
 def _docker(spec: DockerRunnerSpec, settings: RunnerSettings, image: str | None) -> Choice:
     options = docker_options(spec, image)
     if engine_reachable(spec.host, settings.environ):
@@ -130,6 +147,50 @@ def _docker(spec: DockerRunnerSpec, settings: RunnerSettings, image: str | None)
         case "process":
             note = (f"No container engine answers at {where}: running this task with the process runner instead of "
                     f"Docker (image {options.image} is not used)")
+            return Choice(ProcessRunner(hidden=settings.hidden), note)
+
+
+def kube_options(spec: KubernetesRunnerSpec, image: str | None) -> KubeOptions:
+    """Runner options from the YAML spec."""
+    pull = {"ALWAYS": "Always", "IF_NOT_PRESENT": "IfNotPresent", "NEVER": "Never"}.get(spec.pullPolicy, spec.pullPolicy)
+    res = spec.resources
+    requests = {k: str(v) for k, v in (res.request.model_dump(exclude_none=True) if res and res.request else {}).items()}
+    limits = {k: str(v) for k, v in (res.limit.model_dump(exclude_none=True) if res and res.limit else {}).items()}
+    return KubeOptions(
+        image=image or KubeOptions.image, namespace=spec.namespace, labels=dict(spec.labels),
+        pull_policy=pull,  # type: ignore[arg-type]
+        service_account=spec.serviceAccountName, node_selector=dict(spec.nodeSelector), requests=requests,
+        limits=limits, pull_secrets=tuple(spec.imagePullSecrets), config=spec.config, delete=spec.delete,
+        wait_until_running=spec.waitUntilRunning.total_seconds(),
+    )
+
+
+def _kubernetes(spec: KubernetesRunnerSpec, settings: RunnerSettings, image: str | None) -> Choice:
+    options = kube_options(spec, image)
+    try:
+        config = kube_api.load(spec.config, settings.environ)
+        where = config.server
+        client = kube_api.KubeClient(config)
+        if _cached_reachable(f"kube:{config.server}", client.reachable):
+            return Choice(KubernetesRunner(options, config, client))
+    except kube_api.KubeError as exc:
+        where = str(exc)
+        if spec.config:  # the task named its cluster: a wrong config is an error, not a fallback
+            raise RunnerError(f"Kubernetes runner: {exc}") from None
+    message = f"no Kubernetes API answers ({where})"
+    match settings.docker_fallback:
+        case "fail":
+            raise RunnerError(f"this task asks for the Kubernetes runner but {message}")
+        case "sandbox":
+            if bwrap_path() is None:
+                raise RunnerError(f"this task asks for the Kubernetes runner, {message}, and the sandbox fallback "
+                                  f"needs bubblewrap: {INSTALL_HINT} (or set LEGATO_DOCKER_FALLBACK=process)")
+            note = (f"{message[0].upper()}{message[1:]}: running this task with the sandbox runner instead of "
+                    f"Kubernetes (image {options.image} is not used)")
+            return Choice(_sandbox(settings, network=True), note)
+        case "process":
+            note = (f"{message[0].upper()}{message[1:]}: running this task with the process runner instead of "
+                    f"Kubernetes (image {options.image} is not used)")
             return Choice(ProcessRunner(hidden=settings.hidden), note)
 
 

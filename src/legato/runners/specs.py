@@ -3,6 +3,7 @@ names. Each spec says which runner to build; `legato.runners.select` builds it."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -13,6 +14,8 @@ PROCESS_TYPES = ("process", "io.kestra.plugin.core.runner.Process",
                  "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner")
 SANDBOX_TYPES = ("sandbox", "io.legato.runner.Sandbox")
 WARM_PYTHON_TYPES = ("python-warm", "io.legato.runner.PythonWarm")
+KUBERNETES_TYPES = ("kubernetes", "io.kestra.plugin.ee.kubernetes.runner.Kubernetes",
+                    "io.kestra.plugin.kubernetes.runner.Kubernetes")
 DOCKER_TYPES = ("docker", "io.kestra.plugin.scripts.runner.docker.Docker",
                 "io.kestra.plugin.scripts.runner.docker.DockerTaskRunner")
 
@@ -86,5 +89,36 @@ class DockerRunnerSpec(Frozen):
     version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")
 
 
-RunnerSpec = Annotated[ProcessRunnerSpec | SandboxRunnerSpec | WarmPythonRunnerSpec | DockerRunnerSpec,
-                      Field(discriminator="type")]
+
+class KubeResources(Frozen):
+    cpu: str | int | float | None = Field(default=None, description="CPU, e.g. 500m or 2.")
+    memory: str | None = Field(default=None, description="Memory, e.g. 512Mi.")
+
+
+class KubeResourcesSpec(Frozen):
+    request: KubeResources | None = Field(default=None, description="What the pod is guaranteed.")
+    limit: KubeResources | None = Field(default=None, description="What the pod may use at most.")
+
+
+class KubernetesRunnerSpec(Frozen):
+    """Run in a pod of a Kubernetes cluster (configuration: `config`, else in-cluster, else kubeconfig)."""
+
+    type: Literal[KUBERNETES_TYPES] = Field(description="kubernetes, or Kestra's io.kestra.plugin.ee.kubernetes.runner.Kubernetes.")  # type: ignore[valid-type]
+    namespace: str | None = Field(default=None, description="Namespace of the pod (default: the configuration's).")
+    labels: dict[str, str] = Field(default_factory=dict, description="Labels added to the pod.")
+    pullPolicy: Literal["Always", "IfNotPresent", "Never", "ALWAYS", "IF_NOT_PRESENT", "NEVER"] = Field(default="IfNotPresent", description="When the node pulls the image.")
+    serviceAccountName: str | None = Field(default=None, description="Service account the pod runs as.")
+    nodeSelector: dict[str, str] = Field(default_factory=dict, description="Node labels the pod must land on.")
+    resources: KubeResourcesSpec | None = Field(default=None, description="CPU and memory requests and limits.")
+    imagePullSecrets: list[str] = Field(default_factory=list, description="Secrets of private registries.")
+    config: dict[str, Any] | None = Field(default=None, description="Cluster access (masterUrl, oauthToken, caCertData, clientCertData, clientKeyData, username, password, namespace, trustCerts); default: in-cluster, else KUBECONFIG / ~/.kube/config.")
+    delete: bool = Field(default=True, description="Delete the pod and its Secret when the command ends.")
+    waitUntilRunning: timedelta = Field(default=timedelta(minutes=10), description="How long the pod may stay pending.")
+    waitForLogInterval: timedelta | None = Field(default=None, description="Kestra compatibility: accepted; logs are streamed.")
+    resume: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    fileSidecar: dict[str, Any] | None = Field(default=None, description="Kestra compatibility: files go through an init container and the log stream.")
+    version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")
+
+
+RunnerSpec = Annotated[ProcessRunnerSpec | SandboxRunnerSpec | WarmPythonRunnerSpec | DockerRunnerSpec
+                       | KubernetesRunnerSpec, Field(discriminator="type")]

@@ -4,8 +4,10 @@ execution goes through an event for the executor; nothing here writes execution 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from legato.engine import events as ev
@@ -20,7 +22,11 @@ from legato.model.ids import derived_id, new_id
 from legato.model.inputs_values import validate_inputs
 from legato.model.state import State
 from legato.runtime.runtime import parse_flow
+from legato.storage import Storage
+from legato.storage.uris import execution_prefix, join
 from legato.store.ports import FlowRecord, Store
+
+Files = Mapping[str, str | Path]  # FILE input id → a local file to put in internal storage
 
 
 class NotFoundError(LookupError):
@@ -42,19 +48,51 @@ def deploy(store: Store, source: str, *, now: datetime, name: str = "<flow>", fl
 
 def create_execution(store: Store, namespace: str, flow_id: str, inputs: Mapping[str, Any], *, now: datetime,
                      revision: int | None = None, labels: Mapping[str, str] | None = None,
-                     files: Mapping[str, str] | None = None, trigger: dict[str, Any] | None = None,
-                     scheduled_at: datetime | None = None, renderer: Renderer | None = None,
-                     flows: FlowCache | None = None) -> Execution:
-    """Validate the inputs and queue a new execution; raises InputsError (nothing created) or NotFoundError."""
+                     files: Files | None = None, storage: Storage | None = None,
+                     trigger: dict[str, Any] | None = None, scheduled_at: datetime | None = None,
+                     renderer: Renderer | None = None, flows: FlowCache | None = None) -> Execution:
+    """Validate the inputs and queue a new execution; raises InputsError (nothing created) or NotFoundError.
+    FILE inputs' `files` go to `storage` under the execution's prefix (Kestra's
+    `kestra:///<ns>/<flow>/executions/<id>/inputs/<input>/<name>`), which becomes the input's value."""
     record = store.get_flow(namespace, flow_id, revision)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
     flow = (flows or FlowCache(parse_flow, size=1)).get((namespace, flow_id, record.revision), lambda: record.source)
     assert flow is not None
-    execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=now, renderer=renderer,
-                              labels=labels, files=files, trigger=trigger, scheduled_at=scheduled_at)
-    store.create_execution(execution, ev.ExecutionCreated())
+    execution_id = new_id()
+    with _stored(storage, execution_prefix(namespace, flow_id, execution_id), files) as uris:
+        execution = new_execution(flow, record.revision, inputs, execution_id=execution_id, now=now,
+                                  renderer=renderer, labels=labels, files=uris, trigger=trigger,
+                                  scheduled_at=scheduled_at)
+        store.create_execution(execution, ev.ExecutionCreated())
     return execution
+
+
+@contextmanager
+def _stored(storage: Storage | None, prefix: str, files: Files | None) -> Iterator[dict[str, str]]:
+    """Put `files` into storage under `<prefix>/inputs/<input>/<name>` and yield their URIs by input id; they
+    are removed again if the block raises (invalid inputs: nothing kept)."""
+    if not files:
+        yield {}
+        return
+    if storage is None:
+        raise ValueError("FILE inputs need an internal storage")
+    uris: dict[str, str] = {}
+    try:
+        for key, path in files.items():
+            local = Path(path)
+            uris[key] = storage.put_file(join(prefix, f"inputs/{_segment(key)}/{_segment(local.name)}"), local)
+        yield uris
+    except BaseException:
+        for uri in uris.values():
+            storage.delete(uri)
+        raise
+
+
+def _segment(name: str) -> str:
+    """`name` as one safe storage path segment."""
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).lstrip(".")
+    return cleaned[:200] or "file"
 
 
 def _execution(store: Store, execution_id: str) -> Execution:
@@ -71,8 +109,18 @@ def kill(store: Store, execution_id: str) -> None:
     store.send_event(execution_id, ev.KillRequested())
 
 
-def resume(store: Store, execution_id: str, raw_inputs: Mapping[str, Any] | None = None) -> None:
-    """Resume a PAUSED execution; onResume inputs are validated first (InputsError changes nothing)."""
+def pause(store: Store, execution_id: str) -> None:
+    """Pause a RUNNING execution: running tasks end, no new task starts until `resume`."""
+    execution = _execution(store, execution_id)
+    if execution.state != State.RUNNING:
+        raise ConflictError(f"execution {execution_id} is {execution.state}; only a RUNNING execution can be paused")
+    store.send_event(execution_id, ev.PauseRequested())
+
+
+def resume(store: Store, execution_id: str, raw_inputs: Mapping[str, Any] | None = None, *,
+           files: Files | None = None, storage: Storage | None = None) -> None:
+    """Resume a PAUSED execution; onResume inputs are validated first (InputsError changes nothing), FILE
+    ones stored with the execution's files as `create_execution` does."""
     execution = _execution(store, execution_id)
     if execution.state != State.PAUSED:
         raise ConflictError(f"execution {execution_id} is {execution.state}, not PAUSED")
@@ -82,11 +130,13 @@ def resume(store: Store, execution_id: str, raw_inputs: Mapping[str, Any] | None
     flow = parse_flow(record.source)
     paused = [r for r in store.task_runs(execution_id) if r.state == State.PAUSED]
     inputs: dict[str, Any] = {}
-    for run in paused:
-        task = flow.task(run.task_id)
-        if isinstance(task, Pause) and task.onResume:
-            inputs = validate_inputs(_input_models(task.onResume), raw_inputs or {})
-    store.send_event(execution_id, ev.ResumeRequested(inputs=inputs))
+    prefix = execution_prefix(execution.namespace, execution.flow_id, execution_id)
+    with _stored(storage, prefix, files) as uris:
+        for run in paused:
+            task = flow.task(run.task_id)
+            if isinstance(task, Pause) and task.onResume:
+                inputs = validate_inputs(_input_models(task.onResume), raw_inputs or {}, files=uris)
+        store.send_event(execution_id, ev.ResumeRequested(inputs=inputs))
 
 
 def _input_models(raw: list[dict[str, Any]]) -> list[Any]:

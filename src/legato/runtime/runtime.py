@@ -20,6 +20,7 @@ from legato.model.flow import Flow
 from legato.model.loader import load_flow
 from legato.runners.select import RunnerSettings
 from legato.scheduler.service import Scheduler
+from legato.scheduler.sources import SourceRunner
 from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store.ports import Store
@@ -40,14 +41,14 @@ class Runtime:
                  worker_groups: tuple[str | None, ...] = (None,), lease: timedelta = timedelta(seconds=30),
                  run_worker: bool = True, run_executor: bool = True, poll_seconds: float = 1.0,
                  lane_backlog: int = 100_000, data_dir: Path | None = None, drain_seconds: float | None = None,
-                 run_scheduler: bool = False):
+                 run_scheduler: bool = False, executor_threads: int = 1):
         self.store = store
         self.clock = clock
         self.renderer = Renderer(clock=clock)
         self.flows = FlowCache(parse_flow)
         self.engine = Engine(self.renderer)
         # Files live under the data dir (or LEGATO_STORAGE_ROOT), which scripts must never see.
-        storage = _storage(data_dir)
+        storage = storage_for(data_dir)
         hidden = [p for p in (data_dir, getattr(storage, "root", None)) if p is not None]
         self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
                              groups=worker_groups, lease=lease, poll_seconds=poll_seconds,
@@ -55,10 +56,13 @@ class Runtime:
                              runner_settings=RunnerSettings.from_env(hidden=hidden),
                              drain_seconds=drain_seconds) if run_worker else None
         self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds,
-                                 lane=self.worker) if run_executor else None
+                                 lane=self.worker, threads=executor_threads, storage=storage) if run_executor else None
         self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None
         self.scheduler = Scheduler(store, clock, renderer=self.renderer, flows=self.flows,
                                    poll_seconds=min(poll_seconds, 1.0)) if run_scheduler else None
+        self.sources = SourceRunner(store, clock, storage=storage, renderer=self.renderer, flows=self.flows,
+                                    refresh_seconds=min(poll_seconds, 1.0), lease_seconds=lease.total_seconds(),
+                                    functions={"secret": secret}) if run_scheduler else None
         if self.worker is not None and self.executor is not None:
             # One process: the worker's results are applied in the transaction that finishes the job.
             self.worker.finish = self.executor.finish_local
@@ -74,10 +78,20 @@ class Runtime:
             loops.append(asyncio.create_task(supervise("worker", self.worker.run, stopping), name="worker"))
         if self.scheduler is not None:
             loops.append(asyncio.create_task(supervise("scheduler", self.scheduler.run, stopping), name="scheduler"))
+        if self.sources is not None:
+            loops.append(asyncio.create_task(supervise("trigger-sources", self.sources.run, stopping),
+                                             name="trigger-sources"))
         await asyncio.gather(*loops)
 
 
-def _storage(data_dir: Path | None) -> Storage:
+def secret(name: str) -> str:
+    """`secret(name)` in trigger properties: Kestra's open-source backend (SECRET_<NAME>, base64)."""
+    from legato.runtime.webhooks import env_secret  # imported here: webhooks imports this module
+
+    return env_secret(name)
+
+
+def storage_for(data_dir: Path | None) -> Storage:
     """Internal storage: LEGATO_STORAGE_URL or LEGATO_STORAGE_ROOT when set, else <data dir>/storage, else a
     private temp dir."""
     if storage_defaults.configured() or data_dir is None:

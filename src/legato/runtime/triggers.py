@@ -8,9 +8,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from legato.model.cache import FlowCache
 from legato.model.errors import FlowValidationError, suggest
 from legato.model.flow import Flow
-from legato.runtime.actions import NotFoundError
+from legato.model.triggers import Trigger
+from legato.runtime.actions import ConflictError, NotFoundError
 from legato.runtime.runtime import parse_flow
 from legato.store.ports import FlowRecord, Store, TriggerState
 
@@ -27,6 +29,7 @@ class TriggerRow:
     type: str  # as the flow's source writes it
     disabled_in_source: bool
     state: TriggerState | None  # None: never toggled nor fired
+    definition: Trigger | None = None  # the trigger as the flow declares it
 
     @property
     def enabled(self) -> bool:
@@ -50,15 +53,15 @@ def list_triggers(store: Store, namespace: str | None = None, flow_id: str | Non
             rows.append(TriggerRow(
                 namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, type=trigger.type,
                 disabled_in_source=trigger.disabled, state=states.get((record.namespace, record.id, trigger.id)),
+                definition=trigger,
             ))
     return rows
 
 
-def set_trigger_enabled(store: Store, namespace: str, flow_id: str, trigger_id: str, enabled: bool, *,
-                        now: datetime) -> TriggerRow:
-    """Enable or disable a trigger of a deployed flow; NotFoundError when the flow or the trigger does not exist."""
+def find_trigger(store: Store, namespace: str, flow_id: str, trigger_id: str) -> Trigger:
+    """A trigger of a live deployed flow; NotFoundError (naming the flow's triggers) when there is none."""
     record = store.get_flow(namespace, flow_id)
-    if record is None:
+    if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
     flow = _parse(record)
     by_id = {t.id: t for t in flow.triggers or ()}
@@ -66,10 +69,44 @@ def set_trigger_enabled(store: Store, namespace: str, flow_id: str, trigger_id: 
     if trigger is None:
         known = f"its triggers: {', '.join(by_id)}" if by_id else "it has no triggers"
         raise NotFoundError(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'{suggest(trigger_id, list(by_id))}; {known}")
+    return trigger
+
+
+def set_trigger_enabled(store: Store, namespace: str, flow_id: str, trigger_id: str, enabled: bool, *,
+                        now: datetime) -> TriggerRow:
+    """Enable or disable a trigger of a deployed flow; NotFoundError when the flow or the trigger does not exist."""
+    trigger = find_trigger(store, namespace, flow_id, trigger_id)
     state = store.set_trigger_disabled(namespace, flow_id, trigger_id, not enabled, now)
     return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
                       disabled_in_source=trigger.disabled, state=state)
 
 
+def unlock_trigger(store: Store, namespace: str, flow_id: str, trigger_id: str, *, now: datetime) -> TriggerRow:
+    """Forget the execution a trigger waits for, so it fires again; NotFoundError for an unknown trigger,
+    ConflictError when it is not locked."""
+    trigger = find_trigger(store, namespace, flow_id, trigger_id)
+    state = store.get_trigger_state(namespace, flow_id, trigger_id)
+    if state is None or not state.locked_execution_id:
+        raise ConflictError(f"trigger {trigger_id} of {namespace}.{flow_id} is not locked")
+    state = store.unlock_trigger(namespace, flow_id, trigger_id, now)
+    return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
+                      disabled_in_source=trigger.disabled, state=state)
+
+
+def restart_trigger(store: Store, namespace: str, flow_id: str, trigger_id: str, *, now: datetime) -> TriggerRow:
+    """Start a trigger afresh from now: its lock and its source's lease are cleared (a polling or realtime
+    source is started again by the next scheduler that takes it) and dates before now are not recovered."""
+    trigger = find_trigger(store, namespace, flow_id, trigger_id)
+    state = store.restart_trigger(namespace, flow_id, trigger_id, now)
+    return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
+                      disabled_in_source=trigger.disabled, state=state)
+
+
+# Listing triggers reads every live flow: each revision is parsed once.
+_FLOWS = FlowCache(parse_flow, size=1024)
+
+
 def _parse(record: FlowRecord) -> Flow:
-    return parse_flow(record.source, f"{record.namespace}.{record.id}")
+    flow = _FLOWS.get((record.namespace, record.id, record.revision), lambda: record.source)
+    assert flow is not None
+    return flow

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from legato.storage.port import StorageError
 from legato.storage.uris import build_uri, parse_uri
@@ -41,6 +42,9 @@ class LocalStorage:
 
     def get(self, uri: str) -> bytes:
         return self._existing(uri).read_bytes()
+
+    def open(self, uri: str) -> BinaryIO:
+        return self._existing(uri).open("rb")
 
     def download(self, uri: str, target: Path) -> Path:
         source = self._existing(uri)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 class StorageError(Exception):
@@ -22,6 +22,11 @@ class Storage(Protocol):
 
     def get(self, uri: str) -> bytes:
         """The content at `uri`; StorageError when it does not exist."""
+        ...
+
+    def open(self, uri: str) -> BinaryIO:
+        """The file at `uri` opened for reading in binary (seekable; close it); StorageError when it does not
+        exist. Tasks stream large files through it instead of `get`."""
         ...
 
     def download(self, uri: str, target: Path) -> Path:

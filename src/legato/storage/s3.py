@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from legato.storage.port import StorageError
@@ -68,6 +68,13 @@ class S3Storage:
         except FileNotFoundError:
             raise StorageError(f"no file in internal storage at {uri}") from None
         return data
+
+    def open(self, uri: str) -> BinaryIO:
+        try:
+            handle: BinaryIO = self.fs.open(self.key_of(uri), "rb")
+        except FileNotFoundError:
+            raise StorageError(f"no file in internal storage at {uri}") from None
+        return handle
 
     def download(self, uri: str, target: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -57,15 +57,17 @@ class Database:
         # Without this, SQLAlchemy reports no row count for INSERT ... ON CONFLICT DO NOTHING.
         self.engine.update_execution_options(preserve_rowcount=True)
         self._write_engine = self.engine.execution_options(**dialect.write_options())
+        self._read_engine = self.engine.execution_options(**dialect.read_options())
         self.wakeups = wakeups
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (rolled back at the end)."""
+        """A connection for reads only (a transaction rolled back at the end, or autocommit statements
+        where the dialect says so)."""
         if not self.dialect.keep_connections:
-            with self.engine.connect() as conn:
+            with self._read_engine.connect() as conn:
                 yield conn
             return
         conn = self._kept("reader", self.engine)

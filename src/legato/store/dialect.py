@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import fcntl
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -186,6 +187,10 @@ class Dialect(abc.ABC):
         """Execution options of connections used for write transactions."""
         return {}
 
+    def read_options(self) -> dict[str, Any]:
+        """Execution options of connections used for reads."""
+        return {}
+
     def notify(self, conn: Connection, channels: Sequence[str]) -> None:
         """Announce `channels` to other processes when the transaction commits."""
         return None  # by default only this process listens, and it is told in memory
@@ -198,6 +203,10 @@ class Dialect(abc.ABC):
     def migration_lock(self, conn: Connection) -> Iterator[None]:
         """Keep two processes from migrating the same database at once."""
         yield
+
+    def database_now(self, conn: Connection) -> datetime:
+        """The database server's clock, so that leases between hosts do not depend on their clocks."""
+        return datetime.now(UTC)  # an embedded database shares this host's clock
 
     @abc.abstractmethod
     def has_label(self, data: Column[Any], key: str, value: str, n: int) -> ColumnElement[bool]:
@@ -317,9 +326,14 @@ class PostgresDialect(Dialect):
     def skip_locked(self, select: Select[Any], of: Column[Any] | SaTable | None = None) -> Select[Any]:
         return select.with_for_update(skip_locked=True, of=of)
 
+    def read_options(self) -> dict[str, Any]:
+        # Under READ COMMITTED every statement takes its own snapshot, so a read transaction gives no more
+        # consistency than autocommit statements; it would only cost a ROLLBACK round trip at the end.
+        return {"isolation_level": "AUTOCOMMIT"}
+
     def notify(self, conn: Connection, channels: Sequence[str]) -> None:
-        for channel in channels:
-            conn.execute(_NOTIFY, {"channel": pg_channel(channel)})
+        if channels:  # one round trip for all of them
+            conn.execute(_notify(len(channels)), {f"c{i}": pg_channel(c) for i, c in enumerate(channels)})
 
     def lock_key(self, conn: Connection, key: str) -> None:
         conn.execute(_XACT_LOCK, {"key": key})
@@ -335,6 +349,10 @@ class PostgresDialect(Dialect):
             conn.commit()
 
 
+    def database_now(self, conn: Connection) -> datetime:
+        value: datetime = conn.execute(_CLOCK).scalar_one()
+        return value.astimezone(UTC)
+
     def has_label(self, data: Column[Any], key: str, value: str, n: int) -> ColumnElement[bool]:
         wanted = _dumps({"labels": [{"key": key, "value": value}]})
         return data.op("@>")(cast(literal(wanted), postgresql.JSONB()))
@@ -347,7 +365,12 @@ class PostgresDialect(Dialect):
         return cast(func.extract("epoch", end - start), Float())
 
 
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
+@functools.cache
+def _notify(n: int) -> Any:
+    return text("SELECT " + ", ".join(f"pg_notify(:c{i}, '')" for i in range(n)))
+
+
+_CLOCK = text("SELECT clock_timestamp()")
 _XACT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 _MIGRATION_LOCK = text("SELECT pg_advisory_lock(hashtext('legato:migrate'))")
 _MIGRATION_UNLOCK = text("SELECT pg_advisory_unlock(hashtext('legato:migrate'))")

@@ -41,7 +41,23 @@ class EventQueries:
         # Re-read after the lock: the picked row may come from a snapshot taken before another
         # executor committed (and deleted that very event).
         self._oldest_of = joined.where(_e.execution_id == bindparam("execution_id"))
+        # Batches: lock the executions of the oldest `limit` events (an execution appears once per event),
+        # then read, after the locks, every event those executions have queued.
+        self._pick_many = dialect.skip_locked(
+            select(_e.execution_id, executions.c.data)
+            .join_from(events, executions, executions.c.id == _e.execution_id)
+            .order_by(_e.id)
+            .limit(bindparam("limit")),
+            of=executions,
+        )
+        self._of_executions = (
+            select(_e.id, _e.execution_id, _e.payload, _e.created)
+            .where(_e.execution_id.in_(bindparam("ids", expanding=True)))
+            .order_by(_e.id)
+            .limit(bindparam("limit"))
+        )
         self._delete = delete(events).where(_e.id == bindparam("event_id"))
+        self._delete_many = delete(events).where(_e.id.in_(bindparam("ids", expanding=True)))
         self._count = select(literal(1)).select_from(events).limit(1)
 
     def insert(self, conn: Connection, execution_id: str, event: Event, now: datetime) -> None:
@@ -70,6 +86,25 @@ class EventQueries:
                     continue  # another executor consumed it between our snapshot and our lock
             return _stored(row), row.data
         return None
+
+    def lock_executions(self, conn: Connection, limit: int) -> dict[str, Execution]:
+        """Lock the executions of the oldest `limit` events no other transaction holds, by id."""
+        locked: dict[str, Execution] = {}
+        for row in conn.execute(self._pick_many, {"limit": limit}):
+            # Locking returns each row as it is now (PostgreSQL re-reads a row changed since the snapshot).
+            locked.setdefault(row.execution_id, row.data)
+        return locked
+
+    def queued_for(self, conn: Connection, execution_ids: Sequence[str], limit: int) -> list[StoredEvent]:
+        """The oldest `limit` events of these executions (read after locking them), oldest first."""
+        if not execution_ids:
+            return []
+        return [_stored(r) for r in conn.execute(self._of_executions, {"ids": list(execution_ids), "limit": limit})]
+
+    def delete_many(self, conn: Connection, event_ids: Sequence[int]) -> None:
+        """Consume several events."""
+        if event_ids:
+            conn.execute(self._delete_many, {"ids": list(event_ids)})
 
     def delete(self, conn: Connection, event_id: int) -> None:
         """Consume an event."""

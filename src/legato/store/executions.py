@@ -54,6 +54,11 @@ class ExecutionQueries:
         """Insert or replace the execution row."""
         conn.execute(self._upsert, row_of(execution))
 
+    def upsert_many(self, conn: Connection, records: list[Execution]) -> None:
+        """Insert or replace several execution rows in one statement."""
+        if records:
+            conn.execute(self._upsert, [row_of(e) for e in records])
+
     def insert_new(self, conn: Connection, execution: Execution) -> bool:
         """Insert the execution unless its id exists; True when inserted."""
         return conn.execute(self._insert_new, row_of(execution)).rowcount == 1

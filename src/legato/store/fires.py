@@ -16,8 +16,8 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from legato.engine.events import Event
 from legato.model import state as states
 from legato.model.execution import Execution
-from legato.store.database import Database
-from legato.store.dialect import Dialect, UtcDateTime
+from legato.store.database import Database, WriteTx
+from legato.store.dialect import Dialect, Json, UtcDateTime
 from legato.store.ports import FireOutcome, TriggerFire
 from legato.store.queries import Queries
 from legato.store.schema import executions, trigger_fires, triggers
@@ -42,6 +42,7 @@ class FireQueries:
             last_date=bindparam("b_last", type_=UtcDateTime()), next_date=bindparam("b_next", type_=UtcDateTime()),
             locked_execution_id=bindparam("b_locked"), updated=bindparam("b_now", type_=UtcDateTime()),
         )
+        self._save_state = update(triggers).where(_KEY).values(source_state=bindparam("b_state", type_=Json()))
         self._prune = delete(trigger_fires).where(trigger_fires.c.created < bindparam("before", type_=UtcDateTime()))
 
     def lock_state(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> Any:
@@ -71,6 +72,10 @@ class FireQueries:
         params = {**_key(*trigger_key), "b_last": last, "b_next": next_date, "b_locked": locked, "b_now": now}
         conn.execute(self._move, params)
 
+    def save_state(self, conn: Connection, trigger_key: tuple[str, str, str], source_state: dict[str, Any]) -> None:
+        """Store a polling/realtime source's cursor."""
+        conn.execute(self._save_state, {**_key(*trigger_key), "b_state": source_state})
+
     def prune(self, conn: Connection, before: datetime) -> int:
         """Forget fires recorded before `before`; how many."""
         return conn.execute(self._prune, {"before": before}).rowcount
@@ -94,20 +99,29 @@ class TriggerFireStore:
         return self._fires
 
     def fire_trigger(self, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
+        with self._db.write() as tx:
+            return self.fire_in(tx, fire, execution, event, now)
+
+    def fire_in(self, tx: WriteTx, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
+        """fire_trigger inside the caller's write transaction (the Flow trigger's outbox consumer)."""
         queries = self._fire_queries()
         trigger_key = (fire.namespace, fire.flow_id, fire.trigger_id)
-        with self._db.write() as tx:
-            state = queries.lock_state(tx.conn, *trigger_key, now)
-            if fire.exclusive and state.locked_execution_id and queries.is_active(tx.conn, state.locked_execution_id):
-                return "locked"
-            if not queries.insert_fire(tx.conn, fire, execution.id, now):
-                return "duplicate"
-            if not self._q.executions.insert_new(tx.conn, execution):
-                raise ValueError(f"execution id {execution.id} already exists")
-            self._q.events.insert(tx.conn, execution.id, event, self._clock())
-            tx.touch("events")
+        state = queries.lock_state(tx.conn, *trigger_key, now)
+        if fire.lease_owner is not None and state.lease_owner != fire.lease_owner:
+            return "fenced"
+        if fire.exclusive and state.locked_execution_id and queries.is_active(tx.conn, state.locked_execution_id):
+            return "locked"
+        if not queries.insert_fire(tx.conn, fire, execution.id, now):
+            return "duplicate"
+        if not self._q.executions.insert_new(tx.conn, execution):
+            raise ValueError(f"execution id {execution.id} already exists")
+        self._q.events.insert(tx.conn, execution.id, event, self._clock())
+        tx.touch("events")
+        if not fire.backfill:
             queries.move(tx.conn, state, trigger_key, fire.date, fire.next_date, execution.id, now)
-            return "fired"
+        if fire.state is not None:
+            queries.save_state(tx.conn, trigger_key, fire.state)
+        return "fired"
 
     def advance_trigger(self, namespace: str, flow_id: str, trigger_id: str, last_date: datetime | None,
                         next_date: datetime | None, now: datetime) -> None:

@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, delete, false, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    false,
+    select,
+    true,
+    tuple_,
+    update,
+)
 
 from legato.store.dialect import Dialect
 from legato.store.ports import Job
@@ -51,6 +63,11 @@ class JobQueries:
         self._finish = delete(jobs).where(
             _j.id == bindparam("b_id"), _j.attempt == bindparam("b_attempt"), _j.worker_id == bindparam("b_worker")
         )
+        self._finish_many = (
+            delete(jobs)
+            .where(_j.worker_id == bindparam("b_worker"), tuple_(_j.id, _j.attempt).in_(bindparam("keys", expanding=True)))
+            .returning(_j.id)
+        )
         self._release = (
             update(jobs)
             .where(_j.worker_id == bindparam("b_worker"), _j.id.in_(bindparam("ids", expanding=True)))
@@ -73,6 +90,15 @@ class JobQueries:
             "worker_group": group, "created": now,
         }
         return conn.execute(self._insert, params).rowcount == 1
+
+    def insert_many(self, conn: Connection, rows: Sequence[tuple[str, str, int, str | None, datetime]]) -> None:
+        """Queue several attempts (execution, task run, attempt, group, created) in one statement; each once."""
+        unique = {(r[1], r[2]): r for r in rows}
+        if unique:
+            conn.execute(self._insert, [
+                {"execution_id": x, "task_run_id": t, "attempt": a, "worker_group": g, "created": c}
+                for x, t, a, g, c in unique.values()
+            ])
 
     def claim(self, conn: Connection, worker_id: str, groups: Sequence[str | None], limit: int, expires: datetime) -> list[Job]:
         """Lease up to `limit` unclaimed jobs of `groups` (None: jobs without a group), oldest first."""
@@ -116,6 +142,13 @@ class JobQueries:
         """Delete the job if `job.worker_id` still holds attempt `job.attempt`."""
         params = {"b_id": job.id, "b_attempt": job.attempt, "b_worker": job.worker_id}
         return conn.execute(self._finish, params).rowcount == 1
+
+    def finish_many(self, conn: Connection, worker_id: str, finished: Sequence[tuple[int, int]]) -> set[int]:
+        """Delete the jobs (id, attempt) `worker_id` still holds; the ids deleted."""
+        if not finished:
+            return set()
+        rows = conn.execute(self._finish_many, {"b_worker": worker_id, "keys": list(finished)})
+        return {r.id for r in rows}
 
     def request_cancel(self, conn: Connection, task_run_id: str) -> bool:
         """Drop the run's unclaimed jobs and flag its claimed ones; True when a worker holds one."""

@@ -8,7 +8,7 @@ Every method is one short transaction unless it says otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -80,10 +80,33 @@ class TriggerState:
     last_date: datetime | None
     locked_execution_id: str | None  # the execution the trigger waits for before it fires again
     updated: datetime
+    # Polling/realtime sources: the process running the source until its lease expires, and its cursor.
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    source_state: dict[str, Any] | None = None
 
     @property
     def enabled(self) -> bool:
         return not self.disabled
+
+
+@dataclass(frozen=True)
+class BackfillState:
+    """A backfill of a Schedule trigger: its dates in [start, end] fire one by one, oldest first."""
+
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    start: datetime
+    end: datetime
+    cursor: datetime  # the last date handled (start - 1 µs before the first)
+    paused: bool
+    inputs: dict[str, Any] | None
+    labels: dict[str, str]
+    fired: int  # executions created so far
+    execution_id: str | None  # the last one; without allowConcurrent the next date waits for its end
+    created: datetime
+    updated: datetime
 
 
 ExecutionSort = Literal["created", "ended", "state", "namespace", "flow_id", "id"]
@@ -178,10 +201,69 @@ class TriggerFire:
     date: datetime | None = None  # becomes the trigger's last date (never moved backwards)
     next_date: datetime | None = None
     exclusive: bool = False  # refuse while the execution the trigger last created is still active
+    state: dict[str, Any] | None = None  # a source's new cursor, saved with the execution (None: unchanged)
+    lease_owner: str | None = None  # fencing: fire only while this process still holds the trigger's lease
+    backfill: bool = False  # a backfill's date: the trigger's dates and lock stay as they are
 
 
-# fired: execution created; duplicate: this key fired before; locked: the trigger's execution still runs
-FireOutcome = Literal["fired", "duplicate", "locked"]
+# fired: execution created; duplicate: this key fired before; locked: the trigger's execution still runs;
+# fenced: the trigger's lease belongs to another process now
+FireOutcome = Literal["fired", "duplicate", "locked", "fenced"]
+
+
+@dataclass(frozen=True)
+class ExecutionEnd:
+    """An execution that ended, queued for the Flow triggers (written with the end, consumed once)."""
+
+    id: int
+    key: str  # the fire key of what it triggers: the execution id (plus its restart count once restarted)
+    execution_id: str
+    namespace: str
+    flow_id: str
+    state: State
+    ended: datetime
+
+
+@dataclass(frozen=True)
+class PreconditionState:
+    """A Flow trigger's current precondition window and what was met in it (by precondition id)."""
+
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    met: dict[str, Any] = field(default_factory=dict)
+
+
+class EndTx(Protocol):
+    """The scheduler's transaction around one ended execution: the end is consumed when it commits."""
+
+    def execution(self) -> Execution | None:
+        """The ended execution (None when it was deleted since)."""
+        ...
+
+    def task_runs(self) -> list[TaskRun]: ...
+
+    def lock_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState:
+        """The trigger's precondition state (empty when new), locked until commit."""
+        ...
+
+    def save_precondition(self, namespace: str, flow_id: str, trigger_id: str, state: PreconditionState) -> None: ...
+
+    def fire(self, fire: TriggerFire, execution: Execution, event: Event) -> FireOutcome:
+        """Store.fire_trigger inside this transaction."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceLease:
+    """A polling/realtime trigger leased to one process: what it needs to (re)start the source."""
+
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    owner: str
+    expires_at: datetime  # by the database's clock
+    source_state: dict[str, Any]  # the cursor saved with the trigger's last execution ({} at first)
+    locked_execution_id: str | None
 
 
 class Wakeups(Protocol):
@@ -245,6 +327,11 @@ class Tx(Protocol):
 
 class Store(Protocol):
     wakeups: Wakeups
+
+    @property
+    def concurrent_writers(self) -> bool:
+        """Whether several transactions can write at once (PostgreSQL), or one at a time (SQLite)."""
+        ...
 
     def migrate(self) -> None:
         """Bring the schema to the latest revision (Alembic)."""
@@ -310,8 +397,21 @@ class Store(Protocol):
         transaction, delete the event and commit. False when there was no event."""
         ...
 
+    def process_events(self, handler: Callable[[Tx, StoredEvent], None], limit: int) -> int:
+        """process_next_event for several executions at once: lock the executions of up to `limit` of the
+        oldest events no other executor holds, run `handler` on every event they have queued (in order,
+        one Tx per execution, seeing the effects of that execution's earlier events), delete them and
+        commit once. How many events were applied (0: none waited)."""
+        ...
+
     # jobs --------------------------------------------------------------------
     def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int, lease: timedelta, now: datetime) -> list[Job]: ...
+
+    def claim_loaded(self, worker_id: str, groups: Sequence[str | None], limit: int, lease: timedelta,
+                     now: datetime) -> list[tuple[Job, ClaimedJob | None]]:
+        """claim_jobs, each job with its execution and task run as the claim found them (read in the same
+        transaction; None when they no longer exist)."""
+        ...
 
     def heartbeat(self, worker_id: str, job_ids: Sequence[int], lease: timedelta, now: datetime) -> set[int]:
         """Extend the leases; return the ids among `job_ids` whose cancellation was requested."""
@@ -320,6 +420,11 @@ class Store(Protocol):
     def finish_job(self, job: Job, result: Event, logs: Sequence[LogRecord] = ()) -> bool:
         """Delete the job and insert its result event (and the attempt's last logs), only if the worker
         still holds this attempt."""
+        ...
+
+    def finish_jobs(self, worker_id: str, results: Sequence[tuple[Job, Event, Sequence[LogRecord]]]) -> list[bool]:
+        """finish_job for several jobs of `worker_id` in one transaction; for each, whether it was accepted
+        (a job whose lease `worker_id` lost is fenced off alone, the others are accepted)."""
         ...
 
     def finish_and_process(self, job: Job, result: Event, logs: Sequence[LogRecord],
@@ -404,9 +509,76 @@ class Store(Protocol):
         """Forget the fire keys recorded before `before` (their dates are behind every trigger's last date)."""
         ...
 
+    def restart_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
+        """Forget the trigger's lock, source lease and dates so it starts afresh from `now` (dates before it
+        are not recovered); None when it has no state."""
+        ...
+
+    # backfills -----------------------------------------------------------------------
+    def backfills(self, namespace: str | None = None, flow_id: str | None = None) -> list[BackfillState]:
+        """Backfills by namespace, flow and trigger id, optionally of one namespace and/or flow id."""
+        ...
+
+    def get_backfill(self, namespace: str, flow_id: str, trigger_id: str) -> BackfillState | None: ...
+
+    def create_backfill(self, backfill: BackfillState) -> bool:
+        """Store a new backfill; False (nothing written) when the trigger already has one."""
+        ...
+
+    def set_backfill_paused(self, namespace: str, flow_id: str, trigger_id: str, paused: bool,
+                            now: datetime) -> BackfillState | None:
+        """Pause or resume a backfill; None when the trigger has none."""
+        ...
+
+    def delete_backfill(self, namespace: str, flow_id: str, trigger_id: str) -> bool:
+        """Drop a backfill (finished or cancelled); False when there was none."""
+        ...
+
+    def advance_backfill(self, namespace: str, flow_id: str, trigger_id: str, cursor: datetime,
+                         execution_id: str | None, fired: int, now: datetime) -> None:
+        """Move the backfill's cursor to `cursor` (never backwards), count `fired` more executions and, when
+        given, remember the last execution it created."""
+        ...
+
+    # Flow trigger outbox ---------------------------------------------------------------
+    def process_next_end(self, handler: Callable[[EndTx, ExecutionEnd], None], now: datetime) -> bool:
+        """Claim the oldest ended execution no other scheduler holds, run `handler` in its transaction,
+        delete it and commit. False when none waits."""
+        ...
+
+    def pending_ends(self) -> int:
+        """How many ended executions wait for the Flow triggers."""
+        ...
+
+    def get_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState | None:
+        """What the Flow trigger's preconditions met in their current window; None when nothing yet."""
+        ...
+
+    def reset_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> bool:
+        """Forget what the trigger's preconditions met; False when nothing was stored."""
+        ...
+
+    def claim_trigger_lease(self, namespace: str, flow_id: str, trigger_id: str, owner: str,
+                            seconds: float) -> SourceLease | None:
+        """Lease the trigger's source to `owner` for `seconds` (database clock) when nobody holds it, `owner`
+        already does, or the holder's lease expired; None when another live process holds it."""
+        ...
+
+    def renew_trigger_leases(self, owner: str, seconds: float) -> set[tuple[str, str, str]]:
+        """Extend every lease `owner` still holds; the (namespace, flow_id, trigger_id) of those."""
+        ...
+
+    def release_trigger_leases(self, owner: str, keys: Sequence[tuple[str, str, str]] | None = None) -> int:
+        """Give up `owner`'s leases (of `keys`, or all); how many."""
+        ...
+
     # servers and retention ---------------------------------------------------------
     def register_server(self, record: ServerRecord) -> None:
         """Insert or refresh the registry row of a starting server process."""
+        ...
+
+    def database_time(self) -> datetime:
+        """The database server's clock (UTC); the host's own for an embedded database."""
         ...
 
     def server_heartbeat(self, server_id: str, now: datetime) -> bool:

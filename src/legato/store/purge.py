@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, bindparam, delete, select
 
-from legato.store.schema import events, executions, jobs, logs, loop_items, task_runs, timers
+from legato.store.schema import events, execution_ends, executions, jobs, logs, loop_items, task_runs, timers
 
 _ID: BindParameter[str] = bindparam("execution_id")
 
@@ -24,11 +24,14 @@ class PurgeQueries:
             delete(events).where(events.c.execution_id == _ID),
             delete(timers).where(timers.c.execution_id == _ID),
             delete(logs).where(logs.c.execution_id == _ID),
+            # its queued ends: the Flow triggers would find no execution to read anyway
+            delete(execution_ends).where(execution_ends.c.execution_id == _ID),
         ]
         self._row = delete(executions).where(executions.c.id == _ID)
 
     def execution(self, conn: Connection, execution_id: str) -> bool:
-        """Delete the execution and its task runs, loop items, jobs, events, timers and logs; True when it existed."""
+        """Delete the execution and its task runs, loop items, jobs, events, timers, logs and queued ends; True when it
+        existed."""
         params = {"execution_id": execution_id}
         for statement in self._execution:
             conn.execute(statement, params)

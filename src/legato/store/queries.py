@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from legato.store.dialect import Dialect
 from legato.store.events import EventQueries
 from legato.store.executions import ExecutionQueries
+from legato.store.flow_ends import EndQueries
 from legato.store.flows import FlowQueries
 from legato.store.jobs import JobQueries
 from legato.store.kv import KVQueries
@@ -32,6 +33,7 @@ class Queries:
     triggers: TriggerQueries
     search: SearchQueries
     purge: PurgeQueries
+    ends: EndQueries  # the Flow trigger's outbox
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -39,5 +41,5 @@ class Queries:
             flows=FlowQueries(dialect), executions=ExecutionQueries(dialect), task_runs=TaskRunQueries(dialect),
             events=EventQueries(dialect), jobs=JobQueries(dialect), timers=TimerQueries(dialect),
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
-            search=SearchQueries(dialect), purge=PurgeQueries(),
+            search=SearchQueries(dialect), purge=PurgeQueries(), ends=EndQueries(dialect),
         )

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from legato.model import state as states
 from legato.store.dialect import Dialect
 from legato.store.ports import PurgeCount
-from legato.store.schema import events, executions, jobs, logs, loop_items, task_runs, timers
+from legato.store.schema import events, execution_ends, executions, jobs, logs, loop_items, task_runs, timers
 
 _TERMINAL = sorted(s.value for s in states.TERMINAL)
 _x = executions.c
@@ -33,7 +33,7 @@ class RetentionQueries:
         self._runs = delete(task_runs).where(task_runs.c.execution_id.in_(_ids))
         self._logs = delete(logs).where(logs.c.execution_id.in_(_ids))
         # A finished execution owns no queue rows; any left over would only be noise for the services.
-        self._queues = [delete(t).where(t.c.execution_id.in_(_ids)) for t in (events, jobs, timers)]
+        self._queues = [delete(t).where(t.c.execution_id.in_(_ids)) for t in (events, jobs, timers, execution_ends)]
         self._executions = delete(executions).where(_x.id.in_(_ids))
         self._log_owners = select(logs.c.execution_id).where(
             logs.c.execution_id.in_(select(_x.id).where(finished)),

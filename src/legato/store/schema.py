@@ -167,6 +167,11 @@ triggers = Table(
     # The execution a trigger waits for before it may fire again (cleared by unlock).
     Column("locked_execution_id", String(64)),
     Column("updated", UtcDateTime, nullable=False),
+    # Polling/realtime sources: the cursor saved with each execution they create (last id, offsets...).
+    Column("source_state", Json),
+    # The one live process that runs this source (servers.id) until the lease expires; renewed by heartbeat.
+    Column("lease_owner", String(255)),
+    Column("lease_expires_at", UtcDateTime),
     PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_triggers"),
     Index("ix_triggers_next_date", "next_date"),  # the scheduler's due triggers
 )
@@ -198,4 +203,53 @@ trigger_fires = Table(
     # Exactly once: a second scheduler's insert of the same fire does nothing, and neither does its execution.
     PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", "fire_key", name="pk_trigger_fires"),
     Index("ix_trigger_fires_created", "created"),  # prune_trigger_fires
+)
+
+execution_ends = Table(
+    "execution_ends", metadata,
+    # The outbox of the Flow trigger: one row per end of an execution, written in the transaction that ended
+    # it and deleted in the one where the scheduler fired the triggers it concerns.
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    # The upstream execution id (plus the end date once restarted): the fire key of what it triggers.
+    Column("fire_key", String(255), nullable=False),
+    Column("execution_id", String(64), nullable=False),
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("ended", UtcDateTime, nullable=False),
+    UniqueConstraint("fire_key", name="uq_execution_ends_key"),  # one end recorded once
+    Index("ix_execution_ends_execution", "execution_id"),  # deleting or purging the execution
+)
+
+trigger_preconditions = Table(
+    "trigger_preconditions", metadata,
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("trigger_id", String(255), nullable=False),
+    # The current time window of the trigger's preconditions and which of them were met in it.
+    Column("window_start", UtcDateTime),
+    Column("window_end", UtcDateTime),
+    Column("met", Json, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_preconditions"),
+)
+
+trigger_backfills = Table(
+    "trigger_backfills", metadata,
+    # At most one backfill per trigger (as in Kestra): the past dates of a Schedule in [start_date, end_date]
+    # replayed one by one; cursor_date is the last date handled (start_date - 1 µs before the first).
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("trigger_id", String(255), nullable=False),
+    Column("start_date", UtcDateTime, nullable=False),
+    Column("end_date", UtcDateTime, nullable=False),
+    Column("cursor_date", UtcDateTime, nullable=False),
+    Column("paused", Boolean, nullable=False, server_default=false()),
+    Column("inputs", Json),
+    Column("labels", Json),
+    Column("fired", Integer, nullable=False, server_default="0"),  # executions created so far
+    Column("execution_id", String(64)),  # the last execution it created: the next date waits for its end
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_backfills"),
 )

@@ -13,9 +13,14 @@ from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.state import State
 from legato.store import dialect as dialects
 from legato.store import migrate as migrations
+from legato.store.backfills import BackfillStore
 from legato.store.database import Database
 from legato.store.fires import TriggerFireStore
+from legato.store.flow_ends import FlowEndStore
+from legato.store.leases import TriggerLeaseStore
+from legato.store.pending import PendingWrites
 from legato.store.ports import (
+    ClaimedJob,
     CountKey,
     ExecutionCount,
     ExecutionFilter,
@@ -49,7 +54,7 @@ def open_store(url: str, *, clock: Callable[[], datetime] = utc_now, pool_size: 
     return SqlStore(dialects.for_url(url), clock=clock, pool_size=pool_size)
 
 
-class SqlStore(TriggerFireStore):
+class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore):
     """ports.Store over SQL. Thread-safe: each call takes a pooled connection for one short transaction.
     `clock` stamps rows the ports give no time for (event and job creation)."""
 
@@ -69,6 +74,10 @@ class SqlStore(TriggerFireStore):
     def backend(self) -> str:
         """'sqlite' or 'postgresql'."""
         return self._db.dialect.name
+
+    @property
+    def concurrent_writers(self) -> bool:
+        return self._db.dialect.concurrent_writers
 
     @property
     def database(self) -> Database:
@@ -168,9 +177,33 @@ class SqlStore(TriggerFireStore):
             if picked is None:
                 return False
             stored, execution = picked
-            handler(SqlTx(tx, self._q, execution, self._clock), stored)
+            sql_tx = SqlTx(tx, self._q, execution, self._clock)
+            handler(sql_tx, stored)
+            sql_tx.flush()
             self._q.events.delete(tx.conn, stored.id)
             return True
+
+    def process_events(self, handler: Callable[[Tx, StoredEvent], None], limit: int) -> int:
+        if not self._db.dialect.concurrent_writers and not self.has_events():
+            return 0
+        with self._db.write() as tx:
+            locked = self._q.events.lock_executions(tx.conn, limit)
+            # Every queued event of a locked execution is ours to apply; a few more than `limit` in all, so
+            # that an execution with a backlog (a fan-in of results) drains in one transaction.
+            queued = self._q.events.queued_for(tx.conn, list(locked), limit * 4)
+            if not queued:
+                return 0
+            pending = PendingWrites(tx.conn, self._q)
+            bound: dict[str, SqlTx] = {}
+            for stored in queued:
+                sql_tx = bound.get(stored.execution_id)
+                if sql_tx is None:
+                    sql_tx = bound[stored.execution_id] = SqlTx(
+                        tx, self._q, locked[stored.execution_id], self._clock, pending)
+                handler(sql_tx, stored)
+            pending.flush()
+            self._q.events.delete_many(tx.conn, [e.id for e in queued])
+            return len(queued)
 
     def has_events(self) -> bool:
         """Whether any event waits (a cheap check before taking the write lock)."""
@@ -181,6 +214,17 @@ class SqlStore(TriggerFireStore):
     def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int, lease: timedelta, now: datetime) -> list[Job]:
         with self._db.write() as tx:
             return self._q.jobs.claim(tx.conn, worker_id, groups, limit, now + lease)
+
+    def claim_loaded(self, worker_id: str, groups: Sequence[str | None], limit: int, lease: timedelta,
+                     now: datetime) -> list[tuple[Job, ClaimedJob | None]]:
+        with self._db.write() as tx:
+            claimed = self._q.jobs.claim(tx.conn, worker_id, groups, limit, now + lease)
+            loaded = self._q.task_runs.with_executions(tx.conn, [j.task_run_id for j in claimed])
+        out: list[tuple[Job, ClaimedJob | None]] = []
+        for job in claimed:
+            found = loaded.get(job.task_run_id)
+            out.append((job, ClaimedJob(job=job, execution=found[1], task_run=found[0]) if found else None))
+        return out
 
     def heartbeat(self, worker_id: str, job_ids: Sequence[int], lease: timedelta, now: datetime) -> set[int]:
         with self._db.write() as tx:
@@ -196,6 +240,16 @@ class SqlStore(TriggerFireStore):
             tx.touch("events")
             return True
 
+    def finish_jobs(self, worker_id: str, results: Sequence[tuple[Job, Event, Sequence[LogRecord]]]) -> list[bool]:
+        with self._db.write() as tx:
+            accepted = self._q.jobs.finish_many(tx.conn, worker_id, [(j.id, j.attempt) for j, _, _ in results])
+            kept = [(j, event, logs) for j, event, logs in results if j.id in accepted]
+            self._q.logs.append(tx.conn, [record for _, _, logs in kept for record in logs])
+            self._q.events.insert_many(tx.conn, [(j.execution_id, event) for j, event, _ in kept], self._clock())
+            if kept:
+                tx.touch("events")
+        return [j.id in accepted for j, _, _ in results]
+
     def finish_and_process(self, job: Job, result: Event, logs: Sequence[LogRecord],
                            handler: Callable[[Tx, StoredEvent], None]) -> bool:
         with self._db.write() as tx:
@@ -207,7 +261,9 @@ class SqlStore(TriggerFireStore):
             if execution is None:
                 return True
             stored = StoredEvent(id=0, execution_id=job.execution_id, event=result, created=self._clock())  # type: ignore[arg-type]
-            handler(SqlTx(tx, self._q, execution, self._clock), stored)
+            sql_tx = SqlTx(tx, self._q, execution, self._clock)
+            handler(sql_tx, stored)
+            sql_tx.flush()
             return True
 
     def expire_leases(self, now: datetime, limit: int = 100) -> int:
@@ -305,6 +361,10 @@ class SqlStore(TriggerFireStore):
     def register_server(self, record: ServerRecord) -> None:
         with self._db.write() as tx:
             self._servers.register(tx.conn, record)
+
+    def database_time(self) -> datetime:
+        with self._db.read() as conn:
+            return self._db.dialect.database_now(conn)
 
     def server_heartbeat(self, server_id: str, now: datetime) -> bool:
         with self._db.write() as tx:

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, insert, select
 
-from legato.model.execution import TaskRun
+from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 from legato.store.dialect import Dialect
-from legato.store.schema import loop_items, task_runs
+from legato.store.schema import executions, loop_items, task_runs
 
 _t = task_runs.c
 _i = loop_items.c
@@ -54,6 +54,11 @@ class TaskRunQueries:
             .where(_t.execution_id == bindparam("execution_id"), _t.task_id == bindparam("task_id"))
             .order_by(_t.seq)
         )
+        self._with_executions = (
+            select(_t.data.label("run"), executions.c.data.label("execution"))
+            .join_from(task_runs, executions, executions.c.id == _t.execution_id)
+            .where(_t.id.in_(bindparam("ids", expanding=True)))
+        )
         self._item = select(_i.value).where(_i.task_run_id == bindparam("run_id"), _i.idx == bindparam("idx"))
         self._clear_items = delete(loop_items).where(_i.task_run_id == bindparam("run_id"))
         self._insert_item = insert(loop_items)
@@ -68,6 +73,13 @@ class TaskRunQueries:
     def get(self, conn: Connection, task_run_id: str) -> TaskRun | None:
         """One task run by id."""
         return conn.execute(self._by_id, {"id": task_run_id}).scalar()
+
+    def with_executions(self, conn: Connection, task_run_ids: Sequence[str]) -> dict[str, tuple[TaskRun, Execution]]:
+        """These task runs with their executions, by task-run id (absent ones left out)."""
+        if not task_run_ids:
+            return {}
+        rows = conn.execute(self._with_executions, {"ids": sorted(set(task_run_ids))})
+        return {r.run.id: (r.run, r.execution) for r in rows}
 
     def of_execution(self, conn: Connection, execution_id: str) -> list[TaskRun]:
         """Every task run of an execution in creation order."""

@@ -72,5 +72,6 @@ def _state(row: Row[Any]) -> TriggerState:
     return TriggerState(
         namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id, disabled=bool(row.disabled),
         next_date=row.next_date, last_date=row.last_date, locked_execution_id=row.locked_execution_id,
-        updated=row.updated,
+        updated=row.updated, lease_owner=row.lease_owner, lease_expires_at=row.lease_expires_at,
+        source_state=row.source_state,
     )

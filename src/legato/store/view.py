@@ -3,7 +3,7 @@ engine.view.MemoryView, read lazily, cached for the transaction and kept in step
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,8 +18,11 @@ _ScopeKey = tuple[str | None, str, int | None]
 class SqlView:
     """The locked execution of one event; every read sees the transaction's earlier writes."""
 
-    def __init__(self, conn: Connection, queries: TaskRunQueries, execution: Execution):
+    def __init__(self, conn: Connection, queries: TaskRunQueries, execution: Execution,
+                 before_read: Callable[[str], None] | None = None):
         self._conn = conn
+        # Writes the transaction still holds back for this execution (see store.pending), before a read.
+        self._before_read = before_read or _nothing
         self._q = queries
         self._execution = execution
         self._runs: dict[str, TaskRun] = {}
@@ -33,6 +36,7 @@ class SqlView:
     def task_run(self, task_run_id: str) -> TaskRun:
         run = self._runs.get(task_run_id)
         if run is None:
+            self._before_read(self._execution.id)
             run = self._q.get(self._conn, task_run_id)
             if run is None or run.execution_id != self._execution.id:
                 raise KeyError(task_run_id)
@@ -43,6 +47,7 @@ class SqlView:
         key = (parent_id, branch, iteration)
         runs = self._scopes.get(key)
         if runs is None:
+            self._before_read(self._execution.id)
             runs = self._q.scope(self._conn, self._execution.id, parent_id, branch, iteration)
             self._scopes[key] = runs
             self._runs.update((r.id, r) for r in runs)
@@ -58,11 +63,13 @@ class SqlView:
         return self._items[key]
 
     def runs_in_states(self, states: Iterable[State]) -> list[TaskRun]:
+        self._before_read(self._execution.id)
         runs = self._q.in_states(self._conn, self._execution.id, states)
         self._runs.update((r.id, r) for r in runs)
         return runs
 
     def outputs_of(self, task_id: str) -> list[TaskRun]:
+        self._before_read(self._execution.id)
         runs = self._q.of_task(self._conn, self._execution.id, task_id)
         self._runs.update((r.id, r) for r in runs)
         return [r for r in runs if r.outputs]
@@ -90,3 +97,7 @@ class SqlView:
         if dropped:
             self._items = {k: v for k, v in self._items.items() if k[0] not in dropped}
 
+
+
+def _nothing(_execution_id: str) -> None:
+    return None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from legato.store.dialect import pg_channel
 
-CHANNELS = ("events", "jobs", "timers")
+CHANNELS = ("events", "jobs", "timers", "ends")  # ends: executions that ended (Flow triggers)
 _log = logging.getLogger(__name__)
 
 

@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from legato import plugins
@@ -20,7 +21,8 @@ from legato.model.state import State
 from legato.plugins.context import Effects, TaskFailed
 from legato.runners.select import RunnerSettings
 from legato.storage import LocalStorage, Storage, default_storage
-from legato.store.ports import Store
+from legato.storage import functions as storage_functions
+from legato.store.ports import LogFilter, Store
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -145,6 +147,13 @@ class StoreOperations:
         disabled = None if enabled is None else not enabled
         return self._store.set_trigger_disabled(namespace, flow_id, trigger_id, disabled, self._clock()).enabled
 
+    def find_execution(self, execution_id: str) -> Execution | None:
+        return self._store.get_execution(execution_id)
+
+    def execution_logs(self, execution_id: str, *, min_level: str | None, after: int, limit: int) -> list[tuple[int, LogRecord]]:
+        lines = self._store.logs_after(LogFilter(execution_id=execution_id, min_level=min_level), after, limit)
+        return [(line.id, line.record) for line in lines]
+
     def _check_trigger(self, namespace: str, flow_id: str, trigger_id: str) -> None:
         """TaskFailed unless the deployed flow `namespace.flow_id` declares the trigger `trigger_id`."""
         record = self._store.get_flow(namespace, flow_id)
@@ -188,6 +197,7 @@ class WorkerContext:
             hidden = [self.storage.root] if isinstance(self.storage, LocalStorage) else []
             runner_settings = RunnerSettings.from_env(hidden=hidden)
         self.runner_settings = runner_settings
+        self.working_dir: Path | None = None  # set by a WorkingDirectory for the tasks it runs
         self.execution = execution
         self.task_run = task_run
         self.attempt = attempt
@@ -203,7 +213,10 @@ class WorkerContext:
         self._masker = masker
         self._clock = clock
         self._cancelled = cancelled
-        self._functions: dict[str, Callable[..., Any]] = dict(functions or {})
+        scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
+                                            trigger=execution.trigger, parent_id=execution.parent_id)
+        # read(), fileSize()... over this attempt's storage; functions the caller binds take precedence
+        self._functions: dict[str, Callable[..., Any]] = {**storage_functions.bind(self.storage, scope), **dict(functions or {})}
 
     def now(self) -> datetime:
         return self._clock()

@@ -4,6 +4,7 @@ attempt, heartbeats, and reports results (fenced: a late result of a lost lease 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -17,22 +18,29 @@ from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.expressions import Masker, Renderer
 from legato.model.cache import FlowCache
-from legato.model.execution import LogRecord
+from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.flow import Flow
+from legato.model.flowable_worker import ForEachItem, WorkerFlowable, WorkingDirectory
 from legato.model.ids import new_id
 from legato.model.state import State
-from legato.plugins.context import TaskFailed
+from legato.model.task import Task
 from legato.plugins.runnable import RunnableTask
 from legato.runners.select import RunnerSettings
 from legato.storage import Storage
 from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store
+from legato.worker import foreach_item, working_directory
+from legato.worker.attempt import Outcome, run_attempt
 from legato.worker.context import WorkerContext
+from legato.worker.finisher import BatchFinisher
+from legato.worker.group import WorkerJob
 
 log = logging.getLogger("legato.worker")
 
-# Finishes an attempt: (job, result, last logs) -> accepted. Default: store.finish_job.
+# Finishes an attempt: (job, result, last logs) -> accepted. Default (None): store.finish_jobs, in batches.
 Finisher = Callable[[Job, ev.TaskResult, Sequence[LogRecord]], bool]
 LOG_FLUSH_SECONDS = 1.0
+Loaded = tuple[RunnableTask | WorkerFlowable, WorkerContext, Masker, Flow, "_Source"]
 
 
 class Worker:
@@ -58,7 +66,8 @@ class Worker:
         self._draining = False
         self._active: set[int] = set()  # held jobs that hold a slot (started), the rest wait for one
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
-        self.finish: Finisher = store.finish_job
+        self.finish: Finisher | None = None
+        self._finisher = BatchFinisher(functools.partial(store.finish_jobs, self.worker_id))
         # Jobs the local executor may lease to us beyond our slots; they wait here (leases heartbeated)
         # instead of in the database. 0 leaves them to any worker; a lone server takes them all.
         self.lane_backlog = lane_backlog
@@ -100,11 +109,12 @@ class Worker:
             while not stopping.is_set():
                 with self._lock:
                     free = self.slots - len(self._running) - self._promised
+                # With each job its execution and task run, read by the claim's transaction.
                 jobs = await asyncio.to_thread(
-                    self.store.claim_jobs, self.worker_id, self.groups, free, self.lease, self.clock()
+                    self.store.claim_loaded, self.worker_id, self.groups, free, self.lease, self.clock()
                 ) if free > 0 else []
-                for job in jobs:
-                    self._start(job, None)
+                for job, loaded in jobs:
+                    self._start(job, loaded)
                 if len(jobs) < free or free <= 0:
                     self._slot_freed.clear()
                     waiter = self._slot_freed.wait() if free <= 0 else self.store.wakeups.wait("jobs", self.poll_seconds)
@@ -164,8 +174,14 @@ class Worker:
         try:
             async with self._slots:
                 self._active.add(job.id)
-                result, logs = await self._attempt(job, claimed, cancelled)
-            if not await asyncio.to_thread(self.finish, job, result, logs):
+                result, logs, evented = await self._attempt(job, claimed, cancelled)
+            # A job that reported events of its own (WorkingDirectory children) ends through the event
+            # queue too, so its result is applied after them.
+            if evented or self.finish is None:
+                accepted = await self._finisher.finish(job, result, logs)
+            else:
+                accepted = await asyncio.to_thread(self.finish, job, result, logs)
+            if not accepted:
                 log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
         except Exception:
             log.exception("job %s crashed the worker loop; its lease will expire and it will be resubmitted", job.id)
@@ -177,45 +193,40 @@ class Worker:
 
     # one attempt -------------------------------------------------------------------------------------
     async def _attempt(self, job: Job, claimed: ClaimedJob | None,
-                       cancelled: asyncio.Event) -> tuple[ev.TaskResult, list[LogRecord]]:
+                       cancelled: asyncio.Event) -> tuple[ev.TaskResult, list[LogRecord], bool]:
         started = self.clock()
 
-        def result(state: State, outputs: dict[str, Any] | None = None, error: str | None = None,
-                   effects: ev.Effects | None = None, metrics: list[dict[str, Any]] | None = None) -> ev.TaskResult:
-            return ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=state, outputs=outputs or {},
-                                 metrics=metrics or [], error=error, effects=effects, worker_id=self.worker_id,
+        def result(out: Outcome) -> ev.TaskResult:
+            return ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=out.state, outputs=out.outputs,
+                                 metrics=out.metrics, error=out.error, effects=out.effects, worker_id=self.worker_id,
                                  started=started, ended=self.clock())
 
         loaded = self._context(job, claimed, cancelled) if claimed else await asyncio.to_thread(
             self._context, job, claimed, cancelled)
         if isinstance(loaded, str):
-            return result(State.FAILED, error=loaded), []
-        task, wctx, masker = loaded
+            return result(Outcome(State.FAILED, error=loaded)), [], False
+        task, wctx, masker, flow, source = loaded
         flusher = asyncio.create_task(_flush_while_running(wctx), name=f"logs-{job.id}")
         try:
-            outputs = await _until_cancelled(task.run(wctx), cancelled, task.timeout)
-            state = State.WARNING if wctx.effects.warning else State.SUCCESS
-            return result(state, _masked(masker, outputs), effects=_effects(wctx),
-                          metrics=wctx.effects.extra.get("metrics")), wctx.drain()
-        except TaskFailed as exc:
-            if exc.state == State.FAILED:
-                wctx.logger.error(str(exc))
-            return result(exc.state, error=masker.mask(str(exc)), effects=_effects(wctx),
-                          metrics=wctx.effects.extra.get("metrics")), wctx.drain()
-        except TimeoutError:
-            message = f"Task '{task.id}' timed out after {task.timeout}"
-            wctx.logger.error(message)
-            return result(State.FAILED, error=message), wctx.drain()
-        except Exception as exc:
-            message = masker.mask(f"{type(exc).__name__}: {exc}")
-            log.exception("task %s failed unexpectedly", task.id)
-            wctx.logger.error(message)
-            return result(State.FAILED, error=message), wctx.drain()
+            if isinstance(task, WorkerFlowable):
+                group = WorkerJob(self, job, flow, source, wctx, masker, cancelled)
+                try:
+                    if isinstance(task, WorkingDirectory):
+                        out = await working_directory.run(group, task)
+                    else:
+                        assert isinstance(task, ForEachItem)
+                        out = await foreach_item.run(group, task)
+                except Exception as exc:  # fail this attempt rather than resubmit it forever
+                    log.exception("task %s failed unexpectedly", task.id)
+                    out = Outcome(State.FAILED, error=masker.mask(f"{type(exc).__name__}: {exc}"))
+                    wctx.logger.error(out.error or "")
+                return result(out), wctx.drain(), group.evented
+            out = await run_attempt(task, wctx, masker, cancelled)
+            return result(out), wctx.drain(), False
         finally:
             flusher.cancel()
 
-    def _context(self, job: Job, claimed: ClaimedJob | None,
-                 cancelled: asyncio.Event) -> tuple[RunnableTask, WorkerContext, Masker] | str:
+    def _context(self, job: Job, claimed: ClaimedJob | None, cancelled: asyncio.Event) -> Loaded | str:
         """Load what the attempt needs (from the executor's snapshot when it gave one); a message
         instead when it cannot run at all."""
         view = self.store.read_view(job.execution_id, claimed.execution if claimed else None)
@@ -227,20 +238,26 @@ class Worker:
         if flow is None:
             return f"flow {key[0]}.{key[1]} revision {key[2]} not found"
         run = claimed.task_run if claimed else view.task_run(job.task_run_id)
-        known = {r.id: r for r in claimed.ancestors} if claimed else {}
+        source = _Source(view, {r.id: r for r in claimed.ancestors} if claimed else {})
         task = flow.task(run.task_id)
-        if not isinstance(task, RunnableTask):
+        if not isinstance(task, RunnableTask | WorkerFlowable):
             return f"task '{task.id}' ({task.type}) cannot run on a worker"
+        wctx, masker = self.task_context(flow, execution, source, run, task, job.attempt, cancelled)
+        return task, wctx, masker, flow, source
+
+    def task_context(self, flow: Flow, execution: Execution, source: Any, run: TaskRun, task: Task, attempt: int,
+                     cancelled: asyncio.Event) -> tuple[WorkerContext, Masker]:
+        """The RunContext of one attempt of `run`, its expressions seeing the runs of `source`."""
         masker = Masker()
-        variables = expr_context.build(flow, execution, _Source(view, known), run, task_type=task.type)
+        variables = expr_context.build(flow, execution, source, run, task_type=task.type)
         wctx = WorkerContext(
             store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
-            task_run=run, attempt=job.attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
+            task_run=run, attempt=attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
             log_level=task.logLevel, clock=self.clock, cancelled=cancelled,
             functions={**functions.bind(self.store, execution.namespace, execution.id, self.clock), **self.functions},
             storage=self.storage, runner_settings=self.runner_settings,
         )
-        return task, wctx, masker
+        return wctx, masker
 
 
 class _Source:
@@ -267,38 +284,3 @@ async def _flush_while_running(wctx: WorkerContext) -> None:
     while True:
         await asyncio.sleep(LOG_FLUSH_SECONDS)
         await asyncio.to_thread(wctx.flush)
-
-
-def _masked(masker: Masker, value: Any) -> Any:
-    """Outputs with every secret value replaced by its mask."""
-    if isinstance(value, str):
-        return masker.mask(value)
-    if isinstance(value, dict):
-        return {k: _masked(masker, v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(masker, v) for v in value]
-    return value
-
-
-async def _until_cancelled(runner: Any, cancelled: asyncio.Event, timeout: timedelta | None) -> Any:
-    """Await the task's coroutine; a kill cancels it (TaskFailed KILLED), a timeout raises TimeoutError."""
-    work = asyncio.ensure_future(runner)
-    stop = asyncio.ensure_future(cancelled.wait())
-    done, _ = await asyncio.wait({work, stop}, timeout=timeout.total_seconds() if timeout else None,
-                                 return_when=asyncio.FIRST_COMPLETED)
-    stop.cancel()
-    if work in done:
-        return work.result()
-    work.cancel()
-    await asyncio.gather(work, return_exceptions=True)
-    if stop in done:
-        raise TaskFailed("Task killed", State.KILLED)
-    raise TimeoutError
-
-
-def _effects(wctx: WorkerContext) -> ev.Effects | None:
-    e = wctx.effects
-    if not (e.labels or e.set_variables or e.unset_variables or e.exit_state):
-        return None
-    return ev.Effects(labels=e.labels, set_variables=e.set_variables, unset_variables=e.unset_variables,
-                      exit_state=e.exit_state)

@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs";
+import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
 
 // playwright-core is a dev dependency of ui/, installed by `make ui` (npm ci).
 const require = createRequire(new URL("../../../ui/package.json", import.meta.url));
@@ -63,14 +65,14 @@ tasks:
 /** Create a flow in the editor (a typo is flagged at its line), save it, run it with a file, watch it live. */
 async function editor(page) {
   await page.goto(base + "/ui/flows/new");
-  const source = page.getByLabel("Flow YAML source");
-  await source.fill(FLOW_WITH_TYPO);
+  await setSource(page, "Flow YAML source", FLOW_WITH_TYPO);
   const problems = page.getByRole("list", { name: "Validation problems" });
   await problems.getByRole("button", { name: "Line 15" }).waitFor();
   const text = await problems.innerText();
   check(text.includes("mesage"), `the problem should name the typo, got: ${text}`);
-  check(await page.locator('.gutter .bad[data-line="15"]').count() === 1, "line 15 should carry a marker");
-  await source.fill(FLOW_WITH_TYPO.replace("mesage:", "message:"));
+  await page.waitForFunction(() => document.querySelectorAll(".view-overlays .squiggly-error").length > 0);
+  check((await markedLines(page.locator(".flow-editor"))).includes(15), "line 15 should carry a marker");
+  await setSource(page, "Flow YAML source", FLOW_WITH_TYPO.replace("mesage:", "message:"));
   await page.getByText("✓ Valid flow").waitFor();
   await page.getByRole("button", { name: "Save" }).click();
   await page.waitForURL(/\/ui\/flows\/e2e\.ui\/sleepy\/editor$/);
@@ -137,7 +139,7 @@ async function resume(page) {
   await page.getByRole("log", { name: "Logs" }).getByText("approved: false").waitFor();
 }
 
-const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume };
+const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];
@@ -155,7 +157,7 @@ async function main() {
   page.on("dialog", (d) => { problems.push(`unexpected browser dialog: ${d.message()}`); d.dismiss(); });
   const started = Date.now();
   try {
-    await run(page);
+    await run(page, base);
     check(problems.length === 0, problems.join("\n"));
     await page.screenshot({ path: join(outDir, `${scenario}.png`), fullPage: true });
     console.log(`${scenario}: passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

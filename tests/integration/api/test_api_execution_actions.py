@@ -180,6 +180,11 @@ def test_eval_renders_as_the_task_run_sees_it(client: httpx.Client, ns: str) -> 
     broken = client.post(url, content="{{ outputs.nope.value }}", headers=text).json()
     assert broken["result"] is None and "nope" in broken["error"]
     assert client.post(url, content="{{ 1 +", headers=text).json()["error"]
+    # the file functions see the namespace's files, as the execution's tasks do
+    upload = client.post(f"{API}/namespaces/{ns}/files", params={"path": "/notes/a.txt"}, files={"fileContent": ("a.txt", b"hi")})
+    assert upload.status_code == 201
+    read = client.post(url, content="{{ read('notes/a.txt') }} {{ fileExists('nsfile:///notes/b.txt') }}", headers=text)
+    assert read.json() == {"result": "hi false", "error": None}
     assert client.post(f"{API}/executions/{done['id']}/eval/nope", content="x", headers=text).status_code == 404
 
 
@@ -278,3 +283,46 @@ def test_execution_files_download_and_preview(client: httpx.Client, server: Any,
     assert client.get(url, params={"path": join(execution_prefix(ns, "three", other["id"]), "x")}).status_code == 422
     assert client.get(url, params={"path": join(base, "missing.txt")}).status_code == 404
     assert client.get(f"{API}/executions/nope/file", params={"path": uris["rows.csv"]}).status_code == 404
+
+
+SLOW_CHAIN = """id: slow_chain
+namespace: {ns}
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT1S
+  - id: second
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"""
+
+
+def test_pause_holds_the_next_task_until_resume(client: httpx.Client, ns: str) -> None:
+    deploy(client, SLOW_CHAIN, ns)
+    execution_id = start(client, ns, "slow_chain").json()["id"]
+    until_state(client, execution_id, "RUNNING")
+    assert client.post(f"{API}/executions/{execution_id}/pause").status_code == 204
+    body = until_state(client, execution_id, "PAUSED")
+    deadline = time.monotonic() + 10
+    while task_run(body, "first")["state"]["current"] != "SUCCESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        body = client.get(f"{API}/executions/{execution_id}").json()
+    time.sleep(0.3)  # the executor had time to start `second` if it were not held
+    body = client.get(f"{API}/executions/{execution_id}").json()
+    assert body["state"]["current"] == "PAUSED"
+    assert task_run(body, "second")["state"]["current"] == "CREATED"
+    again = client.post(f"{API}/executions/{execution_id}/pause")
+    assert again.status_code == 409 and "PAUSED" in again.json()["message"]
+    assert client.post(f"{API}/executions/{execution_id}/resume").status_code == 204
+    body = until_state(client, execution_id, "SUCCESS")
+    assert task_run(body, "second")["outputs"]["value"] == "done"
+
+
+def test_pause_of_missing_or_ended_executions_is_refused(client: httpx.Client, ns: str) -> None:
+    deploy(client, THREE_TASKS, ns)
+    ended = run(client, ns)["id"]
+    assert client.post(f"{API}/executions/{ended}/pause").status_code == 409
+    assert client.post(f"{API}/executions/nope/pause").status_code == 404
+    bulk = client.post(f"{API}/executions/pause/by-ids", json=[ended]).json()
+    assert bulk["count"] == 0 and len(bulk["errors"]) == 1

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from legato.storage import LocalStorage
 
 YAML = {"Content-Type": "application/x-yaml"}
 API = "/api/v1/main"
@@ -160,18 +161,28 @@ def test_disabled_flow_cannot_start(client: httpx.Client, ns: str) -> None:
     assert "disabled" in response.json()["message"]
 
 
-def test_file_input_is_stored_under_the_data_dir(client: httpx.Client, server, ns: str) -> None:  # type: ignore[no-untyped-def]
+def test_file_input_is_stored_in_internal_storage_under_the_execution(client: httpx.Client, server, ns: str) -> None:  # type: ignore[no-untyped-def]
     deploy(client, WITH_FILE, ns)
     response = start(client, ns, "upload", params={"wait": True},
                      files={"doc": ("../../etc/evil name.txt", b"line one\nline two\n", "text/plain")})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["state"]["current"] == "SUCCESS"
-    stored = Path(body["inputs"]["doc"])
-    assert stored.resolve().is_relative_to((server.data_dir / "uploads").resolve())
-    assert stored.name == "evil_name.txt"
-    assert stored.read_bytes() == b"line one\nline two\n"
-    assert task_run(body, "show")["outputs"] == {"value": str(stored)}
+    uri = body["inputs"]["doc"]
+    assert uri == f"kestra:///{ns.replace('.', '/')}/upload/executions/{body['id']}/inputs/doc/evil_name.txt"
+    assert task_run(body, "show")["outputs"] == {"value": uri}
+    download = client.get(f"{API}/executions/{body['id']}/file", params={"path": uri})
+    assert download.status_code == 200 and download.content == b"line one\nline two\n"
+    assert not any((server.data_dir / "uploads").rglob("*.txt"))  # the request's spool is gone
+
+
+def test_invalid_inputs_keep_no_uploaded_file(client: httpx.Client, server, ns: str) -> None:  # type: ignore[no-untyped-def]
+    deploy(client, WITH_FILE.replace("tasks:", "  - id: n\n    type: INT\ntasks:", 1), ns)
+    response = start(client, ns, "upload", data={"n": "not a number"}, files={"doc": ("a.txt", b"x", "text/plain")})
+    assert response.status_code == 422, response.text
+    storage = LocalStorage(server.data_dir / "storage")
+    assert storage.list(f"kestra:///{ns.replace('.', '/')}/upload") == []
+    assert not any((server.data_dir / "uploads").rglob("*.txt"))
 
 
 def test_schedule_date_delays_the_start(client: httpx.Client, ns: str) -> None:

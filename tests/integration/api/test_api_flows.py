@@ -187,6 +187,20 @@ errors:
     assert client.get(f"{FLOWS}/{ns}/nothing/graph").status_code == 404
 
 
+def test_graph_of_an_unsaved_source_and_its_problems(client: httpx.Client, ns: str) -> None:
+    """POST /flows/graph: the editor's live topology of a source that is not stored."""
+    source = flow(ns, flow_id="draft") + "  - id: after\n    type: io.kestra.plugin.core.log.Log\n    message: b\n"
+    g = client.post(f"{FLOWS}/graph", content=source, headers=YAML)
+    assert g.status_code == 200
+    edges = {(e["source"], e["target"]) for e in g.json()["edges"]}
+    assert {("root.start", "say"), ("say", "after"), ("after", "root.end")} <= edges
+    assert client.get(f"{FLOWS}/{ns}/draft").status_code == 404
+    bad = client.post(f"{FLOWS}/graph", content=source.replace("log.Log\n    message: b", "log.Lgo\n    message: b"),
+                      headers=YAML)
+    assert bad.status_code == 422
+    assert [(d["path"], d["line"]) for d in bad.json()["details"]] == [("tasks[1].type", 8)]
+
+
 def test_nul_in_a_path_is_400_not_500(client: httpx.Client) -> None:
     response = client.get(f"{FLOWS}/a%00b/c")
     assert response.status_code == 400

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.scripts.interpreters import put_tools_on_path
 from tests.unit.plugins.conftest import Clock, Harness
 from tests.unit.plugins.conftest import clock as clock
 from tests.unit.plugins.conftest import harness as harness
@@ -16,6 +17,7 @@ from legato.plugins import registry
 from legato.storage import LocalStorage
 
 registry()  # registers the script tasks
+put_tools_on_path()  # bun and deno from `make tools`
 
 
 @pytest.fixture

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from tests.integration.scripts.conftest import Scripts
+from tests.integration.scripts.interpreters import require_interpreter
 
 from legato.plugins.scripts.others import LANGUAGES, Language
 
 
 def _params() -> list[object]:
-    return [
-        pytest.param(lang, id=lang.key, marks=pytest.mark.skipif(
-            shutil.which(lang.run_file[0]) is None, reason=f"{lang.run_file[0]} is not installed"))
-        for lang in LANGUAGES
-    ]
+    return [pytest.param(lang, id=lang.key) for lang in LANGUAGES]
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -24,6 +19,7 @@ def _indent(text: str, spaces: int) -> str:
 
 @pytest.mark.parametrize("lang", _params())
 def test_script(scripts: Scripts, lang: Language) -> None:
+    require_interpreter(lang)
     outputs, ctx = scripts.run(f"id: task\ntype: io.kestra.plugin.scripts.{lang.key}.Script\nscript: |\n{_indent(lang.hello, 2)}")
     assert outputs["exitCode"] == 0
     assert ("INFO", "hello") in scripts.messages(ctx)
@@ -31,6 +27,7 @@ def test_script(scripts: Scripts, lang: Language) -> None:
 
 @pytest.mark.parametrize("lang", _params())
 def test_commands(scripts: Scripts, lang: Language) -> None:
+    require_interpreter(lang)
     name = f"main{lang.extension}"
     _, ctx = scripts.run(
         f"id: task\ntype: io.kestra.plugin.scripts.{lang.key}.Commands\ninputFiles:\n  {name}: |\n{_indent(lang.hello, 4)}"
@@ -39,8 +36,8 @@ def test_commands(scripts: Scripts, lang: Language) -> None:
     assert ("INFO", "hello") in scripts.messages(ctx)
 
 
-@pytest.mark.skipif(shutil.which("ruby") is None, reason="ruby is not installed")
 def test_protocol_lines_from_any_language(scripts: Scripts) -> None:
+    require_interpreter(next(lang for lang in LANGUAGES if lang.key == "ruby"))
     outputs, _ = scripts.run("""
 id: task
 type: io.kestra.plugin.scripts.ruby.Script

@@ -280,3 +280,32 @@ def test_labels_set_by_an_operator_merge_even_after_the_end() -> None:
     decision = sim.send(ev.LabelsSet(labels={"team": "ops", "reviewed": "yes"}))
     assert {lb.key: lb.value for lb in sim.execution.labels} == {"team": "ops", "reviewed": "yes"}
     assert sim.execution.state == State.SUCCESS and not decision.commands
+
+
+def test_operator_pause_lets_running_tasks_end_and_holds_the_next_until_resumed() -> None:
+    sim = Sim.of(flow(log("a") + log("b")))
+    sim.send(ev.ExecutionCreated())
+    (job,) = sim.take(cmd.DispatchJob)
+    sim.send(ev.PauseRequested())
+    assert sim.execution.state == State.PAUSED
+    sim.send(ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=State.SUCCESS))
+    assert sim.state_of("a") == State.SUCCESS
+    assert sim.state_of("b") == State.CREATED and not sim.runs("b")[0].attempts
+    assert sim.pending(cmd.DispatchJob) == [] and sim.execution.state == State.PAUSED
+    sim.send(ev.ResumeRequested())
+    assert sim.execution.state == State.RUNNING
+    assert [j.task_run_id for j in sim.pending(cmd.DispatchJob)] == [sim.runs("b")[0].id]
+    assert sim.drain().state == State.SUCCESS
+
+
+def test_pause_of_a_non_running_execution_changes_nothing_and_kill_ends_a_paused_one() -> None:
+    sim = Sim.of(flow(log("a") + log("b")))
+    sim.send(ev.PauseRequested())
+    assert sim.execution.state == State.CREATED
+    sim.send(ev.ExecutionCreated())
+    (job,) = sim.take(cmd.DispatchJob)
+    sim.send(ev.PauseRequested())
+    sim.send(ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=State.SUCCESS))
+    sim.send(ev.KillRequested())
+    assert sim.execution.state == State.KILLED
+    assert sim.state_of("b") == State.KILLED

@@ -91,7 +91,8 @@ filterType: EXCLUDE
 def test_deduplicate_items_keeps_the_last_per_key(harness: Harness, storage: LocalStorage) -> None:
     source = storage.put("kestra:///x/o.ion", b'{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"a","v":3}\n')
     out, _ = run(harness, storage, f"id: d\ntype: io.kestra.plugin.core.storage.DeduplicateItems\nfrom: {source}\nexpr: '{{{{ k }}}}'\n")
-    assert storage.get(out["uri"]) == b'{"k":"a","v":3}\n{"k":"b","v":2}\n'
+    # Kestra's order: each kept item stays at its own place in the file
+    assert storage.get(out["uri"]) == b'{"k":"b","v":2}\n{"k":"a","v":3}\n'
     assert out["droppedItemsTotal"] == 1
 
 

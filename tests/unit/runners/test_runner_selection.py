@@ -24,8 +24,10 @@ def test_kestras_type_names_are_accepted() -> None:
                                    "cpu": {"cpus": 1}, "memory": {"memory": "512Mb"}})
     options = select.docker_options(docker, "python:3.12")  # type: ignore[arg-type]
     assert options.cpus == 1.0 and options.memory == "512Mb" and options.pull_policy == "NEVER"
+    kube = SPEC.validate_python({"type": "io.kestra.plugin.ee.kubernetes.runner.Kubernetes", "namespace": "jobs"})
+    assert select.kube_options(kube, "python:3.12").namespace == "jobs"  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
-        SPEC.validate_python({"type": "io.kestra.plugin.ee.kubernetes.runner.Kubernetes"})
+        SPEC.validate_python({"type": "io.kestra.plugin.scripts.runner.podman.Podman"})
     with pytest.raises(ValidationError):
         SPEC.validate_python({"type": "sandbox", "netwrok": True})
 

@@ -62,3 +62,15 @@ class StorageContract:
             storage.size("kestra:///ns/nope")
         with pytest.raises(StorageError, match="no file"):
             storage.download("kestra:///ns/nope", tmp_path / "x")
+        with pytest.raises(StorageError, match="no file"):
+            storage.open("kestra:///ns/nope")
+
+    def test_open_streams_a_file_and_seeks(self, storage: Any) -> None:
+        data = bytes(range(256)) * 4096  # 1 MiB
+        uri = storage.put("kestra:///ns/f/stream.bin", data)
+        with storage.open(uri) as handle:
+            assert handle.read(10) == data[:10]
+            handle.seek(-5, 2)
+            assert handle.read() == data[-5:]
+            handle.seek(0)
+            assert handle.read() == data

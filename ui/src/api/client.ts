@@ -12,7 +12,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** `as`: how to read a successful body (an empty body gives undefined). */
+export async function request<T>(path: string, init?: RequestInit, as: "json" | "blob" = "json"): Promise<T> {
   const response = await fetch(API + path, init);
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
@@ -26,7 +27,8 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
     }
     throw new ApiError(response.status, message, details);
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204 || response.headers.get("content-length") === "0") return undefined as T;
+  if (as === "blob") return (await response.blob()) as T;
   return (await response.json()) as T;
 }
 

@@ -1,10 +1,24 @@
-// The YAML editor: a plain textarea with line numbers, live validation against the server (markers at the
-// line the server names), and save. Loaded on demand (see App.tsx and FlowPage.tsx).
+// The flow editor (loaded on demand: see FlowPage.tsx and NewFlowPage.tsx). Monaco with monaco-yaml and the
+// API's flow schema for completion and hover; live validation by the server shown as markers; a side panel
+// with the docs of the task under the cursor, the live topology and the namespace files; save creates a
+// revision. The source lives in the Monaco model: typing re-renders nothing until the debounced checks.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useSearchParams } from "react-router";
 import { createFlow, updateFlow, validateFlow } from "../api/client";
-import type { ErrorDetail, Flow } from "../api/types";
+import type { Flow, FlowGraph } from "../api/types";
+import { sourceGraph } from "../editor/api";
+import { CodeEditor } from "../editor/CodeEditor";
+import { taskAtLine, type CursorTask } from "../editor/cursorTask";
+import { DocsPanel } from "../editor/DocsPanel";
+import { FilesPanel } from "../editor/FilesPanel";
+import { markersOf, problemsOf, type Problem } from "../editor/markers";
+import { ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
 import { ErrorMessage } from "./Messages";
+import { Topology } from "./Topology";
+import "../editor/editor.css";
+
+export { problemsOf, type Problem };
 
 interface Props {
   initialSource: string;
@@ -13,127 +27,202 @@ interface Props {
   onSaved: (flow: Flow) => void;
 }
 
-export type Problem = ErrorDetail;
+const VALIDATE_DELAY = 350;
+const CURSOR_DELAY = 200;
+const PANELS = [
+  { key: "docs", label: "Documentation" },
+  { key: "topology", label: "Topology" },
+  { key: "files", label: "Files" },
+] as const;
+type Panel = (typeof PANELS)[number]["key"];
 
-/** Problems from POST /flows/validate, each with its line (null when the server gave none). */
-export function problemsOf(results: { details: ErrorDetail[]; constraints: string | null }[]): Problem[] {
-  return results.flatMap((r) =>
-    r.details.length > 0 ? r.details
-      : r.constraints ? [{ path: "", message: r.constraints, line: null, column: null }] : []);
+const namespaceOf = (source: string) => source.match(/^namespace:\s*["']?([a-z0-9][a-z0-9._-]*)/m)?.[1] ?? null;
+
+/** Debounced server checks of the model's text: problems (as markers too) and, when valid, the graph. */
+function useLiveChecks(editor: monaco.editor.IStandaloneCodeEditor | null) {
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [checking, setChecking] = useState(true);
+  const [graph, setGraph] = useState<FlowGraph | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const inFlight = useRef<AbortController | null>(null);
+
+  const check = useCallback(async () => {
+    const model = editor?.getModel();
+    if (!model) return;
+    inFlight.current?.abort();
+    const controller = new AbortController();
+    inFlight.current = controller;
+    const source = model.getValue();
+    const version = model.getVersionId();
+    try {
+      const found = problemsOf(await validateFlow(source, controller.signal));
+      if (controller.signal.aborted || model.isDisposed() || model.getVersionId() !== version) return;
+      monaco.editor.setModelMarkers(model, "legato", markersOf(found, model.getLinesContent()));
+      setProblems(found);
+      if (found.length === 0) setGraph(await sourceGraph(source, controller.signal));
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      setProblems([{ path: "", message: `could not validate: ${(error as Error).message}`, line: null, column: null }]);
+    } finally {
+      if (!controller.signal.aborted) setChecking(false);
+    }
+  }, [editor]);
+
+  const schedule = useCallback(() => {
+    clearTimeout(timer.current);
+    setChecking(true); // a no-op while already true: one re-render per burst of typing
+    timer.current = setTimeout(check, VALIDATE_DELAY);
+  }, [check]);
+
+  useEffect(() => {
+    if (editor) check();
+    return () => { clearTimeout(timer.current); inFlight.current?.abort(); };
+  }, [editor, check]);
+
+  return { problems, checking, graph, schedule };
 }
 
-function useValidation(source: string) {
-  const [problems, setProblems] = useState<Problem[]>([]);
-  const [checking, setChecking] = useState(false);
+/** The task under the cursor, recomputed a moment after the cursor stops. */
+function useCursorTask(editor: monaco.editor.IStandaloneCodeEditor | null) {
+  const [task, setTask] = useState<CursorTask | null>(null);
+  const position = useRef<HTMLSpanElement>(null);
   useEffect(() => {
-    const controller = new AbortController();
-    const timer = setTimeout(async () => {
-      setChecking(true);
-      try {
-        setProblems(problemsOf(await validateFlow(source, controller.signal)));
-      } catch (error) {
-        if (!controller.signal.aborted) {
-          setProblems([{ path: "", message: `could not validate: ${(error as Error).message}`, line: null, column: null }]);
-        }
-      } finally {
-        if (!controller.signal.aborted) setChecking(false);
-      }
-    }, 300);
-    return () => { clearTimeout(timer); controller.abort(); };
-  }, [source]);
-  return { problems, checking };
+    if (!editor) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const update = () => {
+      const model = editor.getModel();
+      const at = editor.getPosition();
+      if (!model || !at) return;
+      const found = taskAtLine(model.getLinesContent(), at.lineNumber);
+      setTask((old) => (old?.type === found?.type && old?.id === found?.id && old?.line === found?.line ? old : found));
+    };
+    // The position readout is written to the DOM directly: no React render per cursor move.
+    const show = (at: monaco.IPosition | null) => {
+      if (position.current && at) position.current.textContent = `Ln ${at.lineNumber}, Col ${at.column}`;
+    };
+    const listener = editor.onDidChangeCursorPosition((e) => {
+      show(e.position);
+      clearTimeout(timer);
+      timer = setTimeout(update, CURSOR_DELAY);
+    });
+    show(editor.getPosition());
+    update();
+    return () => { clearTimeout(timer); listener.dispose(); };
+  }, [editor]);
+  return { task, position };
 }
 
 export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
-  const [source, setSource] = useState(initialSource);
+  const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const [schemaError, setSchemaError] = useState<Error | null>(null);
   const [saved, setSaved] = useState<Flow | null>(null);
-  const { problems, checking } = useValidation(source);
-  const textarea = useRef<HTMLTextAreaElement>(null);
-  const gutter = useRef<HTMLPreElement>(null);
+  const [params, setParams] = useSearchParams();
+  const panel = (PANELS.find((p) => p.key === params.get("panel"))?.key ?? "docs") as Panel;
+  const { problems, checking, graph, schedule } = useLiveChecks(editor);
+  const { task, position } = useCursorTask(editor);
   const client = useQueryClient();
-  const lineCount = useMemo(() => source.split("\n").length, [source]);
-  const badLines = useMemo(() => {
-    const lines = new Map<number, string>();
-    for (const p of problems) if (p.line) lines.set(p.line, [lines.get(p.line), p.message].filter(Boolean).join("; "));
-    return lines;
-  }, [problems]);
+  const [filesNamespace, setFilesNamespace] = useState<string | null>(flow?.namespace ?? null);
+
+  useEffect(() => {
+    ensureFlowSchema().catch((error: Error) => setSchemaError(error));
+  }, []);
 
   const save = useMutation({
-    mutationFn: () => (flow ? updateFlow(flow.namespace, flow.id, source) : createFlow(source)),
+    mutationFn: () => {
+      const source = editor?.getValue() ?? initialSource;
+      return flow ? updateFlow(flow.namespace, flow.id, source) : createFlow(source);
+    },
     onSuccess: (result) => {
       setSaved(result);
       client.invalidateQueries({ queryKey: ["flow", result.namespace, result.id] });
       client.invalidateQueries({ queryKey: ["graph", result.namespace, result.id] });
+      client.invalidateQueries({ queryKey: ["revisions", result.namespace, result.id] });
       client.invalidateQueries({ queryKey: ["flows"] });
       onSaved(result);
     },
   });
+  const saveRef = useRef(save.mutate);
+  saveRef.current = save.mutate;
 
-  const goToLine = (line: number) => {
-    const area = textarea.current;
-    if (!area) return;
-    const lines = source.split("\n");
-    const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
-    area.focus();
-    area.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
+  const onReady = useCallback((instance: monaco.editor.IStandaloneCodeEditor) => {
+    instance.addAction({
+      id: "legato.saveFlow", label: "Save flow",
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS],
+      run: () => saveRef.current(),
+    });
+    setEditor(instance);
+  }, []);
+
+  const onChange = useCallback(() => {
+    schedule();
+    setSaved(null);
+  }, [schedule]);
+
+  const choosePanel = (key: Panel) => {
+    const next = new URLSearchParams(params);
+    next.set("panel", key);
+    setParams(next, { replace: true });
+    if (key === "files") setFilesNamespace(flow?.namespace ?? namespaceOf(editor?.getValue() ?? initialSource));
   };
 
+  const goTo = (line: number, column: number | null) => {
+    if (!editor) return;
+    editor.revealLineInCenter(line);
+    editor.setPosition({ lineNumber: line, column: column ?? 1 });
+    editor.focus();
+  };
+
+  const status = checking ? "Validating…" : problems.length === 0 ? "✓ Valid flow" : `${problems.length} problem${problems.length > 1 ? "s" : ""}`;
+  // A new flow's files are those of the namespace its source names (read when the panel opens).
+  const shownNamespace = filesNamespace ?? (panel === "files" && editor ? namespaceOf(editor.getValue()) : null);
+  const uri = `${FLOW_FOLDER}${flow ? `${flow.namespace}.${flow.id}` : "new"}.yaml`;
+
   return (
-    <div className="editor">
+    <div
+      className="flow-editor"
+      onKeyDown={(e) => {
+        // Ctrl/Cmd+S anywhere in the editor's area (Monaco handles it itself when focused).
+        if ((e.ctrlKey || e.metaKey) && e.key === "s" && !e.defaultPrevented) {
+          e.preventDefault();
+          if (!(e.target as HTMLElement).closest(".open-file")) save.mutate();
+        }
+      }}
+    >
       <div className="editor-toolbar">
-        <span role="status" aria-live="polite" className="muted">
-          {checking ? "Validating…" : problems.length === 0 ? "✓ Valid flow" : `${problems.length} problem${problems.length > 1 ? "s" : ""}`}
-        </span>
+        <span role="status" aria-live="polite" className={problems.length && !checking ? "bad" : "muted"}>{status}</span>
+        <span ref={position} className="muted cursor-position" aria-hidden="true" />
         {saved && !save.isPending && <span role="status" className="ok">Saved revision {saved.revision}</span>}
-        <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending}>
+        <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending || !editor}
+          aria-keyshortcuts="Control+S Meta+S" title="Save (Ctrl+S)">
           {save.isPending ? "Saving…" : "Save"}
         </button>
       </div>
-      <div className="editor-body">
-        <pre className="gutter" ref={gutter} aria-hidden="true">
-          {Array.from({ length: lineCount }, (_, i) => {
-            const message = badLines.get(i + 1);
-            return (
-              <span key={i} className={message ? "bad" : undefined} title={message} data-line={i + 1}>
-                {i + 1}{"\n"}
-              </span>
-            );
-          })}
-        </pre>
-        <textarea
-          ref={textarea}
-          aria-label="Flow YAML source"
-          aria-invalid={problems.length > 0}
-          aria-describedby="editor-problems"
-          spellCheck={false}
-          autoCapitalize="off"
-          autoCorrect="off"
-          wrap="off"
-          value={source}
-          onChange={(e) => { setSource(e.target.value); setSaved(null); }}
-          onScroll={(e) => { if (gutter.current) gutter.current.scrollTop = e.currentTarget.scrollTop; }}
-          onKeyDown={(e) => {
-            if (e.key === "Tab" && !e.shiftKey) {
-              // Two spaces, as YAML wants; Shift+Tab still leaves the editor for keyboard users.
-              e.preventDefault();
-              const area = e.currentTarget;
-              const { selectionStart, selectionEnd } = area;
-              const next = source.slice(0, selectionStart) + "  " + source.slice(selectionEnd);
-              setSource(next);
-              requestAnimationFrame(() => area.setSelectionRange(selectionStart + 2, selectionStart + 2));
-            } else if ((e.ctrlKey || e.metaKey) && e.key === "s") {
-              e.preventDefault();
-              save.mutate();
-            }
-          }}
-        />
+      {schemaError && <ErrorMessage error={new Error(`completion is off: the flow schema did not load (${schemaError.message})`)} />}
+      <div className="editor-split">
+        <CodeEditor uri={uri} initialValue={initialSource} ariaLabel="Flow YAML source" onReady={onReady} onChange={onChange}
+          className="code-editor flow-source" />
+        <aside className="side-panel" aria-label="Editor side panel">
+          <div role="tablist" aria-label="Side panel" className="side-tabs">
+            {PANELS.map((p) => (
+              <button key={p.key} type="button" role="tab" id={`side-tab-${p.key}`} aria-selected={panel === p.key}
+                aria-controls="side-panel-body" onClick={() => choosePanel(p.key)}>{p.label}</button>
+            ))}
+          </div>
+          <div id="side-panel-body" role="tabpanel" aria-labelledby={`side-tab-${panel}`} className="side-body">
+            {panel === "docs" && <DocsPanel task={task} />}
+            {panel === "topology" && (graph
+              ? <Topology graph={graph} />
+              : <p className="muted">{checking ? "Drawing…" : "The topology shows once the flow is valid."}</p>)}
+            {panel === "files" && (shownNamespace
+              ? <FilesPanel namespace={shownNamespace} />
+              : <p className="muted">Give the flow a namespace first: its files live there.</p>)}
+          </div>
+        </aside>
       </div>
       <ul id="editor-problems" className="problems" aria-label="Validation problems">
         {problems.map((p, i) => (
           <li key={i}>
-            {p.line ? (
-              <button type="button" className="link" onClick={() => goToLine(p.line!)}>Line {p.line}</button>
-            ) : null}
+            {p.line ? <button type="button" className="link" onClick={() => goTo(p.line!, p.column)}>Line {p.line}</button> : null}
             {p.line ? ": " : ""}
             {p.path && <code>{p.path}</code>}{p.path ? " " : ""}{p.message}
           </li>

@@ -1,12 +1,14 @@
+import { formatInstant, readSettings } from "../lib/settings";
+
 /** An execution or task run state, coloured by what it means. */
 export function StateBadge({ state }: { state: string }) {
   return <span className={`state state-${state.toLowerCase()}`} data-state={state}>{state}</span>;
 }
 
+/** An instant in the date format chosen in Settings. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return formatInstant(iso, readSettings().dateFormat);
 }
 
 export function duration(start: string | null | undefined, end: string | null | undefined): string {

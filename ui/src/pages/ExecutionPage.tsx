@@ -1,25 +1,46 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
-import { Link, NavLink, useParams } from "react-router";
+import { createContext, useCallback, useContext, useMemo, useState } from "react";
+import { Link, NavLink, useNavigate, useParams } from "react-router";
 import {
-  executionLogs, flowGraph, getExecution, getFlow, killExecution, restartExecution, resumeExecution,
+  flowGraph, getExecution, getFlow, killExecution, restartExecution, resumeExecution,
 } from "../api/client";
+import { changeTaskRunState, pauseExecution, replayExecution, setExecutionLabels } from "../api/operations";
 import { TERMINAL_STATES, type Execution, type FlowInput, type Task } from "../api/types";
 import { InputsForm } from "../components/InputsForm";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
-import { duration, formatDate, StateBadge } from "../components/StateBadge";
+import { Labels } from "../components/ExecutionTable";
+import { GanttChart } from "../components/execution/GanttChart";
+import { LogsPanel } from "../components/execution/LogsPanel";
+import { OutputsPanel } from "../components/execution/OutputsPanel";
+import { duration, StateBadge } from "../components/StateBadge";
 import { Topology } from "../components/Topology";
+import { When } from "../components/When";
 import { useFollowExecution } from "../lib/follow";
 import { fieldsFor, initialValues, toFormData, validate, type FormValues } from "../lib/inputs";
+import "../pages.css";
 
 const TABS = [
   { path: "", label: "Overview" },
+  { path: "gantt", label: "Gantt" },
   { path: "logs", label: "Logs" },
+  { path: "topology", label: "Topology" },
+  { path: "outputs", label: "Outputs" },
 ];
+const FINAL_STATES = ["SUCCESS", "WARNING", "FAILED", "KILLED", "SKIPPED"];
+const SETTLE_MS = 10_000;
+/** Tells the page that an action was taken and the execution will change soon. */
+const Settle = createContext<() => void>(() => undefined);
 
-export function ExecutionPage() {
+export default function ExecutionPage() {
   const { executionId = "", tab = "" } = useParams();
-  const execution = useQuery({ queryKey: ["execution", executionId], queryFn: () => getExecution(executionId) });
+  // After an action (restart, change state...) the executor applies it a moment later: read the execution
+  // every half second for a while, until the live stream takes over again.
+  const [settleUntil, setSettleUntil] = useState(0);
+  const settle = useCallback(() => setSettleUntil(Date.now() + SETTLE_MS), []);
+  const execution = useQuery({
+    queryKey: ["execution", executionId], queryFn: () => getExecution(executionId),
+    refetchInterval: () => (Date.now() < settleUntil ? 500 : false),
+  });
   const state = execution.data?.state.current;
   useFollowExecution(executionId, state !== undefined && !TERMINAL_STATES.has(state));
   if (!TABS.some((t) => t.path === tab)) return <NotFound />;
@@ -29,6 +50,7 @@ export function ExecutionPage() {
   const base = `/executions/${x.id}`;
 
   return (
+    <Settle.Provider value={settle}>
     <section>
       <nav className="breadcrumb" aria-label="Breadcrumb">
         <Link to={`/flows/${x.namespace}/${x.flowId}`}>{x.namespace}.{x.flowId}</Link> /{" "}
@@ -43,8 +65,12 @@ export function ExecutionPage() {
         {TABS.map((t) => <NavLink key={t.path} to={t.path ? `${base}/${t.path}` : base} end>{t.label}</NavLink>)}
       </nav>
       {tab === "" && <Overview execution={x} />}
-      {tab === "logs" && <Logs executionId={x.id} />}
+      {tab === "gantt" && <GanttChart execution={x} />}
+      {tab === "logs" && <LogsPanel execution={x} />}
+      {tab === "topology" && <LiveTopology execution={x} />}
+      {tab === "outputs" && <OutputsPanel execution={x} />}
     </section>
+    </Settle.Provider>
   );
 }
 
@@ -53,18 +79,26 @@ function Actions({ execution }: { execution: Execution }) {
   const client = useQueryClient();
   const [resuming, setResuming] = useState(false);
   const state = execution.state.current;
+  const settle = useContext(Settle);
   const done = (result: Execution | void) => {
+    settle();
     if (result) client.setQueryData(["execution", execution.id], result);
     else client.invalidateQueries({ queryKey: ["execution", execution.id] });
   };
   const kill = useMutation({ mutationFn: () => killExecution(execution.id), onSuccess: done });
   const restart = useMutation({ mutationFn: () => restartExecution(execution.id), onSuccess: done });
-  const failure = kill.error ?? restart.error;
+  const navigate = useNavigate();
+  const pause = useMutation({ mutationFn: () => pauseExecution(execution.id), onSuccess: done });
+  const replay = useMutation({ mutationFn: () => replayExecution(execution.id), onSuccess: (x) => navigate(`/executions/${x.id}`) });
+  const failure = kill.error ?? restart.error ?? replay.error ?? pause.error;
   return (
     <div className="actions">
       <button type="button" onClick={() => kill.mutate()} disabled={TERMINAL_STATES.has(state) || kill.isPending}>Kill</button>
       <button type="button" onClick={() => restart.mutate()} disabled={!["FAILED", "KILLED", "WARNING"].includes(state) || restart.isPending}>Restart</button>
+      <button type="button" onClick={() => pause.mutate()} disabled={state !== "RUNNING" || pause.isPending}>Pause</button>
       <button type="button" onClick={() => setResuming(true)} disabled={state !== "PAUSED"}>Resume</button>
+      <button type="button" onClick={() => replay.mutate()} disabled={!TERMINAL_STATES.has(state) || replay.isPending}
+        title="Run this flow again with the same inputs, as a new execution">Replay</button>
       {failure && <ErrorMessage error={failure} />}
       {resuming && state === "PAUSED" && <ResumeForm execution={execution} onDone={() => { setResuming(false); done(); }} />}
     </div>
@@ -131,15 +165,26 @@ function Values({ title, values }: { title: string; values: Record<string, unkno
 }
 
 function Overview({ execution: x }: { execution: Execution }) {
-  const graph = useQuery({ queryKey: ["graph", x.namespace, x.flowId], queryFn: () => flowGraph(x.namespace, x.flowId) });
-  const states = Object.fromEntries(x.taskRunList.map((r) => [r.taskId, r.state.current]));
+  const children = x.taskRunList.flatMap((r) => {
+    const id = (r.outputs as { executionId?: unknown } | undefined)?.executionId;
+    return typeof id === "string" ? [{ taskId: r.taskId, id }] : [];
+  });
+  const trigger = (x as Execution & { trigger?: Record<string, unknown> | null }).trigger;
   return (
     <>
       <dl className="summary">
         <div><dt>Flow</dt><dd><Link to={`/flows/${x.namespace}/${x.flowId}`}>{x.namespace}.{x.flowId}</Link> (revision {x.flowRevision})</dd></div>
-        <div><dt>Started</dt><dd>{formatDate(x.state.startDate)}</dd></div>
+        <div><dt>Started</dt><dd><When iso={x.state.startDate} /></dd></div>
         <div><dt>Duration</dt><dd>{duration(x.state.startDate, TERMINAL_STATES.has(x.state.current) ? x.state.endDate : null)}</dd></div>
-        {x.labels.length > 0 && <div><dt>Labels</dt><dd>{x.labels.map((l) => `${l.key}:${l.value}`).join(", ")}</dd></div>}
+        <div><dt>Labels</dt><dd><Labels labels={x.labels} /> <AddLabel execution={x} /></dd></div>
+        {x.parentId && <div><dt>Parent</dt><dd><Link to={`/executions/${x.parentId}`}><code>{x.parentId}</code></Link></dd></div>}
+        {x.originalId && x.originalId !== x.id && <div><dt>Replay of</dt><dd><Link to={`/executions/${x.originalId}`}><code>{x.originalId}</code></Link></dd></div>}
+        {children.length > 0 && (
+          <div><dt>Subflow executions</dt><dd>{children.map((c) => (
+            <span key={c.id}>{c.taskId}: <Link to={`/executions/${c.id}`}><code>{c.id}</code></Link> </span>
+          ))}</dd></div>
+        )}
+        {trigger && <div><dt>Trigger</dt><dd><code>{JSON.stringify(trigger)}</code></dd></div>}
       </dl>
       <div className="columns">
         <Values title="Inputs" values={x.inputs} />
@@ -148,40 +193,108 @@ function Overview({ execution: x }: { execution: Execution }) {
       <h2>Task runs</h2>
       <table className="list">
         <caption className="sr-only">Task runs</caption>
-        <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Attempts</th></tr></thead>
+        <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Attempts</th><th scope="col"><span className="sr-only">Change state</span></th></tr></thead>
         <tbody>
           {x.taskRunList.map((r) => (
             <tr key={r.id} data-task={r.taskId}>
-              <td>{r.taskId}{r.value != null ? ` [${r.value}]` : ""}</td>
+              <td id={`task-${r.id}`}>{r.taskId}{r.value != null ? ` [${r.value}]` : ""}</td>
               <td><StateBadge state={r.state.current} /></td>
-              <td>{formatDate(r.state.startDate)}</td>
+              <td><When iso={r.state.startDate} /></td>
               <td>{duration(r.state.startDate, r.state.endDate)}</td>
               <td>{r.attempts.length}</td>
+              <td>
+                {TERMINAL_STATES.has(x.state.current) && FINAL_STATES.includes(r.state.current) && (
+                  <span className="inline-form">
+                    <ChangeState execution={x} taskRunId={r.id} current={r.state.current} />
+                    <ReplayFrom execution={x} taskRunId={r.id} />
+                  </span>
+                )}
+              </td>
             </tr>
           ))}
-          {x.taskRunList.length === 0 && <tr><td colSpan={5} className="muted">No task has started yet.</td></tr>}
+          {x.taskRunList.length === 0 && <tr><td colSpan={6} className="muted">No task has started yet.</td></tr>}
         </tbody>
       </table>
-      {graph.data && (<><h2>Topology</h2><Topology graph={graph.data} states={states} /></>)}
+      <h2>State history</h2>
+      <ol className="history" aria-label="State history">
+        {x.state.histories.map((h, i) => <li key={i}><StateBadge state={h.state} /> <When iso={h.date} /></li>)}
+      </ol>
     </>
   );
 }
 
-function Logs({ executionId }: { executionId: string }) {
-  const logs = useQuery({ queryKey: ["logs", executionId], queryFn: () => executionLogs(executionId) });
-  if (logs.isError) return <ErrorMessage error={logs.error} />;
-  if (!logs.data) return <Loading what="logs" />;
+/** Set an ended task run to another final state; the executor carries the execution on from there. */
+function ChangeState({ execution, taskRunId, current }: { execution: Execution; taskRunId: string; current: string }) {
+  const client = useQueryClient();
+  const settle = useContext(Settle);
+  const [state, setState] = useState(current);
+  const change = useMutation({
+    mutationFn: () => changeTaskRunState(execution.id, taskRunId, state),
+    onSuccess: (result) => {
+      settle();
+      client.setQueryData(["execution", execution.id], result);
+    },
+  });
   return (
-    <div className="logs" role="log" aria-label="Logs">
-      {logs.data.length === 0 && <p className="muted">No log line yet.</p>}
-      {logs.data.map((line, i) => (
-        <div key={i} className={`log log-${line.level.toLowerCase()}`}>
-          <time dateTime={line.timestamp}>{new Date(line.timestamp).toLocaleTimeString()}</time>
-          <span className="level">{line.level}</span>
-          <span className="task">{line.taskId ?? ""}</span>
-          <span className="message">{line.message}</span>
-        </div>
-      ))}
-    </div>
+    <form className="inline-form" onSubmit={(e) => { e.preventDefault(); change.mutate(); }}>
+      {/* Named "New state"/"Set state" and described by the task's cell, so that the row's task name stays unique. */}
+      <select aria-label="New state" aria-describedby={`task-${taskRunId}`} value={state} onChange={(e) => setState(e.target.value)}>
+        {FINAL_STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+      </select>
+      <button type="submit" disabled={state === current || change.isPending} aria-describedby={`task-${taskRunId}`}>Set state</button>
+      {change.isError && <ErrorMessage error={change.error} />}
+    </form>
   );
+}
+
+/** A new execution reusing the outputs of the task runs before this one and running again from it. */
+function ReplayFrom({ execution, taskRunId }: { execution: Execution; taskRunId: string }) {
+  const navigate = useNavigate();
+  const replay = useMutation({ mutationFn: () => replayExecution(execution.id, taskRunId), onSuccess: (x) => navigate(`/executions/${x.id}`) });
+  return (
+    <>
+      <button type="button" onClick={() => replay.mutate()} disabled={replay.isPending} aria-describedby={`task-${taskRunId}`}>Replay from here</button>
+      {replay.isError && <ErrorMessage error={replay.error} />}
+    </>
+  );
+}
+
+/** Add a label or change one (the executor applies it, in any state). */
+function AddLabel({ execution }: { execution: Execution }) {
+  const client = useQueryClient();
+  const settle = useContext(Settle);
+  const [open, setOpen] = useState(false);
+  const [key, setKey] = useState("");
+  const [value, setValue] = useState("");
+  const add = useMutation({
+    mutationFn: () => setExecutionLabels(execution.id, [{ key: key.trim(), value }]),
+    onSuccess: (result) => {
+      settle();
+      client.setQueryData(["execution", execution.id], result);
+      setOpen(false);
+      setKey("");
+      setValue("");
+    },
+  });
+  if (!open) return <button type="button" className="link" onClick={() => setOpen(true)}>Add a label</button>;
+  return (
+    <form className="inline-form" aria-label="Add a label" onSubmit={(e) => { e.preventDefault(); if (key.trim()) add.mutate(); }}>
+      <input aria-label="Label key" value={key} onChange={(e) => setKey(e.target.value)} required placeholder="key" />
+      <input aria-label="Label value" value={value} onChange={(e) => setValue(e.target.value)} placeholder="value" />
+      <button type="submit" disabled={add.isPending}>Save label</button>
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      {add.isError && <ErrorMessage error={add.error} />}
+    </form>
+  );
+}
+
+function LiveTopology({ execution: x }: { execution: Execution }) {
+  const graph = useQuery({
+    queryKey: ["graph", x.namespace, x.flowId, x.flowRevision],
+    queryFn: () => flowGraph(x.namespace, x.flowId),
+  });
+  const states = Object.fromEntries(x.taskRunList.map((r) => [r.taskId, r.state.current]));
+  if (graph.isError) return <ErrorMessage error={graph.error} />;
+  if (!graph.data) return <Loading what="the topology" />;
+  return <Topology graph={graph.data} states={states} />;
 }

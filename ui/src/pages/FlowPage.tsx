@@ -7,13 +7,20 @@ import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { duration, formatDate, StateBadge } from "../components/StateBadge";
 import { Topology } from "../components/Topology";
+import { Markdown } from "../components/Markdown";
 
 const FlowEditor = lazy(() => import("../components/FlowEditor"));
+const RevisionsTab = lazy(() => import("../editor/RevisionsTab"));
+const FlowTriggers = lazy(() => import("../components/FlowTriggers"));
+const FlowLogs = lazy(() => import("../components/FlowLogs"));
 
 const TABS = [
   { path: "", label: "Overview" },
   { path: "editor", label: "Editor" },
   { path: "executions", label: "Executions" },
+  { path: "revisions", label: "Revisions" },
+  { path: "triggers", label: "Triggers" },
+  { path: "logs", label: "Logs" },
 ];
 
 export function FlowPage() {
@@ -52,6 +59,21 @@ export function FlowPage() {
         <EditorTab key={`${namespace}/${flowId}`} source={flow.data.source ?? ""} namespace={namespace} flowId={flowId} />
       )}
       {tab === "executions" && <Executions namespace={namespace} flowId={flowId} />}
+      {tab === "logs" && (
+        <Suspense fallback={<Loading what="the logs" />}>
+          <FlowLogs namespace={namespace} flowId={flowId} />
+        </Suspense>
+      )}
+      {tab === "triggers" && (
+        <Suspense fallback={<Loading what="the triggers" />}>
+          <FlowTriggers namespace={namespace} flowId={flowId} />
+        </Suspense>
+      )}
+      {tab === "revisions" && (
+        <Suspense fallback={<Loading what="the revisions" />}>
+          <RevisionsTab namespace={namespace} flowId={flowId} />
+        </Suspense>
+      )}
       {flow.data && executing && <ExecuteDialog flow={flow.data} onClose={() => setExecuting(false)} />}
     </section>
   );
@@ -61,7 +83,7 @@ function Overview({ namespace, flowId, description }: { namespace: string; flowI
   const graph = useQuery({ queryKey: ["graph", namespace, flowId], queryFn: () => flowGraph(namespace, flowId) });
   return (
     <>
-      {description && <p className="description">{description}</p>}
+      {description && <Markdown text={description} />}
       <h2>Topology</h2>
       {graph.isError && <ErrorMessage error={graph.error} />}
       {graph.data && <Topology graph={graph.data} />}

@@ -41,6 +41,8 @@ export function LandingPage() {
         <ul>
           <li><Link to="/flows?namespace=tutorial">Browse the tutorial flows</Link> (branching, loops, errors, approval…)</li>
           <li><Link to="/flows/new">Create a flow</Link> in the editor with live validation</li>
+          <li><Link to="/blueprints">Pick a blueprint</Link>: ready-to-run example flows, searchable by tag</li>
+          <li><Link to="/dashboard">Open the dashboard</Link>: executions per day, failures, what runs now</li>
         </ul>
       </div>
     </section>

@@ -1,4 +1,7 @@
-import { useNavigate } from "react-router";
+import { useQuery } from "@tanstack/react-query";
+import { useNavigate, useSearchParams } from "react-router";
+import { getBlueprint } from "../api/operations";
+import { ErrorMessage, Loading } from "../components/Messages";
 import FlowEditor from "../components/FlowEditor";
 
 export const TEMPLATE = `id: my_flow
@@ -19,11 +22,18 @@ tasks:
 /** A new flow: the editor on a small template; saving opens the flow's page. */
 export default function NewFlowPage() {
   const navigate = useNavigate();
+  // `?blueprint=ID` ("Use" in the Blueprints gallery) starts from that blueprint's flow.
+  const [params] = useSearchParams();
+  const blueprintId = params.get("blueprint");
+  const blueprint = useQuery({ queryKey: ["blueprint", blueprintId], queryFn: () => getBlueprint(blueprintId!), enabled: !!blueprintId, staleTime: Infinity });
+  if (blueprintId && blueprint.isError) return <ErrorMessage error={blueprint.error} />;
+  if (blueprintId && !blueprint.data) return <Loading what="the blueprint" />;
   return (
     <section>
-      <h1>New flow</h1>
+      <h1>New flow{blueprint.data ? ` from “${blueprint.data.title}”` : ""}</h1>
       <FlowEditor
-        initialSource={TEMPLATE}
+        key={blueprintId ?? ""}
+        initialSource={blueprint.data?.source ?? TEMPLATE}
         onSaved={(flow) => navigate(`/flows/${flow.namespace}/${flow.id}/editor`, { replace: true, state: { created: flow.revision } })}
       />
     </section>

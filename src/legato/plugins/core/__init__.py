@@ -6,7 +6,10 @@ from legato.plugins.core import (
     flow,
     http,
     kv,
+    local_files,
     log,
+    log_fetch,
+    namespace,
     output,
     state,
     storage,
@@ -15,4 +18,4 @@ from legato.plugins.core import (
     variables,
 )
 
-__all__ = ["debug", "execution", "flow", "http", "kv", "log", "output", "state", "storage", "storage_items", "trigger", "variables"]
+__all__ = ["debug", "execution", "flow", "http", "kv", "local_files", "log", "log_fetch", "namespace", "output", "state", "storage", "storage_items", "trigger", "variables"]

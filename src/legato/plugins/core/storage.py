@@ -13,7 +13,8 @@ from pydantic import Field, model_validator
 
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core.storage_files import extension_of, output_uri, read, source_uri, split_lines
+from legato.plugins.core import storage_stream as stream
+from legato.plugins.core.storage_files import extension_of, output_uri, source_uri
 from legato.plugins.runnable import Expression, RunnableTask, render_as, render_bool
 from legato.storage import StorageError
 from legato.storage.uris import execution_prefix
@@ -78,9 +79,19 @@ separator: "\\n"
                 rendered = [rendered]
         uris = [source_uri(ctx, u, "files") for u in render_as(ctx, rendered, list[str], "files")]
         separator = ctx.render_string(self.separator).encode() if self.separator is not None else b""
-        data = separator.join(await asyncio.to_thread(lambda: [read(ctx, u) for u in uris]))
-        uri = await asyncio.to_thread(ctx.storage.put, output_uri(ctx, f"{ctx.task_run.task_id}{_ext(ctx, self.extension)}"), data)
-        return {"uri": uri}
+        name = f"{ctx.task_run.task_id}{_ext(ctx, self.extension)}"
+
+        def concat() -> str:
+            with stream.Output(ctx, name) as out:
+                for n, uri in enumerate(uris):
+                    if n and separator:
+                        out.write(separator)
+                    with stream.opened(ctx, uri) as source:
+                        while block := source.read(stream.CHUNK):
+                            out.write(block)
+                return out.save()
+
+        return {"uri": await asyncio.to_thread(concat)}
 
 
 @TASKS.register
@@ -114,27 +125,46 @@ rows: 1000
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         uri = source_uri(ctx, self.from_)
-        data = await asyncio.to_thread(read, ctx, uri)
-        records = split_lines(data, self.separator)
         sep = self.separator.encode()
+        rows = partitions = limit = None
         if self.rows is not None:
-            size = _positive(render_as(ctx, ctx.render(self.rows), int, "rows"), "rows")
-            parts = [records[i:i + size] for i in range(0, len(records), size)]
+            rows = _positive(render_as(ctx, ctx.render(self.rows), int, "rows"), "rows")
         elif self.partitions is not None:
-            count = _positive(render_as(ctx, ctx.render(self.partitions), int, "partitions"), "partitions")
-            step, extra = divmod(len(records), count)
-            bounds = [i * step + min(i, extra) for i in range(count + 1)]
-            parts = [records[bounds[i]:bounds[i + 1]] for i in range(count) if bounds[i + 1] > bounds[i]]
+            partitions = _positive(render_as(ctx, ctx.render(self.partitions), int, "partitions"), "partitions")
         else:
-            parts = _by_size(records, _size(ctx.render_string(self.bytes)), len(sep))
+            limit = _size(ctx.render_string(self.bytes))
+
+        def plan() -> _Parts:
+            if rows is not None:
+                return _ByRows(rows)
+            if partitions is not None:  # a first pass counts the records
+                return _ByPartitions(_count(ctx, uri, sep), partitions)
+            assert limit is not None
+            return _BySize(limit, len(sep))
+
         ext = extension_of(uri)
         task = ctx.task_run.task_id
 
-        def store() -> list[str]:
-            return [ctx.storage.put(output_uri(ctx, f"{task}-{n}{ext}"), b"".join(r + sep for r in part))
-                    for n, part in enumerate(parts)]
+        def split() -> list[str]:
+            uris: list[str] = []
+            parts = plan()
+            out: stream.Output | None = None
+            try:
+                with stream.opened(ctx, uri) as source:
+                    for record in stream.records(source, sep):
+                        if parts.new_part(len(record)) or out is None:
+                            if out is not None:
+                                uris.append(out.save())
+                            out = stream.Output(ctx, f"{task}-{len(uris)}{ext}")
+                        out.write(record + sep)
+                if out is not None:
+                    uris.append(out.save())
+            finally:
+                if out is not None:
+                    out.discard()
+            return uris
 
-        return {"uris": await asyncio.to_thread(store)}
+        return {"uris": await asyncio.to_thread(split)}
 
 
 @TASKS.register
@@ -189,10 +219,14 @@ class Reverse(RunnableTask):
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         uri = source_uri(ctx, self.from_)
         sep = self.separator.encode()
-        records = split_lines(await asyncio.to_thread(read, ctx, uri), self.separator)
-        data = b"".join(r + sep for r in reversed(records))
-        target = output_uri(ctx, f"{ctx.task_run.task_id}{extension_of(uri)}")
-        return {"uri": await asyncio.to_thread(ctx.storage.put, target, data)}
+
+        def reverse() -> str:
+            with stream.Output(ctx, f"{ctx.task_run.task_id}{extension_of(uri)}") as out, stream.opened(ctx, uri) as source:
+                for record in stream.records_reversed(source, sep):
+                    out.write(record + sep)
+                return out.save()
+
+        return {"uri": await asyncio.to_thread(reverse)}
 
 
 @TASKS.register
@@ -222,20 +256,65 @@ def _size(text: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2).removesuffix("B")]
 
 
-def _by_size(records: list[bytes], limit: int, sep: int) -> list[list[bytes]]:
-    """Records packed into parts of at most `limit` bytes (a record larger than that gets a part alone)."""
-    parts: list[list[bytes]] = []
-    current: list[bytes] = []
-    used = 0
-    for record in records:
-        if current and used + len(record) + sep > limit:
-            parts.append(current)
-            current, used = [], 0
-        current.append(record)
-        used += len(record) + sep
-    if current:
-        parts.append(current)
-    return parts
+class _Parts:
+    """Decides, record by record, when the current part is full and the next one starts."""
+
+    def __init__(self) -> None:
+        self.records = 0  # in the current part
+        self.used = 0  # bytes in the current part
+
+    def new_part(self, length: int) -> bool:
+        """Account for the next record (of `length` bytes); True when it opens a new part."""
+        start = self.records > 0 and self._full(length)
+        if start:
+            self.records, self.used = 0, 0
+        self.records += 1
+        self.used += length
+        return start
+
+    def _full(self, length: int) -> bool:
+        raise NotImplementedError
+
+
+class _ByRows(_Parts):
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def _full(self, length: int) -> bool:
+        return self.records >= self.rows
+
+
+class _BySize(_Parts):
+    """Parts of at most `limit` bytes (a record larger than that gets a part alone)."""
+
+    def __init__(self, limit: int, separator: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.separator = separator
+
+    def _full(self, length: int) -> bool:
+        return self.used + self.records * self.separator + length + self.separator > self.limit
+
+
+class _ByPartitions(_Parts):
+    """`count` parts as even as can be: the first `total % count` parts hold one record more."""
+
+    def __init__(self, total: int, count: int) -> None:
+        super().__init__()
+        self.step, self.extra = divmod(total, count)
+        self.index = 0  # of the current part
+
+    def _full(self, length: int) -> bool:
+        full = self.records >= self.step + (1 if self.index < self.extra else 0)
+        if full:
+            self.index += 1
+        return full
+
+
+def _count(ctx: RunContext, uri: str, separator: bytes) -> int:
+    with stream.opened(ctx, uri) as source:
+        return sum(1 for _ in stream.records(source, separator))
 
 
 def _positive(value: int, prop: str) -> int:

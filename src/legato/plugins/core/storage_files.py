@@ -1,10 +1,8 @@
-"""What the storage tasks share: where a task writes its files, reading a stored file as text lines or as
-items (one JSON value per line, as Kestra's ION files of simple values read), and the `from` URI check."""
+"""What the storage tasks share: where a task writes its files, the `from` URI check and file name extensions.
+Reading and writing files as streams of records or items: `storage_stream`."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from typing import Any
 
 from legato.plugins.context import RunContext, TaskFailed
@@ -28,38 +26,6 @@ def source_uri(ctx: RunContext, value: Any, prop: str = "from") -> str:
     if not uri.startswith("kestra:///"):
         raise TaskFailed(f"property '{prop}' must be an internal storage URI (kestra:///...), not {uri[:100]!r}")
     return uri
-
-
-def read(ctx: RunContext, uri: str) -> bytes:
-    try:
-        return ctx.storage.get(uri)
-    except StorageError as exc:
-        raise TaskFailed(str(exc)) from None
-
-
-def split_lines(data: bytes, separator: str = "\n") -> list[bytes]:
-    """The records of `data`, cut at `separator`; a separator at the very end opens no empty record."""
-    sep = separator.encode()
-    if not data:
-        return []
-    parts = data.split(sep)
-    if parts and parts[-1] in (b"", b"\r") and data.endswith(sep):
-        parts.pop()
-    return parts
-
-
-def items(data: bytes) -> Iterable[Any]:
-    """One value per non-empty line: JSON when it parses, else the line as a string."""
-    for line in data.decode("utf-8").splitlines():
-        if line.strip():
-            try:
-                yield json.loads(line)
-            except ValueError:
-                yield line
-
-
-def item_lines(values: Iterable[Any]) -> bytes:
-    return "".join(json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=str) + "\n" for v in values).encode()
 
 
 def extension_of(uri: str, default: str = "") -> str:

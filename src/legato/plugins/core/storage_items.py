@@ -11,7 +11,8 @@ from pydantic import Field
 
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core.storage_files import extension_of, item_lines, items, output_uri, read, source_uri
+from legato.plugins.core import storage_stream as stream
+from legato.plugins.core.storage_files import extension_of, source_uri
 from legato.plugins.runnable import RunnableTask
 
 
@@ -48,15 +49,20 @@ errorOrNullBehavior: EXCLUDE
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         uri = source_uri(ctx, self.from_)
-        data = await asyncio.to_thread(read, ctx, uri)
-        kept, total = [], 0
-        for item in items(data):
-            total += 1
-            if self._keep(ctx, item):
-                kept.append(item)
-        target = output_uri(ctx, f"{ctx.task_run.task_id}{extension_of(uri, '.ion')}")
-        stored = await asyncio.to_thread(ctx.storage.put, target, item_lines(kept))
-        return {"uri": stored, "processedItemsTotal": total, "droppedItemsTotal": total - len(kept)}
+
+        def filter_items() -> dict[str, Any]:
+            kept = total = 0
+            with stream.Output(ctx, f"{ctx.task_run.task_id}{extension_of(uri, '.ion')}") as out, \
+                    stream.opened(ctx, uri) as source:
+                for item in stream.items(source):
+                    total += 1
+                    if self._keep(ctx, item):
+                        kept += 1
+                        out.write(stream.item_line(item))
+                stored = out.save()
+            return {"uri": stored, "processedItemsTotal": total, "droppedItemsTotal": total - kept}
+
+        return await asyncio.to_thread(filter_items)
 
     def _keep(self, ctx: RunContext, item: Any) -> bool:
         try:
@@ -75,7 +81,8 @@ errorOrNullBehavior: EXCLUDE
 
 @TASKS.register
 class DeduplicateItems(RunnableTask):
-    """Keep one item per key (the last one seen), in the order of their first appearance."""
+    """Keep one item per key, the last one seen, at its place in the file. The file is read twice and only
+    the keys are held in memory."""
 
     TYPE: ClassVar[str] = "storage.DeduplicateItems"
     ALIASES: ClassVar[tuple[str, ...]] = _aliases("DeduplicateItems")
@@ -93,13 +100,26 @@ expr: "{{ customer_id }}"
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         uri = source_uri(ctx, self.from_)
-        data = await asyncio.to_thread(read, ctx, uri)
-        latest: dict[str, Any] = {}
-        total = 0
-        for item in items(data):
-            total += 1
-            key = ctx.render_with(self.expr, _variables(item))
-            latest[key if isinstance(key, str) else repr(key)] = item
-        target = output_uri(ctx, f"{ctx.task_run.task_id}{extension_of(uri, '.ion')}")
-        stored = await asyncio.to_thread(ctx.storage.put, target, item_lines(latest.values()))
-        return {"uri": stored, "processedItemsTotal": total, "droppedItemsTotal": total - len(latest)}
+
+        def deduplicate() -> dict[str, Any]:
+            # two passes, as Kestra does: the position of each key's last item, then the items at those positions
+            last: dict[str, int] = {}
+            total = 0
+            with stream.opened(ctx, uri) as source:
+                for total, item in enumerate(stream.items(source), 1):
+                    last[self._key(ctx, item)] = total - 1
+            kept = set(last.values())
+            del last
+            with stream.Output(ctx, f"{ctx.task_run.task_id}{extension_of(uri, '.ion')}") as out, \
+                    stream.opened(ctx, uri) as source:
+                for position, item in enumerate(stream.items(source)):
+                    if position in kept:
+                        out.write(stream.item_line(item))
+                stored = out.save()
+            return {"uri": stored, "processedItemsTotal": total, "droppedItemsTotal": total - len(kept)}
+
+        return await asyncio.to_thread(deduplicate)
+
+    def _key(self, ctx: RunContext, item: Any) -> str:
+        key = ctx.render_with(self.expr, _variables(item))
+        return key if isinstance(key, str) else repr(key)

@@ -71,7 +71,7 @@ class ScriptBase(RunnableTask):
     outputFiles: list[str] | Expression | None = Field(default=None, description="Glob patterns (relative to the working directory) of files uploaded to internal storage after the run; their URIs are in outputs.outputFiles.")
     namespaceFiles: NamespaceFiles | None = Field(default=None, description="Copy namespace files into the working directory.")
     containerImage: str | None = Field(default=None, description="Image used by container runners; ignored by the process and sandbox runners.")
-    taskRunner: RunnerSpec | None = Field(default=None, description="Where the command runs: process (default), sandbox (bubblewrap), python-warm (Python scripts forked from a pre-started interpreter: a fork instead of an interpreter start) or docker; Kestra's runner type names are accepted.")
+    taskRunner: RunnerSpec | None = Field(default=None, description="Where the command runs: process (default), sandbox (bubblewrap), python-warm (Python scripts forked from a pre-started interpreter: a fork instead of an interpreter start), docker or kubernetes (a pod through the Kubernetes API); Kestra's runner type names are accepted.")
     runner: Literal["PROCESS", "DOCKER"] | None = Field(default=None, description="Kestra's older way to choose the runner; prefer taskRunner.")
     docker: LegacyDocker | None = Field(default=None, description="Kestra's older Docker options; prefer taskRunner.")
     failFast: bool = Field(default=True, description="Stop at the first failing command line (`set -e` for a shell interpreter).")

@@ -44,9 +44,10 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     if choice.note:
         ctx.logger.warn(choice.note)
     runner = choice.runner
-    workdir = Path(tempfile.mkdtemp(prefix="legato-run-", dir=work_root()))
+    shared = ctx.working_dir  # inside a WorkingDirectory: its directory, kept for the next task
+    workdir = shared if shared is not None else Path(tempfile.mkdtemp(prefix="legato-run-", dir=work_root()))
     try:
-        (workdir / OUTPUT_DIR).mkdir()
+        await asyncio.to_thread(_fresh_output_dir, workdir / OUTPUT_DIR)
         visible = runner.visible_workdir(workdir)
         templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"})
         await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
@@ -76,7 +77,17 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
             ctx.effects.warning = True
         return {"exitCode": code, "vars": collector.vars, "outputFiles": uploaded}
     finally:
-        await asyncio.to_thread(shutil.rmtree, workdir, True)
+        if shared is None:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+
+def _fresh_output_dir(path: Path) -> None:
+    """An empty output dir: files a previous task of a shared directory left there are not this task's."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    path.mkdir()
 
 
 async def _run(runner: Any, spec: CommandSpec, collector: Collector) -> int:
@@ -92,7 +103,7 @@ async def _run(runner: Any, spec: CommandSpec, collector: Collector) -> int:
 def _stage(task: ScriptBase, ctx: RunContext, templates: RunTemplates, workdir: Path, storage: Storage) -> None:
     if task.inputFiles is not None:
         rendered = ctx.render(_substituted(task.inputFiles, templates))
-        files.stage_inputs(workdir, files.input_files_map(rendered), storage)
+        files.stage_inputs(workdir, files.input_files_map(rendered), storage, ctx.execution.namespace)
     spec = task.namespaceFiles
     if spec is not None and spec.enabled:
         namespaces = spec.namespaces or [ctx.execution.namespace]

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from legato.plugins.context import TaskFailed
-from legato.storage import Storage, StorageError, namespace_files_prefix, parse_uri
+from legato.storage import Storage, StorageError, namespace_files, namespace_files_prefix, parse_uri
 from legato.storage.uris import join
 
 
@@ -39,18 +39,28 @@ def input_files_map(rendered: Any) -> dict[str, str]:
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
 
 
-def stage_inputs(workdir: Path, files: Mapping[str, str], storage: Storage) -> None:
-    """Write each input file; a value that is a `kestra:///` URI is fetched from storage instead."""
+def stage_inputs(workdir: Path, files: Mapping[str, str], storage: Storage, namespace: str | None = None) -> None:
+    """Write each input file; a value that is a `kestra:///` URI is fetched from storage instead, and an
+    `nsfile:///path` URI from the files of `namespace` (the flow's)."""
     for name, content in files.items():
         target = inside(workdir, name, "input file")
         target.parent.mkdir(parents=True, exist_ok=True)
-        if _is_uri(content):
+        if _is_uri(content) or _is_nsfile(content):
             try:
-                storage.download(content.strip(), target)
+                storage.download(_source(content.strip(), namespace), target)
             except StorageError as exc:
                 raise TaskFailed(f"input file {name!r}: {exc}") from None
         else:
             target.write_text(content, encoding="utf-8")
+
+
+def _source(value: str, namespace: str | None) -> str:
+    if not namespace_files.is_nsfile(value):
+        return value
+    given, path = namespace_files.parse_nsfile(value)
+    if namespace is None or (given is not None and given != namespace):
+        raise StorageError(f"{value} is not a file of this flow's namespace ({namespace}): only its own files can be read")
+    return namespace_files.file_uri(namespace, path)
 
 
 def stage_namespace_files(workdir: Path, storage: Storage, namespaces: Iterable[str], include: list[str],
@@ -107,6 +117,10 @@ def _selected(relative: str, include: list[str], exclude: list[str]) -> bool:
 def _match(relative: str, pattern: str) -> bool:
     pattern = pattern.lstrip("/")
     return fnmatch.fnmatchcase(relative, pattern) or (pattern.startswith("**/") and fnmatch.fnmatchcase(relative, pattern[3:]))
+
+
+def _is_nsfile(value: str) -> bool:
+    return namespace_files.is_nsfile(value) and "\n" not in value.strip()
 
 
 def _is_uri(value: str) -> bool:

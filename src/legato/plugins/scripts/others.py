@@ -1,16 +1,26 @@
 """Script and Commands for the other languages: R, Julia, Ruby, Perl, PHP, Lua, Deno, Bun, Go and PowerShell.
 Each runs its interpreter from the worker's PATH (or the container image under the docker runner); a task
-whose interpreter is missing fails with the shell's "not found" message."""
+whose interpreter is missing fails with the shell's "not found" message.
+
+HOME is the working directory, so the caches interpreters keep there (Deno's, Go's build cache) start empty
+in every run. Go's build cache is the one that costs: under the process runner Go tasks share one, in
+Legato's cache folder (`go-build`), unless the task sets GOCACHE itself; under the sandbox each run keeps
+its own, so that no sandboxed task can plant build results another task would link."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
 from legato.model.task import TASKS
-from legato.plugins.scripts.base import CommandLines, InlineScript
+from legato.plugins.context import RunContext
+from legato.plugins.scripts import tools
+from legato.plugins.scripts.base import CommandLines, InlineScript, ScriptBase, Tooling
+from legato.runners.base import Runner
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,22 @@ LANGUAGES = (
 )
 
 
+async def _go_tooling(self: ScriptBase, ctx: RunContext, runner: Runner, workdir: Path) -> Tooling:
+    """Go's build cache shared by the process runner's runs (see the module's docstring)."""
+    if runner.name != "process" or "GOCACHE" in (self.env or {}):
+        return Tooling()
+    cache = tools.cache_dir() / "go-build"
+    try:
+        await asyncio.to_thread(cache.mkdir, parents=True, exist_ok=True)
+    except OSError as exc:
+        ctx.logger.debug(f"no shared Go build cache ({exc}): this run builds in its own")
+        return Tooling()
+    return Tooling(env={"GOCACHE": str(cache)})
+
+
+TOOLING = {"go": _go_tooling}
+
+
 def _interpreter_field(language: Language) -> Any:
     default = list(language.interpreter)
     return Field(default_factory=lambda: list(default), min_length=1,
@@ -62,6 +88,8 @@ def _script_class(language: Language) -> type[InlineScript]:
         "DEFAULT_IMAGE": language.image,
         "EXAMPLES": (example,),
     }
+    if language.key in TOOLING:
+        namespace["tooling"] = TOOLING[language.key]
     return type(f"{language.title}Script", (InlineScript,), namespace)
 
 
@@ -79,6 +107,8 @@ def _commands_class(language: Language) -> type[CommandLines]:
         "DEFAULT_IMAGE": language.image,
         "EXAMPLES": (example,),
     }
+    if language.key in TOOLING:
+        namespace["tooling"] = TOOLING[language.key]
     return type(f"{language.title}Commands", (CommandLines,), namespace)
 
 

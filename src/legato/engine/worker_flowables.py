@@ -1,0 +1,190 @@
+"""The engine's side of flowables run by a worker as one job (legato.model.flowable_worker).
+
+WorkingDirectory: the task run itself is dispatched; the worker reports each child as it starts and ends
+(WorkChildStarted / WorkChildEnded, fenced by the WorkingDirectory's attempt), and the job's result ends the
+WorkingDirectory (then its local errors/finally run as for any flowable). A lost worker re-dispatches the
+whole WorkingDirectory: its children run again, as next attempts of the same task runs.
+
+ForEachItem: phase "split" is a job that cuts the file into batches in storage (batch i is
+`<batchPrefix><i + 1><batchExtension>`); then one subflow execution per batch; with `wait`, phase "merge"
+is a second job that writes the executions' outputs into one file. Per-event work is O(1): counters live in
+the run's scratch and its `iterations` output, batch URIs are computed, never listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from legato.engine import commands as cmd
+from legato.engine import events as ev
+from legato.engine import flowables
+from legato.engine.step import Step
+from legato.model import state as st
+from legato.model.execution import Attempt, TaskRun
+from legato.model.flowable_worker import ForEachItem, WorkerFlowable, WorkingDirectory
+from legato.model.ids import derived_id
+from legato.model.state import State
+
+BATCH_PREFIX = "batchPrefix"  # split job outputs moved to scratch (internal, not user-facing)
+BATCH_EXTENSION = "batchExtension"
+
+
+def subflow_execution_id(parent_id: str, task_run_id: str, restarts: int, batch: int | None) -> str:
+    """The id of the execution a Subflow (batch None) or a ForEachItem batch starts: the same on replay."""
+    if batch is None:
+        return derived_id(parent_id, task_run_id, restarts, "subflow")
+    return derived_id(parent_id, task_run_id, restarts, "subflow", batch)
+
+
+def child_run_id(execution_id: str, parent_run_id: str, task_id: str) -> str:
+    """The task run id of a WorkingDirectory child (what Step.new_run derives for it)."""
+    return derived_id(execution_id, parent_run_id, "tasks", None, task_id)
+
+
+def enter(step: Step, run: TaskRun, task: WorkerFlowable) -> State | None:
+    """Dispatch the whole task to a worker."""
+    if isinstance(task, ForEachItem):
+        run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "phase": "split"}}))
+    step.dispatch(run, task)
+    return None
+
+
+def job_ended(step: Step, run: TaskRun, task: WorkerFlowable, state: State, error: str | None) -> TaskRun:
+    """The worker's job for `run` ended in `state`: end the task, or start its next phase."""
+    if error is not None:
+        run = step.w.put(run.model_copy(update={"error": error}))
+    if isinstance(task, ForEachItem) and state in st.SUCCESSFUL:
+        phase = run.scratch.get("phase")
+        if phase == "split":
+            return _start_batches(step, run, task)
+        if phase == "merge":
+            return flowables.after_main(step, run, task, _batches_outcome(run, task))
+    return flowables.after_main(step, run, task, state)
+
+
+# WorkingDirectory children ------------------------------------------------------------------------
+def _parent(step: Step, task_run_id: str, attempt: int) -> TaskRun | None:
+    """The running WorkingDirectory the child event is about, or None for a stale event."""
+    run = step.w.maybe_run(task_run_id)
+    if run is None or step.w.execution.state in st.TERMINAL or run.state in st.TERMINAL:
+        return None
+    if attempt != len(run.attempts) or not isinstance(step.task(run), WorkingDirectory):
+        return None
+    return run
+
+
+def _child(step: Step, parent: TaskRun, task_id: str) -> TaskRun:
+    existing = step.w.maybe_run(child_run_id(step.w.execution.id, parent.id, task_id))
+    if existing is not None and existing.state in (State.RUNNING, State.CREATED):
+        return existing
+    return step.w.put(step.new_run(step.flow.task(task_id), parent, "tasks", None, None, None))
+
+
+def on_child_started(step: Step, event: ev.WorkChildStarted) -> None:
+    parent = _parent(step, event.task_run_id, event.attempt)
+    if parent is None:
+        return
+    run = _child(step, parent, event.task_id)
+    if run.attempts and run.attempts[-1].state not in st.TERMINAL:  # left running by a lost worker
+        lost = run.attempts[-1].model_copy(update={"state": State.RESUBMITTED, "ended": step.w.now})
+        run = run.model_copy(update={"attempts": (*run.attempts[:-1], lost)})
+    attempt = Attempt(state=State.RUNNING, started=event.started or step.w.now, worker_id=event.worker_id)
+    run = run.model_copy(update={"attempts": (*run.attempts, attempt)})
+    step.w.put(run.with_state(State.RUNNING, step.w.now))
+
+
+def on_child_ended(step: Step, event: ev.WorkChildEnded) -> bool:
+    """Record the child's end; False when the event is stale (its effects must not apply either)."""
+    parent = _parent(step, event.task_run_id, event.attempt)
+    if parent is None:
+        return False
+    run = _child(step, parent, event.task_id)
+    if event.state == State.SKIPPED:
+        step.w.log(run.id, "INFO", f"Task '{run.task_id}' skipped: its condition is false")
+    else:
+        if not run.attempts or run.attempts[-1].state in st.TERMINAL:
+            run = run.model_copy(update={"attempts": (*run.attempts, Attempt(state=State.RUNNING))})
+        last = run.attempts[-1].model_copy(update={
+            "state": event.state, "started": event.started or run.attempts[-1].started,
+            "ended": event.ended or step.w.now, "worker_id": event.worker_id or run.attempts[-1].worker_id,
+        })
+        run = run.model_copy(update={"attempts": (*run.attempts[:-1], last)})
+    update: dict[str, Any] = {"outputs": {**run.outputs, **event.outputs}}
+    if event.metrics:
+        update["metrics"] = [*run.metrics, *event.metrics]
+    step.finish(run.model_copy(update=update), event.state, error=event.error)
+    return True
+
+
+# ForEachItem --------------------------------------------------------------------------------------
+def _start_batches(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
+    outputs = dict(run.outputs)
+    prefix, extension = str(outputs.pop(BATCH_PREFIX, "")), str(outputs.pop(BATCH_EXTENSION, ""))
+    total = int(outputs.get("numberOfBatches", 0))
+    outputs["iterations"] = {"max": total, "CREATED": 0}
+    scratch = {**run.scratch, "phase": "subflows", "total": total, "created": 0, "ended": 0, "failed": 0}
+    run = step.w.put(run.model_copy(update={"outputs": outputs, "scratch": scratch}))
+    if total == 0:
+        return flowables.after_main(step, run, task, State.SUCCESS)
+    target = task.target()
+    inherited = {lb.key: lb.value for lb in step.w.execution.labels} if target.inheritLabels else {}
+    namespace, flow_id = str(step.render(target.namespace, run)), str(step.render(target.flowId, run))
+    for index in range(total):
+        items = f"{prefix}{index + 1}{extension}"
+        taskrun = {"id": run.id, "taskId": run.task_id, "value": run.value, "items": items, "iteration": index,
+                   "parentId": run.parent_id, "attemptsCount": len(run.attempts)}
+        context = step.context(run, {"taskrun": taskrun})
+        inputs = step.renderer.render_all(target.inputs, context, functions=step.functions, typed=True)
+        rendered = step.renderer.render_all(target.labels, context, functions=step.functions)
+        labels = {**inherited, **{str(k): str(v) for k, v in rendered.items()}}
+        step.w.command(cmd.CreateSubflow(
+            task_run_id=run.id, namespace=namespace, flow_id=flow_id, revision=target.revision, inputs=inputs,
+            labels=labels, batch=index,
+        ))
+    return run
+
+
+def _count(run: TaskRun, **deltas: int) -> TaskRun:
+    iterations = dict(run.outputs.get("iterations") or {})
+    scratch = dict(run.scratch)
+    for key, delta in deltas.items():
+        if key.isupper():
+            iterations[key] = iterations.get(key, 0) + delta
+        else:
+            scratch[key] = scratch.get(key, 0) + delta
+    return run.model_copy(update={"outputs": {**run.outputs, "iterations": iterations}, "scratch": scratch})
+
+
+def batch_created(step: Step, run: TaskRun, task: ForEachItem, error: str | None) -> TaskRun:
+    """One batch's execution was created (or could not be: that batch counts as failed)."""
+    if error is not None:
+        step.w.log(run.id, "ERROR", f"a batch's execution could not be created: {error}")
+        run = step.w.put(_count(run, created=1, ended=1, failed=1, FAILED=1))
+    else:
+        run = step.w.put(_count(run, created=1, CREATED=1))
+    return _maybe_done(step, run, task)
+
+
+def batch_ended(step: Step, run: TaskRun, task: ForEachItem, state: State) -> TaskRun:
+    """One batch's execution ended in `state`."""
+    failed = 1 if state in st.FAILURE or state == State.CANCELLED else 0
+    run = step.w.put(_count(run, ended=1, failed=failed, CREATED=-1, **{str(state): 1}))
+    return _maybe_done(step, run, task)
+
+
+def _maybe_done(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
+    sc = run.scratch
+    if sc.get("phase") != "subflows" or sc["created"] < sc["total"]:
+        return run
+    if not task.target().wait:
+        return flowables.after_main(step, run, task, State.FAILED if sc["failed"] else State.SUCCESS)
+    if sc["ended"] < sc["total"]:
+        return run
+    run = step.w.put(run.model_copy(update={"scratch": {**sc, "phase": "merge"}}))
+    return step.dispatch(run, task)
+
+
+def _batches_outcome(run: TaskRun, task: ForEachItem) -> State:
+    if run.scratch.get("failed"):
+        return State.FAILED if task.target().transmitFailed else State.SUCCESS
+    return State.WARNING if run.outputs.get("iterations", {}).get("WARNING") else State.SUCCESS

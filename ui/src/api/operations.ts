@@ -1,0 +1,248 @@
+// The REST API calls of the operator's pages (dashboard, executions, namespaces, blueprints, plugins).
+// Everything goes through client.ts's `request`, so errors have one shape.
+import { API, request } from "./client";
+import type { Execution, LogEntry, Paged } from "./types";
+
+const enc = encodeURIComponent;
+const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+
+// ---- stats ----------------------------------------------------------------------------------------------------
+
+export interface DailyStats {
+  startDate: string;
+  executionCounts: Record<string, number>;
+  duration: { count: number; sum: number; avg: number | null; min: number | null; max: number | null };
+}
+
+export const dailyStats = (days: number, namespace?: string): Promise<DailyStats[]> => {
+  const start = new Date(Date.now() - (days - 1) * 86_400_000);
+  start.setUTCHours(0, 0, 0, 0);
+  return request("/stats/executions/daily", { method: "POST", ...json({ startDate: start.toISOString(), namespace: namespace || null }) });
+};
+
+// ---- executions -----------------------------------------------------------------------------------------------
+
+export interface ExecutionQuery {
+  namespace?: string;
+  flowId?: string;
+  states?: string[];
+  labels?: string[];
+  startDate?: string;
+  endDate?: string;
+  page: number;
+  size: number;
+  sort?: string;
+}
+
+export function executionSearchParams(query: ExecutionQuery): URLSearchParams {
+  const params = new URLSearchParams({ page: String(query.page), size: String(query.size) });
+  if (query.namespace) params.set("namespace", query.namespace);
+  if (query.flowId) params.set("flowId", query.flowId);
+  for (const state of query.states ?? []) params.append("state", state);
+  for (const label of query.labels ?? []) params.append("labels", label);
+  if (query.startDate) params.set("startDate", query.startDate);
+  if (query.endDate) params.set("endDate", query.endDate);
+  if (query.sort) params.set("sort", query.sort);
+  return params;
+}
+
+export const findExecutions = (query: ExecutionQuery): Promise<Paged<Execution>> =>
+  request(`/executions/search?${executionSearchParams(query)}`);
+
+export interface BulkResult {
+  count: number;
+  errors: { id: string; message: string }[];
+}
+
+export const bulkKill = (ids: string[]): Promise<BulkResult> => request("/executions/kill/by-ids", { method: "DELETE", ...json(ids) });
+export const bulkPause = (ids: string[]): Promise<BulkResult> => request("/executions/pause/by-ids", { method: "POST", ...json(ids) });
+export const pauseExecution = (id: string): Promise<void> => request(`/executions/${enc(id)}/pause`, { method: "POST" });
+export const bulkRestart = (ids: string[]): Promise<BulkResult> => request("/executions/restart/by-ids", { method: "POST", ...json(ids) });
+export const bulkDelete = (ids: string[]): Promise<BulkResult> => request("/executions/by-ids", { method: "DELETE", ...json(ids) });
+
+export const replayExecution = (id: string, taskRunId?: string): Promise<Execution> =>
+  request(`/executions/${enc(id)}/replay${taskRunId ? `?taskRunId=${enc(taskRunId)}` : ""}`, { method: "POST" });
+
+export const setExecutionLabels = (id: string, labels: { key: string; value: string }[]): Promise<Execution> =>
+  request(`/executions/${enc(id)}/labels`, { method: "POST", ...json(labels) });
+
+export const changeTaskRunState = (id: string, taskRunId: string, state: string): Promise<Execution> =>
+  request(`/executions/${enc(id)}/state`, { method: "POST", ...json({ taskRunId, state }) });
+
+// ---- logs -----------------------------------------------------------------------------------------------------
+
+export interface LogQuery {
+  minLevel?: string;
+  taskRunId?: string;
+  attempt?: number;
+}
+
+function logParams(query: LogQuery): string {
+  const params = new URLSearchParams();
+  if (query.minLevel) params.set("minLevel", query.minLevel);
+  if (query.taskRunId) params.set("taskRunId", query.taskRunId);
+  if (query.attempt !== undefined) params.set("attempt", String(query.attempt));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export const filteredLogs = (id: string, query: LogQuery): Promise<LogEntry[]> => request(`/logs/${enc(id)}${logParams(query)}`);
+export const logsDownloadUrl = (id: string, query: LogQuery): string => `${API}/logs/${enc(id)}/download${logParams(query)}`;
+export const logsFollowUrl = (id: string, query: LogQuery): string => `${API}/logs/${enc(id)}/follow${logParams(query)}`;
+
+// ---- execution files and expressions --------------------------------------------------------------------------
+
+export interface FilePreview {
+  extension: string;
+  type: "LIST" | "TEXT" | "IMAGE" | "NONE";
+  content: unknown;
+  truncated: boolean;
+  size: number;
+}
+
+export const filePreview = (id: string, uri: string, maxRows = 100): Promise<FilePreview> =>
+  request(`/executions/${enc(id)}/file/preview?path=${enc(uri)}&maxRows=${maxRows}`);
+export const fileDownloadUrl = (id: string, uri: string): string => `${API}/executions/${enc(id)}/file?path=${enc(uri)}`;
+
+export const evaluate = (id: string, taskRunId: string, expression: string): Promise<{ result: string | null; error: string | null }> =>
+  request(`/executions/${enc(id)}/eval/${enc(taskRunId)}`, { method: "POST", body: expression, headers: { "Content-Type": "text/plain" } });
+
+// ---- namespaces: KV store and files ---------------------------------------------------------------------------
+
+export const KV_TYPES = ["STRING", "NUMBER", "BOOLEAN", "DATETIME", "DATE", "DURATION", "JSON"] as const;
+export type KVType = (typeof KV_TYPES)[number];
+
+export interface KVEntry {
+  key: string;
+  type: KVType;
+  updateDate: string;
+  expirationDate: string | null;
+}
+
+const kvPath = (namespace: string) => `/namespaces/${enc(namespace)}/kv`;
+export const kvList = (namespace: string): Promise<KVEntry[]> => request(kvPath(namespace));
+export const kvGet = (namespace: string, key: string): Promise<{ type: KVType; value: unknown }> =>
+  request(`${kvPath(namespace)}/${enc(key)}`);
+export const kvDelete = (namespace: string, key: string): Promise<void> => request(`${kvPath(namespace)}/${enc(key)}`, { method: "DELETE" });
+
+/** Store `text` as `type` (the server parses it); `ttl` is an ISO-8601 duration such as PT1H, or empty. */
+export const kvPut = (namespace: string, key: string, type: KVType, text: string, ttl: string): Promise<void> =>
+  request(`${kvPath(namespace)}/${enc(key)}?type=${type}`, {
+    method: "PUT", body: text, headers: { "Content-Type": "text/plain", ...(ttl ? { ttl } : {}) },
+  });
+
+export interface NamespaceFile {
+  fileName: string;
+  type: "File" | "Directory";
+  size: number;
+  lastModifiedTime: string | null;
+}
+
+export const namespaceDirectory = (namespace: string, path: string): Promise<NamespaceFile[]> =>
+  request(`/namespaces/${enc(namespace)}/files/directory?path=${enc(path)}`);
+export const namespaceFileUrl = (namespace: string, path: string): string =>
+  `${API}/namespaces/${enc(namespace)}/files?path=${enc(path)}`;
+
+// ---- blueprints -----------------------------------------------------------------------------------------------
+
+export interface Blueprint {
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  requires: string[];
+  includedTasks: string[];
+  source?: string;
+}
+
+export function searchBlueprints(q: string, tags: string[]): Promise<Paged<Blueprint>> {
+  const params = new URLSearchParams({ size: "1000" });
+  if (q) params.set("q", q);
+  for (const tag of tags) params.append("tags", tag);
+  return request(`/blueprints/community?${params}`);
+}
+
+export const blueprintTags = (): Promise<{ name: string; count: number }[]> => request("/blueprints/community/tags");
+export const getBlueprint = (id: string): Promise<Blueprint> => request(`/blueprints/community/${enc(id)}`);
+
+// ---- plugins --------------------------------------------------------------------------------------------------
+
+export interface PluginSummary {
+  cls: string;
+  aliases: string[];
+  kind: "task" | "trigger";
+  title: string;
+  flowable: boolean;
+}
+
+export interface PluginDoc extends PluginSummary {
+  markdown: string;
+  examples: string[];
+  schema: { properties?: Record<string, { description?: string; type?: string | string[]; default?: unknown; anyOf?: unknown[] }>; required?: string[] };
+}
+
+export const listPlugins = (): Promise<PluginSummary[]> => request("/plugins");
+export const pluginDoc = (cls: string): Promise<PluginDoc> => request(`/plugins/${enc(cls)}`);
+
+// ---- triggers -------------------------------------------------------------------------------------------------
+
+export interface Backfill {
+  start: string;
+  end: string;
+  currentDate: string;
+  paused: boolean;
+  fired: number;
+  executionId: string | null;
+}
+
+export interface TriggerContext {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+  type: string | null;
+  date: string | null;
+  nextExecutionDate: string | null;
+  executionId: string | null;
+  disabled: boolean;
+  disabledInSource?: boolean;
+  backfill: Backfill | null;
+}
+
+export type TriggerKey = Pick<TriggerContext, "namespace" | "flowId" | "triggerId">;
+
+export const flowTriggers = (namespace: string, flowId: string): Promise<Paged<TriggerContext>> =>
+  request(`/triggers/${enc(namespace)}/${enc(flowId)}?size=1000`);
+export const setTriggerDisabled = (key: TriggerKey, disabled: boolean): Promise<TriggerContext> =>
+  request("/triggers", { method: "PUT", ...json({ ...key, disabled }) });
+export const unlockTrigger = (key: TriggerKey): Promise<TriggerContext> =>
+  request(`/triggers/${enc(key.namespace)}/${enc(key.flowId)}/${enc(key.triggerId)}/unlock`, { method: "POST" });
+export const restartTrigger = (key: TriggerKey): Promise<TriggerContext> =>
+  request(`/triggers/${enc(key.namespace)}/${enc(key.flowId)}/${enc(key.triggerId)}/restart`, { method: "POST" });
+
+export interface BackfillRequest {
+  start: string;
+  end?: string;
+  inputs?: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+export const startBackfill = (key: TriggerKey, backfill: BackfillRequest): Promise<TriggerContext> =>
+  request("/triggers", { method: "PUT", ...json({ ...key, backfill }) });
+export const backfillAction = (key: TriggerKey, action: "pause" | "unpause" | "delete"): Promise<TriggerContext> =>
+  request(`/triggers/backfill/${action}`, { method: action === "delete" ? "POST" : "PUT", ...json(key) });
+
+export interface LogSearch {
+  namespace: string;
+  flowId: string;
+  q?: string;
+  minLevel?: string;
+  page: number;
+  size: number;
+}
+
+export function searchLogs(search: LogSearch): Promise<Paged<LogEntry>> {
+  const params = new URLSearchParams({ namespace: search.namespace, flowId: search.flowId, page: String(search.page), size: String(search.size) });
+  if (search.q) params.set("q", search.q);
+  if (search.minLevel) params.set("minLevel", search.minLevel);
+  return request(`/logs/search?${params}`);
+}

@@ -1,0 +1,167 @@
+// The flow page's Triggers tab: each trigger's last and next dates, enable toggle, unlock, restart, and a
+// backfill of Schedule triggers (start/end, inputs, labels) with pause, resume and delete.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import {
+  backfillAction, flowTriggers, restartTrigger, setTriggerDisabled, startBackfill, unlockTrigger, type TriggerContext,
+} from "../api/operations";
+import type { Paged } from "../api/types";
+import { parseLabels } from "../lib/executionFilters";
+import { ErrorMessage, Loading } from "./Messages";
+import { When } from "./When";
+import "../pages.css";
+
+const isSchedule = (type: string | null) => !!type && /(^|\.)Schedule$/.test(type);
+
+export default function FlowTriggers({ namespace, flowId }: { namespace: string; flowId: string }) {
+  const list = useQuery({ queryKey: ["triggers", namespace, flowId], queryFn: () => flowTriggers(namespace, flowId), refetchInterval: 5_000 });
+  const [backfilling, setBackfilling] = useState<string | null>(null);
+  if (list.isError) return <ErrorMessage error={list.error} />;
+  if (!list.data) return <Loading what="triggers" />;
+  if (list.data.total === 0) return <p className="muted">This flow has no trigger: it runs when executed by hand, by the API or as a subflow.</p>;
+  return (
+    <div className="triggers">
+      <table className="list">
+        <caption className="sr-only">Triggers of {namespace}.{flowId}</caption>
+        <thead>
+          <tr><th scope="col">Trigger</th><th scope="col">Type</th><th scope="col">Last date</th><th scope="col">Next date</th><th scope="col">Enabled</th><th scope="col">Actions</th></tr>
+        </thead>
+        <tbody>
+          {list.data.results.map((t) => (
+            <TriggerRow key={t.triggerId} trigger={t} onBackfill={() => setBackfilling(backfilling === t.triggerId ? null : t.triggerId)} />
+          ))}
+        </tbody>
+      </table>
+      {list.data.results.filter((t) => t.backfill).map((t) => <BackfillStatus key={t.triggerId} trigger={t} />)}
+      {backfilling && (() => {
+        const trigger = list.data.results.find((t) => t.triggerId === backfilling);
+        return trigger ? <BackfillForm trigger={trigger} onDone={() => setBackfilling(null)} /> : null;
+      })()}
+    </div>
+  );
+}
+
+function useTriggerMutation<T>(trigger: TriggerContext, run: (arg: T) => Promise<TriggerContext>) {
+  const client = useQueryClient();
+  const key = ["triggers", trigger.namespace, trigger.flowId];
+  return useMutation({
+    mutationFn: run,
+    onSuccess: (updated) => {
+      // The answer is the trigger's new state: show it at once, then read the list again.
+      client.setQueryData<Paged<TriggerContext>>(key, (list) => list && {
+        ...list, results: list.results.map((t) => (t.triggerId === updated.triggerId ? updated : t)),
+      });
+      client.invalidateQueries({ queryKey: key });
+    },
+  });
+}
+
+function TriggerRow({ trigger: t, onBackfill }: { trigger: TriggerContext; onBackfill: () => void }) {
+  const toggle = useTriggerMutation(t, (disabled: boolean) => setTriggerDisabled(t, disabled));
+  // The switch shows the asked-for state from the click on (set in the event, so React never flips it back
+  // while the request is on its way), until the answer replaces it.
+  const [asked, setAsked] = useState<boolean | null>(null);
+  const unlock = useTriggerMutation(t, () => unlockTrigger(t));
+  const restart = useTriggerMutation(t, () => restartTrigger(t));
+  const error = toggle.error ?? unlock.error ?? restart.error;
+  return (
+    <tr data-trigger={t.triggerId}>
+      <td><code>{t.triggerId}</code></td>
+      <td>{(t.type ?? "").split(".").pop()}</td>
+      <td><When iso={t.date} /></td>
+      <td>{t.disabled ? <span className="muted">disabled</span> : <When iso={t.nextExecutionDate} />}</td>
+      <td>
+        <label className="check">
+          <input type="checkbox" role="switch" aria-label={`Enable ${t.triggerId}`} checked={asked ?? !t.disabled}
+            onChange={(e) => {
+              setAsked(e.target.checked);
+              toggle.mutate(!e.target.checked, { onSettled: () => setAsked(null) });
+            }} />
+          {t.disabled ? "Off" : "On"}
+        </label>
+        {t.disabledInSource && <small className="muted"> (disabled in the flow's source)</small>}
+      </td>
+      <td>
+        <div className="actions">
+          {t.executionId && (
+            <>
+              <span>Waits for <Link to={`/executions/${t.executionId}`}><code>{t.executionId.slice(0, 10)}</code></Link></span>
+              <button type="button" onClick={() => unlock.mutate(undefined)} disabled={unlock.isPending} aria-label={`Unlock ${t.triggerId}`}>Unlock</button>
+            </>
+          )}
+          <button type="button" onClick={() => restart.mutate(undefined)} disabled={restart.isPending} aria-label={`Restart ${t.triggerId}`}
+            title="Start afresh from now: lock cleared, past dates not recovered">Restart trigger</button>
+          {isSchedule(t.type) && !t.backfill && <button type="button" onClick={onBackfill} aria-label={`Backfill ${t.triggerId}`}>Backfill</button>}
+        </div>
+        {error && <ErrorMessage error={error} />}
+      </td>
+    </tr>
+  );
+}
+
+function BackfillStatus({ trigger: t }: { trigger: TriggerContext }) {
+  const act = useTriggerMutation(t, (action: "pause" | "unpause" | "delete") => backfillAction(t, action));
+  const b = t.backfill!;
+  return (
+    <div className="card" role="region" aria-label={`Backfill of ${t.triggerId}`}>
+      <h2>Backfill of {t.triggerId}{b.paused ? " (paused)" : ""}</h2>
+      <p>From <When iso={b.start} /> to <When iso={b.end} /> · at <When iso={b.currentDate} /> · {b.fired} execution{b.fired === 1 ? "" : "s"} started</p>
+      <div className="actions">
+        {b.paused
+          ? <button type="button" onClick={() => act.mutate("unpause")} disabled={act.isPending}>Resume backfill</button>
+          : <button type="button" onClick={() => act.mutate("pause")} disabled={act.isPending}>Pause backfill</button>}
+        <button type="button" onClick={() => act.mutate("delete")} disabled={act.isPending}>Delete backfill</button>
+      </div>
+      {act.isError && <ErrorMessage error={act.error} />}
+    </div>
+  );
+}
+
+/** `datetime-local` value (local time) to an ISO instant. */
+const toInstant = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+function BackfillForm({ trigger: t, onDone }: { trigger: TriggerContext; onDone: () => void }) {
+  const [start, setStart] = useState("");
+  const [end, setEnd] = useState("");
+  const [inputs, setInputs] = useState("");
+  const [labels, setLabels] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const run = useTriggerMutation(t, () => {
+    let parsed: Record<string, unknown> | undefined;
+    if (inputs.trim()) parsed = JSON.parse(inputs) as Record<string, unknown>;
+    return startBackfill(t, {
+      start: toInstant(start)!, end: toInstant(end), inputs: parsed,
+      labels: Object.fromEntries(parseLabels(labels).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)])),
+    });
+  });
+  return (
+    <form className="card backfill" aria-label={`Backfill ${t.triggerId}`} onSubmit={(e) => {
+      e.preventDefault();
+      if (!start) return setProblem("Pick the first date to replay.");
+      if (inputs.trim()) {
+        try {
+          const value = JSON.parse(inputs);
+          if (!value || typeof value !== "object" || Array.isArray(value)) return setProblem("Inputs must be a JSON object.");
+        } catch (error) {
+          return setProblem(`Inputs are not valid JSON: ${(error as Error).message}`);
+        }
+      }
+      setProblem(null);
+      run.mutate(undefined, { onSuccess: onDone });
+    }}>
+      <h2>Backfill {t.triggerId}</h2>
+      <p className="muted">Start one execution for each date the schedule would have fired between these instants.</p>
+      <label className="field">Start<input type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required /></label>
+      <label className="field">End (empty: now)<input type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} /></label>
+      <label className="field">Inputs (JSON object, optional)<textarea rows={3} value={inputs} onChange={(e) => setInputs(e.target.value)} placeholder='{"region": "EU"}' spellCheck={false} /></label>
+      <label className="field">Labels (key:value, comma separated)<input value={labels} onChange={(e) => setLabels(e.target.value)} /></label>
+      {problem && <p role="alert" className="error">{problem}</p>}
+      {run.isError && <ErrorMessage error={run.error} />}
+      <div className="dialog-actions">
+        <button type="button" onClick={onDone}>Cancel</button>
+        <button type="submit" className="primary" disabled={run.isPending}>Start backfill</button>
+      </div>
+    </form>
+  );
+}

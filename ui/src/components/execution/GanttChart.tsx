@@ -1,0 +1,49 @@
+import { useEffect, useMemo, useState } from "react";
+import { Link } from "react-router";
+import { TERMINAL_STATES, type Execution } from "../../api/types";
+import { buildGantt, formatOffset } from "../../lib/gantt";
+import { StateBadge } from "../StateBadge";
+
+/** Task runs and their attempts on one time axis; while the execution runs, bars grow every second. */
+export function GanttChart({ execution }: { execution: Execution }) {
+  const live = !TERMINAL_STATES.has(execution.state.current);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [live]);
+  const gantt = useMemo(() => buildGantt(execution.taskRunList, execution.state.startDate, now),
+    [execution.taskRunList, execution.state.startDate, now]);
+  if (gantt.rows.length === 0) return <p className="muted">No task has started yet.</p>;
+  const pct = (f: number) => `${(f * 100).toFixed(3)}%`;
+  return (
+    <div className="gantt" role="table" aria-label="Gantt chart">
+      <div className="gantt-row gantt-axis" role="row">
+        <span role="columnheader">Task</span>
+        <div className="gantt-track" role="columnheader" aria-label={`Time axis, ${formatOffset(gantt.end - gantt.start)} in all`}>
+          {gantt.ticks.map((t) => <span key={t.at} className="tick" style={{ left: pct(t.at) }}>{t.label}</span>)}
+        </div>
+      </div>
+      {gantt.rows.map((row) => (
+        <div key={row.id} className="gantt-row" role="row" data-task-run={row.id}>
+          <span role="rowheader" style={{ paddingLeft: `${row.depth}rem` }}>
+            <Link to={`/executions/${execution.id}/logs?taskRunId=${row.id}`} title="Logs of this task run">{row.label}</Link>{" "}
+            <StateBadge state={row.run.state} />
+          </span>
+          <div className="gantt-track" role="cell">
+            <div className={`gantt-bar state-${row.run.state.toLowerCase()}`} style={{ left: pct(row.run.left), width: pct(row.run.width) }}
+              title={`${row.label}: ${formatOffset(row.run.end - row.run.start)} (${row.run.state})`} />
+            {row.attempts.length > 1 && row.attempts.map((a, i) => (
+              <div key={i} className={`gantt-attempt state-${a.state.toLowerCase()}`} style={{ left: pct(a.left), width: pct(a.width) }}
+                title={`attempt ${i + 1}: ${formatOffset(a.end - a.start)} (${a.state})`} data-attempt={i + 1} />
+            ))}
+            <span className="gantt-duration" style={{ left: pct(Math.min(row.run.left + row.run.width, 0.9)) }}>
+              {formatOffset(row.run.end - row.run.start)}{row.attempts.length > 1 ? ` · ${row.attempts.length} attempts` : ""}
+            </span>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}

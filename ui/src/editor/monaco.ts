@@ -1,0 +1,72 @@
+// Monaco, set up once for Legato: the editor API with its features, YAML highlighting, both web workers
+// bundled by Vite (no CDN), monaco-yaml driven by the API's flow JSON Schema, and light/dark themes that
+// follow the app. Only the editor's lazy chunks import this module, so the rest of the UI never loads Monaco.
+import "monaco-editor/features/register.all.js";
+import "monaco-editor/languages/definitions/yaml/register.js";
+// Highlighting for namespace files (each tokenizer loads when a file of its language opens).
+import "monaco-editor/languages/definitions/python/register.js";
+import "monaco-editor/languages/definitions/shell/register.js";
+import "monaco-editor/languages/definitions/sql/register.js";
+import "monaco-editor/languages/definitions/markdown/register.js";
+import "monaco-editor/languages/definitions/javascript/register.js";
+import "monaco-editor/languages/definitions/typescript/register.js";
+import "monaco-editor/languages/definitions/ini/register.js";
+import "monaco-editor/languages/definitions/r/register.js";
+import "monaco-editor/languages/definitions/ruby/register.js";
+import * as monaco from "monaco-editor/editor/editor.api.js";
+import EditorWorker from "monaco-editor/editor/editor.worker.js?worker";
+// Monaco 0.57 moved the "label + createData" worker API that monaco-yaml uses out of monaco.editor.
+import { createWebWorker } from "monaco-editor/internal/common/workers.js";
+import { configureMonacoYaml } from "monaco-yaml";
+import { flowSchema, type JsonSchema } from "./api";
+import YamlWorker from "./yaml.worker.ts?worker";
+
+export { monaco };
+export type Monaco = typeof monaco;
+
+self.MonacoEnvironment = {
+  getWorker: (_id: string, label: string) => (label === "yaml" ? new YamlWorker() : new EditorWorker()),
+};
+
+/** Flow sources are models directly in this folder (`<namespace>.<id>.yaml`): the schema applies to them only. */
+export const FLOW_FOLDER = "file:///legato-flows/";
+const SCHEMA_URI = `${location.origin}/api/v1/main/plugins/schemas/flow`;
+
+/** The API's schema made digestible for yaml-language-server (which reads draft-07 keywords). */
+export function forYamlLanguageServer(schema: JsonSchema): JsonSchema {
+  // Without $schema (2020-12, which it would not recognise) and $id (it would try to fetch it).
+  const copy = { ...schema };
+  delete copy.$schema;
+  delete copy.$id;
+  return copy;
+}
+
+let schemaLoaded: Promise<void> | null = null;
+
+/**
+ * Configure monaco-yaml with the flow schema, fetched once per page (the YAML worker starts with it, so the
+ * first completion already knows every task type). Resolves when it is in place.
+ */
+export function ensureFlowSchema(): Promise<void> {
+  schemaLoaded ??= flowSchema().then((schema) => {
+    // monaco-yaml (through monaco-worker-manager) calls monaco.editor.createWebWorker({label, moduleId,
+    // createData}), the pre-0.57 signature; Monaco keeps that behaviour in internal/common/workers.js.
+    const legacy = { ...monaco, editor: { ...monaco.editor, createWebWorker } } as unknown as Monaco;
+    configureMonacoYaml(legacy, {
+      enableSchemaRequest: false,
+      hover: true,
+      completion: true,
+      // Problems come from the server (the same checks as `legato flow validate`), shown by the editor.
+      validate: false,
+      format: { enable: false },
+      schemas: [{ uri: SCHEMA_URI, fileMatch: ["legato-flows/*.yaml"], schema: forYamlLanguageServer(schema) }],
+    });
+  }, (error) => {
+    schemaLoaded = null; // try again with the next editor
+    throw error;
+  });
+  return schemaLoaded;
+}
+
+/** Monaco's theme for the app's theme. */
+export const monacoTheme = (dark: boolean) => (dark ? "vs-dark" : "vs");
