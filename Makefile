@@ -61,8 +61,8 @@ tools: tools/node_modules/.package-lock.json
 tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 
-## test: lint, then the whole test suite
-test: install system-deps tools lint ui-test
+## test: lint, UI unit tests, the API fuzz run, then the whole test suite
+test: install system-deps tools lint ui-test fuzz
 	$(BIN)/python -m pytest
 
 ## soak: the tests that run for tens of minutes (not part of make test)

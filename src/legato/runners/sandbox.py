@@ -4,8 +4,9 @@ folder, the command sees only its own processes, and the network is off unless a
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from legato.runners.base import CommandSpec, LineSink, RunnerError
@@ -50,13 +51,30 @@ class SandboxRunner(ProcessRunner):
             args += _hide(path)
         # tools the command needs (interpreter shims, cached virtualenvs, helpers) may sit under /tmp
         # or the data dir; put them back, read-only
-        for folder in [*spec.path_prefix, *(f for fs in spec.helpers.values() for f in fs)]:
+        for folder in [*spec.path_prefix, *(f for fs in spec.helpers.values() for f in fs), *_under_tmp(spec.env)]:
             if folder.exists():
                 args += ["--ro-bind", str(folder), str(folder)]
         args += ["--bind", workdir, workdir, "--chdir", workdir]
         if not self.network:
             args.append("--unshare-net")
         return [*args, "--", *spec.argv]
+
+
+def _under_tmp(env: Mapping[str, str]) -> list[Path]:
+    """The folders of the command's PATH that the private /tmp would hide (interpreters installed under /tmp),
+    with the folders their symbolic links lead to (npm's .bin links into node_modules)."""
+    tmp = Path("/tmp")  # noqa: S108 - the sandbox's private /tmp hides the host's
+    folders: dict[Path, None] = {}
+    for entry in env.get("PATH", "").split(os.pathsep):
+        folder = Path(entry)
+        if not entry or tmp not in folder.parents or not folder.is_dir():
+            continue
+        folders[folder] = None
+        for item in folder.iterdir():
+            target = item.resolve()
+            if item.is_symlink() and tmp in target.parents:
+                folders[target.parent] = None
+    return list(folders)
 
 
 def _hide(path: Path) -> list[str]:

@@ -5,8 +5,9 @@ dates of the trigger's cron after the backfill's cursor, up to its end (never pa
 through the scheduler's own fire path, so each date becomes exactly one execution however many schedulers
 run: the fire key is the date, shared with normal fires, and a date the schedule already fired (within the
 fire keys' retention, 7 days by default) is not fired again. Its executions carry the backfill's labels plus
-`backfill: true`, and its inputs over the trigger's. Without `allowConcurrent` one backfill execution runs at
-a time (the next date waits for the previous execution's end); with it, up to `batch` dates fire per tick.
+`backfill: true`, and its inputs over the trigger's. Without `allowConcurrent` one execution of the trigger runs
+at a time: each backfill execution holds the trigger as a scheduled one does (however many schedulers race for
+the next date, it waits for that execution's end); with it, up to `batch` dates fire per tick.
 Conditions apply as for normal fires. A paused backfill, or one of a disabled flow or trigger, waits; one
 whose flow or trigger is gone is dropped; a finished one is deleted.
 """
@@ -74,7 +75,9 @@ class Backfills:
             date = dates.next_after(cursor)
             if date is None or date > until:
                 break
-            outcome = self.scheduler._fire(record, flow, trigger, dates, date, False, now, backfill=backfill)
+            outcome = self.scheduler._fire(record, flow, trigger, dates, date, exclusive, now, backfill=backfill)
+            if outcome == "locked":
+                break  # an execution of the trigger runs (this backfill's, fired by another scheduler, or a normal one)
             cursor = date
             if outcome == "fired":
                 fired, last_id = fired + 1, self.scheduler.last_fired

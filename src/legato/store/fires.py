@@ -119,6 +119,8 @@ class TriggerFireStore:
         tx.touch("events")
         if not fire.backfill:
             queries.move(tx.conn, state, trigger_key, fire.date, fire.next_date, execution.id, now)
+        elif fire.exclusive:  # a backfill's execution holds the trigger too, its dates stay as they are
+            queries.move(tx.conn, state, trigger_key, None, state.next_date, execution.id, now)
         if fire.state is not None:
             queries.save_state(tx.conn, trigger_key, fire.state)
         return "fired"
