@@ -115,5 +115,5 @@ class EventQueries:
         return conn.execute(self._count).first() is not None
 
 
-def _stored(row: Row[Any]) -> StoredEvent:
+def _stored(row: Row[Any, Any, Any, Any]) -> StoredEvent:
     return StoredEvent(id=row.id, execution_id=row.execution_id, event=row.payload, created=row.created)

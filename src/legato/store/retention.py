@@ -7,8 +7,9 @@ skipping rows another transaction holds, so a purge never waits on (or blocks fo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import BindParameter, Connection, bindparam, delete, select
 
 from legato.model import state as states
 from legato.store.dialect import Dialect
@@ -17,7 +18,7 @@ from legato.store.schema import events, execution_ends, executions, jobs, logs, 
 
 _TERMINAL = sorted(s.value for s in states.TERMINAL)
 _x = executions.c
-_ids = bindparam("ids", expanding=True)
+_ids: BindParameter[Any] = bindparam("ids", expanding=True)
 
 
 class RetentionQueries:

@@ -4,6 +4,7 @@ storage, addressed by their kestra:/// URIs (Kestra's `io.kestra.plugin.core.sto
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import re
@@ -256,7 +257,7 @@ def _size(text: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2).removesuffix("B")]
 
 
-class _Parts:
+class _Parts(abc.ABC):
     """Decides, record by record, when the current part is full and the next one starts."""
 
     def __init__(self) -> None:
@@ -272,8 +273,9 @@ class _Parts:
         self.used += length
         return start
 
+    @abc.abstractmethod
     def _full(self, length: int) -> bool:
-        raise NotImplementedError
+        """Whether the current part is full before a record of `length` bytes."""
 
 
 class _ByRows(_Parts):

@@ -3,6 +3,7 @@ script written to a file and run) and `Commands` (command lines run through `int
 
 from __future__ import annotations
 
+import abc
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,9 +93,9 @@ class ScriptBase(RunnableTask):
     def legacy_image(self) -> str | None:
         return self.docker.image if self.docker else None
 
+    @abc.abstractmethod
     def main_lines(self, ctx: RunContext, templates: RunTemplates, workdir: Path) -> tuple[list[str], set[str]]:
         """The main command lines, and the files (relative) Legato wrote for them."""
-        raise NotImplementedError
 
     async def tooling(self, ctx: RunContext, runner: Runner, workdir: Path) -> Tooling:
         """What the language needs around the command (Python dependencies, for instance)."""

@@ -50,7 +50,7 @@ from legato.storage import Storage, uris
 
 
 def _no_render_with(value: Any, extra: Mapping[str, Any]) -> Any:
-    raise NotImplementedError("this context cannot render with extra variables")
+    raise RuntimeError("this trigger context cannot render with extra variables")
 
 
 @dataclass(frozen=True)
