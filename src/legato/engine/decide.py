@@ -23,6 +23,7 @@ from legato.model.flowable import LoopUntil, Pause
 from legato.model.flowable_worker import ForEachItem, WorkerFlowable
 from legato.model.state import State
 from legato.model.task import Retry
+from legato.model.taskfield import deep_merge
 
 if TYPE_CHECKING:
     from legato.model.flow import Flow
@@ -153,19 +154,12 @@ def with_effects(execution: Execution, effects: ev.Effects) -> Execution:
         labels = {lb.key: lb.value for lb in execution.labels} | effects.labels
         update["labels"] = tuple(Label(key=k, value=v) for k, v in labels.items())
     if effects.set_variables or effects.unset_variables:
-        variables = _deep_merge(execution.variables, effects.set_variables or {})
+        variables = deep_merge(execution.variables, effects.set_variables or {})
         for path in effects.unset_variables or []:
             _unset(variables, path.split("."))
         update["variables"] = variables
     return execution.model_copy(update=update) if update else execution
 
-
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        below = out.get(key)
-        out[key] = _deep_merge(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
-    return out
 
 
 def _unset(variables: dict[str, Any], path: list[str]) -> None:

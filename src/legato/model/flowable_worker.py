@@ -26,8 +26,8 @@ class WorkerFlowable(Flowable):
     runnable task's); its children, when it has any, report their own task runs as they go."""
 
 
-class FilesSpec(Frozen):
-    """Namespace files copied into the working directory."""
+class NamespaceFiles(Frozen):
+    """Which namespace files to copy into a working directory (WorkingDirectory, script tasks)."""
 
     enabled: bool = Field(default=True, description="Copy namespace files into the working directory.")
     include: list[str] = Field(default_factory=list, description="Glob patterns of the files to copy (all when empty).")
@@ -60,7 +60,7 @@ class WorkingDirectory(WorkerFlowable):
     tasks: TaskList = Field(min_length=1, description="Runnable tasks run in order in the shared directory.")
     inputFiles: dict[str, str] | str | None = Field(default=None, description="Files created in the directory before the first task: name → content, or name → kestra:/// storage URI.")
     outputFiles: list[str] | str | None = Field(default=None, description="Glob patterns of files uploaded to internal storage after the last task (outputs.<id>.outputFiles).")
-    namespaceFiles: FilesSpec | None = Field(default=None, description="Copy namespace files into the directory before the first task.")
+    namespaceFiles: NamespaceFiles | None = Field(default=None, description="Copy namespace files into the directory before the first task.")
     cache: CacheSpec | None = Field(default=None, description="Keep matching files in internal storage and restore them on the next run of this task.")
     taskRunner: dict[str, Any] | None = Field(default=None, description="Default taskRunner of the script tasks inside (each may still set its own).")
 

@@ -93,11 +93,3 @@ def _short(value: Any, limit: int = 80) -> str:
     text = repr(text) if isinstance(value, str) else text
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
-
-def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """`base` overlaid with `top`: maps merge key by key, anything else in `top` replaces `base`'s value."""
-    out = dict(base)
-    for key, value in top.items():
-        below = out.get(key)
-        out[key] = deep_merge(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
-    return out

@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from legato.model.task import TASKS
+from legato.model.taskfield import deep_merge
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.runnable import Expression, RunnableTask, deep_merge, render_bool
+from legato.plugins.runnable import Expression, RunnableTask, render_bool
 
 KEY_PREFIX = "tasks-states"
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from legato.model.flowable_worker import NamespaceFiles
 from legato.model.task import Frozen
 from legato.plugins.context import RunContext
 from legato.plugins.runnable import Expression, RunnableTask
@@ -18,17 +19,6 @@ from legato.plugins.scripts import execution
 from legato.plugins.scripts.templates import RunTemplates
 from legato.runners.base import Runner
 from legato.runners.specs import CpuSpec, CredentialsSpec, DockerRunnerSpec, MemorySpec, RunnerSpec
-
-
-class NamespaceFiles(Frozen):
-    """Which namespace files to copy into the working directory."""
-
-    enabled: bool = Field(default=True, description="Copy namespace files into the working directory.")
-    include: list[str] = Field(default_factory=list, description="Glob patterns of the files to copy (all when empty).")
-    exclude: list[str] = Field(default_factory=list, description="Glob patterns of files not to copy.")
-    namespaces: list[str] | None = Field(default=None, description="Namespaces to copy from (default: the flow's).")
-    folderPerNamespace: bool = Field(default=False, description="Put each namespace's files in a folder named after it.")
-    ifExists: Literal["OVERWRITE", "FAIL", "WARN", "IGNORE"] = Field(default="OVERWRITE", description="When a file already exists in the working directory.")
 
 
 class LegacyDocker(Frozen):

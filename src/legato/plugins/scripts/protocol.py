@@ -8,8 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from legato.model.taskfield import deep_merge
 from legato.plugins.context import TaskLogger
-from legato.plugins.runnable import deep_merge
 
 _LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}
 _STDERR_TAIL = 10  # stderr lines quoted in the error of a failed command
