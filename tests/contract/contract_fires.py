@@ -116,3 +116,21 @@ def _set_state(store: SqlStore, execution_id: str, state: State) -> None:
         tx.write(current.with_state(state, NOW).model_copy(update={"ended": NOW}), [], {})
 
     assert store.process_next_event(end)
+
+    def test_a_trigger_error_is_kept_until_a_fire_clears_it(self, store: SqlStore) -> None:
+        store.set_trigger_error("ns", "f", "cron", "poll failed: boom", NOW)  # creates the state
+        state = store.get_trigger_state("ns", "f", "cron")
+        assert state is not None and (state.error, state.error_date, state.disabled) == ("poll failed: boom", NOW, False)
+        # the FAILED execution of a failure records its error with the fire
+        failure = execution("ns", "f")
+        fire = TriggerFire(namespace="ns", flow_id="f", trigger_id="cron", key="k1", error="again")
+        assert store.fire_trigger(fire, failure, ExecutionCreated(failure="again"), at(1)) == "fired"
+        state = store.get_trigger_state("ns", "f", "cron")
+        assert state is not None and (state.error, state.error_date) == ("again", at(1))
+        # a fire that works clears it
+        assert store.fire_trigger(_fire(60), execution("ns", "f"), ExecutionCreated(), at(2)) == "fired"
+        state = store.get_trigger_state("ns", "f", "cron")
+        assert state is not None and (state.error, state.error_date) == (None, None)
+        store.set_trigger_error("ns", "f", "cron", "x", at(3))
+        store.set_trigger_error("ns", "f", "cron", None, at(4))
+        assert store.get_trigger_state("ns", "f", "cron").error is None  # type: ignore[union-attr]

@@ -104,6 +104,7 @@ def _context(row: triggers.TriggerRow, backfill: BackfillState | None) -> dict[s
         "updatedDate": state.updated if state else None,
         "workerId": getattr(state, "lease_owner", None) if state else None,
         "disabled": not row.enabled, "disabledInSource": row.disabled_in_source,
+        "error": state.error if state else None, "errorDate": state.error_date if state else None,
         "backfill": backfills.as_json(backfill),
     }
 

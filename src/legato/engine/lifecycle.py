@@ -22,6 +22,9 @@ def on_execution_created(step: Step, event: ev.ExecutionCreated) -> None:
     execution = step.w.execution
     if execution.state != State.CREATED:
         return  # already handled: events are applied at most once in effect
+    if event.failure is not None:
+        end(step, State.FAILED, reason=event.failure)
+        return
     if execution.scheduled_at is not None and execution.scheduled_at > step.w.now:
         step.w.command(cmd.ScheduleTimer(at=execution.scheduled_at, timer="start"))
         return

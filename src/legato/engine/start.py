@@ -52,6 +52,18 @@ def new_execution(
     )
 
 
+def failure_execution(flow: Flow, revision: int, *, execution_id: str, now: datetime, trigger: dict[str, Any],
+                      labels: Mapping[str, str] | None = None) -> Execution:
+    """The execution recording a trigger's failure to evaluate (failOnTriggerError): no inputs are
+    validated, its ExecutionCreated event carries the error and the executor ends it FAILED at once."""
+    merged = {lb.key: lb.value for lb in flow.labels} | dict(labels or {})
+    return Execution(
+        id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision, inputs={},
+        labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger, created=now,
+        histories=(StateEntry(state=State.CREATED, date=now),),
+    )
+
+
 def _input_renderer(flow: Flow, renderer: Renderer, now: datetime) -> Callable[[str, dict[str, Any]], Any]:
     """Renders input defaults and dependsOn conditions against the inputs validated so far."""
 

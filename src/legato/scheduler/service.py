@@ -25,7 +25,7 @@ from legato.aio import supervise, wait_any
 from legato.clock import utcnow
 from legato.engine import events as ev
 from legato.engine.start import new_execution
-from legato.expressions import Renderer
+from legato.expressions import ExpressionError, Renderer
 from legato.model import state as st
 from legato.model.cache import FlowCache
 from legato.model.errors import InputsError
@@ -35,6 +35,7 @@ from legato.model.triggers import Schedule, ScheduleOnDates
 from legato.scheduler import conditions as cond
 from legato.scheduler.backfills import Backfills
 from legato.scheduler.cron import Cron
+from legato.scheduler.failures import describe, trigger_failed
 from legato.scheduler.flow_triggers import FlowTriggers
 from legato.scheduler.flows import DeployedFlows, parse_flow
 from legato.store.ports import BackfillState, FlowRecord, Store, TriggerFire, TriggerState
@@ -230,21 +231,23 @@ class Scheduler:
         }
         context = {"trigger": variables, "flow": {"id": flow.id, "namespace": flow.namespace, "revision": record.revision}}
         ctx = cond.ConditionContext(variables=context, renderer=self.renderer, date=date.astimezone(zone), zone=zone)
-        if not self._conditions_hold(record, trigger, ctx):
-            return "skipped"
-        inputs, labels = self._inputs(trigger, context), {lb.key: lb.value for lb in trigger.labels}
-        if backfill is not None:
-            inputs, labels = inputs | (backfill.inputs or {}), labels | backfill.labels | {"backfill": "true"}
+        fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=date.isoformat(),
+                           date=date, next_date=nxt, exclusive=exclusive, backfill=backfill is not None)
         try:
+            if not self._conditions_hold(trigger, ctx):
+                return "skipped"
+            inputs, labels = self._inputs(trigger, context), {lb.key: lb.value for lb in trigger.labels}
+            if backfill is not None:
+                inputs, labels = inputs | (backfill.inputs or {}), labels | backfill.labels | {"backfill": "true"}
             execution = new_execution(
                 flow, record.revision, inputs, execution_id=new_id(), now=now,
                 renderer=self.renderer, labels=labels, trigger=variables,
             )
-        except (InputsError, ValueError) as exc:
-            log.error("trigger %s of flow %s.%s: date %s skipped: %s", trigger.id, record.namespace, record.id, date, exc)
-            return "skipped"
-        fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=date.isoformat(),
-                           date=date, next_date=nxt, exclusive=exclusive, backfill=backfill is not None)
+        except (cond.ConditionError, InputsError, ExpressionError, ValueError) as exc:
+            failed = trigger_failed(self.store, record, flow, trigger, f"date {variables['date']}: {describe(exc)}",
+                                    now, fire, variables)
+            self.last_fired = failed
+            return "fired" if failed else "skipped"
         outcome = self.store.fire_trigger(fire, execution, ev.ExecutionCreated(), now)
         self.last_fired = execution.id if outcome == "fired" else None
         if outcome == "fired":
@@ -252,18 +255,13 @@ class Scheduler:
                      record.id, variables["date"], execution.id)
         return outcome
 
-    def _conditions_hold(self, record: FlowRecord, trigger: ScheduleTrigger, ctx: cond.ConditionContext) -> bool:
-        try:
-            if not cond.all_hold(trigger.conditions, ctx):
-                return False
-            if isinstance(trigger, Schedule):
-                if not cond.all_hold(trigger.scheduleConditions, ctx):
-                    return False
-                return cond.when_holds(trigger.when, ctx)
-            return True
-        except cond.ConditionError as exc:
-            log.error("trigger %s of flow %s.%s: %s", trigger.id, record.namespace, record.id, exc)
+    def _conditions_hold(self, trigger: ScheduleTrigger, ctx: cond.ConditionContext) -> bool:
+        """Whether the trigger's conditions and `when` hold; raises ConditionError when one cannot be evaluated."""
+        if not cond.all_hold(trigger.conditions, ctx):
             return False
+        if isinstance(trigger, Schedule):
+            return cond.all_hold(trigger.scheduleConditions, ctx) and cond.when_holds(trigger.when, ctx)
+        return True
 
     def _inputs(self, trigger: ScheduleTrigger, context: dict[str, Any]) -> dict[str, Any]:
         """The trigger's inputs, text rendered with the trigger's variables (e.g. `{{ trigger.date }}`)."""

@@ -23,6 +23,7 @@ from legato.model.flow import Flow
 from legato.model.ids import new_id
 from legato.model.triggers import Trigger
 from legato.scheduler import conditions as cond
+from legato.scheduler.failures import describe, trigger_failed
 from legato.storage import Storage, uris
 from legato.store.ports import FireOutcome, FlowRecord, Store, TriggerFire
 
@@ -78,24 +79,34 @@ class SourceFirer:
               state: dict[str, Any] | None, owner: str, exclusive: bool, next_in: timedelta | None) -> FireOutcome | str:
         now = self.clock()
         context = {"trigger": trigger_vars, "flow": _flow_vars(target)}
-        if not self._conditions_hold(target, context, now):
-            return "skipped"
+        fire = TriggerFire(namespace=target.record.namespace, flow_id=target.record.id, trigger_id=target.trigger.id,
+                           key=key or f"uuid:{execution_id}", date=now, next_date=now + next_in if next_in else None,
+                           exclusive=exclusive, state=state, lease_owner=owner)
         try:
+            if not cond.all_hold(target.trigger.conditions, cond.ConditionContext(variables=context, renderer=self.renderer, date=now)):
+                return "skipped"
             execution = new_execution(
                 target.flow, target.record.revision, self._inputs(target.trigger, context), execution_id=execution_id,
                 now=now, renderer=self.renderer, labels={lb.key: lb.value for lb in target.trigger.labels},
                 trigger=trigger_vars,
             )
-        except (InputsError, ExpressionError, ValueError) as exc:
-            log.error("%s: no execution created: %s", target.label(), exc)
-            return "skipped"
-        fire = TriggerFire(namespace=target.record.namespace, flow_id=target.record.id, trigger_id=target.trigger.id,
-                           key=key or f"uuid:{execution_id}", date=now, next_date=now + next_in if next_in else None,
-                           exclusive=exclusive, state=state, lease_owner=owner)
+        except (cond.ConditionError, InputsError, ExpressionError, ValueError) as exc:
+            failed = trigger_failed(self.store, target.record, target.flow, target.trigger,
+                                    f"no execution created: {describe(exc)}", now, fire, trigger_vars, execution_id)
+            return "fired" if failed else "skipped"
         outcome = self.store.fire_trigger(fire, execution, ev.ExecutionCreated(), now)
         if outcome == "fired":
             log.info("%s fired: execution %s", target.label(), execution_id)
         return outcome
+
+    def fail(self, target: SourceTarget, error: str, *, owner: str, next_in: timedelta | None = None) -> str | None:
+        """The source failed (a poll or its consumer raised): recorded, and with failOnTriggerError a FAILED
+        execution (blocking); that execution's id, if any."""
+        now = self.clock()
+        fire = TriggerFire(namespace=target.record.namespace, flow_id=target.record.id, trigger_id=target.trigger.id,
+                           key=f"failure:{new_id()}", date=now, next_date=now + next_in if next_in else None,
+                           lease_owner=owner)
+        return trigger_failed(self.store, target.record, target.flow, target.trigger, error, now, fire, {})
 
     def _inline(self, target: SourceTarget, execution_id: str, variables: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """`variables` with its biggest values moved to internal storage until the rest fits the limit, and the
@@ -115,14 +126,6 @@ class SourceFirer:
         variables["uris"] = moved
         variables.setdefault("uri", next(iter(moved.values())))
         return variables, list(moved.values())
-
-    def _conditions_hold(self, target: SourceTarget, context: dict[str, Any], now: datetime) -> bool:
-        ctx = cond.ConditionContext(variables=context, renderer=self.renderer, date=now)
-        try:
-            return cond.all_hold(target.trigger.conditions, ctx)
-        except cond.ConditionError as exc:
-            log.error("%s: %s", target.label(), exc)
-            return False
 
     def _inputs(self, trigger: Trigger, context: dict[str, Any]) -> dict[str, Any]:
         """The trigger's inputs, text rendered with the trigger's variables (`{{ trigger.rows }}`)."""

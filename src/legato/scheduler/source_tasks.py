@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from legato.aio import wait_any
 from legato.plugins.triggers import base
+from legato.scheduler.failures import describe
 from legato.scheduler.source_fire import SourceTarget, render_context
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class SourceTask:
         self.handled = 0  # messages taken from a realtime source
         self._task: asyncio.Task[None] | None = None
         self._in_hand: asyncio.Task[Any] | None = None  # the fire + ack/commit under way, never cancelled
+        self.failing = False  # the last poll or consumer failed: its error is on the trigger's state
 
     def start(self) -> None:
         kind = base.trigger_kind(self.target.trigger)
@@ -94,8 +96,22 @@ class SourceTask:
                 found = await self.source.poll(self.context())
                 if found is not None:
                     await self._handle_poll(found, exclusive, interval)
+                await self._recovered()
         except Exception as exc:
-            log.error("%s: poll failed: %s", self.target.label(), _describe(exc))
+            await self._failed(f"poll failed: {describe(exc)}", interval)
+
+    async def _failed(self, error: str, next_in: timedelta | None = None) -> None:
+        self.failing = True
+        try:
+            await asyncio.to_thread(self.runner.firer.fail, self.target, error, owner=self.runner.owner, next_in=next_in)
+        except Exception as exc:
+            log.error("%s: %s (recording it failed: %s)", self.target.label(), error, describe(exc))
+
+    async def _recovered(self) -> None:
+        """The source works again: clear the error left on the trigger's state."""
+        if self.failing:
+            self.failing = False
+            await asyncio.to_thread(self.runner.store.set_trigger_error, *self.target.key, None, self.runner.clock())
 
     def _may_poll(self, exclusive: bool) -> str:
         """'poll'; 'wait' while the trigger's last execution runs (unless allowConcurrent); 'stop' once its
@@ -138,7 +154,7 @@ class SourceTask:
                     return
                 if self.handled > handled:  # it worked for a while: start the back-off over
                     backoff = self.runner.min_backoff
-                log.warning("%s: consumer failed (%s); restarting in %.1f s", self.target.label(), _describe(exc), backoff)
+                await self._failed(f"consumer failed, restarting in {backoff:.1f} s: {describe(exc)}")
                 await wait_any(asyncio.sleep(backoff), self.stopping)
                 backoff = min(backoff * 2, self.runner.max_backoff)
 
@@ -176,6 +192,7 @@ class SourceTask:
                 self.state = dict(message.state)
         if message.ack is not None and outcome in ("fired", "duplicate", "skipped"):
             await message.ack()
+        await self._recovered()
 
     # stopAfter -------------------------------------------------------------------------------------
 
@@ -191,8 +208,3 @@ class SourceTask:
         store.set_trigger_disabled(*self.target.key, True, self.runner.clock())
         log.info("%s disabled: execution %s ended %s (stopAfter)", self.target.label(), last.id, last.state)
         return True
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

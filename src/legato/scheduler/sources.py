@@ -34,6 +34,7 @@ from legato.model.cache import FlowCache
 from legato.model.flow import Flow
 from legato.model.ids import new_id
 from legato.plugins.triggers import base
+from legato.scheduler.failures import describe
 from legato.scheduler.flows import DeployedFlows, parse_flow
 from legato.scheduler.source_fire import SourceFirer, SourceTarget
 from legato.scheduler.source_tasks import SourceTask
@@ -126,7 +127,8 @@ class SourceRunner:
         try:
             source = target.trigger.source()  # type: ignore[attr-defined]
         except Exception as exc:
-            log.error("%s cannot start (retried once the flow changes): %s", target.label(), exc)
+            await asyncio.to_thread(self.firer.fail, target, f"cannot start (retried once the flow changes): {describe(exc)}",
+                                    owner=self.owner)
             self._unstartable[key] = target.trigger
             await asyncio.to_thread(self.store.release_trigger_leases, self.owner, [key])
             return

@@ -37,7 +37,7 @@ class BackfillQueries:
         )
         self._restart = update(triggers).where(_T_KEY).values(
             locked_execution_id=None, lease_owner=None, lease_expires_at=None, last_date=now, next_date=None,
-            updated=now,
+            updated=now, error=None, error_date=None,
         )
 
     def create(self, conn: Connection, b: BackfillState) -> bool:

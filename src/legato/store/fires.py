@@ -123,6 +123,8 @@ class TriggerFireStore:
             queries.move(tx.conn, state, trigger_key, None, state.next_date, execution.id, now)
         if fire.state is not None:
             queries.save_state(tx.conn, trigger_key, fire.state)
+        if fire.error is not None or state.error is not None:  # a failure's execution records it, others clear it
+            self._q.triggers.set_error(tx.conn, *trigger_key, fire.error, now)
         return "fired"
 
     def advance_trigger(self, namespace: str, flow_id: str, trigger_id: str, last_date: datetime | None,

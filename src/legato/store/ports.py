@@ -402,6 +402,12 @@ class Store(Protocol):
         """Forget the execution the trigger waits for, so it may fire again; None when it has no state."""
         ...
 
+    def set_trigger_error(self, namespace: str, flow_id: str, trigger_id: str, error: str | None,
+                          now: datetime) -> None:
+        """Record the latest failure to evaluate the trigger (None clears it), creating its state when absent.
+        A fire clears it (unless it is the FAILED execution of a failure, TriggerFire.error), as does a restart."""
+        ...
+
     def fire_trigger(self, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
         """In one transaction: record the fire's key, create the execution with its first event, move the
         trigger's dates and remember the execution. Nothing written when the key exists or (exclusive) when

@@ -172,6 +172,9 @@ triggers = Table(
     # The one live process that runs this source (servers.id) until the lease expires; renewed by heartbeat.
     Column("lease_owner", String(255)),
     Column("lease_expires_at", UtcDateTime),
+    # The latest failure to evaluate the trigger (poll, consumer, conditions, inputs); cleared once it works.
+    Column("error", Text),
+    Column("error_date", UtcDateTime),
     PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_triggers"),
     Index("ix_triggers_next_date", "next_date"),  # the scheduler's due triggers
 )

@@ -357,6 +357,11 @@ class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore)
         with self._db.write() as tx:
             return self._q.triggers.unlock(tx.conn, namespace, flow_id, trigger_id, now)
 
+    def set_trigger_error(self, namespace: str, flow_id: str, trigger_id: str, error: str | None,
+                          now: datetime) -> None:
+        with self._db.write() as tx:
+            self._q.triggers.set_error(tx.conn, namespace, flow_id, trigger_id, error, now)
+
     # servers and retention ---------------------------------------------------------------------------
     def register_server(self, record: ServerRecord) -> None:
         with self._db.write() as tx:

@@ -28,6 +28,9 @@ class TriggerState:
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     source_state: dict[str, Any] | None = None
+    # The latest failure to evaluate the trigger and when it happened; None once it worked again.
+    error: str | None = None
+    error_date: datetime | None = None
 
     @property
     def enabled(self) -> bool:
@@ -67,6 +70,7 @@ class TriggerFire:
     state: dict[str, Any] | None = None  # a source's new cursor, saved with the execution (None: unchanged)
     lease_owner: str | None = None  # fencing: fire only while this process still holds the trigger's lease
     backfill: bool = False  # a backfill's date: the trigger's dates and lock stay as they are
+    error: str | None = None  # the evaluation failure whose FAILED execution this is (failOnTriggerError)
 
 
 # fired: execution created; duplicate: this key fired before; locked: the trigger's execution still runs;

@@ -29,6 +29,8 @@ class TriggerQueries:
         )
         self._flip_disabled = update(triggers).where(_KEY).values(disabled=not_(_t.disabled), updated=now).returning(triggers)
         self._unlock = update(triggers).where(_KEY).values(locked_execution_id=None, updated=now).returning(triggers)
+        self._set_error = update(triggers).where(_KEY).values(
+            error=bindparam("b_error"), error_date=bindparam("b_error_date", type_=UtcDateTime()))
 
     def get(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None:
         """One trigger's state, or None when nothing was stored for it."""
@@ -64,6 +66,16 @@ class TriggerQueries:
         return _state(row) if row else None
 
 
+    def set_error(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str, error: str | None,
+                  now: datetime) -> None:
+        """Record the trigger's latest evaluation error (None clears it), creating the row when absent."""
+        if error is not None:
+            row = {"namespace": namespace, "flow_id": flow_id, "trigger_id": trigger_id, "disabled": False, "updated": now}
+            conn.execute(self._create, row)
+        params = {**_key(namespace, flow_id, trigger_id), "b_error": error, "b_error_date": now if error else None}
+        conn.execute(self._set_error, params)
+
+
 def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
     return {"b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}
 
@@ -73,5 +85,5 @@ def _state(row: Row[Any]) -> TriggerState:
         namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id, disabled=bool(row.disabled),
         next_date=row.next_date, last_date=row.last_date, locked_execution_id=row.locked_execution_id,
         updated=row.updated, lease_owner=row.lease_owner, lease_expires_at=row.lease_expires_at,
-        source_state=row.source_state,
+        source_state=row.source_state, error=row.error, error_date=row.error_date,
     )

@@ -210,7 +210,8 @@ triggers:
     cron: "0 3 * * *"
 `;
 
-/** The flow page's Triggers tab: next date shown, disable/enable with the switch, backfill a few days. */
+/** The flow page's Triggers tab: next date shown, disable/enable with the switch, backfill a few days, the
+ * error of a trigger that cannot be evaluated. */
 async function triggers(page, base) {
   const ns = `e2e.pages.t${uid()}`;
   await deploy(base, SCHEDULED(ns));
@@ -245,7 +246,28 @@ async function triggers(page, base) {
   await status.getByRole("button", { name: "Resume backfill" }).waitFor();
   await status.getByRole("button", { name: "Delete backfill" }).click();
   await status.waitFor({ state: "detached" });
+
+  // A trigger that cannot be evaluated says why on its row (the server's scheduler ticks it every second).
+  await deploy(base, BROKEN(ns));
+  await page.goto(`${base}/ui/flows/${ns}/broken/triggers`);
+  const failing = page.getByRole("alert", { name: "Error of every_second" });
+  await failing.getByText(/Undefined variable 'trigger\.nothing'/).waitFor({ timeout: 15_000 });
+  await page.getByRole("switch", { name: "Enable every_second" }).uncheck();
 }
+
+const BROKEN = (ns) => `id: broken
+namespace: ${ns}
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: never
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+    when: "{{ trigger.nothing }}"
+`;
 
 /** Blueprints gallery: filter by tag and text, Use one: the editor opens with its source; save and run it. */
 async function blueprints(page, base) {

@@ -25,7 +25,8 @@ def test_kv_entry_added_and_edited_then_failed_execution_restarted_green_and_bul
 
 def test_trigger_toggled_off_and_on_and_backfilled(server: str) -> None:  # noqa: F811
     """The Triggers tab disables and enables a Schedule (checked through the API) and runs a backfill form
-    (bad inputs refused), then pauses, resumes and deletes the backfill."""
+    (bad inputs refused), then pauses, resumes and deletes the backfill; a trigger whose `when` cannot be
+    evaluated shows the error on its row."""
     _scenario("triggers", server)
 
 

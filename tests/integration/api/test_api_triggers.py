@@ -234,3 +234,29 @@ def _url(server: Any) -> str:
     if server.backend == "sqlite":
         return f"sqlite:///{server.data_dir / 'legato.db'}"
     return str(server.store.database.dialect.url)
+
+
+def test_a_trigger_that_fails_to_evaluate_shows_its_error_until_restarted(client: httpx.Client, server: Any,
+                                                                          ns: str) -> None:
+    source = f"""id: broken
+namespace: {ns}
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+    when: "{{{{ trigger.nothing }}}}"
+"""
+    assert client.post(f"{API}/flows", content=source, headers=YAML).status_code == 200
+    Scheduler(server.store).tick(datetime.now(UTC) + timedelta(seconds=2))
+    state = client.get(f"{API}/triggers/{ns}/broken").json()["results"][0]
+    assert "Undefined variable 'trigger.nothing'" in state["error"] and state["errorDate"]
+    assert _executions(client, ns) == []
+    restarted = client.post(f"{API}/triggers/{ns}/broken/every_second/restart").json()
+    assert restarted["error"] is None and restarted["errorDate"] is None
+    client.put(f"{API}/triggers", json={"namespace": ns, "flowId": "broken", "triggerId": "every_second",
+                                        "disabled": True})

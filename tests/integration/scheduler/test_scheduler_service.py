@@ -153,3 +153,31 @@ def test_schedule_on_dates(sqlite_store: SqlStore) -> None:
     assert scheduler.tick(minute(5)) == 1
     assert scheduler.tick(minute(10)) == 0  # the execution of 12:05 still runs
     assert dates(sqlite_store) == ["2025-06-02T14:05:00+02:00"]
+
+
+def test_a_trigger_that_fails_to_evaluate_shows_its_error_and_with_fail_on_trigger_error_fails_an_execution(
+        sqlite_store: SqlStore) -> None:
+    broken = "\"{{ trigger.nothing > 1 }}\""  # strict undefined: the condition cannot be evaluated
+    deploy(sqlite_store, flow(schedule(when=broken, allowConcurrent="true")), now=minute(-0.5))
+    deploy(sqlite_store, flow(schedule(when=broken, allowConcurrent="true", failOnTriggerError="true"), flow_id="loud"),
+           now=minute(-0.5))
+    schedulers = [Scheduler(sqlite_store), Scheduler(sqlite_store)]
+    for tick in range(3):
+        for scheduler in schedulers:  # two schedulers: each failed date still makes one execution
+            scheduler.tick(minute(tick))
+    quiet, loud = (sqlite_store.get_trigger_state("sched", f, "cron") for f in ("f", "loud"))
+    assert quiet is not None and loud is not None
+    for state in (quiet, loud):
+        assert state.error is not None and state.error.startswith(f"date {iso(minute(2))}: ") and "nothing" in state.error
+        assert state.error_date == minute(2)
+    assert sqlite_store.list_executions(namespace="sched", flow_id="f") == []
+    failed = sqlite_store.list_executions(namespace="sched", flow_id="loud")
+    assert sorted(e.trigger["date"] for e in failed) == [iso(minute(n)) for n in range(3)]  # type: ignore[index]
+    assert quiet.next_date == minute(3)  # the failed dates are behind it either way
+
+    # fixed: the next fire clears the error
+    deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(3.5))
+    schedulers[0].tick(minute(4))
+    fixed = sqlite_store.list_executions(namespace="sched", flow_id="f")
+    assert sorted(e.trigger["date"] for e in fixed) == [iso(minute(3)), iso(minute(4))]  # type: ignore[index]
+    assert sqlite_store.get_trigger_state("sched", "f", "cron").error is None  # type: ignore[union-attr]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,14 +14,16 @@ from pathlib import Path
 import pytest
 from tests.integration.triggers.polling_support import Server, all_ended, deploy_flow, executions, wait_until
 
+from legato.model.execution import Execution
 from legato.model.state import State
+from legato.store.ports import TriggerState
 from legato.store.sql import SqlStore
 
 
 class Queue:
     """An HTTP endpoint handing out one queued item per GET (200), or 204 when empty; /broken answers 500."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.items: list[dict[str, int]] = []
         self.lock = threading.Lock()
         self.calls = 0
@@ -46,7 +49,7 @@ class Queue:
             def log_message(self, *args: object) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -134,3 +137,33 @@ def test_stop_after_disables_the_trigger_once_its_execution_succeeded(sqlite_sto
     asyncio.run(main())
     assert _items(sqlite_store) == [0]  # one answer fired, then the watch ended
     assert len(queue.items) == 4
+
+
+def test_a_failing_poll_is_shown_on_the_trigger_and_fails_an_execution_until_it_works(
+        sqlite_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGATO_HTTP_ALLOWED_NETWORKS", "127.0.0.1/32")
+    with socket.socket() as probe:  # a port nothing listens on, until the test starts a server there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    deploy_flow(sqlite_store, flow(f"http://127.0.0.1:{port}/next") + "    failOnTriggerError: true\n")
+
+    def state() -> TriggerState | None:
+        return sqlite_store.get_trigger_state("tests.http", "watch_http", "http")
+
+    async def main() -> list[Execution]:
+        server = Server(sqlite_store, tmp_path).start()
+        failed = await wait_until(lambda: all_ended(sqlite_store, "tests.http", 2), message="2 failed executions")
+        failing = state()
+        assert failing is not None and failing.error is not None and failing.error_date is not None
+        assert failing.error.startswith("poll failed: ") and "Connection refused" in failing.error, failing.error
+        queue = Queue(port)  # the endpoint comes up (empty: no execution); the next poll clears the error
+        await wait_until(lambda: (s := state()) is not None and s.error is None, message="the error cleared")
+        await server.stop()
+        queue.server.shutdown()
+        return failed
+
+    failed = asyncio.run(main())
+    assert {e.state for e in failed} == {State.FAILED}
+    logs = sqlite_store.logs(failed[0].id)
+    assert [r.level for r in logs] == ["ERROR"] and "trigger http failed: poll failed: " in logs[0].message
+    assert failed[0].error is not None and "Connection refused" in failed[0].error

@@ -62,7 +62,9 @@ def test_each_message_fires_once_and_a_failing_consumer_restarts(sqlite_store: S
     asyncio.run(main())
     assert _values(sqlite_store) == [f"message {n}" for n in (1, 2, 3, 5, 6, 7, 8)]  # none lost, none twice
     assert list(queue.iterdir()) == []  # every message acknowledged
-    assert "consumer failed (RuntimeError: broken message 4.boom); restarting in" in caplog.text
+    assert "consumer failed, restarting in 0.1 s: RuntimeError: broken message 4.boom" in caplog.text
+    state = sqlite_store.get_trigger_state("tests.runner", "consume", "queue")
+    assert state is not None and state.error is None  # the messages after the failure cleared it
 
 
 def test_flow_changes_are_followed(sqlite_store: SqlStore, tmp_path: Path) -> None:

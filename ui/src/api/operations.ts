@@ -204,6 +204,9 @@ export interface TriggerContext {
   nextExecutionDate: string | null;
   executionId: string | null;
   disabled: boolean;
+  /** The latest failure to evaluate the trigger (cleared once it works again). */
+  error?: string | null;
+  errorDate?: string | null;
   disabledInSource?: boolean;
   backfill: Backfill | null;
 }

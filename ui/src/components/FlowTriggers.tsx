@@ -67,7 +67,14 @@ function TriggerRow({ trigger: t, onBackfill }: { trigger: TriggerContext; onBac
   const error = toggle.error ?? unlock.error ?? restart.error;
   return (
     <tr data-trigger={t.triggerId}>
-      <td><code>{t.triggerId}</code></td>
+      <td>
+        <code>{t.triggerId}</code>
+        {t.error && (
+          <p className="error" role="alert" aria-label={`Error of ${t.triggerId}`}>
+            Failing since <When iso={t.errorDate} />: {t.error}
+          </p>
+        )}
+      </td>
       <td>{(t.type ?? "").split(".").pop()}</td>
       <td><When iso={t.date} /></td>
       <td>{t.disabled ? <span className="muted">disabled</span> : <When iso={t.nextExecutionDate} />}</td>
