@@ -10,7 +10,7 @@ export UV_PYTHON := $(CURDIR)/$(BIN)/python
 UI_BUILD := src/legato/api/static/index.html
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install system-deps tools run test unit soak lint fuzz bench lock clean ui ui-test
+.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-test
 
 $(UV):
 	$(PY) -m venv $(VENV)
@@ -65,9 +65,6 @@ tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.jso
 test: install system-deps tools lint ui-test fuzz
 	$(BIN)/python -m pytest
 
-## soak: the tests that run for tens of minutes (not part of make test)
-soak: install
-	$(BIN)/python -m pytest -m soak
 
 ## unit: the test suite without lint
 unit: install
