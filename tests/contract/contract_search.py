@@ -76,8 +76,8 @@ class SearchContract:
         in_n = ExecutionFilter(namespace="n")
         by_state = {c.key: c.count for c in store.count_executions(in_n, ["state"])}
         assert by_state == {("SUCCESS",): 2, ("FAILED",): 1, ("RUNNING",): 1}
-        days = store.count_executions(in_n, ["day", "state"])
-        first, second = NOW.date().isoformat(), (NOW + timedelta(days=1)).date().isoformat()
+        days = store.count_executions(in_n, ["quarter_hour", "state"])
+        first, second = (str(int(at(s).timestamp()) // 900) for s in (0, day))
         assert [(c.key, c.count, c.ended) for c in days] == [
             ((first, "SUCCESS"), 2, 2), ((second, "FAILED"), 1, 1), ((second, "RUNNING"), 1, 0)]
         success = days[0]

@@ -291,6 +291,8 @@ class DailyStatsRequest(BaseModel):
     endDate: datetime | None = Field(default=None, description="Last instant included (default: now).")
     namespace: str | None = None
     flowId: str | None = None
+    timeZone: str | None = Field(default=None, max_length=64, examples=["Europe/Paris"],
+                                 description="IANA time zone whose days the daily counts follow (default: UTC).")
 
 
 class DurationStats(BaseModel):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends
 
@@ -24,9 +25,18 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
+def _zone(request: dto.DailyStatsRequest) -> ZoneInfo:
+    try:
+        return ZoneInfo(request.timeZone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise bad_request(f"timeZone: unknown time zone '{request.timeZone}'") from None
+
+
 def _window(ctx: ApiContext, request: dto.DailyStatsRequest) -> tuple[datetime, datetime]:
+    zone = _zone(request)
     end = utc(request.endDate) or ctx.clock().astimezone(UTC)
-    start = utc(request.startDate) or (end - timedelta(days=DEFAULT_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    first_day = end.astimezone(zone).date() - timedelta(days=DEFAULT_DAYS - 1)
+    start = utc(request.startDate) or datetime.combine(first_day, time(), zone).astimezone(UTC)
     if start > end:
         raise bad_request("startDate is after endDate")
     if (end - start).days >= MAX_DAYS:
@@ -42,22 +52,24 @@ def _filters(ctx: ApiContext, request: dto.DailyStatsRequest) -> ExecutionFilter
 
 @router.post("/executions/daily", summary="Executions per day by state", response_model=list[dto.DailyStats])
 def daily(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
-    """For each day (UTC) of the window, how many executions started in each state, and how long the ended
-    ones took (seconds). Days without executions are included with zero counts."""
+    """For each day of the window, in `timeZone` (default UTC), how many executions started in each state,
+    and how long the ended ones took (seconds). Days without executions are included with zero counts."""
+    zone = _zone(request)
     start, end = _window(ctx, request)
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    spans: dict[str, list[ExecutionCount]] = defaultdict(list)
-    for group in ctx.store.count_executions(_filters(ctx, request), ["day", "state"]):
-        day_text, state = group.key
-        counts[day_text][state] = group.count
-        spans[day_text].append(group)
+    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    spans: dict[date, list[ExecutionCount]] = defaultdict(list)
+    for group in ctx.store.count_executions(_filters(ctx, request), ["quarter_hour", "state"]):
+        quarter, state = group.key
+        day = datetime.fromtimestamp(int(quarter) * 900, zone).date()  # every zone's offset is whole quarters
+        counts[day][state] += group.count
+        spans[day].append(group)
     out = []
-    day = start.date()
-    while day <= end.date():
-        groups = [g for g in spans.get(day.isoformat(), []) if g.ended]
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    while day <= last:
+        groups = [g for g in spans.get(day, []) if g.ended]
         ended = sum(g.ended for g in groups)
         total = sum(g.seconds_sum for g in groups)
-        out.append({"startDate": day.isoformat(), "executionCounts": counts.get(day.isoformat(), {}), "duration": {
+        out.append({"startDate": day.isoformat(), "executionCounts": dict(counts.get(day, {})), "duration": {
             "count": ended, "sum": total, "avg": total / ended if ended else None,
             "min": min((g.seconds_min for g in groups if g.seconds_min is not None), default=None),
             "max": max((g.seconds_max for g in groups if g.seconds_max is not None), default=None)}})

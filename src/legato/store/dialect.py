@@ -213,8 +213,8 @@ class Dialect(abc.ABC):
         """The record JSON in `data` has the label key=value (`n` keeps bind names apart in one query)."""
 
     @abc.abstractmethod
-    def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
-        """The UTC day (YYYY-MM-DD) of a UtcDateTime column."""
+    def quarter_hour(self, column: Column[Any]) -> ColumnElement[int]:
+        """The quarter hour of a UtcDateTime column: Unix seconds // 900."""
 
     @abc.abstractmethod
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
@@ -273,9 +273,9 @@ class SqliteDialect(Dialect):
         return exists().where(func.json_extract(labels.c.value, "$.key") == key,
                               func.json_extract(labels.c.value, "$.value") == value)
 
-    def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
-        # epoch microseconds (see UtcDateTime)
-        return func.strftime("%Y-%m-%d", type_coerce(column, BigInteger()) / 1_000_000, "unixepoch")
+    def quarter_hour(self, column: Column[Any]) -> ColumnElement[int]:
+        # epoch microseconds (see UtcDateTime); integer division
+        return type_coerce(column, BigInteger()) // 900_000_000
 
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         micros = type_coerce(end, BigInteger()) - type_coerce(start, BigInteger())
@@ -357,9 +357,8 @@ class PostgresDialect(Dialect):
         wanted = _dumps({"labels": [{"key": key, "value": value}]})
         return data.op("@>")(cast(literal(wanted), postgresql.JSONB()))
 
-    def utc_day(self, column: Column[Any]) -> ColumnElement[str]:
-        # the connection's time zone is UTC (see create_engine)
-        return func.to_char(column, "YYYY-MM-DD")
+    def quarter_hour(self, column: Column[Any]) -> ColumnElement[int]:
+        return cast(func.floor(func.extract("epoch", column) / 900), BigInteger())
 
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         return cast(func.extract("epoch", end - start), Float())

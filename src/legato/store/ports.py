@@ -95,7 +95,7 @@ class KVEntry:
 
 
 ExecutionSort = Literal["created", "ended", "state", "namespace", "flow_id", "id"]
-CountKey = Literal["state", "day", "namespace", "flow_id"]
+CountKey = Literal["state", "quarter_hour", "namespace", "flow_id"]
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,8 @@ class Store(Protocol):
         ...
 
     def count_executions(self, filters: ExecutionFilter, by: Sequence[CountKey]) -> list[ExecutionCount]:
-        """Matching executions grouped by `by` (`day` is the UTC day created, YYYY-MM-DD), sorted by key."""
+        """Matching executions grouped by `by`, sorted by key. `quarter_hour` is the quarter hour they were created
+        in (Unix seconds // 900, as text): fine enough to place counts on the days of any time zone."""
         ...
 
     def delete_execution(self, execution_id: str) -> bool:

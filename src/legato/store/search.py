@@ -37,7 +37,7 @@ class SearchQueries:
         }
         self._group = {
             "state": _x.state, "namespace": _x.namespace, "flow_id": _x.flow_id,
-            "day": dialect.utc_day(_x.created),
+            "quarter_hour": dialect.quarter_hour(_x.created),
         }
 
     # executions ------------------------------------------------------------------------------------------------

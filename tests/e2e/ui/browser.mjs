@@ -154,7 +154,14 @@ async function main() {
   page.setDefaultTimeout(TIMEOUT);
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("dialog", (d) => { problems.push(`unexpected browser dialog: ${d.message()}`); d.dismiss(); });
+  // A scenario that expects a dialog sets page.expectDialog to its handler, used for the next dialog only.
+  page.on("dialog", (d) => {
+    const expected = page.expectDialog;
+    page.expectDialog = null;
+    if (expected) return expected(d);
+    problems.push(`unexpected browser dialog: ${d.message()}`);
+    return d.dismiss();
+  });
   const started = Date.now();
   try {
     await run(page, base);

@@ -126,8 +126,17 @@ async function flowEditor(page, base) {
   await page.getByText(/^Created revision 1$/).waitFor();
   await setSource(page, "Flow YAML source", typo.replace("Lgo", "Log").replace("message: first", "message: second"));
   await page.getByText("✓ Valid flow").waitFor();
+  // Unsaved: flagged, and leaving by a link asks first (answered "no": still in the editor with the edit).
+  const unsaved = page.getByLabel("Unsaved changes");
+  await unsaved.waitFor();
+  let asked = "";
+  page.expectDialog = (dialog) => { asked = dialog.message(); return dialog.dismiss(); };
+  await page.getByRole("link", { name: "Revisions" }).click();
+  check(asked.includes("unsaved changes"), `leaving should ask first, asked: "${asked}"`);
+  check(page.url().includes("/editor"), `the editor should stay open, at ${page.url()}`);
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByText("Saved revision 2").waitFor();
+  await unsaved.waitFor({ state: "detached" });
 
   // Revisions: diff 1 → 2, unified view, restore 1 as revision 3.
   await page.getByRole("link", { name: "Revisions" }).click();

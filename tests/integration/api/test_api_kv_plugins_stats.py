@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import jsonschema
@@ -133,6 +134,21 @@ def test_stats_count_executions_per_day_and_flow(client: httpx.Client, ns: str) 
     assert client.post(f"{API}/stats/executions/daily", json=naive).json()[-1]["executionCounts"] == {"SUCCESS": 2, "FAILED": 1}
     too_long = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2025-01-01T00:00:00Z"}
     assert client.post(f"{API}/stats/executions/daily", json=too_long).status_code == 400
+
+    # The days of a time zone (default window: its last 30 days), half-hour offsets included.
+    created = [datetime.fromisoformat(e["state"]["histories"][0]["date"]) for e in
+               client.get(f"{API}/executions/search", params={"namespace": ns}).json()["results"]]
+    for name in ("Pacific/Kiritimati", "Asia/Kolkata", "America/St_Johns"):
+        zone = ZoneInfo(name)
+        zoned = client.post(f"{API}/stats/executions/daily", json={"namespace": ns, "timeZone": name}).json()
+        assert len(zoned) == 30 and zoned[-1]["startDate"] == str(datetime.now(zone).date())
+        counted = {d["startDate"]: sum(d["executionCounts"].values()) for d in zoned if d["executionCounts"]}
+        expected: dict[str, int] = {}
+        for moment in created:
+            expected[str(moment.astimezone(zone).date())] = expected.get(str(moment.astimezone(zone).date()), 0) + 1
+        assert counted == expected, name
+    unknown = client.post(f"{API}/stats/executions/daily", json={"timeZone": "Mars/Olympus"})
+    assert unknown.status_code == 400 and "Mars/Olympus" in unknown.json()["message"]
 
 
 def test_metrics_count_executions_by_state(client: httpx.Client, ns: str) -> None:

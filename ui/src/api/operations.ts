@@ -14,10 +14,15 @@ export interface DailyStats {
   duration: { count: number; sum: number; avg: number | null; min: number | null; max: number | null };
 }
 
+/** Counts per day of the browser's time zone: the same days as the executions list's date filters. */
 export const dailyStats = (days: number, namespace?: string): Promise<DailyStats[]> => {
-  const start = new Date(Date.now() - (days - 1) * 86_400_000);
-  start.setUTCHours(0, 0, 0, 0);
-  return request("/stats/executions/daily", { method: "POST", ...json({ startDate: start.toISOString(), namespace: namespace || null }) });
+  const start = new Date();
+  start.setDate(start.getDate() - (days - 1));
+  start.setHours(0, 0, 0, 0);
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return request("/stats/executions/daily", {
+    method: "POST", ...json({ startDate: start.toISOString(), namespace: namespace || null, timeZone }),
+  });
 };
 
 // ---- executions -----------------------------------------------------------------------------------------------

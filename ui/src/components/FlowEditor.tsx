@@ -112,6 +112,34 @@ function useCursorTask(editor: monaco.editor.IStandaloneCodeEditor | null) {
   return { task, position };
 }
 
+const LEAVE_PROMPT = "The flow has unsaved changes. Leave the editor without saving them?";
+
+/** While `dirty`: the browser's own prompt on reload or close, and a confirmation on in-app links (a capture
+ * listener that runs before the router's and cancels the click when the answer is no). */
+function useUnsavedGuard(dirty: boolean) {
+  useEffect(() => {
+    if (!dirty) return;
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = "";
+    };
+    const onClick = (e: MouseEvent) => {
+      const link = (e.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
+      if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || link.target === "_blank") return;
+      if (!window.confirm(LEAVE_PROMPT)) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    };
+    window.addEventListener("beforeunload", beforeUnload);
+    document.addEventListener("click", onClick, true);
+    return () => {
+      window.removeEventListener("beforeunload", beforeUnload);
+      document.removeEventListener("click", onClick, true);
+    };
+  }, [dirty]);
+}
+
 export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [schemaError, setSchemaError] = useState<Error | null>(null);
@@ -122,6 +150,10 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const { task, position } = useCursorTask(editor);
   const client = useQueryClient();
   const [filesNamespace, setFilesNamespace] = useState<string | null>(flow?.namespace ?? null);
+  // Monaco's alternative version id of the text as last saved (or loaded): it comes back to it on undo.
+  const baseline = useRef<number | null>(null);
+  const [dirty, setDirty] = useState(false);
+  useUnsavedGuard(dirty);
 
   useEffect(() => {
     ensureFlowSchema().catch((error: Error) => setSchemaError(error));
@@ -130,9 +162,12 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const save = useMutation({
     mutationFn: () => {
       const source = editor?.getValue() ?? initialSource;
-      return flow ? updateFlow(flow.namespace, flow.id, source) : createFlow(source);
+      const version = editor?.getModel()?.getAlternativeVersionId() ?? null;
+      return (flow ? updateFlow(flow.namespace, flow.id, source) : createFlow(source)).then((result) => ({ result, version }));
     },
-    onSuccess: (result) => {
+    onSuccess: ({ result, version }) => {
+      baseline.current = version;
+      setDirty(editor?.getModel()?.getAlternativeVersionId() !== version); // typed on while it saved: still unsaved
       setSaved(result);
       client.invalidateQueries({ queryKey: ["flow", result.namespace, result.id] });
       client.invalidateQueries({ queryKey: ["graph", result.namespace, result.id] });
@@ -145,6 +180,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   saveRef.current = save.mutate;
 
   const onReady = useCallback((instance: monaco.editor.IStandaloneCodeEditor) => {
+    baseline.current = instance.getModel()?.getAlternativeVersionId() ?? null;
     instance.addAction({
       id: "legato.saveFlow", label: "Save flow",
       keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS],
@@ -156,7 +192,8 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const onChange = useCallback(() => {
     schedule();
     setSaved(null);
-  }, [schedule]);
+    setDirty(editor?.getModel()?.getAlternativeVersionId() !== baseline.current); // no render while it stays the same
+  }, [schedule, editor]);
 
   const choosePanel = (key: Panel) => {
     const next = new URLSearchParams(params);
@@ -192,6 +229,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
         <span role="status" aria-live="polite" className={problems.length && !checking ? "bad" : "muted"}>{status}</span>
         <span ref={position} className="muted cursor-position" aria-hidden="true" />
         {saved && !save.isPending && <span role="status" className="ok">Saved revision {saved.revision}</span>}
+        {dirty && !save.isPending && <span className="muted" aria-label="Unsaved changes">● Unsaved</span>}
         <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending || !editor}
           aria-keyshortcuts="Control+S Meta+S" title="Save (Ctrl+S)">
           {save.isPending ? "Saving…" : "Save"}
