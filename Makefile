@@ -70,7 +70,7 @@ test: install system-deps tools lint ui-test fuzz
 unit: install
 	$(BIN)/python -m pytest
 
-## lint: ruff, mypy (strict on model/expressions/engine), import-linter layer contracts
+## lint: ruff, mypy (strict on the whole package), import-linter layer contracts
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy

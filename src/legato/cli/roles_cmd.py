@@ -71,8 +71,8 @@ def _worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--slots", "worker_slots", type=click.IntRange(1), default=None,
                            help="Tasks this worker runs at once (env LEGATO_WORKER_SLOTS, default 16).")(command)
     return click.option("--group", "worker_groups", multiple=True, metavar="KEY",
-                        help="Run only tasks with this workerGroup.key (repeatable; env LEGATO_WORKER_GROUPS). "
-                             "Without it: tasks without a worker group.")(command)
+                        help="Run only tasks and triggers with this workerGroup.key (repeatable; env "
+                             "LEGATO_WORKER_GROUPS). Without it: those without a worker group.")(command)
 
 
 def _api_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,7 +104,7 @@ def executor(config_file: Path | None) -> None:
 @config_option
 @_worker_options
 def worker(config_file: Path | None, worker_slots: int | None, worker_groups: tuple[str, ...]) -> None:
-    """Claim and run tasks."""
+    """Claim and run tasks; evaluate polling and realtime triggers."""
     settings = settings_from(config_file, worker_slots=worker_slots, worker_groups=worker_groups or None)
     run_roles(settings, (WORKER,))
 
@@ -112,7 +112,7 @@ def worker(config_file: Path | None, worker_slots: int | None, worker_groups: tu
 @server.command("scheduler")
 @config_option
 def scheduler(config_file: Path | None) -> None:
-    """Evaluate schedule and polling triggers."""
+    """Fire schedules, backfills and Flow triggers."""
     run_roles(settings_from(config_file), (SCHEDULER,))
 
 
@@ -137,7 +137,7 @@ class _Process:
     runtime: Runtime | None
     sock: socket.socket | None
     scheduler: Any
-    sources: SourceRunner | None = None  # polling and realtime triggers (scheduler role)
+    sources: SourceRunner | None = None  # polling and realtime triggers (worker role)
 
 
 def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
@@ -162,7 +162,7 @@ def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
     presence.register()
     process = _Process(settings, tuple(roles), store, presence, clock, runtime, sock,
                        _scheduler(store, clock) if SCHEDULER in roles else None,
-                       _sources(store, presence.id, settings, clock) if SCHEDULER in roles else None)
+                       _sources(store, presence.id, settings, clock, groups) if WORKER in roles else None)
     where = _redacted(settings.store_url())
     listening = f", API on http://{sock.getsockname()[0]}:{sock.getsockname()[1]}" if sock else ""
     click.echo(f"Legato {'+'.join(roles)} {presence.id} on {where}{listening}", err=True)
@@ -193,7 +193,7 @@ async def _main(process: _Process, credentials: tuple[str, str] | None) -> None:
     if process.sources is not None:
         side.append(asyncio.create_task(supervise("trigger-sources", process.sources.run, stopping),
                                         name="trigger-sources"))
-    main: Awaitable[None]
+    main: Awaitable[object]
     if process.sock is not None:
         app = create_app(process.store, clock=process.clock, data_dir=settings.data_dir.resolve(),
                          basic_auth=credentials)
@@ -225,10 +225,11 @@ def _scheduler(store: Store, clock: Callable[[], datetime]) -> Any:
     return module.Scheduler(store, clock)
 
 
-def _sources(store: Store, owner: str, settings: config.Settings, clock: Callable[[], datetime]) -> SourceRunner:
-    """The polling/realtime trigger runner, leasing triggers under this server's id."""
+def _sources(store: Store, owner: str, settings: config.Settings, clock: Callable[[], datetime],
+             groups: tuple[str | None, ...]) -> SourceRunner:
+    """The polling/realtime trigger runner of a worker: the triggers of its groups, leased under this server's id."""
     return SourceRunner(store, clock, storage=storage_for(settings.data_dir.resolve()), owner=owner,
-                        lease_seconds=settings.lease_seconds, functions={"secret": secret})
+                        lease_seconds=settings.lease_seconds, functions={"secret": secret}, groups=groups)
 
 
 def _credentials(text: str | None) -> tuple[str, str] | None:

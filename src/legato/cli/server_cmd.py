@@ -63,7 +63,7 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_secon
     bound_host, bound_port = sock.getsockname()[:2]
     click.echo(f"Legato running on {data_dir}, API on http://{bound_host}:{bound_port} (Ctrl-C to stop)")
     asyncio.run(_serve(Runtime(store, worker_slots=worker_slots, lease=timedelta(seconds=lease_seconds),
-                                 data_dir=data_dir.resolve(), run_scheduler=True), app, sock))
+                                 data_dir=data_dir.resolve(), run_scheduler=True, run_sources=True), app, sock))
     store.close()
 
 

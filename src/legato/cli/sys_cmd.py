@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,7 +41,7 @@ def servers(config_file: Path | None, as_json: bool) -> None:
     finally:
         store.close()
     now = utcnow()
-    rows = [{
+    rows: list[dict[str, Any]] = [{
         "id": r.id, "roles": list(r.roles), "host": r.host, "pid": r.pid,
         "groups": [g or "-" for g in r.worker_groups], "slots": r.slots,
         "state": server_state(r, now, settings.dead_after_seconds),

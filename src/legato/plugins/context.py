@@ -93,10 +93,17 @@ class RunContext(Protocol):
     attempt: int
     flow_namespace: str
     flow_id: str
-    logger: TaskLogger
-    kv: KV
-    operations: Operations
     effects: Effects
+
+    # Read-only: each worker provides its own implementations of these.
+    @property
+    def logger(self) -> TaskLogger: ...
+
+    @property
+    def kv(self) -> KV: ...
+
+    @property
+    def operations(self) -> Operations: ...
 
     def now(self) -> datetime: ...
 

@@ -41,7 +41,7 @@ class Runtime:
                  worker_groups: tuple[str | None, ...] = (None,), lease: timedelta = timedelta(seconds=30),
                  run_worker: bool = True, run_executor: bool = True, poll_seconds: float = 1.0,
                  lane_backlog: int = 100_000, data_dir: Path | None = None, drain_seconds: float | None = None,
-                 run_scheduler: bool = False, executor_threads: int = 1):
+                 run_scheduler: bool = False, run_sources: bool = False, executor_threads: int = 1):
         self.store = store
         self.clock = clock
         self.renderer = Renderer(clock=clock)
@@ -60,9 +60,10 @@ class Runtime:
         self.timers = TimerLoop(store, clock, poll_seconds=poll_seconds) if run_executor else None
         self.scheduler = Scheduler(store, clock, renderer=self.renderer, flows=self.flows,
                                    poll_seconds=min(poll_seconds, 1.0)) if run_scheduler else None
+        # Polling and realtime triggers run beside the worker, for its groups.
         self.sources = SourceRunner(store, clock, storage=storage, renderer=self.renderer, flows=self.flows,
                                     refresh_seconds=min(poll_seconds, 1.0), lease_seconds=lease.total_seconds(),
-                                    functions={"secret": secret}) if run_scheduler else None
+                                    functions={"secret": secret}, groups=worker_groups) if run_sources and run_worker else None
         if self.worker is not None and self.executor is not None:
             # One process: the worker's results are applied in the transaction that finishes the job.
             self.worker.finish = self.executor.finish_local

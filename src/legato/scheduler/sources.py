@@ -1,5 +1,6 @@
 """The trigger-source runner: runs the polling and realtime triggers of deployed flows (see
-legato.plugins.triggers.base for the contract with sources).
+legato.plugins.triggers.base for the contract with sources). It runs beside the worker, in every process with
+the worker role, and takes the triggers of the worker groups it serves (`workerGroup.key`; none: no group).
 
 Every `refresh_seconds` it reads the live, enabled flows and their enabled polling/realtime triggers. Each
 such trigger runs in exactly one live process: the runner leases it (Store.claim_trigger_lease, database
@@ -54,7 +55,7 @@ class SourceRunner:
                  renderer: Renderer | None = None, flows: FlowCache | None = None, owner: str | None = None,
                  refresh_seconds: float = 1.0, lease_seconds: float = 30.0, min_backoff: float = 1.0,
                  max_backoff: float = 60.0, functions: Mapping[str, Callable[..., Any]] | None = None,
-                 drain_seconds: float = 10.0):
+                 drain_seconds: float = 10.0, groups: tuple[str | None, ...] = (None,)):
         self.store = store
         self.clock = clock
         self.renderer = renderer or Renderer(clock=clock)
@@ -66,6 +67,7 @@ class SourceRunner:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.drain_seconds = drain_seconds
+        self.groups = frozenset(groups)
         self.functions = dict(functions or {})
         self.firer = SourceFirer(store, storage if storage is not None else default_storage(), self.renderer, clock)
         self.tasks: dict[Key, SourceTask] = {}
@@ -144,8 +146,8 @@ class SourceRunner:
             await asyncio.to_thread(self.store.release_trigger_leases, self.owner, [key])
 
     def _wanted(self) -> tuple[dict[Key, SourceTarget], dict[Key, TriggerState]]:
-        """Every enabled polling/realtime trigger of every live, enabled flow, and the stored trigger states
-        (blocking)."""
+        """Every enabled polling/realtime trigger of every live, enabled flow in this runner's worker groups, and
+        the stored trigger states (blocking)."""
         states = {(s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states()}
         wanted: dict[Key, SourceTarget] = {}
         for record in self.store.list_flows():
@@ -155,6 +157,8 @@ class SourceRunner:
             for trigger in flow.triggers or ():
                 if trigger.disabled or base.trigger_kind(trigger) is None:
                     continue
+                if (trigger.workerGroup.key if trigger.workerGroup else None) not in self.groups:
+                    continue  # the workers of its group run it
                 state = states.get((record.namespace, record.id, trigger.id))
                 if state is not None and state.disabled:
                     continue

@@ -235,7 +235,8 @@ class Tx(Protocol):
 
 
 class Store(Protocol):
-    wakeups: Wakeups
+    @property
+    def wakeups(self) -> Wakeups: ...
 
     @property
     def concurrent_writers(self) -> bool:

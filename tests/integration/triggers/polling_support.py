@@ -18,11 +18,13 @@ from legato.store.ports import Store
 
 
 class Server:
-    """One scheduler instance (a Runtime with the scheduler role) running in a background asyncio task."""
+    """One server (a Runtime with the scheduler and the worker with its trigger sources; the executor unless
+    told not to) running in a background asyncio task."""
 
-    def __init__(self, store: Store, data_dir: Path, *, run_executor: bool = True, lease_seconds: float = 30.0):
-        self.runtime = Runtime(store, poll_seconds=0.05, run_scheduler=True, data_dir=data_dir,
-                               run_executor=run_executor, run_worker=run_executor)
+    def __init__(self, store: Store, data_dir: Path, *, run_executor: bool = True, lease_seconds: float = 30.0,
+                 worker_groups: tuple[str | None, ...] = (None,)):
+        self.runtime = Runtime(store, poll_seconds=0.05, run_scheduler=True, run_sources=True, data_dir=data_dir,
+                               run_executor=run_executor, worker_groups=worker_groups)
         assert self.runtime.sources is not None
         self.sources = self.runtime.sources
         self.sources.refresh_seconds = 0.1

@@ -95,6 +95,28 @@ def test_flow_changes_are_followed(sqlite_store: SqlStore, tmp_path: Path) -> No
     assert [p.name for p in second_queue.iterdir()] == ["2.msg"]  # nobody consumed it after the delete
 
 
+def test_a_trigger_with_a_worker_group_runs_only_on_the_workers_of_that_group(sqlite_store: SqlStore,
+                                                                            tmp_path: Path) -> None:
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    deploy_flow(sqlite_store, QUEUE_FLOW.format(directory=queue) + "    workerGroup:\n      key: edge\n")
+    _write(queue, 1, 2)
+    key = ("tests.runner", "consume", "queue")
+
+    async def main() -> None:
+        plain = Server(sqlite_store, tmp_path).start()  # serves no group: leaves the trigger alone
+        await asyncio.sleep(0.5)
+        assert key not in plain.sources.tasks and _values(sqlite_store) == []
+        edge = Server(sqlite_store, tmp_path, worker_groups=("edge",)).start()
+        await wait_until(lambda: len(_values(sqlite_store)) == 2, message="the edge worker's two executions")
+        assert key in edge.sources.tasks and key not in plain.sources.tasks
+        await edge.stop()
+        await plain.stop()
+
+    asyncio.run(main())
+    assert _values(sqlite_store) == ["message 1", "message 2"]
+
+
 def test_two_schedulers_on_one_postgres_fire_each_message_once(pg_url: str, tmp_path: Path) -> None:
     queue = tmp_path / "queue"
     queue.mkdir()
