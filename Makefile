@@ -63,7 +63,7 @@ tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.jso
 
 ## test: lint, UI unit tests, the API fuzz run, then the whole test suite
 test: install system-deps tools lint ui-test fuzz
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 
 ## unit: the test suite without lint

@@ -63,7 +63,9 @@ class CommandRunner:
                 if not tx.request_cancel(command.task_run_id):
                     tx.insert_event(execution.id, ev.JobCancelled(task_run_id=command.task_run_id))
             case cmd.ScheduleTimer():
-                tx.insert_timer(execution.id, command.at, command.timer, command.task_run_id, command.key)
+                # Scoped by execution: execution-level timers (start, kill) have no task run id in their key.
+                tx.insert_timer(execution.id, command.at, command.timer, command.task_run_id,
+                                f"{execution.id}/{command.key}")
             case cmd.CancelTimers():
                 tx.delete_timers(command.task_run_id)
             case cmd.CreateSubflow():

@@ -200,6 +200,15 @@ def test_schedule_date_delays_the_start(client: httpx.Client, ns: str) -> None:
     assert done["state"]["current"] == "SUCCESS"
 
 
+def test_several_scheduled_executions_each_start_at_their_date(client: httpx.Client, ns: str) -> None:
+    """Each execution keeps its own start timer (and kill deadline): none is lost to another's."""
+    deploy(client, THREE_TASKS, ns)
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    ids = [start(client, ns, "three", params={"scheduleDate": soon}, json={"name": str(i)}).json()["id"] for i in range(3)]
+    for execution_id in ids:
+        until_state(client, execution_id, "SUCCESS")
+
+
 def test_search_by_state_flow_labels_dates_with_paging(client: httpx.Client, ns: str) -> None:
     deploy(client, THREE_TASKS, ns)
     deploy(client, FAILING, ns)
