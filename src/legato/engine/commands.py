@@ -36,7 +36,7 @@ class CancelJob:
 @dataclass(frozen=True)
 class ScheduleTimer:
     at: datetime
-    timer: str  # retry | pause | loop | start | kill
+    timer: str  # retry | pause | loop | start | kill | sla
     task_run_id: str | None = None
     nonce: str = ""
 

@@ -201,6 +201,9 @@ def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:
     if event.timer == "kill":
         operations.on_kill_deadline(step)
         return
+    if event.timer == "sla":
+        operations.on_sla_deadline(step)
+        return
     run = _current(step, event.task_run_id) if event.task_run_id else None
     if run is None or step.killing:
         return

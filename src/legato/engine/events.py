@@ -80,7 +80,7 @@ class JobLost(Event):
 class TimerFired(Event):
     kind: Literal["timer_fired"] = "timer_fired"
     task_run_id: str | None = None  # None for execution-level timers
-    timer: Literal["retry", "pause", "loop", "start", "kill"]
+    timer: Literal["retry", "pause", "loop", "start", "kill", "sla"]
     key: str  # idempotency key of the ScheduleTimer command that set it
 
 

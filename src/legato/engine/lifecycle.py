@@ -14,7 +14,8 @@ from legato.engine.step import Step
 from legato.expressions import ExpressionError
 from legato.model import inputs_parse as parse
 from legato.model import state as st
-from legato.model.execution import TaskRun
+from legato.model.execution import Label, TaskRun
+from legato.model.flow import Sla
 from legato.model.state import State
 
 
@@ -48,6 +49,9 @@ def on_execution_dequeued(step: Step, event: ev.ExecutionDequeued) -> None:
 
 def start_execution(step: Step) -> None:
     step.w.execution_state(State.RUNNING)
+    for sla in step.flow.sla or ():
+        if sla.type == "MAX_DURATION" and sla.duration is not None:  # checked when its deadline comes
+            step.w.command(cmd.ScheduleTimer(at=step.w.now + sla.duration, timer="sla", nonce=sla.id))
     state = step.seq_from(None, "tasks", None, 0)
     if state is not None:
         root_list_ended(step, "tasks", state)
@@ -93,7 +97,10 @@ def root_list_ended(step: Step, phase: str, state: State) -> None:
 
 
 def end(step: Step, state: State, *, reason: str | None = None) -> None:
-    """The execution reaches its terminal `state`: compute flow outputs, tell whoever waits."""
+    """The execution reaches its terminal `state`: check the SLA assertions of a run that ended by itself,
+    compute flow outputs, tell whoever waits."""
+    if reason is None and step.w.execution.state == State.RUNNING and state not in (State.KILLED, State.CANCELLED):
+        state, reason = _assert_slas(step, state)
     execution = step.w.execution
     outputs: dict[str, Any] | None = None
     if state in (State.SUCCESS, State.WARNING) and step.flow.outputs:
@@ -119,6 +126,39 @@ def end(step: Step, state: State, *, reason: str | None = None) -> None:
     if state == State.FAILED and retry is not None and retry.behavior == "CREATE_NEW_EXECUTION" \
             and may_retry(retry, attempt, execution.created, step.w.now):
         step.w.command(cmd.CreateRetryExecution(origin_execution_id=execution.id, attempt=attempt + 1))
+
+
+def _assert_slas(step: Step, state: State) -> tuple[State, str | None]:
+    """Evaluate the EXECUTION_ASSERTION SLAs on the ending execution: each one that does not hold (or cannot be
+    evaluated) is breached. The state it leaves the execution in, and why when a breach changed it."""
+    reason = None
+    for sla in step.flow.sla or ():
+        if sla.type != "EXECUTION_ASSERTION" or not sla.assert_:
+            continue
+        try:
+            held, why = step.condition(sla.assert_, None), "its assertion is false"
+        except (ExpressionError, ValueError) as exc:
+            held, why = False, f"its assertion cannot be evaluated: {exc}"
+        if not held:
+            message = f"SLA '{sla.id}' breached: {why}"
+            breached = breach_sla(step, sla)
+            if breached is None:
+                step.w.log(None, "WARN", message)
+            else:
+                state, reason = breached, reason or message
+    return state, reason
+
+
+def breach_sla(step: Step, sla: Sla) -> State | None:
+    """Record the breach of `sla` (its labels, once); the state its behavior ends the execution in: FAILED
+    (FAIL), CANCELLED (CANCEL) or None (NONE: it carries on)."""
+    execution = step.w.execution
+    labels = {lb.key: lb.value for lb in execution.labels} | {lb.key: lb.value for lb in sla.labels}
+    step.w.set_execution(execution.model_copy(update={
+        "labels": tuple(Label(key=k, value=v) for k, v in labels.items()),
+        "scratch": {**execution.scratch, "sla_breached": [*execution.scratch.get("sla_breached", []), sla.id]},
+    }))
+    return {"FAIL": State.FAILED, "CANCEL": State.CANCELLED}.get(sla.behavior)
 
 
 # Kestra converts each flow output to its declared type; types without a JSON form stay as rendered text.

@@ -38,6 +38,27 @@ def on_kill_deadline(step: Step) -> None:
     lifecycle.maybe_finish_kill(step)
 
 
+def on_sla_deadline(step: Step) -> None:
+    """A MAX_DURATION deadline came: each such SLA the running execution has outlived is breached; FAIL and
+    CANCEL stop its tasks (on workers too) and end it at once."""
+    execution = step.w.execution
+    if execution.state in st.TERMINAL:
+        return
+    started = next((h.date for h in execution.histories if h.state == State.RUNNING), execution.created)
+    for sla in step.flow.sla or ():
+        if sla.type != "MAX_DURATION" or sla.duration is None or sla.id in execution.scratch.get("sla_breached", ()):
+            continue
+        if step.w.now - started >= sla.duration:
+            message = f"SLA '{sla.id}' breached: the execution ran longer than {sla.duration}"
+            state = lifecycle.breach_sla(step, sla)
+            if state is None:
+                step.w.log(None, "WARN", message)
+                continue
+            _stop_active(step, wait_for_workers=False)
+            lifecycle.end(step, state, reason=message)
+            return
+
+
 def stop_all(step: Step, *, exit_state: State, exit_run: TaskRun | None = None) -> None:
     """End the execution now in `exit_state` (the Exit task). As in Kestra, only KILLED stops the tasks
     still running on workers; with any other state they run to their end (their results are recorded)."""
