@@ -159,6 +159,8 @@ class ValidatedInputs(BaseModel):
     namespace: str
     flowId: str
     inputs: dict[str, Any] = Field(description="The typed input values an execution would get (secrets masked).")
+    checks: list[dict[str, str]] = Field(default_factory=list, description=(
+        "The flow's checks that do not hold but let the execution be created: {message, style}."))
 
 
 class EvalResult(BaseModel):

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from legato.engine.start import FlowDisabledError
-from legato.model.errors import FlowValidationError, InputsError, Problem
+from legato.model.errors import ChecksFailed, FlowValidationError, InputsError, Problem
 from legato.runtime.actions import ConflictError, NotFoundError
 
 log = logging.getLogger("legato.api")
@@ -84,7 +84,8 @@ def install(app: FastAPI) -> None:
 
     async def inputs_invalid(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, InputsError)
-        return _json(422, f"invalid inputs: {exc}", [problem_detail(p) for p in exc.problems])
+        what = "the flow's checks do not hold" if isinstance(exc, ChecksFailed) else "invalid inputs"
+        return _json(422, f"{what}: {exc}", [problem_detail(p) for p in exc.problems])
 
     async def missing(_: Request, exc: Exception) -> JSONResponse:
         return _json(404, str(exc))

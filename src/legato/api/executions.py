@@ -94,17 +94,18 @@ async def validate_inputs(
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Check against this revision.")] = None,
 ) -> dict[str, Any]:
     """Check inputs as `POST /executions/{namespace}/{id}` would, and answer with their typed values (SECRET
-    inputs masked); 422 naming each bad input. Nothing is created and uploaded files are not kept."""
+    inputs masked) and the flow's checks they fail that do not block; 422 naming each bad input or blocking
+    check. Nothing is created and uploaded files are not kept."""
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
     try:
-        typed = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files)
+        typed, checks = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files)
     finally:
         await run_in_threadpool(forms.discard, files)
-    return {"namespace": namespace, "flowId": id, "inputs": typed}
+    return {"namespace": namespace, "flowId": id, "inputs": typed, "checks": checks}
 
 
 def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
-                  files: dict[str, str]) -> dict[str, Any]:
+                  files: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     record = ctx.store.get_flow(namespace, flow_id, revision)
     if record is None:
         raise not_found(f"flow {namespace}.{flow_id} not found")
@@ -112,7 +113,7 @@ def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int |
     execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=ctx.clock(), files=files,
                               check_disabled=False)
     typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx.store, execution))
-    return typed
+    return typed, list(execution.scratch.get("checks", []))
 
 
 # ---- bulk actions (fixed paths, so that they are not read as /{executionId}/...) -------------------------------

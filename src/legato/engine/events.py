@@ -18,7 +18,6 @@ class Event(BaseModel):
 class ExecutionCreated(Event):
     kind: Literal["execution_created"] = "execution_created"
     running_of_flow: int = 0  # executions of the same flow already running (for flow concurrency limits)
-    failure: str | None = None  # a trigger that failed to evaluate (failOnTriggerError): end FAILED with this error
 
 
 class ExecutionDequeued(Event):

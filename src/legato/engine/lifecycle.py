@@ -18,13 +18,17 @@ from legato.model.execution import Label, TaskRun
 from legato.model.flow import Sla
 from legato.model.state import State
 
+_CHECK_LEVELS = {"ERROR": "ERROR", "WARNING": "WARN", "INFO": "INFO", "SUCCESS": "INFO"}
+
 
 def on_execution_created(step: Step, event: ev.ExecutionCreated) -> None:
     execution = step.w.execution
     if execution.state != State.CREATED:
         return  # already handled: events are applied at most once in effect
-    if event.failure is not None:
-        end(step, State.FAILED, reason=event.failure)
+    for check in execution.scratch.get("checks", ()):  # the flow's checks that did not hold (not blocking)
+        step.w.log(None, _CHECK_LEVELS.get(check["style"], "INFO"), f"check: {check['message']}")
+    if execution.scratch.get("failure"):  # a FAIL_EXECUTION check, a trigger that failed (failOnTriggerError)
+        end(step, State.FAILED, reason=execution.scratch["failure"])
         return
     if execution.scheduled_at is not None and execution.scheduled_at > step.w.now:
         step.w.command(cmd.ScheduleTimer(at=execution.scheduled_at, timer="start"))

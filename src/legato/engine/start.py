@@ -1,5 +1,5 @@
-"""Building a new execution of a flow: inputs validated and typed, labels merged. Pure: the caller
-supplies the id and the time, and stores the result."""
+"""Building a new execution of a flow: inputs validated and typed, the flow's checks applied, labels merged.
+Pure: the caller supplies the id and the time, and stores the result."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from legato.expressions import Renderer
+from legato.expressions import ExpressionError, Renderer, truthy
+from legato.model.errors import ChecksFailed, Problem
 from legato.model.execution import Execution, Label, StateEntry
 from legato.model.inputs_values import validate_inputs
 from legato.model.state import State
 
 if TYPE_CHECKING:
-    from legato.model.flow import Flow
+    from legato.model.flow import Check, Flow
 
 
 class FlowDisabledError(ValueError):
@@ -47,20 +48,44 @@ def new_execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
         inputs=inputs, labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger,
         parent_id=parent[0] if parent else None, parent_task_run_id=parent[1] if parent else None,
-        origin_id=origin_id, scheduled_at=scheduled_at, created=now, scratch=scratch or {},
+        origin_id=origin_id, scheduled_at=scheduled_at, created=now,
+        scratch={**(scratch or {}), **_checked(flow, inputs, render)},
         histories=(StateEntry(state=State.CREATED, date=now),),  # Kestra's histories start at CREATED
     )
 
 
+def _checked(flow: Flow, inputs: dict[str, Any], render: Callable[[str, dict[str, Any]], Any]) -> dict[str, Any]:
+    """The flow's `checks` against the inputs: raises ChecksFailed when one that blocks does not hold; else
+    what the execution carries for the executor (the messages to log, and the failure of FAIL_EXECUTION)."""
+    failed: list[tuple[Check, str]] = []
+    for check in flow.checks or ():
+        try:
+            if truthy(render(check.condition, inputs)):
+                continue
+            failed.append((check, check.message))
+        except (ExpressionError, ValueError) as exc:
+            failed.append((check, f"{check.message} (the condition cannot be evaluated: {exc})"))
+    blocking = [Problem(path="checks", message=m) for c, m in failed if c.behavior == "BLOCK_EXECUTION"]
+    if blocking:
+        raise ChecksFailed(blocking)
+    out: dict[str, Any] = {}
+    if failed:
+        out["checks"] = [{"message": m, "style": c.style} for c, m in failed]
+    failing = [m for c, m in failed if c.behavior == "FAIL_EXECUTION"]
+    if failing:
+        out["failure"] = "check failed: " + "; ".join(failing)
+    return out
+
+
 def failure_execution(flow: Flow, revision: int, *, execution_id: str, now: datetime, trigger: dict[str, Any],
-                      labels: Mapping[str, str] | None = None) -> Execution:
+                      failure: str, labels: Mapping[str, str] | None = None) -> Execution:
     """The execution recording a trigger's failure to evaluate (failOnTriggerError): no inputs are
-    validated, its ExecutionCreated event carries the error and the executor ends it FAILED at once."""
+    validated, and the executor ends it FAILED at once with `failure` as its error."""
     merged = {lb.key: lb.value for lb in flow.labels} | dict(labels or {})
     return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision, inputs={},
         labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger, created=now,
-        histories=(StateEntry(state=State.CREATED, date=now),),
+        histories=(StateEntry(state=State.CREATED, date=now),), scratch={"failure": failure},
     )
 
 

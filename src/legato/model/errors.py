@@ -59,6 +59,13 @@ class InputsError(ValueError):
         return "\n".join(f"input '{p.path}': {p.message}" for p in self.problems)
 
 
+class ChecksFailed(InputsError):
+    """The flow's `checks` that block the execution (BLOCK_EXECUTION) do not hold for these inputs."""
+
+    def __str__(self) -> str:
+        return "\n".join(p.message for p in self.problems)
+
+
 def suggest(word: str, candidates: Sequence[str]) -> str:
     """' (did you mean 'x'?)' for the closest candidate, or '' when nothing is close."""
     tail = word.rsplit(".", 1)[-1].lower()

@@ -34,10 +34,9 @@ def trigger_failed(store: Store, record: FlowRecord, flow: Flow, trigger: Trigge
     log.error("trigger %s of flow %s.%s failed: %s", trigger.id, record.namespace, record.id, error)
     if trigger.failOnTriggerError:
         execution = failure_execution(flow, record.revision, execution_id=execution_id or new_id(), now=now,
-                                      trigger=dict(variables),
+                                      trigger=dict(variables), failure=f"trigger {trigger.id} failed: {error}",
                                       labels={lb.key: lb.value for lb in trigger.labels})
-        outcome = store.fire_trigger(dataclasses.replace(fire, error=error), execution,
-                                     ev.ExecutionCreated(failure=f"trigger {trigger.id} failed: {error}"), now)
+        outcome = store.fire_trigger(dataclasses.replace(fire, error=error), execution, ev.ExecutionCreated(), now)
         if outcome == "fired":
             return execution.id
     store.set_trigger_error(record.namespace, record.id, trigger.id, error, now)

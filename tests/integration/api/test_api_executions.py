@@ -209,6 +209,43 @@ def test_several_scheduled_executions_each_start_at_their_date(client: httpx.Cli
         until_state(client, execution_id, "SUCCESS")
 
 
+CHECKED = """id: checked
+namespace: {ns}
+inputs:
+  - id: name
+    type: STRING
+checks:
+  - condition: "{{{{ (inputs.name | upper) == 'KESTRA' }}}}"
+    message: "Sorry, only 'Kestra'"
+    style: ERROR
+  - condition: "{{{{ (inputs.name | lower) == inputs.name }}}}"
+    message: lower case, please
+    style: WARNING
+    behavior: CREATE_EXECUTION
+tasks:
+  - id: hi
+    type: io.kestra.plugin.core.log.Log
+    message: "hi {{{{ inputs.name }}}}"
+"""
+
+
+def test_flow_checks_block_or_warn_before_the_execution_is_created(client: httpx.Client, ns: str) -> None:
+    deploy(client, CHECKED, ns)
+    blocked = start(client, ns, "checked", data={"name": "Airflow"})
+    assert blocked.status_code == 422
+    assert blocked.json()["message"] == "the flow's checks do not hold: Sorry, only 'Kestra'"
+    assert client.get(f"{API}/executions/search", params={"namespace": ns}).json()["total"] == 0
+    validated = client.post(f"{API}/executions/{ns}/checked/validate", data={"name": "kestra"}).json()
+    assert validated["inputs"] == {"name": "kestra"} and validated["checks"] == []
+    assert client.post(f"{API}/executions/{ns}/checked/validate", data={"name": "Prefect"}).status_code == 422
+    loud = client.post(f"{API}/executions/{ns}/checked/validate", data={"name": "KESTRA"}).json()
+    assert loud["checks"] == [{"message": "lower case, please", "style": "WARNING"}]
+    warned = start(client, ns, "checked", data={"name": "KESTRA"}, params={"wait": True}).json()
+    assert warned["state"]["current"] == "SUCCESS"
+    logs = client.get(f"{API}/logs/{warned['id']}").json()
+    assert any(line["level"] == "WARN" and line["message"] == "check: lower case, please" for line in logs)
+
+
 def test_search_by_state_flow_labels_dates_with_paging(client: httpx.Client, ns: str) -> None:
     deploy(client, THREE_TASKS, ns)
     deploy(client, FAILING, ns)
