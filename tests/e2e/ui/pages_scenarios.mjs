@@ -432,7 +432,49 @@ async function flowsFirstLoad(page, base) {
   check(best < 3000, `the flows page took ${best.toFixed(0)} ms to show its first flows`);
 }
 
+const CHECKED = (ns) => `id: checked
+namespace: ${ns}
+inputs:
+  - id: name
+    type: STRING
+checks:
+  - condition: "{{ (inputs.name | upper) == 'KESTRA' }}"
+    message: "Sorry, only 'Kestra'"
+    style: ERROR
+  - condition: "{{ (inputs.name | lower) == inputs.name }}"
+    message: lower case, please
+    style: WARNING
+    behavior: CREATE_EXECUTION
+tasks:
+  - id: hi
+    type: io.kestra.plugin.core.log.Log
+    message: "hi {{ inputs.name }}"
+`;
+
+/** The Execute form says which of the flow's checks the typed inputs fail, as they are typed; a blocked run
+ * is refused with the check's message, a warned one starts. */
+async function flowChecks(page, base) {
+  const ns = `e2e.pages.c${uid()}`;
+  await deploy(base, CHECKED(ns));
+  await page.goto(`${base}/ui/flows/${ns}/checked`);
+  await page.getByRole("button", { name: "Execute" }).click();
+  const dialog = page.getByRole("dialog", { name: `Execute ${ns}.checked` });
+  const checks = dialog.getByRole("list", { name: "Checks" });
+  await dialog.getByLabel("name").fill("Airflow");
+  await checks.getByText("Sorry, only 'Kestra'").waitFor();
+  await dialog.getByRole("button", { name: "Execute" }).click();
+  await dialog.getByText("the flow's checks do not hold: Sorry, only 'Kestra'").waitFor();
+  await dialog.getByLabel("name").fill("KESTRA");
+  await checks.getByText("lower case, please").waitFor();
+  check(!(await checks.innerText()).includes("Sorry"), "the blocking check holds now");
+  await dialog.getByLabel("name").fill("kestra");
+  await checks.waitFor({ state: "detached" });
+  await dialog.getByRole("button", { name: "Execute" }).click();
+  await page.waitForURL(/\/ui\/executions\/[^/]+$/);
+}
+
 export const PAGES_SCENARIOS = {
+  flow_checks: flowChecks,
   flows_first_load: flowsFirstLoad,
   execution_tabs: executionTabs,
   restart_and_kv: restartAndKv,

@@ -30,6 +30,12 @@ def test_trigger_toggled_off_and_on_and_backfilled(server: str) -> None:  # noqa
     _scenario("triggers", server)
 
 
+def test_execute_form_shows_the_flow_checks_as_inputs_are_typed(server: str) -> None:  # noqa: F811
+    """A blocking check's message shows while typing and the run is refused with it; a warning check shows;
+    inputs that pass every check clear the list and start the execution."""
+    _scenario("flow_checks", server)
+
+
 def test_blueprint_found_by_tag_and_text_used_saved_and_run(server: str) -> None:  # noqa: F811
     """At least 25 blueprints; tag and text filters in the URL; Use opens the editor prefilled; saved and
     executed to SUCCESS."""

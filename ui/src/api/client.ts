@@ -1,6 +1,6 @@
 // The one place that speaks HTTP to the REST API. Everything else calls these functions.
 import type {
-  Execution, Flow, FlowGraph, LogEntry, Paged, ValidateResult, ErrorDetail,
+  CheckMessage, Execution, Flow, FlowGraph, LogEntry, Paged, ValidateResult, ErrorDetail,
 } from "./types";
 
 export const API = "/api/v1/main";
@@ -78,6 +78,12 @@ export const getExecution = (id: string): Promise<Execution> => request(`/execut
 
 export const createExecution = (namespace: string, flowId: string, inputs: FormData): Promise<Execution> =>
   request(`/executions/${enc(namespace)}/${enc(flowId)}`, { method: "POST", body: inputs });
+
+/** The flow's checks that fail for these inputs: those that let the execution start, or (ApiError 422) those
+ * that block it. */
+export const validateInputs = (namespace: string, flowId: string, inputs: FormData, signal?: AbortSignal):
+  Promise<{ checks: CheckMessage[] }> =>
+  request(`/executions/${enc(namespace)}/${enc(flowId)}/validate`, { method: "POST", body: inputs, signal });
 
 export const killExecution = (id: string): Promise<Execution> =>
   request(`/executions/${enc(id)}/kill`, { method: "DELETE" });

@@ -33,7 +33,17 @@ export interface Flow {
   inputs?: FlowInput[];
   tasks?: Task[];
   labels?: Record<string, string> | { key: string; value: string }[];
+  /** Conditions on the inputs checked before an execution is created. */
+  checks?: { condition: string; message: string; style?: CheckStyle; behavior?: string }[];
   source?: string;
+}
+
+export type CheckStyle = "ERROR" | "SUCCESS" | "WARNING" | "INFO";
+
+/** A flow check that does not hold for the inputs given. */
+export interface CheckMessage {
+  message: string;
+  style: CheckStyle;
 }
 
 export interface GraphNode {
