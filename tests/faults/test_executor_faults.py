@@ -81,11 +81,15 @@ def test_executor_kill_9_five_times_changes_no_result(cluster: Cluster, store: S
     executor = cluster.start("executor")
     cluster.start("worker", "--slots", "32")
     cluster.start("worker", "--slots", "32")
-    for _ in range(5):
+    def all_ended() -> bool:
+        return all(store.get_execution(i).state in st.TERMINAL for i in ids)  # type: ignore[union-attr]
+
+    for kill in range(5):
         time.sleep(2.5)
+        assert not all_ended(), f"the workload ended before kill {kill + 1} of 5"
         kill9(executor)
         executor = cluster.start("executor")
-    wait_until(lambda: all(store.get_execution(i).state in st.TERMINAL for i in ids), 120, "every execution to end")
+    wait_until(all_ended, 120, "every execution to end")
     for n, execution_id in enumerate(ids):
         execution = store.get_execution(execution_id)
         assert execution is not None and execution.state == State.SUCCESS, (n, execution and execution.error)

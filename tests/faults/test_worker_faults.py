@@ -23,7 +23,7 @@ from .invariants import assert_invariants, violations
 
 pytestmark = pytest.mark.slow
 
-# 200 executions × 3 tasks × 1.2 s on 4 workers × 4 slots: about 45 s of work, long enough for 20 kills 2 s apart.
+# 200 executions x 3 tasks x 1.2 s on 4 workers x 4 slots: about 45 s of work, long enough for 20 kills 2 s apart.
 THREE = """
 id: three
 namespace: tests.faults
