@@ -145,8 +145,9 @@ async function flowEditor(page, base) {
   await diff.waitFor();
   await diff.locator(".char-insert, .line-insert").first().waitFor();
   check((await diff.innerText()).includes("second"), "the diff should show the new message");
-  await page.getByLabel("Unified diff").check();
+  await page.getByLabel("Unified diff").click(); // a controlled box: its state follows the URL a moment later
   await page.waitForURL(/view=unified/);
+  await page.getByRole("checkbox", { name: "Unified diff", checked: true }).waitFor();
   await page.getByRole("button", { name: "Restore revision 1" }).click();
   await page.getByText("Restored as revision 3").waitFor();
   await page.getByRole("region", { name: "Differences between revisions 2 and 3" }).waitFor();

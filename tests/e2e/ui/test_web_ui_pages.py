@@ -36,6 +36,12 @@ def test_execute_form_shows_the_flow_checks_as_inputs_are_typed(server: str) -> 
     _scenario("flow_checks", server)
 
 
+def test_every_section_passes_axe_accessibility_rules_in_both_themes(server: str) -> None:  # noqa: F811
+    """axe-core's rules on names, roles, ARIA, structure and colour contrast find nothing on any section, in
+    the light and the dark theme."""
+    _scenario("accessibility", server)
+
+
 def test_blueprint_found_by_tag_and_text_used_saved_and_run(server: str) -> None:  # noqa: F811
     """At least 25 blueprints; tag and text filters in the URL; Use opens the editor prefilled; saved and
     executed to SUCCESS."""

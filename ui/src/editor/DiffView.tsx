@@ -23,10 +23,9 @@ export function DiffView({ original, modified, sideBySide, ariaLabel }: Props) {
       minimap: { enabled: false },
       scrollBeyondLastLine: false,
       ariaLabel,
-      originalAriaLabel: `${ariaLabel}: original`,
-      modifiedAriaLabel: `${ariaLabel}: modified`,
       renderSideBySide: sideBySide,
       useInlineViewWhenSpaceIsLimited: false,
+      editContext: false, // the labelled textarea input, as in CodeEditor (the EditContext one has no name)
     });
     diff.current = editor;
     return () => {
@@ -50,7 +49,13 @@ export function DiffView({ original, modified, sideBySide, ariaLabel }: Props) {
     old?.modified.dispose();
   }, [original, modified]);
 
-  useEffect(() => diff.current?.updateOptions({ renderSideBySide: sideBySide }), [sideBySide]);
+  useEffect(() => {
+    const editor = diff.current!;
+    editor.updateOptions({ renderSideBySide: sideBySide });
+    // Any option change of the diff editor resets its two inner editors' names: give them back.
+    editor.getOriginalEditor().updateOptions({ ariaLabel: `${ariaLabel}: original` });
+    editor.getModifiedEditor().updateOptions({ ariaLabel: `${ariaLabel}: modified` });
+  }, [sideBySide, ariaLabel]);
   useEffect(() => monaco.editor.setTheme(monacoTheme(dark)), [dark]);
 
   return <div ref={host} className="code-editor diff-view" role="region" aria-label={ariaLabel} />;

@@ -1,0 +1,58 @@
+// Accessibility of every section, checked by axe-core (the rules about names, roles, ARIA and structure that
+// a keyboard or screen-reader user depends on) in the light and the dark theme. Run by browser.mjs.
+import { createRequire } from "node:module";
+
+const require = createRequire(new URL("../../../ui/package.json", import.meta.url));
+const AXE = require.resolve("axe-core/axe.min.js");
+
+const RULES = [
+  "button-name", "link-name", "label", "select-name", "input-button-name", "image-alt", "svg-img-alt", "role-img-alt",
+  "aria-valid-attr", "aria-valid-attr-value", "aria-required-attr", "aria-required-children", "aria-required-parent",
+  "aria-allowed-attr", "aria-allowed-role", "aria-command-name", "aria-input-field-name", "aria-toggle-field-name",
+  "aria-hidden-focus", "document-title", "html-has-lang", "duplicate-id-aria", "nested-interactive", "tabindex",
+  "list", "listitem", "definition-list", "dlitem", "th-has-data-cells", "scrollable-region-focusable",
+  "color-contrast",
+];
+
+async function api(base, method, path, body, headers = {}) {
+  const response = await fetch(`${base}/api/v1/main${path}`, { method, body, headers });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The axe violations of the page as it is, one line per rule and element. */
+async function violations(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async (rules) => {
+    const result = await window.axe.run(document, { runOnly: { type: "rule", values: rules } });
+    return result.violations.map((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary.split("\n")[1]?.trim() ?? v.help}`)).flat();
+  }, RULES);
+  return found;
+}
+
+async function accessibility(page, base) {
+  const done = await api(base, "POST", "/executions/tutorial/hello?wait=true", new FormData());
+  const pages = [
+    "/ui/", "/ui/dashboard", "/ui/flows", "/ui/flows/tutorial/hello", "/ui/flows/tutorial/hello/editor",
+    "/ui/flows/tutorial/hello/revisions", "/ui/flows/tutorial/hello/triggers", "/ui/executions",
+    `/ui/executions/${done.id}`, `/ui/executions/${done.id}/gantt`, `/ui/executions/${done.id}/logs`,
+    `/ui/executions/${done.id}/outputs`, "/ui/namespaces", "/ui/namespaces/tutorial/kv", "/ui/blueprints",
+    "/ui/plugins", "/ui/settings",
+  ];
+  const problems = [];
+  for (const theme of ["light", "dark"]) {
+    await page.goto(`${base}/ui/settings`);
+    await page.getByRole("radio", { name: theme === "dark" ? "Dark" : "Light" }).check();
+    for (const path of pages) {
+      await page.goto(base + path);
+      await page.getByRole("heading", { level: 1 }).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      for (const line of await violations(page)) problems.push(`${theme} ${path}: ${line}`);
+    }
+  }
+  await page.evaluate(() => { localStorage.clear(); });
+  if (problems.length) throw new Error(`${problems.length} accessibility problems:\n${problems.join("\n")}`);
+}
+
+export const A11Y_SCENARIOS = { accessibility };
