@@ -127,8 +127,9 @@ def end(step: Step, state: State, *, reason: str | None = None) -> None:
     ))
     retry = step.flow.retry
     attempt = int(execution.scratch.get("flow_attempt", 1))
+    # A failure decided before anything ran (a check, a trigger that failed) would only fail again.
     if state == State.FAILED and retry is not None and retry.behavior == "CREATE_NEW_EXECUTION" \
-            and may_retry(retry, attempt, execution.created, step.w.now):
+            and not execution.scratch.get("failure") and may_retry(retry, attempt, execution.created, step.w.now):
         step.w.command(cmd.CreateRetryExecution(origin_execution_id=execution.id, attempt=attempt + 1))
 
 

@@ -188,6 +188,18 @@ def test_flow_retry_creates_a_new_execution_when_asked() -> None:
     assert retry.attempt == 2
 
 
+def test_a_failure_decided_before_the_run_is_not_retried() -> None:
+    """A FAIL_EXECUTION check (or a trigger that failed) ends the execution FAILED before any task: a flow
+    retry would only fail the same way, so none is asked for."""
+    source = flow(log("a"), head="retry:\n  type: constant\n  interval: PT1S\n  maxAttempts: 2\n"
+                                 "  behavior: CREATE_NEW_EXECUTION\n")
+    sim = Sim.of(source)
+    sim.view.apply(sim.execution.model_copy(update={"scratch": {"failure": "check failed: too big"}}), {}, {})
+    sim.send(ev.ExecutionCreated())
+    assert sim.execution.state == State.FAILED and sim.execution.error == "check failed: too big"
+    assert sim.runs("a") == [] and sim.pending(cmd.CreateRetryExecution) == []
+
+
 def test_after_execution_sees_the_final_state() -> None:
     source = flow(log("a")) + (
         "afterExecution:\n  - id: report\n    type: io.kestra.plugin.core.log.Log\n"
