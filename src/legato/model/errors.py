@@ -66,6 +66,16 @@ class ChecksFailed(InputsError):
         return "\n".join(p.message for p in self.problems)
 
 
+def check_regex(value: str | None, problem: str) -> str | None:
+    """`value` when it compiles as a regular expression (or is None); else ValueError `problem: why`."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"{problem}: {exc}") from None
+    return value
+
+
 def suggest(word: str, candidates: Sequence[str]) -> str:
     """' (did you mean 'x'?)' for the closest candidate, or '' when nothing is close."""
     tail = word.rsplit(".", 1)[-1].lower()

@@ -16,6 +16,7 @@ from pydantic import Field, WrapValidator, model_validator
 
 from legato.model import inputs_parse as p
 from legato.model.durations import Duration
+from legato.model.errors import check_regex
 from legato.model.task import Frozen, TaskRegistry
 from legato.model.taskfield import located_error, resolver
 
@@ -87,12 +88,7 @@ def _text(value: Any) -> Any:
 
 
 def _pattern(regex: str | None) -> str | None:
-    if regex is not None:
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            raise ValueError(f"'validator' is not a valid regular expression: {exc}") from None
-    return regex
+    return check_regex(regex, "'validator' is not a valid regular expression")
 
 
 @INPUT_TYPES.register

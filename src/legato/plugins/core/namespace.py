@@ -232,13 +232,12 @@ files:
 
         def download() -> dict[str, str]:
             copied = {}
-            for path, uri in namespace_files.list_files(ctx.storage, namespace).items():
-                if namespace_files.matches(path, patterns):
-                    with stream.Output(ctx, path.lstrip("/")) as out, stream.opened(ctx, uri) as source:
-                        while block := source.read(stream.CHUNK):
-                            out.write(block)
-                        copied[path] = out.save()
-                    ctx.logger.debug(f"downloaded {path} from the files of {namespace}")
+            for path, uri in _matching(ctx, namespace, patterns):
+                with stream.Output(ctx, path.lstrip("/")) as out, stream.opened(ctx, uri) as source:
+                    while block := source.read(stream.CHUNK):
+                        out.write(block)
+                    copied[path] = out.save()
+                ctx.logger.debug(f"downloaded {path} from the files of {namespace}")
             return copied
 
         copied = await asyncio.to_thread(download)
@@ -274,8 +273,8 @@ deleteParentFolder: true
 
         def delete() -> dict[str, str]:
             deleted = {}
-            for path, uri in namespace_files.list_files(ctx.storage, namespace).items():
-                if namespace_files.matches(path, patterns) and ctx.storage.delete(uri):
+            for path, uri in _matching(ctx, namespace, patterns):
+                if ctx.storage.delete(uri):
                     deleted[path] = uri
                     ctx.logger.debug(f"deleted {path} from the files of {namespace}")
             if prune and deleted:
@@ -285,6 +284,12 @@ deleteParentFolder: true
         deleted = await asyncio.to_thread(delete)
         _metric(ctx, "deleted", len(deleted))
         return {"files": deleted}
+
+
+def _matching(ctx: RunContext, namespace: str, patterns: list[str]) -> list[tuple[str, str]]:
+    """The namespace's files (path, URI) whose path matches one of the glob patterns (blocking)."""
+    return [(path, uri) for path, uri in namespace_files.list_files(ctx.storage, namespace).items()
+            if namespace_files.matches(path, patterns)]
 
 
 def _prune(ctx: RunContext, namespace: str, uris: Iterable[str]) -> None:

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from legato.model.errors import check_regex
 from legato.model.task import TRIGGERS
 from legato.plugins.triggers.base import Poll, PollingSource, PollingTrigger, TriggerContext
 
@@ -87,12 +88,7 @@ triggers:
     @field_validator("regExp")
     @classmethod
     def _regexp(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"regExp is not a regular expression: {exc}") from None
-        return value
+        return check_regex(value, "regExp is not a regular expression")
 
     @model_validator(mode="after")
     def _move_needs_directory(self) -> LocalFilesTrigger:

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from legato.model.errors import check_regex
 from legato.model.task import TRIGGERS, Frozen
 from legato.plugins.triggers.base import Poll, PollingSource, PollingTrigger, TriggerContext
 
@@ -71,12 +72,7 @@ triggers:
     @field_validator("regexp")
     @classmethod
     def _regexp(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"regexp is not a regular expression: {exc}") from None
-        return value
+        return check_regex(value, "regexp is not a regular expression")
 
     @model_validator(mode="after")
     def _move_needs_target(self) -> S3Trigger:

@@ -68,7 +68,7 @@ class _SqlTrigger(PollingTrigger):
 
     def connect(self, url: str, username: str | None, password: str | None) -> Any:
         """A DB-API connection (blocking)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement connect()")
 
 
 @TRIGGERS.register
