@@ -31,7 +31,8 @@ class CommandSpec:
     `env` is the complete environment the command gets (already allow-listed by the caller). `path_prefix`
     lists host folders to put first on PATH (interpreter shims, a cached virtualenv), and `helpers` maps an
     environment variable to host folders the command needs on it (PYTHONPATH, NODE_PATH); a container runner
-    copies those into the container instead of using host paths.
+    copies those into the container instead of using host paths. `namespace` is the flow's: isolating
+    runners never let commands of different namespaces share a sandbox.
     """
 
     argv: Sequence[str]
@@ -41,6 +42,7 @@ class CommandSpec:
     path_prefix: Sequence[Path] = ()
     helpers: Mapping[str, Sequence[Path]] = field(default_factory=dict)
     image: str | None = None
+    namespace: str | None = None
 
 
 class Runner(Protocol):

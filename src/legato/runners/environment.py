@@ -31,6 +31,16 @@ def script_environment(
     return env
 
 
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Legato's cache folder (LEGATO_CACHE_DIR, else $XDG_CACHE_HOME/legato, else ~/.cache/legato)."""
+    env = os.environ if environ is None else environ
+    configured = env.get("LEGATO_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "legato"
+
+
 def with_path_prefix(env: Mapping[str, str], prefix: Sequence[Path]) -> dict[str, str]:
     """`env` with the `prefix` folders first on PATH."""
     out = dict(env)

@@ -1,7 +1,8 @@
 """The worker's side of the fork server (`zygote.py`): a small helper process, started on first use, that
 forks the commands of the process runner (and the Python files of the warm Python runner) so that the
 large worker process never forks. One helper per interpreter and helper path, shared by every event loop
-of the worker; a reader thread hands its replies to the loop that asked."""
+of the worker; a reader thread hands its replies to the loop that asked. `legato.runners.isolated` starts
+more of them, each inside a namespace's sandbox (`Launch`)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from legato.runners.base import RunnerError
 from legato.runners.environment import script_environment
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
+CONFINE = Path(__file__).with_name("confine.py")
 # run from -c, not as `python zygote.py`: its folder first on sys.path would shadow the standard `select`
 _BOOT = "import sys; path = sys.argv.pop(1); exec(compile(open(path).read(), path, 'exec'), {'__name__': '__main__'})"
 _START_SECONDS = 15.0
@@ -43,6 +45,20 @@ def default_interpreter() -> str:
     return str(Path(getattr(sys, "_base_executable", None) or sys.executable).resolve())
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How to start a fork server inside a sandbox: `argv` runs the interpreter in it (bubblewrap's command
+    ending with `--`), with `{info}` standing for the number of the pipe bubblewrap reports the sandbox's
+    first process on; `user` is the uid to start it as (None: the worker's); `network` is called with that
+    process's pid once known and returns what to stop with the sandbox (its network helper), after the
+    network is up."""
+
+    argv: Sequence[str]
+    user: int | None = None
+    network: Callable[[int], subprocess.Popen[bytes]] | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class _Pending:
     loop: asyncio.AbstractEventLoop
@@ -53,10 +69,21 @@ class _Pending:
 class Child:
     """A command forked by the fork server: its pid (also its process group) and its exit code to come."""
 
-    def __init__(self, pid: int, ended: asyncio.Future[int]) -> None:
+    def __init__(self, pid: int, ended: asyncio.Future[int], server: ForkServer, ident: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self._ended = ended
+        self._server = server
+        self._ident = ident
+
+    def signal_group(self, number: int) -> None:
+        """Signal the command's process group (through the fork server when it runs in a sandbox, whose PID
+        namespace the worker cannot name processes in)."""
+        if self._server.confined:
+            self._server.signal(self._ident, number)
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, number)
 
     async def wait(self) -> int:
         # shielded: a timeout around wait() must not lose the exit code that is still to come
@@ -67,32 +94,69 @@ class Child:
 class ForkServer:
     """One running helper process."""
 
-    def __init__(self, interpreter: str, pythonpath: Sequence[str] = ()) -> None:
+    def __init__(self, interpreter: str, pythonpath: Sequence[str] = (), launch: Launch | None = None) -> None:
         self.interpreter = interpreter
         self.version: tuple[int, int] = (0, 0)
+        self.confined = launch is not None
+        self.last_used = 0.0  # time.monotonic() of the last command (the sandbox pool stops idle ones)
+        self._network: subprocess.Popen[bytes] | None = None
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = script_environment("/")
         if pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(pythonpath)
+        argv = [interpreter, "-s", "-c", _BOOT, str(ZYGOTE), str(theirs.fileno())]
+        info_r = info_w = -1
+        if launch is not None:
+            env.update(launch.environ)
+            info_r, info_w = os.pipe()
+            prefix = [a.replace("{info}", str(info_w)) for a in launch.argv]
+            argv = [*prefix, *argv, json.dumps({"module": str(CONFINE)})]
         try:
             self._proc = subprocess.Popen(
-                [interpreter, "-s", "-c", _BOOT, str(ZYGOTE), str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
-                cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
+                argv, pass_fds=[theirs.fileno()] + ([info_w] if launch else []), env=env, cwd="/",
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
+                user=launch.user if launch else None, group=launch.user if launch else None,
+                extra_groups=[] if launch and launch.user is not None else None,
             )
         except OSError as exc:
             self._sock.close()
-            raise RunnerError(f"cannot start the fork server with {interpreter}: {exc}") from None
+            raise RunnerError(f"cannot start the fork server with {argv[0]}: {exc}") from None
         finally:
             theirs.close()
+            if info_w >= 0:
+                os.close(info_w)
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
         self._dead = False
         self._hello = threading.Event()
         threading.Thread(target=self._read_loop, name="legato-forkserver", daemon=True).start()
-        if not self._hello.wait(_START_SECONDS) or self._dead:
+        try:
+            if launch is not None:
+                self._sandbox_up(launch, info_r)
+            if not self._hello.wait(_START_SECONDS) or self._dead:
+                raise RunnerError(f"the fork server did not start with {interpreter}{self._stderr()}")
+        except BaseException:
             self.close()
-            raise RunnerError(f"the fork server did not start with {interpreter}")
+            raise
+
+    def _sandbox_up(self, launch: Launch, info: int) -> None:
+        """Wait for bubblewrap to report the sandbox's first process, then start its network."""
+        report = b""
+        with os.fdopen(info, "rb", buffering=0) as stream:
+            while b"}" not in report and (chunk := stream.read(4096)):  # a small JSON object over a few lines
+                report += chunk
+        try:
+            pid = int(json.loads(report)["child-pid"])
+        except (ValueError, KeyError, TypeError):
+            raise RunnerError(f"the sandbox did not start{self._stderr()}") from None
+        if launch.network is not None:
+            self._network = launch.network(pid)
+
+    def _stderr(self) -> str:
+        """The helper's exit, said when it failed to start."""
+        code = self._proc.poll()
+        return "" if code is None else f" (it exited with status {code})"
 
     @property
     def alive(self) -> bool:
@@ -120,9 +184,24 @@ class ForkServer:
         try:
             pid = await asyncio.shield(pending.started)
         except asyncio.CancelledError:
-            pending.started.add_done_callback(_kill_when_started)
+            pending.started.add_done_callback(lambda _: self.signal(ident, signal.SIGKILL))
             raise
-        return Child(pid, pending.ended)
+        return Child(pid, pending.ended, self, ident)
+
+    def signal(self, ident: int, number: int) -> None:
+        """Signal the process group of command `ident` (from any thread; nothing happens once it has ended)."""
+        if not self.confined:
+            with self._lock:
+                pending = self._pending.get(ident)
+            started = pending.started if pending is not None else None
+            if started is not None and started.done() and not started.cancelled() and started.exception() is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(started.result(), number)
+            return
+        data = json.dumps({"signal": ident, "number": int(number)}).encode()
+        with self._lock, contextlib.suppress(OSError):
+            if not self._dead:
+                self._sock.sendall(struct.pack("!I", len(data)) + data)
 
     def close(self) -> None:
         """Stop the helper (it kills what it still runs when its socket closes)."""
@@ -131,6 +210,13 @@ class ForkServer:
         self._sock.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(2)
+        if self._proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+        if self._network is not None:
+            self._network.kill()
+            self._network.wait()
 
     def _read_loop(self) -> None:
         buffer = b""
@@ -184,13 +270,6 @@ def _resolve(loop: asyncio.AbstractEventLoop, future: asyncio.Future[int], value
 
     with contextlib.suppress(RuntimeError):  # the loop that asked has closed: nobody is waiting any more
         loop.call_soon_threadsafe(settle)
-
-
-def _kill_when_started(future: asyncio.Future[int]) -> None:
-    """A command whose caller was cancelled before it started dies as soon as it has a pid."""
-    if not future.cancelled() and future.exception() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(future.result(), signal.SIGKILL)
 
 
 _servers: dict[tuple[str, tuple[str, ...]], ForkServer] = {}

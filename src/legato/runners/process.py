@@ -109,7 +109,7 @@ class ProcessRunner:
             await _settle(readers)
             raise
         # whatever the command left running in its group dies with it
-        _signal_group(proc.pid, signal.SIGKILL)
+        _signal(proc, signal.SIGKILL)
         await _settle(readers)
         return code
 
@@ -124,10 +124,10 @@ class ProcessRunner:
 
     async def _kill(self, proc: _Child) -> None:
         """TERM the whole group, then KILL what is still there after the grace period."""
-        _signal_group(proc.pid, signal.SIGTERM)
+        _signal(proc, signal.SIGTERM)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(proc.wait(), self.kill_grace)
-        _signal_group(proc.pid, signal.SIGKILL)
+        _signal(proc, signal.SIGKILL)
         await proc.wait()
 
 
@@ -199,6 +199,15 @@ def _restricter(ruleset: int | None) -> Callable[[], None] | None:
     if ruleset is None:
         return None
     return lambda: landlock.restrict_self(ruleset)
+
+
+def _signal(proc: _Child, sig: signal.Signals) -> None:
+    """Signal the command's process group: directly, or through the fork server that started it."""
+    group = getattr(proc, "signal_group", None)
+    if group is not None:
+        group(sig)
+    else:
+        _signal_group(proc.pid, sig)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -1,6 +1,9 @@
 """From a task's `taskRunner` (or Kestra's older `runner`/`docker` properties) to a runner instance, with
 the worker's settings: which folders to hide, the default runner, and what to do with a task that asks
-for Docker where no engine is reachable (run it in the sandbox and say so, or fail)."""
+for Docker where no engine is reachable (run it in the sandbox and say so, or fail).
+
+`process` and `python-warm` (and so the default) run isolated (`legato.runners.isolated`); only the
+operator can make them run unisolated, with LEGATO_UNSAFE_PROCESS_RUNNER=true."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from legato.runners import kube_api
+from legato.runners import isolated, isolation, kube_api
 from legato.runners.base import Runner, RunnerError
 from legato.runners.docker import DockerOptions, DockerRunner
 from legato.runners.docker_api import EngineClient, engine_address
@@ -39,27 +42,31 @@ class RunnerSettings:
     """The worker's runner configuration."""
 
     hidden: tuple[Path, ...] = ()
-    default: Literal["process", "sandbox", "python-warm"] = "process"
+    default: Literal["process", "sandbox", "python-warm"] = "python-warm"
     docker_fallback: Literal["sandbox", "process", "fail"] = "sandbox"
     environ: Mapping[str, str] = field(default_factory=dict)
+    unsafe: bool = False  # process and python-warm run unisolated (the operator's explicit choice)
+    policy: isolation.Policy = field(default_factory=isolation.Policy)
 
     @classmethod
     def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None) -> RunnerSettings:
         """Settings from LEGATO_DATA_DIR / LEGATO_HIDDEN_PATHS (folders scripts must not see),
-        LEGATO_DEFAULT_RUNNER (process|sandbox|python-warm) and LEGATO_DOCKER_FALLBACK (sandbox|process|fail)."""
+        LEGATO_DEFAULT_RUNNER (process|sandbox|python-warm), LEGATO_DOCKER_FALLBACK (sandbox|process|fail),
+        LEGATO_UNSAFE_PROCESS_RUNNER and the sandbox policy's variables (`isolation.Policy.from_env`)."""
         env = os.environ if environ is None else environ
         paths = [*hidden]
         if env.get("LEGATO_DATA_DIR"):
             paths.append(Path(env["LEGATO_DATA_DIR"]))
         paths += [Path(p) for p in env.get("LEGATO_HIDDEN_PATHS", "").split(os.pathsep) if p]
-        default = env.get("LEGATO_DEFAULT_RUNNER", "process")
+        default = env.get("LEGATO_DEFAULT_RUNNER", "python-warm")
         fallback = env.get("LEGATO_DOCKER_FALLBACK", "sandbox")
         if default not in ("process", "sandbox", "python-warm"):
             raise RunnerError(f"LEGATO_DEFAULT_RUNNER must be process, sandbox or python-warm, not {default!r}")
         if fallback not in ("sandbox", "process", "fail"):
             raise RunnerError(f"LEGATO_DOCKER_FALLBACK must be sandbox, process or fail, not {fallback!r}")
         return cls(hidden=tuple(paths), default=default, docker_fallback=fallback,  # type: ignore[arg-type]
-                   environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env})
+                   environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env},
+                   unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(paths, env))
 
 
 @dataclass(frozen=True)
@@ -74,20 +81,25 @@ def choose(spec: RunnerSpec | None, settings: RunnerSettings, *, image: str | No
         case None:
             if settings.default == "sandbox":
                 return Choice(_sandbox(settings, network=False))
-            if settings.default == "python-warm":
-                return Choice(WarmPythonRunner(hidden=settings.hidden))
-            return Choice(ProcessRunner(hidden=settings.hidden))
+            return Choice(local(settings, warm=settings.default == "python-warm"))
         case ProcessRunnerSpec():
-            return Choice(ProcessRunner(hidden=settings.hidden))
+            return Choice(local(settings, warm=False))
         case SandboxRunnerSpec():
             return Choice(_sandbox(settings, network=spec.network))
         case WarmPythonRunnerSpec():
-            return Choice(WarmPythonRunner(hidden=settings.hidden))
+            return Choice(local(settings, warm=True))
         case DockerRunnerSpec():
             return _docker(spec, settings, image)
         case KubernetesRunnerSpec():
             return _kubernetes(spec, settings, image)
     raise RunnerError(f"unknown task runner {spec!r}")
+
+
+def local(settings: RunnerSettings, *, warm: bool) -> Runner:
+    """The runner of `process` (warm: `python-warm`): isolated, unless the operator opted out."""
+    if settings.unsafe:
+        return WarmPythonRunner(hidden=settings.hidden) if warm else ProcessRunner(hidden=settings.hidden)
+    return isolated.IsolatedRunner(isolated.sandboxes(settings.policy), warm=warm)
 
 
 def docker_options(spec: DockerRunnerSpec, image: str | None) -> DockerOptions:
@@ -147,7 +159,7 @@ def _docker(spec: DockerRunnerSpec, settings: RunnerSettings, image: str | None)
         case "process":
             note = (f"No container engine answers at {where}: running this task with the process runner instead of "
                     f"Docker (image {options.image} is not used)")
-            return Choice(ProcessRunner(hidden=settings.hidden), note)
+            return Choice(local(settings, warm=False), note)
 
 
 def kube_options(spec: KubernetesRunnerSpec, image: str | None) -> KubeOptions:
@@ -191,7 +203,7 @@ def _kubernetes(spec: KubernetesRunnerSpec, settings: RunnerSettings, image: str
         case "process":
             note = (f"{message[0].upper()}{message[1:]}: running this task with the process runner instead of "
                     f"Kubernetes (image {options.image} is not used)")
-            return Choice(ProcessRunner(hidden=settings.hidden), note)
+            return Choice(local(settings, warm=False), note)
 
 
 def _sandbox(settings: RunnerSettings, *, network: bool) -> SandboxRunner:

@@ -6,6 +6,11 @@ fork and exec). Each request names a command to exec (`exec`) or a Python file t
 interpreter itself (`python`, the warm Python runner). The child always starts a new session, gets the
 task's stdout/stderr pipes and environment, applies the Landlock ruleset it was sent, then runs.
 
+Started with a second argument (JSON: the path of `confine.py`), it runs inside a namespace's sandbox (see
+`legato.runners.isolated`): every child is confined by `confine.confine` with the request's `confine`
+part, and since the worker cannot name processes of the sandbox's PID namespace, it asks for signals
+(`{"signal": id, "number": n}`) instead of sending them.
+
 Standard library only, and no Legato import: it runs under the scripts' interpreter and every forked child
 inherits its modules. Requests come as a 4-byte length, a JSON object, and file descriptors (stdout, stderr,
 and optionally a Landlock ruleset) attached with SCM_RIGHTS; replies are `{"id", "pid"}` once forked and
@@ -40,10 +45,17 @@ def _preload() -> None:
 
 
 class Server:
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, confinement: dict[str, Any] | None = None) -> None:
         self.sock = socket.socket(fileno=fd)
         self.sock.setblocking(True)
         self.children: dict[int, int] = {}  # pid -> request id
+        self.pids: dict[int, int] = {}  # request id -> pid
+        self.users: dict[int, int] = {}  # pid -> the uid its run was given (confined, as root)
+        self.confine: Any = None
+        self.ruleset: int | None = None
+        if confinement is not None:
+            self.confine = _load(confinement["module"])
+            self.ruleset = self.confine.prepare()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
@@ -66,6 +78,9 @@ class Server:
                 if request is None:
                     self.shutdown()
                     return None
+                if "signal" in request[0]:
+                    self.signal(request[0])
+                    continue
                 child = self.fork(*request)
                 if child is not None:
                     return child
@@ -102,11 +117,21 @@ class Server:
         for fd in fds:
             os.close(fd)
         self.children[pid] = request["id"]
+        self.pids[request["id"]] = pid
+        if request.get("confine", {}).get("uid") is not None:
+            self.users[pid] = request["confine"]["uid"]
         self.send({"id": request["id"], "pid": pid})
         return None
 
+    def signal(self, request: dict[str, Any]) -> None:
+        """Signal the process group of a running request (the worker cannot name it in this PID namespace)."""
+        pid = self.pids.get(request["signal"])
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, request["number"])
+
     def reap(self) -> None:
-        while self.children:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -114,8 +139,15 @@ class Server:
             if pid == 0:
                 return
             ident = self.children.pop(pid, None)
-            if ident is not None:
-                self.send({"id": ident, "exit": os.waitstatus_to_exitcode(status)})
+            if ident is None:
+                continue  # an orphan of some run, adopted by this subreaper
+            self.pids.pop(ident, None)
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)  # what the command left in its group dies with it
+            uid = self.users.pop(pid, None)
+            if uid is not None and uid not in self.users.values():
+                self.confine.kill_user(uid, signal.SIGKILL)  # and so does what it detached
+            self.send({"id": ident, "exit": os.waitstatus_to_exitcode(status)})
 
     def shutdown(self) -> None:
         """The worker is gone: nothing it started may outlive it."""
@@ -135,7 +167,9 @@ class Server:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         try:
-            if len(fds) > 2:
+            if self.confine is not None:
+                self.confine.confine(request["confine"], self.ruleset)
+            elif len(fds) > 2:
                 _restrict(fds[2])
             os.closerange(3, 1 << 16)
             os.chdir(request["cwd"])
@@ -151,6 +185,16 @@ class Server:
         os.environ.clear()
         os.environ.update(env)
         return request
+
+
+def _load(path: str) -> Any:
+    """A standard-library module next to this file, loaded without putting its folder on sys.path."""
+    import types
+
+    module = types.ModuleType("legato_confine")
+    with open(path) as source:
+        exec(compile(source.read(), path, "exec"), module.__dict__)  # noqa: S102 - Legato's own file
+    return module
 
 
 def _restrict(ruleset_fd: int) -> None:
@@ -219,7 +263,7 @@ def _finish(code: int) -> NoReturn:
 
 if __name__ == "__main__":
     _preload()
-    task = Server(int(sys.argv[1])).serve()
+    task = Server(int(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else None).serve()
     if task is None:
         sys.exit(0)
     run_python(task)

@@ -60,7 +60,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
             env={**script_environment(visible, env, output_dir=f"{visible}/{OUTPUT_DIR}"), **tooling.env},
             path_prefix=[*tooling.path, tools.python_shims()],
             helpers={"PYTHONPATH": [tools.PYTHON_HELPERS], "NODE_PATH": [tools.NODE_HELPERS]},
-            image=image,
+            image=image, namespace=ctx.execution.namespace,
         )
         collector = Collector(ctx.logger)
         code = await _run(runner, spec, collector)

@@ -13,6 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
+from legato.runners import environment
+
 HELPERS = Path(__file__).parent / "helpers"
 PYTHON_HELPERS = HELPERS / "python"
 NODE_HELPERS = HELPERS / "node"
@@ -22,12 +24,9 @@ _shims: dict[str, Path] = {}
 
 
 def cache_dir() -> Path:
-    """Legato's cache folder (LEGATO_CACHE_DIR, else $XDG_CACHE_HOME/legato, else ~/.cache/legato)."""
-    configured = os.environ.get("LEGATO_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "legato"
+    """Legato's cache folder (LEGATO_CACHE_DIR, else $XDG_CACHE_HOME/legato, else ~/.cache/legato); script
+    sandboxes show it read-only."""
+    return environment.cache_dir()
 
 
 def python_interpreter() -> str:
