@@ -132,26 +132,27 @@ class ForkServer:
         self._hello = threading.Event()
         threading.Thread(target=self._read_loop, name="legato-forkserver", daemon=True).start()
         try:
-            if launch is not None:
-                self._sandbox_up(launch, info_r)
+            pid = self._sandbox_pid(info_r) if launch is not None else 0
             if not self._hello.wait(_START_SECONDS) or self._dead:
                 raise RunnerError(f"the fork server did not start with {interpreter}{self._stderr()}")
+            # only now: bubblewrap sets up the loopback before it starts the fork server, and two
+            # configurations of one network namespace at once fail
+            if launch is not None and launch.network is not None:
+                self._network = launch.network(pid)
         except BaseException:
             self.close()
             raise
 
-    def _sandbox_up(self, launch: Launch, info: int) -> None:
-        """Wait for bubblewrap to report the sandbox's first process, then start its network."""
+    def _sandbox_pid(self, info: int) -> int:
+        """The pid of the sandbox's first process, which bubblewrap reports on the `info` pipe."""
         report = b""
         with os.fdopen(info, "rb", buffering=0) as stream:
             while b"}" not in report and (chunk := stream.read(4096)):  # a small JSON object over a few lines
                 report += chunk
         try:
-            pid = int(json.loads(report)["child-pid"])
+            return int(json.loads(report)["child-pid"])
         except (ValueError, KeyError, TypeError):
             raise RunnerError(f"the sandbox did not start{self._stderr()}") from None
-        if launch.network is not None:
-            self._network = launch.network(pid)
 
     def _stderr(self) -> str:
         """The helper's exit, said when it failed to start."""

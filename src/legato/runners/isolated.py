@@ -31,6 +31,7 @@ from legato.runners.warm import _virtualenv_site, python_entry
 _NETWORK_START_SECONDS = 10.0
 
 
+
 @dataclass(frozen=True)
 class SandboxKey:
     """What makes two commands able to share a sandbox: the same namespace, interpreter, helper path and
@@ -151,6 +152,8 @@ def sandboxes(policy: isolation.Policy) -> Sandboxes:
 
 class IsolatedRunner(ProcessRunner):
     """Runs commands in their namespace's sandbox; Python files forked warm when `warm`."""
+
+    isolated = True  # nothing it runs shares writable host folders (a shared build cache, for one)
 
     def __init__(self, pool: Sandboxes, *, warm: bool, kill_grace: float = 1.0, interpreter: str | None = None) -> None:
         super().__init__(kill_grace=kill_grace)

@@ -54,7 +54,7 @@ class Policy:
     max_sandboxes: int = 32
 
     @classmethod
-    def from_env(cls, hidden: Sequence[Path], environ: Mapping[str, str]) -> Policy:
+    def from_env(cls, environ: Mapping[str, str]) -> Policy:
         """The policy from the worker's settings: LEGATO_SCRIPT_NETWORK (outbound|none|host), LEGATO_SANDBOX_UIDS
         (first-last, used when the server runs as root), LEGATO_WORK_DIR, LEGATO_CONFIG (hidden too)."""
         network = environ.get(NETWORK_ENV, "outbound")
@@ -62,7 +62,7 @@ class Policy:
             raise RunnerError(f"{NETWORK_ENV} must be outbound, none or host, not {network!r}")
         extra = [Path(environ["LEGATO_CONFIG"])] if environ.get("LEGATO_CONFIG") else []
         work_root = Path(environ.get("LEGATO_WORK_DIR") or tempfile.gettempdir())
-        return cls(hidden=tuple([*hidden, *extra]), network=network,  # type: ignore[arg-type]
+        return cls(hidden=tuple(extra), network=network,  # type: ignore[arg-type]
                    uids=_uids(environ.get(UIDS_ENV)), work_root=work_root)
 
 
@@ -188,7 +188,9 @@ def exposures(folders: Iterable[Path], hidden: Sequence[Path]) -> list[Path]:
 
 
 def _namespaces(*, network: bool) -> list[str]:
-    args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    # no --die-with-parent: it fires when the thread that started the sandbox ends, and the sandbox outlives
+    # it; the fork server ends when the worker's end of its socket closes, and the whole sandbox with it
+    args = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root():
         args += ["--unshare-user", "--uid", str(os.geteuid()), "--gid", str(os.getegid())]
     if not network:

@@ -7,6 +7,7 @@ operator can make them run unisolated, with LEGATO_UNSAFE_PROCESS_RUNNER=true.""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -66,7 +67,7 @@ class RunnerSettings:
             raise RunnerError(f"LEGATO_DOCKER_FALLBACK must be sandbox, process or fail, not {fallback!r}")
         return cls(hidden=tuple(paths), default=default, docker_fallback=fallback,  # type: ignore[arg-type]
                    environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env},
-                   unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(paths, env))
+                   unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(env))
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,13 @@ def local(settings: RunnerSettings, *, warm: bool) -> Runner:
     """The runner of `process` (warm: `python-warm`): isolated, unless the operator opted out."""
     if settings.unsafe:
         return WarmPythonRunner(hidden=settings.hidden) if warm else ProcessRunner(hidden=settings.hidden)
-    return isolated.IsolatedRunner(isolated.sandboxes(settings.policy), warm=warm)
+    return isolated.IsolatedRunner(isolated.sandboxes(sandbox_policy(settings)), warm=warm)
+
+
+def sandbox_policy(settings: RunnerSettings) -> isolation.Policy:
+    """The sandboxes' policy, hiding the settings' folders too."""
+    hidden = tuple(dict.fromkeys([*settings.hidden, *settings.policy.hidden]))
+    return dataclasses.replace(settings.policy, hidden=hidden)
 
 
 def docker_options(spec: DockerRunnerSpec, image: str | None) -> DockerOptions:

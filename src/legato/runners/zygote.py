@@ -218,8 +218,12 @@ def run_python(request: dict[str, Any]) -> NoReturn:
     if request.get("site"):
         import site
 
+        known = list(sys.path)
         for folder in request["site"]:
             site.addsitedir(folder)
+        # the task's virtualenv comes before the interpreter's own packages, as under its own interpreter
+        added = [p for p in sys.path if p not in known]
+        sys.path[:] = [sys.path[0], *added, *[p for p in sys.path[1:] if p not in added]]
     sys.argv = [request["script"], *request.get("args", [])]
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:

@@ -173,11 +173,12 @@ commands:
     assert ("INFO", "read kept listed note.txt in 1") in messages, messages
     assert ("INFO", "0") in messages  # nothing of it in the working dir
     made = next(Path(m.removeprefix("made ")) for _, m in messages if m.startswith("made "))
-    assert not made.exists() and not made.parent.exists()  # the private temp dir went with the run
+    assert not made.exists()  # the script's /tmp is its own, gone with the run
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
-def test_go_build_cache_is_shared_only_by_the_process_runner(scripts: Scripts, runner: str) -> None:
+def test_go_build_cache_is_shared_only_by_the_unsafe_process_runner(scripts: Scripts, runner: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     require_interpreter(next(lang for lang in LANGUAGES if lang.key == "go"))
     source = f"""
 id: task
@@ -189,10 +190,12 @@ commands:
     printf '::{{"outputs": {{"cache": "%s", "home": "%s"}}}}::\\n' "$(go env GOCACHE)" "$HOME"
 """
     outputs, _ = scripts.run(source)
-    shared = str(tools.cache_dir() / "go-build")
-    if runner == "process":
-        assert outputs["vars"]["cache"] == shared
-    else:  # each sandboxed run builds in its own working dir
-        assert outputs["vars"]["cache"] == outputs["vars"]["home"] + "/.cache/go-build"
+    # each isolated or sandboxed run builds in its own working dir: a shared cache could be poisoned
+    assert outputs["vars"]["cache"] == outputs["vars"]["home"] + "/.cache/go-build"
+    if runner == "process":  # only the unisolated process runner, which the operator opts into, shares one
+        monkeypatch.setenv("LEGATO_UNSAFE_PROCESS_RUNNER", "true")
+        unsafe, _ = scripts.run(source)
+        assert unsafe["vars"]["cache"] == str(tools.cache_dir() / "go-build")
+        monkeypatch.delenv("LEGATO_UNSAFE_PROCESS_RUNNER")
     own, _ = scripts.run(source.replace("commands:", "env:\n  GOCACHE: /tmp/mine\ncommands:"))
     assert own["vars"]["cache"] == "/tmp/mine"

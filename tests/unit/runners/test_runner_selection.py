@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from legato.runners import select
 from legato.runners.base import RunnerError
 from legato.runners.docker import DockerRunner
+from legato.runners.isolated import IsolatedRunner
 from legato.runners.process import ProcessRunner
 from legato.runners.sandbox import SandboxRunner, bwrap_path
 from legato.runners.specs import RunnerSpec
@@ -35,7 +36,11 @@ def test_kestras_type_names_are_accepted() -> None:
 def test_default_and_explicit_runners() -> None:
     settings = select.RunnerSettings(hidden=(Path("/srv/legato"),))
     chosen = select.choose(None, settings)
-    assert isinstance(chosen.runner, ProcessRunner) and chosen.runner.hidden == (Path("/srv/legato"),)
+    # isolated by default, warm for Python, with the settings' folders hidden in its sandboxes
+    assert isinstance(chosen.runner, IsolatedRunner) and chosen.runner.warm
+    assert Path("/srv/legato") in chosen.runner.pool.policy.hidden
+    process = select.choose(SPEC.validate_python({"type": "io.kestra.plugin.core.runner.Process"}), settings).runner
+    assert isinstance(process, IsolatedRunner) and not process.warm
     if bwrap_path():
         sandbox = select.choose(SPEC.validate_python({"type": "sandbox", "network": True}), settings).runner
         assert isinstance(sandbox, SandboxRunner) and sandbox.network is True
@@ -71,10 +76,21 @@ def test_a_reachable_engine_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_warm_python_runner_per_task_or_per_worker() -> None:
-    from legato.runners.warm import WarmPythonRunner
-
     settings = select.RunnerSettings(hidden=(Path("/srv/legato"),))
     warm = select.choose(SPEC.validate_python({"type": "python-warm"}), settings).runner
-    assert isinstance(warm, WarmPythonRunner) and warm.hidden == (Path("/srv/legato"),)
-    worker = select.RunnerSettings.from_env(environ={"LEGATO_DEFAULT_RUNNER": "python-warm"})
-    assert isinstance(select.choose(None, worker).runner, WarmPythonRunner)
+    assert isinstance(warm, IsolatedRunner) and warm.warm and warm.name == "python-warm"
+    worker = select.RunnerSettings.from_env(environ={"LEGATO_DEFAULT_RUNNER": "process"})
+    fresh = select.choose(None, worker).runner
+    assert isinstance(fresh, IsolatedRunner) and not fresh.warm
+
+
+def test_only_the_operator_makes_process_and_python_warm_unisolated() -> None:
+    from legato.runners.warm import WarmPythonRunner
+
+    unsafe = select.RunnerSettings.from_env(hidden=[Path("/srv/legato")],
+                                            environ={"LEGATO_UNSAFE_PROCESS_RUNNER": "true"})
+    process = select.choose(SPEC.validate_python({"type": "process"}), unsafe).runner
+    assert type(process) is ProcessRunner and process.hidden == (Path("/srv/legato"),)
+    assert isinstance(select.choose(None, unsafe).runner, WarmPythonRunner)
+    safe = select.RunnerSettings.from_env(environ={"LEGATO_UNSAFE_PROCESS_RUNNER": "no"})
+    assert isinstance(select.choose(SPEC.validate_python({"type": "process"}), safe).runner, IsolatedRunner)

@@ -51,8 +51,10 @@ LANGUAGES = (
 
 
 async def _go_tooling(self: ScriptBase, ctx: RunContext, runner: Runner, workdir: Path) -> Tooling:
-    """Go's build cache shared by the process runner's runs (see the module's docstring)."""
-    if runner.name != "process" or "GOCACHE" in (self.env or {}):
+    """Go's build cache shared by the unisolated process runner's runs (see the module's docstring); an
+    isolated run builds in its own, as a shared writable cache would let one namespace's build poison
+    another's."""
+    if runner.name != "process" or getattr(runner, "isolated", False) or "GOCACHE" in (self.env or {}):
         return Tooling()
     cache = tools.cache_dir() / "go-build"
     try:
