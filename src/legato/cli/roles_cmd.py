@@ -24,6 +24,7 @@ from legato.aio import supervise
 from legato.api import create_app
 from legato.api import server as http
 from legato.api.middleware import parse_credentials
+from legato.cli import hardening
 from legato.cli.server_cmd import server
 from legato.executor.retention import Retention
 from legato.runtime.dbclock import DatabaseClock
@@ -143,6 +144,7 @@ class _Process:
 def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
     """Run `roles` in this process until SIGTERM/SIGINT, then drain and return (exit status 0)."""
     credentials = _credentials(settings.basic_auth)
+    hardening.secure_start()
     sock = _listen(settings, credentials) if WEBSERVER in roles else None
     store = open_configured(settings)
     clock = DatabaseClock(store)

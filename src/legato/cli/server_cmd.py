@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from legato.api import create_app
 from legato.api import server as http
 from legato.api.middleware import parse_credentials
+from legato.cli import hardening
 from legato.clock import utcnow
 from legato.model.errors import FlowValidationError
 from legato.runtime import actions
@@ -43,6 +44,7 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_secon
           basic_auth: str | None) -> None:
     """Everything in one process on SQLite under DATA_DIR: zero configuration."""
     credentials = _credentials(basic_auth)
+    hardening.secure_start(basic_auth if hardening.from_command_line("basic_auth") else None)
     if credentials is None and not http.is_loopback(host):
         raise click.UsageError(f"refusing to listen on {host} without authentication: set --basic-auth or LEGATO_BASIC_AUTH")
     try:

@@ -12,6 +12,7 @@ import. `prepare` runs once in the fork server; `confine` runs in each forked ch
   process outside it, the fork server and the other commands of the sandbox included.
 """
 
+import contextlib
 import ctypes
 import os
 import platform
@@ -65,10 +66,10 @@ def prepare() -> int | None:
     own /proc entries private, and build the Landlock ruleset every child applies (None without Landlock)."""
     _prctl(_PR_SET_CHILD_SUBREAPER, 1, "prctl(PR_SET_CHILD_SUBREAPER)")
     _prctl(_PR_SET_DUMPABLE, 0, "prctl(PR_SET_DUMPABLE)")
-    try:  # other processes' /proc entries vanish for a command that may not ptrace them
+    # other processes' /proc entries vanish for a command that may not ptrace them (where the kernel can;
+    # elsewhere Landlock still refuses access to their sensitive entries)
+    with contextlib.suppress(OSError):
         _mount(None, "/proc", None, _MS_REMOUNT, "hidepid=2")
-    except OSError:
-        pass  # an older kernel: Landlock still refuses access to their sensitive entries
     return _ruleset(landlock_abi())
 
 
@@ -113,7 +114,7 @@ def _mounts(spec: dict[str, Any]) -> None:
     try:
         private = _MS_NOSUID | _MS_NODEV
         _mount("tmpfs", "/tmp", "tmpfs", private, "mode=1777")  # noqa: S108 - the command's own /tmp
-        _mount("tmpfs", "/dev/shm", "tmpfs", private, "mode=1777")
+        _mount("tmpfs", "/dev/shm", "tmpfs", private, "mode=1777")  # noqa: S108 - its own, fresh
         for root in spec.get("roots", ()):
             _mount("tmpfs", root, "tmpfs", private, "mode=0755")
         for path, fd in kept.items():  # tools installed under /tmp, shown read-only

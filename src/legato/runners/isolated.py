@@ -29,6 +29,7 @@ from legato.runners.process import ProcessRunner
 from legato.runners.warm import _virtualenv_site, python_entry
 
 _NETWORK_START_SECONDS = 10.0
+_TMP = Path("/tmp")  # noqa: S108 - each command's /tmp is its own
 
 
 
@@ -54,7 +55,7 @@ class Sandboxes:
         self._uids = itertools.count()
         self._exposed: dict[tuple[str, tuple[Path, ...]], list[Path]] = {}
         self._private = Path(tempfile.mkdtemp(prefix="legato-sandboxes-"))
-        os.chmod(self._private, 0o755)  # the resolv.conf in it is bound into sandboxes run under other uids
+        os.chmod(self._private, 0o755)  # noqa: S103 - the resolv.conf in it is bound into sandboxes run under other uids
 
     def exposed(self, interpreter: str, extra: Sequence[Path] = ()) -> list[Path]:
         """The folders a sandbox for `interpreter` puts back (worked out once: it reads every PATH folder)."""
@@ -199,11 +200,11 @@ class IsolatedRunner(ProcessRunner):
 
     def _roots(self) -> list[str]:
         root = self.pool.policy.work_root.resolve()
-        return [] if root.is_relative_to("/tmp") else [str(root)]
+        return [] if root.is_relative_to(_TMP) else [str(root)]
 
     def _kept(self, key: SandboxKey) -> list[Path]:
         """Folders put back under /tmp, which each command gets afresh: they are carried over."""
-        return [f for f in self.pool.exposed(key.interpreter, key.extra) if f.is_relative_to("/tmp")]
+        return [f for f in self.pool.exposed(key.interpreter, key.extra) if f.is_relative_to(_TMP)]
 
     def _extra(self, spec: CommandSpec) -> tuple[Path, ...]:
         """Folders the command needs that the sandbox would not show (a virtualenv outside the cache)."""

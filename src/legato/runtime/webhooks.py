@@ -18,12 +18,12 @@ import binascii
 import hmac
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from legato import secrets_env
 from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import ExpressionError, Renderer
@@ -99,7 +99,7 @@ def parse_body(body: bytes, content_type: str) -> Any:
 def env_secret(name: str) -> str:
     """Kestra's open-source secret backend: the base64-encoded value of the environment variable
     SECRET_<NAME>. Raises ValueError when it is absent or not base64."""
-    raw = os.environ.get(f"SECRET_{name}")
+    raw = secrets_env.secret(name)  # read at start-up, then removed from the environment
     if raw is None:
         raise ValueError(f"secret '{name}' not found (set SECRET_{name} to its base64-encoded value)")
     try:
