@@ -43,8 +43,8 @@ ui-test: ui/node_modules/.package-lock.json
 run: install
 	$(BIN)/legato server local --flows examples/
 
-## system-deps: Debian packages the tests use (bubblewrap for the sandbox runner, interpreters for script tasks, chromium for the UI's browser tests); root + apt
-SYSTEM_PACKAGES := bubblewrap ruby lua5.4 php-cli r-base-core golang-go chromium
+## system-deps: Debian packages the tests use (bubblewrap and slirp4netns for isolated script tasks, interpreters for script tasks, chromium for the UI's browser tests); root + apt
+SYSTEM_PACKAGES := bubblewrap slirp4netns ruby lua5.4 php-cli r-base-core golang-go chromium
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
