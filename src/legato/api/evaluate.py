@@ -3,6 +3,7 @@ of the UI. Rendering is bounded in time and size (legato.expressions) and secret
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -12,7 +13,7 @@ from legato.api import dto, masking, sources
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
 from legato.engine import context
-from legato.expressions import ExpressionError, Renderer, to_text
+from legato.expressions import ExpressionError, LimitExceeded, Renderer, to_text
 from legato.model.execution import TaskRun
 from legato.storage import functions as storage_functions
 from legato.store import functions
@@ -21,6 +22,10 @@ from legato.store.ports import Store
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
 MAX_EXPRESSION = 64 * 1024
+# Renders of this endpoint at once: each may use a core and its memory budget until its time limit, so
+# a burst of hostile previews queues here instead of taking every thread and the server's memory.
+CONCURRENT_RENDERS = 4
+_renders = threading.BoundedSemaphore(CONCURRENT_RENDERS)
 EXPRESSION_BODY = {"requestBody": {"required": True, "description": "The expression, e.g. `{{ outputs.a.value }}`.",
                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}
 
@@ -65,9 +70,19 @@ async def evaluate(
     taskRunId: Annotated[str, Path(description="Render as this task run would.", max_length=64)],
 ) -> dict[str, Any]:
     """Render the body (text with `{{ }}` expressions) with the variables the task run sees: inputs, outputs,
-    vars, labels, taskrun, parents... `error` says why when it cannot be rendered."""
+    vars, labels, taskrun, parents... `error` says why when it cannot be rendered. A render that exceeds one
+    of the expression limits (time, output, memory, ...) is refused with 422 naming the limit."""
     expression = await _expression(request)
-    return await run_in_threadpool(_render, ctx, executionId, taskRunId, expression)
+    return await run_in_threadpool(_bounded_render, ctx, executionId, taskRunId, expression)
+
+
+def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dict[str, Any]:
+    if not _renders.acquire(timeout=10):
+        raise ApiError(429, "too many expressions are being evaluated at once; try again")
+    try:
+        return _render(ctx, execution_id, task_run_id, expression)
+    finally:
+        _renders.release()
 
 
 def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dict[str, Any]:
@@ -96,6 +111,9 @@ def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: st
     masker = masking.masker_for(ctx.store, execution)
     try:
         value = Renderer(clock=ctx.clock).render_typed(expression, variables, functions=bound)
+    except LimitExceeded as exc:  # not a mistake to show in the console: the request itself is refused
+        raise ApiError(422, masking.mask(str(exc), masker), [{"path": "limit", "message": exc.limit,
+                                                              "line": exc.line, "column": exc.column}]) from None
     except ExpressionError as exc:
         return {"result": None, "error": masking.mask(str(exc), masker)}
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError, ArithmeticError) as exc:

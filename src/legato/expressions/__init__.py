@@ -25,9 +25,10 @@ Where Legato differs from Pebble/Kestra, on purpose:
 - Macros can read the template's context variables (Pebble's cannot).
 """
 
-from legato.expressions.errors import ExpressionError, Limits, UndefinedError
+from legato.expressions.errors import ExpressionError, UndefinedError
+from legato.expressions.limits import LimitExceeded, Limits, configure, default_limits
 from legato.expressions.renderer import Renderer, is_template
 from legato.expressions.secrets import Masker
 from legato.expressions.values import to_text, truthy
 
-__all__ = ["ExpressionError", "Limits", "Masker", "Renderer", "UndefinedError", "is_template", "to_text", "truthy"]
+__all__ = ["ExpressionError", "LimitExceeded", "Limits", "Masker", "Renderer", "UndefinedError", "configure", "default_limits", "is_template", "to_text", "truthy"]

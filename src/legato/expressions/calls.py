@@ -8,6 +8,7 @@ from typing import Any
 
 from legato.expressions import filters_collections, filters_data, filters_dates, filters_text, functions
 from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import LimitExceeded, footprint
 from legato.expressions.runtime import State
 from legato.expressions.values import UNDEFINED, is_empty, is_number, type_name
 
@@ -49,7 +50,9 @@ def _failure(kind: str, name: str, e: Exception) -> ExpressionError:
         if "positional argument" in text:
             return ExpressionError(f"{kind} '{name}' was given too many arguments")
     if isinstance(e, RecursionError):
-        return ExpressionError(f"{kind} '{name}' nested too deeply")
+        return LimitExceeded("depth", f"{kind} '{name}' nested too deeply")
+    if isinstance(e, MemoryError):
+        return LimitExceeded("memory", f"{kind} '{name}' needs too much memory")
     return ExpressionError(f"{kind} '{name}' failed: {type(e).__name__}: {text}")
 
 
@@ -61,7 +64,7 @@ def call_filter(st: State, name: str, value: Any, args: Any, kwargs: dict[str, A
         if st.masker is not None and name in SECRET_AWARE and isinstance(value, str) \
                 and st.masker.holds_placeholder(value):
             return _on_secret(st, fn, value, args, kwargs)
-        return fn(st, value, *args, **kwargs)
+        return charged(st, fn(st, value, *args, **kwargs), value)
     except ExpressionError:
         raise
     except Exception as e:  # any failure inside a filter is the template's problem, reported as such
@@ -81,6 +84,20 @@ SECRET_AWARE = frozenset({
 def _on_secret(st: State, fn: Callable[..., Any], value: str, args: Any, kwargs: dict[str, Any]) -> Any:
     result = fn(st, st.masker.reveal(value), *args, **kwargs)
     return st.masker.placeholder(result) if isinstance(result, str) else result
+
+
+def charged(st: State, result: Any, value: Any) -> Any:
+    """`result` after checking its size and charging it to the render's memory budget (unless it is the
+    value the filter was given: a pass-through costs nothing)."""
+    t = type(result)
+    if result is value or not (t is str or t is list or t is dict or t is tuple):
+        return result
+    if t is str:
+        st.check_chars(len(result))
+    elif t is not dict:
+        st.check_items(len(result), "list")
+    st.charge(footprint(result))
+    return result
 
 
 def run_test(name: str, value: Any, args: list[Any]) -> bool:
@@ -105,9 +122,9 @@ def call_function(st: State, name: str, args: list[Any], kwargs: dict[str, Any])
         raise ExpressionError(f"Unknown function '{name}'")
     try:
         if injected is not None:
-            return injected(*args, **kwargs)
+            return charged(st, injected(*args, **kwargs), None)
         assert builtin is not None
-        return builtin(st, *args, **kwargs)
+        return charged(st, builtin(st, *args, **kwargs), None)
     except ExpressionError:
         raise
     except Exception as e:  # an injected or built-in function failing is reported, never a traceback

@@ -9,6 +9,7 @@ from legato.expressions import nodes as n
 from legato.expressions import runtime as rt
 from legato.expressions.calls import call_filter, call_function, run_test
 from legato.expressions.errors import ExpressionError, UndefinedError
+from legato.expressions.limits import ENTRY_BYTES, LIST_BYTES, MAP_BYTES, SLOT_BYTES
 from legato.expressions.values import UNDEFINED, compare, equals, is_number, truthy, type_name
 
 Fn = Callable[[rt.State], Any]
@@ -45,13 +46,20 @@ def _literal(node: n.Literal, lenient: bool) -> Fn:
 
 def _list(node: n.ListLit, lenient: bool) -> Fn:
     items = [compile_expr(i) for i in node.items]
-    return lambda st: [f(st) for f in items]
+    cost = LIST_BYTES + SLOT_BYTES * len(items)
+
+    def build(st: rt.State) -> Any:
+        st.charge(cost)
+        return [f(st) for f in items]
+    return build
 
 
 def _map(node: n.MapLit, lenient: bool) -> Fn:
     pairs = [(compile_expr(k), compile_expr(v)) for k, v in node.pairs]
+    cost = MAP_BYTES + ENTRY_BYTES * len(pairs)
 
     def build(st: rt.State) -> Any:
+        st.charge(cost)
         out: dict[Any, Any] = {}
         for k, v in pairs:
             key = k(st)
@@ -209,13 +217,14 @@ def _binary(node: n.Binary, lenient: bool) -> Fn:
     if op == "..":
         return lambda st: rt.make_range(st, a(st), b(st))
     if op == "contains":
-        return lambda st: rt.contains(a(st), b(st))
+        return lambda st: rt.contains(st, a(st), b(st))
     if op == "in":
-        return lambda st: rt.contains(b(st), a(st))
+        return lambda st: rt.contains(st, b(st), a(st))
     if op == "not in":
-        return lambda st: not rt.contains(b(st), a(st))
-    simple: dict[str, Callable[[Any, Any], Any]] = {
-        "-": rt.subtract, "*": rt.multiply, "/": rt.divide, "%": rt.modulo}
+        return lambda st: not rt.contains(st, b(st), a(st))
+    if op == "-":
+        return lambda st: rt.subtract(st, a(st), b(st))
+    simple: dict[str, Callable[[Any, Any], Any]] = {"*": rt.multiply, "/": rt.divide, "%": rt.modulo}
     fn = simple[op]
     return lambda st: fn(a(st), b(st))
 

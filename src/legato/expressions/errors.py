@@ -1,8 +1,6 @@
-"""The engine's one exception type and its resource limits."""
+"""The engine's exception types (its resource limits are in limits.py)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 
 class ExpressionError(Exception):
@@ -47,17 +45,3 @@ class ExpressionError(Exception):
 
 class UndefinedError(ExpressionError):
     """A name, key or index that does not exist (caught by `??` and `???`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Bounds on one render; exceeding any of them raises ExpressionError."""
-
-    max_render_seconds: float = 1.0
-    max_output_chars: int = 10_000_000  # bounds every string the engine builds, not only the output
-    max_range_items: int = 100_000  # ranges, loops and generated lists
-    max_render_depth: int = 10  # render() inside render()
-    max_call_depth: int = 64  # macro recursion
-    max_parse_depth: int = 100  # nesting of brackets and blocks
-    max_template_chars: int = 1_000_000
-    cache_size: int = 2_048  # parsed templates kept by text

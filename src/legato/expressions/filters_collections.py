@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import LIST_BYTES, SLOT_BYTES
 from legato.expressions.runtime import State
 from legato.expressions.values import compare, equals, is_empty, is_number, to_text, type_name
 
@@ -110,6 +111,8 @@ def f_chunk(st: State, value: Any, size: int) -> Any:
     items = seq(value, "chunk")
     if type(size) is not int or size < 1:
         raise ExpressionError("Filter 'chunk' needs a positive integer size")
+    chunks = -(-len(items) // size)
+    st.charge(chunks * (LIST_BYTES + SLOT_BYTES * min(size, len(items))))  # the inner lists; the outer by the caller
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
@@ -138,9 +141,18 @@ def f_flatten(st: State, value: Any) -> Any:
 
 def f_distinct(st: State, value: Any) -> Any:
     out: list[Any] = []
+    hashed: set[tuple[type, Any]] = set()
     for item in seq(value, "distinct"):
-        if not any(equals(item, seen) for seen in out):
+        st.tick()
+        if type(item) in (str, int, bool):  # the common case, in constant time (1 and true stay distinct)
+            key = (type(item), item)
+            if key not in hashed:
+                hashed.add(key)
+                out.append(item)
+        elif not any(equals(item, seen) for seen in out):
             out.append(item)
+            if isinstance(item, float) and item.is_integer():
+                hashed.add((int, int(item)))  # 2.0 then 2: one value, as equals() says
     return out
 
 
@@ -170,6 +182,9 @@ def f_class_name(st: State, value: Any) -> Any:
     return names.get(type_name(value), "java.lang.Object")
 
 
+_MAX_DIGITS = 400
+
+
 def f_numberformat(st: State, value: Any, format: str = "#,##0.###") -> Any:
     """A subset of Java's DecimalFormat: grouping, 0/# digits, literal prefix/suffix, half-even rounding."""
     if not is_number(value):
@@ -179,6 +194,8 @@ def f_numberformat(st: State, value: Any, format: str = "#,##0.###") -> Any:
     start = next((i for i, c in enumerate(format) if c in "#0,."), len(format))
     end = len(format) - next((i for i, c in enumerate(reversed(format)) if c in "#0,."), 0)
     prefix, body, suffix = format[:start], format[start:end], format[end:]
+    if len(body) > _MAX_DIGITS:  # Java's DecimalFormat keeps at most 340 fraction digits anyway
+        raise ExpressionError(f"Filter 'numberformat': a format of more than {_MAX_DIGITS} digits")
     int_part, _, frac_part = body.partition(".")
     grouping = "," in int_part
     group_size = len(int_part) - int_part.rfind(",") - 1 if grouping else 0

@@ -9,19 +9,21 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jq
 import yaml
 
+from legato import offload
+from legato.expressions import limits
 from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import LimitExceeded, deep_footprint
 from legato.expressions.runtime import State
 from legato.expressions.values import plain, to_json, type_name
 
-# jq builtins that read the environment or files, or can loop without end, are refused:
-# a jq call runs in C and cannot be interrupted by the render deadline.
+# jq builtins that read the environment, files or standard input: refused. Everything else jq offers
+# (range, recurse, def, while, ...) is allowed: jq runs in a child process under the render's deadline
+# and size limit (legato.offload), which kills it when it overruns.
 _JQ_FORBIDDEN = re.compile(
     r"\$ENV|\$__loc__|\$__prog_args|\b(env|input|inputs|input_filename|debug|stderr|halt|halt_error|"
-    r"repeat|while|until|range|recurse_down|def|import|include|modulemeta|get_search_list|"
-    r"combinations)\b|\brecurse\s*\("
+    r"import|include|modulemeta|get_search_list|input_line_number)\b"
 )
 _ION_SYMBOL = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
@@ -42,15 +44,43 @@ def parse_json(value: Any) -> Any:
 
 
 def f_from_json(st: State, value: Any) -> Any:
-    return parse_json(value)
+    return _parsed(st, value)
 
 
 def fn_from_json(st: State, json: Any = None) -> Any:
-    return parse_json(json)
+    return _parsed(st, json)
+
+
+def _parsed(st: State, value: Any) -> Any:
+    result = parse_json(value)
+    if result is not value:
+        st.charge(deep_footprint(result, st))
+    return result
+
+
+class _TickingDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """yaml.safe_dump that checks the render's deadline at each node it represents."""
+
+    def represent_data(self, data: Any) -> Any:
+        st = limits.current()
+        if st is not None:
+            st.tick()
+        return super().represent_data(data)
+
+
+class _TickingLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """yaml.safe_load that checks the render's deadline at each node it builds."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        st = limits.current()
+        if st is not None:
+            st.tick()
+        return super().construct_object(node, deep)
 
 
 def f_yaml(st: State, value: Any) -> Any:
-    text: str = yaml.safe_dump(plain(value), allow_unicode=True, sort_keys=False, default_flow_style=False)
+    text: str = yaml.dump(plain(value), Dumper=_TickingDumper, allow_unicode=True, sort_keys=False,
+                          default_flow_style=False)
     return text
 
 
@@ -58,14 +88,15 @@ def fn_yaml(st: State, yaml_text: Any = None) -> Any:
     if not isinstance(yaml_text, str):
         return yaml_text
     try:
-        data = yaml.safe_load(yaml_text)
+        data = yaml.load(yaml_text, Loader=_TickingLoader)  # noqa: S506 - a safe loader, with ticks
     except yaml.YAMLError as e:
         raise ExpressionError(f"Invalid YAML: {e}") from None
-    _check_expanded_size(data, st.limits.max_range_items * 10)
+    _check_expanded_size(st, data, st.limits.max_range_items * 10)
+    st.charge(deep_footprint(data, st))
     return data
 
 
-def _check_expanded_size(value: Any, budget: int) -> None:
+def _check_expanded_size(st: State, value: Any, budget: int) -> None:
     """YAML aliases share nodes, so a small document can expand without bound ("billion laughs")
     when printed: count the nodes as if expanded and stop at the budget."""
     stack, count = [value], 0
@@ -73,7 +104,9 @@ def _check_expanded_size(value: Any, budget: int) -> None:
         item = stack.pop()
         count += 1
         if count > budget:
-            raise ExpressionError(f"YAML document expands to more than {budget:,} values")
+            raise LimitExceeded("size", f"YAML document expands to more than {budget:,} values")
+        if not count & 0xFFF:
+            st.tick()
         if isinstance(item, Mapping):
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -111,36 +144,44 @@ def _ion_symbol(key: str) -> str:
 
 
 def f_to_ion(st: State, value: Any) -> Any:
-    text = ion(value)
-    st.check_chars(len(text))
-    return text
+    return ion(plain(value))  # plain(): sized first, so a value built by doubling is refused, not expanded
 
 
 @functools.lru_cache(maxsize=256)
-def _jq_program(program: str) -> Any:
+def _jq_check(program: str) -> None:
     if len(program) > 10_000:
         raise ExpressionError("jq program longer than 10,000 characters")
     found = _JQ_FORBIDDEN.search(program)
     if found:
         raise ExpressionError(f"jq '{found.group()}' is not allowed in expressions")
-    try:
-        return jq.compile(program)
-    except ValueError as e:
-        raise ExpressionError(f"Invalid jq program {program!r}: {str(e).splitlines()[0]}") from None
 
 
 def f_jq(st: State, value: Any, expression: str) -> Any:
+    """Kestra's jq filter: the list of the program's results, computed in a child process (legato.offload)
+    under the render's remaining time and size limit."""
     if not isinstance(expression, str):
         raise ExpressionError(f"Filter 'jq' needs a jq program string, got {type_name(expression)}")
-    data = parse_json(value) if isinstance(value, str) and value.strip()[:1] in ("{", "[") else plain(value)
+    _jq_check(expression)
+    data = parse_json(value) if isinstance(value, str) and value.strip()[:1] in ("{", "[") else value
+    document = to_json(data)
     st.tick()
+    request = {"kind": "jq", "program": expression, "input": document, "max_chars": st.max_chars}
     try:
-        result: list[Any] = _jq_program(expression).input_value(data).all()
-    except ValueError as e:
-        raise ExpressionError(f"jq {expression!r} failed: {e}") from None
-    st.tick()
+        result: list[Any] = offload.run(request, st.deadline)
+    except offload.OffloadError as e:
+        if e.limit == "time":
+            st.tick()
+            raise LimitExceeded("time", f"jq {_show(expression)} ran past the time limit") from None
+        if e.limit is not None:
+            raise LimitExceeded(e.limit, f"jq {_show(expression)} {e}") from None
+        raise ExpressionError(str(e) if e.invalid else f"jq {_show(expression)} failed: {e}") from None
     st.check_items(len(result), "jq result")
+    st.charge(deep_footprint(result, st))
     return result
+
+
+def _show(program: str) -> str:
+    return repr(program if len(program) <= 80 else program[:77] + "...")
 
 
 def t_json(value: Any) -> bool:

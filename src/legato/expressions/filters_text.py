@@ -10,14 +10,13 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from legato import regex
 from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import STR_BYTES, LimitExceeded
 from legato.expressions.runtime import State
 from legato.expressions.values import to_text, type_name
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-# A repeated group that itself repeats or alternates, `(a+)+` or `(a|aa)*`: the shapes of
-# catastrophic backtracking, which Python's re cannot interrupt.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}|](?:[^()\\]|\\.)*\)[+*{]")
+_HTML = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
 
 
 def text(value: Any, name: str) -> str:
@@ -29,23 +28,38 @@ def text(value: Any, name: str) -> str:
     return result
 
 
-def safe_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a user regex, refusing patterns known to backtrack exponentially."""
-    if len(pattern) > 1_000:
-        raise ExpressionError("Regular expression longer than 1,000 characters")
-    if _NESTED_QUANTIFIER.search(pattern):
-        raise ExpressionError(f"Regular expression {pattern!r} repeats a group that repeats or alternates; it could run for ever")
+def user_regex(st: State, pattern: str) -> regex.Regex:
+    """A pattern from the template, compiled for linear-time matching (see legato.regex)."""
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise ExpressionError(f"Invalid regular expression {pattern!r}: {e}") from None
+        return regex.compile(pattern)
+    except regex.RegexError as e:
+        raise ExpressionError(str(e)) from None
 
 
-def _java_replacement(replacement: str) -> str:
-    """Java's `$1` / `${name}` group references become Python's `\\g<1>`."""
-    out = replacement.replace("\\", "\\\\")
-    out = re.sub(r"\$\{(\w+)\}", r"\\g<\1>", out)
-    return re.sub(r"\$(\d+)", r"\\g<\1>", out)
+def _regex_failure(st: State, e: regex.RegexError) -> ExpressionError:
+    if e.limit == "time":
+        st.tick()  # the render's own deadline passed: say so with the render's limit
+        return LimitExceeded("time", str(e))
+    return LimitExceeded(e.limit, str(e)) if e.limit else ExpressionError(str(e))
+
+
+def _regex_replace(st: State, s: str, pattern: str, replacement: str) -> str:
+    compiled = user_regex(st, pattern)
+    try:
+        expand = regex.java_replacement(replacement, compiled)
+        out: list[str] = []
+        last = size = 0
+        for start, end, groups in compiled.matches(s, st.deadline, st.tick):
+            piece = expand(s[start:end], groups)
+            out += (s[last:start], piece)
+            size += start - last + len(piece)
+            if size > st.max_chars:
+                st.check_chars(size)
+            last = end
+    except regex.RegexError as e:
+        raise _regex_failure(st, e) from None
+    out.append(s[last:])
+    return "".join(out)
 
 
 def f_abbreviate(st: State, value: Any, length: int) -> Any:
@@ -62,7 +76,10 @@ def f_capitalize(st: State, value: Any) -> Any:
 
 def f_title(st: State, value: Any) -> Any:
     s = text(value, "title")
-    return re.sub(r"(^|\s)(\S)", lambda m: m.group(1) + m.group(2).upper(), s)
+    def upper(m: re.Match[str]) -> str:
+        st.tick()  # one call per word: a long text is many Python calls
+        return m.group(1) + m.group(2).upper()
+    return re.sub(r"(^|\s)(\S)", upper, s)
 
 
 def f_lower(st: State, value: Any) -> Any:
@@ -80,7 +97,10 @@ def f_trim(st: State, value: Any) -> Any:
 def f_escape(st: State, value: Any, strategy: str = "html") -> Any:
     s = to_text(value)
     if strategy == "html":
-        return "".join(_HTML.get(c, c) for c in s)
+        for plain, entity in _HTML:  # str.replace runs in C: no per-character Python loop on long text
+            s = s.replace(plain, entity)
+            st.check_chars(len(s))
+        return s
     if strategy in ("js", "json"):
         import json
 
@@ -101,9 +121,12 @@ def f_replace(st: State, value: Any, replace_pairs: Any = None, replacement: Any
         raise ExpressionError("Filter 'replace' needs a map of replacements, e.g. replace({'a': 'b'})")
     for old, new in pairs.items():
         if regexp:
-            s = safe_regex(to_text(old)).sub(_java_replacement(to_text(new)), s)
+            s = _regex_replace(st, s, to_text(old), to_text(new))
         else:
-            s = s.replace(to_text(old), to_text(new))
+            before, after = to_text(old), to_text(new)
+            if before and len(after) > len(before):  # size the result before building it
+                st.check_chars(len(s) + s.count(before) * (len(after) - len(before)))
+            s = s.replace(before, after)
         st.check_chars(len(s))
     return s
 
@@ -113,16 +136,40 @@ def f_split(st: State, value: Any, delimiter: str, limit: int = 0) -> Any:
     s = text(value, "split")
     if len(delimiter) == 1 and delimiter not in ".$|()[{^?*+\\":
         parts = s.split(delimiter, limit - 1) if limit > 0 else s.split(delimiter)
+        st.check_items(len(parts), "list")
     else:
-        parts = safe_regex(delimiter).split(s, maxsplit=max(limit - 1, 0) if limit > 0 else 0)
+        parts = _regex_split(st, s, delimiter, limit)
     if limit == 0:
         while parts and parts[-1] == "":
             parts.pop()
+    st.charge(sum(map(len, parts)) + STR_BYTES * len(parts))
+    return parts
+
+
+def _regex_split(st: State, s: str, delimiter: str, limit: int) -> list[str]:
+    compiled = user_regex(st, delimiter)
+    parts: list[str] = []
+    last = 0
+    try:
+        for start, end, _ in compiled.matches(s, st.deadline, st.tick):
+            if end == 0:  # as Java 8+: a zero-width match at the start makes no leading empty part
+                continue
+            if 0 < limit <= len(parts) + 1:
+                break
+            parts.append(s[last:start])
+            last = end
+            if len(parts) > st.limits.max_range_items:
+                st.check_items(len(parts), "list")
+    except regex.RegexError as e:
+        raise _regex_failure(st, e) from None
+    parts.append(s[last:])
     return parts
 
 
 def f_urlencode(st: State, value: Any) -> Any:
-    return urllib.parse.quote_plus(text(value, "urlencode"), safe="*").replace("~", "%7E")
+    s = text(value, "urlencode")
+    st.check_chars(len(s.encode()) * 3)  # each byte becomes at most %XX
+    return urllib.parse.quote_plus(s, safe="*").replace("~", "%7E")
 
 
 def f_urldecode(st: State, value: Any) -> Any:
@@ -195,7 +242,8 @@ def f_indent(st: State, value: Any, amount: int, prefix: str = " ") -> Any:
 
 
 def f_nindent(st: State, value: Any, amount: int, prefix: str = " ") -> Any:
-    return "\n" + prefix * amount + _indented(st, to_text(value), amount, prefix)
+    body = _indented(st, to_text(value), amount, prefix)  # sized first: it checks the amount
+    return "\n" + prefix * amount + body
 
 
 def f_escape_char(st: State, value: Any, type: str) -> Any:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import LimitExceeded
 from legato.expressions.runtime import State, make_range
 from legato.expressions.values import compare, is_number, to_json, type_name
 
@@ -28,7 +29,7 @@ def fn_render(st: State, toRender: Any = None, recursive: bool = True) -> Any:
         if not recursive or rendered == value:
             return rendered
         value = rendered
-    raise ExpressionError(f"render() nested deeper than the limit of {st.limits.max_render_depth}")
+    raise LimitExceeded("depth", f"render() nested deeper than the depth limit of {st.limits.max_render_depth}")
 
 
 def fn_render_once(st: State, toRender: Any = None) -> Any:
@@ -82,9 +83,7 @@ def fn_min(st: State, *args: Any) -> Any:
 
 def fn_print_context(st: State) -> Any:
     merged = {**dict(st.context.items()), **st.locals}
-    text = to_json(merged, pretty=True)
-    st.check_chars(len(text))
-    return text
+    return to_json(merged, pretty=True)  # sized and charged by call_function
 
 
 def fn_current_each_output(st: State, outputs: Any = None) -> Any:

@@ -19,6 +19,7 @@ from legato.expressions.lexer import (
     Token,
     tokenize,
 )
+from legato.expressions.limits import LimitExceeded
 
 # Pebble's precedences (higher binds tighter); `??`/`???` as Kestra registers them.
 BINARY = {
@@ -80,7 +81,9 @@ class Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > self.max_depth:
-            raise self.fail(f"Expression nested too deeply (limit {self.max_depth})")
+            t = self.tok
+            raise LimitExceeded("depth", f"Expression nested too deeply (depth limit {self.max_depth})",
+                                expression=self.source, line=t.line, column=t.column)
 
     # --- templates -------------------------------------------------------------------------------
 

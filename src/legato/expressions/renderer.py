@@ -8,8 +8,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from legato.expressions import limits as lim
 from legato.expressions.compiler import Fn, compile_expr
-from legato.expressions.errors import ExpressionError, Limits
+from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import LimitExceeded, Limits
 from legato.expressions.parser import parse_expression, parse_template
 from legato.expressions.runtime import State
 from legato.expressions.secrets import Masker
@@ -56,7 +58,7 @@ class Renderer:
     def __init__(self, functions: Functions | None = None, limits: Limits | None = None,
                  clock: Callable[[], datetime] | None = None, masker: Masker | None = None) -> None:
         self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
-        self.limits = limits or Limits()
+        self.limits = limits or lim.default_limits()
         self.clock = clock or _utc_now
         self.masker = masker
         self._cache = _Cache(self.limits.cache_size)
@@ -89,8 +91,8 @@ class Renderer:
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.limits.max_template_chars:
-            raise ExpressionError(
-                f"Template of {len(text):,} characters exceeds the limit of {self.limits.max_template_chars:,}")
+            raise LimitExceeded("size", f"Template of {len(text):,} characters exceeds the template size limit of "
+                                        f"{self.limits.max_template_chars:,}")
 
     # --- rendering -------------------------------------------------------------------------------
 
@@ -107,7 +109,7 @@ class Renderer:
         if "{" not in template:
             return template
         st = self._state(context, functions, template, masker)
-        text: str = self._guard(template, lambda: self.compile(template).run(st), masker)
+        text: str = self._guard(template, lambda: self.compile(template).run(st), masker, st)
         return text
 
     def render_typed(self, template: str, context: Mapping[str, Any], *,
@@ -116,7 +118,7 @@ class Renderer:
         if "{" not in template:
             return template
         st = self._state(context, functions, template, masker)
-        return self._guard(template, lambda: self.compile(template).value(st), masker)
+        return self._guard(template, lambda: self.compile(template).value(st), masker, st)
 
     def render_all(self, value: Any, context: Mapping[str, Any], *, functions: Functions | None = None,
                    typed: bool = False, masker: Masker | None = None) -> Any:
@@ -140,14 +142,14 @@ class Renderer:
                  functions: Functions | None = None, masker: Masker | None = None) -> Any:
         """Evaluate a bare expression such as `inputs.x > 3` to its value."""
         st = self._state(context, functions, expression, masker)
-        return self._guard(expression, lambda: self._compile_expression(expression)(st), masker)
+        return self._guard(expression, lambda: self._compile_expression(expression)(st), masker, st)
 
     def render_nested(self, st: State, text: str) -> str:
         """render(): the text is a template of its own, rendered with the caller's context and budget."""
         if "{" not in text:
             return text
         if st.render_depth >= self.limits.max_render_depth:
-            raise ExpressionError(f"render() nested deeper than the limit of {self.limits.max_render_depth}")
+            raise LimitExceeded("depth", f"render() nested deeper than the depth limit of {self.limits.max_render_depth}")
         compiled = self.compile(text)
         saved_source = st.source
         st.render_depth += 1
@@ -159,18 +161,24 @@ class Renderer:
             st.render_depth -= 1
             st.source = saved_source
 
-    def _guard(self, source: str, action: Callable[[], T], masker: Masker | None = None) -> T:
-        """Run `action`, turning every failure into an ExpressionError naming the template."""
+    def _guard(self, source: str, action: Callable[[], T], masker: Masker | None = None,
+               st: State | None = None) -> T:
+        """Run `action` (as the current render of this thread when `st` is given), turning every failure
+        into an ExpressionError naming the template."""
+        previous = lim.enter(st) if st is not None else None
         try:
             return action()
         except ExpressionError as e:
             error = e.locate(source, None, None)
         except RecursionError:
-            error = ExpressionError("Template nested too deeply", expression=source)
+            error = LimitExceeded("depth", "Template nested too deeply").locate(source, None, None)
         except MemoryError:
-            error = ExpressionError("Template needs too much memory", expression=source)
+            error = LimitExceeded("memory", "Template needs too much memory").locate(source, None, None)
         except Exception as e:  # a foreign Mapping or value misbehaving: still the user's error to see
             error = ExpressionError(f"Rendering failed: {type(e).__name__}: {e}", expression=source)
+        finally:
+            if st is not None:
+                lim.leave(previous)
         for m in (self.masker, masker):
             if m is not None:  # messages end up in logs: no secret value may appear in them
                 error.problem = m.mask(error.problem)

@@ -7,7 +7,17 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from legato.expressions.errors import ExpressionError, Limits, UndefinedError
+from legato.expressions.errors import ExpressionError, UndefinedError
+from legato.expressions.limits import (
+    INT_BYTES,
+    LIST_BYTES,
+    MB,
+    SLOT_BYTES,
+    STR_BYTES,
+    LimitExceeded,
+    Limits,
+    footprint,
+)
 from legato.expressions.values import (
     UNDEFINED,
     check_long,
@@ -22,7 +32,7 @@ class State:
     """Everything one render needs; created per top-level call, shared by nested render()."""
 
     __slots__ = ("call_depth", "context", "deadline", "engine", "functions", "limits", "locals",
-                 "macros", "masker", "max_chars", "render_depth", "size", "source")
+                 "macros", "masker", "max_chars", "max_memory", "memory", "render_depth", "size", "source")
 
     def __init__(self, engine: Any, context: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]],
                  limits: Limits, source: str) -> None:
@@ -35,6 +45,8 @@ class State:
         self.deadline = time.monotonic() + limits.max_render_seconds
         self.size = 0
         self.max_chars = limits.max_output_chars
+        self.memory = 0
+        self.max_memory = limits.max_memory_bytes
         self.render_depth = 0
         self.call_depth = 0
         self.source = source
@@ -43,23 +55,34 @@ class State:
     def tick(self) -> None:
         """Raise if the render ran past its time budget; called in every loop iteration and call."""
         if time.monotonic() > self.deadline:
-            raise ExpressionError(
-                f"Rendering took longer than the limit of {self.limits.max_render_seconds:g} s")
+            raise LimitExceeded("time", f"Rendering took longer than the time limit of "
+                                        f"{self.limits.max_render_seconds:g} s")
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (work handed to another process gets no more)."""
+        return self.deadline - time.monotonic()
 
     def grow(self, n: int) -> None:
         """Account for `n` more characters of output."""
         self.size += n
         if self.size > self.max_chars:
-            raise ExpressionError(f"Rendered output exceeds the limit of {self.max_chars:,} characters")
+            raise LimitExceeded("output", f"Rendered output exceeds the output limit of {self.max_chars:,} characters")
+
+    def charge(self, n: int) -> None:
+        """Account for `n` more (estimated) bytes of values built by the template."""
+        self.memory += n
+        if self.memory > self.max_memory:
+            raise LimitExceeded("memory", f"The values this template builds need more than the memory limit of "
+                                          f"{self.max_memory // MB:,} MB")
 
     def check_items(self, n: int, what: str = "range") -> None:
         if n > self.limits.max_range_items:
-            raise ExpressionError(
-                f"The {what} has {n:,} items, more than the limit of {self.limits.max_range_items:,}")
+            raise LimitExceeded("items", f"The {what} has {n:,} items, more than the item limit of "
+                                         f"{self.limits.max_range_items:,}")
 
     def check_chars(self, n: int) -> None:
         if n > self.max_chars:
-            raise ExpressionError(f"A string of {n:,} characters exceeds the limit of {self.max_chars:,}")
+            raise LimitExceeded("size", f"A string of {n:,} characters exceeds the size limit of {self.max_chars:,}")
 
 
 class Missing(Exception):
@@ -104,18 +127,26 @@ def add(st: State, a: Any, b: Any) -> Any:
     if isinstance(a, str) or isinstance(b, str):
         return concat(st, a, b)
     if isinstance(a, (list, tuple)):
-        st.check_items(len(a) + 1, "list")
-        return [*a, *b] if isinstance(b, (list, tuple)) else [*a, b]
+        extra = b if isinstance(b, (list, tuple)) else (b,)
+        st.check_items(len(a) + len(extra), "list")
+        st.charge(LIST_BYTES + SLOT_BYTES * (len(a) + len(extra)))
+        return [*a, *extra]
     raise ExpressionError(f"Cannot add {type_name(a)} and {type_name(b)}")
 
 
-def subtract(a: Any, b: Any) -> Any:
+def subtract(st: State, a: Any, b: Any) -> Any:
     if is_number(a) and is_number(b):
         r = a - b
         return check_long(r) if type(r) is int else r
     if isinstance(a, (list, tuple)):
         drop = list(b) if isinstance(b, (list, tuple)) else [b]
-        return [x for x in a if not any(equals(x, y) for y in drop)]
+        out = []
+        for x in a:
+            st.tick()
+            if not any(equals(x, y) for y in drop):
+                out.append(x)
+        st.charge(footprint(out))
+        return out
     raise ExpressionError(f"Cannot subtract {type_name(b)} from {type_name(a)}")
 
 
@@ -156,11 +187,13 @@ def modulo(a: Any, b: Any) -> Any:
 
 def concat(st: State, a: Any, b: Any) -> str:
     left, right = to_text(a), to_text(b)
-    st.check_chars(len(left) + len(right))
+    n = len(left) + len(right)
+    st.check_chars(n)
+    st.charge(STR_BYTES + n)
     return f"{left}{right}"
 
 
-def contains(container: Any, item: Any) -> bool:
+def contains(st: State, container: Any, item: Any) -> bool:
     """Pebble's `contains`: substring, map key, list element, or all elements of a list."""
     if container is None:
         return False
@@ -172,9 +205,14 @@ def contains(container: Any, item: Any) -> bool:
         return _has_key(container, item)
     if isinstance(container, (list, tuple, set, frozenset)):
         if isinstance(item, (list, tuple)):
-            return all(any(equals(x, y) for x in container) for y in item)
-        return any(equals(x, item) for x in container)
+            return all(_holds(st, container, y) for y in item)
+        return _holds(st, container, item)
     raise ExpressionError(f"'contains' needs a string, list or map on the left, got {type_name(container)}")
+
+
+def _holds(st: State, container: Any, item: Any) -> bool:
+    st.tick()  # a list against a list is quadratic: the deadline is checked once per item looked for
+    return any(equals(x, item) for x in container)
 
 
 def _has_key(m: Mapping[Any, Any], key: Any) -> bool:
@@ -198,4 +236,5 @@ def make_range(st: State, a: Any, b: Any, step: Any = 1) -> list[Any]:
         raise ExpressionError("A range step cannot be 0")
     count = max(0, (b - a) // step + 1)
     st.check_items(count)
+    st.charge(LIST_BYTES + (SLOT_BYTES + INT_BYTES) * count)
     return list(range(a, b + (1 if step > 0 else -1), step))

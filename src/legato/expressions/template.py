@@ -8,6 +8,7 @@ from typing import Any
 from legato.expressions import nodes as n
 from legato.expressions.compiler import Fn, compile_expr
 from legato.expressions.errors import ExpressionError
+from legato.expressions.limits import ENTRY_BYTES, MAP_BYTES, LimitExceeded, footprint
 from legato.expressions.runtime import State
 from legato.expressions.values import to_text, truthy, type_name
 
@@ -78,9 +79,12 @@ class Compiler:
         body, otherwise, var = self.body(node.body), self.body(node.otherwise), node.var
 
         def run(st: State, out: list[str]) -> None:
-            items = _items(iterable(st))
+            source = iterable(st)
+            items = _items(source)
             count = len(items)
             st.check_items(count, "loop")
+            if items is not source:  # a map or set turned into a list of entries for the loop
+                st.charge(footprint(items) + (MAP_BYTES + 2 * ENTRY_BYTES) * count)
             if not count:
                 _run(otherwise, st, out)
                 return
@@ -120,7 +124,9 @@ class Compiler:
                     scope[pname] = None if default is None else default(st)
             st.call_depth += 1
             if st.call_depth > st.limits.max_call_depth:
-                raise ExpressionError(f"Macro calls nested deeper than the limit of {st.limits.max_call_depth}")
+                st.call_depth -= 1
+                raise LimitExceeded("depth", f"Macro calls nested deeper than the depth limit of "
+                                             f"{st.limits.max_call_depth}")
             saved, st.locals = st.locals, scope
             out: list[str] = []
             try:

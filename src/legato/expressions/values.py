@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from legato.expressions import limits
 from legato.expressions.errors import ExpressionError
 
 
@@ -87,18 +88,82 @@ def to_text(value: Any) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready copy: maps to dicts, sequences to lists, datetimes to ISO text."""
+    """A JSON-ready copy: maps to dicts, sequences to lists, datetimes to ISO text.
+
+    Inside a render the copy is bounded: parts shared by reference are copied once, and the size of the
+    text the value would print as is counted (as if expanded) against the render's size limit, so a value
+    built by doubling (`{% set m = [m, m] %}` forty times) is refused instead of expanding without end."""
+    st = limits.current()
+    return _plain(value) if st is None else _Printer(st).copy(value)[0]
+
+
+def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else java_double(value)
     if isinstance(value, Mapping):
-        return {str(k) if not isinstance(k, str) else k: plain(v) for k, v in value.items()}
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(v) for v in value]
+        return [_plain(v) for v in value]
     if isinstance(value, datetime):
         return iso_instant(value)
     return to_text(value)
+
+
+class _Printer:
+    """plain() under a render's limits: each copy with the length its JSON text would have at least."""
+
+    __slots__ = ("memo", "st", "steps")
+
+    def __init__(self, st: Any) -> None:
+        self.st = st
+        self.memo: dict[int, tuple[Any, int]] = {}  # id of a container -> its copy and printed size
+        self.steps = 0
+
+    def copy(self, value: Any) -> tuple[Any, int]:
+        if value is None:
+            return None, 4
+        t = type(value)
+        if t is str:
+            return value, len(value) + 2
+        if t is bool:
+            return value, 5
+        if t is int:
+            return value, 1 + value.bit_length() * 3 // 10
+        if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+            known = self.memo.get(id(value))
+            return known if known is not None else self._container(value)
+        if isinstance(value, float):
+            return (value if math.isfinite(value) else java_double(value)), 8
+        if isinstance(value, datetime):
+            return iso_instant(value), 26
+        text = to_text(value)
+        return text, len(text) + 2
+
+    def _container(self, value: Any) -> tuple[Any, int]:
+        self.steps += 1
+        if not self.steps & 0x3FF:
+            self.st.tick()
+        size = 2
+        out: Any
+        if isinstance(value, Mapping):
+            out = {}
+            for k, v in value.items():
+                key = k if isinstance(k, str) else str(k)
+                out[key], n = self.copy(v)
+                size += n + len(key) + 4
+        else:
+            out = []
+            for v in value:
+                item, n = self.copy(v)
+                out.append(item)
+                size += n + 1
+        if size > self.st.max_chars:
+            raise limits.LimitExceeded("size", f"The value is too large to print: its text would exceed the "
+                                               f"size limit of {self.st.max_chars:,} characters")
+        self.memo[id(value)] = (out, size)
+        return out, size
 
 
 def to_json(value: Any, pretty: bool = False) -> str:
@@ -172,13 +237,21 @@ def equals(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b if isinstance(a, bool) and isinstance(b, bool) else False
     if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return dict(a.items()) == dict(b.items())
+        return a is b or (len(a) == len(b) and _tick() and all(k in b and equals(v, b[k]) for k, v in a.items()))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(equals(x, y) for x, y in zip(a, b, strict=True))
+        return a is b or (len(a) == len(b) and _tick() and all(equals(x, y) for x, y in zip(a, b, strict=True)))
     try:
         return bool(a == b)
     except Exception:  # a foreign object whose __eq__ fails is simply not equal
         return False
+
+
+def _tick() -> bool:
+    """Check the current render's deadline (comparing collections can walk a lot); always True."""
+    st = limits.current()
+    if st is not None:
+        st.tick()
+    return True
 
 
 def compare(op: str, a: Any, b: Any) -> bool:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
+from legato import regex
+
 Loc = tuple[str | int, ...]
 # Where each node of a YAML document starts: path -> (line, column), both 1-based; keys under (KEY, *path).
 Positions = Mapping[tuple[Any, ...], tuple[int, int]]
@@ -67,13 +69,9 @@ class ChecksFailed(InputsError):
 
 
 def check_regex(value: str | None, problem: str) -> str | None:
-    """`value` when it compiles as a regular expression (or is None); else ValueError `problem: why`."""
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"{problem}: {exc}") from None
-    return value
+    """`value` when it compiles as a regular expression (Java syntax, see legato.regex), or is None; else
+    ValueError `problem: why`."""
+    return regex.check(value, problem)
 
 
 def suggest(word: str, candidates: Sequence[str]) -> str:

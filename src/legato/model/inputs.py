@@ -6,7 +6,6 @@ raising ValueError with a message a user can act on. `validate_inputs` (inputs_v
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -14,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import Field, WrapValidator, model_validator
 
+from legato import regex
 from legato.model import inputs_parse as p
 from legato.model.durations import Duration
 from legato.model.errors import check_regex
@@ -91,6 +91,14 @@ def _pattern(regex: str | None) -> str | None:
     return check_regex(regex, "'validator' is not a valid regular expression")
 
 
+def _matches(pattern: str, text: str) -> bool:
+    """The whole text matches (linear time on RE2, or a backtracking match stopped at its deadline)."""
+    try:
+        return regex.fullmatch(pattern, text)
+    except regex.RegexError as exc:
+        raise ValueError(f"the pattern '{pattern}' could not be checked: {exc}") from None
+
+
 @INPUT_TYPES.register
 class StringInput(Input):
     TYPE: ClassVar[str] = "STRING"
@@ -106,7 +114,7 @@ class StringInput(Input):
 
     def convert(self, value: Any, choices: list[str] | None = None) -> Any:
         text = p.to_str(value)
-        if self.validator is not None and not re.fullmatch(self.validator, text):
+        if self.validator is not None and not _matches(self.validator, text):
             raise ValueError(f"{p.show(text)} does not match the pattern '{self.validator}'")
         if self.minLength is not None and len(text) < self.minLength:
             raise ValueError(f"{p.show(text)} is shorter than {self.minLength} characters")

@@ -15,12 +15,12 @@ Pure: the state comes in and goes out as a value; the store keeps it between end
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from legato import regex
 from legato.model import conditions as c
 from legato.model.execution import Execution
 from legato.model.state import State
@@ -174,7 +174,7 @@ def compare(kind: str, subject: Any, expected: Any, values: list[Any] | None) ->
         case "CONTAINS":
             return str(expected) in text
         case "REGEX":
-            return re.fullmatch(str(expected), text) is not None
+            return regex.fullmatch(str(expected), text)
         case "IS_TRUE":
             return cond.truthy(subject)
         case "IS_FALSE":

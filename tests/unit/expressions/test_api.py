@@ -15,7 +15,8 @@ from .conftest import LazyOutputs
 
 def test_public_names() -> None:
     assert sorted(expressions.__all__) == [
-        "ExpressionError", "Limits", "Masker", "Renderer", "UndefinedError", "is_template", "to_text", "truthy"]
+        "ExpressionError", "LimitExceeded", "Limits", "Masker", "Renderer", "UndefinedError", "configure",
+        "default_limits", "is_template", "to_text", "truthy"]
 
 
 @pytest.mark.parametrize(("template", "expected"), [

@@ -1,4 +1,5 @@
-"""Template-injection and resource-exhaustion payloads: each is refused with an ExpressionError, fast."""
+"""Template-injection payloads: each is refused with an ExpressionError, fast (resource-exhaustion payloads are in
+tests/security/test_expression_limits.py)."""
 
 from __future__ import annotations
 
@@ -90,35 +91,7 @@ PAYLOADS: list[tuple[str, str]] = [
     ("{{ {} | jq('env') }}", "not allowed"),
     ("{{ {} | jq('$ENV') }}", "not allowed"),
     ("{{ {} | jq('input_filename') }}", "not allowed"),
-    # resource bombs
-    ("{{ 'a' * 10**9 }}", "Unexpected '*'"),
-    ("{{ 'a' * 1000000000 }}", "Operator '*' needs numbers"),
-    ("{{ 0..1000000000 }}", "more than the limit of 100,000"),
-    ("{{ range(0, 1000000000) }}", "more than the limit of 100,000"),
-    ("{% for i in 0..1000000000 %}{% endfor %}", "more than the limit of 100,000"),
-    ("{% for i in 0..99999 %}{% for j in 0..99999 %}{{ j }}{% endfor %}{% endfor %}", "limit"),
-    ("{% for i in 0..99999 %}{% for j in 0..99999 %}{% endfor %}{% endfor %}", "longer than the limit of 1 s"),
-    ("{{ render(loop_tpl) }}", "nested deeper than the limit of 10"),
-    ("{{ render(self_ref) }}", "nested deeper than the limit of 10"),
-    ("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", "Macro calls nested deeper than the limit of 64"),
-    ("{{ " + "(" * 500 + "1" + ")" * 500 + " }}", "nested too deeply"),
-    ("{{ " + "[" * 500 + "]" * 500 + " }}", "nested too deeply"),
-    ("{{ " + "not " * 500 + "true }}", "nested too deeply"),
-    ("{{ " + " + ".join(["1"] * 3000) + " }}", "nested too deeply"),
-    ("{% if true %}" * 300 + "{% endif %}" * 300, "nested too deeply"),
-    ("{% for i in 0..99999 %}{{ inputs.blob }}{% endfor %}", "exceeds the limit of 10,000,000 characters"),
-    ("{% set s = 'aaaaaaaaaa' %}{% for i in 0..40 %}{% set s = s ~ s %}{% endfor %}{{ s | length }}",
-     "exceeds the limit"),
-    ("{% set l = [1] %}{% for i in 0..40 %}{% set l = l | merge(l) %}{% endfor %}", "more than the limit"),
-    ("{{ 'x\nx' | indent(1000000000) }}", "exceeds the limit"),
-    ("{{ (0..99999) | join(inputs.blob) }}", "exceeds the limit"),
-    ("{% set n = 2 %}{% for i in 0..100 %}{% set n = n * n %}{% endfor %}", "Integer overflow"),
-    ("{{ {} | jq('[range(1e9)]') }}", "not allowed"),
-    ("{{ yaml(bomb) }}", "expands to more than"),
-    ("{{ {} | jq('repeat(1)') }}", "not allowed"),
-    ("{{ {} | jq('def f: f; f') }}", "not allowed"),
-    ("{{ 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' | replace({'(a+)+$': ''}, regexp=true) }}", "repeats a group"),
-    ("{{ 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' | split('(a|aa)*c') }}", "repeats a group"),
+    # resource bombs: tests/security/test_expression_limits.py
 ]
 
 
@@ -135,19 +108,19 @@ def test_payload_is_refused_quickly(payload: str, message: str) -> None:
 
 
 def test_very_long_template_is_refused() -> None:
-    with pytest.raises(ExpressionError, match="exceeds the limit"):
+    with pytest.raises(ExpressionError, match="exceeds the template size limit of 1,000"):
         Renderer(limits=Limits(max_template_chars=1000)).render("{{ 1 }}" + "x" * 2000, {})
 
 
 def test_limits_are_configurable() -> None:
     renderer = Renderer(limits=Limits(max_range_items=10, max_output_chars=50, max_render_seconds=0.05))
     assert renderer.render("{{ (0..9) | length }}", {}) == "10"
-    with pytest.raises(ExpressionError, match="more than the limit of 10"):
+    with pytest.raises(ExpressionError, match="more than the item limit of 10"):
         renderer.render("{{ 0..10 }}", {})
-    with pytest.raises(ExpressionError, match="exceeds the limit of 50"):
+    with pytest.raises(ExpressionError, match="exceeds the output limit of 50"):
         renderer.render("{% for i in 0..9 %}0123456789{% endfor %}", {})
     start = time.monotonic()
-    with pytest.raises(ExpressionError, match=r"longer than the limit of 0\.05 s"):
+    with pytest.raises(ExpressionError, match=r"longer than the time limit of 0\.05 s"):
         renderer.render("{% for i in 0..9 %}{% for j in 0..9 %}{% for k in 0..9 %}{% for m in 0..9 %}"
                         "{% for n in 0..9 %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}", {})
     assert time.monotonic() - start < 1.0

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from legato import regex
 from legato.model.errors import check_regex
 from legato.model.task import TRIGGERS
 from legato.plugins.triggers.base import Poll, PollingSource, PollingTrigger, TriggerContext
@@ -115,7 +115,7 @@ class _Found:
 class _LocalSource:
     def __init__(self, trigger: LocalFilesTrigger):
         self.trigger = trigger
-        self.pattern = re.compile(trigger.regExp) if trigger.regExp else None
+        self.pattern = regex.compile(trigger.regExp) if trigger.regExp else None
 
     async def poll(self, ctx: TriggerContext) -> Poll | None:
         t = self.trigger

@@ -14,13 +14,13 @@ come from the properties or the usual AWS variables and files.
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from legato import regex
 from legato.model.errors import check_regex
 from legato.model.task import TRIGGERS, Frozen
 from legato.plugins.triggers.base import Poll, PollingSource, PollingTrigger, TriggerContext
@@ -105,7 +105,7 @@ class _Settings:
 class _S3Source:
     def __init__(self, trigger: S3Trigger):
         self.trigger = trigger
-        self.pattern = re.compile(trigger.regexp) if trigger.regexp else None
+        self.pattern = regex.compile(trigger.regexp) if trigger.regexp else None
 
     async def poll(self, ctx: TriggerContext) -> Poll | None:
         settings = _Settings(self.trigger, ctx)
