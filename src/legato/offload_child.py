@@ -76,7 +76,7 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     except MemoryError:
         return {"error": "out of memory", "limit": "memory"}
     except RecursionError:
-        return {"error": "nested too deeply", "limit": "depth"}
+        return {"error": "nested deeper than the depth limit of the interpreter's stack", "limit": "depth"}
     except Exception as exc:  # the program or pattern is wrong: the parent reports the message
         return {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
 

@@ -50,9 +50,9 @@ def _failure(kind: str, name: str, e: Exception) -> ExpressionError:
         if "positional argument" in text:
             return ExpressionError(f"{kind} '{name}' was given too many arguments")
     if isinstance(e, RecursionError):
-        return LimitExceeded("depth", f"{kind} '{name}' nested too deeply")
+        return LimitExceeded("depth", f"{kind} '{name}' nested deeper than the depth limit of the interpreter's stack")
     if isinstance(e, MemoryError):
-        return LimitExceeded("memory", f"{kind} '{name}' needs too much memory")
+        return LimitExceeded("memory", f"{kind} '{name}' needs more memory than the process may use (memory limit)")
     return ExpressionError(f"{kind} '{name}' failed: {type(e).__name__}: {text}")
 
 

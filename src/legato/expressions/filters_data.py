@@ -104,7 +104,7 @@ def _check_expanded_size(st: State, value: Any, budget: int) -> None:
         item = stack.pop()
         count += 1
         if count > budget:
-            raise LimitExceeded("size", f"YAML document expands to more than {budget:,} values")
+            raise LimitExceeded("size", f"YAML document expands to more than {budget:,} values (size limit)")
         if not count & 0xFFF:
             st.tick()
         if isinstance(item, Mapping):

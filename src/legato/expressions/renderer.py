@@ -171,9 +171,9 @@ class Renderer:
         except ExpressionError as e:
             error = e.locate(source, None, None)
         except RecursionError:
-            error = LimitExceeded("depth", "Template nested too deeply").locate(source, None, None)
+            error = LimitExceeded("depth", "Template nested deeper than the depth limit of the interpreter's stack").locate(source, None, None)
         except MemoryError:
-            error = LimitExceeded("memory", "Template needs too much memory").locate(source, None, None)
+            error = LimitExceeded("memory", "Template needs more memory than the process may use (memory limit)").locate(source, None, None)
         except Exception as e:  # a foreign Mapping or value misbehaving: still the user's error to see
             error = ExpressionError(f"Rendering failed: {type(e).__name__}: {e}", expression=source)
         finally:
