@@ -26,6 +26,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from legato import expressions
+from legato.expressions import Limits
 from legato.model.durations import Duration
 
 ENV_PREFIX = "LEGATO_"
@@ -50,6 +52,22 @@ class Retention(BaseModel):
     interval: Duration = Field(default=timedelta(hours=1), description="How often the executor role purges.")
     batch: int = Field(default=500, ge=1, le=100_000,
                        description="Executions deleted per transaction, so no lock is held for long.")
+
+
+class ExpressionSettings(BaseModel):
+    """Limits of every template render (task properties, inputs, triggers, the evaluate API); a render that
+    exceeds one fails with a message naming it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    render_seconds: float = Field(default=2.0, gt=0, le=600, description="Wall time of one render, jq and regexes included.")
+    output_chars: int = Field(default=10_000_000, ge=1_000, description="Characters of one render's output, and of any one string it builds.")
+    memory_mb: int = Field(default=256, ge=1, description="Estimated memory of the values one render builds (garbage included).")
+    range_items: int = Field(default=100_000, ge=100, description="Items of one range, loop or generated list.")
+
+    def limits(self) -> Limits:
+        return Limits(max_render_seconds=self.render_seconds, max_output_chars=self.output_chars,
+                      max_memory_bytes=self.memory_mb * 1024 * 1024, max_range_items=self.range_items)
 
 
 class Settings(BaseSettings):
@@ -82,6 +100,8 @@ class Settings(BaseSettings):
         description="Events an executor process applies at once, each execution on one thread at a time "
                     "(PostgreSQL; SQLite, a single-writer database, always uses one).")
     retention: Retention = Field(default_factory=Retention, description="Purge of finished executions.")
+    expressions: ExpressionSettings = Field(default_factory=ExpressionSettings,
+                                            description="Limits of every expression render.")
 
     @field_validator("worker_groups", mode="before")
     @classmethod
@@ -129,12 +149,15 @@ class _YamlSource(PydanticBaseSettingsSource):
 
 def load(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Settings from defaults < YAML file (`config_file` or $LEGATO_CONFIG) < LEGATO_* env < `overrides`
-    (command-line options; None values are ignored). ConfigError names what is wrong and where."""
+    (command-line options; None values are ignored). ConfigError names what is wrong and where.
+    The expression limits they hold become this process's defaults (legato.expressions.configure)."""
     path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
     given = {k: v for k, v in overrides.items() if v is not None}
     token = _CONFIG_FILE.set(path)
     try:
-        return Settings(**given)
+        settings = Settings(**given)
+        expressions.configure(settings.expressions.limits())
+        return settings
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path)) from None
     except SettingsError as exc:  # a LEGATO_* value that cannot be decoded at all

@@ -74,6 +74,10 @@ class ValidateResult(BaseModel):
     constraints: str | None = Field(default=None, description="Every problem as text; null when the flow is valid.")
     outdated: bool = Field(default=False, description="True when the flow exists with a different source.")
     details: list[ErrorDetail] = Field(default_factory=list, description="Each problem with its YAML line.")
+    warnings: list[str] = Field(default_factory=list, description="Expression findings of a valid flow (an unclosed "
+                                "`{{`, an unknown function or filter, `outputs.<id>` of no task, `inputs.<id>` of "
+                                "no input), each as `line:column: property: finding`.")
+    warningDetails: list[ErrorDetail] = Field(default_factory=list, description="The same findings, located.")
 
 
 class GraphNode(BaseModel):

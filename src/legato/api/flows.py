@@ -13,6 +13,7 @@ from legato.api import dto, graph, sources
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, not_found, problem_detail
 from legato.api.params import YAML_BODY, LabelsQuery, Page, paging, parse_labels, sort_items, yaml_body
+from legato.expressions import flowlint
 from legato.model.errors import FlowValidationError, Problem
 from legato.runtime.runtime import parse_flow
 from legato.store.ports import FlowRecord
@@ -111,12 +112,15 @@ def _validate_all(ctx: ApiContext, text: str) -> list[dict[str, Any]]:
     out = []
     for chunk in sources.split_documents(text):
         result: dict[str, Any] = {"index": chunk.index, "flow": None, "namespace": None, "constraints": None,
-                                  "outdated": False, "details": []}
+                                  "outdated": False, "details": [], "warnings": [], "warningDetails": []}
         try:
             flow = sources.parse_chunk(chunk)
             existing = ctx.store.get_flow(flow.namespace, flow.id)
+            found = flowlint.lint_source(chunk.text, "", chunk.first_line)
             result.update(flow=flow.id, namespace=flow.namespace,
-                          outdated=existing is not None and existing.source != chunk.text)
+                          outdated=existing is not None and existing.source != chunk.text,
+                          warnings=[f"{p.line}:{p.column}: {p.path}: {p.message}" for p in found],
+                          warningDetails=[problem_detail(p) for p in found])
         except FlowValidationError as exc:
             result.update(constraints=str(exc), details=[problem_detail(p) for p in exc.problems])
         out.append(result)

@@ -13,6 +13,7 @@ import click
 
 from legato.cli.store_option import with_store
 from legato.clock import utcnow
+from legato.expressions import flowlint
 from legato.model import state as st
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.execution import Execution
@@ -42,19 +43,30 @@ def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
 
 @flow.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files (or directories of them); exit 1 with file:line:column messages on any error."""
-    failed = 0
+@click.option("--strict", is_flag=True, help="Exit 1 on expression findings too, not only on invalid flows.")
+def validate(paths: tuple[Path, ...], strict: bool) -> None:
+    """Check flow files (or directories of them); exit 1 with file:line:column messages on any error.
+
+    Valid flows are also checked for expression mistakes (an unclosed `{{`, an unknown function or filter,
+    `outputs.<id>` of no task, `inputs.<id>` of no input), printed as file:line:column: property: finding."""
+    failed = findings = 0
     files = _flow_files(paths)
     for path in files:
+        text = path.read_text()
         try:
-            parsed = parse_flow(path.read_text(), str(path))
-            click.echo(f"ok    {path} ({parsed.namespace}.{parsed.id})")
+            parsed = parse_flow(text, str(path))
         except FlowValidationError as exc:
             failed += 1
             click.echo(str(exc), err=True)
-    click.echo(f"{len(files) - failed} valid, {failed} invalid", err=bool(failed))
-    sys.exit(1 if failed else 0)
+            continue
+        found = flowlint.lint_source(text, str(path))
+        findings += len(found)
+        click.echo(f"{'ok   ' if not found else 'check'} {path} ({parsed.namespace}.{parsed.id})")
+        for problem in found:
+            click.echo(f"{problem}", err=True)
+    summary = f"{len(files) - failed} valid, {failed} invalid" + (f", {findings} expression findings" if findings else "")
+    click.echo(summary, err=bool(failed or findings))
+    sys.exit(1 if failed or (strict and findings) else 0)
 
 
 @flow.command("deploy")

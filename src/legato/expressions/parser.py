@@ -48,6 +48,7 @@ class Parser:
         self.i = 0
         self.depth = 0
         self.max_depth = max_depth
+        self.open_tags: list[Token] = []  # the block tags being parsed, for "missing end tag" errors
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -110,7 +111,9 @@ class Parser:
             else:
                 raise self.fail(f"Unexpected {describe(t)}", t)
         if ends:
-            raise self.fail(f"Missing '{{% {ends[-1]} %}}'")
+            opener = self.open_tags[-1] if self.open_tags else None
+            after = f" to close the '{{% {opener.value} %}}' of line {opener.line}" if opener is not None else ""
+            raise self.fail(f"Missing '{{% {ends[-1]} %}}'{after}", opener)
         return tuple(out), None
 
     def tag(self, t: Token) -> n.Node:
@@ -119,6 +122,8 @@ class Parser:
         if t.value not in _BLOCK_TAGS:
             raise self.fail(f"Unknown tag '{t.value}'", t)
         self.enter()
+        opener = self.toks[self.i - 2]  # the '{%' before the tag's name: where the user sees the tag start
+        self.open_tags.append(Token(t.kind, t.value, opener.line, opener.column))
         try:
             if t.value == "if":
                 return self.if_tag(t)
@@ -132,6 +137,7 @@ class Parser:
                 return n.Set(t.line, t.column, name, expr)
             return self.macro_tag(t)
         finally:
+            self.open_tags.pop()
             self.depth -= 1
 
     def if_tag(self, t: Token) -> n.Node:

@@ -134,6 +134,9 @@ export interface ValidateResult {
   constraints: string | null;
   outdated: boolean;
   details: ErrorDetail[];
+  /** Expression findings of a valid flow, as `line:column: property: finding`. */
+  warnings?: string[];
+  warningDetails?: ErrorDetail[];
 }
 
 /** States after which an execution accepts no further events (mirrors legato.model.state.TERMINAL). */

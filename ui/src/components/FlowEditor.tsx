@@ -12,7 +12,7 @@ import { CodeEditor } from "../editor/CodeEditor";
 import { taskAtLine, type CursorTask } from "../editor/cursorTask";
 import { DocsPanel } from "../editor/DocsPanel";
 import { FilesPanel } from "../editor/FilesPanel";
-import { markersOf, problemsOf, type Problem } from "../editor/markers";
+import { markersOf, problemsOf, warningsOf, type Problem } from "../editor/markers";
 import { ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
 import { ErrorMessage } from "./Messages";
 import { Topology } from "./Topology";
@@ -55,9 +55,12 @@ function useLiveChecks(editor: monaco.editor.IStandaloneCodeEditor | null) {
     const source = model.getValue();
     const version = model.getVersionId();
     try {
-      const found = problemsOf(await validateFlow(source, controller.signal));
+      const results = await validateFlow(source, controller.signal);
+      const found = problemsOf(results);
       if (controller.signal.aborted || model.isDisposed() || model.getVersionId() !== version) return;
-      monaco.editor.setModelMarkers(model, "legato", markersOf(found, model.getLinesContent()));
+      const lines = model.getLinesContent();
+      monaco.editor.setModelMarkers(model, "legato",
+        [...markersOf(found, lines), ...markersOf(warningsOf(results), lines, 4)]);
       setProblems(found);
       if (found.length === 0) setGraph(await sourceGraph(source, controller.signal));
     } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { markersOf, problemsOf } from "./markers";
+import { markersOf, problemsOf, warningsOf } from "./markers";
 
 const SOURCE = `id: a
 namespace: b.c
@@ -50,5 +50,14 @@ describe("markersOf", () => {
   it("marks something visible on an empty text", () => {
     expect(markersOf([{ path: "", message: "empty", line: 1, column: 1 }], [""])[0])
       .toMatchObject({ startLineNumber: 1, startColumn: 1, endColumn: 2 });
+  });
+});
+
+describe("warningsOf", () => {
+  it("keeps the expression findings of valid flows, shown as warning markers", () => {
+    const warningDetails = [{ path: "tasks[0].message", message: "unknown filter 'uper'", line: 6, column: 20 }];
+    const found = warningsOf([{ warningDetails }, {}]);
+    expect(found).toEqual(warningDetails);
+    expect(markersOf(found, SOURCE, 4)[0]?.severity).toBe(4);
   });
 });
