@@ -1,0 +1,157 @@
+"""A real `legato server local` under hostile previews: each evaluate call is refused with 422 naming its limit,
+another client's requests keep answering within 100 ms (p99) meanwhile, and the server's memory stays bounded.
+The validate endpoint reports expression findings of a valid flow as warnings."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+LEGATO = str(Path(sys.executable).with_name("legato"))
+API = "/api/v1/main"
+FLOW = """id: preview
+namespace: test.limits
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.debug.Return
+    format: "hello"
+"""
+HOSTILE: list[tuple[str, str]] = [
+    ("{% for i in 0..99999 %}{% for j in 0..99999 %}{% endfor %}{% endfor %}", "time"),
+    ("{{ {} | jq('def f: f; f') }}", "time"),
+    ("{{ 'x" + "a" * 40 + "!' | replace({'(?<=x)(a+)+$': 'y'}, regexp=true) }}", "time"),
+    ("{% set s = 'aaaaaaaaaa' %}{% for i in range(1, 15) %}{% set s = s ~ s %}{% endfor %}{% set l = [] %}"
+     "{% for i in 0..9999 %}{% set l = l + [s ~ i] %}{% endfor %}", "memory"),
+    ("{% set m = [1] %}{% for i in range(1, 60) %}{% set m = [m, m] %}{% endfor %}{{ m }}", "size"),
+    ("{% for i in 0..99999 %}" + "b" * 1000 + "{% endfor %}", "output"),
+    ("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", "depth"),
+    ("{{ range(0, 1000000000) }}", "items"),
+]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "preview.yaml").write_text(FLOW)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
+    process = subprocess.Popen([LEGATO, "server", "local", "--data-dir", str(tmp_path / "data"), "--port", "0",
+                                "--flows", str(flows)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=env)
+    try:
+        assert process.stdout is not None
+        url = None
+        for _ in range(50):
+            found = re.search(r"API on (http://\S+) ", process.stdout.readline())
+            if found:
+                url = found.group(1)
+                break
+        assert url is not None, "the server never said where it listens"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{url}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server never became healthy"
+            time.sleep(0.05)
+        yield url, psutil.Process(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _rss(process: psutil.Process) -> int:
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total
+
+
+def test_hostile_previews_are_refused_while_the_server_keeps_answering(server: tuple[str, psutil.Process]) -> None:
+    url, process = server
+    client = httpx.Client(base_url=url, timeout=30)
+    done = client.post(f"{API}/executions/test.limits/preview", params={"wait": True}).json()
+    assert done["state"]["current"] == "SUCCESS"
+    eval_url = f"{API}/executions/{done['id']}/eval/{done['taskRunList'][0]['id']}"
+    assert client.post(eval_url, content="{{ 1 + 1 }}", headers={"Content-Type": "text/plain"}).json() == \
+        {"result": "2", "error": None}
+
+    answers: list[tuple[str, httpx.Response, float]] = []
+    finished = threading.Event()
+
+    def hostile() -> None:
+        with httpx.Client(base_url=url, timeout=60) as attacker:
+            for template, limit in HOSTILE:
+                start = time.monotonic()
+                response = attacker.post(eval_url, content=template, headers={"Content-Type": "text/plain"})
+                answers.append((limit, response, time.monotonic() - start))
+        finished.set()
+
+    baseline = _rss(process)
+    attacker = threading.Thread(target=hostile, name="hostile-previews")
+    attacker.start()
+    latencies: list[float] = []
+    peak = baseline
+    other = httpx.Client(base_url=url, timeout=30)
+    while not finished.is_set():
+        start = time.perf_counter()
+        response = other.get(f"{API}/flows/test.limits/preview")
+        latencies.append(time.perf_counter() - start)
+        assert response.status_code == 200
+        peak = max(peak, _rss(process))
+        time.sleep(0.02)
+    attacker.join()
+
+    for limit, response, elapsed in answers:
+        body: dict[str, Any] = response.json()
+        assert response.status_code == 422, body
+        assert body["details"][0]["message"] == limit, body
+        words = {"items": "item limit"}.get(limit, f"{limit} limit")
+        assert words in body["message"], body
+        assert elapsed < 5.0
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    assert len(latencies) > 100
+    assert p99 < 0.100, f"p99 {p99 * 1000:.0f} ms, median {statistics.median(latencies) * 1000:.0f} ms"
+    assert peak - baseline < 700 * 1024 * 1024, f"memory grew by {(peak - baseline) >> 20} MB"
+
+
+BROKEN = """id: broken
+namespace: test.limits
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.nope.value | uper }}"
+"""
+
+
+def test_validate_endpoint_reports_expression_findings_as_warnings(server: tuple[str, psutil.Process]) -> None:
+    url, _ = server
+    response = httpx.post(f"{url}{API}/flows/validate", content=FLOW + "---\n" + BROKEN,
+                          headers={"Content-Type": "application/x-yaml"})
+    assert response.status_code == 200
+    first, second = response.json()
+    assert first["constraints"] is None and first["warnings"] == []
+    assert second["constraints"] is None
+    assert second["warnings"] == [
+        "13:18: tasks[0].message: 'outputs.nope': no task of this flow has the id 'nope'",
+        "13:39: tasks[0].message: unknown filter 'uper'",
+    ]
+    assert second["warningDetails"][0] == {"path": "tasks[0].message", "line": 13, "column": 18,
+                                           "message": "'outputs.nope': no task of this flow has the id 'nope'"}
