@@ -111,10 +111,32 @@ class Regex:
             for start, end, *groups in spans:
                 yield start, end, tuple(groups)
             return
+        if text.isascii():  # byte offsets are character offsets: no decoding per match
+            yield from self._ascii_matches(text, tick)
+            return
         for m in self.linear.finditer(text):
             if tick is not None:
                 tick()
             yield m.start(), m.end(), m.groups()
+
+    def _ascii_matches(self, text: str, tick: Callable[[], None] | None
+                       ) -> Iterator[tuple[int, int, tuple[str | None, ...]]]:
+        match, data = self.linear._regexp.Match, text.encode("ascii")
+        pos, end = 0, len(data)
+        while True:
+            spans = match(_UNANCHORED, data, pos, end)
+            start, stop = spans[0]
+            if start < 0:
+                return
+            if tick is not None:
+                tick()
+            yield start, stop, tuple(None if a < 0 else text[a:b] for a, b in spans[1:])
+            if start == stop:  # an empty match: the next search starts one character further
+                if stop >= end:
+                    return
+                pos = stop + 1
+            else:
+                pos = stop
 
     def _offload(self, op: str, text: str, deadline: float | None, **extra: Any) -> Any:
         request = {"kind": "regex", "op": op, "pattern": self.backtracking, "text": text, **extra}
@@ -131,6 +153,7 @@ def _show(pattern: str) -> str:
     return repr(pattern if len(pattern) <= 80 else pattern[:77] + "...")
 
 
+_UNANCHORED = re2._Anchor.UNANCHORED
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 would print each rejected pattern on stderr
 

@@ -66,12 +66,12 @@ CASES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("dag-concat", DAG + "{{ m ~ '' }}", "size"),
     ("dag-join", DAG + "{{ [m, m] | join(',') }}", "size"),
     ("dag-string-filter", DAG + "{{ m | string }}", "size"),
-    ("dag-equality", DAG + DAG2 + "{{ m == k }}", "time"),
-    ("dag-contains", DAG + DAG2 + "{{ [m] contains [k] }}", "time"),
+    ("dag-equality", DAG + DAG2 + "{{ m == k }}", OK),  # each pair of shared parts compared once
+    ("dag-contains", DAG + DAG2 + "{{ [m] contains [k] }}", OK),
     ("dag-print-context", DAG + "{{ printContext() }}", "size"),
     ("dag-jq-input", DAG + "{{ m | jq('length') }}", "size"),
     ("map-dag-print", MAP_DAG + "{{ m }}", "size"),
-    ("dag-distinct", DAG + DAG2 + "{{ [m, k] | distinct | length }}", "time"),
+    ("dag-distinct", DAG + DAG2 + "{{ [m, k] | distinct | length }}", OK),
     # --- jq: generators, loops and bombs run in a child killed at the deadline ---------------------------
     ("jq-range-stream", "{{ {} | jq('range(1e9)') }}", ("size", "time")),
     ("jq-range-array", "{{ {} | jq('[range(1e9)]') }}", ("memory", "time")),

@@ -8,7 +8,7 @@ from typing import Any
 
 from legato.expressions import filters_collections, filters_data, filters_dates, filters_text, functions
 from legato.expressions.errors import ExpressionError
-from legato.expressions.limits import LimitExceeded, footprint
+from legato.expressions.limits import STR_BYTES, LimitExceeded, footprint
 from legato.expressions.runtime import State
 from legato.expressions.values import UNDEFINED, is_empty, is_number, type_name
 
@@ -90,11 +90,17 @@ def charged(st: State, result: Any, value: Any) -> Any:
     """`result` after checking its size and charging it to the render's memory budget (unless it is the
     value the filter was given: a pass-through costs nothing)."""
     t = type(result)
-    if result is value or not (t is str or t is list or t is dict or t is tuple):
+    if t is str:  # the common case, inlined
+        if result is not value:
+            n = len(result)
+            st.memory += STR_BYTES + n
+            if n > st.max_chars or st.memory > st.max_memory:
+                st.check_chars(n)
+                st.charge(0)
         return result
-    if t is str:
-        st.check_chars(len(result))
-    elif t is not dict:
+    if result is value or not (t is list or t is dict or t is tuple):
+        return result
+    if t is not dict:
         st.check_items(len(result), "list")
     st.charge(footprint(result))
     return result

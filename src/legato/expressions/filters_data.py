@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 import re
@@ -12,7 +13,6 @@ from typing import Any
 import yaml
 
 from legato import offload
-from legato.expressions import limits
 from legato.expressions.errors import ExpressionError
 from legato.expressions.limits import LimitExceeded, deep_footprint
 from legato.expressions.runtime import State
@@ -29,7 +29,7 @@ _ION_SYMBOL = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
 def f_to_json(st: State, value: Any, pretty: bool = False) -> Any:
-    text = to_json(value, pretty)
+    text = to_json(value, pretty, st.max_chars)
     st.check_chars(len(text))
     return text
 
@@ -61,36 +61,47 @@ def _parsed(st: State, value: Any) -> Any:
 class _TickingDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """yaml.safe_dump that checks the render's deadline at each node it represents."""
 
+    st: State
+
     def represent_data(self, data: Any) -> Any:
-        st = limits.current()
-        if st is not None:
-            st.tick()
+        self.st.tick()
         return super().represent_data(data)
 
 
 class _TickingLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """yaml.safe_load that checks the render's deadline at each node it builds."""
 
+    st: State
+
     def construct_object(self, node: Any, deep: bool = False) -> Any:
-        st = limits.current()
-        if st is not None:
-            st.tick()
+        self.st.tick()
         return super().construct_object(node, deep)
 
 
 def f_yaml(st: State, value: Any) -> Any:
-    text: str = yaml.dump(plain(value), Dumper=_TickingDumper, allow_unicode=True, sort_keys=False,
-                          default_flow_style=False)
-    return text
+    stream = io.StringIO()
+    dumper = _TickingDumper(stream, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    dumper.st = st
+    try:
+        dumper.open()
+        dumper.represent(plain(value, st.max_chars))
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
 
 
 def fn_yaml(st: State, yaml_text: Any = None) -> Any:
     if not isinstance(yaml_text, str):
         return yaml_text
+    loader = _TickingLoader(yaml_text)
+    loader.st = st
     try:
-        data = yaml.load(yaml_text, Loader=_TickingLoader)  # noqa: S506 - a safe loader, with ticks
+        data = loader.get_single_data()
     except yaml.YAMLError as e:
         raise ExpressionError(f"Invalid YAML: {e}") from None
+    finally:
+        loader.dispose()
     _check_expanded_size(st, data, st.limits.max_range_items * 10)
     st.charge(deep_footprint(data, st))
     return data
@@ -144,7 +155,7 @@ def _ion_symbol(key: str) -> str:
 
 
 def f_to_ion(st: State, value: Any) -> Any:
-    return ion(plain(value))  # plain(): sized first, so a value built by doubling is refused, not expanded
+    return ion(plain(value, st.max_chars))  # plain(): sized first, so a value built by doubling is refused, not expanded
 
 
 @functools.lru_cache(maxsize=256)
@@ -163,7 +174,7 @@ def f_jq(st: State, value: Any, expression: str) -> Any:
         raise ExpressionError(f"Filter 'jq' needs a jq program string, got {type_name(expression)}")
     _jq_check(expression)
     data = parse_json(value) if isinstance(value, str) and value.strip()[:1] in ("{", "[") else value
-    document = to_json(data)
+    document = to_json(data, max_chars=st.max_chars)
     st.tick()
     request = {"kind": "jq", "program": expression, "input": document, "max_chars": st.max_chars}
     try:

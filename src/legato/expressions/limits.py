@@ -10,7 +10,6 @@ every filter call, and never below the real cost by more than a small factor.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -58,30 +57,6 @@ def configure(limits: Limits | None = None, **changes: Any) -> Limits:
     previous = _defaults
     _defaults = replace(limits or previous, **changes)
     return previous
-
-
-# --- the render running on this thread ----------------------------------------------------------------
-
-_active = threading.local()
-
-
-def current() -> Any:
-    """The runtime.State of the render running on this thread, or None outside a render.
-
-    Deep helpers (value printing, equality, parsing) use it to tick the deadline and charge the budget
-    without every caller threading the state through."""
-    return getattr(_active, "state", None)
-
-
-def enter(state: Any) -> Any:
-    """Make `state` the current render of this thread; returns the one it replaces (for `leave`)."""
-    previous = getattr(_active, "state", None)
-    _active.state = state
-    return previous
-
-
-def leave(previous: Any) -> None:
-    _active.state = previous
 
 
 # --- estimated costs ----------------------------------------------------------------------------------

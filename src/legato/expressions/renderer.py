@@ -109,7 +109,7 @@ class Renderer:
         if "{" not in template:
             return template
         st = self._state(context, functions, template, masker)
-        text: str = self._guard(template, lambda: self.compile(template).run(st), masker, st)
+        text: str = self._guard(template, lambda: self.compile(template).run(st), masker)
         return text
 
     def render_typed(self, template: str, context: Mapping[str, Any], *,
@@ -118,7 +118,7 @@ class Renderer:
         if "{" not in template:
             return template
         st = self._state(context, functions, template, masker)
-        return self._guard(template, lambda: self.compile(template).value(st), masker, st)
+        return self._guard(template, lambda: self.compile(template).value(st), masker)
 
     def render_all(self, value: Any, context: Mapping[str, Any], *, functions: Functions | None = None,
                    typed: bool = False, masker: Masker | None = None) -> Any:
@@ -142,7 +142,7 @@ class Renderer:
                  functions: Functions | None = None, masker: Masker | None = None) -> Any:
         """Evaluate a bare expression such as `inputs.x > 3` to its value."""
         st = self._state(context, functions, expression, masker)
-        return self._guard(expression, lambda: self._compile_expression(expression)(st), masker, st)
+        return self._guard(expression, lambda: self._compile_expression(expression)(st), masker)
 
     def render_nested(self, st: State, text: str) -> str:
         """render(): the text is a template of its own, rendered with the caller's context and budget."""
@@ -161,11 +161,8 @@ class Renderer:
             st.render_depth -= 1
             st.source = saved_source
 
-    def _guard(self, source: str, action: Callable[[], T], masker: Masker | None = None,
-               st: State | None = None) -> T:
-        """Run `action` (as the current render of this thread when `st` is given), turning every failure
-        into an ExpressionError naming the template."""
-        previous = lim.enter(st) if st is not None else None
+    def _guard(self, source: str, action: Callable[[], T], masker: Masker | None = None) -> T:
+        """Run `action`, turning every failure into an ExpressionError naming the template."""
         try:
             return action()
         except ExpressionError as e:
@@ -176,9 +173,6 @@ class Renderer:
             error = LimitExceeded("memory", "Template needs more memory than the process may use (memory limit)").locate(source, None, None)
         except Exception as e:  # a foreign Mapping or value misbehaving: still the user's error to see
             error = ExpressionError(f"Rendering failed: {type(e).__name__}: {e}", expression=source)
-        finally:
-            if st is not None:
-                lim.leave(previous)
         for m in (self.masker, masker):
             if m is not None:  # messages end up in logs: no secret value may appear in them
                 error.problem = m.mask(error.problem)

@@ -87,14 +87,15 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
-def plain(value: Any) -> Any:
+def plain(value: Any, max_chars: int | None = None) -> Any:
     """A JSON-ready copy: maps to dicts, sequences to lists, datetimes to ISO text.
 
-    Inside a render the copy is bounded: parts shared by reference are copied once, and the size of the
-    text the value would print as is counted (as if expanded) against the render's size limit, so a value
-    built by doubling (`{% set m = [m, m] %}` forty times) is refused instead of expanding without end."""
-    st = limits.current()
-    return _plain(value) if st is None else _Printer(st).copy(value)[0]
+    Parts shared by reference are copied once, and the length of the text the value would print as is
+    counted (as if expanded) against `max_chars` (the default output limit when None): a value built by
+    doubling (`{% set m = [m, m] %}` forty times) is refused at once instead of expanding without end."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return _plain(value)
+    return _Printer(limits.default_limits().max_output_chars if max_chars is None else max_chars).copy(value)[0]
 
 
 def _plain(value: Any) -> Any:
@@ -114,12 +115,13 @@ def _plain(value: Any) -> Any:
 class _Printer:
     """plain() under a render's limits: each copy with the length its JSON text would have at least."""
 
-    __slots__ = ("memo", "st", "steps")
+    __slots__ = ("max_chars", "memo")
 
-    def __init__(self, st: Any) -> None:
-        self.st = st
-        self.memo: dict[int, tuple[Any, int]] = {}  # id of a container -> its copy and printed size
-        self.steps = 0
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        # id of a container -> its copy and printed size: each distinct container is walked once, so the
+        # work is bounded by what exists in memory however much sharing would expand it
+        self.memo: dict[int, tuple[Any, int]] = {}
 
     def copy(self, value: Any) -> tuple[Any, int]:
         if value is None:
@@ -142,9 +144,6 @@ class _Printer:
         return text, len(text) + 2
 
     def _container(self, value: Any) -> tuple[Any, int]:
-        self.steps += 1
-        if not self.steps & 0x3FF:
-            self.st.tick()
         size = 2
         out: Any
         if isinstance(value, Mapping):
@@ -159,16 +158,16 @@ class _Printer:
                 item, n = self.copy(v)
                 out.append(item)
                 size += n + 1
-        if size > self.st.max_chars:
+        if size > self.max_chars:
             raise limits.LimitExceeded("size", f"The value is too large to print: its text would exceed the "
-                                               f"size limit of {self.st.max_chars:,} characters")
+                                               f"size limit of {self.max_chars:,} characters")
         self.memo[id(value)] = (out, size)
         return out, size
 
 
-def to_json(value: Any, pretty: bool = False) -> str:
-    """Compact JSON as Jackson writes it (no spaces), or indented with 2 spaces."""
-    data = plain(value)
+def to_json(value: Any, pretty: bool = False, max_chars: int | None = None) -> str:
+    """Compact JSON as Jackson writes it (no spaces), or indented with 2 spaces (see plain() for max_chars)."""
+    data = plain(value, max_chars)
     if pretty:
         return json.dumps(data, ensure_ascii=False, indent=2)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -234,24 +233,40 @@ def check_long(value: int) -> int:
 
 def equals(a: Any, b: Any) -> bool:
     """Pebble equality: numbers compare by value, bool is not a number, otherwise Python equality."""
+    if isinstance(a, (Mapping, list, tuple)) and isinstance(b, (Mapping, list, tuple)):
+        return _equal_collections(a, b, {})
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b if isinstance(a, bool) and isinstance(b, bool) else False
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a is b or (len(a) == len(b) and _tick() and all(k in b and equals(v, b[k]) for k, v in a.items()))
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return a is b or (len(a) == len(b) and _tick() and all(equals(x, y) for x, y in zip(a, b, strict=True)))
     try:
         return bool(a == b)
     except Exception:  # a foreign object whose __eq__ fails is simply not equal
         return False
 
 
-def _tick() -> bool:
-    """Check the current render's deadline (comparing collections can walk a lot); always True."""
-    st = limits.current()
-    if st is not None:
-        st.tick()
-    return True
+def _equal_collections(a: Any, b: Any, memo: dict[tuple[int, int], bool]) -> bool:
+    """Deep equality where each pair of containers is compared once: values that share parts by reference
+    (built by doubling) compare in time proportional to what exists, not to what they would expand to."""
+    if a is b:
+        return True
+    key = (id(a), id(b))
+    known = memo.get(key)
+    if known is not None:
+        return known
+    memo[key] = True  # provisional: a pair met again while being compared is not where they differ
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        same = len(a) == len(b) and all(k in b and _equal_items(v, b[k], memo) for k, v in a.items())
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        same = len(a) == len(b) and all(_equal_items(x, y, memo) for x, y in zip(a, b, strict=True))
+    else:
+        same = False
+    memo[key] = same
+    return same
+
+
+def _equal_items(a: Any, b: Any, memo: dict[tuple[int, int], bool]) -> bool:
+    if isinstance(a, (Mapping, list, tuple)) and isinstance(b, (Mapping, list, tuple)):
+        return _equal_collections(a, b, memo)
+    return equals(a, b)
 
 
 def compare(op: str, a: Any, b: Any) -> bool:
