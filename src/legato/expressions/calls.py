@@ -64,7 +64,15 @@ def call_filter(st: State, name: str, value: Any, args: Any, kwargs: dict[str, A
         if st.masker is not None and name in SECRET_AWARE and isinstance(value, str) \
                 and st.masker.holds_placeholder(value):
             return _on_secret(st, fn, value, args, kwargs)
-        return charged(st, fn(st, value, *args, **kwargs), value)
+        result = fn(st, value, *args, **kwargs)
+        if type(result) is str and result is not value:  # charged() inlined: the hot path of most filters
+            n = len(result)
+            st.memory += STR_BYTES + n
+            if n > st.max_chars or st.memory > 0:
+                st.check_chars(n)
+                st.charge(0)
+            return result
+        return charged(st, result, value)
     except ExpressionError:
         raise
     except Exception as e:  # any failure inside a filter is the template's problem, reported as such
@@ -94,7 +102,7 @@ def charged(st: State, result: Any, value: Any) -> Any:
         if result is not value:
             n = len(result)
             st.memory += STR_BYTES + n
-            if n > st.max_chars or st.memory > st.max_memory:
+            if n > st.max_chars or st.memory > 0:
                 st.check_chars(n)
                 st.charge(0)
         return result

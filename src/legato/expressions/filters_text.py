@@ -43,10 +43,24 @@ def _regex_failure(st: State, e: regex.RegexError) -> ExpressionError:
     return LimitExceeded(e.limit, str(e)) if e.limit else ExpressionError(str(e))
 
 
+_replacements: dict[tuple[str, str], Any] = {}
+
+
+def _replacement(template: str, compiled: regex.Regex) -> Any:
+    """The parsed Java replacement text, kept per (text, pattern) as compiled patterns are."""
+    key = (template, compiled.pattern)
+    expand = _replacements.get(key)
+    if expand is None:
+        if len(_replacements) > 512:
+            _replacements.clear()
+        expand = _replacements[key] = regex.java_replacement(template, compiled)
+    return expand
+
+
 def _regex_replace(st: State, s: str, pattern: str, replacement: str) -> str:
     compiled = user_regex(st, pattern)
     try:
-        expand = regex.java_replacement(replacement, compiled)
+        expand = _replacement(replacement, compiled)
         out: list[str] = []
         last = size = 0
         for start, end, groups in compiled.matches(s, st.deadline, st.tick):

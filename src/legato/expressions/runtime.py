@@ -32,7 +32,7 @@ class State:
     """Everything one render needs; created per top-level call, shared by nested render()."""
 
     __slots__ = ("call_depth", "context", "deadline", "engine", "functions", "limits", "locals",
-                 "macros", "masker", "max_chars", "max_memory", "memory", "render_depth", "size", "source")
+                 "macros", "masker", "max_chars", "memory", "render_depth", "size", "source")
 
     def __init__(self, engine: Any, context: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]],
                  limits: Limits, source: str) -> None:
@@ -45,8 +45,7 @@ class State:
         self.deadline = time.monotonic() + limits.max_render_seconds
         self.size = 0
         self.max_chars = limits.max_output_chars
-        self.memory = 0
-        self.max_memory = limits.max_memory_bytes
+        self.memory = -limits.max_memory_bytes  # counts up to 0: one attribute to keep and compare
         self.render_depth = 0
         self.call_depth = 0
         self.source = source
@@ -71,9 +70,9 @@ class State:
     def charge(self, n: int) -> None:
         """Account for `n` more (estimated) bytes of values built by the template."""
         self.memory += n
-        if self.memory > self.max_memory:
+        if self.memory > 0:
             raise LimitExceeded("memory", f"The values this template builds need more than the memory limit of "
-                                          f"{self.max_memory // MB:,} MB")
+                                          f"{self.limits.max_memory_bytes // MB:,} MB")
 
     def check_items(self, n: int, what: str = "range") -> None:
         if n > self.limits.max_range_items:

@@ -95,7 +95,28 @@ def plain(value: Any, max_chars: int | None = None) -> Any:
     doubling (`{% set m = [m, m] %}` forty times) is refused at once instead of expanding without end."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return _plain(value)
-    return _Printer(limits.default_limits().max_output_chars if max_chars is None else max_chars).copy(value)[0]
+    try:
+        return _plain_tree(value, set())  # the common case, a tree: as fast as a plain copy
+    except _Shared:
+        return _Printer(limits.default_limits().max_output_chars if max_chars is None else max_chars).copy(value)[0]
+
+
+class _Shared(Exception):
+    """A container met twice while copying: the value shares parts, and needs the sized copy."""
+
+
+def _plain_tree(value: Any, seen: set[int]) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        key = id(value)
+        if key in seen:
+            raise _Shared()
+        seen.add(key)
+        if isinstance(value, Mapping):
+            return {str(k) if not isinstance(k, str) else k: _plain_tree(v, seen) for k, v in value.items()}
+        return [_plain_tree(v, seen) for v in value]
+    return _plain(value)
 
 
 def _plain(value: Any) -> Any:
