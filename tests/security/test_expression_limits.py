@@ -165,7 +165,10 @@ def context() -> dict[str, Any]:
 
 
 def _expected(expected: str | tuple[str, ...]) -> tuple[str, ...]:
-    return expected if isinstance(expected, tuple) else (expected,)
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    # A memory bomb does real work until its budget is spent (about half a second here); on a loaded
+    # machine the 2 s deadline may come first, which is as good an ending.
+    return (*allowed, "time") if "memory" in allowed and "time" not in allowed else allowed
 
 
 @pytest.mark.parametrize(("template", "expected"), [pytest.param(t, e, id=i) for i, t, e in CASES])
