@@ -83,7 +83,8 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     if run is None or run.state in st.TERMINAL:
         return
     run = _set_attempt(run, state=event.state, started=event.started or run.attempts[-1].started,
-                       ended=event.ended or step.w.now, worker_id=event.worker_id)
+                       ended=event.ended or step.w.now, worker_id=event.worker_id,
+                       runner=event.runner or run.attempts[-1].runner)
     update: dict[str, Any] = {"outputs": {**run.outputs, **event.outputs}}
     if event.metrics:
         update["metrics"] = [*run.metrics, *event.metrics]

@@ -50,6 +50,7 @@ class TaskResult(Event):
     worker_id: str | None = None
     started: datetime | None = None
     ended: datetime | None = None
+    runner: str | None = None  # what ran a script's command (process, sandbox, python-warm, docker, kubernetes)
 
 
 class TaskStarted(Event):
@@ -160,6 +161,7 @@ class WorkChildEnded(Event):
     worker_id: str | None = None
     started: datetime | None = None
     ended: datetime | None = None
+    runner: str | None = None  # as TaskResult.runner
 
 
 class ChildExecutionEnded(Event):

@@ -107,6 +107,7 @@ def on_child_ended(step: Step, event: ev.WorkChildEnded) -> bool:
         last = run.attempts[-1].model_copy(update={
             "state": event.state, "started": event.started or run.attempts[-1].started,
             "ended": event.ended or step.w.now, "worker_id": event.worker_id or run.attempts[-1].worker_id,
+            "runner": event.runner or run.attempts[-1].runner,
         })
         run = run.model_copy(update={"attempts": (*run.attempts[:-1], last)})
     update: dict[str, Any] = {"outputs": {**run.outputs, **event.outputs}}

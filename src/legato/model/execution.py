@@ -33,6 +33,7 @@ class Attempt(Record):
     started: datetime | None = None
     ended: datetime | None = None
     worker_id: str | None = None
+    runner: str | None = None  # the runner of a script task's command (process, sandbox, docker, ...)
 
 
 class Execution(Record):

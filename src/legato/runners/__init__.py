@@ -4,7 +4,8 @@ scripts in forks of a pre-started interpreter) and `docker` (a container
 through the Docker Engine API). `select.choose` maps a task's `taskRunner` to one of them."""
 
 from legato.runners.base import CommandSpec, CommandTimedOut, LineSink, Runner, RunnerError
-from legato.runners.docker import DockerOptions, DockerRunner
+from legato.runners.docker import DockerRunner
+from legato.runners.docker_options import DockerOptions
 from legato.runners.environment import script_environment
 from legato.runners.process import ProcessRunner
 from legato.runners.sandbox import SandboxRunner

@@ -31,7 +31,7 @@ class CommandSpec:
     `env` is the complete environment the command gets (already allow-listed by the caller). `path_prefix`
     lists host folders to put first on PATH (interpreter shims, a cached virtualenv), and `helpers` maps an
     environment variable to host folders the command needs on it (PYTHONPATH, NODE_PATH); a container runner
-    copies those into the container instead of using host paths. `namespace` is the flow's: isolating
+    mounts or copies those into the container instead of using host paths. `namespace` is the flow's: isolating
     runners never let commands of different namespaces share a sandbox.
     """
 
@@ -43,6 +43,10 @@ class CommandSpec:
     helpers: Mapping[str, Sequence[Path]] = field(default_factory=dict)
     image: str | None = None
     namespace: str | None = None
+    # what a container runner puts on the container (execution, flow, task), so an operator can tell whose it is
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # where a runner says something about the run itself (a failed pull, a fallback): the task's log
+    note: Callable[[str], None] | None = None
 
 
 class Runner(Protocol):

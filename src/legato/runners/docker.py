@@ -1,169 +1,33 @@
-"""The `docker` runner: the command runs in a container through the Docker Engine API. The working dir
-and the helper folders are copied into the container before it starts, and the working dir is copied
-back when it ends, so input and output files work as under the other runners."""
+"""The `docker` runner: the command runs in a container through the Docker Engine API.
+
+Files: with a local engine and a root worker (or `fileHandlingStrategy: MOUNT`) the working dir is bind-mounted at
+its own path, so `{{ workingDir }}` is the same inside and out; otherwise (a remote engine, `VOLUME`) it is copied
+in before the start and back after the end, at /legato/work. Output is read from the attached streams as it comes,
+and the container is removed whatever happens (success, failure, timeout, kill); one left by a worker that died is
+removed by the next one (see docker_reaper)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import io
 import json
-import re
-import tarfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 from legato.model.ids import new_id
+from legato.runners import docker_reaper
 from legato.runners.base import CommandSpec, CommandTimedOut, LineSink, RunnerError
-from legato.runners.docker_api import EngineClient, EngineError, demux, engine_address
+from legato.runners.container_files import CONTAINER_WORKDIR, extract_workdir, stage_archive
+from legato.runners.docker_api import EngineAddress, EngineClient, EngineError, demux, engine_address
+from legato.runners.docker_options import DockerOptions, check_mounts, create_body
+from legato.runners.docker_pull import ensure_image
 
-CONTAINER_WORKDIR = "/legato/work"
-CONTAINER_HELPERS = "/legato/helpers"
-DEFAULT_IMAGE = "ubuntu:24.04"
-PullPolicy = Literal["ALWAYS", "IF_NOT_PRESENT", "NEVER"]
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-
-
-@dataclass(frozen=True)
-class DockerOptions:
-    """What a task asks of its container; names follow Kestra's Docker task runner."""
-
-    image: str = DEFAULT_IMAGE
-    pull_policy: PullPolicy = "IF_NOT_PRESENT"
-    host: str | None = None
-    user: str | None = None
-    entry_point: Sequence[str] | None = None
-    network_mode: str | None = None
-    volumes: Sequence[str] = ()
-    cpus: float | None = None
-    memory: str | None = None
-    memory_swap: str | None = None
-    shm_size: str | None = None
-    extra_hosts: Sequence[str] = ()
-    privileged: bool = False
-    delete: bool = True
-    credentials: Mapping[str, str] = field(default_factory=dict)
-
-
-def parse_size(value: str | int) -> int:
-    """Bytes from "512Mb", "1g", "256m" or a number of bytes."""
-    if isinstance(value, int):
-        return value
-    match = _SIZE.match(value)
-    if not match:
-        raise RunnerError(f"invalid size {value!r}: write a number with an optional unit such as 512Mb or 2g")
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
-
-
-def container_env(env: Mapping[str, str], helpers: Mapping[str, Sequence[Path]]) -> dict[str, str]:
-    """The environment inside the container: host paths replaced by their container counterparts, and
-    PATH left to the image."""
-    out = {k: v for k, v in env.items() if k != "PATH"}
-    out["HOME"] = out["WORKING_DIR"] = CONTAINER_WORKDIR
-    if "OUTPUT_DIR" in out:
-        out["OUTPUT_DIR"] = f"{CONTAINER_WORKDIR}/{Path(out['OUTPUT_DIR']).name}"
-    for name, folders in helpers.items():
-        inside = [f"{CONTAINER_HELPERS}/{name}/{i}" for i in range(len(folders))]
-        out[name] = ":".join([*inside, *([env[name]] if env.get(name) else [])])
-    return out
-
-
-def create_body(options: DockerOptions, spec: CommandSpec, name: str) -> dict[str, Any]:
-    """The body of POST /containers/create for this command."""
-    env = container_env(spec.env, spec.helpers)
-    host_config: dict[str, Any] = {"Binds": list(options.volumes) or None, "Privileged": options.privileged}
-    if options.network_mode:
-        host_config["NetworkMode"] = options.network_mode
-    if options.cpus is not None:
-        host_config["NanoCpus"] = int(options.cpus * 1_000_000_000)
-    if options.memory:
-        host_config["Memory"] = parse_size(options.memory)
-    if options.memory_swap:
-        host_config["MemorySwap"] = parse_size(options.memory_swap)
-    if options.shm_size:
-        host_config["ShmSize"] = parse_size(options.shm_size)
-    if options.extra_hosts:
-        host_config["ExtraHosts"] = list(options.extra_hosts)
-    body: dict[str, Any] = {
-        "Image": options.image,
-        "Cmd": list(spec.argv),
-        "Env": [f"{k}={v}" for k, v in sorted(env.items())],
-        "WorkingDir": CONTAINER_WORKDIR,
-        "Labels": {"io.legato.runner": "docker", "io.legato.name": name},
-        "AttachStdout": True,
-        "AttachStderr": True,
-        "Tty": False,
-        "HostConfig": {k: v for k, v in host_config.items() if v is not None},
-    }
-    if options.user:
-        body["User"] = options.user
-    if options.entry_point is not None:
-        body["Entrypoint"] = list(options.entry_point)
-    return body
-
-
-def stage_archive(workdir: Path, helpers: Mapping[str, Sequence[Path]]) -> bytes:
-    """A tar of the working dir (as legato/work) and the helper folders (as legato/helpers/<VAR>/<n>), to PUT
-    at / in the container. Folders are world-writable so that a non-root `user` can write its working dir."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        _add_dir(tar, "legato")
-        _add_tree(tar, workdir, CONTAINER_WORKDIR.lstrip("/"))
-        _add_dir(tar, CONTAINER_HELPERS.lstrip("/"))
-        for name, folders in helpers.items():
-            _add_dir(tar, f"{CONTAINER_HELPERS.lstrip('/')}/{name}")
-            for i, folder in enumerate(folders):
-                _add_tree(tar, folder, f"{CONTAINER_HELPERS.lstrip('/')}/{name}/{i}")
-    return buffer.getvalue()
-
-
-def extract_workdir(archive: bytes, workdir: Path) -> list[str]:
-    """Unpack GET /containers/{id}/archive?path=<workdir> (whose entries start with `work/`) into `workdir`;
-    links and special files are skipped and no entry may leave `workdir`. Returns the relative paths written."""
-    written = []
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r") as tar:
-        for member in tar.getmembers():
-            parts = PurePosixPath(member.name).parts[1:]
-            if not parts or not member.isfile() or any(p in ("..", "") for p in parts) or member.name.startswith("/"):
-                continue
-            target = workdir.joinpath(*parts)
-            if not target.resolve().is_relative_to(workdir.resolve()):
-                continue
-            source = tar.extractfile(member)
-            if source is None:
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read())
-            written.append("/".join(parts))
-    return written
-
-
-def pull_query(image: str) -> dict[str, str]:
-    """The query of POST /images/create for `image` (name[:tag] or name@digest; the tag defaults to latest)."""
-    if "@" in image:
-        return {"fromImage": image}
-    last = image.rsplit("/", 1)[-1]
-    if ":" in last:
-        repo, _, tag = image.rpartition(":")
-        return {"fromImage": repo, "tag": tag}
-    return {"fromImage": image, "tag": "latest"}
-
-
-def registry_auth(credentials: Mapping[str, str]) -> str | None:
-    """The X-Registry-Auth header for a pull, from Kestra-style credentials."""
-    if not credentials:
-        return None
-    auth = {
-        "username": credentials.get("username"), "password": credentials.get("password"),
-        "serveraddress": credentials.get("registry"), "identitytoken": credentials.get("identityToken"),
-        "registrytoken": credentials.get("registryToken"),
-    }
-    encoded = json.dumps({k: v for k, v in auth.items() if v}).encode()
-    return base64.urlsafe_b64encode(encoded).decode()
+log = logging.getLogger("legato.runners")
+_DRAIN_SECONDS = 5.0  # after the exit, how long the rest of the output may take to arrive
+_MAX_LINE = 1 << 24
 
 
 class DockerRunner:
@@ -171,106 +35,147 @@ class DockerRunner:
 
     name = "docker"
 
-    def __init__(self, options: DockerOptions, client: EngineClient | None = None) -> None:
+    def __init__(self, options: DockerOptions, address: EngineAddress | None = None) -> None:
         self.options = options
-        self.client = client or EngineClient(engine_address(options.host))
+        self.address = address or engine_address(options.host)
+        self.mount = mounts_workdir(options, self.address)
 
     def visible_workdir(self, workdir: Path) -> str:
-        return CONTAINER_WORKDIR
+        return str(workdir) if self.mount else CONTAINER_WORKDIR
 
     async def run(self, spec: CommandSpec, on_line: LineSink) -> int:
         image = spec.image or self.options.image
-        options = self.options if image == self.options.image else _with_image(self.options, image)
-        try:
-            await asyncio.to_thread(self._pull, options)
-            name = f"legato-{new_id()[:12].lower()}"
-            created = await asyncio.to_thread(
-                self.client.json, "POST", "/containers/create", query={"name": name}, body=create_body(options, spec, name)
-            )
-        except EngineError as exc:
-            raise RunnerError(f"the Docker engine refused the container: {exc}") from None
-        container = created["Id"]
-        try:
-            return await self._run_container(container, spec, on_line)
-        finally:
-            if options.delete:
-                with contextlib.suppress(EngineError):
-                    await asyncio.to_thread(self.client.call, "DELETE", f"/containers/{container}", query={"force": "1", "v": "1"})
-
-    async def _run_container(self, container: str, spec: CommandSpec, on_line: LineSink) -> int:
-        archive = stage_archive(spec.workdir, spec.helpers)
-        await asyncio.to_thread(self.client.call, "PUT", f"/containers/{container}/archive", query={"path": "/"},
-                                raw=archive, headers={"Content-Type": "application/x-tar"})
-        await asyncio.to_thread(self.client.call, "POST", f"/containers/{container}/start")
-        logs = asyncio.create_task(asyncio.to_thread(self._follow_logs, container, on_line), name="docker-logs")
-        try:
-            result = await asyncio.wait_for(
-                asyncio.to_thread(self.client.json, "POST", f"/containers/{container}/wait", timeout=None), spec.timeout
-            )
-        except BaseException as exc:
-            with contextlib.suppress(EngineError):
-                await asyncio.shield(asyncio.to_thread(self.client.call, "POST", f"/containers/{container}/kill"))
-            if isinstance(exc, TimeoutError):
-                raise CommandTimedOut(spec.timeout or 0) from None
-            raise
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(logs), 5.0)
-        _, copied = await asyncio.to_thread(self.client.call, "GET", f"/containers/{container}/archive",
-                                            query={"path": CONTAINER_WORKDIR})
-        extract_workdir(copied, spec.workdir)
-        return int(result.get("StatusCode", 1))
-
-    def _pull(self, options: DockerOptions) -> None:
-        if options.pull_policy == "NEVER":
-            return
-        if options.pull_policy == "IF_NOT_PRESENT":
+        note = spec.note or log.info
+        check_mounts(self.options, spec.workdir)  # mounted or copied in: the same rule
+        async with EngineClient(self.address) as engine:
+            await docker_reaper.reap_once(engine)
             try:
-                self.client.call("GET", f"/images/{options.image}/json")
-                return
+                await ensure_image(engine, image, self.options.pull_policy, self.options.credentials, note)
+                labels = docker_reaper.labels(dict(spec.labels), keep=not self.options.delete)
+                body = create_body(self.options, spec, image, labels, mount=self.mount)
+                name = f"legato-{new_id()[:12].lower()}"
+                created = await engine.json("POST", "/containers/create", params={"name": name}, body=body)
             except EngineError as exc:
-                if exc.status != 404:
-                    raise
-        auth = registry_auth(options.credentials)
-        self.client.call("POST", "/images/create", query=pull_query(options.image),
-                         headers={"X-Registry-Auth": auth} if auth else None, timeout=None)
+                raise RunnerError(f"the Docker engine at {self.address} refused the container: {exc}") from None
+            container = str(created["Id"])
+            try:
+                return await self._run_container(engine, container, spec, on_line)
+            except EngineError as exc:
+                raise RunnerError(f"the Docker engine at {self.address} failed to run the container: {exc}") from None
+            finally:
+                await _finish(self.address, container, remove=self.options.delete)
 
-    def _follow_logs(self, container: str, on_line: LineSink) -> None:
-        pending = {False: b"", True: b""}
-        chunks = self.client.stream("GET", f"/containers/{container}/logs",
-                                    query={"follow": "1", "stdout": "1", "stderr": "1"})
-        for is_stderr, payload in demux(chunks):
-            *lines, pending[is_stderr] = (pending[is_stderr] + payload).split(b"\n")
-            for line in lines:
-                on_line(line.removesuffix(b"\r").decode("utf-8", errors="replace"), is_stderr)
-        for is_stderr, rest in pending.items():
-            if rest:
-                on_line(rest.decode("utf-8", errors="replace"), is_stderr)
+    async def _run_container(self, engine: EngineClient, container: str, spec: CommandSpec, on_line: LineSink) -> int:
+        if not self.mount:
+            archive = await asyncio.to_thread(stage_archive, spec.workdir, spec.helpers)
+            await engine.call("PUT", f"/containers/{container}/archive", params={"path": "/"}, content=archive,
+                              headers={"Content-Type": "application/x-tar"})
+        async with contextlib.AsyncExitStack() as stack:
+            # attach and wait are listening before the start, so no output and no exit can be missed
+            output = await stack.enter_async_context(engine.stream(
+                "POST", f"/containers/{container}/attach", params={"stream": "1", "stdout": "1", "stderr": "1"}))
+            exited = await stack.enter_async_context(engine.stream(
+                "POST", f"/containers/{container}/wait", params={"condition": "next-exit"}))
+            await engine.call("POST", f"/containers/{container}/start")
+            pump = asyncio.create_task(_pump(output, on_line), name="docker-output")
+            try:
+                async with asyncio.timeout(spec.timeout):
+                    status = await _exit_status(exited)
+            except TimeoutError:
+                pump.cancel()
+                raise CommandTimedOut(spec.timeout or 0) from None
+            except BaseException:
+                pump.cancel()
+                raise
+            await _settle(pump)
+        if not self.mount:
+            copied = await engine.call("GET", f"/containers/{container}/archive", params={"path": CONTAINER_WORKDIR},
+                                       timeout=None)
+            await asyncio.to_thread(extract_workdir, copied.content, spec.workdir)
+        code = int(status.get("StatusCode", 1))
+        if code == 137 and await _oom_killed(engine, container):
+            on_line(f"The container was killed: out of memory (memory limit {self.options.memory or 'of the engine'})", True)
+        return code
 
 
-def _with_image(options: DockerOptions, image: str) -> DockerOptions:
-    return replace(options, image=image)
+def mounts_workdir(options: DockerOptions, address: EngineAddress) -> bool:
+    """Whether the working dir is bind-mounted (see the module's doc) rather than copied."""
+    if options.file_handling is not None:
+        if options.file_handling == "MOUNT" and not address.local:
+            raise RunnerError(f"fileHandlingStrategy MOUNT needs an engine on this machine, not {address}")
+        return options.file_handling == "MOUNT"
+    # a root worker can read and remove whatever the container writes as any user, so a mount loses nothing
+    return address.local and os.geteuid() == 0 and not options.user
 
 
-def _add_dir(tar: tarfile.TarFile, name: str) -> None:
-    info = tarfile.TarInfo(name)
-    info.type = tarfile.DIRTYPE
-    info.mode = 0o777
-    tar.addfile(info)
+async def _exit_status(exited: AsyncIterator[bytes]) -> dict[str, Any]:
+    body = b"".join([chunk async for chunk in exited])
+    try:
+        status = json.loads(body)
+    except ValueError:
+        raise EngineError(f"unexpected answer to wait: {body[:200]!r}") from None
+    if (status.get("Error") or {}).get("Message"):
+        raise EngineError(f"waiting for the container failed: {status['Error']['Message']}")
+    return dict(status)
 
 
-def _add_tree(tar: tarfile.TarFile, root: Path, arcroot: str) -> None:
-    _add_dir(tar, arcroot)
-    for path in sorted(root.rglob("*")):
-        if path.is_symlink():
-            continue
-        name = f"{arcroot}/{path.relative_to(root).as_posix()}"
-        if path.is_dir():
-            _add_dir(tar, name)
-        elif path.is_file():
-            info = tar.gettarinfo(str(path), arcname=name)
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.mode = 0o666 | (path.stat().st_mode & 0o111)
-            with open(path, "rb") as handle:
-                tar.addfile(info, handle)
+async def _pump(output: AsyncIterator[bytes], on_line: LineSink) -> None:
+    """Hand every line of the container's output to `on_line` as it arrives."""
+    pending = {False: b"", True: b""}
+    async for is_stderr, payload in demux(output):
+        *lines, rest = (pending[is_stderr] + payload).split(b"\n")
+        for line in lines:
+            on_line(_text(line), is_stderr)
+        while len(rest) >= _MAX_LINE:
+            on_line(_text(rest[:_MAX_LINE]), is_stderr)
+            rest = rest[_MAX_LINE:]
+        pending[is_stderr] = rest
+    for is_stderr, rest in pending.items():
+        if rest:
+            on_line(_text(rest), is_stderr)
+
+
+async def _settle(pump: asyncio.Task[None]) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(pump), _DRAIN_SECONDS)
+    except TimeoutError:
+        pump.cancel()
+        log.warning("the container's output did not end %s s after it exited; stopped reading it", _DRAIN_SECONDS)
+    except EngineError as exc:
+        log.warning("reading the container's output failed: %s", exc)
+
+
+async def _oom_killed(engine: EngineClient, container: str) -> bool:
+    with contextlib.suppress(EngineError):
+        state = (await engine.json("GET", f"/containers/{container}/json") or {}).get("State") or {}
+        return bool(state.get("OOMKilled"))
+    return False
+
+
+async def _finish(address: EngineAddress, container: str, *, remove: bool) -> None:
+    """Remove the container (or only stop it, with `delete: false`), even when the run is being cancelled: the
+    work happens in a task of its own, on a client of its own."""
+    job = asyncio.ensure_future(_remove(address, container, remove))
+    try:
+        await asyncio.shield(job)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(job, 10)
+        raise
+
+
+async def _remove(address: EngineAddress, container: str, remove: bool) -> None:
+    async with EngineClient(address, timeout=30.0) as engine:
+        try:
+            if remove:
+                await engine.call("DELETE", f"/containers/{container}", params={"force": "1", "v": "1"})
+            else:
+                await engine.call("POST", f"/containers/{container}/kill")
+        except EngineError as exc:
+            if exc.status not in (404, 409):  # gone already, or not running (kill)
+                log.warning("could not %s container %s: %s", "remove" if remove else "stop", container[:12], exc)
+
+
+def _text(raw: bytes) -> str:
+    return raw.removesuffix(b"\r").decode("utf-8", errors="replace")
+

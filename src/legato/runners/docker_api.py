@@ -1,18 +1,23 @@
-"""A small blocking client for the Docker Engine API, over its unix socket (or plain tcp:// for a local
-engine). Only what the docker runner needs; callers run it in a thread."""
+"""A client for the Docker Engine API, over its unix socket (or plain tcp:// for a remote engine), with httpx:
+async for the runner and the docker tasks, plus a blocking `ping` for choosing a runner."""
 
 from __future__ import annotations
 
-import http.client
+import contextlib
 import json
 import os
-import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+import httpx
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
+API_VERSION = "v1.41"  # Docker 20.10, Debian 12's engine; later engines answer it too
+_TIMEOUT = 60.0
+Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 
 class EngineError(Exception):
@@ -34,12 +39,24 @@ class EngineAddress:
     def __str__(self) -> str:
         return f"unix://{self.socket_path}" if self.socket_path else f"tcp://{self.host}:{self.port}"
 
+    @property
+    def local(self) -> bool:
+        """Whether the engine shares this machine's filesystem (a unix socket): host paths can be mounted."""
+        return self.socket_path is not None
+
+    def base_url(self) -> str:
+        root = "http://docker" if self.socket_path else f"http://{self.host}:{self.port}"
+        return f"{root}/{API_VERSION}"
+
+    def transport(self) -> httpx.AsyncHTTPTransport:
+        return httpx.AsyncHTTPTransport(uds=self.socket_path, verify=False)
+
 
 def engine_address(host: str | None = None, environ: Mapping[str, str] | None = None) -> EngineAddress:
-    """The engine's address from `host` (the runner's property), else DOCKER_HOST, else the default socket."""
+    """The engine's address from `host` (the task's property), else DOCKER_HOST, else the default socket."""
     env = os.environ if environ is None else environ
     value = host or env.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-    parts = urlsplit(value)
+    parts = urlsplit(value if "://" in value else f"unix://{value}")
     if parts.scheme == "unix":
         return EngineAddress(socket_path=parts.path)
     if parts.scheme in ("tcp", "http"):
@@ -47,90 +64,82 @@ def engine_address(host: str | None = None, environ: Mapping[str, str] | None = 
     raise EngineError(f"unsupported Docker host {value!r}: use unix:///path/to/docker.sock or tcp://host:port")
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float | None) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
+def ping(address: EngineAddress, timeout: float = 2.0) -> bool:
+    """Whether the engine answers /_ping (blocking; a missing socket file answers at once)."""
+    if address.socket_path and not os.path.exists(address.socket_path):
+        return False
+    transport = httpx.HTTPTransport(uds=address.socket_path, verify=False)
+    try:
+        with httpx.Client(transport=transport, base_url=address.base_url(), timeout=timeout) as client:
+            return client.get("/_ping").status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 class EngineClient:
-    """One request per connection: simple, and a streaming response never blocks another call."""
+    """One connection pool to one engine; use as `async with EngineClient(address) as engine:`."""
 
-    def __init__(self, address: EngineAddress, timeout: float | None = 60.0) -> None:
+    def __init__(self, address: EngineAddress, timeout: float = _TIMEOUT) -> None:
         self.address = address
-        self.timeout = timeout
+        self._http = httpx.AsyncClient(transport=address.transport(), base_url=address.base_url(), timeout=timeout)
 
-    def reachable(self) -> bool:
-        """Whether the engine answers /_ping."""
-        if self.address.socket_path and not os.path.exists(self.address.socket_path):
-            return False
-        try:
-            status, _ = self.call("GET", "/_ping", timeout=2.0)
-        except (EngineError, OSError):
-            return False
-        return status == 200
+    async def __aenter__(self) -> EngineClient:
+        return self
 
-    def call(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-             raw: bytes | None = None, headers: Mapping[str, str] | None = None,
-             timeout: float | None = -1.0) -> tuple[int, bytes]:
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, method: str, path: str, *, params: Params | None = None, body: Any = None,
+                   content: bytes | None = None, headers: Mapping[str, str] | None = None,
+                   timeout: float | httpx.Timeout | None = _TIMEOUT) -> httpx.Response:
         """Send one request and read the whole answer; a status >= 400 raises EngineError."""
-        response, conn = self._send(method, path, query, body, raw, headers, timeout)
         try:
-            data = response.read()
+            answer = await self._http.request(method, path, params=_params(params), json=body, content=content,
+                                              headers=headers, timeout=timeout)
+        except httpx.HTTPError as exc:
+            raise EngineError(f"cannot reach the Docker engine at {self.address}: {exc or type(exc).__name__}") from exc
+        if answer.status_code >= 400:
+            raise EngineError(f"{method} {path}: {_message(answer.content)}", answer.status_code)
+        return answer
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = await self.call(method, path, **kwargs)
+        return answer.json() if answer.content.strip() else None
+
+    async def progress(self, method: str, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """A call whose answer is a stream of JSON messages (pull, push, build, import); an `error` in any of
+        them raises EngineError, even though the status was 200."""
+        answer = await self.call(method, path, **kwargs)
+        messages = [json.loads(line) for line in answer.text.splitlines() if line.strip().startswith("{")]
+        for message in messages:
+            if message.get("error"):
+                raise EngineError(f"{method} {path}: {message['error']}", answer.status_code)
+        return messages
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, path: str, *, params: Params | None = None) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The answer's body in chunks as they arrive (a container's output, its exit). The block starts once
+        the engine has sent the headers, which for attach and wait means it is listening."""
+        request = self._http.build_request(method, path, params=_params(params), timeout=httpx.Timeout(_TIMEOUT, read=None))
+        try:
+            answer = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise EngineError(f"cannot reach the Docker engine at {self.address}: {exc or type(exc).__name__}") from exc
+        try:
+            if answer.status_code >= 400:
+                raise EngineError(f"{method} {path}: {_message(await answer.aread())}", answer.status_code)
+            yield answer.aiter_raw()
         finally:
-            conn.close()
-        if response.status >= 400:
-            raise EngineError(f"{method} {path}: {_message(data)}", response.status)
-        return response.status, data
-
-    def json(self, method: str, path: str, **kwargs: Any) -> Any:
-        _, data = self.call(method, path, **kwargs)
-        return json.loads(data) if data.strip() else None
-
-    def stream(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
-               timeout: float | None = None) -> Iterator[bytes]:
-        """The answer's body in chunks as they arrive (logs of a running container)."""
-        response, conn = self._send(method, path, query, None, None, None, timeout)
-        try:
-            if response.status >= 400:
-                raise EngineError(f"{method} {path}: {_message(response.read())}", response.status)
-            while chunk := response.read1(1 << 16):
-                yield chunk
-        finally:
-            conn.close()
-
-    def _send(self, method: str, path: str, query: Mapping[str, Any] | None, body: Any, raw: bytes | None,
-              headers: Mapping[str, str] | None, timeout: float | None) -> tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
-        wait = self.timeout if timeout == -1.0 else timeout
-        conn: http.client.HTTPConnection
-        if self.address.socket_path:
-            conn = _UnixConnection(self.address.socket_path, wait)
-        else:
-            conn = http.client.HTTPConnection(self.address.host or "localhost", self.address.port, timeout=wait)
-        url = path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
-        sent_headers = dict(headers or {})
-        payload: bytes | None = raw
-        if body is not None:
-            payload = json.dumps(body).encode()
-            sent_headers.setdefault("Content-Type", "application/json")
-        try:
-            conn.request(method, url, body=payload, headers=sent_headers)
-            return conn.getresponse(), conn
-        except OSError as exc:
-            conn.close()
-            raise EngineError(f"cannot reach the Docker engine at {self.address}: {exc}") from exc
+            await answer.aclose()
 
 
-def demux(chunks: Iterator[bytes]) -> Iterator[tuple[bool, bytes]]:
-    """Split the engine's multiplexed log stream into (is_stderr, payload) frames."""
+async def demux(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[bool, bytes]]:
+    """Split the engine's multiplexed output stream into (is_stderr, payload) frames."""
     buffer = b""
-    for chunk in chunks:
+    async for chunk in chunks:
         buffer += chunk
         while len(buffer) >= 8:
             size = int.from_bytes(buffer[4:8], "big")
@@ -138,6 +147,13 @@ def demux(chunks: Iterator[bytes]) -> Iterator[tuple[bool, bytes]]:
                 break
             kind, payload, buffer = buffer[0], buffer[8:8 + size], buffer[8 + size:]
             yield kind == 2, payload
+
+
+def _params(params: Params | None) -> list[tuple[str, Any]] | None:
+    if params is None:
+        return None
+    items = params.items() if isinstance(params, Mapping) else params
+    return [(k, v) for k, v in items if v is not None]
 
 
 def _message(data: bytes) -> str:

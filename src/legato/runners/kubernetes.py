@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from legato.model.ids import new_id
 from legato.runners.base import CommandSpec, CommandTimedOut, LineSink, RunnerError
-from legato.runners.docker import CONTAINER_WORKDIR, container_env, extract_workdir, stage_archive
+from legato.runners.container_files import CONTAINER_WORKDIR, container_env, extract_workdir, stage_archive
 from legato.runners.kube_api import KubeClient, KubeConfig, KubeError
 
 MOUNT = "/legato"

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from legato.runners import isolated, isolation, kube_api
+from legato.runners import docker_api, isolated, isolation, kube_api
 from legato.runners.base import Runner, RunnerError
-from legato.runners.docker import DockerOptions, DockerRunner
-from legato.runners.docker_api import EngineClient, engine_address
+from legato.runners.docker import DockerRunner
+from legato.runners.docker_api import engine_address
+from legato.runners.docker_options import DockerOptions
 from legato.runners.kubernetes import KubeOptions, KubernetesRunner
 from legato.runners.process import ProcessRunner
 from legato.runners.sandbox import INSTALL_HINT, SandboxRunner, bwrap_path
@@ -48,12 +49,17 @@ class RunnerSettings:
     environ: Mapping[str, str] = field(default_factory=dict)
     unsafe: bool = False  # process and python-warm run unisolated (the operator's explicit choice)
     policy: isolation.Policy = field(default_factory=isolation.Policy)
+    # Kestra's `volume-enabled`: whether the Docker runner's `volumes` (host folders) are mounted at all
+    docker_volumes: bool = False
+    # whether a task may ask for a privileged container (root on the host, in effect)
+    docker_privileged: bool = False
 
     @classmethod
     def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None) -> RunnerSettings:
         """Settings from LEGATO_DATA_DIR / LEGATO_HIDDEN_PATHS (folders scripts must not see),
         LEGATO_DEFAULT_RUNNER (process|sandbox|python-warm), LEGATO_DOCKER_FALLBACK (sandbox|process|fail),
-        LEGATO_UNSAFE_PROCESS_RUNNER and the sandbox policy's variables (`isolation.Policy.from_env`)."""
+        LEGATO_UNSAFE_PROCESS_RUNNER, the sandbox policy's variables (`isolation.Policy.from_env`), and
+        LEGATO_DOCKER_VOLUMES_ENABLED / LEGATO_DOCKER_PRIVILEGED_ENABLED (true|false, default false)."""
         env = os.environ if environ is None else environ
         paths = [*hidden]
         if env.get("LEGATO_DATA_DIR"):
@@ -67,7 +73,9 @@ class RunnerSettings:
             raise RunnerError(f"LEGATO_DOCKER_FALLBACK must be sandbox, process or fail, not {fallback!r}")
         return cls(hidden=tuple(paths), default=default, docker_fallback=fallback,  # type: ignore[arg-type]
                    environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env},
-                   unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(env))
+                   unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(env),
+                   docker_volumes=_flag(env, "LEGATO_DOCKER_VOLUMES_ENABLED"),
+                   docker_privileged=_flag(env, "LEGATO_DOCKER_PRIVILEGED_ENABLED"))
 
 
 @dataclass(frozen=True)
@@ -109,17 +117,34 @@ def sandbox_policy(settings: RunnerSettings) -> isolation.Policy:
     return dataclasses.replace(settings.policy, hidden=hidden)
 
 
-def docker_options(spec: DockerRunnerSpec, image: str | None) -> DockerOptions:
-    """Runner options from the YAML spec."""
+def docker_options(spec: DockerRunnerSpec, image: str | None, settings: RunnerSettings | None = None) -> DockerOptions:
+    """Runner options from the YAML spec, as the worker's settings allow them."""
+    settings = settings or RunnerSettings()
     cpus = float(spec.cpu.cpus) if spec.cpu is not None else None
     creds = spec.credentials.model_dump(exclude_none=True) if spec.credentials else {}
+    memory = spec.memory
     return DockerOptions(
         image=image or DockerOptions.image, pull_policy=spec.pullPolicy, host=spec.host, user=spec.user,
-        entry_point=spec.entryPoint, network_mode=spec.networkMode, volumes=tuple(spec.volumes), cpus=cpus,
-        memory=spec.memory.memory if spec.memory else None,
-        memory_swap=spec.memory.memorySwap if spec.memory else None, shm_size=spec.shmSize,
+        entry_point=("",) if spec.entryPoint is None else spec.entryPoint, network_mode=spec.networkMode,
+        volumes=tuple(spec.volumes) if settings.docker_volumes else (), port_bindings=tuple(spec.portBindings),
+        cpus=cpus, memory=memory.memory if memory else None, memory_swap=memory.memorySwap if memory else None,
+        memory_reservation=memory.memoryReservation if memory else None,
+        memory_swappiness=memory.memorySwappiness if memory else None,
+        oom_kill_disable=memory.oomKillDisable if memory else None, shm_size=spec.shmSize,
         extra_hosts=tuple(spec.extraHosts), privileged=spec.privileged, delete=spec.delete, credentials=creds,
+        file_handling=spec.fileHandlingStrategy, hidden=settings.hidden,
     )
+
+
+def docker_notes(spec: DockerRunnerSpec, settings: RunnerSettings) -> list[str]:
+    """What the worker's settings change in the spec, said in the task's log; RunnerError for what it refuses."""
+    if spec.privileged and not settings.docker_privileged:
+        raise RunnerError("this task asks for a privileged container, which this worker does not allow: an "
+                          "administrator enables it with LEGATO_DOCKER_PRIVILEGED_ENABLED=true")
+    if spec.volumes and not settings.docker_volumes:
+        return [f"Volumes are disabled on this worker, so {', '.join(spec.volumes)} is not mounted: an administrator "
+                "enables them with LEGATO_DOCKER_VOLUMES_ENABLED=true (Kestra's volume-enabled)"]
+    return []
 
 
 def engine_reachable(host: str | None, environ: Mapping[str, str]) -> bool:
@@ -130,7 +155,7 @@ def engine_reachable(host: str | None, environ: Mapping[str, str]) -> bool:
     cached = _reachable.get(key)
     if cached is not None and now - cached[0] < _PING_TTL:
         return cached[1]
-    ok = EngineClient(address).reachable()
+    ok = docker_api.ping(address)
     _reachable[key] = (now, ok)
     return ok
 
@@ -146,9 +171,11 @@ def _cached_reachable(key: str, check: Callable[[], bool]) -> bool:
 
 
 def _docker(spec: DockerRunnerSpec, settings: RunnerSettings, image: str | None) -> Choice:
-    options = docker_options(spec, image)
+    options = docker_options(spec, image, settings)
     if engine_reachable(spec.host, settings.environ):
-        return Choice(DockerRunner(options))
+        notes = docker_notes(spec, settings)
+        runner = DockerRunner(options, engine_address(spec.host, settings.environ))
+        return Choice(runner, "\n".join(notes) or None)
     where = str(engine_address(spec.host, settings.environ))
     match settings.docker_fallback:
         case "fail":
@@ -211,6 +238,13 @@ def _kubernetes(spec: KubernetesRunnerSpec, settings: RunnerSettings, image: str
             note = (f"{message[0].upper()}{message[1:]}: running this task with the process runner instead of "
                     f"Kubernetes (image {options.image} is not used)")
             return Choice(local(settings, warm=False), note)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "false").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise RunnerError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")
 
 
 def _sandbox(settings: RunnerSettings, *, network: bool) -> SandboxRunner:

@@ -48,10 +48,10 @@ class CpuSpec(Frozen):
 class MemorySpec(Frozen):
     memory: str | None = Field(default=None, description="Memory limit, e.g. 512Mb or 2g.")
     memorySwap: str | None = Field(default=None, description="Memory plus swap limit.")
-    memorySwappiness: int | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
-    memoryReservation: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
-    kernelMemory: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
-    oomKillDisable: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
+    memorySwappiness: int | None = Field(default=None, ge=0, le=100, description="How readily the kernel swaps the container's pages out (0-100).")
+    memoryReservation: str | None = Field(default=None, description="Soft limit, enforced when the host runs short of memory.")
+    kernelMemory: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied (deprecated by Docker).")
+    oomKillDisable: bool | None = Field(default=None, description="Do not kill the container's processes when they exceed the memory limit.")
 
 
 class CredentialsSpec(Frozen):
@@ -68,21 +68,22 @@ class DockerRunnerSpec(Frozen):
 
     type: Literal[DOCKER_TYPES] = Field(description="docker, or Kestra's io.kestra.plugin.scripts.runner.docker.Docker.")  # type: ignore[valid-type]
     host: str | None = Field(default=None, description="Engine address (unix:///var/run/docker.sock, tcp://host:2375); default DOCKER_HOST.")
-    pullPolicy: Literal["ALWAYS", "IF_NOT_PRESENT", "NEVER"] = Field(default="IF_NOT_PRESENT", description="When to pull the image.")
+    pullPolicy: Literal["ALWAYS", "IF_NOT_PRESENT", "NEVER"] = Field(default="IF_NOT_PRESENT", description="When to pull the image: IF_NOT_PRESENT (Legato's default: no registry round trip when the image is there), ALWAYS (Kestra's default; when the registry cannot be reached, an image already on the engine runs, with a warning in the log), NEVER (the image must be on the engine). A missing image fails the task, naming it.")
     user: str | None = Field(default=None, description="User (name or uid[:gid]) the command runs as in the container.")
-    entryPoint: list[str] | None = Field(default=None, description="Override the image's entry point.")
+    entryPoint: list[str] | None = Field(default=None, description="The container's entry point; by default, as in Kestra, [\"\"]: the image's entry point is replaced so that the commands run as written.")
     networkMode: str | None = Field(default=None, description="Docker network mode (bridge, host, none, or a network name).")
-    volumes: list[str] = Field(default_factory=list, description="Bind mounts, host:container[:ro].")
+    volumes: list[str] = Field(default_factory=list, description="Bind mounts, host:container[:ro]. Mounted only where an administrator enables them (LEGATO_DOCKER_VOLUMES_ENABLED=true, Kestra's volume-enabled); otherwise ignored with a warning, as in Kestra. Legato's data dir is never mounted.")
+    portBindings: list[str] = Field(default_factory=list, description="Published ports, as docker run -p: [ip:]hostPort:containerPort[/protocol].")
     cpu: CpuSpec | None = Field(default=None, description="CPU limit.")
     memory: MemorySpec | None = Field(default=None, description="Memory limits.")
     shmSize: str | None = Field(default=None, description="Size of /dev/shm, e.g. 256m.")
     extraHosts: list[str] = Field(default_factory=list, description="Extra host:ip entries for /etc/hosts.")
-    privileged: bool = Field(default=False, description="Run the container privileged.")
+    privileged: bool = Field(default=False, description="Run the container privileged: allowed only where an administrator enables it (LEGATO_DOCKER_PRIVILEGED_ENABLED=true).")
     delete: bool = Field(default=True, description="Remove the container when it ends.")
     credentials: CredentialsSpec | None = Field(default=None, description="Private registry credentials.")
     config: str | dict[str, Any] | None = Field(default=None, description="Kestra compatibility: a Docker config file; only `credentials` is applied.")
     deviceRequests: list[dict[str, Any]] | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
-    fileHandlingStrategy: Literal["MOUNT", "VOLUME"] | None = Field(default=None, description="Kestra compatibility: files are always copied in and out.")
+    fileHandlingStrategy: Literal["MOUNT", "VOLUME"] | None = Field(default=None, description="MOUNT: the working directory is bind-mounted at its own path; VOLUME: files are copied in before the run and back after it, at /legato/work (works with a remote engine). Default: MOUNT when the engine is on the worker's machine and the worker runs as root, else VOLUME.")
     killGracePeriod: str | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
     resume: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
     wait: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")

@@ -27,7 +27,8 @@ def task_run_json(run: TaskRun) -> dict[str, Any]:
         "state": _state(run.state, run.histories),
         "attempts": [
             {"state": {"current": str(a.state), "startDate": a.started.isoformat() if a.started else None,
-                       "endDate": a.ended.isoformat() if a.ended else None}, "workerId": a.worker_id}
+                       "endDate": a.ended.isoformat() if a.ended else None}, "workerId": a.worker_id,
+             **({"runner": a.runner} if a.runner else {})}
             for a in run.attempts
         ],
         "outputs": run.outputs,

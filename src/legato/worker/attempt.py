@@ -26,6 +26,7 @@ class Outcome:
     error: str | None = None
     effects: ev.Effects | None = None
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    runner: str | None = None  # the runner that ran a script task's command
 
 
 async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, cancelled: asyncio.Event) -> Outcome:
@@ -33,11 +34,13 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
     try:
         outputs = await until_cancelled(task.run(wctx), cancelled, task.timeout)
         state = State.WARNING if wctx.effects.warning else State.SUCCESS
-        return Outcome(state, masked(masker, outputs), effects=effects_of(wctx), metrics=_metrics(wctx))
+        return Outcome(state, masked(masker, outputs), effects=effects_of(wctx), metrics=_metrics(wctx),
+                       runner=_runner(wctx))
     except TaskFailed as exc:
         if exc.state == State.FAILED:
             wctx.logger.error(str(exc))
-        return Outcome(exc.state, error=masker.mask(str(exc)), effects=effects_of(wctx), metrics=_metrics(wctx))
+        return Outcome(exc.state, error=masker.mask(str(exc)), effects=effects_of(wctx), metrics=_metrics(wctx),
+                       runner=_runner(wctx))
     except TimeoutError:
         message = f"Task '{task.id}' timed out after {task.timeout}"
         wctx.logger.error(message)
@@ -47,6 +50,11 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         log.exception("task %s failed unexpectedly", task.id)
         wctx.logger.error(message)
         return Outcome(State.FAILED, error=message)
+
+
+def _runner(wctx: WorkerContext) -> str | None:
+    runner = wctx.effects.extra.get("runner")
+    return str(runner) if runner else None
 
 
 def _metrics(wctx: WorkerContext) -> list[dict[str, Any]]:

@@ -199,7 +199,7 @@ class Worker:
         def result(out: Outcome) -> ev.TaskResult:
             return ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=out.state, outputs=out.outputs,
                                  metrics=out.metrics, error=out.error, effects=out.effects, worker_id=self.worker_id,
-                                 started=started, ended=self.clock())
+                                 started=started, ended=self.clock(), runner=out.runner)
 
         loaded = self._context(job, claimed, cancelled) if claimed else await asyncio.to_thread(
             self._context, job, claimed, cancelled)

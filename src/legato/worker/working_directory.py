@@ -139,7 +139,7 @@ async def _child(group: WorkerJob, overlay: Overlay, child: Task, workdir: Path,
     await asyncio.to_thread(cwctx.flush)
     await group.report(ev.WorkChildEnded(
         **base, state=out.state, outputs=out.outputs, metrics=out.metrics, error=out.error, effects=out.effects,
-        worker_id=group.worker.worker_id, started=now, ended=group.worker.clock(),
+        worker_id=group.worker.worker_id, started=now, ended=group.worker.clock(), runner=out.runner,
     ))
     overlay.put(run.model_copy(update={"outputs": out.outputs, "state": out.state}))
     group.apply(out.effects)

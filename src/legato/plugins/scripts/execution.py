@@ -44,6 +44,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     if choice.note:
         ctx.logger.warn(choice.note)
     runner = choice.runner
+    ctx.effects.extra["runner"] = runner.name  # shown with the attempt: which runner really ran it
     shared = ctx.working_dir  # inside a WorkingDirectory: its directory, kept for the next task
     workdir = shared if shared is not None else Path(tempfile.mkdtemp(prefix="legato-run-", dir=work_root()))
     try:
@@ -60,7 +61,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
             env={**script_environment(visible, env, output_dir=f"{visible}/{OUTPUT_DIR}"), **tooling.env},
             path_prefix=[*tooling.path, tools.python_shims()],
             helpers={"PYTHONPATH": [tools.PYTHON_HELPERS], "NODE_PATH": [tools.NODE_HELPERS]},
-            image=image, namespace=ctx.execution.namespace,
+            image=image, namespace=ctx.execution.namespace, labels=_labels(ctx), note=ctx.logger.warn,
         )
         collector = Collector(ctx.logger)
         code = await _run(runner, spec, collector)
@@ -79,6 +80,13 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     finally:
         if shared is None:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+
+def _labels(ctx: RunContext) -> dict[str, str]:
+    """Whose container it is, for an operator's `docker ps` (the docker runner adds its own)."""
+    run = ctx.execution
+    return {"io.legato.namespace": run.namespace, "io.legato.flow": run.flow_id, "io.legato.execution": run.id,
+            "io.legato.task": ctx.task_run.task_id, "io.legato.task-run": ctx.task_run.id}
 
 
 def _fresh_output_dir(path: Path) -> None:
