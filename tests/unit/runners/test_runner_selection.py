@@ -69,10 +69,22 @@ def test_settings_from_env() -> None:
         select.RunnerSettings.from_env(environ={"LEGATO_DEFAULT_RUNNER": "docker"})
 
 
-def test_a_reachable_engine_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(select, "engine_reachable", lambda host, environ: True)
-    chosen = select.choose(SPEC.validate_python({"type": "docker"}), select.RunnerSettings(), image="alpine")
+def test_a_reachable_engine_is_used(docker_host: str) -> None:
+    settings = select.RunnerSettings.from_env()
+    chosen = select.choose(SPEC.validate_python({"type": "docker"}), settings, image="alpine")
     assert isinstance(chosen.runner, DockerRunner) and chosen.runner.options.image == "alpine" and chosen.note is None
+    assert str(chosen.runner.address) == docker_host
+    volumes = SPEC.validate_python({"type": "docker", "volumes": ["/srv:/srv"]})
+    ignored = select.choose(volumes, settings, image="alpine")
+    assert isinstance(ignored.runner, DockerRunner) and ignored.runner.options.volumes == ()
+    assert ignored.note is not None and "LEGATO_DOCKER_VOLUMES_ENABLED" in ignored.note
+    allowed = select.RunnerSettings.from_env(environ={"DOCKER_HOST": docker_host, "LEGATO_DOCKER_VOLUMES_ENABLED": "true"})
+    mounted = select.choose(volumes, allowed, image="alpine")
+    assert isinstance(mounted.runner, DockerRunner) and mounted.runner.options.volumes == ("/srv:/srv",)
+    with pytest.raises(RunnerError, match="LEGATO_DOCKER_PRIVILEGED_ENABLED"):
+        select.choose(SPEC.validate_python({"type": "docker", "privileged": True}), settings)
+    with pytest.raises(RunnerError, match="LEGATO_DOCKER_VOLUMES_ENABLED must be true or false"):
+        select.RunnerSettings.from_env(environ={"LEGATO_DOCKER_VOLUMES_ENABLED": "sometimes"})
 
 
 def test_the_warm_python_runner_per_task_or_per_worker() -> None:
