@@ -8,6 +8,8 @@ export interface Span {
   state: string;
   start: number;
   end: number;
+  /** The runner of a script task's attempt (process, sandbox, docker...), when the worker reported it. */
+  runner?: string;
 }
 
 export interface GanttRow {
@@ -16,6 +18,8 @@ export interface GanttRow {
   depth: number;
   run: Span;
   attempts: Span[];
+  /** The runner of the last attempt: where the task's command really ran. */
+  runner?: string;
 }
 
 export interface Tick {
@@ -32,6 +36,7 @@ export interface Gantt {
 
 interface AttemptJson {
   state?: { current?: string; startDate?: string | null; endDate?: string | null };
+  runner?: string;
 }
 
 const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
@@ -88,9 +93,11 @@ export function buildGantt(runs: TaskRun[], executionStart: string | null | unde
       const attempts = (run.attempts as AttemptJson[]).map((a) => {
         const state = a.state?.current ?? run.state.current;
         const aFrom = time(a.state?.startDate) ?? from;
-        return place(aFrom, ENDED.has(state) ? time(a.state?.endDate) ?? to : now, state);
+        const span = place(aFrom, ENDED.has(state) ? time(a.state?.endDate) ?? to : now, state);
+        return a.runner ? { ...span, runner: a.runner } : span;
       });
-      rows.push({ id: run.id, label: run.value != null ? `${run.taskId} [${run.value}]` : run.taskId, depth, run: place(from, to, run.state.current), attempts });
+      const runner = attempts.at(-1)?.runner;
+      rows.push({ id: run.id, label: run.value != null ? `${run.taskId} [${run.value}]` : run.taskId, depth, run: place(from, to, run.state.current), attempts, ...(runner ? { runner } : {}) });
       visit(run.id, depth + 1);
     }
   };

@@ -65,6 +65,19 @@ describe("Gantt scale", () => {
     expect(g.ticks.map((t) => t.label)).toEqual(["0", "2 s", "4 s", "6 s", "8 s", "10 s"]);
   });
 
+  it("tells which runner each attempt used, the last one for the row", () => {
+    const t0 = "2026-01-01T00:00:00.000Z";
+    const g = buildGantt([run("s", "script", t0, "2026-01-01T00:00:03.000Z", "SUCCESS", {
+      attempts: [
+        { state: { current: "FAILED", startDate: t0, endDate: "2026-01-01T00:00:01.000Z" }, runner: "sandbox" },
+        { state: { current: "SUCCESS", startDate: "2026-01-01T00:00:02.000Z", endDate: "2026-01-01T00:00:03.000Z" }, runner: "docker" },
+      ],
+    }), run("l", "log", t0, "2026-01-01T00:00:01.000Z")], t0, Date.parse("2026-01-01T00:01:00Z"));
+    expect(g.rows[0]!.attempts.map((a) => a.runner)).toEqual(["sandbox", "docker"]);
+    expect(g.rows[0]!.runner).toBe("docker");
+    expect(g.rows[1]!.runner).toBeUndefined();
+  });
+
   it("stretches running task runs to now", () => {
     const g = buildGantt([run("a", "slow", "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", "RUNNING")], null, Date.parse("2026-01-01T00:00:04Z"));
     expect(g.end - g.start).toBe(4000);

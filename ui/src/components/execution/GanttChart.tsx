@@ -30,13 +30,14 @@ export function GanttChart({ execution }: { execution: Execution }) {
           <span role="rowheader" style={{ paddingLeft: `${row.depth}rem` }}>
             <Link to={`/executions/${execution.id}/logs?taskRunId=${row.id}`} title="Logs of this task run">{row.label}</Link>{" "}
             <StateBadge state={row.run.state} />
+            {row.runner && <span className="runner-tag" title={`Ran with the ${row.runner} runner`} data-runner={row.runner}>{row.runner}</span>}
           </span>
           <div className="gantt-track" role="cell">
             <div className={`gantt-bar state-${row.run.state.toLowerCase()}`} style={{ left: pct(row.run.left), width: pct(row.run.width) }}
               title={`${row.label}: ${formatOffset(row.run.end - row.run.start)} (${row.run.state})`} />
             {row.attempts.length > 1 && row.attempts.map((a, i) => (
               <div key={i} className={`gantt-attempt state-${a.state.toLowerCase()}`} style={{ left: pct(a.left), width: pct(a.width) }}
-                title={`attempt ${i + 1}: ${formatOffset(a.end - a.start)} (${a.state})`} data-attempt={i + 1} />
+                title={`attempt ${i + 1}: ${formatOffset(a.end - a.start)} (${a.state}${a.runner ? `, ${a.runner} runner` : ""})`} data-attempt={i + 1} />
             ))}
             <span className="gantt-duration" style={{ left: pct(Math.min(row.run.left + row.run.width, 0.9)) }}>
               {formatOffset(row.run.end - row.run.start)}{row.attempts.length > 1 ? ` · ${row.attempts.length} attempts` : ""}
