@@ -65,6 +65,35 @@ class DockerRunner:
             finally:
                 await _finish(self.address, container, remove=self.options.delete)
 
+    async def start(self, spec: CommandSpec) -> str:
+        """Create and start the container without waiting for it (docker.Run with `wait: false`): it goes on
+        running, labelled as kept, with its files copied in; returns its id."""
+        if self.mount:
+            raise RunnerError("a container that outlives its task cannot mount the task's working directory")
+        check_mounts(self.options, spec.workdir)
+        async with EngineClient(self.address) as engine:
+            try:
+                await ensure_image(engine, spec.image or self.options.image, self.options.pull_policy,
+                                   self.options.credentials, spec.note or log.info)
+                labels = docker_reaper.labels(dict(spec.labels), keep=True)
+                body = create_body(self.options, spec, spec.image or self.options.image, labels, mount=False)
+                created = await engine.json("POST", "/containers/create",
+                                            params={"name": f"legato-{new_id()[:12].lower()}"}, body=body)
+            except EngineError as exc:
+                raise RunnerError(f"the Docker engine at {self.address} refused the container: {exc}") from None
+            container = str(created["Id"])
+            try:
+                archive = await asyncio.to_thread(stage_archive, spec.workdir, spec.helpers)
+                await engine.call("PUT", f"/containers/{container}/archive", params={"path": "/"}, content=archive,
+                                  headers={"Content-Type": "application/x-tar"})
+                await engine.call("POST", f"/containers/{container}/start")
+            except BaseException as exc:
+                await _finish(self.address, container, remove=True)
+                if isinstance(exc, EngineError):
+                    raise RunnerError(f"the Docker engine at {self.address} could not start the container: {exc}") from None
+                raise
+        return container
+
     async def _run_container(self, engine: EngineClient, container: str, spec: CommandSpec, on_line: LineSink) -> int:
         if not self.mount:
             archive = await asyncio.to_thread(stage_archive, spec.workdir, spec.helpers)

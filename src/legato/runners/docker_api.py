@@ -120,10 +120,12 @@ class EngineClient:
         return messages
 
     @contextlib.asynccontextmanager
-    async def stream(self, method: str, path: str, *, params: Params | None = None) -> AsyncIterator[AsyncIterator[bytes]]:
-        """The answer's body in chunks as they arrive (a container's output, its exit). The block starts once
-        the engine has sent the headers, which for attach and wait means it is listening."""
-        request = self._http.build_request(method, path, params=_params(params), timeout=httpx.Timeout(_TIMEOUT, read=None))
+    async def stream(self, method: str, path: str, *, params: Params | None = None, content: bytes | None = None,
+                     headers: Mapping[str, str] | None = None) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The answer's body in chunks as they arrive (a container's output, its exit, a build's progress). The
+        block starts once the engine has sent the headers, which for attach and wait means it is listening."""
+        request = self._http.build_request(method, path, params=_params(params), content=content, headers=headers,
+                                           timeout=httpx.Timeout(_TIMEOUT, read=None))
         try:
             answer = await self._http.send(request, stream=True)
         except httpx.HTTPError as exc:
@@ -134,6 +136,18 @@ class EngineClient:
             yield answer.aiter_raw()
         finally:
             await answer.aclose()
+
+
+async def messages(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, Any]]:
+    """The JSON messages of a progress stream (build, pull, push), one per line, as they arrive."""
+    pending = b""
+    async for chunk in chunks:
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            if line.strip().startswith(b"{"):
+                yield dict(json.loads(line))
+    if pending.strip().startswith(b"{"):
+        yield dict(json.loads(pending))
 
 
 async def demux(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[bool, bytes]]:

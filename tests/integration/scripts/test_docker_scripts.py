@@ -69,7 +69,7 @@ commands: ["echo something broke >&2; exit 4"]
 
 
 def test_a_missing_image_fails_naming_it(scripts: Scripts, docker_host: str) -> None:
-    with pytest.raises(TaskFailed, match="image ghcr.io/kestra-io/pydata:latest is not on the Docker engine"):
+    with pytest.raises(TaskFailed, match=r"image ghcr\.io/kestra-io/pydata:latest is not on the Docker engine"):
         scripts.run(f"""
 id: task
 type: io.kestra.plugin.scripts.python.Script
