@@ -25,6 +25,7 @@ from legato.model.ids import new_id
 from legato.model.state import State
 from legato.model.task import Task
 from legato.plugins.runnable import RunnableTask
+from legato.runners import docker_api, docker_reaper
 from legato.runners.select import RunnerSettings
 from legato.storage import Storage
 from legato.store import functions
@@ -105,6 +106,8 @@ class Worker:
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(self.slots)
         heartbeat = asyncio.create_task(self._heartbeat(stopping), name="worker-heartbeat")
+        # containers a worker that died on this host left running go now, not when they end
+        reaper = asyncio.create_task(_reap_containers(self.runner_settings), name="worker-container-reaper")
         try:
             while not stopping.is_set():
                 with self._lock:
@@ -123,6 +126,7 @@ class Worker:
         finally:
             self._loop = None
             heartbeat.cancel()
+            reaper.cancel()
 
     async def _drain(self) -> None:
         """Stop taking work; let started attempts finish within `drain_seconds`, hand back the rest."""
@@ -277,6 +281,17 @@ class _Source:
 def _flow_source(store: Store, key: tuple[str, str, int]) -> str | None:
     record = store.get_flow(*key)
     return record.source if record is not None else None
+
+
+async def _reap_containers(settings: RunnerSettings | None) -> None:
+    """Remove the Docker containers of dead workers on this host, where an engine answers."""
+    environ = (settings or RunnerSettings.from_env()).environ
+    try:
+        address = docker_api.engine_address(None, environ)
+        if await asyncio.to_thread(docker_api.ping, address):
+            await docker_reaper.reap_at(address)
+    except Exception:
+        log.exception("looking for containers left by dead workers failed")
 
 
 async def _flush_while_running(wctx: WorkerContext) -> None:
