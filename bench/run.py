@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 # In the order a reader wants them: the pure parts, the store, the whole engine, then the services.
-ORDER = ["expressions", "store", "engine", "throughput", "scripts", "api", "scheduler"]
+ORDER = ["expressions", "store", "engine", "throughput", "scripts", "containers", "api", "scheduler"]
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

@@ -23,11 +23,39 @@ from typing import IO
 
 import httpx
 
-SOCKET = Path("/run/legato-test-docker.sock")
-EXEC_ROOT = Path("/run/legato-test-docker")  # short: containerd's sockets live under it
-DATA_ROOT = Path("/var/lib/legato-test-docker")  # kept between runs: the images stay built
-PIDFILE = Path("/run/legato-test-docker.pid")
-LOG = Path("/var/log/legato-test-docker.log")
+NAME = "legato-test-docker"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where a private engine keeps its socket, state and images (several may run: the bench starts a vfs one)."""
+
+    name: str = NAME
+
+    @property
+    def socket(self) -> Path:
+        return Path(f"/run/{self.name}.sock")
+
+    @property
+    def exec_root(self) -> Path:
+        return Path(f"/run/{self.name}")  # short: containerd's sockets live under it
+
+    @property
+    def data_root(self) -> Path:
+        return Path(f"/var/lib/{self.name}")  # kept between runs: the images stay built
+
+    @property
+    def pidfile(self) -> Path:
+        return Path(f"/run/{self.name}.pid")
+
+    @property
+    def log(self) -> Path:
+        return Path(f"/var/log/{self.name}.log")
+
+
+TEST = Paths()
+SOCKET = TEST.socket
+LOG = TEST.log
 START_LOCK = Path("/run/legato-test-docker.lock")  # one session starts the engine or builds images at a time
 USERS = Path("/run/legato-test-docker.users")  # each session holds a shared lock; the last one stops the engine
 DEFAULT_SOCKET = Path("/var/run/docker.sock")
@@ -83,27 +111,27 @@ def ensure() -> Engine:
         return start()
 
 
-def start() -> Engine:
-    """Start the private engine: the overlay2 storage driver where the kernel offers it, else vfs."""
+def start(paths: Paths = TEST, driver: str | None = None) -> Engine:
+    """Start a private engine: the overlay2 storage driver where the kernel offers it, else vfs (`driver`, or
+    LEGATO_TEST_DOCKER_STORAGE, forces one)."""
     dockerd = shutil.which("dockerd")
     if dockerd is None:
         raise EngineUnavailable("dockerd is not installed (Debian: apt-get install docker.io, or `make system-deps`)")
     if os.geteuid() != 0:
         raise EngineUnavailable("starting the test Docker engine needs root")
-    forced = os.environ.get("LEGATO_TEST_DOCKER_STORAGE")
-    drivers = [forced] if forced else ["overlay2", "vfs"]
+    forced = driver or os.environ.get("LEGATO_TEST_DOCKER_STORAGE")
     errors = []
-    for driver in drivers:
-        engine = _start_dockerd(dockerd, driver)
+    for choice in [forced] if forced else ["overlay2", "vfs"]:
+        engine = _start_dockerd(dockerd, choice, paths)
         if engine is not None:
             return engine
-        errors.append(f"{driver}: {_log_tail()}")
-    raise EngineUnavailable("dockerd did not start (" + "; ".join(errors) + f"); see {LOG}")
+        errors.append(f"{choice}: {_log_tail(paths)}")
+    raise EngineUnavailable("dockerd did not start (" + "; ".join(errors) + f"); see {paths.log}")
 
 
-def stop() -> bool:
-    """Stop the private engine if it runs; True when it was running."""
-    pid = _pid()
+def stop(paths: Paths = TEST) -> bool:
+    """Stop a private engine if it runs; True when it was running."""
+    pid = _pid(paths)
     if pid is None:
         return False
     with contextlib.suppress(ProcessLookupError):
@@ -114,7 +142,7 @@ def stop() -> bool:
     if _alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    PIDFILE.unlink(missing_ok=True)
+    paths.pidfile.unlink(missing_ok=True)
     return True
 
 
@@ -153,19 +181,19 @@ def _leave(users: IO[str]) -> None:
             stop()
 
 
-def _start_dockerd(dockerd: str, driver: str) -> Engine | None:
-    for folder in (EXEC_ROOT, DATA_ROOT, LOG.parent):
+def _start_dockerd(dockerd: str, driver: str, paths: Paths) -> Engine | None:
+    for folder in (paths.exec_root, paths.data_root, paths.log.parent):
         folder.mkdir(parents=True, exist_ok=True)
-    SOCKET.unlink(missing_ok=True)
+    paths.socket.unlink(missing_ok=True)
     argv = [
-        dockerd, f"--host=unix://{SOCKET}", f"--data-root={DATA_ROOT}", f"--exec-root={EXEC_ROOT}",
-        f"--pidfile={PIDFILE}", f"--storage-driver={driver}",
+        dockerd, f"--host=unix://{paths.socket}", f"--data-root={paths.data_root}", f"--exec-root={paths.exec_root}",
+        f"--pidfile={paths.pidfile}", f"--storage-driver={driver}",
         # no iptables here, and the machine has no outside network: containers get a loopback only (or the
         # host's network with networkMode: host)
         "--iptables=false", "--ip6tables=false", "--bridge=none", "--ip-masq=false",
-        "--log-level=warn", "--containerd-namespace=legato-test", "--containerd-plugins-namespace=legato-test-plugins",
+        "--log-level=warn", f"--containerd-namespace={paths.name}", f"--containerd-plugins-namespace={paths.name}-plugins",
     ]
-    with open(LOG, "ab") as log:
+    with open(paths.log, "ab") as log:
         log.write(f"--- {time.ctime()} starting {' '.join(argv)}\n".encode())
         log.flush()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
@@ -173,16 +201,16 @@ def _start_dockerd(dockerd: str, driver: str) -> Engine | None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return None
-        if answers(f"unix://{SOCKET}", timeout=1.0):
-            return Engine(host=f"unix://{SOCKET}", private=True, storage_driver=driver)
+        if answers(f"unix://{paths.socket}", timeout=1.0):
+            return Engine(host=f"unix://{paths.socket}", private=True, storage_driver=driver)
         time.sleep(0.1)
     proc.kill()
     return None
 
 
-def _pid() -> int | None:
+def _pid(paths: Paths) -> int | None:
     try:
-        pid = int(PIDFILE.read_text().strip())
+        pid = int(paths.pidfile.read_text().strip())
     except (OSError, ValueError):
         return None
     return pid if _alive(pid) else None
@@ -201,9 +229,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _log_tail(lines: int = 3) -> str:
+def _log_tail(paths: Paths, lines: int = 3) -> str:
     with contextlib.suppress(OSError):
-        return " | ".join(LOG.read_text(errors="replace").strip().splitlines()[-lines:])
+        return " | ".join(paths.log.read_text(errors="replace").strip().splitlines()[-lines:])
     return "no log"
 
 
