@@ -10,7 +10,7 @@ export UV_PYTHON := $(CURDIR)/$(BIN)/python
 UI_BUILD := src/legato/api/static/index.html
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-test
+.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-test docker-engine docker-engine-stop
 
 $(UV):
 	$(PY) -m venv $(VENV)
@@ -43,8 +43,9 @@ ui-test: ui/node_modules/.package-lock.json
 run: install
 	$(BIN)/legato server local --flows examples/
 
-## system-deps: Debian packages the tests use (bubblewrap and slirp4netns for isolated script tasks, interpreters for script tasks, chromium for the UI's browser tests); root + apt
-SYSTEM_PACKAGES := bubblewrap slirp4netns ruby lua5.4 php-cli r-base-core golang-go chromium
+## system-deps: Debian packages the tests use (bubblewrap and slirp4netns for isolated script tasks, interpreters for script tasks, chromium for the UI's
+## browser tests, a Docker engine with mmdebstrap for its local images, a registry and docker-compose for the Docker tasks); root + apt
+SYSTEM_PACKAGES := bubblewrap slirp4netns ruby lua5.4 php-cli r-base-core golang-go chromium docker.io mmdebstrap docker-registry docker-compose
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
@@ -53,6 +54,14 @@ system-deps:
 			echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else echo "warning: missing Debian packages:$$missing (install them to run every test)"; fi; \
 	fi
+
+## docker-engine: the tests' Docker engine, started if none answers (a private dockerd on /run/legato-test-docker.sock), with
+## its local images built (cached); prints the DOCKER_HOST to use. The tests start and stop it themselves; `make docker-engine-stop` stops it
+docker-engine: install
+	@$(BIN)/python -m tests.docker_engine up
+
+docker-engine-stop: install
+	@$(BIN)/python -m tests.docker_engine down || true
 
 ## tools: script interpreters Debian does not package (Bun, Deno), from npm into tools/node_modules/.bin,
 ## which the script tests put first on PATH; Julia and PowerShell have no package any reachable registry ships
