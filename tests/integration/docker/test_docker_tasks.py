@@ -168,7 +168,7 @@ tags: ["{local_registry}/legato/absent:1"]
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None and shutil.which("docker") is None,
                     reason="neither docker-compose nor docker is installed")
-def test_compose_up_and_down(tasks: Tasks, engine: Engine) -> None:
+def test_compose_up_and_down(tasks: Tasks, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     project = f"legato{uuid.uuid4().hex[:8]}"
     compose = """
   services:
@@ -176,6 +176,14 @@ def test_compose_up_and_down(tasks: Tasks, engine: Engine) -> None:
       image: alpine:latest
       command: ["sh", "-c", "echo hello from compose"]
 """
+    with pytest.raises(TaskFailed, match="LEGATO_DOCKER_PRIVILEGED_ENABLED=true"):
+        tasks.run(f"""
+id: task
+type: io.kestra.plugin.docker.Compose
+composeFile: |{compose}
+composeArgs: [-p, {project}, up]
+""")
+    monkeypatch.setenv("LEGATO_DOCKER_PRIVILEGED_ENABLED", "true")
     _, ctx = tasks.run(f"""
 id: task
 type: io.kestra.plugin.docker.cli.Compose

@@ -1,5 +1,5 @@
-"""docker.Compose: `docker compose -f <files> <composeArgs>` as a script task. Under Legato's default runner it
-runs on the worker, with `docker compose` (the CLI plugin) where installed, else `docker-compose` (Debian 12
+"""docker.Compose: `docker compose -f <files> <composeArgs>` as a script task. Without a `taskRunner` it runs on
+the worker (where LEGATO_DOCKER_PRIVILEGED_ENABLED allows it), with `docker compose` (the CLI plugin) where installed, else `docker-compose` (Debian 12
 packages only that one), against the worker's engine (DOCKER_HOST is passed on). Kestra's own default, its
 Docker runner with the docker:27.5.1-cli image, works where that image is on the engine and the socket is
 mounted (`volumes`, which the administrator must allow)."""
@@ -17,7 +17,9 @@ from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.runnable import Expression, render_as
 from legato.plugins.scripts.base import ScriptBase, Tooling
 from legato.plugins.scripts.templates import RunTemplates
-from legato.runners.base import Runner
+from legato.runners import select
+from legato.runners.base import Runner, RunnerError
+from legato.runners.process import ProcessRunner
 
 # `docker compose` where the CLI has the plugin, else the standalone docker-compose
 _COMPOSE = ('compose() { if docker compose version >/dev/null 2>&1; then docker compose "$@"; '
@@ -51,6 +53,18 @@ composeArgs:
     composeFile: str | None = Field(default=None, description="The compose file: inline YAML, a path in the working directory, or a kestra:/// URI.")
     composeFiles: list[str] | Expression | None = Field(default=None, description="Several compose files, passed in order with repeated -f (each as composeFile).")
     composeArgs: list[str] | Expression = Field(description="Arguments after `docker compose -f <file>`, e.g. [up, -d] or [down].")
+
+    def choose_runner(self, settings: select.RunnerSettings, image: str) -> select.Choice:
+        """With no runner named, the worker's own `docker compose`, outside the script sandbox (which hides the
+        engine's socket on purpose): a compose file can start privileged containers and mount any host folder,
+        so the administrator must allow it as they allow privileged containers."""
+        if self.runner_spec() is not None:
+            return super().choose_runner(settings, image)
+        if not settings.docker_privileged:
+            raise RunnerError("docker.Compose drives the Docker engine itself (a compose file may start privileged "
+                              "containers and mount host folders), which this worker does not allow: an "
+                              "administrator enables it with LEGATO_DOCKER_PRIVILEGED_ENABLED=true")
+        return select.Choice(ProcessRunner(hidden=settings.hidden))
 
     async def tooling(self, ctx: RunContext, runner: Runner, workdir: Path) -> Tooling:
         host = ctx.runner_settings.environ.get("DOCKER_HOST")

@@ -17,6 +17,7 @@ from legato.plugins.context import RunContext
 from legato.plugins.runnable import Expression, RunnableTask
 from legato.plugins.scripts import execution
 from legato.plugins.scripts.templates import RunTemplates
+from legato.runners import select
 from legato.runners.base import Runner
 from legato.runners.specs import CpuSpec, CredentialsSpec, DockerRunnerSpec, MemorySpec, RunnerSpec
 
@@ -79,6 +80,10 @@ class ScriptBase(RunnableTask):
             data = legacy.model_dump(exclude={"image"}, exclude_none=True)
             return DockerRunnerSpec(type="docker", **data)
         return None
+
+    def choose_runner(self, settings: select.RunnerSettings, image: str) -> select.Choice:
+        """The runner of this task's command, as the worker's settings allow it."""
+        return select.choose(self.runner_spec(), settings, image=image)
 
     def legacy_image(self) -> str | None:
         return self.docker.image if self.docker else None

@@ -15,7 +15,6 @@ from legato.plugins.runnable import render_optional_text
 from legato.plugins.scripts import files, tools
 from legato.plugins.scripts.protocol import Collector
 from legato.plugins.scripts.templates import RunTemplates
-from legato.runners import select
 from legato.runners.base import CommandSpec, CommandTimedOut, RunnerError
 from legato.runners.environment import script_environment
 from legato.storage import Storage, task_run_prefix
@@ -38,7 +37,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     try:
         settings = ctx.runner_settings
         image = render_optional_text(ctx, task.containerImage) or task.legacy_image() or task.DEFAULT_IMAGE
-        choice = select.choose(task.runner_spec(), settings, image=image)
+        choice = task.choose_runner(settings, image)
     except RunnerError as exc:
         raise TaskFailed(str(exc)) from None
     if choice.note:
