@@ -141,10 +141,18 @@ def docker_notes(spec: DockerRunnerSpec, settings: RunnerSettings) -> list[str]:
     if spec.privileged and not settings.docker_privileged:
         raise RunnerError("this task asks for a privileged container, which this worker does not allow: an "
                           "administrator enables it with LEGATO_DOCKER_PRIVILEGED_ENABLED=true")
+    if _shares_host_network(spec.networkMode) and not settings.docker_privileged:
+        # The host's (or another container's) network reaches the server's loopback ports: its API and database.
+        raise RunnerError(f"this task asks for networkMode {spec.networkMode!r}, which this worker does not allow: an "
+                          "administrator enables it with LEGATO_DOCKER_PRIVILEGED_ENABLED=true")
     if spec.volumes and not settings.docker_volumes:
         return [f"Volumes are disabled on this worker, so {', '.join(spec.volumes)} is not mounted: an administrator "
                 "enables them with LEGATO_DOCKER_VOLUMES_ENABLED=true (Kestra's volume-enabled)"]
     return []
+
+
+def _shares_host_network(mode: str | None) -> bool:
+    return mode is not None and (mode == "host" or mode.startswith("container:"))
 
 
 def engine_reachable(host: str | None, environ: Mapping[str, str]) -> bool:

@@ -114,6 +114,19 @@ commands: ["true"]
 """)
 
 
+@pytest.mark.parametrize("mode", ["host", "container:legato-server"])
+def test_the_hosts_network_needs_the_administrators_consent(scripts: Scripts, docker_host: str, mode: str) -> None:
+    # The host's loopback carries the server's API and database ports.
+    with pytest.raises(TaskFailed, match=f"networkMode '{mode}'.*LEGATO_DOCKER_PRIVILEGED_ENABLED=true"):
+        scripts.run(f"""
+id: task
+type: io.kestra.plugin.scripts.shell.Commands
+containerImage: ubuntu:22.04
+taskRunner: {{type: {DOCKER}, networkMode: "{mode}"}}
+commands: ["true"]
+""")
+
+
 def test_a_container_never_sees_the_server_environment_or_the_data_dir(
         scripts: Scripts, storage: LocalStorage, docker_host: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGATO_SECRET", "top-secret-value")
