@@ -122,9 +122,21 @@ class CreateRetryExecution:
         return f"flow-retry:{self.origin_execution_id}:{self.attempt}"
 
 
+@dataclass(frozen=True)
+class WriteFile:
+    """Put `data` in internal storage at `uri` (a Loop iteration's outputs with fetchType STORE)."""
+
+    uri: str
+    data: bytes
+
+    @property
+    def key(self) -> str:
+        return f"write:{self.uri}"
+
+
 Command = (
     DispatchJob | CancelJob | ScheduleTimer | CancelTimers | CreateSubflow | KillChildren | NotifyParent
-    | ExecutionEnded | CreateRetryExecution
+    | ExecutionEnded | CreateRetryExecution | WriteFile
 )
 
 

@@ -30,9 +30,10 @@ def item_text(value: Any) -> str:
 class LazyOutputs(Mapping[str, Any]):
     """`outputs.<taskId>`: the task's outputs, or a map by loop value for tasks that ran in loops."""
 
-    def __init__(self, source: RunSource, task_ids: Callable[[], list[str]]):
+    def __init__(self, source: RunSource, task_ids: Callable[[], list[str]], scope: list[Any] | None = None):
         self._source = source
         self._task_ids = task_ids
+        self._scope = [(str(x[0]), int(x[1])) for x in scope or ()]  # the Loop iterations the reader is in
         self._cache: dict[str, Any] = {}
 
     def __getitem__(self, task_id: str) -> Any:
@@ -41,9 +42,24 @@ class LazyOutputs(Mapping[str, Any]):
         runs = self._source.outputs_of(task_id)
         if not runs:
             raise KeyError(task_id)
-        value = _shape(runs)
+        value = self._scoped(runs)
         self._cache[task_id] = value
         return value
+
+    def _scoped(self, runs: list[TaskRun]) -> Any:
+        """Kestra 2.0: a task inside a Loop iteration is seen only from that iteration (and the iterations nested
+        in it), keyed as in a sub-execution of its own; from outside every Loop, as a 1.x map by loop value."""
+        if not any(r.scratch.get("loop") for r in runs):
+            return _shape(runs)
+        visible = [r for r in runs if _within(_chain(r), self._scope)]
+        if not visible:
+            if self._scope:
+                raise KeyError(runs[0].task_id)
+            return _shape(runs)
+        depth = max(len(_chain(r)) for r in visible)
+        visible = [r for r in visible if len(_chain(r)) == depth]
+        positions = {int(x[2]) for x in visible[0].scratch.get("loop") or ()}
+        return _shape(visible, skip=positions)
 
     def __iter__(self) -> Iterator[str]:
         return iter([t for t in self._task_ids() if t in self])
@@ -61,13 +77,25 @@ class LazyOutputs(Mapping[str, Any]):
         return True
 
 
-def _shape(runs: list[TaskRun]) -> Any:
-    keyed = [r for r in runs if r.value is not None]
+def _chain(run: TaskRun) -> list[tuple[str, int]]:
+    return [(str(x[0]), int(x[1])) for x in run.scratch.get("loop") or ()]
+
+
+def _within(chain: list[tuple[str, int]], scope: list[tuple[str, int]]) -> bool:
+    """A run in the iterations `chain` is visible from the iterations `scope` when `chain` leads to `scope`."""
+    return chain == scope[: len(chain)]
+
+
+def _shape(runs: list[TaskRun], skip: set[int] | None = None) -> Any:
+    """One run's outputs, or a map by loop value path (leaving out the path positions of `skip`)."""
+    paths = {r.id: [v for i, v in enumerate(r.scratch.get("values") or ([r.value] if r.value is not None else []))
+                    if not skip or i not in skip] for r in runs}
+    keyed = [r for r in runs if paths[r.id]]
     if not keyed:
         return runs[-1].outputs  # LoopUntil and plain tasks: the latest run wins
     out: dict[str, Any] = {}
     for run in keyed:
-        path: list[str] = list(run.scratch.get("values") or [run.value])
+        path: list[str] = paths[run.id]
         node = out
         for key in path[:-1]:
             node = node.setdefault(key, {})
@@ -109,7 +137,7 @@ def build(
             "originalId": execution.origin_id or execution.id,
         },
         "inputs": execution.inputs,
-        "outputs": LazyOutputs(source, lambda: [t.id for t in flow.all_tasks()]),
+        "outputs": LazyOutputs(source, lambda: [t.id for t in flow.all_tasks()], run.scratch.get("loop") if run else None),
         "vars": {**(flow.variables or {}), **execution.variables},
         "labels": {label.key: label.value for label in execution.labels},
         "envs": {},

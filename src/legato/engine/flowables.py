@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from legato.engine import commands as cmd
+from legato.engine import loops
 from legato.engine.step import Step
 from legato.expressions import ExpressionError
 from legato.model import flowable as fl
@@ -112,7 +113,7 @@ def _main_child_ended(step: Step, parent: TaskRun, task: Task, child: TaskRun) -
             state = step.seq_advance(parent, child)
             if state is None:
                 return None
-            return _iteration_done(step, parent, task, state)
+            return _iteration_done(step, parent, task, state, child.iteration or 0)
         case fl.LoopUntil():
             state = step.seq_advance(parent, child)
             return None if state is None else loop_until_iteration_done(step, parent, task, child.iteration or 0, state)
@@ -166,36 +167,54 @@ def resolve_items(raw: Any) -> list[Any] | dict[str, Any]:
 
 
 def _enter_loop(step: Step, run: TaskRun, task: fl.Looping) -> State | None:
-    values = resolve_items(step.render(task.items_source(), run))
+    rendered = step.render(task.items_source(), run)
+    from_file = isinstance(task, fl.Loop) and loops.is_uri(rendered)
+    values = resolve_items(loops.items_from_file(step, rendered) if from_file else rendered)
     is_map = isinstance(values, dict)
     if isinstance(values, dict):
         if not isinstance(task, fl.Loop):
             raise ExpressionError("values must be a list (only Loop iterates over a map)")
         items: list[Any] = [{"key": k, "value": v} for k, v in values.items()]
     else:
+        loops.check_no_null(task, values)
         items = values
     scratch = {"total": len(items), "next": 0, "running": 0, "warned": False, "failed": False}
     if is_map:
         scratch["map_items"] = True
-    step.w.put(run.model_copy(update={"scratch": {**run.scratch, **scratch}}))
+    if from_file:
+        scratch["from_file"] = True
+    update: dict[str, Any] = {"scratch": {**run.scratch, **scratch}}
+    if isinstance(task, fl.Loop):
+        update["outputs"] = {**run.outputs, **loops.start_outputs(task, len(items))}
+    step.w.put(run.model_copy(update=update))
     step.w.decision.items[run.id] = items
     return _fill_loop(step, run.id, task)
 
 
 def _fill_loop(step: Step, run_id: str, task: fl.Looping) -> State | None:
+    """Start the iterations there is room for, all before looking at how the first ones went (as Kestra starts
+    a batch), then say how the loop ended once no iteration is left to run."""
     limit = task.limit()
     while True:
-        run = step.w.run(run_id)
-        sc = run.scratch
-        can_start = not sc["failed"] and not step.killing and sc["next"] < sc["total"]
-        if not can_start or (limit and sc["running"] >= limit):
+        sc = step.w.run(run_id).scratch
+        if sc["failed"] or sc.get("broken") or step.killing or sc["next"] >= sc["total"]:
             break
-        index = sc["next"]
-        step.w.put(run.model_copy(update={"scratch": {**sc, "next": index + 1, "running": sc["running"] + 1}}))
-        state = step.seq_from(step.w.run(run_id), "tasks", index, 0, loop=(step.w.item(run_id, index), index))
-        if state is not None:
-            _count_iteration(step, run_id, state)
+        room = (limit - sc["running"]) if limit else sc["total"] - sc["next"]
+        batch = list(range(sc["next"], min(sc["next"] + max(room, 0), sc["total"])))
+        if not batch:
+            break
+        run = step.w.run(run_id)
+        step.w.put(run.model_copy(update={"scratch": {**sc, "next": batch[-1] + 1, "running": sc["running"] + len(batch)}}))
+        ended = []
+        for index in batch:
+            state = step.seq_from(step.w.run(run_id), "tasks", index, 0, loop=(step.w.item(run_id, index), index))
+            if state is not None:
+                ended.append((index, state))
+        for index, state in ended:
+            _count_iteration(step, run_id, state, index)
     sc = step.w.run(run_id).scratch
+    if isinstance(task, fl.Loop):
+        loops.running(step, run_id, sc["running"])
     if sc["running"]:
         return None
     if sc["failed"] or step.killing:
@@ -203,17 +222,23 @@ def _fill_loop(step: Step, run_id: str, task: fl.Looping) -> State | None:
     return State.WARNING if sc["warned"] else State.SUCCESS
 
 
-def _count_iteration(step: Step, run_id: str, state: State) -> None:
+def _count_iteration(step: Step, run_id: str, state: State, index: int) -> None:
+    task = step.task(step.w.run(run_id))
+    broken = False
+    if isinstance(task, fl.Loop):
+        state, broken = loops.iteration_ended(step, step.w.run(run_id), task, index, state)
     run = step.w.run(run_id)
     sc = dict(run.scratch)
     sc["running"] -= 1
-    sc["failed"] = sc["failed"] or state in st.FAILURE
+    transmits = not isinstance(task, fl.Loop) or task.transmitFailed
+    sc["failed"] = sc["failed"] or (state in st.FAILURE and transmits)
     sc["warned"] = sc["warned"] or state == State.WARNING
+    sc["broken"] = sc.get("broken", False) or broken
     step.w.put(run.model_copy(update={"scratch": sc}))
 
 
-def _iteration_done(step: Step, run: TaskRun, task: fl.Looping, state: State) -> State | None:
-    _count_iteration(step, run.id, state)
+def _iteration_done(step: Step, run: TaskRun, task: fl.Looping, state: State, index: int) -> State | None:
+    _count_iteration(step, run.id, state, index)
     return _fill_loop(step, run.id, task)
 
 

@@ -183,6 +183,9 @@ def _typed_output(output_id: str, kind: str, value: Any) -> Any:
         raise ValueError(f"output '{output_id}' ({kind}): {exc}") from None
 
 
+typed_output = _typed_output  # a Loop's declared outputs are converted as flow outputs are
+
+
 def propagate(step: Step, run: TaskRun) -> None:
     """`run` ended: let its parent (and, as they end, their parents) move on."""
     while run.state in st.TERMINAL:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato.engine import commands as cmd
-from legato.engine import context
+from legato.engine import context, loops
 from legato.engine.working import Working
 from legato.expressions import ExpressionError, Renderer, truthy
 from legato.model import state as st
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from legato.model.flow import Flow
 
 ROOT_BRANCHES = ("tasks", "errors", "finally", "afterExecution")
+_INHERITED = ("values", "item", "loop")  # scratch a child run takes from its parent (or previous sibling)
 HELD = "held"  # execution scratch flag: an operator paused it, tasks that would start wait for the resume
 
 
@@ -73,22 +74,22 @@ class Step:
         scratch: dict[str, Any] = {}
         if loop is not None:
             raw, index = loop
-            value: str | None = context.item_text(raw["value"] if _is_map_item(parent) else raw)
+            map_item = _is_map_item(parent)
+            value: str | None = context.item_text(raw["value"] if map_item else raw)
             path = [*(parent.scratch.get("values") or ([parent.value] if parent and parent.value else [])), value] \
                 if parent else [value]
             if len(path) > 1:
                 scratch["values"] = path
             if parent is not None and isinstance(self.task(parent), Loop):
-                scratch["item"] = {"value": value, "index": index}
-                if _is_map_item(parent):
-                    scratch["item"]["key"] = raw["key"]
-            elif parent is not None and "item" in parent.scratch:
-                scratch["item"] = parent.scratch["item"]
+                key = raw["key"] if map_item else None
+                scratch.update(loops.iteration_scratch(parent, value, index, key, len(path) - 1))
+            elif parent is not None:
+                scratch.update({k: parent.scratch[k] for k in _INHERITED if k in parent.scratch and k != "values"})
         else:
             source = like or parent
             value = source.value if source else None
             if source is not None:
-                scratch.update({k: source.scratch[k] for k in ("values", "item") if k in source.scratch})
+                scratch.update({k: source.scratch[k] for k in _INHERITED if k in source.scratch})
         existing = self.w.maybe_run(run_id)
         return TaskRun(
             id=run_id, execution_id=execution.id, task_id=task.id, parent_id=parent.id if parent else None,

@@ -18,6 +18,7 @@ from legato.model.execution import Execution, StateEntry, TaskRun
 from legato.model.flow import Flow
 from legato.model.ids import derived_id
 from legato.model.state import State
+from legato.storage import Storage
 from legato.store.ports import ClaimedJob, Tx
 
 if TYPE_CHECKING:
@@ -29,10 +30,12 @@ log = logging.getLogger("legato.executor")
 class CommandRunner:
     """Carries out one decision's commands; made anew for every transaction."""
 
-    def __init__(self, flows: FlowCache, clock: Callable[[], datetime], lane: LocalLane | None = None):
+    def __init__(self, flows: FlowCache, clock: Callable[[], datetime], lane: LocalLane | None = None,
+                 storage: Storage | None = None):
         self.flows = flows
         self.clock = clock
         self.lane = lane
+        self.storage = storage  # files the engine asks to write (a Loop's STORE outputs)
         self.cancelled = False  # a job was flagged for cancellation: wake the workers after the commit
         self.handoff: list[ClaimedJob] = []  # jobs leased to the local worker, to start after the commit
 
@@ -85,6 +88,11 @@ class CommandRunner:
                         tx.insert_event(queued, ev.ExecutionDequeued())
             case cmd.CreateRetryExecution():
                 self._retry_execution(tx, execution, flow, command)
+            case cmd.WriteFile():
+                if self.storage is None:
+                    raise RuntimeError(f"no internal storage to write {command.uri}")
+                # Written before the commit: a rolled-back event leaves a file its retry writes again.
+                self.storage.put(command.uri, command.data)
 
     def _load(self, tx: Tx, namespace: str, flow_id: str, revision: int | None) -> tuple[Flow, int] | None:
         record = tx.get_flow(namespace, flow_id, revision)

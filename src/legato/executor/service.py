@@ -101,7 +101,7 @@ class Executor:
                 await wait_any(self.store.wakeups.wait("events", self.poll_seconds), stopping)
 
     def _runner(self) -> CommandRunner:
-        return CommandRunner(self.flows, self.clock, self.lane)
+        return CommandRunner(self.flows, self.clock, self.lane, self.storage)
 
     def _after_commit(self, runner: CommandRunner) -> None:
         if runner.cancelled:

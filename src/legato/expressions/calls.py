@@ -6,7 +6,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from legato.expressions import filters_collections, filters_data, filters_dates, filters_text, functions
+from legato.expressions import (
+    filters_collections,
+    filters_data,
+    filters_dates,
+    filters_text,
+    functions,
+    functions_v2,
+)
 from legato.expressions.errors import ExpressionError
 from legato.expressions.limits import STR_BYTES, LimitExceeded, footprint
 from legato.expressions.runtime import State
@@ -16,7 +23,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     **filters_text.FILTERS, **filters_collections.FILTERS, **filters_data.FILTERS, **filters_dates.FILTERS,
 }
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    **functions.FUNCTIONS, **filters_data.FUNCTIONS, **filters_dates.FUNCTIONS,
+    **functions.FUNCTIONS, **filters_data.FUNCTIONS, **filters_dates.FUNCTIONS, **functions_v2.FUNCTIONS,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from legato.model.flow import Output
 from legato.model.task import TASKS, Frozen, Task
 from legato.model.taskfield import TaskField, TaskList
 
@@ -144,12 +145,41 @@ class ForEach(Looping):
 
 
 @TASKS.register
-class Loop(ForEach):
-    """Kestra 2.0's loop: the item is `item.value`, its position `item.index` (and `item.key` for maps)."""
+class Loop(Looping):
+    """Kestra 2.0's loop: each iteration runs on its own (`item.value`, `item.index`, `item.key` for maps,
+    `item.parent` / `item.parents` in nested loops); task outputs stay inside their iteration, `outputs`
+    declares what the loop exposes afterwards (`outputs.<loop>.outputs`, `loopOutputs()`)."""
 
     TYPE = "flow.Loop"
     ALIASES = (_CORE + "Loop",)
-    EXAMPLES = ("id: loop\ntype: flow.Loop\nvalues: [\"north\", \"south\"]\ntasks:\n  - id: show\n    type: log.Log\n    message: \"{{ item.index }}: {{ item.value }}\"",)
+    EXAMPLES = (
+        "id: loop\ntype: flow.Loop\nvalues: [\"north\", \"south\"]\ntasks:\n  - id: show\n    type: log.Log\n"
+        "    message: \"{{ item.index }}: {{ item.value }}\"",
+        "id: loop\ntype: io.kestra.plugin.core.flow.Loop\nvalues: [\"a\", \"b\"]\noutputs:\n  - id: label\n"
+        "    type: STRING\n    value: \"{{ outputs.process.value }}\"\ntasks:\n  - id: process\n"
+        "    type: io.kestra.plugin.core.debug.Return\n    format: \"processed {{ item.value }}\"",
+    )
+
+    values: list[Any] | dict[str, Any] | str = Field(
+        description="A list, a map (item.key and item.value), a JSON array as text, an expression giving one, or an "
+                    "internal-storage URI (kestra://...): one iteration per line of the file.")
+    concurrencyLimit: int = Field(default=0, ge=0, description="Iterations running at once; 0 (the default) means no limit.")
+    transmitFailed: bool = Field(default=True, description="A failed iteration fails the loop and no new iteration starts; "
+                                                           "false: every iteration runs and the loop succeeds.")
+    outputs: list[Output] | None = Field(default=None, description="Values each iteration exposes after the loop "
+                                                                    "(rendered at the end of each iteration).")
+    fetchType: Literal["AUTO", "FETCH", "STORE"] = Field(
+        default="AUTO", description="FETCH: `outputs.<loop>.outputs` lists each iteration's outputs; STORE: each "
+                                    "iteration's outputs go to a file (`outputs[n].outputs.uri`); AUTO: STORE when "
+                                    "`values` is a URI, FETCH otherwise.")
+    breakWhen: str | None = Field(default=None, description="Expression evaluated after each iteration (`item`, "
+                                                            "`iteration.state`, `iteration.outputs`); once true, no new iteration starts.")
+
+    def items_source(self) -> Any:
+        return self.values
+
+    def limit(self) -> int:
+        return self.concurrencyLimit
 
 
 @TASKS.register
