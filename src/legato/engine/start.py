@@ -60,7 +60,8 @@ def _checked(flow: Flow, inputs: dict[str, Any], render: Callable[[str, dict[str
     failed: list[tuple[Check, str]] = []
     for check in flow.checks or ():
         try:
-            if truthy(render(check.condition, inputs)):
+            expression = check.expression
+            if truthy(expression if isinstance(expression, bool) else render(expression, inputs)):
                 continue
             failed.append((check, check.message))
         except (ExpressionError, ValueError) as exc:

@@ -64,12 +64,26 @@ class Sla(Frozen):
 
 
 class Check(Frozen):
-    condition: str = Field(description="Expression evaluated before an execution is created.")
+    when: str | bool | None = Field(default=None, description="Expression evaluated before an execution is created (Kestra 2.0's name).")
+    condition: str | bool | None = Field(default=None, description="Kestra 1.x name of `when`.")
     message: str = Field(description="Shown when the condition is false.")
     style: Literal["ERROR", "SUCCESS", "WARNING", "INFO"] = Field(default="INFO", description="How the message is shown.")
     behavior: Literal["BLOCK_EXECUTION", "FAIL_EXECUTION", "CREATE_EXECUTION"] = Field(
         default="BLOCK_EXECUTION", description="What a false condition does to a new execution."
     )
+
+    @model_validator(mode="after")
+    def _one_expression(self) -> Check:
+        if (self.when is None) == (self.condition is None):
+            raise ValueError("a check needs `when` (or its 1.x name `condition`), exactly one of them")
+        return self
+
+    @property
+    def expression(self) -> str | bool:
+        """The check's expression, whichever dialect wrote it."""
+        value = self.when if self.when is not None else self.condition
+        assert value is not None
+        return value
 
 
 class Flow(Frozen):

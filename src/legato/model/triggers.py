@@ -10,7 +10,16 @@ import zoneinfo
 from datetime import datetime, time
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field, ValidationInfo, WrapValidator, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 
 from legato.model.conditions import ConditionField
 from legato.model.durations import Duration
@@ -174,6 +183,70 @@ class UpstreamFlow(Frozen):
         return _observed(value)
 
 
+class DependsOn(Frozen):
+    """One upstream dependency of a Kestra 2.0 Flow trigger."""
+
+    namespace: str | None = Field(default=None, description="Exact namespace of the upstream flow (any when absent; "
+                                                            "prefixes go in `when`).")
+    flowId: str | None = Field(default=None, description="Id of the upstream flow (any when absent).")
+    states: list[State] | None = Field(default=None, description="States of its execution that count (default: "
+                                                                 "every terminal state and PAUSED).")
+    labels: dict[str, Any] | None = Field(default=None, description="Labels its execution must carry, all of them.")
+    when: str | None = Field(default=None, description="Expression over the upstream execution (`namespace`, `flowId`, "
+                                                        "`state`, `labels`, `outputs`, `hasRetryAttempt`).")
+
+    @field_validator("states")
+    @classmethod
+    def _states(cls, value: list[State] | None) -> list[State] | None:
+        return _observed(value)
+
+    def key(self, index: int) -> str:
+        """The entry's key in the trigger's state: its flow, so reordering entries keeps what was met."""
+        if self.namespace or self.flowId:
+            return f"{self.namespace or '*'}/{self.flowId or '*'}"
+        return f"dependsOn[{index}]"
+
+
+class DependsOnWindow(Frozen):
+    """When `dependsOn` entries must be satisfied: one property group of deadline, from/to, every(+offset) or
+    lookback (default: every P1D), and whether the trigger fires at most once per window."""
+
+    deadline: time | None = Field(default=None, description="Every entry must be satisfied by this time of day (UTC "
+                                                            "unless it carries an offset).")
+    from_: time | None = Field(default=None, alias="from", description="Daily range: only ends from this time count.")
+    to: time | None = Field(default=None, description="Daily range: only ends until this time count.")
+    every: Duration | None = Field(default=None, description="Back-to-back windows of this length from midnight.")
+    offset: Duration | None = Field(default=None, description="With `every`: shift of the windows from midnight.")
+    lookback: Duration | None = Field(default=None, description="Rolling window looking back from each end.")
+    fireOnce: bool = Field(default=False, description="Fire at most once per window (else each time the entries are met).")
+
+    @model_validator(mode="after")
+    def _one_group(self) -> DependsOnWindow:
+        groups = [name for name, used in (
+            ("deadline", self.deadline is not None), ("from/to", self.from_ is not None or self.to is not None),
+            ("every", self.every is not None), ("lookback", self.lookback is not None),
+        ) if used]
+        if len(groups) > 1:
+            raise ValueError(f"a window takes one of deadline, from/to, every or lookback, not {' and '.join(groups)}")
+        if (self.from_ is None) != (self.to is None):
+            raise ValueError("a daily range needs both `from` and `to`")
+        if self.offset is not None and self.every is None:
+            raise ValueError("`offset` goes with `every`")
+        return self
+
+
+class OnMiss(Frozen):
+    """What happens when a `window.deadline` passes before every dependency was satisfied."""
+
+    behavior: Literal["FAIL", "NONE"] = Field(default="FAIL", description="FAIL: create a FAILED execution; NONE: nothing.")
+    labels: dict[str, Any] | None = Field(default=None, description="Labels of the FAILED execution.")
+
+
+def is_legacy_window(value: Any) -> bool:
+    """A `window` written in the 1.x timeWindow shape (it names its `type`)."""
+    return isinstance(value, dict) and "type" in value
+
+
 class Filter(Frozen):
     field: Literal["FLOW_ID", "NAMESPACE", "STATE", "EXPRESSION"] = Field(description="What the filter looks at.")
     type: Literal[
@@ -217,18 +290,36 @@ class Preconditions(Frozen):
     resetOnSuccess: bool = Field(default=True, description="Start over once all preconditions were met.")
 
 
+def _window_kind(value: Any) -> str:
+    if isinstance(value, TimeWindow) or is_legacy_window(value):
+        return "legacy"
+    return "v2"
+
+
+Window: TypeAlias = Annotated[
+    Annotated[TimeWindow, Tag("legacy")] | Annotated[DependsOnWindow, Tag("v2")], Discriminator(_window_kind)
+]
+
+
 @TRIGGERS.register
 class FlowTrigger(Trigger):
     TYPE: ClassVar[str] = "trigger.Flow"
     ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Flow")
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        "triggers:\n  - id: after_both\n    type: io.kestra.plugin.core.trigger.Flow\n    dependsOn:\n"
+        "      - {namespace: company.team, flowId: stg_sales}\n      - {namespace: company.team, flowId: stg_marketing}\n"
+        "    window:\n      deadline: \"09:00:00\"\n    inputs:\n      rows: \"{{ trigger.outputs.stg_sales.row_count }}\"\n",
+    )
 
     states: list[State] | None = Field(default=None, description="Fire when an upstream execution ends in (or pauses into) one of these (default: every terminal state and PAUSED).")
     preconditions: Preconditions | None = Field(default=None, description="Upstream executions that must have ended.")
     # Kestra 2.0's form of preconditions.
-    dependsOn: list[UpstreamFlow] | None = Field(default=None, description="Kestra 2.0: upstream flows whose executions this one waits for.")
-    mode: Literal["ALL", "ANY"] = Field(default="ALL", description="Kestra 2.0: wait for ALL dependsOn flows (in `window`) or fire on ANY of them.")
-    window: TimeWindow | None = Field(default=None, description="Kestra 2.0: window in which ALL dependsOn flows must end (default: one day).")
-    when: str | bool | None = Field(default=None, description="Kestra 2.0: expression over `trigger.*` that must render true.")
+    dependsOn: list[DependsOn] | None = Field(default=None, description="Kestra 2.0: upstream flows whose executions this one waits for; their outputs are `trigger.outputs.<flowId>.<key>`.")
+    mode: Literal["ALL", "ANY", "AT_LEAST"] = Field(default="ALL", description="Kestra 2.0: fire once ALL dependsOn entries are satisfied in the window, on ANY of them, or AT_LEAST `minSatisfied`.")
+    minSatisfied: int | None = Field(default=None, ge=1, description="With mode AT_LEAST: how many entries must be satisfied.")
+    window: Window | None = Field(default=None, description="Kestra 2.0: when dependsOn entries must be satisfied (deadline, from/to, every/offset, lookback; default every P1D) and fireOnce.")
+    onMiss: OnMiss | None = Field(default=None, description="Kestra 2.0: what happens when window.deadline passes before every entry was satisfied.")
+    when: str | bool | None = Field(default=None, description="Kestra 2.0: expression over the upstream execution (`namespace`, `flowId`, `state`, `labels`, `outputs`, `hasRetryAttempt`, `trigger.*`) that must render true.")
 
     @field_validator("states")
     @classmethod
@@ -239,8 +330,15 @@ class FlowTrigger(Trigger):
     def _one_form(self) -> FlowTrigger:
         if self.dependsOn is not None and self.preconditions is not None:
             raise ValueError("use either preconditions (Kestra 1.x) or dependsOn (Kestra 2.0), not both")
-        if self.dependsOn is None and (self.window is not None or "mode" in self.model_fields_set):
-            raise ValueError("mode and window go with dependsOn")
+        given = [name for name in ("mode", "window", "minSatisfied", "onMiss") if name in self.model_fields_set]
+        if self.dependsOn is None and given:
+            raise ValueError(f"{', '.join(given)} go with dependsOn")
+        if self.mode == "AT_LEAST" and not (self.minSatisfied and self.minSatisfied <= len(self.dependsOn or ())):
+            raise ValueError("mode AT_LEAST needs minSatisfied between 1 and the number of dependsOn entries")
+        if self.minSatisfied is not None and self.mode != "AT_LEAST":
+            raise ValueError("minSatisfied goes with mode AT_LEAST")
+        if self.onMiss is not None and not (isinstance(self.window, DependsOnWindow) and self.window.deadline):
+            raise ValueError("onMiss needs a window with a deadline")
         return self
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import locale
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, tzinfo
 from typing import Any
 
@@ -56,6 +56,21 @@ def when_holds(when: Any, ctx: ConditionContext) -> bool:
     if isinstance(when, str):
         return truthy(render(ctx, when))
     return all_hold(when, ctx)
+
+
+def with_upstream(ctx: ConditionContext, expression: Any = None) -> ConditionContext:
+    """`ctx` with Kestra 2.0's variables of a Flow trigger's `when`: the upstream execution's `namespace`,
+    `flowId`, `state`, `labels`, `outputs` and `hasRetryAttempt` (computed only when the expression names it)."""
+    execution = ctx.execution
+    if execution is None:
+        return ctx
+    extra: dict[str, Any] = {
+        "namespace": execution.namespace, "flowId": execution.flow_id, "state": execution.state.value,
+        "labels": {lb.key: lb.value for lb in execution.labels}, "outputs": execution.outputs or {},
+    }
+    if not isinstance(expression, str) or "hasRetryAttempt" in expression:
+        extra["hasRetryAttempt"] = any(len(run.attempts) > 1 for run in ctx.task_runs())
+    return replace(ctx, variables={**extra, **ctx.variables})
 
 
 def holds(condition: c.Condition, ctx: ConditionContext) -> bool:

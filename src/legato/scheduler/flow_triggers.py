@@ -106,7 +106,19 @@ class FlowTriggers:
         while not stopping.is_set():
             while await asyncio.to_thread(self.tick) >= self.batch and not stopping.is_set():
                 pass  # more may wait: keep going before sleeping
+            await asyncio.to_thread(self.check_deadlines)
             await wait_any(self.store.wakeups.wait("ends", self.poll_seconds), stopping)
+
+    def check_deadlines(self, now: datetime | None = None) -> int:
+        """Record the Kestra 2.0 `onMiss` deadlines that passed; how many FAILED executions this created."""
+        from legato.scheduler import deadlines  # it builds on this module's listeners
+
+        listeners = [x for x in self.index.refresh(self.store.list_flows()) if x.trigger.onMiss is not None]
+        if not listeners:
+            return 0
+        disabled = {(s.namespace, s.flow_id, s.trigger_id) for s in self.store.trigger_states() if s.disabled}
+        live = [x for x in listeners if (x.record.namespace, x.record.id, x.trigger.id) not in disabled]
+        return deadlines.missed(self.store, live, now or self.clock())
 
     def tick(self) -> int:
         """Consume up to `batch` ended executions; how many were consumed."""
@@ -152,26 +164,33 @@ class FlowTriggers:
                 continue
             if matched is None:
                 continue
-            if listener.plan is not None and not self._preconditions_met(tx, listener, execution, matched, end):
-                continue
+            if listener.plan is not None:
+                met = self._preconditions_met(tx, listener, execution, matched, end)
+                if met is None:
+                    continue
+                if listener.plan.scoped_outputs:
+                    context = {**context, "trigger": {**variables, "outputs": _scoped_outputs(listener, met, execution)}}
             self._fire(tx, end, listener, context, now)
 
     def _preconditions_met(self, tx: EndTx, listener: Listener, execution: Execution, matched: list[str],
-                           end: ExecutionEnd) -> bool:
+                           end: ExecutionEnd) -> dict[str, Any] | None:
+        """What met the trigger's preconditions when this end makes it fire (by item), else None."""
         plan = listener.plan
         assert plan is not None
         if not matched:
-            return False
-        if not plan.every:
-            return True  # ANY: one matching end is enough, nothing to remember
+            return None
+        met_by: dict[str, Any] = {"executionId": execution.id, "namespace": execution.namespace, "flowId": execution.flow_id,
+                  "state": execution.state.value}
+        if plan.scoped_outputs:
+            met_by["outputs"] = execution.outputs or {}
+        if not plan.every and not plan.fire_once:
+            return {item: met_by for item in matched}  # ANY: one matching end is enough, nothing to remember
         key = (listener.record.namespace, listener.record.id, listener.trigger.id)
         state = tx.lock_precondition(*key)
-        met_by = {"executionId": execution.id, "namespace": execution.namespace, "flowId": execution.flow_id,
-                  "state": execution.state.value}
         outcome = pre.advance(plan, state, matched, met_by, end.ended)
         if outcome.changed:
             tx.save_precondition(*key, outcome.state)
-        return outcome.fire
+        return dict(outcome.met or {}) if outcome.fire else None
 
     def _fire(self, tx: EndTx, end: ExecutionEnd, listener: Listener, context: dict[str, Any], now: datetime) -> None:
         record, trigger = listener.record, listener.trigger
@@ -199,11 +218,24 @@ def _matching(execution: Execution, listener: Listener, ctx: cond.ConditionConte
     if _created_by(execution, record, trigger) and not _limited(trigger, listener.plan):
         return None  # would fire itself again and again
     plain = [x for x in trigger.conditions or () if not isinstance(x, c.MultipleCondition)]
-    if not cond.all_hold(plain, ctx) or not cond.when_holds(trigger.when, ctx):
+    if not cond.all_hold(plain, ctx) or not cond.when_holds(trigger.when, cond.with_upstream(ctx, trigger.when)):
         return None
     if listener.plan is None:
         return []
     return [item.id for item in listener.plan.items if item.matches(execution, ctx)]
+
+
+def _scoped_outputs(listener: Listener, met: dict[str, Any], execution: Execution) -> dict[str, Any]:
+    """Kestra 2.0's `trigger.outputs`: each upstream flow's outputs under its flow id; with a single dependsOn
+    entry, its outputs also directly (the unscoped 1.x form)."""
+    scoped: dict[str, Any] = {}
+    for entry in sorted(met.values(), key=lambda m: str(m.get("at", ""))):
+        if isinstance(entry, dict) and entry.get("flowId"):
+            scoped[str(entry["flowId"])] = entry.get("outputs") or {}
+    scoped.setdefault(execution.flow_id, execution.outputs or {})
+    if len(listener.trigger.dependsOn or ()) == 1:
+        return {**(execution.outputs or {}), **scoped}
+    return scoped
 
 
 def _skipped(listener: Listener, end: ExecutionEnd, exc: Exception) -> None:

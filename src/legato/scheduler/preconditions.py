@@ -24,11 +24,21 @@ from legato import regex
 from legato.model import conditions as c
 from legato.model.execution import Execution
 from legato.model.state import State
-from legato.model.triggers import Filter, FlowTrigger, TimeWindow, UpstreamFlow, Where
+from legato.model.triggers import (
+    FLOW_TRIGGER_STATES,
+    DependsOn,
+    DependsOnWindow,
+    Filter,
+    FlowTrigger,
+    TimeWindow,
+    UpstreamFlow,
+    Where,
+)
 from legato.scheduler import conditions as cond
 from legato.store.ports import PreconditionState
 
 _DAY = timedelta(days=1)
+FIRED = _FIRED = "#fired"  # in a window's state: when a Kestra 2.0 trigger last fired in it
 
 
 @dataclass(frozen=True)
@@ -82,19 +92,21 @@ def _since_midnight(moment: time | None) -> timedelta:
 
 @dataclass(frozen=True)
 class Plan:
-    """A trigger's preconditions: the items, their window, whether all or any must be met, and the reset."""
+    """A trigger's preconditions: the items, their window, how many must be met, and what firing resets."""
 
     items: tuple[Item, ...]
     window: Window
     every: bool = True  # all items (else any one of them)
     reset_on_success: bool = True
+    minimum: int | None = None  # Kestra 2.0 AT_LEAST: this many items
+    fire_once: bool = False  # Kestra 2.0 window.fireOnce: at most one fire per window
+    scoped_outputs: bool = False  # Kestra 2.0: trigger.outputs.<flowId>.<key> from every item met
 
 
 def plan_of(trigger: FlowTrigger) -> Plan | None:
     """The trigger's preconditions in whichever form it wrote them; None when it has none."""
     if trigger.dependsOn is not None:
-        upstream = tuple(_upstream_item(f"dependsOn[{i}]", flow) for i, flow in enumerate(trigger.dependsOn))
-        return Plan(upstream, Window.of(trigger.window), every=trigger.mode == "ALL")
+        return _depends_on_plan(trigger)
     multiple = [x for x in trigger.conditions or () if isinstance(x, c.MultipleCondition)]
     pre = trigger.preconditions
     if pre is None and not multiple:
@@ -117,6 +129,55 @@ def _multiple_window(mc: c.MultipleCondition) -> Window:
     if sla:
         return Window.of(TimeWindow.model_validate(sla), mc.window, mc.windowAdvance)
     return Window.of(None, mc.window, mc.windowAdvance)
+
+
+def _depends_on_plan(trigger: FlowTrigger) -> Plan:
+    """Kestra 2.0: each entry is an item; by default every match re-fires (fireOnce: at most once a window)."""
+    items = tuple(_depends_on_item(entry.key(i), entry) for i, entry in enumerate(trigger.dependsOn or ()))
+    window = trigger.window
+    if isinstance(window, DependsOnWindow):
+        fire_once = window.fireOnce
+        shape = _v2_window(window)
+    else:  # the 1.x timeWindow shape, which resets once fired as 1.x preconditions do
+        fire_once, shape = False, Window.of(window)
+    return Plan(items, shape, every=trigger.mode != "ANY", reset_on_success=window is not None and not isinstance(window, DependsOnWindow),
+                minimum=trigger.minSatisfied if trigger.mode == "AT_LEAST" else None, fire_once=fire_once,
+                scoped_outputs=True)
+
+
+def _v2_window(window: DependsOnWindow) -> Window:
+    if window.deadline is not None:
+        return Window(type="DAILY_TIME_DEADLINE", end_time=_utc(window.deadline))
+    if window.from_ is not None and window.to is not None:
+        return Window(type="DAILY_TIME_WINDOW", start_time=_utc(window.from_), end_time=_utc(window.to))
+    if window.lookback is not None:
+        return Window(type="SLIDING_WINDOW", length=window.lookback)
+    return Window(length=window.every or _DAY, advance=window.offset or timedelta(0))
+
+
+def _utc(moment: time) -> time:
+    """A time of day in UTC (windows are computed in UTC); one written with an offset is converted."""
+    if moment.tzinfo is None:
+        return moment
+    shifted = datetime.combine(datetime(2000, 1, 3).date(), moment).astimezone(UTC)
+    return shifted.time().replace(tzinfo=None)
+
+
+def _depends_on_item(item_id: str, entry: DependsOn) -> Item:
+    wanted_states = frozenset(entry.states or FLOW_TRIGGER_STATES)
+    wanted_labels = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (entry.labels or {}).items()}
+
+    def matches(execution: Execution, ctx: cond.ConditionContext) -> bool:
+        if entry.namespace is not None and execution.namespace != entry.namespace:
+            return False
+        if entry.flowId is not None and execution.flow_id != entry.flowId:
+            return False
+        labels = {lb.key: lb.value for lb in execution.labels}
+        if execution.state not in wanted_states or any(labels.get(k) != v for k, v in wanted_labels.items()):
+            return False
+        return entry.when is None or cond.when_holds(entry.when, cond.with_upstream(ctx, entry.when))
+
+    return Item(item_id, matches)
 
 
 def _upstream_item(item_id: str, flow: UpstreamFlow) -> Item:
@@ -188,11 +249,12 @@ def compare(kind: str, subject: Any, expected: Any, values: list[Any] | None) ->
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one ended execution did to a trigger's preconditions."""
+    """What one ended execution did to a trigger's preconditions; `met` is what was met when it fired."""
 
     state: PreconditionState
     fire: bool
     changed: bool
+    met: Mapping[str, Any] | None = None
 
 
 def advance(plan: Plan, state: PreconditionState, matched: list[str], met_by: Mapping[str, Any],
@@ -212,10 +274,17 @@ def advance(plan: Plan, state: PreconditionState, matched: list[str], met_by: Ma
     for item_id in matched:
         met[item_id] = {**met_by, "at": at.isoformat()}
     ids = [item.id for item in plan.items]
-    fire = all(i in met for i in ids) if plan.every else True
+    count = sum(1 for i in ids if i in met)
+    fire = (count >= plan.minimum if plan.minimum else count == len(ids)) if plan.every else True
+    fired_before = same_window and bool(state.met.get(_FIRED))
+    if fire and plan.fire_once and fired_before:
+        fire = False
+    snapshot = {k: v for k, v in met.items() if k != _FIRED} if fire else None
     if fire and (plan.reset_on_success or not plan.every):
         met = {}
-    return Outcome(PreconditionState(window_start=start, window_end=end, met=met), fire, True)
+    if fire and (plan.fire_once or plan.scoped_outputs):
+        met[_FIRED] = at.isoformat()  # fireOnce and onMiss look for it
+    return Outcome(PreconditionState(window_start=start, window_end=end, met=met), fire, True, snapshot)
 
 
 def _met_at(value: Any) -> datetime:
