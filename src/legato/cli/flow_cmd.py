@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from legato.cli.flow_dialect_cmd import lint_file, migrate
 from legato.cli.store_option import with_store
 from legato.clock import utcnow
 from legato.expressions import flowlint
@@ -31,6 +32,11 @@ def flow() -> None:
     """Validate and run flows."""
 
 
+def flow_files(paths: tuple[Path | None, ...]) -> list[Path]:
+    """The flow files named, directories expanded (recursively, *.yaml and *.yml)."""
+    return _flow_files(tuple(p for p in paths if p is not None))
+
+
 def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
@@ -44,11 +50,13 @@ def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
 @flow.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit 1 on expression findings too, not only on invalid flows.")
-def validate(paths: tuple[Path, ...], strict: bool) -> None:
+@click.option("--lint", is_flag=True, help="Also list the Kestra 1.x constructs that Kestra 2.0 removed, with their 2.0 form.")
+def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
     """Check flow files (or directories of them); exit 1 with file:line:column messages on any error.
 
     Valid flows are also checked for expression mistakes (an unclosed `{{`, an unknown function or filter,
-    `outputs.<id>` of no task, `inputs.<id>` of no input), printed as file:line:column: property: finding."""
+    `outputs.<id>` of no task, `inputs.<id>` of no input), printed as file:line:column: property: finding.
+    With --lint, the Kestra 1.x constructs that 2.0 removed are listed too, with their 2.0 form."""
     failed = findings = 0
     files = _flow_files(paths)
     for path in files:
@@ -64,6 +72,8 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
         click.echo(f"{'ok   ' if not found else 'check'} {path} ({parsed.namespace}.{parsed.id})")
         for problem in found:
             click.echo(f"{problem}", err=True)
+        for finding in lint_file(path) if lint else ():
+            click.echo(f"lint  {finding}")
     summary = f"{len(files) - failed} valid, {failed} invalid" + (f", {findings} expression findings" if findings else "")
     click.echo(summary, err=bool(failed or findings))
     sys.exit(1 if failed or (strict and findings) else 0)
@@ -183,3 +193,6 @@ class _Echo:
             where = record.task_id or "execution"
             click.echo(f"{record.timestamp:%H:%M:%S} {record.level:<5} {where}: {record.message}", err=self.err)
         self._logs = len(logs)
+
+
+flow.add_command(migrate)
