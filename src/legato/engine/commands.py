@@ -16,6 +16,8 @@ class DispatchJob:
     task_run_id: str
     attempt: int
     worker_group: str | None = None
+    any_of: tuple[str, ...] = ()  # workerSelector match ANY: a worker with any one of these tags
+    fallback: str | None = None  # workerSelector: what to do when no live worker has the tags
 
     @property
     def key(self) -> str:

@@ -129,8 +129,13 @@ class Step:
         attempt = len(run.attempts) + 1
         run = run.model_copy(update={"attempts": (*run.attempts, Attempt(state=State.CREATED))})
         run = self.w.put(run.with_state(state, self.w.now))
-        group = task.workerGroup.key if task.workerGroup else None
-        self.w.command(cmd.DispatchJob(task_run_id=run.id, attempt=attempt, worker_group=group))
+        selector = task.workerSelector or (self.flow.workerSelector if task.workerGroup is None else None)
+        if selector is not None and selector.tags:
+            self.w.command(cmd.DispatchJob(task_run_id=run.id, attempt=attempt, worker_group=selector.key(),
+                                           any_of=selector.any_of(), fallback=selector.fallback or "FAIL"))
+        else:
+            group = task.workerGroup.key if task.workerGroup else None
+            self.w.command(cmd.DispatchJob(task_run_id=run.id, attempt=attempt, worker_group=group))
         return run
 
     def finish(self, run: TaskRun, state: State, *, error: str | None = None,

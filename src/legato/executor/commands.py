@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from legato.engine.start import new_execution
 from legato.engine.worker_flowables import subflow_execution_id
 from legato.model.cache import FlowCache
 from legato.model.errors import FlowValidationError, InputsError
-from legato.model.execution import Execution, StateEntry, TaskRun
+from legato.model.execution import Execution, LogRecord, StateEntry, TaskRun
 from legato.model.flow import Flow
 from legato.model.ids import derived_id
 from legato.model.state import State
@@ -31,7 +32,8 @@ class CommandRunner:
     """Carries out one decision's commands; made anew for every transaction."""
 
     def __init__(self, flows: FlowCache, clock: Callable[[], datetime], lane: LocalLane | None = None,
-                 storage: Storage | None = None):
+                 storage: Storage | None = None, live: Callable[[], Sequence[frozenset[str | None]]] = tuple):
+        self.live = live  # the tags of each live worker, for workerSelector fallbacks
         self.flows = flows
         self.clock = clock
         self.lane = lane
@@ -41,9 +43,40 @@ class CommandRunner:
 
     def carry_out_all(self, tx: Tx, execution: Execution, flow: Flow, decision: cmd.Decision) -> None:
         for command in decision.commands:
+            if isinstance(command, cmd.DispatchJob) and command.fallback is not None:
+                routed = self._route(tx, execution, command, decision.task_runs.get(command.task_run_id))
+                if routed is None:
+                    continue
+                command = routed
             if isinstance(command, cmd.DispatchJob) and self._dispatch_locally(tx, execution, decision, command):
                 continue
             self.carry_out(tx, execution, flow, command)
+
+    def _route(self, tx: Tx, execution: Execution, command: cmd.DispatchJob, run: TaskRun | None) -> cmd.DispatchJob | None:
+        """A workerSelector's job: to a worker group some live worker serves, or its fallback (None: the task
+        ended without running, its result is queued)."""
+        live = self.live()
+        wanted = command.any_of or tuple((command.worker_group or "").split("+"))
+        if command.any_of:
+            for tag in wanted:
+                if any(tag in tags for tags in live):
+                    return dataclasses.replace(command, worker_group=tag, any_of=())
+        elif any(set(wanted) <= tags for tags in live):
+            return command
+        match command.fallback:
+            case "WAIT":
+                return command
+            case "IGNORE":
+                return dataclasses.replace(command, worker_group=None, any_of=())
+        how = "all of" if not command.any_of else "any of"
+        reason = (f"no live worker has {how} the tags {', '.join(wanted)} (workerSelector fallback "
+                  f"{command.fallback}: the task is not run)")
+        tx.append_logs([LogRecord(execution_id=execution.id, task_run_id=command.task_run_id,
+                                  task_id=run.task_id if run else None, attempt=command.attempt, level="ERROR",
+                                  message=reason, timestamp=self.clock())])
+        tx.insert_event(execution.id, ev.TaskResult(task_run_id=command.task_run_id, attempt=command.attempt,
+                                                    state=State.FAILED, error=reason))
+        return None
 
     def _dispatch_locally(self, tx: Tx, execution: Execution, decision: cmd.Decision, command: cmd.DispatchJob) -> bool:
         lane = self.lane

@@ -45,6 +45,10 @@ class LocalLane(Protocol):
         ...
 
 
+LIVE_REFRESH = timedelta(seconds=5)
+LIVE_FOR = timedelta(seconds=60)  # a worker whose heartbeat is older is taken for dead
+
+
 class Executor:
     def __init__(self, store: Store, engine: Engine, flows: FlowCache, clock: Callable[[], datetime], *,
                  batch: int = 64, poll_seconds: float = 1.0, lane: LocalLane | None = None, threads: int = 1,
@@ -64,9 +68,24 @@ class Executor:
         # their writes). Only where a round trip costs: SQLite applies one event per transaction, so its
         # single write lock is never held long.
         self.events_per_tx = events_per_tx if store.concurrent_writers else 1
+        self._live: tuple[frozenset[str | None], ...] = ()  # the tags of each live worker (workerSelector)
+        self._live_at: datetime | None = None
+
+    def live_workers(self) -> tuple[frozenset[str | None], ...]:
+        """The tags of each worker alive now (this process's own and the registered ones), refreshed at most
+        every few seconds: what a workerSelector's fallback is decided on."""
+        now = self.clock()
+        if self._live_at is None or now - self._live_at > LIVE_REFRESH:
+            own = getattr(self.lane, "groups", None)
+            found = [frozenset(own)] if own is not None else []
+            found += [frozenset(s.worker_groups) for s in self.store.list_servers()
+                      if "worker" in s.roles and s.stopped is None and now - s.heartbeat_at < LIVE_FOR]
+            self._live, self._live_at = tuple(found), now
+        return self._live
 
     def tick(self) -> int:
         """Process up to `batch` events; return how many were processed."""
+        self.live_workers()  # refreshed outside the transactions that read it
         done = 0
         while done < self.batch:
             runner = self._runner()
@@ -101,7 +120,7 @@ class Executor:
                 await wait_any(self.store.wakeups.wait("events", self.poll_seconds), stopping)
 
     def _runner(self) -> CommandRunner:
-        return CommandRunner(self.flows, self.clock, self.lane, self.storage)
+        return CommandRunner(self.flows, self.clock, self.lane, self.storage, live=lambda: self._live)
 
     def _after_commit(self, runner: CommandRunner) -> None:
         if runner.cancelled:

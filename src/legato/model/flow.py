@@ -20,7 +20,7 @@ from legato.model.durations import Duration
 from legato.model.errors import name_unknown_properties
 from legato.model.inputs import InputField
 from legato.model.inputs_values import dependency_order
-from legato.model.task import Frozen, Retry, Task
+from legato.model.task import Frozen, Retry, Task, WorkerSelector
 from legato.model.taskfield import FLOW_DEFAULTS, PluginDefault, TaskList
 from legato.model.triggers import Labels, TriggerField
 
@@ -114,6 +114,7 @@ class Flow(Frozen):
     deleted: bool = Field(default=False, description="Set by the server on deleted revisions.")
     sla: list[Sla] | None = Field(default=None, description="Service-level agreements checked on executions.")
     checks: list[Check] | None = Field(default=None, description="Conditions checked before an execution is created.")
+    workerSelector: WorkerSelector | None = Field(default=None, description="Kestra 2.0: the worker tags of the flow's tasks that name none themselves.")
     tenantId: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Tenant; set by the server.")
 
     @model_validator(mode="wrap")

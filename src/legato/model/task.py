@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 
@@ -45,6 +45,51 @@ class WorkerGroup(Frozen):
     fallback: Literal["FAIL", "WAIT", "CANCEL"] = Field(default="WAIT", description="What to do when no worker of the group is alive.")
 
 
+_TAG = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"  # an RFC 1123 label, as Kestra requires
+
+
+class WorkerSelector(Frozen):
+    """Kestra 2.0's routing of a task (or a flow's tasks, or a trigger) to workers by their tags: a worker
+    started with `--group gpu --group eu` has the tags gpu and eu."""
+
+    tags: list[Annotated[str, StringConstraints(pattern=_TAG)]] | None = Field(
+        default=None, max_length=20, description="Tags the worker must have (lower-case letters, digits and '-').")
+    match: Literal["ALL", "ANY"] | None = Field(default=None, description="ALL (default): the worker has every tag; "
+                                                                          "ANY: at least one of them.")
+    fallback: Literal["FAIL", "WAIT", "CANCEL", "IGNORE"] | None = Field(
+        default=None, description="When no live worker has the tags: FAIL (default) or CANCEL end the task without "
+                                  "running it, WAIT queues it until one comes, IGNORE runs it on any worker.")
+
+    @model_validator(mode="after")
+    def _with_tags(self) -> WorkerSelector:
+        if not self.tags and (self.match is not None or self.fallback is not None):
+            raise ValueError("match and fallback can only be set with tags")
+        return self
+
+    def key(self) -> str | None:
+        """The worker-group key its jobs are queued under: the tags, sorted, joined by '+' (ANY: see any_of)."""
+        if not self.tags:
+            return None
+        tags = sorted(set(self.tags))
+        return tags[0] if self.match == "ANY" else "+".join(tags)
+
+    def any_of(self) -> tuple[str, ...]:
+        """With match ANY and several tags: the tags any one of which will do."""
+        return tuple(sorted(set(self.tags or ()))) if self.match == "ANY" and len(set(self.tags or ())) > 1 else ()
+
+
+def worker_keys(groups: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """The job keys a worker started with `groups` (its tags) takes: every combination of its tags, as
+    WorkerSelector.key() writes them, so that a job needing gpu+eu goes to a worker having both."""
+    from itertools import combinations
+
+    tags = sorted({g for g in groups if g})[:12]  # 4,095 combinations at most
+    keys: list[str | None] = [None] if None in groups else []
+    for size in range(1, len(tags) + 1):
+        keys += ["+".join(c) for c in combinations(tags, size)]
+    return tuple(keys)
+
+
 class TaskCache(Frozen):
     enabled: bool = Field(default=False, description="Reuse the outputs of an earlier successful run with the same rendered properties.")
     ttl: timedelta | None = Field(default=None, description="How long cached outputs stay valid.")
@@ -73,8 +118,15 @@ class Task(Frozen):
     when: str | bool | None = Field(default=None, description="Kestra 2.0 name of runIf.")
     logLevel: LogLevel | None = Field(default=None, description="Minimum level of the logs this task stores.")
     logToFile: bool = Field(default=False, description="Kestra compatibility: accepted, logs are always stored.")
-    workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that must run this task.")
+    workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that must run this task (Kestra 1.x).")
+    workerSelector: WorkerSelector | None = Field(default=None, description="Kestra 2.0: the tags of the workers that may run this task.")
     taskCache: TaskCache | None = Field(default=None, description="Output cache of this task.")
+
+    @model_validator(mode="after")
+    def _one_routing(self) -> Task:
+        if self.workerGroup is not None and self.workerSelector is not None:
+            raise ValueError("use workerGroup (Kestra 1.x) or workerSelector (Kestra 2.0), not both")
+        return self
 
     def run_condition(self) -> str | bool | None:
         """The run condition, whichever dialect wrote it."""

@@ -26,7 +26,7 @@ from legato.model.durations import Duration
 from legato.model.errors import suggest
 from legato.model.execution import Label
 from legato.model.state import State
-from legato.model.task import TASK_ID_PATTERN, TRIGGERS, Frozen, LogLevel, WorkerGroup
+from legato.model.task import TASK_ID_PATTERN, TRIGGERS, Frozen, LogLevel, WorkerGroup, WorkerSelector
 from legato.model.taskfield import CTX_TRIGGERS, resolver
 from legato.model.triggers_cron import validate_cron
 
@@ -93,6 +93,7 @@ class Trigger(Frozen):
     logLevel: LogLevel | None = Field(default=None, description="Minimum level of the trigger's own logs.")
     logToFile: bool = Field(default=False, description="Kestra compatibility: accepted, logs are always stored.")
     workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that evaluates this trigger.")
+    workerSelector: WorkerSelector | None = Field(default=None, description="Kestra 2.0: the tags of the workers that may evaluate this trigger.")
     failOnTriggerError: bool = Field(default=False, description="Create a FAILED execution when evaluating the trigger fails.")
 
 

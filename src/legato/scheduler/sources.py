@@ -34,6 +34,8 @@ from legato.model import state as st
 from legato.model.cache import FlowCache
 from legato.model.flow import Flow
 from legato.model.ids import new_id
+from legato.model.task import worker_keys
+from legato.model.triggers import Trigger
 from legato.plugins.triggers import base
 from legato.scheduler.failures import describe
 from legato.scheduler.flows import DeployedFlows, parse_flow
@@ -157,7 +159,7 @@ class SourceRunner:
             for trigger in flow.triggers or ():
                 if trigger.disabled or base.trigger_kind(trigger) is None:
                     continue
-                if (trigger.workerGroup.key if trigger.workerGroup else None) not in self.groups:
+                if _routing_key(trigger) not in worker_keys(tuple(self.groups)):
                     continue  # the workers of its group run it
                 state = states.get((record.namespace, record.id, trigger.id))
                 if state is not None and state.disabled:
@@ -188,3 +190,9 @@ def _held_elsewhere(state: TriggerState | None, owner: str, now: datetime) -> bo
         return False
     return state.lease_expires_at > now
 
+
+def _routing_key(trigger: Trigger) -> str | None:
+    """The worker key of a trigger: its 1.x workerGroup, or its 2.0 workerSelector's tags."""
+    if trigger.workerGroup is not None:
+        return trigger.workerGroup.key
+    return trigger.workerSelector.key() if trigger.workerSelector is not None else None

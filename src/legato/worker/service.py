@@ -23,7 +23,7 @@ from legato.model.flow import Flow
 from legato.model.flowable_worker import ForEachItem, WorkerFlowable, WorkingDirectory
 from legato.model.ids import new_id
 from legato.model.state import State
-from legato.model.task import Task
+from legato.model.task import Task, worker_keys
 from legato.plugins.runnable import RunnableTask
 from legato.runners import docker_api, docker_reaper
 from legato.runners.select import RunnerSettings
@@ -56,7 +56,8 @@ class Worker:
         self.clock = clock
         self.renderer = renderer or Renderer()
         self.slots = slots
-        self.groups = groups
+        self.groups = groups  # its tags, as registered
+        self.keys = worker_keys(groups)  # the job keys it takes: its tags and their combinations
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.functions = dict(functions or {})
@@ -81,7 +82,7 @@ class Worker:
 
     # local lane (called from the executor's thread) ----------------------------------------------
     def free(self, group: str | None) -> int:
-        if group not in self.groups or self._loop is None or self._draining:
+        if group not in self.keys or self._loop is None or self._draining:
             return 0
         with self._lock:
             return self.slots + self.lane_backlog - len(self._running) - self._promised
@@ -114,7 +115,7 @@ class Worker:
                     free = self.slots - len(self._running) - self._promised
                 # With each job its execution and task run, read by the claim's transaction.
                 jobs = await asyncio.to_thread(
-                    self.store.claim_loaded, self.worker_id, self.groups, free, self.lease, self.clock()
+                    self.store.claim_loaded, self.worker_id, self.keys, free, self.lease, self.clock()
                 ) if free > 0 else []
                 for job, loaded in jobs:
                     self._start(job, loaded)
