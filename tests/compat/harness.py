@@ -10,6 +10,8 @@ Expectations live in each flow file's leading `#| ` comment lines (a YAML map, a
     #| outputs: {answer: 42}              the flow outputs, exactly
     #| tasks: {a: SUCCESS, b: [SUCCESS, FAILED]}   every run of a task (a list: loop runs in order)
     #| task_outputs: {a: {value: x}}      a subset of the outputs of a task that ran once
+#| task_count: {a: 0}                 how many times a task ran
+#| no_logs: ["text"]                  substrings that must not appear in the logs
     #| logs: ["text"]                     substrings that must appear in the logs
     #| labels: {team: data}               labels the execution carries (a subset)
     #| timeout: 30                        seconds to wait for the end
@@ -45,7 +47,7 @@ from legato.store.ports import ExecutionFilter
 
 HEADER_KEYS = {
     "state", "inputs", "outputs", "tasks", "task_outputs", "logs", "labels", "timeout", "subflow_only",
-    "triggered", "resume", "xfail", "dialect", "migrate", "no_logs",
+    "triggered", "resume", "xfail", "dialect", "migrate", "no_logs", "task_count",
 }
 
 
@@ -246,6 +248,9 @@ def check(expected: Mapping[str, Any], got: Outcome) -> list[str]:
                 problems.append(f"runs of {task_id}: {states} != {want}")
         elif not states or set(states) != {str(want)}:
             problems.append(f"runs of {task_id}: {states}, expected all {want}")
+    for task_id, count in (expected.get("task_count") or {}).items():
+        if len(got.runs_of(task_id)) != count:
+            problems.append(f"{task_id} ran {len(got.runs_of(task_id))} times, expected {count}")
     for task_id, want in (expected.get("task_outputs") or {}).items():
         runs = got.runs_of(task_id)
         if len(runs) != 1:

@@ -143,8 +143,8 @@ def _child_place(node: Any, key: Any, place: Place, places: dict[int, Place]) ->
 def _rewrite(template: str, place: Place, by_id: dict[str, Place]) -> str:
     if _PARENT_OTHER.search(template):
         raise Unsafe(f"`{template}` reads a parent task run other than its value")
-    template = _CURRENT_EACH.sub(lambda m: m.group(1), template)
     template = _outputs(template, place, by_id)
+    template = _CURRENT_EACH.sub(lambda m: m.group(1), template)
     template = _PARENT.sub(lambda m: _parent(m, place), template)
     if place.loops:
         template = _TASKRUN.sub(lambda m: "item.value" if m.group(1) == "value" else "item.index", template)
@@ -160,6 +160,8 @@ def _outputs(template: str, place: Place, by_id: dict[str, Place]) -> str:
             continue
         if place.loops[: len(target.loops)] != target.loops:
             raise Unsafe(f"`{template}` reads outputs of task '{task_id}' from outside its loop")
+        if re.search(r"currentEachOutput\s*\(\s*$", template[: match.start()]):
+            continue  # currentEachOutput(outputs.x) already is this iteration's outputs.x
         end = match.end()
         for _ in target.loops:  # one index per enclosing loop: the iteration's own run
             index = _INDEX.match(template, end)
