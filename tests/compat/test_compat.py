@@ -36,12 +36,29 @@ def _params(paths: list[Path]) -> list[Any]:
     return out
 
 
-def _deploy_all(instance: Instance, sources: dict[Path, str]) -> dict[Path, tuple[str, str]]:
-    return {path: instance.deploy(text, path.name) for path, text in sources.items()}
+Deployed = dict[Path, "tuple[str, str] | Exception"]
+
+
+def _deploy_all(instance: Instance, sources: dict[Path, str]) -> Deployed:
+    """Each flow's (namespace, id), or why it was refused (a known bug's flow may not parse yet)."""
+    out: Deployed = {}
+    for path, text in sources.items():
+        try:
+            out[path] = instance.deploy(text, path.name)
+        except Exception as exc:  # noqa: BLE001  the test of that flow raises it
+            out[path] = exc
+    return out
+
+
+def _flow(flows: Deployed, path: Path) -> tuple[str, str]:
+    deployed = flows[path]
+    if isinstance(deployed, Exception):
+        raise deployed
+    return deployed
 
 
 @pytest.fixture(scope="module")
-def legato(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, dict[Path, tuple[str, str]]]]:
+def legato(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, Deployed]]:
     with Instance(tmp_path_factory.mktemp("compat")) as instance:
         yield instance, _deploy_all(instance, {p: p.read_text() for p in FILES})
 
@@ -52,7 +69,7 @@ def migrated(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def legato_v2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, dict[Path, tuple[str, str]]]]:
+def legato_v2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, Deployed]]:
     """A second Legato where every 1.x flow is deployed in its migrated form."""
     with Instance(tmp_path_factory.mktemp("compat-migrated")) as instance:
         sources = {p: migrated(p) if HEADERS[p].get("migrate", True) else p.read_text() for p in FILES}
@@ -83,19 +100,19 @@ def triggered(instance: Instance, expected: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("path", _params(RUNNABLE))
-def test_flow(legato: tuple[Instance, dict[Path, tuple[str, str]]], path: Path) -> None:
+def test_flow(legato: tuple[Instance, Deployed], path: Path) -> None:
     instance, flows = legato
     expected = HEADERS[path]
-    got = run(instance, flows[path], expected)
+    got = run(instance, _flow(flows, path), expected)
     problems = check(expected, got) + triggered(instance, expected)
     assert not problems, "\n".join(problems) + "\n" + got.describe()
 
 
 @pytest.mark.parametrize("path", _params(V1))
-def test_migrated_flow_ends_the_same(legato_v2: tuple[Instance, dict[Path, tuple[str, str]]], path: Path) -> None:
+def test_migrated_flow_ends_the_same(legato_v2: tuple[Instance, Deployed], path: Path) -> None:
     instance, flows = legato_v2
     expected = HEADERS[path]
-    got = run(instance, flows[path], expected)
+    got = run(instance, _flow(flows, path), expected)
     same = {k: v for k, v in expected.items() if k in ("state", "outputs", "inputs", "triggered")}
     problems = check(same, got) + triggered(instance, same)
     assert not problems, "migrated:\n" + migrated(path) + "\n" + "\n".join(problems) + "\n" + got.describe()
@@ -105,13 +122,14 @@ def test_the_suite_covers_both_dialects() -> None:
     """At least 150 flows, each parsing and stating its final state, both dialects well represented."""
     assert len(FILES) >= 150
     for path in FILES:
-        parse(path.read_text(), path.name)
+        if not HEADERS[path].get("xfail"):
+            parse(path.read_text(), path.name)
         assert HEADERS[path].get("subflow_only") or "state" in HEADERS[path], f"{path.name}: no state in header"
     v2 = [p for p in FILES if HEADERS[p].get("dialect") == "2.0"]
     assert len(v2) >= 50 and len(FILES) - len(v2) >= 80
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.stem}") for p in V1])
+@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.stem}") for p in V1 if p.parent.name != "bugs"])
 def test_migration_is_complete_and_stable(path: Path) -> None:
     """A migrated flow parses, and migrating it again finds nothing more to rewrite."""
     text = migrated(path)
