@@ -175,7 +175,12 @@ def _depends_on_item(item_id: str, entry: DependsOn) -> Item:
         labels = {lb.key: lb.value for lb in execution.labels}
         if execution.state not in wanted_states or any(labels.get(k) != v for k, v in wanted_labels.items()):
             return False
-        return entry.when is None or cond.when_holds(entry.when, cond.with_upstream(ctx, entry.when))
+        if entry.when is None:
+            return True
+        try:
+            return cond.when_holds(entry.when, cond.with_upstream(ctx, entry.when))
+        except cond.ConditionError:
+            return False  # an expression this execution cannot satisfy (a missing output): not this entry
 
     return Item(item_id, matches)
 
