@@ -103,7 +103,8 @@ def report_validation(corpus: Corpus, verbose: bool) -> None:
         print(f"  accepted {path.name}")
     if verbose:
         for path, error in invalids.items():
-            print(f"  rejected {path.name}: {error}")
+            if error is not None:
+                print(f"  rejected {path.name}: {error}")
 
 
 # cases -----------------------------------------------------------------------------------------------
@@ -300,9 +301,9 @@ def _concurrent(spec: Mapping[str, Any], flow: tuple[str, str], instance: Instan
     import time
 
     first = instance.start(*flow)
-    for _ in range(400):
+    for _ in range(400):  # Kestra's runOneUntilRunning: the first holds the flow's concurrency slot
         current = instance.store.get_execution(first)
-        if current is not None and str(current.state) == "RUNNING":
+        if current is not None and str(current.state) in ("RUNNING", "PAUSED"):
             break
         time.sleep(0.025)
     second = instance.start(*flow)

@@ -164,9 +164,20 @@ class Flow(Frozen):
                 if item.id in ids:
                     problems.append(_duplicate(field.rstrip("s"), item.id, (field, index, "id"), f"{field}[{ids[item.id]}]"))
                 ids.setdefault(item.id, index)
+        problems += self._recursive_calls()
         if problems:
             raise ValidationError.from_exception_data("Flow", problems)
         return self
+
+    def _recursive_calls(self) -> list[InitErrorDetails]:
+        """A task that starts an execution of this very flow (Subflow, ForEachItem) would do so forever."""
+        out: list[InitErrorDetails] = []
+        for loc, task in self._located_tasks():
+            namespace, flow_id = getattr(task, "namespace", None), getattr(task, "flowId", None)
+            if isinstance(namespace, str) and isinstance(flow_id, str) and (namespace, flow_id) == (self.namespace, self.id):
+                message = f"task '{task.id}' starts an execution of this flow ({self.namespace}.{self.id}): a recursive call"
+                out.append({"type": PydanticCustomError("recursive_flow", message), "loc": (*loc, "flowId"), "input": flow_id})
+        return out
 
     def _located_tasks(self) -> Iterator[tuple[tuple[str | int, ...], Task]]:
         for name in BRANCHES:
