@@ -25,7 +25,9 @@ def show(value: Any) -> str:
 def to_str(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+    if isinstance(value, bool):
+        return "true" if value else "false"  # Kestra takes any scalar for a STRING input (API clients send JSON)
+    if value is None or isinstance(value, dict | list):
         raise ValueError(f"expected text, got {show(value)}")
     return str(value)
 
