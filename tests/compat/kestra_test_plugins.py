@@ -49,7 +49,7 @@ class TaskThatFail(RunnableTask):
     message: str = Field(description="Output of the failed run.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
-        raise TaskFailed("An exception occurs")
+        raise TaskFailed("An exception occurs", outputs={"message": ctx.render_string(self.message)})
 
 
 @TASKS.register

@@ -20,11 +20,13 @@ from legato.storage import Storage
 
 
 class TaskFailed(Exception):
-    """The task failed for a reason its user can act on; `state` may be WARNING for a soft failure."""
+    """The task failed for a reason its user can act on; `state` may be WARNING for a soft failure. `outputs`
+    are kept on the failed run, as Kestra keeps those of a RunnableTaskException."""
 
-    def __init__(self, message: str, state: State = State.FAILED):
+    def __init__(self, message: str, state: State = State.FAILED, outputs: dict[str, Any] | None = None):
         super().__init__(message)
         self.state = state
+        self.outputs = dict(outputs or {})
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from legato.model.durations import Duration
+from legato.model.durations import Duration, format_duration
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext
 from legato.plugins.runnable import Expression, RunnableTask, render_duration
@@ -30,5 +30,6 @@ duration: PT5S
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         duration = render_duration(ctx, self.duration, "duration")
+        ctx.logger.info(f"Waiting for {format_duration(duration)}")  # as Kestra logs it (log.Fetch counts it)
         await ctx.sleep(duration.total_seconds())
         return {}

@@ -68,7 +68,7 @@ data:
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         key = self.state_key(ctx)
-        rendered = {ctx.render_string(k): v for k, v in ctx.render(self.data).items()}
+        rendered = {ctx.render_string(k): v for k, v in _as_text(ctx, self.data).items()}
         merged = deep_merge(self.read(ctx, key) or {}, rendered)
         ctx.kv.set(key, merged, type="JSON", ttl_seconds=None, overwrite=True)
         return {"count": len(merged), "key": key}
@@ -122,3 +122,15 @@ name: myState
         if not deleted and render_bool(ctx, self.errorOnMissing, "errorOnMissing"):
             raise TaskFailed(f"the state '{ctx.render_string(self.name)}' does not exist (key '{key}')")
         return {"deleted": deleted}
+
+
+def _as_text(ctx: RunContext, value: Any) -> Any:
+    """The data as Kestra's state store renders it: every string rendered to text (an expression of a number
+    stores "2"), other values as written."""
+    if isinstance(value, str):
+        return ctx.render_string(value)
+    if isinstance(value, dict):
+        return {k: _as_text(ctx, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(ctx, v) for v in value]
+    return value
