@@ -11,7 +11,6 @@ from typing import Any
 
 from legato.engine import events as ev
 from legato.expressions import Masker
-from legato.model.durations import format_duration
 from legato.model.state import State
 from legato.plugins.context import TaskFailed
 from legato.plugins.runnable import RunnableTask
@@ -43,7 +42,7 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         return Outcome(exc.state, masked(masker, exc.outputs), error=masker.mask(str(exc)), effects=effects_of(wctx),
                        metrics=_metrics(wctx), runner=_runner(wctx))
     except TimeoutError:
-        message = f"Timeout: task '{task.id}' ran longer than {format_duration(task.timeout) if task.timeout else 'its timeout'} and was stopped"
+        message = f"Task '{task.id}' timed out after {task.timeout}"
         wctx.logger.error(message)
         return Outcome(State.FAILED, error=message)
     except Exception as exc:

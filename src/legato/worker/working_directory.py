@@ -23,7 +23,6 @@ from legato.engine import events as ev
 from legato.engine.worker_flowables import child_run_id
 from legato.expressions import ExpressionError, truthy
 from legato.model import state as st
-from legato.model.durations import format_duration
 from legato.model.execution import Attempt, StateEntry, TaskRun
 from legato.model.flowable_worker import WorkingDirectory
 from legato.model.state import State
@@ -64,7 +63,7 @@ async def run(group: WorkerJob, task: WorkingDirectory) -> Outcome:
             if timer is not None:
                 timer.cancel()
         if outcome.state == State.KILLED and timer is not None and timer.when() <= asyncio.get_running_loop().time():
-            message = f"Timeout: task '{task.id}' ran longer than {format_duration(task.timeout) if task.timeout else 'its timeout'} and was stopped"
+            message = f"Task '{task.id}' timed out after {task.timeout}"
             wctx.logger.error(message)
             return Outcome(State.FAILED, error=message)
         if outcome.state not in st.SUCCESSFUL:
