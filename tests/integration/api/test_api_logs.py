@@ -45,7 +45,7 @@ def test_logs_of_an_execution_with_filters(client: httpx.Client, ns: str) -> Non
     execution = run(client, ns)
     url = f"{API}/logs/{execution['id']}"
     every = client.get(url).json()
-    assert messages(every)[-3:] == ["careful now", "first bad", "second bad"]
+    assert messages(every)[-4:] == ["careful now", "Waiting for PT0.3S", "first bad", "second bad"]
     assert f"plain {execution['id']}" in messages(every)
     first = every[0]
     assert (first["executionId"], first["namespace"], first["flowId"]) == (execution["id"], ns, "chatty")
