@@ -8,9 +8,9 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(CURDIR)/$(BIN)/python
 # The web UI's build output (gitignored) and what it is made from.
 UI_BUILD := src/legato/api/static/index.html
-UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-test docker-engine docker-engine-stop
+.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-test docker-engine docker-engine-stop image
 
 $(UV):
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(UV):
 # Bytecode is compiled at install time: an environment with PYTHONDONTWRITEBYTECODE set (as on CI machines)
 # would otherwise compile every module from source at each start (`legato server local` took ~4 s instead of ~1).
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet --compile-bytecode
+	$(UV) sync --frozen --all-extras --quiet --compile-bytecode
 	@touch $@
 
 ## install: .venv/ with legato and the development tools, exactly as locked, and the web UI built
@@ -33,19 +33,21 @@ ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund --loglevel=error
 
 $(UI_BUILD): ui/node_modules/.package-lock.json $(UI_SOURCES)
-	cd ui && npm run build --silent
+	cd ui && npm run build --silent -- --logLevel warn
 
 ## ui-test: the web UI's unit tests (Vitest)
 ui-test: ui/node_modules/.package-lock.json
 	cd ui && npm test --silent
 
-## run: start Legato locally (SQLite under ./.legato/, example flows loaded)
+## run: start Legato locally (SQLite under ./.legato/, example flows loaded) on http://127.0.0.1:$(PORT)/
+## (`make run PORT=9090` for another port)
+PORT ?= 8080
 run: install
-	$(BIN)/legato server local --flows examples/
+	$(BIN)/legato server local --flows examples/ --port $(PORT)
 
 ## system-deps: Debian packages the tests use (bubblewrap and slirp4netns for isolated script tasks, interpreters for script tasks, chromium for the UI's
-## browser tests, a Docker engine with mmdebstrap for its local images, a registry and docker-compose for the Docker tasks); root + apt
-SYSTEM_PACKAGES := bubblewrap slirp4netns ruby lua5.4 php-cli r-base-core golang-go chromium docker.io mmdebstrap docker-registry docker-compose
+## browser tests, sshd for the Git, SSH, SFTP and Ansible tasks (openssl for its test user's password and the FTPS test certificate), a Docker engine with mmdebstrap for its local images, a registry and docker-compose for the Docker tasks); root + apt
+SYSTEM_PACKAGES := bubblewrap slirp4netns openssh-server openssl ruby lua5.4 php-cli r-base-core golang-go chromium docker.io mmdebstrap docker-registry docker-compose slapd ldap-utils
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
@@ -63,21 +65,32 @@ docker-engine: install
 docker-engine-stop: install
 	@$(BIN)/python -m tests.docker_engine down || true
 
-## tools: script interpreters Debian does not package (Bun, Deno), from npm into tools/node_modules/.bin,
+## image: the container image legato:$(IMAGE_TAG) from ./Dockerfile (wheel + locked dependencies, built offline;
+## IMAGE_EXTRAS=all adds every optional plugin family); run it with docker-compose.yml or see docs/deploy.md
+IMAGE_TAG ?= latest
+IMAGE_EXTRAS ?=
+image: install
+	$(BIN)/python deploy/image_context.py dist/image $(if $(IMAGE_EXTRAS),--extras $(IMAGE_EXTRAS))
+	DOCKER_BUILDKIT=0 docker build -t legato:$(IMAGE_TAG) dist/image
+
+## tools: script interpreters Debian does not package (Bun, Deno) and the Azure Storage emulator (Azurite), from npm into tools/node_modules/.bin,
 ## which the script tests put first on PATH; Julia and PowerShell have no package any reachable registry ships
 tools: tools/node_modules/.package-lock.json
 
 tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 
-## test: lint, UI unit tests, the API fuzz run, then the whole test suite
-test: install system-deps tools lint ui-test fuzz
-	$(BIN)/python -m pytest --durations=15
+## test: lint, UI unit tests, then the whole test suite in parallel, the API fuzz run among its tests
+## (tests/fuzz/test_fuzz_run.py); prints the 15 slowest tests (TEST_WORKERS processes, pytest-xdist;
+## `make test TEST_WORKERS=0` runs them in this one process)
+TEST_WORKERS ?= 3
+PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+test: install system-deps tools lint ui-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
 
-
-## unit: the test suite without lint
+## unit: the test suite without lint, in parallel as in `make test`
 unit: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
 
 ## lint: ruff, mypy (strict on the whole package), import-linter layer contracts
 lint: install

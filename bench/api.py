@@ -109,7 +109,7 @@ def serve(store_url: str) -> None:
     """Child process: serve the API and run the runtime on `store_url` until SIGTERM."""
     from legato.api import create_app
     from legato.api import server as http
-    from legato.runtime.runtime import Runtime
+    from legato.server.compose import Process, Runtime
     from legato.store import open_store
 
     store = open_store(store_url)
@@ -123,7 +123,7 @@ def serve(store_url: str) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
         with tempfile.TemporaryDirectory() as tmp:
-            await http.serve(create_app(store, data_dir=Path(tmp)), Runtime(store), stopping, sock)
+            await Process(store, Runtime(store), app=create_app(store, data_dir=Path(tmp)), sock=sock).run(stopping)
 
     asyncio.run(main())
     store.close()

@@ -73,15 +73,17 @@ def database(backend: str) -> Iterator[str]:
 def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
     """Run one workload in this process; return its figures."""
     from legato.clock import utcnow
-    from legato.runtime import actions
-    from legato.runtime.runtime import Runtime
+    from legato.server.compose import Runtime
+    from legato.services import executions as execution_service
+    from legato.services import flows as flow_service
+    from legato.services.principal import SYSTEM
     from legato.store import open_store
 
     with database(backend) as url:
         store = open_store(url)
         store.migrate()
         runtime = Runtime(store, poll_seconds=0.5)
-        record = actions.deploy(store, flow_source(name), now=utcnow(), flows=runtime.flows)
+        record = flow_service.deploy(store, flow_source(name), now=utcnow(), flows=runtime.flows, by=SYSTEM)
 
         async def go() -> float:
             stopping = asyncio.Event()
@@ -89,9 +91,9 @@ def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
             await asyncio.sleep(0.05)
             start = time.perf_counter()
             execution = await asyncio.to_thread(
-                actions.create_execution, store, record.namespace, record.id, {}, now=utcnow(), flows=runtime.flows
+                execution_service.create_execution, store, record.namespace, record.id, {}, by=SYSTEM, now=utcnow(), flows=runtime.flows
             )
-            final = await actions.wait_for_end(store, execution.id, poll_seconds=0.005)
+            final = await execution_service.wait_for_end(store, execution.id, poll_seconds=0.005)
             elapsed = time.perf_counter() - start
             stopping.set()
             await services

@@ -9,7 +9,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 # In the order a reader wants them: the pure parts, the store, the whole engine, then the services.
-ORDER = ["expressions", "store", "engine", "throughput", "scripts", "containers", "api", "scheduler"]
+ORDER = ["expressions", "store", "engine", "throughput", "scripts", "containers", "api", "permissions", "scheduler", "jdbc",
+         "serdes", "corpus", "flowtests", "deploy"]
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from legato.api import create_app
 from legato.api import server as http
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime.runtime import Runtime
+from legato.server.compose import Process, Runtime
 from legato.store import open_store
 from legato.store.ports import ExecutionFilter, Store
 
@@ -77,7 +77,7 @@ class LocalServer(threading.Thread):
     async def _main(self) -> None:
         self.loop, self.stopping = asyncio.get_running_loop(), asyncio.Event()
         self.ready.set()
-        await http.serve(self.app, self.runtime, self.stopping, self.sock)
+        await Process(self.runtime.store, self.runtime, app=self.app, sock=self.sock).run(self.stopping)
 
     def stop(self) -> None:
         assert self.loop is not None and self.stopping is not None

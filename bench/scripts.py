@@ -56,6 +56,7 @@ class Bench:
 
     def context(self) -> Any:
         from legato.clock import utcnow
+        from legato.flows import Flows
 
         ExecutionCreated, Masker, Renderer, Execution, TaskRun, State, WorkerContext = self._types
         self.count += 1
@@ -65,8 +66,8 @@ class Bench:
         run = TaskRun(id=f"{execution.id}-t", execution_id=execution.id, task_id="t")
         variables = {"flow": {"id": "scripts", "namespace": "bench"}, "execution": {"id": execution.id},
                      "task": {"id": "t"}, "taskrun": {"id": run.id}, "inputs": {}, "outputs": {}, "vars": {}}
-        ctx = WorkerContext(store=self.store, renderer=Renderer(), masker=Masker(), variables=variables,
-                            execution=execution, task_run=run, attempt=1, flow_namespace="bench", flow_id="scripts",
+        ctx = WorkerContext(store=self.store, flows=Flows(), renderer=Renderer(), masker=Masker(),
+                            variables=variables, execution=execution, task_run=run, attempt=1, flow_namespace="bench", flow_id="scripts",
                             log_level=None, clock=utcnow, cancelled=asyncio.Event())
         ctx.storage = self.storage  # type: ignore[attr-defined]
         return ctx
@@ -121,13 +122,15 @@ def fibo_flow(warm: bool = False) -> str:
 def fibo_seconds(url: str, warm: bool = False) -> float:
     """Total time of the 40-task flow on the database at `url`, through a real Runtime in this process."""
     from legato.clock import utcnow
-    from legato.runtime import actions
-    from legato.runtime.runtime import Runtime
+    from legato.server.compose import Runtime
+    from legato.services import executions as execution_service
+    from legato.services import flows as flow_service
+    from legato.services.principal import SYSTEM
     from legato.store import open_store
 
     store = open_store(url)
     store.migrate()
-    record = actions.deploy(store, fibo_flow(warm), now=utcnow())
+    record = flow_service.deploy(store, fibo_flow(warm), now=utcnow(), by=SYSTEM)
 
     async def go() -> float:
         runtime = Runtime(store, poll_seconds=0.5)
@@ -135,8 +138,8 @@ def fibo_seconds(url: str, warm: bool = False) -> float:
         services = asyncio.create_task(runtime.run(stopping))
         await asyncio.sleep(0.05)
         started = time.perf_counter()
-        execution = await asyncio.to_thread(actions.create_execution, store, record.namespace, record.id, {}, now=utcnow())
-        final = await actions.wait_for_end(store, execution.id, poll_seconds=0.005)
+        execution = await asyncio.to_thread(execution_service.create_execution, store, record.namespace, record.id, {}, by=SYSTEM, now=utcnow())
+        final = await execution_service.wait_for_end(store, execution.id, poll_seconds=0.005)
         elapsed = time.perf_counter() - started
         stopping.set()
         await services

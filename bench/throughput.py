@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 
 from legato.clock import utcnow
 from legato.model import state as st
-from legato.runtime import actions
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.schema import executions
 
@@ -57,9 +59,9 @@ def _run(workers: int) -> tuple[float, float]:
             env.update(LEGATO_DATABASE_URL=url, LEGATO_DATA_DIR=data, LEGATO_POLL_SECONDS="0.2")
             # The backlog is queued first, so that the figure is the servers' pace alone, not that of this
             # process creating executions on the same two cores.
-            record = actions.deploy(store, FLOW, now=utcnow())
+            record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
             for _ in range(EXECUTIONS):
-                actions.create_execution(store, record.namespace, record.id, {}, now=utcnow())
+                execution_service.create_execution(store, record.namespace, record.id, {}, now=utcnow(), by=SYSTEM)
             roles = [["executor"]] + [["worker", "--slots", "32"]] * workers
             processes = [subprocess.Popen([LEGATO, "server", *r], env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, start_new_session=True) for r in roles]

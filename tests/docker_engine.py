@@ -146,6 +146,24 @@ def stop(paths: Paths = TEST) -> bool:
     return True
 
 
+def hold() -> IO[str]:
+    """Take a share of the engine without starting it: while held, no session stops the private engine (a
+    parallel run's controller holds one, so that its workers do not stop and restart the engine between them).
+    Give it back with `release`."""
+    USERS.parent.mkdir(parents=True, exist_ok=True)
+    users = open(USERS, "a")  # noqa: SIM115 - held until release()
+    fcntl.flock(users, fcntl.LOCK_SH)
+    return users
+
+
+def release(users: IO[str]) -> None:
+    """Give back a share taken with `hold`; the last one out stops the private engine."""
+    try:
+        _leave(users)
+    finally:
+        users.close()
+
+
 @contextlib.contextmanager
 def session() -> Iterator[Engine]:
     """An engine for the length of the block; the private one is stopped when the last user leaves."""

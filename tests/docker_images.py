@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 
 SUITE = "bookworm"
-PACKAGES = ("python3", "python-is-python3", "ca-certificates")
-RECIPE = 1  # bump when anything below changes what the images hold
+PACKAGES = ("python3", "python-is-python3", "python3-venv", "ca-certificates")  # venv+pip: as python:*-slim has them
+RECIPE = 2  # bump when anything below changes what the images hold
 LABEL = "io.legato.test-image"
 BASE = "legato-test/debian"
 CACHE = Path(os.environ.get("LEGATO_TEST_IMAGE_CACHE", "/var/cache/legato-test-images"))

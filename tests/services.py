@@ -33,9 +33,9 @@ def require(service: str) -> None:
 
 
 def pg_database(prefix: str = "legato_test", *, migrate: bool = True) -> Iterator[str]:
-    """A throw-away PostgreSQL database `<prefix>_<random>` (migrated unless told not to): its URL, dropped
-    afterwards. Use as `yield from pg_database(...)` in a fixture."""
-    name = f"{prefix}_{secrets.token_hex(6)}"
+    """A throw-away PostgreSQL database `<prefix>_<xdist worker>_<random>` (migrated unless told not to): its URL,
+    dropped afterwards. Use as `yield from pg_database(...)` in a fixture."""
+    name = f"{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(6)}"
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
             conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from legato.backoff import Backoff
+
 log = logging.getLogger("legato")
 
 
@@ -20,7 +22,7 @@ async def wait_any(waiter: Awaitable[object], stopping: asyncio.Event) -> None:
 async def supervise(name: str, loop: Callable[[asyncio.Event], Awaitable[None]], stopping: asyncio.Event,
                     *, max_backoff: float = 30.0) -> None:
     """Run `loop` until `stopping` is set, restarting it with growing back-off whenever it crashes."""
-    backoff = 0.1
+    backoff = Backoff(0.1, max_backoff)
     while not stopping.is_set():
         try:
             await loop(stopping)
@@ -28,6 +30,6 @@ async def supervise(name: str, loop: Callable[[asyncio.Event], Awaitable[None]],
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("service loop %r crashed; restarting in %.1fs", name, backoff)
-            await wait_any(asyncio.sleep(backoff), stopping)
-            backoff = min(backoff * 2, max_backoff)
+            delay = backoff.next()
+            log.exception("service loop %r crashed; restarting in %.1fs", name, delay)
+            await wait_any(asyncio.sleep(delay), stopping)

@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 # Fault injection for tests: shifts this process's clock, as on a host whose clock is wrong (see
-# legato.runtime.dbclock, which makes server processes follow the database's clock instead).
+# legato.server.dbclock, which makes server processes follow the database's clock instead).
 SKEW_ENV = "LEGATO_TEST_CLOCK_SKEW_SECONDS"
 _SKEW = timedelta(seconds=float(os.environ.get(SKEW_ENV) or 0))
 

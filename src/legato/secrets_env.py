@@ -7,14 +7,17 @@ environment anyway (`legato.runners.environment`); this closes what a process co
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 
 SECRET_PREFIX = "SECRET_"  # noqa: S105 - a variable name prefix, not a password
 # settings that carry credentials (read by legato.config before scrub() runs)
-SENSITIVE = ("LEGATO_BASIC_AUTH", "LEGATO_DATABASE_URL", "LEGATO_SECRET_KEY")
+SENSITIVE = ("LEGATO_BASIC_AUTH", "LEGATO_DATABASE_URL", "LEGATO_SECRET_KEY", "LEGATO_ENCRYPTION_KEY", "LEGATO_AI_API_KEY")
 _secrets: dict[str, str] = {}
 _lock = threading.Lock()
 _scrubbed = False
@@ -26,6 +29,27 @@ def secret(name: str) -> str | None:
         if not _scrubbed:
             return os.environ.get(SECRET_PREFIX + name)
         return _secrets.get(SECRET_PREFIX + name)
+
+
+def decoded(name: str) -> str:
+    """`secret(name)` in an expression: Kestra's open-source backend, the base64-encoded value of the environment
+    variable SECRET_<NAME> (the name matched in upper case, line breaks in the value ignored, as Kestra does).
+    Raises ValueError when it is absent or not base64."""
+    wanted = SECRET_PREFIX + str(name).upper()
+    with _lock:
+        source = _secrets if _scrubbed else os.environ
+        raw = next((v for k, v in source.items() if k.upper() == wanted), None)
+    if raw is None:
+        raise ValueError(f"secret '{name}' not found (set SECRET_{str(name).upper()} to its base64-encoded value)")
+    try:
+        return base64.b64decode(re.sub(r"\s+", "", raw), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError(f"SECRET_{str(name).upper()} is not base64-encoded UTF-8") from None
+
+
+# The expression functions this backend gives every render of a flow (task properties, input defaults,
+# triggers, pluginDefaults); a worker binds `secret` to the attempt's Masker so the value stays masked.
+FUNCTIONS = {"secret": decoded}
 
 
 def scrub(argv_values: Iterable[str] = ()) -> list[str]:

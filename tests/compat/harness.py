@@ -36,12 +36,15 @@ from typing import Any
 import yaml
 
 from legato.clock import utcnow
+from legato.flows import parse_flow
 from legato.model import state as st
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.flow import Flow
 from legato.model.state import State
-from legato.runtime import actions
-from legato.runtime.runtime import Runtime, parse_flow, storage_for
+from legato.server.compose import Runtime, storage_for
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.ports import ExecutionFilter
 
@@ -151,14 +154,14 @@ class Instance:
     # flows ----------------------------------------------------------------------------------------
     def deploy(self, source: str, name: str = "<flow>") -> tuple[str, str]:
         """Validate and store `source`; its (namespace, id). Raises FlowValidationError."""
-        record = actions.deploy(self.store, source, now=utcnow(), name=name)
+        record = flow_service.deploy(self.store, source, now=utcnow(), name=name, by=SYSTEM)
         return record.namespace, record.id
 
     # executions -----------------------------------------------------------------------------------
     def start(self, namespace: str, flow_id: str, inputs: Mapping[str, Any] | None = None,
               files: Mapping[str, str | Path] | None = None, labels: Mapping[str, str] | None = None) -> str:
-        execution = actions.create_execution(self.store, namespace, flow_id, dict(inputs or {}), now=utcnow(),
-                                             files=files, storage=self.storage, labels=labels)
+        execution = execution_service.create_execution(self.store, namespace, flow_id, dict(inputs or {}), now=utcnow(),
+                                             files=files, storage=self.storage, labels=labels, by=SYSTEM)
         return execution.id
 
     def run(self, namespace: str, flow_id: str, inputs: Mapping[str, Any] | None = None, *,
@@ -185,7 +188,7 @@ class Instance:
                 if stop_on_pause:
                     return self.outcome(execution)
                 if resume is not None and resumed < pauses:
-                    actions.resume(self.store, execution_id, dict(resume.get("inputs") or {}), storage=self.storage)
+                    execution_service.resume(self.store, execution_id, dict(resume.get("inputs") or {}), storage=self.storage, by=SYSTEM)
                     resumed = pauses
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_id} is still {execution.state} after {timeout}s\n"

@@ -19,6 +19,10 @@ from legato.model import dialect, dialect_yaml
 from tests.compat.harness import Instance, Outcome, check, header, parse
 
 ROOT = Path(__file__).parent / "flows"
+# Secrets the flows read with secret() (Kestra's open-source backend: SECRET_<NAME>, base64-encoded).
+SECRETS = {"SECRET_COMPAT_TOKEN": "czNjcjN0LXZhbHVl", "SECRET_COMPAT_JSON": "eyJ1c2VyIjogImFkYSJ9",
+           # and what `envs.*` reads (Kestra's two prefixes)
+           "ENV_COMPAT_REGION": "eu-west", "KESTRA_COMPAT_TIER": "gold"}
 FILES = sorted(ROOT.rglob("*.yaml"))
 HEADERS = {path: header(path.read_text(), path.name) for path in FILES}
 RUNNABLE = [p for p in FILES if not HEADERS[p].get("subflow_only")]
@@ -55,6 +59,14 @@ def _flow(flows: Deployed, path: Path) -> tuple[str, str]:
     if isinstance(deployed, Exception):
         raise deployed
     return deployed
+
+
+@pytest.fixture(scope="module", autouse=True)
+def secrets() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in SECRETS.items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -55,10 +55,26 @@ class FlowEndContract:
         assert store.pending_ends() == 0
         assert _consume(store) == []
 
-    def test_a_running_execution_queues_nothing(self, store: SqlStore) -> None:
-        running = started(store)
+    def test_each_start_is_queued_with_its_own_key_and_dropped_in_bulk_while_none_listens(self, store: SqlStore) -> None:
+        running = started(store, namespace="up", flow_id="a")
         in_tx(store, running.id, lambda tx: tx.write(running.with_state(State.RUNNING, NOW), [], {}))
-        assert store.pending_ends() == 0
+        other = started(store, namespace="up", flow_id="a")
+        in_tx(store, other.id, lambda tx: tx.write(other.with_state(State.RUNNING, NOW), [], {}))
+        ended = _end(store)
+        assert store.pending_ends() == 3
+        assert store.discard_ends(State.RUNNING) == 2
+        assert [(e.execution_id, e.state) for e in _consume(store)] == [(ended, State.SUCCESS)]
+
+    def test_a_resume_is_a_new_start(self, store: SqlStore) -> None:
+        running = started(store, namespace="up", flow_id="a")
+        first = running.with_state(State.RUNNING, NOW)
+        in_tx(store, running.id, lambda tx: tx.write(first, [], {}))
+        paused = first.with_state(State.PAUSED, at(1))
+        in_tx(store, running.id, lambda tx: tx.write(paused, [], {}))
+        in_tx(store, running.id, lambda tx: tx.write(paused.with_state(State.RUNNING, at(2)), [], {}))
+        assert [(e.key, e.state) for e in _consume(store)] == [
+            (f"{running.id}:running:1", State.RUNNING), (f"{running.id}:paused:2", State.PAUSED),
+            (f"{running.id}:running:3", State.RUNNING)]
 
     def test_a_pause_is_queued_with_its_own_key(self, store: SqlStore) -> None:
         running = started(store, namespace="up", flow_id="a")

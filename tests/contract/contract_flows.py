@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from legato.store.ports import FlowSave
 from legato.store.sql import SqlStore
 
 from .helpers import NOW, at
@@ -57,3 +60,16 @@ class FlowContract:
         ]
         assert [f.source for f in store.list_flows("a")] == ["b1", "x2"]
         assert store.list_flows("nobody") == []
+
+    def test_replace_flows_saves_and_deletes_in_one_transaction(self, store: SqlStore) -> None:
+        store.save_flow("ns", "old", "o1", disabled=False, now=NOW)
+        store.save_flow("ns", "kept", "k1", disabled=False, now=NOW)
+        saved = store.replace_flows([FlowSave("ns", "kept", "k1", False), FlowSave("ns", "new", "n1", True)],
+                                    [("ns", "old")], at(1))
+        assert [(f.id, f.revision, f.disabled) for f in saved] == [("kept", 1, False), ("new", 1, True)]
+        assert [f.id for f in store.list_flows("ns")] == ["kept", "new"]
+        # a save that fails half way leaves everything as it was
+        broken = FlowSave("ns", "bad", None, False)  # type: ignore[arg-type]
+        with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error
+            store.replace_flows([FlowSave("ns", "kept", "k2", False), broken], [("ns", "new")], at(2))
+        assert [(f.id, f.source) for f in store.list_flows("ns")] == [("kept", "k1"), ("new", "n1")]

@@ -161,6 +161,15 @@ class SearchContract:
         assert store.logs("e1") == [] and [r.message for r in store.logs("e2")] == ["d"]
         assert store.delete_logs(LogFilter(execution_id="e1")) == 0
 
+    def test_delete_logs_of_a_namespace_by_exact_levels_before_a_date(self, store: SqlStore) -> None:
+        mine, theirs = _made(store, "p.a", "f"), _made(store, "q", "g")
+        store.append_logs([_log(mine.id, "DEBUG", "old debug", 1), _log(mine.id, "ERROR", "old error", 2),
+                           _log(mine.id, "INFO", "new info", 9), _log(theirs.id, "DEBUG", "theirs", 1)])
+        purge = LogFilter(namespace="p", levels=frozenset({"DEBUG", "INFO"}), time_to=at(5))
+        assert store.delete_logs(purge) == 1
+        assert [r.message for r in store.logs(mine.id)] == ["old error", "new info"]
+        assert [r.message for r in store.logs(theirs.id)] == ["theirs"]
+
     def test_flow_revisions_oldest_first_including_deleted(self, store: SqlStore) -> None:
         for n in range(3):
             store.save_flow("ns", "flow", f"id: flow\nnamespace: ns\n# {n}\n", disabled=False, now=at(n))
@@ -170,3 +179,15 @@ class SearchContract:
         assert [(r.revision, r.deleted) for r in revisions] == [(1, False), (2, False), (3, True)]
         assert revisions[0].source.endswith("# 0\n")
         assert store.flow_revisions("ns", "missing") == []
+
+    def test_within_limits_searches_counts_and_logs_to_namespace_trees(self, store: SqlStore) -> None:
+        dev, team, similar, ops = (_made(store, ns) for ns in ("dev", "dev.team", "development", "ops.x"))
+        store.append_logs([_log(x.id, "INFO", f"line of {x.namespace}", 1) for x in (dev, team, similar, ops)])
+        limited = ExecutionFilter(within=("dev", "ops"))
+        assert sorted(_ids(store.search_executions(limited))) == sorted([dev.id, team.id, ops.id])
+        assert _ids(store.search_executions(ExecutionFilter(namespace="dev", within=("dev.team",)))) == [team.id]
+        assert store.search_executions(ExecutionFilter(within=()))[1] == 0
+        counted = store.count_executions(limited, ["namespace"])
+        assert sorted(c.key[0] for c in counted) == ["dev", "dev.team", "ops.x"]
+        lines, total = store.search_logs(LogFilter(within=("dev",)))
+        assert total == 2 and sorted(s.record.message for s in lines) == ["line of dev", "line of dev.team"]

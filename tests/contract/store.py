@@ -10,6 +10,8 @@ from .contract_executions import ExecutionContract
 from .contract_fires import FireContract
 from .contract_flow_ends import FlowEndContract
 from .contract_flows import FlowContract
+from .contract_governance import GovernanceContract
+from .contract_identity import IdentityContract
 from .contract_jobs import JobContract
 from .contract_kv import KVContract
 from .contract_leases import LeaseContract
@@ -17,6 +19,7 @@ from .contract_logs import LogContract
 from .contract_operations import OperationsContract
 from .contract_schema import SchemaContract
 from .contract_search import SearchContract
+from .contract_test_suites import SuiteContract, TransientExecutionContract
 from .contract_timers import TimerContract
 from .contract_triggers import TriggerContract
 from .contract_view import ViewContract
@@ -27,5 +30,7 @@ class StoreContract(
     FlowContract, ExecutionContract, EventContract, ViewContract, JobContract, TimerContract, LogContract,
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
+    SuiteContract, TransientExecutionContract, GovernanceContract,
+    IdentityContract,
 ):
     __test__ = False

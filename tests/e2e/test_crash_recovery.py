@@ -14,7 +14,9 @@ from tests.e2e.local_server import start_local, wait_for
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime import actions
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 
 FLOW = """
@@ -54,8 +56,8 @@ pytestmark = pytest.mark.slow
 def test_kill_9_mid_run_loses_nothing(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'legato.db'}")
     store.migrate()
-    record = actions.deploy(store, FLOW, now=utcnow())
-    ids = [actions.create_execution(store, record.namespace, record.id, {"n": i}, now=utcnow()).id for i in range(20)]
+    record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
+    ids = [execution_service.create_execution(store, record.namespace, record.id, {"n": i}, now=utcnow(), by=SYSTEM).id for i in range(20)]
 
     server = start_local(tmp_path)
     try:

@@ -9,7 +9,7 @@ The header is a YAML document spread over the file's leading comment lines:
     #| tasks: {a: SUCCESS, b: [SUCCESS, FAILED]}   every run of a task (a list: loop runs in order)
     #| task_outputs: {a: {value: x}}  a subset of the outputs of a task that ran once
     #| logs: ["some text"]            substrings that must appear in the execution's logs
-    #| labels: {team: data}           the execution's labels, exactly
+    #| labels: {team: data}           the execution's labels, exactly (but system.correlationId, its own id)
     #| timeout: 30                    seconds to wait for the end
     #| subflow_only: true             only used as a subflow: deployed, never run on its own
 """
@@ -29,9 +29,12 @@ import pytest
 import yaml
 
 from legato.clock import utcnow
+from legato.flows import parse_flow
 from legato.model.execution import Execution, LogRecord, TaskRun
-from legato.runtime import actions
-from legato.runtime.runtime import Runtime, parse_flow
+from legato.server.compose import Runtime
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.ports import Store
 
@@ -70,7 +73,7 @@ class Corpus:
 
     def deploy_all(self) -> None:
         for path in FILES:
-            record = actions.deploy(self.store, path.read_text(), now=utcnow(), name=str(path))
+            record = flow_service.deploy(self.store, path.read_text(), now=utcnow(), name=str(path), by=SYSTEM)
             self.flows[path] = (record.namespace, record.id)
 
     def start(self) -> None:
@@ -109,8 +112,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
 
 def run_flow(corpus: Corpus, path: Path, expected: dict[str, Any]) -> Execution:
     namespace, flow_id = corpus.flows[path]
-    execution = actions.create_execution(corpus.store, namespace, flow_id, expected.get("inputs") or {}, now=utcnow())
-    return asyncio.run(actions.wait_for_end(corpus.store, execution.id, poll_seconds=0.05,
+    execution = execution_service.create_execution(corpus.store, namespace, flow_id, expected.get("inputs") or {}, now=utcnow(), by=SYSTEM)
+    return asyncio.run(execution_service.wait_for_end(corpus.store, execution.id, poll_seconds=0.05,
                                             timeout=float(expected.get("timeout", 30))))
 
 
@@ -162,7 +165,7 @@ def test_corpus_flow(corpus: Corpus, path: Path) -> None:
     for fragment in expected.get("logs") or []:
         assert fragment in text, f"no log contains {fragment!r}\n{why}"
     if "labels" in expected:
-        got_labels = {lb.key: lb.value for lb in execution.labels}
+        got_labels = {lb.key: lb.value for lb in execution.labels if lb.key != "system.correlationId"}
         assert got_labels == {k: str(v) for k, v in expected["labels"].items()}, why
 
 

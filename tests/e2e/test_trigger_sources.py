@@ -13,7 +13,8 @@ from tests.e2e.local_server import start_local, wait_for
 
 from legato.clock import utcnow
 from legato.model.state import State
-from legato.runtime import actions
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def test_kill_9_and_restart_fire_each_file_once(tmp_path: Path) -> None:
     incoming.mkdir(parents=True)
     store = open_store(f"sqlite:///{tmp_path / 'legato.db'}")
     store.migrate()
-    actions.deploy(store, FLOW.format(incoming=incoming, archive=archive), now=utcnow())
+    flow_service.deploy(store, FLOW.format(incoming=incoming, archive=archive), now=utcnow(), by=SYSTEM)
     for n in range(12):
         (incoming / f"{n:02d}.txt").write_text(str(n))
 

@@ -32,3 +32,22 @@ def test_the_wheel_installs_and_runs_a_flow(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert 'Outputs: {"shout": "WHEEL"}' in done.stdout
+    # Without extras, the optional families are listed with the pip line, and their built-in formats still run.
+    listed = subprocess.run([str(venv / "bin" / "legato"), "plugins", "list"], capture_output=True, text=True,
+                            timeout=120, check=True).stdout
+    assert "pip install 'legato[serdes]'" in listed and "pip install 'legato[compress]'" not in listed
+    assert "pip install 'legato[dbt]'" in listed and "pip install 'legato[gcp]'" in listed
+    # A flow using a family whose extra is missing fails validation at the type, with the line to run.
+    for blueprint, extra in (("dbt_duckdb_build", "dbt"), ("bigquery_query_to_csv", "gcp")):
+        checked = subprocess.run([str(venv / "bin" / "legato"), "flow", "validate",
+                                  str(ROOT / "src" / "legato" / "blueprints" / f"{blueprint}.yaml")],
+                                 capture_output=True, text=True, timeout=120, check=False)
+        assert checked.returncode == 1 and f"pip install 'legato[{extra}]'" in checked.stdout + checked.stderr, checked
+    # Fivetran and Airbyte need nothing more than the core dependencies.
+    elt = subprocess.run([str(venv / "bin" / "legato"), "flow", "validate", str(ROOT / "examples" / "airbyte.yaml")],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert elt.returncode == 0, elt.stdout + elt.stderr
+    converted = subprocess.run([str(venv / "bin" / "legato"), "flow", "run",
+                                str(ROOT / "src" / "legato" / "blueprints" / "csv_to_json.yaml")],
+                               capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert converted.returncode == 0 and "SUCCESS" in converted.stdout, converted.stderr

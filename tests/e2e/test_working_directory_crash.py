@@ -13,7 +13,9 @@ from tests.e2e.local_server import start_local, wait_for
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime import actions
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 
 FLOW = """
@@ -30,7 +32,7 @@ tasks:
       - id: slow
         type: io.kestra.plugin.scripts.shell.Commands
         commands:
-          - if [ "{{ taskrun.attemptsCount }}" = "1" ]; then sleep 15; fi
+          - if [ "{{ taskrun.attemptsCount }}" = "0" ]; then sleep 15; fi
           - echo '::{"outputs":{"read":"'$(cat state.txt)'","attempt":{{ taskrun.attemptsCount }}}}::'
 """
 
@@ -42,8 +44,8 @@ pytestmark = pytest.mark.slow
 def test_a_crashed_worker_resubmits_the_whole_working_directory(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'legato.db'}")
     store.migrate()
-    record = actions.deploy(store, FLOW, now=utcnow())
-    execution_id = actions.create_execution(store, record.namespace, record.id, {}, now=utcnow()).id
+    record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
+    execution_id = execution_service.create_execution(store, record.namespace, record.id, {}, now=utcnow(), by=SYSTEM).id
 
     def slow_running() -> bool:
         return any(r.task_id == "slow" and r.state == State.RUNNING for r in store.task_runs(execution_id))
@@ -66,5 +68,5 @@ def test_a_crashed_worker_resubmits_the_whole_working_directory(tmp_path: Path) 
     assert [a.state for a in runs["wd"].attempts] == [State.RESUBMITTED, State.SUCCESS]
     assert [a.state for a in runs["prepare"].attempts] == [State.SUCCESS, State.SUCCESS]  # ran again
     assert [a.state for a in runs["slow"].attempts] == [State.RESUBMITTED, State.SUCCESS]
-    assert runs["slow"].outputs["vars"] == {"read": "prepared", "attempt": 2}
+    assert runs["slow"].outputs["vars"] == {"read": "prepared", "attempt": 1}  # attemptsCount counts from 0
     store.close()

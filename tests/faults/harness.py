@@ -12,6 +12,10 @@ from pathlib import Path
 
 import psycopg
 
+from legato.model.state import State
+from legato.services import executions as execution_service
+from legato.services.principal import SYSTEM
+from legato.store.sql import SqlStore
 from tests.services import pg_database
 
 from .ledger_plugin import LEDGER_DDL
@@ -69,6 +73,40 @@ class Cluster:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+class Waves:
+    """Executions held at a `flow.Pause` task (no duration: it waits to be resumed) and let through one wave at a
+    time, so that a fault test's workload lasts until its last fault has landed, however fast the machine is: a
+    test releases wave k before fault k and the last wave only after the last fault."""
+
+    def __init__(self, store: SqlStore, ids: Sequence[str], count: int) -> None:
+        self.store = store
+        self.waves = [list(ids[len(ids) * w // count:len(ids) * (w + 1) // count]) for w in range(count)]  # in order
+        self.released = 0
+
+    def release(self, timeout: float = 120) -> list[str]:
+        """Resume the next wave once all of it waits at its gate (an execution reaches the gate only when the
+        executor gets to it); its execution ids."""
+        wave = self.waves[self.released]
+        wait_until(lambda: all(self._state(i) == State.PAUSED for i in wave), timeout,
+                   f"wave {self.released + 1} of {len(self.waves)} to wait at its gate")
+        for execution_id in wave:
+            execution_service.resume(self.store, execution_id, by=SYSTEM)
+        self.released += 1
+        return wave
+
+    def held(self) -> int:
+        """How many executions have not been released yet."""
+        return sum(len(wave) for wave in self.waves[self.released:])
+
+    def moving(self, wave: Sequence[str]) -> bool:
+        """Whether the executor has taken up at least one execution of a released wave again."""
+        return any(self._state(i) != State.PAUSED for i in wave)
+
+    def _state(self, execution_id: str) -> State | None:
+        execution = self.store.get_execution(execution_id)
+        return execution.state if execution is not None else None
 
 
 def kill9(process: subprocess.Popen[bytes]) -> None:

@@ -1,20 +1,23 @@
 """Executor kill -9 in the middle of many executions (fan-out, a subflow, a ForEach), restarted at once,
-five times: every execution ends with the result an uninterrupted run gives, no task run succeeds twice."""
+five times: every execution ends with the result an uninterrupted run gives, no task run succeeds twice.
+The executions wait at a gate (a Pause) and are let through in waves, one before each kill and the last after
+the fifth, so that the workload outlasts the kills on any machine."""
 
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime import actions
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store.sql import SqlStore
 
-from .harness import Cluster, kill9, wait_until
+from .harness import Cluster, Waves, kill9, wait_until
 from .invariants import assert_invariants
 
 pytestmark = pytest.mark.slow
@@ -51,6 +54,8 @@ tasks:
       - id: b
         type: io.kestra.plugin.core.debug.Return
         format: "b{{ inputs.n }}"
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
   - id: each
     type: io.kestra.plugin.core.flow.ForEach
     values: ["x", "y"]
@@ -74,28 +79,32 @@ COUNT = int(os.environ.get("LEGATO_FAULT_EXECUTIONS", "500"))
 
 
 def test_executor_kill_9_five_times_changes_no_result(cluster: Cluster, store: SqlStore) -> None:
-    actions.deploy(store, CHILD, now=utcnow())
-    record = actions.deploy(store, PARENT, now=utcnow())
-    ids = [actions.create_execution(store, record.namespace, record.id, {"n": n}, now=utcnow()).id
+    flow_service.deploy(store, CHILD, now=utcnow(), by=SYSTEM)
+    record = flow_service.deploy(store, PARENT, now=utcnow(), by=SYSTEM)
+    ids = [execution_service.create_execution(store, record.namespace, record.id, {"n": n}, now=utcnow(), by=SYSTEM).id
            for n in range(COUNT)]
     executor = cluster.start("executor")
     cluster.start("worker", "--slots", "32")
     cluster.start("worker", "--slots", "32")
+    waves = Waves(store, ids, 6)
+
     def all_ended() -> bool:
         return all(store.get_execution(i).state in st.TERMINAL for i in ids)  # type: ignore[union-attr]
 
-    for kill in range(5):
-        time.sleep(2.5)
-        assert not all_ended(), f"the workload ended before kill {kill + 1} of 5"
-        kill9(executor)
+    for _ in range(5):
+        wave = waves.release()
+        wait_until(lambda: waves.moving(wave), 60, "the executor to take up the released wave")  # noqa: B023
+        assert waves.held() and not all_ended()
+        kill9(executor)  # mid-wave: the executor was working on it
         executor = cluster.start("executor")
-    wait_until(all_ended, 120, "every execution to end")
+    waves.release()
+    wait_until(all_ended, 180, "every execution to end")
     for n, execution_id in enumerate(ids):
         execution = store.get_execution(execution_id)
         assert execution is not None and execution.state == State.SUCCESS, (n, execution and execution.error)
         assert execution.outputs == {"result": f"a{n}-b{n}-y{n}-c{n}"}
         runs = store.task_runs(execution_id)
-        assert sorted(r.task_id for r in runs) == ["a", "b", "call", "each", "fan", "item", "item"]
+        assert sorted(r.task_id for r in runs) == ["a", "b", "call", "each", "fan", "gate", "item", "item"]
     children = store.list_executions(namespace="tests.faults", flow_id="child", limit=10 * COUNT)
     assert len(children) == COUNT  # one child per parent: no subflow created twice
     assert_invariants(store, ids + [c.id for c in children])

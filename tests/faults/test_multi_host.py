@@ -21,7 +21,9 @@ import pytest
 from legato.clock import SKEW_ENV, utcnow
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime import actions
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.sql import SqlStore
 from tests.services import unavailable
@@ -31,7 +33,8 @@ from .invariants import assert_invariants
 from .ledger_plugin import LEDGER_DDL
 from .private_pg import PrivatePostgres, private_postgres
 
-pytestmark = pytest.mark.slow
+# The hosts' addresses are fixed (10.77.<n>.0/24): in a parallel run these tests go one after the other on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("netns")]
 
 NETWORK = "10.77.0.0/16"
 FLOW = """
@@ -119,8 +122,8 @@ def _url(pg: PrivatePostgres, host: Host) -> str:
 
 
 def _start_all(store: SqlStore, count: int) -> list[str]:
-    record = actions.deploy(store, FLOW, now=utcnow())
-    return [actions.create_execution(store, record.namespace, record.id, {}, now=utcnow()).id for _ in range(count)]
+    record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
+    return [execution_service.create_execution(store, record.namespace, record.id, {}, now=utcnow(), by=SYSTEM).id for _ in range(count)]
 
 
 def _all_ended(store: SqlStore, ids: list[str]) -> bool:

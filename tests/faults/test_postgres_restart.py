@@ -14,7 +14,9 @@ import pytest
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime import actions
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.sql import SqlStore
 
@@ -62,8 +64,8 @@ def test_postgres_restart_mid_run_loses_nothing(pg: PrivatePostgres, tmp_path: P
     store.migrate()
     cluster = Cluster(pg.url, tmp_path)
     try:
-        record = actions.deploy(store, FLOW, now=utcnow())
-        ids = [actions.create_execution(store, record.namespace, record.id, {"n": n}, now=utcnow()).id
+        record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
+        ids = [execution_service.create_execution(store, record.namespace, record.id, {"n": n}, now=utcnow(), by=SYSTEM).id
                for n in range(COUNT)]
         roles = [("executor",), ("worker", "--slots", "64"), ("worker", "--slots", "64")]
         processes = [cluster.start(*role) for role in roles]

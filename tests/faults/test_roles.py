@@ -10,8 +10,10 @@ import pytest
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.state import State
-from legato.runtime import actions
-from legato.runtime.presence import server_state
+from legato.server.presence import server_state
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store.sql import SqlStore
 
 from .harness import Cluster, kill9, ledger, wait_until
@@ -79,8 +81,8 @@ def test_registry_lists_roles_and_marks_a_killed_worker_dead(cluster: Cluster, s
 def test_a_worker_group_task_runs_only_on_workers_of_that_group(cluster: Cluster, store: SqlStore) -> None:
     cluster.start("executor")
     plain = cluster.start("worker")
-    record = actions.deploy(store, GROUPS, now=utcnow())
-    ids = [actions.create_execution(store, record.namespace, record.id, {}, now=utcnow()).id for _ in range(5)]
+    record = flow_service.deploy(store, GROUPS, now=utcnow(), by=SYSTEM)
+    ids = [execution_service.create_execution(store, record.namespace, record.id, {}, now=utcnow(), by=SYSTEM).id for _ in range(5)]
     # No worker serves `gpu` yet: every execution waits at on_gpu.
     wait_until(lambda: len([r for r in ledger(cluster.url) if r[2] == "anywhere"]) == 5, 30, "first tasks")
     assert all(store.get_execution(i).state == State.RUNNING for i in ids)  # type: ignore[union-attr]
@@ -97,9 +99,9 @@ def test_sigterm_lets_a_short_task_finish_and_hands_a_long_one_back(cluster: Clu
     cluster.settings["DRAIN_SECONDS"] = "1.5"
     cluster.start("executor")
     first = cluster.start("worker")
-    record = actions.deploy(store, LONG, now=utcnow())
-    short = actions.create_execution(store, record.namespace, record.id, {"seconds": 0.5}, now=utcnow()).id
-    long = actions.create_execution(store, record.namespace, record.id, {"seconds": 60}, now=utcnow()).id
+    record = flow_service.deploy(store, LONG, now=utcnow(), by=SYSTEM)
+    short = execution_service.create_execution(store, record.namespace, record.id, {"seconds": 0.5}, now=utcnow(), by=SYSTEM).id
+    long = execution_service.create_execution(store, record.namespace, record.id, {"seconds": 60}, now=utcnow(), by=SYSTEM).id
     wait_until(lambda: len(ledger(cluster.url)) == 2, 20, "both tasks started")
     first.send_signal(signal.SIGTERM)
     assert first.wait(timeout=10) == 0  # drained within the grace period, exit 0

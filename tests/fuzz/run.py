@@ -82,7 +82,10 @@ def main() -> int:
             seed(url)
             command = [str(BIN / "st"), "run", f"{url}/api/openapi.json", "--checks", CHECKS,
                        "-n", str(args.examples), "-w", str(args.workers), "--no-color",
-                       "--suppress-health-check", "all", "--generation-deterministic"]
+                       "--suppress-health-check", "all", "--generation-deterministic",
+                       # a loaded machine (a parallel `make test`) can take more than the default 10 s for
+                       # the full flow JSON schema; slowness is the benchmarks' business, not the fuzz run's
+                       "--request-timeout", "120"]
             # No coverage phase: in schemathesis 4.32 on CPython 3.11.7 it crashes inside hypothesis ("AST
             # constructor recursion depth mismatch") on an operation that changes from run to run.
             if args.only:

@@ -41,11 +41,13 @@ CASES: list[tuple[str, str, str | tuple[str, ...]]] = [
                     "[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$': 'x'}, regexp=true) }}", OK),
     ("redos-on-long-text", DOUBLED + "{{ (s ~ '!') | replace({'(a|aa)+$': 'x'}, regexp=true) | length }}", OK),
     ("redos-posix-class", "{{ '" + A40 + "!' | replace({'^(\\\\p{Alpha}+)+$': 'x'}, regexp=true) }}", OK),
+    ("redos-matches-operator", "{{ '" + A40 + "!' matches '(a+)+$' }}", OK),
     # --- ReDoS on the backtracking engine (lookaround, backreferences): killed at the deadline ------------
     ("redos-lookahead", "{{ '" + A40 + "!' | replace({'^(a|a?)+(?=b)': 'x'}, regexp=true) }}", "time"),
     ("redos-backreference", "{{ '" + A40 + "!' | replace({'^(a+)+\\\\1$': 'x'}, regexp=true) }}", "time"),
     ("redos-lookahead-split", "{{ '" + A40 + "!' | split('(?=(a+)+$)b') }}", "time"),
     ("redos-lookbehind", "{{ 'x" + A40 + "!' | replace({'(?<=x)(a+)+$': 'y'}, regexp=true) }}", "time"),
+    ("redos-matches-backreference", "{{ '" + A40 + "!' matches '^(a+)+\\\\1$' }}", "time"),
     # --- regex output growth -----------------------------------------------------------------------------
     ("regex-replace-growth", DOUBLED + "{{ s | replace({'a': '" + "y" * 100 + "'}, regexp=true) }}", "size"),
     ("literal-replace-growth", DOUBLED + "{{ s | replace({'a': '" + "y" * 100 + "'}) }}", "size"),

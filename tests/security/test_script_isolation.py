@@ -26,13 +26,12 @@ import httpx
 import pytest
 
 from legato.runners import isolation
-from legato.runners.select import engine_reachable
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
 PASSWORD = "s3cret-pw-canary"
 SECRET = "secret-canary-value"
 FILE_SECRET = "other namespace's file canary"
-WORKDIR_SECRET = "victim workdir canary"
+WORKDIR_SECRET = f"victim workdir canary {os.getpid()}"  # of this process: parallel runs probe beside each other
 OUTSIDE = "outside http canary"
 
 NEEDS_SANDBOX = pytest.mark.skipif(isolation.probe() is not None, reason=f"no sandbox here: {isolation.probe()}")
@@ -81,10 +80,12 @@ def outside() -> Iterator[str | None]:
 
 
 class Server:
-    def __init__(self, data: Path, unsafe: bool) -> None:
+    def __init__(self, data: Path, unsafe: bool, docker_host: str | None = None) -> None:
         self.data = data
         env = {**os.environ, "SECRET_CANARY": base64.b64encode(SECRET.encode()).decode()}
         env.pop("LEGATO_UNSAFE_PROCESS_RUNNER", None)
+        if docker_host is not None:
+            env["DOCKER_HOST"] = docker_host
         if unsafe:
             env["LEGATO_UNSAFE_PROCESS_RUNNER"] = "true"
         self.proc = subprocess.Popen(
@@ -229,10 +230,10 @@ def probed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     runner = request.param
     if runner != "unsafe-process" and isolation.probe() is not None:
         pytest.skip(f"no sandbox on this host: {isolation.probe()}")
-    if runner == "docker" and not engine_reachable(None, os.environ):
-        pytest.skip("no container engine answers here")
+    # the tests' own Docker engine (started once per session; in CI a missing engine fails, never skips)
+    docker_host = request.getfixturevalue("docker_engine").host if runner == "docker" else None
     data = tmp_path_factory.mktemp(f"isolation-{runner}") / "data"
-    server = Server(data, unsafe=runner == "unsafe-process")
+    server = Server(data, unsafe=runner == "unsafe-process", docker_host=docker_host)
     try:
         files = data / "storage" / "other" / "_files"
         files.mkdir(parents=True, exist_ok=True)
@@ -278,6 +279,8 @@ def test_a_script_still_reaches_outside_servers(probed: tuple[str, dict[str, Any
         pytest.skip("this host has no non-loopback address to serve from")
     if probed[0] == "sandbox":
         pytest.skip("the sandbox runner has no network unless the task asks for it")
+    if probed[0] == "docker":
+        pytest.skip("the tests' Docker engine runs with --bridge=none (no iptables here): containers have a loopback only")
     if probed[0] != "unsafe-process" and isolation.effective_network(isolation.Policy.from_env(os.environ)) != "outbound":
         pytest.skip(f"scripts have no network here: {isolation.SLIRP_HINT}")
     assert _results(probed)["outside_network"] == "reached"

@@ -73,3 +73,25 @@ def test_sys_migrate_servers_and_purge_on_a_configured_database(tmp_path: Path) 
     assert bad.exit_code == 2 and "ISO-8601" in bad.output
     wrong = runner.invoke(cli, ["sys", "migrate"], env={**env, "LEGATO_WORKER_SLOTS": "0"})
     assert wrong.exit_code == 2 and "worker_slots" in wrong.output
+
+
+def test_secret_backend_audit_and_key_settings_from_file_and_env(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "legato.yml"
+    file.write_text("secrets:\n  backend: vault\n  vault:\n    url: http://127.0.0.1:8200\n    role_id: r\n"
+                    "audit:\n  syslog_host: siem.local\n  syslog_protocol: tcp\nretention:\n  audit_logs: P365D\n")
+    monkeypatch.setenv("LEGATO_SECRETS__VAULT__SECRET_ID", "s3cret-id")
+    monkeypatch.setenv("LEGATO_ENCRYPTION_KEY", "A" * 43 + "=")
+    settings = config.load(file)
+    vault = settings.secrets.vault
+    assert settings.secrets.backend == "vault" and vault is not None
+    assert (vault.url, vault.role_id, vault.mount, vault.root) == ("http://127.0.0.1:8200", "r", "secret", "legato")
+    assert vault.secret_id is not None and vault.secret_id.get_secret_value() == "s3cret-id"
+    assert "s3cret-id" not in repr(settings)
+    assert settings.encryption_key is not None and settings.encryption_key.get_secret_value() == "A" * 43 + "="
+    assert (settings.audit.syslog_host, settings.audit.syslog_port, settings.audit.syslog_protocol) == (
+        "siem.local", 514, "tcp")
+    assert settings.retention.audit_logs == timedelta(days=365)
+    file.write_text("secrets:\n  backend: vault\n  vault:\n    url: http://127.0.0.1:8200\n")
+    with pytest.raises(config.ConfigError, match="vault needs `token`, or `role_id` and `secret_id`"):
+        config.load(file)

@@ -13,6 +13,8 @@ def test_sdk_exports_are_pinned() -> None:
     assert sorted(sdk.__all__) == sorted([
         "KV", "TASKS", "TRIGGERS", "Duration", "Effects", "Expression", "Field", "Operations", "RunContext",
         "RunnableTask", "State", "Task", "TaskFailed", "TaskLogger",
+        "Message", "Poll", "PollingSource", "PollingTrigger", "RealtimeSource", "RealtimeTrigger", "TriggerContext",
+        "render_as", "render_optional",
     ])
     for name in sdk.__all__:
         assert getattr(sdk, name) is not None

@@ -1,5 +1,6 @@
-import { lazy, Suspense } from "react";
-import { NavLink, Route, Routes } from "react-router";
+import { lazy, Suspense, useEffect } from "react";
+import { NavLink, Route, Routes, useLocation } from "react-router";
+import { titleFor } from "./lib/titles";
 import { saveTheme, useTheme, type Theme } from "./lib/theme";
 import { FlowsPage } from "./pages/FlowsPage";
 import { LandingPage } from "./pages/LandingPage";
@@ -18,6 +19,7 @@ const BlueprintsPage = lazy(() => import("./pages/BlueprintsPage"));
 const BlueprintPage = lazy(() => import("./pages/BlueprintPage"));
 const PluginsPage = lazy(() => import("./pages/PluginsPage"));
 const SettingsPage = lazy(() => import("./pages/SettingsPage"));
+const AuditPage = lazy(() => import("./pages/AuditPage"));
 
 function ThemeToggle() {
   const theme = useTheme();
@@ -40,6 +42,8 @@ function ThemeToggle() {
 }
 
 export function App() {
+  const { pathname } = useLocation();
+  useEffect(() => { document.title = titleFor(pathname); }, [pathname]);
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
@@ -53,6 +57,7 @@ export function App() {
           <NavLink to="/namespaces">Namespaces</NavLink>
           <NavLink to="/blueprints">Blueprints</NavLink>
           <NavLink to="/plugins">Plugins</NavLink>
+          <NavLink to="/audit">Audit log</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <ThemeToggle />
@@ -72,6 +77,7 @@ export function App() {
             <Route path="/blueprints" element={<BlueprintsPage />} />
             <Route path="/blueprints/:blueprintId" element={<BlueprintPage />} />
             <Route path="/plugins/:cls?" element={<PluginsPage />} />
+            <Route path="/audit" element={<AuditPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

@@ -4,31 +4,41 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from legato.api import (
+    access,
+    auditlogs,
+    auth,
     blueprints,
     errors,
     evaluate,
     execution_files,
     executions,
-    flows,
+    iam,
     kv,
     logs,
     namespace_files,
     plugins,
+    secrets,
+    sso,
     stats,
     system,
+    tests,
     triggers,
     ui,
     webhooks,
 )
+from legato.api import flows as flow_routes
+from legato.api.auth import AuthConfig, Authenticate
 from legato.api.context import ApiContext
-from legato.api.middleware import BasicAuth, RejectNul, RequestMetrics
+from legato.api.middleware import AuditOrigin, RejectNul, RequestMetrics
 from legato.clock import utcnow
+from legato.flows import Flows
 from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store.ports import Store
@@ -42,36 +52,48 @@ TAGS = [
     {"name": "Plugins", "description": "Task and trigger types with their docs and JSON Schemas."},
     {"name": "Blueprints", "description": "Ready-to-run example flows shipped with Legato."},
     {"name": "Triggers", "description": "Trigger states (next and last dates, lock, enabled) and backfills of schedules."},
+    {"name": "Secrets", "description": "Namespace secrets: values encrypted at rest and never returned."},
+    {"name": "Audit logs", "description": "Who changed what, when, from where: search and export."},
     {"name": "Stats", "description": "Execution counts for dashboards."},
+    {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
     {"name": "System", "description": "Health, configuration and metrics."},
+    {"name": "Access", "description": "Sign-in, users, service accounts, API tokens, groups, roles and bindings."},
 ]
 
 
 def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir: Path | None = None,
                basic_auth: tuple[str, str] | None = None, poll_seconds: float = 0.2,
-               storage: Storage | None = None) -> FastAPI:
+               storage: Storage | None = None, flows: Flows | None = None, auth_config: AuthConfig | None = None,
+               ) -> FastAPI:
     """The API over `store`. Uploaded files go under `data_dir` (a temporary directory by default);
-    with `basic_auth=(user, password)` every route but /health requires those credentials. `storage` is the
+    with `basic_auth=(user, password)` (the instance owner) or once users exist, every route but the public ones
+    requires credentials (auth.py; the access table, access.RULES, says what each route needs). `storage` is the
     internal storage the runtime writes to; by default the runtime's own default for `data_dir`
-    (LEGATO_STORAGE_ROOT when set, else <data dir>/storage)."""
+    (LEGATO_STORAGE_ROOT when set, else <data dir>/storage). `flows` is the process's parsed flows, shared
+    with the roles running in the same process."""
     app = FastAPI(
         title="Legato API", version=system.legato_version(), openapi_tags=TAGS,
         openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
         description="Kestra-compatible REST API of Legato. Errors are JSON `{message, details[]}`.",
+        dependencies=[Depends(access.authorize)],
     )
     root = data_dir if data_dir is not None else Path(tempfile.mkdtemp(prefix="legato-api-"))
     if storage is None:
         storage = default_storage() if storage_defaults.configured() else LocalStorage(root / "storage")
     ctx = ApiContext(store=store, clock=clock, data_dir=root, started=clock(), basic_auth=basic_auth is not None,
-                     poll_seconds=poll_seconds, storage=storage)
+                     poll_seconds=poll_seconds, storage=storage, flows=flows or Flows())
     app.state.legato = ctx
     errors.install(app)
-    for module in (system, flows, webhooks, triggers, executions, execution_files, evaluate, logs, kv,
-                   namespace_files, plugins, stats, blueprints, ui):
+    config = auth_config or AuthConfig()
+    if basic_auth is not None:
+        config = replace(config, basic=basic_auth)
+    app.state.legato_auth = config
+    for module in (system, auth, sso, iam, flow_routes, webhooks, triggers, executions, execution_files, evaluate, logs, kv,
+                   namespace_files, plugins, stats, blueprints, tests, secrets, auditlogs, ui):
         for router in module.routers():
             app.include_router(router)
     app.add_middleware(RejectNul)
+    app.add_middleware(AuditOrigin)
     app.add_middleware(RequestMetrics, metrics=ctx.metrics)
-    if basic_auth is not None:
-        app.add_middleware(BasicAuth, credentials=basic_auth)
+    app.add_middleware(Authenticate, ctx=ctx, config=config, public=access.PUBLIC_ROUTES)
     return app

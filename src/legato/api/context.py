@@ -13,6 +13,8 @@ from fastapi import Path as PathParam
 
 from legato.api.errors import not_found
 from legato.api.metrics import Metrics
+from legato.flows import Flows
+from legato.services.principal import Principal
 from legato.storage.port import Storage
 from legato.store.ports import Store
 
@@ -29,6 +31,7 @@ class ApiContext:
     metrics: Metrics = field(default_factory=Metrics)
     poll_seconds: float = 0.2  # how often streams look for changes
     storage: Storage | None = None  # internal storage (execution files, namespace files)
+    flows: Flows = field(default_factory=Flows)  # the process's parsed flows (the roles' own when they run here)
 
     @property
     def files(self) -> Storage:
@@ -43,6 +46,17 @@ def context(request: Request) -> ApiContext:
 
 
 Ctx = Annotated[ApiContext, Depends(context)]
+
+
+def principal(request: Request) -> Principal:
+    """Who calls, as auth.Authenticate established it before any route runs."""
+    found = request.scope.get("state", {}).get("principal")
+    if not isinstance(found, Principal):
+        raise RuntimeError("no principal: the app runs without its authentication middleware")
+    return found
+
+
+Acting = Annotated[Principal, Depends(principal)]
 
 
 def check_tenant(tenant: Annotated[str, PathParam(description="The tenant; `main` by default.", max_length=64)]) -> str:

@@ -1,5 +1,5 @@
 """Request and response bodies of the API, in Kestra's field names (camelCase). They document the OpenAPI
-schema; routes build them from store records and the serializers of legato.runtime."""
+schema; routes build them from store records and the serializers of legato.api.serialize."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
     for code, text in (
         (400, "Malformed request"),
+        (401, "Authentication required, or the credentials are wrong, expired or revoked"),
+        (403, "A permission is missing (the message names it)"),
         (404, "Not found"),
         (409, "Conflicts with the current state"),
         (422, "Invalid flow, inputs or parameters"),
@@ -147,6 +149,17 @@ class ExecutionDto(Dto):
     parentId: str | None = None
     originalId: str | None = None
     taskRunList: list[TaskRunDto] = Field(default_factory=list)
+
+
+class FlowIdentity(BaseModel):
+    """A flow named by its namespace and id (Kestra's IdWithNamespace)."""
+
+    namespace: str = Field(max_length=150)
+    id: str = Field(max_length=100)
+
+
+class FlowCount(BaseModel):
+    count: int = Field(description="How many flows were acted on.")
 
 
 class BulkError(BaseModel):
@@ -319,3 +332,62 @@ class GroupStats(BaseModel):
     namespace: str
     flowId: str | None = None
     executionCounts: dict[str, int]
+
+
+# ---- test suites (flow unit tests) ----------------------------------------------------------------------------
+
+
+class TestSuiteDto(Dto):
+    """A stored test suite: where it is, the flow it tests, and its YAML `source`."""
+
+    __test__ = False
+
+    id: str
+    namespace: str
+    flowId: str
+    disabled: bool = False
+    updated: datetime | None = None
+    source: str | None = None
+
+
+class AssertionResultDto(BaseModel):
+    operator: str = Field(description="The operator checked (equalTo, contains, ...).")
+    expected: Any = Field(default=None, description="The value the operator compared with.")
+    actual: Any = Field(default=None, description="The rendered value.")
+    isSuccess: bool
+    description: str | None = None
+    errorMessage: str | None = None
+    taskId: str | None = None
+
+
+class RunErrorDto(BaseModel):
+    message: str
+    details: str | None = None
+
+
+class UnitTestResultDto(BaseModel):
+    testId: str = Field(description="The test case's id.")
+    testType: str
+    executionId: str | None = Field(default=None, description="The transient execution the case ran as.")
+    executionState: str | None = None
+    state: str = Field(description="SUCCESS, FAILED, ERROR or SKIPPED.")
+    description: str | None = None
+    duration: float | None = None
+    url: str | None = None
+    assertionResults: list[AssertionResultDto] = Field(default_factory=list)
+    errors: list[RunErrorDto] = Field(default_factory=list)
+
+
+class TestSuiteRunResultDto(BaseModel):
+    """One run of a test suite."""
+
+    __test__ = False
+
+    id: str
+    testSuiteId: str
+    namespace: str
+    flowId: str
+    state: str = Field(description="ERROR over FAILED over SUCCESS among its cases; SKIPPED when none ran.")
+    startDate: datetime
+    endDate: datetime
+    results: list[UnitTestResultDto]

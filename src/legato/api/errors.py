@@ -6,6 +6,7 @@ id); an unexpected failure is a 500 whose body says nothing about the server's i
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,9 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from legato.engine.start import FlowDisabledError
-from legato.model.errors import ChecksFailed, FlowValidationError, InputsError, Problem
-from legato.runtime.actions import ConflictError, NotFoundError
+from legato.model.errors import ChecksFailed, FlowDisabledError, FlowValidationError, InputsError, Problem
+from legato.services.errors import AuthenticationError, ConflictError, ForbiddenError, NotFoundError
+from legato.services.secrets import InvalidSecret
+from legato.store.secret_backends import SecretBackendError
 
 log = logging.getLogger("legato.api")
 
@@ -38,6 +40,15 @@ def not_found(message: str) -> ApiError:
 
 def bad_request(message: str, details: Sequence[dict[str, Any]] = ()) -> ApiError:
     return ApiError(400, message, details)
+
+
+def parse_json(text: str | bytes, what: str = "the body") -> Any:
+    """JSON text as values; ValueError when it is not JSON, a 400 when it nests deeper than the decoder can
+    follow (it recurses once per level), which is a client's input and not a server fault."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise bad_request(f"{what} is JSON nested too deeply") from None
 
 
 def problem_detail(problem: Problem) -> dict[str, Any]:
@@ -93,6 +104,18 @@ def install(app: FastAPI) -> None:
     async def conflict(_: Request, exc: Exception) -> JSONResponse:
         return _json(409, str(exc))
 
+    async def invalid(_: Request, exc: Exception) -> JSONResponse:
+        return _json(400, str(exc))
+
+    async def backend_down(_: Request, exc: Exception) -> JSONResponse:
+        return _json(502, str(exc))
+    async def forbidden(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ForbiddenError)
+        return _json(403, str(exc), [{"path": "permission", "message": exc.permission}])
+
+    async def unauthenticated(_: Request, exc: Exception) -> JSONResponse:
+        return _json(401, str(exc))
+
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return _json(500, "internal server error")
@@ -104,5 +127,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InputsError, inputs_invalid)
     app.add_exception_handler(NotFoundError, missing)
     app.add_exception_handler(ConflictError, conflict)
+    app.add_exception_handler(ForbiddenError, forbidden)
+    app.add_exception_handler(AuthenticationError, unauthenticated)
     app.add_exception_handler(FlowDisabledError, conflict)
+    app.add_exception_handler(InvalidSecret, invalid)
+    app.add_exception_handler(SecretBackendError, backend_down)
     app.add_exception_handler(Exception, unexpected)

@@ -9,15 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from legato.api import dto, masking, sources
+from legato.api import dto, masking
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
-from legato.engine import context
-from legato.expressions import ExpressionError, LimitExceeded, Renderer, to_text
-from legato.model.execution import TaskRun
+from legato.expressions import ExpressionError, LimitExceeded, Masker, Renderer, to_text
+from legato.services import evaluation
 from legato.storage import functions as storage_functions
 from legato.store import functions
-from legato.store.ports import Store
 
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -32,22 +30,6 @@ EXPRESSION_BODY = {"requestBody": {"required": True, "description": "The express
 
 def routers() -> list[APIRouter]:
     return [router]
-
-
-class _Runs:
-    """context.RunSource over the store, for one execution."""
-
-    def __init__(self, store: Store, execution_id: str):
-        view = store.read_view(execution_id)
-        if view is None:
-            raise not_found(f"execution {execution_id} not found")
-        self._view = view
-
-    def run(self, task_run_id: str) -> TaskRun:
-        return self._view.task_run(task_run_id)
-
-    def outputs_of(self, task_id: str) -> list[TaskRun]:
-        return self._view.outputs_of(task_id)
 
 
 async def _expression(request: Request) -> str:
@@ -89,28 +71,16 @@ def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: st
     execution = ctx.store.get_execution(execution_id)
     if execution is None:
         raise not_found(f"execution {execution_id} not found")
-    record = ctx.store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
-    if record is None:
-        raise not_found(f"the flow of execution {execution_id} no longer exists")
-    runs = _Runs(ctx.store, execution_id)
-    try:
-        run = runs.run(task_run_id)
-    except KeyError:
-        raise not_found(f"task run {task_run_id} not found in execution {execution_id}") from None
-    flow = sources.cached_flow(record.source)
-    try:
-        task_type = flow.task(run.task_id).type
-    except KeyError:
-        task_type = None
-    variables = context.build(flow, execution, runs, run, task_type=task_type)
+    variables = evaluation.task_run_variables(ctx.store, ctx.flows, execution, task_run_id)
     bound = functions.bind(ctx.store, execution.namespace, execution.id, ctx.clock)
     if ctx.storage is not None:  # read(), fileSize()... as the execution's tasks see them
         scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
                                             trigger=execution.trigger, parent_id=execution.parent_id)
         bound = {**storage_functions.bind(ctx.storage, scope), **bound}
-    masker = masking.masker_for(ctx.store, execution)
+    # secret() gives a placeholder the masker knows, so the console never shows a secret's value
+    masker = masking.masker_for(ctx, execution) or Masker()
     try:
-        value = Renderer(clock=ctx.clock).render_typed(expression, variables, functions=bound)
+        value = Renderer(clock=ctx.clock).render_typed(expression, variables, functions=bound, masker=masker)
     except LimitExceeded as exc:  # not a mistake to show in the console: the request itself is refused
         raise ApiError(422, masking.mask(str(exc), masker), [{"path": "limit", "message": exc.limit,
                                                               "line": exc.line, "column": exc.column}]) from None

@@ -14,18 +14,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from pydantic import Field
 
-from legato.api import dto, forms, masking, sources, sse
-from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api import dto, forms, masking, sse
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
 from legato.api.params import LabelsQuery, Page, paging, parse_labels, parse_sort, utc
-from legato.engine.start import new_execution
+from legato.api.serialize import execution_json
+from legato.identity.permissions import Action, Resource
 from legato.model import state as st
 from legato.model.execution import Execution
-from legato.model.ids import new_id
 from legato.model.state import State
-from legato.runtime import actions
-from legato.runtime.serialize import execution_json
-from legato.storage import uris
+from legato.services import executions as service
+from legato.services.errors import ConflictError, ForbiddenError, NotFoundError
+from legato.services.principal import Principal, search_scope
 from legato.store.ports import ExecutionFilter
 
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
@@ -53,7 +53,7 @@ def _get(ctx: ApiContext, execution_id: str) -> Execution:
 def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
     body = execution_json(execution, ctx.store.task_runs(execution.id))
     body["scheduleDate"] = execution.scheduled_at.isoformat() if execution.scheduled_at else None
-    return masking.mask(body, masking.masker_for(ctx.store, execution))  # type: ignore[no-any-return]
+    return masking.mask(body, masking.masker_for(ctx, execution))  # type: ignore[no-any-return]
 
 
 def _load(ctx: ApiContext, execution_id: str) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def _load(ctx: ApiContext, execution_id: str) -> dict[str, Any]:
 
 @router.get("/search", summary="Search executions", response_model=dto.Paged[dto.ExecutionDto])
 def search_executions(
-    ctx: Ctx, page: Annotated[Page, Depends(paging)],
+    ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
     namespace: Annotated[str | None, Query(max_length=150, description="This namespace and its children.")] = None,
     flowId: Annotated[str | None, Query(max_length=100, description="Executions of this flow (with `namespace`).")] = None,
     state: Annotated[list[State] | None, Query(description="Any of these states (repeatable).")] = None,
@@ -75,8 +75,9 @@ def search_executions(
 ) -> dict[str, Any]:
     """Executions matching every filter, newest first unless `sort` says otherwise (startDate, endDate, state,
     namespace, flowId, id)."""
+    namespace, within = search_scope(by, Resource.EXECUTION, Action.LIST, namespace or None)
     filters = ExecutionFilter(
-        namespace=namespace or None, flow_id=flowId, states=frozenset(state) if state else None,
+        namespace=namespace, within=within, flow_id=flowId, states=frozenset(state) if state else None,
         labels=tuple(parse_labels(labels).items()), created_from=utc(startDate), created_to=utc(endDate),
     )
     field, descending = parse_sort(page.sort, SORTS, "startDate:desc")
@@ -106,13 +107,9 @@ async def validate_inputs(
 
 def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
                   files: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    record = ctx.store.get_flow(namespace, flow_id, revision)
-    if record is None:
-        raise not_found(f"flow {namespace}.{flow_id} not found")
-    flow = sources.cached_flow(record.source)
-    execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=ctx.clock(), files=files,
-                              check_disabled=False)
-    typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx.store, execution))
+    execution = service.check_inputs(ctx.store, ctx.flows, namespace, flow_id, inputs, now=ctx.clock(),
+                                     revision=revision, files=files)
+    typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx, execution))
     return typed, list(execution.scratch.get("checks", []))
 
 
@@ -126,7 +123,7 @@ def _bulk(ctx: ApiContext, ids: list[str], act: Any) -> dict[str, Any]:
     for execution_id in dict.fromkeys(ids):
         try:
             act(execution_id)
-        except (actions.NotFoundError, actions.ConflictError, ApiError) as exc:
+        except (NotFoundError, ConflictError, ForbiddenError, ApiError) as exc:
             problems.append({"id": execution_id, "message": exc.message if isinstance(exc, ApiError) else str(exc)})
             continue
         done += 1
@@ -138,30 +135,30 @@ BulkIds = Annotated[list[Annotated[str, Field(max_length=64)]],
 
 
 @router.delete("/kill/by-ids", summary="Kill several executions", response_model=dto.BulkResult)
-def kill_by_ids(ctx: Ctx, ids: BulkIds) -> dict[str, Any]:
+def kill_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dict[str, Any]:
     """Ask the executor to kill each execution; those already ended are listed in `errors`."""
-    return _bulk(ctx, ids, lambda i: actions.kill(ctx.store, i))
+    return _bulk(ctx, ids, lambda i: service.kill(ctx.store, i, by=by))
 
 
 @router.post("/pause/by-ids", summary="Pause several executions", response_model=dto.BulkResult)
-def pause_by_ids(ctx: Ctx, ids: BulkIds) -> dict[str, Any]:
+def pause_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dict[str, Any]:
     """Pause each RUNNING execution; the others are listed in `errors`."""
-    return _bulk(ctx, ids, lambda i: actions.pause(ctx.store, i))
+    return _bulk(ctx, ids, lambda i: service.pause(ctx.store, i, by=by))
 
 
 @router.post("/restart/by-ids", summary="Restart several executions", response_model=dto.BulkResult)
-def restart_by_ids(ctx: Ctx, ids: BulkIds) -> dict[str, Any]:
+def restart_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dict[str, Any]:
     """Restart each FAILED or KILLED execution; the others are listed in `errors`."""
-    return _bulk(ctx, ids, lambda i: actions.restart(ctx.store, i))
+    return _bulk(ctx, ids, lambda i: service.restart(ctx.store, i, by=by))
 
 
 @router.delete("/by-ids", summary="Delete several executions", response_model=dto.BulkResult)
 def delete_by_ids(
-    ctx: Ctx, ids: BulkIds,
+    ctx: Ctx, by: Acting, ids: BulkIds,
     deleteStorage: Annotated[bool, Query(description="Also delete the executions' files in internal storage.")] = True,
 ) -> dict[str, Any]:
     """Delete each execution with its task runs, logs and (unless `deleteStorage=false`) files."""
-    return _bulk(ctx, ids, lambda i: _delete(ctx, i, deleteStorage))
+    return _bulk(ctx, ids, lambda i: _delete(ctx, i, deleteStorage, by))
 
 
 # ---- one execution --------------------------------------------------------------------------------------------
@@ -175,25 +172,21 @@ def get_execution(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
 
 @router.delete("/{executionId}", summary="Delete an execution", status_code=204, response_class=Response)
 def delete_execution(
-    ctx: Ctx, executionId: ExecutionId,
+    ctx: Ctx, by: Acting, executionId: ExecutionId,
     deleteStorage: Annotated[bool, Query(description="Also delete the execution's files in internal storage.")] = True,
 ) -> Response:
     """Delete the execution with its task runs and logs (and its files, unless `deleteStorage=false`). A running
     execution is deleted too: its workers' results are then ignored."""
-    _delete(ctx, executionId, deleteStorage)
+    _delete(ctx, executionId, deleteStorage, by)
     return Response(status_code=204)
 
 
-def _delete(ctx: ApiContext, execution_id: str, storage: bool) -> None:
-    execution = _get(ctx, execution_id)
-    if not ctx.store.delete_execution(execution_id):
-        raise not_found(f"execution {execution_id} not found")
-    if storage:
-        ctx.files.delete_prefix(uris.execution_prefix(execution.namespace, execution.flow_id, execution.id))
+def _delete(ctx: ApiContext, execution_id: str, storage: bool, by: Principal) -> None:
+    service.delete(ctx.store, execution_id, by=by, storage=ctx.files if storage else None)
 
 
 @router.post("/{executionId}/labels", summary="Set labels of an execution", response_model=dto.ExecutionDto)
-def set_labels(ctx: Ctx, executionId: ExecutionId,
+def set_labels(ctx: Ctx, by: Acting, executionId: ExecutionId,
                labels: Annotated[list[dto.Label], Body(max_length=100, description="Labels to add or change.")]) -> dict[str, Any]:
     """Add labels or change their values (other labels stay); the executor applies them, in any state. Answers
     with the execution as it is."""
@@ -201,14 +194,14 @@ def set_labels(ctx: Ctx, executionId: ExecutionId,
         if not label.key:
             raise bad_request("a label needs a non-empty key", [{"path": "key", "message": "empty", "line": None,
                                                                    "column": None}])
-    actions.set_labels(ctx.store, executionId, {lb.key: lb.value for lb in labels})
+    service.set_labels(ctx.store, executionId, {lb.key: lb.value for lb in labels}, by=by)
     return _load(ctx, executionId)
 
 
 @router.post("/{executionId}/replay", summary="Replay an execution", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "The execution has not ended"}})
 def replay_execution(
-    ctx: Ctx, executionId: ExecutionId,
+    ctx: Ctx, by: Acting, executionId: ExecutionId,
     taskRunId: Annotated[str | None, Query(max_length=64, description="Run again from this task run (default: the first).")] = None,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Run this revision of the flow.")] = None,
 ) -> dict[str, Any]:
@@ -221,21 +214,21 @@ def replay_execution(
         if not runs:
             raise ApiError(409, f"execution {executionId} has no task run to replay from")
         taskRunId = runs[0].id
-    new = actions.replay(ctx.store, executionId, taskRunId, now=ctx.clock(), revision=revision)
+    new = service.replay(ctx.store, executionId, taskRunId, by=by, now=ctx.clock(), revision=revision)
     return _json(ctx, new)
 
 
 @router.post("/{executionId}/force-run", summary="Start a queued execution now", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not QUEUED"}})
-def force_run(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
+def force_run(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
     """Start a QUEUED execution without waiting for a concurrency slot of its flow."""
-    actions.force_run(ctx.store, executionId)
+    service.force_run(ctx.store, executionId, by=by)
     return _load(ctx, executionId)
 
 
 @router.post("/{executionId}/unqueue", summary="Take an execution out of its queue", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not QUEUED"}})
-def unqueue(ctx: Ctx, executionId: ExecutionId,
+def unqueue(ctx: Ctx, by: Acting, executionId: ExecutionId,
             state: Annotated[Literal["RUNNING", "KILLED"], Query(description="RUNNING starts it now; KILLED drops it.")] = "RUNNING",
             ) -> dict[str, Any]:
     """Move a QUEUED execution out of the queue: start it now (RUNNING) or kill it (KILLED)."""
@@ -243,48 +236,48 @@ def unqueue(ctx: Ctx, executionId: ExecutionId,
     if execution.state != State.QUEUED:
         raise ApiError(409, f"execution {executionId} is {execution.state}, not QUEUED")
     if state == "RUNNING":
-        actions.force_run(ctx.store, executionId)
+        service.force_run(ctx.store, executionId, by=by)
     else:
-        actions.kill(ctx.store, executionId)
+        service.kill(ctx.store, executionId, by=by)
     return _load(ctx, executionId)
 
 
 @router.delete("/{executionId}/kill", summary="Kill an execution", status_code=202, response_model=dto.ExecutionDto,
                responses={409: {"model": dto.ErrorBody, "description": "The execution has already ended"}})
-def kill_execution(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
+def kill_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
     """Ask the executor to kill the execution (and the executions its subflow tasks started); answers at once
     with the execution as it is, 409 if it already ended."""
-    actions.kill(ctx.store, executionId)
+    service.kill(ctx.store, executionId, by=by)
     return _load(ctx, executionId)
 
 
 @router.post("/{executionId}/restart", summary="Restart an execution", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "Only FAILED or KILLED executions restart"}})
-def restart_execution(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
+def restart_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
     """Re-run the failed part of a FAILED or KILLED execution; answers at once with the execution as it is."""
-    actions.restart(ctx.store, executionId)
+    service.restart(ctx.store, executionId, by=by)
     return _load(ctx, executionId)
 
 
 @router.post("/{executionId}/pause", summary="Pause a running execution", status_code=204,
              response_class=Response,
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not RUNNING"}})
-def pause_execution(ctx: Ctx, executionId: ExecutionId) -> Response:
+def pause_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> Response:
     """Pause a RUNNING execution: the tasks running now run to their end, no task starts until it is resumed
     (`POST .../resume`); the execution shows PAUSED meanwhile."""
-    actions.pause(ctx.store, executionId)
+    service.pause(ctx.store, executionId, by=by)
     return Response(status_code=204)
 
 
 @router.post("/{executionId}/resume", summary="Resume a paused execution", status_code=204,
              response_class=Response, openapi_extra=forms.INPUTS_BODY,
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not PAUSED"}})
-async def resume_execution(ctx: Ctx, request: Request, executionId: ExecutionId) -> Response:
+async def resume_execution(ctx: Ctx, by: Acting, request: Request, executionId: ExecutionId) -> Response:
     """Resume a PAUSED execution, with the pause's `onResume` inputs as form fields (validated: 422 names each
     bad input, and the execution stays paused)."""
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
     try:
-        await run_in_threadpool(partial(actions.resume, files=files, storage=ctx.files), ctx.store, executionId, inputs)
+        await run_in_threadpool(partial(service.resume, by=by, files=files, storage=ctx.files), ctx.store, executionId, inputs)
     finally:
         await run_in_threadpool(forms.discard, files)
     return Response(status_code=204)
@@ -292,10 +285,10 @@ async def resume_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
 
 @router.post("/{executionId}/state", summary="Change a task run's state", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "The task run has not ended"}})
-def change_task_run_state(ctx: Ctx, executionId: ExecutionId, change: dto.TaskRunStateChange) -> dict[str, Any]:
+def change_task_run_state(ctx: Ctx, by: Acting, executionId: ExecutionId, change: dto.TaskRunStateChange) -> dict[str, Any]:
     """Set a finished task run to another final state (e.g. FAILED to SUCCESS); the executor then carries the
     execution on from there. Answers with the execution as it is."""
-    actions.change_task_run_state(ctx.store, executionId, change.taskRunId, change.state)
+    service.change_task_run_state(ctx.store, executionId, change.taskRunId, change.state, by=by)
     return _load(ctx, executionId)
 
 
@@ -311,7 +304,7 @@ async def follow_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
             return None
         runs = await run_in_threadpool(ctx.store.task_runs, executionId)
         ended = execution.state in st.TERMINAL and execution.ended is not None
-        body = masking.mask(execution_json(execution, runs), masking.masker_for(ctx.store, execution))
+        body = masking.mask(execution_json(execution, runs), masking.masker_for(ctx, execution))
         return sse.to_json(body), ended
 
     async def events() -> AsyncIterator[str]:
@@ -332,7 +325,7 @@ async def follow_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
 @router.post("/{namespace}/{id}", summary="Start an execution", response_model=dto.ExecutionDto,
              openapi_extra=forms.INPUTS_BODY)
 async def create_execution(
-    ctx: Ctx, request: Request,
+    ctx: Ctx, by: Acting, request: Request,
     namespace: Annotated[str, Path(max_length=150, description="The flow's namespace.")],
     id: Annotated[str, Path(max_length=100, description="The flow's id.")],
     labels: LabelsQuery = None,
@@ -346,8 +339,8 @@ async def create_execution(
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
     try:
         execution = await run_in_threadpool(partial(
-            actions.create_execution, ctx.store, namespace, id, inputs, now=ctx.clock(), revision=revision,
-            labels=extra, files=files, storage=ctx.files, scheduled_at=utc(scheduleDate),
+            service.create_execution, ctx.store, namespace, id, inputs, by=by, now=ctx.clock(), revision=revision,
+            labels=extra, files=files, storage=ctx.files, scheduled_at=utc(scheduleDate), flows=ctx.flows,
         ))
     finally:
         await run_in_threadpool(forms.discard, files)

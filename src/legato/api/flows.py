@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from legato.api import dto, graph, sources
-from legato.api.context import ApiContext, Ctx, check_tenant
-from legato.api.errors import ApiError, not_found, problem_detail
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
+from legato.api.errors import ApiError, bad_request, not_found, problem_detail
 from legato.api.params import YAML_BODY, LabelsQuery, Page, paging, parse_labels, sort_items, yaml_body
+from legato.api.uploads import read_part, upload_body
 from legato.expressions import flowlint
-from legato.model.errors import FlowValidationError, Problem
-from legato.runtime.runtime import parse_flow
+from legato.flows import documents, parse_flow
+from legato.identity.permissions import Action, Resource
+from legato.model.errors import FlowValidationError
+from legato.services import flows as service
+from legato.services.principal import Principal, require, visible
 from legato.store.ports import FlowRecord
+
+FLOW, LIST, EXPORT = Resource.FLOW, Action.LIST, Action.EXPORT
 
 router = APIRouter(prefix="/api/v1/{tenant}/flows", tags=["Flows"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -24,10 +31,33 @@ router = APIRouter(prefix="/api/v1/{tenant}/flows", tags=["Flows"], dependencies
 Namespace = Annotated[str, Path(description="The flow's namespace.", max_length=150)]
 FlowId = Annotated[str, Path(description="The flow's id.", max_length=100)]
 Source = Annotated[str, Depends(yaml_body)]
+Q = Annotated[str | None, Query(max_length=200, description="Text found in the id, namespace or description.")]
+UnderNamespace = Annotated[str | None, Query(max_length=150, description="This namespace and its children.")]
+MAX_IMPORT = 50 * 1024 * 1024
 
 
 def routers() -> list[APIRouter]:
     return [router]
+
+
+def _matching(ctx: ApiContext, by: Principal, q: str | None, namespace: str | None, labels: list[str] | None,
+              action: Action = LIST) -> list[FlowRecord]:
+    """The live flows whose id, namespace or description contains `q`, in `namespace` or its children, with
+    every label of `labels` (the filters of search and of the by-query bulk actions), among those `by` may
+    `action` (list, by default)."""
+    wanted = parse_labels(labels)
+    text = q.lower() if q else None
+    found = []
+    for record in ctx.store.list_flows():
+        if not service.in_namespace(record.namespace, namespace) or not visible(by, FLOW, action, record.namespace):
+            continue
+        flow = ctx.flows.of(record)
+        if text and not any(text in (s or "").lower() for s in (record.id, record.namespace, flow.description)):
+            continue
+        if wanted and not wanted.items() <= {lb.key: lb.value for lb in flow.labels}.items():
+            continue
+        found.append(record)
+    return found
 
 
 def _latest(ctx: ApiContext, namespace: str, flow_id: str) -> FlowRecord:
@@ -37,33 +67,16 @@ def _latest(ctx: ApiContext, namespace: str, flow_id: str) -> FlowRecord:
     return record
 
 
-def _in_namespace(namespace: str, prefix: str | None) -> bool:
-    return prefix is None or namespace == prefix or namespace.startswith(prefix + ".")
-
-
 # ---- fixed paths first, so they are not read as a namespace ---------------------------------------------------
 
 
 @router.get("/search", summary="Search flows", response_model=dto.Paged[dto.FlowDto])
 def search_flows(
-    ctx: Ctx, page: Annotated[Page, Depends(paging)],
-    q: Annotated[str | None, Query(max_length=200, description="Text found in the id, namespace or description.")] = None,
-    namespace: Annotated[str | None, Query(max_length=150, description="This namespace and its children.")] = None,
-    labels: LabelsQuery = None,
+    ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
+    q: Q = None, namespace: UnderNamespace = None, labels: LabelsQuery = None,
 ) -> dict[str, Any]:
     """Live flows (latest revisions) matching every filter, paged; `sort` by id, namespace or updated."""
-    wanted = parse_labels(labels)
-    text = q.lower() if q else None
-    found = []
-    for record in ctx.store.list_flows():
-        if not _in_namespace(record.namespace, namespace):
-            continue
-        flow = sources.cached_flow(record.source)
-        if text and not any(text in (s or "").lower() for s in (record.id, record.namespace, flow.description)):
-            continue
-        if wanted and not wanted.items() <= {lb.key: lb.value for lb in flow.labels}.items():
-            continue
-        found.append(record)
+    found = _matching(ctx, by, q, namespace, labels)
     keys = {"id": lambda r: r.id, "namespace": lambda r: (r.namespace, r.id), "updated": lambda r: r.updated}
     ordered = sort_items(found, page.sort, keys, "namespace:asc")
     return {"results": [sources.flow_json(r) for r in page.slice(ordered)], "total": len(found)}
@@ -71,34 +84,124 @@ def search_flows(
 
 @router.get("/distinct-namespaces", summary="Namespaces that have flows", response_model=list[str])
 def distinct_namespaces(
-    ctx: Ctx, q: Annotated[str | None, Query(max_length=150, description="Text the namespace contains.")] = None,
+    ctx: Ctx, by: Acting, q: Annotated[str | None, Query(max_length=150, description="Text the namespace contains.")] = None,
 ) -> list[str]:
     """Every namespace holding at least one live flow, sorted."""
-    names = {r.namespace for r in ctx.store.list_flows()}
+    names = {r.namespace for r in ctx.store.list_flows() if visible(by, FLOW, LIST, r.namespace)}
     return sorted(n for n in names if not q or q.lower() in n)
 
 
-@router.get("/export/by-query", summary="Export flows as a zip", response_class=Response,
-            responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "One YAML file per flow, `<namespace>.<id>.yml`"}})
-def export_flows(
-    ctx: Ctx,
-    namespace: Annotated[str | None, Query(max_length=150, description="This namespace and its children.")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text found in the id or namespace.")] = None,
-) -> Response:
-    """The sources of the live flows matching the filters, as a zip archive (what `flow namespace update` takes
-    back)."""
-    text = q.lower() if q else None
+ZIP_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                    "description": "One YAML file per flow, `<namespace>.<id>.yml`"}}
+Ids = Annotated[list[dto.FlowIdentity], Body(max_length=1000, description="The flows, by namespace and id.")]
+
+
+@router.get("/export/by-query", summary="Export flows as a zip", response_class=Response, responses=ZIP_ANSWER)
+def export_flows(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
+                 labels: LabelsQuery = None) -> Response:
+    """The sources of the live flows matching the filters, as a zip archive (what `/import` takes back)."""
+    return _zip(_matching(ctx, by, q, namespace, labels, EXPORT))
+
+
+@router.post("/export/by-ids", summary="Export flows by ids as a zip", response_class=Response, responses=ZIP_ANSWER)
+def export_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> Response:
+    """The sources of the given live flows as a zip archive; 404 naming the first that does not exist, 403 the
+    first namespace not to be exported."""
+    for i in ids:
+        require(by, FLOW, EXPORT, i.namespace)
+    return _zip([_latest(ctx, i.namespace, i.id) for i in ids])
+
+
+def _zip(records: list[FlowRecord]) -> Response:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for record in ctx.store.list_flows():
-            if not _in_namespace(record.namespace, namespace):
-                continue
-            if text and text not in record.id.lower() and text not in record.namespace.lower():
-                continue
+        for record in records:
             archive.writestr(f"{record.namespace}.{record.id}.yml", record.source)
     return Response(buffer.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="flows.zip"'})
+
+
+@router.post("/import", summary="Import flows", response_model=list[str], openapi_extra=upload_body("fileUpload"))
+async def import_flows(ctx: Ctx, by: Acting, request: Request) -> list[str]:
+    """Import the flows of the multipart part `fileUpload`: a YAML file (several flows separated by `---`) or a
+    zip of YAML files (as `/export` makes). Valid flows are saved (a new revision when the flow exists), in one
+    transaction; the answer lists the files (or `file#n` documents) that are not valid flows."""
+    name, data = await read_part(request, "fileUpload", MAX_IMPORT, "imports")
+    files = _import_files(name, data)
+    _, rejected = await run_in_threadpool(partial(service.import_flows, by=by, now=ctx.clock()), ctx.store, files)
+    return rejected
+
+
+def _import_files(name: str, data: bytes) -> list[tuple[str, str]]:
+    lowered = name.lower()
+    if lowered.endswith((".yml", ".yaml")):
+        return [(name, _text(name, data))]
+    if not lowered.endswith(".zip"):
+        raise bad_request(f"cannot import '{name}': send a .yml/.yaml file or a .zip of them")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = [e for e in archive.infolist() if not e.is_dir() and e.filename.lower().endswith((".yml", ".yaml"))]
+            if sum(e.file_size for e in entries) > MAX_IMPORT:
+                raise ApiError(413, f"imports are limited to {MAX_IMPORT // (1024 * 1024)} MiB uncompressed")
+            return [(e.filename, _text(e.filename, archive.read(e))) for e in entries]
+    except zipfile.BadZipFile as exc:
+        raise bad_request(f"'{name}' is not a valid zip archive: {exc}") from None
+
+
+def _text(name: str, data: bytes) -> str:
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise bad_request(f"'{name}' is not UTF-8 text") from None
+
+
+@router.delete("/delete/by-ids", summary="Delete flows by ids", response_model=dto.FlowCount)
+def delete_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dict[str, int]:
+    """Delete the given flows in one transaction (404, and nothing deleted, when one does not exist); their
+    executions are kept."""
+    return {"count": service.delete_many(ctx.store, _pairs(ids), by=by, now=ctx.clock())}
+
+
+@router.delete("/delete/by-query", summary="Delete flows matching a query", response_model=dto.FlowCount)
+def delete_by_query(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
+                    labels: LabelsQuery = None) -> dict[str, int]:
+    """Delete the live flows matching the filters, in one transaction."""
+    found = [(r.namespace, r.id) for r in _matching(ctx, by, q, namespace, labels)]
+    return {"count": service.delete_many(ctx.store, found, by=by, now=ctx.clock())}
+
+
+@router.post("/disable/by-ids", summary="Disable flows by ids", response_model=dto.FlowCount)
+def disable_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dict[str, int]:
+    """Disable the given flows (a new revision with `disabled: true`); those already disabled are not counted."""
+    return _set_disabled(ctx, by, _pairs(ids), True)
+
+
+@router.post("/enable/by-ids", summary="Enable flows by ids", response_model=dto.FlowCount)
+def enable_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dict[str, int]:
+    """Enable the given flows (a new revision with `disabled: false`); those already enabled are not counted."""
+    return _set_disabled(ctx, by, _pairs(ids), False)
+
+
+@router.post("/disable/by-query", summary="Disable flows matching a query", response_model=dto.FlowCount)
+def disable_by_query(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
+                     labels: LabelsQuery = None) -> dict[str, int]:
+    """Disable the live flows matching the filters."""
+    return _set_disabled(ctx, by, [(r.namespace, r.id) for r in _matching(ctx, by, q, namespace, labels)], True)
+
+
+@router.post("/enable/by-query", summary="Enable flows matching a query", response_model=dto.FlowCount)
+def enable_by_query(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
+                    labels: LabelsQuery = None) -> dict[str, int]:
+    """Enable the live flows matching the filters."""
+    return _set_disabled(ctx, by, [(r.namespace, r.id) for r in _matching(ctx, by, q, namespace, labels)], False)
+
+
+def _set_disabled(ctx: ApiContext, by: Principal, ids: list[tuple[str, str]], disabled: bool) -> dict[str, int]:
+    return {"count": len(service.set_disabled(ctx.store, ids, disabled, by=by, now=ctx.clock()))}
+
+
+def _pairs(ids: list[dto.FlowIdentity]) -> list[tuple[str, str]]:
+    return [(i.namespace, i.id) for i in ids]
 
 
 @router.post("/validate", summary="Validate flows", response_model=list[dto.ValidateResult], openapi_extra=YAML_BODY)
@@ -110,11 +213,11 @@ async def validate_flows(ctx: Ctx, source: Source) -> list[dict[str, Any]]:
 
 def _validate_all(ctx: ApiContext, text: str) -> list[dict[str, Any]]:
     out = []
-    for chunk in sources.split_documents(text):
+    for chunk in documents.split_documents(text):
         result: dict[str, Any] = {"index": chunk.index, "flow": None, "namespace": None, "constraints": None,
                                   "outdated": False, "details": [], "warnings": [], "warningDetails": []}
         try:
-            flow = sources.parse_chunk(chunk)
+            flow = documents.parse_chunk(chunk)
             existing = ctx.store.get_flow(flow.namespace, flow.id)
             found = flowlint.lint_source(chunk.text, "", chunk.first_line)
             result.update(flow=flow.id, namespace=flow.namespace,
@@ -137,57 +240,24 @@ async def source_graph(source: Source) -> dict[str, Any]:
 
 @router.post("", summary="Create a flow", response_model=dto.FlowDto, openapi_extra=YAML_BODY,
              responses={409: {"model": dto.ErrorBody, "description": "A flow with this id exists in the namespace"}})
-async def create_flow(ctx: Ctx, source: Source) -> dict[str, Any]:
+async def create_flow(ctx: Ctx, by: Acting, source: Source) -> dict[str, Any]:
     """Store a new flow from its YAML source (revision 1). 409 if the flow exists; 422 with located problems
     if the source is invalid."""
-    return await run_in_threadpool(_create, ctx, source)
-
-
-def _create(ctx: ApiContext, source: str) -> dict[str, Any]:
-    flow = parse_flow(source)
-    if ctx.store.get_flow(flow.namespace, flow.id) is not None:
-        raise ApiError(409, f"flow {flow.namespace}.{flow.id} already exists; update it with PUT")
-    record = ctx.store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=ctx.clock())
+    record = await run_in_threadpool(partial(service.create, by=by, now=ctx.clock()), ctx.store, source)
     return sources.flow_json(record, source=True)
 
 
 @router.post("/{namespace}", summary="Update every flow of a namespace", response_model=list[dto.FlowDto],
              openapi_extra=YAML_BODY)
 async def update_namespace(
-    ctx: Ctx, namespace: Namespace, source: Source,
+    ctx: Ctx, by: Acting, namespace: Namespace, source: Source,
     delete: Annotated[bool, Query(description="Delete the namespace's flows that the YAML does not contain.")] = True,
 ) -> list[dict[str, Any]]:
-    """Create or update each flow of a multi-document YAML text, all in `namespace` (or its children). Nothing
-    is written unless every document is valid. With `delete=true`, flows of the namespace absent from the text
-    are deleted."""
-    return await run_in_threadpool(_update_namespace, ctx, namespace, source, delete)
-
-
-def _update_namespace(ctx: ApiContext, namespace: str, text: str, delete: bool) -> list[dict[str, Any]]:
-    parsed = []
-    problems: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
-    for chunk in sources.split_documents(text):
-        try:
-            flow = sources.parse_chunk(chunk)
-        except FlowValidationError as exc:
-            problems.extend(exc.problems)
-            continue
-        where = Problem("namespace", "", chunk.first_line, 1)
-        if not _in_namespace(flow.namespace, namespace):
-            problems.append(Problem(where.path, f"flow {flow.id} is in namespace '{flow.namespace}', not in '{namespace}'", where.line, 1))
-        elif (flow.namespace, flow.id) in seen:
-            problems.append(Problem("id", f"flow {flow.namespace}.{flow.id} appears twice", where.line, 1))
-        seen.add((flow.namespace, flow.id))
-        parsed.append((flow, chunk.text))
-    if problems:
-        raise FlowValidationError(problems)
-    now = ctx.clock()
-    saved = [ctx.store.save_flow(f.namespace, f.id, text, disabled=f.disabled, now=now) for f, text in parsed]
-    if delete:
-        for record in ctx.store.list_flows():
-            if _in_namespace(record.namespace, namespace) and (record.namespace, record.id) not in seen:
-                ctx.store.delete_flow(record.namespace, record.id, now)
+    """Create or update each flow of a multi-document YAML text, all in `namespace` (or its children), in one
+    transaction: nothing is written unless every document is valid, and then all of it is. With `delete=true`,
+    flows of the namespace absent from the text are deleted."""
+    saved = await run_in_threadpool(partial(service.update_namespace, delete=delete, by=by, now=ctx.clock()),
+                                    ctx.store, namespace, source)
     return [sources.flow_json(r) for r in saved]
 
 
@@ -215,27 +285,25 @@ def get_flow(
 
 
 @router.put("/{namespace}/{id}", summary="Update a flow", response_model=dto.FlowDto, openapi_extra=YAML_BODY)
-async def update_flow(ctx: Ctx, namespace: Namespace, id: FlowId, source: Source) -> dict[str, Any]:
+async def update_flow(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId, source: Source) -> dict[str, Any]:
     """Store a new revision of an existing flow (an unchanged source keeps the revision). The source's id and
     namespace must be those of the path."""
-    return await run_in_threadpool(_update, ctx, namespace, id, source)
+    return await run_in_threadpool(_update, ctx, namespace, id, source, by)
 
 
-def _update(ctx: ApiContext, namespace: str, flow_id: str, source: str) -> dict[str, Any]:
+def _update(ctx: ApiContext, namespace: str, flow_id: str, source: str, by: Principal) -> dict[str, Any]:
     flow = parse_flow(source)
     if (flow.namespace, flow.id) != (namespace, flow_id):
         detail = {"path": "id", "message": f"the source defines {flow.namespace}.{flow.id}", "line": None, "column": None}
         raise ApiError(422, f"the source must define flow {namespace}.{flow_id}", [detail])
-    _latest(ctx, namespace, flow_id)
-    record = ctx.store.save_flow(namespace, flow_id, source, disabled=flow.disabled, now=ctx.clock())
+    record = service.update(ctx.store, flow, source, by=by, now=ctx.clock())
     return sources.flow_json(record, source=True)
 
 
 @router.delete("/{namespace}/{id}", summary="Delete a flow", status_code=204, response_class=Response)
-def delete_flow(ctx: Ctx, namespace: Namespace, id: FlowId) -> Response:
+def delete_flow(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId) -> Response:
     """Delete a flow (its revisions stay readable with `revision=`; its executions are kept)."""
-    if not ctx.store.delete_flow(namespace, id, ctx.clock()):
-        raise not_found(f"flow {namespace}.{id} not found")
+    service.delete(ctx.store, namespace, id, by=by, now=ctx.clock())
     return Response(status_code=204)
 
 
@@ -255,4 +323,4 @@ def flow_graph(
     record = ctx.store.get_flow(namespace, id, revision)
     if record is None:
         raise not_found(f"flow {namespace}.{id} not found")
-    return graph.flow_graph(sources.cached_flow(record.source))
+    return graph.flow_graph(ctx.flows.of(record))

@@ -7,7 +7,6 @@ is discarded. The name is reduced to safe characters, so nothing a client sends 
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import shutil
@@ -17,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
+from legato.api import errors
 from legato.api.errors import ApiError, bad_request
 
 MAX_FIELDS = 1000
@@ -77,7 +77,7 @@ async def _limited_body(request: Request) -> bytes:
 
 def _json_inputs(raw: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(raw or b"{}")
+        value = errors.parse_json(raw or b"{}")
     except ValueError as exc:
         raise bad_request(f"the body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from legato.api import dto
-from legato.api.context import Ctx, check_tenant
+from legato.api import dto, errors
+from legato.api.context import Acting, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
 from legato.model.durations import parse_duration
 from legato.model.flow import NAMESPACE_PATTERN
 from legato.plugins.context import TaskFailed
 from legato.plugins.core import kv_values
+from legato.services import kv as kv_service
 from legato.store.ports import KVEntry
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}/kv", tags=["KV"],
@@ -53,9 +53,9 @@ def list_keys(ctx: Ctx, namespace: Namespace,
 
 
 @router.delete("", summary="Delete several keys", response_model=dto.KVDeleted)
-def delete_keys(ctx: Ctx, namespace: Namespace, request: dto.KVDeleteRequest) -> dict[str, Any]:
+def delete_keys(ctx: Ctx, by: Acting, namespace: Namespace, request: dto.KVDeleteRequest) -> dict[str, Any]:
     """Delete the given keys; answers with the keys that existed and were deleted."""
-    return {"keys": [k for k in request.keys if ctx.store.kv_delete(namespace, k)]}
+    return {"keys": kv_service.delete_many(ctx.store, namespace, request.keys, by=by, now=ctx.clock())}
 
 
 @router.get("/{key}", summary="Get the value of a key", response_model=dto.TypedValue)
@@ -70,7 +70,7 @@ def get_value(ctx: Ctx, namespace: Namespace, key: Key) -> dict[str, Any]:
 @router.put("/{key}", summary="Set the value of a key", status_code=204, response_class=Response,
             openapi_extra=VALUE_BODY)
 async def put_value(
-    ctx: Ctx, request: Request, namespace: Namespace, key: Key,
+    ctx: Ctx, by: Acting, request: Request, namespace: Namespace, key: Key,
     ttl: Annotated[str | None, Header(max_length=64, description="ISO-8601 duration after which the key expires.")] = None,
     type: Annotated[KVType | None, Query(description="Parse the body as this type instead of guessing it.")] = None,
 ) -> Response:
@@ -87,14 +87,14 @@ async def put_value(
         if span.total_seconds() <= 0:
             raise bad_request("ttl must be a positive duration")
         expires = ctx.clock() + span
-    ctx.store.kv_set(namespace, key, value, type=kv_type, expires_at=expires, now=ctx.clock())
+    kv_service.put(ctx.store, namespace, key, value, type=kv_type, expires_at=expires, by=by, now=ctx.clock())
     return Response(status_code=204)
 
 
 @router.delete("/{key}", summary="Delete a key", status_code=204, response_class=Response)
-def delete_value(ctx: Ctx, namespace: Namespace, key: Key) -> Response:
+def delete_value(ctx: Ctx, by: Acting, namespace: Namespace, key: Key) -> Response:
     """Delete a key; 404 when there was none."""
-    if not ctx.store.kv_delete(namespace, key):
+    if not kv_service.delete(ctx.store, namespace, key, by=by, now=ctx.clock()):
         raise not_found(f"no key '{key}' in namespace '{namespace}'")
     return Response(status_code=204)
 
@@ -132,7 +132,7 @@ def _typed(text: str, kv_type: KVType | None) -> tuple[str, Any]:
 
 def _unquoted(text: str) -> str:
     try:
-        value = json.loads(text)
+        value = errors.parse_json(text, "the value")
     except ValueError:
         return text
     return value if isinstance(value, str) else text
@@ -140,7 +140,7 @@ def _unquoted(text: str) -> str:
 
 def _guess(text: str) -> Any:
     try:
-        return json.loads(text)
+        return errors.parse_json(text, "the value")
     except ValueError:
         pass
     if _DATETIME.match(text):

@@ -12,12 +12,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from legato.api import dto, masking, sse
-from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import not_found
 from legato.api.params import Page, paging, parse_sort, utc
 from legato.expressions import Masker
+from legato.identity.permissions import Action, Resource
 from legato.model import state as st
 from legato.model.execution import Execution, LogRecord
+from legato.services import executions
+from legato.services.principal import search_scope
 from legato.store.ports import LogFilter, StoredLog
 
 router = APIRouter(prefix="/api/v1/{tenant}/logs", tags=["Logs"], dependencies=[Depends(check_tenant)],
@@ -63,7 +66,7 @@ def _lines(ctx: ApiContext, filters: LogFilter) -> Iterator[StoredLog]:
 
 @router.get("/search", summary="Search logs", response_model=dto.Paged[dto.LogEntry])
 def search_logs(
-    ctx: Ctx, page: Annotated[Page, Depends(paging)],
+    ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
     q: Annotated[str | None, Query(max_length=200, description="Text the message contains (case-insensitive).")] = None,
     namespace: Annotated[str | None, Query(max_length=150, description="Executions of this namespace and its children.")] = None,
     flowId: Annotated[str | None, Query(max_length=100, description="Executions of this flow (with `namespace`).")] = None,
@@ -72,7 +75,8 @@ def search_logs(
     endDate: Annotated[datetime | None, Query(description="Lines logged at or before this instant.")] = None,
 ) -> dict[str, Any]:
     """Log lines of every execution matching the filters, newest first unless `sort` says `timestamp:asc`."""
-    filters = LogFilter(text=q or None, namespace=namespace or None, flow_id=flowId, min_level=minLevel,
+    scope, within = search_scope(by, Resource.EXECUTION, Action.ACCESS_LOGS, namespace or None)
+    filters = LogFilter(text=q or None, namespace=scope, within=within, flow_id=flowId, min_level=minLevel,
                         time_from=utc(startDate), time_to=utc(endDate))
     _, descending = parse_sort(page.sort, {"timestamp": "timestamp"}, "timestamp:desc")
     found, total = ctx.store.search_logs(filters, descending=descending, limit=page.size, offset=page.offset)
@@ -81,7 +85,7 @@ def search_logs(
     for line in found:
         if line.record.execution_id not in maskers:
             execution = ctx.store.get_execution(line.record.execution_id)
-            maskers[line.record.execution_id] = masking.masker_for(ctx.store, execution) if execution else None
+            maskers[line.record.execution_id] = masking.masker_for(ctx, execution) if execution else None
         results.append(_entry(line.record, line.namespace, line.flow_id, maskers[line.record.execution_id]))
     return {"results": results, "total": total}
 
@@ -91,7 +95,7 @@ def execution_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None
                    attempt: AttemptNumber = None) -> list[dict[str, Any]]:
     """The execution's log lines in the order they were written."""
     execution = _execution(ctx, executionId)
-    masker = masking.masker_for(ctx.store, execution)
+    masker = masking.masker_for(ctx, execution)
     filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt)
     return [_entry(line.record, execution.namespace, execution.flow_id, masker) for line in _lines(ctx, filters)]
 
@@ -101,7 +105,7 @@ def execution_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None
 def download_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
                   attempt: AttemptNumber = None) -> PlainTextResponse:
     """The log lines as text, `timestamp level [taskId] message`, as an attachment."""
-    masker = masking.masker_for(ctx.store, _execution(ctx, executionId))
+    masker = masking.masker_for(ctx, _execution(ctx, executionId))
     filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt)
     lines = [f"{r.timestamp.isoformat()} {r.level:<5} [{r.task_id or '-'}] {masking.mask(r.message, masker)}"
              for r in (line.record for line in _lines(ctx, filters))]
@@ -110,11 +114,10 @@ def download_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None,
 
 
 @router.delete("/{executionId}", summary="Delete the logs of an execution", status_code=204, response_class=Response)
-def delete_logs(ctx: Ctx, executionId: ExecutionId, taskRunId: TaskRunId = None,
+def delete_logs(ctx: Ctx, by: Acting, executionId: ExecutionId, taskRunId: TaskRunId = None,
                 attempt: AttemptNumber = None) -> Response:
     """Delete the execution's log lines, or only those of one task run (and attempt)."""
-    _execution(ctx, executionId)
-    ctx.store.delete_logs(LogFilter(execution_id=executionId, task_run_id=taskRunId, attempt=attempt))
+    executions.delete_logs(ctx.store, executionId, by=by, task_run_id=taskRunId, attempt=attempt)
     return Response(status_code=204)
 
 
@@ -135,7 +138,7 @@ async def follow_logs(ctx: Ctx, request: Request, executionId: ExecutionId, minL
             if execution is None:
                 return
             ended = execution.state in st.TERMINAL and execution.ended is not None
-            masker = await run_in_threadpool(masking.masker_for, ctx.store, execution)
+            masker = await run_in_threadpool(masking.masker_for, ctx, execution)
             while True:  # one batch in memory at a time, however far behind the client is
                 batch = await run_in_threadpool(ctx.store.logs_after, filters, after, BATCH)
                 for line in batch:

@@ -7,45 +7,33 @@ wherever they appear in text (legato.expressions.Masker does the replacing).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Any
+import contextlib
+from typing import TYPE_CHECKING, Any
 
-from legato.api import sources
+from legato import sealing
 from legato.expressions import Masker
 from legato.model.execution import Execution
-from legato.store.ports import Store
 
-_CACHE_SIZE = 4096
-_lock = threading.Lock()
-# (namespace, flow id, revision) -> ids of SECRET inputs; a revision never changes, so entries never go stale
-_secret_ids: OrderedDict[tuple[str, str, int], tuple[str, ...]] = OrderedDict()
+if TYPE_CHECKING:
+    from legato.api.context import ApiContext
 
 
-def secret_input_ids(store: Store, namespace: str, flow_id: str, revision: int) -> tuple[str, ...]:
-    """Ids of the SECRET inputs of one flow revision (none when the revision is gone)."""
-    key = (namespace, flow_id, revision)
-    with _lock:
-        if key in _secret_ids:
-            _secret_ids.move_to_end(key)
-            return _secret_ids[key]
-    record = store.get_flow(namespace, flow_id, revision)
-    ids: tuple[str, ...] = ()
-    if record is not None:
-        flow = sources.cached_flow(record.source)
-        ids = tuple(i.id for i in flow.inputs or () if i.type == "SECRET")
-    with _lock:
-        _secret_ids[key] = ids
-        if len(_secret_ids) > _CACHE_SIZE:
-            _secret_ids.popitem(last=False)
-    return ids
+def secret_input_ids(ctx: ApiContext, namespace: str, flow_id: str, revision: int) -> tuple[str, ...]:
+    """Ids of the SECRET inputs of one flow revision (none when the revision is gone); the parsed revision
+    comes from the process's Flows, so a revision is read and parsed once."""
+    flow = ctx.flows.revision(ctx.store, namespace, flow_id, revision)
+    return tuple(i.id for i in flow.inputs or () if i.type == "SECRET") if flow is not None else ()
 
 
-def masker_for(store: Store, execution: Execution) -> Masker | None:
+def masker_for(ctx: ApiContext, execution: Execution) -> Masker | None:
     """A Masker knowing the execution's secret values, or None when it has none."""
-    ids = secret_input_ids(store, execution.namespace, execution.flow_id, execution.flow_revision)
+    ids = secret_input_ids(ctx, execution.namespace, execution.flow_id, execution.flow_revision)
     values = [_nested(execution.inputs, i) for i in ids]
     texts = [str(v) for v in values if v not in (None, "")]
+    for sealed in sealing.sealed_values(execution.inputs):  # the stored form and the text it holds
+        texts.append(sealed)
+        with contextlib.suppress(sealing.SealingError):
+            texts.append(sealing.unseal(sealed))
     if not texts:
         return None
     masker = Masker()

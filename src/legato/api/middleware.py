@@ -1,24 +1,25 @@
-"""ASGI middleware: HTTP basic authentication (constant-time checks) and request metrics.
+"""ASGI middleware: NUL rejection and request metrics (authentication is in auth.py).
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware, so streamed responses (SSE) pass through untouched.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
-import re
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from legato.api import access
 from legato.api.metrics import Metrics
+from legato.services import audit
 
-OPEN_PATHS = frozenset({"/health"})  # probes must work without credentials
-WEBHOOK_PATH = re.compile(r"^/api/v1/[^/]+/executions/webhook/")  # the webhook's key is its credential
+# The routes that need no credentials (the health probe, the webhook trigger whose key is its credential, sign-in
+# and sign-out), from the access table. A request is public only when the router would send it to one of these
+# routes: auth.Authenticate compiles each template as the router does and matches the same decoded path, whole,
+# so no raw-path prefix, encoding or extra segment widens the list.
+PUBLIC_ROUTES = access.PUBLIC_ROUTES
 
 
 def parse_credentials(text: str) -> tuple[str, str]:
@@ -27,41 +28,6 @@ def parse_credentials(text: str) -> tuple[str, str]:
     if not sep or not user or not password:
         raise ValueError("basic auth must be given as user:password, both non-empty")
     return user, password
-
-
-class BasicAuth:
-    """Rejects requests without the configured credentials with 401 (except the health probe)."""
-
-    def __init__(self, app: ASGIApp, credentials: tuple[str, str]) -> None:
-        self.app = app
-        self._user = credentials[0].encode()
-        self._password = credentials[1].encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or WEBHOOK_PATH.match(scope["path"]) \
-                or self._allowed(scope):
-            await self.app(scope, receive, send)
-            return
-        payload = json.dumps({"message": "authentication required", "details": []}).encode()
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-            (b"www-authenticate", b'Basic realm="legato"'),
-        ]})
-        await send({"type": "http.response.body", "body": payload})
-
-    def _allowed(self, scope: Scope) -> bool:
-        header = dict(scope["headers"]).get(b"authorization", b"")
-        scheme, _, token = header.partition(b" ")
-        if scheme.lower() != b"basic":
-            return False
-        try:
-            user, sep, password = base64.b64decode(token.strip(), validate=True).partition(b":")
-        except (binascii.Error, ValueError):
-            return False
-        # Both comparisons always run, so timing tells nothing about which part was wrong.
-        user_ok = hmac.compare_digest(user, self._user)
-        password_ok = hmac.compare_digest(password, self._password)
-        return bool(sep) and user_ok and password_ok
 
 
 class RejectNul:
@@ -73,13 +39,37 @@ class RejectNul:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
-            payload = json.dumps({"message": "NUL characters are not allowed in paths or parameters",
-                                  "details": []}).encode()
-            await send({"type": "http.response.start", "status": 400, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+            payload = json.dumps(
+                {"message": "NUL characters are not allowed in paths or parameters", "details": []}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": payload})
             return
         await self.app(scope, receive, send)
+
+
+class AuditOrigin:
+    """Makes the caller's address the origin of the audit entries the request's writes record."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client") if scope["type"] == "http" else None
+        token = audit.ORIGIN.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            audit.ORIGIN.reset(token)
 
 
 class RequestMetrics:

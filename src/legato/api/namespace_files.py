@@ -7,6 +7,7 @@ legato.api.paths. Folders are real folders of the local storage backend.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import zipfile
@@ -17,13 +18,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from starlette.datastructures import UploadFile
 
 from legato.api import dto, paths
-from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
+from legato.api.uploads import read_part, upload_body
 from legato.model.flow import NAMESPACE_PATTERN
-from legato.storage import namespace_files_prefix
+from legato.services import audit
+from legato.services.principal import Principal
+from legato.storage import StorageError, namespace_files_prefix
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}/files", tags=["Namespace files"],
                    dependencies=[Depends(check_tenant)], responses=dto.ERRORS)
@@ -32,9 +35,7 @@ Namespace = Annotated[str, Path(description="The namespace.", pattern=NAMESPACE_
 FilePath = Annotated[str, Query(max_length=1024, description="Path in the namespace's files, e.g. `/scripts/etl.py`.")]
 MAX_UPLOAD = 100 * 1024 * 1024
 MAX_EXPORT = 500 * 1024 * 1024
-UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"fileContent": {"type": "string", "format": "binary"}},
-    "required": ["fileContent"]}}}}}
+UPLOAD_BODY = upload_body("fileContent")
 BYTES_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
           "description": "The file's bytes"}}
@@ -48,7 +49,10 @@ def _root(ctx: ApiContext, namespace: str) -> FsPath:
     path_of = getattr(ctx.files, "path_of", None)
     if path_of is None:
         raise ApiError(501, "namespace files need the local storage backend")
-    root: FsPath = path_of(namespace_files_prefix(namespace))
+    try:
+        root: FsPath = path_of(namespace_files_prefix(namespace))
+    except StorageError as exc:
+        raise ApiError(400, str(exc)) from None
     return root
 
 
@@ -86,14 +90,17 @@ def list_directory(ctx: Ctx, namespace: Namespace, path: FilePath = "/") -> list
 
 
 @router.post("/directory", summary="Create a folder of namespace files", status_code=201, response_class=Response)
-def create_directory(ctx: Ctx, namespace: Namespace, path: FilePath) -> Response:
+def create_directory(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath) -> Response:
     """Create the folder `path` and any missing parents; 409 when a file has that path."""
     root, target = _target(ctx, namespace, path)
     if target == root.resolve():
         raise bad_request("give the path of the folder to create")
     if target.exists() and not target.is_dir():
         raise ApiError(409, f"{path} is a file")
+    existed = target.exists()
     _mkdirs(root, target)
+    if not existed:
+        _audit(ctx, by, "CREATE", namespace, path, {"type": "Directory"})
     return Response(status_code=201)
 
 
@@ -145,37 +152,27 @@ def read_file(ctx: Ctx, namespace: Namespace, path: FilePath) -> Response:
 
 @router.post("", summary="Create or replace a namespace file", status_code=201, response_class=Response,
              openapi_extra=UPLOAD_BODY)
-async def upload(ctx: Ctx, request: Request, namespace: Namespace, path: FilePath) -> Response:
+async def upload(ctx: Ctx, by: Acting, request: Request, namespace: Namespace, path: FilePath) -> Response:
     """Store the multipart part `fileContent` at `path` (parent folders created), replacing a file there."""
     root, target = _target(ctx, namespace, path)
     if target == root.resolve() or target.is_dir():
         raise ApiError(409, f"{path} is a folder")
-    content = await _upload_content(request)
+    _, content = await read_part(request, "fileContent", MAX_UPLOAD, "namespace files")
+    before = _digest(target) if target.is_file() else None
     await run_in_threadpool(_write, root, target, content)
+    details = audit.changed(before, {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()})
+    await run_in_threadpool(_audit, ctx, by, "UPDATE" if before else "CREATE", namespace, path, details)
     return Response(status_code=201)
 
 
-async def _upload_content(request: Request) -> bytes:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "multipart/form-data":
-        raise ApiError(415, "send the file as multipart/form-data with a part named fileContent")
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except Exception as exc:  # the multipart parser raises several types for a malformed body
-        raise bad_request(f"malformed form body: {getattr(exc, 'detail', exc)}") from None
-    try:
-        part = form.get("fileContent")
-        if isinstance(part, UploadFile):
-            data = await part.read(MAX_UPLOAD + 1)
-        elif isinstance(part, str):
-            data = part.encode()
-        else:
-            raise bad_request("the form has no part named fileContent")
-    finally:
-        await form.close()
-    if len(data) > MAX_UPLOAD:
-        raise ApiError(413, f"namespace files are limited to {MAX_UPLOAD // (1024 * 1024)} MiB")
-    return data
+def _digest(path: FsPath) -> dict[str, Any]:
+    data = path.read_bytes()
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _audit(ctx: ApiContext, by: Principal, action: str, namespace: str, path: str, details: dict[str, Any] | None) -> None:
+    audit.record(ctx.store, by, action, "NAMESPACE_FILE", f"{namespace}:/{path.strip('/')}", namespace=namespace,
+                 details=details, now=ctx.clock())
 
 
 def _write(root: FsPath, target: FsPath, content: bytes) -> None:
@@ -186,7 +183,7 @@ def _write(root: FsPath, target: FsPath, content: bytes) -> None:
 
 
 @router.put("", summary="Move a namespace file or folder", status_code=204, response_class=Response)
-def move(ctx: Ctx, namespace: Namespace,
+def move(ctx: Ctx, by: Acting, namespace: Namespace,
          from_: Annotated[str, Query(alias="from", max_length=1024, description="Current path.")],
          to: Annotated[str, Query(max_length=1024, description="New path.")]) -> Response:
     """Move or rename a file or folder; 409 when something exists at the new path."""
@@ -200,11 +197,12 @@ def move(ctx: Ctx, namespace: Namespace,
         raise ApiError(409, "a folder cannot be moved into itself")
     _mkdirs(root, target.parent)
     shutil.move(source, target)
+    _audit(ctx, by, "MOVE", namespace, from_, {"from": from_, "to": to})
     return Response(status_code=204)
 
 
 @router.delete("", summary="Delete a namespace file or folder", status_code=204, response_class=Response)
-def delete(ctx: Ctx, namespace: Namespace, path: FilePath) -> Response:
+def delete(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath) -> Response:
     """Delete a file, or a folder with everything in it."""
     root, target = _target(ctx, namespace, path)
     if target == root.resolve():
@@ -213,6 +211,9 @@ def delete(ctx: Ctx, namespace: Namespace, path: FilePath) -> Response:
         raise not_found(f"no file {path} in the files of {namespace}")
     if target.is_dir():
         shutil.rmtree(target)
+        details: dict[str, Any] = {"type": "Directory"}
     else:
+        details = _digest(target)
         target.unlink()
+    _audit(ctx, by, "DELETE", namespace, path, audit.changed(details, None))
     return Response(status_code=204)

@@ -17,6 +17,9 @@ YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yam
 YAML_BODY = {"requestBody": {"required": True, "content": {t: {"schema": {"type": "string"}} for t in YAML_TYPES[:2]}}}
 
 
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")]
+
+
 @dataclass(frozen=True)
 class Page:
     page: int
@@ -33,7 +36,7 @@ class Page:
 
 
 def paging(
-    page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
+    page: PageNumber = 1,
     size: Annotated[int, Query(ge=1, le=1000, description="Items per page.")] = 10,
     sort: Annotated[str | None, Query(max_length=100, description="`field:asc` or `field:desc`.")] = None,
 ) -> Page:

@@ -7,8 +7,9 @@ import base64
 import csv
 import io
 import json
-import re
 from typing import Any
+
+from legato.storage.ion import IonText
 
 MAX_BYTES = 1024 * 1024
 IMAGES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
@@ -96,119 +97,3 @@ def _ion(text: str, rows: int, cut: bool) -> tuple[list[Any], bool]:
             return out, True
         out.append(reader.value())
     return out, cut
-
-
-_TOKEN = re.compile(r"""
-    (?P<space>\s+|//[^\n]*|/\*.*?\*/)
-  | (?P<long>'''(?:[^'\\]|\\.|'(?!''))*''')
-  | (?P<string>"(?:[^"\\\n]|\\.)*")
-  | (?P<symbol>'(?:[^'\\\n]|\\.)*')
-  | (?P<blob>\{\{.*?\}\})
-  | (?P<stamp>\d{4}-\d{2}(?:-\d{2})?(?:T(?:\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?)?(?![\w-]))
-  | (?P<punct>::|[{}\[\]():,])
-  | (?P<atom>[^\s{}\[\]():,"']+)
-""", re.VERBOSE | re.DOTALL)
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'", "/": "/", "a": "\a",
-            "b": "\b", "f": "\f", "v": "\v"}
-
-
-def _unescape(raw: str) -> str:
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)",
-                  lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] in "ux" and len(m.group(1)) > 1
-                  else _ESCAPES.get(m.group(1), m.group(1)), raw)
-
-
-class IonText:
-    """A reader of Amazon Ion text as Kestra writes row files: one top-level value after another (structs,
-    lists, s-expressions, strings, symbols, numbers, timestamps, null, booleans, blobs; annotations dropped).
-    Timestamps and decimals come back as their text; ValueError on anything else."""
-
-    def __init__(self, text: str) -> None:
-        self._tokens: list[tuple[str | None, str]] = []
-        at = 0
-        while at < len(text):
-            found = _TOKEN.match(text, at)
-            if found is None:
-                raise ValueError(f"not Ion text at character {at}")
-            if found.lastgroup != "space":
-                self._tokens.append(("atom" if found.lastgroup == "stamp" else found.lastgroup, found.group()))
-            at = found.end()
-        self._at = 0
-
-    def more(self) -> bool:
-        return self._at < len(self._tokens)
-
-    def _next(self) -> tuple[str | None, str]:
-        if self._at >= len(self._tokens):
-            raise ValueError("unexpected end of Ion text")
-        token = self._tokens[self._at]
-        self._at += 1
-        return token
-
-    def _peek(self) -> str | None:
-        return self._tokens[self._at][1] if self._at < len(self._tokens) else None
-
-    def value(self) -> Any:
-        kind, text = self._next()
-        while self._peek() == "::":  # an annotation: skip it
-            self._at += 1
-            kind, text = self._next()
-        if text == "{":
-            return self._struct()
-        if text in ("[", "("):
-            return self._sequence("]" if text == "[" else ")")
-        if kind == "string":
-            return _unescape(text[1:-1])
-        if kind == "long":
-            parts = []
-            while True:
-                parts.append(_unescape(text[3:-3]))
-                if self._at < len(self._tokens) and self._tokens[self._at][0] == "long":
-                    _, text = self._next()
-                    continue
-                return "".join(parts)
-        if kind == "symbol":
-            return _unescape(text[1:-1])
-        if kind == "blob":
-            return text[2:-2].strip()
-        if kind == "atom":
-            return _atom(text)
-        raise ValueError(f"unexpected {text!r} in Ion text")
-
-    def _struct(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        while self._peek() != "}":
-            kind, name = self._next()
-            key = _unescape(name[1:-1]) if kind in ("string", "symbol") else name
-            if self._next()[1] != ":":
-                raise ValueError("expected ':' in an Ion struct")
-            out[key] = self.value()
-            if self._peek() == ",":
-                self._at += 1
-        self._at += 1
-        return out
-
-    def _sequence(self, end: str) -> list[Any]:
-        out = []
-        while self._peek() != end:
-            if self._peek() is None:
-                raise ValueError("unterminated Ion list")
-            out.append(self.value())
-            if self._peek() == ",":
-                self._at += 1
-        self._at += 1
-        return out
-
-
-def _atom(text: str) -> Any:
-    if text == "true" or text == "false":
-        return text == "true"
-    if text == "null" or text.startswith("null."):
-        return None
-    if re.fullmatch(r"[+-]?(0|[1-9][0-9_]*)", text):
-        return int(text.replace("_", ""))
-    if re.fullmatch(r"[+-]?\d[\d_]*(\.\d*)?([eE][+-]?\d+)", text):
-        return float(text.replace("_", ""))
-    if re.fullmatch(r"0[xX][0-9a-fA-F_]+", text):
-        return int(text.replace("_", ""), 16)
-    return text  # decimals (1.5, 2d3), timestamps and plain symbols keep their text

@@ -1,20 +1,16 @@
-"""Serving the API with uvicorn on the event loop that runs Legato's services, both stopping together."""
+"""Serving the API: binding its socket and running uvicorn on the caller's event loop (the composition root,
+legato.server.compose, runs it beside the roles)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import ipaddress
-import logging
 import socket
 from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
-
-from legato.runtime.runtime import Runtime
-
-log = logging.getLogger("legato.api")
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -53,21 +49,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(app: FastAPI, runtime: Runtime | None, stopping: asyncio.Event, sock: socket.socket) -> None:
-    """Serve `app` on `sock` and run `runtime` until `stopping` is set (or either of them ends)."""
+async def serve(app: FastAPI, stopping: asyncio.Event, sock: socket.socket) -> None:
+    """Serve `app` on `sock` until `stopping` is set; setting it when the server ends on its own."""
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5)
     server = _EmbeddedServer(config)
     http = asyncio.create_task(server.serve(sockets=[sock]), name="http")
-    services = asyncio.create_task(runtime.run(stopping), name="runtime") if runtime else None
-    watched = [t for t in (http, services) if t is not None]
     stop = asyncio.create_task(stopping.wait(), name="stop-signal")
     try:
-        await asyncio.wait([*watched, stop], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([http, stop], return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.set()
         server.should_exit = True
-        results = await asyncio.gather(*watched, return_exceptions=True)
+        await http
         stop.cancel()
-        for task, result in zip(watched, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                log.error("%s stopped with an error: %r", task.get_name(), result)

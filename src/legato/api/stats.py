@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Depends
 
 from legato.api import dto
-from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import bad_request
 from legato.api.params import utc
+from legato.identity.permissions import Action, Resource
+from legato.services.principal import Principal, search_scope
 from legato.store.ports import ExecutionCount, ExecutionFilter
 
 router = APIRouter(prefix="/api/v1/{tenant}/stats", tags=["Stats"], dependencies=[Depends(check_tenant)],
@@ -44,21 +46,22 @@ def _window(ctx: ApiContext, request: dto.DailyStatsRequest) -> tuple[datetime, 
     return start, end
 
 
-def _filters(ctx: ApiContext, request: dto.DailyStatsRequest) -> ExecutionFilter:
+def _filters(ctx: ApiContext, request: dto.DailyStatsRequest, by: Principal) -> ExecutionFilter:
     start, end = _window(ctx, request)
-    return ExecutionFilter(namespace=request.namespace or None, flow_id=request.flowId, created_from=start,
+    scope, within = search_scope(by, Resource.EXECUTION, Action.LIST, request.namespace or None)
+    return ExecutionFilter(namespace=scope, within=within, flow_id=request.flowId, created_from=start,
                            created_to=end)
 
 
 @router.post("/executions/daily", summary="Executions per day by state", response_model=list[dto.DailyStats])
-def daily(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
+def daily(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
     """For each day of the window, in `timeZone` (default UTC), how many executions started in each state,
     and how long the ended ones took (seconds). Days without executions are included with zero counts."""
     zone = _zone(request)
     start, end = _window(ctx, request)
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     spans: dict[date, list[ExecutionCount]] = defaultdict(list)
-    for group in ctx.store.count_executions(_filters(ctx, request), ["quarter_hour", "state"]):
+    for group in ctx.store.count_executions(_filters(ctx, request, by), ["quarter_hour", "state"]):
         quarter, state = group.key
         day = datetime.fromtimestamp(int(quarter) * 900, zone).date()  # every zone's offset is whole quarters
         counts[day][state] += group.count
@@ -78,10 +81,10 @@ def daily(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/executions/group-by-flow", summary="Executions per flow by state", response_model=list[dto.GroupStats])
-def by_flow(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
+def by_flow(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
     """How many executions of each flow started in the window, by state; by namespace then flow."""
     groups: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for group in ctx.store.count_executions(_filters(ctx, request), ["namespace", "flow_id", "state"]):
+    for group in ctx.store.count_executions(_filters(ctx, request, by), ["namespace", "flow_id", "state"]):
         namespace, flow_id, state = group.key
         groups[(namespace, flow_id)][state] = group.count
     return [{"namespace": ns, "flowId": fid, "executionCounts": c} for (ns, fid), c in sorted(groups.items())]
@@ -89,10 +92,10 @@ def by_flow(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
 
 @router.post("/executions/group-by-namespace", summary="Executions per namespace by state",
              response_model=list[dto.GroupStats])
-def by_namespace(ctx: Ctx, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
+def by_namespace(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
     """How many executions of each namespace started in the window, by state."""
     groups: dict[str, dict[str, int]] = defaultdict(dict)
-    for group in ctx.store.count_executions(_filters(ctx, request), ["namespace", "state"]):
+    for group in ctx.store.count_executions(_filters(ctx, request, by), ["namespace", "state"]):
         namespace, state = group.key
         groups[namespace][state] = group.count
     return [{"namespace": ns, "flowId": None, "executionCounts": c} for ns, c in sorted(groups.items())]

@@ -14,11 +14,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from legato.api import dto
-from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request
 from legato.api.params import Page, paging, sort_items
-from legato.runtime import backfills, triggers
-from legato.runtime.actions import ConflictError, NotFoundError
+from legato.identity.permissions import Action, Resource
+from legato.model.triggers import Schedule
+from legato.scheduler.cron import Cron
+from legato.services import backfills, triggers
+from legato.services.errors import ConflictError, NotFoundError
+from legato.services.principal import Principal, visible
 from legato.store.ports import BackfillState
 
 router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"], dependencies=[Depends(check_tenant)],
@@ -64,6 +68,9 @@ class TriggerContext(dto.Dto):
     executionId: str | None = Field(default=None, description="The execution it waits for before firing again.")
     disabled: bool = False
     backfill: dict[str, Any] | None = None
+    nextDates: list[datetime] = Field(
+        default_factory=list, description="A Schedule's next three fire times (none while it is disabled)."
+    )
 
 
 class TriggerWithDefinition(BaseModel):
@@ -94,7 +101,19 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-def _context(row: triggers.TriggerRow, backfill: BackfillState | None) -> dict[str, Any]:
+def _next_dates(row: triggers.TriggerRow, now: datetime, count: int = 3) -> list[datetime]:
+    """The fire times of an enabled Schedule from its pending date (or from now), for the Triggers tab."""
+    trigger = row.definition
+    if not isinstance(trigger, Schedule) or not row.enabled:
+        return []
+    cron = Cron.parse(trigger.cron, with_seconds=trigger.withSeconds, timezone=trigger.timezone)
+    pending = row.state.next_date if row.state else None
+    if pending is not None:
+        return [pending, *cron.upcoming(pending, count - 1)]
+    return cron.upcoming(now, count)
+
+
+def _context(row: triggers.TriggerRow, backfill: BackfillState | None, now: datetime) -> dict[str, Any]:
     state = row.state
     return {
         "tenantId": "main", "namespace": row.namespace, "flowId": row.flow_id, "triggerId": row.trigger_id,
@@ -105,12 +124,12 @@ def _context(row: triggers.TriggerRow, backfill: BackfillState | None) -> dict[s
         "workerId": getattr(state, "lease_owner", None) if state else None,
         "disabled": not row.enabled, "disabledInSource": row.disabled_in_source,
         "error": state.error if state else None, "errorDate": state.error_date if state else None,
-        "backfill": backfills.as_json(backfill),
+        "backfill": backfills.as_json(backfill), "nextDates": _next_dates(row, now),
     }
 
 
 def _rows(ctx: ApiContext, namespace: str | None, flow_id: str | None, q: str | None) -> list[dict[str, Any]]:
-    rows = triggers.list_triggers(ctx.store, namespace, flow_id)
+    rows = triggers.list_triggers(ctx.store, ctx.flows, namespace, flow_id)
     if q:
         text = q.lower()
         rows = [r for r in rows if text in f"{r.namespace}.{r.flow_id}.{r.trigger_id}".lower()]
@@ -121,7 +140,7 @@ def _rows(ctx: ApiContext, namespace: str | None, flow_id: str | None, q: str | 
 def _one(ctx: ApiContext, namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
     for item in _rows(ctx, namespace, flow_id, None):
         if item["row"].trigger_id == trigger_id:
-            return _context(item["row"], item["backfill"])
+            return _context(item["row"], item["backfill"], ctx.clock())
     raise NotFoundError(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'")
 
 
@@ -135,7 +154,7 @@ def _definition(row: triggers.TriggerRow) -> dict[str, Any] | None:
 
 @router.get("/search", summary="Search triggers", response_model=dto.Paged[TriggerWithDefinition])
 def search_triggers(
-    ctx: Ctx, page: Annotated[Page, Depends(paging)],
+    ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
     namespace: Annotated[str | None, Query(max_length=150, description="This namespace and its children.")] = None,
     flowId: Annotated[str | None, Query(max_length=100, description="Triggers of this flow.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in namespace.flowId.triggerId.")] = None,
@@ -143,9 +162,10 @@ def search_triggers(
     """Every trigger of the deployed flows with its state and its definition; sort by namespace, flowId,
     triggerId, nextExecutionDate or date."""
     items = [i for i in _rows(ctx, None, flowId, q)
-             if not namespace or i["row"].namespace == namespace or i["row"].namespace.startswith(namespace + ".")]
+             if (not namespace or i["row"].namespace == namespace or i["row"].namespace.startswith(namespace + "."))
+             and visible(by, Resource.TRIGGER, Action.LIST, i["row"].namespace)]
     ordered = sort_items(items, page.sort, _ITEM_SORTS, "namespace")
-    results = [{"abstractTrigger": _definition(i["row"]), "triggerContext": _context(i["row"], i["backfill"])}
+    results = [{"abstractTrigger": _definition(i["row"]), "triggerContext": _context(i["row"], i["backfill"], ctx.clock())}
                for i in page.slice(ordered)]
     return {"results": results, "total": len(items)}
 
@@ -164,12 +184,13 @@ def flow_triggers(
         items = [i for i in items if q.lower() in i["row"].trigger_id.lower()]
     if page.sort:
         items = sort_items(items, page.sort, _ITEM_SORTS, "triggerId")
-    return {"results": [_context(i["row"], i["backfill"]) for i in page.slice(items)], "total": len(items)}
+    now = ctx.clock()
+    return {"results": [_context(i["row"], i["backfill"], now) for i in page.slice(items)], "total": len(items)}
 
 
 @router.put("", summary="Update a trigger (enable, disable, backfill)", response_model=TriggerContext,
             responses={409: {"model": dto.ErrorBody, "description": "The trigger already has a backfill"}})
-def update_trigger(ctx: Ctx, update: TriggerUpdate) -> dict[str, Any]:
+def update_trigger(ctx: Ctx, by: Acting, update: TriggerUpdate) -> dict[str, Any]:
     """With `backfill`: start a backfill of a Schedule trigger (400 for bad dates or another trigger type, 409
     when one exists, 422 for inputs the flow refuses). Else with `disabled`: disable or enable the trigger."""
     ns, flow_id, trigger_id = update.namespace, update.flowId, update.triggerId
@@ -177,12 +198,13 @@ def update_trigger(ctx: Ctx, update: TriggerUpdate) -> dict[str, Any]:
         body = update.backfill
         labels = body.labels if isinstance(body.labels, dict) else {lb.key: lb.value for lb in body.labels or ()}
         try:
-            backfills.create(ctx.store, ns, flow_id, trigger_id, start=body.start, end=body.end, inputs=body.inputs,
-                             labels=labels, now=ctx.clock())
+            backfills.create(ctx.store, ctx.flows, ns, flow_id, trigger_id, by=by, start=body.start, end=body.end,
+                             inputs=body.inputs, labels=labels, now=ctx.clock())
         except backfills.InvalidBackfill as exc:
             raise bad_request(str(exc)) from None
     elif update.disabled is not None:
-        triggers.set_trigger_enabled(ctx.store, ns, flow_id, trigger_id, not update.disabled, now=ctx.clock())
+        triggers.set_trigger_enabled(ctx.store, ctx.flows, ns, flow_id, trigger_id, not update.disabled, by=by,
+                                     now=ctx.clock())
     else:
         raise bad_request("say what to change: `disabled` or `backfill`")
     return _one(ctx, ns, flow_id, trigger_id)
@@ -190,45 +212,46 @@ def update_trigger(ctx: Ctx, update: TriggerUpdate) -> dict[str, Any]:
 
 @router.post("/{namespace}/{flowId}/{triggerId}/unlock", summary="Unlock a trigger", response_model=TriggerContext,
              responses={409: {"model": dto.ErrorBody, "description": "The trigger is not locked"}})
-def unlock(ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
+def unlock(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
     """Forget the execution the trigger waits for (it may fire again at once); 409 when it waits for none."""
-    triggers.unlock_trigger(ctx.store, namespace, flowId, triggerId, now=ctx.clock())
+    triggers.unlock_trigger(ctx.store, ctx.flows, namespace, flowId, triggerId, by=by, now=ctx.clock())
     return _one(ctx, namespace, flowId, triggerId)
 
 
 @router.post("/{namespace}/{flowId}/{triggerId}/restart", summary="Restart a trigger", response_model=TriggerContext)
-def restart(ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
+def restart(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
     """Start the trigger afresh from now: lock and source lease cleared, dates before now not recovered."""
-    triggers.restart_trigger(ctx.store, namespace, flowId, triggerId, now=ctx.clock())
+    triggers.restart_trigger(ctx.store, ctx.flows, namespace, flowId, triggerId, by=by, now=ctx.clock())
     return _one(ctx, namespace, flowId, triggerId)
 
 
-def _backfill_action(ctx: ApiContext, key: TriggerKey, action: str) -> None:
-    triggers.find_trigger(ctx.store, key.namespace, key.flowId, key.triggerId)
+def _backfill_action(ctx: ApiContext, key: TriggerKey, action: str, by: Principal) -> None:
+    triggers.find_trigger(ctx.store, ctx.flows, key.namespace, key.flowId, key.triggerId)
     if action == "delete":
-        backfills.delete(ctx.store, key.namespace, key.flowId, key.triggerId)
+        backfills.delete(ctx.store, key.namespace, key.flowId, key.triggerId, by=by)
     else:
-        backfills.set_paused(ctx.store, key.namespace, key.flowId, key.triggerId, action == "pause", now=ctx.clock())
+        backfills.set_paused(ctx.store, key.namespace, key.flowId, key.triggerId, action == "pause", by=by,
+                            now=ctx.clock())
 
 
 @router.put("/backfill/pause", summary="Pause a backfill", response_model=TriggerContext)
-def pause_backfill(ctx: Ctx, key: TriggerKey) -> dict[str, Any]:
+def pause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
     """Stop firing the backfill's dates until it is resumed; 404 when the trigger has no backfill."""
-    _backfill_action(ctx, key, "pause")
+    _backfill_action(ctx, key, "pause", by)
     return _one(ctx, key.namespace, key.flowId, key.triggerId)
 
 
 @router.put("/backfill/unpause", summary="Resume a backfill", response_model=TriggerContext)
-def unpause_backfill(ctx: Ctx, key: TriggerKey) -> dict[str, Any]:
+def unpause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
     """Fire the backfill's remaining dates again; 404 when the trigger has no backfill."""
-    _backfill_action(ctx, key, "unpause")
+    _backfill_action(ctx, key, "unpause", by)
     return _one(ctx, key.namespace, key.flowId, key.triggerId)
 
 
 @router.post("/backfill/delete", summary="Delete a backfill", response_model=TriggerContext)
-def delete_backfill(ctx: Ctx, key: TriggerKey) -> dict[str, Any]:
+def delete_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
     """Stop and forget the backfill (its executions stay); 404 when the trigger has no backfill."""
-    _backfill_action(ctx, key, "delete")
+    _backfill_action(ctx, key, "delete", by)
     return _one(ctx, key.namespace, key.flowId, key.triggerId)
 
 
@@ -250,22 +273,23 @@ def _count(act: Any, keys: list[TriggerKey]) -> dict[str, int]:
 @router.post("/backfill/{action}/by-triggers", summary="Pause, resume or delete the backfills of triggers",
              response_model=Count)
 async def backfills_by_triggers(
-    ctx: Ctx, action: Annotated[str, Path(pattern="^(pause|unpause|delete)$", description="pause, unpause or delete.")],
+    ctx: Ctx, by: Acting, action: Annotated[str, Path(pattern="^(pause|unpause|delete)$", description="pause, unpause or delete.")],
     keys: TriggerKeys,
 ) -> dict[str, int]:
     """Act on the backfill of each trigger; triggers without one are skipped (not counted)."""
-    return await run_in_threadpool(_count, lambda k: _backfill_action(ctx, k, action), keys)
+    return await run_in_threadpool(_count, lambda k: _backfill_action(ctx, k, action, by), keys)
 
 
 @router.post("/unlock/by-triggers", summary="Unlock triggers", response_model=Count)
-def unlock_by_triggers(ctx: Ctx, keys: TriggerKeys) -> dict[str, int]:
+def unlock_by_triggers(ctx: Ctx, by: Acting, keys: TriggerKeys) -> dict[str, int]:
     """Unlock each trigger; those not locked are skipped (not counted)."""
-    return _count(lambda k: triggers.unlock_trigger(ctx.store, k.namespace, k.flowId, k.triggerId, now=ctx.clock()),
+    return _count(lambda k: triggers.unlock_trigger(ctx.store, ctx.flows, k.namespace, k.flowId, k.triggerId, by=by,
+                                                     now=ctx.clock()),
                   keys)
 
 
 @router.post("/set-disabled/by-triggers", summary="Disable or enable triggers", response_model=Count)
-def set_disabled_by_triggers(ctx: Ctx, body: SetDisabled) -> dict[str, int]:
+def set_disabled_by_triggers(ctx: Ctx, by: Acting, body: SetDisabled) -> dict[str, int]:
     """Disable (`disabled: true`) or enable each trigger; unknown ones are skipped (not counted)."""
-    return _count(lambda k: triggers.set_trigger_enabled(ctx.store, k.namespace, k.flowId, k.triggerId,
-                                                         not body.disabled, now=ctx.clock()), body.triggers)
+    return _count(lambda k: triggers.set_trigger_enabled(ctx.store, ctx.flows, k.namespace, k.flowId, k.triggerId,
+                                                         not body.disabled, by=by, now=ctx.clock()), body.triggers)

@@ -1,5 +1,5 @@
 """Webhooks: `GET|POST|PUT /api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}` starts an execution
-of a flow through one of its Webhook triggers (see legato.runtime.webhooks for matching and variables).
+of a flow through one of its Webhook triggers (see legato.services.webhooks for matching and variables).
 
 Answers, as Kestra does: 200 with the created execution; 204 when the trigger's conditions do not hold; 404
 (one body for a missing flow, a disabled flow or trigger, and a wrong key); 413 for a body over MAX_BODY;
@@ -22,10 +22,11 @@ from fastapi.responses import JSONResponse
 from legato.api import dto, executions, masking
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError
+from legato.api.serialize import execution_json
 from legato.model.execution import Execution
 from legato.model.state import State
-from legato.runtime import webhooks as hooks
-from legato.runtime.serialize import execution_json
+from legato.services import webhooks as hooks
+from legato.services.principal import ANONYMOUS
 
 MAX_BODY = 10 * 1024 * 1024  # bytes a webhook call may carry
 PREFIX = "/api/v1/{tenant}/executions/webhook"
@@ -54,7 +55,7 @@ def routers() -> list[APIRouter]:
 def _webhooks(request: Request, ctx: ApiContext) -> hooks.Webhooks:
     found: hooks.Webhooks | None = getattr(request.app.state, "legato_webhooks", None)
     if found is None:
-        found = request.app.state.legato_webhooks = hooks.Webhooks(ctx.store)
+        found = request.app.state.legato_webhooks = hooks.Webhooks(ctx.store, flows=ctx.flows)
     return found
 
 
@@ -86,7 +87,7 @@ async def _handle(ctx: ApiContext, request: Request, namespace: str, flow_id: st
         headers=_multi([(k.lower(), v) for k, v in request.headers.items()]),
         parameters=_multi(list(request.query_params.multi_items())),
     )
-    execution = await run_in_threadpool(webhooks.fire, match, call, now=ctx.clock())
+    execution = await run_in_threadpool(webhooks.fire, match, call, by=ANONYMOUS, now=ctx.clock())
     if execution is None:
         return Response(status_code=204)
     trigger = match.trigger
@@ -101,12 +102,12 @@ async def _handle(ctx: ApiContext, request: Request, namespace: str, flow_id: st
 
 def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
     body = execution_json(execution, ctx.store.task_runs(execution.id))
-    return masking.mask(body, masking.masker_for(ctx.store, execution))  # type: ignore[no-any-return]
+    return masking.mask(body, masking.masker_for(ctx, execution))  # type: ignore[no-any-return]
 
 
 def _outputs_response(ctx: ApiContext, execution: Execution, content_type: str | None, status: int) -> Response:
     """The flow's outputs as the body: JSON by default; for a text type, a single text output as is."""
-    outputs = masking.mask(execution.outputs or {}, masking.masker_for(ctx.store, execution))
+    outputs = masking.mask(execution.outputs or {}, masking.masker_for(ctx, execution))
     kind = (content_type or "application/json").strip()
     if kind.split(";")[0].strip().lower() in ("application/json", ""):
         return JSONResponse(outputs, status_code=status)

@@ -7,12 +7,14 @@ import sys
 
 import click
 
+from legato.api.serialize import execution_json
 from legato.cli.store_option import with_store
 from legato.clock import utcnow
 from legato.model.errors import InputsError
 from legato.model.state import State
-from legato.runtime import actions
-from legato.runtime.serialize import execution_json
+from legato.services import executions as service
+from legato.services.errors import ConflictError, NotFoundError
+from legato.services.principal import SYSTEM
 from legato.store.ports import Store
 
 
@@ -24,7 +26,7 @@ def execution() -> None:
 def _act(action: object, *args: object, **kwargs: object) -> None:
     try:
         action(*args, **kwargs)  # type: ignore[operator]
-    except (actions.NotFoundError, actions.ConflictError, InputsError) as exc:
+    except (NotFoundError, ConflictError, InputsError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
 
@@ -38,8 +40,9 @@ def _act(action: object, *args: object, **kwargs: object) -> None:
 def create(store: Store, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
     """Queue a new execution of a deployed flow; prints its id."""
     try:
-        new = actions.create_execution(store, namespace, flow_id, _pairs(inputs), now=utcnow(), labels=_pairs(labels))
-    except (actions.NotFoundError, InputsError, ValueError) as exc:
+        new = service.create_execution(store, namespace, flow_id, _pairs(inputs), by=SYSTEM, now=utcnow(),
+                                       labels=_pairs(labels))
+    except (NotFoundError, InputsError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(new.id)
@@ -86,7 +89,7 @@ def show(store: Store, execution_id: str) -> None:
 @with_store
 def kill(store: Store, execution_id: str) -> None:
     """Kill a running execution (and the subflow executions it started)."""
-    _act(actions.kill, store, execution_id)
+    _act(service.kill, store, execution_id, by=SYSTEM)
     click.echo(f"kill requested for {execution_id}")
 
 
@@ -95,7 +98,7 @@ def kill(store: Store, execution_id: str) -> None:
 @with_store
 def pause(store: Store, execution_id: str) -> None:
     """Pause a RUNNING execution: running tasks end, no task starts until it is resumed."""
-    _act(actions.pause, store, execution_id)
+    _act(service.pause, store, execution_id, by=SYSTEM)
     click.echo(f"pause requested for {execution_id}")
 
 
@@ -105,7 +108,7 @@ def pause(store: Store, execution_id: str) -> None:
 @with_store
 def resume(store: Store, execution_id: str, inputs: tuple[str, ...]) -> None:
     """Resume a PAUSED execution."""
-    _act(actions.resume, store, execution_id, _pairs(inputs))
+    _act(service.resume, store, execution_id, _pairs(inputs), by=SYSTEM)
     click.echo(f"resume requested for {execution_id}")
 
 
@@ -114,7 +117,7 @@ def resume(store: Store, execution_id: str, inputs: tuple[str, ...]) -> None:
 @with_store
 def restart(store: Store, execution_id: str) -> None:
     """Run the failed tasks of a FAILED or KILLED execution again, in the same execution."""
-    _act(actions.restart, store, execution_id)
+    _act(service.restart, store, execution_id, by=SYSTEM)
     click.echo(f"restart requested for {execution_id}")
 
 
@@ -126,8 +129,8 @@ def restart(store: Store, execution_id: str) -> None:
 def replay(store: Store, execution_id: str, task_run_id: str, revision: int | None) -> None:
     """A new execution that reuses earlier outputs and runs again from TASK_RUN_ID."""
     try:
-        new = actions.replay(store, execution_id, task_run_id, now=utcnow(), revision=revision)
-    except (actions.NotFoundError, actions.ConflictError) as exc:
+        new = service.replay(store, execution_id, task_run_id, by=SYSTEM, now=utcnow(), revision=revision)
+    except (NotFoundError, ConflictError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(new.id)
@@ -140,5 +143,5 @@ def replay(store: Store, execution_id: str, task_run_id: str, revision: int | No
 @with_store
 def set_state(store: Store, execution_id: str, task_run_id: str, state: str) -> None:
     """Change a finished task run's state; the execution carries on from there."""
-    _act(actions.change_task_run_state, store, execution_id, task_run_id, State(state))
+    _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=SYSTEM)
     click.echo(f"state change requested for {task_run_id}")

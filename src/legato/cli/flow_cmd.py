@@ -11,16 +11,23 @@ from typing import Any
 
 import click
 
+from legato import config
+from legato.api.serialize import execution_json
+from legato.cli import flow_lifecycle_cmd
 from legato.cli.flow_dialect_cmd import lint_file, migrate
 from legato.cli.store_option import with_store
 from legato.clock import utcnow
+from legato.deploy import layout
 from legato.expressions import flowlint
+from legato.flows import parse_flow
+from legato.flowtests.suite import parse_suite
 from legato.model import state as st
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.execution import Execution
-from legato.runtime import actions
-from legato.runtime.runtime import Runtime, parse_flow, storage_for
-from legato.runtime.serialize import execution_json
+from legato.server.compose import Runtime, storage_for
+from legato.services import executions
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.ports import Store
 
@@ -52,7 +59,8 @@ def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--strict", is_flag=True, help="Exit 1 on expression findings too, not only on invalid flows.")
 @click.option("--lint", is_flag=True, help="Also list the Kestra 1.x constructs that Kestra 2.0 removed, with their 2.0 form.")
 def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
-    """Check flow files (or directories of them); exit 1 with file:line:column messages on any error.
+    """Check flow files and test suites (or directories of them); exit 1 with file:line:column messages on any
+    error.
 
     Valid flows are also checked for expression mistakes (an unclosed `{{`, an unknown function or filter,
     `outputs.<id>` of no task, `inputs.<id>` of no input), printed as file:line:column: property: finding.
@@ -61,6 +69,14 @@ def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
     files = _flow_files(paths)
     for path in files:
         text = path.read_text()
+        if layout.looks_like_suite(text, str(path)):  # test suites live beside flows (`<ns>/tests/`)
+            try:
+                suite = parse_suite(text, str(path))
+                click.echo(f"ok    {path} (test suite {suite.namespace}.{suite.id})")
+            except FlowValidationError as exc:
+                failed += 1
+                click.echo(str(exc), err=True)
+            continue
         try:
             parsed = parse_flow(text, str(path))
         except FlowValidationError as exc:
@@ -93,7 +109,7 @@ def deploy(store: Store, paths: tuple[Path, ...]) -> None:
             click.echo(str(exc), err=True)
             sys.exit(1)  # all or nothing: no flow of a broken set is deployed
     for path, _ in parsed:
-        record = actions.deploy(store, path.read_text(), now=utcnow(), name=str(path))
+        record = flow_service.deploy(store, path.read_text(), by=SYSTEM, now=utcnow(), name=str(path))
         click.echo(f"{record.namespace}.{record.id} revision {record.revision}")
 
 
@@ -112,19 +128,21 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An input value (repeatable).")
 @click.option("--input-file", "input_files", multiple=True, metavar="KEY=PATH", help="A FILE input (repeatable).")
 @click.option("--flows", "flows_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Directory of other flows available as subflows.")
+              help="Directory of other flows available as subflows (an invalid one is skipped with a warning).")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@click.option("--timeout", type=float, default=None,
+              help="Stop waiting after this many seconds and show the execution as it is (a paused one, say).")
 def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows_dir: Path | None,
         output: str, timeout: float | None) -> None:
-    """Run one execution of FILE in-process on a throw-away SQLite store."""
+    """Run one execution of FILE in-process on a throw-away SQLite store. Exit 0 when it ends in SUCCESS or
+    WARNING, 1 when it fails (or FILE or its inputs are invalid), 2 when it has not ended within --timeout."""
     raw_inputs: dict[str, Any] = dict(_pairs(inputs, "--input"))
     files = {k: str(Path(v).resolve()) for k, v in _pairs(input_files, "--input-file").items()}
     for path in files.values():
         if not Path(path).is_file():
             raise click.BadParameter(f"{path} is not a file", param_hint="--input-file")
     with tempfile.TemporaryDirectory(prefix="legato-run-") as tmp:
-        store = open_store(f"sqlite:///{tmp}/legato.db")
+        store = open_store(config.sqlite_url(Path(tmp)))
         store.migrate()
         try:
             code = _run(store, file, raw_inputs, files, flows_dir, output == "json", timeout, Path(tmp))
@@ -136,17 +154,23 @@ def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows
 def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, str], flows_dir: Path | None,
          as_json: bool, timeout: float | None, data_dir: Path) -> int:
     echo = _Echo(store, err=as_json)
+    for path in _flow_files((flows_dir,)) if flows_dir else []:
+        if path.resolve() != file.resolve():
+            try:
+                flow_service.deploy(store, path.read_text(), by=SYSTEM, now=utcnow(), name=str(path))
+            except FlowValidationError as exc:  # a broken neighbour must not stop this run
+                click.echo(f"warning: {path} skipped, it is not a valid flow: {exc}", err=True)
     try:
-        for path in _flow_files((flows_dir,)) if flows_dir else []:
-            if path.resolve() != file.resolve():
-                actions.deploy(store, path.read_text(), now=utcnow(), name=str(path))
-        record = actions.deploy(store, file.read_text(), now=utcnow(), name=str(file))
-        execution = actions.create_execution(store, record.namespace, record.id, raw_inputs, now=utcnow(), files=files,
+        record = flow_service.deploy(store, file.read_text(), by=SYSTEM, now=utcnow(), name=str(file))
+        execution = executions.create_execution(store, record.namespace, record.id, raw_inputs, by=SYSTEM, now=utcnow(), files=files,
                                              storage=storage_for(data_dir))
     except (FlowValidationError, InputsError) as exc:
         click.echo(str(exc), err=True)
         return 1
     final = asyncio.run(_execute(store, execution.id, echo, timeout, data_dir))
+    ended = final.state in st.TERMINAL and final.ended is not None
+    if not ended:
+        click.echo(f"Execution {final.id} is still {final.state} after {timeout:g} s", err=True)
     runs = store.task_runs(final.id)
     if as_json:
         click.echo(json.dumps(execution_json(final, runs), indent=2, default=str))
@@ -155,6 +179,8 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
         click.echo(f"\nExecution {final.id} {final.state}" + (f": {final.error}" if final.error else ""))
         if final.outputs:
             click.echo("Outputs: " + json.dumps(final.outputs, default=str))
+    if not ended:
+        return 2
     return 0 if final.state in (st.State.SUCCESS, st.State.WARNING) else 1
 
 
@@ -164,7 +190,13 @@ async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float 
     services = asyncio.create_task(runtime.run(stopping))
     try:
         echo.execution_id = execution_id
-        return await actions.wait_for_end(store, execution_id, on_poll=echo.poll, poll_seconds=0.1, timeout=timeout)
+        try:
+            return await executions.wait_for_end(store, execution_id, on_poll=echo.poll, poll_seconds=0.1,
+                                                 timeout=timeout)
+        except TimeoutError:  # not ended in time (paused, say): shown as it is
+            current = await asyncio.to_thread(store.get_execution, execution_id)
+            assert current is not None, f"execution {execution_id} vanished"
+            return current
     finally:
         stopping.set()
         await services
@@ -196,3 +228,5 @@ class _Echo:
 
 
 flow.add_command(migrate)
+for _command in flow_lifecycle_cmd.COMMANDS:
+    flow.add_command(_command)

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
-import socket
 from datetime import timedelta
 from pathlib import Path
 
 import click
-from fastapi import FastAPI
 
-from legato.api import create_app
+from legato import config
 from legato.api import server as http
 from legato.api.middleware import parse_credentials
-from legato.cli import hardening
+from legato.cli import example_flows, hardening
 from legato.clock import utcnow
-from legato.model.errors import FlowValidationError
-from legato.runtime import actions
-from legato.runtime.runtime import Runtime
+from legato.server import compose
 from legato.store import open_store
 
 
@@ -43,44 +40,46 @@ def server() -> None:
 def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_seconds: float, host: str, port: int,
           basic_auth: str | None) -> None:
     """Everything in one process on SQLite under DATA_DIR: zero configuration."""
-    credentials = _credentials(basic_auth)
-    hardening.secure_start(basic_auth if hardening.from_command_line("basic_auth") else None)
-    if credentials is None and not http.is_loopback(host):
-        raise click.UsageError(f"refusing to listen on {host} without authentication: set --basic-auth or LEGATO_BASIC_AUTH")
+    credentials = parse_basic_auth(basic_auth, "--basic-auth")
+    hardening.secure_start(data_dir, basic_auth if hardening.from_command_line("basic_auth") else None)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(config.sqlite_url(data_dir))
+    store.migrate()
+    if credentials is None and not http.is_loopback(host) and store.count_accounts("USER") == 0:
+        raise click.UsageError(f"refusing to listen on {host} without authentication: create a user "
+                               "(legato user create) or set --basic-auth or LEGATO_BASIC_AUTH")
     try:
         sock = http.bind(host, port)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(f"sqlite:///{data_dir.resolve() / 'legato.db'}")
-    store.migrate()
+        hint = " (another program has it: pick another port with --port, e.g. `make run PORT=9090`)"
+        taken = exc.errno == errno.EADDRINUSE
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint if taken else ''}") from None
     if flows_dir is not None:
-        for path in sorted(flows_dir.rglob("*.y*ml")):
-            try:
-                record = actions.deploy(store, path.read_text(), now=utcnow(), name=str(path))
-                click.echo(f"deployed {record.namespace}.{record.id} (revision {record.revision})")
-            except FlowValidationError as exc:
-                click.echo(str(exc), err=True)
-    app = create_app(store, data_dir=data_dir.resolve(), basic_auth=credentials)
+        example_flows.deploy_changed(store, flows_dir, now=utcnow(), say=click.echo,
+                                     warn=lambda text: click.echo(text, err=True))
+    process = compose.local(store, data_dir.resolve(), sock, worker_slots=worker_slots,
+                            lease=timedelta(seconds=lease_seconds), credentials=credentials)
     bound_host, bound_port = sock.getsockname()[:2]
     click.echo(f"Legato running on {data_dir}, API on http://{bound_host}:{bound_port} (Ctrl-C to stop)")
-    asyncio.run(_serve(Runtime(store, worker_slots=worker_slots, lease=timedelta(seconds=lease_seconds),
-                                 data_dir=data_dir.resolve(), run_scheduler=True, run_sources=True), app, sock))
+    click.echo(f"Open http://{bound_host}:{bound_port}/ in a browser.")
+    asyncio.run(_serve(process))
     store.close()
 
 
-def _credentials(text: str | None) -> tuple[str, str] | None:
+def parse_basic_auth(text: str | None, source: str) -> tuple[str, str] | None:
+    """USER:PASSWORD as a pair (None when not set); a usage error naming `source` (the option or setting it came
+    from, or env LEGATO_BASIC_AUTH) when it is malformed."""
     if not text:
         return None
     try:
         return parse_credentials(text)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--basic-auth") from None
+        raise click.UsageError(f"{source} (env LEGATO_BASIC_AUTH): {exc}") from None
 
 
-async def _serve(runtime: Runtime, app: FastAPI, sock: socket.socket) -> None:
+async def _serve(process: compose.Process) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await http.serve(app, runtime, stopping, sock)
+    await process.run(stopping)

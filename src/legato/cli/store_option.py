@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -9,17 +10,21 @@ from typing import Any
 
 import click
 
+from legato import config
 from legato.store import open_store
 from legato.store.ports import Store
 
 
 def store_url(data_dir: Path, database_url: str | None) -> str:
-    return database_url or f"sqlite:///{data_dir.resolve() / 'legato.db'}"
+    return database_url or config.sqlite_url(data_dir)
 
 
 def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --data-dir/--database-url and pass an opened `store` to the command (the server that made the
-    database migrated it; commands do not pay for a migration check on every call)."""
+    database migrated it; commands do not pay for a migration check on every call); a command with a
+    `data_dir` parameter gets the data directory too."""
+
+    wants_data_dir = "data_dir" in inspect.signature(command).parameters
 
     @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".legato"),
                   show_default=True, help="Data directory of `legato server local`.")
@@ -30,6 +35,8 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
         if database_url is None and not (data_dir / "legato.db").exists():
             raise click.UsageError(f"no Legato data in {data_dir}; start `legato server local` there first")
         store: Store = open_store(store_url(data_dir, database_url))
+        if wants_data_dir:
+            kwargs["data_dir"] = data_dir
         try:
             return command(*args, store=store, **kwargs)
         finally:

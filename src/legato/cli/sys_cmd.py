@@ -12,7 +12,7 @@ from legato.cli.roles_cmd import config_option, open_configured, settings_from
 from legato.clock import utcnow
 from legato.executor.retention import Retention
 from legato.model.durations import format_duration, parse_duration
-from legato.runtime.presence import server_state
+from legato.server.presence import server_state
 
 
 @click.group("sys")
@@ -73,18 +73,22 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
                    "default: retention.executions.")
 @click.option("--logs-older-than", "logs", callback=_duration, metavar="DURATION",
               help="Delete logs of executions finished longer ago than this; default: retention.logs.")
+@click.option("--audit-logs-older-than", "audit_logs", callback=_duration, metavar="DURATION",
+              help="Delete audit log entries older than this; default: retention.audit_logs.")
 @click.option("--batch", type=click.IntRange(1, 100_000), default=None, help="Executions per transaction.")
-def purge(config_file: Path | None, executions: object, logs: object, batch: int | None) -> None:
+def purge(config_file: Path | None, executions: object, logs: object, audit_logs: object, batch: int | None) -> None:
     """Delete finished executions, their task runs and logs older than the retention periods, in batches."""
     settings = settings_from(config_file)
     policy = settings.retention
     store = open_configured(settings)
     try:
         retention = Retention(store, utcnow, executions=executions or policy.executions,  # type: ignore[arg-type]
-                              logs=logs or policy.logs, batch=batch or policy.batch)  # type: ignore[arg-type]
+                              logs=logs or policy.logs, batch=batch or policy.batch,  # type: ignore[arg-type]
+                              audit_logs=audit_logs or policy.audit_logs)  # type: ignore[arg-type]
         done = retention.purge()
     finally:
         store.close()
     kept = retention.executions and format_duration(retention.executions)
-    click.echo(f"purged {done.executions} executions, {done.task_runs} task runs and {done.logs} log lines"
+    click.echo(f"purged {done.executions} executions, {done.task_runs} task runs, {done.logs} log lines and "
+               f"{done.audit_logs} audit log entries"
                + (f" (executions finished more than {kept} ago)" if kept else ""))

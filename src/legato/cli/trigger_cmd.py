@@ -12,10 +12,12 @@ import click
 
 from legato.cli.store_option import with_store
 from legato.clock import utcnow
+from legato.flows import Flows
 from legato.model.errors import InputsError
-from legato.runtime import actions
-from legato.runtime import backfills as backfill_actions
-from legato.runtime import triggers as trigger_actions
+from legato.services import backfills as backfill_actions
+from legato.services import triggers as trigger_actions
+from legato.services.errors import ConflictError, NotFoundError
+from legato.services.principal import SYSTEM
 from legato.store.ports import Store
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -33,7 +35,7 @@ def trigger() -> None:
 @with_store
 def list_(store: Store, namespace: str | None, flow_id: str | None) -> None:
     """The triggers of the deployed flows with their state (dates in UTC)."""
-    rows = trigger_actions.list_triggers(store, namespace, flow_id)
+    rows = trigger_actions.list_triggers(store, Flows(), namespace, flow_id)
     if not rows:
         click.echo("no triggers found", err=True)
         return
@@ -79,8 +81,9 @@ def disable(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None
 
 def _set(store: Store, namespace: str, flow_id: str, trigger_id: str, *, enabled: bool) -> None:
     try:
-        row = trigger_actions.set_trigger_enabled(store, namespace, flow_id, trigger_id, enabled, now=utcnow())
-    except actions.NotFoundError as exc:
+        row = trigger_actions.set_trigger_enabled(store, Flows(), namespace, flow_id, trigger_id, enabled, by=SYSTEM,
+                                                  now=utcnow())
+    except NotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} {'enabled' if enabled else 'disabled'}")
@@ -102,8 +105,8 @@ def _fail(message: str) -> NoReturn:
 def unlock(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Forget the execution a trigger waits for, so that it fires again."""
     try:
-        trigger_actions.unlock_trigger(store, namespace, flow_id, trigger_id, now=utcnow())
-    except (actions.NotFoundError, actions.ConflictError) as exc:
+        trigger_actions.unlock_trigger(store, Flows(), namespace, flow_id, trigger_id, by=SYSTEM, now=utcnow())
+    except (NotFoundError, ConflictError) as exc:
         _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} unlocked")
 
@@ -116,8 +119,8 @@ def unlock(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
 def restart(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Start a trigger afresh from now (lock and source lease cleared; earlier dates are not recovered)."""
     try:
-        trigger_actions.restart_trigger(store, namespace, flow_id, trigger_id, now=utcnow())
-    except actions.NotFoundError as exc:
+        trigger_actions.restart_trigger(store, Flows(), namespace, flow_id, trigger_id, by=SYSTEM, now=utcnow())
+    except NotFoundError as exc:
         _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} restarted")
 
@@ -156,9 +159,9 @@ def backfill(store: Store, namespace: str, flow_id: str, trigger_id: str, start:
             _fail("--inputs must be a JSON object")
     values |= _pairs(inputs, "--input")
     try:
-        created = backfill_actions.create(store, namespace, flow_id, trigger_id, start=start, end=end,
+        created = backfill_actions.create(store, Flows(), namespace, flow_id, trigger_id, by=SYSTEM, start=start, end=end,
                                           inputs=values or None, labels=_pairs(labels, "--label"), now=utcnow())
-    except (actions.NotFoundError, actions.ConflictError, backfill_actions.InvalidBackfill, InputsError) as exc:
+    except (NotFoundError, ConflictError, backfill_actions.InvalidBackfill, InputsError) as exc:
         _fail(str(exc))
     click.echo(f"backfill of trigger {trigger_id} of {namespace}.{flow_id} created: "
                f"{_date(created.start)} to {_date(created.end)} (UTC)")
@@ -173,10 +176,11 @@ def _backfill_command(name: str, action: str, doc: str) -> None:
     def command(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
         try:
             if action == "delete":
-                backfill_actions.delete(store, namespace, flow_id, trigger_id)
+                backfill_actions.delete(store, namespace, flow_id, trigger_id, by=SYSTEM)
             else:
-                backfill_actions.set_paused(store, namespace, flow_id, trigger_id, action == "paused", now=utcnow())
-        except actions.NotFoundError as exc:
+                backfill_actions.set_paused(store, namespace, flow_id, trigger_id, action == "paused", by=SYSTEM,
+                                            now=utcnow())
+        except NotFoundError as exc:
             _fail(str(exc))
         click.echo(f"backfill of trigger {trigger_id} of {namespace}.{flow_id} {action}")
 

@@ -66,10 +66,13 @@ class CreateSubflow:
     labels: dict[str, str]
     scheduled_at: datetime | None = None
     batch: int | None = None  # ForEachItem: which batch (one task run starts many executions)
+    attempt: int = 1  # a Subflow task retried starts one execution per attempt
+    extract: dict[str, Any] | None = None  # the deprecated Subflow.outputs, rendered by the child when it ends
 
     @property
     def key(self) -> str:
-        return f"subflow:{self.task_run_id}" if self.batch is None else f"subflow:{self.task_run_id}:{self.batch}"
+        key = f"subflow:{self.task_run_id}" if self.batch is None else f"subflow:{self.task_run_id}:{self.batch}"
+        return key if self.attempt == 1 else f"{key}:attempt-{self.attempt}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class NotifyParent:
     child_execution_id: str
     state: str
     outputs: dict[str, Any]
+    outputs_error: str | None = None  # the parent's deprecated Subflow.outputs could not be rendered
 
     @property
     def key(self) -> str:
@@ -114,10 +118,12 @@ class ExecutionEnded:
 
 @dataclass(frozen=True)
 class CreateRetryExecution:
-    """Flow retry with behavior CREATE_NEW_EXECUTION: a fresh execution of the same revision and inputs."""
+    """A retry with behavior CREATE_NEW_EXECUTION: a fresh execution of the same revision and inputs."""
 
     origin_execution_id: str
     attempt: int
+    at: datetime  # when the new execution starts
+    since: datetime  # when the first execution of the chain was created (maxDuration counts from it)
 
     @property
     def key(self) -> str:

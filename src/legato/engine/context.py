@@ -5,10 +5,12 @@ context costs the same for an execution with ten task runs as for one with a hun
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from legato.model.execution import Execution, TaskRun
+from legato import instance_vars, sealing
+from legato.model.execution import Execution, Label, TaskRun
 
 if TYPE_CHECKING:
     from legato.model.flow import Flow
@@ -103,6 +105,26 @@ def _shape(runs: list[TaskRun], skip: set[int] | None = None) -> Any:
     return out
 
 
+def attempts_count(run: TaskRun) -> int:
+    """`taskrun.attemptsCount` as Kestra counts it: the attempts before the current one (0 on the first)."""
+    return max(len(run.attempts) - 1, 0)
+
+
+def labels_vars(labels: Iterable[Label]) -> dict[str, Any]:
+    """`labels` as expressions see them: each by its key, and the `system.*` ones also under `system`
+    (`labels.system.correlationId`, as in Kestra)."""
+    out: dict[str, Any] = {label.key: label.value for label in labels}
+    system = {k[len("system."):]: v for k, v in out.items() if k.startswith("system.")}
+    if system and not isinstance(out.get("system"), str):
+        out["system"] = system
+    return out
+
+
+def to_millis(date: datetime | None) -> datetime | None:
+    """A date as expressions see it: to the millisecond, as Kestra's dates are (`2024-05-01T12:00:00.123Z`)."""
+    return None if date is None else date.replace(microsecond=date.microsecond // 1000 * 1000)
+
+
 def taskrun_vars(run: TaskRun) -> dict[str, Any]:
     started = run.attempts[0].started if run.attempts and run.attempts[0].started else (
         run.histories[0].date if run.histories else None
@@ -110,8 +132,8 @@ def taskrun_vars(run: TaskRun) -> dict[str, Any]:
     return {
         "id": run.id,
         "taskId": run.task_id,
-        "startDate": started,
-        "attemptsCount": len(run.attempts),
+        "startDate": to_millis(started),
+        "attemptsCount": attempts_count(run),
         "parentId": run.parent_id,
         "value": run.value,
         "iteration": run.iteration,
@@ -126,22 +148,25 @@ def build(
     *,
     task_type: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    secrets: Callable[[str], Any] | None = None,
 ) -> dict[str, Any]:
-    """The expression context for rendering `run`'s properties (or flow-level ones when run is None)."""
+    """The expression context for rendering `run`'s properties (or flow-level ones when run is None).
+    Sealed input values (SECRET inputs, legato.sealing) are shown as `secrets(text)`: the worker passes a
+    masker's placeholder, revealed only where a task uses it; by default expressions see the text."""
     ctx: dict[str, Any] = {
         "flow": {"id": flow.id, "namespace": flow.namespace, "revision": execution.flow_revision, "tenantId": "main"},
         "execution": {
             "id": execution.id,
-            "startDate": execution.histories[0].date if execution.histories else execution.created,
+            "startDate": to_millis(execution.histories[0].date if execution.histories else execution.created),
             "state": execution.scratch.get("final") or str(execution.state),
             "originalId": execution.origin_id or execution.id,
         },
-        "inputs": execution.inputs,
+        "inputs": sealing.reveal(execution.inputs, secrets or str),
         "outputs": LazyOutputs(source, lambda: [t.id for t in flow.all_tasks()], run.scratch.get("loop") if run else None),
         "vars": {**(flow.variables or {}), **execution.variables},
-        "labels": {label.key: label.value for label in execution.labels},
-        "envs": {},
-        "globals": {},
+        "labels": labels_vars(execution.labels),
+        "envs": instance_vars.Envs(),
+        "globals": instance_vars.globals_(),
     }
     if execution.trigger is not None:
         ctx["trigger"] = execution.trigger
@@ -161,13 +186,19 @@ def build(
 
 
 def _parents(source: RunSource, run: TaskRun) -> list[dict[str, Any]]:
-    """Kestra's `parents`: the chain of enclosing task runs, nearest first."""
+    """Kestra's `parents`: the chain of enclosing task runs, nearest first, each as Kestra shows it: its loop
+    value (`taskrun.value`) and its outputs when it has them; one with neither is left out."""
     out: list[dict[str, Any]] = []
     parent_id = run.parent_id
     while parent_id is not None:
         parent = source.run(parent_id)
-        out.append({"taskrun": {"id": parent.id, "value": parent.value, "iteration": parent.iteration},
-                    "outputs": parent.outputs})
+        entry: dict[str, Any] = {}
+        if parent.value is not None:
+            entry["taskrun"] = {"value": parent.value}
+        if parent.outputs:
+            entry["outputs"] = parent.outputs
+        if entry:
+            out.append(entry)
         parent_id = parent.parent_id
     return out
 

@@ -9,17 +9,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from legato import secrets_env
 from legato.engine import commands as cmd
 from legato.engine import events as ev
-from legato.engine import flowables, lifecycle, operations, worker_flowables
-from legato.engine.retry import may_retry, next_delay
+from legato.engine import flowables, lifecycle, operations, retry, worker_flowables
 from legato.engine.step import Step
 from legato.engine.view import ExecutionView
 from legato.engine.working import Working
 from legato.expressions import Renderer
 from legato.model import state as st
 from legato.model.execution import Execution, Label, TaskRun
-from legato.model.flowable import LoopUntil, Pause
+from legato.model.flowable import LoopUntil, Pause, Subflow
 from legato.model.flowable_worker import ForEachItem, WorkerFlowable
 from legato.model.state import State
 from legato.model.task import Retry
@@ -36,7 +36,7 @@ class Engine:
     available to flowable properties (the executor injects I/O-backed ones such as kv)."""
 
     def __init__(self, renderer: Renderer | None = None, functions: Mapping[str, Callable[..., Any]] | None = None):
-        self.renderer = renderer or Renderer()
+        self.renderer = renderer or Renderer(functions=secrets_env.FUNCTIONS)
         self.functions = dict(functions or {})
 
     def decide(self, flow: Flow, view: ExecutionView, event: ev.Event, now: datetime, *,
@@ -96,8 +96,8 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     if event.effects is not None:
         _apply_effects(step, event.effects)
     task = step.task(run)
-    policy = task.retry or _flow_task_retry(step)
-    if event.state == State.FAILED and policy is not None and _retry(step, run, policy):
+    policy = retry.policy_for(step, run)
+    if event.state == State.FAILED and policy is not None and _retried(step, run, policy):
         return
     if event.state == State.SUCCESS and event.effects is not None and event.effects.exit_state is not None:
         operations.stop_all(step, exit_state=event.effects.exit_state, exit_run=run)
@@ -124,21 +124,14 @@ def _record_late_result(step: Step, event: ev.TaskResult) -> None:
                .with_state(event.state, step.w.now))
 
 
-def _flow_task_retry(step: Step) -> Retry | None:
-    retry = step.flow.retry
-    return retry if retry is not None and retry.behavior == "RETRY_FAILED_TASK" else None
-
-
-def _retry(step: Step, run: TaskRun, policy: Retry) -> bool:
-    """Schedule the next attempt when the policy allows one; False when retries are exhausted."""
-    done = len(run.attempts)
-    first = run.attempts[0].started or (run.histories[0].date if run.histories else None)
-    if not may_retry(policy, done, first, step.w.now):
+def _retried(step: Step, run: TaskRun, policy: Retry) -> bool:
+    """Retry the failed `run` as `policy` says, when it allows another attempt: a new attempt of the task, or
+    (CREATE_NEW_EXECUTION) a new execution, this one ending RETRIED with the run and its parents."""
+    if policy.behavior == "RETRY_FAILED_TASK":
+        return retry.schedule_attempt(step, run, policy)
+    if step.w.execution.scratch.get("failure") or not retry.new_execution_asked(step, run, policy):
         return False
-    at = step.w.now + next_delay(policy, done, run.id)
-    step.w.put(run.with_state(State.RETRYING, step.w.now))
-    step.w.log(run.id, "WARN", f"Attempt {done} of '{run.task_id}' failed; retrying at {at.isoformat()}")
-    step.w.command(cmd.ScheduleTimer(at=at, timer="retry", task_run_id=run.id, nonce=str(done + 1)))
+    operations.stop_all(step, exit_state=State.RETRIED, exit_run=run)
     return True
 
 
@@ -209,12 +202,16 @@ def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:
     if run is None or step.killing:
         return
     if event.timer == "retry" and run.state == State.RETRYING:
-        step.dispatch(run, step.task(run))
+        task = step.task(run)
+        if isinstance(task, Subflow):
+            lifecycle.propagate(step, flowables.subflow_attempt(step, run, task))
+        else:
+            step.dispatch(run, task)
     elif event.timer == "pause" and run.state == State.PAUSED:
         task = step.task(run)
         assert isinstance(task, Pause)
         outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED,
-                   "CANCEL": State.KILLED}[task.behavior]
+                   "CANCEL": State.KILLED}[task.expiry()]
         lifecycle.propagate(step, flowables.resume_pause(step, run, {}, outcome))
     elif event.timer == "loop" and isinstance(step.task(run), LoopUntil):
         lifecycle.propagate(step, flowables.loop_until_next(step, run))
@@ -237,7 +234,12 @@ def _on_child_execution_ended(step: Step, event: ev.ChildExecutionEnded) -> None
         if isinstance(task, ForEachItem):
             lifecycle.propagate(step, worker_flowables.batch_ended(step, run, task, event.state))
             return
-        lifecycle.propagate(step, flowables.subflow_ended(step, run, event.state, event.outputs))
+        assert isinstance(task, Subflow)
+        run, state = flowables.subflow_attempt_ended(step, run, task, event.state, event.outputs, event.outputs_error)
+        policy = retry.policy_for(step, run) if state == State.FAILED else None
+        if policy is not None and _retried(step, run, policy):
+            return
+        lifecycle.propagate(step, flowables.subflow_ended(step, run, task, state))
 
 
 def _on_work_child_ended(step: Step, event: ev.WorkChildEnded) -> None:

@@ -170,6 +170,7 @@ class ChildExecutionEnded(Event):
     child_execution_id: str
     state: State
     outputs: dict[str, Any] = Field(default_factory=dict)
+    outputs_error: str | None = None  # the deprecated Subflow.outputs could not be rendered: the task fails
 
 
 AnyEvent = Annotated[

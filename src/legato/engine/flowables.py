@@ -8,12 +8,13 @@ import json
 from typing import Any
 
 from legato.engine import commands as cmd
-from legato.engine import loops
+from legato.engine import loops, start
 from legato.engine.step import Step
 from legato.expressions import ExpressionError
+from legato.model import durations
 from legato.model import flowable as fl
 from legato.model import state as st
-from legato.model.execution import TaskRun
+from legato.model.execution import Attempt, TaskRun
 from legato.model.flowable_worker import WorkerFlowable
 from legato.model.state import State
 from legato.model.task import Task
@@ -46,11 +47,12 @@ def after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
 
 
 def _after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
+    failed = main in st.FAILURE
     if isinstance(task, fl.AllowFailure) and main == State.FAILED:
-        main = State.WARNING
+        main = State.WARNING  # its errors branch still runs, as in Kestra
     run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "main": str(main)}}))
     errors = task.branches().get("errors")
-    if main in st.FAILURE and errors and not step.killing:
+    if failed and errors and not step.killing:
         state = step.seq_from(run, "errors", None, 0)
         if state is None:
             return step.w.run(run.id)
@@ -86,6 +88,8 @@ def _enter_main(step: Step, run: TaskRun, task: Task) -> State | None:
         case fl.Switch():
             value = step.render_text(task.value, run)
             branch = f"cases.{value}" if value in task.cases else "defaults"
+            if branch == "defaults" and not task.defaults:  # as Kestra: nothing to run is a failure
+                raise ExpressionError(f"Switch '{task.id}': no case matches the value {value!r} and there are no defaults")
             step.w.put(run.model_copy(update={"outputs": {"value": value, "defaults": branch == "defaults"}}))
             return step.seq_from(step.w.run(run.id), branch, None, 0) if task.branches().get(branch) else State.SUCCESS
         case fl.Parallel() | fl.Dag():
@@ -93,7 +97,7 @@ def _enter_main(step: Step, run: TaskRun, task: Task) -> State | None:
         case fl.Looping():
             return _enter_loop(step, run, task)
         case fl.LoopUntil():
-            return step.seq_from(run, "tasks", 0, 0)
+            return _start_pass(step, run, 0)
         case fl.Pause():
             return _enter_pause(step, run, task)
         case fl.Subflow():
@@ -242,6 +246,13 @@ def _iteration_done(step: Step, run: TaskRun, task: fl.Looping, state: State, in
     return _fill_loop(step, run.id, task)
 
 
+def _start_pass(step: Step, run: TaskRun, index: int) -> State | None:
+    """Start pass `index` (from 0) of a LoopUntil; `outputs.<id>.iterationCount` is its number from 1 while it
+    runs, and the number of passes done once it ended (Kestra's WaitFor)."""
+    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "iterationCount": index + 1}}))
+    return step.seq_from(run, "tasks", index, 0)
+
+
 def loop_until_iteration_done(step: Step, run: TaskRun, task: fl.LoopUntil, iteration: int, state: State) -> State | None:
     """One LoopUntil pass ended: stop, or start the next pass now or after `checkFrequency.interval`."""
     if state in st.FAILURE:
@@ -258,7 +269,7 @@ def loop_until_iteration_done(step: Step, run: TaskRun, task: fl.LoopUntil, iter
         step.w.log(run.id, "WARN", f"LoopUntil '{task.id}' stopped after {count} iterations without its condition being true")
         return State.FAILED if task.failOnMaxReached else State.SUCCESS
     if freq.interval.total_seconds() <= 0:
-        return step.seq_from(run, "tasks", count, 0)
+        return _start_pass(step, run, count)
     step.w.command(cmd.ScheduleTimer(at=step.w.now + freq.interval, timer="loop", task_run_id=run.id, nonce=str(count)))
     step.w.put(run.model_copy(update={"scratch": {**run.scratch, "waiting": count}}))
     return None
@@ -271,7 +282,7 @@ def loop_until_next(step: Step, run: TaskRun) -> TaskRun:
     if count is None or run.state in st.TERMINAL:
         return run
     run = step.w.put(run.model_copy(update={"scratch": {k: v for k, v in run.scratch.items() if k != "waiting"}}))
-    state = step.seq_from(run, "tasks", count, 0)
+    state = _start_pass(step, run, count)
     if state is None:
         return step.w.run(run.id)
     assert isinstance(task, fl.LoopUntil)
@@ -281,10 +292,13 @@ def loop_until_next(step: Step, run: TaskRun) -> TaskRun:
 
 # pause and subflow ---------------------------------------------------------------------------
 def _enter_pause(step: Step, run: TaskRun, task: fl.Pause) -> State | None:
+    try:  # a duration given as an expression is checked when the Pause starts
+        wait = durations.resolve(task.wait(), lambda text: step.render_text(text, run))
+    except ValueError as exc:
+        raise ExpressionError(f"Pause '{task.id}': {exc}") from None
     step.w.put(run.with_state(State.PAUSED, step.w.now))
     if step.w.execution.state == State.RUNNING:
         step.w.execution_state(State.PAUSED)
-    wait = task.wait()
     if wait is not None:
         step.w.command(cmd.ScheduleTimer(at=step.w.now + wait, timer="pause", task_run_id=run.id))
     return None
@@ -295,7 +309,9 @@ def resume_pause(step: Step, run: TaskRun, inputs: dict[str, Any], outcome: Stat
     task = step.task(run)
     assert isinstance(task, fl.Pause)
     step.w.command(cmd.CancelTimers(task_run_id=run.id))
-    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "onResume": inputs}}).with_state(State.RUNNING, step.w.now))
+    run = run.model_copy(update={"outputs": {**run.outputs, "onResume": inputs}})
+    # an expiry that ends the task goes from PAUSED straight to its end, as in Kestra
+    run = step.w.put(run if outcome != State.SUCCESS else run.with_state(State.RUNNING, step.w.now))
     if not step.w.runs_in_states([State.PAUSED]) and step.w.execution.state == State.PAUSED:
         step.w.execution_state(State.RUNNING)
     if outcome != State.SUCCESS:
@@ -305,17 +321,29 @@ def resume_pause(step: Step, run: TaskRun, inputs: dict[str, Any], outcome: Stat
 
 
 def _enter_subflow(step: Step, run: TaskRun, task: fl.Subflow) -> State | None:
+    subflow_attempt(step, run, task)
+    return None
+
+
+def subflow_attempt(step: Step, run: TaskRun, task: fl.Subflow) -> TaskRun:
+    """Start the subflow execution of a new attempt of `run` (the first, or a retry: each has its own)."""
+    attempt = Attempt(state=State.RUNNING, started=step.w.now)
+    run = step.w.put(run.model_copy(update={"attempts": (*run.attempts, attempt)}).with_state(State.RUNNING, step.w.now))
     inputs = step.render(task.inputs, run)
     labels_raw = step.render(task.labels, run)
     labels = {str(d["key"]): str(d["value"]) for d in labels_raw} if isinstance(labels_raw, list) else \
         {str(k): str(v) for k, v in labels_raw.items()}
-    if task.inheritLabels:
-        labels = {**{lb.key: lb.value for lb in step.w.execution.labels}, **labels}
+    inherited = {lb.key: lb.value for lb in step.w.execution.labels} if task.inheritLabels else \
+        start.system_labels(step.w.execution)
+    labels = {**inherited, **labels}
     step.w.command(cmd.CreateSubflow(
         task_run_id=run.id, namespace=str(step.render(task.namespace, run)), flow_id=str(step.render(task.flowId, run)),
-        revision=task.revision, inputs=inputs, labels=labels,
+        revision=task.revision, inputs=inputs, labels=labels, attempt=len(run.attempts), extract=task.outputs or None,
     ))
-    return None
+    if task.outputs and len(run.attempts) == 1:
+        step.w.log(run.id, "WARN", f"Subflow '{task.id}': `outputs` on the task is deprecated since Kestra 0.15; "
+                                   "declare them as the subflow's outputs (they are used when it has any)")
+    return run
 
 
 def subflow_created(step: Step, run: TaskRun, child_id: str | None, error: str | None) -> TaskRun:
@@ -329,15 +357,30 @@ def subflow_created(step: Step, run: TaskRun, child_id: str | None, error: str |
     return run
 
 
-def subflow_ended(step: Step, run: TaskRun, child_state: State, outputs: dict[str, Any]) -> TaskRun:
-    task = step.task(run)
-    assert isinstance(task, fl.Subflow)
-    run = step.w.put(run.model_copy(update={"outputs": {**run.outputs, "state": str(child_state), "outputs": outputs}}))
+def subflow_attempt_ended(step: Step, run: TaskRun, task: fl.Subflow, child_state: State,
+                          outputs: dict[str, Any], outputs_error: str | None = None) -> tuple[TaskRun, State]:
+    """The subflow execution of `run`'s current attempt ended in `child_state`: the run records it, and the
+    state the task ends in (before a retry or allowFailure is considered). Outputs that could not be
+    extracted (the deprecated Subflow.outputs) fail it, as in Kestra."""
     state = State.SUCCESS
     if child_state in st.FAILURE or child_state == State.CANCELLED:
         state = State.FAILED if task.transmitFailed else State.SUCCESS
-        if state == State.FAILED:
-            run = step.w.put(run.model_copy(update={"error": f"subflow execution {run.outputs.get('executionId')} ended {child_state}"}))
     elif child_state == State.WARNING:
         state = State.WARNING
+    if outputs_error is not None:
+        step.w.log(run.id, "WARN", f"Failed to extract outputs with the error: '{outputs_error}'")
+        state = State.FAILED
+    attempts = run.attempts or (Attempt(state=State.RUNNING),)
+    last = attempts[-1].model_copy(update={"state": state, "ended": step.w.now})
+    run = step.w.put(run.model_copy(update={
+        "outputs": {**run.outputs, "state": str(child_state), "outputs": outputs}, "attempts": (*attempts[:-1], last),
+    }))
+    return run, state
+
+
+def subflow_ended(step: Step, run: TaskRun, task: fl.Subflow, state: State) -> TaskRun:
+    """The Subflow task ends in `state` (its last attempt's)."""
+    if state == State.FAILED:
+        run = step.w.put(run.model_copy(update={
+            "error": f"subflow execution {run.outputs.get('executionId')} ended {run.outputs.get('state')}"}))
     return _after_main(step, run, task, state)

@@ -8,10 +8,9 @@ from typing import Any
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
-from legato.engine import flowables
-from legato.engine.retry import may_retry
+from legato.engine import flowables, start
 from legato.engine.step import Step
-from legato.expressions import ExpressionError
+from legato.expressions import ExpressionError, to_text
 from legato.model import inputs_parse as parse
 from legato.model import state as st
 from legato.model.execution import Label, TaskRun
@@ -103,7 +102,8 @@ def root_list_ended(step: Step, phase: str, state: State) -> None:
 def end(step: Step, state: State, *, reason: str | None = None) -> None:
     """The execution reaches its terminal `state`: check the SLA assertions of a run that ended by itself,
     compute flow outputs, tell whoever waits."""
-    if reason is None and step.w.execution.state == State.RUNNING and state not in (State.KILLED, State.CANCELLED):
+    if reason is None and step.w.execution.state == State.RUNNING and \
+            state not in (State.KILLED, State.CANCELLED, State.RETRIED):
         state, reason = _assert_slas(step, state)
     execution = step.w.execution
     outputs: dict[str, Any] | None = None
@@ -118,19 +118,25 @@ def end(step: Step, state: State, *, reason: str | None = None) -> None:
         step.w.log(None, "ERROR" if state == State.FAILED else "WARN", reason)
     step.w.set_execution(execution.model_copy(update=update).with_state(state, step.w.now))
     if execution.parent_id and execution.parent_task_run_id:
+        error = None
+        if not step.flow.outputs and execution.scratch.get(start.EXTRACT):
+            outputs, error = _extracted(step, execution.scratch[start.EXTRACT])
         step.w.command(cmd.NotifyParent(
             parent_execution_id=execution.parent_id, parent_task_run_id=execution.parent_task_run_id,
-            child_execution_id=execution.id, state=str(state), outputs=outputs or {},
+            child_execution_id=execution.id, state=str(state), outputs=outputs or {}, outputs_error=error,
         ))
     step.w.command(cmd.ExecutionEnded(
         execution_id=execution.id, namespace=execution.namespace, flow_id=execution.flow_id, state=str(state)
     ))
-    retry = step.flow.retry
-    attempt = int(execution.scratch.get("flow_attempt", 1))
-    # A failure decided before anything ran (a check, a trigger that failed) would only fail again.
-    if state == State.FAILED and retry is not None and retry.behavior == "CREATE_NEW_EXECUTION" \
-            and not execution.scratch.get("failure") and may_retry(retry, attempt, execution.created, step.w.now):
-        step.w.command(cmd.CreateRetryExecution(origin_execution_id=execution.id, attempt=attempt + 1))
+
+
+def _extracted(step: Step, templates: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """The parent task's deprecated Subflow.outputs rendered against this (child) execution, whatever its
+    state, as Kestra does when the subflow declares no outputs; or why they cannot be."""
+    try:
+        return {str(k): step.render(v, None) for k, v in templates.items()}, None
+    except (ExpressionError, ValueError) as exc:
+        return None, str(exc)
 
 
 def _assert_slas(step: Step, state: State) -> tuple[State, str | None]:
@@ -166,10 +172,11 @@ def breach_sla(step: Step, sla: Sla) -> State | None:
     return {"FAIL": State.FAILED, "CANCEL": State.CANCELLED}.get(sla.behavior)
 
 
-# Kestra converts each flow output to its declared type; types without a JSON form stay as rendered text.
+# Kestra converts each flow output to its declared type; types without a JSON form stay as rendered text, and
+# a STRING is the text the expression prints (a map or a list as its JSON).
 _OUTPUT_TYPES: dict[str, Callable[[Any], Any]] = {
     "INT": parse.to_int, "FLOAT": parse.to_float, "BOOLEAN": parse.to_bool, "BOOL": parse.to_bool,
-    "JSON": parse.to_json, "ARRAY": parse.to_list,
+    "JSON": parse.to_json, "ARRAY": parse.to_list, "STRING": to_text,
 }
 
 

@@ -133,8 +133,9 @@ def on_restart_requested(step: Step, event: ev.RestartRequested) -> None:
     """Re-run the failed tasks of a failed (or killed) execution in the same execution, next attempt."""
     if step.w.execution.state not in (State.FAILED, State.KILLED):
         return
+    # a ForEachItem's phase runs (branch "parts") restart with their ForEachItem
     failed = [r for r in step.w.runs_in_states([State.FAILED, State.KILLED]) if not _in_error_branch(step, r)
-              and not _in_working_directory(step, r)]
+              and not _in_working_directory(step, r) and r.branch != "parts"]
     leaves = [r for r in failed if not any(o.parent_id == r.id for o in failed)]
     if not leaves:
         return

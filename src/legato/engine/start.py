@@ -7,18 +7,21 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from legato import secrets_env
 from legato.expressions import ExpressionError, Renderer, truthy
-from legato.model.errors import ChecksFailed, Problem
+from legato.model.errors import ChecksFailed, FlowDisabledError, Problem
 from legato.model.execution import Execution, Label, StateEntry
 from legato.model.inputs_values import validate_inputs
 from legato.model.state import State
 
+# Labels Legato sets itself, as Kestra does (`system.` prefix); the correlation id ties an execution tree.
+SYSTEM_PREFIX = "system."
+CORRELATION_ID = "system.correlationId"
+# Execution scratch of a subflow execution: the parent task's deprecated `outputs`, rendered when it ends.
+EXTRACT = "extract_outputs"
+
 if TYPE_CHECKING:
     from legato.model.flow import Check, Flow
-
-
-class FlowDisabledError(ValueError):
-    """The flow is disabled: it accepts no new executions."""
 
 
 def new_execution(
@@ -41,9 +44,9 @@ def new_execution(
     """A CREATED execution of `flow`. Raises InputsError naming every bad input, FlowDisabledError."""
     if check_disabled and flow.disabled:
         raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")
-    render = _input_renderer(flow, renderer or Renderer(), now)
+    render = _input_renderer(flow, renderer or Renderer(functions=secrets_env.FUNCTIONS), now)
     inputs = validate_inputs(list(flow.inputs or []), raw_inputs, render=render, files=files)
-    merged = {lb.key: lb.value for lb in flow.labels} | dict(labels or {})
+    merged = with_correlation_id({lb.key: lb.value for lb in flow.labels} | dict(labels or {}), execution_id)
     return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
         inputs=inputs, labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger,
@@ -52,6 +55,17 @@ def new_execution(
         scratch={**(scratch or {}), **_checked(flow, inputs, render)},
         histories=(StateEntry(state=State.CREATED, date=now),),  # Kestra's histories start at CREATED
     )
+
+
+def with_correlation_id(labels: dict[str, str], execution_id: str) -> dict[str, str]:
+    """`labels` with Kestra's `system.correlationId`: the one given (a subflow inherits its parent's), else the
+    new execution's own id, so every execution started from one root carries the root's id."""
+    return labels if CORRELATION_ID in labels else {**labels, CORRELATION_ID: execution_id}
+
+
+def system_labels(execution: Execution) -> dict[str, str]:
+    """The `system.*` labels of `execution`, which a subflow always inherits (inheritLabels or not)."""
+    return {lb.key: lb.value for lb in execution.labels if lb.key.startswith(SYSTEM_PREFIX)}
 
 
 def _checked(flow: Flow, inputs: dict[str, Any], render: Callable[[str, dict[str, Any]], Any]) -> dict[str, Any]:
@@ -82,7 +96,7 @@ def failure_execution(flow: Flow, revision: int, *, execution_id: str, now: date
                       failure: str, labels: Mapping[str, str] | None = None) -> Execution:
     """The execution recording a trigger's failure to evaluate (failOnTriggerError): no inputs are
     validated, and the executor ends it FAILED at once with `failure` as its error."""
-    merged = {lb.key: lb.value for lb in flow.labels} | dict(labels or {})
+    merged = with_correlation_id({lb.key: lb.value for lb in flow.labels} | dict(labels or {}), execution_id)
     return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision, inputs={},
         labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger, created=now,

@@ -29,12 +29,42 @@ _INHERITED = ("values", "item", "loop")  # scratch a child run takes from its pa
 HELD = "held"  # execution scratch flag: an operator paused it, tasks that would start wait for the resume
 
 
+def _seeing_own_writes(functions: Mapping[str, Callable[..., Any]], work: Working) -> Mapping[str, Callable[..., Any]]:
+    """The file functions, seeing the files this step has asked to write: the executor writes them only when it
+    carries out the step's commands, yet the same step may read them (Loop iterations run side by side, the last
+    to end writes its STORE file in the step that renders the flow outputs reading it)."""
+
+    def written(path: Any) -> bytes | None:
+        for command in reversed(work.decision.commands):
+            if isinstance(command, cmd.WriteFile) and command.uri == path:
+                return command.data
+        return None
+
+    def seeing(name: str, answer: Callable[[bytes], Any]) -> Callable[..., Any] | None:
+        underlying = functions.get(name)
+        if underlying is None:
+            return None
+
+        def function(path: Any = None, *args: Any, **kwargs: Any) -> Any:
+            data = written(path) if not args and not kwargs.get("namespace") else None
+            return answer(data) if data is not None else underlying(path, *args, **kwargs)
+
+        return function
+
+    wrapped = {
+        "read": seeing("read", lambda data: data.decode("utf-8", errors="replace")),
+        "fileSize": seeing("fileSize", len),
+        "fileExists": seeing("fileExists", lambda data: True),
+    }
+    return {**functions, **{name: f for name, f in wrapped.items() if f is not None}}
+
+
 class Step:
     def __init__(self, flow: Flow, work: Working, renderer: Renderer, functions: Mapping[str, Callable[..., Any]]):
         self.flow = flow
         self.w = work
         self.renderer = renderer
-        self.functions = functions
+        self.functions = _seeing_own_writes(functions, work)
 
     # rendering -------------------------------------------------------------------
     def context(self, run: TaskRun | None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -142,10 +172,7 @@ class Step:
                outputs: Mapping[str, Any] | None = None) -> TaskRun:
         """Put `run` in its terminal `state`, as its task's allowFailure/allowWarning see it."""
         task = self.task(run)
-        if state == State.FAILED and task.allowFailure:
-            state = State.WARNING
-        elif state == State.WARNING and task.allowWarning:
-            state = State.SUCCESS
+        state = st.as_allowed(state, allow_failure=task.allowFailure, allow_warning=task.allowWarning)
         update: dict[str, Any] = {}
         if error is not None:
             update["error"] = error

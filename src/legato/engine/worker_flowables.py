@@ -8,7 +8,9 @@ whole WorkingDirectory: its children run again, as next attempts of the same tas
 ForEachItem: phase "split" is a job that cuts the file into batches in storage (batch i is
 `<batchPrefix><i + 1><batchExtension>`); then one subflow execution per batch; with `wait`, phase "merge"
 is a second job that writes the executions' outputs into one file. Per-event work is O(1): counters live in
-the run's scratch and its `iterations` output, batch URIs are computed, never listed.
+the run's scratch and its `iterations` output, batch URIs are computed, never listed. Each phase also shows as a
+task run of its own under the ForEachItem's, as in Kestra: `<id>_split`, `<id>_items` (numberOfBatches,
+iterations) and `<id>_merge` (subflowOutputs), so `outputs.<id>_merge.subflowOutputs` reads the merged file.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from legato.engine import commands as cmd
+from legato.engine import context as expr_context
 from legato.engine import events as ev
-from legato.engine import flowables
+from legato.engine import flowables, start
 from legato.engine.step import Step
 from legato.model import state as st
 from legato.model.execution import Attempt, TaskRun
@@ -29,9 +32,12 @@ BATCH_PREFIX = "batchPrefix"  # split job outputs moved to scratch (internal, no
 BATCH_EXTENSION = "batchExtension"
 
 
-def subflow_execution_id(parent_id: str, task_run_id: str, restarts: int, batch: int | None) -> str:
-    """The id of the execution a Subflow (batch None) or a ForEachItem batch starts: the same on replay."""
+def subflow_execution_id(parent_id: str, task_run_id: str, restarts: int, batch: int | None, attempt: int = 1) -> str:
+    """The id of the execution a Subflow (batch None; each attempt its own) or a ForEachItem batch starts:
+    the same on replay."""
     if batch is None:
+        if attempt > 1:
+            return derived_id(parent_id, task_run_id, restarts, "subflow", None, attempt)
         return derived_id(parent_id, task_run_id, restarts, "subflow")
     return derived_id(parent_id, task_run_id, restarts, "subflow", batch)
 
@@ -45,6 +51,7 @@ def enter(step: Step, run: TaskRun, task: WorkerFlowable) -> State | None:
     """Dispatch the whole task to a worker."""
     if isinstance(task, ForEachItem):
         run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "phase": "split"}}))
+        _part(step, run, "split")
     step.dispatch(run, task)
     return None
 
@@ -53,12 +60,16 @@ def job_ended(step: Step, run: TaskRun, task: WorkerFlowable, state: State, erro
     """The worker's job for `run` ended in `state`: end the task, or start its next phase."""
     if error is not None:
         run = step.w.put(run.model_copy(update={"error": error}))
-    if isinstance(task, ForEachItem) and state in st.SUCCESSFUL:
-        phase = run.scratch.get("phase")
-        if phase == "split":
+    if isinstance(task, ForEachItem):
+        phase = str(run.scratch.get("phase"))
+        if state in st.SUCCESSFUL and phase == "split":
+            _end_part(step, run, "split", State.SUCCESS)
             return _start_batches(step, run, task)
-        if phase == "merge":
+        if state in st.SUCCESSFUL and phase == "merge":
+            _end_part(step, run, "merge", State.SUCCESS, {"subflowOutputs": run.outputs.get("uri")})
             return flowables.after_main(step, run, task, _batches_outcome(run, task))
+        if phase in ("split", "merge"):
+            _end_part(step, run, phase, state)
     return flowables.after_main(step, run, task, state)
 
 
@@ -118,22 +129,70 @@ def on_child_ended(step: Step, event: ev.WorkChildEnded) -> bool:
 
 
 # ForEachItem --------------------------------------------------------------------------------------
+def part_run_id(execution_id: str, run: TaskRun, name: str) -> str:
+    """The id of the task run of the phase `name` (split, items, merge) of the ForEachItem `run`."""
+    return derived_id(execution_id, run.id, "parts", None, f"{run.task_id}_{name}")
+
+
+def _part_id(step: Step, run: TaskRun, name: str) -> str:
+    return part_run_id(step.w.execution.id, run, name)
+
+
+def _part(step: Step, run: TaskRun, name: str, outputs: dict[str, Any] | None = None) -> TaskRun:
+    """The RUNNING task run of the phase `name` of the ForEachItem `run` (made on first use)."""
+    existing = step.w.maybe_run(_part_id(step, run, name))
+    if existing is not None and existing.state not in st.TERMINAL:
+        return existing
+    part = TaskRun(id=_part_id(step, run, name), execution_id=step.w.execution.id, task_id=f"{run.task_id}_{name}",
+                   parent_id=run.id, branch="parts", value=run.value, iteration=run.iteration,
+                   attempts=(Attempt(state=State.RUNNING, started=step.w.now),), outputs=outputs or {},
+                   scratch={k: run.scratch[k] for k in ("values", "loop") if k in run.scratch})
+    return step.w.put(part.with_state(State.RUNNING, step.w.now))
+
+
+def _end_part(step: Step, run: TaskRun, name: str, state: State, outputs: dict[str, Any] | None = None) -> None:
+    part = step.w.maybe_run(_part_id(step, run, name))
+    if part is None or part.state in st.TERMINAL:
+        return
+    attempts = tuple(a.model_copy(update={"state": state, "ended": step.w.now}) if a.state not in st.TERMINAL else a
+                     for a in part.attempts)
+    update: dict[str, Any] = {"attempts": attempts, "outputs": {**part.outputs, **(outputs or {})}}
+    step.w.put(part.model_copy(update=update).with_state(state, step.w.now))
+
+
+def _skip_merge(step: Step, run: TaskRun) -> None:
+    """No outputs to merge (no batch, or executions not waited for): `<id>_merge` still runs, as in Kestra."""
+    _part(step, run, "merge")
+    _end_part(step, run, "merge", State.SUCCESS)
+
+
+def _items_outputs(step: Step, run: TaskRun) -> None:
+    """`<id>_items` shows the ForEachItem's numberOfBatches and iterations as they change."""
+    part = _part(step, run, "items")
+    wanted = {k: run.outputs[k] for k in ("numberOfBatches", "iterations") if k in run.outputs}
+    step.w.put(part.model_copy(update={"outputs": {**part.outputs, **wanted}}))
+
+
 def _start_batches(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
     outputs = dict(run.outputs)
     prefix, extension = str(outputs.pop(BATCH_PREFIX, "")), str(outputs.pop(BATCH_EXTENSION, ""))
     total = int(outputs.get("numberOfBatches", 0))
-    outputs["iterations"] = {"max": total, "CREATED": 0}
+    outputs["iterations"] = {"max": total, "CREATED": 0, "RUNNING": 0}
     scratch = {**run.scratch, "phase": "subflows", "total": total, "created": 0, "ended": 0, "failed": 0}
     run = step.w.put(run.model_copy(update={"outputs": outputs, "scratch": scratch}))
+    _items_outputs(step, run)
     if total == 0:
+        _end_part(step, run, "items", State.SUCCESS)
+        _skip_merge(step, run)
         return flowables.after_main(step, run, task, State.SUCCESS)
     target = task.target()
-    inherited = {lb.key: lb.value for lb in step.w.execution.labels} if target.inheritLabels else {}
+    inherited = {lb.key: lb.value for lb in step.w.execution.labels} if target.inheritLabels else \
+        start.system_labels(step.w.execution)
     namespace, flow_id = str(step.render(target.namespace, run)), str(step.render(target.flowId, run))
     for index in range(total):
         items = f"{prefix}{index + 1}{extension}"
         taskrun = {"id": run.id, "taskId": run.task_id, "value": run.value, "items": items, "iteration": index,
-                   "parentId": run.parent_id, "attemptsCount": len(run.attempts)}
+                   "parentId": run.parent_id, "attemptsCount": expr_context.attempts_count(run)}
         context = step.context(run, {"taskrun": taskrun})
         inputs = step.renderer.render_all(target.inputs, context, functions=step.functions, typed=True)
         rendered = step.renderer.render_all(target.labels, context, functions=step.functions)
@@ -163,6 +222,7 @@ def batch_created(step: Step, run: TaskRun, task: ForEachItem, error: str | None
         run = step.w.put(_count(run, created=1, ended=1, failed=1, FAILED=1))
     else:
         run = step.w.put(_count(run, created=1, CREATED=1))
+    _items_outputs(step, run)
     return _maybe_done(step, run, task)
 
 
@@ -170,6 +230,7 @@ def batch_ended(step: Step, run: TaskRun, task: ForEachItem, state: State) -> Ta
     """One batch's execution ended in `state`."""
     failed = 1 if state in st.FAILURE or state == State.CANCELLED else 0
     run = step.w.put(_count(run, ended=1, failed=failed, CREATED=-1, **{str(state): 1}))
+    _items_outputs(step, run)
     return _maybe_done(step, run, task)
 
 
@@ -178,10 +239,18 @@ def _maybe_done(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
     if sc.get("phase") != "subflows" or sc["created"] < sc["total"]:
         return run
     if not task.target().wait:
-        return flowables.after_main(step, run, task, State.FAILED if sc["failed"] else State.SUCCESS)
+        outcome = State.FAILED if sc["failed"] else State.SUCCESS
+        _end_part(step, run, "items", outcome)
+        _skip_merge(step, run)
+        return flowables.after_main(step, run, task, outcome)
     if sc["ended"] < sc["total"]:
         return run
+    if sc["failed"] and task.target().transmitFailed:  # as Kestra: no merge once a batch failed the task
+        _end_part(step, run, "items", State.FAILED)
+        return flowables.after_main(step, run, task, State.FAILED)
+    _end_part(step, run, "items", State.WARNING if run.outputs.get("iterations", {}).get("WARNING") else State.SUCCESS)
     run = step.w.put(run.model_copy(update={"scratch": {**sc, "phase": "merge"}}))
+    _part(step, run, "merge")
     return step.dispatch(run, task)
 
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
-from legato.engine.retry import next_delay
-from legato.engine.start import new_execution
+from legato.engine.retry import FLOW_ATTEMPT, FLOW_SINCE
+from legato.engine.start import EXTRACT, new_execution
 from legato.engine.worker_flowables import subflow_execution_id
-from legato.model.cache import FlowCache
+from legato.flows import Flows
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.execution import Execution, LogRecord, StateEntry, TaskRun
 from legato.model.flow import Flow
@@ -31,7 +31,7 @@ log = logging.getLogger("legato.executor")
 class CommandRunner:
     """Carries out one decision's commands; made anew for every transaction."""
 
-    def __init__(self, flows: FlowCache, clock: Callable[[], datetime], lane: LocalLane | None = None,
+    def __init__(self, flows: Flows, clock: Callable[[], datetime], lane: LocalLane | None = None,
                  storage: Storage | None = None, live: Callable[[], Sequence[frozenset[str | None]]] = tuple):
         self.live = live  # the tags of each live worker, for workerSelector fallbacks
         self.flows = flows
@@ -72,7 +72,7 @@ class CommandRunner:
         reason = (f"no live worker has {how} the tags {', '.join(wanted)} (workerSelector fallback "
                   f"{command.fallback}: the task is not run)")
         tx.append_logs([LogRecord(execution_id=execution.id, task_run_id=command.task_run_id,
-                                  task_id=run.task_id if run else None, attempt=command.attempt, level="ERROR",
+                                  task_id=run.task_id if run else None, attempt=command.attempt - 1, level="ERROR",
                                   message=reason, timestamp=self.clock())])
         tx.insert_event(execution.id, ev.TaskResult(task_run_id=command.task_run_id, attempt=command.attempt,
                                                     state=State.FAILED, error=reason))
@@ -112,7 +112,7 @@ class CommandRunner:
             case cmd.NotifyParent():
                 tx.insert_event(command.parent_execution_id, ev.ChildExecutionEnded(
                     task_run_id=command.parent_task_run_id, child_execution_id=command.child_execution_id,
-                    state=command.state, outputs=command.outputs,
+                    state=command.state, outputs=command.outputs, outputs_error=command.outputs_error,
                 ))
             case cmd.ExecutionEnded():
                 if flow.concurrency is not None:
@@ -120,7 +120,7 @@ class CommandRunner:
                     if queued is not None:
                         tx.insert_event(queued, ev.ExecutionDequeued())
             case cmd.CreateRetryExecution():
-                self._retry_execution(tx, execution, flow, command)
+                self._retry_execution(tx, execution, command)
             case cmd.WriteFile():
                 if self.storage is None:
                     raise RuntimeError(f"no internal storage to write {command.uri}")
@@ -135,7 +135,7 @@ class CommandRunner:
         return (flow, record.revision) if flow is not None else None
 
     def _create_subflow(self, tx: Tx, parent: Execution, command: cmd.CreateSubflow) -> None:
-        child_id = subflow_execution_id(parent.id, command.task_run_id, parent.restarts, command.batch)
+        child_id = subflow_execution_id(parent.id, command.task_run_id, parent.restarts, command.batch, command.attempt)
         try:
             found = self._load(tx, command.namespace, command.flow_id, command.revision)
             if found is None:
@@ -145,6 +145,7 @@ class CommandRunner:
                 child_flow, revision, command.inputs, execution_id=child_id, now=self.clock(),
                 labels=command.labels, parent=(parent.id, command.task_run_id),
                 trigger={"executionId": parent.id, "namespace": parent.namespace, "flowId": parent.flow_id},
+                scratch={EXTRACT: command.extract} if command.extract else None,
             )
         except (LookupError, InputsError, FlowValidationError, ValueError) as exc:
             tx.insert_event(parent.id, ev.SubflowCreated(task_run_id=command.task_run_id, error=str(exc)))
@@ -152,19 +153,17 @@ class CommandRunner:
         tx.create_execution(child)
         tx.insert_event(parent.id, ev.SubflowCreated(task_run_id=command.task_run_id, child_execution_id=child_id))
 
-    def _retry_execution(self, tx: Tx, failed: Execution, flow: Flow, command: cmd.CreateRetryExecution) -> None:
-        assert flow.retry is not None
+    def _retry_execution(self, tx: Tx, failed: Execution, command: cmd.CreateRetryExecution) -> None:
         now = self.clock()
         retry = failed.model_copy(update={
             "id": derived_id(failed.origin_id or failed.id, "flow-retry", command.attempt),
             "state": State.CREATED, "histories": (StateEntry(state=State.CREATED, date=now),),
             "outputs": None, "variables": {}, "ended": None, "error": None, "restarts": 0, "created": now,
-            "origin_id": failed.origin_id or failed.id,
-            "scheduled_at": now + next_delay(flow.retry, command.attempt - 1, failed.id),
-            "scratch": {"flow_attempt": command.attempt},
+            "origin_id": failed.origin_id or failed.id, "scheduled_at": command.at,
+            "scratch": {FLOW_ATTEMPT: command.attempt, FLOW_SINCE: command.since.isoformat()},
         })
         tx.create_execution(retry)
-        log.info("flow retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)
+        log.info("retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)
 
 
 def _ancestors(tx: Tx, decision: cmd.Decision, run: TaskRun) -> tuple[TaskRun, ...]:

@@ -1,5 +1,5 @@
-"""Retention: deletes finished executions (with their task runs and logs) and old logs, batch by batch,
-on demand (`legato sys purge`) or periodically in the executor role."""
+"""Retention: deletes finished executions (with their task runs and logs), old logs and old audit log
+entries, batch by batch, on demand (`legato sys purge`) or periodically in the executor role."""
 
 from __future__ import annotations
 
@@ -17,14 +17,16 @@ log = logging.getLogger("legato.retention")
 
 class Retention:
     """What to purge: executions finished more than `executions` ago, logs of executions finished more
-    than `logs` ago (None: keep)."""
+    than `logs` ago, audit entries recorded more than `audit_logs` ago (None: keep)."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime], *, executions: timedelta | None,
-                 logs: timedelta | None = None, batch: int = 500, pause_seconds: float = 0.0):
+                 logs: timedelta | None = None, batch: int = 500, pause_seconds: float = 0.0,
+                 audit_logs: timedelta | None = None):
         self.store = store
         self.clock = clock
         self.executions = executions
         self.logs = logs
+        self.audit_logs = audit_logs
         self.batch = batch
         self.pause_seconds = pause_seconds  # between batches, so a big purge leaves room to other writers
 
@@ -46,6 +48,13 @@ class Retention:
                 if lines == 0:
                     break
                 self._pause()
+        if self.audit_logs is not None:
+            while stopping is None or not stopping.is_set():
+                entries = self.store.purge_audit(now - self.audit_logs, self.batch)
+                total += PurgeCount(audit_logs=entries)
+                if entries < self.batch:
+                    break
+                self._pause()
         return total
 
     def _pause(self) -> None:
@@ -56,6 +65,7 @@ class Retention:
         """Purge every `interval` until `stopping`."""
         while not stopping.is_set():
             done = await asyncio.to_thread(self.purge, stopping)
-            if done.executions or done.logs:
-                log.info("purged %d executions, %d task runs, %d log lines", done.executions, done.task_runs, done.logs)
+            if done.executions or done.logs or done.audit_logs:
+                log.info("purged %d executions, %d task runs, %d log lines, %d audit log entries", done.executions,
+                         done.task_runs, done.logs, done.audit_logs)
             await wait_any(asyncio.sleep(interval.total_seconds()), stopping)

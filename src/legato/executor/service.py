@@ -19,7 +19,7 @@ from legato.aio import wait_any
 from legato.engine import events as ev
 from legato.engine.decide import Engine
 from legato.executor.commands import CommandRunner
-from legato.model.cache import FlowCache
+from legato.flows import Flows
 from legato.model.execution import LogRecord
 from legato.model.state import TERMINAL, State
 from legato.storage import Storage
@@ -50,7 +50,7 @@ LIVE_FOR = timedelta(seconds=60)  # a worker whose heartbeat is older is taken f
 
 
 class Executor:
-    def __init__(self, store: Store, engine: Engine, flows: FlowCache, clock: Callable[[], datetime], *,
+    def __init__(self, store: Store, engine: Engine, flows: Flows, clock: Callable[[], datetime], *,
                  batch: int = 64, poll_seconds: float = 1.0, lane: LocalLane | None = None, threads: int = 1,
                  storage: Storage | None = None, events_per_tx: int = 32):
         self.store = store

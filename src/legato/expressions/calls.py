@@ -96,6 +96,32 @@ SECRET_AWARE = frozenset({
 })
 
 
+# Functions that parse a secret (`json(secret('creds')).user`): they work on the real value, and each text of
+# their result becomes a secret of its own.
+SECRET_AWARE_FUNCTIONS = frozenset({"json", "fromJson"})
+
+
+def _secret_call(st: State, name: str, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """`secret()` gives a placeholder when the render has a Masker; a secret-aware function sees real values."""
+    if name == "secret":
+        return _placeholders(st, fn(*args, **kwargs))
+    held = [a for a in args if isinstance(a, str) and st.masker.holds_placeholder(a)]
+    if not held:
+        return fn(*args, **kwargs)
+    revealed = [st.masker.reveal(a) if isinstance(a, str) else a for a in args]
+    return _placeholders(st, fn(*revealed, **kwargs))
+
+
+def _placeholders(st: State, value: Any) -> Any:
+    if isinstance(value, str):  # a function that issues placeholders itself keeps its own
+        return value if st.masker.holds_placeholder(value) else st.masker.placeholder(value)
+    if isinstance(value, dict):
+        return {k: _placeholders(st, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(st, v) for v in value]
+    return value
+
+
 def _on_secret(st: State, fn: Callable[..., Any], value: str, args: Any, kwargs: dict[str, Any]) -> Any:
     result = fn(st, st.masker.reveal(value), *args, **kwargs)
     return st.masker.placeholder(result) if isinstance(result, str) else result
@@ -143,7 +169,12 @@ def call_function(st: State, name: str, args: list[Any], kwargs: dict[str, Any])
         raise ExpressionError(f"Unknown function '{name}'")
     try:
         if injected is not None:
+            if st.masker is not None and (name == "secret" or name in SECRET_AWARE_FUNCTIONS):
+                return charged(st, _secret_call(st, name, injected, args, kwargs), None)
             return charged(st, injected(*args, **kwargs), None)
+        if st.masker is not None and name in SECRET_AWARE_FUNCTIONS:
+            assert builtin is not None
+            return charged(st, _secret_call(st, name, lambda *a, **k: builtin(st, *a, **k), args, kwargs), None)
         assert builtin is not None
         return charged(st, builtin(st, *args, **kwargs), None)
     except ExpressionError:

@@ -9,6 +9,7 @@ from legato.expressions import nodes as n
 from legato.expressions import runtime as rt
 from legato.expressions.calls import call_filter, call_function, run_test
 from legato.expressions.errors import ExpressionError, UndefinedError
+from legato.expressions.filters_text import matches
 from legato.expressions.limits import ENTRY_BYTES, LIST_BYTES, MAP_BYTES, SLOT_BYTES
 from legato.expressions.values import UNDEFINED, compare, equals, is_number, truthy, type_name
 
@@ -218,6 +219,8 @@ def _binary(node: n.Binary, lenient: bool) -> Fn:
         return lambda st: rt.make_range(st, a(st), b(st))
     if op == "contains":
         return lambda st: rt.contains(st, a(st), b(st))
+    if op == "matches":
+        return lambda st: matches(st, a(st), b(st))
     if op == "in":
         return lambda st: rt.contains(st, b(st), a(st))
     if op == "not in":

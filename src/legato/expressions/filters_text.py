@@ -43,6 +43,18 @@ def _regex_failure(st: State, e: regex.RegexError) -> ExpressionError:
     return LimitExceeded(e.limit, str(e)) if e.limit else ExpressionError(str(e))
 
 
+def matches(st: State, value: Any, pattern: Any) -> bool:
+    """Pebble's `matches` operator: the whole text matches the regular expression (Java's String.matches),
+    on the linear-time engine (or under the render's deadline)."""
+    if value is None:
+        return False
+    compiled = user_regex(st, text(pattern, "matches"))
+    try:
+        return compiled.fullmatch(to_text(value), st.deadline)
+    except regex.RegexError as e:
+        raise _regex_failure(st, e) from None
+
+
 _replacements: dict[tuple[str, str], Any] = {}
 
 
@@ -96,12 +108,23 @@ def f_title(st: State, value: Any) -> Any:
     return re.sub(r"(^|\s)(\S)", upper, s)
 
 
+def java_string(value: Any) -> str:
+    """Java's toString of a value, as Pebble's upper and lower filters use it on a list or map: `[a, b]`,
+    `{k=v}`."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(java_string(v) for v in value) + "]"
+    return "null" if value is None else to_text(value)
+
+
 def f_lower(st: State, value: Any) -> Any:
-    return None if value is None else text(value, "lower").lower()
+    return None if value is None else java_string(value).lower()
 
 
 def f_upper(st: State, value: Any) -> Any:
-    return None if value is None else text(value, "upper").upper()
+    # Pebble upper-cases the text of any value: a list gives "[A, B]" (Kestra's unit-test documentation relies on it)
+    return None if value is None else java_string(value).upper()
 
 
 def f_trim(st: State, value: Any) -> Any:

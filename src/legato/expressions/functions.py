@@ -95,7 +95,7 @@ def fn_current_each_output(st: State, outputs: Any = None) -> Any:
     if isinstance(parents, (list, tuple)):
         for parent in reversed(parents):
             taskrun = parent.get("taskrun") if isinstance(parent, Mapping) else None
-            if isinstance(taskrun, Mapping) and "value" in taskrun:
+            if isinstance(taskrun, Mapping) and taskrun.get("value") is not None:  # a parent inside a loop
                 if not isinstance(current, Mapping) or current.get(taskrun["value"]) is None:
                     raise ExpressionError("currentEachOutput(): no outputs for the current task run path")
                 current = current[taskrun["value"]]

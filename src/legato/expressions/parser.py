@@ -25,7 +25,7 @@ from legato.expressions.limits import LimitExceeded
 BINARY = {
     "or": 10, "and": 15,
     "==": 20, "!=": 20, "<": 20, ">": 20, "<=": 20, ">=": 20, "equals": 20,
-    "contains": 20, "in": 20, "not in": 20,
+    "contains": 20, "in": 20, "not in": 20, "matches": 20,
     "+": 30, "-": 30, "*": 60, "/": 60, "%": 60,
     "|": 100, "is": 100, "~": 110, "??": 120, "???": 120, "..": 120,
 }

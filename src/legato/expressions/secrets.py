@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import secrets
 import threading
+from urllib.parse import quote, quote_plus
 
 MASK = "******"
+MIN_ENCODED = 4  # shorter secrets are masked as they are, not in their encoded forms (too many false hits)
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The forms a secret takes when a task or a script encodes it: base64 (standard and URL-safe, padded or
+    not), URL-encoded (path and form style), and JSON-escaped (as inside a JSON string, ASCII or not)."""
+    if len(value) < MIN_ENCODED:
+        return set()
+    raw = value.encode()
+    forms = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(), quote(value, safe=""),
+             quote_plus(value), quote(value), json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms |= {f.rstrip("=") for f in forms}
+    forms.discard(value)
+    forms.discard("")
+    return forms
 
 
 class Masker:
@@ -19,6 +37,7 @@ class Masker:
         self._token = secrets.token_hex(6)
         self._by_placeholder: dict[str, str] = {}
         self._by_value: dict[str, str] = {}
+        self._encoded: set[str] = set()  # encoded forms of the values, masked too
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
         self._mask_pattern: re.Pattern[str] | None = None
@@ -32,6 +51,7 @@ class Masker:
             ph = f"[secret:{self._token}:{len(self._by_value)}]"
             self._by_value[value] = ph
             self._by_placeholder[ph] = value
+            self._encoded |= encoded_forms(value)
             self._pattern = None
             self._mask_pattern = None
             return ph
@@ -50,13 +70,14 @@ class Masker:
         return pattern.sub(lambda m: self._by_placeholder.get(m.group(), m.group()), text)
 
     def mask(self, text: str) -> str:
-        """Replace every real secret value (and every placeholder) with ******."""
+        """Replace every real secret value, its encoded forms (`encoded_forms`) and every placeholder with
+        ******."""
         if not self._by_value:
             return text
         pattern = self._mask_pattern
         if pattern is None:
             # Longest first, so a secret that contains another is masked whole.
-            values = sorted((v for v in self._by_value if v), key=len, reverse=True)
+            values = sorted({v for v in self._by_value if v} | self._encoded, key=len, reverse=True)
             alternatives = [re.escape(v) for v in values] + [rf"\[secret:{self._token}:\d+\]"]
             pattern = self._mask_pattern = re.compile("|".join(alternatives))
         return pattern.sub(MASK, text)

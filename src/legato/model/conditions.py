@@ -19,10 +19,11 @@ _TRIGGER_DATE = "{{ trigger.date }}"
 
 
 def kestra_names(name: str, *old: str) -> tuple[str, ...]:
-    """Kestra's current and pre-0.17 class names of the condition `name` (plus extra old simple names)."""
+    """Kestra's current and pre-0.17 class names of the condition `name` (plus extra old simple names), and the
+    `io.kestra.plugin.core.condition.<name>Condition` form Kestra also resolves (seen in its own test flows)."""
     current = f"io.kestra.plugin.core.condition.{name}"
     legacy = [f"io.kestra.core.models.conditions.types.{n}" for n in (f"{name}Condition", *old)]
-    return (current, *legacy)
+    return (current, f"{current}Condition", *legacy)
 
 
 class Condition(Frozen):
@@ -50,7 +51,7 @@ class ExecutionFlow(Condition):
 @CONDITIONS.register
 class FlowCondition(ExecutionFlow):
     TYPE: ClassVar[str] = "condition.Flow"
-    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.core.models.conditions.types.FlowCondition",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.condition.FlowCondition", "io.kestra.core.models.conditions.types.FlowCondition")
 
 
 @CONDITIONS.register
@@ -65,7 +66,7 @@ class ExecutionNamespace(Condition):
 @CONDITIONS.register
 class FlowNamespaceCondition(Condition):
     TYPE: ClassVar[str] = "condition.FlowNamespace"
-    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.core.models.conditions.types.FlowNamespaceCondition",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.condition.FlowNamespaceCondition", "io.kestra.core.models.conditions.types.FlowNamespaceCondition")
     namespace: str = Field(description="Namespace to compare with the execution's.")
     prefix: bool = Field(default=False, description="Match every namespace starting with `namespace`.")
 
@@ -103,7 +104,7 @@ class ExecutionOutputs(Condition):
 @CONDITIONS.register
 class Expression(Condition):
     TYPE: ClassVar[str] = "condition.Expression"
-    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Expression")
+    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Expression", "VariableCondition")
     expression: str = Field(description="Expression that must render true.")
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, TypeAlias
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 _ISO = re.compile(
@@ -71,3 +72,22 @@ def _coerce(value: Any) -> Any:
 
 Duration: TypeAlias = Annotated[timedelta, BeforeValidator(_coerce, json_schema_input_type=timedelta | float)]
 """A non-negative duration written as ISO-8601 text (or a number of seconds)."""
+
+
+DurationExpression: TypeAlias = Annotated[str, StringConstraints(pattern=r"\{\{|\{%")]
+"""A duration given as an expression (`"{{ inputs.delay }}"`): rendered and checked when the task runs."""
+
+
+def resolve(value: timedelta | str | None, render: Callable[[str], Any]) -> timedelta | None:
+    """The duration `value` stands for, rendering it first when it is an expression. Raises ValueError saying
+    what the expression gave when that is not a duration."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    rendered = render(value)
+    if rendered is None or rendered == "":
+        return None
+    try:
+        result: timedelta = _coerce(rendered)
+    except PydanticCustomError as exc:
+        raise ValueError(f"{value!r} gave {str(rendered)[:100]!r}: {exc.message()}") from None
+    return result

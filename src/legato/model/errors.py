@@ -76,12 +76,26 @@ def check_regex(value: str | None, problem: str) -> str | None:
 
 def suggest(word: str, candidates: Sequence[str]) -> str:
     """' (did you mean 'x'?)' for the closest candidate, or '' when nothing is close."""
-    tail = word.rsplit(".", 1)[-1].lower()
+    package, _, tail = word.lower().rpartition(".")
     for match in difflib.get_close_matches(word, list(candidates), n=5, cutoff=0.6):
-        # Long shared prefixes (io.kestra.plugin.core...) make any two names look alike: the last part must too.
-        if difflib.SequenceMatcher(None, tail, match.rsplit(".", 1)[-1].lower()).ratio() >= 0.5:
+        # Long shared prefixes (io.kestra.plugin.core...) make any two names look alike: the last part must too,
+        # and so must the package (`ai.agent.AIAgent` is no `email.MailSend`).
+        other_package, _, other_tail = match.lower().rpartition(".")
+        if _alike(tail, other_tail, 0.5) and _alike(*_without_common_head(package, other_package), 0.6):
             return f" (did you mean '{match}'?)"
     return ""
+
+
+def _alike(a: str, b: str, cutoff: float) -> bool:
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= cutoff
+
+
+def _without_common_head(a: str, b: str) -> tuple[str, str]:
+    """Two dotted names without the leading parts they share (`io.kestra.plugin.`)."""
+    left, right = a.split("."), b.split(".")
+    while len(left) > 1 and len(right) > 1 and left[0] == right[0]:
+        left, right = left[1:], right[1:]
+    return ".".join(left), ".".join(right)
 
 
 def format_path(loc: Sequence[str | int]) -> str:
@@ -250,3 +264,7 @@ def problems_from(error: ValidationError, raw: Any, positions: Positions, source
         for (path, line, column), messages in merged.items()
     ]
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+class FlowDisabledError(ValueError):
+    """The flow is disabled: it accepts no new executions."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from legato.model.fixtures import ExecutionFixtures
 from legato.model.state import State
 
 
@@ -57,6 +58,7 @@ class Execution(Record):
     restarts: int = 0  # how many times an operator restarted it
     error: str | None = None  # why it failed, when the failure is the execution's own (inputs, subflow, exit)
     scratch: dict[str, Any] = Field(default_factory=dict)  # engine bookkeeping; small and bounded
+    fixtures: ExecutionFixtures | None = None  # a flow unit test's mocked tasks and files (legato test)
 
     def with_state(self, state: State, now: datetime) -> Execution:
         """A copy in `state` with the change time-stamped (no-op when already there)."""

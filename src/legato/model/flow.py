@@ -114,6 +114,8 @@ class Flow(Frozen):
     deleted: bool = Field(default=False, description="Set by the server on deleted revisions.")
     sla: list[Sla] | None = Field(default=None, description="Service-level agreements checked on executions.")
     checks: list[Check] | None = Field(default=None, description="Conditions checked before an execution is created.")
+    extend: dict[str, Any] | None = Field(
+        default=None, description="Kestra's blueprint catalogue metadata (title, tags, ...): accepted and ignored.")
     workerSelector: WorkerSelector | None = Field(default=None, description="Kestra 2.0: the worker tags of the flow's tasks that name none themselves.")
     tenantId: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Tenant; set by the server.")
 
@@ -196,7 +198,7 @@ class Flow(Frozen):
 
     @cached_property
     def _tasks_by_id(self) -> dict[str, Task]:
-        return {task.id: task for task in self.all_tasks()}
+        return {t.id: t for task in self.all_tasks() for t in (task, *task.parts())}
 
     def task(self, task_id: str) -> Task:
         """The task with this id anywhere in the flow; KeyError if there is none."""

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from legato.model.durations import Duration, DurationExpression
 from legato.model.flow import Output
 from legato.model.task import TASKS, Frozen, Task
 from legato.model.taskfield import TaskField, TaskList
@@ -101,7 +102,13 @@ class Switch(Flowable):
 
     value: str = Field(description="Expression whose rendered text selects the case.")
     cases: dict[str, TaskList] = Field(default_factory=dict, description="Task lists by value.")
-    defaults: TaskList = Field(default_factory=list, description="Tasks run when no case matches.")
+    defaults: TaskList = Field(default_factory=list, description="Tasks run when no case matches (none: the Switch FAILS).")
+
+    @model_validator(mode="after")
+    def _something_to_run(self) -> Switch:
+        if not any(self.cases.values()) and not self.defaults:
+            raise ValueError("a Switch needs tasks in at least one case or in defaults")
+        return self
 
     def child_branches(self) -> dict[str, list[Task]]:
         out: dict[str, list[Task]] = {f"cases.{k}": list(v) for k, v in self.cases.items()}
@@ -293,8 +300,8 @@ class AllowFailure(Flowable):
 
 class CheckFrequency(Frozen):
     maxIterations: int | None = Field(default=100, ge=1, description="Stop after this many iterations.")
-    maxDuration: timedelta | None = Field(default=timedelta(hours=1), description="Stop after this long.")
-    interval: timedelta = Field(default=timedelta(minutes=1), description="Wait between two iterations.")
+    maxDuration: Duration | None = Field(default=timedelta(hours=1), description="Stop after this long.")
+    interval: Duration = Field(default=timedelta(seconds=1), description="Wait between two iterations (default 1 second, as Kestra).")
 
 
 @TASKS.register
@@ -322,18 +329,27 @@ class Pause(Flowable):
     ALIASES = _aliases("Pause")
     EXAMPLES = ("id: approve\ntype: flow.Pause\nonResume:\n  - id: approved\n    type: BOOL\n    defaults: true",)
 
-    pauseDuration: timedelta | None = Field(default=None, description="Resume by itself after this long.")
-    delay: timedelta | None = Field(default=None, description="Old name of pauseDuration.")
-    timeout: timedelta | None = Field(default=None, description="Give up waiting after this long (see behavior).")
+    pauseDuration: Duration | DurationExpression | None = Field(
+        default=None, description="Resume by itself after this long (a duration, or an expression giving one).")
+    delay: Duration | DurationExpression | None = Field(default=None, description="Old name of pauseDuration.")
+    timeout: Duration | DurationExpression | None = Field(
+        default=None, description="Give up waiting after this long: the task FAILS (or see behavior).")
     behavior: Literal["RESUME", "WARN", "FAIL", "CANCEL"] = Field(
         default="RESUME", description="What happens when pauseDuration/timeout elapses."
     )
     onResume: list[dict[str, Any]] = Field(default_factory=list, description="Inputs asked when resuming (outputs.<id>.onResume).")
     tasks: TaskList = Field(default_factory=list, description="Deprecated: tasks run after the pause.")
 
-    def wait(self) -> timedelta | None:
-        """How long the pause lasts by itself (None: until resumed)."""
+    def wait(self) -> timedelta | str | None:
+        """How long the pause lasts by itself (None: until resumed); an expression is rendered by the engine."""
         return self.pauseDuration or self.delay or self.timeout
+
+    def expiry(self) -> str:
+        """What the end of the wait does: `behavior` when given; else, as Kestra, a pauseDuration/delay resumes
+        and a timeout alone fails the task."""
+        if "behavior" in self.model_fields_set or self.pauseDuration or self.delay:
+            return self.behavior
+        return "FAIL" if self.timeout else self.behavior
 
     def child_branches(self) -> dict[str, list[Task]]:
         return {"tasks": list(self.tasks)} if self.tasks else {}

@@ -8,11 +8,11 @@ What the engine does with them lives in `legato.engine.worker_flowables`; what t
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from legato.model.durations import Duration
 from legato.model.flowable import Flowable
 from legato.model.task import TASKS, Frozen, Task
 from legato.model.taskfield import TaskList
@@ -41,7 +41,7 @@ class CacheSpec(Frozen):
     """Files of the working directory kept in internal storage from one run to the next."""
 
     patterns: list[str] = Field(min_length=1, description="Glob patterns (relative to the working directory) of the files to keep, e.g. node_modules/**.")
-    ttl: timedelta | None = Field(default=None, description="How long a saved cache is restored (ISO-8601 duration); none: until replaced.")
+    ttl: Duration | None = Field(default=None, description="How long a saved cache is restored (ISO-8601 duration); none: until replaced.")
 
 
 @TASKS.register
@@ -104,6 +104,16 @@ class ForEachItemSubflow(Frozen):
     revision: int | None = Field(default=None, description="Revision to run.")
 
 
+class ForEachItemPart(Task):
+    """One phase of a ForEachItem, shown as a task run of its own as in Kestra: `<id>_split` cuts the file,
+    `<id>_items` starts the executions (outputs numberOfBatches, iterations), `<id>_merge` writes their outputs
+    into one file (outputs subflowOutputs). Made by the engine, never written in a flow."""
+
+
+PART_TYPES = {"split": _CORE + "ForEachItem$ForEachItemSplit", "items": _CORE + "ForEachItem$ForEachItemExecutable",
+              "merge": _CORE + "ForEachItem$ForEachItemMergeOutputs"}
+
+
 @TASKS.register
 class ForEachItem(WorkerFlowable):
     """Split a file of internal storage into batches and start one execution of a subflow per batch; each
@@ -137,6 +147,9 @@ class ForEachItem(WorkerFlowable):
         if self.subflow is None and (self.namespace is None or self.flowId is None):
             raise ValueError("set 'namespace' and 'flowId' of the flow to start for each batch")
         return self
+
+    def parts(self) -> tuple[Task, ...]:
+        return tuple(ForEachItemPart(id=f"{self.id}_{name}", type=kind) for name, kind in PART_TYPES.items())
 
     def target(self) -> ForEachItemSubflow:
         """The subflow's properties, whichever form wrote them."""

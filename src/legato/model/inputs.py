@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import Field, WrapValidator, model_validator
 
-from legato import regex
+from legato import regex, sealing
 from legato.model import inputs_parse as p
 from legato.model.durations import Duration
 from legato.model.errors import check_regex
@@ -127,6 +127,11 @@ class StringInput(Input):
 class SecretInput(StringInput):
     TYPE: ClassVar[str] = "SECRET"
     type: Literal["SECRET"] = Field(description="Text stored encrypted and masked in logs and the UI.")  # type: ignore[assignment]
+
+    def convert(self, value: Any, choices: list[str] | None = None) -> Any:
+        if sealing.is_sealed(value):  # a value this installation sealed already (a restart, a replay)
+            return value
+        return sealing.seal(str(super().convert(value, choices)))
 
 
 @INPUT_TYPES.register

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from legato.model import yaml_errors
 from legato.model.errors import KEY, FlowValidationError, Problem, format_path, problems_from
 from legato.model.flow import Flow
 from legato.model.task import TASKS, TRIGGERS, TaskRegistry
@@ -33,6 +34,7 @@ _TAG = "tag:yaml.org,2002:"
 
 
 _PLAIN = "tag:legato,2025:plain"
+_COLLECTION_TAGS = frozenset({_TAG + "seq", _TAG + "map"})
 
 
 class _Composer(yaml.SafeLoader):
@@ -79,12 +81,19 @@ class _Builder:
     def build(self, node: yaml.Node, path: tuple[Any, ...], depth: int = 0) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Abort(self.problem(node, path, f"document too large: more than {MAX_NODES} values once aliases are expanded"))
+            raise _Abort(
+                self.problem(
+                    node, path, f"document too large: more than {MAX_NODES} values once aliases are expanded"
+                )
+            )
         if depth > MAX_DEPTH:
             raise _Abort(self.problem(node, path, f"document nested deeper than {MAX_DEPTH} levels"))
         self.doc.positions.setdefault(path, _pos(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode) and node.tag not in _COLLECTION_TAGS:
+            # `!!python/object/apply:...` and other language tags on a map or list: refused as on a scalar
+            raise _Abort(self.problem(node, path, f"unsupported YAML tag '{_tag_name(node.tag)}'"))
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
@@ -97,11 +106,14 @@ class _Builder:
             return text
         if node.tag == _PLAIN or node.tag in (_TAG + "null", _TAG + "bool", _TAG + "int", _TAG + "float"):
             return _resolve(text)
-        raise _Abort(self.problem(node, path, f"unsupported YAML tag '{node.tag}'"))
+        raise _Abort(self.problem(node, path, f"unsupported YAML tag '{_tag_name(node.tag)}'"))
 
     def key(self, node: yaml.Node, path: tuple[Any, ...]) -> str:
         if not isinstance(node, yaml.ScalarNode):
-            raise _Abort(self.problem(node, path, "a map key must be a plain value, not a map or a list"))
+            hint = yaml_errors.builder_hint(node)
+            raise _Abort(
+                self.problem(node, path, hint or "a map key must be a plain value, not a map or a list")
+            )
         return str(node.value)
 
     def mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
@@ -115,7 +127,11 @@ class _Builder:
             key = self.key(key_node, path)
             if key in first:
                 line = first[key].start_mark.line + 1
-                self.doc.problems.append(self.problem(key_node, (*path, key), f"duplicate key '{key}' (first defined at line {line})"))
+                self.doc.problems.append(
+                    self.problem(
+                        key_node, (*path, key), f"duplicate key '{key}' (first defined at line {line})"
+                    )
+                )
                 continue
             first[key] = key_node
             self.doc.positions[(KEY, *path, key)] = _pos(key_node.start_mark)
@@ -131,6 +147,11 @@ class _Builder:
                 raise _Abort(self.problem(source, path, "'<<' must merge a map or a list of maps"))
             out.update(self.mapping(source, path, depth + 1))
         return out
+
+
+def _tag_name(tag: str) -> str:
+    """A tag as written in YAML (`!!python/name:os.system`, `!custom`)."""
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
 def _resolve(text: str) -> Any:
@@ -150,15 +171,15 @@ def _resolve(text: str) -> Any:
     return _SPECIAL_FLOAT.get(text.lower(), text)
 
 
-def _syntax_problem(exc: yaml.YAMLError, source: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    message = str(getattr(exc, "problem", None) or exc).strip()
-    if "'\\t'" in message or "\\t" in message:
-        message = "tab characters cannot indent YAML; use spaces"
-    else:
-        context = getattr(exc, "context", None)
-        message = f"invalid YAML: {message}" + (f" ({context})" if context else "")
-    line, column = _pos(mark) if mark is not None else (None, None)
+def _syntax_problem(exc: yaml.YAMLError, text: str, source: str) -> Problem:
+    said = yaml_errors.explain(exc, text)
+    return Problem(path="", message=said.message, line=said.line, column=said.column, source=source)
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, source: str) -> Problem:
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    message = f"invalid YAML: character {exc.character:#06x} is not allowed in YAML text"
     return Problem(path="", message=message, line=line, column=column, source=source)
 
 
@@ -166,7 +187,10 @@ def parse_documents(text: str, *, source: str = "<string>") -> list[Document]:
     """Every YAML document of `text` as values with positions. A syntax error ends the list with a document
     holding only that problem (documents before it are kept)."""
     docs: list[Document] = []
-    loader = _Composer(text)
+    try:
+        loader = _Composer(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids anywhere (NUL, other control characters)
+        return [Document(value=None, problems=[_reader_problem(exc, text, source)])]
     try:
         while True:
             try:
@@ -174,7 +198,7 @@ def parse_documents(text: str, *, source: str = "<string>") -> list[Document]:
                     break
                 node = loader.get_node()
             except yaml.YAMLError as exc:
-                docs.append(Document(value=None, problems=[_syntax_problem(exc, source)]))
+                docs.append(Document(value=None, problems=[_syntax_problem(exc, text, source)]))
                 break
             except RecursionError:  # PyYAML composes nested nodes recursively
                 message = f"document nested deeper than {MAX_DEPTH} levels"
@@ -200,7 +224,9 @@ def load_yaml_value(text: str, *, source: str = "<string>") -> Any:
     if problems:
         raise FlowValidationError(problems)
     if len(docs) > 1:
-        raise FlowValidationError([Problem("", f"expected one YAML document, found {len(docs)}", None, None, source)])
+        raise FlowValidationError(
+            [Problem("", f"expected one YAML document, found {len(docs)}", None, None, source)]
+        )
     return docs[0].value if docs else None
 
 
@@ -208,8 +234,16 @@ def _flow(doc: Document, source: str, registry: TaskRegistry, triggers: TaskRegi
     if doc.problems:
         return doc.problems
     if not isinstance(doc.value, dict):
-        got = "an empty document" if doc.value is None else f"a {'list' if isinstance(doc.value, list) else 'single value'}"
-        return [Problem("", f"a flow must be a YAML map with id, namespace and tasks; got {got}", doc.line, 1, source)]
+        got = (
+            "an empty document"
+            if doc.value is None
+            else f"a {'list' if isinstance(doc.value, list) else 'single value'}"
+        )
+        return [
+            Problem(
+                "", f"a flow must be a YAML map with id, namespace and tasks; got {got}", doc.line, 1, source
+            )
+        ]
     try:
         return Flow.model_validate(doc.value, context={CTX_TASKS: registry, CTX_TRIGGERS: triggers})
     except ValidationError as exc:
@@ -220,7 +254,9 @@ def load_flow(
     text: str, *, source: str = "<string>", registry: TaskRegistry = TASKS, triggers: TaskRegistry = TRIGGERS
 ) -> Flow:
     """The flow in `text` (one YAML document). Raises FlowValidationError listing every problem found."""
-    docs = [d for d in parse_documents(text, source=source) if d.value is not None or d.problems] or [Document(value=None)]
+    docs = [d for d in parse_documents(text, source=source) if d.value is not None or d.problems] or [
+        Document(value=None)
+    ]
     if len(docs) > 1:
         message = f"expected one flow, found {len(docs)} YAML documents"
         raise FlowValidationError([Problem("", message, docs[1].line, 1, source)])

@@ -41,7 +41,7 @@ _T = {
                     State.FAILED, State.SUCCESS, State.WARNING, State.PAUSED},
     State.QUEUED: {State.RUNNING, State.CREATED, State.KILLING, State.KILLED, State.CANCELLED, State.FAILED},
     State.RUNNING: {State.SUCCESS, State.WARNING, State.FAILED, State.KILLING, State.KILLED, State.PAUSED,
-                    State.RETRYING, State.RESUBMITTED, State.CANCELLED, State.SKIPPED},
+                    State.RETRYING, State.RETRIED, State.RESUBMITTED, State.CANCELLED, State.SKIPPED},
     State.PAUSED: {State.RUNNING, State.KILLING, State.KILLED, State.SUCCESS, State.WARNING, State.FAILED,
                    State.CANCELLED},
     State.RESTARTED: {State.RUNNING, State.CREATED, State.KILLING, State.KILLED, State.FAILED},
@@ -64,6 +64,16 @@ TRANSITIONS: dict[State, frozenset[State]] = {s: frozenset(t) for s, t in _T.ite
 def can_transition(current: State, new: State) -> bool:
     """True when `current -> new` is allowed (staying in the same state is always allowed)."""
     return current == new or new in TRANSITIONS[current]
+
+
+def as_allowed(state: State, *, allow_failure: bool, allow_warning: bool) -> State:
+    """A task's end state as its allowFailure/allowWarning let it count, as Kestra chains them: a failure
+    allowed becomes a warning, and a warning allowed (including that one) becomes a success."""
+    if state == State.FAILED and allow_failure:
+        state = State.WARNING
+    if state == State.WARNING and allow_warning:
+        state = State.SUCCESS
+    return state
 
 
 def worst(states: list[State]) -> State:

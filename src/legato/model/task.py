@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from legato.model.durations import Duration, DurationExpression
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 
@@ -15,15 +16,36 @@ class Frozen(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_unset(cls, data: Any) -> Any:
+        """An explicit `null` for an optional property means "not set" (its default), as Kestra reads it."""
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        optional = {n for name, f in cls.model_fields.items() if not f.is_required()
+                    for n in (name, f.alias) if n is not None}
+        return {k: v for k, v in data.items() if v is not None or k not in optional}
+
+
+def _retry_schema(schema: dict[str, Any]) -> None:
+    """Legato's earlier name `maxAttempts` stays valid in the JSON Schema too (the editor must not flag it)."""
+    properties = schema.get("properties", {})
+    if "maxAttempt" in properties:
+        properties["maxAttempts"] = {**properties["maxAttempt"], "description": "Same as maxAttempt."}
+
 
 class Retry(Frozen):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, json_schema_extra=_retry_schema)
+
     type: Literal["constant", "exponential", "random"] = Field(description="How the delay between attempts grows.")
-    interval: timedelta | None = Field(default=None, description="constant: delay between attempts; exponential: first delay.")
-    maxInterval: timedelta | None = Field(default=None, description="exponential: the delay never exceeds this.")
-    minInterval: timedelta | None = Field(default=None, description="random: lower bound of the delay.")
+    interval: Duration | None = Field(default=None, description="constant: delay between attempts; exponential: first delay.")
+    maxInterval: Duration | None = Field(default=None, description="exponential: the delay never exceeds this.")
+    minInterval: Duration | None = Field(default=None, description="random: lower bound of the delay.")
     delayFactor: float | None = Field(default=None, description="exponential: multiplier between delays (default 2).")
-    maxAttempts: int | None = Field(default=None, ge=1, description="Total attempts, the first one included.")
-    maxDuration: timedelta | None = Field(default=None, description="Stop retrying once this much time has passed since the first attempt.")
+    maxAttempts: int | None = Field(
+        default=None, ge=1, validation_alias=AliasChoices("maxAttempt", "maxAttempts"),
+        description="Total attempts, the first one included (Kestra's `maxAttempt`; `maxAttempts` is accepted too).")
+    maxDuration: Duration | None = Field(default=None, description="Stop retrying once this much time has passed since the first attempt.")
     warningOnRetry: bool = Field(default=False, description="End in WARNING instead of SUCCESS when a retry was needed.")
     behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = Field(
         default="RETRY_FAILED_TASK", description="Flow-level retry only: retry the failed task, or start a new execution."
@@ -36,7 +58,7 @@ class Retry(Frozen):
         if self.type == "random" and (self.minInterval is None or self.maxInterval is None):
             raise ValueError("a random retry needs 'minInterval' and 'maxInterval'")
         if self.maxAttempts is None and self.maxDuration is None:
-            raise ValueError("a retry needs 'maxAttempts' or 'maxDuration', or it would retry forever")
+            raise ValueError("a retry needs 'maxAttempt' or 'maxDuration', or it would retry forever")
         return self
 
 
@@ -92,7 +114,7 @@ def worker_keys(groups: tuple[str | None, ...]) -> tuple[str | None, ...]:
 
 class TaskCache(Frozen):
     enabled: bool = Field(default=False, description="Reuse the outputs of an earlier successful run with the same rendered properties.")
-    ttl: timedelta | None = Field(default=None, description="How long cached outputs stay valid.")
+    ttl: Duration | None = Field(default=None, description="How long cached outputs stay valid.")
 
 
 LogLevel = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
@@ -105,12 +127,17 @@ class Task(Frozen):
     ALIASES: ClassVar[tuple[str, ...]] = ()
     FLOWABLE: ClassVar[bool] = False
     EXAMPLES: ClassVar[tuple[str, ...]] = ()
+    # Python modules the type needs at run time, installed by the optional extra EXTRA (`legato[EXTRA]`): a
+    # flow using the type fails validation with the pip line to run when one is missing (see missing_extra).
+    REQUIRES: ClassVar[tuple[str, ...]] = ()
+    EXTRA: ClassVar[str] = ""
 
     id: str = Field(pattern=TASK_ID_PATTERN, description="Unique id of the task within the flow.")
     type: str = Field(description="Task type: Legato's short name or Kestra's full class name.")
     description: str | None = Field(default=None, description="Free text shown in the UI (Markdown).")
     retry: Retry | None = Field(default=None, description="Retry policy when the task fails.")
-    timeout: timedelta | None = Field(default=None, description="Kill the attempt after this long (ISO-8601 duration).")
+    timeout: Duration | DurationExpression | None = Field(
+        default=None, description="Kill the attempt after this long (ISO-8601 duration, or an expression giving one).")
     disabled: bool = Field(default=False, description="A disabled task is skipped.")
     allowFailure: bool = Field(default=False, description="A failure of this task does not fail the flow (it ends in WARNING).")
     allowWarning: bool = Field(default=False, description="A warning of this task counts as success.")
@@ -136,6 +163,11 @@ class Task(Frozen):
         """Child task lists by branch name (flowable tasks only); runnable tasks have none."""
         return {}
 
+    def parts(self) -> tuple[Task, ...]:
+        """Tasks the engine runs for this one beside its children, each with task runs of its own (ForEachItem's
+        `<id>_split`, `<id>_items`, `<id>_merge`); found by `Flow.task`, never written in a flow."""
+        return ()
+
     def walk(self) -> list[Task]:
         """This task and every task nested in it, depth first."""
         out: list[Task] = [self]
@@ -143,6 +175,25 @@ class Task(Frozen):
             for child in children:
                 out.extend(child.walk())
         return out
+
+
+def missing_extra(cls: type[Any]) -> str | None:
+    """Why a task or trigger type cannot run here (a module of its REQUIRES is not installed), with the
+    command that fixes it; None when nothing is missing."""
+    from importlib.util import find_spec
+
+    def absent(module: str) -> bool:
+        try:
+            return find_spec(module) is None
+        except ModuleNotFoundError:  # a dotted name whose parent package is missing
+            return True
+
+    missing = [m for m in getattr(cls, "REQUIRES", ()) if absent(m)]
+    if not missing:
+        return None
+    extra = getattr(cls, "EXTRA", "")
+    fix = f"pip install 'legato[{extra}]'" if extra else f"pip install {' '.join(missing)}"
+    return f"needs the Python package(s) {', '.join(missing)}, not installed: run {fix}"
 
 
 class TaskRegistry:

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, ValidationInfo, ValidatorFunctionWr
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from legato.model.errors import name_unknown_properties, suggest
-from legato.model.task import TASKS, TRIGGERS, Frozen, Task, TaskRegistry
+from legato.model.task import TASKS, TRIGGERS, Frozen, Task, TaskRegistry, missing_extra
 
 # Context keys shared with the flow model and the loader.
 CTX_TASKS = "registry"
@@ -125,6 +125,9 @@ def resolver(kind: str, context_key: str, fallback: TaskRegistry, *, with_defaul
             raise located_error(
                 ("type",), f"unknown_{kind}_type", f"unknown {kind} type '{{name}}'{{hint}}", type_name, name=type_name, hint=hint
             )
+        missing = missing_extra(cls)
+        if missing is not None:
+            raise located_error(("type",), "missing_extra", f"{kind} type '{{name}}' {{why}}", type_name, name=type_name, why=missing)
         data = apply_defaults(value, cls, registry, _context_defaults(info)) if with_defaults else dict(value)
         try:
             return cls.model_validate(data, context=info.context)

@@ -101,7 +101,10 @@ TriggerField: TypeAlias = Annotated[Trigger, WrapValidator(resolver("trigger", C
 
 
 class Backfill(Frozen):
-    start: datetime = Field(description="First scheduled date to replay.")
+    """Kestra's deprecated `backfill` of a Schedule in the flow (backfills are now started from the UI or the API):
+    accepted, `{}` included, and left to the API's backfills."""
+
+    start: datetime | None = Field(default=None, description="First scheduled date to replay.")
     end: datetime | None = Field(default=None, description="Last scheduled date to replay (default: now).")
     currentDate: datetime | None = Field(default=None, description="Progress of the backfill (set by the scheduler).")
     paused: bool = Field(default=False, description="Pause the backfill.")
@@ -127,7 +130,8 @@ class Schedule(Trigger):
     recoverMissedSchedules: Literal["ALL", "LAST", "NONE"] | None = Field(default=None, description="What to do with dates missed while the scheduler was down.")
     lateMaximumDelay: Duration | None = Field(default=None, description="Skip a date fired later than this after its time.")
     allowConcurrent: bool = Field(default=False, description="Fire even when the previous execution it created is still running.")
-    backfill: Backfill | None = Field(default=None, description="Replay of past dates.")
+    backfill: Backfill | None = Field(default=None, description="Deprecated in Kestra (`backfill: {}` is common in "
+                                                                 "older flows): accepted; start backfills from the UI or API.")
     interval: Duration | None = Field(default=None, description="Deprecated: accepted and ignored.")
 
     @field_validator("cron")
@@ -157,18 +161,22 @@ class ScheduleOnDates(Trigger):
         return check_timezone(value)
 
 
-# The transitions a Flow trigger sees: every end of an execution, and its pauses (as Kestra since 0.23).
+# The transitions a Flow trigger sees by default: every end of an execution, and its pauses (as Kestra since 0.23).
 FLOW_TRIGGER_STATES = frozenset(
     {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.RETRIED, State.SKIPPED,
      State.PAUSED}
 )
+# ... and those it may list in `states`: also each start or resume (RUNNING), as in Kestra. CREATED is no
+# transition, and the passing states (QUEUED, KILLING, RETRYING, ...) are not observed.
+FLOW_TRIGGER_OBSERVABLE = FLOW_TRIGGER_STATES | {State.RUNNING}
 
 
 def _observed(states: list[State] | None) -> list[State] | None:
-    unseen = sorted(s.value for s in states or () if s not in FLOW_TRIGGER_STATES)
+    unseen = sorted(s.value for s in states or () if s not in FLOW_TRIGGER_OBSERVABLE)
     if unseen:
-        allowed = ", ".join(sorted(s.value for s in FLOW_TRIGGER_STATES))
-        raise ValueError(f"a Flow trigger sees executions that end or pause, not {', '.join(unseen)} (use {allowed})")
+        allowed = ", ".join(sorted(s.value for s in FLOW_TRIGGER_OBSERVABLE))
+        raise ValueError(f"a Flow trigger sees executions that start, pause or end, not {', '.join(unseen)} "
+                         f"(use {allowed})")
     return states
 
 
@@ -326,6 +334,15 @@ class FlowTrigger(Trigger):
     @classmethod
     def _states(cls, value: list[State] | None) -> list[State] | None:
         return _observed(value)
+
+    def observed_states(self) -> frozenset[State]:
+        """The upstream transitions this trigger looks at: its `states`, else the default ones and any state a
+        `dependsOn` entry or a precondition's flow lists."""
+        if self.states:
+            return frozenset(self.states)
+        listed = [s for d in self.dependsOn or () for s in d.states or ()]
+        listed += [s for f in (self.preconditions.flows if self.preconditions else None) or () for s in f.states or ()]
+        return FLOW_TRIGGER_STATES | frozenset(listed)
 
     @model_validator(mode="after")
     def _one_form(self) -> FlowTrigger:

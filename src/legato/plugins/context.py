@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.flow import Flow
 from legato.model.state import State
 from legato.runners.select import RunnerSettings
 from legato.storage import Storage
+from legato.store.ports import ExecutionFilter, FlowRecord, LogFilter
 
 
 class TaskFailed(Exception):
@@ -66,7 +68,7 @@ class KV(Protocol):
 
 
 class Operations(Protocol):
-    """Actions on other executions and triggers (Resume, Toggle tasks)."""
+    """Actions on other executions, triggers and flows (Resume, Toggle, the Git sync tasks)."""
 
     def resume_execution(self, execution_id: str, inputs: dict[str, Any]) -> None:
         """Resume a PAUSED execution; raises TaskFailed when it does not exist or is not paused."""
@@ -80,9 +82,57 @@ class Operations(Protocol):
         """An execution by id (log Fetch checks which flow it belongs to)."""
         ...
 
+    def execution_task_runs(self, execution_id: str) -> list[TaskRun]:
+        """The task runs of an execution, in the order they were created (notifications name the failed one)."""
+        ...
+
     def execution_logs(self, execution_id: str, *, min_level: str | None, after: int, limit: int) -> list[tuple[int, LogRecord]]:
         """Up to `limit` log lines of an execution at `min_level` or above, written after the line `after`
         (0: from the first), each with its position, in the order they were written."""
+        ...
+
+    def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:
+        """A page of the executions matching `filters`, oldest first, and how many match (Purge, Count)."""
+        ...
+
+    def count_executions(self, filters: ExecutionFilter) -> dict[tuple[str, str], int]:
+        """How many executions match `filters`, by (namespace, flow id); flows without any are left out."""
+        ...
+
+    def delete_execution(self, execution_id: str) -> bool:
+        """Delete an execution with its task runs and logs (not its files); False when absent."""
+        ...
+
+    def delete_logs(self, filters: LogFilter) -> int:
+        """Delete the matching log lines; how many."""
+        ...
+
+    def delete_execution_files(self, execution: Execution) -> int:
+        """Delete an execution's files in internal storage; how many (the caller checked it may)."""
+        ...
+
+    def flows_in(self, namespace: str, *, children: bool) -> list[FlowRecord]:
+        """The deployed flows of `namespace` (and of the namespaces under it with `children`): the latest revision
+        of each, deleted ones left out, sorted by namespace and id."""
+        ...
+
+    def flow_error(self, source: str) -> str | None:
+        """Why `source` is not a valid flow with the installed plugins, or None when it is."""
+        ...
+
+    def replace_flows(self, sources: list[str], deletions: list[tuple[str, str]]) -> list[FlowRecord]:
+        """Deploy every flow of `sources` and delete the flows `deletions` names (namespace, id), all or nothing;
+        the deployed records, in the order of `sources` (an unchanged source keeps its revision)."""
+        ...
+
+    def find_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
+        """The deployed flow (its latest revision unless `revision`), or None when there is none."""
+        ...
+
+    def start_execution(self, namespace: str, flow_id: str, inputs: dict[str, Any], *, labels: dict[str, str],
+                        revision: int | None = None, scheduled_at: datetime | None = None) -> Execution:
+        """Queue a new execution of a deployed flow (the AI agent's KestraFlow tool); raises TaskFailed when the flow
+        does not exist or the inputs are invalid."""
         ...
 
 

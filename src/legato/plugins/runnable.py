@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
+from legato.model import durations
 from legato.model.durations import Duration
 from legato.model.task import Task
 from legato.plugins.context import RunContext, TaskFailed
@@ -70,6 +71,14 @@ def render_optional_text(ctx: RunContext, value: Any) -> str | None:
 def render_bool(ctx: RunContext, value: bool | str, prop: str) -> bool:
     """A boolean property, rendered."""
     return bool(render_as(ctx, value, bool, prop))
+
+
+def task_timeout(ctx: RunContext, task: Task) -> timedelta | None:
+    """The task's `timeout`, rendered when it is an expression (a bad value fails the task, saying so)."""
+    try:
+        return durations.resolve(task.timeout, ctx.render_string)
+    except ValueError as exc:
+        raise TaskFailed(f"property 'timeout': {exc}") from None
 
 
 def render_duration(ctx: RunContext, value: timedelta | str, prop: str) -> timedelta:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from legato.model.durations import Duration
 from legato.model.task import Frozen
 
 PROCESS_TYPES = ("process", "io.kestra.plugin.core.runner.Process",
@@ -114,8 +115,8 @@ class KubernetesRunnerSpec(Frozen):
     imagePullSecrets: list[str] = Field(default_factory=list, description="Secrets of private registries.")
     config: dict[str, Any] | None = Field(default=None, description="Cluster access (masterUrl, oauthToken, caCertData, clientCertData, clientKeyData, username, password, namespace, trustCerts); default: in-cluster, else KUBECONFIG / ~/.kube/config.")
     delete: bool = Field(default=True, description="Delete the pod and its Secret when the command ends.")
-    waitUntilRunning: timedelta = Field(default=timedelta(minutes=10), description="How long the pod may stay pending.")
-    waitForLogInterval: timedelta | None = Field(default=None, description="Kestra compatibility: accepted; logs are streamed.")
+    waitUntilRunning: Duration = Field(default=timedelta(minutes=10), description="How long the pod may stay pending.")
+    waitForLogInterval: Duration | None = Field(default=None, description="Kestra compatibility: accepted; logs are streamed.")
     resume: bool | None = Field(default=None, description="Kestra compatibility: accepted, not applied.")
     fileSidecar: dict[str, Any] | None = Field(default=None, description="Kestra compatibility: files go through an init container and the log stream.")
     version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")

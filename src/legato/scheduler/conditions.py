@@ -70,7 +70,7 @@ def with_upstream(ctx: ConditionContext, expression: Any = None) -> ConditionCon
     }
     if not isinstance(expression, str) or "hasRetryAttempt" in expression:
         extra["hasRetryAttempt"] = any(len(run.attempts) > 1 for run in ctx.task_runs())
-    return replace(ctx, variables={**extra, **ctx.variables})
+    return replace(ctx, variables={**ctx.variables, **extra})
 
 
 def holds(condition: c.Condition, ctx: ConditionContext) -> bool:

@@ -286,6 +286,13 @@ class Cron:
             current = fire
         return out
 
+    def upcoming(self, after: datetime, count: int) -> list[datetime]:
+        """The first `count` fire instants strictly after `after`, ascending (fewer when the cron ends)."""
+        out: list[datetime] = []
+        while len(out) < count and (fire := self.next_after(out[-1] if out else after)) is not None:
+            out.append(fire)
+        return out
+
     def local(self, instant: datetime) -> datetime:
         """`instant` in the cron's time zone."""
         return instant.astimezone(self.zone)

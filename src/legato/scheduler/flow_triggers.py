@@ -15,25 +15,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from legato import secrets_env
 from legato.aio import wait_any
 from legato.clock import utcnow
+from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import Renderer
+from legato.flows import DeployedFlows, Flows
 from legato.model import conditions as c
-from legato.model.cache import FlowCache
 from legato.model.execution import Execution, TaskRun
 from legato.model.flow import Flow
 from legato.model.ids import new_id
-from legato.model.triggers import FLOW_TRIGGER_STATES, FlowTrigger
+from legato.model.state import State
+from legato.model.triggers import FlowTrigger
 from legato.scheduler import conditions as cond
 from legato.scheduler import preconditions as pre
-from legato.scheduler.flows import DeployedFlows
 from legato.store.ports import EndTx, ExecutionEnd, FlowRecord, Store, TriggerFire
 
 log = logging.getLogger("legato.scheduler.flow")
@@ -52,7 +54,7 @@ class Listener:
 class FlowTriggerIndex:
     """The Flow triggers of the deployed flows, rebuilt from the flow list only for revisions it has not seen."""
 
-    def __init__(self, flows: FlowCache):
+    def __init__(self, flows: Flows):
         self._flows = DeployedFlows(flows, skipped="its Flow triggers")
         self._by_flow: dict[tuple[str, str], tuple[int, bool, tuple[Listener, ...]]] = {}
 
@@ -89,14 +91,43 @@ def trigger_variables(execution: Execution) -> dict[str, Any]:
     }
 
 
+class _Runs:
+    """The upstream execution's task runs as an expression context reads them (context.RunSource)."""
+
+    def __init__(self, task_runs: Callable[[], Sequence[TaskRun]]):
+        self._task_runs = task_runs
+
+    def run(self, task_run_id: str) -> TaskRun:
+        return next(r for r in self._task_runs() if r.id == task_run_id)
+
+    def outputs_of(self, task_id: str) -> list[TaskRun]:
+        return [r for r in self._task_runs() if r.task_id == task_id]
+
+    def task_ids(self) -> list[str]:
+        return list(dict.fromkeys(r.task_id for r in self._task_runs()))
+
+
+def upstream_variables(execution: Execution, task_runs: Callable[[], Sequence[TaskRun]]) -> dict[str, Any]:
+    """What else a Flow trigger's conditions, preconditions and inputs see, as in Kestra 1.x which renders them
+    in the context of the upstream execution: its `execution`, its tasks' `outputs` (read only when named) and
+    its `labels`. (Kestra 2.0's `when` sees the upstream flow outputs as `outputs`: cond.with_upstream.)"""
+    runs = _Runs(task_runs)
+    return {
+        "execution": {"id": execution.id, "state": execution.state.value, "originalId": execution.origin_id or execution.id,
+                      "startDate": execution.histories[0].date if execution.histories else execution.created},
+        "outputs": expr_context.LazyOutputs(runs, runs.task_ids),
+        "labels": expr_context.labels_vars(execution.labels),
+    }
+
+
 class FlowTriggers:
     """Consumes ended executions; `tick()` drains the outbox, `run(stopping)` does so on each wake-up."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
-                 flows: FlowCache, poll_seconds: float = 5.0, batch: int = 500):
+                 flows: Flows, poll_seconds: float = 5.0, batch: int = 500):
         self.store = store
         self.clock = clock
-        self.renderer = renderer or Renderer(clock=clock)
+        self.renderer = renderer or Renderer(clock=clock, functions=secrets_env.FUNCTIONS)
         self.index = FlowTriggerIndex(flows)
         self.poll_seconds = poll_seconds
         self.batch = batch
@@ -127,6 +158,8 @@ class FlowTriggers:
         listeners = self.index.refresh(self.store.list_flows())
         disabled = {(s.namespace, s.flow_id, s.trigger_id) for s in self.store.trigger_states() if s.disabled}
         live = [x for x in listeners if (x.record.namespace, x.record.id, x.trigger.id) not in disabled]
+        if not any(State.RUNNING in x.trigger.observed_states() for x in live):
+            self.store.discard_ends(State.RUNNING)  # each start is queued; dropped at once while none listens
         done = 0
         while done < self.batch and self._consume_one(live):
             done += 1
@@ -151,10 +184,11 @@ class FlowTriggers:
                 runs = tx.task_runs()
             return runs
 
+        upstream = upstream_variables(execution, task_runs)
         for listener in listeners:
             record = listener.record
-            context = {"trigger": variables, "flow": {"id": record.id, "namespace": record.namespace,
-                                                      "revision": record.revision}}
+            context = {**upstream, "trigger": variables,
+                       "flow": {"id": record.id, "namespace": record.namespace, "revision": record.revision}}
             ctx = cond.ConditionContext(variables=context, renderer=self.renderer, execution=execution,
                                         task_runs=task_runs)
             try:
@@ -213,7 +247,7 @@ class FlowTriggers:
 def _matching(execution: Execution, listener: Listener, ctx: cond.ConditionContext) -> list[str] | None:
     """None when the ended execution does not concern the trigger; else the precondition items it meets."""
     trigger, record = listener.trigger, listener.record
-    if execution.state not in (trigger.states or FLOW_TRIGGER_STATES):
+    if execution.state not in trigger.observed_states():
         return None
     if _created_by(execution, record, trigger) and not _limited(trigger, listener.plan):
         return None  # would fire itself again and again

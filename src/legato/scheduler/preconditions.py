@@ -205,7 +205,10 @@ def _condition_item(item_id: str, condition: c.Condition) -> Item:
 def _where_item(where: Where) -> Item:
     def matches(execution: Execution, ctx: cond.ConditionContext) -> bool:
         results = (_filter_holds(f, execution, ctx) for f in where.filters)
-        return all(results) if where.operand == "AND" else any(results)
+        try:
+            return all(results) if where.operand == "AND" else any(results)
+        except cond.ConditionError:
+            return False  # an expression this execution cannot satisfy (a label it lacks): not this group
 
     return Item(where.id, matches)
 

@@ -21,13 +21,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from legato import secrets_env
 from legato.aio import supervise, wait_any
 from legato.clock import utcnow
 from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import ExpressionError, Renderer
+from legato.flows import DeployedFlows, Flows
 from legato.model import state as st
-from legato.model.cache import FlowCache
 from legato.model.errors import InputsError
 from legato.model.flow import Flow
 from legato.model.ids import new_id
@@ -37,7 +38,6 @@ from legato.scheduler.backfills import Backfills
 from legato.scheduler.cron import Cron
 from legato.scheduler.failures import describe, trigger_failed
 from legato.scheduler.flow_triggers import FlowTriggers
-from legato.scheduler.flows import DeployedFlows, parse_flow
 from legato.store.ports import BackfillState, FlowRecord, Store, TriggerFire, TriggerState
 
 log = logging.getLogger("legato.scheduler")
@@ -89,12 +89,12 @@ class Scheduler:
     """Fires schedule triggers; `tick(now)` does one pass, `run(stopping)` loops until told to stop."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
-                 flows: FlowCache | None = None, poll_seconds: float = 1.0, grace: timedelta = timedelta(seconds=60),
+                 flows: Flows | None = None, poll_seconds: float = 1.0, grace: timedelta = timedelta(seconds=60),
                  max_catch_up: int = 1000, prune_after: timedelta = timedelta(days=7)):
         self.store = store
         self.clock = clock
-        self.renderer = renderer or Renderer(clock=clock)
-        self.flows = flows or FlowCache(parse_flow)
+        self.renderer = renderer or Renderer(clock=clock, functions=secrets_env.FUNCTIONS)
+        self.flows = flows or Flows()
         self.deployed = DeployedFlows(self.flows)
         self.poll_seconds = poll_seconds
         self.grace = grace

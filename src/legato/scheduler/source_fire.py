@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from legato import instance_vars
 from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import ExpressionError, Renderer
@@ -144,5 +145,6 @@ def _dumps(value: Any) -> str:
 
 def render_context(target: SourceTarget) -> dict[str, Any]:
     """What a source's properties are rendered against: the flow, its variables, no execution yet."""
-    return {"flow": _flow_vars(target), "vars": dict(target.flow.variables or {}), "envs": {}, "globals": {},
+    return {"flow": _flow_vars(target), "vars": dict(target.flow.variables or {}), "envs": instance_vars.Envs(),
+            "globals": instance_vars.globals_(),
             "trigger": {"id": target.trigger.id, "type": target.trigger.type}}

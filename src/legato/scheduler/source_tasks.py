@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from legato.aio import wait_any
+from legato.backoff import Backoff
 from legato.plugins.triggers import base
 from legato.scheduler.failures import describe
 from legato.scheduler.source_fire import SourceTarget, render_context
@@ -139,7 +140,7 @@ class SourceTask:
     # realtime --------------------------------------------------------------------------------------
 
     async def _realtime(self) -> None:
-        backoff = self.runner.min_backoff
+        backoff = Backoff(self.runner.min_backoff, self.runner.max_backoff)
         while not self.stopping.is_set():
             handled = self.handled
             try:
@@ -153,10 +154,10 @@ class SourceTask:
                 if self.stopping.is_set():
                     return
                 if self.handled > handled:  # it worked for a while: start the back-off over
-                    backoff = self.runner.min_backoff
-                await self._failed(f"consumer failed, restarting in {backoff:.1f} s: {describe(exc)}")
-                await wait_any(asyncio.sleep(backoff), self.stopping)
-                backoff = min(backoff * 2, self.runner.max_backoff)
+                    backoff.reset()
+                delay = backoff.next()
+                await self._failed(f"consumer failed, restarting in {delay:.1f} s: {describe(exc)}")
+                await wait_any(asyncio.sleep(delay), self.stopping)
 
     async def _consume(self) -> None:
         """Fire each message until the stream ends or the task stops; the stream is closed either way."""

@@ -27,18 +27,18 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from legato import secrets_env
 from legato.aio import wait_any
 from legato.clock import utcnow
 from legato.expressions import Renderer
+from legato.flows import DeployedFlows, Flows
 from legato.model import state as st
-from legato.model.cache import FlowCache
 from legato.model.flow import Flow
 from legato.model.ids import new_id
 from legato.model.task import worker_keys
 from legato.model.triggers import Trigger
 from legato.plugins.triggers import base
 from legato.scheduler.failures import describe
-from legato.scheduler.flows import DeployedFlows, parse_flow
 from legato.scheduler.source_fire import SourceFirer, SourceTarget
 from legato.scheduler.source_tasks import SourceTask
 from legato.storage import Storage, default_storage
@@ -54,14 +54,14 @@ class SourceRunner:
     """Runs every polling/realtime trigger this process holds the lease of; `run(stopping)` until told to stop."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, storage: Storage | None = None,
-                 renderer: Renderer | None = None, flows: FlowCache | None = None, owner: str | None = None,
+                 renderer: Renderer | None = None, flows: Flows | None = None, owner: str | None = None,
                  refresh_seconds: float = 1.0, lease_seconds: float = 30.0, min_backoff: float = 1.0,
                  max_backoff: float = 60.0, functions: Mapping[str, Callable[..., Any]] | None = None,
                  drain_seconds: float = 10.0, groups: tuple[str | None, ...] = (None,)):
         self.store = store
         self.clock = clock
-        self.renderer = renderer or Renderer(clock=clock)
-        self.flows = flows or FlowCache(parse_flow)
+        self.renderer = renderer or Renderer(clock=clock, functions=secrets_env.FUNCTIONS)
+        self.flows = flows or Flows()
         self.deployed = DeployedFlows(self.flows, skipped="its trigger sources")
         self.owner = owner or f"{socket.gethostname()}:sources:{new_id()[:12]}"
         self.refresh_seconds = refresh_seconds

@@ -1,37 +1,28 @@
 """Expression functions over internal storage, bound to one execution: `read`, `fileSize`, `fileExists`,
 `isFileEmpty` (and its older name `fileEmpty`), `fileURI`.
 
-What an execution may read, as Kestra allows it:
-- its namespace's files: `read('scripts/a.sql')`, `read('/scripts/a.sql')`, `read('nsfile:///scripts/a.sql')`;
-- files of its own execution (`kestra:///<ns>/<flow>/executions/<id>/...`, e.g. `read(outputs.x.uri)`), and
-  of the execution that started it (the parent of a subflow, the execution of a Flow trigger).
-Anything else (another namespace's files, another execution's files, `file://`) is refused with a message that
-says why. Text is read as UTF-8; `read` refuses files larger than `MAX_READ` (expressions produce at most
+What an execution may read is legato.storage.access's rule: its namespace's files (`read('scripts/a.sql')`,
+`read('/scripts/a.sql')`, `read('nsfile:///scripts/a.sql')`), its own execution's files (`read(outputs.x.uri)`),
+and those of the execution that started it or that it started. Anything else (another namespace's files,
+another execution's files, `file://`) is refused with a message that says why. Text is read as UTF-8; `read` refuses files larger than `MAX_READ` (expressions produce at most
 10 MB)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from legato.expressions import ExpressionError
-from legato.storage import namespace_files
+from legato.storage import access, namespace_files
 from legato.storage.port import Storage, StorageError
-from legato.storage.uris import SCHEME, execution_prefix, namespace_files_prefix, parse_uri
+from legato.storage.uris import SCHEME
 
 MAX_READ = 10 * 1024 * 1024
 
 
-class FileScope:
-    """Which files one execution may read, and the storage URI of a path given to a file function."""
-
-    def __init__(self, namespace: str, flow_id: str, execution_id: str, *, trigger: Mapping[str, Any] | None = None,
-                 parent_id: str | None = None) -> None:
-        self.namespace = namespace
-        self.executions = [parse_uri(execution_prefix(namespace, flow_id, execution_id))]
-        if trigger and all(isinstance(trigger.get(k), str) for k in ("namespace", "flowId", "executionId")):
-            self.executions.append(parse_uri(execution_prefix(trigger["namespace"], trigger["flowId"], trigger["executionId"])))
-        self.parent_id = parent_id
+class FileScope(access.FileScope):
+    """Which files one execution may read (legato.storage.access), and the storage URI of a path given to a file
+    function."""
 
     def resolve(self, path: Any, namespace: Any = None) -> str:
         """The kestra:/// URI of `path`; ExpressionError when it is out of this execution's reach."""
@@ -43,7 +34,8 @@ class FileScope:
             if text.startswith(f"{SCHEME}://"):
                 if asked is not None:
                     raise ExpressionError("takes no 'namespace' with an internal storage URI")
-                return self._storage_uri(text)
+                self.check(text)
+                return text
             if namespace_files.is_nsfile(text):
                 given, relative = namespace_files.parse_nsfile(text)
                 if given and asked:
@@ -56,29 +48,8 @@ class FileScope:
             raise ExpressionError(str(exc)) from None
 
     def _namespace_file(self, namespace: str, path: str) -> str:
-        if namespace != self.namespace:
-            raise ExpressionError(f"cannot read the files of namespace '{namespace}' from an execution of "
-                                  f"'{self.namespace}': only its own namespace's files are readable")
+        self.check_namespace(namespace)
         return namespace_files.file_uri(namespace, path)
-
-    def _storage_uri(self, uri: str) -> str:
-        segments = parse_uri(uri)
-        own_files = parse_uri(namespace_files_prefix(self.namespace))
-        if segments[:len(own_files)] == own_files and len(segments) > len(own_files):
-            return uri
-        for prefix in self.executions:
-            if segments[:len(prefix)] == prefix and len(segments) > len(prefix):
-                return uri
-        if self.parent_id and _in_execution(segments, self.parent_id):
-            return uri
-        raise ExpressionError(f"cannot read {uri}: it does not belong to the current execution "
-                              "(nor to its namespace's files, nor to the execution that started it)")
-
-
-def _in_execution(segments: tuple[str, ...], execution_id: str) -> bool:
-    """Whether `segments` lie under `<namespace…>/<flow>/executions/<execution_id>/`."""
-    return any(segments[i] == "executions" and segments[i + 1] == execution_id and len(segments) > i + 2
-               for i in range(2, len(segments) - 1))
 
 
 def bind(storage: Storage, scope: FileScope) -> dict[str, Callable[..., Any]]:
@@ -92,16 +63,16 @@ def bind(storage: Storage, scope: FileScope) -> dict[str, Callable[..., Any]]:
                 raise ExpressionError(f"cannot read {_shown(path)}: {size} bytes is more than the {MAX_READ // (1 << 20)} MB "
                                       "an expression may hold; pass the URI to a task instead")
             data = storage.get(uri)
-        except StorageError:
-            raise ExpressionError(f"no file {_shown(path)}") from None
+        except StorageError as exc:
+            raise _unreadable(path, exc) from None
         return data.decode("utf-8", errors="replace")
 
     def file_size(path: Any = None, namespace: Any = None) -> int:
         uri = scope.resolve(path, namespace)
         try:
             return storage.size(uri)
-        except StorageError:
-            raise ExpressionError(f"no file {_shown(path)}") from None
+        except StorageError as exc:
+            raise _unreadable(path, exc) from None
 
     def file_exists(path: Any = None, namespace: Any = None) -> bool:
         return storage.exists(scope.resolve(path, namespace))
@@ -114,8 +85,8 @@ def bind(storage: Storage, scope: FileScope) -> dict[str, Callable[..., Any]]:
                 while block := handle.read(1 << 16):
                     if block.strip():
                         return False
-        except StorageError:
-            raise ExpressionError(f"no file {_shown(path)}") from None
+        except StorageError as exc:
+            raise _unreadable(path, exc) from None
         return True
 
     def file_uri(path: Any = None, namespace: Any = None) -> str:
@@ -123,6 +94,12 @@ def bind(storage: Storage, scope: FileScope) -> dict[str, Callable[..., Any]]:
 
     return {"read": read, "fileSize": file_size, "fileExists": file_exists, "isFileEmpty": is_file_empty,
             "fileEmpty": is_file_empty, "fileURI": file_uri}
+
+
+def _unreadable(path: Any, exc: StorageError) -> ExpressionError:
+    """'no file ...' for a missing file; the storage's own reason otherwise (a symbolic link, a refused URI)."""
+    reason = str(exc)
+    return ExpressionError(f"no file {_shown(path)}" if reason.startswith("no file") else f"cannot read {_shown(path)}: {reason}")
 
 
 def _shown(path: Any) -> str:

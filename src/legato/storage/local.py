@@ -1,5 +1,5 @@
 """Internal storage on the local filesystem under one root directory. Every URI maps to a path inside the
-root; a URI or a symlink that would lead outside it is refused."""
+root; a URI that would lead outside it, or through a symbolic link, is refused."""
 
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ class LocalStorage:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def path_of(self, uri: str) -> Path:
-        """The local path of `uri`, confined to the root (symlinks resolved before the check)."""
+        """The local path of `uri`. Legato never makes symbolic links inside the root, so a URI that leads
+        through one (planted to reach another namespace's or execution's files, or outside) is refused."""
         segments = parse_uri(uri)
         candidate = self.root.joinpath(*segments)
         resolved = candidate.resolve()
-        if resolved != self.root and not resolved.is_relative_to(self.root):
-            raise StorageError(f"storage URI {uri!r} leads outside the storage root")
+        if resolved != candidate:
+            where = "outside the storage root" if not resolved.is_relative_to(self.root) else "elsewhere in storage"
+            raise StorageError(f"storage URI {uri!r} leads through a symbolic link ({where})")
         return resolved
 
     def put(self, uri: str, data: bytes) -> str:

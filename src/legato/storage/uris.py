@@ -43,8 +43,12 @@ def join(prefix: str, relative: str) -> str:
 
 
 def namespace_segments(namespace: str) -> tuple[str, ...]:
-    """`company.team` → ("company", "team")."""
-    return tuple(namespace.split("."))
+    """`company.team` → ("company", "team"); StorageError for a namespace with an empty segment (`a..b`, `a.`),
+    which names no folder."""
+    segments = tuple(namespace.split("."))
+    if "" in segments:
+        raise StorageError(f"namespace {namespace!r} has an empty segment (two dots in a row, or a dot at an end)")
+    return segments
 
 
 def task_run_prefix(namespace: str, flow_id: str, execution_id: str, task_id: str, task_run_id: str) -> str:

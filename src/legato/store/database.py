@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Connection, Engine
 
@@ -87,12 +87,52 @@ class Database:
                 tx = WriteTx(conn)
                 with conn.begin():
                     yield tx
+                    for work in self._take_joined():
+                        work(conn)
                     if tx.channels:
                         self.dialect.notify(conn, sorted(tx.channels))
         finally:
             self._local.writing = False
         for channel in tx.channels:
             self.wakeups.notify(channel)
+
+    @contextlib.contextmanager
+    def joined(self, work: Callable[[Connection], None]) -> Iterator[None]:
+        """Run `work` inside the first write transaction this thread commits within the block, just before
+        the commit (so it commits or rolls back with that write); in a transaction of its own when the
+        block ends without error and without having written."""
+        pending: list[Callable[[Connection], None]] = getattr(self._local, "joined", None) or []
+        pending.append(work)
+        self._local.joined = pending
+        failed = False
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            left = work in pending
+            if left:
+                pending.remove(work)
+            if left and not failed:
+                with self.write() as tx:
+                    work(tx.conn)
+
+    def write_or_join(self, work: Callable[[Connection], None]) -> None:
+        """Run `work` in the write transaction this thread is in (before its commit), else in one of its own."""
+        if getattr(self._local, "writing", False):
+            pending: list[Callable[[Connection], None]] = getattr(self._local, "joined", None) or []
+            pending.append(work)
+            self._local.joined = pending
+            return
+        with self.write() as tx:
+            work(tx.conn)
+
+    def _take_joined(self) -> list[Callable[[Connection], None]]:
+        pending: list[Callable[[Connection], None]] = getattr(self._local, "joined", None) or []
+        taken = list(pending)
+        pending.clear()
+        return taken
 
     @contextlib.contextmanager
     def _write_connection(self) -> Iterator[Connection]:

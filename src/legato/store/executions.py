@@ -15,7 +15,7 @@ from legato.store.schema import executions
 
 # Executions holding one of a flow's concurrency slots.
 SLOT_HOLDING = (State.CREATED, State.RUNNING, State.PAUSED, State.KILLING)
-_COLUMNS = ("namespace", "flow_id", "flow_revision", "state", "parent_id", "created", "ended", "data")
+_COLUMNS = ("namespace", "flow_id", "flow_revision", "state", "parent_id", "created", "ended", "data", "transient")
 _TERMINAL = sorted(s.value for s in states.TERMINAL)
 _x = executions.c
 
@@ -26,7 +26,7 @@ def row_of(execution: Execution) -> dict[str, Any]:
         "id": execution.id, "namespace": execution.namespace, "flow_id": execution.flow_id,
         "flow_revision": execution.flow_revision, "state": execution.state.value,
         "parent_id": execution.parent_id, "created": execution.created, "ended": execution.ended,
-        "data": execution,
+        "data": execution, "transient": execution.fixtures is not None,
     }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, literal, select, upd
 from legato.engine.events import Event
 from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
-from legato.model.triggers import FLOW_TRIGGER_STATES
+from legato.model.triggers import FLOW_TRIGGER_OBSERVABLE
 from legato.store.database import Database, WriteTx
 from legato.store.dialect import Dialect, UtcDateTime
 from legato.store.ports import ExecutionEnd, FireOutcome, PreconditionState, TriggerFire
@@ -32,15 +32,16 @@ _p = trigger_preconditions.c
 _PKEY = (_p.namespace == bindparam("b_ns")) & (_p.flow_id == bindparam("b_flow")) & (_p.trigger_id == bindparam("b_trigger"))
 
 
-# The transitions Flow triggers see: every end, and pauses (Kestra's Flow trigger reacts to PAUSED too).
-OBSERVED = FLOW_TRIGGER_STATES
+# The transitions Flow triggers see: every end, pauses, and each start or resume (RUNNING; dropped in bulk by
+# the scheduler while no Flow trigger lists it, `discard`).
+OBSERVED = FLOW_TRIGGER_OBSERVABLE
 
 
 def end_key(execution: Execution) -> str:
     """The fire key of a transition: the execution id for its first end, plus the restart count for a later
-    end, plus the position in its history for a pause (an execution may pause several times)."""
-    if execution.state == State.PAUSED:
-        return f"{execution.id}:paused:{len(execution.histories)}"
+    end, plus the position in its history for a pause or a (re)start (an execution may pause several times)."""
+    if execution.state in (State.PAUSED, State.RUNNING):
+        return f"{execution.id}:{execution.state.value.lower()}:{len(execution.histories)}"
     return execution.id if execution.restarts == 0 else f"{execution.id}:{execution.restarts}"
 
 
@@ -55,6 +56,7 @@ class EndQueries:
         self._delete = delete(execution_ends).where(_e.id == bindparam("id"))
         self._any = select(literal(1)).select_from(execution_ends).limit(1)
         self._count = select(func.count()).select_from(execution_ends)
+        self._discard = delete(execution_ends).where(_e.state == bindparam("state"))
         # Creates the row when absent, else touches it: either way it is locked until commit.
         self._lock_pre = dialect.upsert(trigger_preconditions, ["namespace", "flow_id", "trigger_id"], ["updated"]).returning(trigger_preconditions)
         self._save_pre = update(trigger_preconditions).where(_PKEY).values(
@@ -91,6 +93,10 @@ class EndQueries:
     def count(self, conn: Connection) -> int:
         """How many ends wait."""
         return int(conn.execute(self._count).scalar_one())
+
+    def discard(self, conn: Connection, state: State) -> int:
+        """Delete the queued transitions into `state`; how many."""
+        return int(conn.execute(self._discard, {"state": state.value}).rowcount)
 
     def lock_precondition(self, conn: Connection, key: tuple[str, str, str], now: datetime) -> PreconditionState:
         """The trigger's precondition row, created empty when absent, locked until commit."""
@@ -172,6 +178,10 @@ class FlowEndStore:
     def pending_ends(self) -> int:
         with self._db.read() as conn:
             return self._q.ends.count(conn)
+
+    def discard_ends(self, state: State) -> int:
+        with self._db.write() as tx:
+            return self._q.ends.discard(tx.conn, state)
 
     def get_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState | None:
         with self._db.read() as conn:

@@ -1,4 +1,4 @@
-"""Expression functions that read the store (`kv`, `errorLogs`), bound to one execution. The executor
+"""Expression functions that read the store (`kv`, `errorLogs`, `secret`), bound to one execution. The executor
 injects them when it renders flowable properties and flow outputs, the worker when it renders tasks."""
 
 from __future__ import annotations
@@ -8,11 +8,27 @@ from datetime import datetime
 from typing import Any
 
 from legato.expressions import ExpressionError
+from legato.store import secret_backends
+from legato.store.governance_ports import AuditEntry
 from legato.store.ports import Store
 
 
 def bind(store: Store, flow_namespace: str, execution_id: str, clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
-    """`kv(key, namespace=flow's, errorOnMissing=true)` and `errorLogs()` for one execution."""
+    """`kv(key, namespace=flow's, errorOnMissing=true)`, `errorLogs()` and `secret(key)` for one execution.
+    `secret` looks in the flow's namespace, then its parents, then Kestra's SECRET_<KEY> environment form;
+    each secret read from a namespace is audited once per binding (a task attempt, an executor render)."""
+    audited: set[tuple[str, str]] = set()
+
+    def on_read(namespace: str, key: str) -> None:
+        if (namespace, key) in audited:
+            return
+        audited.add((namespace, key))
+        store.audit_append([AuditEntry(
+            at=clock(), action="READ", resource="SECRET", resource_id=f"{namespace}/{key}", namespace=namespace,
+            actor_kind="system", actor="system", details={"executionId": execution_id, "flowNamespace": flow_namespace})])
+
+    def secret(key: Any) -> str:
+        return secret_backends.resolve(store, flow_namespace, key, on_read=on_read)
 
     def kv(key: Any, namespace: Any = None, errorOnMissing: Any = True) -> Any:
         target = str(namespace or flow_namespace)
@@ -30,4 +46,4 @@ def bind(store: Store, flow_namespace: str, execution_id: str, clock: Callable[[
             for r in store.logs(execution_id, min_level="ERROR")
         ]
 
-    return {"kv": kv, "errorLogs": error_logs}
+    return {"kv": kv, "errorLogs": error_logs, "secret": secret}

@@ -8,6 +8,7 @@ Every method is one short transaction unless it says otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -16,6 +17,21 @@ from legato.engine.events import AnyEvent, Event
 from legato.engine.view import ExecutionView
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.state import State
+
+# The governance values live in governance_ports, re-exported here.
+from legato.store.governance_ports import (
+    AuditEntry as AuditEntry,
+)
+from legato.store.governance_ports import (
+    AuditFilter as AuditFilter,
+)
+from legato.store.governance_ports import (
+    AuditRecord as AuditRecord,
+)
+from legato.store.governance_ports import (
+    SecretRecord as SecretRecord,
+)
+from legato.store.identity_ports import IdentityPorts
 
 # The trigger values live in trigger_ports; they are re-exported here with the other port types.
 from legato.store.trigger_ports import (
@@ -53,6 +69,57 @@ class FlowRecord:
     disabled: bool
     deleted: bool
     updated: datetime
+
+
+@dataclass(frozen=True)
+class FlowSave:
+    """A flow to store: its identity, its source and whether it is disabled."""
+
+    namespace: str
+    id: str
+    source: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class TestSuiteRecord:
+    """A stored flow unit test suite: its YAML source and the flow it tests."""
+
+    __test__ = False
+
+    namespace: str
+    id: str
+    flow_id: str
+    source: str
+    disabled: bool
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class SuiteSave:
+    """A test suite to store."""
+
+    namespace: str
+    id: str
+    flow_id: str
+    source: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class TestResultRecord:
+    """One run of a test suite: state, dates and (in `data`) the results of its cases."""
+
+    __test__ = False
+
+    id: str
+    namespace: str
+    suite_id: str
+    flow_id: str
+    state: str
+    started: datetime
+    ended: datetime
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -108,6 +175,8 @@ class ExecutionFilter:
     labels: tuple[tuple[str, str], ...] = ()  # every (key, value) must be a label of the execution
     created_from: datetime | None = None  # created at or after
     created_to: datetime | None = None  # created at or before
+    transient: bool = False  # also the executions flow unit tests created (hidden by default, as in Kestra)
+    within: tuple[str, ...] | None = None  # only these namespaces and their children (a searcher's bindings)
 
 
 @dataclass(frozen=True)
@@ -132,9 +201,11 @@ class LogFilter:
     namespace: str | None = None  # executions of this namespace and its children
     flow_id: str | None = None
     min_level: str | None = None
+    levels: frozenset[str] | None = None  # exactly these levels (TRACE, DEBUG, INFO, WARN, ERROR)
     text: str | None = None  # the message contains this, case-insensitively
     time_from: datetime | None = None
     time_to: datetime | None = None
+    within: tuple[str, ...] | None = None  # only executions of these namespaces and their children
 
 
 @dataclass(frozen=True)
@@ -169,10 +240,11 @@ class PurgeCount:
     executions: int = 0
     task_runs: int = 0
     logs: int = 0
+    audit_logs: int = 0
 
     def __add__(self, other: PurgeCount) -> PurgeCount:
         return PurgeCount(self.executions + other.executions, self.task_runs + other.task_runs,
-                          self.logs + other.logs)
+                          self.logs + other.logs, self.audit_logs + other.audit_logs)
 
 
 class Wakeups(Protocol):
@@ -234,7 +306,7 @@ class Tx(Protocol):
         ...
 
 
-class Store(Protocol):
+class Store(IdentityPorts, Protocol):
     @property
     def wakeups(self) -> Wakeups: ...
 
@@ -259,6 +331,38 @@ class Store(Protocol):
     def list_flows(self, namespace: str | None = None) -> list[FlowRecord]: ...
 
     def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool: ...
+
+    def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
+                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = ()
+                      ) -> list[FlowRecord]:
+        """Save every flow of `saves` (as save_flow) and delete the (namespace, id) of `deletions`, and the same
+        for test suites, in one transaction; the saved flow records in the order of `saves`."""
+        ...
+
+    # test suites ---------------------------------------------------------------
+    def save_test_suite(self, suite: SuiteSave, now: datetime) -> TestSuiteRecord:
+        """Insert or replace a test suite."""
+        ...
+
+    def get_test_suite(self, namespace: str, suite_id: str) -> TestSuiteRecord | None: ...
+
+    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None) -> list[TestSuiteRecord]:
+        """Test suites of a namespace (every one when None) and flow, by namespace and id."""
+        ...
+
+    def delete_test_suite(self, namespace: str, suite_id: str) -> bool:
+        """Delete a test suite (its results stay); True when it existed."""
+        ...
+
+    def add_test_result(self, result: TestResultRecord) -> None:
+        """Record one run of a test suite."""
+        ...
+
+    def get_test_result(self, result_id: str) -> TestResultRecord | None: ...
+
+    def test_results(self, namespace: str, suite_id: str, limit: int = 20) -> list[TestResultRecord]:
+        """A suite's runs, newest first."""
+        ...
 
     def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
         """Every stored revision of the flow, oldest first (deleted or not)."""
@@ -467,6 +571,10 @@ class Store(Protocol):
         """How many ended executions wait for the Flow triggers."""
         ...
 
+    def discard_ends(self, state: State) -> int:
+        """Drop the queued transitions into `state` (no Flow trigger observes it); how many were dropped."""
+        ...
+
     def get_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState | None:
         """What the Flow trigger's preconditions met in their current window; None when nothing yet."""
         ...
@@ -525,4 +633,50 @@ class Store(Protocol):
 
     def purge_logs(self, before: datetime, limit: int = 500) -> int:
         """Delete the logs of up to `limit` executions finished before `before`; how many lines."""
+        ...
+
+    # namespace secrets (values sealed) and the audit log ------------------------------------------------
+    def secret_get(self, namespace: str, key: str, tenant: str = "main") -> SecretRecord | None:
+        """The secret `key` of exactly `namespace`."""
+        ...
+
+    def secret_nearest(self, chain: Sequence[str], key: str, tenant: str = "main") -> SecretRecord | None:
+        """The secret `key` of the first namespace of `chain` (a namespace, then its parents) holding one."""
+        ...
+
+    def secrets_of(self, namespace: str, tenant: str = "main") -> list[SecretRecord]:
+        """The secrets of exactly `namespace`, by key."""
+        ...
+
+    def secret_put(self, record: SecretRecord, audit: Sequence[AuditEntry] = ()) -> SecretRecord | None:
+        """Create or replace a secret and append `audit`, in one transaction; the secret it replaced."""
+        ...
+
+    def secret_delete(self, namespace: str, key: str, audit: Sequence[AuditEntry] = (),
+                      tenant: str = "main") -> SecretRecord | None:
+        """Delete a secret and append `audit` in one transaction; the secret deleted (None: nothing was)."""
+        ...
+
+    def secrets_reseal(self, reseal: Callable[[str], str], audit: Sequence[AuditEntry] = ()) -> int:
+        """Replace every secret's sealed value, and every sealed SECRET input of a stored execution, by
+        `reseal(value)` in ONE transaction (all or nothing); how many secrets."""
+        ...
+
+    def audit_append(self, entries: Sequence[AuditEntry]) -> None:
+        """Append audit entries: in the write transaction this thread is in (an executor's render), else in one
+        of their own."""
+        ...
+
+    def audited(self, entries: Sequence[AuditEntry]) -> AbstractContextManager[None]:
+        """Within the block, the first write transaction of this thread also appends `entries` (they commit
+        or roll back with it); a block that writes nothing appends them on its own when it ends without error."""
+        ...
+
+    def audit_search(self, filters: AuditFilter, *, descending: bool = True, limit: int = 100,
+                     offset: int = 0) -> tuple[list[AuditRecord], int]:
+        """One page of the matching audit entries (newest first by default) and how many match in all."""
+        ...
+
+    def purge_audit(self, before: datetime, limit: int = 500) -> int:
+        """Delete up to `limit` of the oldest audit entries recorded before `before`; how many."""
         ...

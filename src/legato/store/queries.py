@@ -16,6 +16,7 @@ from legato.store.logs import LogQueries
 from legato.store.purge import PurgeQueries
 from legato.store.search import SearchQueries
 from legato.store.task_runs import TaskRunQueries
+from legato.store.test_suites import TestSuiteQueries
 from legato.store.timers import TimerQueries
 from legato.store.triggers import TriggerQueries
 
@@ -34,6 +35,7 @@ class Queries:
     search: SearchQueries
     purge: PurgeQueries
     ends: EndQueries  # the Flow trigger's outbox
+    test_suites: TestSuiteQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -42,4 +44,5 @@ class Queries:
             events=EventQueries(dialect), jobs=JobQueries(dialect), timers=TimerQueries(dialect),
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
             search=SearchQueries(dialect), purge=PurgeQueries(), ends=EndQueries(dialect),
+            test_suites=TestSuiteQueries(dialect),
         )

@@ -55,6 +55,8 @@ executions = Table(
     Column("created", UtcDateTime, nullable=False),
     Column("ended", UtcDateTime),
     Column("data", ExecutionJson, nullable=False),
+    # created by a flow unit test (it carries fixtures): left out of lists and counts unless asked for
+    Column("transient", Boolean, nullable=False, server_default=false()),
     # list by flow, running_count and oldest_queued
     Index("ix_executions_flow", "namespace", "flow_id", "state", "created"),
     Index("ix_executions_flow_created", "namespace", "flow_id", "created"),
@@ -255,4 +257,150 @@ trigger_backfills = Table(
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_backfills"),
+)
+
+test_suites = Table(
+    "test_suites", metadata,
+    # Flow unit tests (Kestra's test suites): the YAML source of each suite, one row per (namespace, id).
+    Column("namespace", String(255), nullable=False),
+    Column("id", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("namespace", "id", name="pk_test_suites"),
+)
+
+test_results = Table(
+    "test_results", metadata,
+    # One run of a test suite: its state and dates as columns, the case results as JSON.
+    Column("id", String(64), primary_key=True),
+    Column("namespace", String(255), nullable=False),
+    Column("suite_id", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("started", UtcDateTime, nullable=False),
+    Column("ended", UtcDateTime, nullable=False),
+    Column("data", Json, nullable=False),
+    Index("ix_test_results_suite", "namespace", "suite_id", "started"),  # a suite's history, newest first
+)
+
+secrets = Table(
+    "secrets", metadata,
+    # A namespace secret of a tenant; `value` is sealed (legato.sealing: AES-GCM), never plain text.
+    Column("tenant", String(64), nullable=False),
+    Column("namespace", String(255), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("description", Text),
+    Column("tags", Json),
+    Column("updated", UtcDateTime, nullable=False),
+    Column("updated_by", String(255)),
+    PrimaryKeyConstraint("tenant", "namespace", "key", name="pk_secrets"),
+)
+
+audit_logs = Table(
+    "audit_logs", metadata,
+    # Who did what to which resource, from where, with the change: one row per write of the services (and
+    # per read of a secret's value), appended in the write's own transaction.
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("resource", String(32), nullable=False),
+    Column("resource_id", String(512), nullable=False),
+    Column("namespace", String(255)),
+    Column("actor_kind", String(32), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("ip", String(64)),
+    Column("token_id", String(128)),
+    Column("details", Json),
+    Index("ix_audit_logs_at", "at"),
+    Index("ix_audit_logs_resource", "resource", "at"),
+    Index("ix_audit_logs_namespace", "namespace", "at"),
+    Index("ix_audit_logs_actor", "actor", "at"),
+)
+
+# Identity (legato.identity): accounts are users and service accounts; the managed roles live in code, only
+# custom roles are rows. Tokens and sessions keep SHA-256 hashes of their secrets, never the secrets.
+accounts = Table(
+    "accounts", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # USER | SERVICE_ACCOUNT
+    Column("name", String(255), nullable=False),
+    Column("display_name", String(255), nullable=False, server_default=""),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("password_hash", String(255)),
+    Column("owner", Boolean, nullable=False, server_default=false()),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("failures_since", UtcDateTime),
+    Column("locked_until", UtcDateTime),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    UniqueConstraint("name", name="uq_accounts_name"),
+)
+
+iam_groups = Table(
+    "iam_groups", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created", UtcDateTime, nullable=False),
+    UniqueConstraint("name", name="uq_iam_groups_name"),
+)
+
+group_members = Table(
+    "group_members", metadata,
+    Column("group_id", String(64), nullable=False),
+    Column("account_id", String(64), nullable=False),
+    PrimaryKeyConstraint("group_id", "account_id", name="pk_group_members"),
+    Index("ix_group_members_account", "account_id"),
+)
+
+roles = Table(
+    "roles", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("permissions", Json, nullable=False),  # ["FLOW:VIEW", ...]
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    UniqueConstraint("name", name="uq_roles_name"),
+)
+
+bindings = Table(
+    "bindings", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("role_id", String(64), nullable=False),
+    Column("subject_type", String(16), nullable=False),  # USER | GROUP | SERVICE_ACCOUNT
+    Column("subject_id", String(64), nullable=False),
+    Column("namespace", String(255)),  # None: the whole instance
+    Column("created", UtcDateTime, nullable=False),
+    Index("ix_bindings_subject", "subject_id"),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("secret_hash", String(64), nullable=False),
+    Column("prefix", String(64), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("last_used", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Index("ix_api_tokens_account", "account_id"),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_sessions_account", "account_id"),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, false, func, or_, select
 
 from legato.model.execution import Execution, LogRecord
 from legato.model.state import State
@@ -24,6 +24,13 @@ _LOG_COLUMNS = (_l.id, _l.execution_id, _l.task_run_id, _l.task_id, _l.attempt, 
 def in_namespace(column: Any, namespace: str) -> ColumnElement[bool]:
     """`column` is `namespace` or one of its children (LIKE wildcards in the name are escaped)."""
     return (column == namespace) | column.startswith(namespace + ".", autoescape=True)  # type: ignore[no-any-return]
+
+
+def within(column: Any, namespaces: Sequence[str]) -> ColumnElement[bool]:
+    """`column` is one of `namespaces` or a child of one (nothing when there are none)."""
+    if not namespaces:
+        return false()
+    return or_(*(in_namespace(column, n) for n in namespaces))
 
 
 class SearchQueries:
@@ -55,6 +62,10 @@ class SearchQueries:
             query = query.where(_x.created >= f.created_from)
         if f.created_to is not None:
             query = query.where(_x.created <= f.created_to)
+        if not f.transient:
+            query = query.where(_x.transient == false())
+        if f.within is not None:
+            query = query.where(within(_x.namespace, f.within))
         return query
 
     def executions(self, conn: Connection, f: ExecutionFilter, sort: ExecutionSort, descending: bool,
@@ -106,14 +117,18 @@ class SearchQueries:
             query = query.where(_l.attempt == f.attempt)
         if f.min_level is not None:
             query = query.where(_l.level.in_(levels_at_least(f.min_level)))
+        if f.levels is not None:
+            query = query.where(_l.level.in_(sorted(f.levels)))
         if f.text:
             query = query.where(func.lower(_l.message).contains(f.text.lower(), autoescape=True))
         if f.time_from is not None:
             query = query.where(_l.timestamp >= f.time_from)
         if f.time_to is not None:
             query = query.where(_l.timestamp <= f.time_to)
-        if f.namespace is not None or f.flow_id is not None:
+        if f.namespace is not None or f.flow_id is not None or f.within is not None:
             flows = select(_x.id)
+            if f.within is not None:
+                flows = flows.where(within(_x.namespace, f.within))
             if f.namespace is not None:
                 flows = flows.where(_x.namespace == f.namespace if f.flow_id else in_namespace(_x.namespace, f.namespace))
             if f.flow_id is not None:

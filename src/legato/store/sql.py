@@ -17,6 +17,8 @@ from legato.store.backfills import BackfillStore
 from legato.store.database import Database
 from legato.store.fires import TriggerFireStore
 from legato.store.flow_ends import FlowEndStore
+from legato.store.governance import GovernanceStore
+from legato.store.identity import IdentityStore
 from legato.store.leases import TriggerLeaseStore
 from legato.store.pending import PendingWrites
 from legato.store.ports import (
@@ -26,6 +28,7 @@ from legato.store.ports import (
     ExecutionFilter,
     ExecutionSort,
     FlowRecord,
+    FlowSave,
     Job,
     KVEntry,
     LogFilter,
@@ -33,6 +36,9 @@ from legato.store.ports import (
     ServerRecord,
     StoredEvent,
     StoredLog,
+    SuiteSave,
+    TestResultRecord,
+    TestSuiteRecord,
     TriggerState,
     Tx,
 )
@@ -54,7 +60,7 @@ def open_store(url: str, *, clock: Callable[[], datetime] = utc_now, pool_size: 
     return SqlStore(dialects.for_url(url), clock=clock, pool_size=pool_size)
 
 
-class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore):
+class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore, GovernanceStore, IdentityStore):
     """ports.Store over SQL. Thread-safe: each call takes a pooled connection for one short transaction.
     `clock` stamps rows the ports give no time for (event and job creation)."""
 
@@ -108,6 +114,48 @@ class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore)
     def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool:
         with self._db.write() as tx:
             return self._q.flows.delete(tx.conn, namespace, flow_id, now)
+
+    def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
+                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = ()
+                      ) -> list[FlowRecord]:
+        saved: dict[tuple[str, str], FlowRecord] = {}
+        with self._db.write() as tx:
+            for namespace, flow_id in deletions:
+                self._q.flows.delete(tx.conn, namespace, flow_id, now)
+            # flows are locked in (namespace, id) order, so two bulk saves at once cannot deadlock
+            for f in sorted(saves, key=lambda f: (f.namespace, f.id)):
+                saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled, now)
+            self._q.test_suites.replace(tx.conn, suites, suite_deletions, now)
+        return [saved[(f.namespace, f.id)] for f in saves]
+
+    # test suites -------------------------------------------------------------------------------------
+    def save_test_suite(self, suite: SuiteSave, now: datetime) -> TestSuiteRecord:
+        with self._db.write() as tx:
+            return self._q.test_suites.save(tx.conn, suite, now)
+
+    def get_test_suite(self, namespace: str, suite_id: str) -> TestSuiteRecord | None:
+        with self._db.read() as conn:
+            return self._q.test_suites.get(conn, namespace, suite_id)
+
+    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None) -> list[TestSuiteRecord]:
+        with self._db.read() as conn:
+            return self._q.test_suites.find(conn, namespace, flow_id)
+
+    def delete_test_suite(self, namespace: str, suite_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._q.test_suites.delete(tx.conn, namespace, suite_id)
+
+    def add_test_result(self, result: TestResultRecord) -> None:
+        with self._db.write() as tx:
+            self._q.test_suites.add_result(tx.conn, result)
+
+    def get_test_result(self, result_id: str) -> TestResultRecord | None:
+        with self._db.read() as conn:
+            return self._q.test_suites.result(conn, result_id)
+
+    def test_results(self, namespace: str, suite_id: str, limit: int = 20) -> list[TestResultRecord]:
+        with self._db.read() as conn:
+            return self._q.test_suites.history(conn, namespace, suite_id, limit)
 
     def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
         with self._db.read() as conn:

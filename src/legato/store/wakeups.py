@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from legato.backoff import Backoff
 from legato.store.dialect import pg_channel
 
 CHANNELS = ("events", "jobs", "timers", "ends")  # ends: executions that ended (Flow triggers)
@@ -93,16 +94,16 @@ class PgListener:
     def _run(self) -> None:
         import psycopg  # PostgreSQL only: a SQLite process never pays for importing the driver
 
-        delay = 0.1
+        backoff = Backoff(0.1, 10.0)
         reconnect = False
         while not self._stop.is_set():
             try:
                 self._listen(reconnect)
-                delay = 0.1
+                backoff.reset()
             except psycopg.Error as exc:
+                delay = backoff.next()
                 _log.warning("LISTEN connection lost (%s); retrying in %.1fs", exc, delay)
                 self._stop.wait(delay)
-                delay = min(delay * 2, 10.0)
             reconnect = True
 
     def _listen(self, reconnect: bool) -> None:

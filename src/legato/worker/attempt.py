@@ -11,9 +11,11 @@ from typing import Any
 
 from legato.engine import events as ev
 from legato.expressions import Masker
+from legato.model.durations import format_duration
 from legato.model.state import State
 from legato.plugins.context import TaskFailed
-from legato.plugins.runnable import RunnableTask
+from legato.plugins.runnable import RunnableTask, task_timeout
+from legato.storage import StorageError
 from legato.worker.context import WorkerContext
 
 log = logging.getLogger("legato.worker")
@@ -31,8 +33,10 @@ class Outcome:
 
 async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, cancelled: asyncio.Event) -> Outcome:
     """Run `task` once with `wctx`; a kill (`cancelled`) or its timeout stops it."""
+    timeout: timedelta | None = None
     try:
-        outputs = await until_cancelled(task.run(wctx), cancelled, task.timeout)
+        timeout = task_timeout(wctx, task)
+        outputs = await until_cancelled(task.run(wctx), cancelled, timeout)
         state = State.WARNING if wctx.effects.warning else State.SUCCESS
         return Outcome(state, masked(masker, outputs), effects=effects_of(wctx), metrics=_metrics(wctx),
                        runner=_runner(wctx))
@@ -41,8 +45,13 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
             wctx.logger.error(str(exc))
         return Outcome(exc.state, masked(masker, exc.outputs), error=masker.mask(str(exc)), effects=effects_of(wctx),
                        metrics=_metrics(wctx), runner=_runner(wctx))
+    except StorageError as exc:  # a URI out of the execution's reach, or no such file: the flow's problem
+        message = masker.mask(str(exc))
+        wctx.logger.error(message)
+        return Outcome(State.FAILED, error=message, effects=effects_of(wctx), metrics=_metrics(wctx),
+                       runner=_runner(wctx))
     except TimeoutError:
-        message = f"Task '{task.id}' timed out after {task.timeout}"
+        message = timeout_message(task.id, timeout)
         wctx.logger.error(message)
         return Outcome(State.FAILED, error=message)
     except Exception as exc:
@@ -70,6 +79,12 @@ def masked(masker: Masker, value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [masked(masker, v) for v in value]
     return value
+
+
+def timeout_message(task_id: str, timeout: timedelta | None) -> str:
+    """The error of a task stopped by its timeout, in Kestra's words ("Timeout after ..."), naming the task."""
+    after = format_duration(timeout) if timeout is not None else "its timeout"
+    return f"Timeout after {after}: task '{task_id}' was stopped"
 
 
 async def until_cancelled(runner: Any, cancelled: asyncio.Event, timeout: timedelta | None) -> Any:

@@ -11,18 +11,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from legato import plugins
-from legato.engine.events import ResumeRequested
+from legato.engine.events import ExecutionCreated, ResumeRequested
+from legato.engine.start import new_execution
 from legato.expressions.errors import ExpressionError
-from legato.model.errors import FlowValidationError, suggest
+from legato.flows import Flows
+from legato.flows.parse import parse_flow
+from legato.model.errors import ChecksFailed, FlowDisabledError, FlowValidationError, InputsError, suggest
 from legato.model.execution import Execution, LogRecord, TaskRun
-from legato.model.loader import load_flow
+from legato.model.flow import Flow
+from legato.model.ids import new_id
 from legato.model.state import State
 from legato.plugins.context import Effects, TaskFailed
 from legato.runners.select import RunnerSettings
-from legato.storage import LocalStorage, Storage, default_storage
+from legato.storage import LocalStorage, Storage, access, default_storage
 from legato.storage import functions as storage_functions
-from legato.store.ports import LogFilter, Store
+from legato.storage.uris import execution_prefix
+from legato.store.ports import ExecutionFilter, FlowRecord, FlowSave, LogFilter, Store
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -31,10 +35,12 @@ _BEFORE_ANY_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Renderer(Protocol):
-    def render(self, template: str, context: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None) -> str: ...
+    def render(self, template: str, context: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None,
+               masker: Any = None) -> str: ...
 
     def render_all(
-        self, value: Any, context: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None, typed: bool = False
+        self, value: Any, context: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None,
+        typed: bool = False, masker: Any = None,
     ) -> Any: ...
 
 
@@ -129,9 +135,11 @@ class StoreKV:
 class StoreOperations:
     """Actions on other executions (through the store's event queue) and on trigger state."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime], flows: Flows, storage: Storage | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._flows = flows
+        self._storage = storage  # the whole internal storage, for PurgeExecutions (tasks see a scoped one)
 
     def resume_execution(self, execution_id: str, inputs: dict[str, Any]) -> None:
         target = self._store.get_execution(execution_id)
@@ -150,9 +158,74 @@ class StoreOperations:
     def find_execution(self, execution_id: str) -> Execution | None:
         return self._store.get_execution(execution_id)
 
+    def execution_task_runs(self, execution_id: str) -> list[TaskRun]:
+        return self._store.task_runs(execution_id)
+
     def execution_logs(self, execution_id: str, *, min_level: str | None, after: int, limit: int) -> list[tuple[int, LogRecord]]:
         lines = self._store.logs_after(LogFilter(execution_id=execution_id, min_level=min_level), after, limit)
         return [(line.id, line.record) for line in lines]
+
+    def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:
+        return self._store.search_executions(filters, descending=False, limit=limit, offset=offset)
+
+    def count_executions(self, filters: ExecutionFilter) -> dict[tuple[str, str], int]:
+        counts = self._store.count_executions(filters, ["namespace", "flow_id"])
+        return {(c.key[0], c.key[1]): c.count for c in counts}
+
+    def delete_execution(self, execution_id: str) -> bool:
+        return self._store.delete_execution(execution_id)
+
+    def delete_logs(self, filters: LogFilter) -> int:
+        return self._store.delete_logs(filters)
+
+    def delete_execution_files(self, execution: Execution) -> int:
+        if self._storage is None:
+            return 0
+        return self._storage.delete_prefix(execution_prefix(execution.namespace, execution.flow_id, execution.id))
+
+    def flows_in(self, namespace: str, *, children: bool) -> list[FlowRecord]:
+        found = [r for r in self._store.list_flows() if r.namespace == namespace
+                 or (children and r.namespace.startswith(namespace + "."))]
+        return sorted(found, key=lambda r: (r.namespace, r.id))
+
+    def flow_error(self, source: str) -> str | None:
+        try:
+            parse_flow(source)
+        except FlowValidationError as exc:
+            return str(exc)
+        return None
+
+    def replace_flows(self, sources: list[str], deletions: list[tuple[str, str]]) -> list[FlowRecord]:
+        saves = []
+        for source in sources:
+            try:
+                flow = parse_flow(source)
+            except FlowValidationError as exc:
+                raise TaskFailed(str(exc)) from None
+            saves.append(FlowSave(flow.namespace, flow.id, source, flow.disabled))
+        return self._store.replace_flows(saves, deletions, self._clock())
+
+    def find_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
+        record = self._store.get_flow(namespace, flow_id, revision)
+        if record is None or record.deleted:
+            return None
+        try:
+            return self._flows.of(record)
+        except FlowValidationError as exc:
+            raise TaskFailed(f"flow {namespace}.{flow_id} cannot be loaded: {exc}") from None
+
+    def start_execution(self, namespace: str, flow_id: str, inputs: dict[str, Any], *, labels: dict[str, str],
+                        revision: int | None = None, scheduled_at: datetime | None = None) -> Execution:
+        record = self._store.get_flow(namespace, flow_id, revision)
+        if record is None or record.deleted:
+            raise TaskFailed(f"flow {namespace}.{flow_id} not found")
+        try:
+            execution = new_execution(self._flows.of(record), record.revision, inputs, execution_id=new_id(),
+                                      now=self._clock(), labels=labels, scheduled_at=scheduled_at)
+        except (FlowValidationError, InputsError, ChecksFailed, FlowDisabledError) as exc:
+            raise TaskFailed(f"cannot start flow {namespace}.{flow_id}: {exc}") from None
+        self._store.create_execution(execution, ExecutionCreated())
+        return execution
 
     def _check_trigger(self, namespace: str, flow_id: str, trigger_id: str) -> None:
         """TaskFailed unless the deployed flow `namespace.flow_id` declares the trigger `trigger_id`."""
@@ -160,8 +233,7 @@ class StoreOperations:
         if record is None:
             raise TaskFailed(f"flow {namespace}.{flow_id} not found, so its trigger '{trigger_id}' cannot be toggled")
         try:
-            flow = load_flow(record.source, source=f"{namespace}.{flow_id}", registry=plugins.registry(),
-                             triggers=plugins.trigger_registry())
+            flow = self._flows.of(record)
         except FlowValidationError as exc:
             raise TaskFailed(f"flow {namespace}.{flow_id} cannot be loaded: {exc}") from None
         ids = [t.id for t in flow.triggers or ()]
@@ -177,6 +249,7 @@ class WorkerContext:
         self,
         *,
         store: Store,
+        flows: Flows,
         renderer: Renderer,
         masker: Masker,
         variables: Mapping[str, Any],
@@ -192,9 +265,9 @@ class WorkerContext:
         storage: Storage | None = None,
         runner_settings: RunnerSettings | None = None,
     ) -> None:
-        self.storage = storage if storage is not None else default_storage()
+        backend = storage if storage is not None else default_storage()
         if runner_settings is None:  # scripts never see the files of other executions
-            hidden = [self.storage.root] if isinstance(self.storage, LocalStorage) else []
+            hidden = [backend.root] if isinstance(backend, LocalStorage) else []
             runner_settings = RunnerSettings.from_env(hidden=hidden)
         self.runner_settings = runner_settings
         self.working_dir: Path | None = None  # set by a WorkingDirectory for the tasks it runs
@@ -206,7 +279,7 @@ class WorkerContext:
         self.variables = variables
         self.effects = Effects()
         self.kv = StoreKV(store, flow_namespace, clock)
-        self.operations = StoreOperations(store, clock)
+        self.operations = StoreOperations(store, clock, flows, backend)
         self.logger = BufferedLogger(masker=masker, min_level=log_level, make=self._record)
         self._store = store
         self._renderer = renderer
@@ -214,7 +287,10 @@ class WorkerContext:
         self._clock = clock
         self._cancelled = cancelled
         scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
-                                            trigger=execution.trigger, parent_id=execution.parent_id)
+                                            trigger=execution.trigger, parent_id=execution.parent_id,
+                                            lookup=store.get_execution)
+        # every task reaches internal storage through this one check (legato.storage.access)
+        self.storage: Storage = access.ScopedStorage(backend, scope)
         # read(), fileSize()... over this attempt's storage; functions the caller binds take precedence
         self._functions: dict[str, Callable[..., Any]] = {**storage_functions.bind(self.storage, scope), **dict(functions or {})}
 
@@ -224,7 +300,8 @@ class WorkerContext:
     def render(self, value: Any) -> Any:
         """Render every string in `value`; a string that is one whole `{{ expr }}` keeps the expression's type."""
         try:
-            rendered = self._renderer.render_all(value, self.variables, functions=self._functions, typed=True)
+            rendered = self._renderer.render_all(value, self.variables, functions=self._functions, typed=True,
+                                                  masker=self._masker)
         except ExpressionError as exc:
             raise TaskFailed(str(exc)) from None
         return self._reveal(rendered)
@@ -232,7 +309,8 @@ class WorkerContext:
     def render_with(self, value: Any, extra: Mapping[str, Any]) -> Any:
         """`render` with `extra` variables over the task's own (each item of a file, for instance)."""
         try:
-            rendered = self._renderer.render_all(value, {**self.variables, **extra}, functions=self._functions, typed=True)
+            rendered = self._renderer.render_all(value, {**self.variables, **extra}, functions=self._functions, typed=True,
+                                                  masker=self._masker)
         except ExpressionError as exc:
             raise TaskFailed(str(exc)) from None
         return self._reveal(rendered)
@@ -241,7 +319,7 @@ class WorkerContext:
         """Render to text, as Kestra does for string properties."""
         if isinstance(value, str):
             try:
-                text = self._renderer.render(value, self.variables, functions=self._functions)
+                text = self._renderer.render(value, self.variables, functions=self._functions, masker=self._masker)
             except ExpressionError as exc:
                 raise TaskFailed(str(exc)) from None
             return self._masker.reveal(text)
@@ -271,7 +349,7 @@ class WorkerContext:
             execution_id=self.execution.id,
             task_run_id=self.task_run.id,
             task_id=self.task_run.task_id,
-            attempt=self.attempt,
+            attempt=self.attempt - 1,  # the job counts from 1; logs number attempts from 0, as Kestra does
             level=level,
             message=message,
             timestamp=self._clock(),

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from legato.engine.worker_flowables import BATCH_EXTENSION, BATCH_PREFIX, subflow_execution_id
+from legato.engine.worker_flowables import BATCH_EXTENSION, BATCH_PREFIX, part_run_id, subflow_execution_id
 from legato.expressions.filters_data import ion
 from legato.model.flowable_worker import Batch, ForEachItem
 from legato.model.state import State
@@ -50,6 +50,14 @@ def _prefix(wctx: WorkerContext) -> str:
     return task_run_prefix(ex.namespace, ex.flow_id, ex.id, run.task_id, run.id)
 
 
+def _batch_prefix(wctx: WorkerContext) -> str:
+    """The batches are files of the `<id>_split` task run, under its id slugified as Kestra writes task folders
+    (`tasks/each-split/<run id>/batch-1.txt`)."""
+    run, ex = wctx.task_run, wctx.execution
+    folder = re.sub(r"[^a-z0-9]+", "-", f"{run.task_id}_split".lower()).strip("-")
+    return task_run_prefix(ex.namespace, ex.flow_id, ex.id, folder, part_run_id(ex.id, run, "split"))
+
+
 # split ---------------------------------------------------------------------------------------------
 def _split(wctx: WorkerContext, task: ForEachItem) -> dict[str, Any]:
     uri = wctx.render_string(task.items).strip()
@@ -59,7 +67,7 @@ def _split(wctx: WorkerContext, task: ForEachItem) -> dict[str, Any]:
     rule = _rule(wctx, task.batch, uri, separator)
     name = uri.rsplit("/", 1)[-1]
     extension = name[name.rfind("."):] if "." in name.lstrip(".") else ""
-    base = join(_prefix(wctx), "batch-")
+    base = join(_batch_prefix(wctx), "batch-")
     count = 0
     part: list[bytes] = []
     used = 0

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.engine.decide import with_effects
 from legato.expressions import Masker
@@ -68,7 +69,9 @@ class WorkerJob:
 
     def child_context(self, source: Any, run: TaskRun, task: Task, attempt: int) -> tuple[WorkerContext, Masker]:
         execution = self.execution or self.wctx.execution
-        return self.worker.task_context(self.flow, execution, source, run, task, attempt, self.cancelled)
+        # as in Kestra, a WorkingDirectory's children see its own task run as `workerTaskrun`
+        extra = {"workerTaskrun": expr_context.taskrun_vars(self.run)}
+        return self.worker.task_context(self.flow, execution, source, run, task, attempt, self.cancelled, extra)
 
     def apply(self, effects: ev.Effects | None) -> None:
         """A child changed labels or variables: the next children see them, as the executor will record them."""

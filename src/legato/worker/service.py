@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from legato import secrets_env
 from legato.aio import wait_any
 from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.expressions import Masker, Renderer
-from legato.model.cache import FlowCache
+from legato.flows import Flows
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.flow import Flow
 from legato.model.flowable_worker import ForEachItem, WorkerFlowable, WorkingDirectory
@@ -30,7 +31,7 @@ from legato.runners.select import RunnerSettings
 from legato.storage import Storage
 from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store
-from legato.worker import foreach_item, working_directory
+from legato.worker import fixtures, foreach_item, working_directory
 from legato.worker.attempt import Outcome, run_attempt
 from legato.worker.context import WorkerContext
 from legato.worker.finisher import BatchFinisher
@@ -45,7 +46,7 @@ Loaded = tuple[RunnableTask | WorkerFlowable, WorkerContext, Masker, Flow, "_Sou
 
 
 class Worker:
-    def __init__(self, store: Store, flows: FlowCache, clock: Callable[[], datetime], *,
+    def __init__(self, store: Store, flows: Flows, clock: Callable[[], datetime], *,
                  renderer: Renderer | None = None, slots: int = 16, groups: tuple[str | None, ...] = (None,),
                  lease: timedelta = timedelta(seconds=30), poll_seconds: float = 1.0,
                  functions: Mapping[str, Callable[..., Any]] | None = None, lane_backlog: int = 0,
@@ -54,7 +55,7 @@ class Worker:
         self.store = store
         self.flows = flows
         self.clock = clock
-        self.renderer = renderer or Renderer()
+        self.renderer = renderer or Renderer(functions=secrets_env.FUNCTIONS)
         self.slots = slots
         self.groups = groups  # its tags, as registered
         self.keys = worker_keys(groups)  # the job keys it takes: its tags and their combinations
@@ -211,6 +212,9 @@ class Worker:
         if isinstance(loaded, str):
             return result(Outcome(State.FAILED, error=loaded)), [], False
         task, wctx, masker, flow, source = loaded
+        fixture = fixtures.of(wctx, task.id)
+        if fixture is not None:  # a flow unit test gives this task's result: it is not run
+            return result(fixtures.outcome(fixture, wctx, masker)), wctx.drain(), False
         flusher = asyncio.create_task(_flush_while_running(wctx), name=f"logs-{job.id}")
         try:
             if isinstance(task, WorkerFlowable):
@@ -251,13 +255,15 @@ class Worker:
         return task, wctx, masker, flow, source
 
     def task_context(self, flow: Flow, execution: Execution, source: Any, run: TaskRun, task: Task, attempt: int,
-                     cancelled: asyncio.Event) -> tuple[WorkerContext, Masker]:
-        """The RunContext of one attempt of `run`, its expressions seeing the runs of `source`."""
+                     cancelled: asyncio.Event, extra: dict[str, Any] | None = None) -> tuple[WorkerContext, Masker]:
+        """The RunContext of one attempt of `run`, its expressions seeing the runs of `source` (and `extra`)."""
         masker = Masker()
-        variables = expr_context.build(flow, execution, source, run, task_type=task.type)
+        # SECRET inputs reach expressions as placeholders: revealed where a task uses them, masked in its logs
+        variables = expr_context.build(flow, execution, source, run, task_type=task.type, secrets=masker.placeholder,
+                                       extra=extra)
         wctx = WorkerContext(
-            store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
-            task_run=run, attempt=attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
+            store=self.store, flows=self.flows, renderer=self.renderer, masker=masker, variables=variables,
+            execution=execution, task_run=run, attempt=attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
             log_level=task.logLevel, clock=self.clock, cancelled=cancelled,
             functions={**functions.bind(self.store, execution.namespace, execution.id, self.clock), **self.functions},
             storage=self.storage, runner_settings=self.runner_settings,

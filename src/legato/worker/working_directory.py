@@ -28,14 +28,14 @@ from legato.model.flowable_worker import WorkingDirectory
 from legato.model.state import State
 from legato.model.task import Task
 from legato.plugins.context import TaskFailed
-from legato.plugins.runnable import RunnableTask
+from legato.plugins.runnable import RunnableTask, task_timeout
 from legato.plugins.scripts import files
 from legato.plugins.scripts.base import ScriptBase
 from legato.plugins.scripts.execution import work_root
 from legato.runners.specs import RunnerSpec
 from legato.storage import StorageError, task_run_prefix
 from legato.worker import workdir_cache
-from legato.worker.attempt import Outcome, run_attempt
+from legato.worker.attempt import Outcome, run_attempt, timeout_message
 from legato.worker.group import Overlay, WorkerJob
 
 _RUNNER_SPEC: TypeAdapter[Any] = TypeAdapter(RunnerSpec)
@@ -55,15 +55,20 @@ async def run(group: WorkerJob, task: WorkingDirectory) -> Outcome:
             wctx.logger.error(str(exc))
             return Outcome(State.FAILED, error=str(exc))
         # A timeout stops the running child as a kill would, so that child still reports its end.
-        timer = asyncio.get_running_loop().call_later(task.timeout.total_seconds(), group.cancelled.set) \
-            if task.timeout else None
+        try:
+            timeout = task_timeout(wctx, task)
+        except TaskFailed as exc:
+            wctx.logger.error(str(exc))
+            return Outcome(State.FAILED, error=str(exc))
+        timer = asyncio.get_running_loop().call_later(timeout.total_seconds(), group.cancelled.set) \
+            if timeout else None
         try:
             outcome = await _children(group, task, workdir, runner)
         finally:
             if timer is not None:
                 timer.cancel()
         if outcome.state == State.KILLED and timer is not None and timer.when() <= asyncio.get_running_loop().time():
-            message = f"Task '{task.id}' timed out after {task.timeout}"
+            message = timeout_message(task.id, timeout)
             wctx.logger.error(message)
             return Outcome(State.FAILED, error=message)
         if outcome.state not in st.SUCCESSFUL:
@@ -143,12 +148,7 @@ async def _child(group: WorkerJob, overlay: Overlay, child: Task, workdir: Path,
     ))
     overlay.put(run.model_copy(update={"outputs": out.outputs, "state": out.state}))
     group.apply(out.effects)
-    state = out.state
-    if state == State.FAILED and child.allowFailure:
-        state = State.WARNING
-    elif state == State.WARNING and child.allowWarning:
-        state = State.SUCCESS
-    return state, out.effects
+    return st.as_allowed(out.state, allow_failure=child.allowFailure, allow_warning=child.allowWarning), out.effects
 
 
 def _child_run(overlay: Overlay, wd_run: TaskRun, child: Task, now: datetime) -> TaskRun:

@@ -31,14 +31,26 @@ async function violations(page) {
   return found;
 }
 
+const FAILING = `id: failing
+namespace: e2e.a11y
+tasks:
+  - id: load
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: the input file is missing
+`;
+
 async function accessibility(page, base) {
   const done = await api(base, "POST", "/executions/tutorial/hello?wait=true", new FormData());
+  // A failed execution too: its overview says why and its Gantt unfolds the failed task's logs.
+  await api(base, "POST", "/flows", FAILING, { "Content-Type": "application/x-yaml" });
+  const failed = await api(base, "POST", "/executions/e2e.a11y/failing?wait=true", new FormData());
   const pages = [
     "/ui/", "/ui/dashboard", "/ui/flows", "/ui/flows/tutorial/hello", "/ui/flows/tutorial/hello/editor",
     "/ui/flows/tutorial/hello/revisions", "/ui/flows/tutorial/hello/triggers", "/ui/executions",
     `/ui/executions/${done.id}`, `/ui/executions/${done.id}/gantt`, `/ui/executions/${done.id}/logs`,
     `/ui/executions/${done.id}/outputs`, "/ui/namespaces", "/ui/namespaces/tutorial/kv", "/ui/blueprints",
-    "/ui/plugins", "/ui/settings",
+    "/ui/plugins", "/ui/settings", "/ui/namespaces/tutorial/secrets", "/ui/audit", `/ui/executions/${failed.id}`, `/ui/executions/${failed.id}/gantt`,
+    `/ui/executions/${failed.id}/logs?taskRunId=${failed.taskRunList.at(-1)?.id}&show=error`,
   ];
   const problems = [];
   for (const theme of ["light", "dark"]) {

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { A11Y_SCENARIOS } from "./a11y_scenarios.mjs";
 import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs";
+import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
 import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
 
 // playwright-core is a dev dependency of ui/, installed by `make ui` (npm ci).
@@ -140,7 +141,8 @@ async function resume(page) {
   await page.getByRole("log", { name: "Logs" }).getByText("approved: false").waitFor();
 }
 
-const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS };
+const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
+  ...NEWCOMER_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];

@@ -73,7 +73,7 @@ async function flowEditor(page, base) {
     await page.keyboard.press("Control+End");
     await page.keyboard.press("Control+Space");
     try {
-      await suggestions.getByRole("option", { name: /^debug\.Echo\b/ }).waitFor({ timeout: 2_000 });
+      await suggestions.getByRole("option", { name: /^[a-z][\w.]*\.[A-Z]\w*\b/ }).first().waitFor({ timeout: 2_000 });
       break;
     } catch (error) {
       if (attempt === 5) throw error;

@@ -102,12 +102,15 @@ async function executionTabs(page, base) {
   // The executions list: filters go to the URL and survive a reload.
   await page.goto(`${base}/ui/executions?namespace=${ns}`);
   await page.locator(`[data-execution="${executionUrl.split("/").pop()}"]`).waitFor();
-  await page.getByLabel("Labels").fill("team:nope");
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByLabel("Filter on").selectOption("label");
+  await page.getByLabel("Filter value").fill("team:nope");
+  await page.getByRole("button", { name: "Add filter" }).click();
   await page.waitForURL(/label=team%3Anope/);
   await page.getByText("No execution matches.").waitFor();
-  await page.getByLabel("Labels").fill("team:pages");
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Remove the filter Label team:nope" }).click();
+  await page.getByLabel("Filter value").fill("team:pages");
+  await page.getByRole("button", { name: "Add filter" }).click();
+  await page.waitForURL(/label=team%3Apages/);
   await page.getByLabel("Order").selectOption("startDate:asc");
   await page.waitForURL(/sort=startDate%3Aasc/);
   await page.reload();
@@ -299,7 +302,7 @@ async function sections(page, base) {
   await api(base, "POST", "/executions/tutorial/hello?wait=true", new FormData());
   await page.goto(`${base}/ui/`);
   const nav = page.getByRole("navigation", { name: "Main" });
-  for (const name of ["Dashboard", "Executions", "Namespaces", "Blueprints", "Plugins", "Settings", "Flows"]) {
+  for (const name of ["Dashboard", "Executions", "Namespaces", "Blueprints", "Plugins", "Audit log", "Settings", "Flows"]) {
     await nav.getByRole("link", { name, exact: true }).click();
     await page.getByRole("heading", { level: 1, name }).waitFor();
   }
@@ -314,7 +317,7 @@ async function sections(page, base) {
   await page.getByLabel("Filter types").fill("Log");
   await page.getByRole("link", { name: "Log", exact: true }).click();
   const doc = page.getByRole("article", { name: /^Documentation of log\.Log$/ });
-  await doc.getByRole("cell", { name: /^message/ }).waitFor();
+  await doc.getByRole("rowheader", { name: /^message/ }).waitFor();
   check(await doc.locator("pre code").count() > 0, "plugin docs should show a YAML example");
 
   await page.goto(`${base}/ui/settings`);
@@ -473,7 +476,121 @@ async function flowChecks(page, base) {
   await page.waitForURL(/\/ui\/executions\/[^/]+$/);
 }
 
+const SIMPLE = (ns, id) => `id: ${id}
+namespace: ${ns}
+labels:
+  team: life
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`;
+
+/** A flow's lifecycle: bulk disable in the list (badges), enable on its page, duplicate it into the editor and
+ * save the copy, export the selection as a zip, delete with a confirmation, import a YAML file. */
+async function flowLifecycle(page, base) {
+  const ns = `e2e.pages.l${uid()}`;
+  await deploy(base, SIMPLE(ns, "alpha"));
+  await deploy(base, SIMPLE(ns, "beta"));
+  await page.goto(`${base}/ui/flows?namespace=${ns}`);
+  await page.getByRole("checkbox", { name: "Select all on this page" }).check();
+  await page.getByRole("button", { name: "Disable selected" }).click();
+  await page.getByText("2 disabled").waitFor();
+  await page.locator("table.list .badge", { hasText: "disabled" }).nth(1).waitFor();  // both rows, once refetched
+  check((await page.locator("table.list .badge", { hasText: "team:life" }).count()) === 2, "labels are listed");
+  check((await api(base, "GET", `/flows/${ns}/alpha?source=true`)).source.endsWith("disabled: true\n"), "the source says disabled");
+
+  await page.getByRole("link", { name: "alpha", exact: true }).click();
+  await page.getByRole("button", { name: "Enable" }).click();
+  await page.getByRole("button", { name: "Disable" }).waitFor();
+  check(await page.getByRole("button", { name: "Execute" }).isEnabled(), "an enabled flow can be executed");
+
+  await page.getByRole("button", { name: "Duplicate" }).click();
+  await page.waitForURL(/\/ui\/flows\/new$/);
+  await page.getByRole("heading", { name: "New flow (a copy)" }).waitFor();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.waitForURL(new RegExp(`/ui/flows/${ns.replaceAll(".", "\\.")}/alpha_copy/editor`));
+
+  await page.goto(`${base}/ui/flows?namespace=${ns}`);
+  await page.getByRole("checkbox", { name: `Select ${ns}.alpha`, exact: true }).check();
+  await page.getByRole("checkbox", { name: `Select ${ns}.beta`, exact: true }).check();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export selected" }).click(),
+  ]);
+  check(download.suggestedFilename() === "flows.zip", `export names ${download.suggestedFilename()}`);
+  await page.getByRole("button", { name: "Delete selected" }).click();
+  await page.getByRole("alertdialog", { name: "Confirm delete" }).getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("2 deleted").waitFor();
+  await page.getByRole("link", { name: "beta", exact: true }).waitFor({ state: "detached" });
+  check((await page.locator("table.list tbody tr").count()) === 1, "only the copy is left");
+
+  await page.getByRole("link", { name: "alpha_copy" }).click();
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("alertdialog", { name: "Confirm delete" }).getByRole("button", { name: "Delete" }).click();
+  await page.getByText(`Deleted flow ${ns}.alpha_copy.`).waitFor();
+
+  await page.locator("input[type=file]").setInputFiles({
+    name: "mine.yaml", mimeType: "application/x-yaml", buffer: Buffer.from(SIMPLE(ns, "gamma")),
+  });
+  await page.getByText("Imported.").waitFor();
+  await page.getByRole("link", { name: "gamma" }).waitFor();
+}
+
+const READS_SECRET = (ns) => `id: reads_secret
+namespace: ${ns}.team
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "the token is {{ secret('API_TOKEN') }}"
+`;
+
+async function secretsAndAudit(page, base) {
+  const ns = `e2e.pages.s${uid()}`;
+  const value = `ui-secret-${uid()}${uid()}`;
+  await page.goto(`${base}/ui/namespaces/${ns}/secrets`);
+  await page.getByText("No secret in this namespace.").waitFor();
+  await page.getByRole("button", { name: "Add a secret" }).click();
+  const form = page.getByRole("form", { name: "New secret" });
+  await form.getByLabel("Key").fill("API_TOKEN");
+  await form.getByLabel("Value").fill(value);
+  await form.getByLabel("Description").fill("the partner API");
+  await form.getByRole("button", { name: "Save" }).click();
+  await page.locator('[data-secret="API_TOKEN"]').getByText("the partner API").waitFor();
+  check(!(await page.content()).includes(value), "the page should never show the value");
+
+  await page.goto(`${base}/ui/namespaces/${ns}.team/secrets`);
+  await page.getByRole("list", { name: "Inherited secrets" }).getByText("API_TOKEN").waitFor();
+  await deploy(base, READS_SECRET(ns));
+  const run = await api(base, "POST", `/executions/${ns}.team/reads_secret?wait=true`, new FormData());
+  check(run.state.current === "SUCCESS", `the flow should read the secret, got ${run.state.current}`);
+  await page.goto(`${base}/ui/executions/${run.id}/logs`);
+  await page.getByRole("log", { name: "Logs" }).getByText("the token is ******").waitFor();
+  check(!(await page.content()).includes(value), "the logs should mask the value");
+
+  await page.goto(`${base}/ui/audit`);
+  await page.getByRole("heading", { level: 1, name: "Audit log" }).waitFor();
+  const filters = page.getByRole("form", { name: "Audit log filters" });
+  await filters.getByLabel("Namespace").fill(ns);
+  await filters.getByLabel("Resource").fill("SECRET");
+  await filters.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/resource=SECRET/);
+  const rows = page.locator("tr[data-audit]");
+  await rows.filter({ hasText: "CREATE" }).getByText(`${ns}/API_TOKEN`).waitFor();
+  await rows.filter({ hasText: "READ" }).first().waitFor();
+  check(!(await page.content()).includes(value), "the audit log should never show the value");
+  const href = await filters.getByRole("link", { name: "Export (JSON lines)" }).getAttribute("href");
+  check(href.includes(`namespace=${encodeURIComponent(ns)}`), `the export should keep the filters, got ${href}`);
+
+  await page.goto(`${base}/ui/namespaces/${ns}/secrets`);
+  await page.getByRole("button", { name: "Delete API_TOKEN" }).click();
+  await page.getByRole("button", { name: "Confirm delete" }).click();
+  await page.getByText("No secret in this namespace.").waitFor();
+}
+
 export const PAGES_SCENARIOS = {
+  secrets_and_audit: secretsAndAudit,
+  flow_lifecycle: flowLifecycle,
   flow_checks: flowChecks,
   flows_first_load: flowsFirstLoad,
   execution_tabs: executionTabs,

@@ -58,3 +58,17 @@ def test_script_svg_and_javascript_payloads_in_user_content_never_run(server: st
     """Payloads in a Markdown description, labels, logs, outputs, an SVG output file and a namespace file
     name are shown as text or dropped: the flag they would set stays unset and no dialog opens."""
     _scenario("escaping", server)
+
+
+def test_flows_disabled_enabled_duplicated_exported_deleted_and_imported(server: str) -> None:  # noqa: F811
+    """Bulk disable in the flows list (badges, the source says so), enable on the flow's page, duplicate into
+    the editor and save, export the selection as a zip, bulk delete with a confirmation, delete from the flow's
+    page, import a YAML file."""
+    _scenario("flow_lifecycle", server)
+
+
+def test_a_secret_set_in_the_ui_is_inherited_masked_and_audited(server: str) -> None:  # noqa: F811
+    """A namespace's Secrets tab adds a secret (the value never shown again), its child lists it as
+    inherited, a flow of the child logs it masked, the audit page filters the creation and the read, and the
+    tab deletes it."""
+    _scenario("secrets_and_audit", server)

@@ -21,8 +21,8 @@ import pytest
 from tests.services import pg_database
 
 from legato.api import create_app
-from legato.api.server import bind, serve
-from legato.runtime.runtime import Runtime
+from legato.api.server import bind
+from legato.server.compose import Process, Runtime
 from legato.store import open_store
 from legato.store.ports import Store
 
@@ -60,7 +60,7 @@ class _ServerThread(threading.Thread):
         self.loop = asyncio.get_running_loop()
         self.stopping = asyncio.Event()
         self.ready.set()
-        await serve(self.app, self.runtime, self.stopping, self.sock)
+        await Process(self.runtime.store, self.runtime, app=self.app, sock=self.sock).run(self.stopping)
 
     def stop(self) -> None:
         assert self.loop is not None and self.stopping is not None

@@ -129,7 +129,7 @@ def test_labels_are_added_and_changed_by_the_executor(client: httpx.Client, ns: 
         if labels.get("reviewed"):
             break
         until_state(client, done["id"], "SUCCESS")
-    assert labels == {"team": "ops", "reviewed": "yes"}
+    assert labels == {"team": "ops", "reviewed": "yes", "system.correlationId": done["id"]}
     found = client.get(f"{API}/executions/search", params={"namespace": ns, "labels": "reviewed:yes"}).json()
     assert [x["id"] for x in found["results"]] == [done["id"]]
     assert client.post(f"{API}/executions/nope/labels", json=[{"key": "a", "value": "b"}]).status_code == 404

@@ -121,7 +121,7 @@ def test_create_with_wait_returns_the_final_execution(client: httpx.Client, ns: 
     assert task_run(body, "a")["outputs"] == {"value": "hello Ada"}
     assert task_run(body, "c")["outputs"] == {"value": "10"}
     labels = {lb["key"]: lb["value"] for lb in body["labels"]}
-    assert labels == {"team": "data", "env": "prod", "owner": "me"}
+    assert labels == {"team": "data", "env": "prod", "owner": "me", "system.correlationId": body["id"]}
     assert client.get(f"{API}/executions/{body['id']}").json()["state"]["current"] == "SUCCESS"
 
 

@@ -162,3 +162,19 @@ def test_metrics_count_executions_by_state(client: httpx.Client, ns: str) -> Non
     client.post(f"{API}/executions/{ns}/m", params={"wait": True})
     assert successes() >= before + 1  # other tests may end executions meanwhile
     assert f'legato_flows{{namespace="{ns}"}} 1' in client.get("/metrics").text
+
+
+def test_entry_point_families_are_documented_like_core_tasks(client: httpx.Client) -> None:
+    by_cls = {p["cls"]: p for p in client.get(f"{API}/plugins").json()}
+    assert "io.kestra.plugin.serdes.csv.CsvReader" in by_cls["serdes.csv.CsvToIon"]["aliases"]
+    assert "io.kestra.plugin.compress.ArchiveCompress" in by_cls["compress.ArchiveCompress"]["aliases"]
+    doc = client.get(f"{API}/plugins/io.kestra.plugin.serdes.parquet.IonToParquet").json()
+    assert doc["title"] == "Convert an Ion file to the Parquet format, with the Avro `schema` given or one inferred from the data."
+    assert doc["schema"]["properties"]["compressionCodec"]["default"] == "GZIP" and "```yaml" in doc["markdown"]
+    schema = client.get(f"{API}/plugins/schemas/flow").json()
+    flow = {"id": "x", "namespace": "a.b", "tasks": [
+        {"id": "t", "type": "io.kestra.plugin.serdes.csv.CsvToIon", "from": "{{ inputs.f }}", "fieldSeparator": ";"}]}
+    jsonschema.validate(flow, schema)
+    flow["tasks"][0]["fieldSeparator"] = ";;"  # type: ignore[index]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(flow, schema)

@@ -260,3 +260,14 @@ triggers:
     assert restarted["error"] is None and restarted["errorDate"] is None
     client.put(f"{API}/triggers", json={"namespace": ns, "flowId": "broken", "triggerId": "every_second",
                                         "disabled": True})
+
+
+def test_a_schedule_lists_its_next_three_fire_times(client: httpx.Client, ns: str) -> None:
+    _deploy(client, ns)
+    by_id = {t["triggerId"]: t for t in client.get(f"{API}/triggers/{ns}/scheduled").json()["results"]}
+    upcoming = [datetime.fromisoformat(d) for d in by_id["yearly"]["nextDates"]]
+    this_year = datetime.now(UTC).year
+    assert upcoming == [datetime(this_year + n, 1, 1, tzinfo=UTC) for n in (1, 2, 3)]
+    assert by_id["yearly"]["nextExecutionDate"] in (None, by_id["yearly"]["nextDates"][0])
+    assert by_id["every_second"]["nextDates"] == []  # disabled: it fires never
+    assert by_id["hook"]["nextDates"] == []  # no schedule

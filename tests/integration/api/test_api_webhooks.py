@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from legato.api import webhooks as webhook_routes
-from legato.runtime import webhooks
+from legato.services import webhooks
 
 YAML = {"Content-Type": "application/x-yaml"}
 API = "/api/v1/main"

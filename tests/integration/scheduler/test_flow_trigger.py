@@ -14,9 +14,11 @@ import pytest
 from legato.clock import utcnow
 from legato.model.execution import Execution
 from legato.model.state import State
-from legato.runtime.actions import create_execution, deploy
-from legato.runtime.runtime import Runtime
 from legato.scheduler.service import Scheduler
+from legato.server.compose import Runtime
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.sql import SqlStore
 
@@ -178,12 +180,12 @@ def _of(store: SqlStore, flow_id: str) -> list[Execution]:
 
 
 def _start(store: SqlStore, namespace: str, flow_id: str, **inputs: object) -> Execution:
-    return create_execution(store, namespace, flow_id, inputs, now=utcnow())
+    return execution_service.create_execution(store, namespace, flow_id, inputs, now=utcnow(), by=SYSTEM)
 
 
 def test_an_upstream_success_runs_the_downstream_flow_with_its_outputs(store: SqlStore) -> None:
     for source in (UPSTREAM, TRANSFORM):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     upstream = _start(store, "ft.up", "extract", day="2025-02-01")
     _run(store, lambda: len(_of(store, "transform")) == 1 and store.pending_ends() == 0)
     [down] = _of(store, "transform")
@@ -201,7 +203,7 @@ def test_an_upstream_success_runs_the_downstream_flow_with_its_outputs(store: Sq
 
 def test_states_and_conditions_filter_the_upstream_executions(store: SqlStore) -> None:
     for source in (UPSTREAM, OTHER, ON_FAILURE):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     _start(store, "ft.up", "extract")  # SUCCESS: not in states
     _start(store, "ft.up", "load")  # no team label
     failed = _start(store, "ft.up", "extract", fail=True)
@@ -214,7 +216,7 @@ def test_states_and_conditions_filter_the_upstream_executions(store: SqlStore) -
 @pytest.mark.parametrize("reset", [True, False])
 def test_preconditions_wait_for_both_upstream_flows_in_the_window(store: SqlStore, reset: bool) -> None:
     for source in (UPSTREAM, OTHER, BOTH.format(reset=str(reset).lower())):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     _start(store, "ft.up", "extract")
     _run(store, lambda: store.pending_ends() == 0)
     assert _of(store, "join") == []
@@ -230,10 +232,11 @@ def test_preconditions_wait_for_both_upstream_flows_in_the_window(store: SqlStor
 
 def test_an_end_recorded_while_no_scheduler_runs_fires_once_when_one_starts(store: SqlStore) -> None:
     for source in (UPSTREAM, TRANSFORM):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     upstream = _start(store, "ft.up", "extract")
     _run(store, lambda: store.get_execution(upstream.id).state == State.SUCCESS, scheduler=False)  # type: ignore[union-attr]
-    assert store.pending_ends() == 1 and _of(store, "transform") == []
+    # its start and its end are queued; the start is dropped at once, as no Flow trigger listens to RUNNING
+    assert store.pending_ends() == 2 and _of(store, "transform") == []
     scheduler = Scheduler(store)
     assert scheduler.flow_triggers.tick() == 1
     assert scheduler.flow_triggers.tick() == 0
@@ -244,11 +247,11 @@ def test_an_end_recorded_while_no_scheduler_runs_fires_once_when_one_starts(stor
 
 def test_two_schedulers_fire_each_end_once(url: str, store: SqlStore) -> None:
     for source in (UPSTREAM, TRANSFORM):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     upstream = [_start(store, "ft.up", "extract", day=f"2025-03-{i + 10}") for i in range(12)]
     _run(store, lambda: all(store.get_execution(u.id).state == State.SUCCESS for u in upstream),  # type: ignore[union-attr]
          scheduler=False)
-    assert store.pending_ends() == 12
+    assert store.pending_ends() == 24  # each start and each end
     other = open_store(url)
     try:
         schedulers = [Scheduler(store), Scheduler(other)]
@@ -296,7 +299,7 @@ triggers:
 
 def test_a_trigger_whose_inputs_are_invalid_creates_nothing_and_holds_up_no_other(store: SqlStore) -> None:
     for source in (UPSTREAM, BAD_INPUTS, TRANSFORM):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     _start(store, "ft.up", "extract")
     _run(store, lambda: store.pending_ends() == 0 and len(_of(store, "transform")) == 1)
     assert _of(store, "strict") == []
@@ -332,7 +335,7 @@ triggers:
 
 def test_a_pause_fires_a_trigger_listening_for_paused_even_once_resumed(store: SqlStore) -> None:
     for source in (APPROVAL, ON_PAUSE):
-        deploy(store, source, now=utcnow())
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
     upstream = _start(store, "ft.up", "approval")
     _run(store, lambda: store.pending_ends() == 0 and len(_of(store, "notify")) == 1)
     assert store.get_execution(upstream.id).state == State.SUCCESS  # type: ignore[union-attr]
@@ -342,7 +345,7 @@ def test_a_pause_fires_a_trigger_listening_for_paused_even_once_resumed(store: S
 
 
 def test_a_flow_listening_to_every_execution_does_not_loop_on_itself(store: SqlStore) -> None:
-    deploy(store, SELF, now=utcnow())
+    flow_service.deploy(store, SELF, now=utcnow(), by=SYSTEM)
     manual = _start(store, "ft.self", "echo")
     _run(store, lambda: store.pending_ends() == 0 and len(_of(store, "echo")) >= 2)
     runs = _of(store, "echo")
@@ -357,7 +360,7 @@ def test_a_scheduler_on_another_connection_pool_is_woken_by_notify(pg_url: str) 
     executor_side, scheduler_side = open_store(pg_url), open_store(pg_url)
     try:
         for source in (UPSTREAM, TRANSFORM):
-            deploy(executor_side, source, now=utcnow())
+            flow_service.deploy(executor_side, source, now=utcnow(), by=SYSTEM)
         runtime = Runtime(executor_side, poll_seconds=0.05)
         scheduler = Scheduler(scheduler_side, poll_seconds=60)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from legato.clock import utcnow
-from legato.model.cache import FlowCache
+from legato.flows import Flows
 from legato.model.execution import Execution
 from legato.model.state import State
-from legato.runtime.actions import deploy
-from legato.runtime.runtime import parse_flow
 from legato.scheduler.flow_triggers import FlowTriggers
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.ports import ExecutionFilter, Store
 
@@ -44,7 +44,7 @@ triggers:
 def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path}/dl.db")
     store.migrate()
-    deploy(store, LISTENER, now=utcnow() - timedelta(days=2))
+    flow_service.deploy(store, LISTENER, now=utcnow() - timedelta(days=2), by=SYSTEM)
     yield store
     store.close()
 
@@ -55,14 +55,15 @@ def _executions(store: Store) -> list[Execution]:
 
 
 def test_a_missed_deadline_is_one_failed_execution(store: Store) -> None:
-    triggers = FlowTriggers(store, flows=FlowCache(parse_flow))
+    triggers = FlowTriggers(store, flows=Flows())
     before = datetime.combine(utcnow().date(), datetime.min.time(), UTC) + timedelta(hours=8)
     assert triggers.check_deadlines(before) == 0  # not due yet
     after = before + timedelta(hours=2)
     assert triggers.check_deadlines(after) == 1
     assert triggers.check_deadlines(after + timedelta(minutes=5)) == 0  # once a day
     [execution] = _executions(store)
-    assert {lb.key: lb.value for lb in execution.labels} == {"team": "data", "sla": "miss"}
+    assert {lb.key: lb.value for lb in execution.labels} == {
+        "team": "data", "sla": "miss", "system.correlationId": execution.id}
     assert "not all satisfied by the deadline 09:00:00" in execution.scratch["failure"]
     assert execution.state == State.CREATED  # the executor ends it FAILED with that error
     assert triggers.check_deadlines(after + timedelta(days=1)) == 1  # the next day is another miss

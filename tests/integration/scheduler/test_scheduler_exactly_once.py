@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from legato.runtime.actions import deploy
 from legato.scheduler.service import Scheduler
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.schema import executions, trigger_fires
 
@@ -48,7 +49,7 @@ def test_two_schedulers_fire_each_date_exactly_once_across_the_dst_change(pg_url
     store = open_store(pg_url)
     try:
         for i in range(FLOWS):
-            deploy(store, _flow(i), now=START - timedelta(seconds=1))
+            flow_service.deploy(store, _flow(i), now=START - timedelta(seconds=1), by=SYSTEM)
         ctx = multiprocessing.get_context("spawn")
         barrier = ctx.Barrier(2)
         progress = [ctx.Value("i", 0), ctx.Value("i", 0)]

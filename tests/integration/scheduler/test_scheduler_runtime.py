@@ -6,8 +6,9 @@ import asyncio
 
 from legato.clock import utcnow
 from legato.model.state import State
-from legato.runtime.actions import deploy
-from legato.runtime.runtime import Runtime
+from legato.server.compose import Runtime
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store.sql import SqlStore
 
 FLOW = """id: tick
@@ -26,7 +27,7 @@ tasks:
 
 
 def test_the_runtime_fires_schedules_and_runs_them(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, FLOW, now=utcnow())
+    flow_service.deploy(sqlite_store, FLOW, now=utcnow(), by=SYSTEM)
     runtime = Runtime(sqlite_store, poll_seconds=0.05, run_scheduler=True)
 
     async def main() -> None:

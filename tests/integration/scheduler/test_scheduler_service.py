@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from legato.model.state import State
-from legato.runtime.actions import deploy
 from legato.scheduler.service import Scheduler
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store.sql import SqlStore
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday
@@ -39,7 +40,7 @@ def iso(moment: datetime) -> str:
 
 @pytest.mark.parametrize(("policy", "catch_up"), [("ALL", 10), ("LAST", 1), ("NONE", 0)])
 def test_scheduler_down_ten_minutes(sqlite_store: SqlStore, policy: str, catch_up: int) -> None:
-    deploy(sqlite_store, flow(schedule(recoverMissedSchedules=policy, allowConcurrent="true")), now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(recoverMissedSchedules=policy, allowConcurrent="true")), now=minute(-0.5), by=SYSTEM)
     scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
     assert scheduler.tick(minute(0)) == 1
     # down from 12:00:01 to 12:11:00: the dates 12:01 to 12:10 were missed, 12:11 is on time
@@ -53,14 +54,14 @@ def test_scheduler_down_ten_minutes(sqlite_store: SqlStore, policy: str, catch_u
 
 
 def test_default_policy_recovers_all(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(-0.5), by=SYSTEM)
     scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
     scheduler.tick(minute(0))
     assert scheduler.tick(minute(5)) == 5
 
 
 def test_late_maximum_delay_drops_old_dates(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, flow(schedule(lateMaximumDelay="PT3M", allowConcurrent="true")), now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(lateMaximumDelay="PT3M", allowConcurrent="true")), now=minute(-0.5), by=SYSTEM)
     scheduler = Scheduler(sqlite_store)
     scheduler.tick(minute(0))
     assert scheduler.tick(minute(10)) == 4  # 12:07 to 12:10 are at most 3 minutes late
@@ -68,7 +69,7 @@ def test_late_maximum_delay_drops_old_dates(sqlite_store: SqlStore) -> None:
 
 
 def test_a_new_trigger_starts_from_its_deployment(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, flow(schedule("*/5 * * * *", allowConcurrent="true")), now=minute(3))
+    flow_service.deploy(sqlite_store, flow(schedule("*/5 * * * *", allowConcurrent="true")), now=minute(3), by=SYSTEM)
     scheduler = Scheduler(sqlite_store)
     assert scheduler.tick(minute(4)) == 0
     state = sqlite_store.get_trigger_state("sched", "f", "cron")
@@ -80,7 +81,7 @@ def test_trigger_outputs_inputs_and_labels(sqlite_store: SqlStore) -> None:
     inputs = "inputs:\n  - id: when\n    type: STRING\n"
     trigger = schedule("0 * * * *", timezone="Europe/Paris", inputs="{when: \"{{ trigger.date }}\"}",
                        labels="{team: data}")
-    deploy(sqlite_store, flow(trigger, inputs=inputs), now=minute(-1))
+    flow_service.deploy(sqlite_store, flow(trigger, inputs=inputs), now=minute(-1), by=SYSTEM)
     Scheduler(sqlite_store).tick(minute(0))
     [execution] = sqlite_store.list_executions(namespace="sched")
     assert execution.trigger == {"date": "2025-06-02T14:00:00+02:00", "next": "2025-06-02T15:00:00+02:00",
@@ -90,7 +91,7 @@ def test_trigger_outputs_inputs_and_labels(sqlite_store: SqlStore) -> None:
 
 
 def test_one_running_execution_per_trigger_by_default(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, flow(schedule(recoverMissedSchedules="NONE")), now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(recoverMissedSchedules="NONE")), now=minute(-0.5), by=SYSTEM)
     scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
     assert scheduler.tick(minute(0)) == 1
     assert scheduler.tick(minute(1)) == 0  # the first execution has not ended
@@ -102,16 +103,16 @@ def test_one_running_execution_per_trigger_by_default(sqlite_store: SqlStore) ->
 
 def test_conditions_and_when_gate_fires(sqlite_store: SqlStore) -> None:
     weekend = "[{type: io.kestra.plugin.core.condition.Weekend}]"
-    deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=weekend, allowConcurrent="true"), flow_id="weekend"),
-           now=minute(-1))
+    flow_service.deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=weekend, allowConcurrent="true"), flow_id="weekend"),
+           now=minute(-1), by=SYSTEM)
     monday = "[{type: io.kestra.plugin.core.condition.DayWeek, dayOfWeek: MONDAY}]"
-    deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=monday, allowConcurrent="true"), flow_id="monday"),
-           now=minute(-1))
-    deploy(sqlite_store, flow(schedule("0 12 * * *", when="\"{{ trigger.date | date('d') == '2' }}\"",
-                                       allowConcurrent="true"), flow_id="second"), now=minute(-1))
+    flow_service.deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=monday, allowConcurrent="true"), flow_id="monday"),
+           now=minute(-1), by=SYSTEM)
+    flow_service.deploy(sqlite_store, flow(schedule("0 12 * * *", when="\"{{ trigger.date | date('d') == '2' }}\"",
+                                       allowConcurrent="true"), flow_id="second"), now=minute(-1), by=SYSTEM)
     holiday = "[{type: io.kestra.plugin.core.condition.Not, conditions: [{type: io.kestra.plugin.core.condition.PublicHoliday, country: FR}]}]"
-    deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=holiday, allowConcurrent="true"), flow_id="workday"),
-           now=minute(-1))
+    flow_service.deploy(sqlite_store, flow(schedule("0 12 * * *", conditions=holiday, allowConcurrent="true"), flow_id="workday"),
+           now=minute(-1), by=SYSTEM)
     scheduler = Scheduler(sqlite_store)
     for day in range(8):  # Monday 2 June to Monday 9 June (Whit Monday, a public holiday in France)
         scheduler.tick(T0 + timedelta(days=day))
@@ -125,14 +126,14 @@ def test_conditions_and_when_gate_fires(sqlite_store: SqlStore) -> None:
 
 
 def test_disabled_triggers_and_flows_do_not_fire(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(-0.5))
-    deploy(sqlite_store, flow(schedule(disabled="true"), flow_id="off"), now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(-0.5), by=SYSTEM)
+    flow_service.deploy(sqlite_store, flow(schedule(disabled="true"), flow_id="off"), now=minute(-0.5), by=SYSTEM)
     sqlite_store.set_trigger_disabled("sched", "f", "cron", True, minute(-0.5))
     assert Scheduler(sqlite_store).tick(minute(0)) == 0
 
 
 def test_stop_after_disables_the_trigger(sqlite_store: SqlStore) -> None:
-    deploy(sqlite_store, flow(schedule(stopAfter="[FAILED]", allowConcurrent="true")), now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(stopAfter="[FAILED]", allowConcurrent="true")), now=minute(-0.5), by=SYSTEM)
     scheduler = Scheduler(sqlite_store)
     assert scheduler.tick(minute(0)) == 1
 
@@ -147,7 +148,7 @@ def test_stop_after_disables_the_trigger(sqlite_store: SqlStore) -> None:
 def test_schedule_on_dates(sqlite_store: SqlStore) -> None:
     trigger = ("    type: io.kestra.plugin.core.trigger.ScheduleOnDates\n    timezone: Europe/Paris\n"
                "    dates: ['2025-06-02T14:05:00', '2025-06-02T12:10:00Z', '2025-06-03T00:00:00+02:00']\n")
-    deploy(sqlite_store, flow(trigger), now=minute(-1))
+    flow_service.deploy(sqlite_store, flow(trigger), now=minute(-1), by=SYSTEM)
     scheduler = Scheduler(sqlite_store)
     assert scheduler.tick(minute(4)) == 0
     assert scheduler.tick(minute(5)) == 1
@@ -158,9 +159,9 @@ def test_schedule_on_dates(sqlite_store: SqlStore) -> None:
 def test_a_trigger_that_fails_to_evaluate_shows_its_error_and_with_fail_on_trigger_error_fails_an_execution(
         sqlite_store: SqlStore) -> None:
     broken = "\"{{ trigger.nothing > 1 }}\""  # strict undefined: the condition cannot be evaluated
-    deploy(sqlite_store, flow(schedule(when=broken, allowConcurrent="true")), now=minute(-0.5))
-    deploy(sqlite_store, flow(schedule(when=broken, allowConcurrent="true", failOnTriggerError="true"), flow_id="loud"),
-           now=minute(-0.5))
+    flow_service.deploy(sqlite_store, flow(schedule(when=broken, allowConcurrent="true")), now=minute(-0.5), by=SYSTEM)
+    flow_service.deploy(sqlite_store, flow(schedule(when=broken, allowConcurrent="true", failOnTriggerError="true"), flow_id="loud"),
+           now=minute(-0.5), by=SYSTEM)
     schedulers = [Scheduler(sqlite_store), Scheduler(sqlite_store)]
     for tick in range(3):
         for scheduler in schedulers:  # two schedulers: each failed date still makes one execution
@@ -176,7 +177,7 @@ def test_a_trigger_that_fails_to_evaluate_shows_its_error_and_with_fail_on_trigg
     assert quiet.next_date == minute(3)  # the failed dates are behind it either way
 
     # fixed: the next fire clears the error
-    deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(3.5))
+    flow_service.deploy(sqlite_store, flow(schedule(allowConcurrent="true")), now=minute(3.5), by=SYSTEM)
     schedulers[0].tick(minute(4))
     fixed = sqlite_store.list_executions(namespace="sched", flow_id="f")
     assert sorted(e.trigger["date"] for e in fixed) == [iso(minute(3)), iso(minute(4))]  # type: ignore[index]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tests.unit.plugins.conftest import Harness
 
-from legato.engine.worker_flowables import BATCH_EXTENSION, BATCH_PREFIX
+from legato.engine.worker_flowables import BATCH_EXTENSION, BATCH_PREFIX, part_run_id
 from legato.model.flowable_worker import ForEachItem
 from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
@@ -16,7 +16,7 @@ from legato.worker import foreach_item
 
 
 def _split(harness: Harness, storage: LocalStorage, content: bytes, batch: dict[str, Any]) -> list[bytes]:
-    uri = storage.put("kestra:///t/f/in.ion", content)
+    uri = storage.put("kestra:///company/team/_files/in.ion", content)
     task = ForEachItem.model_validate({"id": "each", "type": "flow.ForEachItem", "items": uri, "batch": batch,
                                        "namespace": "t", "flowId": "child"})
     ctx = harness.context(storage=storage)
@@ -43,6 +43,17 @@ def test_rows_bytes_and_partitions(harness: Harness, storage: LocalStorage) -> N
     assert _split(harness, storage, b"a\nb", {"rows": 5}) == [b"a\nb\n"]  # a last item without newline
     assert _split(harness, storage, b"", {"rows": 5}) == []
     assert len(_split(harness, storage, LINES, {})) == 10  # one item per batch by default
+
+
+def test_batches_are_files_of_the_split_task_run_in_kestra_layout(harness: Harness, storage: LocalStorage) -> None:
+    """As Kestra: kestra:///<ns>/<flow>/executions/<id>/tasks/each-split/<the each_split run>/batch-1.ion."""
+    uri = storage.put("kestra:///company/team/_files/in.ion", LINES)
+    task = ForEachItem.model_validate({"id": "each", "type": "flow.ForEachItem", "items": uri, "batch": {"rows": 5},
+                                       "namespace": "t", "flowId": "child"})
+    ctx = harness.context(storage=storage, task_id="each")
+    prefix = foreach_item._split(ctx, task)[BATCH_PREFIX]
+    split_run = part_run_id(ctx.execution.id, ctx.task_run, "split")
+    assert prefix == f"kestra:///company/team/orders/executions/{ctx.execution.id}/tasks/each-split/{split_run}/batch-"
 
 
 def test_bad_batch_settings_fail_with_the_property(harness: Harness, storage: LocalStorage) -> None:

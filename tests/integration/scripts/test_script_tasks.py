@@ -176,7 +176,7 @@ type: io.kestra.plugin.scripts.shell.Commands
 inputFiles: "{{ outputs.task.outputFiles }}"
 commands:
   - cat summary.json reports/r.txt
-""", outputs={"task": first})
+""", outputs={"task": first}, execution=ctx1.execution, task_id="next")  # a task of the same execution
     assert ("INFO", '{"rows": 2}report') in scripts.messages(ctx2)
     assert second["outputFiles"] == {}
 
@@ -231,7 +231,10 @@ commands:
 
     async def scenario() -> None:
         running = asyncio.create_task(task.run(ctx))
-        await asyncio.sleep(0.5)
+        for _ in range(200):  # the sandbox may take a while to start on a loaded machine
+            await asyncio.sleep(0.05)
+            if processes_with(f"sleep {marker}"):
+                break
         assert processes_with(f"sleep {marker}")
         running.cancel()  # what the worker does on timeout or kill
         with pytest.raises(asyncio.CancelledError):
@@ -245,4 +248,4 @@ commands:
 def marker() -> str:
     import uuid
 
-    return str(1000 + uuid.uuid4().int % 8000)
+    return str(100_000 + uuid.uuid4().int % 900_000)  # unique among the tests running beside this one

@@ -14,8 +14,10 @@ import pytest
 from legato.clock import utcnow
 from legato.model.execution import Execution
 from legato.model.state import State
-from legato.runtime import actions
-from legato.runtime.runtime import Runtime
+from legato.server.compose import Runtime
+from legato.services import executions as execution_service
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.storage import LocalStorage
 from legato.store import open_store
 
@@ -32,7 +34,7 @@ class Running:
     def run(self, flows: list[str], namespace: str, flow_id: str, inputs: dict[str, Any] | None = None,
             timeout: float = 60) -> Execution:
         for source in flows:
-            actions.deploy(self.store, source, now=utcnow())
+            flow_service.deploy(self.store, source, now=utcnow(), by=SYSTEM)
         return asyncio.run(self._run(namespace, flow_id, inputs or {}, timeout))
 
     async def _run(self, namespace: str, flow_id: str, inputs: dict[str, Any], timeout: float) -> Execution:
@@ -40,8 +42,8 @@ class Running:
         runtime = Runtime(self.store, poll_seconds=0.1, data_dir=self.tmp)
         served = asyncio.create_task(runtime.run(stopping))
         try:
-            execution = actions.create_execution(self.store, namespace, flow_id, inputs, now=utcnow())
-            return await actions.wait_for_end(self.store, execution.id, timeout=timeout)
+            execution = execution_service.create_execution(self.store, namespace, flow_id, inputs, now=utcnow(), by=SYSTEM)
+            return await execution_service.wait_for_end(self.store, execution.id, timeout=timeout)
         finally:
             stopping.set()
             await served
@@ -241,7 +243,7 @@ def test_for_each_item_runs_one_subflow_per_batch_of_a_thousand_lines(running: R
     assert execution.state == State.SUCCESS, running.logs(execution)
     (each,) = running.runs(execution, "each")
     assert each.outputs["numberOfBatches"] == 10
-    assert each.outputs["iterations"] == {"max": 10, "CREATED": 0, "SUCCESS": 10}
+    assert each.outputs["iterations"] == {"max": 10, "CREATED": 0, "RUNNING": 0, "SUCCESS": 10}
     merged = running.storage.get(each.outputs["uri"]).decode().splitlines()
     assert len(merged) == 10
     assert merged[0] == '{lines:100,first:"line 1"}' and merged[9] == '{lines:100,first:"line 901"}'

@@ -12,8 +12,9 @@ from typing import Any
 from legato.clock import utcnow
 from legato.model.execution import Execution
 from legato.model.state import TERMINAL
-from legato.runtime.actions import deploy
-from legato.runtime.runtime import Runtime
+from legato.server.compose import Runtime
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
 from legato.store.ports import Store
 
 
@@ -44,7 +45,7 @@ class Server:
 
 
 def deploy_flow(store: Store, source: str) -> None:
-    deploy(store, source, now=utcnow())
+    flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
 
 
 async def wait_until(check: Callable[[], Any], timeout: float = 20.0, message: str = "condition") -> Any:

@@ -121,3 +121,29 @@ def test_delete_removes_the_objects_once_fired(sqlite_store: SqlStore, tmp_path:
     asyncio.run(main())
     assert _keys(sqlite_store) == ["incoming/o01.json", "incoming/o02.json", "incoming/o03.json"]
     assert _listed(client, bucket, "incoming/") == []
+
+
+def test_none_with_on_update_fires_for_changed_objects_only(sqlite_store: SqlStore, tmp_path: Path, endpoint: str,
+                                                            s3: tuple[Any, str]) -> None:
+    """`on: UPDATE` records the objects already there without firing, then fires once per changed ETag, each
+    object saying its `changeType`; `filter: FILES` leaves folder markers out; NONE leaves the objects."""
+    client, bucket = s3
+    deploy_flow(sqlite_store, flow(endpoint, bucket, "    action: NONE\n    on: UPDATE\n    filter: FILES\n")
+                .replace('    regexp: ".*\\\\.json"\n', ""))
+    _put(client, bucket, 1, 2)
+    client.put_object(Bucket=bucket, Key="incoming/folder/", Body=b"")
+
+    async def main() -> None:
+        server = Server(sqlite_store, tmp_path).start()
+        await asyncio.sleep(1.5)  # a few polls: the objects are recorded as seen, nothing fires
+        assert executions(sqlite_store, "tests.s3") == []
+        client.put_object(Bucket=bucket, Key="incoming/o02.json", Body=b'{"n": 22}')
+        await wait_until(lambda: len(_keys(sqlite_store)) == 1 and all_ended(sqlite_store, "tests.s3", 1), message="1 update")
+        await asyncio.sleep(0.5)
+        await server.stop()
+
+    asyncio.run(main())
+    (execution,) = executions(sqlite_store, "tests.s3")
+    (item,) = execution.trigger["objects"]  # type: ignore[index]
+    assert (item["key"], item["changeType"], item["size"]) == ("incoming/o02.json", "UPDATE", 9)
+    assert _listed(client, bucket, "incoming/") == ["incoming/folder/", "incoming/o01.json", "incoming/o02.json"]

@@ -10,7 +10,7 @@ import pytest
 from tests.integration.triggers.realtime_support import Consumer, context, unique, values
 from tests.services import require
 
-from legato.runtime.runtime import parse_flow
+from legato.flows import parse_flow
 
 URL = "amqp://guest:guest@127.0.0.1:5672/"
 

@@ -15,7 +15,7 @@ from tests.integration.triggers.realtime_support import unique
 from tests.services import require
 
 from legato.model.state import State
-from legato.runtime.runtime import storage_for
+from legato.server.compose import storage_for
 from legato.store.sql import SqlStore
 
 NAMESPACE = "tests.realtime.batch"
@@ -94,8 +94,8 @@ def test_a_batch_not_committed_gives_its_messages_back(tmp_path: Path) -> None:
     require("nats")
     import nats
 
+    from legato.flows import parse_flow
     from legato.plugins.triggers.base import TriggerContext
-    from legato.runtime.runtime import parse_flow
 
     name = unique("LEGATOB")
     flow = parse_flow(f"id: f\nnamespace: {NAMESPACE}\ntasks:\n  - id: l\n    type: log.Log\n    message: x\ntriggers:\n"

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord, OffsetAndTimestamp
 from tests.integration.triggers.realtime_support import Consumer, context
 
+from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
 from legato.plugins.triggers.realtime.kafka import (
     KafkaTrigger,
@@ -23,7 +24,6 @@ from legato.plugins.triggers.realtime.kafka import (
     deserialize,
     record_variables,
 )
-from legato.runtime.runtime import parse_flow
 
 
 def trigger(body: str) -> KafkaTrigger:

@@ -11,7 +11,7 @@ import pytest
 from tests.integration.triggers.realtime_support import Consumer, context, unique, values
 from tests.services import pg_database
 
-from legato.runtime.runtime import parse_flow
+from legato.flows import parse_flow
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_url_for_another_database_is_refused_by_property() -> None:
 
     async def main() -> None:
         consumer = Consumer(model.source(), context())
-        with pytest.raises(ValueError, match="url must look like jdbc:postgresql://"):
+        with pytest.raises(ValueError, match="expected jdbc:postgresql://host:port/database"):
             await consumer.wait_for(1, timeout=5)
 
     asyncio.run(main())

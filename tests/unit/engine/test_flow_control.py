@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
+from legato.engine.decide import Engine
 from legato.model.state import State
 
 from .sim import Outcome, Sim
@@ -199,3 +200,32 @@ def test_flow_outputs_are_rendered_at_the_end() -> None:
     ) + "outputs:\n  - id: out\n    type: STRING\n    value: \"{{ outputs.ret.value }}!\"\n"
     sim = Sim.of(source)
     assert sim.run(lambda run, attempt: (State.SUCCESS, {"value": "hello"}, None)).outputs == {"out": "hello!"}
+
+
+def test_loop_store_file_written_in_the_ending_step_is_readable_by_the_flow_outputs() -> None:
+    """Iterations run side by side: when the middle one ends last, its STORE file is asked for in the same step
+    that renders the flow outputs reading it (the compat flow v2/loop_outputs_store failed this way under load)."""
+    files: dict[str, str] = {}
+
+    def read(path: str) -> str:
+        return files[path]
+
+    source = flow(
+        "  - id: loop\n    type: io.kestra.plugin.core.flow.Loop\n    values: [a, b, c]\n    fetchType: STORE\n"
+        "    outputs:\n      - id: value\n        type: STRING\n        value: \"{{ outputs.r.value }}\"\n"
+        "    tasks:\n      - id: r\n        type: io.kestra.plugin.core.debug.Return\n"
+        "        format: \"out {{ item.value }}\"\n"
+    ) + "outputs:\n  - id: stored\n    type: STRING\n    value: \"{{ read(outputs.loop.outputs[1].outputs.uri) | trim }}\"\n"
+    sim = Sim.of(source)
+    sim.engine = Engine(functions={"read": read})
+    sim.send(ev.ExecutionCreated())
+    jobs = sim.take(cmd.DispatchJob)
+    assert len(jobs) == 3  # concurrencyLimit 0: every iteration at once
+    for job in (jobs[0], jobs[2], jobs[1]):
+        value = f"out {'abc'[jobs.index(job)]}"
+        sim.send(ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=State.SUCCESS,
+                               outputs={"value": value}))
+        for write in sim.take(cmd.WriteFile):  # as the executor does, once the step's commands are carried out
+            files[write.uri] = write.data.decode()
+    assert sim.execution.state == State.SUCCESS, sim.logs
+    assert sim.execution.outputs == {"stored": '{"value":"out b"}'}

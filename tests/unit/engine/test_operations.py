@@ -179,15 +179,6 @@ def test_concurrency_fail_and_cancel() -> None:
         assert sim.execution.state == expected
 
 
-def test_flow_retry_creates_a_new_execution_when_asked() -> None:
-    source = flow(log("a"), head="retry:\n  type: constant\n  interval: PT1S\n  maxAttempts: 2\n"
-                                 "  behavior: CREATE_NEW_EXECUTION\n")
-    sim = Sim.of(source)
-    assert sim.run(fail_on("a")).state == State.FAILED  # type: ignore[arg-type]
-    (retry,) = sim.pending(cmd.CreateRetryExecution)
-    assert retry.attempt == 2
-
-
 def test_a_failure_decided_before_the_run_is_not_retried() -> None:
     """A FAIL_EXECUTION check (or a trigger that failed) ends the execution FAILED before any task: a flow
     retry would only fail the same way, so none is asked for."""

@@ -171,17 +171,33 @@ def test_for_each_item_starts_one_subflow_per_batch_with_its_items() -> None:
     assert BATCH_PREFIX not in run.outputs and run.outputs["numberOfBatches"] == 3
     for _ in creates:
         sim.send(ev.SubflowCreated(task_run_id=job.task_run_id, child_execution_id="c"))
-    assert sim.runs("each")[0].outputs["iterations"] == {"max": 3, "CREATED": 3}
+    assert sim.runs("each")[0].outputs["iterations"] == {"max": 3, "CREATED": 3, "RUNNING": 0}
     for state in (State.SUCCESS, State.FAILED, State.SUCCESS):
         sim.send(ev.ChildExecutionEnded(task_run_id=job.task_run_id, child_execution_id="c", state=state))
-    (merge,) = sim.take(cmd.DispatchJob)
-    assert merge.attempt == 2 and sim.runs("each")[0].scratch["phase"] == "merge"
-    sim.send(ev.TaskResult(task_run_id=merge.task_run_id, attempt=2, state=State.SUCCESS, outputs={"uri": "kestra:///m.ion"}))
+    assert sim.take(cmd.DispatchJob) == []  # as Kestra: a failed batch with transmitFailed leaves nothing to merge
     (run,) = sim.runs("each")
     assert run.state == State.FAILED  # transmitFailed
-    assert run.outputs["iterations"] == {"max": 3, "CREATED": 0, "SUCCESS": 2, "FAILED": 1}
-    assert run.outputs["uri"] == "kestra:///m.ion"
+    assert run.outputs["iterations"] == {"max": 3, "CREATED": 0, "RUNNING": 0, "SUCCESS": 2, "FAILED": 1}
+    assert [(r.state, r.outputs["iterations"]["FAILED"]) for r in sim.runs("each_items")] == [(State.FAILED, 1)]
+    assert [r.state for r in sim.runs("each_split")] == [State.SUCCESS] and sim.runs("each_merge") == []
     assert sim.execution.state == State.FAILED
+
+
+def test_for_each_item_merge_shows_as_its_own_task_run_with_subflow_outputs() -> None:
+    sim = _fei()
+    job = _split(sim, 2)
+    for _ in range(2):
+        sim.send(ev.SubflowCreated(task_run_id=job.task_run_id, child_execution_id="c"))
+    for _ in range(2):
+        sim.send(ev.ChildExecutionEnded(task_run_id=job.task_run_id, child_execution_id="c", state=State.SUCCESS))
+    (merge,) = sim.take(cmd.DispatchJob)
+    assert merge.attempt == 2 and sim.runs("each")[0].scratch["phase"] == "merge"
+    assert [r.state for r in sim.runs("each_merge")] == [State.RUNNING]
+    sim.send(ev.TaskResult(task_run_id=merge.task_run_id, attempt=2, state=State.SUCCESS, outputs={"uri": "kestra:///m.ion"}))
+    assert sim.runs("each")[0].state == State.SUCCESS
+    (part,) = sim.runs("each_merge")
+    assert part.state == State.SUCCESS and part.outputs == {"subflowOutputs": "kestra:///m.ion"}
+    assert part.parent_id == sim.runs("each")[0].id
 
 
 def test_for_each_item_without_transmit_failed_succeeds_and_without_wait_ends_once_created() -> None:

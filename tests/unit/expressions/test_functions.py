@@ -61,6 +61,16 @@ def test_current_each_output_follows_parents(renderer: Renderer) -> None:
     assert renderer.render("{{ currentEachOutput(outputs.inner).value }}", ctx) == "deep"
 
 
+def test_current_each_output_skips_parents_outside_any_loop(renderer: Renderer) -> None:
+    """The ForEach task run itself (and any flowable not in a loop) has no value: it is no step of the path."""
+    ctx = {
+        "outputs": {"inner": {"p1": {"c1": {"value": "deep"}}}},
+        "parents": [{"taskrun": {"id": "i", "value": "p1"}}, {"taskrun": {"id": "o", "value": None}}],
+        "taskrun": {"value": "c1"},
+    }
+    assert renderer.render("{{ currentEachOutput(outputs.inner).value }}", ctx) == "deep"
+
+
 def test_injected_functions_receive_arguments(ctx: dict[str, Any]) -> None:
     calls: list[tuple[Any, ...]] = []
 

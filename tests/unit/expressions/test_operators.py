@@ -115,6 +115,12 @@ CASES: list[tuple[str, str]] = [
     ("{{ 'hello' contains 'lo' }}", "true"),
     ("{{ inputs.data contains 'k2' }}", "true"),
     ("{{ inputs.data contains 'zz' }}", "false"),
+    # matches: the whole text against a regular expression (Java's String.matches), as Pebble's operator
+    ("{{ 'abc123' matches '^[a-z]+[0-9]+$' }}", "true"),
+    ("{{ 'abc123' matches '[a-z]+' }}", "false"),
+    ("{{ inputs.name matches 'W.*d' and true }}", "true"),
+    ("{{ inputs.count matches '\\d+' }}", "true"),
+    ("{% if '2024-01-02' matches '\\d{4}-\\d{2}-\\d{2}' %}date{% endif %}", "date"),
     # ranges
     ("{{ 0..5 }}", "[0,1,2,3,4,5]"),
     ("{{ 3..1 }}", "[]"),

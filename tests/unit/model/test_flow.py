@@ -88,6 +88,16 @@ def test_unknown_task_type_suggests_the_closest_name() -> None:
     ]
 
 
+def test_a_type_of_another_plugin_family_is_no_suggestion() -> None:
+    """Only the family's own types are close: `ai.agent.AIAgent` is not a misspelt `email.MailSend`."""
+    from legato.model.errors import suggest
+
+    names = ["io.kestra.plugin.email.MailSend", "io.kestra.plugin.email.MailExecution", "io.kestra.plugin.core.log.Log"]
+    assert suggest("io.kestra.plugin.ai.agent.AIAgent", names) == ""
+    assert suggest("io.kestra.plugin.openai.ChatCompletion", names) == ""
+    assert suggest("io.kestra.plugin.emial.MailSend", names) == " (did you mean 'io.kestra.plugin.email.MailSend'?)"
+
+
 def test_unknown_property_points_at_its_key_and_suggests() -> None:
     found = messages(HEAD + "tasks:\n  - id: t\n    type: test.Echo\n    message: m\n    levle: WARN\n")
     assert found == ["7:5: tasks[0].levle: unknown property 'levle' (did you mean 'level'?)"]

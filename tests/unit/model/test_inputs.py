@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from legato import sealing
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.inputs import Input, InputField, IntInput, MultiselectInput, StringInput
 from legato.model.inputs_values import validate_inputs
@@ -49,11 +50,12 @@ def test_every_type_converts_text_from_the_cli() -> None:
         "fi": "kestra:///company/team/file.csv",
     }
     values = validate_inputs(declared, raw)
+    assert sealing.unseal(values.pop("sec")) == "hunter2"  # a SECRET value is kept encrypted
     assert values == {
         "s": "text", "i": 42, "f": 1.5, "b": True, "b2": False,
         "dt": datetime(2024, 1, 31, 10, 0, tzinfo=timezone(timedelta(hours=2))), "d": date(2024, 1, 31),
         "t": time(10, 30), "du": timedelta(minutes=5), "j": {"a": [1]}, "y": {"a": "yes", "b": 1}, "u": "https://x.io/a",
-        "e": "ann@example.com", "sec": "hunter2", "en": "x", "se": "y", "ms": ["x", "y"], "ar": [1, 2],
+        "e": "ann@example.com", "en": "x", "se": "y", "ms": ["x", "y"], "ar": [1, 2],
         "fi": "kestra:///company/team/file.csv",
     }
 

@@ -59,7 +59,7 @@ def test_depends_on_window_forms() -> None:
     ("    dependsOn: [{flowId: a}]\n    minSatisfied: 1\n", "minSatisfied goes with mode AT_LEAST"),
     ("    dependsOn: [{flowId: a}]\n    onMiss: {behavior: FAIL}\n", "onMiss needs a window with a deadline"),
     ("    window: {every: P1D}\n", "go with dependsOn"),
-    ("    dependsOn: [{flowId: a, states: [RUNNING]}]\n", "not RUNNING"),
+    ("    dependsOn: [{flowId: a, states: [CREATED]}]\n", "not CREATED"),  # a start (RUNNING) is observable, creation is not
 ])
 def test_depends_on_misuse(spec: str, message: str) -> None:
     with pytest.raises(FlowValidationError, match=message):

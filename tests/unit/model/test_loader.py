@@ -49,7 +49,7 @@ def test_duplicate_key_in_a_nested_task() -> None:
 def test_syntax_error_reports_its_line() -> None:
     text = "id: a\nnamespace: n\ntasks:\n  - id: t\n   type: [unclosed\n"
     [(path, message, line, _)] = problems(text)
-    assert path == "" and message.startswith("invalid YAML") and line is not None and line >= 5
+    assert path == "" and message.startswith("indentation: `type:` should line up with `id:`") and line is not None and line >= 5
 
 
 def test_tab_indentation_is_named() -> None:
@@ -97,7 +97,7 @@ def test_billion_laughs_is_bounded() -> None:
 def test_unsupported_tag_is_an_error() -> None:
     with pytest.raises(FlowValidationError) as info:
         load_yaml_value("a: !!python/object:os.system ls\n")
-    assert "unsupported YAML tag 'tag:yaml.org,2002:python/object:os.system'" in str(info.value)
+    assert "unsupported YAML tag '!!python/object:os.system'" in str(info.value)
 
 
 def test_positions_point_at_values_and_keys() -> None:

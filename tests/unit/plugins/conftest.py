@@ -15,6 +15,7 @@ import yaml
 
 from legato.engine.events import ExecutionCreated
 from legato.expressions import Masker, Renderer
+from legato.flows import Flows
 from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.state import State
 from legato.model.task import TASKS
@@ -57,6 +58,7 @@ class Harness:
     clock: Clock
     executions: int = 0
     renderer: Renderer = field(init=False)
+    shared: Execution | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.renderer = Renderer(clock=self.clock)
@@ -74,6 +76,13 @@ class Harness:
         )
         self.store.create_execution(execution, ExecutionCreated())
         return execution
+
+    def one_execution(self) -> Execution:
+        """The same execution for every call of one test: tasks that read what earlier tasks wrote must belong
+        to it (an execution reaches only its own files, legato.storage.access)."""
+        if self.shared is None:
+            self.shared = self.execution()
+        return self.shared
 
     def context(
         self,
@@ -104,8 +113,8 @@ class Harness:
             "secrets": {name: masker.placeholder(value) for name, value in (secrets or {}).items()},
         }
         return WorkerContext(
-            store=self.store, renderer=self.renderer, masker=masker, variables=variables, execution=execution,
-            task_run=task_run, attempt=1, flow_namespace=execution.namespace, flow_id=flow_id,
+            store=self.store, flows=Flows(), renderer=self.renderer, masker=masker, variables=variables,
+            execution=execution, task_run=task_run, attempt=1, flow_namespace=execution.namespace, flow_id=flow_id,
             log_level=log_level, clock=self.clock, cancelled=cancelled or asyncio.Event(),
             # the store-backed expression functions, as the worker binds them for every attempt
             functions=functions.bind(self.store, execution.namespace, execution.id, self.clock),

@@ -15,7 +15,7 @@ def test_log_renders_the_message_and_stores_it_at_info(harness):
     assert outputs == {}
     [record] = harness.logs(ctx)
     assert (record.level, record.message) == ("INFO", "Hello Ada")
-    assert (record.task_run_id, record.task_id, record.attempt) == (ctx.task_run.id, "hello", 1)
+    assert (record.task_run_id, record.task_id, record.attempt) == (ctx.task_run.id, "hello", 0)  # from 0, as Kestra
     assert record.timestamp == harness.clock()
 
 

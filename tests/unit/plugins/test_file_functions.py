@@ -69,8 +69,8 @@ def test_a_subflow_reads_its_parents_files_and_a_flow_trigger_those_of_its_trigg
 @pytest.mark.parametrize(("template", "message"), [
     ("{{ read('kestra:///company/team/orders/executions/another/tasks/t/r/f.txt') }}", "does not belong to the current execution"),
     ("{{ read('kestra:///company/other/_files/secret.sql') }}", "does not belong to the current execution"),
-    ("{{ read('secret.sql', namespace='company.other') }}", "cannot read the files of namespace 'company.other'"),
-    ("{{ read('nsfile://company.other/secret.sql') }}", "cannot read the files of namespace 'company.other'"),
+    ("{{ read('secret.sql', namespace='company.other') }}", "cannot reach the files of namespace 'company.other'"),
+    ("{{ read('nsfile://company.other/secret.sql') }}", "cannot reach the files of namespace 'company.other'"),
     ("{{ read('nsfile://company.other/secret.sql', namespace='company.team') }}", "not both"),
     ("{{ read('../other/_files/secret.sql') }}", "must stay inside the namespace's files"),
     ("{{ read('file:///etc/passwd') }}", "only namespace files and kestra:/// URIs"),

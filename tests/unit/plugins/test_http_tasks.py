@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,13 +19,21 @@ from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
 from tests.unit.plugins.conftest import Harness
 
+REALM, NONCE = "legato-test", "dcd98b7102dd2f0e8b11d0f600bfb0c093"
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # the digest scheme's own algorithm
+
 
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
-        if self.path == "/file.csv":
+        if self.path == "/digest":
+            self._digest()
+        elif self.path == "/file.csv":
             self._answer(200, b"a,b\n1,2\n", "text/csv")
         elif self.path == "/redirect":
             self.send_response(302)
@@ -46,6 +56,22 @@ class Handler(BaseHTTPRequestHandler):
                    "auth": self.headers.get("Authorization"), "type": self.headers.get("Content-Type"),
                    "custom": self.headers.get("X-Custom")}
         self._answer(status, json.dumps(payload).encode(), "application/json")
+
+    def _digest(self) -> None:
+        """RFC 7616 digest (MD5, qop=auth) for user ada, password s3cret: a challenge, then the check."""
+        header = self.headers.get("Authorization") or ""
+        if not header.startswith("Digest "):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", f'Digest realm="{REALM}", nonce="{NONCE}", qop="auth", algorithm=MD5')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        fields = dict(re.findall(r'(\w+)="?([^",]+)"?', header[len("Digest "):]))
+        ha1 = _md5(f"ada:{REALM}:s3cret")
+        ha2 = _md5(f"GET:{fields['uri']}")
+        expected = _md5(f"{ha1}:{NONCE}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}")
+        ok = fields.get("username") == "ada" and fields.get("response") == expected
+        self._answer(200 if ok else 403, b"digest ok" if ok else b"bad digest", "text/plain")
 
     def _answer(self, status: int, body: bytes, kind: str) -> None:
         self.send_response(status)
@@ -157,3 +183,30 @@ def test_download_stores_the_file(harness: Harness, server: str, storage: LocalS
     assert out["code"] == 200 and out["length"] == 8
     assert out["uri"].endswith("/tasks/dl/" + out["uri"].split("/")[-2] + "/file.csv")
     assert storage.get(out["uri"]) == b"a,b\n1,2\n"
+
+
+@pytest.mark.usefixtures("opened")
+def test_options_auth_basic_bearer_and_digest_as_kestra_writes_them(harness: Harness, server: str) -> None:
+    basic = request(harness, f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {server}/x\n"
+                             "options:\n  auth: {type: BASIC, username: ada, password: s3cret}\n")
+    assert json.loads(basic["body"])["auth"] == "Basic " + base64.b64encode(b"ada:s3cret").decode()
+    bearer = request(harness, f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {server}/x\n"
+                              "options:\n  auth: {type: BEARER, token: \"{{ inputs.t }}\"}\n", inputs={"t": "tok"})
+    assert json.loads(bearer["body"])["auth"] == "Bearer tok"
+    digest = request(harness, f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {server}/digest\n"
+                              "options:\n  auth: {type: DIGEST, username: ada, password: s3cret}\n")
+    assert (digest["code"], digest["body"]) == (200, "digest ok")
+    with pytest.raises(TaskFailed, match="answered 403"):
+        request(harness, f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {server}/digest\n"
+                         "options:\n  auth: {type: DIGEST, username: ada, password: wrong}\n")
+
+
+@pytest.mark.usefixtures("opened")
+def test_deprecated_idle_timeouts_are_accepted_with_a_warning(harness: Harness, server: str) -> None:
+    ctx = harness.context()
+    out = harness.run(f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {server}/x\n"
+                      "options:\n  readTimeout: PT30S\n  readIdleTimeout: PT10M\n  connectionPoolIdleTimeout: PT10S\n", ctx)
+    assert out["code"] == 200
+    warnings = [m for level, m in harness.messages(ctx) if level == "WARN"]
+    assert any("readIdleTimeout is deprecated" in m for m in warnings)
+    assert any("connectionPoolIdleTimeout is deprecated" in m for m in warnings)

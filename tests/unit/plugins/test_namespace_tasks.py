@@ -102,14 +102,21 @@ def test_upload_globs_from_the_working_directory(harness: Harness, storage: Loca
     assert out["files"] == {"/code/project/dbt/models/a.sql": f"{FILES}/code/project/dbt/models/a.sql"}
 
 
-def test_download_from_another_namespace_and_glob_rules(harness: Harness, storage: LocalStorage) -> None:
-    shared = "kestra:///company/shared/_files"
+def test_download_glob_rules(harness: Harness, storage: LocalStorage) -> None:
     for path in ("input.txt", "a/input.txt", "a/b/other.txt", "top.sql"):
-        storage.put(f"{shared}/{path}", path.encode())
-    storage.put(f"{shared}/a/.tmp-input.txt", b"half-written")  # an upload in progress is never listed
-    got, _ = run(harness, storage, "id: d\ntype: io.kestra.plugin.core.namespace.DownloadFiles\nnamespace: company.shared\nfiles: '**input.txt'\n")
+        storage.put(f"{FILES}/{path}", path.encode())
+    storage.put(f"{FILES}/a/.tmp-input.txt", b"half-written")  # an upload in progress is never listed
+    got, _ = run(harness, storage, "id: d\ntype: io.kestra.plugin.core.namespace.DownloadFiles\nnamespace: company.team\nfiles: '**input.txt'\n")
     assert sorted(got["files"]) == ["/a/input.txt", "/input.txt"]
-    top, _ = run(harness, storage, "id: d\ntype: namespace.DownloadFiles\nnamespace: company.shared\nfiles: ['*']\n")
+    top, _ = run(harness, storage, "id: d\ntype: namespace.DownloadFiles\nfiles: ['*']\n")
     assert sorted(top["files"]) == ["/input.txt", "/top.sql"]
-    none, _ = run(harness, storage, "id: d\ntype: namespace.DownloadFiles\nnamespace: company.shared\nfiles: ['nothing/**']\n")
+    none, _ = run(harness, storage, "id: d\ntype: namespace.DownloadFiles\nfiles: ['nothing/**']\n")
     assert none["files"] == {}
+
+
+def test_another_namespace_is_out_of_reach(harness: Harness, storage: LocalStorage) -> None:
+    storage.put("kestra:///company/shared/_files/input.txt", b"theirs")
+    for task in ("DownloadFiles\nfiles: ['**']", "DeleteFiles\nfiles: ['**']", "UploadFiles\nfiles: {'/x': 'kestra:///company/shared/_files/input.txt'}"):
+        with pytest.raises(TaskFailed, match=r"cannot reach the files of namespace 'company\.shared'"):
+            run(harness, storage, f"id: d\ntype: namespace.{task}\nnamespace: company.shared\n")
+    assert storage.get("kestra:///company/shared/_files/input.txt") == b"theirs"

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
-from legato.plugins.triggers import base, files, http, s3, sql
-from legato.runtime.runtime import parse_flow
+from legato.plugins.aws import s3_trigger as s3
+from legato.plugins.jdbc import duckdb, mysql, postgresql, sqlite, urls, values
+from legato.plugins.jdbc.trigger import JdbcTriggerError
+from legato.plugins.triggers import base, files, http
 
 HEAD = "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: x\ntriggers:\n"
 
@@ -25,9 +28,9 @@ def trigger(body: str) -> object:
 
 @pytest.mark.parametrize(("body", "cls"), [
     ("  - id: t\n    type: io.kestra.plugin.core.http.Trigger\n    uri: http://example.com\n", http.HttpTrigger),
-    ("  - id: t\n    type: io.kestra.plugin.jdbc.postgresql.Trigger\n    url: jdbc:postgresql://h/db\n    sql: SELECT 1\n", sql.PostgresTrigger),
-    ("  - id: t\n    type: io.kestra.plugin.jdbc.mysql.Trigger\n    url: jdbc:mysql://h/db\n    sql: SELECT 1\n", sql.MySqlTrigger),
-    ("  - id: t\n    type: io.kestra.plugin.jdbc.sqlite.Trigger\n    url: jdbc:sqlite:/x.db\n    sql: SELECT 1\n", sql.SqliteTrigger),
+    ("  - id: t\n    type: io.kestra.plugin.jdbc.postgresql.Trigger\n    url: jdbc:postgresql://h/db\n    sql: SELECT 1\n", postgresql.Trigger),
+    ("  - id: t\n    type: io.kestra.plugin.jdbc.mysql.Trigger\n    url: jdbc:mysql://h/db\n    sql: SELECT 1\n", mysql.Trigger),
+    ("  - id: t\n    type: io.kestra.plugin.jdbc.sqlite.Trigger\n    url: jdbc:sqlite:/x.db\n    sql: SELECT 1\n", sqlite.Trigger),
     ("  - id: t\n    type: io.kestra.plugin.fs.local.Trigger\n    from: /data\n", files.LocalFilesTrigger),
     ("  - id: t\n    type: io.kestra.plugin.aws.s3.Trigger\n    bucket: b\n    action: NONE\n", s3.S3Trigger),
 ])
@@ -67,31 +70,32 @@ def test_deprecated_fetch_flags_choose_the_mode() -> None:
     one = trigger("  - id: t\n    type: io.kestra.plugin.jdbc.sqlite.Trigger\n    url: jdbc:sqlite:/x\n    sql: S\n    fetchOne: true\n")
     assert one.mode() == "FETCH_ONE"  # type: ignore[attr-defined]
     plain = trigger("  - id: t\n    type: io.kestra.plugin.jdbc.sqlite.Trigger\n    url: jdbc:sqlite:/x\n    sql: S\n")
-    assert plain.mode() == "NONE"  # type: ignore[attr-defined]
+    assert plain.mode() == "FETCH"  # type: ignore[attr-defined]  # Kestra's default for triggers
 
 
-def test_jdbc_urls_translate_and_foreign_ones_are_refused() -> None:
-    assert sql.strip_jdbc("jdbc:postgresql://h:5432/db?sslmode=disable", ("postgresql",), "t") == "postgresql://h:5432/db?sslmode=disable"
-    assert sql.strip_jdbc("mariadb://h/db", ("mysql", "mariadb"), "t") == "mariadb://h/db"
-    with pytest.raises(sql.SqlTriggerError, match="trigger 't': url must look like jdbc:postgresql://host:port/database"):
-        sql.strip_jdbc("jdbc:mysql://h/db", ("postgresql",), "t")
+def test_jdbc_urls_parse_and_foreign_ones_are_refused() -> None:
+    pg = urls.parse("jdbc:postgresql://u:p%40ss@h:5433/db?sslmode=disable", ("postgresql",))
+    assert (pg.host, pg.port, pg.database, pg.user, pg.password, pg.params) == ("h", 5433, "db", "u", "p@ss", {"sslmode": "disable"})
+    assert urls.parse("jdbc:mariadb://h/db", ("mysql", "mariadb")).database == "db"
+    with pytest.raises(urls.JdbcUrlError, match="url 'jdbc:mysql://h/db': unknown database 'mysql' for this task; expected jdbc:postgresql://host:port/database"):
+        urls.parse("jdbc:mysql://h/db", ("postgresql",))
 
 
-def test_sqlite_needs_an_existing_file(tmp_path: Path) -> None:
+def test_embedded_triggers_need_an_existing_file(tmp_path: Path) -> None:
     model = trigger("  - id: t\n    type: io.kestra.plugin.jdbc.sqlite.Trigger\n    url: jdbc:sqlite:/x\n    sql: S\n")
-    with pytest.raises(sql.SqlTriggerError, match="does not exist"):
-        model.connect(f"jdbc:sqlite:{tmp_path / 'missing.db'}", None, None)  # type: ignore[attr-defined]
-    with pytest.raises(sql.SqlTriggerError, match="in-memory"):
-        model.connect("jdbc:sqlite::memory:", None, None)  # type: ignore[attr-defined]
+    with pytest.raises(JdbcTriggerError, match="does not exist"):
+        model.target(f"jdbc:sqlite:{tmp_path / 'missing.db'}")  # type: ignore[attr-defined]
+    with pytest.raises(JdbcTriggerError, match="in-memory"):
+        model.target("jdbc:sqlite::memory:")  # type: ignore[attr-defined]
 
 
 def test_database_values_become_json_safe() -> None:
     when = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.UTC)
-    assert sql._jsonable(Decimal("12.00")) == 12 and sql._jsonable(Decimal("1.5")) == 1.5
-    assert sql._jsonable(when) == "2025-03-01T12:30:00+00:00" and sql._jsonable(dt.date(2025, 3, 1)) == "2025-03-01"
-    assert sql._jsonable(b"\x00\x01") == "AAE=" and sql._jsonable(dt.timedelta(minutes=90)) == "PT1H30M"
+    assert values.jsonable(Decimal("12.00")) == 12 and values.jsonable(Decimal("1.5")) == 1.5
+    assert values.jsonable(when) == "2025-03-01T12:30:00+00:00" and values.jsonable(dt.date(2025, 3, 1)) == "2025-03-01"
+    assert values.jsonable(b"\x00\x01") == "AAE=" and values.jsonable(dt.timedelta(minutes=90)) == "PT1H30M"
     u = uuid.uuid4()
-    assert sql._jsonable([u, {"k": None}]) == [str(u), {"k": None}]
+    assert values.jsonable([u, {"k": None}]) == [str(u), {"k": None}]
 
 
 def test_local_paths_stay_inside_the_allowed_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,7 +114,7 @@ def test_local_paths_stay_inside_the_allowed_directories(tmp_path: Path, monkeyp
             files.confined(bad, "from", "t")
 
 
-POLLING = [http.HttpTrigger, sql.PostgresTrigger, sql.MySqlTrigger, sql.SqliteTrigger, files.LocalFilesTrigger, s3.S3Trigger]
+POLLING = [http.HttpTrigger, postgresql.Trigger, mysql.Trigger, sqlite.Trigger, duckdb.Trigger, files.LocalFilesTrigger, s3.S3Trigger]
 
 
 @pytest.mark.parametrize("cls", POLLING, ids=lambda c: c.TYPE)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
 from legato.model.task import TRIGGERS
 from legato.plugins.triggers.base import PollingTrigger, RealtimeTrigger, trigger_kind
 from legato.plugins.triggers.realtime import batch, postgresql  # noqa: F401 - registers the realtime triggers
-from legato.runtime.runtime import parse_flow
 
 EXPECTED = {
     "redis.list.RealtimeTrigger": ("io.kestra.plugin.redis.list.RealtimeTrigger", "io.kestra.plugin.redis.RealtimeTriggerList",

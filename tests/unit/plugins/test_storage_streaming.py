@@ -58,8 +58,8 @@ def run_all(uri):
         results.append(asyncio.run(harness.task(task.format(u=uri)).run(ctx)))
     return results
 
-run_all(write("kestra:///x/small.ion", 200))  # imports, caches and the store warmed up
-big = write("kestra:///x/big.ion", int(sys.argv[2]) * 1024 * 1024 // 1000)
+run_all(write("kestra:///company/team/_files/x/small.ion", 200))  # imports, caches and the store warmed up
+big = write("kestra:///company/team/_files/x/big.ion", int(sys.argv[2]) * 1024 * 1024 // 1000)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 results = run_all(big)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

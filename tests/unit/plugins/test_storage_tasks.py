@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from legato.model.execution import Execution
 from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
 from tests.unit.plugins.conftest import Harness
@@ -18,7 +19,17 @@ def storage(tmp_path: Path) -> LocalStorage:
     return LocalStorage(tmp_path / "storage")
 
 
+_EXECUTIONS: dict[int, Execution] = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_execution_per_test() -> None:
+    _EXECUTIONS.clear()
+
+
 def run(harness: Harness, storage: LocalStorage, source: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+    """Run one task of the test's one execution (a task reaches only its own execution's files)."""
+    kwargs.setdefault("execution", _EXECUTIONS.setdefault(id(harness), harness.execution()))
     ctx = harness.context(storage=storage, **kwargs)
     return harness.run(source, ctx), ctx
 
@@ -39,12 +50,12 @@ def test_write_then_size_then_delete(harness: Harness, storage: LocalStorage) ->
 
 
 def test_concat_and_reverse(harness: Harness, storage: LocalStorage) -> None:
-    a = storage.put("kestra:///x/a.txt", b"1\n2\n")
-    b = storage.put("kestra:///x/b.txt", b"3\n")
+    a = storage.put("kestra:///company/team/_files/x/a.txt", b"1\n2\n")
+    b = storage.put("kestra:///company/team/_files/x/b.txt", b"3\n")
     out, _ = run(harness, storage, f"id: c\ntype: io.kestra.plugin.core.storage.Concat\nfiles: ['{a}', '{b}']\n")
     assert storage.get(out["uri"]) == b"1\n2\n3\n"
     listed, _ = run(harness, storage, "id: c\ntype: storage.Concat\nfiles: '{{ inputs.files }}'\nseparator: '--'\n",
-                    inputs={"files": json.dumps([a, b])})
+                    inputs={"files": json.dumps([a, b])}, task_id="c2")
     assert storage.get(listed["uri"]) == b"1\n2\n--3\n"
     reversed_, _ = run(harness, storage, f"id: r\ntype: io.kestra.plugin.core.storage.Reverse\nfrom: {out['uri']}\n")
     assert storage.get(reversed_["uri"]) == b"3\n2\n1\n"
@@ -56,7 +67,7 @@ def test_concat_and_reverse(harness: Harness, storage: LocalStorage) -> None:
     ("bytes: 4", [b"a\nb\n", b"c\nd\n", b"e\n"]),
 ])
 def test_split(harness: Harness, storage: LocalStorage, how: str, parts: list[bytes]) -> None:
-    source = storage.put("kestra:///x/rows.csv", b"a\nb\nc\nd\ne\n")
+    source = storage.put("kestra:///company/team/_files/x/rows.csv", b"a\nb\nc\nd\ne\n")
     out, _ = run(harness, storage, f"id: s\ntype: io.kestra.plugin.core.storage.Split\nfrom: {source}\n{how}\n")
     assert [storage.get(u) for u in out["uris"]] == parts
     assert all(u.endswith(".csv") for u in out["uris"])
@@ -68,7 +79,7 @@ def test_split_needs_exactly_one_way(harness: Harness) -> None:
 
 
 def test_filter_items(harness: Harness, storage: LocalStorage) -> None:
-    source = storage.put("kestra:///x/orders.ion", b'{"id":1,"amount":50}\n{"id":2,"amount":150}\n{"id":3,"amount":null}\n')
+    source = storage.put("kestra:///company/team/_files/x/orders.ion", b'{"id":1,"amount":50}\n{"id":2,"amount":150}\n{"id":3,"amount":null}\n')
     out, _ = run(harness, storage, f"""
 id: f
 type: io.kestra.plugin.core.storage.FilterItems
@@ -89,7 +100,7 @@ filterType: EXCLUDE
 
 
 def test_deduplicate_items_keeps_the_last_per_key(harness: Harness, storage: LocalStorage) -> None:
-    source = storage.put("kestra:///x/o.ion", b'{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"a","v":3}\n')
+    source = storage.put("kestra:///company/team/_files/x/o.ion", b'{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"a","v":3}\n')
     out, _ = run(harness, storage, f"id: d\ntype: io.kestra.plugin.core.storage.DeduplicateItems\nfrom: {source}\nexpr: '{{{{ k }}}}'\n")
     # Kestra's order: each kept item stays at its own place in the file
     assert storage.get(out["uri"]) == b'{"k":"b","v":2}\n{"k":"a","v":3}\n'

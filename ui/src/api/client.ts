@@ -65,6 +65,43 @@ export const createFlow = (source: string): Promise<Flow> => request("/flows", {
 export const updateFlow = (namespace: string, id: string, source: string): Promise<Flow> =>
   request(`/flows/${enc(namespace)}/${enc(id)}`, { method: "PUT", ...yaml(source) });
 
+/** A flow named by namespace and id, as the bulk endpoints take them. */
+export interface FlowRef {
+  namespace: string;
+  id: string;
+}
+
+const refs = (ids: FlowRef[]): RequestInit => ({ body: JSON.stringify(ids), headers: { "Content-Type": "application/json" } });
+
+/** Delete flows, all or none (404 when one is missing); their executions are kept. */
+export const deleteFlows = (ids: FlowRef[]): Promise<{ count: number }> =>
+  request("/flows/delete/by-ids", { method: "DELETE", ...refs(ids) });
+
+/** Disable (or enable) flows: a new revision whose source says `disabled: true|false`. */
+export const setFlowsDisabled = (ids: FlowRef[], disabled: boolean): Promise<{ count: number }> =>
+  request(`/flows/${disabled ? "disable" : "enable"}/by-ids`, { method: "POST", ...refs(ids) });
+
+/** A zip of the flows' sources, `<namespace>.<id>.yml` each. */
+export const exportFlows = (ids: FlowRef[]): Promise<Blob> =>
+  request("/flows/export/by-ids", { method: "POST", ...refs(ids) }, "blob");
+
+/** Import a YAML file (flows separated by `---`) or a zip of them; the names of the invalid documents. */
+export function importFlows(file: File): Promise<string[]> {
+  const form = new FormData();
+  form.append("fileUpload", file);
+  return request("/flows/import", { method: "POST", body: form });
+}
+
+/** Offer `blob` to the user as a download named `name`. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1_000);
+}
+
 export const validateFlow = (source: string, signal?: AbortSignal): Promise<ValidateResult[]> =>
   request("/flows/validate", { method: "POST", signal, ...yaml(source) });
 

@@ -214,6 +214,8 @@ export interface TriggerContext {
   errorDate?: string | null;
   disabledInSource?: boolean;
   backfill: Backfill | null;
+  /** A Schedule's next three fire times (none while it is disabled). */
+  nextDates?: string[];
 }
 
 export type TriggerKey = Pick<TriggerContext, "namespace" | "flowId" | "triggerId">;

@@ -32,6 +32,8 @@ export interface Flow {
   updated?: string | null;
   inputs?: FlowInput[];
   tasks?: Task[];
+  /** The triggers as the flow declares them (`id`, `type` and the type's own properties). */
+  triggers?: Task[];
   labels?: Record<string, string> | { key: string; value: string }[];
   /** Conditions on the inputs checked before an execution is created. */
   checks?: { condition: string; message: string; style?: CheckStyle; behavior?: string }[];
@@ -94,6 +96,8 @@ export interface TaskRun {
   state: ExecState;
   attempts: unknown[];
   outputs: Record<string, unknown>;
+  /** Why the task run failed, as its last attempt reported it. */
+  error?: string | null;
 }
 
 export interface Execution {
@@ -108,6 +112,8 @@ export interface Execution {
   taskRunList: TaskRun[];
   originalId?: string | null;
   parentId?: string | null;
+  /** Why the execution failed when no task run did (a bad input, an unknown flow revision...). */
+  error?: string | null;
 }
 
 export interface LogEntry {

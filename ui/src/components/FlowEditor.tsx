@@ -5,15 +5,16 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
-import { createFlow, updateFlow, validateFlow } from "../api/client";
-import type { Flow, FlowGraph } from "../api/types";
+import { ApiError, createFlow, updateFlow, validateFlow } from "../api/client";
+import type { ErrorDetail, Flow, FlowGraph } from "../api/types";
 import { sourceGraph } from "../editor/api";
 import { CodeEditor } from "../editor/CodeEditor";
 import { taskAtLine, type CursorTask } from "../editor/cursorTask";
 import { DocsPanel } from "../editor/DocsPanel";
 import { FilesPanel } from "../editor/FilesPanel";
 import { markersOf, problemsOf, warningsOf, type Problem } from "../editor/markers";
-import { ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
+import { SplitHandle, useSideWidth } from "../editor/SplitHandle";
+import { brokenYaml, ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
 import { ErrorMessage } from "./Messages";
 import { Topology } from "./Topology";
 import "../editor/editor.css";
@@ -62,6 +63,9 @@ function useLiveChecks(editor: monaco.editor.IStandaloneCodeEditor | null) {
       monaco.editor.setModelMarkers(model, "legato",
         [...markersOf(found, lines), ...markersOf(warningsOf(results), lines, 4)]);
       setProblems(found);
+      // A YAML syntax error is the one problem at the root with a line: completion then falls back (monaco.ts).
+      if (found.some((p) => p.path === "" && p.line !== null)) brokenYaml.add(model.uri.toString());
+      else brokenYaml.delete(model.uri.toString());
       if (found.length === 0) setGraph(await sourceGraph(source, controller.signal));
     } catch (error) {
       if (controller.signal.aborted) return;
@@ -115,6 +119,53 @@ function useCursorTask(editor: monaco.editor.IStandaloneCodeEditor | null) {
   return { task, position };
 }
 
+/** The problems of a refused save, each shown at its line inside the editor (after the line's text). */
+function useSaveErrorMarks(editor: monaco.editor.IStandaloneCodeEditor | null, details: readonly ErrorDetail[]) {
+  useEffect(() => {
+    if (!editor || details.length === 0) return;
+    const lines = editor.getModel()?.getLineCount() ?? 1;
+    const byLine = new Map<number, string[]>();
+    for (const d of details) {
+      const line = Math.min(Math.max(d.line ?? 1, 1), lines);
+      byLine.set(line, [...(byLine.get(line) ?? []), d.path ? `${d.path}: ${d.message}` : d.message]);
+    }
+    const model = editor.getModel();
+    const marks = editor.createDecorationsCollection([...byLine].flatMap(([line, messages]) => {
+      const end = model?.getLineMaxColumn(line) ?? 1;
+      return [
+        { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: "save-error-line" } },
+        {
+          range: new monaco.Range(line, end, line, end),
+          options: { showIfCollapsed: true, after: { content: `   ✖ ${messages.join("; ")}`, inlineClassName: "save-error-inline" } },
+        },
+      ];
+    }));
+    return () => marks.clear();
+  }, [editor, details]);
+}
+
+/** Why the server refused the save: next to the Save button, each problem once with a link to its line. */
+function SaveError({ error, details, goTo }: { error: Error; details: readonly ErrorDetail[]; goTo: (line: number, column: number | null) => void }) {
+  return (
+    <div role="alert" className="save-error">
+      <strong>Not saved</strong>
+      {details.length === 0 ? `: ${error.message}` : `: ${details.length} problem${details.length > 1 ? "s" : ""}, also shown at ${details.length > 1 ? "their lines" : "its line"}.`}
+      {details.length > 0 && (
+        <ul>
+          {details.map((d, i) => (
+            <li key={i}>
+              {d.line ? <button type="button" className="link" onClick={() => goTo(d.line!, d.column)}>Line {d.line}</button> : null}
+              {d.line ? ": " : ""}{d.path && <code>{d.path}</code>}{d.path ? " " : ""}{d.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const NO_DETAILS: ErrorDetail[] = [];
+
 const LEAVE_PROMPT = "The flow has unsaved changes. Leave the editor without saving them?";
 
 /** While `dirty`: the browser's own prompt on reload or close, and a confirmation on in-app links (a capture
@@ -157,6 +208,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const baseline = useRef<number | null>(null);
   const [dirty, setDirty] = useState(false);
   useUnsavedGuard(dirty);
+  const [sideWidth, setSideWidth] = useSideWidth();
 
   useEffect(() => {
     ensureFlowSchema().catch((error: Error) => setSchemaError(error));
@@ -181,6 +233,11 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   });
   const saveRef = useRef(save.mutate);
   saveRef.current = save.mutate;
+  const saveDetails = save.error instanceof ApiError && save.error.details.length > 0 ? save.error.details : NO_DETAILS;
+  useSaveErrorMarks(editor, saveDetails);
+  // The next edit makes a refusal stale: it goes (the live checks take over).
+  const clearRefusal = useRef(() => undefined as void);
+  clearRefusal.current = save.isError ? save.reset : () => undefined;
 
   const onReady = useCallback((instance: monaco.editor.IStandaloneCodeEditor) => {
     baseline.current = instance.getModel()?.getAlternativeVersionId() ?? null;
@@ -194,6 +251,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
 
   const onChange = useCallback(() => {
     schedule();
+    clearRefusal.current();
     setSaved(null);
     setDirty(editor?.getModel()?.getAlternativeVersionId() !== baseline.current); // no render while it stays the same
   }, [schedule, editor]);
@@ -237,11 +295,13 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
           aria-keyshortcuts="Control+S Meta+S" title="Save (Ctrl+S)">
           {save.isPending ? "Saving…" : "Save"}
         </button>
+        {save.isError && <SaveError error={save.error} details={saveDetails} goTo={goTo} />}
       </div>
       {schemaError && <ErrorMessage error={new Error(`completion is off: the flow schema did not load (${schemaError.message})`)} />}
-      <div className="editor-split">
+      <div className="editor-split" style={{ "--side-width": `${sideWidth}px` } as React.CSSProperties}>
         <CodeEditor uri={uri} initialValue={initialSource} ariaLabel="Flow YAML source" onReady={onReady} onChange={onChange}
           className="code-editor flow-source" />
+        <SplitHandle width={sideWidth} onResize={setSideWidth} />
         <aside className="side-panel" aria-label="Editor side panel">
           <div role="tablist" aria-label="Side panel" className="side-tabs">
             {PANELS.map((p) => (
@@ -260,7 +320,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
           </div>
         </aside>
       </div>
-      <ul id="editor-problems" className="problems" aria-label="Validation problems">
+      <ul id="editor-problems" className="problems" aria-label="Validation problems" hidden={saveDetails.length > 0}>
         {problems.map((p, i) => (
           <li key={i}>
             {p.line ? <button type="button" className="link" onClick={() => goTo(p.line!, p.column)}>Line {p.line}</button> : null}
@@ -269,7 +329,6 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
           </li>
         ))}
       </ul>
-      {save.isError && <ErrorMessage error={save.error} />}
     </div>
   );
 }

@@ -6,16 +6,74 @@ import { Link } from "react-router";
 import {
   backfillAction, flowTriggers, restartTrigger, setTriggerDisabled, startBackfill, unlockTrigger, type TriggerContext,
 } from "../api/operations";
-import type { Paged } from "../api/types";
+import { getFlow } from "../api/client";
+import type { Paged, Task } from "../api/types";
 import { parseLabels } from "../lib/executionFilters";
 import { ErrorMessage, Loading } from "./Messages";
 import { When } from "./When";
 import "../pages.css";
 
 const isSchedule = (type: string | null) => !!type && /(^|\.)Schedule$/.test(type);
+/** Triggers with a state of their own to start afresh (dates, a cursor, a lease); Webhook and Flow have none. */
+const restartable = (type: string | null) => !!type && !/(^|\.)(Webhook|Flow)$/.test(type);
+
+/** What a condition says, in one line: its short type and its properties. */
+function conditionText(condition: Record<string, unknown>): string {
+  const { type, ...rest } = condition;
+  const props = Object.entries(rest).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return `${String(type ?? "").split(".").pop()}${props.length ? ` (${props.join(", ")})` : ""}`;
+}
+
+function CopyButton({ text, what }: { text: string; what: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button type="button" className="copy" aria-label={copied ? `Copied ${what}` : `Copy ${what}`}
+      onClick={() => navigator.clipboard.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+      {copied ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+/** What the trigger listens to: a cron and its next fire times, a webhook's URL and key, a flow's conditions. */
+function TriggerDetails({ trigger: t, definition }: { trigger: TriggerContext; definition?: Task }) {
+  if (!definition) return null;
+  const conditions = (definition.conditions ?? definition.when) as Record<string, unknown>[] | undefined;
+  return (
+    <div className="trigger-details">
+      {typeof definition.cron === "string" && (
+        <p><code>{definition.cron}</code> <span className="muted">{String(definition.timezone ?? "Etc/UTC")}</span></p>
+      )}
+      {(t.nextDates?.length ?? 0) > 0 && (
+        <>
+          <span className="muted">Next:</span>
+          <ol className="next-dates" aria-label={`Next fire times of ${t.triggerId}`}>
+            {t.nextDates!.map((d) => <li key={d}><When iso={d} /></li>)}
+          </ol>
+        </>
+      )}
+      {/(^|\.)Webhook$/.test(t.type ?? "") && typeof definition.key === "string" && (() => {
+        const url = `${location.origin}/api/v1/main/executions/webhook/${t.namespace}/${t.flowId}/${definition.key}`;
+        return (
+          <p className="webhook">
+            <code className="url">{url}</code>{" "}
+            <CopyButton text={url} what={`the webhook URL of ${t.triggerId}`} />
+            <br /><span className="muted">Key <code>{definition.key}</code>: anyone with this URL can start the flow (GET, POST or PUT).</span>
+          </p>
+        );
+      })()}
+      {Array.isArray(conditions) && conditions.length > 0 && (
+        <ul className="conditions" aria-label={`Conditions of ${t.triggerId}`}>
+          {conditions.map((c, i) => <li key={i}>{conditionText(c)}</li>)}
+        </ul>
+      )}
+    </div>
+  );
+}
 
 export default function FlowTriggers({ namespace, flowId }: { namespace: string; flowId: string }) {
   const list = useQuery({ queryKey: ["triggers", namespace, flowId], queryFn: () => flowTriggers(namespace, flowId), refetchInterval: 5_000 });
+  const flow = useQuery({ queryKey: ["flow", namespace, flowId], queryFn: () => getFlow(namespace, flowId) });
+  const definitions = new Map((flow.data?.triggers ?? []).map((d) => [d.id, d]));
   const [backfilling, setBackfilling] = useState<string | null>(null);
   if (list.isError) return <ErrorMessage error={list.error} />;
   if (!list.data) return <Loading what="triggers" />;
@@ -25,11 +83,11 @@ export default function FlowTriggers({ namespace, flowId }: { namespace: string;
       <table className="list">
         <caption className="sr-only">Triggers of {namespace}.{flowId}</caption>
         <thead>
-          <tr><th scope="col">Trigger</th><th scope="col">Type</th><th scope="col">Last date</th><th scope="col">Next date</th><th scope="col">Enabled</th><th scope="col">Actions</th></tr>
+          <tr><th scope="col">Trigger</th><th scope="col">Type</th><th scope="col">Listens to</th><th scope="col">Last date</th><th scope="col">Next date</th><th scope="col">Enabled</th><th scope="col">Actions</th></tr>
         </thead>
         <tbody>
           {list.data.results.map((t) => (
-            <TriggerRow key={t.triggerId} trigger={t} onBackfill={() => setBackfilling(backfilling === t.triggerId ? null : t.triggerId)} />
+            <TriggerRow key={t.triggerId} trigger={t} definition={definitions.get(t.triggerId)} onBackfill={() => setBackfilling(backfilling === t.triggerId ? null : t.triggerId)} />
           ))}
         </tbody>
       </table>
@@ -57,7 +115,7 @@ function useTriggerMutation<T>(trigger: TriggerContext, run: (arg: T) => Promise
   });
 }
 
-function TriggerRow({ trigger: t, onBackfill }: { trigger: TriggerContext; onBackfill: () => void }) {
+function TriggerRow({ trigger: t, definition, onBackfill }: { trigger: TriggerContext; definition?: Task; onBackfill: () => void }) {
   const toggle = useTriggerMutation(t, (disabled: boolean) => setTriggerDisabled(t, disabled));
   // The switch shows the asked-for state from the click on (set in the event, so React never flips it back
   // while the request is on its way), until the answer replaces it.
@@ -76,8 +134,9 @@ function TriggerRow({ trigger: t, onBackfill }: { trigger: TriggerContext; onBac
         )}
       </td>
       <td>{(t.type ?? "").split(".").pop()}</td>
+      <td><TriggerDetails trigger={t} definition={definition} /></td>
       <td><When iso={t.date} /></td>
-      <td>{t.disabled ? <span className="muted">disabled</span> : <When iso={t.nextExecutionDate} />}</td>
+      <td>{t.disabled ? <span className="muted">disabled</span> : <When iso={t.nextExecutionDate ?? t.nextDates?.[0] ?? null} />}</td>
       <td>
         <label className="check">
           <input type="checkbox" role="switch" aria-label={`Enable ${t.triggerId}`} checked={asked ?? !t.disabled}
@@ -97,8 +156,10 @@ function TriggerRow({ trigger: t, onBackfill }: { trigger: TriggerContext; onBac
               <button type="button" onClick={() => unlock.mutate(undefined)} disabled={unlock.isPending} aria-label={`Unlock ${t.triggerId}`}>Unlock</button>
             </>
           )}
-          <button type="button" onClick={() => restart.mutate(undefined)} disabled={restart.isPending} aria-label={`Restart ${t.triggerId}`}
-            title="Start afresh from now: lock cleared, past dates not recovered">Restart trigger</button>
+          {restartable(t.type) && (
+            <button type="button" onClick={() => restart.mutate(undefined)} disabled={restart.isPending} aria-label={`Restart ${t.triggerId}`}
+              title="Start afresh from now: lock cleared, past dates not recovered">Restart trigger</button>
+          )}
           {isSchedule(t.type) && !t.backfill && <button type="button" onClick={onBackfill} aria-label={`Backfill ${t.triggerId}`}>Backfill</button>}
         </div>
         {error && <ErrorMessage error={error} />}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { typeLabel } from "./DocsPanel";
+import { orderProperties, typeLabel } from "../components/Properties";
 import { comparedPair, languageOf, normalisePath } from "./helpers";
 
 describe("comparedPair", () => {
@@ -44,5 +44,15 @@ describe("languageOf", () => {
     expect(languageOf("/scripts/etl.py")).toBe("python");
     expect(languageOf("/flows/x.YML")).toBe("yaml");
     expect(languageOf("/README")).toBe("plaintext");
+  });
+});
+
+describe("orderProperties", () => {
+  it("puts the type's own properties first, required ones on top, and the generic ones apart", () => {
+    const schema = {
+      properties: { id: {}, type: {}, retry: {}, inputs: {}, namespace: {}, flowId: {}, wait: {} },
+      required: ["id", "type", "namespace", "flowId"],
+    };
+    expect(orderProperties(schema)).toEqual([["namespace", "flowId", "inputs", "wait"], ["id", "type", "retry"]]);
   });
 });

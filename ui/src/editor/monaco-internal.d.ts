@@ -1,4 +1,4 @@
-// Types of the one internal Monaco module the editor uses (see monaco.ts).
+// Types of the internal Monaco modules the editor uses (see monaco.ts).
 declare module "monaco-editor/internal/common/workers.js" {
   import type { editor } from "monaco-editor/editor/editor.api.js";
   export function createWebWorker<T extends object>(options: {
@@ -9,4 +9,11 @@ declare module "monaco-editor/internal/common/workers.js" {
     host?: Record<string, unknown>;
     keepIdleModels?: boolean;
   }): editor.MonacoWebWorker<T>;
+}
+
+/** Monaco's YAML language definition, loaded lazily when a YAML model first appears. */
+declare module "monaco-editor/languages/definitions/yaml/yaml.js" {
+  import type { languages } from "monaco-editor/editor/editor.api.js";
+  export const conf: languages.LanguageConfiguration;
+  export const language: languages.IMonarchLanguage;
 }

@@ -19,6 +19,7 @@ import EditorWorker from "monaco-editor/editor/editor.worker.js?worker";
 import { createWebWorker } from "monaco-editor/internal/common/workers.js";
 import { configureMonacoYaml } from "monaco-yaml";
 import { flowSchema, type JsonSchema } from "./api";
+import { typeNames, typeSlot, type TypeNames } from "./typeCompletion";
 import YamlWorker from "./yaml.worker.ts?worker";
 
 export { monaco };
@@ -43,6 +44,30 @@ export function forYamlLanguageServer(schema: JsonSchema): JsonSchema {
 
 let schemaLoaded: Promise<void> | null = null;
 
+/** Flow models (by URI) whose text the server last found not to be YAML: monaco-yaml completes nothing there. */
+export const brokenYaml = new Set<string>();
+
+/** While a flow's YAML is broken, its `type:` values still complete, from the schema's lists. */
+function registerTypeFallback(names: TypeNames): void {
+  monaco.languages.registerCompletionItemProvider("yaml", {
+    triggerCharacters: [" ", "."],
+    provideCompletionItems(model, position) {
+      if (!brokenYaml.has(model.uri.toString())) return { suggestions: [] };
+      const lines = model.getLinesContent().slice(0, position.lineNumber);
+      lines[lines.length - 1] = (lines.at(-1) ?? "").slice(0, position.column - 1);
+      const slot = typeSlot(lines);
+      if (!slot) return { suggestions: [] };
+      const range = new monaco.Range(position.lineNumber, slot.startColumn, position.lineNumber, position.column);
+      return {
+        suggestions: names[slot.kind].map((name) => ({
+          label: name, kind: monaco.languages.CompletionItemKind.Class, insertText: name, range,
+          detail: slot.kind === "tasks" ? "task type" : "trigger type",
+        })),
+      };
+    },
+  });
+}
+
 /**
  * Configure monaco-yaml with the flow schema, fetched once per page (the YAML worker starts with it, so the
  * first completion already knows every task type). Resolves when it is in place.
@@ -61,12 +86,31 @@ export function ensureFlowSchema(): Promise<void> {
       format: { enable: false },
       schemas: [{ uri: SCHEMA_URI, fileMatch: ["legato-flows/*.yaml"], schema: forYamlLanguageServer(schema) }],
     });
+    registerTypeFallback(typeNames(schema));
   }, (error) => {
     schemaLoaded = null; // try again with the next editor
     throw error;
   });
   return schemaLoaded;
 }
+
+/**
+ * Enter in YAML: after a list item holding a key (`- id: x`) the next line lines up under that key, not under
+ * the dash; after a key that opens a block (`tasks:`, `- then:`) it indents one level more.
+ */
+export const YAML_ON_ENTER: monaco.languages.OnEnterRule[] = [
+  { beforeText: /^\s*- [^\s#][^#]*:\s*$/, action: { indentAction: monaco.languages.IndentAction.Indent, appendText: "  " } },
+  { beforeText: /^\s*- [^\s#"'][^:#]*:\s+\S/, action: { indentAction: monaco.languages.IndentAction.None, appendText: "  " } },
+  { beforeText: /:\s*$/, action: { indentAction: monaco.languages.IndentAction.Indent } },
+];
+
+// Monaco's YAML support sets its own configuration once the language is first used (after a lazy import):
+// ours is set after it (a macrotask later), and the configurations merge field by field.
+monaco.languages.onLanguageEncountered("yaml", async () => {
+  await import("monaco-editor/languages/definitions/yaml/yaml.js");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  monaco.languages.setLanguageConfiguration("yaml", { onEnterRules: YAML_ON_ENTER });
+});
 
 // Monaco's own themes with line numbers readable at WCAG AA contrast (4.5:1; Monaco's greys are near 1.8:1).
 monaco.editor.defineTheme("legato-light", {

@@ -15,6 +15,14 @@ export const SORTS: Record<string, string> = {
 };
 const DEFAULT_SORT = "startDate:desc";
 
+/** Time range presets: how far back from now executions started (ISO 8601 durations in the URL). */
+export const RANGES: Record<string, { label: string; ms: number }> = {
+  PT1H: { label: "Last hour", ms: 3_600_000 },
+  P1D: { label: "Last 24 hours", ms: 86_400_000 },
+  P7D: { label: "Last 7 days", ms: 7 * 86_400_000 },
+  P30D: { label: "Last 30 days", ms: 30 * 86_400_000 },
+};
+
 export interface ExecutionFilters {
   namespace: string;
   flowId: string;
@@ -23,6 +31,8 @@ export interface ExecutionFilters {
   /** YYYY-MM-DD (local day), inclusive. */
   from: string;
   to: string;
+  /** A key of RANGES (it wins over from/to), or "". */
+  range: string;
   page: number;
   size: number;
   sort: string;
@@ -45,6 +55,7 @@ export function filtersFromParams(params: URLSearchParams): ExecutionFilters {
     labels: params.getAll("label").filter((l) => LABEL.test(l)),
     from: day("from"),
     to: day("to"),
+    range: Object.hasOwn(RANGES, params.get("range") ?? "") ? params.get("range")! : "",
     page: Number.isInteger(page) && page > 1 ? page : 1,
     size: PAGE_SIZES.includes(size) ? size : DEFAULT_SIZE,
     sort: Object.hasOwn(SORTS, params.get("sort") ?? "") ? params.get("sort")! : DEFAULT_SORT,
@@ -60,6 +71,7 @@ export function filtersToParams(filters: ExecutionFilters): URLSearchParams {
   for (const label of filters.labels) params.append("label", label);
   if (filters.from) params.set("from", filters.from);
   if (filters.to) params.set("to", filters.to);
+  if (filters.range) params.set("range", filters.range);
   if (filters.page > 1) params.set("page", String(filters.page));
   if (filters.size !== DEFAULT_SIZE) params.set("size", String(filters.size));
   if (filters.sort !== DEFAULT_SORT) params.set("sort", filters.sort);
@@ -71,8 +83,9 @@ export function parseLabels(text: string): string[] {
   return text.split(/[,\n]/).map((l) => l.trim()).filter((l) => LABEL.test(l));
 }
 
-/** The API query for `filters`: local days become instants (start of `from`, end of `to`). */
-export function toQuery(filters: ExecutionFilters): ExecutionQuery {
+/** The API query for `filters`: local days become instants (start of `from`, end of `to`); a range preset
+ * counts back from `now`. */
+export function toQuery(filters: ExecutionFilters, now = Date.now()): ExecutionQuery {
   const instant = (day: string, end: boolean) => {
     if (!day) return undefined;
     const [y, m, d] = day.split("-").map(Number) as [number, number, number];
@@ -83,10 +96,35 @@ export function toQuery(filters: ExecutionFilters): ExecutionQuery {
     flowId: filters.namespace && filters.flowId ? filters.flowId : undefined,
     states: filters.states,
     labels: filters.labels,
-    startDate: instant(filters.from, false),
-    endDate: instant(filters.to, true),
+    startDate: filters.range ? new Date(now - RANGES[filters.range]!.ms).toISOString() : instant(filters.from, false),
+    endDate: filters.range ? undefined : instant(filters.to, true),
     page: filters.page,
     size: filters.size,
     sort: filters.sort,
   };
+}
+
+export interface Chip {
+  /** What the chip filters on, as shown ("State"), and its value ("FAILED"). */
+  label: string;
+  value: string;
+  /** The filters without this chip's condition. */
+  without: Partial<ExecutionFilters>;
+}
+
+/** One chip per active condition, each knowing how to remove itself (a namespace takes its flow along). */
+export function chipsOf(filters: ExecutionFilters): Chip[] {
+  const chips: Chip[] = [];
+  if (filters.namespace) chips.push({ label: "Namespace", value: filters.namespace, without: { namespace: "", flowId: "" } });
+  if (filters.namespace && filters.flowId) chips.push({ label: "Flow", value: filters.flowId, without: { flowId: "" } });
+  for (const state of filters.states) {
+    chips.push({ label: "State", value: state, without: { states: filters.states.filter((s) => s !== state) } });
+  }
+  for (const label of filters.labels) {
+    chips.push({ label: "Label", value: label, without: { labels: filters.labels.filter((l) => l !== label) } });
+  }
+  if (filters.range) chips.push({ label: "Started", value: RANGES[filters.range]!.label.toLowerCase(), without: { range: "" } });
+  if (filters.from) chips.push({ label: "From", value: filters.from, without: { from: "" } });
+  if (filters.to) chips.push({ label: "To", value: filters.to, without: { to: "" } });
+  return chips;
 }

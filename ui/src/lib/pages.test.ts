@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { DailyStats } from "../api/operations";
 import type { Execution, TaskRun } from "../api/types";
 import { stackDays, successRatio } from "./dashboard";
-import { filtersFromParams, filtersToParams, parseLabels, toQuery } from "./executionFilters";
+import { chipsOf, filtersFromParams, filtersToParams, parseLabels, toQuery } from "./executionFilters";
 import { buildGantt, formatOffset, tickStep } from "./gantt";
-import { renderMarkdown } from "./markdown";
+import { markdownSummary, renderMarkdown, truncateWords } from "./markdown";
 import { fileName, outputTree } from "./outputs";
 import { formatInstant } from "./settings";
 
@@ -15,11 +15,21 @@ const run = (id: string, taskId: string, start: string, end: string, state = "SU
 
 describe("execution filters ↔ URL", () => {
   it("round-trips every filter and leaves defaults out", () => {
-    const params = new URLSearchParams("namespace=a.b&flowId=f&state=FAILED&state=KILLED&label=team:x&from=2026-01-02&to=2026-01-05&page=3&size=50&sort=state:asc");
+    const params = new URLSearchParams("namespace=a.b&flowId=f&state=FAILED&state=KILLED&label=team:x&from=2026-01-02&to=2026-01-05&range=P7D&page=3&size=50&sort=state:asc");
     const filters = filtersFromParams(params);
-    expect(filters).toEqual({ namespace: "a.b", flowId: "f", states: ["FAILED", "KILLED"], labels: ["team:x"], from: "2026-01-02", to: "2026-01-05", page: 3, size: 50, sort: "state:asc" });
+    expect(filters).toEqual({ namespace: "a.b", flowId: "f", states: ["FAILED", "KILLED"], labels: ["team:x"], from: "2026-01-02", to: "2026-01-05", range: "P7D", page: 3, size: 50, sort: "state:asc" });
     expect(filtersToParams(filters).toString()).toBe(params.toString());
     expect(filtersToParams(filtersFromParams(new URLSearchParams())).toString()).toBe("");
+  });
+
+  it("makes one removable chip per condition; a range preset counts back from now", () => {
+    const filters = filtersFromParams(new URLSearchParams("namespace=a&flowId=f&state=FAILED&state=KILLED&label=t:x&range=PT1H"));
+    const chips = chipsOf(filters);
+    expect(chips.map((c) => `${c.label} ${c.value}`)).toEqual(["Namespace a", "Flow f", "State FAILED", "State KILLED", "Label t:x", "Started last hour"]);
+    expect(chips[0]!.without).toEqual({ namespace: "", flowId: "" });
+    expect(chips[2]!.without).toEqual({ states: ["KILLED"] });
+    const now = Date.parse("2026-03-01T12:00:00Z");
+    expect(toQuery(filters, now)).toMatchObject({ startDate: "2026-03-01T11:00:00.000Z", endDate: undefined });
   });
 
   it("drops what is malformed instead of sending it to the server", () => {
@@ -135,5 +145,20 @@ describe("date formats", () => {
     const now = Date.parse("2026-01-01T10:05:00Z");
     expect(formatInstant("2026-01-01T10:00:00Z", "relative", now)).toMatch(/5 minutes ago/);
     expect(formatInstant("garbage", "iso")).toBe("garbage");
+  });
+});
+
+describe("description summaries", () => {
+  it("cut between words with an ellipsis, never inside a word", () => {
+    expect(truncateWords("short enough", 20)).toBe("short enough");
+    expect(truncateWords("Loads the daily report, then sends it", 24)).toBe("Loads the daily report…");
+    expect(truncateWords("a verylongwordwithoutanyspaceatall", 12)).toBe("a verylongw…");
+    expect(truncateWords("spaces\n  and   lines", 40)).toBe("spaces and lines");
+  });
+
+  it("read the first paragraph of the rendered Markdown as text", () => {
+    const { short, full } = markdownSummary("**Bold** and [a link](https://x.org) here.\n\nSecond <script>x()</script> part.", 100);
+    expect(short).toBe("Bold and a link here.");
+    expect(full).toBe("Bold and a link here. Second part.");
   });
 });

@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { blueprintTags, searchBlueprints } from "../api/operations";
 import { ErrorMessage, Loading } from "../components/Messages";
 import "../pages.css";
+import { Summary } from "../components/Summary";
 
 /** The gallery of shipped example flows, searchable by text and tag (both in the URL). */
 export default function BlueprintsPage() {
@@ -57,7 +58,7 @@ export default function BlueprintsPage() {
             {found.data.results.map((b) => (
               <li key={b.id} className="card blueprint" aria-labelledby={`bp-${b.id}`}>
                 <h2 id={`bp-${b.id}`}>{b.title}</h2>
-                <p className="muted">{b.description.split("\n")[0]}</p>
+                <p className="muted"><Summary text={b.description} max={160} /></p>
                 <p className="labels">{b.tags.map((t) => <span key={t} className="label">{t}</span>)}</p>
                 {b.requires.length > 0 && <p className="muted">Needs: {b.requires.join(", ")}</p>}
                 <p>

@@ -5,7 +5,7 @@ import {
   flowGraph, getExecution, getFlow, killExecution, restartExecution, resumeExecution,
 } from "../api/client";
 import { changeTaskRunState, pauseExecution, replayExecution, setExecutionLabels } from "../api/operations";
-import { TERMINAL_STATES, type Execution, type FlowInput, type Task } from "../api/types";
+import { TERMINAL_STATES, type Execution, type FlowInput, type Task, type TaskRun } from "../api/types";
 import { InputsForm } from "../components/InputsForm";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Labels } from "../components/ExecutionTable";
@@ -172,6 +172,7 @@ function Overview({ execution: x }: { execution: Execution }) {
   const trigger = (x as Execution & { trigger?: Record<string, unknown> | null }).trigger;
   return (
     <>
+      <FailureReason execution={x} />
       <dl className="summary">
         <div><dt>Flow</dt><dd><Link to={`/flows/${x.namespace}/${x.flowId}`}>{x.namespace}.{x.flowId}</Link> (revision {x.flowRevision})</dd></div>
         <div><dt>Started</dt><dd><When iso={x.state.startDate} /></dd></div>
@@ -220,6 +221,37 @@ function Overview({ execution: x }: { execution: Execution }) {
         {x.state.histories.map((h, i) => <li key={i}><StateBadge state={h.state} /> <When iso={h.date} /></li>)}
       </ol>
     </>
+  );
+}
+
+/** The task runs that failed on their own: failed, with no failed child to blame instead. */
+export function failedLeaves(x: Execution): TaskRun[] {
+  const failed = x.taskRunList.filter((r) => r.state.current === "FAILED");
+  const parents = new Set(failed.map((r) => r.parentTaskRunId));
+  return failed.filter((r) => !parents.has(r.id));
+}
+
+/** What a newcomer looks for first on a failed execution: which task failed, why, and where its log lines are. */
+function FailureReason({ execution: x }: { execution: Execution }) {
+  const leaves = failedLeaves(x);
+  if (leaves.length === 0 && !x.error) return null;
+  return (
+    <section className="card failure" aria-labelledby="why-failed">
+      <h2 id="why-failed">Why it failed</h2>
+      {x.error && <p className="failure-message">{x.error}</p>}
+      <ul>
+        {leaves.map((r) => {
+          const name = `${r.taskId}${r.value != null ? ` [${r.value}]` : ""}`;
+          return (
+            <li key={r.id}>
+              Task <code>{name}</code> failed{r.error ? ":" : "."}
+              {r.error && <p className="failure-message">{r.error}</p>}
+              <Link to={`/executions/${x.id}/logs?taskRunId=${r.id}&show=error`} aria-label={`Log lines of ${name}`}>Its log lines</Link>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }
 

@@ -3,6 +3,7 @@ import { lazy, Suspense, useState } from "react";
 import { Link, NavLink, useLocation, useParams, useSearchParams } from "react-router";
 import { flowGraph, getFlow, searchExecutions } from "../api/client";
 import { ExecuteDialog } from "../components/ExecuteDialog";
+import { FlowActions } from "../components/FlowActions";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { duration, formatDate, StateBadge } from "../components/StateBadge";
@@ -45,8 +46,10 @@ export function FlowPage() {
       <div className="page-head">
         <h1>{flowId}</h1>
         {flow.data && <span className="muted">revision {flow.data.revision}</span>}
-        <button type="button" className="primary" onClick={() => setExecuting(true)} disabled={!flow.data}>Execute</button>
+        {flow.data?.disabled && <span className="badge">disabled</span>}
+        <button type="button" className="primary" onClick={() => setExecuting(true)} disabled={!flow.data || flow.data.disabled}>Execute</button>
       </div>
+      {flow.data && <FlowActions flow={flow.data} />}
       <nav className="tabs" aria-label="Flow views">
         {TABS.map((t) => (
           <NavLink key={t.path} to={t.path ? `${base}/${t.path}` : base} end>{t.label}</NavLink>

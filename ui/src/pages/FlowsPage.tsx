@@ -1,13 +1,31 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router";
-import { namespaces, searchFlows } from "../api/client";
+import { Link, useLocation, useSearchParams } from "react-router";
+import {
+  deleteFlows, exportFlows, importFlows, namespaces, saveBlob, searchExecutions, searchFlows, setFlowsDisabled,
+  type FlowRef,
+} from "../api/client";
+import type { Flow } from "../api/types";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { Pager } from "../components/Pager";
+import { StateBadge } from "../components/StateBadge";
+import { Summary } from "../components/Summary";
 
 export const PAGE_SIZE = 25;
 
-/** All flows, filtered and paged by the server; the filters live in the URL. */
+type Action = "enable" | "disable" | "export" | "delete";
+const ACTIONS: Record<Action, { label: string; run: (ids: FlowRef[]) => Promise<string> }> = {
+  enable: { label: "Enable", run: async (ids) => `${(await setFlowsDisabled(ids, false)).count} enabled` },
+  disable: { label: "Disable", run: async (ids) => `${(await setFlowsDisabled(ids, true)).count} disabled` },
+  export: { label: "Export", run: async (ids) => { saveBlob(await exportFlows(ids), "flows.zip"); return `${ids.length} exported`; } },
+  delete: { label: "Delete", run: async (ids) => `${(await deleteFlows(ids)).count} deleted` },
+};
+const key = (flow: FlowRef) => `${flow.namespace}\u0000${flow.id}`;
+const labelsOf = (flow: Flow): string[] => Array.isArray(flow.labels)
+  ? flow.labels.map((l) => `${l.key}:${l.value}`)
+  : Object.entries(flow.labels ?? {}).map(([k, v]) => `${k}:${v}`);
+
+/** All flows, filtered and paged by the server (filters in the URL); import, and bulk enable/disable/export/delete. */
 export function FlowsPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get("q") ?? "";
@@ -15,12 +33,17 @@ export function FlowsPage() {
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
+  const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;
+  const [selected, setSelected] = useState<Map<string, FlowRef>>(new Map());
+  const [confirm, setConfirm] = useState<Action | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const client = useQueryClient();
 
   const update = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
     }
     setParams(next, { replace: true });
   };
@@ -37,11 +60,41 @@ export function FlowsPage() {
     queryFn: () => searchFlows({ q, namespace, page, size: PAGE_SIZE }),
     placeholderData: keepPreviousData,
   });
+  const done = (message: string, action?: Action) => {
+    setOutcome(message);
+    if (action !== "export") setSelected(new Map());  // an export leaves the flows (and the selection) as they are
+    setConfirm(null);
+    client.invalidateQueries({ queryKey: ["flows"] });
+    client.invalidateQueries({ queryKey: ["namespaces"] });
+  };
+  const bulk = useMutation({
+    mutationFn: (action: Action) => ACTIONS[action].run([...selected.values()]),
+    onSuccess: (message, action) => done(message, action),
+  });
+  const upload = useMutation({
+    mutationFn: importFlows,
+    onSuccess: (rejected) => done(rejected.length ? `Imported; not valid flows: ${rejected.join(", ")}` : "Imported."),
+  });
+  const select = (rows: Flow[], on: boolean) => setSelected((current) => {
+    const next = new Map(current);
+    for (const flow of rows) {
+      if (on) next.set(key(flow), { namespace: flow.namespace, id: flow.id });
+      else next.delete(key(flow));
+    }
+    return next;
+  });
+  const rows = flows.data?.results ?? [];
+  const all = rows.length > 0 && rows.every((f) => selected.has(key(f)));
 
   return (
     <section>
       <div className="page-head">
         <h1>Flows</h1>
+        <label className="button file-button">
+          Import
+          <input type="file" accept=".yml,.yaml,.zip" disabled={upload.isPending}
+            onChange={(e) => { const file = e.target.files?.[0]; if (file) upload.mutate(file); e.target.value = ""; }} />
+        </label>
         <Link className="button primary" to="/flows/new">Create flow</Link>
       </div>
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); update({ q: text, page: "" }); }}>
@@ -57,6 +110,29 @@ export function FlowsPage() {
           </select>
         </label>
       </form>
+      {deleted && !outcome && <p role="status" className="ok">Deleted flow {deleted}.</p>}
+      {selected.size > 0 && (
+        <div className="actions bulk-actions" role="toolbar" aria-label="Bulk actions">
+          <span>{selected.size} selected</span>
+          {(Object.keys(ACTIONS) as Action[]).map((a) => (
+            <button key={a} type="button" disabled={bulk.isPending}
+              onClick={() => (a === "delete" ? setConfirm(a) : bulk.mutate(a))}>
+              {ACTIONS[a].label} selected
+            </button>
+          ))}
+          <button type="button" className="ghost" onClick={() => setSelected(new Map())}>Unselect all</button>
+        </div>
+      )}
+      {confirm && selected.size > 0 && (
+        <div className="card confirm" role="alertdialog" aria-label="Confirm delete">
+          <p>Delete {selected.size} flow{selected.size === 1 ? "" : "s"} and their triggers? Executions and revisions are kept.</p>
+          <button type="button" className="primary" onClick={() => bulk.mutate(confirm)} disabled={bulk.isPending}>Confirm</button>{" "}
+          <button type="button" onClick={() => setConfirm(null)}>Cancel</button>
+        </div>
+      )}
+      {bulk.isError && <ErrorMessage error={bulk.error} />}
+      {upload.isError && <ErrorMessage error={upload.error} />}
+      {outcome && <p role="status" className="card">{outcome}</p>}
       {flows.isError && <ErrorMessage error={flows.error} />}
       {flows.isPending && <Loading what="flows" />}
       {flows.data && (
@@ -64,19 +140,32 @@ export function FlowsPage() {
           <table className="list">
             <caption className="sr-only">Flows</caption>
             <thead>
-              <tr><th scope="col">Flow</th><th scope="col">Namespace</th><th scope="col">Description</th><th scope="col">Revision</th></tr>
+              <tr>
+                <th scope="col"><input type="checkbox" aria-label="Select all on this page" checked={all}
+                  onChange={(e) => select(rows, e.target.checked)} /></th>
+                <th scope="col">Flow</th><th scope="col">Namespace</th><th scope="col">Last run</th>
+                <th scope="col">Triggers</th><th scope="col">Labels</th><th scope="col">Description</th><th scope="col">Revision</th>
+              </tr>
             </thead>
             <tbody>
-              {flows.data.results.map((flow) => (
-                <tr key={`${flow.namespace}.${flow.id}`}>
-                  <td><Link to={`/flows/${flow.namespace}/${flow.id}`}>{flow.id}</Link></td>
+              {rows.map((flow) => (
+                <tr key={key(flow)}>
+                  <td><input type="checkbox" aria-label={`Select ${flow.namespace}.${flow.id}`} checked={selected.has(key(flow))}
+                    onChange={(e) => select([flow], e.target.checked)} /></td>
+                  <td>
+                    <Link to={`/flows/${flow.namespace}/${flow.id}`}>{flow.id}</Link>
+                    {flow.disabled && <> <span className="badge">disabled</span></>}
+                  </td>
                   <td>{flow.namespace}</td>
-                  <td className="muted">{(flow.description ?? "").split("\n")[0]}</td>
+                  <td><LastRun flow={flow} /></td>
+                  <td>{(flow.triggers ?? []).map((t) => t.id).join(", ") || <span className="muted">none</span>}</td>
+                  <td><span className="labels">{labelsOf(flow).map((l) => <span key={l} className="badge">{l}</span>)}</span></td>
+                  <td className="muted"><Summary text={flow.description} /></td>
                   <td>{flow.revision}</td>
                 </tr>
               ))}
-              {flows.data.results.length === 0 && (
-                <tr><td colSpan={4} className="muted">No flow matches.</td></tr>
+              {rows.length === 0 && (
+                <tr><td colSpan={8} className="muted">No flow matches.</td></tr>
               )}
             </tbody>
           </table>
@@ -85,4 +174,16 @@ export function FlowsPage() {
       )}
     </section>
   );
+}
+
+/** The state of the flow's latest execution, linked to it. */
+function LastRun({ flow }: { flow: Flow }) {
+  const last = useQuery({
+    queryKey: ["executions", flow.namespace, flow.id, 1, 1],
+    queryFn: () => searchExecutions(flow.namespace, flow.id, 1, 1),
+    staleTime: 10_000,
+  });
+  const execution = last.data?.results[0];
+  if (!execution) return <span className="muted">{last.isPending ? "…" : "never"}</span>;
+  return <Link to={`/executions/${execution.id}`}><StateBadge state={execution.state.current} /></Link>;
 }

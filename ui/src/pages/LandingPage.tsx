@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { getFlow } from "../api/client";
+import { Summary } from "../components/Summary";
 
 const FIRST = { namespace: "tutorial", id: "hello" };
 
@@ -16,7 +17,7 @@ export function LandingPage() {
         {hello.isSuccess ? (
           <>
             <p>
-              <code>{FIRST.namespace}.{FIRST.id}</code>: {hello.data.description ?? "a flow that greets you."}
+              <code>{FIRST.namespace}.{FIRST.id}</code>: {hello.data.description ? <Summary text={hello.data.description} max={160} /> : "a flow that greets you."}
             </p>
             <ol>
               <li>Click <strong>Run your first flow</strong>.</li>

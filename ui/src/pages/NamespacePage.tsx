@@ -6,16 +6,19 @@ import {
   findExecutions, kvDelete, kvGet, kvList, kvPut, KV_TYPES, namespaceDirectory, namespaceFileUrl, type KVEntry, type KVType,
 } from "../api/operations";
 import { ExecutionTable } from "../components/ExecutionTable";
+import { NamespaceSecrets } from "../components/NamespaceSecrets";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { When } from "../components/When";
 import "../pages.css";
+import { Summary } from "../components/Summary";
 
 const TABS = [
   { path: "", label: "Flows" },
   { path: "executions", label: "Executions" },
   { path: "files", label: "Files" },
   { path: "kv", label: "KV store" },
+  { path: "secrets", label: "Secrets" },
 ];
 
 export default function NamespacePage() {
@@ -33,6 +36,7 @@ export default function NamespacePage() {
       {tab === "executions" && <Executions namespace={namespace} />}
       {tab === "files" && <Files namespace={namespace} />}
       {tab === "kv" && <KVStore namespace={namespace} />}
+      {tab === "secrets" && <NamespaceSecrets namespace={namespace} />}
     </section>
   );
 }
@@ -67,7 +71,7 @@ function Flows({ namespace }: { namespace: string }) {
             <tr key={`${f.namespace}.${f.id}`}>
               <td><Link to={`/flows/${f.namespace}/${f.id}`}>{f.id}</Link></td>
               <td>{f.namespace}</td>
-              <td className="muted">{(f.description ?? "").split("\n")[0]}</td>
+              <td className="muted"><Summary text={f.description} /></td>
               <td>{f.revision}</td>
             </tr>
           ))}

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useNavigate, useSearchParams } from "react-router";
+import { useLocation, useNavigate, useSearchParams } from "react-router";
 import { getBlueprint } from "../api/operations";
 import { ErrorMessage, Loading } from "../components/Messages";
 import FlowEditor from "../components/FlowEditor";
@@ -22,6 +22,8 @@ tasks:
 /** A new flow: the editor on a small template; saving opens the flow's page. */
 export default function NewFlowPage() {
   const navigate = useNavigate();
+  // "Duplicate" on a flow's page starts from a copy of its source.
+  const copied = (useLocation().state as { source?: string } | null)?.source;
   // `?blueprint=ID` ("Use" in the Blueprints gallery) starts from that blueprint's flow.
   const [params] = useSearchParams();
   const blueprintId = params.get("blueprint");
@@ -30,10 +32,10 @@ export default function NewFlowPage() {
   if (blueprintId && !blueprint.data) return <Loading what="the blueprint" />;
   return (
     <section>
-      <h1>New flow{blueprint.data ? ` from “${blueprint.data.title}”` : ""}</h1>
+      <h1>New flow{blueprint.data ? ` from “${blueprint.data.title}”` : copied ? " (a copy)" : ""}</h1>
       <FlowEditor
         key={blueprintId ?? ""}
-        initialSource={blueprint.data?.source ?? TEMPLATE}
+        initialSource={blueprint.data?.source ?? copied ?? TEMPLATE}
         onSaved={(flow) => navigate(`/flows/${flow.namespace}/${flow.id}/editor`, { replace: true, state: { created: flow.revision } })}
       />
     </section>

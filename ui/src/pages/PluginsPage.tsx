@@ -3,8 +3,16 @@ import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { listPlugins, pluginDoc } from "../api/operations";
 import { Markdown } from "../components/Markdown";
+import { Examples, Properties } from "../components/Properties";
+import type { JsonSchema } from "../editor/api";
 import { ErrorMessage, Loading } from "../components/Messages";
 import "../pages.css";
+
+/** A type's family from its package, readable: `jdbc.postgresql.Query` → "Jdbc › Postgresql". */
+export function familyOf(cls: string): string {
+  const parts = cls.replace(/^io\.kestra\.(plugin|core\.tasks)\./, "").split(".").slice(0, -1);
+  return parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join(" › ") || "Core";
+}
 
 /** Every task and trigger type, grouped by family, with one type's docs, properties and examples. */
 export default function PluginsPage() {
@@ -16,7 +24,7 @@ export default function PluginsPage() {
     const out = new Map<string, typeof plugins.data>();
     for (const p of plugins.data ?? []) {
       if (q && !`${p.cls} ${p.aliases.join(" ")} ${p.title}`.toLowerCase().includes(q)) continue;
-      const family = p.kind === "trigger" ? "triggers" : p.cls.split(".").slice(0, -1).join(".");
+      const family = familyOf(p.cls);
       out.set(family, [...(out.get(family) ?? []), p]);
     }
     return [...out.entries()].sort(([a], [b]) => a.localeCompare(b));
@@ -39,7 +47,7 @@ export default function PluginsPage() {
                 <li key={p.cls}>
                   <Link to={`/plugins/${encodeURIComponent(p.cls)}${q ? `?q=${encodeURIComponent(q)}` : ""}`} aria-current={p.cls === cls ? "page" : undefined}>
                     {p.cls.split(".").pop()}
-                  </Link>
+                  </Link>{p.kind === "trigger" && <span className="muted"> · trigger</span>}
                 </li>
               ))}
             </ul>
@@ -47,22 +55,21 @@ export default function PluginsPage() {
         ))}
       </nav>
       <div className="plugin-doc">
-        {cls ? <PluginDoc cls={cls} /> : <p className="muted">Pick a type to read its documentation, properties and examples.</p>}
+        {cls ? <PluginDoc cls={cls} /> : (
+          <>
+            <p className="muted">Pick a type to read its documentation, properties and examples, or a family:</p>
+            <ul className="families" aria-label="Plugin families">
+              {groups.map(([family, items]) => (
+                <li key={family}>
+                  <Link to={`/plugins?q=${encodeURIComponent(items![0]!.cls.split(".").slice(0, -1).join("."))}`}>{family} ({items!.length})</Link>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </div>
     </section>
   );
-}
-
-interface PropSchema { type?: string | string[]; anyOf?: PropSchema[]; items?: PropSchema; $ref?: string }
-
-/** A property's JSON Schema type in a few words: "string | null", "array of string", "object". */
-function typeOf(p: PropSchema): string {
-  if (Array.isArray(p.type)) return p.type.join(" | ");
-  if (p.type === "array") return p.items ? `array of ${typeOf(p.items)}` : "array";
-  if (p.type) return p.type;
-  if (p.anyOf) return [...new Set(p.anyOf.map(typeOf))].join(" | ");
-  if (p.$ref) return p.$ref.split("/").pop() ?? "object";
-  return "any";
 }
 
 function PluginDoc({ cls }: { cls: string }) {
@@ -70,27 +77,14 @@ function PluginDoc({ cls }: { cls: string }) {
   if (doc.isError) return <ErrorMessage error={doc.error} />;
   if (!doc.data) return <Loading what="the documentation" />;
   const d = doc.data;
-  const props = Object.entries(d.schema.properties ?? {}).filter(([name]) => !["id", "type"].includes(name));
-  const required = new Set(d.schema.required ?? []);
   return (
-    <article aria-label={`Documentation of ${d.cls}`}>
-      <h2 className="plugin-title"><code>{d.cls}</code> <span className="muted">{d.kind}{d.flowable ? " · flowable" : ""}</span></h2>
-      {d.aliases.length > 0 && <p className="muted">Also: {d.aliases.map((a) => <code key={a}>{a}</code>)}</p>}
-      <Markdown text={d.markdown} />
+    <article aria-label={`Documentation of ${d.cls}`} className="docs">
+      <h2 className="plugin-title"><code>{d.cls}</code> <span className="muted">{familyOf(d.cls)} · {d.kind}{d.flowable ? " · flowable" : ""}</span></h2>
+      {d.aliases.length > 0 && <p className="muted">Also: {d.aliases.map((a) => <code key={a}>{a} </code>)}</p>}
+      <Markdown text={d.markdown.split("\n```yaml\n")[0]!.trim()} />
       <h3>Properties</h3>
-      <table className="list">
-        <caption className="sr-only">Properties of {d.cls}</caption>
-        <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead>
-        <tbody>
-          {props.map(([name, p]) => (
-            <tr key={name}>
-              <td><code>{name}</code>{required.has(name) && <strong title="required"> *</strong>}</td>
-              <td>{typeOf(p as PropSchema)}</td>
-              <td>{p.description ?? ""}{p.default !== undefined ? <span className="muted"> (default {JSON.stringify(p.default)})</span> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Properties schema={d.schema as JsonSchema} />
+      <Examples examples={d.examples} />
     </article>
   );
 }

@@ -11,11 +11,14 @@ from legato.plugins.core import (
     log_fetch,
     namespace,
     output,
+    purge,
     state,
     storage,
     storage_items,
+    templating,
     trigger,
     variables,
 )
 
-__all__ = ["debug", "execution", "flow", "http", "kv", "local_files", "log", "log_fetch", "namespace", "output", "state", "storage", "storage_items", "trigger", "variables"]
+__all__ = ["debug", "execution", "flow", "http", "kv", "local_files", "log", "log_fetch", "namespace", "output", "purge", "state", "storage", "storage_items",
+           "templating", "trigger", "variables"]

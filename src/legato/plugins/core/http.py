@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -25,6 +25,7 @@ from legato.plugins.runnable import (
     RunnableTask,
     render_optional_text,
     render_text,
+    task_timeout,
 )
 
 _MAX_BODY = 10 << 20  # Request keeps the body in its outputs: beyond this, use Download
@@ -41,7 +42,18 @@ class BearerAuth(Frozen):
     token: str = Field(description="The token (rendered).")
 
 
+class DigestAuth(Frozen):
+    type: Literal["DIGEST"] = Field(description="DIGEST (RFC 7616): answered when the server asks for it.")
+    username: str = Field(description="User name (rendered).")
+    password: str = Field(description="Password (rendered).")
+
+
+Auth = Annotated[BasicAuth | BearerAuth | DigestAuth, Field(discriminator="type")]
+
+
 class RequestOptions(Frozen):
+    auth: Auth | None = Field(default=None, description="BASIC (username, password), BEARER (token) or DIGEST "
+                                                        "(username, password), as in Kestra's `options.auth`.")
     connectTimeout: Duration | None = Field(default=None, description="Time allowed to connect (ISO-8601), per attempt.")
     readTimeout: Duration | None = Field(default=None, description="Time allowed between two reads of the answer.")
     followRedirects: bool = Field(default=True, description="Follow 3xx redirects (each target is checked by the guard).")
@@ -49,6 +61,8 @@ class RequestOptions(Frozen):
     allowedResponseCodes: list[int] | None = Field(default=None, description="Status codes that count as success (default: 2xx, and 3xx when not followed).")
     basicAuthUser: str | None = Field(default=None, description="Basic auth user name (Kestra's older form).")
     basicAuthPassword: str | None = Field(default=None, description="Basic auth password (Kestra's older form).")
+    readIdleTimeout: Duration | None = Field(default=None, description="Deprecated in Kestra: accepted and ignored (readTimeout bounds the reads).")
+    connectionPoolIdleTimeout: Duration | None = Field(default=None, description="Deprecated in Kestra: accepted and ignored (no connection is pooled).")
 
 
 class SslOptions(Frozen):
@@ -62,7 +76,7 @@ class _HttpTask(RunnableTask):
     body: str | None = Field(default=None, description="Request body (rendered); a JSON body needs contentType application/json.")
     formData: dict[str, Any] | None = Field(default=None, description="Fields sent as application/x-www-form-urlencoded (values rendered).")
     contentType: str | None = Field(default=None, description="Content-Type of the body.")
-    auth: BasicAuth | BearerAuth | None = Field(default=None, discriminator="type", description="BASIC (username, password) or BEARER (token).")
+    auth: Auth | None = Field(default=None, description="BASIC (username, password), BEARER (token) or DIGEST; the same as `options.auth`.")
     options: RequestOptions = Field(default_factory=RequestOptions, description="Timeouts, redirects and accepted status codes.")
     allowFailed: bool = Field(default=False, description="Succeed whatever the status code.")
     sslOptions: SslOptions | None = Field(default=None, description="TLS options.")
@@ -89,11 +103,13 @@ class _HttpTask(RunnableTask):
         return urllib.request.Request(url, data=data, headers=headers, method=self.method)  # noqa: S310
 
     def _authorization(self, ctx: RunContext) -> str | None:
-        match self.auth:
+        match self.auth or self.options.auth:
             case BasicAuth(username=user, password=password):
                 return _basic(ctx.render_string(user), ctx.render_string(password))
             case BearerAuth(token=token):
                 return f"Bearer {ctx.render_string(token)}"
+            case DigestAuth():
+                return None  # answered to the server's challenge (_digest)
         if self.options.basicAuthUser is not None:
             return _basic(ctx.render_string(self.options.basicAuthUser), ctx.render_string(self.options.basicAuthPassword or ""))
         return None
@@ -102,9 +118,13 @@ class _HttpTask(RunnableTask):
         """Send the request; `keep(response)` reads the answer in the worker thread. Fails on a status code
         that is not accepted."""
         request = self.build(ctx)
-        total = self.timeout  # the task's own timeout bounds the whole call
+        total = task_timeout(ctx, self)  # the task's own timeout bounds the whole call
         verify = not (self.sslOptions and self.sslOptions.insecureTrustAllCertificates)
-        opener = netguard.opener(follow_redirects=self.options.followRedirects, verify=verify)
+        for name in ("readIdleTimeout", "connectionPoolIdleTimeout"):
+            if getattr(self.options, name) is not None:
+                ctx.logger.warn(f"options.{name} is deprecated in Kestra and ignored by Legato")
+        opener = netguard.opener(follow_redirects=self.options.followRedirects, verify=verify,
+                                 handlers=self._digest(ctx, request.full_url))
         seconds = max((t.total_seconds() for t in (self.options.connectTimeout, self.options.readTimeout) if t), default=30.0)
         try:
             code, headers, kept = await asyncio.wait_for(
@@ -116,6 +136,14 @@ class _HttpTask(RunnableTask):
             detail = kept if isinstance(kept, str) else ""
             raise TaskFailed(f"{request.get_method()} {request.full_url} answered {code}" + (f": {detail[:500]}" if detail else ""))
         return code, headers, kept
+
+    def _digest(self, ctx: RunContext, url: str) -> list[Any]:
+        auth = self.auth or self.options.auth
+        if not isinstance(auth, DigestAuth):
+            return []
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, ctx.render_string(auth.username), ctx.render_string(auth.password))
+        return [urllib.request.HTTPDigestAuthHandler(passwords)]
 
     def _accepted(self, code: int) -> bool:
         if self.allowFailed or self.options.allowFailed:

@@ -64,6 +64,8 @@ def _parse(text: str, kv_type: KVType) -> Any:
                 return json.loads(text)
     except ValueError as exc:
         raise TaskFailed(f"property 'value': {text!r} is not a valid {kv_type} ({exc})") from None
+    except RecursionError:  # the JSON decoder recurses once per level
+        raise TaskFailed(f"property 'value': the {kv_type} value is nested too deeply") from None
 
 
 def _check(value: Any, kv_type: KVType) -> Any:

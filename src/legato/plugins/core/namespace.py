@@ -20,8 +20,9 @@ from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.core import storage_stream as stream
 from legato.plugins.runnable import Expression, RunnableTask, render_bool, render_optional_text
-from legato.storage import StorageError, namespace_files, namespace_files_prefix, parse_uri
+from legato.storage import StorageError, access, namespace_files, namespace_files_prefix, parse_uri
 from legato.storage.functions import FileScope
+from legato.storage.uris import namespace_segments
 
 _NAMESPACE = re.compile(NAMESPACE_PATTERN)
 
@@ -37,6 +38,11 @@ class _NamespaceTask(RunnableTask):
         namespace = render_optional_text(ctx, self.namespace) or ctx.flow_namespace
         if not _NAMESPACE.match(namespace) or len(namespace) > 150:
             raise TaskFailed(f"property 'namespace': {namespace!r} is not a valid namespace (lowercase letters, digits, '.', '_', '-')")
+        try:
+            namespace_segments(namespace)
+            access.check_namespace(ctx.execution.namespace, namespace)
+        except StorageError as exc:
+            raise TaskFailed(f"property 'namespace': {exc}") from None
         return namespace
 
 

@@ -118,15 +118,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def opener(*, follow_redirects: bool = True, verify: bool = True) -> urllib.request.OpenerDirector:
+def opener(*, follow_redirects: bool = True, verify: bool = True,
+           handlers: list[Any] | None = None) -> urllib.request.OpenerDirector:
     """A urllib opener with the guard on every connection, environment proxies ignored (a proxy would
-    connect on the flow's behalf, past the guard)."""
+    connect on the flow's behalf, past the guard); `handlers` adds others (an authentication handler)."""
     allowed = allowed_networks()
     context = ssl.create_default_context()
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    handlers: list[Any] = [urllib.request.ProxyHandler({}), _GuardedHTTP(allowed), _GuardedHTTPS(allowed, context)]
+    chain: list[Any] = [urllib.request.ProxyHandler({}), _GuardedHTTP(allowed), _GuardedHTTPS(allowed, context)]
     if not follow_redirects:
-        handlers.append(_NoRedirect())
-    return urllib.request.build_opener(*handlers)
+        chain.append(_NoRedirect())
+    return urllib.request.build_opener(*chain, *(handlers or ()))

@@ -16,6 +16,7 @@ from legato.model.task import Frozen
 from legato.plugins.context import RunContext
 from legato.plugins.runnable import Expression, RunnableTask
 from legato.plugins.scripts import execution
+from legato.plugins.scripts.protocol import Collector
 from legato.plugins.scripts.templates import RunTemplates
 from legato.runners import select
 from legato.runners.base import Runner
@@ -96,6 +97,16 @@ class ScriptBase(RunnableTask):
         """What the language needs around the command (Python dependencies, for instance)."""
         return Tooling()
 
+    def collector(self, ctx: RunContext) -> Collector:
+        """What reads the command's output lines (a task that parses its tool's log format replaces it)."""
+        return Collector(ctx.logger)
+
+    async def after_command(self, ctx: RunContext, workdir: Path, code: int, collector: Collector,
+                            prefix: str) -> dict[str, str]:
+        """Called once the command has ended, whatever its exit code, before the working directory goes:
+        returns more output files (name -> storage URI, stored under `prefix`)."""
+        return {}
+
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         return await execution.execute(self, ctx)
 
@@ -110,7 +121,7 @@ class InlineScript(ScriptBase):
 
     def main_lines(self, ctx: RunContext, templates: RunTemplates, workdir: Path) -> tuple[list[str], set[str]]:
         name = f"script{self.EXTENSION}"
-        (workdir / name).write_text(templates.text(self.script), encoding="utf-8")
+        (workdir / name).write_text(templates.command(self.script), encoding="utf-8")
         return [shlex.join([*self.RUN_FILE, name])], {name}
 
 
@@ -120,4 +131,4 @@ class CommandLines(ScriptBase):
     commands: list[str] | Expression = Field(min_length=1, description="The command lines, each rendered, run in order.")
 
     def main_lines(self, ctx: RunContext, templates: RunTemplates, workdir: Path) -> tuple[list[str], set[str]]:
-        return templates.lines(self.commands, "commands"), set()
+        return templates.commands(self.commands, "commands"), set()

@@ -49,11 +49,12 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     try:
         await asyncio.to_thread(_fresh_output_dir, workdir / OUTPUT_DIR)
         visible = runner.visible_workdir(workdir)
-        templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"})
+        localize = files.Localizer(workdir, visible, storage, ctx.execution.namespace)
+        templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"}, localize)
         await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
         tooling = await task.tooling(ctx, runner, workdir)
         main, generated = task.main_lines(ctx, templates, workdir)
-        lines = [*tooling.before, *templates.lines(task.beforeCommands, "beforeCommands"), *main]
+        lines = [*tooling.before, *templates.commands(task.beforeCommands, "beforeCommands"), *main]
         env = {k: templates.text(str(v)) if isinstance(v, str) else _env_text(v) for k, v in (task.env or {}).items()}
         spec = CommandSpec(
             argv=[*task.interpreter, _script(task, lines)], workdir=workdir,
@@ -62,17 +63,20 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
             helpers={"PYTHONPATH": [tools.PYTHON_HELPERS], "NODE_PATH": [tools.NODE_HELPERS]},
             image=image, namespace=ctx.execution.namespace, labels=_labels(ctx), note=ctx.logger.warn,
         )
-        collector = Collector(ctx.logger)
+        collector = task.collector(ctx)
         code = await _run(runner, spec, collector)
-        _record_metrics(ctx, collector)
-        if code != 0:
-            raise TaskFailed(_failure(code, collector))
-        patterns = templates.lines(task.outputFiles, "outputFiles")
         prefix = task_run_prefix(ctx.execution.namespace, ctx.execution.flow_id, ctx.execution.id,
                                  ctx.task_run.task_id, ctx.task_run.id)
+        extra = await task.after_command(ctx, workdir, code, collector, prefix)
+        _record_metrics(ctx, collector)
+        if code != 0:
+            kept = {"exitCode": code, "vars": collector.vars, "outputFiles": extra} if extra else None
+            raise TaskFailed(_failure(code, collector), outputs=kept)
+        patterns = templates.lines(task.outputFiles, "outputFiles")
         uploaded = await asyncio.to_thread(
             files.collect_outputs, workdir, patterns, workdir / OUTPUT_DIR, generated, storage, prefix
         )
+        uploaded.update(extra)
         if task.warningOnStdErr and collector.stderr_lines:
             ctx.effects.warning = True
         return {"exitCode": code, "vars": collector.vars, "outputFiles": uploaded}

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from legato.plugins.context import TaskFailed
 from legato.storage import Storage, StorageError, namespace_files, namespace_files_prefix, parse_uri
@@ -52,6 +54,44 @@ def stage_inputs(workdir: Path, files: Mapping[str, str], storage: Storage, name
                 raise TaskFailed(f"input file {name!r}: {exc}") from None
         else:
             target.write_text(content, encoding="utf-8")
+
+
+# A storage URI inside a command line, as Kestra's ScriptService finds them (and namespace file URIs).
+_STORED_URI = re.compile(r"(?:kestra|nsfile)://[-a-zA-Z0-9%._+~#=/]*")
+LOCAL_FOLDER = ".storage-files"  # where the files a command names are downloaded, inside the working dir
+
+
+class Localizer:
+    """Downloads each `kestra://` / `nsfile://` URI a rendered command or script names into the working
+    directory and puts the path the command sees in its place, as Kestra does (`cat "{{ outputs.x.uri }}"`).
+    One per run: a URI named twice is downloaded once."""
+
+    def __init__(self, workdir: Path, visible: str, storage: Storage, namespace: str | None) -> None:
+        self._workdir = workdir
+        self._visible = visible.rstrip("/")
+        self._storage = storage
+        self._namespace = namespace
+        self._done: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        if "://" not in text:
+            return text
+        return _STORED_URI.sub(lambda m: self._local(m.group()), text)
+
+    def _local(self, uri: str) -> str:
+        known = self._done.get(uri)
+        if known is not None:
+            return known
+        name = PurePosixPath(unquote(urlsplit(uri).path)).name or "file"
+        relative = f"{LOCAL_FOLDER}/{len(self._done)}/{name}"
+        target = inside(self._workdir, relative, "file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._storage.download(_source(uri, self._namespace), target)
+        except StorageError as exc:
+            raise TaskFailed(f"cannot download {uri} named in the command: {exc}") from None
+        self._done[uri] = local = f"{self._visible}/{relative}"
+        return local
 
 
 def _source(value: str, namespace: str | None) -> str:

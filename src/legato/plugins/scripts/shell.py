@@ -31,7 +31,7 @@ script: |
 
     def main_lines(self, ctx: RunContext, templates: RunTemplates, workdir: Path) -> tuple[list[str], set[str]]:
         # the script is the shell's own input, as with Kestra: failFast and beforeCommands share its shell
-        return [templates.text(self.script)], set()
+        return [templates.command(self.script)], set()
 
 
 @TASKS.register

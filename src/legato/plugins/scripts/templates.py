@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from legato.plugins.context import RunContext
 from legato.plugins.runnable import render_as
@@ -14,9 +15,17 @@ _RUN_PATHS = re.compile(r"\{\{-?\s*(workingDir|outputDir)\s*-?\}\}")
 class RunTemplates:
     """Renders a task's properties for one run: the run's folders first, then the expression engine."""
 
-    def __init__(self, ctx: RunContext, paths: dict[str, str]) -> None:
+    def __init__(self, ctx: RunContext, paths: dict[str, str], localize: Callable[[str], str] = str) -> None:
         self.ctx = ctx
         self.paths = paths
+        self.localize = localize
+
+    def command(self, value: str) -> str:
+        """A script or command line: rendered, then each storage URI in it replaced by a local copy's path."""
+        return self.localize(self.text(value))
+
+    def commands(self, value: list[str] | str | None, prop: str) -> list[str]:
+        return [self.localize(line) for line in self.lines(value, prop)]
 
     def text(self, value: str) -> str:
         return self.ctx.render_string(self.substitute(value))

@@ -1,8 +1,34 @@
-import { useEffect, useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { Fragment, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
+import { filteredLogs } from "../../api/operations";
 import { TERMINAL_STATES, type Execution } from "../../api/types";
 import { buildGantt, formatOffset } from "../../lib/gantt";
+import { ErrorMessage, Loading } from "../Messages";
 import { StateBadge } from "../StateBadge";
+
+/** One task run's log lines, under its Gantt row. */
+function RowLogs({ executionId, taskRunId, label, live }: { executionId: string; taskRunId: string; label: string; live: boolean }) {
+  const logs = useQuery({
+    queryKey: ["logs", executionId, { taskRunId }],
+    queryFn: () => filteredLogs(executionId, { taskRunId }),
+    refetchInterval: live ? 2000 : false,
+  });
+  if (logs.isError) return <ErrorMessage error={logs.error} />;
+  if (!logs.data) return <Loading what={`the logs of ${label}`} />;
+  return (
+    <div className="logs gantt-logs" role="log" aria-label={`Logs of ${label}`}>
+      {logs.data.length === 0 && <p className="muted">No log line.</p>}
+      {logs.data.map((line, i) => (
+        <div key={i} className={`log log-${line.level.toLowerCase()}`}>
+          <time dateTime={line.timestamp}>{new Date(line.timestamp).toLocaleTimeString()}</time>
+          <span className="level">{line.level}</span>
+          <span className="message">{line.message}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
 
 /** Task runs and their attempts on one time axis; while the execution runs, bars grow every second. */
 export function GanttChart({ execution }: { execution: Execution }) {
@@ -13,6 +39,13 @@ export function GanttChart({ execution }: { execution: Execution }) {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [live]);
+  // Rows toggled by the user; a failed row starts unfolded, since its logs say why it failed.
+  const [toggled, setToggled] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = (id: string) => setToggled((old) => {
+    const next = new Set(old);
+    if (!next.delete(id)) next.add(id);
+    return next;
+  });
   const gantt = useMemo(() => buildGantt(execution.taskRunList, execution.state.startDate, now),
     [execution.taskRunList, execution.state.startDate, now]);
   if (gantt.rows.length === 0) return <p className="muted">No task has started yet.</p>;
@@ -25,9 +58,14 @@ export function GanttChart({ execution }: { execution: Execution }) {
           {gantt.ticks.map((t) => <span key={t.at} className="tick" style={{ left: pct(t.at) }}>{t.label}</span>)}
         </div>
       </div>
-      {gantt.rows.map((row) => (
-        <div key={row.id} className="gantt-row" role="row" data-task-run={row.id}>
+      {gantt.rows.map((row) => {
+        const open = (row.run.state === "FAILED") !== toggled.has(row.id);
+        return (
+        <Fragment key={row.id}>
+        <div className="gantt-row" role="row" data-task-run={row.id}>
           <span role="rowheader" style={{ paddingLeft: `${row.depth}rem` }}>
+            <button type="button" className="gantt-toggle" aria-expanded={open} onClick={() => toggle(row.id)}
+              aria-label={`${open ? "Hide" : "Show"} the logs of ${row.label}`}>{open ? "▾" : "▸"}</button>{" "}
             <Link to={`/executions/${execution.id}/logs?taskRunId=${row.id}`} title="Logs of this task run">{row.label}</Link>{" "}
             <StateBadge state={row.run.state} />
             {row.runner && <span className="runner-tag" title={`Ran with the ${row.runner} runner`} data-runner={row.runner}>{row.runner}</span>}
@@ -44,7 +82,16 @@ export function GanttChart({ execution }: { execution: Execution }) {
             </span>
           </div>
         </div>
-      ))}
+        {open && (
+          <div className="gantt-row gantt-logs-row" role="row">
+            <div role="cell">
+              <RowLogs executionId={execution.id} taskRunId={row.id} label={row.label} live={live} />
+            </div>
+          </div>
+        )}
+        </Fragment>
+        );
+      })}
     </div>
   );
 }

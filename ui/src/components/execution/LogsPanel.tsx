@@ -64,6 +64,14 @@ export function LogsPanel({ execution }: { execution: Execution }) {
     if (running && follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [lines, running, follow]);
   const run = execution.taskRunList.find((r) => r.id === query.taskRunId);
+  // `show=error` (the failure summary's link): bring the first ERROR line into view and give it the focus.
+  const focusIndex = params.get("show") === "error" && lines ? lines.findIndex((l) => l.level === "ERROR") : -1;
+  const focused = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusIndex < 0 || !focused.current) return;
+    focused.current.scrollIntoView({ block: "center" });
+    focused.current.focus();
+  }, [focusIndex]);
 
   return (
     <>
@@ -106,7 +114,8 @@ export function LogsPanel({ execution }: { execution: Execution }) {
         <div className="logs" role="log" aria-label="Logs" aria-live={running ? "polite" : "off"} ref={box}>
           {lines.length === 0 && <p className="muted">No log line{query.minLevel || query.taskRunId ? " matches" : " yet"}.</p>}
           {lines.map((line, i) => (
-            <div key={i} className={`log log-${line.level.toLowerCase()}`}>
+            <div key={i} className={`log log-${line.level.toLowerCase()}${i === focusIndex ? " log-focus" : ""}`}
+              {...(i === focusIndex ? { ref: focused, tabIndex: -1 } : {})}>
               <time dateTime={line.timestamp}>{new Date(line.timestamp).toLocaleTimeString()}</time>
               <span className="level">{line.level}</span>
               <span className="task">{line.taskId ?? ""}{line.attemptNumber ? ` #${line.attemptNumber + 1}` : ""}</span>

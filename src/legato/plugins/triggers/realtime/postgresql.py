@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from legato.model.task import TRIGGERS
-from legato.plugins.triggers import sql
+from legato.plugins.jdbc import urls
 from legato.plugins.triggers.base import Message, RealtimeSource, RealtimeTrigger, TriggerContext
 from legato.plugins.triggers.realtime import serde, shared
 
@@ -45,10 +45,17 @@ class PostgresListenTrigger(RealtimeTrigger):
         import psycopg
         from psycopg import sql as pgsql
 
-        target = sql.strip_jdbc(shared.required_text(ctx, self.url, "url"), ("postgresql", "postgres"), self.id)
-        credentials: dict[str, Any] = {k: v for k, v in (("user", shared.rendered_text(ctx, self.username)), ("password", shared.rendered_text(ctx, self.password))) if v}
+        text = shared.required_text(ctx, self.url, "url").strip()
+        text = "jdbc:postgresql" + text.split(":", 1)[1] if text.startswith(("postgresql:", "postgres:")) else text
+        try:
+            target = urls.parse(text, ("postgresql",))
+        except urls.JdbcUrlError as exc:
+            raise ValueError(f"trigger '{self.id}': {exc}") from None
+        user, password = target.credentials(shared.rendered_text(ctx, self.username), shared.rendered_text(ctx, self.password))
+        credentials: dict[str, Any] = {k: v for k, v in (("user", user), ("password", password)) if v}
         channels = shared.rendered_list(ctx, self.channel)
-        async with await psycopg.AsyncConnection.connect(target, autocommit=True, connect_timeout=30, **credentials) as connection:
+        async with await psycopg.AsyncConnection.connect(
+                host=target.host, port=target.port or 5432, dbname=target.database or user or "postgres", autocommit=True, connect_timeout=30, **credentials) as connection:
             for channel in channels:
                 await connection.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
             while True:

@@ -1,0 +1,278 @@
+"""Who may call what: one table from every API operation (method + route template) to its rule, enforced in
+one place (`authorize`, a dependency of every route). A route missing from the table is refused (and a test
+fails for it). The namespace of a check is the route's `namespace` path parameter, or the namespace of its
+`executionId`; operations on several namespaces at once (searches, bulk actions, a flow in a body) are checked
+again by the services for each namespace they touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from legato.api.context import context, principal
+from legato.api.errors import ApiError
+from legato.identity.permissions import Action, Resource
+from legato.services.principal import Principal
+
+R, A = Resource, Action
+
+
+@dataclass(frozen=True)
+class Need:
+    """A permission; `instance`: needed on the whole instance (access management), not on some namespace."""
+
+    resource: Resource
+    action: Action
+    instance: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.resource.value}:{self.action.value}"
+
+
+Rule = Need | Literal["public", "authenticated"]
+PUBLIC: Rule = "public"
+SIGNED_IN: Rule = "authenticated"
+
+
+def _iam(resource: Resource, action: Action) -> Need:
+    return Need(resource, action, instance=True)
+
+
+_T = "/api/v1/{tenant}"
+_F = f"{_T}/flows"
+_E = f"{_T}/executions"
+_X = f"{_E}/{{executionId}}"
+_TR = f"{_T}/triggers"
+_KV = f"{_T}/namespaces/{{namespace}}/kv"
+_NF = f"{_T}/namespaces/{{namespace}}/files"
+_P = f"{_T}/plugins"
+_B = f"{_T}/blueprints/community"
+_U = f"{_T}/users/{{id}}"
+_SA = f"{_T}/service-accounts/{{id}}"
+_TS = f"{_T}/tests"
+_S = f"{_T}/namespaces/{{namespace}}/secrets"
+
+RULES: dict[tuple[str, str], Rule] = {
+    # system
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/api/v1/configs"): SIGNED_IN,
+    ("GET", f"{_T}/configs"): SIGNED_IN,
+    ("GET", "/metrics"): Need(R.INFRASTRUCTURE, A.VIEW, instance=True),
+    # the web UI's files (not in the OpenAPI document): what it shows comes from the routes below
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/ui"): SIGNED_IN,
+    ("GET", "/ui/{path:path}"): SIGNED_IN,
+    # sign-in and one's own account
+    ("POST", "/api/v1/login"): PUBLIC,
+    ("POST", "/api/v1/logout"): PUBLIC,
+    ("GET", "/api/v1/auth/providers"): PUBLIC,
+    ("GET", "/api/v1/auth/oidc/login"): PUBLIC,
+    ("GET", "/api/v1/auth/oidc/callback"): PUBLIC,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("PUT", "/api/v1/me/password"): SIGNED_IN,
+    ("GET", "/api/v1/me/api-tokens"): SIGNED_IN,
+    ("POST", "/api/v1/me/api-tokens"): SIGNED_IN,
+    ("DELETE", "/api/v1/me/api-tokens/{tokenId}"): SIGNED_IN,
+    # flows
+    ("GET", f"{_F}/search"): Need(R.FLOW, A.LIST),
+    ("GET", f"{_F}/distinct-namespaces"): Need(R.FLOW, A.LIST),
+    ("GET", f"{_F}/export/by-query"): Need(R.FLOW, A.EXPORT),
+    ("POST", f"{_F}/export/by-ids"): Need(R.FLOW, A.EXPORT),
+    ("POST", f"{_F}/import"): Need(R.FLOW, A.CREATE),
+    ("DELETE", f"{_F}/delete/by-ids"): Need(R.FLOW, A.DELETE),
+    ("DELETE", f"{_F}/delete/by-query"): Need(R.FLOW, A.DELETE),
+    ("POST", f"{_F}/disable/by-ids"): Need(R.FLOW, A.UPDATE),
+    ("POST", f"{_F}/enable/by-ids"): Need(R.FLOW, A.UPDATE),
+    ("POST", f"{_F}/disable/by-query"): Need(R.FLOW, A.UPDATE),
+    ("POST", f"{_F}/enable/by-query"): Need(R.FLOW, A.UPDATE),
+    ("POST", f"{_F}/validate"): Need(R.FLOW, A.VIEW),
+    ("POST", f"{_F}/graph"): Need(R.FLOW, A.VIEW),
+    ("POST", _F): Need(R.FLOW, A.CREATE),
+    ("POST", f"{_F}/{{namespace}}"): Need(R.FLOW, A.UPDATE),
+    ("GET", f"{_F}/{{namespace}}"): Need(R.FLOW, A.LIST),
+    ("GET", f"{_F}/{{namespace}}/{{id}}"): Need(R.FLOW, A.VIEW),
+    ("PUT", f"{_F}/{{namespace}}/{{id}}"): Need(R.FLOW, A.UPDATE),
+    ("DELETE", f"{_F}/{{namespace}}/{{id}}"): Need(R.FLOW, A.DELETE),
+    ("GET", f"{_F}/{{namespace}}/{{id}}/revisions"): Need(R.FLOW, A.VIEW),
+    ("GET", f"{_F}/{{namespace}}/{{id}}/graph"): Need(R.FLOW, A.VIEW),
+    # webhooks: the key in the path is the credential
+    ("POST", f"{_E}/webhook/{{namespace}}/{{flowId}}/{{key}}"): PUBLIC,
+    ("GET", f"{_E}/webhook/{{namespace}}/{{flowId}}/{{key}}"): PUBLIC,
+    ("PUT", f"{_E}/webhook/{{namespace}}/{{flowId}}/{{key}}"): PUBLIC,
+    # triggers
+    ("GET", f"{_TR}/search"): Need(R.TRIGGER, A.LIST),
+    ("GET", f"{_TR}/{{namespace}}/{{flowId}}"): Need(R.TRIGGER, A.LIST),
+    ("PUT", _TR): Need(R.TRIGGER, A.UPDATE),
+    ("POST", f"{_TR}/{{namespace}}/{{flowId}}/{{triggerId}}/unlock"): Need(R.TRIGGER, A.UPDATE),
+    ("POST", f"{_TR}/{{namespace}}/{{flowId}}/{{triggerId}}/restart"): Need(R.TRIGGER, A.UPDATE),
+    ("PUT", f"{_TR}/backfill/pause"): Need(R.TRIGGER, A.BACKFILL),
+    ("PUT", f"{_TR}/backfill/unpause"): Need(R.TRIGGER, A.BACKFILL),
+    ("POST", f"{_TR}/backfill/delete"): Need(R.TRIGGER, A.BACKFILL),
+    ("POST", f"{_TR}/backfill/{{action}}/by-triggers"): Need(R.TRIGGER, A.BACKFILL),
+    ("POST", f"{_TR}/unlock/by-triggers"): Need(R.TRIGGER, A.UPDATE),
+    ("POST", f"{_TR}/set-disabled/by-triggers"): Need(R.TRIGGER, A.UPDATE),
+    # executions
+    ("GET", f"{_E}/search"): Need(R.EXECUTION, A.LIST),
+    ("POST", f"{_E}/{{namespace}}/{{id}}/validate"): Need(R.EXECUTION, A.CREATE),
+    ("POST", f"{_E}/{{namespace}}/{{id}}"): Need(R.EXECUTION, A.CREATE),
+    ("DELETE", f"{_E}/kill/by-ids"): Need(R.EXECUTION, A.KILL),
+    ("POST", f"{_E}/pause/by-ids"): Need(R.EXECUTION, A.PAUSE),
+    ("POST", f"{_E}/restart/by-ids"): Need(R.EXECUTION, A.RESTART),
+    ("DELETE", f"{_E}/by-ids"): Need(R.EXECUTION, A.DELETE),
+    ("GET", _X): Need(R.EXECUTION, A.VIEW),
+    ("DELETE", _X): Need(R.EXECUTION, A.DELETE),
+    ("POST", f"{_X}/labels"): Need(R.EXECUTION, A.UPDATE),
+    ("POST", f"{_X}/replay"): Need(R.EXECUTION, A.REPLAY),
+    ("POST", f"{_X}/force-run"): Need(R.EXECUTION, A.UPDATE),
+    ("POST", f"{_X}/unqueue"): Need(R.EXECUTION, A.UPDATE),
+    ("DELETE", f"{_X}/kill"): Need(R.EXECUTION, A.KILL),
+    ("POST", f"{_X}/restart"): Need(R.EXECUTION, A.RESTART),
+    ("POST", f"{_X}/pause"): Need(R.EXECUTION, A.PAUSE),
+    ("POST", f"{_X}/resume"): Need(R.EXECUTION, A.RESUME),
+    ("POST", f"{_X}/state"): Need(R.EXECUTION, A.UPDATE),
+    ("GET", f"{_X}/follow"): Need(R.EXECUTION, A.VIEW),
+    ("GET", f"{_X}/file"): Need(R.EXECUTION, A.ACCESS_FILES),
+    ("GET", f"{_X}/file/metas"): Need(R.EXECUTION, A.ACCESS_FILES),
+    ("GET", f"{_X}/file/preview"): Need(R.EXECUTION, A.ACCESS_FILES),
+    ("POST", f"{_X}/eval/{{taskRunId}}"): Need(R.EXECUTION, A.ACCESS_OUTPUTS),
+    # logs
+    ("GET", f"{_T}/logs/search"): Need(R.EXECUTION, A.ACCESS_LOGS),
+    ("GET", f"{_T}/logs/{{executionId}}"): Need(R.EXECUTION, A.ACCESS_LOGS),
+    ("DELETE", f"{_T}/logs/{{executionId}}"): Need(R.EXECUTION, A.DELETE),
+    ("GET", f"{_T}/logs/{{executionId}}/download"): Need(R.EXECUTION, A.ACCESS_LOGS),
+    ("GET", f"{_T}/logs/{{executionId}}/follow"): Need(R.EXECUTION, A.ACCESS_LOGS),
+    # KV store
+    ("GET", _KV): Need(R.KVSTORE, A.LIST),
+    ("DELETE", _KV): Need(R.KVSTORE, A.DELETE),
+    ("GET", f"{_KV}/{{key}}"): Need(R.KVSTORE, A.VIEW),
+    ("PUT", f"{_KV}/{{key}}"): Need(R.KVSTORE, A.CREATE),
+    ("DELETE", f"{_KV}/{{key}}"): Need(R.KVSTORE, A.DELETE),
+    # namespace files
+    ("GET", f"{_NF}/directory"): Need(R.NAMESPACE, A.ACCESS_FILES),
+    ("POST", f"{_NF}/directory"): Need(R.NAMESPACE, A.MANAGE_FILES),
+    ("GET", f"{_NF}/stats"): Need(R.NAMESPACE, A.ACCESS_FILES),
+    ("GET", f"{_NF}/export"): Need(R.NAMESPACE, A.ACCESS_FILES),
+    ("GET", _NF): Need(R.NAMESPACE, A.ACCESS_FILES),
+    ("POST", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
+    ("PUT", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
+    ("DELETE", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
+    # flow unit tests (test suites and their results)
+    ("GET", f"{_TS}/search"): Need(R.TESTSUITE, A.LIST),
+    ("POST", f"{_TS}/validate"): Need(R.TESTSUITE, A.VIEW),
+    ("POST", f"{_TS}/run"): Need(R.TESTSUITE, A.EXECUTE),
+    ("GET", f"{_TS}/results/search"): Need(R.TESTSUITE, A.VIEW),
+    ("POST", f"{_TS}/results/search/last"): Need(R.TESTSUITE, A.VIEW),
+    ("GET", f"{_TS}/results/{{id}}"): Need(R.TESTSUITE, A.VIEW),
+    ("POST", _TS): Need(R.TESTSUITE, A.CREATE),
+    ("GET", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.VIEW),
+    ("PUT", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.UPDATE),
+    ("DELETE", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.DELETE),
+    ("POST", f"{_TS}/{{namespace}}/{{id}}/run"): Need(R.TESTSUITE, A.EXECUTE),
+    # namespace secrets (values never returned)
+    ("GET", _S): Need(R.SECRET, A.LIST),
+    ("PUT", _S): Need(R.SECRET, A.CREATE),
+    ("PATCH", f"{_S}/{{key}}"): Need(R.SECRET, A.UPDATE),
+    ("DELETE", f"{_S}/{{key}}"): Need(R.SECRET, A.DELETE),
+    ("GET", f"{_T}/namespaces/{{namespace}}/inherited-secrets"): Need(R.SECRET, A.LIST),
+    # audit logs: the whole instance's
+    ("GET", f"{_T}/auditlogs/search"): _iam(R.AUDITLOG, A.LIST),
+    ("GET", f"{_T}/auditlogs/export"): _iam(R.AUDITLOG, A.EXPORT),
+    # plugin docs and schemas: no data of anyone
+    ("GET", _P): SIGNED_IN,
+    ("GET", f"{_P}/schemas/flow"): SIGNED_IN,
+    ("GET", f"{_P}/inputs"): SIGNED_IN,
+    ("GET", f"{_P}/{{cls}}"): SIGNED_IN,
+    # stats
+    ("POST", f"{_T}/stats/executions/daily"): Need(R.EXECUTION, A.LIST),
+    ("POST", f"{_T}/stats/executions/group-by-flow"): Need(R.EXECUTION, A.LIST),
+    ("POST", f"{_T}/stats/executions/group-by-namespace"): Need(R.EXECUTION, A.LIST),
+    # blueprints
+    ("GET", _B): Need(R.BLUEPRINT, A.LIST),
+    ("GET", f"{_B}/tags"): Need(R.BLUEPRINT, A.LIST),
+    ("GET", f"{_B}/{{id}}"): Need(R.BLUEPRINT, A.VIEW),
+    ("GET", f"{_B}/{{id}}/flow"): Need(R.BLUEPRINT, A.VIEW),
+    # access management (Kestra EE paths)
+    ("GET", f"{_T}/users"): _iam(R.USER, A.LIST),
+    ("POST", f"{_T}/users"): _iam(R.USER, A.CREATE),
+    ("GET", _U): _iam(R.USER, A.VIEW),
+    ("PUT", _U): _iam(R.USER, A.UPDATE),
+    ("DELETE", _U): _iam(R.USER, A.DELETE),
+    ("PUT", f"{_U}/password"): _iam(R.USER, A.UPDATE),
+    ("GET", f"{_U}/api-tokens"): _iam(R.USER, A.VIEW),
+    ("POST", f"{_U}/api-tokens"): _iam(R.USER, A.UPDATE),
+    ("DELETE", f"{_U}/api-tokens/{{tokenId}}"): _iam(R.USER, A.UPDATE),
+    ("GET", f"{_T}/service-accounts"): _iam(R.SERVICE_ACCOUNT, A.LIST),
+    ("POST", f"{_T}/service-accounts"): _iam(R.SERVICE_ACCOUNT, A.CREATE),
+    ("GET", _SA): _iam(R.SERVICE_ACCOUNT, A.VIEW),
+    ("PUT", _SA): _iam(R.SERVICE_ACCOUNT, A.UPDATE),
+    ("DELETE", _SA): _iam(R.SERVICE_ACCOUNT, A.DELETE),
+    ("GET", f"{_SA}/api-tokens"): _iam(R.SERVICE_ACCOUNT, A.VIEW),
+    ("POST", f"{_SA}/api-tokens"): _iam(R.SERVICE_ACCOUNT, A.UPDATE),
+    ("DELETE", f"{_SA}/api-tokens/{{tokenId}}"): _iam(R.SERVICE_ACCOUNT, A.UPDATE),
+    ("GET", f"{_T}/groups"): _iam(R.GROUP, A.LIST),
+    ("POST", f"{_T}/groups"): _iam(R.GROUP, A.CREATE),
+    ("GET", f"{_T}/groups/{{id}}"): _iam(R.GROUP, A.VIEW),
+    ("DELETE", f"{_T}/groups/{{id}}"): _iam(R.GROUP, A.DELETE),
+    ("PUT", f"{_T}/groups/{{id}}/members/{{accountId}}"): _iam(R.GROUP, A.UPDATE),
+    ("DELETE", f"{_T}/groups/{{id}}/members/{{accountId}}"): _iam(R.GROUP, A.UPDATE),
+    ("GET", f"{_T}/roles"): _iam(R.ROLE, A.LIST),
+    ("POST", f"{_T}/roles"): _iam(R.ROLE, A.CREATE),
+    ("GET", f"{_T}/roles/{{id}}"): _iam(R.ROLE, A.VIEW),
+    ("PUT", f"{_T}/roles/{{id}}"): _iam(R.ROLE, A.UPDATE),
+    ("DELETE", f"{_T}/roles/{{id}}"): _iam(R.ROLE, A.DELETE),
+    ("GET", f"{_T}/bindings"): _iam(R.BINDING, A.LIST),
+    ("POST", f"{_T}/bindings"): _iam(R.BINDING, A.CREATE),
+    ("DELETE", f"{_T}/bindings/{{id}}"): _iam(R.BINDING, A.DELETE),
+}
+
+
+PUBLIC_ROUTES = frozenset(template for (_, template), found in RULES.items() if found == PUBLIC)
+
+
+def rule(method: str, template: str) -> Rule | None:
+    """The rule of an operation (HEAD follows GET); None when the table has none."""
+    return RULES.get(("GET" if method == "HEAD" else method, template))
+
+
+def allowed(by: Principal, need: Need, namespace: str | None) -> bool:
+    """The check: a pure function of the principal's resolved grants."""
+    if need.instance:
+        return by.grants.allows_instance(need.resource, need.action)
+    return by.grants.allows(need.resource, need.action, namespace)
+
+
+def refusal(need: Need, namespace: str | None) -> ApiError:
+    where = " on the instance" if need.instance else (f" on namespace '{namespace}'" if namespace else "")
+    return ApiError(403, f"missing permission {need}{where}",
+                    [{"path": "permission", "message": str(need)}])
+
+
+async def authorize(request: Request) -> None:
+    """Apply the table's rule for the matched route (a dependency of every route of the app)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    found = rule(request.method, template) if template else None
+    if found is None:
+        raise ApiError(403, f"no access rule for {request.method} {template}; refused")
+    if not isinstance(found, Need):
+        return  # public, or signed in (or open mode): settled by the authentication middleware
+    by = principal(request)
+    namespace = await _namespace(request) if not found.instance else None
+    if not allowed(by, found, namespace):
+        raise refusal(found, namespace)
+
+
+async def _namespace(request: Request) -> str | None:
+    params = request.path_params
+    if "namespace" in params:
+        return str(params["namespace"])
+    execution_id = params.get("executionId")
+    if execution_id is None:
+        return None
+    store = context(request).store
+    execution = await run_in_threadpool(store.get_execution, str(execution_id))
+    # An unknown execution: the route answers 404; checking "anywhere" first keeps 403 for the unentitled.
+    return execution.namespace if execution is not None else None

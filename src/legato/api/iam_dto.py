@@ -1,0 +1,147 @@
+"""Request and response bodies of sign-in and access management (users, service accounts, API tokens,
+groups, roles, bindings), in Kestra's field names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignIn(Body):
+    username: str = Field(min_length=1, max_length=255, description="The user's name.")
+    password: str = Field(min_length=1, max_length=1024, description="The user's password.")
+
+
+class SignedIn(BaseModel):
+    username: str
+    csrfToken: str = Field(description="Send it back in the X-CSRF-Token header of unsafe requests.")
+    expiresAt: datetime
+
+
+class OidcMethod(BaseModel):
+    name: str = Field(description="The sign-in button's label.")
+    loginUrl: str = Field(description="Open it in the browser to sign in at the provider.")
+
+
+class SignInMethods(BaseModel):
+    password: bool = Field(description="A name and password are accepted at POST /api/v1/login.")
+    ldap: bool = Field(description="Names without a Legato password are checked by the LDAP directory.")
+    oidc: OidcMethod | None = Field(description="Single sign-on through an OpenID Connect provider.")
+
+
+class PermissionGrant(BaseModel):
+    permission: str = Field(description="RESOURCE:ACTION")
+    namespaces: list[str] | None = Field(description="Where it applies (with children); null: everywhere.")
+
+
+class Me(BaseModel):
+    id: str | None
+    username: str
+    kind: str = Field(description="USER, SERVICE_ACCOUNT, ANONYMOUS or SYSTEM.")
+    owner: bool = Field(description="The instance owner: every permission everywhere.")
+    permissions: list[PermissionGrant]
+
+
+class UserCreate(Body):
+    username: str = Field(min_length=1, max_length=255, pattern=r"^[^:]+$")
+    password: str | None = Field(default=None, min_length=8, max_length=1024)
+    displayName: str = Field(default="", max_length=255)
+    owner: bool = Field(default=False, description="Make the user an instance owner (owners only).")
+
+
+class AccountUpdate(Body):
+    disabled: bool = Field(description="Disable (sessions end, tokens stop working) or enable.")
+
+
+class PasswordChange(Body):
+    password: str = Field(min_length=8, max_length=1024, description="The new password.")
+    currentPassword: str | None = Field(default=None, max_length=1024,
+                                        description="The current one, when changing one's own.")
+
+
+class AccountDto(BaseModel):
+    id: str
+    username: str
+    displayName: str
+    description: str
+    type: Literal["USER", "SERVICE_ACCOUNT"]
+    owner: bool
+    disabled: bool
+    locked: bool
+    created: datetime
+
+
+class ServiceAccountCreate(Body):
+    name: str = Field(min_length=1, max_length=255, pattern=r"^[^:]+$")
+    description: str = Field(default="", max_length=2000)
+
+
+class TokenCreate(Body):
+    name: str = Field(min_length=1, max_length=255)
+    description: str = Field(default="", max_length=2000)
+    maxAge: str | None = Field(default=None, description="ISO-8601 duration (PT24H, P30D); null: never expires.")
+
+
+class TokenDto(BaseModel):
+    tokenId: str
+    name: str
+    description: str
+    tokenPrefix: str
+    iat: datetime = Field(description="When it was issued.")
+    exp: datetime | None = Field(description="When it expires; null: never.")
+    lastUsed: datetime | None
+    revoked: bool
+    expired: bool
+
+
+class IssuedTokenDto(TokenDto):
+    fullToken: str = Field(description="The token: shown this once, never again.")
+
+
+class GroupCreate(Body):
+    name: str = Field(min_length=1, max_length=255)
+    description: str = Field(default="", max_length=2000)
+
+
+class GroupDto(BaseModel):
+    id: str
+    name: str
+    description: str
+    members: list[str] | None = None
+
+
+class RoleBody(Body):
+    name: str = Field(min_length=1, max_length=255)
+    description: str = Field(default="", max_length=2000)
+    permissions: list[str] = Field(description="RESOURCE:ACTION, e.g. FLOW:VIEW, EXECUTION:KILL.")
+
+
+class RoleDto(BaseModel):
+    id: str
+    name: str
+    description: str
+    permissions: list[str]
+    managed: bool
+
+
+class BindingCreate(Body):
+    roleId: str = Field(min_length=1, max_length=64)
+    type: Literal["USER", "GROUP", "SERVICE_ACCOUNT"]
+    externalId: str = Field(min_length=1, max_length=64, description="The user, group or service account id.")
+    namespace: str | None = Field(default=None, max_length=150,
+                                  description="Limit to this namespace and its children; null: the instance.")
+
+
+class BindingDto(BaseModel):
+    id: str
+    roleId: str
+    type: str
+    externalId: str
+    namespace: str | None
+    created: datetime

@@ -1,0 +1,73 @@
+"""`legato ai "request" [--flow FILE]`: the AI copilot writes or changes a flow, validated before it is shown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import click
+
+from legato import config
+from legato.plugins.ai import wire
+from legato.services import copilot
+
+
+def _endpoint(settings: config.Settings, timeout: float) -> wire.Endpoint:
+    if not settings.ai_url or not settings.ai_model:
+        raise click.UsageError("the copilot needs a model API: set LEGATO_AI_URL and LEGATO_AI_MODEL (and LEGATO_AI_API_KEY, "
+                               "LEGATO_AI_PROVIDER=anthropic for Anthropic), or ai_url/ai_model in the configuration file")
+    key = settings.ai_api_key
+    if settings.ai_provider == "anthropic":
+        return wire.Endpoint("anthropic", settings.ai_url, settings.ai_model, {"x-api-key": key} if key else {},
+                             timeout, guarded=False)
+    return wire.Endpoint("openai", settings.ai_url, settings.ai_model, {"Authorization": f"Bearer {key}"} if key else {},
+                         timeout, guarded=False)
+
+
+@click.command("ai")
+@click.argument("request")
+@click.option("--flow", "flow_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A flow file to change (else a new flow is written).")
+@click.option("--write", is_flag=True, help="Accept the proposal: write it to --flow's file (or to --output).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Where --write puts a new flow.")
+@click.option("--rounds", type=click.IntRange(1, 10), help="Answers the model may give, repairs included (default: ai_max_rounds).")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for each answer.")
+@click.option("--json", "as_json", is_flag=True, help="Print the proposal as JSON (source, diff, rounds, types).")
+def ai_command(request: str, flow_file: Path | None, write: bool, output: Path | None, rounds: int | None,
+               timeout: float, as_json: bool) -> None:
+    """Write a flow from REQUEST, or change the one in --flow, with the model configured for Legato (ai_url,
+    ai_model, ai_api_key, ai_provider). The flow is validated with the installed plugins and sent back to the model
+    with the errors until it is valid; only a valid flow is shown, as a diff. Exit status 1 when none is."""
+    try:
+        settings = config.load()
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    endpoint = _endpoint(settings, timeout)
+    current = flow_file.read_text(encoding="utf-8") if flow_file is not None and flow_file.exists() else None
+    if flow_file is not None and current is None and not write:
+        raise click.UsageError(f"--flow {flow_file}: no such file")
+    name = str(flow_file or output or "flow.yaml")
+
+    def heard(round_: int, error: str | None) -> None:
+        if error is not None:
+            first = error.splitlines()[0] if error else ""
+            click.echo(f"answer {round_} is not a valid flow ({first}); asking the model to fix it", err=True)
+
+    try:
+        proposal = asyncio.run(copilot.propose(request, endpoint=endpoint, max_rounds=rounds or settings.ai_max_rounds,
+                                               current=current, name=name, on_round=heard))
+    except copilot.CopilotError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"source": proposal.source, "diff": proposal.diff, "rounds": proposal.rounds,
+                               "types": list(proposal.types)}))
+    else:
+        click.echo(proposal.diff, nl=False)
+        click.echo(f"valid flow after {proposal.rounds} answer(s); types: {', '.join(proposal.types)}", err=True)
+    if write:
+        target = flow_file or output
+        if target is None:
+            raise click.UsageError("--write needs --flow or --output")
+        target.write_text(proposal.source, encoding="utf-8")
+        click.echo(f"written to {target}", err=True)

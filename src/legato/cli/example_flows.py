@@ -1,0 +1,48 @@
+"""The flows `legato server local --flows DIR` deploys at start: a file whose source is already stored (it was
+deployed before and has not changed since) is left alone, so that a restart never overwrites what was edited in
+the UI meanwhile; only new files and changed files are deployed, and each skip that matters is said."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from legato.flows import parse_flow
+from legato.model.errors import FlowValidationError
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM
+from legato.store.ports import Store
+
+
+def deploy_changed(
+    store: Store, flows_dir: Path, *, now: datetime, say: Callable[[str], None], warn: Callable[[str], None]
+) -> None:
+    """Deploy each flow file of `flows_dir` that is new or changed since it was last deployed; say what it did."""
+    unchanged = 0
+    for path in sorted(flows_dir.rglob("*.y*ml")):
+        source = path.read_text()
+        try:
+            flow = parse_flow(source, str(path))
+        except FlowValidationError as exc:
+            warn(str(exc))
+            continue
+        revisions = store.flow_revisions(flow.namespace, flow.id)
+        current = revisions[-1] if revisions else None
+        if current is not None and current.source == source and not current.deleted:
+            unchanged += 1
+        elif current is not None and any(r.source == source for r in revisions):
+            # Deployed from this very text before: what is stored now was changed (or deleted) since, in the UI or
+            # through the API. The user's edit wins until the file changes.
+            what = "deleted" if current.deleted else "edited"
+            say(
+                f"kept {flow.namespace}.{flow.id} revision {current.revision}: {what} since {path} was deployed "
+                "(change the file to deploy it again)"
+            )
+        else:
+            record = flow_service.deploy(store, source, now=now, name=str(path), by=SYSTEM)
+            say(f"deployed {record.namespace}.{record.id} (revision {record.revision})")
+    if unchanged:
+        say(
+            f"{unchanged} example flow{'s' if unchanged > 1 else ''} unchanged since last deployed from {flows_dir}"
+        )

@@ -1,0 +1,114 @@
+"""`legato flow delete|disable|enable|export|import`: a flow's lifecycle on the local server's data (or
+--database-url), through the same services as the API's bulk endpoints."""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import click
+
+from legato.cli.store_option import with_store
+from legato.clock import utcnow
+from legato.services import flows as flow_service
+from legato.services.errors import NotFoundError
+from legato.services.principal import SYSTEM
+from legato.store.ports import Store
+
+FLOW_REF = click.argument("flows", nargs=-1, required=True, metavar="NAMESPACE.ID...")
+
+
+def _ids(refs: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for ref in refs:
+        namespace, dot, flow_id = ref.rpartition(".")
+        if not dot or not namespace or not flow_id:
+            raise click.BadParameter(f"expected NAMESPACE.ID, got {ref!r}", param_hint="FLOWS")
+        out.append((namespace, flow_id))
+    return out
+
+
+@click.command("delete")
+@FLOW_REF
+@with_store
+def delete(store: Store, flows: tuple[str, ...]) -> None:
+    """Delete flows (all or none; their revisions and executions are kept)."""
+    try:
+        count = flow_service.delete_many(store, _ids(flows), by=SYSTEM, now=utcnow())
+    except NotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"deleted {count} flow(s)")
+
+
+def _toggle(store: Store, flows: tuple[str, ...], disabled: bool) -> None:
+    try:
+        changed = flow_service.set_disabled(store, _ids(flows), disabled, by=SYSTEM, now=utcnow())
+    except NotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    for record in changed:
+        click.echo(f"{record.namespace}.{record.id} revision {record.revision}: {'disabled' if disabled else 'enabled'}")
+    if len(changed) < len(set(flows)):
+        click.echo(f"{len(set(flows)) - len(changed)} flow(s) already {'disabled' if disabled else 'enabled'}")
+
+
+@click.command("disable")
+@FLOW_REF
+@with_store
+def disable(store: Store, flows: tuple[str, ...]) -> None:
+    """Disable flows: a new revision whose source says `disabled: true` (no execution, no trigger fires)."""
+    _toggle(store, flows, True)
+
+
+@click.command("enable")
+@FLOW_REF
+@with_store
+def enable(store: Store, flows: tuple[str, ...]) -> None:
+    """Enable disabled flows again (a new revision with `disabled: false`)."""
+    _toggle(store, flows, False)
+
+
+@click.command("export")
+@click.option("--namespace", default=None, help="Only this namespace and its children.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a zip of `<namespace>.<id>.yml` files here (default: the YAML sources to stdout, "
+                   "separated by `---`).")
+@with_store
+def export(store: Store, namespace: str | None, output: Path | None) -> None:
+    """Export the sources of the live flows, as `flow import` and the API's `/flows/import` take them back."""
+    records = [r for r in store.list_flows() if flow_service.in_namespace(r.namespace, namespace)]
+    if output is None:
+        sys.stdout.write("---\n".join(r.source if r.source.endswith("\n") else r.source + "\n" for r in records))
+        return
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for record in records:
+            archive.writestr(f"{record.namespace}.{record.id}.yml", record.source)
+    click.echo(f"exported {len(records)} flow(s) to {output}", err=True)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_store
+def import_(store: Store, files: tuple[Path, ...]) -> None:
+    """Import flows from YAML files (several flows separated by `---`) or zips of them; the valid ones are saved
+    (a new revision when the flow exists), the invalid ones listed, and the exit code is 1 if there are any."""
+    sources: list[tuple[str, str]] = []
+    for path in files:
+        if path.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
+                    sources += [(f"{path}:{e.filename}", archive.read(e).decode()) for e in archive.infolist()
+                                if not e.is_dir() and e.filename.lower().endswith((".yml", ".yaml"))]
+            except zipfile.BadZipFile as exc:
+                raise click.ClickException(f"{path} is not a valid zip archive: {exc}") from None
+        else:
+            sources.append((str(path), path.read_text()))
+    saved, rejected = flow_service.import_flows(store, sources, by=SYSTEM, now=utcnow())
+    click.echo(f"imported {len(saved)} flow(s)")
+    for name in rejected:
+        click.echo(f"invalid: {name} (see `legato flow validate`)", err=True)
+    sys.exit(1 if rejected else 0)
+
+
+COMMANDS = [delete, disable, enable, export, import_]

@@ -1,0 +1,128 @@
+"""Where a deploy goes: this machine's store (the services, one transaction per namespace) or a remote Legato
+over its REST API (`--server URL --token T`)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from legato.deploy.plan import NamespacePlan
+from legato.services import flows as flow_service
+from legato.services.principal import Principal
+from legato.storage import Storage, namespace_files
+from legato.store.ports import Store
+
+
+class DeployError(Exception):
+    """The target refused a change or could not be read; the message says which and why."""
+
+
+class LocalTarget:
+    """The store and internal storage of this machine's Legato."""
+
+    def __init__(self, store: Store, storage: Storage, *, by: Principal, clock: Callable[[], datetime]):
+        self.store, self.storage, self.by, self.clock = store, storage, by, clock
+
+    def namespaces(self) -> list[str]:
+        return sorted({r.namespace for r in self.store.list_flows()} |
+                      {s.namespace for s in self.store.list_test_suites()})
+
+    def flows(self, namespace: str) -> dict[str, str]:
+        return {r.id: r.source for r in self.store.list_flows(namespace)}
+
+    def suites(self, namespace: str) -> dict[str, str]:
+        return {s.id: s.source for s in self.store.list_test_suites(namespace)}
+
+    def files(self, namespace: str) -> dict[str, bytes]:
+        return {path: self.storage.get(uri) for path, uri in namespace_files.list_files(self.storage, namespace).items()}
+
+    def apply(self, plan: NamespacePlan) -> None:
+        flow_service.deploy_namespace(self.store, self.storage, plan.deploy(), by=self.by, now=self.clock())
+
+
+class RemoteTarget:
+    """A Legato server, through its API. `token` is sent as a bearer token, or as basic credentials when it is
+    `user:password`. The flows of a namespace are saved in one request (one transaction on the server)."""
+
+    def __init__(self, url: str, token: str | None = None, *, tenant: str = "main", timeout: float = 60.0):
+        auth: Any = None
+        headers = {}
+        if token and ":" in token:
+            user, _, password = token.partition(":")
+            auth = httpx.BasicAuth(user, password)
+        elif token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.client = httpx.Client(base_url=f"{url.rstrip('/')}/api/v1/{tenant}", auth=auth, headers=headers,
+                                   timeout=timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DeployError(f"{method} {self.client.base_url}{path}: {exc}") from None
+        if response.status_code >= 400:
+            raise DeployError(f"{method} {path}: HTTP {response.status_code}: {_message(response)}")
+        return response
+
+    def namespaces(self) -> list[str]:
+        flows = self._call("GET", "/flows/distinct-namespaces").json()
+        suites = self._call("GET", "/tests/search", params={"size": 1000}).json()["results"]
+        return sorted(set(flows) | {s["namespace"] for s in suites})
+
+    def flows(self, namespace: str) -> dict[str, str]:
+        listed = self._call("GET", f"/flows/{namespace}").json()
+        return {f["id"]: self._call("GET", f"/flows/{namespace}/{f['id']}", params={"source": "true"}).json()["source"]
+                for f in listed}
+
+    def suites(self, namespace: str) -> dict[str, str]:
+        found = self._call("GET", "/tests/search", params={"namespace": namespace, "size": 1000}).json()["results"]
+        return {s["id"]: self._call("GET", f"/tests/{namespace}/{s['id']}").json()["source"]
+                for s in found if s["namespace"] == namespace}
+
+    def files(self, namespace: str) -> dict[str, bytes]:
+        data = self._call("GET", f"/namespaces/{namespace}/files/export").content
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return {"/" + name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+
+    def apply(self, plan: NamespacePlan) -> None:
+        """Files first, then every new or changed flow in one request (all or nothing), then suites and
+        deletions."""
+        change = plan.deploy()
+        ns = change.namespace
+        for path, data in change.files.items():
+            self._call("POST", f"/namespaces/{ns}/files", params={"path": path},
+                       files={"fileContent": (path.rsplit("/", 1)[-1], data)})
+        if change.flows:
+            self._call("POST", f"/flows/{ns}", params={"delete": "false"}, content="\n---\n".join(change.flows),
+                       headers={"Content-Type": "application/x-yaml"})
+        existing = set(self.suites(ns)) if change.suites else set()
+        for suite in change.suites:
+            yaml = {"Content-Type": "application/x-yaml"}
+            if suite.id in existing:
+                self._call("PUT", f"/tests/{ns}/{suite.id}", content=suite.source, headers=yaml)
+            else:
+                self._call("POST", "/tests", content=suite.source, headers=yaml)
+        for flow_id in change.flow_deletions:
+            self._call("DELETE", f"/flows/{ns}/{flow_id}")
+        for suite_id in change.suite_deletions:
+            self._call("DELETE", f"/tests/{ns}/{suite_id}")
+        for path in change.file_deletions:
+            self._call("DELETE", f"/namespaces/{ns}/files", params={"path": path})
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    details = "; ".join(f"{d.get('path')}: {d.get('message')}" + (f" (line {d['line']})" if d.get("line") else "")
+                        for d in body.get("details") or [])
+    return str(body.get("message", "")) + (f": {details}" if details else "")

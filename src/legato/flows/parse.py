@@ -1,0 +1,13 @@
+"""Parsing a flow with every installed task and trigger type: the one way a source becomes a Flow."""
+
+from __future__ import annotations
+
+from legato import plugins
+from legato.model.flow import Flow
+from legato.model.loader import load_flow
+
+
+def parse_flow(source: str, name: str = "<flow>") -> Flow:
+    """Parse and validate a flow with every installed task and trigger type; FlowValidationError names `name`
+    and the lines of the problems."""
+    return load_flow(source, source=name, registry=plugins.registry(), triggers=plugins.trigger_registry())

@@ -1,0 +1,189 @@
+"""Kestra's model providers (`io.kestra.plugin.ai.provider.*`): the `provider:` block of the AI tasks, which names
+the API, the model and the key. Each turns into a `wire.Endpoint`; the OpenAI-compatible ones share one wire
+format (Gemini through Google's OpenAI-compatible endpoint, Ollama through its /v1 API).
+
+A provider block is validated as the class its `type` names, with the flow's `pluginDefaults` for that type merged
+in (Kestra's examples set `apiKey` and `modelName` once that way)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, TypeAlias
+
+from pydantic import (
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
+
+from legato.model.errors import suggest
+from legato.model.task import Frozen
+from legato.model.taskfield import FLOW_DEFAULTS, deep_merge, located_error
+from legato.plugins.ai import wire
+from legato.plugins.context import RunContext, TaskFailed
+
+_KESTRA = "io.kestra.plugin.ai.provider"
+
+
+class SubPlugin(Frozen):
+    """A typed block inside a task (provider, tool, memory, embedding store): `type` picks the class."""
+
+    TYPE: ClassVar[str]
+    ALIASES: ClassVar[tuple[str, ...]] = ()
+
+    type: str = Field(description="The block's type name.")
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return (cls.TYPE, *cls.ALIASES)
+
+
+def sub_plugin(kind: str, classes: list[type[SubPlugin]]) -> tuple[WrapValidator, WithJsonSchema]:
+    """Annotations that validate a map as the class its `type` names, with matching plugin defaults, and give
+    the editor's JSON Schema each class's properties under its own `type`."""
+    return _validator(kind, classes), WithJsonSchema(_dispatch_schema(kind, classes))
+
+
+def _dispatch_schema(kind: str, classes: list[type[SubPlugin]]) -> dict[str, Any]:
+    branches = []
+    for cls in classes:
+        schema = cls.model_json_schema()
+        schema.pop("title", None)
+        schema.setdefault("properties", {})["type"] = {"type": "string", "enum": list(cls.names())}
+        branches.append({"if": {"properties": {"type": {"enum": list(cls.names())}}, "required": ["type"]}, "then": schema})
+    return {"type": "object", "description": f"A {kind}: its `type` selects which properties it has.", "required": ["type"],
+            "properties": {"type": {"type": "string", "enum": sorted(n for c in classes for n in c.names())}},
+            "allOf": branches}
+
+
+def _validator(kind: str, classes: list[type[SubPlugin]]) -> WrapValidator:
+    by_name = {name: cls for cls in classes for name in cls.names()}
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        if isinstance(value, SubPlugin):
+            return value
+        if not isinstance(value, Mapping):
+            raise PydanticCustomError(f"{kind}_not_a_map", f"a {kind} must be a map with a 'type'")
+        name = value.get("type")
+        if not isinstance(name, str):
+            raise located_error(("type",), "missing", "Field required", value)
+        cls = by_name.get(name)
+        if cls is None:
+            raise located_error(("type",), f"unknown_{kind}_type", f"unknown {kind} type '{{name}}'{{hint}}", name,
+                                name=name, hint=suggest(name, list(by_name)))
+        data = dict(value)
+        for default in reversed(FLOW_DEFAULTS.get()):  # the first default has the highest priority
+            if default.type in cls.names() or name.startswith(default.type):
+                values = {k: v for k, v in default.values.items() if k in cls.model_fields and k != "type"}
+                data = deep_merge(values, data) if not default.forced else deep_merge(data, values)
+        return cls.model_validate(data, context=info.context)
+
+    return WrapValidator(validate)
+
+
+class ModelProvider(SubPlugin):
+    """What every provider has."""
+
+    WIRE: ClassVar[str] = "openai"
+    DEFAULT_URL: ClassVar[str] = ""
+
+    modelName: str | None = Field(default=None, description="The model, e.g. gpt-4o-mini, claude-sonnet-4-0, gemini-2.5-flash, mistral-large-latest, llama3.2.")
+    baseUrl: str | None = Field(default=None, description="The API's base URL (any OpenAI-compatible server for the OpenAI provider); the provider's public API by default.")
+    apiKey: str | None = Field(default=None, description="The API key (keep it in a secret: `{{ secret('OPENAI_API_KEY') }}`).")
+
+    def endpoint(self, ctx: RunContext, timeout: float = 120.0) -> wire.Endpoint:
+        """Where the calls go, with the rendered key in the headers."""
+        if self.modelName is None:
+            raise TaskFailed(f"property 'modelName' of the {type(self).__name__} provider is required")
+        model = ctx.render_string(self.modelName)
+        base = ctx.render_string(self.baseUrl) if self.baseUrl is not None else self.default_url(ctx)
+        key = ctx.render_string(self.apiKey) if self.apiKey is not None else None
+        return wire.Endpoint(self.WIRE, base, model, self.headers(key), timeout)  # type: ignore[arg-type]
+
+    def default_url(self, ctx: RunContext) -> str:
+        return self.DEFAULT_URL
+
+    def headers(self, key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+class OpenAI(ModelProvider):
+    """OpenAI, or any server that speaks its Chat Completions API (vLLM, LM Studio, LocalAI, llama.cpp...) at `baseUrl`."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.OpenAI"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.langchain4j.provider.OpenAI",)
+    DEFAULT_URL: ClassVar[str] = "https://api.openai.com/v1"
+
+    def endpoint(self, ctx: RunContext, timeout: float = 120.0) -> wire.Endpoint:
+        found = super().endpoint(ctx, timeout)
+        if self.baseUrl is None:  # OpenAI's own API: its newer models take only max_completion_tokens
+            return wire.Endpoint(found.wire, found.base_url, found.model, found.headers, timeout, "max_completion_tokens")
+        return found
+
+
+class Anthropic(ModelProvider):
+    """Anthropic's Claude models, through the Messages API."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.Anthropic"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.langchain4j.provider.Anthropic",)
+    WIRE: ClassVar[str] = "anthropic"
+    DEFAULT_URL: ClassVar[str] = "https://api.anthropic.com/v1"
+
+    maxTokens: int | None = Field(default=None, description="Most tokens the model may generate (the API requires a bound; 4096 when unset).")
+
+    def headers(self, key: str | None) -> dict[str, str]:
+        return {"x-api-key": key} if key else {}
+
+
+class GoogleGemini(ModelProvider):
+    """Google's Gemini models, through the Gemini API's OpenAI-compatible endpoint."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.GoogleGemini"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.langchain4j.provider.GoogleGemini",)
+    DEFAULT_URL: ClassVar[str] = "https://generativelanguage.googleapis.com/v1beta/openai"
+
+
+class MistralAI(ModelProvider):
+    """Mistral AI's models (La Plateforme's chat and embeddings API)."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.MistralAI"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.langchain4j.provider.MistralAI",)
+    DEFAULT_URL: ClassVar[str] = "https://api.mistral.ai/v1"
+
+
+class DeepSeek(ModelProvider):
+    """DeepSeek's models."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.DeepSeek"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.langchain4j.provider.DeepSeek",)
+    DEFAULT_URL: ClassVar[str] = "https://api.deepseek.com/v1"
+
+
+class OpenRouter(ModelProvider):
+    """OpenRouter: many vendors' models behind one OpenAI-compatible API."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.OpenRouter"
+    DEFAULT_URL: ClassVar[str] = "https://openrouter.ai/api/v1"
+
+
+class Ollama(ModelProvider):
+    """A local Ollama server (its OpenAI-compatible /v1 API). On the worker's own network, it needs
+    LEGATO_HTTP_ALLOWED_NETWORKS to allow the address."""
+
+    TYPE: ClassVar[str] = f"{_KESTRA}.Ollama"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.langchain4j.provider.Ollama",)
+
+    endpoint_: str | None = Field(default=None, alias="endpoint", description="The Ollama server, e.g. http://localhost:11434.")
+
+    def default_url(self, ctx: RunContext) -> str:
+        if self.endpoint_ is None:
+            raise TaskFailed("property 'endpoint' of the Ollama provider is required (e.g. http://localhost:11434)")
+        return ctx.render_string(self.endpoint_).rstrip("/") + "/v1"
+
+
+PROVIDERS: list[type[SubPlugin]] = [OpenAI, Anthropic, GoogleGemini, MistralAI, DeepSeek, OpenRouter, Ollama]
+Provider: TypeAlias = Annotated[SerializeAsAny[ModelProvider], *sub_plugin("provider", PROVIDERS)]

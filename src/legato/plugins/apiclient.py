@@ -1,0 +1,77 @@
+"""A JSON-over-HTTP client for the tasks that drive a SaaS API (dbt Cloud, Fivetran, Airbyte): one request at
+a time with httpx, transient failures (502/503/504, connection errors, timeouts) retried with exponential
+back-off, and every other failure turned into a TaskFailed naming the call and the server's answer."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from legato.plugins.context import TaskFailed
+
+_TRANSIENT = {502, 503, 504}
+
+
+@dataclass
+class ApiClient:
+    """`base_url` without a trailing slash; `headers` go with every request (authentication)."""
+
+    service: str  # named in errors: "dbt Cloud", "Fivetran", ...
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    auth: tuple[str, str] | None = None
+    max_retries: int = 3
+    initial_delay: float = 1.0
+    timeout: float = 60.0
+    retry_statuses: frozenset[int] = frozenset(_TRANSIENT)
+
+    async def call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                   missing_ok: bool = False) -> Any:
+        """The decoded JSON body of `method path` (None for an empty body, or a 404 with `missing_ok`)."""
+        url = self.base_url.rstrip("/") + path
+        delay = self.initial_delay
+        attempts = max(1, self.max_retries)
+        async with httpx.AsyncClient(headers={"Accept": "application/json", **self.headers}, auth=self.auth,
+                                     timeout=self.timeout) as client:
+            for attempt in range(1, attempts + 1):
+                try:
+                    response = await client.request(method, url, json=json, params=params)
+                except (httpx.TransportError, httpx.TimeoutException) as exc:
+                    if attempt == attempts:
+                        raise TaskFailed(f"{self.service}: {method} {url} failed: {exc}") from None
+                else:
+                    if response.status_code not in self.retry_statuses or attempt == attempts:
+                        return self._decode(method, url, response, missing_ok)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decode(self, method: str, url: str, response: httpx.Response, missing_ok: bool) -> Any:
+        if response.status_code == 404 and missing_ok:
+            return None
+        if response.status_code >= 400:
+            text = response.text.strip().replace("\n", " ")
+            raise TaskFailed(f"{self.service}: {method} {url} answered HTTP {response.status_code}: {text[:500]}")
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise TaskFailed(f"{self.service}: {method} {url} did not answer JSON: {response.text[:200]}") from None
+
+
+async def poll_until(ctx: Any, check: Any, every: float, limit: float, what: str) -> Any:
+    """Call `await check()` every `every` seconds until it returns something other than None, for at most
+    `limit` seconds (then TaskFailed naming `what`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while True:
+        found = await check()
+        if found is not None:
+            return found
+        if loop.time() + every > deadline:
+            raise TaskFailed(f"{what} did not end within {limit:g} s (maxDuration)")
+        await ctx.sleep(every)

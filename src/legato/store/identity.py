@@ -1,0 +1,339 @@
+"""Identity records: accounts, groups and members, custom roles, bindings, API tokens, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+
+from legato.identity.records import Account, ApiToken, Binding, Group, Role, Session
+from legato.store.database import Database
+from legato.store.dialect import Dialect
+from legato.store.schema import accounts, api_tokens, bindings, group_members, iam_groups, roles, sessions
+
+_a = accounts.c
+_t = api_tokens.c
+
+
+class IdentityQueries:
+    """Named queries over the identity tables."""
+
+    def __init__(self, dialect: Dialect):
+        self._create_account = dialect.insert_ignore(accounts, ["name"])
+        self._create_group = dialect.insert_ignore(iam_groups, ["name"])
+        self._add_member = dialect.insert_ignore(group_members, ["group_id", "account_id"])
+        self._create_role = dialect.insert_ignore(roles, ["name"])
+
+    # accounts ------------------------------------------------------------------------------------------
+    def create_account(self, conn: Connection, account: Account) -> bool:
+        """Insert unless the name is taken; whether it was inserted."""
+        return conn.execute(self._create_account, asdict(account)).rowcount == 1
+
+    def account(self, conn: Connection, account_id: str) -> Account | None:
+        """One account by id."""
+        row = conn.execute(select(accounts).where(_a.id == account_id)).first()
+        return _account(row) if row else None
+
+    def account_by_name(self, conn: Connection, name: str) -> Account | None:
+        """One account by its (unique) name."""
+        row = conn.execute(select(accounts).where(_a.name == name)).first()
+        return _account(row) if row else None
+
+    def accounts(self, conn: Connection, kind: str | None) -> list[Account]:
+        """Accounts by name, optionally of one kind."""
+        query = select(accounts).order_by(_a.name)
+        if kind is not None:
+            query = query.where(_a.kind == kind)
+        return [_account(r) for r in conn.execute(query)]
+
+    def count_accounts(self, conn: Connection, kind: str) -> int:
+        """How many accounts of a kind exist."""
+        return int(conn.execute(select(func.count()).select_from(accounts).where(_a.kind == kind)).scalar_one())
+
+    def update_account(self, conn: Connection, account_id: str, changes: dict[str, Any]) -> bool:
+        """Set columns of one account; whether it exists."""
+        return conn.execute(update(accounts).where(_a.id == account_id).values(**changes)).rowcount == 1
+
+    def delete_account(self, conn: Connection, account_id: str) -> bool:
+        """Remove an account with its memberships, bindings, tokens and sessions; whether it existed."""
+        conn.execute(delete(group_members).where(group_members.c.account_id == account_id))
+        conn.execute(delete(bindings).where(bindings.c.subject_id == account_id))
+        conn.execute(delete(api_tokens).where(_t.account_id == account_id))
+        conn.execute(delete(sessions).where(sessions.c.account_id == account_id))
+        return conn.execute(delete(accounts).where(_a.id == account_id)).rowcount == 1
+
+    # groups ----------------------------------------------------------------------------------------------
+    def create_group(self, conn: Connection, group: Group) -> bool:
+        """Insert unless the name is taken."""
+        return conn.execute(self._create_group, asdict(group)).rowcount == 1
+
+    def groups(self, conn: Connection) -> list[Group]:
+        """Every group by name."""
+        return [Group(r.id, r.name, r.description, r.created)
+                for r in conn.execute(select(iam_groups).order_by(iam_groups.c.name))]
+
+    def delete_group(self, conn: Connection, group_id: str) -> bool:
+        """Remove a group with its memberships and bindings."""
+        conn.execute(delete(group_members).where(group_members.c.group_id == group_id))
+        conn.execute(delete(bindings).where(bindings.c.subject_id == group_id))
+        return conn.execute(delete(iam_groups).where(iam_groups.c.id == group_id)).rowcount == 1
+
+    def add_member(self, conn: Connection, group_id: str, account_id: str) -> None:
+        """Make an account a member of a group (again: no change)."""
+        conn.execute(self._add_member, {"group_id": group_id, "account_id": account_id})
+
+    def remove_member(self, conn: Connection, group_id: str, account_id: str) -> bool:
+        """End a membership; whether there was one."""
+        query = delete(group_members).where(group_members.c.group_id == group_id,
+                                            group_members.c.account_id == account_id)
+        return conn.execute(query).rowcount == 1
+
+    def members(self, conn: Connection, group_id: str) -> list[str]:
+        """Account ids of a group."""
+        query = select(group_members.c.account_id).where(group_members.c.group_id == group_id)
+        return sorted(r.account_id for r in conn.execute(query))
+
+    def groups_of(self, conn: Connection, account_id: str) -> list[str]:
+        """Group ids an account belongs to."""
+        query = select(group_members.c.group_id).where(group_members.c.account_id == account_id)
+        return sorted(r.group_id for r in conn.execute(query))
+
+    # roles -----------------------------------------------------------------------------------------------
+    def create_role(self, conn: Connection, role: Role) -> bool:
+        """Insert unless the name is taken."""
+        return conn.execute(self._create_role, {**asdict(role), "permissions": list(role.permissions)}).rowcount == 1
+
+    def roles(self, conn: Connection) -> list[Role]:
+        """Every custom role by name."""
+        return [_role(r) for r in conn.execute(select(roles).order_by(roles.c.name))]
+
+    def update_role(self, conn: Connection, role: Role) -> bool:
+        """Replace a role's name, description and permissions; whether it exists."""
+        values = {"name": role.name, "description": role.description, "permissions": list(role.permissions),
+                  "updated": role.updated}
+        return conn.execute(update(roles).where(roles.c.id == role.id).values(**values)).rowcount == 1
+
+    def delete_role(self, conn: Connection, role_id: str) -> bool:
+        """Remove a role and its bindings."""
+        conn.execute(delete(bindings).where(bindings.c.role_id == role_id))
+        return conn.execute(delete(roles).where(roles.c.id == role_id)).rowcount == 1
+
+    # bindings --------------------------------------------------------------------------------------------
+    def create_binding(self, conn: Connection, binding: Binding) -> None:
+        """Insert a binding."""
+        conn.execute(bindings.insert(), asdict(binding))
+
+    def bindings(self, conn: Connection, subject_ids: Sequence[str] | None) -> list[Binding]:
+        """Bindings (of these subjects only), oldest first."""
+        query = select(bindings).order_by(bindings.c.created, bindings.c.id)
+        if subject_ids is not None:
+            query = query.where(bindings.c.subject_id.in_(list(subject_ids)))
+        return [Binding(r.id, r.role_id, r.subject_type, r.subject_id, r.namespace, r.created)
+                for r in conn.execute(query)]
+
+    def delete_binding(self, conn: Connection, binding_id: str) -> bool:
+        """Remove one binding."""
+        return conn.execute(delete(bindings).where(bindings.c.id == binding_id)).rowcount == 1
+
+    # tokens ----------------------------------------------------------------------------------------------
+    def create_token(self, conn: Connection, token: ApiToken) -> None:
+        """Insert a token (its secret's hash only)."""
+        conn.execute(api_tokens.insert(), asdict(token))
+
+    def token(self, conn: Connection, token_id: str) -> ApiToken | None:
+        """One token by id."""
+        row = conn.execute(select(api_tokens).where(_t.id == token_id)).first()
+        return _token(row) if row else None
+
+    def tokens(self, conn: Connection, account_id: str) -> list[ApiToken]:
+        """An account's tokens, newest first."""
+        query = select(api_tokens).where(_t.account_id == account_id).order_by(_t.created.desc(), _t.id)
+        return [_token(r) for r in conn.execute(query)]
+
+    def touch_token(self, conn: Connection, token_id: str, now: datetime) -> None:
+        """Record a use."""
+        conn.execute(update(api_tokens).where(_t.id == bindparam("b_id")).values(last_used=bindparam("b_now")),
+                     {"b_id": token_id, "b_now": now})
+
+    def revoke_token(self, conn: Connection, token_id: str, now: datetime) -> bool:
+        """Revoke a token not revoked yet; whether it was."""
+        query = update(api_tokens).where(_t.id == token_id, _t.revoked_at.is_(None)).values(revoked_at=now)
+        return conn.execute(query).rowcount == 1
+
+    # sessions --------------------------------------------------------------------------------------------
+    def create_session(self, conn: Connection, session: Session) -> None:
+        """Insert a session."""
+        conn.execute(sessions.insert(), asdict(session))
+
+    def session(self, conn: Connection, id_hash: str, now: datetime) -> Session | None:
+        """A session not expired yet."""
+        row = conn.execute(select(sessions).where(sessions.c.id_hash == id_hash, sessions.c.expires_at > now)).first()
+        return Session(row.id_hash, row.account_id, row.csrf, row.created, row.expires_at) if row else None
+
+    def delete_session(self, conn: Connection, id_hash: str) -> bool:
+        """Sign out one session."""
+        return conn.execute(delete(sessions).where(sessions.c.id_hash == id_hash)).rowcount == 1
+
+    def delete_sessions(self, conn: Connection, account_id: str | None, expired_before: datetime | None) -> int:
+        """Sign out every session of an account, or drop sessions expired before a moment."""
+        query = delete(sessions)
+        if account_id is not None:
+            query = query.where(sessions.c.account_id == account_id)
+        if expired_before is not None:
+            query = query.where(sessions.c.expires_at <= expired_before)
+        return conn.execute(query).rowcount
+
+
+def _account(row: Row[Any]) -> Account:
+    return Account(
+        id=row.id, kind=row.kind, name=row.name, display_name=row.display_name, password_hash=row.password_hash,
+        owner=bool(row.owner), disabled=bool(row.disabled), created=row.created, updated=row.updated,
+        description=row.description, failures=row.failures, failures_since=row.failures_since,
+        locked_until=row.locked_until,
+    )
+
+
+def _role(row: Row[Any]) -> Role:
+    return Role(row.id, row.name, row.description, tuple(row.permissions or ()), row.created, row.updated)
+
+
+def _token(row: Row[Any]) -> ApiToken:
+    return ApiToken(row.id, row.account_id, row.name, row.description, row.secret_hash, row.prefix, row.created,
+                    row.expires_at, row.last_used, row.revoked_at)
+
+
+class IdentityStore:
+    """The identity ports of SqlStore (mixed into it): each call is one short transaction."""
+
+    _db: Database
+    _identity_q: IdentityQueries | None = None
+
+    def _iq(self) -> IdentityQueries:
+        if self._identity_q is None:
+            self._identity_q = IdentityQueries(self._db.dialect)
+        return self._identity_q
+
+    def create_account(self, account: Account) -> bool:
+        with self._db.write() as tx:
+            return self._iq().create_account(tx.conn, account)
+
+    def get_account(self, account_id: str) -> Account | None:
+        with self._db.read() as conn:
+            return self._iq().account(conn, account_id)
+
+    def account_by_name(self, name: str) -> Account | None:
+        with self._db.read() as conn:
+            return self._iq().account_by_name(conn, name)
+
+    def list_accounts(self, kind: str | None = None) -> list[Account]:
+        with self._db.read() as conn:
+            return self._iq().accounts(conn, kind)
+
+    def count_accounts(self, kind: str = "USER") -> int:
+        with self._db.read() as conn:
+            return self._iq().count_accounts(conn, kind)
+
+    def update_account(self, account_id: str, **changes: Any) -> Account | None:
+        with self._db.write() as tx:
+            if not self._iq().update_account(tx.conn, account_id, changes):
+                return None
+            return self._iq().account(tx.conn, account_id)
+
+    def delete_account(self, account_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq().delete_account(tx.conn, account_id)
+
+    def create_group(self, group: Group) -> bool:
+        with self._db.write() as tx:
+            return self._iq().create_group(tx.conn, group)
+
+    def list_groups(self) -> list[Group]:
+        with self._db.read() as conn:
+            return self._iq().groups(conn)
+
+    def delete_group(self, group_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq().delete_group(tx.conn, group_id)
+
+    def add_group_member(self, group_id: str, account_id: str) -> None:
+        with self._db.write() as tx:
+            self._iq().add_member(tx.conn, group_id, account_id)
+
+    def remove_group_member(self, group_id: str, account_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq().remove_member(tx.conn, group_id, account_id)
+
+    def group_members(self, group_id: str) -> list[str]:
+        with self._db.read() as conn:
+            return self._iq().members(conn, group_id)
+
+    def groups_of(self, account_id: str) -> list[str]:
+        with self._db.read() as conn:
+            return self._iq().groups_of(conn, account_id)
+
+    def create_role(self, role: Role) -> bool:
+        with self._db.write() as tx:
+            return self._iq().create_role(tx.conn, role)
+
+    def list_roles(self) -> list[Role]:
+        with self._db.read() as conn:
+            return self._iq().roles(conn)
+
+    def update_role(self, role: Role) -> bool:
+        with self._db.write() as tx:
+            return self._iq().update_role(tx.conn, role)
+
+    def delete_role(self, role_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq().delete_role(tx.conn, role_id)
+
+    def create_binding(self, binding: Binding) -> None:
+        with self._db.write() as tx:
+            self._iq().create_binding(tx.conn, binding)
+
+    def list_bindings(self, subject_ids: Sequence[str] | None = None) -> list[Binding]:
+        with self._db.read() as conn:
+            return self._iq().bindings(conn, subject_ids)
+
+    def delete_binding(self, binding_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq().delete_binding(tx.conn, binding_id)
+
+    def create_token(self, token: ApiToken) -> None:
+        with self._db.write() as tx:
+            self._iq().create_token(tx.conn, token)
+
+    def get_token(self, token_id: str) -> ApiToken | None:
+        with self._db.read() as conn:
+            return self._iq().token(conn, token_id)
+
+    def list_tokens(self, account_id: str) -> list[ApiToken]:
+        with self._db.read() as conn:
+            return self._iq().tokens(conn, account_id)
+
+    def touch_token(self, token_id: str, now: datetime) -> None:
+        with self._db.write() as tx:
+            self._iq().touch_token(tx.conn, token_id, now)
+
+    def revoke_token(self, token_id: str, now: datetime) -> bool:
+        with self._db.write() as tx:
+            return self._iq().revoke_token(tx.conn, token_id, now)
+
+    def create_session(self, session: Session) -> None:
+        with self._db.write() as tx:
+            self._iq().create_session(tx.conn, session)
+
+    def get_session(self, id_hash: str, now: datetime) -> Session | None:
+        with self._db.read() as conn:
+            return self._iq().session(conn, id_hash, now)
+
+    def delete_session(self, id_hash: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq().delete_session(tx.conn, id_hash)
+
+    def delete_sessions(self, account_id: str | None = None, expired_before: datetime | None = None) -> int:
+        with self._db.write() as tx:
+            return self._iq().delete_sessions(tx.conn, account_id, expired_before)

@@ -1,0 +1,103 @@
+"""`legato deploy` as a user runs it, in real processes on a real SQLite store: --plan changes nothing, the
+apply, --test refusing to deploy over a failing suite, a broken file stopping everything, and a deploy killed
+half way leaving every namespace all old or all new."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from legato.store import open_store
+
+LEGATO = str(Path(sys.executable).with_name("legato"))
+
+
+def flow(ns: str, flow_id: str, version: str = "v1") -> str:
+    return (f"id: {flow_id}\nnamespace: {ns}\ntasks:\n  - id: say\n    type: io.kestra.plugin.core.debug.Return\n"
+            f"    format: {version}\n")
+
+
+def suite(ns: str, flow_id: str, expected: str) -> str:
+    return (f"id: {flow_id}_suite\nnamespace: {ns}\nflowId: {flow_id}\ntestCases:\n  - id: says\n"
+            f"    assertions:\n      - value: \"{{{{ outputs.say.value }}}}\"\n        equalTo: {expected}\n")
+
+
+def legato(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([LEGATO, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def _sources(data: Path) -> dict[tuple[str, str], str]:
+    store = open_store(f"sqlite:///{data / 'legato.db'}")
+    try:
+        return {(r.namespace, r.id): r.source for r in store.list_flows()}
+    finally:
+        store.close()
+
+
+def test_plan_apply_test_gate_and_broken_file(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "team.a" / "flows").mkdir(parents=True)
+    (repo / "team.a" / "tests").mkdir()
+    (repo / "team.a" / "files").mkdir()
+    (repo / "team.a" / "flows" / "hello.yaml").write_text(flow("team.a", "hello"))
+    (repo / "team.a" / "tests" / "hello.yaml").write_text(suite("team.a", "hello", "v1"))
+    (repo / "team.a" / "files" / "query.sql").write_text("select 1\n")
+    data = tmp_path / ".legato"
+
+    planned = legato("deploy", repo, "--plan", "--data-dir", data, cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert "  + flow hello (created)" in planned.stdout and "+++ b/team.a/flows/hello.yaml" in planned.stdout
+    assert "  + file /query.sql (created)" in planned.stdout
+    assert "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged." in planned.stdout
+    assert _sources(data) == {}
+
+    applied = legato("deploy", repo, "--test", "--data-dir", data, cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "1 passed" in applied.stdout and "deployed namespace team.a: 3 changes" in applied.stdout
+    assert set(_sources(data)) == {("team.a", "hello")}
+
+    (repo / "team.a" / "flows" / "hello.yaml").write_text(flow("team.a", "hello", "v2"))
+    gated = legato("deploy", repo, "--test", "--data-dir", data, cwd=tmp_path)
+    assert gated.returncode == 1
+    assert "expected 'v2' to equal 'v1'" in gated.stdout and "tests failed: nothing deployed" in gated.stderr
+    assert "format: v1" in _sources(data)[("team.a", "hello")]
+
+    (repo / "team.a" / "flows" / "broken.yaml").write_text(flow("team.a", "broken").replace("format:", "formt:"))
+    broken = legato("deploy", repo, "--data-dir", data, cwd=tmp_path)
+    assert broken.returncode == 1
+    assert "team.a/flows/broken.yaml:6:5: tasks[0].formt: unknown property" in broken.stderr
+    assert "format: v1" in _sources(data)[("team.a", "hello")]
+
+
+def test_a_deploy_killed_half_way_leaves_each_namespace_all_old_or_all_new(tmp_path: Path) -> None:
+    repo, data = tmp_path / "repo", tmp_path / ".legato"
+    namespaces = [f"kill.team{k}" for k in range(10)]
+
+    def write(version: str) -> None:
+        for ns in namespaces:
+            (repo / ns / "flows").mkdir(parents=True, exist_ok=True)
+            for n in range(20):
+                (repo / ns / "flows" / f"f{n}.yaml").write_text(flow(ns, f"f{n}", version))
+
+    write("v1")
+    assert legato("deploy", repo, "--data-dir", data, cwd=tmp_path).returncode == 0
+    write("v2")
+    process = subprocess.Popen([LEGATO, "deploy", str(repo), "--no-diff", "--data-dir", str(data)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stdout is not None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:  # kill it as soon as its first namespace is deployed
+        line = process.stdout.readline()
+        if line.startswith("deployed namespace") or not line:
+            break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    sources = _sources(data)
+    versions = {ns: {sources[(ns, f"f{n}")].rsplit("format: ", 1)[1].strip() for n in range(20)} for ns in namespaces}
+    assert all(len(v) == 1 for v in versions.values()), versions  # never a mix inside a namespace
+    assert versions[namespaces[0]] == {"v2"}

@@ -1,0 +1,47 @@
+"""`legato deploy --server`: the remote target plans against a live server's API and applies through it
+(SQLite and PostgreSQL): flows of a namespace in one request, suites, namespace files, deletions."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from tests.integration.api.conftest import LiveServer
+from tests.integration.deploy.test_deploy import flow, suite, write
+
+from legato.deploy import layout, plan
+from legato.deploy.targets import DeployError, RemoteTarget
+
+
+def test_remote_target_over_the_api(tmp_path: Path, server: LiveServer) -> None:
+    ns = f"deploy.remote{secrets.token_hex(4)}"
+    repo = write(tmp_path / "repo", {f"{ns}/flows/a.yaml": flow(ns, "a"), f"{ns}/flows/b.yaml": flow(ns, "b"),
+                                     f"{ns}/files/data/x.csv": "a,b\n", f"{ns}/tests/s.yaml": suite(ns, "a")})
+    target = RemoteTarget(server.url)
+    try:
+        made = plan.make(layout.read([repo]), target, delete=False)
+        assert made.count("create") == 4
+        for n in made.namespaces:
+            target.apply(n)
+        assert set(target.flows(ns)) == {"a", "b"} and set(target.suites(ns)) == {"a_suite"}
+        assert target.files(ns) == {"/data/x.csv": b"a,b\n"}
+        (repo / f"{ns}/flows/b.yaml").unlink()
+        (repo / f"{ns}/flows/a.yaml").write_text(flow(ns, "a", "v2"))
+        again = plan.make(layout.read([repo]), target, delete=True)
+        assert [(c.key, c.action) for c in again.namespaces[0].changes if c.kind == "flow"] == [
+            ("a", "update"), ("b", "delete")]
+        for n in again.namespaces:
+            target.apply(n)
+        assert list(target.flows(ns)) == ["a"] and "v2" in target.flows(ns)["a"]
+    finally:
+        target.close()
+    anonymous, broken = RemoteTarget(server.url), RemoteTarget(server.url, "a-token")
+    try:
+        with pytest.raises(DeployError, match=r"HTTP 404: flow nope\.ns\.nothing not found"):
+            anonymous._call("GET", "/flows/nope.ns/nothing")
+        with pytest.raises(DeployError, match=r"HTTP 401: invalid API token"):
+            broken._call("GET", "/flows/nope.ns/nothing")
+    finally:
+        anonymous.close()
+        broken.close()

@@ -1,0 +1,3 @@
+select id, customer, amount
+from {{ ref('raw_orders') }}
+where status <> 'cancelled'

@@ -1,0 +1,101 @@
+"""`legato deploy` through its parts, on a real SQLite store and internal storage: the plan (created, updated, deleted, unchanged, with diffs) changes nothing; the apply
+saves a namespace's flows and suites in one transaction and writes its files; an invalid flow changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from legato.clock import utcnow
+from legato.deploy import layout, plan
+from legato.deploy.targets import LocalTarget
+from legato.model.errors import FlowValidationError
+from legato.services.principal import SYSTEM
+from legato.storage import LocalStorage
+from legato.store import open_store
+from legato.store.sql import SqlStore
+
+
+def flow(ns: str, flow_id: str, message: str = "hi") -> str:
+    return (f"id: {flow_id}\nnamespace: {ns}\ntasks:\n  - id: say\n    type: io.kestra.plugin.core.log.Log\n"
+            f"    message: {message}\n")
+
+
+def suite(ns: str, flow_id: str) -> str:
+    return (f"id: {flow_id}_suite\nnamespace: {ns}\nflowId: {flow_id}\ntestCases:\n  - id: runs\n"
+            "    type: io.kestra.core.tests.flow.UnitTest\n")
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> tuple[SqlStore, LocalTarget]:
+    store = open_store(f"sqlite:///{tmp_path / 'db' / 'legato.db'}")
+    store.migrate()
+    return store, LocalTarget(store, LocalStorage(tmp_path / "storage"), by=SYSTEM, clock=utcnow)
+
+
+def test_kestra_layout_plan_then_apply_then_delete(tmp_path: Path, local: tuple[SqlStore, LocalTarget]) -> None:
+    store, target = local
+    repo = write(tmp_path / "repo", {
+        "company.team/flows/a.yaml": flow("company.team", "a"),
+        "company.team/flows/b.yml": flow("company.team", "b"),
+        "company.team/files/scripts/run.sh": "echo hi\n",
+        "company.team/tests/a_suite.yaml": suite("company.team", "a"),
+        "company.team.child/flows/c.yaml": flow("company.team.child", "c"),
+    })
+    first = plan.make(layout.read([repo]), target, delete=False)
+    assert (first.count("create"), first.count("update"), first.count("delete")) == (5, 0, 0)
+    assert store.list_flows() == []  # a plan changes nothing
+    for ns in first.namespaces:
+        target.apply(ns)
+    assert [f.id for f in store.list_flows("company.team")] == ["a", "b"]
+    assert [s.id for s in store.list_test_suites("company.team")] == ["a_suite"]
+    assert target.files("company.team") == {"/scripts/run.sh": b"echo hi\n"}
+
+    (repo / "company.team/flows/a.yaml").write_text(flow("company.team", "a", "changed"))
+    (repo / "company.team/flows/b.yml").unlink()
+    (repo / "company.team/files/scripts/run.sh").unlink()
+    second = plan.make(layout.read([repo]), target, delete=True)
+    text = second.render()
+    assert "  ~ flow a (updated)" in text and "-    message: hi\n+    message: changed" in text
+    assert "  - flow b (deleted)" in text and "  - file /scripts/run.sh (deleted)" in text
+    assert "Plan: 0 to create, 1 to update, 2 to delete, 2 unchanged." in text
+    for ns in second.namespaces:
+        target.apply(ns)
+    assert [f.id for f in store.list_flows("company.team")] == ["a"]
+    assert "changed" in target.flows("company.team")["a"]
+    assert target.files("company.team") == {}
+    assert plan.make(layout.read([repo]), target, delete=True).count("unchanged") == 3
+
+
+def test_flat_folder_and_namespace_scope(tmp_path: Path, local: tuple[SqlStore, LocalTarget]) -> None:
+    store, target = local
+    store.save_flow("prod.other", "old", flow("prod.other", "old"), disabled=False, now=utcnow())
+    store.save_flow("elsewhere", "kept", flow("elsewhere", "kept"), disabled=False, now=utcnow())
+    repo = write(tmp_path / "flat", {"one.yaml": flow("prod.team", "one"), "sub/suite.yaml": suite("prod.team", "one")})
+    made = plan.make(layout.read([repo], namespace="prod"), target, delete=True, namespace="prod")
+    assert [(ns.namespace, [(c.kind, c.key, c.action) for c in ns.changes]) for ns in made.namespaces] == [
+        ("prod.other", [("flow", "old", "delete")]),
+        ("prod.team", [("flow", "one", "create"), ("test", "one_suite", "create")]),
+    ]
+    with pytest.raises(FlowValidationError, match=r"'prod\.team' is outside the namespace dev"):
+        layout.read([repo], namespace="dev")
+
+
+def test_an_invalid_file_stops_everything_with_its_path_and_line(tmp_path: Path) -> None:
+    repo = write(tmp_path / "repo", {"ns/flows/good.yaml": flow("ns", "good"),
+                                     "ns/flows/bad.yaml": flow("ns", "bad").replace("message:", "mesage:"),
+                                     "ns/flows/moved.yaml": flow("other", "moved")})
+    with pytest.raises(FlowValidationError) as caught:
+        layout.read([repo])
+    text = str(caught.value)
+    assert "ns/flows/bad.yaml:4:5: tasks[0]" in text
+    assert "'other' is not the namespace of its folder 'ns'" in text

@@ -1,0 +1,100 @@
+"""io.kestra.plugin.git.Clone against a real Git server over HTTP with basic auth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.git_server import GitServer
+from tests.integration.git.conftest import Tasks
+
+from legato.plugins.context import TaskFailed
+
+
+def clone(server: GitServer, extra: str = "") -> str:
+    return f"""
+id: clone
+type: io.kestra.plugin.git.Clone
+url: {server.url("repo")}
+username: alice
+password: s3cret-token
+{extra}"""
+
+
+def test_clone_into_the_working_directory_shallow_by_default(
+    server: GitServer, tasks: Tasks, tmp_path: Path
+) -> None:
+    server.create("repo", {"etl.py": "print('etl')\n", "sql/q.sql": "select 1\n"})
+    server.commit("repo", {"etl.py": "print('etl v2')\n"}, "second")
+    work = tmp_path / "wd"
+    work.mkdir()
+    outputs, _ = tasks.run(clone(server), working_dir=work)
+    assert outputs == {"directory": str(work)}
+    assert (work / "etl.py").read_text() == "print('etl v2')\n" and (work / "sql/q.sql").exists()
+    assert (work / ".git/shallow").exists()  # depth 1
+
+
+def test_branch_tag_and_commit(server: GitServer, tasks: Tasks, tmp_path: Path) -> None:
+    server.create("repo", {"v.txt": "one"})
+    first = server.commit("repo", {"v.txt": "two"}, "two")
+    server.commit("repo", {"v.txt": "three"}, "three")
+    server.commit("repo", {"v.txt": "dev"}, "on dev", branch="dev")
+    work = tmp_path / "wd"
+    work.mkdir()
+    tasks.run(clone(server, "branch: dev\ndirectory: d"), working_dir=work)
+    assert (work / "d/v.txt").read_text() == "dev"
+    tasks.run(clone(server, f"commit: {first[:10]}\ndirectory: c"), working_dir=work)
+    assert (work / "c/v.txt").read_text() == "two"
+    server.tag("repo", "v1", first)
+    tasks.run(clone(server, "tag: v1\ndirectory: t\nnoTags: true"), working_dir=work)
+    assert (work / "t/v.txt").read_text() == "two"
+
+
+def test_a_directory_with_files_gets_the_repository_fetched_into_it(
+    server: GitServer, tasks: Tasks, tmp_path: Path
+) -> None:
+    server.create("repo", {"main.py": "print(1)\n"})
+    work = tmp_path / "wd"
+    work.mkdir()
+    (work / "input.csv").write_text("a,b\n")
+    _, ctx = tasks.run(clone(server), working_dir=work)
+    assert (work / "main.py").exists() and (work / "input.csv").exists()
+    assert any("not empty" in m for m in tasks.messages(ctx))
+
+
+def test_wrong_credentials_fail_without_showing_the_password(server: GitServer, tasks: Tasks) -> None:
+    server.create("repo", {"a": "a"})
+    with pytest.raises(TaskFailed, match="git clone failed") as failure:
+        tasks.run(clone(server).replace("s3cret-token", "wrong-pass"))
+    assert "wrong-pass" not in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("file:///etc", "file:// transport is not allowed"),
+        ("/var/lib/legato", "local paths are not allowed"),
+        ("ext::sh -c touch% /tmp/pwned", "not a Git remote|not allowed"),
+    ],
+)
+def test_local_and_command_transports_are_refused(tasks: Tasks, url: str, reason: str) -> None:
+    with pytest.raises(TaskFailed, match=reason):
+        tasks.run(f"id: clone\ntype: io.kestra.plugin.git.Clone\nurl: '{url}'\n")
+
+
+def test_the_loopback_is_refused_unless_the_operator_allows_it(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEGATO_HTTP_ALLOWED_NETWORKS", raising=False)
+    with pytest.raises(TaskFailed, match="internal address"):
+        tasks.run("id: clone\ntype: io.kestra.plugin.git.Clone\nurl: http://127.0.0.1:9/repo.git\n")
+
+
+def test_directory_may_not_leave_the_working_directory(
+    server: GitServer, tasks: Tasks, tmp_path: Path
+) -> None:
+    server.create("repo", {"a": "a"})
+    work = tmp_path / "wd"
+    work.mkdir()
+    with pytest.raises(TaskFailed, match="leaves the working directory"):
+        tasks.run(clone(server, "directory: ../outside"), working_dir=work)

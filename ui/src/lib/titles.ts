@@ -1,0 +1,26 @@
+// The browser tab's title for each page, from its path (inside the /ui basename): what the page shows, then
+// the section, then "Legato" — so that tabs and history entries can be told apart ("tutorial.hello ·
+// Executions · Legato").
+const SECTIONS: Record<string, string> = {
+  dashboard: "Dashboard", flows: "Flows", executions: "Executions", namespaces: "Namespaces",
+  blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log",
+};
+const FLOW_TABS: Record<string, string> = {
+  "": "Overview", editor: "Editor", executions: "Executions", revisions: "Revisions", triggers: "Triggers", logs: "Logs",
+};
+const EXECUTION_TABS: Record<string, string> = { "": "Overview", gantt: "Gantt", logs: "Logs", topology: "Topology", outputs: "Outputs" };
+const cap = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+export function titleFor(pathname: string): string {
+  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const [section = "", first, second, third = ""] = parts;
+  const named = (...words: string[]) => [...words, "Legato"].join(" · ");
+  if (!section) return "Legato";
+  if (!(section in SECTIONS)) return named("Page not found");
+  if (section === "flows" && first === "new") return named("New flow", "Flows");
+  if (section === "flows" && first && second) return named(`${first}.${second}`, FLOW_TABS[third] ?? cap(third));
+  if (section === "executions" && first) return named(`Execution ${first.slice(0, 8)}`, EXECUTION_TABS[second ?? ""] ?? cap(second ?? ""));
+  if (section === "namespaces" && first) return named(first, second ? (second === "kv" ? "KV" : cap(second)) : "Namespace");
+  if (first) return named(first, SECTIONS[section]!);
+  return named(SECTIONS[section]!);
+}
