@@ -47,12 +47,18 @@ def prepare(data: Path) -> str:
 
 
 @contextmanager
-def webserver(data: Path, url: str, port: int, settings: Mapping[str, str]) -> Iterator[str]:
-    """`legato server webserver` on 127.0.0.1:`port` with `settings` (LEGATO_* variables); its base URL."""
+def webserver(data: Path, url: str, port: int, settings: Mapping[str, str], *, local: bool = False) -> Iterator[str]:
+    """`legato server webserver` (or, `local`, `legato server local` on `data`'s SQLite database) on
+    127.0.0.1:`port` with `settings` (LEGATO_* variables); its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
-    env.update({"LEGATO_DATABASE_URL": url, "LEGATO_DATA_DIR": str(data), "LEGATO_PORT": str(port), **settings})
+    env.update(settings)
+    if local:
+        command = [LEGATO, "server", "local", "--data-dir", str(data), "--port", str(port)]
+    else:
+        env.update({"LEGATO_DATABASE_URL": url, "LEGATO_DATA_DIR": str(data), "LEGATO_PORT": str(port)})
+        command = [LEGATO, "server", "webserver"]
     log = open(data / "webserver.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([LEGATO, "server", "webserver"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

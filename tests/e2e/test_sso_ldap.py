@@ -51,6 +51,15 @@ def test_directory_users_sign_in_with_their_groups(tmp_path: Path, directory: st
             assert _login(other, "root", "carol-password").status_code == 401
 
 
+def test_server_local_reads_the_sign_in_settings(tmp_path: Path, directory: str) -> None:
+    url = prepare(tmp_path / "data")
+    with webserver(tmp_path / "data", url, free_port(), _settings(directory), local=True) as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get("/api/v1/auth/providers").json()["ldap"] is True
+        assert _login(client, "carol", "carol-password").status_code == 200
+        assert groups_of(url, "carol") == ["data-team"]
+
+
 def test_wrong_directory_passwords_lock_the_account(tmp_path: Path, directory: str) -> None:
     url = prepare(tmp_path / "data")
     with webserver(tmp_path / "data", url, free_port(), _settings(directory)) as base, \

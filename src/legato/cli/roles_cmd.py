@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from legato import config
 from legato.api import server as http
 from legato.cli import hardening
-from legato.cli.server_cmd import parse_basic_auth, server
+from legato.cli.server_cmd import parse_basic_auth, server, settings_from
 from legato.server import compose
 from legato.server.compose import ALL_ROLES, EXECUTOR, SCHEDULER, WEBSERVER, WORKER
 from legato.store import StoreURLError, open_store
@@ -33,14 +33,6 @@ def config_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--config FILE (else $LEGATO_CONFIG): the YAML configuration file."""
     return click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
                         help="YAML configuration file (env LEGATO_CONFIG); LEGATO_* variables override it.")(command)
-
-
-def settings_from(config_file: Path | None, **overrides: Any) -> config.Settings:
-    """The settings, or a usage error that says which setting is wrong and where it came from."""
-    try:
-        return config.load(config_file, **overrides)
-    except config.ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
 
 
 def open_configured(settings: config.Settings, *, migrate: bool = True) -> Store:

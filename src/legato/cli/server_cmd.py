@@ -7,6 +7,7 @@ import errno
 import signal
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,7 +40,9 @@ def server() -> None:
               help="Require these credentials on every API route but /health (env LEGATO_BASIC_AUTH).")
 def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_seconds: float, host: str, port: int,
           basic_auth: str | None) -> None:
-    """Everything in one process on SQLite under DATA_DIR: zero configuration."""
+    """Everything in one process on SQLite under DATA_DIR: zero configuration. Sign-in settings (`auth:`, e.g.
+    OIDC or LDAP) are read from $LEGATO_CONFIG and LEGATO_AUTH__* like the other server commands."""
+    settings = settings_from(None, data_dir=data_dir)
     credentials = parse_basic_auth(basic_auth, "--basic-auth")
     hardening.secure_start(data_dir, basic_auth if hardening.from_command_line("basic_auth") else None)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -58,12 +61,21 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_secon
         example_flows.deploy_changed(store, flows_dir, now=utcnow(), say=click.echo,
                                      warn=lambda text: click.echo(text, err=True))
     process = compose.local(store, data_dir.resolve(), sock, worker_slots=worker_slots,
-                            lease=timedelta(seconds=lease_seconds), credentials=credentials)
+                            lease=timedelta(seconds=lease_seconds), credentials=credentials,
+                            auth=compose.auth_config(settings))
     bound_host, bound_port = sock.getsockname()[:2]
     click.echo(f"Legato running on {data_dir}, API on http://{bound_host}:{bound_port} (Ctrl-C to stop)")
     click.echo(f"Open http://{bound_host}:{bound_port}/ in a browser.")
     asyncio.run(_serve(process))
     store.close()
+
+
+def settings_from(config_file: Path | None, **overrides: Any) -> config.Settings:
+    """The settings, or a usage error that says which setting is wrong and where it came from."""
+    try:
+        return config.load(config_file, **overrides)
+    except config.ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def parse_basic_auth(text: str | None, source: str) -> tuple[str, str] | None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from legato.cli.roles_cmd import config_option, open_configured, settings_from
+from legato.cli.roles_cmd import config_option, open_configured
+from legato.cli.server_cmd import settings_from
 from legato.clock import utcnow
 from legato.executor.retention import Retention
 from legato.model.durations import format_duration, parse_duration

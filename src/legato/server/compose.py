@@ -232,9 +232,10 @@ def auth_config(settings: Settings) -> AuthConfig:
 
 
 def local(store: Store, data_dir: Path, sock: socket.socket, *, worker_slots: int, lease: timedelta,
-          credentials: tuple[str, str] | None) -> Process:
+          credentials: tuple[str, str] | None, auth: AuthConfig) -> Process:
     """`server local`: every role and the API in one process on the SQLite database under `data_dir`."""
     runtime = Runtime(store, worker_slots=worker_slots, lease=lease, data_dir=data_dir, run_scheduler=True,
                       run_sources=True)
-    app = create_app(store, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows, storage=runtime.storage)
+    app = create_app(store, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows, storage=runtime.storage,
+                     auth_config=auth)
     return Process(store, runtime, app=app, sock=sock)
