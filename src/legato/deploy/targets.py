@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from legato.deploy.plan import NamespacePlan
+from legato.remote import api_client, error_message
 from legato.services import flows as flow_service
 from legato.services.principal import Principal
 from legato.storage import Storage, namespace_files
@@ -50,15 +51,7 @@ class RemoteTarget:
     `user:password`. The flows of a namespace are saved in one request (one transaction on the server)."""
 
     def __init__(self, url: str, token: str | None = None, *, tenant: str = "main", timeout: float = 60.0):
-        auth: Any = None
-        headers = {}
-        if token and ":" in token:
-            user, _, password = token.partition(":")
-            auth = httpx.BasicAuth(user, password)
-        elif token:
-            headers["Authorization"] = f"Bearer {token}"
-        self.client = httpx.Client(base_url=f"{url.rstrip('/')}/api/v1/{tenant}", auth=auth, headers=headers,
-                                   timeout=timeout)
+        self.client = api_client(url, token, tenant=tenant, timeout=timeout)
 
     def close(self) -> None:
         self.client.close()
@@ -69,7 +62,7 @@ class RemoteTarget:
         except httpx.HTTPError as exc:
             raise DeployError(f"{method} {self.client.base_url}{path}: {exc}") from None
         if response.status_code >= 400:
-            raise DeployError(f"{method} {path}: HTTP {response.status_code}: {_message(response)}")
+            raise DeployError(f"{method} {path}: HTTP {response.status_code}: {error_message(response)}")
         return response
 
     def namespaces(self) -> list[str]:
@@ -116,13 +109,3 @@ class RemoteTarget:
             self._call("DELETE", f"/tests/{ns}/{suite_id}")
         for path in change.file_deletions:
             self._call("DELETE", f"/namespaces/{ns}/files", params={"path": path})
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:500]
-    details = "; ".join(f"{d.get('path')}: {d.get('message')}" + (f" (line {d['line']})" if d.get("line") else "")
-                        for d in body.get("details") or [])
-    return str(body.get("message", "")) + (f": {details}" if details else "")

@@ -1,0 +1,34 @@
+"""An HTTP client for a Legato server's REST API, as the commands that talk to a remote server use it
+(`legato deploy --server`, `legato mcp`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def api_client(url: str, token: str | None = None, *, tenant: str = "main", timeout: float = 60.0) -> httpx.Client:
+    """A client whose base URL is `url`'s tenant API (`<url>/api/v1/<tenant>`). `token` is sent as a bearer token
+    (an API token), or as basic credentials when it is `user:password`."""
+    auth: Any = None
+    headers = {}
+    if token and ":" in token:
+        user, _, password = token.partition(":")
+        auth = httpx.BasicAuth(user, password)
+    elif token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(base_url=f"{url.rstrip('/')}/api/v1/{tenant}", auth=auth, headers=headers, timeout=timeout)
+
+
+def error_message(response: httpx.Response) -> str:
+    """What an API error answer says: its `message` and the `details` (path, message, line) of each problem."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    if not isinstance(body, dict):
+        return str(body)[:500]
+    details = "; ".join(f"{d.get('path')}: {d.get('message')}" + (f" (line {d['line']})" if d.get("line") else "")
+                        for d in body.get("details") or [])
+    return str(body.get("message", "")) + (f": {details}" if details else "")

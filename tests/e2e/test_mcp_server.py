@@ -1,0 +1,118 @@
+"""`legato mcp` end to end: a real `legato server local`, `legato mcp` started over stdio by the MCP SDK's own
+client (as Claude or Cursor start it), and the tools called through it. The tools act with the token given to
+`legato mcp`: the owner saves and runs flows; a Viewer's token reads and is refused the rest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from tests.e2e.sso_support import LEGATO, OWNER, free_port, prepare, webserver
+
+FLOW = """id: hello
+namespace: team
+inputs:
+  - id: who
+    type: STRING
+    defaults: world
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.log.Log
+    message: "Hello {{ inputs.who }}"
+  - id: answer
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      text: "Hello {{ inputs.who }}"
+outputs:
+  - id: text
+    type: STRING
+    value: "{{ outputs.answer.values.text }}"
+"""
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    prepare(tmp_path / "data")
+    with webserver(tmp_path / "data", "", free_port(), {}, local=True) as base:
+        yield base
+
+
+def _call(base: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[Any]]:
+    """The tool names `legato mcp` lists, and the result of each call (the text, parsed as JSON when it is)."""
+
+    async def session() -> tuple[list[str], list[Any]]:
+        params = StdioServerParameters(command=LEGATO, args=["mcp", "--server", base, "--token", token])
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            names = [t.name for t in (await client.list_tools()).tools]
+            results = []
+            for name, arguments in calls:
+                answer = await client.call_tool(name, arguments)
+                text = "".join(getattr(c, "text", "") for c in answer.content)
+                try:
+                    value: Any = json.loads(text)
+                except ValueError:
+                    value = text
+                results.append({"error": text} if answer.isError else value)
+            return names, results
+
+    return anyio.run(session)
+
+
+def test_an_assistant_validates_saves_runs_and_reads_a_flow(server: str) -> None:
+    broken = FLOW.replace("io.kestra.plugin.core.log.Log", "io.kestra.plugin.core.log.Nope")
+    names, (invalid, valid, saved, again, found, run, listed, source) = _call(server, ":".join(OWNER), [
+        ("validate_flow", {"source": broken}),
+        ("validate_flow", {"source": FLOW}),
+        ("save_flow", {"source": FLOW}),
+        ("save_flow", {"source": FLOW.replace("Hello", "Hi")}),
+        ("search_flows", {"namespace": "team"}),
+        ("run_flow", {"namespace": "team", "flow_id": "hello", "inputs": {"who": "Ada"}, "wait": True}),
+        ("list_executions", {"namespace": "team"}),
+        ("get_flow", {"namespace": "team", "flow_id": "hello"}),
+    ])
+    assert {"search_flows", "get_flow", "validate_flow", "save_flow", "run_flow", "get_execution", "list_executions",
+            "get_execution_logs", "kill_execution"} <= set(names)
+    assert invalid["valid"] is False and "io.kestra.plugin.core.log.Nope" in invalid["problems"]
+    assert valid["valid"] is True
+    assert (saved["id"], saved["revision"]) == ("hello", 1) and again["revision"] == 2
+    assert [f["id"] for f in found["flows"]] == ["hello"]
+    assert run["state"] == "SUCCESS" and run["outputs"] == {"text": "Hi Ada"}
+    assert [t["taskId"] for t in run["taskRuns"]] == ["greet", "answer"]
+    assert listed["total"] == 1 and listed["executions"][0]["id"] == run["id"]
+    assert listed["executions"][0]["state"] == "SUCCESS"
+    assert "Hi {{ inputs.who }}" in source
+
+    _, (execution, lines) = _call(server, ":".join(OWNER), [("get_execution", {"execution_id": run["id"]}),
+                                                             ("get_execution_logs", {"execution_id": run["id"]})])
+    assert execution["inputs"] == {"who": "Ada"}
+    assert "Hi Ada" in lines
+
+
+def test_the_tools_have_the_permissions_of_the_token(server: str, tmp_path: Path) -> None:
+    _call(server, ":".join(OWNER), [("save_flow", {"source": FLOW})])
+    data = ["--data-dir", str(tmp_path / "data")]
+    subprocess.run([LEGATO, "user", "create", "vic", "--service-account", "--role", "viewer", "--namespace", "team",
+                    *data], check=True, capture_output=True)
+    token = subprocess.run([LEGATO, "token", "create", "vic", *data], check=True, capture_output=True,
+                           text=True).stdout.split()[-1]
+    _, (found, refused, run) = _call(server, token, [
+        ("search_flows", {}),
+        ("save_flow", {"source": FLOW.replace("Hello", "Bye")}),
+        ("run_flow", {"namespace": "team", "flow_id": "hello"}),
+    ])
+    assert [f["id"] for f in found["flows"]] == ["hello"]
+    assert "HTTP 403" in refused["error"]
+    assert "HTTP 403" in run["error"]
+
+
+def test_the_http_transport_listens_on_loopback_only() -> None:
+    answer = subprocess.run([LEGATO, "mcp", "--transport", "http", "--host", "0.0.0.0"], capture_output=True, text=True)
+    assert answer.returncode == 2 and "listens on loopback only" in answer.stderr
