@@ -113,6 +113,63 @@ def test_the_tools_have_the_permissions_of_the_token(server: str, tmp_path: Path
     assert "HTTP 403" in run["error"]
 
 
+TOOL_FLOW = """id: hello_world
+namespace: company.team
+description: Greets someone.
+inputs:
+  - id: user
+    type: STRING
+    description: The name of the user to greet.
+  - id: times
+    type: INT
+    defaults: 1
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      greeting: "Hello, {{ inputs.user }} x{{ inputs.times }}!"
+outputs:
+  - id: greeting
+    type: STRING
+    value: "{{ outputs.greet.values.greeting }}"
+triggers:
+  - id: mcp
+    type: io.kestra.plugin.core.trigger.McpToolTrigger
+    toolName: hello_world
+    title: Hello World greeting tool
+    toolDescription: Returns a personalised greeting.
+    mcpServer: default
+"""
+
+
+def test_a_flow_with_a_mcp_tool_trigger_is_a_tool(server: str) -> None:
+    other = TOOL_FLOW.replace("id: hello_world", "id: elsewhere").replace("toolName: hello_world", "toolName: other") \
+        .replace("mcpServer: default", "mcpServer: analytics")
+
+    async def session() -> tuple[Any, Any, Any]:
+        params = StdioServerParameters(command=LEGATO, args=["mcp", "--server", server, "--token", ":".join(OWNER)])
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            before = {t.name for t in (await client.list_tools()).tools}
+            for source in (TOOL_FLOW, other):
+                assert not (await client.call_tool("save_flow", {"source": source})).isError
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            answer = await client.call_tool("hello_world", {"user": "Ada"})
+            return before, tools, answer
+
+    before, tools, answer = anyio.run(session)
+    assert "hello_world" not in before
+    tool = tools["hello_world"]
+    assert "other" not in tools, "a tool of another mcpServer is not offered here"
+    assert tool.description == "Returns a personalised greeting." and tool.title == "Hello World greeting tool"
+    assert tool.inputSchema["required"] == ["user"]
+    assert tool.inputSchema["properties"]["times"] == {"type": "integer", "default": 1}
+    result = json.loads(answer.content[0].text)
+    assert not answer.isError and result["outputs"] == {"greeting": "Hello, Ada x1!"}
+    _, (execution,) = _call(server, ":".join(OWNER), [("get_execution", {"execution_id": result["executionId"]})])
+    assert {"key": "system.from", "value": "mcp"} in execution["labels"]
+
+
 def test_the_http_transport_listens_on_loopback_only() -> None:
     answer = subprocess.run([LEGATO, "mcp", "--transport", "http", "--host", "0.0.0.0"], capture_output=True, text=True)
     assert answer.returncode == 2 and "listens on loopback only" in answer.stderr

@@ -19,10 +19,14 @@ from legato.remote import api_client
 @click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
               help="stdio: the assistant starts `legato mcp` itself; http: streamable HTTP on --host/--port at /mcp.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the http transport (loopback only).")
+@click.option("--mcp-server", "name", default="default", show_default=True,
+              help="Offer the flows whose McpToolTrigger names this mcpServer as tools.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="Port of the http transport.")
-def mcp_command(server: str, token: str | None, tenant: str, transport: str, host: str, port: int) -> None:
+def mcp_command(server: str, token: str | None, tenant: str, transport: str, host: str, name: str,
+                port: int) -> None:
     """Serve an MCP server whose tools search, read, validate, save and run flows and read executions, logs and
-    outputs on SERVER, with the permissions of TOKEN's account. For an assistant's configuration:
+    outputs on SERVER, with the permissions of TOKEN's account, and each flow with a McpToolTrigger as a tool of
+    its own. For an assistant's configuration:
     {"command": "legato", "args": ["mcp"], "env": {"LEGATO_SERVER": "...", "LEGATO_TOKEN": "..."}}."""
     if find_spec("mcp") is None:
         raise click.UsageError("legato mcp needs the MCP SDK: pip install 'legato[ai]'")
@@ -32,4 +36,4 @@ def mcp_command(server: str, token: str | None, tenant: str, transport: str, hos
     from legato.cli import mcp_server
 
     with api_client(server, token, tenant=tenant) as client:
-        mcp_server.build(client, host=host, port=port).run("stdio" if transport == "stdio" else "streamable-http")
+        mcp_server.build(client, host=host, port=port, name=name).run("stdio" if transport == "stdio" else "streamable-http")

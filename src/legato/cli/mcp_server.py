@@ -1,5 +1,7 @@
 """An MCP server (Model Context Protocol) over a Legato server's REST API, for AI assistants (Claude, Cursor, VS
-Code...): tools to find, read, validate and save flows, run them, and read their executions, logs and outputs.
+Code...): tools to find, read, validate and save flows, run them, and read their executions, logs and outputs;
+and each flow with a McpToolTrigger of this server as a tool of its own (its inputs the parameters, its outputs
+the answer), found anew each time the assistant lists the tools.
 
 Every tool is one or two API calls made with the token `legato mcp` was given, so the assistant can do exactly what
 that token's account may do, no more: a Viewer's token reads, an Editor's saves flows, a Launcher's runs them."""
@@ -7,6 +9,7 @@ that token's account may do, no more: a Viewer's token reads, an Editor's saves 
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,8 +18,11 @@ import httpx
 import yaml
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
+from mcp.types import ContentBlock, TextContent
+from mcp.types import Tool as McpTool
 from pydantic import Field
 
+from legato.model.triggers import McpToolTrigger
 from legato.remote import error_message
 
 INSTRUCTIONS = """Legato runs declarative YAML workflows ("flows", Kestra-compatible: id, namespace, inputs, tasks).
@@ -24,6 +30,15 @@ Find flows with search_flows, read one with get_flow, check a new or changed flo
 it with save_flow, run it with run_flow, then follow it with get_execution and get_execution_logs."""
 YAML = {"Content-Type": "application/x-yaml"}
 LOG_LINES = 500  # the newest lines get_execution_logs returns at most
+PAGE = 200  # flows per search request when looking for flow tools
+TOOL_TYPES = frozenset((McpToolTrigger.TYPE, *McpToolTrigger.ALIASES))
+# JSON Schema of a flow input's value, by input type (the others: a string)
+INPUT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "INT": {"type": "integer"}, "FLOAT": {"type": "number"}, "BOOLEAN": {"type": "boolean"},
+    "BOOL": {"type": "boolean"}, "JSON": {"type": ["object", "array"]}, "ARRAY": {"type": "array"},
+    "DATETIME": {"type": "string", "format": "date-time"}, "DATE": {"type": "string", "format": "date"},
+    "TIME": {"type": "string", "format": "time"}, "DURATION": {"type": "string", "description": "ISO-8601, e.g. PT5M"},
+}
 
 
 class Api:
@@ -57,10 +72,91 @@ def _execution(found: dict[str, Any]) -> dict[str, Any]:
             "outputs": found.get("outputs") or {}, "labels": found.get("labels") or [], "taskRuns": tasks}
 
 
-def build(client: httpx.Client, *, host: str = "127.0.0.1", port: int = 8765) -> FastMCP:
-    """The MCP server whose tools call the API through `client` (base URL: the tenant's API)."""
+def input_schema(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON Schema of a tool whose parameters are these flow inputs; required: those without a default."""
+    properties: dict[str, Any] = {}
+    required = []
+    for given in inputs:
+        kind = str(given.get("type", "STRING")).upper()
+        schema = dict(INPUT_SCHEMAS.get(kind, {"type": "string"}))
+        if kind in ("ENUM", "SELECT") and given.get("values"):
+            schema["enum"] = list(given["values"])
+        if kind == "MULTISELECT":
+            schema = {"type": "array", "items": {"enum": list(given.get("values") or [])} if given.get("values") else {}}
+        if given.get("description"):
+            schema["description"] = str(given["description"])
+        if given.get("defaults") is not None:
+            schema["default"] = given["defaults"]
+        elif given.get("required", True):
+            required.append(given["id"])
+        properties[given["id"]] = schema
+    return {"type": "object", "properties": properties, "required": required}
+
+
+class FlowTools:
+    """The flows offered as tools on the MCP server named `name`: those with an enabled McpToolTrigger whose
+    `mcpServer` is `name`. A tool name taken by a built-in tool or by an earlier flow is skipped."""
+
+    def __init__(self, api: Api, name: str, reserved: frozenset[str]):
+        self.api, self.name, self.reserved = api, name, reserved
+
+    def find(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        """Tool name -> (flow, trigger)."""
+        found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        page = 1
+        while True:
+            listed = self.api.call("GET", "/flows/search", params={"size": PAGE, "page": page})
+            for flow in listed["results"]:
+                for trigger in flow.get("triggers") or []:
+                    name = trigger.get("toolName")
+                    if (trigger.get("type") in TOOL_TYPES and not trigger.get("disabled") and not flow.get("disabled")
+                            and trigger.get("mcpServer", "default") == self.name and name not in self.reserved
+                            and name not in found):
+                        found[name] = (flow, trigger)
+            if page * PAGE >= listed["total"] or not listed["results"]:
+                return found
+            page += 1
+
+    def listed(self) -> list[McpTool]:
+        return [McpTool(name=name, title=trigger.get("title"), inputSchema=input_schema(flow.get("inputs") or []),
+                        description=trigger.get("toolDescription") or flow.get("description")
+                        or f"Runs the flow {flow['namespace']}.{flow['id']} and answers with its outputs.")
+                for name, (flow, trigger) in self.find().items()]
+
+    def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Run the tool's flow with `arguments` as inputs, wait for its end: its state and outputs."""
+        tool = self.find().get(name)
+        if tool is None:
+            raise ToolError(f"unknown tool {name!r}")
+        flow, _ = tool
+        ended = _execution(self.api.call("POST", f"/executions/{flow['namespace']}/{flow['id']}",
+                                         params=[("labels", "system.from:mcp"), ("wait", "true")], json=arguments))
+        if ended["state"] != "SUCCESS":
+            raise ToolError(f"execution {ended['id']} of {flow['namespace']}.{flow['id']} ended {ended['state']}")
+        return {"executionId": ended["id"], "state": ended["state"], "outputs": ended["outputs"]}
+
+
+class LegatoMcp(FastMCP):
+    """FastMCP with the flow tools listed and called next to the built-in ones."""
+
+    flow_tools: FlowTools
+
+    async def list_tools(self) -> list[McpTool]:
+        return [*await super().list_tools(), *await anyio.to_thread.run_sync(self.flow_tools.listed)]
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> Any:
+        if name in self.flow_tools.reserved:
+            return await super().call_tool(name, arguments)
+        answer = await anyio.to_thread.run_sync(lambda: self.flow_tools.call(name, arguments))
+        content: list[ContentBlock] = [TextContent(type="text", text=json.dumps(answer, default=str))]
+        return content
+
+
+def build(client: httpx.Client, *, host: str = "127.0.0.1", port: int = 8765, name: str = "default") -> FastMCP:
+    """The MCP server whose tools call the API through `client` (base URL: the tenant's API); `name`: the
+    `mcpServer` whose flow tools it offers."""
     api = Api(client)
-    server = FastMCP("legato", instructions=INSTRUCTIONS, host=host, port=port)
+    server = LegatoMcp("legato", instructions=INSTRUCTIONS, host=host, port=port)
 
     def tool(fn: Callable[..., Any]) -> None:
         """Register `fn` (blocking HTTP calls) as a tool run in a worker thread, so the server keeps serving."""
@@ -153,4 +249,5 @@ def build(client: httpx.Client, *, host: str = "127.0.0.1", port: int = 8765) ->
     for fn in (search_flows, get_flow, validate_flow, save_flow, run_flow, get_execution, list_executions,
                get_execution_logs, kill_execution):
         tool(fn)
+    server.flow_tools = FlowTools(api, name, frozenset(t.name for t in server._tool_manager.list_tools()))
     return server

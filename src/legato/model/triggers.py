@@ -361,6 +361,20 @@ class FlowTrigger(Trigger):
 
 
 @TRIGGERS.register
+class McpToolTrigger(Trigger):
+    """Offers the flow as a tool of `legato mcp`: the flow's inputs are the tool's parameters, its outputs the
+    answer. Nothing fires on its own; each call of the tool is an execution labelled `system.from: mcp`."""
+
+    TYPE: ClassVar[str] = "trigger.McpToolTrigger"
+    ALIASES: ClassVar[tuple[str, ...]] = kestra_names("McpToolTrigger")
+
+    toolName: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The tool's name (letters, digits, `_`, `-`; at most 64).")
+    title: str | None = Field(default=None, description="The tool's title, for people.")
+    toolDescription: str | None = Field(default=None, description="What the tool does and when to call it, for the model (default: the flow's description).")
+    mcpServer: str = Field(default="default", min_length=1, max_length=100, description="The MCP server offering the tool: `legato mcp --mcp-server NAME` (default: `default`).")
+
+
+@TRIGGERS.register
 class Webhook(Trigger):
     TYPE: ClassVar[str] = "trigger.Webhook"
     ALIASES: ClassVar[tuple[str, ...]] = kestra_names("Webhook")
