@@ -12,8 +12,8 @@ import socket
 from typing import Literal
 
 from legato.aio import wait_any
-from legato.store.governance_ports import AuditFilter, AuditRecord
 from legato.store.ports import Store
+from legato.store.ports.governance import AuditFilter, AuditRecord
 
 log = logging.getLogger("legato.audit")
 FACILITY_AUDIT = 13  # syslog facility "log audit"

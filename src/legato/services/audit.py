@@ -17,8 +17,8 @@ from typing import Any
 
 from legato.clock import utcnow
 from legato.services.principal import Principal
-from legato.store.governance_ports import TENANT, AuditEntry
 from legato.store.ports import Store
+from legato.store.ports.governance import TENANT, AuditEntry
 
 ORIGIN: ContextVar[str | None] = ContextVar("legato_audit_origin", default=None)  # the caller's IP address
 

@@ -16,8 +16,8 @@ from legato.services import audit
 from legato.services.errors import NotFoundError
 from legato.services.principal import Principal, require, require_instance
 from legato.store import secret_backends
-from legato.store.governance_ports import TENANT
 from legato.store.ports import Store
+from legato.store.ports.governance import TENANT
 from legato.store.secret_backends import SecretInfo
 from legato.store.secrets import chain_of
 

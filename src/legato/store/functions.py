@@ -9,8 +9,8 @@ from typing import Any
 
 from legato.expressions import ExpressionError
 from legato.store import secret_backends
-from legato.store.governance_ports import AuditEntry
 from legato.store.ports import Store
+from legato.store.ports.governance import AuditEntry
 
 
 def bind(store: Store, flow_namespace: str, execution_id: str, clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from legato.store.audit import AuditQueries
 from legato.store.database import Database
-from legato.store.governance_ports import TENANT, AuditEntry, AuditFilter, AuditRecord, SecretRecord
+from legato.store.ports.governance import TENANT, AuditEntry, AuditFilter, AuditRecord, SecretRecord
 from legato.store.secrets import SecretQueries
 
 

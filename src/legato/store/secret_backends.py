@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from legato import sealing, secrets_env
-from legato.store.governance_ports import TENANT, AuditEntry, SecretRecord
 from legato.store.ports import Store
+from legato.store.ports.governance import TENANT, AuditEntry, SecretRecord
 from legato.store.secrets import chain_of
 
 

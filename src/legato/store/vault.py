@@ -15,8 +15,8 @@ import hvac
 import requests
 from hvac import exceptions as vault_errors
 
-from legato.store.governance_ports import AuditEntry
 from legato.store.ports import Store
+from legato.store.ports.governance import AuditEntry
 from legato.store.secret_backends import SecretBackend, SecretBackendError, SecretInfo
 
 
