@@ -20,6 +20,7 @@ from legato.store.ports.executions import (
     ExecutionSort,
     ExecutionStore,
     StoredEvent,
+    Timers,
     Tx,
 )
 from legato.store.ports.flows import (
@@ -37,6 +38,7 @@ from legato.store.ports.governance import (
     AuditFilter,
     AuditLog,
     AuditRecord,
+    Governance,
     SecretRecord,
     SecretStore,
 )
@@ -79,14 +81,8 @@ class Notifying(Protocol):
 
 
 class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
-            BackfillStore, ExecutionEnds, ServerRegistry, Retention, SecretStore, AuditLog, IdentityStore, Notifying,
-            Protocol):
+            BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, Notifying, Protocol):
     """Every port at once: for the composition root, which hands each consumer the ports it uses."""
-
-    @property
-    def concurrent_writers(self) -> bool:
-        """Whether several transactions can write at once (PostgreSQL), or one at a time (SQLite)."""
-        ...
 
     def migrate(self) -> None:
         """Bring the schema to the latest revision (Alembic)."""
@@ -96,12 +92,57 @@ class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, 
 
 
 __all__ = [
-    "AuditEntry", "AuditFilter", "AuditLog", "AuditRecord", "BackfillState", "BackfillStore", "ClaimedJob",
-    "CountKey", "DatabaseClock", "EndTx", "ExecutionCount", "ExecutionEnd", "ExecutionEnds", "ExecutionFilter",
-    "ExecutionReader", "ExecutionSort", "ExecutionStore", "FireOutcome", "FlowReader", "FlowRecord", "FlowSave",
-    "FlowStore", "IdentityStore", "Job", "JobQueue", "KVEntry", "KVStore", "LogFilter", "LogStore", "Notifying",
-    "PreconditionState", "PurgeCount", "Retention", "SecretRecord", "SecretStore", "ServerRecord",
-    "ServerRegistry", "SourceLease", "Store", "StoredEvent", "StoredLog", "SuiteSave", "SuiteStore", "TestResultRecord",
-    "TestSuiteRecord", "TriggerFire", "TriggerLeases", "TriggerState", "TriggerStore", "Tx",
+    "AuditEntry",
+    "AuditFilter",
+    "AuditLog",
+    "AuditRecord",
+    "BackfillState",
+    "BackfillStore",
+    "ClaimedJob",
+    "CountKey",
+    "DatabaseClock",
+    "EndTx",
+    "ExecutionCount",
+    "ExecutionEnd",
+    "ExecutionEnds",
+    "ExecutionFilter",
+    "ExecutionReader",
+    "ExecutionSort",
+    "ExecutionStore",
+    "FireOutcome",
+    "FlowReader",
+    "FlowRecord",
+    "FlowSave",
+    "FlowStore",
+    "Governance",
+    "IdentityStore",
+    "Job",
+    "JobQueue",
+    "KVEntry",
+    "KVStore",
+    "LogFilter",
+    "LogStore",
+    "Notifying",
+    "PreconditionState",
+    "PurgeCount",
+    "Retention",
+    "SecretRecord",
+    "SecretStore",
+    "ServerRecord",
+    "ServerRegistry",
+    "SourceLease",
+    "Store",
+    "StoredEvent",
+    "StoredLog",
+    "SuiteSave",
+    "SuiteStore",
+    "TestResultRecord",
+    "TestSuiteRecord",
+    "Timers",
+    "TriggerFire",
+    "TriggerLeases",
+    "TriggerState",
+    "TriggerStore",
+    "Tx",
     "Wakeups",
 ]

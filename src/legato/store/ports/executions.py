@@ -135,8 +135,23 @@ class ExecutionReader(Protocol):
         ...
 
 
-class ExecutionStore(ExecutionReader, Protocol):
+class Timers(Protocol):
+    """Due timers turned into events (the executor's timer loop)."""
+
+    def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
+        """Turn due timers into TimerFired events (timer rows deleted); return how many."""
+        ...
+
+    def next_timer_at(self) -> datetime | None: ...
+
+
+class ExecutionStore(ExecutionReader, Timers, Protocol):
     """Executions, their events (the executor's input, applied in a Tx) and their timers."""
+
+    @property
+    def concurrent_writers(self) -> bool:
+        """Whether several transactions can write at once (PostgreSQL), or one at a time (SQLite)."""
+        ...
 
     def create_execution(self, execution: Execution, event: Event) -> None:
         """Insert the execution and its first event together."""
@@ -159,9 +174,3 @@ class ExecutionStore(ExecutionReader, Protocol):
         one Tx per execution, seeing the effects of that execution's earlier events), delete them and
         commit once. How many events were applied (0: none waited)."""
         ...
-
-    def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
-        """Turn due timers into TimerFired events (timer rows deleted); return how many."""
-        ...
-
-    def next_timer_at(self) -> datetime | None: ...

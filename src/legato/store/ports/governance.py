@@ -109,3 +109,7 @@ class SecretStore(Protocol):
         """Replace every secret's sealed value, and every sealed SECRET input of a stored execution, by
         `reseal(value)` in ONE transaction (all or nothing); how many secrets."""
         ...
+
+
+class Governance(SecretStore, AuditLog, Protocol):
+    """Secrets with the audit log their reads and changes append to (the secret backends)."""
