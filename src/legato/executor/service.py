@@ -28,8 +28,11 @@ from legato.store import functions
 from legato.store.ports import (
     ClaimedJob,
     ExecutionStore,
+    Governance,
     Job,
     JobQueue,
+    KVStore,
+    LogStore,
     Notifying,
     ServerRegistry,
     StoredEvent,
@@ -37,9 +40,10 @@ from legato.store.ports import (
 )
 
 
-class ExecutorStore(ExecutionStore, JobQueue, ServerRegistry, Notifying, functions.FunctionStore, Protocol):
+class ExecutorStore(ExecutionStore, JobQueue, LogStore, KVStore, ServerRegistry, Governance, Notifying, Protocol):
     """What the executor uses: events applied in a Tx, results of in-process workers, the registry (worker
     groups served), and the expression functions' reads."""
+
 
 log = logging.getLogger("legato.executor")
 

@@ -23,6 +23,7 @@ from legato.store.ports import ExecutionEnds, TriggerFire, TriggerStore
 class DeadlineStore(TriggerStore, ExecutionEnds, Protocol):
     """What the deadline checks use: the preconditions met, and fires."""
 
+
 log = logging.getLogger("legato.scheduler.flow")
 
 

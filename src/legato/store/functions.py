@@ -13,7 +13,7 @@ from legato.store.ports import Governance, KVStore, LogStore
 from legato.store.ports.governance import AuditEntry
 
 
-class FunctionStore(Governance, KVStore, LogStore, Protocol):
+class FunctionStore(LogStore, KVStore, Governance, Protocol):
     """What the expression functions read: secrets (each read audited), KV entries and log lines."""
 
 

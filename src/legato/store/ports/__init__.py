@@ -2,8 +2,10 @@
 One SQL implementation serves SQLite and PostgreSQL (legato.store.sql, composing one object per aggregate);
 the contract suite in tests/contract/ runs against both.
 
-A consumer names the ports it uses (a worker a JobQueue, the flow services a FlowStore...); `Store`, the union
-of them all, is for the composition root (legato.server.compose) and the tools that wire everything.
+A consumer names the ports it uses (a worker a JobQueue, the flow services a FlowStore...) in a protocol of its
+own, listing the ports (never another consumer's protocol) in the order of `Store`'s bases: any two such protocols
+then combine with a consistent method resolution order. `Store`, the union of them all, is for the composition
+root (legato.server.compose) and the tools that wire everything.
 All times are passed in (`now`) from the caller's clock, so tests can move time.
 Every method is one short transaction unless it says otherwise.
 """

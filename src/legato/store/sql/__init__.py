@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from legato.store import dialect as dialects
 from legato.store import migrate as migrations
+from legato.store import ports
 from legato.store.audit import AuditQueries
 from legato.store.backfills import BackfillQueries
 from legato.store.database import Database
@@ -50,21 +51,21 @@ class SqlStore:
         q = Queries.for_dialect(dialect)
         backfills = BackfillQueries(dialect)
         audit = AuditQueries()
-        self.flow_store = SqlFlows(db, q)
-        self.suite_store = SqlSuites(db, q)
-        self.execution_store = SqlExecutions(db, q, clock)
-        self.job_queue = SqlJobs(db, q, clock)
-        self.log_store = SqlLogs(db, q)
-        self.kv_store = SqlKV(db, q, clock)
+        self.flow_store: ports.FlowStore = SqlFlows(db, q)
+        self.suite_store: ports.SuiteStore = SqlSuites(db, q)
+        self.execution_store: ports.ExecutionStore = SqlExecutions(db, q, clock)
+        self.job_queue: ports.JobQueue = SqlJobs(db, q, clock)
+        self.log_store: ports.LogStore = SqlLogs(db, q)
+        self.kv_store: ports.KVStore = SqlKV(db, q, clock)
         self.trigger_store = SqlTriggers(db, q, clock, backfills)
-        self.trigger_leases = SqlTriggerLeases(db)
-        self.backfill_store = SqlBackfills(db, backfills)
-        self.execution_ends = SqlExecutionEnds(db, q, self.trigger_store)
-        self.server_registry = SqlServers(db)
-        self.retention = SqlRetention(db, audit)
-        self.secret_store = SqlSecrets(db, audit)
-        self.audit_log = SqlAudit(db, audit)
-        self.identity_store = SqlIdentity(db)
+        self.trigger_leases: ports.TriggerLeases = SqlTriggerLeases(db)
+        self.backfill_store: ports.BackfillStore = SqlBackfills(db, backfills)
+        self.execution_ends: ports.ExecutionEnds = SqlExecutionEnds(db, q, self.trigger_store)
+        self.server_registry: ports.ServerRegistry = SqlServers(db)
+        self.retention: ports.Retention = SqlRetention(db, audit)
+        self.secret_store: ports.SecretStore = SqlSecrets(db, audit)
+        self.audit_log: ports.AuditLog = SqlAudit(db, audit)
+        self.identity_store: ports.IdentityStore = SqlIdentity(db)
         self._bind_flow_store(self.flow_store)
         self._bind_suite_store(self.suite_store)
         self._bind_execution_store(self.execution_store)
@@ -108,7 +109,7 @@ class SqlStore:
         self._db.dispose()
 
     # Each port's methods, bound once: a call costs no more than on the part itself.
-    def _bind_flow_store(self, part: SqlFlows) -> None:
+    def _bind_flow_store(self, part: ports.FlowStore) -> None:
         self.save_flow = part.save_flow
         self.get_flow = part.get_flow
         self.list_flows = part.list_flows
@@ -116,7 +117,7 @@ class SqlStore:
         self.replace_flows = part.replace_flows
         self.flow_revisions = part.flow_revisions
 
-    def _bind_suite_store(self, part: SqlSuites) -> None:
+    def _bind_suite_store(self, part: ports.SuiteStore) -> None:
         self.save_test_suite = part.save_test_suite
         self.get_test_suite = part.get_test_suite
         self.list_test_suites = part.list_test_suites
@@ -125,7 +126,7 @@ class SqlStore:
         self.get_test_result = part.get_test_result
         self.test_results = part.test_results
 
-    def _bind_execution_store(self, part: SqlExecutions) -> None:
+    def _bind_execution_store(self, part: ports.ExecutionStore) -> None:
         self.create_execution = part.create_execution
         self.get_execution = part.get_execution
         self.task_runs = part.task_runs
@@ -137,11 +138,10 @@ class SqlStore:
         self.send_event = part.send_event
         self.process_next_event = part.process_next_event
         self.process_events = part.process_events
-        self.has_events = part.has_events
         self.fire_due_timers = part.fire_due_timers
         self.next_timer_at = part.next_timer_at
 
-    def _bind_job_queue(self, part: SqlJobs) -> None:
+    def _bind_job_queue(self, part: ports.JobQueue) -> None:
         self.claim_jobs = part.claim_jobs
         self.claim_loaded = part.claim_loaded
         self.heartbeat = part.heartbeat
@@ -151,14 +151,14 @@ class SqlStore:
         self.expire_leases = part.expire_leases
         self.release_jobs = part.release_jobs
 
-    def _bind_log_store(self, part: SqlLogs) -> None:
+    def _bind_log_store(self, part: ports.LogStore) -> None:
         self.append_logs = part.append_logs
         self.logs = part.logs
         self.logs_after = part.logs_after
         self.search_logs = part.search_logs
         self.delete_logs = part.delete_logs
 
-    def _bind_kv_store(self, part: SqlKV) -> None:
+    def _bind_kv_store(self, part: ports.KVStore) -> None:
         self.kv_get = part.kv_get
         self.kv_set = part.kv_set
         self.kv_delete = part.kv_delete
@@ -176,12 +176,12 @@ class SqlStore:
         self.prune_trigger_fires = part.prune_trigger_fires
         self.restart_trigger = part.restart_trigger
 
-    def _bind_trigger_leases(self, part: SqlTriggerLeases) -> None:
+    def _bind_trigger_leases(self, part: ports.TriggerLeases) -> None:
         self.claim_trigger_lease = part.claim_trigger_lease
         self.renew_trigger_leases = part.renew_trigger_leases
         self.release_trigger_leases = part.release_trigger_leases
 
-    def _bind_backfill_store(self, part: SqlBackfills) -> None:
+    def _bind_backfill_store(self, part: ports.BackfillStore) -> None:
         self.backfills = part.backfills
         self.get_backfill = part.get_backfill
         self.create_backfill = part.create_backfill
@@ -189,14 +189,14 @@ class SqlStore:
         self.delete_backfill = part.delete_backfill
         self.advance_backfill = part.advance_backfill
 
-    def _bind_execution_ends(self, part: SqlExecutionEnds) -> None:
+    def _bind_execution_ends(self, part: ports.ExecutionEnds) -> None:
         self.process_next_end = part.process_next_end
         self.pending_ends = part.pending_ends
         self.discard_ends = part.discard_ends
         self.get_precondition = part.get_precondition
         self.reset_precondition = part.reset_precondition
 
-    def _bind_server_registry(self, part: SqlServers) -> None:
+    def _bind_server_registry(self, part: ports.ServerRegistry) -> None:
         self.register_server = part.register_server
         self.database_time = part.database_time
         self.server_heartbeat = part.server_heartbeat
@@ -204,12 +204,12 @@ class SqlStore:
         self.list_servers = part.list_servers
         self.forget_servers = part.forget_servers
 
-    def _bind_retention(self, part: SqlRetention) -> None:
+    def _bind_retention(self, part: ports.Retention) -> None:
         self.purge_executions = part.purge_executions
         self.purge_logs = part.purge_logs
         self.purge_audit = part.purge_audit
 
-    def _bind_secret_store(self, part: SqlSecrets) -> None:
+    def _bind_secret_store(self, part: ports.SecretStore) -> None:
         self.secret_get = part.secret_get
         self.secret_nearest = part.secret_nearest
         self.secrets_of = part.secrets_of
@@ -217,12 +217,12 @@ class SqlStore:
         self.secret_delete = part.secret_delete
         self.secrets_reseal = part.secrets_reseal
 
-    def _bind_audit_log(self, part: SqlAudit) -> None:
+    def _bind_audit_log(self, part: ports.AuditLog) -> None:
         self.audit_append = part.audit_append
         self.audited = part.audited
         self.audit_search = part.audit_search
 
-    def _bind_identity_store(self, part: SqlIdentity) -> None:
+    def _bind_identity_store(self, part: ports.IdentityStore) -> None:
         self.create_account = part.create_account
         self.get_account = part.get_account
         self.account_by_name = part.account_by_name
