@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from legato.engine.events import ExecutionCreated
-from legato.store.governance_ports import AuditEntry, AuditFilter, SecretRecord
+from legato.store.ports.governance import AuditEntry, AuditFilter, SecretRecord
 from legato.store.sql import SqlStore
 
 from .helpers import NOW, at, execution

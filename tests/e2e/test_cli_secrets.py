@@ -14,7 +14,7 @@ import pytest
 
 from legato import sealing
 from legato.store import open_store
-from legato.store.governance_ports import AuditFilter
+from legato.store.ports.governance import AuditFilter
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
 VALUE = "cli-secret-value-0d4f"

@@ -19,7 +19,7 @@ import pytest
 from legato.executor.audit_shipper import AuditShipper
 from legato.executor.retention import Retention
 from legato.store import open_store
-from legato.store.governance_ports import AuditEntry, AuditFilter
+from legato.store.ports.governance import AuditEntry, AuditFilter
 from legato.store.sql import SqlStore
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from legato.api import dto
 from legato.api.context import Ctx, check_tenant
 from legato.api.errors import bad_request
 from legato.api.params import PageNumber
-from legato.store.governance_ports import AuditFilter, AuditRecord
+from legato.store.ports.governance import AuditFilter, AuditRecord
 
 router = APIRouter(prefix="/api/v1/{tenant}/auditlogs", tags=["Audit logs"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)

@@ -7,7 +7,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -16,7 +16,11 @@ from legato.remote import api_client, error_message
 from legato.services import flows as flow_service
 from legato.services.principal import Principal
 from legato.storage import Storage, namespace_files
-from legato.store.ports import Store
+from legato.store.ports import AuditLog, FlowStore, SuiteStore
+
+
+class DeployStore(FlowStore, SuiteStore, AuditLog, Protocol):
+    """What a local deploy uses: the flow services' ports, and the test suites deployed with the flows."""
 
 
 class DeployError(Exception):
@@ -26,7 +30,7 @@ class DeployError(Exception):
 class LocalTarget:
     """The store and internal storage of this machine's Legato."""
 
-    def __init__(self, store: Store, storage: Storage, *, by: Principal, clock: Callable[[], datetime]):
+    def __init__(self, store: DeployStore, storage: Storage, *, by: Principal, clock: Callable[[], datetime]):
         self.store, self.storage, self.by, self.clock = store, storage, by, clock
 
     def namespaces(self) -> list[str]:

@@ -12,8 +12,8 @@ import socket
 from typing import Literal
 
 from legato.aio import wait_any
-from legato.store.governance_ports import AuditFilter, AuditRecord
-from legato.store.ports import Store
+from legato.store.ports import AuditLog
+from legato.store.ports.governance import AuditFilter, AuditRecord
 
 log = logging.getLogger("legato.audit")
 FACILITY_AUDIT = 13  # syslog facility "log audit"
@@ -52,7 +52,7 @@ def syslog_line(record: AuditRecord, version: str, hostname: str) -> str:
 class AuditShipper:
     """Sends new audit entries to `host:port` over `protocol`, every `interval_seconds`."""
 
-    def __init__(self, store: Store, host: str, port: int, *, protocol: Literal["udp", "tcp"] = "udp",
+    def __init__(self, store: AuditLog, host: str, port: int, *, protocol: Literal["udp", "tcp"] = "udp",
                  interval_seconds: float = 2.0, version: str = "0", hostname: str | None = None):
         self.store = store
         self.address = (host, port)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from legato.aio import wait_any
-from legato.store.ports import PurgeCount, Store
+from legato.store.ports import PurgeCount
+from legato.store.ports import Retention as RetentionPort
 
 log = logging.getLogger("legato.retention")
 
@@ -19,7 +20,7 @@ class Retention:
     """What to purge: executions finished more than `executions` ago, logs of executions finished more
     than `logs` ago, audit entries recorded more than `audit_logs` ago (None: keep)."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime], *, executions: timedelta | None,
+    def __init__(self, store: RetentionPort, clock: Callable[[], datetime], *, executions: timedelta | None,
                  logs: timedelta | None = None, batch: int = 500, pause_seconds: float = 0.0,
                  audit_logs: timedelta | None = None):
         self.store = store

@@ -25,7 +25,25 @@ from legato.model.state import TERMINAL, State
 from legato.storage import Storage
 from legato.storage import functions as storage_functions
 from legato.store import functions
-from legato.store.ports import ClaimedJob, Job, Store, StoredEvent, Tx
+from legato.store.ports import (
+    ClaimedJob,
+    ExecutionStore,
+    Governance,
+    Job,
+    JobQueue,
+    KVStore,
+    LogStore,
+    Notifying,
+    ServerRegistry,
+    StoredEvent,
+    Tx,
+)
+
+
+class ExecutorStore(ExecutionStore, JobQueue, LogStore, KVStore, ServerRegistry, Governance, Notifying, Protocol):
+    """What the executor uses: events applied in a Tx, results of in-process workers, the registry (worker
+    groups served), and the expression functions' reads."""
+
 
 log = logging.getLogger("legato.executor")
 
@@ -50,7 +68,7 @@ LIVE_FOR = timedelta(seconds=60)  # a worker whose heartbeat is older is taken f
 
 
 class Executor:
-    def __init__(self, store: Store, engine: Engine, flows: Flows, clock: Callable[[], datetime], *,
+    def __init__(self, store: ExecutorStore, engine: Engine, flows: Flows, clock: Callable[[], datetime], *,
                  batch: int = 64, poll_seconds: float = 1.0, lane: LocalLane | None = None, threads: int = 1,
                  storage: Storage | None = None, events_per_tx: int = 32):
         self.store = store

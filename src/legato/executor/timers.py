@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from legato.aio import wait_any
-from legato.store.ports import Store
+from legato.store.ports import JobQueue, Notifying, Timers
+
+
+class TimerStore(Timers, JobQueue, Notifying, Protocol):
+    """What the timer loop uses: due timers, and expired job leases."""
 
 
 class TimerLoop:
-    def __init__(self, store: Store, clock: Callable[[], datetime], *, poll_seconds: float = 1.0, batch: int = 500):
+    def __init__(self, store: TimerStore, clock: Callable[[], datetime], *, poll_seconds: float = 1.0, batch: int = 500):
         self.store = store
         self.clock = clock
         self.poll_seconds = poll_seconds

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato.expressions import ExpressionError, Renderer, UndefinedError
 from legato.flows import Flows
@@ -31,7 +31,13 @@ from legato.services.principal import SYSTEM, Principal
 from legato.storage import Storage
 from legato.storage import functions as storage_functions
 from legato.store import functions
-from legato.store.ports import Store
+from legato.store.ports import ExecutionStore, FlowReader, Governance, KVStore, LogStore, SuiteStore
+
+
+class SuiteRunStore(FlowReader, SuiteStore, ExecutionStore, LogStore, KVStore, Governance, Protocol):
+    """What running a suite uses: the execution services' ports (it starts, waits for and kills executions) and
+    the expression functions' reads (its assertions)."""
+
 
 # Test executions carry this label (value: the suite's id), so lists can leave them out.
 TEST_LABEL = "system.test"
@@ -46,7 +52,7 @@ class TestEnv:
 
     __test__ = False
 
-    store: Store
+    store: SuiteRunStore
     flows: Flows
     storage: Storage | None
     renderer: Renderer
@@ -185,7 +191,7 @@ def _start(env: TestEnv, suite: TestSuite, case: UnitTestCase, by: Principal) ->
         raise _CaseError(str(exc)) from None
 
 
-def _kill(store: Store, execution_id: str, by: Principal) -> None:
+def _kill(store: SuiteRunStore, execution_id: str, by: Principal) -> None:
     # it may have ended meanwhile: then there is nothing to stop
     with contextlib.suppress(ConflictError, NotFoundError):
         executions.kill(store, execution_id, by=by)
@@ -202,7 +208,7 @@ def _state_errors(case: UnitTestCase, ended: Execution) -> list[str]:
     return []
 
 
-def _failed_tasks(store: Store, execution_id: str) -> list[str]:
+def _failed_tasks(store: SuiteRunStore, execution_id: str) -> list[str]:
     """Why the execution's failed task runs failed, one line each."""
     return [f"task '{r.task_id}' {r.state}" + (f": {r.error}" if r.error else "")
             for r in store.task_runs(execution_id) if r.state in (State.FAILED, State.KILLED)]

@@ -14,12 +14,12 @@ from legato.flowtests.suite import TestSuite, parse_suite
 from legato.identity.permissions import Action, Resource
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require, visible
-from legato.store.ports import Store, SuiteSave, TestResultRecord, TestSuiteRecord
+from legato.store.ports import SuiteSave, SuiteStore, TestResultRecord, TestSuiteRecord
 
 TEST_TYPE = "io.kestra.core.tests.flow.UnitTest"
 
 
-def save(store: Store, source: str, *, by: Principal, now: datetime, create: bool = False,
+def save(store: SuiteStore, source: str, *, by: Principal, now: datetime, create: bool = False,
          at: tuple[str, str] | None = None, name: str = "<test suite>") -> tuple[TestSuiteRecord, TestSuite]:
     """Store a suite from its YAML source (FlowValidationError when invalid). `create`: ConflictError when it
     exists; `at` (namespace, id): the suite must be that one (an update cannot move it)."""
@@ -36,7 +36,7 @@ def save(store: Store, source: str, *, by: Principal, now: datetime, create: boo
     return record, suite
 
 
-def get(store: Store, namespace: str, suite_id: str, *, by: Principal) -> TestSuiteRecord:
+def get(store: SuiteStore, namespace: str, suite_id: str, *, by: Principal) -> TestSuiteRecord:
     require(by, Resource.TESTSUITE, Action.VIEW, namespace)
     record = store.get_test_suite(namespace, suite_id)
     if record is None:
@@ -44,26 +44,26 @@ def get(store: Store, namespace: str, suite_id: str, *, by: Principal) -> TestSu
     return record
 
 
-def delete(store: Store, namespace: str, suite_id: str, *, by: Principal) -> None:
+def delete(store: SuiteStore, namespace: str, suite_id: str, *, by: Principal) -> None:
     require(by, Resource.TESTSUITE, Action.DELETE, namespace)
     if not store.delete_test_suite(namespace, suite_id):
         raise NotFoundError(f"test suite {namespace}.{suite_id} not found")
 
 
-def search(store: Store, namespace: str | None, flow_id: str | None, *, by: Principal) -> list[TestSuiteRecord]:
+def search(store: SuiteStore, namespace: str | None, flow_id: str | None, *, by: Principal) -> list[TestSuiteRecord]:
     """Suites in `namespace` or its children, of `flow_id`, that `by` may list, by namespace and id."""
     return [r for r in store.list_test_suites(None, flow_id)
             if (namespace is None or r.namespace == namespace or r.namespace.startswith(namespace + "."))
             and visible(by, Resource.TESTSUITE, Action.LIST, r.namespace)]
 
 
-def results(store: Store, namespace: str, suite_id: str, *, by: Principal, limit: int) -> list[TestResultRecord]:
+def results(store: SuiteStore, namespace: str, suite_id: str, *, by: Principal, limit: int) -> list[TestResultRecord]:
     """A suite's runs, newest first."""
     require(by, Resource.TESTSUITE, Action.VIEW, namespace)
     return store.test_results(namespace, suite_id, limit=limit)
 
 
-def result(store: Store, result_id: str, *, by: Principal) -> TestResultRecord:
+def result(store: SuiteStore, result_id: str, *, by: Principal) -> TestResultRecord:
     """One run of a suite; NotFoundError when it does not exist or `by` may not see its namespace."""
     record = store.get_test_result(result_id)
     if record is None or not visible(by, Resource.TESTSUITE, Action.VIEW, record.namespace):

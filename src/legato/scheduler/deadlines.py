@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, time
+from typing import Protocol
 
 from legato.engine import events as ev
 from legato.engine.start import failure_execution
@@ -16,12 +17,17 @@ from legato.model.ids import new_id
 from legato.model.triggers import DependsOnWindow, FlowTrigger
 from legato.scheduler import preconditions as pre
 from legato.scheduler.flow_triggers import Listener
-from legato.store.ports import Store, TriggerFire
+from legato.store.ports import ExecutionEnds, TriggerFire, TriggerStore
+
+
+class DeadlineStore(TriggerStore, ExecutionEnds, Protocol):
+    """What the deadline checks use: the preconditions met, and fires."""
+
 
 log = logging.getLogger("legato.scheduler.flow")
 
 
-def missed(store: Store, listeners: Iterable[Listener], now: datetime) -> int:
+def missed(store: DeadlineStore, listeners: Iterable[Listener], now: datetime) -> int:
     """Record today's missed deadlines of `listeners`; how many FAILED executions were created."""
     created = 0
     for listener in listeners:
@@ -43,7 +49,7 @@ def _deadline_today(trigger: FlowTrigger, plan: pre.Plan | None, now: datetime) 
     return datetime.combine(now.astimezone(UTC).date(), plan.window.end_time, UTC)
 
 
-def _fired_in(store: Store, listener: Listener, deadline: datetime) -> bool:
+def _fired_in(store: DeadlineStore, listener: Listener, deadline: datetime) -> bool:
     state = store.get_precondition(listener.record.namespace, listener.record.id, listener.trigger.id)
     if state is None or state.window_start is None:
         return False
@@ -51,7 +57,7 @@ def _fired_in(store: Store, listener: Listener, deadline: datetime) -> bool:
     return state.window_start == day_start and pre.FIRED in state.met
 
 
-def _record_miss(store: Store, listener: Listener, deadline: datetime, now: datetime) -> int:
+def _record_miss(store: DeadlineStore, listener: Listener, deadline: datetime, now: datetime) -> int:
     record, trigger = listener.record, listener.trigger
     assert trigger.onMiss is not None
     labels = {lb.key: lb.value for lb in trigger.labels}

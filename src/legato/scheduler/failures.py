@@ -19,14 +19,14 @@ from legato.engine.start import failure_execution
 from legato.model.flow import Flow
 from legato.model.ids import new_id
 from legato.model.triggers import Trigger
-from legato.store.ports import FlowRecord, Store, TriggerFire
+from legato.store.ports import FlowRecord, TriggerFire, TriggerStore
 
 log = logging.getLogger("legato.scheduler")
 
 MAX_ERROR = 4000  # characters of an error kept on the trigger's state
 
 
-def trigger_failed(store: Store, record: FlowRecord, flow: Flow, trigger: Trigger, error: str, now: datetime,
+def trigger_failed(store: TriggerStore, record: FlowRecord, flow: Flow, trigger: Trigger, error: str, now: datetime,
                    fire: TriggerFire, variables: Mapping[str, Any], execution_id: str | None = None) -> str | None:
     """Record the failure (blocking); the id of the FAILED execution created for it, if any. `fire` is the
     fire the evaluation was for, `variables` the trigger variables known so far."""

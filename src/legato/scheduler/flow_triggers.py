@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato import secrets_env
 from legato.aio import wait_any
@@ -36,7 +36,16 @@ from legato.model.state import State
 from legato.model.triggers import FlowTrigger
 from legato.scheduler import conditions as cond
 from legato.scheduler import preconditions as pre
-from legato.store.ports import EndTx, ExecutionEnd, FlowRecord, Store, TriggerFire
+from legato.store.ports import (
+    EndTx,
+    ExecutionEnd,
+    ExecutionEnds,
+    FlowReader,
+    FlowRecord,
+    Notifying,
+    TriggerFire,
+    TriggerStore,
+)
 
 log = logging.getLogger("legato.scheduler.flow")
 
@@ -120,10 +129,14 @@ def upstream_variables(execution: Execution, task_runs: Callable[[], Sequence[Ta
     }
 
 
+class FlowTriggerStore(FlowReader, TriggerStore, ExecutionEnds, Notifying, Protocol):
+    """What the Flow triggers use: the outbox of ended executions, trigger state and fires, the deployed flows."""
+
+
 class FlowTriggers:
     """Consumes ended executions; `tick()` drains the outbox, `run(stopping)` does so on each wake-up."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
+    def __init__(self, store: FlowTriggerStore, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
                  flows: Flows, poll_seconds: float = 5.0, batch: int = 500):
         self.store = store
         self.clock = clock

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from legato import secrets_env
@@ -38,7 +38,18 @@ from legato.scheduler.backfills import Backfills
 from legato.scheduler.cron import Cron
 from legato.scheduler.failures import describe, trigger_failed
 from legato.scheduler.flow_triggers import FlowTriggers
-from legato.store.ports import BackfillState, FlowRecord, Store, TriggerFire, TriggerState
+from legato.store.ports import (
+    BackfillState,
+    BackfillStore,
+    ExecutionEnds,
+    ExecutionReader,
+    FlowReader,
+    FlowRecord,
+    Notifying,
+    TriggerFire,
+    TriggerState,
+    TriggerStore,
+)
 
 log = logging.getLogger("legato.scheduler")
 
@@ -85,10 +96,15 @@ class _Dates:
         return out[::-1]
 
 
+class SchedulerStore(FlowReader, ExecutionReader, TriggerStore, BackfillStore, ExecutionEnds, Notifying, Protocol):
+    """What the scheduler uses: trigger state, fires and backfills, the Flow triggers' outbox, the deployed flows
+    and the executions its triggers wait for."""
+
+
 class Scheduler:
     """Fires schedule triggers; `tick(now)` does one pass, `run(stopping)` loops until told to stop."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
+    def __init__(self, store: SchedulerStore, clock: Callable[[], datetime] = utcnow, *, renderer: Renderer | None = None,
                  flows: Flows | None = None, poll_seconds: float = 1.0, grace: timedelta = timedelta(seconds=60),
                  max_catch_up: int = 1000, prune_after: timedelta = timedelta(days=7)):
         self.store = store

@@ -26,7 +26,7 @@ from legato.model.triggers import Trigger
 from legato.scheduler import conditions as cond
 from legato.scheduler.failures import describe, trigger_failed
 from legato.storage import Storage, uris
-from legato.store.ports import FireOutcome, FlowRecord, Store, TriggerFire
+from legato.store.ports import FireOutcome, FlowRecord, TriggerFire, TriggerStore
 
 log = logging.getLogger("legato.scheduler.sources")
 
@@ -52,7 +52,7 @@ class SourceTarget:
 class SourceFirer:
     """Creates the executions of trigger sources."""
 
-    def __init__(self, store: Store, storage: Storage, renderer: Renderer, clock: Callable[[], datetime],
+    def __init__(self, store: TriggerStore, storage: Storage, renderer: Renderer, clock: Callable[[], datetime],
                  *, inline_limit: int = INLINE_LIMIT):
         self.store = store
         self.storage = storage

@@ -25,7 +25,7 @@ import logging
 import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato import secrets_env
 from legato.aio import wait_any
@@ -43,17 +43,32 @@ from legato.scheduler.source_fire import SourceFirer, SourceTarget
 from legato.scheduler.source_tasks import SourceTask
 from legato.storage import Storage, default_storage
 from legato.store import functions as store_functions
-from legato.store.ports import FlowRecord, Store, TriggerState
+from legato.store.ports import (
+    ExecutionReader,
+    FlowReader,
+    FlowRecord,
+    Governance,
+    KVStore,
+    LogStore,
+    TriggerLeases,
+    TriggerState,
+    TriggerStore,
+)
 
 log = logging.getLogger("legato.scheduler.sources")
 
 Key = tuple[str, str, str]
 
 
+class SourceStore(FlowReader, ExecutionReader, LogStore, KVStore, TriggerStore, TriggerLeases, Governance, Protocol):
+    """What the source runner uses: leases, trigger state and fires, the deployed flows, executions (to see
+    whether a trigger's last one ended) and the expression functions' reads."""
+
+
 class SourceRunner:
     """Runs every polling/realtime trigger this process holds the lease of; `run(stopping)` until told to stop."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow, *, storage: Storage | None = None,
+    def __init__(self, store: SourceStore, clock: Callable[[], datetime] = utcnow, *, storage: Storage | None = None,
                  renderer: Renderer | None = None, flows: Flows | None = None, owner: str | None = None,
                  refresh_seconds: float = 1.0, lease_seconds: float = 30.0, min_backoff: float = 1.0,
                  max_backoff: float = 60.0, functions: Mapping[str, Callable[..., Any]] | None = None,

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from legato.aio import wait_any
 from legato.clock import utcnow
-from legato.store.ports import Store
+from legato.store.ports import DatabaseClock as ClockSource
 
 log = logging.getLogger("legato.clock")
 
@@ -27,7 +27,7 @@ DRIFT_WARNING = timedelta(seconds=1)
 class DatabaseClock:
     """A callable `() -> datetime` (UTC) that follows the database server's clock."""
 
-    def __init__(self, store: Store, *, interval: float = 30.0):
+    def __init__(self, store: ClockSource, *, interval: float = 30.0):
         self.store = store
         self.interval = interval
         self.offset = timedelta(0)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from legato.aio import wait_any
 from legato.model.ids import new_id
-from legato.store.ports import ServerRecord, Store
+from legato.store.ports import ServerRecord, ServerRegistry
 
 log = logging.getLogger("legato.presence")
 
@@ -31,7 +31,7 @@ def server_state(record: ServerRecord, now: datetime, dead_after_seconds: float)
 class Presence:
     """Keeps this process's row in the `servers` table alive."""
 
-    def __init__(self, store: Store, roles: Sequence[str], clock: Callable[[], datetime], *,
+    def __init__(self, store: ServerRegistry, roles: Sequence[str], clock: Callable[[], datetime], *,
                  interval_seconds: float = 5.0, worker_groups: Sequence[str | None] = (), slots: int | None = None,
                  server_id: str | None = None):
         self.store = store

@@ -8,6 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from legato.identity import grants as grants_
 from legato.identity import permissions
@@ -16,7 +17,12 @@ from legato.identity.permissions import Action, Permission, Resource
 from legato.identity.records import Account, Binding, Group, Role, SubjectType
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require_instance
-from legato.store.ports import Store
+from legato.store.ports import AuditLog, IdentityStore
+
+
+class AccountPorts(AuditLog, IdentityStore, Protocol):
+    """What the access services use: groups, roles and bindings, and the audit log."""
+
 
 SUBJECT_TYPES: tuple[SubjectType, ...] = ("USER", "GROUP", "SERVICE_ACCOUNT")
 
@@ -41,7 +47,7 @@ class GrantsCache:
         self._entries: dict[str, tuple[float, Grants]] = {}
         self._lock = threading.Lock()
 
-    def get(self, store: Store, account: Account) -> Grants:
+    def get(self, store: AccountPorts, account: Account) -> Grants:
         now = time.monotonic()
         entry = self._entries.get(account.id)
         if entry is not None and entry[0] > now:
@@ -59,7 +65,7 @@ class GrantsCache:
 CACHE = GrantsCache()
 
 
-def role_permissions(store: Store) -> dict[str, frozenset[Permission]]:
+def role_permissions(store: AccountPorts) -> dict[str, frozenset[Permission]]:
     """Every role id (managed and custom) -> its permissions."""
     found = dict(permissions.MANAGED)
     for role in store.list_roles():
@@ -67,7 +73,7 @@ def role_permissions(store: Store) -> dict[str, frozenset[Permission]]:
     return found
 
 
-def resolve(store: Store, account: Account) -> Grants:
+def resolve(store: AccountPorts, account: Account) -> Grants:
     """An account's grants from its own bindings and those of its groups (the owner: everything)."""
     if account.disabled:
         return grants_.NOTHING
@@ -80,7 +86,7 @@ def resolve(store: Store, account: Account) -> Grants:
 
 
 # roles -----------------------------------------------------------------------------------------------------
-def list_roles(store: Store, *, by: Principal) -> list[RoleView]:
+def list_roles(store: AccountPorts, *, by: Principal) -> list[RoleView]:
     """The managed roles, then the custom ones by name."""
     require_instance(by, Resource.ROLE, Action.LIST)
     managed = [RoleView(rid, permissions.MANAGED_NAMES[rid], f"Managed role {permissions.MANAGED_NAMES[rid]}",
@@ -89,7 +95,7 @@ def list_roles(store: Store, *, by: Principal) -> list[RoleView]:
     return managed + [RoleView(r.id, r.name, r.description, r.permissions, False) for r in store.list_roles()]
 
 
-def get_role(store: Store, role_id: str, *, by: Principal) -> RoleView:
+def get_role(store: AccountPorts, role_id: str, *, by: Principal) -> RoleView:
     require_instance(by, Resource.ROLE, Action.VIEW)
     for role in list_roles(store, by=by):
         if role.id == role_id:
@@ -102,7 +108,7 @@ def _checked(texts: list[str]) -> tuple[str, ...]:
     return tuple(sorted({permissions.text(permissions.parse(t)) for t in texts}))
 
 
-def create_role(store: Store, name: str, perms: list[str], description: str = "", *, by: Principal,
+def create_role(store: AccountPorts, name: str, perms: list[str], description: str = "", *, by: Principal,
                 now: datetime) -> RoleView:
     """A custom role; ValueError for an unknown permission, ConflictError when the name is taken."""
     require_instance(by, Resource.ROLE, Action.CREATE)
@@ -115,7 +121,7 @@ def create_role(store: Store, name: str, perms: list[str], description: str = ""
     return RoleView(role.id, role.name, role.description, role.permissions, False)
 
 
-def update_role(store: Store, role_id: str, name: str, perms: list[str], description: str = "", *,
+def update_role(store: AccountPorts, role_id: str, name: str, perms: list[str], description: str = "", *,
                 by: Principal, now: datetime) -> RoleView:
     require_instance(by, Resource.ROLE, Action.UPDATE)
     if role_id in permissions.MANAGED:
@@ -129,7 +135,7 @@ def update_role(store: Store, role_id: str, name: str, perms: list[str], descrip
     return RoleView(role.id, role.name, role.description, role.permissions, False)
 
 
-def delete_role(store: Store, role_id: str, *, by: Principal) -> None:
+def delete_role(store: AccountPorts, role_id: str, *, by: Principal) -> None:
     require_instance(by, Resource.ROLE, Action.DELETE)
     if role_id in permissions.MANAGED:
         raise ConflictError(f"role '{role_id}' is managed and cannot be deleted")
@@ -139,12 +145,12 @@ def delete_role(store: Store, role_id: str, *, by: Principal) -> None:
 
 
 # groups ----------------------------------------------------------------------------------------------------
-def list_groups(store: Store, *, by: Principal) -> list[Group]:
+def list_groups(store: AccountPorts, *, by: Principal) -> list[Group]:
     require_instance(by, Resource.GROUP, Action.LIST)
     return store.list_groups()
 
 
-def get_group(store: Store, group_id: str, *, by: Principal) -> tuple[Group, list[str]]:
+def get_group(store: AccountPorts, group_id: str, *, by: Principal) -> tuple[Group, list[str]]:
     """A group and its members' account ids."""
     require_instance(by, Resource.GROUP, Action.VIEW)
     group = next((g for g in store.list_groups() if g.id == group_id), None)
@@ -153,7 +159,7 @@ def get_group(store: Store, group_id: str, *, by: Principal) -> tuple[Group, lis
     return group, store.group_members(group_id)
 
 
-def create_group(store: Store, name: str, description: str = "", *, by: Principal, now: datetime) -> Group:
+def create_group(store: AccountPorts, name: str, description: str = "", *, by: Principal, now: datetime) -> Group:
     require_instance(by, Resource.GROUP, Action.CREATE)
     group = Group(uuid.uuid4().hex, name, description, now)
     if not store.create_group(group):
@@ -161,14 +167,14 @@ def create_group(store: Store, name: str, description: str = "", *, by: Principa
     return group
 
 
-def delete_group(store: Store, group_id: str, *, by: Principal) -> None:
+def delete_group(store: AccountPorts, group_id: str, *, by: Principal) -> None:
     require_instance(by, Resource.GROUP, Action.DELETE)
     if not store.delete_group(group_id):
         raise NotFoundError(f"group '{group_id}' not found")
     CACHE.clear()
 
 
-def set_member(store: Store, group_id: str, account_id: str, member: bool, *, by: Principal) -> None:
+def set_member(store: AccountPorts, group_id: str, account_id: str, member: bool, *, by: Principal) -> None:
     """Add an account to a group or remove it."""
     require_instance(by, Resource.GROUP, Action.UPDATE)
     get_group(store, group_id, by=by)
@@ -182,12 +188,12 @@ def set_member(store: Store, group_id: str, account_id: str, member: bool, *, by
 
 
 # bindings --------------------------------------------------------------------------------------------------
-def list_bindings(store: Store, *, by: Principal) -> list[Binding]:
+def list_bindings(store: AccountPorts, *, by: Principal) -> list[Binding]:
     require_instance(by, Resource.BINDING, Action.LIST)
     return store.list_bindings()
 
 
-def create_binding(store: Store, role_id: str, subject_type: str, subject_id: str, namespace: str | None, *,
+def create_binding(store: AccountPorts, role_id: str, subject_type: str, subject_id: str, namespace: str | None, *,
                    by: Principal, now: datetime) -> Binding:
     """Give a role to a user, group or service account, on the instance (namespace None) or on a namespace and
     its children. NotFoundError when the role or the subject does not exist."""
@@ -205,7 +211,7 @@ def create_binding(store: Store, role_id: str, subject_type: str, subject_id: st
     return binding
 
 
-def _check_subject(store: Store, subject_type: str, subject_id: str) -> None:
+def _check_subject(store: AccountPorts, subject_type: str, subject_id: str) -> None:
     if subject_type == "GROUP":
         if not any(g.id == subject_id for g in store.list_groups()):
             raise NotFoundError(f"group '{subject_id}' not found")
@@ -215,7 +221,7 @@ def _check_subject(store: Store, subject_type: str, subject_id: str) -> None:
         raise NotFoundError(f"{subject_type.lower().replace('_', ' ')} '{subject_id}' not found")
 
 
-def delete_binding(store: Store, binding_id: str, *, by: Principal) -> None:
+def delete_binding(store: AccountPorts, binding_id: str, *, by: Principal) -> None:
     require_instance(by, Resource.BINDING, Action.DELETE)
     if not store.delete_binding(binding_id):
         raise NotFoundError(f"binding '{binding_id}' not found")

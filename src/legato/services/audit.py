@@ -17,8 +17,8 @@ from typing import Any
 
 from legato.clock import utcnow
 from legato.services.principal import Principal
-from legato.store.governance_ports import TENANT, AuditEntry
-from legato.store.ports import Store
+from legato.store.ports import AuditLog
+from legato.store.ports.governance import TENANT, AuditEntry
 
 ORIGIN: ContextVar[str | None] = ContextVar("legato_audit_origin", default=None)  # the caller's IP address
 
@@ -34,7 +34,7 @@ def entry(by: Principal, action: str, resource: str, resource_id: str, *, namesp
 
 
 @contextmanager
-def recorded(store: Store, entries: Sequence[AuditEntry]) -> Iterator[None]:
+def recorded(store: AuditLog, entries: Sequence[AuditEntry]) -> Iterator[None]:
     """Within the block, the first write of the store also appends `entries` (same transaction)."""
     if not entries:
         yield
@@ -43,14 +43,14 @@ def recorded(store: Store, entries: Sequence[AuditEntry]) -> Iterator[None]:
         yield
 
 
-def action(store: Store, by: Principal, action: str, resource: str, resource_id: str, *,
+def action(store: AuditLog, by: Principal, action: str, resource: str, resource_id: str, *,
            namespace: str | None = None, details: dict[str, Any] | None = None,
            now: datetime | None = None) -> AbstractContextManager[None]:
     """`recorded` for one entry: `with audit.action(store, by, "KILL", "EXECUTION", id): store.send_event(...)`."""
     return recorded(store, [entry(by, action, resource, resource_id, namespace=namespace, details=details, now=now)])
 
 
-def record(store: Store, by: Principal, action: str, resource: str, resource_id: str, *,
+def record(store: AuditLog, by: Principal, action: str, resource: str, resource_id: str, *,
            namespace: str | None = None, details: dict[str, Any] | None = None, now: datetime | None = None) -> None:
     """Append one entry on its own, for a write outside the store that just succeeded (a namespace file)."""
     store.audit_append([entry(by, action, resource, resource_id, namespace=namespace, details=details, now=now)])

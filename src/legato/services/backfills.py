@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from legato import secrets_env
 from legato.engine.start import new_execution
@@ -19,7 +19,12 @@ from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.services.triggers import find_trigger
-from legato.store.ports import BackfillState, Store
+from legato.store.ports import AuditLog, BackfillState, BackfillStore, FlowReader
+
+
+class BackfillPorts(FlowReader, BackfillStore, AuditLog, Protocol):
+    """What the backfill services use: backfills, the deployed flows, and the audit log."""
+
 
 MAX_LABELS = 100
 
@@ -28,7 +33,7 @@ class InvalidBackfill(ValueError):
     """The backfill's dates, inputs or labels do not fit its trigger."""
 
 
-def create(store: Store, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *, by: Principal,
+def create(store: BackfillPorts, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *, by: Principal,
            start: datetime,
            end: datetime | None, inputs: Mapping[str, Any] | None, labels: Mapping[str, str] | None,
            now: datetime) -> BackfillState:
@@ -62,7 +67,7 @@ def create(store: Store, flows: Flows, namespace: str, flow_id: str, trigger_id:
     return backfill
 
 
-def set_paused(store: Store, namespace: str, flow_id: str, trigger_id: str, paused: bool, *, by: Principal,
+def set_paused(store: BackfillPorts, namespace: str, flow_id: str, trigger_id: str, paused: bool, *, by: Principal,
                now: datetime) -> BackfillState:
     """Pause or resume a trigger's backfill; NotFoundError when it has none."""
     require(by, Resource.TRIGGER, Action.BACKFILL, namespace)
@@ -74,7 +79,7 @@ def set_paused(store: Store, namespace: str, flow_id: str, trigger_id: str, paus
     return found
 
 
-def delete(store: Store, namespace: str, flow_id: str, trigger_id: str, *, by: Principal) -> None:
+def delete(store: BackfillPorts, namespace: str, flow_id: str, trigger_id: str, *, by: Principal) -> None:
     """Stop and forget a trigger's backfill (executions it created stay); NotFoundError when it has none."""
     require(by, Resource.TRIGGER, Action.BACKFILL, namespace)
     with _audited(store, by, "DELETE_BACKFILL", namespace, flow_id, trigger_id, None, None):
@@ -83,7 +88,7 @@ def delete(store: Store, namespace: str, flow_id: str, trigger_id: str, *, by: P
         raise NotFoundError(f"trigger {trigger_id} of {namespace}.{flow_id} has no backfill")
 
 
-def _audited(store: Store, by: Principal, action: str, namespace: str, flow_id: str, trigger_id: str,
+def _audited(store: BackfillPorts, by: Principal, action: str, namespace: str, flow_id: str, trigger_id: str,
              now: datetime | None, details: dict[str, Any] | None) -> AbstractContextManager[None]:
     return audit.action(store, by, action, "TRIGGER", f"{namespace}.{flow_id}.{trigger_id}", namespace=namespace,
                         now=now, details=details)
@@ -93,7 +98,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _check_inputs(store: Store, flows: Flows, namespace: str, flow_id: str, trigger: Schedule, inputs: dict[str, Any],
+def _check_inputs(store: BackfillPorts, flows: Flows, namespace: str, flow_id: str, trigger: Schedule, inputs: dict[str, Any],
                   start: datetime, now: datetime) -> None:
     """Raise InputsError when the flow would refuse the backfill's inputs over the trigger's own ones (rendered
     for the start date)."""

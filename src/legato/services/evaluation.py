@@ -3,19 +3,23 @@ an expression against."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from legato.engine import context
 from legato.flows import Flows
 from legato.model.execution import Execution, TaskRun
 from legato.services.errors import NotFoundError
-from legato.store.ports import Store
+from legato.store.ports import ExecutionReader, FlowReader
+
+
+class EvaluationPorts(FlowReader, ExecutionReader, Protocol):
+    """What evaluating expressions against an execution reads: its flow and its task runs."""
 
 
 class _Runs:
     """context.RunSource over the store, for one execution."""
 
-    def __init__(self, store: Store, execution_id: str):
+    def __init__(self, store: EvaluationPorts, execution_id: str):
         view = store.read_view(execution_id)
         if view is None:
             raise NotFoundError(f"execution {execution_id} not found")
@@ -28,7 +32,7 @@ class _Runs:
         return self._view.outputs_of(task_id)
 
 
-def task_run_variables(store: Store, flows: Flows, execution: Execution, task_run_id: str) -> dict[str, Any]:
+def task_run_variables(store: EvaluationPorts, flows: Flows, execution: Execution, task_run_id: str) -> dict[str, Any]:
     """The expression variables of task run `task_run_id` of `execution` (inputs, outputs, vars, labels,
     taskrun, parents...); NotFoundError when the flow revision or the task run is gone."""
     record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
@@ -47,7 +51,7 @@ def task_run_variables(store: Store, flows: Flows, execution: Execution, task_ru
     return dict(context.build(flow, execution, runs, run, task_type=task_type))
 
 
-def execution_variables(store: Store, flows: Flows, execution: Execution) -> dict[str, Any]:
+def execution_variables(store: EvaluationPorts, flows: Flows, execution: Execution) -> dict[str, Any]:
     """The expression variables of `execution` at flow level (inputs, outputs of every task, vars, labels,
     trigger), as its flow outputs are rendered; NotFoundError when the flow revision is gone."""
     record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from legato.engine import events as ev
 from legato.engine.start import new_execution
@@ -28,12 +28,17 @@ from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage
 from legato.storage.uris import execution_prefix, join
-from legato.store.ports import LogFilter, Store
+from legato.store.ports import AuditLog, ExecutionStore, FlowReader, LogFilter, LogStore
+
+
+class ExecutionPorts(FlowReader, ExecutionStore, LogStore, AuditLog, Protocol):
+    """What the execution services use: executions and their events, their flows, their logs, the audit log."""
+
 
 Files = Mapping[str, str | Path]  # FILE input id → a local file to put in internal storage
 
 
-def create_execution(store: Store, namespace: str, flow_id: str, inputs: Mapping[str, Any], *, by: Principal,
+def create_execution(store: ExecutionPorts, namespace: str, flow_id: str, inputs: Mapping[str, Any], *, by: Principal,
                      now: datetime,
                      revision: int | None = None, labels: Mapping[str, str] | None = None,
                      files: Files | None = None, storage: Storage | None = None,
@@ -104,7 +109,7 @@ def _segment(name: str) -> str:
     return cleaned[:200] or "file"
 
 
-def check_inputs(store: Store, flows: Flows, namespace: str, flow_id: str, inputs: Mapping[str, Any], *,
+def check_inputs(store: ExecutionPorts, flows: Flows, namespace: str, flow_id: str, inputs: Mapping[str, Any], *,
                  now: datetime, revision: int | None = None, files: Mapping[str, str] | None = None) -> Execution:
     """The execution `create_execution` would queue for these inputs (typed inputs, the flow's non-blocking
     checks in its scratch), without creating it; InputsError or NotFoundError as `create_execution` raises."""
@@ -115,7 +120,7 @@ def check_inputs(store: Store, flows: Flows, namespace: str, flow_id: str, input
                          files=dict(files or {}), check_disabled=False)
 
 
-def _send(store: Store, by: Principal, action: str, execution: Execution, event: ev.Event,
+def _send(store: ExecutionPorts, by: Principal, action: str, execution: Execution, event: ev.Event,
           details: dict[str, Any] | None = None) -> None:
     """Queue `event` for the executor, audited as `action` on the execution."""
     with audit.action(store, by, action, "EXECUTION", execution.id, namespace=execution.namespace, details=details):
@@ -126,7 +131,7 @@ def _labels(execution: Execution) -> dict[str, str]:
     return {label.key: label.value for label in execution.labels}
 
 
-def _execution(store: Store, execution_id: str, by: Principal, action: Action) -> Execution:
+def _execution(store: ExecutionPorts, execution_id: str, by: Principal, action: Action) -> Execution:
     """The execution, once `by` may do `action` on executions of its namespace (ForbiddenError otherwise)."""
     execution = store.get_execution(execution_id)
     if execution is None:
@@ -135,14 +140,14 @@ def _execution(store: Store, execution_id: str, by: Principal, action: Action) -
     return execution
 
 
-def kill(store: Store, execution_id: str, *, by: Principal) -> None:
+def kill(store: ExecutionPorts, execution_id: str, *, by: Principal) -> None:
     execution = _execution(store, execution_id, by, Action.KILL)
     if execution.state in st.TERMINAL:
         raise ConflictError(f"execution {execution_id} already ended {execution.state}")
     _send(store, by, "KILL", execution, ev.KillRequested())
 
 
-def pause(store: Store, execution_id: str, *, by: Principal) -> None:
+def pause(store: ExecutionPorts, execution_id: str, *, by: Principal) -> None:
     """Pause a RUNNING execution: running tasks end, no new task starts until `resume`."""
     execution = _execution(store, execution_id, by, Action.PAUSE)
     if execution.state != State.RUNNING:
@@ -150,7 +155,7 @@ def pause(store: Store, execution_id: str, *, by: Principal) -> None:
     _send(store, by, "PAUSE", execution, ev.PauseRequested())
 
 
-def resume(store: Store, execution_id: str, raw_inputs: Mapping[str, Any] | None = None, *, by: Principal,
+def resume(store: ExecutionPorts, execution_id: str, raw_inputs: Mapping[str, Any] | None = None, *, by: Principal,
            files: Files | None = None, storage: Storage | None = None) -> None:
     """Resume a PAUSED execution; onResume inputs are validated first (InputsError changes nothing), FILE
     ones stored with the execution's files as `create_execution` does."""
@@ -183,14 +188,14 @@ def _input_models(raw: list[dict[str, Any]]) -> list[Any]:
         raise InputsError([Problem(path="onResume", message=str(exc))]) from None
 
 
-def restart(store: Store, execution_id: str, *, by: Principal) -> None:
+def restart(store: ExecutionPorts, execution_id: str, *, by: Principal) -> None:
     execution = _execution(store, execution_id, by, Action.RESTART)
     if execution.state not in (State.FAILED, State.KILLED):
         raise ConflictError(f"only FAILED or KILLED executions can be restarted; {execution_id} is {execution.state}")
     _send(store, by, "RESTART", execution, ev.RestartRequested())
 
 
-def replay(store: Store, execution_id: str, task_run_id: str, *, by: Principal, now: datetime, revision: int | None = None) -> Execution:
+def replay(store: ExecutionPorts, execution_id: str, task_run_id: str, *, by: Principal, now: datetime, revision: int | None = None) -> Execution:
     """A new execution that reuses the outputs of every task run before `task_run_id` and runs again from it."""
     old = _execution(store, execution_id, by, Action.REPLAY)
     runs = store.task_runs(execution_id)
@@ -221,7 +226,7 @@ def replay(store: Store, execution_id: str, task_run_id: str, *, by: Principal, 
     return new
 
 
-def change_task_run_state(store: Store, execution_id: str, task_run_id: str, state: State, *,
+def change_task_run_state(store: ExecutionPorts, execution_id: str, task_run_id: str, state: State, *,
                           by: Principal) -> None:
     execution = _execution(store, execution_id, by, Action.UPDATE)
     runs = {r.id: r for r in store.task_runs(execution.id)}
@@ -233,7 +238,7 @@ def change_task_run_state(store: Store, execution_id: str, task_run_id: str, sta
           {"taskRunId": task_run_id, **audit.changed(runs[task_run_id].state.value, state.value)})
 
 
-def force_run(store: Store, execution_id: str, *, by: Principal) -> None:
+def force_run(store: ExecutionPorts, execution_id: str, *, by: Principal) -> None:
     """Start a QUEUED execution now, even though its flow's concurrency limit is reached."""
     execution = _execution(store, execution_id, by, Action.UPDATE)
     if execution.state != State.QUEUED:
@@ -241,14 +246,14 @@ def force_run(store: Store, execution_id: str, *, by: Principal) -> None:
     _send(store, by, "FORCE_RUN", execution, ev.ExecutionDequeued())
 
 
-def set_labels(store: Store, execution_id: str, labels: Mapping[str, str], *, by: Principal) -> None:
+def set_labels(store: ExecutionPorts, execution_id: str, labels: Mapping[str, str], *, by: Principal) -> None:
     """Add labels to an execution or change their values; the others stay."""
     execution = _execution(store, execution_id, by, Action.UPDATE)
     _send(store, by, "UPDATE", execution, ev.LabelsSet(labels=dict(labels)),
           audit.changed({"labels": _labels(execution)}, {"labels": {**_labels(execution), **labels}}))
 
 
-def delete(store: Store, execution_id: str, *, by: Principal, storage: Storage | None = None) -> None:
+def delete(store: ExecutionPorts, execution_id: str, *, by: Principal, storage: Storage | None = None) -> None:
     """Delete the execution with its task runs and logs, and its files when `storage` is given. A running
     execution is deleted too: its workers' results are then ignored."""
     execution = _execution(store, execution_id, by, Action.DELETE)
@@ -260,7 +265,7 @@ def delete(store: Store, execution_id: str, *, by: Principal, storage: Storage |
         storage.delete_prefix(execution_prefix(execution.namespace, execution.flow_id, execution.id))
 
 
-def delete_logs(store: Store, execution_id: str, *, by: Principal, task_run_id: str | None = None,
+def delete_logs(store: ExecutionPorts, execution_id: str, *, by: Principal, task_run_id: str | None = None,
                 attempt: int | None = None) -> None:
     """Delete the execution's log lines, or only those of one task run (and attempt)."""
     execution = _execution(store, execution_id, by, Action.DELETE)
@@ -269,7 +274,7 @@ def delete_logs(store: Store, execution_id: str, *, by: Principal, task_run_id: 
         store.delete_logs(LogFilter(execution_id=execution_id, task_run_id=task_run_id, attempt=attempt))
 
 
-async def wait_for_end(store: Store, execution_id: str, *, on_poll: Callable[[], None] | None = None,
+async def wait_for_end(store: ExecutionPorts, execution_id: str, *, on_poll: Callable[[], None] | None = None,
                        poll_seconds: float = 0.05, timeout: float | None = None) -> Execution:
     """Wait until the execution is terminal and return it (`on_poll` runs on each check, e.g. to print logs)."""
     loop = asyncio.get_running_loop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato.flows import Flows, parse_flow
 from legato.flows.documents import parse_chunk, split_documents
@@ -18,10 +18,14 @@ from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage, namespace_files
-from legato.store.ports import AuditEntry, FlowRecord, FlowSave, Store, SuiteSave
+from legato.store.ports import AuditEntry, AuditLog, FlowRecord, FlowSave, FlowStore, SuiteSave
 
 
-def deploy(store: Store, source: str, *, by: Principal, now: datetime, name: str = "<flow>",
+class FlowPorts(FlowStore, AuditLog, Protocol):
+    """What the flow services use: flows (and test suites saved with them), and the audit log."""
+
+
+def deploy(store: FlowPorts, source: str, *, by: Principal, now: datetime, name: str = "<flow>",
            flows: Flows | None = None) -> FlowRecord:
     """Validate `source` and store it as the flow's next revision (unchanged source: same revision)."""
     flow = parse_flow(source, name)
@@ -34,7 +38,7 @@ def deploy(store: Store, source: str, *, by: Principal, now: datetime, name: str
     return record
 
 
-def create(store: Store, source: str, *, by: Principal, now: datetime) -> FlowRecord:
+def create(store: FlowPorts, source: str, *, by: Principal, now: datetime) -> FlowRecord:
     """A new flow (revision 1); ConflictError when the namespace already has a flow with this id."""
     flow = parse_flow(source)
     require(by, Resource.FLOW, Action.CREATE, flow.namespace)
@@ -44,7 +48,7 @@ def create(store: Store, source: str, *, by: Principal, now: datetime) -> FlowRe
         return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
 
 
-def update(store: Store, flow: Flow, source: str, *, by: Principal, now: datetime) -> FlowRecord:
+def update(store: FlowPorts, flow: Flow, source: str, *, by: Principal, now: datetime) -> FlowRecord:
     """A new revision of an existing live flow (`flow` is `source` parsed); NotFoundError when there is none."""
     require(by, Resource.FLOW, Action.UPDATE, flow.namespace)
     latest = store.get_flow(flow.namespace, flow.id)
@@ -54,7 +58,7 @@ def update(store: Store, flow: Flow, source: str, *, by: Principal, now: datetim
         return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
 
 
-def delete(store: Store, namespace: str, flow_id: str, *, by: Principal, now: datetime) -> None:
+def delete(store: FlowPorts, namespace: str, flow_id: str, *, by: Principal, now: datetime) -> None:
     """Delete a flow (its revisions stay readable; its executions are kept); NotFoundError when not live."""
     require(by, Resource.FLOW, Action.DELETE, namespace)
     with _audited(store, by, namespace, flow_id, None, now):
@@ -62,7 +66,7 @@ def delete(store: Store, namespace: str, flow_id: str, *, by: Principal, now: da
             raise NotFoundError(f"flow {namespace}.{flow_id} not found")
 
 
-def delete_many(store: Store, ids: Sequence[tuple[str, str]], *, by: Principal, now: datetime) -> int:
+def delete_many(store: FlowPorts, ids: Sequence[tuple[str, str]], *, by: Principal, now: datetime) -> int:
     """Delete every (namespace, id) of `ids` in one transaction; NotFoundError, and nothing deleted, when one of
     them is not a live flow. How many were deleted."""
     records = _live(store, ids)
@@ -73,7 +77,7 @@ def delete_many(store: Store, ids: Sequence[tuple[str, str]], *, by: Principal, 
     return len(records)
 
 
-def set_disabled(store: Store, ids: Sequence[tuple[str, str]], disabled: bool, *, by: Principal,
+def set_disabled(store: FlowPorts, ids: Sequence[tuple[str, str]], disabled: bool, *, by: Principal,
                  now: datetime) -> list[FlowRecord]:
     """Disable (or enable) every flow of `ids` as Kestra does: a new revision whose source says `disabled: true`
     (or `false`), all in one transaction; flows already in that state are left alone. NotFoundError, and nothing
@@ -92,7 +96,7 @@ def set_disabled(store: Store, ids: Sequence[tuple[str, str]], disabled: bool, *
         return store.replace_flows(saves, [], now) if saves else []
 
 
-def import_flows(store: Store, files: Iterable[tuple[str, str]], *, by: Principal,
+def import_flows(store: FlowPorts, files: Iterable[tuple[str, str]], *, by: Principal,
                  now: datetime) -> tuple[list[FlowRecord], list[str]]:
     """Import the flows of `files` ((name, YAML text), several documents allowed), as Kestra's import does: the
     valid ones are saved as their next revision, in one transaction, and nothing of the others. The saved
@@ -121,7 +125,7 @@ def import_flows(store: Store, files: Iterable[tuple[str, str]], *, by: Principa
         return (store.replace_flows(saves, [], now) if saves else []), rejected
 
 
-def _live(store: Store, ids: Sequence[tuple[str, str]]) -> list[FlowRecord]:
+def _live(store: FlowPorts, ids: Sequence[tuple[str, str]]) -> list[FlowRecord]:
     """The latest revisions of `ids`, each once; NotFoundError naming the first that is not a live flow."""
     records = []
     for namespace, flow_id in dict.fromkeys(ids):
@@ -137,7 +141,7 @@ def in_namespace(namespace: str, prefix: str | None) -> bool:
     return prefix is None or namespace == prefix or namespace.startswith(prefix + ".")
 
 
-def update_namespace(store: Store, namespace: str, text: str, *, delete: bool, by: Principal,
+def update_namespace(store: FlowPorts, namespace: str, text: str, *, delete: bool, by: Principal,
                      now: datetime) -> list[FlowRecord]:
     """Create or update each flow of a multi-document YAML text, all in `namespace` (or its children), and with
     `delete` delete the namespace's flows the text does not contain: in ONE transaction, so all of it is saved
@@ -174,7 +178,7 @@ def update_namespace(store: Store, namespace: str, text: str, *, delete: bool, b
         return store.replace_flows(saves, deletes, now)
 
 
-def _audited(store: Store, by: Principal, namespace: str, flow_id: str, source: str | None, now: datetime) -> Any:
+def _audited(store: FlowPorts, by: Principal, namespace: str, flow_id: str, source: str | None, now: datetime) -> Any:
     """The audit of saving `source` as flow `namespace.flow_id` (None: deleting it), nothing when unchanged."""
     latest = store.get_flow(namespace, flow_id)
     before = latest.source if latest is not None and not latest.deleted else None
@@ -202,7 +206,7 @@ class NamespaceDeploy:
     file_deletions: list[str] = field(default_factory=list)
 
 
-def deploy_namespace(store: Store, storage: Storage, change: NamespaceDeploy, *, by: Principal,
+def deploy_namespace(store: FlowPorts, storage: Storage, change: NamespaceDeploy, *, by: Principal,
                      now: datetime) -> list[FlowRecord]:
     """Apply a namespace's deploy: every flow is validated first (nothing changes otherwise); new and changed
     namespace files are written (each file atomically) before the flows and suites are saved and deleted in ONE
@@ -235,7 +239,7 @@ def deploy_namespace(store: Store, storage: Storage, change: NamespaceDeploy, *,
 
 
 
-def _require_deploy(store: Store, by: Principal, change: NamespaceDeploy, flow_ids: list[str]) -> None:
+def _require_deploy(store: FlowPorts, by: Principal, change: NamespaceDeploy, flow_ids: list[str]) -> None:
     """ForbiddenError unless `by` may make every change of the namespace's deploy (`flow_ids`: the flows saved)."""
     ns = change.namespace
     live = {r.id for r in store.list_flows() if r.namespace == ns}

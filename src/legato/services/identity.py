@@ -9,6 +9,7 @@ import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from legato.identity import lockout, passwords, tokens
 from legato.identity.lockout import Counter, Policy
@@ -17,7 +18,12 @@ from legato.identity.records import Account, AccountKind, ApiToken, Session
 from legato.services import access
 from legato.services.errors import AuthenticationError, ConflictError, ForbiddenError, NotFoundError
 from legato.services.principal import SYSTEM, Kind, Principal, require_instance
-from legato.store.ports import Store
+from legato.store.ports import AuditLog, IdentityStore
+
+
+class AccountPorts(AuditLog, IdentityStore, Protocol):
+    """What the identity services use: accounts, tokens and sessions, and the audit log."""
+
 
 # Last-use stamps are written at most this often per token, so a busy client does not write on every request.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -37,7 +43,7 @@ def _resource(kind: AccountKind) -> Resource:
     return Resource.USER if kind == "USER" else Resource.SERVICE_ACCOUNT
 
 
-def create_account(store: Store, kind: AccountKind, name: str, *, password: str | None = None,
+def create_account(store: AccountPorts, kind: AccountKind, name: str, *, password: str | None = None,
                    display_name: str = "", description: str = "", owner: bool = False, by: Principal,
                    now: datetime) -> Account:
     """A new user (with a password, or none: it signs in with tokens only until one is set) or service account.
@@ -60,7 +66,7 @@ def create_account(store: Store, kind: AccountKind, name: str, *, password: str 
     return account
 
 
-def get_account(store: Store, kind: AccountKind, account_id: str, *, by: Principal) -> Account:
+def get_account(store: AccountPorts, kind: AccountKind, account_id: str, *, by: Principal) -> Account:
     """A user or service account by id or name; the caller may always read its own."""
     account = store.get_account(account_id) or store.account_by_name(account_id)
     if account is None or account.kind != kind:
@@ -70,12 +76,12 @@ def get_account(store: Store, kind: AccountKind, account_id: str, *, by: Princip
     return account
 
 
-def list_accounts(store: Store, kind: AccountKind, *, by: Principal) -> list[Account]:
+def list_accounts(store: AccountPorts, kind: AccountKind, *, by: Principal) -> list[Account]:
     require_instance(by, _resource(kind), Action.LIST)
     return store.list_accounts(kind)
 
 
-def set_disabled(store: Store, kind: AccountKind, account_id: str, disabled: bool, *, by: Principal,
+def set_disabled(store: AccountPorts, kind: AccountKind, account_id: str, disabled: bool, *, by: Principal,
                  now: datetime) -> Account:
     """Disable (its sessions end, its tokens stop working) or enable an account."""
     account = get_account(store, kind, account_id, by=by)
@@ -90,7 +96,7 @@ def set_disabled(store: Store, kind: AccountKind, account_id: str, disabled: boo
     return changed
 
 
-def set_password(store: Store, account_id: str, password: str, *, by: Principal, now: datetime,
+def set_password(store: AccountPorts, account_id: str, password: str, *, by: Principal, now: datetime,
                  current: str | None = None) -> None:
     """Set a user's password: its own (with the current one when it has one) or, with USER:UPDATE, anyone's.
     Ends the user's sessions and clears a lockout."""
@@ -106,7 +112,7 @@ def set_password(store: Store, account_id: str, password: str, *, by: Principal,
     store.delete_sessions(account.id)
 
 
-def delete_account(store: Store, kind: AccountKind, account_id: str, *, by: Principal) -> None:
+def delete_account(store: AccountPorts, kind: AccountKind, account_id: str, *, by: Principal) -> None:
     account = get_account(store, kind, account_id, by=by)
     require_instance(by, _resource(kind), Action.DELETE)
     if account.owner and not by.grants.owner:
@@ -123,17 +129,17 @@ class _UsersExist:
     def __init__(self, ttl: float = 2.0) -> None:
         self.ttl = ttl
         # by store (one process may serve several, tests do); weak, so a closed store's entry goes with it
-        self._values: weakref.WeakKeyDictionary[Store, tuple[float, bool]] = weakref.WeakKeyDictionary()
+        self._values: weakref.WeakKeyDictionary[AccountPorts, tuple[float, bool]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def known(self, store: Store) -> bool | None:
+    def known(self, store: AccountPorts) -> bool | None:
         """The cached answer, or None when it must be read (no database access: safe on an event loop)."""
         cached = self._values.get(store)
         if cached is not None and (cached[1] or cached[0] > time.monotonic()):
             return cached[1]
         return None
 
-    def __call__(self, store: Store) -> bool:
+    def __call__(self, store: AccountPorts) -> bool:
         known = self.known(store)
         if known is not None:
             return known
@@ -150,7 +156,7 @@ class _UsersExist:
 USERS_EXIST = _UsersExist()
 
 
-def bootstrap_owner(store: Store, name: str, password: str, *, now: datetime) -> Account:
+def bootstrap_owner(store: AccountPorts, name: str, password: str, *, now: datetime) -> Account:
     """The first-run instance owner: allowed only while no user exists (ConflictError after that)."""
     if store.count_accounts("USER") > 0:
         raise ConflictError("users exist already; the instance owner is created only on the first run")
@@ -158,7 +164,7 @@ def bootstrap_owner(store: Store, name: str, password: str, *, now: datetime) ->
 
 
 # tokens ----------------------------------------------------------------------------------------------------
-def _token_owner(store: Store, account_id: str, *, by: Principal, action: Action) -> Account:
+def _token_owner(store: AccountPorts, account_id: str, *, by: Principal, action: Action) -> Account:
     account = store.get_account(account_id) or store.account_by_name(account_id)
     if account is None:
         raise NotFoundError(f"user or service account '{account_id}' not found")
@@ -167,7 +173,7 @@ def _token_owner(store: Store, account_id: str, *, by: Principal, action: Action
     return account
 
 
-def create_token(store: Store, account_id: str, name: str, *, by: Principal, now: datetime,
+def create_token(store: AccountPorts, account_id: str, name: str, *, by: Principal, now: datetime,
                  max_age: timedelta | None = None, description: str = "") -> IssuedToken:
     """A new API token of an account (one's own, or any with USER/SERVICE_ACCOUNT:UPDATE)."""
     account = _token_owner(store, account_id, by=by, action=Action.CREATE)
@@ -180,12 +186,12 @@ def create_token(store: Store, account_id: str, name: str, *, by: Principal, now
     return IssuedToken(token, new.text)
 
 
-def list_tokens(store: Store, account_id: str, *, by: Principal) -> list[ApiToken]:
+def list_tokens(store: AccountPorts, account_id: str, *, by: Principal) -> list[ApiToken]:
     account = _token_owner(store, account_id, by=by, action=Action.VIEW)
     return store.list_tokens(account.id)
 
 
-def revoke_token(store: Store, account_id: str, token_id: str, *, by: Principal, now: datetime) -> None:
+def revoke_token(store: AccountPorts, account_id: str, token_id: str, *, by: Principal, now: datetime) -> None:
     account = _token_owner(store, account_id, by=by, action=Action.DELETE)
     token = store.get_token(token_id)
     if token is None or token.account_id != account.id:
@@ -195,7 +201,7 @@ def revoke_token(store: Store, account_id: str, token_id: str, *, by: Principal,
 
 
 # authentication --------------------------------------------------------------------------------------------
-def principal_of(store: Store, account: Account, *, token_id: str | None = None, ip: str | None = None) -> Principal:
+def principal_of(store: AccountPorts, account: Account, *, token_id: str | None = None, ip: str | None = None) -> Principal:
     """The principal of an authenticated account, with its (cached) grants."""
     kind: Kind = "user" if account.kind == "USER" else "service_account"
     return Principal(kind, account.name, id=account.id, grants=access.CACHE.get(store, account), token_id=token_id,
@@ -210,7 +216,7 @@ def _usable(account: Account | None, now: datetime) -> Account:
     return account
 
 
-def authenticate_token(store: Store, text: str, *, now: datetime) -> tuple[Account, ApiToken]:
+def authenticate_token(store: AccountPorts, text: str, *, now: datetime) -> tuple[Account, ApiToken]:
     """The account and token of a bearer token; AuthenticationError when unknown, revoked, expired or its
     account is disabled."""
     parts = tokens.split(text)
@@ -227,7 +233,7 @@ def authenticate_token(store: Store, text: str, *, now: datetime) -> tuple[Accou
     return account, token
 
 
-def authenticate_password(store: Store, name: str, password: str, *, now: datetime, policy: Policy) -> Account:
+def authenticate_password(store: AccountPorts, name: str, password: str, *, now: datetime, policy: Policy) -> Account:
     """The user with this name and password. Each failure counts towards the lockout; a locked account is
     refused even with the right password, with the same message (nothing tells a guesser which it was)."""
     account = store.account_by_name(name)
@@ -249,14 +255,14 @@ def authenticate_password(store: Store, name: str, password: str, *, now: dateti
     return _usable(account, now)
 
 
-def sign_in(store: Store, name: str, password: str, *, now: datetime, policy: Policy,
+def sign_in(store: AccountPorts, name: str, password: str, *, now: datetime, policy: Policy,
             ttl: timedelta = SESSION_TTL) -> tuple[str, Session, Account]:
     """A new session: (the cookie's session id, the stored session with its CSRF token, the account)."""
     account = authenticate_password(store, name, password, now=now, policy=policy)
     return start_session(store, account, now=now, ttl=ttl)
 
 
-def start_session(store: Store, account: Account, *, now: datetime, ttl: timedelta) -> tuple[str, Session, Account]:
+def start_session(store: AccountPorts, account: Account, *, now: datetime, ttl: timedelta) -> tuple[str, Session, Account]:
     """A new session of an authenticated account (see `sign_in`)."""
     store.delete_sessions(expired_before=now)  # sign-ins sweep the sessions nobody signed out of
     session_id = tokens.new_secret()
@@ -265,7 +271,7 @@ def start_session(store: Store, account: Account, *, now: datetime, ttl: timedel
     return session_id, session, account
 
 
-def session_account(store: Store, session_id: str, *, now: datetime) -> tuple[Account, Session]:
+def session_account(store: AccountPorts, session_id: str, *, now: datetime) -> tuple[Account, Session]:
     """The account of a live session; AuthenticationError when the session is unknown or expired."""
     session = store.get_session(tokens.digest(session_id), now)
     account = store.get_account(session.account_id) if session is not None else None
@@ -274,11 +280,11 @@ def session_account(store: Store, session_id: str, *, now: datetime) -> tuple[Ac
     return account, session
 
 
-def sign_out(store: Store, session_id: str) -> None:
+def sign_out(store: AccountPorts, session_id: str) -> None:
     store.delete_session(tokens.digest(session_id))
 
 
-def unlock(store: Store, account_id: str, *, by: Principal) -> Account:
+def unlock(store: AccountPorts, account_id: str, *, by: Principal) -> Account:
     """Clear a user's lockout."""
     account = get_account(store, "USER", account_id, by=by)
     require_instance(by, Resource.USER, Action.UPDATE)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato.services import audit
 from legato.services.principal import Principal
-from legato.store.ports import Store
+from legato.store.ports import AuditLog, KVStore
 
 
-def put(store: Store, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None,
+class KVPorts(KVStore, AuditLog, Protocol):
+    """What the KV services use: the KV store, and the audit log of their changes."""
+
+
+def put(store: KVPorts, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None,
         by: Principal, now: datetime) -> None:
     """Create or replace a key (ValueError for an unknown type)."""
     before = store.kv_get(namespace, key, now)
@@ -23,7 +27,7 @@ def put(store: Store, namespace: str, key: str, value: Any, *, type: str, expire
         store.kv_set(namespace, key, value, type=type, expires_at=expires_at, now=now)
 
 
-def delete(store: Store, namespace: str, key: str, *, by: Principal, now: datetime) -> bool:
+def delete(store: KVPorts, namespace: str, key: str, *, by: Principal, now: datetime) -> bool:
     """Delete a key; True when a live one was there (only then is it audited)."""
     if store.kv_get(namespace, key, now) is None:
         return False
@@ -31,7 +35,7 @@ def delete(store: Store, namespace: str, key: str, *, by: Principal, now: dateti
         return store.kv_delete(namespace, key)
 
 
-def delete_many(store: Store, namespace: str, keys: Sequence[str], *, by: Principal, now: datetime) -> list[str]:
+def delete_many(store: KVPorts, namespace: str, keys: Sequence[str], *, by: Principal, now: datetime) -> list[str]:
     """Delete several keys; the ones that existed and were deleted."""
     return [k for k in keys if delete(store, namespace, k, by=by, now=now)]
 

@@ -16,8 +16,8 @@ from legato.services import audit
 from legato.services.errors import NotFoundError
 from legato.services.principal import Principal, require, require_instance
 from legato.store import secret_backends
-from legato.store.governance_ports import TENANT
-from legato.store.ports import Store
+from legato.store.ports import Governance
+from legato.store.ports.governance import TENANT
 from legato.store.secret_backends import SecretInfo
 from legato.store.secrets import chain_of
 
@@ -30,14 +30,14 @@ class InvalidSecret(ValueError):
     """A secret's key, value, namespace or tags are not acceptable (the message says which and why)."""
 
 
-def list_secrets(store: Store, namespace: str, *, by: Principal) -> list[SecretInfo]:
+def list_secrets(store: Governance, namespace: str, *, by: Principal) -> list[SecretInfo]:
     """The secrets of exactly `namespace` (no values), by key."""
     require(by, Resource.SECRET, Action.LIST, namespace)
     _check_namespace(namespace)
     return secret_backends.backend(store).list(namespace, _tenant(by))
 
 
-def inherited(store: Store, namespace: str, *, by: Principal) -> dict[str, list[str]]:
+def inherited(store: Governance, namespace: str, *, by: Principal) -> dict[str, list[str]]:
     """The keys `namespace` inherits, by parent namespace (nearest first), without the ones it overrides."""
     require(by, Resource.SECRET, Action.LIST, namespace)
     _check_namespace(namespace)
@@ -52,7 +52,7 @@ def inherited(store: Store, namespace: str, *, by: Principal) -> dict[str, list[
     return out
 
 
-def set_secret(store: Store, namespace: str, key: str, value: str, *, by: Principal, now: datetime,
+def set_secret(store: Governance, namespace: str, key: str, value: str, *, by: Principal, now: datetime,
                description: str | None = None, tags: Mapping[str, str] | None = None) -> SecretInfo:
     """Create or replace the secret `key` of `namespace`."""
     require(by, Resource.SECRET, Action.CREATE, namespace)
@@ -65,7 +65,7 @@ def set_secret(store: Store, namespace: str, key: str, value: str, *, by: Princi
     return _write(store, _info(namespace, key, description, tags, by, now), value, by, now)
 
 
-def update_secret(store: Store, namespace: str, key: str, *, by: Principal, now: datetime,
+def update_secret(store: Governance, namespace: str, key: str, *, by: Principal, now: datetime,
                   description: str | None = None, tags: Mapping[str, str] | None = None) -> SecretInfo:
     """Change the description and tags of an existing secret, keeping its value; NotFoundError without one."""
     require(by, Resource.SECRET, Action.UPDATE, namespace)
@@ -79,7 +79,7 @@ def update_secret(store: Store, namespace: str, key: str, *, by: Principal, now:
     return _write(store, info, None, by, now)
 
 
-def delete_secret(store: Store, namespace: str, key: str, *, by: Principal, now: datetime) -> None:
+def delete_secret(store: Governance, namespace: str, key: str, *, by: Principal, now: datetime) -> None:
     """Delete the secret `key` of `namespace`; NotFoundError when it has none (its parents' stay)."""
     require(by, Resource.SECRET, Action.DELETE, namespace)
     _check_namespace(namespace)
@@ -93,7 +93,7 @@ def delete_secret(store: Store, namespace: str, key: str, *, by: Principal, now:
         raise NotFoundError(f"secret {key} not found in namespace {namespace}")
 
 
-def rotate_key(store: Store, new_key: str, *, by: Principal, now: datetime) -> int:
+def rotate_key(store: Governance, new_key: str, *, by: Principal, now: datetime) -> int:
     """Re-seal every secret of the database, and the sealed SECRET inputs of stored executions, with `new_key`
     (base64 of 32 bytes) in ONE transaction, then make
     it this process's key; how many secrets. A value the current key cannot open stops it before anything is
@@ -106,7 +106,7 @@ def rotate_key(store: Store, new_key: str, *, by: Principal, now: datetime) -> i
     return count
 
 
-def _write(store: Store, info: SecretInfo, value: str | None, by: Principal, now: datetime) -> SecretInfo:
+def _write(store: Governance, info: SecretInfo, value: str | None, by: Principal, now: datetime) -> SecretInfo:
     backend = secret_backends.backend(store)
     before = backend.info(info.namespace, info.key, info.tenant)
     details: dict[str, Any] = {**audit.changed(_shown(before), _shown(info)), "valueChanged": value is not None}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from legato.identity import lockout
 from legato.identity.ldap import LdapDirectory
@@ -16,10 +17,14 @@ from legato.identity.records import Account, ExternalIdentity, Session
 from legato.services import access, audit, identity
 from legato.services.errors import AuthenticationError
 from legato.services.principal import SYSTEM
-from legato.store.ports import Store
+from legato.store.ports import AuditLog, IdentityStore
 
 
-def external_sign_in(store: Store, who: ExternalIdentity, *, source: str, create_users: bool, now: datetime,
+class AccountPorts(AuditLog, IdentityStore, Protocol):
+    """What single sign-on uses: accounts and their groups, and the audit log."""
+
+
+def external_sign_in(store: AccountPorts, who: ExternalIdentity, *, source: str, create_users: bool, now: datetime,
                      ttl: timedelta) -> tuple[str, Session, Account]:
     """A session for the user the provider `source` ("oidc", "ldap") vouches for (see the module's docstring).
     AuthenticationError when no such user exists and none may be created, or the user is disabled or locked."""
@@ -36,7 +41,7 @@ def external_sign_in(store: Store, who: ExternalIdentity, *, source: str, create
     return identity.start_session(store, account, now=now, ttl=ttl)
 
 
-def password_sign_in(store: Store, name: str, password: str, *, ldap: LdapDirectory | None, now: datetime,
+def password_sign_in(store: AccountPorts, name: str, password: str, *, ldap: LdapDirectory | None, now: datetime,
                      policy: Policy, ttl: timedelta) -> tuple[str, Session, Account]:
     """Sign in with a name and password: a user with a Legato password is checked locally; any other name is
     checked by the LDAP directory when one is configured. Failures count towards the lockout either way.
@@ -59,7 +64,7 @@ def password_sign_in(store: Store, name: str, password: str, *, ldap: LdapDirect
     return external_sign_in(store, who, source="ldap", create_users=ldap.config.create_users, now=now, ttl=ttl)
 
 
-def _create(store: Store, who: ExternalIdentity, source: str, now: datetime) -> Account:
+def _create(store: AccountPorts, who: ExternalIdentity, source: str, now: datetime) -> Account:
     account = Account(id=uuid.uuid4().hex, kind="USER", name=who.username, display_name=who.display_name,
                       password_hash=None, owner=False, disabled=False, created=now, updated=now,
                       description=f"signed up through {source.upper()}" + (f" ({who.email})" if who.email else ""))
@@ -74,7 +79,7 @@ def _create(store: Store, who: ExternalIdentity, source: str, now: datetime) -> 
     return account
 
 
-def _sync_groups(store: Store, account: Account, names: tuple[str, ...], source: str, now: datetime) -> None:
+def _sync_groups(store: AccountPorts, account: Account, names: tuple[str, ...], source: str, now: datetime) -> None:
     """Make `account` a member of exactly the existing groups named in `names`."""
     wanted = {g.id for g in store.list_groups() if g.name in set(names)}
     current = set(store.groups_of(account.id))

@@ -8,7 +8,7 @@ import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato.flows import Flows
 from legato.identity.permissions import Action, Resource
@@ -17,7 +17,12 @@ from legato.model.triggers import Trigger
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
-from legato.store.ports import Store, TriggerState
+from legato.store.ports import AuditLog, FlowReader, TriggerState, TriggerStore
+
+
+class TriggerPorts(FlowReader, TriggerStore, AuditLog, Protocol):
+    """What the trigger services use: trigger state, the deployed flows, and the audit log."""
+
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,7 @@ class TriggerRow:
         return not self.disabled_in_source and (self.state is None or self.state.enabled)
 
 
-def list_triggers(store: Store, flows: Flows, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerRow]:
+def list_triggers(store: TriggerPorts, flows: Flows, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerRow]:
     """The triggers of the live flows (of one namespace and/or flow id), by namespace, flow and declaration
     order. A flow whose source no longer parses (a plugin was removed) is skipped with a warning."""
     states = {(s.namespace, s.flow_id, s.trigger_id): s for s in store.trigger_states(namespace, flow_id)}
@@ -61,7 +66,7 @@ def list_triggers(store: Store, flows: Flows, namespace: str | None = None, flow
     return rows
 
 
-def find_trigger(store: Store, flows: Flows, namespace: str, flow_id: str, trigger_id: str) -> Trigger:
+def find_trigger(store: FlowReader, flows: Flows, namespace: str, flow_id: str, trigger_id: str) -> Trigger:
     """A trigger of a live deployed flow; NotFoundError (naming the flow's triggers) when there is none."""
     record = store.get_flow(namespace, flow_id)
     if record is None or record.deleted:
@@ -75,7 +80,7 @@ def find_trigger(store: Store, flows: Flows, namespace: str, flow_id: str, trigg
     return trigger
 
 
-def set_trigger_enabled(store: Store, flows: Flows, namespace: str, flow_id: str, trigger_id: str, enabled: bool, *,
+def set_trigger_enabled(store: TriggerPorts, flows: Flows, namespace: str, flow_id: str, trigger_id: str, enabled: bool, *,
                         by: Principal, now: datetime) -> TriggerRow:
     """Enable or disable a trigger of a deployed flow; NotFoundError when the flow or the trigger does not exist."""
     require(by, Resource.TRIGGER, Action.UPDATE, namespace)
@@ -88,7 +93,7 @@ def set_trigger_enabled(store: Store, flows: Flows, namespace: str, flow_id: str
                       disabled_in_source=trigger.disabled, state=state)
 
 
-def unlock_trigger(store: Store, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *, by: Principal,
+def unlock_trigger(store: TriggerPorts, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *, by: Principal,
                    now: datetime) -> TriggerRow:
     """Forget the execution a trigger waits for, so it fires again; NotFoundError for an unknown trigger,
     ConflictError when it is not locked."""
@@ -104,7 +109,7 @@ def unlock_trigger(store: Store, flows: Flows, namespace: str, flow_id: str, tri
                       disabled_in_source=trigger.disabled, state=state)
 
 
-def restart_trigger(store: Store, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *, by: Principal,
+def restart_trigger(store: TriggerPorts, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *, by: Principal,
                    now: datetime) -> TriggerRow:
     """Start a trigger afresh from now: its lock and its source's lease are cleared (a polling or realtime
     source is started again by the next scheduler that takes it) and dates before now are not recovered."""
@@ -116,7 +121,7 @@ def restart_trigger(store: Store, flows: Flows, namespace: str, flow_id: str, tr
                       disabled_in_source=trigger.disabled, state=state)
 
 
-def _audited(store: Store, by: Principal, action: str, namespace: str, flow_id: str, trigger_id: str,
+def _audited(store: TriggerPorts, by: Principal, action: str, namespace: str, flow_id: str, trigger_id: str,
              now: datetime, details: dict[str, Any] | None) -> AbstractContextManager[None]:
     return audit.action(store, by, action, "TRIGGER", f"{namespace}.{flow_id}.{trigger_id}", namespace=namespace,
                         now=now, details=details)

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato import secrets_env
 from legato.engine import events as ev
@@ -36,7 +36,12 @@ from legato.scheduler import conditions as cond
 from legato.services import audit
 from legato.services.errors import NotFoundError
 from legato.services.principal import Principal
-from legato.store.ports import FlowRecord, Store
+from legato.store.ports import AuditLog, ExecutionStore, FlowReader, FlowRecord, TriggerStore
+
+
+class WebhookPorts(FlowReader, ExecutionStore, TriggerStore, AuditLog, Protocol):
+    """What webhooks use: the deployed flows, their triggers' state, and executions created (audited)."""
+
 
 log = logging.getLogger("legato.webhooks")
 
@@ -99,7 +104,7 @@ def parse_body(body: bytes, content_type: str) -> Any:
 class Webhooks:
     """Resolves webhook calls to triggers and creates their executions (shared flow cache and renderer)."""
 
-    def __init__(self, store: Store, *, flows: Flows, renderer: Renderer | None = None):
+    def __init__(self, store: WebhookPorts, *, flows: Flows, renderer: Renderer | None = None):
         self.store = store
         self.flows = flows
         self.renderer = renderer or Renderer(functions=secrets_env.FUNCTIONS)

@@ -29,7 +29,11 @@ class S3Storage:
             raise StorageError(f"invalid S3 key prefix {prefix!r}")
         self.base = f"{bucket}/{self.prefix}" if self.prefix else bucket
         if filesystem is None:
-            import s3fs
+            try:
+                import s3fs
+            except ImportError:
+                raise StorageError("S3 internal storage needs the Python package s3fs, not installed: "
+                                   "run pip install 'legato[s3]'") from None
 
             client: dict[str, Any] = {"region_name": region} if region else {}
             filesystem = s3fs.S3FileSystem(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select
 
-from legato.store.governance_ports import AuditEntry, AuditFilter, AuditRecord
+from legato.store.ports.governance import AuditEntry, AuditFilter, AuditRecord
 from legato.store.schema import audit_logs
 
 _a = audit_logs.c

@@ -7,10 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, String, bindparam, case, delete, func, select, update
 
-from legato.store.database import Database
 from legato.store.dialect import Dialect, UtcDateTime
-from legato.store.ports import BackfillState, TriggerState
-from legato.store.queries import Queries
+from legato.store.ports import BackfillState
 from legato.store.schema import trigger_backfills, triggers
 
 _b = trigger_backfills.c
@@ -94,53 +92,3 @@ def _state(row: Row[Any]) -> BackfillState:
         labels=dict(row.labels or {}), fired=row.fired, execution_id=row.execution_id, created=row.created,
         updated=row.updated,
     )
-
-
-class BackfillStore:
-    """The backfill and trigger-restart ports of SqlStore (mixed into it)."""
-
-    _db: Database
-    _q: Queries
-    _backfill_q: BackfillQueries | None = None
-
-    def _backfill_queries(self) -> BackfillQueries:
-        if self._backfill_q is None:
-            self._backfill_q = BackfillQueries(self._db.dialect)
-        return self._backfill_q
-
-    def backfills(self, namespace: str | None = None, flow_id: str | None = None) -> list[BackfillState]:
-        with self._db.read() as conn:
-            return self._backfill_queries().find(conn, namespace, flow_id)
-
-    def get_backfill(self, namespace: str, flow_id: str, trigger_id: str) -> BackfillState | None:
-        with self._db.read() as conn:
-            return self._backfill_queries().get(conn, namespace, flow_id, trigger_id)
-
-    def create_backfill(self, backfill: BackfillState) -> bool:
-        with self._db.write() as tx:
-            return self._backfill_queries().create(tx.conn, backfill)
-
-    def set_backfill_paused(self, namespace: str, flow_id: str, trigger_id: str, paused: bool,
-                            now: datetime) -> BackfillState | None:
-        queries = self._backfill_queries()
-        with self._db.write() as tx:
-            if not queries.set_paused(tx.conn, (namespace, flow_id, trigger_id), paused, now):
-                return None
-            return queries.get(tx.conn, namespace, flow_id, trigger_id)
-
-    def delete_backfill(self, namespace: str, flow_id: str, trigger_id: str) -> bool:
-        with self._db.write() as tx:
-            return self._backfill_queries().delete(tx.conn, (namespace, flow_id, trigger_id))
-
-    def advance_backfill(self, namespace: str, flow_id: str, trigger_id: str, cursor: datetime,
-                         execution_id: str | None, fired: int, now: datetime) -> None:
-        with self._db.write() as tx:
-            self._backfill_queries().advance(tx.conn, (namespace, flow_id, trigger_id), cursor, execution_id,
-                                             fired, now)
-
-    def restart_trigger(self, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> TriggerState | None:
-        key = (namespace, flow_id, trigger_id)
-        with self._db.write() as tx:
-            if not self._backfill_queries().restart(tx.conn, key, now):
-                return None
-            return self._q.triggers.get(tx.conn, *key)

@@ -7,19 +7,14 @@ inserts it second finds the row there and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from legato.engine.events import Event
 from legato.model import state as states
-from legato.model.execution import Execution
-from legato.store.database import Database, WriteTx
 from legato.store.dialect import Dialect, Json, UtcDateTime
-from legato.store.ports import FireOutcome, TriggerFire
-from legato.store.queries import Queries
+from legato.store.ports import TriggerFire
 from legato.store.schema import executions, trigger_fires, triggers
 
 _t = triggers.c
@@ -83,58 +78,3 @@ class FireQueries:
 
 def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
     return {"b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}
-
-
-class TriggerFireStore:
-    """The fire ports of SqlStore (mixed into it)."""
-
-    _db: Database
-    _q: Queries
-    _clock: Callable[[], datetime]
-    _fires: FireQueries | None = None
-
-    def _fire_queries(self) -> FireQueries:
-        if self._fires is None:
-            self._fires = FireQueries(self._db.dialect)
-        return self._fires
-
-    def fire_trigger(self, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
-        with self._db.write() as tx:
-            return self.fire_in(tx, fire, execution, event, now)
-
-    def fire_in(self, tx: WriteTx, fire: TriggerFire, execution: Execution, event: Event, now: datetime) -> FireOutcome:
-        """fire_trigger inside the caller's write transaction (the Flow trigger's outbox consumer)."""
-        queries = self._fire_queries()
-        trigger_key = (fire.namespace, fire.flow_id, fire.trigger_id)
-        state = queries.lock_state(tx.conn, *trigger_key, now)
-        if fire.lease_owner is not None and state.lease_owner != fire.lease_owner:
-            return "fenced"
-        if fire.exclusive and state.locked_execution_id and queries.is_active(tx.conn, state.locked_execution_id):
-            return "locked"
-        if not queries.insert_fire(tx.conn, fire, execution.id, now):
-            return "duplicate"
-        if not self._q.executions.insert_new(tx.conn, execution):
-            raise ValueError(f"execution id {execution.id} already exists")
-        self._q.events.insert(tx.conn, execution.id, event, self._clock())
-        tx.touch("events")
-        if not fire.backfill:
-            queries.move(tx.conn, state, trigger_key, fire.date, fire.next_date, execution.id, now)
-        elif fire.exclusive:  # a backfill's execution holds the trigger too, its dates stay as they are
-            queries.move(tx.conn, state, trigger_key, None, state.next_date, execution.id, now)
-        if fire.state is not None:
-            queries.save_state(tx.conn, trigger_key, fire.state)
-        if fire.error is not None or state.error is not None:  # a failure's execution records it, others clear it
-            self._q.triggers.set_error(tx.conn, *trigger_key, fire.error, now)
-        return "fired"
-
-    def advance_trigger(self, namespace: str, flow_id: str, trigger_id: str, last_date: datetime | None,
-                        next_date: datetime | None, now: datetime) -> None:
-        queries = self._fire_queries()
-        with self._db.write() as tx:
-            state = queries.lock_state(tx.conn, namespace, flow_id, trigger_id, now)
-            queries.move(tx.conn, state, (namespace, flow_id, trigger_id), last_date, next_date,
-                         state.locked_execution_id, now)
-
-    def prune_trigger_fires(self, before: datetime) -> int:
-        with self._db.write() as tx:
-            return self._fire_queries().prune(tx.conn, before)

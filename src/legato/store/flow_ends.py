@@ -1,31 +1,25 @@
 """The Flow trigger's outbox: ended executions waiting for the scheduler, and the preconditions met so far.
 
 The executor's transaction that makes an execution terminal (or pauses it) inserts one `execution_ends` row
-(see SqlTx.write); the scheduler consumes the rows one at a time in `process_next_end`, whose single
-transaction deletes the row, updates the precondition windows and fires the downstream triggers. A crash
+(see SqlTx.write); the scheduler consumes the rows one at a time in `process_next_end` (legato.store.sql.triggers),
+whose single transaction deletes the row, updates the precondition windows and fires the downstream triggers. A crash
 before commit leaves the row for the next pass; a fire's key (the upstream execution id) makes a replay
 write nothing twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, literal, select, update
 
-from legato.engine.events import Event
-from legato.model.execution import Execution, TaskRun
+from legato.model.execution import Execution
 from legato.model.state import State
 from legato.model.triggers import FLOW_TRIGGER_OBSERVABLE
-from legato.store.database import Database, WriteTx
 from legato.store.dialect import Dialect, UtcDateTime
-from legato.store.ports import ExecutionEnd, FireOutcome, PreconditionState, TriggerFire
+from legato.store.ports import ExecutionEnd, PreconditionState
 from legato.store.schema import execution_ends, trigger_preconditions
-
-if TYPE_CHECKING:  # queries.py builds EndQueries: a runtime import would be circular
-    from legato.store.queries import Queries
 
 _e = execution_ends.c
 _p = trigger_preconditions.c
@@ -126,68 +120,3 @@ def _key(key: tuple[str, str, str]) -> dict[str, Any]:
 
 def _precondition(row: Any) -> PreconditionState:
     return PreconditionState(window_start=row.window_start, window_end=row.window_end, met=dict(row.met or {}))
-
-
-class SqlEndTx:
-    """ports.EndTx: the scheduler's transaction around one ended execution."""
-
-    def __init__(self, wtx: WriteTx, store: FlowEndStore, end: ExecutionEnd, now: datetime):
-        self._wtx = wtx
-        self._store = store
-        self._end = end
-        self._now = now
-        self._ends = store._q.ends
-
-    def execution(self) -> Execution | None:
-        return self._store._q.executions.get(self._wtx.conn, self._end.execution_id)
-
-    def task_runs(self) -> list[TaskRun]:
-        return self._store._q.task_runs.of_execution(self._wtx.conn, self._end.execution_id)
-
-    def lock_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState:
-        return self._ends.lock_precondition(self._wtx.conn, (namespace, flow_id, trigger_id), self._now)
-
-    def save_precondition(self, namespace: str, flow_id: str, trigger_id: str, state: PreconditionState) -> None:
-        self._ends.save_precondition(self._wtx.conn, (namespace, flow_id, trigger_id), state, self._now)
-
-    def fire(self, fire: TriggerFire, execution: Execution, event: Event) -> FireOutcome:
-        return self._store.fire_in(self._wtx, fire, execution, event, self._now)
-
-
-class FlowEndStore:
-    """The outbox ports of SqlStore (mixed into it, next to TriggerFireStore, whose `fire_in` it uses)."""
-
-    _db: Database
-    _q: Queries
-    fire_in: Callable[[WriteTx, TriggerFire, Execution, Event, datetime], FireOutcome]
-
-    def process_next_end(self, handler: Callable[[SqlEndTx, ExecutionEnd], None], now: datetime) -> bool:
-        queries = self._q.ends
-        if not self._db.dialect.concurrent_writers:
-            # A single-writer database would be locked for everyone just to find the outbox empty.
-            with self._db.read() as conn:
-                if not queries.any_queued(conn):
-                    return False
-        with self._db.write() as tx:
-            end = queries.pick(tx.conn)
-            if end is None or not queries.delete(tx.conn, end.id):
-                return False
-            handler(SqlEndTx(tx, self, end, now), end)
-            return True
-
-    def pending_ends(self) -> int:
-        with self._db.read() as conn:
-            return self._q.ends.count(conn)
-
-    def discard_ends(self, state: State) -> int:
-        with self._db.write() as tx:
-            return self._q.ends.discard(tx.conn, state)
-
-    def get_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> PreconditionState | None:
-        with self._db.read() as conn:
-            return self._q.ends.get_precondition(conn, (namespace, flow_id, trigger_id))
-
-    def reset_precondition(self, namespace: str, flow_id: str, trigger_id: str) -> bool:
-        with self._db.write() as tx:
-            return self._q.ends.delete_precondition(tx.conn, (namespace, flow_id, trigger_id))
-

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from legato.expressions import ExpressionError
 from legato.store import secret_backends
-from legato.store.governance_ports import AuditEntry
-from legato.store.ports import Store
+from legato.store.ports import Governance, KVStore, LogStore
+from legato.store.ports.governance import AuditEntry
 
 
-def bind(store: Store, flow_namespace: str, execution_id: str, clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
+class FunctionStore(LogStore, KVStore, Governance, Protocol):
+    """What the expression functions read: secrets (each read audited), KV entries and log lines."""
+
+
+def bind(store: FunctionStore, flow_namespace: str, execution_id: str, clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
     """`kv(key, namespace=flow's, errorOnMissing=true)`, `errorLogs()` and `secret(key)` for one execution.
     `secret` looks in the flow's namespace, then its parents, then Kestra's SECRET_<KEY> environment form;
     each secret read from a namespace is audited once per binding (a task attempt, an executor render)."""

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, and_, bindparam, or_, tuple_, update
 
-from legato.store.database import Database
 from legato.store.dialect import Dialect, UtcDateTime
 from legato.store.ports import SourceLease
 from legato.store.schema import triggers
@@ -77,28 +76,3 @@ class LeaseQueries:
 
 def _key(key: tuple[str, str, str]) -> dict[str, Any]:
     return {"b_ns": key[0], "b_flow": key[1], "b_trigger": key[2]}
-
-
-class TriggerLeaseStore:
-    """The lease ports of SqlStore (mixed into it)."""
-
-    _db: Database
-    _leases: LeaseQueries | None = None
-
-    def _lease_queries(self) -> LeaseQueries:
-        if self._leases is None:
-            self._leases = LeaseQueries(self._db.dialect)
-        return self._leases
-
-    def claim_trigger_lease(self, namespace: str, flow_id: str, trigger_id: str, owner: str,
-                            seconds: float) -> SourceLease | None:
-        with self._db.write() as tx:
-            return self._lease_queries().claim(tx.conn, (namespace, flow_id, trigger_id), owner, seconds)
-
-    def renew_trigger_leases(self, owner: str, seconds: float) -> set[tuple[str, str, str]]:
-        with self._db.write() as tx:
-            return self._lease_queries().renew(tx.conn, owner, seconds)
-
-    def release_trigger_leases(self, owner: str, keys: Sequence[tuple[str, str, str]] | None = None) -> int:
-        with self._db.write() as tx:
-            return self._lease_queries().release(tx.conn, owner, keys)

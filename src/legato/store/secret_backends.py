@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from legato import sealing, secrets_env
-from legato.store.governance_ports import TENANT, AuditEntry, SecretRecord
-from legato.store.ports import Store
+from legato.store.ports import Governance
+from legato.store.ports.governance import TENANT, AuditEntry, SecretRecord
 from legato.store.secrets import chain_of
 
 
@@ -69,7 +69,7 @@ class DatabaseSecrets:
 
     name = "database"
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Governance):
         self.store = store
 
     def read(self, chain: Sequence[str], key: str, tenant: str) -> tuple[str, str] | None:
@@ -111,24 +111,24 @@ def _info(record: SecretRecord) -> SecretInfo:
 # the process's backend ----------------------------------------------------------------------------------
 
 _lock = threading.Lock()
-_factory: Callable[[Store], SecretBackend] | None = None
+_factory: Callable[[Governance], SecretBackend] | None = None
 
 
-def use(factory: Callable[[Store], SecretBackend] | None) -> None:
+def use(factory: Callable[[Governance], SecretBackend] | None) -> None:
     """Make this process keep its secrets in the backend `factory(store)` builds (None: the database)."""
     global _factory
     with _lock:
         _factory = factory
 
 
-def backend(store: Store) -> SecretBackend:
+def backend(store: Governance) -> SecretBackend:
     """The process's secret backend over `store` (which keeps the audit log in any case)."""
     with _lock:
         factory = _factory
     return factory(store) if factory is not None else DatabaseSecrets(store)
 
 
-def resolve(store: Store, namespace: str, key: Any, *, tenant: str = TENANT,
+def resolve(store: Governance, namespace: str, key: Any, *, tenant: str = TENANT,
             on_read: Callable[[str, str], None] | None = None) -> str:
     """`secret(key)` for a flow of `namespace`: the nearest namespace's secret (`on_read(namespace, key)` is
     called when one is found, to audit it), else Kestra's SECRET_<KEY> environment form (ValueError when

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, Text, bindparam, cast, delete, select, u
 
 from legato import sealing
 from legato.store.dialect import Dialect
-from legato.store.governance_ports import SecretRecord
+from legato.store.ports.governance import SecretRecord
 from legato.store.schema import executions, secrets
 
 _s = secrets.c

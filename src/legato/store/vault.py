@@ -15,8 +15,8 @@ import hvac
 import requests
 from hvac import exceptions as vault_errors
 
-from legato.store.governance_ports import AuditEntry
-from legato.store.ports import Store
+from legato.store.ports import Governance
+from legato.store.ports.governance import AuditEntry
 from legato.store.secret_backends import SecretBackend, SecretBackendError, SecretInfo
 
 
@@ -64,7 +64,7 @@ class VaultSecrets:
 
     name = "vault"
 
-    def __init__(self, vault: VaultClient, store: Store):
+    def __init__(self, vault: VaultClient, store: Governance):
         self.vault = vault
         self.store = store
 
@@ -152,6 +152,6 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def factory(vault: VaultClient) -> Callable[[Store], SecretBackend]:
+def factory(vault: VaultClient) -> Callable[[Governance], SecretBackend]:
     """The backend factory legato.store.secret_backends.use takes, for one Vault client."""
     return lambda store: VaultSecrets(vault, store)

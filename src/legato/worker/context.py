@@ -26,7 +26,19 @@ from legato.runners.select import RunnerSettings
 from legato.storage import LocalStorage, Storage, access, default_storage
 from legato.storage import functions as storage_functions
 from legato.storage.uris import execution_prefix
-from legato.store.ports import ExecutionFilter, FlowRecord, FlowSave, LogFilter, Store
+from legato.store.ports import (
+    ExecutionFilter,
+    ExecutionStore,
+    FlowReader,
+    FlowRecord,
+    FlowSave,
+    FlowStore,
+    KVStore,
+    LogFilter,
+    LogStore,
+    Notifying,
+    TriggerStore,
+)
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -93,10 +105,22 @@ class BufferedLogger:
                 self._records.append(record)
 
 
+class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, Notifying, Protocol):
+    """What tasks acting on flows, executions and triggers reach (subflows, resume, purge, trigger toggles...)."""
+
+
+class NamespaceKV(FlowReader, KVStore, Protocol):
+    """The KV store, and the flows whose namespaces it lists."""
+
+
+class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, Notifying, Protocol):
+    """What one task attempt may reach of the store: those operations and the namespace KV store."""
+
+
 class StoreKV:
     """The namespace KV store over the store's kv_* queries, with the flow's namespace as the default."""
 
-    def __init__(self, store: Store, default_namespace: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: NamespaceKV, default_namespace: str, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._namespace = default_namespace
         self._clock = clock
@@ -135,7 +159,7 @@ class StoreKV:
 class StoreOperations:
     """Actions on other executions (through the store's event queue) and on trigger state."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime], flows: Flows, storage: Storage | None = None) -> None:
+    def __init__(self, store: OperationStore, clock: Callable[[], datetime], flows: Flows, storage: Storage | None = None) -> None:
         self._store = store
         self._clock = clock
         self._flows = flows
@@ -248,7 +272,7 @@ class WorkerContext:
     def __init__(
         self,
         *,
-        store: Store,
+        store: TaskStore,
         flows: Flows,
         renderer: Renderer,
         masker: Masker,

@@ -11,7 +11,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from legato import secrets_env
 from legato.aio import wait_any
@@ -30,7 +30,19 @@ from legato.runners import docker_api, docker_reaper
 from legato.runners.select import RunnerSettings
 from legato.storage import Storage
 from legato.store import functions
-from legato.store.ports import ClaimedJob, Job, Store
+from legato.store.ports import (
+    ClaimedJob,
+    ExecutionStore,
+    FlowReader,
+    FlowStore,
+    Governance,
+    Job,
+    JobQueue,
+    KVStore,
+    LogStore,
+    Notifying,
+    TriggerStore,
+)
 from legato.worker import fixtures, foreach_item, working_directory
 from legato.worker.attempt import Outcome, run_attempt
 from legato.worker.context import WorkerContext
@@ -45,8 +57,12 @@ LOG_FLUSH_SECONDS = 1.0
 Loaded = tuple[RunnableTask | WorkerFlowable, WorkerContext, Masker, Flow, "_Source"]
 
 
+class WorkerStore(FlowStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, Governance, Notifying, Protocol):
+    """What a worker uses: the job queue, what its tasks reach, and the expression functions' reads."""
+
+
 class Worker:
-    def __init__(self, store: Store, flows: Flows, clock: Callable[[], datetime], *,
+    def __init__(self, store: WorkerStore, flows: Flows, clock: Callable[[], datetime], *,
                  renderer: Renderer | None = None, slots: int = 16, groups: tuple[str | None, ...] = (None,),
                  lease: timedelta = timedelta(seconds=30), poll_seconds: float = 1.0,
                  functions: Mapping[str, Callable[..., Any]] | None = None, lane_backlog: int = 0,
@@ -285,7 +301,7 @@ class _Source:
         return self._view.outputs_of(task_id)
 
 
-def _flow_source(store: Store, key: tuple[str, str, int]) -> str | None:
+def _flow_source(store: FlowReader, key: tuple[str, str, int]) -> str | None:
     record = store.get_flow(*key)
     return record.source if record is not None else None
 

@@ -18,7 +18,7 @@ from legato.services import flows as flow_service
 from legato.services import triggers as trigger_service
 from legato.services.principal import Principal, user
 from legato.store import open_store
-from legato.store.governance_ports import AuditFilter, AuditRecord
+from legato.store.ports.governance import AuditFilter, AuditRecord
 from legato.store.sql import SqlStore
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from legato.services.errors import NotFoundError
 from legato.services.principal import SYSTEM, user
 from legato.store import functions as store_functions
 from legato.store import open_store
-from legato.store.governance_ports import AuditFilter
+from legato.store.ports.governance import AuditFilter
 from legato.store.sql import SqlStore
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -19,7 +19,7 @@ from legato.services import secrets as secret_service
 from legato.services.principal import user
 from legato.store import functions as store_functions
 from legato.store import open_store, secret_backends
-from legato.store.governance_ports import AuditFilter
+from legato.store.ports.governance import AuditFilter
 from legato.store.sql import SqlStore
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

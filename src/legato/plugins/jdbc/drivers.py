@@ -2,7 +2,7 @@
 cursor that streams (server-side) for fetchType STORE, and how to cancel a running statement.
 
 Drivers import their client library only when they connect; a missing one fails with the line to run
-(`pip install 'legato[snowflake]'`). PostgreSQL, MySQL/MariaDB, SQLite and DuckDB ship with Legato.
+(`pip install 'legato[snowflake]'`, `'legato[mysql]'`). PostgreSQL, SQLite and DuckDB ship with Legato.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class MySqlDriver(Driver):
     subprotocols = ("mysql", "mariadb")
 
     def open(self, url: JdbcUrl, how: Connect) -> Session:
-        pymysql = load("pymysql", "pymysql")
+        pymysql = load("pymysql", "legato[mysql]")
         user, password = url.credentials(how.username, how.password)
         settings: dict[str, Any] = {"host": url.host, "port": url.port or 3306, "user": user, "password": password or "",
                                     "database": url.database, "connect_timeout": how.timeout, "charset": "utf8mb4",

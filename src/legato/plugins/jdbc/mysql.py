@@ -29,6 +29,8 @@ def _aliases(name: str) -> tuple[str, ...]:
 
 
 class MySqlConnection(Frozen):
+    REQUIRES: ClassVar[tuple[str, ...]] = ("pymysql",)
+    EXTRA: ClassVar[str] = "mysql"
     DRIVER: ClassVar[Driver] = MySqlDriver()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -18,6 +18,8 @@ Serde = serde.Serde
 
 
 class RedisTask(RunnableTask):
+    REQUIRES: ClassVar[tuple[str, ...]] = ("redis",)
+    EXTRA: ClassVar[str] = "redis"
     url: str = Field(description="Connection string (rendered), e.g. redis://user:password@host:6379/0 (rediss:// for TLS).")
 
     @contextlib.asynccontextmanager

@@ -25,6 +25,8 @@ from legato.plugins.triggers.realtime import serde, shared
 class AmqpTrigger(RealtimeTrigger):
     """One execution per message of an AMQP queue; `trigger.data` is the body."""
 
+    REQUIRES: ClassVar[tuple[str, ...]] = ("aio_pika",)
+    EXTRA: ClassVar[str] = "amqp"
     TYPE: ClassVar[str] = "amqp.RealtimeTrigger"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.amqp.RealtimeTrigger",)
     EXAMPLES: ClassVar[tuple[str, ...]] = (

@@ -117,6 +117,8 @@ class OnSerdeError(Frozen):
 class KafkaTrigger(RealtimeTrigger):
     """One execution per record of Kafka topics; `trigger.value` is the record's value."""
 
+    REQUIRES: ClassVar[tuple[str, ...]] = ("aiokafka",)
+    EXTRA: ClassVar[str] = "kafka"
     TYPE: ClassVar[str] = "kafka.RealtimeTrigger"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.kafka.RealtimeTrigger",)
     EXAMPLES: ClassVar[tuple[str, ...]] = (

@@ -30,6 +30,8 @@ _NEVER_EXPIRES = 0xFFFFFFFF  # MQTT 5 session expiry interval meaning "keep the 
 class MqttTrigger(RealtimeTrigger):
     """One execution per message received on MQTT topics; `trigger.payload` is the message."""
 
+    REQUIRES: ClassVar[tuple[str, ...]] = ("aiomqtt",)
+    EXTRA: ClassVar[str] = "mqtt"
     TYPE: ClassVar[str] = "mqtt.RealtimeTrigger"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.mqtt.RealtimeTrigger",)
     EXAMPLES: ClassVar[tuple[str, ...]] = (

@@ -30,6 +30,8 @@ DeliverPolicy = Literal["All", "Last", "New", "ByStartSequence", "ByStartTime", 
 
 
 class _NatsTrigger(RealtimeTrigger):
+    REQUIRES: ClassVar[tuple[str, ...]] = ("nats",)
+    EXTRA: ClassVar[str] = "nats"
     url: str = Field(description="Server URL (rendered): nats://host:4222, or nats://token@host:4222.")
     username: str | None = Field(default=None, description="User name (rendered).")
     password: str | None = Field(default=None, description="Password (rendered).")

@@ -34,6 +34,8 @@ def _client(ctx: TriggerContext, url: str) -> Any:
 
 
 class _RedisTrigger(RealtimeTrigger):
+    REQUIRES: ClassVar[tuple[str, ...]] = ("redis",)
+    EXTRA: ClassVar[str] = "redis"
     url: str = Field(description="Connection string, e.g. redis://user:password@host:6379/0 (rediss:// for TLS).")
     serdeType: serde.Serde = Field(default="STRING", description="How values are read: STRING (text) or JSON.")
 

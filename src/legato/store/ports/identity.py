@@ -1,4 +1,4 @@
-"""The identity part of the store's port: accounts, groups, roles, bindings, API tokens, sessions."""
+"""The identity aggregate: accounts, groups, roles, bindings, API tokens, sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from legato.identity.records import Account, ApiToken, Binding, Group, Role, Session
 
 
-class IdentityPorts(Protocol):
+class IdentityStore(Protocol):
     def create_account(self, account: Account) -> bool:
         """Store a new user or service account; False (nothing written) when its name is taken."""
         ...

@@ -1,65 +1,72 @@
-"""The store's governance aggregate: namespace secrets and the audit log (a mixin of SqlStore)."""
+"""Namespace secrets (sealed) and the audit log over SQL."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 
 from legato.store.audit import AuditQueries
 from legato.store.database import Database
-from legato.store.governance_ports import TENANT, AuditEntry, AuditFilter, AuditRecord, SecretRecord
+from legato.store.ports import (
+    AuditEntry,
+    AuditFilter,
+    AuditRecord,
+    SecretRecord,
+)
+from legato.store.ports.governance import TENANT
 from legato.store.secrets import SecretQueries
 
 
-class GovernanceStore:
-    """Secrets and audit entries over the store's database."""
+class SqlSecrets:
+    """ports.SecretStore over SQL: a change and its audit entries commit together."""
 
-    _db: Database
-    _secret_q: SecretQueries | None = None
-    _audit_q: AuditQueries = AuditQueries()
+    def __init__(self, db: Database, audit: AuditQueries):
+        self._db = db
+        self._secret_q = SecretQueries(db.dialect)
+        self._audit_q = audit
 
-    def _secrets(self) -> SecretQueries:
-        if self._secret_q is None:
-            self._secret_q = SecretQueries(self._db.dialect)
-        return self._secret_q
-
-    # secrets -----------------------------------------------------------------------------------------
     def secret_get(self, namespace: str, key: str, tenant: str = TENANT) -> SecretRecord | None:
         with self._db.read() as conn:
-            return self._secrets().get(conn, tenant, namespace, key)
+            return self._secret_q.get(conn, tenant, namespace, key)
 
     def secret_nearest(self, chain: Sequence[str], key: str, tenant: str = TENANT) -> SecretRecord | None:
         with self._db.read() as conn:
-            return self._secrets().nearest(conn, tenant, chain, key)
+            return self._secret_q.nearest(conn, tenant, chain, key)
 
     def secrets_of(self, namespace: str, tenant: str = TENANT) -> list[SecretRecord]:
         with self._db.read() as conn:
-            return self._secrets().of_namespace(conn, tenant, namespace)
+            return self._secret_q.of_namespace(conn, tenant, namespace)
 
     def secret_put(self, record: SecretRecord, audit: Sequence[AuditEntry] = ()) -> SecretRecord | None:
         with self._db.write() as tx:
-            before = self._secrets().get(tx.conn, record.tenant, record.namespace, record.key)
-            self._secrets().put(tx.conn, record)
+            before = self._secret_q.get(tx.conn, record.tenant, record.namespace, record.key)
+            self._secret_q.put(tx.conn, record)
             self._audit_q.append(tx.conn, audit)
             return before
 
     def secret_delete(self, namespace: str, key: str, audit: Sequence[AuditEntry] = (),
                       tenant: str = TENANT) -> SecretRecord | None:
         with self._db.write() as tx:
-            before = self._secrets().get(tx.conn, tenant, namespace, key)
+            before = self._secret_q.get(tx.conn, tenant, namespace, key)
             if before is not None:
-                self._secrets().delete(tx.conn, tenant, namespace, key)
+                self._secret_q.delete(tx.conn, tenant, namespace, key)
                 self._audit_q.append(tx.conn, audit)
             return before
 
     def secrets_reseal(self, reseal: Callable[[str], str], audit: Sequence[AuditEntry] = ()) -> int:
         with self._db.write() as tx:
-            count = self._secrets().reseal_all(tx.conn, reseal)
+            count = self._secret_q.reseal_all(tx.conn, reseal)
             self._audit_q.append(tx.conn, audit)
             return count
 
-    # audit log ---------------------------------------------------------------------------------------
+
+class SqlAudit:
+    """ports.AuditLog over SQL."""
+
+    def __init__(self, db: Database, audit: AuditQueries):
+        self._db = db
+        self._audit_q = audit
+
     def audit_append(self, entries: Sequence[AuditEntry]) -> None:
         if entries:
             self._db.write_or_join(lambda conn: self._audit_q.append(conn, entries))
@@ -73,7 +80,3 @@ class GovernanceStore:
                      offset: int = 0) -> tuple[list[AuditRecord], int]:
         with self._db.read() as conn:
             return self._audit_q.search(conn, filters, descending, limit, offset)
-
-    def purge_audit(self, before: datetime, limit: int = 500) -> int:
-        with self._db.write() as tx:
-            return self._audit_q.purge(tx.conn, before, limit)

@@ -1,0 +1,150 @@
+"""The store's ports: what the rest of Legato may ask of the database, by intent, one protocol per aggregate.
+One SQL implementation serves SQLite and PostgreSQL (legato.store.sql, composing one object per aggregate);
+the contract suite in tests/contract/ runs against both.
+
+A consumer names the ports it uses (a worker a JobQueue, the flow services a FlowStore...) in a protocol of its
+own, listing the ports (never another consumer's protocol) in the order of `Store`'s bases: any two such protocols
+then combine with a consistent method resolution order. `Store`, the union of them all, is for the composition
+root (legato.server.compose) and the tools that wire everything.
+All times are passed in (`now`) from the caller's clock, so tests can move time.
+Every method is one short transaction unless it says otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from legato.store.ports.executions import (
+    CountKey,
+    ExecutionCount,
+    ExecutionFilter,
+    ExecutionReader,
+    ExecutionSort,
+    ExecutionStore,
+    StoredEvent,
+    Timers,
+    Tx,
+)
+from legato.store.ports.flows import (
+    FlowReader,
+    FlowRecord,
+    FlowSave,
+    FlowStore,
+    SuiteSave,
+    SuiteStore,
+    TestResultRecord,
+    TestSuiteRecord,
+)
+from legato.store.ports.governance import (
+    AuditEntry,
+    AuditFilter,
+    AuditLog,
+    AuditRecord,
+    Governance,
+    SecretRecord,
+    SecretStore,
+)
+from legato.store.ports.identity import IdentityStore
+from legato.store.ports.jobs import ClaimedJob, Job, JobQueue
+from legato.store.ports.kv import KVEntry, KVStore
+from legato.store.ports.logs import LogFilter, LogStore, StoredLog
+from legato.store.ports.servers import DatabaseClock, PurgeCount, Retention, ServerRecord, ServerRegistry
+from legato.store.ports.triggers import (
+    BackfillState,
+    BackfillStore,
+    EndTx,
+    ExecutionEnd,
+    ExecutionEnds,
+    FireOutcome,
+    PreconditionState,
+    SourceLease,
+    TriggerFire,
+    TriggerLeases,
+    TriggerState,
+    TriggerStore,
+)
+
+
+class Wakeups(Protocol):
+    """Cross-service nudges: 'events' (executor), 'jobs' (workers), 'timers' (timer loop)."""
+
+    def notify(self, channel: str) -> None: ...
+
+    async def wait(self, channel: str, timeout: float) -> bool:
+        """Wait until `channel` is notified or `timeout` seconds pass; True when notified."""
+        ...
+
+
+class Notifying(Protocol):
+    """The store's wake-ups, for the loops that sleep until a write they wait for commits."""
+
+    @property
+    def wakeups(self) -> Wakeups: ...
+
+
+class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
+            BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, Notifying, Protocol):
+    """Every port at once: for the composition root, which hands each consumer the ports it uses."""
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest revision (Alembic)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+__all__ = [
+    "AuditEntry",
+    "AuditFilter",
+    "AuditLog",
+    "AuditRecord",
+    "BackfillState",
+    "BackfillStore",
+    "ClaimedJob",
+    "CountKey",
+    "DatabaseClock",
+    "EndTx",
+    "ExecutionCount",
+    "ExecutionEnd",
+    "ExecutionEnds",
+    "ExecutionFilter",
+    "ExecutionReader",
+    "ExecutionSort",
+    "ExecutionStore",
+    "FireOutcome",
+    "FlowReader",
+    "FlowRecord",
+    "FlowSave",
+    "FlowStore",
+    "Governance",
+    "IdentityStore",
+    "Job",
+    "JobQueue",
+    "KVEntry",
+    "KVStore",
+    "LogFilter",
+    "LogStore",
+    "Notifying",
+    "PreconditionState",
+    "PurgeCount",
+    "Retention",
+    "SecretRecord",
+    "SecretStore",
+    "ServerRecord",
+    "ServerRegistry",
+    "SourceLease",
+    "Store",
+    "StoredEvent",
+    "StoredLog",
+    "SuiteSave",
+    "SuiteStore",
+    "TestResultRecord",
+    "TestSuiteRecord",
+    "Timers",
+    "TriggerFire",
+    "TriggerLeases",
+    "TriggerState",
+    "TriggerStore",
+    "Tx",
+    "Wakeups",
+]

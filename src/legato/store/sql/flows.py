@@ -1,0 +1,93 @@
+"""The flow aggregate over SQL: flows with their revisions, and the flow unit test suites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from legato.store.database import Database
+from legato.store.ports import (
+    FlowRecord,
+    FlowSave,
+    SuiteSave,
+    TestResultRecord,
+    TestSuiteRecord,
+)
+from legato.store.queries import Queries
+
+
+class SqlFlows:
+    """ports.FlowStore over SQL."""
+
+    def __init__(self, db: Database, q: Queries):
+        self._db = db
+        self._q = q
+
+    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime) -> FlowRecord:
+        with self._db.write() as tx:
+            return self._q.flows.save(tx.conn, namespace, flow_id, source, disabled, now)
+
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None:
+        with self._db.read() as conn:
+            return self._q.flows.get(conn, namespace, flow_id, revision)
+
+    def list_flows(self, namespace: str | None = None) -> list[FlowRecord]:
+        with self._db.read() as conn:
+            return self._q.flows.live(conn, namespace)
+
+    def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool:
+        with self._db.write() as tx:
+            return self._q.flows.delete(tx.conn, namespace, flow_id, now)
+
+    def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
+                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = ()
+                      ) -> list[FlowRecord]:
+        saved: dict[tuple[str, str], FlowRecord] = {}
+        with self._db.write() as tx:
+            for namespace, flow_id in deletions:
+                self._q.flows.delete(tx.conn, namespace, flow_id, now)
+            # flows are locked in (namespace, id) order, so two bulk saves at once cannot deadlock
+            for f in sorted(saves, key=lambda f: (f.namespace, f.id)):
+                saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled, now)
+            self._q.test_suites.replace(tx.conn, suites, suite_deletions, now)
+        return [saved[(f.namespace, f.id)] for f in saves]
+
+    def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
+        with self._db.read() as conn:
+            return self._q.flows.revisions(conn, namespace, flow_id)
+
+
+class SqlSuites:
+    """ports.SuiteStore over SQL."""
+
+    def __init__(self, db: Database, q: Queries):
+        self._db = db
+        self._q = q
+
+    def save_test_suite(self, suite: SuiteSave, now: datetime) -> TestSuiteRecord:
+        with self._db.write() as tx:
+            return self._q.test_suites.save(tx.conn, suite, now)
+
+    def get_test_suite(self, namespace: str, suite_id: str) -> TestSuiteRecord | None:
+        with self._db.read() as conn:
+            return self._q.test_suites.get(conn, namespace, suite_id)
+
+    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None) -> list[TestSuiteRecord]:
+        with self._db.read() as conn:
+            return self._q.test_suites.find(conn, namespace, flow_id)
+
+    def delete_test_suite(self, namespace: str, suite_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._q.test_suites.delete(tx.conn, namespace, suite_id)
+
+    def add_test_result(self, result: TestResultRecord) -> None:
+        with self._db.write() as tx:
+            self._q.test_suites.add_result(tx.conn, result)
+
+    def get_test_result(self, result_id: str) -> TestResultRecord | None:
+        with self._db.read() as conn:
+            return self._q.test_suites.result(conn, result_id)
+
+    def test_results(self, namespace: str, suite_id: str, limit: int = 20) -> list[TestResultRecord]:
+        with self._db.read() as conn:
+            return self._q.test_suites.history(conn, namespace, suite_id, limit)
