@@ -40,6 +40,7 @@ class CommandRunner:
         self.storage = storage  # files the engine asks to write (a Loop's STORE outputs)
         self.cancelled = False  # a job was flagged for cancellation: wake the workers after the commit
         self.handoff: list[ClaimedJob] = []  # jobs leased to the local worker, to start after the commit
+        self.ended: list[Execution] = []  # executions this transaction ended, reported after the commit
 
     def carry_out_all(self, tx: Tx, execution: Execution, flow: Flow, decision: cmd.Decision) -> None:
         for command in decision.commands:

@@ -26,6 +26,7 @@ from legato.storage import Storage
 from legato.storage import functions as storage_functions
 from legato.store import functions
 from legato.store.ports import ClaimedJob, Job, Store, StoredEvent, Tx
+from legato.telemetry import logs, observe
 
 log = logging.getLogger("legato.executor")
 
@@ -128,15 +129,21 @@ class Executor:
             self.store.wakeups.notify("cancel")
         if runner.handoff and self.lane is not None:
             self.lane.offer(runner.handoff)
+        for execution in runner.ended:
+            observe.execution_ended(execution)
 
     def _handle(self, tx: Tx, stored: StoredEvent, runner: CommandRunner) -> None:
+        with logs.bind(stored.execution_id):
+            self._apply(tx, stored, runner)
+
+    def _apply(self, tx: Tx, stored: StoredEvent, runner: CommandRunner) -> None:
         view = tx.view()
         execution = view.execution
         now = self.clock()
         key = (execution.namespace, execution.flow_id, execution.flow_revision)
         flow = self.flows.get(key, lambda: _source(tx, key))
         if flow is None:
-            self._fail(tx, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists")
+            self._fail(tx, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists", runner)
             return
         event = stored.event
         if isinstance(event, ev.ExecutionCreated) and flow.concurrency is not None:
@@ -151,9 +158,11 @@ class Executor:
             decision = self.engine.decide(flow, view, event, now, functions=bound)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
             log.exception("engine failed on %s for execution %s", event.kind, execution.id)
-            self._fail(tx, f"internal error while handling {event.kind}: {exc}")
+            self._fail(tx, f"internal error while handling {event.kind}: {exc}", runner)
             return
         tx.write(decision.execution, decision.task_runs.values(), decision.items)
+        if decision.execution is not None and decision.execution.state in TERMINAL and execution.state not in TERMINAL:
+            runner.ended.append(decision.execution)
         if decision.logs:
             runs = decision.task_runs
             tx.append_logs([
@@ -163,13 +172,14 @@ class Executor:
             ])
         runner.carry_out_all(tx, decision.execution or execution, flow, decision)
 
-    def _fail(self, tx: Tx, reason: str) -> None:
+    def _fail(self, tx: Tx, reason: str, runner: CommandRunner) -> None:
         execution = tx.view().execution
         if execution.state in TERMINAL:
             return
         now = self.clock()
         failed = execution.model_copy(update={"error": reason, "ended": now}).with_state(State.FAILED, now)
         tx.write(failed, [], {})
+        runner.ended.append(failed)
         tx.append_logs([LogRecord(execution_id=execution.id, level="ERROR", message=reason, timestamp=now)])
 
 

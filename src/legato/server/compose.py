@@ -39,6 +39,7 @@ from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store import secret_backends
 from legato.store.ports import Store
+from legato.telemetry import metrics, tracing
 from legato.worker.service import Worker
 
 log = logging.getLogger("legato.server")
@@ -159,6 +160,8 @@ class Process:
             for task, result in zip([*main, *side], results, strict=True):
                 if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                     log.error("%s stopped with an error: %r", task.get_name(), result)
+            tracing.flush()
+            metrics.process_stopped()
 
 
 def use_secret_backend(secrets: SecretSettings) -> None:

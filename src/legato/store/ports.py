@@ -134,6 +134,26 @@ class Job:
 
 
 @dataclass(frozen=True)
+class PoolStatus:
+    """A process's database connections: the pool's size, those lent out, those beyond the size, the most allowed."""
+
+    size: int
+    checked_out: int
+    overflow: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """The jobs of one worker group: waiting for a worker, running on one, and when the oldest waiting was queued."""
+
+    worker_group: str | None
+    waiting: int
+    running: int
+    oldest_waiting: datetime | None
+
+
+@dataclass(frozen=True)
 class ClaimedJob:
     """A job leased to a worker of the executor's own process, with what the worker needs to run it."""
 
@@ -319,6 +339,14 @@ class Store(IdentityPorts, Protocol):
         """Bring the schema to the latest revision (Alembic)."""
         ...
 
+    def schema_at_head(self) -> bool:
+        """Whether the database answers and its schema is at the newest revision this code ships."""
+        ...
+
+    def pool_status(self) -> PoolStatus:
+        """The connection pool of this process, for metrics."""
+        ...
+
     def close(self) -> None: ...
 
     # flows -------------------------------------------------------------------
@@ -450,6 +478,10 @@ class Store(IdentityPorts, Protocol):
 
     def expire_leases(self, now: datetime, limit: int = 100) -> int:
         """Turn jobs whose lease expired into JobLost events (job rows deleted); return how many."""
+        ...
+
+    def queue_depth(self) -> list[QueueDepth]:
+        """The job queue by worker group (only groups with jobs), for metrics."""
         ...
 
     # timers ------------------------------------------------------------------

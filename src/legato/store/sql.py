@@ -32,7 +32,9 @@ from legato.store.ports import (
     Job,
     KVEntry,
     LogFilter,
+    PoolStatus,
     PurgeCount,
+    QueueDepth,
     ServerRecord,
     StoredEvent,
     StoredLog,
@@ -92,6 +94,15 @@ class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore,
 
     def migrate(self) -> None:
         migrations.upgrade(self._db)
+
+    def schema_at_head(self) -> bool:
+        return migrations.at_head(self._db)
+
+    def pool_status(self) -> PoolStatus:
+        pool = self._db.engine.pool
+        size, out, over = (getattr(pool, name, lambda: 0)() for name in ("size", "checkedout", "overflow"))
+        return PoolStatus(size=size, checked_out=out, overflow=max(over, 0),
+                          limit=size + getattr(pool, "_max_overflow", 0))
 
     def close(self) -> None:
         if self._listener is not None:
@@ -322,6 +333,10 @@ class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore,
             if events:
                 tx.touch("events")
             return len(events)
+
+    def queue_depth(self) -> list[QueueDepth]:
+        with self._db.read() as conn:
+            return self._q.jobs.depth(conn)
 
     # timers ------------------------------------------------------------------------------------------
     def fire_due_timers(self, now: datetime, limit: int = 100) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 YAML = {"Content-Type": "application/x-yaml"}
 
@@ -86,11 +87,15 @@ def test_metrics_in_prometheus_format(client: httpx.Client) -> None:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    text = response.text
-    assert '# TYPE legato_executions gauge' in text
-    assert 'legato_executions{state="SUCCESS"}' in text
-    assert 'legato_http_requests_total{method="GET",route="/health",status="200"}' in text
-    assert 'legato_http_request_duration_seconds_bucket{method="GET",route="/health",le="+Inf"}' in text
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    assert families["legato_executions_in_state"].type == "gauge"
+    assert {s.labels["state"] for s in families["legato_executions_in_state"].samples} >= {"SUCCESS", "FAILED"}
+    requests = {(s.labels["method"], s.labels["route"], s.labels["status"]): s.value
+                for s in families["legato_http_requests"].samples if s.name == "legato_http_requests_total"}
+    assert requests[("GET", "/health", "200")] >= 1
+    durations = families["legato_http_request_duration_seconds"]
+    assert durations.type == "histogram"
+    assert any(s.labels.get("le") == "+Inf" and s.labels["route"] == "/health" for s in durations.samples)
 
 
 def test_basic_auth_guards_everything_but_health(auth_server) -> None:  # type: ignore[no-untyped-def]
