@@ -49,12 +49,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(fmt: Format, level: str | int | None = None) -> None:
-    """Write the root logger's lines to stderr as `fmt` says (the level kept unless given)."""
+    """Write the root logger's lines to stderr as `fmt` says (the level kept unless given), in place of the plain
+    stderr handler the command line installed; other handlers stay."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if type(old) is logging.StreamHandler and old.stream in (sys.stderr, sys.__stderr__):
+            root.removeHandler(old)
     root.addHandler(handler)
     if level is not None:
         root.setLevel(level.upper() if isinstance(level, str) else level)
