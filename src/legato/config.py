@@ -253,6 +253,10 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the API listens on (non-loopback needs basic_auth).")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of the API (0 picks a free one).")
     basic_auth: str | None = Field(default=None, description="USER:PASSWORD required on every API route but /health.")
+    probe_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Port of /health, /ready and /metrics in a process without the "
+                                                  "webserver role (executor, worker, scheduler); unset: none.")
+    probe_host: str = Field(default="127.0.0.1", description="Address the probes listen on (they need no credentials).")
     worker_slots: int = Field(default=16, ge=1, le=10_000, description="Tasks one worker process runs at once.")
     worker_groups: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Worker groups this worker serves; empty: tasks without workerGroup.")

@@ -1,7 +1,7 @@
 """Metrics and logs of real server processes: the webserver, executor and worker roles each in its own process on
 one PostgreSQL database, sharing a PROMETHEUS_MULTIPROC_DIR; a 3-task flow runs; `/metrics`, read with
 prometheus-client's own parser, counts the execution the executor ended and the attempts the worker ran, and the
-worker's JSON log lines name the execution and task runs."""
+worker's JSON log lines name the execution and task runs; the worker answers its own probes on `probe_port`."""
 
 from __future__ import annotations
 
@@ -70,15 +70,15 @@ def _start(role: str, root: Path, env: dict[str, str]) -> Role:
     return Role(role, proc, log)
 
 
-def _api_url(role: Role, timeout: float = 60) -> str:
+def _url(role: Role, what: str = "API", timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = re.search(r"API on (http://\S+)", role.log.read_text())
+        found = re.search(what + r" on (http://\S+)", role.log.read_text())
         if found:
             return found.group(1)
         assert role.proc.poll() is None, role.log.read_text()
         time.sleep(0.1)
-    raise AssertionError(f"the webserver never listened: {role.log.read_text()}")
+    raise AssertionError(f"the {role.name} never listened: {role.log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +90,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                "LEGATO_POLL_SECONDS": "0.2", "PROMETHEUS_MULTIPROC_DIR": str(root / "prometheus"),
                "LEGATO_WORKER_SLOTS": "3"}
         roles = {"webserver": _start("webserver", root, env), "executor": _start("executor", root, env),
-                 "worker": _start("worker", root, {**env, "LEGATO_LOGGING__FORMAT": "json"})}
+                 "worker": _start("worker", root, {**env, "LEGATO_LOGGING__FORMAT": "json", "LEGATO_PROBE_PORT": "0"})}
         try:
-            yield Cluster(_api_url(roles["webserver"]), roles)
+            yield Cluster(_url(roles["webserver"]), roles)
         finally:
             for role in roles.values():
                 role.stop()
@@ -145,6 +145,16 @@ def test_metrics_of_separate_role_processes_add_up(cluster: Cluster) -> None:
     task_runs = {run["id"] for run in execution["taskRunList"]}
     assert {r["task_run_id"] for r in ended} == task_runs
     assert all(r["level"] == "INFO" and "ended SUCCESS" in r["message"] for r in ended)
+
+
+def test_the_worker_answers_its_own_probes(cluster: Cluster) -> None:
+    with httpx.Client(base_url=_url(cluster.roles["worker"], "probes"), timeout=60) as probes:
+        assert probes.get("/health").json() == {"status": "UP", "database": "UP"}
+        assert probes.get("/ready").json() == {"status": "UP", "database": "UP", "schema": "UP"}
+        samples = _samples(probes)
+        assert probes.get("/api/v1/configs").status_code == 404  # the probes, not the API
+    assert _value(samples, "legato_worker_slots") == 3
+    assert _value(samples, "legato_task_duration_seconds_count", namespace=NS) == 3
 
 
 def test_a_stopped_worker_leaves_the_live_gauges(cluster: Cluster) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Depends
@@ -11,6 +13,7 @@ from pydantic import BaseModel, Field
 from legato.api import dto
 from legato.api.context import TENANT, Ctx, check_tenant
 from legato.api.metrics import StoreCollector
+from legato.store.ports import Store
 from legato.telemetry import metrics as telemetry
 
 router = APIRouter()
@@ -34,11 +37,16 @@ def legato_version() -> str:
             responses={503: {"model": dto.Health, "description": "The database does not answer"}})
 def health(ctx: Ctx) -> JSONResponse:
     """UP when the API runs and its database answers a query; DOWN (503) otherwise. Needs no credentials."""
+    return health_of(ctx.store)
+
+
+def health_of(store: Store) -> JSONResponse:
+    """The health probe's answer for a process on `store`."""
     try:
-        ctx.store.get_flow("", "")  # a cheap indexed query that matches nothing
+        store.get_flow("", "")  # a cheap indexed query that matches nothing
     except Exception:  # any database failure means "not healthy", whatever its type
-        return JSONResponse({"status": "DOWN", "database": "DOWN"}, status_code=503)
-    return JSONResponse({"status": "UP", "database": "UP"})
+        return JSONResponse(dto.Health(status="DOWN", database="DOWN").model_dump(), status_code=503)
+    return JSONResponse(dto.Health(status="UP", database="UP").model_dump())
 
 
 class Readiness(BaseModel):
@@ -53,13 +61,24 @@ class Readiness(BaseModel):
 def ready(ctx: Ctx) -> JSONResponse:
     """UP when the database answers and its schema is at the newest migration; DOWN (503) otherwise, e.g. while
     another process migrates. Needs no credentials."""
+    return readiness_of(ctx.store)
+
+
+def readiness_of(store: Store) -> JSONResponse:
+    """The readiness probe's answer for a process on `store`."""
     try:
-        at_head = ctx.store.schema_at_head()
+        at_head = store.schema_at_head()
     except Exception:  # any database failure means "not ready", whatever its type
         down = Readiness(status="DOWN", database="DOWN", schema="DOWN")
         return JSONResponse(down.model_dump(by_alias=True), status_code=503)
     answer = Readiness(status="UP" if at_head else "DOWN", database="UP", schema="UP" if at_head else "PENDING")
     return JSONResponse(answer.model_dump(by_alias=True), status_code=200 if at_head else 503)
+
+
+def metrics_of(store: Store, clock: Callable[[], datetime]) -> Response:
+    """The `/metrics` answer for a process on `store`."""
+    body = telemetry.exposition([StoreCollector(store, clock)])
+    return Response(body, media_type=telemetry.CONTENT_TYPE)
 
 
 def _configs(ctx: Ctx) -> dto.Configs:
@@ -86,5 +105,4 @@ def tenant_configs(ctx: Ctx) -> dto.Configs:
 def metrics(ctx: Ctx) -> Response:
     """Executions (ended, by state; stored, by state), task attempt durations, the job queue, worker slots,
     scheduler lag, database pool and HTTP requests by route (counts and latency histograms)."""
-    body = telemetry.exposition([StoreCollector(ctx.store, ctx.clock)])
-    return Response(body, media_type=telemetry.CONTENT_TYPE)
+    return metrics_of(ctx.store, ctx.clock)
