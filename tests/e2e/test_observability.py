@@ -12,9 +12,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from prometheus_client.samples import Sample
 from tests.services import pg_database
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
+DASHBOARD = Path(__file__).parents[2] / "deploy" / "grafana" / "legato.json"
 NS = "tests.observability"
 FLOW = f"""
 id: three
@@ -60,14 +62,17 @@ class Role:
 class Cluster:
     url: str
     roles: dict[str, Role]
+    env: dict[str, str]
+    root: Path
+    execution: dict[str, Any]
 
 
-def _start(role: str, root: Path, env: dict[str, str]) -> Role:
-    log = root / f"{role}.log"
+def _start(role: str, root: Path, env: dict[str, str], name: str | None = None) -> Role:
+    log = root / f"{name or role}.log"
     with log.open("wb") as sink:
         proc = subprocess.Popen([LEGATO, "--log-level", "INFO", "server", role], stdout=subprocess.DEVNULL,
                                 stderr=sink, start_new_session=True, env=env)
-    return Role(role, proc, log)
+    return Role(name or role, proc, log)
 
 
 def _url(role: Role, what: str = "API", timeout: float = 60) -> str:
@@ -92,10 +97,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         roles = {"webserver": _start("webserver", root, env), "executor": _start("executor", root, env),
                  "worker": _start("worker", root, {**env, "LEGATO_LOGGING__FORMAT": "json", "LEGATO_PROBE_PORT": "0"})}
         try:
-            yield Cluster(_url(roles["webserver"]), roles)
+            url = _url(roles["webserver"])
+            yield Cluster(url, roles, env, root, _run_flow(url))
         finally:
             for role in roles.values():
                 role.stop()
+
+
+def _run_flow(url: str) -> dict[str, Any]:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        deployed = client.post("/api/v1/main/flows", content=FLOW, headers={"Content-Type": "application/x-yaml"})
+        assert deployed.status_code == 200, deployed.text
+        execution: dict[str, Any] = client.post(f"/api/v1/main/executions/{NS}/three", params={"wait": True}).json()
+    assert execution["state"]["current"] == "SUCCESS", execution
+    return execution
 
 
 def _samples(client: httpx.Client) -> list[Sample]:
@@ -111,11 +126,8 @@ def _value(samples: list[Sample], name: str, **labels: str) -> float:
 
 
 def test_metrics_of_separate_role_processes_add_up(cluster: Cluster) -> None:
+    execution = cluster.execution
     with httpx.Client(base_url=cluster.url, timeout=60) as client:
-        deployed = client.post("/api/v1/main/flows", content=FLOW, headers={"Content-Type": "application/x-yaml"})
-        assert deployed.status_code == 200, deployed.text
-        execution = client.post(f"/api/v1/main/executions/{NS}/three", params={"wait": True}).json()
-        assert execution["state"]["current"] == "SUCCESS", execution
         samples = _samples(client)
         assert client.get("/ready").json() == {"status": "UP", "database": "UP", "schema": "UP"}
     # the executor's process ended the execution, the worker's ran the tasks; the webserver shows both
@@ -157,10 +169,37 @@ def test_the_worker_answers_its_own_probes(cluster: Cluster) -> None:
     assert _value(samples, "legato_task_duration_seconds_count", namespace=NS) == 3
 
 
-def test_a_stopped_worker_leaves_the_live_gauges(cluster: Cluster) -> None:
-    cluster.roles["worker"].stop()
+def test_the_grafana_dashboard_queries_only_exported_metrics(cluster: Cluster) -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
+    queries = [t["expr"] for p in panels for t in p["targets"]]
+    queries += [v["definition"] for v in dashboard["templating"]["list"] if v["type"] == "query"]
+    used = {name for q in queries for name in re.findall(r"\blegato_[a-z_]+", q)}
     with httpx.Client(base_url=cluster.url, timeout=60) as client:
-        samples = _samples(client)
-    assert not [s for s in samples if s.name == "legato_worker_slots" and s.value]
-    # counters of the stopped process stay: a scrape never sees a total go back
+        exported = {s.name for s in _samples(client)}
+    assert used - exported == set()
+    assert len(used) >= 14  # every family of legato.telemetry and of the store's figures is on a panel
+
+
+def test_a_stopped_worker_leaves_the_live_gauges(cluster: Cluster) -> None:
+    extra = _start("worker", cluster.root, {**cluster.env, "LEGATO_WORKER_SLOTS": "2", "LEGATO_PROBE_PORT": "0"},
+                   name="second-worker")
+    try:
+        _url(extra, "probes")
+        with httpx.Client(base_url=cluster.url, timeout=60) as client:
+            _wait(lambda: _value(_samples(client), "legato_worker_slots") == 5, "the second worker's slots")
+            extra.stop()
+            samples = _samples(client)
+    finally:
+        extra.stop()
+    assert _value(samples, "legato_worker_slots") == 3
+    # counters of a stopped process stay: a scrape never sees a total go back
     assert _value(samples, "legato_task_duration_seconds_count", namespace=NS) == 3
+
+
+def _wait(predicate: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)

@@ -11,7 +11,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from legato.model.state import State
-from legato.store.ports import ExecutionFilter, Store
+from legato.store.ports import ExecutionFilter, QueueDepth, Store
 
 
 class StoreCollector(Collector):
@@ -46,7 +46,10 @@ class StoreCollector(Collector):
         age = GaugeMetricFamily("legato_queue_oldest_age_seconds",
                                 "How long the oldest waiting task attempt has waited, by worker group.", labels=labels)
         now = self.clock()
-        for group in self.store.queue_depth():
+        groups = {g.worker_group: g for g in self.store.queue_depth()}
+        # the default group is always there: an empty queue reads 0, not "no data" (autoscalers act on it)
+        groups.setdefault(None, QueueDepth(None, 0, 0, None))
+        for group in groups.values():
             name = [group.worker_group or ""]
             depth.add_metric(name, group.waiting)
             running.add_metric(name, group.running)
