@@ -179,7 +179,7 @@ def test_the_grafana_dashboard_queries_only_exported_metrics(cluster: Cluster) -
     with httpx.Client(base_url=cluster.url, timeout=60) as client:
         exported = {s.name for s in _samples(client)}
     assert used - exported == set()
-    assert len(used) >= 14  # every family of legato.telemetry and of the store's figures is on a panel
+    assert len(used) >= 16  # every family of legato.telemetry and of the store's figures is on a panel
 
 
 def test_a_stopped_worker_leaves_the_live_gauges(cluster: Cluster) -> None:

@@ -15,7 +15,8 @@ from legato.store.ports import ExecutionFilter, QueueDepth, Store
 
 
 class StoreCollector(Collector):
-    """Executions by state, live flows, the job queue (depth, running, oldest age) and this process's pool."""
+    """Executions by state, live flows, the job queue (depth, running, oldest age), the executor's event backlog and
+    this process's pool."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime]):
         self.store = store
@@ -56,6 +57,11 @@ class StoreCollector(Collector):
             oldest = group.oldest_waiting
             age.add_metric(name, max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0)
         yield from (depth, running, age)
+        pending, oldest_event = self.store.event_backlog()
+        yield GaugeMetricFamily("legato_executor_events_pending", "Events (task results, timers, kills...) waiting for "
+                                "an executor.", value=pending)
+        yield GaugeMetricFamily("legato_executor_events_oldest_age_seconds", "How long the oldest waiting event has "
+                                "waited.", value=max((now - oldest_event).total_seconds(), 0.0) if oldest_event else 0.0)
 
     def _pool(self) -> Iterator[Metric]:
         pool = self.store.pool_status()

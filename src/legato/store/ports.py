@@ -484,6 +484,10 @@ class Store(IdentityPorts, Protocol):
         """The job queue by worker group (only groups with jobs), for metrics."""
         ...
 
+    def event_backlog(self) -> tuple[int, datetime | None]:
+        """Events waiting for the executor and when the oldest was queued, for metrics."""
+        ...
+
     # timers ------------------------------------------------------------------
     def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
         """Turn due timers into TimerFired events (timer rows deleted); return how many."""

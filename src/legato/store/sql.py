@@ -338,6 +338,10 @@ class SqlStore(TriggerFireStore, TriggerLeaseStore, FlowEndStore, BackfillStore,
         with self._db.read() as conn:
             return self._q.jobs.depth(conn)
 
+    def event_backlog(self) -> tuple[int, datetime | None]:
+        with self._db.read() as conn:
+            return self._q.events.backlog(conn)
+
     # timers ------------------------------------------------------------------------------------------
     def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
         with self._db.write() as tx:
