@@ -26,6 +26,14 @@ def execution_ended(execution: Execution) -> None:
         log.exception("recording the end of execution %s failed", execution.id)
 
 
+def flowable_ended(attempt: Attempt) -> None:
+    """A task run the executor resolved itself (a flowable) ended: its span only (its children have their own)."""
+    try:
+        tracing.attempt_ended(attempt)
+    except Exception:
+        log.exception("recording the end of task run %s failed", attempt.task_run_id)
+
+
 def attempt_ended(attempt: Attempt) -> None:
     """A task attempt ended on a worker."""
     try:

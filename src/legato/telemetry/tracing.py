@@ -139,7 +139,8 @@ def execution_ended(execution: Execution) -> None:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One ended attempt of a task run, as the worker saw it."""
+    """One ended attempt of a task run, as the worker saw it (`attempt` 0: a task run the executor resolved itself,
+    a flowable such as Parallel or If, whose span holds its children's)."""
 
     execution_id: str
     namespace: str
@@ -152,15 +153,19 @@ class Attempt:
     started: datetime
     ended: datetime
     error: str | None = None
+    parent_task_run_id: str | None = None  # the flowable task run it runs under
 
 
 def attempt_ended(attempt: Attempt) -> None:
-    """Record the span of a task attempt, a child of its execution's span."""
+    """Record the span of a task attempt (or of a flowable task run), a child of its flowable's span or else of its
+    execution's."""
     if _current is None:
         return
+    parent = attempt.parent_task_run_id
     _record(
         _current, f"task {attempt.task_id}", ids.trace_id(attempt.execution_id),
-        ids.attempt_span_id(attempt.task_run_id, attempt.attempt), ids.execution_span_id(attempt.execution_id),
+        ids.attempt_span_id(attempt.task_run_id, attempt.attempt),
+        ids.attempt_span_id(parent, 0) if parent is not None else ids.execution_span_id(attempt.execution_id),
         attempt.started, attempt.ended,
         {"legato.execution.id": attempt.execution_id, "legato.namespace": attempt.namespace,
          "legato.flow.id": attempt.flow_id, "legato.task.id": attempt.task_id, "legato.task.type": attempt.task_type,

@@ -213,7 +213,7 @@ class Worker:
     async def _attempt(self, job: Job, claimed: ClaimedJob | None,
                        cancelled: asyncio.Event) -> tuple[ev.TaskResult, list[LogRecord], bool]:
         started = self.clock()
-        ran: list[tuple[Execution, Task]] = []  # what ran, once loaded: named in the attempt's metrics and span
+        ran: list[tuple[Execution, Task, str | None]] = []  # what ran (and its parent run): for metrics and span
 
         def result(out: Outcome) -> ev.TaskResult:
             ended = self.clock()
@@ -228,7 +228,7 @@ class Worker:
         if isinstance(loaded, str):
             return result(Outcome(State.FAILED, error=loaded)), [], False
         task, wctx, masker, flow, source = loaded
-        ran.append((wctx.execution, task))
+        ran.append((wctx.execution, task, wctx.task_run.parent_id))
         fixture = fixtures.of(wctx, task.id)
         if fixture is not None:  # a flow unit test gives this task's result: it is not run
             return result(fixtures.outcome(fixture, wctx, masker)), wctx.drain(), False
@@ -302,11 +302,12 @@ class _Source:
         return self._view.outputs_of(task_id)
 
 
-def _observe(job: Job, execution: Execution, task: Task, out: Outcome, started: datetime, ended: datetime) -> None:
+def _observe(job: Job, execution: Execution, task: Task, parent: str | None, out: Outcome, started: datetime,
+             ended: datetime) -> None:
     observe.attempt_ended(Attempt(
         execution_id=job.execution_id, namespace=execution.namespace, flow_id=execution.flow_id, task_id=task.id,
         task_type=task.type, task_run_id=job.task_run_id, attempt=job.attempt, state=out.state, started=started,
-        ended=ended, error=out.error))
+        ended=ended, error=out.error, parent_task_run_id=parent))
 
 
 def _flow_source(store: Store, key: tuple[str, str, int]) -> str | None:

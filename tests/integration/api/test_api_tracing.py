@@ -93,6 +93,49 @@ def test_an_execution_is_one_trace_with_a_child_span_per_task_attempt(
         f"00-{root.context.trace_id:032x}-{script.context.span_id:016x}-01"
 
 
+def test_a_flowable_span_holds_the_spans_of_its_children(
+        client: httpx.Client, ns: str, spans: InMemorySpanExporter) -> None:
+    source = f"""
+id: nested
+namespace: {ns}
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: left
+        type: io.kestra.plugin.core.log.Log
+        message: left
+      - id: right
+        type: io.kestra.plugin.core.debug.Return
+        format: right
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: after
+"""
+    assert client.post(f"{API}/flows", content=source, headers=YAML).status_code == 200
+    execution = client.post(f"{API}/executions/{ns}/nested", params={"wait": True}).json()
+    assert execution["state"]["current"] == "SUCCESS", execution
+    found = {s.name: s for s in _spans_of(spans, execution["id"], 5)}
+    assert sorted(found) == [f"execution {ns}.nested", "task after", "task both", "task left", "task right"]
+
+    def parent_of(name: str) -> int | None:
+        parent = found[name].parent
+        return parent.span_id if parent is not None else None
+
+    def span_of(name: str) -> int:
+        context = found[name].context
+        assert context is not None
+        return context.span_id
+
+    assert parent_of("task both") == parent_of("task after") == span_of(f"execution {ns}.nested")
+    assert parent_of("task left") == parent_of("task right") == span_of("task both")
+    both = found["task both"]
+    for child in ("task left", "task right"):
+        assert (both.start_time or 0) <= (found[child].start_time or 0)
+        assert (found[child].end_time or 0) <= (both.end_time or 0)
+    assert both.attributes is not None and both.attributes["legato.task.type"] == "io.kestra.plugin.core.flow.Parallel"
+
+
 def test_without_tracing_a_script_still_gets_an_unsampled_traceparent(client: httpx.Client, ns: str) -> None:
     assert not tracing.enabled()
     assert client.post(f"{API}/flows", content=_flow(ns), headers=YAML).status_code == 200
