@@ -94,7 +94,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         env = {**os.environ, "LEGATO_DATABASE_URL": url, "LEGATO_DATA_DIR": str(root / "data"), "LEGATO_PORT": "0",
                "LEGATO_POLL_SECONDS": "0.2", "PROMETHEUS_MULTIPROC_DIR": str(root / "prometheus"),
                "LEGATO_WORKER_SLOTS": "3"}
-        roles = {"webserver": _start("webserver", root, env), "executor": _start("executor", root, env),
+        roles = {"webserver": _start("webserver", root, env),
+                 "executor": _start("executor", root, {**env, "LEGATO_LOGGING__FORMAT": "json"}),
                  "worker": _start("worker", root, {**env, "LEGATO_LOGGING__FORMAT": "json", "LEGATO_PROBE_PORT": "0"})}
         try:
             url = _url(roles["webserver"])
@@ -157,6 +158,10 @@ def test_metrics_of_separate_role_processes_add_up(cluster: Cluster) -> None:
     task_runs = {run["id"] for run in execution["taskRunList"]}
     assert {r["task_run_id"] for r in ended} == task_runs
     assert all(r["level"] == "INFO" and "ended SUCCESS" in r["message"] for r in ended)
+    # the executor's line about the execution's end names it
+    executor = [json.loads(line) for line in cluster.roles["executor"].lines() if line.startswith("{")]
+    assert [r["message"] for r in executor if r.get("execution_id") == execution["id"]] == [
+        f"execution {execution['id']} of {NS}.three ended SUCCESS"]
 
 
 def test_the_worker_answers_its_own_probes(cluster: Cluster) -> None:
