@@ -218,6 +218,28 @@ class AuditSettings(BaseModel):
     syslog_interval_seconds: float = Field(default=2.0, gt=0, description="How often new entries are shipped.")
 
 
+class TelemetrySettings(BaseModel):
+    """Traces of executions and task attempts (OpenTelemetry, the `otel` extra)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    otlp_endpoint: str | None = Field(
+        default=None, description="Base URL of an OTLP/HTTP collector (e.g. http://collector:4318; `/v1/traces` is "
+                                  "added). Unset: the standard OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing.")
+    service_name: str = Field(default="legato", min_length=1, description="`service.name` of the spans.")
+
+
+class LoggingSettings(BaseModel):
+    """The server's own log lines on stderr."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["text", "json"] = Field(
+        default="text", description="`text` lines, or `json`: one object per line (time, level, logger, message, "
+                                    "execution_id and task_run_id when known), for log shippers.")
+    level: str | None = Field(default=None, description="Level of the server's logs (unset: --log-level).")
+
+
 class Settings(BaseSettings):
     """Everything a Legato server process reads at start."""
 
@@ -231,6 +253,10 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the API listens on (non-loopback needs basic_auth).")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of the API (0 picks a free one).")
     basic_auth: str | None = Field(default=None, description="USER:PASSWORD required on every API route but /health.")
+    probe_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Port of /health, /ready and /metrics in a process without the "
+                                                  "webserver role (executor, worker, scheduler); unset: none.")
+    probe_host: str = Field(default="127.0.0.1", description="Address the probes listen on (they need no credentials).")
     worker_slots: int = Field(default=16, ge=1, le=10_000, description="Tasks one worker process runs at once.")
     worker_groups: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Worker groups this worker serves; empty: tasks without workerGroup.")
@@ -265,6 +291,8 @@ class Settings(BaseSettings):
     variables: VariableSettings = Field(default_factory=VariableSettings,
                                         description="`envs` and `globals` of every expression, as in Kestra.")
     auth: AuthSettings = Field(default_factory=AuthSettings, description="Users' sign-in: lockout, sessions.")
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings, description="Traces (OpenTelemetry).")
+    logging: LoggingSettings = Field(default_factory=LoggingSettings, description="The server's own log lines.")
 
     @field_validator("worker_groups", mode="before")
     @classmethod

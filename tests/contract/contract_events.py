@@ -29,6 +29,16 @@ class Boom(Exception):
 
 
 class EventContract:
+    def test_event_backlog_counts_waiting_events_and_dates_the_oldest(self, store: SqlStore) -> None:
+        assert store.event_backlog() == (0, None)
+        first, second = started(store), started(store)
+        store.send_event(first.id, ExecutionCreated())
+        store.send_event(second.id, ExecutionCreated())
+        count, oldest = store.event_backlog()
+        assert count == 2 and oldest is not None and oldest.tzinfo is not None
+        drain(store)
+        assert store.event_backlog() == (0, None)
+
     def test_no_event_means_false_and_no_handler_call(self, store: SqlStore) -> None:
         assert store.process_next_event(lambda tx, ev: pytest.fail("handler called")) is False
 

@@ -31,6 +31,18 @@ def result(job: Job) -> TaskResult:
 
 
 class JobContract:
+    def test_queue_depth_counts_waiting_and_running_jobs_per_group(self, store: SqlStore) -> None:
+        assert store.queue_depth() == []
+        queue(store, ("a", 1, None), ("b", 1, None), ("c", 1, "gpu"))
+        store.claim_jobs("w1", [None], 1, LEASE, NOW)
+        by_group = {d.worker_group: d for d in store.queue_depth()}
+        assert {g: (d.waiting, d.running) for g, d in by_group.items()} == {None: (1, 1), "gpu": (1, 0)}
+        oldest = by_group[None].oldest_waiting
+        assert oldest is not None and oldest.tzinfo is not None
+        store.claim_jobs("w2", ["gpu"], 1, LEASE, NOW)
+        assert {d.worker_group: (d.waiting, d.running, d.oldest_waiting) for d in store.queue_depth()}["gpu"] == \
+            (0, 1, None)
+
     def test_claim_leases_oldest_jobs_of_the_groups_once(self, store: SqlStore) -> None:
         ex_id = queue(store, ("a", 1, None), ("b", 1, "gpu"), ("c", 1, None), ("d", 1, "cpu"), ("e", 1, None))
         first = store.claim_jobs("w1", [None], 2, LEASE, NOW)

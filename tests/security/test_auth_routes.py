@@ -1,8 +1,8 @@
 """No route answers without credentials but the declared public ones (issue 22, finding 3). A real server
 (uvicorn on 127.0.0.1, SQLite) runs with basic auth on; every route of its OpenAPI document, under every method
 it declares, is called without credentials over raw HTTP with path variants (trailing slash, double slashes,
-upper case, percent-encoded letters and slashes, dot segments), and only `/health` and the webhook trigger route
-may answer anything but 401.
+upper case, percent-encoded letters and slashes, dot segments), and only the probes (`/health`, `/ready`), the
+webhook trigger route and the sign-in routes may answer anything but 401.
 """
 
 from __future__ import annotations
@@ -120,9 +120,10 @@ def _routes_to(path: str, template: str) -> bool:
     return re.match(pattern, urllib.parse.unquote(urllib.parse.urlsplit(path).path)) is not None
 
 
-def test_public_routes_are_exactly_health_the_webhook_trigger_and_sign_in() -> None:
-    assert {"/health", "/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}", "/api/v1/login",
-            "/api/v1/logout"} == PUBLIC_ROUTES
+def test_public_routes_are_exactly_the_probes_the_webhook_trigger_and_sign_in() -> None:
+    assert {"/health", "/ready", "/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}", "/api/v1/login",
+            "/api/v1/logout", "/api/v1/auth/providers", "/api/v1/auth/oidc/login",
+            "/api/v1/auth/oidc/callback"} == PUBLIC_ROUTES
 
 
 def test_the_webhook_prefix_no_longer_starts_a_flow_of_namespace_webhook(server: LiveServer) -> None:

@@ -58,6 +58,7 @@ _S = f"{_T}/namespaces/{{namespace}}/secrets"
 RULES: dict[tuple[str, str], Rule] = {
     # system
     ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
     ("GET", "/api/v1/configs"): SIGNED_IN,
     ("GET", f"{_T}/configs"): SIGNED_IN,
     ("GET", "/metrics"): Need(R.INFRASTRUCTURE, A.VIEW, instance=True),

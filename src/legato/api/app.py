@@ -94,6 +94,6 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
             app.include_router(router)
     app.add_middleware(RejectNul)
     app.add_middleware(AuditOrigin)
-    app.add_middleware(RequestMetrics, metrics=ctx.metrics)
+    app.add_middleware(RequestMetrics)
     app.add_middleware(Authenticate, ctx=ctx, config=config, public=access.PUBLIC_ROUTES)
     return app

@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 from fastapi import Path as PathParam
 
 from legato.api.errors import not_found
-from legato.api.metrics import Metrics
 from legato.flows import Flows
 from legato.services.principal import Principal
 from legato.storage.port import Storage
@@ -28,7 +27,6 @@ class ApiContext:
     data_dir: Path
     started: datetime
     basic_auth: bool = False
-    metrics: Metrics = field(default_factory=Metrics)
     poll_seconds: float = 0.2  # how often streams look for changes
     storage: Storage | None = None  # internal storage (execution files, namespace files)
     flows: Flows = field(default_factory=Flows)  # the process's parsed flows (the roles' own when they run here)

@@ -1,65 +1,74 @@
-"""HTTP request counters and latency histograms, and the Prometheus text exposition format."""
+"""What `/metrics` adds to the process's own metrics (legato.telemetry.metrics): figures read from the database
+when Prometheus scrapes, so they are true for the whole installation whichever API replica answers."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
-# Upper bounds (seconds) of the latency histogram's buckets.
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-
-class Metrics:
-    """Thread-safe per-route request counts and latencies (routes by template, so labels stay few)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requests: dict[tuple[str, str, str], int] = defaultdict(int)
-        self._buckets: dict[tuple[str, str], list[int]] = {}
-        self._sums: dict[tuple[str, str], float] = defaultdict(float)
-
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        with self._lock:
-            self._requests[(method, route, str(status))] += 1
-            counts = self._buckets.setdefault((method, route), [0] * (len(BUCKETS) + 1))
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            counts[-1] += 1
-            self._sums[(method, route)] += seconds
-
-    def lines(self) -> list[str]:
-        with self._lock:
-            requests = dict(self._requests)
-            buckets = {k: list(v) for k, v in self._buckets.items()}
-            sums = dict(self._sums)
-        out = ["# HELP legato_http_requests_total HTTP requests served, by method, route and status.",
-               "# TYPE legato_http_requests_total counter"]
-        for (method, route, status), n in sorted(requests.items()):
-            out.append(sample("legato_http_requests_total", {"method": method, "route": route, "status": status}, n))
-        out += ["# HELP legato_http_request_duration_seconds Time to answer HTTP requests.",
-                "# TYPE legato_http_request_duration_seconds histogram"]
-        for (method, route), counts in sorted(buckets.items()):
-            labels = {"method": method, "route": route}
-            for bound, n in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
-                out.append(sample("legato_http_request_duration_seconds_bucket", {**labels, "le": bound}, n))
-            out.append(sample("legato_http_request_duration_seconds_sum", labels, sums[(method, route)]))
-            out.append(sample("legato_http_request_duration_seconds_count", labels, counts[-1]))
-        return out
+from legato.model.state import State
+from legato.store.ports import ExecutionFilter, QueueDepth, Store
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+class StoreCollector(Collector):
+    """Executions by state, live flows, the job queue (depth, running, oldest age), the executor's event backlog and
+    this process's pool."""
 
+    def __init__(self, store: Store, clock: Callable[[], datetime]):
+        self.store = store
+        self.clock = clock
 
-def sample(name: str, labels: dict[str, str], value: float) -> str:
-    """One exposition line: name{label="value",...} value."""
-    if labels:
-        inner = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-        return f"{name}{{{inner}}} {value:g}"
-    return f"{name} {value:g}"
+    def collect(self) -> Iterator[Metric]:
+        yield from self._executions()
+        yield from self._queue()
+        yield from self._pool()
 
+    def _executions(self) -> Iterator[Metric]:
+        counts = {State(c.key[0]): c.count for c in self.store.count_executions(ExecutionFilter(), ["state"])}
+        states = GaugeMetricFamily("legato_executions_in_state", "Stored executions in each state.", labels=["state"])
+        for state in State:
+            states.add_metric([state.value], counts.get(state, 0))
+        yield states
+        flows = GaugeMetricFamily("legato_flows", "Live flows, by namespace.", labels=["namespace"])
+        for namespace, n in sorted(Counter(f.namespace for f in self.store.list_flows()).items()):
+            flows.add_metric([namespace], n)
+        yield flows
 
-def gauge(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]]) -> list[str]:
-    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", *(sample(name, lb, v) for lb, v in samples)]
+    def _queue(self) -> Iterator[Metric]:
+        labels = ["worker_group"]
+        depth = GaugeMetricFamily("legato_queue_depth", "Task attempts waiting for a worker, by worker group.",
+                                  labels=labels)
+        running = GaugeMetricFamily("legato_queue_running", "Task attempts leased to a worker, by worker group.",
+                                    labels=labels)
+        age = GaugeMetricFamily("legato_queue_oldest_age_seconds",
+                                "How long the oldest waiting task attempt has waited, by worker group.", labels=labels)
+        now = self.clock()
+        groups = {g.worker_group: g for g in self.store.queue_depth()}
+        # the default group is always there: an empty queue reads 0, not "no data" (autoscalers act on it)
+        groups.setdefault(None, QueueDepth(None, 0, 0, None))
+        for group in groups.values():
+            name = [group.worker_group or ""]
+            depth.add_metric(name, group.waiting)
+            running.add_metric(name, group.running)
+            oldest = group.oldest_waiting
+            age.add_metric(name, max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0)
+        yield from (depth, running, age)
+        pending, oldest_event = self.store.event_backlog()
+        yield GaugeMetricFamily("legato_executor_events_pending", "Events (task results, timers, kills...) waiting for "
+                                "an executor.", value=pending)
+        yield GaugeMetricFamily("legato_executor_events_oldest_age_seconds", "How long the oldest waiting event has "
+                                "waited.", value=max((now - oldest_event).total_seconds(), 0.0) if oldest_event else 0.0)
+
+    def _pool(self) -> Iterator[Metric]:
+        pool = self.store.pool_status()
+        yield GaugeMetricFamily("legato_db_pool_size", "Connections the API process's pool keeps.", value=pool.size)
+        yield GaugeMetricFamily("legato_db_pool_checked_out", "Connections of the API process in use now.",
+                                value=pool.checked_out)
+        yield GaugeMetricFamily("legato_db_pool_overflow", "Connections open beyond the pool's size.",
+                                value=pool.overflow)
+        yield GaugeMetricFamily("legato_db_pool_limit", "Most connections the API process may open.",
+                                value=pool.limit)

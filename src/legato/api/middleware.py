@@ -12,8 +12,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from legato.api import access
-from legato.api.metrics import Metrics
 from legato.services import audit
+from legato.telemetry import metrics
 
 # The routes that need no credentials (the health probe, the webhook trigger whose key is its credential, sign-in
 # and sign-out), from the access table. A request is public only when the router would send it to one of these
@@ -75,9 +75,8 @@ class AuditOrigin:
 class RequestMetrics:
     """Counts requests and their latency by route template (not raw path, so label values stay bounded)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,4 +95,6 @@ class RequestMetrics:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(scope["method"], template, status["code"], time.perf_counter() - started)
+            method = scope["method"]
+            metrics.HTTP_REQUESTS.labels(method, template, str(status["code"])).inc()
+            metrics.HTTP_DURATION.labels(method, template).observe(time.perf_counter() - started)

@@ -51,7 +51,9 @@ def bind(host: str, port: int) -> socket.socket:
 
 async def serve(app: FastAPI, stopping: asyncio.Event, sock: socket.socket) -> None:
     """Serve `app` on `sock` until `stopping` is set; setting it when the server ends on its own."""
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5)
+    # uvicorn's lines go through the process's own handler (text or JSON, legato.telemetry.logs), not its own
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5,
+                            log_config=None)
     server = _EmbeddedServer(config)
     http = asyncio.create_task(server.serve(sockets=[sock]), name="http")
     stop = asyncio.create_task(stopping.wait(), name="stop-signal")

@@ -1,18 +1,20 @@
-"""Health probe, server configuration and Prometheus metrics."""
+"""Health and readiness probes, server configuration and Prometheus metrics."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from legato.api import dto
 from legato.api.context import TENANT, Ctx, check_tenant
-from legato.api.metrics import gauge
-from legato.model.state import State
-from legato.store.ports import ExecutionFilter
+from legato.api.metrics import StoreCollector
+from legato.store.ports import Store
+from legato.telemetry import metrics as telemetry
 
 router = APIRouter()
 tenant_router = APIRouter(prefix="/api/v1/{tenant}", dependencies=[Depends(check_tenant)], responses=dto.ERRORS)
@@ -35,11 +37,48 @@ def legato_version() -> str:
             responses={503: {"model": dto.Health, "description": "The database does not answer"}})
 def health(ctx: Ctx) -> JSONResponse:
     """UP when the API runs and its database answers a query; DOWN (503) otherwise. Needs no credentials."""
+    return health_of(ctx.store)
+
+
+def health_of(store: Store) -> JSONResponse:
+    """The health probe's answer for a process on `store`."""
     try:
-        ctx.store.get_flow("", "")  # a cheap indexed query that matches nothing
+        store.get_flow("", "")  # a cheap indexed query that matches nothing
     except Exception:  # any database failure means "not healthy", whatever its type
-        return JSONResponse({"status": "DOWN", "database": "DOWN"}, status_code=503)
-    return JSONResponse({"status": "UP", "database": "UP"})
+        return JSONResponse(dto.Health(status="DOWN", database="DOWN").model_dump(), status_code=503)
+    return JSONResponse(dto.Health(status="UP", database="UP").model_dump())
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="UP when this process may take traffic: its database answers and the schema "
+                                    "is at the revision this version ships; DOWN otherwise.")
+    database: str = Field(description="UP, or DOWN when the database does not answer.")
+    schema_: str = Field(alias="schema", description="UP, or PENDING while migrations remain (or DOWN).")
+
+
+@router.get("/ready", tags=["System"], summary="Readiness probe", response_model=Readiness,
+            responses={503: {"model": Readiness, "description": "Not ready: database down or migrations pending"}})
+def ready(ctx: Ctx) -> JSONResponse:
+    """UP when the database answers and its schema is at the newest migration; DOWN (503) otherwise, e.g. while
+    another process migrates. Needs no credentials."""
+    return readiness_of(ctx.store)
+
+
+def readiness_of(store: Store) -> JSONResponse:
+    """The readiness probe's answer for a process on `store`."""
+    try:
+        at_head = store.schema_at_head()
+    except Exception:  # any database failure means "not ready", whatever its type
+        down = Readiness(status="DOWN", database="DOWN", schema="DOWN")
+        return JSONResponse(down.model_dump(by_alias=True), status_code=503)
+    answer = Readiness(status="UP" if at_head else "DOWN", database="UP", schema="UP" if at_head else "PENDING")
+    return JSONResponse(answer.model_dump(by_alias=True), status_code=200 if at_head else 503)
+
+
+def metrics_of(store: Store, clock: Callable[[], datetime]) -> Response:
+    """The `/metrics` answer for a process on `store`."""
+    body = telemetry.exposition([StoreCollector(store, clock)])
+    return Response(body, media_type=telemetry.CONTENT_TYPE)
 
 
 def _configs(ctx: Ctx) -> dto.Configs:
@@ -61,14 +100,9 @@ def tenant_configs(ctx: Ctx) -> dto.Configs:
     return _configs(ctx)
 
 
-@router.get("/metrics", tags=["System"], summary="Prometheus metrics", response_class=PlainTextResponse,
+@router.get("/metrics", tags=["System"], summary="Prometheus metrics", response_class=Response,
             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}})
-def metrics(ctx: Ctx) -> PlainTextResponse:
-    """Executions by state, live flows, and HTTP requests by route (counts and latency histograms)."""
-    by_state = {State(c.key[0]): c.count for c in ctx.store.count_executions(ExecutionFilter(), ["state"])}
-    flows = Counter(f.namespace for f in ctx.store.list_flows())
-    lines = gauge("legato_executions", "Executions currently in each state.",
-                  (({"state": s.value}, by_state.get(s, 0)) for s in State))
-    lines += gauge("legato_flows", "Live flows, by namespace.", (({"namespace": ns}, n) for ns, n in sorted(flows.items())))
-    lines += ctx.metrics.lines()
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+def metrics(ctx: Ctx) -> Response:
+    """Executions (ended, by state; stored, by state), task attempt durations, the job queue, worker slots,
+    scheduler lag, database pool and HTTP requests by route (counts and latency histograms)."""
+    return metrics_of(ctx.store, ctx.clock)

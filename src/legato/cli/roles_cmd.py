@@ -117,10 +117,16 @@ def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
     store = open_configured(settings)
     users = WEBSERVER in roles and store.count_accounts("USER") > 0
     sock = _listen(settings, credentials is not None or users) if WEBSERVER in roles else None
-    process = compose.build(settings, roles, store, sock=sock, credentials=credentials)
+    try:
+        process = compose.build(settings, roles, store, sock=sock, credentials=credentials)
+    except OSError as exc:  # the probes' port (the API's was bound above)
+        store.close()
+        raise click.ClickException(f"cannot listen on {settings.probe_host}:{settings.probe_port} (probe_host, "
+                                   f"probe_port): {exc.strerror or exc}") from None
     assert process.presence is not None
     where = _redacted(settings.store_url())
-    listening = f", API on http://{sock.getsockname()[0]}:{sock.getsockname()[1]}" if sock else ""
+    bound = process.sock.getsockname() if process.sock is not None else None
+    listening = f", {'API' if sock else 'probes'} on http://{bound[0]}:{bound[1]}" if bound else ""
     click.echo(f"Legato {'+'.join(roles)} {process.presence.id} on {where}{listening}", err=True)
     try:
         asyncio.run(_main(process))

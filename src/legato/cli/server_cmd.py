@@ -18,6 +18,7 @@ from legato.cli import example_flows, hardening
 from legato.clock import utcnow
 from legato.server import compose
 from legato.store import open_store
+from legato.telemetry import logs, tracing
 
 
 @click.group()
@@ -73,9 +74,22 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_secon
 def settings_from(config_file: Path | None, **overrides: Any) -> config.Settings:
     """The settings, or a usage error that says which setting is wrong and where it came from."""
     try:
-        return config.load(config_file, **overrides)
+        settings = config.load(config_file, **overrides)
     except config.ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    observe(settings)
+    return settings
+
+
+def observe(settings: config.Settings) -> None:
+    """Write the process's logs and traces as the settings say (JSON lines, an OTLP collector)."""
+    logs.configure(settings.logging.format, settings.logging.level)
+    telemetry = settings.telemetry
+    if tracing.wanted(telemetry.otlp_endpoint):
+        try:
+            tracing.configure(telemetry.otlp_endpoint, telemetry.service_name)
+        except tracing.TracingUnavailable as exc:
+            raise click.UsageError(f"telemetry.otlp_endpoint: {exc}") from None
 
 
 def parse_basic_auth(text: str | None, source: str) -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ from legato.model.ids import derived_id
 from legato.model.state import State
 from legato.storage import Storage
 from legato.store.ports import ClaimedJob, Tx
+from legato.telemetry.tracing import Attempt
 
 if TYPE_CHECKING:
     from legato.executor.service import LocalLane
@@ -40,6 +41,8 @@ class CommandRunner:
         self.storage = storage  # files the engine asks to write (a Loop's STORE outputs)
         self.cancelled = False  # a job was flagged for cancellation: wake the workers after the commit
         self.handoff: list[ClaimedJob] = []  # jobs leased to the local worker, to start after the commit
+        self.ended: list[Execution] = []  # executions this transaction ended, reported after the commit
+        self.flowables_ended: list[Attempt] = []  # task runs it ended that no worker ran, for their spans
 
     def carry_out_all(self, tx: Tx, execution: Execution, flow: Flow, decision: cmd.Decision) -> None:
         for command in decision.commands:

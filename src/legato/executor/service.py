@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,8 +20,11 @@ from legato.engine import events as ev
 from legato.engine.decide import Engine
 from legato.executor.commands import CommandRunner
 from legato.flows import Flows
-from legato.model.execution import LogRecord
+from legato.model.execution import Execution, LogRecord, TaskRun
+from legato.model.flow import Flow
+from legato.model.flowable_worker import WorkerFlowable
 from legato.model.state import TERMINAL, State
+from legato.plugins.runnable import RunnableTask
 from legato.storage import Storage
 from legato.storage import functions as storage_functions
 from legato.store import functions
@@ -38,6 +41,8 @@ from legato.store.ports import (
     StoredEvent,
     Tx,
 )
+from legato.telemetry import logs, observe, tracing
+from legato.telemetry.tracing import Attempt
 
 
 class ExecutorStore(ExecutionStore, JobQueue, LogStore, KVStore, ServerRegistry, Governance, Notifying, Protocol):
@@ -146,15 +151,23 @@ class Executor:
             self.store.wakeups.notify("cancel")
         if runner.handoff and self.lane is not None:
             self.lane.offer(runner.handoff)
+        for flowable in runner.flowables_ended:
+            observe.flowable_ended(flowable)
+        for execution in runner.ended:
+            observe.execution_ended(execution)
 
     def _handle(self, tx: Tx, stored: StoredEvent, runner: CommandRunner) -> None:
+        with logs.bind(stored.execution_id):
+            self._apply(tx, stored, runner)
+
+    def _apply(self, tx: Tx, stored: StoredEvent, runner: CommandRunner) -> None:
         view = tx.view()
         execution = view.execution
         now = self.clock()
         key = (execution.namespace, execution.flow_id, execution.flow_revision)
         flow = self.flows.get(key, lambda: _source(tx, key))
         if flow is None:
-            self._fail(tx, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists")
+            self._fail(tx, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists", runner)
             return
         event = stored.event
         if isinstance(event, ev.ExecutionCreated) and flow.concurrency is not None:
@@ -169,9 +182,16 @@ class Executor:
             decision = self.engine.decide(flow, view, event, now, functions=bound)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
             log.exception("engine failed on %s for execution %s", event.kind, execution.id)
-            self._fail(tx, f"internal error while handling {event.kind}: {exc}")
+            self._fail(tx, f"internal error while handling {event.kind}: {exc}", runner)
             return
         tx.write(decision.execution, decision.task_runs.values(), decision.items)
+        if decision.execution is not None and decision.execution.state in TERMINAL and execution.state not in TERMINAL:
+            runner.ended.append(decision.execution)
+        if tracing.enabled():
+            try:  # observing never fails an event
+                runner.flowables_ended += _flowables_ended(flow, execution, decision.task_runs.values(), now)
+            except Exception:
+                log.exception("tracing the task runs of execution %s failed", execution.id)
         if decision.logs:
             runs = decision.task_runs
             tx.append_logs([
@@ -181,14 +201,32 @@ class Executor:
             ])
         runner.carry_out_all(tx, decision.execution or execution, flow, decision)
 
-    def _fail(self, tx: Tx, reason: str) -> None:
+    def _fail(self, tx: Tx, reason: str, runner: CommandRunner) -> None:
         execution = tx.view().execution
         if execution.state in TERMINAL:
             return
         now = self.clock()
         failed = execution.model_copy(update={"error": reason, "ended": now}).with_state(State.FAILED, now)
         tx.write(failed, [], {})
+        runner.ended.append(failed)
         tx.append_logs([LogRecord(execution_id=execution.id, level="ERROR", message=reason, timestamp=now)])
+
+
+def _flowables_ended(flow: Flow, execution: Execution, runs: Iterable[TaskRun], now: datetime) -> list[Attempt]:
+    """The task runs this decision ended that no worker ran (flowables), for their spans."""
+    ended = []
+    for run in runs:
+        last = run.histories[-1] if run.histories else None
+        if run.state not in TERMINAL or last is None or last.date != now or last.state != run.state:
+            continue  # not ended by this decision
+        task = flow.task(run.task_id)
+        if isinstance(task, RunnableTask | WorkerFlowable):
+            continue  # the worker records its attempts
+        ended.append(Attempt(
+            execution_id=execution.id, namespace=execution.namespace, flow_id=execution.flow_id, task_id=run.task_id,
+            task_type=task.type, task_run_id=run.id, attempt=0, state=run.state, started=run.histories[0].date,
+            ended=now, error=run.error, parent_task_run_id=run.parent_id))
+    return ended
 
 
 def _source(tx: Tx, key: tuple[str, str, int]) -> str | None:

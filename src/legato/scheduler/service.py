@@ -50,6 +50,7 @@ from legato.store.ports import (
     TriggerState,
     TriggerStore,
 )
+from legato.telemetry import metrics
 
 log = logging.getLogger("legato.scheduler")
 
@@ -222,6 +223,8 @@ class Scheduler:
         handled: datetime | None = None  # the last date fired by this call, or by another scheduler
         for date in kept:
             outcome = self._fire(record, flow, trigger, dates, date, exclusive, now)
+            metrics.SCHEDULER_FIRES.labels(outcome).inc()
+            metrics.SCHEDULER_LAG.set(max((now - date).total_seconds(), 0.0))
             if outcome == "locked":
                 return fired  # dates from here on wait for the running execution
             fired += outcome == "fired"

@@ -19,6 +19,7 @@ from legato.aio import supervise
 from legato.api import create_app
 from legato.api import server as http
 from legato.api.auth import AuthConfig
+from legato.api.probes import create_probe_app
 from legato.clock import utcnow
 from legato.config import SecretSettings, Settings
 from legato.engine.decide import Engine
@@ -39,6 +40,7 @@ from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store import secret_backends
 from legato.store.ports import Store
+from legato.telemetry import metrics, tracing
 from legato.worker.service import Worker
 
 log = logging.getLogger("legato.server")
@@ -159,6 +161,8 @@ class Process:
             for task, result in zip([*main, *side], results, strict=True):
                 if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                     log.error("%s stopped with an error: %r", task.get_name(), result)
+            tracing.flush()
+            metrics.process_stopped()
 
 
 def use_secret_backend(secrets: SecretSettings) -> None:
@@ -205,6 +209,8 @@ def build(settings: Settings, roles: Sequence[str], store: Store, *, sock: socke
     if WEBSERVER in roles:
         app = create_app(store, clock=clock, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows,
                          storage=runtime.storage, auth_config=auth_config(settings))
+    elif settings.probe_port is not None:  # the roles' own /health, /ready and /metrics
+        app, sock = create_probe_app(store, clock, roles), http.bind(settings.probe_host, settings.probe_port)
     audit = settings.audit
     shipper = AuditShipper(store, audit.syslog_host, audit.syslog_port, protocol=audit.syslog_protocol,
                            interval_seconds=audit.syslog_interval_seconds, version=system_version()) \

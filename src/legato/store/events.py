@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, exists, insert, literal, select
+from sqlalchemy import Connection, Row, bindparam, delete, exists, func, insert, literal, select
 
 from legato.engine.events import Event
 from legato.model.execution import Execution
@@ -113,6 +113,11 @@ class EventQueries:
     def any_queued(self, conn: Connection) -> bool:
         """Whether any event waits."""
         return conn.execute(self._count).first() is not None
+
+    def backlog(self, conn: Connection) -> tuple[int, datetime | None]:
+        """How many events wait for the executor, and when the oldest was queued."""
+        row = conn.execute(select(func.count(), func.min(_e.created))).one()
+        return row[0], row[1]
 
 
 def _stored(row: Row[Any, Any, Any, Any]) -> StoredEvent:

@@ -12,8 +12,10 @@ from sqlalchemy import (
     Row,
     Select,
     bindparam,
+    case,
     delete,
     false,
+    func,
     select,
     true,
     tuple_,
@@ -21,7 +23,7 @@ from sqlalchemy import (
 )
 
 from legato.store.dialect import Dialect
-from legato.store.ports import Job
+from legato.store.ports import Job, QueueDepth
 from legato.store.schema import jobs
 
 _j = jobs.c
@@ -159,6 +161,16 @@ class JobQueries:
         """Delete up to `limit` jobs whose lease ended before `now`; their (execution, task run, attempt)."""
         rows = conn.execute(self._expire, {"now": now, "limit": limit}).all()
         return [(r.execution_id, r.task_run_id, r.attempt) for r in rows]
+
+    def depth(self, conn: Connection) -> list[QueueDepth]:
+        """Waiting and running jobs per worker group, with the creation time of the oldest waiting one."""
+        waiting = _j.worker_id.is_(None)
+        rows = conn.execute(select(
+            _j.worker_group, func.count().filter(waiting).label("waiting"),
+            func.count().filter(~waiting).label("running"),
+            func.min(case((waiting, _j.created))).label("oldest"),
+        ).group_by(_j.worker_group)).all()
+        return [QueueDepth(r.worker_group, r.waiting, r.running, r.oldest) for r in rows]
 
 
 def _job(row: Row[Any]) -> Job:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,23 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+@functools.cache
+def _heads() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def at_head(db: Database) -> bool:
+    """Whether the database's schema is at the newest shipped revision (raises when it does not answer)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
+        conn.rollback()
+    return current == _heads()
 
 
 def upgrade(db: Database) -> None:

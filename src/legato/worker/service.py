@@ -43,6 +43,8 @@ from legato.store.ports import (
     Notifying,
     TriggerStore,
 )
+from legato.telemetry import logs, metrics, observe
+from legato.telemetry.tracing import Attempt
 from legato.worker import fixtures, foreach_item, working_directory
 from legato.worker.attempt import Outcome, run_attempt
 from legato.worker.context import WorkerContext
@@ -123,6 +125,7 @@ class Worker:
         """Claim and run jobs until `stopping`; then wait for the attempts under way."""
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(self.slots)
+        metrics.WORKER_SLOTS.inc(self.slots)
         heartbeat = asyncio.create_task(self._heartbeat(stopping), name="worker-heartbeat")
         # containers a worker that died on this host left running go now, not when they end
         reaper = asyncio.create_task(_reap_containers(self.runner_settings), name="worker-container-reaper")
@@ -143,6 +146,7 @@ class Worker:
             await self._drain()
         finally:
             self._loop = None
+            metrics.WORKER_SLOTS.dec(self.slots)
             heartbeat.cancel()
             reaper.cancel()
 
@@ -192,17 +196,25 @@ class Worker:
                     entry[1].set()
 
     async def _run_job(self, job: Job, claimed: ClaimedJob | None, cancelled: asyncio.Event) -> None:
+        with logs.bind(job.execution_id, job.task_run_id):
+            await self._run_bound(job, claimed, cancelled)
+
+    async def _run_bound(self, job: Job, claimed: ClaimedJob | None, cancelled: asyncio.Event) -> None:
         assert self._slots is not None
         try:
             async with self._slots:
                 self._active.add(job.id)
-                result, logs, evented = await self._attempt(job, claimed, cancelled)
+                metrics.WORKER_SLOTS_BUSY.inc()
+                try:
+                    result, records, evented = await self._attempt(job, claimed, cancelled)
+                finally:
+                    metrics.WORKER_SLOTS_BUSY.dec()
             # A job that reported events of its own (WorkingDirectory children) ends through the event
             # queue too, so its result is applied after them.
             if evented or self.finish is None:
-                accepted = await self._finisher.finish(job, result, logs)
+                accepted = await self._finisher.finish(job, result, records)
             else:
-                accepted = await asyncio.to_thread(self.finish, job, result, logs)
+                accepted = await asyncio.to_thread(self.finish, job, result, records)
             if not accepted:
                 log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
         except Exception:
@@ -217,17 +229,22 @@ class Worker:
     async def _attempt(self, job: Job, claimed: ClaimedJob | None,
                        cancelled: asyncio.Event) -> tuple[ev.TaskResult, list[LogRecord], bool]:
         started = self.clock()
+        ran: list[tuple[Execution, Task, str | None]] = []  # what ran (and its parent run): for metrics and span
 
         def result(out: Outcome) -> ev.TaskResult:
+            ended = self.clock()
+            if ran:
+                _observe(job, *ran[0], out, started, ended)
             return ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=out.state, outputs=out.outputs,
                                  metrics=out.metrics, error=out.error, effects=out.effects, worker_id=self.worker_id,
-                                 started=started, ended=self.clock(), runner=out.runner)
+                                 started=started, ended=ended, runner=out.runner)
 
         loaded = self._context(job, claimed, cancelled) if claimed else await asyncio.to_thread(
             self._context, job, claimed, cancelled)
         if isinstance(loaded, str):
             return result(Outcome(State.FAILED, error=loaded)), [], False
         task, wctx, masker, flow, source = loaded
+        ran.append((wctx.execution, task, wctx.task_run.parent_id))
         fixture = fixtures.of(wctx, task.id)
         if fixture is not None:  # a flow unit test gives this task's result: it is not run
             return result(fixtures.outcome(fixture, wctx, masker)), wctx.drain(), False
@@ -299,6 +316,14 @@ class _Source:
 
     def outputs_of(self, task_id: str) -> Any:
         return self._view.outputs_of(task_id)
+
+
+def _observe(job: Job, execution: Execution, task: Task, parent: str | None, out: Outcome, started: datetime,
+             ended: datetime) -> None:
+    observe.attempt_ended(Attempt(
+        execution_id=job.execution_id, namespace=execution.namespace, flow_id=execution.flow_id, task_id=task.id,
+        task_type=task.type, task_run_id=job.task_run_id, attempt=job.attempt, state=out.state, started=started,
+        ended=ended, error=out.error, parent_task_run_id=parent))
 
 
 def _flow_source(store: FlowReader, key: tuple[str, str, int]) -> str | None:

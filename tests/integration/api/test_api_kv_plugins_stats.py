@@ -154,14 +154,14 @@ def test_stats_count_executions_per_day_and_flow(client: httpx.Client, ns: str) 
 def test_metrics_count_executions_by_state(client: httpx.Client, ns: str) -> None:
     def successes() -> int:
         text = client.get("/metrics").text
-        return int(re.search(r'^legato_executions\{state="SUCCESS"\} (\d+)$', text, re.M).group(1))  # type: ignore[union-attr]
+        return int(re.search(r'^legato_executions_in_state\{state="SUCCESS"\} (\d+)\.0$', text, re.M).group(1))  # type: ignore[union-attr]
 
     source = f"id: m\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
     client.post(f"{API}/flows", content=source, headers=YAML)
     before = successes()
     client.post(f"{API}/executions/{ns}/m", params={"wait": True})
     assert successes() >= before + 1  # other tests may end executions meanwhile
-    assert f'legato_flows{{namespace="{ns}"}} 1' in client.get("/metrics").text
+    assert f'legato_flows{{namespace="{ns}"}} 1.0' in client.get("/metrics").text
 
 
 def test_entry_point_families_are_documented_like_core_tasks(client: httpx.Client) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 YAML = {"Content-Type": "application/x-yaml"}
 
@@ -86,11 +90,15 @@ def test_metrics_in_prometheus_format(client: httpx.Client) -> None:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    text = response.text
-    assert '# TYPE legato_executions gauge' in text
-    assert 'legato_executions{state="SUCCESS"}' in text
-    assert 'legato_http_requests_total{method="GET",route="/health",status="200"}' in text
-    assert 'legato_http_request_duration_seconds_bucket{method="GET",route="/health",le="+Inf"}' in text
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    assert families["legato_executions_in_state"].type == "gauge"
+    assert {s.labels["state"] for s in families["legato_executions_in_state"].samples} >= {"SUCCESS", "FAILED"}
+    requests = {(s.labels["method"], s.labels["route"], s.labels["status"]): s.value
+                for s in families["legato_http_requests"].samples if s.name == "legato_http_requests_total"}
+    assert requests[("GET", "/health", "200")] >= 1
+    durations = families["legato_http_request_duration_seconds"]
+    assert durations.type == "histogram"
+    assert any(s.labels.get("le") == "+Inf" and s.labels["route"] == "/health" for s in durations.samples)
 
 
 def test_basic_auth_guards_everything_but_health(auth_server) -> None:  # type: ignore[no-untyped-def]
@@ -106,3 +114,31 @@ def test_basic_auth_guards_everything_but_health(auth_server) -> None:  # type: 
         response = good.get("/api/v1/configs")
         assert response.status_code == 200
         assert response.json()["basicAuthEnabled"] is True
+
+
+def test_metrics_show_the_job_queue_by_worker_group(client: httpx.Client) -> None:
+    group = f"nobody{secrets.token_hex(3)}"  # no worker serves it: the job waits
+    ns = f"test.api.q{secrets.token_hex(3)}"
+    source = (f"id: queued\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n"
+              f"    message: hi\n    workerGroup:\n      key: {group}\n")
+    assert client.post("/api/v1/main/flows", content=source, headers=YAML).status_code == 200
+    execution = client.post(f"/api/v1/main/executions/{ns}/queued").json()
+
+    def queue() -> dict[str, float]:
+        families = text_string_to_metric_families(client.get("/metrics").text)
+        return {f.name: s.value for f in families if f.name.startswith("legato_queue")
+                for s in f.samples if s.labels.get("worker_group") == group}
+
+    deadline = time.monotonic() + 10
+    while queue().get("legato_queue_depth") != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.2)
+    try:
+        found = queue()
+        assert found["legato_queue_depth"] == 1 and found["legato_queue_running"] == 0
+        assert found["legato_queue_oldest_age_seconds"] > 0.1
+    finally:
+        client.delete(f"/api/v1/main/executions/{execution['id']}/kill")
+    while queue().get("legato_queue_depth", 0) != 0 and time.monotonic() < deadline + 10:
+        time.sleep(0.1)
+    assert queue().get("legato_queue_depth", 0) == 0

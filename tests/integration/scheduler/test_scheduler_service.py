@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from legato.model.state import State
 from legato.scheduler.service import Scheduler
 from legato.services import flows as flow_service
 from legato.services.principal import SYSTEM
 from legato.store.sql import SqlStore
+from legato.telemetry import metrics
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -182,3 +184,18 @@ def test_a_trigger_that_fails_to_evaluate_shows_its_error_and_with_fail_on_trigg
     fixed = sqlite_store.list_executions(namespace="sched", flow_id="f")
     assert sorted(e.trigger["date"] for e in fixed) == [iso(minute(3)), iso(minute(4))]  # type: ignore[index]
     assert sqlite_store.get_trigger_state("sched", "f", "cron").error is None  # type: ignore[union-attr]
+
+
+def test_the_lag_of_a_late_fire_and_the_fire_outcomes_are_metrics(sqlite_store: SqlStore) -> None:
+    def scraped() -> dict[tuple[str, str], float]:
+        families = text_string_to_metric_families(metrics.exposition().decode())
+        return {(s.name, s.labels.get("outcome", "")): s.value for f in families for s in f.samples
+                if s.name.startswith("legato_scheduler")}
+
+    flow_service.deploy(sqlite_store, flow(schedule()), now=minute(-0.5), by=SYSTEM)
+    scheduler = Scheduler(sqlite_store, grace=timedelta(seconds=30))
+    before = scraped().get(("legato_scheduler_fires_total", "fired"), 0.0)
+    assert scheduler.tick(minute(0) + timedelta(seconds=7)) == 1  # the 12:00 date, evaluated 7 s late
+    after = scraped()
+    assert after[("legato_scheduler_lag_seconds", "")] == 7.0
+    assert after[("legato_scheduler_fires_total", "fired")] == before + 1

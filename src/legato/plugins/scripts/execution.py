@@ -18,6 +18,7 @@ from legato.plugins.scripts.templates import RunTemplates
 from legato.runners.base import CommandSpec, CommandTimedOut, RunnerError
 from legato.runners.environment import script_environment
 from legato.storage import Storage, task_run_prefix
+from legato.telemetry import tracing
 
 if TYPE_CHECKING:
     from legato.plugins.scripts.base import ScriptBase
@@ -56,6 +57,8 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         main, generated = task.main_lines(ctx, templates, workdir)
         lines = [*tooling.before, *templates.commands(task.beforeCommands, "beforeCommands"), *main]
         env = {k: templates.text(str(v)) if isinstance(v, str) else _env_text(v) for k, v in (task.env or {}).items()}
+        # The script continues this attempt's trace (W3C Trace Context); a TRACEPARENT the task sets wins.
+        env = {"TRACEPARENT": tracing.traceparent(ctx.execution.id, ctx.task_run.id, ctx.attempt), **env}
         spec = CommandSpec(
             argv=[*task.interpreter, _script(task, lines)], workdir=workdir,
             env={**script_environment(visible, env, output_dir=f"{visible}/{OUTPUT_DIR}"), **tooling.env},

@@ -45,10 +45,17 @@ from legato.store.ports.governance import (
     SecretStore,
 )
 from legato.store.ports.identity import IdentityStore
-from legato.store.ports.jobs import ClaimedJob, Job, JobQueue
+from legato.store.ports.jobs import ClaimedJob, Job, JobQueue, QueueDepth
 from legato.store.ports.kv import KVEntry, KVStore
 from legato.store.ports.logs import LogFilter, LogStore, StoredLog
-from legato.store.ports.servers import DatabaseClock, PurgeCount, Retention, ServerRecord, ServerRegistry
+from legato.store.ports.servers import (
+    DatabaseClock,
+    PoolStatus,
+    PurgeCount,
+    Retention,
+    ServerRecord,
+    ServerRegistry,
+)
 from legato.store.ports.triggers import (
     BackfillState,
     BackfillStore,
@@ -90,6 +97,14 @@ class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, 
         """Bring the schema to the latest revision (Alembic)."""
         ...
 
+    def schema_at_head(self) -> bool:
+        """Whether the database answers and its schema is at the newest revision this code ships."""
+        ...
+
+    def pool_status(self) -> PoolStatus:
+        """The connection pool of this process, for metrics."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -125,8 +140,10 @@ __all__ = [
     "LogFilter",
     "LogStore",
     "Notifying",
+    "PoolStatus",
     "PreconditionState",
     "PurgeCount",
+    "QueueDepth",
     "Retention",
     "SecretRecord",
     "SecretStore",

@@ -163,6 +163,10 @@ class ExecutionStore(ExecutionReader, Timers, Protocol):
 
     def send_event(self, execution_id: str, event: Event) -> None: ...
 
+    def event_backlog(self) -> tuple[int, datetime | None]:
+        """Events waiting for the executor and when the oldest was queued, for metrics."""
+        ...
+
     def process_next_event(self, handler: Callable[[Tx, StoredEvent], None]) -> bool:
         """Claim the oldest event of an execution no other executor holds, run `handler` in its
         transaction, delete the event and commit. False when there was no event."""

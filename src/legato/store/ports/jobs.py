@@ -26,6 +26,16 @@ class Job:
 
 
 @dataclass(frozen=True)
+class QueueDepth:
+    """The jobs of one worker group: waiting for a worker, running on one, and when the oldest waiting was queued."""
+
+    worker_group: str | None
+    waiting: int
+    running: int
+    oldest_waiting: datetime | None
+
+
+@dataclass(frozen=True)
 class ClaimedJob:
     """A job leased to a worker of the executor's own process, with what the worker needs to run it."""
 
@@ -65,6 +75,10 @@ class JobQueue(Protocol):
                            handler: Callable[[Tx, StoredEvent], None]) -> bool:
         """finish_job and the executor's handling of its result in one transaction, no event row written
         (used when the executor runs in the worker's process). False, nothing written, when fenced off."""
+        ...
+
+    def queue_depth(self) -> list[QueueDepth]:
+        """The job queue by worker group (only groups with jobs), for metrics."""
         ...
 
     def expire_leases(self, now: datetime, limit: int = 100) -> int:

@@ -23,6 +23,16 @@ class ServerRecord:
 
 
 @dataclass(frozen=True)
+class PoolStatus:
+    """A process's database connections: the pool's size, those lent out, those beyond the size, the most allowed."""
+
+    size: int
+    checked_out: int
+    overflow: int
+    limit: int
+
+
+@dataclass(frozen=True)
 class PurgeCount:
     """What one retention pass deleted."""
 

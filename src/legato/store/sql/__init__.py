@@ -103,6 +103,15 @@ class SqlStore:
     def migrate(self) -> None:
         migrations.upgrade(self._db)
 
+    def schema_at_head(self) -> bool:
+        return migrations.at_head(self._db)
+
+    def pool_status(self) -> ports.PoolStatus:
+        pool = self._db.engine.pool
+        size, out, over = (getattr(pool, name, lambda: 0)() for name in ("size", "checkedout", "overflow"))
+        return ports.PoolStatus(size=size, checked_out=out, overflow=max(over, 0),
+                                limit=size + getattr(pool, "_max_overflow", 0))
+
     def close(self) -> None:
         if self._listener is not None:
             self._listener.stop()
@@ -136,6 +145,7 @@ class SqlStore:
         self.count_executions = part.count_executions
         self.delete_execution = part.delete_execution
         self.send_event = part.send_event
+        self.event_backlog = part.event_backlog
         self.process_next_event = part.process_next_event
         self.process_events = part.process_events
         self.fire_due_timers = part.fire_due_timers
@@ -149,6 +159,7 @@ class SqlStore:
         self.finish_jobs = part.finish_jobs
         self.finish_and_process = part.finish_and_process
         self.expire_leases = part.expire_leases
+        self.queue_depth = part.queue_depth
         self.release_jobs = part.release_jobs
 
     def _bind_log_store(self, part: ports.LogStore) -> None:

@@ -131,6 +131,10 @@ class SqlExecutions:
         with self._db.read() as conn:
             return self._q.events.any_queued(conn)
 
+    def event_backlog(self) -> tuple[int, datetime | None]:
+        with self._db.read() as conn:
+            return self._q.events.backlog(conn)
+
     def fire_due_timers(self, now: datetime, limit: int = 100) -> int:
         with self._db.write() as tx:
             fired: list[tuple[str, Event]] = list(self._q.timers.fire(tx.conn, now, limit))

@@ -11,6 +11,7 @@ from legato.store.database import Database
 from legato.store.ports import (
     ClaimedJob,
     Job,
+    QueueDepth,
     StoredEvent,
     Tx,
 )
@@ -80,6 +81,10 @@ class SqlJobs:
             handler(sql_tx, stored)
             sql_tx.flush()
             return True
+
+    def queue_depth(self) -> list[QueueDepth]:
+        with self._db.read() as conn:
+            return self._q.jobs.depth(conn)
 
     def expire_leases(self, now: datetime, limit: int = 100) -> int:
         with self._db.write() as tx:
