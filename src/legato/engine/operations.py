@@ -124,9 +124,14 @@ def _release_held(step: Step) -> None:
         step.w.execution_state(State.RUNNING)
     for run in step.w.runs_in_states([State.CREATED]):
         task = step.task(run)
-        # a CREATED WorkingDirectory/ForEachItem always waits for its (next) job
-        if isinstance(task, WorkerFlowable) or (not task.FLOWABLE and not run.attempts):
+        # a CREATED WorkingDirectory/ForEachItem always waits for its (next) job; a runnable task waits for its
+        # first one, or for the next after a retry or a lost worker met the hold
+        if isinstance(task, WorkerFlowable) or (not task.FLOWABLE and _held_back(run)):
             step.dispatch(run, task)
+
+
+def _held_back(run: TaskRun) -> bool:
+    return not run.attempts or run.attempts[-1].state in st.TERMINAL | {State.RESUBMITTED}
 
 
 def on_restart_requested(step: Step, event: ev.RestartRequested) -> None:
@@ -198,7 +203,7 @@ def _in_error_branch(step: Step, run: TaskRun) -> bool:
 def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
     """Put the execution and the ancestors of `runs` back in RUNNING so their results flow up again."""
     execution = step.w.execution
-    scratch = {k: v for k, v in execution.scratch.items() if k not in ("main", "final")}
+    scratch = {k: v for k, v in execution.scratch.items() if k not in ("main", "final", HELD)}
     execution = execution.model_copy(update={
         "restarts": execution.restarts + int(restarted), "outputs": None, "error": None, "ended": None,
         "scratch": scratch,

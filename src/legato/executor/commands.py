@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
@@ -126,6 +126,8 @@ class CommandRunner:
                     raise RuntimeError(f"no internal storage to write {command.uri}")
                 # Written before the commit: a rolled-back event leaves a file its retry writes again.
                 self.storage.put(command.uri, command.data)
+            case _:
+                assert_never(command)
 
     def _load(self, tx: Tx, namespace: str, flow_id: str, revision: int | None) -> tuple[Flow, int] | None:
         record = tx.get_flow(namespace, flow_id, revision)
