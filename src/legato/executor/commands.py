@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, assert_never
 
+from legato import logfields
 from legato.engine import commands as cmd
 from legato.engine import events as ev
 from legato.engine.retry import FLOW_ATTEMPT, FLOW_SINCE
@@ -165,7 +166,8 @@ class CommandRunner:
             "scratch": {FLOW_ATTEMPT: command.attempt, FLOW_SINCE: command.since.isoformat()},
         })
         tx.create_execution(retry)
-        log.info("retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)
+        log.info("retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt,
+                 extra=logfields.lifecycle("execution-retried", execution_id=retry.id))
 
 
 def _ancestors(tx: Tx, decision: cmd.Decision, run: TaskRun) -> tuple[TaskRun, ...]:

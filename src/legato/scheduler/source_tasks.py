@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from legato import logfields
 from legato.aio import wait_any
 from legato.backoff import Backoff
 from legato.plugins.triggers import base
@@ -207,5 +208,6 @@ class SourceTask:
         if last is None or last.state not in trigger.stopAfter:
             return False
         store.set_trigger_disabled(*self.target.key, True, self.runner.clock())
-        log.info("%s disabled: execution %s ended %s (stopAfter)", self.target.label(), last.id, last.state)
+        log.info("%s disabled: execution %s ended %s (stopAfter)", self.target.label(), last.id, last.state,
+                 extra=logfields.lifecycle("trigger-disabled", execution_id=last.id))
         return True

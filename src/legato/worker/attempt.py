@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from legato import logfields
 from legato.engine import events as ev
 from legato.expressions import Masker
 from legato.model.durations import format_duration
@@ -56,7 +57,9 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         return Outcome(State.FAILED, error=message)
     except Exception as exc:
         message = masker.mask(f"{type(exc).__name__}: {exc}")
-        log.exception("task %s failed unexpectedly", task.id)
+        log.exception("task %s failed unexpectedly", task.id,
+                      extra=logfields.lifecycle("task-crashed", execution_id=wctx.execution.id,
+                                                task_run_id=wctx.task_run.id))
         wctx.logger.error(message)
         return Outcome(State.FAILED, error=message)
 
