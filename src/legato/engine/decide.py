@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from legato import secrets_env
 from legato.engine import commands as cmd
+from legato.engine import ending, flowables, lifecycle, operations, retry, worker_flowables
 from legato.engine import events as ev
-from legato.engine import flowables, lifecycle, operations, retry, worker_flowables
 from legato.engine.step import Step
 from legato.engine.view import ExecutionView
 from legato.engine.working import Working
@@ -127,7 +127,7 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     run = step.w.put(run.model_copy(update=update))
     if run.state == State.KILLING or step.killing:
         step.w.put(run.with_state(State.KILLED, step.w.now))
-        lifecycle.maybe_finish_kill(step)
+        ending.maybe_finish_kill(step)
         return
     if event.effects is not None:
         _apply_effects(step, event.effects)
@@ -209,7 +209,7 @@ def _on_job_lost(step: Step, event: ev.JobLost) -> None:
         return
     if run.state == State.KILLING or step.killing:
         step.w.put(_set_attempt(run, state=State.KILLED, ended=step.w.now).with_state(State.KILLED, step.w.now))
-        lifecycle.maybe_finish_kill(step)
+        ending.maybe_finish_kill(step)
         return
     run = step.w.put(_set_attempt(run, state=State.RESUBMITTED, ended=step.w.now))
     step.w.log(run.id, "WARN", f"The worker running attempt {event.attempt} of '{run.task_id}' was lost; resubmitting")
@@ -220,7 +220,7 @@ def _on_job_cancelled(step: Step, event: ev.JobCancelled) -> None:
     run = _current(step, event.task_run_id)
     if run is not None and run.state == State.KILLING:
         step.w.put(_set_attempt(run, state=State.KILLED).with_state(State.KILLED, step.w.now))
-        lifecycle.maybe_finish_kill(step)
+        ending.maybe_finish_kill(step)
 
 
 def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:

@@ -151,7 +151,7 @@ def _render(step: Step, value: Any, anchor: TaskRun | None, loop_run: TaskRun, e
 
 
 def _iteration_outputs(step: Step, loop_run: TaskRun, task: fl.Loop, index: int, anchor: TaskRun | None) -> dict[str, Any]:
-    from legato.engine.lifecycle import typed_output  # lifecycle imports flowables, which imports this module
+    from legato.engine.ending import typed_output  # ending imports step, which imports this module
 
     extra = {} if anchor is not None else {"item": _loop_item(step, loop_run, index)}
     values = {o.id: typed_output(o.id, o.type, _render(step, o.value, anchor, loop_run, extra)) for o in task.outputs or ()}

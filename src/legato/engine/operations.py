@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from legato.engine import commands as cmd
+from legato.engine import ending, flowables, lifecycle
 from legato.engine import events as ev
-from legato.engine import flowables, lifecycle
 from legato.engine.step import HELD, Step
 from legato.model import flowable as fl
 from legato.model import state as st
@@ -25,7 +25,7 @@ def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
     if step.w.runs_in_states([State.KILLING]):
         # A worker that is alive stops its task in well under this; a dead one never answers.
         step.w.command(cmd.ScheduleTimer(at=step.w.now + KILL_GRACE, timer="kill"))
-    lifecycle.maybe_finish_kill(step)
+    ending.maybe_finish_kill(step)
 
 
 def on_kill_deadline(step: Step) -> None:
@@ -35,7 +35,7 @@ def on_kill_deadline(step: Step) -> None:
     for run in step.w.runs_in_states([State.KILLING]):
         step.w.log(run.id, "WARN", f"No worker confirmed that '{run.task_id}' stopped; it is marked KILLED")
         step.w.put(run.with_state(State.KILLED, step.w.now))
-    lifecycle.maybe_finish_kill(step)
+    ending.maybe_finish_kill(step)
 
 
 def on_sla_deadline(step: Step) -> None:
@@ -50,12 +50,12 @@ def on_sla_deadline(step: Step) -> None:
             continue
         if step.w.now - started >= sla.duration:
             message = f"SLA '{sla.id}' breached: the execution ran longer than {sla.duration}"
-            state = lifecycle.breach_sla(step, sla)
+            state = ending.breach_sla(step, sla)
             if state is None:
                 step.w.log(None, "WARN", message)
                 continue
             _stop_active(step, wait_for_workers=False)
-            lifecycle.end(step, state, reason=message)
+            ending.end(step, state, reason=message)
             return
 
 
@@ -68,7 +68,7 @@ def stop_all(step: Step, *, exit_state: State, exit_run: TaskRun | None = None) 
         step.w.put(run.with_state(exit_state, step.w.now))
         run = step.w.run(run.parent_id) if run.parent_id else None
     _stop_active(step, wait_for_workers=False, spare_workers=exit_state != State.KILLED)
-    lifecycle.end(step, exit_state, reason=None)
+    ending.end(step, exit_state, reason=None)
 
 
 def _stop_active(step: Step, *, wait_for_workers: bool, spare_workers: bool = False) -> None:
