@@ -93,7 +93,7 @@ def timeout_message(task_id: str, timeout: timedelta | None) -> str:
 async def until_cancelled(runner: Any, cancelled: asyncio.Event, timeout: timedelta | None) -> Any:
     """Await the task's coroutine; a kill cancels it (TaskFailed KILLED), a timeout raises TimeoutError."""
     work = asyncio.ensure_future(runner)
-    stop = asyncio.ensure_future(cancelled.wait())
+    stop = asyncio.create_task(cancelled.wait(), name="kill-watch")
     done, _ = await asyncio.wait({work, stop}, timeout=timeout.total_seconds() if timeout else None,
                                  return_when=asyncio.FIRST_COMPLETED)
     stop.cancel()
