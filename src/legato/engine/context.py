@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from legato import instance_vars, sealing
+from legato.engine.phases import Phases
 from legato.model.execution import Execution, Label, TaskRun
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def build(
         "execution": {
             "id": execution.id,
             "startDate": to_millis(execution.histories[0].date if execution.histories else execution.created),
-            "state": execution.scratch.get("final") or str(execution.state),
+            "state": str(Phases.of(execution).final or execution.state),
             "originalId": execution.origin_id or execution.id,
         },
         "inputs": sealing.reveal(execution.inputs, secrets or str),

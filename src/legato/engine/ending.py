@@ -32,7 +32,7 @@ def root_list_ended(step: Step, phase: str, state: State) -> None:
     """The execution's own task list `phase` ended with `state`: start the next list, or end."""
     flow = step.flow
     if phase == "tasks":
-        step.w.execution_scratch(main=str(state))
+        step.w.set_phases(main=state)
         if state in st.FAILURE and flow.branch("errors") and not step.killing:
             errors = step.seq_from(None, "errors", None, 0)
             if errors is None:
@@ -48,11 +48,11 @@ def root_list_ended(step: Step, phase: str, state: State) -> None:
             state = State.SUCCESS
         phase = "finally"
     if phase == "finally":
-        main = State(step.w.execution.scratch.get("main", State.SUCCESS))
+        main = step.w.phases.main or State.SUCCESS
         final = main if main in st.FAILURE else st.worst([main, state])
         if step.killing:
             final = State.KILLED
-        step.w.execution_scratch(final=str(final))
+        step.w.set_phases(final=final)
         if flow.branch("afterExecution"):
             after = step.seq_from(None, "afterExecution", None, 0)
             if after is None:
@@ -61,10 +61,9 @@ def root_list_ended(step: Step, phase: str, state: State) -> None:
         else:
             state = State.SUCCESS
         phase = "afterExecution"
-    final = State(step.w.execution.scratch["final"])
-    if state in st.FAILURE and final not in st.FAILURE:
-        final = State.FAILED
-    end(step, final)
+    ended = step.w.phases.final
+    assert ended is not None  # set when `finally` ended, above or in an earlier event
+    end(step, State.FAILED if state in st.FAILURE and ended not in st.FAILURE else ended)
 
 
 def end(step: Step, state: State, *, reason: str | None = None) -> None:

@@ -7,7 +7,8 @@ from datetime import timedelta
 from legato.engine import commands as cmd
 from legato.engine import ending, flowables, lifecycle
 from legato.engine import events as ev
-from legato.engine.step import HELD, Step
+from legato.engine.phases import Phases
+from legato.engine.step import Step
 from legato.model import flowable as fl
 from legato.model import state as st
 from legato.model.execution import Label, TaskRun
@@ -103,13 +104,13 @@ def on_pause_requested(step: Step, event: ev.PauseRequested) -> None:
     if step.w.execution.state != State.RUNNING:
         return
     step.w.execution_state(State.PAUSED)
-    step.w.execution_scratch(**{HELD: True})
+    step.w.set_phases(held=True)
 
 
 def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:
     if step.w.execution.state in st.TERMINAL:
         return
-    if step.w.execution.scratch.get(HELD):
+    if step.w.phases.held:
         _release_held(step)
     paused = [r for r in step.w.runs_in_states([State.PAUSED])
               if event.task_run_id is None or r.id == event.task_run_id]
@@ -119,7 +120,7 @@ def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:
 
 def _release_held(step: Step) -> None:
     """End an operator's pause: start the tasks held back meanwhile."""
-    step.w.execution_scratch(**{HELD: False})
+    step.w.set_phases(held=False)
     if not step.w.runs_in_states([State.PAUSED]):
         step.w.execution_state(State.RUNNING)
     for run in step.w.runs_in_states([State.CREATED]):
@@ -203,7 +204,7 @@ def _in_error_branch(step: Step, run: TaskRun) -> bool:
 def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
     """Put the execution and the ancestors of `runs` back in RUNNING so their results flow up again."""
     execution = step.w.execution
-    scratch = {k: v for k, v in execution.scratch.items() if k not in ("main", "final", HELD)}
+    scratch = Phases().into(execution.scratch)  # the phases start over
     execution = execution.model_copy(update={
         "restarts": execution.restarts + int(restarted), "outputs": None, "error": None, "ended": None,
         "scratch": scratch,

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 ROOT_BRANCHES = ("tasks", "errors", "finally", "afterExecution")
 _INHERITED = ("values", "item", "loop")  # scratch a child run takes from its parent (or previous sibling)
-HELD = "held"  # execution scratch flag: an operator paused it, tasks that would start wait for the resume
 
 
 def _seeing_own_writes(functions: Mapping[str, Callable[..., Any]], work: Working) -> Mapping[str, Callable[..., Any]]:
@@ -154,7 +153,7 @@ class Step:
     def dispatch(self, run: TaskRun, task: Task, state: State = State.RUNNING) -> TaskRun:
         """Queue a new attempt of a runnable task; held back (CREATED, no attempt) while an operator paused
         the execution, until it is resumed."""
-        if self.w.execution.scratch.get(HELD):
+        if self.w.phases.held:
             return self.w.put(run.with_state(State.CREATED, self.w.now))
         attempt = len(run.attempts) + 1
         run = run.model_copy(update={"attempts": (*run.attempts, Attempt(state=State.CREATED))})
