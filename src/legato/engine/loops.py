@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from legato.engine import commands as cmd
+from legato.engine.phases import LoopCounters
 from legato.expressions import ExpressionError, truthy
 from legato.model import flowable as fl
 from legato.model.execution import TaskRun
@@ -93,7 +94,7 @@ def start_outputs(task: fl.Loop, total: int) -> dict[str, Any]:
 def fetch_type(task: fl.Loop, loop_run: TaskRun) -> str:
     if task.fetchType != "AUTO":
         return task.fetchType
-    return "STORE" if loop_run.scratch.get("from_file") else "FETCH"
+    return "STORE" if LoopCounters.of(loop_run).from_file else "FETCH"
 
 
 def iteration_ended(step: Step, loop_run: TaskRun, task: fl.Loop, index: int, state: State) -> tuple[State, bool]:
@@ -129,7 +130,7 @@ def running(step: Step, loop_run_id: str, count: int) -> None:
 def _loop_item(step: Step, loop_run: TaskRun, index: int) -> dict[str, Any]:
     """Kestra's LoopItem: value (as text), iteration, key."""
     raw = step.w.item(loop_run.id, index)
-    is_map = bool(loop_run.scratch.get("map_items"))
+    is_map = LoopCounters.of(loop_run).map_items
     value = raw["value"] if is_map else raw
     text = value if isinstance(value, str) or value is None else json.dumps(value, separators=(",", ":"), default=str)
     item: dict[str, Any] = {"value": text, "iteration": index}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from legato.engine import commands as cmd
 from legato.engine import ending, flowables, lifecycle
 from legato.engine import events as ev
-from legato.engine.phases import Phases
+from legato.engine.phases import LoopCounters, Phases
 from legato.engine.step import Step
 from legato.model import flowable as fl
 from legato.model import state as st
@@ -222,6 +223,7 @@ def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
             reopened.add(key)
             sc = {k: v for k, v in parent.scratch.items() if k != "main"}
             if isinstance(step.task(parent), fl.Looping) and parent.state in st.TERMINAL | {State.RUNNING}:
-                sc.update(running=sc.get("running", 0) + 1, failed=False)
+                counters = LoopCounters.of(parent)
+                sc = replace(counters, running=counters.running + 1, failed=False).into(sc)
             step.w.put(parent.model_copy(update={"scratch": sc, "error": None}).with_state(State.RUNNING, step.w.now))
             child = parent

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from legato.model.execution import Execution
+from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 
 _KEYS = ("main", "final", "held")
@@ -35,3 +35,44 @@ class Phases:
         if self.held:
             out["held"] = True
         return out
+
+
+_LOOP_KEYS = ("total", "next", "running", "warned", "failed", "broken", "map_items", "from_file")
+
+
+@dataclass(frozen=True)
+class LoopCounters:
+    """A ForEach's or Loop's progress over its items, stored in its task run's scratch under the same keys (the
+    items themselves are rows of their own)."""
+
+    total: int = 0
+    next: int = 0  # index of the next iteration to start
+    running: int = 0  # iterations started and not ended
+    warned: bool = False  # an iteration ended WARNING
+    failed: bool = False  # an iteration failed (and the loop transmits failures): no further iteration starts
+    broken: bool = False  # a Loop's breakWhen held: no further iteration starts
+    map_items: bool = False  # a Loop over a map: each item is {key, value}
+    from_file: bool = False  # a Loop over the lines of a file in internal storage
+
+    @classmethod
+    def of(cls, run: TaskRun) -> LoopCounters:
+        scratch = run.scratch
+        return cls(total=int(scratch.get("total", 0)), next=int(scratch.get("next", 0)),
+                   running=int(scratch.get("running", 0)), warned=bool(scratch.get("warned")),
+                   failed=bool(scratch.get("failed")), broken=bool(scratch.get("broken")),
+                   map_items=bool(scratch.get("map_items")), from_file=bool(scratch.get("from_file")))
+
+    def into(self, scratch: dict[str, Any]) -> dict[str, Any]:
+        """`scratch` with these counters in place of the ones it held (its other keys kept)."""
+        out = {k: v for k, v in scratch.items() if k not in _LOOP_KEYS}
+        out.update(total=self.total, next=self.next, running=self.running, warned=self.warned, failed=self.failed,
+                   broken=self.broken)
+        if self.map_items:
+            out["map_items"] = True
+        if self.from_file:
+            out["from_file"] = True
+        return out
+
+    def on(self, run: TaskRun) -> TaskRun:
+        """`run` carrying these counters."""
+        return run.model_copy(update={"scratch": self.into(run.scratch)})

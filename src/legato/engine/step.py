@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from legato.engine import commands as cmd
 from legato.engine import context, loops
+from legato.engine.phases import LoopCounters
 from legato.engine.working import Working
 from legato.expressions import ExpressionError, Renderer, truthy
 from legato.model import state as st
@@ -215,4 +216,4 @@ class Step:
 
 
 def _is_map_item(parent: TaskRun | None) -> bool:
-    return bool(parent is not None and parent.scratch.get("map_items"))
+    return parent is not None and LoopCounters.of(parent).map_items
