@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
@@ -76,3 +76,34 @@ class LoopCounters:
     def on(self, run: TaskRun) -> TaskRun:
         """`run` carrying these counters."""
         return run.model_copy(update={"scratch": self.into(run.scratch)})
+
+
+_BATCH_KEYS = ("phase", "total", "created", "ended", "failed")
+BatchPhase = Literal["split", "subflows", "merge"]
+
+
+@dataclass(frozen=True)
+class ItemBatches:
+    """A ForEachItem's phase (split on a worker, one subflow execution per batch, merge on a worker) and its
+    batch counters, stored in its task run's scratch under the same keys."""
+
+    phase: BatchPhase = "split"
+    total: int = 0  # batches
+    created: int = 0  # executions created (or that could not be: counted as ended and failed)
+    ended: int = 0
+    failed: int = 0
+
+    @classmethod
+    def of(cls, run: TaskRun) -> ItemBatches:
+        scratch = run.scratch
+        phase = scratch.get("phase", "split")
+        if phase not in ("split", "subflows", "merge"):
+            raise ValueError(f"task run {run.id}: unknown ForEachItem phase {phase!r}")
+        return cls(phase=phase, total=int(scratch.get("total", 0)), created=int(scratch.get("created", 0)),
+                   ended=int(scratch.get("ended", 0)), failed=int(scratch.get("failed", 0)))
+
+    def on(self, run: TaskRun) -> TaskRun:
+        """`run` carrying this phase and these counters (its other scratch keys kept)."""
+        scratch = {k: v for k, v in run.scratch.items() if k not in _BATCH_KEYS}
+        scratch.update(phase=self.phase, total=self.total, created=self.created, ended=self.ended, failed=self.failed)
+        return run.model_copy(update={"scratch": scratch})
