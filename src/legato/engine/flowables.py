@@ -10,7 +10,7 @@ from typing import Any
 
 from legato.engine import commands as cmd
 from legato.engine import loops, start
-from legato.engine.phases import LoopCounters
+from legato.engine.phases import LoopCounters, RunPhase
 from legato.engine.step import Step
 from legato.expressions import ExpressionError
 from legato.model import durations
@@ -52,7 +52,7 @@ def _after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
     failed = main in st.FAILURE
     if isinstance(task, fl.AllowFailure) and main == State.FAILED:
         main = State.WARNING  # its errors branch still runs, as in Kestra
-    run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "main": str(main)}}))
+    run = step.w.put(replace(RunPhase.of(run), main=main).on(run))
     errors = task.branches().get("errors")
     if failed and errors and not step.killing:
         state = step.seq_from(run, "errors", None, 0)
@@ -71,7 +71,7 @@ def _to_finally(step: Step, run: TaskRun, task: Task) -> TaskRun:
 
 
 def _complete(step: Step, run: TaskRun, task: Task, finally_state: State | None) -> TaskRun:
-    main = State(run.scratch.get("main", State.SUCCESS))
+    main = RunPhase.of(run).main or State.SUCCESS
     final = main if main in st.FAILURE else st.worst([main, finally_state or State.SUCCESS])
     if step.killing:
         final = State.KILLED
@@ -266,17 +266,17 @@ def loop_until_iteration_done(step: Step, run: TaskRun, task: fl.LoopUntil, iter
     if freq.interval.total_seconds() <= 0:
         return _start_pass(step, run, count)
     step.w.command(cmd.ScheduleTimer(at=step.w.now + freq.interval, timer="loop", task_run_id=run.id, nonce=str(count)))
-    step.w.put(run.model_copy(update={"scratch": {**run.scratch, "waiting": count}}))
+    step.w.put(replace(RunPhase.of(run), waiting=count).on(run))
     return None
 
 
 def loop_until_next(step: Step, run: TaskRun) -> TaskRun:
     """The loop timer fired: start the pass the LoopUntil waited for."""
     task = step.task(run)
-    count = run.scratch.get("waiting")
+    count = RunPhase.of(run).waiting
     if count is None or run.state in st.TERMINAL:
         return run
-    run = step.w.put(run.model_copy(update={"scratch": {k: v for k, v in run.scratch.items() if k != "waiting"}}))
+    run = step.w.put(replace(RunPhase.of(run), waiting=None).on(run))
     state = _start_pass(step, run, count)
     if state is None:
         return step.w.run(run.id)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from legato.engine import commands as cmd
 from legato.engine import ending, flowables, lifecycle
 from legato.engine import events as ev
-from legato.engine.phases import LoopCounters, Phases
+from legato.engine.phases import LoopCounters, Phases, RunPhase
 from legato.engine.step import Step
 from legato.model import flowable as fl
 from legato.model import state as st
@@ -221,7 +221,7 @@ def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
             if key in reopened:
                 break
             reopened.add(key)
-            sc = {k: v for k, v in parent.scratch.items() if k != "main"}
+            sc = replace(RunPhase.of(parent), main=None).into(parent.scratch)
             if isinstance(step.task(parent), fl.Looping) and parent.state in st.TERMINAL | {State.RUNNING}:
                 counters = LoopCounters.of(parent)
                 sc = replace(counters, running=counters.running + 1, failed=False).into(sc)

@@ -107,3 +107,28 @@ class ItemBatches:
         scratch = {k: v for k, v in run.scratch.items() if k not in _BATCH_KEYS}
         scratch.update(phase=self.phase, total=self.total, created=self.created, ended=self.ended, failed=self.failed)
         return run.model_copy(update={"scratch": scratch})
+
+
+@dataclass(frozen=True)
+class RunPhase:
+    """A flowable run's own phase state, stored in its scratch under the same keys."""
+
+    main: State | None = None  # how its main children ended (its errors/finally may follow)
+    waiting: int | None = None  # a LoopUntil waits for its timer to start this pass
+
+    @classmethod
+    def of(cls, run: TaskRun) -> RunPhase:
+        main, waiting = run.scratch.get("main"), run.scratch.get("waiting")
+        return cls(main=State(main) if main else None, waiting=int(waiting) if waiting is not None else None)
+
+    def into(self, scratch: dict[str, Any]) -> dict[str, Any]:
+        """`scratch` with this phase state in place of the one it held (its other keys kept)."""
+        out = {k: v for k, v in scratch.items() if k not in ("main", "waiting")}
+        if self.main is not None:
+            out["main"] = str(self.main)
+        if self.waiting is not None:
+            out["waiting"] = self.waiting
+        return out
+
+    def on(self, run: TaskRun) -> TaskRun:
+        return run.model_copy(update={"scratch": self.into(run.scratch)})
