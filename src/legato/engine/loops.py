@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from legato.engine import commands as cmd
-from legato.engine.phases import LoopCounters
+from legato.engine.phases import LoopCounters, LoopPosition
 from legato.expressions import ExpressionError, truthy
 from legato.model import flowable as fl
 from legato.model.execution import TaskRun
@@ -27,18 +27,19 @@ if TYPE_CHECKING:
 STORAGE_SCHEME = "kestra://"
 
 
-def iteration_scratch(loop_run: TaskRun, value: str | None, index: int, key: Any, position: int) -> dict[str, Any]:
-    """What the first child run of a Loop iteration carries: its `item` and its chain of Loop iterations."""
+def iteration_position(loop_run: TaskRun, value: str | None, index: int, key: Any,
+                       values: tuple[str | None, ...]) -> LoopPosition:
+    """The position of the first child run of a Loop iteration: its `item` and its chain of Loop iterations."""
     item: dict[str, Any] = {"value": value, "index": index}
     if key is not None:
         item["key"] = key
-    outer = loop_run.scratch.get("item")
-    if isinstance(outer, dict):
-        own = {k: outer[k] for k in ("value", "index", "key") if k in outer}
+    outer = LoopPosition.of(loop_run)
+    if outer.item is not None:
+        own = {k: outer.item[k] for k in ("value", "index", "key") if k in outer.item}
         item["parent"] = own
-        item["parents"] = [*outer.get("parents", []), own]
-    chain = [*loop_run.scratch.get("loop", []), [loop_run.id, index, position]]
-    return {"item": item, "loop": chain}
+        item["parents"] = [*outer.item.get("parents", []), own]
+    position = max(len(values), 1) - 1
+    return LoopPosition(values=values, item=item, loop=(*outer.loop, (loop_run.id, index, position)))
 
 
 def is_uri(values: Any) -> bool:

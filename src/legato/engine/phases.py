@@ -132,3 +132,34 @@ class RunPhase:
 
     def on(self, run: TaskRun) -> TaskRun:
         return run.model_copy(update={"scratch": self.into(run.scratch)})
+
+
+_POSITION_KEYS = ("values", "item", "loop")
+
+
+@dataclass(frozen=True)
+class LoopPosition:
+    """Where a run sits in the loops above it, stored in its scratch under the same keys: a child run takes it
+    from its parent or its previous sibling, a new iteration extends it."""
+
+    values: tuple[str | None, ...] = ()  # the loop values from the outermost loop in (kept when 2 or more)
+    item: dict[str, Any] | None = None  # Kestra 2.0's `item` inside a Loop
+    loop: tuple[tuple[str, int, int], ...] = ()  # the Loop iterations it is in: (loop run id, index, values position)
+
+    @classmethod
+    def of(cls, run: TaskRun) -> LoopPosition:
+        scratch = run.scratch
+        item = scratch.get("item")
+        return cls(values=tuple(scratch.get("values") or ()), item=item if isinstance(item, dict) else None,
+                   loop=tuple((str(x[0]), int(x[1]), int(x[2])) for x in scratch.get("loop") or ()))
+
+    def into(self, scratch: dict[str, Any]) -> dict[str, Any]:
+        """`scratch` with this position in place of the one it held (its other keys kept)."""
+        out = {k: v for k, v in scratch.items() if k not in _POSITION_KEYS}
+        if self.values:
+            out["values"] = list(self.values)
+        if self.item is not None:
+            out["item"] = self.item
+        if self.loop:
+            out["loop"] = [list(x) for x in self.loop]
+        return out

@@ -22,7 +22,7 @@ from legato.engine import commands as cmd
 from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.engine import flowables, start
-from legato.engine.phases import ItemBatches
+from legato.engine.phases import ItemBatches, LoopPosition
 from legato.engine.step import Step
 from legato.model import state as st
 from legato.model.execution import Attempt, TaskRun
@@ -148,7 +148,7 @@ def _part(step: Step, run: TaskRun, name: str, outputs: dict[str, Any] | None = 
     part = TaskRun(id=_part_id(step, run, name), execution_id=step.w.execution.id, task_id=f"{run.task_id}_{name}",
                    parent_id=run.id, branch="parts", value=run.value, iteration=run.iteration,
                    attempts=(Attempt(state=State.RUNNING, started=step.w.now),), outputs=outputs or {},
-                   scratch={k: run.scratch[k] for k in ("values", "loop") if k in run.scratch})
+                   scratch=replace(LoopPosition.of(run), item=None).into({}))
     return step.w.put(part.with_state(State.RUNNING, step.w.now))
 
 
