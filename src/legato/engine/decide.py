@@ -13,6 +13,7 @@ from legato import secrets_env
 from legato.engine import commands as cmd
 from legato.engine import ending, flowables, lifecycle, operations, retry, worker_flowables
 from legato.engine import events as ev
+from legato.engine.phases import ExecutionNotes
 from legato.engine.step import Step
 from legato.engine.view import ExecutionView
 from legato.engine.working import Working
@@ -165,7 +166,7 @@ def _retried(step: Step, run: TaskRun, policy: Retry) -> bool:
     (CREATE_NEW_EXECUTION) a new execution, this one ending RETRIED with the run and its parents."""
     if policy.behavior == "RETRY_FAILED_TASK":
         return retry.schedule_attempt(step, run, policy)
-    if step.w.execution.scratch.get("failure") or not retry.new_execution_asked(step, run, policy):
+    if ExecutionNotes.of(step.w.execution).failure or not retry.new_execution_asked(step, run, policy):
         return False
     operations.stop_all(step, exit_state=State.RETRIED, exit_run=run)
     return True

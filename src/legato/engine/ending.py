@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from legato.engine import commands as cmd
-from legato.engine import start
+from legato.engine.phases import ExecutionNotes
 from legato.engine.step import Step
 from legato.expressions import ExpressionError, to_text
 from legato.model import inputs_parse as parse
@@ -86,8 +86,9 @@ def end(step: Step, state: State, *, reason: str | None = None) -> None:
     step.w.set_execution(execution.model_copy(update=update).with_state(state, step.w.now))
     if execution.parent_id and execution.parent_task_run_id:
         error = None
-        if not step.flow.outputs and execution.scratch.get(start.EXTRACT):
-            outputs, error = _extracted(step, execution.scratch[start.EXTRACT])
+        extract = ExecutionNotes.of(execution).extract
+        if not step.flow.outputs and extract:
+            outputs, error = _extracted(step, extract)
         step.w.command(cmd.NotifyParent(
             parent_execution_id=execution.parent_id, parent_task_run_id=execution.parent_task_run_id,
             child_execution_id=execution.id, state=str(state), outputs=outputs or {}, outputs_error=error,
@@ -134,7 +135,7 @@ def breach_sla(step: Step, sla: Sla) -> State | None:
     labels = {lb.key: lb.value for lb in execution.labels} | {lb.key: lb.value for lb in sla.labels}
     step.w.set_execution(execution.model_copy(update={
         "labels": tuple(Label(key=k, value=v) for k, v in labels.items()),
-        "scratch": {**execution.scratch, "sla_breached": [*execution.scratch.get("sla_breached", []), sla.id]},
+        "scratch": ExecutionNotes.of(execution).with_breach(sla.id, execution.scratch),
     }))
     return {"FAIL": State.FAILED, "CANCEL": State.CANCELLED}.get(sla.behavior)
 

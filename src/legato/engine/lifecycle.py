@@ -6,6 +6,7 @@ from __future__ import annotations
 from legato.engine import commands as cmd
 from legato.engine import ending, flowables
 from legato.engine import events as ev
+from legato.engine.phases import ExecutionNotes
 from legato.engine.step import Step
 from legato.model import state as st
 from legato.model.execution import TaskRun
@@ -18,10 +19,11 @@ def on_execution_created(step: Step, event: ev.ExecutionCreated) -> None:
     execution = step.w.execution
     if execution.state != State.CREATED:
         return  # already handled: events are applied at most once in effect
-    for check in execution.scratch.get("checks", ()):  # the flow's checks that did not hold (not blocking)
+    notes = ExecutionNotes.of(execution)
+    for check in notes.checks:  # the flow's checks that did not hold (not blocking)
         step.w.log(None, _CHECK_LEVELS.get(check["style"], "INFO"), f"check: {check['message']}")
-    if execution.scratch.get("failure"):  # a FAIL_EXECUTION check, a trigger that failed (failOnTriggerError)
-        ending.end(step, State.FAILED, reason=execution.scratch["failure"])
+    if notes.failure:
+        ending.end(step, State.FAILED, reason=notes.failure)
         return
     if execution.scheduled_at is not None and execution.scheduled_at > step.w.now:
         step.w.command(cmd.ScheduleTimer(at=execution.scheduled_at, timer="start"))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from legato.engine import commands as cmd
 from legato.engine import ending, flowables, lifecycle
 from legato.engine import events as ev
-from legato.engine.phases import LoopCounters, Phases, RunPhase
+from legato.engine.phases import ExecutionNotes, LoopCounters, Phases, RunPhase
 from legato.engine.step import Step
 from legato.model import flowable as fl
 from legato.model import state as st
@@ -48,7 +48,7 @@ def on_sla_deadline(step: Step) -> None:
         return
     started = next((h.date for h in execution.histories if h.state == State.RUNNING), execution.created)
     for sla in step.flow.sla or ():
-        if sla.type != "MAX_DURATION" or sla.duration is None or sla.id in execution.scratch.get("sla_breached", ()):
+        if sla.type != "MAX_DURATION" or sla.duration is None or sla.id in ExecutionNotes.of(execution).sla_breached:
             continue
         if step.w.now - started >= sla.duration:
             message = f"SLA '{sla.id}' breached: the execution ran longer than {sla.duration}"

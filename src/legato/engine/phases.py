@@ -163,3 +163,34 @@ class LoopPosition:
         if self.loop:
             out["loop"] = [list(x) for x in self.loop]
         return out
+
+
+# Keys of what an execution is created with for the executor (ExecutionNotes).
+EXTRACT = "extract_outputs"
+FLOW_ATTEMPT = "flow_attempt"
+FLOW_SINCE = "flow_retry_since"
+
+
+@dataclass(frozen=True)
+class ExecutionNotes:
+    """What an execution carries for the executor from its creation on, stored in its scratch under fixed keys."""
+
+    failure: str | None = None  # end it FAILED at once (a FAIL_EXECUTION check, a trigger's failOnTriggerError)
+    checks: tuple[dict[str, Any], ...] = ()  # the flow's checks that did not hold: logged when it starts
+    sla_breached: tuple[str, ...] = ()  # the SLAs already breached (their labels set once)
+    extract: dict[str, Any] | None = None  # a subflow's parent Subflow task's deprecated `outputs`
+    flow_attempt: int = 1  # which attempt of the flow it is (retry CREATE_NEW_EXECUTION)
+    flow_since: str | None = None  # when the first execution of that retry chain was created (ISO)
+
+    @classmethod
+    def of(cls, execution: Execution) -> ExecutionNotes:
+        sc = execution.scratch
+        extract = sc.get(EXTRACT)
+        return cls(failure=sc.get("failure") or None, checks=tuple(sc.get("checks", ())),
+                   sla_breached=tuple(sc.get("sla_breached", ())), extract=extract if isinstance(extract, dict) else None,
+                   flow_attempt=int(sc.get(FLOW_ATTEMPT, 1)),
+                   flow_since=sc[FLOW_SINCE] if isinstance(sc.get(FLOW_SINCE), str) else None)
+
+    def with_breach(self, sla_id: str, scratch: dict[str, Any]) -> dict[str, Any]:
+        """`scratch` recording one more breached SLA."""
+        return {**scratch, "sla_breached": [*self.sla_breached, sla_id]}
