@@ -3,8 +3,8 @@ where its task outputs are visible, what the loop exposes once an iteration ends
 `iterationCount`, `terminatedIterations`), `transmitFailed` and `breakWhen`.
 
 Kestra runs each iteration as a sub-execution; Legato runs it as one scope of child task runs of the loop's run.
-Each child run carries the chain of Loop iterations it belongs to (`scratch["loop"]`: [loop run id, index,
-position of the loop's value in the run's value path], outermost first), which is all the context needs to
+Each child run carries the chain of Loop iterations it belongs to (`LoopPosition.loop`: (loop run id, index,
+position of the loop's value in the run's value path), outermost first), which is all the context needs to
 scope `outputs.<task>` to the iteration and to key nested ForEach outputs as a sub-execution would.
 """
 
