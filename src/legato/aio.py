@@ -13,7 +13,7 @@ log = logging.getLogger("legato")
 
 async def wait_any(waiter: Awaitable[object], stopping: asyncio.Event) -> None:
     """Wait until `waiter` completes or `stopping` is set, whichever comes first."""
-    tasks = [asyncio.ensure_future(waiter), asyncio.ensure_future(stopping.wait())]
+    tasks = [asyncio.ensure_future(waiter), asyncio.create_task(stopping.wait(), name="stop-signal")]
     _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()

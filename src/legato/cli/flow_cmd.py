@@ -187,7 +187,7 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
 async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float | None, data_dir: Path) -> Execution:
     runtime = Runtime(store, poll_seconds=0.5, data_dir=data_dir)
     stopping = asyncio.Event()
-    services = asyncio.create_task(runtime.run(stopping))
+    services = asyncio.create_task(runtime.run(stopping), name="runtime")
     try:
         echo.execution_id = execution_id
         try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from legato.engine.events import TimerKind
 from legato.model.execution import Execution, TaskRun
 
 
@@ -38,7 +39,7 @@ class CancelJob:
 @dataclass(frozen=True)
 class ScheduleTimer:
     at: datetime
-    timer: str  # retry | pause | loop | start | kill | sla
+    timer: TimerKind
     task_run_id: str | None = None
     nonce: str = ""
 

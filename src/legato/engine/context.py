@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from legato import instance_vars, sealing
+from legato.engine.phases import LoopPosition, Phases
 from legato.model.execution import Execution, Label, TaskRun
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class LazyOutputs(Mapping[str, Any]):
     def _scoped(self, runs: list[TaskRun]) -> Any:
         """Kestra 2.0: a task inside a Loop iteration is seen only from that iteration (and the iterations nested
         in it), keyed as in a sub-execution of its own; from outside every Loop, as a 1.x map by loop value."""
-        if not any(r.scratch.get("loop") for r in runs):
+        if not any(LoopPosition.of(r).loop for r in runs):
             return _shape(runs)
         visible = [r for r in runs if _within(_chain(r), self._scope)]
         if not visible:
@@ -60,7 +61,7 @@ class LazyOutputs(Mapping[str, Any]):
             return _shape(runs)
         depth = max(len(_chain(r)) for r in visible)
         visible = [r for r in visible if len(_chain(r)) == depth]
-        positions = {int(x[2]) for x in visible[0].scratch.get("loop") or ()}
+        positions = {x[2] for x in LoopPosition.of(visible[0]).loop}
         return _shape(visible, skip=positions)
 
     def __iter__(self) -> Iterator[str]:
@@ -80,7 +81,7 @@ class LazyOutputs(Mapping[str, Any]):
 
 
 def _chain(run: TaskRun) -> list[tuple[str, int]]:
-    return [(str(x[0]), int(x[1])) for x in run.scratch.get("loop") or ()]
+    return [(x[0], x[1]) for x in LoopPosition.of(run).loop]
 
 
 def _within(chain: list[tuple[str, int]], scope: list[tuple[str, int]]) -> bool:
@@ -90,14 +91,14 @@ def _within(chain: list[tuple[str, int]], scope: list[tuple[str, int]]) -> bool:
 
 def _shape(runs: list[TaskRun], skip: set[int] | None = None) -> Any:
     """One run's outputs, or a map by loop value path (leaving out the path positions of `skip`)."""
-    paths = {r.id: [v for i, v in enumerate(r.scratch.get("values") or ([r.value] if r.value is not None else []))
+    paths = {r.id: [v for i, v in enumerate(LoopPosition.of(r).values or ([r.value] if r.value is not None else []))
                     if not skip or i not in skip] for r in runs}
     keyed = [r for r in runs if paths[r.id]]
     if not keyed:
         return runs[-1].outputs  # LoopUntil and plain tasks: the latest run wins
     out: dict[str, Any] = {}
     for run in keyed:
-        path: list[str] = paths[run.id]
+        path: list[Any] = paths[run.id]  # loop values as text (None for a null item)
         node = out
         for key in path[:-1]:
             node = node.setdefault(key, {})
@@ -158,11 +159,11 @@ def build(
         "execution": {
             "id": execution.id,
             "startDate": to_millis(execution.histories[0].date if execution.histories else execution.created),
-            "state": execution.scratch.get("final") or str(execution.state),
+            "state": str(Phases.of(execution).final or execution.state),
             "originalId": execution.origin_id or execution.id,
         },
         "inputs": sealing.reveal(execution.inputs, secrets or str),
-        "outputs": LazyOutputs(source, lambda: [t.id for t in flow.all_tasks()], run.scratch.get("loop") if run else None),
+        "outputs": LazyOutputs(source, lambda: [t.id for t in flow.all_tasks()], list(LoopPosition.of(run).loop) if run else None),
         "vars": {**(flow.variables or {}), **execution.variables},
         "labels": labels_vars(execution.labels),
         "envs": instance_vars.Envs(),
@@ -205,7 +206,4 @@ def _parents(source: RunSource, run: TaskRun) -> list[dict[str, Any]]:
 
 def _loop_item(source: RunSource, run: TaskRun) -> dict[str, Any] | None:
     """Kestra 2.0's `item` for tasks (nested at any depth) inside a Loop."""
-    item = run.scratch.get("item")
-    if isinstance(item, dict):
-        return item
-    return None
+    return LoopPosition.of(run).item

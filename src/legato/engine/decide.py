@@ -1,18 +1,19 @@
 """decide(): one event in, the changes and commands it causes out. No I/O, no clock, no randomness.
 
-Each event type has one handler; an unknown event raises.
+Each event type has one handler, chosen by an exhaustive `match`; an unknown event raises.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from legato import secrets_env
 from legato.engine import commands as cmd
+from legato.engine import ending, flowables, lifecycle, operations, retry, worker_flowables
 from legato.engine import events as ev
-from legato.engine import flowables, lifecycle, operations, retry, worker_flowables
+from legato.engine.phases import ExecutionNotes
 from legato.engine.step import Step
 from legato.engine.view import ExecutionView
 from legato.engine.working import Working
@@ -28,9 +29,6 @@ from legato.model.taskfield import deep_merge
 if TYPE_CHECKING:
     from legato.model.flow import Flow
 
-Handler = Callable[[Step, Any], None]
-
-
 class Engine:
     """The executor's pure core. Holds only configuration: the renderer and the expression functions
     available to flowable properties (the executor injects I/O-backed ones such as kv)."""
@@ -39,17 +37,56 @@ class Engine:
         self.renderer = renderer or Renderer(functions=secrets_env.FUNCTIONS)
         self.functions = dict(functions or {})
 
-    def decide(self, flow: Flow, view: ExecutionView, event: ev.Event, now: datetime, *,
+    def decide(self, flow: Flow, view: ExecutionView, event: ev.EngineEvent, now: datetime, *,
                functions: Mapping[str, Callable[..., Any]] | None = None) -> cmd.Decision:
         """The decision `event` leads to for the execution in `view`; `functions` adds expression
         functions bound to this execution (the executor's kv, errorLogs)."""
-        kind = getattr(event, "kind", None)
-        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
-        if handler is None:
-            raise ValueError(f"the engine has no handler for event {type(event).__name__}")
         step = Step(flow, Working(view, now), self.renderer, {**self.functions, **(functions or {})})
-        handler(step, event)
+        _dispatch(step, event)
         return step.w.decision
+
+
+def _dispatch(step: Step, event: ev.EngineEvent) -> None:
+    """One handler per event type; the match is exhaustive (mypy checks it) and an unknown event raises."""
+    match event:
+        case ev.ExecutionCreated():
+            lifecycle.on_execution_created(step, event)
+        case ev.ExecutionDequeued():
+            lifecycle.on_execution_dequeued(step, event)
+        case ev.TaskStarted():
+            _on_task_started(step, event)
+        case ev.TaskResult():
+            _on_task_result(step, event)
+        case ev.JobLost():
+            _on_job_lost(step, event)
+        case ev.JobCancelled():
+            _on_job_cancelled(step, event)
+        case ev.TimerFired():
+            _on_timer_fired(step, event)
+        case ev.SubflowCreated():
+            _on_subflow_created(step, event)
+        case ev.ChildExecutionEnded():
+            _on_child_execution_ended(step, event)
+        case ev.WorkChildStarted():
+            worker_flowables.on_child_started(step, event)
+        case ev.WorkChildEnded():
+            _on_work_child_ended(step, event)
+        case ev.KillRequested():
+            operations.on_kill_requested(step, event)
+        case ev.PauseRequested():
+            operations.on_pause_requested(step, event)
+        case ev.ResumeRequested():
+            operations.on_resume_requested(step, event)
+        case ev.RestartRequested():
+            operations.on_restart_requested(step, event)
+        case ev.ReplayRequested():
+            operations.on_replay_requested(step, event)
+        case ev.TaskRunStateChanged():
+            operations.on_task_run_state_changed(step, event)
+        case ev.LabelsSet():
+            operations.on_labels_set(step, event)
+        case _:
+            assert_never(event)
 
 
 def _current(step: Step, task_run_id: str, attempt: int | None = None) -> TaskRun | None:
@@ -91,7 +128,7 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     run = step.w.put(run.model_copy(update=update))
     if run.state == State.KILLING or step.killing:
         step.w.put(run.with_state(State.KILLED, step.w.now))
-        lifecycle.maybe_finish_kill(step)
+        ending.maybe_finish_kill(step)
         return
     if event.effects is not None:
         _apply_effects(step, event.effects)
@@ -129,7 +166,7 @@ def _retried(step: Step, run: TaskRun, policy: Retry) -> bool:
     (CREATE_NEW_EXECUTION) a new execution, this one ending RETRIED with the run and its parents."""
     if policy.behavior == "RETRY_FAILED_TASK":
         return retry.schedule_attempt(step, run, policy)
-    if step.w.execution.scratch.get("failure") or not retry.new_execution_asked(step, run, policy):
+    if ExecutionNotes.of(step.w.execution).failure or not retry.new_execution_asked(step, run, policy):
         return False
     operations.stop_all(step, exit_state=State.RETRIED, exit_run=run)
     return True
@@ -173,7 +210,7 @@ def _on_job_lost(step: Step, event: ev.JobLost) -> None:
         return
     if run.state == State.KILLING or step.killing:
         step.w.put(_set_attempt(run, state=State.KILLED, ended=step.w.now).with_state(State.KILLED, step.w.now))
-        lifecycle.maybe_finish_kill(step)
+        ending.maybe_finish_kill(step)
         return
     run = step.w.put(_set_attempt(run, state=State.RESUBMITTED, ended=step.w.now))
     step.w.log(run.id, "WARN", f"The worker running attempt {event.attempt} of '{run.task_id}' was lost; resubmitting")
@@ -184,37 +221,49 @@ def _on_job_cancelled(step: Step, event: ev.JobCancelled) -> None:
     run = _current(step, event.task_run_id)
     if run is not None and run.state == State.KILLING:
         step.w.put(_set_attempt(run, state=State.KILLED).with_state(State.KILLED, step.w.now))
-        lifecycle.maybe_finish_kill(step)
+        ending.maybe_finish_kill(step)
 
 
 def _on_timer_fired(step: Step, event: ev.TimerFired) -> None:
-    if event.timer == "start":
-        if step.w.execution.state == State.CREATED:
-            lifecycle.start_execution(step)
-        return
-    if event.timer == "kill":
-        operations.on_kill_deadline(step)
-        return
-    if event.timer == "sla":
-        operations.on_sla_deadline(step)
-        return
-    run = _current(step, event.task_run_id) if event.task_run_id else None
-    if run is None or step.killing:
-        return
-    if event.timer == "retry" and run.state == State.RETRYING:
-        task = step.task(run)
-        if isinstance(task, Subflow):
-            lifecycle.propagate(step, flowables.subflow_attempt(step, run, task))
-        else:
-            step.dispatch(run, task)
-    elif event.timer == "pause" and run.state == State.PAUSED:
-        task = step.task(run)
-        assert isinstance(task, Pause)
-        outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED,
-                   "CANCEL": State.KILLED}[task.expiry()]
-        lifecycle.propagate(step, flowables.resume_pause(step, run, {}, outcome))
-    elif event.timer == "loop" and isinstance(step.task(run), LoopUntil):
-        lifecycle.propagate(step, flowables.loop_until_next(step, run))
+    match event.timer:
+        case "start":
+            if step.w.execution.state == State.CREATED:
+                lifecycle.start_execution(step)
+        case "kill":
+            operations.on_kill_deadline(step)
+        case "sla":
+            operations.on_sla_deadline(step)
+        case "retry" | "pause" | "loop":
+            run = _current(step, event.task_run_id) if event.task_run_id else None
+            if run is not None and not step.killing:
+                _on_run_timer(step, run, event.timer)
+        case _:
+            assert_never(event.timer)
+
+
+def _on_run_timer(step: Step, run: TaskRun, timer: Literal["retry", "pause", "loop"]) -> None:
+    """A task run's own timer: its next retry, its Pause's end, its LoopUntil's next check."""
+    task = step.task(run)
+    match timer:
+        case "retry":
+            if run.state != State.RETRYING:
+                return
+            if isinstance(task, Subflow):
+                lifecycle.propagate(step, flowables.subflow_attempt(step, run, task))
+            else:
+                step.dispatch(run, task)
+        case "pause":
+            if run.state != State.PAUSED:
+                return
+            assert isinstance(task, Pause)
+            outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED,
+                       "CANCEL": State.KILLED}[task.expiry()]
+            lifecycle.propagate(step, flowables.resume_pause(step, run, {}, outcome))
+        case "loop":
+            if isinstance(task, LoopUntil):
+                lifecycle.propagate(step, flowables.loop_until_next(step, run))
+        case _:
+            assert_never(timer)
 
 
 def _on_subflow_created(step: Step, event: ev.SubflowCreated) -> None:
@@ -245,25 +294,3 @@ def _on_child_execution_ended(step: Step, event: ev.ChildExecutionEnded) -> None
 def _on_work_child_ended(step: Step, event: ev.WorkChildEnded) -> None:
     if worker_flowables.on_child_ended(step, event) and event.effects is not None:
         _apply_effects(step, event.effects)
-
-
-HANDLERS: dict[str, Handler] = {
-    "execution_created": lifecycle.on_execution_created,
-    "execution_dequeued": lifecycle.on_execution_dequeued,
-    "task_started": _on_task_started,
-    "task_result": _on_task_result,
-    "job_lost": _on_job_lost,
-    "job_cancelled": _on_job_cancelled,
-    "timer_fired": _on_timer_fired,
-    "subflow_created": _on_subflow_created,
-    "child_execution_ended": _on_child_execution_ended,
-    "work_child_started": worker_flowables.on_child_started,
-    "work_child_ended": _on_work_child_ended,
-    "kill_requested": operations.on_kill_requested,
-    "pause_requested": operations.on_pause_requested,
-    "resume_requested": operations.on_resume_requested,
-    "restart_requested": operations.on_restart_requested,
-    "replay_requested": operations.on_replay_requested,
-    "task_run_state_changed": operations.on_task_run_state_changed,
-    "labels_set": operations.on_labels_set,
-}

@@ -77,10 +77,15 @@ class JobLost(Event):
     attempt: int
 
 
+# What a timer wakes the engine for: a task run's next retry, a Pause's delay or timeout, a LoopUntil's next
+# check, a scheduled start, the end of a kill's grace period, an SLA deadline.
+TimerKind = Literal["retry", "pause", "loop", "start", "kill", "sla"]
+
+
 class TimerFired(Event):
     kind: Literal["timer_fired"] = "timer_fired"
     task_run_id: str | None = None  # None for execution-level timers
-    timer: Literal["retry", "pause", "loop", "start", "kill", "sla"]
+    timer: TimerKind
     key: str  # idempotency key of the ScheduleTimer command that set it
 
 
@@ -173,12 +178,13 @@ class ChildExecutionEnded(Event):
     outputs_error: str | None = None  # the deprecated Subflow.outputs could not be rendered: the task fails
 
 
-AnyEvent = Annotated[
+# Every event the engine handles: `decide` matches over this union exhaustively.
+EngineEvent = (
     ExecutionCreated | ExecutionDequeued | TaskResult | TaskStarted | JobLost | JobCancelled | TimerFired | KillRequested
     | PauseRequested | ResumeRequested | RestartRequested | ReplayRequested | TaskRunStateChanged | LabelsSet | SubflowCreated
-    | ChildExecutionEnded | WorkChildStarted | WorkChildEnded,
-    Field(discriminator="kind"),
-]
+    | ChildExecutionEnded | WorkChildStarted | WorkChildEnded
+)
+AnyEvent = Annotated[EngineEvent, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 

@@ -5,10 +5,12 @@ to one child's end. Both return the flowable's run, terminal once it is done. Lo
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from legato.engine import commands as cmd
 from legato.engine import loops, start
+from legato.engine.phases import LoopCounters, RunPhase
 from legato.engine.step import Step
 from legato.expressions import ExpressionError
 from legato.model import durations
@@ -50,7 +52,7 @@ def _after_main(step: Step, run: TaskRun, task: Task, main: State) -> TaskRun:
     failed = main in st.FAILURE
     if isinstance(task, fl.AllowFailure) and main == State.FAILED:
         main = State.WARNING  # its errors branch still runs, as in Kestra
-    run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "main": str(main)}}))
+    run = step.w.put(replace(RunPhase.of(run), main=main).on(run))
     errors = task.branches().get("errors")
     if failed and errors and not step.killing:
         state = step.seq_from(run, "errors", None, 0)
@@ -69,7 +71,7 @@ def _to_finally(step: Step, run: TaskRun, task: Task) -> TaskRun:
 
 
 def _complete(step: Step, run: TaskRun, task: Task, finally_state: State | None) -> TaskRun:
-    main = State(run.scratch.get("main", State.SUCCESS))
+    main = RunPhase.of(run).main or State.SUCCESS
     final = main if main in st.FAILURE else st.worst([main, finally_state or State.SUCCESS])
     if step.killing:
         final = State.KILLED
@@ -182,12 +184,8 @@ def _enter_loop(step: Step, run: TaskRun, task: fl.Looping) -> State | None:
     else:
         loops.check_no_null(task, values)
         items = values
-    scratch = {"total": len(items), "next": 0, "running": 0, "warned": False, "failed": False}
-    if is_map:
-        scratch["map_items"] = True
-    if from_file:
-        scratch["from_file"] = True
-    update: dict[str, Any] = {"scratch": {**run.scratch, **scratch}}
+    counters = LoopCounters(total=len(items), map_items=is_map, from_file=from_file)
+    update: dict[str, Any] = {"scratch": counters.into(run.scratch)}
     if isinstance(task, fl.Loop):
         update["outputs"] = {**run.outputs, **loops.start_outputs(task, len(items))}
     step.w.put(run.model_copy(update=update))
@@ -200,15 +198,15 @@ def _fill_loop(step: Step, run_id: str, task: fl.Looping) -> State | None:
     a batch), then say how the loop ended once no iteration is left to run."""
     limit = task.limit()
     while True:
-        sc = step.w.run(run_id).scratch
-        if sc["failed"] or sc.get("broken") or step.killing or sc["next"] >= sc["total"]:
+        run = step.w.run(run_id)
+        sc = LoopCounters.of(run)
+        if sc.failed or sc.broken or step.killing or sc.next >= sc.total:
             break
-        room = (limit - sc["running"]) if limit else sc["total"] - sc["next"]
-        batch = list(range(sc["next"], min(sc["next"] + max(room, 0), sc["total"])))
+        room = (limit - sc.running) if limit else sc.total - sc.next
+        batch = list(range(sc.next, min(sc.next + max(room, 0), sc.total)))
         if not batch:
             break
-        run = step.w.run(run_id)
-        step.w.put(run.model_copy(update={"scratch": {**sc, "next": batch[-1] + 1, "running": sc["running"] + len(batch)}}))
+        step.w.put(replace(sc, next=batch[-1] + 1, running=sc.running + len(batch)).on(run))
         ended = []
         for index in batch:
             state = step.seq_from(step.w.run(run_id), "tasks", index, 0, loop=(step.w.item(run_id, index), index))
@@ -216,14 +214,14 @@ def _fill_loop(step: Step, run_id: str, task: fl.Looping) -> State | None:
                 ended.append((index, state))
         for index, state in ended:
             _count_iteration(step, run_id, state, index)
-    sc = step.w.run(run_id).scratch
+    sc = LoopCounters.of(step.w.run(run_id))
     if isinstance(task, fl.Loop):
-        loops.running(step, run_id, sc["running"])
-    if sc["running"]:
+        loops.running(step, run_id, sc.running)
+    if sc.running:
         return None
-    if sc["failed"] or step.killing:
+    if sc.failed or step.killing:
         return State.KILLED if step.killing else State.FAILED
-    return State.WARNING if sc["warned"] else State.SUCCESS
+    return State.WARNING if sc.warned else State.SUCCESS
 
 
 def _count_iteration(step: Step, run_id: str, state: State, index: int) -> None:
@@ -232,13 +230,10 @@ def _count_iteration(step: Step, run_id: str, state: State, index: int) -> None:
     if isinstance(task, fl.Loop):
         state, broken = loops.iteration_ended(step, step.w.run(run_id), task, index, state)
     run = step.w.run(run_id)
-    sc = dict(run.scratch)
-    sc["running"] -= 1
+    sc = LoopCounters.of(run)
     transmits = not isinstance(task, fl.Loop) or task.transmitFailed
-    sc["failed"] = sc["failed"] or (state in st.FAILURE and transmits)
-    sc["warned"] = sc["warned"] or state == State.WARNING
-    sc["broken"] = sc.get("broken", False) or broken
-    step.w.put(run.model_copy(update={"scratch": sc}))
+    step.w.put(replace(sc, running=sc.running - 1, failed=sc.failed or (state in st.FAILURE and transmits),
+                       warned=sc.warned or state == State.WARNING, broken=sc.broken or broken).on(run))
 
 
 def _iteration_done(step: Step, run: TaskRun, task: fl.Looping, state: State, index: int) -> State | None:
@@ -271,17 +266,17 @@ def loop_until_iteration_done(step: Step, run: TaskRun, task: fl.LoopUntil, iter
     if freq.interval.total_seconds() <= 0:
         return _start_pass(step, run, count)
     step.w.command(cmd.ScheduleTimer(at=step.w.now + freq.interval, timer="loop", task_run_id=run.id, nonce=str(count)))
-    step.w.put(run.model_copy(update={"scratch": {**run.scratch, "waiting": count}}))
+    step.w.put(replace(RunPhase.of(run), waiting=count).on(run))
     return None
 
 
 def loop_until_next(step: Step, run: TaskRun) -> TaskRun:
     """The loop timer fired: start the pass the LoopUntil waited for."""
     task = step.task(run)
-    count = run.scratch.get("waiting")
+    count = RunPhase.of(run).waiting
     if count is None or run.state in st.TERMINAL:
         return run
-    run = step.w.put(run.model_copy(update={"scratch": {k: v for k, v in run.scratch.items() if k != "waiting"}}))
+    run = step.w.put(replace(RunPhase.of(run), waiting=None).on(run))
     state = _start_pass(step, run, count)
     if state is None:
         return step.w.run(run.id)

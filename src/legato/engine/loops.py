@@ -3,8 +3,8 @@ where its task outputs are visible, what the loop exposes once an iteration ends
 `iterationCount`, `terminatedIterations`), `transmitFailed` and `breakWhen`.
 
 Kestra runs each iteration as a sub-execution; Legato runs it as one scope of child task runs of the loop's run.
-Each child run carries the chain of Loop iterations it belongs to (`scratch["loop"]`: [loop run id, index,
-position of the loop's value in the run's value path], outermost first), which is all the context needs to
+Each child run carries the chain of Loop iterations it belongs to (`LoopPosition.loop`: (loop run id, index,
+position of the loop's value in the run's value path), outermost first), which is all the context needs to
 scope `outputs.<task>` to the iteration and to key nested ForEach outputs as a sub-execution would.
 """
 
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from legato.engine import commands as cmd
+from legato.engine.phases import LoopCounters, LoopPosition
 from legato.expressions import ExpressionError, truthy
 from legato.model import flowable as fl
 from legato.model.execution import TaskRun
@@ -26,18 +27,19 @@ if TYPE_CHECKING:
 STORAGE_SCHEME = "kestra://"
 
 
-def iteration_scratch(loop_run: TaskRun, value: str | None, index: int, key: Any, position: int) -> dict[str, Any]:
-    """What the first child run of a Loop iteration carries: its `item` and its chain of Loop iterations."""
+def iteration_position(loop_run: TaskRun, value: str | None, index: int, key: Any,
+                       values: tuple[str | None, ...]) -> LoopPosition:
+    """The position of the first child run of a Loop iteration: its `item` and its chain of Loop iterations."""
     item: dict[str, Any] = {"value": value, "index": index}
     if key is not None:
         item["key"] = key
-    outer = loop_run.scratch.get("item")
-    if isinstance(outer, dict):
-        own = {k: outer[k] for k in ("value", "index", "key") if k in outer}
+    outer = LoopPosition.of(loop_run)
+    if outer.item is not None:
+        own = {k: outer.item[k] for k in ("value", "index", "key") if k in outer.item}
         item["parent"] = own
-        item["parents"] = [*outer.get("parents", []), own]
-    chain = [*loop_run.scratch.get("loop", []), [loop_run.id, index, position]]
-    return {"item": item, "loop": chain}
+        item["parents"] = [*outer.item.get("parents", []), own]
+    position = max(len(values), 1) - 1
+    return LoopPosition(values=values, item=item, loop=(*outer.loop, (loop_run.id, index, position)))
 
 
 def is_uri(values: Any) -> bool:
@@ -93,7 +95,7 @@ def start_outputs(task: fl.Loop, total: int) -> dict[str, Any]:
 def fetch_type(task: fl.Loop, loop_run: TaskRun) -> str:
     if task.fetchType != "AUTO":
         return task.fetchType
-    return "STORE" if loop_run.scratch.get("from_file") else "FETCH"
+    return "STORE" if LoopCounters.of(loop_run).from_file else "FETCH"
 
 
 def iteration_ended(step: Step, loop_run: TaskRun, task: fl.Loop, index: int, state: State) -> tuple[State, bool]:
@@ -129,7 +131,7 @@ def running(step: Step, loop_run_id: str, count: int) -> None:
 def _loop_item(step: Step, loop_run: TaskRun, index: int) -> dict[str, Any]:
     """Kestra's LoopItem: value (as text), iteration, key."""
     raw = step.w.item(loop_run.id, index)
-    is_map = bool(loop_run.scratch.get("map_items"))
+    is_map = LoopCounters.of(loop_run).map_items
     value = raw["value"] if is_map else raw
     text = value if isinstance(value, str) or value is None else json.dumps(value, separators=(",", ":"), default=str)
     item: dict[str, Any] = {"value": text, "iteration": index}
@@ -151,7 +153,7 @@ def _render(step: Step, value: Any, anchor: TaskRun | None, loop_run: TaskRun, e
 
 
 def _iteration_outputs(step: Step, loop_run: TaskRun, task: fl.Loop, index: int, anchor: TaskRun | None) -> dict[str, Any]:
-    from legato.engine.lifecycle import typed_output  # lifecycle imports flowables, which imports this module
+    from legato.engine.ending import typed_output  # ending imports step, which imports this module
 
     extra = {} if anchor is not None else {"item": _loop_item(step, loop_run, index)}
     values = {o.id: typed_output(o.id, o.type, _render(step, o.value, anchor, loop_run, extra)) for o in task.outputs or ()}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from legato.engine import commands as cmd
+from legato.engine import ending, flowables, lifecycle
 from legato.engine import events as ev
-from legato.engine import flowables, lifecycle
-from legato.engine.step import HELD, Step
+from legato.engine.phases import ExecutionNotes, LoopCounters, Phases, RunPhase
+from legato.engine.step import Step
 from legato.model import flowable as fl
 from legato.model import state as st
 from legato.model.execution import Label, TaskRun
@@ -25,7 +27,7 @@ def on_kill_requested(step: Step, event: ev.KillRequested) -> None:
     if step.w.runs_in_states([State.KILLING]):
         # A worker that is alive stops its task in well under this; a dead one never answers.
         step.w.command(cmd.ScheduleTimer(at=step.w.now + KILL_GRACE, timer="kill"))
-    lifecycle.maybe_finish_kill(step)
+    ending.maybe_finish_kill(step)
 
 
 def on_kill_deadline(step: Step) -> None:
@@ -35,7 +37,7 @@ def on_kill_deadline(step: Step) -> None:
     for run in step.w.runs_in_states([State.KILLING]):
         step.w.log(run.id, "WARN", f"No worker confirmed that '{run.task_id}' stopped; it is marked KILLED")
         step.w.put(run.with_state(State.KILLED, step.w.now))
-    lifecycle.maybe_finish_kill(step)
+    ending.maybe_finish_kill(step)
 
 
 def on_sla_deadline(step: Step) -> None:
@@ -46,16 +48,16 @@ def on_sla_deadline(step: Step) -> None:
         return
     started = next((h.date for h in execution.histories if h.state == State.RUNNING), execution.created)
     for sla in step.flow.sla or ():
-        if sla.type != "MAX_DURATION" or sla.duration is None or sla.id in execution.scratch.get("sla_breached", ()):
+        if sla.type != "MAX_DURATION" or sla.duration is None or sla.id in ExecutionNotes.of(execution).sla_breached:
             continue
         if step.w.now - started >= sla.duration:
             message = f"SLA '{sla.id}' breached: the execution ran longer than {sla.duration}"
-            state = lifecycle.breach_sla(step, sla)
+            state = ending.breach_sla(step, sla)
             if state is None:
                 step.w.log(None, "WARN", message)
                 continue
             _stop_active(step, wait_for_workers=False)
-            lifecycle.end(step, state, reason=message)
+            ending.end(step, state, reason=message)
             return
 
 
@@ -68,7 +70,7 @@ def stop_all(step: Step, *, exit_state: State, exit_run: TaskRun | None = None) 
         step.w.put(run.with_state(exit_state, step.w.now))
         run = step.w.run(run.parent_id) if run.parent_id else None
     _stop_active(step, wait_for_workers=False, spare_workers=exit_state != State.KILLED)
-    lifecycle.end(step, exit_state, reason=None)
+    ending.end(step, exit_state, reason=None)
 
 
 def _stop_active(step: Step, *, wait_for_workers: bool, spare_workers: bool = False) -> None:
@@ -103,13 +105,13 @@ def on_pause_requested(step: Step, event: ev.PauseRequested) -> None:
     if step.w.execution.state != State.RUNNING:
         return
     step.w.execution_state(State.PAUSED)
-    step.w.execution_scratch(**{HELD: True})
+    step.w.set_phases(held=True)
 
 
 def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:
     if step.w.execution.state in st.TERMINAL:
         return
-    if step.w.execution.scratch.get(HELD):
+    if step.w.phases.held:
         _release_held(step)
     paused = [r for r in step.w.runs_in_states([State.PAUSED])
               if event.task_run_id is None or r.id == event.task_run_id]
@@ -119,14 +121,19 @@ def on_resume_requested(step: Step, event: ev.ResumeRequested) -> None:
 
 def _release_held(step: Step) -> None:
     """End an operator's pause: start the tasks held back meanwhile."""
-    step.w.execution_scratch(**{HELD: False})
+    step.w.set_phases(held=False)
     if not step.w.runs_in_states([State.PAUSED]):
         step.w.execution_state(State.RUNNING)
     for run in step.w.runs_in_states([State.CREATED]):
         task = step.task(run)
-        # a CREATED WorkingDirectory/ForEachItem always waits for its (next) job
-        if isinstance(task, WorkerFlowable) or (not task.FLOWABLE and not run.attempts):
+        # a CREATED WorkingDirectory/ForEachItem always waits for its (next) job; a runnable task waits for its
+        # first one, or for the next after a retry or a lost worker met the hold
+        if isinstance(task, WorkerFlowable) or (not task.FLOWABLE and _held_back(run)):
             step.dispatch(run, task)
+
+
+def _held_back(run: TaskRun) -> bool:
+    return not run.attempts or run.attempts[-1].state in st.TERMINAL | {State.RESUBMITTED}
 
 
 def on_restart_requested(step: Step, event: ev.RestartRequested) -> None:
@@ -198,7 +205,7 @@ def _in_error_branch(step: Step, run: TaskRun) -> bool:
 def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
     """Put the execution and the ancestors of `runs` back in RUNNING so their results flow up again."""
     execution = step.w.execution
-    scratch = {k: v for k, v in execution.scratch.items() if k not in ("main", "final")}
+    scratch = Phases().into(execution.scratch)  # the phases start over
     execution = execution.model_copy(update={
         "restarts": execution.restarts + int(restarted), "outputs": None, "error": None, "ended": None,
         "scratch": scratch,
@@ -214,8 +221,9 @@ def _reopen(step: Step, runs: list[TaskRun], *, restarted: bool = True) -> None:
             if key in reopened:
                 break
             reopened.add(key)
-            sc = {k: v for k, v in parent.scratch.items() if k != "main"}
+            sc = replace(RunPhase.of(parent), main=None).into(parent.scratch)
             if isinstance(step.task(parent), fl.Looping) and parent.state in st.TERMINAL | {State.RUNNING}:
-                sc.update(running=sc.get("running", 0) + 1, failed=False)
+                counters = LoopCounters.of(parent)
+                sc = replace(counters, running=counters.running + 1, failed=False).into(sc)
             step.w.put(parent.model_copy(update={"scratch": sc, "error": None}).with_state(State.RUNNING, step.w.now))
             child = parent

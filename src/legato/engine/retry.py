@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from legato.engine import commands as cmd
+from legato.engine import phases
+from legato.engine.phases import ExecutionNotes
 from legato.model.state import State
 from legato.model.task import Retry
 
@@ -44,8 +46,8 @@ def may_retry(policy: Retry, attempts_done: int, first_started: datetime | None,
 
 
 # Execution scratch: which attempt of the flow this execution is (CREATE_NEW_EXECUTION) and when the first began.
-FLOW_ATTEMPT = "flow_attempt"
-FLOW_SINCE = "flow_retry_since"
+FLOW_ATTEMPT = phases.FLOW_ATTEMPT
+FLOW_SINCE = phases.FLOW_SINCE
 
 
 def policy_for(step: Step, run: TaskRun) -> Retry | None:
@@ -80,9 +82,9 @@ def new_execution_asked(step: Step, run: TaskRun, policy: Retry) -> bool:
     execution of the same revision and inputs, started after the delay) and say so; the caller then ends this
     execution RETRIED. Attempts and maxDuration count across the chain of executions, as in Kestra."""
     execution = step.w.execution
-    attempt = int(execution.scratch.get(FLOW_ATTEMPT, 1))
-    since = execution.scratch.get(FLOW_SINCE)
-    first = datetime.fromisoformat(since) if isinstance(since, str) else execution.created
+    notes = ExecutionNotes.of(execution)
+    attempt = notes.flow_attempt
+    first = datetime.fromisoformat(notes.flow_since) if notes.flow_since else execution.created
     if not may_retry(policy, attempt, first, step.w.now):
         return False
     at = step.w.now + next_delay(policy, attempt, execution.origin_id or execution.id)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from legato import secrets_env
+from legato.engine import phases
 from legato.expressions import ExpressionError, Renderer, truthy
 from legato.model.errors import ChecksFailed, FlowDisabledError, Problem
 from legato.model.execution import Execution, Label, StateEntry
@@ -18,7 +19,7 @@ from legato.model.state import State
 SYSTEM_PREFIX = "system."
 CORRELATION_ID = "system.correlationId"
 # Execution scratch of a subflow execution: the parent task's deprecated `outputs`, rendered when it ends.
-EXTRACT = "extract_outputs"
+EXTRACT = phases.EXTRACT
 
 if TYPE_CHECKING:
     from legato.model.flow import Check, Flow

@@ -8,10 +8,12 @@ scope move on in the same event.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from legato.engine import commands as cmd
 from legato.engine import context, loops
+from legato.engine.phases import LoopCounters, LoopPosition
 from legato.engine.working import Working
 from legato.expressions import ExpressionError, Renderer, truthy
 from legato.model import state as st
@@ -25,8 +27,6 @@ if TYPE_CHECKING:
     from legato.model.flow import Flow
 
 ROOT_BRANCHES = ("tasks", "errors", "finally", "afterExecution")
-_INHERITED = ("values", "item", "loop")  # scratch a child run takes from its parent (or previous sibling)
-HELD = "held"  # execution scratch flag: an operator paused it, tasks that would start wait for the resume
 
 
 def _seeing_own_writes(functions: Mapping[str, Callable[..., Any]], work: Working) -> Mapping[str, Callable[..., Any]]:
@@ -101,25 +101,26 @@ class Step:
         or its parent."""
         execution = self.w.execution
         run_id = derived_id(execution.id, parent.id if parent else "", branch, iteration, task.id)
-        scratch: dict[str, Any] = {}
+        position = LoopPosition()
         if loop is not None:
             raw, index = loop
             map_item = _is_map_item(parent)
             value: str | None = context.item_text(raw["value"] if map_item else raw)
-            path = [*(parent.scratch.get("values") or ([parent.value] if parent and parent.value else [])), value] \
+            outer = LoopPosition.of(parent) if parent is not None else LoopPosition()
+            path = [*(outer.values or ([parent.value] if parent and parent.value else [])), value] \
                 if parent else [value]
-            if len(path) > 1:
-                scratch["values"] = path
+            values = tuple(path) if len(path) > 1 else ()
             if parent is not None and isinstance(self.task(parent), Loop):
                 key = raw["key"] if map_item else None
-                scratch.update(loops.iteration_scratch(parent, value, index, key, len(path) - 1))
-            elif parent is not None:
-                scratch.update({k: parent.scratch[k] for k in _INHERITED if k in parent.scratch and k != "values"})
+                position = loops.iteration_position(parent, value, index, key, values)
+            else:
+                position = replace(outer, values=values)
         else:
             source = like or parent
             value = source.value if source else None
             if source is not None:
-                scratch.update({k: source.scratch[k] for k in _INHERITED if k in source.scratch})
+                position = LoopPosition.of(source)
+        scratch = position.into({})
         existing = self.w.maybe_run(run_id)
         return TaskRun(
             id=run_id, execution_id=execution.id, task_id=task.id, parent_id=parent.id if parent else None,
@@ -154,7 +155,7 @@ class Step:
     def dispatch(self, run: TaskRun, task: Task, state: State = State.RUNNING) -> TaskRun:
         """Queue a new attempt of a runnable task; held back (CREATED, no attempt) while an operator paused
         the execution, until it is resumed."""
-        if self.w.execution.scratch.get(HELD):
+        if self.w.phases.held:
             return self.w.put(run.with_state(State.CREATED, self.w.now))
         attempt = len(run.attempts) + 1
         run = run.model_copy(update={"attempts": (*run.attempts, Attempt(state=State.CREATED))})
@@ -216,4 +217,4 @@ class Step:
 
 
 def _is_map_item(parent: TaskRun | None) -> bool:
-    return bool(parent is not None and parent.scratch.get("map_items"))
+    return parent is not None and LoopCounters.of(parent).map_items

@@ -15,12 +15,14 @@ iterations) and `<id>_merge` (subflowOutputs), so `outputs.<id>_merge.subflowOut
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from legato.engine import commands as cmd
 from legato.engine import context as expr_context
 from legato.engine import events as ev
 from legato.engine import flowables, start
+from legato.engine.phases import ItemBatches, LoopPosition
 from legato.engine.step import Step
 from legato.model import state as st
 from legato.model.execution import Attempt, TaskRun
@@ -50,7 +52,7 @@ def child_run_id(execution_id: str, parent_run_id: str, task_id: str) -> str:
 def enter(step: Step, run: TaskRun, task: WorkerFlowable) -> State | None:
     """Dispatch the whole task to a worker."""
     if isinstance(task, ForEachItem):
-        run = step.w.put(run.model_copy(update={"scratch": {**run.scratch, "phase": "split"}}))
+        run = step.w.put(ItemBatches(phase="split").on(run))
         _part(step, run, "split")
     step.dispatch(run, task)
     return None
@@ -61,7 +63,7 @@ def job_ended(step: Step, run: TaskRun, task: WorkerFlowable, state: State, erro
     if error is not None:
         run = step.w.put(run.model_copy(update={"error": error}))
     if isinstance(task, ForEachItem):
-        phase = str(run.scratch.get("phase"))
+        phase = ItemBatches.of(run).phase
         if state in st.SUCCESSFUL and phase == "split":
             _end_part(step, run, "split", State.SUCCESS)
             return _start_batches(step, run, task)
@@ -146,7 +148,7 @@ def _part(step: Step, run: TaskRun, name: str, outputs: dict[str, Any] | None = 
     part = TaskRun(id=_part_id(step, run, name), execution_id=step.w.execution.id, task_id=f"{run.task_id}_{name}",
                    parent_id=run.id, branch="parts", value=run.value, iteration=run.iteration,
                    attempts=(Attempt(state=State.RUNNING, started=step.w.now),), outputs=outputs or {},
-                   scratch={k: run.scratch[k] for k in ("values", "loop") if k in run.scratch})
+                   scratch=replace(LoopPosition.of(run), item=None).into({}))
     return step.w.put(part.with_state(State.RUNNING, step.w.now))
 
 
@@ -178,8 +180,7 @@ def _start_batches(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
     prefix, extension = str(outputs.pop(BATCH_PREFIX, "")), str(outputs.pop(BATCH_EXTENSION, ""))
     total = int(outputs.get("numberOfBatches", 0))
     outputs["iterations"] = {"max": total, "CREATED": 0, "RUNNING": 0}
-    scratch = {**run.scratch, "phase": "subflows", "total": total, "created": 0, "ended": 0, "failed": 0}
-    run = step.w.put(run.model_copy(update={"outputs": outputs, "scratch": scratch}))
+    run = step.w.put(ItemBatches(phase="subflows", total=total).on(run.model_copy(update={"outputs": outputs})))
     _items_outputs(step, run)
     if total == 0:
         _end_part(step, run, "items", State.SUCCESS)
@@ -204,15 +205,14 @@ def _start_batches(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
     return run
 
 
-def _count(run: TaskRun, **deltas: int) -> TaskRun:
+def _count(run: TaskRun, *, created: int = 0, ended: int = 0, failed: int = 0, **by_state: int) -> TaskRun:
+    """Move the batch counters and the `iterations` output (counts by state, upper-case keys)."""
     iterations = dict(run.outputs.get("iterations") or {})
-    scratch = dict(run.scratch)
-    for key, delta in deltas.items():
-        if key.isupper():
-            iterations[key] = iterations.get(key, 0) + delta
-        else:
-            scratch[key] = scratch.get(key, 0) + delta
-    return run.model_copy(update={"outputs": {**run.outputs, "iterations": iterations}, "scratch": scratch})
+    for key, delta in by_state.items():
+        iterations[key] = iterations.get(key, 0) + delta
+    sc = ItemBatches.of(run)
+    sc = replace(sc, created=sc.created + created, ended=sc.ended + ended, failed=sc.failed + failed)
+    return sc.on(run.model_copy(update={"outputs": {**run.outputs, "iterations": iterations}}))
 
 
 def batch_created(step: Step, run: TaskRun, task: ForEachItem, error: str | None) -> TaskRun:
@@ -235,26 +235,26 @@ def batch_ended(step: Step, run: TaskRun, task: ForEachItem, state: State) -> Ta
 
 
 def _maybe_done(step: Step, run: TaskRun, task: ForEachItem) -> TaskRun:
-    sc = run.scratch
-    if sc.get("phase") != "subflows" or sc["created"] < sc["total"]:
+    sc = ItemBatches.of(run)
+    if sc.phase != "subflows" or sc.created < sc.total:
         return run
     if not task.target().wait:
-        outcome = State.FAILED if sc["failed"] else State.SUCCESS
+        outcome = State.FAILED if sc.failed else State.SUCCESS
         _end_part(step, run, "items", outcome)
         _skip_merge(step, run)
         return flowables.after_main(step, run, task, outcome)
-    if sc["ended"] < sc["total"]:
+    if sc.ended < sc.total:
         return run
-    if sc["failed"] and task.target().transmitFailed:  # as Kestra: no merge once a batch failed the task
+    if sc.failed and task.target().transmitFailed:  # as Kestra: no merge once a batch failed the task
         _end_part(step, run, "items", State.FAILED)
         return flowables.after_main(step, run, task, State.FAILED)
     _end_part(step, run, "items", State.WARNING if run.outputs.get("iterations", {}).get("WARNING") else State.SUCCESS)
-    run = step.w.put(run.model_copy(update={"scratch": {**sc, "phase": "merge"}}))
+    run = step.w.put(replace(sc, phase="merge").on(run))
     _part(step, run, "merge")
     return step.dispatch(run, task)
 
 
 def _batches_outcome(run: TaskRun, task: ForEachItem) -> State:
-    if run.scratch.get("failed"):
+    if ItemBatches.of(run).failed:
         return State.FAILED if task.target().transmitFailed else State.SUCCESS
     return State.WARNING if run.outputs.get("iterations", {}).get("WARNING") else State.SUCCESS

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from legato.engine.commands import Command, Decision
+from legato.engine.phases import Phases
 from legato.engine.view import ExecutionView
 from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
@@ -35,8 +37,14 @@ class Working:
             self.set_execution(self._execution.model_copy(update={"ended": None}))
         self.set_execution(self._execution.with_state(state, self.now))
 
-    def execution_scratch(self, **changes: Any) -> None:
-        self.set_execution(self._execution.model_copy(update={"scratch": {**self._execution.scratch, **changes}}))
+    @property
+    def phases(self) -> Phases:
+        return Phases.of(self._execution)
+
+    def set_phases(self, **changes: Any) -> None:
+        """Change the execution's phase state (`Phases` fields)."""
+        phases = dataclasses.replace(self.phases, **changes)
+        self.set_execution(self._execution.model_copy(update={"scratch": phases.into(self._execution.scratch)}))
 
     # task runs -------------------------------------------------------------------
     def run(self, task_run_id: str) -> TaskRun:

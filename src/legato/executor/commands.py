@@ -6,8 +6,9 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
+from legato import logfields
 from legato.engine import commands as cmd
 from legato.engine import events as ev
 from legato.engine.retry import FLOW_ATTEMPT, FLOW_SINCE
@@ -129,6 +130,8 @@ class CommandRunner:
                     raise RuntimeError(f"no internal storage to write {command.uri}")
                 # Written before the commit: a rolled-back event leaves a file its retry writes again.
                 self.storage.put(command.uri, command.data)
+            case _:
+                assert_never(command)
 
     def _load(self, tx: Tx, namespace: str, flow_id: str, revision: int | None) -> tuple[Flow, int] | None:
         record = tx.get_flow(namespace, flow_id, revision)
@@ -166,7 +169,8 @@ class CommandRunner:
             "scratch": {FLOW_ATTEMPT: command.attempt, FLOW_SINCE: command.since.isoformat()},
         })
         tx.create_execution(retry)
-        log.info("retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt)
+        log.info("retry: execution %s re-created as %s (attempt %d)", failed.id, retry.id, command.attempt,
+                 extra=logfields.lifecycle("execution-retried", execution_id=retry.id))
 
 
 def _ancestors(tx: Tx, decision: cmd.Decision, run: TaskRun) -> tuple[TaskRun, ...]:

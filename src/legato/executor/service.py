@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from legato import logfields
 from legato.aio import wait_any
 from legato.engine import events as ev
 from legato.engine.decide import Engine
@@ -181,7 +182,8 @@ class Executor:
                 bound = {**storage_functions.bind(self.storage, scope), **bound}
             decision = self.engine.decide(flow, view, event, now, functions=bound)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
-            log.exception("engine failed on %s for execution %s", event.kind, execution.id)
+            log.exception("engine failed on %s for execution %s", event.kind, execution.id,
+                          extra=logfields.lifecycle("engine-failed", execution_id=execution.id))
             self._fail(tx, f"internal error while handling {event.kind}: {exc}", runner)
             return
         tx.write(decision.execution, decision.task_runs.values(), decision.items)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from legato.model.fixtures import ExecutionFixtures
-from legato.model.state import State
+from legato.model.state import State, check_transition
 
 
 class Record(BaseModel):
@@ -61,9 +61,11 @@ class Execution(Record):
     fixtures: ExecutionFixtures | None = None  # a flow unit test's mocked tasks and files (legato test)
 
     def with_state(self, state: State, now: datetime) -> Execution:
-        """A copy in `state` with the change time-stamped (no-op when already there)."""
+        """A copy in `state` with the change time-stamped (no-op when already there); a change the transition
+        table forbids raises IllegalTransition."""
         if state == self.state:
             return self
+        check_transition(f"execution {self.id}", self.state, state)
         return self.model_copy(
             update={"state": state, "histories": (*self.histories, StateEntry(state=state, date=now))}
         )
@@ -86,9 +88,11 @@ class TaskRun(Record):
     scratch: dict[str, Any] = Field(default_factory=dict)  # engine bookkeeping (loop counters); small and bounded
 
     def with_state(self, state: State, now: datetime) -> TaskRun:
-        """A copy in `state` with the change time-stamped (no-op when already there)."""
+        """A copy in `state` with the change time-stamped (no-op when already there); a change the transition
+        table forbids raises IllegalTransition."""
         if state == self.state:
             return self
+        check_transition(f"task run {self.id} ({self.task_id})", self.state, state)
         return self.model_copy(
             update={"state": state, "histories": (*self.histories, StateEntry(state=state, date=now))}
         )

@@ -36,27 +36,31 @@ FAILURE = frozenset({State.FAILED, State.KILLED})
 # A worker holds (or may hold) a job for a run in these states.
 ON_WORKER = frozenset({State.RUNNING, State.RESUBMITTED, State.KILLING})
 
+# Terminal states re-open only through a restart, a replay or an operator's state change: the re-run runs
+# go to RESTARTED or straight back to RUNNING (as Kestra does with the flowables above a restarted task and a
+# replayed run); a run whose job is lost or retried while an operator's pause holds the execution waits CREATED.
+_REOPENED = {State.RESTARTED, State.RUNNING}
 _T = {
     State.CREATED: {State.QUEUED, State.RUNNING, State.KILLING, State.KILLED, State.CANCELLED, State.SKIPPED,
                     State.FAILED, State.SUCCESS, State.WARNING, State.PAUSED},
     State.QUEUED: {State.RUNNING, State.CREATED, State.KILLING, State.KILLED, State.CANCELLED, State.FAILED},
     State.RUNNING: {State.SUCCESS, State.WARNING, State.FAILED, State.KILLING, State.KILLED, State.PAUSED,
-                    State.RETRYING, State.RETRIED, State.RESUBMITTED, State.CANCELLED, State.SKIPPED},
+                    State.RETRYING, State.RETRIED, State.RESUBMITTED, State.CANCELLED, State.SKIPPED, State.CREATED},
     State.PAUSED: {State.RUNNING, State.KILLING, State.KILLED, State.SUCCESS, State.WARNING, State.FAILED,
                    State.CANCELLED},
     State.RESTARTED: {State.RUNNING, State.CREATED, State.KILLING, State.KILLED, State.FAILED},
     State.KILLING: {State.KILLED, State.FAILED, State.SUCCESS, State.WARNING},
-    State.RETRYING: {State.RUNNING, State.RETRIED, State.KILLING, State.KILLED, State.FAILED},
+    State.RETRYING: {State.RUNNING, State.RETRIED, State.KILLING, State.KILLED, State.FAILED, State.CREATED},
     State.RESUBMITTED: {State.RUNNING, State.KILLING, State.KILLED, State.SUCCESS, State.WARNING,
-                        State.FAILED},
-    # Terminal states re-open only through restart (execution) or a status change by an operator.
-    State.SUCCESS: {State.RESTARTED, State.FAILED, State.WARNING, State.KILLED, State.SKIPPED},
-    State.WARNING: {State.RESTARTED, State.SUCCESS, State.FAILED, State.KILLED, State.SKIPPED},
-    State.FAILED: {State.RESTARTED, State.RETRYING, State.SUCCESS, State.WARNING, State.KILLED, State.SKIPPED},
-    State.KILLED: {State.RESTARTED, State.SUCCESS, State.WARNING, State.FAILED},
+                        State.FAILED, State.CREATED},
+    # An operator may also set a finished run's (or execution's) state to another final one.
+    State.SUCCESS: _REOPENED | {State.FAILED, State.WARNING, State.KILLED, State.SKIPPED},
+    State.WARNING: _REOPENED | {State.SUCCESS, State.FAILED, State.KILLED, State.SKIPPED},
+    State.FAILED: _REOPENED | {State.RETRYING, State.SUCCESS, State.WARNING, State.KILLED, State.SKIPPED},
+    State.KILLED: _REOPENED | {State.SUCCESS, State.WARNING, State.FAILED},
     State.CANCELLED: {State.RESTARTED},
-    State.RETRIED: set(),
-    State.SKIPPED: {State.RESTARTED, State.SUCCESS, State.WARNING, State.FAILED},
+    State.RETRIED: {State.RUNNING},  # only a replay runs it again
+    State.SKIPPED: _REOPENED | {State.SUCCESS, State.WARNING, State.FAILED},
 }
 TRANSITIONS: dict[State, frozenset[State]] = {s: frozenset(t) for s, t in _T.items()}
 
@@ -64,6 +68,21 @@ TRANSITIONS: dict[State, frozenset[State]] = {s: frozenset(t) for s, t in _T.ite
 def can_transition(current: State, new: State) -> bool:
     """True when `current -> new` is allowed (staying in the same state is always allowed)."""
     return current == new or new in TRANSITIONS[current]
+
+
+class IllegalTransition(ValueError):
+    """A state change the transition table forbids: a bug of the engine, never a user's error."""
+
+    def __init__(self, what: str, current: State, new: State):
+        super().__init__(f"{what} cannot go from {current} to {new}")
+        self.current = current
+        self.new = new
+
+
+def check_transition(what: str, current: State, new: State) -> None:
+    """Raise IllegalTransition unless `current -> new` is allowed; `what` names the record for the message."""
+    if not can_transition(current, new):
+        raise IllegalTransition(what, current, new)
 
 
 def as_allowed(state: State, *, allow_failure: bool, allow_warning: bool) -> State:

@@ -28,7 +28,7 @@ from legato.model.execution import Label
 from legato.model.state import State
 from legato.model.task import TASK_ID_PATTERN, TRIGGERS, Frozen, LogLevel, WorkerGroup, WorkerSelector
 from legato.model.taskfield import CTX_TRIGGERS, resolver
-from legato.model.triggers_cron import validate_cron
+from legato.model.triggers_cron import CronSpec, parse_cron
 
 
 def _labels(value: Any) -> Any:
@@ -137,8 +137,12 @@ class Schedule(Trigger):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str, info: ValidationInfo) -> str:
-        validate_cron(value, with_seconds=bool(info.data.get("withSeconds", False)))
+        parse_cron(value, with_seconds=bool(info.data.get("withSeconds", False)))
         return value
+
+    def cron_spec(self) -> CronSpec:
+        """The parsed cron expression; the scheduler computes its fire times."""
+        return parse_cron(self.cron, with_seconds=self.withSeconds)
 
     @field_validator("timezone")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from legato.backoff import Backoff
 from legato.plugins.context import TaskFailed
 
 _TRANSIENT = {502, 503, 504}
@@ -32,7 +33,7 @@ class ApiClient:
                    missing_ok: bool = False) -> Any:
         """The decoded JSON body of `method path` (None for an empty body, or a 404 with `missing_ok`)."""
         url = self.base_url.rstrip("/") + path
-        delay = self.initial_delay
+        backoff = Backoff(self.initial_delay, 30.0)
         attempts = max(1, self.max_retries)
         async with httpx.AsyncClient(headers={"Accept": "application/json", **self.headers}, auth=self.auth,
                                      timeout=self.timeout) as client:
@@ -45,8 +46,7 @@ class ApiClient:
                 else:
                     if response.status_code not in self.retry_statuses or attempt == attempts:
                         return self._decode(method, url, response, missing_ok)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                await asyncio.sleep(backoff.next())
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _decode(self, method: str, url: str, response: httpx.Response, missing_ok: bool) -> Any:

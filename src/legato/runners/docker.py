@@ -184,7 +184,7 @@ async def _oom_killed(engine: EngineClient, container: str) -> bool:
 async def _finish(address: EngineAddress, container: str, *, remove: bool) -> None:
     """Remove the container (or only stop it, with `delete: false`), even when the run is being cancelled: the
     work happens in a task of its own, on a client of its own."""
-    job = asyncio.ensure_future(_remove(address, container, remove))
+    job = asyncio.create_task(_remove(address, container, remove), name=f"docker-remove:{container}")
     try:
         await asyncio.shield(job)
     except asyncio.CancelledError:

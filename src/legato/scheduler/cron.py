@@ -25,70 +25,50 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from legato.model.triggers_cron import validate_cron
+from legato.model.triggers_cron import CronSpec, DaySpec, parse_cron
 
 _MAX_YEARS = 30  # an expression that matches no date (`0 0 30 2 *`) gives up after this many years
-_MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
-_DAYS = {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
-
-
-@dataclass(frozen=True)
-class _DaySpec:
-    """Day-of-month and day-of-week parts; resolved per month since L, W and # depend on it."""
-
-    dom: frozenset[int]
-    dom_last: bool  # L
-    dom_last_weekday: bool  # LW
-    dom_nearest_weekday: frozenset[int]  # nW
-    dom_any: bool
-    dow: frozenset[int]  # 0 = Sunday
-    dow_last: frozenset[int]  # nL: last n-day of the month
-    dow_nth: frozenset[tuple[int, int]]  # n#k: k-th n-day of the month
-    dow_any: bool
-
-    def days(self, year: int, month: int) -> tuple[int, ...]:
-        """The matching days of that month, ascending."""
-        return _month_days(self, year, month)
-
-    def compute(self, year: int, month: int) -> tuple[int, ...]:
-        length = calendar.monthrange(year, month)[1]
-        dom = self._dom_days(year, month, length)
-        dow = self._dow_days(year, month, length)
-        if self.dom_any and self.dow_any:
-            return tuple(range(1, length + 1))
-        if self.dom_any:
-            return tuple(sorted(dow))
-        if self.dow_any:
-            return tuple(sorted(dom))
-        return tuple(sorted(dom | dow))
-
-    def _dom_days(self, year: int, month: int, length: int) -> set[int]:
-        days = {d for d in self.dom if d <= length}
-        if self.dom_last:
-            days.add(length)
-        if self.dom_last_weekday:
-            days.add(_nearest_weekday(year, month, length, length))
-        for day in self.dom_nearest_weekday:
-            if day <= length:
-                days.add(_nearest_weekday(year, month, day, length))
-        return days
-
-    def _dow_days(self, year: int, month: int, length: int) -> set[int]:
-        days: set[int] = set()
-        for day in range(1, length + 1):
-            weekday = _cron_weekday(date(year, month, day))
-            if weekday in self.dow:
-                days.add(day)
-            if weekday in self.dow_last and day + 7 > length:
-                days.add(day)
-            if (weekday, (day - 1) // 7 + 1) in self.dow_nth:
-                days.add(day)
-        return days
 
 
 @functools.lru_cache(maxsize=4096)
-def _month_days(spec: _DaySpec, year: int, month: int) -> tuple[int, ...]:
-    return spec.compute(year, month)
+def _month_days(spec: DaySpec, year: int, month: int) -> tuple[int, ...]:
+    """The days of that month the day fields match, ascending; day of month OR day of week when both are
+    restricted (Vixie cron)."""
+    length = calendar.monthrange(year, month)[1]
+    if spec.dom_any and spec.dow_any:
+        return tuple(range(1, length + 1))
+    dom = _dom_days(spec, year, month, length)
+    dow = _dow_days(spec, year, month, length)
+    if spec.dom_any:
+        return tuple(sorted(dow))
+    if spec.dow_any:
+        return tuple(sorted(dom))
+    return tuple(sorted(dom | dow))
+
+
+def _dom_days(spec: DaySpec, year: int, month: int, length: int) -> set[int]:
+    days = {d for d in spec.dom if d <= length}
+    if spec.dom_last:
+        days.add(length)
+    if spec.dom_last_weekday:
+        days.add(_nearest_weekday(year, month, length, length))
+    for day in spec.dom_nearest_weekday:
+        if day <= length:
+            days.add(_nearest_weekday(year, month, day, length))
+    return days
+
+
+def _dow_days(spec: DaySpec, year: int, month: int, length: int) -> set[int]:
+    days: set[int] = set()
+    for day in range(1, length + 1):
+        weekday = _cron_weekday(date(year, month, day))
+        if weekday in spec.dow:
+            days.add(day)
+        if weekday in spec.dow_last and day + 7 > length:
+            days.add(day)
+        if (weekday, (day - 1) // 7 + 1) in spec.dow_nth:
+            days.add(day)
+    return days
 
 
 def _cron_weekday(day: date) -> int:
@@ -105,100 +85,29 @@ def _nearest_weekday(year: int, month: int, day: int, length: int) -> int:
     return day
 
 
-def _number(text: str, names: dict[str, int]) -> int:
-    named = names.get(text.upper())
-    return named if named is not None else int(text)
-
-
-def _values(part: str, low: int, high: int, names: dict[str, int]) -> set[int]:
-    """The values of one comma-separated item: *, n, a-b, with an optional /step."""
-    base, _, step_text = part.partition("/")
-    step = int(step_text) if step_text else 1
-    if base in ("*", "?"):
-        start, end = low, high
-    elif "-" in base:
-        start_text, end_text = base.split("-", 1)
-        start, end = _number(start_text, names), _number(end_text, names)
-    else:
-        start = _number(base, names)
-        end = high if step_text else start
-    return set(range(start, end + 1, step))
-
-
-def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> frozenset[int]:
-    out: set[int] = set()
-    for part in text.split(","):
-        out |= _values(part, low, high, names or {})
-    return frozenset(out)
-
-
-def _day_spec(dom_text: str, dow_text: str) -> _DaySpec:
-    dom: set[int] = set()
-    nearest: set[int] = set()
-    last = last_weekday = False
-    for part in dom_text.upper().split(","):
-        if part == "L":
-            last = True
-        elif part == "LW":
-            last_weekday = True
-        elif part.endswith("W"):
-            nearest.add(int(part[:-1]))
-        elif part != "?":
-            dom |= _values(part, 1, 31, {})
-    dow: set[int] = set()
-    dow_last: set[int] = set()
-    nth: set[tuple[int, int]] = set()
-    for part in dow_text.upper().split(","):
-        if part == "L":
-            dow.add(6)  # Quartz: L alone in day-of-week is Saturday
-        elif "#" in part:
-            day, k = part.split("#")
-            nth.add((_number(day, _DAYS) % 7, int(k)))
-        elif part.endswith("L"):
-            dow_last.add(_number(part[:-1], _DAYS) % 7)
-        elif part != "?":
-            dow |= {v % 7 for v in _values(part, 0, 7, _DAYS)}
-    return _DaySpec(
-        dom=frozenset(dom), dom_last=last, dom_last_weekday=last_weekday, dom_nearest_weekday=frozenset(nearest),
-        dom_any=dom_text in ("*", "?"), dow=frozenset(dow), dow_last=frozenset(dow_last), dow_nth=frozenset(nth),
-        dow_any=dow_text in ("*", "?"),
-    )
-
-
 @dataclass(frozen=True)
 class Cron:
-    """A parsed cron expression bound to a time zone. Build with `Cron.parse`."""
+    """A parsed cron expression (the model's CronSpec) bound to a time zone: its fire times."""
 
-    expression: str
+    spec: CronSpec
     zone: ZoneInfo
-    seconds: tuple[int, ...]
-    minutes: tuple[int, ...]
-    hours: tuple[int, ...]
-    months: frozenset[int]
-    day_spec: _DaySpec
 
     @classmethod
     def parse(cls, expression: str, *, with_seconds: bool = False, timezone: str = "Etc/UTC") -> Cron:
         """Parse `expression` (ValueError with the reason when invalid)."""
-        text = validate_cron(expression, with_seconds=with_seconds and not expression.strip().startswith("@"))
-        parts = text.split()
-        if len(parts) == 5:
-            parts = ["0", *parts]
-        second, minute, hour, dom, month, dow = parts
-        return cls(
-            expression=expression, zone=ZoneInfo(timezone),
-            seconds=tuple(sorted(_field(second, 0, 59))), minutes=tuple(sorted(_field(minute, 0, 59))),
-            hours=tuple(sorted(_field(hour, 0, 23))), months=_field(month, 1, 12, _MONTHS),
-            day_spec=_day_spec(dom, dow),
-        )
+        return cls(parse_cron(expression, with_seconds=with_seconds), ZoneInfo(timezone))
+
+    @property
+    def expression(self) -> str:
+        return self.spec.expression
 
     # local (naive) wall-clock times ------------------------------------------------------------------
     def _local_after(self, start: datetime) -> Iterator[datetime]:
         """Matching naive local times strictly after `start`, ascending."""
         year, month = start.year, start.month
         for _ in range(12 * _MAX_YEARS):
-            if month in self.months:
-                for day in self.day_spec.days(year, month):
+            if month in self.spec.months:
+                for day in _month_days(self.spec.days, year, month):
                     current = date(year, month, day)
                     if current < start.date():
                         continue
@@ -212,8 +121,8 @@ class Cron:
         """Matching naive local times strictly before `start`, descending."""
         year, month = start.year, start.month
         for _ in range(12 * _MAX_YEARS):
-            if month in self.months:
-                for day in reversed(self.day_spec.days(year, month)):
+            if month in self.spec.months:
+                for day in reversed(_month_days(self.spec.days, year, month)):
                     current = date(year, month, day)
                     if current > start.date():
                         continue
@@ -225,20 +134,20 @@ class Cron:
 
     def _times_after(self, day: date, bound: time | None) -> Iterator[datetime]:
         """The day's matching times, ascending, skipping whole hours and minutes before `bound`."""
-        for hour in self.hours[bisect.bisect_left(self.hours, bound.hour) if bound else 0:]:
+        for hour in self.spec.hours[bisect.bisect_left(self.spec.hours, bound.hour) if bound else 0:]:
             same_hour = bound is not None and hour == bound.hour
-            for minute in self.minutes[bisect.bisect_left(self.minutes, bound.minute) if same_hour else 0:]:  # type: ignore[union-attr]
-                for second in self.seconds:
+            for minute in self.spec.minutes[bisect.bisect_left(self.spec.minutes, bound.minute) if same_hour else 0:]:  # type: ignore[union-attr]
+                for second in self.spec.seconds:
                     yield datetime.combine(day, time(hour, minute, second))
 
     def _times_before(self, day: date, bound: time | None) -> Iterator[datetime]:
         """The day's matching times, descending, skipping whole hours and minutes after `bound`."""
-        hours = self.hours[: bisect.bisect_right(self.hours, bound.hour)] if bound else self.hours
+        hours = self.spec.hours[: bisect.bisect_right(self.spec.hours, bound.hour)] if bound else self.spec.hours
         for hour in reversed(hours):
             same_hour = bound is not None and hour == bound.hour
-            minutes = self.minutes[: bisect.bisect_right(self.minutes, bound.minute)] if same_hour else self.minutes  # type: ignore[union-attr]
+            minutes = self.spec.minutes[: bisect.bisect_right(self.spec.minutes, bound.minute)] if same_hour else self.spec.minutes  # type: ignore[union-attr]
             for minute in reversed(minutes):
-                for second in reversed(self.seconds):
+                for second in reversed(self.spec.seconds):
                     yield datetime.combine(day, time(hour, minute, second))
 
     # instants ----------------------------------------------------------------------------------------

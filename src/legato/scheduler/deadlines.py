@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from typing import Protocol
 
+from legato import logfields
 from legato.engine import events as ev
 from legato.engine.start import failure_execution
 from legato.model.ids import new_id
@@ -71,5 +72,5 @@ def _record_miss(store: DeadlineStore, listener: Listener, deadline: datetime, n
     if store.fire_trigger(fire, execution, ev.ExecutionCreated(), now) != "fired":
         return 0
     log.warning("Flow trigger %s of flow %s.%s missed its deadline: execution %s", trigger.id, record.namespace,
-                record.id, execution.id)
+                record.id, execution.id, extra=logfields.lifecycle("trigger-deadline-missed", execution_id=execution.id))
     return 1

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from legato import secrets_env
+from legato import logfields, secrets_env
 from legato.aio import wait_any
 from legato.clock import utcnow
 from legato.engine import context as expr_context
@@ -254,7 +254,8 @@ class FlowTriggers:
         fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=end.key, date=now)
         if tx.fire(fire, execution, ev.ExecutionCreated()) == "fired":
             log.info("Flow trigger %s of flow %s.%s fired by execution %s (%s): execution %s", trigger.id,
-                     record.namespace, record.id, end.execution_id, end.state.value, execution.id)
+                     record.namespace, record.id, end.execution_id, end.state.value, execution.id,
+                     extra=logfields.lifecycle("trigger-fired", execution_id=execution.id))
 
 
 def _matching(execution: Execution, listener: Listener, ctx: cond.ConditionContext) -> list[str] | None:
@@ -287,7 +288,8 @@ def _scoped_outputs(listener: Listener, met: dict[str, Any], execution: Executio
 
 def _skipped(listener: Listener, end: ExecutionEnd, exc: Exception) -> None:
     log.error("Flow trigger %s of flow %s.%s: execution %s ignored: %s", listener.trigger.id,
-              listener.record.namespace, listener.record.id, end.execution_id, exc)
+              listener.record.namespace, listener.record.id, end.execution_id, exc,
+              extra=logfields.lifecycle("trigger-skipped", execution_id=end.execution_id))
 
 
 def _created_by(execution: Execution, record: FlowRecord, trigger: FlowTrigger) -> bool:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from legato import secrets_env
+from legato import logfields, secrets_env
 from legato.aio import supervise, wait_any
 from legato.clock import utcnow
 from legato.engine import events as ev
@@ -68,7 +68,7 @@ class _Dates:
     @classmethod
     def of(cls, trigger: ScheduleTrigger) -> _Dates:
         if isinstance(trigger, Schedule):
-            cron = Cron.parse(trigger.cron, with_seconds=trigger.withSeconds, timezone=trigger.timezone)
+            cron = Cron(trigger.cron_spec(), ZoneInfo(trigger.timezone))
             return cls(cron.zone, cron)
         zone = ZoneInfo(trigger.timezone)
         dates = sorted({(d if d.tzinfo else d.replace(tzinfo=zone)).astimezone(UTC) for d in trigger.dates})
@@ -271,7 +271,8 @@ class Scheduler:
         self.last_fired = execution.id if outcome == "fired" else None
         if outcome == "fired":
             log.info("trigger %s of flow %s.%s fired for %s: execution %s", trigger.id, record.namespace,
-                     record.id, variables["date"], execution.id)
+                     record.id, variables["date"], execution.id,
+                     extra=logfields.lifecycle("trigger-fired", execution_id=execution.id))
         return outcome
 
     def _conditions_hold(self, trigger: ScheduleTrigger, ctx: cond.ConditionContext) -> bool:
@@ -295,7 +296,8 @@ class Scheduler:
         if last is not None and last.state in trigger.stopAfter:
             self.store.set_trigger_disabled(record.namespace, record.id, trigger.id, True, now)
             log.info("trigger %s of flow %s.%s disabled: execution %s ended %s (stopAfter)", trigger.id,
-                     record.namespace, record.id, last.id, last.state)
+                     record.namespace, record.id, last.id, last.state,
+                     extra=logfields.lifecycle("trigger-disabled", execution_id=last.id))
             return True
         return False
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato import instance_vars
+from legato import instance_vars, logfields
 from legato.engine import events as ev
 from legato.engine.start import new_execution
 from legato.expressions import ExpressionError, Renderer
@@ -97,7 +97,8 @@ class SourceFirer:
             return "fired" if failed else "skipped"
         outcome = self.store.fire_trigger(fire, execution, ev.ExecutionCreated(), now)
         if outcome == "fired":
-            log.info("%s fired: execution %s", target.label(), execution_id)
+            log.info("%s fired: execution %s", target.label(), execution_id,
+                     extra=logfields.lifecycle("trigger-fired", execution_id=execution_id))
         return outcome
 
     def fail(self, target: SourceTarget, error: str, *, owner: str, next_in: timedelta | None = None) -> str | None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from legato import logfields
 from legato.aio import wait_any
 from legato.backoff import Backoff
 from legato.plugins.triggers import base
@@ -84,7 +85,8 @@ class SourceTask:
         while not self.stopping.is_set():
             # The poll and its fire run to their end even when the source is stopped meanwhile (drain):
             # what the poll took from the outside system is never dropped half-way.
-            self._in_hand = asyncio.ensure_future(self._poll_once(exclusive, interval))
+            self._in_hand = asyncio.create_task(self._poll_once(exclusive, interval),
+                                                name=f"poll:{'.'.join(self.target.key)}")
             await asyncio.shield(self._in_hand)
             await wait_any(asyncio.sleep(interval.total_seconds()), self.stopping)
 
@@ -166,7 +168,8 @@ class SourceTask:
             async for message in messages:
                 if self.stopping.is_set():
                     return
-                self._in_hand = asyncio.ensure_future(self._handle_message(message))
+                self._in_hand = asyncio.create_task(self._handle_message(message),
+                                                    name=f"message:{'.'.join(self.target.key)}")
                 await asyncio.shield(self._in_hand)
         finally:
             close = getattr(messages, "aclose", None)
@@ -207,5 +210,6 @@ class SourceTask:
         if last is None or last.state not in trigger.stopAfter:
             return False
         store.set_trigger_disabled(*self.target.key, True, self.runner.clock())
-        log.info("%s disabled: execution %s ended %s (stopAfter)", self.target.label(), last.id, last.state)
+        log.info("%s disabled: execution %s ended %s (stopAfter)", self.target.label(), last.id, last.state,
+                 extra=logfields.lifecycle("trigger-disabled", execution_id=last.id))
         return True

@@ -31,14 +31,17 @@ def bind(execution_id: str | None, task_run_id: str | None = None) -> Iterator[N
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message, execution_id and task_run_id when known, and the
-    traceback of an exception."""
+    """One JSON object per record: time, level, logger, message, the lifecycle `action` and execution_id and
+    task_run_id when known, and the traceback of an exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname, "logger": record.name, "message": record.getMessage(),
         }
+        action = getattr(record, "action", None)  # a lifecycle line (legato.logfields)
+        if action:
+            line["action"] = action
         for key, var in (("execution_id", _EXECUTION), ("task_run_id", _TASK_RUN)):
             value = getattr(record, key, None) or var.get()
             if value:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from legato import logfields
 from legato.engine import events as ev
 from legato.expressions import Masker
 from legato.model.durations import format_duration
@@ -56,7 +57,9 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         return Outcome(State.FAILED, error=message)
     except Exception as exc:
         message = masker.mask(f"{type(exc).__name__}: {exc}")
-        log.exception("task %s failed unexpectedly", task.id)
+        log.exception("task %s failed unexpectedly", task.id,
+                      extra=logfields.lifecycle("task-crashed", execution_id=wctx.execution.id,
+                                                task_run_id=wctx.task_run.id))
         wctx.logger.error(message)
         return Outcome(State.FAILED, error=message)
 
@@ -90,7 +93,7 @@ def timeout_message(task_id: str, timeout: timedelta | None) -> str:
 async def until_cancelled(runner: Any, cancelled: asyncio.Event, timeout: timedelta | None) -> Any:
     """Await the task's coroutine; a kill cancels it (TaskFailed KILLED), a timeout raises TimeoutError."""
     work = asyncio.ensure_future(runner)
-    stop = asyncio.ensure_future(cancelled.wait())
+    stop = asyncio.create_task(cancelled.wait(), name="kill-watch")
     done, _ = await asyncio.wait({work, stop}, timeout=timeout.total_seconds() if timeout else None,
                                  return_when=asyncio.FIRST_COMPLETED)
     stop.cancel()

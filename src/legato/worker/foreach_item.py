@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from legato.engine.phases import ItemBatches
 from legato.engine.worker_flowables import BATCH_EXTENSION, BATCH_PREFIX, part_run_id, subflow_execution_id
 from legato.expressions.filters_data import ion
 from legato.model.flowable_worker import Batch, ForEachItem
@@ -29,7 +30,7 @@ _CHUNK = 1 << 20
 
 async def run(group: WorkerJob, task: ForEachItem) -> Outcome:
     wctx = group.wctx
-    phase = wctx.task_run.scratch.get("phase", "split")
+    phase = ItemBatches.of(wctx.task_run).phase
     try:
         if phase == "merge":
             uri = await asyncio.to_thread(_merge, group, wctx)
@@ -137,7 +138,7 @@ def _size(text: str) -> int:
 # merge ---------------------------------------------------------------------------------------------
 def _merge(group: WorkerJob, wctx: WorkerContext) -> str:
     run, execution = wctx.task_run, wctx.execution
-    total = int(run.scratch.get("total", 0))
+    total = ItemBatches.of(run).total
     store = group.worker.store
     with tempfile.TemporaryDirectory(prefix="legato-merge-") as tmp:
         local = Path(tmp) / "outputs.ion"

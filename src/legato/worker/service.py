@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from legato import secrets_env
+from legato import logfields, secrets_env
 from legato.aio import wait_any
 from legato.engine import context as expr_context
 from legato.engine import events as ev
@@ -216,9 +216,13 @@ class Worker:
             else:
                 accepted = await asyncio.to_thread(self.finish, job, result, records)
             if not accepted:
-                log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt)
+                log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt,
+                            extra=logfields.lifecycle("result-rejected", execution_id=job.execution_id,
+                                                      task_run_id=job.task_run_id))
         except Exception:
-            log.exception("job %s crashed the worker loop; its lease will expire and it will be resubmitted", job.id)
+            log.exception("job %s crashed the worker loop; its lease will expire and it will be resubmitted", job.id,
+                          extra=logfields.lifecycle("job-crashed", execution_id=job.execution_id,
+                                                    task_run_id=job.task_run_id))
         finally:
             with self._lock:
                 self._running.pop(job.id, None)
@@ -259,7 +263,9 @@ class Worker:
                         assert isinstance(task, ForEachItem)
                         out = await foreach_item.run(group, task)
                 except Exception as exc:  # fail this attempt rather than resubmit it forever
-                    log.exception("task %s failed unexpectedly", task.id)
+                    log.exception("task %s failed unexpectedly", task.id,
+                                  extra=logfields.lifecycle("task-crashed", execution_id=job.execution_id,
+                                                            task_run_id=job.task_run_id))
                     out = Outcome(State.FAILED, error=masker.mask(f"{type(exc).__name__}: {exc}"))
                     wctx.logger.error(out.error or "")
                 return result(out), wctx.drain(), group.evented

@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import zipfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from legato.engine import events as ev
+from legato.engine.phases import LoopPosition
 from legato.engine.worker_flowables import child_run_id
 from legato.expressions import ExpressionError, truthy
 from legato.model import state as st
@@ -156,7 +158,7 @@ def _child_run(overlay: Overlay, wd_run: TaskRun, child: Task, now: datetime) ->
     run_id = child_run_id(wd_run.execution_id, wd_run.id, child.id)
     earlier = overlay.maybe_run(run_id)
     attempts = (*(earlier.attempts if earlier else ()), Attempt(state=State.RUNNING, started=now))
-    scratch = {k: wd_run.scratch[k] for k in ("values", "item") if k in wd_run.scratch}
+    scratch = replace(LoopPosition.of(wd_run), loop=()).into({})  # its values and item, not its Loop chain
     return TaskRun(
         id=run_id, execution_id=wd_run.execution_id, task_id=child.id, parent_id=wd_run.id, branch="tasks",
         value=wd_run.value, state=State.RUNNING, histories=(StateEntry(state=State.RUNNING, date=now),),

@@ -3,6 +3,7 @@ stopAfter, trigger outputs and inputs, ScheduleOnDates."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -53,6 +54,16 @@ def test_scheduler_down_ten_minutes(sqlite_store: SqlStore, policy: str, catch_u
     assert dates(sqlite_store) == [iso(minute(0)), *expected_catch_up, iso(minute(11))]
     assert scheduler.tick(minute(11.5)) == 0
     assert scheduler.tick(minute(12)) == 1
+
+
+def test_a_fire_is_logged_with_the_execution_it_created(sqlite_store: SqlStore, caplog: pytest.LogCaptureFixture) -> None:
+    flow_service.deploy(sqlite_store, flow(schedule()), now=minute(-0.5), by=SYSTEM)
+    with caplog.at_level(logging.INFO, logger="legato.scheduler"):
+        assert Scheduler(sqlite_store, grace=timedelta(seconds=30)).tick(minute(0)) == 1
+    (execution,) = sqlite_store.list_executions(namespace="sched", limit=10)
+    (record,) = [r for r in caplog.records if getattr(r, "action", None) == "trigger-fired"]
+    assert record.execution_id == execution.id and record.task_run_id is None  # type: ignore[attr-defined]
+    assert execution.id in record.getMessage()
 
 
 def test_default_policy_recovers_all(sqlite_store: SqlStore) -> None:

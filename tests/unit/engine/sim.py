@@ -49,7 +49,7 @@ class Sim:
     def execution(self) -> Execution:
         return self.view.execution
 
-    def send(self, event: ev.Event) -> cmd.Decision:
+    def send(self, event: ev.EngineEvent) -> cmd.Decision:
         decision = self.engine.decide(self.flow, self.view, event, self.now)
         self.view.apply(decision.execution, decision.task_runs, decision.items)
         self.commands.extend(decision.commands)

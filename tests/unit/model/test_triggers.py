@@ -44,6 +44,19 @@ def test_valid_crons(cron: str) -> None:
     validate_cron(cron)
 
 
+def test_a_schedule_builds_the_cron_spec_the_scheduler_reads() -> None:
+    parsed = trigger(type="trigger.Schedule", cron="*/15 9-17 1,L * MON-FRI,SUN#2")
+    assert isinstance(parsed, Schedule)
+    spec = parsed.cron_spec()
+    assert (spec.seconds, spec.minutes, spec.hours) == ((0,), (0, 15, 30, 45), tuple(range(9, 18)))
+    assert spec.months == frozenset(range(1, 13))
+    assert spec.days.dom == {1} and spec.days.dom_last and not spec.days.dom_any
+    assert spec.days.dow == {1, 2, 3, 4, 5} and spec.days.dow_nth == {(0, 2)}
+    seconds = trigger(type="trigger.Schedule", cron="5/20 0 0 * * 7", withSeconds=True)
+    assert isinstance(seconds, Schedule)
+    assert seconds.cron_spec().seconds == (5, 25, 45) and seconds.cron_spec().days.dow == {0}
+
+
 @pytest.mark.parametrize(
     ("cron", "message"),
     [

@@ -89,7 +89,7 @@ commands:
         env = {str(k): str(v) for k, v in (render_optional(ctx, self.env, dict[str, Any], "env") or {}).items()}
         collector = Collector(ctx.logger)
         cancel = threading.Event()
-        job = asyncio.ensure_future(asyncio.to_thread(_execute, login, script, env, collector, cancel))
+        job = asyncio.create_task(asyncio.to_thread(_execute, login, script, env, collector, cancel), name="ssh-command")
         try:
             code = await asyncio.shield(job)
         except asyncio.CancelledError:

@@ -198,7 +198,7 @@ class Cancel:
 async def in_thread(work: Callable[[Cancel], T]) -> T:
     """Run `work` in a thread; when the awaiting task is cancelled (kill, timeout) stop its statement."""
     cancel = Cancel()
-    future = asyncio.ensure_future(asyncio.to_thread(work, cancel))
+    future = asyncio.create_task(asyncio.to_thread(work, cancel), name="jdbc-statement")
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:

@@ -93,7 +93,7 @@ class Batch:
             if remaining <= 0:
                 break
             credits.release()
-            getter = asyncio.ensure_future(arrived.get())
+            getter = asyncio.create_task(arrived.get(), name="batch-next-message")
             done, _ = await asyncio.wait({getter, pump}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
             if getter not in done:
                 getter.cancel()
