@@ -92,13 +92,13 @@ class Authenticate:
         try:
             by = await self._principal(scope)
         except AuthenticationError as exc:
-            await _answer(send, 401, str(exc), basic=True)
+            await _answer(send, 401, str(exc), basic=not _from_page(scope))
             return
         except _CsrfMissing as exc:
             await _answer(send, 403, str(exc))
             return
         if by is None:
-            await _answer(send, 401, "authentication required", basic=True)
+            await _answer(send, 401, "authentication required", basic=not _from_page(scope))
             return
         scope.setdefault("state", {})["principal"] = by
         await self.app(scope, receive, send)
@@ -169,6 +169,19 @@ class Authenticate:
 
 class _CsrfMissing(Exception):
     pass
+
+
+def _from_page(scope: Scope) -> bool:
+    """Whether the request comes from a script of a web page (the UI's fetch or EventSource) rather than from an
+    API client or an address typed in the browser: its 401 then carries no `WWW-Authenticate: Basic`, so the
+    browser shows no password prompt of its own and the page can send the user to its sign-in page."""
+    headers = dict(scope["headers"])
+    if b"x-requested-with" in headers:
+        return True
+    if headers.get(b"sec-fetch-dest") == b"empty":  # fetch/XHR/EventSource, sent by browsers on secure origins
+        return True
+    cookie = headers.get(b"cookie", b"")
+    return bool(_cookie(cookie, SESSION_COOKIE) or _cookie(cookie, CSRF_COOKIE)) if cookie else False
 
 
 def _cookie(header: bytes, name: str) -> str | None:
