@@ -1,0 +1,132 @@
+// Browser scenarios of sign-in, the user menu, one's own account and access management. Run by browser.mjs:
+// run(page, base). `sign_in_and_admin` runs against a server with an owner `root` (test_web_ui_identity.py);
+// `open_mode` against the usual server without users.
+
+export const ROOT_PASSWORD = "root-password-e2e";
+const VIEWER_PASSWORD = "viewer-password-e2e";
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const basic = (user, password) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+
+/** Call the API as an API client would (to check what the UI did). */
+async function api(base, path, headers) {
+  const response = await fetch(`${base}${path}`, { headers });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+async function signIn(page, user, password) {
+  const form = page.getByRole("form", { name: "Sign in" });
+  await form.getByLabel("User name").fill(user);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function signOut(page, user) {
+  await page.getByRole("button", { name: `User menu: ${user}` }).click();
+  await page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/ui\/login/);
+}
+
+/** With users: a page sends to the sign-in page (no browser prompt), a wrong then the right password, the user
+ * menu, a user created and bound the Viewer role, a personal token shown once then revoked, sign-out; the viewer
+ * sees no administration and cannot change secrets. */
+async function signInAndAdmin(page, base) {
+  const noPrompt = await api(base, "/api/v1/me", { "X-Requested-With": "XMLHttpRequest" });
+  check(noPrompt.status === 401 && !noPrompt.headers.has("www-authenticate"), "a page's 401 must not ask for Basic");
+  await page.goto(`${base}/ui/flows?q=hello`);
+  await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fflows%3Fq%3Dhello$/);
+  await page.getByRole("heading", { name: "Sign in to Legato" }).waitFor();
+  check(await page.getByRole("link", { name: /^Sign in with/ }).count() === 0, "no single sign-on is configured here");
+  await signIn(page, "root", "not-the-password");
+  await page.getByRole("alert").getByText("Wrong user name or password").waitFor();
+  check(await page.getByLabel("Password").inputValue() === "", "the wrong password should be cleared");
+  await signIn(page, "root", ROOT_PASSWORD);
+  await page.waitForURL(/\/ui\/flows\?q=hello$/);
+  await page.getByRole("link", { name: "hello", exact: true }).waitFor();
+  await page.getByRole("button", { name: "User menu: root" }).click();
+  await page.getByRole("group", { name: "Account" }).getByText("instance owner").waitFor();
+  await page.getByRole("button", { name: "User menu: root" }).click();
+
+  // a user, then the Viewer role bound to it
+  const viewer = `vic${Math.random().toString(36).slice(2, 7)}`;
+  await page.getByRole("link", { name: "Administration" }).click();
+  await page.waitForURL(/\/ui\/admin\/users$/);
+  await page.getByRole("button", { name: "New user" }).click();
+  const userForm = page.getByRole("form", { name: "New user" });
+  await userForm.getByLabel("User name").fill(viewer);
+  await userForm.getByLabel("Password").fill(VIEWER_PASSWORD);
+  await userForm.getByRole("button", { name: "Create user" }).click();
+  await page.locator(`tr[data-user="${viewer}"]`).getByText("active").waitFor();
+  await page.getByRole("navigation", { name: "Administration sections" }).getByRole("link", { name: "Bindings" }).click();
+  await page.getByRole("button", { name: "New binding" }).click();
+  const bindingForm = page.getByRole("form", { name: "New binding" });
+  await bindingForm.getByLabel("Role").selectOption({ label: "Viewer" });
+  await bindingForm.getByLabel("Given to").selectOption("USER");
+  await bindingForm.getByLabel("User", { exact: true }).selectOption({ label: viewer });
+  await bindingForm.getByRole("button", { name: "Create binding" }).click();
+  await page.locator(`tr[data-binding="Viewer ${viewer}"]`).waitFor();
+  const bindings = await api(base, "/api/v1/main/bindings", basic("root", ROOT_PASSWORD));
+  const users = await api(base, "/api/v1/main/users", basic("root", ROOT_PASSWORD));
+  const vic = users.body.find((u) => u.username === viewer);
+  check(bindings.body.some((b) => b.roleId === "viewer" && b.externalId === vic.id && b.namespace === null),
+    `the API should list the Viewer binding of ${viewer}: ${JSON.stringify(bindings.body)}`);
+
+  // a personal API token: shown once, works as Bearer, revoked
+  await page.getByRole("button", { name: "User menu: root" }).click();
+  await page.getByRole("link", { name: "Password and API tokens" }).click();
+  await page.waitForURL(/\/ui\/account$/);
+  const tokenForm = page.getByRole("form", { name: "New API token for root" });
+  await tokenForm.getByLabel("Token name").fill("e2e-script");
+  await tokenForm.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByRole("status", { name: "New API token" });
+  const token = (await shown.locator("code").innerText()).trim();
+  check(/^lgt_/.test(token), `the new token should be shown once, got ${token}`);
+  const asToken = await api(base, "/api/v1/me", { Authorization: `Bearer ${token}` });
+  check(asToken.status === 200 && asToken.body.username === "root", `the token should sign in as root: ${asToken.status}`);
+  await shown.getByRole("button", { name: "Done" }).click();
+  check(!(await page.content()).includes(token), "the token must not be shown again");
+  await page.getByRole("button", { name: "Revoke e2e-script" }).click();
+  await page.locator('tr[data-token-row="e2e-script"]').getByText("revoked").waitFor();
+  check((await api(base, "/api/v1/me", { Authorization: `Bearer ${token}` })).status === 401, "a revoked token must stop working");
+
+  await signOut(page, "root");
+  await page.goto(`${base}/ui/namespaces`);
+  await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fnamespaces$/);
+
+  // the viewer: no administration, no audit log, secrets listed but not changeable
+  await signIn(page, viewer, VIEWER_PASSWORD);
+  await page.waitForURL(/\/ui\/namespaces$/);
+  await page.getByRole("button", { name: `User menu: ${viewer}` }).waitFor();
+  await page.getByRole("link", { name: "tutorial", exact: true }).first().waitFor();
+  const nav = page.getByRole("navigation", { name: "Main" });
+  check(await nav.getByRole("link", { name: "Administration" }).count() === 0, "a viewer must not see Administration");
+  check(await nav.getByRole("link", { name: "Audit log" }).count() === 0, "a viewer must not see the audit log");
+  await page.goto(`${base}/ui/admin/users`);
+  await page.getByRole("alert").getByText("You may not manage users").waitFor();
+  await page.goto(`${base}/ui/namespaces/tutorial/secrets`);
+  await page.getByText("No secret in this namespace.").waitFor();
+  check(await page.getByRole("button", { name: "Add a secret" }).count() === 0, "a viewer must not be offered to add a secret");
+  await signOut(page, viewer);
+
+  // single sign-on failures come back to the sign-in page with their reason
+  await page.goto(`${base}/ui/login?error=${encodeURIComponent("the provider refused the sign-in: access_denied")}`);
+  await page.getByRole("alert").getByText("the provider refused the sign-in: access_denied").waitFor();
+}
+
+/** Without users nothing changes: pages load without signing in, no user menu, no administration. */
+async function openMode(page, base) {
+  await page.goto(`${base}/ui/flows`);
+  await page.getByRole("link", { name: "branching" }).waitFor();
+  check(new URL(page.url()).pathname === "/ui/flows", `open mode must not send to sign-in, got ${page.url()}`);
+  await page.getByRole("link", { name: "Audit log" }).waitFor();
+  check(await page.getByRole("button", { name: /^User menu/ }).count() === 0, "open mode has no user menu");
+  check(await page.getByRole("link", { name: "Administration" }).count() === 0, "open mode offers no administration");
+  await page.goto(`${base}/ui/namespaces/tutorial/secrets`);
+  await page.getByRole("button", { name: "Add a secret" }).waitFor();
+}
+
+export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, open_mode: openMode };
