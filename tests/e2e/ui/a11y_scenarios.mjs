@@ -52,6 +52,19 @@ async function accessibility(page, base) {
     "/ui/plugins", "/ui/settings", "/ui/namespaces/tutorial/secrets", "/ui/audit", `/ui/executions/${failed.id}`, `/ui/executions/${failed.id}/gantt`,
     `/ui/executions/${failed.id}/logs?taskRunId=${failed.taskRunList.at(-1)?.id}&show=error`,
   ];
+  await checkPages(page, base, pages);
+}
+
+/** Sign-in, one's account and the administration sections (in open mode: the owner's view). */
+async function identityAccessibility(page, base) {
+  await checkPages(page, base, [
+    "/ui/login?error=the%20sign-in%20expired", "/ui/admin/users", "/ui/admin/groups", "/ui/admin/roles",
+    "/ui/admin/bindings", "/ui/admin/service-accounts", "/ui/account",
+  ]);
+}
+
+/** axe over each page in both themes; throws with every violation found. */
+async function checkPages(page, base, pages) {
   const problems = [];
   for (const theme of ["light", "dark"]) {
     await page.goto(`${base}/ui/settings`);
@@ -67,4 +80,4 @@ async function accessibility(page, base) {
   if (problems.length) throw new Error(`${problems.length} accessibility problems:\n${problems.join("\n")}`);
 }
 
-export const A11Y_SCENARIOS = { accessibility };
+export const A11Y_SCENARIOS = { accessibility, identity_accessibility: identityAccessibility };

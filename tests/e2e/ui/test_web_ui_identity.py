@@ -49,3 +49,9 @@ def test_sign_in_user_menu_token_create_a_viewer_and_what_it_sees(auth_server: s
 def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:  # noqa: F811
     """Without users, pages load at once, with no user menu and no administration; secrets can be added."""
     _scenario("open_mode", server)
+
+
+def test_sign_in_account_and_administration_pages_pass_axe_in_both_themes(server: str) -> None:  # noqa: F811
+    """axe-core's rules (names, roles, ARIA, structure, colour contrast) find nothing on the sign-in page (with an
+    error shown), the account page and every administration section, in the light and the dark theme."""
+    _scenario("identity_accessibility", server)
