@@ -129,4 +129,20 @@ async function openMode(page, base) {
   await page.getByRole("button", { name: "Add a secret" }).waitFor();
 }
 
-export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, open_mode: openMode };
+/** Single sign-on from the sign-in page: its button goes to the provider (oidc-provider's own sign-in and
+ * consent pages) and back to the page the user first asked for, signed in as the provider's user. */
+async function singleSignOn(page, base) {
+  await page.goto(`${base}/ui/flows`);
+  await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fflows$/);
+  await page.getByRole("link", { name: "Sign in with Company SSO" }).click();
+  await page.locator('input[name="login"]').fill("alice");
+  await page.locator('input[name="password"]').fill("anything");
+  await page.locator('button[type="submit"]').click();
+  await page.locator('button[type="submit"]').click();  // the provider's consent page
+  await page.waitForURL(`${base}/ui/flows`);
+  await page.getByRole("button", { name: "User menu: alice" }).waitFor();
+  check(await page.getByRole("link", { name: "Administration" }).count() === 0, "alice is a viewer of `team` only");
+  await signOut(page, "alice");
+}
+
+export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, open_mode: openMode, single_sign_on: singleSignOn };

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from tests.e2e.sso_support import prepare, webserver
+from tests.e2e.test_sso_oidc import _settings, provider  # noqa: F401 - a fixture used by name
 from tests.e2e.ui.test_web_ui import LEGATO, ROOT, _scenario, _wait_ready, browser_ready, server  # noqa: F401
 
 ROOT_PASSWORD = "root-password-e2e"  # as in identity_scenarios.mjs
@@ -55,3 +58,13 @@ def test_sign_in_account_and_administration_pages_pass_axe_in_both_themes(server
     """axe-core's rules (names, roles, ARIA, structure, colour contrast) find nothing on the sign-in page (with an
     error shown), the account page and every administration section, in the light and the dark theme."""
     _scenario("identity_accessibility", server)
+
+
+def test_single_sign_on_button_goes_to_the_provider_and_back(
+        browser_ready: None, tmp_path: Path, provider: tuple[str, int]) -> None:  # noqa: F811
+    """With an OpenID Connect provider configured (a real oidc-provider), the sign-in page offers "Sign in with
+    Company SSO"; its sign-in and consent pages lead back to the first page asked for, signed in as alice."""
+    issuer, port = provider
+    url = prepare(tmp_path / "data")
+    with webserver(tmp_path / "data", url, port, _settings(issuer)) as base:
+        _scenario("single_sign_on", base)
