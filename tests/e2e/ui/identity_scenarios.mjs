@@ -129,6 +129,111 @@ async function openMode(page, base) {
   await page.getByRole("button", { name: "Add a secret" }).waitFor();
 }
 
+async function post(base, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json", ...basic("root", ROOT_PASSWORD) },
+  });
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Groups and members, a custom role made and edited with the permission grid, a role bound to a group on a
+ * namespace, a service account's token, and a user disabled, enabled, given a new password and deleted — each
+ * checked through the API. */
+async function accessManagement(page, base) {
+  const id = Math.random().toString(36).slice(2, 7);
+  const root = basic("root", ROOT_PASSWORD);
+  const gina = await post(base, "/api/v1/main/users", { username: `gina${id}`, password: "gina-password-1" });
+  await page.goto(`${base}/ui/admin/groups`);
+  await signIn(page, "root", ROOT_PASSWORD);
+  await page.waitForURL(/\/ui\/admin\/groups$/);
+
+  // a group with a member
+  await page.getByRole("button", { name: "New group" }).click();
+  const groupForm = page.getByRole("form", { name: "New group" });
+  await groupForm.getByLabel("Name").fill(`analysts${id}`);
+  await groupForm.getByRole("button", { name: "Create group" }).click();
+  await page.getByRole("button", { name: `Members of analysts${id}` }).click();
+  const adding = page.getByRole("form", { name: `Add a member to analysts${id}` });
+  await adding.getByLabel("Account").selectOption({ label: `gina${id}` });
+  await adding.getByRole("button", { name: "Add member" }).click();
+  await page.getByRole("button", { name: `Remove gina${id} from analysts${id}` }).waitFor();
+  const groups = await api(base, "/api/v1/main/groups", root);
+  const group = groups.body.find((g) => g.name === `analysts${id}`);
+  const members = await api(base, `/api/v1/main/groups/${group.id}`, root);
+  check(members.body.members.includes(gina.id), `gina should be a member: ${JSON.stringify(members.body)}`);
+
+  // a custom role, edited, bound to the group on a namespace
+  const nav = page.getByRole("navigation", { name: "Administration sections" });
+  await nav.getByRole("link", { name: "Roles" }).click();
+  await page.getByRole("button", { name: "New role" }).click();
+  const roleForm = page.getByRole("form", { name: "New role" });
+  await roleForm.getByLabel("Name", { exact: true }).fill(`readers${id}`);
+  await roleForm.getByLabel("FLOW:VIEW", { exact: true }).check();
+  await roleForm.getByLabel("FLOW:LIST", { exact: true }).check();
+  await roleForm.getByRole("button", { name: "Create role" }).click();
+  const row = page.locator(`tr[data-role="readers${id}"]`);
+  await row.getByText("2 permissions").waitFor();
+  await row.getByRole("button", { name: `Edit readers${id}` }).click();
+  const editForm = page.getByRole("form", { name: `Edit role readers${id}` });
+  await editForm.getByLabel("EXECUTION:VIEW", { exact: true }).check();
+  await editForm.getByRole("button", { name: "Save role" }).click();
+  await row.getByText("3 permissions").waitFor();
+  const roles = await api(base, "/api/v1/main/roles", root);
+  const role = roles.body.find((r) => r.name === `readers${id}`);
+  check(JSON.stringify(role.permissions) === JSON.stringify(["EXECUTION:VIEW", "FLOW:LIST", "FLOW:VIEW"]),
+    `the role's permissions: ${JSON.stringify(role.permissions)}`);
+  check(await page.getByRole("button", { name: "Edit Viewer" }).count() === 0, "a managed role cannot be edited");
+  await nav.getByRole("link", { name: "Bindings" }).click();
+  await page.getByRole("button", { name: "New binding" }).click();
+  const bindingForm = page.getByRole("form", { name: "New binding" });
+  await bindingForm.getByLabel("Role").selectOption({ label: `readers${id}` });
+  await bindingForm.getByLabel("Given to").selectOption("GROUP");
+  await bindingForm.getByLabel("Group", { exact: true }).selectOption({ label: `analysts${id}` });
+  await bindingForm.getByLabel("Namespace").fill("tutorial");
+  await bindingForm.getByRole("button", { name: "Create binding" }).click();
+  await page.locator(`tr[data-binding="readers${id} analysts${id}"]`).getByText("and its children").waitFor();
+  const asGina = await api(base, "/api/v1/me", basic(`gina${id}`, "gina-password-1"));
+  check(asGina.body.permissions.some((p) => p.permission === "FLOW:VIEW" && p.namespaces?.includes("tutorial")),
+    `gina should view flows of tutorial through her group: ${JSON.stringify(asGina.body)}`);
+
+  // a service account and its token
+  await nav.getByRole("link", { name: "Service accounts" }).click();
+  await page.getByRole("button", { name: "New service account" }).click();
+  const accountForm = page.getByRole("form", { name: "New service account" });
+  await accountForm.getByLabel("Name").fill(`ci${id}`);
+  await accountForm.getByRole("button", { name: "Create service account" }).click();
+  await page.getByRole("button", { name: `API tokens of ci${id}` }).click();
+  const tokenForm = page.getByRole("form", { name: `New API token for ci${id}` });
+  await tokenForm.getByLabel("Token name").fill("deploy");
+  await tokenForm.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByRole("status", { name: "New API token" }).locator("code").innerText()).trim();
+  const asCi = await api(base, "/api/v1/me", { Authorization: `Bearer ${token}` });
+  check(asCi.status === 200 && asCi.body.username === `ci${id}` && asCi.body.kind === "SERVICE_ACCOUNT",
+    `the token should act as the service account: ${asCi.status} ${JSON.stringify(asCi.body)}`);
+
+  // a user disabled, enabled, given a password, deleted
+  await nav.getByRole("link", { name: "Users" }).click();
+  const user = page.locator(`tr[data-user="gina${id}"]`);
+  await user.getByRole("button", { name: `Disable gina${id}` }).click();
+  await user.getByText("disabled").waitFor();
+  check((await api(base, "/api/v1/me", basic(`gina${id}`, "gina-password-1"))).status === 401, "a disabled user must be refused");
+  await user.getByRole("button", { name: `Enable gina${id}` }).click();
+  await user.getByText("active").waitFor();
+  await user.getByRole("button", { name: `Set the password of gina${id}` }).click();
+  const passwordForm = page.getByRole("form", { name: `Password of gina${id}` });
+  await passwordForm.getByLabel("New password").fill("gina-password-2");
+  await passwordForm.getByRole("button", { name: "Set password" }).click();
+  await passwordForm.waitFor({ state: "detached" });
+  check((await api(base, "/api/v1/me", basic(`gina${id}`, "gina-password-2"))).status === 200, "the new password should work");
+  await user.getByRole("button", { name: `Delete gina${id}` }).click();
+  await user.getByRole("button", { name: `Confirm delete gina${id}` }).click();
+  await user.waitFor({ state: "detached" });
+  const users = await api(base, "/api/v1/main/users", root);
+  check(!users.body.some((u) => u.username === `gina${id}`), "gina should be gone");
+  check(await page.getByRole("button", { name: "Delete root" }).count() === 0, "one cannot delete oneself here");
+}
+
 /** Single sign-on from the sign-in page: its button goes to the provider (oidc-provider's own sign-in and
  * consent pages) and back to the page the user first asked for, signed in as the provider's user. */
 async function singleSignOn(page, base) {
@@ -145,4 +250,4 @@ async function singleSignOn(page, base) {
   await signOut(page, "alice");
 }
 
-export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, open_mode: openMode, single_sign_on: singleSignOn };
+export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, access_management: accessManagement, open_mode: openMode, single_sign_on: singleSignOn };

@@ -49,6 +49,13 @@ def test_sign_in_user_menu_token_create_a_viewer_and_what_it_sees(auth_server: s
     _scenario("sign_in_and_admin", auth_server)
 
 
+def test_groups_roles_bindings_service_accounts_and_users_managed_in_the_ui(auth_server: str) -> None:
+    """A group gets a member; a custom role is made and edited in the permission grid and bound to the group on a
+    namespace (the member's permissions say so); a service account's token acts as it; a user is disabled
+    (refused), enabled, given a new password (which works) and deleted — each checked through the API."""
+    _scenario("access_management", auth_server)
+
+
 def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:  # noqa: F811
     """Without users, pages load at once, with no user menu and no administration; secrets can be added."""
     _scenario("open_mode", server)
