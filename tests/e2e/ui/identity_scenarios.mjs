@@ -107,9 +107,28 @@ async function signInAndAdmin(page, base) {
   check(await nav.getByRole("link", { name: "Audit log" }).count() === 0, "a viewer must not see the audit log");
   await page.goto(`${base}/ui/admin/users`);
   await page.getByRole("alert").getByText("You may not manage users").waitFor();
-  await page.goto(`${base}/ui/namespaces/tutorial/secrets`);
+  // each page is checked once /me has answered (the user menu shows): before that nothing is offered anyway
+  const loaded = async (path) => {
+    await page.goto(base + path);
+    await page.getByRole("button", { name: `User menu: ${viewer}` }).waitFor();
+  };
+  await loaded("/ui/namespaces/tutorial/secrets");
   await page.getByText("No secret in this namespace.").waitFor();
   check(await page.getByRole("button", { name: "Add a secret" }).count() === 0, "a viewer must not be offered to add a secret");
+  await loaded("/ui/flows");
+  await page.getByRole("link", { name: "hello", exact: true }).waitFor();
+  check(await page.getByRole("link", { name: "Create flow" }).count() === 0, "a viewer must not be offered to create a flow");
+  check(await page.getByText("Import", { exact: true }).count() === 0, "a viewer must not be offered to import flows");
+  await loaded("/ui/flows/tutorial/hello");
+  await page.getByRole("heading", { name: "hello" }).waitFor();
+  await page.getByText(/revision \d+/).waitFor();
+  for (const name of ["Execute", "Delete", "Disable", "Duplicate"]) {
+    check(await page.getByRole("button", { name, exact: true }).count() === 0, `a viewer must not be offered ${name}`);
+  }
+  check(await page.getByRole("button", { name: "Export", exact: true }).count() === 1, "a viewer may export what it sees");
+  await loaded("/ui/namespaces/tutorial/kv");
+  await page.getByRole("table", { name: "Keys of tutorial" }).waitFor();
+  check(await page.getByRole("button", { name: "Add a key" }).count() === 0, "a viewer must not be offered to add a key");
   await signOut(page, viewer);
 
   // single sign-on failures come back to the sign-in page with their reason
