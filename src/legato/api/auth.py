@@ -223,15 +223,26 @@ async def login(ctx: Ctx, request: Request, response: Response,
     must come back in the `X-CSRF-Token` header of every unsafe request (POST, PUT, PATCH, DELETE)."""
     config = _config(request)
     try:
-        session_id, session, account = await run_in_threadpool(
-            sso.password_sign_in, ctx.store, credentials.username, credentials.password, ldap=config.ldap,
-            now=ctx.clock(), policy=config.policy, ttl=config.session_ttl)
+        if config.basic is not None and _is_configured_pair(config.basic, credentials.username, credentials.password):
+            session_id, session, account = await run_in_threadpool(
+                sso.configured_owner_sign_in, ctx.store, credentials.username, now=ctx.clock(), ttl=config.session_ttl)
+        else:
+            session_id, session, account = await run_in_threadpool(
+                sso.password_sign_in, ctx.store, credentials.username, credentials.password, ldap=config.ldap,
+                now=ctx.clock(), policy=config.policy, ttl=config.session_ttl)
     except AuthenticationError as exc:
         raise ApiError(401, str(exc)) from None
     except LdapError as exc:
         raise ApiError(503, str(exc)) from None
     set_session_cookies(response, config, session_id, session)
     return {"username": account.name, "csrfToken": session.csrf, "expiresAt": session.expires_at}
+
+
+def _is_configured_pair(pair: tuple[str, str], name: str, password: str) -> bool:
+    # Both comparisons always run, so timing tells nothing about which part was wrong.
+    name_ok = hmac.compare_digest(name.encode(), pair[0].encode())
+    password_ok = hmac.compare_digest(password.encode(), pair[1].encode())
+    return name_ok and password_ok
 
 
 def set_session_cookies(response: Response, config: AuthConfig, session_id: str, session: Session) -> None:

@@ -224,3 +224,23 @@ def test_the_ui_loads_without_credentials_and_page_requests_get_no_basic_prompt(
             assert "www-authenticate" not in reply.headers, headers
         typed = browser.get("/api/v1/main/flows/search", headers={"sec-fetch-dest": "document"})
         assert typed.status_code == 401 and "www-authenticate" in typed.headers
+
+
+def test_the_configured_basic_pair_signs_in_on_the_sign_in_page(tmp_path: Path) -> None:
+    """A browser gets no Basic prompt from the UI, so the configured pair (LEGATO_BASIC_AUTH) signs in through
+    POST /api/v1/login like a user: a session of the owner account of that name, made at the first sign-in."""
+    store = open_store(f"sqlite:///{tmp_path / 'legato.db'}")
+    for live in _start(store, tmp_path, "sqlite", basic_auth=("admin", "s3cret-owner")):
+        with live.client() as browser:
+            assert browser.post("/api/v1/login", json={"username": "admin", "password": "wrong"}).status_code == 401
+            for _ in range(2):  # the second sign-in finds the account made by the first
+                signed = browser.post("/api/v1/login", json={"username": "admin", "password": "s3cret-owner"})
+                assert signed.status_code == 200, signed.text
+                me = browser.get("/api/v1/me").json()
+                assert me["username"] == "admin" and me["owner"] is True and me["id"]
+            made = browser.post("/api/v1/main/flows", content=FLOW.format(ns="web"),
+                                headers={**YAML, "x-csrf-token": signed.json()["csrfToken"]})
+            assert made.status_code == 200, made.text
+        with live.client(auth=("admin", "s3cret-owner")) as curl:
+            users = curl.get("/api/v1/main/users").json()
+            assert [(u["username"], u["owner"]) for u in users] == [("admin", True)]
