@@ -92,7 +92,7 @@ function RoleForm({ role, table, onDone, onCancel }: { role: Role | null; table:
         <legend>Permissions ({chosen.size})</legend>
         <div className="checkgrid">
           {table.map(([resource, actions]) => (
-            <div key={resource} role="group" aria-label={resource} style={{ display: "contents" }}>
+            <div key={resource} role="group" aria-label={resource} className="perm-row">
               <strong>{resource}</strong>
               {actions.map((action) => {
                 const permission = `${resource}:${action}`;
@@ -103,7 +103,6 @@ function RoleForm({ role, table, onDone, onCancel }: { role: Role | null; table:
                   </label>
                 );
               })}
-              <span style={{ gridColumn: "1 / -1" }} />
             </div>
           ))}
         </div>
