@@ -5,6 +5,18 @@
 export const ROOT_PASSWORD = "root-password-e2e";
 const VIEWER_PASSWORD = "viewer-password-e2e";
 
+const NIGHTLY = `id: nightly
+namespace: e2e.identity
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: nightly
+triggers:
+  - id: every_night
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 2 * * *"
+`;
+
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -35,6 +47,10 @@ async function signOut(page, user) {
  * menu, a user created and bound the Viewer role, a personal token shown once then revoked, sign-out; the viewer
  * sees no administration and cannot change secrets. */
 async function signInAndAdmin(page, base) {
+  const deployed = await fetch(`${base}/api/v1/main/flows`, {
+    method: "POST", body: NIGHTLY, headers: { "Content-Type": "application/x-yaml", ...basic("root", ROOT_PASSWORD) },
+  });
+  check(deployed.ok || deployed.status === 409, `deploying the nightly flow: ${deployed.status}`);
   const noPrompt = await api(base, "/api/v1/me", { "X-Requested-With": "XMLHttpRequest" });
   check(noPrompt.status === 401 && !noPrompt.headers.has("www-authenticate"), "a page's 401 must not ask for Basic");
   await page.goto(`${base}/ui/flows?q=hello`);
@@ -126,6 +142,16 @@ async function signInAndAdmin(page, base) {
     check(await page.getByRole("button", { name, exact: true }).count() === 0, `a viewer must not be offered ${name}`);
   }
   check(await page.getByRole("button", { name: "Export", exact: true }).count() === 1, "a viewer may export what it sees");
+  await loaded("/ui/flows/tutorial/hello/editor");
+  const save = page.getByRole("button", { name: "Save", exact: true });
+  await page.getByText(/Valid flow|problem/).first().waitFor();
+  check(await save.isDisabled(), "a viewer's Save button must be disabled");
+  check((await save.getAttribute("title")).includes("FLOW:UPDATE on tutorial"), "the Save button should say what is missing");
+  await loaded("/ui/flows/e2e.identity/nightly/triggers");
+  const toggle = page.getByRole("switch", { name: "Enable every_night" });
+  await toggle.waitFor();
+  check(await toggle.isDisabled(), "a viewer cannot switch a trigger off");
+  check(await page.getByRole("button", { name: "Backfill every_night" }).count() === 0, "a viewer cannot backfill");
   await loaded("/ui/namespaces/tutorial/kv");
   await page.getByRole("table", { name: "Keys of tutorial" }).waitFor();
   check(await page.getByRole("button", { name: "Add a key" }).count() === 0, "a viewer must not be offered to add a key");
