@@ -1,6 +1,7 @@
 // Browser scenarios of sign-in, the user menu, one's own account and access management. Run by browser.mjs:
 // run(page, base). `sign_in_and_admin` runs against a server with an owner `root` (test_web_ui_identity.py);
 // `open_mode` against the usual server without users.
+import { violations } from "./a11y_scenarios.mjs";
 
 export const ROOT_PASSWORD = "root-password-e2e";
 const VIEWER_PASSWORD = "viewer-password-e2e";
@@ -53,6 +54,16 @@ async function signInAndAdmin(page, base) {
   check(deployed.ok || deployed.status === 409, `deploying the nightly flow: ${deployed.status}`);
   const noPrompt = await api(base, "/api/v1/me", { "X-Requested-With": "XMLHttpRequest" });
   check(noPrompt.status === 401 && !noPrompt.headers.has("www-authenticate"), "a page's 401 must not ask for Basic");
+  // axe-core on the sign-in page with an error shown, in both themes
+  for (const theme of ["light", "dark"]) {
+    await page.goto(`${base}/ui/login?error=the%20sign-in%20expired`);
+    await page.evaluate((t) => localStorage.setItem("legato.theme", t), theme);
+    await page.reload();
+    await page.getByRole("alert").getByText("the sign-in expired").waitFor();
+    const found = await violations(page);
+    check(found.length === 0, `accessibility problems on the sign-in page (${theme}):\n${found.join("\n")}`);
+  }
+  await page.evaluate(() => localStorage.clear());
   await page.goto(`${base}/ui/flows?q=hello`);
   await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fflows%3Fq%3Dhello$/);
   await page.getByRole("heading", { name: "Sign in to Legato" }).waitFor();
@@ -172,6 +183,8 @@ async function openMode(page, base) {
   check(await page.getByRole("link", { name: "Administration" }).count() === 0, "open mode offers no administration");
   await page.goto(`${base}/ui/namespaces/tutorial/secrets`);
   await page.getByRole("button", { name: "Add a secret" }).waitFor();
+  await page.goto(`${base}/ui/login?next=${encodeURIComponent("/ui/executions")}`);
+  await page.waitForURL(`${base}/ui/executions`);  // nobody to sign in as: the sign-in page goes straight on
 }
 
 async function post(base, path, body) {

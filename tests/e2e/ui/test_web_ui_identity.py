@@ -42,7 +42,7 @@ def auth_server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_sign_in_user_menu_token_create_a_viewer_and_what_it_sees(auth_server: str) -> None:
-    """A page sends to the sign-in page (no Basic prompt); a wrong password is refused, the right one returns to
+    """The sign-in page passes axe-core in both themes; a page sends to it (no Basic prompt); a wrong password is refused, the right one returns to
     the page; the user menu names the owner; a user is created and bound the Viewer role (checked through the
     API); a personal token is shown once, works as Bearer and is revoked; sign-out; the viewer signs in and sees
     no administration, no audit log and no way to add a secret; an SSO error shows on the sign-in page."""
@@ -62,8 +62,8 @@ def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:  # noqa
 
 
 def test_sign_in_account_and_administration_pages_pass_axe_in_both_themes(server: str) -> None:  # noqa: F811
-    """axe-core's rules (names, roles, ARIA, structure, colour contrast) find nothing on the sign-in page (with an
-    error shown), the account page and every administration section, in the light and the dark theme."""
+    """axe-core's rules (names, roles, ARIA, structure, colour contrast) find nothing on the account page and every
+    administration section, in the light and the dark theme (the sign-in page: in sign_in_and_admin)."""
     _scenario("identity_accessibility", server)
 
 

@@ -34,6 +34,9 @@ export interface SignedIn {
 
 export const getMe = (): Promise<Me> => requestAt("/api/v1/me");
 
+/** As `getMe`, for the sign-in page itself: a 401 (not signed in) stays here instead of sending to sign-in. */
+export const whoAmI = (): Promise<Me> => requestAt("/api/v1/me", undefined, "json", true);
+
 export const signInMethods = (): Promise<SignInMethods> => requestAt("/api/v1/auth/providers");
 
 export const signIn = (username: string, password: string): Promise<SignedIn> =>
