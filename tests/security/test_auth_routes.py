@@ -120,10 +120,10 @@ def _routes_to(path: str, template: str) -> bool:
     return re.match(pattern, urllib.parse.unquote(urllib.parse.urlsplit(path).path)) is not None
 
 
-def test_public_routes_are_exactly_the_probes_the_webhook_trigger_and_sign_in() -> None:
+def test_public_routes_are_exactly_the_probes_the_webhook_trigger_sign_in_and_the_ui_files() -> None:
     assert {"/health", "/ready", "/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}", "/api/v1/login",
-            "/api/v1/logout", "/api/v1/auth/providers", "/api/v1/auth/oidc/login",
-            "/api/v1/auth/oidc/callback"} == PUBLIC_ROUTES
+            "/api/v1/logout", "/api/v1/auth/providers", "/api/v1/auth/oidc/login", "/api/v1/auth/oidc/callback",
+            "/", "/ui", "/ui/{path:path}"} == PUBLIC_ROUTES
 
 
 def test_the_webhook_prefix_no_longer_starts_a_flow_of_namespace_webhook(server: LiveServer) -> None:

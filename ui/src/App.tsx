@@ -5,6 +5,8 @@ import { saveTheme, useTheme, type Theme } from "./lib/theme";
 import { FlowsPage } from "./pages/FlowsPage";
 import { LandingPage } from "./pages/LandingPage";
 import { NotFound } from "./components/Messages";
+import { UserMenu } from "./components/UserMenu";
+import { adminSections, canOnInstance, openMode, useMe } from "./lib/permissions";
 
 // The editor is the heaviest view: load it only when asked for.
 const NewFlowPage = lazy(() => import("./pages/NewFlowPage"));
@@ -20,6 +22,9 @@ const BlueprintPage = lazy(() => import("./pages/BlueprintPage"));
 const PluginsPage = lazy(() => import("./pages/PluginsPage"));
 const SettingsPage = lazy(() => import("./pages/SettingsPage"));
 const AuditPage = lazy(() => import("./pages/AuditPage"));
+const LoginPage = lazy(() => import("./pages/LoginPage"));
+const AccountPage = lazy(() => import("./pages/AccountPage"));
+const AdminPage = lazy(() => import("./pages/AdminPage"));
 
 function ThemeToggle() {
   const theme = useTheme();
@@ -44,6 +49,15 @@ function ThemeToggle() {
 export function App() {
   const { pathname } = useLocation();
   useEffect(() => { document.title = titleFor(pathname); }, [pathname]);
+  // The sign-in page stands alone: it must not ask who is signed in (that answer is a 401 there).
+  if (pathname === "/login") return <Suspense fallback={null}><LoginPage /></Suspense>;
+  return <Shell />;
+}
+
+function Shell() {
+  const me = useMe();
+  // Open mode stays as it was: no access management to offer until someone runs `legato user create`.
+  const admin = me && !openMode(me) ? adminSections(me) : [];
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
@@ -57,10 +71,12 @@ export function App() {
           <NavLink to="/namespaces">Namespaces</NavLink>
           <NavLink to="/blueprints">Blueprints</NavLink>
           <NavLink to="/plugins">Plugins</NavLink>
-          <NavLink to="/audit">Audit log</NavLink>
+          {canOnInstance(me, "AUDITLOG:LIST") && <NavLink to="/audit">Audit log</NavLink>}
+          {admin.length > 0 && <NavLink to={`/admin/${admin[0]!.path}`}>Administration</NavLink>}
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <ThemeToggle />
+        {me && !openMode(me) && <UserMenu me={me} />}
       </header>
       <main id="main">
         <Suspense fallback={<p role="status">Loading…</p>}>
@@ -78,6 +94,8 @@ export function App() {
             <Route path="/blueprints/:blueprintId" element={<BlueprintPage />} />
             <Route path="/plugins/:cls?" element={<PluginsPage />} />
             <Route path="/audit" element={<AuditPage />} />
+            <Route path="/account" element={<AccountPage />} />
+            <Route path="/admin/:section?" element={<AdminPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

@@ -62,10 +62,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/configs"): SIGNED_IN,
     ("GET", f"{_T}/configs"): SIGNED_IN,
     ("GET", "/metrics"): Need(R.INFRASTRUCTURE, A.VIEW, instance=True),
-    # the web UI's files (not in the OpenAPI document): what it shows comes from the routes below
-    ("GET", "/"): SIGNED_IN,
-    ("GET", "/ui"): SIGNED_IN,
-    ("GET", "/ui/{path:path}"): SIGNED_IN,
+    # the web UI's files (not in the OpenAPI document): the built app holds no data (what it shows comes from
+    # the routes below), and its sign-in page must load before anyone has signed in
+    ("GET", "/"): PUBLIC,
+    ("GET", "/ui"): PUBLIC,
+    ("GET", "/ui/{path:path}"): PUBLIC,
     # sign-in and one's own account
     ("POST", "/api/v1/login"): PUBLIC,
     ("POST", "/api/v1/logout"): PUBLIC,

@@ -92,13 +92,13 @@ class Authenticate:
         try:
             by = await self._principal(scope)
         except AuthenticationError as exc:
-            await _answer(send, 401, str(exc), basic=True)
+            await _answer(send, 401, str(exc), basic=not _from_page(scope))
             return
         except _CsrfMissing as exc:
             await _answer(send, 403, str(exc))
             return
         if by is None:
-            await _answer(send, 401, "authentication required", basic=True)
+            await _answer(send, 401, "authentication required", basic=not _from_page(scope))
             return
         scope.setdefault("state", {})["principal"] = by
         await self.app(scope, receive, send)
@@ -171,6 +171,19 @@ class _CsrfMissing(Exception):
     pass
 
 
+def _from_page(scope: Scope) -> bool:
+    """Whether the request comes from a script of a web page (the UI's fetch or EventSource) rather than from an
+    API client or an address typed in the browser: its 401 then carries no `WWW-Authenticate: Basic`, so the
+    browser shows no password prompt of its own and the page can send the user to its sign-in page."""
+    headers = dict(scope["headers"])
+    if b"x-requested-with" in headers:
+        return True
+    if headers.get(b"sec-fetch-dest") == b"empty":  # fetch/XHR/EventSource, sent by browsers on secure origins
+        return True
+    cookie = headers.get(b"cookie", b"")
+    return bool(_cookie(cookie, SESSION_COOKIE) or _cookie(cookie, CSRF_COOKIE)) if cookie else False
+
+
 def _cookie(header: bytes, name: str) -> str | None:
     cookies: SimpleCookie = SimpleCookie()
     try:
@@ -210,15 +223,26 @@ async def login(ctx: Ctx, request: Request, response: Response,
     must come back in the `X-CSRF-Token` header of every unsafe request (POST, PUT, PATCH, DELETE)."""
     config = _config(request)
     try:
-        session_id, session, account = await run_in_threadpool(
-            sso.password_sign_in, ctx.store, credentials.username, credentials.password, ldap=config.ldap,
-            now=ctx.clock(), policy=config.policy, ttl=config.session_ttl)
+        if config.basic is not None and _is_configured_pair(config.basic, credentials.username, credentials.password):
+            session_id, session, account = await run_in_threadpool(
+                sso.configured_owner_sign_in, ctx.store, credentials.username, now=ctx.clock(), ttl=config.session_ttl)
+        else:
+            session_id, session, account = await run_in_threadpool(
+                sso.password_sign_in, ctx.store, credentials.username, credentials.password, ldap=config.ldap,
+                now=ctx.clock(), policy=config.policy, ttl=config.session_ttl)
     except AuthenticationError as exc:
         raise ApiError(401, str(exc)) from None
     except LdapError as exc:
         raise ApiError(503, str(exc)) from None
     set_session_cookies(response, config, session_id, session)
     return {"username": account.name, "csrfToken": session.csrf, "expiresAt": session.expires_at}
+
+
+def _is_configured_pair(pair: tuple[str, str], name: str, password: str) -> bool:
+    # Both comparisons always run, so timing tells nothing about which part was wrong.
+    name_ok = hmac.compare_digest(name.encode(), pair[0].encode())
+    password_ok = hmac.compare_digest(password.encode(), pair[1].encode())
+    return name_ok and password_ok
 
 
 def set_session_cookies(response: Response, config: AuthConfig, session_id: str, session: Session) -> None:

@@ -64,6 +64,19 @@ def password_sign_in(store: AccountPorts, name: str, password: str, *, ldap: Lda
     return external_sign_in(store, who, source="ldap", create_users=ldap.config.create_users, now=now, ttl=ttl)
 
 
+def configured_owner_sign_in(store: AccountPorts, name: str, *, now: datetime, ttl: timedelta) -> tuple[str, Session, Account]:
+    """A session for the configured basic-auth pair (checked by the caller: the browser can send it only through
+    the sign-in page): the owner account of that name, created at its first sign-in without a password of its
+    own (the configured one stays the way in). AuthenticationError when a user of that name exists and is not an
+    owner, or is disabled."""
+    account = store.account_by_name(name)
+    if account is None:
+        account = identity.create_account(store, "USER", name, owner=True, by=SYSTEM, now=now, display_name=name)
+    if account.kind != "USER" or not account.owner or account.disabled:
+        raise AuthenticationError("invalid credentials")
+    return identity.start_session(store, account, now=now, ttl=ttl)
+
+
 def _create(store: AccountPorts, who: ExternalIdentity, source: str, now: datetime) -> Account:
     account = Account(id=uuid.uuid4().hex, kind="USER", name=who.username, display_name=who.display_name,
                       password_hash=None, owner=False, disabled=False, created=now, updated=now,

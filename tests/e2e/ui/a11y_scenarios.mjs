@@ -22,7 +22,7 @@ async function api(base, method, path, body, headers = {}) {
 }
 
 /** The axe violations of the page as it is, one line per rule and element. */
-async function violations(page) {
+export async function violations(page) {
   if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
   const found = await page.evaluate(async (rules) => {
     const result = await window.axe.run(document, { runOnly: { type: "rule", values: rules } });
@@ -52,6 +52,20 @@ async function accessibility(page, base) {
     "/ui/plugins", "/ui/settings", "/ui/namespaces/tutorial/secrets", "/ui/audit", `/ui/executions/${failed.id}`, `/ui/executions/${failed.id}/gantt`,
     `/ui/executions/${failed.id}/logs?taskRunId=${failed.taskRunList.at(-1)?.id}&show=error`,
   ];
+  await checkPages(page, base, pages);
+}
+
+/** One's account and the administration sections (in open mode: the owner's view); the sign-in page is checked
+ * where it shows, with users (identity_scenarios.mjs). */
+async function identityAccessibility(page, base) {
+  await checkPages(page, base, [
+    "/ui/admin/users", "/ui/admin/groups", "/ui/admin/roles",
+    "/ui/admin/bindings", "/ui/admin/service-accounts", "/ui/account",
+  ]);
+}
+
+/** axe over each page in both themes; throws with every violation found. */
+async function checkPages(page, base, pages) {
   const problems = [];
   for (const theme of ["light", "dark"]) {
     await page.goto(`${base}/ui/settings`);
@@ -67,4 +81,4 @@ async function accessibility(page, base) {
   if (problems.length) throw new Error(`${problems.length} accessibility problems:\n${problems.join("\n")}`);
 }
 
-export const A11Y_SCENARIOS = { accessibility };
+export const A11Y_SCENARIOS = { accessibility, identity_accessibility: identityAccessibility };

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { A11Y_SCENARIOS } from "./a11y_scenarios.mjs";
 import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs";
+import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
 import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
 import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
 
@@ -142,7 +143,7 @@ async function resume(page) {
 }
 
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
-  ...NEWCOMER_SCENARIOS };
+  ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];

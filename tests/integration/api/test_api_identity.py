@@ -199,3 +199,48 @@ def test_malformed_credentials_are_401_never_a_handler(server: LiveServer) -> No
                                  ("GET", "/api/v1/me"), ("HEAD", "/api/v1/main/flows/search")):
                 reply = client.request(method, path, headers=headers, content=b"{}" if method == "POST" else None)
                 assert reply.status_code == 401, (headers, method, path, reply.status_code, reply.text)
+
+
+def test_the_ui_loads_without_credentials_and_page_requests_get_no_basic_prompt(server: LiveServer) -> None:
+    """The sign-in page must load before anyone has signed in; a 401 to a script of the page (the UI's fetch,
+    marked by X-Requested-With, Sec-Fetch-Dest or its own cookies) carries no `WWW-Authenticate: Basic`, so the
+    browser never shows its own prompt; API clients still get it."""
+    _owner(server)
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        assert browser.get("/").headers["location"] == "/ui/"
+        for path in ("/ui/login", "/ui/flows", "/ui/"):
+            page = browser.get(path)
+            assert page.status_code in {200, 503}, (path, page.status_code)  # 503: `make ui` not run
+            if page.status_code == 200:
+                assert '<div id="root">' in page.text  # the app's shell: its data comes from the API
+        curl = browser.get("/api/v1/me")
+        assert curl.status_code == 401 and curl.headers["www-authenticate"] == 'Basic realm="legato"'
+        wrong = browser.get("/api/v1/me", auth=("root", "wrong-password"))
+        assert wrong.status_code == 401 and "www-authenticate" in wrong.headers
+        for headers in ({"x-requested-with": "XMLHttpRequest"}, {"sec-fetch-dest": "empty", "sec-fetch-mode": "cors"},
+                        {"cookie": "legato_session=ended"}, {"cookie": "legato_csrf=left-over"}):
+            reply = browser.get("/api/v1/main/flows/search", headers=headers)
+            assert reply.status_code == 401, headers
+            assert "www-authenticate" not in reply.headers, headers
+        typed = browser.get("/api/v1/main/flows/search", headers={"sec-fetch-dest": "document"})
+        assert typed.status_code == 401 and "www-authenticate" in typed.headers
+
+
+def test_the_configured_basic_pair_signs_in_on_the_sign_in_page(tmp_path: Path) -> None:
+    """A browser gets no Basic prompt from the UI, so the configured pair (LEGATO_BASIC_AUTH) signs in through
+    POST /api/v1/login like a user: a session of the owner account of that name, made at the first sign-in."""
+    store = open_store(f"sqlite:///{tmp_path / 'legato.db'}")
+    for live in _start(store, tmp_path, "sqlite", basic_auth=("admin", "s3cret-owner")):
+        with live.client() as browser:
+            assert browser.post("/api/v1/login", json={"username": "admin", "password": "wrong"}).status_code == 401
+            for _ in range(2):  # the second sign-in finds the account made by the first
+                signed = browser.post("/api/v1/login", json={"username": "admin", "password": "s3cret-owner"})
+                assert signed.status_code == 200, signed.text
+                me = browser.get("/api/v1/me").json()
+                assert me["username"] == "admin" and me["owner"] is True and me["id"]
+            made = browser.post("/api/v1/main/flows", content=FLOW.format(ns="web"),
+                                headers={**YAML, "x-csrf-token": signed.json()["csrfToken"]})
+            assert made.status_code == 200, made.text
+        with live.client(auth=("admin", "s3cret-owner")) as curl:
+            users = curl.get("/api/v1/main/users").json()
+            assert [(u["username"], u["owner"]) for u in users] == [("admin", True)]

@@ -12,9 +12,40 @@ export class ApiError extends Error {
   }
 }
 
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The value of the readable cookie `name` (the session's CSRF token is one), if any. */
+export function cookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
+/** The sign-in page's address, coming back to the current page afterwards. */
+export function loginUrl(next = window.location.pathname + window.location.search): string {
+  return `/ui/login?next=${encodeURIComponent(next)}`;
+}
+
 /** `as`: how to read a successful body (an empty body gives undefined). */
 export async function request<T>(path: string, init?: RequestInit, as: "json" | "blob" = "json"): Promise<T> {
-  const response = await fetch(API + path, init);
+  return requestAt(API + path, init, as);
+}
+
+/** As `request`, for a path outside the tenant's prefix (sign-in, one's own account). Every call says it comes
+ * from the page (so a 401 brings no browser password prompt) and carries the session's CSRF token on unsafe
+ * methods; a 401 sends the user to the sign-in page, unless `signingIn` (the sign-in call itself). */
+export async function requestAt<T>(url: string, init?: RequestInit, as: "json" | "blob" = "json", signingIn = false):
+  Promise<T> {
+  const headers = new Headers(init?.headers);
+  headers.set("X-Requested-With", "XMLHttpRequest");
+  const csrf = cookie("legato_csrf");
+  if (csrf && UNSAFE.has((init?.method ?? "GET").toUpperCase())) headers.set("X-CSRF-Token", csrf);
+  const response = await fetch(url, { ...init, headers });
+  if (response.status === 401 && !signingIn && !window.location.pathname.startsWith("/ui/login")) {
+    window.location.assign(loginUrl());
+  }
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
     let details: ErrorDetail[] = [];

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import { deleteFlows, saveBlob, setFlowsDisabled } from "../api/client";
 import type { Flow } from "../api/types";
+import { canIn, canSomewhere, useMe } from "../lib/permissions";
 import { ErrorMessage } from "./Messages";
 
 /** The source of a copy of `source` under a new id (`<id>_copy`): the `id:` line rewritten, the rest as written. */
@@ -26,19 +27,25 @@ export function FlowActions({ flow }: { flow: Flow }) {
     },
   });
   const source = flow.source ?? "";
+  const me = useMe();
+  const may = (permission: string) => canIn(me, permission, flow.namespace);
   return (
     <>
       <div className="actions" role="toolbar" aria-label="Flow actions">
-        <button type="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-          {flow.disabled ? "Enable" : "Disable"}
-        </button>
+        {may("FLOW:UPDATE") && (
+          <button type="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+            {flow.disabled ? "Enable" : "Disable"}
+          </button>
+        )}
         <button type="button" onClick={() => saveBlob(new Blob([source], { type: "application/x-yaml" }), `${flow.namespace}.${flow.id}.yml`)}>
           Export
         </button>
-        <button type="button" onClick={() => navigate("/flows/new", { state: { source: duplicateSource(source, flow.id) } })}>
-          Duplicate
-        </button>
-        <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete</button>
+        {canSomewhere(me, "FLOW:CREATE") && (
+          <button type="button" onClick={() => navigate("/flows/new", { state: { source: duplicateSource(source, flow.id) } })}>
+            Duplicate
+          </button>
+        )}
+        {may("FLOW:DELETE") && <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete</button>}
       </div>
       {confirming && (
         <div className="card confirm" role="alertdialog" aria-label="Confirm delete">

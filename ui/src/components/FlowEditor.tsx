@@ -15,6 +15,7 @@ import { FilesPanel } from "../editor/FilesPanel";
 import { markersOf, problemsOf, warningsOf, type Problem } from "../editor/markers";
 import { SplitHandle, useSideWidth } from "../editor/SplitHandle";
 import { brokenYaml, ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
+import { canIn, canSomewhere, useMe } from "../lib/permissions";
 import { ErrorMessage } from "./Messages";
 import { Topology } from "./Topology";
 import "../editor/editor.css";
@@ -198,6 +199,9 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [schemaError, setSchemaError] = useState<Error | null>(null);
   const [saved, setSaved] = useState<Flow | null>(null);
+  const me = useMe();
+  // A new flow's namespace is only known from its source: the server checks it; the button needs FLOW:CREATE somewhere.
+  const maySave = flow ? canIn(me, "FLOW:UPDATE", flow.namespace) : canSomewhere(me, "FLOW:CREATE");
   const [params, setParams] = useSearchParams();
   const panel = (PANELS.find((p) => p.key === params.get("panel"))?.key ?? "docs") as Panel;
   const { problems, checking, graph, schedule } = useLiveChecks(editor);
@@ -291,8 +295,9 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
         <span ref={position} className="muted cursor-position" aria-hidden="true" />
         {saved && !save.isPending && <span role="status" className="ok">Saved revision {saved.revision}</span>}
         {dirty && !save.isPending && <span className="muted" aria-label="Unsaved changes">● Unsaved</span>}
-        <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending || !editor}
-          aria-keyshortcuts="Control+S Meta+S" title="Save (Ctrl+S)">
+        <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending || !editor || !maySave}
+          aria-keyshortcuts="Control+S Meta+S"
+          title={maySave ? "Save (Ctrl+S)" : `You may not save: ${flow ? `FLOW:UPDATE on ${flow.namespace}` : "FLOW:CREATE"} is missing`}>
           {save.isPending ? "Saving…" : "Save"}
         </button>
         {save.isError && <SaveError error={save.error} details={saveDetails} goTo={goTo} />}

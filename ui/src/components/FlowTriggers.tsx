@@ -9,6 +9,7 @@ import {
 import { getFlow } from "../api/client";
 import type { Paged, Task } from "../api/types";
 import { parseLabels } from "../lib/executionFilters";
+import { canIn, useMe } from "../lib/permissions";
 import { ErrorMessage, Loading } from "./Messages";
 import { When } from "./When";
 import "../pages.css";
@@ -123,6 +124,8 @@ function TriggerRow({ trigger: t, definition, onBackfill }: { trigger: TriggerCo
   const unlock = useTriggerMutation(t, () => unlockTrigger(t));
   const restart = useTriggerMutation(t, () => restartTrigger(t));
   const error = toggle.error ?? unlock.error ?? restart.error;
+  const me = useMe();
+  const mayUpdate = canIn(me, "TRIGGER:UPDATE", t.namespace);
   return (
     <tr data-trigger={t.triggerId}>
       <td>
@@ -139,7 +142,7 @@ function TriggerRow({ trigger: t, definition, onBackfill }: { trigger: TriggerCo
       <td>{t.disabled ? <span className="muted">disabled</span> : <When iso={t.nextExecutionDate ?? t.nextDates?.[0] ?? null} />}</td>
       <td>
         <label className="check">
-          <input type="checkbox" role="switch" aria-label={`Enable ${t.triggerId}`} checked={asked ?? !t.disabled}
+          <input type="checkbox" role="switch" aria-label={`Enable ${t.triggerId}`} checked={asked ?? !t.disabled} disabled={!mayUpdate}
             onChange={(e) => {
               setAsked(e.target.checked);
               toggle.mutate(!e.target.checked, { onSettled: () => setAsked(null) });
@@ -153,14 +156,14 @@ function TriggerRow({ trigger: t, definition, onBackfill }: { trigger: TriggerCo
           {t.executionId && (
             <>
               <span>Waits for <Link to={`/executions/${t.executionId}`}><code>{t.executionId.slice(0, 10)}</code></Link></span>
-              <button type="button" onClick={() => unlock.mutate(undefined)} disabled={unlock.isPending} aria-label={`Unlock ${t.triggerId}`}>Unlock</button>
+              {mayUpdate && <button type="button" onClick={() => unlock.mutate(undefined)} disabled={unlock.isPending} aria-label={`Unlock ${t.triggerId}`}>Unlock</button>}
             </>
           )}
-          {restartable(t.type) && (
+          {restartable(t.type) && mayUpdate && (
             <button type="button" onClick={() => restart.mutate(undefined)} disabled={restart.isPending} aria-label={`Restart ${t.triggerId}`}
               title="Start afresh from now: lock cleared, past dates not recovered">Restart trigger</button>
           )}
-          {isSchedule(t.type) && !t.backfill && <button type="button" onClick={onBackfill} aria-label={`Backfill ${t.triggerId}`}>Backfill</button>}
+          {isSchedule(t.type) && !t.backfill && canIn(me, "TRIGGER:BACKFILL", t.namespace) && <button type="button" onClick={onBackfill} aria-label={`Backfill ${t.triggerId}`}>Backfill</button>}
         </div>
         {error && <ErrorMessage error={error} />}
       </td>
@@ -171,16 +174,17 @@ function TriggerRow({ trigger: t, definition, onBackfill }: { trigger: TriggerCo
 function BackfillStatus({ trigger: t }: { trigger: TriggerContext }) {
   const act = useTriggerMutation(t, (action: "pause" | "unpause" | "delete") => backfillAction(t, action));
   const b = t.backfill!;
+  const mayBackfill = canIn(useMe(), "TRIGGER:BACKFILL", t.namespace);
   return (
     <div className="card" role="region" aria-label={`Backfill of ${t.triggerId}`}>
       <h2>Backfill of {t.triggerId}{b.paused ? " (paused)" : ""}</h2>
       <p>From <When iso={b.start} /> to <When iso={b.end} /> · at <When iso={b.currentDate} /> · {b.fired} execution{b.fired === 1 ? "" : "s"} started</p>
-      <div className="actions">
+      {mayBackfill && <div className="actions">
         {b.paused
           ? <button type="button" onClick={() => act.mutate("unpause")} disabled={act.isPending}>Resume backfill</button>
           : <button type="button" onClick={() => act.mutate("pause")} disabled={act.isPending}>Pause backfill</button>}
         <button type="button" onClick={() => act.mutate("delete")} disabled={act.isPending}>Delete backfill</button>
-      </div>
+      </div>}
       {act.isError && <ErrorMessage error={act.error} />}
     </div>
   );

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { inheritedSecrets, secretDelete, secretList, secretPut } from "../api/governance";
+import { canIn, useMe } from "../lib/permissions";
 import { ErrorMessage, Loading } from "./Messages";
 import { When } from "./When";
 
@@ -14,10 +15,14 @@ export function NamespaceSecrets({ namespace }: { namespace: string }) {
   const refresh = () => client.invalidateQueries({ queryKey: ["secrets", namespace] });
   const remove = useMutation({ mutationFn: (key: string) => secretDelete(namespace, key), onSuccess: refresh });
   const parents = Object.entries(inherited.data ?? {});
+  // PUT both creates and replaces: it needs SECRET:CREATE on the namespace.
+  const me = useMe();
+  const mayWrite = canIn(me, "SECRET:CREATE", namespace) && !own.data?.readOnly;
+  const mayDelete = canIn(me, "SECRET:DELETE", namespace) && !own.data?.readOnly;
   return (
     <>
       <p className="muted">Flows of this namespace and of its children read a secret with <code>{"{{ secret('KEY') }}"}</code>; values are encrypted and never shown again.</p>
-      <div className="actions"><button type="button" className="primary" onClick={() => setEditing("new")}>Add a secret</button></div>
+      {mayWrite && <div className="actions"><button type="button" className="primary" onClick={() => setEditing("new")}>Add a secret</button></div>}
       {editing && (
         <SecretForm key={editing} namespace={namespace} existing={editing === "new" ? null : editing}
           onDone={() => { setEditing(null); void refresh(); }} onCancel={() => setEditing(null)} />
@@ -37,8 +42,8 @@ export function NamespaceSecrets({ namespace }: { namespace: string }) {
                 <td><When iso={s.updateDate} /></td>
                 <td>{s.updatedBy ?? ""}</td>
                 <td>
-                  <button type="button" onClick={() => setEditing(s.key)} aria-label={`Replace ${s.key}`}>Replace</button>{" "}
-                  {deleting === s.key ? (
+                  {mayWrite && <button type="button" onClick={() => setEditing(s.key)} aria-label={`Replace ${s.key}`}>Replace</button>}{" "}
+                  {!mayDelete ? null : deleting === s.key ? (
                     <>
                       <button type="button" className="danger" onClick={() => { setDeleting(null); remove.mutate(s.key); }}>Confirm delete</button>{" "}
                       <button type="button" onClick={() => setDeleting(null)}>Keep</button>

@@ -12,5 +12,7 @@ describe("titleFor", () => {
     expect(titleFor("/namespaces/tutorial/kv")).toBe("tutorial · KV · Legato");
     expect(titleFor("/plugins/log.Log")).toBe("log.Log · Plugins · Legato");
     expect(titleFor("/nowhere")).toBe("Page not found · Legato");
+    expect(titleFor("/login")).toBe("Sign in · Legato");
+    expect(titleFor("/admin/service-accounts")).toBe("Service accounts · Administration · Legato");
   });
 });

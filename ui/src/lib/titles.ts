@@ -3,7 +3,11 @@
 // Executions · Legato").
 const SECTIONS: Record<string, string> = {
   dashboard: "Dashboard", flows: "Flows", executions: "Executions", namespaces: "Namespaces",
-  blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log",
+  blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log", login: "Sign in",
+  account: "Account", admin: "Administration",
+};
+const ADMIN: Record<string, string> = {
+  users: "Users", groups: "Groups", roles: "Roles", bindings: "Bindings", "service-accounts": "Service accounts",
 };
 const FLOW_TABS: Record<string, string> = {
   "": "Overview", editor: "Editor", executions: "Executions", revisions: "Revisions", triggers: "Triggers", logs: "Logs",
@@ -21,6 +25,7 @@ export function titleFor(pathname: string): string {
   if (section === "flows" && first && second) return named(`${first}.${second}`, FLOW_TABS[third] ?? cap(third));
   if (section === "executions" && first) return named(`Execution ${first.slice(0, 8)}`, EXECUTION_TABS[second ?? ""] ?? cap(second ?? ""));
   if (section === "namespaces" && first) return named(first, second ? (second === "kv" ? "KV" : cap(second)) : "Namespace");
+  if (section === "admin" && first) return named(ADMIN[first] ?? first, SECTIONS[section]!);
   if (first) return named(first, SECTIONS[section]!);
   return named(SECTIONS[section]!);
 }

@@ -18,6 +18,7 @@ import { When } from "../components/When";
 import { useFollowExecution } from "../lib/follow";
 import { fieldsFor, initialValues, toFormData, validate, type FormValues } from "../lib/inputs";
 import "../pages.css";
+import { canIn, useMe } from "../lib/permissions";
 
 const TABS = [
   { path: "", label: "Overview" },
@@ -91,14 +92,16 @@ function Actions({ execution }: { execution: Execution }) {
   const pause = useMutation({ mutationFn: () => pauseExecution(execution.id), onSuccess: done });
   const replay = useMutation({ mutationFn: () => replayExecution(execution.id), onSuccess: (x) => navigate(`/executions/${x.id}`) });
   const failure = kill.error ?? restart.error ?? replay.error ?? pause.error;
+  const me = useMe();
+  const may = (action: string) => canIn(me, `EXECUTION:${action}`, execution.namespace);
   return (
     <div className="actions">
-      <button type="button" onClick={() => kill.mutate()} disabled={TERMINAL_STATES.has(state) || kill.isPending}>Kill</button>
-      <button type="button" onClick={() => restart.mutate()} disabled={!["FAILED", "KILLED", "WARNING"].includes(state) || restart.isPending}>Restart</button>
-      <button type="button" onClick={() => pause.mutate()} disabled={state !== "RUNNING" || pause.isPending}>Pause</button>
-      <button type="button" onClick={() => setResuming(true)} disabled={state !== "PAUSED"}>Resume</button>
-      <button type="button" onClick={() => replay.mutate()} disabled={!TERMINAL_STATES.has(state) || replay.isPending}
-        title="Run this flow again with the same inputs, as a new execution">Replay</button>
+      {may("KILL") && <button type="button" onClick={() => kill.mutate()} disabled={TERMINAL_STATES.has(state) || kill.isPending}>Kill</button>}
+      {may("RESTART") && <button type="button" onClick={() => restart.mutate()} disabled={!["FAILED", "KILLED", "WARNING"].includes(state) || restart.isPending}>Restart</button>}
+      {may("PAUSE") && <button type="button" onClick={() => pause.mutate()} disabled={state !== "RUNNING" || pause.isPending}>Pause</button>}
+      {may("RESUME") && <button type="button" onClick={() => setResuming(true)} disabled={state !== "PAUSED"}>Resume</button>}
+      {may("REPLAY") && <button type="button" onClick={() => replay.mutate()} disabled={!TERMINAL_STATES.has(state) || replay.isPending}
+        title="Run this flow again with the same inputs, as a new execution">Replay</button>}
       {failure && <ErrorMessage error={failure} />}
       {resuming && state === "PAUSED" && <ResumeForm execution={execution} onDone={() => { setResuming(false); done(); }} />}
     </div>
@@ -260,6 +263,7 @@ function ChangeState({ execution, taskRunId, current }: { execution: Execution; 
   const client = useQueryClient();
   const settle = useContext(Settle);
   const [state, setState] = useState(current);
+  const me = useMe();
   const change = useMutation({
     mutationFn: () => changeTaskRunState(execution.id, taskRunId, state),
     onSuccess: (result) => {
@@ -267,6 +271,7 @@ function ChangeState({ execution, taskRunId, current }: { execution: Execution; 
       client.setQueryData(["execution", execution.id], result);
     },
   });
+  if (!canIn(me, "EXECUTION:UPDATE", execution.namespace)) return null;
   return (
     <form className="inline-form" onSubmit={(e) => { e.preventDefault(); change.mutate(); }}>
       {/* Named "New state"/"Set state" and described by the task's cell, so that the row's task name stays unique. */}
@@ -283,6 +288,7 @@ function ChangeState({ execution, taskRunId, current }: { execution: Execution; 
 function ReplayFrom({ execution, taskRunId }: { execution: Execution; taskRunId: string }) {
   const navigate = useNavigate();
   const replay = useMutation({ mutationFn: () => replayExecution(execution.id, taskRunId), onSuccess: (x) => navigate(`/executions/${x.id}`) });
+  if (!canIn(useMe(), "EXECUTION:REPLAY", execution.namespace)) return null;
   return (
     <>
       <button type="button" onClick={() => replay.mutate()} disabled={replay.isPending} aria-describedby={`task-${taskRunId}`}>Replay from here</button>
@@ -296,6 +302,7 @@ function AddLabel({ execution }: { execution: Execution }) {
   const client = useQueryClient();
   const settle = useContext(Settle);
   const [open, setOpen] = useState(false);
+  const me = useMe();
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   const add = useMutation({
@@ -308,6 +315,7 @@ function AddLabel({ execution }: { execution: Execution }) {
       setValue("");
     },
   });
+  if (!canIn(me, "EXECUTION:UPDATE", execution.namespace)) return null;
   if (!open) return <button type="button" className="link" onClick={() => setOpen(true)}>Add a label</button>;
   return (
     <form className="inline-form" aria-label="Add a label" onSubmit={(e) => { e.preventDefault(); if (key.trim()) add.mutate(); }}>

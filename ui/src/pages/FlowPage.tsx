@@ -9,6 +9,7 @@ import { Pager } from "../components/Pager";
 import { duration, formatDate, StateBadge } from "../components/StateBadge";
 import { Topology } from "../components/Topology";
 import { Markdown } from "../components/Markdown";
+import { canIn, useMe } from "../lib/permissions";
 
 const FlowEditor = lazy(() => import("../components/FlowEditor"));
 const RevisionsTab = lazy(() => import("../editor/RevisionsTab"));
@@ -29,6 +30,7 @@ export function FlowPage() {
   const [params, setParams] = useSearchParams();
   const flow = useQuery({ queryKey: ["flow", namespace, flowId], queryFn: () => getFlow(namespace, flowId) });
   const base = `/flows/${namespace}/${flowId}`;
+  const me = useMe();
   const executing = params.get("execute") === "1";
   const setExecuting = (open: boolean) => {
     const next = new URLSearchParams(params);
@@ -47,7 +49,9 @@ export function FlowPage() {
         <h1>{flowId}</h1>
         {flow.data && <span className="muted">revision {flow.data.revision}</span>}
         {flow.data?.disabled && <span className="badge">disabled</span>}
-        <button type="button" className="primary" onClick={() => setExecuting(true)} disabled={!flow.data || flow.data.disabled}>Execute</button>
+        {canIn(me, "EXECUTION:CREATE", namespace) && (
+          <button type="button" className="primary" onClick={() => setExecuting(true)} disabled={!flow.data || flow.data.disabled}>Execute</button>
+        )}
       </div>
       {flow.data && <FlowActions flow={flow.data} />}
       <nav className="tabs" aria-label="Flow views">

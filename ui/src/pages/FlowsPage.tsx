@@ -10,15 +10,16 @@ import { ErrorMessage, Loading } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { StateBadge } from "../components/StateBadge";
 import { Summary } from "../components/Summary";
+import { canSomewhere, useMe } from "../lib/permissions";
 
 export const PAGE_SIZE = 25;
 
 type Action = "enable" | "disable" | "export" | "delete";
-const ACTIONS: Record<Action, { label: string; run: (ids: FlowRef[]) => Promise<string> }> = {
-  enable: { label: "Enable", run: async (ids) => `${(await setFlowsDisabled(ids, false)).count} enabled` },
-  disable: { label: "Disable", run: async (ids) => `${(await setFlowsDisabled(ids, true)).count} disabled` },
-  export: { label: "Export", run: async (ids) => { saveBlob(await exportFlows(ids), "flows.zip"); return `${ids.length} exported`; } },
-  delete: { label: "Delete", run: async (ids) => `${(await deleteFlows(ids)).count} deleted` },
+const ACTIONS: Record<Action, { label: string; permission: string; run: (ids: FlowRef[]) => Promise<string> }> = {
+  enable: { label: "Enable", permission: "FLOW:UPDATE", run: async (ids) => `${(await setFlowsDisabled(ids, false)).count} enabled` },
+  disable: { label: "Disable", permission: "FLOW:UPDATE", run: async (ids) => `${(await setFlowsDisabled(ids, true)).count} disabled` },
+  export: { label: "Export", permission: "FLOW:EXPORT", run: async (ids) => { saveBlob(await exportFlows(ids), "flows.zip"); return `${ids.length} exported`; } },
+  delete: { label: "Delete", permission: "FLOW:DELETE", run: async (ids) => `${(await deleteFlows(ids)).count} deleted` },
 };
 const key = (flow: FlowRef) => `${flow.namespace}\u0000${flow.id}`;
 const labelsOf = (flow: Flow): string[] => Array.isArray(flow.labels)
@@ -85,17 +86,21 @@ export function FlowsPage() {
   });
   const rows = flows.data?.results ?? [];
   const all = rows.length > 0 && rows.every((f) => selected.has(key(f)));
+  const me = useMe();
+  const mayCreate = canSomewhere(me, "FLOW:CREATE");
 
   return (
     <section>
       <div className="page-head">
         <h1>Flows</h1>
-        <label className="button file-button">
-          Import
-          <input type="file" accept=".yml,.yaml,.zip" disabled={upload.isPending}
-            onChange={(e) => { const file = e.target.files?.[0]; if (file) upload.mutate(file); e.target.value = ""; }} />
-        </label>
-        <Link className="button primary" to="/flows/new">Create flow</Link>
+        {mayCreate && (
+          <label className="button file-button">
+            Import
+            <input type="file" accept=".yml,.yaml,.zip" disabled={upload.isPending}
+              onChange={(e) => { const file = e.target.files?.[0]; if (file) upload.mutate(file); e.target.value = ""; }} />
+          </label>
+        )}
+        {mayCreate && <Link className="button primary" to="/flows/new">Create flow</Link>}
       </div>
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); update({ q: text, page: "" }); }}>
         <label>
@@ -114,7 +119,7 @@ export function FlowsPage() {
       {selected.size > 0 && (
         <div className="actions bulk-actions" role="toolbar" aria-label="Bulk actions">
           <span>{selected.size} selected</span>
-          {(Object.keys(ACTIONS) as Action[]).map((a) => (
+          {(Object.keys(ACTIONS) as Action[]).filter((a) => canSomewhere(me, ACTIONS[a].permission)).map((a) => (
             <button key={a} type="button" disabled={bulk.isPending}
               onClick={() => (a === "delete" ? setConfirm(a) : bulk.mutate(a))}>
               {ACTIONS[a].label} selected

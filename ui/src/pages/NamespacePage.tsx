@@ -12,6 +12,7 @@ import { Pager } from "../components/Pager";
 import { When } from "../components/When";
 import "../pages.css";
 import { Summary } from "../components/Summary";
+import { canIn, useMe } from "../lib/permissions";
 
 const TABS = [
   { path: "", label: "Flows" },
@@ -150,9 +151,12 @@ function KVStore({ namespace }: { namespace: string }) {
     mutationFn: (key: string) => kvDelete(namespace, key),
     onSuccess: () => client.invalidateQueries({ queryKey: ["kv", namespace] }),
   });
+  const me = useMe();
+  const mayWrite = canIn(me, "KVSTORE:CREATE", namespace);
+  const mayDelete = canIn(me, "KVSTORE:DELETE", namespace);
   return (
     <>
-      <div className="actions"><button type="button" className="primary" onClick={() => setEditing("new")}>Add a key</button></div>
+      {mayWrite && <div className="actions"><button type="button" className="primary" onClick={() => setEditing("new")}>Add a key</button></div>}
       {editing && (
         <KVForm key={editing === "new" ? "new" : editing.key} namespace={namespace} entry={editing === "new" ? null : editing}
           onDone={() => { setEditing(null); client.invalidateQueries({ queryKey: ["kv", namespace] }); }} onCancel={() => setEditing(null)} />
@@ -172,8 +176,8 @@ function KVStore({ namespace }: { namespace: string }) {
                 <td><When iso={e.updateDate} /></td>
                 <td>{e.expirationDate ? <When iso={e.expirationDate} /> : <span className="muted">never</span>}</td>
                 <td>
-                  <button type="button" onClick={() => setEditing(e)} aria-label={`Edit ${e.key}`}>Edit</button>{" "}
-                  {deleting === e.key ? (
+                  {mayWrite && <button type="button" onClick={() => setEditing(e)} aria-label={`Edit ${e.key}`}>Edit</button>}{" "}
+                  {!mayDelete ? null : deleting === e.key ? (
                     <>
                       <button type="button" className="danger" onClick={() => { setDeleting(null); remove.mutate(e.key); }}>Confirm delete</button>{" "}
                       <button type="button" onClick={() => setDeleting(null)}>Keep</button>

@@ -1,0 +1,311 @@
+// Browser scenarios of sign-in, the user menu, one's own account and access management. Run by browser.mjs:
+// run(page, base). `sign_in_and_admin` runs against a server with an owner `root` (test_web_ui_identity.py);
+// `open_mode` against the usual server without users.
+import { violations } from "./a11y_scenarios.mjs";
+
+export const ROOT_PASSWORD = "root-password-e2e";
+const VIEWER_PASSWORD = "viewer-password-e2e";
+
+const NIGHTLY = `id: nightly
+namespace: e2e.identity
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: nightly
+triggers:
+  - id: every_night
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 2 * * *"
+`;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const basic = (user, password) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+
+/** Call the API as an API client would (to check what the UI did). */
+async function api(base, path, headers) {
+  const response = await fetch(`${base}${path}`, { headers });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+async function signIn(page, user, password) {
+  const form = page.getByRole("form", { name: "Sign in" });
+  await form.getByLabel("User name").fill(user);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function signOut(page, user) {
+  await page.getByRole("button", { name: `User menu: ${user}` }).click();
+  await page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/ui\/login/);
+}
+
+/** With users: a page sends to the sign-in page (no browser prompt), a wrong then the right password, the user
+ * menu, a user created and bound the Viewer role, a personal token shown once then revoked, sign-out; the viewer
+ * sees no administration and cannot change secrets. */
+async function signInAndAdmin(page, base) {
+  const deployed = await fetch(`${base}/api/v1/main/flows`, {
+    method: "POST", body: NIGHTLY, headers: { "Content-Type": "application/x-yaml", ...basic("root", ROOT_PASSWORD) },
+  });
+  check(deployed.ok || deployed.status === 409, `deploying the nightly flow: ${deployed.status}`);
+  const noPrompt = await api(base, "/api/v1/me", { "X-Requested-With": "XMLHttpRequest" });
+  check(noPrompt.status === 401 && !noPrompt.headers.has("www-authenticate"), "a page's 401 must not ask for Basic");
+  // axe-core on the sign-in page with an error shown, in both themes
+  for (const theme of ["light", "dark"]) {
+    await page.goto(`${base}/ui/login?error=the%20sign-in%20expired`);
+    await page.evaluate((t) => localStorage.setItem("legato.theme", t), theme);
+    await page.reload();
+    await page.getByRole("alert").getByText("the sign-in expired").waitFor();
+    const found = await violations(page);
+    check(found.length === 0, `accessibility problems on the sign-in page (${theme}):\n${found.join("\n")}`);
+  }
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${base}/ui/flows?q=hello`);
+  await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fflows%3Fq%3Dhello$/);
+  await page.getByRole("heading", { name: "Sign in to Legato" }).waitFor();
+  check(await page.getByRole("link", { name: /^Sign in with/ }).count() === 0, "no single sign-on is configured here");
+  await signIn(page, "root", "not-the-password");
+  await page.getByRole("alert").getByText("Wrong user name or password").waitFor();
+  check(await page.getByLabel("Password").inputValue() === "", "the wrong password should be cleared");
+  await signIn(page, "root", ROOT_PASSWORD);
+  await page.waitForURL(/\/ui\/flows\?q=hello$/);
+  await page.getByRole("link", { name: "hello", exact: true }).waitFor();
+  await page.getByRole("button", { name: "User menu: root" }).click();
+  await page.getByRole("group", { name: "Account" }).getByText("instance owner").waitFor();
+  await page.getByRole("button", { name: "User menu: root" }).click();
+
+  // a user, then the Viewer role bound to it
+  const viewer = `vic${Math.random().toString(36).slice(2, 7)}`;
+  await page.getByRole("link", { name: "Administration" }).click();
+  await page.waitForURL(/\/ui\/admin\/users$/);
+  await page.getByRole("button", { name: "New user" }).click();
+  const userForm = page.getByRole("form", { name: "New user" });
+  await userForm.getByLabel("User name").fill(viewer);
+  await userForm.getByLabel("Password").fill(VIEWER_PASSWORD);
+  await userForm.getByRole("button", { name: "Create user" }).click();
+  await page.locator(`tr[data-user="${viewer}"]`).getByText("active").waitFor();
+  await page.getByRole("navigation", { name: "Administration sections" }).getByRole("link", { name: "Bindings" }).click();
+  await page.getByRole("button", { name: "New binding" }).click();
+  const bindingForm = page.getByRole("form", { name: "New binding" });
+  await bindingForm.getByLabel("Role").selectOption({ label: "Viewer" });
+  await bindingForm.getByLabel("Given to").selectOption("USER");
+  await bindingForm.getByLabel("User", { exact: true }).selectOption({ label: viewer });
+  await bindingForm.getByRole("button", { name: "Create binding" }).click();
+  await page.locator(`tr[data-binding="Viewer ${viewer}"]`).waitFor();
+  const bindings = await api(base, "/api/v1/main/bindings", basic("root", ROOT_PASSWORD));
+  const users = await api(base, "/api/v1/main/users", basic("root", ROOT_PASSWORD));
+  const vic = users.body.find((u) => u.username === viewer);
+  check(bindings.body.some((b) => b.roleId === "viewer" && b.externalId === vic.id && b.namespace === null),
+    `the API should list the Viewer binding of ${viewer}: ${JSON.stringify(bindings.body)}`);
+
+  // a personal API token: shown once, works as Bearer, revoked
+  await page.getByRole("button", { name: "User menu: root" }).click();
+  await page.getByRole("link", { name: "Password and API tokens" }).click();
+  await page.waitForURL(/\/ui\/account$/);
+  const tokenForm = page.getByRole("form", { name: "New API token for root" });
+  await tokenForm.getByLabel("Token name").fill("e2e-script");
+  await tokenForm.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByRole("status", { name: "New API token" });
+  const token = (await shown.locator("code").innerText()).trim();
+  check(/^lgt_/.test(token), `the new token should be shown once, got ${token}`);
+  const asToken = await api(base, "/api/v1/me", { Authorization: `Bearer ${token}` });
+  check(asToken.status === 200 && asToken.body.username === "root", `the token should sign in as root: ${asToken.status}`);
+  await shown.getByRole("button", { name: "Done" }).click();
+  check(!(await page.content()).includes(token), "the token must not be shown again");
+  await page.getByRole("button", { name: "Revoke e2e-script" }).click();
+  await page.locator('tr[data-token-row="e2e-script"]').getByText("revoked").waitFor();
+  check((await api(base, "/api/v1/me", { Authorization: `Bearer ${token}` })).status === 401, "a revoked token must stop working");
+
+  await signOut(page, "root");
+  await page.goto(`${base}/ui/namespaces`);
+  await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fnamespaces$/);
+
+  // the viewer: no administration, no audit log, secrets listed but not changeable
+  await signIn(page, viewer, VIEWER_PASSWORD);
+  await page.waitForURL(/\/ui\/namespaces$/);
+  await page.getByRole("button", { name: `User menu: ${viewer}` }).waitFor();
+  await page.getByRole("link", { name: "tutorial", exact: true }).first().waitFor();
+  const nav = page.getByRole("navigation", { name: "Main" });
+  check(await nav.getByRole("link", { name: "Administration" }).count() === 0, "a viewer must not see Administration");
+  check(await nav.getByRole("link", { name: "Audit log" }).count() === 0, "a viewer must not see the audit log");
+  await page.goto(`${base}/ui/admin/users`);
+  await page.getByRole("alert").getByText("You may not manage users").waitFor();
+  // each page is checked once /me has answered (the user menu shows): before that nothing is offered anyway
+  const loaded = async (path) => {
+    await page.goto(base + path);
+    await page.getByRole("button", { name: `User menu: ${viewer}` }).waitFor();
+  };
+  await loaded("/ui/namespaces/tutorial/secrets");
+  await page.getByText("No secret in this namespace.").waitFor();
+  check(await page.getByRole("button", { name: "Add a secret" }).count() === 0, "a viewer must not be offered to add a secret");
+  await loaded("/ui/flows");
+  await page.getByRole("link", { name: "hello", exact: true }).waitFor();
+  check(await page.getByRole("link", { name: "Create flow" }).count() === 0, "a viewer must not be offered to create a flow");
+  check(await page.getByText("Import", { exact: true }).count() === 0, "a viewer must not be offered to import flows");
+  await loaded("/ui/flows/tutorial/hello");
+  await page.getByRole("heading", { name: "hello" }).waitFor();
+  await page.getByText(/revision \d+/).waitFor();
+  for (const name of ["Execute", "Delete", "Disable", "Duplicate"]) {
+    check(await page.getByRole("button", { name, exact: true }).count() === 0, `a viewer must not be offered ${name}`);
+  }
+  check(await page.getByRole("button", { name: "Export", exact: true }).count() === 1, "a viewer may export what it sees");
+  await loaded("/ui/flows/tutorial/hello/editor");
+  const save = page.getByRole("button", { name: "Save", exact: true });
+  await page.getByText(/Valid flow|problem/).first().waitFor();
+  check(await save.isDisabled(), "a viewer's Save button must be disabled");
+  check((await save.getAttribute("title")).includes("FLOW:UPDATE on tutorial"), "the Save button should say what is missing");
+  await loaded("/ui/flows/e2e.identity/nightly/triggers");
+  const toggle = page.getByRole("switch", { name: "Enable every_night" });
+  await toggle.waitFor();
+  check(await toggle.isDisabled(), "a viewer cannot switch a trigger off");
+  check(await page.getByRole("button", { name: "Backfill every_night" }).count() === 0, "a viewer cannot backfill");
+  await loaded("/ui/namespaces/tutorial/kv");
+  await page.getByRole("table", { name: "Keys of tutorial" }).waitFor();
+  check(await page.getByRole("button", { name: "Add a key" }).count() === 0, "a viewer must not be offered to add a key");
+  await signOut(page, viewer);
+
+  // single sign-on failures come back to the sign-in page with their reason
+  await page.goto(`${base}/ui/login?error=${encodeURIComponent("the provider refused the sign-in: access_denied")}`);
+  await page.getByRole("alert").getByText("the provider refused the sign-in: access_denied").waitFor();
+}
+
+/** Without users nothing changes: pages load without signing in, no user menu, no administration. */
+async function openMode(page, base) {
+  await page.goto(`${base}/ui/flows`);
+  await page.getByRole("link", { name: "branching" }).waitFor();
+  check(new URL(page.url()).pathname === "/ui/flows", `open mode must not send to sign-in, got ${page.url()}`);
+  await page.getByRole("link", { name: "Audit log" }).waitFor();
+  check(await page.getByRole("button", { name: /^User menu/ }).count() === 0, "open mode has no user menu");
+  check(await page.getByRole("link", { name: "Administration" }).count() === 0, "open mode offers no administration");
+  await page.goto(`${base}/ui/namespaces/tutorial/secrets`);
+  await page.getByRole("button", { name: "Add a secret" }).waitFor();
+  await page.goto(`${base}/ui/login?next=${encodeURIComponent("/ui/executions")}`);
+  await page.waitForURL(`${base}/ui/executions`);  // nobody to sign in as: the sign-in page goes straight on
+}
+
+async function post(base, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json", ...basic("root", ROOT_PASSWORD) },
+  });
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Groups and members, a custom role made and edited with the permission grid, a role bound to a group on a
+ * namespace, a service account's token, and a user disabled, enabled, given a new password and deleted — each
+ * checked through the API. */
+async function accessManagement(page, base) {
+  const id = Math.random().toString(36).slice(2, 7);
+  const root = basic("root", ROOT_PASSWORD);
+  const gina = await post(base, "/api/v1/main/users", { username: `gina${id}`, password: "gina-password-1" });
+  await page.goto(`${base}/ui/admin/groups`);
+  await signIn(page, "root", ROOT_PASSWORD);
+  await page.waitForURL(/\/ui\/admin\/groups$/);
+
+  // a group with a member
+  await page.getByRole("button", { name: "New group" }).click();
+  const groupForm = page.getByRole("form", { name: "New group" });
+  await groupForm.getByLabel("Name").fill(`analysts${id}`);
+  await groupForm.getByRole("button", { name: "Create group" }).click();
+  await page.getByRole("button", { name: `Members of analysts${id}` }).click();
+  const adding = page.getByRole("form", { name: `Add a member to analysts${id}` });
+  await adding.getByLabel("Account").selectOption({ label: `gina${id}` });
+  await adding.getByRole("button", { name: "Add member" }).click();
+  await page.getByRole("button", { name: `Remove gina${id} from analysts${id}` }).waitFor();
+  const groups = await api(base, "/api/v1/main/groups", root);
+  const group = groups.body.find((g) => g.name === `analysts${id}`);
+  const members = await api(base, `/api/v1/main/groups/${group.id}`, root);
+  check(members.body.members.includes(gina.id), `gina should be a member: ${JSON.stringify(members.body)}`);
+
+  // a custom role, edited, bound to the group on a namespace
+  const nav = page.getByRole("navigation", { name: "Administration sections" });
+  await nav.getByRole("link", { name: "Roles" }).click();
+  await page.getByRole("button", { name: "New role" }).click();
+  const roleForm = page.getByRole("form", { name: "New role" });
+  await roleForm.getByLabel("Name", { exact: true }).fill(`readers${id}`);
+  await roleForm.getByLabel("FLOW:VIEW", { exact: true }).check();
+  await roleForm.getByLabel("FLOW:LIST", { exact: true }).check();
+  await roleForm.getByRole("button", { name: "Create role" }).click();
+  const row = page.locator(`tr[data-role="readers${id}"]`);
+  await row.getByText("2 permissions").waitFor();
+  await row.getByRole("button", { name: `Edit readers${id}` }).click();
+  const editForm = page.getByRole("form", { name: `Edit role readers${id}` });
+  await editForm.getByLabel("EXECUTION:VIEW", { exact: true }).check();
+  await editForm.getByRole("button", { name: "Save role" }).click();
+  await row.getByText("3 permissions").waitFor();
+  const roles = await api(base, "/api/v1/main/roles", root);
+  const role = roles.body.find((r) => r.name === `readers${id}`);
+  check(JSON.stringify(role.permissions) === JSON.stringify(["EXECUTION:VIEW", "FLOW:LIST", "FLOW:VIEW"]),
+    `the role's permissions: ${JSON.stringify(role.permissions)}`);
+  check(await page.getByRole("button", { name: "Edit Viewer" }).count() === 0, "a managed role cannot be edited");
+  await nav.getByRole("link", { name: "Bindings" }).click();
+  await page.getByRole("button", { name: "New binding" }).click();
+  const bindingForm = page.getByRole("form", { name: "New binding" });
+  await bindingForm.getByLabel("Role").selectOption({ label: `readers${id}` });
+  await bindingForm.getByLabel("Given to").selectOption("GROUP");
+  await bindingForm.getByLabel("Group", { exact: true }).selectOption({ label: `analysts${id}` });
+  await bindingForm.getByLabel("Namespace").fill("tutorial");
+  await bindingForm.getByRole("button", { name: "Create binding" }).click();
+  await page.locator(`tr[data-binding="readers${id} analysts${id}"]`).getByText("and its children").waitFor();
+  const asGina = await api(base, "/api/v1/me", basic(`gina${id}`, "gina-password-1"));
+  check(asGina.body.permissions.some((p) => p.permission === "FLOW:VIEW" && p.namespaces?.includes("tutorial")),
+    `gina should view flows of tutorial through her group: ${JSON.stringify(asGina.body)}`);
+
+  // a service account and its token
+  await nav.getByRole("link", { name: "Service accounts" }).click();
+  await page.getByRole("button", { name: "New service account" }).click();
+  const accountForm = page.getByRole("form", { name: "New service account" });
+  await accountForm.getByLabel("Name").fill(`ci${id}`);
+  await accountForm.getByRole("button", { name: "Create service account" }).click();
+  await page.getByRole("button", { name: `API tokens of ci${id}` }).click();
+  const tokenForm = page.getByRole("form", { name: `New API token for ci${id}` });
+  await tokenForm.getByLabel("Token name").fill("deploy");
+  await tokenForm.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByRole("status", { name: "New API token" }).locator("code").innerText()).trim();
+  const asCi = await api(base, "/api/v1/me", { Authorization: `Bearer ${token}` });
+  check(asCi.status === 200 && asCi.body.username === `ci${id}` && asCi.body.kind === "SERVICE_ACCOUNT",
+    `the token should act as the service account: ${asCi.status} ${JSON.stringify(asCi.body)}`);
+
+  // a user disabled, enabled, given a password, deleted
+  await nav.getByRole("link", { name: "Users" }).click();
+  const user = page.locator(`tr[data-user="gina${id}"]`);
+  await user.getByRole("button", { name: `Disable gina${id}` }).click();
+  await user.getByText("disabled").waitFor();
+  check((await api(base, "/api/v1/me", basic(`gina${id}`, "gina-password-1"))).status === 401, "a disabled user must be refused");
+  await user.getByRole("button", { name: `Enable gina${id}` }).click();
+  await user.getByText("active").waitFor();
+  await user.getByRole("button", { name: `Set the password of gina${id}` }).click();
+  const passwordForm = page.getByRole("form", { name: `Password of gina${id}` });
+  await passwordForm.getByLabel("New password").fill("gina-password-2");
+  await passwordForm.getByRole("button", { name: "Set password" }).click();
+  await passwordForm.waitFor({ state: "detached" });
+  check((await api(base, "/api/v1/me", basic(`gina${id}`, "gina-password-2"))).status === 200, "the new password should work");
+  await user.getByRole("button", { name: `Delete gina${id}` }).click();
+  await user.getByRole("button", { name: `Confirm delete gina${id}` }).click();
+  await user.waitFor({ state: "detached" });
+  const users = await api(base, "/api/v1/main/users", root);
+  check(!users.body.some((u) => u.username === `gina${id}`), "gina should be gone");
+  check(await page.getByRole("button", { name: "Delete root" }).count() === 0, "one cannot delete oneself here");
+}
+
+/** Single sign-on from the sign-in page: its button goes to the provider (oidc-provider's own sign-in and
+ * consent pages) and back to the page the user first asked for, signed in as the provider's user. */
+async function singleSignOn(page, base) {
+  await page.goto(`${base}/ui/flows`);
+  await page.waitForURL(/\/ui\/login\?next=%2Fui%2Fflows$/);
+  await page.getByRole("link", { name: "Sign in with Company SSO" }).click();
+  await page.locator('input[name="login"]').fill("alice");
+  await page.locator('input[name="password"]').fill("anything");
+  await page.locator('button[type="submit"]').click();
+  await page.locator('button[type="submit"]').click();  // the provider's consent page
+  await page.waitForURL(`${base}/ui/flows`);
+  await page.getByRole("button", { name: "User menu: alice" }).waitFor();
+  check(await page.getByRole("link", { name: "Administration" }).count() === 0, "alice is a viewer of `team` only");
+  await signOut(page, "alice");
+}
+
+export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, access_management: accessManagement, open_mode: openMode, single_sign_on: singleSignOn };

@@ -1,0 +1,77 @@
+"""Sign-in and access management in a real browser (identity_scenarios.mjs, run by browser.mjs): against a
+`legato server local` whose owner `root` was made with `legato user create` before the start, and, for open mode,
+against the usual server without users. A failing scenario leaves a screenshot and the page's HTML in
+test-results/ui/."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.e2e.sso_support import prepare, webserver
+from tests.e2e.test_sso_oidc import _settings, provider  # noqa: F401 - a fixture used by name
+from tests.e2e.ui.test_web_ui import LEGATO, ROOT, _scenario, _wait_ready, browser_ready, server  # noqa: F401
+
+ROOT_PASSWORD = "root-password-e2e"  # as in identity_scenarios.mjs
+
+
+@pytest.fixture(scope="module")
+def auth_server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
+    """Base URL of a `legato server local` with examples/ deployed and one user, the owner `root`."""
+    data = tmp_path_factory.mktemp("ui-auth-server")
+    created = subprocess.run([LEGATO, "user", "create", "root", "--password-stdin", "--data-dir", str(data / "data")],
+                             input=ROOT_PASSWORD + "\n", capture_output=True, text=True, timeout=120, cwd=data)
+    assert created.returncode == 0, created.stderr
+    log_path = data / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [LEGATO, "server", "local", "--port", "0", "--data-dir", str(data / "data"), "--flows", str(ROOT / "examples")],
+            stdout=log, stderr=subprocess.STDOUT, cwd=data,
+        )
+    try:
+        yield _wait_ready(process, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_sign_in_user_menu_token_create_a_viewer_and_what_it_sees(auth_server: str) -> None:
+    """The sign-in page passes axe-core in both themes; a page sends to it (no Basic prompt); a wrong password is refused, the right one returns to
+    the page; the user menu names the owner; a user is created and bound the Viewer role (checked through the
+    API); a personal token is shown once, works as Bearer and is revoked; sign-out; the viewer signs in and sees
+    no administration, no audit log and no way to add a secret; an SSO error shows on the sign-in page."""
+    _scenario("sign_in_and_admin", auth_server)
+
+
+def test_groups_roles_bindings_service_accounts_and_users_managed_in_the_ui(auth_server: str) -> None:
+    """A group gets a member; a custom role is made and edited in the permission grid and bound to the group on a
+    namespace (the member's permissions say so); a service account's token acts as it; a user is disabled
+    (refused), enabled, given a new password (which works) and deleted — each checked through the API."""
+    _scenario("access_management", auth_server)
+
+
+def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:  # noqa: F811
+    """Without users, pages load at once, with no user menu and no administration; secrets can be added."""
+    _scenario("open_mode", server)
+
+
+def test_sign_in_account_and_administration_pages_pass_axe_in_both_themes(server: str) -> None:  # noqa: F811
+    """axe-core's rules (names, roles, ARIA, structure, colour contrast) find nothing on the account page and every
+    administration section, in the light and the dark theme (the sign-in page: in sign_in_and_admin)."""
+    _scenario("identity_accessibility", server)
+
+
+def test_single_sign_on_button_goes_to_the_provider_and_back(
+        browser_ready: None, tmp_path: Path, provider: tuple[str, int]) -> None:  # noqa: F811
+    """With an OpenID Connect provider configured (a real oidc-provider), the sign-in page offers "Sign in with
+    Company SSO"; its sign-in and consent pages lead back to the first page asked for, signed in as alice."""
+    issuer, port = provider
+    url = prepare(tmp_path / "data")
+    with webserver(tmp_path / "data", url, port, _settings(issuer)) as base:
+        _scenario("single_sign_on", base)

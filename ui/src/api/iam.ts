@@ -1,0 +1,177 @@
+// Sign-in, one's own account and access management (users, service accounts, tokens, groups, roles,
+// bindings): the REST calls and the shapes of their answers (api/iam_dto.py).
+import { API, request, requestAt } from "./client";
+
+const enc = encodeURIComponent;
+const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+
+export interface PermissionGrant {
+  /** RESOURCE:ACTION */
+  permission: string;
+  /** Where it applies (with children); null: everywhere. */
+  namespaces: string[] | null;
+}
+
+export interface Me {
+  id: string | null;
+  username: string;
+  kind: "USER" | "SERVICE_ACCOUNT" | "ANONYMOUS" | "SYSTEM";
+  owner: boolean;
+  permissions: PermissionGrant[];
+}
+
+export interface SignInMethods {
+  password: boolean;
+  ldap: boolean;
+  oidc: { name: string; loginUrl: string } | null;
+}
+
+export interface SignedIn {
+  username: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export const getMe = (): Promise<Me> => requestAt("/api/v1/me");
+
+/** As `getMe`, for the sign-in page itself: a 401 (not signed in) stays here instead of sending to sign-in. */
+export const whoAmI = (): Promise<Me> => requestAt("/api/v1/me", undefined, "json", true);
+
+export const signInMethods = (): Promise<SignInMethods> => requestAt("/api/v1/auth/providers");
+
+export const signIn = (username: string, password: string): Promise<SignedIn> =>
+  requestAt("/api/v1/login", { method: "POST", ...json({ username, password }) }, "json", true);
+
+export const signOut = (): Promise<void> => requestAt("/api/v1/logout", { method: "POST" }, "json", true);
+
+export const changeOwnPassword = (currentPassword: string, password: string): Promise<void> =>
+  requestAt("/api/v1/me/password", { method: "PUT", ...json({ currentPassword, password }) });
+
+export interface ApiToken {
+  tokenId: string;
+  name: string;
+  description: string;
+  tokenPrefix: string;
+  iat: string;
+  exp: string | null;
+  lastUsed: string | null;
+  revoked: boolean;
+  expired: boolean;
+}
+
+export interface IssuedToken extends ApiToken {
+  /** Shown this once, never again. */
+  fullToken: string;
+}
+
+export interface TokenRequest {
+  name: string;
+  description: string;
+  /** ISO-8601 duration (P30D); null: never expires. */
+  maxAge: string | null;
+}
+
+/** Where an account's tokens live: one's own (`/api/v1/me`) or a user's or service account's. */
+export type TokenOwner = { self: true } | { self: false; kind: AccountKind; id: string };
+
+const tokensUrl = (owner: TokenOwner): string =>
+  owner.self ? "/api/v1/me/api-tokens" : `${API}/${owner.kind === "USER" ? "users" : "service-accounts"}/${enc(owner.id)}/api-tokens`;
+
+export const listTokens = (owner: TokenOwner): Promise<ApiToken[]> => requestAt(tokensUrl(owner));
+
+export const createToken = (owner: TokenOwner, body: TokenRequest): Promise<IssuedToken> =>
+  requestAt(tokensUrl(owner), { method: "POST", ...json(body) });
+
+export const revokeToken = (owner: TokenOwner, tokenId: string): Promise<void> =>
+  requestAt(`${tokensUrl(owner)}/${enc(tokenId)}`, { method: "DELETE" });
+
+export type AccountKind = "USER" | "SERVICE_ACCOUNT";
+
+export interface Account {
+  id: string;
+  username: string;
+  displayName: string;
+  description: string;
+  type: AccountKind;
+  owner: boolean;
+  disabled: boolean;
+  locked: boolean;
+  created: string;
+}
+
+const accounts = (kind: AccountKind) => (kind === "USER" ? "/users" : "/service-accounts");
+
+export const listAccounts = (kind: AccountKind): Promise<Account[]> => request(accounts(kind));
+
+export const createUser = (body: { username: string; password: string | null; displayName: string }): Promise<Account> =>
+  request("/users", { method: "POST", ...json(body) });
+
+export const createServiceAccount = (body: { name: string; description: string }): Promise<Account> =>
+  request("/service-accounts", { method: "POST", ...json(body) });
+
+export const setAccountDisabled = (kind: AccountKind, id: string, disabled: boolean): Promise<Account> =>
+  request(`${accounts(kind)}/${enc(id)}`, { method: "PUT", ...json({ disabled }) });
+
+export const deleteAccount = (kind: AccountKind, id: string): Promise<void> =>
+  request(`${accounts(kind)}/${enc(id)}`, { method: "DELETE" });
+
+export const setUserPassword = (id: string, password: string): Promise<void> =>
+  request(`/users/${enc(id)}/password`, { method: "PUT", ...json({ password }) });
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string;
+  /** Account ids; only in the answer for one group. */
+  members: string[] | null;
+}
+
+export const listGroups = (): Promise<Group[]> => request("/groups");
+export const getGroup = (id: string): Promise<Group> => request(`/groups/${enc(id)}`);
+export const createGroup = (name: string, description: string): Promise<Group> =>
+  request("/groups", { method: "POST", ...json({ name, description }) });
+export const deleteGroup = (id: string): Promise<void> => request(`/groups/${enc(id)}`, { method: "DELETE" });
+export const setGroupMember = (id: string, accountId: string, member: boolean): Promise<void> =>
+  request(`/groups/${enc(id)}/members/${enc(accountId)}`, { method: member ? "PUT" : "DELETE" });
+
+export interface Role {
+  id: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  managed: boolean;
+}
+
+export interface RoleBody {
+  name: string;
+  description: string;
+  permissions: string[];
+}
+
+export const listRoles = (): Promise<Role[]> => request("/roles");
+export const createRole = (body: RoleBody): Promise<Role> => request("/roles", { method: "POST", ...json(body) });
+export const updateRole = (id: string, body: RoleBody): Promise<Role> =>
+  request(`/roles/${enc(id)}`, { method: "PUT", ...json(body) });
+export const deleteRole = (id: string): Promise<void> => request(`/roles/${enc(id)}`, { method: "DELETE" });
+
+export type SubjectType = "USER" | "GROUP" | "SERVICE_ACCOUNT";
+
+export interface Binding {
+  id: string;
+  roleId: string;
+  type: SubjectType;
+  externalId: string;
+  namespace: string | null;
+  created: string;
+}
+
+export interface BindingBody {
+  roleId: string;
+  type: SubjectType;
+  externalId: string;
+  namespace: string | null;
+}
+
+export const listBindings = (): Promise<Binding[]> => request("/bindings");
+export const createBinding = (body: BindingBody): Promise<Binding> => request("/bindings", { method: "POST", ...json(body) });
+export const deleteBinding = (id: string): Promise<void> => request(`/bindings/${enc(id)}`, { method: "DELETE" });

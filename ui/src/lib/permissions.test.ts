@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import type { Me } from "../api/iam";
+import { adminSections, canIn, canOnInstance, canSomewhere, openMode, safeNext } from "./permissions";
+
+const viewer: Me = {
+  id: "u1", username: "vic", kind: "USER", owner: false,
+  permissions: [
+    { permission: "FLOW:VIEW", namespaces: null },
+    { permission: "SECRET:CREATE", namespaces: ["dev"] },
+    { permission: "USER:LIST", namespaces: ["dev"] },
+  ],
+};
+
+describe("permissions from /api/v1/me", () => {
+  it("scopes a namespace grant to the namespace and its children, by exact prefix", () => {
+    expect(canIn(viewer, "SECRET:CREATE", "dev")).toBe(true);
+    expect(canIn(viewer, "SECRET:CREATE", "dev.team")).toBe(true);
+    expect(canIn(viewer, "SECRET:CREATE", "development")).toBe(false);
+    expect(canIn(viewer, "SECRET:DELETE", "dev")).toBe(false);
+    expect(canIn(viewer, "FLOW:VIEW", "anything")).toBe(true);
+  });
+
+  it("needs a grant everywhere for the instance's sections", () => {
+    expect(canOnInstance(viewer, "USER:LIST")).toBe(false);
+    expect(canSomewhere(viewer, "USER:LIST")).toBe(true);
+    expect(adminSections(viewer)).toEqual([]);
+    const admin: Me = { ...viewer, permissions: [{ permission: "ROLE:LIST", namespaces: null }] };
+    expect(adminSections(admin).map((s) => s.label)).toEqual(["Roles"]);
+  });
+
+  it("gives the owner and open mode everything, and nothing before /me answers", () => {
+    const anonymous: Me = { id: null, username: "anonymous", kind: "ANONYMOUS", owner: true, permissions: [] };
+    expect(openMode(anonymous)).toBe(true);
+    expect(canOnInstance(anonymous, "USER:CREATE")).toBe(true);
+    expect(adminSections(anonymous)).toHaveLength(5);
+    expect(openMode(viewer)).toBe(false);
+    expect(canIn(undefined, "FLOW:VIEW", "dev")).toBe(false);
+  });
+});
+
+describe("safeNext", () => {
+  it("returns to a page of the UI, never elsewhere", () => {
+    expect(safeNext("/ui/flows?q=a")).toBe("/ui/flows?q=a");
+    expect(safeNext(null)).toBe("/ui/");
+    expect(safeNext("https://evil.example/")).toBe("/ui/");
+    expect(safeNext("//evil.example/ui/")).toBe("/ui/");
+    expect(safeNext("/ui/\\evil")).toBe("/ui/");
+    expect(safeNext("/api/v1/me")).toBe("/ui/");
+  });
+});
