@@ -6,14 +6,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic.alias_generators import to_camel
 
 from legato.model.state import State
 
 T = TypeVar("T")
 
 
-class Dto(BaseModel):
+class Wire(BaseModel):
+    """A JSON body of the API: snake_case in Python, Kestra's camelCase on the wire (FastAPI answers by alias;
+    dump with `by_alias=True` elsewhere). Either name is accepted when building one."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON-ready body exactly as the API sends it."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Dto(Wire):
+    """A body carrying, besides its declared fields, properties it passes through unchanged (a flow's YAML
+    properties, a test suite's)."""
+
     model_config = ConfigDict(extra="allow")
 
 
@@ -44,12 +59,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class Paged(BaseModel, Generic[T]):
+class Paged(Wire, Generic[T]):
     results: list[T] = Field(description="The requested page.")
     total: int = Field(description="How many items match the filters, across all pages.")
 
 
-class Label(BaseModel):
+class Label(Wire):
     key: str
     value: str
 
@@ -112,43 +127,68 @@ class FlowGraph(BaseModel):
 # ---- executions -------------------------------------------------------------------------------------------
 
 
-class StateHistory(BaseModel):
+class StateHistory(Wire):
     state: str
-    date: str
+    date: str = Field(description="When the state was entered (ISO 8601).")
 
 
-class StateDto(BaseModel):
+class StateDto(Wire):
     current: str
     histories: list[StateHistory]
-    startDate: str | None = None
-    endDate: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
 
 
-class TaskRunDto(Dto):
+class AttemptState(Wire):
+    current: str
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class AttemptDto(Wire):
+    state: AttemptState
+    worker_id: str | None = None
+    runner: str | None = Field(default=None, description="Where a script task's command ran (process, sandbox, "
+                               "docker...); absent for other tasks.")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_runner(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        if body.get("runner") is None:
+            body.pop("runner", None)
+        return body
+
+
+class TaskRunDto(Wire):
     id: str
-    executionId: str
-    taskId: str
-    parentTaskRunId: str | None = None
+    execution_id: str
+    task_id: str
+    parent_task_run_id: str | None = None
     value: str | None = None
     iteration: int | None = None
     state: StateDto
-    attempts: list[dict[str, Any]] = Field(default_factory=list)
+    attempts: list[AttemptDto] = Field(default_factory=list)
     outputs: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[dict[str, Any]] = Field(default_factory=list, description="Counters and timers the task reported.")
+    error: str | None = Field(default=None, description="Why the task run failed, as its last attempt reported it.")
 
 
-class ExecutionDto(Dto):
+class ExecutionDto(Wire):
     id: str
     namespace: str
-    flowId: str
-    flowRevision: int
+    flow_id: str
+    flow_revision: int
     state: StateDto
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] = Field(default_factory=dict)
+    variables: dict[str, Any] = Field(default_factory=dict, description="Set by SetVariables tasks at run time.")
     labels: list[Label] = Field(default_factory=list)
     trigger: dict[str, Any] | None = None
-    parentId: str | None = None
-    originalId: str | None = None
-    taskRunList: list[TaskRunDto] = Field(default_factory=list)
+    parent_id: str | None = None
+    original_id: str | None = None
+    error: str | None = Field(default=None, description="Why the execution failed when no task run did.")
+    task_run_list: list[TaskRunDto] = Field(default_factory=list)
+    schedule_date: str | None = Field(default=None, description="When a scheduled execution starts (ISO 8601).")
 
 
 class FlowIdentity(BaseModel):
@@ -162,19 +202,19 @@ class FlowCount(BaseModel):
     count: int = Field(description="How many flows were acted on.")
 
 
-class BulkError(BaseModel):
+class BulkError(Wire):
     id: str
     message: str = Field(description="Why this execution was left as it is.")
 
 
-class BulkResult(BaseModel):
+class BulkResult(Wire):
     count: int = Field(description="How many executions were acted on.")
     errors: list[BulkError] = Field(default_factory=list, description="The executions that could not be.")
 
 
-class ValidatedInputs(BaseModel):
+class ValidatedInputs(Wire):
     namespace: str
-    flowId: str
+    flow_id: str
     inputs: dict[str, Any] = Field(description="The typed input values an execution would get (secrets masked).")
     checks: list[dict[str, str]] = Field(default_factory=list, description=(
         "The flow's checks that do not hold but let the execution be created: {message, style}."))
@@ -211,8 +251,8 @@ class MoveRequest(BaseModel):
     to: str = Field(max_length=1024, description="Its new path.")
 
 
-class TaskRunStateChange(BaseModel):
-    taskRunId: str = Field(description="The task run to change.")
+class TaskRunStateChange(Wire):
+    task_run_id: str = Field(description="The task run to change.")
     state: State = Field(description="The final state to set: SUCCESS, WARNING, FAILED, KILLED, SKIPPED...")
 
 

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from legato.api import dto, executions, masking
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError
-from legato.api.serialize import execution_json
+from legato.api.serialize import execution_dto
 from legato.model.execution import Execution
 from legato.model.state import State
 from legato.services import webhooks as hooks
@@ -101,8 +101,10 @@ async def _handle(ctx: ApiContext, request: Request, namespace: str, flow_id: st
 
 
 def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
-    body = execution_json(execution, ctx.store.task_runs(execution.id))
-    return masking.mask(body, masking.masker_for(ctx, execution))  # type: ignore[no-any-return]
+    """The execution's JSON as the executions routes send it (secrets masked); JSON-ready, since the webhook
+    answers through a JSONResponse (its status follows the execution's end)."""
+    body = execution_dto(execution, ctx.store.task_runs(execution.id))
+    return masking.mask_model(body, masking.masker_for(ctx, execution)).wire()
 
 
 def _outputs_response(ctx: ApiContext, execution: Execution, content_type: str | None, status: int) -> Response:
