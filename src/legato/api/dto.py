@@ -18,7 +18,9 @@ class Wire(BaseModel):
     """A JSON body of the API: snake_case in Python, Kestra's camelCase on the wire (FastAPI answers by alias;
     dump with `by_alias=True` elsewhere). Either name is accepted when building one."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    # A field with a default is still always sent: the answer's schema says so (the UI's types rely on it).
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
+                              json_schema_serialization_defaults_required=True)
 
     def wire(self) -> dict[str, Any]:
         """The JSON-ready body exactly as the API sends it."""
@@ -32,14 +34,14 @@ class Dto(Wire):
     model_config = ConfigDict(extra="allow")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Wire):
     path: str = Field(description="Where the problem is: JSON path in the flow, input id, or request field.")
     message: str = Field(description="What is wrong.")
     line: int | None = Field(default=None, description="1-based YAML line, when the problem is in a flow source.")
     column: int | None = Field(default=None, description="1-based YAML column, when known.")
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Wire):
     message: str = Field(description="A summary a user can act on.")
     details: list[ErrorDetail] = Field(default_factory=list, description="Each problem found, with its location.")
 
@@ -84,7 +86,7 @@ class FlowDto(Dto):
     updated: datetime | None = None
 
 
-class ValidateResult(BaseModel):
+class ValidateResult(Wire):
     index: int = Field(description="0-based position of the document in the submitted YAML.")
     flow: str | None = Field(default=None, description="The flow id, when it could be read.")
     namespace: str | None = None
@@ -97,7 +99,7 @@ class ValidateResult(BaseModel):
     warningDetails: list[ErrorDetail] = Field(default_factory=list, description="The same findings, located.")
 
 
-class GraphNode(BaseModel):
+class GraphNode(Wire):
     uid: str
     type: str = Field(description="start, end, task, cluster-root or cluster-end.")
     taskId: str | None = None
@@ -105,20 +107,20 @@ class GraphNode(BaseModel):
     flowable: bool = False
 
 
-class GraphEdge(BaseModel):
+class GraphEdge(Wire):
     source: str
     target: str
     relation: str = Field(description="SEQUENTIAL, PARALLEL, CHOICE, DYNAMIC, ERROR or FINALLY.")
     value: str | None = Field(default=None, description="The branch taken (then, else, a case value).")
 
 
-class GraphCluster(BaseModel):
+class GraphCluster(Wire):
     uid: str
     taskId: str
     nodes: list[str]
 
 
-class FlowGraph(BaseModel):
+class FlowGraph(Wire):
     nodes: list[GraphNode]
     edges: list[GraphEdge]
     clusters: list[GraphCluster]
@@ -146,6 +148,8 @@ class AttemptState(Wire):
 
 
 class AttemptDto(Wire):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)  # `runner` may be absent
+
     state: AttemptState
     worker_id: str | None = None
     runner: str | None = Field(default=None, description="Where a script task's command ran (process, sandbox, "
@@ -191,14 +195,14 @@ class ExecutionDto(Wire):
     schedule_date: str | None = Field(default=None, description="When a scheduled execution starts (ISO 8601).")
 
 
-class FlowIdentity(BaseModel):
+class FlowIdentity(Wire):
     """A flow named by its namespace and id (Kestra's IdWithNamespace)."""
 
     namespace: str = Field(max_length=150)
     id: str = Field(max_length=100)
 
 
-class FlowCount(BaseModel):
+class FlowCount(Wire):
     count: int = Field(description="How many flows were acted on.")
 
 
@@ -220,18 +224,18 @@ class ValidatedInputs(Wire):
         "The flow's checks that do not hold but let the execution be created: {message, style}."))
 
 
-class EvalResult(BaseModel):
+class EvalResult(Wire):
     result: str | None = Field(default=None, description="The rendered text (secrets masked); null on error.")
     error: str | None = Field(default=None, description="Why the expression could not be rendered.")
 
 
-class FileMeta(BaseModel):
+class FileMeta(Wire):
     uri: str = Field(description="The kestra:/// URI.")
     size: int = Field(description="Size in bytes.")
     name: str = Field(description="The file name.")
 
 
-class FilePreview(BaseModel):
+class FilePreview(Wire):
     extension: str = Field(description="The file's extension, lower case, without the dot.")
     type: str = Field(description="LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.")
     content: Any = Field(default=None, description="The first rows, the first characters or the image.")
@@ -239,14 +243,14 @@ class FilePreview(BaseModel):
     size: int
 
 
-class NamespaceFileEntry(BaseModel):
+class NamespaceFileEntry(Wire):
     fileName: str
     type: str = Field(description="File or Directory.")
     size: int
     lastModifiedTime: datetime | None = None
 
 
-class MoveRequest(BaseModel):
+class MoveRequest(Wire):
     source: str = Field(max_length=1024, description="Path of the file or folder to move.")
     to: str = Field(max_length=1024, description="Its new path.")
 
@@ -259,7 +263,7 @@ class TaskRunStateChange(Wire):
 # ---- logs, kv, plugins, system ------------------------------------------------------------------------------
 
 
-class LogEntry(BaseModel):
+class LogEntry(Wire):
     executionId: str
     taskRunId: str | None = None
     taskId: str | None = None
@@ -271,7 +275,7 @@ class LogEntry(BaseModel):
     flowId: str | None = None
 
 
-class KVEntryDto(BaseModel):
+class KVEntryDto(Wire):
     key: str
     type: str
     creationDate: str | None = None
@@ -279,20 +283,20 @@ class KVEntryDto(BaseModel):
     expirationDate: str | None = None
 
 
-class KVDeleteRequest(BaseModel):
+class KVDeleteRequest(Wire):
     keys: list[str] = Field(max_length=1000, description="The keys to delete.")
 
 
-class KVDeleted(BaseModel):
+class KVDeleted(Wire):
     keys: list[str] = Field(description="The keys that existed and were deleted.")
 
 
-class TypedValue(BaseModel):
+class TypedValue(Wire):
     type: str
     value: Any
 
 
-class PluginSummary(BaseModel):
+class PluginSummary(Wire):
     cls: str = Field(description="The canonical type name.")
     aliases: list[str] = Field(description="Other accepted names (Kestra's).")
     kind: str = Field(description="task or trigger.")
@@ -305,22 +309,18 @@ class PluginDoc(PluginSummary):
     examples: list[str]
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the type's properties.")
 
-    model_config = ConfigDict(populate_by_name=True)
 
-
-class InputType(BaseModel):
+class InputType(Wire):
     type: str
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the input's properties.")
 
-    model_config = ConfigDict(populate_by_name=True)
 
-
-class Health(BaseModel):
+class Health(Wire):
     status: str = Field(description="UP when the API and its database answer.")
     database: str
 
 
-class Configs(BaseModel):
+class Configs(Wire):
     version: str
     tenant: str
     backend: str = Field(description="sqlite or postgresql.")
@@ -329,7 +329,7 @@ class Configs(BaseModel):
     startedAt: datetime
 
 
-class BlueprintDto(BaseModel):
+class BlueprintDto(Wire):
     id: str
     title: str
     description: str
@@ -339,13 +339,13 @@ class BlueprintDto(BaseModel):
     source: str | None = Field(default=None, description="The flow YAML (on the single-blueprint route).")
 
 
-class BlueprintTag(BaseModel):
+class BlueprintTag(Wire):
     id: str
     name: str
     count: int
 
 
-class DailyStatsRequest(BaseModel):
+class DailyStatsRequest(Wire):
     startDate: datetime | None = Field(default=None, description="First day included (default: 30 days ago).")
     endDate: datetime | None = Field(default=None, description="Last instant included (default: now).")
     namespace: str | None = None
@@ -354,7 +354,7 @@ class DailyStatsRequest(BaseModel):
                                  description="IANA time zone whose days the daily counts follow (default: UTC).")
 
 
-class DurationStats(BaseModel):
+class DurationStats(Wire):
     count: int
     sum: float
     avg: float | None
@@ -362,13 +362,13 @@ class DurationStats(BaseModel):
     max: float | None
 
 
-class DailyStats(BaseModel):
+class DailyStats(Wire):
     startDate: str = Field(description="The day (UTC), YYYY-MM-DD.")
     executionCounts: dict[str, int]
     duration: DurationStats
 
 
-class GroupStats(BaseModel):
+class GroupStats(Wire):
     namespace: str
     flowId: str | None = None
     executionCounts: dict[str, int]
@@ -390,7 +390,7 @@ class TestSuiteDto(Dto):
     source: str | None = None
 
 
-class AssertionResultDto(BaseModel):
+class AssertionResultDto(Wire):
     operator: str = Field(description="The operator checked (equalTo, contains, ...).")
     expected: Any = Field(default=None, description="The value the operator compared with.")
     actual: Any = Field(default=None, description="The rendered value.")
@@ -400,12 +400,12 @@ class AssertionResultDto(BaseModel):
     taskId: str | None = None
 
 
-class RunErrorDto(BaseModel):
+class RunErrorDto(Wire):
     message: str
     details: str | None = None
 
 
-class UnitTestResultDto(BaseModel):
+class UnitTestResultDto(Wire):
     testId: str = Field(description="The test case's id.")
     testType: str
     executionId: str | None = Field(default=None, description="The transient execution the case ran as.")
@@ -418,7 +418,7 @@ class UnitTestResultDto(BaseModel):
     errors: list[RunErrorDto] = Field(default_factory=list)
 
 
-class TestSuiteRunResultDto(BaseModel):
+class TestSuiteRunResultDto(Wire):
     """One run of a test suite."""
 
     __test__ = False

@@ -1,6 +1,6 @@
 // The REST API calls of the secrets tab and the audit log page. Values of secrets go in, never come back.
 import { API, request } from "./client";
-import type { Paged } from "./types";
+import type { Paged } from "./models";
 
 const enc = encodeURIComponent;
 

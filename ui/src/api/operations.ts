@@ -1,7 +1,7 @@
 // The REST API calls of the operator's pages (dashboard, executions, namespaces, blueprints, plugins).
 // Everything goes through client.ts's `request`, so errors have one shape.
 import { API, request } from "./client";
-import type { Execution, LogEntry, Paged } from "./types";
+import type { Execution, LogEntry, Paged } from "./models";
 
 const enc = encodeURIComponent;
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { deleteFlows, saveBlob, setFlowsDisabled } from "../api/client";
-import type { Flow } from "../api/types";
+import type { Flow } from "../api/models";
 import { ErrorMessage } from "./Messages";
 
 /** The source of a copy of `source` under a new id (`<id>_copy`): the `id:` line rewritten, the rest as written. */
