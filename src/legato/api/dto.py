@@ -1,12 +1,13 @@
-"""Request and response bodies of the API, in Kestra's field names (camelCase). They document the OpenAPI
-schema; routes build them from store records and the serializers of legato.api.serialize."""
+"""Request and response bodies of the API: every route answers one of these models (or a list of them), never a
+bare dict. Fields are snake_case in Python and Kestra's camelCase on the wire (`Wire`'s alias generator); the
+models make the OpenAPI document, from which the UI's types are generated (`make ui-types`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SerializerFunctionWrapHandler, model_serializer
 from pydantic.alias_generators import to_camel
 
 from legato.model.state import State
@@ -96,14 +97,14 @@ class ValidateResult(Wire):
     warnings: list[str] = Field(default_factory=list, description="Expression findings of a valid flow (an unclosed "
                                 "`{{`, an unknown function or filter, `outputs.<id>` of no task, `inputs.<id>` of "
                                 "no input), each as `line:column: property: finding`.")
-    warningDetails: list[ErrorDetail] = Field(default_factory=list, description="The same findings, located.")
+    warning_details: list[ErrorDetail] = Field(default_factory=list, description="The same findings, located.")
 
 
 class GraphNode(Wire):
     uid: str
     type: str = Field(description="start, end, task, cluster-root or cluster-end.")
-    taskId: str | None = None
-    taskType: str | None = None
+    task_id: str | None = None
+    task_type: str | None = None
     flowable: bool = False
 
 
@@ -116,7 +117,7 @@ class GraphEdge(Wire):
 
 class GraphCluster(Wire):
     uid: str
-    taskId: str
+    task_id: str
     nodes: list[str]
 
 
@@ -244,10 +245,10 @@ class FilePreview(Wire):
 
 
 class NamespaceFileEntry(Wire):
-    fileName: str
+    file_name: str
     type: str = Field(description="File or Directory.")
     size: int
-    lastModifiedTime: datetime | None = None
+    last_modified_time: datetime | None = None
 
 
 class MoveRequest(Wire):
@@ -264,23 +265,23 @@ class TaskRunStateChange(Wire):
 
 
 class LogEntry(Wire):
-    executionId: str
-    taskRunId: str | None = None
-    taskId: str | None = None
-    attemptNumber: int | None = None
+    execution_id: str
+    task_run_id: str | None = None
+    task_id: str | None = None
+    attempt_number: int | None = None
     level: str
     message: str
     timestamp: str
     namespace: str | None = None
-    flowId: str | None = None
+    flow_id: str | None = None
 
 
 class KVEntryDto(Wire):
     key: str
     type: str
-    creationDate: str | None = None
-    updateDate: str
-    expirationDate: str | None = None
+    creation_date: str | None = None
+    update_date: str
+    expiration_date: str | None = None
 
 
 class KVDeleteRequest(Wire):
@@ -315,6 +316,10 @@ class InputType(Wire):
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the input's properties.")
 
 
+class JsonSchema(RootModel[dict[str, Any]]):
+    """A JSON Schema document (draft 2020-12), sent as it is."""
+
+
 class Health(Wire):
     status: str = Field(description="UP when the API and its database answer.")
     database: str
@@ -335,7 +340,7 @@ class BlueprintDto(Wire):
     description: str
     tags: list[str]
     requires: list[str] = Field(description="What the flow needs to end on its own: network, approval...")
-    includedTasks: list[str] = Field(description="The task and trigger types the flow uses.")
+    included_tasks: list[str] = Field(description="The task and trigger types the flow uses.")
     source: str | None = Field(default=None, description="The flow YAML (on the single-blueprint route).")
 
 
@@ -363,15 +368,15 @@ class DurationStats(Wire):
 
 
 class DailyStats(Wire):
-    startDate: str = Field(description="The day (UTC), YYYY-MM-DD.")
-    executionCounts: dict[str, int]
+    start_date: str = Field(description="The day (UTC), YYYY-MM-DD.")
+    execution_counts: dict[str, int]
     duration: DurationStats
 
 
 class GroupStats(Wire):
     namespace: str
-    flowId: str | None = None
-    executionCounts: dict[str, int]
+    flow_id: str | None = None
+    execution_counts: dict[str, int]
 
 
 # ---- test suites (flow unit tests) ----------------------------------------------------------------------------
@@ -384,7 +389,7 @@ class TestSuiteDto(Dto):
 
     id: str
     namespace: str
-    flowId: str
+    flow_id: str
     disabled: bool = False
     updated: datetime | None = None
     source: str | None = None

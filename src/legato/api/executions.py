@@ -193,8 +193,7 @@ def set_labels(ctx: Ctx, by: Acting, executionId: ExecutionId,
     with the execution as it is."""
     for label in labels:
         if not label.key:
-            raise bad_request("a label needs a non-empty key", [{"path": "key", "message": "empty", "line": None,
-                                                                   "column": None}])
+            raise bad_request("a label needs a non-empty key", [dto.ErrorDetail(path="key", message="empty")])
     service.set_labels(ctx.store, executionId, {lb.key: lb.value for lb in labels}, by=by)
     return _load(ctx, executionId)
 

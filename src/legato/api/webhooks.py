@@ -92,19 +92,19 @@ async def _handle(ctx: ApiContext, request: Request, namespace: str, flow_id: st
         return Response(status_code=204)
     trigger = match.trigger
     if not (trigger.wait if wait is None else wait):
-        return JSONResponse(await run_in_threadpool(_json, ctx, execution))
+        return JSONResponse((await run_in_threadpool(_json, ctx, execution)).wire())
     ended = await executions.wait_for_end(ctx, request, execution.id)
     status = 500 if ended.state == State.FAILED else 200
     if trigger.returnOutputs:
         return _outputs_response(ctx, ended, trigger.responseContentType, status)
-    return JSONResponse(await run_in_threadpool(_json, ctx, ended), status_code=status)
+    return JSONResponse((await run_in_threadpool(_json, ctx, ended)).wire(), status_code=status)
 
 
-def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
-    """The execution's JSON as the executions routes send it (secrets masked); JSON-ready, since the webhook
-    answers through a JSONResponse (its status follows the execution's end)."""
+def _json(ctx: ApiContext, execution: Execution) -> dto.ExecutionDto:
+    """The execution as the executions routes send it (secrets masked); sent through a JSONResponse, since the
+    webhook's status follows the execution's end."""
     body = execution_dto(execution, ctx.store.task_runs(execution.id))
-    return masking.mask_model(body, masking.masker_for(ctx, execution)).wire()
+    return masking.mask_model(body, masking.masker_for(ctx, execution))
 
 
 def _outputs_response(ctx: ApiContext, execution: Execution, content_type: str | None, status: int) -> Response:

@@ -2600,7 +2600,7 @@ export interface components {
             /** Resourceid */
             resourceId: string;
             /** Namespace */
-            namespace?: string | null;
+            namespace: string | null;
             /**
              * Userid
              * @description Who: a user's name, or `system` / `anonymous`.
@@ -2609,14 +2609,14 @@ export interface components {
             /** Actorkind */
             actorKind: string;
             /** Ipaddress */
-            ipAddress?: string | null;
+            ipAddress: string | null;
             /** Tokenid */
-            tokenId?: string | null;
+            tokenId: string | null;
             /**
              * Details
              * @description The change: before/after, or `diff`.
              */
-            details?: {
+            details: {
                 [key: string]: unknown;
             } | null;
         };
@@ -3082,7 +3082,7 @@ export interface components {
             /** Description */
             description: string;
             /** Members */
-            members?: string[] | null;
+            members: string[] | null;
         };
         /** GroupStats */
         GroupStats: {
@@ -3149,6 +3149,13 @@ export interface components {
              * @description The token: shown this once, never again.
              */
             fullToken: string;
+        };
+        /**
+         * JsonSchema
+         * @description A JSON Schema document (draft 2020-12), sent as it is.
+         */
+        JsonSchema: {
+            [key: string]: unknown;
         };
         /** KVDeleteRequest */
         KVDeleteRequest: {
@@ -3549,13 +3556,13 @@ export interface components {
             /** Namespace */
             namespace: string;
             /** Description */
-            description?: string | null;
+            description: string | null;
             /** Tags */
-            tags?: components["schemas"]["SecretTag"][];
+            tags: components["schemas"]["SecretTag"][];
             /** Updatedate */
-            updateDate?: string | null;
+            updateDate: string | null;
             /** Updatedby */
-            updatedBy?: string | null;
+            updatedBy: string | null;
         };
         /**
          * SecretPatch
@@ -3830,6 +3837,11 @@ export interface components {
         };
         /** TriggerContext */
         TriggerContext: {
+            /**
+             * Tenantid
+             * @default main
+             */
+            tenantId: string;
             /** Namespace */
             namespace: string;
             /** Flowid */
@@ -3850,11 +3862,31 @@ export interface components {
              * @description The execution it waits for before firing again.
              */
             executionId: string | null;
+            /** Updateddate */
+            updatedDate: string | null;
+            /**
+             * Workerid
+             * @description The scheduler holding a realtime trigger's lease.
+             */
+            workerId: string | null;
             /**
              * Disabled
              * @default false
              */
             disabled: boolean;
+            /**
+             * Disabledinsource
+             * @description The flow declares the trigger `disabled: true`.
+             * @default false
+             */
+            disabledInSource: boolean;
+            /**
+             * Error
+             * @description Why the trigger last failed to evaluate.
+             */
+            error: string | null;
+            /** Errordate */
+            errorDate: string | null;
             /** Backfill */
             backfill: {
                 [key: string]: unknown;
@@ -3864,8 +3896,6 @@ export interface components {
              * @description A Schedule's next three fire times (none while it is disabled).
              */
             nextDates: string[];
-        } & {
-            [key: string]: unknown;
         };
         /** TriggerKey */
         TriggerKey: {
@@ -13918,9 +13948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["JsonSchema"];
                 };
             };
             /** @description Malformed request */
