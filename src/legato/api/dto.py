@@ -217,12 +217,19 @@ class BulkResult(Wire):
     errors: list[BulkError] = Field(default_factory=list, description="The executions that could not be.")
 
 
+class CheckMessage(Wire):
+    """A check of the flow that does not hold for the inputs given, and does not block the execution."""
+
+    message: str
+    style: str = Field(description="ERROR, SUCCESS, WARNING or INFO: how the UI shows it.")
+
+
 class ValidatedInputs(Wire):
     namespace: str
     flow_id: str
     inputs: dict[str, Any] = Field(description="The typed input values an execution would get (secrets masked).")
-    checks: list[dict[str, str]] = Field(default_factory=list, description=(
-        "The flow's checks that do not hold but let the execution be created: {message, style}."))
+    checks: list[CheckMessage] = Field(default_factory=list, description=(
+        "The flow's checks that do not hold but let the execution be created."))
 
 
 class EvalResult(Wire):

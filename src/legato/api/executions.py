@@ -106,11 +106,11 @@ async def validate_inputs(
 
 
 def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
-                  files: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+                  files: dict[str, str]) -> tuple[dict[str, Any], list[dto.CheckMessage]]:
     execution = service.check_inputs(ctx.store, ctx.flows, namespace, flow_id, inputs, now=ctx.clock(),
                                      revision=revision, files=files)
     typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx, execution))
-    return typed, list(execution.scratch.get("checks", []))
+    return typed, [dto.CheckMessage.model_validate(c) for c in execution.scratch.get("checks", [])]
 
 
 # ---- bulk actions (fixed paths, so that they are not read as /{executionId}/...) -------------------------------

@@ -2744,6 +2744,19 @@ export interface components {
              */
             errors: components["schemas"]["BulkError"][];
         };
+        /**
+         * CheckMessage
+         * @description A check of the flow that does not hold for the inputs given, and does not block the execution.
+         */
+        CheckMessage: {
+            /** Message */
+            message: string;
+            /**
+             * Style
+             * @description ERROR, SUCCESS, WARNING or INFO: how the UI shows it.
+             */
+            style: string;
+        };
         /** Configs */
         Configs: {
             /** Version */
@@ -4046,11 +4059,9 @@ export interface components {
             };
             /**
              * Checks
-             * @description The flow's checks that do not hold but let the execution be created: {message, style}.
+             * @description The flow's checks that do not hold but let the execution be created.
              */
-            checks: {
-                [key: string]: string;
-            }[];
+            checks: components["schemas"]["CheckMessage"][];
         };
     };
     responses: never;
