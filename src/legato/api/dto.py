@@ -5,7 +5,7 @@ models make the OpenAPI document, from which the UI's types are generated (`make
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, SerializerFunctionWrapHandler, model_serializer
 from pydantic.alias_generators import to_camel
@@ -245,7 +245,8 @@ class FileMeta(Wire):
 
 class FilePreview(Wire):
     extension: str = Field(description="The file's extension, lower case, without the dot.")
-    type: str = Field(description="LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.")
+    type: Literal["LIST", "TEXT", "IMAGE", "NONE"] = Field(
+        description="LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.")
     content: Any = Field(default=None, description="The first rows, the first characters or the image.")
     truncated: bool = Field(default=False, description="True when there is more than what is shown.")
     size: int
@@ -253,7 +254,7 @@ class FilePreview(Wire):
 
 class NamespaceFileEntry(Wire):
     file_name: str
-    type: str = Field(description="File or Directory.")
+    type: Literal["File", "Directory"]
     size: int
     last_modified_time: datetime | None = None
 
@@ -307,7 +308,7 @@ class TypedValue(Wire):
 class PluginSummary(Wire):
     cls: str = Field(description="The canonical type name.")
     aliases: list[str] = Field(description="Other accepted names (Kestra's).")
-    kind: str = Field(description="task or trigger.")
+    kind: Literal["task", "trigger"]
     title: str = Field(description="First line of the type's documentation.")
     flowable: bool = False
 

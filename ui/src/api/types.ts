@@ -2961,8 +2961,9 @@ export interface components {
             /**
              * Type
              * @description LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.
+             * @enum {string}
              */
-            type: string;
+            type: "LIST" | "TEXT" | "IMAGE" | "NONE";
             /**
              * Content
              * @description The first rows, the first characters or the image.
@@ -3260,9 +3261,9 @@ export interface components {
             fileName: string;
             /**
              * Type
-             * @description File or Directory.
+             * @enum {string}
              */
-            type: string;
+            type: "File" | "Directory";
             /** Size */
             size: number;
             /** Lastmodifiedtime */
@@ -3438,9 +3439,9 @@ export interface components {
             aliases: string[];
             /**
              * Kind
-             * @description task or trigger.
+             * @enum {string}
              */
-            kind: string;
+            kind: "task" | "trigger";
             /**
              * Title
              * @description First line of the type's documentation.
@@ -3480,9 +3481,9 @@ export interface components {
             aliases: string[];
             /**
              * Kind
-             * @description task or trigger.
+             * @enum {string}
              */
-            kind: string;
+            kind: "task" | "trigger";
             /**
              * Title
              * @description First line of the type's documentation.
