@@ -24,6 +24,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness probe
+         * @description UP when the database answers and its schema is at the newest migration; DOWN (503) otherwise, e.g. while
+         *     another process migrates. Needs no credentials.
+         */
+        get: operations["ready_ready_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/configs": {
         parameters: {
             query?: never;
@@ -53,7 +74,8 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Executions by state, live flows, and HTTP requests by route (counts and latency histograms).
+         * @description Executions (ended, by state; stored, by state), task attempt durations, the job queue, worker slots,
+         *     scheduler lag, database pool and HTTP requests by route (counts and latency histograms).
          */
         get: operations["metrics_metrics_get"];
         put?: never;
@@ -3495,6 +3517,24 @@ export interface components {
              */
             flowable: boolean;
         };
+        /** Readiness */
+        Readiness: {
+            /**
+             * Status
+             * @description UP when this process may take traffic: its database answers and the schema is at the revision this version ships; DOWN otherwise.
+             */
+            status: string;
+            /**
+             * Database
+             * @description UP, or DOWN when the database does not answer.
+             */
+            database: string;
+            /**
+             * Schema
+             * @description UP, or PENDING while migrations remain (or DOWN).
+             */
+            schema: string;
+        };
         /** RoleBody */
         RoleBody: {
             /** Name */
@@ -4102,6 +4142,35 @@ export interface operations {
             };
         };
     };
+    ready_ready_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Not ready: database down or migrations pending */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
     configs_api_v1_configs_get: {
         parameters: {
             query?: never;
@@ -4137,7 +4206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/plain": unknown;
                 };
             };
         };
