@@ -8,9 +8,11 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(CURDIR)/$(BIN)/python
 # The web UI's build output (gitignored) and what it is made from.
 UI_BUILD := src/legato/api/static/index.html
+# The API's types for the UI, generated from its OpenAPI document (`make ui-types`).
+UI_TYPES := ui/src/api/types.ts
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-test docker-engine docker-engine-stop image
+.PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-types ui-test docker-engine docker-engine-stop image
 
 $(UV):
 	$(PY) -m venv $(VENV)
@@ -32,8 +34,22 @@ ui: $(UI_BUILD)
 ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund --loglevel=error
 
-$(UI_BUILD): ui/node_modules/.package-lock.json $(UI_SOURCES)
+$(UI_BUILD): ui/node_modules/.package-lock.json $(UI_TYPES) $(UI_SOURCES)
 	cd ui && npm run build --silent -- --logLevel warn
+
+## ui-types: ui/src/api/types.ts from the API's OpenAPI document (openapi-typescript); commit it with the API change
+## that changes it (tests/integration/api/test_api_wire_types.py fails when the checked-in file is stale)
+ui-types: $(VENV)/.synced ui/node_modules/.package-lock.json
+	$(generate-ui-types)
+
+$(UI_TYPES): $(VENV)/.synced ui/node_modules/.package-lock.json $(shell find src/legato/api src/legato/model -name '*.py' 2>/dev/null)
+	$(generate-ui-types)
+
+define generate-ui-types
+@mkdir -p ui/node_modules/.cache
+$(BIN)/python -m legato.api.openapi ui/node_modules/.cache/openapi.json
+cd ui && node_modules/.bin/openapi-typescript node_modules/.cache/openapi.json --output src/api/types.ts
+endef
 
 ## ui-test: the web UI's unit tests (Vitest)
 ui-test: ui/node_modules/.package-lock.json

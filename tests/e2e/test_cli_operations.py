@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from legato.api.serialize import execution_json
+from legato.api.serialize import execution_dto
 from legato.store import open_store
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
@@ -82,7 +82,7 @@ def wait_state(data_dir: Path, execution_id: str, *states: str, timeout: float =
         while time.monotonic() < deadline:
             execution = store.get_execution(execution_id)
             if execution is not None and execution.state in states:
-                return execution_json(execution, store.task_runs(execution_id))
+                return execution_dto(execution, store.task_runs(execution_id)).wire()
             time.sleep(0.1)
         raise AssertionError(f"{execution_id} never reached {states}: {execution.state if execution else None}")
     finally:

@@ -12,7 +12,7 @@ import uuid
 import httpx
 import pytest
 
-from legato.api.serialize import task_run_json
+from legato.api.serialize import task_run_dto
 from legato.clock import utcnow
 from legato.model import state as st
 from legato.model.state import State
@@ -82,7 +82,7 @@ def test_killed_tasks_and_workers_leave_no_container(cluster: Cluster, store: Sq
     assert worker_kills == 4 and len(killed_executions) == 3, (worker_kills, killed_executions)
     assert states.count(State.SUCCESS) + states.count(State.KILLED) == EXECUTIONS, states
     done = [run for i in ids for run in store.task_runs(i) if run.state == State.SUCCESS and run.task_id != "gate"]
-    assert done and all(task_run_json(run)["attempts"][-1]["runner"] == "docker" for run in done)
+    assert done and all(task_run_dto(run).attempts[-1].runner == "docker" for run in done)
     # A create request in flight when its worker died can land after the next worker's reaper looked: one more
     # worker start (as after any crash) removes it.
     cluster.start("worker", "--slots", "1")

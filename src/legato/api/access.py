@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from legato.api import dto
 from legato.api.context import context, principal
 from legato.api.errors import ApiError
 from legato.identity.permissions import Action, Resource
@@ -249,7 +250,7 @@ def allowed(by: Principal, need: Need, namespace: str | None) -> bool:
 def refusal(need: Need, namespace: str | None) -> ApiError:
     where = " on the instance" if need.instance else (f" on namespace '{namespace}'" if namespace else "")
     return ApiError(403, f"missing permission {need}{where}",
-                    [{"path": "permission", "message": str(need)}])
+                    [dto.ErrorDetail(path="permission", message=str(need))])
 
 
 async def authorize(request: Request) -> None:

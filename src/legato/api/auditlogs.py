@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from legato.api import dto
 from legato.api.context import Ctx, check_tenant
@@ -27,26 +27,27 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-class AuditLogDto(BaseModel):
+class AuditLogDto(dto.Wire):
     id: int = Field(description="Increasing with the order entries were recorded in.")
-    tenantId: str
+    tenant_id: str
     date: datetime = Field(description="When it happened (UTC).")
     type: str = Field(description="The action: CREATE, UPDATE, DELETE, READ, KILL, RESTART, ...")
     resource: str = Field(description="The resource type: FLOW, EXECUTION, TRIGGER, SECRET, ...")
-    resourceId: str
+    resource_id: str
     namespace: str | None = None
-    userId: str = Field(description="Who: a user's name, or `system` / `anonymous`.")
-    actorKind: str
-    ipAddress: str | None = None
-    tokenId: str | None = None
+    user_id: str = Field(description="Who: a user's name, or `system` / `anonymous`.")
+    actor_kind: str
+    ip_address: str | None = None
+    token_id: str | None = None
     details: dict[str, Any] | None = Field(default=None, description="The change: before/after, or `diff`.")
 
 
-def as_json(record: AuditRecord) -> dict[str, Any]:
+def audit_dto(record: AuditRecord) -> AuditLogDto:
+    """One entry as the search answers it and the export writes it."""
     e = record.entry
-    return {"id": record.id, "tenantId": e.tenant, "date": e.at.isoformat(), "type": e.action,
-            "resource": e.resource, "resourceId": e.resource_id, "namespace": e.namespace, "userId": e.actor,
-            "actorKind": e.actor_kind, "ipAddress": e.ip, "tokenId": e.token_id, "details": e.details}
+    return AuditLogDto(id=record.id, tenant_id=e.tenant, date=e.at, type=e.action, resource=e.resource,
+                       resource_id=e.resource_id, namespace=e.namespace, user_id=e.actor, actor_kind=e.actor_kind,
+                       ip_address=e.ip, token_id=e.token_id, details=e.details)
 
 
 def filters(tenant: str,
@@ -75,11 +76,11 @@ def search(ctx: Ctx, found: Filters,
            page: PageNumber = 1,
            size: Annotated[int, Query(ge=1, le=1000, description="Entries per page.")] = 25,
            sort: Annotated[str, Query(pattern="^date:(asc|desc)$", description="date:desc (newest first) or date:asc.")] = "date:desc",
-           ) -> dict[str, Any]:
+           ) -> dto.Paged[AuditLogDto]:
     """One page of the matching entries and how many match in all."""
     records, total = ctx.store.audit_search(found, descending=sort.endswith("desc"), limit=size,
                                             offset=(page - 1) * size)
-    return {"results": [as_json(r) for r in records], "total": total}
+    return dto.Paged[AuditLogDto](results=[audit_dto(r) for r in records], total=total)
 
 
 @router.get("/export", summary="Export the audit log as JSON lines",
@@ -93,7 +94,7 @@ def export(ctx: Ctx, found: Filters) -> StreamingResponse:
             cursor = AuditFilter(**{**found.__dict__, "after_id": after})
             records, _ = ctx.store.audit_search(cursor, descending=False, limit=EXPORT_BATCH)
             for record in records:
-                yield (json.dumps(as_json(record), separators=(",", ":")) + "\n").encode()
+                yield (json.dumps(audit_dto(record).wire(), separators=(",", ":")) + "\n").encode()
             if len(records) < EXPORT_BATCH:
                 return
             after = records[-1].id

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -218,7 +218,7 @@ def _config(request: Request) -> AuthConfig:
 
 @router.post("/login", summary="Sign in", response_model=iam_dto.SignedIn)
 async def login(ctx: Ctx, request: Request, response: Response,
-                credentials: Annotated[iam_dto.SignIn, Body(description="The user's name and password.")]) -> dict[str, Any]:
+                credentials: Annotated[iam_dto.SignIn, Body(description="The user's name and password.")]) -> iam_dto.SignedIn:
     """Start a browser session: an HttpOnly SameSite=Lax session cookie, and a readable CSRF cookie whose value
     must come back in the `X-CSRF-Token` header of every unsafe request (POST, PUT, PATCH, DELETE)."""
     config = _config(request)
@@ -235,7 +235,7 @@ async def login(ctx: Ctx, request: Request, response: Response,
     except LdapError as exc:
         raise ApiError(503, str(exc)) from None
     set_session_cookies(response, config, session_id, session)
-    return {"username": account.name, "csrfToken": session.csrf, "expiresAt": session.expires_at}
+    return iam_dto.SignedIn(username=account.name, csrf_token=session.csrf, expires_at=session.expires_at)
 
 
 def _is_configured_pair(pair: tuple[str, str], name: str, password: str) -> bool:
@@ -266,12 +266,12 @@ async def logout(ctx: Ctx, request: Request) -> Response:
     return response
 
 
-def me_of(by: Principal) -> dict[str, Any]:
-    return {"id": by.id, "username": by.name, "kind": by.kind.upper(), "owner": by.grants.owner,
-            "permissions": by.grants.permissions()}
+def me_of(by: Principal) -> iam_dto.Me:
+    return iam_dto.Me(id=by.id, username=by.name, kind=by.kind.upper(), owner=by.grants.owner,
+                      permissions=[iam_dto.PermissionGrant.model_validate(p) for p in by.grants.permissions()])
 
 
 @router.get("/me", summary="Who am I", response_model=iam_dto.Me)
-def me(request: Request) -> dict[str, Any]:
+def me(request: Request) -> iam_dto.Me:
     """The caller's account and permissions (anonymous with full access while authentication is off)."""
     return me_of(principal(request))

@@ -37,9 +37,10 @@ class Blueprint:
     included_tasks: tuple[str, ...]
     source: str
 
-    def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "description": self.description, "tags": list(self.tags),
-                "requires": list(self.requires), "includedTasks": list(self.included_tasks)}
+    def summary(self, *, source: bool = False) -> dto.BlueprintDto:
+        return dto.BlueprintDto(id=self.id, title=self.title, description=self.description, tags=list(self.tags),
+                                requires=list(self.requires), included_tasks=list(self.included_tasks),
+                                source=self.source if source else None)
 
 
 def _types(value: Any) -> list[str]:
@@ -98,31 +99,30 @@ def search_blueprints(
     page: Annotated[Page, Depends(paging)],
     q: Annotated[str | None, Query(max_length=200, description="Text in the title, description or task types.")] = None,
     tags: Annotated[list[str] | None, Query(max_length=20, description="Blueprints having all these tags.")] = None,
-) -> dict[str, Any]:
+) -> dto.Paged[dto.BlueprintDto]:
     """Blueprints matching the text and every tag, by title."""
     needle = (q or "").strip().lower()
     wanted = set(tags or [])
     found = [b for b in all_blueprints()
              if wanted <= set(b.tags)
              and (not needle or needle in " ".join((b.id, b.title, b.description, *b.tags, *b.included_tasks)).lower())]
-    return {"results": [b.summary() for b in page.slice(found)], "total": len(found)}
+    return dto.Paged[dto.BlueprintDto](results=[b.summary() for b in page.slice(found)], total=len(found))
 
 
 @router.get("/tags", summary="Tags of the blueprints", response_model=list[dto.BlueprintTag])
-def blueprint_tags() -> list[dict[str, Any]]:
+def blueprint_tags() -> list[dto.BlueprintTag]:
     """Every tag with how many blueprints carry it, by name."""
     counts: dict[str, int] = {}
     for blueprint in all_blueprints():
         for tag in blueprint.tags:
             counts[tag] = counts.get(tag, 0) + 1
-    return [{"id": tag, "name": tag, "count": n} for tag, n in sorted(counts.items())]
+    return [dto.BlueprintTag(id=tag, name=tag, count=n) for tag, n in sorted(counts.items())]
 
 
 @router.get("/{id}", summary="Get a blueprint", response_model=dto.BlueprintDto)
-def get_blueprint(id: BlueprintId) -> dict[str, Any]:
+def get_blueprint(id: BlueprintId) -> dto.BlueprintDto:
     """The blueprint with its flow source."""
-    blueprint = _get(id)
-    return {**blueprint.summary(), "source": blueprint.source}
+    return _get(id).summary(source=True)
 
 
 @router.get("/{id}/flow", summary="A blueprint's flow source", response_class=PlainTextResponse,

@@ -1,30 +1,48 @@
-"""Request and response bodies of the API, in Kestra's field names (camelCase). They document the OpenAPI
-schema; routes build them from store records and the serializers of legato.api.serialize."""
+"""Request and response bodies of the API: every route answers one of these models (or a list of them), never a
+bare dict. Fields are snake_case in Python and Kestra's camelCase on the wire (`Wire`'s alias generator); the
+models make the OpenAPI document, from which the UI's types are generated (`make ui-types`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SerializerFunctionWrapHandler, model_serializer
+from pydantic.alias_generators import to_camel
 
 from legato.model.state import State
 
 T = TypeVar("T")
 
 
-class Dto(BaseModel):
+class Wire(BaseModel):
+    """A JSON body of the API: snake_case in Python, Kestra's camelCase on the wire (FastAPI answers by alias;
+    dump with `by_alias=True` elsewhere). Either name is accepted when building one."""
+
+    # A field with a default is still always sent: the answer's schema says so (the UI's types rely on it).
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
+                              json_schema_serialization_defaults_required=True)
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON-ready body exactly as the API sends it."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Dto(Wire):
+    """A body carrying, besides its declared fields, properties it passes through unchanged (a flow's YAML
+    properties, a test suite's)."""
+
     model_config = ConfigDict(extra="allow")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Wire):
     path: str = Field(description="Where the problem is: JSON path in the flow, input id, or request field.")
     message: str = Field(description="What is wrong.")
     line: int | None = Field(default=None, description="1-based YAML line, when the problem is in a flow source.")
     column: int | None = Field(default=None, description="1-based YAML column, when known.")
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Wire):
     message: str = Field(description="A summary a user can act on.")
     details: list[ErrorDetail] = Field(default_factory=list, description="Each problem found, with its location.")
 
@@ -44,12 +62,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class Paged(BaseModel, Generic[T]):
+class Paged(Wire, Generic[T]):
     results: list[T] = Field(description="The requested page.")
     total: int = Field(description="How many items match the filters, across all pages.")
 
 
-class Label(BaseModel):
+class Label(Wire):
     key: str
     value: str
 
@@ -69,7 +87,7 @@ class FlowDto(Dto):
     updated: datetime | None = None
 
 
-class ValidateResult(BaseModel):
+class ValidateResult(Wire):
     index: int = Field(description="0-based position of the document in the submitted YAML.")
     flow: str | None = Field(default=None, description="The flow id, when it could be read.")
     namespace: str | None = None
@@ -79,31 +97,31 @@ class ValidateResult(BaseModel):
     warnings: list[str] = Field(default_factory=list, description="Expression findings of a valid flow (an unclosed "
                                 "`{{`, an unknown function or filter, `outputs.<id>` of no task, `inputs.<id>` of "
                                 "no input), each as `line:column: property: finding`.")
-    warningDetails: list[ErrorDetail] = Field(default_factory=list, description="The same findings, located.")
+    warning_details: list[ErrorDetail] = Field(default_factory=list, description="The same findings, located.")
 
 
-class GraphNode(BaseModel):
+class GraphNode(Wire):
     uid: str
     type: str = Field(description="start, end, task, cluster-root or cluster-end.")
-    taskId: str | None = None
-    taskType: str | None = None
+    task_id: str | None = None
+    task_type: str | None = None
     flowable: bool = False
 
 
-class GraphEdge(BaseModel):
+class GraphEdge(Wire):
     source: str
     target: str
     relation: str = Field(description="SEQUENTIAL, PARALLEL, CHOICE, DYNAMIC, ERROR or FINALLY.")
     value: str | None = Field(default=None, description="The branch taken (then, else, a case value).")
 
 
-class GraphCluster(BaseModel):
+class GraphCluster(Wire):
     uid: str
-    taskId: str
+    task_id: str
     nodes: list[str]
 
 
-class FlowGraph(BaseModel):
+class FlowGraph(Wire):
     nodes: list[GraphNode]
     edges: list[GraphEdge]
     clusters: list[GraphCluster]
@@ -112,150 +130,185 @@ class FlowGraph(BaseModel):
 # ---- executions -------------------------------------------------------------------------------------------
 
 
-class StateHistory(BaseModel):
+class StateHistory(Wire):
     state: str
-    date: str
+    date: str = Field(description="When the state was entered (ISO 8601).")
 
 
-class StateDto(BaseModel):
+class StateDto(Wire):
     current: str
     histories: list[StateHistory]
-    startDate: str | None = None
-    endDate: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
 
 
-class TaskRunDto(Dto):
+class AttemptState(Wire):
+    current: str
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class AttemptDto(Wire):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)  # `runner` may be absent
+
+    state: AttemptState
+    worker_id: str | None = None
+    runner: str | None = Field(default=None, description="Where a script task's command ran (process, sandbox, "
+                               "docker...); absent for other tasks.")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_runner(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        if body.get("runner") is None:
+            body.pop("runner", None)
+        return body
+
+
+class TaskRunDto(Wire):
     id: str
-    executionId: str
-    taskId: str
-    parentTaskRunId: str | None = None
+    execution_id: str
+    task_id: str
+    parent_task_run_id: str | None = None
     value: str | None = None
     iteration: int | None = None
     state: StateDto
-    attempts: list[dict[str, Any]] = Field(default_factory=list)
+    attempts: list[AttemptDto] = Field(default_factory=list)
     outputs: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[dict[str, Any]] = Field(default_factory=list, description="Counters and timers the task reported.")
+    error: str | None = Field(default=None, description="Why the task run failed, as its last attempt reported it.")
 
 
-class ExecutionDto(Dto):
+class ExecutionDto(Wire):
     id: str
     namespace: str
-    flowId: str
-    flowRevision: int
+    flow_id: str
+    flow_revision: int
     state: StateDto
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] = Field(default_factory=dict)
+    variables: dict[str, Any] = Field(default_factory=dict, description="Set by SetVariables tasks at run time.")
     labels: list[Label] = Field(default_factory=list)
     trigger: dict[str, Any] | None = None
-    parentId: str | None = None
-    originalId: str | None = None
-    taskRunList: list[TaskRunDto] = Field(default_factory=list)
+    parent_id: str | None = None
+    original_id: str | None = None
+    error: str | None = Field(default=None, description="Why the execution failed when no task run did.")
+    task_run_list: list[TaskRunDto] = Field(default_factory=list)
+    schedule_date: str | None = Field(default=None, description="When a scheduled execution starts (ISO 8601).")
 
 
-class FlowIdentity(BaseModel):
+class FlowIdentity(Wire):
     """A flow named by its namespace and id (Kestra's IdWithNamespace)."""
 
     namespace: str = Field(max_length=150)
     id: str = Field(max_length=100)
 
 
-class FlowCount(BaseModel):
+class FlowCount(Wire):
     count: int = Field(description="How many flows were acted on.")
 
 
-class BulkError(BaseModel):
+class BulkError(Wire):
     id: str
     message: str = Field(description="Why this execution was left as it is.")
 
 
-class BulkResult(BaseModel):
+class BulkResult(Wire):
     count: int = Field(description="How many executions were acted on.")
     errors: list[BulkError] = Field(default_factory=list, description="The executions that could not be.")
 
 
-class ValidatedInputs(BaseModel):
+class CheckMessage(Wire):
+    """A check of the flow that does not hold for the inputs given, and does not block the execution."""
+
+    message: str
+    style: str = Field(description="ERROR, SUCCESS, WARNING or INFO: how the UI shows it.")
+
+
+class ValidatedInputs(Wire):
     namespace: str
-    flowId: str
+    flow_id: str
     inputs: dict[str, Any] = Field(description="The typed input values an execution would get (secrets masked).")
-    checks: list[dict[str, str]] = Field(default_factory=list, description=(
-        "The flow's checks that do not hold but let the execution be created: {message, style}."))
+    checks: list[CheckMessage] = Field(default_factory=list, description=(
+        "The flow's checks that do not hold but let the execution be created."))
 
 
-class EvalResult(BaseModel):
+class EvalResult(Wire):
     result: str | None = Field(default=None, description="The rendered text (secrets masked); null on error.")
     error: str | None = Field(default=None, description="Why the expression could not be rendered.")
 
 
-class FileMeta(BaseModel):
+class FileMeta(Wire):
     uri: str = Field(description="The kestra:/// URI.")
     size: int = Field(description="Size in bytes.")
     name: str = Field(description="The file name.")
 
 
-class FilePreview(BaseModel):
+class FilePreview(Wire):
     extension: str = Field(description="The file's extension, lower case, without the dot.")
-    type: str = Field(description="LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.")
+    type: Literal["LIST", "TEXT", "IMAGE", "NONE"] = Field(
+        description="LIST (rows of CSV/JSON/ION), TEXT, IMAGE (base64 `content`) or NONE.")
     content: Any = Field(default=None, description="The first rows, the first characters or the image.")
     truncated: bool = Field(default=False, description="True when there is more than what is shown.")
     size: int
 
 
-class NamespaceFileEntry(BaseModel):
-    fileName: str
-    type: str = Field(description="File or Directory.")
+class NamespaceFileEntry(Wire):
+    file_name: str
+    type: Literal["File", "Directory"]
     size: int
-    lastModifiedTime: datetime | None = None
+    last_modified_time: datetime | None = None
 
 
-class MoveRequest(BaseModel):
+class MoveRequest(Wire):
     source: str = Field(max_length=1024, description="Path of the file or folder to move.")
     to: str = Field(max_length=1024, description="Its new path.")
 
 
-class TaskRunStateChange(BaseModel):
-    taskRunId: str = Field(description="The task run to change.")
+class TaskRunStateChange(Wire):
+    task_run_id: str = Field(description="The task run to change.")
     state: State = Field(description="The final state to set: SUCCESS, WARNING, FAILED, KILLED, SKIPPED...")
 
 
 # ---- logs, kv, plugins, system ------------------------------------------------------------------------------
 
 
-class LogEntry(BaseModel):
-    executionId: str
-    taskRunId: str | None = None
-    taskId: str | None = None
-    attemptNumber: int | None = None
+class LogEntry(Wire):
+    execution_id: str
+    task_run_id: str | None = None
+    task_id: str | None = None
+    attempt_number: int | None = None
     level: str
     message: str
     timestamp: str
     namespace: str | None = None
-    flowId: str | None = None
+    flow_id: str | None = None
 
 
-class KVEntryDto(BaseModel):
+class KVEntryDto(Wire):
     key: str
     type: str
-    creationDate: str | None = None
-    updateDate: str
-    expirationDate: str | None = None
+    creation_date: str | None = None
+    update_date: str
+    expiration_date: str | None = None
 
 
-class KVDeleteRequest(BaseModel):
+class KVDeleteRequest(Wire):
     keys: list[str] = Field(max_length=1000, description="The keys to delete.")
 
 
-class KVDeleted(BaseModel):
+class KVDeleted(Wire):
     keys: list[str] = Field(description="The keys that existed and were deleted.")
 
 
-class TypedValue(BaseModel):
+class TypedValue(Wire):
     type: str
     value: Any
 
 
-class PluginSummary(BaseModel):
+class PluginSummary(Wire):
     cls: str = Field(description="The canonical type name.")
     aliases: list[str] = Field(description="Other accepted names (Kestra's).")
-    kind: str = Field(description="task or trigger.")
+    kind: Literal["task", "trigger"]
     title: str = Field(description="First line of the type's documentation.")
     flowable: bool = False
 
@@ -265,22 +318,22 @@ class PluginDoc(PluginSummary):
     examples: list[str]
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the type's properties.")
 
-    model_config = ConfigDict(populate_by_name=True)
 
-
-class InputType(BaseModel):
+class InputType(Wire):
     type: str
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of the input's properties.")
 
-    model_config = ConfigDict(populate_by_name=True)
+
+class JsonSchema(RootModel[dict[str, Any]]):
+    """A JSON Schema document (draft 2020-12), sent as it is."""
 
 
-class Health(BaseModel):
+class Health(Wire):
     status: str = Field(description="UP when the API and its database answer.")
     database: str
 
 
-class Configs(BaseModel):
+class Configs(Wire):
     version: str
     tenant: str
     backend: str = Field(description="sqlite or postgresql.")
@@ -289,23 +342,23 @@ class Configs(BaseModel):
     startedAt: datetime
 
 
-class BlueprintDto(BaseModel):
+class BlueprintDto(Wire):
     id: str
     title: str
     description: str
     tags: list[str]
     requires: list[str] = Field(description="What the flow needs to end on its own: network, approval...")
-    includedTasks: list[str] = Field(description="The task and trigger types the flow uses.")
+    included_tasks: list[str] = Field(description="The task and trigger types the flow uses.")
     source: str | None = Field(default=None, description="The flow YAML (on the single-blueprint route).")
 
 
-class BlueprintTag(BaseModel):
+class BlueprintTag(Wire):
     id: str
     name: str
     count: int
 
 
-class DailyStatsRequest(BaseModel):
+class DailyStatsRequest(Wire):
     startDate: datetime | None = Field(default=None, description="First day included (default: 30 days ago).")
     endDate: datetime | None = Field(default=None, description="Last instant included (default: now).")
     namespace: str | None = None
@@ -314,7 +367,7 @@ class DailyStatsRequest(BaseModel):
                                  description="IANA time zone whose days the daily counts follow (default: UTC).")
 
 
-class DurationStats(BaseModel):
+class DurationStats(Wire):
     count: int
     sum: float
     avg: float | None
@@ -322,16 +375,16 @@ class DurationStats(BaseModel):
     max: float | None
 
 
-class DailyStats(BaseModel):
-    startDate: str = Field(description="The day (UTC), YYYY-MM-DD.")
-    executionCounts: dict[str, int]
+class DailyStats(Wire):
+    start_date: str = Field(description="The day (UTC), YYYY-MM-DD.")
+    execution_counts: dict[str, int]
     duration: DurationStats
 
 
-class GroupStats(BaseModel):
+class GroupStats(Wire):
     namespace: str
-    flowId: str | None = None
-    executionCounts: dict[str, int]
+    flow_id: str | None = None
+    execution_counts: dict[str, int]
 
 
 # ---- test suites (flow unit tests) ----------------------------------------------------------------------------
@@ -344,13 +397,13 @@ class TestSuiteDto(Dto):
 
     id: str
     namespace: str
-    flowId: str
+    flow_id: str
     disabled: bool = False
     updated: datetime | None = None
     source: str | None = None
 
 
-class AssertionResultDto(BaseModel):
+class AssertionResultDto(Wire):
     operator: str = Field(description="The operator checked (equalTo, contains, ...).")
     expected: Any = Field(default=None, description="The value the operator compared with.")
     actual: Any = Field(default=None, description="The rendered value.")
@@ -360,12 +413,12 @@ class AssertionResultDto(BaseModel):
     taskId: str | None = None
 
 
-class RunErrorDto(BaseModel):
+class RunErrorDto(Wire):
     message: str
     details: str | None = None
 
 
-class UnitTestResultDto(BaseModel):
+class UnitTestResultDto(Wire):
     testId: str = Field(description="The test case's id.")
     testType: str
     executionId: str | None = Field(default=None, description="The transient execution the case ran as.")
@@ -378,7 +431,7 @@ class UnitTestResultDto(BaseModel):
     errors: list[RunErrorDto] = Field(default_factory=list)
 
 
-class TestSuiteRunResultDto(BaseModel):
+class TestSuiteRunResultDto(Wire):
     """One run of a test suite."""
 
     __test__ = False

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from legato.api import dto
 from legato.model.errors import ChecksFailed, FlowDisabledError, FlowValidationError, InputsError, Problem
 from legato.services.errors import AuthenticationError, ConflictError, ForbiddenError, NotFoundError
 from legato.services.secrets import InvalidSecret
@@ -27,7 +28,7 @@ log = logging.getLogger("legato.api")
 class ApiError(Exception):
     """An error a route raises on purpose: an HTTP status, a message a user can act on, optional details."""
 
-    def __init__(self, status: int, message: str, details: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(self, status: int, message: str, details: Sequence[dto.ErrorDetail] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -38,7 +39,7 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, message)
 
 
-def bad_request(message: str, details: Sequence[dict[str, Any]] = ()) -> ApiError:
+def bad_request(message: str, details: Sequence[dto.ErrorDetail] = ()) -> ApiError:
     return ApiError(400, message, details)
 
 
@@ -51,25 +52,22 @@ def parse_json(text: str | bytes, what: str = "the body") -> Any:
         raise bad_request(f"{what} is JSON nested too deeply") from None
 
 
-def problem_detail(problem: Problem) -> dict[str, Any]:
+def problem_detail(problem: Problem) -> dto.ErrorDetail:
     """One detail entry from a model problem (where, what)."""
-    return {"path": problem.path, "message": problem.message, "line": problem.line, "column": problem.column}
+    return dto.ErrorDetail(path=problem.path, message=problem.message, line=problem.line, column=problem.column)
 
 
-def body(message: str, details: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    return {"message": message, "details": list(details)}
+def body(message: str, details: Sequence[dto.ErrorDetail] = ()) -> dto.ErrorBody:
+    return dto.ErrorBody(message=message, details=list(details))
 
 
-def _json(status: int, message: str, details: Sequence[dict[str, Any]] = (), headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body(message, details), status_code=status, headers=headers)
+def _json(status: int, message: str, details: Sequence[dto.ErrorDetail] = (), headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body(message, details).wire(), status_code=status, headers=headers)
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
-    out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        out.append({"path": ".".join(loc), "message": str(err.get("msg", "invalid")), "line": None, "column": None})
-    return out
+def _validation_details(exc: RequestValidationError) -> list[dto.ErrorDetail]:
+    return [dto.ErrorDetail(path=".".join(str(p) for p in err.get("loc", ())), message=str(err.get("msg", "invalid")))
+            for err in exc.errors()]
 
 
 def install(app: FastAPI) -> None:
@@ -111,7 +109,7 @@ def install(app: FastAPI) -> None:
         return _json(502, str(exc))
     async def forbidden(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ForbiddenError)
-        return _json(403, str(exc), [{"path": "permission", "message": exc.permission}])
+        return _json(403, str(exc), [dto.ErrorDetail(path="permission", message=exc.permission)])
 
     async def unauthenticated(_: Request, exc: Exception) -> JSONResponse:
         return _json(401, str(exc))

@@ -4,7 +4,7 @@ of the UI. Rendering is bounded in time and size (legato.expressions) and secret
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
@@ -50,7 +50,7 @@ async def evaluate(
     ctx: Ctx, request: Request,
     executionId: Annotated[str, Path(description="The execution's id.", max_length=64)],
     taskRunId: Annotated[str, Path(description="Render as this task run would.", max_length=64)],
-) -> dict[str, Any]:
+) -> dto.EvalResult:
     """Render the body (text with `{{ }}` expressions) with the variables the task run sees: inputs, outputs,
     vars, labels, taskrun, parents... `error` says why when it cannot be rendered. A render that exceeds one
     of the expression limits (time, output, memory, ...) is refused with 422 naming the limit."""
@@ -58,7 +58,7 @@ async def evaluate(
     return await run_in_threadpool(_bounded_render, ctx, executionId, taskRunId, expression)
 
 
-def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dict[str, Any]:
+def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dto.EvalResult:
     if not _renders.acquire(timeout=10):
         raise ApiError(429, "too many expressions are being evaluated at once; try again")
     try:
@@ -67,7 +67,7 @@ def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expres
         _renders.release()
 
 
-def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dict[str, Any]:
+def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dto.EvalResult:
     execution = ctx.store.get_execution(execution_id)
     if execution is None:
         raise not_found(f"execution {execution_id} not found")
@@ -82,10 +82,10 @@ def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: st
     try:
         value = Renderer(clock=ctx.clock).render_typed(expression, variables, functions=bound, masker=masker)
     except LimitExceeded as exc:  # not a mistake to show in the console: the request itself is refused
-        raise ApiError(422, masking.mask(str(exc), masker), [{"path": "limit", "message": exc.limit,
-                                                              "line": exc.line, "column": exc.column}]) from None
+        raise ApiError(422, masking.mask(str(exc), masker), [dto.ErrorDetail(path="limit", message=exc.limit,
+                                                                              line=exc.line, column=exc.column)]) from None
     except ExpressionError as exc:
-        return {"result": None, "error": masking.mask(str(exc), masker)}
+        return dto.EvalResult(error=masking.mask(str(exc), masker))
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
-        return {"result": None, "error": masking.mask(f"{type(exc).__name__}: {exc}", masker)}
-    return {"result": masking.mask(to_text(value), masker), "error": None}
+        return dto.EvalResult(error=masking.mask(f"{type(exc).__name__}: {exc}", masker))
+    return dto.EvalResult(result=masking.mask(to_text(value), masker))

@@ -39,8 +39,7 @@ def _file(ctx: ApiContext, execution_id: str, uri: str) -> str:
     own = parse_uri(execution_prefix(execution.namespace, execution.flow_id, execution.id))
     if parts[:len(own)] != own or len(parts) == len(own):
         raise ApiError(422, f"{uri} is not a file of execution {execution_id}",
-                       [{"path": "path", "message": f"expected a URI under {build_uri(*own)}/", "line": None,
-                         "column": None}])
+                       [dto.ErrorDetail(path="path", message=f"expected a URI under {build_uri(*own)}/")])
     clean = build_uri(*parts)
     try:
         local = _local_path(ctx, clean)
@@ -79,17 +78,17 @@ def download_file(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> Response
 
 
 @router.get("/{executionId}/file/metas", summary="Size of a file of an execution", response_model=dto.FileMeta)
-def file_metas(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> dict[str, Any]:
+def file_metas(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> dto.FileMeta:
     """The file's URI, name and size in bytes."""
     uri = _file(ctx, executionId, path)
-    return {"uri": uri, "name": _name(uri), "size": ctx.files.size(uri)}
+    return dto.FileMeta(uri=uri, name=_name(uri), size=ctx.files.size(uri))
 
 
 @router.get("/{executionId}/file/preview", summary="Preview a file of an execution", response_model=dto.FilePreview)
 def file_preview(
     ctx: Ctx, executionId: ExecutionId, path: FileUri,
     maxRows: Annotated[int, Query(ge=1, le=1000, description="How many rows (or lines of text) to show.")] = 100,
-) -> dict[str, Any]:
+) -> dto.FilePreview:
     """The first rows of a CSV, JSON or ION file, the first characters of a text file, or an image (base64)."""
     uri = _file(ctx, executionId, path)
     size = ctx.files.size(uri)

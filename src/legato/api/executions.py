@@ -4,7 +4,7 @@ actions (kill, restart, resume, task-run state). Every change goes through an ev
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -18,7 +18,7 @@ from legato.api import dto, forms, masking, sse
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
 from legato.api.params import LabelsQuery, Page, paging, parse_labels, parse_sort, utc
-from legato.api.serialize import execution_json
+from legato.api.serialize import execution_dto
 from legato.identity.permissions import Action, Resource
 from legato.model import state as st
 from legato.model.execution import Execution
@@ -50,13 +50,13 @@ def _get(ctx: ApiContext, execution_id: str) -> Execution:
     return execution
 
 
-def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
-    body = execution_json(execution, ctx.store.task_runs(execution.id))
-    body["scheduleDate"] = execution.scheduled_at.isoformat() if execution.scheduled_at else None
-    return masking.mask(body, masking.masker_for(ctx, execution))  # type: ignore[no-any-return]
+def _json(ctx: ApiContext, execution: Execution) -> dto.ExecutionDto:
+    """The execution with its task runs as the API shows it: its secrets masked."""
+    body = execution_dto(execution, ctx.store.task_runs(execution.id))
+    return masking.mask_model(body, masking.masker_for(ctx, execution))
 
 
-def _load(ctx: ApiContext, execution_id: str) -> dict[str, Any]:
+def _load(ctx: ApiContext, execution_id: str) -> dto.ExecutionDto:
     return _json(ctx, _get(ctx, execution_id))
 
 
@@ -72,7 +72,7 @@ def search_executions(
     labels: LabelsQuery = None,
     startDate: Annotated[datetime | None, Query(description="Created at or after this instant (UTC if no zone).")] = None,
     endDate: Annotated[datetime | None, Query(description="Created at or before this instant (UTC if no zone).")] = None,
-) -> dict[str, Any]:
+) -> dto.Paged[dto.ExecutionDto]:
     """Executions matching every filter, newest first unless `sort` says otherwise (startDate, endDate, state,
     namespace, flowId, id)."""
     namespace, within = search_scope(by, Resource.EXECUTION, Action.LIST, namespace or None)
@@ -83,7 +83,7 @@ def search_executions(
     field, descending = parse_sort(page.sort, SORTS, "startDate:desc")
     found, total = ctx.store.search_executions(filters, sort=field, descending=descending,  # type: ignore[arg-type]
                                                limit=page.size, offset=page.offset)
-    return {"results": [_json(ctx, x) for x in found], "total": total}
+    return dto.Paged[dto.ExecutionDto](results=[_json(ctx, x) for x in found], total=total)
 
 
 @router.post("/{namespace}/{id}/validate", summary="Validate inputs for an execution",
@@ -93,7 +93,7 @@ async def validate_inputs(
     namespace: Annotated[str, Path(max_length=150, description="The flow's namespace.")],
     id: Annotated[str, Path(max_length=100, description="The flow's id.")],
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Check against this revision.")] = None,
-) -> dict[str, Any]:
+) -> dto.ValidatedInputs:
     """Check inputs as `POST /executions/{namespace}/{id}` would, and answer with their typed values (SECRET
     inputs masked) and the flow's checks they fail that do not block; 422 naming each bad input or blocking
     check. Nothing is created and uploaded files are not kept."""
@@ -102,21 +102,21 @@ async def validate_inputs(
         typed, checks = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files)
     finally:
         await run_in_threadpool(forms.discard, files)
-    return {"namespace": namespace, "flowId": id, "inputs": typed, "checks": checks}
+    return dto.ValidatedInputs(namespace=namespace, flow_id=id, inputs=typed, checks=checks)
 
 
 def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
-                  files: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+                  files: dict[str, str]) -> tuple[dict[str, Any], list[dto.CheckMessage]]:
     execution = service.check_inputs(ctx.store, ctx.flows, namespace, flow_id, inputs, now=ctx.clock(),
                                      revision=revision, files=files)
     typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx, execution))
-    return typed, list(execution.scratch.get("checks", []))
+    return typed, [dto.CheckMessage.model_validate(c) for c in execution.scratch.get("checks", [])]
 
 
 # ---- bulk actions (fixed paths, so that they are not read as /{executionId}/...) -------------------------------
 
 
-def _bulk(ctx: ApiContext, ids: list[str], act: Any) -> dict[str, Any]:
+def _bulk(ids: list[str], act: Callable[[str], object]) -> dto.BulkResult:
     """Apply `act` to each execution; those that cannot be acted on (missing, wrong state) are listed in
     `errors` with the reason, and the others are still done."""
     done, problems = 0, []
@@ -124,10 +124,11 @@ def _bulk(ctx: ApiContext, ids: list[str], act: Any) -> dict[str, Any]:
         try:
             act(execution_id)
         except (NotFoundError, ConflictError, ForbiddenError, ApiError) as exc:
-            problems.append({"id": execution_id, "message": exc.message if isinstance(exc, ApiError) else str(exc)})
+            problems.append(dto.BulkError(id=execution_id,
+                                          message=exc.message if isinstance(exc, ApiError) else str(exc)))
             continue
         done += 1
-    return {"count": done, "errors": problems}
+    return dto.BulkResult(count=done, errors=problems)
 
 
 BulkIds = Annotated[list[Annotated[str, Field(max_length=64)]],
@@ -135,37 +136,37 @@ BulkIds = Annotated[list[Annotated[str, Field(max_length=64)]],
 
 
 @router.delete("/kill/by-ids", summary="Kill several executions", response_model=dto.BulkResult)
-def kill_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dict[str, Any]:
+def kill_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dto.BulkResult:
     """Ask the executor to kill each execution; those already ended are listed in `errors`."""
-    return _bulk(ctx, ids, lambda i: service.kill(ctx.store, i, by=by))
+    return _bulk(ids, lambda i: service.kill(ctx.store, i, by=by))
 
 
 @router.post("/pause/by-ids", summary="Pause several executions", response_model=dto.BulkResult)
-def pause_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dict[str, Any]:
+def pause_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dto.BulkResult:
     """Pause each RUNNING execution; the others are listed in `errors`."""
-    return _bulk(ctx, ids, lambda i: service.pause(ctx.store, i, by=by))
+    return _bulk(ids, lambda i: service.pause(ctx.store, i, by=by))
 
 
 @router.post("/restart/by-ids", summary="Restart several executions", response_model=dto.BulkResult)
-def restart_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dict[str, Any]:
+def restart_by_ids(ctx: Ctx, by: Acting, ids: BulkIds) -> dto.BulkResult:
     """Restart each FAILED or KILLED execution; the others are listed in `errors`."""
-    return _bulk(ctx, ids, lambda i: service.restart(ctx.store, i, by=by))
+    return _bulk(ids, lambda i: service.restart(ctx.store, i, by=by))
 
 
 @router.delete("/by-ids", summary="Delete several executions", response_model=dto.BulkResult)
 def delete_by_ids(
     ctx: Ctx, by: Acting, ids: BulkIds,
     deleteStorage: Annotated[bool, Query(description="Also delete the executions' files in internal storage.")] = True,
-) -> dict[str, Any]:
+) -> dto.BulkResult:
     """Delete each execution with its task runs, logs and (unless `deleteStorage=false`) files."""
-    return _bulk(ctx, ids, lambda i: _delete(ctx, i, deleteStorage, by))
+    return _bulk(ids, lambda i: _delete(ctx, i, deleteStorage, by))
 
 
 # ---- one execution --------------------------------------------------------------------------------------------
 
 
 @router.get("/{executionId}", summary="Get an execution", response_model=dto.ExecutionDto)
-def get_execution(ctx: Ctx, executionId: ExecutionId) -> dict[str, Any]:
+def get_execution(ctx: Ctx, executionId: ExecutionId) -> dto.ExecutionDto:
     """The execution with its task runs, in Kestra's shape."""
     return _load(ctx, executionId)
 
@@ -187,13 +188,12 @@ def _delete(ctx: ApiContext, execution_id: str, storage: bool, by: Principal) ->
 
 @router.post("/{executionId}/labels", summary="Set labels of an execution", response_model=dto.ExecutionDto)
 def set_labels(ctx: Ctx, by: Acting, executionId: ExecutionId,
-               labels: Annotated[list[dto.Label], Body(max_length=100, description="Labels to add or change.")]) -> dict[str, Any]:
+               labels: Annotated[list[dto.Label], Body(max_length=100, description="Labels to add or change.")]) -> dto.ExecutionDto:
     """Add labels or change their values (other labels stay); the executor applies them, in any state. Answers
     with the execution as it is."""
     for label in labels:
         if not label.key:
-            raise bad_request("a label needs a non-empty key", [{"path": "key", "message": "empty", "line": None,
-                                                                   "column": None}])
+            raise bad_request("a label needs a non-empty key", [dto.ErrorDetail(path="key", message="empty")])
     service.set_labels(ctx.store, executionId, {lb.key: lb.value for lb in labels}, by=by)
     return _load(ctx, executionId)
 
@@ -204,7 +204,7 @@ def replay_execution(
     ctx: Ctx, by: Acting, executionId: ExecutionId,
     taskRunId: Annotated[str | None, Query(max_length=64, description="Run again from this task run (default: the first).")] = None,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Run this revision of the flow.")] = None,
-) -> dict[str, Any]:
+) -> dto.ExecutionDto:
     """A new execution reusing the outputs of the task runs before `taskRunId` and running again from it."""
     execution = _get(ctx, executionId)
     if revision is not None and ctx.store.get_flow(execution.namespace, execution.flow_id, revision) is None:
@@ -220,7 +220,7 @@ def replay_execution(
 
 @router.post("/{executionId}/force-run", summary="Start a queued execution now", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not QUEUED"}})
-def force_run(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
+def force_run(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.ExecutionDto:
     """Start a QUEUED execution without waiting for a concurrency slot of its flow."""
     service.force_run(ctx.store, executionId, by=by)
     return _load(ctx, executionId)
@@ -230,7 +230,7 @@ def force_run(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
              responses={409: {"model": dto.ErrorBody, "description": "The execution is not QUEUED"}})
 def unqueue(ctx: Ctx, by: Acting, executionId: ExecutionId,
             state: Annotated[Literal["RUNNING", "KILLED"], Query(description="RUNNING starts it now; KILLED drops it.")] = "RUNNING",
-            ) -> dict[str, Any]:
+            ) -> dto.ExecutionDto:
     """Move a QUEUED execution out of the queue: start it now (RUNNING) or kill it (KILLED)."""
     execution = _get(ctx, executionId)
     if execution.state != State.QUEUED:
@@ -244,7 +244,7 @@ def unqueue(ctx: Ctx, by: Acting, executionId: ExecutionId,
 
 @router.delete("/{executionId}/kill", summary="Kill an execution", status_code=202, response_model=dto.ExecutionDto,
                responses={409: {"model": dto.ErrorBody, "description": "The execution has already ended"}})
-def kill_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
+def kill_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.ExecutionDto:
     """Ask the executor to kill the execution (and the executions its subflow tasks started); answers at once
     with the execution as it is, 409 if it already ended."""
     service.kill(ctx.store, executionId, by=by)
@@ -253,7 +253,7 @@ def kill_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, 
 
 @router.post("/{executionId}/restart", summary="Restart an execution", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "Only FAILED or KILLED executions restart"}})
-def restart_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dict[str, Any]:
+def restart_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.ExecutionDto:
     """Re-run the failed part of a FAILED or KILLED execution; answers at once with the execution as it is."""
     service.restart(ctx.store, executionId, by=by)
     return _load(ctx, executionId)
@@ -285,10 +285,10 @@ async def resume_execution(ctx: Ctx, by: Acting, request: Request, executionId: 
 
 @router.post("/{executionId}/state", summary="Change a task run's state", response_model=dto.ExecutionDto,
              responses={409: {"model": dto.ErrorBody, "description": "The task run has not ended"}})
-def change_task_run_state(ctx: Ctx, by: Acting, executionId: ExecutionId, change: dto.TaskRunStateChange) -> dict[str, Any]:
+def change_task_run_state(ctx: Ctx, by: Acting, executionId: ExecutionId, change: dto.TaskRunStateChange) -> dto.ExecutionDto:
     """Set a finished task run to another final state (e.g. FAILED to SUCCESS); the executor then carries the
     execution on from there. Answers with the execution as it is."""
-    service.change_task_run_state(ctx.store, executionId, change.taskRunId, change.state, by=by)
+    service.change_task_run_state(ctx.store, executionId, change.task_run_id, change.state, by=by)
     return _load(ctx, executionId)
 
 
@@ -304,8 +304,8 @@ async def follow_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
             return None
         runs = await run_in_threadpool(ctx.store.task_runs, executionId)
         ended = execution.state in st.TERMINAL and execution.ended is not None
-        body = masking.mask(execution_json(execution, runs), masking.masker_for(ctx, execution))
-        return sse.to_json(body), ended
+        body = masking.mask_model(execution_dto(execution, runs), masking.masker_for(ctx, execution))
+        return sse.to_json(body.wire()), ended
 
     async def events() -> AsyncIterator[str]:
         count = 0
@@ -332,7 +332,7 @@ async def create_execution(
     wait: Annotated[bool, Query(description="Answer once the execution has ended, with its final state.")] = False,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Run this revision of the flow.")] = None,
     scheduleDate: Annotated[datetime | None, Query(description="Start at this instant instead of now (UTC if no zone).")] = None,
-) -> dict[str, Any]:
+) -> dto.ExecutionDto:
     """Create an execution of a flow. Inputs come as multipart/form-data fields (FILE inputs as file parts) or
     a JSON object; labels as `labels=key:value`. Invalid inputs: 422 naming each one, and nothing is created."""
     extra = parse_labels(labels)

@@ -74,12 +74,12 @@ def _latest(ctx: ApiContext, namespace: str, flow_id: str) -> FlowRecord:
 def search_flows(
     ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
     q: Q = None, namespace: UnderNamespace = None, labels: LabelsQuery = None,
-) -> dict[str, Any]:
+) -> dto.Paged[dto.FlowDto]:
     """Live flows (latest revisions) matching every filter, paged; `sort` by id, namespace or updated."""
     found = _matching(ctx, by, q, namespace, labels)
     keys = {"id": lambda r: r.id, "namespace": lambda r: (r.namespace, r.id), "updated": lambda r: r.updated}
     ordered = sort_items(found, page.sort, keys, "namespace:asc")
-    return {"results": [sources.flow_json(r) for r in page.slice(ordered)], "total": len(found)}
+    return dto.Paged[dto.FlowDto](results=[sources.flow_dto(r) for r in page.slice(ordered)], total=len(found))
 
 
 @router.get("/distinct-namespaces", summary="Namespaces that have flows", response_model=list[str])
@@ -156,48 +156,48 @@ def _text(name: str, data: bytes) -> str:
 
 
 @router.delete("/delete/by-ids", summary="Delete flows by ids", response_model=dto.FlowCount)
-def delete_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dict[str, int]:
+def delete_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dto.FlowCount:
     """Delete the given flows in one transaction (404, and nothing deleted, when one does not exist); their
     executions are kept."""
-    return {"count": service.delete_many(ctx.store, _pairs(ids), by=by, now=ctx.clock())}
+    return dto.FlowCount(count=service.delete_many(ctx.store, _pairs(ids), by=by, now=ctx.clock()))
 
 
 @router.delete("/delete/by-query", summary="Delete flows matching a query", response_model=dto.FlowCount)
 def delete_by_query(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
-                    labels: LabelsQuery = None) -> dict[str, int]:
+                    labels: LabelsQuery = None) -> dto.FlowCount:
     """Delete the live flows matching the filters, in one transaction."""
     found = [(r.namespace, r.id) for r in _matching(ctx, by, q, namespace, labels)]
-    return {"count": service.delete_many(ctx.store, found, by=by, now=ctx.clock())}
+    return dto.FlowCount(count=service.delete_many(ctx.store, found, by=by, now=ctx.clock()))
 
 
 @router.post("/disable/by-ids", summary="Disable flows by ids", response_model=dto.FlowCount)
-def disable_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dict[str, int]:
+def disable_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dto.FlowCount:
     """Disable the given flows (a new revision with `disabled: true`); those already disabled are not counted."""
     return _set_disabled(ctx, by, _pairs(ids), True)
 
 
 @router.post("/enable/by-ids", summary="Enable flows by ids", response_model=dto.FlowCount)
-def enable_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dict[str, int]:
+def enable_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> dto.FlowCount:
     """Enable the given flows (a new revision with `disabled: false`); those already enabled are not counted."""
     return _set_disabled(ctx, by, _pairs(ids), False)
 
 
 @router.post("/disable/by-query", summary="Disable flows matching a query", response_model=dto.FlowCount)
 def disable_by_query(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
-                     labels: LabelsQuery = None) -> dict[str, int]:
+                     labels: LabelsQuery = None) -> dto.FlowCount:
     """Disable the live flows matching the filters."""
     return _set_disabled(ctx, by, [(r.namespace, r.id) for r in _matching(ctx, by, q, namespace, labels)], True)
 
 
 @router.post("/enable/by-query", summary="Enable flows matching a query", response_model=dto.FlowCount)
 def enable_by_query(ctx: Ctx, by: Acting, namespace: UnderNamespace = None, q: Q = None,
-                    labels: LabelsQuery = None) -> dict[str, int]:
+                    labels: LabelsQuery = None) -> dto.FlowCount:
     """Enable the live flows matching the filters."""
     return _set_disabled(ctx, by, [(r.namespace, r.id) for r in _matching(ctx, by, q, namespace, labels)], False)
 
 
-def _set_disabled(ctx: ApiContext, by: Principal, ids: list[tuple[str, str]], disabled: bool) -> dict[str, int]:
-    return {"count": len(service.set_disabled(ctx.store, ids, disabled, by=by, now=ctx.clock()))}
+def _set_disabled(ctx: ApiContext, by: Principal, ids: list[tuple[str, str]], disabled: bool) -> dto.FlowCount:
+    return dto.FlowCount(count=len(service.set_disabled(ctx.store, ids, disabled, by=by, now=ctx.clock())))
 
 
 def _pairs(ids: list[dto.FlowIdentity]) -> list[tuple[str, str]]:
@@ -205,33 +205,34 @@ def _pairs(ids: list[dto.FlowIdentity]) -> list[tuple[str, str]]:
 
 
 @router.post("/validate", summary="Validate flows", response_model=list[dto.ValidateResult], openapi_extra=YAML_BODY)
-async def validate_flows(ctx: Ctx, source: Source) -> list[dict[str, Any]]:
+async def validate_flows(ctx: Ctx, source: Source) -> list[dto.ValidateResult]:
     """Check each document of a multi-document YAML text; one result per document, with its problems located
     at lines of the text sent. Nothing is stored."""
     return await run_in_threadpool(_validate_all, ctx, source)
 
 
-def _validate_all(ctx: ApiContext, text: str) -> list[dict[str, Any]]:
-    out = []
-    for chunk in documents.split_documents(text):
-        result: dict[str, Any] = {"index": chunk.index, "flow": None, "namespace": None, "constraints": None,
-                                  "outdated": False, "details": [], "warnings": [], "warningDetails": []}
-        try:
-            flow = documents.parse_chunk(chunk)
-            existing = ctx.store.get_flow(flow.namespace, flow.id)
-            found = flowlint.lint_source(chunk.text, "", chunk.first_line)
-            result.update(flow=flow.id, namespace=flow.namespace,
-                          outdated=existing is not None and existing.source != chunk.text,
-                          warnings=[f"{p.line}:{p.column}: {p.path}: {p.message}" for p in found],
-                          warningDetails=[problem_detail(p) for p in found])
-        except FlowValidationError as exc:
-            result.update(constraints=str(exc), details=[problem_detail(p) for p in exc.problems])
-        out.append(result)
-    return out
+def _validate_all(ctx: ApiContext, text: str) -> list[dto.ValidateResult]:
+    return [_validate_one(ctx, chunk) for chunk in documents.split_documents(text)]
+
+
+def _validate_one(ctx: ApiContext, chunk: documents.Chunk) -> dto.ValidateResult:
+    try:
+        flow = documents.parse_chunk(chunk)
+    except FlowValidationError as exc:
+        return dto.ValidateResult(index=chunk.index, constraints=str(exc),
+                                  details=[problem_detail(p) for p in exc.problems])
+    existing = ctx.store.get_flow(flow.namespace, flow.id)
+    found = flowlint.lint_source(chunk.text, "", chunk.first_line)
+    return dto.ValidateResult(
+        index=chunk.index, flow=flow.id, namespace=flow.namespace,
+        outdated=existing is not None and existing.source != chunk.text,
+        warnings=[f"{p.line}:{p.column}: {p.path}: {p.message}" for p in found],
+        warning_details=[problem_detail(p) for p in found],
+    )
 
 
 @router.post("/graph", summary="Topology of a flow source", response_model=dto.FlowGraph, openapi_extra=YAML_BODY)
-async def source_graph(source: Source) -> dict[str, Any]:
+async def source_graph(source: Source) -> dto.FlowGraph:
     """The topology of an unsaved flow source (the editor's live view); 422 with located problems if the
     source is invalid. Nothing is stored."""
     flow = await run_in_threadpool(parse_flow, source)
@@ -240,11 +241,11 @@ async def source_graph(source: Source) -> dict[str, Any]:
 
 @router.post("", summary="Create a flow", response_model=dto.FlowDto, openapi_extra=YAML_BODY,
              responses={409: {"model": dto.ErrorBody, "description": "A flow with this id exists in the namespace"}})
-async def create_flow(ctx: Ctx, by: Acting, source: Source) -> dict[str, Any]:
+async def create_flow(ctx: Ctx, by: Acting, source: Source) -> dto.FlowDto:
     """Store a new flow from its YAML source (revision 1). 409 if the flow exists; 422 with located problems
     if the source is invalid."""
     record = await run_in_threadpool(partial(service.create, by=by, now=ctx.clock()), ctx.store, source)
-    return sources.flow_json(record, source=True)
+    return sources.flow_dto(record, source=True)
 
 
 @router.post("/{namespace}", summary="Update every flow of a namespace", response_model=list[dto.FlowDto],
@@ -252,19 +253,19 @@ async def create_flow(ctx: Ctx, by: Acting, source: Source) -> dict[str, Any]:
 async def update_namespace(
     ctx: Ctx, by: Acting, namespace: Namespace, source: Source,
     delete: Annotated[bool, Query(description="Delete the namespace's flows that the YAML does not contain.")] = True,
-) -> list[dict[str, Any]]:
+) -> list[dto.FlowDto]:
     """Create or update each flow of a multi-document YAML text, all in `namespace` (or its children), in one
     transaction: nothing is written unless every document is valid, and then all of it is. With `delete=true`,
     flows of the namespace absent from the text are deleted."""
     saved = await run_in_threadpool(partial(service.update_namespace, delete=delete, by=by, now=ctx.clock()),
                                     ctx.store, namespace, source)
-    return [sources.flow_json(r) for r in saved]
+    return [sources.flow_dto(r) for r in saved]
 
 
 @router.get("/{namespace}", summary="Flows of a namespace", response_model=list[dto.FlowDto])
-def list_namespace(ctx: Ctx, namespace: Namespace) -> list[dict[str, Any]]:
+def list_namespace(ctx: Ctx, namespace: Namespace) -> list[dto.FlowDto]:
     """The live flows of exactly this namespace, by id."""
-    return [sources.flow_json(r) for r in ctx.store.list_flows(namespace)]
+    return [sources.flow_dto(r) for r in ctx.store.list_flows(namespace)]
 
 
 # ---- one flow -------------------------------------------------------------------------------------------------
@@ -275,29 +276,29 @@ def get_flow(
     ctx: Ctx, namespace: Namespace, id: FlowId,
     source: Annotated[bool, Query(description="Include the YAML source.")] = False,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past revision (default: the latest).")] = None,
-) -> dict[str, Any]:
+) -> dto.FlowDto:
     """The latest revision of a live flow, or the given revision."""
     record = ctx.store.get_flow(namespace, id, revision)
     if record is None:
         what = f"revision {revision} of flow" if revision else "flow"
         raise not_found(f"{what} {namespace}.{id} not found")
-    return sources.flow_json(record, source=source)
+    return sources.flow_dto(record, source=source)
 
 
 @router.put("/{namespace}/{id}", summary="Update a flow", response_model=dto.FlowDto, openapi_extra=YAML_BODY)
-async def update_flow(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId, source: Source) -> dict[str, Any]:
+async def update_flow(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId, source: Source) -> dto.FlowDto:
     """Store a new revision of an existing flow (an unchanged source keeps the revision). The source's id and
     namespace must be those of the path."""
     return await run_in_threadpool(_update, ctx, namespace, id, source, by)
 
 
-def _update(ctx: ApiContext, namespace: str, flow_id: str, source: str, by: Principal) -> dict[str, Any]:
+def _update(ctx: ApiContext, namespace: str, flow_id: str, source: str, by: Principal) -> dto.FlowDto:
     flow = parse_flow(source)
     if (flow.namespace, flow.id) != (namespace, flow_id):
-        detail = {"path": "id", "message": f"the source defines {flow.namespace}.{flow.id}", "line": None, "column": None}
+        detail = dto.ErrorDetail(path="id", message=f"the source defines {flow.namespace}.{flow.id}")
         raise ApiError(422, f"the source must define flow {namespace}.{flow_id}", [detail])
     record = service.update(ctx.store, flow, source, by=by, now=ctx.clock())
-    return sources.flow_json(record, source=True)
+    return sources.flow_dto(record, source=True)
 
 
 @router.delete("/{namespace}/{id}", summary="Delete a flow", status_code=204, response_class=Response)
@@ -308,17 +309,17 @@ def delete_flow(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId) -> Respo
 
 
 @router.get("/{namespace}/{id}/revisions", summary="Revisions of a flow", response_model=list[dto.FlowDto])
-def revisions(ctx: Ctx, namespace: Namespace, id: FlowId) -> list[dict[str, Any]]:
+def revisions(ctx: Ctx, namespace: Namespace, id: FlowId) -> list[dto.FlowDto]:
     """Every revision of a live flow, oldest first, with their sources."""
     _latest(ctx, namespace, id)
-    return [sources.flow_json(record, source=True) for record in ctx.store.flow_revisions(namespace, id)]
+    return [sources.flow_dto(record, source=True) for record in ctx.store.flow_revisions(namespace, id)]
 
 
 @router.get("/{namespace}/{id}/graph", summary="Topology of a flow", response_model=dto.FlowGraph)
 def flow_graph(
     ctx: Ctx, namespace: Namespace, id: FlowId,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past revision (default: the latest).")] = None,
-) -> dict[str, Any]:
+) -> dto.FlowGraph:
     """Nodes (tasks, cluster roots and ends), edges with their relation, and clusters of flowable tasks."""
     record = ctx.store.get_flow(namespace, id, revision)
     if record is None:

@@ -7,7 +7,6 @@ node (its own uid), its children, and an end node (`<id>.end`) where its branche
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from legato.api import dto
 from legato.model.flow import Flow
@@ -26,8 +25,8 @@ class _Builder:
     _cluster_stack: list[list[str]] = field(default_factory=list)
 
     def node(self, uid: str, kind: str, task: Task | None = None) -> None:
-        self.nodes.append(dto.GraphNode(uid=uid, type=kind, taskId=task.id if task else None,
-                                        taskType=task.type if task else None, flowable=bool(task and task.FLOWABLE)))
+        self.nodes.append(dto.GraphNode(uid=uid, type=kind, task_id=task.id if task else None,
+                                        task_type=task.type if task else None, flowable=bool(task and task.FLOWABLE)))
         for members in self._cluster_stack:
             members.append(uid)
 
@@ -60,7 +59,7 @@ class _Builder:
         self._children(task, task.id, end)
         self.node(end, "cluster-end")
         self._cluster_stack.pop()
-        self.clusters.append(dto.GraphCluster(uid=f"cluster_{task.id}", taskId=task.id, nodes=members))
+        self.clusters.append(dto.GraphCluster(uid=f"cluster_{task.id}", task_id=task.id, nodes=members))
         return [task.id], [end]
 
     def _children(self, task: Task, root: str, end: str) -> None:
@@ -107,7 +106,7 @@ class _Builder:
                 self.link(ends[node.task.id][1], [end], "SEQUENTIAL")
 
 
-def flow_graph(flow: Flow) -> dict[str, Any]:
+def flow_graph(flow: Flow) -> dto.FlowGraph:
     """Nodes, edges and clusters of `flow`: start -> tasks -> end, errors and finally hanging off start."""
     b = _Builder()
     b.node(START, "start")
@@ -123,4 +122,4 @@ def flow_graph(flow: Flow) -> dict[str, Any]:
                 b.link(la, [END], "SEQUENTIAL")
     b.node(END, "end")
     b.link(last, [END], "SEQUENTIAL")
-    return {"nodes": b.nodes, "edges": b.edges, "clusters": b.clusters}
+    return dto.FlowGraph(nodes=b.nodes, edges=b.edges, clusters=b.clusters)

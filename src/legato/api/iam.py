@@ -33,34 +33,34 @@ def routers() -> list[APIRouter]:
     return [me_router, tenant_router]
 
 
-def _account(a: Account, now: datetime) -> dict[str, Any]:
-    return {"id": a.id, "username": a.name, "displayName": a.display_name, "description": a.description,
-            "type": a.kind, "owner": a.owner, "disabled": a.disabled,
-            "locked": a.locked_until is not None and a.locked_until > now, "created": a.created}
+def _account(a: Account, now: datetime) -> iam_dto.AccountDto:
+    return iam_dto.AccountDto(id=a.id, username=a.name, display_name=a.display_name, description=a.description,
+                              type=a.kind, owner=a.owner, disabled=a.disabled,
+                              locked=a.locked_until is not None and a.locked_until > now, created=a.created)
 
 
-def _token(t: ApiToken, now: datetime) -> dict[str, Any]:
-    return {"tokenId": t.id, "name": t.name, "description": t.description, "tokenPrefix": t.prefix,
-            "iat": t.created, "exp": t.expires_at, "lastUsed": t.last_used, "revoked": t.revoked_at is not None,
-            "expired": t.expires_at is not None and t.expires_at <= now}
+def _token(t: ApiToken, now: datetime) -> iam_dto.TokenDto:
+    return iam_dto.TokenDto(token_id=t.id, name=t.name, description=t.description, token_prefix=t.prefix,
+                            iat=t.created, exp=t.expires_at, last_used=t.last_used, revoked=t.revoked_at is not None,
+                            expired=t.expires_at is not None and t.expires_at <= now)
 
 
-def _issued(issued: IssuedToken, now: datetime) -> dict[str, Any]:
-    return {**_token(issued.token, now), "fullToken": issued.text}
+def _issued(issued: IssuedToken, now: datetime) -> iam_dto.IssuedTokenDto:
+    return iam_dto.IssuedTokenDto(**_token(issued.token, now).model_dump(), full_token=issued.text)
 
 
-def _group(g: Group, members: list[str] | None = None) -> dict[str, Any]:
-    return {"id": g.id, "name": g.name, "description": g.description, "members": members}
+def _group(g: Group, members: list[str] | None = None) -> iam_dto.GroupDto:
+    return iam_dto.GroupDto(id=g.id, name=g.name, description=g.description, members=members)
 
 
-def _role(r: RoleView) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "description": r.description, "permissions": list(r.permissions),
-            "managed": r.managed}
+def _role(r: RoleView) -> iam_dto.RoleDto:
+    return iam_dto.RoleDto(id=r.id, name=r.name, description=r.description, permissions=list(r.permissions),
+                           managed=r.managed)
 
 
-def _binding(b: Binding) -> dict[str, Any]:
-    return {"id": b.id, "roleId": b.role_id, "type": b.subject_type, "externalId": b.subject_id,
-            "namespace": b.namespace, "created": b.created}
+def _binding(b: Binding) -> iam_dto.BindingDto:
+    return iam_dto.BindingDto(id=b.id, role_id=b.role_id, type=b.subject_type, external_id=b.subject_id,
+                              namespace=b.namespace, created=b.created)
 
 
 def _max_age(text: str | None) -> Any:
@@ -96,14 +96,14 @@ async def change_own_password(ctx: Ctx, by: Acting, body: iam_dto.PasswordChange
 
 
 @me_router.get("/api-tokens", summary="List one's own API tokens", response_model=list[iam_dto.TokenDto])
-async def own_tokens(ctx: Ctx, by: Acting) -> list[dict[str, Any]]:
+async def own_tokens(ctx: Ctx, by: Acting) -> list[iam_dto.TokenDto]:
     """Tokens of the calling account (never their secrets), newest first; revoked and expired ones included."""
     now = ctx.clock()
     return [_token(t, now) for t in await _call(identity.list_tokens, ctx.store, _self_id(by), by=by)]
 
 
 @me_router.post("/api-tokens", summary="Create an API token for oneself", response_model=iam_dto.IssuedTokenDto)
-async def create_own_token(ctx: Ctx, by: Acting, body: iam_dto.TokenCreate) -> dict[str, Any]:
+async def create_own_token(ctx: Ctx, by: Acting, body: iam_dto.TokenCreate) -> iam_dto.IssuedTokenDto:
     """The answer holds the token once (`fullToken`); only its hash is kept."""
     now = ctx.clock()
     issued = await _call(identity.create_token, ctx.store, _self_id(by), body.name, by=by, now=now,
@@ -120,14 +120,14 @@ async def revoke_own_token(ctx: Ctx, by: Acting, tokenId: TokenId) -> Response:
 
 # users and service accounts ----------------------------------------------------------------------------------
 @tenant_router.get("/users", summary="List users", response_model=list[iam_dto.AccountDto])
-async def list_users(ctx: Ctx, by: Acting) -> list[dict[str, Any]]:
+async def list_users(ctx: Ctx, by: Acting) -> list[iam_dto.AccountDto]:
     """Every user by name (needs USER:LIST on the instance)."""
     now = ctx.clock()
     return [_account(a, now) for a in await _call(identity.list_accounts, ctx.store, "USER", by=by)]
 
 
 @tenant_router.post("/users", summary="Create a user", response_model=iam_dto.AccountDto)
-async def create_user(ctx: Ctx, by: Acting, body: iam_dto.UserCreate) -> dict[str, Any]:
+async def create_user(ctx: Ctx, by: Acting, body: iam_dto.UserCreate) -> iam_dto.AccountDto:
     """Without a password the user signs in with API tokens only, until one is set."""
     now = ctx.clock()
     account = await _call(identity.create_account, ctx.store, "USER", body.username, password=body.password,
@@ -142,13 +142,13 @@ def _kind_routes(kind: AccountKind, base: str) -> None:
 
     @tenant_router.get(f"{base}/{{id}}", summary=f"Get a {label}", response_model=iam_dto.AccountDto,
                        description=f"The {label} by id or name.", operation_id=f"get{tag}")
-    async def get_one(ctx: Ctx, by: Acting, id: Id) -> dict[str, Any]:
+    async def get_one(ctx: Ctx, by: Acting, id: Id) -> iam_dto.AccountDto:
         return _account(await _call(identity.get_account, ctx.store, kind, id, by=by), ctx.clock())
 
     @tenant_router.put(f"{base}/{{id}}", summary=f"Disable or enable a {label}", response_model=iam_dto.AccountDto,
                        description="A disabled account's sessions end and its tokens stop working.",
                        operation_id=f"update{tag}")
-    async def update_one(ctx: Ctx, by: Acting, id: Id, body: iam_dto.AccountUpdate) -> dict[str, Any]:
+    async def update_one(ctx: Ctx, by: Acting, id: Id, body: iam_dto.AccountUpdate) -> iam_dto.AccountDto:
         now = ctx.clock()
         return _account(await _call(identity.set_disabled, ctx.store, kind, id, body.disabled, by=by, now=now), now)
 
@@ -162,7 +162,7 @@ def _kind_routes(kind: AccountKind, base: str) -> None:
     @tenant_router.get(f"{base}/{{id}}/api-tokens", summary=f"List the API tokens of a {label}",
                        response_model=list[iam_dto.TokenDto], description="Never their secrets; revoked and expired ones included.",
                        operation_id=f"list{tag}Tokens")
-    async def list_tokens(ctx: Ctx, by: Acting, id: Id) -> list[dict[str, Any]]:
+    async def list_tokens(ctx: Ctx, by: Acting, id: Id) -> list[iam_dto.TokenDto]:
         account = await _call(identity.get_account, ctx.store, kind, id, by=by)
         now = ctx.clock()
         return [_token(t, now) for t in await _call(identity.list_tokens, ctx.store, account.id, by=by)]
@@ -170,7 +170,7 @@ def _kind_routes(kind: AccountKind, base: str) -> None:
     @tenant_router.post(f"{base}/{{id}}/api-tokens", summary=f"Create an API token for a {label}",
                         response_model=iam_dto.IssuedTokenDto, description="The answer holds the token once (`fullToken`); only its hash is kept.",
                         operation_id=f"create{tag}Token")
-    async def create_token(ctx: Ctx, by: Acting, id: Id, body: iam_dto.TokenCreate) -> dict[str, Any]:
+    async def create_token(ctx: Ctx, by: Acting, id: Id, body: iam_dto.TokenCreate) -> iam_dto.IssuedTokenDto:
         account = await _call(identity.get_account, ctx.store, kind, id, by=by)
         now = ctx.clock()
         issued = await _call(identity.create_token, ctx.store, account.id, body.name, by=by, now=now,
@@ -199,14 +199,14 @@ async def set_password(ctx: Ctx, by: Acting, id: Id, body: iam_dto.PasswordChang
 
 
 @tenant_router.get("/service-accounts", summary="List service accounts", response_model=list[iam_dto.AccountDto])
-async def list_service_accounts(ctx: Ctx, by: Acting) -> list[dict[str, Any]]:
+async def list_service_accounts(ctx: Ctx, by: Acting) -> list[iam_dto.AccountDto]:
     """Every service account by name."""
     now = ctx.clock()
     return [_account(a, now) for a in await _call(identity.list_accounts, ctx.store, "SERVICE_ACCOUNT", by=by)]
 
 
 @tenant_router.post("/service-accounts", summary="Create a service account", response_model=iam_dto.AccountDto)
-async def create_service_account(ctx: Ctx, by: Acting, body: iam_dto.ServiceAccountCreate) -> dict[str, Any]:
+async def create_service_account(ctx: Ctx, by: Acting, body: iam_dto.ServiceAccountCreate) -> iam_dto.AccountDto:
     """An account for an application: it authenticates with API tokens only."""
     now = ctx.clock()
     account = await _call(identity.create_account, ctx.store, "SERVICE_ACCOUNT", body.name,
@@ -219,19 +219,19 @@ _kind_routes("SERVICE_ACCOUNT", "/service-accounts")
 
 # groups ------------------------------------------------------------------------------------------------------
 @tenant_router.get("/groups", summary="List groups", response_model=list[iam_dto.GroupDto])
-async def list_groups(ctx: Ctx, by: Acting) -> list[dict[str, Any]]:
+async def list_groups(ctx: Ctx, by: Acting) -> list[iam_dto.GroupDto]:
     """Every group by name."""
     return [_group(g) for g in await _call(access.list_groups, ctx.store, by=by)]
 
 
 @tenant_router.post("/groups", summary="Create a group", response_model=iam_dto.GroupDto)
-async def create_group(ctx: Ctx, by: Acting, body: iam_dto.GroupCreate) -> dict[str, Any]:
+async def create_group(ctx: Ctx, by: Acting, body: iam_dto.GroupCreate) -> iam_dto.GroupDto:
     """Bind roles to the group to give them to all of its members."""
     return _group(await _call(access.create_group, ctx.store, body.name, body.description, by=by, now=ctx.clock()))
 
 
 @tenant_router.get("/groups/{id}", summary="Get a group with its members", response_model=iam_dto.GroupDto)
-async def get_group(ctx: Ctx, by: Acting, id: ObjectId) -> dict[str, Any]:
+async def get_group(ctx: Ctx, by: Acting, id: ObjectId) -> iam_dto.GroupDto:
     """The group with its members' account ids."""
     group, members = await _call(access.get_group, ctx.store, id, by=by)
     return _group(group, members)
@@ -260,26 +260,26 @@ async def remove_member(ctx: Ctx, by: Acting, id: ObjectId, accountId: ObjectId)
 
 # roles -------------------------------------------------------------------------------------------------------
 @tenant_router.get("/roles", summary="List roles (managed and custom)", response_model=list[iam_dto.RoleDto])
-async def list_roles(ctx: Ctx, by: Acting) -> list[dict[str, Any]]:
+async def list_roles(ctx: Ctx, by: Acting) -> list[iam_dto.RoleDto]:
     """The five managed roles (Admin, Developer, Editor, Launcher, Viewer) then the custom ones."""
     return [_role(r) for r in await _call(access.list_roles, ctx.store, by=by)]
 
 
 @tenant_router.post("/roles", summary="Create a custom role", response_model=iam_dto.RoleDto)
-async def create_role(ctx: Ctx, by: Acting, body: iam_dto.RoleBody) -> dict[str, Any]:
+async def create_role(ctx: Ctx, by: Acting, body: iam_dto.RoleBody) -> iam_dto.RoleDto:
     """Permissions are RESOURCE:ACTION; an unknown one is a 400 naming it."""
     return _role(await _call(access.create_role, ctx.store, body.name, body.permissions, body.description, by=by,
                              now=ctx.clock()))
 
 
 @tenant_router.get("/roles/{id}", summary="Get a role", response_model=iam_dto.RoleDto)
-async def get_role(ctx: Ctx, by: Acting, id: ObjectId) -> dict[str, Any]:
+async def get_role(ctx: Ctx, by: Acting, id: ObjectId) -> iam_dto.RoleDto:
     """A managed or custom role with its permissions."""
     return _role(await _call(access.get_role, ctx.store, id, by=by))
 
 
 @tenant_router.put("/roles/{id}", summary="Update a custom role", response_model=iam_dto.RoleDto)
-async def update_role(ctx: Ctx, by: Acting, id: ObjectId, body: iam_dto.RoleBody) -> dict[str, Any]:
+async def update_role(ctx: Ctx, by: Acting, id: ObjectId, body: iam_dto.RoleBody) -> iam_dto.RoleDto:
     """Replaces the name, description and permissions; managed roles cannot change."""
     return _role(await _call(access.update_role, ctx.store, id, body.name, body.permissions, body.description,
                              by=by, now=ctx.clock()))
@@ -294,14 +294,14 @@ async def delete_role(ctx: Ctx, by: Acting, id: ObjectId) -> Response:
 
 # bindings ----------------------------------------------------------------------------------------------------
 @tenant_router.get("/bindings", summary="List bindings", response_model=list[iam_dto.BindingDto])
-async def list_bindings(ctx: Ctx, by: Acting) -> list[dict[str, Any]]:
+async def list_bindings(ctx: Ctx, by: Acting) -> list[iam_dto.BindingDto]:
     """Every binding, oldest first."""
     return [_binding(b) for b in await _call(access.list_bindings, ctx.store, by=by)]
 
 
 @tenant_router.post("/bindings", summary="Bind a role to a user, group or service account",
                     response_model=iam_dto.BindingDto)
-async def create_binding(ctx: Ctx, by: Acting, body: iam_dto.BindingCreate) -> dict[str, Any]:
+async def create_binding(ctx: Ctx, by: Acting, body: iam_dto.BindingCreate) -> iam_dto.BindingDto:
     """On the instance (no namespace) or on a namespace and its children (`dev` covers `dev.team`, not
     `development`)."""
     return _binding(await _call(access.create_binding, ctx.store, body.roleId, body.type, body.externalId,

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from legato.api.dto import Wire
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -18,29 +20,29 @@ class SignIn(Body):
     password: str = Field(min_length=1, max_length=1024, description="The user's password.")
 
 
-class SignedIn(BaseModel):
+class SignedIn(Wire):
     username: str
-    csrfToken: str = Field(description="Send it back in the X-CSRF-Token header of unsafe requests.")
-    expiresAt: datetime
+    csrf_token: str = Field(description="Send it back in the X-CSRF-Token header of unsafe requests.")
+    expires_at: datetime
 
 
-class OidcMethod(BaseModel):
+class OidcMethod(Wire):
     name: str = Field(description="The sign-in button's label.")
-    loginUrl: str = Field(description="Open it in the browser to sign in at the provider.")
+    login_url: str = Field(description="Open it in the browser to sign in at the provider.")
 
 
-class SignInMethods(BaseModel):
+class SignInMethods(Wire):
     password: bool = Field(description="A name and password are accepted at POST /api/v1/login.")
     ldap: bool = Field(description="Names without a Legato password are checked by the LDAP directory.")
     oidc: OidcMethod | None = Field(description="Single sign-on through an OpenID Connect provider.")
 
 
-class PermissionGrant(BaseModel):
+class PermissionGrant(Wire):
     permission: str = Field(description="RESOURCE:ACTION")
     namespaces: list[str] | None = Field(description="Where it applies (with children); null: everywhere.")
 
 
-class Me(BaseModel):
+class Me(Wire):
     id: str | None
     username: str
     kind: str = Field(description="USER, SERVICE_ACCOUNT, ANONYMOUS or SYSTEM.")
@@ -65,10 +67,10 @@ class PasswordChange(Body):
                                         description="The current one, when changing one's own.")
 
 
-class AccountDto(BaseModel):
+class AccountDto(Wire):
     id: str
     username: str
-    displayName: str
+    display_name: str
     description: str
     type: Literal["USER", "SERVICE_ACCOUNT"]
     owner: bool
@@ -88,20 +90,20 @@ class TokenCreate(Body):
     maxAge: str | None = Field(default=None, description="ISO-8601 duration (PT24H, P30D); null: never expires.")
 
 
-class TokenDto(BaseModel):
-    tokenId: str
+class TokenDto(Wire):
+    token_id: str
     name: str
     description: str
-    tokenPrefix: str
+    token_prefix: str
     iat: datetime = Field(description="When it was issued.")
     exp: datetime | None = Field(description="When it expires; null: never.")
-    lastUsed: datetime | None
+    last_used: datetime | None
     revoked: bool
     expired: bool
 
 
 class IssuedTokenDto(TokenDto):
-    fullToken: str = Field(description="The token: shown this once, never again.")
+    full_token: str = Field(description="The token: shown this once, never again.")
 
 
 class GroupCreate(Body):
@@ -109,7 +111,7 @@ class GroupCreate(Body):
     description: str = Field(default="", max_length=2000)
 
 
-class GroupDto(BaseModel):
+class GroupDto(Wire):
     id: str
     name: str
     description: str
@@ -122,7 +124,7 @@ class RoleBody(Body):
     permissions: list[str] = Field(description="RESOURCE:ACTION, e.g. FLOW:VIEW, EXECUTION:KILL.")
 
 
-class RoleDto(BaseModel):
+class RoleDto(Wire):
     id: str
     name: str
     description: str
@@ -138,10 +140,10 @@ class BindingCreate(Body):
                                   description="Limit to this namespace and its children; null: the instance.")
 
 
-class BindingDto(BaseModel):
+class BindingDto(Wire):
     id: str
-    roleId: str
-    type: str
-    externalId: str
+    role_id: str
+    type: Literal["USER", "GROUP", "SERVICE_ACCOUNT"]
+    external_id: str
     namespace: str | None
     created: datetime

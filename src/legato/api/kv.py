@@ -39,32 +39,32 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _entry(entry: KVEntry) -> dict[str, Any]:
-    return {"key": entry.key, "type": entry.type, "creationDate": None, "updateDate": entry.updated.isoformat(),
-            "expirationDate": _iso(entry.expires_at)}
+def _entry(entry: KVEntry) -> dto.KVEntryDto:
+    return dto.KVEntryDto(key=entry.key, type=entry.type, update_date=entry.updated.isoformat(),
+                          expiration_date=_iso(entry.expires_at))
 
 
 @router.get("", summary="List the keys of a namespace", response_model=list[dto.KVEntryDto])
 def list_keys(ctx: Ctx, namespace: Namespace,
               prefix: Annotated[str | None, Query(max_length=255, description="Only keys starting with this.")] = None,
-              ) -> list[dict[str, Any]]:
+              ) -> list[dto.KVEntryDto]:
     """Live (not expired) keys with their type and dates, by key."""
     return [_entry(e) for e in ctx.store.kv_list(namespace, ctx.clock(), prefix)]
 
 
 @router.delete("", summary="Delete several keys", response_model=dto.KVDeleted)
-def delete_keys(ctx: Ctx, by: Acting, namespace: Namespace, request: dto.KVDeleteRequest) -> dict[str, Any]:
+def delete_keys(ctx: Ctx, by: Acting, namespace: Namespace, request: dto.KVDeleteRequest) -> dto.KVDeleted:
     """Delete the given keys; answers with the keys that existed and were deleted."""
-    return {"keys": kv_service.delete_many(ctx.store, namespace, request.keys, by=by, now=ctx.clock())}
+    return dto.KVDeleted(keys=kv_service.delete_many(ctx.store, namespace, request.keys, by=by, now=ctx.clock()))
 
 
 @router.get("/{key}", summary="Get the value of a key", response_model=dto.TypedValue)
-def get_value(ctx: Ctx, namespace: Namespace, key: Key) -> dict[str, Any]:
+def get_value(ctx: Ctx, namespace: Namespace, key: Key) -> dto.TypedValue:
     """The value and its type; 404 when the key does not exist or has expired."""
     entry = ctx.store.kv_get(namespace, key, ctx.clock())
     if entry is None:
         raise not_found(f"no value for key '{key}' in namespace '{namespace}'")
-    return {"type": entry.type, "value": entry.value}
+    return dto.TypedValue(type=entry.type, value=entry.value)
 
 
 @router.put("/{key}", summary="Set the value of a key", status_code=204, response_class=Response,

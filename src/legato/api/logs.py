@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -38,12 +38,12 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-def _entry(record: LogRecord, namespace: str | None, flow_id: str | None, masker: Masker | None) -> dict[str, Any]:
-    return {
-        "executionId": record.execution_id, "taskRunId": record.task_run_id, "taskId": record.task_id,
-        "attemptNumber": record.attempt, "level": record.level, "message": masking.mask(record.message, masker),
-        "timestamp": record.timestamp.isoformat(), "namespace": namespace, "flowId": flow_id,
-    }
+def _entry(record: LogRecord, namespace: str | None, flow_id: str | None, masker: Masker | None) -> dto.LogEntry:
+    return dto.LogEntry(
+        execution_id=record.execution_id, task_run_id=record.task_run_id, task_id=record.task_id,
+        attempt_number=record.attempt, level=record.level, message=masking.mask(record.message, masker),
+        timestamp=record.timestamp.isoformat(), namespace=namespace, flow_id=flow_id,
+    )
 
 
 def _execution(ctx: ApiContext, execution_id: str) -> Execution:
@@ -73,7 +73,7 @@ def search_logs(
     minLevel: MinLevel = None,
     startDate: Annotated[datetime | None, Query(description="Lines logged at or after this instant.")] = None,
     endDate: Annotated[datetime | None, Query(description="Lines logged at or before this instant.")] = None,
-) -> dict[str, Any]:
+) -> dto.Paged[dto.LogEntry]:
     """Log lines of every execution matching the filters, newest first unless `sort` says `timestamp:asc`."""
     scope, within = search_scope(by, Resource.EXECUTION, Action.ACCESS_LOGS, namespace or None)
     filters = LogFilter(text=q or None, namespace=scope, within=within, flow_id=flowId, min_level=minLevel,
@@ -87,12 +87,12 @@ def search_logs(
             execution = ctx.store.get_execution(line.record.execution_id)
             maskers[line.record.execution_id] = masking.masker_for(ctx, execution) if execution else None
         results.append(_entry(line.record, line.namespace, line.flow_id, maskers[line.record.execution_id]))
-    return {"results": results, "total": total}
+    return dto.Paged[dto.LogEntry](results=results, total=total)
 
 
 @router.get("/{executionId}", summary="Logs of an execution", response_model=list[dto.LogEntry])
 def execution_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
-                   attempt: AttemptNumber = None) -> list[dict[str, Any]]:
+                   attempt: AttemptNumber = None) -> list[dto.LogEntry]:
     """The execution's log lines in the order they were written."""
     execution = _execution(ctx, executionId)
     masker = masking.masker_for(ctx, execution)
@@ -144,7 +144,7 @@ async def follow_logs(ctx: Ctx, request: Request, executionId: ExecutionId, minL
                 for line in batch:
                     after, idle = line.id, 0.0
                     entry = _entry(line.record, execution.namespace, execution.flow_id, masker)
-                    yield sse.event(sse.to_json(entry), event_id=line.id)
+                    yield sse.event(sse.to_json(entry.wire()), event_id=line.id)
                 if len(batch) < BATCH:
                     break
             if ended:  # read after seeing the end, so the last lines are in

@@ -8,7 +8,9 @@ wherever they appear in text (legato.expressions.Masker does the replacing).
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from legato import sealing
 from legato.expressions import Masker
@@ -16,6 +18,8 @@ from legato.model.execution import Execution
 
 if TYPE_CHECKING:
     from legato.api.context import ApiContext
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def secret_input_ids(ctx: ApiContext, namespace: str, flow_id: str, revision: int) -> tuple[str, ...]:
@@ -62,3 +66,10 @@ def mask(value: Any, masker: Masker | None) -> Any:
     if isinstance(value, list | tuple):
         return [mask(v, masker) for v in value]
     return value
+
+
+def mask_model(model: M, masker: Masker | None) -> M:
+    """`model` with every secret replaced in its strings: its JSON form, as sent, masked and read back."""
+    if masker is None:
+        return model
+    return type(model).model_validate(mask(model.model_dump(mode="json", by_alias=True), masker))

@@ -66,11 +66,11 @@ def _relative(root: FsPath, path: FsPath) -> str:
     return "/" + path.relative_to(root.resolve()).as_posix() if path != root.resolve() else "/"
 
 
-def _entry(path: FsPath) -> dict[str, Any]:
+def _entry(path: FsPath) -> dto.NamespaceFileEntry:
     stat = path.stat()
-    return {"fileName": path.name, "type": "Directory" if path.is_dir() else "File",
-            "size": stat.st_size if path.is_file() else 0,
-            "lastModifiedTime": datetime.fromtimestamp(stat.st_mtime, UTC)}
+    return dto.NamespaceFileEntry(file_name=path.name, type="Directory" if path.is_dir() else "File",
+                                  size=stat.st_size if path.is_file() else 0,
+                                  last_modified_time=datetime.fromtimestamp(stat.st_mtime, UTC))
 
 
 def _visible(path: FsPath, root: FsPath) -> bool:
@@ -79,7 +79,7 @@ def _visible(path: FsPath, root: FsPath) -> bool:
 
 
 @router.get("/directory", summary="List a folder of namespace files", response_model=list[dto.NamespaceFileEntry])
-def list_directory(ctx: Ctx, namespace: Namespace, path: FilePath = "/") -> list[dict[str, Any]]:
+def list_directory(ctx: Ctx, namespace: Namespace, path: FilePath = "/") -> list[dto.NamespaceFileEntry]:
     """The files and folders directly in the folder `path` (the namespace's root by default), by name."""
     root, target = _target(ctx, namespace, path)
     if target == root.resolve() and not target.exists():
@@ -113,7 +113,7 @@ def _mkdirs(root: FsPath, target: FsPath) -> None:
 
 
 @router.get("/stats", summary="Describe a namespace file or folder", response_model=dto.NamespaceFileEntry)
-def stats(ctx: Ctx, namespace: Namespace, path: FilePath) -> dict[str, Any]:
+def stats(ctx: Ctx, namespace: Namespace, path: FilePath) -> dto.NamespaceFileEntry:
     """Name, type (File or Directory), size and last change of `path`."""
     root, target = _target(ctx, namespace, path)
     if not target.exists() or target == root.resolve():
@@ -165,7 +165,8 @@ async def upload(ctx: Ctx, by: Acting, request: Request, namespace: Namespace, p
     return Response(status_code=201)
 
 
-def _digest(path: FsPath) -> dict[str, Any]:
+def _digest(path: FsPath) -> dict[str, int | str]:
+    """What the audit log keeps of a file's content: its size and hash."""
     data = path.read_bytes()
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 

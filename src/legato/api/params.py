@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request
 
+from legato.api import dto
 from legato.api.errors import ApiError, bad_request
 
 T = TypeVar("T")
@@ -80,7 +81,7 @@ def parse_labels(values: Sequence[str] | None) -> dict[str, str]:
         key, sep, value = item.partition(":")
         if not sep or not key:
             raise bad_request(f"label '{item}' must be written key:value",
-                              [{"path": "labels", "message": "expected key:value", "line": None, "column": None}])
+                              [dto.ErrorDetail(path="labels", message="expected key:value")])
         out[key] = value
     return out
 

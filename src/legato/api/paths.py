@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
+from legato.api import dto
 from legato.api.errors import ApiError
 from legato.storage import StorageError, parse_uri
 
@@ -17,7 +18,7 @@ MAX_DEPTH = 64
 
 
 def _bad(what: str, path: str, why: str) -> ApiError:
-    detail = {"path": what, "message": why, "line": None, "column": None}
+    detail = dto.ErrorDetail(path=what, message=why)
     return ApiError(400, f"invalid {what} {path!r}: {why}", [detail])
 
 

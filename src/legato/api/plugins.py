@@ -32,13 +32,13 @@ def _doc(cls: type[Any]) -> str:
     return inspect.cleandoc(cls.__doc__ or "")
 
 
-def _summary(kind: str, cls: type[Any]) -> dict[str, Any]:
-    return {"cls": cls.TYPE, "aliases": list(cls.ALIASES), "kind": kind, "title": _doc(cls).split("\n", 1)[0],
-            "flowable": bool(getattr(cls, "FLOWABLE", False))}
+def _summary(kind: str, cls: type[Any]) -> dto.PluginSummary:
+    return dto.PluginSummary(cls=cls.TYPE, aliases=list(cls.ALIASES), kind=kind, title=_doc(cls).split("\n", 1)[0],
+                             flowable=bool(getattr(cls, "FLOWABLE", False)))
 
 
 @router.get("", summary="List task and trigger types", response_model=list[dto.PluginSummary])
-def list_plugins() -> list[dict[str, Any]]:
+def list_plugins() -> list[dto.PluginSummary]:
     """Every installed task and trigger type, by kind and canonical name."""
     return [_summary(kind, cls) for kind, registry in _registries() for cls in registry.classes()]
 
@@ -48,27 +48,27 @@ def _flow_schema() -> dict[str, Any]:
     return flow_json_schema(installed.registry(), installed.trigger_registry())
 
 
-@router.get("/schemas/flow", summary="JSON Schema of flows", response_model=dict[str, Any])
-def flow_schema() -> dict[str, Any]:
+@router.get("/schemas/flow", summary="JSON Schema of flows", response_model=dto.JsonSchema)
+def flow_schema() -> dto.JsonSchema:
     """The JSON Schema (draft 2020-12) a flow's YAML must satisfy, with every installed type; the editor and
     `legato flow validate` use the same."""
-    return _flow_schema()
+    return dto.JsonSchema(_flow_schema())
 
 
 @router.get("/inputs", summary="Input types", response_model=list[dto.InputType])
-def input_types() -> list[dict[str, Any]]:
+def input_types() -> list[dto.InputType]:
     """Every type a flow input can have, with its JSON Schema."""
-    return [{"type": cls.TYPE, "schema": cls.model_json_schema()} for cls in INPUT_TYPES.classes()]
+    return [dto.InputType(type=cls.TYPE, schema_=cls.model_json_schema()) for cls in INPUT_TYPES.classes()]
 
 
 @router.get("/{cls}", summary="One type's docs and JSON Schema", response_model=dto.PluginDoc)
-def plugin(cls: Annotated[str, Path(max_length=255, description="Type name: canonical or any alias.")]) -> dict[str, Any]:
+def plugin(cls: Annotated[str, Path(max_length=255, description="Type name: canonical or any alias.")]) -> dto.PluginDoc:
     """Documentation, YAML examples and the JSON Schema of the properties of a task or trigger type."""
     for kind, registry in _registries():
         found = registry.lookup(cls)
         if found is not None:
             examples = list(getattr(found, "EXAMPLES", ()))
             blocks = "\n\n".join(f"```yaml\n{e.rstrip()}\n```" for e in examples)
-            return {**_summary(kind, found), "markdown": (_doc(found) + "\n\n" + blocks).strip(),
-                    "examples": examples, "schema": found.model_json_schema()}
+            return dto.PluginDoc(**_summary(kind, found).model_dump(), markdown=(_doc(found) + "\n\n" + blocks).strip(),
+                                 examples=examples, schema_=found.model_json_schema())
     raise not_found(f"no task or trigger type '{cls}'")

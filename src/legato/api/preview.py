@@ -9,6 +9,7 @@ import io
 import json
 from typing import Any
 
+from legato.api import dto
 from legato.storage.ion import IonText
 
 MAX_BYTES = 1024 * 1024
@@ -21,28 +22,29 @@ def extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def preview(name: str, head: bytes, size: int, rows: int) -> dict[str, Any]:
+def preview(name: str, head: bytes, size: int, rows: int) -> dto.FilePreview:
     """What the UI shows of a file: `head` is its beginning (all of it when size <= len(head))."""
     ext = extension(name)
     cut = size > len(head)
-    body: dict[str, Any] = {"extension": ext, "size": size, "truncated": cut}
     if ext in IMAGES:
         if cut:
-            return body | {"type": "NONE", "content": None}
-        return body | {"type": "IMAGE", "content": f"data:{IMAGES[ext]};base64," + base64.b64encode(head).decode()}
+            return dto.FilePreview(extension=ext, size=size, truncated=cut, type="NONE")
+        return dto.FilePreview(extension=ext, size=size, truncated=cut, type="IMAGE",
+                               content=f"data:{IMAGES[ext]};base64," + base64.b64encode(head).decode())
     text = _text(head, cut)
     if text is None:
-        return body | {"type": "NONE", "content": None}
+        return dto.FilePreview(extension=ext, size=size, truncated=cut, type="NONE")
     readers = {"csv": _csv, "tsv": _tsv, "json": _json, "jsonl": _lines, "ndjson": _lines, "ion": _ion}
     reader = readers.get(ext)
     if reader is not None:
         try:
             found, more = reader(text, rows, cut)
-            return body | {"type": "LIST", "content": found, "truncated": more}
+            return dto.FilePreview(extension=ext, size=size, truncated=more, type="LIST", content=found)
         except (ValueError, csv.Error):
             pass  # not what its name says: shown as text
     limit = rows * 200
-    return body | {"type": "TEXT", "content": text[:limit], "truncated": cut or len(text) > limit}
+    return dto.FilePreview(extension=ext, size=size, truncated=cut or len(text) > limit, type="TEXT",
+                           content=text[:limit])
 
 
 def _text(head: bytes, cut: bool) -> str | None:

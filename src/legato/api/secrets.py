@@ -5,7 +5,7 @@ value once written."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
@@ -29,7 +29,7 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-class SecretTag(BaseModel):
+class SecretTag(dto.Wire):
     key: str = Field(min_length=1, max_length=255)
     value: str = Field(max_length=1024)
 
@@ -50,25 +50,25 @@ class SecretPatch(BaseModel):
     tags: list[SecretTag] | None = Field(default=None, max_length=secret_service.MAX_TAGS)
 
 
-class SecretMeta(BaseModel):
+class SecretMeta(dto.Wire):
     key: str
     namespace: str
     description: str | None = None
     tags: list[SecretTag] = Field(default_factory=list)
-    updateDate: datetime | None = None
-    updatedBy: str | None = None
+    update_date: datetime | None = None
+    updated_by: str | None = None
 
 
-class SecretList(BaseModel):
-    readOnly: bool = Field(description="Whether secrets of this namespace can be changed here.")
+class SecretList(dto.Wire):
+    read_only: bool = Field(description="Whether secrets of this namespace can be changed here.")
     results: list[SecretMeta]
     total: int
 
 
-def _meta(info: SecretInfo) -> dict[str, Any]:
-    return {"key": info.key, "namespace": info.namespace, "description": info.description,
-            "tags": [{"key": k, "value": v} for k, v in sorted(info.tags.items())], "updateDate": info.updated,
-            "updatedBy": info.updated_by}
+def _meta(info: SecretInfo) -> SecretMeta:
+    return SecretMeta(key=info.key, namespace=info.namespace, description=info.description,
+                      tags=[SecretTag(key=k, value=v) for k, v in sorted(info.tags.items())],
+                      update_date=info.updated, updated_by=info.updated_by)
 
 
 def _tags(tags: list[SecretTag] | None) -> dict[str, str] | None:
@@ -85,17 +85,17 @@ def list_secrets(ctx: Ctx, by: Acting, namespace: Namespace,
                  page: PageNumber = 1,
                  size: Annotated[int, Query(ge=1, le=1000, description="Secrets per page.")] = 100,
                  q: Annotated[str | None, Query(max_length=255, description="Only keys containing this.")] = None,
-                 ) -> dict[str, Any]:
+                 ) -> SecretList:
     """Keys, descriptions, tags and update dates of the namespace's own secrets; never values."""
     found = secret_service.list_secrets(ctx.store, namespace, by=by)
     if q:
         found = [s for s in found if q.lower() in s.key.lower()]
     start = (page - 1) * size
-    return {"readOnly": False, "results": [_meta(s) for s in found[start:start + size]], "total": len(found)}
+    return SecretList(read_only=False, results=[_meta(s) for s in found[start:start + size]], total=len(found))
 
 
 @router.put("/secrets", summary="Create or replace a secret", response_model=SecretMeta)
-def put_secret(ctx: Ctx, by: Acting, namespace: Namespace, body: SecretWrite) -> dict[str, Any]:
+def put_secret(ctx: Ctx, by: Acting, namespace: Namespace, body: SecretWrite) -> SecretMeta:
     """Stores the value (encrypted at rest); answers with the secret without its value."""
     info = secret_service.set_secret(ctx.store, namespace, body.key, body.value, by=by, now=ctx.clock(),
                                      description=body.description, tags=_tags(body.tags))
@@ -103,7 +103,7 @@ def put_secret(ctx: Ctx, by: Acting, namespace: Namespace, body: SecretWrite) ->
 
 
 @router.patch("/secrets/{key}", summary="Change a secret's description or tags", response_model=SecretMeta)
-def patch_secret(ctx: Ctx, by: Acting, namespace: Namespace, key: Key, body: SecretPatch) -> dict[str, Any]:
+def patch_secret(ctx: Ctx, by: Acting, namespace: Namespace, key: Key, body: SecretPatch) -> SecretMeta:
     """The value stays as it is; 404 when the namespace has no such secret."""
     info = secret_service.update_secret(ctx.store, namespace, key, by=by, now=ctx.clock(),
                                         description=body.description, tags=_tags(body.tags))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from legato.api import dto
 from legato.model.loader import load_yaml_value
 from legato.store.ports import FlowRecord
 
@@ -14,12 +15,12 @@ def _raw(source: str) -> Any:
     return load_yaml_value(source)
 
 
-def flow_json(record: FlowRecord, *, source: bool = False) -> dict[str, Any]:
+def flow_dto(record: FlowRecord, *, source: bool = False) -> dto.FlowDto:
     """The flow as written (YAML as JSON) plus what the server knows about the revision."""
     raw = _raw(record.source)
     body: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
     body.update(id=record.id, namespace=record.namespace, revision=record.revision, disabled=record.disabled,
-                deleted=record.deleted, updated=record.updated.isoformat())
+                deleted=record.deleted, updated=record.updated)
     if source:
         body["source"] = record.source
-    return body
+    return dto.FlowDto.model_validate(body)

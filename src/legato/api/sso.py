@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -55,12 +55,13 @@ def safe_next(path: str | None) -> str:
 
 
 @router.get("/providers", summary="Sign-in methods", response_model=iam_dto.SignInMethods)
-def providers(request: Request) -> dict[str, Any]:
+def providers(request: Request) -> iam_dto.SignInMethods:
     """How users can sign in here: a name and password (checked by Legato, or by LDAP when configured), and
     single sign-on when an OpenID Connect provider is configured (start it at `oidc.loginUrl`)."""
     config = _config(request)
-    oidc = {"name": config.oidc.config.display_name, "loginUrl": f"{PENDING_PATH}/login"} if config.oidc else None
-    return {"password": True, "ldap": config.ldap is not None, "oidc": oidc}
+    oidc = (iam_dto.OidcMethod(name=config.oidc.config.display_name, login_url=f"{PENDING_PATH}/login")
+            if config.oidc else None)
+    return iam_dto.SignInMethods(password=True, ldap=config.ldap is not None, oidc=oidc)
 
 
 @router.get("/oidc/login", summary="Start single sign-on", status_code=302, response_class=RedirectResponse)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends
@@ -54,7 +53,7 @@ def _filters(ctx: ApiContext, request: dto.DailyStatsRequest, by: Principal) -> 
 
 
 @router.post("/executions/daily", summary="Executions per day by state", response_model=list[dto.DailyStats])
-def daily(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
+def daily(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dto.DailyStats]:
     """For each day of the window, in `timeZone` (default UTC), how many executions started in each state,
     and how long the ended ones took (seconds). Days without executions are included with zero counts."""
     zone = _zone(request)
@@ -72,30 +71,31 @@ def daily(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str
         groups = [g for g in spans.get(day, []) if g.ended]
         ended = sum(g.ended for g in groups)
         total = sum(g.seconds_sum for g in groups)
-        out.append({"startDate": day.isoformat(), "executionCounts": dict(counts.get(day, {})), "duration": {
-            "count": ended, "sum": total, "avg": total / ended if ended else None,
-            "min": min((g.seconds_min for g in groups if g.seconds_min is not None), default=None),
-            "max": max((g.seconds_max for g in groups if g.seconds_max is not None), default=None)}})
+        out.append(dto.DailyStats(start_date=day.isoformat(), execution_counts=dict(counts.get(day, {})),
+                                  duration=dto.DurationStats(
+            count=ended, sum=total, avg=total / ended if ended else None,
+            min=min((g.seconds_min for g in groups if g.seconds_min is not None), default=None),
+            max=max((g.seconds_max for g in groups if g.seconds_max is not None), default=None))))
         day += timedelta(days=1)
     return out
 
 
 @router.post("/executions/group-by-flow", summary="Executions per flow by state", response_model=list[dto.GroupStats])
-def by_flow(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
+def by_flow(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dto.GroupStats]:
     """How many executions of each flow started in the window, by state; by namespace then flow."""
     groups: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for group in ctx.store.count_executions(_filters(ctx, request, by), ["namespace", "flow_id", "state"]):
         namespace, flow_id, state = group.key
         groups[(namespace, flow_id)][state] = group.count
-    return [{"namespace": ns, "flowId": fid, "executionCounts": c} for (ns, fid), c in sorted(groups.items())]
+    return [dto.GroupStats(namespace=ns, flow_id=fid, execution_counts=c) for (ns, fid), c in sorted(groups.items())]
 
 
 @router.post("/executions/group-by-namespace", summary="Executions per namespace by state",
              response_model=list[dto.GroupStats])
-def by_namespace(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dict[str, Any]]:
+def by_namespace(ctx: Ctx, by: Acting, request: dto.DailyStatsRequest) -> list[dto.GroupStats]:
     """How many executions of each namespace started in the window, by state."""
     groups: dict[str, dict[str, int]] = defaultdict(dict)
     for group in ctx.store.count_executions(_filters(ctx, request, by), ["namespace", "state"]):
         namespace, state = group.key
         groups[namespace][state] = group.count
-    return [{"namespace": ns, "flowId": None, "executionCounts": c} for ns, c in sorted(groups.items())]
+    return [dto.GroupStats(namespace=ns, execution_counts=c) for ns, c in sorted(groups.items())]

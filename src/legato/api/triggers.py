@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from legato.api import dto
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
@@ -34,13 +34,13 @@ FlowPath = Annotated[str, Path(max_length=100, description="The flow's id.")]
 TriggerPath = Annotated[str, Path(max_length=100, description="The trigger's id.")]
 
 
-class TriggerKey(BaseModel):
+class TriggerKey(dto.Wire):
     namespace: Name
     flowId: Name
     triggerId: Name
 
 
-class BackfillBody(BaseModel):
+class BackfillBody(dto.Wire):
     start: datetime = Field(description="First scheduled date to replay (UTC if no zone).")
     end: datetime | None = Field(default=None, description="Last scheduled date to replay (default: now).")
     inputs: dict[str, Any] | None = Field(default=None, description="Inputs of the backfilled executions.")
@@ -53,32 +53,38 @@ class TriggerUpdate(TriggerKey):
     backfill: BackfillBody | None = Field(default=None, description="Start a backfill of this Schedule trigger.")
 
 
-class SetDisabled(BaseModel):
+class SetDisabled(dto.Wire):
     triggers: list[TriggerKey] = Field(min_length=1, max_length=1000)
     disabled: bool
 
 
-class TriggerContext(dto.Dto):
+class TriggerContext(dto.Wire):
+    tenant_id: str = "main"
     namespace: str
-    flowId: str
-    triggerId: str
+    flow_id: str
+    trigger_id: str
     type: str | None = None
     date: datetime | None = Field(default=None, description="The last date it fired for.")
-    nextExecutionDate: datetime | None = None
-    executionId: str | None = Field(default=None, description="The execution it waits for before firing again.")
+    next_execution_date: datetime | None = None
+    execution_id: str | None = Field(default=None, description="The execution it waits for before firing again.")
+    updated_date: datetime | None = None
+    worker_id: str | None = Field(default=None, description="The scheduler holding a realtime trigger's lease.")
     disabled: bool = False
+    disabled_in_source: bool = Field(default=False, description="The flow declares the trigger `disabled: true`.")
+    error: str | None = Field(default=None, description="Why the trigger last failed to evaluate.")
+    error_date: datetime | None = None
     backfill: dict[str, Any] | None = None
-    nextDates: list[datetime] = Field(
+    next_dates: list[datetime] = Field(
         default_factory=list, description="A Schedule's next three fire times (none while it is disabled)."
     )
 
 
-class TriggerWithDefinition(BaseModel):
-    abstractTrigger: dict[str, Any] | None = Field(description="The trigger as the flow declares it.")
-    triggerContext: TriggerContext
+class TriggerWithDefinition(dto.Wire):
+    abstract_trigger: dict[str, Any] | None = Field(description="The trigger as the flow declares it.")
+    trigger_context: TriggerContext
 
 
-class Count(BaseModel):
+class Count(dto.Wire):
     count: int = Field(description="How many triggers were acted on.")
 
 
@@ -90,8 +96,15 @@ SORTS: dict[str, Any] = {
 }
 
 
-def _by_row(key: Callable[[triggers.TriggerRow], Any]) -> Callable[[dict[str, Any]], Any]:
-    return lambda item: key(item["row"])
+class _Item(NamedTuple):
+    """A trigger of a deployed flow with its backfill, if any."""
+
+    row: triggers.TriggerRow
+    backfill: BackfillState | None
+
+
+def _by_row(key: Callable[[triggers.TriggerRow], Any]) -> Callable[[_Item], Any]:
+    return lambda item: key(item.row)
 
 
 _ITEM_SORTS = {name: _by_row(key) for name, key in SORTS.items()}
@@ -113,34 +126,34 @@ def _next_dates(row: triggers.TriggerRow, now: datetime, count: int = 3) -> list
     return cron.upcoming(now, count)
 
 
-def _context(row: triggers.TriggerRow, backfill: BackfillState | None, now: datetime) -> dict[str, Any]:
+def _context(row: triggers.TriggerRow, backfill: BackfillState | None, now: datetime) -> TriggerContext:
     state = row.state
-    return {
-        "tenantId": "main", "namespace": row.namespace, "flowId": row.flow_id, "triggerId": row.trigger_id,
-        "type": row.type, "date": state.last_date if state else None,
-        "nextExecutionDate": state.next_date if state and row.enabled else None,
-        "executionId": state.locked_execution_id if state else None,
-        "updatedDate": state.updated if state else None,
-        "workerId": getattr(state, "lease_owner", None) if state else None,
-        "disabled": not row.enabled, "disabledInSource": row.disabled_in_source,
-        "error": state.error if state else None, "errorDate": state.error_date if state else None,
-        "backfill": backfills.as_json(backfill), "nextDates": _next_dates(row, now),
-    }
+    return TriggerContext(
+        namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id,
+        type=row.type, date=state.last_date if state else None,
+        next_execution_date=state.next_date if state and row.enabled else None,
+        execution_id=state.locked_execution_id if state else None,
+        updated_date=state.updated if state else None,
+        worker_id=getattr(state, "lease_owner", None) if state else None,
+        disabled=not row.enabled, disabled_in_source=row.disabled_in_source,
+        error=state.error if state else None, error_date=state.error_date if state else None,
+        backfill=backfills.as_json(backfill), next_dates=_next_dates(row, now),
+    )
 
 
-def _rows(ctx: ApiContext, namespace: str | None, flow_id: str | None, q: str | None) -> list[dict[str, Any]]:
+def _rows(ctx: ApiContext, namespace: str | None, flow_id: str | None, q: str | None) -> list[_Item]:
     rows = triggers.list_triggers(ctx.store, ctx.flows, namespace, flow_id)
     if q:
         text = q.lower()
         rows = [r for r in rows if text in f"{r.namespace}.{r.flow_id}.{r.trigger_id}".lower()]
     found = {(b.namespace, b.flow_id, b.trigger_id): b for b in ctx.store.backfills(namespace, flow_id)}
-    return [{"row": r, "backfill": found.get((r.namespace, r.flow_id, r.trigger_id))} for r in rows]
+    return [_Item(r, found.get((r.namespace, r.flow_id, r.trigger_id))) for r in rows]
 
 
-def _one(ctx: ApiContext, namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
+def _one(ctx: ApiContext, namespace: str, flow_id: str, trigger_id: str) -> TriggerContext:
     for item in _rows(ctx, namespace, flow_id, None):
-        if item["row"].trigger_id == trigger_id:
-            return _context(item["row"], item["backfill"], ctx.clock())
+        if item.row.trigger_id == trigger_id:
+            return _context(item.row, item.backfill, ctx.clock())
     raise NotFoundError(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'")
 
 
@@ -158,39 +171,41 @@ def search_triggers(
     namespace: Annotated[str | None, Query(max_length=150, description="This namespace and its children.")] = None,
     flowId: Annotated[str | None, Query(max_length=100, description="Triggers of this flow.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in namespace.flowId.triggerId.")] = None,
-) -> dict[str, Any]:
+) -> dto.Paged[TriggerWithDefinition]:
     """Every trigger of the deployed flows with its state and its definition; sort by namespace, flowId,
     triggerId, nextExecutionDate or date."""
     items = [i for i in _rows(ctx, None, flowId, q)
-             if (not namespace or i["row"].namespace == namespace or i["row"].namespace.startswith(namespace + "."))
-             and visible(by, Resource.TRIGGER, Action.LIST, i["row"].namespace)]
+             if (not namespace or i.row.namespace == namespace or i.row.namespace.startswith(namespace + "."))
+             and visible(by, Resource.TRIGGER, Action.LIST, i.row.namespace)]
     ordered = sort_items(items, page.sort, _ITEM_SORTS, "namespace")
-    results = [{"abstractTrigger": _definition(i["row"]), "triggerContext": _context(i["row"], i["backfill"], ctx.clock())}
+    results = [TriggerWithDefinition(abstract_trigger=_definition(i.row),
+                                     trigger_context=_context(i.row, i.backfill, ctx.clock()))
                for i in page.slice(ordered)]
-    return {"results": results, "total": len(items)}
+    return dto.Paged[TriggerWithDefinition](results=results, total=len(items))
 
 
 @router.get("/{namespace}/{flowId}", summary="Triggers of a flow", response_model=dto.Paged[TriggerContext])
 def flow_triggers(
     ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, page: Annotated[Page, Depends(paging)],
     q: Annotated[str | None, Query(max_length=200, description="Text in the trigger id.")] = None,
-) -> dict[str, Any]:
+) -> dto.Paged[TriggerContext]:
     """The triggers of one flow with their state, in declaration order (or `sort`); 404 for an unknown flow."""
     record = ctx.store.get_flow(namespace, flowId)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flowId} not found")
     items = _rows(ctx, namespace, flowId, None)
     if q:
-        items = [i for i in items if q.lower() in i["row"].trigger_id.lower()]
+        items = [i for i in items if q.lower() in i.row.trigger_id.lower()]
     if page.sort:
         items = sort_items(items, page.sort, _ITEM_SORTS, "triggerId")
     now = ctx.clock()
-    return {"results": [_context(i["row"], i["backfill"], now) for i in page.slice(items)], "total": len(items)}
+    return dto.Paged[TriggerContext](results=[_context(i.row, i.backfill, now) for i in page.slice(items)],
+                                     total=len(items))
 
 
 @router.put("", summary="Update a trigger (enable, disable, backfill)", response_model=TriggerContext,
             responses={409: {"model": dto.ErrorBody, "description": "The trigger already has a backfill"}})
-def update_trigger(ctx: Ctx, by: Acting, update: TriggerUpdate) -> dict[str, Any]:
+def update_trigger(ctx: Ctx, by: Acting, update: TriggerUpdate) -> TriggerContext:
     """With `backfill`: start a backfill of a Schedule trigger (400 for bad dates or another trigger type, 409
     when one exists, 422 for inputs the flow refuses). Else with `disabled`: disable or enable the trigger."""
     ns, flow_id, trigger_id = update.namespace, update.flowId, update.triggerId
@@ -212,14 +227,14 @@ def update_trigger(ctx: Ctx, by: Acting, update: TriggerUpdate) -> dict[str, Any
 
 @router.post("/{namespace}/{flowId}/{triggerId}/unlock", summary="Unlock a trigger", response_model=TriggerContext,
              responses={409: {"model": dto.ErrorBody, "description": "The trigger is not locked"}})
-def unlock(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
+def unlock(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> TriggerContext:
     """Forget the execution the trigger waits for (it may fire again at once); 409 when it waits for none."""
     triggers.unlock_trigger(ctx.store, ctx.flows, namespace, flowId, triggerId, by=by, now=ctx.clock())
     return _one(ctx, namespace, flowId, triggerId)
 
 
 @router.post("/{namespace}/{flowId}/{triggerId}/restart", summary="Restart a trigger", response_model=TriggerContext)
-def restart(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> dict[str, Any]:
+def restart(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> TriggerContext:
     """Start the trigger afresh from now: lock and source lease cleared, dates before now not recovered."""
     triggers.restart_trigger(ctx.store, ctx.flows, namespace, flowId, triggerId, by=by, now=ctx.clock())
     return _one(ctx, namespace, flowId, triggerId)
@@ -235,21 +250,21 @@ def _backfill_action(ctx: ApiContext, key: TriggerKey, action: str, by: Principa
 
 
 @router.put("/backfill/pause", summary="Pause a backfill", response_model=TriggerContext)
-def pause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
+def pause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> TriggerContext:
     """Stop firing the backfill's dates until it is resumed; 404 when the trigger has no backfill."""
     _backfill_action(ctx, key, "pause", by)
     return _one(ctx, key.namespace, key.flowId, key.triggerId)
 
 
 @router.put("/backfill/unpause", summary="Resume a backfill", response_model=TriggerContext)
-def unpause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
+def unpause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> TriggerContext:
     """Fire the backfill's remaining dates again; 404 when the trigger has no backfill."""
     _backfill_action(ctx, key, "unpause", by)
     return _one(ctx, key.namespace, key.flowId, key.triggerId)
 
 
 @router.post("/backfill/delete", summary="Delete a backfill", response_model=TriggerContext)
-def delete_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
+def delete_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> TriggerContext:
     """Stop and forget the backfill (its executions stay); 404 when the trigger has no backfill."""
     _backfill_action(ctx, key, "delete", by)
     return _one(ctx, key.namespace, key.flowId, key.triggerId)
@@ -258,7 +273,7 @@ def delete_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> dict[str, Any]:
 TriggerKeys = Annotated[list[TriggerKey], Body(min_length=1, max_length=1000, description="The triggers.")]
 
 
-def _count(act: Any, keys: list[TriggerKey]) -> dict[str, int]:
+def _count(act: Callable[[TriggerKey], object], keys: list[TriggerKey]) -> Count:
     """Apply `act` to each trigger; those it does not fit (unknown, not locked, no backfill) are not counted."""
     done = 0
     for key in keys:
@@ -267,7 +282,7 @@ def _count(act: Any, keys: list[TriggerKey]) -> dict[str, int]:
         except (NotFoundError, ConflictError, ApiError):
             continue
         done += 1
-    return {"count": done}
+    return Count(count=done)
 
 
 @router.post("/backfill/{action}/by-triggers", summary="Pause, resume or delete the backfills of triggers",
@@ -275,13 +290,13 @@ def _count(act: Any, keys: list[TriggerKey]) -> dict[str, int]:
 async def backfills_by_triggers(
     ctx: Ctx, by: Acting, action: Annotated[str, Path(pattern="^(pause|unpause|delete)$", description="pause, unpause or delete.")],
     keys: TriggerKeys,
-) -> dict[str, int]:
+) -> Count:
     """Act on the backfill of each trigger; triggers without one are skipped (not counted)."""
     return await run_in_threadpool(_count, lambda k: _backfill_action(ctx, k, action, by), keys)
 
 
 @router.post("/unlock/by-triggers", summary="Unlock triggers", response_model=Count)
-def unlock_by_triggers(ctx: Ctx, by: Acting, keys: TriggerKeys) -> dict[str, int]:
+def unlock_by_triggers(ctx: Ctx, by: Acting, keys: TriggerKeys) -> Count:
     """Unlock each trigger; those not locked are skipped (not counted)."""
     return _count(lambda k: triggers.unlock_trigger(ctx.store, ctx.flows, k.namespace, k.flowId, k.triggerId, by=by,
                                                      now=ctx.clock()),
@@ -289,7 +304,7 @@ def unlock_by_triggers(ctx: Ctx, by: Acting, keys: TriggerKeys) -> dict[str, int
 
 
 @router.post("/set-disabled/by-triggers", summary="Disable or enable triggers", response_model=Count)
-def set_disabled_by_triggers(ctx: Ctx, by: Acting, body: SetDisabled) -> dict[str, int]:
+def set_disabled_by_triggers(ctx: Ctx, by: Acting, body: SetDisabled) -> Count:
     """Disable (`disabled: true`) or enable each trigger; unknown ones are skipped (not counted)."""
     return _count(lambda k: triggers.set_trigger_enabled(ctx.store, ctx.flows, k.namespace, k.flowId, k.triggerId,
                                                          not body.disabled, by=by, now=ctx.clock()), body.triggers)

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from legato.api import dto, executions, masking
 from legato.api.context import ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError
-from legato.api.serialize import execution_json
+from legato.api.serialize import execution_dto
 from legato.model.execution import Execution
 from legato.model.state import State
 from legato.services import webhooks as hooks
@@ -92,17 +92,19 @@ async def _handle(ctx: ApiContext, request: Request, namespace: str, flow_id: st
         return Response(status_code=204)
     trigger = match.trigger
     if not (trigger.wait if wait is None else wait):
-        return JSONResponse(await run_in_threadpool(_json, ctx, execution))
+        return JSONResponse((await run_in_threadpool(_json, ctx, execution)).wire())
     ended = await executions.wait_for_end(ctx, request, execution.id)
     status = 500 if ended.state == State.FAILED else 200
     if trigger.returnOutputs:
         return _outputs_response(ctx, ended, trigger.responseContentType, status)
-    return JSONResponse(await run_in_threadpool(_json, ctx, ended), status_code=status)
+    return JSONResponse((await run_in_threadpool(_json, ctx, ended)).wire(), status_code=status)
 
 
-def _json(ctx: ApiContext, execution: Execution) -> dict[str, Any]:
-    body = execution_json(execution, ctx.store.task_runs(execution.id))
-    return masking.mask(body, masking.masker_for(ctx, execution))  # type: ignore[no-any-return]
+def _json(ctx: ApiContext, execution: Execution) -> dto.ExecutionDto:
+    """The execution as the executions routes send it (secrets masked); sent through a JSONResponse, since the
+    webhook's status follows the execution's end."""
+    body = execution_dto(execution, ctx.store.task_runs(execution.id))
+    return masking.mask_model(body, masking.masker_for(ctx, execution))
 
 
 def _outputs_response(ctx: ApiContext, execution: Execution, content_type: str | None, status: int) -> Response:

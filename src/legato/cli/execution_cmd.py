@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from legato.api.serialize import execution_json
+from legato.api.serialize import execution_dto
 from legato.cli.store_option import with_store
 from legato.clock import utcnow
 from legato.model.errors import InputsError
@@ -81,7 +81,7 @@ def show(store: Store, execution_id: str) -> None:
     if found is None:
         click.echo(f"error: execution {execution_id} not found", err=True)
         sys.exit(1)
-    click.echo(json.dumps(execution_json(found, store.task_runs(execution_id)), indent=2, default=str))
+    click.echo(json.dumps(execution_dto(found, store.task_runs(execution_id)).wire(), indent=2))
 
 
 @execution.command("kill")

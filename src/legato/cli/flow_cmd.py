@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from legato import config
-from legato.api.serialize import execution_json
+from legato.api.serialize import execution_dto
 from legato.cli import flow_lifecycle_cmd
 from legato.cli.flow_dialect_cmd import lint_file, migrate
 from legato.cli.store_option import with_store
@@ -173,7 +173,7 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
         click.echo(f"Execution {final.id} is still {final.state} after {timeout:g} s", err=True)
     runs = store.task_runs(final.id)
     if as_json:
-        click.echo(json.dumps(execution_json(final, runs), indent=2, default=str))
+        click.echo(json.dumps(execution_dto(final, runs).wire(), indent=2))
     else:
         echo.poll()
         click.echo(f"\nExecution {final.id} {final.state}" + (f": {final.error}" if final.error else ""))

@@ -1,7 +1,7 @@
 // The one place that speaks HTTP to the REST API. Everything else calls these functions.
 import type {
   CheckMessage, Execution, Flow, FlowGraph, LogEntry, Paged, ValidateResult, ErrorDetail,
-} from "./types";
+} from "./models";
 
 export const API = "/api/v1/main";
 

@@ -1,26 +1,16 @@
 // The REST API calls of the secrets tab and the audit log page. Values of secrets go in, never come back.
 import { API, request } from "./client";
-import type { Paged } from "./types";
+import type { Paged } from "./models";
+import type { components } from "./types";
 
 const enc = encodeURIComponent;
 
-export interface SecretTag {
-  key: string;
-  value: string;
-}
-
-export interface SecretMeta {
-  key: string;
-  namespace: string;
-  description?: string | null;
-  tags: SecretTag[];
-  updateDate?: string | null;
-  updatedBy?: string | null;
-}
+export type SecretTag = components["schemas"]["SecretTag"];
+export type SecretMeta = components["schemas"]["SecretMeta"];
 
 const secretsPath = (namespace: string) => `/namespaces/${enc(namespace)}/secrets`;
 
-export const secretList = (namespace: string): Promise<{ readOnly: boolean; results: SecretMeta[]; total: number }> =>
+export const secretList = (namespace: string): Promise<components["schemas"]["SecretList"]> =>
   request(`${secretsPath(namespace)}?size=1000`);
 
 export const inheritedSecrets = (namespace: string): Promise<Record<string, string[]>> =>
@@ -36,19 +26,7 @@ export const secretPut = (namespace: string, key: string, value: string, descrip
 export const secretDelete = (namespace: string, key: string): Promise<void> =>
   request(`${secretsPath(namespace)}/${enc(key)}`, { method: "DELETE" });
 
-export interface AuditLog {
-  id: number;
-  date: string;
-  type: string;
-  resource: string;
-  resourceId: string;
-  namespace?: string | null;
-  userId: string;
-  actorKind: string;
-  ipAddress?: string | null;
-  tokenId?: string | null;
-  details?: Record<string, unknown> | null;
-}
+export type AuditLog = components["schemas"]["AuditLogDto"];
 
 export const searchAuditLogs = (filters: URLSearchParams, page: number, size: number): Promise<Paged<AuditLog>> => {
   const params = new URLSearchParams(filters);

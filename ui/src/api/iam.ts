@@ -1,36 +1,20 @@
 // Sign-in, one's own account and access management (users, service accounts, tokens, groups, roles,
 // bindings): the REST calls and the shapes of their answers (api/iam_dto.py).
 import { API, request, requestAt } from "./client";
+import type { components } from "./types";
+
+type Schemas = components["schemas"];
 
 const enc = encodeURIComponent;
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
 
-export interface PermissionGrant {
-  /** RESOURCE:ACTION */
-  permission: string;
-  /** Where it applies (with children); null: everywhere. */
-  namespaces: string[] | null;
-}
+export type PermissionGrant = Schemas["PermissionGrant"];
 
-export interface Me {
-  id: string | null;
-  username: string;
-  kind: "USER" | "SERVICE_ACCOUNT" | "ANONYMOUS" | "SYSTEM";
-  owner: boolean;
-  permissions: PermissionGrant[];
-}
+export type Me = Schemas["Me"];
 
-export interface SignInMethods {
-  password: boolean;
-  ldap: boolean;
-  oidc: { name: string; loginUrl: string } | null;
-}
+export type SignInMethods = Schemas["SignInMethods"];
 
-export interface SignedIn {
-  username: string;
-  csrfToken: string;
-  expiresAt: string;
-}
+export type SignedIn = Schemas["SignedIn"];
 
 export const getMe = (): Promise<Me> => requestAt("/api/v1/me");
 
@@ -47,29 +31,11 @@ export const signOut = (): Promise<void> => requestAt("/api/v1/logout", { method
 export const changeOwnPassword = (currentPassword: string, password: string): Promise<void> =>
   requestAt("/api/v1/me/password", { method: "PUT", ...json({ currentPassword, password }) });
 
-export interface ApiToken {
-  tokenId: string;
-  name: string;
-  description: string;
-  tokenPrefix: string;
-  iat: string;
-  exp: string | null;
-  lastUsed: string | null;
-  revoked: boolean;
-  expired: boolean;
-}
+export type ApiToken = Schemas["TokenDto"];
 
-export interface IssuedToken extends ApiToken {
-  /** Shown this once, never again. */
-  fullToken: string;
-}
+export type IssuedToken = Schemas["IssuedTokenDto"];
 
-export interface TokenRequest {
-  name: string;
-  description: string;
-  /** ISO-8601 duration (P30D); null: never expires. */
-  maxAge: string | null;
-}
+export type TokenRequest = Schemas["TokenCreate"];
 
 /** Where an account's tokens live: one's own (`/api/v1/me`) or a user's or service account's. */
 export type TokenOwner = { self: true } | { self: false; kind: AccountKind; id: string };
@@ -87,17 +53,7 @@ export const revokeToken = (owner: TokenOwner, tokenId: string): Promise<void> =
 
 export type AccountKind = "USER" | "SERVICE_ACCOUNT";
 
-export interface Account {
-  id: string;
-  username: string;
-  displayName: string;
-  description: string;
-  type: AccountKind;
-  owner: boolean;
-  disabled: boolean;
-  locked: boolean;
-  created: string;
-}
+export type Account = Schemas["AccountDto"];
 
 const accounts = (kind: AccountKind) => (kind === "USER" ? "/users" : "/service-accounts");
 
@@ -118,13 +74,7 @@ export const deleteAccount = (kind: AccountKind, id: string): Promise<void> =>
 export const setUserPassword = (id: string, password: string): Promise<void> =>
   request(`/users/${enc(id)}/password`, { method: "PUT", ...json({ password }) });
 
-export interface Group {
-  id: string;
-  name: string;
-  description: string;
-  /** Account ids; only in the answer for one group. */
-  members: string[] | null;
-}
+export type Group = Schemas["GroupDto"];
 
 export const listGroups = (): Promise<Group[]> => request("/groups");
 export const getGroup = (id: string): Promise<Group> => request(`/groups/${enc(id)}`);
@@ -134,19 +84,9 @@ export const deleteGroup = (id: string): Promise<void> => request(`/groups/${enc
 export const setGroupMember = (id: string, accountId: string, member: boolean): Promise<void> =>
   request(`/groups/${enc(id)}/members/${enc(accountId)}`, { method: member ? "PUT" : "DELETE" });
 
-export interface Role {
-  id: string;
-  name: string;
-  description: string;
-  permissions: string[];
-  managed: boolean;
-}
+export type Role = Schemas["RoleDto"];
 
-export interface RoleBody {
-  name: string;
-  description: string;
-  permissions: string[];
-}
+export type RoleBody = Schemas["RoleBody"];
 
 export const listRoles = (): Promise<Role[]> => request("/roles");
 export const createRole = (body: RoleBody): Promise<Role> => request("/roles", { method: "POST", ...json(body) });
@@ -156,21 +96,9 @@ export const deleteRole = (id: string): Promise<void> => request(`/roles/${enc(i
 
 export type SubjectType = "USER" | "GROUP" | "SERVICE_ACCOUNT";
 
-export interface Binding {
-  id: string;
-  roleId: string;
-  type: SubjectType;
-  externalId: string;
-  namespace: string | null;
-  created: string;
-}
+export type Binding = Schemas["BindingDto"];
 
-export interface BindingBody {
-  roleId: string;
-  type: SubjectType;
-  externalId: string;
-  namespace: string | null;
-}
+export type BindingBody = Schemas["BindingCreate"];
 
 export const listBindings = (): Promise<Binding[]> => request("/bindings");
 export const createBinding = (body: BindingBody): Promise<Binding> => request("/bindings", { method: "POST", ...json(body) });

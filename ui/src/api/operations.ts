@@ -1,18 +1,17 @@
 // The REST API calls of the operator's pages (dashboard, executions, namespaces, blueprints, plugins).
 // Everything goes through client.ts's `request`, so errors have one shape.
 import { API, request } from "./client";
-import type { Execution, LogEntry, Paged } from "./types";
+import type { Execution, LogEntry, Paged } from "./models";
+import type { components } from "./types";
+
+type Schemas = components["schemas"];
 
 const enc = encodeURIComponent;
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
 
 // ---- stats ----------------------------------------------------------------------------------------------------
 
-export interface DailyStats {
-  startDate: string;
-  executionCounts: Record<string, number>;
-  duration: { count: number; sum: number; avg: number | null; min: number | null; max: number | null };
-}
+export type DailyStats = Schemas["DailyStats"];
 
 /** Counts per day of the browser's time zone: the same days as the executions list's date filters. */
 export const dailyStats = (days: number, namespace?: string): Promise<DailyStats[]> => {
@@ -54,10 +53,7 @@ export function executionSearchParams(query: ExecutionQuery): URLSearchParams {
 export const findExecutions = (query: ExecutionQuery): Promise<Paged<Execution>> =>
   request(`/executions/search?${executionSearchParams(query)}`);
 
-export interface BulkResult {
-  count: number;
-  errors: { id: string; message: string }[];
-}
+export type BulkResult = Schemas["BulkResult"];
 
 export const bulkKill = (ids: string[]): Promise<BulkResult> => request("/executions/kill/by-ids", { method: "DELETE", ...json(ids) });
 export const bulkPause = (ids: string[]): Promise<BulkResult> => request("/executions/pause/by-ids", { method: "POST", ...json(ids) });
@@ -97,19 +93,13 @@ export const logsFollowUrl = (id: string, query: LogQuery): string => `${API}/lo
 
 // ---- execution files and expressions --------------------------------------------------------------------------
 
-export interface FilePreview {
-  extension: string;
-  type: "LIST" | "TEXT" | "IMAGE" | "NONE";
-  content: unknown;
-  truncated: boolean;
-  size: number;
-}
+export type FilePreview = Schemas["FilePreview"];
 
 export const filePreview = (id: string, uri: string, maxRows = 100): Promise<FilePreview> =>
   request(`/executions/${enc(id)}/file/preview?path=${enc(uri)}&maxRows=${maxRows}`);
 export const fileDownloadUrl = (id: string, uri: string): string => `${API}/executions/${enc(id)}/file?path=${enc(uri)}`;
 
-export const evaluate = (id: string, taskRunId: string, expression: string): Promise<{ result: string | null; error: string | null }> =>
+export const evaluate = (id: string, taskRunId: string, expression: string): Promise<Schemas["EvalResult"]> =>
   request(`/executions/${enc(id)}/eval/${enc(taskRunId)}`, { method: "POST", body: expression, headers: { "Content-Type": "text/plain" } });
 
 // ---- namespaces: KV store and files ---------------------------------------------------------------------------
@@ -136,12 +126,7 @@ export const kvPut = (namespace: string, key: string, type: KVType, text: string
     method: "PUT", body: text, headers: { "Content-Type": "text/plain", ...(ttl ? { ttl } : {}) },
   });
 
-export interface NamespaceFile {
-  fileName: string;
-  type: "File" | "Directory";
-  size: number;
-  lastModifiedTime: string | null;
-}
+export type NamespaceFile = Schemas["NamespaceFileEntry"];
 
 export const namespaceDirectory = (namespace: string, path: string): Promise<NamespaceFile[]> =>
   request(`/namespaces/${enc(namespace)}/files/directory?path=${enc(path)}`);
@@ -150,15 +135,7 @@ export const namespaceFileUrl = (namespace: string, path: string): string =>
 
 // ---- blueprints -----------------------------------------------------------------------------------------------
 
-export interface Blueprint {
-  id: string;
-  title: string;
-  description: string;
-  tags: string[];
-  requires: string[];
-  includedTasks: string[];
-  source?: string;
-}
+export type Blueprint = Schemas["BlueprintDto"];
 
 export function searchBlueprints(q: string, tags: string[]): Promise<Paged<Blueprint>> {
   const params = new URLSearchParams({ size: "1000" });
@@ -167,19 +144,14 @@ export function searchBlueprints(q: string, tags: string[]): Promise<Paged<Bluep
   return request(`/blueprints/community?${params}`);
 }
 
-export const blueprintTags = (): Promise<{ name: string; count: number }[]> => request("/blueprints/community/tags");
+export const blueprintTags = (): Promise<Schemas["BlueprintTag"][]> => request("/blueprints/community/tags");
 export const getBlueprint = (id: string): Promise<Blueprint> => request(`/blueprints/community/${enc(id)}`);
 
 // ---- plugins --------------------------------------------------------------------------------------------------
 
-export interface PluginSummary {
-  cls: string;
-  aliases: string[];
-  kind: "task" | "trigger";
-  title: string;
-  flowable: boolean;
-}
+export type PluginSummary = Schemas["PluginSummary"];
 
+/** A type's docs; its JSON Schema typed as far as the docs page reads it. */
 export interface PluginDoc extends PluginSummary {
   markdown: string;
   examples: string[];

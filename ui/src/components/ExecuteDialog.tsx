@@ -2,7 +2,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { ApiError, createExecution, validateInputs } from "../api/client";
-import type { CheckMessage, Flow } from "../api/types";
+import type { CheckMessage, Flow } from "../api/models";
 import { fieldsFor, initialValues, toFormData, validate, type FormValues } from "../lib/inputs";
 import { InputsForm } from "./InputsForm";
 import { ErrorMessage } from "./Messages";

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { Execution } from "../api/types";
+import type { Execution } from "../api/models";
 import { duration, StateBadge } from "./StateBadge";
 import { When } from "./When";
 

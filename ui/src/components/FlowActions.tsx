@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { deleteFlows, saveBlob, setFlowsDisabled } from "../api/client";
-import type { Flow } from "../api/types";
+import type { Flow } from "../api/models";
 import { canIn, canSomewhere, useMe } from "../lib/permissions";
 import { ErrorMessage } from "./Messages";
 

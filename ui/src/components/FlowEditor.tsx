@@ -6,7 +6,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { ApiError, createFlow, updateFlow, validateFlow } from "../api/client";
-import type { ErrorDetail, Flow, FlowGraph } from "../api/types";
+import type { ErrorDetail, Flow, FlowGraph } from "../api/models";
 import { sourceGraph } from "../editor/api";
 import { CodeEditor } from "../editor/CodeEditor";
 import { taskAtLine, type CursorTask } from "../editor/cursorTask";

@@ -7,7 +7,7 @@ import {
   backfillAction, flowTriggers, restartTrigger, setTriggerDisabled, startBackfill, unlockTrigger, type TriggerContext,
 } from "../api/operations";
 import { getFlow } from "../api/client";
-import type { Paged, Task } from "../api/types";
+import type { Paged, Task } from "../api/models";
 import { parseLabels } from "../lib/executionFilters";
 import { canIn, useMe } from "../lib/permissions";
 import { ErrorMessage, Loading } from "./Messages";

@@ -1,6 +1,6 @@
 // A flow's topology as SVG, laid out by lib/layout.ts. Task states colour the nodes when given.
 import { useMemo } from "react";
-import type { FlowGraph } from "../api/types";
+import type { FlowGraph } from "../api/models";
 import { layout } from "../lib/layout";
 
 interface Props {

@@ -1,7 +1,7 @@
 // REST calls of the flow editor: schema, plugin docs, live graph, revisions, namespace files.
 // They go through api/client.ts's `request`, the one place that speaks HTTP.
 import { request, updateFlow } from "../api/client";
-import type { Flow, FlowGraph } from "../api/types";
+import type { Flow, FlowGraph } from "../api/models";
 
 const enc = encodeURIComponent;
 const yamlBody = (source: string, signal?: AbortSignal): RequestInit => ({

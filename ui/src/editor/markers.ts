@@ -1,11 +1,11 @@
 // Problems reported by POST /flows/validate, as Monaco marker data. Pure: Monaco itself is not imported,
 // so this maps and tests without a browser.
-import type { ErrorDetail, ValidateResult } from "../api/types";
+import type { ErrorDetail, ValidateResult } from "../api/models";
 
 export type Problem = ErrorDetail;
 
 /** Expression findings of valid flows (unknown function, `outputs.<id>` of no task...): shown, never blocking. */
-export function warningsOf(results: Pick<ValidateResult, "warningDetails">[]): Problem[] {
+export function warningsOf(results: Partial<Pick<ValidateResult, "warningDetails">>[]): Problem[] {
   return results.flatMap((r) => r.warningDetails ?? []);
 }
 

@@ -2,7 +2,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { followUrl } from "../api/client";
-import type { Execution } from "../api/types";
+import type { Execution } from "../api/models";
 
 /** While `active`, follow the execution `id`: each snapshot replaces the cached one and refreshes its logs.
  * The server ends the stream with an `end` event once the execution has ended; we close then, so that

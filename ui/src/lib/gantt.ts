@@ -1,5 +1,5 @@
 // The Gantt chart's geometry: task runs and their attempts placed on one time axis, with readable ticks.
-import type { TaskRun } from "../api/types";
+import type { TaskRun } from "../api/models";
 
 export interface Span {
   /** Fractions of the axis width, 0..1. */

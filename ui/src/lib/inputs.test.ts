@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FlowInput } from "../api/types";
+import type { FlowInput } from "../api/models";
 import { fieldsFor, initialValues, toFormData, validate } from "./inputs";
 
 const INPUTS: FlowInput[] = [

@@ -1,5 +1,5 @@
 // From a flow's `inputs:` to form fields, and from what the user typed to the multipart body the API takes.
-import type { FlowInput } from "../api/types";
+import type { FlowInput } from "../api/models";
 
 export type FieldKind =
   | "text" | "password" | "email" | "url" | "number" | "checkbox" | "select" | "multiselect"

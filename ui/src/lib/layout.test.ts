@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FlowGraph, GraphNode } from "../api/types";
+import type { FlowGraph, GraphNode } from "../api/models";
 import { layers, layout, SIZES } from "./layout";
 
 const task = (uid: string, flowable = false): GraphNode =>

@@ -1,6 +1,6 @@
 // A small layered layout for a flow's topology (a DAG): longest-path layers top to bottom, then a few
 // barycenter sweeps to cut crossings. Enough for flows of tens of tasks without a graph library.
-import type { FlowGraph, GraphNode } from "../api/types";
+import type { FlowGraph, GraphNode } from "../api/models";
 
 export interface PlacedNode {
   node: GraphNode;

@@ -1,6 +1,6 @@
 // The Outputs tab's tree: every value of every task run, flattened for display, with internal-storage files
 // recognised so they can be previewed and downloaded.
-import type { Execution } from "../api/types";
+import type { Execution } from "../api/models";
 
 export interface OutputNode {
   /** Path for display and keys, e.g. `extract.rows[2].name`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DailyStats } from "../api/operations";
-import type { Execution, TaskRun } from "../api/types";
+import type { Execution, TaskRun } from "../api/models";
 import { stackDays, successRatio } from "./dashboard";
 import { chipsOf, filtersFromParams, filtersToParams, parseLabels, toQuery } from "./executionFilters";
 import { buildGantt, formatOffset, tickStep } from "./gantt";
@@ -9,7 +9,7 @@ import { fileName, outputTree } from "./outputs";
 import { formatInstant } from "./settings";
 
 const run = (id: string, taskId: string, start: string, end: string, state = "SUCCESS", extra: Partial<TaskRun> = {}): TaskRun => ({
-  id, taskId, parentTaskRunId: null, value: null, iteration: null, outputs: {}, attempts: [],
+  id, executionId: "e", taskId, parentTaskRunId: null, value: null, iteration: null, outputs: {}, metrics: [], error: null, attempts: [],
   state: { current: state, histories: [], startDate: start, endDate: end }, ...extra,
 });
 

@@ -5,7 +5,7 @@ import {
   flowGraph, getExecution, getFlow, killExecution, restartExecution, resumeExecution,
 } from "../api/client";
 import { changeTaskRunState, pauseExecution, replayExecution, setExecutionLabels } from "../api/operations";
-import { TERMINAL_STATES, type Execution, type FlowInput, type Task, type TaskRun } from "../api/types";
+import { TERMINAL_STATES, type Execution, type FlowInput, type Task, type TaskRun } from "../api/models";
 import { InputsForm } from "../components/InputsForm";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Labels } from "../components/ExecutionTable";

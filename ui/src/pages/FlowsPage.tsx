@@ -5,7 +5,7 @@ import {
   deleteFlows, exportFlows, importFlows, namespaces, saveBlob, searchExecutions, searchFlows, setFlowsDisabled,
   type FlowRef,
 } from "../api/client";
-import type { Flow } from "../api/types";
+import type { Flow } from "../api/models";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { StateBadge } from "../components/StateBadge";

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Fragment, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { filteredLogs } from "../../api/operations";
-import { TERMINAL_STATES, type Execution } from "../../api/types";
+import { TERMINAL_STATES, type Execution } from "../../api/models";
 import { buildGantt, formatOffset } from "../../lib/gantt";
 import { ErrorMessage, Loading } from "../Messages";
 import { StateBadge } from "../StateBadge";

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { filteredLogs, logsDownloadUrl, logsFollowUrl, type LogQuery } from "../../api/operations";
-import { TERMINAL_STATES, type Execution, type LogEntry } from "../../api/types";
+import { TERMINAL_STATES, type Execution, type LogEntry } from "../../api/models";
 import { ErrorMessage, Loading } from "../Messages";
 
 const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];

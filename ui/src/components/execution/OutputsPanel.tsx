@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router";
 import { evaluate, fileDownloadUrl, filePreview } from "../../api/operations";
-import type { Execution } from "../../api/types";
+import type { Execution } from "../../api/models";
 import { fileName, outputTree, type OutputNode } from "../../lib/outputs";
 import { ErrorMessage, Loading } from "../Messages";
 
