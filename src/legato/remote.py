@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -32,3 +33,15 @@ def error_message(response: httpx.Response) -> str:
     details = "; ".join(f"{d.get('path')}: {d.get('message')}" + (f" (line {d['line']})" if d.get("line") else "")
                         for d in body.get("details") or [])
     return str(body.get("message", "")) + (f": {details}" if details else "")
+
+
+def call(client: httpx.Client, method: str, path: str, error: Callable[[str], Exception], **kwargs: Any) -> httpx.Response:
+    """The server's answer to `method path`; `error(message)` is raised when the server cannot be reached or
+    answers an error (the message names the call, the status and what the server said)."""
+    try:
+        response = client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise error(f"{method} {client.base_url}{path}: {exc}") from None
+    if response.status_code >= 400:
+        raise error(f"{method} {path}: HTTP {response.status_code}: {error_message(response)}")
+    return response

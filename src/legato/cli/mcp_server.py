@@ -22,8 +22,8 @@ from mcp.types import ContentBlock, TextContent
 from mcp.types import Tool as McpTool
 from pydantic import Field
 
+from legato import remote
 from legato.model.triggers import McpToolTrigger
-from legato.remote import error_message
 
 INSTRUCTIONS = """Legato runs declarative YAML workflows ("flows", Kestra-compatible: id, namespace, inputs, tasks).
 Find flows with search_flows, read one with get_flow, check a new or changed flow with validate_flow before saving
@@ -48,12 +48,7 @@ class Api:
         self.client = client
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ToolError(f"cannot reach Legato at {self.client.base_url}: {exc}") from None
-        if response.status_code >= 400:
-            raise ToolError(f"HTTP {response.status_code}: {error_message(response)}")
+        response = remote.call(self.client, method, path, ToolError, **kwargs)
         return response.json() if response.content else None
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import httpx
 
 from legato.deploy.plan import NamespacePlan
-from legato.remote import api_client, error_message
+from legato.remote import api_client, call
 from legato.services import flows as flow_service
 from legato.services.principal import Principal
 from legato.storage import Storage, namespace_files
@@ -61,13 +61,7 @@ class RemoteTarget:
         self.client.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise DeployError(f"{method} {self.client.base_url}{path}: {exc}") from None
-        if response.status_code >= 400:
-            raise DeployError(f"{method} {path}: HTTP {response.status_code}: {error_message(response)}")
-        return response
+        return call(self.client, method, path, DeployError, **kwargs)
 
     def namespaces(self) -> list[str]:
         flows = self._call("GET", "/flows/distinct-namespaces").json()

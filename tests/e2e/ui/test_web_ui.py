@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,13 @@ def browser_ready() -> None:
 @pytest.fixture(scope="module")
 def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a `legato server local` on a free port, with examples/ deployed."""
-    data = tmp_path_factory.mktemp("ui-server")
+    with local_server(tmp_path_factory.mktemp("ui-server")) as base:
+        yield base
+
+
+@contextmanager
+def local_server(data: Path) -> Iterator[str]:
+    """`legato server local` on a free port with its data under `data`/data and examples/ deployed; its base URL."""
     log_path = data / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.e2e.sso_support import prepare, webserver
 from tests.e2e.test_sso_oidc import _settings, provider  # noqa: F401 - a fixture used by name
-from tests.e2e.ui.test_web_ui import LEGATO, ROOT, _scenario, _wait_ready, browser_ready, server  # noqa: F401
+from tests.e2e.ui.test_web_ui import LEGATO, _scenario, browser_ready, local_server, server  # noqa: F401
 
 ROOT_PASSWORD = "root-password-e2e"  # as in identity_scenarios.mjs
 
@@ -24,21 +24,8 @@ def auth_server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -
     created = subprocess.run([LEGATO, "user", "create", "root", "--password-stdin", "--data-dir", str(data / "data")],
                              input=ROOT_PASSWORD + "\n", capture_output=True, text=True, timeout=120, cwd=data)
     assert created.returncode == 0, created.stderr
-    log_path = data / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [LEGATO, "server", "local", "--port", "0", "--data-dir", str(data / "data"), "--flows", str(ROOT / "examples")],
-            stdout=log, stderr=subprocess.STDOUT, cwd=data,
-        )
-    try:
-        yield _wait_ready(process, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with local_server(data) as base:
+        yield base
 
 
 def test_sign_in_user_menu_token_create_a_viewer_and_what_it_sees(auth_server: str) -> None:
