@@ -45,9 +45,9 @@ def _serve(root: Path, path: str) -> Response:
         cache = HASHED if target.parent == root / "assets" else NO_CACHE
         return FileResponse(target, headers={"Cache-Control": cache})
     if path.startswith("assets/"):
-        return JSONResponse(errors.body(f"no such UI asset: {path}"), status_code=404)
+        return JSONResponse(errors.body(f"no such UI asset: {path}").wire(), status_code=404)
     index = root / "index.html"
     if not index.is_file():
         message = "the web UI is not built: run `make ui` (it needs Node.js and npm), then restart the server"
-        return JSONResponse(errors.body(message), status_code=503)
+        return JSONResponse(errors.body(message).wire(), status_code=503)
     return FileResponse(index, headers={"Cache-Control": NO_CACHE})
