@@ -124,7 +124,7 @@ def test_kill_9_of_random_workers_loses_nothing_and_reruns_only_their_tasks(clus
 def test_lease_edge_cases(cluster: Cluster, store: SqlStore) -> None:
     """A worker dead before its first heartbeat is detected; a heartbeating long task is never
     re-dispatched; a late result of a resubmitted attempt (worker frozen, then thawed) is rejected."""
-    cluster.settings["LEASE_SECONDS"] = "1.5"
+    cluster.settings["LEASE_SECONDS"] = "3"  # short, yet above a busy machine's heartbeat delays
     cluster.start("executor")
     doomed = cluster.start("worker")
     early, frozen_run, long_run = _start(store, ONE, 1, {"seconds": 30}) + _start(store, ONE, 1, {"seconds": 4}) \
@@ -150,8 +150,8 @@ def test_lease_edge_cases(cluster: Cluster, store: SqlStore) -> None:
         assert run.state == State.SUCCESS
         assert [a.state for a in run.attempts].count(State.SUCCESS) == 1  # the thawed result was rejected
     # On a live, heartbeating worker a task outliving its lease several times is not re-dispatched.
-    steady = _start(store, ONE, 1, {"seconds": 5})
-    wait_until(lambda: _ended(store, steady), 20, "the long heartbeating task")
+    steady = _start(store, ONE, 1, {"seconds": 9})
+    wait_until(lambda: _ended(store, steady), 30, "the long heartbeating task")
     assert len([r for r in ledger(cluster.url) if r[0] == steady[0]]) == 1
     assert_invariants(store, [frozen_run, long_run, early, *steady])
 

@@ -48,7 +48,7 @@ def deploy_flow(store: Store, source: str) -> None:
     flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
 
 
-async def wait_until(check: Callable[[], Any], timeout: float = 20.0, message: str = "condition") -> Any:
+async def wait_until(check: Callable[[], Any], timeout: float = 60.0, message: str = "condition") -> Any:
     """Poll `check` (run in a thread) until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while True:
