@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,7 @@ def load(module: str, package: str) -> Any:
         raise DriverError(f"the database driver {module!r} is not installed: run pip install '{package}'") from None
 
 
-class Driver:
+class Driver(ABC):
     """Base of the drivers; subclasses set the class attributes and `open`."""
 
     name: ClassVar[str]
@@ -71,8 +72,9 @@ class Driver:
     marker: ClassVar[str] = "%s"  # positional placeholder of the DB-API paramstyle
     package: ClassVar[str] = "legato"
 
+    @abstractmethod
     def open(self, url: JdbcUrl, how: Connect) -> Session:
-        raise NotImplementedError
+        """A session on the database `url` names."""
 
     def cursor(self, raw: Any, stream: bool) -> Any:
         return raw.cursor()
