@@ -80,7 +80,7 @@ def main() -> int:
         process, url = start(Path(tmp))
         try:
             seed(url)
-            command = [str(BIN / "st"), "run", f"{url}/api/openapi.json", "--checks", CHECKS,
+            command = [sys.executable, str(Path(__file__).with_name("schemathesis_cli.py")), "run", f"{url}/api/openapi.json", "--checks", CHECKS,
                        "-n", str(args.examples), "-w", str(args.workers), "--no-color",
                        "--suppress-health-check", "all", "--generation-deterministic",
                        # a loaded machine (a parallel `make test`) can take more than the default 10 s for

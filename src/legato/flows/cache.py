@@ -22,6 +22,10 @@ class FlowCache:
         self._flows: OrderedDict[Key, Flow] = OrderedDict()
         self._lock = Lock()
 
+    def __contains__(self, key: Key) -> bool:
+        with self._lock:
+            return key in self._flows
+
     def get(self, key: Key, source: Callable[[], str | None]) -> Flow | None:
         """The parsed revision; `source` is called only when it is not cached yet."""
         with self._lock:

@@ -27,6 +27,10 @@ class Flows:
         """`source` parsed and validated (not cached: it may not be a stored revision)."""
         return parse_flow(source, name)
 
+    def __contains__(self, key: Key) -> bool:
+        """Whether revision `key` is parsed already (getting it costs nothing)."""
+        return key in self._cache
+
     def get(self, key: Key, source: Callable[[], str | None]) -> Flow | None:
         """The parsed revision `key` = (namespace, flow id, revision); `source` is called only when it is not
         cached yet (None: no such revision)."""

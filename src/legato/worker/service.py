@@ -243,8 +243,10 @@ class Worker:
                                  metrics=out.metrics, error=out.error, effects=out.effects, worker_id=self.worker_id,
                                  started=started, ended=ended, runner=out.runner)
 
-        loaded = self._context(job, claimed, cancelled) if claimed else await asyncio.to_thread(
-            self._context, job, claimed, cancelled)
+        # Inline only when everything is at hand: a flow still to be read and parsed (a cold worker's first
+        # tasks, plugins loading) would stall the loop, and with it the heartbeats that keep the leases.
+        loaded = self._context(job, claimed, cancelled) if claimed and _key(claimed.execution) in self.flows \
+            else await asyncio.to_thread(self._context, job, claimed, cancelled)
         if isinstance(loaded, str):
             return result(Outcome(State.FAILED, error=loaded)), [], False
         task, wctx, masker, flow, source = loaded
@@ -281,7 +283,7 @@ class Worker:
         if view is None:
             return f"execution {job.execution_id} not found"
         execution = view.execution
-        key = (execution.namespace, execution.flow_id, execution.flow_revision)
+        key = _key(execution)
         flow = self.flows.get(key, lambda: _flow_source(self.store, key))
         if flow is None:
             return f"flow {key[0]}.{key[1]} revision {key[2]} not found"
@@ -308,6 +310,10 @@ class Worker:
             storage=self.storage, runner_settings=self.runner_settings,
         )
         return wctx, masker
+
+
+def _key(execution: Execution) -> tuple[str, str, int]:
+    return execution.namespace, execution.flow_id, execution.flow_revision
 
 
 class _Source:

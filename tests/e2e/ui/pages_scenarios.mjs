@@ -285,6 +285,10 @@ async function blueprints(page, base) {
   await page.getByRole("button", { name: /^loops/ }).click();
   await page.getByLabel("Search blueprints").fill("hello");
   await page.waitForURL(/q=hello/);
+  await page.waitForFunction((all) => {  // the search's results have replaced the previous ones
+    const gallery = document.querySelector("ul.gallery");
+    return gallery?.getAttribute("aria-busy") === "false" && gallery.children.length < all;
+  }, total);
   await page.getByRole("link", { name: "Use Hello world" }).click();
   await page.waitForURL(/\/ui\/flows\/new\?blueprint=hello_world/);
   await page.getByRole("heading", { name: "New flow from “Hello world”" }).waitFor();

@@ -54,7 +54,7 @@ export default function BlueprintsPage() {
       {found.data && (
         <>
           <p className="muted" aria-live="polite">{found.data.total} blueprint{found.data.total === 1 ? "" : "s"}</p>
-          <ul className="gallery">
+          <ul className="gallery" aria-busy={found.isFetching}>
             {found.data.results.map((b) => (
               <li key={b.id} className="card blueprint" aria-labelledby={`bp-${b.id}`}>
                 <h2 id={`bp-${b.id}`}>{b.title}</h2>
