@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .contract_backfills import BackfillContract
 from .contract_batches import BatchContract
+from .contract_dashboards import DashboardContract
 from .contract_events import EventContract
 from .contract_executions import ExecutionContract
 from .contract_fires import FireContract
@@ -31,6 +32,6 @@ class StoreContract(
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
-    IdentityContract,
+    IdentityContract, DashboardContract,
 ):
     __test__ = False

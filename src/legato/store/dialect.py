@@ -35,6 +35,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    select,
     text,
     type_coerce,
 )
@@ -45,6 +46,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BUCKETS = {"hour": 3600, "day": 86_400, "week": 7 * 86_400}  # seconds
 
 
 class StoreURLError(ValueError):
@@ -220,6 +222,23 @@ class Dialect(abc.ABC):
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         """`end - start` of two UtcDateTime columns, in seconds."""
 
+    @abc.abstractmethod
+    def label_value(self, data: Column[Any], key: str) -> ColumnElement[str]:
+        """The value of the label `key` in the record JSON in `data` (NULL when it has none)."""
+
+    @abc.abstractmethod
+    def date_bucket(self, column: ColumnElement[Any], unit: str) -> ColumnElement[datetime]:
+        """A UtcDateTime truncated to the start of its `unit`: 'hour', 'day' or 'week' (weeks start on Monday)."""
+
+    @abc.abstractmethod
+    def json_elements(self, data: Column[Any], key: str, name: str) -> Any:
+        """The elements of the JSON array `key` of `data` as a table `name` (column `value`), to join (ON true)
+        after the table of `data`."""
+
+    @abc.abstractmethod
+    def json_text(self, element: Any, key: str) -> ColumnElement[str]:
+        """The property `key` of a JSON object (an element of `json_elements`), as text."""
+
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -280,6 +299,24 @@ class SqliteDialect(Dialect):
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         micros = type_coerce(end, BigInteger()) - type_coerce(start, BigInteger())
         return cast(micros, Float()) / 1_000_000.0
+
+    def label_value(self, data: Column[Any], key: str) -> ColumnElement[str]:
+        labels = func.json_each(data, "$.labels").table_valued("value").alias("lbv")
+        return (select(func.json_extract(labels.c.value, "$.value"))
+                .where(func.json_extract(labels.c.value, "$.key") == key).limit(1).scalar_subquery())
+
+    def date_bucket(self, column: ColumnElement[Any], unit: str) -> ColumnElement[datetime]:
+        size = _BUCKETS[unit] * 1_000_000
+        micros = type_coerce(column, BigInteger())
+        # epoch microseconds; weeks are shifted so that they start on Monday (1970-01-01 was a Thursday)
+        shift = 3 * 86_400_000_000 if unit == "week" else 0
+        return type_coerce(((micros + shift) // size) * size - shift, UtcDateTime())
+
+    def json_elements(self, data: Column[Any], key: str, name: str) -> Any:
+        return func.json_each(data, f"$.{key}").table_valued("value").alias(name)
+
+    def json_text(self, element: Any, key: str) -> ColumnElement[str]:
+        return cast(func.json_extract(element, f"$.{key}"), Text())
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -362,6 +399,20 @@ class PostgresDialect(Dialect):
 
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         return cast(func.extract("epoch", end - start), Float())
+
+    def label_value(self, data: Column[Any], key: str) -> ColumnElement[str]:
+        found = func.jsonb_path_query_first(data, literal("$.labels[*] ? (@.key == $k)", postgresql.JSONPATH()),
+                                            func.jsonb_build_object("k", key))
+        return func.jsonb_extract_path_text(found, "value")
+
+    def date_bucket(self, column: ColumnElement[Any], unit: str) -> ColumnElement[datetime]:
+        return type_coerce(func.date_trunc(unit, column), UtcDateTime())
+
+    def json_elements(self, data: Column[Any], key: str, name: str) -> Any:
+        return func.jsonb_array_elements(func.jsonb_extract_path(data, key)).table_valued("value").lateral(name)
+
+    def json_text(self, element: Any, key: str) -> ColumnElement[str]:
+        return func.jsonb_extract_path_text(element, key)
 
 
 @functools.cache

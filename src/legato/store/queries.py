@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from legato.store.charts import ChartQueries
+from legato.store.dashboards import DashboardQueries
 from legato.store.dialect import Dialect
 from legato.store.events import EventQueries
 from legato.store.executions import ExecutionQueries
@@ -36,6 +38,8 @@ class Queries:
     purge: PurgeQueries
     ends: EndQueries  # the Flow trigger's outbox
     test_suites: TestSuiteQueries
+    dashboards: DashboardQueries
+    charts: ChartQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -44,5 +48,5 @@ class Queries:
             events=EventQueries(dialect), jobs=JobQueries(dialect), timers=TimerQueries(dialect),
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
             search=SearchQueries(dialect), purge=PurgeQueries(), ends=EndQueries(dialect),
-            test_suites=TestSuiteQueries(dialect),
+            test_suites=TestSuiteQueries(dialect), dashboards=DashboardQueries(dialect), charts=ChartQueries(dialect),
         )

@@ -404,3 +404,17 @@ sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_sessions_account", "account_id"),
 )
+
+dashboards = Table(
+    "dashboards", metadata,
+    # Custom dashboards (Kestra's YAML): the source as written, its title for lists, one row per (tenant, id).
+    Column("tenant", String(64), nullable=False),
+    Column("id", String(100), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant", "id", name="pk_dashboards"),
+)
+# a dashboard's Logs charts read a time range of log lines
+Index("ix_logs_timestamp", logs.c.timestamp)

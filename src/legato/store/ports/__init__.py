@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from legato.store.ports.dashboards import ChartRows, ChartWindow, DashboardRecord, DashboardStore
 from legato.store.ports.executions import (
     CountKey,
     ExecutionCount,
@@ -90,7 +91,8 @@ class Notifying(Protocol):
 
 
 class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
-            BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, Notifying, Protocol):
+            BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, DashboardStore,
+            Notifying, Protocol):
     """Every port at once: for the composition root, which hands each consumer the ports it uses."""
 
     def migrate(self) -> None:
@@ -115,8 +117,12 @@ __all__ = [
     "AuditRecord",
     "BackfillState",
     "BackfillStore",
+    "ChartRows",
+    "ChartWindow",
     "ClaimedJob",
     "CountKey",
+    "DashboardRecord",
+    "DashboardStore",
     "DatabaseClock",
     "EndTx",
     "ExecutionCount",

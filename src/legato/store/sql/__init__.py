@@ -1,7 +1,7 @@
 """SqlStore: the one implementation of ports.Store, over SQLAlchemy Core, for SQLite and PostgreSQL.
 
 It is made of one object per aggregate (legato.store.sql.flows, .executions, .jobs, .records, .triggers,
-.servers, .governance, .identity), all over one explicit `Database` (the connection pool, its dialect and the
+.servers, .governance, .identity, .dashboards), all over one explicit `Database` (the connection pool, its dialect and the
 wake-ups its commits owe) and one set of named queries; SqlStore builds them and binds their methods, so that it
 is every port at once for the composition root, and each part is also reachable alone (`store.job_queue`...).
 """
@@ -20,6 +20,7 @@ from legato.store.audit import AuditQueries
 from legato.store.backfills import BackfillQueries
 from legato.store.database import Database
 from legato.store.queries import Queries
+from legato.store.sql.dashboards import SqlDashboards
 from legato.store.sql.executions import SqlExecutions
 from legato.store.sql.flows import SqlFlows, SqlSuites
 from legato.store.sql.governance import SqlAudit, SqlSecrets
@@ -66,6 +67,7 @@ class SqlStore:
         self.secret_store: ports.SecretStore = SqlSecrets(db, audit)
         self.audit_log: ports.AuditLog = SqlAudit(db, audit)
         self.identity_store: ports.IdentityStore = SqlIdentity(db)
+        self.dashboard_store: ports.DashboardStore = SqlDashboards(db, q)
         self._bind_flow_store(self.flow_store)
         self._bind_suite_store(self.suite_store)
         self._bind_execution_store(self.execution_store)
@@ -81,6 +83,7 @@ class SqlStore:
         self._bind_secret_store(self.secret_store)
         self._bind_audit_log(self.audit_log)
         self._bind_identity_store(self.identity_store)
+        self._bind_dashboard_store(self.dashboard_store)
         self._listener: PgListener | None = None
         if isinstance(dialect, dialects.PostgresDialect):
             self._listener = PgListener(_libpq_conninfo(dialect.url), self.wakeups)
@@ -264,6 +267,13 @@ class SqlStore:
         self.get_session = part.get_session
         self.delete_session = part.delete_session
         self.delete_sessions = part.delete_sessions
+
+    def _bind_dashboard_store(self, part: ports.DashboardStore) -> None:
+        self.save_dashboard = part.save_dashboard
+        self.get_dashboard = part.get_dashboard
+        self.list_dashboards = part.list_dashboards
+        self.delete_dashboard = part.delete_dashboard
+        self.chart_rows = part.chart_rows
 
 
 def _libpq_conninfo(sqlalchemy_url: str) -> str:

@@ -1,0 +1,37 @@
+"""The dashboards aggregate over SQL: dashboard sources, and the rows of their charts."""
+
+from __future__ import annotations
+
+from legato.dashboards.model import Chart
+from legato.store.database import Database
+from legato.store.ports.dashboards import ChartRows, ChartWindow, DashboardRecord
+from legato.store.ports.governance import TENANT
+from legato.store.queries import Queries
+
+
+class SqlDashboards:
+    """ports.DashboardStore over SQL."""
+
+    def __init__(self, db: Database, q: Queries):
+        self._db = db
+        self._q = q
+
+    def save_dashboard(self, record: DashboardRecord) -> DashboardRecord:
+        with self._db.write() as tx:
+            return self._q.dashboards.save(tx.conn, record)
+
+    def get_dashboard(self, dashboard_id: str, tenant: str = TENANT) -> DashboardRecord | None:
+        with self._db.read() as conn:
+            return self._q.dashboards.get(conn, tenant, dashboard_id)
+
+    def list_dashboards(self, tenant: str = TENANT) -> list[DashboardRecord]:
+        with self._db.read() as conn:
+            return self._q.dashboards.find(conn, tenant)
+
+    def delete_dashboard(self, dashboard_id: str, tenant: str = TENANT) -> bool:
+        with self._db.write() as tx:
+            return self._q.dashboards.delete(tx.conn, tenant, dashboard_id)
+
+    def chart_rows(self, chart: Chart, window: ChartWindow) -> ChartRows:
+        with self._db.read() as conn:
+            return self._q.charts.rows(conn, chart, window)
