@@ -55,6 +55,7 @@ _U = f"{_T}/users/{{id}}"
 _SA = f"{_T}/service-accounts/{{id}}"
 _TS = f"{_T}/tests"
 _S = f"{_T}/namespaces/{{namespace}}/secrets"
+_D = f"{_T}/dashboards"
 
 RULES: dict[tuple[str, str], Rule] = {
     # system
@@ -174,6 +175,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.UPDATE),
     ("DELETE", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.DELETE),
     ("POST", f"{_TS}/{{namespace}}/{{id}}/run"): Need(R.TESTSUITE, A.EXECUTE),
+    # custom dashboards (a chart's rows are limited by the services to the namespaces the reader may see)
+    ("GET", _D): Need(R.DASHBOARD, A.LIST),
+    ("POST", _D): _iam(R.DASHBOARD, A.CREATE),
+    ("POST", f"{_D}/validate"): Need(R.DASHBOARD, A.VIEW),
+    ("GET", f"{_D}/{{id}}"): Need(R.DASHBOARD, A.VIEW),
+    ("PUT", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.UPDATE),
+    ("DELETE", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.DELETE),
+    ("POST", f"{_D}/{{id}}/charts/{{chartId}}"): Need(R.DASHBOARD, A.VIEW),
+    ("POST", f"{_D}/{{id}}/charts/{{chartId}}/export/to-csv"): Need(R.DASHBOARD, A.VIEW),
     # namespace secrets (values never returned)
     ("GET", _S): Need(R.SECRET, A.LIST),
     ("PUT", _S): Need(R.SECRET, A.CREATE),

@@ -15,6 +15,7 @@ from legato.api import (
     auditlogs,
     auth,
     blueprints,
+    dashboards,
     errors,
     evaluate,
     execution_files,
@@ -56,6 +57,7 @@ TAGS = [
     {"name": "Audit logs", "description": "Who changed what, when, from where: search and export."},
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
+    {"name": "Dashboards", "description": "Custom dashboards: charts over executions, flows, logs, metrics and triggers."},
     {"name": "System", "description": "Health, configuration and metrics."},
     {"name": "Access", "description": "Sign-in, users, service accounts, API tokens, groups, roles and bindings."},
 ]
@@ -89,7 +91,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
         config = replace(config, basic=basic_auth)
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, flow_routes, webhooks, triggers, executions, execution_files, evaluate, logs, kv,
-                   namespace_files, plugins, stats, blueprints, tests, secrets, auditlogs, ui):
+                   namespace_files, plugins, stats, blueprints, tests, dashboards, secrets, auditlogs, ui):
         for router in module.routers():
             app.include_router(router)
     app.add_middleware(RejectNul)

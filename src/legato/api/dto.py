@@ -444,3 +444,31 @@ class TestSuiteRunResultDto(Wire):
     startDate: datetime
     endDate: datetime
     results: list[UnitTestResultDto]
+
+
+# ---- dashboards ----------------------------------------------------------------------------------------------
+
+
+class TimeWindowDto(Wire):
+    default: str = Field(description="ISO-8601 duration shown first (P30D...).")
+    max: str = Field(description="ISO-8601 duration: the widest time range a chart may be asked for.")
+
+
+class DashboardDto(Wire):
+    """A custom dashboard: its properties, its charts as written (JSON), and its YAML `sourceCode`."""
+
+    id: str
+    title: str
+    description: str | None = None
+    time_window: TimeWindowDto
+    charts: list[dict[str, Any]] = Field(description="The charts' definitions (type, chartOptions, data...).")
+    source_code: str | None = Field(default=None, description="The YAML as written (left out of lists).")
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class ChartRequest(Wire):
+    start_date: datetime = Field(description="Start of the time range (ISO-8601 date-time).")
+    end_date: datetime = Field(description="End of the time range (ISO-8601 date-time).")
+    page_number: int | None = Field(default=None, ge=1, description="1-based page of the rows (with pageSize).")
+    page_size: int | None = Field(default=None, ge=1, le=10_000, description="Rows per page.")
