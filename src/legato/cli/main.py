@@ -19,6 +19,7 @@ COMMANDS = {
     "plugins": ("legato.cli.plugins_cmd", "plugins_group"),
     "test": ("legato.cli.test_cmd", "test"),
     "deploy": ("legato.cli.deploy_cmd", "deploy"),
+    "dashboard": ("legato.cli.dashboard_cmd", "dashboard"),
     "ai": ("legato.cli.ai_cmd", "ai_command"),
     "secret": ("legato.cli.secret_cmd", "secret"),
     "user": ("legato.cli.user_cmd", "user"),
