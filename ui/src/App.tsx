@@ -13,6 +13,8 @@ const NewFlowPage = lazy(() => import("./pages/NewFlowPage"));
 // The operator's pages, each its own chunk.
 const FlowPage = lazy(() => import("./pages/FlowPage").then((m) => ({ default: m.FlowPage })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
+const DashboardsPage = lazy(() => import("./pages/DashboardsPage"));
+const CustomDashboardPage = lazy(() => import("./pages/CustomDashboardPage"));
 const ExecutionsPage = lazy(() => import("./pages/ExecutionsPage"));
 const ExecutionPage = lazy(() => import("./pages/ExecutionPage"));
 const NamespacesPage = lazy(() => import("./pages/NamespacesPage"));
@@ -66,6 +68,7 @@ function Shell() {
         <nav aria-label="Main">
           <NavLink to="/" end>Home</NavLink>
           <NavLink to="/dashboard">Dashboard</NavLink>
+          <NavLink to="/dashboards">Dashboards</NavLink>
           <NavLink to="/flows">Flows</NavLink>
           <NavLink to="/executions" end>Executions</NavLink>
           <NavLink to="/namespaces">Namespaces</NavLink>
@@ -86,6 +89,8 @@ function Shell() {
             <Route path="/flows/new" element={<NewFlowPage />} />
             <Route path="/flows/:namespace/:flowId/:tab?" element={<FlowPage />} />
             <Route path="/dashboard" element={<DashboardPage />} />
+            <Route path="/dashboards" element={<DashboardsPage />} />
+            <Route path="/dashboards/:dashboardId" element={<CustomDashboardPage />} />
             <Route path="/executions" element={<ExecutionsPage />} />
             <Route path="/executions/:executionId/:tab?" element={<ExecutionPage />} />
             <Route path="/namespaces" element={<NamespacesPage />} />

@@ -1,0 +1,91 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useNavigate, useParams, useSearchParams } from "react-router";
+import { deleteDashboard, getDashboard, updateDashboard } from "../api/dashboards";
+import { ChartView } from "../components/ChartView";
+import { ErrorMessage, Loading } from "../components/Messages";
+import type { ChartDef } from "../lib/charts";
+import { canOnInstance, useMe } from "../lib/permissions";
+import { Problems, YamlEditor } from "./DashboardsPage";
+import "../pages.css";
+
+const RANGES: [string, number][] = [["Last hour", 1], ["Last 24 hours", 24], ["Last 7 days", 24 * 7],
+  ["Last 30 days", 24 * 30], ["Last 90 days", 24 * 90], ["Last 365 days", 24 * 365]];
+
+/** ISO-8601 days/hours duration ("P7D", "PT24H") in hours; 24 * 7 when it cannot be read. */
+function hoursOf(duration: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?)?$/.exec(duration);
+  return m ? Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0) || 24 * 7 : 24 * 7;
+}
+
+/** One custom dashboard: its charts for a time range (in the URL), and its YAML to edit or delete. */
+export default function CustomDashboardPage() {
+  const { dashboardId = "" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const me = useMe();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const dashboard = useQuery({ queryKey: ["dashboard", dashboardId], queryFn: () => getDashboard(dashboardId) });
+  const [source, setSource] = useState<string | null>(null);
+  const [end] = useState(() => new Date());
+  const save = useMutation({
+    mutationFn: (yaml: string) => updateDashboard(dashboardId, yaml),
+    onSuccess: (saved) => {
+      client.setQueryData(["dashboard", dashboardId], saved);
+      void client.invalidateQueries({ queryKey: ["dashboard-chart", dashboardId] });
+      setSource(null);
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => deleteDashboard(dashboardId),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["dashboards"] });
+      navigate("/dashboards");
+    },
+  });
+  if (dashboard.isError) return <ErrorMessage error={dashboard.error} />;
+  if (!dashboard.data) return <Loading what="the dashboard" />;
+  const d = dashboard.data;
+  const hours = Number(params.get("hours")) || hoursOf(d.timeWindow.default);
+  const start = new Date(end.getTime() - hours * 3_600_000);
+  const maxHours = hoursOf(d.timeWindow.max);
+  return (
+    <section>
+      <div className="page-head">
+        <h1>{d.title}</h1>
+        <label className="inline">
+          Period{" "}
+          <select value={hours} onChange={(e) => setParams({ hours: e.target.value }, { replace: true })}>
+            {RANGES.filter(([, h]) => h <= maxHours || h === hours).map(([name, h]) => <option key={h} value={h}>{name}</option>)}
+            {!RANGES.some(([, h]) => h === hours) && <option value={hours}>Last {hours} hours</option>}
+          </select>
+        </label>
+        {source === null && canOnInstance(me, "DASHBOARD:UPDATE") && (
+          <button type="button" onClick={() => setSource(d.sourceCode ?? "")}>Edit</button>
+        )}
+        {canOnInstance(me, "DASHBOARD:DELETE") && (
+          <button type="button" className="ghost" onClick={() => { if (window.confirm(`Delete the dashboard ${d.title}?`)) remove.mutate(); }}>
+            Delete
+          </button>
+        )}
+      </div>
+      {d.description && <p className="muted">{d.description}</p>}
+      {source !== null && (
+        <div className="card">
+          <YamlEditor label="Dashboard YAML" value={source} onChange={setSource} />
+          <Problems error={save.error} />
+          <div className="actions">
+            <button type="button" onClick={() => save.mutate(source)} disabled={save.isPending}>Save</button>
+            <button type="button" className="ghost" onClick={() => { setSource(null); save.reset(); }}>Cancel</button>
+          </div>
+        </div>
+      )}
+      <Problems error={remove.error} />
+      <div className="dash-grid">
+        {(d.charts as unknown as ChartDef[]).map((chart) => (
+          <ChartView key={`${chart.id}-${d.updated}`} dashboardId={d.id} chart={chart} start={start} end={end} />
+        ))}
+      </div>
+    </section>
+  );
+}
