@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router";
 import { deleteDashboard, getDashboard, updateDashboard } from "../api/dashboards";
+import { ConfirmButton } from "../components/admin/common";
 import { ChartView } from "../components/ChartView";
 import { ErrorMessage, Loading } from "../components/Messages";
 import type { ChartDef } from "../lib/charts";
@@ -64,9 +65,7 @@ export default function CustomDashboardPage() {
           <button type="button" onClick={() => setSource(d.sourceCode ?? "")}>Edit</button>
         )}
         {canOnInstance(me, "DASHBOARD:DELETE") && (
-          <button type="button" className="ghost" onClick={() => { if (window.confirm(`Delete the dashboard ${d.title}?`)) remove.mutate(); }}>
-            Delete
-          </button>
+          <ConfirmButton label="Delete" what={`dashboard ${d.title}`} onConfirm={() => remove.mutate()} />
         )}
       </div>
       {d.description && <p className="muted">{d.description}</p>}

@@ -1,0 +1,11 @@
+"""Custom dashboards in a real browser (scenario in dashboards_scenarios.mjs, run by browser.mjs) against a
+`legato server local`: created from YAML after a mistake is shown at its line, charts drawn from real
+executions (KPI ratio, pie, bars, Markdown), a chart exported as CSV, the YAML edited, the dashboard deleted."""
+
+from __future__ import annotations
+
+from tests.e2e.ui.test_web_ui import _scenario, browser_ready, server  # noqa: F401 - fixtures used by name
+
+
+def test_dashboard_created_with_a_mistake_fixed_charts_drawn_exported_edited_and_deleted(server: str) -> None:  # noqa: F811
+    _scenario("dashboards", server)
