@@ -65,7 +65,7 @@ async function identityAccessibility(page, base) {
 }
 
 /** axe over each page in both themes; throws with every violation found. */
-async function checkPages(page, base, pages) {
+export async function checkPages(page, base, pages) {
   const problems = [];
   for (const theme of ["light", "dark"]) {
     await page.goto(`${base}/ui/settings`);

@@ -1,6 +1,7 @@
 // Browser scenario of custom dashboards: create one from YAML (a mistake shown at its line first), see its
 // charts drawn from real executions, export a chart as CSV, edit the YAML, delete it. Run by browser.mjs.
 import { readFileSync } from "node:fs";
+import { checkPages } from "./a11y_scenarios.mjs";
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -139,6 +140,11 @@ async function dashboards(page, base) {
   await page.waitForURL(/\/ui\/dashboards$/);
   await page.getByRole("heading", { name: "Dashboards" }).waitFor();
   check((await page.getByRole("link", { name: `Renamed ${key}` }).count()) === 0, "the dashboard is gone");
+
+  // axe-core's rules, in both themes, on the list and on a dashboard with every kind of chart
+  const shown = `${key}-a11y`;
+  await api(base, "POST", "/dashboards", DASHBOARD(shown, ns), yaml);
+  await checkPages(page, base, ["/ui/dashboards", `/ui/dashboards/${shown}`]);
 }
 
 export const DASHBOARD_SCENARIOS = { dashboards };
