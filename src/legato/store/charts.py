@@ -136,7 +136,7 @@ class ChartQueries:
         keys = [selected[k] for k, c in named.items() if c.agg is None]
         if aggregated and keys:
             query = query.group_by(*[literal_column(k.name) for k in keys])
-        order = [literal_column(selected[o.column].name).desc() if o.order == "DESC"
+        order: list[ColumnElement[Any]] = [literal_column(selected[o.column].name).desc() if o.order == "DESC"
                  else literal_column(selected[o.column].name).asc() for o in chart.data.order_by]
         x = chart.chart_options.column
         if not order and x in selected:
@@ -221,24 +221,34 @@ class ChartQueries:
             case "REGEX":
                 return cast(expr, String()).regexp_match(str(f.value))
         value = _value(f.value, kind)
+        compared: ColumnElement[bool]
         match f.type:
             case "EQUAL_TO":
-                return expr == value
+                compared = expr == value
             case "NOT_EQUAL_TO":
-                return expr != value
+                compared = expr != value
             case "GREATER_THAN":
-                return expr > value
+                compared = expr > value
             case "GREATER_THAN_OR_EQUAL_TO":
-                return expr >= value
+                compared = expr >= value
             case "LESS_THAN":
-                return expr < value
+                compared = expr < value
             case "LESS_THAN_OR_EQUAL_TO":
-                return expr <= value
-        raise AssertionError(f"unhandled filter {f.type}")
+                compared = expr <= value
+            case _:
+                raise AssertionError(f"unhandled filter {f.type}")
+        return compared
 
 
 def _constant(plain: dict[str, ColumnElement[Any]]) -> dict[str, Callable[[str | None], ColumnElement[Any]]]:
-    return {name: (lambda _key, e=expr: e) for name, expr in plain.items()}
+    return {name: _fixed(expr) for name, expr in plain.items()}
+
+
+def _fixed(expr: ColumnElement[Any]) -> Callable[[str | None], ColumnElement[Any]]:
+    """A field's expression that takes no label key."""
+    def build(_key: str | None) -> ColumnElement[Any]:
+        return expr
+    return build
 
 
 def _alias(i: int) -> str:
