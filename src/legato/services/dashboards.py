@@ -17,7 +17,7 @@ from legato.identity.permissions import Action, Resource
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require, require_instance
-from legato.store.ports import AuditLog, ChartRows, ChartWindow, DashboardRecord, DashboardStore
+from legato.store.ports import AuditLog, ChartQueryError, ChartRows, ChartWindow, DashboardRecord, DashboardStore
 
 # whose permission a data source's rows need (a reader bound on some namespaces sees only their rows)
 _READS = {"Executions": Resource.EXECUTION, "Logs": Resource.EXECUTION, "Metrics": Resource.EXECUTION,
@@ -151,7 +151,10 @@ def run_chart(store: DashboardStore, dashboard: Dashboard, chart: Chart, start: 
     if not by.grants.allows(reads, Action.VIEW):
         return ChartRows([], 0)
     scopes: Sequence[str] | None = by.grants.namespaces(reads, Action.VIEW)
-    return store.chart_rows(chart, ChartWindow(start, end, scopes, limit, offset))
+    try:
+        return store.chart_rows(chart, ChartWindow(start, end, scopes, limit, offset))
+    except ChartQueryError as exc:
+        raise ChartRequestError(str(exc)) from None
 
 
 def export_csv(store: DashboardStore, key: str, chart_id: str, start: datetime, end: datetime, *,

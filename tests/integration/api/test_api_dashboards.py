@@ -155,6 +155,18 @@ def test_chart_rows_kpi_and_csv(server: LiveServer, client: httpx.Client, ns: st
     assert client.post(f"/api/v1/main/dashboards/{key}/charts/by_state", json={}).status_code == 422
 
 
+def test_a_regular_expression_the_database_refuses_is_a_400(server: LiveServer, client: httpx.Client, ns: str) -> None:
+    key = f"re-{ns.rsplit('.', 1)[-1]}"
+    source = dashboard(key, ns).replace("type: STARTS_WITH\n          value: " + ns, "type: REGEX\n          value: '(?P<n>x)'", 1)
+    assert "REGEX" in source
+    assert client.post("/api/v1/main/dashboards", content=source, headers=YAML).status_code == 200
+    reply = client.post(f"/api/v1/main/dashboards/{key}/charts/by_state", json=RANGE)
+    if server.backend == "postgresql":  # Python's named groups are not PostgreSQL's syntax
+        assert reply.status_code == 400 and "the database refused a value" in reply.json()["message"]
+    else:
+        assert reply.status_code == 200 and reply.json()["results"] == []
+
+
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from _start(open_store(f"sqlite:///{tmp_path / 'legato.db'}"), tmp_path, "sqlite")

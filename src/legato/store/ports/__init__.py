@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from legato.store.ports.dashboards import ChartRows, ChartWindow, DashboardRecord, DashboardStore
+from legato.store.ports.dashboards import (
+    ChartQueryError,
+    ChartRows,
+    ChartWindow,
+    DashboardRecord,
+    DashboardStore,
+)
 from legato.store.ports.executions import (
     CountKey,
     ExecutionCount,
@@ -117,6 +123,7 @@ __all__ = [
     "AuditRecord",
     "BackfillState",
     "BackfillStore",
+    "ChartQueryError",
     "ChartRows",
     "ChartWindow",
     "ClaimedJob",

@@ -35,6 +35,11 @@ class ChartWindow:
     offset: int = 0
 
 
+class ChartQueryError(ValueError):
+    """The database refused a chart's query for what the chart asks (a regular expression its dialect does not
+    know...); the message says what."""
+
+
 @dataclass(frozen=True)
 class ChartRows:
     """A page of a chart's rows, each keyed by the chart's column names, and how many rows there are in all."""
@@ -59,5 +64,6 @@ class DashboardStore(Protocol):
         ...
 
     def chart_rows(self, chart: Chart, window: ChartWindow) -> ChartRows:
-        """Run one data chart (checked by legato.dashboards.parse) as one SQL query: its rows for `window`."""
+        """Run one data chart (checked by legato.dashboards.parse) as one SQL query: its rows for `window`;
+        ChartQueryError when the database refuses a value of the chart."""
         ...

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DataError
+
 from legato.dashboards.model import Chart
 from legato.store.database import Database
-from legato.store.ports.dashboards import ChartRows, ChartWindow, DashboardRecord
+from legato.store.ports.dashboards import ChartQueryError, ChartRows, ChartWindow, DashboardRecord
 from legato.store.ports.governance import TENANT
 from legato.store.queries import Queries
 
@@ -33,5 +35,9 @@ class SqlDashboards:
             return self._q.dashboards.delete(tx.conn, tenant, dashboard_id)
 
     def chart_rows(self, chart: Chart, window: ChartWindow) -> ChartRows:
-        with self._db.read() as conn:
-            return self._q.charts.rows(conn, chart, window)
+        try:
+            with self._db.read() as conn:
+                return self._q.charts.rows(conn, chart, window)
+        except DataError as exc:  # e.g. a regular expression PostgreSQL does not accept
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ChartQueryError(f"chart '{chart.id}': the database refused a value: {first}") from None
