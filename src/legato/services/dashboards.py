@@ -17,7 +17,14 @@ from legato.identity.permissions import Action, Resource
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require, require_instance
-from legato.store.ports import AuditLog, ChartQueryError, ChartRows, ChartWindow, DashboardRecord, DashboardStore
+from legato.store.ports import (
+    AuditLog,
+    ChartQueryError,
+    ChartRows,
+    ChartWindow,
+    DashboardRecord,
+    DashboardStore,
+)
 
 # whose permission a data source's rows need (a reader bound on some namespaces sees only their rows)
 _READS = {"Executions": Resource.EXECUTION, "Logs": Resource.EXECUTION, "Metrics": Resource.EXECUTION,
