@@ -35,7 +35,9 @@ def _dto(record: DashboardRecord, dashboard: Dashboard, *, source: bool = True) 
         id=record.id, title=dashboard.title, description=dashboard.description,
         time_window=dto.TimeWindowDto(default=window.default, max=window.max),
         charts=[c.model_dump(mode="json", by_alias=True, exclude_none=True) for c in dashboard.charts],
-        source_code=record.source if source else None, created=record.created, updated=record.updated)
+        source_code=record.source if source else None,
+        created=None if record.created == service.BUILT_IN else record.created,
+        updated=None if record.updated == service.BUILT_IN else record.updated)
 
 
 def _utc(value: datetime) -> datetime:

@@ -9,10 +9,11 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from legato.dashboards import Chart, Dashboard, fields, parse_dashboard
+from legato.dashboards.defaults import DEFAULT_ID, DEFAULT_SOURCE
 from legato.identity.permissions import Action, Resource
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
@@ -30,6 +31,7 @@ from legato.store.ports import (
 _READS = {"Executions": Resource.EXECUTION, "Logs": Resource.EXECUTION, "Metrics": Resource.EXECUTION,
           "Flows": Resource.FLOW, "Triggers": Resource.TRIGGER}
 MAX_PAGE = 10_000
+BUILT_IN = datetime(2026, 1, 1, tzinfo=UTC)  # the dates shown for the built-in default dashboard
 
 
 class DashboardPorts(DashboardStore, AuditLog, Protocol):
@@ -74,7 +76,7 @@ def update(store: DashboardPorts, key: str, source: str, *, by: Principal, now: 
     """Replace the source of dashboard `key` (NotFoundError when there is none)."""
     require_instance(by, Resource.DASHBOARD, Action.UPDATE)
     before = store.get_dashboard(key)
-    if before is None:
+    if before is None and key != DEFAULT_ID:  # the built-in default is replaced by saving one of its id
         raise NotFoundError(f"dashboard '{key}' not found")
     dashboard = parse_dashboard(source)
     if dashboard.id is not None and dashboard.id != key:
@@ -104,16 +106,24 @@ def _save(store: DashboardPorts, key: str, dashboard: Dashboard, source: str, *,
 def get(store: DashboardStore, key: str, *, by: Principal) -> tuple[DashboardRecord, Dashboard]:
     """One dashboard with its parsed YAML (NotFoundError when there is none)."""
     require(by, Resource.DASHBOARD, Action.VIEW)
-    record = store.get_dashboard(key)
+    record = store.get_dashboard(key) or (built_in() if key == DEFAULT_ID else None)
     if record is None:
         raise NotFoundError(f"dashboard '{key}' not found")
     return record, parse_dashboard(record.source, name=key)
 
 
+def built_in() -> DashboardRecord:
+    """The home page's default dashboard, as shipped."""
+    return DashboardRecord(DEFAULT_ID, parse_dashboard(DEFAULT_SOURCE).title, DEFAULT_SOURCE, BUILT_IN, BUILT_IN)
+
+
 def search(store: DashboardStore, query: str | None = None, *, by: Principal) -> list[DashboardRecord]:
-    """Dashboards by title then id, those whose id or title contains `query` when given."""
+    """The default dashboard first when it is the built-in, then the dashboards by title and id; those whose id or
+    title contains `query` when given."""
     require(by, Resource.DASHBOARD, Action.LIST)
     found = store.list_dashboards()
+    if not any(d.id == DEFAULT_ID for d in found):
+        found = [built_in(), *found]
     if query:
         q = query.lower()
         found = [d for d in found if q in d.id.lower() or q in d.title.lower()]
@@ -121,7 +131,8 @@ def search(store: DashboardStore, query: str | None = None, *, by: Principal) ->
 
 
 def delete(store: DashboardPorts, key: str, *, by: Principal, now: datetime) -> None:
-    """Delete a dashboard (NotFoundError when there is none)."""
+    """Delete a dashboard (NotFoundError when there is none; the built-in default cannot be, but a saved
+    `default` can, and the built-in shows again)."""
     require_instance(by, Resource.DASHBOARD, Action.DELETE)
     if store.get_dashboard(key) is None:
         raise NotFoundError(f"dashboard '{key}' not found")

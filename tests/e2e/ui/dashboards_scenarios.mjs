@@ -102,6 +102,12 @@ async function dashboards(page, base) {
   check(await runToEnd(base, ns, "good") === "SUCCESS", "good succeeds again");
   check(await runToEnd(base, ns, "bad") === "FAILED", "bad fails");
 
+  // the home page shows the built-in default dashboard
+  await page.goto(`${base}/ui/`);
+  const home = page.getByRole("region", { name: "Overview dashboard" });
+  await home.getByTestId("kpi-success_ratio").getByText(/%/).waitFor();
+  await home.getByRole("region", { name: "By state" }).getByRole("listitem").getByText(/^FAILED: \d+$/).waitFor();
+
   await page.goto(`${base}/ui/dashboards`);
   await page.getByRole("button", { name: "New dashboard" }).click();
   const editor = page.getByLabel("New dashboard YAML");

@@ -1,5 +1,5 @@
 """Custom dashboards in a real browser (scenario in dashboards_scenarios.mjs, run by browser.mjs) against a
-`legato server local`: created from YAML after a mistake is shown at its line, charts drawn from real
+`legato server local`: the built-in default dashboard on the home page; one created from YAML after a mistake is shown at its line, charts drawn from real
 executions (KPI ratio, pie, bars, Markdown), a chart exported as CSV, the YAML edited, the dashboard deleted; axe-core finds nothing on the
 list and on a dashboard in either theme."""
 

@@ -167,6 +167,26 @@ def test_a_regular_expression_the_database_refuses_is_a_400(server: LiveServer, 
         assert reply.status_code == 200 and reply.json()["results"] == []
 
 
+def test_the_built_in_default_dashboard_until_one_is_saved(own_server: LiveServer) -> None:
+    seed(own_server, "ops")
+    with own_server.client() as client:
+        listed = client.get("/api/v1/main/dashboards").json()
+        assert [d["id"] for d in listed["results"]] == ["default"] and listed["results"][0]["updated"] is None
+        built_in = client.get("/api/v1/main/dashboards/default").json()
+        assert built_in["title"] == "Overview" and len(built_in["charts"]) == 6
+        ratio = client.post("/api/v1/main/dashboards/default/charts/success_ratio", json=RANGE).json()
+        assert ratio["results"] == [{"value": 0.6, "numerator": 3, "denominator": 5}]
+        for chart in built_in["charts"]:  # every chart of it runs
+            answer = client.post(f"/api/v1/main/dashboards/default/charts/{chart['id']}", json=RANGE)
+            assert answer.status_code == 200, (chart["id"], answer.text)
+        assert client.delete("/api/v1/main/dashboards/default").status_code == 404  # the built-in stays
+        mine = dashboard("default", "ops", title="Our overview")
+        assert client.put("/api/v1/main/dashboards/default", content=mine, headers=YAML).status_code == 200
+        assert client.get("/api/v1/main/dashboards/default").json()["title"] == "Our overview"
+        assert client.delete("/api/v1/main/dashboards/default").status_code == 204
+        assert client.get("/api/v1/main/dashboards/default").json()["title"] == "Overview"
+
+
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from _start(open_store(f"sqlite:///{tmp_path / 'legato.db'}"), tmp_path, "sqlite")

@@ -12,7 +12,9 @@ const STATE_COLORS: Record<string, string> = {
 const colour = (name: string, i: number) => STATE_COLORS[name] ?? PALETTE[i % PALETTE.length]!;
 
 /** One chart of a custom dashboard: its rows fetched for [start, end] and drawn by its type. */
-export function ChartView({ dashboardId, chart, start, end }: { dashboardId: string; chart: ChartDef; start: Date; end: Date }) {
+export function ChartView({ dashboardId, chart, start, end, heading = "h2" }:
+  { dashboardId: string; chart: ChartDef; start: Date; end: Date; heading?: "h2" | "h3" }) {
+  const Heading = heading;
   const type = kind(chart);
   const title = chart.chartOptions?.displayName ?? chart.id;
   const width = Math.min(12, Math.max(1, chart.chartOptions?.width ?? (type === "KPI" ? 3 : 6)));
@@ -32,7 +34,7 @@ export function ChartView({ dashboardId, chart, start, end }: { dashboardId: str
   return (
     <section className="card dash-chart" style={{ gridColumn: `span ${width}` }} aria-label={title} data-chart={chart.id}>
       <div className="dash-chart-head">
-        <h2>{title}</h2>
+        <Heading>{title}</Heading>
         {type !== "Markdown" && type !== "KPI" && (
           <button type="button" className="ghost" onClick={download} aria-label={`Export ${title} as CSV`}>CSV</button>
         )}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arc, columnsOf, kind, series, text, type ChartDef } from "./charts";
+import { arc, columnsOf, hoursOf, kind, series, text, type ChartDef } from "./charts";
 
 const timeSeries: ChartDef = {
   id: "per_day",
@@ -39,5 +39,6 @@ describe("dashboard charts", () => {
     expect(text("2025-03-01T13:05:00+00:00")).toBe("2025-03-01 13:05");
     expect(arc(100, 100, 90, 0, 0, Math.PI)).toMatch(/^M 100 10 A 90 90 0 0 1 /);
     expect(arc(100, 100, 90, 45, 0, 2 * Math.PI)).toMatch(/Z$/);
+    expect([hoursOf("P7D"), hoursOf("PT12H"), hoursOf("P1DT2H"), hoursOf("P1M")]).toEqual([168, 12, 26, 168]);
   });
 });

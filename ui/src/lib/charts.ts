@@ -76,3 +76,10 @@ export function arc(cx: number, cy: number, r: number, inner: number, a0: number
   if (a1 - a0 >= 2 * Math.PI - 1e-9) a1 = a0 + 2 * Math.PI - 1e-4;
   return `M ${at(r, a0)} A ${r} ${r} 0 ${large} 1 ${at(r, a1)} L ${at(inner, a1)} A ${inner} ${inner} 0 ${large} 0 ${at(inner, a0)} Z`;
 }
+
+/** An ISO-8601 days/hours duration ("P7D", "PT24H", "P1DT12H") in hours; a week when it cannot be read. */
+export function hoursOf(duration: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?)?$/.exec(duration);
+  const hours = m ? Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0) : 0;
+  return hours || 24 * 7;
+}

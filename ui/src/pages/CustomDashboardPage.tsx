@@ -5,19 +5,13 @@ import { deleteDashboard, getDashboard, updateDashboard } from "../api/dashboard
 import { ConfirmButton } from "../components/admin/common";
 import { ChartView } from "../components/ChartView";
 import { ErrorMessage, Loading } from "../components/Messages";
-import type { ChartDef } from "../lib/charts";
+import { hoursOf, type ChartDef } from "../lib/charts";
 import { canOnInstance, useMe } from "../lib/permissions";
 import { Problems, YamlEditor } from "./DashboardsPage";
 import "../pages.css";
 
 const RANGES: [string, number][] = [["Last hour", 1], ["Last 24 hours", 24], ["Last 7 days", 24 * 7],
   ["Last 30 days", 24 * 30], ["Last 90 days", 24 * 90], ["Last 365 days", 24 * 365]];
-
-/** ISO-8601 days/hours duration ("P7D", "PT24H") in hours; 24 * 7 when it cannot be read. */
-function hoursOf(duration: string): number {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?)?$/.exec(duration);
-  return m ? Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0) || 24 * 7 : 24 * 7;
-}
 
 /** One custom dashboard: its charts for a time range (in the URL), and its YAML to edit or delete. */
 export default function CustomDashboardPage() {
@@ -64,7 +58,7 @@ export default function CustomDashboardPage() {
         {source === null && canOnInstance(me, "DASHBOARD:UPDATE") && (
           <button type="button" onClick={() => setSource(d.sourceCode ?? "")}>Edit</button>
         )}
-        {canOnInstance(me, "DASHBOARD:DELETE") && (
+        {canOnInstance(me, "DASHBOARD:DELETE") && d.updated && (
           <ConfirmButton label="Delete" what={`dashboard ${d.title}`} onConfirm={() => remove.mutate()} />
         )}
       </div>

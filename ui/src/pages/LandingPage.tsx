@@ -1,9 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
 import { Link } from "react-router";
 import { getFlow } from "../api/client";
 import { Summary } from "../components/Summary";
 
 const FIRST = { namespace: "tutorial", id: "hello" };
+// The charts load after the welcome text, in a chunk of their own.
+const HomeDashboard = lazy(() => import("../components/HomeDashboard"));
 
 /** First visit: one click to the execute form of the tutorial `hello` flow. */
 export function LandingPage() {
@@ -44,8 +47,10 @@ export function LandingPage() {
           <li><Link to="/flows/new">Create a flow</Link> in the editor with live validation</li>
           <li><Link to="/blueprints">Pick a blueprint</Link>: ready-to-run example flows, searchable by tag</li>
           <li><Link to="/dashboard">Open the dashboard</Link>: executions per day, failures, what runs now</li>
+          <li><Link to="/dashboards">Custom dashboards</Link>: charts of your own, written in Kestra&apos;s YAML</li>
         </ul>
       </div>
+      <Suspense fallback={null}><HomeDashboard /></Suspense>
     </section>
   );
 }
