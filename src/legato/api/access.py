@@ -179,6 +179,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", _D): Need(R.DASHBOARD, A.LIST),
     ("POST", _D): _iam(R.DASHBOARD, A.CREATE),
     ("POST", f"{_D}/validate"): Need(R.DASHBOARD, A.VIEW),
+    ("POST", f"{_D}/charts/preview"): Need(R.DASHBOARD, A.VIEW),
     ("GET", f"{_D}/{{id}}"): Need(R.DASHBOARD, A.VIEW),
     ("PUT", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.UPDATE),
     ("DELETE", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.DELETE),

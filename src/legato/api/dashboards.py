@@ -71,6 +71,25 @@ def validate(source: Source) -> dto.ValidateResult:
     return dto.ValidateResult(index=0)
 
 
+@router.post("/charts/preview", summary="Rows of a chart not saved yet", response_model=dto.Paged[dict[str, object]])
+def preview(ctx: Ctx, by: Acting, request: dto.ChartPreviewRequest) -> dto.Paged[dict[str, object]]:
+    """The rows of the chart written in `chart` (YAML) for [startDate, endDate] (at most 366 days): what the editor
+    shows before saving; 422 with the line and path of each problem of the chart."""
+    limit, offset = _page(request)
+    try:
+        _, page = service.preview(ctx.store, request.chart, _utc(request.start_date), _utc(request.end_date), by=by,
+                                  limit=limit, offset=offset)
+    except service.ChartRequestError as exc:
+        raise bad_request(str(exc)) from None
+    return dto.Paged[dict[str, object]](results=page.rows, total=page.total)
+
+
+def _page(request: dto.ChartRequest) -> tuple[int, int]:
+    if request.page_size is None:
+        return 1000, 0
+    return request.page_size, ((request.page_number or 1) - 1) * request.page_size
+
+
 @router.get("/{id}", summary="Get a dashboard", response_model=dto.DashboardDto)
 def get(ctx: Ctx, by: Acting, id: DashboardId) -> dto.DashboardDto:
     record, dashboard = service.get(ctx.store, id, by=by)
@@ -95,10 +114,7 @@ def chart(ctx: Ctx, by: Acting, id: DashboardId, chartId: ChartId,
           request: dto.ChartRequest) -> dto.Paged[dict[str, object]]:
     """The rows of one chart for [startDate, endDate], each keyed by the chart's column names (a KPI: `value`,
     with `numerator` and `denominator` for a ratio), over the namespaces the caller may see."""
-    limit, offset = 1000, 0
-    if request.page_size is not None:
-        limit = request.page_size
-        offset = ((request.page_number or 1) - 1) * limit
+    limit, offset = _page(request)
     try:
         _, page = service.chart_rows(ctx.store, id, chartId, _utc(request.start_date), _utc(request.end_date),
                                      by=by, limit=limit, offset=offset)

@@ -472,3 +472,7 @@ class ChartRequest(Wire):
     end_date: datetime = Field(description="End of the time range (ISO-8601 date-time).")
     page_number: int | None = Field(default=None, ge=1, description="1-based page of the rows (with pageSize).")
     page_size: int | None = Field(default=None, ge=1, le=10_000, description="Rows per page.")
+
+
+class ChartPreviewRequest(ChartRequest):
+    chart: str = Field(description="The YAML of one chart (id, type, chartOptions, data).", max_length=100_000)

@@ -4,9 +4,9 @@ display options and (but Markdown) the data it queries: a source, named columns,
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 from pydantic.alias_generators import to_camel
 
 from legato.model.durations import parse_duration
@@ -51,11 +51,26 @@ class OrderBy(_Model):
     order: Literal["ASC", "DESC"] = "ASC"
 
 
+# the tags pydantic puts in an error's path for the two forms of `columns` (legato.dashboards.parse drops them)
+MAP_FORM, ONE_FORM = "columns-map", "columns-one"
+
+
+def _columns_form(value: Any) -> str:
+    """A map of names to columns (every value a map), or one column (a KPI's)."""
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        return MAP_FORM
+    return ONE_FORM
+
+
+Columns = Annotated[Annotated[dict[str, Column], Tag(MAP_FORM)] | Annotated[Column, Tag(ONE_FORM)],
+                    Discriminator(_columns_form)]
+
+
 class Data(_Model):
     """What a chart queries."""
 
     type: str = Field(description="The data source: io.kestra.plugin.core.dashboard.data.Executions, ...")
-    columns: dict[str, Column] | Column = Field(description="Named columns (a KPI: one column).")
+    columns: Columns = Field(description="Named columns (a KPI: one column).")
     where: list[Filter] = Field(default_factory=list, description="Conditions every row meets (AND).")
     order_by: list[OrderBy] = Field(default_factory=list, description="Sort of the rows.")
     numerator: list[Filter] | None = Field(default=None, description="KPI: the rows counted in the ratio's top.")

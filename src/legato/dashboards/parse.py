@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from legato.dashboards import fields
-from legato.dashboards.model import Chart, Column, Dashboard, Filter
+from legato.dashboards.model import MAP_FORM, ONE_FORM, Chart, Column, Dashboard, Filter
 from legato.model.errors import FlowValidationError, Problem, name_unknown_properties, problems_from
 from legato.model.loader import parse_documents
 
@@ -38,8 +38,8 @@ def parse_dashboard(text: str, name: str = "<dashboard>") -> Dashboard:
     try:
         dashboard = Dashboard.model_validate(doc.value)
     except ValidationError as exc:
-        raise FlowValidationError(problems_from(name_unknown_properties(Dashboard, exc), doc.value, doc.positions,
-                                                name)) from None
+        raise FlowValidationError(problems_from(name_unknown_properties(Dashboard, _untagged(exc)), doc.value,
+                                                doc.positions, name)) from None
     errors = list(check(dashboard))
     if errors:
         details: list[InitErrorDetails] = [
@@ -47,6 +47,38 @@ def parse_dashboard(text: str, name: str = "<dashboard>") -> Dashboard:
         raise FlowValidationError(problems_from(ValidationError.from_exception_data("Dashboard", details),
                                                 doc.value, doc.positions, name))
     return dashboard
+
+
+def parse_chart(text: str, name: str = "<chart>") -> Chart:
+    """One chart's YAML (a chart preview); FlowValidationError with the line and path of every problem."""
+    docs = [d for d in parse_documents(text, source=name) if d.value is not None or d.problems]
+    if len(docs) != 1 or docs[0].problems or not isinstance(docs[0].value, dict):
+        problems = docs[0].problems if len(docs) == 1 and docs[0].problems else [
+            Problem("", "a chart is one YAML map with id, type, chartOptions and data", None, None, name)]
+        raise FlowValidationError(problems)
+    doc = docs[0]
+    try:
+        chart = Chart.model_validate(doc.value)
+    except ValidationError as exc:
+        raise FlowValidationError(problems_from(name_unknown_properties(Chart, _untagged(exc)), doc.value,
+                                                doc.positions, name)) from None
+    errors = list(check_chart(chart))
+    if errors:
+        details: list[InitErrorDetails] = [
+            {"type": PydanticCustomError("chart", message), "loc": loc, "input": None} for loc, message in errors]
+        raise FlowValidationError(problems_from(ValidationError.from_exception_data("Chart", details),
+                                                doc.value, doc.positions, name))
+    return chart
+
+
+def _untagged(error: ValidationError) -> ValidationError:
+    """`error` without the tags of the two forms of `columns` in its paths (they are no YAML key)."""
+    details: list[InitErrorDetails] = []
+    for d in error.errors():
+        loc = tuple(part for part in d["loc"] if part not in (MAP_FORM, ONE_FORM))
+        custom = PydanticCustomError(d["type"], d["msg"], dict(d.get("ctx") or {}) or None)
+        details.append({"type": custom, "loc": loc, "input": d.get("input")})
+    return ValidationError.from_exception_data(error.title, details)
 
 
 def check(dashboard: Dashboard) -> Iterator[tuple[Loc, str]]:

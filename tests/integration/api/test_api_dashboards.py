@@ -155,6 +155,25 @@ def test_chart_rows_kpi_and_csv(server: LiveServer, client: httpx.Client, ns: st
     assert client.post(f"/api/v1/main/dashboards/{key}/charts/by_state", json={}).status_code == 422
 
 
+def test_a_chart_previewed_before_it_is_saved(server: LiveServer, client: httpx.Client, ns: str) -> None:
+    seed(server, ns)
+    chart = f"""id: flows
+type: io.kestra.plugin.core.dashboard.chart.Table
+data:
+  type: io.kestra.plugin.core.dashboard.data.Executions
+  columns:
+    ns: {{field: NAMESPACE}}
+    runs: {{agg: COUNT}}
+  where: [{{field: NAMESPACE, type: STARTS_WITH, value: {ns}}}]
+"""
+    rows = client.post("/api/v1/main/dashboards/charts/preview", json={**RANGE, "chart": chart})
+    assert rows.status_code == 200, rows.text
+    assert rows.json()["results"] == [{"ns": ns, "runs": 4}, {"ns": f"{ns}.child", "runs": 1}]
+    bad = client.post("/api/v1/main/dashboards/charts/preview", json={**RANGE, "chart": chart.replace("COUNT", "TOTAL")})
+    assert bad.status_code == 422 and bad.json()["details"][0]["path"] == "data.columns.runs.agg"
+    assert bad.json()["details"][0]["line"] == 7
+
+
 def test_a_regular_expression_the_database_refuses_is_a_400(server: LiveServer, client: httpx.Client, ns: str) -> None:
     key = f"re-{ns.rsplit('.', 1)[-1]}"
     source = dashboard(key, ns).replace("type: STARTS_WITH\n          value: " + ns, "type: REGEX\n          value: '(?P<n>x)'", 1)

@@ -2453,6 +2453,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/dashboards/charts/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rows of a chart not saved yet
+         * @description The rows of the chart written in `chart` (YAML) for [startDate, endDate] (at most 366 days): what the editor
+         *     shows before saving; 422 with the line and path of each problem of the chart.
+         */
+        post: operations["preview_api_v1__tenant__dashboards_charts_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{tenant}/dashboards/{id}": {
         parameters: {
             query?: never;
@@ -2875,6 +2896,36 @@ export interface components {
              * @description The executions that could not be.
              */
             errors: components["schemas"]["BulkError"][];
+        };
+        /** ChartPreviewRequest */
+        ChartPreviewRequest: {
+            /**
+             * Startdate
+             * Format: date-time
+             * @description Start of the time range (ISO-8601 date-time).
+             */
+            startDate: string;
+            /**
+             * Enddate
+             * Format: date-time
+             * @description End of the time range (ISO-8601 date-time).
+             */
+            endDate: string;
+            /**
+             * Pagenumber
+             * @description 1-based page of the rows (with pageSize).
+             */
+            pageNumber?: number | null;
+            /**
+             * Pagesize
+             * @description Rows per page.
+             */
+            pageSize?: number | null;
+            /**
+             * Chart
+             * @description The YAML of one chart (id, type, chartOptions, data).
+             */
+            chart: string;
         };
         /** ChartRequest */
         ChartRequest: {
@@ -16129,6 +16180,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidateResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_api_v1__tenant__dashboards_charts_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChartPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_dict_str__object__"];
                 };
             };
             /** @description Malformed request */
