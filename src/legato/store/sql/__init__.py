@@ -237,12 +237,16 @@ class SqlStore:
         self.create_account = part.create_account
         self.get_account = part.get_account
         self.account_by_name = part.account_by_name
+        self.account_by_external_id = part.account_by_external_id
+        self.account_by_email = part.account_by_email
         self.list_accounts = part.list_accounts
         self.count_accounts = part.count_accounts
         self.update_account = part.update_account
         self.delete_account = part.delete_account
         self.create_group = part.create_group
         self.list_groups = part.list_groups
+        self.get_group = part.get_group
+        self.update_group = part.update_group
         self.delete_group = part.delete_group
         self.add_group_member = part.add_group_member
         self.remove_group_member = part.remove_group_member
@@ -264,6 +268,11 @@ class SqlStore:
         self.get_session = part.get_session
         self.delete_session = part.delete_session
         self.delete_sessions = part.delete_sessions
+        self.create_scim_integration = part.create_scim_integration
+        self.get_scim_integration = part.get_scim_integration
+        self.list_scim_integrations = part.list_scim_integrations
+        self.update_scim_integration = part.update_scim_integration
+        self.delete_scim_integration = part.delete_scim_integration
 
 
 def _libpq_conninfo(sqlalchemy_url: str) -> str:
