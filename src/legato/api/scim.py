@@ -154,6 +154,7 @@ Filter = Annotated[str | None, Query(description='SCIM filter: attribute eq "val
 StartIndex = Annotated[int | None, Query(alias="startIndex")]
 Count = Annotated[int | None, Query()]
 Excluded = Annotated[str | None, Query(alias="excludedAttributes")]
+Attributes = Annotated[str | None, Query()]
 
 
 # discovery -------------------------------------------------------------------------------------------------
@@ -190,6 +191,13 @@ async def schema(request: Request, id: str) -> ScimResponse:
     return ScimResponse(found)
 
 
+@router.post("/.search")
+async def search_everything() -> ScimResponse:
+    """Searching every resource type at once (RFC 7644 §3.4.3's root `/.search`) is not offered: 501."""
+    raise ScimError(501, "searching several resource types at once is not supported; use /Users/.search or "
+                         "/Groups/.search")
+
+
 # users -----------------------------------------------------------------------------------------------------
 def _user_renderer(request: Request) -> Callable[[Account], dict[str, Any]]:
     base = _base(request)
@@ -197,11 +205,44 @@ def _user_renderer(request: Request) -> Callable[[Account], dict[str, Any]]:
 
 
 @router.get("/Users")
-async def list_users(request: Request, filter: Filter = None, start_index: StartIndex = None,
-                     count: Count = None) -> ScimResponse:
+async def list_users(request: Request, filter: Filter = None, start_index: StartIndex = None, count: Count = None,
+                     attributes: Attributes = None, excluded_attributes: Excluded = None) -> ScimResponse:
+    return await _search_users(request, filter, start_index, count, attributes, excluded_attributes)
+
+
+@router.post("/Users/.search")
+async def search_users(request: Request) -> ScimResponse:
+    """RFC 7644 §3.4.3: the query in the body."""
+    return await _search_users(request, *_search_request(await _body(request)))
+
+
+async def _search_users(request: Request, filter: str | None, start_index: int | None, count: int | None,
+                        attributes: str | None, excluded: str | None) -> ScimResponse:
     ctx, render = context(request), _user_renderer(request)
     found = await _run(provisioning.find_users, ctx.store, _filter(filter), by=principal(request), render=render)
-    return _page([render(a) for a in found], start_index, count)
+    return _page([_project(render(a), attributes, excluded) for a in found], start_index, count)
+
+
+def _search_request(body: Any) -> tuple[str | None, int | None, int | None, str | None, str | None]:
+    if not isinstance(body, dict):
+        raise ScimError(400, "the body must be a JSON object (a SCIM SearchRequest)", "invalidSyntax")
+
+    def listed(name: str) -> str | None:
+        value = protocol.get(body, name)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise protocol.invalid(f"'{name}' must be a list of attribute names")
+        return ",".join(value) if value else None
+
+    def number(name: str) -> int | None:
+        value = protocol.get(body, name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise protocol.invalid(f"'{name}' must be an integer")
+        return value
+
+    filter_text = protocol.get(body, "filter")
+    if filter_text is not None and not isinstance(filter_text, str):
+        raise protocol.invalid("'filter' must be a string")
+    return filter_text, number("startIndex"), number("count"), listed("attributes"), listed("excludedAttributes")
 
 
 @router.post("/Users")
@@ -213,9 +254,10 @@ async def create_user(request: Request) -> ScimResponse:
 
 
 @router.get("/Users/{id}")
-async def get_user(request: Request, id: str) -> ScimResponse:
+async def get_user(request: Request, id: str, attributes: Attributes = None,
+                   excluded_attributes: Excluded = None) -> ScimResponse:
     account = await _run(provisioning.get_user, context(request).store, id, by=principal(request))
-    return _answer(resources.user(account, _base(request)))
+    return _answer(_project(resources.user(account, _base(request)), attributes, excluded_attributes))
 
 
 @router.put("/Users/{id}")
@@ -253,19 +295,37 @@ def _group_of(request: Request) -> Callable[[Group], dict[str, Any]]:
     return render
 
 
-def _without(resource: dict[str, Any], excluded: str | None) -> dict[str, Any]:
-    names = {n.strip().lower() for n in (excluded or "").split(",")}
-    return {k: v for k, v in resource.items() if k.lower() not in names or k in ("id", "schemas", "meta")}
+def _project(resource: dict[str, Any], attributes: str | None, excluded: str | None) -> dict[str, Any]:
+    """RFC 7644 §3.4.2.5: only the `attributes` asked for, or all but the `excludedAttributes` (id, schemas and
+    meta are always returned; a sub-attribute keeps its whole attribute)."""
+    def names(text: str | None) -> set[str]:
+        return {protocol.top_attribute(n) for n in (text or "").split(",") if n.strip()}
+    always = {"id", "schemas", "meta"}
+    if attributes and (wanted := names(attributes)):
+        return {k: v for k, v in resource.items() if k in always or k.lower() in wanted}
+    dropped = names(excluded)
+    return {k: v for k, v in resource.items() if k in always or k.lower() not in dropped}
 
 
 @router.get("/Groups")
 async def list_groups(request: Request, filter: Filter = None, start_index: StartIndex = None, count: Count = None,
-                      excluded_attributes: Excluded = None) -> ScimResponse:
+                      attributes: Attributes = None, excluded_attributes: Excluded = None) -> ScimResponse:
+    return await _search_groups(request, filter, start_index, count, attributes, excluded_attributes)
+
+
+@router.post("/Groups/.search")
+async def search_groups(request: Request) -> ScimResponse:
+    """RFC 7644 §3.4.3: the query in the body."""
+    return await _search_groups(request, *_search_request(await _body(request)))
+
+
+async def _search_groups(request: Request, filter: str | None, start_index: int | None, count: int | None,
+                         attributes: str | None, excluded: str | None) -> ScimResponse:
     ctx, render = context(request), _group_of(request)
 
     def listed() -> list[dict[str, Any]]:
         found = provisioning.find_groups(ctx.store, _filter(filter), by=principal(request), render=render)
-        return [_without(render(g), excluded_attributes) for g in found]
+        return [_project(render(g), attributes, excluded) for g in found]
     return _page(await _run(listed), start_index, count)
 
 
@@ -278,10 +338,11 @@ async def create_group(request: Request) -> ScimResponse:
 
 
 @router.get("/Groups/{id}")
-async def get_group(request: Request, id: str, excluded_attributes: Excluded = None) -> ScimResponse:
+async def get_group(request: Request, id: str, attributes: Attributes = None,
+                    excluded_attributes: Excluded = None) -> ScimResponse:
     ctx, by = context(request), principal(request)
     group, members = await _run(provisioning.get_group, ctx.store, id, by=by)
-    return _answer(_without(resources.group(group, members, _base(request)), excluded_attributes))
+    return _answer(_project(resources.group(group, members, _base(request)), attributes, excluded_attributes))
 
 
 @router.put("/Groups/{id}")

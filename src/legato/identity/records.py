@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 AccountKind = Literal["USER", "SERVICE_ACCOUNT"]
 SubjectType = Literal["USER", "GROUP", "SERVICE_ACCOUNT"]
@@ -31,6 +31,7 @@ class Account:
     locked_until: datetime | None = None
     email: str | None = None
     external_id: str | None = None  # the identity provider's id of a user provisioned through SCIM
+    profile: dict[str, Any] | None = None  # SCIM's `name` and `emails` as the provider sent them
 
 
 @dataclass(frozen=True)

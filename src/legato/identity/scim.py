@@ -54,6 +54,7 @@ class UserAttributes:
     external_id: str | None
     active: bool
     password: str | None = None
+    profile: dict[str, Any] | None = None  # `name` and `emails` as sent (known sub-attributes only)
 
 
 @dataclass(frozen=True)
@@ -100,14 +101,38 @@ def _primary_email(resource: dict[str, Any]) -> str | None:
     return str(get(primary, "value")) if primary is not None else None
 
 
-def _name(resource: dict[str, Any]) -> str | None:
+_NAME_PARTS = ("formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix")
+_EMAIL_PARTS = ("value", "type", "primary", "display")
+
+
+def _name(resource: dict[str, Any]) -> dict[str, str] | None:
     name = get(resource, "name")
     if name is None:
         return None
     if not isinstance(name, dict):
         raise invalid("'name' must be an object (givenName, familyName, formatted)")
-    parts = [p for p in (_text(name, "givenName"), _text(name, "familyName")) if p]
-    return " ".join(parts) if parts else _text(name, "formatted")
+    found = {part: _text(name, part) for part in _NAME_PARTS}
+    return {part: value for part, value in found.items() if value is not None} or None
+
+
+def _display(name: dict[str, str] | None) -> str | None:
+    if not name:
+        return None
+    parts = [p for p in (name.get("givenName"), name.get("familyName")) if p]
+    return name.get("formatted") or (" ".join(parts) if parts else None)
+
+
+def _emails(resource: dict[str, Any]) -> list[dict[str, Any]] | None:
+    emails = get(resource, "emails")
+    if not emails:
+        return None
+    found = []
+    for email in emails:
+        item = {part: get(email, part) for part in _EMAIL_PARTS}
+        if isinstance(item["primary"], str):
+            item["primary"] = boolean(item["primary"], "emails.primary")
+        found.append({part: value for part, value in item.items() if value is not None})
+    return found
 
 
 def read_user(resource: Any) -> UserAttributes:
@@ -117,12 +142,16 @@ def read_user(resource: Any) -> UserAttributes:
     user_name = _text(resource, "userName")
     if not user_name or not user_name.strip():
         raise invalid("'userName' is required")
-    display = _text(resource, "displayName") or _name(resource) or user_name
+    name = _name(resource)
+    email = _primary_email(resource)
+    emails = _emails(resource)
+    display = _text(resource, "displayName") or _display(name) or user_name
     active = get(resource, "active")
+    profile = {key: value for key, value in (("name", name), ("emails", emails)) if value}
     return UserAttributes(
-        user_name=user_name.strip(), display_name=display, email=_primary_email(resource),
+        user_name=user_name.strip(), display_name=display, email=email,
         external_id=_text(resource, "externalId"), active=True if active is None else boolean(active, "active"),
-        password=_text(resource, "password"),
+        password=_text(resource, "password"), profile=profile or None,
     )
 
 
@@ -200,6 +229,11 @@ def _literal(text: str) -> str | bool:
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def top_attribute(path: str) -> str:
+    """The top-level attribute (lower case) of an attribute path: `name.givenName` -> `name`."""
+    return _strip_schema(path.strip()).split(".")[0].split("[")[0].lower()
 
 
 def _strip_schema(path: str) -> str:

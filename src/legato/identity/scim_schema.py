@@ -31,16 +31,20 @@ def _meta(kind: str, base: str, path: str, created: datetime, modified: datetime
 
 def user(account: Account, base: str) -> dict[str, Any]:
     """The SCIM User of an account."""
+    profile = account.profile or {}
     found: dict[str, Any] = {
-        "schemas": [scim.USER], "id": account.id, "userName": account.name,
-        "name": {"formatted": account.display_name}, "displayName": account.display_name,
+        "schemas": [scim.USER], "id": account.id, "userName": account.name, "displayName": account.display_name,
         "active": not account.disabled,
         "meta": _meta("User", base, f"Users/{account.id}", account.created, account.updated),
     }
+    if profile.get("name"):
+        found["name"] = profile["name"]
     if account.external_id is not None:
         found["externalId"] = account.external_id
-    if account.email:
-        found["emails"] = [{"value": account.email, "type": "work", "primary": True}]
+    if profile.get("emails"):
+        found["emails"] = profile["emails"]
+    elif account.email:
+        found["emails"] = [{"value": account.email, "primary": True}]
     return found
 
 
@@ -110,11 +114,12 @@ def schemas(base: str) -> list[dict[str, Any]]:
     user_attributes = [
         _attr("userName", required=True, uniqueness="server", description="The sign-in name; single sign-on "
               "maps a person to the user of this name (or of the same e-mail address)."),
-        _attr("name", "complex", sub=[_attr("formatted"), _attr("givenName"), _attr("familyName")],
-              description="Kept as the display name."),
+        _attr("name", "complex", sub=[_attr(part) for part in ("formatted", "familyName", "givenName", "middleName",
+                                                                "honorificPrefix", "honorificSuffix")]),
         _attr("displayName"),
-        _attr("emails", "complex", multi=True, sub=[_attr("value"), _attr("type"), _attr("primary", "boolean")],
-              description="The primary (else the first) address is kept."),
+        _attr("emails", "complex", multi=True, sub=[_attr("value"), _attr("type"), _attr("primary", "boolean"),
+                                                    _attr("display")],
+              description="The primary (else the first) address is the user's e-mail address."),
         _attr("active", "boolean", description="false: the user cannot sign in and its API tokens stop working."),
         _attr("password", mutability="writeOnly", returned="never"),
         _attr("externalId", case_exact=True),

@@ -9,7 +9,7 @@ import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from legato.identity import lockout, passwords, tokens
 from legato.identity.lockout import Counter, Policy
@@ -46,7 +46,7 @@ def _resource(kind: AccountKind) -> Resource:
 def create_account(store: AccountPorts, kind: AccountKind, name: str, *, password: str | None = None,
                    display_name: str = "", description: str = "", owner: bool = False, by: Principal,
                    now: datetime, email: str | None = None, external_id: str | None = None,
-                   disabled: bool = False) -> Account:
+                   disabled: bool = False, profile: dict[str, Any] | None = None) -> Account:
     """A new user (with a password, or none: it signs in with tokens only until one is set) or service account.
     Only the instance owner creates another owner. `email` and `external_id` come from SCIM provisioning."""
     require_instance(by, _resource(kind), Action.CREATE)
@@ -59,7 +59,7 @@ def create_account(store: AccountPorts, kind: AccountKind, name: str, *, passwor
         id=uuid.uuid4().hex, kind=kind, name=name, display_name=display_name or name,
         password_hash=passwords.hash_password(password) if password is not None and kind == "USER" else None,
         owner=owner, disabled=disabled, created=now, updated=now, description=description, email=email,
-        external_id=external_id,
+        external_id=external_id, profile=profile,
     )
     if not store.create_account(account):
         raise ConflictError(f"the name '{name}' is taken")
@@ -72,11 +72,11 @@ def _check_name(name: str) -> None:
         raise ValueError("a name must be 1 to 255 characters, without ':'")
 
 
-PROFILE_FIELDS = frozenset({"name", "display_name", "description", "email", "external_id"})
+PROFILE_FIELDS = frozenset({"name", "display_name", "description", "email", "external_id", "profile"})
 
 
 def update_profile(store: AccountPorts, kind: AccountKind, account_id: str, *, by: Principal, now: datetime,
-                   **changes: str | None) -> Account:
+                   **changes: Any) -> Account:
     """Change an account's name, display name, description, e-mail or external id (the fields given).
     ConflictError when the new name is another account's; only an instance owner changes an owner."""
     if not changes.keys() <= PROFILE_FIELDS:

@@ -52,7 +52,8 @@ def create_user(store: ScimPorts, wanted: UserAttributes, *, by: Principal, now:
     with audit.action(store, by, "CREATE", "USER", wanted.user_name, now=now, details=_details(wanted)):
         return identity.create_account(
             store, "USER", wanted.user_name, password=wanted.password, display_name=wanted.display_name, by=by,
-            now=now, email=wanted.email, external_id=wanted.external_id, disabled=not wanted.active)
+            now=now, email=wanted.email, external_id=wanted.external_id, disabled=not wanted.active,
+            profile=wanted.profile)
 
 
 def replace_user(store: ScimPorts, user_id: str, wanted: UserAttributes, *, by: Principal, now: datetime) -> Account:
@@ -61,7 +62,7 @@ def replace_user(store: ScimPorts, user_id: str, wanted: UserAttributes, *, by: 
     with audit.action(store, by, "UPDATE", "USER", before.id, now=now, details=_details(wanted, before)):
         account = identity.update_profile(store, "USER", before.id, by=by, now=now, name=wanted.user_name,
                                           display_name=wanted.display_name, email=wanted.email,
-                                          external_id=wanted.external_id)
+                                          external_id=wanted.external_id, profile=wanted.profile)
         if account.disabled == wanted.active:
             account = identity.set_disabled(store, "USER", account.id, not wanted.active, by=by, now=now)
         if wanted.password is not None:

@@ -260,6 +260,7 @@ def _account(row: Row[Any]) -> Account:
         owner=bool(row.owner), disabled=bool(row.disabled), created=row.created, updated=row.updated,
         description=row.description, failures=row.failures, failures_since=row.failures_since,
         locked_until=row.locked_until, email=row.email, external_id=row.external_id,
+        profile=row.profile,
     )
 
 

@@ -342,6 +342,7 @@ accounts = Table(
     # SCIM provisioning: the address single sign-on may also match, and the identity provider's own id
     Column("email", String(255)),
     Column("external_id", String(255)),
+    Column("profile", Json),  # SCIM's `name` and `emails` as the provider sent them: {"name": {...}, "emails": [...]}
     UniqueConstraint("name", name="uq_accounts_name"),
     Index("ix_accounts_email", "email"),
     Index("ix_accounts_external_id", "external_id"),

@@ -1,4 +1,5 @@
-"""SCIM provisioning: the e-mail address and the identity provider's id (externalId) of users, the externalId
+"""SCIM provisioning: the e-mail address, the identity provider's id (externalId) and SCIM profile (name parts,
+e-mail addresses) of users, the externalId
 and last change of groups, and the SCIM integrations (each acts as its own service account).
 
 Revision ID: 0013
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from legato.store.dialect import UtcDateTime
+from legato.store.dialect import Json, UtcDateTime
 
 revision = "0013"
 down_revision = "0012"
@@ -25,6 +26,7 @@ _NAME = sa.String(255)
 def upgrade() -> None:
     op.add_column("accounts", sa.Column("email", _NAME))
     op.add_column("accounts", sa.Column("external_id", _NAME))
+    op.add_column("accounts", sa.Column("profile", Json()))
     op.create_index("ix_accounts_email", "accounts", ["email"])
     op.create_index("ix_accounts_external_id", "accounts", ["external_id"])
     op.add_column("iam_groups", sa.Column("external_id", _NAME))
@@ -49,5 +51,6 @@ def downgrade() -> None:
     op.drop_index("ix_accounts_external_id", table_name="accounts")
     op.drop_index("ix_accounts_email", table_name="accounts")
     with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("profile")
         batch.drop_column("external_id")
         batch.drop_column("email")
