@@ -32,7 +32,6 @@ from legato.services import scim as integrations
 from legato.services.errors import AuthenticationError, ConflictError, ForbiddenError, NotFoundError
 
 log = logging.getLogger("legato.api")
-DOCS = "https://github.com/legato-run/legato/blob/main/docs/security.md#scim-provisioning"
 
 
 class ScimResponse(JSONResponse):
@@ -160,7 +159,7 @@ Attributes = Annotated[str | None, Query()]
 # discovery -------------------------------------------------------------------------------------------------
 @router.get("/ServiceProviderConfig")
 async def service_provider_config(request: Request) -> ScimResponse:
-    return ScimResponse(resources.service_provider_config(_base(request), DOCS))
+    return ScimResponse(resources.service_provider_config(_base(request)))
 
 
 @router.get("/ResourceTypes")

@@ -72,9 +72,10 @@ def listing(resources: list[dict[str, Any]], total: int, start: int) -> dict[str
 
 
 # discovery -------------------------------------------------------------------------------------------------
-def service_provider_config(base: str, docs: str) -> dict[str, Any]:
+def service_provider_config(base: str) -> dict[str, Any]:
+    """What is supported (documented in docs/security.md, "SCIM provisioning")."""
     return {
-        "schemas": [SPC], "documentationUri": docs,
+        "schemas": [SPC],
         "patch": {"supported": True}, "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": scim.MAX_RESULTS},
         "changePassword": {"supported": True}, "sort": {"supported": False}, "etag": {"supported": True},
