@@ -21,6 +21,7 @@ from legato.services.errors import NotFoundError
 from legato.services.principal import Principal, require_instance
 from legato.services.scim import ScimPorts
 
+
 # users -----------------------------------------------------------------------------------------------------
 def find_users(store: ScimPorts, where: Filter | None, *, by: Principal, render: Callable[[Account], dict[str, Any]],
                ) -> list[Account]:
