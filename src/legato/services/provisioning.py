@@ -134,7 +134,7 @@ def create_group(store: ScimPorts, wanted: GroupAttributes, *, by: Principal, no
 def replace_group(store: ScimPorts, group_id: str, wanted: GroupAttributes, *, by: Principal, now: datetime) -> Group:
     """Set a group's name, external id and (when given) its members."""
     group, members = get_group(store, group_id, by=by)
-    _check_members(store, wanted.members or ())
+    _check_members(store, wanted.members or (), tuple(m.id for m in members))
     details = _group_details(wanted, group)
     if details.keys() - {"source"}:
         with audit.action(store, by, "UPDATE", "GROUP", group.id, now=now, details=details):
@@ -163,10 +163,17 @@ def delete_group(store: ScimPorts, group_id: str, *, by: Principal, now: datetim
         access.delete_group(store, group.id, by=by)
 
 
-def _check_members(store: ScimPorts, member_ids: tuple[str, ...]) -> None:
-    unknown = [m for m in member_ids if store.get_account(m) is None]
+def _check_members(store: ScimPorts, member_ids: tuple[str, ...], before: tuple[str, ...] = ()) -> None:
+    """New members must be users: a provider never puts a service account (its own, say, into a group bound to
+    a powerful role) in a group; service accounts already members stay."""
+    unknown = [m for m in member_ids if m not in before and _kind(store, m) != "USER"]
     if unknown:
         raise scim.invalid(f"no user has the id {', '.join(repr(u) for u in unknown)}")
+
+
+def _kind(store: ScimPorts, account_id: str) -> str | None:
+    account = store.get_account(account_id)
+    return account.kind if account is not None else None
 
 
 def _set_members(store: ScimPorts, group: Group, before: tuple[str, ...], after: tuple[str, ...], *,

@@ -257,6 +257,9 @@ def test_groups_with_members(scim: Scim) -> None:
         assert put.status_code == 200 and put.json()["members"] == [] and "externalId" not in put.json()
         _error(client.post("Groups", json={"displayName": renamed}), 409, "uniqueness")
         _error(client.post("Groups", json={"displayName": "x", "members": [{"value": "nobody"}]}), 400, "invalidValue")
+        # a service account (the integration's own, say) is never made a member through SCIM
+        itself = {"Operations": [{"op": "add", "path": "members", "value": [{"value": scim.integration["serviceAccountId"]}]}]}
+        _error(client.patch(path, json=itself), 400, "invalidValue")
         _error(client.patch(path, json={"Operations": [{"op": "add", "path": "members[", "value": 1}]}), 400,
                "invalidPath")
         assert client.delete(path).status_code == 204
