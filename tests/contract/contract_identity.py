@@ -66,6 +66,8 @@ class IdentityContract:
         found = store.account_by_external_id("okta-1")
         assert found is not None and found.id == "id-ada" and found.profile == profile
         assert store.account_by_external_id("OKTA-1") is None  # externalId is case-exact
+        folded = store.account_by_name_folded("ADA")
+        assert folded is not None and folded.id == "id-ada" and store.account_by_name_folded("ad") is None
         by_email = store.account_by_email("ada@example.ORG")
         assert by_email is not None and by_email.id == "id-ada"
         assert store.account_by_email("bot@example.org") is None  # users only

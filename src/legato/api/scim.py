@@ -136,6 +136,27 @@ def _answer(resource: dict[str, Any], status: int = 200) -> ScimResponse:
     return ScimResponse(resource, status_code=status, headers=headers)
 
 
+def _fresh(request: Request, resource: dict[str, Any]) -> Response:
+    """The resource, or 304 when the client's `If-None-Match` names its current version."""
+    if request.headers.get("if-none-match") == resource["meta"]["version"]:
+        return Response(status_code=304, headers={"ETag": resource["meta"]["version"]})
+    return _answer(resource)
+
+
+async def _unchanged_since_read(request: Request, kind: str, resource_id: str) -> None:
+    """412 when the client sent `If-Match` with a version that is no longer the resource's (RFC 7644 §3.14)."""
+    wanted = request.headers.get("if-match")
+    if wanted is None or wanted.strip() == "*":
+        return
+    store, by = context(request).store, principal(request)
+    if kind == "User":
+        current = resources.version((await _run(provisioning.get_user, store, resource_id, by=by)).updated)
+    else:
+        current = resources.version((await _run(provisioning.get_group, store, resource_id, by=by))[0].last_modified)
+    if current not in {v.strip() for v in wanted.split(",")}:
+        raise ScimError(412, f"the {kind.lower()} changed since version {wanted} (now {current}); read it again")
+
+
 def _filter(text: str | None) -> protocol.Filter | None:
     return protocol.parse_filter(text) if text and text.strip() else None
 
@@ -256,11 +277,12 @@ async def create_user(request: Request) -> ScimResponse:
 async def get_user(request: Request, id: str, attributes: Attributes = None,
                    excluded_attributes: Excluded = None) -> ScimResponse:
     account = await _run(provisioning.get_user, context(request).store, id, by=principal(request))
-    return _answer(_project(resources.user(account, _base(request)), attributes, excluded_attributes))
+    return _fresh(request, _project(resources.user(account, _base(request)), attributes, excluded_attributes))
 
 
 @router.put("/Users/{id}")
 async def replace_user(request: Request, id: str) -> ScimResponse:
+    await _unchanged_since_read(request, "User", id)
     ctx = context(request)
     wanted = protocol.read_user(await _body(request))
     account = await _run(provisioning.replace_user, ctx.store, id, wanted, by=principal(request), now=ctx.clock())
@@ -269,6 +291,7 @@ async def replace_user(request: Request, id: str) -> ScimResponse:
 
 @router.patch("/Users/{id}")
 async def patch_user(request: Request, id: str) -> ScimResponse:
+    await _unchanged_since_read(request, "User", id)
     ctx = context(request)
     body = await _body(request)
     account = await _run(provisioning.patch_user, ctx.store, id, body, by=principal(request), now=ctx.clock(),
@@ -278,6 +301,7 @@ async def patch_user(request: Request, id: str) -> ScimResponse:
 
 @router.delete("/Users/{id}", status_code=204)
 async def delete_user(request: Request, id: str) -> Response:
+    await _unchanged_since_read(request, "User", id)
     ctx = context(request)
     await _run(provisioning.delete_user, ctx.store, id, by=principal(request), now=ctx.clock())
     return Response(status_code=204)
@@ -341,11 +365,12 @@ async def get_group(request: Request, id: str, attributes: Attributes = None,
                     excluded_attributes: Excluded = None) -> ScimResponse:
     ctx, by = context(request), principal(request)
     group, members = await _run(provisioning.get_group, ctx.store, id, by=by)
-    return _answer(_project(resources.group(group, members, _base(request)), attributes, excluded_attributes))
+    return _fresh(request, _project(resources.group(group, members, _base(request)), attributes, excluded_attributes))
 
 
 @router.put("/Groups/{id}")
 async def replace_group(request: Request, id: str) -> ScimResponse:
+    await _unchanged_since_read(request, "Group", id)
     ctx = context(request)
     wanted = protocol.read_group(await _body(request))
     group = await _run(provisioning.replace_group, ctx.store, id, wanted, by=principal(request), now=ctx.clock())
@@ -354,6 +379,7 @@ async def replace_group(request: Request, id: str) -> ScimResponse:
 
 @router.patch("/Groups/{id}")
 async def patch_group(request: Request, id: str) -> ScimResponse:
+    await _unchanged_since_read(request, "Group", id)
     ctx, base = context(request), _base(request)
     body = await _body(request)
     group = await _run(provisioning.patch_group, ctx.store, id, body, by=principal(request), now=ctx.clock(),
@@ -363,6 +389,7 @@ async def patch_group(request: Request, id: str) -> ScimResponse:
 
 @router.delete("/Groups/{id}", status_code=204)
 async def delete_group(request: Request, id: str) -> Response:
+    await _unchanged_since_read(request, "Group", id)
     ctx = context(request)
     await _run(provisioning.delete_group, ctx.store, id, by=principal(request), now=ctx.clock())
     return Response(status_code=204)

@@ -29,9 +29,8 @@ def find_users(store: ScimPorts, where: Filter | None, *, by: Principal, render:
     looked up directly; other filters are evaluated over each user's SCIM form (`render`)."""
     require_instance(by, Resource.USER, Action.LIST)
     if where is not None and (name := where.only("username")) is not None:
-        found = store.account_by_name(name)
-        if found is None:  # userName is case-insensitive in SCIM, names in Legato are not
-            found = next((a for a in store.list_accounts("USER") if a.name.lower() == name.lower()), None)
+        # userName is case-insensitive in SCIM, names in Legato are not: the exact name first
+        found = store.account_by_name(name) or store.account_by_name_folded(name)
         return [found] if found is not None and found.kind == "USER" else []
     if where is not None and (external := where.only("externalid")) is not None:
         found = store.account_by_external_id(external)

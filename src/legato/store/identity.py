@@ -50,6 +50,11 @@ class IdentityQueries:
         row = conn.execute(select(accounts).where(_a.name == name)).first()
         return _account(row) if row else None
 
+    def account_by_name_folded(self, conn: Connection, name: str) -> Account | None:
+        """The (oldest) account whose name is this one without regard to case."""
+        row = conn.execute(select(accounts).where(func.lower(_a.name) == name.lower()).order_by(_a.created)).first()
+        return _account(row) if row else None
+
     def account_by_external_id(self, conn: Connection, external_id: str) -> Account | None:
         """The account an identity provider knows by this id (SCIM's externalId)."""
         row = conn.execute(select(accounts).where(_a.external_id == external_id).order_by(_a.created)).first()

@@ -319,3 +319,23 @@ def test_an_integration_whose_role_binding_was_removed_is_refused_403(scim: Scim
         body = _error(client.get("Users"), 403)
         assert "USER:LIST" in body["detail"]
         assert client.get("ServiceProviderConfig").status_code == 200
+
+
+def test_versions_make_reads_conditional_and_writes_safe(scim: Scim) -> None:
+    with scim.client() as client:
+        user = client.post("Users", json=_user(_name())).json()
+        path, version = f"Users/{user['id']}", user["meta"]["version"]
+        assert version.startswith('W/"')
+        unchanged = client.get(path, headers={"if-none-match": version})
+        assert unchanged.status_code == 304 and unchanged.headers["etag"] == version
+        deactivate = {"Operations": [{"op": "replace", "path": "active", "value": False}]}
+        changed = client.patch(path, json=deactivate, headers={"if-match": version})
+        assert changed.status_code == 200 and changed.json()["meta"]["version"] != version
+        stale = client.patch(path, json=deactivate, headers={"if-match": version})
+        assert "changed since version" in _error(stale, 412)["detail"]
+        _error(client.delete(path, headers={"if-match": version}), 412)
+        assert client.get(path, headers={"if-none-match": version}).status_code == 200
+        assert client.delete(path, headers={"if-match": changed.json()["meta"]["version"]}).status_code == 204
+        group = client.post("Groups", json={"displayName": f"g-{secrets.token_hex(3)}"}).json()
+        _error(client.put(f"Groups/{group['id']}", json={"displayName": "x"}, headers={"if-match": 'W/"1"'}), 412)
+        assert client.delete(f"Groups/{group['id']}", headers={"if-match": "*"}).status_code == 204

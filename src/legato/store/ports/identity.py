@@ -18,6 +18,10 @@ class IdentityStore(Protocol):
 
     def account_by_name(self, name: str) -> Account | None: ...
 
+    def account_by_name_folded(self, name: str) -> Account | None:
+        """The account with this name compared without case (SCIM's userName is case-insensitive)."""
+        ...
+
     def account_by_external_id(self, external_id: str) -> Account | None:
         """The account an identity provider knows by this id (SCIM's externalId)."""
         ...

@@ -237,6 +237,7 @@ class SqlStore:
         self.create_account = part.create_account
         self.get_account = part.get_account
         self.account_by_name = part.account_by_name
+        self.account_by_name_folded = part.account_by_name_folded
         self.account_by_external_id = part.account_by_external_id
         self.account_by_email = part.account_by_email
         self.list_accounts = part.list_accounts

@@ -30,6 +30,10 @@ class SqlIdentity:
         with self._db.read() as conn:
             return self._iq.account_by_name(conn, name)
 
+    def account_by_name_folded(self, name: str) -> Account | None:
+        with self._db.read() as conn:
+            return self._iq.account_by_name_folded(conn, name)
+
     def account_by_external_id(self, external_id: str) -> Account | None:
         with self._db.read() as conn:
             return self._iq.account_by_external_id(conn, external_id)
