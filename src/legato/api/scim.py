@@ -275,7 +275,7 @@ async def create_user(request: Request) -> ScimResponse:
 
 @router.get("/Users/{id}")
 async def get_user(request: Request, id: str, attributes: Attributes = None,
-                   excluded_attributes: Excluded = None) -> ScimResponse:
+                   excluded_attributes: Excluded = None) -> Response:
     account = await _run(provisioning.get_user, context(request).store, id, by=principal(request))
     return _fresh(request, _project(resources.user(account, _base(request)), attributes, excluded_attributes))
 
@@ -362,7 +362,7 @@ async def create_group(request: Request) -> ScimResponse:
 
 @router.get("/Groups/{id}")
 async def get_group(request: Request, id: str, attributes: Attributes = None,
-                    excluded_attributes: Excluded = None) -> ScimResponse:
+                    excluded_attributes: Excluded = None) -> Response:
     ctx, by = context(request), principal(request)
     group, members = await _run(provisioning.get_group, ctx.store, id, by=by)
     return _fresh(request, _project(resources.group(group, members, _base(request)), attributes, excluded_attributes))
