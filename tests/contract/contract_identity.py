@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from legato.identity.records import Account, ApiToken, Binding, Group, Role, Session
+from legato.identity.records import Account, ApiToken, Binding, Group, Role, ScimIntegration, Session
 from legato.store.sql import SqlStore
 
 from .helpers import NOW, at
@@ -58,6 +58,48 @@ class IdentityContract:
         assert store.remove_group_member("g1", "id-ada") and not store.remove_group_member("g1", "id-ada")
         store.create_binding(Binding("b1", "viewer", "GROUP", "g1", "dev", NOW))
         assert store.delete_group("g1") and store.list_groups() == [] and store.list_bindings() == []
+
+    def test_provisioned_accounts_by_external_id_and_email(self, store: SqlStore) -> None:
+        profile = {"name": {"givenName": "Ada"}, "emails": [{"value": "Ada@Example.org", "type": "work"}]}
+        store.create_account(_account(email="Ada@Example.org", external_id="okta-1", profile=profile))
+        store.create_account(_account("bot", kind="SERVICE_ACCOUNT", email="bot@example.org"))
+        found = store.account_by_external_id("okta-1")
+        assert found is not None and found.id == "id-ada" and found.profile == profile
+        assert store.account_by_external_id("OKTA-1") is None  # externalId is case-exact
+        folded = store.account_by_name_folded("ADA")
+        assert folded is not None and folded.id == "id-ada" and store.account_by_name_folded("ad") is None
+        by_email = store.account_by_email("ada@example.ORG")
+        assert by_email is not None and by_email.id == "id-ada"
+        assert store.account_by_email("bot@example.org") is None  # users only
+        changed = store.update_account("id-ada", email=None, external_id="entra-2", profile=None)
+        assert changed is not None and changed.email is None and changed.external_id == "entra-2"
+        assert changed.profile is None and store.account_by_email("ada@example.org") is None
+
+    def test_groups_change_name_and_external_id(self, store: SqlStore) -> None:
+        store.create_group(Group("g1", "team", "", NOW, "ext-1"))
+        store.create_group(Group("g2", "other", "", NOW))
+        assert store.get_group("g1") == Group("g1", "team", "", NOW, "ext-1")
+        assert store.get_group("missing") is None
+        changed = store.update_group("g1", name="renamed", external_id=None, updated=at(5))
+        assert changed == Group("g1", "renamed", "", NOW, None, at(5)) and changed.last_modified == at(5)
+        try:
+            store.update_group("g1", name="other")
+            raise AssertionError("a taken name was accepted")
+        except ValueError as exc:
+            assert "other" in str(exc)
+        assert store.update_group("missing", name="x") is None
+
+    def test_scim_integrations(self, store: SqlStore) -> None:
+        first = ScimIntegration("i1", "main", "okta", True, "sa-1", NOW, NOW)
+        store.create_scim_integration(first)
+        store.create_scim_integration(ScimIntegration("i2", "main", "", True, "sa-2", at(1), at(1)))
+        assert store.get_scim_integration("i1") == first and store.get_scim_integration("nope") is None
+        assert [i.id for i in store.list_scim_integrations()] == ["i1", "i2"]
+        changed = store.update_scim_integration("i1", enabled=False, updated=at(2))
+        assert changed == replace(first, enabled=False, updated=at(2))
+        assert store.update_scim_integration("nope", enabled=False) is None
+        assert store.delete_scim_integration("i1") and not store.delete_scim_integration("i1")
+        assert [i.id for i in store.list_scim_integrations()] == ["i2"]
 
     def test_roles_and_bindings(self, store: SqlStore) -> None:
         role = Role("r1", "ops", "", ("FLOW:VIEW", "EXECUTION:KILL"), NOW, NOW)

@@ -56,6 +56,8 @@ _SA = f"{_T}/service-accounts/{{id}}"
 _TS = f"{_T}/tests"
 _S = f"{_T}/namespaces/{{namespace}}/secrets"
 _D = f"{_T}/dashboards"
+_SCIM = f"{_T}/integrations/{{integrationId}}/scim/v2"
+SCIM_BASE = _SCIM
 
 RULES: dict[tuple[str, str], Rule] = {
     # system
@@ -240,6 +242,33 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_T}/bindings"): _iam(R.BINDING, A.LIST),
     ("POST", f"{_T}/bindings"): _iam(R.BINDING, A.CREATE),
     ("DELETE", f"{_T}/bindings/{{id}}"): _iam(R.BINDING, A.DELETE),
+    # SCIM integrations, and the SCIM protocol each serves (api/scim.py; the caller must also be the
+    # integration's own service account, which the `SCIM provisioning` role gives USER and GROUP)
+    ("GET", f"{_T}/integrations"): _iam(R.SERVICE_ACCOUNT, A.LIST),
+    ("POST", f"{_T}/integrations"): _iam(R.SERVICE_ACCOUNT, A.CREATE),
+    ("GET", f"{_T}/integrations/{{id}}"): _iam(R.SERVICE_ACCOUNT, A.VIEW),
+    ("PUT", f"{_T}/integrations/{{id}}"): _iam(R.SERVICE_ACCOUNT, A.UPDATE),
+    ("DELETE", f"{_T}/integrations/{{id}}"): _iam(R.SERVICE_ACCOUNT, A.DELETE),
+    ("GET", f"{_SCIM}/ServiceProviderConfig"): SIGNED_IN,
+    ("GET", f"{_SCIM}/ResourceTypes"): SIGNED_IN,
+    ("GET", f"{_SCIM}/ResourceTypes/{{id}}"): SIGNED_IN,
+    ("GET", f"{_SCIM}/Schemas"): SIGNED_IN,
+    ("GET", f"{_SCIM}/Schemas/{{id}}"): SIGNED_IN,
+    ("POST", f"{_SCIM}/.search"): SIGNED_IN,
+    ("GET", f"{_SCIM}/Users"): _iam(R.USER, A.LIST),
+    ("POST", f"{_SCIM}/Users"): _iam(R.USER, A.CREATE),
+    ("POST", f"{_SCIM}/Users/.search"): _iam(R.USER, A.LIST),
+    ("GET", f"{_SCIM}/Users/{{id}}"): _iam(R.USER, A.VIEW),
+    ("PUT", f"{_SCIM}/Users/{{id}}"): _iam(R.USER, A.UPDATE),
+    ("PATCH", f"{_SCIM}/Users/{{id}}"): _iam(R.USER, A.UPDATE),
+    ("DELETE", f"{_SCIM}/Users/{{id}}"): _iam(R.USER, A.DELETE),
+    ("GET", f"{_SCIM}/Groups"): _iam(R.GROUP, A.LIST),
+    ("POST", f"{_SCIM}/Groups"): _iam(R.GROUP, A.CREATE),
+    ("POST", f"{_SCIM}/Groups/.search"): _iam(R.GROUP, A.LIST),
+    ("GET", f"{_SCIM}/Groups/{{id}}"): _iam(R.GROUP, A.VIEW),
+    ("PUT", f"{_SCIM}/Groups/{{id}}"): _iam(R.GROUP, A.UPDATE),
+    ("PATCH", f"{_SCIM}/Groups/{{id}}"): _iam(R.GROUP, A.UPDATE),
+    ("DELETE", f"{_SCIM}/Groups/{{id}}"): _iam(R.GROUP, A.DELETE),
 }
 
 
@@ -267,7 +296,11 @@ def refusal(need: Need, namespace: str | None) -> ApiError:
 async def authorize(request: Request) -> None:
     """Apply the table's rule for the matched route (a dependency of every route of the app)."""
     route = request.scope.get("route")
-    template = getattr(route, "path", None)
+    await enforce(request, getattr(route, "path", None))
+
+
+async def enforce(request: Request, template: str | None) -> None:
+    """Apply the table's rule for the operation `template` (a mounted app's routes give their full path)."""
     found = rule(request.method, template) if template else None
     if found is None:
         raise ApiError(403, f"no access rule for {request.method} {template}; refused")

@@ -21,10 +21,12 @@ from legato.api import (
     execution_files,
     executions,
     iam,
+    integrations,
     kv,
     logs,
     namespace_files,
     plugins,
+    scim,
     secrets,
     sso,
     stats,
@@ -90,10 +92,12 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     if basic_auth is not None:
         config = replace(config, basic=basic_auth)
     app.state.legato_auth = config
-    for module in (system, auth, sso, iam, flow_routes, webhooks, triggers, executions, execution_files, evaluate, logs, kv,
-                   namespace_files, plugins, stats, blueprints, tests, dashboards, secrets, auditlogs, ui):
+    for module in (system, auth, sso, iam, integrations, flow_routes, webhooks, triggers, executions, execution_files,
+                   evaluate, logs, kv, namespace_files, plugins, stats, blueprints, tests, dashboards, secrets, auditlogs,
+                   ui):
         for router in module.routers():
             app.include_router(router)
+    app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))
     app.add_middleware(RejectNul)
     app.add_middleware(AuditOrigin)
     app.add_middleware(RequestMetrics)

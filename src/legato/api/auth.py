@@ -25,9 +25,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from legato.api import dto, iam_dto
+from legato.api import dto, iam_dto, scim
 from legato.api.context import ApiContext, Ctx, principal
 from legato.api.errors import ApiError
+from legato.identity import scim as scim_protocol
 from legato.identity.ldap import LdapDirectory, LdapError
 from legato.identity.lockout import Policy
 from legato.identity.oidc import OidcClient
@@ -92,13 +93,13 @@ class Authenticate:
         try:
             by = await self._principal(scope)
         except AuthenticationError as exc:
-            await _answer(send, 401, str(exc), basic=not _from_page(scope))
+            await _answer(send, 401, str(exc), basic=not _from_page(scope), scope=scope)
             return
         except _CsrfMissing as exc:
-            await _answer(send, 403, str(exc))
+            await _answer(send, 403, str(exc), scope=scope)
             return
         if by is None:
-            await _answer(send, 401, "authentication required", basic=not _from_page(scope))
+            await _answer(send, 401, "authentication required", basic=not _from_page(scope), scope=scope)
             return
         scope.setdefault("state", {})["principal"] = by
         await self.app(scope, receive, send)
@@ -194,7 +195,15 @@ def _cookie(header: bytes, name: str) -> str | None:
     return morsel.value if morsel is not None and morsel.value else None
 
 
-async def _answer(send: Send, status: int, message: str, *, basic: bool = False) -> None:
+async def _answer(send: Send, status: int, message: str, *, basic: bool = False, scope: Scope | None = None) -> None:
+    if scope is not None and scim.is_scim_path(scope["path"]):  # an identity provider's request: SCIM's shape
+        payload = json.dumps(scim_protocol.error_body(status, message)).encode()
+        headers = [(b"content-type", scim_protocol.MEDIA_TYPE.encode()),
+                   (b"content-length", str(len(payload)).encode()),
+                   (b"www-authenticate", b'Bearer realm="legato"')]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        return
     payload = json.dumps({"message": message, "details": []}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if basic:

@@ -147,3 +147,26 @@ class BindingDto(Wire):
     external_id: str
     namespace: str | None
     created: datetime
+
+
+class ScimIntegrationCreate(Body):
+    description: str = Field(default="", max_length=2000, description="What the integration is for (which provider).")
+
+
+class ScimIntegrationUpdate(Body):
+    description: str | None = Field(default=None, max_length=2000)
+    enabled: bool | None = Field(default=None, description="false: the provider's requests are refused (401).")
+
+
+class ScimIntegrationDto(Wire):
+    id: str
+    description: str
+    enabled: bool
+    service_account_id: str = Field(description="The service account the provider acts as.")
+    endpoint: str = Field(description="The SCIM base URL to give the identity provider.")
+    created: datetime
+    updated: datetime
+
+
+class ScimIntegrationCreated(ScimIntegrationDto):
+    token: str = Field(description="The bearer token to give the identity provider: shown this once only.")

@@ -24,6 +24,7 @@ COMMANDS = {
     "secret": ("legato.cli.secret_cmd", "secret"),
     "user": ("legato.cli.user_cmd", "user"),
     "token": ("legato.cli.user_cmd", "token"),
+    "scim": ("legato.cli.scim_cmd", "scim_group"),
     "mcp": ("legato.cli.mcp_cmd", "mcp_command"),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 AccountKind = Literal["USER", "SERVICE_ACCOUNT"]
 SubjectType = Literal["USER", "GROUP", "SERVICE_ACCOUNT"]
@@ -29,6 +29,9 @@ class Account:
     failures: int = 0
     failures_since: datetime | None = None
     locked_until: datetime | None = None
+    email: str | None = None
+    external_id: str | None = None  # the identity provider's id of a user provisioned through SCIM
+    profile: dict[str, Any] | None = None  # SCIM's `name` and `emails` as the provider sent them
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Group:
     name: str
     description: str
     created: datetime
+    external_id: str | None = None  # the identity provider's id of a group provisioned through SCIM
+    updated: datetime | None = None  # None: unchanged since created
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.created
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,20 @@ class Session:
     csrf: str
     created: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ScimIntegration:
+    """An identity provider allowed to provision users and groups through SCIM 2.0. It authenticates with an API
+    token of its own service account (`account_id`) and is refused while not `enabled`."""
+
+    id: str
+    tenant: str
+    description: str
+    enabled: bool
+    account_id: str
+    created: datetime
+    updated: datetime
 
 
 @dataclass(frozen=True)

@@ -153,18 +153,46 @@ def list_groups(store: AccountPorts, *, by: Principal) -> list[Group]:
 def get_group(store: AccountPorts, group_id: str, *, by: Principal) -> tuple[Group, list[str]]:
     """A group and its members' account ids."""
     require_instance(by, Resource.GROUP, Action.VIEW)
-    group = next((g for g in store.list_groups() if g.id == group_id), None)
+    group = store.get_group(group_id)
     if group is None:
         raise NotFoundError(f"group '{group_id}' not found")
     return group, store.group_members(group_id)
 
 
-def create_group(store: AccountPorts, name: str, description: str = "", *, by: Principal, now: datetime) -> Group:
+def create_group(store: AccountPorts, name: str, description: str = "", *, by: Principal, now: datetime,
+                 external_id: str | None = None) -> Group:
     require_instance(by, Resource.GROUP, Action.CREATE)
-    group = Group(uuid.uuid4().hex, name, description, now)
+    if not name.strip():
+        raise ValueError("a group's name must not be empty")
+    group = Group(uuid.uuid4().hex, name, description, now, external_id)
     if not store.create_group(group):
         raise ConflictError(f"a group named '{name}' already exists")
     return group
+
+
+GROUP_FIELDS = frozenset({"name", "description", "external_id"})
+
+
+def update_group(store: AccountPorts, group_id: str, *, by: Principal, now: datetime, **changes: str | None) -> Group:
+    """Rename a group or change its description or external id (the fields given); ConflictError when the new
+    name is another group's."""
+    require_instance(by, Resource.GROUP, Action.UPDATE)
+    if not changes.keys() <= GROUP_FIELDS:
+        raise ValueError(f"unknown group fields: {', '.join(sorted(changes.keys() - GROUP_FIELDS))}")
+    group = store.get_group(group_id)
+    if group is None:
+        raise NotFoundError(f"group '{group_id}' not found")
+    if changes.get("name") is not None and not str(changes["name"]).strip():
+        raise ValueError("a group's name must not be empty")
+    if all(getattr(group, field) == value for field, value in changes.items()):
+        return group
+    try:
+        updated = store.update_group(group_id, **changes, updated=now)
+    except ValueError as exc:
+        raise ConflictError(str(exc)) from None
+    if updated is None:
+        raise NotFoundError(f"group '{group_id}' not found")
+    return updated
 
 
 def delete_group(store: AccountPorts, group_id: str, *, by: Principal) -> None:

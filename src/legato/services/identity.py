@@ -9,7 +9,7 @@ import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from legato.identity import lockout, passwords, tokens
 from legato.identity.lockout import Counter, Policy
@@ -45,25 +45,57 @@ def _resource(kind: AccountKind) -> Resource:
 
 def create_account(store: AccountPorts, kind: AccountKind, name: str, *, password: str | None = None,
                    display_name: str = "", description: str = "", owner: bool = False, by: Principal,
-                   now: datetime) -> Account:
+                   now: datetime, email: str | None = None, external_id: str | None = None,
+                   disabled: bool = False, profile: dict[str, Any] | None = None) -> Account:
     """A new user (with a password, or none: it signs in with tokens only until one is set) or service account.
-    Only the instance owner creates another owner."""
+    Only the instance owner creates another owner. `email` and `external_id` come from SCIM provisioning."""
     require_instance(by, _resource(kind), Action.CREATE)
     if owner and not by.grants.owner:
         raise ForbiddenError("USER", "CREATE", None, instance=True)
-    if not name.strip() or len(name) > 255 or ":" in name:
-        raise ValueError("a name must be 1 to 255 characters, without ':'")
+    _check_name(name)
     if password is not None:
         passwords.check_strength(password)
     account = Account(
         id=uuid.uuid4().hex, kind=kind, name=name, display_name=display_name or name,
         password_hash=passwords.hash_password(password) if password is not None and kind == "USER" else None,
-        owner=owner, disabled=False, created=now, updated=now, description=description,
+        owner=owner, disabled=disabled, created=now, updated=now, description=description, email=email,
+        external_id=external_id, profile=profile,
     )
     if not store.create_account(account):
         raise ConflictError(f"the name '{name}' is taken")
     USERS_EXIST.clear()
     return account
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > 255 or ":" in name:
+        raise ValueError("a name must be 1 to 255 characters, without ':'")
+
+
+PROFILE_FIELDS = frozenset({"name", "display_name", "description", "email", "external_id", "profile"})
+
+
+def update_profile(store: AccountPorts, kind: AccountKind, account_id: str, *, by: Principal, now: datetime,
+                   **changes: Any) -> Account:
+    """Change an account's name, display name, description, e-mail or external id (the fields given).
+    ConflictError when the new name is another account's; only an instance owner changes an owner."""
+    if not changes.keys() <= PROFILE_FIELDS:
+        raise ValueError(f"unknown account fields: {', '.join(sorted(changes.keys() - PROFILE_FIELDS))}")
+    account = get_account(store, kind, account_id, by=by)
+    require_instance(by, _resource(kind), Action.UPDATE)
+    if account.owner and not by.grants.owner:
+        raise ForbiddenError("USER", "UPDATE", None, instance=True, hint=" (only an instance owner changes another)")
+    name = changes.get("name")
+    if name is not None and name != account.name:
+        _check_name(name)
+        if store.account_by_name(name) is not None:
+            raise ConflictError(f"the name '{name}' is taken")
+    if all(getattr(account, field) == value for field, value in changes.items()):
+        return account
+    changed = store.update_account(account.id, **changes, updated=now)
+    if changed is None:
+        raise NotFoundError(f"account '{account_id}' not found")
+    return changed
 
 
 def get_account(store: AccountPorts, kind: AccountKind, account_id: str, *, by: Principal) -> Account:

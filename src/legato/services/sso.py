@@ -1,6 +1,7 @@
 """Sign-in through an identity provider: OpenID Connect (single sign-on in the browser) and LDAP (a name and
-password checked by the directory). The provider says who signed in; Legato finds the user of that name (or
-creates it, without a password, when the provider is configured to) and, when the provider lists the user's
+password checked by the directory). The provider says who signed in; Legato finds the user of that name, else
+the user with that e-mail address (users provisioned through SCIM often have another name), or
+creates it (without a password, when the provider is configured to) and, when the provider lists the user's
 groups, makes the user a member of exactly the Legato groups of those names. Its roles come from the bindings
 of the user and of those groups, as for any user."""
 
@@ -29,6 +30,8 @@ def external_sign_in(store: AccountPorts, who: ExternalIdentity, *, source: str,
     """A session for the user the provider `source` ("oidc", "ldap") vouches for (see the module's docstring).
     AuthenticationError when no such user exists and none may be created, or the user is disabled or locked."""
     account = store.account_by_name(who.username)
+    if account is None and who.email:  # a user provisioned (SCIM) under another name with the same address
+        account = store.account_by_email(who.email)
     if account is None:
         if not create_users:
             raise AuthenticationError(f"'{who.username}' signed in with {source.upper()} but has no Legato account; "

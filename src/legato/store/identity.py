@@ -9,9 +9,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
-from legato.identity.records import Account, ApiToken, Binding, Group, Role, Session
+from legato.identity.records import Account, ApiToken, Binding, Group, Role, ScimIntegration, Session
 from legato.store.dialect import Dialect
-from legato.store.schema import accounts, api_tokens, bindings, group_members, iam_groups, roles, sessions
+from legato.store.schema import (
+    accounts,
+    api_tokens,
+    bindings,
+    group_members,
+    iam_groups,
+    roles,
+    scim_integrations,
+    sessions,
+)
 
 _a = accounts.c
 _t = api_tokens.c
@@ -39,6 +48,22 @@ class IdentityQueries:
     def account_by_name(self, conn: Connection, name: str) -> Account | None:
         """One account by its (unique) name."""
         row = conn.execute(select(accounts).where(_a.name == name)).first()
+        return _account(row) if row else None
+
+    def account_by_name_folded(self, conn: Connection, name: str) -> Account | None:
+        """The (oldest) account whose name is this one without regard to case."""
+        row = conn.execute(select(accounts).where(func.lower(_a.name) == name.lower()).order_by(_a.created)).first()
+        return _account(row) if row else None
+
+    def account_by_external_id(self, conn: Connection, external_id: str) -> Account | None:
+        """The account an identity provider knows by this id (SCIM's externalId)."""
+        row = conn.execute(select(accounts).where(_a.external_id == external_id).order_by(_a.created)).first()
+        return _account(row) if row else None
+
+    def account_by_email(self, conn: Connection, email: str) -> Account | None:
+        """The (oldest) user with this e-mail address, compared without case."""
+        query = select(accounts).where(func.lower(_a.email) == email.lower(), _a.kind == "USER").order_by(_a.created)
+        row = conn.execute(query).first()
         return _account(row) if row else None
 
     def accounts(self, conn: Connection, kind: str | None) -> list[Account]:
@@ -71,8 +96,21 @@ class IdentityQueries:
 
     def groups(self, conn: Connection) -> list[Group]:
         """Every group by name."""
-        return [Group(r.id, r.name, r.description, r.created)
-                for r in conn.execute(select(iam_groups).order_by(iam_groups.c.name))]
+        return [_group(r) for r in conn.execute(select(iam_groups).order_by(iam_groups.c.name))]
+
+    def group(self, conn: Connection, group_id: str) -> Group | None:
+        """One group by id."""
+        row = conn.execute(select(iam_groups).where(iam_groups.c.id == group_id)).first()
+        return _group(row) if row else None
+
+    def update_group(self, conn: Connection, group_id: str, changes: dict[str, Any]) -> bool | None:
+        """Set columns of one group; None when there is none, False when its new name is taken."""
+        if "name" in changes:
+            taken = select(iam_groups.c.id).where(iam_groups.c.name == changes["name"], iam_groups.c.id != group_id)
+            if conn.execute(taken).first() is not None:
+                return False
+        query = update(iam_groups).where(iam_groups.c.id == group_id).values(**changes)
+        return True if conn.execute(query).rowcount == 1 else None
 
     def delete_group(self, conn: Connection, group_id: str) -> bool:
         """Remove a group with its memberships and bindings."""
@@ -186,12 +224,48 @@ class IdentityQueries:
         return conn.execute(query).rowcount
 
 
+    # SCIM integrations -------------------------------------------------------------------------------------
+    def create_scim_integration(self, conn: Connection, integration: ScimIntegration) -> None:
+        """Insert an integration."""
+        conn.execute(scim_integrations.insert(), asdict(integration))
+
+    def scim_integration(self, conn: Connection, integration_id: str) -> ScimIntegration | None:
+        """One integration by id."""
+        row = conn.execute(select(scim_integrations).where(scim_integrations.c.id == integration_id)).first()
+        return _integration(row) if row else None
+
+    def scim_integrations(self, conn: Connection) -> list[ScimIntegration]:
+        """Every integration, oldest first."""
+        query = select(scim_integrations).order_by(scim_integrations.c.created, scim_integrations.c.id)
+        return [_integration(r) for r in conn.execute(query)]
+
+    def update_scim_integration(self, conn: Connection, integration_id: str, changes: dict[str, Any]) -> bool:
+        """Set columns of one integration; whether it exists."""
+        query = update(scim_integrations).where(scim_integrations.c.id == integration_id).values(**changes)
+        return conn.execute(query).rowcount == 1
+
+    def delete_scim_integration(self, conn: Connection, integration_id: str) -> bool:
+        """Remove an integration (not its service account); whether it existed."""
+        query = delete(scim_integrations).where(scim_integrations.c.id == integration_id)
+        return conn.execute(query).rowcount == 1
+
+
+def _integration(row: Row[Any]) -> ScimIntegration:
+    return ScimIntegration(row.id, row.tenant, row.description, bool(row.enabled), row.account_id, row.created,
+                           row.updated)
+
+
+def _group(row: Row[Any]) -> Group:
+    return Group(row.id, row.name, row.description, row.created, row.external_id, row.updated)
+
+
 def _account(row: Row[Any]) -> Account:
     return Account(
         id=row.id, kind=row.kind, name=row.name, display_name=row.display_name, password_hash=row.password_hash,
         owner=bool(row.owner), disabled=bool(row.disabled), created=row.created, updated=row.updated,
         description=row.description, failures=row.failures, failures_since=row.failures_since,
-        locked_until=row.locked_until,
+        locked_until=row.locked_until, email=row.email, external_id=row.external_id,
+        profile=row.profile,
     )
 
 

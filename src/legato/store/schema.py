@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from legato.engine.events import EVENT_ADAPTER
@@ -338,7 +339,13 @@ accounts = Table(
     Column("locked_until", UtcDateTime),
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
+    # SCIM provisioning: the address single sign-on may also match, and the identity provider's own id
+    Column("email", String(255)),
+    Column("external_id", String(255)),
+    Column("profile", Json),  # SCIM's `name` and `emails` as the provider sent them: {"name": {...}, "emails": [...]}
     UniqueConstraint("name", name="uq_accounts_name"),
+    Index("ix_accounts_email", "email"),
+    Index("ix_accounts_external_id", "external_id"),
 )
 
 iam_groups = Table(
@@ -347,6 +354,8 @@ iam_groups = Table(
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("created", UtcDateTime, nullable=False),
+    Column("external_id", String(255)),  # the identity provider's id of a group provisioned through SCIM
+    Column("updated", UtcDateTime),  # None: never changed since created
     UniqueConstraint("name", name="uq_iam_groups_name"),
 )
 
@@ -418,3 +427,15 @@ dashboards = Table(
 )
 # a dashboard's Logs charts read a time range of log lines
 Index("ix_logs_timestamp", logs.c.timestamp)
+scim_integrations = Table(
+    "scim_integrations", metadata,
+    # An identity provider allowed to provision users and groups through SCIM 2.0; it authenticates with an
+    # API token of its own service account (account_id) and is refused while not enabled.
+    Column("id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("account_id", String(64), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+)

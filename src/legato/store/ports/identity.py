@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from legato.identity.records import Account, ApiToken, Binding, Group, Role, Session
+from legato.identity.records import Account, ApiToken, Binding, Group, Role, ScimIntegration, Session
 
 
 class IdentityStore(Protocol):
@@ -17,6 +17,18 @@ class IdentityStore(Protocol):
     def get_account(self, account_id: str) -> Account | None: ...
 
     def account_by_name(self, name: str) -> Account | None: ...
+
+    def account_by_name_folded(self, name: str) -> Account | None:
+        """The account with this name compared without case (SCIM's userName is case-insensitive)."""
+        ...
+
+    def account_by_external_id(self, external_id: str) -> Account | None:
+        """The account an identity provider knows by this id (SCIM's externalId)."""
+        ...
+
+    def account_by_email(self, email: str) -> Account | None:
+        """The user with this e-mail address (compared without case)."""
+        ...
 
     def list_accounts(self, kind: str | None = None) -> list[Account]:
         """Accounts by name; of one kind (USER, SERVICE_ACCOUNT) when given."""
@@ -38,6 +50,13 @@ class IdentityStore(Protocol):
         ...
 
     def list_groups(self) -> list[Group]: ...
+
+    def get_group(self, group_id: str) -> Group | None: ...
+
+    def update_group(self, group_id: str, **changes: Any) -> Group | None:
+        """Set columns of a group (name, description, external_id, updated); the group after the change, None
+        when there is none. ValueError when the new name is taken."""
+        ...
 
     def delete_group(self, group_id: str) -> bool:
         """Delete a group with its memberships and bindings."""
@@ -103,4 +122,18 @@ class IdentityStore(Protocol):
 
     def delete_sessions(self, account_id: str | None = None, expired_before: datetime | None = None) -> int:
         """Drop the sessions of an account, or those expired before a moment; how many."""
+        ...
+
+    def create_scim_integration(self, integration: ScimIntegration) -> None: ...
+
+    def get_scim_integration(self, integration_id: str) -> ScimIntegration | None: ...
+
+    def list_scim_integrations(self) -> list[ScimIntegration]: ...
+
+    def update_scim_integration(self, integration_id: str, **changes: Any) -> ScimIntegration | None:
+        """Set columns of an integration (enabled, description, updated); None when there is none."""
+        ...
+
+    def delete_scim_integration(self, integration_id: str) -> bool:
+        """Remove an integration (its service account stays until deleted itself)."""
         ...

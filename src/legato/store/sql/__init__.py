@@ -240,12 +240,17 @@ class SqlStore:
         self.create_account = part.create_account
         self.get_account = part.get_account
         self.account_by_name = part.account_by_name
+        self.account_by_name_folded = part.account_by_name_folded
+        self.account_by_external_id = part.account_by_external_id
+        self.account_by_email = part.account_by_email
         self.list_accounts = part.list_accounts
         self.count_accounts = part.count_accounts
         self.update_account = part.update_account
         self.delete_account = part.delete_account
         self.create_group = part.create_group
         self.list_groups = part.list_groups
+        self.get_group = part.get_group
+        self.update_group = part.update_group
         self.delete_group = part.delete_group
         self.add_group_member = part.add_group_member
         self.remove_group_member = part.remove_group_member
@@ -267,6 +272,11 @@ class SqlStore:
         self.get_session = part.get_session
         self.delete_session = part.delete_session
         self.delete_sessions = part.delete_sessions
+        self.create_scim_integration = part.create_scim_integration
+        self.get_scim_integration = part.get_scim_integration
+        self.list_scim_integrations = part.list_scim_integrations
+        self.update_scim_integration = part.update_scim_integration
+        self.delete_scim_integration = part.delete_scim_integration
 
     def _bind_dashboard_store(self, part: ports.DashboardStore) -> None:
         self.save_dashboard = part.save_dashboard

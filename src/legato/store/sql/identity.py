@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from legato.identity.records import Account, ApiToken, Binding, Group, Role, Session
+from legato.identity.records import Account, ApiToken, Binding, Group, Role, ScimIntegration, Session
 from legato.store.database import Database
 from legato.store.identity import IdentityQueries
 
@@ -29,6 +29,18 @@ class SqlIdentity:
     def account_by_name(self, name: str) -> Account | None:
         with self._db.read() as conn:
             return self._iq.account_by_name(conn, name)
+
+    def account_by_name_folded(self, name: str) -> Account | None:
+        with self._db.read() as conn:
+            return self._iq.account_by_name_folded(conn, name)
+
+    def account_by_external_id(self, external_id: str) -> Account | None:
+        with self._db.read() as conn:
+            return self._iq.account_by_external_id(conn, external_id)
+
+    def account_by_email(self, email: str) -> Account | None:
+        with self._db.read() as conn:
+            return self._iq.account_by_email(conn, email)
 
     def list_accounts(self, kind: str | None = None) -> list[Account]:
         with self._db.read() as conn:
@@ -55,6 +67,17 @@ class SqlIdentity:
     def list_groups(self) -> list[Group]:
         with self._db.read() as conn:
             return self._iq.groups(conn)
+
+    def get_group(self, group_id: str) -> Group | None:
+        with self._db.read() as conn:
+            return self._iq.group(conn, group_id)
+
+    def update_group(self, group_id: str, **changes: Any) -> Group | None:
+        with self._db.write() as tx:
+            done = self._iq.update_group(tx.conn, group_id, changes)
+            if done is False:
+                raise ValueError(f"a group named '{changes['name']}' already exists")
+            return self._iq.group(tx.conn, group_id) if done else None
 
     def delete_group(self, group_id: str) -> bool:
         with self._db.write() as tx:
@@ -139,3 +162,25 @@ class SqlIdentity:
     def delete_sessions(self, account_id: str | None = None, expired_before: datetime | None = None) -> int:
         with self._db.write() as tx:
             return self._iq.delete_sessions(tx.conn, account_id, expired_before)
+
+    def create_scim_integration(self, integration: ScimIntegration) -> None:
+        with self._db.write() as tx:
+            self._iq.create_scim_integration(tx.conn, integration)
+
+    def get_scim_integration(self, integration_id: str) -> ScimIntegration | None:
+        with self._db.read() as conn:
+            return self._iq.scim_integration(conn, integration_id)
+
+    def list_scim_integrations(self) -> list[ScimIntegration]:
+        with self._db.read() as conn:
+            return self._iq.scim_integrations(conn)
+
+    def update_scim_integration(self, integration_id: str, **changes: Any) -> ScimIntegration | None:
+        with self._db.write() as tx:
+            if not self._iq.update_scim_integration(tx.conn, integration_id, changes):
+                return None
+            return self._iq.scim_integration(tx.conn, integration_id)
+
+    def delete_scim_integration(self, integration_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._iq.delete_scim_integration(tx.conn, integration_id)
