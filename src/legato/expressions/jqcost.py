@@ -31,24 +31,33 @@ class Unbounded(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Mono:
-    """c * s**d, an upper bound for s >= 1."""
+class Poly:
+    """sum of c[k] * s**k (non-negative coefficients, degree at most MAX_DEGREE): an upper bound for s >= 1."""
 
-    c: float
-    d: int
+    c: tuple[float, ...]
 
-    def __post_init__(self) -> None:
-        if self.d > MAX_DEGREE:
-            raise Unbounded(f"a bound of degree {self.d}")
+    def __add__(self, other: Poly) -> Poly:
+        return Poly(tuple(a + b for a, b in zip(self.c, other.c, strict=True)))
 
-    def __add__(self, other: Mono) -> Mono:
-        return Mono(self.c + other.c, max(self.d, other.d))
-
-    def __mul__(self, other: Mono) -> Mono:
-        return Mono(self.c * other.c, self.d + other.d)
+    def __mul__(self, other: Poly) -> Poly:
+        out = [0.0] * (MAX_DEGREE + 1)
+        for i, a in enumerate(self.c):
+            for j, b in enumerate(other.c):
+                if a and b:
+                    if i + j > MAX_DEGREE:
+                        raise Unbounded(f"a bound of degree {i + j}")
+                    out[i + j] += a * b
+        return Poly(tuple(out))
 
     def at(self, s: int) -> float:
-        return float(self.c * s ** self.d)
+        return sum(c * float(s) ** k for k, c in enumerate(self.c))
+
+
+def Mono(c: float, d: int) -> Poly:
+    """c * s**d."""
+    if d > MAX_DEGREE:
+        raise Unbounded(f"a bound of degree {d}")
+    return Poly(tuple(float(c) if k == d else 0.0 for k in range(MAX_DEGREE + 1)))
 
 
 ONE, ZERO, S = Mono(1, 0), Mono(0, 0), Mono(1, 1)
@@ -58,16 +67,21 @@ ONE, ZERO, S = Mono(1, 0), Mono(0, 0), Mono(1, 1)
 class Bound:
     """Of one filter run on an input of JSON size s: outputs, sum of (output JSON size + 1), work."""
 
-    cnt: Mono
-    out: Mono
-    work: Mono
+    cnt: Poly
+    out: Poly
+    work: Poly
 
 
-def _over(g: Mono, f: Bound) -> Mono:
-    """Sum of g(size of y) over the outputs y of f."""
-    if g.d == 0:
-        return Mono(g.c * f.cnt.c, f.cnt.d)
-    return Mono(g.c * f.out.c ** g.d, f.out.d * g.d)
+def _over(g: Poly, f: Bound) -> Poly:
+    """Sum of g(size of y) over the outputs y of f: g[0] per output, and sum of a_i**k <= (sum of a_i)**k."""
+    total = Mono(g.c[0], 0) * f.cnt
+    power = f.out
+    for k in range(1, MAX_DEGREE + 1):
+        if g.c[k]:
+            total = total + Mono(g.c[k], 0) * power
+        if k < MAX_DEGREE and any(g.c[k + 1:]):
+            power = power * f.out
+    return total
 
 
 def pipe(f: Bound, g: Bound) -> Bound:
@@ -78,23 +92,41 @@ def comma(f: Bound, g: Bound) -> Bound:
     return Bound(f.cnt + g.cnt, f.out + g.out, f.work + g.work)
 
 
-def combo(args: list[Bound], size: Mono, work: Mono) -> Bound:
-    """A result per combination of the sub-filters' outputs (all run on the same input), each of at most
-    size(X) and costing work(X), where X = s + the sub-filters' output sizes."""
-    x = S
-    cnt = ONE
-    total = ZERO
-    for a in args:
-        x = x + a.out
-        cnt = cnt * a.cnt
-        total = total + a.work
-    each_size = Mono(size.c * x.c ** size.d, x.d * size.d)
-    each_work = Mono(work.c * x.c ** work.d, x.d * work.d)
-    return Bound(cnt, cnt * each_size + ONE, total + cnt * each_work)
-
-
 IDENTITY = Bound(ONE, S, ONE)
-ITERATE = Bound(S, S, S)
+ITERATE = Bound(Mono(0.5, 1), S, S)  # an array of n items prints as at least 2n + 1 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """Of one result of an operator, per combination of its operands' outputs: with `total` the sum and
+    `product` the product of the operands' sizes, size <= k*total + extra + qs*product and
+    work <= w*total + qw*product (the product: matching every part of one against the other)."""
+
+    k: float
+    extra: float
+    w: float
+    qs: float = 0
+    qw: float = 0
+
+
+def combo(args: list[Bound], cost: Cost, with_input: bool = False) -> Bound:
+    """A result per combination of the operands' outputs (jq's cartesian product; all of them run on the same
+    input, which is an operand itself `with_input`, as for `has(k)`)."""
+    operands = [IDENTITY, *args] if with_input else args
+    total, cnt, work = ZERO, ONE, ZERO
+    for a in operands:
+        total = total + a.out
+        cnt = cnt * a.cnt
+        work = work + a.work
+    each_size = total * Mono(cost.k, 0) + Mono(cost.extra + 1, 0)
+    each_work = total * Mono(cost.w, 0) + ONE
+    if cost.qs or cost.qw:
+        product = ONE
+        for a in operands:
+            product = product * a.out
+        each_size = each_size + product * Mono(cost.qs, 0)
+        each_work = each_work + product * Mono(cost.qw, 0)
+    return Bound(cnt, cnt * each_size, work + cnt * each_work)
 
 
 def _const(size: int) -> Bound:
@@ -127,25 +159,24 @@ for _names, _out, _work in (
     for _name in _names.split():
         _UNARY[_name] = Bound(ONE, _out + ONE, _work + ONE)
 
-# builtins of one argument, evaluated on the same input: (result size, work) per combination, in X
-_BINARY: dict[str, tuple[Mono, Mono]] = {}
-for _names, _size, _work in (
-    ("has in startswith endswith", Mono(6, 0), Mono(2, 1)),
-    ("contains inside", Mono(6, 0), Mono(1, 2)),
-    ("ltrimstr rtrimstr", S, Mono(2, 1)),
-    ("split", Mono(3, 1), Mono(1, 2)),
-    ("index rindex indices", Mono(8, 1), Mono(1, 2)),
-    ("join", Mono(1, 2), Mono(60, 2)),
-    ("flatten", S, Mono(60, 1)),
+# builtins of one argument, run with the input as an operand
+_BINARY: dict[str, Cost] = {}
+for _names, _cost in (
+    ("has in startswith endswith", Cost(0, 6, 2)),
+    ("contains inside", Cost(0, 6, 2, qw=2)),
+    ("ltrimstr rtrimstr", Cost(1, 0, 2)),
+    ("split", Cost(3, 2, 2, qw=2)),
+    ("index rindex indices", Cost(8, 2, 2, qw=2)),
+    ("join", Cost(1, 2, 40, qs=1, qw=40)),  # the input's items with the separator between each pair
+    ("flatten", Cost(1, 0, 60)),
 ):
     for _name in _names.split():
-        _BINARY[_name] = (_size, _work)
+        _BINARY[_name] = _cost
 
-_OPS: dict[str, tuple[Mono, Mono]] = {  # per combination of the operands: (result size, work), in X
-    "+": (Mono(2, 1), Mono(2, 1)), "-": (Mono(2, 1), Mono(1, 2)), "/": (Mono(3, 1), Mono(1, 2)),
-    "%": (Mono(26, 0), Mono(2, 0)), "==": (Mono(6, 0), Mono(4, 1)), "!=": (Mono(6, 0), Mono(4, 1)),
-    "<": (Mono(6, 0), Mono(4, 1)), "<=": (Mono(6, 0), Mono(4, 1)), ">": (Mono(6, 0), Mono(4, 1)),
-    ">=": (Mono(6, 0), Mono(4, 1)),
+_COMPARE = Cost(0, 6, 4)
+_OPS: dict[str, Cost] = {
+    "+": Cost(1, 2, 2), "-": Cost(1, 26, 2, qw=2), "/": Cost(3, 26, 2, qw=2), "%": Cost(0, 26, 1),
+    "==": _COMPARE, "!=": _COMPARE, "<": _COMPARE, "<=": _COMPARE, ">": _COMPARE, ">=": _COMPARE,
 }
 
 _TOKEN = re.compile(r"""
@@ -275,21 +306,21 @@ class _Parser:
             self.take()
             right = self.logic("and") if op == "or" else self.compare()
             right = Bound(right.cnt + ONE, right.out, right.work)  # short circuit: one output, or right's
-            left = combo([left, right], Mono(6, 0), ONE)
+            left = combo([left, right], Cost(0, 6, 0))
         return left
 
     def compare(self) -> Bound:
         left = self.additive()
         if self.at("==", "!=", "<", "<=", ">", ">="):
-            size, work = _OPS[self.take().text]
-            left = combo([left, self.additive()], size, work)
+            cost = _OPS[self.take().text]
+            left = combo([left, self.additive()], cost)
         return left
 
     def additive(self) -> Bound:
         left = self.multiplicative()
         while self.at("+", "-"):
-            size, work = _OPS[self.take().text]
-            left = combo([left, self.multiplicative()], size, work)
+            cost = _OPS[self.take().text]
+            left = combo([left, self.multiplicative()], cost)
         return left
 
     def multiplicative(self) -> Bound:
@@ -301,10 +332,11 @@ class _Parser:
                 times = number if number is not None else right_number
                 if times is None:
                     raise Unbounded("* of two computed values")
-                size = work = Mono(max(abs(times), 1.0) + 1, 1)
+                factor = max(abs(times), 1.0) + 1
+                cost = Cost(factor, 26, factor)
             else:
-                size, work = _OPS[op]
-            left, number = combo([left, right], size, work), None
+                cost = _OPS[op]
+            left, number = combo([left, right], cost), None
         return left
 
     def unary(self) -> tuple[Bound, float | None]:
@@ -355,9 +387,9 @@ class _Parser:
             if not self.at("]"):
                 args.append(self.pipe())
             self.take("]")
-            return combo(args, S, S)
+            return combo(args, Cost(1, 2, 1))
         self.take("]")
-        return combo(args, Mono(8, 1), Mono(1, 2))
+        return combo(args, Cost(8, 2, 2, qw=2))  # an array index into an array gives the indices
 
     def term(self) -> tuple[Bound, float | None]:
         tok = self.take()
@@ -396,7 +428,7 @@ class _Parser:
         if not tok.parts:
             return _const(tok.size + 2)
         args = [_Parser(part).program() for part in tok.parts]
-        return combo(args, Mono(2 + tok.size + 2, 1), Mono(3, 1))
+        return combo(args, Cost(2, tok.size + 2, 3))
 
     def object(self) -> Bound:
         args: list[Bound] = []
@@ -424,7 +456,7 @@ class _Parser:
             if not self.at("}"):
                 self.take(",")
         self.take("}")
-        return combo(args, Mono(1 + keys, 1), S)
+        return combo(args, Cost(1, keys, 1))
 
     def object_value(self) -> Bound:
         """jq's ExpD: terms joined by `|` (an object's `,` separates entries)."""
@@ -498,7 +530,7 @@ def _builtin(name: str, args: list[Bound], parser: _Parser) -> Bound:
         return Bound(ONE, Mono(7, 0), each.work + each.cnt)
     if name in ("sort_by", "group_by", "unique_by", "min_by", "max_by"):
         keys = pipe(ITERATE, Bound(ONE, f.out + Mono(3, 0), f.work + f.out))
-        sort = Mono(10 * keys.out.c, keys.out.d) + Mono(10, 1)
+        sort = keys.out * Mono(10, 0) + Mono(10, 1)
         return Bound(ONE, Mono(3, 1) + ONE, keys.work + sort)
     if name == "map_values":
         each = pipe(ITERATE, f)
@@ -507,10 +539,8 @@ def _builtin(name: str, args: list[Bound], parser: _Parser) -> Bound:
         entries = _UNARY["to_entries"]
         mapped = pipe(entries, _builtin("map", [f], parser))
         return pipe(mapped, _UNARY["from_entries"])
-    if name == "join" and f.cnt == ONE and f.out.d == 0:  # a literal separator: linear in the input
-        return combo([f], Mono(f.out.c + 2, 1), Mono(60 * (f.out.c + 2), 1))
     if name in _BINARY:
-        return combo([f], *_BINARY[name])
+        return combo([f], _BINARY[name], with_input=True)
     raise Unbounded(f"{name}/1")
 
 
