@@ -142,10 +142,14 @@ def java_string(value: Any) -> str:
 
 
 def f_lower(st: State, value: Any) -> Any:
+    if type(value) is str:
+        return value.lower()
     return None if value is None else java_string(value).lower()
 
 
 def f_upper(st: State, value: Any) -> Any:
+    if type(value) is str:
+        return value.upper()
     # Pebble upper-cases the text of any value: a list gives "[A, B]" (Kestra's unit-test documentation relies on it)
     return None if value is None else java_string(value).upper()
 

@@ -557,9 +557,29 @@ def bound(program: str) -> Bound | None:
 def fits(program: str, input_chars: int, max_output_chars: int) -> bool:
     """Whether `program` on an input of `input_chars` JSON characters surely ends within BUDGET and gives
     less than `max_output_chars` of JSON (measured with spaces after separators, as the child does)."""
+    return input_chars <= largest_input(program, max_output_chars)
+
+
+@functools.lru_cache(maxsize=512)
+def largest_input(program: str, max_output_chars: int) -> int:
+    """The largest input (in JSON characters) on which `program` fits; -1 when none does. The bounds grow with
+    the input, so a binary search finds it, once per program and limit."""
     found = bound(program)
     if found is None:
-        return False
-    s = input_chars + 1
-    out = found.out.at(s)
-    return 2 * s + found.work.at(s) + 2 * out + found.cnt.at(s) <= BUDGET and 2 * out <= max_output_chars
+        return -1
+
+    def ok(chars: int) -> bool:
+        s = chars + 1
+        out = found.out.at(s)
+        return 2 * s + found.work.at(s) + 2 * out + found.cnt.at(s) <= BUDGET and 2 * out <= max_output_chars
+
+    if not ok(0):
+        return -1
+    low, high = 0, BUDGET  # the input alone costs 2 units a character: never more than BUDGET characters
+    while low < high:
+        middle = (low + high + 1) // 2
+        if ok(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
