@@ -5,7 +5,9 @@ Patterns run on RE2 (google-re2), whose time is linear in the text: `(a+)+$` or 
 for ever there. The Java features RE2 lacks (backreferences `\\1`, lookaround `(?=`, `(?<!`, possessive `a*+`
 and atomic `(?>` groups, `\\Z`) are not refused: such a pattern runs on Python's backtracking engine in a child
 process (legato.offload) that is killed at the deadline. Java's POSIX classes (`\\p{Alpha}`, `\\p{Digit}`,
-...) and `\\h` are translated for both engines; `(?<name>...)` is Java's and RE2's named group.
+...) and `\\h` are translated for both engines; `(?<name>...)` is Java's and RE2's named group. On a short
+ASCII text, a pattern in the syntax both engines read alike whose backtracking is provably small runs on
+Python's re instead (legato.regex_short): one C call instead of a binding call per match.
 """
 
 from __future__ import annotations
