@@ -5,7 +5,9 @@ Patterns run on RE2 (google-re2), whose time is linear in the text: `(a+)+$` or 
 for ever there. The Java features RE2 lacks (backreferences `\\1`, lookaround `(?=`, `(?<!`, possessive `a*+`
 and atomic `(?>` groups, `\\Z`) are not refused: such a pattern runs on Python's backtracking engine in a child
 process (legato.offload) that is killed at the deadline. Java's POSIX classes (`\\p{Alpha}`, `\\p{Digit}`,
-...) and `\\h` are translated for both engines; `(?<name>...)` is Java's and RE2's named group.
+...) and `\\h` are translated for both engines; `(?<name>...)` is Java's and RE2's named group. On a short
+ASCII text, a pattern in the syntax both engines read alike whose backtracking is provably small runs on
+Python's re instead (legato.regex_short): one C call instead of a binding call per match.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import re2
 
 from legato import offload
+from legato.regex_short import Short, short_form
 
 DEFAULT_SECONDS = 2.0  # deadline of a match that has none of its own (input validators, triggers)
 MAX_PATTERN = 10_000
@@ -89,9 +92,13 @@ class Regex:
     backtracking: str | None  # the pattern in Python's syntax, when RE2 cannot run it
     groups: int
     names: dict[str, int]
+    short: Short | None = None  # the same pattern for Python's re, on texts short enough (legato.regex_short)
 
     def search(self, text: str, deadline: float | None = None) -> tuple[int, int] | None:
         """(start, end) of the first match, or None."""
+        if self.short is not None and self.short.fits(text):
+            found = self.short.pattern.search(text)
+            return None if found is None else found.span()
         if self.linear is not None:
             m = self.linear.search(text)
             return None if m is None else (m.start(), m.end())
@@ -99,6 +106,8 @@ class Regex:
         return None if found is None else (found[0], found[1])
 
     def fullmatch(self, text: str, deadline: float | None = None) -> bool:
+        if self.short is not None and self.short.fits(text):
+            return self.short.pattern.fullmatch(text) is not None
         if self.linear is not None:
             return self.linear.fullmatch(text) is not None
         return bool(self._offload("fullmatch", text, deadline))
@@ -166,7 +175,7 @@ def compile(pattern: str) -> Regex:
     translated = _java_classes(pattern)
     try:
         linear = re2.compile(translated, _OPTIONS)
-        return Regex(pattern, linear, None, linear.groups, dict(linear.groupindex))
+        return Regex(pattern, linear, None, linear.groups, dict(linear.groupindex), short_form(translated))
     except re2.error:
         pass
     python = _python_syntax(translated)
@@ -197,8 +206,9 @@ def search(pattern: str, text: str, deadline: float | None = None) -> bool:
     return compile(pattern).search(text, deadline) is not None
 
 
-def java_replacement(template: str, regex: Regex) -> Callable[[str, tuple[str | None, ...]], str]:
-    """Java's Matcher replacement text: `$1`, `${name}`, `\\$` for a dollar, `\\\\` for a backslash."""
+def _replacement_parts(template: str, regex: Regex) -> list[str | int]:
+    """Java's Matcher replacement text as literal texts and group numbers: `$1`, `${name}`, `\\$` for a
+    dollar, `\\\\` for a backslash."""
     parts: list[str | int] = []
     literal: list[str] = []
     i = 0
@@ -222,7 +232,19 @@ def java_replacement(template: str, regex: Regex) -> Callable[[str, tuple[str | 
         literal.append(c)
         i += 1
     parts.append("".join(literal))
+    return parts
+
+
+def java_replacement(template: str, regex: Regex) -> Callable[[str, tuple[str | None, ...]], str]:
+    """Java's Matcher replacement text (see _replacement_parts) as a function of the match and its groups."""
+    parts = _replacement_parts(template, regex)
 
     def expand(whole: str, groups: tuple[str | None, ...]) -> str:
         return "".join(p if isinstance(p, str) else (whole if p == 0 else groups[p - 1] or "") for p in parts)
     return expand
+
+
+def python_replacement(template: str, regex: Regex) -> str:
+    """Java's Matcher replacement text as a template for Python's re.sub (an unmatched group gives "")."""
+    return "".join(p.replace("\\", "\\\\") if isinstance(p, str) else f"\\g<{p}>"
+                   for p in _replacement_parts(template, regex))

@@ -92,6 +92,14 @@ CASES: list[tuple[str, str, str | tuple[str, ...]]] = [
                         "[0,1,2,3,4,5,6,7,8,9],[0,1,2,3,4,5,6,7,8,9]] | jq('[combinations]') }}",
      ("memory", "time", "size")),
     ("jq-deep-nesting", "{{ {} | jq('reduce range(100000) as $i (0; [.])') }}", ("depth", "time", "memory", OK)),
+    # --- jq made only of constructs that may run in-process: their bound exceeds the budget on this input,
+    # so they too run in the child and are stopped there
+    ("jq-doubling-pipes", "{{ (0..999) | jq('" + " | ".join(["[.[], .[]]"] * 30) + "') }}",
+     ("memory", "time", "size")),
+    ("jq-cartesian-sum", "{{ (0..9999) | jq('[(.[]) + (.[])]') }}", ("memory", "time", "size")),
+    ("jq-literal-string-repeat", "{{ 'x' | jq('[.[]?, (\"x\" * 100000000)]') }}", ("size", "memory")),
+    ("jq-tojson-towers", "{{ ['q\"q\"q\"'] | jq('" + " | ".join(["map(tojson)"] * 40) + "') }}",
+     ("size", "memory", "time")),
     # --- nesting -----------------------------------------------------------------------------------------
     ("nested-parentheses", "{{ " + "(" * 500 + "1" + ")" * 500 + " }}", "depth"),
     ("nested-brackets", "{{ " + "[" * 500 + "]" * 500 + " }}", "depth"),

@@ -40,6 +40,34 @@ HOSTILE: list[tuple[str, str]] = [
     ("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", "depth"),
     ("{{ range(0, 1000000000) }}", "items"),
 ]
+PROBES = 200  # requests of another client timed while the hostile previews run
+# A plain HTTP server in its own process, probed in turn with Legato's: what the machine itself gives a request
+# at that moment (a loaded CI machine delays every process), so that the bound is on what the hostile renders add.
+CONTROL = """
+import http.server, sys
+class Answer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture
+def control() -> Iterator[str]:
+    process = subprocess.Popen([sys.executable, "-c", CONTROL], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        yield f"http://127.0.0.1:{int(process.stdout.readline())}/"
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture
@@ -83,7 +111,8 @@ def _rss(process: psutil.Process) -> int:
     return total
 
 
-def test_hostile_previews_are_refused_while_the_server_keeps_answering(server: tuple[str, psutil.Process]) -> None:
+def test_hostile_previews_are_refused_while_the_server_keeps_answering(server: tuple[str, psutil.Process],
+                                                                       control: str) -> None:
     url, process = server
     client = httpx.Client(base_url=url, timeout=30)
     done = client.post(f"{API}/executions/test.limits/preview", params={"wait": True}).json()
@@ -92,31 +121,44 @@ def test_hostile_previews_are_refused_while_the_server_keeps_answering(server: t
     assert client.post(eval_url, content="{{ 1 + 1 }}", headers={"Content-Type": "text/plain"}).json() == \
         {"result": "2", "error": None}
 
+    # A fixed number of probes, all sent while hostile renders run: the attacker goes through the hostile list
+    # again and again (at least once) until the last probe has been answered. So the p99 is always over the same
+    # number of requests, however fast the limits stop each hostile template.
     answers: list[tuple[str, httpx.Response, float]] = []
-    finished = threading.Event()
+    probes_done = threading.Event()
 
     def hostile() -> None:
         with httpx.Client(base_url=url, timeout=60) as attacker:
-            for template, limit in HOSTILE:
-                start = time.monotonic()
-                response = attacker.post(eval_url, content=template, headers={"Content-Type": "text/plain"})
-                answers.append((limit, response, time.monotonic() - start))
-        finished.set()
+            while True:
+                for template, limit in HOSTILE:
+                    start = time.monotonic()
+                    response = attacker.post(eval_url, content=template, headers={"Content-Type": "text/plain"})
+                    answers.append((limit, response, time.monotonic() - start))
+                if probes_done.is_set():
+                    return
 
     baseline = _rss(process)
     attacker = threading.Thread(target=hostile, name="hostile-previews")
     attacker.start()
     latencies: list[float] = []
+    machine: list[float] = []
     peak = baseline
-    other = httpx.Client(base_url=url, timeout=30)
-    while not finished.is_set():
-        start = time.perf_counter()
-        response = other.get(f"{API}/flows/test.limits/preview")
-        latencies.append(time.perf_counter() - start)
-        assert response.status_code == 200
-        peak = max(peak, _rss(process))
-        time.sleep(0.02)
-    attacker.join()
+    other, plain = httpx.Client(base_url=url, timeout=30), httpx.Client(timeout=30)
+    plain.get(control)
+    try:
+        while len(latencies) < PROBES:
+            start = time.perf_counter()
+            response = other.get(f"{API}/flows/test.limits/preview")
+            latencies.append(time.perf_counter() - start)
+            assert response.status_code == 200
+            start = time.perf_counter()
+            assert plain.get(control).status_code == 200
+            machine.append(time.perf_counter() - start)
+            peak = max(peak, _rss(process))
+            time.sleep(0.02)
+    finally:
+        probes_done.set()
+        attacker.join()
 
     for limit, response, elapsed in answers:
         body: dict[str, Any] = response.json()
@@ -125,11 +167,19 @@ def test_hostile_previews_are_refused_while_the_server_keeps_answering(server: t
         words = {"items": "item limit"}.get(limit, f"{limit} limit")
         assert words in body["message"], body
         assert elapsed < 5.0
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    assert len(latencies) > 100
-    assert p99 < 0.100, f"p99 {p99 * 1000:.0f} ms, median {statistics.median(latencies) * 1000:.0f} ms"
+    assert len(answers) >= len(HOSTILE)
+    p99, machine_p99 = _p99(latencies), _p99(machine)
+    print(f"other requests during hostile previews: p99 {p99 * 1000:.0f} ms over {len(latencies)} "
+          f"(a plain server meanwhile: {machine_p99 * 1000:.0f} ms)")
+    # within 100 ms p99 of what the machine gives a plain server at the same moments (on an idle machine that
+    # is a millisecond or two: the bound is then the issue's 100 ms as such)
+    assert p99 < 0.100 + machine_p99, (f"p99 {p99 * 1000:.0f} ms (median {statistics.median(latencies) * 1000:.0f} "
+                                       f"ms), plain server p99 {machine_p99 * 1000:.0f} ms")
     assert peak - baseline < 700 * 1024 * 1024, f"memory grew by {(peak - baseline) >> 20} MB"
+
+
+def _p99(latencies: list[float]) -> float:
+    return sorted(latencies)[int(len(latencies) * 0.99) - 1]
 
 
 BROKEN = """id: broken

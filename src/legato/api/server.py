@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import ipaddress
 import socket
+import sys
 from collections.abc import Iterator
 
 import uvicorn
@@ -51,6 +52,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 async def serve(app: FastAPI, stopping: asyncio.Event, sock: socket.socket) -> None:
     """Serve `app` on `sock` until `stopping` is set; setting it when the server ends on its own."""
+    # A render in a worker thread (a preview, a task's properties) holds the GIL for up to the switch interval
+    # at a time; each await of a request on the event loop may wait that long to take it back. 1 ms instead of
+    # CPython's 5 ms keeps other requests answering quickly while a long render runs.
+    sys.setswitchinterval(0.001)
     # uvicorn's lines go through the process's own handler (text or JSON, legato.telemetry.logs), not its own
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5,
                             log_config=None)

@@ -16,10 +16,11 @@ Where Legato differs from Pebble/Kestra, on purpose:
 - Integers are 64-bit as Java's long, but overflow is an error instead of wrapping silently.
 - Ranges, loops and generated lists are bounded (`Limits.max_range_items`), as are render time,
   output size, render() and macro nesting, and parser nesting; exceeding one raises ExpressionError.
-- Regex arguments (`replace(..., regexp=true)`, `split`) that repeat a repeating or alternating group,
-  the shapes of catastrophic backtracking, are refused. jq programs may not use `env`, `$ENV`,
-  `input`, `repeat`, `range`, `while`, `until`, `recurse(f)`, `def` and similar: jq runs in C and
-  cannot be interrupted by the render deadline.
+- Regexes (`replace(..., regexp=true)`, `split`, `matches`) run on RE2 in linear time, or, on short texts,
+  on Python's engine when the pattern's backtracking is provably small (legato.regex_short); patterns RE2
+  cannot read (lookaround, backreferences) run in a child process killed at the render's deadline.
+  jq programs may not read the environment or files (`env`, `$ENV`, `input`, `import`, ...); a program runs
+  in such a child too, unless its worst-case cost on its input is provably small (expressions.jqcost).
 - Dates are formatted in UTC unless `timeZone` is given (Kestra uses the server's zone); the localized
   styles `short`/`medium`/`long`/`full` follow en-US.
 - Macros can read the template's context variables (Pebble's cannot).

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from legato import offload
+from legato.expressions import jqcost
 from legato.expressions.errors import ExpressionError
 from legato.expressions.limits import LimitExceeded, deep_footprint
 from legato.expressions.runtime import State
@@ -168,14 +169,44 @@ def _jq_check(program: str) -> None:
 
 
 def f_jq(st: State, value: Any, expression: str) -> Any:
-    """Kestra's jq filter: the list of the program's results, computed in a child process (legato.offload)
-    under the render's remaining time and size limit."""
+    """Kestra's jq filter: the list of the program's results, under the render's remaining time and size limit.
+
+    A program whose cost has a small bound on this input (legato.expressions.jqcost) runs here; any other
+    runs in a child process (legato.offload) that is killed when it overruns."""
     if not isinstance(expression, str):
         raise ExpressionError(f"Filter 'jq' needs a jq program string, got {type_name(expression)}")
     _jq_check(expression)
     data = parse_json(value) if isinstance(value, str) and value.strip()[:1] in ("{", "[") else value
     document = to_json(data, max_chars=st.max_chars)
     st.tick()
+    if jqcost.fits(expression, len(document), st.max_chars):
+        result = _jq_here(expression, document)
+    else:
+        result = _jq_offloaded(st, expression, document)
+    st.check_items(len(result), "jq result")
+    st.charge(deep_footprint(result, st))
+    return result
+
+
+@functools.lru_cache(maxsize=256)
+def _jq_program(program: str) -> Any:
+    import jq  # the server process imports it only when a template uses jq
+
+    try:
+        return jq.compile(program)
+    except ValueError as exc:  # the same message as from the child process
+        raise ExpressionError(f"Invalid jq program {program!r}: {str(exc).splitlines()[0]}") from None
+
+
+def _jq_here(expression: str, document: str) -> list[Any]:
+    try:
+        return list(_jq_program(expression).input_text(document))
+    except ValueError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ExpressionError(f"jq {_show(expression)} failed: {first}") from None
+
+
+def _jq_offloaded(st: State, expression: str, document: str) -> list[Any]:
     request = {"kind": "jq", "program": expression, "input": document, "max_chars": st.max_chars}
     try:
         result: list[Any] = offload.run(request, st.deadline)
@@ -186,8 +217,6 @@ def f_jq(st: State, value: Any, expression: str) -> Any:
         if e.limit is not None:
             raise LimitExceeded(e.limit, f"jq {_show(expression)} {e}") from None
         raise ExpressionError(str(e) if e.invalid else f"jq {_show(expression)} failed: {e}") from None
-    st.check_items(len(result), "jq result")
-    st.charge(deep_footprint(result, st))
     return result
 
 

@@ -69,8 +69,31 @@ def _replacement(template: str, compiled: regex.Regex) -> Any:
     return expand
 
 
+_python_templates: dict[tuple[str, str], str] = {}
+
+
+def _python_template(template: str, compiled: regex.Regex) -> str:
+    key = (template, compiled.pattern)
+    found = _python_templates.get(key)
+    if found is None:
+        if len(_python_templates) > 512:
+            _python_templates.clear()
+        found = _python_templates[key] = regex.python_replacement(template, compiled)
+    return found
+
+
 def _regex_replace(st: State, s: str, pattern: str, replacement: str) -> str:
     compiled = user_regex(st, pattern)
+    short = compiled.short
+    # a short text, on a pattern whose backtracking is bounded (legato.regex_short): one C call, and its result
+    # has at most (n + 1) * (1 + len(replacement)) characters, here within the size limit. Not for a pattern
+    # that can match empty: after an empty match Python tries a longer one at the same place, Java does not.
+    if short is not None and not short.can_be_empty and short.fits(s) \
+            and (len(s) + 1) * (len(replacement) + 1) <= st.max_chars:
+        try:
+            return short.pattern.sub(_python_template(replacement, compiled), s)
+        except regex.RegexError as e:
+            raise _regex_failure(st, e) from None
     try:
         expand = _replacement(replacement, compiled)
         out: list[str] = []
@@ -119,10 +142,14 @@ def java_string(value: Any) -> str:
 
 
 def f_lower(st: State, value: Any) -> Any:
+    if type(value) is str:
+        return value.lower()
     return None if value is None else java_string(value).lower()
 
 
 def f_upper(st: State, value: Any) -> Any:
+    if type(value) is str:
+        return value.upper()
     # Pebble upper-cases the text of any value: a list gives "[A, B]" (Kestra's unit-test documentation relies on it)
     return None if value is None else java_string(value).upper()
 
@@ -185,6 +212,12 @@ def f_split(st: State, value: Any, delimiter: str, limit: int = 0) -> Any:
 
 def _regex_split(st: State, s: str, delimiter: str, limit: int) -> list[str]:
     compiled = user_regex(st, delimiter)
+    short = compiled.short
+    if short is not None and not short.can_be_empty and not compiled.groups and short.fits(s):
+        # a delimiter that is never empty splits as Java's: no leading empty part to drop (see below)
+        pieces = [s] if limit == 1 else short.pattern.split(s, maxsplit=max(limit - 1, 0))
+        st.check_items(len(pieces), "list")
+        return pieces
     parts: list[str] = []
     last = 0
     try:

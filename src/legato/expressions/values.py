@@ -105,9 +105,26 @@ class _Shared(Exception):
     """A container met twice while copying: the value shares parts, and needs the sized copy."""
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # copied as they are (bool is not an int subclass here: exact types)
+
+
 def _plain_tree(value: Any, seen: set[int]) -> Any:
-    if value is None or isinstance(value, (str, bool, int)):
+    t = type(value)
+    if t in _LEAVES:
         return value
+    if t is dict:  # exact types first, items that are leaves inline: most of a document is leaves
+        key = id(value)
+        if key in seen:
+            raise _Shared()
+        seen.add(key)
+        return {k if type(k) is str else str(k): v if type(v) in _LEAVES else _plain_tree(v, seen)
+                for k, v in value.items()}
+    if t is list:
+        key = id(value)
+        if key in seen:
+            raise _Shared()
+        seen.add(key)
+        return [v if type(v) in _LEAVES else _plain_tree(v, seen) for v in value]
     if isinstance(value, (Mapping, list, tuple, set, frozenset)):
         key = id(value)
         if key in seen:
