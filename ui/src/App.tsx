@@ -17,6 +17,7 @@ const DashboardsPage = lazy(() => import("./pages/DashboardsPage"));
 const CustomDashboardPage = lazy(() => import("./pages/CustomDashboardPage"));
 const ExecutionsPage = lazy(() => import("./pages/ExecutionsPage"));
 const ExecutionPage = lazy(() => import("./pages/ExecutionPage"));
+const TriggersPage = lazy(() => import("./pages/TriggersPage"));
 const NamespacesPage = lazy(() => import("./pages/NamespacesPage"));
 const NamespacePage = lazy(() => import("./pages/NamespacePage"));
 const BlueprintsPage = lazy(() => import("./pages/BlueprintsPage"));
@@ -71,6 +72,7 @@ function Shell() {
           <NavLink to="/dashboards">Dashboards</NavLink>
           <NavLink to="/flows">Flows</NavLink>
           <NavLink to="/executions" end>Executions</NavLink>
+          <NavLink to="/triggers">Triggers</NavLink>
           <NavLink to="/namespaces">Namespaces</NavLink>
           <NavLink to="/blueprints">Blueprints</NavLink>
           <NavLink to="/plugins">Plugins</NavLink>
@@ -93,6 +95,7 @@ function Shell() {
             <Route path="/dashboards/:dashboardId" element={<CustomDashboardPage />} />
             <Route path="/executions" element={<ExecutionsPage />} />
             <Route path="/executions/:executionId/:tab?" element={<ExecutionPage />} />
+            <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/namespaces" element={<NamespacesPage />} />
             <Route path="/namespaces/:namespace/:tab?" element={<NamespacePage />} />
             <Route path="/blueprints" element={<BlueprintsPage />} />

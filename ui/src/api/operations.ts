@@ -201,6 +201,28 @@ export const unlockTrigger = (key: TriggerKey): Promise<TriggerContext> =>
 export const restartTrigger = (key: TriggerKey): Promise<TriggerContext> =>
   request(`/triggers/${enc(key.namespace)}/${enc(key.flowId)}/${enc(key.triggerId)}/restart`, { method: "POST" });
 
+/** A trigger with its definition as the flow declares it (the global Triggers page). */
+export interface TriggerWithDefinition {
+  abstractTrigger: Record<string, unknown> | null;
+  triggerContext: TriggerContext;
+}
+
+export interface TriggerSearch {
+  q?: string;
+  namespace?: string;
+  page: number;
+  size: number;
+}
+
+export function searchTriggers(search: TriggerSearch): Promise<Paged<TriggerWithDefinition>> {
+  const params = new URLSearchParams({ page: String(search.page), size: String(search.size) });
+  if (search.q) params.set("q", search.q);
+  if (search.namespace) params.set("namespace", search.namespace);
+  return request(`/triggers/search?${params}`);
+}
+export const setTriggersDisabled = (triggers: TriggerKey[], disabled: boolean): Promise<{ count: number }> =>
+  request("/triggers/set-disabled/by-triggers", { method: "POST", ...json({ triggers, disabled }) });
+
 export interface BackfillRequest {
   start: string;
   end?: string;

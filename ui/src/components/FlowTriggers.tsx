@@ -14,9 +14,9 @@ import { ErrorMessage, Loading } from "./Messages";
 import { When } from "./When";
 import "../pages.css";
 
-const isSchedule = (type: string | null) => !!type && /(^|\.)Schedule$/.test(type);
+export const isSchedule = (type: string | null) => !!type && /(^|\.)Schedule$/.test(type);
 /** Triggers with a state of their own to start afresh (dates, a cursor, a lease); Webhook and Flow have none. */
-const restartable = (type: string | null) => !!type && !/(^|\.)(Webhook|Flow)$/.test(type);
+export const restartable = (type: string | null) => !!type && !/(^|\.)(Webhook|Flow)$/.test(type);
 
 /** What a condition says, in one line: its short type and its properties. */
 function conditionText(condition: Record<string, unknown>): string {
@@ -111,7 +111,8 @@ function useTriggerMutation<T>(trigger: TriggerContext, run: (arg: T) => Promise
       client.setQueryData<Paged<TriggerContext>>(key, (list) => list && {
         ...list, results: list.results.map((t) => (t.triggerId === updated.triggerId ? updated : t)),
       });
-      client.invalidateQueries({ queryKey: key });
+      // Every list of triggers (this flow's, the global page's) reads it again.
+      client.invalidateQueries({ queryKey: ["triggers"] });
     },
   });
 }
@@ -193,7 +194,7 @@ function BackfillStatus({ trigger: t }: { trigger: TriggerContext }) {
 /** `datetime-local` value (local time) to an ISO instant. */
 const toInstant = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
-function BackfillForm({ trigger: t, onDone }: { trigger: TriggerContext; onDone: () => void }) {
+export function BackfillForm({ trigger: t, onDone }: { trigger: TriggerContext; onDone: () => void }) {
   const [start, setStart] = useState("");
   const [end, setEnd] = useState("");
   const [inputs, setInputs] = useState("");

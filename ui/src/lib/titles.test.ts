@@ -5,6 +5,7 @@ describe("titleFor", () => {
   it("names what the page shows, then its section", () => {
     expect(titleFor("/")).toBe("Legato");
     expect(titleFor("/flows")).toBe("Flows · Legato");
+    expect(titleFor("/triggers")).toBe("Triggers · Legato");
     expect(titleFor("/flows/new")).toBe("New flow · Flows · Legato");
     expect(titleFor("/flows/tutorial/hello")).toBe("tutorial.hello · Overview · Legato");
     expect(titleFor("/flows/tutorial/hello/executions")).toBe("tutorial.hello · Executions · Legato");

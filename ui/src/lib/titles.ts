@@ -2,7 +2,7 @@
 // the section, then "Legato" — so that tabs and history entries can be told apart ("tutorial.hello ·
 // Executions · Legato").
 const SECTIONS: Record<string, string> = {
-  dashboard: "Dashboard", dashboards: "Dashboards", flows: "Flows", executions: "Executions", namespaces: "Namespaces",
+  dashboard: "Dashboard", dashboards: "Dashboards", flows: "Flows", executions: "Executions", triggers: "Triggers", namespaces: "Namespaces",
   blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log", login: "Sign in",
   account: "Account", admin: "Administration",
 };
