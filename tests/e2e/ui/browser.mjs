@@ -10,6 +10,7 @@ import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs
 import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
 import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
 import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
+import { TRIGGERS_SCENARIOS } from "./triggers_scenarios.mjs";
 
 // playwright-core is a dev dependency of ui/, installed by `make ui` (npm ci).
 const require = createRequire(new URL("../../../ui/package.json", import.meta.url));
@@ -144,7 +145,7 @@ async function resume(page) {
 }
 
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
-  ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS };
+  ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];
