@@ -41,6 +41,20 @@ triggers:
     key: k${uid()}
 `;
 
+const BROKEN = (ns) => `id: broken
+namespace: ${ns}
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: never
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+    when: "{{ trigger.nothing }}"
+`;
+
 /** Poll `read` until `ok` holds of its answer (generous: the machine may be busy). */
 async function until(read, ok, what, timeout = 45_000) {
   const end = Date.now() + timeout;
@@ -55,8 +69,9 @@ async function until(read, ok, what, timeout = 45_000) {
 
 async function triggersPage(page, base) {
   const tag = uid();
-  const schedNs = `e2e.trig${tag}.a`;
-  const hookNs = `e2e.trig${tag}.b`;
+  // The Webhook's namespace sorts first: sorting by next date (the Webhook has none) puts it last.
+  const hookNs = `e2e.trig${tag}.a`;
+  const schedNs = `e2e.trig${tag}.b`;
   await deploy(base, HOURLY(schedNs));
   await deploy(base, HOOK(hookNs));
   const sched = page.locator(`tr[data-trigger="${schedNs}.nightly.hourly"]`);
@@ -92,6 +107,12 @@ async function triggersPage(page, base) {
   check(await page.getByLabel("Search").inputValue() === `trig${tag}`, "the text filter survives a reload");
   await page.getByLabel("Namespace").selectOption("");
   await sched.waitFor();
+  const rows = page.locator("tbody tr[data-trigger]");
+  check(await rows.first().getAttribute("data-trigger") === `${hookNs}.hook.incoming`, "by namespace first");
+  await page.getByLabel("Sort by").selectOption("nextExecutionDate:asc");
+  await page.waitForURL(/sort=nextExecutionDate/);
+  await until(() => rows.first().getAttribute("data-trigger"), (first) => first === `${schedNs}.nightly.hourly`,
+    "sorted by next date, the Schedule comes first");
 
   // One trigger disabled, then enabled again, from its switch; the API agrees each time.
   const toggle = sched.getByRole("switch", { name: `Enable ${schedNs}.nightly.hourly` });
@@ -138,7 +159,15 @@ async function triggersPage(page, base) {
   check(executions.total <= 4, `3 or 4 hourly dates in 3 h, got ${executions.total}`);
   await sched.getByText(/Backfill( paused)?: \d+ started/).waitFor();
 
+  // A trigger that cannot be evaluated says why on its row (the server's scheduler ticks it every second).
+  await deploy(base, BROKEN(schedNs));
+  const failing = page.getByRole("alert", { name: `Error of ${schedNs}.broken.every_second` });
+  await failing.getByText(/Undefined variable 'trigger\.nothing'/).waitFor({ timeout: 30_000 });
+
   await checkPages(page, base, [`/ui/triggers?q=trig${tag}`]);
+  await page.goto(`${base}/ui/triggers?q=trig${tag}`);
+  await page.getByRole("switch", { name: `Enable ${schedNs}.broken.every_second` }).uncheck();
+  await until(() => disabledOf(schedNs, "broken"), (d) => d === true, "the failing trigger should end disabled");
 }
 
 export const TRIGGERS_SCENARIOS = { triggers_page: triggersPage };

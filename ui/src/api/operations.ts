@@ -210,6 +210,8 @@ export interface TriggerWithDefinition {
 export interface TriggerSearch {
   q?: string;
   namespace?: string;
+  /** `field:asc|desc`: namespace, flowId, triggerId, nextExecutionDate or date. */
+  sort?: string;
   page: number;
   size: number;
 }
@@ -218,6 +220,7 @@ export function searchTriggers(search: TriggerSearch): Promise<Paged<TriggerWith
   const params = new URLSearchParams({ page: String(search.page), size: String(search.size) });
   if (search.q) params.set("q", search.q);
   if (search.namespace) params.set("namespace", search.namespace);
+  if (search.sort) params.set("sort", search.sort);
   return request(`/triggers/search?${params}`);
 }
 export const setTriggersDisabled = (triggers: TriggerKey[], disabled: boolean): Promise<{ count: number }> =>

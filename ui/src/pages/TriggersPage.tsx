@@ -17,12 +17,16 @@ import "../pages.css";
 const PAGE_SIZE = 25;
 const keyOf = (t: TriggerKey) => `${t.namespace}/${t.flowId}/${t.triggerId}`;
 const nameOf = (t: TriggerKey) => `${t.namespace}.${t.flowId}.${t.triggerId}`;
+const SORTS: Record<string, string> = {
+  "": "Flow, A to Z", "nextExecutionDate:asc": "Next date, soonest first", "date:desc": "Last date, latest first",
+};
 const shortType = (type: string | null) => (type ?? "").split(".").pop() || "?";
 
 export default function TriggersPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get("q") ?? "";
   const namespace = params.get("namespace") ?? "";
+  const sort = params.get("sort") ?? "";
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
@@ -50,8 +54,8 @@ export default function TriggersPage() {
 
   const spaces = useQuery({ queryKey: ["namespaces"], queryFn: namespaces });
   const found = useQuery({
-    queryKey: ["triggers", "search", { q, namespace, page }],
-    queryFn: () => searchTriggers({ q, namespace, page, size: PAGE_SIZE }),
+    queryKey: ["triggers", "search", { q, namespace, sort, page }],
+    queryFn: () => searchTriggers({ q, namespace, sort: sort in SORTS ? sort : "", page, size: PAGE_SIZE }),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
@@ -87,6 +91,12 @@ export default function TriggersPage() {
           <select value={namespace} onChange={(e) => update({ namespace: e.target.value, page: "" })}>
             <option value="">All namespaces</option>
             {(spaces.data ?? []).map((ns) => <option key={ns} value={ns}>{ns}</option>)}
+          </select>
+        </label>
+        <label>
+          Sort by
+          <select value={sort in SORTS ? sort : ""} onChange={(e) => update({ sort: e.target.value, page: "" })}>
+            {Object.entries(SORTS).map(([value, label]) => <option key={value} value={value}>{label}</option>)}
           </select>
         </label>
       </form>
