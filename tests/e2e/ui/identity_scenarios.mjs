@@ -163,6 +163,15 @@ async function signInAndAdmin(page, base) {
   await toggle.waitFor();
   check(await toggle.isDisabled(), "a viewer cannot switch a trigger off");
   check(await page.getByRole("button", { name: "Backfill every_night" }).count() === 0, "a viewer cannot backfill");
+  // the global Triggers page lists it, without the switch, the bulk selection or the actions
+  await loaded("/ui/triggers?q=e2e.identity.nightly");
+  const listed = page.getByRole("switch", { name: "Enable e2e.identity.nightly.every_night" });
+  await listed.waitFor();
+  check(await listed.isDisabled(), "a viewer cannot switch a trigger off on the Triggers page");
+  check(await page.getByRole("checkbox", { name: "Select all on this page" }).count() === 0, "a viewer has no bulk selection");
+  for (const action of ["Backfill", "Restart", "Unlock"]) {
+    check(await page.getByRole("button", { name: new RegExp(`^${action} `) }).count() === 0, `a viewer cannot ${action.toLowerCase()} a trigger`);
+  }
   await loaded("/ui/namespaces/tutorial/kv");
   await page.getByRole("table", { name: "Keys of tutorial" }).waitFor();
   check(await page.getByRole("button", { name: "Add a key" }).count() === 0, "a viewer must not be offered to add a key");
