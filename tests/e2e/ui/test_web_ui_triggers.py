@@ -2,7 +2,8 @@
 a `legato server local`: a Schedule and a Webhook in two namespaces listed with their short types and only the
 actions that apply; the text and namespace filters kept in the URL; one trigger disabled and enabled from its
 switch and both in bulk (the API agrees each time); the Schedule backfilled over three past hours from its
-dialog, which starts its executions; axe-core finds nothing on the page in either theme."""
+dialog, which starts its executions; a Schedule waiting for its paused execution unlocked from its row; a
+failing trigger's error on its row; axe-core finds nothing on the page in either theme."""
 
 from __future__ import annotations
 

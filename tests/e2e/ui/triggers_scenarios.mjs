@@ -1,6 +1,7 @@
 // Browser scenario of the global Triggers page: triggers of two namespaces listed, filtered (URL-synced), one
 // disabled and enabled (checked through the API), bulk disable/enable, a Schedule backfilled from its dialog
-// (its executions appear), axe-core on the page in both themes. Run by browser.mjs.
+// (its executions appear), a waiting Schedule unlocked, a failing trigger's error shown, axe-core on the page in
+// both themes. Run by browser.mjs.
 import { checkPages } from "./a11y_scenarios.mjs";
 
 function check(condition, message) {
@@ -39,6 +40,19 @@ triggers:
   - id: incoming
     type: io.kestra.plugin.core.trigger.Webhook
     key: k${uid()}
+`;
+
+const WAITING = (ns) => `id: waiting
+namespace: ${ns}
+tasks:
+  - id: hold
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT1H
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
 `;
 
 const BROKEN = (ns) => `id: broken
@@ -158,6 +172,18 @@ async function triggersPage(page, base) {
     (page) => page.total >= 3, "the backfill should start one execution per hour of the window");
   check(executions.total <= 4, `3 or 4 hourly dates in 3 h, got ${executions.total}`);
   await sched.getByText(/Backfill( paused)?: \d+ started/).waitFor();
+
+  // A Schedule that waits for its paused execution is unlocked from its row: it fires again (a new execution).
+  await deploy(base, WAITING(schedNs));
+  const waiting = page.locator(`tr[data-trigger="${schedNs}.waiting.every_second"]`);
+  const lockOf = async () => (await api(base, "GET", `/triggers/${schedNs}/waiting`)).results[0].executionId;
+  const first = await until(lockOf, (id) => !!id, "the every-second Schedule should wait for its paused execution");
+  await waiting.getByRole("link", { name: first.slice(0, 10) }).waitFor();
+  await waiting.getByRole("button", { name: `Unlock ${schedNs}.waiting.every_second` }).click();
+  await until(lockOf, (id) => id !== first, "the unlocked trigger should stop waiting for its first execution");
+  await waiting.getByRole("link", { name: first.slice(0, 10) }).waitFor({ state: "detached" });
+  await waiting.getByRole("switch", { name: `Enable ${schedNs}.waiting.every_second` }).uncheck();
+  await until(() => disabledOf(schedNs, "waiting"), (d) => d === true, "the every-second Schedule should end disabled");
 
   // A trigger that cannot be evaluated says why on its row (the server's scheduler ticks it every second).
   await deploy(base, BROKEN(schedNs));
