@@ -92,6 +92,7 @@ def _page(request: dto.ChartRequest) -> tuple[int, int]:
 
 @router.get("/{id}", summary="Get a dashboard", response_model=dto.DashboardDto)
 def get(ctx: Ctx, by: Acting, id: DashboardId) -> dto.DashboardDto:
+    """One dashboard: its YAML source and what it parses to (`default` is the built-in one unless replaced)."""
     record, dashboard = service.get(ctx.store, id, by=by)
     return _dto(record, dashboard)
 
@@ -105,6 +106,7 @@ def update(ctx: Ctx, by: Acting, id: DashboardId, source: Source) -> dto.Dashboa
 
 @router.delete("/{id}", summary="Delete a dashboard", status_code=204, response_class=Response)
 def delete(ctx: Ctx, by: Acting, id: DashboardId) -> Response:
+    """Remove a dashboard (deleting `default` brings the built-in one back)."""
     service.delete(ctx.store, id, by=by, now=ctx.clock())
     return Response(status_code=204)
 

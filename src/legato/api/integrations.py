@@ -52,6 +52,7 @@ async def create_integration(ctx: Ctx, by: Acting, request: Request,
 
 @router.get("/{id}", summary="Get a SCIM integration", response_model=iam_dto.ScimIntegrationDto)
 async def get_integration(ctx: Ctx, by: Acting, request: Request, id: IntegrationId) -> iam_dto.ScimIntegrationDto:
+    """One integration: whether it is enabled, and the SCIM base URL to give the identity provider."""
     return _dto(request, await _call(scim.get_integration, ctx.store, id, by=by))
 
 

@@ -57,7 +57,7 @@ MAP_FORM, ONE_FORM = "columns-map", "columns-one"
 
 def _columns_form(value: Any) -> str:
     """A map of names to columns (every value a map), or one column (a KPI's)."""
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+    if isinstance(value, dict) and value and all(isinstance(v, dict | Column) for v in value.values()):
         return MAP_FORM
     return ONE_FORM
 

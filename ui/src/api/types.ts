@@ -707,7 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a SCIM integration */
+        /**
+         * Get a SCIM integration
+         * @description One integration: whether it is enabled, and the SCIM base URL to give the identity provider.
+         */
         get: operations["get_integration_api_v1__tenant__integrations__id__get"];
         /**
          * Enable, disable or describe a SCIM integration
@@ -2532,7 +2535,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a dashboard */
+        /**
+         * Get a dashboard
+         * @description One dashboard: its YAML source and what it parses to (`default` is the built-in one unless replaced).
+         */
         get: operations["get_api_v1__tenant__dashboards__id__get"];
         /**
          * Update a dashboard
@@ -2540,7 +2546,10 @@ export interface paths {
          */
         put: operations["update_api_v1__tenant__dashboards__id__put"];
         post?: never;
-        /** Delete a dashboard */
+        /**
+         * Delete a dashboard
+         * @description Remove a dashboard (deleting `default` brings the built-in one back).
+         */
         delete: operations["delete_api_v1__tenant__dashboards__id__delete"];
         options?: never;
         head?: never;
