@@ -513,7 +513,7 @@ async function screenshots(page, base) {
 async function pageTitles(page, base) {
   await page.goto(`${base}/ui/flows/tutorial/hello/executions`);
   await page.waitForFunction(() => document.title === "tutorial.hello · Executions · Legato");
-  await page.getByRole("link", { name: "Triggers", exact: true }).click();
+  await page.getByRole("navigation", { name: "Flow views" }).getByRole("link", { name: "Triggers", exact: true }).click();
   await page.waitForFunction(() => document.title === "tutorial.hello · Triggers · Legato");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Executions" }).click();
   await page.waitForFunction(() => document.title === "Executions · Legato");
