@@ -167,9 +167,12 @@ def _execute(login: SshLogin, script: str, env: dict[str, str], collector: Colle
                     got = True
                     pending[is_stderr] = _lines(pending[is_stderr] + read(65536), is_stderr, collector)
             if not got:
-                if channel.exit_status_ready() and not channel.recv_ready() and not channel.recv_stderr_ready():
+                # The end of the output is the channel's EOF, not the exit status: sshd may send the status while
+                # the last lines are still on their way.
+                if (channel.eof_received or channel.closed) and not channel.recv_ready() \
+                        and not channel.recv_stderr_ready():
                     break
-                channel.status_event.wait(0.05)
+                cancel.wait(0.02)
         for is_stderr, rest in pending.items():
             if rest:
                 collector(rest.decode("utf-8", "replace"), is_stderr)
