@@ -1,6 +1,7 @@
 // Accessibility of every section, checked by axe-core (the rules about names, roles, ARIA and structure that
 // a keyboard or screen-reader user depends on) in the light and the dark theme. Run by browser.mjs.
 import { createRequire } from "node:module";
+import { api } from "./support.mjs";
 
 const require = createRequire(new URL("../../../ui/package.json", import.meta.url));
 const AXE = require.resolve("axe-core/axe.min.js");
@@ -13,13 +14,6 @@ const RULES = [
   "list", "listitem", "definition-list", "dlitem", "th-has-data-cells", "scrollable-region-focusable",
   "color-contrast",
 ];
-
-async function api(base, method, path, body, headers = {}) {
-  const response = await fetch(`${base}/api/v1/main${path}`, { method, body, headers });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** The axe violations of the page as it is, one line per rule and element. */
 export async function violations(page) {

@@ -10,6 +10,7 @@ import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs
 import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
 import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
 import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
+import { check, stateIs, TIMEOUT } from "./support.mjs";
 import { TRIGGERS_SCENARIOS } from "./triggers_scenarios.mjs";
 
 // playwright-core is a dev dependency of ui/, installed by `make ui` (npm ci).
@@ -18,16 +19,6 @@ const { chromium } = require("playwright-core");
 
 const [scenario, base, outDir] = process.argv.slice(2);
 const CHROMIUM = process.env.LEGATO_CHROMIUM ?? "/usr/bin/chromium";
-const TIMEOUT = 15_000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Wait until the execution page shows `state`, reading the badge the user sees. */
-async function stateIs(page, state, timeout = TIMEOUT) {
-  await page.getByLabel("Execution state").getByText(state, { exact: true }).waitFor({ timeout });
-}
 
 /** First visit: landing page → run the tutorial hello flow with an input → SUCCESS live → logs. */
 async function firstRun(page) {

@@ -2,19 +2,7 @@
 // charts drawn from real executions, export a chart as CSV, edit the YAML, delete it. Run by browser.mjs.
 import { readFileSync } from "node:fs";
 import { checkPages } from "./a11y_scenarios.mjs";
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function api(base, method, path, body, headers = {}) {
-  const response = await fetch(`${base}/api/v1/main${path}`, { method, body, headers });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const uid = () => Math.random().toString(36).slice(2, 8);
+import { api, check, uid } from "./support.mjs";
 
 async function runToEnd(base, ns, id) {
   const created = await api(base, "POST", `/executions/${ns}/${id}`);

@@ -1,9 +1,6 @@
 // Browser scenarios of the flow editor (Monaco), its side panel, namespace files and revisions.
 // Imported by browser.mjs, which runs them (and saves a screenshot on failure).
-
-export function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
+import { check } from "./support.mjs";
 
 /** Replace the whole text of the Monaco editor named `label`, as a paste (no auto-indent on the way); retried
  * until the editor shows the new last line (a paste that lands while Monaco still starts up is dropped). */

@@ -2,6 +2,7 @@
 // run(page, base). `sign_in_and_admin` runs against a server with an owner `root` (test_web_ui_identity.py);
 // `open_mode` against the usual server without users.
 import { violations } from "./a11y_scenarios.mjs";
+import { check } from "./support.mjs";
 
 export const ROOT_PASSWORD = "root-password-e2e";
 const VIEWER_PASSWORD = "viewer-password-e2e";
@@ -17,10 +18,6 @@ triggers:
     type: io.kestra.plugin.core.trigger.Schedule
     cron: "0 2 * * *"
 `;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 const basic = (user, password) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
 

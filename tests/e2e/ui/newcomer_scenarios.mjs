@@ -1,27 +1,7 @@
 // Browser scenarios of issue 21, "a newcomer's first day": what a newcomer runs into while writing a flow by
 // hand, running it, reading why it failed and cleaning up. Run by browser.mjs: run(page, base).
 import { setSource } from "./editor_scenarios.mjs";
-
-const TIMEOUT = 20_000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function stateIs(page, state, timeout = TIMEOUT) {
-  await page.getByLabel("Execution state").getByText(state, { exact: true }).waitFor({ timeout });
-}
-
-/** Set up through the REST API (what the UI shows is what the scenario checks). */
-async function api(base, method, path, body, headers = {}) {
-  const response = await fetch(`${base}/api/v1/main${path}`, { method, body, headers });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const deploy = (base, source) => api(base, "POST", "/flows", source, { "Content-Type": "application/x-yaml" });
-const uid = () => Math.random().toString(36).slice(2, 8);
+import { api, check, deploy, stateIs, uid } from "./support.mjs";
 
 /** Run a flow through the API and wait for it to end; returns the execution's id. */
 async function runToEnd(base, ns, id) {

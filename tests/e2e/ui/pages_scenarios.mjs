@@ -1,26 +1,6 @@
 // Browser scenarios of the operator's pages (dashboard, executions, execution tabs, namespaces/KV, blueprints,
 // plugins, settings, triggers) and the escaping of user content. Run by browser.mjs: run(page, base).
-
-const TIMEOUT = 20_000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function stateIs(page, state, timeout = TIMEOUT) {
-  await page.getByLabel("Execution state").getByText(state, { exact: true }).waitFor({ timeout });
-}
-
-/** Set up through the REST API (what the UI would do is what the scenario checks). */
-async function api(base, method, path, body, headers = {}) {
-  const response = await fetch(`${base}/api/v1/main${path}`, { method, body, headers });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const deploy = (base, source) => api(base, "POST", "/flows", source, { "Content-Type": "application/x-yaml" });
-const uid = () => Math.random().toString(36).slice(2, 8);
+import { api, check, deploy, stateIs, TIMEOUT, uid } from "./support.mjs";
 
 const REPORT = (ns) => `id: report
 namespace: ${ns}

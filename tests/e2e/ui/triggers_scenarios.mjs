@@ -3,20 +3,7 @@
 // (its executions appear), a waiting Schedule unlocked, a failing trigger's error shown, axe-core on the page in
 // both themes. Run by browser.mjs.
 import { checkPages } from "./a11y_scenarios.mjs";
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function api(base, method, path, body, headers = {}) {
-  const response = await fetch(`${base}/api/v1/main${path}`, { method, body, headers });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const deploy = (base, yaml) => api(base, "POST", "/flows", yaml, { "Content-Type": "application/x-yaml" });
-const uid = () => Math.random().toString(36).slice(2, 8);
+import { api, check, deploy, uid } from "./support.mjs";
 
 const HOURLY = (ns) => `id: nightly
 namespace: ${ns}

@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
-import { Link, useLocation, useSearchParams } from "react-router";
+import { useState } from "react";
+import { Link, useLocation } from "react-router";
 import {
   deleteFlows, exportFlows, importFlows, namespaces, saveBlob, searchExecutions, searchFlows, setFlowsDisabled,
   type FlowRef,
@@ -8,9 +8,11 @@ import {
 import type { Flow } from "../api/models";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { Pager } from "../components/Pager";
+import { SearchFilters } from "../components/SearchFilters";
 import { StateBadge } from "../components/StateBadge";
 import { Summary } from "../components/Summary";
 import { canSomewhere, useMe } from "../lib/permissions";
+import { useUrlFilters } from "../lib/urlFilters";
 
 export const PAGE_SIZE = 25;
 
@@ -28,32 +30,14 @@ const labelsOf = (flow: Flow): string[] => Array.isArray(flow.labels)
 
 /** All flows, filtered and paged by the server (filters in the URL); import, and bulk enable/disable/export/delete. */
 export function FlowsPage() {
-  const [params, setParams] = useSearchParams();
-  const q = params.get("q") ?? "";
+  const { params, q, page, text, setText, update } = useUrlFilters();
   const namespace = params.get("namespace") ?? "";
-  const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
   const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;
   const [selected, setSelected] = useState<Map<string, FlowRef>>(new Map());
   const [confirm, setConfirm] = useState<Action | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const client = useQueryClient();
 
-  const update = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
-    for (const [name, value] of Object.entries(changes)) {
-      if (value) next.set(name, value);
-      else next.delete(name);
-    }
-    setParams(next, { replace: true });
-  };
-  // Search as the user types, a moment after the last key.
-  useEffect(() => {
-    if (text === q) return;
-    const timer = setTimeout(() => update({ q: text, page: "" }), 250);
-    return () => clearTimeout(timer);
-  });
 
   const spaces = useQuery({ queryKey: ["namespaces"], queryFn: namespaces });
   const flows = useQuery({
@@ -102,19 +86,8 @@ export function FlowsPage() {
         )}
         {mayCreate && <Link className="button primary" to="/flows/new">Create flow</Link>}
       </div>
-      <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); update({ q: text, page: "" }); }}>
-        <label>
-          Search
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="id, namespace or description" />
-        </label>
-        <label>
-          Namespace
-          <select value={namespace} onChange={(e) => update({ namespace: e.target.value, page: "" })}>
-            <option value="">All namespaces</option>
-            {(spaces.data ?? []).map((ns) => <option key={ns} value={ns}>{ns}</option>)}
-          </select>
-        </label>
-      </form>
+      <SearchFilters text={text} setText={setText} placeholder="id, namespace or description" namespace={namespace}
+                     namespaces={spaces.data ?? []} update={update} />
       {deleted && !outcome && <p role="status" className="ok">Deleted flow {deleted}.</p>}
       {selected.size > 0 && (
         <div className="actions bulk-actions" role="toolbar" aria-label="Bulk actions">

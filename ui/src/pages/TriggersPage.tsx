@@ -2,7 +2,7 @@
 // enable/disable, unlock, restart and backfill per row, bulk enable/disable on a selection; filters in the URL.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { namespaces } from "../api/client";
 import {
   restartTrigger, searchTriggers, setTriggerDisabled, setTriggersDisabled, unlockTrigger, type TriggerContext, type TriggerKey,
@@ -10,8 +10,10 @@ import {
 import { BackfillForm, isSchedule, restartable } from "../components/FlowTriggers";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { Pager } from "../components/Pager";
+import { SearchFilters } from "../components/SearchFilters";
 import { When } from "../components/When";
 import { canIn, canSomewhere, useMe } from "../lib/permissions";
+import { useUrlFilters } from "../lib/urlFilters";
 import "../pages.css";
 
 const PAGE_SIZE = 25;
@@ -23,13 +25,9 @@ const SORTS: Record<string, string> = {
 const shortType = (type: string | null) => (type ?? "").split(".").pop() || "?";
 
 export default function TriggersPage() {
-  const [params, setParams] = useSearchParams();
-  const q = params.get("q") ?? "";
+  const { params, q, page, text, setText, update } = useUrlFilters();
   const namespace = params.get("namespace") ?? "";
   const sort = params.get("sort") ?? "";
-  const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
   const [selected, setSelected] = useState<Map<string, TriggerKey>>(new Map());
   const [outcome, setOutcome] = useState<string | null>(null);
   const [backfilling, setBackfilling] = useState<TriggerContext | null>(null);
@@ -37,20 +35,6 @@ export default function TriggersPage() {
   const me = useMe();
   const mayUpdate = canSomewhere(me, "TRIGGER:UPDATE");
 
-  const update = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
-    for (const [name, value] of Object.entries(changes)) {
-      if (value) next.set(name, value);
-      else next.delete(name);
-    }
-    setParams(next, { replace: true });
-  };
-  // Filter as the user types, a moment after the last key.
-  useEffect(() => {
-    if (text === q) return;
-    const timer = setTimeout(() => update({ q: text, page: "" }), 250);
-    return () => clearTimeout(timer);
-  });
 
   const spaces = useQuery({ queryKey: ["namespaces"], queryFn: namespaces });
   const found = useQuery({
@@ -81,25 +65,15 @@ export default function TriggersPage() {
   return (
     <section>
       <div className="page-head"><h1>Triggers</h1></div>
-      <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); update({ q: text, page: "" }); }}>
-        <label>
-          Search
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="namespace, flow or trigger id" />
-        </label>
-        <label>
-          Namespace
-          <select value={namespace} onChange={(e) => update({ namespace: e.target.value, page: "" })}>
-            <option value="">All namespaces</option>
-            {(spaces.data ?? []).map((ns) => <option key={ns} value={ns}>{ns}</option>)}
-          </select>
-        </label>
+      <SearchFilters text={text} setText={setText} placeholder="namespace, flow or trigger id" namespace={namespace}
+                     namespaces={spaces.data ?? []} update={update}>
         <label>
           Sort by
           <select value={sort in SORTS ? sort : ""} onChange={(e) => update({ sort: e.target.value, page: "" })}>
             {Object.entries(SORTS).map(([value, label]) => <option key={value} value={value}>{label}</option>)}
           </select>
         </label>
-      </form>
+      </SearchFilters>
       {mayUpdate && selected.size > 0 && (
         <div className="actions bulk-actions" role="toolbar" aria-label="Bulk actions">
           <span>{selected.size} selected</span>
