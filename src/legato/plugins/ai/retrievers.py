@@ -5,6 +5,7 @@ is a function the model calls with a query of its own."""
 from __future__ import annotations
 
 import urllib.parse
+from abc import abstractmethod
 from typing import Annotated, Any, ClassVar, TypeAlias
 
 from pydantic import Field, SerializeAsAny
@@ -21,8 +22,11 @@ Passage = tuple[str, dict[str, Any]]  # text, metadata
 
 
 class ContentRetriever(SubPlugin):
+    """Where a RAG task finds passages to ground its answer in (each retriever type says how)."""
+
+    @abstractmethod
     async def retrieve(self, ctx: RunContext, query: str) -> list[Passage]:
-        raise NotImplementedError
+        """The passages relevant to `query`."""
 
 
 class TavilyWebSearch(ContentRetriever):
