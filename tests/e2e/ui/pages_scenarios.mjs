@@ -238,7 +238,8 @@ async function triggers(page, base) {
   await page.getByRole("switch", { name: "Enable every_second" }).uncheck();
 }
 
-const BROKEN = (ns) => `id: broken
+/** A flow whose Schedule cannot render its `when`: its trigger keeps an error. */
+export const BROKEN = (ns) => `id: broken
 namespace: ${ns}
 tasks:
   - id: hello

@@ -3,6 +3,7 @@
 // (its executions appear), a waiting Schedule unlocked, a failing trigger's error shown, axe-core on the page in
 // both themes. Run by browser.mjs.
 import { checkPages } from "./a11y_scenarios.mjs";
+import { BROKEN } from "./pages_scenarios.mjs";
 import { api, check, deploy, uid } from "./support.mjs";
 
 const HOURLY = (ns) => `id: nightly
@@ -40,20 +41,6 @@ triggers:
     type: io.kestra.plugin.core.trigger.Schedule
     cron: "* * * * * *"
     withSeconds: true
-`;
-
-const BROKEN = (ns) => `id: broken
-namespace: ${ns}
-tasks:
-  - id: hello
-    type: io.kestra.plugin.core.log.Log
-    message: never
-triggers:
-  - id: every_second
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * * *"
-    withSeconds: true
-    when: "{{ trigger.nothing }}"
 `;
 
 /** Poll `read` until `ok` holds of its answer (generous: the machine may be busy). */
