@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 from legato.dashboards import Chart, Dashboard, fields, parse_dashboard
@@ -111,12 +112,18 @@ def get(store: DashboardStore, key: str, *, by: Principal) -> tuple[DashboardRec
     record = store.get_dashboard(key) or (built_in() if key == DEFAULT_ID else None)
     if record is None:
         raise NotFoundError(f"dashboard '{key}' not found")
-    return record, parse_dashboard(record.source, name=key)
+    return record, _parsed(record.source, key)
+
+
+@lru_cache(maxsize=128)
+def _parsed(source: str, name: str) -> Dashboard:
+    """A stored dashboard's parsed YAML (frozen): a page asks for each of its charts, so each would parse it again."""
+    return parse_dashboard(source, name=name)
 
 
 def built_in() -> DashboardRecord:
     """The home page's default dashboard, as shipped."""
-    return DashboardRecord(DEFAULT_ID, parse_dashboard(DEFAULT_SOURCE).title, DEFAULT_SOURCE, BUILT_IN, BUILT_IN)
+    return DashboardRecord(DEFAULT_ID, _parsed(DEFAULT_SOURCE, DEFAULT_ID).title, DEFAULT_SOURCE, BUILT_IN, BUILT_IN)
 
 
 def search(store: DashboardStore, query: str | None = None, *, by: Principal) -> list[DashboardRecord]:
