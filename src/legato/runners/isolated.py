@@ -30,6 +30,7 @@ from legato.runners.warm import _virtualenv_site, python_entry
 
 _NETWORK_START_SECONDS = 10.0
 _TMP = Path("/tmp")  # noqa: S108 - each command's /tmp is its own
+_PLACED_MAX = 4096  # paths whose placement a pool remembers
 
 
 
@@ -54,6 +55,7 @@ class Sandboxes:
         self._running: dict[SandboxKey, forkserver.ForkServer] = {}
         self._uids = itertools.count()
         self._exposed: dict[tuple[str, tuple[Path, ...]], list[Path]] = {}
+        self._placed: dict[tuple[str, Path], tuple[Path, bool]] = {}
         self._private = Path(tempfile.mkdtemp(prefix="legato-sandboxes-"))
         os.chmod(self._private, 0o755)  # noqa: S103 - the resolv.conf in it is bound into sandboxes run under other uids
 
@@ -64,6 +66,18 @@ class Sandboxes:
         if found is None:
             folders = [*isolation.tool_folders(interpreter, os.environ), *extra]
             found = self._exposed[key] = isolation.exposures(folders, self.hidden)
+        return found
+
+    def placement(self, interpreter: str, path: Path) -> tuple[Path, bool] | None:
+        """`path` resolved and whether a sandbox for `interpreter` shows it; None while it does not exist.
+        Remembered once it exists (tool folders, helpers and virtualenvs stay where they are): every task asks."""
+        key = (interpreter, path)
+        found = self._placed.get(key)
+        if found is None and path.exists():
+            if len(self._placed) >= _PLACED_MAX:
+                self._placed.clear()
+            real = path.resolve()
+            found = self._placed[key] = (real, isolation.visible(real, self.hidden, self.exposed(interpreter)))
         return found
 
     def server(self, key: SandboxKey) -> forkserver.ForkServer:
@@ -211,10 +225,14 @@ class IsolatedRunner(ProcessRunner):
         needed = [*spec.path_prefix, *(f for fs in spec.helpers.values() for f in fs)]
         if spec.env.get("VIRTUAL_ENV"):
             needed.append(Path(spec.env["VIRTUAL_ENV"]))
-        base = self.pool.exposed(self.interpreter)
         workdir = spec.workdir.resolve()
-        missing = {p.resolve() for p in needed if p.exists() and not p.resolve().is_relative_to(workdir)
-                   and not isolation.visible(p, self.pool.hidden, base)}
+        missing = set()
+        for path in needed:
+            if path.is_relative_to(spec.workdir):  # bound in with the working dir
+                continue
+            placed = self.pool.placement(self.interpreter, path)
+            if placed is not None and not placed[1] and not placed[0].is_relative_to(workdir):
+                missing.add(placed[0])
         return tuple(sorted(missing))
 
 

@@ -47,8 +47,8 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     ctx.effects.extra["runner"] = runner.name  # shown with the attempt: which runner really ran it
     shared = ctx.working_dir  # inside a WorkingDirectory: its directory, kept for the next task
     workdir = shared if shared is not None else Path(tempfile.mkdtemp(prefix="legato-run-", dir=work_root()))
+    cleaned = shared is not None
     try:
-        await asyncio.to_thread(_fresh_output_dir, workdir / OUTPUT_DIR)
         visible = runner.visible_workdir(workdir)
         localize = files.Localizer(workdir, visible, storage, ctx.execution.namespace)
         templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"}, localize)
@@ -76,15 +76,22 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
             kept = {"exitCode": code, "vars": collector.vars, "outputFiles": extra} if extra else None
             raise TaskFailed(_failure(code, collector), outputs=kept)
         patterns = templates.lines(task.outputFiles, "outputFiles")
-        uploaded = await asyncio.to_thread(
-            files.collect_outputs, workdir, patterns, workdir / OUTPUT_DIR, generated, storage, prefix
-        )
+
+        def collect() -> dict[str, str]:  # and clean up, in the same thread hop
+            try:
+                return files.collect_outputs(workdir, patterns, workdir / OUTPUT_DIR, generated, storage, prefix)
+            finally:
+                if shared is None:
+                    shutil.rmtree(workdir, True)
+
+        cleaned = True
+        uploaded = await asyncio.to_thread(collect)
         uploaded.update(extra)
         if task.warningOnStdErr and collector.stderr_lines:
             ctx.effects.warning = True
         return {"exitCode": code, "vars": collector.vars, "outputFiles": uploaded}
     finally:
-        if shared is None:
+        if not cleaned:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
 
 
@@ -115,6 +122,7 @@ async def _run(runner: Any, spec: CommandSpec, collector: Collector) -> int:
 
 
 def _stage(task: ScriptBase, ctx: RunContext, templates: RunTemplates, workdir: Path, storage: Storage) -> None:
+    _fresh_output_dir(workdir / OUTPUT_DIR)
     if task.inputFiles is not None:
         rendered = ctx.render(_substituted(task.inputFiles, templates))
         files.stage_inputs(workdir, files.input_files_map(rendered), storage, ctx.execution.namespace)
