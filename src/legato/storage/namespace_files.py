@@ -5,10 +5,9 @@ segments and NUL bytes are refused by the URI builder."""
 
 from __future__ import annotations
 
-import functools
-import re
 from urllib.parse import unquote, urlsplit
 
+from legato import globs
 from legato.storage.port import Storage, StorageError
 from legato.storage.uris import build_uri, namespace_files_prefix, parse_uri
 
@@ -61,46 +60,9 @@ def parse_nsfile(value: str) -> tuple[str | None, str]:
 
 
 def matches(path: str, patterns: list[str]) -> bool:
-    """Whether the `/path` of a namespace file matches one of the glob patterns, read as Kestra reads them
-    (Java's glob syntax, a leading `/` added): `*` and `?` stay within a folder, `**` crosses folders
-    (`**.sql`, `/scripts/**`), `{a,b}` is either, `[abc]` one of."""
-    return any(_regex(p).fullmatch(path) for p in patterns)
-
-
-@functools.lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str]:
-    glob = "/" + pattern.strip().lstrip("/")
-    out, i, depth = [], 0, 0
-    while i < len(glob):
-        char = glob[i]
-        if glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "{":
-            out.append("(?:")
-            depth += 1
-        elif char == "}" and depth:
-            out.append(")")
-            depth -= 1
-        elif char == "," and depth:
-            out.append("|")
-        elif char == "[" and "]" in glob[i + 1:]:
-            end = glob.index("]", i + 1)
-            body = glob[i + 1:end]
-            body = ("^" + body[1:] if body.startswith("!") else body.replace("^", "\\^")).replace("[", "\\[")
-            out.append(f"[{body}]")  # ranges (a-z) keep their meaning
-            i = end
-        elif char == "\\" and i + 1 < len(glob):
-            i += 1
-            out.append(re.escape(glob[i]))
-        else:
-            out.append(re.escape(char))
-        i += 1
-    if depth:
-        raise StorageError(f"unbalanced '{{' in the file pattern {pattern!r}")
-    return re.compile("".join(out))
+    """Whether the `/path` of a namespace file matches one of the glob patterns (`legato.globs`: Java's glob
+    syntax, as Kestra reads them)."""
+    try:
+        return globs.matches(path, patterns)
+    except globs.PatternError as exc:
+        raise StorageError(str(exc)) from None

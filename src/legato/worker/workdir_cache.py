@@ -9,6 +9,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from legato import globs
 from legato.model.flowable_worker import WorkingDirectory
 from legato.plugins.context import TaskFailed
 from legato.plugins.scripts.files import inside
@@ -68,17 +69,15 @@ def save(wctx: WorkerContext, task: WorkingDirectory, workdir: Path) -> int:
 
 
 def matching(workdir: Path, patterns: list[str]) -> dict[str, Path]:
-    """Files under `workdir` matching the glob patterns (`dir/**` is every file beneath dir)."""
-    found: dict[str, Path] = {}
+    """Files under `workdir` matching the glob patterns (`legato.globs`; `dir/**` is every file beneath dir)."""
     for pattern in patterns:
         pure = PurePosixPath(pattern)
         if pure.is_absolute() or ".." in pure.parts:
             raise TaskFailed(f"cache pattern {pattern!r} must be relative to the working directory")
-        expanded = f"{pattern}/*" if pure.name == "**" else pattern
-        for path in sorted(workdir.glob(expanded)):
-            if path.is_file() and not path.is_symlink():
-                found.setdefault(path.relative_to(workdir).as_posix(), path)
-    return found
+    try:
+        return globs.files(workdir, patterns)
+    except globs.PatternError as exc:
+        raise TaskFailed(f"cache: {exc}") from None
 
 
 def _made(archive: zipfile.ZipFile) -> datetime | None:

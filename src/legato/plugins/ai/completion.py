@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from legato import globs
 from legato.model.task import TASKS
 from legato.plugins.ai import wire
 from legato.plugins.ai.chat import ChatConfiguration, ChatMessage, to_wire
@@ -125,10 +126,8 @@ async def _output_files(ctx: RunContext, patterns: list[str]) -> dict[str, str]:
     base = ctx.working_dir
     if base is None:
         raise TaskFailed("property 'outputFiles' needs a working directory: put the agent in a WorkingDirectory task")
-    found: dict[str, str] = {}
-    for pattern in patterns:
-        for path in sorted(base.glob(ctx.render_string(pattern))):
-            if path.is_file():
-                name = str(path.relative_to(base))
-                found[name] = ctx.storage.put_file(output_uri(ctx, name), path)
-    return found
+    try:
+        matched = globs.files(base, [ctx.render_string(p) for p in patterns])
+    except globs.PatternError as exc:
+        raise TaskFailed(f"outputFiles: {exc}") from None
+    return {name: ctx.storage.put_file(output_uri(ctx, name), path) for name, path in matched.items()}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from fnmatch import fnmatchcase
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import Field
 
+from legato import globs
 from legato.model.durations import Duration
 from legato.model.task import TASKS, Frozen
 from legato.plugins.context import RunContext, TaskFailed
@@ -220,7 +220,7 @@ behavior:
         for namespace in targets:
             chosen = [
                 key for key, expires in admin.expiries(namespace).items()
-                if (key_pattern is None or fnmatchcase(key, key_pattern))
+                if (key_pattern is None or globs.matches(key, [key_pattern]))
                 and (not expired_only or (expires is not None and expires <= now))
             ]
             if chosen:
@@ -232,7 +232,7 @@ behavior:
         children = render_bool(ctx, self.includeChildNamespaces, "includeChildNamespaces")
         if self.namespacePattern is not None:
             pattern = ctx.render_string(self.namespacePattern)
-            roots = [n for n in known if fnmatchcase(n, pattern)]
+            roots = [n for n in known if globs.matches(n, [pattern])]
         elif self.namespaces is not None:
             roots = [ctx.render_string(n) for n in self.namespaces]
         else:

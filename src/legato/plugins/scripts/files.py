@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -11,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from legato import globs
 from legato.plugins.context import TaskFailed
 from legato.storage import Storage, StorageError, namespace_files, namespace_files_prefix, parse_uri
 from legato.storage.uris import join
@@ -131,12 +131,13 @@ def collect_outputs(workdir: Path, patterns: list[str], output_dir: Path | None,
     for pattern in patterns:
         if PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts:
             raise TaskFailed(f"output file pattern {pattern!r} must be relative to the working directory")
-        # `dir/**` means every file beneath, as in Kestra (pathlib alone would list only folders)
-        expanded = f"{pattern}/*" if PurePosixPath(pattern).name == "**" else pattern
-        for path in sorted(workdir.glob(expanded)):
-            relative = path.relative_to(workdir).as_posix()
-            if path.is_file() and not path.is_symlink() and relative not in skip and not _under(path, output_dir):
-                found[relative] = path
+    try:
+        matched = globs.files(workdir, patterns)
+    except globs.PatternError as exc:
+        raise TaskFailed(f"outputFiles: {exc}") from None
+    for relative, path in matched.items():
+        if relative not in skip and not _under(path, output_dir):
+            found[relative] = path
     if output_dir is not None and output_dir.is_dir():
         for path in sorted(output_dir.rglob("*")):
             if path.is_file() and not path.is_symlink():
@@ -149,14 +150,10 @@ def _under(path: Path, folder: Path | None) -> bool:
 
 
 def _selected(relative: str, include: list[str], exclude: list[str]) -> bool:
-    if include and not any(_match(relative, p) for p in include):
-        return False
-    return not any(_match(relative, p) for p in exclude)
-
-
-def _match(relative: str, pattern: str) -> bool:
-    pattern = pattern.lstrip("/")
-    return fnmatch.fnmatchcase(relative, pattern) or (pattern.startswith("**/") and fnmatch.fnmatchcase(relative, pattern[3:]))
+    try:
+        return (not include or globs.matches(relative, include)) and not globs.matches(relative, exclude)
+    except globs.PatternError as exc:
+        raise TaskFailed(f"namespaceFiles: {exc}") from None
 
 
 def _is_nsfile(value: str) -> bool:

@@ -16,7 +16,6 @@ refuses to start. Symbolic links are resolved before the check.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from legato import regex
+from legato import globs, regex
 from legato.model.errors import check_regex
 from legato.model.task import TRIGGERS
 from legato.plugins.triggers.base import Poll, PollingSource, PollingTrigger, TriggerContext
@@ -155,7 +154,7 @@ class _LocalSource:
             relative = path.relative_to(root).as_posix()
             if self.pattern is not None and not self.pattern.fullmatch(str(path)):
                 continue
-            if self.trigger.glob is not None and not fnmatch.fnmatchcase(relative, self.trigger.glob):
+            if self.trigger.glob is not None and not globs.matches(relative, [self.trigger.glob]):
                 continue
             info = path.stat()
             found.append(_Found(path, relative, info.st_size, info.st_mtime_ns))
