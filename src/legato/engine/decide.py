@@ -19,7 +19,7 @@ from legato.engine.view import ExecutionView
 from legato.engine.working import Working
 from legato.expressions import Renderer
 from legato.model import state as st
-from legato.model.execution import Execution, Label, TaskRun
+from legato.model.execution import Attempt, Execution, Label, TaskRun
 from legato.model.flowable import LoopUntil, Pause, Subflow
 from legato.model.flowable_worker import ForEachItem, WorkerFlowable
 from legato.model.state import State
@@ -28,6 +28,11 @@ from legato.model.taskfield import deep_merge
 
 if TYPE_CHECKING:
     from legato.model.flow import Flow
+
+# A task whose worker is lost this many times in a row fails instead of going to yet another worker: it may be
+# what crashes them (a native crash, memory exhausted), and resubmitting it would take the workers down one by one.
+MAX_LOST_IN_A_ROW = 5
+
 
 class Engine:
     """The executor's pure core. Holds only configuration: the renderer and the expression functions
@@ -212,9 +217,27 @@ def _on_job_lost(step: Step, event: ev.JobLost) -> None:
         step.w.put(_set_attempt(run, state=State.KILLED, ended=step.w.now).with_state(State.KILLED, step.w.now))
         ending.maybe_finish_kill(step)
         return
+    lost = 1 + _lost_in_a_row(run.attempts[:-1])
+    if lost >= MAX_LOST_IN_A_ROW:  # a task that crashes or exhausts every worker it lands on: stop the round
+        _on_task_result(step, ev.TaskResult(
+            task_run_id=run.id, attempt=event.attempt, state=State.FAILED,
+            error=f"The worker running '{run.task_id}' was lost {lost} times in a row (attempts "
+                  f"{event.attempt - lost + 1} to {event.attempt}); the task is not resubmitted again: it may crash "
+                  f"or exhaust the worker (memory, a native crash). Check the workers' logs."))
+        return
     run = step.w.put(_set_attempt(run, state=State.RESUBMITTED, ended=step.w.now))
     step.w.log(run.id, "WARN", f"The worker running attempt {event.attempt} of '{run.task_id}' was lost; resubmitting")
     step.dispatch(run, step.task(run), State.RESUBMITTED)
+
+
+def _lost_in_a_row(attempts: tuple[Attempt, ...]) -> int:
+    """How many of the last attempts ended because their worker was lost."""
+    count = 0
+    for attempt in reversed(attempts):
+        if attempt.state != State.RESUBMITTED:
+            break
+        count += 1
+    return count
 
 
 def _on_job_cancelled(step: Step, event: ev.JobCancelled) -> None:

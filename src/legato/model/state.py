@@ -51,8 +51,9 @@ _T = {
     State.RESTARTED: {State.RUNNING, State.CREATED, State.KILLING, State.KILLED, State.FAILED},
     State.KILLING: {State.KILLED, State.FAILED, State.SUCCESS, State.WARNING},
     State.RETRYING: {State.RUNNING, State.RETRIED, State.KILLING, State.KILLED, State.FAILED, State.CREATED},
+    # a resubmitted attempt's result can come before the worker says it started it (a failure then retries)
     State.RESUBMITTED: {State.RUNNING, State.KILLING, State.KILLED, State.SUCCESS, State.WARNING,
-                        State.FAILED, State.CREATED},
+                        State.FAILED, State.CREATED, State.RETRYING, State.RETRIED},
     # An operator may also set a finished run's (or execution's) state to another final one.
     State.SUCCESS: _REOPENED | {State.FAILED, State.WARNING, State.KILLED, State.SKIPPED},
     State.WARNING: _REOPENED | {State.SUCCESS, State.FAILED, State.KILLED, State.SKIPPED},

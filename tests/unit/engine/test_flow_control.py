@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from legato.engine import commands as cmd
 from legato.engine import events as ev
-from legato.engine.decide import Engine
+from legato.engine.decide import MAX_LOST_IN_A_ROW, Engine
 from legato.model.state import State
 
 from .sim import Outcome, Sim
@@ -191,6 +191,37 @@ def test_a_lost_job_is_resubmitted_with_the_next_attempt() -> None:
     assert again.attempt == job.attempt + 1
     assert sim.view.task_run(job.task_run_id).state == State.RESUBMITTED
     assert sim.drain().state == State.SUCCESS
+
+
+def test_a_task_whose_worker_is_lost_five_times_in_a_row_fails_instead_of_going_round() -> None:
+    sim = Sim.of(flow(log("a") + log("b")))
+    sim.send(ev.ExecutionCreated())
+    for attempt in range(1, MAX_LOST_IN_A_ROW + 1):
+        (job,) = sim.take(cmd.DispatchJob)
+        assert job.attempt == attempt
+        sim.send(ev.JobLost(task_run_id=job.task_run_id, attempt=job.attempt))
+    assert not sim.pending(cmd.DispatchJob)
+    run = sim.view.task_run(job.task_run_id)
+    assert run.state == State.FAILED
+    assert [a.state for a in run.attempts] == [State.RESUBMITTED] * 4 + [State.FAILED]
+    assert "lost 5 times in a row (attempts 1 to 5)" in (run.error or "")
+    assert sim.drain().state == State.FAILED
+
+
+def test_a_lost_worker_between_finished_attempts_does_not_count_towards_the_cap() -> None:
+    sim = Sim.of(flow("  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: a\n"
+                      "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 10\n"))
+    sim.send(ev.ExecutionCreated())
+    for _ in range(MAX_LOST_IN_A_ROW - 1):
+        (job,) = sim.take(cmd.DispatchJob)
+        sim.send(ev.JobLost(task_run_id=job.task_run_id, attempt=job.attempt))
+    (job,) = sim.take(cmd.DispatchJob)
+    sim.send(ev.TaskResult(task_run_id=job.task_run_id, attempt=job.attempt, state=State.FAILED, error="boom"))
+    (timer,) = sim.take(cmd.ScheduleTimer)  # the retry's wait
+    sim.send(ev.TimerFired(task_run_id=timer.task_run_id, timer=timer.timer, key=timer.key))
+    (job,) = sim.take(cmd.DispatchJob)
+    sim.send(ev.JobLost(task_run_id=job.task_run_id, attempt=job.attempt))
+    assert sim.pending(cmd.DispatchJob), "one loss after a failed attempt is resubmitted"
 
 
 def test_flow_outputs_are_rendered_at_the_end() -> None:
