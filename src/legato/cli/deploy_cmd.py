@@ -1,5 +1,5 @@
-"""`legato deploy DIR`: flows, test suites and namespace files from a directory (Kestra's layout or a flat
-folder) to this machine's Legato or a remote one, one namespace at a time; `--plan` only shows the changes."""
+"""`legato deploy DIR`: flows, test suites, namespace files and dashboards from a directory (Kestra's layout or
+a flat folder) to this machine's Legato or a remote one, one namespace at a time; `--plan` only shows the changes."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ from legato.store import open_store
 @click.option("--plan", "plan_only", is_flag=True, help="Print what would be created, updated and deleted "
                                                         "(with diffs) and change nothing.")
 @click.option("--delete", is_flag=True, help="Delete the flows, suites and files of the deployed namespaces that "
-                                             "the directory does not have.")
+                                             "the directory does not have (and the dashboards, when it has a "
+                                             "_global/dashboards folder).")
 @click.option("--test", "run_tests", is_flag=True, help="Run the test suites first (as `legato test`); deploy "
                                                         "nothing if one fails.")
 @click.option("--no-diff", is_flag=True, help="List the changes without their diffs.")
@@ -42,7 +43,8 @@ from legato.store import open_store
 def deploy(paths: tuple[Path, ...], namespace: str | None, plan_only: bool, delete: bool, run_tests: bool,
            no_diff: bool, server: str | None, token: str | None, tenant: str, data_dir: Path,
            database_url: str | None) -> None:
-    """Deploy the flows, test suites and namespace files under PATHS. Each namespace is applied at once: its
+    """Deploy the flows, test suites and namespace files under PATHS, and the dashboards of `_global/dashboards/`.
+    Each namespace is applied at once: its
     flows and suites in one transaction (on a remote server, its flows in one request)."""
     started = time.perf_counter()
     try:
@@ -94,3 +96,10 @@ def _deploy(repo: layout.Repository, target: LocalTarget | RemoteTarget, namespa
         except (DeployError, FlowValidationError, ValueError) as exc:
             raise DeployError(f"namespace {ns.namespace}: {exc} (namespaces listed before it were deployed)") from None
         click.echo(f"deployed namespace {ns.namespace}: {len(pending)} change{'s' if len(pending) != 1 else ''}")
+    dashboards = [c for c in made.dashboards if c.action != "unchanged"]
+    if dashboards:
+        try:
+            target.apply_dashboards(dashboards)
+        except (DeployError, FlowValidationError, ValueError) as exc:
+            raise DeployError(f"dashboards: {exc} (the namespaces above were deployed)") from None
+        click.echo(f"deployed dashboards: {len(dashboards)} change{'s' if len(dashboards) != 1 else ''}")

@@ -1,5 +1,5 @@
 """Reading a repository of flows: Kestra's layout (`<namespace>/flows/<id>.yaml`, `<namespace>/files/...`,
-`<namespace>/tests/<id>.yaml`) or a flat folder of YAML files (each a flow or a test suite, told apart by its
+`<namespace>/tests/<id>.yaml`, `_global/dashboards/<id>.yaml`) or a flat folder of YAML files (each a flow or a test suite, told apart by its
 keys). Every YAML is parsed here, so a broken file is reported with its path and line before anything
 changes."""
 
@@ -11,16 +11,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from legato.dashboards.parse import parse_dashboard
 from legato.flows import parse_flow
 from legato.flowtests.suite import TestSuite, is_suite, parse_suite
 from legato.model.errors import FlowValidationError, Problem
 from legato.model.flow import Flow
 from legato.model.loader import parse_documents
+from legato.services import dashboards as dashboard_service
 
 YAML = (".yml", ".yaml")
 FLOWS, FILES, TESTS = "flows", "files", "tests"
-# Kestra layout folders this reader leaves to others (apps, dashboards) or that are never deployed.
-IGNORED = frozenset({"apps", "dashboards", "_global", "node_modules"})
+GLOBAL, DASHBOARDS = "_global", "dashboards"  # `_global/dashboards/`: the instance's dashboards
+# Kestra layout folders this reader leaves to others (apps) or that are never deployed; `dashboards` is read
+# under `_global` only.
+IGNORED = frozenset({"apps", DASHBOARDS, "node_modules"})
 
 
 @dataclass
@@ -49,13 +53,23 @@ class SuiteFile:
     suite: TestSuite
 
 
+@dataclass(frozen=True)
+class DashboardFile:
+    path: Path
+    source: str
+    id: str
+
+
 @dataclass
 class Repository:
-    """What a directory holds, by kind; `files` are namespace files: (namespace, /path) → local file."""
+    """What a directory holds, by kind; `files` are namespace files: (namespace, /path) → local file;
+    `owns_dashboards`: a `_global/dashboards/` folder was read (so `--delete` may remove the others)."""
 
     flows: list[FlowFile] = field(default_factory=list)
     suites: list[SuiteFile] = field(default_factory=list)
     files: dict[tuple[str, str], Path] = field(default_factory=dict)
+    dashboards: list[DashboardFile] = field(default_factory=list)
+    owns_dashboards: bool = False
 
     def namespaces(self) -> list[str]:
         """Every namespace something is deployed to, sorted."""
@@ -85,6 +99,10 @@ def read(paths: Sequence[Path], *, namespace: str | None = None, lazy: bool = Fa
 def _walk(repo: Repository, root: Path, problems: list[Problem], lazy: bool) -> None:
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
+        if here.name == GLOBAL:  # only its dashboards are deployed
+            dirs[:] = []
+            _dashboards(repo, here / DASHBOARDS, problems)
+            continue
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in IGNORED)
         parts = here.relative_to(root).parts
         # the root itself may be a namespace's folder (`legato test company.team`)
@@ -96,6 +114,25 @@ def _walk(repo: Repository, root: Path, problems: list[Problem], lazy: bool) -> 
                 repo.files[(ns, "/" + path.relative_to(base).as_posix())] = path
             elif path.suffix in YAML and not name.startswith("."):
                 _yaml(repo, path, kind, ns, problems, lazy)
+
+
+def _dashboards(repo: Repository, folder: Path, problems: list[Problem]) -> None:
+    if not folder.is_dir():
+        return
+    repo.owns_dashboards = True
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in YAML or path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            found = DashboardFile(path, text, dashboard_service.dashboard_id(parse_dashboard(text, str(path))))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem("", f"cannot read: {exc}", None, None, str(path)))
+            continue
+        except FlowValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        repo.dashboards.append(found)
 
 
 def _kind(parts: tuple[str, ...]) -> tuple[str | None, str | None, int]:
@@ -160,6 +197,7 @@ def _in_folder(actual: str, folder: str | None, path: Path, problems: list[Probl
 def _check(repo: Repository, namespace: str | None, problems: list[Problem]) -> None:
     _twice(((f.namespace, f.id, f.path) for f in repo.flows), "flow", problems)
     _twice(((s.suite.namespace, s.suite.id, s.path) for s in repo.suites), "test suite", problems)
+    _twice((("_global", d.id, d.path) for d in repo.dashboards), "dashboard", problems)
     if namespace is None:
         return
     for ns, where in [*((f.namespace, f.path) for f in repo.flows),

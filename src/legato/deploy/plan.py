@@ -1,5 +1,6 @@
 """A deploy plan: per namespace, what a repository changes on a Legato instance (flows, test suites, namespace
-files created, updated, deleted or unchanged), with unified diffs. Computing it changes nothing."""
+files created, updated, deleted or unchanged), and for the instance its dashboards, with unified diffs.
+Computing it changes nothing."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from legato.deploy.layout import Repository
+from legato.deploy.layout import GLOBAL, Repository
 from legato.flowtests.suite import parse_suite
 from legato.model.errors import FlowValidationError
 from legato.services.flows import NamespaceDeploy
 from legato.store.ports import SuiteSave
 
-Kind = Literal["flow", "test", "file"]
+Kind = Literal["flow", "test", "file", "dashboard"]
 Action = Literal["create", "update", "delete", "unchanged"]
 _SIGNS = {"create": "+", "update": "~", "delete": "-", "unchanged": "="}
 
@@ -29,6 +30,8 @@ class Current(Protocol):
     def suites(self, namespace: str) -> dict[str, str]: ...
 
     def files(self, namespace: str) -> dict[str, bytes]: ...
+
+    def dashboards(self) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -77,22 +80,23 @@ class NamespacePlan:
 @dataclass
 class Plan:
     namespaces: list[NamespacePlan]
+    dashboards: list[Change] = field(default_factory=list)  # the instance's, from `_global/dashboards/`
 
     def count(self, action: Action) -> int:
-        return sum(1 for ns in self.namespaces for c in ns.changes if c.action == action)
+        changes = [*(c for ns in self.namespaces for c in ns.changes), *self.dashboards]
+        return sum(1 for c in changes if c.action == action)
 
     def render(self, *, diffs: bool = True) -> str:
         """The plan as text: one line per change (`+` create, `~` update, `-` delete), diffs under them."""
         out: list[str] = []
-        for ns in self.namespaces:
-            pending = ns.pending()
-            if not pending:
-                continue
-            out.append(f"namespace {ns.namespace}")
+        for where, changes in [*((ns.namespace, ns.changes) for ns in self.namespaces), (GLOBAL, self.dashboards)]:
+            pending = [c for c in changes if c.action != "unchanged"]
+            if pending:
+                out.append(GLOBAL if where == GLOBAL else f"namespace {where}")
             for change in pending:
                 out.append(f"  {_SIGNS[change.action]} {change.kind} {change.key} ({change.action}d)")
                 if diffs:
-                    out.append(change.diff(ns.namespace).rstrip("\n"))
+                    out.append(change.diff(where).rstrip("\n"))
         out.append(f"Plan: {self.count('create')} to create, {self.count('update')} to update, "
                    f"{self.count('delete')} to delete, {self.count('unchanged')} unchanged.")
         return "\n".join(line for line in out if line)
@@ -115,7 +119,11 @@ def make(repo: Repository, current: Current, *, delete: bool, namespace: str | N
         plan.changes += _compare("file", files, current.files(ns), delete)
         plans.append(plan)
     _validate(repo, plans)
-    return Plan(plans)
+    dashboards: list[Change] = []
+    if repo.dashboards or (delete and repo.owns_dashboards):
+        wanted_dashboards = {d.id: d.source for d in repo.dashboards}
+        dashboards = _compare("dashboard", wanted_dashboards, current.dashboards(), delete and repo.owns_dashboards)
+    return Plan(plans, dashboards)
 
 
 def _validate(repo: Repository, plans: list[NamespacePlan]) -> None:

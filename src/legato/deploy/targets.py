@@ -11,16 +11,20 @@ from typing import Any, Protocol
 
 import httpx
 
-from legato.deploy.plan import NamespacePlan
+from legato.dashboards.defaults import DEFAULT_ID
+from legato.deploy.plan import Change, NamespacePlan
 from legato.remote import api_client, call
+from legato.services import dashboards as dashboard_service
 from legato.services import flows as flow_service
+from legato.services.dashboards import DashboardPorts
 from legato.services.principal import Principal
 from legato.storage import Storage, namespace_files
 from legato.store.ports import AuditLog, FlowStore, SuiteStore
 
 
-class DeployStore(FlowStore, SuiteStore, AuditLog, Protocol):
-    """What a local deploy uses: the flow services' ports, and the test suites deployed with the flows."""
+class DeployStore(FlowStore, SuiteStore, DashboardPorts, AuditLog, Protocol):
+    """What a local deploy uses: the flow services' ports, the test suites deployed with the flows, and the
+    instance's dashboards."""
 
 
 class DeployError(Exception):
@@ -46,8 +50,18 @@ class LocalTarget:
     def files(self, namespace: str) -> dict[str, bytes]:
         return {path: self.storage.get(uri) for path, uri in namespace_files.list_files(self.storage, namespace).items()}
 
+    def dashboards(self) -> dict[str, str]:
+        return {d.id: d.source for d in self.store.list_dashboards()}
+
     def apply(self, plan: NamespacePlan) -> None:
         flow_service.deploy_namespace(self.store, self.storage, plan.deploy(), by=self.by, now=self.clock())
+
+    def apply_dashboards(self, changes: list[Change]) -> None:
+        for change in changes:
+            if change.action == "delete":
+                dashboard_service.delete(self.store, change.key, by=self.by, now=self.clock())
+            elif change.action != "unchanged":
+                dashboard_service.apply(self.store, str(change.new), by=self.by, now=self.clock())
 
 
 class RemoteTarget:
@@ -83,6 +97,26 @@ class RemoteTarget:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return {"/" + name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
 
+    def dashboards(self) -> dict[str, str]:
+        """The stored dashboards (not the built-in default the server shows while none replaces it)."""
+        listed = self._call("GET", "/dashboards", params={"size": 1000}).json()["results"]
+        found = {}
+        for item in listed:
+            dashboard = self._call("GET", f"/dashboards/{item['id']}").json()
+            if not _built_in(dashboard):
+                found[item["id"]] = dashboard["sourceCode"]
+        return found
+
+    def apply_dashboards(self, changes: list[Change]) -> None:
+        yaml = {"Content-Type": "application/x-yaml"}
+        for change in changes:
+            if change.action == "delete":
+                self._call("DELETE", f"/dashboards/{change.key}")
+            elif change.action == "create":
+                self._call("POST", "/dashboards", content=str(change.new), headers=yaml)
+            elif change.action == "update":
+                self._call("PUT", f"/dashboards/{change.key}", content=str(change.new), headers=yaml)
+
     def apply(self, plan: NamespacePlan) -> None:
         """Files first, then every new or changed flow in one request (all or nothing), then suites and
         deletions."""
@@ -107,3 +141,9 @@ class RemoteTarget:
             self._call("DELETE", f"/tests/{ns}/{suite_id}")
         for path in change.file_deletions:
             self._call("DELETE", f"/namespaces/{ns}/files", params={"path": path})
+
+
+def _built_in(dashboard: dict[str, Any]) -> bool:
+    """Whether a dashboard the API shows is the built-in default (shown without dates while no stored one
+    replaces it)."""
+    return dashboard["id"] == DEFAULT_ID and dashboard.get("created") is None

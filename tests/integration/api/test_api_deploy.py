@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.api.conftest import LiveServer
-from tests.integration.deploy.test_deploy import flow, suite, write
+from tests.integration.deploy.test_deploy import dashboard, flow, suite, write
 
 from legato.deploy import layout, plan
 from legato.deploy.targets import DeployError, RemoteTarget
@@ -45,3 +45,25 @@ def test_remote_target_over_the_api(tmp_path: Path, server: LiveServer) -> None:
     finally:
         anonymous.close()
         broken.close()
+
+
+def test_remote_target_deploys_global_dashboards(tmp_path: Path, server: LiveServer) -> None:
+    key = f"deploy-{secrets.token_hex(4)}"
+    repo = write(tmp_path / "repo", {f"_global/dashboards/{key}.yaml": dashboard(key, "Deployed")})
+    target = RemoteTarget(server.url)
+    try:
+        before = target.dashboards()
+        assert "default" not in before  # the built-in one the API shows is not a stored dashboard
+        made = plan.make(layout.read([repo]), target, delete=False)
+        assert [(c.key, c.action) for c in made.dashboards] == [(key, "create")]
+        target.apply_dashboards(made.dashboards)
+        assert "title: Deployed" in target.dashboards()[key]
+        (repo / f"_global/dashboards/{key}.yaml").write_text(dashboard(key, "Renamed"))
+        again = plan.make(layout.read([repo]), target, delete=False)
+        assert [(c.key, c.action) for c in again.dashboards] == [(key, "update")]
+        target.apply_dashboards(again.dashboards)
+        assert "title: Renamed" in target.dashboards()[key]
+        target.apply_dashboards([plan.Change("dashboard", key, "delete", target.dashboards()[key], None)])
+        assert key not in target.dashboards()
+    finally:
+        target.close()

@@ -99,3 +99,44 @@ def test_an_invalid_file_stops_everything_with_its_path_and_line(tmp_path: Path)
     text = str(caught.value)
     assert "ns/flows/bad.yaml:4:5: tasks[0]" in text
     assert "'other' is not the namespace of its folder 'ns'" in text
+
+
+def dashboard(dashboard_id: str, title: str) -> str:
+    return (f"id: {dashboard_id}\ntitle: {title}\ncharts:\n  - id: total\n"
+            "    type: io.kestra.plugin.core.dashboard.chart.KPI\n    chartOptions:\n      displayName: Executions\n"
+            "    data:\n      type: io.kestra.plugin.core.dashboard.data.ExecutionsKPI\n      columns:\n"
+            "        field: ID\n        agg: COUNT\n")
+
+
+def test_global_dashboards_are_planned_applied_and_deleted_only_by_a_repository_that_has_them(
+        tmp_path: Path, local: tuple[SqlStore, LocalTarget]) -> None:
+    store, target = local
+    repo = write(tmp_path / "repo", {"ns/flows/a.yaml": flow("ns", "a"),
+                                     "_global/dashboards/ops.yaml": dashboard("ops", "Ops"),
+                                     "_global/dashboards/team.yml": dashboard("team", "Team"),
+                                     "_global/notes.yaml": "not: deployed\n"})
+    first = plan.make(layout.read([repo]), target, delete=False)
+    assert [(c.key, c.action) for c in first.dashboards] == [("ops", "create"), ("team", "create")]
+    assert "_global\n  + dashboard ops (created)" in first.render() and "+++ b/_global/dashboards/ops.yaml" in first.render()
+    target.apply_dashboards(first.dashboards)
+    assert sorted(d.id for d in store.list_dashboards()) == ["ops", "team"]
+
+    (repo / "_global/dashboards/ops.yaml").write_text(dashboard("ops", "Operations"))
+    (repo / "_global/dashboards/team.yml").unlink()
+    flows_only = write(tmp_path / "flows-only", {"ns/flows/a.yaml": flow("ns", "a")})
+    assert plan.make(layout.read([flows_only]), target, delete=True).dashboards == []  # not its to delete
+    second = plan.make(layout.read([repo]), target, delete=True)
+    assert [(c.key, c.action) for c in second.dashboards] == [("ops", "update"), ("team", "delete")]
+    target.apply_dashboards(second.dashboards)
+    assert [(d.id, d.title) for d in store.list_dashboards()] == [("ops", "Operations")]
+
+
+def test_an_invalid_dashboard_stops_everything_with_its_path_and_line(tmp_path: Path) -> None:
+    repo = write(tmp_path / "repo", {"_global/dashboards/a.yaml": dashboard("a", "A"),
+                                     "_global/dashboards/b.yaml": dashboard("a", "B"),
+                                     "_global/dashboards/c.yaml": dashboard("c", "C").replace("charts:", "chart:")})
+    with pytest.raises(FlowValidationError) as caught:
+        layout.read([repo])
+    text = str(caught.value)
+    assert "_global/dashboards/c.yaml:3:1: chart" in text, text
+    assert "dashboard _global.a is also in" in text
