@@ -20,6 +20,7 @@ COMMANDS = {
     "test": ("legato.cli.test_cmd", "test"),
     "deploy": ("legato.cli.deploy_cmd", "deploy"),
     "dashboard": ("legato.cli.dashboard_cmd", "dashboard"),
+    "app": ("legato.cli.app_cmd", "app"),
     "ai": ("legato.cli.ai_cmd", "ai_command"),
     "secret": ("legato.cli.secret_cmd", "secret"),
     "user": ("legato.cli.user_cmd", "user"),
