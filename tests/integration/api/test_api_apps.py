@@ -13,7 +13,12 @@ import httpx
 import pytest
 from tests.integration.api.conftest import LiveServer
 
+from legato.clock import utcnow
+from legato.services import access, identity
+from legato.services.principal import SYSTEM
+
 YAML = {"content-type": "application/x-yaml"}
+PASSWORD = "app-user-password"
 
 
 def flow(ns: str) -> str:
@@ -251,3 +256,100 @@ def test_public_apps_open_to_anyone_private_ones_to_signed_in_users(auth_server:
         assert wrong.status_code == 401
     with auth_server.client(auth=admin) as client:
         assert client.get(f"/api/v1/main/apps/{private}/view").status_code == 200
+
+
+def test_a_private_app_needs_appexecution_on_its_namespace_and_one_of_its_groups(auth_server: LiveServer,
+                                                                                 ns: str) -> None:
+    store, now, admin = auth_server.store, utcnow(), ("admin", "s3cret")
+    suffix = ns[-8:]
+    with auth_server.client(auth=admin) as client:
+        assert client.post("/api/v1/main/flows", content=flow(ns), headers=YAML).status_code == 200
+        grouped = app(f"grp-{suffix}", ns, "PRIVATE").replace("  type: PRIVATE\n",
+                                                              f"  type: PRIVATE\n  groups: [approvers-{suffix}]\n")
+        for source in (app(f"prv-{suffix}", ns, "PRIVATE"), grouped):
+            assert client.post("/api/v1/main/apps", content=source, headers=YAML).status_code == 200
+    role = access.create_role(store, f"app-user-{suffix}", ["APPEXECUTION:VIEW", "APPEXECUTION:CREATE",
+                                                           "APPEXECUTION:UPDATE"], by=SYSTEM, now=now)
+    users = {}
+    for name in ("member", "stranger", "outsider"):
+        account = identity.create_account(store, "USER", f"{name}-{suffix}", password=PASSWORD, by=SYSTEM, now=now)
+        users[name] = account
+    access.create_binding(store, role.id, "USER", users["member"].id, ns, by=SYSTEM, now=now)
+    access.create_binding(store, role.id, "USER", users["stranger"].id, ns, by=SYSTEM, now=now)
+    access.create_binding(store, role.id, "USER", users["outsider"].id, "elsewhere", by=SYSTEM, now=now)
+    group = access.create_group(store, f"approvers-{suffix}", by=SYSTEM, now=now)
+    access.set_member(store, group.id, users["member"].id, True, by=SYSTEM)
+
+    def as_user(name: str) -> httpx.Client:
+        return auth_server.client(auth=(f"{name}-{suffix}", PASSWORD))
+
+    with as_user("outsider") as outsider:
+        refused = outsider.get(f"/api/v1/main/apps/prv-{suffix}/view")
+        assert refused.status_code == 403 and "APPEXECUTION:VIEW" in refused.text
+        assert all(a["namespace"] != ns for a in outsider.get("/api/v1/main/apps/catalog").json())
+    with as_user("stranger") as stranger:
+        assert stranger.get(f"/api/v1/main/apps/prv-{suffix}/view").status_code == 200
+        assert stranger.get(f"/api/v1/main/apps/grp-{suffix}/view").status_code == 403  # not in the group
+        assert stranger.get(f"/api/v1/main/apps/prv-{suffix}").status_code == 403  # building apps needs APP
+        catalogue = {a["id"] for a in stranger.get("/api/v1/main/apps/catalog").json()}
+        assert f"prv-{suffix}" in catalogue and f"grp-{suffix}" not in catalogue
+    with as_user("member") as member:
+        started = member.post(f"/api/v1/main/apps/grp-{suffix}/executions", data={"who": "mia"},
+                              files={"doc": ("m.txt", b"m", "text/plain")})
+        assert started.status_code == 200, started.text
+        execution_id = started.json()["execution"]["id"]
+        # acting through the app needs no EXECUTION permission of the member's own
+        assert member.get(f"/api/v1/main/executions/{execution_id}").status_code == 403
+        _stage(member, f"grp-{suffix}", execution_id, "PAUSE")
+        resumed = member.post(f"/api/v1/main/apps/grp-{suffix}/executions/{execution_id}/resume",
+                              data={"approved": "true", "reason": "ok"})
+        assert resumed.status_code == 200, resumed.text
+        assert _stage(member, f"grp-{suffix}", execution_id, "SUCCESS")["ended"] is True
+    with auth_server.client(auth=admin) as client:
+        entries = client.get("/api/v1/main/auditlogs/search", params={"resourceId": execution_id}).json()
+    # audited under the visitor's name: who started and who resumed
+    assert {(e["type"], e["userId"]) for e in entries["results"]} == {("CREATE", f"member-{suffix}"),
+                                                                      ("RESUME", f"member-{suffix}")}
+
+
+def test_secrets_and_follow(client: httpx.Client, ns: str) -> None:
+    created = client.post("/api/v1/main/flows", content=f"""id: quick
+namespace: {ns}
+inputs:
+  - id: token
+    type: SECRET
+  - id: who
+    type: STRING
+tasks:
+  - id: hi
+    type: io.kestra.plugin.core.log.Log
+    message: "hi {{{{ inputs.who }}}}"
+""", headers=YAML)
+    assert created.status_code == 200, created.text
+    app_id = "quick-" + ns[-8:]
+    source = f"""id: {app_id}
+displayName: Quick
+namespace: {ns}
+flowId: quick
+access: PUBLIC
+layout:
+  - on: OPEN
+    blocks:
+      - type: CreateExecutionForm
+  - on: SUCCESS
+    blocks:
+      - type: Inputs
+      - type: Markdown
+        content: "token {{{{ inputs.token }}}}"
+"""
+    assert client.post("/api/v1/main/apps", content=source, headers=YAML).status_code == 200
+    started = client.post(f"/api/v1/main/apps/{app_id}/executions", json={"token": "hunter2-secret", "who": "al"})
+    assert started.status_code == 200, started.text
+    execution_id = started.json()["execution"]["id"]
+    with client.stream("GET", f"/api/v1/main/apps/{app_id}/follow", params={"execution": execution_id}) as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        names = [line for line in events.iter_lines() if line.startswith("event:")]
+    assert names[-1] == "event: end"
+    done = _stage(client, app_id, execution_id, "SUCCESS")
+    assert "hunter2-secret" not in str(done), done  # the SECRET input is masked everywhere on the page
+    assert {v["id"] for v in done["blocks"][0]["values"]} == {"token", "who"}
