@@ -36,7 +36,12 @@ def resolve(blocks: Sequence[Any], visit: Visit, renderer: Renderer) -> list[dic
     for block in blocks:
         kind = m.block_kind(block.type)
         assert kind is not None  # parse_app refused unknown types
-        shown.append({"type": kind, **_RESOLVERS[kind](block, visit, _Text(renderer, visit.variables))})
+        if kind == "Route":
+            continue
+        resolved = {"type": kind, **_RESOLVERS[kind](block, visit, _Text(renderer, visit.variables))}
+        if block.span is not None:
+            resolved["span"] = block.span
+        shown.append(resolved)
     return shown
 
 
@@ -44,18 +49,18 @@ class _Text:
     """Renders a block's texts; an expression that fails shows its error in place instead of the text."""
 
     def __init__(self, renderer: Renderer, variables: Mapping[str, Any]):
-        self._renderer = renderer
+        self.renderer = renderer
         self._variables = variables
 
     def __call__(self, template: str) -> str:
         try:
-            return self._renderer.render(template, self._variables)
+            return self.renderer.render(template, self._variables)
         except ExpressionError as exc:
             return f"[{exc}]"
 
     def value(self, template: str) -> Any:
         try:
-            return self._renderer.render_typed(template, self._variables)
+            return self.renderer.render_typed(template, self._variables)
         except ExpressionError as exc:
             return f"[{exc}]"
 
@@ -143,10 +148,14 @@ def _task_outputs(b: m.TaskOutputs, v: Visit, t: _Text) -> dict[str, Any]:
     return {"outputs": shown}
 
 
+def _grid(b: m.Grid, v: Visit, t: _Text) -> dict[str, Any]:
+    return {"columns": b.columns, "gap": b.gap, "blocks": resolve(b.blocks, v, t.renderer)}
+
+
 _RESOLVERS: dict[str, Resolver] = {
     "Markdown": _markdown, "Alert": _alert, "Button": _button, "Loading": _loading, "RedirectTo": _redirect,
     "Chart": _chart, "CreateExecutionForm": _create_form, "CreateExecutionButton": _button_of("Submit"),
     "ResumeExecutionForm": _resume_form, "ResumeExecutionButton": _button_of("Resume"),
     "CancelExecutionButton": _button_of("Cancel"), "Inputs": _inputs, "Outputs": _outputs, "Logs": _logs,
-    "TaskOutputs": _task_outputs,
+    "TaskOutputs": _task_outputs, "Grid": _grid,
 }

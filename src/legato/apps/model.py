@@ -16,7 +16,8 @@ NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 # the packages Kestra's block types have lived in (1.x core and execution blocks, the older ee.apps names)
 BLOCK_PREFIXES = ("io.kestra.plugin.ee.apps.core.blocks.", "io.kestra.plugin.ee.apps.execution.blocks.",
-                  "io.kestra.plugin.ee.apps.blocks.", "io.kestra.ee.apps.blocks.", "io.kestra.ee.apps.execution.blocks.")
+                  "io.kestra.plugin.ee.apps.blocks.", "io.kestra.ee.apps.blocks.", "io.kestra.ee.apps.execution.blocks.",
+                  "io.kestra.plugin.ee.apps.execution.blocks.internal.")
 ButtonStyle = Literal["DEFAULT", "SUCCESS", "DANGER", "INFO", "WARNING"]
 ButtonSize = Literal["SMALL", "DEFAULT", "MEDIUM", "LARGE"]
 
@@ -42,6 +43,8 @@ class _Model(BaseModel):
 
 class _Block(_Model):
     type: str = Field(description="The block's type: its short name or Kestra's io.kestra.plugin.ee.apps.* name.")
+    span: int | None = Field(default=None, ge=1, le=12, description="Inside a Grid: how many of its columns the "
+                                                                     "block spans.")
 
 
 class Markdown(_Block):
@@ -141,9 +144,21 @@ class TaskOutputs(_Block):
     outputs: list[TaskOutput] = Field(min_length=1)
 
 
+class Route(_Block):
+    """Kestra's internal block in its default layout (where the page goes next): the page does that itself, so
+    it shows nothing; accepted so that Kestra's layouts load unchanged."""
+
+
+class Grid(_Block):
+    columns: int = Field(default=2, ge=1, le=12, description="Columns of the grid; a block spans `span` of them.")
+    gap: Literal["SMALL", "MEDIUM", "LARGE"] = "MEDIUM"
+    blocks: list[Block] = Field(min_length=1, description="The blocks, left to right, wrapping when a row is full.")
+
+
 BLOCKS: dict[str, type[_Block]] = {cls.__name__: cls for cls in (
     Markdown, Alert, Button, Loading, RedirectTo, Chart, CreateExecutionForm, CreateExecutionButton,
-    ResumeExecutionForm, ResumeExecutionButton, CancelExecutionButton, Inputs, Outputs, Logs, TaskOutputs)}
+    ResumeExecutionForm, ResumeExecutionButton, CancelExecutionButton, Inputs, Outputs, Logs, TaskOutputs, Grid,
+    Route)}
 UNKNOWN = "unknown-block"
 
 
@@ -177,8 +192,10 @@ Block = Annotated[
     | Annotated[ResumeExecutionButton, Tag("ResumeExecutionButton")]
     | Annotated[CancelExecutionButton, Tag("CancelExecutionButton")]
     | Annotated[Inputs, Tag("Inputs")] | Annotated[Outputs, Tag("Outputs")] | Annotated[Logs, Tag("Logs")]
-    | Annotated[TaskOutputs, Tag("TaskOutputs")] | Annotated[UnknownBlock, Tag(UNKNOWN)],
+    | Annotated[TaskOutputs, Tag("TaskOutputs")] | Annotated[Grid, Tag("Grid")] | Annotated[Route, Tag("Route")]
+    | Annotated[UnknownBlock, Tag(UNKNOWN)],
     Discriminator(_tag)]
+Grid.model_rebuild()
 
 
 class StageLayout(_Model):

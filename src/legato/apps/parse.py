@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from legato.apps.model import APP_TYPES, BLOCKS, UNKNOWN, App, Stage, UnknownBlock, block_kind
+from legato.apps.model import APP_TYPES, BLOCKS, UNKNOWN, App, Grid, Stage, UnknownBlock, block_kind
 from legato.model.durations import parse_duration
 from legato.model.errors import FlowValidationError, Problem, name_unknown_properties, problems_from
 from legato.model.loader import parse_documents
 
 Loc = tuple[str | int, ...]
+_SHOWN = [name for name in BLOCKS if name != "Route"]  # Kestra's internal Route is accepted, never suggested
 _EXECUTION_STAGES = frozenset(Stage) - {Stage.OPEN}
 # where each block can do what it does (Kestra's table); other blocks go anywhere
 WHERE = {
@@ -80,15 +81,23 @@ def check(app: App) -> Iterator[tuple[Loc, str]]:
             yield ("layout", i, "on"), f"two layout entries are for stage {entry.on.value}"
         seen.add(entry.on)
         for j, block in enumerate(entry.blocks):
-            yield from ((("layout", i, "blocks", j, *loc), m) for loc, m in _check_block(block, entry.on))
+            yield from ((("layout", i, "blocks", j, *loc), m) for loc, m in _check_block(block, entry.on, None))
 
 
-def _check_block(block: object, stage: Stage) -> Iterator[tuple[Loc, str]]:
+def _check_block(block: object, stage: Stage, grid: Grid | None) -> Iterator[tuple[Loc, str]]:
     type_name = getattr(block, "type", None)
     kind = block_kind(type_name)
     if isinstance(block, UnknownBlock) or kind is None:
-        yield ("type",), f"unknown block type '{type_name}'; use one of {', '.join(BLOCKS)}"
+        yield ("type",), f"unknown block type '{type_name}'; use one of {', '.join(_SHOWN)}"
         return
+    span = getattr(block, "span", None)
+    if span is not None and grid is None:
+        yield ("span",), "span places a block in a Grid: this block is not in one"
+    elif span is not None and grid is not None and span > grid.columns:
+        yield ("span",), f"the grid has {grid.columns} columns: a block spans at most that many"
+    if isinstance(block, Grid):
+        for k, inner in enumerate(block.blocks):
+            yield from ((("blocks", k, *loc), m) for loc, m in _check_block(inner, stage, block))
     allowed = WHERE.get(kind)
     if allowed is not None and stage not in allowed:
         stages = ", ".join(s.value for s in Stage if s in allowed)

@@ -34,6 +34,9 @@ async function apps(page, base) {
   const outputs = page.getByLabel("Outputs");
   await outputs.getByText("granted", { exact: true }).waitFor();
   await outputs.getByText("approved for the close").waitFor();
+  // in a Grid beside the outputs: the inputs it keeps (requester and system, not the justification)
+  await page.getByLabel("Inputs").getByText(who).waitFor();
+  check((await page.getByLabel("Inputs").getByText("month-end close").count()) === 0, "the Inputs filter applies");
   const execution = new URL(page.url()).searchParams.get("execution");
 
   // the execution is an ordinary one, labelled with the app

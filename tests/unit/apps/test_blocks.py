@@ -66,3 +66,25 @@ def test_resolve_renders_and_filters() -> None:
     assert broken["value"].startswith("[") and "missing" in broken["value"]
     assert blocks[6]["rows"] == [{"day": "mon", "n": 2}] and blocks[6]["chartType"] == "BAR"
     assert blocks[7] == {"type": "RedirectTo", "url": "https://example.com", "delaySeconds": 3.0}
+
+
+def test_grids_resolve_their_blocks_and_route_shows_nothing() -> None:
+    app = parse_app("""id: a
+displayName: A
+namespace: n
+flowId: f
+layout:
+  - on: SUCCESS
+    blocks:
+      - type: Route
+      - type: Grid
+        columns: 3
+        blocks:
+          - type: Markdown
+            content: "{{ inputs.who }}"
+            span: 2
+          - type: Loading
+""")
+    blocks = resolve(app.blocks_at(Stage.SUCCESS), Visit(variables={"inputs": {"who": "ann"}}), Renderer())
+    assert blocks == [{"type": "Grid", "columns": 3, "gap": "MEDIUM", "blocks": [
+        {"type": "Markdown", "content": "ann", "span": 2}, {"type": "Loading"}]}]

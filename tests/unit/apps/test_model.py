@@ -95,7 +95,7 @@ layout:
         "app.yaml:8:11: access.groups: a PUBLIC app is open to anyone: groups apply to PRIVATE apps only",
         "app.yaml:12:15: layout[0].blocks[0].type: unknown block type 'io.kestra.plugin.ee.apps.blocks.Nope'; use "
         "one of Markdown, Alert, Button, Loading, RedirectTo, Chart, CreateExecutionForm, CreateExecutionButton, "
-        "ResumeExecutionForm, ResumeExecutionButton, CancelExecutionButton, Inputs, Outputs, Logs, TaskOutputs",
+        "ResumeExecutionForm, ResumeExecutionButton, CancelExecutionButton, Inputs, Outputs, Logs, TaskOutputs, Grid",
         "app.yaml:15:15: layout[1].blocks[0].type: a ResumeExecutionButton block is shown on PAUSE, not on SUCCESS",
         "app.yaml:18:16: layout[1].blocks[1].delay: expected an ISO-8601 duration such as PT5S, got 'soon'",
         "app.yaml:19:9: layout[2].on: two layout entries are for stage SUCCESS",
@@ -105,3 +105,45 @@ layout:
 def test_not_one_map() -> None:
     assert _problems("") == ["app.yaml: expected one app, found no YAML document"]
     assert "an app is a YAML map" in _problems("- a\n- b\n")[0]
+
+
+def test_grids_nest_blocks_and_kestras_internal_route_is_accepted() -> None:
+    app = parse_app(BASE + """layout:
+  - on: OPEN
+    blocks:
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionForm
+      - type: io.kestra.plugin.ee.apps.execution.blocks.internal.Route
+  - on: SUCCESS
+    blocks:
+      - type: io.kestra.plugin.ee.apps.core.blocks.Grid
+        columns: 3
+        gap: LARGE
+        blocks:
+          - type: io.kestra.plugin.ee.apps.execution.blocks.Outputs
+            span: 2
+          - type: io.kestra.plugin.ee.apps.execution.blocks.Inputs
+""")
+    grid = app.blocks_at(Stage.SUCCESS)[0]
+    assert grid.columns == 3 and [type(b).__name__ for b in grid.blocks] == ["Outputs", "Inputs"]
+    assert grid.blocks[0].span == 2
+    problems = _problems(BASE + """layout:
+  - on: OPEN
+    blocks:
+      - type: Markdown
+        content: x
+        span: 2
+      - type: Grid
+        columns: 2
+        blocks:
+          - type: Logs
+            span: 3
+          - type: Grid
+            blocks:
+              - type: Nope
+""")
+    assert problems[0] == "app.yaml:11:15: layout[0].blocks[0].span: span places a block in a Grid: this block is not in one"
+    assert problems[1] == ("app.yaml:15:19: layout[0].blocks[1].blocks[0].type: a Logs block is shown on CREATED, "
+                           "RUNNING, PAUSE, RESUME, SUCCESS, FAILURE, ERROR, FALLBACK, not on OPEN")
+    assert problems[2] == "app.yaml:16:19: layout[0].blocks[1].blocks[0].span: the grid has 2 columns: a block spans at most that many"
+    assert problems[3].startswith("app.yaml:19:23: layout[0].blocks[1].blocks[1].blocks[0].type: unknown block type 'Nope'")
+    assert "Route" not in problems[3]

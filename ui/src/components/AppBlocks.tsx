@@ -36,6 +36,22 @@ export function AppBlocks({ blocks, actions }: { blocks: Block[]; actions: Block
   );
 }
 
+/** Kestra's Grid: its blocks left to right in `columns` columns, each spanning `span` of them; one column on
+ * narrow screens (pages.css). */
+function Grid({ block, actions }: { block: Block; actions: BlockActions }) {
+  const columns = Number(block.columns ?? 2);
+  return (
+    <div className={`app-grid app-gap-${text(block.gap, "MEDIUM").toLowerCase()}`}
+      style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
+      {((block.blocks as Block[]) ?? []).map((inner, i) => (
+        <div key={`${inner.type}-${i}`} style={{ gridColumn: `span ${Math.min(columns, Number(inner.span ?? 1))}` }}>
+          <AppBlock block={inner} actions={actions} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function ActionButton({ block, label, onClick, actions }:
   { block: Block; label: string; onClick: () => void; actions: BlockActions }) {
   const style = text(block.style, "DEFAULT").toLowerCase();
@@ -143,6 +159,8 @@ function AppBlock({ block, actions }: { block: Block; actions: BlockActions }) {
       return <Logs lines={(block.lines as LogLine[]) ?? []} />;
     case "TaskOutputs":
       return <TaskOutputs outputs={(block.outputs as TaskOutput[]) ?? []} actions={actions} />;
+    case "Grid":
+      return <Grid block={block} actions={actions} />;
     default:
       return null;
   }
