@@ -2,6 +2,7 @@
 // catalogue, opened on its page without the UI around it, its form filled and sent, the approval (PAUSE) stage
 // reached live, the request approved with a comment, the outputs shown; then the editor previews a stage of it.
 // Run by browser.mjs.
+import { readFileSync } from "node:fs";
 import { checkPages } from "./a11y_scenarios.mjs";
 import { check, uid } from "./support.mjs";
 
@@ -17,6 +18,8 @@ async function apps(page, base) {
   await page.getByLabel("Your name").fill(who);
   await page.getByLabel("System").selectOption("billing");
   await page.getByLabel("Why do you need it?").fill("month-end close");
+  await page.getByLabel("Supporting document").setInputFiles({ name: "ticket.txt", mimeType: "text/plain",
+    buffer: Buffer.from("ticket 4711") });
   await page.getByRole("button", { name: "Send request" }).click();
   await page.waitForURL(/\/ui\/main\/apps\/access_request\?execution=/);
 
@@ -34,6 +37,13 @@ async function apps(page, base) {
   const outputs = page.getByLabel("Outputs");
   await outputs.getByText("granted", { exact: true }).waitFor();
   await outputs.getByText("approved for the close").waitFor();
+  // the uploaded file comes back as a file output, downloaded through the app
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    outputs.getByRole("link", { name: "Download ticket.txt" }).click(),
+  ]);
+  const body = readFileSync(await download.path(), "utf-8");
+  check(body === "ticket 4711", `the downloaded file: ${JSON.stringify(body)}`);
   // in a Grid beside the outputs: the inputs it keeps (requester and system, not the justification)
   await page.getByLabel("Inputs").getByText(who).waitFor();
   check((await page.getByLabel("Inputs").getByText("month-end close").count()) === 0, "the Inputs filter applies");

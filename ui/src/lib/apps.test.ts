@@ -23,6 +23,7 @@ describe("app pages", () => {
     expect(fileName("kestra:///ns/f/executions/e/inputs/doc/my%20file.txt")).toBe("my file.txt");
     expect(fileName("kestra:///ns/f/executions/e/bad%E0")).toBe("bad%E0");
     expect(shown(null)).toBe("—");
+    expect(shown("")).toBe("—");
     expect(shown(3)).toBe("3");
     expect(shown(false)).toBe("false");
     expect(shown({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');

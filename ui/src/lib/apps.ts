@@ -33,9 +33,10 @@ export function fileName(uri: string): string {
   }
 }
 
-/** A value as a visitor reads it: text as is, numbers and booleans as text, maps and lists as indented JSON. */
+/** A value as a visitor reads it: text as is, numbers and booleans as text, maps and lists as indented JSON,
+ * nothing (an optional output left empty) as a dash. */
 export function shown(value: unknown): string {
-  if (value === null || value === undefined) return "—";
+  if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value, null, 2);
