@@ -184,8 +184,15 @@ def _visit(store: AppRuntimePorts, flows: Flows, app: App, flow: Any, execution:
             resume_inputs = list(task.onResume)
     logs = [{"timestamp": r.timestamp.isoformat(), "level": r.level, "taskId": r.task_id, "message": r.message}
             for r in store.logs(execution.id)[-MAX_LOG_LINES:]]
-    return Visit(variables, inputs=execution.inputs, outputs=execution.outputs or {}, form_inputs=form,
-                 resume_inputs=resume_inputs, logs=logs)
+    inputs = _declared_order(execution.inputs, [i.id for i in flow.inputs or []])
+    outputs = _declared_order(execution.outputs or {}, [o.id for o in flow.outputs or []])
+    return Visit(variables, inputs=inputs, outputs=outputs, form_inputs=form, resume_inputs=resume_inputs, logs=logs)
+
+
+def _declared_order(values: Mapping[str, Any], declared: list[str]) -> dict[str, Any]:
+    """`values` in the order the flow declares them (PostgreSQL's JSONB keeps its own order of keys)."""
+    first = {key: values[key] for key in declared if key in values}
+    return {**first, **{key: value for key, value in values.items() if key not in first}}
 
 
 def _task(flow: Any, task_id: str) -> Any:

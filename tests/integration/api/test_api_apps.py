@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -353,3 +354,27 @@ layout:
     done = _stage(client, app_id, execution_id, "SUCCESS")
     assert "hunter2-secret" not in str(done), done  # the SECRET input is masked everywhere on the page
     assert {v["id"] for v in done["blocks"][0]["values"]} == {"token", "who"}
+
+
+def test_the_example_app_runs_without_its_optional_file(client: httpx.Client) -> None:
+    root = Path(__file__).resolve().parents[3] / "examples"
+    flow_source = (root / "access_request.yaml").read_text()
+    if client.get("/api/v1/main/flows/tutorial/access_request").status_code == 404:
+        assert client.post("/api/v1/main/flows", content=flow_source, headers=YAML).status_code == 200
+    if client.get("/api/v1/main/apps/access_request").status_code == 404:
+        created = client.post("/api/v1/main/apps", content=(root / "apps" / "access_request.yaml").read_text(),
+                              headers=YAML)
+        assert created.status_code == 200, created.text
+    started = client.post("/api/v1/main/apps/access_request/executions", data={"requester": "Bo"})
+    assert started.status_code == 200, started.text
+    execution_id = started.json()["execution"]["id"]
+    paused = _stage(client, "access_request", execution_id, "PAUSE")
+    assert paused["blocks"][0]["content"] == "**Bo** asks for access to **analytics**."
+    client.post(f"/api/v1/main/apps/access_request/executions/{execution_id}/resume", data={"approved": "false"})
+    done = _stage(client, "access_request", execution_id, "SUCCESS")
+    assert done["blocks"][0]["content"] == "Access to analytics: refused."
+    grid = done["blocks"][1]
+    outputs = {v["id"]: v for v in grid["blocks"][0]["values"]}
+    assert outputs["decision"]["value"] == "refused" and outputs["attachment"] == {
+        "id": "attachment", "value": "", "file": False}
+    assert [v["id"] for v in grid["blocks"][1]["values"]] == ["requester", "system"]
