@@ -52,6 +52,9 @@ async function apps(page, base) {
   // the execution is an ordinary one, labelled with the app
   const found = await fetch(`${base}/api/v1/main/executions/${execution}`).then((r) => r.json());
   check(found.labels.some((l) => l.key === "system.app" && l.value === "access_request"), "labelled system.app");
+  await page.goto(`${base}/ui/executions/${execution}`);
+  await page.getByRole("link", { name: "access_request", exact: true }).waitFor();  // "Started from" the app
+  await page.goto(`${base}/ui/main/apps/access_request?execution=${execution}`);
   await page.getByRole("link", { name: "Ask for something else" }).click();
   await page.waitForURL(/\/ui\/main\/apps\/access_request$/);
   await page.getByRole("button", { name: "Send request" }).waitFor();
@@ -59,6 +62,9 @@ async function apps(page, base) {
   // the editor: the YAML beside a preview of the chosen stage
   await page.goto(`${base}/ui/apps/access_request/edit`);
   await page.getByLabel("App YAML").waitFor();
+  await page.getByRole("link", { name: "Executions of this app" }).click();
+  await page.getByRole("link", { name: execution.slice(0, 12) }).waitFor();
+  await page.goBack();
   await page.getByLabel("Stage").selectOption("PAUSE");
   const preview = page.getByLabel("Preview");
   await preview.getByRole("button", { name: "Answer" }).waitFor();

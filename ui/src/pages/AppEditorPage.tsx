@@ -100,6 +100,7 @@ export default function AppEditorPage() {
       <div className="page-head">
         <h1>{creating ? "New app" : app.data?.displayName ?? appId}</h1>
         {!creating && app.data && <a className="button" href={app.data.url}>Open app</a>}
+        {!creating && <Link to={`/executions?label=${encodeURIComponent(`system.app:${appId}`)}`}>Executions of this app</Link>}
         {!creating && <ConfirmButton label="Delete" what={`app ${appId}`} onConfirm={() => remove.mutate()} />}
         <Link to="/apps">All apps</Link>
       </div>
