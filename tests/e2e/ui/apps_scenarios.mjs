@@ -75,7 +75,7 @@ async function apps(page, base) {
   await page.getByLabel("App YAML").fill(source.replace("style: WARNING", "style: LOUD"));
   await page.getByRole("alert").getByText(/line \d+: layout\[2\]\.blocks\[0\]\.style/).waitFor();
 
-  await checkPages(page, base, ["/ui/apps", "/ui/main/apps/access_request"]);
+  await checkPages(page, base, ["/ui/apps", "/ui/main/apps/access_request", "/ui/apps/access_request/edit"]);
 }
 
 export const APPS_SCENARIOS = { apps };
