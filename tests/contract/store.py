@@ -3,6 +3,7 @@ subclasses StoreContract and provides a `store` fixture (a migrated, empty SqlSt
 
 from __future__ import annotations
 
+from .contract_apps import AppContract
 from .contract_backfills import BackfillContract
 from .contract_batches import BatchContract
 from .contract_dashboards import DashboardContract
@@ -32,6 +33,6 @@ class StoreContract(
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
-    IdentityContract, DashboardContract,
+    IdentityContract, DashboardContract, AppContract,
 ):
     __test__ = False

@@ -2,7 +2,8 @@
 (uvicorn on 127.0.0.1, SQLite) runs with basic auth on; every route of its OpenAPI document, under every method
 it declares, is called without credentials over raw HTTP with path variants (trailing slash, double slashes,
 upper case, percent-encoded letters and slashes, dot segments), and only the probes (`/health`, `/ready`), the
-webhook trigger route and the sign-in routes may answer anything but 401.
+webhook trigger route, the sign-in routes and an app page's routes (an app `x1` does not exist: 404) may answer
+anything but 401.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from legato.api.access import CREDENTIALS_OPTIONAL
 from legato.api.middleware import PUBLIC_ROUTES
 from legato.store import open_store
 from tests.integration.api.conftest import LiveServer, _start
@@ -120,10 +122,18 @@ def _routes_to(path: str, template: str) -> bool:
     return re.match(pattern, urllib.parse.unquote(urllib.parse.urlsplit(path).path)) is not None
 
 
-def test_public_routes_are_exactly_the_probes_the_webhook_trigger_sign_in_and_the_ui_files() -> None:
+APP_PAGE = {"/api/v1/{tenant}/apps/{id}/view", "/api/v1/{tenant}/apps/{id}/follow",
+            "/api/v1/{tenant}/apps/{id}/executions", "/api/v1/{tenant}/apps/{id}/executions/{executionId}/resume",
+            "/api/v1/{tenant}/apps/{id}/executions/{executionId}/cancel",
+            "/api/v1/{tenant}/apps/{id}/executions/{executionId}/file"}
+
+
+def test_public_routes_are_exactly_the_probes_the_webhook_trigger_sign_in_the_ui_files_and_app_pages() -> None:
+    # an app page's routes answer anyone for a PUBLIC app only (services.app_runtime.enter checks the app)
     assert {"/health", "/ready", "/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}", "/api/v1/login",
             "/api/v1/logout", "/api/v1/auth/providers", "/api/v1/auth/oidc/login", "/api/v1/auth/oidc/callback",
-            "/", "/ui", "/ui/{path:path}"} == PUBLIC_ROUTES
+            "/", "/ui", "/ui/{path:path}", *APP_PAGE} == PUBLIC_ROUTES
+    assert APP_PAGE == CREDENTIALS_OPTIONAL
 
 
 def test_the_webhook_prefix_no_longer_starts_a_flow_of_namespace_webhook(server: LiveServer) -> None:

@@ -73,6 +73,8 @@ def _fill(template: str) -> str:
 def _expected(rule: table.Rule, caller: str) -> str:
     if rule == table.PUBLIC:
         return "allowed"
+    if rule == table.APP:  # an app's page: open without credentials (the app checks), bad ones still refused
+        return "401" if caller in ("revoked", "expired") else "allowed"
     if caller in ("none", "revoked", "expired"):
         return "401"
     if rule == table.SIGNED_IN or caller == "owner":

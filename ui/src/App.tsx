@@ -7,6 +7,7 @@ import { LandingPage } from "./pages/LandingPage";
 import { NotFound } from "./components/Messages";
 import { UserMenu } from "./components/UserMenu";
 import { adminSections, canOnInstance, openMode, useMe } from "./lib/permissions";
+import { isAppPage } from "./lib/apps";
 
 // The editor is the heaviest view: load it only when asked for.
 const NewFlowPage = lazy(() => import("./pages/NewFlowPage"));
@@ -28,6 +29,10 @@ const AuditPage = lazy(() => import("./pages/AuditPage"));
 const LoginPage = lazy(() => import("./pages/LoginPage"));
 const AccountPage = lazy(() => import("./pages/AccountPage"));
 const AdminPage = lazy(() => import("./pages/AdminPage"));
+const AppsPage = lazy(() => import("./pages/AppsPage"));
+const AppEditorPage = lazy(() => import("./pages/AppEditorPage"));
+// An app's page stands alone, without the rest of the UI around it: its visitors may never see the editor.
+const AppPage = lazy(() => import("./pages/AppPage"));
 
 function ThemeToggle() {
   const theme = useTheme();
@@ -54,6 +59,13 @@ export function App() {
   useEffect(() => { document.title = titleFor(pathname); }, [pathname]);
   // The sign-in page stands alone: it must not ask who is signed in (that answer is a 401 there).
   if (pathname === "/login") return <Suspense fallback={null}><LoginPage /></Suspense>;
+  if (isAppPage(pathname)) {
+    return (
+      <Suspense fallback={null}>
+        <Routes><Route path="/:tenant/apps/:appId" element={<AppPage />} /></Routes>
+      </Suspense>
+    );
+  }
   return <Shell />;
 }
 
@@ -71,6 +83,7 @@ function Shell() {
           <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
           <NavLink to="/flows">Flows</NavLink>
+          <NavLink to="/apps">Apps</NavLink>
           <NavLink to="/executions" end>Executions</NavLink>
           <NavLink to="/triggers">Triggers</NavLink>
           <NavLink to="/namespaces">Namespaces</NavLink>
@@ -93,6 +106,9 @@ function Shell() {
             <Route path="/dashboard" element={<DashboardPage />} />
             <Route path="/dashboards" element={<DashboardsPage />} />
             <Route path="/dashboards/:dashboardId" element={<CustomDashboardPage />} />
+            <Route path="/apps" element={<AppsPage />} />
+            <Route path="/apps/new" element={<AppEditorPage />} />
+            <Route path="/apps/:appId/edit" element={<AppEditorPage />} />
             <Route path="/executions" element={<ExecutionsPage />} />
             <Route path="/executions/:executionId/:tab?" element={<ExecutionPage />} />
             <Route path="/triggers" element={<TriggersPage />} />

@@ -33,9 +33,12 @@ class Need:
         return f"{self.resource.value}:{self.action.value}"
 
 
-Rule = Need | Literal["public", "authenticated"]
+Rule = Need | Literal["public", "authenticated", "app"]
 PUBLIC: Rule = "public"
 SIGNED_IN: Rule = "authenticated"
+# An app page's routes: reachable without credentials (a PUBLIC app answers anyone), used with them when sent
+# (a PRIVATE app checks the caller itself: legato.services.app_runtime.enter).
+APP: Rule = "app"
 
 
 def _iam(resource: Resource, action: Action) -> Need:
@@ -56,6 +59,8 @@ _SA = f"{_T}/service-accounts/{{id}}"
 _TS = f"{_T}/tests"
 _S = f"{_T}/namespaces/{{namespace}}/secrets"
 _D = f"{_T}/dashboards"
+_AP = f"{_T}/apps"
+_APX = f"{_AP}/{{id}}/executions/{{executionId}}"
 _SCIM = f"{_T}/integrations/{{integrationId}}/scim/v2"
 SCIM_BASE = _SCIM
 
@@ -187,6 +192,21 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.DELETE),
     ("POST", f"{_D}/{{id}}/charts/{{chartId}}"): Need(R.DASHBOARD, A.VIEW),
     ("POST", f"{_D}/{{id}}/charts/{{chartId}}/export/to-csv"): Need(R.DASHBOARD, A.VIEW),
+    # apps: managing them, and the routes of an app's page
+    ("GET", _AP): Need(R.APP, A.LIST),
+    ("POST", _AP): Need(R.APP, A.CREATE),
+    ("GET", f"{_AP}/catalog"): SIGNED_IN,
+    ("POST", f"{_AP}/validate"): Need(R.APP, A.VIEW),
+    ("POST", f"{_AP}/preview"): Need(R.APP, A.VIEW),
+    ("GET", f"{_AP}/{{id}}"): Need(R.APP, A.VIEW),
+    ("PUT", f"{_AP}/{{id}}"): Need(R.APP, A.UPDATE),
+    ("DELETE", f"{_AP}/{{id}}"): Need(R.APP, A.DELETE),
+    ("GET", f"{_AP}/{{id}}/view"): APP,
+    ("GET", f"{_AP}/{{id}}/follow"): APP,
+    ("POST", f"{_AP}/{{id}}/executions"): APP,
+    ("POST", f"{_APX}/resume"): APP,
+    ("POST", f"{_APX}/cancel"): APP,
+    ("GET", f"{_APX}/file"): APP,
     # namespace secrets (values never returned)
     ("GET", _S): Need(R.SECRET, A.LIST),
     ("PUT", _S): Need(R.SECRET, A.CREATE),
@@ -272,7 +292,9 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
-PUBLIC_ROUTES = frozenset(template for (_, template), found in RULES.items() if found == PUBLIC)
+PUBLIC_ROUTES = frozenset(template for (_, template), found in RULES.items() if found in (PUBLIC, APP))
+# the public routes that still authenticate a caller who sends credentials (an app's page)
+CREDENTIALS_OPTIONAL = frozenset(template for (_, template), found in RULES.items() if found == APP)
 
 
 def rule(method: str, template: str) -> Rule | None:

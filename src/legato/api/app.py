@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from legato.api import (
     access,
+    apps,
     auditlogs,
     auth,
     blueprints,
@@ -60,6 +61,7 @@ TAGS = [
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
     {"name": "Dashboards", "description": "Custom dashboards: charts over executions, flows, logs, metrics and triggers."},
+    {"name": "Apps", "description": "Apps: forms over flows, with blocks shown by the stage of the execution they start."},
     {"name": "System", "description": "Health, configuration and metrics."},
     {"name": "Access", "description": "Sign-in, users, service accounts, API tokens, groups, roles and bindings."},
 ]
@@ -93,13 +95,14 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
         config = replace(config, basic=basic_auth)
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, integrations, flow_routes, webhooks, triggers, executions, execution_files,
-                   evaluate, logs, kv, namespace_files, plugins, stats, blueprints, tests, dashboards, secrets, auditlogs,
-                   ui):
+                   evaluate, logs, kv, namespace_files, plugins, stats, blueprints, tests, dashboards, apps, secrets,
+                   auditlogs, ui):
         for router in module.routers():
             app.include_router(router)
     app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))
     app.add_middleware(RejectNul)
     app.add_middleware(AuditOrigin)
     app.add_middleware(RequestMetrics)
-    app.add_middleware(Authenticate, ctx=ctx, config=config, public=access.PUBLIC_ROUTES)
+    app.add_middleware(Authenticate, ctx=ctx, config=config, public=access.PUBLIC_ROUTES,
+                       optional=access.CREDENTIALS_OPTIONAL)
     return app

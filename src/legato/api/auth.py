@@ -79,11 +79,13 @@ class Authenticate:
     """Puts the request's principal in `scope["state"]["principal"]`, or answers 401 (403 for a missing CSRF
     header). Pure ASGI, so streamed responses pass untouched."""
 
-    def __init__(self, app: ASGIApp, ctx: ApiContext, config: AuthConfig, public: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, ctx: ApiContext, config: AuthConfig, public: frozenset[str],
+                 optional: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.ctx = ctx
         self.config = config
-        self._public = tuple(compile_path(template)[0] for template in sorted(public))
+        self._public = tuple(compile_path(template)[0] for template in sorted(public - optional))
+        self._optional = tuple(compile_path(template)[0] for template in sorted(optional))
         self._basic_cache = _BasicCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,11 +114,17 @@ class Authenticate:
         path: str = scope["path"]
         return any(pattern.fullmatch(path) for pattern in self._public)
 
+    def _is_optional(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        return any(pattern.fullmatch(path) for pattern in self._optional)
+
     async def _principal(self, scope: Scope) -> Principal | None:
         required = self.config.basic is not None or await self._users_exist()
         if self._is_public(scope):
             return NOBODY if required else ANONYMOUS
         headers = dict(scope["headers"])
+        if self._is_optional(scope) and not _has_credentials(headers):
+            return NOBODY if required else ANONYMOUS
         ip = scope["client"][0] if scope.get("client") else None
         scheme, _, credential = headers.get(b"authorization", b"").partition(b" ")
         scheme = scheme.lower()
@@ -183,6 +191,11 @@ def _from_page(scope: Scope) -> bool:
         return True
     cookie = headers.get(b"cookie", b"")
     return bool(_cookie(cookie, SESSION_COOKIE) or _cookie(cookie, CSRF_COOKIE)) if cookie else False
+
+
+def _has_credentials(headers: dict[bytes, bytes]) -> bool:
+    """Whether a request carries an Authorization header or a session cookie."""
+    return b"authorization" in headers or bool(_cookie(headers.get(b"cookie", b""), SESSION_COOKIE))
 
 
 def _cookie(header: bytes, name: str) -> str | None:

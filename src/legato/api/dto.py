@@ -476,3 +476,49 @@ class ChartRequest(Wire):
 
 class ChartPreviewRequest(ChartRequest):
     chart: str = Field(description="The YAML of one chart (id, type, chartOptions, data).", max_length=100_000)
+
+
+class AppAccessDto(Wire):
+    type: str = Field(description="PUBLIC or PRIVATE.")
+    groups: list[str] = Field(default_factory=list)
+    catalog: bool = True
+
+
+class AppDto(Wire):
+    """An app: what lists and the page header show, and its YAML `sourceCode`."""
+
+    id: str
+    display_name: str
+    description: str | None = None
+    namespace: str
+    flow_id: str
+    access: AppAccessDto
+    tags: list[str] = Field(default_factory=list)
+    disabled: bool = False
+    url: str = Field(description="The path of the app's page in the web UI.")
+    source_code: str | None = Field(default=None, description="The YAML as written (left out of lists).")
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class AppExecutionDto(Wire):
+    id: str
+    state: str
+
+
+class AppViewDto(Wire):
+    """An app's page for one visit: the stage its execution is at, the stage whose blocks are shown, and those
+    blocks, each with its `type` (short name) and resolved properties (rendered texts, form inputs, values...)."""
+
+    app: AppDto
+    stage: str = Field(description="OPEN, CREATED, RUNNING, PAUSE, RESUME, SUCCESS, FAILURE or ERROR.")
+    shown_stage: str = Field(description="The layout entry shown (RESUME falls back to RUNNING, a stage without "
+                                         "blocks to FALLBACK).")
+    ended: bool = Field(description="Whether the execution has ended (the page stops following it).")
+    execution: AppExecutionDto | None = None
+    blocks: list[dict[str, Any]]
+
+
+class AppPreviewRequest(Wire):
+    source: str = Field(description="The app's YAML, not saved yet.", max_length=500_000)
+    stage: str = Field(default="OPEN", description="The stage whose blocks are shown.")

@@ -30,7 +30,7 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-def _file(ctx: ApiContext, execution_id: str, uri: str) -> str:
+def checked_uri(ctx: ApiContext, execution_id: str, uri: str) -> str:
     """The URI, once it is known to name a file of this execution."""
     execution = ctx.store.get_execution(execution_id)
     if execution is None:
@@ -42,9 +42,9 @@ def _file(ctx: ApiContext, execution_id: str, uri: str) -> str:
                        [dto.ErrorDetail(path="path", message=f"expected a URI under {build_uri(*own)}/")])
     clean = build_uri(*parts)
     try:
-        local = _local_path(ctx, clean)
+        local = local_path(ctx, clean)
         if local is not None:
-            base = _local_path(ctx, build_uri(*own))
+            base = local_path(ctx, build_uri(*own))
             # a symlink planted in the execution's folder must not expose anything beyond it
             if base is None or not local.is_relative_to(base) or not local.is_file():
                 raise not_found(f"no file at {uri}")
@@ -55,7 +55,7 @@ def _file(ctx: ApiContext, execution_id: str, uri: str) -> str:
     return clean
 
 
-def _local_path(ctx: ApiContext, uri: str) -> FsPath | None:
+def local_path(ctx: ApiContext, uri: str) -> FsPath | None:
     path_of = getattr(ctx.files, "path_of", None)
     return path_of(uri) if path_of is not None else None
 
@@ -68,9 +68,13 @@ def _name(uri: str) -> str:
             responses=FILE_RESPONSE)
 def download_file(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> Response:
     """The file's bytes as an attachment."""
-    uri = _file(ctx, executionId, path)
+    return attachment(ctx, checked_uri(ctx, executionId, path))
+
+
+def attachment(ctx: ApiContext, uri: str) -> Response:
+    """The bytes of a checked file URI (`checked_uri`) as an attachment named after its last segment."""
     disposition = f"attachment; filename*=UTF-8''{quote(_name(uri), safe='')}"
-    local = _local_path(ctx, uri)
+    local = local_path(ctx, uri)
     if local is not None:
         return FileResponse(local, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
     return Response(ctx.files.get(uri), media_type="application/octet-stream",
@@ -80,7 +84,7 @@ def download_file(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> Response
 @router.get("/{executionId}/file/metas", summary="Size of a file of an execution", response_model=dto.FileMeta)
 def file_metas(ctx: Ctx, executionId: ExecutionId, path: FileUri) -> dto.FileMeta:
     """The file's URI, name and size in bytes."""
-    uri = _file(ctx, executionId, path)
+    uri = checked_uri(ctx, executionId, path)
     return dto.FileMeta(uri=uri, name=_name(uri), size=ctx.files.size(uri))
 
 
@@ -90,10 +94,10 @@ def file_preview(
     maxRows: Annotated[int, Query(ge=1, le=1000, description="How many rows (or lines of text) to show.")] = 100,
 ) -> dto.FilePreview:
     """The first rows of a CSV, JSON or ION file, the first characters of a text file, or an image (base64)."""
-    uri = _file(ctx, executionId, path)
+    uri = checked_uri(ctx, executionId, path)
     size = ctx.files.size(uri)
     limit = preview.MAX_IMAGE if preview.extension(_name(uri)) in preview.IMAGES else preview.MAX_BYTES
-    local = _local_path(ctx, uri)
+    local = local_path(ctx, uri)
     if local is not None:
         with local.open("rb") as handle:
             head = handle.read(limit)

@@ -1,6 +1,8 @@
 """The flows `legato server local --flows DIR` deploys at start: a file whose source is already stored (it was
 deployed before and has not changed since) is left alone, so that a restart never overwrites what was edited in
-the UI meanwhile; only new files and changed files are deployed, and each skip that matters is said."""
+the UI meanwhile; only new files and changed files are deployed, and each skip that matters is said.
+Apps (a file whose `type` is io.kestra.plugin.ee.apps.Execution) are created when missing; one already stored is
+left as it is (an app keeps no revisions to tell an edit in the UI from an older file)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from legato.apps.model import APP_TYPES
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
+from legato.model.loader import load_yaml_value
+from legato.services import apps as app_service
 from legato.services import flows as flow_service
 from legato.services.principal import SYSTEM
 from legato.store.ports import Store
@@ -20,8 +25,12 @@ def deploy_changed(
 ) -> None:
     """Deploy each flow file of `flows_dir` that is new or changed since it was last deployed; say what it did."""
     unchanged = 0
+    apps: list[tuple[Path, str]] = []
     for path in sorted(flows_dir.rglob("*.y*ml")):
         source = path.read_text()
+        if _is_app(source):
+            apps.append((path, source))
+            continue
         try:
             flow = parse_flow(source, str(path))
         except FlowValidationError as exc:
@@ -46,3 +55,28 @@ def deploy_changed(
         say(
             f"{unchanged} example flow{'s' if unchanged > 1 else ''} unchanged since last deployed from {flows_dir}"
         )
+    for path, source in apps:
+        _deploy_app(store, path, source, now=now, say=say, warn=warn)
+
+
+def _is_app(source: str) -> bool:
+    try:
+        value = load_yaml_value(source)
+    except FlowValidationError:
+        return False
+    return isinstance(value, dict) and value.get("type") in APP_TYPES
+
+
+def _deploy_app(store: Store, path: Path, source: str, *, now: datetime, say: Callable[[str], None],
+                warn: Callable[[str], None]) -> None:
+    try:
+        app = app_service.validate(source)
+    except FlowValidationError as exc:
+        warn(str(exc))
+        return
+    stored = store.get_app(app.id)
+    if stored is None:
+        app_service.create(store, source, by=SYSTEM, now=now)
+        say(f"deployed app {app.id} ({app.namespace}.{app.flow_id})")
+    elif stored.source != source:
+        say(f"kept app {app.id}: it differs from {path} (edit it in the UI, or delete it to deploy the file again)")

@@ -38,6 +38,8 @@ COMMANDS = {
                                               "<token>`)."),
     "scim": ("legato.cli.scim_cmd", "scim_group", "Create, list, disable, enable and delete SCIM provisioning "
                                                   "integrations."),
+    "app": ("legato.cli.app_cmd", "app", "Apps (Kestra's io.kestra.plugin.ee.apps.Execution): forms over flows, "
+                                         "served at /ui/main/apps/<id>."),
     "mcp": ("legato.cli.mcp_cmd", "mcp_command", "Serve an MCP server whose tools search, read, validate, save and "
                                                  "run flows and read executions, logs and outputs on SERVER, with the "
                                                  "permissions of TOKEN's account, and each flow with a McpToolTrigger "

@@ -105,6 +105,26 @@ def fn_current_each_output(st: State, outputs: Any = None) -> Any:
     return current.get(taskrun.get("value"))
 
 
+def fn_app_link(st: State, appId: Any = None, baseUrl: Any = None) -> Any:
+    """Kestra's appLink(): the link to an app's page, `/ui/main/apps/<id>`. Without `appId`, the app that started
+    this execution (its `system.app` label), showing this execution; `baseUrl` (the instance's address, e.g.
+    'https://legato.example.com') makes it absolute."""
+    labels = _variable(st, "labels")
+    execution = _variable(st, "execution")
+    started_by = labels.get("system.app") if isinstance(labels, Mapping) else None
+    app_id = appId if appId is not None else started_by
+    if not isinstance(app_id, str) or not app_id:
+        raise ExpressionError("appLink() needs an app id: this execution was not started by an app")
+    link = f"/ui/main/apps/{app_id}"
+    if app_id == started_by and isinstance(execution, Mapping) and execution.get("id"):
+        link += f"?execution={execution['id']}"
+    if baseUrl is not None:
+        if not isinstance(baseUrl, str) or not baseUrl.startswith(("http://", "https://")):
+            raise ExpressionError("appLink(baseUrl=...) takes the instance's address, such as 'https://legato.example.com'")
+        link = baseUrl.rstrip("/") + link
+    return link
+
+
 def _variable(st: State, name: str) -> Any:
     if name in st.locals:
         return st.locals[name]
@@ -114,5 +134,5 @@ def _variable(st: State, name: str) -> Any:
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "render": fn_render, "renderOnce": fn_render_once, "uuid": fn_uuid, "id": fn_id,
     "randomInt": fn_random_int, "range": fn_range, "max": fn_max, "min": fn_min,
-    "printContext": fn_print_context, "currentEachOutput": fn_current_each_output,
+    "printContext": fn_print_context, "currentEachOutput": fn_current_each_output, "appLink": fn_app_link,
 }

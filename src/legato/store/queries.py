@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from legato.store.apps import AppQueries
 from legato.store.charts import ChartQueries
 from legato.store.dashboards import DashboardQueries
 from legato.store.dialect import Dialect
@@ -40,6 +41,7 @@ class Queries:
     test_suites: TestSuiteQueries
     dashboards: DashboardQueries
     charts: ChartQueries
+    apps: AppQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -49,4 +51,5 @@ class Queries:
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
             search=SearchQueries(dialect), purge=PurgeQueries(), ends=EndQueries(dialect),
             test_suites=TestSuiteQueries(dialect), dashboards=DashboardQueries(dialect), charts=ChartQueries(dialect),
+            apps=AppQueries(dialect),
         )

@@ -427,6 +427,22 @@ dashboards = Table(
 )
 # a dashboard's Logs charts read a time range of log lines
 Index("ix_logs_timestamp", logs.c.timestamp)
+
+apps = Table(
+    "apps", metadata,
+    # Apps (Kestra's YAML): the source as written, and what lists and app pages read without parsing it.
+    Column("tenant", String(64), nullable=False),
+    Column("id", String(100), nullable=False),
+    Column("namespace", String(150), nullable=False),
+    Column("flow_id", String(100), nullable=False),
+    Column("display_name", String(150), nullable=False),
+    Column("access", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant", "id", name="pk_apps"),
+    Index("ix_apps_namespace", "tenant", "namespace"),
+)
 scim_integrations = Table(
     "scim_integrations", metadata,
     # An identity provider allowed to provision users and groups through SCIM 2.0; it authenticates with an

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { A11Y_SCENARIOS } from "./a11y_scenarios.mjs";
+import { APPS_SCENARIOS } from "./apps_scenarios.mjs";
 import { DASHBOARD_SCENARIOS } from "./dashboards_scenarios.mjs";
 import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs";
 import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
@@ -136,7 +137,8 @@ async function resume(page) {
 }
 
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
-  ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS };
+  ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS,
+  ...APPS_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];

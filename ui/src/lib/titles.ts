@@ -4,7 +4,7 @@
 const SECTIONS: Record<string, string> = {
   dashboard: "Dashboard", dashboards: "Dashboards", flows: "Flows", executions: "Executions", triggers: "Triggers", namespaces: "Namespaces",
   blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log", login: "Sign in",
-  account: "Account", admin: "Administration",
+  account: "Account", admin: "Administration", apps: "Apps",
 };
 const ADMIN: Record<string, string> = {
   users: "Users", groups: "Groups", roles: "Roles", bindings: "Bindings", "service-accounts": "Service accounts",
@@ -22,6 +22,7 @@ export function titleFor(pathname: string): string {
   if (!section) return "Legato";
   if (!(section in SECTIONS)) return named("Page not found");
   if (section === "flows" && first === "new") return named("New flow", "Flows");
+  if (section === "apps" && first === "new") return named("New app", "Apps");
   if (section === "flows" && first && second) return named(`${first}.${second}`, FLOW_TABS[third] ?? cap(third));
   if (section === "executions" && first) return named(`Execution ${first.slice(0, 8)}`, EXECUTION_TABS[second ?? ""] ?? cap(second ?? ""));
   if (section === "namespaces" && first) return named(first, second ? (second === "kv" ? "KV" : cap(second)) : "Namespace");

@@ -9,6 +9,7 @@ import { TERMINAL_STATES, type Execution, type FlowInput, type Task, type TaskRu
 import { InputsForm } from "../components/InputsForm";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Labels } from "../components/ExecutionTable";
+import { pagePath } from "../lib/apps";
 import { GanttChart } from "../components/execution/GanttChart";
 import { LogsPanel } from "../components/execution/LogsPanel";
 import { OutputsPanel } from "../components/execution/OutputsPanel";
@@ -167,6 +168,9 @@ function Values({ title, values }: { title: string; values: Record<string, unkno
   );
 }
 
+/** The app that started the execution (its `system.app` label), if one did. */
+const appOf = (x: Execution): string | null => x.labels?.find((l) => l.key === "system.app")?.value ?? null;
+
 function Overview({ execution: x }: { execution: Execution }) {
   const children = x.taskRunList.flatMap((r) => {
     const id = (r.outputs as { executionId?: unknown } | undefined)?.executionId;
@@ -181,6 +185,9 @@ function Overview({ execution: x }: { execution: Execution }) {
         <div><dt>Started</dt><dd><When iso={x.state.startDate} /></dd></div>
         <div><dt>Duration</dt><dd>{duration(x.state.startDate, TERMINAL_STATES.has(x.state.current) ? x.state.endDate : null)}</dd></div>
         <div><dt>Labels</dt><dd><Labels labels={x.labels} /> <AddLabel execution={x} /></dd></div>
+        {appOf(x) && (
+          <div><dt>Started from</dt><dd>app <a href={`/ui${pagePath("main", appOf(x)!, x.id)}`}>{appOf(x)}</a></dd></div>
+        )}
         {x.parentId && <div><dt>Parent</dt><dd><Link to={`/executions/${x.parentId}`}><code>{x.parentId}</code></Link></dd></div>}
         {x.originalId && x.originalId !== x.id && <div><dt>Replay of</dt><dd><Link to={`/executions/${x.originalId}`}><code>{x.originalId}</code></Link></dd></div>}
         {children.length > 0 && (

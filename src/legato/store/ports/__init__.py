@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from legato.store.ports.apps import AppRecord, AppStore
 from legato.store.ports.dashboards import (
     ChartQueryError,
     ChartRows,
@@ -98,7 +99,7 @@ class Notifying(Protocol):
 
 class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
             BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, DashboardStore,
-            Notifying, Protocol):
+            AppStore, Notifying, Protocol):
     """Every port at once: for the composition root, which hands each consumer the ports it uses."""
 
     def migrate(self) -> None:
@@ -117,6 +118,8 @@ class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, 
 
 
 __all__ = [
+    "AppRecord",
+    "AppStore",
     "AuditEntry",
     "AuditFilter",
     "AuditLog",

@@ -20,6 +20,7 @@ from legato.store.audit import AuditQueries
 from legato.store.backfills import BackfillQueries
 from legato.store.database import Database
 from legato.store.queries import Queries
+from legato.store.sql.apps import SqlApps
 from legato.store.sql.dashboards import SqlDashboards
 from legato.store.sql.executions import SqlExecutions
 from legato.store.sql.flows import SqlFlows, SqlSuites
@@ -68,6 +69,7 @@ class SqlStore:
         self.audit_log: ports.AuditLog = SqlAudit(db, audit)
         self.identity_store: ports.IdentityStore = SqlIdentity(db)
         self.dashboard_store: ports.DashboardStore = SqlDashboards(db, q)
+        self.app_store: ports.AppStore = SqlApps(db, q)
         self._bind_flow_store(self.flow_store)
         self._bind_suite_store(self.suite_store)
         self._bind_execution_store(self.execution_store)
@@ -84,6 +86,7 @@ class SqlStore:
         self._bind_audit_log(self.audit_log)
         self._bind_identity_store(self.identity_store)
         self._bind_dashboard_store(self.dashboard_store)
+        self._bind_app_store(self.app_store)
         self._listener: PgListener | None = None
         if isinstance(dialect, dialects.PostgresDialect):
             self._listener = PgListener(_libpq_conninfo(dialect.url), self.wakeups)
@@ -277,6 +280,12 @@ class SqlStore:
         self.list_scim_integrations = part.list_scim_integrations
         self.update_scim_integration = part.update_scim_integration
         self.delete_scim_integration = part.delete_scim_integration
+
+    def _bind_app_store(self, part: ports.AppStore) -> None:
+        self.save_app = part.save_app
+        self.get_app = part.get_app
+        self.list_apps = part.list_apps
+        self.delete_app = part.delete_app
 
     def _bind_dashboard_store(self, part: ports.DashboardStore) -> None:
         self.save_dashboard = part.save_dashboard

@@ -1,0 +1,125 @@
+"""Apps, for the API, the CLI and deploy: create, replace, read, list and delete their YAML. Writes are audited;
+every function checks the acting principal's APP permission on the app's namespace. What a visitor of an app's
+page does (submit, resume, cancel, read its results) is in legato.services.app_runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Protocol
+
+from legato.apps import App, parse_app
+from legato.identity.permissions import Action, Resource
+from legato.services import audit
+from legato.services.errors import ConflictError, NotFoundError
+from legato.services.principal import Principal, require, visible
+from legato.store.ports import AppRecord, AppStore, AuditLog
+
+
+class AppPorts(AppStore, AuditLog, Protocol):
+    """What the app services use: the apps, and the audit log."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    record: AppRecord
+    app: App
+    created: bool
+
+
+def validate(source: str) -> App:
+    """The app of `source` (FlowValidationError with the line and path of each problem)."""
+    return parse_app(source)
+
+
+def create(store: AppPorts, source: str, *, by: Principal, now: datetime) -> Saved:
+    """Store a new app; ConflictError when its id is taken."""
+    app = parse_app(source)
+    require(by, Resource.APP, Action.CREATE, app.namespace)
+    if store.get_app(app.id) is not None:
+        raise ConflictError(f"app '{app.id}' already exists; update it with PUT /apps/{app.id}")
+    return _save(store, app, source, by=by, now=now, before=None)
+
+
+def update(store: AppPorts, key: str, source: str, *, by: Principal, now: datetime) -> Saved:
+    """Replace the source of app `key` (NotFoundError when there is none)."""
+    before = store.get_app(key)
+    if before is None:
+        raise NotFoundError(f"app '{key}' not found")
+    require(by, Resource.APP, Action.UPDATE, before.namespace)
+    app = parse_app(source)
+    if app.id != key:
+        raise ConflictError(f"the YAML's id '{app.id}' is not the app's id '{key}'")
+    require(by, Resource.APP, Action.UPDATE, app.namespace)
+    return _save(store, app, source, by=by, now=now, before=before)
+
+
+def apply(store: AppPorts, source: str, *, by: Principal, now: datetime) -> Saved:
+    """Create the app, or replace the one with its id (deploy, `legato app apply`)."""
+    app = parse_app(source)
+    before = store.get_app(app.id)
+    if before is not None:
+        require(by, Resource.APP, Action.UPDATE, before.namespace)
+    require(by, Resource.APP, Action.CREATE if before is None else Action.UPDATE, app.namespace)
+    return _save(store, app, source, by=by, now=now, before=before)
+
+
+def _save(store: AppPorts, app: App, source: str, *, by: Principal, now: datetime,
+          before: AppRecord | None) -> Saved:
+    record = AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, source,
+                       before.created if before else now, now)
+    details = audit.changed(before.source if before else None, source)
+    with audit.action(store, by, "CREATE" if before is None else "UPDATE", "APP", app.id, namespace=app.namespace,
+                      now=now, details=details):
+        saved = store.save_app(record)
+    return Saved(saved, app, before is None)
+
+
+def get(store: AppStore, key: str, *, by: Principal) -> tuple[AppRecord, App]:
+    """One app with its parsed YAML (NotFoundError when there is none)."""
+    record = find(store, key)
+    require(by, Resource.APP, Action.VIEW, record.namespace)
+    return record, parsed(record.source, key)
+
+
+def find(store: AppStore, key: str) -> AppRecord:
+    """The stored app `key`, whoever asks (NotFoundError when there is none): the app pages check access."""
+    record = store.get_app(key)
+    if record is None:
+        raise NotFoundError(f"app '{key}' not found")
+    return record
+
+
+@lru_cache(maxsize=256)
+def parsed(source: str, name: str) -> App:
+    """A stored app's parsed YAML (frozen): every poll of an app page would parse it again."""
+    return parse_app(source, name=name)
+
+
+def search(store: AppStore, query: str | None = None, *, namespace: str | None = None, tags: list[str] | None = None,
+           catalog: bool = False, by: Principal) -> list[tuple[AppRecord, App]]:
+    """The apps `by` may list, by display name then id: in `namespace` (and its children), with every tag of
+    `tags`, whose id or display name contains `query`; `catalog`: only those listed in the catalogue."""
+    require(by, Resource.APP, Action.LIST, namespace)
+    found = []
+    for record in store.list_apps(namespace):
+        if not visible(by, Resource.APP, Action.LIST, record.namespace):
+            continue
+        app = parsed(record.source, record.id)
+        if query and query.lower() not in record.id.lower() and query.lower() not in record.display_name.lower():
+            continue
+        if tags and not set(tags) <= set(app.tags):
+            continue
+        if catalog and not app.access.catalog:
+            continue
+        found.append((record, app))
+    return found
+
+
+def delete(store: AppPorts, key: str, *, by: Principal, now: datetime) -> None:
+    """Delete an app (NotFoundError when there is none); the executions it started stay."""
+    record = find(store, key)
+    require(by, Resource.APP, Action.DELETE, record.namespace)
+    with audit.action(store, by, "DELETE", "APP", key, namespace=record.namespace, now=now):
+        store.delete_app(key)

@@ -1,0 +1,81 @@
+// Browser scenario of apps: the example "Request access" app (examples/apps/access_request.yaml) found in the
+// catalogue, opened on its page without the UI around it, its form filled and sent, the approval (PAUSE) stage
+// reached live, the request approved with a comment, the outputs shown; then the editor previews a stage of it.
+// Run by browser.mjs.
+import { readFileSync } from "node:fs";
+import { checkPages } from "./a11y_scenarios.mjs";
+import { check, uid } from "./support.mjs";
+
+async function apps(page, base) {
+  const who = `Ann ${uid()}`;
+  await page.goto(`${base}/ui/apps`);
+  await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
+  await page.getByRole("link", { name: "Request access" }).first().click();
+  await page.waitForURL(/\/ui\/main\/apps\/access_request$/);
+  await page.getByRole("heading", { name: "Request access", level: 1 }).waitFor();
+  check((await page.getByRole("navigation", { name: "Main" }).count()) === 0, "an app's page shows no editor chrome");
+
+  await page.getByLabel("Your name").fill(who);
+  await page.getByLabel("System").selectOption("billing");
+  await page.getByLabel("Why do you need it?").fill("month-end close");
+  await page.getByLabel("Supporting document").setInputFiles({ name: "ticket.txt", mimeType: "text/plain",
+    buffer: Buffer.from("ticket 4711") });
+  await page.getByRole("button", { name: "Send request" }).click();
+  await page.waitForURL(/\/ui\/main\/apps\/access_request\?execution=/);
+
+  // the approval stage arrives live (the page follows its execution over SSE)
+  await page.getByRole("status").getByText("Waiting for approval").waitFor();
+  await page.getByText(`${who} asks for access to billing.`).waitFor();
+  const inputs = page.getByLabel("Inputs");
+  await inputs.getByText("month-end close").waitFor();
+  await page.getByLabel("Comment for the requester").fill("approved for the close");
+  check(await page.getByLabel("Approve").isChecked(), "Approve defaults to true");
+  await page.getByRole("button", { name: "Answer" }).click();
+
+  await page.getByText("Access to billing: granted.").waitFor();
+  await page.getByRole("status").getByText("Done").waitFor();
+  const outputs = page.getByLabel("Outputs");
+  await outputs.getByText("granted", { exact: true }).waitFor();
+  await outputs.getByText("approved for the close").waitFor();
+  // the uploaded file comes back as a file output, downloaded through the app
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    outputs.getByRole("link", { name: "Download ticket.txt" }).click(),
+  ]);
+  const body = readFileSync(await download.path(), "utf-8");
+  check(body === "ticket 4711", `the downloaded file: ${JSON.stringify(body)}`);
+  // in a Grid beside the outputs: the inputs it keeps (requester and system, not the justification)
+  await page.getByLabel("Inputs").getByText(who).waitFor();
+  check((await page.getByLabel("Inputs").getByText("month-end close").count()) === 0, "the Inputs filter applies");
+  const execution = new URL(page.url()).searchParams.get("execution");
+
+  // the execution is an ordinary one, labelled with the app
+  const found = await fetch(`${base}/api/v1/main/executions/${execution}`).then((r) => r.json());
+  check(found.labels.some((l) => l.key === "system.app" && l.value === "access_request"), "labelled system.app");
+  await page.goto(`${base}/ui/executions/${execution}`);
+  await page.getByRole("link", { name: "access_request", exact: true }).waitFor();  // "Started from" the app
+  await page.goto(`${base}/ui/main/apps/access_request?execution=${execution}`);
+  await page.getByRole("link", { name: "Ask for something else" }).click();
+  await page.waitForURL(/\/ui\/main\/apps\/access_request$/);
+  await page.getByRole("button", { name: "Send request" }).waitFor();
+
+  // the editor: the YAML beside a preview of the chosen stage
+  await page.goto(`${base}/ui/apps/access_request/edit`);
+  await page.getByLabel("App YAML").waitFor();
+  await page.getByRole("link", { name: "Executions of this app" }).click();
+  await page.getByRole("link", { name: execution.slice(0, 12) }).waitFor();
+  await page.goBack();
+  await page.getByLabel("Stage").selectOption("PAUSE");
+  const preview = page.getByLabel("Preview");
+  await preview.getByRole("button", { name: "Answer" }).waitFor();
+  check(await preview.getByRole("button", { name: "Answer" }).isDisabled(), "a preview acts on nothing");
+  const source = await page.getByLabel("App YAML").inputValue();
+  await page.getByLabel("App YAML").fill(source.replace("text: Answer", "text: Decide"));
+  await preview.getByRole("button", { name: "Decide" }).waitFor();
+  await page.getByLabel("App YAML").fill(source.replace("style: WARNING", "style: LOUD"));
+  await page.getByRole("alert").getByText(/line \d+: layout\[2\]\.blocks\[0\]\.style/).waitFor();
+
+  await checkPages(page, base, ["/ui/apps", "/ui/main/apps/access_request", "/ui/apps/access_request/edit"]);
+}
+
+export const APPS_SCENARIOS = { apps };
