@@ -1,4 +1,4 @@
-"""`legato deploy DIR`: flows, test suites, namespace files and dashboards from a directory (Kestra's layout or
+"""`legato deploy DIR`: flows, test suites, namespace files, apps and dashboards from a directory (Kestra's layout or
 a flat folder) to this machine's Legato or a remote one, one namespace at a time; `--plan` only shows the changes."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from legato.store import open_store
 def deploy(paths: tuple[Path, ...], namespace: str | None, plan_only: bool, delete: bool, run_tests: bool,
            no_diff: bool, server: str | None, token: str | None, tenant: str, data_dir: Path,
            database_url: str | None) -> None:
-    """Deploy the flows, test suites and namespace files under PATHS, and the dashboards of `_global/dashboards/`.
+    """Deploy the flows, test suites, namespace files and apps under PATHS, and the dashboards of `_global/dashboards/`.
     Each namespace is applied at once: its
     flows and suites in one transaction (on a remote server, its flows in one request)."""
     started = time.perf_counter()

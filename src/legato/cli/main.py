@@ -24,8 +24,8 @@ COMMANDS = {
                                             "against the flows and namespace files found there (Kestra's layout "
                                             "`<ns>/flows`, `<ns>/files`, `<ns>/tests`, or a flat folder), each test "
                                             "case as an in-process execution on a throw-away store."),
-    "deploy": ("legato.cli.deploy_cmd", "deploy", "Deploy the flows, test suites and namespace files under PATHS, "
-                                                  "and the dashboards of `_global/dashboards/`."),
+    "deploy": ("legato.cli.deploy_cmd", "deploy", "Deploy the flows, test suites, namespace files and apps under "
+                                                  "PATHS, and the dashboards of `_global/dashboards/`."),
     "dashboard": ("legato.cli.dashboard_cmd", "dashboard", "Custom dashboards (Kestra's YAML): charts over "
                                                            "executions, flows, logs, metrics and triggers."),
     "ai": ("legato.cli.ai_cmd", "ai_command", "Write a flow from REQUEST, or change the one in --flow, with the "

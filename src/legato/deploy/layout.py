@@ -1,5 +1,5 @@
 """Reading a repository of flows: Kestra's layout (`<namespace>/flows/<id>.yaml`, `<namespace>/files/...`,
-`<namespace>/tests/<id>.yaml`, `_global/dashboards/<id>.yaml`) or a flat folder of YAML files (each a flow or a test suite, told apart by its
+`<namespace>/tests/<id>.yaml`, `<namespace>/apps/<id>.yaml`, `_global/dashboards/<id>.yaml`) or a flat folder of YAML files (each a flow or a test suite, told apart by its
 keys). Every YAML is parsed here, so a broken file is reported with its path and line before anything
 changes."""
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from legato.apps.parse import parse_app
 from legato.dashboards.parse import parse_dashboard
 from legato.flows import parse_flow
 from legato.flowtests.suite import TestSuite, is_suite, parse_suite
@@ -20,11 +21,10 @@ from legato.model.loader import parse_documents
 from legato.services import dashboards as dashboard_service
 
 YAML = (".yml", ".yaml")
-FLOWS, FILES, TESTS = "flows", "files", "tests"
+FLOWS, FILES, TESTS, APPS = "flows", "files", "tests", "apps"
 GLOBAL, DASHBOARDS = "_global", "dashboards"  # `_global/dashboards/`: the instance's dashboards
-# Kestra layout folders this reader leaves to others (apps) or that are never deployed; `dashboards` is read
-# under `_global` only.
-IGNORED = frozenset({"apps", DASHBOARDS, "node_modules"})
+# Kestra layout folders that are never deployed; `dashboards` is read under `_global` only.
+IGNORED = frozenset({DASHBOARDS, "node_modules"})
 
 
 @dataclass
@@ -60,6 +60,14 @@ class DashboardFile:
     id: str
 
 
+@dataclass(frozen=True)
+class AppFile:
+    path: Path
+    source: str
+    namespace: str
+    id: str
+
+
 @dataclass
 class Repository:
     """What a directory holds, by kind; `files` are namespace files: (namespace, /path) → local file;
@@ -68,12 +76,14 @@ class Repository:
     flows: list[FlowFile] = field(default_factory=list)
     suites: list[SuiteFile] = field(default_factory=list)
     files: dict[tuple[str, str], Path] = field(default_factory=dict)
+    apps: list[AppFile] = field(default_factory=list)
     dashboards: list[DashboardFile] = field(default_factory=list)
     owns_dashboards: bool = False
 
     def namespaces(self) -> list[str]:
         """Every namespace something is deployed to, sorted."""
         found = {f.namespace for f in self.flows} | {s.suite.namespace for s in self.suites}
+        found |= {a.namespace for a in self.apps}
         return sorted(found | {ns for ns, _ in self.files})
 
 
@@ -136,10 +146,10 @@ def _dashboards(repo: Repository, folder: Path, problems: list[Problem]) -> None
 
 
 def _kind(parts: tuple[str, ...]) -> tuple[str | None, str | None, int]:
-    """(flows|files|tests, namespace, index of the kind folder) of a folder under Kestra's layout
+    """(flows|files|tests|apps, namespace, index of the kind folder) of a folder under Kestra's layout
     (`<ns>/<kind>/...`), else (None, None, -1)."""
     for i, part in enumerate(parts):
-        if i > 0 and part in (FLOWS, FILES, TESTS):
+        if i > 0 and part in (FLOWS, FILES, TESTS, APPS):
             return part, parts[i - 1], i
     return None, None, -1
 
@@ -152,7 +162,11 @@ def _yaml(repo: Repository, path: Path, kind: str | None, ns: str | None, proble
         problems.append(Problem("", f"cannot read: {exc}", None, None, str(path)))
         return
     try:
-        if kind == TESTS or (kind is None and looks_like_suite(text, str(path))):
+        if kind == APPS:
+            app = parse_app(text, str(path))
+            _in_folder(app.namespace, ns, path, problems)
+            repo.apps.append(AppFile(path, text, app.namespace, app.id))
+        elif kind == TESTS or (kind is None and looks_like_suite(text, str(path))):
             suite = parse_suite(text, str(path))
             _in_folder(suite.namespace, ns, path, problems)
             repo.suites.append(SuiteFile(path, text, suite))
@@ -197,11 +211,12 @@ def _in_folder(actual: str, folder: str | None, path: Path, problems: list[Probl
 def _check(repo: Repository, namespace: str | None, problems: list[Problem]) -> None:
     _twice(((f.namespace, f.id, f.path) for f in repo.flows), "flow", problems)
     _twice(((s.suite.namespace, s.suite.id, s.path) for s in repo.suites), "test suite", problems)
-    _twice((("_global", d.id, d.path) for d in repo.dashboards), "dashboard", problems)
+    _twice((("", d.id, d.path) for d in repo.dashboards), "dashboard", problems)  # ids of the instance
+    _twice((("", a.id, a.path) for a in repo.apps), "app", problems)
     if namespace is None:
         return
     for ns, where in [*((f.namespace, f.path) for f in repo.flows),
-                      *((s.suite.namespace, s.path) for s in repo.suites)]:
+                      *((s.suite.namespace, s.path) for s in repo.suites), *((a.namespace, a.path) for a in repo.apps)]:
         if not (ns == namespace or ns.startswith(namespace + ".")):
             problems.append(Problem("namespace", f"'{ns}' is outside the namespace {namespace}", None, None,
                                     str(where)))
@@ -211,5 +226,6 @@ def _twice(items: Iterable[tuple[str, str, Path]], what: str, problems: list[Pro
     seen: dict[tuple[str, str], Path] = {}
     for ns, ident, path in items:
         if (ns, ident) in seen:
-            problems.append(Problem("id", f"{what} {ns}.{ident} is also in {seen[(ns, ident)]}", None, None, str(path)))
+            name = f"{ns}.{ident}" if ns else ident
+            problems.append(Problem("id", f"{what} {name} is also in {seen[(ns, ident)]}", None, None, str(path)))
         seen.setdefault((ns, ident), path)

@@ -15,7 +15,7 @@ from legato.model.errors import FlowValidationError
 from legato.services.flows import NamespaceDeploy
 from legato.store.ports import SuiteSave
 
-Kind = Literal["flow", "test", "file", "dashboard"]
+Kind = Literal["flow", "test", "file", "app", "dashboard"]
 Action = Literal["create", "update", "delete", "unchanged"]
 _SIGNS = {"create": "+", "update": "~", "delete": "-", "unchanged": "="}
 
@@ -30,6 +30,8 @@ class Current(Protocol):
     def suites(self, namespace: str) -> dict[str, str]: ...
 
     def files(self, namespace: str) -> dict[str, bytes]: ...
+
+    def apps(self, namespace: str) -> dict[str, str]: ...
 
     def dashboards(self) -> dict[str, str]: ...
 
@@ -62,10 +64,16 @@ class NamespacePlan:
     def pending(self) -> list[Change]:
         return [c for c in self.changes if c.action != "unchanged"]
 
+    def apps(self) -> list[Change]:
+        """The app changes, applied after the flows' transaction (an app opens a flow of the namespace)."""
+        return [c for c in self.pending() if c.kind == "app"]
+
     def deploy(self) -> NamespaceDeploy:
-        """The services' change for this namespace."""
+        """The services' change for this namespace (its apps aside)."""
         out = NamespaceDeploy(self.namespace)
         for c in self.pending():
+            if c.kind == "app":
+                continue
             if c.action == "delete":
                 {"flow": out.flow_deletions, "test": out.suite_deletions, "file": out.file_deletions}[c.kind].append(c.key)
             elif c.kind == "flow":
@@ -117,6 +125,8 @@ def make(repo: Repository, current: Current, *, delete: bool, namespace: str | N
         plan.changes += _compare("flow", flows, current.flows(ns), delete)
         plan.changes += _compare("test", suites, current.suites(ns), delete)
         plan.changes += _compare("file", files, current.files(ns), delete)
+        apps = {a.id: a.source for a in repo.apps if a.namespace == ns}
+        plan.changes += _compare("app", apps, current.apps(ns), delete)
         plans.append(plan)
     _validate(repo, plans)
     dashboards: list[Change] = []

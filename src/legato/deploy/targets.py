@@ -14,17 +14,19 @@ import httpx
 from legato.dashboards.defaults import DEFAULT_ID
 from legato.deploy.plan import Change, NamespacePlan
 from legato.remote import api_client, call
+from legato.services import apps as app_service
 from legato.services import dashboards as dashboard_service
 from legato.services import flows as flow_service
+from legato.services.apps import AppPorts
 from legato.services.dashboards import DashboardPorts
 from legato.services.principal import Principal
 from legato.storage import Storage, namespace_files
 from legato.store.ports import AuditLog, FlowStore, SuiteStore
 
 
-class DeployStore(FlowStore, SuiteStore, DashboardPorts, AuditLog, Protocol):
-    """What a local deploy uses: the flow services' ports, the test suites deployed with the flows, and the
-    instance's dashboards."""
+class DeployStore(FlowStore, SuiteStore, AppPorts, DashboardPorts, AuditLog, Protocol):
+    """What a local deploy uses: the flow services' ports, the test suites and apps deployed with the flows, and
+    the instance's dashboards."""
 
 
 class DeployError(Exception):
@@ -50,11 +52,20 @@ class LocalTarget:
     def files(self, namespace: str) -> dict[str, bytes]:
         return {path: self.storage.get(uri) for path, uri in namespace_files.list_files(self.storage, namespace).items()}
 
+    def apps(self, namespace: str) -> dict[str, str]:
+        return {a.id: a.source for a in self.store.list_apps(namespace) if a.namespace == namespace}
+
     def dashboards(self) -> dict[str, str]:
         return {d.id: d.source for d in self.store.list_dashboards()}
 
     def apply(self, plan: NamespacePlan) -> None:
+        """The namespace's flows, suites and files (one transaction for flows and suites), then its apps."""
         flow_service.deploy_namespace(self.store, self.storage, plan.deploy(), by=self.by, now=self.clock())
+        for change in plan.apps():
+            if change.action == "delete":
+                app_service.delete(self.store, change.key, by=self.by, now=self.clock())
+            else:
+                app_service.apply(self.store, str(change.new), by=self.by, now=self.clock())
 
     def apply_dashboards(self, changes: list[Change]) -> None:
         for change in changes:
@@ -97,6 +108,11 @@ class RemoteTarget:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return {"/" + name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
 
+    def apps(self, namespace: str) -> dict[str, str]:
+        listed = self._call("GET", "/apps", params={"namespace": namespace, "size": 1000}).json()["results"]
+        return {a["id"]: self._call("GET", f"/apps/{a['id']}").json()["sourceCode"]
+                for a in listed if a["namespace"] == namespace}
+
     def dashboards(self) -> dict[str, str]:
         """The stored dashboards (not the built-in default the server shows while none replaces it)."""
         listed = self._call("GET", "/dashboards", params={"size": 1000}).json()["results"]
@@ -108,14 +124,7 @@ class RemoteTarget:
         return found
 
     def apply_dashboards(self, changes: list[Change]) -> None:
-        yaml = {"Content-Type": "application/x-yaml"}
-        for change in changes:
-            if change.action == "delete":
-                self._call("DELETE", f"/dashboards/{change.key}")
-            elif change.action == "create":
-                self._call("POST", "/dashboards", content=str(change.new), headers=yaml)
-            elif change.action == "update":
-                self._call("PUT", f"/dashboards/{change.key}", content=str(change.new), headers=yaml)
+        self._apply_sources("dashboards", changes)
 
     def apply(self, plan: NamespacePlan) -> None:
         """Files first, then every new or changed flow in one request (all or nothing), then suites and
@@ -141,6 +150,18 @@ class RemoteTarget:
             self._call("DELETE", f"/tests/{ns}/{suite_id}")
         for path in change.file_deletions:
             self._call("DELETE", f"/namespaces/{ns}/files", params={"path": path})
+        self._apply_sources("apps", plan.apps())
+
+    def _apply_sources(self, kind: str, changes: list[Change]) -> None:
+        """Create, replace or delete YAML resources of the API's `/{kind}` collection (apps, dashboards)."""
+        yaml = {"Content-Type": "application/x-yaml"}
+        for change in changes:
+            if change.action == "delete":
+                self._call("DELETE", f"/{kind}/{change.key}")
+            elif change.action == "create":
+                self._call("POST", f"/{kind}", content=str(change.new), headers=yaml)
+            elif change.action == "update":
+                self._call("PUT", f"/{kind}/{change.key}", content=str(change.new), headers=yaml)
 
 
 def _built_in(dashboard: dict[str, Any]) -> bool:

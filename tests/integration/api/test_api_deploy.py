@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.api.conftest import LiveServer
-from tests.integration.deploy.test_deploy import dashboard, flow, suite, write
+from tests.integration.deploy.test_deploy import app, dashboard, flow, suite, write
 
 from legato.deploy import layout, plan
 from legato.deploy.targets import DeployError, RemoteTarget
@@ -65,5 +65,31 @@ def test_remote_target_deploys_global_dashboards(tmp_path: Path, server: LiveSer
         assert "title: Renamed" in target.dashboards()[key]
         target.apply_dashboards([plan.Change("dashboard", key, "delete", target.dashboards()[key], None)])
         assert key not in target.dashboards()
+    finally:
+        target.close()
+
+
+def test_remote_target_deploys_a_namespace_apps_after_its_flows(tmp_path: Path, server: LiveServer) -> None:
+    ns = f"deploy.apps{secrets.token_hex(4)}"
+    key = f"ask-{secrets.token_hex(4)}"
+    repo = write(tmp_path / "repo", {f"{ns}/flows/a.yaml": flow(ns, "a"), f"{ns}/apps/{key}.yaml": app(ns, key, "a")})
+    target = RemoteTarget(server.url)
+    try:
+        made = plan.make(layout.read([repo]), target, delete=False)
+        assert [(c.kind, c.action) for c in made.namespaces[0].changes] == [("flow", "create"), ("app", "create")]
+        for n in made.namespaces:
+            target.apply(n)
+        assert "displayName: Ask" in target.apps(ns)[key]
+        (repo / f"{ns}/apps/{key}.yaml").write_text(app(ns, key, "a", "Asked"))
+        again = plan.make(layout.read([repo]), target, delete=False)
+        assert [(c.key, c.action) for c in again.namespaces[0].apps()] == [(key, "update")]
+        for n in again.namespaces:
+            target.apply(n)
+        assert "displayName: Asked" in target.apps(ns)[key]
+        (repo / f"{ns}/apps/{key}.yaml").unlink()
+        gone = plan.make(layout.read([repo]), target, delete=True)
+        for n in gone.namespaces:
+            target.apply(n)
+        assert target.apps(ns) == {}
     finally:
         target.close()

@@ -139,4 +139,47 @@ def test_an_invalid_dashboard_stops_everything_with_its_path_and_line(tmp_path: 
         layout.read([repo])
     text = str(caught.value)
     assert "_global/dashboards/c.yaml:3:1: chart" in text, text
-    assert "dashboard _global.a is also in" in text
+    assert "dashboard a is also in" in text
+
+
+def app(ns: str, app_id: str, flow_id: str, name: str = "Ask") -> str:
+    return (f"id: {app_id}\ntype: io.kestra.plugin.ee.apps.Execution\ndisplayName: {name}\nnamespace: {ns}\n"
+            f"flowId: {flow_id}\naccess: PUBLIC\n")
+
+
+def test_apps_of_a_namespace_folder_are_deployed_after_its_flows(tmp_path: Path,
+                                                                 local: tuple[SqlStore, LocalTarget]) -> None:
+    store, target = local
+    repo = write(tmp_path / "repo", {"team/flows/a.yaml": flow("team", "a"), "team/apps/ask.yaml": app("team", "ask", "a")})
+    first = plan.make(layout.read([repo]), target, delete=False)
+    assert [(c.kind, c.key, c.action) for c in first.namespaces[0].changes] == [
+        ("flow", "a", "create"), ("app", "ask", "create")]
+    assert "+++ b/team/apps/ask.yaml" in first.render()
+    for ns in first.namespaces:
+        target.apply(ns)
+    assert [(a.id, a.namespace) for a in store.list_apps()] == [("ask", "team")]
+
+    (repo / "team/apps/ask.yaml").write_text(app("team", "ask", "a", "Ask again"))
+    write(repo, {"team/apps/other.yaml": app("team", "other", "a")})
+    second = plan.make(layout.read([repo]), target, delete=False)
+    assert [(c.key, c.action) for c in second.namespaces[0].apps()] == [("ask", "update"), ("other", "create")]
+    for ns in second.namespaces:
+        target.apply(ns)
+    (repo / "team/apps/other.yaml").unlink()
+    third = plan.make(layout.read([repo]), target, delete=True)
+    assert [(c.key, c.action) for c in third.namespaces[0].apps()] == [("other", "delete")]
+    for ns in third.namespaces:
+        target.apply(ns)
+    assert [(a.id, "Ask again" in a.source) for a in store.list_apps()] == [("ask", True)]
+
+
+def test_an_app_in_the_wrong_namespace_folder_or_twice_stops_everything(tmp_path: Path) -> None:
+    repo = write(tmp_path / "repo", {"team/apps/a.yaml": app("other", "a", "f"),
+                                     "more/apps/a.yaml": app("more", "a", "f"),
+                                     "more/apps/bad.yaml": app("more", "bad", "f").replace("flowId:", "flow:")})
+    with pytest.raises(FlowValidationError) as caught:
+        layout.read([repo])
+    text = str(caught.value)
+    assert "'other' is not the namespace of its folder 'team'" in text
+    assert "app a is also in" in text
+    assert "more/apps/bad.yaml:5:1" in text, text
