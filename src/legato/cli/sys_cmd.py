@@ -125,6 +125,8 @@ def backup_command(config_file: Path | None, data_dir: Path | None, dest: Path) 
         manifest = backup.backup(store, storage, dest)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {dest}: {exc.strerror or exc}") from None
     finally:
         store.close()
     rows = sum(t["rows"] for t in manifest["tables"].values())
@@ -148,6 +150,8 @@ def restore_command(config_file: Path | None, data_dir: Path | None, src: Path, 
         manifest = backup.restore(store, storage, src, force=force)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot restore {src}: {exc.strerror or exc}") from None
     finally:
         store.close()
     rows = sum(t["rows"] for t in manifest["tables"].values())
