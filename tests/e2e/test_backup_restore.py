@@ -285,3 +285,48 @@ def test_a_backup_of_an_older_schema_restores_into_this_one(tmp_path: Path) -> N
     assert restored["flows"] == original["flows"]
     (account,) = (json.loads(r) for r in restored["accounts"])
     assert "ada" in account and "ada@example.com" not in account  # the newer columns took their defaults
+
+
+def test_s3_internal_storage_backs_up_and_restores_across_backends(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files in an S3 bucket (moto's server) go into the archive and back into another prefix, or onto disk."""
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from legato.storage.s3 import S3Storage
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
+    try:
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                     aws_secret_access_key="testing").create_bucket(Bucket="legato")
+        for name, value in creds.items():
+            monkeypatch.setenv(name, value)
+        source = S3Storage("legato", "one", endpoint_url=endpoint, region="us-east-1")
+        source.put(file_uri("tests.backup", "/greeting.txt"), b"bonjour")
+        source.put("kestra:///tests/backup/saver/executions/e1/out.bin", bytes(range(256)) * 100)
+        data = tmp_path / "data"
+        prepare(data)
+        (data / "storage" / "tests").rename(tmp_path / "unused")  # the local file prepare() wrote is not used
+        env = {**creds, "LEGATO_S3_ENDPOINT": endpoint}
+        archive = tmp_path / "s3.tar.gz"
+        legato("sys", "backup", "--data-dir", str(data), str(archive), env={**env, "LEGATO_STORAGE_URL": "s3://legato/one"})
+
+        legato("sys", "restore", "--data-dir", str(tmp_path / "disk"), str(archive))
+        on_disk = LocalStorage(tmp_path / "disk" / "storage")
+        assert on_disk.list("kestra:///") == source.list("kestra:///")
+        legato("sys", "restore", "--data-dir", str(tmp_path / "two"), str(archive),
+               env={**env, "LEGATO_STORAGE_URL": "s3://legato/two"})
+        target = S3Storage("legato", "two", endpoint_url=endpoint, region="us-east-1")
+        assert target.list("kestra:///") == source.list("kestra:///")
+        for uri in source.list("kestra:///"):
+            assert target.get(uri) == source.get(uri) == on_disk.get(uri)
+    finally:
+        server.stop()
