@@ -1,4 +1,4 @@
-"""`legato sys ...`: operations on the configured database (migrate, list servers, purge old history)."""
+"""`legato sys ...`: operations on the configured database (migrate, list servers, purge old history, back up and restore)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from legato.server.presence import server_state
 
 @click.group("sys")
 def sys_group() -> None:
-    """Operate the configured database: migrations, server registry, retention."""
+    """Operate the configured database: migrations, server registry, retention, backups."""
 
 
 @sys_group.command("migrate")
