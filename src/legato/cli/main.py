@@ -14,7 +14,7 @@ import click
 COMMANDS = {
     "flow": ("legato.cli.flow_cmd", "flow", "Validate and run flows."),
     "server": ("legato.cli.roles_cmd", "server", "Run Legato's services."),
-    "sys": ("legato.cli.sys_cmd", "sys_group", "Operate the configured database: migrations, server registry, retention."),
+    "sys": ("legato.cli.sys_cmd", "sys_group", "Operate the configured database: migrations, server registry, retention, backups."),
     "execution": ("legato.cli.execution_cmd", "execution", "List, inspect, kill, resume, restart and replay executions."),
     "trigger": ("legato.cli.trigger_cmd", "trigger", "List, enable, disable, unlock and restart the triggers of "
                                                      "deployed flows; backfill schedules."),

@@ -1,4 +1,4 @@
-"""`legato sys ...`: operations on the configured database (migrate, list servers, purge old history)."""
+"""`legato sys ...`: operations on the configured database (migrate, list servers, purge old history, back up and restore)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from legato.server.presence import server_state
 
 @click.group("sys")
 def sys_group() -> None:
-    """Operate the configured database: migrations, server registry, retention."""
+    """Operate the configured database: migrations, server registry, retention, backups."""
 
 
 @sys_group.command("migrate")
@@ -93,3 +93,67 @@ def purge(config_file: Path | None, executions: object, logs: object, audit_logs
     click.echo(f"purged {done.executions} executions, {done.task_runs} task runs, {done.logs} log lines and "
                f"{done.audit_logs} audit log entries"
                + (f" (executions finished more than {kept} ago)" if kept else ""))
+
+
+def _store_and_storage(config_file: Path | None, data_dir: Path | None, *, migrate: bool) -> tuple[Any, Any]:
+    from legato.server.compose import storage_for
+
+    settings = settings_from(config_file, **({"data_dir": data_dir} if data_dir is not None else {}))
+    if not migrate and settings.database_url is None and not (settings.data_dir / "legato.db").exists():
+        raise click.UsageError(f"no Legato database in {settings.data_dir} (set --data-dir, LEGATO_DATA_DIR or "
+                               "LEGATO_DATABASE_URL)")
+    return open_configured(settings, migrate=migrate), storage_for(settings.data_dir.resolve())
+
+
+def _data_dir_option(command: Any) -> Any:
+    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Data directory (SQLite database and internal storage unless configured otherwise; "
+                             "env LEGATO_DATA_DIR).")(command)
+
+
+@sys_group.command("backup")
+@config_option
+@_data_dir_option
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(config_file: Path | None, data_dir: Path | None, dest: Path) -> None:
+    """Write the database's rows (one consistent snapshot, safe while servers run) and the internal storage's
+    files to the archive DEST (.tar.gz) with a manifest of versions, counts and checksums."""
+    from legato.server import backup
+
+    store, storage = _store_and_storage(config_file, data_dir, migrate=False)
+    try:
+        manifest = backup.backup(store, storage, dest)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {dest}: {exc.strerror or exc}") from None
+    finally:
+        store.close()
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"backed up {rows} rows of {len(manifest['tables'])} tables and {len(manifest['files'])} files "
+               f"(schema {manifest['revision']}, Legato {manifest['legatoVersion']}) to {dest}")
+
+
+@sys_group.command("restore")
+@config_option
+@_data_dir_option
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Delete every row and storage file the target holds first.")
+def restore_command(config_file: Path | None, data_dir: Path | None, src: Path, force: bool) -> None:
+    """Load the archive SRC (from `legato sys backup`, of this or an older version, from SQLite or PostgreSQL)
+    into the configured database, migrated to this version's schema, and internal storage. Stop every server
+    of the installation first."""
+    from legato.server import backup
+
+    store, storage = _store_and_storage(config_file, data_dir, migrate=True)
+    try:
+        manifest = backup.restore(store, storage, src, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot restore {src}: {exc.strerror or exc}") from None
+    finally:
+        store.close()
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"restored {rows} rows of {len(manifest['tables'])} tables and {len(manifest['files'])} files "
+               f"(backup of {manifest['created']}, schema {manifest['revision']})")

@@ -197,6 +197,14 @@ class Dialect(abc.ABC):
         """Announce `channels` to other processes when the transaction commits."""
         return None  # by default only this process listens, and it is told in memory
 
+    def snapshot_options(self) -> dict[str, Any]:
+        """Execution options of a read transaction that sees every table as of one moment (a backup)."""
+        return {}  # SQLite in WAL mode: a read transaction already reads one snapshot
+
+    def reset_serial(self, conn: Connection, table: str, column: str) -> None:
+        """After rows were inserted with explicit ids, make the next generated id follow the largest."""
+        return None  # SQLite's INTEGER PRIMARY KEY takes the largest rowid + 1 by itself
+
     def lock_key(self, conn: Connection, key: str) -> None:
         """Hold a transaction-scoped lock on `key` (e.g. one flow id) until commit."""
         return None  # by default the write transaction is already exclusive (a single writer)
@@ -367,6 +375,14 @@ class PostgresDialect(Dialect):
         # Under READ COMMITTED every statement takes its own snapshot, so a read transaction gives no more
         # consistency than autocommit statements; it would only cost a ROLLBACK round trip at the end.
         return {"isolation_level": "AUTOCOMMIT"}
+
+    def snapshot_options(self) -> dict[str, Any]:
+        # One snapshot for the whole transaction (READ COMMITTED takes one per statement).
+        return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+    def reset_serial(self, conn: Connection, table: str, column: str) -> None:
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence(:t, :c), "  # noqa: S608 - names from the schema
+                          f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"), {"t": table, "c": column})
 
     def notify(self, conn: Connection, channels: Sequence[str]) -> None:
         if channels:  # one round trip for all of them

@@ -51,3 +51,22 @@ def upgrade(db: Database) -> None:
     with db.engine.connect() as conn, db.dialect.migration_lock(conn):
         command.upgrade(alembic_config(conn), "head")
         conn.commit()
+
+
+def current_revision(db: Database) -> str | None:
+    """The database's schema revision (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+        conn.rollback()
+    return revision
+
+
+@functools.cache
+def revisions() -> tuple[str, ...]:
+    """Every shipped revision, oldest first (the last is the head)."""
+    from alembic.script import ScriptDirectory
+
+    walked = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
+    return tuple(reversed(walked))
