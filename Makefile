@@ -106,16 +106,18 @@ tools/bin/helm: tools/helm/package.json tools/helm/package-lock.json
 	tools/bin/helm version --short
 
 ## test: lint, UI unit tests, then the whole test suite in parallel, the API fuzz run among its tests
-## (tests/fuzz/test_fuzz_run.py); prints the 15 slowest tests (TEST_WORKERS processes, pytest-xdist;
-## `make test TEST_WORKERS=0` runs them in this one process)
+## (tests/fuzz/test_fuzz_run.py) with TEST_FUZZ_EXAMPLES examples per operation (`make fuzz` runs the full 100);
+## prints the 15 slowest tests (TEST_WORKERS processes, pytest-xdist; `make test TEST_WORKERS=0` runs them in this
+## one process)
 TEST_WORKERS ?= 3
+TEST_FUZZ_EXAMPLES ?= 25
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 test: install system-deps tools lint ui-test
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
+	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
 
 ## unit: the test suite without lint, in parallel as in `make test`
 unit: install
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
+	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
 
 ## lint: ruff, mypy (strict on the whole package), import-linter layer contracts
 lint: install
@@ -123,7 +125,8 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## fuzz: schemathesis on every REST API operation (100 examples each): no 5xx, responses match the OpenAPI document
+## fuzz: schemathesis on every REST API operation (FUZZ_EXAMPLES, 100 examples each; `make test` runs 25 as one of its
+## tests): no 5xx, responses match the OpenAPI document
 FUZZ_EXAMPLES ?= 100
 fuzz: install
 	$(BIN)/python tests/fuzz/run.py --examples $(FUZZ_EXAMPLES)

@@ -1,6 +1,7 @@
 """Fixtures any test directory may use: the Docker engine (tests/docker_engine.py), started on first use and
 stopped by the last test session, with the stand-in images built. A test that asks for `docker_host` runs with
-DOCKER_HOST pointing at it; without an engine it skips, or fails in CI (CI=true).
+DOCKER_HOST pointing at it; without an engine it skips, or fails in CI (CI=true). Empty SQLite stores are migrated
+from a per-process template (tests/sqlite_template.py; LEGATO_TEST_MIGRATE_EACH=1 runs Alembic for each instead).
 
 In a parallel run (pytest-xdist, `-n N`) each worker process is a session of its own: the controller holds a share
 of the engine for the whole run (the workers do not stop and restart it between them) and, once every worker is
@@ -18,7 +19,7 @@ import pytest
 
 from legato.runners import docker_reaper
 from tests import docker_engine as engines
-from tests import durations
+from tests import durations, sqlite_template
 from tests.services import unavailable
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1...: this process is a worker of a parallel run
@@ -26,6 +27,8 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1...: this process is a
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(durations.Durations(config, worker=WORKER is not None), "legato-durations")
+    if os.environ.get("LEGATO_TEST_MIGRATE_EACH") != "1":  # 1: Alembic for every SQLite database, as before
+        config.stash[_SQLITE_TEMPLATE] = sqlite_template.install()
     if _controller(config):
         config.stash[_ENGINE_SHARE] = engines.hold()
 
@@ -47,12 +50,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    template = config.stash.get(_SQLITE_TEMPLATE, None)
+    if template is not None:
+        sqlite_template.uninstall(template)
+
+
 def _controller(config: pytest.Config) -> bool:
     """Whether this process hands the tests out to xdist workers (`-n N`, N > 0)."""
     return WORKER is None and config.pluginmanager.hasplugin("dsession")
 
 
 _ENGINE_SHARE = pytest.StashKey[IO[str]]()
+_SQLITE_TEMPLATE = pytest.StashKey[sqlite_template.SqliteTemplate]()
 
 
 @pytest.fixture(scope="session")

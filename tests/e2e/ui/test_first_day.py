@@ -8,58 +8,58 @@ import os
 import struct
 from pathlib import Path
 
-from tests.e2e.ui.test_web_ui import ROOT, _scenario, browser_ready, server  # noqa: F401 - fixtures used by name
+from tests.e2e.ui.test_web_ui import ROOT, _scenario
 
 
-def test_a_failed_execution_says_which_task_failed_why_and_where_its_log_lines_are(server: str) -> None:  # noqa: F811
+def test_a_failed_execution_says_which_task_failed_why_and_where_its_log_lines_are(server: str) -> None:
     """The overview names the failing task and its error and links to its log lines, scrolled to and focused;
     the Gantt row of the failed task shows its logs, and any row expands to its own."""
     _scenario("failure_reason", server)
 
 
-def test_editor_indents_like_yaml_and_explains_syntax_errors(server: str) -> None:  # noqa: F811
+def test_editor_indents_like_yaml_and_explains_syntax_errors(server: str) -> None:
     """Enter after `- id: x` lines up under `id`, Tab inserts spaces; task types complete while the YAML is
     broken; a mis-indented key is explained in plain words at its line; the editor is page-wide and its side
     panel resizes (keyboard and mouse) and keeps its width."""
     _scenario("editor_indentation", server)
 
 
-def test_executions_filter_with_chips_kept_in_the_url_and_bulk_actions_on_selection(server: str) -> None:  # noqa: F811
+def test_executions_filter_with_chips_kept_in_the_url_and_bulk_actions_on_selection(server: str) -> None:
     """Namespace, state, label, flow and a time preset are chips in the URL (kept by a reload, removed one by
     one, cleared); bulk actions show only once a row is selected."""
     _scenario("execution_filters", server)
 
 
-def test_a_refused_save_says_why_once_next_to_save_and_at_the_line(server: str) -> None:  # noqa: F811
+def test_a_refused_save_says_why_once_next_to_save_and_at_the_line(server: str) -> None:
     """The reasons show once, in an alert next to the Save button that stays on screen, and at their lines in
     the editor; the next edit clears them."""
     _scenario("save_errors", server)
 
 
-def test_descriptions_render_markdown_and_lists_cut_them_between_words(server: str) -> None:  # noqa: F811
+def test_descriptions_render_markdown_and_lists_cut_them_between_words(server: str) -> None:
     """The flow page renders the description's Markdown, sanitised; the flows and namespace lists show its first
     paragraph as text cut between words with an ellipsis, the whole text in a tooltip."""
     _scenario("descriptions", server)
 
 
-def test_plugin_docs_show_names_as_written_own_properties_first_and_copy_examples(server: str) -> None:  # noqa: F811
+def test_plugin_docs_show_names_as_written_own_properties_first_and_copy_examples(server: str) -> None:
     """Property names keep their case and stay on one line (docs panel at its narrowest too); required and own
     properties come first, generic ones are folded below; examples copy with a button; families with counts."""
     _scenario("plugin_docs", server)
 
 
-def test_triggers_tab_shows_cron_fire_times_webhook_url_and_flow_conditions(server: str) -> None:  # noqa: F811
+def test_triggers_tab_shows_cron_fire_times_webhook_url_and_flow_conditions(server: str) -> None:
     """A Schedule shows its cron and next three fire times, a Webhook its URL (copied with a button, and
     answering) and key, a Flow trigger its conditions; Restart shows only for the Schedule."""
     _scenario("trigger_details", server)
 
 
-def test_each_page_names_itself_in_the_browser_tab_and_the_app_has_an_icon(server: str) -> None:  # noqa: F811
+def test_each_page_names_itself_in_the_browser_tab_and_the_app_has_an_icon(server: str) -> None:
     """ "tutorial.hello · Executions · Legato": titles follow the page and its tab; the SVG icon loads."""
     _scenario("page_titles", server)
 
 
-def test_screenshots_of_the_editor_a_failed_execution_and_the_triggers_tab(server: str) -> None:  # noqa: F811
+def test_screenshots_of_the_editor_a_failed_execution_and_the_triggers_tab(server: str) -> None:
     """The README's three screenshots, at 1440 x 900 (LEGATO_SCREENSHOTS=docs/screenshots refreshes them)."""
     _scenario("screenshots", server)
     folder = ROOT / os.environ.get("LEGATO_SCREENSHOTS", "test-results/ui/screenshots")

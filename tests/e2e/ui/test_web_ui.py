@@ -37,23 +37,6 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser_ready() -> None:
-    reason = _missing()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests cannot run: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a `legato server local` on a free port, with examples/ deployed."""
-    with local_server(tmp_path_factory.mktemp("ui-server")) as base:
-        yield base
-
-
 @contextmanager
 def local_server(data: Path) -> Iterator[str]:
     """`legato server local` on a free port with its data under `data`/data and examples/ deployed; its base URL."""

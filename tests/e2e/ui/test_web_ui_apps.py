@@ -6,8 +6,8 @@ theme."""
 
 from __future__ import annotations
 
-from tests.e2e.ui.test_web_ui import _scenario, browser_ready, server  # noqa: F401 - fixtures used by name
+from tests.e2e.ui.test_web_ui import _scenario
 
 
-def test_fill_an_apps_form_see_the_approval_step_approve_and_see_the_outputs(server: str) -> None:  # noqa: F811
+def test_fill_an_apps_form_see_the_approval_step_approve_and_see_the_outputs(server: str) -> None:
     _scenario("apps", server)

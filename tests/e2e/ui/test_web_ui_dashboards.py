@@ -5,8 +5,8 @@ list and on a dashboard in either theme."""
 
 from __future__ import annotations
 
-from tests.e2e.ui.test_web_ui import _scenario, browser_ready, server  # noqa: F401 - fixtures used by name
+from tests.e2e.ui.test_web_ui import _scenario
 
 
-def test_dashboard_created_with_a_mistake_fixed_charts_drawn_exported_edited_and_deleted(server: str) -> None:  # noqa: F811
+def test_dashboard_created_with_a_mistake_fixed_charts_drawn_exported_edited_and_deleted(server: str) -> None:
     _scenario("dashboards", server)

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from tests.e2e.sso_support import prepare, webserver
 from tests.e2e.test_sso_oidc import _settings, provider  # noqa: F401 - a fixture used by name
-from tests.e2e.ui.test_web_ui import LEGATO, _scenario, browser_ready, local_server, server  # noqa: F401
+from tests.e2e.ui.test_web_ui import LEGATO, _scenario, local_server
 
 ROOT_PASSWORD = "root-password-e2e"  # as in identity_scenarios.mjs
 
 
 @pytest.fixture(scope="module")
-def auth_server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
+def auth_server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a `legato server local` with examples/ deployed and one user, the owner `root`."""
     data = tmp_path_factory.mktemp("ui-auth-server")
     created = subprocess.run([LEGATO, "user", "create", "root", "--password-stdin", "--data-dir", str(data / "data")],
@@ -43,12 +43,12 @@ def test_groups_roles_bindings_service_accounts_and_users_managed_in_the_ui(auth
     _scenario("access_management", auth_server)
 
 
-def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:  # noqa: F811
+def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:
     """Without users, pages load at once, with no user menu and no administration; secrets can be added."""
     _scenario("open_mode", server)
 
 
-def test_sign_in_account_and_administration_pages_pass_axe_in_both_themes(server: str) -> None:  # noqa: F811
+def test_sign_in_account_and_administration_pages_pass_axe_in_both_themes(server: str) -> None:
     """axe-core's rules (names, roles, ARIA, structure, colour contrast) find nothing on the account page and every
     administration section, in the light and the dark theme (the sign-in page: in sign_in_and_admin)."""
     _scenario("identity_accessibility", server)

@@ -7,8 +7,8 @@ failing trigger's error on its row; axe-core finds nothing on the page in either
 
 from __future__ import annotations
 
-from tests.e2e.ui.test_web_ui import _scenario, browser_ready, server  # noqa: F401 - fixtures used by name
+from tests.e2e.ui.test_web_ui import _scenario
 
 
-def test_triggers_of_all_namespaces_filtered_toggled_bulk_toggled_and_backfilled(server: str) -> None:  # noqa: F811
+def test_triggers_of_all_namespaces_filtered_toggled_bulk_toggled_and_backfilled(server: str) -> None:
     _scenario("triggers_page", server)
