@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 # In the order a reader wants them: the pure parts, the store, the whole engine, then the services.
-ORDER = ["cli", "expressions", "store", "engine", "throughput", "scripts", "containers", "api", "permissions", "scheduler", "jdbc",
+ORDER = ["cli", "expressions", "store", "engine", "throughput", "load", "scripts", "containers", "api", "permissions", "scheduler", "jdbc",
          "serdes", "corpus", "flowtests", "deploy", "dashboards"]
 
 
