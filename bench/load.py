@@ -31,7 +31,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -69,23 +68,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15 of stat)
 
 
-@dataclass
 class Role:
-    name: str
-    process: subprocess.Popen[str]
-    cpu_start: float = 0.0
-    cpu_end: float | None = None  # read just before a kill
+    """A server process of the benchmark and its CPU time over the window."""
+
+    def __init__(self, name: str, process: subprocess.Popen[str]):
+        self.name = name
+        self.process = process
+        self.cpu_start = 0.0
+        self.cpu_end: float | None = None  # read just before a kill
 
     def cpu(self) -> float:
         end = self.cpu_end if self.cpu_end is not None else cpu_seconds(self.process.pid)
         return end - self.cpu_start
 
 
-@dataclass
 class Tally:
-    ids: list[str] = field(default_factory=list)
-    create_ms: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
+    """What the clients saw: the ids created, each create's latency, the failed requests by kind."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.create_ms: list[float] = []
+        self.errors: Counter[str] = Counter()
 
 
 async def _client(http: httpx.AsyncClient, until: float, tally: Tally) -> None:
