@@ -38,8 +38,7 @@ class SqlExecutions:
     def create_execution(self, execution: Execution, event: Event) -> None:
         """Insert the execution and its first event together (nothing, if the id already exists)."""
         with self._db.write() as tx:
-            if self._q.executions.insert_new(tx.conn, execution):
-                self._q.events.insert(tx.conn, execution.id, event, self._clock())
+            if self._q.executions.insert_new_with_event(tx.conn, execution, event, self._clock()):
                 tx.touch("events")
 
     def get_execution(self, execution_id: str) -> Execution | None:
