@@ -10,10 +10,10 @@ from sqlalchemy import Connection, Insert, bindparam, func, insert, select
 
 from legato.engine.events import Event
 from legato.model import state as states
-from legato.model.execution import Execution
+from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 from legato.store.dialect import Dialect
-from legato.store.schema import events, executions
+from legato.store.schema import events, executions, task_runs
 
 # Executions holding one of a flow's concurrency slots.
 SLOT_HOLDING = (State.CREATED, State.RUNNING, State.PAUSED, State.KILLING)
@@ -53,6 +53,8 @@ class ExecutionQueries:
         self._get = select(_x.data).where(_x.id == bindparam("id"))
         # Waits for an executor holding the row (PostgreSQL); SQLite's single writer already excludes them.
         self._lock = self._get.with_for_update()
+        run = select(task_runs.c.data).where(task_runs.c.id == bindparam("run_id")).scalar_subquery()
+        self._lock_with_run = select(_x.data, run).where(_x.id == bindparam("id")).with_for_update(of=executions)
         flow = (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
         self._running_count = select(func.count()).where(
             flow, _x.state.in_([s.value for s in SLOT_HOLDING]), _x.id != bindparam("exclude")
@@ -96,6 +98,11 @@ class ExecutionQueries:
         """The execution record, its row locked for the rest of the transaction, or None."""
         execution: Execution | None = conn.execute(self._lock, {"id": execution_id}).scalar()
         return execution
+
+    def lock_with_run(self, conn: Connection, execution_id: str, task_run_id: str) -> tuple[Execution, TaskRun | None] | None:
+        """Like `lock`, and one of its task runs read in the same round trip (None when absent)."""
+        row = conn.execute(self._lock_with_run, {"id": execution_id, "run_id": task_run_id}).first()
+        return (row[0], row[1]) if row is not None else None
 
     def find(
         self, conn: Connection, *, namespace: str | None, flow_id: str | None,
