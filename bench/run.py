@@ -9,7 +9,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 # In the order a reader wants them: the pure parts, the store, the whole engine, then the services.
-ORDER = ["cli", "expressions", "store", "engine", "throughput", "load_model", "scripts", "containers", "api", "permissions", "scheduler", "jdbc",
+ORDER = ["cli", "expressions", "store", "engine", "throughput", "load", "load_model", "scripts", "containers", "api",
+         "permissions", "scheduler", "jdbc",
          "serdes", "corpus", "flowtests", "deploy", "dashboards"]
 
 

@@ -21,7 +21,7 @@ from legato.api.params import LabelsQuery, Page, paging, parse_labels, parse_sor
 from legato.api.serialize import execution_dto
 from legato.identity.permissions import Action, Resource
 from legato.model import state as st
-from legato.model.execution import Execution
+from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 from legato.services import executions as service
 from legato.services.errors import ConflictError, ForbiddenError, NotFoundError
@@ -50,9 +50,9 @@ def _get(ctx: ApiContext, execution_id: str) -> Execution:
     return execution
 
 
-def _json(ctx: ApiContext, execution: Execution) -> dto.ExecutionDto:
-    """The execution with its task runs as the API shows it: its secrets masked."""
-    body = execution_dto(execution, ctx.store.task_runs(execution.id))
+def _json(ctx: ApiContext, execution: Execution, runs: list[TaskRun] | None = None) -> dto.ExecutionDto:
+    """The execution with its task runs (read unless given) as the API shows it: its secrets masked."""
+    body = execution_dto(execution, ctx.store.task_runs(execution.id) if runs is None else runs)
     return masking.mask_model(body, masking.masker_for(ctx, execution))
 
 
@@ -346,7 +346,9 @@ async def create_execution(
         await run_in_threadpool(forms.discard, files)
     if wait:
         execution = await _wait_for_end(ctx, request, execution.id)
-    return await run_in_threadpool(_json, ctx, execution)
+        return await run_in_threadpool(_json, ctx, execution)
+    # As created: its task runs are made by the executor, after this execution's commit; none to read.
+    return await run_in_threadpool(_json, ctx, execution, [])
 
 
 async def _wait_for_end(ctx: ApiContext, request: Request, execution_id: str) -> Execution:

@@ -154,6 +154,8 @@ class Dialect(abc.ABC):
     concurrent_writers: bool
     # Each thread may keep its connections between transactions (cheap, local database files).
     keep_connections: bool = False
+    # INSERT ... RETURNING inside a WITH feeds another INSERT in the same statement (one round trip for both).
+    dml_in_cte: bool = False
 
     @abc.abstractmethod
     def create_engine(self, pool_size: int) -> Engine:
@@ -355,6 +357,7 @@ def _sqlite_begin(conn: Connection) -> None:
 class PostgresDialect(Dialect):
     name = "postgresql"
     concurrent_writers = True
+    dml_in_cte = True
 
     def __init__(self, url: str):
         self.url = url

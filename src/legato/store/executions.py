@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Insert, bindparam, func, insert, select
 
+from legato.engine.events import Event
 from legato.model import state as states
-from legato.model.execution import Execution
+from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 from legato.store.dialect import Dialect
-from legato.store.schema import executions
+from legato.store.schema import events, executions, task_runs
 
 # Executions holding one of a flow's concurrency slots.
 SLOT_HOLDING = (State.CREATED, State.RUNNING, State.PAUSED, State.KILLING)
@@ -30,15 +32,29 @@ def row_of(execution: Execution) -> dict[str, Any]:
     }
 
 
+def _new_with_event(dialect: Dialect) -> Insert:
+    """WITH new AS (INSERT INTO executions ... ON CONFLICT DO NOTHING RETURNING id) INSERT INTO events ...
+    SELECT FROM new: the event row only when the execution row was inserted, in one round trip."""
+    values = {c.name: bindparam(f"x_{c.name}", type_=c.type) for c in executions.columns}
+    new = dialect.insert_ignore(executions, ["id"]).values(values).returning(_x.id).cte("new_execution")
+    first = select(new.c.id, bindparam("payload", type_=events.c.payload.type),
+                   bindparam("created", type_=events.c.created.type))
+    return insert(events).from_select(["execution_id", "payload", "created"], first)
+
+
 class ExecutionQueries:
     """Named queries over the executions table."""
 
     def __init__(self, dialect: Dialect):
         self._upsert = dialect.upsert(executions, ["id"], _COLUMNS)
         self._insert_new = dialect.insert_ignore(executions, ["id"])
+        self._first_event = insert(events)
+        self._insert_new_with_event = _new_with_event(dialect) if dialect.dml_in_cte else None
         self._get = select(_x.data).where(_x.id == bindparam("id"))
         # Waits for an executor holding the row (PostgreSQL); SQLite's single writer already excludes them.
         self._lock = self._get.with_for_update()
+        run = select(task_runs.c.data).where(task_runs.c.id == bindparam("run_id")).scalar_subquery()
+        self._lock_with_run = select(_x.data, run).where(_x.id == bindparam("id")).with_for_update(of=executions)
         flow = (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
         self._running_count = select(func.count()).where(
             flow, _x.state.in_([s.value for s in SLOT_HOLDING]), _x.id != bindparam("exclude")
@@ -63,6 +79,16 @@ class ExecutionQueries:
         """Insert the execution unless its id exists; True when inserted."""
         return conn.execute(self._insert_new, row_of(execution)).rowcount == 1
 
+    def insert_new_with_event(self, conn: Connection, execution: Execution, event: Event, now: datetime) -> bool:
+        """Insert the execution unless its id exists, and if inserted its first event; True when inserted."""
+        if self._insert_new_with_event is None:
+            if not self.insert_new(conn, execution):
+                return False
+            conn.execute(self._first_event, {"execution_id": execution.id, "payload": event, "created": now})
+            return True
+        params = {f"x_{k}": v for k, v in row_of(execution).items()}
+        return conn.execute(self._insert_new_with_event, {**params, "payload": event, "created": now}).rowcount == 1
+
     def get(self, conn: Connection, execution_id: str) -> Execution | None:
         """The execution record, or None."""
         execution: Execution | None = conn.execute(self._get, {"id": execution_id}).scalar()
@@ -72,6 +98,11 @@ class ExecutionQueries:
         """The execution record, its row locked for the rest of the transaction, or None."""
         execution: Execution | None = conn.execute(self._lock, {"id": execution_id}).scalar()
         return execution
+
+    def lock_with_run(self, conn: Connection, execution_id: str, task_run_id: str) -> tuple[Execution, TaskRun | None] | None:
+        """Like `lock`, and one of its task runs read in the same round trip (None when absent)."""
+        row = conn.execute(self._lock_with_run, {"id": execution_id, "run_id": task_run_id}).first()
+        return (row[0], row[1]) if row is not None else None
 
     def find(
         self, conn: Connection, *, namespace: str | None, flow_id: str | None,

@@ -42,6 +42,7 @@ class TaskRunQueries:
     def __init__(self, dialect: Dialect):
         self._upsert = dialect.upsert(task_runs, ["id"], _COLUMNS)
         self._by_id = select(_t.data).where(_t.id == bindparam("id"))
+        self._by_ids = select(_t.data).where(_t.id.in_(bindparam("ids", expanding=True)))
         self._of_execution = select(_t.data).where(_t.execution_id == bindparam("execution_id")).order_by(_t.seq)
         self._scopes = {(p, i): _scope_query(p, i) for p in (True, False) for i in (True, False)}
         self._in_states = (
@@ -73,6 +74,11 @@ class TaskRunQueries:
     def get(self, conn: Connection, task_run_id: str) -> TaskRun | None:
         """One task run by id."""
         return conn.execute(self._by_id, {"id": task_run_id}).scalar()
+
+    def get_many(self, conn: Connection, task_run_ids: Iterable[str]) -> list[TaskRun]:
+        """The task runs with these ids (absent ones left out)."""
+        ids = sorted(set(task_run_ids))
+        return list(conn.execute(self._by_ids, {"ids": ids}).scalars()) if ids else []
 
     def with_executions(self, conn: Connection, task_run_ids: Sequence[str]) -> dict[str, tuple[TaskRun, Execution]]:
         """These task runs with their executions, by task-run id (absent ones left out)."""

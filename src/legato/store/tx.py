@@ -85,8 +85,7 @@ class SqlTx:
         self._q.logs.append(self._conn, records)
 
     def create_execution(self, execution: Execution) -> None:
-        if self._flushed().executions.insert_new(self._conn, execution):
-            self._q.events.insert(self._conn, execution.id, ExecutionCreated(), self._clock())
+        if self._flushed().executions.insert_new_with_event(self._conn, execution, ExecutionCreated(), self._clock()):
             self._wtx.touch("events")
 
     def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None:

@@ -43,6 +43,10 @@ class SqlView:
             self._runs[task_run_id] = run
         return run
 
+    def known(self, runs: Iterable[TaskRun]) -> None:
+        """Take in task runs read ahead (with the transaction's other reads) before anything was written."""
+        self._runs.update((r.id, r) for r in runs if r.execution_id == self._execution.id)
+
     def scope(self, parent_id: str | None, branch: str, iteration: int | None) -> list[TaskRun]:
         key = (parent_id, branch, iteration)
         runs = self._scopes.get(key)

@@ -38,8 +38,7 @@ class SqlExecutions:
     def create_execution(self, execution: Execution, event: Event) -> None:
         """Insert the execution and its first event together (nothing, if the id already exists)."""
         with self._db.write() as tx:
-            if self._q.executions.insert_new(tx.conn, execution):
-                self._q.events.insert(tx.conn, execution.id, event, self._clock())
+            if self._q.executions.insert_new_with_event(tx.conn, execution, event, self._clock()):
                 tx.touch("events")
 
     def get_execution(self, execution_id: str) -> Execution | None:
@@ -115,12 +114,15 @@ class SqlExecutions:
             if not queued:
                 return 0
             pending = PendingWrites(tx.conn, self._q)
+            # The task runs the events are about, in one read rather than one per event.
+            ahead = self._q.task_runs.get_many(tx.conn, [r for e in queued if (r := _run_of(e.event)) is not None])
             bound: dict[str, SqlTx] = {}
             for stored in queued:
                 sql_tx = bound.get(stored.execution_id)
                 if sql_tx is None:
                     sql_tx = bound[stored.execution_id] = SqlTx(
                         tx, self._q, locked[stored.execution_id], self._clock, pending)
+                    sql_tx.view().known(ahead)
                 handler(sql_tx, stored)
             pending.flush()
             self._q.events.delete_many(tx.conn, [e.id for e in queued])
@@ -146,3 +148,9 @@ class SqlExecutions:
     def next_timer_at(self) -> datetime | None:
         with self._db.read() as conn:
             return self._q.timers.next_at(conn)
+
+
+def _run_of(event: Event) -> str | None:
+    """The task run an event is about, if any."""
+    run_id = getattr(event, "task_run_id", None)
+    return run_id if isinstance(run_id, str) else None
