@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from legato import config
-from legato.api.serialize import execution_dto
 from legato.cli import flow_lifecycle_cmd
 from legato.cli.flow_dialect_cmd import lint_file, migrate
 from legato.cli.store_option import with_store
@@ -24,7 +23,6 @@ from legato.flowtests.suite import parse_suite
 from legato.model import state as st
 from legato.model.errors import FlowValidationError, InputsError
 from legato.model.execution import Execution
-from legato.server.compose import Runtime, storage_for
 from legato.services import executions
 from legato.services import flows as flow_service
 from legato.services.principal import SYSTEM
@@ -153,6 +151,10 @@ def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows
 
 def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, str], flows_dir: Path | None,
          as_json: bool, timeout: float | None, data_dir: Path) -> int:
+    # imported here: the server (and the API's models) would double the start of `flow validate` and `flow lint`
+    from legato.api.serialize import execution_dto
+    from legato.server.compose import storage_for
+
     echo = _Echo(store, err=as_json)
     for path in _flow_files((flows_dir,)) if flows_dir else []:
         if path.resolve() != file.resolve():
@@ -185,6 +187,8 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
 
 
 async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float | None, data_dir: Path) -> Execution:
+    from legato.server.compose import Runtime
+
     runtime = Runtime(store, poll_seconds=0.5, data_dir=data_dir)
     stopping = asyncio.Event()
     services = asyncio.create_task(runtime.run(stopping), name="runtime")
