@@ -95,3 +95,22 @@ def test_secret_backend_audit_and_key_settings_from_file_and_env(tmp_path: Path,
     file.write_text("secrets:\n  backend: vault\n  vault:\n    url: http://127.0.0.1:8200\n")
     with pytest.raises(config.ConfigError, match="vault needs `token`, or `role_id` and `secret_id`"):
         config.load(file)
+
+
+def test_a_server_process_sizes_its_database_pool_by_its_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+    from legato.cli.roles_cmd import open_configured
+    from legato.server import compose
+
+    settings = config.load(database_url="postgresql://legato@127.0.0.1:5432/test", worker_slots=24)
+    assert compose.pool_size(settings, [compose.EXECUTOR]) == 3
+    assert compose.pool_size(settings, [compose.WORKER]) == 8  # 2 + 24 slots / 4
+    assert compose.pool_size(settings, [compose.WEBSERVER]) == 10
+    assert compose.pool_size(settings, compose.ALL_ROLES) == 16  # standalone: capped
+    monkeypatch.setenv("LEGATO_DATABASE_POOL_SIZE", "40")
+    chosen = config.load(database_url="postgresql://legato@127.0.0.1:5432/test")
+    assert compose.pool_size(chosen, [compose.WORKER]) == 40
+    store = open_configured(settings, migrate=False, pool_size=compose.pool_size(settings, [compose.WORKER]))
+    try:  # the engine's pool is what was asked (SQLAlchemy opens connections only when they are used)
+        assert store._db.engine.pool.size() == 8  # type: ignore[attr-defined]
+    finally:
+        store.close()

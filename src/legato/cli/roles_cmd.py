@@ -35,10 +35,11 @@ def config_option(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="YAML configuration file (env LEGATO_CONFIG); LEGATO_* variables override it.")(command)
 
 
-def open_configured(settings: config.Settings, *, migrate: bool = True) -> Store:
-    """The configured store, migrated; a clear error when the database cannot be reached."""
+def open_configured(settings: config.Settings, *, migrate: bool = True, pool_size: int = 4) -> Store:
+    """The configured store, migrated; a clear error when the database cannot be reached. `pool_size`: the
+    connections it keeps (a command needs few; a server process sizes it by its roles)."""
     try:
-        store = open_store(settings.store_url())
+        store = open_store(settings.store_url(), pool_size=pool_size)
         if migrate:
             store.migrate()
         return store
@@ -114,7 +115,7 @@ def run_roles(settings: config.Settings, roles: Sequence[str]) -> None:
     credentials = parse_basic_auth(settings.basic_auth, "basic_auth")
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     hardening.secure_start(settings.data_dir, encryption_key=key)
-    store = open_configured(settings)
+    store = open_configured(settings, pool_size=compose.pool_size(settings, roles))
     users = WEBSERVER in roles and store.count_accounts("USER") > 0
     sock = _listen(settings, credentials is not None or users) if WEBSERVER in roles else None
     try:
