@@ -2,7 +2,7 @@
 against a `legato server local` with the example flows: home, dashboard, flows list, a flow, an execution (overview,
 logs, Gantt) and the editor fit the screen's width with no overlapping controls; the navigation folds behind a
 Menu button (aria-expanded, Escape closes and gives focus back, a link navigates); the editor's panes stack; axe-core
-finds nothing on the home page in either theme at that width."""
+finds nothing on the home page, the flows list or an execution in either theme at that width."""
 
 from __future__ import annotations
 
