@@ -1,4 +1,4 @@
-"""The web UI at phone width (390×844) in a real browser (scenario in phone_scenarios.mjs, run by browser.mjs)
+"""The web UI at phone width (390 x 844) in a real browser (scenario in phone_scenarios.mjs, run by browser.mjs)
 against a `legato server local` with the example flows: home, dashboard, flows list, a flow, an execution (overview,
 logs, Gantt) and the editor fit the screen's width with no overlapping controls; the navigation folds behind a
 Menu button (aria-expanded, Escape closes and gives focus back, a link navigates); the editor's panes stack; axe-core
