@@ -6,8 +6,8 @@ finds nothing on the home page, the flows list or an execution in either theme a
 
 from __future__ import annotations
 
-from tests.e2e.ui.test_web_ui import _scenario, browser_ready, server  # noqa: F401 - fixtures used by name
+from tests.e2e.ui.test_web_ui import _scenario
 
 
-def test_main_pages_fit_a_phone_screen_with_a_menu_button_and_pass_axe(server: str) -> None:  # noqa: F811
+def test_main_pages_fit_a_phone_screen_with_a_menu_button_and_pass_axe(server: str) -> None:
     _scenario("phone_width", server)
