@@ -5,6 +5,7 @@ import { saveTheme, useTheme, type Theme } from "./lib/theme";
 import { FlowsPage } from "./pages/FlowsPage";
 import { LandingPage } from "./pages/LandingPage";
 import { NotFound } from "./components/Messages";
+import { MainNav } from "./components/MainNav";
 import { UserMenu } from "./components/UserMenu";
 import { adminSections, canOnInstance, openMode, useMe } from "./lib/permissions";
 import { isAppPage } from "./lib/apps";
@@ -78,7 +79,7 @@ function Shell() {
       <a className="skip" href="#main">Skip to content</a>
       <header className="topbar">
         <NavLink to="/" className="brand" end>Legato</NavLink>
-        <nav aria-label="Main">
+        <MainNav>
           <NavLink to="/" end>Home</NavLink>
           <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
@@ -92,7 +93,7 @@ function Shell() {
           {canOnInstance(me, "AUDITLOG:LIST") && <NavLink to="/audit">Audit log</NavLink>}
           {admin.length > 0 && <NavLink to={`/admin/${admin[0]!.path}`}>Administration</NavLink>}
           <NavLink to="/settings">Settings</NavLink>
-        </nav>
+        </MainNav>
         <ThemeToggle />
         {me && !openMode(me) && <UserMenu me={me} />}
       </header>

@@ -11,6 +11,7 @@ import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs
 import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
 import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
 import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
+import { PHONE_SCENARIOS } from "./phone_scenarios.mjs";
 import { check, stateIs, TIMEOUT } from "./support.mjs";
 import { TRIGGERS_SCENARIOS } from "./triggers_scenarios.mjs";
 
@@ -138,7 +139,7 @@ async function resume(page) {
 
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
   ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS,
-  ...APPS_SCENARIOS };
+  ...APPS_SCENARIOS, ...PHONE_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];
