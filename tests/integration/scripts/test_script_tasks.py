@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from tests.integration.scripts.conftest import Scripts
-from tests.unit.runners.conftest import processes_with
+from tests.unit.runners.conftest import processes_left, processes_with
 
 from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
@@ -241,7 +241,7 @@ commands:
             await running
 
     asyncio.run(scenario())
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,15 @@ def run(runner: Any, command: CommandSpec) -> tuple[int, Lines]:
     lines = Lines()
     code = asyncio.run(runner.run(command, lines))
     return code, lines
+
+
+def processes_left(marker: str, within: float = 5.0) -> list[psutil.Process]:
+    """The processes mentioning `marker` still alive `within` seconds from now (none: returns at once). A SIGKILL
+    is delivered when the killed process next runs, which a loaded machine can delay."""
+    deadline = time.monotonic() + within
+    while (found := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return found
 
 
 def processes_with(marker: str) -> list[psutil.Process]:

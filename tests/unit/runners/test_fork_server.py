@@ -13,7 +13,7 @@ import pytest
 from legato.runners import forkserver, landlock
 from legato.runners.base import CommandTimedOut
 from legato.runners.process import ProcessRunner
-from tests.unit.runners.conftest import processes_with, run, spec
+from tests.unit.runners.conftest import processes_left, run, spec
 
 pytestmark = pytest.mark.skipif(landlock.abi_version() == 0, reason="this kernel has no Landlock")
 
@@ -40,7 +40,7 @@ def test_a_timed_out_forked_command_leaves_nothing_behind(workdir: Path, data_di
     with pytest.raises(CommandTimedOut):
         run(ProcessRunner(hidden=[data_dir], kill_grace=0.3), spec(workdir, script, timeout=0.5))
     assert time.monotonic() - started < 5
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 def test_a_killed_fork_server_is_replaced(workdir: Path, data_dir: Path) -> None:

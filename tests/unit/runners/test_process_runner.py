@@ -13,7 +13,7 @@ from legato.runners import landlock
 from legato.runners.base import CommandTimedOut
 from legato.runners.environment import script_environment
 from legato.runners.process import ProcessRunner
-from tests.unit.runners.conftest import processes_with, run, spec
+from tests.unit.runners.conftest import processes_left, processes_with, run, spec
 
 
 def test_lines_come_back_with_their_stream_and_the_exit_code(workdir: Path) -> None:
@@ -50,14 +50,14 @@ def test_timeout_kills_the_whole_group(workdir: Path, marker: str) -> None:
     with pytest.raises(CommandTimedOut):
         run(ProcessRunner(kill_grace=0.5), spec(workdir, script, timeout=0.5))
     assert time.monotonic() - started < 5
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 def test_a_process_ignoring_sigterm_is_killed_after_the_grace(workdir: Path, marker: str) -> None:
     script = f"trap '' TERM; sleep {marker}.4 & wait; wait"
     with pytest.raises(CommandTimedOut):
         run(ProcessRunner(kill_grace=0.3), spec(workdir, script, timeout=0.3))
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 def test_cancellation_kills_the_group_and_propagates(workdir: Path, marker: str) -> None:
@@ -70,13 +70,13 @@ def test_cancellation_kills_the_group_and_propagates(workdir: Path, marker: str)
             await task
 
     asyncio.run(scenario())
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 def test_background_processes_end_with_the_command(workdir: Path, marker: str) -> None:
     code, _ = run(ProcessRunner(), spec(workdir, f"sleep {marker}.6 >/dev/null 2>&1 & echo started"))
     assert code == 0
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 @pytest.mark.skipif(landlock.abi_version() == 0, reason="this kernel has no Landlock")

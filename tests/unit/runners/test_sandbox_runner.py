@@ -11,7 +11,7 @@ import pytest
 
 from legato.runners.base import CommandTimedOut, RunnerError
 from legato.runners.sandbox import SandboxRunner, bwrap_path
-from tests.unit.runners.conftest import processes_with, run, spec
+from tests.unit.runners.conftest import processes_left, run, spec
 
 needs_bwrap = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap (bwrap) is not installed")
 
@@ -64,7 +64,7 @@ def test_the_command_sees_only_its_own_processes(workdir: Path) -> None:
 def test_timeout_leaves_nothing_running(workdir: Path, marker: str) -> None:
     with pytest.raises(CommandTimedOut):
         run(SandboxRunner(kill_grace=0.3), spec(workdir, f"sleep {marker}.1 & setsid sleep {marker}.2 & wait", timeout=0.5))
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 def test_missing_bubblewrap_is_a_clear_error(workdir: Path) -> None:

@@ -14,7 +14,7 @@ from legato.runners import landlock
 from legato.runners.base import CommandSpec, CommandTimedOut
 from legato.runners.environment import script_environment
 from legato.runners.warm import WarmPythonRunner, python_entry
-from tests.unit.runners.conftest import processes_with, run
+from tests.unit.runners.conftest import processes_left, run
 
 
 def python(workdir: Path, line: str, source: str, **kwargs: object) -> CommandSpec:
@@ -86,7 +86,7 @@ def test_a_timed_out_script_and_its_children_are_killed(workdir: Path, marker: s
     with pytest.raises(CommandTimedOut):
         run(WarmPythonRunner(kill_grace=0.3), python(workdir, "python script.py", source, timeout=1.0))
     assert time.monotonic() - started < 6
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_left(f"sleep {marker}") == []
 
 
 @pytest.mark.skipif(landlock.abi_version() == 0, reason="this kernel has no Landlock")
