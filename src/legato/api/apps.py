@@ -4,7 +4,6 @@ without credentials (access.APP rule) and which reach only the executions the ap
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated
 
@@ -153,16 +152,7 @@ async def follow(ctx: Ctx, by: Acting, request: Request, id: AppId, execution: E
         page = await run_in_threadpool(_view, ctx, by, id, execution)
         return sse.to_json(page.wire()), page.ended or page.execution is None
 
-    async def events() -> AsyncIterator[str]:
-        count = 0
-        async for text, finished in sse.snapshots(request, read, ctx.poll_seconds):
-            if not text:
-                yield ": keep-alive\n\n"
-                continue
-            count += 1
-            yield sse.event(text, name="end" if finished else "progress", event_id=count)
-
-    return sse.stream(events())
+    return sse.progress(request, read, ctx.poll_seconds)
 
 
 @router.post("/{id}/executions", summary="Submit an app's form", response_model=dto.AppViewDto,

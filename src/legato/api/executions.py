@@ -4,7 +4,7 @@ actions (kill, restart, resume, task-run state). Every change goes through an ev
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -307,16 +307,7 @@ async def follow_execution(ctx: Ctx, request: Request, executionId: ExecutionId)
         body = masking.mask_model(execution_dto(execution, runs), masking.masker_for(ctx, execution))
         return sse.to_json(body.wire()), ended
 
-    async def events() -> AsyncIterator[str]:
-        count = 0
-        async for text, finished in sse.snapshots(request, read, ctx.poll_seconds):
-            if not text:
-                yield ": keep-alive\n\n"
-                continue
-            count += 1
-            yield sse.event(text, name="end" if finished else "progress", event_id=count)
-
-    return sse.stream(events())
+    return sse.progress(request, read, ctx.poll_seconds)
 
 
 # ---- create: last, so that /{executionId}/restart and the like are not read as /{namespace}/{flowId} ------------

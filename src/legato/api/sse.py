@@ -66,3 +66,20 @@ async def snapshots(request: Request, read: Callable[[], Awaitable[tuple[str, bo
             return
         await asyncio.sleep(interval)
         idle += interval
+
+
+def progress(request: Request, read: Callable[[], Awaitable[tuple[str, bool] | None]],
+             interval: float) -> StreamingResponse:
+    """A stream of `read`'s snapshots (see `snapshots`) as numbered `progress` events, the last one `end`, with
+    keep-alive comments between them."""
+
+    async def events() -> AsyncIterator[str]:
+        count = 0
+        async for text, finished in snapshots(request, read, interval):
+            if not text:
+                yield ": keep-alive\n\n"
+                continue
+            count += 1
+            yield event(text, name="end" if finished else "progress", event_id=count)
+
+    return stream(events())

@@ -10,8 +10,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from legato.apps.model import APP_TYPES, BLOCKS, UNKNOWN, App, Grid, Stage, UnknownBlock, block_kind
 from legato.model.durations import parse_duration
-from legato.model.errors import FlowValidationError, Problem, name_unknown_properties, problems_from
-from legato.model.loader import parse_documents
+from legato.model.resource import parse_resource
 
 Loc = tuple[str | int, ...]
 _SHOWN = [name for name in BLOCKS if name != "Route"]  # Kestra's internal Route is accepted, never suggested
@@ -32,28 +31,8 @@ WHERE = {
 
 def parse_app(text: str, name: str = "<app>") -> App:
     """The app in `text`; FlowValidationError names `name`, the line and path of every problem."""
-    docs = [d for d in parse_documents(text, source=name) if d.value is not None or d.problems]
-    if len(docs) != 1:
-        found = "no YAML document" if not docs else f"{len(docs)} YAML documents"
-        raise FlowValidationError([Problem("", f"expected one app, found {found}", None, None, name)])
-    doc = docs[0]
-    if doc.problems:
-        raise FlowValidationError(doc.problems)
-    if not isinstance(doc.value, dict):
-        raise FlowValidationError([Problem("", "an app is a YAML map with id, namespace, flowId and layout",
-                                           doc.line, 1, name)])
-    try:
-        app = App.model_validate(doc.value)
-    except ValidationError as exc:
-        raise FlowValidationError(problems_from(name_unknown_properties(App, _untagged(exc)), doc.value,
-                                                doc.positions, name)) from None
-    errors = list(check(app))
-    if errors:
-        details: list[InitErrorDetails] = [
-            {"type": PydanticCustomError("app", message), "loc": loc, "input": None} for loc, message in errors]
-        raise FlowValidationError(problems_from(ValidationError.from_exception_data("App", details),
-                                                doc.value, doc.positions, name))
-    return app
+    return parse_resource(text, name, App, kind="app", check=check, untag=_untagged,
+                          shape="an app is a YAML map with id, namespace, flowId and layout")
 
 
 def _untagged(error: ValidationError) -> ValidationError:

@@ -15,6 +15,7 @@ from legato.dashboards import fields
 from legato.dashboards.model import MAP_FORM, ONE_FORM, Chart, Column, Dashboard, Filter
 from legato.model.errors import FlowValidationError, Problem, name_unknown_properties, problems_from
 from legato.model.loader import parse_documents
+from legato.model.resource import parse_resource
 
 Loc = tuple[str | int, ...]
 _NO_VALUE = {"IS_NULL", "IS_NOT_NULL", "IS_TRUE", "IS_FALSE"}
@@ -25,28 +26,8 @@ _AGGS = {"Bar": (1, 1), "Pie": (1, 1), "TimeSeries": (1, 2), "KPI": (1, 1), "Tab
 
 def parse_dashboard(text: str, name: str = "<dashboard>") -> Dashboard:
     """The dashboard in `text`; FlowValidationError names `name`, the line and path of every problem."""
-    docs = [d for d in parse_documents(text, source=name) if d.value is not None or d.problems]
-    if len(docs) != 1:
-        found = "no YAML document" if not docs else f"{len(docs)} YAML documents"
-        raise FlowValidationError([Problem("", f"expected one dashboard, found {found}", None, None, name)])
-    doc = docs[0]
-    if doc.problems:
-        raise FlowValidationError(doc.problems)
-    if not isinstance(doc.value, dict):
-        raise FlowValidationError([Problem("", "a dashboard is a YAML map with title, timeWindow and charts",
-                                           doc.line, 1, name)])
-    try:
-        dashboard = Dashboard.model_validate(doc.value)
-    except ValidationError as exc:
-        raise FlowValidationError(problems_from(name_unknown_properties(Dashboard, _untagged(exc)), doc.value,
-                                                doc.positions, name)) from None
-    errors = list(check(dashboard))
-    if errors:
-        details: list[InitErrorDetails] = [
-            {"type": PydanticCustomError("dashboard", message), "loc": loc, "input": None} for loc, message in errors]
-        raise FlowValidationError(problems_from(ValidationError.from_exception_data("Dashboard", details),
-                                                doc.value, doc.positions, name))
-    return dashboard
+    return parse_resource(text, name, Dashboard, kind="dashboard", check=check, untag=_untagged,
+                          shape="a dashboard is a YAML map with title, timeWindow and charts")
 
 
 def parse_chart(text: str, name: str = "<chart>") -> Chart:

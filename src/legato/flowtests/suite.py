@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from legato.model.errors import FlowValidationError, Problem, name_unknown_properties, problems_from
 from legato.model.fixtures import TaskFixture
 from legato.model.flow import FLOW_ID_PATTERN, NAMESPACE_PATTERN
-from legato.model.loader import parse_documents
+from legato.model.resource import parse_resource
 from legato.model.state import TERMINAL, State
 
 UNIT_TEST: Literal["io.kestra.core.tests.flow.UnitTest"] = "io.kestra.core.tests.flow.UnitTest"
@@ -129,18 +128,5 @@ def is_suite(value: Any) -> bool:
 
 def parse_suite(text: str, name: str = "<suite>") -> TestSuite:
     """The test suite in `text`; FlowValidationError names `name` and the line of every problem."""
-    docs = [d for d in parse_documents(text, source=name) if d.value is not None or d.problems]
-    if len(docs) != 1:
-        found = "no YAML document" if not docs else f"{len(docs)} YAML documents"
-        raise FlowValidationError([Problem("", f"expected one test suite, found {found}", None, None, name)])
-    doc = docs[0]
-    if doc.problems:
-        raise FlowValidationError(doc.problems)
-    if not isinstance(doc.value, dict):
-        raise FlowValidationError([Problem("", "a test suite must be a YAML map with id, namespace, flowId and "
-                                               "testCases", doc.line, 1, name)])
-    try:
-        return TestSuite.model_validate(doc.value)
-    except ValidationError as exc:
-        raise FlowValidationError(problems_from(name_unknown_properties(TestSuite, exc), doc.value, doc.positions,
-                                                name)) from None
+    return parse_resource(text, name, TestSuite, kind="test suite",
+                          shape="a test suite must be a YAML map with id, namespace, flowId and testCases")
