@@ -162,6 +162,13 @@ async function namespaceFile(page, base) {
   await page.getByRole("button", { name: "New file" }).click();
   const file = page.getByRole("region", { name: "File /scripts/etl.py" });
   await file.waitFor();
+  // the new file is empty: opened again from the server (an empty body), it still opens in the editor
+  await page.reload();
+  const folder = page.getByRole("tree", { name: "Files of tutorial" }).getByRole("button", { name: /scripts\// });
+  await folder.click();
+  await page.getByRole("button", { name: "etl.py" }).click();
+  await file.getByRole("button", { name: "Save file" }).waitFor();
+  await folder.click(); // folded again, as the steps below expect
   await setSource(page, "Content of /scripts/etl.py", "print('hello from a namespace file')\n");
   await file.getByText("modified").waitFor();
   await file.getByRole("button", { name: "Save file" }).click();

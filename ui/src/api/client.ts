@@ -58,8 +58,8 @@ export async function requestAt<T>(url: string, init?: RequestInit, as: "json" |
     }
     throw new ApiError(response.status, message, details);
   }
+  if (as === "blob") return (await response.blob()) as T; // an empty body (an empty file) is an empty blob
   if (response.status === 204 || response.headers.get("content-length") === "0") return undefined as T;
-  if (as === "blob") return (await response.blob()) as T;
   return (await response.json()) as T;
 }
 
