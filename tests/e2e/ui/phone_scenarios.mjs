@@ -3,7 +3,7 @@
 // a Menu button that opens, closes with Escape (focus back on the button) and navigates, and axe-core finds
 // nothing on the home page, the flows list or an execution at that width. Run by browser.mjs.
 import { checkPages } from "./a11y_scenarios.mjs";
-import { api, check } from "./support.mjs";
+import { api, check, deploy, uid } from "./support.mjs";
 
 export const PHONE = { width: 390, height: 844 };
 
@@ -96,6 +96,10 @@ async function editorStacked(page, base) {
 async function phoneWidth(page, base) {
   await page.setViewportSize(PHONE);
   const done = await api(base, "POST", "/executions/tutorial/hello?wait=true", new FormData());
+  // a failure too: the dashboard then lists it in a table (ids, dates and states make a wide row)
+  const ns = `e2e.phone${uid()}`;
+  await deploy(base, `id: fails\nnamespace: ${ns}\ntasks:\n  - id: boom\n    type: io.kestra.plugin.core.execution.Fail\n`);
+  await api(base, "POST", `/executions/${ns}/fails?wait=true`, new FormData());
   const pages = ["/ui/", "/ui/dashboard", "/ui/flows", "/ui/executions", `/ui/executions/${done.id}`,
     `/ui/executions/${done.id}/logs`, `/ui/executions/${done.id}/gantt`, "/ui/flows/tutorial/hello",
     "/ui/flows/tutorial/hello/editor"];

@@ -154,8 +154,9 @@ function Bars({ chart, rows }: { chart: ChartDef; rows: ChartRow[] }) {
 
 function Table({ chart, rows }: { chart: ChartDef; rows: ChartRow[] }) {
   const cols = columnsOf(chart);
+  // focusable: on a narrow screen the table scrolls in its own box, and its cells hold no link to scroll it by
   return (
-    <table className="list">
+    <table className="list" tabIndex={0}>
       <thead><tr>{cols.map(([key, c]) => <th key={key} scope="col">{label(key, c)}</th>)}</tr></thead>
       <tbody>
         {rows.map((r, i) => <tr key={i}>{cols.map(([key]) => <td key={key}>{text(r[key])}</td>)}</tr>)}
