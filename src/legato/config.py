@@ -260,7 +260,8 @@ class Settings(BaseSettings):
     database_pool_size: int | None = Field(
         default=None, ge=1, le=1000, description="Connections a server process keeps to the database (twice as many "
                                                  "more during bursts); unset: sized by its roles (webserver 10, "
-                                                 "executor 3, scheduler 3, worker 2 + slots/4; at most 16).")
+                                                 "executor executor_threads + 2, scheduler 3, worker 2 + slots/2; "
+                                                 "at most 16).")
     worker_slots: int = Field(default=16, ge=1, le=10_000, description="Tasks one worker process runs at once.")
     worker_groups: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Worker groups this worker serves; empty: tasks without workerGroup.")

@@ -102,8 +102,8 @@ def test_a_server_process_sizes_its_database_pool_by_its_roles(monkeypatch: pyte
     from legato.server import compose
 
     settings = config.load(database_url="postgresql://legato@127.0.0.1:5432/test", worker_slots=24)
-    assert compose.pool_size(settings, [compose.EXECUTOR]) == 3
-    assert compose.pool_size(settings, [compose.WORKER]) == 8  # 2 + 24 slots / 4
+    assert compose.pool_size(settings, [compose.EXECUTOR]) == 6  # 4 event threads + the timer loop and one more
+    assert compose.pool_size(settings, [compose.WORKER]) == 14  # 2 + 24 slots / 2
     assert compose.pool_size(settings, [compose.WEBSERVER]) == 10
     assert compose.pool_size(settings, compose.ALL_ROLES) == 16  # standalone: capped
     monkeypatch.setenv("LEGATO_DATABASE_POOL_SIZE", "40")
@@ -111,6 +111,6 @@ def test_a_server_process_sizes_its_database_pool_by_its_roles(monkeypatch: pyte
     assert compose.pool_size(chosen, [compose.WORKER]) == 40
     store = open_configured(settings, migrate=False, pool_size=compose.pool_size(settings, [compose.WORKER]))
     try:  # the engine's pool is what was asked (SQLAlchemy opens connections only when they are used)
-        assert store._db.engine.pool.size() == 8  # type: ignore[attr-defined]
+        assert store._db.engine.pool.size() == 14  # type: ignore[attr-defined]
     finally:
         store.close()

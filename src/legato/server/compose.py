@@ -114,18 +114,19 @@ def storage_for(data_dir: Path | None) -> Storage:
 
 EXECUTOR, WORKER, SCHEDULER, WEBSERVER = "executor", "worker", "scheduler", "webserver"
 ALL_ROLES = (EXECUTOR, WORKER, SCHEDULER, WEBSERVER)
-_POOL = {WEBSERVER: 10, EXECUTOR: 3, SCHEDULER: 3}  # connections each role's concurrent store calls need
 _POOL_MAX = 16
 
 
 def pool_size(settings: Settings, roles: Sequence[str]) -> int:
     """Connections the process of `roles` keeps to the database (`database_pool_size`, else what its roles need:
-    the API's request threads, the executor's and scheduler's loops, a worker's tasks reporting at once), so
-    that many processes on one PostgreSQL stay within its connection limit."""
+    the API's request threads, the executor's event threads and timer loop, the scheduler's loops, a worker's
+    tasks reporting at once), so that many processes on one PostgreSQL stay within its connection limit. A
+    connection beyond the pool is opened for one use and closed: the pool covers the steady concurrency."""
     if settings.database_pool_size is not None:
         return settings.database_pool_size
-    need = sum(_POOL.get(role, 2 + settings.worker_slots // 4) for role in roles)
-    return min(need, _POOL_MAX)
+    need = {WEBSERVER: 10, EXECUTOR: settings.executor_threads + 2, SCHEDULER: 3,
+            WORKER: 2 + settings.worker_slots // 2}
+    return min(sum(need[role] for role in roles), _POOL_MAX)
 
 
 class Process:
