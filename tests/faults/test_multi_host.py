@@ -130,6 +130,17 @@ def _all_ended(store: SqlStore, ids: list[str]) -> bool:
     return all(e is not None and e.state in st.TERMINAL for e in (store.get_execution(i) for i in ids))
 
 
+def _where_it_stood(store: SqlStore, ids: list[str], logs: Path) -> str:
+    """Executions by state, the task runs not ended, and the last lines of each process's log."""
+    executions = [store.get_execution(i) for i in ids]
+    states = Counter(e.state.value if e else "missing" for e in executions)
+    open_runs = [f"{r.task_id}:{r.state.value}:{len(r.attempts)} attempt(s)" for e in executions
+                 if e and e.state not in st.TERMINAL for r in store.task_runs(e.id) if r.state not in st.TERMINAL]
+    tails = "\n".join(f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+                      for log in sorted(logs.glob("*.log")))
+    return f"executions: {dict(states)}; task runs not ended: {open_runs[:20]}\n{tails}"
+
+
 def test_a_host_cut_off_the_network_hands_its_work_over_and_its_late_results_are_refused(
         pg: PrivatePostgres, hosts: list[Host], store: SqlStore, tmp_path: Path) -> None:
     cluster = Cluster(pg.url, tmp_path)
@@ -141,7 +152,10 @@ def test_a_host_cut_off_the_network_hands_its_work_over_and_its_late_results_are
         cut_pid = workers[0].pid
         hosts[0].cut()
         cut_at = time.monotonic()
-        wait_until(lambda: _all_ended(store, ids), 120, "every execution to end on the host still connected")
+        try:
+            wait_until(lambda: _all_ended(store, ids), 120, "every execution to end on the host still connected")
+        except AssertionError as exc:  # say where it stood, for a failure seen once in CI and never alone
+            raise AssertionError(f"{exc}\n{_where_it_stood(store, ids, tmp_path)}") from None
         handover = time.monotonic() - cut_at
         hosts[0].heal()
         time.sleep(4)  # the cut-off worker reconnects and reports what it had finished meanwhile: refused
