@@ -14,6 +14,7 @@ import os
 import socket
 import tempfile
 import urllib.parse
+from abc import abstractmethod
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from importlib.util import find_spec
@@ -44,9 +45,9 @@ class McpClient(ToolProvider):
             raise ValueError(f"the {type(self).__name__} tool needs the Python package mcp, not installed: run pip install 'legato[ai]'")
         return self
 
+    @abstractmethod
     async def open(self, ctx: RunContext, stack: AsyncExitStack) -> Any:
         """The transport's (read, write) streams, entered on `stack`."""
-        raise NotImplementedError
 
     async def functions(self, ctx: RunContext, stack: AsyncExitStack) -> list[tuple[wire.ToolSpec, Run]]:
         from mcp import ClientSession
