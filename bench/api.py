@@ -17,8 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
-import secrets
 import signal
 import statistics
 import subprocess
@@ -30,7 +28,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg import sql as pgsql
+from support import listening_url, pg_database, wait_healthy
 
 LEGATO = str(Path(sys.executable).parent / "legato")
 FLOW = """id: three
@@ -49,27 +47,6 @@ tasks:
 PATH = "/api/v1/main/executions/bench.api/three"
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.005)
-    raise RuntimeError("server never became healthy")
-
-
-def _read_url(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    for line in process.stdout:
-        found = re.search(r"API on (http://\S+)", line) or re.search(r"^LISTENING (http://\S+)", line)
-        if found:
-            return found.group(1)
-    raise RuntimeError("server did not say where it listens")
-
-
 @contextlib.contextmanager
 def local_server(data_dir: Path) -> Iterator[tuple[str, float]]:
     """`legato server local` on a free port; yields its URL and the seconds from spawn to healthy."""
@@ -77,8 +54,8 @@ def local_server(data_dir: Path) -> Iterator[tuple[str, float]]:
     process = subprocess.Popen([LEGATO, "server", "local", "--data-dir", str(data_dir), "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        url = _read_url(process)
-        _wait_healthy(url, process)
+        url = listening_url(process.stdout, process)  # type: ignore[arg-type]
+        wait_healthy(url, process)
         yield url, time.perf_counter() - started
     finally:
         process.send_signal(signal.SIGTERM)
@@ -88,21 +65,16 @@ def local_server(data_dir: Path) -> Iterator[tuple[str, float]]:
 @contextlib.contextmanager
 def pg_server(admin_url: str) -> Iterator[str]:
     """The API + runtime on a throw-away PostgreSQL database, in a child process."""
-    name = f"legato_bench_api_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    process = subprocess.Popen([sys.executable, __file__, "--serve", url], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    try:
-        base = _read_url(process)
-        _wait_healthy(base, process)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    with pg_database("legato_bench_api", admin_url) as url:
+        process = subprocess.Popen([sys.executable, __file__, "--serve", url], stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, text=True)
+        try:
+            base = listening_url(process.stdout, process)  # type: ignore[arg-type]
+            wait_healthy(base, process)
+            yield base
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def serve(store_url: str) -> None:

@@ -58,16 +58,10 @@ def database(backend: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/bench.db"
         return
-    import psycopg
+    from support import pg_database
 
-    name = f"legato_bench_{os.getpid()}_{int(time.time() * 1000)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database(admin_url=f"{PG_SERVER}/postgres") as url:
+        yield url
 
 
 def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import subprocess
 import tempfile
 import time
@@ -23,10 +22,10 @@ from typing import Any
 
 import psycopg
 import yaml
+from support import pg_database
 
 ROWS = int(os.environ.get("LEGATO_BENCH_JDBC_ROWS", "500000"))
 ROUNDS = 5
-ADMIN = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 
@@ -92,12 +91,8 @@ def _pairs(task: Callable[[], float], psql: Callable[[], float]) -> tuple[float,
 
 
 def main() -> None:
-    name = f"jdbc_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = ADMIN.rsplit("/", 1)[0] + "/" + name
-    jdbc = "jdbc:postgresql://" + url.split("@", 1)[1]
-    try:
+    with pg_database("jdbc_bench") as url:
+        jdbc = "jdbc:postgresql://" + url.split("@", 1)[1]
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE src (id int, name text, amount numeric(10,2), at timestamp, ok bool)")
             conn.execute("INSERT INTO src SELECT g, 'customer ' || g, g * 1.25, timestamp '2024-01-01' + g * interval '1 second', g %% 2 = 0 "
@@ -141,9 +136,6 @@ def main() -> None:
         ):
             rate, psql_rate = ROWS / seconds, ROWS / psql_seconds
             print(f"  {label:<12} {rate:>10,.0f} rows/s   {100 * rate / psql_rate:4.0f} % of {versus} ({psql_rate:,.0f} rows/s)")
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -35,14 +33,13 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg import sql as pgsql
 from sqlalchemy import func, select
+from support import ADMIN_URL, listening_url, pg_database, wait_healthy
 
 from legato.store import open_store
 from legato.store.ports import Store
 from legato.store.schema import executions, jobs, logs, task_runs
 
-ADMIN_URL = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 LEGATO = str(Path(sys.executable).with_name("legato"))
 FLOW = """id: two
 namespace: bench.load
@@ -202,26 +199,6 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
                             text=True, start_new_session=True)
 
 
-def _api_url(process: subprocess.Popen[str], stream: str = "stderr") -> str:
-    pipe = process.stderr if stream == "stderr" else process.stdout
-    assert pipe is not None
-    for line in pipe:
-        found = re.search(r"API on (http://\S+?)[,\s]", line + " ")
-        if found:
-            return found.group(1)
-    raise RuntimeError(f"the server exited ({process.wait()}) without saying where its API listens")
-
-
-def _wait_healthy(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} never became healthy")
-
-
 def _deploy(url: str) -> None:
     response = httpx.post(f"{url}/api/v1/main/flows", content=FLOW, headers={"Content-Type": "application/x-yaml"},
                           timeout=60)
@@ -236,18 +213,6 @@ def _drain_stderr(process: subprocess.Popen[str]) -> None:
     threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()  # type: ignore[union-attr]
 
 
-@contextlib.contextmanager
-def pg_database() -> Iterator[str]:
-    name = f"legato_bench_load_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
-
-
 def backend_pids(url: str) -> list[int]:
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
@@ -255,7 +220,7 @@ def backend_pids(url: str) -> list[int]:
 
 
 def run_postgresql(args: argparse.Namespace) -> None:
-    with pg_database() as url, tempfile.TemporaryDirectory() as data:
+    with pg_database("legato_bench_load") as url, tempfile.TemporaryDirectory() as data:
         store = open_store(url)
         store.migrate()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
@@ -268,10 +233,10 @@ def run_postgresql(args: argparse.Namespace) -> None:
         roles += [Role(f"worker{i + 1}", _spawn(["worker", "--slots", str(args.slots)], env))
                   for i in range(args.workers)]
         try:
-            url_api = _api_url(roles[0].process)
+            url_api = listening_url(roles[0].process.stderr, roles[0].process)
             for role in roles:
                 _drain_stderr(role.process)
-            _wait_healthy(url_api)
+            wait_healthy(url_api)
             _deploy(url_api)
             time.sleep(1.0)  # every role registered and listening
             victim = roles[-1] if args.kill_worker and args.workers else None
@@ -335,8 +300,8 @@ def run_sqlite(args: argparse.Namespace) -> None:
         role = Role("server local", process)
         store = None
         try:
-            url_api = _api_url(process, "stdout")
-            _wait_healthy(url_api)
+            url_api = listening_url(process.stdout, process)
+            wait_healthy(url_api)
             _deploy(url_api)
             store = open_store(f"sqlite:///{data}/legato.db")
             tally, completed, _ = _measure(store, url_api, [role], args, None, None)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -28,37 +27,19 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql as pgsql
 from sqlalchemy import event, func, select
+from support import ADMIN_URL, pg_database, queue_backlog, three_tasks
 
-from legato.clock import utcnow
 from legato.config import Settings
 from legato.model import state as st
 from legato.server import compose
-from legato.services import executions as execution_service
-from legato.services import flows as flow_service
-from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.schema import executions
 
-ADMIN_URL = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 EXECUTIONS = int(os.environ.get("BENCH_MODEL_EXECUTIONS", "600"))
 WORKER_SLOTS = 16
 EXECUTOR_THREADS = 4
-FLOW = """
-id: three
-namespace: bench.model
-tasks:
-  - id: one
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ execution.id }}"
-  - id: two
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ outputs.one.value }}"
-  - id: three
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ outputs.two.value }}"
-"""
+FLOW = three_tasks("bench.model")
 
 
 def _median_seconds(action: Callable[[], Any], n: int) -> float:
@@ -138,9 +119,7 @@ async def _run_until_done(process: compose.Process, store: Any) -> None:
 def measure(url: str, name: str) -> dict[str, float]:
     store = open_store(url)
     store.migrate()
-    record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
-    for _ in range(EXECUTIONS):
-        execution_service.create_execution(store, record.namespace, record.id, {}, now=utcnow(), by=SYSTEM)
+    queue_backlog(store, FLOW, EXECUTIONS)
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(database_url=url, data_dir=Path(data), worker_slots=WORKER_SLOTS, poll_seconds=0.2,
                             executor_threads=EXECUTOR_THREADS)
@@ -169,16 +148,9 @@ def predict(per: dict[str, float], rtt: float, commit: float, in_flight: int, us
 
 
 def main() -> None:
-    name = f"legato_bench_model_{secrets.token_hex(5)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
+    with pg_database("legato_bench_model") as url:
         rtt, commit = latency(url)
-        per = measure(url, name)
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+        per = measure(url, url.rsplit("/", 1)[1])
     in_flight = EXECUTOR_THREADS + WORKER_SLOTS
     print(f"   database: round trip {rtt * 1e6:.0f} us, commit {commit * 1e6:.0f} us (medians)")
     print(f"   per execution of a 3-task flow: {per['statements']:.1f} statements, {per['transactions']:.1f} "

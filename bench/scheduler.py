@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from support import wait_healthy
 
 from legato.api import create_app
 from legato.api import server as http
@@ -154,7 +155,7 @@ def main() -> None:
         server.start()
         server.ready.wait(10)
         try:
-            _wait_healthy(server.url)
+            wait_healthy(server.url, timeout=10)
             hooks = webhook_latency(server, store, args.hooks)
             p50, p99 = _percentiles(hooks)
             print(f"scheduler[sqlite]: webhook POST sent -> first task RUNNING: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
@@ -166,17 +167,6 @@ def main() -> None:
         finally:
             server.stop()
             store.close()
-
-
-def _wait_healthy(url: str) -> None:
-    for _ in range(400):
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.025)
-    raise RuntimeError("server never became healthy")
 
 
 if __name__ == "__main__":

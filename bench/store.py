@@ -10,15 +10,13 @@ measured in a throw-away database when the server answers, and skipped (with the
 from __future__ import annotations
 
 import argparse
-import contextlib
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from psycopg import sql as pgsql
+from support import pg_database
 
 from legato.engine.events import ExecutionCreated, TaskResult
 from legato.model.execution import Execution, TaskRun
@@ -77,18 +75,6 @@ def measure(store: SqlStore, cycles: int, executions: int = 4) -> float:
     return (time.perf_counter() - start) * 1000 / cycles
 
 
-@contextlib.contextmanager
-def _pg_database(admin_url: str) -> Iterator[str]:
-    name = f"legato_bench_{new_id().lower()[:12]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=2000)
@@ -102,7 +88,7 @@ def main() -> None:
         finally:
             store.close()
     try:
-        with _pg_database(args.pg) as url:
+        with pg_database(admin_url=args.pg) as url:
             store = open_store(url)
             try:
                 ms = measure(store, max(args.cycles // 4, 100))

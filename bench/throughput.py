@@ -5,7 +5,6 @@ a backlog of executions from the first start to the last end (database on this m
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -14,67 +13,38 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import psycopg
-from psycopg import sql as pgsql
 from sqlalchemy import func, select
+from support import pg_database, queue_backlog, three_tasks
 
-from legato.clock import utcnow
 from legato.model import state as st
-from legato.services import executions as execution_service
-from legato.services import flows as flow_service
-from legato.services.principal import SYSTEM
 from legato.store import open_store
 from legato.store.schema import executions
 
-ADMIN_URL = os.environ.get("LEGATO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 LEGATO = str(Path(sys.executable).with_name("legato"))
 EXECUTIONS = int(os.environ.get("BENCH_THROUGHPUT_EXECUTIONS", "1000"))
-FLOW = """
-id: three
-namespace: bench.throughput
-tasks:
-  - id: one
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ execution.id }}"
-  - id: two
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ outputs.one.value }}"
-  - id: three
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ outputs.two.value }}"
-"""
+FLOW = three_tasks("bench.throughput")
 
 
 def _run(workers: int) -> tuple[float, float]:
-    name = f"legato_bench_{secrets.token_hex(5)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    store = open_store(url)
-    store.migrate()
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        with tempfile.TemporaryDirectory() as data:
+    with pg_database() as url, tempfile.TemporaryDirectory() as data:
+        store = open_store(url)
+        store.migrate()
+        try:
             env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
             env.update(LEGATO_DATABASE_URL=url, LEGATO_DATA_DIR=data, LEGATO_POLL_SECONDS="0.2")
-            # The backlog is queued first, so that the figure is the servers' pace alone, not that of this
-            # process creating executions on the same two cores.
-            record = flow_service.deploy(store, FLOW, now=utcnow(), by=SYSTEM)
-            for _ in range(EXECUTIONS):
-                execution_service.create_execution(store, record.namespace, record.id, {}, now=utcnow(), by=SYSTEM)
+            queue_backlog(store, FLOW, EXECUTIONS)
             roles = [["executor"]] + [["worker", "--slots", "32"]] * workers
             processes = [subprocess.Popen([LEGATO, "server", *r], env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, start_new_session=True) for r in roles]
             first, last = _window(store)
-        seconds = (last - first).total_seconds()
-        return EXECUTIONS / seconds, 3 * EXECUTIONS / seconds
-    finally:
-        for p in processes:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-        store.close()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+        finally:
+            for p in processes:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            store.close()
+    seconds = (last - first).total_seconds()
+    return EXECUTIONS / seconds, 3 * EXECUTIONS / seconds
 
 
 def _window(store) -> tuple[datetime, datetime]:  # type: ignore[no-untyped-def]
