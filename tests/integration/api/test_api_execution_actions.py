@@ -11,41 +11,20 @@ import zipfile
 from typing import Any
 
 import httpx
+from tests.integration.api.executions_support import (
+    API,
+    FAILS_SECOND,
+    THREE_TASKS,
+    deploy,
+    run,
+    start,
+    task_run,
+    until_state,
+)
 
 from legato.storage import LocalStorage
 from legato.storage.uris import execution_prefix, join
 
-YAML = {"Content-Type": "application/x-yaml"}
-API = "/api/v1/main"
-THREE_TASKS = """id: three
-namespace: {ns}
-inputs:
-  - id: name
-    type: STRING
-  - id: count
-    type: INT
-    defaults: 2
-tasks:
-  - id: a
-    type: io.kestra.plugin.core.debug.Return
-    format: "hello {{{{ inputs.name }}}}"
-  - id: b
-    type: io.kestra.plugin.core.log.Log
-    message: "{{{{ outputs.a.value }}}}"
-  - id: c
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{{{ inputs.count * 2 }}}}"
-"""
-FAILING = """id: failing
-namespace: {ns}
-tasks:
-  - id: first
-    type: io.kestra.plugin.core.debug.Return
-    format: kept
-  - id: boom
-    type: io.kestra.plugin.core.execution.Fail
-    errorMessage: broken
-"""
 QUEUED = """id: one_at_a_time
 namespace: {ns}
 concurrency:
@@ -71,34 +50,6 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "using {{{{ inputs.token }}}}"
 """
-
-
-def deploy(client: httpx.Client, template: str, ns: str) -> None:
-    response = client.post(f"{API}/flows", content=template.format(ns=ns), headers=YAML)
-    assert response.status_code == 200, response.text
-
-
-def start(client: httpx.Client, ns: str, flow_id: str, **kwargs: Any) -> httpx.Response:
-    return client.post(f"{API}/executions/{ns}/{flow_id}", **kwargs)
-
-
-def until_state(client: httpx.Client, execution_id: str, *states: str, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        body: dict[str, Any] = client.get(f"{API}/executions/{execution_id}").json()
-        if body["state"]["current"] in states:
-            return body
-        assert time.monotonic() < deadline, f"still {body['state']['current']}, expected {states}"
-        time.sleep(0.05)
-
-
-def task_run(body: dict[str, Any], task_id: str) -> dict[str, Any]:
-    return next(r for r in body["taskRunList"] if r["taskId"] == task_id)
-
-
-def run(client: httpx.Client, ns: str, flow_id: str = "three", **inputs: Any) -> dict[str, Any]:
-    body: dict[str, Any] = start(client, ns, flow_id, params={"wait": True}, json=inputs or {"name": "Ada"}).json()
-    return body
 
 
 def test_delete_execution_removes_it_its_logs_and_files(client: httpx.Client, server: Any, ns: str) -> None:
@@ -138,7 +89,7 @@ def test_labels_are_added_and_changed_by_the_executor(client: httpx.Client, ns: 
 
 
 def test_replay_from_a_task_run_reuses_earlier_outputs(client: httpx.Client, ns: str) -> None:
-    deploy(client, FAILING, ns)
+    deploy(client, FAILS_SECOND, ns)
     failed = run(client, ns, "failing")
     assert failed["state"]["current"] == "FAILED"
     boom = task_run(failed, "boom")
@@ -201,7 +152,7 @@ def test_validate_inputs_answers_typed_values_and_creates_nothing(client: httpx.
 
 def test_flows_export_zip_holds_the_sources(client: httpx.Client, ns: str) -> None:
     deploy(client, THREE_TASKS, ns)
-    deploy(client, FAILING, ns)
+    deploy(client, FAILS_SECOND, ns)
     response = client.get(f"{API}/flows/export/by-query", params={"namespace": ns})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))

@@ -10,33 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.integration.api.executions_support import (
+    API,
+    FAILS_AT_ONCE,
+    THREE_TASKS,
+    deploy,
+    start,
+    task_run,
+    until_state,
+)
 
 from legato.storage import LocalStorage
-
-YAML = {"Content-Type": "application/x-yaml"}
-API = "/api/v1/main"
-
-THREE_TASKS = """id: three
-namespace: {ns}
-labels:
-  team: data
-inputs:
-  - id: name
-    type: STRING
-  - id: count
-    type: INT
-    defaults: 2
-tasks:
-  - id: a
-    type: io.kestra.plugin.core.debug.Return
-    format: "hello {{{{ inputs.name }}}}"
-  - id: b
-    type: io.kestra.plugin.core.log.Log
-    message: "{{{{ outputs.a.value }}}}"
-  - id: c
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{{{ inputs.count * 2 }}}}"
-"""
 
 WITH_FILE = """id: upload
 namespace: {ns}
@@ -62,17 +46,6 @@ tasks:
     format: "{{{{ outputs.ask.onResume.approved }}}}"
 """
 
-FAILING = """id: failing
-namespace: {ns}
-tasks:
-  - id: boom
-    type: io.kestra.plugin.core.execution.Fail
-    errorMessage: broken
-  - id: after
-    type: io.kestra.plugin.core.debug.Return
-    format: done
-"""
-
 SLEEPY = """id: sleepy
 namespace: {ns}
 tasks:
@@ -83,29 +56,6 @@ tasks:
     type: io.kestra.plugin.core.flow.Sleep
     duration: PT0.3S
 """
-
-
-def deploy(client: httpx.Client, template: str, ns: str) -> None:
-    response = client.post(f"{API}/flows", content=template.format(ns=ns), headers=YAML)
-    assert response.status_code == 200, response.text
-
-
-def start(client: httpx.Client, ns: str, flow_id: str, **kwargs: Any) -> httpx.Response:
-    return client.post(f"{API}/executions/{ns}/{flow_id}", **kwargs)
-
-
-def until_state(client: httpx.Client, execution_id: str, *states: str, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        body: dict[str, Any] = client.get(f"{API}/executions/{execution_id}").json()
-        if body["state"]["current"] in states:
-            return body
-        assert time.monotonic() < deadline, f"still {body['state']['current']}, expected {states}"
-        time.sleep(0.05)
-
-
-def task_run(body: dict[str, Any], task_id: str) -> dict[str, Any]:
-    return next(r for r in body["taskRunList"] if r["taskId"] == task_id)
 
 
 def test_create_with_wait_returns_the_final_execution(client: httpx.Client, ns: str) -> None:
@@ -248,7 +198,7 @@ def test_flow_checks_block_or_warn_before_the_execution_is_created(client: httpx
 
 def test_search_by_state_flow_labels_dates_with_paging(client: httpx.Client, ns: str) -> None:
     deploy(client, THREE_TASKS, ns)
-    deploy(client, FAILING, ns)
+    deploy(client, FAILS_AT_ONCE, ns)
     before = datetime.now(UTC)
     ok = [start(client, ns, "three", params={"wait": True, "labels": f"n:{i}"}, json={"name": "x"}).json() for i in range(3)]
     bad = start(client, ns, "failing", params={"wait": True}).json()
@@ -305,7 +255,7 @@ def test_resume_validates_on_resume_inputs(client: httpx.Client, ns: str) -> Non
 
 
 def test_restart_a_failed_execution(client: httpx.Client, ns: str) -> None:
-    deploy(client, FAILING, ns)
+    deploy(client, FAILS_AT_ONCE, ns)
     failed = start(client, ns, "failing", params={"wait": True}).json()
     assert failed["state"]["current"] == "FAILED"
     response = client.post(f"{API}/executions/{failed['id']}/restart")
@@ -326,7 +276,7 @@ def test_restart_a_failed_execution(client: httpx.Client, ns: str) -> None:
 
 
 def test_change_task_run_state_lets_the_execution_go_on(client: httpx.Client, ns: str) -> None:
-    deploy(client, FAILING, ns)
+    deploy(client, FAILS_AT_ONCE, ns)
     failed = start(client, ns, "failing", params={"wait": True}).json()
     boom = task_run(failed, "boom")
     assert boom["state"]["current"] == "FAILED"
