@@ -3,10 +3,6 @@ behave like their one-at-a-time counterparts: same order, same fencing, same all
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict
-
 import pytest
 
 from legato.engine.events import ExecutionCreated, KillRequested, TaskResult
@@ -14,11 +10,18 @@ from legato.model.state import State
 from legato.store.ports import Job, StoredEvent, Tx
 from legato.store.sql import SqlStore
 
-from .helpers import LEASE, NOW, at, drain, execution, in_tx, run, started
-
-
-class Boom(Exception):
-    pass
+from .helpers import (
+    LEASE,
+    NOW,
+    Boom,
+    assert_one_processor_per_execution,
+    at,
+    drain,
+    execution,
+    in_tx,
+    run,
+    started,
+)
 
 
 def _result(job: Job) -> TaskResult:
@@ -93,44 +96,8 @@ class BatchContract:
         assert [e.execution_id for e in drain(store)] == [a.id, b.id]
 
     def test_concurrent_batches_never_share_an_execution_and_keep_its_order(self, store: SqlStore) -> None:
-        executions = [started(store) for _ in range(6)]
-        for _ in range(10):
-            for ex in executions:
-                store.send_event(ex.id, KillRequested())
-        active: set[str] = set()
-        guard = threading.Lock()
-        seen: dict[str, list[int]] = defaultdict(list)
-        overlaps: list[str] = []
-
-        def handler(tx: Tx, stored: StoredEvent) -> None:
-            with guard:
-                if stored.execution_id in active:
-                    overlaps.append(stored.execution_id)
-                active.add(stored.execution_id)
-            time.sleep(0.001)
-            tx.write(tx.view().execution.model_copy(update={"restarts": tx.view().execution.restarts + 1}), [], {})
-            with guard:
-                active.discard(stored.execution_id)
-                seen[stored.execution_id].append(stored.id)
-
-        def loop() -> None:
-            idle = 0
-            while idle < 3:
-                if store.process_events(handler, 2):
-                    idle = 0
-                else:
-                    idle += 1
-                    time.sleep(0.01)
-
-        threads = [threading.Thread(target=loop) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert overlaps == []
-        for ex in executions:
-            assert seen[ex.id] == sorted(seen[ex.id]) and len(seen[ex.id]) == 10
-            assert store.get_execution(ex.id).restarts == 10  # type: ignore[union-attr]
+        assert_one_processor_per_execution(store, lambda handler: store.process_events(handler, 2), executions=6,
+                                           events_each=10, hold=0.001)
 
     def test_claim_loaded_brings_each_job_with_its_execution_and_task_run(self, store: SqlStore) -> None:
         ex = started(store)

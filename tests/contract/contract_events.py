@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict
-
 import pytest
 
 from legato.engine.events import (
@@ -21,11 +17,18 @@ from legato.store.database import NestedWriteError
 from legato.store.ports import StoredEvent, Tx
 from legato.store.sql import SqlStore
 
-from .helpers import LEASE, NOW, at, drain, execution, in_tx, run, started
-
-
-class Boom(Exception):
-    pass
+from .helpers import (
+    LEASE,
+    NOW,
+    Boom,
+    assert_one_processor_per_execution,
+    at,
+    drain,
+    execution,
+    in_tx,
+    run,
+    started,
+)
 
 
 class EventContract:
@@ -170,42 +173,4 @@ class EventContract:
         assert store.logs(ex.id) == [line]
 
     def test_one_execution_is_never_processed_by_two_threads_at_once(self, store: SqlStore) -> None:
-        executions = [started(store) for _ in range(4)]
-        for ex in executions:
-            for _ in range(15):
-                store.send_event(ex.id, KillRequested())
-        active: set[str] = set()
-        guard = threading.Lock()
-        seen: dict[str, list[int]] = defaultdict(list)
-        overlaps: list[str] = []
-
-        def handler(tx: Tx, stored: StoredEvent) -> None:
-            with guard:
-                if stored.execution_id in active:
-                    overlaps.append(stored.execution_id)
-                active.add(stored.execution_id)
-            time.sleep(0.002)
-            tx.write(tx.view().execution.model_copy(update={"restarts": tx.view().execution.restarts + 1}), [], {})
-            with guard:
-                active.discard(stored.execution_id)
-                seen[stored.execution_id].append(stored.id)
-
-        def loop() -> None:
-            idle = 0
-            while idle < 3:
-                if store.process_next_event(handler):
-                    idle = 0
-                else:
-                    idle += 1
-                    time.sleep(0.01)
-
-        threads = [threading.Thread(target=loop) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert overlaps == []
-        for ex in executions:
-            assert seen[ex.id] == sorted(seen[ex.id]) and len(seen[ex.id]) == 15
-            # every event saw the previous one's committed write
-            assert store.get_execution(ex.id).restarts == 15  # type: ignore[union-attr]
+        assert_one_processor_per_execution(store, store.process_next_event, executions=4, events_each=15, hold=0.002)
