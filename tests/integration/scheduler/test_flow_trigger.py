@@ -179,13 +179,17 @@ def _of(store: SqlStore, flow_id: str) -> list[Execution]:
     return [e for e in store.list_executions(limit=1000) if e.flow_id == flow_id]
 
 
+def _deploy(store: SqlStore, *sources: str) -> None:
+    for source in sources:
+        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+
+
 def _start(store: SqlStore, namespace: str, flow_id: str, **inputs: object) -> Execution:
     return execution_service.create_execution(store, namespace, flow_id, inputs, now=utcnow(), by=SYSTEM)
 
 
 def test_an_upstream_success_runs_the_downstream_flow_with_its_outputs(store: SqlStore) -> None:
-    for source in (UPSTREAM, TRANSFORM):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+    _deploy(store, UPSTREAM, TRANSFORM)
     upstream = _start(store, "ft.up", "extract", day="2025-02-01")
     _run(store, lambda: len(_of(store, "transform")) == 1 and store.pending_ends() == 0)
     [down] = _of(store, "transform")
@@ -202,8 +206,7 @@ def test_an_upstream_success_runs_the_downstream_flow_with_its_outputs(store: Sq
 
 
 def test_states_and_conditions_filter_the_upstream_executions(store: SqlStore) -> None:
-    for source in (UPSTREAM, OTHER, ON_FAILURE):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+    _deploy(store, UPSTREAM, OTHER, ON_FAILURE)
     _start(store, "ft.up", "extract")  # SUCCESS: not in states
     _start(store, "ft.up", "load")  # no team label
     failed = _start(store, "ft.up", "extract", fail=True)
@@ -216,7 +219,7 @@ def test_states_and_conditions_filter_the_upstream_executions(store: SqlStore) -
 @pytest.mark.parametrize("reset", [True, False])
 def test_preconditions_wait_for_both_upstream_flows_in_the_window(store: SqlStore, reset: bool) -> None:
     for source in (UPSTREAM, OTHER, BOTH.format(reset=str(reset).lower())):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+        _deploy(store, source)
     _start(store, "ft.up", "extract")
     _run(store, lambda: store.pending_ends() == 0)
     assert _of(store, "join") == []
@@ -231,8 +234,7 @@ def test_preconditions_wait_for_both_upstream_flows_in_the_window(store: SqlStor
 
 
 def test_an_end_recorded_while_no_scheduler_runs_fires_once_when_one_starts(store: SqlStore) -> None:
-    for source in (UPSTREAM, TRANSFORM):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+    _deploy(store, UPSTREAM, TRANSFORM)
     upstream = _start(store, "ft.up", "extract")
     _run(store, lambda: store.get_execution(upstream.id).state == State.SUCCESS, scheduler=False)  # type: ignore[union-attr]
     # its start and its end are queued; the start is dropped at once, as no Flow trigger listens to RUNNING
@@ -246,8 +248,7 @@ def test_an_end_recorded_while_no_scheduler_runs_fires_once_when_one_starts(stor
 
 
 def test_two_schedulers_fire_each_end_once(url: str, store: SqlStore) -> None:
-    for source in (UPSTREAM, TRANSFORM):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+    _deploy(store, UPSTREAM, TRANSFORM)
     upstream = [_start(store, "ft.up", "extract", day=f"2025-03-{i + 10}") for i in range(12)]
     _run(store, lambda: all(store.get_execution(u.id).state == State.SUCCESS for u in upstream),  # type: ignore[union-attr]
          scheduler=False)
@@ -298,8 +299,7 @@ triggers:
 
 
 def test_a_trigger_whose_inputs_are_invalid_creates_nothing_and_holds_up_no_other(store: SqlStore) -> None:
-    for source in (UPSTREAM, BAD_INPUTS, TRANSFORM):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+    _deploy(store, UPSTREAM, BAD_INPUTS, TRANSFORM)
     _start(store, "ft.up", "extract")
     _run(store, lambda: store.pending_ends() == 0 and len(_of(store, "transform")) == 1)
     assert _of(store, "strict") == []
@@ -334,8 +334,7 @@ triggers:
 
 
 def test_a_pause_fires_a_trigger_listening_for_paused_even_once_resumed(store: SqlStore) -> None:
-    for source in (APPROVAL, ON_PAUSE):
-        flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
+    _deploy(store, APPROVAL, ON_PAUSE)
     upstream = _start(store, "ft.up", "approval")
     _run(store, lambda: store.pending_ends() == 0 and len(_of(store, "notify")) == 1)
     assert store.get_execution(upstream.id).state == State.SUCCESS  # type: ignore[union-attr]
@@ -345,7 +344,7 @@ def test_a_pause_fires_a_trigger_listening_for_paused_even_once_resumed(store: S
 
 
 def test_a_flow_listening_to_every_execution_does_not_loop_on_itself(store: SqlStore) -> None:
-    flow_service.deploy(store, SELF, now=utcnow(), by=SYSTEM)
+    _deploy(store, SELF)
     manual = _start(store, "ft.self", "echo")
     _run(store, lambda: store.pending_ends() == 0 and len(_of(store, "echo")) >= 2)
     runs = _of(store, "echo")
@@ -359,8 +358,7 @@ def test_a_scheduler_on_another_connection_pool_is_woken_by_notify(pg_url: str) 
     fires well before its 5-second fallback poll."""
     executor_side, scheduler_side = open_store(pg_url), open_store(pg_url)
     try:
-        for source in (UPSTREAM, TRANSFORM):
-            flow_service.deploy(executor_side, source, now=utcnow(), by=SYSTEM)
+        _deploy(executor_side, UPSTREAM, TRANSFORM)
         runtime = Runtime(executor_side, poll_seconds=0.05)
         scheduler = Scheduler(scheduler_side, poll_seconds=60)
 
