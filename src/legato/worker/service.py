@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -126,7 +127,10 @@ class Worker:
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(self.slots)
         metrics.WORKER_SLOTS.inc(self.slots)
-        heartbeat = asyncio.create_task(self._heartbeat(stopping), name="worker-heartbeat")
+        # The leases are kept from a thread of their own: queued behind the attempts' work in the loop's default
+        # pool (a burst of finishes, say), a heartbeat would come late and the leases it keeps would be lost.
+        beats = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-heartbeat")
+        heartbeat = asyncio.create_task(self._heartbeat(stopping, beats), name="worker-heartbeat")
         # containers a worker that died on this host left running go now, not when they end
         reaper = asyncio.create_task(_reap_containers(self.runner_settings), name="worker-container-reaper")
         try:
@@ -149,6 +153,7 @@ class Worker:
             metrics.WORKER_SLOTS.dec(self.slots)
             heartbeat.cancel()
             reaper.cancel()
+            beats.shutdown(wait=False)
 
     async def _drain(self) -> None:
         """Stop taking work; let started attempts finish within `drain_seconds`, hand back the rest."""
@@ -177,8 +182,9 @@ class Worker:
         with self._lock:
             self._running[job.id] = (task, cancelled)
 
-    async def _heartbeat(self, stopping: asyncio.Event) -> None:
+    async def _heartbeat(self, stopping: asyncio.Event, beats: ThreadPoolExecutor) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.05)
+        loop = asyncio.get_running_loop()
         while not stopping.is_set() or self._running:
             # A kill wakes us at once; otherwise beat often enough to keep the leases.
             await self.store.wakeups.wait("cancel", interval)
@@ -186,7 +192,8 @@ class Worker:
             if not ids:
                 continue
             try:
-                cancelled = await asyncio.to_thread(self.store.heartbeat, self.worker_id, ids, self.lease, self.clock())
+                cancelled = await loop.run_in_executor(
+                    beats, self.store.heartbeat, self.worker_id, ids, self.lease, self.clock())
             except Exception:
                 log.exception("heartbeat failed")
                 continue
@@ -202,6 +209,7 @@ class Worker:
     async def _run_bound(self, job: Job, claimed: ClaimedJob | None, cancelled: asyncio.Event) -> None:
         assert self._slots is not None
         try:
+            accepted: bool | None = None
             async with self._slots:
                 self._active.add(job.id)
                 metrics.WORKER_SLOTS_BUSY.inc()
@@ -209,12 +217,14 @@ class Worker:
                     result, records, evented = await self._attempt(job, claimed, cancelled)
                 finally:
                     metrics.WORKER_SLOTS_BUSY.dec()
-            # A job that reported events of its own (WorkingDirectory children) ends through the event
-            # queue too, so its result is applied after them.
-            if evented or self.finish is None:
+                # The local executor's finish (one thread hop each) keeps the slot: released before it, quick
+                # attempts would queue finishes in the thread pool faster than the store takes them, without bound.
+                if not evented and self.finish is not None:
+                    accepted = await asyncio.to_thread(self.finish, job, result, records)
+            # Otherwise results go in batches, one transaction in flight (WorkingDirectory children's events
+            # included, so that a job that reported events of its own is ended after them).
+            if accepted is None:
                 accepted = await self._finisher.finish(job, result, records)
-            else:
-                accepted = await asyncio.to_thread(self.finish, job, result, records)
             if not accepted:
                 log.warning("result of job %s (attempt %s) rejected: the lease was lost", job.id, job.attempt,
                             extra=logfields.lifecycle("result-rejected", execution_id=job.execution_id,
