@@ -21,7 +21,7 @@ export default function AdminPage() {
     return sections.length === 0 ? (
       <section>
         <h1>Administration</h1>
-        <p role="alert" className="error">You may not manage users, groups, roles, bindings or service accounts.</p>
+        <p role="alert" className="error">You may not manage users, groups, roles, bindings, service accounts or SCIM integrations.</p>
       </section>
     ) : <NotFound />;
   }
