@@ -43,7 +43,7 @@ async function accessibility(page, base) {
     "/ui/flows/tutorial/hello/revisions", "/ui/flows/tutorial/hello/triggers", "/ui/triggers", "/ui/executions",
     `/ui/executions/${done.id}`, `/ui/executions/${done.id}/gantt`, `/ui/executions/${done.id}/logs`,
     `/ui/executions/${done.id}/outputs`, "/ui/namespaces", "/ui/namespaces/tutorial/kv", "/ui/blueprints",
-    "/ui/plugins", "/ui/settings", "/ui/namespaces/tutorial/secrets", "/ui/audit", `/ui/executions/${failed.id}`, `/ui/executions/${failed.id}/gantt`,
+    "/ui/plugins", "/ui/settings", "/ui/namespaces/tutorial/secrets", "/ui/namespaces/tutorial/files", "/ui/audit", `/ui/executions/${failed.id}`, `/ui/executions/${failed.id}/gantt`,
     `/ui/executions/${failed.id}/logs?taskRunId=${failed.taskRunList.at(-1)?.id}&show=error`,
   ];
   await checkPages(page, base, pages);
@@ -54,7 +54,7 @@ async function accessibility(page, base) {
 async function identityAccessibility(page, base) {
   await checkPages(page, base, [
     "/ui/admin/users", "/ui/admin/groups", "/ui/admin/roles",
-    "/ui/admin/bindings", "/ui/admin/service-accounts", "/ui/account",
+    "/ui/admin/bindings", "/ui/admin/service-accounts", "/ui/admin/integrations", "/ui/account",
   ]);
 }
 

@@ -298,6 +298,157 @@ async function accessManagement(page, base) {
   check(await page.getByRole("button", { name: "Delete root" }).count() === 0, "one cannot delete oneself here");
 }
 
+/** Upload a file to a namespace's files as root (to have something to show). */
+async function rootUpload(base, namespace, path, text) {
+  const form = new FormData();
+  form.append("fileContent", new Blob([text]), path.split("/").pop());
+  const response = await fetch(`${base}/api/v1/main/namespaces/${namespace}/files?path=${encodeURIComponent(path)}`, {
+    method: "POST", body: form, headers: basic("root", ROOT_PASSWORD),
+  });
+  if (!response.ok) throw new Error(`upload ${path}: ${response.status} ${await response.text()}`);
+}
+
+/** A user with `role` bound on `namespace`, made through the API as root; its name. */
+async function userBound(base, name, role, namespace) {
+  const user = await post(base, "/api/v1/main/users", { username: name, password: VIEWER_PASSWORD });
+  await post(base, "/api/v1/main/bindings", { roleId: role, type: "USER", externalId: user.id, namespace });
+  return name;
+}
+
+/** SCIM integrations: root creates one (its endpoint and token shown once, the token works against the endpoint),
+ * disables it (the token is refused), and deletes it after a confirmation (gone from the API's list). */
+async function scimIntegrations(page, base) {
+  const id = Math.random().toString(36).slice(2, 7);
+  const root = basic("root", ROOT_PASSWORD);
+  await page.goto(`${base}/ui/admin/integrations`);
+  await signIn(page, "root", ROOT_PASSWORD);
+  await page.waitForURL(/\/ui\/admin\/integrations$/);
+  await page.getByRole("navigation", { name: "Administration sections" }).getByRole("link", { name: "SCIM integrations" }).waitFor();
+  await page.getByRole("button", { name: "New SCIM integration" }).click();
+  const form = page.getByRole("form", { name: "New SCIM integration" });
+  await form.getByLabel("Description").fill(`okta${id}`);
+  await form.getByRole("button", { name: "Create integration" }).click();
+  const shown = page.getByRole("status", { name: "New SCIM integration" });
+  await shown.getByText("it won't be shown again").waitFor();
+  await shown.getByRole("button", { name: "Copy token" }).waitFor();
+  const token = (await shown.locator("code[data-token]").innerText()).trim();
+  const endpoint = (await shown.locator("code[data-endpoint]").innerText()).trim();
+  check(endpoint.startsWith(`${base}/api/v1/main/integrations/`) && endpoint.endsWith("/scim/v2"), `the SCIM endpoint: ${endpoint}`);
+  const found = await api(base, `${endpoint.slice(base.length)}/Users`, { Authorization: `Bearer ${token}` });
+  check(found.status === 200, `the token should reach the SCIM endpoint: ${found.status} ${JSON.stringify(found.body)}`);
+  const problems = await violations(page);
+  check(problems.length === 0, `accessibility problems with the token shown:\n${problems.join("\n")}`);
+  await shown.getByRole("button", { name: "Done" }).click();
+  check(!(await page.content()).includes(token), "the token must not be shown again");
+  const row = page.locator(`tr[data-integration="okta${id}"]`);
+  await row.getByText("enabled", { exact: true }).waitFor();
+  check((await row.innerText()).includes(endpoint), "the list shows the endpoint");
+  await page.reload();
+  await row.waitFor();
+  check(!(await page.content()).includes(token), "the token must not be shown after a reload");
+
+  await row.getByRole("button", { name: `Disable okta${id}` }).click();
+  await row.getByText("disabled", { exact: true }).waitFor();
+  const refused = await api(base, `${endpoint.slice(base.length)}/Users`, { Authorization: `Bearer ${token}` });
+  check(refused.status === 401, `a disabled integration's token must be refused: ${refused.status}`);
+  const listed = await api(base, "/api/v1/main/integrations", root);
+  check(listed.body.some((i) => i.description === `okta${id}` && i.enabled === false), `the API should say disabled: ${JSON.stringify(listed.body)}`);
+
+  await row.getByRole("button", { name: `Delete okta${id}` }).click();
+  await row.getByRole("button", { name: `Confirm delete okta${id}` }).click();
+  await row.waitFor({ state: "detached" });
+  const after = await api(base, "/api/v1/main/integrations", root);
+  check(!after.body.some((i) => i.description === `okta${id}`), `the integration should be gone: ${JSON.stringify(after.body)}`);
+  await signOut(page, "root");
+}
+
+const DEV_FLOW = `id: scripts
+namespace: dev
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`;
+
+/** Namespace files under RBAC: a viewer of `dev` sees its files (Files tab, the editor's files panel) with no
+ * control to change them; a viewer of another namespace does not see the tab; an editor of `dev` uploads,
+ * makes a folder, renames and deletes (checked through the API). */
+async function namespaceFilesAccess(page, base) {
+  const id = Math.random().toString(36).slice(2, 7);
+  const deployed = await fetch(`${base}/api/v1/main/flows`, {
+    method: "POST", body: DEV_FLOW, headers: { "Content-Type": "application/x-yaml", ...basic("root", ROOT_PASSWORD) },
+  });
+  check(deployed.ok || deployed.status === 409, `deploying dev.scripts: ${deployed.status}`);
+  await rootUpload(base, "dev", "/readme.md", "# dev\n");
+  const viewer = await userBound(base, `fv${id}`, "viewer", "dev");
+  const editor = await userBound(base, `fe${id}`, "editor", "dev");
+  const outsider = await userBound(base, `fo${id}`, "viewer", "development");
+  const tabs = () => page.getByRole("navigation", { name: "Namespace views" });
+  const writeControls = async () => ({
+    upload: await page.getByRole("form", { name: "Upload a file" }).count(),
+    folder: await page.getByRole("form", { name: "New folder" }).count(),
+    rename: await page.getByRole("button", { name: /^Rename / }).count(),
+    delete: await page.getByRole("button", { name: /^Delete / }).count(),
+  });
+
+  // the viewer of dev: the files, no write control, in the Files tab and in the editor's panel
+  await page.goto(`${base}/ui/namespaces/dev/files`);
+  await signIn(page, viewer, VIEWER_PASSWORD);
+  await page.waitForURL(/\/ui\/namespaces\/dev\/files$/);
+  await page.locator('tr[data-file="readme.md"]').waitFor();
+  await tabs().getByRole("link", { name: "Files" }).waitFor();
+  const none = await writeControls();
+  check(Object.values(none).every((n) => n === 0), `a viewer of dev must see no write control: ${JSON.stringify(none)}`);
+  await page.goto(`${base}/ui/flows/dev/scripts/editor?panel=files`);
+  await page.getByRole("tree", { name: "Files of dev" }).getByRole("button", { name: "readme.md" }).click();
+  await page.getByRole("region", { name: "File /readme.md" }).getByText("read-only").waitFor();
+  for (const name of ["Save file", "Delete file", "New file"]) {
+    check(await page.getByRole("button", { name, exact: true }).count() === 0, `a viewer of dev must not be offered ${name}`);
+  }
+  await signOut(page, viewer);
+
+  // a viewer of `development` only (not a child of dev): no Files tab on dev, and the page says why
+  await page.goto(`${base}/ui/namespaces/dev`);
+  await signIn(page, outsider, VIEWER_PASSWORD);
+  await page.waitForURL(/\/ui\/namespaces\/dev$/);
+  await page.getByRole("button", { name: `User menu: ${outsider}` }).waitFor();
+  await tabs().getByRole("link", { name: "Executions" }).waitFor();
+  check(await tabs().getByRole("link", { name: "Files" }).count() === 0, "the Files tab needs NAMESPACE:ACCESS_FILES on dev");
+  await page.goto(`${base}/ui/namespaces/dev/files`);
+  await page.getByRole("alert").getByText("You may not see the files of dev").waitFor();
+  await signOut(page, outsider);
+
+  // the editor of dev: every write control, each doing what it says
+  await page.goto(`${base}/ui/namespaces/dev/files`);
+  await signIn(page, editor, VIEWER_PASSWORD);
+  await page.waitForURL(/\/ui\/namespaces\/dev\/files$/);
+  await page.locator('tr[data-file="readme.md"]').waitFor();
+  const upload = page.getByRole("form", { name: "Upload a file" });
+  await upload.getByLabel("File to upload").setInputFiles({ name: "data.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") });
+  await upload.getByRole("button", { name: "Upload", exact: true }).click();
+  await page.locator('tr[data-file="data.csv"]').waitFor();
+  const folder = page.getByRole("form", { name: "New folder" });
+  await folder.getByLabel("Folder name").fill("scripts");
+  await folder.getByRole("button", { name: "Create folder" }).click();
+  await page.locator('tr[data-file="scripts"]').waitFor();
+  await page.getByRole("button", { name: "Rename data.csv" }).click();
+  const renaming = page.getByRole("form", { name: "Rename data.csv" });
+  await renaming.getByLabel("New name of data.csv").fill("renamed.csv");
+  await renaming.getByRole("button", { name: "Save name" }).click();
+  await page.locator('tr[data-file="renamed.csv"]').waitFor();
+  await page.getByRole("button", { name: "Delete renamed.csv" }).click();
+  await page.getByRole("button", { name: "Confirm delete renamed.csv" }).click();
+  await page.locator('tr[data-file="renamed.csv"]').waitFor({ state: "detached" });
+  const listed = await api(base, "/api/v1/main/namespaces/dev/files/directory?path=/", basic("root", ROOT_PASSWORD));
+  check(JSON.stringify(listed.body.map((f) => f.fileName)) === JSON.stringify(["readme.md", "scripts"]),
+    `dev's files after the editor's changes: ${JSON.stringify(listed.body)}`);
+  await page.goto(`${base}/ui/flows/dev/scripts/editor?panel=files`);
+  await page.getByRole("form", { name: "New namespace file" }).waitFor();
+  await page.getByRole("tree", { name: "Files of dev" }).getByRole("button", { name: "readme.md" }).click();
+  await page.getByRole("region", { name: "File /readme.md" }).getByRole("button", { name: "Save file" }).waitFor();
+  await signOut(page, editor);
+}
+
 /** Single sign-on from the sign-in page: its button goes to the provider (oidc-provider's own sign-in and
  * consent pages) and back to the page the user first asked for, signed in as the provider's user. */
 async function singleSignOn(page, base) {
@@ -314,4 +465,7 @@ async function singleSignOn(page, base) {
   await signOut(page, "alice");
 }
 
-export const IDENTITY_SCENARIOS = { sign_in_and_admin: signInAndAdmin, access_management: accessManagement, open_mode: openMode, single_sign_on: singleSignOn };
+export const IDENTITY_SCENARIOS = {
+  sign_in_and_admin: signInAndAdmin, access_management: accessManagement, open_mode: openMode, single_sign_on: singleSignOn,
+  scim_integrations: scimIntegrations, namespace_files_access: namespaceFilesAccess,
+};

@@ -43,6 +43,20 @@ def test_groups_roles_bindings_service_accounts_and_users_managed_in_the_ui(auth
     _scenario("access_management", auth_server)
 
 
+def test_scim_integration_created_token_shown_once_disabled_and_deleted_in_the_ui(auth_server: str) -> None:
+    """The owner creates a SCIM integration: its endpoint and token are shown once (the token works against the
+    endpoint, axe finds nothing with it shown) and are gone after Done and a reload; disabling it makes the token
+    refused (401); deleting it asks to confirm, then the API no longer lists it."""
+    _scenario("scim_integrations", auth_server)
+
+
+def test_namespace_files_write_controls_follow_the_users_permissions(auth_server: str) -> None:
+    """A viewer of `dev` sees its files in the Files tab and the editor's files panel with no upload, new
+    folder, rename, delete, new file or save; a viewer of `development` gets no Files tab on `dev`; an editor of
+    `dev` uploads, makes a folder, renames and deletes there (the API lists the result)."""
+    _scenario("namespace_files_access", auth_server)
+
+
 def test_open_mode_has_no_sign_in_and_no_user_menu(server: str) -> None:
     """Without users, pages load at once, with no user menu and no administration; secrets can be added."""
     _scenario("open_mode", server)

@@ -103,3 +103,14 @@ export type BindingBody = Schemas["BindingCreate"];
 export const listBindings = (): Promise<Binding[]> => request("/bindings");
 export const createBinding = (body: BindingBody): Promise<Binding> => request("/bindings", { method: "POST", ...json(body) });
 export const deleteBinding = (id: string): Promise<void> => request(`/bindings/${enc(id)}`, { method: "DELETE" });
+
+export type ScimIntegration = Schemas["ScimIntegrationDto"];
+/** A new integration, with the bearer token its identity provider sends: in this answer only. */
+export type CreatedScimIntegration = Schemas["ScimIntegrationCreated"];
+
+export const listIntegrations = (): Promise<ScimIntegration[]> => request("/integrations");
+export const createIntegration = (description: string): Promise<CreatedScimIntegration> =>
+  request("/integrations", { method: "POST", ...json({ description }) });
+export const setIntegrationEnabled = (id: string, enabled: boolean): Promise<ScimIntegration> =>
+  request(`/integrations/${enc(id)}`, { method: "PUT", ...json({ enabled }) });
+export const deleteIntegration = (id: string): Promise<void> => request(`/integrations/${enc(id)}`, { method: "DELETE" });

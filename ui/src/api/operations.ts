@@ -133,6 +133,26 @@ export const namespaceDirectory = (namespace: string, path: string): Promise<Nam
 export const namespaceFileUrl = (namespace: string, path: string): string =>
   `${API}/namespaces/${enc(namespace)}/files?path=${enc(path)}`;
 
+const filesPath = (namespace: string) => `/namespaces/${enc(namespace)}/files`;
+
+/** Store `file` at `path` (parent folders made), replacing a file there. */
+export function uploadNamespaceFile(namespace: string, path: string, file: Blob): Promise<void> {
+  const form = new FormData();
+  form.append("fileContent", file, path.split("/").pop() ?? "file");
+  return request(`${filesPath(namespace)}?path=${enc(path)}`, { method: "POST", body: form });
+}
+
+export const createNamespaceFolder = (namespace: string, path: string): Promise<void> =>
+  request(`${filesPath(namespace)}/directory?path=${enc(path)}`, { method: "POST" });
+
+/** Rename or move a file or folder (409 when something is at `to`). */
+export const moveNamespaceFile = (namespace: string, from: string, to: string): Promise<void> =>
+  request(`${filesPath(namespace)}?from=${enc(from)}&to=${enc(to)}`, { method: "PUT" });
+
+/** Delete a file, or a folder with everything in it. */
+export const deleteNamespaceFile = (namespace: string, path: string): Promise<void> =>
+  request(`${filesPath(namespace)}?path=${enc(path)}`, { method: "DELETE" });
+
 // ---- blueprints -----------------------------------------------------------------------------------------------
 
 export type Blueprint = Schemas["BlueprintDto"];

@@ -15,7 +15,7 @@ import { FilesPanel } from "../editor/FilesPanel";
 import { markersOf, problemsOf, warningsOf, type Problem } from "../editor/markers";
 import { SplitHandle, useSideWidth } from "../editor/SplitHandle";
 import { brokenYaml, ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
-import { canIn, canSomewhere, useMe } from "../lib/permissions";
+import { canIn, canSomewhere, READ_FILES, useMe } from "../lib/permissions";
 import { ErrorMessage } from "./Messages";
 import { Topology } from "./Topology";
 import "../editor/editor.css";
@@ -203,7 +203,10 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   // A new flow's namespace is only known from its source: the server checks it; the button needs FLOW:CREATE somewhere.
   const maySave = flow ? canIn(me, "FLOW:UPDATE", flow.namespace) : canSomewhere(me, "FLOW:CREATE");
   const [params, setParams] = useSearchParams();
-  const panel = (PANELS.find((p) => p.key === params.get("panel"))?.key ?? "docs") as Panel;
+  // The files panel shows to those who may read the flow's namespace files (a new flow's: some namespace's).
+  const panels = PANELS.filter((p) => p.key !== "files"
+    || (flow ? canIn(me, READ_FILES, flow.namespace) : canSomewhere(me, READ_FILES)));
+  const panel = (panels.find((p) => p.key === params.get("panel"))?.key ?? "docs") as Panel;
   const { problems, checking, graph, schedule } = useLiveChecks(editor);
   const { task, position } = useCursorTask(editor);
   const client = useQueryClient();
@@ -309,7 +312,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
         <SplitHandle width={sideWidth} onResize={setSideWidth} />
         <aside className="side-panel" aria-label="Editor side panel">
           <div role="tablist" aria-label="Side panel" className="side-tabs">
-            {PANELS.map((p) => (
+            {panels.map((p) => (
               <button key={p.key} type="button" role="tab" id={`side-tab-${p.key}`} aria-selected={panel === p.key}
                 aria-controls="side-panel-body" onClick={() => choosePanel(p.key)}>{p.label}</button>
             ))}

@@ -1,8 +1,10 @@
 // Namespace files next to the flow: a folder tree (folders load when opened), a code editor for the open
-// file, and create / save / delete through the API's namespace-file routes.
+// file, and create / save / delete through the API's namespace-file routes, offered only to those who may change
+// the namespace's files (read-only for the others; nothing for those who may not read them).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { ErrorMessage, Loading } from "../components/Messages";
+import { canIn, READ_FILES, useMe, WRITE_FILES } from "../lib/permissions";
 import { deleteFile, listFiles, readFile, writeFile, type FileEntry } from "./api";
 import { CodeEditor } from "./CodeEditor";
 import { languageOf, normalisePath } from "./helpers";
@@ -50,7 +52,7 @@ function Entry({ namespace, folder, entry, open, onOpen, depth }: {
   );
 }
 
-function OpenFile({ namespace, path, onClosed }: { namespace: string; path: string; onClosed: () => void }) {
+function OpenFile({ namespace, path, onClosed, mayWrite }: { namespace: string; path: string; onClosed: () => void; mayWrite: boolean }) {
   const client = useQueryClient();
   const content = useQuery({ queryKey: ["ns-file", namespace, path], queryFn: () => readFile(namespace, path), staleTime: 0 });
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
@@ -75,10 +77,13 @@ function OpenFile({ namespace, path, onClosed }: { namespace: string; path: stri
     <section className="open-file" aria-label={`File ${path}`}>
       <div className="editor-toolbar">
         <code>{path}</code>
+        {!mayWrite && <span className="muted">read-only</span>}
         {dirty ? <span className="muted">modified</span> : save.isSuccess && <span role="status" className="ok">Saved</span>}
-        <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending}
-          aria-keyshortcuts="Control+S">Save file</button>
-        {confirming ? (
+        {mayWrite && (
+          <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending}
+            aria-keyshortcuts="Control+S">Save file</button>
+        )}
+        {!mayWrite ? null : confirming ? (
           <span role="group" aria-label="Confirm deletion">
             Delete {path}? <button type="button" onClick={() => remove.mutate()}>Delete</button>{" "}
             <button type="button" onClick={() => setConfirming(false)}>Keep</button>
@@ -93,6 +98,10 @@ function OpenFile({ namespace, path, onClosed }: { namespace: string; path: stri
         className="code-editor file-editor"
         onReady={(e) => {
           editorRef.current = e;
+          if (!mayWrite) {
+            e.updateOptions({ readOnly: true });
+            return;
+          }
           e.addAction({ id: "legato.saveFile", label: "Save file", keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS], run: () => save.mutate() });
         }}
         onChange={() => { if (!dirty) setDirty(true); }}
@@ -105,6 +114,8 @@ function OpenFile({ namespace, path, onClosed }: { namespace: string; path: stri
 
 export function FilesPanel({ namespace }: { namespace: string }) {
   const client = useQueryClient();
+  const me = useMe();
+  const mayWrite = canIn(me, WRITE_FILES, namespace);
   const [open, setOpen] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [invalid, setInvalid] = useState<string | null>(null);
@@ -123,19 +134,25 @@ export function FilesPanel({ namespace }: { namespace: string }) {
     setInvalid(path ? null : "give a path such as scripts/etl.py (no ..)");
     if (path) create.mutate(path);
   };
+  if (!me) return <Loading what="your permissions" />;
+  if (!canIn(me, READ_FILES, namespace)) {
+    return <p role="alert" className="error">You may not see the files of {namespace}: it needs {READ_FILES} on it.</p>;
+  }
   return (
     <div className="files-panel">
-      <form className="new-file" onSubmit={submit} aria-label="New namespace file">
-        <label>
-          <span className="sr-only">New file path</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="scripts/new.py" aria-invalid={invalid !== null} />
-        </label>
-        <button type="submit" disabled={create.isPending}>New file</button>
-      </form>
+      {mayWrite && (
+        <form className="new-file" onSubmit={submit} aria-label="New namespace file">
+          <label>
+            <span className="sr-only">New file path</span>
+            <input value={name} onChange={(e) => setName(e.target.value)} placeholder="scripts/new.py" aria-invalid={invalid !== null} />
+          </label>
+          <button type="submit" disabled={create.isPending}>New file</button>
+        </form>
+      )}
       {invalid && <p className="field-error" role="alert">{invalid}</p>}
       {create.isError && <ErrorMessage error={create.error} />}
       <Folder namespace={namespace} path="/" open={open} onOpen={setOpen} depth={0} />
-      {open && <OpenFile key={open} namespace={namespace} path={open} onClosed={() => setOpen(null)} />}
+      {open && <OpenFile key={open} namespace={namespace} path={open} onClosed={() => setOpen(null)} mayWrite={mayWrite} />}
     </div>
   );
 }

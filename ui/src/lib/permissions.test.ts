@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Me } from "../api/iam";
-import { adminSections, canIn, canOnInstance, canSomewhere, openMode, safeNext } from "./permissions";
+import { adminSections, canIn, canOnInstance, canSomewhere, openMode, READ_FILES, safeNext, WRITE_FILES } from "./permissions";
 
 const viewer: Me = {
   id: "u1", username: "vic", kind: "USER", owner: false,
@@ -28,11 +28,24 @@ describe("permissions from /api/v1/me", () => {
     expect(adminSections(admin).map((s) => s.label)).toEqual(["Roles"]);
   });
 
+  it("names the namespace-files permissions as the API's table does, scoped by exact prefix", () => {
+    expect([READ_FILES, WRITE_FILES]).toEqual(["NAMESPACE:ACCESS_FILES", "NAMESPACE:MANAGE_FILES"]);
+    const reader: Me = { ...viewer, permissions: [{ permission: READ_FILES, namespaces: ["dev"] }] };
+    expect(canIn(reader, READ_FILES, "dev.team")).toBe(true);
+    expect(canIn(reader, WRITE_FILES, "dev")).toBe(false);
+    expect(canIn(reader, READ_FILES, "development")).toBe(false);
+  });
+
+  it("shows SCIM integrations to who may list service accounts on the instance", () => {
+    const manager: Me = { ...viewer, permissions: [{ permission: "SERVICE_ACCOUNT:LIST", namespaces: null }] };
+    expect(adminSections(manager).map((s) => s.path)).toEqual(["service-accounts", "integrations"]);
+  });
+
   it("gives the owner and open mode everything, and nothing before /me answers", () => {
     const anonymous: Me = { id: null, username: "anonymous", kind: "ANONYMOUS", owner: true, permissions: [] };
     expect(openMode(anonymous)).toBe(true);
     expect(canOnInstance(anonymous, "USER:CREATE")).toBe(true);
-    expect(adminSections(anonymous)).toHaveLength(5);
+    expect(adminSections(anonymous)).toHaveLength(6);
     expect(openMode(viewer)).toBe(false);
     expect(canIn(undefined, "FLOW:VIEW", "dev")).toBe(false);
   });

@@ -30,6 +30,11 @@ export function canSomewhere(me: Me | undefined, permission: string): boolean {
   return me.owner || me.permissions.some((p) => p.permission === permission);
 }
 
+/** What reading and changing a namespace's files needs on it (the API's rules for its files routes): the Files
+ * tab and the editor's files panel show to those with the first, their write controls to those with the second. */
+export const READ_FILES = "NAMESPACE:ACCESS_FILES";
+export const WRITE_FILES = "NAMESPACE:MANAGE_FILES";
+
 /** The access-management sections the caller may open, in menu order. */
 export const ADMIN_SECTIONS = [
   { path: "users", label: "Users", permission: "USER:LIST" },
@@ -37,6 +42,8 @@ export const ADMIN_SECTIONS = [
   { path: "roles", label: "Roles", permission: "ROLE:LIST" },
   { path: "bindings", label: "Bindings", permission: "BINDING:LIST" },
   { path: "service-accounts", label: "Service accounts", permission: "SERVICE_ACCOUNT:LIST" },
+  // each SCIM integration acts as a service account of its own: the API checks SERVICE_ACCOUNT:* for them
+  { path: "integrations", label: "SCIM integrations", permission: "SERVICE_ACCOUNT:LIST" },
 ] as const;
 
 export const adminSections = (me: Me | undefined) => ADMIN_SECTIONS.filter((s) => canOnInstance(me, s.permission));

@@ -1,6 +1,7 @@
 import { NavLink, useParams } from "react-router";
 import { Bindings } from "../components/admin/Bindings";
 import { Groups } from "../components/admin/Groups";
+import { Integrations } from "../components/admin/Integrations";
 import { Roles } from "../components/admin/Roles";
 import { ServiceAccounts } from "../components/admin/ServiceAccounts";
 import { Users } from "../components/admin/Users";
@@ -8,8 +9,8 @@ import { Loading, NotFound } from "../components/Messages";
 import { adminSections, useMe } from "../lib/permissions";
 import "../pages.css";
 
-/** Access management: users, groups, roles, bindings and service accounts, each tab shown only to those who may
- * list it (on the whole instance); inside, each action only to those who may do it. */
+/** Access management: users, groups, roles, bindings, service accounts and SCIM integrations, each tab shown only
+ * to those who may list it (on the whole instance); inside, each action only to those who may do it. */
 export default function AdminPage() {
   const { section = "" } = useParams();
   const me = useMe();
@@ -20,7 +21,7 @@ export default function AdminPage() {
     return sections.length === 0 ? (
       <section>
         <h1>Administration</h1>
-        <p role="alert" className="error">You may not manage users, groups, roles, bindings or service accounts.</p>
+        <p role="alert" className="error">You may not manage users, groups, roles, bindings, service accounts or SCIM integrations.</p>
       </section>
     ) : <NotFound />;
   }
@@ -35,6 +36,7 @@ export default function AdminPage() {
       {current.path === "roles" && <Roles me={me} />}
       {current.path === "bindings" && <Bindings me={me} />}
       {current.path === "service-accounts" && <ServiceAccounts me={me} />}
+      {current.path === "integrations" && <Integrations me={me} />}
     </section>
   );
 }

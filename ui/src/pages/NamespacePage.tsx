@@ -3,39 +3,43 @@ import { useState } from "react";
 import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { searchFlows } from "../api/client";
 import {
-  findExecutions, kvDelete, kvGet, kvList, kvPut, KV_TYPES, namespaceDirectory, namespaceFileUrl, type KVEntry, type KVType,
+  findExecutions, kvDelete, kvGet, kvList, kvPut, KV_TYPES, type KVEntry, type KVType,
 } from "../api/operations";
 import { ExecutionTable } from "../components/ExecutionTable";
+import { NamespaceFiles } from "../components/NamespaceFiles";
 import { NamespaceSecrets } from "../components/NamespaceSecrets";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { When } from "../components/When";
 import "../pages.css";
 import { Summary } from "../components/Summary";
-import { canIn, useMe } from "../lib/permissions";
+import { canIn, READ_FILES, useMe } from "../lib/permissions";
 
-const TABS = [
+// `permission`: the tab shows only to those who hold it on the namespace (or a parent).
+const TABS: { path: string; label: string; permission?: string }[] = [
   { path: "", label: "Flows" },
   { path: "executions", label: "Executions" },
-  { path: "files", label: "Files" },
+  { path: "files", label: "Files", permission: READ_FILES },
   { path: "kv", label: "KV store" },
   { path: "secrets", label: "Secrets" },
 ];
 
 export default function NamespacePage() {
   const { namespace = "", tab = "" } = useParams();
+  const me = useMe();
   if (!TABS.some((t) => t.path === tab)) return <NotFound />;
   const base = `/namespaces/${encodeURIComponent(namespace)}`;
+  const shown = TABS.filter((t) => !t.permission || canIn(me, t.permission, namespace));
   return (
     <section>
       <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/namespaces">Namespaces</Link> /</nav>
       <div className="page-head"><h1>{namespace}</h1></div>
       <nav className="tabs" aria-label="Namespace views">
-        {TABS.map((t) => <NavLink key={t.path} to={t.path ? `${base}/${t.path}` : base} end>{t.label}</NavLink>)}
+        {shown.map((t) => <NavLink key={t.path} to={t.path ? `${base}/${t.path}` : base} end>{t.label}</NavLink>)}
       </nav>
       {tab === "" && <Flows namespace={namespace} />}
       {tab === "executions" && <Executions namespace={namespace} />}
-      {tab === "files" && <Files namespace={namespace} />}
+      {tab === "files" && <NamespaceFiles namespace={namespace} />}
       {tab === "kv" && <KVStore namespace={namespace} />}
       {tab === "secrets" && <NamespaceSecrets namespace={namespace} />}
     </section>
@@ -100,39 +104,6 @@ function Executions({ namespace }: { namespace: string }) {
         : <ExecutionTable executions={executions.data.results} caption={`Executions of ${namespace}`} />}
       <Pager page={page} size={25} total={executions.data.total} onPage={setPage} />
       <p><Link to={`/executions?namespace=${encodeURIComponent(namespace)}`}>Filter these executions</Link></p>
-    </>
-  );
-}
-
-function Files({ namespace }: { namespace: string }) {
-  const [params, setParams] = useSearchParams();
-  const path = params.get("path") || "/";
-  const listing = useQuery({ queryKey: ["nsfiles", namespace, path], queryFn: () => namespaceDirectory(namespace, path) });
-  const go = (p: string) => setParams(p === "/" ? {} : { path: p }, { replace: false });
-  const join = (name: string) => `${path.replace(/\/$/, "")}/${name}`;
-  const parent = path === "/" ? null : path.replace(/\/[^/]+\/?$/, "") || "/";
-  return (
-    <>
-      <p>Folder <code>{path}</code>{parent !== null && <> · <button type="button" className="link" onClick={() => go(parent)}>Up</button></>}</p>
-      {listing.isError && <ErrorMessage error={listing.error} />}
-      {listing.data && (
-        <table className="list">
-          <caption className="sr-only">Files of {namespace} in {path}</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Modified</th></tr></thead>
-          <tbody>
-            {listing.data.map((f) => (
-              <tr key={f.fileName}>
-                <td>{f.type === "Directory"
-                  ? <button type="button" className="link" onClick={() => go(join(f.fileName))}>{f.fileName}/</button>
-                  : <a href={namespaceFileUrl(namespace, join(f.fileName))} download={f.fileName}>{f.fileName}</a>}</td>
-                <td>{f.type === "Directory" ? "—" : `${f.size} B`}</td>
-                <td><When iso={f.lastModifiedTime} /></td>
-              </tr>
-            ))}
-            {listing.data.length === 0 && <tr><td colSpan={3} className="muted">No file here. Edit namespace files from a flow's editor.</td></tr>}
-          </tbody>
-        </table>
-      )}
     </>
   );
 }
