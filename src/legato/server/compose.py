@@ -34,9 +34,9 @@ from legato.identity.oidc import OidcClient
 from legato.runners.select import RunnerSettings
 from legato.scheduler.service import Scheduler
 from legato.scheduler.sources import SourceRunner
-from legato.services import copilot
 from legato.server.dbclock import DatabaseClock
 from legato.server.presence import Presence
+from legato.services import copilot
 from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store import secret_backends

@@ -188,17 +188,30 @@ def test_fix_with_ai_wants_a_failed_execution(client: httpx.Client, model: Model
     assert model.of(COMPLETIONS) == []
 
 
-def test_without_a_model_the_routes_say_so_and_the_configs_hide_the_copilot(tmp_path: Path) -> None:
-    for server in _start(open_store(f"sqlite:///{tmp_path / 'legato.db'}"), tmp_path, "sqlite"):
-        with server.client() as client:
-            reply = client.post(f"{API}/ai/generate/flow", json={"userPrompt": "a flow"})
-            assert reply.status_code == 409
-            assert reply.json()["message"].startswith("the AI copilot is not configured on this server")
-            assert "LEGATO_AI_URL" in reply.json()["message"]
-            body = _failed_execution(client, "test.ai.none")
-            assert client.post(f"{API}/ai/fix/execution/{body['id']}").status_code == 409
-            configs = client.get(f"{API}/configs").json()
-            assert configs["isAiEnabled"] is False and "ai" not in configs["features"]
+@pytest.fixture
+def plain_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server without a model."""
+    yield from _start(open_store(f"sqlite:///{tmp_path / 'legato.db'}"), tmp_path, "sqlite")
+
+
+@pytest.fixture
+def guarded_server(model: ModelServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server with the model, of its own: its users turn authentication on."""
+    model.replies.clear()
+    model.requests.clear()
+    yield from _start(open_store(f"sqlite:///{tmp_path / 'legato.db'}"), tmp_path, "sqlite", ai_model=_model(model))
+
+
+def test_without_a_model_the_routes_say_so_and_the_configs_hide_the_copilot(plain_server: LiveServer) -> None:
+    with plain_server.client() as client:
+        reply = client.post(f"{API}/ai/generate/flow", json={"userPrompt": "a flow"})
+        assert reply.status_code == 409
+        assert reply.json()["message"].startswith("the AI copilot is not configured on this server")
+        assert "LEGATO_AI_URL" in reply.json()["message"]
+        body = _failed_execution(client, "test.ai.none")
+        assert client.post(f"{API}/ai/fix/execution/{body['id']}").status_code == 409
+        configs = client.get(f"{API}/configs").json()
+        assert configs["isAiEnabled"] is False and "ai" not in configs["features"]
 
 
 def test_configs_say_the_copilot_is_on(client: httpx.Client) -> None:
@@ -207,32 +220,29 @@ def test_configs_say_the_copilot_is_on(client: httpx.Client) -> None:
 
 
 def test_the_callers_namespace_permissions_are_checked_before_the_model_is_asked(model: ModelServer,
-                                                                                  tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'legato.db'}")
-    for server in _start(store, tmp_path, "sqlite", ai_model=_model(model)):
-        model.replies.clear()
-        model.requests.clear()
-        now = utcnow()
-        owner = identity.create_account(store, "USER", "owner", password="pw-owner-1234", owner=True, by=SYSTEM, now=now)
-        editor = identity.create_account(store, "USER", "ed", password="pw-editor-1234", by=SYSTEM, now=now)
-        access.create_binding(store, "editor", "USER", editor.id, "team", by=SYSTEM, now=now)
-        viewer = identity.create_account(store, "USER", "vi", password="pw-viewer-1234", by=SYSTEM, now=now)
-        access.create_binding(store, "viewer", "USER", viewer.id, None, by=SYSTEM, now=now)
-        token = {a.name: identity.create_token(store, a.id, "t", by=SYSTEM, now=now).text for a in (owner, editor, viewer)}
+                                                                                  guarded_server: LiveServer) -> None:
+    store, server = guarded_server.store, guarded_server
+    now = utcnow()
+    owner = identity.create_account(store, "USER", "owner", password="pw-owner-1234", owner=True, by=SYSTEM, now=now)
+    editor = identity.create_account(store, "USER", "ed", password="pw-editor-1234", by=SYSTEM, now=now)
+    access.create_binding(store, "editor", "USER", editor.id, "team", by=SYSTEM, now=now)
+    viewer = identity.create_account(store, "USER", "vi", password="pw-viewer-1234", by=SYSTEM, now=now)
+    access.create_binding(store, "viewer", "USER", viewer.id, None, by=SYSTEM, now=now)
+    token = {a.name: identity.create_token(store, a.id, "t", by=SYSTEM, now=now).text for a in (owner, editor, viewer)}
 
-        def call(who: str, path: str, body: dict[str, Any]) -> httpx.Response:
-            with server.client(headers={"authorization": f"Bearer {token[who]}"}) as client:
-                return client.post(f"{API}{path}", json=body)
+    def call(who: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        with server.client(headers={"authorization": f"Bearer {token[who]}"}) as client:
+            return client.post(f"{API}{path}", json=body)
 
-        refused = call("vi", "/ai/generate/flow", {"userPrompt": "a flow"})
-        assert refused.status_code == 403 and refused.json()["message"] == "missing permission FLOW:CREATE"
-        elsewhere = call("ed", "/ai/generate/flow", {"userPrompt": "a flow", "namespace": "prod"})
-        assert elsewhere.json()["message"] == "missing permission FLOW:CREATE on namespace 'prod'"
-        assert model.of(COMPLETIONS) == []  # refused before the model was asked
-        # allowed in its namespace, but the proposal lands elsewhere: refused after the answer
-        model.script(COMPLETIONS, openai_text(VALID))
-        moved = call("ed", "/ai/generate/flow", {"userPrompt": "a flow", "namespace": "team.data"})
-        assert moved.status_code == 403
-        assert moved.json()["message"] == "missing permission FLOW:CREATE on namespace 'company.reports'"
-        model.script(COMPLETIONS, openai_text(VALID.replace("company.reports", "team.data")))
-        assert call("ed", "/ai/generate/flow", {"userPrompt": "a flow", "namespace": "team.data"}).status_code == 200
+    refused = call("vi", "/ai/generate/flow", {"userPrompt": "a flow"})
+    assert refused.status_code == 403 and refused.json()["message"] == "missing permission FLOW:CREATE"
+    elsewhere = call("ed", "/ai/generate/flow", {"userPrompt": "a flow", "namespace": "prod"})
+    assert elsewhere.json()["message"] == "missing permission FLOW:CREATE on namespace 'prod'"
+    assert model.of(COMPLETIONS) == []  # refused before the model was asked
+    # allowed in its namespace, but the proposal lands elsewhere: refused after the answer
+    model.script(COMPLETIONS, openai_text(VALID))
+    moved = call("ed", "/ai/generate/flow", {"userPrompt": "a flow", "namespace": "team.data"})
+    assert moved.status_code == 403
+    assert moved.json()["message"] == "missing permission FLOW:CREATE on namespace 'company.reports'"
+    model.script(COMPLETIONS, openai_text(VALID.replace("company.reports", "team.data")))
+    assert call("ed", "/ai/generate/flow", {"userPrompt": "a flow", "namespace": "team.data"}).status_code == 200
