@@ -39,6 +39,9 @@ class FlowGenerationPrompt(dto.Wire):
                                         description="Kestra's conversation id; accepted, each request stands alone.")
     namespace: str | None = Field(default=None, max_length=150,
                                   description="Where the flow is to live, when the prompt and the YAML do not say.")
+    flow_id: str | None = Field(default=None, max_length=100,
+                                description="With `namespace`: the saved flow being edited, whose id and namespace "
+                                            "the proposal keeps (an answer that renames it goes back to the model).")
 
 
 class FixRequest(dto.Wire):
@@ -94,8 +97,9 @@ async def generate_flow(ctx: Ctx, by: Acting, request: Request, body: FlowGenera
     current = current if current and current.strip() else None
     try:
         model = await run_in_threadpool(assist.check_generate, ctx.store, ctx.ai, by=by, current=current,
-                                        namespace=body.namespace)
-        proposal = await assist.generate(model, body.user_prompt, current=current)
+                                        namespace=body.namespace, flow_id=body.flow_id)
+        keep = (body.namespace, body.flow_id) if body.namespace and body.flow_id else None
+        proposal = await assist.generate(model, body.user_prompt, current=current, keep=keep)
     except (assist.NotConfigured, copilot.CopilotError) as exc:
         raise _errors(exc) from None
     await run_in_threadpool(assist.check_proposal, ctx.store, by, proposal)

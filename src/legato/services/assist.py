@@ -73,14 +73,14 @@ def _require_save(store: Store, by: Principal, namespace: str, flow_id: str | No
 
 
 def check_generate(store: Store, model: copilot.Model | None, *, by: Principal, current: str | None,
-                   namespace: str | None) -> copilot.Model:
+                   namespace: str | None, flow_id: str | None = None) -> copilot.Model:
     """Before asking the model: the copilot is configured and `by` may save a flow where the request is about (the
     namespace asked for, else the current flow's); with neither, FLOW:CREATE on some namespace."""
     target = namespace or (_first(_NAMESPACE, current) if current else None)
     if target is None:
         require(by, Resource.FLOW, Action.CREATE)
     else:
-        _require_save(store, by, target, _first(_ID, current) if current else None)
+        _require_save(store, by, target, flow_id or (_first(_ID, current) if current else None))
     return _model(model)
 
 
@@ -89,13 +89,15 @@ def _first(pattern: re.Pattern[str], text: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-async def generate(model: copilot.Model, request: str, *, current: str | None) -> copilot.Proposal:
-    """A valid flow for `request` (a change of `current` when given), after check_generate."""
+async def generate(model: copilot.Model, request: str, *, current: str | None,
+                   keep: tuple[str, str] | None = None) -> copilot.Proposal:
+    """A valid flow for `request` (a change of `current` when given), after check_generate; with `keep`
+    (namespace, id), one with that namespace and id."""
     name = "flow.yaml"
     if current is not None and (ns := _first(_NAMESPACE, current)) and (flow_id := _first(_ID, current)):
         name = f"{ns}/{flow_id}.yaml"
     return await copilot.propose(request, endpoint=model.endpoint, max_rounds=model.max_rounds, current=current,
-                                 name=name)
+                                 name=name, keep=keep)
 
 
 def check_proposal(store: Store, by: Principal, proposal: copilot.Proposal) -> None:

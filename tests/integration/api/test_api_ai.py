@@ -140,6 +140,12 @@ def test_changing_the_editors_flow_answers_a_diff_or_kestras_bare_yaml(client: h
                        headers={"accept": "application/x-yaml"})
     assert bare.status_code == 200 and bare.headers["content-type"].startswith("application/x-yaml")
     assert bare.text.startswith("id: nightly_report\n")
+    # the saved flow being edited keeps its id: an answer that renames it goes back to the model
+    model.script(COMPLETIONS, openai_text(VALID.replace("id: nightly_report", "id: renamed")), openai_text(VALID))
+    kept = client.post(f"{API}/ai/generate/flow", json={"userPrompt": "use sales.csv", "flowYaml": current,
+                                                        "namespace": "company.reports", "flowId": "nightly_report"})
+    assert kept.json()["rounds"] == 2
+    assert "must keep namespace `company.reports` and id `nightly_report`" in model.of(COMPLETIONS)[-1].body["messages"][-1]["content"]
 
 
 def test_a_model_that_never_gets_it_right_is_a_clear_502(client: httpx.Client, model: ModelServer) -> None:

@@ -13,9 +13,13 @@ const json = (body: unknown): RequestInit => ({
   method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" },
 });
 
-/** A flow for `prompt`, or a change of `flowYaml` (Kestra's body): proposed only once it validates. */
-export const generateFlow = (prompt: string, flowYaml: string | null, signal?: AbortSignal): Promise<FlowProposal> =>
-  request("/ai/generate/flow", { ...json({ userPrompt: prompt, flowYaml }), signal });
+/** A flow for `prompt`, or a change of `flowYaml` (Kestra's body): proposed only once it validates. `flow`: the
+ * saved flow being edited, whose id and namespace the proposal keeps. */
+export const generateFlow = (prompt: string, flowYaml: string | null, flow?: { namespace: string; id: string },
+  signal?: AbortSignal): Promise<FlowProposal> =>
+  request("/ai/generate/flow", {
+    ...json({ userPrompt: prompt, flowYaml, namespace: flow?.namespace ?? null, flowId: flow?.id ?? null }), signal,
+  });
 
 /** A change of a failed execution's flow (a diff against its current revision). */
 export const fixExecution = (executionId: string, prompt: string | null, signal?: AbortSignal): Promise<FixProposal> =>

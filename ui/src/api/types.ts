@@ -3797,6 +3797,11 @@ export interface components {
              * @description Where the flow is to live, when the prompt and the YAML do not say.
              */
             namespace?: string | null;
+            /**
+             * Flowid
+             * @description With `namespace`: the saved flow being edited, whose id and namespace the proposal keeps (an answer that renames it goes back to the model).
+             */
+            flowId?: string | null;
         };
         /** FlowGraph */
         FlowGraph: {

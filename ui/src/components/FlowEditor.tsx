@@ -339,7 +339,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
         {copilotOpen ? (
           <aside id="copilot-panel" className="side-panel" aria-label="AI Copilot panel">
             <div className="side-body">
-              <CopilotPanel key={fixing ?? "ask"} source={() => editor?.getValue() ?? initialSource} fixing={fixing}
+              <CopilotPanel key={fixing ?? "ask"} source={() => editor?.getValue() ?? initialSource} flow={flow} fixing={fixing}
                 onAccept={accept} onClose={() => setCopilot(false)} />
             </div>
           </aside>

@@ -10,6 +10,8 @@ import { diffLines, diffStats } from "./copilot";
 interface Props {
   /** The editor's current text: what a request changes. */
   source: () => string;
+  /** The saved flow being edited (absent for a new flow): the proposal keeps its id and namespace. */
+  flow?: { namespace: string; id: string };
   /** Opened by "Fix with AI": the failed execution whose flow to fix (asked at once). */
   fixing?: string | null;
   onAccept: (flow: string) => void;
@@ -18,7 +20,7 @@ interface Props {
 
 type Proposal = FlowProposal | FixProposal;
 
-export function CopilotPanel({ source, fixing, onAccept, onClose }: Props) {
+export function CopilotPanel({ source, flow, fixing, onAccept, onClose }: Props) {
   const [prompt, setPrompt] = useState("");
   const [proposal, setProposal] = useState<Proposal | null>(null);
   const abort = useRef<AbortController | null>(null);
@@ -31,7 +33,7 @@ export function CopilotPanel({ source, fixing, onAccept, onClose }: Props) {
       setProposal(null);
       return fix && fixing
         ? fixExecution(fixing, text || null, controller.signal)
-        : generateFlow(text, source().trim() ? source() : null, controller.signal);
+        : generateFlow(text, source().trim() ? source() : null, flow, controller.signal);
     },
     onSuccess: (found) => setProposal(found),
   });
