@@ -17,22 +17,15 @@ from pathlib import Path
 import yaml
 
 from legato import config
-from legato.plugins.ai import wire
 from legato.services import copilot
 
 PROMPTS = Path(__file__).resolve().parents[1] / "tests" / "ai" / "prompts.yaml"
 
 
-def endpoint(settings: config.Settings) -> wire.Endpoint:
-    key = settings.ai_api_key
-    headers = ({"x-api-key": key} if settings.ai_provider == "anthropic" else {"Authorization": f"Bearer {key}"}) if key else {}
-    assert settings.ai_url and settings.ai_model
-    return wire.Endpoint(settings.ai_provider, settings.ai_url, settings.ai_model, headers, 180.0, guarded=False)
-
-
 async def main(limit: int | None) -> int:
     settings = config.load()
-    if not settings.ai_url or not settings.ai_model:
+    model = copilot.configured(settings, timeout=180.0)
+    if model is None:
         print("set LEGATO_AI_URL and LEGATO_AI_MODEL (and LEGATO_AI_API_KEY) to run the evaluation", file=sys.stderr)
         return 2
     cases = yaml.safe_load(PROMPTS.read_text())[:limit]
@@ -41,7 +34,7 @@ async def main(limit: int | None) -> int:
     for case in cases:
         started = time.monotonic()
         try:
-            proposal = await copilot.propose(case["prompt"], endpoint=endpoint(settings), max_rounds=settings.ai_max_rounds)
+            proposal = await copilot.propose(case["prompt"], endpoint=model.endpoint, max_rounds=model.max_rounds)
         except copilot.CopilotError as exc:
             print(f"INVALID  {case['prompt'][:60]:<60} {str(exc).splitlines()[-1][:80]}")
             continue

@@ -213,6 +213,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", f"{_S}/{{key}}"): Need(R.SECRET, A.UPDATE),
     ("DELETE", f"{_S}/{{key}}"): Need(R.SECRET, A.DELETE),
     ("GET", f"{_T}/namespaces/{{namespace}}/inherited-secrets"): Need(R.SECRET, A.LIST),
+    # the AI copilot: writing or changing a flow needs FLOW:CREATE or FLOW:UPDATE on the namespace the request is
+    # about, which only the body says (legato.services.assist checks it before asking the model, and again on the
+    # proposal's namespace); fixing a failed execution's flow needs FLOW:UPDATE there (and EXECUTION:ACCESS_LOGS)
+    ("POST", f"{_T}/ai/generate/flow"): SIGNED_IN,
+    ("POST", f"{_T}/ai/fix/execution/{{executionId}}"): Need(R.FLOW, A.UPDATE),
     # audit logs: the whole instance's
     ("GET", f"{_T}/auditlogs/search"): _iam(R.AUDITLOG, A.LIST),
     ("GET", f"{_T}/auditlogs/export"): _iam(R.AUDITLOG, A.EXPORT),

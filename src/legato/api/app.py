@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from legato.api import (
     access,
+    ai,
     apps,
     auditlogs,
     auth,
@@ -43,6 +44,7 @@ from legato.api.context import ApiContext
 from legato.api.middleware import AuditOrigin, RejectNul, RequestMetrics
 from legato.clock import utcnow
 from legato.flows import Flows
+from legato.services.copilot import Model
 from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store.ports import Store
@@ -62,6 +64,7 @@ TAGS = [
     {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
     {"name": "Dashboards", "description": "Custom dashboards: charts over executions, flows, logs, metrics and triggers."},
     {"name": "Apps", "description": "Apps: forms over flows, with blocks shown by the stage of the execution they start."},
+    {"name": "AI", "description": "The AI copilot: flows written, changed and fixed on request, proposed once valid."},
     {"name": "System", "description": "Health, configuration and metrics."},
     {"name": "Access", "description": "Sign-in, users, service accounts, API tokens, groups, roles and bindings."},
 ]
@@ -70,13 +73,14 @@ TAGS = [
 def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir: Path | None = None,
                basic_auth: tuple[str, str] | None = None, poll_seconds: float = 0.2,
                storage: Storage | None = None, flows: Flows | None = None, auth_config: AuthConfig | None = None,
-               ) -> FastAPI:
+               ai_model: Model | None = None) -> FastAPI:
     """The API over `store`. Uploaded files go under `data_dir` (a temporary directory by default);
     with `basic_auth=(user, password)` (the instance owner) or once users exist, every route but the public ones
     requires credentials (auth.py; the access table, access.RULES, says what each route needs). `storage` is the
     internal storage the runtime writes to; by default the runtime's own default for `data_dir`
     (LEGATO_STORAGE_ROOT when set, else <data dir>/storage). `flows` is the process's parsed flows, shared
-    with the roles running in the same process."""
+    with the roles running in the same process. `ai_model`: the AI copilot's model (routes of api/ai.py answer
+    409 without one)."""
     app = FastAPI(
         title="Legato API", version=system.legato_version(), openapi_tags=TAGS,
         openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
@@ -87,7 +91,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     if storage is None:
         storage = default_storage() if storage_defaults.configured() else LocalStorage(root / "storage")
     ctx = ApiContext(store=store, clock=clock, data_dir=root, started=clock(), basic_auth=basic_auth is not None,
-                     poll_seconds=poll_seconds, storage=storage, flows=flows or Flows())
+                     poll_seconds=poll_seconds, storage=storage, flows=flows or Flows(), ai=ai_model)
     app.state.legato = ctx
     errors.install(app)
     config = auth_config or AuthConfig()
@@ -96,7 +100,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, integrations, flow_routes, webhooks, triggers, executions, execution_files,
                    evaluate, logs, kv, namespace_files, plugins, stats, blueprints, tests, dashboards, apps, secrets,
-                   auditlogs, ui):
+                   auditlogs, ai, ui):
         for router in module.routers():
             app.include_router(router)
     app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))

@@ -13,6 +13,7 @@ from fastapi import Path as PathParam
 
 from legato.api.errors import not_found
 from legato.flows import Flows
+from legato.services.copilot import Model
 from legato.services.principal import Principal
 from legato.storage.port import Storage
 from legato.store.ports import Store
@@ -30,6 +31,7 @@ class ApiContext:
     poll_seconds: float = 0.2  # how often streams look for changes
     storage: Storage | None = None  # internal storage (execution files, namespace files)
     flows: Flows = field(default_factory=Flows)  # the process's parsed flows (the roles' own when they run here)
+    ai: Model | None = None  # the AI copilot's model, when the administrator configured one
 
     @property
     def files(self) -> Storage:

@@ -338,8 +338,10 @@ class Configs(Wire):
     tenant: str
     backend: str = Field(description="sqlite or postgresql.")
     basicAuthEnabled: bool
-    features: list[str]
+    features: list[str] = Field(description="What this server offers; `ai` when its AI copilot has a model.")
     startedAt: datetime
+    isAiEnabled: bool = Field(default=False, description="Whether the AI copilot has a model (ai_url, ai_model): the "
+                                                         "editor's copilot and Fix with AI show only then.")
 
 
 class BlueprintDto(Wire):

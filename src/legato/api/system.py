@@ -84,13 +84,15 @@ def metrics_of(store: Store, clock: Callable[[], datetime]) -> Response:
 def _configs(ctx: Ctx) -> dto.Configs:
     return dto.Configs(
         version=legato_version(), tenant=TENANT, backend=str(getattr(ctx.store, "backend", "unknown")),
-        basicAuthEnabled=ctx.basic_auth, features=FEATURES, startedAt=ctx.started,
+        basicAuthEnabled=ctx.basic_auth, features=[*FEATURES, *(["ai"] if ctx.ai else [])], startedAt=ctx.started,
+        isAiEnabled=ctx.ai is not None,
     )
 
 
 @router.get("/api/v1/configs", tags=["System"], summary="Server configuration", response_model=dto.Configs)
 def configs(ctx: Ctx) -> dto.Configs:
-    """Version, database backend, whether basic auth is on, and the features this server offers."""
+    """Version, database backend, whether basic auth is on, the features this server offers, and whether its AI
+    copilot has a model (`isAiEnabled`, as Kestra says it)."""
     return _configs(ctx)
 
 

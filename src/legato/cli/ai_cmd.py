@@ -9,20 +9,15 @@ from pathlib import Path
 import click
 
 from legato import config
-from legato.plugins.ai import wire
 from legato.services import copilot
 
 
-def _endpoint(settings: config.Settings, timeout: float) -> wire.Endpoint:
-    if not settings.ai_url or not settings.ai_model:
+def _model(settings: config.Settings, timeout: float) -> copilot.Model:
+    model = copilot.configured(settings, timeout)
+    if model is None:
         raise click.UsageError("the copilot needs a model API: set LEGATO_AI_URL and LEGATO_AI_MODEL (and LEGATO_AI_API_KEY, "
                                "LEGATO_AI_PROVIDER=anthropic for Anthropic), or ai_url/ai_model in the configuration file")
-    key = settings.ai_api_key
-    if settings.ai_provider == "anthropic":
-        return wire.Endpoint("anthropic", settings.ai_url, settings.ai_model, {"x-api-key": key} if key else {},
-                             timeout, guarded=False)
-    return wire.Endpoint("openai", settings.ai_url, settings.ai_model, {"Authorization": f"Bearer {key}"} if key else {},
-                         timeout, guarded=False)
+    return model
 
 
 @click.command("ai")
@@ -43,7 +38,7 @@ def ai_command(request: str, flow_file: Path | None, write: bool, output: Path |
         settings = config.load()
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    endpoint = _endpoint(settings, timeout)
+    model = _model(settings, timeout)
     current = flow_file.read_text(encoding="utf-8") if flow_file is not None and flow_file.exists() else None
     if flow_file is not None and current is None and not write:
         raise click.UsageError(f"--flow {flow_file}: no such file")
@@ -55,7 +50,7 @@ def ai_command(request: str, flow_file: Path | None, write: bool, output: Path |
             click.echo(f"answer {round_} is not a valid flow ({first}); asking the model to fix it", err=True)
 
     try:
-        proposal = asyncio.run(copilot.propose(request, endpoint=endpoint, max_rounds=rounds or settings.ai_max_rounds,
+        proposal = asyncio.run(copilot.propose(request, endpoint=model.endpoint, max_rounds=rounds or model.max_rounds,
                                                current=current, name=name, on_round=heard))
     except copilot.CopilotError as exc:
         raise click.ClickException(str(exc)) from None

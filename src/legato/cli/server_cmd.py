@@ -17,6 +17,7 @@ from legato.api.middleware import parse_credentials
 from legato.cli import example_flows, hardening
 from legato.clock import utcnow
 from legato.server import compose
+from legato.services import copilot
 from legato.store import open_store
 from legato.telemetry import logs, tracing
 
@@ -63,7 +64,7 @@ def local(data_dir: Path, flows_dir: Path | None, worker_slots: int, lease_secon
                                      warn=lambda text: click.echo(text, err=True))
     process = compose.local(store, data_dir.resolve(), sock, worker_slots=worker_slots,
                             lease=timedelta(seconds=lease_seconds), credentials=credentials,
-                            auth=compose.auth_config(settings))
+                            auth=compose.auth_config(settings), ai_model=copilot.configured(settings))
     bound_host, bound_port = sock.getsockname()[:2]
     click.echo(f"Legato running on {data_dir}, API on http://{bound_host}:{bound_port} (Ctrl-C to stop)")
     click.echo(f"Open http://{bound_host}:{bound_port}/ in a browser.")

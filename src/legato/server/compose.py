@@ -36,6 +36,7 @@ from legato.scheduler.service import Scheduler
 from legato.scheduler.sources import SourceRunner
 from legato.server.dbclock import DatabaseClock
 from legato.server.presence import Presence
+from legato.services import copilot
 from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store import secret_backends
@@ -221,7 +222,8 @@ def build(settings: Settings, roles: Sequence[str], store: Store, *, sock: socke
     app = None
     if WEBSERVER in roles:
         app = create_app(store, clock=clock, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows,
-                         storage=runtime.storage, auth_config=auth_config(settings))
+                         storage=runtime.storage, auth_config=auth_config(settings),
+                         ai_model=copilot.configured(settings))
     elif settings.probe_port is not None:  # the roles' own /health, /ready and /metrics
         app, sock = create_probe_app(store, clock, roles), http.bind(settings.probe_host, settings.probe_port)
     audit = settings.audit
@@ -251,10 +253,10 @@ def auth_config(settings: Settings) -> AuthConfig:
 
 
 def local(store: Store, data_dir: Path, sock: socket.socket, *, worker_slots: int, lease: timedelta,
-          credentials: tuple[str, str] | None, auth: AuthConfig) -> Process:
+          credentials: tuple[str, str] | None, auth: AuthConfig, ai_model: copilot.Model | None = None) -> Process:
     """`server local`: every role and the API in one process on the SQLite database under `data_dir`."""
     runtime = Runtime(store, worker_slots=worker_slots, lease=lease, data_dir=data_dir, run_scheduler=True,
                       run_sources=True)
     app = create_app(store, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows, storage=runtime.storage,
-                     auth_config=auth)
+                     auth_config=auth, ai_model=ai_model)
     return Process(store, runtime, app=app, sock=sock)

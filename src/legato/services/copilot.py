@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from legato import plugins
+from legato import config, plugins
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
 from legato.plugins.ai import wire
@@ -38,6 +38,28 @@ Answer with the whole flow in one ```yaml code block, and nothing after it."""
 
 class CopilotError(Exception):
     """No valid flow could be proposed; the message says why (the model's last errors, or the API's)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """The model the administrator configured for the copilot, and how many answers it may give per request."""
+
+    endpoint: wire.Endpoint
+    max_rounds: int
+
+
+def configured(settings: config.Settings, timeout: float = 120.0) -> Model | None:
+    """The copilot's model from the settings (ai_url, ai_model, ai_api_key, ai_provider); None when unset."""
+    if not settings.ai_url or not settings.ai_model:
+        return None
+    key = settings.ai_api_key
+    if settings.ai_provider == "anthropic":
+        headers = {"x-api-key": key} if key else {}
+    else:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+    # guarded=False: the operator's own endpoint (often on localhost, e.g. Ollama), not a flow's URL
+    endpoint = wire.Endpoint(settings.ai_provider, settings.ai_url, settings.ai_model, headers, timeout, guarded=False)
+    return Model(endpoint, settings.ai_max_rounds)
 
 
 @dataclass(frozen=True)
@@ -150,9 +172,11 @@ def _diff(current: str | None, proposed: str, name: str) -> str:
 
 
 async def propose(request: str, *, endpoint: wire.Endpoint, max_rounds: int, current: str | None = None,
-                  name: str = "flow.yaml", on_round: Callable[[int, str | None], None] | None = None) -> Proposal:
+                  name: str = "flow.yaml", on_round: Callable[[int, str | None], None] | None = None,
+                  keep: tuple[str, str] | None = None) -> Proposal:
     """A valid flow for `request` (a change of `current` when given); CopilotError when none validates within
-    `max_rounds` answers. `on_round(round, error)` hears of each answer (error None: it validated)."""
+    `max_rounds` answers. `on_round(round, error)` hears of each answer (error None: it validated). `keep`
+    (namespace, id): a flow with another namespace or id is sent back as invalid too."""
     task = f"Change this flow as asked: {request}\n\n```yaml\n{current}```" if current is not None else f"Write a flow: {request}"
     messages = [wire.Message("system", _RULES + "\n\n" + grounding(request, current)), wire.Message("user", task)]
     error = "no answer"
@@ -166,13 +190,16 @@ async def propose(request: str, *, endpoint: wire.Endpoint, max_rounds: int, cur
             flow = parse_flow(source, name)
         except FlowValidationError as exc:
             error = str(exc)
-            if on_round is not None:
-                on_round(round_, error)
-            messages += [wire.Message("assistant", reply.text),
-                         wire.Message("user", f"This flow is invalid:\n{error}\nFix it and answer with the whole corrected flow.")]
-            continue
+        else:
+            if keep is None or (flow.namespace, flow.id) == keep:
+                if on_round is not None:
+                    on_round(round_, None)
+                types = tuple(sorted({t.type for t in flow.all_tasks()} | {t.type for t in flow.triggers or ()}))
+                return Proposal(source, round_, _diff(current, source, name), types)
+            error = (f"the flow must keep namespace `{keep[0]}` and id `{keep[1]}` "
+                     f"(the answer has namespace `{flow.namespace}` and id `{flow.id}`)")
         if on_round is not None:
-            on_round(round_, None)
-        types = tuple(sorted({t.type for t in flow.all_tasks()} | {t.type for t in flow.triggers or ()}))
-        return Proposal(source, round_, _diff(current, source, name), types)
+            on_round(round_, error)
+        messages += [wire.Message("assistant", reply.text),
+                     wire.Message("user", f"This flow is invalid:\n{error}\nFix it and answer with the whole corrected flow.")]
     raise CopilotError(f"no valid flow after {max_rounds} answer(s) of the model; the last one was invalid:\n{error}")

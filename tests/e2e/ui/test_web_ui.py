@@ -38,13 +38,14 @@ def _missing() -> str | None:
 
 
 @contextmanager
-def local_server(data: Path) -> Iterator[str]:
-    """`legato server local` on a free port with its data under `data`/data and examples/ deployed; its base URL."""
+def local_server(data: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`legato server local` on a free port with its data under `data`/data and examples/ deployed; its base URL.
+    `env`: variables added to the server's environment (settings such as LEGATO_AI_URL)."""
     log_path = data / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [LEGATO, "server", "local", "--port", "0", "--data-dir", str(data / "data"), "--flows", str(ROOT / "examples")],
-            stdout=log, stderr=subprocess.STDOUT, cwd=data,
+            stdout=log, stderr=subprocess.STDOUT, cwd=data, env={**os.environ, **(env or {})},
         )
     try:
         yield _wait_ready(process, log_path)

@@ -23,6 +23,7 @@ from tests.services import pg_database
 from legato.api import create_app
 from legato.api.server import bind
 from legato.server.compose import Process, Runtime
+from legato.services.copilot import Model
 from legato.store import open_store
 from legato.store.ports import Store
 
@@ -43,11 +44,12 @@ class LiveServer:
 class _ServerThread(threading.Thread):
     """The API and the runtime on one event loop in a background thread."""
 
-    def __init__(self, store: Store, data_dir: Path, basic_auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, store: Store, data_dir: Path, basic_auth: tuple[str, str] | None = None,
+                 ai_model: Model | None = None) -> None:
         super().__init__(name="legato-api-test", daemon=True)
         self.sock = bind("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
-        self.app = create_app(store, data_dir=data_dir, basic_auth=basic_auth, poll_seconds=0.05)
+        self.app = create_app(store, data_dir=data_dir, basic_auth=basic_auth, poll_seconds=0.05, ai_model=ai_model)
         self.runtime = Runtime(store, worker_slots=8, poll_seconds=0.2, data_dir=data_dir)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stopping: asyncio.Event | None = None
@@ -84,9 +86,10 @@ def postgres_url() -> Iterator[str]:
     yield from pg_database("legato_api", migrate=False)
 
 
-def _start(store: Store, data_dir: Path, backend: str, basic_auth: tuple[str, str] | None = None) -> Iterator[LiveServer]:
+def _start(store: Store, data_dir: Path, backend: str, basic_auth: tuple[str, str] | None = None,
+           ai_model: Model | None = None) -> Iterator[LiveServer]:
     store.migrate()
-    thread = _ServerThread(store, data_dir, basic_auth)
+    thread = _ServerThread(store, data_dir, basic_auth, ai_model)
     thread.start()
     thread.ready.wait(10)
     url = f"http://127.0.0.1:{thread.port}"

@@ -54,7 +54,8 @@ export interface paths {
         };
         /**
          * Server configuration
-         * @description Version, database backend, whether basic auth is on, and the features this server offers.
+         * @description Version, database backend, whether basic auth is on, the features this server offers, and whether its AI
+         *     copilot has a model (`isAiEnabled`, as Kestra says it).
          */
         get: operations["configs_api_v1_configs_get"];
         put?: never;
@@ -2945,6 +2946,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/ai/generate/flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write or change a flow with the AI copilot
+         * @description A flow for `userPrompt`, or a change of `flowYaml` (`yaml`), proposed only once it validates: the model's
+         *     invalid answers go back to it with the parser's errors, at most `ai_max_rounds` answers in all. Nothing is
+         *     saved. Needs FLOW:UPDATE (an existing flow) or FLOW:CREATE on the flow's namespace, checked before the model is
+         *     asked and again on the namespace of the proposal.
+         */
+        post: operations["generate_flow_api_v1__tenant__ai_generate_flow_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/ai/fix/execution/{executionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fix a failed execution's flow with the AI copilot
+         * @description A change of the flow of a FAILED execution, from its failed tasks, their errors and their last log lines
+         *     (masked as the logs routes mask them) and the flow: a diff against the flow's current revision, proposed only
+         *     once it validates and keeps the flow's id and namespace. Nothing is saved. Needs FLOW:UPDATE and
+         *     EXECUTION:ACCESS_LOGS on the execution's namespace; 409 unless it ended FAILED.
+         */
+        post: operations["fix_execution_api_v1__tenant__ai_fix_execution__executionId__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3380,13 +3427,22 @@ export interface components {
             backend: string;
             /** Basicauthenabled */
             basicAuthEnabled: boolean;
-            /** Features */
+            /**
+             * Features
+             * @description What this server offers; `ai` when its AI copilot has a model.
+             */
             features: string[];
             /**
              * Startedat
              * Format: date-time
              */
             startedAt: string;
+            /**
+             * Isaienabled
+             * @description Whether the AI copilot has a model (ai_url, ai_model): the editor's copilot and Fix with AI show only then.
+             * @default false
+             */
+            isAiEnabled: boolean;
         };
         /** Count */
         Count: {
@@ -3572,6 +3628,18 @@ export interface components {
              */
             scheduleDate: string | null;
         };
+        /** FailedTaskDto */
+        FailedTaskDto: {
+            /** Taskid */
+            taskId: string;
+            /** Tasktype */
+            taskType: string | null;
+            /**
+             * Error
+             * @description The task run's error, masked.
+             */
+            error: string | null;
+        };
         /** FileMeta */
         FileMeta: {
             /**
@@ -3617,6 +3685,56 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** FixProposal */
+        FixProposal: {
+            /**
+             * Flow
+             * @description The proposed flow's YAML: it validates with the installed plugins. Not saved.
+             */
+            flow: string;
+            /**
+             * Diff
+             * @description Unified diff from the flow given (or from nothing) to the proposal.
+             */
+            diff: string;
+            /**
+             * Rounds
+             * @description Answers asked of the model, the first one and its repairs included.
+             */
+            rounds: number;
+            /**
+             * Types
+             * @description The task and trigger types the proposed flow uses.
+             */
+            types: string[];
+            /** Namespace */
+            namespace: string;
+            /** Flowid */
+            flowId: string;
+            /**
+             * Revision
+             * @description The flow's current revision: the diff is against it.
+             */
+            revision: number;
+            /**
+             * Executionrevision
+             * @description The revision the failed execution ran.
+             */
+            executionRevision: number;
+            /**
+             * Failedtasks
+             * @description What the model was told had failed.
+             */
+            failedTasks: components["schemas"]["FailedTaskDto"][];
+        };
+        /** FixRequest */
+        FixRequest: {
+            /**
+             * Userprompt
+             * @description Anything the user adds.
+             */
+            userPrompt?: string | null;
+        };
         /** FlowCount */
         FlowCount: {
             /**
@@ -3652,6 +3770,39 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** FlowGenerationPrompt */
+        FlowGenerationPrompt: {
+            /**
+             * Userprompt
+             * @description What to write, or what to change.
+             */
+            userPrompt: string;
+            /**
+             * Flowyaml
+             * @description The flow to change (the editor's text); absent: write a new flow.
+             */
+            flowYaml?: string | null;
+            /**
+             * Yaml
+             * @description `flowYaml` under Kestra's newer name.
+             */
+            yaml?: string | null;
+            /**
+             * Conversationid
+             * @description Kestra's conversation id; accepted, each request stands alone.
+             */
+            conversationId?: string | null;
+            /**
+             * Namespace
+             * @description Where the flow is to live, when the prompt and the YAML do not say.
+             */
+            namespace?: string | null;
+            /**
+             * Flowid
+             * @description With `namespace`: the saved flow being edited, whose id and namespace the proposal keeps (an answer that renames it goes back to the model).
+             */
+            flowId?: string | null;
+        };
         /** FlowGraph */
         FlowGraph: {
             /** Nodes */
@@ -3670,6 +3821,29 @@ export interface components {
             namespace: string;
             /** Id */
             id: string;
+        };
+        /** FlowProposal */
+        FlowProposal: {
+            /**
+             * Flow
+             * @description The proposed flow's YAML: it validates with the installed plugins. Not saved.
+             */
+            flow: string;
+            /**
+             * Diff
+             * @description Unified diff from the flow given (or from nothing) to the proposal.
+             */
+            diff: string;
+            /**
+             * Rounds
+             * @description Answers asked of the model, the first one and its repairs included.
+             */
+            rounds: number;
+            /**
+             * Types
+             * @description The task and trigger types the proposed flow uses.
+             */
+            types: string[];
         };
         /** GraphCluster */
         GraphCluster: {
@@ -19384,6 +19558,189 @@ export interface operations {
             };
             /** @description Invalid flow, inputs or parameters */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    generate_flow_api_v1__tenant__ai_generate_flow_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowGenerationPrompt"];
+            };
+        };
+        responses: {
+            /** @description The proposal (JSON), or its YAML alone when `Accept` asks for YAML or text (what Kestra answers) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowProposal"];
+                    "application/x-yaml": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The model gave no valid flow, or its API failed (the message says which, with the last errors) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fix_execution_api_v1__tenant__ai_fix_execution__executionId__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The failed execution's id. */
+                executionId: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FixRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixProposal"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The model gave no valid flow, or its API failed (the message says which, with the last errors) */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

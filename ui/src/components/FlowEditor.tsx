@@ -5,10 +5,12 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
+import { useAiEnabled } from "../api/ai";
 import { ApiError, createFlow, updateFlow, validateFlow } from "../api/client";
 import type { ErrorDetail, Flow, FlowGraph } from "../api/models";
 import { sourceGraph } from "../editor/api";
 import { CodeEditor } from "../editor/CodeEditor";
+import { CopilotPanel } from "../editor/CopilotPanel";
 import { taskAtLine, type CursorTask } from "../editor/cursorTask";
 import { DocsPanel } from "../editor/DocsPanel";
 import { FilesPanel } from "../editor/FilesPanel";
@@ -216,6 +218,27 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const [dirty, setDirty] = useState(false);
   useUnsavedGuard(dirty);
   const [sideWidth, setSideWidth] = useSideWidth();
+  // The copilot replaces the side panel while open (?copilot=1, or ?fix=<execution id> from "Fix with AI").
+  const aiEnabled = useAiEnabled();
+  const fixing = flow ? params.get("fix") : null;
+  const copilotOpen = aiEnabled && maySave && (params.get("copilot") === "1" || Boolean(fixing));
+  const setCopilot = (open: boolean) => {
+    const next = new URLSearchParams(params);
+    next.delete("fix");
+    if (open) next.set("copilot", "1");
+    else next.delete("copilot");
+    setParams(next, { replace: true });
+  };
+  /** The proposal into the editor as one undoable edit: the change handler marks the flow unsaved. */
+  const accept = (proposed: string) => {
+    const model = editor?.getModel();
+    if (!editor || !model) return;
+    editor.pushUndoStop();
+    editor.executeEdits("copilot", [{ range: model.getFullModelRange(), text: proposed }]);
+    editor.pushUndoStop();
+    editor.focus();
+    setCopilot(false);
+  };
 
   useEffect(() => {
     ensureFlowSchema().catch((error: Error) => setSchemaError(error));
@@ -303,6 +326,12 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
           title={maySave ? "Save (Ctrl+S)" : `You may not save: ${flow ? `FLOW:UPDATE on ${flow.namespace}` : "FLOW:CREATE"} is missing`}>
           {save.isPending ? "Saving…" : "Save"}
         </button>
+        {aiEnabled && maySave && (
+          <button type="button" onClick={() => setCopilot(!copilotOpen)} aria-expanded={copilotOpen}
+            aria-controls={copilotOpen ? "copilot-panel" : undefined} title="Write or change this flow from a request in plain words">
+            AI Copilot
+          </button>
+        )}
         {save.isError && <SaveError error={save.error} details={saveDetails} goTo={goTo} />}
       </div>
       {schemaError && <ErrorMessage error={new Error(`completion is off: the flow schema did not load (${schemaError.message})`)} />}
@@ -310,23 +339,32 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
         <CodeEditor uri={uri} initialValue={initialSource} ariaLabel="Flow YAML source" onReady={onReady} onChange={onChange}
           className="code-editor flow-source" />
         <SplitHandle width={sideWidth} onResize={setSideWidth} />
-        <aside className="side-panel" aria-label="Editor side panel">
-          <div role="tablist" aria-label="Side panel" className="side-tabs">
-            {panels.map((p) => (
-              <button key={p.key} type="button" role="tab" id={`side-tab-${p.key}`} aria-selected={panel === p.key}
-                aria-controls="side-panel-body" onClick={() => choosePanel(p.key)}>{p.label}</button>
-            ))}
-          </div>
-          <div id="side-panel-body" role="tabpanel" aria-labelledby={`side-tab-${panel}`} className="side-body">
-            {panel === "docs" && <DocsPanel task={task} />}
-            {panel === "topology" && (graph
-              ? <Topology graph={graph} />
-              : <p className="muted">{checking ? "Drawing…" : "The topology shows once the flow is valid."}</p>)}
-            {panel === "files" && (shownNamespace
-              ? <FilesPanel namespace={shownNamespace} />
-              : <p className="muted">Give the flow a namespace first: its files live there.</p>)}
-          </div>
-        </aside>
+        {copilotOpen ? (
+          <aside id="copilot-panel" className="side-panel" aria-label="AI Copilot panel">
+            <div className="side-body">
+              <CopilotPanel key={fixing ?? "ask"} source={() => editor?.getValue() ?? initialSource} flow={flow} fixing={fixing}
+                onAccept={accept} onClose={() => setCopilot(false)} />
+            </div>
+          </aside>
+        ) : (
+          <aside className="side-panel" aria-label="Editor side panel">
+            <div role="tablist" aria-label="Side panel" className="side-tabs">
+              {panels.map((p) => (
+                <button key={p.key} type="button" role="tab" id={`side-tab-${p.key}`} aria-selected={panel === p.key}
+                  aria-controls="side-panel-body" onClick={() => choosePanel(p.key)}>{p.label}</button>
+              ))}
+            </div>
+            <div id="side-panel-body" role="tabpanel" aria-labelledby={`side-tab-${panel}`} className="side-body">
+              {panel === "docs" && <DocsPanel task={task} />}
+              {panel === "topology" && (graph
+                ? <Topology graph={graph} />
+                : <p className="muted">{checking ? "Drawing…" : "The topology shows once the flow is valid."}</p>)}
+              {panel === "files" && (shownNamespace
+                ? <FilesPanel namespace={shownNamespace} />
+                : <p className="muted">Give the flow a namespace first: its files live there.</p>)}
+            </div>
+          </aside>
+        )}
       </div>
       <ul id="editor-problems" className="problems" aria-label="Validation problems" hidden={saveDetails.length > 0}>
         {problems.map((p, i) => (

@@ -4,6 +4,7 @@ import { Link, NavLink, useNavigate, useParams } from "react-router";
 import {
   flowGraph, getExecution, getFlow, killExecution, restartExecution, resumeExecution,
 } from "../api/client";
+import { useAiEnabled } from "../api/ai";
 import { changeTaskRunState, pauseExecution, replayExecution, setExecutionLabels } from "../api/operations";
 import { TERMINAL_STATES, type Execution, type FlowInput, type Task, type TaskRun } from "../api/models";
 import { InputsForm } from "../components/InputsForm";
@@ -180,6 +181,7 @@ function Overview({ execution: x }: { execution: Execution }) {
   return (
     <>
       <FailureReason execution={x} />
+      <FixWithAi execution={x} />
       <dl className="summary">
         <div><dt>Flow</dt><dd><Link to={`/flows/${x.namespace}/${x.flowId}`}>{x.namespace}.{x.flowId}</Link> (revision {x.flowRevision})</dd></div>
         <div><dt>Started</dt><dd><When iso={x.state.startDate} /></dd></div>
@@ -242,6 +244,23 @@ export function failedLeaves(x: Execution): TaskRun[] {
 }
 
 /** What a newcomer looks for first on a failed execution: which task failed, why, and where its log lines are. */
+/** On a FAILED execution, when the server has a copilot: the flow's editor, with the copilot's proposed fix. */
+function FixWithAi({ execution: x }: { execution: Execution }) {
+  const aiEnabled = useAiEnabled();
+  const me = useMe();
+  const navigate = useNavigate();
+  if (!aiEnabled || x.state.current !== "FAILED" || !canIn(me, "FLOW:UPDATE", x.namespace)) return null;
+  return (
+    <p>
+      <button type="button" className="primary"
+        title="Open the flow's editor with a change the AI copilot proposes from this failure (not saved until you save)"
+        onClick={() => navigate(`/flows/${x.namespace}/${x.flowId}/editor?fix=${encodeURIComponent(x.id)}`)}>
+        Fix with AI
+      </button>
+    </p>
+  );
+}
+
 function FailureReason({ execution: x }: { execution: Execution }) {
   const leaves = failedLeaves(x);
   if (leaves.length === 0 && !x.error) return null;
