@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ _PORTS = {"http": 80, "https": 443}
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that only connects to addresses the guard accepts."""
 
-    def __init__(self, allowed: Sequence[netguard.Network], *, verify: bool = True) -> None:
+    def __init__(self, allowed: Sequence[netguard.Network], *, verify: bool | ssl.SSLContext = True) -> None:
         self._allowed = list(allowed)
         self._wire = _wire(verify)
 
@@ -60,7 +61,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         await self._wire.aclose()
 
 
-def _wire(verify: bool) -> httpx.AsyncHTTPTransport:
+def _wire(verify: bool | ssl.SSLContext) -> httpx.AsyncHTTPTransport:
     # no keep-alive: a kept connection (and its TLS session) must not serve another host on the same address
     return httpx.AsyncHTTPTransport(verify=verify, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
 
