@@ -204,7 +204,7 @@ def test_download_streams_a_large_answer_to_storage(harness: Harness, server: st
         tracemalloc.stop()
     assert out["length"] == _BIG_CHUNKS << 20 and out["uri"].endswith("/big")
     assert peak < 16 << 20, f"the download held {peak >> 20} MB at once"  # chunks of 1 MB, never the whole body
-    with pytest.raises(TaskFailed, match="larger than 10 MB: use io.kestra.plugin.core.http.Download"):
+    with pytest.raises(TaskFailed, match=r"larger than 10 MB: use io\.kestra\.plugin\.core\.http\.Download"):
         request(harness, f"id: r\ntype: http.Request\nuri: {server}/big\n")
 
 
