@@ -58,6 +58,18 @@ def check_all(addresses: Iterable[str], allowed: Sequence[Network], host: str) -
         check(ipaddress.ip_address(address), allowed, host)
 
 
+def resolve_checked(host: str, port: int, what: str = "") -> list[str]:
+    """The addresses of `host`, every one checked against the operator's allowed networks; `what` names the
+    host in the error when it does not resolve ("the Git host ")."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise TaskFailed(f"cannot resolve {what}{host}: {exc.strerror or exc}") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    check_all(addresses, allowed_networks(), host)
+    return addresses
+
+
 def guarded_connect(allowed: Sequence[Network]) -> Callable[..., socket.socket]:
     """A replacement for socket.create_connection that only connects to checked addresses."""
 
