@@ -209,6 +209,31 @@ def test_download_streams_a_large_answer_to_storage(harness: Harness, server: st
 
 
 @pytest.mark.usefixtures("opened")
+def test_a_multipart_form_sends_files_of_internal_storage(harness: Harness, server: str, storage: LocalStorage) -> None:
+    execution = harness.execution()  # the form sends a file its own execution stored
+    stored = request(harness, f"id: dl\ntype: http.Download\nuri: {server}/file.csv\n", storage=storage, task_id="dl",
+                     execution=execution)["uri"]
+    out = request(harness, f"""
+id: r
+type: io.kestra.plugin.core.http.Request
+uri: {server}/upload
+method: POST
+contentType: multipart/form-data
+formData:
+  file: "{stored}"
+  renamed: {{name: orders.csv, content: "{stored}"}}
+  note: "{{{{ inputs.note }}}}"
+  size: 3
+""", storage=storage, inputs={"note": "hi"}, execution=execution)
+    answer = json.loads(out["body"])
+    assert answer["type"].startswith("multipart/form-data; boundary=")
+    body = answer["body"].replace("\r\n", "\n")
+    assert 'name="file"; filename="file.csv"' in body and 'name="renamed"; filename="orders.csv"' in body
+    assert body.count("a,b\n1,2\n") == 2
+    assert 'name="note"\n\nhi\n' in body and 'name="size"\n\n3\n' in body
+
+
+@pytest.mark.usefixtures("opened")
 def test_options_auth_basic_bearer_and_digest_as_kestra_writes_them(harness: Harness, server: str) -> None:
     basic = request(harness, f"id: r\ntype: io.kestra.plugin.core.http.Request\nuri: {server}/x\n"
                              "options:\n  auth: {type: BASIC, username: ada, password: s3cret}\n")

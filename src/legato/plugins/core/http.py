@@ -11,8 +11,9 @@ import shutil
 import tempfile
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, BinaryIO, ClassVar, Literal, TypeVar
 
 import httpx
 from pydantic import Field
@@ -78,33 +79,39 @@ class _HttpTask(RunnableTask):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(default="GET", description="HTTP method.")
     headers: dict[str, Any] | None = Field(default=None, description="Request headers (values rendered).")
     body: str | None = Field(default=None, description="Request body (rendered); a JSON body needs contentType application/json.")
-    formData: dict[str, Any] | None = Field(default=None, description="Fields sent as application/x-www-form-urlencoded (values rendered).")
+    formData: dict[str, Any] | None = Field(default=None, description="Fields sent as application/x-www-form-urlencoded (values rendered); with contentType multipart/form-data, a multipart form where a kestra:// value, or {name, content: kestra://...}, sends that file of internal storage.")
     contentType: str | None = Field(default=None, description="Content-Type of the body.")
     auth: Auth | None = Field(default=None, description="BASIC (username, password), BEARER (token) or DIGEST; the same as `options.auth`.")
     options: RequestOptions = Field(default_factory=RequestOptions, description="Timeouts, redirects and accepted status codes.")
     allowFailed: bool = Field(default=False, description="Succeed whatever the status code.")
     sslOptions: SslOptions | None = Field(default=None, description="TLS options.")
 
-    def build(self, ctx: RunContext, http: httpx.AsyncClient) -> tuple[str, httpx.Request]:
-        """The rendered URL and the request to send."""
+    async def build(self, ctx: RunContext, http: httpx.AsyncClient, files: ExitStack) -> tuple[str, httpx.Request]:
+        """The rendered URL and the request to send; the files of a multipart form stay open in `files`."""
         url = render_text(ctx, self.uri)
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise TaskFailed(f"property 'uri' must be an http:// or https:// URL, not {url!r}")
         headers = {str(k): ctx.render_string(v) for k, v in (self.headers or {}).items()}
+        content_type = ctx.render_string(self.contentType) if self.contentType else None
         data: bytes | None = None
-        if self.formData is not None:
+        form: dict[str, str] | None = None
+        parts: dict[str, tuple[str, BinaryIO]] | None = None
+        if self.formData is not None and (content_type or "").startswith("multipart/form-data"):
+            form, parts = await _multipart(ctx, ctx.render(self.formData), files)
+            content_type = None  # httpx writes it, with the boundary
+        elif self.formData is not None:
             fields = {str(k): _text(v) for k, v in ctx.render(self.formData).items()}
             data = urllib.parse.urlencode(fields).encode()
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         elif self.body is not None:
             data = ctx.render_string(self.body).encode()
-        if self.contentType:
-            headers["Content-Type"] = ctx.render_string(self.contentType)
+        if content_type:
+            headers["Content-Type"] = content_type
         authorization = self._authorization(ctx)
         if authorization:
             headers["Authorization"] = authorization
         try:
-            return url, http.build_request(self.method, url, headers=headers, content=data)
+            return url, http.build_request(self.method, url, headers=headers, content=data, data=form, files=parts)
         except httpx.InvalidURL as exc:
             raise TaskFailed(f"property 'uri' is not a valid URL: {exc}") from None
 
@@ -127,14 +134,16 @@ class _HttpTask(RunnableTask):
         for name in ("readIdleTimeout", "connectionPoolIdleTimeout"):
             if getattr(self.options, name) is not None:
                 ctx.logger.warn(f"options.{name} is deprecated in Kestra and ignored by Legato")
-        async with httpclient.client(timeout=httpclient.timeout(self.options.connectTimeout, self.options.readTimeout), verify=verify, auth=self._digest(ctx),
+        timeout = httpclient.timeout(self.options.connectTimeout, self.options.readTimeout)
+        async with httpclient.client(timeout=timeout, verify=verify, auth=self._digest(ctx),
                                      follow_redirects=self.options.followRedirects) as http:
-            url, request = self.build(ctx, http)
-            try:
-                code, headers, kept = await asyncio.wait_for(
-                    _exchange(http, request, url, keep), total.total_seconds() if total else None)
-            except TimeoutError:
-                raise TaskFailed(f"{self.method} {url} timed out") from None
+            with ExitStack() as files:
+                url, request = await self.build(ctx, http, files)
+                try:
+                    code, headers, kept = await asyncio.wait_for(
+                        _exchange(http, request, url, keep), total.total_seconds() if total else None)
+                except TimeoutError:
+                    raise TaskFailed(f"{self.method} {url} timed out") from None
         ctx.logger.debug(f"{self.method} {url} -> {code}")
         if not self._accepted(code):
             detail = kept if isinstance(kept, str) else ""
@@ -213,6 +222,28 @@ uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv
         finally:
             await asyncio.to_thread(shutil.rmtree, folder, True)
         return {"uri": uri, "code": code, "length": length, "headers": headers}
+
+
+async def _multipart(ctx: RunContext, values: dict[str, Any],
+                     files: ExitStack) -> tuple[dict[str, str], dict[str, tuple[str, BinaryIO]]]:
+    """Kestra's multipart formData: a `kestra://` value, or `{name, content: kestra://...}`, is a file of internal
+    storage (copied to a local file first, then streamed); any other value a text field (JSON when not text)."""
+    fields: dict[str, str] = {}
+    parts: dict[str, tuple[str, BinaryIO]] = {}
+    folder: Path | None = None
+    for key, value in values.items():
+        match value:
+            case str() if value.startswith("kestra://"):
+                uri, name = value, _file_name(value)
+            case {"name": name, "content": str(uri)}:
+                name = str(name)
+            case _:
+                fields[str(key)] = _text(value)
+                continue
+        folder = folder or Path(files.enter_context(tempfile.TemporaryDirectory(prefix="legato-form-")))
+        local = await asyncio.to_thread(ctx.storage.download, uri, folder / str(len(parts)))
+        parts[str(key)] = (name, files.enter_context(local.open("rb")))
+    return fields, parts
 
 
 async def _exchange(http: httpx.AsyncClient, request: httpx.Request, url: str,
