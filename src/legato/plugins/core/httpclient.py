@@ -131,8 +131,11 @@ async def read_upto(response: httpx.Response, limit: int) -> bytes:
 
 
 def text(response: httpx.Response, raw: bytes) -> str:
-    """`raw` decoded with the answer's charset (UTF-8 when it names none)."""
-    return raw.decode(response.charset_encoding or "utf-8", errors="replace")
+    """`raw` decoded with the answer's charset (UTF-8 when it names none, or one Python does not know)."""
+    try:
+        return raw.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def header_lists(response: httpx.Response) -> dict[str, list[str]]:
