@@ -1,22 +1,23 @@
-"""A small blocking client for the Kubernetes REST API (stdlib http.client + ssl), and where its settings come
-from: the task's `config`, else the in-cluster service account, else a kubeconfig file (KUBECONFIG or
-~/.kube/config, current context). Only what the kubernetes runner needs; callers run it in a thread."""
+"""Where the kubernetes runner's settings come from (the task's `config`, else the in-cluster service account,
+else a kubeconfig file: KUBECONFIG or ~/.kube/config, current context), and its calls to the API through
+lightkube, which `pip install 'legato[kubernetes]'` brings."""
 
 from __future__ import annotations
 
 import base64
-import http.client
-import json
 import os
-import ssl
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 import yaml
+
+if TYPE_CHECKING:
+    from lightkube import AsyncClient
+    from lightkube.resources.core_v1 import Pod, Secret
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
@@ -127,91 +128,130 @@ def load(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | N
 
 
 class KubeClient:
-    """One request per connection; a streaming response (logs) never blocks another call."""
+    """The runner's way to one cluster: lightkube (legato[kubernetes]) with the settings of a KubeConfig."""
 
     def __init__(self, config: KubeConfig, timeout: float | None = 30.0) -> None:
-        self.config = config
-        self.timeout = timeout
         parts = urlsplit(config.server)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise KubeError(f"invalid API server address {config.server!r} ({config.source})")
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port or (443 if self._https else 80)
-        self._prefix = parts.path.rstrip("/")
-        self._ssl = _ssl_context(config) if self._https else None
+        try:
+            from lightkube.config.kubeconfig import KubeConfig as Kubeconfig
+        except ImportError:
+            raise KubeError("the Kubernetes runner needs lightkube: install legato[kubernetes]") from None
+        self.config = config
+        self.timeout = timeout
+        single = Kubeconfig.from_dict(_kubeconfig(config)).get()
+        if single is None:  # never: the document names its one context as current
+            raise KubeError(f"no usable Kubernetes configuration ({config.source})")
+        self._single = single
 
     def reachable(self) -> bool:
+        """Whether the API server answers its /version within 3 s."""
+        import httpx2
+        from lightkube.config import client_adapter
+
+        params = client_adapter.ConnectionParams(timeout=httpx2.Timeout(3.0), trust_env=False)
         try:
-            self.json("GET", "/version", timeout=3.0)
-        except (KubeError, OSError):
+            with client_adapter.Client(self._single, params) as http:
+                return http.get("/version").is_success
+        except (httpx2.HTTPError, OSError):
             return False
-        return True
 
-    def json(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-             timeout: float | None = -1.0) -> Any:
-        """Send one request and decode its JSON answer; a status >= 400 raises KubeError."""
-        response, conn = self._send(method, path, query, body, timeout)
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[KubeSession]:
+        """A connection for one run (lightkube's AsyncClient), closed at the end."""
+        import httpx2
+        from lightkube import AsyncClient
+
+        client = AsyncClient(self._single, namespace=self.config.namespace, timeout=httpx2.Timeout(self.timeout),
+                             trust_env=False, field_manager="legato")
         try:
-            data = response.read()
+            yield KubeSession(client, self.config.server)
         finally:
-            conn.close()
-        if response.status >= 400:
-            raise KubeError(f"{method} {path}: {_message(data)}", response.status)
-        return json.loads(data) if data.strip() else None
+            await client.close()
 
-    def stream(self, path: str, *, query: Mapping[str, Any] | None = None) -> Iterator[bytes]:
-        """The answer's body in chunks as they arrive (a pod's logs with follow=true)."""
-        response, conn = self._send("GET", path, query, None, None)
+
+class KubeSession:
+    """The calls of the kubernetes runner, on Pods and Secrets written and read as the API's JSON (dicts);
+    every failure is a KubeError with the API's own message."""
+
+    def __init__(self, client: AsyncClient, server: str) -> None:
+        self._client = client
+        self._server = server
+
+    async def create(self, body: Mapping[str, Any]) -> None:
+        """Create the Pod or Secret `body` describes."""
+        resource = _resource(str(body["kind"]))
+        where = f"POST {body['kind']} {body['metadata']['name']}"
+        with self._failures(where):
+            await self._client.create(cast("Pod | Secret", resource.from_dict(dict(body))))
+
+    async def pod_status(self, name: str, namespace: str) -> dict[str, Any]:
+        """The `status` of a pod, as the API writes it."""
+        from lightkube.resources.core_v1 import Pod
+
+        with self._failures(f"GET Pod {name}"):
+            pod = await self._client.get(Pod, name, namespace=namespace)
+        return pod.status.to_dict() if pod.status is not None else {}
+
+    async def delete(self, kind: str, name: str, namespace: str) -> None:
+        """Delete a Pod or Secret at once (no grace period)."""
+        with self._failures(f"DELETE {kind} {name}"):
+            await self._client.delete(_resource(kind), name, namespace=namespace, grace_period=0)
+
+    async def logs(self, name: str, namespace: str, container: str) -> AsyncIterator[str]:
+        """A container's log lines as they come, until it ends."""
+        with self._failures(f"GET Pod {name} log"):
+            async for line in self._client.log(name, namespace=namespace, container=container, follow=True):
+                yield line
+
+    @contextmanager
+    def _failures(self, what: str) -> Iterator[None]:
+        import httpx2
+        from lightkube import ApiError
+
         try:
-            if response.status >= 400:
-                raise KubeError(f"GET {path}: {_message(response.read())}", response.status)
-            while chunk := response.read1(1 << 16):
-                yield chunk
-        finally:
-            conn.close()
-
-    def _send(self, method: str, path: str, query: Mapping[str, Any] | None, body: Any,
-              timeout: float | None) -> tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
-        wait = self.timeout if timeout == -1.0 else timeout
-        conn: http.client.HTTPConnection
-        if self._https:
-            conn = http.client.HTTPSConnection(self._host, self._port, timeout=wait, context=self._ssl)
-        else:
-            conn = http.client.HTTPConnection(self._host, self._port, timeout=wait)
-        url = self._prefix + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
-        headers = {"Accept": "application/json"}
-        if self.config.token:
-            headers["Authorization"] = f"Bearer {self.config.token}"
-        elif self.config.username is not None:
-            basic = base64.b64encode(f"{self.config.username}:{self.config.password or ''}".encode()).decode()
-            headers["Authorization"] = f"Basic {basic}"
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            conn.request(method, url, body=payload, headers=headers)
-            return conn.getresponse(), conn
-        except OSError as exc:
-            conn.close()
-            raise KubeError(f"cannot reach the Kubernetes API at {self.config.server}: {exc}") from exc
+            yield
+        except ApiError as exc:
+            raise KubeError(f"{what}: {exc.status.message or exc}", exc.status.code) from None
+        except httpx2.HTTPError as exc:
+            raise KubeError(f"cannot reach the Kubernetes API at {self._server}: {exc}") from exc
+        except ValueError as exc:  # an answer that is not the object asked for (msgspec's validation)
+            raise KubeError(f"{what}: unexpected answer from the Kubernetes API: {exc}") from None
 
 
-def _ssl_context(config: KubeConfig) -> ssl.SSLContext:
-    context = ssl.create_default_context(cadata=config.ca_pem) if config.ca_pem else ssl.create_default_context()
-    if config.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+def _resource(kind: str) -> type[Pod] | type[Secret]:
+    from lightkube.resources.core_v1 import Pod, Secret
+
+    match kind:
+        case "Pod":
+            return Pod
+        case "Secret":
+            return Secret
+    raise KubeError(f"the kubernetes runner does not handle {kind} objects")
+
+
+def _kubeconfig(config: KubeConfig) -> dict[str, Any]:
+    """`config` as a one-context kubeconfig document (certificates inline), which lightkube reads."""
+    cluster: dict[str, Any] = {"server": config.server, "insecure-skip-tls-verify": config.insecure}
+    if config.ca_pem and not config.insecure:
+        cluster["certificate-authority-data"] = _b64(config.ca_pem)
+    user: dict[str, Any] = {}
+    if config.token:
+        user["token"] = config.token
+    elif config.username is not None:
+        user.update(username=config.username, password=config.password or "")
     if config.client_cert_pem and config.client_key_pem:
-        # ssl loads a certificate chain from files only: write them privately, load, remove
-        with tempfile.TemporaryDirectory(prefix="legato-kube-") as tmp:
-            cert, key = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
-            for path, text in ((cert, config.client_cert_pem), (key, config.client_key_pem)):
-                path.touch(mode=0o600)
-                path.write_text(text)
-            context.load_cert_chain(str(cert), str(key))
-    return context
+        user.update({"client-certificate-data": _b64(config.client_cert_pem),
+                     "client-key-data": _b64(config.client_key_pem)})
+    return {"clusters": [{"name": "legato", "cluster": cluster}], "users": [{"name": "legato", "user": user}],
+            "contexts": [{"name": "legato", "context": {"cluster": "legato", "user": "legato",
+                                                        "namespace": config.namespace}}],
+            "current-context": "legato"}
+
+
+def _b64(pem: str) -> str:
+    return base64.b64encode(pem.encode()).decode()
 
 
 def _named(doc: Mapping[str, Any], section: str, name: Any, path: Path) -> dict[str, Any]:
@@ -249,10 +289,3 @@ def _decoded(value: Any) -> str | None:
         return base64.b64decode(text, validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise KubeError("a certificate or key is neither PEM text nor base64-encoded PEM") from None
-
-
-def _message(data: bytes) -> str:
-    try:
-        return str(json.loads(data).get("message", data.decode(errors="replace")))
-    except (ValueError, AttributeError):
-        return data.decode(errors="replace").strip() or "no message"

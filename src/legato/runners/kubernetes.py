@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,13 +25,13 @@ from typing import Any, Literal
 from legato.model.ids import new_id
 from legato.runners.base import CommandSpec, CommandTimedOut, LineSink, RunnerError
 from legato.runners.container_files import CONTAINER_WORKDIR, container_env, extract_workdir, stage_archive
-from legato.runners.kube_api import KubeClient, KubeConfig, KubeError
+from legato.runners.kube_api import KubeClient, KubeConfig, KubeError, KubeSession
 
 MOUNT = "/legato"
 STAGE_MOUNT = "/legato-stage"
 STAGE_FILE = "files.tar"
 MAX_STAGED = 1_000_000  # a Secret holds at most 1 MiB
-STDERR_TAG = "\x1elegato-stderr\x1e"
+STDERR_TAG = "\x1flegato-stderr\x1f"  # \x1f: not a line boundary for str.splitlines (lightkube's log lines)
 _WAITING_ERRORS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
                    "CreateContainerError", "ErrImageNeverPull"}
 PullPolicy = Literal["Always", "IfNotPresent", "Never"]
@@ -62,7 +62,7 @@ def wrapper(nonce: str, mount: str = MOUNT) -> str:
         f'cd {mount}/work || exit 125\n'
         'fifo=/tmp/.legato-stderr-$$\n'
         'if mkfifo "$fifo" 2>/dev/null; then\n'
-        f'  sed "s/^/$(printf \'\\036\')legato-stderr$(printf \'\\036\')/" < "$fifo" >&2 &\n'
+        f'  sed "s/^/$(printf \'\\037\')legato-stderr$(printf \'\\037\')/" < "$fifo" >&2 &\n'
         '  tagger=$!\n'
         '  "$@" 2>"$fifo"; code=$?\n'
         '  wait "$tagger"; rm -f "$fifo"\n'
@@ -191,25 +191,28 @@ class KubernetesRunner:
         run_id = new_id()[:12].lower()
         pod, secret = names(run_id)
         labels = {"io.legato.pod": pod}
-        base = f"/api/v1/namespaces/{namespace}"
-        try:
-            await self._call("POST", f"{base}/secrets", body=secret_body(secret, namespace, archive, labels))
-            await self._call("POST", f"{base}/pods", body=pod_body(self.options, spec, pod, secret, namespace, run_id))
-        except KubeError as exc:
-            await self._cleanup(base, pod, secret)
-            raise RunnerError(f"the Kubernetes API refused the pod: {exc}") from None
-        try:
-            return await asyncio.wait_for(self._follow(base, pod, spec, on_line, run_id), spec.timeout)
-        except TimeoutError:
-            raise CommandTimedOut(spec.timeout or 0) from None
-        finally:
-            await asyncio.shield(self._cleanup(base, pod, secret))
+        async with self.client.session() as kube:
+            try:
+                await kube.create(secret_body(secret, namespace, archive, labels))
+                await kube.create(pod_body(self.options, spec, pod, secret, namespace, run_id))
+            except KubeError as exc:
+                await self._cleanup(namespace, pod, secret)
+                raise RunnerError(f"the Kubernetes API refused the pod: {exc}") from None
+            try:
+                return await asyncio.wait_for(self._follow(kube, namespace, pod, spec, on_line, run_id), spec.timeout)
+            except TimeoutError:
+                raise CommandTimedOut(spec.timeout or 0) from None
+            finally:
+                await asyncio.shield(self._cleanup(namespace, pod, secret))
 
-    async def _follow(self, base: str, pod: str, spec: CommandSpec, on_line: LineSink, nonce: str) -> int:
-        await self._wait_started(base, pod)
+    async def _follow(self, kube: KubeSession, namespace: str, pod: str, spec: CommandSpec, on_line: LineSink,
+                      nonce: str) -> int:
+        await self._wait_started(kube, namespace, pod)
         splitter = LogSplitter(nonce, on_line)
-        await asyncio.to_thread(self._read_logs, f"{base}/pods/{pod}/log", splitter)
-        code = await self._exit_code(base, pod)
+        async for line in kube.logs(pod, namespace, "main"):
+            splitter.feed(line.encode())
+        splitter.close()
+        code = await self._exit_code(kube, namespace, pod)
         archive = splitter.archive()
         if archive is not None:
             await asyncio.to_thread(extract_workdir, archive, spec.workdir)
@@ -218,17 +221,12 @@ class KubernetesRunner:
                               "/bin/sh, tar and base64?)")
         return code
 
-    def _read_logs(self, path: str, splitter: LogSplitter) -> None:
-        for chunk in self.client.stream(path, query={"container": "main", "follow": "true"}):
-            splitter.feed(chunk)
-        splitter.close()
-
-    async def _wait_started(self, base: str, pod: str) -> None:
+    async def _wait_started(self, kube: KubeSession, namespace: str, pod: str) -> None:
         """Until the main container runs or ran; an image or init failure is reported at once."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.options.wait_until_running
         while True:
-            status = (await self._call("GET", f"{base}/pods/{pod}") or {}).get("status") or {}
+            status = await kube.pod_status(pod, namespace)
             problem = _problem(status)
             if problem:
                 raise RunnerError(f"pod {pod}: {problem}")
@@ -241,25 +239,24 @@ class KubernetesRunner:
                                   f"(phase {status.get('phase', 'unknown')})")
             await asyncio.sleep(self.options.poll_seconds)
 
-    async def _exit_code(self, base: str, pod: str) -> int:
+    async def _exit_code(self, kube: KubeSession, namespace: str, pod: str) -> int:
         for _ in range(int(30 / self.options.poll_seconds) + 1):
-            status = (await self._call("GET", f"{base}/pods/{pod}") or {}).get("status") or {}
+            status = await kube.pod_status(pod, namespace)
             terminated = ((_container(status, "containerStatuses", "main") or {}).get("state") or {}).get("terminated")
             if terminated is not None:
                 return int(terminated.get("exitCode", 1))
             await asyncio.sleep(self.options.poll_seconds)
         raise RunnerError(f"pod {pod}: its logs ended but the container never reported an exit code")
 
-    async def _cleanup(self, base: str, pod: str, secret: str) -> None:
+    async def _cleanup(self, namespace: str, pod: str, secret: str) -> None:
+        """Delete the pod and its Secret, on a connection of its own: a cancelled run closes its session while
+        this (shielded) cleanup goes on."""
         if not self.options.delete:
             return
-        for path in (f"{base}/pods/{pod}", f"{base}/secrets/{secret}"):
-            with contextlib.suppress(KubeError):
-                await self._call("DELETE", path, query={"gracePeriodSeconds": "0"})
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        call: Callable[..., Any] = self.client.json
-        return await asyncio.to_thread(call, method, path, **kwargs)
+        async with self.client.session() as kube:
+            for kind, name in (("Pod", pod), ("Secret", secret)):
+                with contextlib.suppress(KubeError):
+                    await kube.delete(kind, name, namespace)
 
 
 def _container(status: Mapping[str, Any], key: str, name: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import threading
+import tracemalloc
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +21,7 @@ from legato.storage import LocalStorage
 from tests.unit.plugins.conftest import Harness
 
 REALM, NONCE = "legato-test", "dcd98b7102dd2f0e8b11d0f600bfb0c093"
+_CHUNK, _BIG_CHUNKS = b"x" * (1 << 20), 48  # /big: 48 MB, more than http.Request keeps
 
 
 def _md5(text: str) -> str:
@@ -35,6 +37,13 @@ class Handler(BaseHTTPRequestHandler):
             self._digest()
         elif self.path == "/file.csv":
             self._answer(200, b"a,b\n1,2\n", "text/csv")
+        elif self.path == "/big":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(_BIG_CHUNKS * len(_CHUNK)))
+            self.end_headers()
+            for _ in range(_BIG_CHUNKS):
+                self.wfile.write(_CHUNK)
         elif self.path == "/redirect":
             self.send_response(302)
             self.send_header("Location", "http://127.0.0.1:1/elsewhere")
@@ -183,6 +192,45 @@ def test_download_stores_the_file(harness: Harness, server: str, storage: LocalS
     assert out["code"] == 200 and out["length"] == 8
     assert out["uri"].endswith("/tasks/dl/" + out["uri"].split("/")[-2] + "/file.csv")
     assert storage.get(out["uri"]) == b"a,b\n1,2\n"
+
+
+@pytest.mark.usefixtures("opened")
+def test_download_streams_a_large_answer_to_storage(harness: Harness, server: str, storage: LocalStorage) -> None:
+    tracemalloc.start()
+    try:
+        out = request(harness, f"id: dl\ntype: http.Download\nuri: {server}/big\n", storage=storage, task_id="dl")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out["length"] == _BIG_CHUNKS << 20 and out["uri"].endswith("/big")
+    assert peak < 16 << 20, f"the download held {peak >> 20} MB at once"  # chunks of 1 MB, never the whole body
+    with pytest.raises(TaskFailed, match=r"larger than 10 MB: use io\.kestra\.plugin\.core\.http\.Download"):
+        request(harness, f"id: r\ntype: http.Request\nuri: {server}/big\n")
+
+
+@pytest.mark.usefixtures("opened")
+def test_a_multipart_form_sends_files_of_internal_storage(harness: Harness, server: str, storage: LocalStorage) -> None:
+    execution = harness.execution()  # the form sends a file its own execution stored
+    stored = request(harness, f"id: dl\ntype: http.Download\nuri: {server}/file.csv\n", storage=storage, task_id="dl",
+                     execution=execution)["uri"]
+    out = request(harness, f"""
+id: r
+type: io.kestra.plugin.core.http.Request
+uri: {server}/upload
+method: POST
+contentType: multipart/form-data
+formData:
+  file: "{stored}"
+  renamed: {{name: orders.csv, content: "{stored}"}}
+  note: "{{{{ inputs.note }}}}"
+  size: 3
+""", storage=storage, inputs={"note": "hi"}, execution=execution)
+    answer = json.loads(out["body"])
+    assert answer["type"].startswith("multipart/form-data; boundary=")
+    body = answer["body"].replace("\r\n", "\n")
+    assert 'name="file"; filename="file.csv"' in body and 'name="renamed"; filename="orders.csv"' in body
+    assert body.count("a,b\n1,2\n") == 2
+    assert 'name="note"\n\nhi\n' in body and 'name="size"\n\n3\n' in body
 
 
 @pytest.mark.usefixtures("opened")

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from legato.runners import kube_api
-from legato.runners.base import CommandSpec
+from legato.runners.base import CommandSpec, RunnerError
 from legato.runners.docker import CONTAINER_WORKDIR, extract_workdir
 from legato.runners.environment import script_environment
 from legato.runners.kube_api import KubeClient, KubeConfig, KubeError
@@ -204,6 +204,7 @@ class FakeKubeApi:
         self.requests: list[tuple[str, str, Any]] = []
         self.secrets: dict[str, dict[str, Any]] = {}
         self.pods: dict[str, dict[str, Any]] = {}
+        self.refuse_pods = ""  # the message of a 403 to every pod creation, when set
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -241,6 +242,9 @@ class FakeKubeApi:
         if method == "POST" and kind == "secrets":
             self.secrets[body["metadata"]["name"]] = body
             return self.reply(h, 201, body)
+        if method == "POST" and self.refuse_pods:
+            return self.reply(h, 403, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403,
+                                       "reason": "Forbidden", "message": self.refuse_pods})
         if method == "POST":
             self.pods[body["metadata"]["name"]] = {"body": body, "status": {"phase": "Pending"}, "log": b""}
             threading.Thread(target=self.run_pod, args=(body["metadata"]["name"],), daemon=True).start()
@@ -272,11 +276,11 @@ class FakeKubeApi:
         command = [part.replace("/legato", mount) for part in main["command"]]
         env = {e["name"]: e["value"].replace("/legato", mount) for e in main["env"]}
         env["PATH"] = "/usr/bin:/bin"
-        pod["status"] = {"phase": "Running", "containerStatuses": [{"name": "main", "state": {"running": {}}}]}
+        pod["status"] = {"phase": "Running", "containerStatuses": [_container_status({"running": {}})]}
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False)
         pod["log"] = done.stdout
         pod["status"] = {"phase": "Succeeded" if done.returncode == 0 else "Failed", "containerStatuses": [
-            {"name": "main", "state": {"terminated": {"exitCode": done.returncode}}}]}
+            _container_status({"terminated": {"exitCode": done.returncode}})]}
 
     @staticmethod
     def reply(h: BaseHTTPRequestHandler, status: int, body: Any) -> None:
@@ -290,6 +294,12 @@ class FakeKubeApi:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _container_status(state: dict[str, Any]) -> dict[str, Any]:
+    """A ContainerStatus with the fields the API always sends."""
+    return {"name": "main", "image": "busybox", "imageID": "", "ready": "running" in state, "restartCount": 0,
+            "state": state}
 
 
 @pytest.fixture
@@ -319,6 +329,17 @@ def test_a_whole_run_stages_files_streams_lines_and_copies_results_back(tmp_path
     assert calls[-2:] == [("DELETE", f"/api/v1/namespaces/jobs/pods/{pod}"),
                           ("DELETE", f"/api/v1/namespaces/jobs/secrets/{pod}-files")]  # nothing left behind
     assert {auth for _, _, auth in fake.requests} == {"Bearer tok"}
+
+
+def test_a_refused_pod_is_a_runner_error_with_the_apis_message_and_its_secret_is_deleted(
+        tmp_path: Path, fake: FakeKubeApi) -> None:
+    fake.refuse_pods = 'pods is forbidden: User "ci" cannot create resource "pods"'
+    runner = KubernetesRunner(KubeOptions(image="busybox", poll_seconds=0.02),
+                              KubeConfig(server=fake.url, token="tok", namespace="jobs"))
+    with pytest.raises(RunnerError, match=r'the Kubernetes API refused the pod: POST Pod .*: pods is forbidden: User "ci"'):
+        asyncio.run(runner.run(_spec(tmp_path, "true"), Lines()))
+    (secret,) = fake.secrets
+    assert ("DELETE", f"/api/v1/namespaces/jobs/secrets/{secret}") in [(m, p.split("?")[0]) for m, p, _ in fake.requests]
 
 
 def test_an_unreachable_cluster_falls_back_with_a_note(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""One JSON request to a model API: through the SSRF guard of `legato.plugins.core.netguard` (a model server on
+"""One JSON request to a model API: through the SSRF guard of `legato.plugins.core.httpclient` (a model server on
 the worker's own network, an Ollama on localhost say, needs LEGATO_HTTP_ALLOWED_NETWORKS), no redirects (they
 would resend the API key elsewhere), and errors that quote the API's own message but never the key."""
 
@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from legato.plugins.context import TaskFailed
-from legato.plugins.core import netguard
+from legato.plugins.core import httpclient
 
 _MAX_ANSWER = 64 << 20  # an image in base64 can be tens of megabytes
 
@@ -69,12 +69,14 @@ async def request(method: str, url: str, *, headers: dict[str, str], body: Any |
     sent = {"User-Agent": "legato", "Accept": "application/json", **headers}
     if data is not None:
         sent["Content-Type"] = "application/json"
-    # the scheme is checked by `join`: only http(s), never file:
-    prepared = urllib.request.Request(url, data=data, headers=sent, method=method)  # noqa: S310
+    started = time.monotonic()
     try:
-        answer = await asyncio.wait_for(asyncio.to_thread(_send, prepared, timeout, guarded), timeout + 5)
+        reply = await asyncio.wait_for(httpclient.send(
+            method, url, shown=where(url), headers=sent, content=data, seconds=httpx.Timeout(timeout),
+            limit=_MAX_ANSWER, guarded=guarded), timeout + 5)
     except TimeoutError:
         raise TaskFailed(f"{method} {where(url)} timed out after {timeout:g} s") from None
+    answer = Answer(reply.status, reply.body, time.monotonic() - started)
     if not 200 <= answer.status < 300:
         raise TaskFailed(f"{method} {where(url)} answered {answer.status}: {api_error(answer)}")
     return answer
@@ -88,32 +90,3 @@ async def call_json(url: str, *, headers: dict[str, str], body: Any, timeout: fl
     if not isinstance(data, dict):
         raise TaskFailed(f"POST {where(url)} answered something that is not a JSON object: {answer.body[:200]!r}")
     return data, answer.seconds
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _send(prepared: urllib.request.Request, timeout: float, guarded: bool) -> Answer:
-    if guarded:
-        opener = netguard.opener(follow_redirects=False)
-    else:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
-    url = where(prepared.full_url)
-    started = time.monotonic()
-    try:
-        response = opener.open(prepared, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        response = exc
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TaskFailed):
-            raise exc.reason from None
-        raise TaskFailed(f"{prepared.get_method()} {url} failed: {exc.reason}") from None
-    except TimeoutError:
-        raise TaskFailed(f"{prepared.get_method()} {url} timed out after {timeout:g} s") from None
-    except OSError as exc:
-        raise TaskFailed(f"{prepared.get_method()} {url} failed: {exc}") from None
-    with response:
-        body = response.read(_MAX_ANSWER)
-        return Answer(response.status, body, time.monotonic() - started)

@@ -9,9 +9,7 @@ guard's check."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import tempfile
 import urllib.parse
 from abc import abstractmethod
@@ -121,13 +119,7 @@ class _HttpMcpClient(McpClient):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TaskFailed(f"the MCP server's URL must be an http:// or https:// URL, not {url[:80]!r}")
-        allowed = netguard.allowed_networks()
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        except socket.gaierror as exc:
-            raise TaskFailed(f"cannot resolve {parts.hostname}: {exc.strerror}") from None
-        for info in infos:
-            netguard.check(ipaddress.ip_address(info[4][0]), allowed, parts.hostname)
+        netguard.resolve_checked(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
         return url
 
     def seconds(self) -> float:

@@ -1,25 +1,27 @@
 """http.Request and http.Download: call an HTTP endpoint, keep the answer as outputs or as a file in internal
-storage. Every connection goes through the SSRF guard of `netguard`."""
+storage. Every connection goes through the SSRF guard of `httpclient`'s transport."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import shutil
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, BinaryIO, ClassVar, Literal, TypeVar
 
+import httpx
 from pydantic import Field
 
 from legato.model.durations import Duration
 from legato.model.task import TASKS, Frozen
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core import netguard
+from legato.plugins.core import httpclient
 from legato.plugins.core.storage_files import output_uri
 from legato.plugins.runnable import (
     RunnableTask,
@@ -29,6 +31,9 @@ from legato.plugins.runnable import (
 )
 
 _MAX_BODY = 10 << 20  # Request keeps the body in its outputs: beyond this, use Download
+
+T = TypeVar("T")
+Keep = Callable[[httpx.Response], Awaitable[T]]  # reads the answer: as text, or into a file
 
 
 class BasicAuth(Frozen):
@@ -74,33 +79,41 @@ class _HttpTask(RunnableTask):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(default="GET", description="HTTP method.")
     headers: dict[str, Any] | None = Field(default=None, description="Request headers (values rendered).")
     body: str | None = Field(default=None, description="Request body (rendered); a JSON body needs contentType application/json.")
-    formData: dict[str, Any] | None = Field(default=None, description="Fields sent as application/x-www-form-urlencoded (values rendered).")
+    formData: dict[str, Any] | None = Field(default=None, description="Fields sent as application/x-www-form-urlencoded (values rendered); with contentType multipart/form-data, a multipart form where a kestra:// value, or {name, content: kestra://...}, sends that file of internal storage.")
     contentType: str | None = Field(default=None, description="Content-Type of the body.")
     auth: Auth | None = Field(default=None, description="BASIC (username, password), BEARER (token) or DIGEST; the same as `options.auth`.")
     options: RequestOptions = Field(default_factory=RequestOptions, description="Timeouts, redirects and accepted status codes.")
     allowFailed: bool = Field(default=False, description="Succeed whatever the status code.")
     sslOptions: SslOptions | None = Field(default=None, description="TLS options.")
 
-    def build(self, ctx: RunContext) -> urllib.request.Request:
+    async def build(self, ctx: RunContext, http: httpx.AsyncClient, files: ExitStack) -> tuple[str, httpx.Request]:
+        """The rendered URL and the request to send; the files of a multipart form stay open in `files`."""
         url = render_text(ctx, self.uri)
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise TaskFailed(f"property 'uri' must be an http:// or https:// URL, not {url!r}")
         headers = {str(k): ctx.render_string(v) for k, v in (self.headers or {}).items()}
+        content_type = ctx.render_string(self.contentType) if self.contentType else None
         data: bytes | None = None
-        if self.formData is not None:
+        form: dict[str, str] | None = None
+        parts: dict[str, tuple[str, BinaryIO]] | None = None
+        if self.formData is not None and (content_type or "").startswith("multipart/form-data"):
+            form, parts = await _multipart(ctx, ctx.render(self.formData), files)
+            content_type = None  # httpx writes it, with the boundary
+        elif self.formData is not None:
             fields = {str(k): _text(v) for k, v in ctx.render(self.formData).items()}
             data = urllib.parse.urlencode(fields).encode()
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         elif self.body is not None:
             data = ctx.render_string(self.body).encode()
-        if self.contentType:
-            headers["Content-Type"] = ctx.render_string(self.contentType)
+        if content_type:
+            headers["Content-Type"] = content_type
         authorization = self._authorization(ctx)
         if authorization:
             headers["Authorization"] = authorization
-        headers.setdefault("User-Agent", "legato")
-        # the scheme is checked above: only http(s), never file:
-        return urllib.request.Request(url, data=data, headers=headers, method=self.method)  # noqa: S310
+        try:
+            return url, http.build_request(self.method, url, headers=headers, content=data, data=form, files=parts)
+        except httpx.InvalidURL as exc:
+            raise TaskFailed(f"property 'uri' is not a valid URL: {exc}") from None
 
     def _authorization(self, ctx: RunContext) -> str | None:
         match self.auth or self.options.auth:
@@ -114,36 +127,34 @@ class _HttpTask(RunnableTask):
             return _basic(ctx.render_string(self.options.basicAuthUser), ctx.render_string(self.options.basicAuthPassword or ""))
         return None
 
-    async def call(self, ctx: RunContext, keep: Any) -> tuple[int, dict[str, list[str]], Any]:
-        """Send the request; `keep(response)` reads the answer in the worker thread. Fails on a status code
-        that is not accepted."""
-        request = self.build(ctx)
+    async def call(self, ctx: RunContext, keep: Keep[T]) -> tuple[int, dict[str, list[str]], T]:
+        """Send the request; `keep(response)` reads the answer. Fails on a status code that is not accepted."""
         total = task_timeout(ctx, self)  # the task's own timeout bounds the whole call
         verify = not (self.sslOptions and self.sslOptions.insecureTrustAllCertificates)
         for name in ("readIdleTimeout", "connectionPoolIdleTimeout"):
             if getattr(self.options, name) is not None:
                 ctx.logger.warn(f"options.{name} is deprecated in Kestra and ignored by Legato")
-        opener = netguard.opener(follow_redirects=self.options.followRedirects, verify=verify,
-                                 handlers=self._digest(ctx, request.full_url))
-        seconds = max((t.total_seconds() for t in (self.options.connectTimeout, self.options.readTimeout) if t), default=30.0)
-        try:
-            code, headers, kept = await asyncio.wait_for(
-                asyncio.to_thread(_send, opener, request, seconds, keep), total.total_seconds() if total else None)
-        except TimeoutError:
-            raise TaskFailed(f"{request.get_method()} {request.full_url} timed out") from None
-        ctx.logger.debug(f"{request.get_method()} {request.full_url} -> {code}")
+        timeout = httpclient.timeout(self.options.connectTimeout, self.options.readTimeout)
+        async with httpclient.client(timeout=timeout, verify=verify, auth=self._digest(ctx),
+                                     follow_redirects=self.options.followRedirects) as http:
+            with ExitStack() as files:
+                url, request = await self.build(ctx, http, files)
+                try:
+                    code, headers, kept = await asyncio.wait_for(
+                        _exchange(http, request, url, keep), total.total_seconds() if total else None)
+                except TimeoutError:
+                    raise TaskFailed(f"{self.method} {url} timed out") from None
+        ctx.logger.debug(f"{self.method} {url} -> {code}")
         if not self._accepted(code):
             detail = kept if isinstance(kept, str) else ""
-            raise TaskFailed(f"{request.get_method()} {request.full_url} answered {code}" + (f": {detail[:500]}" if detail else ""))
+            raise TaskFailed(f"{self.method} {url} answered {code}" + (f": {detail[:500]}" if detail else ""))
         return code, headers, kept
 
-    def _digest(self, ctx: RunContext, url: str) -> list[Any]:
+    def _digest(self, ctx: RunContext) -> httpx.DigestAuth | None:
         auth = self.auth or self.options.auth
         if not isinstance(auth, DigestAuth):
-            return []
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, url, ctx.render_string(auth.username), ctx.render_string(auth.password))
-        return [urllib.request.HTTPDigestAuthHandler(passwords)]
+            return None
+        return httpx.DigestAuth(ctx.render_string(auth.username), ctx.render_string(auth.password))
 
     def _accepted(self, code: int) -> bool:
         if self.allowFailed or self.options.allowFailed:
@@ -202,7 +213,7 @@ uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="legato-download-"))
         try:
-            code, headers, path = await self.call(ctx, lambda response: _save(response, folder / "body"))
+            code, headers, path = await self.call(ctx, functools.partial(_save, target=folder / "body"))
             length = path.stat().st_size
             if length == 0 and self.failOnEmptyResponse:
                 raise TaskFailed(f"{render_text(ctx, self.uri)} answered {code} with an empty body")
@@ -213,35 +224,47 @@ uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv
         return {"uri": uri, "code": code, "length": length, "headers": headers}
 
 
-def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request, seconds: float, keep: Any) -> tuple[int, dict[str, list[str]], Any]:
-    try:
-        response = opener.open(request, timeout=seconds)
-    except urllib.error.HTTPError as exc:
-        response = exc
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TaskFailed):
-            raise exc.reason from None
-        raise TaskFailed(f"{request.get_method()} {request.full_url} failed: {exc.reason}") from None
-    except TimeoutError:
-        raise TaskFailed(f"{request.get_method()} {request.full_url} timed out after {seconds:g} s") from None
-    with response:
-        headers: dict[str, list[str]] = {}
-        for name, value in response.headers.items():
-            headers.setdefault(name, []).append(value)
-        return response.status, headers, keep(response)
+async def _multipart(ctx: RunContext, values: dict[str, Any],
+                     files: ExitStack) -> tuple[dict[str, str], dict[str, tuple[str, BinaryIO]]]:
+    """Kestra's multipart formData: a `kestra://` value, or `{name, content: kestra://...}`, is a file of internal
+    storage (copied to a local file first, then streamed); any other value a text field (JSON when not text)."""
+    fields: dict[str, str] = {}
+    parts: dict[str, tuple[str, BinaryIO]] = {}
+    folder: Path | None = None
+    for key, value in values.items():
+        match value:
+            case str() if value.startswith("kestra://"):
+                uri, name = value, _file_name(value)
+            case {"name": name, "content": str(uri)}:
+                name = str(name)
+            case _:
+                fields[str(key)] = _text(value)
+                continue
+        folder = folder or Path(files.enter_context(tempfile.TemporaryDirectory(prefix="legato-form-")))
+        local = await asyncio.to_thread(ctx.storage.download, uri, folder / str(len(parts)))
+        parts[str(key)] = (name, files.enter_context(local.open("rb")))
+    return fields, parts
 
 
-def _read_text(response: Any) -> str:
-    raw = response.read(_MAX_BODY + 1)
+async def _exchange(http: httpx.AsyncClient, request: httpx.Request, url: str,
+                    keep: Keep[T]) -> tuple[int, dict[str, list[str]], T]:
+    async with httpclient.exchange(http, request, url) as response:
+        return response.status_code, httpclient.header_lists(response), await keep(response)
+
+
+async def _read_text(response: httpx.Response) -> str:
+    raw = await httpclient.read_upto(response, _MAX_BODY + 1)
     if len(raw) > _MAX_BODY:
         raise TaskFailed(f"the answer is larger than {_MAX_BODY >> 20} MB: use io.kestra.plugin.core.http.Download")
     # a string, as in Kestra: flows read JSON with `json(outputs.x.body)` or `| jq(...)`
-    return str(raw.decode(response.headers.get_content_charset() or "utf-8", errors="replace"))
+    return httpclient.text(response, raw)
 
 
-def _save(response: Any, target: Path) -> Path:
+async def _save(response: httpx.Response, target: Path) -> Path:
+    """The body streamed to `target`, a chunk at a time: a download never sits whole in memory."""
     with target.open("wb") as handle:
-        shutil.copyfileobj(response, handle, 1 << 20)
+        async for chunk in response.aiter_bytes(1 << 20):
+            await asyncio.to_thread(handle.write, chunk)
     return target
 
 

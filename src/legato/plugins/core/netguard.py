@@ -1,6 +1,7 @@
 """The SSRF guard of the HTTP tasks: a flow may not reach the worker's own network (loopback, private,
 link-local, cloud metadata, ...) unless the operator allows those addresses with LEGATO_HTTP_ALLOWED_NETWORKS
-(comma-separated CIDRs, e.g. `127.0.0.1/32,10.0.0.0/8`, or `*` for everything).
+(comma-separated CIDRs, e.g. `127.0.0.1/32,10.0.0.0/8`, or `*` for everything). The HTTP tasks get it in the
+transport of `httpclient`; socket clients (SMTP, SSH) through `guarded_connect`.
 
 The check happens where the connection is made: the host is resolved once, every address is checked, and
 the socket connects to a checked address, so a name that resolves differently on a second lookup (DNS
@@ -11,10 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import ssl
-import urllib.request
-from collections.abc import Callable, Sequence
-from http.client import HTTPConnection, HTTPSConnection
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from legato.plugins.context import TaskFailed
@@ -54,6 +52,24 @@ def check(address: IPAddress, allowed: Sequence[Network], host: str) -> None:
         )
 
 
+def check_all(addresses: Iterable[str], allowed: Sequence[Network], host: str) -> None:
+    """`check` for each address `host` resolved to."""
+    for address in addresses:
+        check(ipaddress.ip_address(address), allowed, host)
+
+
+def resolve_checked(host: str, port: int, what: str = "") -> list[str]:
+    """The addresses of `host`, every one checked against the operator's allowed networks; `what` names the
+    host in the error when it does not resolve ("the Git host ")."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise TaskFailed(f"cannot resolve {what}{host}: {exc.strerror or exc}") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    check_all(addresses, allowed_networks(), host)
+    return addresses
+
+
 def guarded_connect(allowed: Sequence[Network]) -> Callable[..., socket.socket]:
     """A replacement for socket.create_connection that only connects to checked addresses."""
 
@@ -64,8 +80,7 @@ def guarded_connect(allowed: Sequence[Network]) -> Callable[..., socket.socket]:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
             raise TaskFailed(f"cannot resolve {host}: {exc.strerror}") from None
-        for *_, sockaddr in infos:
-            check(ipaddress.ip_address(sockaddr[0]), allowed, host)
+        check_all((str(sockaddr[0]) for *_, sockaddr in infos), allowed, host)
         error: OSError | None = None
         for family, kind, proto, _, sockaddr in infos:
             sock = socket.socket(family, kind, proto)
@@ -82,52 +97,3 @@ def guarded_connect(allowed: Sequence[Network]) -> Callable[..., socket.socket]:
         raise error or OSError(f"no address to connect to for {host}")
 
     return connect
-
-
-class _GuardedHTTP(urllib.request.HTTPHandler):
-    def __init__(self, allowed: Sequence[Network]) -> None:
-        super().__init__()
-        self._connect = guarded_connect(allowed)
-
-    def http_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(self._connection, req)
-
-    def _connection(self, host: str, **kwargs: Any) -> HTTPConnection:
-        conn = HTTPConnection(host, **kwargs)
-        conn._create_connection = self._connect  # type: ignore[attr-defined]
-        return conn
-
-
-class _GuardedHTTPS(urllib.request.HTTPSHandler):
-    def __init__(self, allowed: Sequence[Network], context: ssl.SSLContext) -> None:
-        super().__init__(context=context)
-        self._connect = guarded_connect(allowed)
-        self._context = context
-
-    def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(self._connection, req, context=self._context)
-
-    def _connection(self, host: str, **kwargs: Any) -> HTTPSConnection:
-        conn = HTTPSConnection(host, **kwargs)
-        conn._create_connection = self._connect  # type: ignore[attr-defined]
-        return conn
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def opener(*, follow_redirects: bool = True, verify: bool = True,
-           handlers: list[Any] | None = None) -> urllib.request.OpenerDirector:
-    """A urllib opener with the guard on every connection, environment proxies ignored (a proxy would
-    connect on the flow's behalf, past the guard); `handlers` adds others (an authentication handler)."""
-    allowed = allowed_networks()
-    context = ssl.create_default_context()
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    chain: list[Any] = [urllib.request.ProxyHandler({}), _GuardedHTTP(allowed), _GuardedHTTPS(allowed, context)]
-    if not follow_redirects:
-        chain.append(_NoRedirect())
-    return urllib.request.build_opener(*chain, *(handlers or ()))

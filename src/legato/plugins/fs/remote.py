@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ftplib
-import ipaddress
 import posixpath
 import re
 import socket
@@ -221,8 +220,7 @@ class FtpFs:
     def __init__(self, settings: FtpSettings, root_dir: bool) -> None:
         self.scheme = "ftps" if settings.tls else "ftp"
         self.root_dir = root_dir
-        for *_, sockaddr in socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM):
-            netguard.check(ipaddress.ip_address(sockaddr[0]), netguard.allowed_networks(), settings.host)
+        netguard.resolve_checked(settings.host, settings.port)
         ftp: ftplib.FTP
         if settings.tls:
             context = ssl.create_default_context()

@@ -8,11 +8,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import ipaddress
 import os
 import re
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,13 +75,7 @@ class Remote:
     def check_address(self) -> None:
         """Every address the host resolves to must pass the SSRF guard (LEGATO_HTTP_ALLOWED_NETWORKS)."""
         host, port = self.host()
-        allowed = netguard.allowed_networks()
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise TaskFailed(f"cannot resolve the Git host {host}: {exc.strerror or exc}") from None
-        for info in infos:
-            netguard.check(ipaddress.ip_address(info[4][0]), allowed, host)
+        netguard.resolve_checked(host, port, "the Git host ")
 
 
 def shown(text: str) -> str:

@@ -6,8 +6,6 @@ URL-encoded. The server passes the same SSRF guard as the HTTP tasks."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -35,13 +33,7 @@ class JenkinsTask(RunnableTask):
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TaskFailed(f"property 'serverUrl': {base!r} is not an http(s) address")
-        allowed = netguard.allowed_networks()
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 80, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise TaskFailed(f"cannot resolve the Jenkins host {parts.hostname}: {exc}") from None
-        for info in infos:
-            netguard.check(ipaddress.ip_address(info[4][0]), allowed, parts.hostname)
+        netguard.resolve_checked(parts.hostname, parts.port or 80, "the Jenkins host ")
         path = "/".join("job/" + quote(segment, safe="") for segment in job.strip("/").split("/"))
         return base.rstrip("/") + "/" + path
 

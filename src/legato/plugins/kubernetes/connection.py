@@ -5,9 +5,7 @@ type (`pods`, `Deployment`, `shirts` with apiGroup stable.example.com) becomes a
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -143,13 +141,7 @@ def _check_address(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TaskFailed(f"property 'connection.masterUrl': {url!r} is not an http(s) address")
-    allowed = netguard.allowed_networks()
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise TaskFailed(f"cannot resolve the Kubernetes API host {parts.hostname}: {exc}") from None
-    for info in infos:
-        netguard.check(ipaddress.ip_address(info[4][0]), allowed, parts.hostname)
+    netguard.resolve_checked(parts.hostname, parts.port or 443, "the Kubernetes API host ")
 
 
 def plural(kind: str) -> str:

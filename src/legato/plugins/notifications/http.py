@@ -1,14 +1,12 @@
 """What every HTTP notification task shares: Kestra's `options` (timeouts and extra headers), one POST through the
-SSRF guard of `legato.plugins.core.netguard`, and URLs that never reach a log or an error whole (a webhook URL
-or a bot token in a path is a credential)."""
+SSRF guard of `legato.plugins.core.httpclient` (never redirected: a redirect would resend a credential elsewhere),
+and URLs that never reach a log or an error whole (a webhook URL or a bot token in a path is a credential)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,7 +16,7 @@ from pydantic import Field
 from legato.model.durations import Duration
 from legato.model.task import Frozen
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core import netguard
+from legato.plugins.core import httpclient
 from legato.plugins.runnable import RunnableTask, task_timeout
 
 _MAX_ANSWER = 1 << 20  # an API's answer is read for its status and a few fields, never kept whole
@@ -110,17 +108,15 @@ class HttpNotification(RunnableTask):
         options = self.options or RequestOptions()
         for name, value in (options.headers or {}).items():
             sent[str(name)] = ctx.render_string(value)
-        # the scheme is checked above: only http(s), never file:
-        request = urllib.request.Request(target, data=body, headers=sent, method=method)  # noqa: S310
-        seconds = max(
-            t.total_seconds() for t in (options.connectTimeout, options.readTimeout) if t is not None
-        )
         timeout = task_timeout(ctx, self)
         total = timeout.total_seconds() if timeout else None
         try:
-            answer = await asyncio.wait_for(asyncio.to_thread(_send, request, seconds), total)
+            reply = await asyncio.wait_for(httpclient.send(
+                method, target, shown=redact(target), headers=sent, content=body, limit=_MAX_ANSWER,
+                seconds=httpclient.timeout(options.connectTimeout, options.readTimeout)), total)
         except TimeoutError:
             raise TaskFailed(f"{method} {redact(target)} timed out") from None
+        answer = Answer(reply.status, reply.text)
         ctx.logger.debug(f"{method} {redact(target)} -> {answer.code}")
         if not 200 <= answer.code < 300:
             raise TaskFailed(f"{method} {redact(target)} answered {answer.code}: {answer.text[:300]}")
@@ -130,25 +126,3 @@ class HttpNotification(RunnableTask):
         self, ctx: RunContext, url: str, payload: Any, headers: dict[str, str] | None = None
     ) -> Answer:
         return await self.post(ctx, url, json.dumps(payload).encode(), "application/json", headers)
-
-
-def _send(request: urllib.request.Request, seconds: float) -> Answer:
-    opener = netguard.opener(follow_redirects=False)  # a redirect would resend a credential elsewhere
-    url = redact(request.full_url)
-    try:
-        response = opener.open(request, timeout=seconds)
-    except urllib.error.HTTPError as exc:
-        response = exc
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TaskFailed):
-            raise exc.reason from None
-        raise TaskFailed(f"{request.get_method()} {url} failed: {exc.reason}") from None
-    except TimeoutError:
-        raise TaskFailed(f"{request.get_method()} {url} timed out after {seconds:g} s") from None
-    except OSError as exc:
-        raise TaskFailed(f"{request.get_method()} {url} failed: {exc}") from None
-    with response:
-        raw = response.read(_MAX_ANSWER)
-        return Answer(
-            response.status, raw.decode(response.headers.get_content_charset() or "utf-8", errors="replace")
-        )

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from legato.model.durations import Duration
 from legato.model.task import TRIGGERS
+from legato.plugins.context import TaskFailed
 from legato.plugins.core import http as http_task
 from legato.plugins.core.http import BasicAuth, BearerAuth, RequestOptions, SslOptions
 from legato.plugins.triggers.base import Poll, PollingSource, PollingTrigger, TriggerContext
@@ -89,6 +90,10 @@ class _RequestContext:
     def __init__(self, ctx: TriggerContext):
         self._ctx = ctx
         self.logger = _Logger(ctx)
+
+    @property
+    def storage(self) -> Any:
+        raise TaskFailed("http.Trigger cannot send files of internal storage: a multipart formData takes text values here")
 
     def render(self, value: Any) -> Any:
         return self._ctx.render(value)
