@@ -164,7 +164,14 @@ class ChartQueries:
         found = [{names[i]: _plain(v) for i, v in enumerate(row)} for row in conn.execute(page)]
         total = len(found) + window.offset
         if len(found) == limit or (window.offset and not found):
-            total = int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+            counted = select(func.count()).select_from(query.subquery())
+            if use_rollup and source.base == "Executions" and not aggregated and \
+                    rollup.counts_rows(chart.data, unit):  # one row per execution: count them in the roll-up
+                rolled = self._rolled(window)
+                assert rolled.rolled is not None
+                counted = self._from(select(rollup.measure(rolled.rolled, Column(agg="COUNT"))), rolled) \
+                    .where(*self._conditions(rolled, source, chart.data.where, window))
+            total = int(conn.execute(counted).scalar_one())
         return ChartRows(found, total)
 
     def _kpi(self, conn: Connection, frame: Frame, source: source_fields.Source, chart: Chart,

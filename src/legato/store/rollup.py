@@ -9,6 +9,7 @@ chart's aggregations over facts equal the same aggregations over raw rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Float,
+    Insert,
+    Row,
     Select,
     Subquery,
     case,
@@ -37,6 +40,7 @@ KEYS = frozenset({"NAMESPACE", "FLOW_ID", "STATE"})  # filterable and groupable 
 COUNTED = frozenset({"ID", "NAMESPACE", "FLOW_ID", "FLOW_REVISION", "STATE", "START_DATE"})  # never NULL
 ENDED = frozenset({"DURATION", "END_DATE"})  # NULL until the execution ends
 DAY = timedelta(days=1)
+_KEYS = ("day", "namespace", "flow_id", "state")
 _MEASURES = ("n", "ended_n", "duration_us")
 _LOCK = "execution_days.fold"
 
@@ -55,6 +59,12 @@ def fits(data: Data, kpi: bool, unit: str) -> bool:
     if not any(c.agg is not None for c in columns):
         return False  # one row per execution: nothing to roll up
     return all(_measure_fits(c) if c.agg is not None else c.field in KEYS | {"START_DATE"} for c in columns)
+
+
+def counts_rows(data: Data, unit: str) -> bool:
+    """Whether the roll-up can count the rows of a chart listing executions one per row (its total for paging):
+    every filter on a key, a range of whole days at least."""
+    return unit != "hour" and all(_filter_fits(f) for f in data.where)
 
 
 def _filter_fits(f: Filter) -> bool:
@@ -115,21 +125,34 @@ def fold(dialect: Dialect, conn: Connection, limit: int) -> int:
     One folder at a time (a transaction lock), so folders never wait on each other's roll-up rows."""
     dialect.lock_key(conn, _LOCK)
     batch = select(_d.id).order_by(_d.id).limit(limit).scalar_subquery()
-    moved = conn.execute(delete(execution_day_deltas).where(_d.id.in_(batch))
-                         .returning(_d.day, _d.namespace, _d.flow_id, _d.state, *(_d[m] for m in _MEASURES))).all()
-    sums: dict[tuple[datetime, str, str, str], list[int]] = {}
-    for day, namespace, flow_id, state, *values in moved:
-        total = sums.setdefault((day, namespace, flow_id, state), [0, 0, 0])
-        for i, value in enumerate(values):
+    moving = delete(execution_day_deltas).where(_d.id.in_(batch)).returning(*(_d[c] for c in _KEYS + _MEASURES))
+    upsert = dialect.upsert_add(execution_days, _KEYS, _MEASURES)
+    if dialect.dml_in_cte:  # one statement: the deltas never travel to this process
+        moved = moving.cte("moved")
+        sums = select(*(moved.c[k] for k in _KEYS), *(func.sum(moved.c[m]) for m in _MEASURES)) \
+            .group_by(*(moved.c[k] for k in _KEYS))
+        folded = upsert.from_select(list(_KEYS + _MEASURES), sums).cte("folded")
+        per_day = conn.execute(select(moved.c.day, func.count()).group_by(moved.c.day).add_cte(folded)).all()
+    else:
+        per_day = _fold_here(conn, upsert, conn.execute(moving).all())
+    if per_day:
+        conn.execute(delete(execution_days).where(_r.day.in_([d for d, _ in per_day]),
+                                                  *(_r[m] == 0 for m in _MEASURES)))
+    return sum(n for _, n in per_day)
+
+
+def _fold_here(conn: Connection, upsert: Insert, moved: Sequence[Row[Any]]) -> list[tuple[datetime, int]]:
+    """Sum `moved` deltas per key and add them to the roll-up; how many deltas of each day."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    days: dict[datetime, int] = {}
+    for row in moved:
+        total = sums.setdefault(tuple(row[:4]), [0, 0, 0])
+        for i, value in enumerate(row[4:]):
             total[i] += value
-    if not sums:
-        return 0
-    rows = [{"day": k[0], "namespace": k[1], "flow_id": k[2], "state": k[3], **dict(zip(_MEASURES, v, strict=True))}
-            for k, v in sorted(sums.items())]
-    conn.execute(dialect.upsert_add(execution_days, ("day", "namespace", "flow_id", "state"), _MEASURES), rows)
-    days = sorted({k[0] for k in sums})
-    conn.execute(delete(execution_days).where(_r.day.in_(days), *(_r[m] == 0 for m in _MEASURES)))
-    return len(moved)
+        days[row[0]] = days.get(row[0], 0) + 1
+    if sums:
+        conn.execute(upsert, [dict(zip(_KEYS + _MEASURES, (*k, *v), strict=True)) for k, v in sorted(sums.items())])
+    return sorted(days.items())
 
 
 def _floor_day(at: datetime) -> datetime:
