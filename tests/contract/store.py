@@ -19,8 +19,8 @@ from .contract_kv import KVContract
 from .contract_leases import LeaseContract
 from .contract_logs import LogContract
 from .contract_operations import OperationsContract
-from .contract_schema import SchemaContract
 from .contract_rollup import RollupContract
+from .contract_schema import SchemaContract
 from .contract_search import SearchContract
 from .contract_test_suites import SuiteContract, TransientExecutionContract
 from .contract_timers import TimerContract

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import func, insert, select, update
+from tests.services import pg_database
 
 from legato.dashboards import parse_dashboard
 from legato.model.execution import Execution
@@ -17,7 +18,6 @@ from legato.store import migrate, open_store
 from legato.store.ports import ChartWindow
 from legato.store.schema import execution_days, executions
 from legato.store.sql import SqlStore
-from tests.services import pg_database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CHART = parse_dashboard("""

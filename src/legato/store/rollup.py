@@ -132,7 +132,8 @@ def fold(dialect: Dialect, conn: Connection, limit: int) -> int:
         sums = select(*(moved.c[k] for k in _KEYS), *(func.sum(moved.c[m]) for m in _MEASURES)) \
             .group_by(*(moved.c[k] for k in _KEYS))
         folded = upsert.from_select(list(_KEYS + _MEASURES), sums).cte("folded")
-        per_day = conn.execute(select(moved.c.day, func.count()).group_by(moved.c.day).add_cte(folded)).all()
+        counted = conn.execute(select(moved.c.day, func.count()).group_by(moved.c.day).add_cte(folded))
+        per_day = [(day, int(n)) for day, n in counted]
     else:
         per_day = _fold_here(conn, upsert, conn.execute(moving).all())
     if per_day:
@@ -147,8 +148,8 @@ def _fold_here(conn: Connection, upsert: Insert, moved: Sequence[Row[Any]]) -> l
     days: dict[datetime, int] = {}
     for row in moved:
         total = sums.setdefault(tuple(row[:4]), [0, 0, 0])
-        for i, value in enumerate(row[4:]):
-            total[i] += value
+        for i in range(3):
+            total[i] += int(row[4 + i])
         days[row[0]] = days.get(row[0], 0) + 1
     if sums:
         conn.execute(upsert, [dict(zip(_KEYS + _MEASURES, (*k, *v), strict=True)) for k, v in sorted(sums.items())])

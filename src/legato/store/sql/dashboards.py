@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.exc import DataError
 
 from legato.dashboards.model import Chart
+from legato.store import rollup
 from legato.store.database import Database
 from legato.store.ports.dashboards import ChartQueryError, ChartRows, ChartWindow, DashboardRecord
 from legato.store.ports.governance import TENANT
-from legato.store import rollup
 from legato.store.queries import Queries
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 from legato.store.dialect import UtcDateTime
 
@@ -46,7 +47,7 @@ def _labelled(*exprs: str) -> str:
 
 def _pg_statement(table: str, sign: str) -> str:
     """Deltas of a whole transition table, summed per key."""
-    return (f"{_INSERT} SELECT day, namespace, flow_id, state, sum(n), sum(ended_n), sum(duration_us) "
+    return (f"{_INSERT} SELECT day, namespace, flow_id, state, sum(n), sum(ended_n), sum(duration_us) "  # noqa: S608 - constants
             f"FROM (SELECT {_pg_rows('r', sign)} FROM {table} r WHERE NOT r.transient) AS d GROUP BY 1, 2, 3, 4")
 
 
@@ -96,7 +97,7 @@ END""",
 ]
 
 
-def _table(name: str, *extra: sa.SchemaItem) -> None:
+def _table(name: str, *extra: SchemaItem) -> None:
     op.create_table(
         name, *extra,
         sa.Column("day", UtcDateTime(), nullable=False),
@@ -121,7 +122,7 @@ def upgrade() -> None:
         op.execute(statement)
     columns = ", ".join(_COLUMNS)
     rows = _pg_rows("e", "") if postgres else _sqlite_rows("e", "")
-    op.execute(f"INSERT INTO execution_days ({columns}) SELECT day, namespace, flow_id, state, sum(n), sum(ended_n), "
+    op.execute(f"INSERT INTO execution_days ({columns}) SELECT day, namespace, flow_id, state, sum(n), sum(ended_n), "  # noqa: S608 - constants
                f"sum(duration_us) FROM (SELECT {rows} FROM executions e WHERE NOT e.transient) AS d "
                "GROUP BY 1, 2, 3, 4")
 
