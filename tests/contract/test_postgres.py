@@ -100,14 +100,14 @@ def test_the_roll_up_stays_exact_under_concurrent_writers_and_folders(store: Sql
                 if i % 7 == 0:
                     with store.database.engine.begin() as conn:
                         conn.execute(delete(executions).where(executions.c.id == e.id))
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             errors.append(exc)
 
     def fold() -> None:
         try:
             while writing.is_set():
                 store.fold_execution_days(7)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             errors.append(exc)
 
     writing.set()
