@@ -19,6 +19,7 @@ from .contract_kv import KVContract
 from .contract_leases import LeaseContract
 from .contract_logs import LogContract
 from .contract_operations import OperationsContract
+from .contract_rollup import RollupContract
 from .contract_schema import SchemaContract
 from .contract_search import SearchContract
 from .contract_test_suites import SuiteContract, TransientExecutionContract
@@ -33,6 +34,6 @@ class StoreContract(
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
-    IdentityContract, DashboardContract, AppContract,
+    IdentityContract, DashboardContract, AppContract, RollupContract,
 ):
     __test__ = False

@@ -5,15 +5,17 @@ client (as Claude or Cursor start it), and the tools called through it. The tool
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp.client.stdio import get_default_environment, stdio_client
 from tests.e2e.sso_support import LEGATO, OWNER, free_port, prepare, webserver
 
 FLOW = """id: hello
@@ -37,6 +39,11 @@ outputs:
 """
 
 
+# The MCP SDK starts the server with a few variables only (HOME, PATH...): keep the interpreter's PYTHONPATH, so
+# that `legato mcp` runs the code under test when it is not the installed one.
+ENV = {**get_default_environment(), **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {})}
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     prepare(tmp_path / "data")
@@ -48,7 +55,7 @@ def _call(base: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> tup
     """The tool names `legato mcp` lists, and the result of each call (the text, parsed as JSON when it is)."""
 
     async def session() -> tuple[list[str], list[Any]]:
-        params = StdioServerParameters(command=LEGATO, args=["mcp", "--server", base, "--token", token])
+        params = StdioServerParameters(command=LEGATO, env=ENV, args=["mcp", "--server", base, "--token", token])
         async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
             names = [t.name for t in (await client.list_tools()).tools]
@@ -109,8 +116,42 @@ def test_the_tools_have_the_permissions_of_the_token(server: str, tmp_path: Path
         ("run_flow", {"namespace": "team", "flow_id": "hello"}),
     ])
     assert [f["id"] for f in found["flows"]] == ["hello"]
-    assert "HTTP 403" in refused["error"]
-    assert "HTTP 403" in run["error"]
+    assert "may not use save_flow (it needs FLOW:CREATE or FLOW:UPDATE)" in refused["error"]
+    assert "may not use run_flow" in run["error"]
+    names, _ = _call(server, token, [])
+    assert {"search_flows", "get_flow", "get_execution", "list_executions", "get_execution_logs"} <= set(names)
+    assert not {"save_flow", "run_flow", "kill_execution"} & set(names)  # a Viewer is not offered them
+
+
+def test_a_group_bound_on_a_namespace_lists_and_runs_only_there(server: str, tmp_path: Path) -> None:
+    team_tool = TOOL_FLOW.replace("namespace: company.team", "namespace: team.ops") \
+        .replace("id: hello_world", "id: greet_ops").replace("toolName: hello_world", "toolName: greet_ops")
+    _call(server, ":".join(OWNER), [("save_flow", {"source": source}) for source in (FLOW, TOOL_FLOW, team_tool)])
+    data = ["--data-dir", str(tmp_path / "data")]
+    subprocess.run([LEGATO, "user", "create", "ops", "--service-account", *data], check=True, capture_output=True)
+    token = subprocess.run([LEGATO, "token", "create", "ops", *data], check=True, capture_output=True,
+                           text=True).stdout.split()[-1]
+    with httpx.Client(base_url=f"{server}/api/v1/main", auth=OWNER, timeout=30) as owner:
+        account = next(a["id"] for a in owner.get("/service-accounts").json() if a["username"] == "ops")
+        group = owner.post("/groups", json={"name": "team-launchers"}).json()["id"]
+        assert owner.put(f"/groups/{group}/members/{account}").status_code == 204
+        launcher = next(r["id"] for r in owner.get("/roles").json() if r["name"] == "Launcher")
+        bound = owner.post("/bindings", json={"roleId": launcher, "type": "GROUP", "externalId": group,
+                                              "namespace": "team"})
+        assert bound.status_code == 200, bound.text
+
+    names, (found, ran, elsewhere, saved) = _call(server, token, [
+        ("search_flows", {}),
+        ("greet_ops", {"user": "Ops"}),
+        ("run_flow", {"namespace": "company.team", "flow_id": "hello_world"}),
+        ("save_flow", {"source": FLOW}),
+    ])
+    assert sorted(f["id"] for f in found["flows"]) == ["greet_ops", "hello"]  # team and its children only
+    assert "greet_ops" in names and "hello_world" not in names  # a flow tool only where it may run
+    assert "run_flow" in names and "save_flow" not in names and "kill_execution" not in names
+    assert ran["outputs"] == {"greeting": "Hello, Ops x1!"}
+    assert "HTTP 403" in elsewhere["error"]  # run_flow on a namespace outside the binding: the API refuses
+    assert "may not use save_flow" in saved["error"]
 
 
 TOOL_FLOW = """id: hello_world
@@ -147,7 +188,7 @@ def test_a_flow_with_a_mcp_tool_trigger_is_a_tool(server: str) -> None:
         .replace("mcpServer: default", "mcpServer: analytics")
 
     async def session() -> tuple[Any, Any, Any]:
-        params = StdioServerParameters(command=LEGATO, args=["mcp", "--server", server, "--token", ":".join(OWNER)])
+        params = StdioServerParameters(command=LEGATO, env=ENV, args=["mcp", "--server", server, "--token", ":".join(OWNER)])
         async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
             before = {t.name for t in (await client.list_tools()).tools}

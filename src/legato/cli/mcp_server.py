@@ -4,7 +4,9 @@ and each flow with a McpToolTrigger of this server as a tool of its own (its inp
 the answer), found anew each time the assistant lists the tools.
 
 Every tool is one or two API calls made with the token `legato mcp` was given, so the assistant can do exactly what
-that token's account may do, no more: a Viewer's token reads, an Editor's saves flows, a Launcher's runs them."""
+that token's account may do, no more: a Viewer's token reads, an Editor's saves flows, a Launcher's runs them. The
+tools listed are those the account may use (its permissions, asked anew at each list and call): a tool it may not use
+is neither listed nor called, and a flow tool is offered only where the account may start executions."""
 
 from __future__ import annotations
 
@@ -39,6 +41,47 @@ INPUT_SCHEMAS: dict[str, dict[str, Any]] = {
     "DATETIME": {"type": "string", "format": "date-time"}, "DATE": {"type": "string", "format": "date"},
     "TIME": {"type": "string", "format": "time"}, "DURATION": {"type": "string", "description": "ISO-8601, e.g. PT5M"},
 }
+
+
+# What each built-in tool needs (any one of these RESOURCE:ACTION permissions, on at least one namespace)
+NEEDS: dict[str, tuple[str, ...]] = {
+    "search_flows": ("FLOW:LIST",), "get_flow": ("FLOW:VIEW",), "validate_flow": ("FLOW:VIEW",),
+    "save_flow": ("FLOW:CREATE", "FLOW:UPDATE"), "run_flow": ("EXECUTION:CREATE",),
+    "get_execution": ("EXECUTION:VIEW",), "list_executions": ("EXECUTION:LIST",),
+    "get_execution_logs": ("EXECUTION:ACCESS_LOGS",), "kill_execution": ("EXECUTION:KILL",),
+}
+RUN_FLOW_TOOL = "EXECUTION:CREATE"  # what a flow tool needs on its flow's namespace
+
+
+class Caller:
+    """The permissions of the token's account, as the server states them (GET /api/v1/me)."""
+
+    def __init__(self, owner: bool, grants: dict[str, list[list[str] | None]]):
+        self.owner = owner
+        self.grants = grants  # permission -> the namespace scopes of each grant (None: everywhere)
+
+    @classmethod
+    def of(cls, api: Api) -> Caller:
+        me = api.call("GET", str(api.client.base_url.copy_with(path="/api/v1/me")))
+        grants: dict[str, list[list[str] | None]] = {}
+        for grant in me.get("permissions") or []:
+            grants.setdefault(grant["permission"], []).append(grant.get("namespaces"))
+        return cls(bool(me.get("owner")), grants)
+
+    def may(self, permission: str, namespace: str | None = None) -> bool:
+        """Whether the account holds `permission` on `namespace` (a scope covers its children), or on some
+        namespace when None."""
+        if self.owner:
+            return True
+        for scopes in self.grants.get(permission, ()):
+            if scopes is None or namespace is None:
+                return True
+            if any(namespace == s or namespace.startswith(s + ".") for s in scopes):
+                return True
+        return False
+
+    def may_use(self, tool: str) -> bool:
+        return any(self.may(p) for p in NEEDS.get(tool, ()))
 
 
 class Api:
@@ -112,15 +155,20 @@ class FlowTools:
                 return found
             page += 1
 
-    def listed(self) -> list[McpTool]:
+    def runnable(self, caller: Caller) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        """The tools whose flows `caller` may start."""
+        return {name: (flow, trigger) for name, (flow, trigger) in self.find().items()
+                if caller.may(RUN_FLOW_TOOL, flow["namespace"])}
+
+    def listed(self, caller: Caller) -> list[McpTool]:
         return [McpTool(name=name, title=trigger.get("title"), inputSchema=input_schema(flow.get("inputs") or []),
                         description=trigger.get("toolDescription") or flow.get("description")
                         or f"Runs the flow {flow['namespace']}.{flow['id']} and answers with its outputs.")
-                for name, (flow, trigger) in self.find().items()]
+                for name, (flow, trigger) in self.runnable(caller).items()]
 
-    def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def call(self, name: str, arguments: dict[str, Any], caller: Caller) -> dict[str, Any]:
         """Run the tool's flow with `arguments` as inputs, wait for its end: its state and outputs."""
-        tool = self.find().get(name)
+        tool = self.runnable(caller).get(name)
         if tool is None:
             raise ToolError(f"unknown tool {name!r}")
         flow, _ = tool
@@ -136,13 +184,21 @@ class LegatoMcp(FastMCP):
 
     flow_tools: FlowTools
 
+    async def caller(self) -> Caller:
+        return await anyio.to_thread.run_sync(lambda: Caller.of(self.flow_tools.api))
+
     async def list_tools(self) -> list[McpTool]:
-        return [*await super().list_tools(), *await anyio.to_thread.run_sync(self.flow_tools.listed)]
+        caller = await self.caller()
+        built_in = [t for t in await super().list_tools() if caller.may_use(t.name)]
+        return [*built_in, *await anyio.to_thread.run_sync(lambda: self.flow_tools.listed(caller))]
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> Any:
+        caller = await self.caller()
         if name in self.flow_tools.reserved:
+            if not caller.may_use(name):
+                raise ToolError(f"the token's account may not use {name} (it needs {' or '.join(NEEDS[name])})")
             return await super().call_tool(name, arguments)
-        answer = await anyio.to_thread.run_sync(lambda: self.flow_tools.call(name, arguments))
+        answer = await anyio.to_thread.run_sync(lambda: self.flow_tools.call(name, arguments, caller))
         content: list[ContentBlock] = [TextContent(type="text", text=json.dumps(answer, default=str))]
         return content
 

@@ -25,6 +25,7 @@ from legato.config import SecretSettings, Settings
 from legato.engine.decide import Engine
 from legato.executor.audit_shipper import AuditShipper
 from legato.executor.retention import Retention
+from legato.executor.rollup import DayRollup
 from legato.executor.service import Executor
 from legato.executor.timers import TimerLoop
 from legato.expressions import Renderer
@@ -132,13 +133,13 @@ def pool_size(settings: Settings, roles: Sequence[str]) -> int:
 
 class Process:
     """Everything one server process runs: the roles (one Runtime sharing a flow cache and a renderer), the
-    side loops (presence heartbeat, database clock, retention) and the API on its socket. Built by `build`
+    side loops (presence heartbeat, database clock, retention, the executions' roll-up) and the API on its socket. Built by `build`
     (`server standalone|<role>`) or `local` (`server local`)."""
 
     def __init__(self, store: Store, runtime: Runtime, *, app: FastAPI | None = None,
                  sock: socket.socket | None = None, presence: Presence | None = None,
                  clock: DatabaseClock | None = None, retention: tuple[Retention, timedelta] | None = None,
-                 audit_shipper: AuditShipper | None = None):
+                 audit_shipper: AuditShipper | None = None, rollup: DayRollup | None = None):
         self.store = store
         self.runtime = runtime
         self.app = app
@@ -147,6 +148,7 @@ class Process:
         self.clock = clock
         self.retention = retention
         self.audit_shipper = audit_shipper
+        self.rollup = rollup
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Run everything until `stopping` is set or the API or the roles stop; then stop the rest."""
@@ -159,6 +161,8 @@ class Process:
             retention, interval = self.retention
             side.append(asyncio.create_task(
                 supervise("retention", lambda s: retention.run(s, interval), stopping), name="retention"))
+        if self.rollup is not None:
+            side.append(asyncio.create_task(supervise("rollup", self.rollup.run, stopping), name="rollup"))
         if self.audit_shipper is not None:
             side.append(asyncio.create_task(supervise("audit-shipper", self.audit_shipper.run, stopping),
                                             name="audit-shipper"))
@@ -230,8 +234,9 @@ def build(settings: Settings, roles: Sequence[str], store: Store, *, sock: socke
     shipper = AuditShipper(store, audit.syslog_host, audit.syslog_port, protocol=audit.syslog_protocol,
                            interval_seconds=audit.syslog_interval_seconds, version=system_version()) \
         if EXECUTOR in roles and audit.syslog_host else None
+    rollup = DayRollup(store) if EXECUTOR in roles else None
     return Process(store, runtime, app=app, sock=sock, presence=presence, clock=clock, retention=retention,
-                   audit_shipper=shipper)
+                   audit_shipper=shipper, rollup=rollup)
 
 
 def system_version() -> str:
@@ -259,4 +264,4 @@ def local(store: Store, data_dir: Path, sock: socket.socket, *, worker_slots: in
                       run_sources=True)
     app = create_app(store, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows, storage=runtime.storage,
                      auth_config=auth, ai_model=ai_model)
-    return Process(store, runtime, app=app, sock=sock)
+    return Process(store, runtime, app=app, sock=sock, rollup=DayRollup(store))

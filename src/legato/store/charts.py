@@ -17,6 +17,7 @@ from sqlalchemy import (
     FromClause,
     Select,
     String,
+    Subquery,
     and_,
     case,
     cast,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from legato.dashboards import fields as source_fields
 from legato.dashboards.model import Chart, Column, Filter
 from legato.dashboards.parse import parse_instant
+from legato.store import rollup
 from legato.store.dialect import Dialect
 from legato.store.ports.dashboards import ChartRows, ChartWindow
 from legato.store.schema import executions, flows, logs, task_runs, triggers
@@ -50,13 +52,15 @@ MAX_ROWS = 100_000  # the most rows one chart (or its CSV export) answers
 @dataclass(frozen=True)
 class Frame:
     """A data source in SQL: what to select from, the expression of each field, the column the time range applies
-    to, the namespace column the reader's scope applies to and conditions always there."""
+    to, the namespace column the reader's scope applies to and conditions always there. `rolled`: the facts of
+    the executions' roll-up (legato.store.rollup), aggregated by their own measures."""
 
     from_: FromClause
     exprs: dict[str, Callable[[str | None], ColumnElement[Any]]]
     time: ColumnElement[Any] | None
     namespace: ColumnElement[Any]
     always: tuple[ColumnElement[bool], ...] = ()
+    rolled: Subquery | None = None
 
 
 def bucket_unit(span: timedelta) -> str:
@@ -85,6 +89,13 @@ class ChartQueries:
         exprs = _constant(plain)
         exprs["LABELS"] = lambda key: d.label_value(_x.data, key or "")
         return Frame(executions, exprs, _x.created, _x.namespace, (_x.transient == false(),))
+
+    def _rolled(self, window: ChartWindow) -> Frame:
+        """The Executions source over the roll-up's facts for `window` (the time range is already applied)."""
+        f = rollup.facts(self._dialect, window.start, window.end)
+        plain: dict[str, ColumnElement[Any]] = {
+            "NAMESPACE": f.c.namespace, "FLOW_ID": f.c.flow_id, "STATE": f.c.state, "START_DATE": f.c.day}
+        return Frame(f, _constant(plain), None, f.c.namespace, rolled=f)
 
     def _logs(self) -> Frame:
         plain: dict[str, ColumnElement[Any]] = {
@@ -117,25 +128,30 @@ class ChartQueries:
 
     # the query -------------------------------------------------------------------------------------------------
 
-    def rows(self, conn: Connection, chart: Chart, window: ChartWindow) -> ChartRows:
-        """A page of the chart's rows for `window`, and how many there are in all."""
+    def rows(self, conn: Connection, chart: Chart, window: ChartWindow, *, use_rollup: bool = True) -> ChartRows:
+        """A page of the chart's rows for `window`, and how many there are in all (from the executions' roll-up
+        when the chart allows it and `use_rollup`: the same rows, faster over long ranges)."""
         assert chart.data is not None, "a Markdown chart has no rows"
         source = source_fields.source(chart.data.type)
         assert source is not None, f"unchecked chart: data source {chart.data.type!r}"
+        unit = bucket_unit(window.end - window.start)
         frame = self._frames[source.base]
+        if use_rollup and source.base == "Executions" and rollup.fits(chart.data, source.kpi, unit):
+            frame = self._rolled(window)
         conditions = self._conditions(frame, source, chart.data.where, window)
         if source.kpi:
             return self._kpi(conn, frame, source, chart, conditions)
         named = chart.data.columns
         assert isinstance(named, dict)
         aggregated = any(c.agg is not None for c in named.values())
-        unit = bucket_unit(window.end - window.start)
         selected = {key: self._column(frame, source, c, aggregated, unit).label(_alias(i))
                     for i, (key, c) in enumerate(named.items())}
         query: Select[Any] = self._from(select(*selected.values()), frame).where(*conditions)
         keys = [selected[k] for k, c in named.items() if c.agg is None]
         if aggregated and keys:
             query = query.group_by(*[literal_column(k.name) for k in keys])
+            if frame.rolled is not None:
+                query = query.having(rollup.present(frame.rolled))
         order: list[ColumnElement[Any]] = [literal_column(selected[o.column].name).desc() if o.order == "DESC"
                  else literal_column(selected[o.column].name).asc() for o in chart.data.order_by]
         x = chart.chart_options.column
@@ -148,19 +164,32 @@ class ChartQueries:
         found = [{names[i]: _plain(v) for i, v in enumerate(row)} for row in conn.execute(page)]
         total = len(found) + window.offset
         if len(found) == limit or (window.offset and not found):
-            total = int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+            counted = select(func.count()).select_from(query.subquery())
+            if use_rollup and source.base == "Executions" and not aggregated and \
+                    rollup.counts_rows(chart.data, unit):  # one row per execution: count them in the roll-up
+                rolled = self._rolled(window)
+                assert rolled.rolled is not None
+                counted = self._from(select(rollup.measure(rolled.rolled, Column(agg="COUNT"))), rolled) \
+                    .where(*self._conditions(rolled, source, chart.data.where, window))
+            total = int(conn.execute(counted).scalar_one())
         return ChartRows(found, total)
 
     def _kpi(self, conn: Connection, frame: Frame, source: source_fields.Source, chart: Chart,
              conditions: list[ColumnElement[bool]]) -> ChartRows:
         assert chart.data is not None and isinstance(chart.data.columns, Column)
         column = chart.data.columns
-        value = frame.exprs[column.field](column.label_key) if column.field else literal(1)
-        agg = _AGG[column.agg or "COUNT"]
-        parts = [agg(value)]
-        if chart.data.numerator is not None:
-            top = and_(true(), *(self._filter(frame, source, f) for f in chart.data.numerator))
-            parts.append(agg(case((top, value))))
+        top = None if chart.data.numerator is None else \
+            and_(true(), *(self._filter(frame, source, f) for f in chart.data.numerator))
+        if frame.rolled is not None:
+            parts = [rollup.measure(frame.rolled, column)]
+            if top is not None:
+                parts.append(rollup.measure(frame.rolled, column, top))
+        else:
+            value = frame.exprs[column.field](column.label_key) if column.field else literal(1)
+            agg = _AGG[column.agg or "COUNT"]
+            parts = [agg(value)]
+            if top is not None:
+                parts.append(agg(case((top, value))))
         row = conn.execute(self._from(select(*parts), frame).where(*conditions)).one()
         total = _plain(row[0])
         if chart.data.numerator is None:
@@ -174,6 +203,8 @@ class ChartQueries:
 
     def _column(self, frame: Frame, source: source_fields.Source, column: Column, aggregated: bool,
                 unit: str) -> ColumnElement[Any]:
+        if frame.rolled is not None and column.agg is not None:
+            return rollup.measure(frame.rolled, column)
         if column.field is None:
             return func.count()
         expr = frame.exprs[column.field](column.label_key)

@@ -169,6 +169,14 @@ class Dialect(abc.ABC):
         )
         return statement
 
+    def upsert_add(self, table: SaTable, keys: Sequence[str], add: Sequence[str]) -> Insert:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c for each column c of `add`."""
+        ins = self._insert(table)
+        statement: Insert = ins.on_conflict_do_update(
+            index_elements=list(keys), set_={c: table.c[c] + getattr(ins.excluded, c) for c in add}
+        )
+        return statement
+
     def insert_ignore(self, table: SaTable, keys: Sequence[str]) -> Insert:
         """INSERT ... ON CONFLICT (keys) DO NOTHING."""
         statement: Insert = self._insert(table).on_conflict_do_nothing(index_elements=list(keys))
@@ -231,6 +239,10 @@ class Dialect(abc.ABC):
     @abc.abstractmethod
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         """`end - start` of two UtcDateTime columns, in seconds."""
+
+    @abc.abstractmethod
+    def micros_between(self, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[int]:
+        """`end - start` of two UtcDateTime columns, in whole microseconds (exact: sums of it are too)."""
 
     @abc.abstractmethod
     def label_value(self, data: Column[Any], key: str) -> ColumnElement[str]:
@@ -309,6 +321,9 @@ class SqliteDialect(Dialect):
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         micros = type_coerce(end, BigInteger()) - type_coerce(start, BigInteger())
         return cast(micros, Float()) / 1_000_000.0
+
+    def micros_between(self, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[int]:
+        return type_coerce(end, BigInteger()) - type_coerce(start, BigInteger())
 
     def label_value(self, data: Column[Any], key: str) -> ColumnElement[str]:
         labels = func.json_each(data, "$.labels").table_valued("value").alias("lbv")
@@ -418,6 +433,9 @@ class PostgresDialect(Dialect):
 
     def seconds_between(self, start: Column[Any], end: Column[Any]) -> ColumnElement[float]:
         return cast(func.extract("epoch", end - start), Float())
+
+    def micros_between(self, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[int]:
+        return cast(func.extract("epoch", end - start) * 1_000_000, BigInteger())
 
     def label_value(self, data: Column[Any], key: str) -> ColumnElement[str]:
         found = func.jsonb_path_query_first(data, literal("$.labels[*] ? (@.key == $k)", postgresql.JSONPATH()),

@@ -67,6 +67,35 @@ executions = Table(
     Index("ix_executions_ended", "ended"),  # retention purge: the oldest finished first
 )
 
+# The dashboards' roll-up of executions (not transient): per UTC day of `created` x namespace x flow x state, how
+# many (n), how many ended (ended_n) and the sum of their durations in microseconds. Database triggers on
+# `executions` (migration 0016) append each change as a signed delta row in the same transaction as the change;
+# `fold_execution_days` moves deltas into `execution_days` in short batches. A chart reads both tables, so what it
+# counts is exact whether or not the deltas were folded yet.
+execution_days = Table(
+    "execution_days", metadata,
+    Column("day", UtcDateTime, nullable=False),
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("ended_n", BigInteger, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "namespace", "flow_id", "state", name="pk_execution_days"),
+)
+
+execution_day_deltas = Table(
+    "execution_day_deltas", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("day", UtcDateTime, nullable=False),
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("ended_n", BigInteger, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),
+)
+
 task_runs = Table(
     "task_runs", metadata,
     Column("seq", Serial, primary_key=True, autoincrement=True),  # creation order

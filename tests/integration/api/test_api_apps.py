@@ -378,3 +378,73 @@ def test_the_example_app_runs_without_its_optional_file(client: httpx.Client) ->
     assert outputs["decision"]["value"] == "refused" and outputs["attachment"] == {
         "id": "attachment", "value": "", "file": False}
     assert [v["id"] for v in grid["blocks"][1]["values"]] == ["requester", "system"]
+
+
+CHECKED = """id: checked
+namespace: {ns}
+inputs:
+  - id: name
+    type: STRING
+checks:
+  - condition: "{{{{ inputs.name != 'mallory' }}}}"
+    message: "Sorry, not for mallory"
+    style: ERROR
+  - condition: "{{{{ (inputs.name | lower) == inputs.name }}}}"
+    message: lower case, please
+    style: WARNING
+    behavior: CREATE_EXECUTION
+  - condition: "{{{{ inputs.name != 'late' }}}}"
+    message: too late
+    behavior: FAIL_EXECUTION
+tasks:
+  - id: hi
+    type: io.kestra.plugin.core.log.Log
+    message: "hi {{{{ inputs.name }}}}"
+"""
+
+CHECKED_APP = """id: {app_id}
+type: io.kestra.plugin.ee.apps.Execution
+displayName: Say hi
+namespace: {ns}
+flowId: checked
+access:
+  type: PUBLIC
+layout:
+  - on: OPEN
+    blocks:
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionForm
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionButton
+        text: Go
+  - on: SUCCESS
+    blocks:
+      - type: io.kestra.plugin.ee.apps.execution.blocks.Logs
+  - on: FAILURE
+    blocks:
+      - type: io.kestra.plugin.ee.apps.execution.blocks.Logs
+"""
+
+
+def test_the_form_honours_the_flows_checks_as_the_executions_api_does(client: httpx.Client, ns: str) -> None:
+    assert client.post("/api/v1/main/flows", content=CHECKED.format(ns=ns), headers=YAML).status_code == 200
+    app_id = "checked-" + ns.rsplit(".", 1)[-1]
+    saved = client.post("/api/v1/main/apps", content=CHECKED_APP.format(app_id=app_id, ns=ns), headers=YAML)
+    assert saved.status_code == 200, saved.text
+    submit = f"/api/v1/main/apps/{app_id}/executions"
+
+    blocked = client.post(submit, data={"name": "mallory"})
+    direct = client.post(f"/api/v1/main/executions/{ns}/checked", data={"name": "mallory"})
+    assert blocked.status_code == direct.status_code == 422
+    assert blocked.json()["message"] == direct.json()["message"] == \
+        "the flow's checks do not hold: Sorry, not for mallory"
+    assert [d["path"] for d in blocked.json()["details"]] == ["checks"]  # the page shows it above the form
+    assert client.get("/api/v1/main/executions/search", params={"namespace": ns}).json()["total"] == 0
+
+    warned = client.post(submit, data={"name": "KESTRA"})
+    assert warned.status_code == 200, warned.text
+    done = _stage(client, app_id, warned.json()["execution"]["id"], "SUCCESS")
+    assert any(line["message"] == "check: lower case, please" for line in done["blocks"][0]["lines"])
+
+    late = client.post(submit, data={"name": "late"})
+    assert late.status_code == 200, late.text
+    failed = _stage(client, app_id, late.json()["execution"]["id"], "FAILURE")
+    assert any("too late" in line["message"] for line in failed["blocks"][0]["lines"])

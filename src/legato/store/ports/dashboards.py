@@ -63,7 +63,13 @@ class DashboardStore(Protocol):
         """Delete a dashboard; True when it existed."""
         ...
 
-    def chart_rows(self, chart: Chart, window: ChartWindow) -> ChartRows:
+    def chart_rows(self, chart: Chart, window: ChartWindow, *, use_rollup: bool = True) -> ChartRows:
         """Run one data chart (checked by legato.dashboards.parse) as one SQL query: its rows for `window`;
-        ChartQueryError when the database refuses a value of the chart."""
+        ChartQueryError when the database refuses a value of the chart. Charts of executions the daily roll-up
+        can answer read it (`use_rollup=False`: raw rows only, the same result)."""
+        ...
+
+    def fold_execution_days(self, limit: int = 5000) -> int:
+        """Fold up to `limit` of the oldest changes of executions into their daily roll-up, in one short
+        transaction; how many (call until fewer than `limit`). Charts are exact whether or not this ran."""
         ...

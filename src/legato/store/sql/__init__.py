@@ -293,6 +293,7 @@ class SqlStore:
         self.list_dashboards = part.list_dashboards
         self.delete_dashboard = part.delete_dashboard
         self.chart_rows = part.chart_rows
+        self.fold_execution_days = part.fold_execution_days
 
 
 def _libpq_conninfo(sqlalchemy_url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DataError
 
 from legato.dashboards.model import Chart
+from legato.store import rollup
 from legato.store.database import Database
 from legato.store.ports.dashboards import ChartQueryError, ChartRows, ChartWindow, DashboardRecord
 from legato.store.ports.governance import TENANT
@@ -34,10 +35,14 @@ class SqlDashboards:
         with self._db.write() as tx:
             return self._q.dashboards.delete(tx.conn, tenant, dashboard_id)
 
-    def chart_rows(self, chart: Chart, window: ChartWindow) -> ChartRows:
+    def chart_rows(self, chart: Chart, window: ChartWindow, *, use_rollup: bool = True) -> ChartRows:
         try:
             with self._db.read() as conn:
-                return self._q.charts.rows(conn, chart, window)
+                return self._q.charts.rows(conn, chart, window, use_rollup=use_rollup)
         except DataError as exc:  # e.g. a regular expression PostgreSQL does not accept
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise ChartQueryError(f"chart '{chart.id}': the database refused a value: {first}") from None
+
+    def fold_execution_days(self, limit: int = 5000) -> int:
+        with self._db.write() as tx:
+            return rollup.fold(self._db.dialect, tx.conn, limit)
