@@ -3,7 +3,7 @@
 Legato has no secret store yet; the secrets an execution holds are the values of its flow's SECRET inputs.
 Responses that show inputs, outputs or log lines of an execution replace those values with `******` in
 their string values (legato.expressions.Masker does the replacing, see its MIN_IN_TEXT rule), never in their
-keys nor in typed fields (states, instants, levels): a masked response keeps its shape.
+keys nor in the fields the engine writes (ids, states, instants): a masked response keeps its shape.
 """
 
 from __future__ import annotations
