@@ -1,13 +1,15 @@
 """Secret values kept out of API responses.
 
 Legato has no secret store yet; the secrets an execution holds are the values of its flow's SECRET inputs.
-Responses that show inputs, outputs or log lines of an execution replace those values with `******`,
-wherever they appear in text (legato.expressions.Masker does the replacing).
+Responses that show inputs, outputs or log lines of an execution replace those values with `******` in
+their string values (legato.expressions.Masker does the replacing, see its MIN_IN_TEXT rule), never in their
+keys nor in the fields the engine writes (ids, states, instants): a masked response keeps its shape.
 """
 
 from __future__ import annotations
 
 import contextlib
+from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -20,6 +22,13 @@ if TYPE_CHECKING:
     from legato.api.context import ApiContext
 
 M = TypeVar("M", bound=BaseModel)
+
+# Fields of the response models the engine writes itself (identifiers, states, instants): never data a secret
+# can reach, so never masked (a secret "SUCCESS" or "2026" leaves states and dates readable).
+ENGINE_FIELDS = frozenset({
+    "id", "namespace", "flow_id", "flow_revision", "execution_id", "task_id", "parent_task_run_id", "parent_id",
+    "original_id", "state", "schedule_date", "worker_id", "runner", "stage", "shown_stage",
+})
 
 
 def secret_input_ids(ctx: ApiContext, namespace: str, flow_id: str, revision: int) -> tuple[str, ...]:
@@ -56,20 +65,24 @@ def _nested(inputs: dict[str, Any], input_id: str) -> Any:
 
 
 def mask(value: Any, masker: Masker | None) -> Any:
-    """`value` (JSON-like) with every secret replaced in its strings (keys included)."""
+    """`value` (JSON-like) with every secret replaced in its string values; keys are left as they are."""
     if masker is None:
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and not isinstance(value, Enum):
         return masker.mask(value)
+    if isinstance(value, BaseModel):
+        names = [*type(value).model_fields, *(value.model_extra or {})]
+        return value.model_copy(update={name: mask(getattr(value, name), masker)
+                                        for name in names if name not in ENGINE_FIELDS})
     if isinstance(value, dict):
-        return {mask(k, masker) if isinstance(k, str) else k: mask(v, masker) for k, v in value.items()}
+        return {k: mask(v, masker) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [mask(v, masker) for v in value]
     return value
 
 
 def mask_model(model: M, masker: Masker | None) -> M:
-    """`model` with every secret replaced in its strings: its JSON form, as sent, masked and read back."""
-    if masker is None:
-        return model
-    return type(model).model_validate(mask(model.model_dump(mode="json", by_alias=True), masker))
+    """`model` with every secret replaced in its string values, walked field by field: keys, enums, numbers and
+    the ENGINE_FIELDS are left as they are, and nothing is validated again (masking cannot fail a response)."""
+    result: M = mask(model, masker)
+    return result

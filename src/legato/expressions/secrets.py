@@ -10,13 +10,16 @@ import threading
 from urllib.parse import quote, quote_plus
 
 MASK = "******"
-MIN_ENCODED = 4  # shorter secrets are masked as they are, not in their encoded forms (too many false hits)
+# A secret shorter than this is masked only where a text is the secret itself (an input's value, an output, a
+# log line holding nothing else), never inside other text nor in its encoded forms: a value of one to three
+# characters occurs in almost every text, and masking it there would wreck every log line while hiding nothing.
+MIN_IN_TEXT = 4
 
 
 def encoded_forms(value: str) -> set[str]:
     """The forms a secret takes when a task or a script encodes it: base64 (standard and URL-safe, padded or
     not), URL-encoded (path and form style), and JSON-escaped (as inside a JSON string, ASCII or not)."""
-    if len(value) < MIN_ENCODED:
+    if len(value) < MIN_IN_TEXT:
         return set()
     raw = value.encode()
     forms = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(), quote(value, safe=""),
@@ -38,6 +41,7 @@ class Masker:
         self._by_placeholder: dict[str, str] = {}
         self._by_value: dict[str, str] = {}
         self._encoded: set[str] = set()  # encoded forms of the values, masked too
+        self._short: set[str] = set()  # values shorter than MIN_IN_TEXT, masked only as a whole text
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
         self._mask_pattern: re.Pattern[str] | None = None
@@ -52,6 +56,8 @@ class Masker:
             self._by_value[value] = ph
             self._by_placeholder[ph] = value
             self._encoded |= encoded_forms(value)
+            if 0 < len(value) < MIN_IN_TEXT:
+                self._short.add(value)
             self._pattern = None
             self._mask_pattern = None
             return ph
@@ -71,13 +77,17 @@ class Masker:
 
     def mask(self, text: str) -> str:
         """Replace every real secret value, its encoded forms (`encoded_forms`) and every placeholder with
-        ******."""
+        ******; a secret shorter than MIN_IN_TEXT only when it is the whole text (surrounding blanks aside).
+        Callers holding structured data mask its string values one by one, never its keys."""
         if not self._by_value:
             return text
+        if self._short and text.strip() in self._short:
+            return MASK
         pattern = self._mask_pattern
         if pattern is None:
             # Longest first, so a secret that contains another is masked whole.
-            values = sorted({v for v in self._by_value if v} | self._encoded, key=len, reverse=True)
+            long = {v for v in self._by_value if len(v) >= MIN_IN_TEXT}
+            values = sorted(long | self._encoded, key=len, reverse=True)
             alternatives = [re.escape(v) for v in values] + [rf"\[secret:{self._token}:\d+\]"]
             pattern = self._mask_pattern = re.compile("|".join(alternatives))
         return pattern.sub(MASK, text)

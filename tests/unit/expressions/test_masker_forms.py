@@ -1,5 +1,6 @@
 """The Masker masks a secret's encoded forms too: base64 (standard and URL-safe, padded or not), URL-encoded
-and JSON-escaped; a very short secret only as it is (its encodings would hide unrelated text)."""
+and JSON-escaped; a secret shorter than MIN_IN_TEXT only where it is the whole text (inside other text, it and
+its encodings would hide unrelated text)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from legato.expressions import Masker
-from legato.expressions.secrets import MASK
+from legato.expressions.secrets import MASK, MIN_IN_TEXT
 
 SECRET = 'p@ss w/rd+"é"'
 
@@ -38,7 +39,19 @@ def test_a_json_document_holding_the_secret_is_masked() -> None:
     assert "\\u00e9" not in masker.mask(json.dumps({"token": SECRET}))
 
 
-def test_short_secrets_are_masked_only_as_they_are() -> None:
+def test_a_secret_of_the_minimum_length_is_masked_inside_text_and_encoded() -> None:
     masker = Masker()
-    masker.placeholder("abc")
-    assert masker.mask("abc YWJj") == f"{MASK} YWJj"
+    masker.placeholder("abcd")
+    assert MIN_IN_TEXT == 4
+    assert masker.mask("abcd YWJjZA") == f"{MASK} {MASK}"
+
+
+@pytest.mark.parametrize("short", ["x", "id", "abc"])
+def test_a_shorter_secret_is_masked_only_as_a_whole_text(short: str) -> None:
+    masker = Masker()
+    placeholder = masker.placeholder(short)
+    assert masker.mask(short) == MASK
+    assert masker.mask(f" {short}\n") == MASK
+    assert masker.mask(f"executionId {short}{short} state") == f"executionId {short}{short} state"
+    assert masker.mask(f"got {placeholder}") == f"got {MASK}"
+    assert masker.mask("") == ""
