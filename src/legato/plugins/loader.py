@@ -16,10 +16,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import pkgutil
 import sys
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from legato.model.task import TASKS, TRIGGERS, TaskRegistry
@@ -36,6 +34,8 @@ def _ours(module: str) -> bool:
 
 def _own_modules() -> list[str]:
     """Every module of Legato that may register a type, found by walking the packages (not from the index)."""
+    import pkgutil
+
     import legato.plugins
 
     walked = (m.name for m in pkgutil.walk_packages(legato.plugins.__path__, "legato.plugins.")
@@ -67,6 +67,8 @@ class Plugins:
         package: plugins under development, test-only tasks)."""
         if self._outside:
             return
+        from importlib.metadata import entry_points
+
         for ep in entry_points(group=GROUP):
             if not _ours(ep.value):
                 importlib.import_module(ep.value)
