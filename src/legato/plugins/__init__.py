@@ -20,8 +20,3 @@ def registry() -> TaskRegistry:
 def trigger_registry() -> TaskRegistry:
     """The trigger registry: every core and installed plugin type, each imported when first looked up."""
     return TRIGGERS
-
-
-def load_all() -> None:
-    """Import every core and installed plugin now (a server, so that no task waits for an import)."""
-    loader.PLUGINS.load_all()
