@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -44,12 +45,14 @@ def _own_modules() -> list[str]:
 
 
 class Plugins:
-    """What is imported so far; imports are idempotent, so two threads loading at once only repeat work."""
+    """What is imported so far. Imports are idempotent, so two threads importing at once only repeat work; a full
+    load is one thread's at a time, so that a listing in another thread waits for it instead of seeing part."""
 
     def __init__(self) -> None:
         self._outside = False
         self._all = False
         self._loading = False
+        self._full_load = threading.RLock()
 
     def import_module(self, module: str) -> bool:
         """Import `module`; False if it does not exist (an index older than a module's removal)."""
@@ -79,16 +82,19 @@ class Plugins:
 
     def load_all(self) -> None:
         """Every installed plugin. A module that lists the types while it is being imported gets those so far."""
-        if self._all or self._loading:
+        if self._all:
             return
-        self._loading = True
-        try:
-            for module in _own_modules():
-                importlib.import_module(module)
-            self.load_outside()
-            self._all = True
-        finally:
-            self._loading = False
+        with self._full_load:
+            if self._all or self._loading:
+                return
+            self._loading = True
+            try:
+                for module in _own_modules():
+                    importlib.import_module(module)
+                self.load_outside()
+                self._all = True
+            finally:
+                self._loading = False
 
 
 class IndexedSource:
