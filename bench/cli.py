@@ -9,7 +9,6 @@ says what the command costs, the wall time what a user waits.
 
 from __future__ import annotations
 
-import re
 import resource
 import signal
 import statistics
@@ -20,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from support import listening_url
 
 RUNS = 9
 LEGATO = str(Path(sys.executable).with_name("legato"))
@@ -58,9 +59,7 @@ def start_to_ui(data_dir: Path) -> float:
                                 "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert process.stdout is not None
-        url = next((m.group(1) for line in process.stdout if (m := re.search(r"API on (http://\S+)", line))), None)
-        if url is None:
-            raise RuntimeError("server did not say where it listens")
+        url = listening_url(process.stdout, process)
         while not _ui_answers(url):
             if process.poll() is not None or time.perf_counter() - started > 300:
                 raise RuntimeError("the UI never answered")
