@@ -16,7 +16,9 @@ TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 class Frozen(BaseModel):
     """Base of every model read from YAML: immutable, and a misspelt property is an error."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # defer_build: a model's validator is built when first used, not when its class is made: a process pays only for
+    # the types it validates (a flow's), not for every type imported (`legato flow validate` ~0.1 s less).
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
