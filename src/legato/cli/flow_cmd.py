@@ -2,37 +2,50 @@
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from legato import config
-from legato.cli import flow_lifecycle_cmd
-from legato.cli.flow_dialect_cmd import lint_file, migrate
 from legato.cli.store_option import with_store
-from legato.clock import utcnow
-from legato.deploy import layout
 from legato.expressions import flowlint
 from legato.flows import parse_flow
-from legato.flowtests.suite import parse_suite
-from legato.model import state as st
+from legato.flowtests.suite import looks_like_suite, parse_suite
 from legato.model.errors import FlowValidationError, InputsError
-from legato.model.execution import Execution
-from legato.services import executions
-from legato.services import flows as flow_service
-from legato.services.principal import SYSTEM
-from legato.store import open_store
-from legato.store.ports import Store
 
+if TYPE_CHECKING:
+    from legato.model.execution import Execution
+    from legato.store.ports import Store
+
+# `flow validate` imports neither the store nor the services: the commands that use them are imported when run,
+# as are their modules below (`with_store` opens the store only when its command runs).
 FLOW_SUFFIXES = (".yaml", ".yml")
 
 
-@click.group()
+# name -> (module, attribute) of the sub-commands defined elsewhere, imported when used
+LAZY_COMMANDS = {
+    "migrate": ("legato.cli.flow_dialect_cmd", "migrate"),
+    **{name: ("legato.cli.flow_lifecycle_cmd", attribute) for name, attribute in
+       (("delete", "delete"), ("disable", "disable"), ("enable", "enable"), ("export", "export"), ("import", "import_"))},
+}
+
+
+class _FlowGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_FlowGroup)
 def flow() -> None:
     """Validate and run flows."""
 
@@ -67,7 +80,7 @@ def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
     files = _flow_files(paths)
     for path in files:
         text = path.read_text()
-        if layout.looks_like_suite(text, str(path)):  # test suites live beside flows (`<ns>/tests/`)
+        if looks_like_suite(text, str(path)):  # test suites live beside flows (`<ns>/tests/`)
             try:
                 suite = parse_suite(text, str(path))
                 click.echo(f"ok    {path} (test suite {suite.namespace}.{suite.id})")
@@ -86,11 +99,17 @@ def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
         click.echo(f"{'ok   ' if not found else 'check'} {path} ({parsed.namespace}.{parsed.id})")
         for problem in found:
             click.echo(f"{problem}", err=True)
-        for finding in lint_file(path) if lint else ():
+        for finding in _lint_file(path) if lint else ():
             click.echo(f"lint  {finding}")
     summary = f"{len(files) - failed} valid, {failed} invalid" + (f", {findings} expression findings" if findings else "")
     click.echo(summary, err=bool(failed or findings))
     sys.exit(1 if failed or (strict and findings) else 0)
+
+
+def _lint_file(path: Path) -> list[str]:
+    from legato.cli.flow_dialect_cmd import lint_file
+
+    return lint_file(path)
 
 
 @flow.command("deploy")
@@ -98,6 +117,10 @@ def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
 @with_store
 def deploy(store: Store, paths: tuple[Path, ...]) -> None:
     """Validate flow files (or directories) and store each as a new revision of its flow."""
+    from legato.clock import utcnow
+    from legato.services import flows as flow_service
+    from legato.services.principal import SYSTEM
+
     files = _flow_files(paths)
     parsed = []
     for path in files:
@@ -134,6 +157,9 @@ def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows
         output: str, timeout: float | None) -> None:
     """Run one execution of FILE in-process on a throw-away SQLite store. Exit 0 when it ends in SUCCESS or
     WARNING, 1 when it fails (or FILE or its inputs are invalid), 2 when it has not ended within --timeout."""
+    from legato import config
+    from legato.store import open_store
+
     raw_inputs: dict[str, Any] = dict(_pairs(inputs, "--input"))
     files = {k: str(Path(v).resolve()) for k, v in _pairs(input_files, "--input-file").items()}
     for path in files.values():
@@ -152,8 +178,15 @@ def run(file: Path, inputs: tuple[str, ...], input_files: tuple[str, ...], flows
 def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, str], flows_dir: Path | None,
          as_json: bool, timeout: float | None, data_dir: Path) -> int:
     # imported here: the server (and the API's models) would double the start of `flow validate` and `flow lint`
+    import asyncio
+
     from legato.api.serialize import execution_dto
+    from legato.clock import utcnow
+    from legato.model import state as st
     from legato.server.compose import storage_for
+    from legato.services import executions
+    from legato.services import flows as flow_service
+    from legato.services.principal import SYSTEM
 
     echo = _Echo(store, err=as_json)
     for path in _flow_files((flows_dir,)) if flows_dir else []:
@@ -187,7 +220,10 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
 
 
 async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float | None, data_dir: Path) -> Execution:
+    import asyncio
+
     from legato.server.compose import Runtime
+    from legato.services import executions
 
     runtime = Runtime(store, poll_seconds=0.5, data_dir=data_dir)
     stopping = asyncio.Event()
@@ -229,8 +265,3 @@ class _Echo:
             where = record.task_id or "execution"
             click.echo(f"{record.timestamp:%H:%M:%S} {record.level:<5} {where}: {record.message}", err=self.err)
         self._logs = len(logs)
-
-
-flow.add_command(migrate)
-for _command in flow_lifecycle_cmd.COMMANDS:
-    flow.add_command(_command)

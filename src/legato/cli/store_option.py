@@ -6,16 +6,20 @@ import inspect
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from legato import config
-from legato.store import open_store
-from legato.store.ports import Store
+if TYPE_CHECKING:
+    from legato.store.ports import Store
+
+# The configuration and the store (SQLAlchemy) are imported when a command runs, not when it is declared: a group
+# declaring such commands (`legato flow`) also has `flow validate`, which needs neither.
 
 
 def store_url(data_dir: Path, database_url: str | None) -> str:
+    from legato import config
+
     return database_url or config.sqlite_url(data_dir)
 
 
@@ -34,6 +38,8 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, data_dir: Path, database_url: str | None, **kwargs: Any) -> Any:
         if database_url is None and not (data_dir / "legato.db").exists():
             raise click.UsageError(f"no Legato data in {data_dir}; start `legato server local` there first")
+        from legato.store import open_store
+
         store: Store = open_store(store_url(data_dir, database_url))
         if wants_data_dir:
             kwargs["data_dir"] = data_dir

@@ -14,10 +14,9 @@ from pathlib import Path
 from legato.apps.parse import parse_app
 from legato.dashboards.parse import parse_dashboard
 from legato.flows import parse_flow
-from legato.flowtests.suite import TestSuite, is_suite, parse_suite
+from legato.flowtests.suite import TestSuite, looks_like_suite, parse_suite
 from legato.model.errors import FlowValidationError, Problem
 from legato.model.flow import Flow
-from legato.model.loader import parse_documents
 from legato.services import dashboards as dashboard_service
 
 YAML = (".yml", ".yaml")
@@ -194,12 +193,6 @@ def _identity(text: str) -> tuple[str, str] | None:
     if len(ids) != 1 or len(namespaces) != 1 or "\n---" in text or re.search(r"^(testCases|flowId):", text, re.M):
         return None
     return namespaces[0], ids[0]
-
-
-def looks_like_suite(text: str, name: str) -> bool:
-    """Whether `text` is one YAML document with a test suite's keys (`flowId`, `testCases`)."""
-    docs = parse_documents(text, source=name)
-    return len(docs) == 1 and not docs[0].problems and is_suite(docs[0].value)
 
 
 def _in_folder(actual: str, folder: str | None, path: Path, problems: list[Problem]) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from legato.model.fixtures import TaskFixture
 from legato.model.flow import FLOW_ID_PATTERN, NAMESPACE_PATTERN
+from legato.model.loader import parse_documents
 from legato.model.resource import parse_resource
 from legato.model.state import TERMINAL, State
 
@@ -124,6 +125,12 @@ class TestSuite(_Frozen):
 def is_suite(value: Any) -> bool:
     """Whether a parsed YAML document is a test suite (it has `flowId` and `testCases`), not a flow."""
     return isinstance(value, dict) and "testCases" in value and "flowId" in value
+
+
+def looks_like_suite(text: str, name: str) -> bool:
+    """Whether `text` is one YAML document with a test suite's keys (`flowId`, `testCases`)."""
+    docs = parse_documents(text, source=name)
+    return len(docs) == 1 and not docs[0].problems and is_suite(docs[0].value)
 
 
 def parse_suite(text: str, name: str = "<suite>") -> TestSuite:

@@ -47,9 +47,10 @@ def _names_of(cls: type[Any]) -> tuple[str, ...]:
     return (cls.TYPE, *cls.ALIASES)
 
 
-def _default_values(default: PluginDefault, type_name: str, cls: type[Any], registry: TaskRegistry) -> dict[str, Any] | None:
+def _default_values(default: PluginDefault, type_name: str, cls: type[Any]) -> dict[str, Any] | None:
     """The values `default` contributes to a plugin of `cls` written as `type_name`, or None if it does not match."""
-    if registry.lookup(default.type) is cls:
+    # Compared with cls's own names, not looked up: a prefix or another plugin's name must not import anything.
+    if default.type in _names_of(cls):
         values = dict(default.values)
     elif any(name.startswith(default.type) for name in (type_name, *_names_of(cls))):
         # A prefix covers a family of types: give each one only the properties it has.
@@ -62,15 +63,13 @@ def _default_values(default: PluginDefault, type_name: str, cls: type[Any], regi
     return values
 
 
-def apply_defaults(
-    raw: Mapping[str, Any], cls: type[Any], registry: TaskRegistry, defaults: Sequence[PluginDefault]
-) -> dict[str, Any]:
+def apply_defaults(raw: Mapping[str, Any], cls: type[Any], defaults: Sequence[PluginDefault]) -> dict[str, Any]:
     """`raw` with the matching defaults merged in. `defaults` is in priority order, highest first."""
     merged = dict(raw)
     forced: list[dict[str, Any]] = []
     type_name = str(raw.get("type", ""))
     for default in defaults:
-        values = _default_values(default, type_name, cls, registry)
+        values = _default_values(default, type_name, cls)
         if values is None:
             continue
         if default.forced:
@@ -128,7 +127,7 @@ def resolver(kind: str, context_key: str, fallback: TaskRegistry, *, with_defaul
         missing = missing_extra(cls)
         if missing is not None:
             raise located_error(("type",), "missing_extra", f"{kind} type '{{name}}' {{why}}", type_name, name=type_name, why=missing)
-        data = apply_defaults(value, cls, registry, _context_defaults(info)) if with_defaults else dict(value)
+        data = apply_defaults(value, cls, _context_defaults(info)) if with_defaults else dict(value)
         try:
             return cls.model_validate(data, context=info.context)
         except ValidationError as exc:

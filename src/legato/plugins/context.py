@@ -11,14 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from legato.model.execution import Execution, LogRecord, TaskRun
-from legato.model.flow import Flow
 from legato.model.state import State
-from legato.runners.select import RunnerSettings
-from legato.storage import Storage
-from legato.store.ports import ExecutionFilter, FlowRecord, LogFilter
+
+if TYPE_CHECKING:  # annotations only: a task module is imported to parse a flow, which needs none of these
+    from legato.model.execution import Execution, LogRecord, TaskRun
+    from legato.model.flow import Flow
+    from legato.runners.select import RunnerSettings
+    from legato.storage import Storage
+    from legato.store.ports import ExecutionFilter, FlowRecord, LogFilter
 
 
 class TaskFailed(Exception):

@@ -2,7 +2,3 @@
 self-hosted Airbyte's configuration API (`/api/v1/connections/sync/`, `/api/v1/jobs/get/`), and
 `cloud.jobs.Sync`/`Reset` against the Airbyte API (`/v1/jobs`). Registered through the `legato.plugins`
 entry point `airbyte`; needs no extra package."""
-
-from legato.plugins.airbyte import cloud, connections
-
-__all__ = ["cloud", "connections"]

@@ -1,6 +1,2 @@
 """Kestra's compress plugin (io.kestra.plugin.compress): archives and compressed files. Registered through the
 `legato.plugins` entry point."""
-
-from legato.plugins.compress import tasks
-
-__all__ = ["tasks"]

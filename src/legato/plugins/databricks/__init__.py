@@ -2,7 +2,3 @@
 DeleteCluster), jobs (CreateJob, SubmitRun) and SQL on a SQL warehouse (sql.Query, through the Statement
 Execution API). Registered through the `legato.plugins` entry point `databricks`; the SDK comes with
 `pip install 'legato[databricks]'`."""
-
-from legato.plugins.databricks import cli, tasks
-
-__all__ = ["cli", "tasks"]

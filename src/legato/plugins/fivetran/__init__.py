@@ -1,7 +1,3 @@
 """Fivetran (Kestra's `io.kestra.plugin.fivetran.*`) over Fivetran's REST API with httpx: `connectors.Sync`
 starts a connector's sync and waits for it, `connectors.Status` reports (and can wait for) connectors'
 freshness. Registered through the `legato.plugins` entry point `fivetran`; needs no extra package."""
-
-from legato.plugins.fivetran import connectors
-
-__all__ = ["connectors"]

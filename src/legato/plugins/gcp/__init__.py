@@ -1,7 +1,3 @@
 """Kestra's GCP plugin (`io.kestra.plugin.gcp.*`): the Cloud Storage tasks and trigger (google-cloud-storage) and
 BigQuery (google-cloud-bigquery), both in the `gcp` extra: pip install 'legato[gcp]'. Registered through the
 `legato.plugins` entry point `gcp`."""
-
-from legato.plugins.gcp import bigquery, gcs, gcs_trigger
-
-__all__ = ["bigquery", "gcs", "gcs_trigger"]

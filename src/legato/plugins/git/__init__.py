@@ -1,6 +1,2 @@
 """Kestra's Git plugin (io.kestra.plugin.git): Clone, Push, and the flow and namespace-file sync tasks, over the
 `git` command. Registered through the `legato.plugins` entry point."""
-
-from legato.plugins.git import clone, flows, namespace_files, namespace_sync, push
-
-__all__ = ["clone", "flows", "namespace_files", "namespace_sync", "push"]

@@ -6,7 +6,3 @@ Modules: `urls` parses JDBC URLs, `drivers` opens connections, `sqltext` splits 
 parameters, `engine` runs statements by fetch type (shared with the triggers), `tasks`/`batch`/`copy`/
 `trigger` are the kinds, and one module per database registers its types.
 """
-
-from legato.plugins.jdbc import duckdb, mysql, postgresql, snowflake_stage, sqlite, warehouses
-
-__all__ = ["duckdb", "mysql", "postgresql", "snowflake_stage", "sqlite", "warehouses"]

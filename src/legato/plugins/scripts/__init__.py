@@ -2,7 +2,3 @@
 written to a file) and a `Commands` (command lines through an interpreter) form, run by a runner from
 `legato.runners`, passing values back with Kestra's `::{...}::` stdout protocol and files through
 internal storage."""
-
-from legato.plugins.scripts import node, others, python, shell
-
-__all__ = ["node", "others", "python", "shell"]

@@ -1,7 +1,4 @@
 """Trigger types that read from outside systems: polling ones (HTTP, local files) in this package, realtime ones
 in `realtime/`; the SQL ones are in legato.plugins.jdbc, the object-storage ones in legato.plugins.aws, .gcp and
-.azure. The contract with the scheduler's runner is in `base`. Importing this package registers every type."""
-
-from legato.plugins.triggers import files, http, realtime
-
-__all__ = ["files", "http", "realtime"]
+.azure. The contract with the scheduler's runner is in `base`. Each module registers its types when imported
+(legato.plugins.loader)."""

@@ -1,6 +1,2 @@
 """BigQuery (Kestra's `io.kestra.plugin.gcp.bigquery.*`): Query, Load, LoadFromGcs, ExtractToGcs,
 CreateDataset, CreateTable and the polling Trigger, through the google-cloud-bigquery client."""
-
-from legato.plugins.gcp.bigquery import datasets, jobs, trigger
-
-__all__ = ["datasets", "jobs", "trigger"]

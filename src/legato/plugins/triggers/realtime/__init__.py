@@ -1,5 +1,5 @@
 """Realtime trigger sources: one long-lived consumer per trigger, one execution per message (see
-legato.plugins.triggers.base). Importing this package registers every type; the client library of each
+legato.plugins.triggers.base). Each module registers its types when imported; the client library of each
 system is imported only when its consumer starts.
 
 | type | system | delivery |
@@ -17,7 +17,3 @@ system is imported only when its consumer starts.
 `batch` holds Kestra's polling variants (redis.list.Trigger, amqp.Trigger, mqtt.Trigger, nats.Trigger,
 kafka.Trigger): one execution per batch of messages (`maxRecords` / `maxDuration`) with the batch in a file.
 """
-
-from legato.plugins.triggers.realtime import amqp, batch, kafka, mqtt, nats, postgresql, redis
-
-__all__ = ["amqp", "batch", "kafka", "mqtt", "nats", "postgresql", "redis"]
