@@ -1,7 +1,7 @@
-"""Kestra's AWS plugin (`io.kestra.plugin.aws.*`): S3 tasks and trigger, DynamoDB, Athena and the AWS CLI, through
-boto3 and awscli (the `aws` extra: pip install 'legato[aws]'). Registered through the `legato.plugins` entry
-point `aws`."""
+"""Kestra's AWS plugin (`io.kestra.plugin.aws.*`): S3 tasks and trigger, DynamoDB, Athena, the AWS CLI, and the
+messaging services (SQS tasks and triggers, SNS, EventBridge, Kinesis, Lambda, ECR), through boto3 and awscli (the
+`aws` extra: pip install 'legato[aws]'). Registered through the `legato.plugins` entry point `aws`."""
 
-from legato.plugins.aws import athena, cli, dynamodb, s3, s3_trigger
+from legato.plugins.aws import athena, cli, dynamodb, messaging, s3, s3_trigger, sqs_trigger
 
-__all__ = ["athena", "cli", "dynamodb", "s3", "s3_trigger"]
+__all__ = ["athena", "cli", "dynamodb", "messaging", "s3", "s3_trigger", "sqs_trigger"]
