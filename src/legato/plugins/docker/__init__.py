@@ -1,7 +1,7 @@
-"""Kestra's Docker plugin (io.kestra.plugin.docker): Run, Build, Push, Tag and Compose, against the Docker
+"""Kestra's Docker plugin (io.kestra.plugin.docker): Run, Build, Push, Tag, Compose, Stop and Rm, against the Docker
 Engine API. Registered through the `legato.plugins` entry point; the docker task runner itself is in
 legato.runners."""
 
-from legato.plugins.docker import compose, images, run
+from legato.plugins.docker import compose, containers, images, run
 
-__all__ = ["compose", "images", "run"]
+__all__ = ["compose", "containers", "images", "run"]
