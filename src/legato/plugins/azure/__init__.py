@@ -1,7 +1,7 @@
 """Kestra's Azure plugin (`io.kestra.plugin.azure.*`): the Blob Storage tasks and trigger, through
-azure-storage-blob (the `azure` extra: pip install 'legato[azure]'). Registered through the `legato.plugins`
-entry point `azure`."""
+azure-storage-blob (the `azure` extra: pip install 'legato[azure]'), and `cli.AzCLI` (the Azure CLI on the worker,
+or its image). Registered through the `legato.plugins` entry point `azure`."""
 
-from legato.plugins.azure import blob, blob_trigger
+from legato.plugins.azure import blob, blob_trigger, cli
 
-__all__ = ["blob", "blob_trigger"]
+__all__ = ["blob", "blob_trigger", "cli"]

@@ -1,7 +1,7 @@
-"""Kestra's GCP plugin (`io.kestra.plugin.gcp.*`): the Cloud Storage tasks and trigger (google-cloud-storage) and
-BigQuery (google-cloud-bigquery), both in the `gcp` extra: pip install 'legato[gcp]'. Registered through the
-`legato.plugins` entry point `gcp`."""
+"""Kestra's GCP plugin (`io.kestra.plugin.gcp.*`): the Cloud Storage tasks and trigger (google-cloud-storage),
+BigQuery (google-cloud-bigquery), both in the `gcp` extra: pip install 'legato[gcp]'; `auth.OauthAccessToken`
+(google-auth) and `cli.GCloudCLI` (the Google Cloud CLI). Registered through the `legato.plugins` entry point `gcp`."""
 
-from legato.plugins.gcp import bigquery, gcs, gcs_trigger
+from legato.plugins.gcp import auth_token, bigquery, cli, gcs, gcs_trigger
 
-__all__ = ["bigquery", "gcs", "gcs_trigger"]
+__all__ = ["auth_token", "bigquery", "cli", "gcs", "gcs_trigger"]
