@@ -6,11 +6,9 @@ Azure CLI is not installed here) that records the command lines: the `az login` 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from tests.integration.gcp.oauth_double import OAuthDouble
@@ -43,7 +41,7 @@ def test_oauth_access_token_refused_fails_the_task(tasks: Tasks, oauth: OAuthDou
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     key = json.loads(oauth.key_json())
     key["client_email"] = "someone-else@test-project.iam.gserviceaccount.com"
-    with pytest.raises(TaskFailed, match="cannot get an access token.*invalid_grant"):
+    with pytest.raises(TaskFailed, match=r"cannot get an access token.*invalid_grant"):
         tasks.run(f"id: t\ntype: io.kestra.plugin.gcp.auth.OauthAccessToken\nserviceAccount: {json.dumps(json.dumps(key))}\n")
 
 
