@@ -63,5 +63,5 @@ def test_line_text_body_and_a_refused_token(harness: Harness, service: Receiver)
     base = "id: l\ntype: io.kestra.plugin.line.LineExecution\nchannelAccessToken: t\ntextBody: \"hello {{ 40 + 2 }}\"\n"
     harness.run(base + f"url: {service.url}/ok\n")
     assert service.last().json() == {"messages": [{"type": "text", "text": "hello 42"}]}
-    with pytest.raises(TaskFailed, match="LINE broadcast failed.*401"):
+    with pytest.raises(TaskFailed, match=r"LINE broadcast failed.*401"):
         harness.run(base + f"url: {service.url}/refused\n")
