@@ -1,7 +1,7 @@
 """Kestra's notification plugins (io.kestra.plugin.notifications, io.kestra.plugin.slack): chat webhooks, the Slack
 Web API, Telegram, LINE, incident services, SMS and email, each with its `*Execution` task sending Kestra's execution
-summary. Registered through the `legato.plugins` entry point; every HTTP call goes through the SSRF guard."""
+summary; and Jira and Zendesk tickets. Registered through the `legato.plugins` entry point; every HTTP call goes through the SSRF guard."""
 
-from legato.plugins.notifications import alerts, chat, line, mail, slack_app, telegram
+from legato.plugins.notifications import alerts, chat, line, mail, slack_app, telegram, tickets
 
-__all__ = ["alerts", "chat", "line", "mail", "slack_app", "telegram"]
+__all__ = ["alerts", "chat", "line", "mail", "slack_app", "telegram", "tickets"]
