@@ -73,3 +73,25 @@ tags:
     service.routes["/api/v2/tickets.json"] = as_json(401, {"error": "Couldn't authenticate you"})
     with pytest.raises(TaskFailed, match=r"Zendesk: creating the ticket failed.*authenticate"):
         harness.run(f"id: zd\ntype: io.kestra.plugin.zendesk.tickets.Create\ndomain: {service.url}\noauthToken: o\nsubject: s\n")
+
+
+def test_github_issue(harness: Harness, service: Receiver) -> None:
+    service.routes["/repos/acme/shop/issues"] = as_json(201, {"number": 12, "html_url": "https://github.com/acme/shop/issues/12"})
+    out = harness.run(f"""
+id: gh
+type: io.kestra.plugin.github.issues.Create
+endpoint: {service.url}
+jwtToken: ghs_token
+repository: acme/shop
+title: Workflow failed
+body: "Execution {{{{ 'abc' }}}} failed"
+labels: [bug, workflow]
+assignees: [octocat]
+""")
+    assert out == {"issueUrl": "https://github.com/acme/shop/issues/12", "issueNumber": 12}
+    sent = service.last()
+    assert sent.headers["authorization"] == "Bearer ghs_token" and sent.headers["accept"] == "application/vnd.github+json"
+    assert sent.json() == {"title": "Workflow failed", "body": "Execution abc failed", "labels": ["bug", "workflow"],
+                           "assignees": ["octocat"]}
+    with pytest.raises(TaskFailed, match="owner/name"):
+        harness.run(f"id: gh\ntype: io.kestra.plugin.github.issues.Create\nendpoint: {service.url}\noauthToken: t\nrepository: shop\ntitle: x\n")

@@ -1,11 +1,14 @@
-"""Tickets in issue trackers, Kestra's `io.kestra.plugin.jira.issues.Create` and `io.kestra.plugin.zendesk.tickets.
-Create`, typically in a flow triggered by another's failure.
+"""Tickets in issue trackers, Kestra's `io.kestra.plugin.jira.issues.Create`, `io.kestra.plugin.zendesk.tickets.
+Create` and `io.kestra.plugin.github.issues.Create`, typically in a flow triggered by another's failure.
 
 - Jira: POST {baseUrl}/rest/api/2/issue/ with `{"fields": {"project": {"key"}, "summary", "description",
   "issuetype": {"id"}, "labels": ["kestra-bot", ...]}}`; Basic authentication with `username` and `password` (an
   API token), else Bearer `accessToken`. Outputs (Legato's; Kestra's task has none) `id` and `key` of the issue.
 - Zendesk: POST {domain}/api/v2/tickets.json with `{"ticket": {"subject", "comment": {"body"}, "priority", "type",
   "assignee_id", "tags"}}`; Basic `username/token:token`, else Bearer `oauthToken`. Outputs `id` and `url`.
+- GitHub: POST {endpoint}/repos/{owner}/{repo}/issues with `{"title", "body", "labels", "assignees"}`; `token`
+  authentication with `oauthToken` or `appInstallationToken`, Bearer with `jwtToken`. Outputs `issueUrl`,
+  `issueNumber`. (Kestra's newer `fields`, GitHub's custom issue fields, are not built.)
 A `baseUrl`/`domain` without a scheme gets https://. Every call goes through the SSRF guard."""
 
 from __future__ import annotations
@@ -166,3 +169,64 @@ tags:
         ticket_id = created.get("id")
         ctx.logger.info(f"Zendesk ticket {ticket_id} created")
         return {"id": ticket_id, "url": created.get("url") or (f"{base}/api/v2/tickets/{ticket_id}.json" if ticket_id else None)}
+
+
+@TASKS.register
+class GithubIssueCreate(HttpNotification):
+    """Open a GitHub issue (REST API: POST {endpoint}/repos/{owner}/{repo}/issues). Outputs `issueUrl` and
+    `issueNumber`."""
+
+    TYPE: ClassVar[str] = "github.issues.Create"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.github.issues.Create",)
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: github_issue
+type: io.kestra.plugin.github.issues.Create
+oauthToken: "{{ secret('GITHUB_TOKEN') }}"
+repository: my-org/my-repo
+title: Workflow failed
+body: "{{ trigger.executionId }} has failed on {{ taskrun.startDate }}"
+labels:
+  - bug
+""",
+    )
+
+    login: str | None = Field(default=None, description="The GitHub login the token belongs to (informative: the token identifies the caller).")
+    oauthToken: str | None = Field(default=None, description="A personal access token or OAuth token (rendered).")
+    jwtToken: str | None = Field(default=None, description="A token sent as Bearer, e.g. a GitHub App JWT or a fine-grained token (rendered).")
+    appInstallationToken: str | None = Field(default=None, description="A GitHub App installation token (rendered).")
+    endpoint: str = Field(default="https://api.github.com", description="API base URL (GitHub Enterprise: https://ghe.example.com/api/v3).")
+    repository: str = Field(description="owner/name of the repository (rendered).")
+    title: str = Field(description="The issue's title (rendered).")
+    body: str | None = Field(default=None, description="The issue's Markdown body (rendered).")
+    labels: list[str] | Expression | None = Field(default=None, description="Labels of the issue (rendered).")
+    assignees: list[str] | Expression | None = Field(default=None, description="Logins of the assignees (rendered).")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        repository = ctx.render_string(self.repository).strip().strip("/")
+        if repository.count("/") != 1:
+            raise TaskFailed(f"property 'repository' must be owner/name, not {repository!r}")
+        if self.oauthToken:
+            auth = f"token {ctx.render_string(self.oauthToken)}"
+        elif self.appInstallationToken:
+            auth = f"token {ctx.render_string(self.appInstallationToken)}"
+        elif self.jwtToken:
+            auth = f"Bearer {ctx.render_string(self.jwtToken)}"
+        else:
+            raise TaskFailed("set `oauthToken`, `jwtToken` or `appInstallationToken`")
+        issue: dict[str, Any] = {"title": ctx.render_string(self.title)}
+        if self.body is not None:
+            issue["body"] = ctx.render_string(self.body)
+        for prop in ("labels", "assignees"):
+            value = getattr(self, prop)
+            if value is not None:
+                issue[prop] = [str(v) for v in render_as(ctx, ctx.render(value), list[str], prop)]
+        url = f"{ctx.render_string(self.endpoint).rstrip('/')}/repos/{repository}/issues"
+        headers = {"Authorization": auth, "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        try:
+            answer = await self.post_json(ctx, url, issue, headers)
+        except TaskFailed as exc:
+            raise TaskFailed(f"GitHub: opening the issue failed: {exc}") from None
+        created = _answer(answer.text)
+        ctx.logger.info(f"GitHub issue {created.get('html_url', '')} opened")
+        return {"issueUrl": created.get("html_url"), "issueNumber": created.get("number")}
