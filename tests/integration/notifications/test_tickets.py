@@ -1,13 +1,17 @@
-"""jira.issues.Create and zendesk.tickets.Create against the notification receiver, standing in for Jira's REST API
-v2 (POST /rest/api/2/issue/ → 201 `{"id", "key", "self"}`) and Zendesk's Tickets API (POST /api/v2/tickets.json →
-201 `{"ticket": {"id", "url", ...}}`): the payload, the authentication, the outputs and the services' refusals."""
+"""jira.issues.Create, zendesk.tickets.Create, github.issues.Create and linear.issues.Create against the notification
+receiver standing in for Jira's REST API v2 (POST /rest/api/2/issue/ → 201 `{"id", "key", "self"}`), Zendesk's
+Tickets API (POST /api/v2/tickets.json → 201 `{"ticket": {"id", "url", ...}}`), GitHub's REST API (POST
+/repos/{owner}/{repo}/issues → 201 `{"number", "html_url"}`) and Linear's GraphQL API (teams, issueLabels,
+issueCreate): the payload, the authentication, the outputs and the services' refusals."""
 
 from __future__ import annotations
 
 import base64
+import json
+from typing import Any
 
 import pytest
-from tests.integration.notifications.receiver import Receiver, as_json
+from tests.integration.notifications.receiver import Received, Receiver, as_json
 from tests.unit.plugins.conftest import Harness
 
 from legato.plugins.context import TaskFailed
@@ -95,3 +99,33 @@ assignees: [octocat]
                            "assignees": ["octocat"]}
     with pytest.raises(TaskFailed, match="owner/name"):
         harness.run(f"id: gh\ntype: io.kestra.plugin.github.issues.Create\nendpoint: {service.url}\noauthToken: t\nrepository: shop\ntitle: x\n")
+
+
+def test_linear_issue_by_team_and_label_names(harness: Harness, service: Receiver) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def graphql(received: Received) -> tuple[int, str, bytes]:
+        query = received.json()
+        seen.append(query)
+        if "teams" in query["query"]:
+            data = {"teams": {"nodes": [{"id": "t-1", "name": "Platform"}, {"id": "t-2", "name": "Data"}]}}
+        elif "issueLabels" in query["query"]:
+            data = {"issueLabels": {"nodes": [{"id": "l-bug", "name": "Bug"}, {"id": "l-wf", "name": "Workflow"}]}}
+        elif query["variables"]["input"]["title"] == "refused":
+            return 200, "application/json", json.dumps({"errors": [{"message": "Argument Validation Error"}]}).encode()
+        else:
+            data = {"issueCreate": {"success": True, "issue": {"id": "iss-9"}}}
+        return 200, "application/json", json.dumps({"data": data}).encode()
+
+    service.routes["/graphql"] = graphql
+    base = f"id: lin\ntype: io.kestra.plugin.linear.issues.Create\nurl: {service.url}/graphql\ntoken: lin_api_key\nteam: platform\n"
+    out = harness.run(base + "title: Workflow failed\ndescription: \"{{ 'abc' }} failed\"\nlabels: [Bug, Unknown]\n")
+    assert out == {"isSuccess": True, "issueId": "iss-9"}
+    assert service.last().headers["authorization"] == "lin_api_key"
+    assert seen[-1]["variables"] == {"input": {"teamId": "t-1", "title": "Workflow failed", "description": "abc failed",
+                                               "labelIds": ["l-bug"]}}
+    ctx = harness.context()
+    assert harness.run(base + "title: refused\n", ctx) == {"isSuccess": False, "issueId": None}
+    assert ctx.effects.warning is True
+    with pytest.raises(TaskFailed, match="no team named 'Nope'"):
+        harness.run(base.replace("team: platform", "team: Nope") + "title: x\n")

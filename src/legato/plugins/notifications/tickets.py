@@ -1,5 +1,6 @@
 """Tickets in issue trackers, Kestra's `io.kestra.plugin.jira.issues.Create`, `io.kestra.plugin.zendesk.tickets.
-Create` and `io.kestra.plugin.github.issues.Create`, typically in a flow triggered by another's failure.
+Create`, `io.kestra.plugin.github.issues.Create` and `io.kestra.plugin.linear.issues.Create`, typically in a flow
+triggered by another's failure.
 
 - Jira: POST {baseUrl}/rest/api/2/issue/ with `{"fields": {"project": {"key"}, "summary", "description",
   "issuetype": {"id"}, "labels": ["kestra-bot", ...]}}`; Basic authentication with `username` and `password` (an
@@ -9,6 +10,8 @@ Create` and `io.kestra.plugin.github.issues.Create`, typically in a flow trigger
 - GitHub: POST {endpoint}/repos/{owner}/{repo}/issues with `{"title", "body", "labels", "assignees"}`; `token`
   authentication with `oauthToken` or `appInstallationToken`, Bearer with `jwtToken`. Outputs `issueUrl`,
   `issueNumber`. (Kestra's newer `fields`, GitHub's custom issue fields, are not built.)
+- Linear (GraphQL, `token` as the whole Authorization value): the team's id by name (`teams`), the labels' ids by
+  name (`issueLabels`), then `issueCreate`. Outputs `isSuccess`, `issueId`.
 A `baseUrl`/`domain` without a scheme gets https://. Every call goes through the SSRF guard."""
 
 from __future__ import annotations
@@ -230,3 +233,79 @@ labels:
         created = _answer(answer.text)
         ctx.logger.info(f"GitHub issue {created.get('html_url', '')} opened")
         return {"issueUrl": created.get("html_url"), "issueNumber": created.get("number")}
+
+
+_LINEAR_CREATE = "mutation ($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id } } }"
+
+
+@TASKS.register
+class LinearCreate(HttpNotification):
+    """Create a Linear issue in a team (named), with labels (named). Outputs `isSuccess` and `issueId`; when Linear
+    refuses the issue the task ends in WARNING with `isSuccess: false`, as Kestra's does."""
+
+    TYPE: ClassVar[str] = "linear.issues.Create"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.linear.issues.Create",)
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: linear_issue
+type: io.kestra.plugin.linear.issues.Create
+token: "{{ secret('LINEAR_API_KEY') }}"
+team: Platform
+title: Workflow failed
+description: "{{ trigger.executionId }} has failed on {{ taskrun.startDate }}"
+labels:
+  - Bug
+""",
+    )
+
+    token: str = Field(description="The whole Authorization header value (a personal API key, or `Bearer <OAuth token>`; rendered).")
+    team: str = Field(description="Name of the team the issue goes to (rendered; case-insensitive).")
+    title: str = Field(description="The issue's title (rendered).")
+    description: str | None = Field(default=None, description="The issue's Markdown description (rendered).")
+    labels: list[str] | Expression | None = Field(default=None, description="Names of existing labels to set (rendered; unknown names are skipped).")
+    url: str = Field(default="https://api.linear.app/graphql", description="Legato: the GraphQL endpoint (a proxy, or a test double).")
+
+    async def _query(self, ctx: RunContext, payload: dict[str, Any]) -> dict[str, Any]:
+        answer = await self.post_json(ctx, ctx.render_string(self.url), payload,
+                                      {"Authorization": ctx.render_string(self.token)})
+        return _answer(answer.text)
+
+    @staticmethod
+    def _nodes(body: dict[str, Any], field: str) -> list[dict[str, Any]]:
+        nodes = ((body.get("data") or {}).get(field) or {}).get("nodes") or []
+        return [n for n in nodes if isinstance(n, dict)]
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        team = ctx.render_string(self.team).strip()
+        try:
+            teams = self._nodes(await self._query(ctx, {"query": "query { teams { nodes { id name } } }"}), "teams")
+            team_id = next((t["id"] for t in teams if str(t.get("name", "")).lower() == team.lower()), None)
+            if team_id is None:
+                raise TaskFailed(f"Linear: no team named {team!r} (teams: {', '.join(str(t.get('name')) for t in teams)})")
+            wanted = [str(n) for n in render_as(ctx, ctx.render(self.labels), list[str], "labels")] if self.labels is not None else []
+            label_ids: list[str] = []
+            if wanted:
+                known = self._nodes(await self._query(ctx, {"query": "query { issueLabels { nodes { id name } } }"}), "issueLabels")
+                by_name = {str(n.get("name", "")).lower(): n["id"] for n in known}
+                label_ids = [by_name[w.lower()] for w in wanted if w.lower() in by_name]
+                missing = [w for w in wanted if w.lower() not in by_name]
+                if missing:
+                    ctx.logger.warn(f"Linear: no label named {', '.join(missing)}: not set")
+            issue: dict[str, Any] = {"teamId": team_id, "title": ctx.render_string(self.title)}
+            if self.description is not None:
+                issue["description"] = ctx.render_string(self.description)
+            if label_ids:
+                issue["labelIds"] = label_ids
+            body = await self._query(ctx, {"query": _LINEAR_CREATE, "variables": {"input": issue}})
+        except TaskFailed as exc:
+            if str(exc).startswith("Linear:"):
+                raise
+            raise TaskFailed(f"Linear: {exc}") from None
+        created = (body.get("data") or {}).get("issueCreate") or {}
+        if body.get("errors") or not created.get("success"):
+            ctx.logger.warn(f"Linear refused the issue: {json.dumps(body.get('errors') or body)[:500]}")
+            ctx.effects.warning = True
+            return {"isSuccess": False, "issueId": None}
+        issue_id = (created.get("issue") or {}).get("id")
+        ctx.logger.info(f"Linear issue {issue_id} created")
+        return {"isSuccess": True, "issueId": issue_id}
