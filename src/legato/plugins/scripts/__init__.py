@@ -2,8 +2,8 @@
 written to a file) and a `Commands` (command lines through an interpreter) form, run by a runner from
 `legato.runners`, passing values back with Kestra's `::{...}::` stdout protocol and files through
 internal storage. Kestra's first script tasks (`io.kestra.core.tasks.scripts.Bash`, `Python`) are in `legacy`;
-the command-line tasks of SQLMesh, Modal and Spark in `clis`."""
+the command-line tasks of SQLMesh, Modal and Spark in `clis`, CloudQuery's in `cloudquery`."""
 
-from legato.plugins.scripts import clis, legacy, node, others, python, shell
+from legato.plugins.scripts import clis, cloudquery, legacy, node, others, python, shell
 
-__all__ = ["clis", "legacy", "node", "others", "python", "shell"]
+__all__ = ["clis", "cloudquery", "legacy", "node", "others", "python", "shell"]
