@@ -67,7 +67,7 @@ outputFiles:
     namespaceFiles: NamespaceFiles | None = Field(default=None, description="Namespace files copied into the working directory.")
     inputFiles: dict[str, str] | str | None = Field(default=None, description="Files created in the working directory: name → content or kestra:/// URI.")
     outputFiles: _LIST | None = Field(default=None, description="Glob patterns of working-directory files uploaded to internal storage after the run.")
-    wait: bool = Field(default=True, description="Wait for the container's end; false starts it and ends the task, leaving it running (removed by docker.Rm or by hand).")
+    wait: bool = Field(default=True, description="Wait for the container's end; false starts it and ends the task, leaving it running (its id in outputs.taskRunner.containerId; stopped by docker.Stop, removed by docker.Rm).")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         image = render_text(ctx, self.containerImage)
@@ -83,7 +83,7 @@ outputFiles:
             if not self.wait:
                 container = await _guarded(runner.start(spec))
                 ctx.logger.info(f"Container {container[:12]} started from {image}; it goes on running")
-                return {"exitCode": 0, "vars": {}, "outputFiles": {}}
+                return {"exitCode": 0, "vars": {}, "outputFiles": {}, "taskRunner": {"containerId": container}}
             collector = Collector(ctx.logger)
             code = await _guarded(runner.run(spec, collector))
             if code != 0:

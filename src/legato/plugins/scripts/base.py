@@ -89,6 +89,27 @@ class ScriptBase(RunnableTask):
     def legacy_image(self) -> str | None:
         return self.docker.image if self.docker else None
 
+    def interpreter_argv(self) -> list[str]:
+        """The program and arguments that get the command lines as one last argument."""
+        return list(self.interpreter)
+
+    def fail_fast(self) -> bool:
+        """Whether a shell interpreter stops at the first failing line."""
+        return self.failFast
+
+    def run_variables(self, ctx: RunContext, workdir: Path, visible: str) -> dict[str, Any]:
+        """Variables the task's properties see for one run, beyond the execution's (`visible` is the working
+        directory as the command sees it)."""
+        return {}
+
+    def output_patterns(self, templates: RunTemplates) -> list[str]:
+        """The glob patterns of the files uploaded after a successful run."""
+        return templates.lines(self.outputFiles, "outputFiles")
+
+    def extra_outputs(self, collector: Collector) -> dict[str, Any]:
+        """Outputs a task adds to exitCode, vars and outputFiles."""
+        return {}
+
     @abc.abstractmethod
     def main_lines(self, ctx: RunContext, templates: RunTemplates, workdir: Path) -> tuple[list[str], set[str]]:
         """The main command lines, and the files (relative) Legato wrote for them."""

@@ -51,7 +51,8 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
     try:
         visible = runner.visible_workdir(workdir)
         localize = files.Localizer(workdir, visible, storage, ctx.execution.namespace)
-        templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"}, localize)
+        templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"}, localize,
+                                 task.run_variables(ctx, workdir, visible))
         await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
         tooling = await task.tooling(ctx, runner, workdir)
         main, generated = task.main_lines(ctx, templates, workdir)
@@ -60,7 +61,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         # The script continues this attempt's trace (W3C Trace Context); a TRACEPARENT the task sets wins.
         env = {"TRACEPARENT": tracing.traceparent(ctx.execution.id, ctx.task_run.id, ctx.attempt), **env}
         spec = CommandSpec(
-            argv=[*task.interpreter, _script(task, lines)], workdir=workdir,
+            argv=[*task.interpreter_argv(), _script(task, lines)], workdir=workdir,
             env={**script_environment(visible, env, output_dir=f"{visible}/{OUTPUT_DIR}"), **tooling.env},
             path_prefix=[*tooling.path, tools.python_shims()],
             helpers={"PYTHONPATH": [tools.PYTHON_HELPERS], "NODE_PATH": [tools.NODE_HELPERS]},
@@ -73,9 +74,9 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         extra = await task.after_command(ctx, workdir, code, collector, prefix)
         _record_metrics(ctx, collector)
         if code != 0:
-            kept = {"exitCode": code, "vars": collector.vars, "outputFiles": extra} if extra else None
+            kept = {"exitCode": code, "vars": collector.vars, "outputFiles": extra, **task.extra_outputs(collector)} if extra else None
             raise TaskFailed(_failure(code, collector), outputs=kept)
-        patterns = templates.lines(task.outputFiles, "outputFiles")
+        patterns = task.output_patterns(templates)
 
         def collect() -> dict[str, str]:  # and clean up, in the same thread hop
             try:
@@ -89,7 +90,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         uploaded.update(extra)
         if task.warningOnStdErr and collector.stderr_lines:
             ctx.effects.warning = True
-        return {"exitCode": code, "vars": collector.vars, "outputFiles": uploaded}
+        return {"exitCode": code, "vars": collector.vars, "outputFiles": uploaded, **task.extra_outputs(collector)}
     finally:
         if not cleaned:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
@@ -124,7 +125,7 @@ async def _run(runner: Any, spec: CommandSpec, collector: Collector) -> int:
 def _stage(task: ScriptBase, ctx: RunContext, templates: RunTemplates, workdir: Path, storage: Storage) -> None:
     _fresh_output_dir(workdir / OUTPUT_DIR)
     if task.inputFiles is not None:
-        rendered = ctx.render(_substituted(task.inputFiles, templates))
+        rendered = templates.render(_substituted(task.inputFiles, templates))
         files.stage_inputs(workdir, files.input_files_map(rendered), storage, ctx.execution.namespace)
     spec = task.namespaceFiles
     if spec is not None and spec.enabled:
@@ -146,8 +147,8 @@ def _substituted(value: Any, templates: RunTemplates) -> Any:
 
 def _script(task: ScriptBase, lines: list[str]) -> str:
     """The command lines as one script for the interpreter; a shell stops at the first failure with failFast."""
-    shell = Path(task.interpreter[0]).name in _SHELLS
-    if task.failFast and shell and len(lines) > 1:
+    shell = Path(task.interpreter_argv()[0]).name in _SHELLS
+    if task.fail_fast() and shell and len(lines) > 1:
         lines = ["set -e", *lines]
     return "\n".join(lines)
 

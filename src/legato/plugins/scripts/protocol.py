@@ -24,9 +24,12 @@ class Collector:
     vars: dict[str, Any] = field(default_factory=dict)
     metrics: list[dict[str, Any]] = field(default_factory=list)
     stderr_lines: int = 0
+    stdout_lines: int = 0  # every stdout line, protocol lines included (Kestra's stdOutLineCount)
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=_STDERR_TAIL))
 
     def __call__(self, line: str, is_stderr: bool) -> None:
+        if not is_stderr:
+            self.stdout_lines += 1
         message = parse(line)
         if message is not None:
             self._apply(message)

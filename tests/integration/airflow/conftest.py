@@ -1,0 +1,7 @@
+from tests.unit.plugins.conftest import clock as clock
+from tests.unit.plugins.conftest import harness as harness
+
+import legato.plugins.airflow  # noqa: F401  (registers the family even before its entry point is installed)
+from legato.plugins import registry
+
+registry()
