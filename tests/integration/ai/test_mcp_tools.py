@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.dns_double import fake_dns, witness
 from tests.integration.ai.conftest import Harness
 from tests.integration.ai.model_server import KEY, ModelServer, openai_text, openai_tool_call
 
@@ -81,3 +82,25 @@ def test_streamable_http_server_behind_the_ssrf_guard(harness: Harness, model: M
     monkeypatch.setenv("LEGATO_HTTP_ALLOWED_NETWORKS", "10.0.0.0/8")
     with pytest.raises(TaskFailed, match=r"refusing to connect to 127\.0\.0\.1"):
         harness.run(agent(model, tool))
+
+
+def test_streamable_http_connects_to_the_address_the_guard_checked(harness: Harness, model: ModelServer, http_server: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name is checked by what it resolves to (the `model` fixture allows 127.0.0.1 only), and the requests go to
+    that checked address: a name answering an internal address after the check (DNS rebinding) reaches nothing."""
+    port = int(http_server.rsplit(":", 1)[1].split("/")[0])
+
+    def tool(host: str) -> str:
+        return f"  - type: io.kestra.plugin.ai.tool.StreamableHttpMcpClient\n    url: http://{host}:{port}/mcp\n    timeout: PT20S\n"
+
+    looked_up = fake_dns(monkeypatch, {"localhost": ["127.0.0.1"], "inside.test": ["127.0.0.2"]})
+    model.script("/v1/chat/completions", openai_tool_call("add", {"a": 20, "b": 22}), openai_text("42"))
+    assert harness.run(agent(model, tool("localhost")))["toolExecutions"][0]["result"] == "42"
+    assert looked_up.count("localhost") > 1  # the guard resolves the name of each request itself
+    with pytest.raises(TaskFailed, match=r"refusing to connect to inside\.test \(127\.0\.0\.2\)"):
+        harness.run(agent(model, tool("inside.test")))
+
+    looked_up = fake_dns(monkeypatch, {"localhost": ["127.0.0.1", "127.0.0.2"]})
+    with witness("127.0.0.2", port) as inside, pytest.raises(TaskFailed, match=r"refusing to connect to localhost \(127\.0\.0\.2\)"):
+        harness.run(agent(model, tool("localhost")))
+    assert inside == []
