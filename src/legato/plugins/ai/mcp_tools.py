@@ -172,12 +172,20 @@ async def _task_failures(transport: AbstractAsyncContextManager[Any]) -> AsyncIt
         async with transport as streams:
             yield streams
     except BaseExceptionGroup as group:
-        refused, _ = group.split(TaskFailed)
-        while isinstance(refused, BaseExceptionGroup):
-            refused = refused.exceptions[0]
+        refused = _first_failure(group)
         if refused is None:
             raise
         raise refused from None
+
+
+def _first_failure(error: BaseException) -> TaskFailed | None:
+    if isinstance(error, TaskFailed):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := _first_failure(inner)) is not None:
+                return found
+    return None
 
 
 def _guarded_client(headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None) -> Any:
