@@ -1,5 +1,6 @@
 """A real MCP server (the MCP SDK's FastMCP) for the MCP client tools' tests: `python mcp_server.py` serves over
-stdio, `python mcp_server.py http PORT` over streamable HTTP on 127.0.0.1."""
+stdio, `python mcp_server.py http PORT` over streamable HTTP on 127.0.0.1, `python mcp_server.py sse PORT` over
+HTTP+SSE."""
 
 from __future__ import annotations
 
@@ -27,4 +28,5 @@ def where() -> str:
 
 
 if __name__ == "__main__":
-    server.run(transport="streamable-http" if len(sys.argv) > 1 and sys.argv[1] == "http" else "stdio")
+    mode = sys.argv[1] if len(sys.argv) > 1 else "stdio"
+    server.run(transport={"http": "streamable-http", "sse": "sse"}.get(mode, "stdio"))

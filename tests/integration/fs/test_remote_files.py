@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.dns_double import fake_dns
 from tests.integration.fs.conftest import FtpServer, Tasks
 from tests.sshd import PASSWORD_USER, SshServer
 
@@ -133,3 +134,23 @@ def test_ftps_refuses_an_untrusted_certificate_and_ftp_a_wrong_password(ftp: Ftp
     with pytest.raises(TaskFailed, match=r"FTP login to 127\.0\.0\.1.* failed"):
         tasks.run(f"id: l\ntype: io.kestra.plugin.fs.ftp.List\nhost: 127.0.0.1\nport: {ftp.port}\n"
                   f"username: {ftp.user}\npassword: wrong\nfrom: /\n")
+
+
+def test_ftp_connects_to_the_address_the_guard_checked(ftp: FtpServer, tasks: Tasks, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name is checked by what it resolves to (the fixture allows 127.0.0.1 only) and resolved once: the
+    connection goes to the checked address, so a second answer (DNS rebinding) to an internal one is never used."""
+    (ftp.root / "seen.txt").write_text("x")
+    looked_up = fake_dns(monkeypatch, {"ftp.test": ["127.0.0.1", "127.0.0.2"], "inside.test": ["127.0.0.2"]})
+
+    def listing(host: str) -> dict[str, object]:
+        return tasks.run(f"id: l\ntype: io.kestra.plugin.fs.ftp.List\nhost: {host}\nport: {ftp.port}\n"
+                         f"username: {ftp.user}\npassword: {ftp.password}\nfrom: /\n")
+
+    with socket.create_server(("127.0.0.2", ftp.port)) as inside:
+        inside.settimeout(0.5)
+        assert [f["name"] for f in listing("ftp.test")["files"]] == ["seen.txt"]
+        assert looked_up == ["ftp.test"]
+        with pytest.raises(TimeoutError):
+            inside.accept()  # nothing came to the rebound address
+    with pytest.raises(TaskFailed, match=r"refusing to connect to inside\.test \(127\.0\.0\.2\)"):
+        listing("inside.test")

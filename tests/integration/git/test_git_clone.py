@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.dns_double import fake_dns
 from tests.git_server import GitServer
 from tests.integration.git.conftest import Tasks
 
@@ -98,3 +99,20 @@ def test_directory_may_not_leave_the_working_directory(
     work.mkdir()
     with pytest.raises(TaskFailed, match="leaves the working directory"):
         tasks.run(clone(server, "directory: ../outside"), working_dir=work)
+
+
+def test_git_over_http_connects_to_the_address_the_guard_checked(
+    server: GitServer, tasks: Tasks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard's lookup (here a stand-in DNS) is the only one: `git.invalid` resolves nowhere else, so git
+    reaches the server only by the checked address handed to it; a name resolving to an internal address the
+    operator did not allow (the fixture allows 127.0.0.1 only) is refused. A flow's own resolve entry is dropped."""
+    server.create("repo", {"etl.py": "print('etl')\n"})
+    fake_dns(monkeypatch, {"git.invalid": ["127.0.0.1"], "inside.test": ["127.0.0.2"]})
+    work = tmp_path / "wd"
+    work.mkdir()
+    pinned = clone(server, f"gitConfig:\n  http.curloptResolve: git.invalid:{server.port}:127.0.0.2\n")
+    tasks.run(pinned.replace("127.0.0.1", "git.invalid", 1), working_dir=work)
+    assert (work / "etl.py").read_text() == "print('etl')\n"
+    with pytest.raises(TaskFailed, match=r"refusing to connect to inside\.test \(127\.0\.0\.2\)"):
+        tasks.run(clone(server).replace("127.0.0.1", "inside.test"), working_dir=tmp_path)

@@ -4,14 +4,19 @@ delete, and a pod run to completion with its logs' outputs."""
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 
 import pytest
+from tests.dns_double import fake_dns
 from tests.integration.fs.conftest import Tasks
 from tests.integration.kubernetes.conftest import connection
 from tests.kube_emulator import KubeEmulator
+from tests.unit.plugins.test_http_guard import _tls_server
 
 from legato.plugins.context import TaskFailed
+from legato.plugins.kubernetes.connection import _pinned
 
 DEPLOYMENT = """\
     apiVersion: apps/v1
@@ -140,3 +145,40 @@ def test_a_bad_token_is_a_clear_error(kube: KubeEmulator, tasks: Tasks) -> None:
     with pytest.raises(TaskFailed, match=r"Failed to interact with Kubernetes API while fetching pods: .*401"):
         tasks.run("id: get\ntype: io.kestra.plugin.kubernetes.kubectl.Get\nresourceType: pods\nfetchType: FETCH\n"
                   + connection(kube, token="wrong"))
+
+
+def test_the_api_server_is_reached_at_the_address_the_guard_checked(
+        kube: KubeEmulator, tasks: Tasks, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's lookup (a stand-in DNS here) is the only one: `kube.invalid` resolves nowhere else, so the
+    emulator is reached only at the checked address; a name resolving to an internal address the operator did
+    not allow (the fixture allows 127.0.0.1 only) is refused."""
+    looked_up = fake_dns(monkeypatch, {"kube.invalid": ["127.0.0.1"], "inside.test": ["127.0.0.2"]})
+    get = "id: get\ntype: io.kestra.plugin.kubernetes.kubectl.Get\nresourceType: pods\nfetchType: FETCH\n"
+    assert tasks.run(get + connection(kube).replace("127.0.0.1", "kube.invalid"))["size"] == 0
+    assert looked_up == ["kube.invalid"]
+    with pytest.raises(TaskFailed, match=r"refusing to connect to inside\.test \(127\.0\.0\.2\)"):
+        tasks.run(get + connection(kube).replace("127.0.0.1", "inside.test"))
+
+
+@pytest.mark.parametrize(("name", "verified"), [("localhost", True), ("elsewhere.test", False)])
+def test_tls_to_the_checked_address_checks_the_certificate_against_the_name(
+        tmp_path: Path, name: str, verified: bool) -> None:
+    import httpx2
+    from lightkube.config.kubeconfig import KubeConfig
+
+    httpd, _ = _tls_server(tmp_path, name)
+    url = f"https://localhost:{httpd.server_address[1]}"
+    ca = base64.b64encode((tmp_path / f"{name}.pem").read_bytes()).decode()
+    config = KubeConfig.from_dict({
+        "clusters": [{"name": "c", "cluster": {"server": url, "certificate-authority-data": ca}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}], "current-context": "x"})
+    try:
+        with httpx2.Client(transport=_pinned(config, url, ["127.0.0.1"])) as http:
+            if verified:
+                assert http.get(f"{url}/version").json() == {"path": "/version", "host": f"localhost:{httpd.server_address[1]}"}
+            else:
+                with pytest.raises(httpx2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                    http.get(f"{url}/version")
+    finally:
+        httpd.shutdown()

@@ -4,8 +4,8 @@ every tool an MCP server lists becomes a function the model may call, for the wh
 
 A stdio server is a command run on the worker: it runs in the bubblewrap sandbox of script tasks (system read-only,
 Legato's data hidden, a private /tmp and working folder; network allowed, as MCP servers fetch things), or
-unsandboxed only where the operator chose unsafe local runners. An HTTP server's address goes through the SSRF
-guard's check."""
+unsandboxed only where the operator chose unsafe local runners. An HTTP server is reached through `httpclient`'s
+guarded transport: every request goes to an address the SSRF guard checked, not to a second lookup of the name."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import os
 import tempfile
 import urllib.parse
 from abc import abstractmethod
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
@@ -25,7 +26,7 @@ from legato.model.durations import Duration
 from legato.plugins.ai import wire
 from legato.plugins.ai.tools import Run, ToolProvider
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core import netguard
+from legato.plugins.core import httpclient, netguard
 from legato.runners.base import CommandSpec
 from legato.runners.environment import script_environment
 from legato.runners.sandbox import INSTALL_HINT, SandboxRunner, bwrap_path
@@ -115,7 +116,8 @@ class _HttpMcpClient(McpClient):
     logResponses: bool = Field(default=False, description="Kestra compatibility: accepted; answers are not logged.")
 
     def checked(self, ctx: RunContext, url: str) -> str:
-        """The URL, once its host resolved to addresses the SSRF guard allows."""
+        """The URL, once its host resolved to addresses the SSRF guard allows (a clear error before the MCP
+        SDK starts; the transport checks again what it connects to)."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TaskFailed(f"the MCP server's URL must be an http:// or https:// URL, not {url[:80]!r}")
@@ -141,10 +143,9 @@ class StreamableHttpMcpClient(_HttpMcpClient):
         from mcp.client.streamable_http import streamable_http_client
 
         url = self.checked(ctx, ctx.render_string(self.url))
-        # no environment proxy: it would connect on the flow's behalf, past the guard
-        client = await stack.enter_async_context(httpx.AsyncClient(
-            headers=self.rendered_headers(ctx), timeout=httpx.Timeout(self.seconds(), read=300.0), trust_env=False))
-        return await stack.enter_async_context(streamable_http_client(url, http_client=client))
+        client = await stack.enter_async_context(httpclient.client(
+            headers=self.rendered_headers(ctx), timeout=httpx.Timeout(self.seconds(), read=300.0)))
+        return await stack.enter_async_context(_task_failures(streamable_http_client(url, http_client=client)))
 
 
 class SseMcpClient(_HttpMcpClient):
@@ -158,4 +159,38 @@ class SseMcpClient(_HttpMcpClient):
         from mcp.client.sse import sse_client
 
         url = self.checked(ctx, ctx.render_string(self.sseUrl))
-        return await stack.enter_async_context(sse_client(url, headers=self.rendered_headers(ctx), timeout=self.seconds()))
+        return await stack.enter_async_context(_task_failures(sse_client(
+            url, headers=self.rendered_headers(ctx), timeout=self.seconds(), httpx_client_factory=_guarded_client)))
+
+
+@asynccontextmanager
+async def _task_failures(transport: AbstractAsyncContextManager[Any]) -> AsyncIterator[Any]:
+    """The SDK's HTTP transport, whose requests run in its own task group: when the guard refuses one (a name
+    that resolves elsewhere than when it was checked), the task fails with the guard's message rather than
+    with the task group's."""
+    try:
+        async with transport as streams:
+            yield streams
+    except BaseExceptionGroup as group:
+        refused = _first_failure(group)
+        if refused is None:
+            raise
+        raise refused from None
+
+
+def _first_failure(error: BaseException) -> TaskFailed | None:
+    if isinstance(error, TaskFailed):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := _first_failure(inner)) is not None:
+                return found
+    return None
+
+
+def _guarded_client(headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None) -> Any:
+    """The MCP SDK's client factory, on the guarded transport (redirects followed, as the SDK's own client does;
+    each hop is checked)."""
+    import httpx
+
+    return httpclient.client(timeout=timeout or httpx.Timeout(30.0), headers=headers, auth=auth, follow_redirects=True)

@@ -1,5 +1,5 @@
 """The one HTTP client of the tasks that call a URL a flow names (http.Request/Download/Trigger, the
-notification senders, the AI model APIs): httpx, with the SSRF guard of `netguard` in its transport.
+notification senders, the AI model APIs, the MCP HTTP tools, Jenkins): httpx, with the SSRF guard of `netguard` in its transport.
 
 `GuardedTransport` resolves the host of every request it sends, redirects included (httpx hands each hop to
 the transport), refuses internal addresses the operator did not allow, and sends the request to the checked
@@ -67,13 +67,13 @@ def _wire(verify: bool | ssl.SSLContext) -> httpx.AsyncHTTPTransport:
 
 
 def client(*, timeout: httpx.Timeout, guarded: bool = True, verify: bool = True, follow_redirects: bool = False,
-           auth: httpx.Auth | None = None) -> httpx.AsyncClient:
-    """An httpx client for one task call. `guarded=False` only for an endpoint the operator configured,
-    never for one a flow names."""
+           auth: httpx.Auth | None = None, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """An httpx client for one task call (`headers` go with each request). `guarded=False` only for an
+    endpoint the operator configured, never for one a flow names."""
     transport: httpx.AsyncBaseTransport = (
         GuardedTransport(netguard.allowed_networks(), verify=verify) if guarded else _wire(verify))
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=follow_redirects, auth=auth,
-                             trust_env=False, headers={"User-Agent": "legato"})
+                             trust_env=False, headers={"User-Agent": "legato", **(headers or {})})
 
 
 def timeout(connect: timedelta | None, read: timedelta | None, default: float = 30.0) -> httpx.Timeout:

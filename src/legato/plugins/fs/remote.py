@@ -7,7 +7,6 @@ from __future__ import annotations
 import ftplib
 import posixpath
 import re
-import socket
 import ssl
 import stat
 from collections.abc import Iterator
@@ -199,16 +198,19 @@ class FtpSettings:
 class _ImplicitFTPS(ftplib.FTP_TLS):
     """FTPS whose control connection is TLS from the first byte (port 990)."""
 
-    def connect(self, host: str = "", port: int = 0, timeout: float = -999, source_address: Any = None) -> str:
-        self.host, self.port = host, port
-        if timeout != -999:
-            self.timeout = timeout
-        raw = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self.context.wrap_socket(raw, server_hostname=self.host)
-        self.af = self.sock.family
-        self.file = self.sock.makefile("r", encoding=self.encoding)
-        self.welcome = self.getresp()
-        return self.welcome
+
+def _open(ftp: ftplib.FTP, host: str, port: int) -> None:
+    """ftplib's connect, to an address of `host` the SSRF guard checked: one lookup, so a second answer (DNS
+    rebinding) cannot send the connection elsewhere. TLS (implicit, or AUTH TLS at login) still checks the
+    certificate against `host`; passive data connections go to the control connection's peer address."""
+    ftp.host, ftp.port = host, port
+    raw = netguard.guarded_connect(netguard.allowed_networks())((host, port), ftp.timeout)
+    ftp.sock = raw
+    if isinstance(ftp, _ImplicitFTPS):
+        ftp.sock = ftp.context.wrap_socket(raw, server_hostname=host)
+    ftp.af = ftp.sock.family
+    ftp.file = ftp.sock.makefile("r", encoding=ftp.encoding)
+    ftp.welcome = ftp.getresp()
 
 
 _MLSD_TIME = re.compile(r"^(\d{14})(?:\.\d+)?$")
@@ -220,7 +222,6 @@ class FtpFs:
     def __init__(self, settings: FtpSettings, root_dir: bool) -> None:
         self.scheme = "ftps" if settings.tls else "ftp"
         self.root_dir = root_dir
-        netguard.resolve_checked(settings.host, settings.port)
         ftp: ftplib.FTP
         if settings.tls:
             context = ssl.create_default_context()
@@ -231,7 +232,7 @@ class FtpFs:
         else:
             ftp = ftplib.FTP(timeout=settings.timeout)  # noqa: S321 - plain FTP is what the ftp.* tasks are for
         try:
-            ftp.connect(settings.host, settings.port)
+            _open(ftp, settings.host, settings.port)
             ftp.login(settings.username or "anonymous", settings.password or "")
             if isinstance(ftp, ftplib.FTP_TLS):
                 if settings.protect_data:
@@ -245,6 +246,9 @@ class FtpFs:
         except (OSError, ftplib.Error, EOFError) as exc:
             ftp.close()
             raise TaskFailed(f"FTP connection to {settings.host}:{settings.port} failed: {exc}") from None
+        except TaskFailed:
+            ftp.close()
+            raise
         self._ftp = ftp
 
     def _p(self, path: str) -> str:

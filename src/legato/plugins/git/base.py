@@ -99,8 +99,7 @@ class GitTask(RunnableTask):
             read_timeout_ms=render_as(ctx, self.readTimeout, int, "readTimeout"),
             config={str(k): _config_value(v) for k, v in config.items()},
         )
-        remote.check_address()
-        return remote
+        return remote.check_address()
 
     def git(self, ctx: RunContext) -> Git:
         return Git(self.remote(ctx))

@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ipaddress
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +43,7 @@ class Remote:
     no_proxy: bool = False
     read_timeout_ms: int = 60_000
     config: Mapping[str, str] = field(default_factory=dict)
+    addresses: tuple[str, ...] = ()  # the host's addresses the guard checked (check_address)
 
     def host(self) -> tuple[str, int]:
         """The remote's host and port; refuses what is not a network remote."""
@@ -72,10 +74,25 @@ class Remote:
         except ValueError:
             raise TaskFailed(f"property 'url': {shown(self.url)!r} has an invalid port") from None
 
-    def check_address(self) -> None:
-        """Every address the host resolves to must pass the SSRF guard (LEGATO_HTTP_ALLOWED_NETWORKS)."""
+    def check_address(self) -> Remote:
+        """This remote with the addresses of its host, every one passed by the SSRF guard
+        (LEGATO_HTTP_ALLOWED_NETWORKS)."""
         host, port = self.host()
-        netguard.resolve_checked(host, port, "the Git host ")
+        return replace(self, addresses=tuple(netguard.resolve_checked(host, port, "the Git host ")))
+
+    def pinned(self) -> str | None:
+        """curl's resolve entry (`host:port:addr,...`, git's http.curloptResolve) that makes git connect to the
+        checked addresses of an http(s) remote's host; None for other transports or a host given as an address."""
+        parts = urlsplit(self.url) if "://" in self.url else None
+        if parts is None or parts.scheme not in ("http", "https") or not self.addresses:
+            return None
+        host, port = self.host()
+        try:
+            ipaddress.ip_address(host)
+            return None
+        except ValueError:
+            pass
+        return f"{host}:{port}:" + ",".join(f"[{a}]" if ":" in a else a for a in self.addresses)
 
 
 def shown(text: str) -> str:
@@ -133,6 +150,10 @@ class Git:
         if remote.trusted_ca_pem_path:
             config["http.sslCAInfo"] = remote.trusted_ca_pem_path
         config.update(remote.config)
+        if (resolve := remote.pinned()) is not None:  # last, and the only one: a flow's own entry would bypass it
+            for key in [k for k in config if k.lower().startswith("http.") and k.lower().endswith(".curloptresolve")]:
+                del config[key]
+            config["http.curloptResolve"] = resolve
         env["GIT_CONFIG_COUNT"] = str(len(config))
         for i, (key, value) in enumerate(config.items()):
             env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value

@@ -22,6 +22,7 @@ from legato.plugins.runnable import Expression, RunnableTask, render_as, render_
 
 if TYPE_CHECKING:
     from lightkube import Client
+    from lightkube.config.kubeconfig import KubeConfig
 
 # kinds whose objects live outside namespaces, and the API groups of common kinds when none is given
 CLUSTER_SCOPED = {"namespaces", "nodes", "persistentvolumes", "clusterroles", "clusterrolebindings",
@@ -111,7 +112,7 @@ def client(ctx: RunContext, connection: Connection | None, inherit: bool) -> Cli
     url = render_optional_text(ctx, connection.masterUrl)
     if not url:
         raise TaskFailed("property 'connection.masterUrl' is required when 'connection' is set")
-    _check_address(url)
+    addresses = _check_address(url)
     cluster: dict[str, Any] = {"server": url}
     if (ca := _b64(ctx, connection.caCertData, connection.caCertFile)) is not None:
         cluster["certificate-authority-data"] = ca
@@ -133,15 +134,61 @@ def client(ctx: RunContext, connection: Connection | None, inherit: bool) -> Cli
         "contexts": [{"name": "task", "context": {"cluster": "task", "user": "task", "namespace": namespace}}],
         "current-context": "task",
     })
-    return Client(config=config, field_manager="legato")
+    return Client(config=config, field_manager="legato", transport=_pinned(config, url, addresses))
 
 
-def _check_address(url: str) -> None:
-    """The same SSRF guard as the HTTP tasks for an API server address written in the flow."""
+def _pinned(config: KubeConfig, url: str, addresses: list[str]) -> Any:
+    """lightkube's transport for an API server the flow names: it connects to the addresses the SSRF guard
+    checked (no second lookup, so DNS rebinding cannot switch them), with the name's TLS check and the
+    connection's certificates; environment proxies do not apply (they would connect past the guard)."""
+    import httpx2
+    from lightkube.config.client_adapter import verify_cluster
+
+    single = config.get()
+    assert single is not None and single.user is not None  # the one context built above
+    verify = verify_cluster(single.cluster, single.user, single.abs_file)
+    return _PinnedTransport(urlsplit(url).hostname or "", addresses, httpx2.HTTPTransport(
+        verify=verify, trust_env=False, limits=httpx2.Limits(max_keepalive_connections=0)))
+
+
+class _PinnedTransport:
+    """An httpx2 transport (lightkube's HTTP client) that sends each request for `host` to one of `addresses`,
+    keeping the name for the Host header and the TLS server name."""
+
+    def __init__(self, host: str, addresses: list[str], wire: Any) -> None:
+        self._host, self._addresses, self._wire = host, addresses, wire
+
+    def handle_request(self, request: Any) -> Any:
+        import httpx2
+
+        if request.url.host != self._host:
+            raise TaskFailed(f"refusing to connect to {request.url.host}: the Kubernetes API host is {self._host}")
+        error: Exception | None = None
+        for address in self._addresses:
+            direct = httpx2.Request(request.method, request.url.copy_with(host=address), headers=request.headers,
+                                    stream=request.stream, extensions={**request.extensions, "sni_hostname": self._host})
+            try:
+                return self._wire.handle_request(direct)
+            except httpx2.ConnectError as exc:  # the next address, as a socket connect would try them
+                error = exc
+        raise error or httpx2.ConnectError(f"no address to connect to for {self._host}", request=request)
+
+    def close(self) -> None:
+        self._wire.close()
+
+    def __enter__(self) -> _PinnedTransport:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+
+def _check_address(url: str) -> list[str]:
+    """The same SSRF guard as the HTTP tasks for an API server address written in the flow: its checked addresses."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TaskFailed(f"property 'connection.masterUrl': {url!r} is not an http(s) address")
-    netguard.resolve_checked(parts.hostname, parts.port or 443, "the Kubernetes API host ")
+    return netguard.resolve_checked(parts.hostname, parts.port or 443, "the Kubernetes API host ")
 
 
 def plural(kind: str) -> str:
