@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from legato.runners import docker_api, isolated, isolation, kube_api
 from legato.runners.base import Runner, RunnerError
@@ -53,9 +54,13 @@ class RunnerSettings:
     docker_volumes: bool = False
     # whether a task may ask for a privileged container (root on the host, in effect)
     docker_privileged: bool = False
+    # The worker's SSRF guard for an API server a flow names (host, port): raises when the address is refused.
+    # None only where runners are used alone (their tests); the worker always sets it.
+    address_check: Callable[[str, int], object] | None = None
 
     @classmethod
-    def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None) -> RunnerSettings:
+    def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None,
+                 address_check: Callable[[str, int], object] | None = None) -> RunnerSettings:
         """Settings from LEGATO_DATA_DIR / LEGATO_HIDDEN_PATHS (folders scripts must not see),
         LEGATO_DEFAULT_RUNNER (process|sandbox|python-warm), LEGATO_DOCKER_FALLBACK (sandbox|process|fail),
         LEGATO_UNSAFE_PROCESS_RUNNER, the sandbox policy's variables (`isolation.Policy.from_env`), and
@@ -75,7 +80,7 @@ class RunnerSettings:
                    environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env},
                    unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(env),
                    docker_volumes=_flag(env, "LEGATO_DOCKER_VOLUMES_ENABLED"),
-                   docker_privileged=_flag(env, "LEGATO_DOCKER_PRIVILEGED_ENABLED"))
+                   docker_privileged=_flag(env, "LEGATO_DOCKER_PRIVILEGED_ENABLED"), address_check=address_check)
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,9 @@ def _kubernetes(spec: KubernetesRunnerSpec, settings: RunnerSettings, image: str
     options = kube_options(spec, image)
     try:
         config = kube_api.load(spec.config, settings.environ)
+        if spec.config and settings.address_check is not None:  # the flow names the cluster: checked as any URL
+            parts = urlsplit(config.server)
+            settings.address_check(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
         where = config.server
         client = kube_api.KubeClient(config)
         if _cached_reachable(f"kube:{config.server}", client.reachable):

@@ -32,6 +32,7 @@ from legato.expressions import Renderer
 from legato.flows import Flows
 from legato.identity.ldap import LdapDirectory
 from legato.identity.oidc import OidcClient
+from legato.plugins.core import netguard
 from legato.runners.select import RunnerSettings
 from legato.scheduler.service import Scheduler
 from legato.scheduler.sources import SourceRunner
@@ -69,7 +70,8 @@ class Runtime:
         self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
                              groups=worker_groups, lease=lease, poll_seconds=poll_seconds,
                              lane_backlog=lane_backlog if run_executor else 0, storage=storage,
-                             runner_settings=RunnerSettings.from_env(hidden=hidden),
+                             runner_settings=RunnerSettings.from_env(hidden=hidden,
+                                                                     address_check=netguard.resolve_checked),
                              drain_seconds=drain_seconds) if run_worker else None
         self.executor = Executor(store, self.engine, self.flows, clock, poll_seconds=poll_seconds,
                                  lane=self.worker, threads=executor_threads, storage=storage) if run_executor else None

@@ -22,6 +22,7 @@ from legato.model.flow import Flow
 from legato.model.ids import new_id
 from legato.model.state import State
 from legato.plugins.context import Effects, TaskFailed
+from legato.plugins.core import netguard
 from legato.runners.select import RunnerSettings
 from legato.storage import LocalStorage, Storage, access, default_storage
 from legato.storage import functions as storage_functions
@@ -292,7 +293,7 @@ class WorkerContext:
         backend = storage if storage is not None else default_storage()
         if runner_settings is None:  # scripts never see the files of other executions
             hidden = [backend.root] if isinstance(backend, LocalStorage) else []
-            runner_settings = RunnerSettings.from_env(hidden=hidden)
+            runner_settings = RunnerSettings.from_env(hidden=hidden, address_check=netguard.resolve_checked)
         self.runner_settings = runner_settings
         self.working_dir: Path | None = None  # set by a WorkingDirectory for the tasks it runs
         self.execution = execution

@@ -372,3 +372,22 @@ def test_live_cluster(tmp_path: Path) -> None:
     lines = Lines()
     code = asyncio.run(runner.run(_spec(tmp_path, "cat in.txt; echo out > result.txt"), lines))
     assert code == 0 and lines.out == ["live"] and (tmp_path / "result.txt").read_text() == "out\n"
+
+
+def test_a_cluster_the_flow_names_passes_the_ssrf_guard_before_any_request(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake: FakeKubeApi) -> None:
+    """The task runner's `config.masterUrl` comes from the flow: an internal address is refused before the runner
+    sends anything there (as the Kubernetes tasks and every HTTP task refuse it), unless the operator allows it."""
+    from legato.plugins.context import TaskFailed
+    from legato.plugins.core import netguard
+    from legato.runners import select
+
+    settings = select.RunnerSettings(environ={"HOME": str(tmp_path)}, docker_fallback="process",
+                                     address_check=netguard.resolve_checked)
+    spec = KubernetesRunnerSpec(type="kubernetes", config={"masterUrl": fake.url, "oauthToken": "x"})
+    monkeypatch.delenv(netguard.ENV_ALLOWED, raising=False)
+    with pytest.raises(TaskFailed, match="refusing to connect to 127.0.0.1"):
+        select.choose(spec, settings, image="python:3.12")
+    assert fake.requests == []
+    monkeypatch.setenv(netguard.ENV_ALLOWED, "127.0.0.1/32")
+    assert select.choose(spec, settings, image="python:3.12").runner.name == "kubernetes"
