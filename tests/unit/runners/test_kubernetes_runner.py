@@ -386,7 +386,7 @@ def test_a_cluster_the_flow_names_passes_the_ssrf_guard_before_any_request(
                                      address_check=netguard.resolve_checked)
     spec = KubernetesRunnerSpec(type="kubernetes", config={"masterUrl": fake.url, "oauthToken": "x"})
     monkeypatch.delenv(netguard.ENV_ALLOWED, raising=False)
-    with pytest.raises(TaskFailed, match="refusing to connect to 127.0.0.1"):
+    with pytest.raises(TaskFailed, match=r"refusing to connect to 127\.0\.0\.1"):
         select.choose(spec, settings, image="python:3.12")
     assert fake.requests == []
     monkeypatch.setenv(netguard.ENV_ALLOWED, "127.0.0.1/32")
