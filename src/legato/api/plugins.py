@@ -48,12 +48,6 @@ def _flow_schema() -> dict[str, Any]:
     return flow_json_schema(installed.registry(), installed.trigger_registry())
 
 
-def warm() -> None:
-    """Load every plugin and build the flows' JSON Schema now: a server does it once it listens, so that the
-    editor's first completion does not wait for them (parsing a flow loads only the plugins it names)."""
-    _flow_schema()
-
-
 @router.get("/schemas/flow", summary="JSON Schema of flows", response_model=dto.JsonSchema)
 def flow_schema() -> dto.JsonSchema:
     """The JSON Schema (draft 2020-12) a flow's YAML must satisfy, with every installed type; the editor and

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,6 @@ from fastapi import FastAPI
 from legato import secrets_env
 from legato.aio import supervise
 from legato.api import create_app
-from legato.api import plugins as plugins_api
 from legato.api import server as http
 from legato.api.auth import AuthConfig
 from legato.api.probes import create_probe_app
@@ -48,7 +46,6 @@ from legato.store.ports import Store
 from legato.telemetry import metrics, tracing
 from legato.worker.service import Worker
 
-WARM_AFTER_SECONDS = 2.0  # after the API listens, every plugin is loaded in the background (plugins_api.warm)
 log = logging.getLogger("legato.server")
 
 
@@ -174,10 +171,6 @@ class Process:
         main = [asyncio.create_task(self.runtime.run(stopping), name="runtime")]
         if self.app is not None and self.sock is not None:
             main.append(asyncio.create_task(http.serve(self.app, stopping, self.sock), name="http"))
-            # once the start-up's own work is done (examples deployed, the first pages served)
-            warm = threading.Timer(WARM_AFTER_SECONDS, plugins_api.warm)
-            warm.daemon = True
-            warm.start()
         stop = asyncio.create_task(stopping.wait(), name="stop-signal")
         try:
             await asyncio.wait([*main, stop], return_when=asyncio.FIRST_COMPLETED)

@@ -1,6 +1,6 @@
 // Browser scenarios of the flow editor (Monaco), its side panel, namespace files and revisions.
 // Imported by browser.mjs, which runs them (and saves a screenshot on failure).
-import { check } from "./support.mjs";
+import { api, check } from "./support.mjs";
 
 /** Replace the whole text of the Monaco editor named `label`, as a paste (no auto-indent on the way); retried
  * until the editor shows the new last line (a paste that lands while Monaco still starts up is dropped). */
@@ -52,6 +52,25 @@ tasks:
 
 /** New flow: completion offers task types, docs follow the cursor, a typo is marked at its line, the live
  * topology draws; save (Ctrl+S) creates revision 1, another save revision 2; Revisions: diff, unified, restore. */
+/** Ask for completion at the end of the source until task types are offered (the YAML worker starts meanwhile).
+ * Task types come from the flows' JSON Schema, which a server builds on its first request, every plugin loaded
+ * then: that request is awaited first, however long it takes on a busy machine. */
+export async function offerTaskTypes(page, base, what = "no task type offered") {
+  await api(base, "GET", "/plugins/schemas/flow");
+  const suggestions = page.locator(".suggest-widget");
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Control+Space");
+    try {
+      await suggestions.getByRole("option", { name: /^[a-z][\w.]*\.[A-Z]\w*\b/ }).first().waitFor({ timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (attempt === 5) throw new Error(`${what}: ${error.message}`);
+      await page.keyboard.press("Escape");
+    }
+  }
+}
+
 async function flowEditor(page, base) {
   const scripts = [];
   page.on("request", (r) => scripts.push(r.url()));
@@ -63,20 +82,10 @@ async function flowEditor(page, base) {
   await page.getByRole("textbox", { name: "Flow YAML source" }).waitFor({ state: "attached" });
   check(scripts.some((u) => /FlowEditor-[\w-]+\.js/.test(u)), "the editor chunk should load on demand");
 
-  // Completion of a task type from the flow schema (retried while the schema and the YAML worker start).
+  // Completion of a task type from the flow schema.
   await setSource(page, "Flow YAML source", NEW_FLOW);
+  await offerTaskTypes(page, base);
   const suggestions = page.locator(".suggest-widget");
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press("Control+End");
-    await page.keyboard.press("Control+Space");
-    try {
-      await suggestions.getByRole("option", { name: /^[a-z][\w.]*\.[A-Z]\w*\b/ }).first().waitFor({ timeout: 2_000 });
-      break;
-    } catch (error) {
-      if (attempt === 5) throw error;
-      await page.keyboard.press("Escape");
-    }
-  }
   await page.keyboard.type("core.log.Log", { delay: 20 });
   await suggestions.getByRole("option", { name: /^io\.kestra\.plugin\.core\.log\.Log\b/ }).click();
   await page.getByText("✓ Valid flow").waitFor();

@@ -1,6 +1,6 @@
 // Browser scenarios of issue 21, "a newcomer's first day": what a newcomer runs into while writing a flow by
 // hand, running it, reading why it failed and cleaning up. Run by browser.mjs: run(page, base).
-import { setSource } from "./editor_scenarios.mjs";
+import { offerTaskTypes, setSource } from "./editor_scenarios.mjs";
 import { api, check, deploy, stateIs, uid } from "./support.mjs";
 
 /** Run a flow through the API and wait for it to end; returns the execution's id. */
@@ -115,18 +115,8 @@ async function editorIndentation(page, base) {
   await setSource(page, "Flow YAML source", broken);
   const problems = page.getByRole("list", { name: "Validation problems" });
   await problems.getByText("is never closed").waitFor();
+  await offerTaskTypes(page, base, "no task type offered while the YAML is broken");
   const suggestions = page.locator(".suggest-widget");
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press("Control+End");
-    await page.keyboard.press("Control+Space");
-    try {
-      await suggestions.getByRole("option", { name: /^[a-z][\w.]*\.[A-Z]\w*\b/ }).first().waitFor({ timeout: 2_000 });
-      break;
-    } catch (error) {
-      if (attempt === 5) throw new Error(`no task type offered while the YAML is broken: ${error.message}`);
-      await page.keyboard.press("Escape");
-    }
-  }
   await page.keyboard.type("core.log.Log", { delay: 20 });
   await suggestions.getByRole("option", { name: /^io\.kestra\.plugin\.core\.log\.Log\b/ }).click();
   lines = await editorLines(page);
