@@ -13,7 +13,7 @@ UI_TYPES := ui/src/api/types.ts
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 # Each plugin type name -> the module that registers it, so a flow imports only its own types' modules
 # (`make plugin-index`; legato.plugins.loader).
-PLUGIN_INDEX := src/legato/plugins/type_index.py
+PLUGIN_INDEX := src/legato/plugins/type_index.json
 PLUGIN_SOURCES := $(filter-out $(PLUGIN_INDEX),$(shell find src/legato/plugins src/legato/model -name '*.py' 2>/dev/null))
 
 .PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-types ui-test plugin-index docker-engine docker-engine-stop image
@@ -32,7 +32,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 install: $(VENV)/.synced $(UI_BUILD) $(PLUGIN_INDEX)
 	@$(BIN)/python -m compileall -q -j0 src >/dev/null
 
-## plugin-index: src/legato/plugins/type_index.py from the registered plugin types; commit it with the plugin
+## plugin-index: src/legato/plugins/type_index.json from the registered plugin types; commit it with the plugin
 ## change that changes it (tests/unit/plugins/test_type_index.py fails when the checked-in file is stale)
 plugin-index: $(VENV)/.synced
 	$(BIN)/python -m legato.plugins

@@ -2,7 +2,7 @@
 entry-point group `legato.plugins` (each entry point names a module that registers its classes on import).
 
 Nothing is imported up front: the registries import the module of a type when a flow first names it (through
-the generated `type_index`, see `loader`), and every plugin when all types are listed."""
+the generated `type_index.json`, see `loader`), and every plugin when all types are listed."""
 
 from __future__ import annotations
 

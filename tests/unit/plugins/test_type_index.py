@@ -1,4 +1,4 @@
-"""The plugin type index (legato.plugins.type_index): parsing a flow imports only the plugin modules of the types
+"""The plugin type index (legato/plugins/type_index.json): parsing a flow imports only the plugin modules of the types
 it names, whatever the name (alias, nested task, trigger, plugin default); listings still see every type; a
 stale index is caught here and, at run time, only costs a full load."""
 
@@ -14,7 +14,7 @@ import pytest
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
 from legato.model.loader import load_flow
-from legato.plugins import loader, type_index
+from legato.plugins import loader
 
 
 def run_fresh(code: str) -> dict[str, object]:
@@ -65,15 +65,15 @@ triggers:
 
 
 def test_the_checked_in_index_is_fresh() -> None:
-    stale = loader.differences((type_index.TASKS, type_index.TRIGGERS), loader.build_index())
-    assert not stale, "type_index.py is stale, run `make plugin-index`:\n" + "\n".join(stale)
+    stale = loader.differences(loader.read_index(), loader.build_index())
+    assert not stale, "type_index.json is stale, run `make plugin-index`:\n" + "\n".join(stale)
 
 
 def test_differences_name_each_stale_entry() -> None:
-    tasks, triggers = dict(type_index.TASKS), dict(type_index.TRIGGERS)
+    tasks, triggers = (dict(d) for d in loader.read_index())
     tasks["io.kestra.plugin.core.log.Log"] = "legato.plugins.core.debug"
     del triggers["io.kestra.plugin.core.trigger.Schedule"]
-    found = loader.differences((tasks, triggers), (type_index.TASKS, type_index.TRIGGERS))
+    found = loader.differences((tasks, triggers), loader.read_index())
     assert found == [
         "task io.kestra.plugin.core.log.Log: index says legato.plugins.core.debug, registered by legato.plugins.core.log",
         "trigger io.kestra.plugin.core.trigger.Schedule: index says None, registered by legato.model.triggers",
@@ -95,10 +95,11 @@ def test_a_flow_imports_only_the_plugin_modules_it_names() -> None:
 def test_a_stale_or_wrong_index_entry_still_finds_the_type() -> None:
     code = """
 import json
-from legato.plugins import type_index
-type_index.TASKS["io.kestra.plugin.core.log.Log"] = "legato.plugins.core.debug"  # wrong module
-type_index.TASKS["io.kestra.plugin.core.debug.Return"] = "legato.plugins.core.gone"  # a module since removed
-del type_index.TASKS["io.kestra.plugin.core.output.OutputValues"]  # a type added since
+from legato.plugins import loader
+tasks, _ = loader.read_index()
+tasks["io.kestra.plugin.core.log.Log"] = "legato.plugins.core.debug"  # wrong module
+tasks["io.kestra.plugin.core.debug.Return"] = "legato.plugins.core.gone"  # a module since removed
+del tasks["io.kestra.plugin.core.output.OutputValues"]  # a type added since
 from legato.flows import parse_flow
 flow = parse_flow('''id: f
 namespace: n
@@ -116,9 +117,10 @@ def test_listings_load_every_type() -> None:
     code = """
 import json
 from legato import plugins
-from legato.plugins import type_index
+from legato.plugins import loader
 tasks, triggers = set(plugins.registry().names()), set(plugins.trigger_registry().names())
-print(json.dumps({"missing": sorted((set(type_index.TASKS) - tasks) | (set(type_index.TRIGGERS) - triggers))}))
+indexed_tasks, indexed_triggers = loader.read_index()
+print(json.dumps({"missing": sorted((set(indexed_tasks) - tasks) | (set(indexed_triggers) - triggers))}))
 """
     assert run_fresh(code)["missing"] == []
 

@@ -10,6 +10,7 @@ block gives one or more functions (name, description, JSON Schema of the argumen
 from __future__ import annotations
 
 import json
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -35,10 +36,10 @@ Run: TypeAlias = Callable[[dict[str, Any]], Awaitable[str]]
 class ToolProvider(SubPlugin):
     """A tool block: the functions it offers and how to run a call of each."""
 
+    @abstractmethod
     async def functions(self, ctx: RunContext, stack: AsyncExitStack) -> list[tuple[wire.ToolSpec, Run]]:
         """The functions offered; what must stay open while they may be called (an MCP session) goes on `stack`,
         closed when the task's conversation ends."""
-        raise NotImplementedError
 
 
 # --- KestraTask ---------------------------------------------------------------------------------------------
