@@ -30,6 +30,7 @@ class GitServer:
         self.root = root
         self.credentials = f"{username}:{password}"
         self.pushes = 0
+        self.requests = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +44,7 @@ class GitServer:
                 self._serve()
 
             def _serve(self) -> None:
+                server.requests += 1
                 given = self.headers.get("Authorization", "")
                 expected = "Basic " + base64.b64encode(server.credentials.encode()).decode()
                 if not hmac.compare_digest(given.encode(), expected.encode()):

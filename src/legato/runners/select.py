@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from legato.runners import docker_api, isolated, isolation, kube_api
 from legato.runners.base import Runner, RunnerError
 from legato.runners.docker import DockerRunner
-from legato.runners.docker_api import engine_address
+from legato.runners.docker_api import EngineAddress, EngineError, engine_address
 from legato.runners.docker_options import DockerOptions
 from legato.runners.kubernetes import KubeOptions, KubernetesRunner
 from legato.runners.process import ProcessRunner
@@ -57,6 +57,8 @@ class RunnerSettings:
     # The worker's SSRF guard for an API server a flow names (host, port): raises when the address is refused.
     # None only where runners are used alone (their tests); the worker always sets it.
     address_check: Callable[[str, int], object] | None = None
+    # Docker engines besides the worker's own (DOCKER_HOST, else the default socket) that a flow's `host` may name
+    docker_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, hidden: Sequence[Path] = (), environ: Mapping[str, str] | None = None,
@@ -64,7 +66,8 @@ class RunnerSettings:
         """Settings from LEGATO_DATA_DIR / LEGATO_HIDDEN_PATHS (folders scripts must not see),
         LEGATO_DEFAULT_RUNNER (process|sandbox|python-warm), LEGATO_DOCKER_FALLBACK (sandbox|process|fail),
         LEGATO_UNSAFE_PROCESS_RUNNER, the sandbox policy's variables (`isolation.Policy.from_env`), and
-        LEGATO_DOCKER_VOLUMES_ENABLED / LEGATO_DOCKER_PRIVILEGED_ENABLED (true|false, default false)."""
+        LEGATO_DOCKER_VOLUMES_ENABLED / LEGATO_DOCKER_PRIVILEGED_ENABLED (true|false, default false) and
+        LEGATO_DOCKER_ALLOWED_HOSTS (comma-separated engine addresses a flow's `host` may name)."""
         env = os.environ if environ is None else environ
         paths = [*hidden]
         if env.get("LEGATO_DATA_DIR"):
@@ -80,7 +83,8 @@ class RunnerSettings:
                    environ={k: env[k] for k in _CLUSTER_VARIABLES if k in env},
                    unsafe=isolation.truthy(env.get(isolation.UNSAFE_ENV)), policy=isolation.Policy.from_env(env),
                    docker_volumes=_flag(env, "LEGATO_DOCKER_VOLUMES_ENABLED"),
-                   docker_privileged=_flag(env, "LEGATO_DOCKER_PRIVILEGED_ENABLED"), address_check=address_check)
+                   docker_privileged=_flag(env, "LEGATO_DOCKER_PRIVILEGED_ENABLED"), address_check=address_check,
+                   docker_hosts=tuple(h.strip() for h in env.get("LEGATO_DOCKER_ALLOWED_HOSTS", "").split(",") if h.strip()))
 
 
 @dataclass(frozen=True)
@@ -156,13 +160,33 @@ def docker_notes(spec: DockerRunnerSpec, settings: RunnerSettings) -> list[str]:
     return []
 
 
+def docker_address(host: str | None, settings: RunnerSettings) -> EngineAddress:
+    """The engine a task names in `host`, if this worker lets it: its own engine, one the administrator allows, or
+    a TCP engine that passes the SSRF guard (pinned to the checked address). Any other unix socket is refused: the
+    worker would send the engine API's requests to whatever listens there. RunnerError (or the guard's refusal)."""
+    try:
+        own = engine_address(None, settings.environ)
+        address = engine_address(host, settings.environ) if host else own
+        if address == own or address in (engine_address(h, settings.environ) for h in settings.docker_hosts):
+            return address
+    except EngineError as exc:
+        raise RunnerError(f"property 'host': {exc}") from None
+    if address.socket_path is not None:
+        raise RunnerError(f"property 'host': the Docker engine {address} is not this worker's ({own}): an administrator "
+                          "allows other engines with LEGATO_DOCKER_ALLOWED_HOSTS")
+    if settings.address_check is None:
+        return address
+    checked = settings.address_check(address.host or "", address.port or 2375)
+    pinned = checked[0] if isinstance(checked, list) and checked else address.host
+    return EngineAddress(host=str(pinned), port=address.port)
+
+
 def _shares_host_network(mode: str | None) -> bool:
     return mode is not None and (mode == "host" or mode.startswith("container:"))
 
 
-def engine_reachable(host: str | None, environ: Mapping[str, str]) -> bool:
-    """Whether a Docker engine answers at `host` (or DOCKER_HOST, or the default socket); cached briefly."""
-    address = engine_address(host, environ)
+def engine_reachable(address: EngineAddress) -> bool:
+    """Whether a Docker engine answers at `address`; cached briefly."""
     key = str(address)
     now = time.monotonic()
     cached = _reachable.get(key)
@@ -185,11 +209,11 @@ def _cached_reachable(key: str, check: Callable[[], bool]) -> bool:
 
 def _docker(spec: DockerRunnerSpec, settings: RunnerSettings, image: str | None) -> Choice:
     options = docker_options(spec, image, settings)
-    if engine_reachable(spec.host, settings.environ):
+    address = docker_address(spec.host, settings)
+    if engine_reachable(address):
         notes = docker_notes(spec, settings)
-        runner = DockerRunner(options, engine_address(spec.host, settings.environ))
-        return Choice(runner, "\n".join(notes) or None)
-    where = str(engine_address(spec.host, settings.environ))
+        return Choice(DockerRunner(options, address), "\n".join(notes) or None)
+    where = str(address)
     match settings.docker_fallback:
         case "fail":
             raise RunnerError(f"this task asks for the Docker runner but no container engine answers at {where}")

@@ -10,7 +10,8 @@ async function apps(page, base) {
   const who = `Ann ${uid()}`;
   await page.goto(`${base}/ui/apps`);
   await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
-  await page.getByRole("link", { name: "Request access" }).first().click();
+  // The catalogue's card, not the editor link of the same name in "All apps" (the two lists load independently).
+  await page.locator(".app-catalogue").getByRole("link", { name: "Request access" }).click();
   await page.waitForURL(/\/ui\/main\/apps\/access_request$/);
   await page.getByRole("heading", { name: "Request access", level: 1 }).waitFor();
   check((await page.getByRole("navigation", { name: "Main" }).count()) === 0, "an app's page shows no editor chrome");

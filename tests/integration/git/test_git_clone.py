@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -106,13 +108,64 @@ def test_git_over_http_connects_to_the_address_the_guard_checked(
 ) -> None:
     """The guard's lookup (here a stand-in DNS) is the only one: `git.invalid` resolves nowhere else, so git
     reaches the server only by the checked address handed to it; a name resolving to an internal address the
-    operator did not allow (the fixture allows 127.0.0.1 only) is refused. A flow's own resolve entry is dropped."""
+    operator did not allow (the fixture allows 127.0.0.1 only) is refused, and so is a flow's own resolve entry."""
     server.create("repo", {"etl.py": "print('etl')\n"})
     fake_dns(monkeypatch, {"git.invalid": ["127.0.0.1"], "inside.test": ["127.0.0.2"]})
     work = tmp_path / "wd"
     work.mkdir()
-    pinned = clone(server, f"gitConfig:\n  http.curloptResolve: git.invalid:{server.port}:127.0.0.2\n")
-    tasks.run(pinned.replace("127.0.0.1", "git.invalid", 1), working_dir=work)
+    tasks.run(clone(server).replace("127.0.0.1", "git.invalid", 1), working_dir=work)
     assert (work / "etl.py").read_text() == "print('etl')\n"
     with pytest.raises(TaskFailed, match=r"refusing to connect to inside\.test \(127\.0\.0\.2\)"):
         tasks.run(clone(server).replace("127.0.0.1", "inside.test"), working_dir=tmp_path)
+    own_entry = clone(server, f"gitConfig:\n  http.curloptResolve: git.invalid:{server.port}:127.0.0.2\n")
+    with pytest.raises(TaskFailed, match=r"gitConfig': http\.curloptResolve may not be set"):
+        tasks.run(own_entry.replace("127.0.0.1", "git.invalid", 1), working_dir=tmp_path)
+
+
+@pytest.mark.parametrize("key", ["core.fsmonitor", "core.hooksPath", "filter.x.smudge", "credential.helper",
+                                 "http.proxy", "url.http://127.0.0.2/.insteadOf", "core.sshCommand"])
+def test_git_config_that_would_run_a_program_or_go_elsewhere_is_refused(
+    server: GitServer, tasks: Tasks, tmp_path: Path, key: str
+) -> None:
+    """git runs what core.fsmonitor names on `git status`/`checkout` (and filters, helpers, hooks likewise), on the
+    worker outside any sandbox: such keys fail the task before git runs, and the program never runs."""
+    server.create("repo", {"a": "a"})
+    marker = tmp_path / "ran"
+    with pytest.raises(TaskFailed, match=rf"gitConfig': {key} may not be set by a flow"):
+        tasks.run(clone(server, f"gitConfig:\n  {key}: touch {marker}\n"), working_dir=tmp_path)
+    assert not marker.exists()
+    work = tmp_path / "ok"
+    work.mkdir()
+    tasks.run(clone(server, "gitConfig:\n  core.autocrlf: input\n  user.name: Ann\n  advice.detachedHead: false\n"),
+              working_dir=work)
+    assert (work / "a").read_text() == "a"
+
+
+def test_a_redirect_is_not_followed(server: GitServer, tasks: Tasks, tmp_path: Path) -> None:
+    """git would follow the first answer's redirect to any host, past the checked address: the task fails instead,
+    saying why, and the target is never asked."""
+    server.create("repo", {"a": "a"})
+    target = server.url("repo")
+    asked: list[str] = []
+
+    class Moved(BaseHTTPRequestHandler):
+        def log_message(self, *_: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(301)
+            self.send_header("Location", target + self.path.removeprefix("/old"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    moved = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    threading.Thread(target=moved.serve_forever, daemon=True).start()
+    try:
+        before = server.requests
+        url = f"http://127.0.0.1:{moved.server_address[1]}/old"
+        with pytest.raises(TaskFailed, match="redirects are not followed"):
+            tasks.run(clone(server).replace(target, url), working_dir=tmp_path)
+    finally:
+        moved.shutdown()
+    assert asked and server.requests == before

@@ -106,3 +106,66 @@ def test_only_the_operator_makes_process_and_python_warm_unisolated() -> None:
     assert isinstance(select.choose(None, unsafe).runner, WarmPythonRunner)
     safe = select.RunnerSettings.from_env(environ={"LEGATO_UNSAFE_PROCESS_RUNNER": "no"})
     assert isinstance(select.choose(SPEC.validate_python({"type": "process"}), safe).runner, IsolatedRunner)
+
+
+class _Listener:
+    """An HTTP server on a unix socket that counts what reaches it (a stand-in for any local service's socket)."""
+
+    def __init__(self, path: Path) -> None:
+        import socketserver
+        import threading
+        from http.server import BaseHTTPRequestHandler
+
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+            def get_request(self):  # type: ignore[no-untyped-def]
+                request, _ = super().get_request()
+                return request, ("local", 0)
+
+        self.server = Server(str(path), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_flow_names_only_the_workers_engine_or_one_the_administrator_allows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any other unix socket is refused before the worker sends it anything; a TCP engine passes the SSRF guard."""
+    from legato.plugins.core import netguard
+
+    monkeypatch.delenv("LEGATO_HTTP_ALLOWED_NETWORKS", raising=False)
+    listener = _Listener(tmp_path / "other.sock")
+    other = f"unix://{tmp_path / 'other.sock'}"
+    try:
+        settings = select.RunnerSettings.from_env(environ=NO_ENGINE, address_check=netguard.resolve_checked)
+        assert select.docker_address(None, settings).socket_path == "/nonexistent/docker.sock"
+        assert select.docker_address(NO_ENGINE["DOCKER_HOST"], settings).socket_path == "/nonexistent/docker.sock"
+        with pytest.raises(RunnerError, match=r"is not this worker's .* LEGATO_DOCKER_ALLOWED_HOSTS"):
+            select.choose(SPEC.validate_python({"type": "docker", "host": other}), settings)
+        with pytest.raises(Exception, match="internal address"):
+            select.choose(SPEC.validate_python({"type": "docker", "host": "tcp://127.0.0.1:2375"}), settings)
+        assert listener.hits == 0
+        allowed = select.RunnerSettings.from_env(environ={**NO_ENGINE, "LEGATO_DOCKER_ALLOWED_HOSTS": f" {other} , x"},
+                                                 address_check=netguard.resolve_checked)
+        chosen = select.choose(SPEC.validate_python({"type": "docker", "host": other}), allowed)
+        assert isinstance(chosen.runner, DockerRunner) and chosen.runner.address.socket_path == str(tmp_path / "other.sock")
+        assert listener.hits == 1  # the engine's ping
+    finally:
+        listener.close()

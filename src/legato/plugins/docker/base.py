@@ -19,7 +19,9 @@ from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.runnable import RunnableTask, render_optional_text
 from legato.plugins.scripts import files
 from legato.plugins.scripts.execution import work_root
-from legato.runners.docker_api import EngineAddress, EngineError, engine_address
+from legato.runners.base import RunnerError
+from legato.runners.docker_api import EngineAddress, EngineError
+from legato.runners.select import docker_address
 from legato.runners.specs import CredentialsSpec
 
 
@@ -33,9 +35,9 @@ class DockerTask(RunnableTask):
     def address(self, ctx: RunContext) -> EngineAddress:
         """The engine to talk to."""
         try:
-            return engine_address(render_optional_text(ctx, self.host), ctx.runner_settings.environ)
-        except EngineError as exc:
-            raise TaskFailed(f"property 'host': {exc}") from None
+            return docker_address(render_optional_text(ctx, self.host), ctx.runner_settings)
+        except RunnerError as exc:
+            raise TaskFailed(str(exc)) from None
 
     def registry_credentials(self, ctx: RunContext, image: str) -> dict[str, str]:
         """Credentials for the registry of `image`: `credentials` (rendered), else the matching `auths` entry of

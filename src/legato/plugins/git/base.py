@@ -97,7 +97,7 @@ class GitTask(RunnableTask):
             trusted_ca_pem_path=render_optional_text(ctx, self.trustedCaPemPath),
             no_proxy=render_as(ctx, self.noProxy, bool, "noProxy"),
             read_timeout_ms=render_as(ctx, self.readTimeout, int, "readTimeout"),
-            config={str(k): _config_value(v) for k, v in config.items()},
+            config=checked_config(config),
         )
         return remote.check_address()
 
@@ -108,8 +108,30 @@ class GitTask(RunnableTask):
         return bool(render_as(ctx, self.cloneSubmodules, bool, "cloneSubmodules"))
 
 
-def _config_value(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+# The `gitConfig` keys a flow may set. git runs programs named in many others (core.fsmonitor, filters, hooks,
+# credential helpers, pagers, ssh and proxy commands) or sends its requests elsewhere (http.proxy, url.*.insteadOf,
+# http.curloptResolve): on the worker, outside any sandbox. Kestra's JGit honours none of those either.
+SAFE_CONFIG = frozenset({
+    "core.autocrlf", "core.eol", "core.safecrlf", "core.filemode", "core.ignorecase", "core.symlinks",
+    "core.longpaths", "core.precomposeunicode", "core.quotepath", "core.whitespace", "core.compression",
+    "core.bigfilethreshold", "core.checkroundtripencoding",
+    "user.name", "user.email", "author.name", "author.email", "committer.name", "committer.email",
+    "init.defaultbranch", "commit.gpgsign", "tag.gpgsign", "push.default", "push.followtags", "pull.rebase",
+    "pull.ff", "merge.ff", "fetch.prune", "fetch.prunetags", "gc.auto", "submodule.recurse",
+    "i18n.commitencoding", "i18n.logoutputencoding", "diff.renames", "merge.renames", "merge.renamelimit",
+    "pack.threads", "pack.window", "pack.depth", "http.postbuffer", "http.sslverify", "http.version",
+    "http.maxrequests", "http.lowspeedlimit", "http.lowspeedtime", "http.extraheader",
+})
+
+
+def checked_config(config: dict[Any, Any]) -> dict[str, str]:
+    """`gitConfig` as git's key/value strings, every key one a flow may set; TaskFailed naming any other."""
+    refused = sorted(str(k) for k in config if str(k).lower() not in SAFE_CONFIG and not str(k).lower().startswith("advice."))
+    if refused:
+        raise TaskFailed(f"property 'gitConfig': {', '.join(refused)} may not be set by a flow (git would run a "
+                         "program or connect elsewhere on the worker); allowed: core.autocrlf, core.eol, user.name, "
+                         "user.email, http.sslVerify, http.postBuffer and similar settings (see docs/plugins.md)")
+    return {str(k): ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in config.items()}
 
 
 @contextlib.contextmanager

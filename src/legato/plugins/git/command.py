@@ -95,6 +95,9 @@ class Remote:
         return f"{host}:{port}:" + ",".join(f"[{a}]" if ":" in a else a for a in self.addresses)
 
 
+_REDIRECTED = re.compile(r"returned error: 30[12378]\b")
+
+
 def shown(text: str) -> str:
     """`text` with any user:password@ of a URL in it removed."""
     return _URL_CREDENTIALS.sub("", text)
@@ -150,10 +153,9 @@ class Git:
         if remote.trusted_ca_pem_path:
             config["http.sslCAInfo"] = remote.trusted_ca_pem_path
         config.update(remote.config)
-        if (resolve := remote.pinned()) is not None:  # last, and the only one: a flow's own entry would bypass it
-            for key in [k for k in config if k.lower().startswith("http.") and k.lower().endswith(".curloptresolve")]:
-                del config[key]
+        if (resolve := remote.pinned()) is not None:
             config["http.curloptResolve"] = resolve
+        config["http.followRedirects"] = "false"  # a redirect to another host would reach an unchecked address
         env["GIT_CONFIG_COUNT"] = str(len(config))
         for i, (key, value) in enumerate(config.items()):
             env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
@@ -196,7 +198,10 @@ class Git:
         """Run `git args` in `cwd`; its standard output, or GitError with its message."""
         code, out, err = await self._exec(args, cwd)
         if check and code != 0:
-            raise GitError(f"git {args[0]} failed: {shown(err.strip() or out.strip())}")
+            said = shown(err.strip() or out.strip())
+            if _REDIRECTED.search(said):
+                said += " (redirects are not followed, as they could lead past the checked address: use the URL it moved to)"
+            raise GitError(f"git {args[0]} failed: {said}")
         return out
 
     async def output(self, args: Sequence[str], cwd: Path) -> tuple[int, str]:
