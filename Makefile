@@ -15,6 +15,8 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 # (`make plugin-index`; legato.plugins.loader).
 PLUGIN_INDEX := src/legato/plugins/type_index.json
 PLUGIN_SOURCES := $(filter-out $(PLUGIN_INDEX),$(shell find src/legato/plugins src/legato/model -name '*.py' 2>/dev/null))
+# The flows' JSON Schema with every plugin (gitignored, in the wheel): a fresh server serves it instead of building it.
+FLOW_SCHEMA := src/legato/plugins/flow_schema.json
 
 .PHONY: install system-deps tools run test unit lint fuzz bench lock clean ui ui-types ui-test plugin-index docker-engine docker-engine-stop image
 
@@ -29,7 +31,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	@touch $@
 
 ## install: .venv/ with legato and the development tools, exactly as locked, and the web UI built
-install: $(VENV)/.synced $(UI_BUILD) $(PLUGIN_INDEX)
+install: $(VENV)/.synced $(UI_BUILD) $(PLUGIN_INDEX) $(FLOW_SCHEMA)
 	@$(BIN)/python -m compileall -q -j0 src >/dev/null
 
 ## plugin-index: src/legato/plugins/type_index.json from the registered plugin types; commit it with the plugin
@@ -39,6 +41,9 @@ plugin-index: $(VENV)/.synced
 
 $(PLUGIN_INDEX): $(PLUGIN_SOURCES) | $(VENV)/.synced
 	$(BIN)/python -m legato.plugins
+
+$(FLOW_SCHEMA): $(PLUGIN_SOURCES) $(PLUGIN_INDEX) | $(VENV)/.synced
+	$(BIN)/python -m legato.plugins --schema
 
 ## ui: build the web UI (ui/, Node.js + npm) into src/legato/api/static/, served at /ui/
 ui: $(UI_BUILD)

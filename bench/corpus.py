@@ -22,7 +22,7 @@ from legato.model.errors import FlowValidationError
 UNKNOWN = re.compile(r"unknown (?:task|trigger|condition|task runner)? ?type '([^']+)'")
 
 
-def _flow_files(roots: list[Path]) -> list[Path]:
+def flow_files(roots: list[Path]) -> list[Path]:
     files = []
     for root in roots:
         for path in sorted([root] if root.is_file() else [*root.rglob("*.yml"), *root.rglob("*.yaml")]):
@@ -45,7 +45,7 @@ def family(type_name: str) -> str:
 
 
 def measure(roots: list[Path]) -> tuple[int, int, Counter[str], Counter[str]]:
-    files = _flow_files(roots)
+    files = flow_files(roots)
     valid = 0
     missing: Counter[str] = Counter()
     other: Counter[str] = Counter()

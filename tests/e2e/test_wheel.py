@@ -22,6 +22,7 @@ def test_the_wheel_installs_and_runs_a_flow(tmp_path: Path) -> None:
     assert any(n.startswith("legato/store/migrations/versions/0001") for n in names)
     assert "legato/plugins/scripts/helpers/python/kestra/__init__.py" in names
     assert "legato/api/static/index.html" in names, "the built UI is not in the wheel"
+    assert "legato/plugins/flow_schema.json" in names, "the flows' JSON Schema is not in the wheel"
 
     venv = tmp_path / "venv"
     subprocess.run([str(uv), "venv", "-q", "--python", sys.executable, str(venv)], check=True, timeout=120)
@@ -32,6 +33,11 @@ def test_the_wheel_installs_and_runs_a_flow(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert 'Outputs: {"shout": "WHEEL"}' in done.stdout
+    # The installed schema file is current for the installed sources: a server serves it without building one.
+    current = subprocess.run([str(venv / "bin" / "python"), "-c",
+                              "from legato.plugins import schema_file; print(schema_file.stored() is not None)"],
+                             capture_output=True, text=True, timeout=120, check=True)
+    assert current.stdout.strip() == "True", current.stderr
     # Without extras, the optional families are listed with the pip line, and their built-in formats still run.
     listed = subprocess.run([str(venv / "bin" / "legato"), "plugins", "list"], capture_output=True, text=True,
                             timeout=120, check=True).stdout

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import inspect
-from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response
 
 from legato import plugins as installed
 from legato.api import dto
 from legato.api.context import check_tenant
 from legato.api.errors import not_found
 from legato.model.inputs import INPUT_TYPES
-from legato.model.schema import flow_json_schema
 from legato.model.task import TaskRegistry
+from legato.plugins import schema_file
 
 router = APIRouter(prefix="/api/v1/{tenant}/plugins", tags=["Plugins"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -43,16 +42,10 @@ def list_plugins() -> list[dto.PluginSummary]:
     return [_summary(kind, cls) for kind, registry in _registries() for cls in registry.classes()]
 
 
-@lru_cache(maxsize=1)
-def _flow_schema() -> dict[str, Any]:
-    return flow_json_schema(installed.registry(), installed.trigger_registry())
-
-
 @router.get("/schemas/flow", summary="JSON Schema of flows", response_model=dto.JsonSchema)
-def flow_schema() -> dto.JsonSchema:
-    """The JSON Schema (draft 2020-12) a flow's YAML must satisfy, with every installed type; the editor and
-    `legato flow validate` use the same."""
-    return dto.JsonSchema(_flow_schema())
+def flow_schema() -> Response:
+    """The JSON Schema (draft 2020-12) a flow's YAML must satisfy, with every installed type (the editor's)."""
+    return Response(schema_file.flow_schema(), media_type="application/json")
 
 
 @router.get("/inputs", summary="Input types", response_model=list[dto.InputType])

@@ -30,7 +30,8 @@ MODEL_MODULES = ("legato.model.flowable", "legato.model.flowable_worker", "legat
 INDEX_PATH = Path(__file__).with_name("type_index.json")
 
 
-def _ours(module: str) -> bool:
+def ours(module: str) -> bool:
+    """Whether `module` is Legato's own."""
     return module == "legato" or module.startswith("legato.")
 
 
@@ -74,7 +75,7 @@ class Plugins:
         from importlib.metadata import entry_points
 
         for ep in entry_points(group=GROUP):
-            if not _ours(ep.value):
+            if not ours(ep.value):
                 importlib.import_module(ep.value)
         for name in os.environ.get("LEGATO_EXTRA_PLUGINS", "").split(","):
             if name.strip():
@@ -139,8 +140,8 @@ def build_index() -> tuple[dict[str, str], dict[str, str]]:
     """(task names, trigger names) -> the Legato module whose import registers each, from a full load."""
     PLUGINS.load_all()
     return (
-        {name: module for name, module in sorted(TASKS.origins().items()) if _ours(module)},
-        {name: module for name, module in sorted(TRIGGERS.origins().items()) if _ours(module)},
+        {name: module for name, module in sorted(TASKS.origins().items()) if ours(module)},
+        {name: module for name, module in sorted(TRIGGERS.origins().items()) if ours(module)},
     )
 
 

@@ -1,0 +1,144 @@
+"""Of the real Kestra flows that validate and need nothing outside this machine, how many end SUCCESS on Legato.
+
+`python bench/corpus_run.py DIR...` (or LEGATO_CORPUS=DIR:DIR): the flows of bench/corpus.py that validate are
+sorted into runnable and not. A flow is runnable when every task it holds comes from a family that needs no outside
+service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks name no URL and it reads no
+secret; PyPI is reachable here, so scripts may install packages. Each runnable flow runs once with `legato flow run`
+(a throw-away SQLite store, its inputs' defaults, a typed placeholder for a required input without one, 120 s at
+most). Prints the SUCCESS share and every other end with its reason, so that each is either a Legato bug to fix
+or a reason the flow needs more than this machine (say which in the report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+from corpus import flow_files
+
+from legato.flows.parse import parse_flow
+from legato.model.errors import FlowValidationError
+
+LOCAL = ("io.kestra.plugin.core.", "io.kestra.core.tasks.", "io.kestra.plugin.scripts.", "io.kestra.plugin.serdes.",
+         "io.kestra.plugin.compress.", "io.kestra.plugin.jdbc.duckdb.", "io.kestra.plugin.jdbc.sqlite.")
+OUTSIDE = ("io.kestra.plugin.core.http.", "io.kestra.core.tasks.flows.Template", "io.kestra.plugin.core.trigger.")
+URL = re.compile(r"https?://(?!localhost|127\.0\.0\.1)")
+PLACEHOLDER = {"STRING": "x", "INT": "1", "FLOAT": "1.5", "BOOLEAN": "true", "BOOL": "true", "SELECT": None,
+               "MULTISELECT": None, "DATETIME": "2026-01-01T00:00:00Z", "DATE": "2026-01-01", "TIME": "12:00:00",
+               "DURATION": "PT1M", "JSON": "{}", "ARRAY": "[]", "URI": "http://localhost/", "EMAIL": "a@example.com",
+               "YAML": "{}"}
+
+
+def _types(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["type"]] if isinstance(node.get("type"), str) and "." in node["type"] else []
+        return found + [t for k, v in node.items() if k not in ("triggers", "inputs", "outputs") for t in _types(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _types(v)]
+    return []
+
+
+def runnable(data: dict[str, Any]) -> str | None:
+    """None when the flow can run here, else why not."""
+    types = _types({k: v for k, v in data.items() if k in ("tasks", "errors", "finally", "afterExecution")})
+    for name in types:
+        if not name.startswith(LOCAL) or name.startswith(OUTSIDE):
+            return f"needs {'.'.join(name.split('.')[:5])}"
+    body = yaml.safe_dump({k: data.get(k) for k in ("tasks", "errors", "finally", "pluginDefaults", "variables")})
+    if "secret(" in body:
+        return "reads a secret"
+    if URL.search(body):
+        return "names a URL"
+    return None
+
+
+def _inputs(data: dict[str, Any]) -> list[str] | None:
+    """`--input` options for required inputs without a default; None when one cannot be made up."""
+    args = []
+    for spec in data.get("inputs") or []:
+        if not isinstance(spec, dict) or "defaults" in spec or spec.get("required") is False:
+            continue
+        kind = str(spec.get("type", "STRING")).upper()
+        value = PLACEHOLDER.get(kind)
+        if kind in ("SELECT", "MULTISELECT") and spec.get("values"):
+            first = spec["values"][0]
+            value = json.dumps([first]) if kind == "MULTISELECT" else str(first)
+        if value is None:
+            return None
+        args += ["--input", f"{spec['id']}={value}"]
+    return args
+
+
+def _run(path: Path, args: list[str], legato: str) -> tuple[str, str, float]:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="legato-corpus-") as cwd:
+        try:
+            done = subprocess.run([legato, "flow", "run", str(path), "--output", "json", "--timeout", "120", *args],
+                                  capture_output=True, text=True, timeout=180, cwd=cwd)
+        except subprocess.TimeoutExpired:
+            return "TIMEOUT", "no end within 180 s", time.monotonic() - started
+    took = time.monotonic() - started
+    try:
+        execution = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return "REFUSED", (done.stderr.strip().splitlines() or ["?"])[-1][:160], took
+    state = execution["state"]["current"]
+    failed = [r for r in execution.get("taskRunList") or [] if r["state"]["current"] in ("FAILED", "KILLED")]
+    reason = ""
+    if state not in ("SUCCESS", "WARNING"):
+        errors = [line for line in done.stderr.splitlines() if "ERROR" in line or "rror" in line]
+        reason = (f"{failed[0]['taskId']}: " if failed else "") + (errors[-1].strip() if errors else state)[:160]
+    return state, reason, took
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = argv if argv is not None else sys.argv[1:]
+    roots = [Path(a) for a in args] or [Path(p) for p in os.environ.get("LEGATO_CORPUS", "").split(":") if p]
+    if not roots:
+        print("corpus run: no flows given (set LEGATO_CORPUS=DIR[:DIR...] to directories of Kestra flows)")
+        return
+    legato = str(Path(sys.executable).with_name("legato"))
+    skipped: Counter[str] = Counter()
+    todo: list[tuple[Path, list[str]]] = []
+    total = 0
+    for path in flow_files(roots):
+        text = path.read_text()
+        try:
+            parse_flow(text, str(path))
+        except FlowValidationError:
+            continue
+        total += 1
+        data = yaml.safe_load(text)
+        why = runnable(data)
+        inputs = _inputs(data) if why is None else None
+        if why is None and inputs is None:
+            why = "an input no placeholder fits"
+        if why is not None:
+            skipped[why.split(" ", 1)[0] if why.startswith("needs") else why] += 1
+            continue
+        todo.append((path, inputs or []))
+    print(f"corpus run: {total} flows validate, {len(todo)} runnable here")
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("CORPUS_JOBS", "2"))) as pool:
+        results = list(pool.map(lambda item: (item[0], *_run(item[0], item[1], legato)), todo))
+    ends = Counter(state for _, state, _, _ in results)
+    good = ends["SUCCESS"] + ends["WARNING"]
+    print(f"  SUCCESS or WARNING: {good} of {len(todo)} ({100 * good / max(len(todo), 1):.1f} %)  {dict(ends)}")
+    print(f"  wall time per flow: median {sorted(t for *_, t in results)[len(results) // 2] if results else 0:.1f} s")
+    for path, state, reason, _ in sorted(results, key=lambda r: str(r[0])):
+        if state not in ("SUCCESS", "WARNING"):
+            print(f"    {state:8s} {path.relative_to(path.parents[2]) if len(path.parents) > 2 else path}: {reason}")
+    print(f"  not runnable here: {sum(skipped.values())} ({', '.join(f'{k} {v}' for k, v in skipped.most_common(8))})")
+
+
+if __name__ == "__main__":
+    main()
