@@ -12,6 +12,7 @@ with the shapes of developers.google.com/sheets/api/reference/rest and developer
 - PUT /values/{range}?valueInputOption=RAW `{values}` → `{spreadsheetId, updatedRange, updatedRows, updatedColumns,
   updatedCells}`; POST /values/{range}:append → `{spreadsheetId, tableRange, updates: {...}}`; POST
   /values/{range}:clear → `{spreadsheetId, clearedRange}`;
+- GET /drive/v3/files/{id}/revisions → `{revisions: [{id, modifiedTime, lastModifyingUser: {displayName}}]}`;
 - DELETE /drive/v3/files/{id} → 204.
 
 Ranges in A1 (`Sheet1!A1:C`, `A:C`, a sheet title alone) and R1C1 (`Sheet1!R1C1:R10C3`) notation."""
@@ -70,6 +71,7 @@ class SheetsDouble(ApiDouble):
         self.public_key: Any = None
         self.tokens: dict[str, list[str]] = {}  # token -> the scopes it was granted
         self.spreadsheets: dict[str, dict[str, Any]] = {}
+        self.revisions: dict[str, list[dict[str, Any]]] = {}  # Drive revisions by file id
         self.ids = itertools.count(1)
         self.route("POST", r"/token", self._token)
         self.route("POST", r"/v4/spreadsheets", self._create)
@@ -78,6 +80,7 @@ class SheetsDouble(ApiDouble):
         self.route("PUT", r"/v4/spreadsheets/(?P<sid>[^/]+)/values/(?P<a1>[^/]+)", self._update)
         self.route("POST", r"/v4/spreadsheets/(?P<sid>[^/]+)/values/(?P<a1>[^/]+)", self._append_or_clear)
         self.route("GET", r"/v4/spreadsheets/(?P<sid>[^/]+)", self._get)
+        self.route("GET", r"/drive/v3/files/(?P<sid>[^/]+)/revisions", self._revisions)
         self.route("DELETE", r"/drive/v3/files/(?P<sid>[^/]+)", self._delete)
 
     def authorized(self, request: Request) -> bool:
@@ -118,6 +121,11 @@ class SheetsDouble(ApiDouble):
     def _create(self, request: Request) -> Reply:
         sid = self.add(request.body["properties"]["title"], {"Sheet1": []})
         return Reply(200, self._resource(sid))
+
+    def _revisions(self, request: Request, sid: str) -> Reply:
+        if sid not in self.spreadsheets:
+            return _not_found()
+        return Reply(200, {"revisions": self.revisions.get(sid, [])})
 
     def _delete(self, request: Request, sid: str) -> Reply:
         if self.spreadsheets.pop(sid, None) is None:

@@ -3,6 +3,8 @@ service account's JWT and fetches a token from the double, then the tasks call t
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,10 @@ from tests.integration.googleworkspace.double import SheetsDouble, service_accou
 from tests.integration.objectstore_support import Tasks
 from tests.unit.plugins.conftest import Harness
 
+from legato.model.task import TRIGGERS
 from legato.plugins.context import TaskFailed
 from legato.plugins.googleworkspace.connection import ENDPOINT
+from legato.plugins.triggers.base import TriggerContext
 from legato.storage import LocalStorage, ion
 
 S = "io.kestra.plugin.googleworkspace.sheets"
@@ -103,3 +107,40 @@ def test_credentials_errors(tasks: Tasks, sheets: tuple[SheetsDouble, str]) -> N
         tasks.run(_task(other, "CreateSpreadsheet", title="x"))
     with pytest.raises(TaskFailed, match=r"Google Sheets: GET .* answered HTTP 404: .*NOT_FOUND"):
         tasks.run(_task(key, "ReadRange", spreadsheetId="missing", range="A1:B2"))
+
+
+def test_sheet_modified_trigger_fires_on_new_revisions(sheets: tuple[SheetsDouble, str]) -> None:
+    double, key = sheets
+    sid = double.add("Shop", {"Orders": ORDERS})
+    cls = TRIGGERS.lookup(f"{S}.SheetModifiedTrigger")
+    assert cls is not None
+    state: dict[str, Any] = {}
+
+    def poll(**props: Any) -> Any:
+        trigger = cls.model_validate({"id": "watch", "type": f"{S}.SheetModifiedTrigger", "spreadsheetId": sid,
+                                      "serviceAccount": key, **props})
+        ctx = TriggerContext(namespace="company.team", flow_id="f", trigger_id="watch", render=lambda v: v,
+                             state=state, log=logging.getLogger("test"))
+        fired = asyncio.run(trigger.source().poll(ctx))
+        if fired is not None and fired.state is not None:
+            state.clear()
+            state.update(fired.state)
+        return fired
+
+    assert poll() is None  # no revision yet
+    double.revisions[sid] = [{"id": "1", "modifiedTime": "2026-12-01T10:00:00.000Z", "lastModifyingUser": {"displayName": "Ada"}}]
+    first = poll(sheetName="Orders", includeDetails=True, on="CREATE")
+    assert first.variables["count"] == 1
+    assert first.variables["modifications"] == [{
+        "revisionId": "1", "modifiedTime": "2026-12-01T10:00:00Z", "spreadsheetTitle": "Shop", "spreadsheetId": sid,
+        "lastModifyingUser": "Ada", "sheetName": "Orders",
+        "changeDetails": {"affectedRange": "Orders!A1:C4", "rowCount": 4, "columnCount": 3, "hasData": True}}]
+    assert any(t == ["https://www.googleapis.com/auth/spreadsheets.readonly",
+                     "https://www.googleapis.com/auth/drive.metadata.readonly"] for t in double.tokens.values())
+    assert poll(on="CREATE").variables == {"modifications": [], "count": 0}  # seen: an execution with count 0, as Kestra
+    double.revisions[sid].append({"id": "2", "modifiedTime": "2026-12-01T11:00:00Z", "lastModifyingUser": {"displayName": "Bob"}})
+    second = poll()
+    assert [m["revisionId"] for m in second.variables["modifications"]] == ["2"]
+    double.revisions[sid].append({"id": "3", "modifiedTime": "2026-12-01T12:00:00Z"})
+    assert poll(sheetName="Missing").variables["count"] == 0  # a new revision, but not of that sheet
+    assert poll(stateTtl="PT1H").state == {"revisions": {}}  # both revisions are older than an hour

@@ -16,7 +16,8 @@ from pydantic import Field
 
 from legato.plugins.apiclient import ApiClient
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.runnable import Expression, RunnableTask, render_as
+from legato.model.task import Frozen
+from legato.plugins.runnable import Expression, RunnableTask
 
 ENDPOINT = "LEGATO_GOOGLEWORKSPACE_ENDPOINT"
 SHEETS_API = "https://sheets.googleapis.com"
@@ -49,7 +50,17 @@ def _token(key: str | None, scopes: list[str]) -> str:
     return str(creds.token)
 
 
-class WorkspaceTask(RunnableTask):
+async def open_api(base: str, key: str | None, scopes: list[str], timeout: float) -> ApiClient:
+    """A client of the API at `base` (SHEETS_API or GOOGLE_APIS) with a fresh token for `key` and `scopes`."""
+    token = await asyncio.to_thread(_token, key, scopes)
+    return ApiClient("Google " + ("Sheets" if base == SHEETS_API else "Drive"), os.environ.get(ENDPOINT) or base,
+                     headers={"Authorization": f"Bearer {token}"}, timeout=timeout, retry_statuses=_RETRIED,
+                     max_retries=5)
+
+
+class WorkspaceConnection(Frozen):
+    """The credential fields of the tasks and the trigger."""
+
     REQUIRES: ClassVar[tuple[str, ...]] = ("google.auth", "requests")
     EXTRA: ClassVar[str] = "googleworkspace"
     SCOPES: ClassVar[tuple[str, ...]] = (SPREADSHEETS,)
@@ -58,12 +69,20 @@ class WorkspaceTask(RunnableTask):
     scopes: list[str] | Expression | None = Field(default=None, description="The OAuth scopes (default: https://www.googleapis.com/auth/spreadsheets).")
     readTimeout: int | Expression = Field(default=120, description="How long to wait for an answer, in seconds.")
 
+    async def connect(self, render: Any, base: str) -> ApiClient:
+        """A client of the API at `base`, authenticated (properties rendered with `render`)."""
+        scopes = render(self.scopes) if self.scopes is not None else list(self.SCOPES)
+        if not isinstance(scopes, list):
+            raise TaskFailed("property 'scopes' must be a list of OAuth scopes")
+        key = None if self.serviceAccount is None else str(render(self.serviceAccount)).strip() or None
+        try:
+            timeout = float(render(self.readTimeout))
+        except (TypeError, ValueError):
+            raise TaskFailed(f"property 'readTimeout': {self.readTimeout!r} is not a number of seconds") from None
+        return await open_api(base, key, [str(s) for s in scopes], timeout)
+
+
+class WorkspaceTask(WorkspaceConnection, RunnableTask):
     async def api(self, ctx: RunContext, base: str) -> ApiClient:
         """A client of the API at `base` (SHEETS_API or GOOGLE_APIS), authenticated."""
-        scopes = render_as(ctx, self.scopes, list[str], "scopes") if self.scopes is not None else list(self.SCOPES)
-        key = None if self.serviceAccount is None else ctx.render_string(self.serviceAccount).strip() or None
-        token = await asyncio.to_thread(_token, key, [str(s) for s in scopes])
-        timeout = float(render_as(ctx, self.readTimeout, int, "readTimeout"))
-        return ApiClient("Google " + ("Sheets" if base == SHEETS_API else "Drive"), os.environ.get(ENDPOINT) or base,
-                         headers={"Authorization": f"Bearer {token}"}, timeout=timeout, retry_statuses=_RETRIED,
-                         max_retries=5)
+        return await self.connect(ctx.render, base)
