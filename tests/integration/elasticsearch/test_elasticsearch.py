@@ -115,7 +115,7 @@ def test_load_and_bulk(tasks: Tasks, es: SearchDouble) -> None:
     assert tasks.run(_task(es, "Bulk", **{"from": ion_file})) == {"size": 1}
     assert es.indices["people"]["3"] == {"name": "Jim", "age": 52}
     again = tasks.put("again.json", b'{"create": {"_index": "people", "_id": "2"}}\n{"name": "Jane"}\n')
-    with pytest.raises(TaskFailed, match="Indexer failed bulk:\n people: 409 - .*already exists"):
+    with pytest.raises(TaskFailed, match=r"Indexer failed bulk:\n people: 409 - .*already exists"):
         tasks.run(_task(es, "Bulk", **{"from": again}))
 
 
@@ -152,7 +152,7 @@ def test_connection_options(tasks: Tasks, es: SearchDouble, monkeypatch: pytest.
     with pytest.raises(TaskFailed, match="this request is deprecated"):
         tasks.run({**_task(es, "Get", index="a", key="1"), "connection": {"hosts": [es.base_url], "strictDeprecationMode": True}})
     monkeypatch.delenv(ENV_ALLOWED)
-    with pytest.raises(TaskFailed, match="refusing to connect to 127.0.0.1"):
+    with pytest.raises(TaskFailed, match=r"refusing to connect to 127\.0\.0\.1"):
         tasks.run(_task(es, "Get", index="a", key="1"))
 
 

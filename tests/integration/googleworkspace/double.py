@@ -28,7 +28,6 @@ from urllib.parse import parse_qs, unquote
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from tests.api_double import ApiDouble, Reply, Request
 
 # google-auth signs every service account grant for Google's token endpoint, whatever the key's token_uri

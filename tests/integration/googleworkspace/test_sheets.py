@@ -103,7 +103,7 @@ def test_credentials_errors(tasks: Tasks, sheets: tuple[SheetsDouble, str]) -> N
     with pytest.raises(TaskFailed, match="must be a service account key's JSON text"):
         tasks.run(_task("{not json", "CreateSpreadsheet", title="x"))
     other, _ = service_account(f"{double.base_url}/token")  # signed by a key the double does not know
-    with pytest.raises(TaskFailed, match="Google credentials: .*invalid_grant"):
+    with pytest.raises(TaskFailed, match=r"Google credentials: .*invalid_grant"):
         tasks.run(_task(other, "CreateSpreadsheet", title="x"))
     with pytest.raises(TaskFailed, match=r"Google Sheets: GET .* answered HTTP 404: .*NOT_FOUND"):
         tasks.run(_task(key, "ReadRange", spreadsheetId="missing", range="A1:B2"))

@@ -111,9 +111,11 @@ def _group(docs: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, A
                 continue
             (op, expr), = acc.items()
             values = [v for v in (_value(d, expr) for d in members) if v is not None]
-            row[field] = {"$sum": lambda v: sum(v), "$avg": lambda v: sum(v) / len(v) if v else None,
-                          "$min": lambda v: min(v) if v else None, "$max": lambda v: max(v) if v else None,
-                          "$count": lambda v: len(members)}[op](values)
+            if op == "$count":
+                row[field] = len(members)
+            else:
+                row[field] = {"$sum": lambda v: sum(v), "$avg": lambda v: sum(v) / len(v) if v else None,
+                              "$min": lambda v: min(v) if v else None, "$max": lambda v: max(v) if v else None}[op](values)
         out.append(row)
     return out
 

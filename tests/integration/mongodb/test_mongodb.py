@@ -143,11 +143,11 @@ def test_errors_say_what_is_wrong(tasks: Tasks, mongo: MongoDouble) -> None:
     with pytest.raises(TaskFailed, match="property 'filter' is not a valid JSON document"):
         tasks.run(_task(mongo, "Find", filter="{not json"))
     mongo.docs("shop", "orders").append({"_id": ObjectId("60930c39a982931c20ef6cd6")})
-    with pytest.raises(TaskFailed, match="MongoDB: .*E11000 duplicate key"):
+    with pytest.raises(TaskFailed, match=r"MongoDB: .*E11000 duplicate key"):
         tasks.run(_task(mongo, "InsertOne", document={"_id": {"$oid": "60930c39a982931c20ef6cd6"}}))
     with pytest.raises(TaskFailed, match="Unrecognized pipeline stage name"):
         tasks.run(_task(mongo, "Aggregate", pipeline=[{"$explode": {}}]))
-    with pytest.raises(TaskFailed, match="property 'connection.uri'"):
+    with pytest.raises(TaskFailed, match=r"property 'connection\.uri'"):
         tasks.run(_task(mongo, "Find", connection={"uri": "postgres://nope"}))
 
 

@@ -32,7 +32,7 @@ def _lookup(name: str) -> type:
 def test_type_is_documented_and_its_examples_validate(family: str, name: str) -> None:
     cls = _lookup(name)
     assert name in cls.ALIASES and cls.TYPE.startswith(f"{family}.")
-    assert cls.EXTRA == EXTRAS[family] and cls.__doc__ and cls.__doc__.strip()
+    assert EXTRAS[family] == cls.EXTRA and cls.__doc__ and cls.__doc__.strip()
     for field, info in cls.model_fields.items():
         assert info.description, f"{name}.{field} has no description"
     assert cls.EXAMPLES

@@ -11,6 +11,7 @@ from pydantic import Field
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.elasticsearch import bulk, documents, esql, searching
+from legato.plugins.elasticsearch.base import SearchTask
 from legato.plugins.elasticsearch.client import SearchConnection
 from legato.plugins.runnable import Expression, render_as
 
@@ -22,7 +23,7 @@ class ElasticsearchConnection(SearchConnection):
     targetServerVersion: int | Expression = Field(default=8, description="The cluster's major version (8 or 9), for the compatibility media type.")
 
 
-class Elastic(documents.SearchTask):
+class Elastic(SearchTask):
     PRODUCT: ClassVar[str] = "Elasticsearch"
 
     connection: ElasticsearchConnection = Field(description="How to reach the cluster.")

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from legato.model.task import Frozen
 from legato.plugins.apiclient import ApiClient
 from legato.plugins.context import RunContext, TaskFailed
-from legato.model.task import Frozen
 from legato.plugins.runnable import Expression, RunnableTask
 
 ENDPOINT = "LEGATO_GOOGLEWORKSPACE_ENDPOINT"

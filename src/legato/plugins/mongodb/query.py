@@ -10,7 +10,16 @@ from pydantic import Field
 from legato.model.task import TASKS, Frozen
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.core import storage_stream as stream
-from legato.plugins.mongodb.connection import CONNECTION, PREFIX, MongoTask, collection, counter, document, jsonable, plain
+from legato.plugins.mongodb.connection import (
+    CONNECTION,
+    PREFIX,
+    MongoTask,
+    collection,
+    counter,
+    document,
+    jsonable,
+    plain,
+)
 from legato.plugins.runnable import Expression, render_as, render_bool
 from legato.storage import ion
 

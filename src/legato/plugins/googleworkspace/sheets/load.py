@@ -128,7 +128,7 @@ class Load(WorkspaceTask):
         schema: Any = reader.reader_schema or reader.writer_schema
         names = [f["name"] for f in schema["fields"]]
         records = list(reader)
-        return ([names] if header and records else []) + [[str(r[n]) for n in names] for r in records]  # type: ignore[index,call-overload]
+        return ([names] if header and records else []) + [[str(r[n]) for n in names] for r in records]  # type: ignore[index]
 
     @staticmethod
     def _columnar(data: bytes, kind: str, header: bool) -> list[list[Any]]:
