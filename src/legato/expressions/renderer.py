@@ -56,8 +56,12 @@ class Renderer:
     """Pebble-compatible, sandboxed template rendering; see DESIGN.md §5."""
 
     def __init__(self, functions: Functions | None = None, limits: Limits | None = None,
-                 clock: Callable[[], datetime] | None = None, masker: Masker | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, masker: Masker | None = None,
+                 variables: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> None:
         self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
+        # Top-level variables the runtime adds to every context it renders, computed from it (a namespace's own
+        # variables, read lazily); a name the context already has is left as the context has it.
+        self.variables = variables
         self.limits = limits or lim.default_limits()
         self.clock = clock or _utc_now
         self.masker = masker
@@ -99,6 +103,10 @@ class Renderer:
     def _state(self, context: Mapping[str, Any], functions: Functions | None, source: str,
                masker: Masker | None) -> State:
         merged = self.functions if not functions else {**self.functions, **functions}
+        if self.variables is not None:
+            added = self.variables(context)
+            if added:
+                context = {**added, **context}
         st = State(self, context, merged, self.limits, source)
         st.masker = masker or self.masker
         return st

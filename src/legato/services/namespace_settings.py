@@ -1,15 +1,21 @@
 """What a namespace itself carries (Kestra EE's Namespace): a description, variables and plugin defaults, read
 and replaced as a whole. Kept as one JSON document per namespace in internal storage, next to the namespace's
 files (kestra:///<namespace as folders>/_namespace.json), out of reach of tasks, which write only under
-`_files` and their executions' folders. Every replacement is audited with its before and after."""
+`_files` and their executions' folders. Every replacement is audited with its before and after.
+
+Expressions see a namespace's variables, merged over its parents' (the nearest wins), as `namespace.<name>`
+(Kestra EE's `{{ namespace.region }}`), through `ExpressionVariables`, which the runtime gives its renderer."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -22,6 +28,7 @@ from legato.storage import Storage, StorageError
 from legato.storage.uris import build_uri, namespace_segments
 from legato.store.ports import AuditLog
 
+T = TypeVar("T")
 VARIABLE_KEY = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 MAX_DOCUMENT = 256 * 1024  # a namespace's settings, as JSON; larger is surely a mistake
 MAX_DESCRIPTION = 4096
@@ -106,10 +113,93 @@ def _uri(namespace: str) -> str:
     return build_uri(*namespace_segments(_check_namespace(namespace)), "_namespace.json")
 
 
+def variables_for(storage: Storage, namespace: str) -> dict[str, Any]:
+    """The variables flows of `namespace` see: its parents' merged, then its own (the nearest namespace wins)."""
+    parts = _check_namespace(namespace).split(".")
+    merged: dict[str, Any] = {}
+    for n in range(1, len(parts) + 1):
+        merged.update(_read(storage, ".".join(parts[:n])).variables)
+    return merged
+
+
+class _Timed(Generic[T]):
+    """What `read` gives for a namespace, kept `ttl` seconds: a runtime reads the settings often, storage
+    seldom, and a change reaches it that long after."""
+
+    def __init__(self, storage: Storage, read: Callable[[Storage, str], T], empty: T, ttl: float,
+                 clock: Callable[[], float]) -> None:
+        self._storage, self._read, self._empty, self._ttl, self._clock = storage, read, empty, ttl, clock
+        self._cache: dict[str, tuple[float, T]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, namespace: str) -> T:
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(namespace)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            found = self._read(self._storage, namespace)
+        except (InvalidNamespaceSettings, StorageError, ValueError):
+            found = self._empty
+        with self._lock:
+            self._cache[namespace] = (now + self._ttl, found)
+        return found
+
+
+class ExpressionVariables:
+    """The `namespace` variable of every expression a runtime renders: the flow's namespace variables (its own
+    over its parents'), read only when an expression names them, and kept `ttl` seconds."""
+
+    def __init__(self, storage: Storage, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.values = _Timed[dict[str, Any]](storage, variables_for, {}, ttl, clock)
+
+    def __call__(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
+        flow = context.get("flow")
+        namespace = flow.get("namespace") if isinstance(flow, Mapping) else None
+        if "namespace" in context or not isinstance(namespace, str) or not re.match(NAMESPACE_PATTERN, namespace):
+            return {}
+        return {"namespace": _LazyVariables(self, namespace)}
+
+
+def plugin_defaults_for(storage: Storage, namespace: str) -> tuple[str, tuple[PluginDefault, ...]]:
+    """The plugin defaults flows of `namespace` get below their own: its own first, then its parents' (nearest
+    first), with their JSON text (which changes when they do)."""
+    parts = _check_namespace(namespace).split(".")
+    found = [d for n in range(len(parts), 0, -1) for d in _read(storage, ".".join(parts[:n])).plugin_defaults]
+    if not found:
+        return "", ()
+    return json.dumps(found, sort_keys=True, default=str), tuple(_DEFAULTS.validate_python(found))
+
+
+def runtime_plugin_defaults(storage: Storage, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
+                            ) -> Callable[[str], tuple[str, tuple[PluginDefault, ...]]]:
+    """`plugin_defaults_for`, read at most every `ttl` seconds per namespace (for legato.flows.Flows)."""
+    return _Timed[tuple[str, tuple[PluginDefault, ...]]](storage, plugin_defaults_for, ("", ()), ttl, clock)
+
+
+class _LazyVariables(Mapping[str, Any]):
+    def __init__(self, source: ExpressionVariables, namespace: str) -> None:
+        self._source = source
+        self._namespace = namespace
+
+    def __getitem__(self, name: str) -> Any:
+        return self._source.values(self._namespace)[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source.values(self._namespace))
+
+    def __len__(self) -> int:
+        return len(self._source.values(self._namespace))
+
+
 def _read(storage: Storage, namespace: str) -> NamespaceSettings:
     uri = _uri(namespace)
     if not storage.exists(uri):
         return NamespaceSettings(namespace)
-    raw = json.loads(storage.get(uri))
+    try:
+        raw = json.loads(storage.get(uri))
+    except ValueError:  # not JSON: only a hand edit of the storage can do that; show it as empty
+        return NamespaceSettings(namespace)
     return NamespaceSettings(namespace, raw.get("description"), dict(raw.get("variables") or {}),
                              list(raw.get("pluginDefaults") or []))

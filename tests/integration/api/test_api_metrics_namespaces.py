@@ -3,6 +3,8 @@ defaults) through the API."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from tests.integration.api.executions_support import API, YAML, run
 
@@ -58,3 +60,58 @@ def test_namespace_variables_and_plugin_defaults_saved_read_and_inherited(client
     assert bad.status_code == 422 and "has space" in bad.json()["message"]
     assert client.put(f"{API}/namespaces/{ns}", json={"pluginDefaults": [{"values": {}}]}).status_code == 422
     assert client.get(f"{API}/namespaces/{ns}").json()["description"] == "Team space"
+
+
+USES_VARIABLES = """id: regional
+namespace: {ns}
+tasks:
+  - id: where
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ namespace.region }}}} / {{{{ namespace.limits.rows }}}}"
+"""
+
+
+def test_flows_read_their_namespace_variables_merged_over_the_parents(client: httpx.Client, ns: str) -> None:
+    client.put(f"{API}/namespaces/{ns}", json={"variables": {"region": "eu-west-1", "limits": {"rows": 10}}})
+    client.put(f"{API}/namespaces/{ns}.team", json={"variables": {"region": "us-east-1"}})
+    for namespace, shown in ((ns, "eu-west-1 / 10"), (f"{ns}.team", "us-east-1 / 10")):
+        assert client.post(f"{API}/flows", content=USES_VARIABLES.format(ns=namespace), headers=YAML).status_code == 200
+        execution = run(client, namespace, "regional")
+        assert execution["state"]["current"] == "SUCCESS", execution
+        assert execution["taskRunList"][0]["outputs"]["value"] == shown
+
+
+LEVELED = """id: leveled
+namespace: {ns}
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hello from {ns}
+"""
+
+OWN_DEFAULT = LEVELED.replace("id: leveled", "id: own") + """pluginDefaults:
+  - type: io.kestra.plugin.core.log.Log
+    values:
+      level: ERROR
+"""
+
+
+def _level(client: httpx.Client, ns: str, flow_id: str) -> str:
+    execution = run(client, ns, flow_id)
+    assert execution["state"]["current"] == "SUCCESS", execution
+    lines = client.get(f"{API}/logs/{execution['id']}").json()
+    return next(line["level"] for line in lines if line["message"] == f"hello from {ns}")
+
+
+def test_namespace_plugin_defaults_apply_below_the_flow_own_and_follow_a_change(client: httpx.Client, ns: str) -> None:
+    for template in (LEVELED, OWN_DEFAULT):
+        assert client.post(f"{API}/flows", content=template.format(ns=ns), headers=YAML).status_code == 200
+    assert _level(client, ns, "leveled") == "INFO"
+    log_default = {"type": "io.kestra.plugin.core.log.Log", "values": {"level": "WARN"}}
+    assert client.put(f"{API}/namespaces/{ns}", json={"pluginDefaults": [log_default]}).status_code == 200
+    time.sleep(2.1)  # the runtime reads a namespace's settings again after 2 s
+    assert _level(client, ns, "leveled") == "WARN"
+    assert _level(client, ns, "own") == "ERROR"
+    client.put(f"{API}/namespaces/{ns}", json={"pluginDefaults": [{**log_default, "forced": True}]})
+    time.sleep(2.1)
+    assert _level(client, ns, "own") == "WARN"

@@ -67,8 +67,8 @@ export function NamespaceSettingsTab({ namespace, part }: { namespace: string; p
     <>
       <p className="muted">
         {part === "variables"
-          ? "Values shared by the flows of this namespace and of its children (a child's own value wins)."
-          : "Default properties for tasks and triggers of a type, for the flows of this namespace and of its children; `forced: true` overrides a task's own value."}
+          ? <>Flows of this namespace and of its children read them as <code>{"{{ namespace.region }}"}</code>; a child namespace's own value wins. New renders see a change within seconds.</>
+          : <>Default properties for tasks and triggers of a type, applied to the flows of this namespace and of its children below each flow's own <code>pluginDefaults</code>; <code>forced: true</code> overrides even the task's own value.</>}
       </p>
       <Editor key={`${namespace}/${part}`} namespace={namespace} part={part} settings={settings.data} />
       {inherited.isError && <ErrorMessage error={inherited.error} />}
