@@ -80,7 +80,7 @@ async function executionDetails(page, base) {
   // Per-task controls: folded in a menu, each with a confirmation.
   const row = page.locator('tr[data-task="count"]');
   check(await row.getByRole("button", { name: "Set state" }).count() === 0, "no state change offered before the menu is opened");
-  await row.getByRole("button", { name: "Task actions for count" }).click();
+  await row.getByRole("button", { name: "Task actions" }).click();
   await row.getByRole("button", { name: "Change state…" }).click();
   const dialog = page.getByRole("alertdialog", { name: "Change the state of count" });
   await dialog.getByRole("button", { name: "Cancel" }).click();

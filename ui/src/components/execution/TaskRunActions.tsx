@@ -37,8 +37,9 @@ export function TaskRunActions({ execution, taskRunId, name, current, mayChange,
   if (!mayChange && !mayReplay) return null;
   return (
     <div className="task-actions">
+      {/* Named "Task actions" and described by the task's cell, so that the row's task name stays unique. */}
       <button type="button" className="ghost" aria-expanded={step !== "closed"} aria-controls={menuId}
-        aria-label={`Task actions for ${name}`} onClick={() => setStep(step === "closed" ? "menu" : "closed")}>⋯</button>
+        aria-label="Task actions" aria-describedby={`task-${taskRunId}`} onClick={() => setStep(step === "closed" ? "menu" : "closed")}>⋯</button>
       {step === "menu" && (
         <ul id={menuId} className="task-menu" aria-label={`Actions for ${name}`}>
           {mayChange && <li><button type="button" className="link" onClick={() => setStep("state")}>Change state…</button></li>}
