@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -32,7 +33,12 @@ T = TypeVar("T")
 VARIABLE_KEY = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 MAX_DOCUMENT = 256 * 1024  # a namespace's settings, as JSON; larger is surely a mistake
 MAX_DESCRIPTION = 4096
-_DEFAULTS = TypeAdapter(list[PluginDefault])
+
+
+@cache
+def _defaults_adapter() -> TypeAdapter[list[PluginDefault]]:
+    """Built on first use: importing the services stays cheap for the CLI."""
+    return TypeAdapter(list[PluginDefault])
 
 
 class InvalidNamespaceSettings(ValueError):
@@ -90,7 +96,7 @@ def _checked(settings: NamespaceSettings) -> NamespaceSettings:
             raise InvalidNamespaceSettings(
                 f"variable {key!r}: a name starts with a letter or _ and has only letters, digits, _ and -")
     try:
-        defaults = _DEFAULTS.validate_python(settings.plugin_defaults)
+        defaults = _defaults_adapter().validate_python(settings.plugin_defaults)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -169,7 +175,7 @@ def plugin_defaults_for(storage: Storage, namespace: str) -> tuple[str, tuple[Pl
     found = [d for n in range(len(parts), 0, -1) for d in _read(storage, ".".join(parts[:n])).plugin_defaults]
     if not found:
         return "", ()
-    return json.dumps(found, sort_keys=True, default=str), tuple(_DEFAULTS.validate_python(found))
+    return json.dumps(found, sort_keys=True, default=str), tuple(_defaults_adapter().validate_python(found))
 
 
 def runtime_plugin_defaults(storage: Storage, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
