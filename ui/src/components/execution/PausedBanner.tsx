@@ -56,7 +56,7 @@ export function PausedBanner({ execution, canResume, onResumed }: { execution: E
         <p>
           Task <code>{paused.taskId}</code> paused the execution
           {byItself
-            ? <>: it waits {until ? <>until <When iso={until} /></> : <>for <code>{String(wait)}</code></>}, then resumes by itself, or for someone to resume it sooner.</>
+            ? <>: it waits {until ? <>until <When iso={until} /></> : <>for <code>{String(wait)}</code></>}, then {behavior}, unless someone resumes it sooner.</>
             : <>: it waits for someone to resume it{task?.timeout != null && <> (at most {until ? <>until <When iso={until} /></> : <code>{String(task.timeout)}</code>}, then {behavior})</>}.</>}
         </p>
       )}
