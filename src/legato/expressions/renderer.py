@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -50,6 +50,23 @@ class _Cache:
             self.items[key] = value
             if len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+
+class _Layered(Mapping[str, Any]):
+    """A context with names added under it: the context's own names win, and neither is read ahead of use."""
+
+    def __init__(self, context: Mapping[str, Any], added: Mapping[str, Any]) -> None:
+        self._context, self._added = context, added
+
+    def __getitem__(self, name: str) -> Any:
+        return self._context[name] if name in self._context else self._added[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._context
+        yield from (k for k in self._added if k not in self._context)
+
+    def __len__(self) -> int:
+        return len(self._context) + sum(1 for k in self._added if k not in self._context)
 
 
 class Renderer:
@@ -105,8 +122,8 @@ class Renderer:
         merged = self.functions if not functions else {**self.functions, **functions}
         if self.variables is not None:
             added = self.variables(context)
-            if added:
-                context = {**added, **context}
+            if added:  # the context's own names first; nothing of it is read ahead of use
+                context = _Layered(context, added)
         st = State(self, context, merged, self.limits, source)
         st.masker = masker or self.masker
         return st
