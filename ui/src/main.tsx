@@ -3,10 +3,11 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
 import { App } from "./App";
-import { applyTheme, initialTheme } from "./lib/theme";
+import { applyTheme, followSystemTheme, initialTheme } from "./lib/theme";
 import "./styles.css";
 
 applyTheme(initialTheme());
+followSystemTheme();
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } },

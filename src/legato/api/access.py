@@ -149,6 +149,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_X}/file/metas"): Need(R.EXECUTION, A.ACCESS_FILES),
     ("GET", f"{_X}/file/preview"): Need(R.EXECUTION, A.ACCESS_FILES),
     ("POST", f"{_X}/eval/{{taskRunId}}"): Need(R.EXECUTION, A.ACCESS_OUTPUTS),
+    ("GET", f"{_T}/metrics/{{executionId}}"): Need(R.EXECUTION, A.VIEW),
     # logs
     ("GET", f"{_T}/logs/search"): Need(R.EXECUTION, A.ACCESS_LOGS),
     ("GET", f"{_T}/logs/{{executionId}}"): Need(R.EXECUTION, A.ACCESS_LOGS),
@@ -170,6 +171,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
     ("PUT", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
     ("DELETE", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
+    # a namespace's own settings (description, variables, plugin defaults)
+    ("GET", f"{_T}/namespaces/{{namespace}}"): Need(R.NAMESPACE, A.VIEW),
+    ("PUT", f"{_T}/namespaces/{{namespace}}"): Need(R.NAMESPACE, A.UPDATE),
+    ("GET", f"{_T}/namespaces/{{namespace}}/inherited-variables"): Need(R.NAMESPACE, A.VIEW),
+    ("GET", f"{_T}/namespaces/{{namespace}}/inherited-plugindefaults"): Need(R.NAMESPACE, A.VIEW),
     # flow unit tests (test suites and their results)
     ("GET", f"{_TS}/search"): Need(R.TESTSUITE, A.LIST),
     ("POST", f"{_TS}/validate"): Need(R.TESTSUITE, A.VIEW),

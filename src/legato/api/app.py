@@ -21,12 +21,14 @@ from legato.api import (
     errors,
     evaluate,
     execution_files,
+    execution_metrics,
     executions,
     iam,
     integrations,
     kv,
     logs,
     namespace_files,
+    namespaces,
     plugins,
     scim,
     secrets,
@@ -54,6 +56,7 @@ TAGS = [
     {"name": "Executions", "description": "Start executions, follow them, and act on them (kill, restart, resume...)."},
     {"name": "Logs", "description": "Log lines of executions: read, search, download, follow, delete."},
     {"name": "KV", "description": "The key-value store of a namespace."},
+    {"name": "Namespaces", "description": "A namespace's own description, variables and plugin defaults."},
     {"name": "Namespace files", "description": "Files of a namespace (scripts, SQL, configs) that tasks can use."},
     {"name": "Plugins", "description": "Task and trigger types with their docs and JSON Schemas."},
     {"name": "Blueprints", "description": "Ready-to-run example flows shipped with Legato."},
@@ -99,8 +102,8 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
         config = replace(config, basic=basic_auth)
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, integrations, flow_routes, webhooks, triggers, executions, execution_files,
-                   evaluate, logs, kv, namespace_files, plugins, stats, blueprints, tests, dashboards, apps, secrets,
-                   auditlogs, ai, ui):
+                   execution_metrics, evaluate, logs, kv, namespace_files, namespaces, plugins, stats, blueprints, tests,
+                   dashboards, apps, secrets, auditlogs, ai, ui):
         for router in module.routers():
             app.include_router(router)
     app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))

@@ -524,3 +524,18 @@ class AppViewDto(Wire):
 class AppPreviewRequest(Wire):
     source: str = Field(description="The app's YAML, not saved yet.", max_length=500_000)
     stage: str = Field(default="OPEN", description="The stage whose blocks are shown.")
+
+
+class MetricEntry(Wire):
+    """One counter or timer a task run reported, in Kestra's MetricEntry shape."""
+
+    namespace: str
+    flow_id: str
+    execution_id: str
+    task_id: str
+    task_run_id: str
+    type: Literal["counter", "timer"] = Field(description="A counter adds up; a timer is a duration.")
+    name: str
+    value: float = Field(description="The counter's value, or the timer's duration in milliseconds (as Kestra).")
+    timestamp: datetime | None = Field(default=None, description="When the task run reported it (its end).")
+    tags: dict[str, str] = Field(default_factory=dict)

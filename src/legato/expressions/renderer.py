@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -52,12 +52,33 @@ class _Cache:
                 self.items.popitem(last=False)
 
 
+class _Layered(Mapping[str, Any]):
+    """A context with names added under it: the context's own names win, and neither is read ahead of use."""
+
+    def __init__(self, context: Mapping[str, Any], added: Mapping[str, Any]) -> None:
+        self._context, self._added = context, added
+
+    def __getitem__(self, name: str) -> Any:
+        return self._context[name] if name in self._context else self._added[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._context
+        yield from (k for k in self._added if k not in self._context)
+
+    def __len__(self) -> int:
+        return len(self._context) + sum(1 for k in self._added if k not in self._context)
+
+
 class Renderer:
     """Pebble-compatible, sandboxed template rendering; see DESIGN.md §5."""
 
     def __init__(self, functions: Functions | None = None, limits: Limits | None = None,
-                 clock: Callable[[], datetime] | None = None, masker: Masker | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, masker: Masker | None = None,
+                 variables: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> None:
         self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
+        # Top-level variables the runtime adds to every context it renders, computed from it (a namespace's own
+        # variables, read lazily); a name the context already has is left as the context has it.
+        self.variables = variables
         self.limits = limits or lim.default_limits()
         self.clock = clock or _utc_now
         self.masker = masker
@@ -99,6 +120,10 @@ class Renderer:
     def _state(self, context: Mapping[str, Any], functions: Functions | None, source: str,
                masker: Masker | None) -> State:
         merged = self.functions if not functions else {**self.functions, **functions}
+        if self.variables is not None:
+            added = self.variables(context)
+            if added:  # the context's own names first; nothing of it is read ahead of use
+                context = _Layered(context, added)
         st = State(self, context, merged, self.limits, source)
         st.masker = masker or self.masker
         return st

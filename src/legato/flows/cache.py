@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from legato.model.flow import Flow
 
 Key = tuple[str, str, int]  # (namespace, flow id, revision)
+CacheKey = tuple[str, str, int] | tuple[str, str, int, str]  # a Key, with what else the parse depended on
 
 
 class FlowCache:
@@ -19,15 +20,17 @@ class FlowCache:
     def __init__(self, parse: Callable[[str], Flow], size: int = 512):
         self._parse = parse
         self._size = size
-        self._flows: OrderedDict[Key, Flow] = OrderedDict()
+        self._flows: OrderedDict[CacheKey, Flow] = OrderedDict()
         self._lock = Lock()
 
-    def __contains__(self, key: Key) -> bool:
+    def __contains__(self, key: CacheKey) -> bool:
         with self._lock:
             return key in self._flows
 
-    def get(self, key: Key, source: Callable[[], str | None]) -> Flow | None:
-        """The parsed revision; `source` is called only when it is not cached yet."""
+    def get(self, key: CacheKey, source: Callable[[], str | None],
+            parse: Callable[[str], Flow] | None = None) -> Flow | None:
+        """The parsed revision; `source` is called only when it is not cached yet (and parsed with `parse`, by
+        default the cache's own)."""
         with self._lock:
             flow = self._flows.get(key)
             if flow is not None:
@@ -36,7 +39,7 @@ class FlowCache:
         text = source()
         if text is None:
             return None
-        flow = self._parse(text)
+        flow = (parse or self._parse)(text)
         with self._lock:
             self._flows[key] = flow
             while len(self._flows) > self._size:

@@ -4,12 +4,18 @@ role and route of the process (the composition root builds one `Flows` and hands
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
-from legato.flows.cache import FlowCache, Key
+from legato.flows.cache import CacheKey, FlowCache, Key
 from legato.flows.parse import parse_flow
 from legato.model.flow import Flow
+from legato.model.taskfield import PluginDefault
 from legato.store.ports import FlowRecord
+
+# The plugin defaults of a namespace (its own, then its parents'), nearest first, with a text that changes when
+# they do (the parse of a revision depends on it).
+NamespaceDefaults = Callable[[str], tuple[str, tuple[PluginDefault, ...]]]
 
 
 class FlowReader(Protocol):
@@ -21,6 +27,21 @@ class Flows:
 
     def __init__(self, size: int = 1024) -> None:
         self._cache = FlowCache(parse_flow, size)
+        self._defaults: NamespaceDefaults | None = None
+
+    def use_namespace_defaults(self, defaults: NamespaceDefaults) -> None:
+        """Apply, below each flow's own, the plugin defaults of its namespace as `defaults` gives them (the
+        runtime's view of the namespaces' settings); a revision is parsed again once they change."""
+        self._defaults = defaults
+
+    def _key(self, key: Key) -> tuple[CacheKey, Callable[[str], Flow] | None]:
+        """The cache key of revision `key` with its namespace's current plugin defaults, and how to parse it."""
+        if self._defaults is None:
+            return key, None
+        fingerprint, found = self._defaults(key[0])
+        if not found:
+            return key, None
+        return (*key, fingerprint), partial(parse_flow, defaults=found)
 
     @staticmethod
     def parse(source: str, name: str = "<flow>") -> Flow:
@@ -29,16 +50,17 @@ class Flows:
 
     def __contains__(self, key: Key) -> bool:
         """Whether revision `key` is parsed already (getting it costs nothing)."""
-        return key in self._cache
+        return self._key(key)[0] in self._cache
 
     def get(self, key: Key, source: Callable[[], str | None]) -> Flow | None:
         """The parsed revision `key` = (namespace, flow id, revision); `source` is called only when it is not
         cached yet (None: no such revision)."""
-        return self._cache.get(key, source)
+        cache_key, parse = self._key(key)
+        return self._cache.get(cache_key, source, parse)
 
     def of(self, record: FlowRecord) -> Flow:
         """The parsed revision of a stored flow (FlowValidationError when it no longer loads)."""
-        flow = self._cache.get((record.namespace, record.id, record.revision), lambda: record.source)
+        flow = self.get((record.namespace, record.id, record.revision), lambda: record.source)
         assert flow is not None
         return flow
 
@@ -49,4 +71,4 @@ class Flows:
             record = store.get_flow(namespace, flow_id, revision)
             return record.source if record is not None else None
 
-        return self._cache.get((namespace, flow_id, revision), source)
+        return self.get((namespace, flow_id, revision), source)

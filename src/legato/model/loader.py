@@ -8,6 +8,7 @@ YAML 1.2 core schema as Kestra's parser does (`yes`, `no`, `on`, dates stay text
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from legato.model import yaml_errors
 from legato.model.errors import KEY, FlowValidationError, Problem, format_path, problems_from
 from legato.model.flow import Flow
 from legato.model.task import TASKS, TRIGGERS, TaskRegistry
-from legato.model.taskfield import CTX_TASKS, CTX_TRIGGERS
+from legato.model.taskfield import CTX_DEFAULTS, CTX_TASKS, CTX_TRIGGERS, PluginDefault
 
 MAX_NODES = 200_000  # values built after alias expansion, per document
 MAX_DEPTH = 200  # nesting of maps and lists
@@ -230,7 +231,8 @@ def load_yaml_value(text: str, *, source: str = "<string>") -> Any:
     return docs[0].value if docs else None
 
 
-def _flow(doc: Document, source: str, registry: TaskRegistry, triggers: TaskRegistry) -> Flow | list[Problem]:
+def _flow(doc: Document, source: str, registry: TaskRegistry, triggers: TaskRegistry,
+          defaults: Sequence[PluginDefault] = ()) -> Flow | list[Problem]:
     if doc.problems:
         return doc.problems
     if not isinstance(doc.value, dict):
@@ -245,22 +247,27 @@ def _flow(doc: Document, source: str, registry: TaskRegistry, triggers: TaskRegi
             )
         ]
     try:
-        return Flow.model_validate(doc.value, context={CTX_TASKS: registry, CTX_TRIGGERS: triggers})
+        context: dict[str, Any] = {CTX_TASKS: registry, CTX_TRIGGERS: triggers}
+        if defaults:
+            context[CTX_DEFAULTS] = tuple(defaults)
+        return Flow.model_validate(doc.value, context=context)
     except ValidationError as exc:
         return problems_from(exc, doc.value, doc.positions, source)
 
 
 def load_flow(
-    text: str, *, source: str = "<string>", registry: TaskRegistry = TASKS, triggers: TaskRegistry = TRIGGERS
+    text: str, *, source: str = "<string>", registry: TaskRegistry = TASKS, triggers: TaskRegistry = TRIGGERS,
+    defaults: Sequence[PluginDefault] = (),
 ) -> Flow:
-    """The flow in `text` (one YAML document). Raises FlowValidationError listing every problem found."""
+    """The flow in `text` (one YAML document). Raises FlowValidationError listing every problem found.
+    `defaults`: plugin defaults from outside the flow (its namespace's), below the flow's own."""
     docs = [d for d in parse_documents(text, source=source) if d.value is not None or d.problems] or [
         Document(value=None)
     ]
     if len(docs) > 1:
         message = f"expected one flow, found {len(docs)} YAML documents"
         raise FlowValidationError([Problem("", message, docs[1].line, 1, source)])
-    result = _flow(docs[0], source, registry, triggers)
+    result = _flow(docs[0], source, registry, triggers, defaults)
     if isinstance(result, list):
         raise FlowValidationError(result)
     return result

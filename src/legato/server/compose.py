@@ -38,7 +38,7 @@ from legato.scheduler.service import Scheduler
 from legato.scheduler.sources import SourceRunner
 from legato.server.dbclock import DatabaseClock
 from legato.server.presence import Presence
-from legato.services import copilot
+from legato.services import copilot, namespace_settings
 from legato.storage import LocalStorage, Storage, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store import secret_backends
@@ -61,11 +61,13 @@ class Runtime:
                  flows: Flows | None = None, sources_owner: str | None = None):
         self.store = store
         self.clock = clock
-        self.renderer = Renderer(clock=clock, functions=secrets_env.FUNCTIONS)
-        self.flows = flows if flows is not None else Flows()
-        self.engine = Engine(self.renderer)
         # Files live under the data dir (or LEGATO_STORAGE_ROOT), which scripts must never see.
         self.storage = storage = storage_for(data_dir)
+        self.renderer = Renderer(clock=clock, functions=secrets_env.FUNCTIONS,
+                                 variables=namespace_settings.ExpressionVariables(storage))
+        self.flows = flows if flows is not None else Flows()
+        self.flows.use_namespace_defaults(namespace_settings.runtime_plugin_defaults(storage))
+        self.engine = Engine(self.renderer)
         hidden = [p for p in (data_dir, getattr(storage, "root", None)) if p is not None]
         self.worker = Worker(store, self.flows, clock, renderer=self.renderer, slots=worker_slots,
                              groups=worker_groups, lease=lease, poll_seconds=poll_seconds,

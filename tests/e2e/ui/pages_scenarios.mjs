@@ -168,7 +168,9 @@ async function restartAndKv(page, base) {
   await page.getByRole("button", { name: "Save label" }).click();
   await page.getByText("reviewed:yes").waitFor();
   const before = page.url();
-  await page.locator('tr[data-task="show"]').getByRole("button", { name: "Replay from here" }).click();
+  await page.locator('tr[data-task="show"]').getByRole("button", { name: "Task actions" }).click();
+  await page.locator('tr[data-task="show"]').getByRole("button", { name: "Replay from here…" }).click();
+  await page.getByRole("alertdialog", { name: "Replay from show" }).getByRole("button", { name: "Replay from here" }).click();
   await page.waitForURL((url) => url.href !== before && /\/executions\/[^/]+$/.test(url.pathname));
   await stateIs(page, "SUCCESS");
 

@@ -273,3 +273,25 @@ export function searchLogs(search: LogSearch): Promise<Paged<LogEntry>> {
   if (search.minLevel) params.set("minLevel", search.minLevel);
   return request(`/logs/search?${params}`);
 }
+
+// ---- execution metrics ------------------------------------------------------------------------------------------
+
+export type MetricEntry = Schemas["MetricEntry"];
+
+/** Every counter and timer the execution's task runs reported (timers in milliseconds, as Kestra). */
+export const executionMetrics = (executionId: string): Promise<Paged<MetricEntry>> =>
+  request(`/metrics/${enc(executionId)}?size=1000`);
+
+// ---- a namespace's own settings ---------------------------------------------------------------------------------
+
+export type NamespaceSettings = Schemas["NamespaceDto"];
+export type PluginDefault = Schemas["PluginDefaultDto-Output"];
+
+const nsPath = (namespace: string) => `/namespaces/${enc(namespace)}`;
+export const getNamespace = (namespace: string): Promise<NamespaceSettings> => request(nsPath(namespace));
+export const putNamespace = (namespace: string, body: Schemas["NamespaceWrite"]): Promise<NamespaceSettings> =>
+  request(nsPath(namespace), { method: "PUT", ...json(body) });
+export const inheritedVariables = (namespace: string): Promise<Record<string, unknown>> =>
+  request(`${nsPath(namespace)}/inherited-variables`);
+export const inheritedPluginDefaults = (namespace: string): Promise<PluginDefault[]> =>
+  request(`${nsPath(namespace)}/inherited-plugindefaults`);

@@ -1796,6 +1796,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/metrics/{executionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics of an execution
+         * @description Every metric the execution's task runs reported, in the order the tasks ran unless `sort` says otherwise
+         *     (name, taskId, type, value, timestamp). Timer values are milliseconds.
+         */
+        get: operations["execution_metrics_api_v1__tenant__metrics__executionId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{tenant}/executions/{executionId}/eval/{taskRunId}": {
         parameters: {
             query?: never;
@@ -2047,6 +2068,70 @@ export interface paths {
          * @description Delete a file, or a folder with everything in it.
          */
         delete: operations["delete_api_v1__tenant__namespaces__namespace__files_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/namespaces/{namespace}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a namespace's settings
+         * @description The namespace's description, variables and plugin defaults (empty when none were saved).
+         */
+        get: operations["get_namespace_api_v1__tenant__namespaces__namespace__get"];
+        /**
+         * Replace a namespace's settings
+         * @description Replace the description, variables and plugin defaults of the namespace (audited).
+         */
+        put: operations["put_namespace_api_v1__tenant__namespaces__namespace__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/namespaces/{namespace}/inherited-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Variables a namespace inherits
+         * @description The variables of the namespace's parents merged, the nearest parent winning (its own are not included).
+         */
+        get: operations["inherited_variables_api_v1__tenant__namespaces__namespace__inherited_variables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/namespaces/{namespace}/inherited-plugindefaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plugin defaults a namespace inherits
+         * @description The plugin defaults of the namespace's parents, the nearest parent's first.
+         */
+        get: operations["inherited_plugin_defaults_api_v1__tenant__namespaces__namespace__inherited_plugindefaults_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4068,6 +4153,66 @@ export interface components {
             /** Permissions */
             permissions: components["schemas"]["PermissionGrant"][];
         };
+        /**
+         * MetricEntry
+         * @description One counter or timer a task run reported, in Kestra's MetricEntry shape.
+         */
+        MetricEntry: {
+            /** Namespace */
+            namespace: string;
+            /** Flowid */
+            flowId: string;
+            /** Executionid */
+            executionId: string;
+            /** Taskid */
+            taskId: string;
+            /** Taskrunid */
+            taskRunId: string;
+            /**
+             * Type
+             * @description A counter adds up; a timer is a duration.
+             * @enum {string}
+             */
+            type: "counter" | "timer";
+            /** Name */
+            name: string;
+            /**
+             * Value
+             * @description The counter's value, or the timer's duration in milliseconds (as Kestra).
+             */
+            value: number;
+            /**
+             * Timestamp
+             * @description When the task run reported it (its end).
+             */
+            timestamp: string | null;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+        };
+        /** NamespaceDto */
+        NamespaceDto: {
+            /** Description */
+            description: string | null;
+            /**
+             * Variables
+             * @description Variables of the namespace, by name.
+             */
+            variables: {
+                [key: string]: unknown;
+            };
+            /**
+             * Plugindefaults
+             * @description Default properties of tasks and triggers by type.
+             */
+            pluginDefaults: components["schemas"]["PluginDefaultDto-Output"][];
+            /**
+             * Id
+             * @description The namespace.
+             */
+            id: string;
+        };
         /** NamespaceFileEntry */
         NamespaceFileEntry: {
             /** Filename */
@@ -4081,6 +4226,26 @@ export interface components {
             size: number;
             /** Lastmodifiedtime */
             lastModifiedTime: string | null;
+        };
+        /**
+         * NamespaceWrite
+         * @description A namespace's settings (Kestra EE's Namespace body; its other properties are not kept).
+         */
+        NamespaceWrite: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Variables
+             * @description Variables of the namespace, by name.
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Plugindefaults
+             * @description Default properties of tasks and triggers by type.
+             */
+            pluginDefaults?: components["schemas"]["PluginDefaultDto-Input"][];
         };
         /** OidcMethod */
         OidcMethod: {
@@ -4186,6 +4351,19 @@ export interface components {
              */
             total: number;
         };
+        /** Paged[MetricEntry] */
+        Paged_MetricEntry_: {
+            /**
+             * Results
+             * @description The requested page.
+             */
+            results: components["schemas"]["MetricEntry"][];
+            /**
+             * Total
+             * @description How many items match the filters, across all pages.
+             */
+            total: number;
+        };
         /** Paged[TestSuiteDto] */
         Paged_TestSuiteDto_: {
             /**
@@ -4278,6 +4456,48 @@ export interface components {
              * @description Where it applies (with children); null: everywhere.
              */
             namespaces: string[] | null;
+        };
+        /** PluginDefaultDto */
+        "PluginDefaultDto-Input": {
+            /**
+             * Type
+             * @description A type name, or a prefix such as `io.kestra.plugin.scripts`.
+             */
+            type: string;
+            /**
+             * Forced
+             * @description When true these values override the task's own.
+             * @default false
+             */
+            forced: boolean;
+            /**
+             * Values
+             * @description Properties merged into each matching task.
+             */
+            values?: {
+                [key: string]: unknown;
+            };
+        };
+        /** PluginDefaultDto */
+        "PluginDefaultDto-Output": {
+            /**
+             * Type
+             * @description A type name, or a prefix such as `io.kestra.plugin.scripts`.
+             */
+            type: string;
+            /**
+             * Forced
+             * @description When true these values override the task's own.
+             * @default false
+             */
+            forced: boolean;
+            /**
+             * Values
+             * @description Properties merged into each matching task.
+             */
+            values: {
+                [key: string]: unknown;
+            };
         };
         /** PluginDoc */
         PluginDoc: {
@@ -13656,6 +13876,96 @@ export interface operations {
             };
         };
     };
+    execution_metrics_api_v1__tenant__metrics__executionId__get: {
+        parameters: {
+            query?: {
+                /** @description Only this task run's metrics. */
+                taskRunId?: string | null;
+                /** @description Only the metrics of this task's runs. */
+                taskId?: string | null;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Items per page. */
+                size?: number;
+                /** @description `field:asc` or `field:desc`. */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The execution's id. */
+                executionId: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_MetricEntry_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     evaluate_api_v1__tenant__executions__executionId__eval__taskRunId__post: {
         parameters: {
             query?: never;
@@ -15201,6 +15511,328 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_namespace_api_v1__tenant__namespaces__namespace__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace. */
+                namespace: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceDto"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_namespace_api_v1__tenant__namespaces__namespace__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace. */
+                namespace: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceDto"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inherited_variables_api_v1__tenant__namespaces__namespace__inherited_variables_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace. */
+                namespace: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inherited_plugin_defaults_api_v1__tenant__namespaces__namespace__inherited_plugindefaults_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace. */
+                namespace: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginDefaultDto-Output"][];
+                };
             };
             /** @description Malformed request */
             400: {

@@ -2,7 +2,7 @@ import { formatInstant, useSettings } from "../lib/settings";
 
 /** An instant in the user's chosen date format, with the exact time on hover. */
 export function When({ iso }: { iso: string | null | undefined }) {
-  const { dateFormat } = useSettings();
+  const { dateFormat, timeZone } = useSettings();
   if (!iso) return <span className="muted">—</span>;
-  return <time dateTime={iso} title={iso}>{formatInstant(iso, dateFormat)}</time>;
+  return <time dateTime={iso} title={iso}>{formatInstant(iso, dateFormat, Date.now(), timeZone)}</time>;
 }

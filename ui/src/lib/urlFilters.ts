@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router";
+import { defaultNamespaceParams } from "./settings";
 
 /** A list page's filters, kept in the URL: `update` changes some of them (an empty value removes one), and the
  * search box's `text` becomes the `q` filter a moment after the last key (back to page 1). */
@@ -23,4 +24,14 @@ export function useUrlFilters() {
     return () => clearTimeout(timer);
   });
   return { params, q, page, text, setText, update };
+}
+
+/** A list page opened without any filter starts filtered on the default namespace of Settings. */
+export function useDefaultNamespaceFilter(): void {
+  const [params, setParams] = useSearchParams();
+  useEffect(() => {
+    const filtered = defaultNamespaceParams(params);
+    if (filtered) setParams(filtered, { replace: true });
+    // Only on arrival: once the user clears the filter, the list shows every namespace.
+  }, []);  // eslint-disable-line react-hooks/exhaustive-deps
 }

@@ -5,6 +5,7 @@ import { appCatalog, listApps } from "../api/apps";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { canSomewhere, useMe } from "../lib/permissions";
 import "../pages.css";
+import { formatDate } from "../components/StateBadge";
 
 export default function AppsPage() {
   const me = useMe();
@@ -52,7 +53,7 @@ export default function AppsPage() {
                     <td>{a.namespace}</td>
                     <td><Link to={`/flows/${encodeURIComponent(a.namespace)}/${encodeURIComponent(a.flowId)}`}>{a.flowId}</Link></td>
                     <td>{a.access.type}</td>
-                    <td>{a.updated ? new Date(a.updated).toLocaleString() : ""}</td>
+                    <td>{a.updated ? formatDate(a.updated) : ""}</td>
                   </tr>
                 ))}
               </tbody>

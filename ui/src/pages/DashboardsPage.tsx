@@ -6,6 +6,7 @@ import { createDashboard, listDashboards } from "../api/dashboards";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { canOnInstance, useMe } from "../lib/permissions";
 import "../pages.css";
+import { formatDate } from "../components/StateBadge";
 
 export const EXAMPLE = `title: Operations
 description: Executions of the last days
@@ -89,7 +90,7 @@ export default function DashboardsPage() {
                 <td><Link to={`/dashboards/${encodeURIComponent(d.id)}`}>{d.title}</Link></td>
                 <td>{d.description ?? ""}</td>
                 <td>{d.charts.length}</td>
-                <td>{d.updated ? new Date(d.updated).toLocaleString() : ""}</td>
+                <td>{d.updated ? formatDate(d.updated) : ""}</td>
               </tr>
             ))}
           </tbody>

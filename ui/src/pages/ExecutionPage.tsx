@@ -1,24 +1,24 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, useCallback, useContext, useMemo, useState } from "react";
+import { createContext, useCallback, useContext, useState } from "react";
 import { Link, NavLink, useNavigate, useParams } from "react-router";
-import {
-  flowGraph, getExecution, getFlow, killExecution, restartExecution, resumeExecution,
-} from "../api/client";
+import { flowGraph, getExecution, killExecution, restartExecution } from "../api/client";
 import { useAiEnabled } from "../api/ai";
-import { changeTaskRunState, pauseExecution, replayExecution, setExecutionLabels } from "../api/operations";
-import { TERMINAL_STATES, type Execution, type FlowInput, type Task, type TaskRun } from "../api/models";
-import { InputsForm } from "../components/InputsForm";
+import { pauseExecution, replayExecution, setExecutionLabels } from "../api/operations";
+import { TERMINAL_STATES, type Execution, type TaskRun } from "../api/models";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Labels } from "../components/ExecutionTable";
 import { pagePath } from "../lib/apps";
 import { GanttChart } from "../components/execution/GanttChart";
+import { LiveDuration } from "../components/execution/LiveDuration";
+import { MetricsPanel } from "../components/execution/MetricsPanel";
+import { PausedBanner } from "../components/execution/PausedBanner";
+import { FINAL_STATES, TaskRunActions } from "../components/execution/TaskRunActions";
 import { LogsPanel } from "../components/execution/LogsPanel";
 import { OutputsPanel } from "../components/execution/OutputsPanel";
-import { duration, StateBadge } from "../components/StateBadge";
+import { StateBadge } from "../components/StateBadge";
 import { Topology } from "../components/Topology";
 import { When } from "../components/When";
 import { useFollowExecution } from "../lib/follow";
-import { fieldsFor, initialValues, toFormData, validate, type FormValues } from "../lib/inputs";
 import "../pages.css";
 import { canIn, useMe } from "../lib/permissions";
 
@@ -28,8 +28,8 @@ const TABS = [
   { path: "logs", label: "Logs" },
   { path: "topology", label: "Topology" },
   { path: "outputs", label: "Outputs" },
+  { path: "metrics", label: "Metrics" },
 ];
-const FINAL_STATES = ["SUCCESS", "WARNING", "FAILED", "KILLED", "SKIPPED"];
 const SETTLE_MS = 10_000;
 /** Tells the page that an action was taken and the execution will change soon. */
 const Settle = createContext<() => void>(() => undefined);
@@ -64,6 +64,7 @@ export default function ExecutionPage() {
         <span aria-label="Execution state" aria-live="polite"><StateBadge state={x.state.current} /></span>
       </div>
       <Actions execution={x} />
+      {x.state.current === "PAUSED" && <Paused execution={x} />}
       <nav className="tabs" aria-label="Execution views">
         {TABS.map((t) => <NavLink key={t.path} to={t.path ? `${base}/${t.path}` : base} end>{t.label}</NavLink>)}
       </nav>
@@ -72,15 +73,16 @@ export default function ExecutionPage() {
       {tab === "logs" && <LogsPanel execution={x} />}
       {tab === "topology" && <LiveTopology execution={x} />}
       {tab === "outputs" && <OutputsPanel execution={x} />}
+      {tab === "metrics" && <MetricsPanel execution={x} />}
     </section>
     </Settle.Provider>
   );
 }
 
-/** Kill while running, restart once failed or killed, resume while paused (with the Pause's onResume inputs). */
+/** Only the actions that apply to the execution's state: kill while it runs (or waits), restart once failed or
+ * killed, pause while running, replay once ended. Resuming is the paused banner's. */
 function Actions({ execution }: { execution: Execution }) {
   const client = useQueryClient();
-  const [resuming, setResuming] = useState(false);
   const state = execution.state.current;
   const settle = useContext(Settle);
   const done = (result: Execution | void) => {
@@ -96,58 +98,46 @@ function Actions({ execution }: { execution: Execution }) {
   const failure = kill.error ?? restart.error ?? replay.error ?? pause.error;
   const me = useMe();
   const may = (action: string) => canIn(me, `EXECUTION:${action}`, execution.namespace);
+  const ended = TERMINAL_STATES.has(state);
   return (
     <div className="actions">
-      {may("KILL") && <button type="button" onClick={() => kill.mutate()} disabled={TERMINAL_STATES.has(state) || kill.isPending}>Kill</button>}
-      {may("RESTART") && <button type="button" onClick={() => restart.mutate()} disabled={!["FAILED", "KILLED", "WARNING"].includes(state) || restart.isPending}>Restart</button>}
-      {may("PAUSE") && <button type="button" onClick={() => pause.mutate()} disabled={state !== "RUNNING" || pause.isPending}>Pause</button>}
-      {may("RESUME") && <button type="button" onClick={() => setResuming(true)} disabled={state !== "PAUSED"}>Resume</button>}
-      {may("REPLAY") && <button type="button" onClick={() => replay.mutate()} disabled={!TERMINAL_STATES.has(state) || replay.isPending}
+      {may("KILL") && !ended && state !== "KILLING" && <button type="button" onClick={() => kill.mutate()} disabled={kill.isPending}>Kill</button>}
+      {may("RESTART") && ["FAILED", "KILLED", "WARNING"].includes(state) && <button type="button" onClick={() => restart.mutate()} disabled={restart.isPending}>Restart</button>}
+      {may("PAUSE") && state === "RUNNING" && <button type="button" onClick={() => pause.mutate()} disabled={pause.isPending}>Pause</button>}
+      {may("REPLAY") && ended && <button type="button" onClick={() => replay.mutate()} disabled={replay.isPending}
         title="Run this flow again with the same inputs, as a new execution">Replay</button>}
       {failure && <ErrorMessage error={failure} />}
-      {resuming && state === "PAUSED" && <ResumeForm execution={execution} onDone={() => { setResuming(false); done(); }} />}
     </div>
   );
 }
 
-function findTask(tasks: unknown, id: string): Task | undefined {
-  if (!Array.isArray(tasks)) return undefined;
-  for (const task of tasks as Task[]) {
-    if (task?.id === id) return task;
-    for (const value of Object.values(task ?? {})) {
-      const nested = Array.isArray(value) ? findTask(value, id)
-        : value && typeof value === "object" ? findTask(Object.values(value).flat(), id) : undefined;
-      if (nested) return nested;
-    }
-  }
-  return undefined;
+function Paused({ execution }: { execution: Execution }) {
+  const client = useQueryClient();
+  const settle = useContext(Settle);
+  const canResume = canIn(useMe(), "EXECUTION:RESUME", execution.namespace);
+  return <PausedBanner execution={execution} canResume={canResume} onResumed={() => {
+    settle();
+    client.invalidateQueries({ queryKey: ["execution", execution.id] });
+  }} />;
 }
 
-function ResumeForm({ execution, onDone }: { execution: Execution; onDone: () => void }) {
-  const flow = useQuery({
-    queryKey: ["flow", execution.namespace, execution.flowId, execution.flowRevision],
-    queryFn: () => getFlow(execution.namespace, execution.flowId),
-  });
-  const paused = execution.taskRunList.find((r) => r.state.current === "PAUSED");
-  const onResume = (paused && findTask(flow.data?.tasks, paused.taskId)?.onResume) as FlowInput[] | undefined;
-  const fields = useMemo(() => fieldsFor(onResume), [onResume]);
-  const [values, setValues] = useState<FormValues | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const current = values ?? initialValues(fields);
-  const resume = useMutation({ mutationFn: () => resumeExecution(execution.id, toFormData(fields, current)), onSuccess: onDone });
-  if (flow.isPending) return <Loading what="the resume form" />;
-  return (
-    <form className="card" aria-label="Resume" noValidate onSubmit={(e) => {
-      e.preventDefault();
-      const found = validate(fields, current);
-      setErrors(found);
-      if (Object.keys(found).length === 0) resume.mutate();
-    }}>
-      <InputsForm fields={fields} values={current} errors={errors} onChange={(id, v) => setValues({ ...current, [id]: v })} />
-      {resume.isError && <ErrorMessage error={resume.error} />}
-      <button type="submit" className="primary" disabled={resume.isPending}>Resume execution</button>
-    </form>
-  );
+/** Task runs in tree order (each flowable's children right after it, in the order they started), with depths. */
+export function taskRunTree(runs: TaskRun[]): { run: TaskRun; depth: number }[] {
+  const ids = new Set(runs.map((r) => r.id));
+  const children = new Map<string | null, TaskRun[]>();
+  for (const r of runs) {
+    const parent = r.parentTaskRunId && ids.has(r.parentTaskRunId) ? r.parentTaskRunId : null;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const out: { run: TaskRun; depth: number }[] = [];
+  const walk = (parent: string | null, depth: number) => {
+    for (const r of children.get(parent) ?? []) {
+      out.push({ run: r, depth });
+      walk(r.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
 }
 
 function Values({ title, values }: { title: string; values: Record<string, unknown> }) {
@@ -178,6 +168,9 @@ function Overview({ execution: x }: { execution: Execution }) {
     return typeof id === "string" ? [{ taskId: r.taskId, id }] : [];
   });
   const trigger = (x as Execution & { trigger?: Record<string, unknown> | null }).trigger;
+  const me = useMe();
+  const client = useQueryClient();
+  const settle = useContext(Settle);
   return (
     <>
       <FailureReason execution={x} />
@@ -185,7 +178,8 @@ function Overview({ execution: x }: { execution: Execution }) {
       <dl className="summary">
         <div><dt>Flow</dt><dd><Link to={`/flows/${x.namespace}/${x.flowId}`}>{x.namespace}.{x.flowId}</Link> (revision {x.flowRevision})</dd></div>
         <div><dt>Started</dt><dd><When iso={x.state.startDate} /></dd></div>
-        <div><dt>Duration</dt><dd>{duration(x.state.startDate, TERMINAL_STATES.has(x.state.current) ? x.state.endDate : null)}</dd></div>
+        <div><dt>Duration</dt><dd><LiveDuration start={x.state.startDate} end={x.state.endDate}
+          running={!TERMINAL_STATES.has(x.state.current) && x.state.current !== "PAUSED"} /></dd></div>
         <div><dt>Labels</dt><dd><Labels labels={x.labels} /> <AddLabel execution={x} /></dd></div>
         {appOf(x) && (
           <div><dt>Started from</dt><dd>app <a href={`/ui${pagePath("main", appOf(x)!, x.id)}`}>{appOf(x)}</a></dd></div>
@@ -206,25 +200,30 @@ function Overview({ execution: x }: { execution: Execution }) {
       <h2>Task runs</h2>
       <table className="list">
         <caption className="sr-only">Task runs</caption>
-        <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Attempts</th><th scope="col"><span className="sr-only">Change state</span></th></tr></thead>
+        <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Attempts</th><th scope="col"><span className="sr-only">Task actions</span></th></tr></thead>
         <tbody>
-          {x.taskRunList.map((r) => (
-            <tr key={r.id} data-task={r.taskId}>
-              <td id={`task-${r.id}`}>{r.taskId}{r.value != null ? ` [${r.value}]` : ""}</td>
-              <td><StateBadge state={r.state.current} /></td>
-              <td><When iso={r.state.startDate} /></td>
-              <td>{duration(r.state.startDate, r.state.endDate)}</td>
-              <td>{r.attempts.length}</td>
-              <td>
-                {TERMINAL_STATES.has(x.state.current) && FINAL_STATES.includes(r.state.current) && (
-                  <span className="inline-form">
-                    <ChangeState execution={x} taskRunId={r.id} current={r.state.current} />
-                    <ReplayFrom execution={x} taskRunId={r.id} />
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
+          {taskRunTree(x.taskRunList).map(({ run: r, depth }) => {
+            const name = `${r.taskId}${r.value != null ? ` [${r.value}]` : ""}`;
+            return (
+              <tr key={r.id} data-task={r.taskId} data-depth={depth}>
+                <td id={`task-${r.id}`} style={depth ? { paddingLeft: `${0.6 + depth * 1.4}rem` } : undefined}>
+                  {depth > 0 && <span aria-hidden="true" className="muted">↳ </span>}{name}
+                </td>
+                <td><StateBadge state={r.state.current} /></td>
+                <td><When iso={r.state.startDate} /></td>
+                <td><LiveDuration start={r.state.startDate} end={r.state.endDate}
+                  running={!r.state.endDate && !TERMINAL_STATES.has(r.state.current) && r.state.current !== "PAUSED"} /></td>
+                <td>{r.attempts.length}</td>
+                <td>
+                  {TERMINAL_STATES.has(x.state.current) && FINAL_STATES.includes(r.state.current) && (
+                    <TaskRunActions execution={x} taskRunId={r.id} name={name} current={r.state.current}
+                      mayChange={canIn(me, "EXECUTION:UPDATE", x.namespace)} mayReplay={canIn(me, "EXECUTION:REPLAY", x.namespace)}
+                      onChanged={(result) => { settle(); client.setQueryData(["execution", x.id], result); }} />
+                  )}
+                </td>
+              </tr>
+            );
+          })}
           {x.taskRunList.length === 0 && <tr><td colSpan={6} className="muted">No task has started yet.</td></tr>}
         </tbody>
       </table>
@@ -281,45 +280,6 @@ function FailureReason({ execution: x }: { execution: Execution }) {
         })}
       </ul>
     </section>
-  );
-}
-
-/** Set an ended task run to another final state; the executor carries the execution on from there. */
-function ChangeState({ execution, taskRunId, current }: { execution: Execution; taskRunId: string; current: string }) {
-  const client = useQueryClient();
-  const settle = useContext(Settle);
-  const [state, setState] = useState(current);
-  const me = useMe();
-  const change = useMutation({
-    mutationFn: () => changeTaskRunState(execution.id, taskRunId, state),
-    onSuccess: (result) => {
-      settle();
-      client.setQueryData(["execution", execution.id], result);
-    },
-  });
-  if (!canIn(me, "EXECUTION:UPDATE", execution.namespace)) return null;
-  return (
-    <form className="inline-form" onSubmit={(e) => { e.preventDefault(); change.mutate(); }}>
-      {/* Named "New state"/"Set state" and described by the task's cell, so that the row's task name stays unique. */}
-      <select aria-label="New state" aria-describedby={`task-${taskRunId}`} value={state} onChange={(e) => setState(e.target.value)}>
-        {FINAL_STATES.map((s) => <option key={s} value={s}>{s}</option>)}
-      </select>
-      <button type="submit" disabled={state === current || change.isPending} aria-describedby={`task-${taskRunId}`}>Set state</button>
-      {change.isError && <ErrorMessage error={change.error} />}
-    </form>
-  );
-}
-
-/** A new execution reusing the outputs of the task runs before this one and running again from it. */
-function ReplayFrom({ execution, taskRunId }: { execution: Execution; taskRunId: string }) {
-  const navigate = useNavigate();
-  const replay = useMutation({ mutationFn: () => replayExecution(execution.id, taskRunId), onSuccess: (x) => navigate(`/executions/${x.id}`) });
-  if (!canIn(useMe(), "EXECUTION:REPLAY", execution.namespace)) return null;
-  return (
-    <>
-      <button type="button" onClick={() => replay.mutate()} disabled={replay.isPending} aria-describedby={`task-${taskRunId}`}>Replay from here</button>
-      {replay.isError && <ErrorMessage error={replay.error} />}
-    </>
   );
 }
 

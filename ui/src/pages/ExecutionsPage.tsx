@@ -8,6 +8,7 @@ import { ErrorMessage, Loading } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { FilterBar } from "../components/FilterBar";
 import { filtersFromParams, filtersToParams, toQuery, type ExecutionFilters } from "../lib/executionFilters";
+import { useDefaultNamespaceFilter } from "../lib/urlFilters";
 import "../pages.css";
 
 const ACTIONS = {
@@ -20,6 +21,7 @@ type Action = keyof typeof ACTIONS;
 
 /** Every execution, filtered and paged by the server; filters live in the URL; bulk kill/restart/delete. */
 export default function ExecutionsPage() {
+  useDefaultNamespaceFilter();
   const [params, setParams] = useSearchParams();
   const filters = filtersFromParams(params);
   const update = (changes: Partial<ExecutionFilters>) =>

@@ -12,7 +12,7 @@ import { SearchFilters } from "../components/SearchFilters";
 import { StateBadge } from "../components/StateBadge";
 import { Summary } from "../components/Summary";
 import { canSomewhere, useMe } from "../lib/permissions";
-import { useUrlFilters } from "../lib/urlFilters";
+import { useDefaultNamespaceFilter, useUrlFilters } from "../lib/urlFilters";
 
 export const PAGE_SIZE = 25;
 
@@ -30,6 +30,7 @@ const labelsOf = (flow: Flow): string[] => Array.isArray(flow.labels)
 
 /** All flows, filtered and paged by the server (filters in the URL); import, and bulk enable/disable/export/delete. */
 export function FlowsPage() {
+  useDefaultNamespaceFilter();
   const { params, q, page, text, setText, update } = useUrlFilters();
   const namespace = params.get("namespace") ?? "";
   const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;

@@ -8,6 +8,7 @@ import {
 import { ExecutionTable } from "../components/ExecutionTable";
 import { NamespaceFiles } from "../components/NamespaceFiles";
 import { NamespaceSecrets } from "../components/NamespaceSecrets";
+import { NamespaceSettingsTab } from "../components/NamespaceSettings";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Pager } from "../components/Pager";
 import { When } from "../components/When";
@@ -22,6 +23,8 @@ const TABS: { path: string; label: string; permission?: string }[] = [
   { path: "files", label: "Files", permission: READ_FILES },
   { path: "kv", label: "KV store" },
   { path: "secrets", label: "Secrets" },
+  { path: "variables", label: "Variables", permission: "NAMESPACE:VIEW" },
+  { path: "plugin-defaults", label: "Plugin defaults", permission: "NAMESPACE:VIEW" },
 ];
 
 export default function NamespacePage() {
@@ -42,6 +45,8 @@ export default function NamespacePage() {
       {tab === "files" && <NamespaceFiles namespace={namespace} />}
       {tab === "kv" && <KVStore namespace={namespace} />}
       {tab === "secrets" && <NamespaceSecrets namespace={namespace} />}
+      {tab === "variables" && <NamespaceSettingsTab namespace={namespace} part="variables" />}
+      {tab === "plugin-defaults" && <NamespaceSettingsTab namespace={namespace} part="pluginDefaults" />}
     </section>
   );
 }

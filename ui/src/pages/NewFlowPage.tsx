@@ -3,6 +3,7 @@ import { useLocation, useNavigate, useSearchParams } from "react-router";
 import { getBlueprint } from "../api/operations";
 import { ErrorMessage, Loading } from "../components/Messages";
 import FlowEditor from "../components/FlowEditor";
+import { readSettings } from "../lib/settings";
 
 export const TEMPLATE = `id: my_flow
 namespace: company.team
@@ -18,6 +19,10 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "Hello, {{ inputs.name }}!"
 `;
+
+/** The new-flow template in `namespace` (the default namespace of Settings), else in company.team. */
+export const templateIn = (namespace: string): string =>
+  namespace ? TEMPLATE.replace("namespace: company.team", `namespace: ${namespace}`) : TEMPLATE;
 
 /** A new flow: the editor on a small template; saving opens the flow's page. */
 export default function NewFlowPage() {
@@ -35,7 +40,7 @@ export default function NewFlowPage() {
       <h1>New flow{blueprint.data ? ` from “${blueprint.data.title}”` : copied ? " (a copy)" : ""}</h1>
       <FlowEditor
         key={blueprintId ?? ""}
-        initialSource={blueprint.data?.source ?? copied ?? TEMPLATE}
+        initialSource={blueprint.data?.source ?? copied ?? templateIn(readSettings().defaultNamespace)}
         onSaved={(flow) => navigate(`/flows/${flow.namespace}/${flow.id}/editor`, { replace: true, state: { created: flow.revision } })}
       />
     </section>

@@ -6,6 +6,7 @@ import { TERMINAL_STATES, type Execution } from "../../api/models";
 import { buildGantt, formatOffset } from "../../lib/gantt";
 import { ErrorMessage, Loading } from "../Messages";
 import { StateBadge } from "../StateBadge";
+import { formatTime } from "../../lib/settings";
 
 /** One task run's log lines, under its Gantt row. */
 function RowLogs({ executionId, taskRunId, label, live }: { executionId: string; taskRunId: string; label: string; live: boolean }) {
@@ -21,7 +22,7 @@ function RowLogs({ executionId, taskRunId, label, live }: { executionId: string;
       {logs.data.length === 0 && <p className="muted">No log line.</p>}
       {logs.data.map((line, i) => (
         <div key={i} className={`log log-${line.level.toLowerCase()}`}>
-          <time dateTime={line.timestamp}>{new Date(line.timestamp).toLocaleTimeString()}</time>
+          <time dateTime={line.timestamp}>{formatTime(line.timestamp)}</time>
           <span className="level">{line.level}</span>
           <span className="message">{line.message}</span>
         </div>

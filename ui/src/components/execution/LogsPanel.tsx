@@ -4,6 +4,7 @@ import { useSearchParams } from "react-router";
 import { filteredLogs, logsDownloadUrl, logsFollowUrl, type LogQuery } from "../../api/operations";
 import { TERMINAL_STATES, type Execution, type LogEntry } from "../../api/models";
 import { ErrorMessage, Loading } from "../Messages";
+import { formatTime } from "../../lib/settings";
 
 const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
@@ -116,7 +117,7 @@ export function LogsPanel({ execution }: { execution: Execution }) {
           {lines.map((line, i) => (
             <div key={i} className={`log log-${line.level.toLowerCase()}${i === focusIndex ? " log-focus" : ""}`}
               {...(i === focusIndex ? { ref: focused, tabIndex: -1 } : {})}>
-              <time dateTime={line.timestamp}>{new Date(line.timestamp).toLocaleTimeString()}</time>
+              <time dateTime={line.timestamp}>{formatTime(line.timestamp)}</time>
               <span className="level">{line.level}</span>
               <span className="task">{line.taskId ?? ""}{line.attemptNumber ? ` #${line.attemptNumber + 1}` : ""}</span>
               <span className="message">{line.message}</span>
