@@ -2166,8 +2166,7 @@ export interface paths {
         };
         /**
          * JSON Schema of flows
-         * @description The JSON Schema (draft 2020-12) a flow's YAML must satisfy, with every installed type; the editor and
-         *     `legato flow validate` use the same.
+         * @description The JSON Schema (draft 2020-12) a flow's YAML must satisfy, with every installed type (the editor's).
          */
         get: operations["flow_schema_api_v1__tenant__plugins_schemas_flow_get"];
         put?: never;
