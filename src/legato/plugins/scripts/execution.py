@@ -4,6 +4,7 @@ command while its lines become logs and outputs, then upload output files and cl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.runnable import render_optional_text
-from legato.plugins.scripts import files, tools
+from legato.plugins.scripts import files, tools, venvs
 from legato.plugins.scripts.protocol import Collector
 from legato.plugins.scripts.templates import RunTemplates
 from legato.runners.base import CommandSpec, CommandTimedOut, RunnerError
@@ -21,10 +22,11 @@ from legato.storage import Storage, task_run_prefix
 from legato.telemetry import tracing
 
 if TYPE_CHECKING:
-    from legato.plugins.scripts.base import ScriptBase
+    from legato.plugins.scripts.base import ScriptBase, Tooling
 
 OUTPUT_DIR = ".outputs"
 _SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "ash"}
+CONTAINERS = ("docker", "kubernetes")  # runners whose image has its own pip
 
 
 def work_root() -> str:
@@ -57,6 +59,8 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         tooling = await task.tooling(ctx, runner, workdir)
         main, generated = task.main_lines(ctx, templates, workdir)
         lines = [*tooling.before, *templates.commands(task.beforeCommands, "beforeCommands"), *main]
+        if runner.name not in CONTAINERS and venvs.installs_with_pip("\n".join([*lines, *_written(workdir, generated)])):
+            tooling = await asyncio.to_thread(_pip_tooling, tooling, workdir)
         env = {k: templates.text(str(v)) if isinstance(v, str) else _env_text(v) for k, v in (task.env or {}).items()}
         # The script continues this attempt's trace (W3C Trace Context); a TRACEPARENT the task sets wins.
         env = {"TRACEPARENT": tracing.traceparent(ctx.execution.id, ctx.task_run.id, ctx.attempt), **env}
@@ -143,6 +147,24 @@ def _substituted(value: Any, templates: RunTemplates) -> Any:
     if isinstance(value, dict):
         return {k: _substituted(v, templates) for k, v in value.items()}
     return value
+
+
+def _written(workdir: Path, generated: set[str]) -> list[str]:
+    """The text of the script files Legato wrote for the main lines (an inline script's `pip install`)."""
+    out = []
+    for name in generated:
+        try:
+            out.append((workdir / name).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return out
+
+
+def _pip_tooling(tooling: Tooling, workdir: Path) -> Tooling:
+    """`tooling` with a virtualenv of the working directory's own first, for a script that installs with pip."""
+    dependencies = tooling.env.get("VIRTUAL_ENV")
+    venv = venvs.for_pip(workdir, tools.python_interpreter(), Path(dependencies) if dependencies else None)
+    return dataclasses.replace(tooling, path=[venv / "bin", *tooling.path], env={**tooling.env, "VIRTUAL_ENV": str(venv)})
 
 
 def _script(task: ScriptBase, lines: list[str]) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
-import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +23,7 @@ from pydantic import Field
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.runnable import Expression, render_as
-from legato.plugins.scripts import deps, tools
+from legato.plugins.scripts import deps, tools, venvs
 from legato.plugins.scripts.base import LegacyDocker, ScriptBase, Tooling
 from legato.plugins.scripts.protocol import Collector
 from legato.plugins.scripts.templates import RunTemplates
@@ -203,10 +202,10 @@ inputFiles:
             return Tooling(before=before, env=env)
         if python in ("python", "python3"):
             python = tools.python_interpreter()
-        await asyncio.to_thread(_make_venv, python, workdir / folder)
+        await asyncio.to_thread(venvs.make, python, workdir / folder)
         if wanted:  # installed once into Legato's cached env of this list, which the working directory's venv sees
             cached = await asyncio.to_thread(deps.ensure_env, wanted, python, log=ctx.logger.info)
-            await asyncio.to_thread(_link_site_packages, workdir / folder, cached)
+            await asyncio.to_thread(venvs.link, workdir / folder, cached)
         return Tooling(env=env)
 
     def main_lines(self, ctx: RunContext, templates: RunTemplates, workdir: Path) -> tuple[list[str], set[str]]:
@@ -218,22 +217,3 @@ inputFiles:
         if self.useUv:
             lines = [f"./.venv/bin/python{line[len('./bin/python'):]}" if line.startswith("./bin/python") else line for line in lines]
         return [line + suffix for line in lines], set()
-
-
-def _make_venv(python: str, folder: Path) -> None:
-    done = subprocess.run([python, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
-                          capture_output=True, text=True, timeout=120, check=False)
-    if done.returncode != 0:
-        raise TaskFailed(f"cannot make a virtualenv with {python}: {done.stderr.strip()[-1000:]}")
-
-
-def _site_packages(venv: Path) -> Path:
-    found = sorted(venv.glob("lib/python*/site-packages"))
-    if not found:
-        raise TaskFailed(f"no site-packages folder in the virtualenv {venv}")
-    return found[0]
-
-
-def _link_site_packages(venv: Path, cached: Path) -> None:
-    """A `.pth` file: the cached env's packages importable from the working directory's virtualenv."""
-    (_site_packages(venv) / "legato-requirements.pth").write_text(f"{_site_packages(cached)}\n", encoding="utf-8")
