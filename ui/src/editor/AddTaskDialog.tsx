@@ -1,0 +1,180 @@
+// "Add task" from the topology: a task type picked from a searchable list of the installed ones, an id, and for
+// "inside" the parent's task list to add to. The new task gets its required properties with placeholders (the
+// form then edits them) and goes into the YAML as one text edit: after its sibling, or at the end of the list.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { ErrorMessage } from "../components/Messages";
+import { listPlugins, type PluginSummary } from "../api/operations";
+import { pluginDoc, type JsonSchema } from "./api";
+import { applyToEditor, revealTask } from "./modelEdits";
+import type { monaco } from "./monaco";
+import { fieldsOf, placeholderOf, taskLists } from "./taskFields";
+import { findTask, insertAfterEdit, insertInsideEdit, listTasks, TaskEditError } from "./taskYaml";
+
+type Editor = monaco.editor.IStandaloneCodeEditor;
+
+export type AddMode = "after" | "inside";
+
+/** The name a new task is written with: Kestra's current one when the type has it (the flow stays portable). */
+export const writtenType = (plugin: PluginSummary) =>
+  plugin.aliases.find((a) => a.startsWith("io.kestra.plugin.")) ?? plugin.aliases[0] ?? plugin.cls;
+
+const LOG = "io.kestra.plugin.core.log.Log";
+const ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
+const SHOWN = 200;
+
+/** The new task: id, type and each required property with a placeholder (a required task list gets one Log). */
+export function newTask(id: string, type: string, schema: JsonSchema, taken: ReadonlySet<string>): Record<string, unknown> {
+  const task: Record<string, unknown> = { id, type };
+  for (const field of fieldsOf(schema)) {
+    if (!field.required || field.name === "id" || field.name === "type") continue;
+    if (field.kinds[0] === "tasks") {
+      let n = 1;
+      while (taken.has(`${id}_${n}`)) n++;
+      task[field.name] = [{ id: `${id}_${n}`, type: LOG, message: "<message>" }];
+    } else {
+      task[field.name] = placeholderOf(field);
+    }
+  }
+  return task;
+}
+
+/** A free id for a task of `plugin`'s type: its short name and a number. */
+function freeId(plugin: PluginSummary | undefined, taken: ReadonlySet<string>): string {
+  const base = (plugin?.cls.split(".").pop() ?? "task").replace(/[^A-Za-z0-9_-]/g, "").toLowerCase() || "task";
+  let n = 1;
+  while (taken.has(`${base}_${n}`)) n++;
+  return `${base}_${n}`;
+}
+
+const matches = (plugin: PluginSummary, words: string[]) => {
+  const text = `${plugin.cls} ${plugin.aliases.join(" ")} ${plugin.title}`.toLowerCase();
+  return words.every((w) => text.includes(w));
+};
+
+interface Props {
+  editor: Editor;
+  /** The task clicked in the topology. */
+  target: { id: string; type: string };
+  mode: AddMode;
+  onClose: () => void;
+  /** The task was added (its id). */
+  onAdded: (id: string) => void;
+}
+
+export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const client = useQueryClient();
+  const plugins = useQuery({ queryKey: ["plugins"], queryFn: listPlugins, staleTime: Infinity });
+  const parent = useQuery({
+    queryKey: ["plugin", target.type], queryFn: () => pluginDoc(target.type), enabled: mode === "inside",
+    staleTime: Infinity, gcTime: Infinity, retry: false,
+  });
+  const lists = useMemo(() => (parent.data ? taskLists(fieldsOf(parent.data.schema)) : []), [parent.data]);
+  const [into, setInto] = useState<string | null>(null);
+  const [search, setSearch] = useState("");
+  const [type, setType] = useState<string>("");
+  const [id, setId] = useState("");
+  const [idTouched, setIdTouched] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [idError, setIdError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const taken = useMemo(() => new Set(listTasks(editor.getValue()).map((t) => t.id)), [editor]);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal?.();
+  }, []);
+
+  const tasks = useMemo(() => (plugins.data ?? []).filter((p) => p.kind === "task"), [plugins.data]);
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  const found = tasks.filter((p) => matches(p, words));
+  const chosen = tasks.find((p) => p.cls === type);
+  const shownId = idTouched ? id : chosen ? freeId(chosen, taken) : id;
+  const list = into ?? lists[0] ?? null;
+
+  const checkId = (value: string) => {
+    if (!value) return "Give the task an id.";
+    if (!ID.test(value)) return "Letters, digits, _ and - only, starting with a letter or digit.";
+    if (taken.has(value)) return `Another task already has the id ${value}.`;
+    return null;
+  };
+
+  const add = async () => {
+    setError(null);
+    const problem = checkId(shownId);
+    setIdError(problem);
+    if (!chosen) {
+      setError("Pick a task type in the list.");
+      return;
+    }
+    if (problem) return;
+    if (mode === "inside" && !list) {
+      setError(`${target.type} has no list of tasks to add to.`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const doc = await client.fetchQuery({ queryKey: ["plugin", chosen.cls], queryFn: () => pluginDoc(chosen.cls), staleTime: Infinity });
+      const source = editor.getValue();
+      const at = findTask(source, target.id);
+      if (!at) throw new TaskEditError(`task ${target.id} is not in the YAML any more`);
+      const task = newTask(shownId, writtenType(chosen), doc.schema, taken);
+      const edit = mode === "after" ? insertAfterEdit(source, at, task) : insertInsideEdit(source, at, list!, task);
+      editor.pushUndoStop();
+      applyToEditor(editor, edit, "add-task");
+      editor.pushUndoStop();
+      revealTask(editor, shownId);
+      onAdded(shownId);
+    } catch (failure) {
+      setError((failure as Error).message);
+      setBusy(false);
+    }
+  };
+
+  const title = mode === "after" ? `Add a task after ${target.id}` : `Add a task inside ${target.id}`;
+  return (
+    <dialog ref={dialog} className="dialog add-task" aria-labelledby="add-task-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
+      <form method="dialog" noValidate onSubmit={(e) => { e.preventDefault(); void add(); }}>
+        <h2 id="add-task-title">{title}</h2>
+        {mode === "inside" && lists.length > 1 && (
+          <div className="field">
+            <label htmlFor="add-task-into">Into</label>
+            <select id="add-task-into" value={list ?? ""} onChange={(e) => setInto(e.target.value)}>
+              {lists.map((l) => <option key={l} value={l}>{l}</option>)}
+            </select>
+          </div>
+        )}
+        {mode === "inside" && lists.length === 1 && <p className="muted">Into <code>{lists[0]}</code>, at the end.</p>}
+        <div className="field">
+          <label htmlFor="add-task-search">Search task types</label>
+          <input id="add-task-search" type="search" value={search} autoFocus placeholder="log, http request, python…"
+            onChange={(e) => setSearch(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="add-task-type">Task type <span className="muted">({found.length} of {tasks.length})</span></label>
+          <select id="add-task-type" size={8} value={type} onChange={(e) => setType(e.target.value)} aria-required="true">
+            {found.slice(0, SHOWN).map((p) => (
+              <option key={p.cls} value={p.cls}>{writtenType(p)}{p.title ? ` — ${p.title}` : ""}</option>
+            ))}
+          </select>
+          {found.length > SHOWN && <p className="field-help">The first {SHOWN}: type more to narrow the list.</p>}
+        </div>
+        <div className="field">
+          <label htmlFor="add-task-id">Task id</label>
+          <input id="add-task-id" type="text" value={shownId} spellCheck={false} aria-invalid={idError ? true : undefined}
+            aria-describedby={idError ? "add-task-id-error" : undefined}
+            onChange={(e) => { setIdTouched(true); setId(e.target.value); setIdError(checkId(e.target.value)); }} />
+          {idError && <p id="add-task-id-error" className="field-error">{idError}</p>}
+        </div>
+        {plugins.isError && <ErrorMessage error={plugins.error} />}
+        {parent.isError && <ErrorMessage error={parent.error} />}
+        {error && <p role="alert" className="field-error">{error}</p>}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>Cancel</button>
+          <button type="submit" className="primary" disabled={busy}>Add</button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

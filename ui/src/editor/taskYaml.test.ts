@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { applyEdit, findTask, insertAfterEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
+
+const FLOW = `id: hello # the flow
+namespace: e2e.form
+tasks:
+  # first task
+  - id: hello   # say hi
+    type: io.kestra.plugin.core.log.Log
+    message: |
+      line1
+      line2
+
+  - id: cond
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ true }}"
+    then:
+      - id: inner
+        type: log.Log
+        message: hi # trailing
+# end comment
+triggers:
+  - id: daily
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 9 * * *"
+`;
+
+const set = (source: string, id: string, key: string, value: unknown) =>
+  applyEdit(source, setPropertyEdit(source, findTask(source, id)!, key, value)!);
+
+describe("listTasks", () => {
+  it("finds tasks, nested tasks and triggers in document order", () => {
+    expect(listTasks(FLOW).map((t) => [t.id, t.type])).toEqual([
+      ["hello", "io.kestra.plugin.core.log.Log"], ["cond", "io.kestra.plugin.core.flow.If"], ["inner", "log.Log"],
+      ["daily", "io.kestra.plugin.core.trigger.Schedule"],
+    ]);
+    expect(findTask(FLOW, "hello")!.values.message).toBe("line1\nline2\n");
+  });
+
+  it("finds nothing in a source that does not parse", () => {
+    expect(listTasks("tasks:\n  - id: a\n   type: b.C\n  bad")).toEqual([]);
+  });
+});
+
+describe("setPropertyEdit", () => {
+  it("rewrites one scalar in place, keeping its trailing comment and every other line", () => {
+    const out = set(FLOW, "inner", "message", "bye");
+    expect(out).toBe(FLOW.replace("message: hi # trailing", "message: bye # trailing"));
+  });
+
+  it("rewrites a block scalar and keeps the blank line after it", () => {
+    const out = set(FLOW, "hello", "message", "one\ntwo");
+    expect(out).toBe(FLOW.replace("message: |\n      line1\n      line2\n", "message: |-\n      one\n      two\n"));
+    expect(parse(out).tasks[0].message).toBe("one\ntwo");
+  });
+
+  it("adds a missing key after the task's last one, at its indentation", () => {
+    const out = set(FLOW, "hello", "level", "WARN");
+    expect(out).toBe(FLOW.replace("      line2\n", "      line2\n    level: WARN\n"));
+    const nested = set(FLOW, "cond", "description", "checks {{ x }}");
+    expect(parse(nested).tasks[1].description).toBe("checks {{ x }}");
+    expect(nested).toContain("message: hi # trailing\n    description:");
+    expect(nested).toContain("# end comment");
+  });
+
+  it("writes lists and maps as block YAML under the key", () => {
+    const out = set(FLOW, "daily", "inputs", { a: 1, b: ["x", "y"] });
+    expect(parse(out).triggers[0].inputs).toEqual({ a: 1, b: ["x", "y"] });
+    expect(out).toContain("    inputs:\n      a: 1\n      b:\n        - x\n        - y");
+  });
+
+  it("removes a key with its line", () => {
+    const out = set(FLOW, "daily", "cron", undefined);
+    expect(out).toBe(FLOW.replace('    cron: "0 9 * * *"\n', ""));
+  });
+
+  it("removes the key on the dash's line by moving the next key up", () => {
+    const source = "tasks:\n  - message: x\n    id: a\n    type: log.Log\n";
+    expect(set(source, "a", "message", undefined)).toBe("tasks:\n  - id: a\n    type: log.Log\n");
+  });
+
+  it("refuses a task written in flow style", () => {
+    const source = "tasks:\n  - { id: a, type: log.Log, message: x }\n";
+    expect(() => setPropertyEdit(source, findTask(source, "a")!, "message", "y")).toThrow(TaskEditError);
+  });
+});
+
+describe("inserting a task", () => {
+  const log = { id: "said", type: "io.kestra.plugin.core.log.Log", message: "<message>" };
+
+  it("renders a list item at an indentation", () => {
+    expect(taskItemText(log, 2)).toBe('  - id: said\n    type: io.kestra.plugin.core.log.Log\n    message: <message>');
+  });
+
+  it("adds after a task, before the blank line and comments that follow it", () => {
+    const out = applyEdit(FLOW, insertAfterEdit(FLOW, findTask(FLOW, "hello")!, log));
+    expect(parse(out).tasks.map((t: { id: string }) => t.id)).toEqual(["hello", "said", "cond"]);
+    expect(out).toContain("      line2\n  - id: said\n");
+    expect(out).toContain("# first task");
+  });
+
+  it("adds after a nested task, inside its list", () => {
+    const out = applyEdit(FLOW, insertAfterEdit(FLOW, findTask(FLOW, "inner")!, log));
+    expect(parse(out).tasks[1].then.map((t: { id: string }) => t.id)).toEqual(["inner", "said"]);
+    expect(out).toContain("message: hi # trailing\n      - id: said\n");
+  });
+
+  it("adds inside a flowable task: at the end of its list, or a new list", () => {
+    const inside = applyEdit(FLOW, insertInsideEdit(FLOW, findTask(FLOW, "cond")!, "then", log));
+    expect(parse(inside).tasks[1].then.map((t: { id: string }) => t.id)).toEqual(["inner", "said"]);
+    const other = applyEdit(FLOW, insertInsideEdit(FLOW, findTask(FLOW, "cond")!, "else", log));
+    expect(parse(other).tasks[1].else).toEqual([log]);
+    expect(other).toContain("    else:\n      - id: said\n");
+  });
+
+  it("fills an empty list key", () => {
+    const source = "tasks:\n  - id: p\n    type: flow.Parallel\n    tasks:\n";
+    const out = applyEdit(source, insertInsideEdit(source, findTask(source, "p")!, "tasks", log));
+    expect(parse(out).tasks[0].tasks).toEqual([log]);
+  });
+});
