@@ -4,53 +4,24 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ErrorMessage } from "../components/Messages";
-import { listPlugins, type PluginSummary } from "../api/operations";
-import { pluginDoc, type JsonSchema } from "./api";
+import { listPlugins } from "../api/operations";
+import { pluginDoc } from "./api";
 import { applyToEditor, revealTask } from "./modelEdits";
 import type { monaco } from "./monaco";
-import { fieldsOf, placeholderOf, taskLists } from "./taskFields";
+import { freeId, newTask, search, writtenType } from "./newTask";
+import { fieldsOf, taskLists } from "./taskFields";
 import { findTask, insertAfterEdit, insertInsideEdit, listTasks, TaskEditError } from "./taskYaml";
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
 
 export type AddMode = "after" | "inside";
 
-/** The name a new task is written with: Kestra's current one when the type has it (the flow stays portable). */
-export const writtenType = (plugin: PluginSummary) =>
-  plugin.aliases.find((a) => a.startsWith("io.kestra.plugin.")) ?? plugin.aliases[0] ?? plugin.cls;
-
-const LOG = "io.kestra.plugin.core.log.Log";
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const SHOWN = 200;
 
-/** The new task: id, type and each required property with a placeholder (a required task list gets one Log). */
-export function newTask(id: string, type: string, schema: JsonSchema, taken: ReadonlySet<string>): Record<string, unknown> {
-  const task: Record<string, unknown> = { id, type };
-  for (const field of fieldsOf(schema)) {
-    if (!field.required || field.name === "id" || field.name === "type") continue;
-    if (field.kinds[0] === "tasks") {
-      let n = 1;
-      while (taken.has(`${id}_${n}`)) n++;
-      task[field.name] = [{ id: `${id}_${n}`, type: LOG, message: "<message>" }];
-    } else {
-      task[field.name] = placeholderOf(field);
-    }
-  }
-  return task;
-}
-
-/** A free id for a task of `plugin`'s type: its short name and a number. */
-function freeId(plugin: PluginSummary | undefined, taken: ReadonlySet<string>): string {
-  const base = (plugin?.cls.split(".").pop() ?? "task").replace(/[^A-Za-z0-9_-]/g, "").toLowerCase() || "task";
-  let n = 1;
-  while (taken.has(`${base}_${n}`)) n++;
-  return `${base}_${n}`;
-}
-
-const matches = (plugin: PluginSummary, words: string[]) => {
-  const text = `${plugin.cls} ${plugin.aliases.join(" ")} ${plugin.title}`.toLowerCase();
-  return words.every((w) => text.includes(w));
-};
+/** A title cut on a word boundary, for one line of the list. */
+const short = (title: string, length = 70) =>
+  title.length <= length ? title : `${title.slice(0, title.lastIndexOf(" ", length)).replace(/[\s,;:.(`-]+$/, "")}…`;
 
 interface Props {
   editor: Editor;
@@ -72,7 +43,7 @@ export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props)
   });
   const lists = useMemo(() => (parent.data ? taskLists(fieldsOf(parent.data.schema)) : []), [parent.data]);
   const [into, setInto] = useState<string | null>(null);
-  const [search, setSearch] = useState("");
+  const [query, setQuery] = useState("");
   const [type, setType] = useState<string>("");
   const [id, setId] = useState("");
   const [idTouched, setIdTouched] = useState(false);
@@ -87,8 +58,7 @@ export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props)
   }, []);
 
   const tasks = useMemo(() => (plugins.data ?? []).filter((p) => p.kind === "task"), [plugins.data]);
-  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
-  const found = tasks.filter((p) => matches(p, words));
+  const found = useMemo(() => search(tasks, query), [tasks, query]);
   const chosen = tasks.find((p) => p.cls === type);
   const shownId = idTouched ? id : chosen ? freeId(chosen, taken) : id;
   const list = into ?? lists[0] ?? null;
@@ -148,14 +118,14 @@ export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props)
         {mode === "inside" && lists.length === 1 && <p className="muted">Into <code>{lists[0]}</code>, at the end.</p>}
         <div className="field">
           <label htmlFor="add-task-search">Search task types</label>
-          <input id="add-task-search" type="search" value={search} autoFocus placeholder="log, http request, python…"
-            onChange={(e) => setSearch(e.target.value)} />
+          <input id="add-task-search" type="search" value={query} autoFocus placeholder="log, http request, python…"
+            onChange={(e) => setQuery(e.target.value)} />
         </div>
         <div className="field">
           <label htmlFor="add-task-type">Task type <span className="muted">({found.length} of {tasks.length})</span></label>
           <select id="add-task-type" size={8} value={type} onChange={(e) => setType(e.target.value)} aria-required="true">
             {found.slice(0, SHOWN).map((p) => (
-              <option key={p.cls} value={p.cls}>{writtenType(p)}{p.title ? ` — ${p.title}` : ""}</option>
+              <option key={p.cls} value={p.cls}>{writtenType(p)}{p.title ? ` — ${short(p.title)}` : ""}</option>
             ))}
           </select>
           {found.length > SHOWN && <p className="field-help">The first {SHOWN}: type more to narrow the list.</p>}
