@@ -48,7 +48,7 @@ async function bothThemes(page, where) {
 async function addTask(page, node, action, search, type, id) {
   await page.getByRole("button", { name: node }).click();
   await page.getByRole("group", { name: /^Actions of task / }).getByRole("button", { name: action }).click();
-  const dialog = page.getByRole("dialog", { name: new RegExp(`^Add a task ${action === "Add after" ? "after" : "inside"} `) });
+  const dialog = page.getByRole("dialog", { name: new RegExp(`^Add a task ${action.split(" ")[1]} `) });
   await dialog.getByLabel("Search task types").fill(search);
   await dialog.getByRole("listbox", { name: /^Task type/ }).selectOption(type);
   await dialog.getByLabel("Task id").fill(id);
@@ -75,6 +75,8 @@ async function noCodeEditing(page, base) {
   check(await page.getByRole("tab", { name: "Form" }).getAttribute("aria-selected") === "true", "the form should open on the new task");
   const message = form.getByLabel("message", { exact: true });
   check(await message.inputValue() === "<message>", `the message should start with a placeholder, got ${await message.inputValue()}`);
+  await page.waitForFunction(() => document.activeElement?.closest("form")?.getAttribute("aria-label") === "Properties of task second");
+  check(await message.evaluate((e) => e === document.activeElement), "the focus should be on the new task's required message");
   await page.locator(".view-line", { hasText: "id: second" }).waitFor();
 
   // Validation per field: nothing reaches the YAML until the value is valid.

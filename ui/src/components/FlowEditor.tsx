@@ -217,6 +217,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const { task, position } = useCursorTask(editor);
   // The task the form edits: the one under the cursor, or the one picked in the topology (which moves the cursor).
   const [selected, setSelected] = useState<string | null>(null);
+  const [focusForm, setFocusForm] = useState(0);
   useEffect(() => {
     if (task?.id) setSelected(task.id);
   }, [task]);
@@ -306,6 +307,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
     setSelected(id);
     if (editor) revealTask(editor, id);
     choosePanel("form");
+    setFocusForm((n) => n + 1);
   };
 
   const goTo = (line: number, column: number | null) => {
@@ -372,7 +374,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
             <div id="side-panel-body" role="tabpanel" aria-labelledby={`side-tab-${panel}`} className="side-body">
               {panel === "docs" && <DocsPanel task={task} />}
               {panel === "form" && (editor
-                ? <TaskForm editor={editor} taskId={selected} onRenamed={setSelected} />
+                ? <TaskForm editor={editor} taskId={selected} onRenamed={setSelected} focusRequest={focusForm} />
                 : <p className="muted">Loading the editor…</p>)}
               {panel === "topology" && (graph
                 ? (editor ? <TopologyPanel graph={graph} editor={editor} onEdit={editTask} /> : <Topology graph={graph} />)

@@ -1,6 +1,7 @@
 // "Add task" from the topology: a task type picked from a searchable list of the installed ones, an id, and for
 // "inside" the parent's task list to add to. The new task gets its required properties with placeholders (the
-// form then edits them) and goes into the YAML as one text edit: after its sibling, or at the end of the list.
+// form then edits them) and goes into the YAML as one text edit: before or after its sibling, or at the end of
+// the parent's list.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ErrorMessage } from "../components/Messages";
@@ -10,11 +11,11 @@ import { applyToEditor, revealTask } from "./modelEdits";
 import type { monaco } from "./monaco";
 import { freeId, newTask, search, writtenType } from "./newTask";
 import { fieldsOf, taskLists } from "./taskFields";
-import { findTask, insertAfterEdit, insertInsideEdit, listTasks, TaskEditError } from "./taskYaml";
+import { findTask, insertAfterEdit, insertBeforeEdit, insertInsideEdit, listTasks, TaskEditError } from "./taskYaml";
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
 
-export type AddMode = "after" | "inside";
+export type AddMode = "before" | "after" | "inside";
 
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const SHOWN = 200;
@@ -90,7 +91,8 @@ export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props)
       const at = findTask(source, target.id);
       if (!at) throw new TaskEditError(`task ${target.id} is not in the YAML any more`);
       const task = newTask(shownId, writtenType(chosen), doc.schema, taken);
-      const edit = mode === "after" ? insertAfterEdit(source, at, task) : insertInsideEdit(source, at, list!, task);
+      const edit = mode === "before" ? insertBeforeEdit(source, at, task)
+        : mode === "after" ? insertAfterEdit(source, at, task) : insertInsideEdit(source, at, list!, task);
       editor.pushUndoStop();
       applyToEditor(editor, edit, "add-task");
       editor.pushUndoStop();
@@ -102,7 +104,7 @@ export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props)
     }
   };
 
-  const title = mode === "after" ? `Add a task after ${target.id}` : `Add a task inside ${target.id}`;
+  const title = `Add a task ${mode} ${target.id}`;
   return (
     <dialog ref={dialog} className="dialog add-task" aria-labelledby="add-task-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
       <form method="dialog" noValidate onSubmit={(e) => { e.preventDefault(); void add(); }}>

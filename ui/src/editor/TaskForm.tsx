@@ -128,9 +128,11 @@ interface Props {
   taskId: string | null;
   /** The form changed the task's id. */
   onRenamed: (id: string) => void;
+  /** Bumped to move the focus into the form (its first required property), e.g. once a task was added. */
+  focusRequest?: number;
 }
 
-export function TaskForm({ editor, taskId, onRenamed }: Props) {
+export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0 }: Props) {
   const source = useSource(editor);
   const task = useMemo(() => (taskId ? findTask(source, taskId) : null), [source, taskId]);
   const doc = useQuery({
@@ -147,6 +149,14 @@ export function TaskForm({ editor, taskId, onRenamed }: Props) {
   const [shown, setShown] = useState({ id: taskId, serial: 0 });
   if (shown.id !== taskId) setShown({ id: taskId, serial: current.current === taskId ? shown.serial : shown.serial + 1 });
   current.current = taskId;
+  const form = useRef<HTMLFormElement>(null);
+  const focused = useRef(0);
+  useEffect(() => {
+    if (focusRequest === focused.current || fields.length === 0 || !form.current) return;
+    focused.current = focusRequest;
+    const inputs = [...form.current.querySelectorAll<HTMLElement>("input, textarea, select")];
+    (inputs.find((i, n) => n > 0 && i.getAttribute("aria-required") === "true") ?? inputs[0])?.focus();
+  });
 
   if (!taskId) return <p className="muted">Put the cursor in a task, or click a task in the topology, to edit it here.</p>;
   if (!task) {
@@ -179,7 +189,7 @@ export function TaskForm({ editor, taskId, onRenamed }: Props) {
   const idField = fields.find((f) => f.name === "id");
 
   return (
-    <form className="task-form" aria-label={`Properties of task ${task.id}`} noValidate onSubmit={(e) => e.preventDefault()}>
+    <form ref={form} className="task-form" aria-label={`Properties of task ${task.id}`} noValidate onSubmit={(e) => e.preventDefault()}>
       <h3><code>{task.id}</code> <span className="muted">{task.type}</span></h3>
       {doc.isPending && <Loading what="the task's properties" />}
       {doc.isError && <ErrorMessage error={doc.error} />}

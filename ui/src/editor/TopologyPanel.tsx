@@ -1,5 +1,5 @@
 // The editor's live topology, interactive: a click on a task opens its actions — edit it in the form, add a
-// task after it, and for a flowable task (If, Parallel, ForEach…) add one inside it.
+// task before or after it, and for a flowable task (If, Parallel, ForEach…) add one inside it.
 import { useState } from "react";
 import type { FlowGraph, GraphNode } from "../api/models";
 import { Topology } from "../components/Topology";
@@ -32,6 +32,7 @@ export function TopologyPanel({ graph, editor, onEdit }: Props) {
     <div id={MENU_ID} role="group" aria-label={`Actions of task ${current.taskId}`} className="node-actions"
       onKeyDown={(e) => { if (e.key === "Escape") setOpen(null); }}>
       <button type="button" onClick={() => { onEdit(current.taskId!); setOpen(null); }}>Edit in form</button>
+      <button type="button" onClick={() => startAdding(current, "before")}>Add before</button>
       <button type="button" onClick={() => startAdding(current, "after")}>Add after</button>
       {current.flowable && <button type="button" onClick={() => startAdding(current, "inside")}>Add inside</button>}
     </div>

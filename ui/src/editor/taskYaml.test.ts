@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { applyEdit, findTask, insertAfterEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
+import { applyEdit, findTask, insertAfterEdit, insertBeforeEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
 
 const FLOW = `id: hello # the flow
 namespace: e2e.form
@@ -98,6 +98,12 @@ describe("inserting a task", () => {
     expect(parse(out).tasks.map((t: { id: string }) => t.id)).toEqual(["hello", "said", "cond"]);
     expect(out).toContain("      line2\n  - id: said\n");
     expect(out).toContain("# first task");
+  });
+
+  it("adds before a task, below the comment above it", () => {
+    const out = applyEdit(FLOW, insertBeforeEdit(FLOW, findTask(FLOW, "hello")!, log));
+    expect(parse(out).tasks.map((t: { id: string }) => t.id)).toEqual(["said", "hello", "cond"]);
+    expect(out).toContain("  # first task\n  - id: said\n    type: io.kestra.plugin.core.log.Log\n    message: <message>\n  - id: hello");
   });
 
   it("adds after a nested task, inside its list", () => {

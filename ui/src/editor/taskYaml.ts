@@ -151,6 +151,15 @@ export function insertAfterEdit(source: string, after: TaskNode, task: Record<st
   return { start: at, end: at, text: `\n${taskItemText(task, dash)}` };
 }
 
+/** The edit that inserts `task` as the list item right before `before`'s (on the line of its dash, below the
+ * comments above it). */
+export function insertBeforeEdit(source: string, before: TaskNode, task: Record<string, unknown>): TextEdit {
+  const map = blockMap(before);
+  const [dash] = itemColumns(source, map);
+  const at = lineStart(source, map.range![0]);
+  return { start: at, end: at, text: `${taskItemText(task, dash)}\n` };
+}
+
 /** The edit that appends `task` to the list `key` of `parent` (a flowable task), creating the list if absent. */
 export function insertInsideEdit(source: string, parent: TaskNode, key: string, task: Record<string, unknown>): TextEdit {
   const map = blockMap(parent);
