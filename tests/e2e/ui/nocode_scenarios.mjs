@@ -56,8 +56,9 @@ async function addTask(page, node, action, search, type, id) {
 }
 
 /** A flow with comments: a Log task added after the first one from the topology, its message and level set in the
- * form (a wrong duration and an empty required message are flagged at their fields), a Log added inside the If;
- * the YAML changes in place only (comments kept); saved, run: the new task's log line shows. */
+ * form (a wrong duration and an empty required message are flagged at their fields), a Log added inside the If,
+ * the cursor in the YAML selecting a task; the YAML changes in place only (comments kept); saved, run: the new
+ * tasks' log lines show. */
 async function noCodeEditing(page, base) {
   const id = `nocode_${uid()}`;
   await deploy(base, flowSource(id));
@@ -101,6 +102,10 @@ async function noCodeEditing(page, base) {
   await inside.getByRole("button", { name: "Add" }).click();
   const nested = page.getByRole("form", { name: "Properties of task nested" });
   await nested.getByLabel("message", { exact: true }).fill("nested too");
+
+  // The cursor in a task's YAML block selects that task in the form.
+  await page.locator(".view-line", { hasText: "Hello from the first task" }).click();
+  await page.getByRole("form", { name: "Properties of task first" }).waitFor();
 
   await page.getByText("✓ Valid flow").waitFor();
   await page.getByRole("button", { name: "Save", exact: true }).click();
