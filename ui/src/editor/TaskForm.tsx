@@ -10,7 +10,7 @@ import { pluginDoc } from "./api";
 import { applyToEditor } from "./modelEdits";
 import type { monaco } from "./monaco";
 import { fieldsOf, kindFor, parseField, textOf, type Field, type FieldKind } from "./taskFields";
-import { findTask, listTasks, setPropertyEdit, TaskEditError } from "./taskYaml";
+import { findTask, listTasks, setPropertyEdit, TaskEditError, yamlProblem } from "./taskYaml";
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
 
@@ -160,13 +160,16 @@ export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0 }: Props)
 
   if (!taskId) return <p className="muted">Put the cursor in a task, or click a task in the topology, to edit it here.</p>;
   if (!task) {
-    return <p className="muted">Task <code>{taskId}</code> is not in the YAML as it is now (a YAML error, or the task was removed or renamed in the code).</p>;
+    const problem = yamlProblem(source);
+    return problem
+      ? <p className="muted">The YAML does not parse ({problem}): fix it in the code, and the form of <code>{taskId}</code> comes back.</p>
+      : <p className="muted">Task <code>{taskId}</code> is not in the YAML any more (removed or renamed in the code).</p>;
   }
 
   const commit = (name: string, value: unknown): string | null => {
     const text = editor.getValue();
     const found = findTask(text, current.current ?? "");
-    if (!found) return "The task is not in the YAML any more.";
+    if (!found) return yamlProblem(text) ? "Not written: the YAML has an error; fix it in the code first." : "The task is not in the YAML any more.";
     if (name === "id" && listTasks(text).some((t) => t.id === value && t.map !== found.map)) return `Another task already has the id ${String(value)}.`;
     try {
       const edit = setPropertyEdit(text, found, name, value);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { applyEdit, findTask, insertAfterEdit, insertBeforeEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
+import { applyEdit, findTask, yamlProblem, insertAfterEdit, insertBeforeEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
 
 const FLOW = `id: hello # the flow
 namespace: e2e.form
@@ -38,8 +38,11 @@ describe("listTasks", () => {
     expect(findTask(FLOW, "hello")!.values.message).toBe("line1\nline2\n");
   });
 
-  it("finds nothing in a source that does not parse", () => {
-    expect(listTasks("tasks:\n  - id: a\n   type: b.C\n  bad")).toEqual([]);
+  it("finds nothing in a source that does not parse, and says why", () => {
+    const broken = "tasks:\n  - id: a\n    type: b.C\n    message: [x\n";
+    expect(listTasks(broken)).toEqual([]);
+    expect(yamlProblem(broken)).toMatch(/^line \d+: /);
+    expect(yamlProblem(FLOW)).toBeNull();
   });
 });
 

@@ -46,6 +46,15 @@ function documentOf(source: string) {
   return doc.errors.length > 0 ? null : doc;
 }
 
+/** Why `source` is not YAML the editor can change (the first error, with its line), or null. */
+export function yamlProblem(source: string): string | null {
+  const doc = parseDocument(source, { keepSourceTokens: false, prettyErrors: true });
+  const [first] = doc.errors;
+  if (!first) return null;
+  const line = first.linePos?.[0]?.line;
+  return `${line ? `line ${line}: ` : ""}${first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`;
+}
+
 /** Every task and trigger of the flow (document order). Empty when the source does not parse. */
 export function listTasks(source: string): TaskNode[] {
   const doc = documentOf(source);
