@@ -92,6 +92,12 @@ async function noCodeEditing(page, base) {
   await message.fill("Added without code by {{ flow.id }}");
   await form.getByLabel("level", { exact: true }).selectOption("WARN");
   await page.locator(".view-line", { hasText: "level: WARN" }).waitFor();
+  // A choice may also be written as an expression: plain text there is flagged, and back to the choice, WARN stays.
+  await form.getByLabel("Write level as").selectOption("string");
+  await form.getByLabel("level", { exact: true }).fill("LOUD");
+  await form.getByText("An expression, such as").waitFor();
+  await form.getByLabel("Write level as").selectOption("enum");
+  check(await form.getByLabel("level", { exact: true }).inputValue() === "WARN", "back to the choice, the YAML's WARN shows");
   await bothThemes(page, "task form");
 
   // Add inside the If: the dialog offers its task lists.

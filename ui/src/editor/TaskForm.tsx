@@ -9,7 +9,7 @@ import { ErrorMessage, Loading } from "../components/Messages";
 import { pluginDoc } from "./api";
 import { applyToEditor } from "./modelEdits";
 import type { monaco } from "./monaco";
-import { fieldsOf, kindFor, parseField, textOf, type Field, type FieldKind } from "./taskFields";
+import { editableKinds, fieldsOf, KIND_LABELS, kindFor, parseField, textOf, type Field, type FieldKind } from "./taskFields";
 import { findTask, listTasks, setPropertyEdit, TaskEditError, yamlProblem } from "./taskYaml";
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
@@ -103,6 +103,14 @@ function FieldRow({ field, value, commit, onFocus }: RowProps) {
     shown.current = parsed.value;
     setError(commit(field.name, parsed.value));
   };
+  // Another way of writing the value (a list instead of one text, an expression instead of a choice): the input
+  // changes, the YAML only once something valid is typed there.
+  const choices = editableKinds(field);
+  const switchKind = (next: FieldKind) => {
+    setKind(next);
+    setDraft(kindFor(field, shown.current) === next ? textOf(next, shown.current) : "");
+    setError(null);
+  };
   const help = field.description ? `${id}-help` : "";
   const describedBy = [help, error ? `${id}-error` : ""].filter(Boolean).join(" ");
   return (
@@ -112,7 +120,13 @@ function FieldRow({ field, value, commit, onFocus }: RowProps) {
         <label htmlFor={id}><code>{field.name}</code></label>
         {field.required && <span className="required-tag" aria-hidden="true">required</span>}
         {kind === "list" && <span className="muted">one per line</span>}
-        {kind === "yaml" && <span className="muted">YAML</span>}
+        {kind === "yaml" && choices.length === 1 && <span className="muted">YAML</span>}
+        {choices.length > 1 && (
+          <select className="kind-choice" aria-label={`Write ${field.name} as`} value={choices.includes(kind) ? kind : choices[0]}
+            onChange={(e) => switchKind(e.target.value as FieldKind)}>
+            {choices.map((k) => <option key={k} value={k}>{k === "string" && field.kinds[0] !== "string" && field.kinds[0] !== "text" ? "expression" : KIND_LABELS[k]}</option>)}
+          </select>
+        )}
       </div>
       <FieldInput field={field} kind={kind} draft={draft} id={id} describedBy={describedBy} invalid={error !== null}
         change={change} onFocus={onFocus} input={input} />

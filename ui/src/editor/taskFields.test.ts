@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JsonSchema } from "./api";
-import { fieldsOf, kindFor, parseField, placeholderOf, taskLists, textOf, type Field } from "./taskFields";
+import { editableKinds, fieldsOf, kindFor, parseField, placeholderOf, taskLists, textOf, type Field } from "./taskFields";
 
 const EXPR = { type: "string", pattern: "\\{\\{|\\{%" };
 // The shapes the API serves for log.Log and flow.If (trimmed).
@@ -65,6 +65,15 @@ describe("kindFor and textOf", () => {
   });
 });
 
+describe("editableKinds", () => {
+  it("offers an expression where a choice or a number may be one, and nothing to choose for a plain string", () => {
+    expect(editableKinds(field(LOG, "level"))).toEqual(["enum", "string"]);
+    expect(editableKinds(field(LOG, "message"))).toEqual(["text", "list"]);
+    expect(editableKinds(field(LOG, "timeout"))).toEqual(["duration", "number", "string"]);
+    expect(editableKinds(field(LOG, "id"))).toEqual(["string"]);
+  });
+});
+
 describe("parseField", () => {
   const parsed = (f: Field, text: string) => parseField(f, kindFor(f, undefined), text);
 
@@ -75,6 +84,7 @@ describe("parseField", () => {
     expect(parsed(field(IF, "concurrent"), "-1")).toEqual({ error: "At least 0." });
     expect(parsed(field(IF, "concurrent"), "1.5")).toEqual({ error: "A whole number." });
     expect(parseField(field(LOG, "retry"), "yaml", "a: [1")).toMatchObject({ error: expect.stringMatching(/^Not valid YAML: /) });
+    expect(parseField(field(LOG, "level"), "string", "LOUD")).toEqual({ error: "An expression, such as {{ inputs.name }}." });
   });
 
   it("turns text into YAML values; empty leaves an optional property out", () => {

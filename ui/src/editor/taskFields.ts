@@ -105,6 +105,20 @@ export function kindFor(field: Field, value: unknown): FieldKind {
   return first;
 }
 
+/** The ways a property can be edited, to choose from when there are several: its kinds, an expression where
+ * the schema takes one in place of a choice or a number, and YAML for anything else. */
+export function editableKinds(field: Field): FieldKind[] {
+  const kinds = field.kinds.filter((k) => k !== "tasks");
+  const text = kinds.includes("string") || kinds.includes("text");
+  return [...new Set<FieldKind>([...kinds, ...(field.expressions && !text ? ["string" as const] : [])])];
+}
+
+/** How a kind is named in the "edit as" choice. */
+export const KIND_LABELS: Record<FieldKind, string> = {
+  string: "text", text: "text", integer: "number", number: "number", boolean: "true / false", enum: "choice",
+  duration: "duration", list: "list", yaml: "YAML", tasks: "tasks",
+};
+
 /** The text an input shows for `value` edited as `kind`. */
 export function textOf(kind: FieldKind, value: unknown): string {
   if (value === undefined || value === null) return "";
@@ -124,6 +138,8 @@ export function parseField(field: Field, kind: FieldKind, text: string): Parsed 
   switch (kind) {
     case "string":
     case "text":
+      // Text where the schema takes a choice or a number: only as an expression (answered above).
+      if (!field.kinds.includes("string") && !field.kinds.includes("text")) return { error: "An expression, such as {{ inputs.name }}." };
       return checkString(field, s, kind === "string" ? trimmed : text);
     case "duration":
       if (DURATION.test(trimmed)) return { value: trimmed.toUpperCase() };
