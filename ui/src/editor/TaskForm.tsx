@@ -114,7 +114,7 @@ function FieldRow({ field, value, commit, onFocus }: RowProps) {
   const help = field.description ? `${id}-help` : "";
   const describedBy = [help, error ? `${id}-error` : ""].filter(Boolean).join(" ");
   return (
-    <div className={`form-field${error ? " invalid" : ""}`}>
+    <div className="form-field">
       {/* The label is the property's name alone; the input says it is required (aria-required). */}
       <div className="field-head">
         <label htmlFor={id}><code>{field.name}</code></label>
