@@ -1,7 +1,8 @@
 // The flow editor (loaded on demand: see FlowPage.tsx and NewFlowPage.tsx). Monaco with monaco-yaml and the
 // API's flow schema for completion and hover; live validation by the server shown as markers; a side panel
 // with the docs of the task under the cursor, a form editing that task, the live topology (a click on a task
-// edits it or adds a task next to it) and the namespace files; save creates a revision. The source lives in the Monaco model: typing re-renders nothing until the debounced checks.
+// edits it or adds a task next to it) and the namespace files; save creates a revision. The source lives in the
+// Monaco model: typing re-renders nothing until the debounced checks.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
@@ -303,9 +304,12 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
     if (key === "files") setFilesNamespace(flow?.namespace ?? namespaceOf(editor?.getValue() ?? initialSource));
   };
 
-  const editTask = (id: string) => {
+  const pickTask = (id: string) => {
     setSelected(id);
     if (editor) revealTask(editor, id);
+  };
+  const editTask = (id: string) => {
+    pickTask(id);
     choosePanel("form");
     setFocusForm((n) => n + 1);
   };
@@ -377,7 +381,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
                 ? <TaskForm editor={editor} taskId={selected} onRenamed={setSelected} focusRequest={focusForm} />
                 : <p className="muted">Loading the editor…</p>)}
               {panel === "topology" && (graph
-                ? (editor ? <TopologyPanel graph={graph} editor={editor} onEdit={editTask} /> : <Topology graph={graph} />)
+                ? (editor ? <TopologyPanel graph={graph} editor={editor} onEdit={editTask} onPick={pickTask} /> : <Topology graph={graph} />)
                 : <p className="muted">{checking ? "Drawing…" : "The topology shows once the flow is valid."}</p>)}
               {panel === "files" && (shownNamespace
                 ? <FilesPanel namespace={shownNamespace} />

@@ -13,11 +13,13 @@ interface Props {
   editor: Editor;
   /** Show task `id` in the form. */
   onEdit: (id: string) => void;
+  /** A task was clicked: it becomes the selected one (its YAML shown in the code, the form's task). */
+  onPick: (id: string) => void;
 }
 
 const MENU_ID = "topology-node-actions";
 
-export function TopologyPanel({ graph, editor, onEdit }: Props) {
+export function TopologyPanel({ graph, editor, onEdit, onPick }: Props) {
   const [open, setOpen] = useState<GraphNode | null>(null);
   const [adding, setAdding] = useState<{ target: { id: string; type: string }; mode: AddMode } | null>(null);
   // The graph is redrawn after each valid edit: the menu stays on a task that is still there.
@@ -57,7 +59,10 @@ export function TopologyPanel({ graph, editor, onEdit }: Props) {
     <>
       <p className="muted topology-hint">Click a task to edit it or add a task next to it.</p>
       <Topology graph={graph} selected={current?.uid ?? null} menu={menu} menuId={MENU_ID}
-        onSelect={(node) => setOpen(current?.uid === node.uid ? null : node)} />
+        onSelect={(node) => {
+          if (node.taskId) onPick(node.taskId);
+          setOpen(current?.uid === node.uid ? null : node);
+        }} />
       {adding && (
         <AddTaskDialog editor={editor} target={adding.target} mode={adding.mode} onClose={() => setAdding(null)}
           onAdded={(id) => { setAdding(null); onEdit(id); }} />
