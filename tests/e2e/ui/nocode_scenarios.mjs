@@ -56,7 +56,8 @@ async function addTask(page, node, action, search, type, id) {
 }
 
 /** A flow with comments: a Log task added after the first one from the topology, its message and level set in the
- * form (a wrong duration and an empty required message are flagged at their fields), a Log added inside the If,
+ * form (a wrong duration and an empty required message are flagged at their fields, a key mistyped in the code
+ * is listed with the server's words), a Log added inside the If,
  * the cursor in the YAML selecting a task; the YAML changes in place only (comments kept); saved, run: the new
  * tasks' log lines show. */
 async function noCodeEditing(page, base) {
@@ -98,7 +99,19 @@ async function noCodeEditing(page, base) {
   await form.getByText("An expression, such as").waitFor();
   await form.getByLabel("Write level as").selectOption("enum");
   check(await form.getByLabel("level", { exact: true }).inputValue() === "WARN", "back to the choice, the YAML's WARN shows");
+  // The server's checks show in the form too: a key typed in the code that the type does not have.
+  await page.locator(".view-line", { hasText: "level: WARN" }).click();
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("mesage: oops");
+  const reported = form.getByRole("list", { name: "Problems of task second" });
+  await reported.getByText("mesage: unknown property 'mesage'").waitFor();
   await bothThemes(page, "task form");
+  await page.keyboard.press("Shift+Home");
+  await page.keyboard.press("Shift+Home");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await reported.waitFor({ state: "detached" });
 
   // Add inside the If: the dialog offers its task lists.
   await page.getByRole("tab", { name: "Topology" }).click();

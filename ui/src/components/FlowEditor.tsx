@@ -378,7 +378,7 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
             <div id="side-panel-body" role="tabpanel" aria-labelledby={`side-tab-${panel}`} className="side-body">
               {panel === "docs" && <DocsPanel task={task} />}
               {panel === "form" && (editor
-                ? <TaskForm editor={editor} taskId={selected} onRenamed={setSelected} focusRequest={focusForm} />
+                ? <TaskForm editor={editor} taskId={selected} onRenamed={setSelected} focusRequest={focusForm} problems={problems} />
                 : <p className="muted">Loading the editor…</p>)}
               {panel === "topology" && (graph
                 ? (editor ? <TopologyPanel graph={graph} editor={editor} onEdit={editTask} onPick={pickTask} /> : <Topology graph={graph} />)

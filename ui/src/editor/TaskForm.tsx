@@ -10,7 +10,8 @@ import { pluginDoc } from "./api";
 import { applyToEditor } from "./modelEdits";
 import type { monaco } from "./monaco";
 import { editableKinds, fieldsOf, KIND_LABELS, kindFor, parseField, textOf, type Field, type FieldKind } from "./taskFields";
-import { findTask, listTasks, setPropertyEdit, TaskEditError, yamlProblem } from "./taskYaml";
+import type { Problem } from "./markers";
+import { findTask, listTasks, propertyOf, setPropertyEdit, TaskEditError, yamlProblem } from "./taskYaml";
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
 
@@ -35,6 +36,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 interface RowProps {
   field: Field;
   value: unknown;
+  /** What the server's last check found wrong with this property. */
+  problem: string | null;
   /** Writes a valid value to the YAML; returns why it could not, or null. */
   commit: (name: string, value: unknown) => string | null;
   /** Called when an input takes the focus: the edits typed there undo as one step. */
@@ -76,7 +79,7 @@ function FieldInput({ field, kind, draft, id, describedBy, invalid, change, onFo
   );
 }
 
-function FieldRow({ field, value, commit, onFocus }: RowProps) {
+function FieldRow({ field, value, problem, commit, onFocus }: RowProps) {
   const [kind, setKind] = useState(() => kindFor(field, value));
   const [draft, setDraft] = useState(() => textOf(kind, value));
   const [error, setError] = useState<string | null>(null);
@@ -112,7 +115,9 @@ function FieldRow({ field, value, commit, onFocus }: RowProps) {
     setError(null);
   };
   const help = field.description ? `${id}-help` : "";
-  const describedBy = [help, error ? `${id}-error` : ""].filter(Boolean).join(" ");
+  // A problem found here first; else the server's (the same checks as a save), until the next check.
+  const shownError = error ?? problem;
+  const describedBy = [help, shownError ? `${id}-error` : ""].filter(Boolean).join(" ");
   return (
     <div className="form-field">
       {/* The label is the property's name alone; the input says it is required (aria-required). */}
@@ -128,9 +133,9 @@ function FieldRow({ field, value, commit, onFocus }: RowProps) {
           </select>
         )}
       </div>
-      <FieldInput field={field} kind={kind} draft={draft} id={id} describedBy={describedBy} invalid={error !== null}
+      <FieldInput field={field} kind={kind} draft={draft} id={id} describedBy={describedBy} invalid={shownError !== null}
         change={change} onFocus={onFocus} input={input} />
-      {error && <p id={`${id}-error`} className="field-error">{error}</p>}
+      {shownError && <p id={`${id}-error`} className="field-error">{shownError}</p>}
       {field.description && <p id={help} className="field-help">{field.description}</p>}
     </div>
   );
@@ -144,11 +149,16 @@ interface Props {
   onRenamed: (id: string) => void;
   /** Bumped to move the focus into the form (its first required property), e.g. once a task was added. */
   focusRequest?: number;
+  /** The flow's problems from the last live check: the task's are shown at their fields. */
+  problems?: readonly Problem[];
 }
 
-export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0 }: Props) {
+const NO_PROBLEMS: readonly Problem[] = [];
+
+export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0, problems = NO_PROBLEMS }: Props) {
   const source = useSource(editor);
-  const task = useMemo(() => (taskId ? findTask(source, taskId) : null), [source, taskId]);
+  const tasks = useMemo(() => listTasks(source), [source]);
+  const task = taskId ? tasks.find((t) => t.id === taskId) ?? null : null;
   const doc = useQuery({
     queryKey: ["plugin", task?.type],
     queryFn: () => pluginDoc(task!.type),
@@ -158,6 +168,20 @@ export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0 }: Props)
     retry: false,
   });
   const fields = useMemo(() => (doc.data ? fieldsOf(doc.data.schema) : []), [doc.data]);
+  // The server's problems of this task, by property ("" for the task as a whole or a property with no input).
+  const reported = useMemo(() => {
+    const byProperty = new Map<string, string[]>();
+    if (!task) return byProperty;
+    const rows = new Set(fields.filter((f) => f.name !== "type" && !f.kinds.includes("tasks")).map((f) => f.name));
+    for (const p of problems) {
+      const property = propertyOf(task, p.path, tasks);
+      if (property === null) continue;
+      const key = rows.has(property) ? property : "";
+      const text = key === "" && property ? `${property}: ${p.message}` : p.message;
+      byProperty.set(key, [...(byProperty.get(key) ?? []), text]);
+    }
+    return byProperty;
+  }, [task, tasks, fields, problems]);
   const current = useRef(taskId);
   // The inputs start afresh for another task, and keep their state when the form renamed this one.
   const [shown, setShown] = useState({ id: taskId, serial: 0 });
@@ -199,7 +223,11 @@ export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0 }: Props)
     return null;
   };
   const undoStop = () => editor.pushUndoStop();
-  const row = (f: Field) => <FieldRow key={`${shown.serial}:${f.name}`} field={f} value={task.values[f.name]} commit={commit} onFocus={undoStop} />;
+  const row = (f: Field) => (
+    <FieldRow key={`${shown.serial}:${f.name}`} field={f} value={task.values[f.name]} problem={reported.get(f.name)?.join(" ") ?? null}
+      commit={commit} onFocus={undoStop} />
+  );
+  const general = reported.get("") ?? [];
   const own = fields.filter((f) => !f.generic && f.name !== "type" && !f.kinds.includes("tasks"));
   const generic = fields.filter((f) => f.generic && f.name !== "id" && f.name !== "type");
   const lists = fields.filter((f) => f.kinds.includes("tasks"));
@@ -210,6 +238,11 @@ export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0 }: Props)
       <h3><code>{task.id}</code> <span className="muted">{task.type}</span></h3>
       {doc.isPending && <Loading what="the task's properties" />}
       {doc.isError && <ErrorMessage error={doc.error} />}
+      {general.length > 0 && (
+        <ul className="form-problems" aria-label={`Problems of task ${task.id}`}>
+          {general.map((text, i) => <li key={i}>{text}</li>)}
+        </ul>
+      )}
       {idField && row(idField)}
       {own.map(row)}
       {lists.length > 0 && (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { applyEdit, findTask, yamlProblem, insertAfterEdit, insertBeforeEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
+import { applyEdit, findTask, propertyOf, yamlProblem, insertAfterEdit, insertBeforeEdit, insertInsideEdit, listTasks, setPropertyEdit, TaskEditError, taskItemText } from "./taskYaml";
 
 const FLOW = `id: hello # the flow
 namespace: e2e.form
@@ -36,6 +36,18 @@ describe("listTasks", () => {
       ["daily", "io.kestra.plugin.core.trigger.Schedule"],
     ]);
     expect(findTask(FLOW, "hello")!.values.message).toBe("line1\nline2\n");
+  });
+
+  it("names each task's path as the server's problems do, and the property a problem is about", () => {
+    const tasks = listTasks(FLOW);
+    expect(tasks.map((t) => t.path)).toEqual(["tasks[0]", "tasks[1]", "tasks[1].then[0]", "triggers[0]"]);
+    const cond = tasks[1]!;
+    expect(propertyOf(cond, "tasks[1].condition", tasks)).toBe("condition");
+    expect(propertyOf(cond, "tasks[1].retry.type", tasks)).toBe("retry");
+    expect(propertyOf(cond, "tasks[1]", tasks)).toBe("");
+    expect(propertyOf(cond, "tasks[1].then[0].message", tasks)).toBeNull();
+    expect(propertyOf(tasks[2]!, "tasks[1].then[0].message", tasks)).toBe("message");
+    expect(propertyOf(cond, "tasks[10].message", tasks)).toBeNull();
   });
 
   it("finds nothing in a source that does not parse, and says why", () => {

@@ -16,6 +16,8 @@ export interface TaskNode {
   id: string;
   type: string;
   map: YAMLMap;
+  /** Where it is, written as the server's problems name it: `tasks[1].then[0]`. */
+  path: string;
   /** The task's properties as plain values (what the form shows). */
   values: Record<string, unknown>;
 }
@@ -30,13 +32,17 @@ function scalarOf(map: YAMLMap, key: string): unknown {
   return isScalar(node) ? node.value : undefined;
 }
 
-/** Every map with a scalar `id` and a plugin `type`, in document order (nested tasks after their parent). */
-function collectTasks(node: unknown, found: YAMLMap[]): void {
+/** Every map with a scalar `id` and a plugin `type`, with its path, in document order (nested tasks after their
+ * parent). */
+function collectTasks(node: unknown, path: string, found: [YAMLMap, string][]): void {
   if (isMap(node)) {
-    if (typeof scalarOf(node, "id") === "string" && isPluginType(scalarOf(node, "type"))) found.push(node);
-    for (const pair of node.items) collectTasks(pair.value, found);
+    if (typeof scalarOf(node, "id") === "string" && isPluginType(scalarOf(node, "type"))) found.push([node, path]);
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : "?";
+      collectTasks(pair.value, path ? `${path}.${key}` : key, found);
+    }
   } else if (isSeq(node)) {
-    for (const item of node.items) collectTasks(item, found);
+    node.items.forEach((item, i) => collectTasks(item, `${path}[${i}]`, found));
   }
 }
 
@@ -59,14 +65,24 @@ export function yamlProblem(source: string): string | null {
 export function listTasks(source: string): TaskNode[] {
   const doc = documentOf(source);
   if (!doc) return [];
-  const maps: YAMLMap[] = [];
-  collectTasks(doc.contents, maps);
-  return maps.map((map) => ({
+  const maps: [YAMLMap, string][] = [];
+  collectTasks(doc.contents, "", maps);
+  return maps.map(([map, path]) => ({
     id: scalarOf(map, "id") as string,
     type: scalarOf(map, "type") as string,
     map,
+    path,
     values: (map.toJSON() ?? {}) as Record<string, unknown>,
   }));
+}
+
+/** The property of `task` a problem path (`tasks[1].level`, `tasks[1].retry.type`) is about; null when the path is
+ * not inside the task, "" when it is about the task itself. A nested task's problem is not its parent's. */
+export function propertyOf(task: TaskNode, path: string, tasks: readonly TaskNode[]): string | null {
+  if (path === task.path) return "";
+  if (!path.startsWith(`${task.path}.`)) return null;
+  if (tasks.some((t) => t.path.length > task.path.length && (path === t.path || path.startsWith(`${t.path}.`)))) return null;
+  return path.slice(task.path.length + 1).split(/[.[]/)[0] ?? "";
 }
 
 /** The task with id `id`, or null (absent, or the source does not parse). */
