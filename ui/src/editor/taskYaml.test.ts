@@ -95,6 +95,15 @@ describe("setPropertyEdit", () => {
     expect(set(source, "a", "message", undefined)).toBe("tasks:\n  - id: a\n    type: log.Log\n");
   });
 
+  it("fills a key written without a value, and follows a list written without indentation", () => {
+    const empty = "tasks:\n  - id: a\n    type: log.Log\n    message:\n  - id: b\n    type: log.Log\n";
+    expect(set(empty, "a", "message", "hi")).toBe(empty.replace("message:\n", "message: hi\n"));
+    const flat = "tasks:\n- id: a\n  type: log.Log\n  message: x\n- id: b\n  type: log.Log\n  message: y";
+    expect(set(flat, "b", "level", "WARN")).toBe(`${flat}\n  level: WARN`);
+    const after = applyEdit(flat, insertAfterEdit(flat, findTask(flat, "a")!, { id: "c", type: "log.Log", message: "z" }));
+    expect(after).toBe(flat.replace("  message: x\n", "  message: x\n- id: c\n  type: log.Log\n  message: z\n"));
+  });
+
   it("refuses a task written in flow style", () => {
     const source = "tasks:\n  - { id: a, type: log.Log, message: x }\n";
     expect(() => setPropertyEdit(source, findTask(source, "a")!, "message", "y")).toThrow(TaskEditError);
