@@ -42,7 +42,8 @@ export function AddTaskDialog({ editor, target, mode, onClose, onAdded }: Props)
     queryKey: ["plugin", target.type], queryFn: () => pluginDoc(target.type), enabled: mode === "inside",
     staleTime: Infinity, gcTime: Infinity, retry: false,
   });
-  const lists = useMemo(() => (parent.data ? taskLists(fieldsOf(parent.data.schema)) : []), [parent.data]);
+  const written = useMemo(() => findTask(editor.getValue(), target.id)?.values ?? {}, [editor, target.id]);
+  const lists = useMemo(() => (parent.data ? taskLists(fieldsOf(parent.data.schema), written) : []), [parent.data, written]);
   const [into, setInto] = useState<string | null>(null);
   const [query, setQuery] = useState("");
   const [type, setType] = useState<string>("");

@@ -249,7 +249,8 @@ export function TaskForm({ editor, taskId, onRenamed, focusRequest = 0, problems
         <p className="muted">
           {lists.map((f) => {
             const value = task.values[f.name];
-            const count = Array.isArray(value) ? value.length : 0;
+            const count = Array.isArray(value) ? value.length
+              : value && typeof value === "object" ? Object.values(value).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0) : 0;
             return `${f.name}: ${count} task${count === 1 ? "" : "s"}`;
           }).join(" · ")} — add tasks inside from the topology.
         </p>

@@ -47,9 +47,20 @@ describe("fieldsOf", () => {
     expect(field(IF, "then").kinds).toEqual(["tasks"]);
   });
 
-  it("lists a flowable type's task lists, required first", () => {
+  it("lists a flowable type's task lists, required first, and a Switch's cases as written", () => {
     expect(taskLists(fieldsOf(IF))).toEqual(["then", "errors", "else"]);
     expect(taskLists(fieldsOf(LOG))).toEqual([]);
+    const SWITCH: JsonSchema = {
+      required: ["value"],
+      properties: {
+        value: { type: "string" },
+        cases: { type: "object", additionalProperties: { type: "array", items: { $ref: "#/$defs/Task" } } },
+        defaults: { type: "array", items: { $ref: "#/$defs/Task" } },
+      },
+    };
+    expect(field(SWITCH, "cases").kinds).toEqual(["tasks"]);
+    expect(taskLists(fieldsOf(SWITCH), { value: "x", cases: { A: [], B: [] } })).toEqual(["cases.A", "cases.B", "defaults"]);
+    expect(taskLists(fieldsOf(SWITCH))).toEqual(["defaults"]);
   });
 });
 

@@ -41,6 +41,10 @@ const branchesOf = (schema: JsonSchema): JsonSchema[] =>
 
 const isExpressionBranch = (b: JsonSchema) => b.type === "string" && typeof b.pattern === "string" && EXPRESSION.test(b.pattern);
 
+const isTaskList = (schema: unknown): boolean =>
+  typeof schema === "object" && schema !== null && (schema as JsonSchema).type === "array"
+  && Boolean((schema as JsonSchema).items?.$ref?.endsWith("/Task"));
+
 function kindOf(name: string, branch: JsonSchema, root: JsonSchema): FieldKind {
   const b = resolve(branch, root);
   if (Array.isArray(b.enum) && b.enum.every((v) => typeof v === "string")) return "enum";
@@ -53,6 +57,7 @@ function kindOf(name: string, branch: JsonSchema, root: JsonSchema): FieldKind {
     if (items.$ref?.endsWith("/Task")) return "tasks";
     if (items.type === "string") return "list";
   }
+  if (b.type === "object" && isTaskList(b.additionalProperties)) return "tasks"; // a Switch's cases
   return "yaml";
 }
 
@@ -77,9 +82,17 @@ export function fieldsOf(schema: JsonSchema): Field[] {
   return fields.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
 }
 
-/** The task lists of a flowable type (`tasks`, `then`, `else`…): where "Add inside" can put a task. */
-export const taskLists = (fields: readonly Field[]) =>
-  fields.filter((f) => f.kinds.includes("tasks")).sort((a, b) => Number(b.required) - Number(a.required)).map((f) => f.name);
+/** The task lists of a flowable task (`tasks`, `then`, `else`…, and `cases.<key>` for each case it has): where
+ * "Add inside" can put a task. `values`: the task's properties as written. */
+export function taskLists(fields: readonly Field[], values: Record<string, unknown> = {}): string[] {
+  const lists = fields.filter((f) => f.kinds.includes("tasks")).sort((a, b) => Number(b.required) - Number(a.required));
+  return lists.flatMap((f) => {
+    const map = branchesOf(f.schema).some((b) => b.type === "object");
+    if (!map) return [f.name];
+    const written = values[f.name];
+    return written && typeof written === "object" && !Array.isArray(written) ? Object.keys(written).map((k) => `${f.name}.${k}`) : [];
+  });
+}
 
 const isExpression = (value: unknown) => typeof value === "string" && /\{\{|\{%/.test(value);
 

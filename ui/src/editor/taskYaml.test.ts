@@ -144,6 +144,17 @@ describe("inserting a task", () => {
     expect(other).toContain("    else:\n      - id: said\n");
   });
 
+  it("adds inside one case of a Switch", () => {
+    const source = "tasks:\n  - id: s\n    type: flow.Switch\n    value: x\n    cases:\n      A:\n        - id: a1\n          type: log.Log\n          message: a # first\n      \"1\":\n    defaults:\n      - id: d\n        type: log.Log\n        message: d\n";
+    const s = findTask(source, "s")!;
+    const inA = applyEdit(source, insertInsideEdit(source, s, "cases.A", log));
+    expect(parse(inA).tasks[0].cases.A.map((t: { id: string }) => t.id)).toEqual(["a1", "said"]);
+    expect(inA).toContain("message: a # first\n        - id: said\n");
+    const inOne = applyEdit(source, insertInsideEdit(source, s, "cases.1", log));
+    expect(parse(inOne).tasks[0].cases["1"]).toEqual([log]);
+    expect(parse(inOne).tasks[0].defaults).toHaveLength(1);
+  });
+
   it("fills an empty list key", () => {
     const source = "tasks:\n  - id: p\n    type: flow.Parallel\n    tasks:\n";
     const out = applyEdit(source, insertInsideEdit(source, findTask(source, "p")!, "tasks", log));

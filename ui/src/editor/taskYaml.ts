@@ -185,9 +185,22 @@ export function insertBeforeEdit(source: string, before: TaskNode, task: Record<
   return { start: at, end: at, text: `${taskItemText(task, dash)}\n` };
 }
 
-/** The edit that appends `task` to the list `key` of `parent` (a flowable task), creating the list if absent. */
+/** The edit that appends `task` to the list `key` of `parent` (a flowable task), creating the list if absent.
+ * `key` may name a list inside a map of lists: `cases.A` (a Switch's case A). */
 export function insertInsideEdit(source: string, parent: TaskNode, key: string, task: Record<string, unknown>): TextEdit {
-  const map = blockMap(parent);
+  let map = blockMap(parent);
+  let name = key;
+  const dot = key.indexOf(".");
+  if (dot > 0) {
+    const inner = map.get(key.slice(0, dot), true);
+    if (!isMap(inner) || inner.flow || inner.items.length === 0) throw new TaskEditError(`${key.slice(0, dot)} of task ${parent.id} is not a map of task lists`);
+    map = inner;
+    name = key.slice(dot + 1);
+  }
+  return appendEdit(source, map, name, task, `${key} of task ${parent.id}`);
+}
+
+function appendEdit(source: string, map: YAMLMap, key: string, task: Record<string, unknown>, what: string): TextEdit {
   const list = map.get(key, true);
   if (isSeq(list) && !list.flow && list.items.length > 0) {
     const lastItem = list.items[list.items.length - 1] as Node;
@@ -197,18 +210,19 @@ export function insertInsideEdit(source: string, parent: TaskNode, key: string, 
     return { start: at, end: at, text: `\n${taskItemText(task, Math.max(dash, 0))}` };
   }
   if (list !== undefined && list !== null && !(isScalar(list) && list.value === null) && !(isSeq(list) && list.items.length === 0)) {
-    throw new TaskEditError(`${key} of task ${parent.id} is not a list of tasks`);
+    throw new TaskEditError(`${what} is not a list of tasks`);
   }
-  const [, column] = itemColumns(source, map);
+  const column = columnOf(source, (map.items[0]!.key as Node).range![0]);
   const item = taskItemText(task, column + 2);
   const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const written = stringify({ [key]: null }, STRINGIFY).replace(/ ?null\n$/, "").replace(/:$/, "");
   if (pair) {
     const keyStart = (pair.key as Node).range![0];
     const end = endOfLastLine(source, pairEnd(pair));
-    return { start: keyStart, end, text: `${key}:\n${item}` };
+    return { start: keyStart, end, text: `${written}:\n${item}` };
   }
   const at = endOfLastLine(source, pairEnd(map.items[map.items.length - 1]!));
-  return { start: at, end: at, text: `\n${" ".repeat(column)}${key}:\n${item}` };
+  return { start: at, end: at, text: `\n${" ".repeat(column)}${written}:\n${item}` };
 }
 
 /** `source` with `edit` applied. */
