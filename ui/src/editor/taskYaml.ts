@@ -67,13 +67,19 @@ export function listTasks(source: string): TaskNode[] {
   if (!doc) return [];
   const maps: [YAMLMap, string][] = [];
   collectTasks(doc.contents, "", maps);
-  return maps.map(([map, path]) => ({
-    id: scalarOf(map, "id") as string,
-    type: scalarOf(map, "type") as string,
-    map,
-    path,
-    values: (map.toJSON() ?? {}) as Record<string, unknown>,
-  }));
+  return maps.map(([map, path]) => {
+    let values: Record<string, unknown> | undefined; // read on demand: a form shows one task of hundreds
+    return {
+      id: scalarOf(map, "id") as string,
+      type: scalarOf(map, "type") as string,
+      map,
+      path,
+      get values() {
+        values ??= (map.toJSON() ?? {}) as Record<string, unknown>;
+        return values;
+      },
+    };
+  });
 }
 
 /** The property of `task` a problem path (`tasks[1].level`, `tasks[1].retry.type`) is about; null when the path is
