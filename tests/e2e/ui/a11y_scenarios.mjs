@@ -40,6 +40,7 @@ async function accessibility(page, base) {
   const failed = await api(base, "POST", "/executions/e2e.a11y/failing?wait=true", new FormData());
   const pages = [
     "/ui/", "/ui/dashboard", "/ui/flows", "/ui/flows/tutorial/hello", "/ui/flows/tutorial/hello/editor",
+    "/ui/flows/tutorial/hello/editor?panel=form", "/ui/flows/tutorial/hello/editor?panel=topology",
     "/ui/flows/tutorial/hello/revisions", "/ui/flows/tutorial/hello/triggers", "/ui/triggers", "/ui/executions",
     `/ui/executions/${done.id}`, `/ui/executions/${done.id}/gantt`, `/ui/executions/${done.id}/logs`,
     `/ui/executions/${done.id}/outputs`, "/ui/namespaces", "/ui/namespaces/tutorial/kv", "/ui/blueprints",

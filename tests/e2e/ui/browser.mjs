@@ -11,6 +11,7 @@ import { DASHBOARD_SCENARIOS } from "./dashboards_scenarios.mjs";
 import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs";
 import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
 import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
+import { NOCODE_SCENARIOS } from "./nocode_scenarios.mjs";
 import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
 import { PHONE_SCENARIOS } from "./phone_scenarios.mjs";
 import { check, stateIs, TIMEOUT } from "./support.mjs";
@@ -140,7 +141,7 @@ async function resume(page) {
 
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
   ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS,
-  ...APPS_SCENARIOS, ...PHONE_SCENARIOS, ...COPILOT_SCENARIOS, ...TABS_SCENARIOS };
+  ...APPS_SCENARIOS, ...PHONE_SCENARIOS, ...COPILOT_SCENARIOS, ...TABS_SCENARIOS, ...NOCODE_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];

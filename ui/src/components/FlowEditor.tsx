@@ -1,7 +1,8 @@
 // The flow editor (loaded on demand: see FlowPage.tsx and NewFlowPage.tsx). Monaco with monaco-yaml and the
 // API's flow schema for completion and hover; live validation by the server shown as markers; a side panel
-// with the docs of the task under the cursor, the live topology and the namespace files; save creates a
-// revision. The source lives in the Monaco model: typing re-renders nothing until the debounced checks.
+// with the docs of the task under the cursor, a form editing that task, the live topology (a click on a task
+// edits it or adds a task next to it) and the namespace files; save creates a revision. The source lives in the
+// Monaco model: typing re-renders nothing until the debounced checks.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
@@ -16,6 +17,9 @@ import { DocsPanel } from "../editor/DocsPanel";
 import { FilesPanel } from "../editor/FilesPanel";
 import { markersOf, problemsOf, warningsOf, type Problem } from "../editor/markers";
 import { SplitHandle, useSideWidth } from "../editor/SplitHandle";
+import { revealTask } from "../editor/modelEdits";
+import { TaskForm } from "../editor/TaskForm";
+import { TopologyPanel } from "../editor/TopologyPanel";
 import { brokenYaml, ensureFlowSchema, FLOW_FOLDER, monaco } from "../editor/monaco";
 import { canIn, canSomewhere, READ_FILES, useMe } from "../lib/permissions";
 import { ErrorMessage } from "./Messages";
@@ -35,6 +39,7 @@ const VALIDATE_DELAY = 350;
 const CURSOR_DELAY = 200;
 const PANELS = [
   { key: "docs", label: "Documentation" },
+  { key: "form", label: "Form" },
   { key: "topology", label: "Topology" },
   { key: "files", label: "Files" },
 ] as const;
@@ -211,6 +216,12 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
   const panel = (panels.find((p) => p.key === params.get("panel"))?.key ?? "docs") as Panel;
   const { problems, checking, graph, schedule } = useLiveChecks(editor);
   const { task, position } = useCursorTask(editor);
+  // The task the form edits: the one under the cursor, or the one picked in the topology (which moves the cursor).
+  const [selected, setSelected] = useState<string | null>(null);
+  const [focusForm, setFocusForm] = useState(0);
+  useEffect(() => {
+    if (task?.id) setSelected(task.id);
+  }, [task]);
   const client = useQueryClient();
   const [filesNamespace, setFilesNamespace] = useState<string | null>(flow?.namespace ?? null);
   // Monaco's alternative version id of the text as last saved (or loaded): it comes back to it on undo.
@@ -293,6 +304,16 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
     if (key === "files") setFilesNamespace(flow?.namespace ?? namespaceOf(editor?.getValue() ?? initialSource));
   };
 
+  const pickTask = (id: string) => {
+    setSelected(id);
+    if (editor) revealTask(editor, id);
+  };
+  const editTask = (id: string) => {
+    pickTask(id);
+    choosePanel("form");
+    setFocusForm((n) => n + 1);
+  };
+
   const goTo = (line: number, column: number | null) => {
     if (!editor) return;
     editor.revealLineInCenter(line);
@@ -356,8 +377,11 @@ export default function FlowEditor({ initialSource, flow, onSaved }: Props) {
             </div>
             <div id="side-panel-body" role="tabpanel" aria-labelledby={`side-tab-${panel}`} className="side-body">
               {panel === "docs" && <DocsPanel task={task} />}
+              {panel === "form" && (editor
+                ? <TaskForm editor={editor} taskId={selected} onRenamed={setSelected} focusRequest={focusForm} problems={problems} />
+                : <p className="muted">Loading the editor…</p>)}
               {panel === "topology" && (graph
-                ? <Topology graph={graph} />
+                ? (editor ? <TopologyPanel graph={graph} editor={editor} onEdit={editTask} onPick={pickTask} /> : <Topology graph={graph} />)
                 : <p className="muted">{checking ? "Drawing…" : "The topology shows once the flow is valid."}</p>)}
               {panel === "files" && (shownNamespace
                 ? <FilesPanel namespace={shownNamespace} />

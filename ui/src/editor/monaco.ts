@@ -112,13 +112,14 @@ monaco.languages.onLanguageEncountered("yaml", async () => {
   monaco.languages.setLanguageConfiguration("yaml", { onEnterRules: YAML_ON_ENTER });
 });
 
-// Monaco's own themes with line numbers readable at WCAG AA contrast (4.5:1; Monaco's greys are near 1.8:1).
+// Monaco's own themes with line numbers readable at WCAG AA contrast (4.5:1; Monaco's greys are near 1.8:1), and
+// in the dark one YAML comments too (its green #608b4e is 4.2:1 on #1e1e1e; #6a9955 is 5.0:1).
 monaco.editor.defineTheme("legato-light", {
   base: "vs", inherit: true, rules: [],
   colors: { "editorLineNumber.foreground": "#5f6a72", "editorLineNumber.dimmedForeground": "#5f6a72" },
 });
 monaco.editor.defineTheme("legato-dark", {
-  base: "vs-dark", inherit: true, rules: [],
+  base: "vs-dark", inherit: true, rules: [{ token: "comment", foreground: "6a9955" }],
   colors: { "editorLineNumber.foreground": "#a0a4a8", "editorLineNumber.dimmedForeground": "#a0a4a8" },
 });
 
