@@ -63,11 +63,18 @@ def measure(roots: list[Path]) -> tuple[int, int, Counter[str], Counter[str]]:
     return len(files), valid, missing, other
 
 
-def main(argv: list[str] | None = None) -> None:
+def corpus_roots(argv: list[str] | None, what: str) -> list[Path]:
+    """The corpus's folders: the arguments, else LEGATO_CORPUS; says so when there are none."""
     args = argv if argv is not None else sys.argv[1:]
     roots = [Path(a) for a in args] or [Path(p) for p in os.environ.get("LEGATO_CORPUS", "").split(":") if p]
     if not roots:
-        print("corpus: no flows given (set LEGATO_CORPUS=DIR[:DIR...] to directories of Kestra flows)")
+        print(f"{what}: no flows given (set LEGATO_CORPUS=DIR[:DIR...] to directories of Kestra flows)")
+    return roots
+
+
+def main(argv: list[str] | None = None) -> None:
+    roots = corpus_roots(argv, "corpus")
+    if not roots:
         return
     total, valid, missing, other = measure(roots)
     print(f"corpus: {valid} of {total} flows validate ({100 * valid / max(total, 1):.1f} %)")

@@ -2,8 +2,9 @@
 
 `python bench/corpus_run.py DIR...` (or LEGATO_CORPUS=DIR:DIR): the flows of bench/corpus.py that validate are
 sorted into runnable and not. A flow is runnable when every task it holds comes from a family that needs no outside
-service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks name no URL and it reads no
-secret; PyPI is reachable here, so scripts may install packages. Each runnable flow runs once with `legato flow run`
+service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks name no URL, and it reads no
+secret, no namespace file and no variable of a trigger other than a Schedule's date with a fallback; PyPI is
+reachable here, so scripts may install packages. Each runnable flow runs once with `legato flow run`
 (a throw-away SQLite store, its inputs' defaults, a typed placeholder for a required input without one, 120 s at
 most). Prints the SUCCESS share and every other end with its reason, so that each is either a Legato bug to fix
 or a reason the flow needs more than this machine (say which in the report).
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from corpus import flow_files
+from corpus import corpus_roots, flow_files
 
 from legato.flows.parse import parse_flow
 from legato.model.errors import FlowValidationError
@@ -57,6 +58,10 @@ def runnable(data: dict[str, Any]) -> str | None:
     body = yaml.safe_dump({k: data.get(k) for k in ("tasks", "errors", "finally", "pluginDefaults", "variables")})
     if "secret(" in body:
         return "reads a secret"
+    if re.search(r"namespaceFiles:\s*\n\s*enabled: true|nsfile://|read\(['\"](?!kestra)", body):
+        return "needs namespace files"
+    if re.search(r"\btrigger\.(?!date\s*\?\?)", body):
+        return "needs its trigger's variables"
     if URL.search(body):
         return "names a URL"
     return None
@@ -68,6 +73,8 @@ def _inputs(data: dict[str, Any]) -> list[str] | None:
     for spec in data.get("inputs") or []:
         if not isinstance(spec, dict) or "defaults" in spec or spec.get("required") is False:
             continue
+        if spec.get("validator") or spec.get("pattern"):
+            return None
         kind = str(spec.get("type", "STRING")).upper()
         value = PLACEHOLDER.get(kind)
         if kind in ("SELECT", "MULTISELECT") and spec.get("values"):
@@ -83,7 +90,9 @@ def _run(path: Path, args: list[str], legato: str) -> tuple[str, str, float]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="legato-corpus-") as cwd:
         try:
-            done = subprocess.run([legato, "flow", "run", str(path), "--output", "json", "--timeout", "120", *args],
+            # its folder's other flows are there for its subflows, as in the namespace it comes from
+            done = subprocess.run([legato, "flow", "run", str(path), "--flows", str(path.parent), "--output", "json",
+                                   "--timeout", "120", *args],
                                   capture_output=True, text=True, timeout=180, cwd=cwd)
         except subprocess.TimeoutExpired:
             return "TIMEOUT", "no end within 180 s", time.monotonic() - started
@@ -102,10 +111,8 @@ def _run(path: Path, args: list[str], legato: str) -> tuple[str, str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = argv if argv is not None else sys.argv[1:]
-    roots = [Path(a) for a in args] or [Path(p) for p in os.environ.get("LEGATO_CORPUS", "").split(":") if p]
+    roots = corpus_roots(argv, "corpus run")
     if not roots:
-        print("corpus run: no flows given (set LEGATO_CORPUS=DIR[:DIR...] to directories of Kestra flows)")
         return
     legato = str(Path(sys.executable).with_name("legato"))
     skipped: Counter[str] = Counter()

@@ -11,7 +11,7 @@ HERE = Path(__file__).parent
 # In the order a reader wants them: the pure parts, the store, the whole engine, then the services.
 ORDER = ["cli", "expressions", "store", "engine", "throughput", "load", "load_model", "scripts", "containers", "api",
          "permissions", "scheduler", "jdbc",
-         "serdes", "corpus", "flowtests", "deploy", "dashboards"]
+         "serdes", "corpus", "corpus_run", "flowtests", "deploy", "dashboards"]
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

@@ -33,21 +33,35 @@ tasks:
     errorMessage: the input file is missing
 `;
 
+/** The flow sections: lists, a flow's pages and its editor's panels. */
 async function accessibility(page, base) {
-  const done = await api(base, "POST", "/executions/tutorial/hello?wait=true", new FormData());
-  // A failed execution too: its overview says why and its Gantt unfolds the failed task's logs.
-  await api(base, "POST", "/flows", FAILING, { "Content-Type": "application/x-yaml" });
-  const failed = await api(base, "POST", "/executions/e2e.a11y/failing?wait=true", new FormData());
-  const pages = [
+  await checkPages(page, base, [
     "/ui/", "/ui/dashboard", "/ui/flows", "/ui/flows/tutorial/hello", "/ui/flows/tutorial/hello/editor",
     "/ui/flows/tutorial/hello/editor?panel=form", "/ui/flows/tutorial/hello/editor?panel=topology",
-    "/ui/flows/tutorial/hello/revisions", "/ui/flows/tutorial/hello/triggers", "/ui/triggers", "/ui/executions",
-    `/ui/executions/${done.id}`, `/ui/executions/${done.id}/gantt`, `/ui/executions/${done.id}/logs`,
-    `/ui/executions/${done.id}/outputs`, "/ui/namespaces", "/ui/namespaces/tutorial/kv", "/ui/blueprints",
-    "/ui/plugins", "/ui/settings", "/ui/namespaces/tutorial/secrets", "/ui/namespaces/tutorial/files", "/ui/audit", `/ui/executions/${failed.id}`, `/ui/executions/${failed.id}/gantt`,
+    "/ui/flows/tutorial/hello/revisions", "/ui/flows/tutorial/hello/triggers", "/ui/triggers",
+  ]);
+}
+
+/** The executions: a successful one's tabs, and a failed one whose overview says why and whose Gantt unfolds the
+ * failed task's logs. */
+async function executionsAccessibility(page, base) {
+  const done = await api(base, "POST", "/executions/tutorial/hello?wait=true", new FormData());
+  await api(base, "POST", "/flows", FAILING, { "Content-Type": "application/x-yaml" });
+  const failed = await api(base, "POST", "/executions/e2e.a11y/failing?wait=true", new FormData());
+  await checkPages(page, base, [
+    "/ui/executions", `/ui/executions/${done.id}`, `/ui/executions/${done.id}/gantt`,
+    `/ui/executions/${done.id}/logs`, `/ui/executions/${done.id}/outputs`, `/ui/executions/${failed.id}`,
+    `/ui/executions/${failed.id}/gantt`,
     `/ui/executions/${failed.id}/logs?taskRunId=${failed.taskRunList.at(-1)?.id}&show=error`,
-  ];
-  await checkPages(page, base, pages);
+  ]);
+}
+
+/** Namespaces and their tabs, blueprints, plugins, settings, the audit log. */
+async function namespacesAccessibility(page, base) {
+  await checkPages(page, base, [
+    "/ui/namespaces", "/ui/namespaces/tutorial/kv", "/ui/namespaces/tutorial/secrets",
+    "/ui/namespaces/tutorial/files", "/ui/blueprints", "/ui/plugins", "/ui/settings", "/ui/audit",
+  ]);
 }
 
 /** One's account and the administration sections (in open mode: the owner's view); the sign-in page is checked
@@ -76,4 +90,7 @@ export async function checkPages(page, base, pages) {
   if (problems.length) throw new Error(`${problems.length} accessibility problems:\n${problems.join("\n")}`);
 }
 
-export const A11Y_SCENARIOS = { accessibility, identity_accessibility: identityAccessibility };
+export const A11Y_SCENARIOS = {
+  accessibility, executions_accessibility: executionsAccessibility, namespaces_accessibility: namespacesAccessibility,
+  identity_accessibility: identityAccessibility,
+};

@@ -11,7 +11,9 @@ export function useUrlFilters() {
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
   const update = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
+    // From the address bar, not this render's `params`: a change made since (another filter picked while the
+    // search box's delay runs) is already there and must not be undone.
+    const next = new URLSearchParams(window.location.search);
     for (const [name, value] of Object.entries(changes)) {
       if (value) next.set(name, value);
       else next.delete(name);
