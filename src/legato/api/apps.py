@@ -200,4 +200,4 @@ def download(ctx: Ctx, by: Acting, id: AppId, executionId: ExecutionId,
     """A file of the app's execution (an input or output file) as an attachment; only URIs inside that
     execution's folder are served."""
     app_runtime.file_of(ctx.store, id, executionId, by=by, now=ctx.clock())
-    return execution_files.attachment(ctx, execution_files.checked_uri(ctx, executionId, path))
+    return execution_files.attachment(*execution_files.checked_uri(ctx, executionId, path, by.tenant))

@@ -186,11 +186,11 @@ def search_triggers(
 
 @router.get("/{namespace}/{flowId}", summary="Triggers of a flow", response_model=dto.Paged[TriggerContext])
 def flow_triggers(
-    ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, page: Annotated[Page, Depends(paging)],
+    ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, page: Annotated[Page, Depends(paging)],
     q: Annotated[str | None, Query(max_length=200, description="Text in the trigger id.")] = None,
 ) -> dto.Paged[TriggerContext]:
     """The triggers of one flow with their state, in declaration order (or `sort`); 404 for an unknown flow."""
-    record = ctx.store.get_flow(namespace, flowId)
+    record = ctx.store.get_flow(namespace, flowId, tenant=by.tenant)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flowId} not found")
     items = _rows(ctx, namespace, flowId, None)
