@@ -92,7 +92,7 @@ def preview(ctx: Ctx, by: Acting, request: dto.AppPreviewRequest) -> dto.AppView
         raise bad_request(f"unknown stage '{request.stage}'; use one of {', '.join(Stage)}") from None
     app = parse_app(request.source)
     now = ctx.clock()
-    record = AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, request.source, now, now)
+    record = AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, request.source, now, now, tenant=by.tenant)
     shown = app_runtime.preview(ctx.store, ctx.flows, record, app, stage, by=by)
     return _view_dto(ctx, shown)
 

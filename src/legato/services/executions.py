@@ -173,6 +173,7 @@ def resume(store: ExecutionPorts, execution_id: str, raw_inputs: Mapping[str, An
     paused = [r for r in store.task_runs(execution_id) if r.state == State.PAUSED]
     inputs: dict[str, Any] = {}
     prefix = execution_prefix(execution.namespace, execution.flow_id, execution_id)
+    storage = tenant_storage.of_tenant(storage, execution.tenant) if storage is not None else None
     with _stored(storage, prefix, files) as uris:
         for run in paused:
             task = flow.task(run.task_id)
