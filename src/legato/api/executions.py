@@ -89,7 +89,7 @@ def search_executions(
 @router.post("/{namespace}/{id}/validate", summary="Validate inputs for an execution",
              response_model=dto.ValidatedInputs, openapi_extra=forms.INPUTS_BODY)
 async def validate_inputs(
-    ctx: Ctx, request: Request,
+    ctx: Ctx, by: Acting, request: Request,
     namespace: Annotated[str, Path(max_length=150, description="The flow's namespace.")],
     id: Annotated[str, Path(max_length=100, description="The flow's id.")],
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Check against this revision.")] = None,
@@ -99,16 +99,16 @@ async def validate_inputs(
     check. Nothing is created and uploaded files are not kept."""
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
     try:
-        typed, checks = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files)
+        typed, checks = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files, by.tenant)
     finally:
         await run_in_threadpool(forms.discard, files)
     return dto.ValidatedInputs(namespace=namespace, flow_id=id, inputs=typed, checks=checks)
 
 
 def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
-                  files: dict[str, str]) -> tuple[dict[str, Any], list[dto.CheckMessage]]:
+                  files: dict[str, str], tenant: str) -> tuple[dict[str, Any], list[dto.CheckMessage]]:
     execution = service.check_inputs(ctx.store, ctx.flows, namespace, flow_id, inputs, now=ctx.clock(),
-                                     revision=revision, files=files)
+                                     revision=revision, files=files, tenant=tenant)
     typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx, execution))
     return typed, [dto.CheckMessage.model_validate(c) for c in execution.scratch.get("checks", [])]
 

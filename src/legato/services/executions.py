@@ -120,7 +120,7 @@ def check_inputs(store: ExecutionPorts, flows: Flows, namespace: str, flow_id: s
     if record is None:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
     return new_execution(flows.of(record), record.revision, inputs, execution_id=new_id(), now=now,
-                         files=dict(files or {}), check_disabled=False)
+                         files=dict(files or {}), check_disabled=False, tenant=tenant)
 
 
 def _send(store: ExecutionPorts, by: Principal, action: str, execution: Execution, event: ev.Event,
