@@ -82,11 +82,13 @@ async def search_tenants(
 
 @router.get("/{id}", summary="Get a tenant", response_model=TenantDto)
 async def get_tenant(ctx: Ctx, by: Acting, id: TenantId) -> TenantDto:
+    """The tenant's id, name and dates (`main` always exists)."""
     return _dto(await _call(service.get_tenant, ctx.store, id, by=by))
 
 
 @router.put("/{id}", summary="Rename a tenant", response_model=TenantDto)
 async def update_tenant(ctx: Ctx, by: Acting, id: TenantId, body: TenantUpdate) -> TenantDto:
+    """Change the name people read; the id, which paths and storage use, never changes."""
     return _dto(await _call(service.rename_tenant, ctx.store, id, body.name, by=by, now=ctx.clock()))
 
 
