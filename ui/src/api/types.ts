@@ -96,7 +96,7 @@ export interface paths {
         };
         /**
          * Server configuration (tenant path)
-         * @description The same as `/api/v1/configs`, under the tenant prefix.
+         * @description The same as `/api/v1/configs`, under the tenant prefix (`tenant`: that tenant).
          */
         get: operations["tenant_configs_api_v1__tenant__configs_get"];
         put?: never;
