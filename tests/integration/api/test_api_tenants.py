@@ -187,3 +187,18 @@ def test_bindings_give_nothing_in_another_tenant(auth_server: LiveServer, ns: st
         bindings = admin.get(f"/api/v1/{acme}/bindings").json()
         assert [b["namespace"] for b in bindings] == [ns]
         assert all(b["namespace"] != ns for b in admin.get("/api/v1/main/bindings").json())
+
+
+def test_a_webhook_starts_the_flow_of_its_own_tenant(client: httpx.Client, ns: str) -> None:
+    acme = _tenant(client)
+    flow = (f"id: hooked\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
+            f"    message: hooked\ntriggers:\n  - id: hook\n    type: io.kestra.plugin.core.trigger.Webhook\n"
+            f"    key: k{acme}\n")
+    assert client.post(f"/api/v1/{acme}/flows", content=flow, headers=YAML).status_code == 200
+    path = f"executions/webhook/{ns}/hooked/k{acme}"
+    assert client.post(f"/api/v1/main/{path}", json={}).status_code == 404
+    fired = client.post(f"/api/v1/{acme}/{path}", json={})
+    assert fired.status_code == 200, fired.text
+    execution_id = fired.json()["id"]
+    assert client.get(f"/api/v1/{acme}/executions/{execution_id}").status_code == 200
+    assert client.get(f"/api/v1/main/executions/{execution_id}").status_code == 404
