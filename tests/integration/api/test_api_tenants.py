@@ -133,6 +133,9 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
     assert client.put(f"{main}/namespaces/{ns}/kv/only_main", json="main-kv-value").status_code == 204
     client.post(f"{main}/namespaces/{ns}/files", params={"path": "/main.txt"},
                 files={"fileContent": ("x", b"main-file-content")})
+    settings = {"variables": {"region": "main-region-value"}}
+    assert client.put(f"{main}/namespaces/{ns}", json=settings).status_code == 200
+    assert client.get(f"/api/v1/{acme}/namespaces/{ns}").status_code == 409
     child = f"id: target\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: ran\n"
     assert client.post(f"{main}/flows", content=child, headers=YAML).status_code == 200
     probes = {
@@ -141,6 +144,7 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
         "psecret": "message: \"{{ secret('MAIN_ONLY') }}\"",
         "pfile": "message: \"{{ read('nsfile:///main.txt') }}\"",
         "pfilens": f"message: \"{{{{ read('nsfile://{ns}/main.txt') }}}}\"",
+        "pvars": "message: \"{{ namespace.region }}\"",
     }
     for flow_id, message in probes.items():
         source = (f"id: {flow_id}\nnamespace: {ns}\ntasks:\n  - id: t\n"
@@ -153,7 +157,7 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
         ended = _run(client, acme, ns, flow_id)
         assert ended["state"]["current"] == "FAILED", (flow_id, ended)
         seen = client.get(f"/api/v1/{acme}/logs/{ended['id']}").text + str(ended)
-        for leaked in (value, "main-kv-value", "main-file-content"):
+        for leaked in (value, "main-kv-value", "main-file-content", "main-region-value"):
             assert leaked not in seen, (flow_id, leaked)
     # the subflow's target exists in main only: nothing ran there for acme
     assert client.get(f"{main}/executions/search", params={"namespace": ns, "flowId": "target"}).json()["total"] == 0
