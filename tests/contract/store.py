@@ -22,6 +22,7 @@ from .contract_operations import OperationsContract
 from .contract_rollup import RollupContract
 from .contract_schema import SchemaContract
 from .contract_search import SearchContract
+from .contract_tenants import TenantContract
 from .contract_test_suites import SuiteContract, TransientExecutionContract
 from .contract_timers import TimerContract
 from .contract_triggers import TriggerContract
@@ -34,6 +35,6 @@ class StoreContract(
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
-    IdentityContract, DashboardContract, AppContract, RollupContract,
+    IdentityContract, DashboardContract, AppContract, RollupContract, TenantContract,
 ):
     __test__ = False

@@ -6,17 +6,20 @@ again by the services for each namespace they touch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from legato.api import dto
-from legato.api.context import context, principal
+from legato.api.context import KNOWN, context, principal
 from legato.api.errors import ApiError
+from legato.identity import grants as grants_
 from legato.identity.permissions import Action, Resource
-from legato.services.principal import Principal
+from legato.services import access as access_services
+from legato.services.principal import Principal, in_tenant
+from legato.store.ports import MAIN
 
 R, A = Resource, Action
 
@@ -270,6 +273,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_T}/roles/{{id}}"): _iam(R.ROLE, A.VIEW),
     ("PUT", f"{_T}/roles/{{id}}"): _iam(R.ROLE, A.UPDATE),
     ("DELETE", f"{_T}/roles/{{id}}"): _iam(R.ROLE, A.DELETE),
+    # tenants: managed from `main` (the services also refuse admins of other tenants)
+    ("POST", "/api/v1/tenants"): _iam(R.TENANT, A.CREATE),
+    ("GET", "/api/v1/tenants/search"): _iam(R.TENANT, A.LIST),
+    ("GET", "/api/v1/tenants/{id}"): _iam(R.TENANT, A.VIEW),
+    ("PUT", "/api/v1/tenants/{id}"): _iam(R.TENANT, A.UPDATE),
+    ("DELETE", "/api/v1/tenants/{id}"): _iam(R.TENANT, A.DELETE),
     ("GET", f"{_T}/bindings"): _iam(R.BINDING, A.LIST),
     ("POST", f"{_T}/bindings"): _iam(R.BINDING, A.CREATE),
     ("DELETE", f"{_T}/bindings/{{id}}"): _iam(R.BINDING, A.DELETE),
@@ -337,15 +346,50 @@ async def enforce(request: Request, template: str | None) -> None:
     found = rule(request.method, template) if template else None
     if found is None:
         raise ApiError(403, f"no access rule for {request.method} {template}; refused")
+    tenant = await _tenant(request)
     if not isinstance(found, Need):
+        if isinstance(request.scope.get("state", {}).get("principal"), Principal):
+            await _in_tenant(request, tenant)
         return  # public, or signed in (or open mode): settled by the authentication middleware
-    by = principal(request)
-    namespace = await _namespace(request) if not found.instance else None
+    by = await _in_tenant(request, tenant)
+    namespace = await _namespace(request, tenant) if not found.instance else None
     if not allowed(by, found, namespace):
         raise refusal(found, namespace)
 
 
-async def _namespace(request: Request) -> str | None:
+async def _tenant(request: Request) -> str:
+    """The tenant of the path (`main` for paths without one); 404 naming it when it is not registered."""
+    tenant = request.path_params.get("tenant")
+    if tenant is None:
+        return MAIN
+    store = context(request).store
+    if not await run_in_threadpool(KNOWN.exists, store, str(tenant)):
+        raise ApiError(404, f"tenant '{tenant}' not found")
+    return str(tenant)
+
+
+async def _in_tenant(request: Request, tenant: str) -> Principal:
+    """The caller with its grants in `tenant`: bindings are per tenant (the instance owner's grants and those
+    of the server itself hold in every tenant). The routes' principal is replaced by it."""
+    by = principal(request)
+    if by.tenant == tenant:
+        return by
+    if tenant == MAIN or by.id is None or by.grants.owner:
+        scoped = in_tenant(by, tenant)
+    else:
+        store = context(request).store
+
+        def resolve() -> Principal:
+            account = store.get_account(by.id) if by.id is not None else None
+            grants = grants_.NOTHING if account is None else access_services.CACHE.get(store, account, tenant)
+            return replace(by, grants=grants, tenant=tenant)
+
+        scoped = await run_in_threadpool(resolve)
+    request.scope.setdefault("state", {})["principal"] = scoped
+    return scoped
+
+
+async def _namespace(request: Request, tenant: str) -> str | None:
     params = request.path_params
     if "namespace" in params:
         return str(params["namespace"])
@@ -354,5 +398,7 @@ async def _namespace(request: Request) -> str | None:
         return None
     store = context(request).store
     execution = await run_in_threadpool(store.get_execution, str(execution_id))
+    if execution is not None and execution.tenant != tenant:
+        raise ApiError(404, f"execution '{execution_id}' not found")
     # An unknown execution: the route answers 404; checking "anywhere" first keeps 403 for the unentitled.
     return execution.namespace if execution is not None else None

@@ -129,6 +129,6 @@ async def fix_execution(ctx: Ctx, by: Acting, executionId: ExecutionId, body: Fi
 
 
 def _failure(ctx: ApiContext, execution_id: str, by: Principal) -> tuple[copilot.Model, assist.Failure]:
-    execution = ctx.store.get_execution(execution_id)
+    execution = ctx.store.get_execution(execution_id, tenant=by.tenant)
     masker = masking.masker_for(ctx, execution) if execution is not None else None
     return assist.failure_of(ctx.store, ctx.ai, execution_id, by=by, mask=lambda text: masking.mask(text, masker))

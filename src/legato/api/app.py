@@ -35,6 +35,7 @@ from legato.api import (
     sso,
     stats,
     system,
+    tenants,
     tests,
     triggers,
     ui,
@@ -70,6 +71,7 @@ TAGS = [
     {"name": "AI", "description": "The AI copilot: flows written, changed and fixed on request, proposed once valid."},
     {"name": "System", "description": "Health, configuration and metrics."},
     {"name": "Access", "description": "Sign-in, users, service accounts, API tokens, groups, roles and bindings."},
+    {"name": "Tenants", "description": "Tenants: isolated sets of flows, executions, logs, KV, files and bindings."},
 ]
 
 
@@ -101,7 +103,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     if basic_auth is not None:
         config = replace(config, basic=basic_auth)
     app.state.legato_auth = config
-    for module in (system, auth, sso, iam, integrations, flow_routes, webhooks, triggers, executions, execution_files,
+    for module in (system, auth, sso, iam, tenants, integrations, flow_routes, webhooks, triggers, executions, execution_files,
                    execution_metrics, evaluate, logs, kv, namespace_files, namespaces, plugins, stats, blueprints, tests,
                    dashboards, apps, secrets, auditlogs, ai, ui):
         for router in module.routers():

@@ -92,7 +92,7 @@ def preview(ctx: Ctx, by: Acting, request: dto.AppPreviewRequest) -> dto.AppView
         raise bad_request(f"unknown stage '{request.stage}'; use one of {', '.join(Stage)}") from None
     app = parse_app(request.source)
     now = ctx.clock()
-    record = AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, request.source, now, now)
+    record = AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, request.source, now, now, tenant=by.tenant)
     shown = app_runtime.preview(ctx.store, ctx.flows, record, app, stage, by=by)
     return _view_dto(ctx, shown)
 
@@ -200,4 +200,4 @@ def download(ctx: Ctx, by: Acting, id: AppId, executionId: ExecutionId,
     """A file of the app's execution (an input or output file) as an attachment; only URIs inside that
     execution's folder are served."""
     app_runtime.file_of(ctx.store, id, executionId, by=by, now=ctx.clock())
-    return execution_files.attachment(ctx, execution_files.checked_uri(ctx, executionId, path))
+    return execution_files.attachment(*execution_files.checked_uri(ctx, executionId, path, by.tenant))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,14 +12,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 
-from legato.api.errors import not_found
+from legato.api.errors import ApiError, not_found
 from legato.flows import Flows
 from legato.services.copilot import Model
 from legato.services.principal import Principal
 from legato.storage.port import Storage
-from legato.store.ports import Store
+from legato.store.ports import MAIN, Store
+from legato.store.ports.tenants import TenantStore
 
-TENANT = "main"  # the one tenant until multi-tenancy lands; Kestra's OSS default
+TENANT = MAIN  # the default tenant (Kestra's OSS one): the tenant of existing data and single-tenant installs
 
 
 @dataclass
@@ -59,7 +61,48 @@ def principal(request: Request) -> Principal:
 Acting = Annotated[Principal, Depends(principal)]
 
 
-def check_tenant(tenant: Annotated[str, PathParam(description="The tenant; `main` by default.", max_length=64)]) -> str:
-    if tenant != TENANT:
+class KnownTenants:
+    """Which tenants exist, remembered for `ttl` seconds (a request checks its tenant without a query; a tenant
+    created or deleted through this process's services shows at once, through another one within `ttl`)."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._known: frozenset[str] = frozenset()
+        self._until = 0.0
+
+    def exists(self, store: TenantStore, tenant: str) -> bool:
+        if tenant == MAIN:
+            return True
+        now = time.monotonic()
+        if now >= self._until or tenant not in self._known:
+            self._known = frozenset(t.id for t in store.list_tenants())
+            self._until = now + self.ttl
+        return tenant in self._known
+
+    def clear(self) -> None:
+        self._until = 0.0
+
+
+KNOWN = KnownTenants()
+
+
+def check_tenant(ctx: Annotated[ApiContext, Depends(context)],
+                 tenant: Annotated[str, PathParam(description="The tenant; `main` by default.", max_length=64)]) -> str:
+    """The tenant of the path; 404 naming it unless it is registered (`main` always is)."""
+    if not KNOWN.exists(ctx.store, tenant):
         raise not_found(f"tenant '{tenant}' not found")
+    return tenant
+
+
+Tenant = Annotated[str, Depends(check_tenant)]
+
+
+def main_tenant_only(tenant: Tenant) -> str:
+    """409 for a tenant other than `main`: what is kept for `main` only so far (trigger states and backfills,
+    flow test suites, dashboards' charts, namespace settings) is refused in other tenants rather than shown from `main`
+    (docs/security.md, Tenants)."""
+    if tenant != MAIN:
+        raise ApiError(409, f"this resource is not available in tenant '{tenant}' yet: trigger states, schedules, "
+                            "backfills, flow test suites, dashboard charts and namespace settings are kept for the tenant "
+                            "'main' only")
     return tenant

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
 from legato.api import dto, masking
-from legato.api.context import ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request, not_found
 from legato.expressions import ExpressionError, LimitExceeded, Masker, Renderer, to_text
 from legato.services import evaluation
 from legato.storage import functions as storage_functions
+from legato.storage import tenants as tenant_storage
 from legato.store import functions
 
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"], dependencies=[Depends(check_tenant)],
@@ -47,7 +48,7 @@ async def _expression(request: Request) -> str:
 @router.post("/{executionId}/eval/{taskRunId}", summary="Evaluate an expression against an execution",
              response_model=dto.EvalResult, openapi_extra=EXPRESSION_BODY)
 async def evaluate(
-    ctx: Ctx, request: Request,
+    ctx: Ctx, by: Acting, request: Request,
     executionId: Annotated[str, Path(description="The execution's id.", max_length=64)],
     taskRunId: Annotated[str, Path(description="Render as this task run would.", max_length=64)],
 ) -> dto.EvalResult:
@@ -55,28 +56,30 @@ async def evaluate(
     vars, labels, taskrun, parents... `error` says why when it cannot be rendered. A render that exceeds one
     of the expression limits (time, output, memory, ...) is refused with 422 naming the limit."""
     expression = await _expression(request)
-    return await run_in_threadpool(_bounded_render, ctx, executionId, taskRunId, expression)
+    return await run_in_threadpool(_bounded_render, ctx, executionId, taskRunId, expression, by.tenant)
 
 
-def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dto.EvalResult:
+def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str,
+                    tenant: str) -> dto.EvalResult:
     if not _renders.acquire(timeout=10):
         raise ApiError(429, "too many expressions are being evaluated at once; try again")
     try:
-        return _render(ctx, execution_id, task_run_id, expression)
+        return _render(ctx, execution_id, task_run_id, expression, tenant)
     finally:
         _renders.release()
 
 
-def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str) -> dto.EvalResult:
-    execution = ctx.store.get_execution(execution_id)
+def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str, tenant: str) -> dto.EvalResult:
+    execution = ctx.store.get_execution(execution_id, tenant=tenant)
     if execution is None:
         raise not_found(f"execution {execution_id} not found")
     variables = evaluation.task_run_variables(ctx.store, ctx.flows, execution, task_run_id)
-    bound = functions.bind(ctx.store, execution.namespace, execution.id, ctx.clock)
+    bound = functions.bind(ctx.store, execution.namespace, execution.id, ctx.clock, tenant=execution.tenant)
     if ctx.storage is not None:  # read(), fileSize()... as the execution's tasks see them
         scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
                                             trigger=execution.trigger, parent_id=execution.parent_id)
-        bound = {**storage_functions.bind(ctx.storage, scope), **bound}
+        files = tenant_storage.of_tenant(ctx.storage, execution.tenant)
+        bound = {**storage_functions.bind(files, scope), **bound}
     # secret() gives a placeholder the masker knows, so the console never shows a secret's value
     masker = masking.masker_for(ctx, execution) or Masker()
     try:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from legato.api import dto, masking
-from legato.api.context import Ctx, check_tenant
+from legato.api.context import Acting, Ctx, check_tenant
 from legato.api.errors import not_found
 from legato.api.params import Page, paging, sort_items
 from legato.model.execution import Execution, TaskRun
@@ -28,14 +28,14 @@ def routers() -> list[APIRouter]:
 
 @router.get("/{executionId}", summary="Metrics of an execution", response_model=dto.Paged[dto.MetricEntry])
 def execution_metrics(
-    ctx: Ctx, page: Annotated[Page, Depends(paging)],
+    ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
     executionId: Annotated[str, Path(description="The execution's id.", max_length=64)],
     taskRunId: Annotated[str | None, Query(max_length=64, description="Only this task run's metrics.")] = None,
     taskId: Annotated[str | None, Query(max_length=100, description="Only the metrics of this task's runs.")] = None,
 ) -> dto.Paged[dto.MetricEntry]:
     """Every metric the execution's task runs reported, in the order the tasks ran unless `sort` says otherwise
     (name, taskId, type, value, timestamp). Timer values are milliseconds."""
-    execution = ctx.store.get_execution(executionId)
+    execution = ctx.store.get_execution(executionId, tenant=by.tenant)
     if execution is None:
         raise not_found(f"execution {executionId} not found")
     runs = [r for r in ctx.store.task_runs(executionId)

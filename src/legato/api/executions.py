@@ -43,8 +43,8 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-def _get(ctx: ApiContext, execution_id: str) -> Execution:
-    execution = ctx.store.get_execution(execution_id)
+def _get(ctx: ApiContext, execution_id: str, tenant: str) -> Execution:
+    execution = ctx.store.get_execution(execution_id, tenant=tenant)
     if execution is None:
         raise not_found(f"execution {execution_id} not found")
     return execution
@@ -56,8 +56,8 @@ def _json(ctx: ApiContext, execution: Execution, runs: list[TaskRun] | None = No
     return masking.mask_model(body, masking.masker_for(ctx, execution))
 
 
-def _load(ctx: ApiContext, execution_id: str) -> dto.ExecutionDto:
-    return _json(ctx, _get(ctx, execution_id))
+def _load(ctx: ApiContext, execution_id: str, tenant: str) -> dto.ExecutionDto:
+    return _json(ctx, _get(ctx, execution_id, tenant))
 
 
 # ---- fixed paths first ----------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def search_executions(
     namespace, within = search_scope(by, Resource.EXECUTION, Action.LIST, namespace or None)
     filters = ExecutionFilter(
         namespace=namespace, within=within, flow_id=flowId, states=frozenset(state) if state else None,
-        labels=tuple(parse_labels(labels).items()), created_from=utc(startDate), created_to=utc(endDate),
+        labels=tuple(parse_labels(labels).items()), created_from=utc(startDate), created_to=utc(endDate), tenant=by.tenant
     )
     field, descending = parse_sort(page.sort, SORTS, "startDate:desc")
     found, total = ctx.store.search_executions(filters, sort=field, descending=descending,  # type: ignore[arg-type]
@@ -89,7 +89,7 @@ def search_executions(
 @router.post("/{namespace}/{id}/validate", summary="Validate inputs for an execution",
              response_model=dto.ValidatedInputs, openapi_extra=forms.INPUTS_BODY)
 async def validate_inputs(
-    ctx: Ctx, request: Request,
+    ctx: Ctx, by: Acting, request: Request,
     namespace: Annotated[str, Path(max_length=150, description="The flow's namespace.")],
     id: Annotated[str, Path(max_length=100, description="The flow's id.")],
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Check against this revision.")] = None,
@@ -99,16 +99,16 @@ async def validate_inputs(
     check. Nothing is created and uploaded files are not kept."""
     inputs, files = await forms.read_inputs(request, ctx.data_dir)
     try:
-        typed, checks = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files)
+        typed, checks = await run_in_threadpool(_typed_inputs, ctx, namespace, id, revision, inputs, files, by.tenant)
     finally:
         await run_in_threadpool(forms.discard, files)
     return dto.ValidatedInputs(namespace=namespace, flow_id=id, inputs=typed, checks=checks)
 
 
 def _typed_inputs(ctx: ApiContext, namespace: str, flow_id: str, revision: int | None, inputs: dict[str, Any],
-                  files: dict[str, str]) -> tuple[dict[str, Any], list[dto.CheckMessage]]:
+                  files: dict[str, str], tenant: str) -> tuple[dict[str, Any], list[dto.CheckMessage]]:
     execution = service.check_inputs(ctx.store, ctx.flows, namespace, flow_id, inputs, now=ctx.clock(),
-                                     revision=revision, files=files)
+                                     revision=revision, files=files, tenant=tenant)
     typed: dict[str, Any] = masking.mask(jsonable_encoder(execution.inputs), masking.masker_for(ctx, execution))
     return typed, [dto.CheckMessage.model_validate(c) for c in execution.scratch.get("checks", [])]
 
@@ -166,9 +166,9 @@ def delete_by_ids(
 
 
 @router.get("/{executionId}", summary="Get an execution", response_model=dto.ExecutionDto)
-def get_execution(ctx: Ctx, executionId: ExecutionId) -> dto.ExecutionDto:
+def get_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.ExecutionDto:
     """The execution with its task runs, in Kestra's shape."""
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.delete("/{executionId}", summary="Delete an execution", status_code=204, response_class=Response)
@@ -195,7 +195,7 @@ def set_labels(ctx: Ctx, by: Acting, executionId: ExecutionId,
         if not label.key:
             raise bad_request("a label needs a non-empty key", [dto.ErrorDetail(path="key", message="empty")])
     service.set_labels(ctx.store, executionId, {lb.key: lb.value for lb in labels}, by=by)
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.post("/{executionId}/replay", summary="Replay an execution", response_model=dto.ExecutionDto,
@@ -206,8 +206,8 @@ def replay_execution(
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Run this revision of the flow.")] = None,
 ) -> dto.ExecutionDto:
     """A new execution reusing the outputs of the task runs before `taskRunId` and running again from it."""
-    execution = _get(ctx, executionId)
-    if revision is not None and ctx.store.get_flow(execution.namespace, execution.flow_id, revision) is None:
+    execution = _get(ctx, executionId, by.tenant)
+    if revision is not None and ctx.store.get_flow(execution.namespace, execution.flow_id, revision, tenant=by.tenant) is None:
         raise not_found(f"revision {revision} of flow {execution.namespace}.{execution.flow_id} not found")
     if taskRunId is None:
         runs = ctx.store.task_runs(executionId)
@@ -223,7 +223,7 @@ def replay_execution(
 def force_run(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.ExecutionDto:
     """Start a QUEUED execution without waiting for a concurrency slot of its flow."""
     service.force_run(ctx.store, executionId, by=by)
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.post("/{executionId}/unqueue", summary="Take an execution out of its queue", response_model=dto.ExecutionDto,
@@ -232,14 +232,14 @@ def unqueue(ctx: Ctx, by: Acting, executionId: ExecutionId,
             state: Annotated[Literal["RUNNING", "KILLED"], Query(description="RUNNING starts it now; KILLED drops it.")] = "RUNNING",
             ) -> dto.ExecutionDto:
     """Move a QUEUED execution out of the queue: start it now (RUNNING) or kill it (KILLED)."""
-    execution = _get(ctx, executionId)
+    execution = _get(ctx, executionId, by.tenant)
     if execution.state != State.QUEUED:
         raise ApiError(409, f"execution {executionId} is {execution.state}, not QUEUED")
     if state == "RUNNING":
         service.force_run(ctx.store, executionId, by=by)
     else:
         service.kill(ctx.store, executionId, by=by)
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.delete("/{executionId}/kill", summary="Kill an execution", status_code=202, response_model=dto.ExecutionDto,
@@ -248,7 +248,7 @@ def kill_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.Execut
     """Ask the executor to kill the execution (and the executions its subflow tasks started); answers at once
     with the execution as it is, 409 if it already ended."""
     service.kill(ctx.store, executionId, by=by)
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.post("/{executionId}/restart", summary="Restart an execution", response_model=dto.ExecutionDto,
@@ -256,7 +256,7 @@ def kill_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.Execut
 def restart_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> dto.ExecutionDto:
     """Re-run the failed part of a FAILED or KILLED execution; answers at once with the execution as it is."""
     service.restart(ctx.store, executionId, by=by)
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.post("/{executionId}/pause", summary="Pause a running execution", status_code=204,
@@ -289,14 +289,14 @@ def change_task_run_state(ctx: Ctx, by: Acting, executionId: ExecutionId, change
     """Set a finished task run to another final state (e.g. FAILED to SUCCESS); the executor then carries the
     execution on from there. Answers with the execution as it is."""
     service.change_task_run_state(ctx.store, executionId, change.task_run_id, change.state, by=by)
-    return _load(ctx, executionId)
+    return _load(ctx, executionId, by.tenant)
 
 
 @router.get("/{executionId}/follow", summary="Follow an execution (SSE)", response_model=None,
             responses=sse.SSE_RESPONSE)
-async def follow_execution(ctx: Ctx, request: Request, executionId: ExecutionId) -> Response:
+async def follow_execution(ctx: Ctx, by: Acting, request: Request, executionId: ExecutionId) -> Response:
     """Server-Sent Events: the execution (JSON) each time it changes; the stream ends once it has ended."""
-    await run_in_threadpool(_get, ctx, executionId)
+    await run_in_threadpool(_get, ctx, executionId, by.tenant)
 
     async def read() -> tuple[str, bool] | None:
         execution = await run_in_threadpool(ctx.store.get_execution, executionId)
@@ -348,7 +348,9 @@ async def _wait_for_end(ctx: ApiContext, request: Request, execution_id: str) ->
     fast_until = loop.time() + WAIT_FAST_FOR
     delay = WAIT_POLL_FAST
     while True:
-        execution = await run_in_threadpool(_get, ctx, execution_id)
+        execution = await run_in_threadpool(ctx.store.get_execution, execution_id)  # created by this request
+        if execution is None:
+            raise not_found(f"execution {execution_id} not found")
         if execution.state in st.TERMINAL and execution.ended is not None:
             return execution
         if await request.is_disconnected():

@@ -48,7 +48,7 @@ def _matching(ctx: ApiContext, by: Principal, q: str | None, namespace: str | No
     wanted = parse_labels(labels)
     text = q.lower() if q else None
     found = []
-    for record in ctx.store.list_flows():
+    for record in ctx.store.list_flows(tenant=by.tenant):
         if not service.in_namespace(record.namespace, namespace) or not visible(by, FLOW, action, record.namespace):
             continue
         flow = ctx.flows.of(record)
@@ -60,8 +60,8 @@ def _matching(ctx: ApiContext, by: Principal, q: str | None, namespace: str | No
     return found
 
 
-def _latest(ctx: ApiContext, namespace: str, flow_id: str) -> FlowRecord:
-    record = ctx.store.get_flow(namespace, flow_id)
+def _latest(ctx: ApiContext, namespace: str, flow_id: str, tenant: str) -> FlowRecord:
+    record = ctx.store.get_flow(namespace, flow_id, tenant=tenant)
     if record is None:
         raise not_found(f"flow {namespace}.{flow_id} not found")
     return record
@@ -87,7 +87,7 @@ def distinct_namespaces(
     ctx: Ctx, by: Acting, q: Annotated[str | None, Query(max_length=150, description="Text the namespace contains.")] = None,
 ) -> list[str]:
     """Every namespace holding at least one live flow, sorted."""
-    names = {r.namespace for r in ctx.store.list_flows() if visible(by, FLOW, LIST, r.namespace)}
+    names = {r.namespace for r in ctx.store.list_flows(tenant=by.tenant) if visible(by, FLOW, LIST, r.namespace)}
     return sorted(n for n in names if not q or q.lower() in n)
 
 
@@ -109,7 +109,7 @@ def export_by_ids(ctx: Ctx, by: Acting, ids: Ids) -> Response:
     first namespace not to be exported."""
     for i in ids:
         require(by, FLOW, EXPORT, i.namespace)
-    return _zip([_latest(ctx, i.namespace, i.id) for i in ids])
+    return _zip([_latest(ctx, i.namespace, i.id, by.tenant) for i in ids])
 
 
 def _zip(records: list[FlowRecord]) -> Response:
@@ -205,23 +205,23 @@ def _pairs(ids: list[dto.FlowIdentity]) -> list[tuple[str, str]]:
 
 
 @router.post("/validate", summary="Validate flows", response_model=list[dto.ValidateResult], openapi_extra=YAML_BODY)
-async def validate_flows(ctx: Ctx, source: Source) -> list[dto.ValidateResult]:
+async def validate_flows(ctx: Ctx, by: Acting, source: Source) -> list[dto.ValidateResult]:
     """Check each document of a multi-document YAML text; one result per document, with its problems located
     at lines of the text sent. Nothing is stored."""
-    return await run_in_threadpool(_validate_all, ctx, source)
+    return await run_in_threadpool(_validate_all, ctx, source, by.tenant)
 
 
-def _validate_all(ctx: ApiContext, text: str) -> list[dto.ValidateResult]:
-    return [_validate_one(ctx, chunk) for chunk in documents.split_documents(text)]
+def _validate_all(ctx: ApiContext, text: str, tenant: str) -> list[dto.ValidateResult]:
+    return [_validate_one(ctx, chunk, tenant) for chunk in documents.split_documents(text)]
 
 
-def _validate_one(ctx: ApiContext, chunk: documents.Chunk) -> dto.ValidateResult:
+def _validate_one(ctx: ApiContext, chunk: documents.Chunk, tenant: str) -> dto.ValidateResult:
     try:
         flow = documents.parse_chunk(chunk)
     except FlowValidationError as exc:
         return dto.ValidateResult(index=chunk.index, constraints=str(exc),
                                   details=[problem_detail(p) for p in exc.problems])
-    existing = ctx.store.get_flow(flow.namespace, flow.id)
+    existing = ctx.store.get_flow(flow.namespace, flow.id, tenant=tenant)
     found = flowlint.lint_source(chunk.text, "", chunk.first_line)
     return dto.ValidateResult(
         index=chunk.index, flow=flow.id, namespace=flow.namespace,
@@ -263,9 +263,9 @@ async def update_namespace(
 
 
 @router.get("/{namespace}", summary="Flows of a namespace", response_model=list[dto.FlowDto])
-def list_namespace(ctx: Ctx, namespace: Namespace) -> list[dto.FlowDto]:
+def list_namespace(ctx: Ctx, by: Acting, namespace: Namespace) -> list[dto.FlowDto]:
     """The live flows of exactly this namespace, by id."""
-    return [sources.flow_dto(r) for r in ctx.store.list_flows(namespace)]
+    return [sources.flow_dto(r) for r in ctx.store.list_flows(namespace, tenant=by.tenant)]
 
 
 # ---- one flow -------------------------------------------------------------------------------------------------
@@ -273,12 +273,12 @@ def list_namespace(ctx: Ctx, namespace: Namespace) -> list[dto.FlowDto]:
 
 @router.get("/{namespace}/{id}", summary="Get a flow", response_model=dto.FlowDto)
 def get_flow(
-    ctx: Ctx, namespace: Namespace, id: FlowId,
+    ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId,
     source: Annotated[bool, Query(description="Include the YAML source.")] = False,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past revision (default: the latest).")] = None,
 ) -> dto.FlowDto:
     """The latest revision of a live flow, or the given revision."""
-    record = ctx.store.get_flow(namespace, id, revision)
+    record = ctx.store.get_flow(namespace, id, revision, tenant=by.tenant)
     if record is None:
         what = f"revision {revision} of flow" if revision else "flow"
         raise not_found(f"{what} {namespace}.{id} not found")
@@ -309,19 +309,19 @@ def delete_flow(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId) -> Respo
 
 
 @router.get("/{namespace}/{id}/revisions", summary="Revisions of a flow", response_model=list[dto.FlowDto])
-def revisions(ctx: Ctx, namespace: Namespace, id: FlowId) -> list[dto.FlowDto]:
+def revisions(ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId) -> list[dto.FlowDto]:
     """Every revision of a live flow, oldest first, with their sources."""
-    _latest(ctx, namespace, id)
-    return [sources.flow_dto(record, source=True) for record in ctx.store.flow_revisions(namespace, id)]
+    _latest(ctx, namespace, id, by.tenant)
+    return [sources.flow_dto(record, source=True) for record in ctx.store.flow_revisions(namespace, id, tenant=by.tenant)]
 
 
 @router.get("/{namespace}/{id}/graph", summary="Topology of a flow", response_model=dto.FlowGraph)
 def flow_graph(
-    ctx: Ctx, namespace: Namespace, id: FlowId,
+    ctx: Ctx, by: Acting, namespace: Namespace, id: FlowId,
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past revision (default: the latest).")] = None,
 ) -> dto.FlowGraph:
     """Nodes (tasks, cluster roots and ends), edges with their relation, and clusters of flowable tasks."""
-    record = ctx.store.get_flow(namespace, id, revision)
+    record = ctx.store.get_flow(namespace, id, revision, tenant=by.tenant)
     if record is None:
         raise not_found(f"flow {namespace}.{id} not found")
     return graph.flow_graph(ctx.flows.of(record))

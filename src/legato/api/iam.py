@@ -295,21 +295,21 @@ async def delete_role(ctx: Ctx, by: Acting, id: ObjectId) -> Response:
 # bindings ----------------------------------------------------------------------------------------------------
 @tenant_router.get("/bindings", summary="List bindings", response_model=list[iam_dto.BindingDto])
 async def list_bindings(ctx: Ctx, by: Acting) -> list[iam_dto.BindingDto]:
-    """Every binding, oldest first."""
-    return [_binding(b) for b in await _call(access.list_bindings, ctx.store, by=by)]
+    """Every binding of the tenant, oldest first."""
+    return [_binding(b) for b in await _call(access.list_bindings, ctx.store, by=by, tenant=by.tenant)]
 
 
 @tenant_router.post("/bindings", summary="Bind a role to a user, group or service account",
                     response_model=iam_dto.BindingDto)
 async def create_binding(ctx: Ctx, by: Acting, body: iam_dto.BindingCreate) -> iam_dto.BindingDto:
-    """On the instance (no namespace) or on a namespace and its children (`dev` covers `dev.team`, not
-    `development`)."""
+    """In the tenant of the path: on the whole tenant (no namespace) or on a namespace and its children (`dev`
+    covers `dev.team`, not `development`). It gives nothing in other tenants."""
     return _binding(await _call(access.create_binding, ctx.store, body.roleId, body.type, body.externalId,
-                                body.namespace, by=by, now=ctx.clock()))
+                                body.namespace, by=by, now=ctx.clock(), tenant=by.tenant))
 
 
 @tenant_router.delete("/bindings/{id}", summary="Delete a binding", status_code=204)
 async def delete_binding(ctx: Ctx, by: Acting, id: ObjectId) -> Response:
     """The subject loses what the binding gave it."""
-    await _call(access.delete_binding, ctx.store, id, by=by)
+    await _call(access.delete_binding, ctx.store, id, by=by, tenant=by.tenant)
     return Response(status_code=204)

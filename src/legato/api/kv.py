@@ -45,11 +45,11 @@ def _entry(entry: KVEntry) -> dto.KVEntryDto:
 
 
 @router.get("", summary="List the keys of a namespace", response_model=list[dto.KVEntryDto])
-def list_keys(ctx: Ctx, namespace: Namespace,
+def list_keys(ctx: Ctx, by: Acting, namespace: Namespace,
               prefix: Annotated[str | None, Query(max_length=255, description="Only keys starting with this.")] = None,
               ) -> list[dto.KVEntryDto]:
     """Live (not expired) keys with their type and dates, by key."""
-    return [_entry(e) for e in ctx.store.kv_list(namespace, ctx.clock(), prefix)]
+    return [_entry(e) for e in ctx.store.kv_list(namespace, ctx.clock(), prefix, tenant=by.tenant)]
 
 
 @router.delete("", summary="Delete several keys", response_model=dto.KVDeleted)
@@ -59,9 +59,9 @@ def delete_keys(ctx: Ctx, by: Acting, namespace: Namespace, request: dto.KVDelet
 
 
 @router.get("/{key}", summary="Get the value of a key", response_model=dto.TypedValue)
-def get_value(ctx: Ctx, namespace: Namespace, key: Key) -> dto.TypedValue:
+def get_value(ctx: Ctx, by: Acting, namespace: Namespace, key: Key) -> dto.TypedValue:
     """The value and its type; 404 when the key does not exist or has expired."""
-    entry = ctx.store.kv_get(namespace, key, ctx.clock())
+    entry = ctx.store.kv_get(namespace, key, ctx.clock(), tenant=by.tenant)
     if entry is None:
         raise not_found(f"no value for key '{key}' in namespace '{namespace}'")
     return dto.TypedValue(type=entry.type, value=entry.value)

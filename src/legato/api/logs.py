@@ -46,8 +46,8 @@ def _entry(record: LogRecord, namespace: str | None, flow_id: str | None, masker
     )
 
 
-def _execution(ctx: ApiContext, execution_id: str) -> Execution:
-    execution = ctx.store.get_execution(execution_id)
+def _execution(ctx: ApiContext, execution_id: str, tenant: str) -> Execution:
+    execution = ctx.store.get_execution(execution_id, tenant=tenant)
     if execution is None:
         raise not_found(f"execution {execution_id} not found")
     return execution
@@ -77,36 +77,36 @@ def search_logs(
     """Log lines of every execution matching the filters, newest first unless `sort` says `timestamp:asc`."""
     scope, within = search_scope(by, Resource.EXECUTION, Action.ACCESS_LOGS, namespace or None)
     filters = LogFilter(text=q or None, namespace=scope, within=within, flow_id=flowId, min_level=minLevel,
-                        time_from=utc(startDate), time_to=utc(endDate))
+                        time_from=utc(startDate), time_to=utc(endDate), tenant=by.tenant)
     _, descending = parse_sort(page.sort, {"timestamp": "timestamp"}, "timestamp:desc")
     found, total = ctx.store.search_logs(filters, descending=descending, limit=page.size, offset=page.offset)
     maskers: dict[str, Masker | None] = {}
     results = []
     for line in found:
         if line.record.execution_id not in maskers:
-            execution = ctx.store.get_execution(line.record.execution_id)
+            execution = ctx.store.get_execution(line.record.execution_id, tenant=by.tenant)
             maskers[line.record.execution_id] = masking.masker_for(ctx, execution) if execution else None
         results.append(_entry(line.record, line.namespace, line.flow_id, maskers[line.record.execution_id]))
     return dto.Paged[dto.LogEntry](results=results, total=total)
 
 
 @router.get("/{executionId}", summary="Logs of an execution", response_model=list[dto.LogEntry])
-def execution_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
+def execution_logs(ctx: Ctx, by: Acting, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
                    attempt: AttemptNumber = None) -> list[dto.LogEntry]:
     """The execution's log lines in the order they were written."""
-    execution = _execution(ctx, executionId)
+    execution = _execution(ctx, executionId, by.tenant)
     masker = masking.masker_for(ctx, execution)
-    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt)
+    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt, tenant=by.tenant)
     return [_entry(line.record, execution.namespace, execution.flow_id, masker) for line in _lines(ctx, filters)]
 
 
 @router.get("/{executionId}/download", summary="Download the logs of an execution", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {}}, "description": "One line per log entry"}})
-def download_logs(ctx: Ctx, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
+def download_logs(ctx: Ctx, by: Acting, executionId: ExecutionId, minLevel: MinLevel = None, taskRunId: TaskRunId = None,
                   attempt: AttemptNumber = None) -> PlainTextResponse:
     """The log lines as text, `timestamp level [taskId] message`, as an attachment."""
-    masker = masking.masker_for(ctx, _execution(ctx, executionId))
-    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt)
+    masker = masking.masker_for(ctx, _execution(ctx, executionId, by.tenant))
+    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, attempt=attempt, tenant=by.tenant)
     lines = [f"{r.timestamp.isoformat()} {r.level:<5} [{r.task_id or '-'}] {masking.mask(r.message, masker)}"
              for r in (line.record for line in _lines(ctx, filters))]
     return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""), headers={
@@ -123,13 +123,13 @@ def delete_logs(ctx: Ctx, by: Acting, executionId: ExecutionId, taskRunId: TaskR
 
 @router.get("/{executionId}/follow", summary="Follow the logs of an execution (SSE)", response_model=None,
             responses=sse.SSE_RESPONSE)
-async def follow_logs(ctx: Ctx, request: Request, executionId: ExecutionId, minLevel: MinLevel = None,
+async def follow_logs(ctx: Ctx, by: Acting, request: Request, executionId: ExecutionId, minLevel: MinLevel = None,
                       taskRunId: TaskRunId = None) -> Response:
     """Server-Sent Events: each log line (JSON) as it is written, from the first; the stream ends once the
     execution has ended and its last lines were sent."""
-    await run_in_threadpool(_execution, ctx, executionId)
+    await run_in_threadpool(_execution, ctx, executionId, by.tenant)
 
-    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId)
+    filters = LogFilter(execution_id=executionId, min_level=minLevel, task_run_id=taskRunId, tenant=by.tenant)
 
     async def events() -> AsyncIterator[str]:
         after, idle = 0, 0.0

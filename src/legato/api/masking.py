@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from legato import sealing
 from legato.expressions import Masker
 from legato.model.execution import Execution
+from legato.store.ports import MAIN
 
 if TYPE_CHECKING:
     from legato.api.context import ApiContext
@@ -31,16 +32,17 @@ ENGINE_FIELDS = frozenset({
 })
 
 
-def secret_input_ids(ctx: ApiContext, namespace: str, flow_id: str, revision: int) -> tuple[str, ...]:
+def secret_input_ids(ctx: ApiContext, namespace: str, flow_id: str, revision: int,
+                     tenant: str = MAIN) -> tuple[str, ...]:
     """Ids of the SECRET inputs of one flow revision (none when the revision is gone); the parsed revision
     comes from the process's Flows, so a revision is read and parsed once."""
-    flow = ctx.flows.revision(ctx.store, namespace, flow_id, revision)
+    flow = ctx.flows.revision(ctx.store, namespace, flow_id, revision, tenant=tenant)
     return tuple(i.id for i in flow.inputs or () if i.type == "SECRET") if flow is not None else ()
 
 
 def masker_for(ctx: ApiContext, execution: Execution) -> Masker | None:
     """A Masker knowing the execution's secret values, or None when it has none."""
-    ids = secret_input_ids(ctx, execution.namespace, execution.flow_id, execution.flow_revision)
+    ids = secret_input_ids(ctx, execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant)
     values = [_nested(execution.inputs, i) for i in ids]
     texts = [str(v) for v in values if v not in (None, "")]
     for sealed in sealing.sealed_values(execution.inputs):  # the stored form and the text it holds

@@ -27,6 +27,7 @@ from legato.model.flow import NAMESPACE_PATTERN
 from legato.services import audit
 from legato.services.principal import Principal
 from legato.storage import StorageError, namespace_files_prefix
+from legato.storage import tenants as tenant_storage
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}/files", tags=["Namespace files"],
                    dependencies=[Depends(check_tenant)], responses=dto.ERRORS)
@@ -45,8 +46,9 @@ def routers() -> list[APIRouter]:
     return [router]
 
 
-def _root(ctx: ApiContext, namespace: str) -> FsPath:
-    path_of = getattr(ctx.files, "path_of", None)
+def _root(ctx: ApiContext, tenant: str, namespace: str) -> FsPath:
+    """The folder of the namespace's files in the tenant's storage."""
+    path_of = getattr(tenant_storage.of_tenant(ctx.files, tenant), "path_of", None)
     if path_of is None:
         raise ApiError(501, "namespace files need the local storage backend")
     try:
@@ -56,9 +58,9 @@ def _root(ctx: ApiContext, namespace: str) -> FsPath:
     return root
 
 
-def _target(ctx: ApiContext, namespace: str, path: str, what: str = "path") -> tuple[FsPath, FsPath]:
+def _target(ctx: ApiContext, tenant: str, namespace: str, path: str, what: str = "path") -> tuple[FsPath, FsPath]:
     """(namespace root, resolved path inside it)."""
-    root = _root(ctx, namespace)
+    root = _root(ctx, tenant, namespace)
     return root, paths.inside(root, paths.segments(path, what), what)
 
 
@@ -79,9 +81,9 @@ def _visible(path: FsPath, root: FsPath) -> bool:
 
 
 @router.get("/directory", summary="List a folder of namespace files", response_model=list[dto.NamespaceFileEntry])
-def list_directory(ctx: Ctx, namespace: Namespace, path: FilePath = "/") -> list[dto.NamespaceFileEntry]:
+def list_directory(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath = "/") -> list[dto.NamespaceFileEntry]:
     """The files and folders directly in the folder `path` (the namespace's root by default), by name."""
-    root, target = _target(ctx, namespace, path)
+    root, target = _target(ctx, by.tenant, namespace, path)
     if target == root.resolve() and not target.exists():
         return []
     if not target.is_dir():
@@ -92,7 +94,7 @@ def list_directory(ctx: Ctx, namespace: Namespace, path: FilePath = "/") -> list
 @router.post("/directory", summary="Create a folder of namespace files", status_code=201, response_class=Response)
 def create_directory(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath) -> Response:
     """Create the folder `path` and any missing parents; 409 when a file has that path."""
-    root, target = _target(ctx, namespace, path)
+    root, target = _target(ctx, by.tenant, namespace, path)
     if target == root.resolve():
         raise bad_request("give the path of the folder to create")
     if target.exists() and not target.is_dir():
@@ -113,9 +115,9 @@ def _mkdirs(root: FsPath, target: FsPath) -> None:
 
 
 @router.get("/stats", summary="Describe a namespace file or folder", response_model=dto.NamespaceFileEntry)
-def stats(ctx: Ctx, namespace: Namespace, path: FilePath) -> dto.NamespaceFileEntry:
+def stats(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath) -> dto.NamespaceFileEntry:
     """Name, type (File or Directory), size and last change of `path`."""
-    root, target = _target(ctx, namespace, path)
+    root, target = _target(ctx, by.tenant, namespace, path)
     if not target.exists() or target == root.resolve():
         raise not_found(f"no file {path} in the files of {namespace}")
     return _entry(target)
@@ -124,9 +126,9 @@ def stats(ctx: Ctx, namespace: Namespace, path: FilePath) -> dto.NamespaceFileEn
 @router.get("/export", summary="Export the namespace files as a zip", response_class=Response,
             responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
                              "description": "A zip of every file, by path"}})
-def export(ctx: Ctx, namespace: Namespace) -> Response:
+def export(ctx: Ctx, by: Acting, namespace: Namespace) -> Response:
     """Every file of the namespace in one zip archive, at its path."""
-    root = _root(ctx, namespace).resolve()
+    root = _root(ctx, by.tenant, namespace).resolve()
     buffer = io.BytesIO()
     total = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -142,9 +144,9 @@ def export(ctx: Ctx, namespace: Namespace) -> Response:
 
 
 @router.get("", summary="Read a namespace file", response_class=Response, responses=BYTES_RESPONSE)
-def read_file(ctx: Ctx, namespace: Namespace, path: FilePath) -> Response:
+def read_file(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath) -> Response:
     """The file's bytes."""
-    root, target = _target(ctx, namespace, path)
+    root, target = _target(ctx, by.tenant, namespace, path)
     if not target.is_file() or not _visible(target, root.resolve()):
         raise not_found(f"no file {path} in the files of {namespace}")
     return FileResponse(target, media_type="application/octet-stream")
@@ -154,7 +156,7 @@ def read_file(ctx: Ctx, namespace: Namespace, path: FilePath) -> Response:
              openapi_extra=UPLOAD_BODY)
 async def upload(ctx: Ctx, by: Acting, request: Request, namespace: Namespace, path: FilePath) -> Response:
     """Store the multipart part `fileContent` at `path` (parent folders created), replacing a file there."""
-    root, target = _target(ctx, namespace, path)
+    root, target = _target(ctx, by.tenant, namespace, path)
     if target == root.resolve() or target.is_dir():
         raise ApiError(409, f"{path} is a folder")
     _, content = await read_part(request, "fileContent", MAX_UPLOAD, "namespace files")
@@ -188,8 +190,8 @@ def move(ctx: Ctx, by: Acting, namespace: Namespace,
          from_: Annotated[str, Query(alias="from", max_length=1024, description="Current path.")],
          to: Annotated[str, Query(max_length=1024, description="New path.")]) -> Response:
     """Move or rename a file or folder; 409 when something exists at the new path."""
-    root, source = _target(ctx, namespace, from_, "from")
-    _, target = _target(ctx, namespace, to, "to")
+    root, source = _target(ctx, by.tenant, namespace, from_, "from")
+    _, target = _target(ctx, by.tenant, namespace, to, "to")
     if source == root.resolve() or not source.exists() or not _visible(source, root.resolve()):
         raise not_found(f"no file {from_} in the files of {namespace}")
     if target == root.resolve() or target.exists():
@@ -205,7 +207,7 @@ def move(ctx: Ctx, by: Acting, namespace: Namespace,
 @router.delete("", summary="Delete a namespace file or folder", status_code=204, response_class=Response)
 def delete(ctx: Ctx, by: Acting, namespace: Namespace, path: FilePath) -> Response:
     """Delete a file, or a folder with everything in it."""
-    root, target = _target(ctx, namespace, path)
+    root, target = _target(ctx, by.tenant, namespace, path)
     if target == root.resolve():
         raise bad_request("give the path of the file or folder to delete")
     if not target.exists() or not _visible(target, root.resolve()):

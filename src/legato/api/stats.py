@@ -49,7 +49,7 @@ def _filters(ctx: ApiContext, request: dto.DailyStatsRequest, by: Principal) -> 
     start, end = _window(ctx, request)
     scope, within = search_scope(by, Resource.EXECUTION, Action.LIST, request.namespace or None)
     return ExecutionFilter(namespace=scope, within=within, flow_id=request.flowId, created_from=start,
-                           created_to=end)
+                           created_to=end, tenant=by.tenant)
 
 
 @router.post("/executions/daily", summary="Executions per day by state", response_model=list[dto.DailyStats])

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from legato.api import dto
-from legato.api.context import TENANT, Ctx, check_tenant
+from legato.api.context import TENANT, Ctx, Tenant, check_tenant
 from legato.api.metrics import StoreCollector
 from legato.store.ports import Store
 from legato.telemetry import metrics as telemetry
@@ -81,9 +81,9 @@ def metrics_of(store: Store, clock: Callable[[], datetime]) -> Response:
     return Response(body, media_type=telemetry.CONTENT_TYPE)
 
 
-def _configs(ctx: Ctx) -> dto.Configs:
+def _configs(ctx: Ctx, tenant: str = TENANT) -> dto.Configs:
     return dto.Configs(
-        version=legato_version(), tenant=TENANT, backend=str(getattr(ctx.store, "backend", "unknown")),
+        version=legato_version(), tenant=tenant, backend=str(getattr(ctx.store, "backend", "unknown")),
         basicAuthEnabled=ctx.basic_auth, features=[*FEATURES, *(["ai"] if ctx.ai else [])], startedAt=ctx.started,
         isAiEnabled=ctx.ai is not None,
     )
@@ -97,9 +97,9 @@ def configs(ctx: Ctx) -> dto.Configs:
 
 
 @tenant_router.get("/configs", tags=["System"], summary="Server configuration (tenant path)", response_model=dto.Configs)
-def tenant_configs(ctx: Ctx) -> dto.Configs:
-    """The same as `/api/v1/configs`, under the tenant prefix."""
-    return _configs(ctx)
+def tenant_configs(ctx: Ctx, tenant: Tenant) -> dto.Configs:
+    """The same as `/api/v1/configs`, under the tenant prefix (`tenant`: that tenant)."""
+    return _configs(ctx, tenant)
 
 
 @router.get("/metrics", tags=["System"], summary="Prometheus metrics", response_class=Response,

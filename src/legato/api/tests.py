@@ -13,7 +13,7 @@ from pydantic import Field
 
 from legato import secrets_env
 from legato.api import dto
-from legato.api.context import Acting, ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant, main_tenant_only
 from legato.api.errors import problem_detail
 from legato.api.params import YAML_BODY, Page, paging, yaml_body
 from legato.expressions import Renderer
@@ -23,7 +23,7 @@ from legato.flowtests.suite import parse_suite
 from legato.model.errors import FlowValidationError
 from legato.store.ports import TestSuiteRecord
 
-router = APIRouter(prefix="/api/v1/{tenant}/tests", tags=["Tests"], dependencies=[Depends(check_tenant)],
+router = APIRouter(prefix="/api/v1/{tenant}/tests", tags=["Tests"], dependencies=[Depends(check_tenant), Depends(main_tenant_only)],
                    responses=dto.ERRORS)
 
 Namespace = Annotated[str, Path(description="The suite's namespace.", max_length=150)]

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from legato.api import dto
-from legato.api.context import Acting, ApiContext, Ctx, check_tenant
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant, main_tenant_only
 from legato.api.errors import ApiError, bad_request
 from legato.api.params import Page, paging, sort_items
 from legato.identity.permissions import Action, Resource
@@ -25,7 +25,7 @@ from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, visible
 from legato.store.ports import BackfillState
 
-router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"], dependencies=[Depends(check_tenant)],
+router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"], dependencies=[Depends(check_tenant), Depends(main_tenant_only)],
                    responses=dto.ERRORS)
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
@@ -186,11 +186,11 @@ def search_triggers(
 
 @router.get("/{namespace}/{flowId}", summary="Triggers of a flow", response_model=dto.Paged[TriggerContext])
 def flow_triggers(
-    ctx: Ctx, namespace: NamespacePath, flowId: FlowPath, page: Annotated[Page, Depends(paging)],
+    ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, page: Annotated[Page, Depends(paging)],
     q: Annotated[str | None, Query(max_length=200, description="Text in the trigger id.")] = None,
 ) -> dto.Paged[TriggerContext]:
     """The triggers of one flow with their state, in declaration order (or `sort`); 404 for an unknown flow."""
-    record = ctx.store.get_flow(namespace, flowId)
+    record = ctx.store.get_flow(namespace, flowId, tenant=by.tenant)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flowId} not found")
     items = _rows(ctx, namespace, flowId, None)

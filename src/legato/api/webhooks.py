@@ -13,6 +13,7 @@ basic auth protects the rest of the API: the key is the credential.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -26,7 +27,8 @@ from legato.api.serialize import execution_dto
 from legato.model.execution import Execution
 from legato.model.state import State
 from legato.services import webhooks as hooks
-from legato.services.principal import ANONYMOUS
+from legato.services.principal import ANONYMOUS, in_tenant
+from legato.store.ports import MAIN
 
 MAX_BODY = 10 * 1024 * 1024  # bytes a webhook call may carry
 PREFIX = "/api/v1/{tenant}/executions/webhook"
@@ -81,13 +83,14 @@ def _multi(items: list[tuple[str, str]]) -> dict[str, list[str]]:
 async def _handle(ctx: ApiContext, request: Request, namespace: str, flow_id: str, key: str,
                   wait: bool | None) -> Response:
     webhooks = _webhooks(request, ctx)
-    match = await run_in_threadpool(webhooks.find, namespace, flow_id, key)
+    tenant = str(request.path_params.get("tenant", MAIN))  # checked registered by access.authorize
+    match = await run_in_threadpool(partial(webhooks.find, tenant=tenant), namespace, flow_id, key)
     call = hooks.WebhookCall(
         body=await _body(request), content_type=request.headers.get("content-type", ""),
         headers=_multi([(k.lower(), v) for k, v in request.headers.items()]),
         parameters=_multi(list(request.query_params.multi_items())),
     )
-    execution = await run_in_threadpool(webhooks.fire, match, call, by=ANONYMOUS, now=ctx.clock())
+    execution = await run_in_threadpool(webhooks.fire, match, call, by=in_tenant(ANONYMOUS, tenant), now=ctx.clock())
     if execution is None:
         return Response(status_code=204)
     trigger = match.trigger

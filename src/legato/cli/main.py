@@ -34,6 +34,8 @@ COMMANDS = {
                                                   "namespaces, read with secret('KEY')."),
     "user": ("legato.cli.user_cmd", "user", "Create users and service accounts, set passwords, list, disable and "
                                             "enable them."),
+    "tenant": ("legato.cli.tenant_cmd", "tenant", "Tenants: isolated sets of flows, executions, logs, KV entries, "
+                                                  "files, secrets and bindings."),
     "token": ("legato.cli.user_cmd", "token", "Create, list and revoke API tokens (sent as `Authorization: Bearer "
                                               "<token>`)."),
     "scim": ("legato.cli.scim_cmd", "scim_group", "Create, list, disable, enable and delete SCIM provisioning "

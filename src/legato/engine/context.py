@@ -155,7 +155,7 @@ def build(
     Sealed input values (SECRET inputs, legato.sealing) are shown as `secrets(text)`: the worker passes a
     masker's placeholder, revealed only where a task uses it; by default expressions see the text."""
     ctx: dict[str, Any] = {
-        "flow": {"id": flow.id, "namespace": flow.namespace, "revision": execution.flow_revision, "tenantId": "main"},
+        "flow": {"id": flow.id, "namespace": flow.namespace, "revision": execution.flow_revision, "tenantId": execution.tenant},
         "execution": {
             "id": execution.id,
             "startDate": to_millis(execution.histories[0].date if execution.histories else execution.created),

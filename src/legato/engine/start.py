@@ -41,6 +41,7 @@ def new_execution(
     scheduled_at: datetime | None = None,
     scratch: dict[str, Any] | None = None,
     check_disabled: bool = True,
+    tenant: str = "main",
 ) -> Execution:
     """A CREATED execution of `flow`. Raises InputsError naming every bad input, FlowDisabledError."""
     if check_disabled and flow.disabled:
@@ -55,6 +56,7 @@ def new_execution(
         origin_id=origin_id, scheduled_at=scheduled_at, created=now,
         scratch={**(scratch or {}), **_checked(flow, inputs, render)},
         histories=(StateEntry(state=State.CREATED, date=now),),  # Kestra's histories start at CREATED
+        tenant=tenant,
     )
 
 

@@ -21,6 +21,7 @@ from legato.model.flow import Flow
 from legato.model.ids import derived_id
 from legato.model.state import State
 from legato.storage import Storage
+from legato.storage import tenants as tenant_storage
 from legato.store.ports import ClaimedJob, Tx
 from legato.telemetry.tracing import Attempt
 
@@ -120,7 +121,7 @@ class CommandRunner:
                 ))
             case cmd.ExecutionEnded():
                 if flow.concurrency is not None:
-                    queued = tx.oldest_queued(command.namespace, command.flow_id)
+                    queued = tx.oldest_queued(command.namespace, command.flow_id, tenant=execution.tenant)
                     if queued is not None:
                         tx.insert_event(queued, ev.ExecutionDequeued())
             case cmd.CreateRetryExecution():
@@ -129,21 +130,23 @@ class CommandRunner:
                 if self.storage is None:
                     raise RuntimeError(f"no internal storage to write {command.uri}")
                 # Written before the commit: a rolled-back event leaves a file its retry writes again.
-                self.storage.put(command.uri, command.data)
+                tenant_storage.of_tenant(self.storage, execution.tenant).put(command.uri, command.data)
             case _:
                 assert_never(command)
 
-    def _load(self, tx: Tx, namespace: str, flow_id: str, revision: int | None) -> tuple[Flow, int] | None:
-        record = tx.get_flow(namespace, flow_id, revision)
+    def _load(self, tx: Tx, tenant: str, namespace: str, flow_id: str,
+              revision: int | None) -> tuple[Flow, int] | None:
+        """A flow of `tenant` (a subflow is looked up in its parent's tenant only)."""
+        record = tx.get_flow(namespace, flow_id, revision, tenant=tenant)
         if record is None or record.deleted:
             return None
-        flow = self.flows.get((namespace, flow_id, record.revision), lambda: record.source)
+        flow = self.flows.get((tenant, namespace, flow_id, record.revision), lambda: record.source)
         return (flow, record.revision) if flow is not None else None
 
     def _create_subflow(self, tx: Tx, parent: Execution, command: cmd.CreateSubflow) -> None:
         child_id = subflow_execution_id(parent.id, command.task_run_id, parent.restarts, command.batch, command.attempt)
         try:
-            found = self._load(tx, command.namespace, command.flow_id, command.revision)
+            found = self._load(tx, parent.tenant, command.namespace, command.flow_id, command.revision)
             if found is None:
                 raise LookupError(f"flow {command.namespace}.{command.flow_id} not found")
             child_flow, revision = found
@@ -151,7 +154,7 @@ class CommandRunner:
                 child_flow, revision, command.inputs, execution_id=child_id, now=self.clock(),
                 labels=command.labels, parent=(parent.id, command.task_run_id),
                 trigger={"executionId": parent.id, "namespace": parent.namespace, "flowId": parent.flow_id},
-                scratch={EXTRACT: command.extract} if command.extract else None,
+                scratch={EXTRACT: command.extract} if command.extract else None, tenant=parent.tenant,
             )
         except (LookupError, InputsError, FlowValidationError, ValueError) as exc:
             tx.insert_event(parent.id, ev.SubflowCreated(task_run_id=command.task_run_id, error=str(exc)))

@@ -28,6 +28,7 @@ from legato.model.state import TERMINAL, State
 from legato.plugins.runnable import RunnableTask
 from legato.storage import Storage
 from legato.storage import functions as storage_functions
+from legato.storage import tenants as tenant_storage
 from legato.store import functions
 from legato.store.ports import (
     ClaimedJob,
@@ -165,21 +166,23 @@ class Executor:
         view = tx.view()
         execution = view.execution
         now = self.clock()
-        key = (execution.namespace, execution.flow_id, execution.flow_revision)
+        key = (execution.tenant, execution.namespace, execution.flow_id, execution.flow_revision)
         flow = self.flows.get(key, lambda: _source(tx, key))
         if flow is None:
-            self._fail(tx, f"flow {key[0]}.{key[1]} revision {key[2]} no longer exists", runner)
+            self._fail(tx, f"flow {key[1]}.{key[2]} revision {key[3]} no longer exists", runner)
             return
         event = stored.event
         if isinstance(event, ev.ExecutionCreated) and flow.concurrency is not None:
-            running = tx.running_count(execution.namespace, execution.flow_id, exclude=execution.id)
+            running = tx.running_count(execution.namespace, execution.flow_id, exclude=execution.id,
+                                       tenant=execution.tenant)
             event = event.model_copy(update={"running_of_flow": running})
         try:
-            bound = functions.bind(self.store, execution.namespace, execution.id, self.clock)
+            bound = functions.bind(self.store, execution.namespace, execution.id, self.clock, tenant=execution.tenant)
             if self.storage is not None:
                 scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
                                                     trigger=execution.trigger, parent_id=execution.parent_id)
-                bound = {**storage_functions.bind(self.storage, scope), **bound}
+                files = tenant_storage.of_tenant(self.storage, execution.tenant)
+                bound = {**storage_functions.bind(files, scope), **bound}
             decision = self.engine.decide(flow, view, event, now, functions=bound)
         except Exception as exc:  # a bug must not wedge the queue: the execution fails, loudly
             log.exception("engine failed on %s for execution %s", event.kind, execution.id,
@@ -231,6 +234,6 @@ def _flowables_ended(flow: Flow, execution: Execution, runs: Iterable[TaskRun], 
     return ended
 
 
-def _source(tx: Tx, key: tuple[str, str, int]) -> str | None:
-    record = tx.get_flow(key[0], key[1], key[2])
+def _source(tx: Tx, key: tuple[str, str, str, int]) -> str | None:
+    record = tx.get_flow(key[1], key[2], key[3], tenant=key[0])
     return record.source if record is not None else None

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from legato.model.flow import Flow
 
-Key = tuple[str, str, int]  # (namespace, flow id, revision)
-CacheKey = tuple[str, str, int] | tuple[str, str, int, str]  # a Key, with what else the parse depended on
+Key = tuple[str, str, str, int]  # (tenant, namespace, flow id, revision)
+CacheKey = Key | tuple[str, str, str, int, str]  # a Key, with what else the parse depended on
 
 
 class FlowCache:
-    """Parses each (namespace, flow id, revision) once; `parse` turns a source into a Flow."""
+    """Parses each (tenant, namespace, flow id, revision) once; `parse` turns a source into a Flow."""
 
     def __init__(self, parse: Callable[[str], Flow], size: int = 512):
         self._parse = parse

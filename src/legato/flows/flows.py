@@ -11,7 +11,7 @@ from legato.flows.cache import CacheKey, FlowCache, Key
 from legato.flows.parse import parse_flow
 from legato.model.flow import Flow
 from legato.model.taskfield import PluginDefault
-from legato.store.ports import FlowRecord
+from legato.store.ports import MAIN, FlowRecord
 
 # The plugin defaults of a namespace (its own, then its parents'), nearest first, with a text that changes when
 # they do (the parse of a revision depends on it).
@@ -19,7 +19,8 @@ NamespaceDefaults = Callable[[str], tuple[str, tuple[PluginDefault, ...]]]
 
 
 class FlowReader(Protocol):
-    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None: ...
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None, *,
+                 tenant: str = ...) -> FlowRecord | None: ...
 
 
 class Flows:
@@ -31,14 +32,15 @@ class Flows:
 
     def use_namespace_defaults(self, defaults: NamespaceDefaults) -> None:
         """Apply, below each flow's own, the plugin defaults of its namespace as `defaults` gives them (the
-        runtime's view of the namespaces' settings); a revision is parsed again once they change."""
+        runtime's view of the namespaces' settings); a revision is parsed again once they change. Namespace
+        settings are kept for the tenant `main` only: flows of other tenants get none."""
         self._defaults = defaults
 
     def _key(self, key: Key) -> tuple[CacheKey, Callable[[str], Flow] | None]:
         """The cache key of revision `key` with its namespace's current plugin defaults, and how to parse it."""
-        if self._defaults is None:
+        if self._defaults is None or key[0] != MAIN:
             return key, None
-        fingerprint, found = self._defaults(key[0])
+        fingerprint, found = self._defaults(key[1])
         if not found:
             return key, None
         return (*key, fingerprint), partial(parse_flow, defaults=found)
@@ -53,22 +55,23 @@ class Flows:
         return self._key(key)[0] in self._cache
 
     def get(self, key: Key, source: Callable[[], str | None]) -> Flow | None:
-        """The parsed revision `key` = (namespace, flow id, revision); `source` is called only when it is not
-        cached yet (None: no such revision)."""
+        """The parsed revision `key` = (tenant, namespace, flow id, revision); `source` is called only when it
+        is not cached yet (None: no such revision)."""
         cache_key, parse = self._key(key)
         return self._cache.get(cache_key, source, parse)
 
     def of(self, record: FlowRecord) -> Flow:
         """The parsed revision of a stored flow (FlowValidationError when it no longer loads)."""
-        flow = self.get((record.namespace, record.id, record.revision), lambda: record.source)
+        flow = self.get((record.tenant, record.namespace, record.id, record.revision), lambda: record.source)
         assert flow is not None
         return flow
 
-    def revision(self, store: FlowReader, namespace: str, flow_id: str, revision: int) -> Flow | None:
+    def revision(self, store: FlowReader, namespace: str, flow_id: str, revision: int, *,
+                 tenant: str = MAIN) -> Flow | None:
         """The parsed revision read from `store` when not cached; None when the store does not have it."""
 
         def source() -> str | None:
-            record = store.get_flow(namespace, flow_id, revision)
+            record = store.get_flow(namespace, flow_id, revision, tenant=tenant)
             return record.source if record is not None else None
 
-        return self.get((namespace, flow_id, revision), source)
+        return self.get((tenant, namespace, flow_id, revision), source)

@@ -28,6 +28,7 @@ class Resource(StrEnum):
     APITOKEN = "APITOKEN"
     SETTING = "SETTING"
     INFRASTRUCTURE = "INFRASTRUCTURE"
+    TENANT = "TENANT"  # the tenant registry: managed from `main`
 
 
 class Action(StrEnum):
@@ -80,6 +81,7 @@ ACTIONS: dict[Resource, tuple[Action, ...]] = {
     Resource.APITOKEN: CRUD,
     Resource.SETTING: (*READ, Action.UPDATE),
     Resource.INFRASTRUCTURE: READ,
+    Resource.TENANT: CRUD,
 }
 
 ALL: frozenset[Permission] = frozenset((r, a) for r, actions in ACTIONS.items() for a in actions)

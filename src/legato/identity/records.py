@@ -62,8 +62,8 @@ class Role:
 
 @dataclass(frozen=True)
 class Binding:
-    """Gives `role_id` to a user, group or service account on the instance (namespace None) or on a namespace
-    and its children."""
+    """Gives `role_id` to a user, group or service account on the whole `tenant` (namespace None) or on a
+    namespace of it and its children."""
 
     id: str
     role_id: str
@@ -71,6 +71,7 @@ class Binding:
     subject_id: str
     namespace: str | None
     created: datetime
+    tenant: str = "main"  # a binding gives nothing in another tenant
 
 
 @dataclass(frozen=True)

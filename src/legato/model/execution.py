@@ -59,6 +59,7 @@ class Execution(Record):
     error: str | None = None  # why it failed, when the failure is the execution's own (inputs, subflow, exit)
     scratch: dict[str, Any] = Field(default_factory=dict)  # engine bookkeeping; small and bounded
     fixtures: ExecutionFixtures | None = None  # a flow unit test's mocked tasks and files (legato test)
+    tenant: str = "main"  # the tenant whose flow it runs: its subflows, KV, secrets and files are that tenant's
 
     def with_state(self, state: State, now: datetime) -> Execution:
         """A copy in `state` with the change time-stamped (no-op when already there); a change the transition

@@ -200,6 +200,8 @@ class FlowTriggers:
         upstream = upstream_variables(execution, task_runs)
         for listener in listeners:
             record = listener.record
+            if record.tenant != execution.tenant:
+                continue  # a Flow trigger listens to the executions of its own tenant only
             context = {**upstream, "trigger": variables,
                        "flow": {"id": record.id, "namespace": record.namespace, "revision": record.revision}}
             ctx = cond.ConditionContext(variables=context, renderer=self.renderer, execution=execution,

@@ -17,7 +17,7 @@ from legato.identity.permissions import Action, Permission, Resource
 from legato.identity.records import Account, Binding, Group, Role, SubjectType
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require_instance
-from legato.store.ports import AuditLog, IdentityStore
+from legato.store.ports import MAIN, AuditLog, IdentityStore
 
 
 class AccountPorts(AuditLog, IdentityStore, Protocol):
@@ -44,17 +44,17 @@ class GrantsCache:
 
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, Grants]] = {}
+        self._entries: dict[tuple[str, str], tuple[float, Grants]] = {}  # (account id, tenant) ->
         self._lock = threading.Lock()
 
-    def get(self, store: AccountPorts, account: Account) -> Grants:
+    def get(self, store: AccountPorts, account: Account, tenant: str = MAIN) -> Grants:
         now = time.monotonic()
-        entry = self._entries.get(account.id)
+        entry = self._entries.get((account.id, tenant))
         if entry is not None and entry[0] > now:
             return entry[1]
-        resolved = resolve(store, account)
+        resolved = resolve(store, account, tenant)
         with self._lock:
-            self._entries[account.id] = (now + self.ttl, resolved)
+            self._entries[(account.id, tenant)] = (now + self.ttl, resolved)
         return resolved
 
     def clear(self) -> None:
@@ -73,15 +73,17 @@ def role_permissions(store: AccountPorts) -> dict[str, frozenset[Permission]]:
     return found
 
 
-def resolve(store: AccountPorts, account: Account) -> Grants:
-    """An account's grants from its own bindings and those of its groups (the owner: everything)."""
+def resolve(store: AccountPorts, account: Account, tenant: str = MAIN) -> Grants:
+    """An account's grants in `tenant` from its own bindings there and those of its groups (the instance owner:
+    everything, in every tenant)."""
     if account.disabled:
         return grants_.NOTHING
     if account.owner:
         return grants_.OWNER
     subjects = [account.id, *store.groups_of(account.id)]
     roles = role_permissions(store)
-    bound = [(roles[b.role_id], b.namespace) for b in store.list_bindings(subjects) if b.role_id in roles]
+    bound = [(roles[b.role_id], b.namespace) for b in store.list_bindings(subjects, tenant=tenant)
+             if b.role_id in roles]
     return grants_.resolve(bound)
 
 
@@ -216,15 +218,16 @@ def set_member(store: AccountPorts, group_id: str, account_id: str, member: bool
 
 
 # bindings --------------------------------------------------------------------------------------------------
-def list_bindings(store: AccountPorts, *, by: Principal) -> list[Binding]:
+def list_bindings(store: AccountPorts, *, by: Principal, tenant: str = MAIN) -> list[Binding]:
+    """The bindings of `tenant` (`by` acts in that tenant: its grants are those of its bindings there)."""
     require_instance(by, Resource.BINDING, Action.LIST)
-    return store.list_bindings()
+    return store.list_bindings(tenant=tenant)
 
 
 def create_binding(store: AccountPorts, role_id: str, subject_type: str, subject_id: str, namespace: str | None, *,
-                   by: Principal, now: datetime) -> Binding:
-    """Give a role to a user, group or service account, on the instance (namespace None) or on a namespace and
-    its children. NotFoundError when the role or the subject does not exist."""
+                   by: Principal, now: datetime, tenant: str = MAIN) -> Binding:
+    """Give a role to a user, group or service account in `tenant`, on the whole tenant (namespace None) or on
+    a namespace and its children. NotFoundError when the role or the subject does not exist."""
     require_instance(by, Resource.BINDING, Action.CREATE)
     if subject_type not in SUBJECT_TYPES:
         raise ValueError(f"subject type must be one of {', '.join(SUBJECT_TYPES)}, not {subject_type!r}")
@@ -233,7 +236,7 @@ def create_binding(store: AccountPorts, role_id: str, subject_type: str, subject
     _check_subject(store, subject_type, subject_id)
     if namespace is not None and (not namespace or namespace.startswith(".") or namespace.endswith(".")):
         raise ValueError(f"namespace {namespace!r} is not a namespace name")
-    binding = Binding(uuid.uuid4().hex, role_id, subject_type, subject_id, namespace, now)
+    binding = Binding(uuid.uuid4().hex, role_id, subject_type, subject_id, namespace, now, tenant)
     store.create_binding(binding)
     CACHE.clear()
     return binding
@@ -249,8 +252,8 @@ def _check_subject(store: AccountPorts, subject_type: str, subject_id: str) -> N
         raise NotFoundError(f"{subject_type.lower().replace('_', ' ')} '{subject_id}' not found")
 
 
-def delete_binding(store: AccountPorts, binding_id: str, *, by: Principal) -> None:
+def delete_binding(store: AccountPorts, binding_id: str, *, by: Principal, tenant: str = MAIN) -> None:
     require_instance(by, Resource.BINDING, Action.DELETE)
-    if not store.delete_binding(binding_id):
+    if not store.delete_binding(binding_id, tenant=tenant):
         raise NotFoundError(f"binding '{binding_id}' not found")
     CACHE.clear()

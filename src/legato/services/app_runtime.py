@@ -25,6 +25,7 @@ from legato.services.errors import AuthenticationError, ForbiddenError, NotFound
 from legato.services.principal import Principal, require
 from legato.storage import Storage
 from legato.store.ports import (
+    MAIN,
     AppRecord,
     AppStore,
     AuditLog,
@@ -64,7 +65,7 @@ def enter(store: AppRuntimePorts, key: str, *, by: Principal, action: Action, no
     """The app, once `by` may `action` through it (VIEW: its page; CREATE: submit; UPDATE: resume or cancel).
     NotFoundError when there is none, it is disabled or outside its expiration; AuthenticationError when it is
     PRIVATE and nobody signed in; ForbiddenError without the permission or group."""
-    record = apps.find(store, key)
+    record = apps.find(store, key, by.tenant)
     app = apps.parsed(record.source, key)
     if app.disabled:
         raise NotFoundError(f"app '{key}' is disabled")
@@ -99,9 +100,9 @@ def _through(by: Principal) -> Principal:
     return dataclasses.replace(by, grants=grants_.OWNER)
 
 
-def execution_of(store: AppRuntimePorts, app: App, execution_id: str) -> Execution:
-    """An execution this app started (NotFoundError for any other: an app reaches its own executions only)."""
-    execution = store.get_execution(execution_id)
+def execution_of(store: AppRuntimePorts, app: App, execution_id: str, tenant: str = MAIN) -> Execution:
+    """An execution (of `tenant`) this app started (NotFoundError for any other: an app reaches its own executions only)."""
+    execution = store.get_execution(execution_id, tenant=tenant)
     if (execution is None or execution.namespace != app.namespace or execution.flow_id != app.flow_id
             or not any(label.key == APP_LABEL and label.value == app.id for label in execution.labels)):
         raise NotFoundError(f"execution {execution_id} is not an execution of app '{app.id}'")
@@ -122,28 +123,28 @@ def resume(store: AppRuntimePorts, key: str, execution_id: str, inputs: Mapping[
            now: datetime, files: executions.Files | None = None, storage: Storage | None = None) -> None:
     """Resume the app's paused execution with the pause's onResume inputs."""
     _, app = enter(store, key, by=by, action=Action.UPDATE, now=now)
-    execution_of(store, app, execution_id)
+    execution_of(store, app, execution_id, by.tenant)
     executions.resume(store, execution_id, inputs, by=_through(by), files=files, storage=storage)
 
 
 def cancel(store: AppRuntimePorts, key: str, execution_id: str, *, by: Principal, now: datetime) -> None:
     """Kill the app's execution (ConflictError once it has ended)."""
     _, app = enter(store, key, by=by, action=Action.UPDATE, now=now)
-    execution_of(store, app, execution_id)
+    execution_of(store, app, execution_id, by.tenant)
     executions.kill(store, execution_id, by=_through(by))
 
 
 def file_of(store: AppRuntimePorts, key: str, execution_id: str, *, by: Principal, now: datetime) -> Execution:
     """The app's execution whose files a visitor may download (the caller checks the URI is inside it)."""
     _, app = enter(store, key, by=by, action=Action.VIEW, now=now)
-    return execution_of(store, app, execution_id)
+    return execution_of(store, app, execution_id, by.tenant)
 
 
 def view(store: AppRuntimePorts, flows: Flows, key: str, execution_id: str | None, *, by: Principal, now: datetime,
          renderer: Renderer | None = None) -> AppView:
     """The page of app `key`: OPEN without an execution, else the stage of the app's execution `execution_id`."""
     record, app = enter(store, key, by=by, action=Action.VIEW, now=now)
-    execution = execution_of(store, app, execution_id) if execution_id else None
+    execution = execution_of(store, app, execution_id, by.tenant) if execution_id else None
     return render_view(store, flows, record, app, execution, renderer=renderer)
 
 
@@ -153,7 +154,8 @@ def render_view(store: AppRuntimePorts, flows: Flows, record: AppRecord, app: Ap
     at = stage or stage_of(execution.state if execution else None,
                            [h.state for h in execution.histories] if execution else ())
     shown = shown_stage(app, at)
-    flow_record = store.get_flow(app.namespace, app.flow_id, execution.flow_revision if execution else app.flow_revision)
+    flow_record = store.get_flow(app.namespace, app.flow_id, execution.flow_revision if execution else app.flow_revision,
+                                 tenant=record.tenant)
     if flow_record is None or flow_record.deleted:
         at = shown = Stage.ERROR
         blocks = [{"type": "Alert", "style": "ERROR", "showIcon": True,
@@ -205,7 +207,7 @@ def _task(flow: Any, task_id: str) -> Any:
 def catalog(store: AppRuntimePorts, *, by: Principal, now: datetime) -> list[tuple[AppRecord, App]]:
     """The apps `by` may open that are listed in the catalogue (not disabled, not outside their expiration)."""
     found = []
-    for record in store.list_apps():
+    for record in store.list_apps(tenant=by.tenant):
         app = apps.parsed(record.source, record.id)
         if app.disabled or not app.access.catalog or (app.expiration is not None and not _open_at(app, now)):
             continue

@@ -14,7 +14,7 @@ from legato.identity.permissions import Action, Resource
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require, visible
-from legato.store.ports import AppRecord, AppStore, AuditLog
+from legato.store.ports import MAIN, AppRecord, AppStore, AuditLog
 
 
 class AppPorts(AppStore, AuditLog, Protocol):
@@ -37,14 +37,14 @@ def create(store: AppPorts, source: str, *, by: Principal, now: datetime) -> Sav
     """Store a new app; ConflictError when its id is taken."""
     app = parse_app(source)
     require(by, Resource.APP, Action.CREATE, app.namespace)
-    if store.get_app(app.id) is not None:
+    if store.get_app(app.id, tenant=by.tenant) is not None:
         raise ConflictError(f"app '{app.id}' already exists; update it with PUT /apps/{app.id}")
     return _save(store, app, source, by=by, now=now, before=None)
 
 
 def update(store: AppPorts, key: str, source: str, *, by: Principal, now: datetime) -> Saved:
     """Replace the source of app `key` (NotFoundError when there is none)."""
-    before = store.get_app(key)
+    before = store.get_app(key, tenant=by.tenant)
     if before is None:
         raise NotFoundError(f"app '{key}' not found")
     require(by, Resource.APP, Action.UPDATE, before.namespace)
@@ -58,7 +58,7 @@ def update(store: AppPorts, key: str, source: str, *, by: Principal, now: dateti
 def apply(store: AppPorts, source: str, *, by: Principal, now: datetime) -> Saved:
     """Create the app, or replace the one with its id (deploy, `legato app apply`)."""
     app = parse_app(source)
-    before = store.get_app(app.id)
+    before = store.get_app(app.id, tenant=by.tenant)
     if before is not None:
         require(by, Resource.APP, Action.UPDATE, before.namespace)
     require(by, Resource.APP, Action.CREATE if before is None else Action.UPDATE, app.namespace)
@@ -68,7 +68,7 @@ def apply(store: AppPorts, source: str, *, by: Principal, now: datetime) -> Save
 def _save(store: AppPorts, app: App, source: str, *, by: Principal, now: datetime,
           before: AppRecord | None) -> Saved:
     record = AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, source,
-                       before.created if before else now, now)
+                       before.created if before else now, now, tenant=by.tenant)
     details = audit.changed(before.source if before else None, source)
     with audit.action(store, by, "CREATE" if before is None else "UPDATE", "APP", app.id, namespace=app.namespace,
                       now=now, details=details):
@@ -78,14 +78,15 @@ def _save(store: AppPorts, app: App, source: str, *, by: Principal, now: datetim
 
 def get(store: AppStore, key: str, *, by: Principal) -> tuple[AppRecord, App]:
     """One app with its parsed YAML (NotFoundError when there is none)."""
-    record = find(store, key)
+    record = find(store, key, by.tenant)
     require(by, Resource.APP, Action.VIEW, record.namespace)
     return record, parsed(record.source, key)
 
 
-def find(store: AppStore, key: str) -> AppRecord:
-    """The stored app `key`, whoever asks (NotFoundError when there is none): the app pages check access."""
-    record = store.get_app(key)
+def find(store: AppStore, key: str, tenant: str = MAIN) -> AppRecord:
+    """The stored app `key` of `tenant`, whoever asks (NotFoundError when there is none): the app pages check
+    access."""
+    record = store.get_app(key, tenant=tenant)
     if record is None:
         raise NotFoundError(f"app '{key}' not found")
     return record
@@ -103,7 +104,7 @@ def search(store: AppStore, query: str | None = None, *, namespace: str | None =
     `tags`, whose id or display name contains `query`; `catalog`: only those listed in the catalogue."""
     require(by, Resource.APP, Action.LIST, namespace)
     found = []
-    for record in store.list_apps(namespace):
+    for record in store.list_apps(namespace, tenant=by.tenant):
         if not visible(by, Resource.APP, Action.LIST, record.namespace):
             continue
         app = parsed(record.source, record.id)
@@ -119,7 +120,7 @@ def search(store: AppStore, query: str | None = None, *, namespace: str | None =
 
 def delete(store: AppPorts, key: str, *, by: Principal, now: datetime) -> None:
     """Delete an app (NotFoundError when there is none); the executions it started stay."""
-    record = find(store, key)
+    record = find(store, key, by.tenant)
     require(by, Resource.APP, Action.DELETE, record.namespace)
     with audit.action(store, by, "DELETE", "APP", key, namespace=record.namespace, now=now):
-        store.delete_app(key)
+        store.delete_app(key, tenant=by.tenant)

@@ -68,7 +68,7 @@ def _model(model: copilot.Model | None) -> copilot.Model:
 
 def _require_save(store: Store, by: Principal, namespace: str, flow_id: str | None) -> None:
     """The permission to save the flow `namespace`/`flow_id`: FLOW:UPDATE when it exists, FLOW:CREATE otherwise."""
-    exists = flow_id is not None and store.get_flow(namespace, flow_id) is not None
+    exists = flow_id is not None and store.get_flow(namespace, flow_id, tenant=by.tenant) is not None
     require(by, Resource.FLOW, Action.UPDATE if exists else Action.CREATE, namespace)
 
 
@@ -111,14 +111,14 @@ def failure_of(store: Store, model: copilot.Model | None, execution_id: str, *, 
     """What failed in execution `execution_id` (its leaf failed task runs, their errors and log lines, each text
     passed through `mask`) and its flow's current revision. Needs FLOW:UPDATE and EXECUTION:ACCESS_LOGS on the
     execution's namespace; 409 unless the execution ended FAILED."""
-    execution = store.get_execution(execution_id)
+    execution = store.get_execution(execution_id, tenant=by.tenant)
     if execution is None:
         raise NotFoundError(f"execution {execution_id} not found")
     require(by, Resource.FLOW, Action.UPDATE, execution.namespace)
     require(by, Resource.EXECUTION, Action.ACCESS_LOGS, execution.namespace)
     if execution.state != st.State.FAILED:
         raise ConflictError(f"execution {execution_id} is {execution.state.value}: only a FAILED execution can be fixed")
-    current = store.get_flow(execution.namespace, execution.flow_id)
+    current = store.get_flow(execution.namespace, execution.flow_id, tenant=by.tenant)
     if current is None or current.deleted:
         raise NotFoundError(f"flow {execution.namespace}.{execution.flow_id} not found: it was deleted")
     found = _model(model)
@@ -135,7 +135,7 @@ def _leaf_failures(store: Store, execution: Execution) -> list[TaskRun]:
 
 
 def _task_types(store: Store, execution: Execution) -> dict[str, str]:
-    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
+    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision, tenant=execution.tenant)
     if record is None:
         return {}
     try:

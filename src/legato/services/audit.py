@@ -18,7 +18,7 @@ from typing import Any
 from legato.clock import utcnow
 from legato.services.principal import Principal
 from legato.store.ports import AuditLog
-from legato.store.ports.governance import TENANT, AuditEntry
+from legato.store.ports.governance import AuditEntry
 
 ORIGIN: ContextVar[str | None] = ContextVar("legato_audit_origin", default=None)  # the caller's IP address
 
@@ -29,7 +29,7 @@ def entry(by: Principal, action: str, resource: str, resource_id: str, *, namesp
     return AuditEntry(
         at=now or utcnow(), action=action, resource=resource, resource_id=resource_id, namespace=namespace,
         actor_kind=str(by.kind), actor=by.name, ip=by.ip or ORIGIN.get(), token_id=by.token_id, details=details,
-        tenant=str(getattr(by, "tenant", None) or TENANT),
+        tenant=by.tenant,
     )
 
 

@@ -70,7 +70,7 @@ def create(store: DashboardPorts, source: str, *, by: Principal, now: datetime) 
     require_instance(by, Resource.DASHBOARD, Action.CREATE)
     dashboard = parse_dashboard(source)
     key = dashboard_id(dashboard)
-    if store.get_dashboard(key) is not None:
+    if store.get_dashboard(key, tenant=by.tenant) is not None:
         raise ConflictError(f"dashboard '{key}' already exists; update it with PUT /dashboards/{key}")
     return _save(store, key, dashboard, source, by=by, now=now, before=None)
 
@@ -78,7 +78,7 @@ def create(store: DashboardPorts, source: str, *, by: Principal, now: datetime) 
 def update(store: DashboardPorts, key: str, source: str, *, by: Principal, now: datetime) -> Saved:
     """Replace the source of dashboard `key` (NotFoundError when there is none)."""
     require_instance(by, Resource.DASHBOARD, Action.UPDATE)
-    before = store.get_dashboard(key)
+    before = store.get_dashboard(key, tenant=by.tenant)
     if before is None and key != DEFAULT_ID:  # the built-in default is replaced by saving one of its id
         raise NotFoundError(f"dashboard '{key}' not found")
     dashboard = parse_dashboard(source)
@@ -91,14 +91,14 @@ def apply(store: DashboardPorts, source: str, *, by: Principal, now: datetime) -
     """Create the dashboard, or replace the one with its id (deploy, `legato dashboard apply`)."""
     dashboard = parse_dashboard(source)
     key = dashboard_id(dashboard)
-    before = store.get_dashboard(key)
+    before = store.get_dashboard(key, tenant=by.tenant)
     require_instance(by, Resource.DASHBOARD, Action.CREATE if before is None else Action.UPDATE)
     return _save(store, key, dashboard, source, by=by, now=now, before=before)
 
 
 def _save(store: DashboardPorts, key: str, dashboard: Dashboard, source: str, *, by: Principal, now: datetime,
           before: DashboardRecord | None) -> Saved:
-    record = DashboardRecord(key, dashboard.title, source, before.created if before else now, now)
+    record = DashboardRecord(key, dashboard.title, source, before.created if before else now, now, tenant=by.tenant)
     details = audit.changed(before.source if before else None, source)
     with audit.action(store, by, "CREATE" if before is None else "UPDATE", "DASHBOARD", key, now=now,
                       details=details):
@@ -109,7 +109,7 @@ def _save(store: DashboardPorts, key: str, dashboard: Dashboard, source: str, *,
 def get(store: DashboardStore, key: str, *, by: Principal) -> tuple[DashboardRecord, Dashboard]:
     """One dashboard with its parsed YAML (NotFoundError when there is none)."""
     require(by, Resource.DASHBOARD, Action.VIEW)
-    record = store.get_dashboard(key) or (built_in() if key == DEFAULT_ID else None)
+    record = store.get_dashboard(key, tenant=by.tenant) or (built_in() if key == DEFAULT_ID else None)
     if record is None:
         raise NotFoundError(f"dashboard '{key}' not found")
     return record, _parsed(record.source, key)
@@ -130,7 +130,7 @@ def search(store: DashboardStore, query: str | None = None, *, by: Principal) ->
     """The default dashboard first when it is the built-in, then the dashboards by title and id; those whose id or
     title contains `query` when given."""
     require(by, Resource.DASHBOARD, Action.LIST)
-    found = store.list_dashboards()
+    found = store.list_dashboards(tenant=by.tenant)
     if not any(d.id == DEFAULT_ID for d in found):
         found = [built_in(), *found]
     if query:
@@ -143,10 +143,10 @@ def delete(store: DashboardPorts, key: str, *, by: Principal, now: datetime) -> 
     """Delete a dashboard (NotFoundError when there is none; the built-in default cannot be, but a saved
     `default` can, and the built-in shows again)."""
     require_instance(by, Resource.DASHBOARD, Action.DELETE)
-    if store.get_dashboard(key) is None:
+    if store.get_dashboard(key, tenant=by.tenant) is None:
         raise NotFoundError(f"dashboard '{key}' not found")
     with audit.action(store, by, "DELETE", "DASHBOARD", key, now=now):
-        store.delete_dashboard(key)
+        store.delete_dashboard(key, tenant=by.tenant)
 
 
 def chart_rows(store: DashboardStore, key: str, chart_id: str, start: datetime, end: datetime, *, by: Principal,

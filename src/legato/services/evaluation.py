@@ -35,7 +35,7 @@ class _Runs:
 def task_run_variables(store: EvaluationPorts, flows: Flows, execution: Execution, task_run_id: str) -> dict[str, Any]:
     """The expression variables of task run `task_run_id` of `execution` (inputs, outputs, vars, labels,
     taskrun, parents...); NotFoundError when the flow revision or the task run is gone."""
-    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
+    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision, tenant=execution.tenant)
     if record is None:
         raise NotFoundError(f"the flow of execution {execution.id} no longer exists")
     runs = _Runs(store, execution.id)
@@ -54,7 +54,7 @@ def task_run_variables(store: EvaluationPorts, flows: Flows, execution: Executio
 def execution_variables(store: EvaluationPorts, flows: Flows, execution: Execution) -> dict[str, Any]:
     """The expression variables of `execution` at flow level (inputs, outputs of every task, vars, labels,
     trigger), as its flow outputs are rendered; NotFoundError when the flow revision is gone."""
-    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
+    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision, tenant=execution.tenant)
     if record is None:
         raise NotFoundError(f"the flow of execution {execution.id} no longer exists")
     variables = dict(context.build(flows.of(record), execution, _Runs(store, execution.id)))

@@ -27,8 +27,9 @@ from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage
+from legato.storage import tenants as tenant_storage
 from legato.storage.uris import execution_prefix, join
-from legato.store.ports import AuditLog, ExecutionStore, FlowReader, LogFilter, LogStore
+from legato.store.ports import MAIN, AuditLog, ExecutionStore, FlowReader, LogFilter, LogStore
 
 
 class ExecutionPorts(FlowReader, ExecutionStore, LogStore, AuditLog, Protocol):
@@ -52,15 +53,16 @@ def create_execution(store: ExecutionPorts, namespace: str, flow_id: str, inputs
     A flow unit test passes `fixtures` (mocked tasks) and `fixture_files` (stored under
     `<prefix>/fixtures/<name>`, their URIs in `fixtures.files`)."""
     require(by, Resource.EXECUTION, Action.CREATE, namespace)
-    record = store.get_flow(namespace, flow_id, revision)
+    record = store.get_flow(namespace, flow_id, revision, tenant=by.tenant)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
     flow = flows.of(record) if flows is not None else parse_flow(record.source)
     execution_id = new_id()
+    storage = tenant_storage.of_tenant(storage, by.tenant) if storage is not None else None
     with _stored(storage, execution_prefix(namespace, flow_id, execution_id), files) as uris:
         execution = new_execution(flow, record.revision, inputs, execution_id=execution_id, now=now,
                                   renderer=renderer, labels=labels, files=uris, trigger=trigger,
-                                  scheduled_at=scheduled_at)
+                                  scheduled_at=scheduled_at, tenant=by.tenant)
         if fixtures is not None or fixture_files:
             prefix = execution_prefix(namespace, flow_id, execution_id)
             stored = _fixture_files(storage, prefix, fixture_files or {})
@@ -110,14 +112,15 @@ def _segment(name: str) -> str:
 
 
 def check_inputs(store: ExecutionPorts, flows: Flows, namespace: str, flow_id: str, inputs: Mapping[str, Any], *,
-                 now: datetime, revision: int | None = None, files: Mapping[str, str] | None = None) -> Execution:
+                 now: datetime, revision: int | None = None, files: Mapping[str, str] | None = None,
+                 tenant: str = MAIN) -> Execution:
     """The execution `create_execution` would queue for these inputs (typed inputs, the flow's non-blocking
     checks in its scratch), without creating it; InputsError or NotFoundError as `create_execution` raises."""
-    record = store.get_flow(namespace, flow_id, revision)
+    record = store.get_flow(namespace, flow_id, revision, tenant=tenant)
     if record is None:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
     return new_execution(flows.of(record), record.revision, inputs, execution_id=new_id(), now=now,
-                         files=dict(files or {}), check_disabled=False)
+                         files=dict(files or {}), check_disabled=False, tenant=tenant)
 
 
 def _send(store: ExecutionPorts, by: Principal, action: str, execution: Execution, event: ev.Event,
@@ -132,8 +135,9 @@ def _labels(execution: Execution) -> dict[str, str]:
 
 
 def _execution(store: ExecutionPorts, execution_id: str, by: Principal, action: Action) -> Execution:
-    """The execution, once `by` may do `action` on executions of its namespace (ForbiddenError otherwise)."""
-    execution = store.get_execution(execution_id)
+    """The execution (of `by`'s tenant), once `by` may do `action` on executions of its namespace (ForbiddenError
+    otherwise)."""
+    execution = store.get_execution(execution_id, tenant=by.tenant)
     if execution is None:
         raise NotFoundError(f"execution {execution_id} not found")
     require(by, Resource.EXECUTION, action, execution.namespace)
@@ -162,13 +166,14 @@ def resume(store: ExecutionPorts, execution_id: str, raw_inputs: Mapping[str, An
     execution = _execution(store, execution_id, by, Action.RESUME)
     if execution.state != State.PAUSED:
         raise ConflictError(f"execution {execution_id} is {execution.state}, not PAUSED")
-    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision)
+    record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision, tenant=execution.tenant)
     if record is None:
         raise NotFoundError(f"flow of execution {execution_id} not found")
     flow = parse_flow(record.source)
     paused = [r for r in store.task_runs(execution_id) if r.state == State.PAUSED]
     inputs: dict[str, Any] = {}
     prefix = execution_prefix(execution.namespace, execution.flow_id, execution_id)
+    storage = tenant_storage.of_tenant(storage, execution.tenant) if storage is not None else None
     with _stored(storage, prefix, files) as uris:
         for run in paused:
             task = flow.task(run.task_id)
@@ -262,7 +267,8 @@ def delete(store: ExecutionPorts, execution_id: str, *, by: Principal, storage: 
         if not store.delete_execution(execution_id):
             raise NotFoundError(f"execution {execution_id} not found")
     if storage is not None:
-        storage.delete_prefix(execution_prefix(execution.namespace, execution.flow_id, execution.id))
+        tenant_storage.of_tenant(storage, execution.tenant).delete_prefix(
+            execution_prefix(execution.namespace, execution.flow_id, execution.id))
 
 
 def delete_logs(store: ExecutionPorts, execution_id: str, *, by: Principal, task_run_id: str | None = None,

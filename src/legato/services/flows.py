@@ -18,7 +18,8 @@ from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage, namespace_files
-from legato.store.ports import AuditEntry, AuditLog, FlowRecord, FlowSave, FlowStore, SuiteSave
+from legato.storage import tenants as tenant_storage
+from legato.store.ports import MAIN, AuditEntry, AuditLog, FlowRecord, FlowSave, FlowStore, SuiteSave
 
 
 class FlowPorts(FlowStore, AuditLog, Protocol):
@@ -29,10 +30,10 @@ def deploy(store: FlowPorts, source: str, *, by: Principal, now: datetime, name:
            flows: Flows | None = None) -> FlowRecord:
     """Validate `source` and store it as the flow's next revision (unchanged source: same revision)."""
     flow = parse_flow(source, name)
-    require(by, Resource.FLOW, Action.UPDATE if store.get_flow(flow.namespace, flow.id) else Action.CREATE,
+    require(by, Resource.FLOW, Action.UPDATE if store.get_flow(flow.namespace, flow.id, tenant=by.tenant) else Action.CREATE,
             flow.namespace)
     with _audited(store, by, flow.namespace, flow.id, source, now):
-        record = store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
+        record = store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now, tenant=by.tenant)
     if flows is not None:
         flows.of(record)
     return record
@@ -42,38 +43,38 @@ def create(store: FlowPorts, source: str, *, by: Principal, now: datetime) -> Fl
     """A new flow (revision 1); ConflictError when the namespace already has a flow with this id."""
     flow = parse_flow(source)
     require(by, Resource.FLOW, Action.CREATE, flow.namespace)
-    if store.get_flow(flow.namespace, flow.id) is not None:
+    if store.get_flow(flow.namespace, flow.id, tenant=by.tenant) is not None:
         raise ConflictError(f"flow {flow.namespace}.{flow.id} already exists; update it with PUT")
     with _audited(store, by, flow.namespace, flow.id, source, now):
-        return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
+        return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now, tenant=by.tenant)
 
 
 def update(store: FlowPorts, flow: Flow, source: str, *, by: Principal, now: datetime) -> FlowRecord:
     """A new revision of an existing live flow (`flow` is `source` parsed); NotFoundError when there is none."""
     require(by, Resource.FLOW, Action.UPDATE, flow.namespace)
-    latest = store.get_flow(flow.namespace, flow.id)
+    latest = store.get_flow(flow.namespace, flow.id, tenant=by.tenant)
     if latest is None or latest.deleted:
         raise NotFoundError(f"flow {flow.namespace}.{flow.id} not found")
     with _audited(store, by, flow.namespace, flow.id, source, now):
-        return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now)
+        return store.save_flow(flow.namespace, flow.id, source, disabled=flow.disabled, now=now, tenant=by.tenant)
 
 
 def delete(store: FlowPorts, namespace: str, flow_id: str, *, by: Principal, now: datetime) -> None:
     """Delete a flow (its revisions stay readable; its executions are kept); NotFoundError when not live."""
     require(by, Resource.FLOW, Action.DELETE, namespace)
     with _audited(store, by, namespace, flow_id, None, now):
-        if not store.delete_flow(namespace, flow_id, now):
+        if not store.delete_flow(namespace, flow_id, now, tenant=by.tenant):
             raise NotFoundError(f"flow {namespace}.{flow_id} not found")
 
 
 def delete_many(store: FlowPorts, ids: Sequence[tuple[str, str]], *, by: Principal, now: datetime) -> int:
     """Delete every (namespace, id) of `ids` in one transaction; NotFoundError, and nothing deleted, when one of
     them is not a live flow. How many were deleted."""
-    records = _live(store, ids)
+    records = _live(store, ids, by.tenant)
     for record in records:
         require(by, Resource.FLOW, Action.DELETE, record.namespace)
     with audit.recorded(store, [_entry(by, r.namespace, r.id, r.source, None, now) for r in records]):
-        store.replace_flows([], [(r.namespace, r.id) for r in records], now)
+        store.replace_flows([], [(r.namespace, r.id) for r in records], now, tenant=by.tenant)
     return len(records)
 
 
@@ -84,7 +85,7 @@ def set_disabled(store: FlowPorts, ids: Sequence[tuple[str, str]], disabled: boo
     written, when one of them is not a live flow. The new revisions."""
     saves = []
     entries = []
-    for record in _live(store, ids):
+    for record in _live(store, ids, by.tenant):
         require(by, Resource.FLOW, Action.UPDATE, record.namespace)
         if record.disabled == disabled:
             continue
@@ -93,7 +94,7 @@ def set_disabled(store: FlowPorts, ids: Sequence[tuple[str, str]], disabled: boo
         saves.append(FlowSave(flow.namespace, flow.id, source, flow.disabled))
         entries.append(_entry(by, record.namespace, record.id, record.source, source, now))
     with audit.recorded(store, entries):
-        return store.replace_flows(saves, [], now) if saves else []
+        return store.replace_flows(saves, [], now, tenant=by.tenant) if saves else []
 
 
 def import_flows(store: FlowPorts, files: Iterable[tuple[str, str]], *, by: Principal,
@@ -116,20 +117,20 @@ def import_flows(store: FlowPorts, files: Iterable[tuple[str, str]], *, by: Prin
             saves.append(FlowSave(flow.namespace, flow.id, chunk.text, flow.disabled))
     entries = []
     for save in saves:
-        latest = store.get_flow(save.namespace, save.id)
+        latest = store.get_flow(save.namespace, save.id, tenant=by.tenant)
         before = latest.source if latest is not None and not latest.deleted else None
         require(by, Resource.FLOW, Action.CREATE if before is None else Action.UPDATE, save.namespace)
         if before != save.source:
             entries.append(_entry(by, save.namespace, save.id, before, save.source, now))
     with audit.recorded(store, entries):
-        return (store.replace_flows(saves, [], now) if saves else []), rejected
+        return (store.replace_flows(saves, [], now, tenant=by.tenant) if saves else []), rejected
 
 
-def _live(store: FlowPorts, ids: Sequence[tuple[str, str]]) -> list[FlowRecord]:
+def _live(store: FlowPorts, ids: Sequence[tuple[str, str]], tenant: str) -> list[FlowRecord]:
     """The latest revisions of `ids`, each once; NotFoundError naming the first that is not a live flow."""
     records = []
     for namespace, flow_id in dict.fromkeys(ids):
-        record = store.get_flow(namespace, flow_id)
+        record = store.get_flow(namespace, flow_id, tenant=tenant)
         if record is None or record.deleted:
             raise NotFoundError(f"flow {namespace}.{flow_id} not found")
         records.append(record)
@@ -165,7 +166,7 @@ def update_namespace(store: FlowPorts, namespace: str, text: str, *, delete: boo
         saves.append(FlowSave(flow.namespace, flow.id, chunk.text, flow.disabled))
     if problems:
         raise FlowValidationError(problems)
-    live = {(r.namespace, r.id): r.source for r in store.list_flows() if in_namespace(r.namespace, namespace)}
+    live = {(r.namespace, r.id): r.source for r in store.list_flows(tenant=by.tenant) if in_namespace(r.namespace, namespace)}
     for save in saves:
         require(by, Resource.FLOW, Action.UPDATE if (save.namespace, save.id) in live else Action.CREATE, save.namespace)
     deletes = [key for key in live if key not in seen] if delete else []
@@ -175,12 +176,12 @@ def update_namespace(store: FlowPorts, namespace: str, text: str, *, delete: boo
                if live.get((f.namespace, f.id)) != f.source]
     entries += [_entry(by, ns, flow_id, live[(ns, flow_id)], None, now) for ns, flow_id in deletes]
     with audit.recorded(store, entries):
-        return store.replace_flows(saves, deletes, now)
+        return store.replace_flows(saves, deletes, now, tenant=by.tenant)
 
 
 def _audited(store: FlowPorts, by: Principal, namespace: str, flow_id: str, source: str | None, now: datetime) -> Any:
     """The audit of saving `source` as flow `namespace.flow_id` (None: deleting it), nothing when unchanged."""
-    latest = store.get_flow(namespace, flow_id)
+    latest = store.get_flow(namespace, flow_id, tenant=by.tenant)
     before = latest.source if latest is not None and not latest.deleted else None
     return audit.recorded(store, [] if before == source else [_entry(by, namespace, flow_id, before, source, now)])
 
@@ -228,11 +229,14 @@ def deploy_namespace(store: FlowPorts, storage: Storage, change: NamespaceDeploy
     if problems:
         raise FlowValidationError(problems)
     _require_deploy(store, by, change, [save.id for save in saves])
+    if by.tenant != MAIN and (change.suites or change.suite_deletions):
+        raise ConflictError(f"test suites are kept for the tenant 'main' only, not for '{by.tenant}' yet")
+    storage = tenant_storage.of_tenant(storage, by.tenant)
     for path, data in change.files.items():
         storage.put(namespace_files.file_uri(change.namespace, path), data)
     saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
                                 suites=change.suites,
-                                suite_deletions=[(change.namespace, i) for i in change.suite_deletions])
+                                suite_deletions=[(change.namespace, i) for i in change.suite_deletions], tenant=by.tenant)
     for path in change.file_deletions:
         storage.delete(namespace_files.file_uri(change.namespace, path))
     return saved
@@ -242,7 +246,7 @@ def deploy_namespace(store: FlowPorts, storage: Storage, change: NamespaceDeploy
 def _require_deploy(store: FlowPorts, by: Principal, change: NamespaceDeploy, flow_ids: list[str]) -> None:
     """ForbiddenError unless `by` may make every change of the namespace's deploy (`flow_ids`: the flows saved)."""
     ns = change.namespace
-    live = {r.id for r in store.list_flows() if r.namespace == ns}
+    live = {r.id for r in store.list_flows(tenant=by.tenant) if r.namespace == ns}
     for flow_id in flow_ids:
         require(by, Resource.FLOW, Action.UPDATE if flow_id in live else Action.CREATE, ns)
     if change.flow_deletions:

@@ -19,20 +19,20 @@ class KVPorts(KVStore, AuditLog, Protocol):
 def put(store: KVPorts, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None,
         by: Principal, now: datetime) -> None:
     """Create or replace a key (ValueError for an unknown type)."""
-    before = store.kv_get(namespace, key, now)
+    before = store.kv_get(namespace, key, now, tenant=by.tenant)
     details = audit.changed(None if before is None else _shown(before.type, before.expires_at),
                             _shown(type, expires_at))
     with audit.action(store, by, "CREATE" if before is None else "UPDATE", "KVSTORE", f"{namespace}/{key}",
                       namespace=namespace, now=now, details=details):
-        store.kv_set(namespace, key, value, type=type, expires_at=expires_at, now=now)
+        store.kv_set(namespace, key, value, type=type, expires_at=expires_at, now=now, tenant=by.tenant)
 
 
 def delete(store: KVPorts, namespace: str, key: str, *, by: Principal, now: datetime) -> bool:
     """Delete a key; True when a live one was there (only then is it audited)."""
-    if store.kv_get(namespace, key, now) is None:
+    if store.kv_get(namespace, key, now, tenant=by.tenant) is None:
         return False
     with audit.action(store, by, "DELETE", "KVSTORE", f"{namespace}/{key}", namespace=namespace, now=now):
-        return store.kv_delete(namespace, key)
+        return store.kv_delete(namespace, key, tenant=by.tenant)
 
 
 def delete_many(store: KVPorts, namespace: str, keys: Sequence[str], *, by: Principal, now: datetime) -> list[str]:

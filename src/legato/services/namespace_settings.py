@@ -27,7 +27,7 @@ from legato.services import audit
 from legato.services.principal import Principal, require
 from legato.storage import Storage, StorageError
 from legato.storage.uris import build_uri, namespace_segments
-from legato.store.ports import AuditLog
+from legato.store.ports import MAIN, AuditLog
 
 T = TypeVar("T")
 VARIABLE_KEY = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -163,6 +163,8 @@ class ExpressionVariables:
     def __call__(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
         flow = context.get("flow")
         namespace = flow.get("namespace") if isinstance(flow, Mapping) else None
+        if isinstance(flow, Mapping) and flow.get("tenantId", MAIN) != MAIN:
+            return {}  # namespace settings are kept for the tenant `main` only: another tenant never sees them
         if "namespace" in context or not isinstance(namespace, str) or not re.match(NAMESPACE_PATTERN, namespace):
             return {}
         return {"namespace": _LazyVariables(self, namespace)}

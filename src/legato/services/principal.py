@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from legato.identity import grants as grants_
 from legato.identity.grants import Grants, covers
 from legato.identity.permissions import Action, Resource
 from legato.services.errors import ForbiddenError
+from legato.store.ports.tenants import MAIN
 
 Kind = Literal["system", "anonymous", "user", "service_account"]
 
@@ -17,7 +18,8 @@ Kind = Literal["system", "anonymous", "user", "service_account"]
 class Principal:
     """The acting identity: the server itself (CLI, triggers, tasks), an anonymous API caller (no authentication
     configured: full access, as before users existed), a user or a service account. `grants` are its resolved
-    permissions; `id` its account id, `token_id` the API token it came with, `ip` the client's address."""
+    permissions in `tenant`, the tenant it acts in (the services read and write that tenant's flows,
+    executions, KV...); `id` its account id, `token_id` the API token it came with, `ip` the client's address."""
 
     kind: Kind
     name: str
@@ -25,6 +27,7 @@ class Principal:
     grants: Grants = grants_.NOTHING
     token_id: str | None = None
     ip: str | None = None
+    tenant: str = MAIN
 
     def __str__(self) -> str:
         return self.name if self.kind in ("user", "service_account") else self.kind
@@ -43,6 +46,11 @@ NOBODY = Principal("anonymous", "anonymous")
 def user(name: str) -> Principal:
     """The principal of the configured basic-auth user: the instance owner."""
     return Principal("user", name, grants=grants_.OWNER)
+
+
+def in_tenant(by: Principal, tenant: str) -> Principal:
+    """`by` acting in `tenant`, with the same grants (the caller resolves grants per tenant when they differ)."""
+    return by if by.tenant == tenant else replace(by, tenant=tenant)
 
 
 def require(by: Principal, resource: Resource, action: Action, namespace: str | None = None) -> None:

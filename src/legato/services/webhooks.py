@@ -36,7 +36,7 @@ from legato.scheduler import conditions as cond
 from legato.services import audit
 from legato.services.errors import NotFoundError
 from legato.services.principal import Principal
-from legato.store.ports import AuditLog, ExecutionStore, FlowReader, FlowRecord, TriggerStore
+from legato.store.ports import MAIN, AuditLog, ExecutionStore, FlowReader, FlowRecord, TriggerStore
 
 
 class WebhookPorts(FlowReader, ExecutionStore, TriggerStore, AuditLog, Protocol):
@@ -110,10 +110,10 @@ class Webhooks:
         self.renderer = renderer or Renderer(functions=secrets_env.FUNCTIONS)
         self._key_renderer = Renderer(functions=secrets_env.FUNCTIONS)
 
-    def find(self, namespace: str, flow_id: str, key: str) -> Match:
-        """The enabled Webhook trigger of the flow whose rendered key equals `key`; WebhookNotFound otherwise.
-        Every candidate key is compared, in constant time, whatever matched before."""
-        record = self.store.get_flow(namespace, flow_id)
+    def find(self, namespace: str, flow_id: str, key: str, *, tenant: str = MAIN) -> Match:
+        """The enabled Webhook trigger of the flow (of `tenant`) whose rendered key equals `key`; WebhookNotFound
+        otherwise. Every candidate key is compared, in constant time, whatever matched before."""
+        record = self.store.get_flow(namespace, flow_id, tenant=tenant)
         flow = self._flow(record) if record is not None and not record.deleted else None
         candidates = [t for t in (flow.triggers or ()) if isinstance(t, Webhook)] if flow is not None else []
         given = key.encode("utf-8", "surrogatepass")
@@ -126,7 +126,8 @@ class Webhooks:
             hmac.compare_digest(given, _DECOY.encode())
         if found is None or record is None or flow is None or record.disabled or flow.disabled or found.disabled:
             raise WebhookNotFound
-        state = self.store.get_trigger_state(namespace, flow_id, found.id)
+        # trigger states are kept for main only: another tenant's webhook never reads main's row
+        state = self.store.get_trigger_state(namespace, flow_id, found.id) if tenant == MAIN else None
         if state is not None and state.disabled:
             raise WebhookNotFound
         return Match(record, flow, found)
@@ -161,7 +162,7 @@ class Webhooks:
                   for k, v in (trigger.inputs or {}).items()}
         execution = new_execution(flow, record.revision, inputs, execution_id=new_id(), now=now,
                                   renderer=self.renderer, labels={lb.key: lb.value for lb in trigger.labels},
-                                  trigger=variables)
+                                  trigger=variables, tenant=record.tenant)
         with audit.action(self.store, by, "CREATE", "EXECUTION", execution.id, namespace=flow.namespace, now=now,
                           details={"flowId": flow.id, "flowRevision": record.revision, "trigger": trigger.id}):
             self.store.create_execution(execution, ev.ExecutionCreated())

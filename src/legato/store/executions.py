@@ -13,6 +13,7 @@ from legato.model import state as states
 from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 from legato.store.dialect import Dialect
+from legato.store.ports.tenants import MAIN
 from legato.store.schema import events, executions, task_runs
 
 # Executions holding one of a flow's concurrency slots.
@@ -28,7 +29,7 @@ def row_of(execution: Execution) -> dict[str, Any]:
         "id": execution.id, "namespace": execution.namespace, "flow_id": execution.flow_id,
         "flow_revision": execution.flow_revision, "state": execution.state.value,
         "parent_id": execution.parent_id, "created": execution.created, "ended": execution.ended,
-        "data": execution, "transient": execution.fixtures is not None,
+        "data": execution, "transient": execution.fixtures is not None, "tenant": execution.tenant,
     }
 
 
@@ -55,7 +56,7 @@ class ExecutionQueries:
         self._lock = self._get.with_for_update()
         run = select(task_runs.c.data).where(task_runs.c.id == bindparam("run_id")).scalar_subquery()
         self._lock_with_run = select(_x.data, run).where(_x.id == bindparam("id")).with_for_update(of=executions)
-        flow = (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
+        flow = (_x.tenant == bindparam("tenant")) & (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
         self._running_count = select(func.count()).where(
             flow, _x.state.in_([s.value for s in SLOT_HOLDING]), _x.id != bindparam("exclude")
         )
@@ -106,10 +107,10 @@ class ExecutionQueries:
 
     def find(
         self, conn: Connection, *, namespace: str | None, flow_id: str | None,
-        states: Iterable[State] | None, limit: int, offset: int,
+        states: Iterable[State] | None, limit: int, offset: int, tenant: str = MAIN,
     ) -> list[Execution]:
-        """Executions matching the filters, newest first."""
-        query = select(_x.data)
+        """A tenant's executions matching the filters, newest first."""
+        query = select(_x.data).where(_x.tenant == tenant)
         if namespace is not None:
             query = query.where(_x.namespace == namespace)
         if flow_id is not None:
@@ -119,14 +120,14 @@ class ExecutionQueries:
         query = query.order_by(_x.created.desc(), _x.id.desc()).limit(limit).offset(offset)
         return list(conn.execute(query).scalars())
 
-    def running_count(self, conn: Connection, namespace: str, flow_id: str, exclude: str) -> int:
+    def running_count(self, conn: Connection, namespace: str, flow_id: str, exclude: str, tenant: str = MAIN) -> int:
         """How many executions of the flow hold a concurrency slot, `exclude` aside."""
-        params = {"ns": namespace, "flow_id": flow_id, "exclude": exclude}
+        params = {"tenant": tenant, "ns": namespace, "flow_id": flow_id, "exclude": exclude}
         return int(conn.execute(self._running_count, params).scalar_one())
 
-    def oldest_queued(self, conn: Connection, namespace: str, flow_id: str) -> str | None:
+    def oldest_queued(self, conn: Connection, namespace: str, flow_id: str, tenant: str = MAIN) -> str | None:
         """The id of the flow's QUEUED execution created first."""
-        return conn.execute(self._oldest_queued, {"ns": namespace, "flow_id": flow_id}).scalar()
+        return conn.execute(self._oldest_queued, {"tenant": tenant, "ns": namespace, "flow_id": flow_id}).scalar()
 
     def active_children(self, conn: Connection, execution_id: str) -> list[str]:
         """Ids of non-terminal executions created by `execution_id`'s subflow tasks."""

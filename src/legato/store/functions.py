@@ -11,14 +11,17 @@ from legato.expressions import ExpressionError
 from legato.store import secret_backends
 from legato.store.ports import Governance, KVStore, LogStore
 from legato.store.ports.governance import AuditEntry
+from legato.store.ports.tenants import MAIN
 
 
 class FunctionStore(LogStore, KVStore, Governance, Protocol):
     """What the expression functions read: secrets (each read audited), KV entries and log lines."""
 
 
-def bind(store: FunctionStore, flow_namespace: str, execution_id: str, clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
-    """`kv(key, namespace=flow's, errorOnMissing=true)`, `errorLogs()` and `secret(key)` for one execution.
+def bind(store: FunctionStore, flow_namespace: str, execution_id: str, clock: Callable[[], datetime], *,
+         tenant: str = MAIN) -> dict[str, Callable[..., Any]]:
+    """`kv(key, namespace=flow's, errorOnMissing=true)`, `errorLogs()` and `secret(key)` for one execution of
+    `tenant` (KV and secrets of that tenant only).
     `secret` looks in the flow's namespace, then its parents, then Kestra's SECRET_<KEY> environment form;
     each secret read from a namespace is audited once per binding (a task attempt, an executor render)."""
     audited: set[tuple[str, str]] = set()
@@ -29,14 +32,15 @@ def bind(store: FunctionStore, flow_namespace: str, execution_id: str, clock: Ca
         audited.add((namespace, key))
         store.audit_append([AuditEntry(
             at=clock(), action="READ", resource="SECRET", resource_id=f"{namespace}/{key}", namespace=namespace,
-            actor_kind="system", actor="system", details={"executionId": execution_id, "flowNamespace": flow_namespace})])
+            actor_kind="system", actor="system", details={"executionId": execution_id, "flowNamespace": flow_namespace},
+            tenant=tenant)])
 
     def secret(key: Any) -> str:
-        return secret_backends.resolve(store, flow_namespace, key, on_read=on_read)
+        return secret_backends.resolve(store, flow_namespace, key, tenant=tenant, on_read=on_read)
 
     def kv(key: Any, namespace: Any = None, errorOnMissing: Any = True) -> Any:
         target = str(namespace or flow_namespace)
-        entry = store.kv_get(target, str(key), clock())
+        entry = store.kv_get(target, str(key), clock(), tenant=tenant)
         if entry is not None:
             return entry.value
         if errorOnMissing not in (False, "false", None):

@@ -163,17 +163,18 @@ class IdentityQueries:
         """Insert a binding."""
         conn.execute(bindings.insert(), asdict(binding))
 
-    def bindings(self, conn: Connection, subject_ids: Sequence[str] | None) -> list[Binding]:
-        """Bindings (of these subjects only), oldest first."""
-        query = select(bindings).order_by(bindings.c.created, bindings.c.id)
+    def bindings(self, conn: Connection, subject_ids: Sequence[str] | None, tenant: str) -> list[Binding]:
+        """A tenant's bindings (of these subjects only), oldest first."""
+        query = select(bindings).where(bindings.c.tenant == tenant).order_by(bindings.c.created, bindings.c.id)
         if subject_ids is not None:
             query = query.where(bindings.c.subject_id.in_(list(subject_ids)))
-        return [Binding(r.id, r.role_id, r.subject_type, r.subject_id, r.namespace, r.created)
+        return [Binding(r.id, r.role_id, r.subject_type, r.subject_id, r.namespace, r.created, r.tenant)
                 for r in conn.execute(query)]
 
-    def delete_binding(self, conn: Connection, binding_id: str) -> bool:
-        """Remove one binding."""
-        return conn.execute(delete(bindings).where(bindings.c.id == binding_id)).rowcount == 1
+    def delete_binding(self, conn: Connection, binding_id: str, tenant: str) -> bool:
+        """Remove one binding of a tenant."""
+        query = delete(bindings).where(bindings.c.id == binding_id, bindings.c.tenant == tenant)
+        return conn.execute(query).rowcount == 1
 
     # tokens ----------------------------------------------------------------------------------------------
     def create_token(self, conn: Connection, token: ApiToken) -> None:

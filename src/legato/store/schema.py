@@ -27,6 +27,7 @@ from legato.store.dialect import Json, ModelJson, UtcDateTime
 Serial = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData()
+MAIN = "main"  # the tenant of every row written before tenants existed (legato.store.ports.tenants.MAIN)
 
 ExecutionJson = ModelJson(Execution.model_validate_json, Execution.model_validate)
 TaskRunJson = ModelJson(TaskRun.model_validate_json, TaskRun.model_validate)
@@ -41,8 +42,9 @@ flows = Table(
     Column("disabled", Boolean, nullable=False, server_default=false()),
     Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated", UtcDateTime, nullable=False),
-    # The primary key serves "latest revision": the last entry of (namespace, id) in the index.
-    PrimaryKeyConstraint("namespace", "id", "revision", name="pk_flows"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    # The primary key serves "latest revision": the last entry of (tenant, namespace, id) in the index.
+    PrimaryKeyConstraint("tenant", "namespace", "id", "revision", name="pk_flows"),
 )
 
 executions = Table(
@@ -58,9 +60,11 @@ executions = Table(
     Column("data", ExecutionJson, nullable=False),
     # created by a flow unit test (it carries fixtures): left out of lists and counts unless asked for
     Column("transient", Boolean, nullable=False, server_default=false()),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
     # list by flow, running_count and oldest_queued
-    Index("ix_executions_flow", "namespace", "flow_id", "state", "created"),
-    Index("ix_executions_flow_created", "namespace", "flow_id", "created"),
+    Index("ix_executions_flow", "tenant", "namespace", "flow_id", "state", "created"),
+    Index("ix_executions_flow_created", "tenant", "namespace", "flow_id", "created"),
+    Index("ix_executions_tenant_created", "tenant", "created"),  # a tenant's searches
     Index("ix_executions_state", "state", "created"),
     Index("ix_executions_created", "created"),
     Index("ix_executions_parent", "parent_id"),  # active_children
@@ -184,7 +188,8 @@ kv = Table(
     Column("value", Json),
     Column("expires_at", UtcDateTime),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "key", name="pk_kv"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "key", name="pk_kv"),
 )
 
 triggers = Table(
@@ -351,6 +356,16 @@ audit_logs = Table(
     Index("ix_audit_logs_actor", "actor", "at"),
 )
 
+tenants = Table(
+    "tenants", metadata,
+    # The registered tenants besides `main`, which always exists without a row (legato.store.ports.tenants).
+    Column("id", String(64), nullable=False),
+    Column("display_name", String(255), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_tenants"),
+)
+
 # Identity (legato.identity): accounts are users and service accounts; the managed roles live in code, only
 # custom roles are rows. Tokens and sessions keep SHA-256 hashes of their secrets, never the secrets.
 accounts = Table(
@@ -413,8 +428,9 @@ bindings = Table(
     Column("role_id", String(64), nullable=False),
     Column("subject_type", String(16), nullable=False),  # USER | GROUP | SERVICE_ACCOUNT
     Column("subject_id", String(64), nullable=False),
-    Column("namespace", String(255)),  # None: the whole instance
+    Column("namespace", String(255)),  # None: the whole tenant
     Column("created", UtcDateTime, nullable=False),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),  # a binding gives nothing in other tenants
     Index("ix_bindings_subject", "subject_id"),
 )
 

@@ -14,6 +14,7 @@ from legato.model.state import State
 from legato.store.dialect import Dialect
 from legato.store.logs import levels_at_least
 from legato.store.ports import CountKey, ExecutionCount, ExecutionFilter, ExecutionSort, LogFilter, StoredLog
+from legato.store.ports.tenants import MAIN
 from legato.store.schema import executions, logs
 
 _x = executions.c
@@ -50,6 +51,7 @@ class SearchQueries:
     # executions ------------------------------------------------------------------------------------------------
 
     def _where(self, query: Select[Any], f: ExecutionFilter) -> Select[Any]:
+        query = query.where(_x.tenant == f.tenant)
         if f.namespace is not None:
             query = query.where(_x.namespace == f.namespace if f.flow_id else in_namespace(_x.namespace, f.namespace))
         if f.flow_id is not None:
@@ -126,7 +128,7 @@ class SearchQueries:
         if f.time_to is not None:
             query = query.where(_l.timestamp <= f.time_to)
         if f.namespace is not None or f.flow_id is not None or f.within is not None:
-            flows = select(_x.id)
+            flows = select(_x.id).where(_x.tenant == f.tenant)
             if f.within is not None:
                 flows = flows.where(within(_x.namespace, f.within))
             if f.namespace is not None:
@@ -134,6 +136,13 @@ class SearchQueries:
             if f.flow_id is not None:
                 flows = flows.where(_x.flow_id == f.flow_id)
             query = query.where(_l.execution_id.in_(flows))
+        elif f.execution_id is None:
+            # A search stays in one tenant. Lines without an execution row (written before it, or by a tool) are
+            # main's; of one execution (execution_id), those of an execution whose tenant the caller checked.
+            if f.tenant == MAIN:
+                query = query.where(_l.execution_id.not_in(select(_x.id).where(_x.tenant != MAIN)))
+            else:
+                query = query.where(_l.execution_id.in_(select(_x.id).where(_x.tenant == f.tenant)))
         return query
 
     def logs_after(self, conn: Connection, f: LogFilter, after_id: int, limit: int) -> list[StoredLog]:

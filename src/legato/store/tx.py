@@ -13,6 +13,7 @@ from legato.store import flow_ends
 from legato.store.database import WriteTx
 from legato.store.pending import PendingWrites
 from legato.store.ports import FlowRecord, Job
+from legato.store.ports.tenants import MAIN
 from legato.store.queries import Queries
 from legato.store.view import SqlView
 
@@ -88,14 +89,15 @@ class SqlTx:
         if self._flushed().executions.insert_new_with_event(self._conn, execution, ExecutionCreated(), self._clock()):
             self._wtx.touch("events")
 
-    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None:
-        return self._q.flows.get(self._conn, namespace, flow_id, revision)
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None, *,
+                 tenant: str = MAIN) -> FlowRecord | None:
+        return self._q.flows.get(self._conn, namespace, flow_id, revision, tenant)
 
-    def running_count(self, namespace: str, flow_id: str, exclude: str) -> int:
-        return self._flushed().executions.running_count(self._conn, namespace, flow_id, exclude)
+    def running_count(self, namespace: str, flow_id: str, exclude: str, *, tenant: str = MAIN) -> int:
+        return self._flushed().executions.running_count(self._conn, namespace, flow_id, exclude, tenant)
 
-    def oldest_queued(self, namespace: str, flow_id: str) -> str | None:
-        return self._flushed().executions.oldest_queued(self._conn, namespace, flow_id)
+    def oldest_queued(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> str | None:
+        return self._flushed().executions.oldest_queued(self._conn, namespace, flow_id, tenant)
 
     def active_children(self, execution_id: str) -> list[str]:
         return self._flushed().executions.active_children(self._conn, execution_id)

@@ -7,7 +7,9 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,8 +28,10 @@ from legato.plugins.core import netguard
 from legato.runners.select import RunnerSettings
 from legato.storage import LocalStorage, Storage, access, default_storage
 from legato.storage import functions as storage_functions
+from legato.storage import tenants as tenant_storage
 from legato.storage.uris import execution_prefix
 from legato.store.ports import (
+    MAIN,
     ExecutionFilter,
     ExecutionStore,
     FlowReader,
@@ -121,13 +125,15 @@ class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, Noti
 class StoreKV:
     """The namespace KV store over the store's kv_* queries, with the flow's namespace as the default."""
 
-    def __init__(self, store: NamespaceKV, default_namespace: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: NamespaceKV, default_namespace: str, clock: Callable[[], datetime], *,
+                 tenant: str = MAIN) -> None:
         self._store = store
         self._namespace = default_namespace
         self._clock = clock
+        self._tenant = tenant  # the execution's: a task reaches the KV of its own tenant only
 
     def get(self, key: str, namespace: str | None = None) -> tuple[str, Any] | None:
-        entry = self._store.kv_get(namespace or self._namespace, key, self._clock())
+        entry = self._store.kv_get(namespace or self._namespace, key, self._clock(), tenant=self._tenant)
         return None if entry is None else (entry.type, entry.value)
 
     def set(
@@ -136,38 +142,41 @@ class StoreKV:
         now = self._clock()
         expires_at = None if ttl_seconds is None else now + timedelta(seconds=ttl_seconds)
         return self._store.kv_set(
-            namespace or self._namespace, key, value, type=type, expires_at=expires_at, now=now, overwrite=overwrite
+            namespace or self._namespace, key, value, type=type, expires_at=expires_at, now=now, overwrite=overwrite, tenant=self._tenant
         )
 
     def delete(self, key: str, namespace: str | None = None) -> bool:
-        return self._store.kv_delete(namespace or self._namespace, key)
+        return self._store.kv_delete(namespace or self._namespace, key, tenant=self._tenant)
 
     def keys(self, prefix: str | None = None, namespace: str | None = None) -> list[str]:
-        return [e.key for e in self._store.kv_list(namespace or self._namespace, self._clock(), prefix)]
+        return [e.key for e in self._store.kv_list(namespace or self._namespace, self._clock(), prefix, tenant=self._tenant)]
 
     def purge(self, *, expired_only: bool, keys: list[str] | None = None, namespace: str | None = None) -> int:
-        return self._store.kv_purge(namespace or self._namespace, self._clock(), expired_only=expired_only, keys=keys)
+        return self._store.kv_purge(namespace or self._namespace, self._clock(), expired_only=expired_only, keys=keys, tenant=self._tenant)
 
     def namespaces(self) -> list[str]:
         """Namespaces known to the store (those of its flows) and the flow's own."""
-        return sorted({self._namespace, *(f.namespace for f in self._store.list_flows())})
+        return sorted({self._namespace, *(f.namespace for f in self._store.list_flows(tenant=self._tenant))})
 
     def expiries(self, namespace: str) -> dict[str, datetime | None]:
         """Every key of `namespace`, expired ones included, with its expiry time."""
-        return {e.key: e.expires_at for e in self._store.kv_list(namespace, _BEFORE_ANY_EXPIRY)}
+        return {e.key: e.expires_at for e in self._store.kv_list(namespace, _BEFORE_ANY_EXPIRY, tenant=self._tenant)}
 
 
 class StoreOperations:
     """Actions on other executions (through the store's event queue) and on trigger state."""
 
-    def __init__(self, store: OperationStore, clock: Callable[[], datetime], flows: Flows, storage: Storage | None = None) -> None:
+    def __init__(self, store: OperationStore, clock: Callable[[], datetime], flows: Flows, storage: Storage | None = None,
+                 *, tenant: str = MAIN) -> None:
         self._store = store
         self._clock = clock
         self._flows = flows
-        self._storage = storage  # the whole internal storage, for PurgeExecutions (tasks see a scoped one)
+        self._tenant = tenant  # the execution's: a task acts on the flows and executions of its own tenant only
+        # the tenant's whole internal storage, for PurgeExecutions (tasks see a scoped one)
+        self._storage = tenant_storage.of_tenant(storage, tenant) if storage is not None else None
 
     def resume_execution(self, execution_id: str, inputs: dict[str, Any]) -> None:
-        target = self._store.get_execution(execution_id)
+        target = self._store.get_execution(execution_id, tenant=self._tenant)
         if target is None:
             raise TaskFailed(f"no execution found for execution id {execution_id}")
         if target.state != State.PAUSED:
@@ -176,32 +185,42 @@ class StoreOperations:
         self._store.wakeups.notify("events")
 
     def toggle_trigger(self, namespace: str, flow_id: str, trigger_id: str, enabled: bool | None) -> bool:
+        if self._tenant != MAIN:
+            raise TaskFailed(f"trigger states are kept for the tenant 'main' only, not for '{self._tenant}' yet")
         self._check_trigger(namespace, flow_id, trigger_id)
         disabled = None if enabled is None else not enabled
         return self._store.set_trigger_disabled(namespace, flow_id, trigger_id, disabled, self._clock()).enabled
 
     def find_execution(self, execution_id: str) -> Execution | None:
-        return self._store.get_execution(execution_id)
+        return self._store.get_execution(execution_id, tenant=self._tenant)
 
     def execution_task_runs(self, execution_id: str) -> list[TaskRun]:
         return self._store.task_runs(execution_id)
 
     def execution_logs(self, execution_id: str, *, min_level: str | None, after: int, limit: int) -> list[tuple[int, LogRecord]]:
+        if self._store.get_execution(execution_id, tenant=self._tenant) is None:
+            return []
         lines = self._store.logs_after(LogFilter(execution_id=execution_id, min_level=min_level), after, limit)
         return [(line.id, line.record) for line in lines]
 
     def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:
+        filters = replace(filters, tenant=self._tenant)
         return self._store.search_executions(filters, descending=False, limit=limit, offset=offset)
 
     def count_executions(self, filters: ExecutionFilter) -> dict[tuple[str, str], int]:
-        counts = self._store.count_executions(filters, ["namespace", "flow_id"])
+        counts = self._store.count_executions(replace(filters, tenant=self._tenant), ["namespace", "flow_id"])
         return {(c.key[0], c.key[1]): c.count for c in counts}
 
     def delete_execution(self, execution_id: str) -> bool:
+        if self._store.get_execution(execution_id, tenant=self._tenant) is None:
+            return False
         return self._store.delete_execution(execution_id)
 
     def delete_logs(self, filters: LogFilter) -> int:
-        return self._store.delete_logs(filters)
+        if filters.execution_id is not None and self._store.get_execution(filters.execution_id,
+                                                                          tenant=self._tenant) is None:
+            return 0
+        return self._store.delete_logs(replace(filters, tenant=self._tenant))
 
     def delete_execution_files(self, execution: Execution) -> int:
         if self._storage is None:
@@ -209,7 +228,7 @@ class StoreOperations:
         return self._storage.delete_prefix(execution_prefix(execution.namespace, execution.flow_id, execution.id))
 
     def flows_in(self, namespace: str, *, children: bool) -> list[FlowRecord]:
-        found = [r for r in self._store.list_flows() if r.namespace == namespace
+        found = [r for r in self._store.list_flows(tenant=self._tenant) if r.namespace == namespace
                  or (children and r.namespace.startswith(namespace + "."))]
         return sorted(found, key=lambda r: (r.namespace, r.id))
 
@@ -228,10 +247,10 @@ class StoreOperations:
             except FlowValidationError as exc:
                 raise TaskFailed(str(exc)) from None
             saves.append(FlowSave(flow.namespace, flow.id, source, flow.disabled))
-        return self._store.replace_flows(saves, deletions, self._clock())
+        return self._store.replace_flows(saves, deletions, self._clock(), tenant=self._tenant)
 
     def find_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
-        record = self._store.get_flow(namespace, flow_id, revision)
+        record = self._store.get_flow(namespace, flow_id, revision, tenant=self._tenant)
         if record is None or record.deleted:
             return None
         try:
@@ -241,12 +260,13 @@ class StoreOperations:
 
     def start_execution(self, namespace: str, flow_id: str, inputs: dict[str, Any], *, labels: dict[str, str],
                         revision: int | None = None, scheduled_at: datetime | None = None) -> Execution:
-        record = self._store.get_flow(namespace, flow_id, revision)
+        record = self._store.get_flow(namespace, flow_id, revision, tenant=self._tenant)
         if record is None or record.deleted:
             raise TaskFailed(f"flow {namespace}.{flow_id} not found")
         try:
             execution = new_execution(self._flows.of(record), record.revision, inputs, execution_id=new_id(),
-                                      now=self._clock(), labels=labels, scheduled_at=scheduled_at)
+                                      now=self._clock(), labels=labels, scheduled_at=scheduled_at,
+                                      tenant=self._tenant)
         except (FlowValidationError, InputsError, ChecksFailed, FlowDisabledError) as exc:
             raise TaskFailed(f"cannot start flow {namespace}.{flow_id}: {exc}") from None
         self._store.create_execution(execution, ExecutionCreated())
@@ -254,7 +274,7 @@ class StoreOperations:
 
     def _check_trigger(self, namespace: str, flow_id: str, trigger_id: str) -> None:
         """TaskFailed unless the deployed flow `namespace.flow_id` declares the trigger `trigger_id`."""
-        record = self._store.get_flow(namespace, flow_id)
+        record = self._store.get_flow(namespace, flow_id, tenant=self._tenant)
         if record is None:
             raise TaskFailed(f"flow {namespace}.{flow_id} not found, so its trigger '{trigger_id}' cannot be toggled")
         try:
@@ -303,8 +323,9 @@ class WorkerContext:
         self.flow_id = flow_id
         self.variables = variables
         self.effects = Effects()
-        self.kv = StoreKV(store, flow_namespace, clock)
-        self.operations = StoreOperations(store, clock, flows, backend)
+        self.kv = StoreKV(store, flow_namespace, clock, tenant=execution.tenant)
+        self.operations = StoreOperations(store, clock, flows, backend, tenant=execution.tenant)
+        backend = tenant_storage.of_tenant(backend, execution.tenant)  # this tenant's files only
         self.logger = BufferedLogger(masker=masker, min_level=log_level, make=self._record)
         self._store = store
         self._renderer = renderer
@@ -313,7 +334,7 @@ class WorkerContext:
         self._cancelled = cancelled
         scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
                                             trigger=execution.trigger, parent_id=execution.parent_id,
-                                            lookup=store.get_execution)
+                                            lookup=partial(store.get_execution, tenant=execution.tenant))
         # every task reaches internal storage through this one check (legato.storage.access)
         self.storage: Storage = access.ScopedStorage(backend, scope)
         # read(), fileSize()... over this attempt's storage; functions the caller binds take precedence

@@ -296,7 +296,7 @@ class Worker:
         key = _key(execution)
         flow = self.flows.get(key, lambda: _flow_source(self.store, key))
         if flow is None:
-            return f"flow {key[0]}.{key[1]} revision {key[2]} not found"
+            return f"flow {key[1]}.{key[2]} revision {key[3]} not found"
         run = claimed.task_run if claimed else view.task_run(job.task_run_id)
         source = _Source(view, {r.id: r for r in claimed.ancestors} if claimed else {})
         task = flow.task(run.task_id)
@@ -316,14 +316,15 @@ class Worker:
             store=self.store, flows=self.flows, renderer=self.renderer, masker=masker, variables=variables,
             execution=execution, task_run=run, attempt=attempt, flow_namespace=execution.namespace, flow_id=execution.flow_id,
             log_level=task.logLevel, clock=self.clock, cancelled=cancelled,
-            functions={**functions.bind(self.store, execution.namespace, execution.id, self.clock), **self.functions},
+            functions={**functions.bind(self.store, execution.namespace, execution.id, self.clock,
+                                        tenant=execution.tenant), **self.functions},
             storage=self.storage, runner_settings=self.runner_settings,
         )
         return wctx, masker
 
 
-def _key(execution: Execution) -> tuple[str, str, int]:
-    return execution.namespace, execution.flow_id, execution.flow_revision
+def _key(execution: Execution) -> tuple[str, str, str, int]:
+    return execution.tenant, execution.namespace, execution.flow_id, execution.flow_revision
 
 
 class _Source:
@@ -348,8 +349,8 @@ def _observe(job: Job, execution: Execution, task: Task, parent: str | None, out
         ended=ended, error=out.error, parent_task_run_id=parent))
 
 
-def _flow_source(store: FlowReader, key: tuple[str, str, int]) -> str | None:
-    record = store.get_flow(*key)
+def _flow_source(store: FlowReader, key: tuple[str, str, str, int]) -> str | None:
+    record = store.get_flow(key[1], key[2], key[3], tenant=key[0])
     return record.source if record is not None else None
 
 

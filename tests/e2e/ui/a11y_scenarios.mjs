@@ -69,7 +69,7 @@ async function namespacesAccessibility(page, base) {
 async function identityAccessibility(page, base) {
   await checkPages(page, base, [
     "/ui/admin/users", "/ui/admin/groups", "/ui/admin/roles",
-    "/ui/admin/bindings", "/ui/admin/service-accounts", "/ui/admin/integrations", "/ui/account",
+    "/ui/admin/bindings", "/ui/admin/service-accounts", "/ui/admin/integrations", "/ui/admin/tenants", "/ui/account",
   ]);
 }
 

@@ -362,6 +362,53 @@ async function scimIntegrations(page, base) {
   await signOut(page, "root");
 }
 
+/** Tenants: the owner creates one (its API answers at once), renames it, sees the refusal to delete it while it
+ * holds a flow, then deletes it once the flow is gone (each step checked through the API). */
+async function tenantsAdmin(page, base) {
+  const id = `t${Math.random().toString(36).slice(2, 8)}`;
+  const root = basic("root", ROOT_PASSWORD);
+  await page.goto(`${base}/ui/admin/tenants`);
+  await signIn(page, "root", ROOT_PASSWORD);
+  await page.waitForURL(/\/ui\/admin\/tenants$/);
+  await page.locator('tr[data-tenant="main"]').waitFor();
+  check(await page.locator('tr[data-tenant="main"]').getByRole("button", { name: "Delete main" }).count() === 0,
+    "main cannot be deleted");
+  await page.getByRole("button", { name: "New tenant" }).click();
+  const form = page.getByRole("form", { name: "New tenant" });
+  await form.getByLabel("Id").fill(id);
+  await form.getByLabel("Name").fill("Acme Corp");
+  await form.getByRole("button", { name: "Create tenant" }).click();
+  const row = page.locator(`tr[data-tenant="${id}"]`);
+  await row.getByText("Acme Corp").waitFor();
+  const flows = await api(base, `/api/v1/${id}/flows/search`, root);
+  check(flows.status === 200 && flows.body.total === 0, `the new tenant's API: ${flows.status} ${JSON.stringify(flows.body)}`);
+  const problems = await violations(page);
+  check(problems.length === 0, `accessibility problems on the tenants tab:\n${problems.join("\n")}`);
+
+  await row.getByRole("button", { name: `Rename ${id}` }).click();
+  const rename = page.getByRole("form", { name: `Rename ${id}` });
+  await rename.getByLabel("Name").fill("Acme Inc.");
+  await rename.getByRole("button", { name: "Save" }).click();
+  await row.getByText("Acme Inc.").waitFor();
+  check((await api(base, `/api/v1/tenants/${id}`, root)).body.name === "Acme Inc.", "the API should have the new name");
+
+  const flow = `id: f\nnamespace: e2e.tenants\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
+  const deployed = await fetch(`${base}/api/v1/${id}/flows`, {
+    method: "POST", body: flow, headers: { "Content-Type": "application/x-yaml", ...root },
+  });
+  check(deployed.ok, `deploying in the tenant: ${deployed.status}`);
+  await row.getByRole("button", { name: `Delete ${id}` }).click();
+  await row.getByRole("button", { name: `Confirm delete ${id}` }).click();
+  await page.getByRole("alert").getByText("still holds").waitFor();
+  const removed = await fetch(`${base}/api/v1/${id}/flows/e2e.tenants/f`, { method: "DELETE", headers: root });
+  check(removed.status === 204, `deleting the tenant's flow: ${removed.status}`);
+  await row.getByRole("button", { name: `Delete ${id}` }).click();
+  await row.getByRole("button", { name: `Confirm delete ${id}` }).click();
+  await row.waitFor({ state: "detached" });
+  check((await api(base, `/api/v1/tenants/${id}`, root)).status === 404, "the tenant should be gone");
+  await signOut(page, "root");
+}
+
 const DEV_FLOW = `id: scripts
 namespace: dev
 tasks:
@@ -467,5 +514,5 @@ async function singleSignOn(page, base) {
 
 export const IDENTITY_SCENARIOS = {
   sign_in_and_admin: signInAndAdmin, access_management: accessManagement, open_mode: openMode, single_sign_on: singleSignOn,
-  scim_integrations: scimIntegrations, namespace_files_access: namespaceFilesAccess,
+  scim_integrations: scimIntegrations, namespace_files_access: namespaceFilesAccess, tenants_admin: tenantsAdmin,
 };

@@ -114,3 +114,14 @@ export const createIntegration = (description: string): Promise<CreatedScimInteg
 export const setIntegrationEnabled = (id: string, enabled: boolean): Promise<ScimIntegration> =>
   request(`/integrations/${enc(id)}`, { method: "PUT", ...json({ enabled }) });
 export const deleteIntegration = (id: string): Promise<void> => request(`/integrations/${enc(id)}`, { method: "DELETE" });
+
+// Tenants (/api/v1/tenants, Kestra EE's paths): managed by the instance owner and admins of `main`.
+export type Tenant = Schemas["TenantDto"];
+
+export const listTenants = async (): Promise<Tenant[]> =>
+  (await requestAt<Schemas["Paged_TenantDto_"]>("/api/v1/tenants/search?size=1000")).results;
+export const createTenant = (id: string, name: string): Promise<Tenant> =>
+  requestAt("/api/v1/tenants", { method: "POST", ...json({ id, name: name || null }) });
+export const renameTenant = (id: string, name: string): Promise<Tenant> =>
+  requestAt(`/api/v1/tenants/${enc(id)}`, { method: "PUT", ...json({ name }) });
+export const deleteTenant = (id: string): Promise<void> => requestAt(`/api/v1/tenants/${enc(id)}`, { method: "DELETE" });

@@ -41,11 +41,16 @@ describe("permissions from /api/v1/me", () => {
     expect(adminSections(manager).map((s) => s.path)).toEqual(["service-accounts", "integrations"]);
   });
 
+  it("shows tenants to who may list them on the instance", () => {
+    const manager: Me = { ...viewer, permissions: [{ permission: "TENANT:LIST", namespaces: null }] };
+    expect(adminSections(manager).map((s) => s.path)).toEqual(["tenants"]);
+  });
+
   it("gives the owner and open mode everything, and nothing before /me answers", () => {
     const anonymous: Me = { id: null, username: "anonymous", kind: "ANONYMOUS", owner: true, permissions: [] };
     expect(openMode(anonymous)).toBe(true);
     expect(canOnInstance(anonymous, "USER:CREATE")).toBe(true);
-    expect(adminSections(anonymous)).toHaveLength(6);
+    expect(adminSections(anonymous)).toHaveLength(7);
     expect(openMode(viewer)).toBe(false);
     expect(canIn(undefined, "FLOW:VIEW", "dev")).toBe(false);
   });

@@ -44,6 +44,7 @@ export const ADMIN_SECTIONS = [
   { path: "service-accounts", label: "Service accounts", permission: "SERVICE_ACCOUNT:LIST" },
   // each SCIM integration acts as a service account of its own: the API checks SERVICE_ACCOUNT:* for them
   { path: "integrations", label: "SCIM integrations", permission: "SERVICE_ACCOUNT:LIST" },
+  { path: "tenants", label: "Tenants", permission: "TENANT:LIST" },
 ] as const;
 
 export const adminSections = (me: Me | undefined) => ADMIN_SECTIONS.filter((s) => canOnInstance(me, s.permission));

@@ -4,12 +4,13 @@ import { Groups } from "../components/admin/Groups";
 import { Integrations } from "../components/admin/Integrations";
 import { Roles } from "../components/admin/Roles";
 import { ServiceAccounts } from "../components/admin/ServiceAccounts";
+import { Tenants } from "../components/admin/Tenants";
 import { Users } from "../components/admin/Users";
 import { Loading, NotFound } from "../components/Messages";
 import { adminSections, useMe } from "../lib/permissions";
 import "../pages.css";
 
-/** Access management: users, groups, roles, bindings, service accounts and SCIM integrations, each tab shown only
+/** Access management: users, groups, roles, bindings, service accounts, SCIM integrations and tenants, each tab shown only
  * to those who may list it (on the whole instance); inside, each action only to those who may do it. */
 export default function AdminPage() {
   const { section = "" } = useParams();
@@ -21,7 +22,7 @@ export default function AdminPage() {
     return sections.length === 0 ? (
       <section>
         <h1>Administration</h1>
-        <p role="alert" className="error">You may not manage users, groups, roles, bindings, service accounts or SCIM integrations.</p>
+        <p role="alert" className="error">You may not manage users, groups, roles, bindings, service accounts, SCIM integrations or tenants.</p>
       </section>
     ) : <NotFound />;
   }
@@ -37,6 +38,7 @@ export default function AdminPage() {
       {current.path === "bindings" && <Bindings me={me} />}
       {current.path === "service-accounts" && <ServiceAccounts me={me} />}
       {current.path === "integrations" && <Integrations me={me} />}
+      {current.path === "tenants" && <Tenants me={me} />}
     </section>
   );
 }

@@ -64,6 +64,7 @@ from legato.store.ports.servers import (
     ServerRecord,
     ServerRegistry,
 )
+from legato.store.ports.tenants import MAIN, TenantInUse, TenantRecord, TenantStore
 from legato.store.ports.triggers import (
     BackfillState,
     BackfillStore,
@@ -99,7 +100,7 @@ class Notifying(Protocol):
 
 class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
             BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, DashboardStore,
-            AppStore, Notifying, Protocol):
+            AppStore, TenantStore, Notifying, Protocol):
     """Every port at once: for the composition root, which hands each consumer the ports it uses."""
 
     def migrate(self) -> None:
@@ -118,6 +119,7 @@ class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, 
 
 
 __all__ = [
+    "MAIN",
     "AppRecord",
     "AppStore",
     "AuditEntry",
@@ -171,6 +173,9 @@ __all__ = [
     "StoredLog",
     "SuiteSave",
     "SuiteStore",
+    "TenantInUse",
+    "TenantRecord",
+    "TenantStore",
     "TestResultRecord",
     "TestSuiteRecord",
     "Timers",

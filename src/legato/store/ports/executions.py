@@ -14,6 +14,7 @@ from legato.model.execution import Execution, LogRecord, TaskRun
 from legato.model.state import State
 from legato.store.ports.flows import FlowRecord
 from legato.store.ports.jobs import Job
+from legato.store.ports.tenants import MAIN
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ExecutionFilter:
     created_to: datetime | None = None  # created at or before
     transient: bool = False  # also the executions flow unit tests created (hidden by default, as in Kestra)
     within: tuple[str, ...] | None = None  # only these namespaces and their children (a searcher's bindings)
+    tenant: str = MAIN  # searches and counts never leave one tenant
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,14 @@ class Tx(Protocol):
         """Insert a new execution with its ExecutionCreated event (subflows, flow retries)."""
         ...
 
-    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None: ...
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None, *,
+                 tenant: str = MAIN) -> FlowRecord | None: ...
 
-    def running_count(self, namespace: str, flow_id: str, exclude: str) -> int:
-        """Executions of the flow in RUNNING/PAUSED/KILLING/CREATED other than `exclude`."""
+    def running_count(self, namespace: str, flow_id: str, exclude: str, *, tenant: str = MAIN) -> int:
+        """Executions of the flow (of `tenant`) in RUNNING/PAUSED/KILLING/CREATED other than `exclude`."""
         ...
 
-    def oldest_queued(self, namespace: str, flow_id: str) -> str | None: ...
+    def oldest_queued(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> str | None: ...
 
     def active_children(self, execution_id: str) -> list[str]:
         """Ids of non-terminal executions whose parent is `execution_id`."""
@@ -106,7 +109,10 @@ class Tx(Protocol):
 class ExecutionReader(Protocol):
     """Reading executions and their task runs, outside the executor's transactions."""
 
-    def get_execution(self, execution_id: str) -> Execution | None: ...
+    def get_execution(self, execution_id: str, *, tenant: str | None = None) -> Execution | None:
+        """The execution; with `tenant`, None unless it belongs to that tenant (ids are unique across tenants,
+        so the executor and workers read by id alone)."""
+        ...
 
     def task_runs(self, execution_id: str) -> list[TaskRun]:
         """All task runs of an execution in creation order."""
@@ -119,7 +125,7 @@ class ExecutionReader(Protocol):
 
     def list_executions(
         self, *, namespace: str | None = None, flow_id: str | None = None,
-        states: Iterable[State] | None = None, limit: int = 100, offset: int = 0,
+        states: Iterable[State] | None = None, limit: int = 100, offset: int = 0, tenant: str = MAIN,
     ) -> list[Execution]: ...
 
     def search_executions(

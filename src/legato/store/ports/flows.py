@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from legato.store.ports.tenants import MAIN
+
 
 @dataclass(frozen=True)
 class FlowRecord:
@@ -17,6 +19,7 @@ class FlowRecord:
     disabled: bool
     deleted: bool
     updated: datetime
+    tenant: str = MAIN
 
 
 @dataclass(frozen=True)
@@ -71,30 +74,33 @@ class TestResultRecord:
 
 
 class FlowReader(Protocol):
-    """Reading deployed flows (what the worker and the flow cache need)."""
+    """Reading deployed flows (what the worker and the flow cache need); each call sees one tenant's flows."""
 
-    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None: ...
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None, *,
+                 tenant: str = MAIN) -> FlowRecord | None: ...
 
-    def list_flows(self, namespace: str | None = None) -> list[FlowRecord]: ...
+    def list_flows(self, namespace: str | None = None, *, tenant: str = MAIN) -> list[FlowRecord]: ...
 
 
 class FlowStore(FlowReader, Protocol):
-    """Flows and their immutable revisions."""
+    """Flows and their immutable revisions, per tenant."""
 
-    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime) -> FlowRecord:
+    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime,
+                  tenant: str = MAIN) -> FlowRecord:
         """Store `source` as a new revision when it differs from the latest; return the latest."""
         ...
 
-    def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool: ...
+    def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool: ...
 
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
-                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = ()
-                      ) -> list[FlowRecord]:
-        """Save every flow of `saves` (as save_flow) and delete the (namespace, id) of `deletions`, and the same
-        for test suites, in one transaction; the saved flow records in the order of `saves`."""
+                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
+                      tenant: str = MAIN) -> list[FlowRecord]:
+        """Save every flow of `saves` (as save_flow) and delete the (namespace, id) of `deletions` in `tenant`,
+        and the same for test suites (of `main` only), in one transaction; the saved flow records in the order
+        of `saves`."""
         ...
 
-    def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
+    def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:
         """Every stored revision of the flow, oldest first (deleted or not)."""
         ...
 

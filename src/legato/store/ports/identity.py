@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from legato.identity.records import Account, ApiToken, Binding, Group, Role, ScimIntegration, Session
+from legato.store.ports.tenants import MAIN
 
 
 class IdentityStore(Protocol):
@@ -90,11 +91,13 @@ class IdentityStore(Protocol):
 
     def create_binding(self, binding: Binding) -> None: ...
 
-    def list_bindings(self, subject_ids: Sequence[str] | None = None) -> list[Binding]:
-        """Every binding, or those of the given users, groups and service accounts."""
+    def list_bindings(self, subject_ids: Sequence[str] | None = None, *, tenant: str = MAIN) -> list[Binding]:
+        """Every binding of `tenant`, or those of the given users, groups and service accounts."""
         ...
 
-    def delete_binding(self, binding_id: str) -> bool: ...
+    def delete_binding(self, binding_id: str, *, tenant: str = MAIN) -> bool:
+        """Delete a binding of `tenant`; False when `tenant` has no such binding."""
+        ...
 
     def create_token(self, token: ApiToken) -> None: ...
 

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Protocol
 
 from legato.model.execution import LogRecord
+from legato.store.ports.tenants import MAIN
 
 
 @dataclass(frozen=True)
 class LogFilter:
     """Which log lines a search, a follow or a delete takes; every field set must match."""
 
-    execution_id: str | None = None
+    execution_id: str | None = None  # lines of this execution: the caller checked that it is of `tenant`
     task_run_id: str | None = None
     attempt: int | None = None
     namespace: str | None = None  # executions of this namespace and its children
@@ -25,6 +26,7 @@ class LogFilter:
     time_from: datetime | None = None
     time_to: datetime | None = None
     within: tuple[str, ...] | None = None  # only executions of these namespaces and their children
+    tenant: str = MAIN  # only lines of this tenant's executions
 
 
 @dataclass(frozen=True)

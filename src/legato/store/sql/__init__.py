@@ -1,7 +1,7 @@
 """SqlStore: the one implementation of ports.Store, over SQLAlchemy Core, for SQLite and PostgreSQL.
 
 It is made of one object per aggregate (legato.store.sql.flows, .executions, .jobs, .records, .triggers,
-.servers, .governance, .identity, .dashboards), all over one explicit `Database` (the connection pool, its dialect and the
+.servers, .governance, .identity, .dashboards, .tenants), all over one explicit `Database` (the connection pool, its dialect and the
 wake-ups its commits owe) and one set of named queries; SqlStore builds them and binds their methods, so that it
 is every port at once for the composition root, and each part is also reachable alone (`store.job_queue`...).
 """
@@ -29,6 +29,7 @@ from legato.store.sql.identity import SqlIdentity
 from legato.store.sql.jobs import SqlJobs
 from legato.store.sql.records import SqlKV, SqlLogs
 from legato.store.sql.servers import SqlRetention, SqlServers
+from legato.store.sql.tenants import SqlTenants
 from legato.store.sql.triggers import SqlBackfills, SqlExecutionEnds, SqlTriggerLeases, SqlTriggers
 from legato.store.wakeups import LocalWakeups, PgListener
 
@@ -70,6 +71,7 @@ class SqlStore:
         self.identity_store: ports.IdentityStore = SqlIdentity(db)
         self.dashboard_store: ports.DashboardStore = SqlDashboards(db, q)
         self.app_store: ports.AppStore = SqlApps(db, q)
+        self.tenant_store: ports.TenantStore = SqlTenants(db)
         self._bind_flow_store(self.flow_store)
         self._bind_suite_store(self.suite_store)
         self._bind_execution_store(self.execution_store)
@@ -87,6 +89,7 @@ class SqlStore:
         self._bind_identity_store(self.identity_store)
         self._bind_dashboard_store(self.dashboard_store)
         self._bind_app_store(self.app_store)
+        self._bind_tenant_store(self.tenant_store)
         self._listener: PgListener | None = None
         if isinstance(dialect, dialects.PostgresDialect):
             self._listener = PgListener(_libpq_conninfo(dialect.url), self.wakeups)
@@ -286,6 +289,13 @@ class SqlStore:
         self.get_app = part.get_app
         self.list_apps = part.list_apps
         self.delete_app = part.delete_app
+
+    def _bind_tenant_store(self, part: ports.TenantStore) -> None:
+        self.create_tenant = part.create_tenant
+        self.get_tenant = part.get_tenant
+        self.list_tenants = part.list_tenants
+        self.rename_tenant = part.rename_tenant
+        self.delete_tenant = part.delete_tenant
 
     def _bind_dashboard_store(self, part: ports.DashboardStore) -> None:
         self.save_dashboard = part.save_dashboard

@@ -18,6 +18,7 @@ from legato.store.ports import (
     StoredEvent,
     Tx,
 )
+from legato.store.ports.tenants import MAIN
 from legato.store.queries import Queries
 from legato.store.readview import ReadView
 from legato.store.tx import SqlTx
@@ -41,9 +42,10 @@ class SqlExecutions:
             if self._q.executions.insert_new_with_event(tx.conn, execution, event, self._clock()):
                 tx.touch("events")
 
-    def get_execution(self, execution_id: str) -> Execution | None:
+    def get_execution(self, execution_id: str, *, tenant: str | None = None) -> Execution | None:
         with self._db.read() as conn:
-            return self._q.executions.get(conn, execution_id)
+            found = self._q.executions.get(conn, execution_id)
+        return found if found is None or tenant is None or found.tenant == tenant else None
 
     def task_runs(self, execution_id: str) -> list[TaskRun]:
         with self._db.read() as conn:
@@ -56,11 +58,11 @@ class SqlExecutions:
 
     def list_executions(
         self, *, namespace: str | None = None, flow_id: str | None = None,
-        states: Iterable[State] | None = None, limit: int = 100, offset: int = 0,
+        states: Iterable[State] | None = None, limit: int = 100, offset: int = 0, tenant: str = MAIN,
     ) -> list[Execution]:
         with self._db.read() as conn:
             return self._q.executions.find(
-                conn, namespace=namespace, flow_id=flow_id, states=states, limit=limit, offset=offset
+                conn, namespace=namespace, flow_id=flow_id, states=states, limit=limit, offset=offset, tenant=tenant
             )
 
     def search_executions(

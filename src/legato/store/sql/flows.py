@@ -13,6 +13,7 @@ from legato.store.ports import (
     TestResultRecord,
     TestSuiteRecord,
 )
+from legato.store.ports.tenants import MAIN
 from legato.store.queries import Queries
 
 
@@ -23,38 +24,41 @@ class SqlFlows:
         self._db = db
         self._q = q
 
-    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime) -> FlowRecord:
+    def save_flow(self, namespace: str, flow_id: str, source: str, *, disabled: bool, now: datetime,
+                  tenant: str = MAIN) -> FlowRecord:
         with self._db.write() as tx:
-            return self._q.flows.save(tx.conn, namespace, flow_id, source, disabled, now)
+            return self._q.flows.save(tx.conn, namespace, flow_id, source, disabled, now, tenant)
 
-    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowRecord | None:
+    def get_flow(self, namespace: str, flow_id: str, revision: int | None = None, *,
+                 tenant: str = MAIN) -> FlowRecord | None:
         with self._db.read() as conn:
-            return self._q.flows.get(conn, namespace, flow_id, revision)
+            return self._q.flows.get(conn, namespace, flow_id, revision, tenant)
 
-    def list_flows(self, namespace: str | None = None) -> list[FlowRecord]:
+    def list_flows(self, namespace: str | None = None, *, tenant: str = MAIN) -> list[FlowRecord]:
         with self._db.read() as conn:
-            return self._q.flows.live(conn, namespace)
+            return self._q.flows.live(conn, namespace, tenant)
 
-    def delete_flow(self, namespace: str, flow_id: str, now: datetime) -> bool:
+    def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
-            return self._q.flows.delete(tx.conn, namespace, flow_id, now)
+            return self._q.flows.delete(tx.conn, namespace, flow_id, now, tenant)
 
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
-                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = ()
-                      ) -> list[FlowRecord]:
+                      suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
+                      tenant: str = MAIN) -> list[FlowRecord]:
         saved: dict[tuple[str, str], FlowRecord] = {}
         with self._db.write() as tx:
             for namespace, flow_id in deletions:
-                self._q.flows.delete(tx.conn, namespace, flow_id, now)
+                self._q.flows.delete(tx.conn, namespace, flow_id, now, tenant)
             # flows are locked in (namespace, id) order, so two bulk saves at once cannot deadlock
             for f in sorted(saves, key=lambda f: (f.namespace, f.id)):
-                saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled, now)
+                saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled,
+                                                                now, tenant)
             self._q.test_suites.replace(tx.conn, suites, suite_deletions, now)
         return [saved[(f.namespace, f.id)] for f in saves]
 
-    def flow_revisions(self, namespace: str, flow_id: str) -> list[FlowRecord]:
+    def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:
         with self._db.read() as conn:
-            return self._q.flows.revisions(conn, namespace, flow_id)
+            return self._q.flows.revisions(conn, namespace, flow_id, tenant)
 
 
 class SqlSuites:

@@ -9,6 +9,7 @@ from typing import Any
 from legato.identity.records import Account, ApiToken, Binding, Group, Role, ScimIntegration, Session
 from legato.store.database import Database
 from legato.store.identity import IdentityQueries
+from legato.store.ports.tenants import MAIN
 
 
 class SqlIdentity:
@@ -119,13 +120,13 @@ class SqlIdentity:
         with self._db.write() as tx:
             self._iq.create_binding(tx.conn, binding)
 
-    def list_bindings(self, subject_ids: Sequence[str] | None = None) -> list[Binding]:
+    def list_bindings(self, subject_ids: Sequence[str] | None = None, *, tenant: str = MAIN) -> list[Binding]:
         with self._db.read() as conn:
-            return self._iq.bindings(conn, subject_ids)
+            return self._iq.bindings(conn, subject_ids, tenant)
 
-    def delete_binding(self, binding_id: str) -> bool:
+    def delete_binding(self, binding_id: str, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
-            return self._iq.delete_binding(tx.conn, binding_id)
+            return self._iq.delete_binding(tx.conn, binding_id, tenant)
 
     def create_token(self, token: ApiToken) -> None:
         with self._db.write() as tx:

@@ -13,6 +13,7 @@ from legato.store.ports import (
     LogFilter,
     StoredLog,
 )
+from legato.store.ports.tenants import MAIN
 from legato.store.queries import Queries
 
 
@@ -54,29 +55,31 @@ class SqlKV:
         self._q = q
         self._clock = clock
 
-    def kv_get(self, namespace: str, key: str, now: datetime) -> KVEntry | None:
+    def kv_get(self, namespace: str, key: str, now: datetime, *, tenant: str = MAIN) -> KVEntry | None:
         with self._db.read() as conn:
-            return self._q.kv.get(conn, namespace, key, now)
+            return self._q.kv.get(conn, namespace, key, now, tenant)
 
     def kv_set(
         self, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None,
-        now: datetime, overwrite: bool = True,
+        now: datetime, overwrite: bool = True, tenant: str = MAIN,
     ) -> bool:
         with self._db.write() as tx:
-            if not overwrite and self._q.kv.get(tx.conn, namespace, key, now) is not None:
+            if not overwrite and self._q.kv.get(tx.conn, namespace, key, now, tenant) is not None:
                 return False
-            self._q.kv.put(tx.conn, namespace, key, value, type, expires_at, now)
+            self._q.kv.put(tx.conn, namespace, key, value, type, expires_at, now, tenant)
             return True
 
-    def kv_delete(self, namespace: str, key: str, now: datetime | None = None) -> bool:
+    def kv_delete(self, namespace: str, key: str, now: datetime | None = None, *, tenant: str = MAIN) -> bool:
         """Remove a key; True when a live entry was removed."""
         with self._db.write() as tx:
-            return self._q.kv.delete(tx.conn, namespace, key, now or self._clock())
+            return self._q.kv.delete(tx.conn, namespace, key, now or self._clock(), tenant)
 
-    def kv_list(self, namespace: str, now: datetime, prefix: str | None = None) -> list[KVEntry]:
+    def kv_list(self, namespace: str, now: datetime, prefix: str | None = None, *,
+                tenant: str = MAIN) -> list[KVEntry]:
         with self._db.read() as conn:
-            return self._q.kv.live(conn, namespace, now, prefix)
+            return self._q.kv.live(conn, namespace, now, prefix, tenant)
 
-    def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None) -> int:
+    def kv_purge(self, namespace: str, now: datetime, *, expired_only: bool, keys: Sequence[str] | None = None,
+                 tenant: str = MAIN) -> int:
         with self._db.write() as tx:
-            return self._q.kv.purge(tx.conn, namespace, now, expired_only, keys)
+            return self._q.kv.purge(tx.conn, namespace, now, expired_only, keys, tenant)
