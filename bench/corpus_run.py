@@ -33,6 +33,7 @@ from legato.model.errors import FlowValidationError
 LOCAL = ("io.kestra.plugin.core.", "io.kestra.core.tasks.", "io.kestra.plugin.scripts.", "io.kestra.plugin.serdes.",
          "io.kestra.plugin.compress.", "io.kestra.plugin.jdbc.duckdb.", "io.kestra.plugin.jdbc.sqlite.")
 OUTSIDE = ("io.kestra.plugin.core.http.", "io.kestra.core.tasks.flows.Template", "io.kestra.plugin.core.trigger.")
+SUBFLOW = (".flow.Subflow", ".flows.Subflow", ".flows.Flow")
 URL = re.compile(r"https?://(?!localhost|127\.0\.0\.1)")
 PLACEHOLDER = {"STRING": "x", "INT": "1", "FLOAT": "1.5", "BOOLEAN": "true", "BOOL": "true", "SELECT": None,
                "MULTISELECT": None, "DATETIME": "2026-01-01T00:00:00Z", "DATE": "2026-01-01", "TIME": "12:00:00",
@@ -49,12 +50,24 @@ def _types(node: Any) -> list[str]:
     return []
 
 
-def runnable(data: dict[str, Any]) -> str | None:
-    """None when the flow can run here, else why not."""
-    types = _types({k: v for k, v in data.items() if k in ("tasks", "errors", "finally", "afterExecution")})
-    for name in types:
+def _subflows(node: Any) -> list[tuple[str, str]]:
+    """(namespace, flowId) of every Subflow task under `node`."""
+    if isinstance(node, list):
+        return [f for v in node for f in _subflows(v)]
+    if not isinstance(node, dict):
+        return []
+    own = [(str(node.get("namespace")), str(node.get("flowId")))] if str(node.get("type", "")).endswith(SUBFLOW) else []
+    return own + [f for v in node.values() for f in _subflows(v)]
+
+
+def runnable(data: dict[str, Any], flows: set[tuple[str, str]]) -> str | None:
+    """None when the flow can run here (`flows`: the corpus's flows, which its subflows must be), else why not."""
+    body_nodes = {k: v for k, v in data.items() if k in ("tasks", "errors", "finally", "afterExecution")}
+    for name in _types(body_nodes):
         if not name.startswith(LOCAL) or name.startswith(OUTSIDE):
             return f"needs {'.'.join(name.split('.')[:5])}"
+    if any(sub not in flows for sub in _subflows(body_nodes)):
+        return "calls a subflow the corpus lacks"
     body = yaml.safe_dump({k: data.get(k) for k in ("tasks", "errors", "finally", "pluginDefaults", "variables")})
     if "secret(" in body:
         return "reads a secret"
@@ -117,21 +130,23 @@ def main(argv: list[str] | None = None) -> None:
     legato = str(Path(sys.executable).with_name("legato"))
     skipped: Counter[str] = Counter()
     todo: list[tuple[Path, list[str]]] = []
-    total = 0
+    valid = []
     for path in flow_files(roots):
         text = path.read_text()
         try:
             parse_flow(text, str(path))
         except FlowValidationError:
             continue
-        total += 1
-        data = yaml.safe_load(text)
-        why = runnable(data)
+        valid.append((path, yaml.safe_load(text)))
+    total = len(valid)
+    flows = {(str(data.get("namespace")), str(data.get("id"))) for _, data in valid}
+    for path, data in valid:
+        why = runnable(data, flows)
         inputs = _inputs(data) if why is None else None
         if why is None and inputs is None:
             why = "an input no placeholder fits"
         if why is not None:
-            skipped[why.split(" ", 1)[0] if why.startswith("needs") else why] += 1
+            skipped["needs a plugin of an outside service" if why.startswith("needs io.") else why] += 1
             continue
         todo.append((path, inputs or []))
     print(f"corpus run: {total} flows validate, {len(todo)} runnable here")
