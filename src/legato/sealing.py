@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 import os
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -50,16 +52,27 @@ def configure(data_dir: Path | None = None, *, create: bool = False, key: str | 
     if not text and data_dir is not None:
         path = data_dir / KEY_FILE
         if not path.exists() and create:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+            _create_key_file(path)
         text = path.read_text().strip() if path.exists() else None
     if not text:
         return None
     with _lock:
         _key = _decode(text, f"{ENV}" if path is None else str(path))
     return path
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key file whole, unless one exists: role processes starting together on one data dir all end up
+    with the key of the first (the file appears complete, by a hard link of a finished private file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=".encryption.key.", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new_key() + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(partial, path)
+    finally:
+        os.unlink(partial)
 
 
 def _decode(text: str, where: str) -> bytes:
