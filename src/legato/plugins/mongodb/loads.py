@@ -4,6 +4,7 @@ in bulkWrite calls of `chunk` operations, read from storage a line at a time."""
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -18,11 +19,14 @@ from legato.storage import ion
 
 
 class LoadTask(MongoTask):
+    """What Load and Bulk share: the records of an internal-storage file, written in `chunk`-sized bulkWrite calls."""
+
     from_: str = Field(alias="from", description="The internal-storage URI of the file to read (rendered).")
     chunk: int | Expression = Field(default=1000, description="Write operations per bulkWrite call.")
 
+    @abc.abstractmethod
     def operations(self, ctx: RunContext, handle: Any) -> Iterator[Any]:
-        raise NotImplementedError
+        """The write operations for the file open as `handle`."""
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         database, name = self.names(ctx)
