@@ -1,34 +1,20 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { blueprintTags, searchBlueprints } from "../api/operations";
 import { ErrorMessage, Loading } from "../components/Messages";
 import "../pages.css";
 import { Summary } from "../components/Summary";
+import { useUrlFilters } from "../lib/urlFilters";
 
 /** The gallery of shipped example flows, searchable by text and tag (both in the URL). */
 export default function BlueprintsPage() {
-  const [params, setParams] = useSearchParams();
-  const q = params.get("q") ?? "";
+  const { params, q, text, setText, edit } = useUrlFilters();
   const tags = params.getAll("tag");
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
-  useEffect(() => {
-    if (text === q) return;
-    const timer = setTimeout(() => {
-      const next = new URLSearchParams(params);
-      if (text) next.set("q", text);
-      else next.delete("q");
-      setParams(next, { replace: true });
-    }, 250);
-    return () => clearTimeout(timer);
-  });
-  const toggle = (tag: string) => {
-    const next = new URLSearchParams(params);
+  const toggle = (tag: string) => edit((next) => {
+    const current = next.getAll("tag");
     next.delete("tag");
-    for (const t of tags.includes(tag) ? tags.filter((x) => x !== tag) : [...tags, tag]) next.append("tag", t);
-    setParams(next, { replace: true });
-  };
+    for (const t of current.includes(tag) ? current.filter((x) => x !== tag) : [...current, tag]) next.append("tag", t);
+  });
   const allTags = useQuery({ queryKey: ["blueprint-tags"], queryFn: blueprintTags, staleTime: Infinity });
   const found = useQuery({
     queryKey: ["blueprints", q, tags.join(",")],
