@@ -4,7 +4,8 @@
 // Run by browser.mjs.
 import { readFileSync } from "node:fs";
 import { checkPages } from "./a11y_scenarios.mjs";
-import { check, uid } from "./support.mjs";
+import { setSource } from "./editor_scenarios.mjs";
+import { api, check, uid } from "./support.mjs";
 
 async function apps(page, base) {
   const who = `Ann ${uid()}`;
@@ -70,11 +71,14 @@ async function apps(page, base) {
   const preview = page.getByLabel("Preview");
   await preview.getByRole("button", { name: "Answer" }).waitFor();
   check(await preview.getByRole("button", { name: "Answer" }).isDisabled(), "a preview acts on nothing");
-  const source = await page.getByLabel("App YAML").inputValue();
-  await page.getByLabel("App YAML").fill(source.replace("text: Answer", "text: Decide"));
+  const { sourceCode: source } = await api(base, "GET", "/apps/access_request");
+  await setSource(page, "App YAML", source.replace("text: Answer", "text: Decide"));
   await preview.getByRole("button", { name: "Decide" }).waitFor();
-  await page.getByLabel("App YAML").fill(source.replace("style: WARNING", "style: LOUD"));
+  // a mistake is shown while typing, at its line in the editor too; Save stays possible
+  await setSource(page, "App YAML", source.replace("style: WARNING", "style: LOUD"));
   await page.getByRole("alert").getByText(/line \d+: layout\[2\]\.blocks\[0\]\.style/).waitFor();
+  await page.locator(".monaco-editor .squiggly-error").first().waitFor();
+  check(await page.getByRole("button", { name: "Save", exact: true }).isEnabled(), "checks never block Save");
 
   await checkPages(page, base, ["/ui/apps", "/ui/main/apps/access_request", "/ui/apps/access_request/edit"]);
 }

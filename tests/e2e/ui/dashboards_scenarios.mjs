@@ -2,6 +2,7 @@
 // charts drawn from real executions, export a chart as CSV, edit the YAML, delete it. Run by browser.mjs.
 import { readFileSync } from "node:fs";
 import { checkPages } from "./a11y_scenarios.mjs";
+import { setSource } from "./editor_scenarios.mjs";
 import { api, check, uid } from "./support.mjs";
 
 async function runToEnd(base, ns, id) {
@@ -98,11 +99,15 @@ async function dashboards(page, base) {
 
   await page.goto(`${base}/ui/dashboards`);
   await page.getByRole("button", { name: "New dashboard" }).click();
-  const editor = page.getByLabel("New dashboard YAML");
-  await editor.fill(DASHBOARD(key, ns).replace("field: FLOW_ID", "field: FLOW"));
+  const mistake = "line 49: charts[2].data.columns.flow.field: unknown field 'FLOW'";
+  await setSource(page, "New dashboard YAML", DASHBOARD(key, ns).replace("field: FLOW_ID", "field: FLOW"));
+  await page.getByLabel("Checks").getByText(mistake).waitFor();  // while typing, and marked at its line
+  await page.locator(".monaco-editor .squiggly-error").first().waitFor();
   await page.getByRole("button", { name: "Save", exact: true }).click();
-  await page.getByRole("alert").getByText("line 49: charts[2].data.columns.flow.field: unknown field 'FLOW'").waitFor();
-  await editor.fill(DASHBOARD(key, ns));
+  await page.getByRole("alert").getByText(mistake).waitFor();
+  await setSource(page, "New dashboard YAML", DASHBOARD(key, ns));
+  // once valid, the charts are drawn from real rows before the dashboard is saved
+  await page.getByRole("region", { name: "Preview of the charts" }).getByTestId("kpi-ratio").getByText("66.7 %").waitFor();
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.waitForURL(new RegExp(`/ui/dashboards/${key}$`));
   await page.getByRole("heading", { name: `Team ${key}` }).waitFor();
@@ -123,8 +128,7 @@ async function dashboards(page, base) {
   check(csv.replaceAll("\r", "") === "Flow,Runs\nbad,1\ngood,2\n", `the CSV: ${JSON.stringify(csv)}`);
 
   await page.getByRole("button", { name: "Edit" }).click();
-  const source = page.getByLabel("Dashboard YAML");
-  await source.fill(DASHBOARD(key, ns).replace(`title: Team ${key}`, `title: Renamed ${key}`));
+  await setSource(page, "Dashboard YAML", DASHBOARD(key, ns).replace(`title: Team ${key}`, `title: Renamed ${key}`));
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("heading", { name: `Renamed ${key}` }).waitFor();
   await page.getByTestId("kpi-ratio").getByText("66.7 %").waitFor();

@@ -1,6 +1,6 @@
 // The REST API calls of custom dashboards: their YAML, and the rows of one chart for a time range.
 import { request } from "./client";
-import type { Paged } from "./models";
+import type { Paged, ValidateResult } from "./models";
 import type { components } from "./types";
 
 const enc = encodeURIComponent;
@@ -28,3 +28,13 @@ export const chartRows = (id: string, chartId: string, start: Date, end: Date): 
 
 export const chartCsv = (id: string, chartId: string, start: Date, end: Date): Promise<Blob> =>
   request(`/dashboards/${enc(id)}/charts/${enc(chartId)}/export/to-csv`, range(start, end), "blob");
+
+/** A dashboard's YAML checked without storing it: its problems, located, in `details`. */
+export const validateDashboard = (source: string, signal?: AbortSignal): Promise<ValidateResult> =>
+  request("/dashboards/validate", { ...yaml("POST", source), signal });
+
+/** The rows of a chart not saved yet (its YAML) for [start, end]. */
+export const previewChartRows = (chart: string, start: Date, end: Date): Promise<Paged<ChartRow>> => {
+  const body = { startDate: start.toISOString(), endDate: end.toISOString(), chart };
+  return request("/dashboards/charts/preview", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+};

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { chartCsv, chartRows, type ChartRow } from "../api/dashboards";
+import { chartCsv, chartRows, previewChartRows, type ChartRow } from "../api/dashboards";
 import { arc, columnsOf, kind, label, series, text, type ChartDef } from "../lib/charts";
 import { Markdown } from "./Markdown";
 import { ErrorMessage } from "./Messages";
@@ -11,16 +11,19 @@ const STATE_COLORS: Record<string, string> = {
 };
 const colour = (name: string, i: number) => STATE_COLORS[name] ?? PALETTE[i % PALETTE.length]!;
 
-/** One chart of a custom dashboard: its rows fetched for [start, end] and drawn by its type. */
-export function ChartView({ dashboardId, chart, start, end, heading = "h2" }:
-  { dashboardId: string; chart: ChartDef; start: Date; end: Date; heading?: "h2" | "h3" }) {
+/** One chart of a custom dashboard: its rows fetched for [start, end] and drawn by its type. A `preview` is the
+ * YAML of a chart not saved yet (the dashboard editor's): its rows come from the server all the same, without CSV. */
+export function ChartView({ dashboardId, chart, start, end, heading = "h2", preview }:
+  { dashboardId: string; chart: ChartDef; start: Date; end: Date; heading?: "h2" | "h3"; preview?: string }) {
   const Heading = heading;
   const type = kind(chart);
   const title = chart.chartOptions?.displayName ?? chart.id;
   const width = Math.min(12, Math.max(1, chart.chartOptions?.width ?? (type === "KPI" ? 3 : 6)));
   const rows = useQuery({
-    queryKey: ["dashboard-chart", dashboardId, chart.id, start.toISOString(), end.toISOString()],
-    queryFn: () => chartRows(dashboardId, chart.id, start, end),
+    queryKey: preview === undefined
+      ? ["dashboard-chart", dashboardId, chart.id, start.toISOString(), end.toISOString()]
+      : ["dashboard-chart-preview", preview, start.toISOString(), end.toISOString()],
+    queryFn: () => (preview === undefined ? chartRows(dashboardId, chart.id, start, end) : previewChartRows(preview, start, end)),
     enabled: type !== "Markdown",
   });
   const download = async () => {
@@ -35,7 +38,7 @@ export function ChartView({ dashboardId, chart, start, end, heading = "h2" }:
     <section className="card dash-chart" style={{ gridColumn: `span ${width}` }} aria-label={title} data-chart={chart.id}>
       <div className="dash-chart-head">
         <Heading>{title}</Heading>
-        {type !== "Markdown" && type !== "KPI" && (
+        {type !== "Markdown" && type !== "KPI" && preview === undefined && (
           <button type="button" className="ghost" onClick={download} aria-label={`Export ${title} as CSV`}>CSV</button>
         )}
       </div>

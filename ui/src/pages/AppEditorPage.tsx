@@ -1,16 +1,19 @@
 // An app's editor: its YAML beside a preview of the blocks of a chosen stage (the server resolves them as the
 // app's page would, without an execution), saved with located problems; `/apps/new` starts from an example.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { createApp, deleteApp, getApp, previewApp, updateApp, type Block } from "../api/apps";
+import { createApp, deleteApp, getApp, previewApp, updateApp, type AppView, type Block } from "../api/apps";
 import { ConfirmButton } from "../components/admin/common";
 import { AppBlocks } from "../components/AppBlocks";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { STAGES, formInputs } from "../lib/apps";
 import { fieldsFor, initialValues } from "../lib/inputs";
-import { Problems, YamlEditor } from "./DashboardsPage";
+import { Problems, YamlEditor, detailsOf } from "../components/YamlEditor";
+import { useDebounced } from "../lib/useDebounced";
 import "../pages.css";
+
+const PREVIEW_DELAY = 400; // ms after the last key
 
 export const EXAMPLE = `id: hello_app
 type: io.kestra.plugin.ee.apps.Execution
@@ -38,25 +41,18 @@ layout:
       - type: io.kestra.plugin.ee.apps.execution.blocks.Logs
 `;
 
-function Preview({ source, stage }: { source: string; stage: string }) {
-  const [shown, setShown] = useState({ source, stage });
-  useEffect(() => {
-    const timer = window.setTimeout(() => setShown({ source, stage }), 400); // preview once typing pauses
-    return () => window.clearTimeout(timer);
-  }, [source, stage]);
-  const preview = useQuery({
-    queryKey: ["app-preview", shown.source, shown.stage], queryFn: () => previewApp(shown.source, shown.stage),
-    retry: false,
-  });
+/** The blocks of one stage of the app being written, resolved by the server as the app's page would, without an
+ * execution; a YAML the server refuses shows its located problems instead (they are marked in the editor too). */
+function Preview({ preview, stage }: { preview: UseQueryResult<AppView>; stage: string }) {
   if (preview.isError) return <Problems error={preview.error} />;
   if (!preview.data) return <Loading what="the preview" />;
   const blocks = preview.data.blocks as Block[];
   const inputs = formInputs(blocks, "CreateExecutionForm") ?? formInputs(blocks, "ResumeExecutionForm");
   const fields = fieldsFor(inputs ?? []);
   return (
-    <div className="app-page app-preview" aria-label="Preview" data-stage={shown.stage}>
+    <div className="app-page app-preview" aria-label="Preview" data-stage={stage}>
       <h2>{preview.data.app.displayName}</h2>
-      {blocks.length === 0 && <p className="muted">No blocks on {shown.stage}.</p>}
+      {blocks.length === 0 && <p className="muted">No blocks on {stage}.</p>}
       <AppBlocks blocks={blocks} actions={{
         appId: preview.data.app.id, executionId: null, busy: false, preview: true,
         form: inputs ? { fields, values: initialValues(fields), errors: {}, onChange: () => undefined } : null,
@@ -74,6 +70,12 @@ export default function AppEditorPage() {
   const app = useQuery({ queryKey: ["app", appId], queryFn: () => getApp(appId!), enabled: !creating });
   const [source, setSource] = useState<string | null>(creating ? EXAMPLE : null);
   const [stage, setStage] = useState<string>("OPEN");
+  const shown = { source: useDebounced(source ?? "", PREVIEW_DELAY), stage: useDebounced(stage, PREVIEW_DELAY) };
+  const preview = useQuery({
+    queryKey: ["app-preview", shown.source, shown.stage], queryFn: () => previewApp(shown.source, shown.stage),
+    enabled: source !== null, retry: false,
+  });
+  const [sent, setSent] = useState<string | null>(null);
   useEffect(() => {
     if (app.data && source === null) setSource(app.data.sourceCode ?? "");
   }, [app.data, source]);
@@ -106,11 +108,13 @@ export default function AppEditorPage() {
       </div>
       <div className="app-editor">
         <div>
-          <YamlEditor label="App YAML" value={source} onChange={setSource} />
-          <Problems error={save.error ?? remove.error} />
+          <YamlEditor label="App YAML" uri={`file:///legato-apps/${encodeURIComponent(appId ?? "new")}.yaml`}
+            value={source} onChange={setSource}
+            problems={detailsOf(save.error && sent === source ? save.error : preview.error)} />
+          <Problems error={(sent === source ? save.error : null) ?? remove.error} />
           {save.isSuccess && !save.isPending && <p role="status" className="muted">Saved.</p>}
           <div className="actions">
-            <button type="button" onClick={() => save.mutate(source)} disabled={save.isPending}>Save</button>
+            <button type="button" onClick={() => { setSent(source); save.mutate(source); }} disabled={save.isPending}>Save</button>
           </div>
         </div>
         <div>
@@ -120,7 +124,7 @@ export default function AppEditorPage() {
               {STAGES.map((s) => <option key={s} value={s}>{s}</option>)}
             </select>
           </label>
-          <Preview source={source} stage={stage} />
+          <Preview preview={preview} stage={shown.stage} />
         </div>
       </div>
     </section>

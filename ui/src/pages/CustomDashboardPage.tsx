@@ -4,10 +4,11 @@ import { useNavigate, useParams, useSearchParams } from "react-router";
 import { deleteDashboard, getDashboard, updateDashboard } from "../api/dashboards";
 import { ConfirmButton } from "../components/admin/common";
 import { ChartView } from "../components/ChartView";
+import { DashboardDraft } from "../components/DashboardDraft";
+import { Problems } from "../components/YamlEditor";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { hoursOf, type ChartDef } from "../lib/charts";
 import { canOnInstance, useMe } from "../lib/permissions";
-import { Problems, YamlEditor } from "./DashboardsPage";
 import "../pages.css";
 
 const RANGES: [string, number][] = [["Last hour", 1], ["Last 24 hours", 24], ["Last 7 days", 24 * 7],
@@ -64,14 +65,9 @@ export default function CustomDashboardPage() {
       </div>
       {d.description && <p className="muted">{d.description}</p>}
       {source !== null && (
-        <div className="card">
-          <YamlEditor label="Dashboard YAML" value={source} onChange={setSource} />
-          <Problems error={save.error} />
-          <div className="actions">
-            <button type="button" onClick={() => save.mutate(source)} disabled={save.isPending}>Save</button>
-            <button type="button" className="ghost" onClick={() => { setSource(null); save.reset(); }}>Cancel</button>
-          </div>
-        </div>
+        <DashboardDraft label="Dashboard YAML" uri={`file:///legato-dashboards/${encodeURIComponent(d.id)}.yaml`}
+          initial={source} saving={save.isPending} saveError={save.error} onSave={(yaml) => save.mutate(yaml)}
+          onCancel={() => { setSource(null); save.reset(); }} />
       )}
       <Problems error={remove.error} />
       <div className="dash-grid">

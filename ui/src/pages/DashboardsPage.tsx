@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
-import { ApiError } from "../api/client";
 import { createDashboard, listDashboards } from "../api/dashboards";
+import { DashboardDraft } from "../components/DashboardDraft";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { canOnInstance, useMe } from "../lib/permissions";
 import "../pages.css";
@@ -68,14 +68,9 @@ export default function DashboardsPage() {
         )}
       </div>
       {source !== null && (
-        <div className="card">
-          <YamlEditor label="New dashboard YAML" value={source} onChange={setSource} />
-          <Problems error={create.error} />
-          <div className="actions">
-            <button type="button" onClick={() => create.mutate(source)} disabled={create.isPending}>Save</button>
-            <button type="button" className="ghost" onClick={() => setSource(null)}>Cancel</button>
-          </div>
-        </div>
+        <DashboardDraft label="New dashboard YAML" uri="file:///legato-dashboards/new.yaml" initial={source}
+          saving={create.isPending} saveError={create.error} onSave={(yaml) => create.mutate(yaml)}
+          onCancel={() => { setSource(null); create.reset(); }} />
       )}
       {list.isError && <ErrorMessage error={list.error} />}
       {list.isPending && <Loading what="dashboards" />}
@@ -98,28 +93,4 @@ export default function DashboardsPage() {
       )}
     </section>
   );
-}
-
-/** A plain YAML text area (the dashboards' YAML is short; the server validates it with lines and paths). */
-export function YamlEditor({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
-  return (
-    <label className="stack">
-      {label}
-      <textarea className="yaml" spellCheck={false} rows={Math.min(40, Math.max(12, value.split("\n").length + 1))}
-        value={value} onChange={(e) => onChange(e.target.value)} />
-    </label>
-  );
-}
-
-/** A save's error: each problem at its YAML line and path. */
-export function Problems({ error }: { error: unknown }) {
-  if (!error) return null;
-  if (error instanceof ApiError && error.details.length > 0) {
-    return (
-      <ul role="alert" className="problems">
-        {error.details.map((d, i) => <li key={i}>{d.line ? `line ${d.line}: ` : ""}{d.path}: {d.message}</li>)}
-      </ul>
-    );
-  }
-  return <ErrorMessage error={error} />;
 }
