@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -32,3 +33,46 @@ def test_tenants_from_the_cli(sqlite_store: SqlStore) -> None:
     assert run(cli, ["tenant", "delete", "acme", *url]).exit_code == 0
     assert run(cli, ["tenant", "list", *url]).output.splitlines() == ["main\tMain"]
     assert run(cli, ["tenant", "delete", "main", *url]).exit_code == 1
+
+
+FLOW = """id: hello
+namespace: team
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{label}"
+"""
+
+
+def test_commands_act_in_the_tenant_given(sqlite_store: SqlStore, tmp_path: Path) -> None:
+    """--tenant (or LEGATO_TENANT) picks the tenant a command reads and writes; the same namespace and flow id live
+    apart in two tenants; a tenant that does not exist is refused before anything is done."""
+    url = ["--database-url", str(sqlite_store.database.engine.url)]
+    run = CliRunner().invoke
+    assert run(cli, ["tenant", "create", "acme", *url]).exit_code == 0
+    for tenant, label in (("main", "in main"), ("acme", "in acme")):
+        (tmp_path / f"{tenant}.yaml").write_text(FLOW.format(label=label))
+        deployed = run(cli, ["flow", "deploy", str(tmp_path / f"{tenant}.yaml"), "--tenant", tenant, *url])
+        assert deployed.exit_code == 0, deployed.output
+    assert "in acme" in run(cli, ["flow", "export", *url], env={"LEGATO_TENANT": "acme"}).output
+    assert "in acme" not in run(cli, ["flow", "export", *url]).output
+
+    created = run(cli, ["execution", "create", "team", "hello", "--tenant", "acme", *url])
+    assert created.exit_code == 0, created.output
+    execution_id = created.output.strip()
+    assert sqlite_store.get_execution(execution_id, tenant="acme") is not None
+    assert execution_id in run(cli, ["execution", "list", "--tenant", "acme", *url]).output
+    assert execution_id not in run(cli, ["execution", "list", *url]).output
+    shown = run(cli, ["execution", "show", execution_id, *url])
+    assert shown.exit_code == 1 and f"execution {execution_id} not found" in shown.output
+    killed = run(cli, ["execution", "kill", execution_id, *url])  # main's principal cannot reach acme's execution
+    assert killed.exit_code == 1, killed.output
+    assert run(cli, ["execution", "kill", execution_id, "--tenant", "acme", *url]).exit_code == 0
+
+    assert run(cli, ["flow", "disable", "team.hello", "--tenant", "acme", *url]).exit_code == 0
+    flows = {t: sqlite_store.get_flow("team", "hello", tenant=t) for t in ("main", "acme")}
+    assert flows["acme"] is not None and flows["acme"].disabled
+    assert flows["main"] is not None and not flows["main"].disabled
+
+    unknown = run(cli, ["execution", "list", "--tenant", "nope", *url])
+    assert unknown.exit_code == 2 and "no tenant 'nope'" in unknown.output

@@ -14,7 +14,7 @@ from legato.model.errors import FlowValidationError
 from legato.services import apps as app_service
 from legato.services.app_runtime import app_url
 from legato.services.errors import NotFoundError
-from legato.services.principal import SYSTEM
+from legato.services.principal import Principal
 from legato.store.ports import Store
 
 
@@ -25,9 +25,9 @@ def app() -> None:
 
 @app.command("list")
 @with_store
-def list_(store: Store) -> None:
+def list_(store: Store, by: Principal) -> None:
     """The apps: id, display name, namespace.flow, access, page."""
-    found = app_service.search(store, by=SYSTEM)
+    found = app_service.search(store, by=by)
     for record, _ in found:
         click.echo(f"{record.id}\t{record.display_name}\t{record.namespace}.{record.flow_id}\t{record.access}\t"
                    f"{app_url(record.id)}")
@@ -60,20 +60,20 @@ def validate(files: tuple[Path, ...]) -> None:
 @app.command("apply")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_store
-def apply(store: Store, files: tuple[Path, ...]) -> None:
+def apply(store: Store, by: Principal, files: tuple[Path, ...]) -> None:
     """Create each app of FILES, or replace the one with its id; all files are checked before any is saved."""
     for path, text in _read(files).items():
-        saved = app_service.apply(store, text, by=SYSTEM, now=utcnow())
+        saved = app_service.apply(store, text, by=by, now=utcnow())
         click.echo(f"app {saved.record.id} {'created' if saved.created else 'updated'} ({path})", err=True)
 
 
 @app.command("show")
 @click.argument("app_id")
 @with_store
-def show(store: Store, app_id: str) -> None:
+def show(store: Store, by: Principal, app_id: str) -> None:
     """Print the YAML of an app."""
     try:
-        record, _ = app_service.get(store, app_id, by=SYSTEM)
+        record, _ = app_service.get(store, app_id, by=by)
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(record.source, nl=not record.source.endswith("\n"))
@@ -82,10 +82,10 @@ def show(store: Store, app_id: str) -> None:
 @app.command("delete")
 @click.argument("app_id")
 @with_store
-def delete(store: Store, app_id: str) -> None:
+def delete(store: Store, by: Principal, app_id: str) -> None:
     """Delete an app (the executions it started stay)."""
     try:
-        app_service.delete(store, app_id, by=SYSTEM, now=utcnow())
+        app_service.delete(store, app_id, by=by, now=utcnow())
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"app {app_id} deleted", err=True)

@@ -14,7 +14,7 @@ from legato.dashboards.parse import parse_dashboard, parse_instant
 from legato.model.errors import FlowValidationError
 from legato.services import dashboards as dashboard_service
 from legato.services.errors import ConflictError, NotFoundError
-from legato.services.principal import SYSTEM
+from legato.services.principal import Principal
 from legato.store.ports import Store
 
 
@@ -25,9 +25,9 @@ def dashboard() -> None:
 
 @dashboard.command("list")
 @with_store
-def list_(store: Store) -> None:
+def list_(store: Store, by: Principal) -> None:
     """The dashboards: id, title, number of charts, last update."""
-    found = dashboard_service.search(store, by=SYSTEM)
+    found = dashboard_service.search(store, by=by)
     for record in found:
         charts = len(dashboard_service.validate(record.source).charts)
         click.echo(f"{record.id}\t{record.title}\t{charts} charts\t{record.updated:%Y-%m-%d %H:%M:%S}")
@@ -38,7 +38,7 @@ def list_(store: Store) -> None:
 @dashboard.command("apply")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_store
-def apply(store: Store, files: tuple[Path, ...]) -> None:
+def apply(store: Store, by: Principal, files: tuple[Path, ...]) -> None:
     """Create each dashboard of FILES, or replace the one with its id; all files are checked before any is saved."""
     sources = {}
     problems = []
@@ -52,17 +52,17 @@ def apply(store: Store, files: tuple[Path, ...]) -> None:
     if problems:
         raise click.ClickException("invalid dashboard:\n" + "\n".join(problems))
     for path, text in sources.items():
-        saved = dashboard_service.apply(store, text, by=SYSTEM, now=utcnow())
+        saved = dashboard_service.apply(store, text, by=by, now=utcnow())
         click.echo(f"dashboard {saved.record.id} {'created' if saved.created else 'updated'} ({path})", err=True)
 
 
 @dashboard.command("show")
 @click.argument("dashboard_id")
 @with_store
-def show(store: Store, dashboard_id: str) -> None:
+def show(store: Store, by: Principal, dashboard_id: str) -> None:
     """Print the YAML of a dashboard."""
     try:
-        record, _ = dashboard_service.get(store, dashboard_id, by=SYSTEM)
+        record, _ = dashboard_service.get(store, dashboard_id, by=by)
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(record.source, nl=not record.source.endswith("\n"))
@@ -71,10 +71,10 @@ def show(store: Store, dashboard_id: str) -> None:
 @dashboard.command("delete")
 @click.argument("dashboard_id")
 @with_store
-def delete(store: Store, dashboard_id: str) -> None:
+def delete(store: Store, by: Principal, dashboard_id: str) -> None:
     """Delete a dashboard."""
     try:
-        dashboard_service.delete(store, dashboard_id, by=SYSTEM, now=utcnow())
+        dashboard_service.delete(store, dashboard_id, by=by, now=utcnow())
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"dashboard {dashboard_id} deleted", err=True)
@@ -89,14 +89,14 @@ def delete(store: Store, dashboard_id: str) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the CSV here "
                                                                                        "instead of standard output.")
 @with_store
-def export(store: Store, dashboard_id: str, chart_id: str, start_text: str | None, end_text: str | None,
+def export(store: Store, by: Principal, dashboard_id: str, chart_id: str, start_text: str | None, end_text: str | None,
            output: Path | None) -> None:
     """The rows of chart CHART_ID of DASHBOARD_ID as CSV."""
     try:
-        _, parsed = dashboard_service.get(store, dashboard_id, by=SYSTEM)
+        _, parsed = dashboard_service.get(store, dashboard_id, by=by)
         end = _instant(end_text, "--end") if end_text else utcnow()
         start = _instant(start_text, "--start") if start_text else end - parsed.time_window.default_span
-        text = dashboard_service.export_csv(store, dashboard_id, chart_id, start, end, by=SYSTEM)
+        text = dashboard_service.export_csv(store, dashboard_id, chart_id, start, end, by=by)
     except (NotFoundError, ConflictError, dashboard_service.ChartRequestError) as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:

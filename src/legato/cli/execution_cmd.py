@@ -14,7 +14,7 @@ from legato.model.errors import InputsError
 from legato.model.state import State
 from legato.services import executions as service
 from legato.services.errors import ConflictError, NotFoundError
-from legato.services.principal import SYSTEM
+from legato.services.principal import Principal
 from legato.store.ports import Store
 
 
@@ -37,10 +37,10 @@ def _act(action: object, *args: object, **kwargs: object) -> None:
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An input value (repeatable).")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="A label (repeatable).")
 @with_store
-def create(store: Store, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
+def create(store: Store, by: Principal, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
     """Queue a new execution of a deployed flow; prints its id."""
     try:
-        new = service.create_execution(store, namespace, flow_id, _pairs(inputs), by=SYSTEM, now=utcnow(),
+        new = service.create_execution(store, namespace, flow_id, _pairs(inputs), by=by, now=utcnow(),
                                        labels=_pairs(labels))
     except (NotFoundError, InputsError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -64,10 +64,10 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--state", "states", multiple=True, type=click.Choice([s.value for s in State]))
 @click.option("--limit", default=20, show_default=True)
 @with_store
-def list_(store: Store, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
+def list_(store: Store, by: Principal, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
     """The latest executions, newest first."""
     found = store.list_executions(namespace=namespace, flow_id=flow_id,
-                                  states=[State(s) for s in states] or None, limit=limit)
+                                  states=[State(s) for s in states] or None, limit=limit, tenant=by.tenant)
     for e in found:
         click.echo(f"{e.id}  {e.state:<9} {e.namespace}.{e.flow_id} rev {e.flow_revision}  {e.created:%Y-%m-%d %H:%M:%S}")
 
@@ -75,9 +75,9 @@ def list_(store: Store, namespace: str | None, flow_id: str | None, states: tupl
 @execution.command("show")
 @click.argument("execution_id")
 @with_store
-def show(store: Store, execution_id: str) -> None:
+def show(store: Store, by: Principal, execution_id: str) -> None:
     """One execution with its task runs, as Kestra's JSON."""
-    found = store.get_execution(execution_id)
+    found = store.get_execution(execution_id, tenant=by.tenant)
     if found is None:
         click.echo(f"error: execution {execution_id} not found", err=True)
         sys.exit(1)
@@ -87,18 +87,18 @@ def show(store: Store, execution_id: str) -> None:
 @execution.command("kill")
 @click.argument("execution_id")
 @with_store
-def kill(store: Store, execution_id: str) -> None:
+def kill(store: Store, by: Principal, execution_id: str) -> None:
     """Kill a running execution (and the subflow executions it started)."""
-    _act(service.kill, store, execution_id, by=SYSTEM)
+    _act(service.kill, store, execution_id, by=by)
     click.echo(f"kill requested for {execution_id}")
 
 
 @execution.command("pause")
 @click.argument("execution_id")
 @with_store
-def pause(store: Store, execution_id: str) -> None:
+def pause(store: Store, by: Principal, execution_id: str) -> None:
     """Pause a RUNNING execution: running tasks end, no task starts until it is resumed."""
-    _act(service.pause, store, execution_id, by=SYSTEM)
+    _act(service.pause, store, execution_id, by=by)
     click.echo(f"pause requested for {execution_id}")
 
 
@@ -106,18 +106,18 @@ def pause(store: Store, execution_id: str) -> None:
 @click.argument("execution_id")
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An onResume input (repeatable).")
 @with_store
-def resume(store: Store, execution_id: str, inputs: tuple[str, ...]) -> None:
+def resume(store: Store, by: Principal, execution_id: str, inputs: tuple[str, ...]) -> None:
     """Resume a PAUSED execution."""
-    _act(service.resume, store, execution_id, _pairs(inputs), by=SYSTEM)
+    _act(service.resume, store, execution_id, _pairs(inputs), by=by)
     click.echo(f"resume requested for {execution_id}")
 
 
 @execution.command("restart")
 @click.argument("execution_id")
 @with_store
-def restart(store: Store, execution_id: str) -> None:
+def restart(store: Store, by: Principal, execution_id: str) -> None:
     """Run the failed tasks of a FAILED or KILLED execution again, in the same execution."""
-    _act(service.restart, store, execution_id, by=SYSTEM)
+    _act(service.restart, store, execution_id, by=by)
     click.echo(f"restart requested for {execution_id}")
 
 
@@ -126,10 +126,10 @@ def restart(store: Store, execution_id: str) -> None:
 @click.argument("task_run_id")
 @click.option("--revision", type=int, help="Replay on another revision of the flow.")
 @with_store
-def replay(store: Store, execution_id: str, task_run_id: str, revision: int | None) -> None:
+def replay(store: Store, by: Principal, execution_id: str, task_run_id: str, revision: int | None) -> None:
     """A new execution that reuses earlier outputs and runs again from TASK_RUN_ID."""
     try:
-        new = service.replay(store, execution_id, task_run_id, by=SYSTEM, now=utcnow(), revision=revision)
+        new = service.replay(store, execution_id, task_run_id, by=by, now=utcnow(), revision=revision)
     except (NotFoundError, ConflictError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -141,7 +141,7 @@ def replay(store: Store, execution_id: str, task_run_id: str, revision: int | No
 @click.argument("task_run_id")
 @click.argument("state", type=click.Choice(["SUCCESS", "WARNING", "FAILED", "SKIPPED"]))
 @with_store
-def set_state(store: Store, execution_id: str, task_run_id: str, state: str) -> None:
+def set_state(store: Store, by: Principal, execution_id: str, task_run_id: str, state: str) -> None:
     """Change a finished task run's state; the execution carries on from there."""
-    _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=SYSTEM)
+    _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=by)
     click.echo(f"state change requested for {task_run_id}")

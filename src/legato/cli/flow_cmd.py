@@ -19,6 +19,7 @@ from legato.model.errors import FlowValidationError, InputsError
 
 if TYPE_CHECKING:
     from legato.model.execution import Execution
+    from legato.services.principal import Principal
     from legato.store.ports import Store
 
 # `flow validate` imports neither the store nor the services: the commands that use them are imported when run,
@@ -115,11 +116,10 @@ def _lint_file(path: Path) -> list[str]:
 @flow.command("deploy")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @with_store
-def deploy(store: Store, paths: tuple[Path, ...]) -> None:
+def deploy(store: Store, by: Principal, paths: tuple[Path, ...]) -> None:
     """Validate flow files (or directories) and store each as a new revision of its flow."""
     from legato.clock import utcnow
     from legato.services import flows as flow_service
-    from legato.services.principal import SYSTEM
 
     files = _flow_files(paths)
     parsed = []
@@ -130,7 +130,7 @@ def deploy(store: Store, paths: tuple[Path, ...]) -> None:
             click.echo(str(exc), err=True)
             sys.exit(1)  # all or nothing: no flow of a broken set is deployed
     for path, _ in parsed:
-        record = flow_service.deploy(store, path.read_text(), by=SYSTEM, now=utcnow(), name=str(path))
+        record = flow_service.deploy(store, path.read_text(), by=by, now=utcnow(), name=str(path))
         click.echo(f"{record.namespace}.{record.id} revision {record.revision}")
 
 

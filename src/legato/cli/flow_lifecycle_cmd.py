@@ -14,7 +14,7 @@ from legato.cli.store_option import with_store
 from legato.clock import utcnow
 from legato.services import flows as flow_service
 from legato.services.errors import NotFoundError
-from legato.services.principal import SYSTEM
+from legato.services.principal import Principal
 from legato.store.ports import Store
 
 FLOW_REF = click.argument("flows", nargs=-1, required=True, metavar="NAMESPACE.ID...")
@@ -33,18 +33,18 @@ def _ids(refs: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.command("delete")
 @FLOW_REF
 @with_store
-def delete(store: Store, flows: tuple[str, ...]) -> None:
+def delete(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
     """Delete flows (all or none; their revisions and executions are kept)."""
     try:
-        count = flow_service.delete_many(store, _ids(flows), by=SYSTEM, now=utcnow())
+        count = flow_service.delete_many(store, _ids(flows), by=by, now=utcnow())
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"deleted {count} flow(s)")
 
 
-def _toggle(store: Store, flows: tuple[str, ...], disabled: bool) -> None:
+def _toggle(store: Store, by: Principal, flows: tuple[str, ...], disabled: bool) -> None:
     try:
-        changed = flow_service.set_disabled(store, _ids(flows), disabled, by=SYSTEM, now=utcnow())
+        changed = flow_service.set_disabled(store, _ids(flows), disabled, by=by, now=utcnow())
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     for record in changed:
@@ -56,17 +56,17 @@ def _toggle(store: Store, flows: tuple[str, ...], disabled: bool) -> None:
 @click.command("disable")
 @FLOW_REF
 @with_store
-def disable(store: Store, flows: tuple[str, ...]) -> None:
+def disable(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
     """Disable flows: a new revision whose source says `disabled: true` (no execution, no trigger fires)."""
-    _toggle(store, flows, True)
+    _toggle(store, by, flows, True)
 
 
 @click.command("enable")
 @FLOW_REF
 @with_store
-def enable(store: Store, flows: tuple[str, ...]) -> None:
+def enable(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
     """Enable disabled flows again (a new revision with `disabled: false`)."""
-    _toggle(store, flows, False)
+    _toggle(store, by, flows, False)
 
 
 @click.command("export")
@@ -75,9 +75,9 @@ def enable(store: Store, flows: tuple[str, ...]) -> None:
               help="Write a zip of `<namespace>.<id>.yml` files here (default: the YAML sources to stdout, "
                    "separated by `---`).")
 @with_store
-def export(store: Store, namespace: str | None, output: Path | None) -> None:
+def export(store: Store, by: Principal, namespace: str | None, output: Path | None) -> None:
     """Export the sources of the live flows, as `flow import` and the API's `/flows/import` take them back."""
-    records = [r for r in store.list_flows() if flow_service.in_namespace(r.namespace, namespace)]
+    records = [r for r in store.list_flows(tenant=by.tenant) if flow_service.in_namespace(r.namespace, namespace)]
     if output is None:
         sys.stdout.write("---\n".join(r.source if r.source.endswith("\n") else r.source + "\n" for r in records))
         return
@@ -90,7 +90,7 @@ def export(store: Store, namespace: str | None, output: Path | None) -> None:
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_store
-def import_(store: Store, files: tuple[Path, ...]) -> None:
+def import_(store: Store, by: Principal, files: tuple[Path, ...]) -> None:
     """Import flows from YAML files (several flows separated by `---`) or zips of them; the valid ones are saved
     (a new revision when the flow exists), the invalid ones listed, and the exit code is 1 if there are any."""
     sources: list[tuple[str, str]] = []
@@ -104,7 +104,7 @@ def import_(store: Store, files: tuple[Path, ...]) -> None:
                 raise click.ClickException(f"{path} is not a valid zip archive: {exc}") from None
         else:
             sources.append((str(path), path.read_text()))
-    saved, rejected = flow_service.import_flows(store, sources, by=SYSTEM, now=utcnow())
+    saved, rejected = flow_service.import_flows(store, sources, by=by, now=utcnow())
     click.echo(f"imported {len(saved)} flow(s)")
     for name in rejected:
         click.echo(f"invalid: {name} (see `legato flow validate`)", err=True)

@@ -18,7 +18,7 @@ from legato.clock import utcnow
 from legato.server import compose
 from legato.services import secrets as secret_service
 from legato.services.errors import NotFoundError
-from legato.services.principal import SYSTEM
+from legato.services.principal import SYSTEM, Principal
 from legato.store.ports import Store
 
 
@@ -54,7 +54,7 @@ def _load_key(data_dir: Path) -> Path | None:
 @click.option("--description", help="What the secret is for.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="A tag (repeatable).")
 @with_store
-def set_(store: Store, data_dir: Path, namespace: str, key: str, value_file: IO[str] | None,
+def set_(store: Store, by: Principal, data_dir: Path, namespace: str, key: str, value_file: IO[str] | None,
          description: str | None, tags: tuple[str, ...]) -> None:
     """Create or replace the secret KEY of NAMESPACE (the value is asked for when no file is given)."""
     _load_key(data_dir)
@@ -72,7 +72,7 @@ def set_(store: Store, data_dir: Path, namespace: str, key: str, value_file: IO[
             raise click.BadParameter(f"{tag!r} is not KEY=VALUE", param_hint="--tag")
         parsed[name] = tag_value
     try:
-        secret_service.set_secret(store, namespace, key, value, by=SYSTEM, now=utcnow(), description=description,
+        secret_service.set_secret(store, namespace, key, value, by=by, now=utcnow(), description=description,
                                   tags=parsed)
     except secret_service.InvalidSecret as exc:
         raise click.ClickException(str(exc)) from None
@@ -82,12 +82,12 @@ def set_(store: Store, data_dir: Path, namespace: str, key: str, value_file: IO[
 @secret.command("list")
 @click.argument("namespace")
 @with_store
-def list_(store: Store, data_dir: Path, namespace: str) -> None:
+def list_(store: Store, by: Principal, data_dir: Path, namespace: str) -> None:
     """The secrets of NAMESPACE (keys, descriptions, tags; never values), then the keys it inherits."""
     _load_key(data_dir)
     try:
-        own = secret_service.list_secrets(store, namespace, by=SYSTEM)
-        inherited = secret_service.inherited(store, namespace, by=SYSTEM)
+        own = secret_service.list_secrets(store, namespace, by=by)
+        inherited = secret_service.inherited(store, namespace, by=by)
     except secret_service.InvalidSecret as exc:
         raise click.ClickException(str(exc)) from None
     for info in own:
@@ -105,11 +105,11 @@ def list_(store: Store, data_dir: Path, namespace: str) -> None:
 @click.argument("namespace")
 @click.argument("key")
 @with_store
-def delete(store: Store, data_dir: Path, namespace: str, key: str) -> None:
+def delete(store: Store, by: Principal, data_dir: Path, namespace: str, key: str) -> None:
     """Delete the secret KEY of NAMESPACE (a parent's secret of that key becomes visible again)."""
     _load_key(data_dir)
     try:
-        secret_service.delete_secret(store, namespace, key, by=SYSTEM, now=utcnow())
+        secret_service.delete_secret(store, namespace, key, by=by, now=utcnow())
     except (NotFoundError, secret_service.InvalidSecret) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"secret {key} of {namespace} deleted", err=True)

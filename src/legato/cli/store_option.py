@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from legato.services.principal import Principal
     from legato.store.ports import Store
 
 # The configuration and the store (SQLAlchemy) are imported when a command runs, not when it is declared: a group
@@ -26,9 +27,11 @@ def store_url(data_dir: Path, database_url: str | None) -> str:
 def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --data-dir/--database-url and pass an opened `store` to the command (the server that made the
     database migrated it; commands do not pay for a migration check on every call); a command with a
-    `data_dir` parameter gets the data directory too."""
+    `data_dir` parameter gets the data directory too, and one with a `by` parameter gets --tenant and the server's
+    own principal acting in that tenant (it must exist)."""
 
-    wants_data_dir = "data_dir" in inspect.signature(command).parameters
+    parameters = inspect.signature(command).parameters
+    wants_data_dir, wants_by = "data_dir" in parameters, "by" in parameters
 
     @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".legato"),
                   show_default=True, help="Data directory of `legato server local`.")
@@ -44,8 +47,22 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
         if wants_data_dir:
             kwargs["data_dir"] = data_dir
         try:
+            if wants_by:
+                kwargs["by"] = _acting(store, kwargs.pop("tenant"))
             return command(*args, store=store, **kwargs)
         finally:
             store.close()
 
+    if wants_by:
+        return click.option("--tenant", envvar="LEGATO_TENANT", default="main", show_default=True,
+                            help="Tenant to act in (`legato tenant list` shows them).")(wrapper)
     return wrapper
+
+
+def _acting(store: Store, tenant: str) -> Principal:
+    from legato.services.principal import SYSTEM, in_tenant
+    from legato.store.ports.tenants import MAIN
+
+    if tenant != MAIN and store.get_tenant(tenant) is None:
+        raise click.UsageError(f"no tenant '{tenant}' (`legato tenant list` shows them)")
+    return in_tenant(SYSTEM, tenant)
