@@ -24,10 +24,11 @@ def list_families(as_json: bool) -> None:
         for family in found:
             click.echo(json.dumps(family.as_dict()))
         return
-    click.echo(f"{'FAMILY':<14} {'VERSION':<10} {'DISTRIBUTION':<20} {'TYPES':>5}  STATUS")
+    width = max([len("FAMILY"), *(len(family.name) for family in found)])
+    click.echo(f"{'FAMILY':<{width}} {'VERSION':<10} {'DISTRIBUTION':<20} {'TYPES':>5}  STATUS")
     for family in found:
         status = "ok"
         if family.missing:
             fixes = sorted({why.split(": run ", 1)[-1] for why in family.missing.values()})
             status = f"{len(family.missing)} type(s) need: {'; '.join(fixes)}"
-        click.echo(f"{family.name:<14} {family.version:<10} {family.distribution:<20} {len(family.types):>5}  {status}")
+        click.echo(f"{family.name:<{width}} {family.version:<10} {family.distribution:<20} {len(family.types):>5}  {status}")
