@@ -11,9 +11,9 @@ from pydantic import Field, SerializeAsAny
 
 from legato.model.durations import Duration
 from legato.plugins.ai import wire
-from legato.plugins.ai.providers import SubPlugin, sub_plugin
 from legato.plugins.context import RunContext
 from legato.plugins.runnable import Expression, render_as
+from legato.plugins.subplugins import SubPlugin, sub_plugin
 
 
 class KestraKVStore(SubPlugin):

@@ -7,82 +7,18 @@ in (Kestra's examples set `apiKey` and `modelName` once that way)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, TypeAlias
+from typing import Annotated, ClassVar, TypeAlias
 
 from pydantic import (
     Field,
     SerializeAsAny,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
-    WithJsonSchema,
-    WrapValidator,
 )
-from pydantic_core import PydanticCustomError
 
-from legato.model.errors import suggest
-from legato.model.task import Frozen
-from legato.model.taskfield import FLOW_DEFAULTS, deep_merge, located_error
 from legato.plugins.ai import wire
 from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.subplugins import SubPlugin, sub_plugin
 
 _KESTRA = "io.kestra.plugin.ai.provider"
-
-
-class SubPlugin(Frozen):
-    """A typed block inside a task (provider, tool, memory, embedding store): `type` picks the class."""
-
-    TYPE: ClassVar[str]
-    ALIASES: ClassVar[tuple[str, ...]] = ()
-
-    type: str = Field(description="The block's type name.")
-
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return (cls.TYPE, *cls.ALIASES)
-
-
-def sub_plugin(kind: str, classes: list[type[SubPlugin]]) -> tuple[WrapValidator, WithJsonSchema]:
-    """Annotations that validate a map as the class its `type` names, with matching plugin defaults, and give
-    the editor's JSON Schema each class's properties under its own `type`."""
-    return _validator(kind, classes), WithJsonSchema(_dispatch_schema(kind, classes))
-
-
-def _dispatch_schema(kind: str, classes: list[type[SubPlugin]]) -> dict[str, Any]:
-    branches = []
-    for cls in classes:
-        schema = cls.model_json_schema()
-        schema.pop("title", None)
-        schema.setdefault("properties", {})["type"] = {"type": "string", "enum": list(cls.names())}
-        branches.append({"if": {"properties": {"type": {"enum": list(cls.names())}}, "required": ["type"]}, "then": schema})
-    return {"type": "object", "description": f"A {kind}: its `type` selects which properties it has.", "required": ["type"],
-            "properties": {"type": {"type": "string", "enum": sorted(n for c in classes for n in c.names())}},
-            "allOf": branches}
-
-
-def _validator(kind: str, classes: list[type[SubPlugin]]) -> WrapValidator:
-    by_name = {name: cls for cls in classes for name in cls.names()}
-
-    def validate(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
-        if isinstance(value, SubPlugin):
-            return value
-        if not isinstance(value, Mapping):
-            raise PydanticCustomError(f"{kind}_not_a_map", f"a {kind} must be a map with a 'type'")
-        name = value.get("type")
-        if not isinstance(name, str):
-            raise located_error(("type",), "missing", "Field required", value)
-        cls = by_name.get(name)
-        if cls is None:
-            raise located_error(("type",), f"unknown_{kind}_type", f"unknown {kind} type '{{name}}'{{hint}}", name,
-                                name=name, hint=suggest(name, list(by_name)))
-        data = dict(value)
-        for default in reversed(FLOW_DEFAULTS.get()):  # the first default has the highest priority
-            if default.type in cls.names() or name.startswith(default.type):
-                values = {k: v for k, v in default.values.items() if k in cls.model_fields and k != "type"}
-                data = deep_merge(values, data) if not default.forced else deep_merge(data, values)
-        return cls.model_validate(data, context=info.context)
-
-    return WrapValidator(validate)
 
 
 class ModelProvider(SubPlugin):

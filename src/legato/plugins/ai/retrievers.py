@@ -12,11 +12,12 @@ from pydantic import Field, SerializeAsAny
 
 from legato.plugins.ai import http, wire
 from legato.plugins.ai.chat import metric
-from legato.plugins.ai.providers import Provider, SubPlugin, sub_plugin
+from legato.plugins.ai.providers import Provider
 from legato.plugins.ai.search import tavily_search
 from legato.plugins.ai.vectors import EmbeddingStore
 from legato.plugins.context import RunContext
 from legato.plugins.runnable import Expression, render_as
+from legato.plugins.subplugins import SubPlugin, sub_plugin
 
 Passage = tuple[str, dict[str, Any]]  # text, metadata
 

@@ -21,10 +21,10 @@ from pydantic import Field, ValidationError, field_validator
 from legato.model.errors import suggest
 from legato.model.task import TASKS, Task
 from legato.plugins.ai import wire
-from legato.plugins.ai.providers import SubPlugin
 from legato.plugins.ai.search import tavily_search
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.runnable import RunnableTask
+from legato.plugins.subplugins import SubPlugin
 
 _KESTRA = "io.kestra.plugin.ai.tool"
 PLACEHOLDER = "..."  # a task property the model must fill

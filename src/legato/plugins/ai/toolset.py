@@ -7,8 +7,8 @@ from typing import Annotated, TypeAlias
 from pydantic import SerializeAsAny
 
 from legato.plugins.ai.mcp_tools import SseMcpClient, StdioMcpClient, StreamableHttpMcpClient
-from legato.plugins.ai.providers import SubPlugin, sub_plugin
 from legato.plugins.ai.tools import KestraFlow, KestraTask, TavilyWebSearchTool, ToolProvider
+from legato.plugins.subplugins import SubPlugin, sub_plugin
 
 TOOLS: list[type[SubPlugin]] = [KestraTask, KestraFlow, TavilyWebSearchTool, StdioMcpClient, StreamableHttpMcpClient,
                                 SseMcpClient]

@@ -12,8 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 from pydantic import Field, SerializeAsAny
 
 from legato.model.task import Frozen
-from legato.plugins.ai.providers import SubPlugin, sub_plugin
 from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.subplugins import SubPlugin, sub_plugin
 
 
 @dataclass(frozen=True)
