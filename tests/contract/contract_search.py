@@ -132,6 +132,11 @@ class SearchContract:
         assert [s.record.message for s in store.logs_after(warn, 0)] == ["three"]
         attempt = LogFilter(execution_id="e1", task_run_id="tr", attempt=1)
         assert [s.record.message for s in store.logs_after(attempt, 0)] == ["three"]
+        # a window of positions (what a log shipper shipped), for reading and for deleting
+        window = LogFilter(execution_id="e1", positions=(every[0].id, every[1].id))
+        assert [s.record.message for s in store.logs_after(window, 0)] == ["two"]
+        assert store.delete_logs(window) == 1
+        assert [s.record.message for s in store.logs_after(LogFilter(execution_id="e1"), 0)] == ["one", "three"]
 
     def test_search_logs_by_flow_text_level_and_time_with_paging(self, store: SqlStore) -> None:
         mine, theirs = _made(store, "l.a", "f"), _made(store, "l.b", "g")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # annotations only: a task module is imported to parse a flow
     from legato.runners.select import RunnerSettings
     from legato.storage import Storage
     from legato.store.ports import ExecutionFilter, FlowRecord, LogFilter
+    from legato.store.ports.governance import AuditFilter, AuditRecord
 
 
 class TaskFailed(Exception):
@@ -91,6 +92,16 @@ class Operations(Protocol):
     def execution_logs(self, execution_id: str, *, min_level: str | None, after: int, limit: int) -> list[tuple[int, LogRecord]]:
         """Up to `limit` log lines of an execution at `min_level` or above, written after the line `after`
         (0: from the first), each with its position, in the order they were written."""
+        ...
+
+    def logs_after(self, filters: LogFilter, *, after: int, limit: int) -> list[tuple[int, LogRecord]]:
+        """Up to `limit` log lines of the tenant's executions matching `filters` (the caller checked its
+        namespace), written after the line `after`, each with its position, in the order they were written."""
+        ...
+
+    def audit_after(self, filters: AuditFilter, *, limit: int) -> list[AuditRecord]:
+        """Up to `limit` audit entries of the tenant matching `filters` (`after_id`: past the last one read),
+        oldest first."""
         ...
 
     def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:

@@ -127,6 +127,8 @@ class SearchQueries:
             query = query.where(_l.timestamp >= f.time_from)
         if f.time_to is not None:
             query = query.where(_l.timestamp <= f.time_to)
+        if f.positions is not None:
+            query = query.where(_l.id > f.positions[0], _l.id <= f.positions[1])
         if f.namespace is not None or f.flow_id is not None or f.within is not None:
             flows = select(_x.id).where(_x.tenant == f.tenant)
             if f.within is not None:

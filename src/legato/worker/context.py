@@ -44,6 +44,7 @@ from legato.store.ports import (
     Notifying,
     TriggerStore,
 )
+from legato.store.ports.governance import AuditFilter, AuditLog, AuditRecord
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -110,7 +111,7 @@ class BufferedLogger:
                 self._records.append(record)
 
 
-class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, Notifying, Protocol):
+class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, AuditLog, Notifying, Protocol):
     """What tasks acting on flows, executions and triggers reach (subflows, resume, purge, trigger toggles...)."""
 
 
@@ -118,7 +119,7 @@ class NamespaceKV(FlowReader, KVStore, Protocol):
     """The KV store, and the flows whose namespaces it lists."""
 
 
-class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, Notifying, Protocol):
+class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, AuditLog, Notifying, Protocol):
     """What one task attempt may reach of the store: those operations and the namespace KV store."""
 
 
@@ -202,6 +203,14 @@ class StoreOperations:
             return []
         lines = self._store.logs_after(LogFilter(execution_id=execution_id, min_level=min_level), after, limit)
         return [(line.id, line.record) for line in lines]
+
+    def logs_after(self, filters: LogFilter, *, after: int, limit: int) -> list[tuple[int, LogRecord]]:
+        lines = self._store.logs_after(replace(filters, tenant=self._tenant), after, limit)
+        return [(line.id, line.record) for line in lines]
+
+    def audit_after(self, filters: AuditFilter, *, limit: int) -> list[AuditRecord]:
+        found, _ = self._store.audit_search(replace(filters, tenant=self._tenant), descending=False, limit=limit)
+        return found
 
     def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:
         filters = replace(filters, tenant=self._tenant)

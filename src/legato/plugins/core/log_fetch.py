@@ -89,10 +89,15 @@ tasksId:
         return found.id
 
 
-def _line(record: LogRecord, namespace: str, flow_id: str) -> bytes:
+def log_entry(record: LogRecord, namespace: str, flow_id: str) -> dict[str, Any]:
+    """A log line as Kestra writes one out (its LogEntry's JSON): unset fields left out."""
     entry = {
         "namespace": namespace, "flowId": flow_id, "taskId": record.task_id, "executionId": record.execution_id,
         "taskRunId": record.task_run_id, "attemptNumber": record.attempt, "timestamp": record.timestamp.isoformat(),
         "level": record.level, "message": record.message,
     }
-    return (json.dumps({k: v for k, v in entry.items() if v is not None}, ensure_ascii=False) + "\n").encode()
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def _line(record: LogRecord, namespace: str, flow_id: str) -> bytes:
+    return (json.dumps(log_entry(record, namespace, flow_id), ensure_ascii=False) + "\n").encode()

@@ -26,6 +26,7 @@ class LogFilter:
     time_from: datetime | None = None
     time_to: datetime | None = None
     within: tuple[str, ...] | None = None  # only executions of these namespaces and their children
+    positions: tuple[int, int] | None = None  # only lines whose position (id) is in (first, last]
     tenant: str = MAIN  # only lines of this tenant's executions
 
 
