@@ -124,17 +124,17 @@ tools/bin/helm: tools/helm/package.json tools/helm/package-lock.json
 
 ## test: lint, UI unit tests, then the whole test suite in parallel, the API fuzz run among its tests
 ## (tests/fuzz/test_fuzz_run.py) with TEST_FUZZ_EXAMPLES examples per operation (`make fuzz` runs the full 100);
-## prints the 15 slowest tests (TEST_WORKERS processes, pytest-xdist; `make test TEST_WORKERS=0` runs them in this
+## prints the 40 slowest tests (TEST_WORKERS processes, pytest-xdist; `make test TEST_WORKERS=0` runs them in this
 ## one process)
 TEST_WORKERS ?= 3
 TEST_FUZZ_EXAMPLES ?= 25
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 test: install system-deps tools lint ui-test
-	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
+	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=40
 
 ## unit: the test suite without lint, in parallel as in `make test`
 unit: install
-	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
+	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=40
 
 ## lint: ruff, mypy (strict on the whole package), import-linter layer contracts
 lint: install
