@@ -20,6 +20,7 @@ import json
 import pytest
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from tests.integration.elasticsearch.double import PASSWORD, USER, SearchDouble
 from tests.integration.logshipping.conftest import Harness, write_logs
 from tests.integration.notifications.receiver import Receiver, as_json, text
 
@@ -127,3 +128,40 @@ def test_a_refusal_fails_the_run_and_the_same_lines_go_next_time(harness: Harnes
     again = harness.run(SHIPPER.format(url=intakes.url), harness.context(storage=storage, execution=shipper))
     assert again["size"] == 1
     assert "only" in [line["message"] for r in intakes.received if r.path == "/api/v2/logs" for line in r.json()]
+
+
+def test_elasticsearch_and_opensearch_index_every_line(harness: Harness, storage: LocalStorage,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against the search cluster test double of the Elasticsearch family (its bulk API as the REST reference
+    documents it)."""
+    monkeypatch.setenv("LEGATO_HTTP_ALLOWED_NETWORKS", "127.0.0.1/32")
+    team = harness.execution(namespace="company.team")
+    write_logs(harness, team, ("INFO", "one"), ("ERROR", "two"), ("WARN", "three"))
+    harness.clock.advance(minutes=1)
+    ship = harness.execution(namespace="company.team", flow_id="shipper")
+    double = SearchDouble()
+    with double.serve():
+        source = f"""\
+id: ship
+type: io.kestra.plugin.ee.core.log.LogShipper
+logExporters:
+  - id: es
+    type: io.kestra.plugin.elasticsearch.LogExporter
+    connection:
+      hosts: ["{double.base_url}"]
+      basicAuth: {{username: {USER}, password: {PASSWORD}}}
+    indexName: kestra-logs
+    chunk: 2
+  - id: os
+    type: io.kestra.plugin.opensearch.LogExporter
+    connection:
+      hosts: ["{double.base_url}"]
+      basicAuth: {{username: {USER}, password: {PASSWORD}}}
+    indexName: "{{{{ flow.namespace }}}}-logs"
+"""
+        out = harness.run(source, harness.context(storage=storage, execution=ship))
+    assert out["outputs"] == {"es": {"documents": 3}, "os": {"documents": 3}}
+    for index in ("kestra-logs", "company.team-logs"):
+        docs = sorted(double.indices[index].values(), key=lambda d: d["message"])
+        assert [(d["message"], d["level"], d["executionId"]) for d in docs] == [
+            ("one", "INFO", team.id), ("three", "WARN", team.id), ("two", "ERROR", team.id)]

@@ -29,6 +29,7 @@ from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.core.log_exporters import HTTP_EXPORTERS, Entry, FileLogExporter, LogExporter, Shipment
 from legato.plugins.core.log_fetch import log_entry
 from legato.plugins.core.purge import reachable
+from legato.plugins.elasticsearch.log_exporter import SEARCH_EXPORTERS
 from legato.plugins.runnable import (
     Expression,
     RunnableTask,
@@ -42,7 +43,8 @@ from legato.store.ports import LogFilter
 from legato.store.ports.governance import AuditFilter, AuditRecord
 
 Level = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
-Exporter = Annotated[LogExporter, *sub_plugin("log exporter", [FileLogExporter, *HTTP_EXPORTERS, *AWS_EXPORTERS])]
+Exporter = Annotated[LogExporter, *sub_plugin("log exporter", [FileLogExporter, *HTTP_EXPORTERS, *AWS_EXPORTERS,
+                                                                 *SEARCH_EXPORTERS])]
 
 
 @dataclass(frozen=True)
