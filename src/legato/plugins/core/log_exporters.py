@@ -1,6 +1,7 @@
 """The destinations of log.LogShipper (Kestra EE's `logExporters`): a file of internal storage, and the HTTP log
 intakes of Datadog, Splunk (HTTP Event Collector), New Relic, Graylog (GELF over HTTP) and any OpenTelemetry
-collector (OTLP/HTTP, JSON encoding). The AWS ones (CloudWatch Logs, S3) are in legato.plugins.aws.log_exporters.
+collector (OTLP/HTTP, JSON encoding). The AWS ones (CloudWatch Logs, S3) are in legato.plugins.aws.log_exporters,
+Elasticsearch's and OpenSearch's in legato.plugins.elasticsearch.log_exporter.
 
 Each exporter opens a `Shipment` for one run of the shipper: the shipper hands it the log entries page by page
 (Kestra's LogEntry JSON: namespace, flowId, taskId, executionId, taskRunId, attemptNumber, timestamp, level,

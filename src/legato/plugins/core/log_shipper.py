@@ -1,6 +1,7 @@
 """log.LogShipper (Kestra EE's `io.kestra.plugin.ee.core.log.LogShipper`, in Legato's open core): send the log
 lines written since its last run to one or more destinations (`logExporters`: a file of internal storage, Datadog,
-Splunk, New Relic, Graylog, an OpenTelemetry collector, CloudWatch Logs, S3), typically from a scheduled flow.
+Splunk, New Relic, Graylog, an OpenTelemetry collector, Elasticsearch, OpenSearch, CloudWatch Logs, S3),
+typically from a scheduled flow.
 
 Where the last run stopped is kept in the KV store of the flow's namespace under `offsetKey` (the position of the
 last line shipped, and its date), so each line is shipped once even if runs overlap a day boundary; the first run
