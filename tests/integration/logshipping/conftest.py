@@ -1,5 +1,6 @@
 """Log shipping tests: the core tasks' harness (a real SQLite store and the real worker context) with a file
-storage, log lines written into the store as the worker writes them, and moto's server for the AWS exporters."""
+storage, log lines written into the store as the worker writes them, moto's server for the AWS exporters and
+gcp-storage-emulator for the Cloud Storage one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.aws.conftest import aws, moto_endpoint  # noqa: F401 - moto's server, for the AWS exporters
+from tests.integration.gcp.conftest import gcs, gcs_endpoint  # noqa: F401 - the Cloud Storage emulator
 from tests.unit.plugins.conftest import Harness, clock, harness  # noqa: F401 - the core tasks' harness
 
 from legato.model.execution import Execution, LogRecord

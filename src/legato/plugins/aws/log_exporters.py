@@ -13,7 +13,7 @@ from pydantic import Field
 
 from legato.plugins.aws.connection import AwsConnection, client, failure
 from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core.log_exporters import Entry, LogExporter, Shipment, epoch, line
+from legato.plugins.core.log_exporters import Entry, LogExporter, Objects, Shipment, epoch, object_name
 from legato.plugins.runnable import Expression, render_as, render_text
 
 _MISSING = "the AWS log exporters need boto3: run pip install 'legato[aws]'"
@@ -109,35 +109,16 @@ class S3LogExporter(LogExporter, AwsConnection):
         most = render_as(ctx, self.maxLinesPerFile, int, "maxLinesPerFile")
         if most < 1:
             raise TaskFailed(f"logExporters '{self.id}': maxLinesPerFile must be at least 1, got {most}")
-        name = f"{render_text(ctx, self.logFilePrefix)}-{ctx.now():%Y-%m-%dT%H-%M-%S}"
-        return _Objects(_client(self, ctx, "s3"), render_text(ctx, self.bucket), name, self.format.lower(), most)
+        s3, bucket = _client(self, ctx, "s3"), render_text(ctx, self.bucket)
 
+        def upload(key: str, data: bytes) -> str:
+            try:
+                s3.put_object(Bucket=bucket, Key=key, Body=data)
+            except Exception as exc:  # botocore's ClientError and connection errors alike
+                raise failure(exc, f"S3 upload of s3://{bucket}/{key}") from None
+            return f"s3://{bucket}/{key}"
 
-class _Objects(Shipment):
-    def __init__(self, s3: Any, bucket: str, name: str, extension: str, most: int) -> None:
-        self._s3, self._bucket, self._name, self._extension, self._most = s3, bucket, name, extension, most
-        self._pending: list[bytes] = []
-        self.uris: list[str] = []
-
-    async def send(self, entries: list[Entry]) -> None:
-        self._pending += [line(e) for e in entries]
-        while len(self._pending) >= self._most:
-            await self._upload(self._pending[:self._most])
-            self._pending = self._pending[self._most:]
-
-    async def _upload(self, lines: list[bytes]) -> None:
-        key = f"{self._name}-{len(self.uris) + 1}.{self._extension}"
-        try:
-            await asyncio.to_thread(self._s3.put_object, Bucket=self._bucket, Key=key, Body=b"".join(lines))
-        except Exception as exc:  # botocore's ClientError and connection errors alike
-            raise failure(exc, f"S3 upload of s3://{self._bucket}/{key}") from None
-        self.uris.append(f"s3://{self._bucket}/{key}")
-
-    async def close(self) -> dict[str, Any]:
-        if self._pending:
-            await self._upload(self._pending)
-            self._pending = []
-        return {"uris": self.uris}
+        return Objects(upload, object_name(ctx, self.logFilePrefix, self.format), most)
 
 
 AWS_EXPORTERS: list[type[LogExporter]] = [CloudWatchLogExporter, S3LogExporter]

@@ -10,6 +10,7 @@ to name, so every request goes through the SSRF guard of legato.plugins.core.htt
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from abc import ABC, abstractmethod
@@ -83,8 +84,7 @@ class FileLogExporter(LogExporter):
         most = render_as(ctx, self.maxLinesPerFile, int, "maxLinesPerFile") if self.maxLinesPerFile is not None else None
         if most is not None and most < 1:
             raise TaskFailed(f"logExporters '{self.id}': maxLinesPerFile must be at least 1, got {most}")
-        name = f"{render_text(ctx, self.logFilePrefix)}-{ctx.now():%Y-%m-%dT%H-%M-%S}"
-        return _Files(ctx, name, self.format.lower(), most)
+        return _Files(ctx, *object_name(ctx, self.logFilePrefix, self.format), most)
 
 
 class _Files(Shipment):
@@ -116,6 +116,37 @@ class _Files(Shipment):
     async def close(self) -> dict[str, Any]:
         self._save()
         return {"uris": self.uris}
+
+
+class Objects(Shipment):
+    """Lines gathered into objects of at most `most` lines, each handed to `upload(name, data)` (run in a thread;
+    it returns the object's address) as `<name>-<n>`; the addresses are the `uris` output."""
+
+    def __init__(self, upload: Callable[[str, bytes], str], name: tuple[str, str], most: int) -> None:
+        self._upload, self._name, self._most = upload, name, most
+        self._pending: list[bytes] = []
+        self.uris: list[str] = []
+
+    async def send(self, entries: list[Entry]) -> None:
+        self._pending += [line(e) for e in entries]
+        while len(self._pending) >= self._most:
+            await self._put(self._pending[:self._most])
+            self._pending = self._pending[self._most:]
+
+    async def _put(self, lines: list[bytes]) -> None:
+        stem, extension = self._name
+        self.uris.append(await asyncio.to_thread(self._upload, f"{stem}-{len(self.uris) + 1}.{extension}", b"".join(lines)))
+
+    async def close(self) -> dict[str, Any]:
+        if self._pending:
+            await self._put(self._pending)
+            self._pending = []
+        return {"uris": self.uris}
+
+
+def object_name(ctx: RunContext, prefix: str, file_format: str) -> tuple[str, str]:
+    """The stem (`<prefix>-<run date>`) and extension of the files an exporter writes."""
+    return f"{render_text(ctx, prefix)}-{ctx.now():%Y-%m-%dT%H-%M-%S}", file_format.lower()
 
 
 # --- HTTP intakes -----------------------------------------------------------------------------------------------

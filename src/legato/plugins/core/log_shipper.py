@@ -1,6 +1,6 @@
 """log.LogShipper (Kestra EE's `io.kestra.plugin.ee.core.log.LogShipper`, in Legato's open core): send the log
 lines written since its last run to one or more destinations (`logExporters`: a file of internal storage, Datadog,
-Splunk, New Relic, Graylog, an OpenTelemetry collector, Elasticsearch, OpenSearch, CloudWatch Logs, S3),
+Splunk, New Relic, Graylog, an OpenTelemetry collector, Elasticsearch, OpenSearch, CloudWatch Logs, S3, Cloud Storage),
 typically from a scheduled flow.
 
 Where the last run stopped is kept in the KV store of the flow's namespace under `offsetKey` (the position of the
@@ -31,6 +31,7 @@ from legato.plugins.core.log_exporters import HTTP_EXPORTERS, Entry, FileLogExpo
 from legato.plugins.core.log_fetch import log_entry
 from legato.plugins.core.purge import reachable
 from legato.plugins.elasticsearch.log_exporter import SEARCH_EXPORTERS
+from legato.plugins.gcp.log_exporter import GCP_EXPORTERS
 from legato.plugins.runnable import (
     Expression,
     RunnableTask,
@@ -45,7 +46,7 @@ from legato.store.ports.governance import AuditFilter, AuditRecord
 
 Level = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
 Exporter = Annotated[LogExporter, *sub_plugin("log exporter", [FileLogExporter, *HTTP_EXPORTERS, *AWS_EXPORTERS,
-                                                                 *SEARCH_EXPORTERS])]
+                                                                 *GCP_EXPORTERS, *SEARCH_EXPORTERS])]
 
 
 @dataclass(frozen=True)
