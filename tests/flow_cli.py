@@ -35,6 +35,10 @@ def blueprint(flow_id: str, rewrite: Callable[[dict[str, Any]], None] | None = N
     return yaml.safe_dump(flow, sort_keys=False)
 
 
+# What an operator sets so that flows may reach servers on this machine (the tests' doubles and emulators)
+ALLOW_LOOPBACK = {"LEGATO_HTTP_ALLOWED_NETWORKS": "127.0.0.1/32"}
+
+
 def run_flow(source: str, tmp_path: Path, *, env: Mapping[str, str] | None = None,
              secrets: Mapping[str, str] | None = None, inputs: Mapping[str, str] | None = None,
              timeout: float = 300) -> subprocess.CompletedProcess[str]:

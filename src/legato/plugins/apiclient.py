@@ -1,6 +1,7 @@
 """A JSON-over-HTTP client for the tasks that drive a SaaS API (dbt Cloud, Fivetran, Airbyte): one request at
-a time with httpx, transient failures (502/503/504, connection errors, timeouts) retried with exponential
-back-off, and every other failure turned into a TaskFailed naming the call and the server's answer."""
+a time with httpx through the SSRF guard (legato.plugins.core.httpclient), transient failures (502/503/504,
+connection errors, timeouts) retried with exponential back-off, and every other failure turned into a TaskFailed
+naming the call and the server's answer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 
 from legato.backoff import Backoff
 from legato.plugins.context import TaskFailed
+from legato.plugins.core import httpclient
 
 _TRANSIENT = {502, 503, 504}
 
@@ -28,6 +30,7 @@ class ApiClient:
     initial_delay: float = 1.0
     timeout: float = 60.0
     retry_statuses: frozenset[int] = frozenset(_TRANSIENT)
+    guarded: bool = True  # False only when the operator, not the flow, chose `base_url`
 
     async def call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
                    missing_ok: bool = False) -> Any:
@@ -35,8 +38,11 @@ class ApiClient:
         url = self.base_url.rstrip("/") + path
         backoff = Backoff(self.initial_delay, 30.0)
         attempts = max(1, self.max_retries)
-        async with httpx.AsyncClient(headers={"Accept": "application/json", **self.headers}, auth=self.auth,
-                                     timeout=self.timeout) as client:
+        # the guarded client: the API's address is the flow's to give (baseUrl, url), so it must not reach the
+        # server or its network unless the operator allowed it (LEGATO_HTTP_ALLOWED_NETWORKS), as for the HTTP tasks
+        auth = httpx.BasicAuth(*self.auth) if self.auth else None
+        async with httpclient.client(timeout=httpx.Timeout(self.timeout), auth=auth, guarded=self.guarded,
+                                     headers={"Accept": "application/json", **self.headers}) as client:
             for attempt in range(1, attempts + 1):
                 try:
                     response = await client.request(method, url, json=json, params=params)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.api_double import loopback_allowed  # noqa: F401 - the doubles on 127.0.0.1 are allowed
 from tests.services import pg_database
 from tests.unit.plugins.conftest import Harness
 from tests.unit.plugins.conftest import clock as clock

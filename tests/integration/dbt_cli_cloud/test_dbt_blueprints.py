@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.flow_cli import blueprint, run_flow
+from tests.flow_cli import ALLOW_LOOPBACK, blueprint, run_flow
 from tests.integration.dbt_cli_cloud.cloud_double import TOKEN, DbtCloudDouble
 
 
@@ -26,7 +26,7 @@ def test_dbt_cloud_blueprint_runs_against_the_test_double(tmp_path: Path) -> Non
             if task["type"].startswith("io.kestra.plugin.dbt.cloud."):
                 task.update(baseUrl=url, pollFrequency="PT0.1S")
 
-        done = run_flow(blueprint("dbt_cloud_trigger_run", point), tmp_path, secrets={"DBT_TOKEN": TOKEN},
+        done = run_flow(blueprint("dbt_cloud_trigger_run", point), tmp_path, env=ALLOW_LOOPBACK, secrets={"DBT_TOKEN": TOKEN},
                         inputs={"account_id": "4242", "job_id": "12"})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "dbt Cloud run 70000: 2 nodes" in done.stdout

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.flow_cli import blueprint, run_flow
+from tests.flow_cli import ALLOW_LOOPBACK, blueprint, run_flow
 from tests.integration.dbt_cli_cloud.cloud_double import TOKEN, DbtCloudDouble
 from tests.integration.fivetran.double import KEY, SECRET, FivetranDouble
 
@@ -20,7 +20,7 @@ def test_fivetran_then_dbt_cloud_blueprint(tmp_path: Path) -> None:
             elif task["type"].startswith("io.kestra.plugin.dbt.cloud."):
                 task.update(baseUrl=cloud_url, pollFrequency="PT0.1S")
 
-        done = run_flow(blueprint("fivetran_then_dbt_cloud", point), tmp_path,
+        done = run_flow(blueprint("fivetran_then_dbt_cloud", point), tmp_path, env=ALLOW_LOOPBACK,
                         secrets={"FIVETRAN_API_KEY": KEY, "FIVETRAN_API_SECRET": SECRET, "DBT_TOKEN": TOKEN})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     synced = {r.path for r in fivetran.requests if r.method == "POST"}

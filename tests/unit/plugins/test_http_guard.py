@@ -171,3 +171,17 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(
                 asyncio.run(main())
     finally:
         httpd.shutdown()
+
+
+def test_the_saas_tasks_client_goes_through_the_guard(first: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client of the Fivetran, Airbyte, dbt Cloud, Hightouch and Airflow tasks, whose API address a flow gives
+    (`baseUrl`, `url`): the server's own loopback API is refused unless the operator allowed it, and nothing is sent."""
+    from legato.plugins.apiclient import ApiClient
+
+    monkeypatch.delenv("LEGATO_HTTP_ALLOWED_NETWORKS", raising=False)
+    api = ApiClient("Fivetran", first.url, max_retries=1)
+    with pytest.raises(TaskFailed, match=r"refusing to connect to 127\.0\.0\.1"):
+        asyncio.run(api.call("GET", "/api/v1/main/flows/search"))
+    assert first.seen == []
+    monkeypatch.setenv("LEGATO_HTTP_ALLOWED_NETWORKS", "127.0.0.1/32")
+    assert asyncio.run(api.call("GET", "/echo"))["path"] == "/echo"
