@@ -33,8 +33,9 @@ class ApiClient:
     guarded: bool = True  # False only when the operator, not the flow, chose `base_url`
 
     async def call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                   missing_ok: bool = False) -> Any:
-        """The decoded JSON body of `method path` (None for an empty body, or a 404 with `missing_ok`)."""
+                   form: dict[str, str] | None = None, missing_ok: bool = False) -> Any:
+        """The decoded JSON body of `method path` (None for an empty body, or a 404 with `missing_ok`); the body is
+        `json`, or `form` URL-encoded."""
         url = self.base_url.rstrip("/") + path
         backoff = Backoff(self.initial_delay, 30.0)
         attempts = max(1, self.max_retries)
@@ -45,7 +46,7 @@ class ApiClient:
                                      headers={"Accept": "application/json", **self.headers}) as client:
             for attempt in range(1, attempts + 1):
                 try:
-                    response = await client.request(method, url, json=json, params=params)
+                    response = await client.request(method, url, json=json, params=params, data=form)
                 except (httpx.TransportError, httpx.TimeoutException) as exc:
                     if attempt == attempts:
                         raise TaskFailed(f"{self.service}: {method} {url} failed: {exc}") from None
