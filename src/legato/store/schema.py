@@ -212,7 +212,8 @@ triggers = Table(
     # The latest failure to evaluate the trigger (poll, consumer, conditions, inputs); cleared once it works.
     Column("error", Text),
     Column("error_date", UtcDateTime),
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_triggers"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", name="pk_triggers"),
     Index("ix_triggers_next_date", "next_date"),  # the scheduler's due triggers
 )
 
@@ -241,7 +242,8 @@ trigger_fires = Table(
     Column("execution_id", String(64), nullable=False),
     Column("created", UtcDateTime, nullable=False),
     # Exactly once: a second scheduler's insert of the same fire does nothing, and neither does its execution.
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", "fire_key", name="pk_trigger_fires"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", "fire_key", name="pk_trigger_fires"),
     Index("ix_trigger_fires_created", "created"),  # prune_trigger_fires
 )
 
@@ -271,7 +273,8 @@ trigger_preconditions = Table(
     Column("window_end", UtcDateTime),
     Column("met", Json, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_preconditions"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", name="pk_trigger_preconditions"),
 )
 
 trigger_backfills = Table(
@@ -291,7 +294,8 @@ trigger_backfills = Table(
     Column("execution_id", String(64)),  # the last execution it created: the next date waits for its end
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_backfills"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", name="pk_trigger_backfills"),
 )
 
 test_suites = Table(

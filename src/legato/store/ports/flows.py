@@ -81,6 +81,11 @@ class FlowReader(Protocol):
 
     def list_flows(self, namespace: str | None = None, *, tenant: str = MAIN) -> list[FlowRecord]: ...
 
+    def every_tenant_flows(self) -> list[FlowRecord]:
+        """The live flows of every tenant, by tenant, namespace and id (the scheduler's and trigger sources' view,
+        never a user's: each record names its tenant)."""
+        ...
+
 
 class FlowStore(FlowReader, Protocol):
     """Flows and their immutable revisions, per tenant."""

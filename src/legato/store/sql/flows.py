@@ -38,6 +38,10 @@ class SqlFlows:
         with self._db.read() as conn:
             return self._q.flows.live(conn, namespace, tenant)
 
+    def every_tenant_flows(self) -> list[FlowRecord]:
+        with self._db.read() as conn:
+            return self._q.flows.every_tenant(conn)
+
     def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
             return self._q.flows.delete(tx.conn, namespace, flow_id, now, tenant)
