@@ -1,0 +1,73 @@
+"""What each tenant keeps of its own beside flows and executions, through the API on SQLite and PostgreSQL:
+namespace settings (description, variables, plugin defaults) stored in the tenant's storage and applied to the
+flows of that tenant only. The same namespace in `main` and another tenant has two independent settings
+documents; a flow sees `{{ namespace.x }}` and gets plugin defaults from its own tenant's."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+
+YAML = {"Content-Type": "application/x-yaml"}
+REGIONAL = """id: regional
+namespace: {ns}
+tasks:
+  - id: where
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ namespace.region }}}}"
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hello
+"""
+
+
+def _tenant(client: httpx.Client) -> str:
+    tenant = f"acme{secrets.token_hex(3)}"
+    assert client.post("/api/v1/tenants", json={"id": tenant, "name": "Acme"}).status_code == 200
+    return tenant
+
+
+def _run(client: httpx.Client, tenant: str, ns: str, flow_id: str) -> dict[str, Any]:
+    reply = client.post(f"/api/v1/{tenant}/executions/{ns}/{flow_id}", params={"wait": True})
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    assert body["state"]["current"] == "SUCCESS", body
+    return body
+
+
+def _settings(region: str, level: str) -> dict[str, Any]:
+    return {"description": f"{region} team", "variables": {"region": region},
+            "pluginDefaults": [{"type": "io.kestra.plugin.core.log.Log", "values": {"level": level}}]}
+
+
+def test_namespace_settings_belong_to_their_tenant(client: httpx.Client, server: Any, ns: str) -> None:
+    acme = _tenant(client)
+    main, theirs = "/api/v1/main", f"/api/v1/{acme}"
+    assert client.put(f"{main}/namespaces/{ns}", json=_settings("main-region", "WARN")).status_code == 200
+    assert client.get(f"{theirs}/namespaces/{ns}").json() == {
+        "id": ns, "description": None, "variables": {}, "pluginDefaults": []}
+    saved = client.put(f"{theirs}/namespaces/{ns}", json=_settings("acme-region", "ERROR"))
+    assert saved.status_code == 200, saved.text
+    assert client.get(f"{main}/namespaces/{ns}").json()["variables"] == {"region": "main-region"}
+    assert client.get(f"{theirs}/namespaces/{ns}").json()["variables"] == {"region": "acme-region"}
+    # inheritance stays inside the tenant
+    assert client.get(f"{theirs}/namespaces/{ns}.child/inherited-variables").json() == {"region": "acme-region"}
+    assert client.get(f"{main}/namespaces/{ns}.child/inherited-plugindefaults").json()[0]["values"] == {
+        "level": "WARN"}
+
+    for tenant, region, level in (("main", "main-region", "WARN"), (acme, "acme-region", "ERROR")):
+        assert client.post(f"/api/v1/{tenant}/flows", content=REGIONAL.format(ns=ns), headers=YAML).status_code == 200
+        ended = _run(client, tenant, ns, "regional")
+        assert ended["taskRunList"][0]["outputs"]["value"] == region
+        lines = client.get(f"/api/v1/{tenant}/logs/{ended['id']}").json()
+        assert next(line["level"] for line in lines if line["message"] == "hello") == level
+
+    # the documents live apart in storage: acme's under the tenant's prefix of the backend
+    stored = {p.relative_to(server.data_dir).as_posix(): p.read_text() for p in server.data_dir.rglob("_namespace.json")
+              if ns.replace(".", "/") in p.as_posix() and p.parent.name == ns.split(".")[-1]}
+    assert len(stored) == 2, stored
+    acme_path = next(path for path, text in stored.items() if "acme-region" in text)
+    assert f"_tenants/{acme}/" in acme_path
+    assert "_tenants/" not in next(path for path, text in stored.items() if "main-region" in text)
