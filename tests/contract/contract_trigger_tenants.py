@@ -1,5 +1,6 @@
-"""Contract: trigger state, fires, source leases, precondition windows and backfills per tenant: the same
-namespace, flow id and trigger id in `main` and in `acme` are two triggers that never see each other's rows."""
+"""Contract: trigger state, fires, source leases, precondition windows, backfills and flow test suites per tenant:
+the same namespace, flow id and trigger (or suite) id in `main` and in `acme` are two that never see each other's
+rows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ import pytest
 
 from legato.engine.events import ExecutionCreated
 from legato.model.state import State
-from legato.store.ports import MAIN, BackfillState, EndTx, ExecutionEnd, PreconditionState, TriggerFire
+from legato.store.ports import (
+    MAIN,
+    BackfillState,
+    EndTx,
+    ExecutionEnd,
+    PreconditionState,
+    SuiteSave,
+    TestResultRecord,
+    TriggerFire,
+)
 from legato.store.sql import SqlStore
 
 from .helpers import NOW, at, execution, in_tx, started
@@ -96,3 +106,17 @@ class TriggerTenantContract:
         assert store.get_precondition(*KEY, tenant=ACME) == PreconditionState(met={"x": 1})
         assert store.get_precondition(*KEY) is None
         assert store.reset_precondition(*KEY) is False and store.reset_precondition(*KEY, tenant=ACME)
+
+    def test_test_suites_and_results_per_tenant(self, store: SqlStore) -> None:
+        suite = SuiteSave("ns", "s", "f", "source of acme")
+        store.save_test_suite(suite, NOW, tenant=ACME)
+        assert store.get_test_suite("ns", "s") is None and store.list_test_suites() == []
+        assert store.get_test_suite("ns", "s", tenant=ACME).tenant == ACME  # type: ignore[union-attr]
+        store.replace_flows([], [], NOW, suites=[SuiteSave("ns", "s", "f", "source of main")])
+        assert store.get_test_suite("ns", "s").source == "source of main"  # type: ignore[union-attr]
+        result = TestResultRecord("r1", "ns", "s", "f", "SUCCESS", NOW, NOW, {"id": "r1"}, ACME)
+        store.add_test_result(result)
+        assert store.get_test_result("r1") is None and store.get_test_result("r1", tenant=ACME) == result
+        assert store.test_results("ns", "s") == [] and store.test_results("ns", "s", tenant=ACME) == [result]
+        assert store.delete_test_suite("ns", "s", tenant=ACME)
+        assert store.get_test_suite("ns", "s") is not None

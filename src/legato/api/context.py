@@ -98,9 +98,9 @@ Tenant = Annotated[str, Depends(check_tenant)]
 
 
 def main_tenant_only(tenant: Tenant) -> str:
-    """409 for a tenant other than `main`: what is kept for `main` only so far (flow test suites, dashboards'
-    charts) is refused in other tenants rather than shown from `main` (docs/security.md, Tenants)."""
+    """409 for a tenant other than `main`: what is kept for `main` only so far (dashboards' charts) is refused in
+    other tenants rather than shown from `main` (docs/security.md, Tenants)."""
     if tenant != MAIN:
-        raise ApiError(409, f"this resource is not available in tenant '{tenant}' yet: flow test suites and "
-                            "dashboard charts are kept for the tenant 'main' only")
+        raise ApiError(409, f"this resource is not available in tenant '{tenant}' yet: dashboards are kept for the "
+                            "tenant 'main' only")
     return tenant

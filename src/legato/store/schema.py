@@ -300,14 +300,15 @@ trigger_backfills = Table(
 
 test_suites = Table(
     "test_suites", metadata,
-    # Flow unit tests (Kestra's test suites): the YAML source of each suite, one row per (namespace, id).
+    # Flow unit tests (Kestra's test suites): the YAML source of each suite, one row per (tenant, namespace, id).
     Column("namespace", String(255), nullable=False),
     Column("id", String(255), nullable=False),
     Column("flow_id", String(255), nullable=False),
     Column("source", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=false()),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "id", name="pk_test_suites"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "id", name="pk_test_suites"),
 )
 
 test_results = Table(
@@ -321,7 +322,8 @@ test_results = Table(
     Column("started", UtcDateTime, nullable=False),
     Column("ended", UtcDateTime, nullable=False),
     Column("data", Json, nullable=False),
-    Index("ix_test_results_suite", "namespace", "suite_id", "started"),  # a suite's history, newest first
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    Index("ix_test_results_suite", "tenant", "namespace", "suite_id", "started"),  # a suite's history, newest first
 )
 
 secrets = Table(

@@ -71,3 +71,56 @@ def test_namespace_settings_belong_to_their_tenant(client: httpx.Client, server:
     acme_path = next(path for path, text in stored.items() if "acme-region" in text)
     assert f"_tenants/{acme}/" in acme_path
     assert "_tenants/" not in next(path for path, text in stored.items() if "main-region" in text)
+
+
+GREET = """id: greet
+namespace: {ns}
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.debug.Return
+    format: "hello from {{{{ flow.tenantId }}}}"
+"""
+SUITE = """id: greet_suite
+namespace: {ns}
+flowId: greet
+testCases:
+  - id: says_hello
+    type: io.kestra.core.tests.flow.UnitTest
+    assertions:
+      - value: "{{{{ outputs.hello.value }}}}"
+        equalTo: "hello from {tenant}"
+"""
+
+
+def test_test_suites_belong_to_their_tenant(client: httpx.Client, ns: str) -> None:
+    acme = _tenant(client)
+    theirs, main = f"/api/v1/{acme}/tests", "/api/v1/main/tests"
+    assert client.post(f"/api/v1/{acme}/flows", content=GREET.format(ns=ns), headers=YAML).status_code == 200
+    created = client.post(theirs, content=SUITE.format(ns=ns, tenant=acme), headers=YAML)
+    assert created.status_code == 200, created.text
+    # main has neither the suite nor the flow: the same suite id is free there, and it cannot find acme's flow
+    assert client.get(f"{main}/{ns}/greet_suite").status_code == 404
+    assert client.get(f"{main}/search", params={"namespace": ns}).json()["total"] == 0
+    assert client.post(f"{main}/{ns}/greet_suite/run").status_code == 404
+    assert client.post(main, content=SUITE.format(ns=ns, tenant="main"), headers=YAML).status_code == 200
+    failed = client.post(f"{main}/{ns}/greet_suite/run", timeout=120).json()
+    assert failed["state"] == "ERROR" and "not found" in str(failed["results"][0]["errors"])
+
+    run = client.post(f"{theirs}/{ns}/greet_suite/run", timeout=120)
+    assert run.status_code == 200, run.text
+    result = run.json()
+    assert result["state"] == "SUCCESS", result
+    case = result["results"][0]
+    assert case["url"] == f"/ui/{acme}/executions/{ns}/greet/{case['executionId']}"
+    assert client.get(f"/api/v1/{acme}/executions/{case['executionId']}").status_code == 200
+    assert client.get(f"/api/v1/main/executions/{case['executionId']}").status_code == 404
+    # results and histories stay in their tenant
+    assert client.get(f"{theirs}/results/{result['id']}").json()["id"] == result["id"]
+    assert client.get(f"{main}/results/{result['id']}").status_code == 404
+    history = client.get(f"{main}/results/search", params={"namespace": ns, "testSuiteId": "greet_suite"}).json()
+    assert [r["id"] for r in history["results"]] == [failed["id"]]
+    last = client.post(f"{theirs}/results/search/last", json={"testSuiteIds": [{"namespace": ns, "id": "greet_suite"}]})
+    assert [r["id"] for r in last.json()] == [result["id"]]
+    # deleting main's suite leaves acme's
+    assert client.delete(f"{main}/{ns}/greet_suite").status_code == 204
+    assert client.get(f"{theirs}/{ns}/greet_suite").status_code == 200
