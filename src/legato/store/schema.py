@@ -71,9 +71,9 @@ executions = Table(
     Index("ix_executions_ended", "ended"),  # retention purge: the oldest finished first
 )
 
-# The dashboards' roll-up of executions (not transient): per UTC day of `created` x namespace x flow x state, how
-# many (n), how many ended (ended_n) and the sum of their durations in microseconds. Database triggers on
-# `executions` (migration 0016) append each change as a signed delta row in the same transaction as the change;
+# The dashboards' roll-up of executions (not transient): per tenant x UTC day of `created` x namespace x flow x
+# state, how many (n), how many ended (ended_n) and the sum of their durations in microseconds. Database triggers on
+# `executions` (migrations 0016, 0018) append each change as a signed delta row in the same transaction as the change;
 # `fold_execution_days` moves deltas into `execution_days` in short batches. A chart reads both tables, so what it
 # counts is exact whether or not the deltas were folded yet.
 execution_days = Table(
@@ -85,7 +85,8 @@ execution_days = Table(
     Column("n", BigInteger, nullable=False),
     Column("ended_n", BigInteger, nullable=False),
     Column("duration_us", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "namespace", "flow_id", "state", name="pk_execution_days"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "day", "namespace", "flow_id", "state", name="pk_execution_days"),
 )
 
 execution_day_deltas = Table(
@@ -98,6 +99,7 @@ execution_day_deltas = Table(
     Column("n", BigInteger, nullable=False),
     Column("ended_n", BigInteger, nullable=False),
     Column("duration_us", BigInteger, nullable=False),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
 )
 
 task_runs = Table(

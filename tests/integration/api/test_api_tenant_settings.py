@@ -1,14 +1,23 @@
 """What each tenant keeps of its own beside flows and executions, through the API on SQLite and PostgreSQL:
 namespace settings (description, variables, plugin defaults) stored in the tenant's storage and applied to the
-flows of that tenant only. The same namespace in `main` and another tenant has two independent settings
-documents; a flow sees `{{ namespace.x }}` and gets plugin defaults from its own tenant's."""
+flows of that tenant only, flow test suites with their runs and results, and dashboards with the data their charts
+read. The same namespace in `main` and another tenant has two independent settings documents; a flow sees
+`{{ namespace.x }}` and gets plugin defaults from its own tenant's; a suite tests its own tenant's flow; a chart
+counts its own tenant's executions and flows, from the daily roll-up as from raw rows."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import insert
+
+from legato.model.execution import Execution
+from legato.model.ids import new_id
+from legato.model.state import State
+from legato.store.schema import executions
 
 YAML = {"Content-Type": "application/x-yaml"}
 REGIONAL = """id: regional
@@ -124,3 +133,67 @@ def test_test_suites_belong_to_their_tenant(client: httpx.Client, ns: str) -> No
     # deleting main's suite leaves acme's
     assert client.delete(f"{main}/{ns}/greet_suite").status_code == 204
     assert client.get(f"{theirs}/{ns}/greet_suite").status_code == 200
+
+
+BASE = datetime(2025, 3, 1, 12, tzinfo=UTC)
+RANGE = {"startDate": (BASE - timedelta(days=7)).isoformat(), "endDate": (BASE + timedelta(days=1)).isoformat()}
+BOARD = """id: ops
+title: Ops of {tenant}
+charts:
+  - id: by_state
+    type: io.kestra.plugin.core.dashboard.chart.Table
+    data:
+      type: io.kestra.plugin.core.dashboard.data.Executions
+      columns:
+        state: {{field: STATE}}
+        total: {{agg: COUNT}}
+      where: [{{field: NAMESPACE, type: EQUAL_TO, value: {ns}}}]
+"""
+
+
+def _seed(server: Any, ns: str, tenant: str, states: list[State]) -> None:
+    """Executions of `ns` in `tenant`, a day before BASE (so a week's chart reads them from the daily roll-up)."""
+    rows = []
+    for n, state in enumerate(states):
+        created = BASE - timedelta(days=1, minutes=n)
+        e = Execution(id=new_id(), namespace=ns, flow_id="f", flow_revision=1, state=state, created=created,
+                      tenant=tenant)
+        rows.append({"id": e.id, "namespace": ns, "flow_id": "f", "flow_revision": 1, "state": state.value,
+                     "parent_id": None, "created": created, "ended": created + timedelta(seconds=n + 1), "data": e,
+                     "transient": False, "tenant": tenant})
+    with server.store.database.engine.begin() as conn:
+        conn.execute(insert(executions), rows)
+
+
+def _rows(client: httpx.Client, tenant: str, chart: str) -> list[dict[str, Any]]:
+    reply = client.post(f"/api/v1/{tenant}/dashboards/charts/preview", json={**RANGE, "chart": chart})
+    assert reply.status_code == 200, reply.text
+    return list(reply.json()["results"])
+
+
+def test_dashboards_and_their_charts_belong_to_their_tenant(client: httpx.Client, server: Any, ns: str) -> None:
+    acme = _tenant(client)
+    _seed(server, ns, "main", [State.SUCCESS, State.SUCCESS, State.FAILED])
+    _seed(server, ns, acme, [State.SUCCESS])
+    created = client.post(f"/api/v1/{acme}/dashboards", content=BOARD.format(tenant=acme, ns=ns), headers=YAML)
+    assert created.status_code == 200, created.text
+    assert client.get("/api/v1/main/dashboards/ops").status_code == 404
+    assert [d["id"] for d in client.get(f"/api/v1/{acme}/dashboards").json()["results"]] == ["default", "ops"]
+    # the same chart counts each tenant's executions only, from the roll-up (grouped) and from raw rows (listed)
+    rolled = client.post(f"/api/v1/{acme}/dashboards/ops/charts/by_state", json=RANGE).json()["results"]
+    assert rolled == [{"state": "SUCCESS", "total": 1}]
+    grouped = BOARD.format(tenant="", ns=ns).split("charts:\n  - ", 1)[1].replace("\n    ", "\n")
+    assert _rows(client, "main", grouped) == [{"state": "FAILED", "total": 1}, {"state": "SUCCESS", "total": 2}]
+    listed = grouped.replace("state: {field: STATE}\n    total: {agg: COUNT}", "id: {field: ID}")
+    assert len(_rows(client, acme, listed)) == 1 and len(_rows(client, "main", listed)) == 3
+    # flows and triggers of another tenant are not counted either
+    assert client.post(f"/api/v1/{acme}/flows", content=REGIONAL.format(ns=ns), headers=YAML).status_code == 200
+    flows = f"""id: flows
+type: io.kestra.plugin.core.dashboard.chart.Table
+data:
+  type: io.kestra.plugin.core.dashboard.data.Flows
+  columns:
+    id: {{field: ID}}
+  where: [{{field: NAMESPACE, type: EQUAL_TO, value: {ns}}}]
+"""
+    assert _rows(client, acme, flows) == [{"id": "regional"}] and _rows(client, "main", flows) == []
