@@ -197,3 +197,40 @@ data:
   where: [{{field: NAMESPACE, type: EQUAL_TO, value: {ns}}}]
 """
     assert _rows(client, acme, flows) == [{"id": "regional"}] and _rows(client, "main", flows) == []
+
+
+def test_another_tenants_suites_and_dashboards_answer_404(client: httpx.Client, ns: str) -> None:
+    acme = _tenant(client)
+    main, theirs = "/api/v1/main", f"/api/v1/{acme}"
+    assert client.post(f"{main}/flows", content=GREET.format(ns=ns), headers=YAML).status_code == 200
+    suite = SUITE.format(ns=ns, tenant="main")
+    assert client.post(f"{main}/tests", content=suite, headers=YAML).status_code == 200
+    ran = client.post(f"{main}/tests/{ns}/greet_suite/run", timeout=120).json()
+    assert ran["state"] == "SUCCESS", ran
+    board = BOARD.format(tenant="main", ns=ns).replace("id: ops", "id: main_ops")
+    assert client.post(f"{main}/dashboards", content=board, headers=YAML).status_code == 200
+
+    probes = {
+        "suite": client.get(f"{theirs}/tests/{ns}/greet_suite"),
+        "suite update": client.put(f"{theirs}/tests/{ns}/greet_suite", content=suite, headers=YAML),
+        "suite delete": client.delete(f"{theirs}/tests/{ns}/greet_suite"),
+        "suite run": client.post(f"{theirs}/tests/{ns}/greet_suite/run"),
+        "result": client.get(f"{theirs}/tests/results/{ran['id']}"),
+        "dashboard": client.get(f"{theirs}/dashboards/main_ops"),
+        "dashboard update": client.put(f"{theirs}/dashboards/main_ops", content=board, headers=YAML),
+        "dashboard delete": client.delete(f"{theirs}/dashboards/main_ops"),
+        "chart": client.post(f"{theirs}/dashboards/main_ops/charts/by_state", json=RANGE),
+        "csv": client.post(f"{theirs}/dashboards/main_ops/charts/by_state/export/to-csv", json=RANGE),
+    }
+    assert {name: reply.status_code for name, reply in probes.items()} == dict.fromkeys(probes, 404)
+    for reply in probes.values():
+        assert "hello from main" not in reply.text and "Ops of main" not in reply.text
+    found = client.get(f"{theirs}/tests/results/search", params={"namespace": ns, "testSuiteId": "greet_suite"})
+    assert found.json()["total"] == 0
+    last = client.post(f"{theirs}/tests/results/search/last", json={"testSuiteIds": [{"namespace": ns, "id": "greet_suite"}]})
+    assert last.json() == []
+    assert client.post(f"{theirs}/tests/run", json={"namespace": ns}).json() == []
+    assert "main_ops" not in str(client.get(f"{theirs}/dashboards").json())
+    # main's own are untouched
+    assert client.get(f"{main}/tests/{ns}/greet_suite").status_code == 200
+    assert client.get(f"{main}/dashboards/main_ops").json()["title"] == "Ops of main"

@@ -159,3 +159,31 @@ def test_a_backfill_replays_in_its_own_tenant(client: httpx.Client, server: Any,
         f"{acme} 2020-01-01T00:00:00+00:00", f"{acme} 2021-01-01T00:00:00+00:00"]
     assert all({"key": "backfill", "value": "true"} in e["labels"] for e in replayed)
     assert _executions(client, "main", ns) == []
+
+
+TOGGLER = """id: toggler
+namespace: {ns}
+tasks:
+  - id: off
+    type: io.kestra.plugin.core.trigger.Toggle
+    flowId: yearly_flow
+    trigger: yearly
+    enabled: false
+"""
+
+
+def test_the_toggle_task_switches_its_own_tenants_trigger(client: httpx.Client, ns: str) -> None:
+    acme = _tenant(client)
+    for tenant in ("main", acme):
+        _deploy(client, tenant, YEARLY.format(ns=ns, flow_id="yearly_flow"))
+    _deploy(client, acme, TOGGLER.format(ns=ns))
+    reply = client.post(f"/api/v1/{acme}/executions/{ns}/toggler", params={"wait": True})
+    assert reply.status_code == 200 and reply.json()["state"]["current"] == "SUCCESS", reply.text
+    assert _state(client, acme, ns, "yearly_flow")["disabled"] is True
+    assert _state(client, "main", ns, "yearly_flow")["disabled"] is False
+    # a flow that exists only in main cannot be toggled from acme
+    _deploy(client, "main", YEARLY.format(ns=ns, flow_id="main_flow"))
+    _deploy(client, acme, TOGGLER.format(ns=ns).replace("yearly_flow", "main_flow").replace("id: toggler", "id: probe"))
+    failed = client.post(f"/api/v1/{acme}/executions/{ns}/probe", params={"wait": True}).json()
+    assert failed["state"]["current"] == "FAILED"
+    assert _state(client, "main", ns, "main_flow")["disabled"] is False
