@@ -12,9 +12,13 @@ from tests.integration.triggers import sample_sources  # noqa: F401  (registers 
 from tests.integration.triggers.polling_support import Server, all_ended, deploy_flow, executions, wait_until
 
 from legato.clock import utcnow
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM, in_tenant
 from legato.store import open_store
-from legato.store.ports import MAIN
+from legato.store.ports import MAIN, TenantRecord
 from legato.store.sql import SqlStore
+
+ACME = "acme"
 
 QUEUE_FLOW = """id: consume
 namespace: tests.runner
@@ -203,3 +207,35 @@ def test_two_schedulers_on_one_postgres_poll_each_file_once(pg_url: str, tmp_pat
             s.close()
     assert names() == [f"{n}.txt" for n in range(8)]  # polled by one of the two, each file once
     assert sorted(p.name for p in archive.iterdir()) == [f"{n}.txt" for n in range(8)]
+
+
+def test_each_tenant_runs_its_own_sources(sqlite_store: SqlStore, tmp_path: Path) -> None:
+    """The same flow (namespace and id) with a realtime trigger in two tenants: each tenant's messages become
+    executions of that tenant, each with its own trigger state and lease."""
+    sqlite_store.create_tenant(TenantRecord(ACME, "Acme", utcnow(), utcnow()))
+    mine, theirs = tmp_path / "q-main", tmp_path / "q-acme"
+    mine.mkdir()
+    theirs.mkdir()
+    deploy_flow(sqlite_store, QUEUE_FLOW.format(directory=mine))
+    flow_service.deploy(sqlite_store, QUEUE_FLOW.format(directory=theirs), now=utcnow(), by=in_tenant(SYSTEM, ACME))
+    _write(mine, 1, 2)
+    _write(theirs, 3)
+    key = ("tests.runner", "consume", "queue")
+
+    def values(tenant: str) -> list[str]:
+        found = sqlite_store.list_executions(namespace="tests.runner", limit=100, tenant=tenant)
+        return sorted(str((e.trigger or {}).get("value")) for e in found)
+
+    async def main() -> None:
+        server = Server(sqlite_store, tmp_path).start()
+        await wait_until(lambda: values(MAIN) == ["message 1", "message 2"] and values(ACME) == ["message 3"],
+                         message="each tenant's messages")
+        assert {(MAIN, *key), (ACME, *key)} <= set(server.sources.tasks)
+        await server.stop()
+
+    asyncio.run(main())
+    assert all(e.tenant == ACME for e in sqlite_store.list_executions(namespace="tests.runner", tenant=ACME))
+    main_state, acme_state = (sqlite_store.get_trigger_state(*key, tenant=t) for t in (MAIN, ACME))
+    assert main_state is not None and acme_state is not None
+    assert main_state.locked_execution_id != acme_state.locked_execution_id
+    assert sqlite_store.get_execution(acme_state.locked_execution_id or "", tenant=ACME) is not None
