@@ -13,7 +13,8 @@ falls between the rebuild and the first delta.
 
 Six tables change their primary keys: SQLite rebuilds them (batch mode; none of them carries database triggers);
 PostgreSQL alters them in place. The scheduler's index on the next date is unchanged (it reads every tenant's
-due triggers).
+due triggers). The previous version's upserts on these tables name the old keys, so its schedulers, trigger
+sources and roll-up folding fail (logged, retried) until replaced during a rolling upgrade (docs/operations.md).
 
 Revision ID: 0018
 Revises: 0017
