@@ -170,11 +170,10 @@ class ExpressionVariables:
 
     def __call__(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
         flow = context.get("flow")
-        namespace = flow.get("namespace") if isinstance(flow, Mapping) else None
-        tenant = flow.get("tenantId") or MAIN if isinstance(flow, Mapping) else MAIN
-        if "namespace" in context or not isinstance(namespace, str) or not re.match(NAMESPACE_PATTERN, namespace):
+        if "namespace" in context or not isinstance(flow, Mapping):
             return {}
-        if not isinstance(tenant, str):
+        namespace, tenant = flow.get("namespace"), flow.get("tenantId") or MAIN
+        if not isinstance(namespace, str) or not isinstance(tenant, str) or not re.match(NAMESPACE_PATTERN, namespace):
             return {}
         return {"namespace": _LazyVariables(self, tenant, namespace)}
 
