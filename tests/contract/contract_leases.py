@@ -13,6 +13,7 @@ from legato.store.sql import SqlStore
 from .helpers import NOW, execution
 
 KEY = ("ns", "f", "poll")
+TENANT_KEY = ("main", *KEY)  # how leases name a trigger: its tenant first
 
 
 def _fire(key: str, owner: str | None, state: dict[str, object] | None = None) -> TriggerFire:
@@ -35,12 +36,12 @@ class LeaseContract:
         taken = store.claim_trigger_lease(*KEY, "b", 30)
         assert taken is not None and taken.owner == "b"
         assert store.renew_trigger_leases("a", 30) == set()  # a learns it lost the trigger
-        assert store.renew_trigger_leases("b", 30) == {KEY}
+        assert store.renew_trigger_leases("b", 30) == {TENANT_KEY}
 
     def test_release_frees_the_trigger(self, store: SqlStore) -> None:
         store.claim_trigger_lease(*KEY, "a", 30)
         store.claim_trigger_lease("ns", "f", "other", "a", 30)
-        assert store.release_trigger_leases("a", [KEY]) == 1
+        assert store.release_trigger_leases("a", [TENANT_KEY]) == 1
         assert store.claim_trigger_lease(*KEY, "b", 30) is not None
         assert store.release_trigger_leases("a") == 1
         assert store.release_trigger_leases("a", []) == 0

@@ -25,6 +25,7 @@ from .contract_search import SearchContract
 from .contract_tenants import TenantContract
 from .contract_test_suites import SuiteContract, TransientExecutionContract
 from .contract_timers import TimerContract
+from .contract_trigger_tenants import TriggerTenantContract
 from .contract_triggers import TriggerContract
 from .contract_view import ViewContract
 from .contract_wakeups import WakeupContract
@@ -35,6 +36,6 @@ class StoreContract(
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
-    IdentityContract, DashboardContract, AppContract, RollupContract, TenantContract,
+    IdentityContract, DashboardContract, AppContract, RollupContract, TenantContract, TriggerTenantContract,
 ):
     __test__ = False

@@ -76,3 +76,38 @@ def test_commands_act_in_the_tenant_given(sqlite_store: SqlStore, tmp_path: Path
 
     unknown = run(cli, ["execution", "list", "--tenant", "nope", *url])
     assert unknown.exit_code == 2 and "no tenant 'nope'" in unknown.output
+
+
+SCHEDULED = """id: nightly
+namespace: team
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: every_day
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 2 * * *"
+"""
+
+
+def test_trigger_commands_act_in_the_tenant_given(sqlite_store: SqlStore) -> None:
+    url = ["--database-url", str(sqlite_store.database.engine.url)]
+    run = CliRunner().invoke
+    assert run(cli, ["tenant", "create", "acme", *url]).exit_code == 0
+    for tenant in ("main", "acme"):
+        sqlite_store.save_flow("team", "nightly", SCHEDULED, disabled=False, now=NOW, tenant=tenant)
+    off = run(cli, ["trigger", "disable", "team", "nightly", "every_day", "--tenant", "acme", *url])
+    assert off.exit_code == 0, off.output
+    assert sqlite_store.get_trigger_state("team", "nightly", "every_day", tenant="acme").disabled  # type: ignore[union-attr]
+    assert sqlite_store.get_trigger_state("team", "nightly", "every_day") is None  # main's untouched
+    listed = {t: run(cli, ["trigger", "list", "--tenant", t, *url]).output.splitlines()[1].split()[4]
+              for t in ("main", "acme")}
+    assert listed == {"main": "yes", "acme": "no"}
+    backfilled = run(cli, ["trigger", "backfill", "team", "nightly", "every_day", "--start", "2025-01-01",
+                           "--end", "2025-01-03", "--tenant", "acme", *url])
+    assert backfilled.exit_code == 0, backfilled.output
+    assert "team  nightly  every_day" in run(cli, ["trigger", "backfills", "--tenant", "acme", *url]).output
+    assert "no backfills" in run(cli, ["trigger", "backfills", *url]).output
+    gone = run(cli, ["trigger", "backfill-delete", "team", "nightly", "every_day", *url])  # main has none
+    assert gone.exit_code == 1 and "has no backfill" in gone.output

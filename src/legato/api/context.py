@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 
-from legato.api.errors import ApiError, not_found
+from legato.api.errors import not_found
 from legato.flows import Flows
 from legato.services.copilot import Model
 from legato.services.principal import Principal
@@ -95,14 +95,3 @@ def check_tenant(ctx: Annotated[ApiContext, Depends(context)],
 
 
 Tenant = Annotated[str, Depends(check_tenant)]
-
-
-def main_tenant_only(tenant: Tenant) -> str:
-    """409 for a tenant other than `main`: what is kept for `main` only so far (trigger states and backfills,
-    flow test suites, dashboards' charts, namespace settings) is refused in other tenants rather than shown from `main`
-    (docs/security.md, Tenants)."""
-    if tenant != MAIN:
-        raise ApiError(409, f"this resource is not available in tenant '{tenant}' yet: trigger states, schedules, "
-                            "backfills, flow test suites, dashboard charts and namespace settings are kept for the tenant "
-                            "'main' only")
-    return tenant

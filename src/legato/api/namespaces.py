@@ -10,13 +10,13 @@ from fastapi import APIRouter, Body, Depends, Path
 from pydantic import Field
 
 from legato.api import dto
-from legato.api.context import Acting, Ctx, check_tenant, main_tenant_only
+from legato.api.context import Acting, Ctx, check_tenant
 from legato.api.errors import ApiError
 from legato.model.flow import NAMESPACE_PATTERN
 from legato.services import namespace_settings as service
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}", tags=["Namespaces"],
-                   dependencies=[Depends(check_tenant), Depends(main_tenant_only)], responses=dto.ERRORS)
+                   dependencies=[Depends(check_tenant)], responses=dto.ERRORS)
 
 T = TypeVar("T")
 Namespace = Annotated[str, Path(description="The namespace.", pattern=NAMESPACE_PATTERN, max_length=150)]

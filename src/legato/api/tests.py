@@ -13,7 +13,7 @@ from pydantic import Field
 
 from legato import secrets_env
 from legato.api import dto
-from legato.api.context import Acting, ApiContext, Ctx, check_tenant, main_tenant_only
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import problem_detail
 from legato.api.params import YAML_BODY, Page, paging, yaml_body
 from legato.expressions import Renderer
@@ -23,7 +23,7 @@ from legato.flowtests.suite import parse_suite
 from legato.model.errors import FlowValidationError
 from legato.store.ports import TestSuiteRecord
 
-router = APIRouter(prefix="/api/v1/{tenant}/tests", tags=["Tests"], dependencies=[Depends(check_tenant), Depends(main_tenant_only)],
+router = APIRouter(prefix="/api/v1/{tenant}/tests", tags=["Tests"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
 
 Namespace = Annotated[str, Path(description="The suite's namespace.", max_length=150)]
@@ -102,7 +102,7 @@ async def run_by_query(ctx: Ctx, by: Acting, query: Annotated[RunQuery, Body()])
     for record in service.search(ctx.store, query.namespace, query.flowId, by=by):
         if not record.disabled:
             result = await service.run(_env(ctx), record.namespace, record.id, by=by)
-            results.append(_result(service.result_json(result)))
+            results.append(_result(service.result_json(result, by.tenant)))
     return results
 
 
@@ -180,5 +180,5 @@ async def run(
     fixtures, and check their assertions; the result is recorded in the suite's history."""
     result = await service.run(_env(ctx), namespace, id, by=by, only=request.testCases if request else None,
                                timeout=timeout)
-    return _result(service.result_json(result))
+    return _result(service.result_json(result, by.tenant))
 

@@ -1,7 +1,8 @@
 """Triggers: their state (next and last dates, the execution they wait for, enabled or not), the operator's
 actions on them (enable/disable, unlock, restart) and backfills of Schedule triggers, on Kestra's routes
 under /api/v1/{tenant}/triggers. A trigger's state is Kestra's `Trigger` ("trigger context"): a trigger that
-never fired nor was toggled shows with empty dates."""
+never fired nor was toggled shows with empty dates. Every route sees the triggers of the path's tenant only: its
+flows and the state and backfills stored for them there (another tenant's trigger answers 404)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from legato.api import dto
-from legato.api.context import Acting, ApiContext, Ctx, check_tenant, main_tenant_only
+from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, bad_request
 from legato.api.params import Page, paging, sort_items
 from legato.identity.permissions import Action, Resource
@@ -25,7 +26,7 @@ from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, visible
 from legato.store.ports import BackfillState
 
-router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"], dependencies=[Depends(check_tenant), Depends(main_tenant_only)],
+router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
@@ -126,10 +127,10 @@ def _next_dates(row: triggers.TriggerRow, now: datetime, count: int = 3) -> list
     return cron.upcoming(now, count)
 
 
-def _context(row: triggers.TriggerRow, backfill: BackfillState | None, now: datetime) -> TriggerContext:
+def _context(row: triggers.TriggerRow, backfill: BackfillState | None, now: datetime, tenant: str) -> TriggerContext:
     state = row.state
     return TriggerContext(
-        namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id,
+        tenant_id=tenant, namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id,
         type=row.type, date=state.last_date if state else None,
         next_execution_date=state.next_date if state and row.enabled else None,
         execution_id=state.locked_execution_id if state else None,
@@ -141,19 +142,19 @@ def _context(row: triggers.TriggerRow, backfill: BackfillState | None, now: date
     )
 
 
-def _rows(ctx: ApiContext, namespace: str | None, flow_id: str | None, q: str | None) -> list[_Item]:
-    rows = triggers.list_triggers(ctx.store, ctx.flows, namespace, flow_id)
+def _rows(ctx: ApiContext, tenant: str, namespace: str | None, flow_id: str | None, q: str | None) -> list[_Item]:
+    rows = triggers.list_triggers(ctx.store, ctx.flows, namespace, flow_id, tenant=tenant)
     if q:
         text = q.lower()
         rows = [r for r in rows if text in f"{r.namespace}.{r.flow_id}.{r.trigger_id}".lower()]
-    found = {(b.namespace, b.flow_id, b.trigger_id): b for b in ctx.store.backfills(namespace, flow_id)}
+    found = {(b.namespace, b.flow_id, b.trigger_id): b for b in ctx.store.backfills(namespace, flow_id, tenant=tenant)}
     return [_Item(r, found.get((r.namespace, r.flow_id, r.trigger_id))) for r in rows]
 
 
-def _one(ctx: ApiContext, namespace: str, flow_id: str, trigger_id: str) -> TriggerContext:
-    for item in _rows(ctx, namespace, flow_id, None):
+def _one(ctx: ApiContext, tenant: str, namespace: str, flow_id: str, trigger_id: str) -> TriggerContext:
+    for item in _rows(ctx, tenant, namespace, flow_id, None):
         if item.row.trigger_id == trigger_id:
-            return _context(item.row, item.backfill, ctx.clock())
+            return _context(item.row, item.backfill, ctx.clock(), tenant)
     raise NotFoundError(f"flow {namespace}.{flow_id} has no trigger '{trigger_id}'")
 
 
@@ -174,12 +175,12 @@ def search_triggers(
 ) -> dto.Paged[TriggerWithDefinition]:
     """Every trigger of the deployed flows with its state and its definition; sort by namespace, flowId,
     triggerId, nextExecutionDate or date."""
-    items = [i for i in _rows(ctx, None, flowId, q)
+    items = [i for i in _rows(ctx, by.tenant, None, flowId, q)
              if (not namespace or i.row.namespace == namespace or i.row.namespace.startswith(namespace + "."))
              and visible(by, Resource.TRIGGER, Action.LIST, i.row.namespace)]
     ordered = sort_items(items, page.sort, _ITEM_SORTS, "namespace")
     results = [TriggerWithDefinition(abstract_trigger=_definition(i.row),
-                                     trigger_context=_context(i.row, i.backfill, ctx.clock()))
+                                     trigger_context=_context(i.row, i.backfill, ctx.clock(), by.tenant))
                for i in page.slice(ordered)]
     return dto.Paged[TriggerWithDefinition](results=results, total=len(items))
 
@@ -193,13 +194,13 @@ def flow_triggers(
     record = ctx.store.get_flow(namespace, flowId, tenant=by.tenant)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flowId} not found")
-    items = _rows(ctx, namespace, flowId, None)
+    items = _rows(ctx, by.tenant, namespace, flowId, None)
     if q:
         items = [i for i in items if q.lower() in i.row.trigger_id.lower()]
     if page.sort:
         items = sort_items(items, page.sort, _ITEM_SORTS, "triggerId")
     now = ctx.clock()
-    return dto.Paged[TriggerContext](results=[_context(i.row, i.backfill, now) for i in page.slice(items)],
+    return dto.Paged[TriggerContext](results=[_context(i.row, i.backfill, now, by.tenant) for i in page.slice(items)],
                                      total=len(items))
 
 
@@ -222,7 +223,7 @@ def update_trigger(ctx: Ctx, by: Acting, update: TriggerUpdate) -> TriggerContex
                                      now=ctx.clock())
     else:
         raise bad_request("say what to change: `disabled` or `backfill`")
-    return _one(ctx, ns, flow_id, trigger_id)
+    return _one(ctx, by.tenant, ns, flow_id, trigger_id)
 
 
 @router.post("/{namespace}/{flowId}/{triggerId}/unlock", summary="Unlock a trigger", response_model=TriggerContext,
@@ -230,18 +231,18 @@ def update_trigger(ctx: Ctx, by: Acting, update: TriggerUpdate) -> TriggerContex
 def unlock(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> TriggerContext:
     """Forget the execution the trigger waits for (it may fire again at once); 409 when it waits for none."""
     triggers.unlock_trigger(ctx.store, ctx.flows, namespace, flowId, triggerId, by=by, now=ctx.clock())
-    return _one(ctx, namespace, flowId, triggerId)
+    return _one(ctx, by.tenant, namespace, flowId, triggerId)
 
 
 @router.post("/{namespace}/{flowId}/{triggerId}/restart", summary="Restart a trigger", response_model=TriggerContext)
 def restart(ctx: Ctx, by: Acting, namespace: NamespacePath, flowId: FlowPath, triggerId: TriggerPath) -> TriggerContext:
     """Start the trigger afresh from now: lock and source lease cleared, dates before now not recovered."""
     triggers.restart_trigger(ctx.store, ctx.flows, namespace, flowId, triggerId, by=by, now=ctx.clock())
-    return _one(ctx, namespace, flowId, triggerId)
+    return _one(ctx, by.tenant, namespace, flowId, triggerId)
 
 
 def _backfill_action(ctx: ApiContext, key: TriggerKey, action: str, by: Principal) -> None:
-    triggers.find_trigger(ctx.store, ctx.flows, key.namespace, key.flowId, key.triggerId)
+    triggers.find_trigger(ctx.store, ctx.flows, key.namespace, key.flowId, key.triggerId, tenant=by.tenant)
     if action == "delete":
         backfills.delete(ctx.store, key.namespace, key.flowId, key.triggerId, by=by)
     else:
@@ -253,21 +254,21 @@ def _backfill_action(ctx: ApiContext, key: TriggerKey, action: str, by: Principa
 def pause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> TriggerContext:
     """Stop firing the backfill's dates until it is resumed; 404 when the trigger has no backfill."""
     _backfill_action(ctx, key, "pause", by)
-    return _one(ctx, key.namespace, key.flowId, key.triggerId)
+    return _one(ctx, by.tenant, key.namespace, key.flowId, key.triggerId)
 
 
 @router.put("/backfill/unpause", summary="Resume a backfill", response_model=TriggerContext)
 def unpause_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> TriggerContext:
     """Fire the backfill's remaining dates again; 404 when the trigger has no backfill."""
     _backfill_action(ctx, key, "unpause", by)
-    return _one(ctx, key.namespace, key.flowId, key.triggerId)
+    return _one(ctx, by.tenant, key.namespace, key.flowId, key.triggerId)
 
 
 @router.post("/backfill/delete", summary="Delete a backfill", response_model=TriggerContext)
 def delete_backfill(ctx: Ctx, by: Acting, key: TriggerKey) -> TriggerContext:
     """Stop and forget the backfill (its executions stay); 404 when the trigger has no backfill."""
     _backfill_action(ctx, key, "delete", by)
-    return _one(ctx, key.namespace, key.flowId, key.triggerId)
+    return _one(ctx, by.tenant, key.namespace, key.flowId, key.triggerId)
 
 
 TriggerKeys = Annotated[list[TriggerKey], Body(min_length=1, max_length=1000, description="The triggers.")]

@@ -1,5 +1,5 @@
 """`legato trigger ...`: list the triggers of deployed flows, enable, disable, unlock and restart them, and
-backfill Schedule triggers."""
+backfill Schedule triggers; in the tenant of --tenant (LEGATO_TENANT, default main)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from legato.model.errors import InputsError
 from legato.services import backfills as backfill_actions
 from legato.services import triggers as trigger_actions
 from legato.services.errors import ConflictError, NotFoundError
-from legato.services.principal import SYSTEM
+from legato.services.principal import Principal
 from legato.store.ports import Store
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -33,9 +33,9 @@ def trigger() -> None:
 @click.option("--namespace", help="Only the flows of this namespace.")
 @click.option("--flow", "flow_id", help="Only the flows with this id.")
 @with_store
-def list_(store: Store, namespace: str | None, flow_id: str | None) -> None:
+def list_(store: Store, by: Principal, namespace: str | None, flow_id: str | None) -> None:
     """The triggers of the deployed flows with their state (dates in UTC)."""
-    rows = trigger_actions.list_triggers(store, Flows(), namespace, flow_id)
+    rows = trigger_actions.list_triggers(store, Flows(), namespace, flow_id, tenant=by.tenant)
     if not rows:
         click.echo("no triggers found", err=True)
         return
@@ -64,9 +64,9 @@ def _date(value: datetime | None) -> str:
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def enable(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
+def enable(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Let a trigger fire again."""
-    _set(store, namespace, flow_id, trigger_id, enabled=True)
+    _set(store, by, namespace, flow_id, trigger_id, enabled=True)
 
 
 @trigger.command("disable")
@@ -74,14 +74,14 @@ def enable(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def disable(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
+def disable(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Stop a trigger from firing until it is enabled again."""
-    _set(store, namespace, flow_id, trigger_id, enabled=False)
+    _set(store, by, namespace, flow_id, trigger_id, enabled=False)
 
 
-def _set(store: Store, namespace: str, flow_id: str, trigger_id: str, *, enabled: bool) -> None:
+def _set(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str, *, enabled: bool) -> None:
     try:
-        row = trigger_actions.set_trigger_enabled(store, Flows(), namespace, flow_id, trigger_id, enabled, by=SYSTEM,
+        row = trigger_actions.set_trigger_enabled(store, Flows(), namespace, flow_id, trigger_id, enabled, by=by,
                                                   now=utcnow())
     except NotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -102,10 +102,10 @@ def _fail(message: str) -> NoReturn:
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def unlock(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
+def unlock(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Forget the execution a trigger waits for, so that it fires again."""
     try:
-        trigger_actions.unlock_trigger(store, Flows(), namespace, flow_id, trigger_id, by=SYSTEM, now=utcnow())
+        trigger_actions.unlock_trigger(store, Flows(), namespace, flow_id, trigger_id, by=by, now=utcnow())
     except (NotFoundError, ConflictError) as exc:
         _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} unlocked")
@@ -116,10 +116,10 @@ def unlock(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def restart(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
+def restart(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Start a trigger afresh from now (lock and source lease cleared; earlier dates are not recovered)."""
     try:
-        trigger_actions.restart_trigger(store, Flows(), namespace, flow_id, trigger_id, by=SYSTEM, now=utcnow())
+        trigger_actions.restart_trigger(store, Flows(), namespace, flow_id, trigger_id, by=by, now=utcnow())
     except NotFoundError as exc:
         _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} restarted")
@@ -145,7 +145,8 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--inputs", "inputs_json", help="Inputs as a JSON object (merged under --input).")
 @click.option("--label", "labels", multiple=True, help="A label of the backfilled executions, key=value.")
 @with_store
-def backfill(store: Store, namespace: str, flow_id: str, trigger_id: str, start: datetime, end: datetime | None,
+def backfill(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str, start: datetime,
+             end: datetime | None,
              inputs: tuple[str, ...], inputs_json: str | None, labels: tuple[str, ...]) -> None:
     """Replay the past dates of a Schedule trigger between --start and --end (a running scheduler fires them,
     one execution per date, labelled backfill=true)."""
@@ -159,7 +160,7 @@ def backfill(store: Store, namespace: str, flow_id: str, trigger_id: str, start:
             _fail("--inputs must be a JSON object")
     values |= _pairs(inputs, "--input")
     try:
-        created = backfill_actions.create(store, Flows(), namespace, flow_id, trigger_id, by=SYSTEM, start=start, end=end,
+        created = backfill_actions.create(store, Flows(), namespace, flow_id, trigger_id, by=by, start=start, end=end,
                                           inputs=values or None, labels=_pairs(labels, "--label"), now=utcnow())
     except (NotFoundError, ConflictError, backfill_actions.InvalidBackfill, InputsError) as exc:
         _fail(str(exc))
@@ -173,12 +174,12 @@ def _backfill_command(name: str, action: str, doc: str) -> None:
     @click.argument("flow_id")
     @click.argument("trigger_id")
     @with_store
-    def command(store: Store, namespace: str, flow_id: str, trigger_id: str) -> None:
+    def command(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
         try:
             if action == "delete":
-                backfill_actions.delete(store, namespace, flow_id, trigger_id, by=SYSTEM)
+                backfill_actions.delete(store, namespace, flow_id, trigger_id, by=by)
             else:
-                backfill_actions.set_paused(store, namespace, flow_id, trigger_id, action == "paused", by=SYSTEM,
+                backfill_actions.set_paused(store, namespace, flow_id, trigger_id, action == "paused", by=by,
                                             now=utcnow())
         except NotFoundError as exc:
             _fail(str(exc))
@@ -193,9 +194,9 @@ _backfill_command("backfill-delete", "delete", "Stop and forget the backfill of 
 @trigger.command("backfills")
 @click.option("--namespace", help="Only the flows of this namespace.")
 @with_store
-def list_backfills(store: Store, namespace: str | None) -> None:
+def list_backfills(store: Store, by: Principal, namespace: str | None) -> None:
     """The backfills in progress: range, progress, executions created, paused or not."""
-    found = store.backfills(namespace)
+    found = store.backfills(namespace, tenant=by.tenant)
     if not found:
         click.echo("no backfills", err=True)
         return

@@ -96,14 +96,14 @@ def _checked(flow: Flow, inputs: dict[str, Any], render: Callable[[str, dict[str
 
 
 def failure_execution(flow: Flow, revision: int, *, execution_id: str, now: datetime, trigger: dict[str, Any],
-                      failure: str, labels: Mapping[str, str] | None = None) -> Execution:
+                      failure: str, labels: Mapping[str, str] | None = None, tenant: str = "main") -> Execution:
     """The execution recording a trigger's failure to evaluate (failOnTriggerError): no inputs are
     validated, and the executor ends it FAILED at once with `failure` as its error."""
     merged = with_correlation_id({lb.key: lb.value for lb in flow.labels} | dict(labels or {}), execution_id)
     return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision, inputs={},
         labels=tuple(Label(key=k, value=v) for k, v in merged.items()), trigger=trigger, created=now,
-        histories=(StateEntry(state=State.CREATED, date=now),), scratch={"failure": failure},
+        histories=(StateEntry(state=State.CREATED, date=now),), scratch={"failure": failure}, tenant=tenant,
     )
 
 

@@ -19,15 +19,16 @@ class DeployedFlows:
     def __init__(self, flows: Flows, *, skipped: str = "its triggers"):
         self.flows = flows
         self.skipped = skipped
-        self._broken: set[tuple[str, str, int]] = set()
+        self._broken: set[tuple[str, str, str, int]] = set()
 
     def get(self, record: FlowRecord) -> Flow | None:
-        key = (record.namespace, record.id, record.revision)
+        key = (record.tenant, record.namespace, record.id, record.revision)
         if key in self._broken:
             return None
         try:
             return self.flows.of(record)
         except FlowValidationError as exc:
             self._broken.add(key)
-            log.warning("flow %s.%s revision %d does not load; %s are skipped: %s", *key, self.skipped, exc)
+            log.warning("flow %s.%s revision %d (tenant %s) does not load; %s are skipped: %s", *key[1:], key[0],
+                        self.skipped, exc)
             return None

@@ -13,9 +13,9 @@ from legato.model.flow import Flow
 from legato.model.taskfield import PluginDefault
 from legato.store.ports import MAIN, FlowRecord
 
-# The plugin defaults of a namespace (its own, then its parents'), nearest first, with a text that changes when
-# they do (the parse of a revision depends on it).
-NamespaceDefaults = Callable[[str], tuple[str, tuple[PluginDefault, ...]]]
+# The plugin defaults of a (tenant, namespace) (its own, then its parents'), nearest first, with a text that changes
+# when they do (the parse of a revision depends on it).
+NamespaceDefaults = Callable[[str, str], tuple[str, tuple[PluginDefault, ...]]]
 
 
 class FlowReader(Protocol):
@@ -32,15 +32,15 @@ class Flows:
 
     def use_namespace_defaults(self, defaults: NamespaceDefaults) -> None:
         """Apply, below each flow's own, the plugin defaults of its namespace as `defaults` gives them (the
-        runtime's view of the namespaces' settings); a revision is parsed again once they change. Namespace
-        settings are kept for the tenant `main` only: flows of other tenants get none."""
+        runtime's view of the namespaces' settings); a revision is parsed again once they change. A flow gets the
+        defaults of its namespace in its own tenant."""
         self._defaults = defaults
 
     def _key(self, key: Key) -> tuple[CacheKey, Callable[[str], Flow] | None]:
         """The cache key of revision `key` with its namespace's current plugin defaults, and how to parse it."""
-        if self._defaults is None or key[0] != MAIN:
+        if self._defaults is None:
             return key, None
-        fingerprint, found = self._defaults(key[1])
+        fingerprint, found = self._defaults(key[0], key[1])
         if not found:
             return key, None
         return (*key, fingerprint), partial(parse_flow, defaults=found)

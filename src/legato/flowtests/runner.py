@@ -30,6 +30,7 @@ from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import SYSTEM, Principal
 from legato.storage import Storage
 from legato.storage import functions as storage_functions
+from legato.storage.tenants import of_tenant
 from legato.store import functions
 from legato.store.ports import ExecutionStore, FlowReader, Governance, KVStore, LogStore, SuiteStore
 
@@ -100,7 +101,7 @@ async def run_suite(env: TestEnv, suite: TestSuite, *, only: Sequence[str] | Non
     if unknown:
         raise NotFoundError(f"test suite {suite.namespace}.{suite.id} has no test case {', '.join(unknown)}")
     cases = [c for c in suite.testCases if only is None or c.id in only]
-    flow = _flow(env, suite)
+    flow = _flow(env, suite, by.tenant)
     results = await asyncio.gather(*(_run_case(env, suite, flow, case, timeout, by) for case in cases))
     return SuiteResult(id=new_id(), testSuiteId=suite.id, namespace=suite.namespace, flowId=suite.flowId,
                        state=overall([r.state for r in results]), startDate=started, endDate=env.clock(),
@@ -115,8 +116,8 @@ def overall(states: Sequence[str]) -> str:
     return SKIPPED
 
 
-def _flow(env: TestEnv, suite: TestSuite) -> Flow | str:
-    record = env.store.get_flow(suite.namespace, suite.flowId)
+def _flow(env: TestEnv, suite: TestSuite, tenant: str) -> Flow | str:
+    record = env.store.get_flow(suite.namespace, suite.flowId, tenant=tenant)
     if record is None or record.deleted:
         return f"flow {suite.namespace}.{suite.flowId} not found"
     return env.flows.of(record)
@@ -251,9 +252,10 @@ def _task_variables(env: TestEnv, execution: Execution, task_id: str) -> Mapping
 
 
 def _functions(env: TestEnv, execution: Execution) -> dict[str, Any]:
-    bound: dict[str, Any] = functions.bind(env.store, execution.namespace, execution.id, env.clock)
-    if env.storage is not None:  # read(), fileSize()... as the execution's tasks see them
+    bound: dict[str, Any] = functions.bind(env.store, execution.namespace, execution.id, env.clock,
+                                           tenant=execution.tenant)
+    if env.storage is not None:  # read(), fileSize()... as the execution's tasks see them, in its tenant
         scope = storage_functions.FileScope(execution.namespace, execution.flow_id, execution.id,
                                             trigger=execution.trigger, parent_id=execution.parent_id)
-        bound = {**storage_functions.bind(env.storage, scope), **bound}
+        bound = {**storage_functions.bind(of_tenant(env.storage, execution.tenant), scope), **bound}
     return bound

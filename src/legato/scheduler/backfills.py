@@ -38,7 +38,7 @@ class Backfills:
     def tick(self, now: datetime) -> int:
         """Fire the backfill dates due now; how many executions were created."""
         fired = 0
-        for backfill in self.scheduler.store.backfills():
+        for backfill in self.scheduler.store.backfills(tenant=None):
             if backfill.paused:
                 continue
             try:
@@ -49,15 +49,15 @@ class Backfills:
         return fired
 
     def _advance(self, backfill: BackfillState, now: datetime) -> int:
-        store, key = self.scheduler.store, (backfill.namespace, backfill.flow_id, backfill.trigger_id)
-        record = store.get_flow(backfill.namespace, backfill.flow_id)
+        store, key, tenant = self.scheduler.store, (backfill.namespace, backfill.flow_id, backfill.trigger_id), backfill.tenant
+        record = store.get_flow(backfill.namespace, backfill.flow_id, tenant=tenant)
         flow = self.scheduler._flow(record) if record is not None and not record.deleted else None
         trigger = next((t for t in (flow.triggers or ()) if t.id == backfill.trigger_id), None) if flow else None
         if record is None or flow is None or not isinstance(trigger, Schedule):
             log.warning("backfill of %s.%s.%s dropped: the flow or its Schedule trigger is gone", *key)
-            store.delete_backfill(*key)
+            store.delete_backfill(*key, tenant=tenant)
             return 0
-        state = store.get_trigger_state(*key)
+        state = store.get_trigger_state(*key, tenant=tenant)
         if record.disabled or flow.disabled or trigger.disabled or (state is not None and state.disabled):
             return 0
         exclusive = not trigger.allowConcurrent
@@ -82,9 +82,9 @@ class Backfills:
             if outcome == "fired":
                 fired, last_id = fired + 1, self.scheduler.last_fired
         if cursor != backfill.cursor:
-            store.advance_backfill(*key, cursor, last_id, fired, now)
+            store.advance_backfill(*key, cursor, last_id, fired, now, tenant=tenant)
         following = dates.next_after(cursor)
         if following is None or following > backfill.end:
-            store.delete_backfill(*key)
+            store.delete_backfill(*key, tenant=tenant)
             log.info("backfill of %s.%s.%s finished: %d executions", *key, backfill.fired + fired)
         return fired

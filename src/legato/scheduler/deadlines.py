@@ -51,7 +51,8 @@ def _deadline_today(trigger: FlowTrigger, plan: pre.Plan | None, now: datetime) 
 
 
 def _fired_in(store: DeadlineStore, listener: Listener, deadline: datetime) -> bool:
-    state = store.get_precondition(listener.record.namespace, listener.record.id, listener.trigger.id)
+    state = store.get_precondition(listener.record.namespace, listener.record.id, listener.trigger.id,
+                                   tenant=listener.record.tenant)
     if state is None or state.window_start is None:
         return False
     day_start = datetime.combine(deadline.date(), time(0), UTC)
@@ -66,9 +67,10 @@ def _record_miss(store: DeadlineStore, listener: Listener, deadline: datetime, n
     failure = (f"Flow trigger {trigger.id}: its dependencies were not all satisfied by the deadline "
                f"{deadline.time().isoformat()} UTC")
     execution = failure_execution(listener.flow, record.revision, execution_id=new_id(), now=now, failure=failure,
-                                  trigger={"id": trigger.id, "date": deadline.isoformat(), "missed": True}, labels=labels)
+                                  trigger={"id": trigger.id, "date": deadline.isoformat(), "missed": True}, labels=labels,
+                                  tenant=record.tenant)
     fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id,
-                       key=f"onMiss:{deadline.date().isoformat()}", date=now)
+                       key=f"onMiss:{deadline.date().isoformat()}", date=now, tenant=record.tenant)
     if store.fire_trigger(fire, execution, ev.ExecutionCreated(), now) != "fired":
         return 0
     log.warning("Flow trigger %s of flow %s.%s missed its deadline: execution %s", trigger.id, record.namespace,

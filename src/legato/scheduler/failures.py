@@ -35,11 +35,11 @@ def trigger_failed(store: TriggerStore, record: FlowRecord, flow: Flow, trigger:
     if trigger.failOnTriggerError:
         execution = failure_execution(flow, record.revision, execution_id=execution_id or new_id(), now=now,
                                       trigger=dict(variables), failure=f"trigger {trigger.id} failed: {error}",
-                                      labels={lb.key: lb.value for lb in trigger.labels})
+                                      labels={lb.key: lb.value for lb in trigger.labels}, tenant=record.tenant)
         outcome = store.fire_trigger(dataclasses.replace(fire, error=error), execution, ev.ExecutionCreated(), now)
         if outcome == "fired":
             return execution.id
-    store.set_trigger_error(record.namespace, record.id, trigger.id, error, now)
+    store.set_trigger_error(record.namespace, record.id, trigger.id, error, now, tenant=record.tenant)
     return None
 
 

@@ -65,13 +65,13 @@ class FlowTriggerIndex:
 
     def __init__(self, flows: Flows):
         self._flows = DeployedFlows(flows, skipped="its Flow triggers")
-        self._by_flow: dict[tuple[str, str], tuple[int, bool, tuple[Listener, ...]]] = {}
+        self._by_flow: dict[tuple[str, str, str], tuple[int, bool, tuple[Listener, ...]]] = {}
 
     def refresh(self, records: list[FlowRecord]) -> list[Listener]:
         """The listeners of `records` (the latest revision of each live flow), in a stable order."""
-        seen: dict[tuple[str, str], tuple[int, bool, tuple[Listener, ...]]] = {}
+        seen: dict[tuple[str, str, str], tuple[int, bool, tuple[Listener, ...]]] = {}
         for record in records:
-            key = (record.namespace, record.id)
+            key = (record.tenant, record.namespace, record.id)
             cached = self._by_flow.get(key)
             if cached is not None and cached[:2] == (record.revision, record.disabled):
                 seen[key] = cached
@@ -157,20 +157,22 @@ class FlowTriggers:
         """Record the Kestra 2.0 `onMiss` deadlines that passed; how many FAILED executions this created."""
         from legato.scheduler import deadlines  # it builds on this module's listeners
 
-        listeners = [x for x in self.index.refresh(self.store.list_flows()) if x.trigger.onMiss is not None]
+        listeners = [x for x in self.index.refresh(self.store.every_tenant_flows()) if x.trigger.onMiss is not None]
         if not listeners:
             return 0
-        disabled = {(s.namespace, s.flow_id, s.trigger_id) for s in self.store.trigger_states() if s.disabled}
-        live = [x for x in listeners if (x.record.namespace, x.record.id, x.trigger.id) not in disabled]
-        return deadlines.missed(self.store, live, now or self.clock())
+        return deadlines.missed(self.store, self._enabled(listeners), now or self.clock())
+
+    def _enabled(self, listeners: list[Listener]) -> list[Listener]:
+        """The listeners whose trigger no user or Toggle task disabled (in its flow's tenant)."""
+        disabled = {(s.tenant, s.namespace, s.flow_id, s.trigger_id) for s in self.store.trigger_states(tenant=None)
+                    if s.disabled}
+        return [x for x in listeners if (x.record.tenant, x.record.namespace, x.record.id, x.trigger.id) not in disabled]
 
     def tick(self) -> int:
         """Consume up to `batch` ended executions; how many were consumed."""
         if self.store.pending_ends() == 0:
             return 0
-        listeners = self.index.refresh(self.store.list_flows())
-        disabled = {(s.namespace, s.flow_id, s.trigger_id) for s in self.store.trigger_states() if s.disabled}
-        live = [x for x in listeners if (x.record.namespace, x.record.id, x.trigger.id) not in disabled]
+        live = self._enabled(self.index.refresh(self.store.every_tenant_flows()))
         if not any(State.RUNNING in x.trigger.observed_states() for x in live):
             self.store.discard_ends(State.RUNNING)  # each start is queued; dropped at once while none listens
         done = 0
@@ -203,7 +205,8 @@ class FlowTriggers:
             if record.tenant != execution.tenant:
                 continue  # a Flow trigger listens to the executions of its own tenant only
             context = {**upstream, "trigger": variables,
-                       "flow": {"id": record.id, "namespace": record.namespace, "revision": record.revision}}
+                       "flow": {"id": record.id, "namespace": record.namespace, "revision": record.revision,
+                                "tenantId": record.tenant}}
             ctx = cond.ConditionContext(variables=context, renderer=self.renderer, execution=execution,
                                         task_runs=task_runs)
             try:
@@ -234,11 +237,11 @@ class FlowTriggers:
             met_by["outputs"] = execution.outputs or {}
         if not plan.every and not plan.fire_once:
             return {item: met_by for item in matched}  # ANY: one matching end is enough, nothing to remember
-        key = (listener.record.namespace, listener.record.id, listener.trigger.id)
-        state = tx.lock_precondition(*key)
+        key, tenant = (listener.record.namespace, listener.record.id, listener.trigger.id), listener.record.tenant
+        state = tx.lock_precondition(*key, tenant=tenant)
         outcome = pre.advance(plan, state, matched, met_by, end.ended)
         if outcome.changed:
-            tx.save_precondition(*key, outcome.state)
+            tx.save_precondition(*key, outcome.state, tenant=tenant)
         return dict(outcome.met or {}) if outcome.fire else None
 
     def _fire(self, tx: EndTx, end: ExecutionEnd, listener: Listener, context: dict[str, Any], now: datetime) -> None:
@@ -249,11 +252,13 @@ class FlowTriggers:
             execution = new_execution(
                 listener.flow, record.revision, inputs, execution_id=new_id(), now=now, renderer=self.renderer,
                 labels={lb.key: lb.value for lb in trigger.labels}, trigger={"id": trigger.id, **context["trigger"]},
+                tenant=record.tenant,
             )
         except Exception as exc:  # bad inputs (InputsError) or a template that fails: as Kestra 1.x, no execution
             _skipped(listener, end, exc)
             return
-        fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=end.key, date=now)
+        fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=end.key, date=now,
+                           tenant=record.tenant)
         if tx.fire(fire, execution, ev.ExecutionCreated()) == "fired":
             log.info("Flow trigger %s of flow %s.%s fired by execution %s (%s): execution %s", trigger.id,
                      record.namespace, record.id, end.execution_id, end.state.value, execution.id,

@@ -1,7 +1,7 @@
 """The scheduler: fires the Schedule and ScheduleOnDates triggers of deployed flows, exactly once each date,
 however many scheduler processes share the store.
 
-Each tick, for every enabled trigger of every live, enabled flow, the dates due since the trigger's last
+Each tick, for every enabled trigger of every live, enabled flow of every tenant, the dates due since the trigger's last
 date (or since its flow revision was saved, for a trigger never fired) are split into on-time dates (at
 most `grace` old) and missed ones (older: the scheduler was down, the trigger locked or disabled).
 `recoverMissedSchedules` keeps ALL missed dates (the default, as in Kestra), the LAST one or NONE;
@@ -117,7 +117,7 @@ class Scheduler:
         self.grace = grace
         self.max_catch_up = max_catch_up
         self.prune_after = prune_after
-        self._dates: dict[tuple[str, str, int, str], _Dates] = {}
+        self._dates: dict[tuple[str, str, str, int, str], _Dates] = {}
         self._pruned: datetime | None = None
         self.last_fired: str | None = None  # the execution the last fire created
         self._soonest: datetime | None = None  # the earliest date due after the last tick
@@ -155,22 +155,23 @@ class Scheduler:
         """Fire every date due at `now` (default: the clock); how many executions were created."""
         now = now or self.clock()
         self._soonest = None
-        states = {(s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states()}
+        states = {(s.tenant, s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states(tenant=None)}
         fired = 0
-        for record in self.store.list_flows():
+        for record in self.store.every_tenant_flows():
             flow = self._flow(record)
             if flow is None or record.disabled or flow.disabled:
                 continue
             for trigger in flow.triggers or ():
                 if not isinstance(trigger, Schedule | ScheduleOnDates) or trigger.disabled:
                     continue
-                state = states.get((record.namespace, record.id, trigger.id))
+                state = states.get((record.tenant, record.namespace, record.id, trigger.id))
                 if state is not None and state.disabled:
                     continue
                 try:
                     fired += self._trigger(record, flow, trigger, state, now)
                 except Exception:
-                    log.exception("trigger %s of flow %s.%s failed", trigger.id, record.namespace, record.id)
+                    log.exception("trigger %s of flow %s.%s (tenant %s) failed", trigger.id, record.namespace, record.id,
+                                  record.tenant)
         fired += self.backfills.tick(now)
         self._prune(now)
         return fired
@@ -179,7 +180,7 @@ class Scheduler:
         return self.deployed.get(record)
 
     def _dates_of(self, record: FlowRecord, trigger: ScheduleTrigger) -> _Dates:
-        key = (record.namespace, record.id, record.revision, trigger.id)
+        key = (record.tenant, record.namespace, record.id, record.revision, trigger.id)
         dates = self._dates.get(key)
         if dates is None:
             dates = self._dates[key] = _Dates.of(trigger)
@@ -203,7 +204,8 @@ class Scheduler:
         due = dates.due(cursor, now, self.max_catch_up)
         if not due:
             if state is None or state.next_date is None or state.updated < record.updated:
-                self.store.advance_trigger(record.namespace, record.id, trigger.id, None, dates.next_after(now), now)
+                self.store.advance_trigger(record.namespace, record.id, trigger.id, None, dates.next_after(now), now,
+                                           tenant=record.tenant)
             return 0
         return self._fire_dates(record, flow, trigger, dates, self._kept(trigger, due, now), due[-1], now)
 
@@ -234,7 +236,7 @@ class Scheduler:
         else:
             if handled != last_due:  # the newest due dates were skipped: move past them
                 self.store.advance_trigger(record.namespace, record.id, trigger.id, last_due,
-                                           dates.next_after(last_due), now)
+                                           dates.next_after(last_due), now, tenant=record.tenant)
         return fired
 
     def _fire(self, record: FlowRecord, flow: Flow, trigger: ScheduleTrigger, dates: _Dates, date: datetime,
@@ -248,10 +250,12 @@ class Scheduler:
             "next": nxt.astimezone(zone).isoformat() if nxt else None,
             "previous": previous.astimezone(zone).isoformat() if previous else None,
         }
-        context = {"trigger": variables, "flow": {"id": flow.id, "namespace": flow.namespace, "revision": record.revision}}
+        context = {"trigger": variables, "flow": {"id": flow.id, "namespace": flow.namespace, "revision": record.revision,
+                                                  "tenantId": record.tenant}}
         ctx = cond.ConditionContext(variables=context, renderer=self.renderer, date=date.astimezone(zone), zone=zone)
         fire = TriggerFire(namespace=record.namespace, flow_id=record.id, trigger_id=trigger.id, key=date.isoformat(),
-                           date=date, next_date=nxt, exclusive=exclusive, backfill=backfill is not None)
+                           date=date, next_date=nxt, exclusive=exclusive, backfill=backfill is not None,
+                           tenant=record.tenant)
         try:
             if not self._conditions_hold(trigger, ctx):
                 return "skipped"
@@ -260,7 +264,7 @@ class Scheduler:
                 inputs, labels = inputs | (backfill.inputs or {}), labels | backfill.labels | {"backfill": "true"}
             execution = new_execution(
                 flow, record.revision, inputs, execution_id=new_id(), now=now,
-                renderer=self.renderer, labels=labels, trigger=variables,
+                renderer=self.renderer, labels=labels, trigger=variables, tenant=record.tenant,
             )
         except (cond.ConditionError, InputsError, ExpressionError, ValueError) as exc:
             failed = trigger_failed(self.store, record, flow, trigger, f"date {variables['date']}: {describe(exc)}",
@@ -294,7 +298,7 @@ class Scheduler:
             return False
         last = self.store.get_execution(state.locked_execution_id)
         if last is not None and last.state in trigger.stopAfter:
-            self.store.set_trigger_disabled(record.namespace, record.id, trigger.id, True, now)
+            self.store.set_trigger_disabled(record.namespace, record.id, trigger.id, True, now, tenant=record.tenant)
             log.info("trigger %s of flow %s.%s disabled: execution %s ended %s (stopAfter)", trigger.id,
                      record.namespace, record.id, last.id, last.state,
                      extra=logfields.lifecycle("trigger-disabled", execution_id=last.id))

@@ -26,7 +26,8 @@ from legato.model.triggers import Trigger
 from legato.scheduler import conditions as cond
 from legato.scheduler.failures import describe, trigger_failed
 from legato.storage import Storage, uris
-from legato.store.ports import FireOutcome, FlowRecord, TriggerFire, TriggerStore
+from legato.storage.tenants import of_tenant
+from legato.store.ports import MAIN, FireOutcome, FlowRecord, TriggerFire, TriggerStore
 
 log = logging.getLogger("legato.scheduler.sources")
 
@@ -43,10 +44,20 @@ class SourceTarget:
 
     @property
     def key(self) -> tuple[str, str, str]:
+        """(namespace, flow id, trigger id) in the flow's tenant (`tenant`)."""
         return (self.record.namespace, self.record.id, self.trigger.id)
 
+    @property
+    def tenant(self) -> str:
+        return self.record.tenant
+
     def label(self) -> str:
-        return f"trigger {self.trigger.id} of flow {self.record.namespace}.{self.record.id}"
+        return f"trigger {self.trigger.id} of flow {self.record.namespace}.{self.record.id}" + (
+            "" if self.record.tenant == MAIN else f" (tenant {self.record.tenant})")
+
+    def storage(self, storage: Storage) -> Storage:
+        """`storage` as the flow's tenant sees it."""
+        return of_tenant(storage, self.record.tenant)
 
 
 class SourceFirer:
@@ -72,8 +83,9 @@ class SourceFirer:
                                  exclusive=exclusive, next_in=next_in)
         finally:
             if outcome != "fired":
+                files = target.storage(self.storage)
                 for uri in moved:
-                    self.storage.delete(uri)  # the files of an execution that was not created
+                    files.delete(uri)  # the files of an execution that was not created
         return outcome, execution_id if outcome == "fired" else None
 
     def _fire(self, target: SourceTarget, execution_id: str, trigger_vars: dict[str, Any], *, key: str | None,
@@ -82,14 +94,14 @@ class SourceFirer:
         context = {"trigger": trigger_vars, "flow": _flow_vars(target)}
         fire = TriggerFire(namespace=target.record.namespace, flow_id=target.record.id, trigger_id=target.trigger.id,
                            key=key or f"uuid:{execution_id}", date=now, next_date=now + next_in if next_in else None,
-                           exclusive=exclusive, state=state, lease_owner=owner)
+                           exclusive=exclusive, state=state, lease_owner=owner, tenant=target.tenant)
         try:
             if not cond.all_hold(target.trigger.conditions, cond.ConditionContext(variables=context, renderer=self.renderer, date=now)):
                 return "skipped"
             execution = new_execution(
                 target.flow, target.record.revision, self._inputs(target.trigger, context), execution_id=execution_id,
                 now=now, renderer=self.renderer, labels={lb.key: lb.value for lb in target.trigger.labels},
-                trigger=trigger_vars,
+                trigger=trigger_vars, tenant=target.tenant,
             )
         except (cond.ConditionError, InputsError, ExpressionError, ValueError) as exc:
             failed = trigger_failed(self.store, target.record, target.flow, target.trigger,
@@ -107,7 +119,7 @@ class SourceFirer:
         now = self.clock()
         fire = TriggerFire(namespace=target.record.namespace, flow_id=target.record.id, trigger_id=target.trigger.id,
                            key=f"failure:{new_id()}", date=now, next_date=now + next_in if next_in else None,
-                           lease_owner=owner)
+                           lease_owner=owner, tenant=target.tenant)
         return trigger_failed(self.store, target.record, target.flow, target.trigger, error, now, fire, {})
 
     def _inline(self, target: SourceTarget, execution_id: str, variables: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -119,10 +131,11 @@ class SourceFirer:
         prefix = uris.join(uris.execution_prefix(target.record.namespace, target.record.id, execution_id),
                            f"trigger/{target.trigger.id}")
         moved: dict[str, str] = {}
+        files = target.storage(self.storage)
         for name in sorted(sizes, key=lambda k: -sizes[k]):
             if sum(sizes.values()) <= self.inline_limit:
                 break
-            uri = self.storage.put(uris.join(prefix, f"{name}.json"), _dumps(variables.pop(name)).encode())
+            uri = files.put(uris.join(prefix, f"{name}.json"), _dumps(variables.pop(name)).encode())
             moved[name] = uri
             sizes.pop(name)
         variables["uris"] = moved
@@ -137,7 +150,7 @@ class SourceFirer:
 
 def _flow_vars(target: SourceTarget) -> dict[str, Any]:
     return {"id": target.record.id, "namespace": target.record.namespace, "revision": target.record.revision,
-            "tenantId": "main"}
+            "tenantId": target.record.tenant}
 
 
 def _dumps(value: Any) -> str:

@@ -74,7 +74,7 @@ class SourceTask:
         return base.TriggerContext(namespace=self.target.record.namespace, flow_id=self.target.record.id,
                                    trigger_id=self.target.trigger.id, render=render, state=dict(self.state),
                                    log=logging.getLogger(f"legato.trigger.{'.'.join(self.target.key)}"),
-                                   render_with=render_with, storage=self.runner.firer.storage)
+                                   render_with=render_with, storage=self.target.storage(self.runner.firer.storage))
 
     # polling ---------------------------------------------------------------------------------------
 
@@ -114,12 +114,13 @@ class SourceTask:
         """The source works again: clear the error left on the trigger's state."""
         if self.failing:
             self.failing = False
-            await asyncio.to_thread(self.runner.store.set_trigger_error, *self.target.key, None, self.runner.clock())
+            await asyncio.to_thread(self.runner.store.set_trigger_error, *self.target.key, None, self.runner.clock(),
+                                    tenant=self.target.tenant)
 
     def _may_poll(self, exclusive: bool) -> str:
         """'poll'; 'wait' while the trigger's last execution runs (unless allowConcurrent); 'stop' once its
         stopAfter state was reached (blocking)."""
-        state = self.runner.store.get_trigger_state(*self.target.key)
+        state = self.runner.store.get_trigger_state(*self.target.key, tenant=self.target.tenant)
         if self._stop_after(state):
             return "stop"
         return "wait" if exclusive and self.runner.still_running(state) else "poll"
@@ -180,7 +181,8 @@ class SourceTask:
     async def _handle_message(self, message: base.Message) -> None:
         self.handled += 1
         if self.target.trigger.stopAfter:
-            state = await asyncio.to_thread(self.runner.store.get_trigger_state, *self.target.key)
+            state = await asyncio.to_thread(self.runner.store.get_trigger_state, *self.target.key,
+                                           tenant=self.target.tenant)
             if await asyncio.to_thread(self._stop_after, state):
                 self.stopping.set()
                 return
@@ -209,7 +211,7 @@ class SourceTask:
         last = store.get_execution(state.locked_execution_id)
         if last is None or last.state not in trigger.stopAfter:
             return False
-        store.set_trigger_disabled(*self.target.key, True, self.runner.clock())
+        store.set_trigger_disabled(*self.target.key, True, self.runner.clock(), tenant=self.target.tenant)
         log.info("%s disabled: execution %s ended %s (stopAfter)", self.target.label(), last.id, last.state,
                  extra=logfields.lifecycle("trigger-disabled", execution_id=last.id))
         return True

@@ -2,7 +2,7 @@
 legato.plugins.triggers.base for the contract with sources). It runs beside the worker, in every process with
 the worker role, and takes the triggers of the worker groups it serves (`workerGroup.key`; none: no group).
 
-Every `refresh_seconds` it reads the live, enabled flows and their enabled polling/realtime triggers. Each
+Every `refresh_seconds` it reads the live, enabled flows of every tenant and their enabled polling/realtime triggers. Each
 such trigger runs in exactly one live process: the runner leases it (Store.claim_trigger_lease, database
 clock), renews all its leases each refresh and stops a source whose lease it lost; a process that dies
 stops renewing and another takes its triggers over once the leases expire (`lease_seconds`). A deployed,
@@ -50,6 +50,7 @@ from legato.store.ports import (
     Governance,
     KVStore,
     LogStore,
+    TriggerKey,
     TriggerLeases,
     TriggerState,
     TriggerStore,
@@ -57,7 +58,7 @@ from legato.store.ports import (
 
 log = logging.getLogger("legato.scheduler.sources")
 
-Key = tuple[str, str, str]
+Key = TriggerKey  # (tenant, namespace, flow id, trigger id)
 
 
 class SourceStore(FlowReader, ExecutionReader, LogStore, KVStore, TriggerStore, TriggerLeases, Governance, Protocol):
@@ -140,7 +141,9 @@ class SourceRunner:
     async def _start(self, key: Key, target: SourceTarget) -> None:
         if self._unstartable.get(key) == target.trigger:
             return
-        lease = await asyncio.to_thread(self.store.claim_trigger_lease, *key, self.owner, self.lease_seconds)
+        tenant, namespace, flow_id, trigger_id = key
+        lease = await asyncio.to_thread(self.store.claim_trigger_lease, namespace, flow_id, trigger_id, self.owner,
+                                        self.lease_seconds, tenant=tenant)
         if lease is None:
             return  # another live process runs it
         try:
@@ -165,9 +168,9 @@ class SourceRunner:
     def _wanted(self) -> tuple[dict[Key, SourceTarget], dict[Key, TriggerState]]:
         """Every enabled polling/realtime trigger of every live, enabled flow in this runner's worker groups, and
         the stored trigger states (blocking)."""
-        states = {(s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states()}
+        states = {(s.tenant, s.namespace, s.flow_id, s.trigger_id): s for s in self.store.trigger_states(tenant=None)}
         wanted: dict[Key, SourceTarget] = {}
-        for record in self.store.list_flows():
+        for record in self.store.every_tenant_flows():
             flow = self._flow(record)
             if flow is None or record.disabled or flow.disabled:
                 continue
@@ -176,10 +179,11 @@ class SourceRunner:
                     continue
                 if _routing_key(trigger) not in worker_keys(tuple(self.groups)):
                     continue  # the workers of its group run it
-                state = states.get((record.namespace, record.id, trigger.id))
+                key = (record.tenant, record.namespace, record.id, trigger.id)
+                state = states.get(key)
                 if state is not None and state.disabled:
                     continue
-                wanted[(record.namespace, record.id, trigger.id)] = SourceTarget(record, flow, trigger)
+                wanted[key] = SourceTarget(record, flow, trigger)
         return wanted, states
 
     def _flow(self, record: FlowRecord) -> Flow | None:
@@ -187,7 +191,7 @@ class SourceRunner:
 
     def functions_for(self, target: SourceTarget) -> dict[str, Callable[..., Any]]:
         """Expression functions a source's properties may call (`kv`, plus those given to the runner)."""
-        bound = store_functions.bind(self.store, target.record.namespace, "", self.clock)
+        bound = store_functions.bind(self.store, target.record.namespace, "", self.clock, tenant=target.tenant)
         return {"kv": bound["kv"], **self.functions}
 
     def still_running(self, state: TriggerState | None) -> bool:

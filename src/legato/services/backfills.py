@@ -41,7 +41,7 @@ def create(store: BackfillPorts, flows: Flows, namespace: str, flow_id: str, tri
     trigger, InvalidBackfill for a trigger that is not a Schedule or bad dates, InputsError for inputs the flow
     refuses, ConflictError when the trigger already has a backfill."""
     require(by, Resource.TRIGGER, Action.BACKFILL, namespace)
-    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id)
+    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id, tenant=by.tenant)
     if not isinstance(trigger, Schedule):
         raise InvalidBackfill(f"trigger {trigger_id} is a {trigger.type}; only Schedule triggers can be backfilled")
     start, end = _utc(start), _utc(end) if end is not None else now
@@ -52,11 +52,11 @@ def create(store: BackfillPorts, flows: Flows, namespace: str, flow_id: str, tri
     labels = dict(labels or {})
     if len(labels) > MAX_LABELS or any(not k or not v for k, v in labels.items()):
         raise InvalidBackfill(f"labels need a non-empty key and value each (at most {MAX_LABELS})")
-    _check_inputs(store, flows, namespace, flow_id, trigger, dict(inputs or {}), start, now)
+    _check_inputs(store, flows, namespace, flow_id, trigger, dict(inputs or {}), start, now, by.tenant)
     backfill = BackfillState(
         namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, start=start, end=end,
         cursor=start - timedelta(microseconds=1), paused=False, inputs=dict(inputs) if inputs else None,
-        labels=labels, fired=0, execution_id=None, created=now, updated=now,
+        labels=labels, fired=0, execution_id=None, created=now, updated=now, tenant=by.tenant,
     )
     with _audited(store, by, "BACKFILL", namespace, flow_id, trigger_id, now,
                   {"start": start.isoformat(), "end": end.isoformat(), "inputs": dict(inputs) if inputs else None,
@@ -73,7 +73,7 @@ def set_paused(store: BackfillPorts, namespace: str, flow_id: str, trigger_id: s
     require(by, Resource.TRIGGER, Action.BACKFILL, namespace)
     with _audited(store, by, "PAUSE_BACKFILL" if paused else "UNPAUSE_BACKFILL", namespace, flow_id, trigger_id, now,
                   None):
-        found = store.set_backfill_paused(namespace, flow_id, trigger_id, paused, now)
+        found = store.set_backfill_paused(namespace, flow_id, trigger_id, paused, now, tenant=by.tenant)
     if found is None:
         raise NotFoundError(f"trigger {trigger_id} of {namespace}.{flow_id} has no backfill")
     return found
@@ -83,7 +83,7 @@ def delete(store: BackfillPorts, namespace: str, flow_id: str, trigger_id: str, 
     """Stop and forget a trigger's backfill (executions it created stay); NotFoundError when it has none."""
     require(by, Resource.TRIGGER, Action.BACKFILL, namespace)
     with _audited(store, by, "DELETE_BACKFILL", namespace, flow_id, trigger_id, None, None):
-        deleted = store.delete_backfill(namespace, flow_id, trigger_id)
+        deleted = store.delete_backfill(namespace, flow_id, trigger_id, tenant=by.tenant)
     if not deleted:
         raise NotFoundError(f"trigger {trigger_id} of {namespace}.{flow_id} has no backfill")
 
@@ -99,21 +99,22 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _check_inputs(store: BackfillPorts, flows: Flows, namespace: str, flow_id: str, trigger: Schedule, inputs: dict[str, Any],
-                  start: datetime, now: datetime) -> None:
+                  start: datetime, now: datetime, tenant: str) -> None:
     """Raise InputsError when the flow would refuse the backfill's inputs over the trigger's own ones (rendered
     for the start date)."""
-    record = store.get_flow(namespace, flow_id)
+    record = store.get_flow(namespace, flow_id, tenant=tenant)
     assert record is not None  # find_trigger found it
     flow = flows.of(record)
     renderer = Renderer(functions=secrets_env.FUNCTIONS)
     context = {"trigger": {"date": start.isoformat(), "next": None, "previous": None},
-               "flow": {"id": flow.id, "namespace": flow.namespace, "revision": record.revision}}
+               "flow": {"id": flow.id, "namespace": flow.namespace, "revision": record.revision, "tenantId": tenant}}
     try:
         declared = {k: renderer.render_typed(v, context) if isinstance(v, str) else v
                     for k, v in (trigger.inputs or {}).items()}
     except ExpressionError as exc:
         raise InvalidBackfill(f"the trigger's inputs do not render: {exc}") from None
-    new_execution(flow, record.revision, declared | inputs, execution_id=new_id(), now=now, check_disabled=False)
+    new_execution(flow, record.revision, declared | inputs, execution_id=new_id(), now=now, check_disabled=False,
+                  tenant=tenant)
 
 
 def as_json(backfill: BackfillState | None) -> dict[str, Any] | None:

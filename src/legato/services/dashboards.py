@@ -179,7 +179,7 @@ def run_chart(store: DashboardStore, dashboard: Dashboard, chart: Chart, start: 
         return ChartRows([], 0)
     scopes: Sequence[str] | None = by.grants.namespaces(reads, Action.VIEW)
     try:
-        return store.chart_rows(chart, ChartWindow(start, end, scopes, limit, offset))
+        return store.chart_rows(chart, ChartWindow(start, end, scopes, limit, offset, tenant=by.tenant))
     except ChartQueryError as exc:
         raise ChartRequestError(str(exc)) from None
 

@@ -19,7 +19,7 @@ from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage, namespace_files
 from legato.storage import tenants as tenant_storage
-from legato.store.ports import MAIN, AuditEntry, AuditLog, FlowRecord, FlowSave, FlowStore, SuiteSave
+from legato.store.ports import AuditEntry, AuditLog, FlowRecord, FlowSave, FlowStore, SuiteSave
 
 
 class FlowPorts(FlowStore, AuditLog, Protocol):
@@ -229,8 +229,6 @@ def deploy_namespace(store: FlowPorts, storage: Storage, change: NamespaceDeploy
     if problems:
         raise FlowValidationError(problems)
     _require_deploy(store, by, change, [save.id for save in saves])
-    if by.tenant != MAIN and (change.suites or change.suite_deletions):
-        raise ConflictError(f"test suites are kept for the tenant 'main' only, not for '{by.tenant}' yet")
     storage = tenant_storage.of_tenant(storage, by.tenant)
     for path, data in change.files.items():
         storage.put(namespace_files.file_uri(change.namespace, path), data)

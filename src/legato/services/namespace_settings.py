@@ -1,10 +1,13 @@
 """What a namespace itself carries (Kestra EE's Namespace): a description, variables and plugin defaults, read
-and replaced as a whole. Kept as one JSON document per namespace in internal storage, next to the namespace's
-files (kestra:///<namespace as folders>/_namespace.json), out of reach of tasks, which write only under
+and replaced as a whole. Kept as one JSON document per namespace of each tenant in that tenant's internal storage,
+next to the namespace's files (kestra:///<namespace as folders>/_namespace.json, under `_tenants/<tenant>/` of the
+backend for a tenant other than `main`: legato.storage.tenants), out of reach of tasks, which write only under
 `_files` and their executions' folders. Every replacement is audited with its before and after.
 
 Expressions see a namespace's variables, merged over its parents' (the nearest wins), as `namespace.<name>`
-(Kestra EE's `{{ namespace.region }}`), through `ExpressionVariables`, which the runtime gives its renderer."""
+(Kestra EE's `{{ namespace.region }}`), through `ExpressionVariables`, which the runtime gives its renderer; a
+flow's tasks get its namespace's plugin defaults (`runtime_plugin_defaults`). Both read the settings of the
+flow's own tenant only."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from legato.model.taskfield import PluginDefault
 from legato.services import audit
 from legato.services.principal import Principal, require
 from legato.storage import Storage, StorageError
+from legato.storage.tenants import of_tenant
 from legato.storage.uris import build_uri, namespace_segments
 from legato.store.ports import MAIN, AuditLog
 
@@ -58,30 +62,33 @@ class NamespaceSettings:
 
 
 def get(storage: Storage, namespace: str, *, by: Principal) -> NamespaceSettings:
-    """The settings of exactly `namespace` (empty ones when none were saved)."""
+    """The settings of exactly `namespace` in the tenant of `by` (empty ones when none were saved)."""
     require(by, Resource.NAMESPACE, Action.VIEW, namespace)
-    return _read(storage, namespace)
+    return _read(of_tenant(storage, by.tenant), namespace)
 
 
 def inherited(storage: Storage, namespace: str, *, by: Principal) -> list[NamespaceSettings]:
-    """The settings of each parent of `namespace` that has some, nearest first (`a.b.c` → `a.b`, then `a`)."""
+    """The settings of each parent of `namespace` that has some, nearest first (`a.b.c` → `a.b`, then `a`), in the
+    tenant of `by`."""
     require(by, Resource.NAMESPACE, Action.VIEW, namespace)
     parts = _check_namespace(namespace).split(".")
     parents = [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
-    found = [_read(storage, p) for p in parents]
+    files = of_tenant(storage, by.tenant)
+    found = [_read(files, p) for p in parents]
     return [s for s in found if s.description or s.variables or s.plugin_defaults]
 
 
 def put(storage: Storage, store: AuditLog, settings: NamespaceSettings, *, by: Principal,
         now: datetime) -> NamespaceSettings:
-    """Replace the settings of `settings.namespace` (InvalidNamespaceSettings for a bad part)."""
+    """Replace the settings of `settings.namespace` in the tenant of `by` (InvalidNamespaceSettings for a bad part)."""
     require(by, Resource.NAMESPACE, Action.UPDATE, settings.namespace)
     checked = _checked(settings)
     text = json.dumps(checked.document(), sort_keys=True, default=str)
     if len(text.encode()) > MAX_DOCUMENT:
         raise InvalidNamespaceSettings(f"namespace settings are larger than {MAX_DOCUMENT // 1024} KiB")
-    before = _read(storage, checked.namespace)
-    storage.put(_uri(checked.namespace), text.encode())
+    files = of_tenant(storage, by.tenant)
+    before = _read(files, checked.namespace)
+    files.put(_uri(checked.namespace), text.encode())
     audit.record(store, by, "UPDATE", "NAMESPACE", checked.namespace, namespace=checked.namespace, now=now,
                  details=audit.changed(before.document(), checked.document()))
     return checked
@@ -129,45 +136,46 @@ def variables_for(storage: Storage, namespace: str) -> dict[str, Any]:
 
 
 class _Timed(Generic[T]):
-    """What `read` gives for a namespace, kept `ttl` seconds: a runtime reads the settings often, storage
-    seldom, and a change reaches it that long after."""
+    """What `read` gives for a namespace of a tenant (in that tenant's storage), kept `ttl` seconds: a runtime reads
+    the settings often, storage seldom, and a change reaches it that long after."""
 
     def __init__(self, storage: Storage, read: Callable[[Storage, str], T], empty: T, ttl: float,
                  clock: Callable[[], float]) -> None:
         self._storage, self._read, self._empty, self._ttl, self._clock = storage, read, empty, ttl, clock
-        self._cache: dict[str, tuple[float, T]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, T]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, namespace: str) -> T:
-        now = self._clock()
+    def __call__(self, tenant: str, namespace: str) -> T:
+        now, key = self._clock(), (tenant, namespace)
         with self._lock:
-            cached = self._cache.get(namespace)
+            cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
         try:
-            found = self._read(self._storage, namespace)
+            found = self._read(of_tenant(self._storage, tenant), namespace)
         except (InvalidNamespaceSettings, StorageError, ValueError):
             found = self._empty
         with self._lock:
-            self._cache[namespace] = (now + self._ttl, found)
+            self._cache[key] = (now + self._ttl, found)
         return found
 
 
 class ExpressionVariables:
     """The `namespace` variable of every expression a runtime renders: the flow's namespace variables (its own
-    over its parents'), read only when an expression names them, and kept `ttl` seconds."""
+    over its parents') in the flow's tenant (`flow.tenantId`, `main` when absent), read only when an expression
+    names them, and kept `ttl` seconds."""
 
     def __init__(self, storage: Storage, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.values = _Timed[dict[str, Any]](storage, variables_for, {}, ttl, clock)
 
     def __call__(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
         flow = context.get("flow")
-        namespace = flow.get("namespace") if isinstance(flow, Mapping) else None
-        if isinstance(flow, Mapping) and flow.get("tenantId", MAIN) != MAIN:
-            return {}  # namespace settings are kept for the tenant `main` only: another tenant never sees them
-        if "namespace" in context or not isinstance(namespace, str) or not re.match(NAMESPACE_PATTERN, namespace):
+        if "namespace" in context or not isinstance(flow, Mapping):
             return {}
-        return {"namespace": _LazyVariables(self, namespace)}
+        namespace, tenant = flow.get("namespace"), flow.get("tenantId") or MAIN
+        if not isinstance(namespace, str) or not isinstance(tenant, str) or not re.match(NAMESPACE_PATTERN, namespace):
+            return {}
+        return {"namespace": _LazyVariables(self, tenant, namespace)}
 
 
 def plugin_defaults_for(storage: Storage, namespace: str) -> tuple[str, tuple[PluginDefault, ...]]:
@@ -181,24 +189,26 @@ def plugin_defaults_for(storage: Storage, namespace: str) -> tuple[str, tuple[Pl
 
 
 def runtime_plugin_defaults(storage: Storage, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
-                            ) -> Callable[[str], tuple[str, tuple[PluginDefault, ...]]]:
-    """`plugin_defaults_for`, read at most every `ttl` seconds per namespace (for legato.flows.Flows)."""
+                            ) -> Callable[[str, str], tuple[str, tuple[PluginDefault, ...]]]:
+    """`plugin_defaults_for` of a (tenant, namespace), in that tenant's storage, read at most every `ttl` seconds
+    per namespace (for legato.flows.Flows)."""
     return _Timed[tuple[str, tuple[PluginDefault, ...]]](storage, plugin_defaults_for, ("", ()), ttl, clock)
 
 
 class _LazyVariables(Mapping[str, Any]):
-    def __init__(self, source: ExpressionVariables, namespace: str) -> None:
+    def __init__(self, source: ExpressionVariables, tenant: str, namespace: str) -> None:
         self._source = source
+        self._tenant = tenant
         self._namespace = namespace
 
     def __getitem__(self, name: str) -> Any:
-        return self._source.values(self._namespace)[name]
+        return self._source.values(self._tenant, self._namespace)[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._source.values(self._namespace))
+        return iter(self._source.values(self._tenant, self._namespace))
 
     def __len__(self) -> int:
-        return len(self._source.values(self._namespace))
+        return len(self._source.values(self._tenant, self._namespace))
 
 
 def _read(storage: Storage, namespace: str) -> NamespaceSettings:

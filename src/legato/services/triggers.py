@@ -1,6 +1,7 @@
 """The triggers of deployed flows with their stored state, and turning them on and off: shared by the CLI and
 the API. A trigger is enabled unless its flow's source says `disabled: true` or a user or Toggle task
-disabled it."""
+disabled it. Each call sees the triggers of one tenant (the acting principal's): the flows of that tenant and the
+state stored for them there."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from legato.model.triggers import Trigger
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
-from legato.store.ports import AuditLog, FlowReader, TriggerState, TriggerStore
+from legato.store.ports import MAIN, AuditLog, FlowReader, TriggerState, TriggerStore
 
 
 class TriggerPorts(FlowReader, TriggerStore, AuditLog, Protocol):
@@ -44,12 +45,13 @@ class TriggerRow:
         return not self.disabled_in_source and (self.state is None or self.state.enabled)
 
 
-def list_triggers(store: TriggerPorts, flows: Flows, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerRow]:
-    """The triggers of the live flows (of one namespace and/or flow id), by namespace, flow and declaration
-    order. A flow whose source no longer parses (a plugin was removed) is skipped with a warning."""
-    states = {(s.namespace, s.flow_id, s.trigger_id): s for s in store.trigger_states(namespace, flow_id)}
+def list_triggers(store: TriggerPorts, flows: Flows, namespace: str | None = None, flow_id: str | None = None, *,
+                  tenant: str = MAIN) -> list[TriggerRow]:
+    """The triggers of the live flows of `tenant` (of one namespace and/or flow id), by namespace, flow and
+    declaration order. A flow whose source no longer parses (a plugin was removed) is skipped with a warning."""
+    states = {(s.namespace, s.flow_id, s.trigger_id): s for s in store.trigger_states(namespace, flow_id, tenant=tenant)}
     rows: list[TriggerRow] = []
-    for record in store.list_flows(namespace):
+    for record in store.list_flows(namespace, tenant=tenant):
         if flow_id is not None and record.id != flow_id:
             continue
         try:
@@ -66,9 +68,10 @@ def list_triggers(store: TriggerPorts, flows: Flows, namespace: str | None = Non
     return rows
 
 
-def find_trigger(store: FlowReader, flows: Flows, namespace: str, flow_id: str, trigger_id: str) -> Trigger:
-    """A trigger of a live deployed flow; NotFoundError (naming the flow's triggers) when there is none."""
-    record = store.get_flow(namespace, flow_id)
+def find_trigger(store: FlowReader, flows: Flows, namespace: str, flow_id: str, trigger_id: str, *,
+                 tenant: str = MAIN) -> Trigger:
+    """A trigger of a live deployed flow of `tenant`; NotFoundError (naming the flow's triggers) when there is none."""
+    record = store.get_flow(namespace, flow_id, tenant=tenant)
     if record is None or record.deleted:
         raise NotFoundError(f"flow {namespace}.{flow_id} not found")
     flow = flows.of(record)
@@ -84,11 +87,11 @@ def set_trigger_enabled(store: TriggerPorts, flows: Flows, namespace: str, flow_
                         by: Principal, now: datetime) -> TriggerRow:
     """Enable or disable a trigger of a deployed flow; NotFoundError when the flow or the trigger does not exist."""
     require(by, Resource.TRIGGER, Action.UPDATE, namespace)
-    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id)
-    before = store.get_trigger_state(namespace, flow_id, trigger_id)
+    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id, tenant=by.tenant)
+    before = store.get_trigger_state(namespace, flow_id, trigger_id, tenant=by.tenant)
     with _audited(store, by, "UPDATE", namespace, flow_id, trigger_id, now,
                   audit.changed({"disabled": before.disabled if before else None}, {"disabled": not enabled})):
-        state = store.set_trigger_disabled(namespace, flow_id, trigger_id, not enabled, now)
+        state = store.set_trigger_disabled(namespace, flow_id, trigger_id, not enabled, now, tenant=by.tenant)
     return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
                       disabled_in_source=trigger.disabled, state=state)
 
@@ -98,13 +101,13 @@ def unlock_trigger(store: TriggerPorts, flows: Flows, namespace: str, flow_id: s
     """Forget the execution a trigger waits for, so it fires again; NotFoundError for an unknown trigger,
     ConflictError when it is not locked."""
     require(by, Resource.TRIGGER, Action.UPDATE, namespace)
-    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id)
-    state = store.get_trigger_state(namespace, flow_id, trigger_id)
+    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id, tenant=by.tenant)
+    state = store.get_trigger_state(namespace, flow_id, trigger_id, tenant=by.tenant)
     if state is None or not state.locked_execution_id:
         raise ConflictError(f"trigger {trigger_id} of {namespace}.{flow_id} is not locked")
     with _audited(store, by, "UNLOCK", namespace, flow_id, trigger_id, now,
                   {"executionId": state.locked_execution_id}):
-        state = store.unlock_trigger(namespace, flow_id, trigger_id, now)
+        state = store.unlock_trigger(namespace, flow_id, trigger_id, now, tenant=by.tenant)
     return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
                       disabled_in_source=trigger.disabled, state=state)
 
@@ -114,9 +117,9 @@ def restart_trigger(store: TriggerPorts, flows: Flows, namespace: str, flow_id: 
     """Start a trigger afresh from now: its lock and its source's lease are cleared (a polling or realtime
     source is started again by the next scheduler that takes it) and dates before now are not recovered."""
     require(by, Resource.TRIGGER, Action.UPDATE, namespace)
-    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id)
+    trigger = find_trigger(store, flows, namespace, flow_id, trigger_id, tenant=by.tenant)
     with _audited(store, by, "RESTART", namespace, flow_id, trigger_id, now, None):
-        state = store.restart_trigger(namespace, flow_id, trigger_id, now)
+        state = store.restart_trigger(namespace, flow_id, trigger_id, now, tenant=by.tenant)
     return TriggerRow(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger.type,
                       disabled_in_source=trigger.disabled, state=state)
 

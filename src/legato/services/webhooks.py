@@ -126,8 +126,7 @@ class Webhooks:
             hmac.compare_digest(given, _DECOY.encode())
         if found is None or record is None or flow is None or record.disabled or flow.disabled or found.disabled:
             raise WebhookNotFound
-        # trigger states are kept for main only: another tenant's webhook never reads main's row
-        state = self.store.get_trigger_state(namespace, flow_id, found.id) if tenant == MAIN else None
+        state = self.store.get_trigger_state(namespace, flow_id, found.id, tenant=tenant)
         if state is not None and state.disabled:
             raise WebhookNotFound
         return Match(record, flow, found)

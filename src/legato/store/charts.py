@@ -42,7 +42,8 @@ from legato.store.search import within
 
 _x, _l, _t, _f, _g = executions.c, logs.c, task_runs.c, flows.c, triggers.c
 _f2 = flows.alias("f2")
-_LATEST = select(func.max(_f2.c.revision)).where(_f2.c.namespace == _f.namespace, _f2.c.id == _f.id).scalar_subquery()
+_LATEST = select(func.max(_f2.c.revision)).where(_f2.c.tenant == _f.tenant, _f2.c.namespace == _f.namespace,
+                                                 _f2.c.id == _f.id).scalar_subquery()
 _AGG: dict[str, Callable[[Any], ColumnElement[Any]]] = {
     "COUNT": func.count, "SUM": func.sum, "AVG": func.avg, "MIN": func.min, "MAX": func.max}
 _FLOAT = Float()
@@ -52,13 +53,15 @@ MAX_ROWS = 100_000  # the most rows one chart (or its CSV export) answers
 @dataclass(frozen=True)
 class Frame:
     """A data source in SQL: what to select from, the expression of each field, the column the time range applies
-    to, the namespace column the reader's scope applies to and conditions always there. `rolled`: the facts of
-    the executions' roll-up (legato.store.rollup), aggregated by their own measures."""
+    to, the namespace column the reader's scope applies to, the tenant column the reader's tenant applies to and
+    conditions always there. `rolled`: the facts of the executions' roll-up (legato.store.rollup) of the reader's
+    tenant, aggregated by their own measures."""
 
     from_: FromClause
     exprs: dict[str, Callable[[str | None], ColumnElement[Any]]]
     time: ColumnElement[Any] | None
     namespace: ColumnElement[Any]
+    tenant: ColumnElement[Any] | None
     always: tuple[ColumnElement[bool], ...] = ()
     rolled: Subquery | None = None
 
@@ -88,21 +91,22 @@ class ChartQueries:
             "END_DATE": _x.ended, "TRIGGER_EXECUTION_ID": _x.parent_id}
         exprs = _constant(plain)
         exprs["LABELS"] = lambda key: d.label_value(_x.data, key or "")
-        return Frame(executions, exprs, _x.created, _x.namespace, (_x.transient == false(),))
+        return Frame(executions, exprs, _x.created, _x.namespace, _x.tenant, (_x.transient == false(),))
 
     def _rolled(self, window: ChartWindow) -> Frame:
         """The Executions source over the roll-up's facts for `window` (the time range is already applied)."""
-        f = rollup.facts(self._dialect, window.start, window.end)
+        f = rollup.facts(self._dialect, window.start, window.end, window.tenant)
         plain: dict[str, ColumnElement[Any]] = {
             "NAMESPACE": f.c.namespace, "FLOW_ID": f.c.flow_id, "STATE": f.c.state, "START_DATE": f.c.day}
-        return Frame(f, _constant(plain), None, f.c.namespace, rolled=f)
+        return Frame(f, _constant(plain), None, f.c.namespace, None, rolled=f)  # facts of the tenant only
 
     def _logs(self) -> Frame:
         plain: dict[str, ColumnElement[Any]] = {
             "NAMESPACE": _x.namespace, "FLOW_ID": _x.flow_id, "EXECUTION_ID": _l.execution_id, "TASK_ID": _l.task_id,
             "DATE": _l.timestamp, "TASK_RUN_ID": _l.task_run_id, "ATTEMPT_NUMBER": _l.attempt,
             "TRIGGER_ID": cast(null(), String()), "LEVEL": _l.level, "MESSAGE": _l.message}
-        return Frame(logs.join(executions, _x.id == _l.execution_id), _constant(plain), _l.timestamp, _x.namespace)
+        return Frame(logs.join(executions, _x.id == _l.execution_id), _constant(plain), _l.timestamp, _x.namespace,
+                     _x.tenant)
 
     def _metrics(self) -> Frame:
         d = self._dialect
@@ -113,18 +117,19 @@ class ChartQueries:
             "TASK_RUN_ID": _t.id, "TYPE": d.json_text(value, "type"), "NAME": d.json_text(value, "name"),
             "VALUE": cast(d.json_text(value, "value"), _FLOAT), "DATE": _x.created}
         joined = executions.join(task_runs, _t.execution_id == _x.id).join(metric, true())
-        return Frame(joined, _constant(plain), _x.created, _x.namespace, (_x.transient == false(),))
+        return Frame(joined, _constant(plain), _x.created, _x.namespace, _x.tenant, (_x.transient == false(),))
 
     def _flows(self) -> Frame:
         plain: dict[str, ColumnElement[Any]] = {"ID": _f.id, "NAMESPACE": _f.namespace, "REVISION": _f.revision}
-        return Frame(flows, _constant(plain), None, _f.namespace, (_f.revision == _LATEST, _f.deleted == false()))
+        return Frame(flows, _constant(plain), None, _f.namespace, _f.tenant,
+                     (_f.revision == _LATEST, _f.deleted == false()))
 
     def _triggers(self) -> Frame:
         plain: dict[str, ColumnElement[Any]] = {
             "ID": _g.namespace + "_" + _g.flow_id + "_" + _g.trigger_id, "NAMESPACE": _g.namespace,
             "FLOW_ID": _g.flow_id, "TRIGGER_ID": _g.trigger_id, "EXECUTION_ID": _g.locked_execution_id,
             "NEXT_EXECUTION_DATE": _g.next_date, "WORKER_ID": _g.lease_owner}
-        return Frame(triggers, _constant(plain), None, _g.namespace)
+        return Frame(triggers, _constant(plain), None, _g.namespace, _g.tenant)
 
     # the query -------------------------------------------------------------------------------------------------
 
@@ -217,6 +222,8 @@ class ChartQueries:
     def _conditions(self, frame: Frame, source: source_fields.Source, where: Sequence[Filter],
                     window: ChartWindow) -> list[ColumnElement[bool]]:
         out = list(frame.always)
+        if frame.tenant is not None:
+            out.append(frame.tenant == window.tenant)
         if frame.time is not None and source.windowed:
             out += [frame.time >= window.start, frame.time <= window.end]
         if window.namespaces is not None:

@@ -18,7 +18,9 @@ from legato.store.ports import TriggerFire
 from legato.store.schema import executions, trigger_fires, triggers
 
 _t = triggers.c
-_KEY = (_t.namespace == bindparam("b_ns")) & (_t.flow_id == bindparam("b_flow")) & (_t.trigger_id == bindparam("b_trigger"))
+_KEY = ((_t.tenant == bindparam("b_tenant")) & (_t.namespace == bindparam("b_ns")) & (_t.flow_id == bindparam("b_flow"))
+        & (_t.trigger_id == bindparam("b_trigger")))
+Key = tuple[str, str, str, str]  # (tenant, namespace, flow id, trigger id)
 _TERMINAL = sorted(s.value for s in states.TERMINAL)
 
 
@@ -28,8 +30,8 @@ class FireQueries:
     def __init__(self, dialect: Dialect):
         # Creates the row when absent, else touches it, which locks it until commit (PostgreSQL: two schedulers
         # firing one trigger queue here; SQLite has one writer anyway); one round trip either way.
-        self._lock_state = dialect.upsert(triggers, ["namespace", "flow_id", "trigger_id"], ["updated"]).returning(triggers)
-        self._insert_fire = dialect.insert_ignore(trigger_fires, ["namespace", "flow_id", "trigger_id", "fire_key"])
+        self._lock_state = dialect.upsert(triggers, ["tenant", "namespace", "flow_id", "trigger_id"], ["updated"]).returning(triggers)
+        self._insert_fire = dialect.insert_ignore(trigger_fires, ["tenant", "namespace", "flow_id", "trigger_id", "fire_key"])
         self._active = select(executions.c.id).where(
             executions.c.id == bindparam("id"), executions.c.state.not_in(_TERMINAL)
         )
@@ -40,9 +42,11 @@ class FireQueries:
         self._save_state = update(triggers).where(_KEY).values(source_state=bindparam("b_state", type_=Json()))
         self._prune = delete(trigger_fires).where(trigger_fires.c.created < bindparam("before", type_=UtcDateTime()))
 
-    def lock_state(self, conn: Connection, namespace: str, flow_id: str, trigger_id: str, now: datetime) -> Any:
+    def lock_state(self, conn: Connection, key: Key, now: datetime) -> Any:
         """The trigger's row, created enabled when absent, locked until commit."""
-        row = {"namespace": namespace, "flow_id": flow_id, "trigger_id": trigger_id, "disabled": False, "updated": now}
+        tenant, namespace, flow_id, trigger_id = key
+        row = {"tenant": tenant, "namespace": namespace, "flow_id": flow_id, "trigger_id": trigger_id, "disabled": False,
+               "updated": now}
         return conn.execute(self._lock_state, row).one()
 
     def is_active(self, conn: Connection, execution_id: str) -> bool:
@@ -52,12 +56,12 @@ class FireQueries:
     def insert_fire(self, conn: Connection, fire: TriggerFire, execution_id: str, now: datetime) -> bool:
         """Record the fire's key; False when it was already recorded."""
         row = {
-            "namespace": fire.namespace, "flow_id": fire.flow_id, "trigger_id": fire.trigger_id,
+            "tenant": fire.tenant, "namespace": fire.namespace, "flow_id": fire.flow_id, "trigger_id": fire.trigger_id,
             "fire_key": fire.key, "execution_id": execution_id, "created": now,
         }
         return conn.execute(self._insert_fire, row).rowcount == 1
 
-    def move(self, conn: Connection, state: Any, trigger_key: tuple[str, str, str], last: datetime | None,
+    def move(self, conn: Connection, state: Any, trigger_key: Key, last: datetime | None,
              next_date: datetime | None, locked: str | None, now: datetime) -> None:
         """Set the trigger's dates, never backwards, and the execution it waits for."""
         if last is None:
@@ -67,7 +71,7 @@ class FireQueries:
         params = {**_key(*trigger_key), "b_last": last, "b_next": next_date, "b_locked": locked, "b_now": now}
         conn.execute(self._move, params)
 
-    def save_state(self, conn: Connection, trigger_key: tuple[str, str, str], source_state: dict[str, Any]) -> None:
+    def save_state(self, conn: Connection, trigger_key: Key, source_state: dict[str, Any]) -> None:
         """Store a polling/realtime source's cursor."""
         conn.execute(self._save_state, {**_key(*trigger_key), "b_state": source_state})
 
@@ -76,5 +80,5 @@ class FireQueries:
         return conn.execute(self._prune, {"before": before}).rowcount
 
 
-def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
-    return {"b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}
+def _key(tenant: str, namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:
+    return {"b_tenant": tenant, "b_ns": namespace, "b_flow": flow_id, "b_trigger": trigger_id}

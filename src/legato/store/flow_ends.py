@@ -23,7 +23,9 @@ from legato.store.schema import execution_ends, trigger_preconditions
 
 _e = execution_ends.c
 _p = trigger_preconditions.c
-_PKEY = (_p.namespace == bindparam("b_ns")) & (_p.flow_id == bindparam("b_flow")) & (_p.trigger_id == bindparam("b_trigger"))
+_PKEY = ((_p.tenant == bindparam("b_tenant")) & (_p.namespace == bindparam("b_ns")) & (_p.flow_id == bindparam("b_flow"))
+         & (_p.trigger_id == bindparam("b_trigger")))
+Key = tuple[str, str, str, str]  # (tenant, namespace, flow id, trigger id)
 
 
 # The transitions Flow triggers see: every end, pauses, and each start or resume (RUNNING; dropped in bulk by
@@ -52,7 +54,7 @@ class EndQueries:
         self._count = select(func.count()).select_from(execution_ends)
         self._discard = delete(execution_ends).where(_e.state == bindparam("state"))
         # Creates the row when absent, else touches it: either way it is locked until commit.
-        self._lock_pre = dialect.upsert(trigger_preconditions, ["namespace", "flow_id", "trigger_id"], ["updated"]).returning(trigger_preconditions)
+        self._lock_pre = dialect.upsert(trigger_preconditions, ["tenant", "namespace", "flow_id", "trigger_id"], ["updated"]).returning(trigger_preconditions)
         self._save_pre = update(trigger_preconditions).where(_PKEY).values(
             window_start=bindparam("b_start", type_=UtcDateTime()), window_end=bindparam("b_end", type_=UtcDateTime()),
             met=bindparam("b_met", type_=_p.met.type), updated=bindparam("b_now", type_=UtcDateTime()),
@@ -92,30 +94,30 @@ class EndQueries:
         """Delete the queued transitions into `state`; how many."""
         return int(conn.execute(self._discard, {"state": state.value}).rowcount)
 
-    def lock_precondition(self, conn: Connection, key: tuple[str, str, str], now: datetime) -> PreconditionState:
+    def lock_precondition(self, conn: Connection, key: Key, now: datetime) -> PreconditionState:
         """The trigger's precondition row, created empty when absent, locked until commit."""
-        row = {"namespace": key[0], "flow_id": key[1], "trigger_id": key[2], "met": {}, "updated": now}
+        row = {"tenant": key[0], "namespace": key[1], "flow_id": key[2], "trigger_id": key[3], "met": {}, "updated": now}
         return _precondition(conn.execute(self._lock_pre, row).one())
 
-    def save_precondition(self, conn: Connection, key: tuple[str, str, str], state: PreconditionState,
+    def save_precondition(self, conn: Connection, key: Key, state: PreconditionState,
                           now: datetime) -> None:
         """Store the window and what was met in it."""
         params = {**_key(key), "b_start": state.window_start, "b_end": state.window_end, "b_met": state.met,
                   "b_now": now}
         conn.execute(self._save_pre, params)
 
-    def get_precondition(self, conn: Connection, key: tuple[str, str, str]) -> PreconditionState | None:
+    def get_precondition(self, conn: Connection, key: Key) -> PreconditionState | None:
         """The trigger's stored precondition state, or None."""
         row = conn.execute(self._get_pre, _key(key)).first()
         return None if row is None else _precondition(row)
 
-    def delete_precondition(self, conn: Connection, key: tuple[str, str, str]) -> bool:
+    def delete_precondition(self, conn: Connection, key: Key) -> bool:
         """Forget what the trigger's preconditions met; False when nothing was stored."""
         return conn.execute(self._delete_pre, _key(key)).rowcount == 1
 
 
-def _key(key: tuple[str, str, str]) -> dict[str, Any]:
-    return {"b_ns": key[0], "b_flow": key[1], "b_trigger": key[2]}
+def _key(key: Key) -> dict[str, Any]:
+    return {"b_tenant": key[0], "b_ns": key[1], "b_flow": key[2], "b_trigger": key[3]}
 
 
 def _precondition(row: Any) -> PreconditionState:

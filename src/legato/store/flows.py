@@ -41,6 +41,8 @@ class FlowQueries:
         order = (flows.c.namespace, flows.c.id)
         self._list_all = live.order_by(*order)
         self._list_ns = live.where(flows.c.namespace == bindparam("ns")).order_by(*order)
+        self._every_tenant = (select(flows).where(flows.c.revision == _LATEST_REVISION, flows.c.deleted == false())
+                              .order_by(flows.c.tenant, *order))
 
     def latest(self, conn: Connection, namespace: str, flow_id: str, tenant: str = MAIN) -> FlowRecord | None:
         """The newest revision of a flow, deleted or not."""
@@ -86,6 +88,10 @@ class FlowQueries:
             return False
         self._flags(conn, latest, disabled=latest.disabled, deleted=True, now=now)
         return True
+
+    def every_tenant(self, conn: Connection) -> list[FlowRecord]:
+        """Latest revisions of the live flows of every tenant, by tenant, namespace and id."""
+        return [_record(r) for r in conn.execute(self._every_tenant)]
 
     def live(self, conn: Connection, namespace: str | None, tenant: str = MAIN) -> list[FlowRecord]:
         """Latest revisions of a tenant's live flows, by namespace and id."""

@@ -1,5 +1,6 @@
 """The executions' daily roll-up (tables `execution_days` and `execution_day_deltas`, kept by the triggers of
-migration 0016): folding deltas into it, and the rows a dashboard chart aggregates instead of raw executions.
+migrations 0016 and 0018, per tenant): folding deltas into it, and the rows a dashboard chart of one tenant
+aggregates instead of raw executions.
 
 A chart over executions whose fields and filters the roll-up holds (namespace, flow, state, the start date by day
 or week; COUNT of anything, SUM and AVG of the duration) reads *facts*: the roll-up's whole UTC days inside the
@@ -40,7 +41,7 @@ KEYS = frozenset({"NAMESPACE", "FLOW_ID", "STATE"})  # filterable and groupable 
 COUNTED = frozenset({"ID", "NAMESPACE", "FLOW_ID", "FLOW_REVISION", "STATE", "START_DATE"})  # never NULL
 ENDED = frozenset({"DURATION", "END_DATE"})  # NULL until the execution ends
 DAY = timedelta(days=1)
-_KEYS = ("day", "namespace", "flow_id", "state")
+_KEYS = ("tenant", "day", "namespace", "flow_id", "state")
 _MEASURES = ("n", "ended_n", "duration_us")
 _LOCK = "execution_days.fold"
 
@@ -80,21 +81,22 @@ def _measure_fits(column: Column) -> bool:
     return agg in ("SUM", "AVG") and column.field == "DURATION"
 
 
-def facts(dialect: Dialect, start: datetime, end: datetime) -> Subquery:
+def facts(dialect: Dialect, start: datetime, end: datetime, tenant: str) -> Subquery:
     """Rows of (day, namespace, flow_id, state, n, ended_n, duration_us) whose sums per key equal those of the
-    non-transient executions created within [start, end]; `day` buckets like the execution's creation date."""
+    non-transient executions of `tenant` created within [start, end]; `day` buckets like the execution's creation
+    date."""
     first, last = _ceil_day(start), _floor_day(end)
     micros = func.coalesce(dialect.micros_between(_x.created, _x.ended), 0)
     raw = select(_x.created.label("day"), _x.namespace, _x.flow_id, _x.state, cast(literal(1), BigInteger).label("n"),
                  case((_x.ended.is_(None), 0), else_=1).label("ended_n"), cast(micros, BigInteger).label("duration_us")
-                 ).where(_x.transient.is_(False))
+                 ).where(_x.transient.is_(False), _x.tenant == tenant)
     if first >= last:  # no whole day in the range
         return raw.where(_x.created >= start, _x.created <= end).subquery("facts")
     parts: list[Select[Any]] = [raw.where(_x.created >= start, _x.created < first),
                                 raw.where(_x.created >= last, _x.created <= end)]
     for c in (_r, _d):
         parts.append(select(c.day, c.namespace, c.flow_id, c.state, c.n, c.ended_n, c.duration_us)
-                     .where(c.day >= first, c.day < last))
+                     .where(c.tenant == tenant, c.day >= first, c.day < last))
     return union_all(*parts).subquery("facts")
 
 
@@ -147,10 +149,11 @@ def _fold_here(conn: Connection, upsert: Insert, moved: Sequence[Row[Any]]) -> l
     sums: dict[tuple[Any, ...], list[int]] = {}
     days: dict[datetime, int] = {}
     for row in moved:
-        total = sums.setdefault(tuple(row[:4]), [0, 0, 0])
+        keys = len(_KEYS)
+        total = sums.setdefault(tuple(row[:keys]), [0, 0, 0])
         for i in range(3):
-            total[i] += int(row[4 + i])
-        days[row[0]] = days.get(row[0], 0) + 1
+            total[i] += int(row[keys + i])
+        days[row.day] = days.get(row.day, 0) + 1
     if sums:
         conn.execute(upsert, [dict(zip(_KEYS + _MEASURES, (*k, *v), strict=True)) for k, v in sorted(sums.items())])
     return sorted(days.items())

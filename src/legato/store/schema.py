@@ -71,9 +71,9 @@ executions = Table(
     Index("ix_executions_ended", "ended"),  # retention purge: the oldest finished first
 )
 
-# The dashboards' roll-up of executions (not transient): per UTC day of `created` x namespace x flow x state, how
-# many (n), how many ended (ended_n) and the sum of their durations in microseconds. Database triggers on
-# `executions` (migration 0016) append each change as a signed delta row in the same transaction as the change;
+# The dashboards' roll-up of executions (not transient): per tenant x UTC day of `created` x namespace x flow x
+# state, how many (n), how many ended (ended_n) and the sum of their durations in microseconds. Database triggers on
+# `executions` (migrations 0016, 0018) append each change as a signed delta row in the same transaction as the change;
 # `fold_execution_days` moves deltas into `execution_days` in short batches. A chart reads both tables, so what it
 # counts is exact whether or not the deltas were folded yet.
 execution_days = Table(
@@ -85,7 +85,8 @@ execution_days = Table(
     Column("n", BigInteger, nullable=False),
     Column("ended_n", BigInteger, nullable=False),
     Column("duration_us", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "namespace", "flow_id", "state", name="pk_execution_days"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "day", "namespace", "flow_id", "state", name="pk_execution_days"),
 )
 
 execution_day_deltas = Table(
@@ -98,6 +99,7 @@ execution_day_deltas = Table(
     Column("n", BigInteger, nullable=False),
     Column("ended_n", BigInteger, nullable=False),
     Column("duration_us", BigInteger, nullable=False),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
 )
 
 task_runs = Table(
@@ -212,7 +214,8 @@ triggers = Table(
     # The latest failure to evaluate the trigger (poll, consumer, conditions, inputs); cleared once it works.
     Column("error", Text),
     Column("error_date", UtcDateTime),
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_triggers"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", name="pk_triggers"),
     Index("ix_triggers_next_date", "next_date"),  # the scheduler's due triggers
 )
 
@@ -241,7 +244,8 @@ trigger_fires = Table(
     Column("execution_id", String(64), nullable=False),
     Column("created", UtcDateTime, nullable=False),
     # Exactly once: a second scheduler's insert of the same fire does nothing, and neither does its execution.
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", "fire_key", name="pk_trigger_fires"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", "fire_key", name="pk_trigger_fires"),
     Index("ix_trigger_fires_created", "created"),  # prune_trigger_fires
 )
 
@@ -271,7 +275,8 @@ trigger_preconditions = Table(
     Column("window_end", UtcDateTime),
     Column("met", Json, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_preconditions"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", name="pk_trigger_preconditions"),
 )
 
 trigger_backfills = Table(
@@ -291,19 +296,21 @@ trigger_backfills = Table(
     Column("execution_id", String(64)),  # the last execution it created: the next date waits for its end
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "flow_id", "trigger_id", name="pk_trigger_backfills"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "flow_id", "trigger_id", name="pk_trigger_backfills"),
 )
 
 test_suites = Table(
     "test_suites", metadata,
-    # Flow unit tests (Kestra's test suites): the YAML source of each suite, one row per (namespace, id).
+    # Flow unit tests (Kestra's test suites): the YAML source of each suite, one row per (tenant, namespace, id).
     Column("namespace", String(255), nullable=False),
     Column("id", String(255), nullable=False),
     Column("flow_id", String(255), nullable=False),
     Column("source", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=false()),
     Column("updated", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("namespace", "id", name="pk_test_suites"),
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    PrimaryKeyConstraint("tenant", "namespace", "id", name="pk_test_suites"),
 )
 
 test_results = Table(
@@ -317,7 +324,8 @@ test_results = Table(
     Column("started", UtcDateTime, nullable=False),
     Column("ended", UtcDateTime, nullable=False),
     Column("data", Json, nullable=False),
-    Index("ix_test_results_suite", "namespace", "suite_id", "started"),  # a suite's history, newest first
+    Column("tenant", String(64), nullable=False, server_default=MAIN),
+    Index("ix_test_results_suite", "tenant", "namespace", "suite_id", "started"),  # a suite's history, newest first
 )
 
 secrets = Table(

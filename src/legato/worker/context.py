@@ -186,11 +186,10 @@ class StoreOperations:
         self._store.wakeups.notify("events")
 
     def toggle_trigger(self, namespace: str, flow_id: str, trigger_id: str, enabled: bool | None) -> bool:
-        if self._tenant != MAIN:
-            raise TaskFailed(f"trigger states are kept for the tenant 'main' only, not for '{self._tenant}' yet")
         self._check_trigger(namespace, flow_id, trigger_id)
         disabled = None if enabled is None else not enabled
-        return self._store.set_trigger_disabled(namespace, flow_id, trigger_id, disabled, self._clock()).enabled
+        return self._store.set_trigger_disabled(namespace, flow_id, trigger_id, disabled, self._clock(),
+                                                tenant=self._tenant).enabled
 
     def find_execution(self, execution_id: str) -> Execution | None:
         return self._store.get_execution(execution_id, tenant=self._tenant)

@@ -18,8 +18,9 @@ from legato.scheduler.service import Scheduler
 from legato.server.compose import Runtime
 from legato.services import executions as execution_service
 from legato.services import flows as flow_service
-from legato.services.principal import SYSTEM
+from legato.services.principal import SYSTEM, in_tenant
 from legato.store import open_store
+from legato.store.ports import TenantRecord
 from legato.store.sql import SqlStore
 
 UPSTREAM = """id: extract
@@ -381,3 +382,25 @@ def test_a_scheduler_on_another_connection_pool_is_woken_by_notify(pg_url: str) 
     finally:
         executor_side.close()
         scheduler_side.close()
+
+
+def test_a_flow_trigger_fires_in_its_own_tenant_only(store: SqlStore) -> None:
+    """The same upstream and downstream flows in main and in another tenant: an upstream execution of that tenant
+    fires that tenant's downstream flow only, with its precondition window kept in that tenant."""
+    store.create_tenant(TenantRecord("acme", "Acme", utcnow(), utcnow()))
+    acme = in_tenant(SYSTEM, "acme")
+    _deploy(store, UPSTREAM, TRANSFORM)
+    for source in (UPSTREAM, TRANSFORM):
+        flow_service.deploy(store, source, now=utcnow(), by=acme)
+    upstream = execution_service.create_execution(store, "ft.up", "extract", {"day": "2025-03-01"}, now=utcnow(), by=acme)
+
+    def theirs(flow_id: str) -> list[Execution]:
+        return [e for e in store.list_executions(limit=1000, tenant="acme") if e.flow_id == flow_id]
+
+    _run(store, lambda: len(theirs("transform")) == 1 and theirs("transform")[0].state == State.SUCCESS
+         and store.pending_ends() == 0)
+    [down] = theirs("transform")
+    assert down.tenant == "acme" and down.inputs == {"date": "2025-03-01"}
+    assert down.trigger is not None and down.trigger["executionId"] == upstream.id
+    assert _of(store, "transform") == [] and _of(store, "extract") == []  # nothing ran in main
+    assert store.get_precondition("ft.down", "transform", "after_extract") is None

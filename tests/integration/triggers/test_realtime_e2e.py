@@ -21,6 +21,7 @@ from tests.integration.triggers.realtime_support import unique
 from tests.services import require
 
 from legato.model.state import State
+from legato.store.ports import MAIN
 from legato.store.sql import SqlStore
 
 NAMESPACE = "tests.realtime.e2e"
@@ -131,7 +132,7 @@ def test_a_deployed_realtime_trigger_fires_once_per_message_across_a_restart(kin
             await spec.publish(name, first_batch)
         first = Server(sqlite_store, tmp_path).start()
         if spec.subscribes:
-            await wait_until(lambda: (NAMESPACE, "consume", "watch") in first.sources.tasks, message="the consumer")
+            await wait_until(lambda: (MAIN, NAMESPACE, "consume", "watch") in first.sources.tasks, message="the consumer")
             await asyncio.sleep(1.5)  # subscribed: the broker session now keeps messages for this trigger
             await spec.publish(name, first_batch)
         await wait_until(lambda: all_ended(sqlite_store, NAMESPACE, 6), message="6 executions")

@@ -12,8 +12,13 @@ from tests.integration.triggers import sample_sources  # noqa: F401  (registers 
 from tests.integration.triggers.polling_support import Server, all_ended, deploy_flow, executions, wait_until
 
 from legato.clock import utcnow
+from legato.services import flows as flow_service
+from legato.services.principal import SYSTEM, in_tenant
 from legato.store import open_store
+from legato.store.ports import MAIN, TenantRecord
 from legato.store.sql import SqlStore
+
+ACME = "acme"
 
 QUEUE_FLOW = """id: consume
 namespace: tests.runner
@@ -76,16 +81,17 @@ def test_flow_changes_are_followed(sqlite_store: SqlStore, tmp_path: Path) -> No
     async def main() -> None:
         server = Server(sqlite_store, tmp_path).start()
         key = ("tests.runner", "consume", "queue")
-        await wait_until(lambda: key in server.sources.tasks, message="the consumer")
+        task = (MAIN, *key)  # the runner knows a trigger by its tenant first
+        await wait_until(lambda: task in server.sources.tasks, message="the consumer")
         deploy_flow(sqlite_store, QUEUE_FLOW.format(directory=second_queue))  # a new revision: another queue
         _write(second_queue, 1)
         await wait_until(lambda: len(_values(sqlite_store)) == 1, message="a message from the new queue")
         sqlite_store.set_trigger_disabled(*key, True, utcnow())
-        await wait_until(lambda: key not in server.sources.tasks, message="the disabled trigger to stop")
+        await wait_until(lambda: task not in server.sources.tasks, message="the disabled trigger to stop")
         sqlite_store.set_trigger_disabled(*key, False, utcnow())
-        await wait_until(lambda: key in server.sources.tasks, message="the enabled trigger to start")
+        await wait_until(lambda: task in server.sources.tasks, message="the enabled trigger to start")
         sqlite_store.delete_flow("tests.runner", "consume", utcnow())
-        await wait_until(lambda: key not in server.sources.tasks, message="the deleted flow's trigger to stop")
+        await wait_until(lambda: task not in server.sources.tasks, message="the deleted flow's trigger to stop")
         _write(second_queue, 2)
         await asyncio.sleep(0.3)
         await server.stop()
@@ -102,14 +108,15 @@ def test_a_trigger_with_a_worker_group_runs_only_on_the_workers_of_that_group(sq
     deploy_flow(sqlite_store, QUEUE_FLOW.format(directory=queue) + "    workerGroup:\n      key: edge\n")
     _write(queue, 1, 2)
     key = ("tests.runner", "consume", "queue")
+    task = (MAIN, *key)  # the runner knows a trigger by its tenant first
 
     async def main() -> None:
         plain = Server(sqlite_store, tmp_path).start()  # serves no group: leaves the trigger alone
         await asyncio.sleep(0.5)
-        assert key not in plain.sources.tasks and _values(sqlite_store) == []
+        assert task not in plain.sources.tasks and _values(sqlite_store) == []
         edge = Server(sqlite_store, tmp_path, worker_groups=("edge",)).start()
         await wait_until(lambda: len(_values(sqlite_store)) == 2, message="the edge worker's two executions")
-        assert key in edge.sources.tasks and key not in plain.sources.tasks
+        assert task in edge.sources.tasks and task not in plain.sources.tasks
         await edge.stop()
         await plain.stop()
 
@@ -123,15 +130,16 @@ def test_two_schedulers_on_one_postgres_fire_each_message_once(pg_url: str, tmp_
     stores = [open_store(pg_url), open_store(pg_url)]
     deploy_flow(stores[0], QUEUE_FLOW.format(directory=queue))
     key = ("tests.runner", "consume", "queue")
+    task = (MAIN, *key)  # the runner knows a trigger by its tenant first
     survivor: list[SqlStore] = []
 
     async def main() -> None:
         servers = [Server(s, tmp_path / f"data{i}", run_executor=False, lease_seconds=1.0).start()
                    for i, s in enumerate(stores)]
-        await wait_until(lambda: any(key in s.sources.tasks for s in servers), message="a leaseholder")
+        await wait_until(lambda: any(task in s.sources.tasks for s in servers), message="a leaseholder")
         _write(queue, *range(10))
         await wait_until(lambda: len(_values(stores[0])) == 10, message="10 messages")
-        holders = [s for s in servers if key in s.sources.tasks]
+        holders = [s for s in servers if task in s.sources.tasks]
         assert len(holders) == 1  # the other one never ran it
         holder, other = holders[0], next(s for s in servers if s is not holders[0])
         # The holder dies without a word: its database connections go, its lease is never released.
@@ -141,7 +149,7 @@ def test_two_schedulers_on_one_postgres_fire_each_message_once(pg_url: str, tmp_
         _write(queue, *range(10, 15))
         survivor.append(stores[1 - servers.index(holder)])
         await wait_until(lambda: len(_values(survivor[0])) == 15, timeout=15, message="the takeover")
-        assert key in other.sources.tasks
+        assert task in other.sources.tasks
         state = survivor[0].get_trigger_state(*key)
         assert state is not None and state.lease_owner == other.sources.owner
         await other.stop()
@@ -189,7 +197,7 @@ def test_two_schedulers_on_one_postgres_poll_each_file_once(pg_url: str, tmp_pat
         await wait_until(lambda: names() == [f"{n}.txt" for n in range(8)]
                          and all_ended(stores[0], "tests.runner", 8), message="8 files")
         await asyncio.sleep(0.3)
-        assert sum(("tests.runner", "inbox", "files") in s.sources.tasks for s in servers) == 1
+        assert sum((MAIN, "tests.runner", "inbox", "files") in s.sources.tasks for s in servers) == 1
         await asyncio.gather(*(s.stop() for s in servers))
 
     try:
@@ -199,3 +207,35 @@ def test_two_schedulers_on_one_postgres_poll_each_file_once(pg_url: str, tmp_pat
             s.close()
     assert names() == [f"{n}.txt" for n in range(8)]  # polled by one of the two, each file once
     assert sorted(p.name for p in archive.iterdir()) == [f"{n}.txt" for n in range(8)]
+
+
+def test_each_tenant_runs_its_own_sources(sqlite_store: SqlStore, tmp_path: Path) -> None:
+    """The same flow (namespace and id) with a realtime trigger in two tenants: each tenant's messages become
+    executions of that tenant, each with its own trigger state and lease."""
+    sqlite_store.create_tenant(TenantRecord(ACME, "Acme", utcnow(), utcnow()))
+    mine, theirs = tmp_path / "q-main", tmp_path / "q-acme"
+    mine.mkdir()
+    theirs.mkdir()
+    deploy_flow(sqlite_store, QUEUE_FLOW.format(directory=mine))
+    flow_service.deploy(sqlite_store, QUEUE_FLOW.format(directory=theirs), now=utcnow(), by=in_tenant(SYSTEM, ACME))
+    _write(mine, 1, 2)
+    _write(theirs, 3)
+    key = ("tests.runner", "consume", "queue")
+
+    def values(tenant: str) -> list[str]:
+        found = sqlite_store.list_executions(namespace="tests.runner", limit=100, tenant=tenant)
+        return sorted(str((e.trigger or {}).get("value")) for e in found)
+
+    async def main() -> None:
+        server = Server(sqlite_store, tmp_path).start()
+        await wait_until(lambda: values(MAIN) == ["message 1", "message 2"] and values(ACME) == ["message 3"],
+                         message="each tenant's messages")
+        assert {(MAIN, *key), (ACME, *key)} <= set(server.sources.tasks)
+        await server.stop()
+
+    asyncio.run(main())
+    assert all(e.tenant == ACME for e in sqlite_store.list_executions(namespace="tests.runner", tenant=ACME))
+    main_state, acme_state = (sqlite_store.get_trigger_state(*key, tenant=t) for t in (MAIN, ACME))
+    assert main_state is not None and acme_state is not None
+    assert main_state.locked_execution_id != acme_state.locked_execution_id
+    assert sqlite_store.get_execution(acme_state.locked_execution_id or "", tenant=ACME) is not None

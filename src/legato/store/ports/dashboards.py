@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from legato.dashboards.model import Chart
 from legato.store.ports.governance import TENANT
+from legato.store.ports.tenants import MAIN
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,14 @@ class DashboardRecord:
 @dataclass(frozen=True)
 class ChartWindow:
     """What one chart is asked for: the time range (data sources with dates), the namespaces the reader may see
-    (None: all) and a page of the rows."""
+    (None: all), a page of the rows and the tenant whose data it reads (a chart never reads another's)."""
 
     start: datetime
     end: datetime
     namespaces: Sequence[str] | None = None
     limit: int = 1000
     offset: int = 0
+    tenant: str = MAIN
 
 
 class ChartQueryError(ValueError):

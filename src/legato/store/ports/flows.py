@@ -44,6 +44,7 @@ class TestSuiteRecord:
     source: str
     disabled: bool
     updated: datetime
+    tenant: str = MAIN
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class TestResultRecord:
     started: datetime
     ended: datetime
     data: dict[str, Any]
+    tenant: str = MAIN
 
 
 class FlowReader(Protocol):
@@ -80,6 +82,11 @@ class FlowReader(Protocol):
                  tenant: str = MAIN) -> FlowRecord | None: ...
 
     def list_flows(self, namespace: str | None = None, *, tenant: str = MAIN) -> list[FlowRecord]: ...
+
+    def every_tenant_flows(self) -> list[FlowRecord]:
+        """The live flows of every tenant, by tenant, namespace and id (the scheduler's and trigger sources' view,
+        never a user's: each record names its tenant)."""
+        ...
 
 
 class FlowStore(FlowReader, Protocol):
@@ -96,8 +103,7 @@ class FlowStore(FlowReader, Protocol):
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
                       tenant: str = MAIN) -> list[FlowRecord]:
         """Save every flow of `saves` (as save_flow) and delete the (namespace, id) of `deletions` in `tenant`,
-        and the same for test suites (of `main` only), in one transaction; the saved flow records in the order
-        of `saves`."""
+        and the same for test suites, in one transaction; the saved flow records in the order of `saves`."""
         ...
 
     def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:
@@ -106,28 +112,32 @@ class FlowStore(FlowReader, Protocol):
 
 
 class SuiteStore(Protocol):
-    """Flow unit test suites and the results of their runs."""
+    """Flow unit test suites and the results of their runs, per tenant."""
 
-    def save_test_suite(self, suite: SuiteSave, now: datetime) -> TestSuiteRecord:
+    def save_test_suite(self, suite: SuiteSave, now: datetime, *, tenant: str = MAIN) -> TestSuiteRecord:
         """Insert or replace a test suite."""
         ...
 
-    def get_test_suite(self, namespace: str, suite_id: str) -> TestSuiteRecord | None: ...
+    def get_test_suite(self, namespace: str, suite_id: str, *, tenant: str = MAIN) -> TestSuiteRecord | None: ...
 
-    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None) -> list[TestSuiteRecord]:
+    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None, *,
+                         tenant: str = MAIN) -> list[TestSuiteRecord]:
         """Test suites of a namespace (every one when None) and flow, by namespace and id."""
         ...
 
-    def delete_test_suite(self, namespace: str, suite_id: str) -> bool:
+    def delete_test_suite(self, namespace: str, suite_id: str, *, tenant: str = MAIN) -> bool:
         """Delete a test suite (its results stay); True when it existed."""
         ...
 
     def add_test_result(self, result: TestResultRecord) -> None:
-        """Record one run of a test suite."""
+        """Record one run of a test suite (in its tenant)."""
         ...
 
-    def get_test_result(self, result_id: str) -> TestResultRecord | None: ...
+    def get_test_result(self, result_id: str, *, tenant: str = MAIN) -> TestResultRecord | None:
+        """One run, None as well when it belongs to another tenant."""
+        ...
 
-    def test_results(self, namespace: str, suite_id: str, limit: int = 20) -> list[TestResultRecord]:
+    def test_results(self, namespace: str, suite_id: str, limit: int = 20, *,
+                     tenant: str = MAIN) -> list[TestResultRecord]:
         """A suite's runs, newest first."""
         ...

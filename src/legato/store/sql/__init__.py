@@ -131,6 +131,7 @@ class SqlStore:
         self.save_flow = part.save_flow
         self.get_flow = part.get_flow
         self.list_flows = part.list_flows
+        self.every_tenant_flows = part.every_tenant_flows
         self.delete_flow = part.delete_flow
         self.replace_flows = part.replace_flows
         self.flow_revisions = part.flow_revisions

@@ -38,6 +38,10 @@ class SqlFlows:
         with self._db.read() as conn:
             return self._q.flows.live(conn, namespace, tenant)
 
+    def every_tenant_flows(self) -> list[FlowRecord]:
+        with self._db.read() as conn:
+            return self._q.flows.every_tenant(conn)
+
     def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
             return self._q.flows.delete(tx.conn, namespace, flow_id, now, tenant)
@@ -53,7 +57,7 @@ class SqlFlows:
             for f in sorted(saves, key=lambda f: (f.namespace, f.id)):
                 saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled,
                                                                 now, tenant)
-            self._q.test_suites.replace(tx.conn, suites, suite_deletions, now)
+            self._q.test_suites.replace(tx.conn, suites, suite_deletions, now, tenant)
         return [saved[(f.namespace, f.id)] for f in saves]
 
     def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:
@@ -68,30 +72,33 @@ class SqlSuites:
         self._db = db
         self._q = q
 
-    def save_test_suite(self, suite: SuiteSave, now: datetime) -> TestSuiteRecord:
+    def save_test_suite(self, suite: SuiteSave, now: datetime, *, tenant: str = MAIN) -> TestSuiteRecord:
         with self._db.write() as tx:
-            return self._q.test_suites.save(tx.conn, suite, now)
+            return self._q.test_suites.save(tx.conn, suite, now, tenant)
 
-    def get_test_suite(self, namespace: str, suite_id: str) -> TestSuiteRecord | None:
+    def get_test_suite(self, namespace: str, suite_id: str, *, tenant: str = MAIN) -> TestSuiteRecord | None:
         with self._db.read() as conn:
-            return self._q.test_suites.get(conn, namespace, suite_id)
+            return self._q.test_suites.get(conn, namespace, suite_id, tenant)
 
-    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None) -> list[TestSuiteRecord]:
+    def list_test_suites(self, namespace: str | None = None, flow_id: str | None = None, *,
+                         tenant: str = MAIN) -> list[TestSuiteRecord]:
         with self._db.read() as conn:
-            return self._q.test_suites.find(conn, namespace, flow_id)
+            return self._q.test_suites.find(conn, namespace, flow_id, tenant)
 
-    def delete_test_suite(self, namespace: str, suite_id: str) -> bool:
+    def delete_test_suite(self, namespace: str, suite_id: str, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
-            return self._q.test_suites.delete(tx.conn, namespace, suite_id)
+            return self._q.test_suites.delete(tx.conn, namespace, suite_id, tenant)
 
     def add_test_result(self, result: TestResultRecord) -> None:
         with self._db.write() as tx:
             self._q.test_suites.add_result(tx.conn, result)
 
-    def get_test_result(self, result_id: str) -> TestResultRecord | None:
+    def get_test_result(self, result_id: str, *, tenant: str = MAIN) -> TestResultRecord | None:
         with self._db.read() as conn:
-            return self._q.test_suites.result(conn, result_id)
+            found = self._q.test_suites.result(conn, result_id)
+        return found if found is not None and found.tenant == tenant else None
 
-    def test_results(self, namespace: str, suite_id: str, limit: int = 20) -> list[TestResultRecord]:
+    def test_results(self, namespace: str, suite_id: str, limit: int = 20, *,
+                     tenant: str = MAIN) -> list[TestResultRecord]:
         with self._db.read() as conn:
-            return self._q.test_suites.history(conn, namespace, suite_id, limit)
+            return self._q.test_suites.history(conn, namespace, suite_id, limit, tenant)
