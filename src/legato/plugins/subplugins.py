@@ -37,13 +37,33 @@ def sub_plugin(kind: str, classes: list[type[SubPlugin]]) -> tuple[WrapValidator
 def _dispatch_schema(kind: str, classes: list[type[SubPlugin]]) -> dict[str, Any]:
     branches = []
     for cls in classes:
-        schema = cls.model_json_schema()
+        schema = _inlined(cls.model_json_schema())
         schema.pop("title", None)
         schema.setdefault("properties", {})["type"] = {"type": "string", "enum": list(cls.names())}
         branches.append({"if": {"properties": {"type": {"enum": list(cls.names())}}, "required": ["type"]}, "then": schema})
     return {"type": "object", "description": f"A {kind}: its `type` selects which properties it has.", "required": ["type"],
             "properties": {"type": {"type": "string", "enum": sorted(n for c in classes for n in c.names())}},
             "allOf": branches}
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with its `$defs` written in place of their `$ref`s: the block's schema goes inside the task's, where
+    its own `#/$defs/...` would point nowhere. A model that contains itself stops at an open object."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any, seen: frozenset[str]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                return {"type": "object"} if name in seen else walk(defs[name], seen | {name})
+            return {k: walk(v, seen) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, seen) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema, frozenset())
+    return inlined
 
 
 def _validator(kind: str, classes: list[type[SubPlugin]]) -> WrapValidator:
