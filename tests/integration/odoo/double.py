@@ -26,9 +26,6 @@ class _MultiPath(SimpleXMLRPCServer):
         self.paths = paths
         super().__init__(("127.0.0.1", 0), requestHandler=_Handler, logRequests=False, allow_none=True)
 
-    def _dispatch(self, method: str, params: Any) -> Any:  # pragma: no cover - routed per path by the handler
-        raise NotImplementedError
-
 
 class _Handler(SimpleXMLRPCRequestHandler):
     rpc_paths = ("/xmlrpc/2/common", "/xmlrpc/2/object")
