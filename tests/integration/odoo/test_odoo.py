@@ -48,7 +48,9 @@ def test_every_operation(harness: Harness, odoo: OdooDouble, tmp_path: Path) -> 
     stored = harness.run(query(odoo, operation="READ", ids=[acme], fetchType="STORE"), harness.context(storage=storage))
     assert [r["email"] for r in ion.loads(storage.get(stored["uri"]).decode())] == ["hi@acme.test"]
 
-    assert harness.run(query(odoo, operation="WRITE", ids=[acme], values={"email": "new@acme.test"})) == {"size": 1, "ids": [acme]}
+    written = harness.run(query(odoo, operation="WRITE", ids=["{{ inputs.partner }}"], values={"email": "new@acme.test"}),
+                          harness.context(inputs={"partner": acme}))
+    assert written == {"size": 1, "ids": [acme]}
     assert odoo.models["res.partner"][acme]["email"] == "new@acme.test"
     assert harness.run(query(odoo, operation="UNLINK", ids=[acme])) == {"size": 1, "ids": [acme]}
     assert acme not in odoo.models["res.partner"]

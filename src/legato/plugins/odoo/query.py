@@ -88,7 +88,7 @@ fetchType: FETCH
     filters: list[Any] | Expression | None = Field(default=None, description="The domain: a list of [field, operator, value] conditions (and '&', '|', '!').")
     fields: list[str] | Expression | None = Field(default=None, description="Fields returned by READ and SEARCH_READ (all when unset).")
     values: dict[str, Any] | Expression | None = Field(default=None, description="The record's fields, for CREATE and WRITE.")
-    ids: list[int] | Expression | None = Field(default=None, description="The records of READ, WRITE and UNLINK.")
+    ids: list[int | str] | Expression | None = Field(default=None, description="The records of READ, WRITE and UNLINK (ids, or expressions giving them).")
     limit: int | Expression | None = Field(default=None, description="Most records a search returns.")
     offset: int | Expression | None = Field(default=None, description="Records a search skips first.")
     fetchType: FetchType | Expression = Field(default="NONE", description="FETCH: `rows`; FETCH_ONE: `row`; STORE: an ION file `uri`; NONE: only `size`.")
