@@ -37,6 +37,12 @@ class Handler(BaseHTTPRequestHandler):
             self._digest()
         elif self.path == "/file.csv":
             self._answer(200, b"a,b\n1,2\n", "text/csv")
+        elif self.path == "/export":
+            self.send_response(200)
+            self.send_header("Content-Disposition", "attachment; filename=\"../../report 2026.csv\"")
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"x,y\n")
         elif self.path == "/big":
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
@@ -192,6 +198,19 @@ def test_download_stores_the_file(harness: Harness, server: str, storage: LocalS
     assert out["code"] == 200 and out["length"] == 8
     assert out["uri"].endswith("/tasks/dl/" + out["uri"].split("/")[-2] + "/file.csv")
     assert storage.get(out["uri"]) == b"a,b\n1,2\n"
+
+
+@pytest.mark.usefixtures("opened")
+def test_download_names_the_file_by_save_as_then_content_disposition(harness: Harness, server: str,
+                                                                     storage: LocalStorage) -> None:
+    named = request(harness, f"id: dl\ntype: http.Download\nuri: {server}/file.csv\nsaveAs: orders.csv\n", storage=storage,
+                    task_id="dl")
+    assert named["uri"].endswith("/orders.csv") and storage.get(named["uri"]) == b"a,b\n1,2\n"
+    # the server's name, its path parts dropped (no way out of the task's folder)
+    given = request(harness, f"id: dl\ntype: http.Download\nuri: {server}/export\n", storage=storage, task_id="dl")
+    assert given["uri"].endswith("/report%202026.csv")  # the URI escapes the space
+    assert request(harness, f"id: dl\ntype: http.Download\nuri: {server}/export\nsaveAs: mine.csv\n", storage=storage,
+                   task_id="dl")["uri"].endswith("/mine.csv")
 
 
 @pytest.mark.usefixtures("opened")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.message
 import functools
 import json
 import shutil
@@ -208,7 +209,8 @@ uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv
     )
 
     failOnEmptyResponse: bool = Field(default=True, description="Fail when the answer has no body.")
-    fileName: str | None = Field(default=None, description="Name of the stored file (default: the last part of the URL path).")
+    saveAs: str | None = Field(default=None, description="Name of the stored file; else the answer's Content-Disposition file name, else the last part of the URL path.")
+    fileName: str | None = Field(default=None, description="The older name of `saveAs`.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix="legato-download-"))
@@ -217,7 +219,8 @@ uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv
             length = path.stat().st_size
             if length == 0 and self.failOnEmptyResponse:
                 raise TaskFailed(f"{render_text(ctx, self.uri)} answered {code} with an empty body")
-            name = render_optional_text(ctx, self.fileName) or _file_name(render_text(ctx, self.uri))
+            name = (render_optional_text(ctx, self.saveAs) or render_optional_text(ctx, self.fileName)
+                    or _disposition_name(headers) or _file_name(render_text(ctx, self.uri)))
             uri = await asyncio.to_thread(ctx.storage.put_file, output_uri(ctx, name), path)
         finally:
             await asyncio.to_thread(shutil.rmtree, folder, True)
@@ -266,6 +269,19 @@ async def _save(response: httpx.Response, target: Path) -> Path:
         async for chunk in response.aiter_bytes(1 << 20):
             await asyncio.to_thread(handle.write, chunk)
     return target
+
+
+def _disposition_name(headers: dict[str, list[str]]) -> str | None:
+    """The file name a Content-Disposition header gives (RFC 6266: `filename*=UTF-8''...` first, else `filename=`),
+    its last path part only."""
+    value = next((v[0] for k, v in headers.items() if k.lower() == "content-disposition" and v), None)
+    if not value:
+        return None
+    message = email.message.Message()
+    message["content-disposition"] = value
+    name = message.get_filename()
+    name = Path(name.replace("\\", "/")).name if name else None
+    return name if name and name not in (".", "..") else None
 
 
 def _file_name(url: str) -> str:
