@@ -68,6 +68,7 @@ class Sandboxes:
         self._running: dict[SandboxKey, forkserver.ForkServer] = {}
         self._uids = itertools.count()
         self._exposed: dict[tuple[str, tuple[Path, ...]], list[Path]] = {}
+        self._exposing = threading.Lock()
         self._placed: dict[tuple[str, Path], tuple[Path, bool]] = {}
         self._private = Path(tempfile.mkdtemp(prefix="legato-sandboxes-"))
         os.chmod(self._private, 0o755)  # noqa: S103 - the resolv.conf in it is bound into sandboxes run under other uids
@@ -79,8 +80,11 @@ class Sandboxes:
         key = (interpreter, tuple(extra))
         found = self._exposed.get(key)
         if found is None:
-            folders = [*isolation.tool_folders(interpreter, os.environ), *extra]
-            found = self._exposed[key] = isolation.exposures(folders, self.hidden)
+            with self._exposing:  # a task asking while the spare's start works it out waits for that
+                found = self._exposed.get(key)
+                if found is None:
+                    folders = [*isolation.tool_folders(interpreter, os.environ), *extra]
+                    found = self._exposed[key] = isolation.exposures(folders, self.hidden)
         return found
 
     def placement(self, interpreter: str, path: Path) -> tuple[Path, bool] | None:

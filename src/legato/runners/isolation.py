@@ -174,12 +174,20 @@ def tool_folders(interpreter: str, environ: Mapping[str, str]) -> list[Path]:
 
 
 def _links(folder: Path) -> list[str]:
-    """The symbolic links in `folder` (scandir's entry types: no stat per entry)."""
+    """The symbolic links in `folder` that lead out of it (scandir's entry types: no stat per entry). A link to a
+    name in the same folder is left out: where that name leads, if anywhere, is listed as its own link."""
     try:
         with os.scandir(folder) as entries:
-            return [e.path for e in entries if e.is_symlink()]
+            return [e.path for e in entries if e.is_symlink() and "/" in _target(e.path)]
     except OSError:
         return []
+
+
+def _target(link: str) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "/"  # resolved as before, whatever it is
 
 
 def exposures(folders: Iterable[Path], hidden: Sequence[Path]) -> list[Path]:
