@@ -201,7 +201,8 @@ class ForkServer:
             return
         data = json.dumps({"signal": ident, "number": int(number)}).encode()
         with self._lock, contextlib.suppress(OSError):
-            if not self._dead:
+            # once its exit is known the server has killed its group already (and would find no such command)
+            if not self._dead and ident in self._pending:
                 self._sock.sendall(struct.pack("!I", len(data)) + data)
 
     def close(self) -> None:
