@@ -72,7 +72,7 @@ class Sandboxes:
         self._placed: dict[tuple[str, Path], tuple[Path, bool]] = {}
         self._private = Path(tempfile.mkdtemp(prefix="legato-sandboxes-"))
         os.chmod(self._private, 0o755)  # noqa: S103 - the resolv.conf in it is bound into sandboxes run under other uids
-        self._prepared: set[_Shape] = set()  # shapes kept with a spare sandbox
+        self._prepared: dict[_Shape, int] = {}  # shapes kept with a spare sandbox -> how many workers asked
         self._spares: dict[_Shape, Future[forkserver.ForkServer]] = {}
 
     def exposed(self, interpreter: str, extra: Sequence[Path] = ()) -> list[Path]:
@@ -116,8 +116,21 @@ class Sandboxes:
         started now, in the background): a worker calls this once it starts, for its default runner."""
         shape: _Shape = (interpreter, pythonpath, ())
         with self._lock:
-            self._prepared.add(shape)
+            self._prepared[shape] = self._prepared.get(shape, 0) + 1
             self._refill(shape)
+
+    def release(self, interpreter: str, pythonpath: tuple[str, ...] = ()) -> None:
+        """Undo a `prepare` (a worker stopping): the spare stops once no worker of this process wants it."""
+        shape: _Shape = (interpreter, pythonpath, ())
+        with self._lock:
+            wanted = self._prepared.get(shape, 0) - 1
+            if wanted > 0:
+                self._prepared[shape] = wanted
+                return
+            self._prepared.pop(shape, None)
+            spare = self._spares.pop(shape, None)
+        if spare is not None:
+            spare.add_done_callback(_close_started)
 
     def _refill(self, shape: _Shape) -> None:
         """Start a spare of `shape` in a thread of its own, unless one is there (under the lock)."""

@@ -135,7 +135,8 @@ class Worker:
         # containers a worker that died on this host left running go now, not when they end
         reaper = asyncio.create_task(_reap_containers(self.runner_settings), name="worker-container-reaper")
         # the default runner's sandbox is started ahead, so that the first script task does not wait for it
-        warmup = asyncio.create_task(asyncio.to_thread(_prepare_sandboxes, self.runner_settings), name="worker-sandbox-warmup")
+        warmup = asyncio.create_task(asyncio.to_thread(_spare_sandbox, self.runner_settings, True),
+                                     name="worker-sandbox-warmup")
         try:
             while not stopping.is_set():
                 with self._lock:
@@ -156,7 +157,8 @@ class Worker:
             metrics.WORKER_SLOTS.dec(self.slots)
             heartbeat.cancel()
             reaper.cancel()
-            warmup.cancel()
+            await asyncio.shield(warmup)  # then its spare is released: a stopped worker keeps no sandbox started
+            await asyncio.to_thread(_spare_sandbox, self.runner_settings, False)
             beats.shutdown(wait=False)
 
     async def _drain(self) -> None:
@@ -358,15 +360,20 @@ def _flow_source(store: FlowReader, key: tuple[str, str, str, int]) -> str | Non
     return record.source if record is not None else None
 
 
-def _prepare_sandboxes(settings: RunnerSettings | None) -> None:
-    """Keep a spare sandbox of the default runner (`isolated.Sandboxes.prepare`) where script tasks run isolated
-    by default; nothing where the worker's settings come from each task's context."""
+def _spare_sandbox(settings: RunnerSettings | None, keep: bool) -> None:
+    """Keep (or, once stopping, release) a spare sandbox of the default runner (`isolated.Sandboxes.prepare`)
+    where script tasks run isolated by default; nothing where the worker's settings come from each task's
+    context."""
     if settings is None or settings.unsafe or settings.default == "sandbox":
         return
     try:
         if isolation.probe() is None:
             pool = isolated.sandboxes(sandbox_policy(settings))
-            pool.prepare(forkserver.default_interpreter(), (str(tools.PYTHON_HELPERS),))
+            shape = (forkserver.default_interpreter(), (str(tools.PYTHON_HELPERS),))
+            if keep:
+                pool.prepare(*shape)
+            else:
+                pool.release(*shape)
     except Exception:
         log.exception("starting a spare sandbox failed; the first script task of each namespace starts its own")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -58,5 +59,23 @@ def test_a_command_runs_when_the_spare_could_not_start(monkeypatch: pytest.Monke
     try:
         pool.prepare(forkserver.default_interpreter())
         assert _pid_namespace(runner, "team.a").startswith("pid:[")
+    finally:
+        pool.close()
+
+
+def test_a_released_spare_stops() -> None:
+    pool = isolated.Sandboxes(isolation.Policy(network="none"))
+    interpreter = forkserver.default_interpreter()
+    try:
+        pool.prepare(interpreter)
+        pool.prepare(interpreter)  # two workers of one process
+        spare = pool._spares[(interpreter, (), ())].result()
+        pool.release(interpreter)
+        assert spare.alive  # the other worker still wants it
+        pool.release(interpreter)
+        deadline = time.monotonic() + 10
+        while spare.alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not spare.alive
     finally:
         pool.close()
