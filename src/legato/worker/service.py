@@ -157,9 +157,9 @@ class Worker:
             metrics.WORKER_SLOTS.dec(self.slots)
             heartbeat.cancel()
             reaper.cancel()
+            beats.shutdown(wait=False)
             await asyncio.shield(warmup)  # then its spare is released: a stopped worker keeps no sandbox started
             await asyncio.to_thread(_spare_sandbox, self.runner_settings, False)
-            beats.shutdown(wait=False)
 
     async def _drain(self) -> None:
         """Stop taking work; let started attempts finish within `drain_seconds`, hand back the rest."""
