@@ -4,6 +4,7 @@ shape, one flow of 40 sequential Python tasks each computing fibo(10), on SQLite
 
     .venv/bin/python bench/scripts.py          # everything
     .venv/bin/python bench/scripts.py fibo-pg  # the fibo flow on PostgreSQL only
+    .venv/bin/python bench/scripts.py wm40     # the fibo flow on SQLite, default configuration, 5 fresh processes
 """
 
 from __future__ import annotations
@@ -130,15 +131,18 @@ def fibo_seconds(url: str, warm: bool = False) -> float:
 
     store = open_store(url)
     store.migrate()
-    record = flow_service.deploy(store, fibo_flow(warm), now=utcnow(), by=SYSTEM)
+    # one flow cache for the deploy, the execution's creation and the runtime, as in a server (bench/engine.py too):
+    # the 40-task flow is parsed when deployed, not again inside the timed run
+    runtime = Runtime(store, poll_seconds=0.5)
+    record = flow_service.deploy(store, fibo_flow(warm), now=utcnow(), by=SYSTEM, flows=runtime.flows)
 
     async def go() -> float:
-        runtime = Runtime(store, poll_seconds=0.5)
         stopping = asyncio.Event()
         services = asyncio.create_task(runtime.run(stopping))
         await asyncio.sleep(0.05)
         started = utcnow()
-        execution = await asyncio.to_thread(execution_service.create_execution, store, record.namespace, record.id, {}, by=SYSTEM, now=started)
+        execution = await asyncio.to_thread(execution_service.create_execution, store, record.namespace, record.id, {},
+                                            by=SYSTEM, now=started, flows=runtime.flows)
         # timed by the execution's own end date, so that waiting for it (a poll) takes nothing from the run
         final = await execution_service.wait_for_end(store, execution.id, poll_seconds=0.1)
         assert final.ended is not None
@@ -229,6 +233,25 @@ def fibo_postgresql(runs: int = FIBO_PG_RUNS) -> None:
               f"(target <= 1.0 s)")
 
 
+def fibo_default(runs: int = 5) -> None:
+    """wm40 with the default configuration, each run in a fresh process (a worker's first flow, as users meet
+    it: its namespace's sandbox is not running yet): median and best of `runs`, the machine being shared."""
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, __file__, "wm40-once"], capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.split()[-1]))
+    median = statistics.median(times)
+    print(f"scripts[sqlite][default configuration]: {FIBO_TASKS} sequential Python tasks fibo(10) (wm40): median "
+          f"{median:.2f} s of {runs} fresh processes (best {min(times):.2f} s), {median * 1000 / FIBO_TASKS:.1f} ms per "
+          f"task (goal <= 0.4 s)")
+
+
+def _fibo_once() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("LEGATO_STORAGE_ROOT", str(Path(tmp) / "storage"))
+        print(f"{fibo_seconds(f'sqlite:///{tmp}/fibo.db'):.4f}")
+
+
 def _sibling(name: str) -> Any:
     """Another bench module, loaded from its file (bench/ is not a package)."""
     import importlib.util
@@ -243,5 +266,9 @@ def _sibling(name: str) -> Any:
 if __name__ == "__main__":
     if sys.argv[1:] == ["fibo-pg"]:
         fibo_postgresql()
+    elif sys.argv[1:] == ["wm40"]:
+        fibo_default()
+    elif sys.argv[1:] == ["wm40-once"]:
+        _fibo_once()
     else:
         main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import array
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -42,7 +43,13 @@ def default_interpreter() -> str:
     configured = os.environ.get("LEGATO_PYTHON")
     if configured:
         return configured
-    return str(Path(getattr(sys, "_base_executable", None) or sys.executable).resolve())
+    return _resolved(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+@functools.cache
+def _resolved(path: str) -> str:
+    """`path` with its links resolved (once per process: every script task's runner asks)."""
+    return str(Path(path).resolve())
 
 
 @dataclass(frozen=True)
@@ -201,7 +208,8 @@ class ForkServer:
             return
         data = json.dumps({"signal": ident, "number": int(number)}).encode()
         with self._lock, contextlib.suppress(OSError):
-            if not self._dead:
+            # once its exit is known the server has killed its group already (and would find no such command)
+            if not self._dead and ident in self._pending:
                 self._sock.sendall(struct.pack("!I", len(data)) + data)
 
     def close(self) -> None:

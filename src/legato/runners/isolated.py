@@ -6,6 +6,10 @@ only its own working dir, no privileges, a uid of its own where the server runs 
 of its own), then execs it or, for `python <file>.py` under `python-warm`, runs it in the forked
 interpreter. So a task pays a fork and a few mounts, not a sandbox start. Sandboxes are never shared between
 namespaces, stop after a while unused, and their number is bounded (the least recently used idle one goes).
+
+A worker also keeps one spare sandbox started ahead (`Sandboxes.prepare`), for no namespace yet: the next
+namespace whose sandbox is not running takes it rather than waiting ~0.1 s for a start, and another spare is
+started behind it. Nothing runs in a spare before a namespace takes it, so none is ever shared.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +49,14 @@ class SandboxKey:
     pythonpath: tuple[str, ...]
     extra: tuple[Path, ...]
 
+    @property
+    def shape(self) -> tuple[str, tuple[str, ...], tuple[Path, ...]]:
+        """All but the namespace: what a sandbox is started with (a spare fits any namespace of its shape)."""
+        return self.interpreter, self.pythonpath, self.extra
+
+
+_Shape = tuple[str, tuple[str, ...], tuple[Path, ...]]
+
 
 class Sandboxes:
     """The worker's sandboxes, one per key, started on demand."""
@@ -55,17 +68,23 @@ class Sandboxes:
         self._running: dict[SandboxKey, forkserver.ForkServer] = {}
         self._uids = itertools.count()
         self._exposed: dict[tuple[str, tuple[Path, ...]], list[Path]] = {}
+        self._exposing = threading.Lock()
         self._placed: dict[tuple[str, Path], tuple[Path, bool]] = {}
         self._private = Path(tempfile.mkdtemp(prefix="legato-sandboxes-"))
         os.chmod(self._private, 0o755)  # noqa: S103 - the resolv.conf in it is bound into sandboxes run under other uids
+        self._prepared: dict[_Shape, int] = {}  # shapes kept with a spare sandbox -> how many workers asked
+        self._spares: dict[_Shape, Future[forkserver.ForkServer]] = {}
 
     def exposed(self, interpreter: str, extra: Sequence[Path] = ()) -> list[Path]:
         """The folders a sandbox for `interpreter` puts back (worked out once: it reads every PATH folder)."""
         key = (interpreter, tuple(extra))
         found = self._exposed.get(key)
         if found is None:
-            folders = [*isolation.tool_folders(interpreter, os.environ), *extra]
-            found = self._exposed[key] = isolation.exposures(folders, self.hidden)
+            with self._exposing:  # a task asking while the spare's start works it out waits for that
+                found = self._exposed.get(key)
+                if found is None:
+                    folders = [*isolation.tool_folders(interpreter, os.environ), *extra]
+                    found = self._exposed[key] = isolation.exposures(folders, self.hidden)
         return found
 
     def placement(self, interpreter: str, path: Path) -> tuple[Path, bool] | None:
@@ -81,14 +100,63 @@ class Sandboxes:
         return found
 
     def server(self, key: SandboxKey) -> forkserver.ForkServer:
-        """The running fork server of `key`'s sandbox, started (or restarted) when needed."""
+        """The running fork server of `key`'s sandbox: a spare one, or started (or restarted) when needed."""
         with self._lock:
             server = self._running.get(key)
             if server is None or not server.alive:
                 self._evict()
-                server = self._running[key] = self._start(key)
+                server = self._running[key] = self._take_spare(key.shape) or self._start(key)
+                if key.shape in self._prepared:
+                    self._refill(key.shape)
             server.last_used = time.monotonic()
             return server
+
+    def prepare(self, interpreter: str, pythonpath: tuple[str, ...] = ()) -> None:
+        """Keep a spare sandbox for commands of `interpreter` with helpers on `pythonpath` from now on (one is
+        started now, in the background): a worker calls this once it starts, for its default runner."""
+        shape: _Shape = (interpreter, pythonpath, ())
+        with self._lock:
+            self._prepared[shape] = self._prepared.get(shape, 0) + 1
+            self._refill(shape)
+
+    def release(self, interpreter: str, pythonpath: tuple[str, ...] = ()) -> None:
+        """Undo a `prepare` (a worker stopping): the spare stops once no worker of this process wants it."""
+        shape: _Shape = (interpreter, pythonpath, ())
+        with self._lock:
+            wanted = self._prepared.get(shape, 0) - 1
+            if wanted > 0:
+                self._prepared[shape] = wanted
+                return
+            self._prepared.pop(shape, None)
+            spare = self._spares.pop(shape, None)
+        if spare is not None:
+            spare.add_done_callback(_close_started)
+
+    def _refill(self, shape: _Shape) -> None:
+        """Start a spare of `shape` in a thread of its own, unless one is there (under the lock)."""
+        if shape in self._spares:
+            return
+        future: Future[forkserver.ForkServer] = Future()
+        self._spares[shape] = future
+
+        def start() -> None:
+            try:
+                future.set_result(self._start(SandboxKey("", *shape)))
+            except BaseException as exc:  # said by the start a namespace then makes itself
+                future.set_exception(exc)
+
+        threading.Thread(target=start, name="legato-spare-sandbox", daemon=True).start()
+
+    def _take_spare(self, shape: _Shape) -> forkserver.ForkServer | None:
+        """The spare of `shape` (waiting for it to finish starting), or None."""
+        future = self._spares.pop(shape, None)
+        if future is None or future.exception() is not None:
+            return None
+        spare = future.result()
+        if not spare.alive:
+            spare.close()
+            return None
+        return spare
 
     def started(self, key: SandboxKey) -> bool:
         server = self._running.get(key)
@@ -104,8 +172,12 @@ class Sandboxes:
     def close(self) -> None:
         with self._lock:
             servers, self._running = list(self._running.values()), {}
+            spares, self._spares = list(self._spares.values()), {}
+            self._prepared.clear()
         for server in servers:
             server.close()
+        for spare in spares:  # one still starting stops once started
+            spare.add_done_callback(_close_started)
 
     def _evict(self) -> None:
         """Stop sandboxes unused for the idle time, and the least recently used beyond the bound."""
@@ -123,6 +195,11 @@ class Sandboxes:
         argv = isolation.sandbox_command(self.policy, self.hidden, self.exposed(key.interpreter, key.extra), resolv)
         launch = forkserver.Launch(argv=argv, network=_slirp if network == "outbound" else None)
         return forkserver.ForkServer(key.interpreter, key.pythonpath, launch)
+
+
+def _close_started(future: Future[forkserver.ForkServer]) -> None:
+    if future.exception() is None:
+        future.result().close()
 
 
 def _slirp(pid: int) -> subprocess.Popen[bytes]:

@@ -168,22 +168,32 @@ def tool_folders(interpreter: str, environ: Mapping[str, str]) -> list[Path]:
         if not entry or not folder.is_dir():
             continue
         folders.append(folder)
-        for item in _entries(folder):
-            if item.is_symlink():
-                folders.append(item.resolve().parent)
-    return [f for f in folders if f.exists()]
+        folders += (Path(os.path.dirname(os.path.realpath(link))) for link in _links(folder))
+    # each folder once: /usr/bin alone holds hundreds of links into itself
+    return [f for f in dict.fromkeys(folders) if f.exists()]
 
 
-def _entries(folder: Path) -> list[Path]:
+def _links(folder: Path) -> list[str]:
+    """The symbolic links in `folder` that lead out of it (scandir's entry types: no stat per entry). A link to a
+    name in the same folder is left out: where that name leads, if anywhere, is listed as its own link."""
     try:
-        return list(folder.iterdir())
+        with os.scandir(folder) as entries:
+            return [e.path for e in entries if e.is_symlink() and "/" in _target(e.path)]
     except OSError:
         return []
 
 
+def _target(link: str) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "/"  # resolved as before, whatever it is
+
+
 def exposures(folders: Iterable[Path], hidden: Sequence[Path]) -> list[Path]:
     """The folders to put back: those a hidden folder covers, outermost only."""
-    wanted = sorted({f.resolve() for f in folders if any(f.resolve().is_relative_to(h) for h in hidden)})
+    resolved = {f.resolve() for f in dict.fromkeys(folders)}
+    wanted = sorted(f for f in resolved if any(f.is_relative_to(h) for h in hidden))
     return [f for f in wanted if not any(f != g and f.is_relative_to(g) for g in wanted)]
 
 

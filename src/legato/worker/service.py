@@ -27,8 +27,9 @@ from legato.model.ids import new_id
 from legato.model.state import State
 from legato.model.task import Task, worker_keys
 from legato.plugins.runnable import RunnableTask
-from legato.runners import docker_api, docker_reaper
-from legato.runners.select import RunnerSettings
+from legato.plugins.scripts import tools
+from legato.runners import docker_api, docker_reaper, forkserver, isolated, isolation
+from legato.runners.select import RunnerSettings, sandbox_policy
 from legato.storage import Storage
 from legato.store import functions
 from legato.store.ports import (
@@ -133,6 +134,9 @@ class Worker:
         heartbeat = asyncio.create_task(self._heartbeat(stopping, beats), name="worker-heartbeat")
         # containers a worker that died on this host left running go now, not when they end
         reaper = asyncio.create_task(_reap_containers(self.runner_settings), name="worker-container-reaper")
+        # the default runner's sandbox is started ahead, so that the first script task does not wait for it
+        warmup = asyncio.create_task(asyncio.to_thread(_spare_sandbox, self.runner_settings, True),
+                                     name="worker-sandbox-warmup")
         try:
             while not stopping.is_set():
                 with self._lock:
@@ -154,6 +158,8 @@ class Worker:
             heartbeat.cancel()
             reaper.cancel()
             beats.shutdown(wait=False)
+            await asyncio.shield(warmup)  # then its spare is released: a stopped worker keeps no sandbox started
+            await asyncio.to_thread(_spare_sandbox, self.runner_settings, False)
 
     async def _drain(self) -> None:
         """Stop taking work; let started attempts finish within `drain_seconds`, hand back the rest."""
@@ -352,6 +358,24 @@ def _observe(job: Job, execution: Execution, task: Task, parent: str | None, out
 def _flow_source(store: FlowReader, key: tuple[str, str, str, int]) -> str | None:
     record = store.get_flow(key[1], key[2], key[3], tenant=key[0])
     return record.source if record is not None else None
+
+
+def _spare_sandbox(settings: RunnerSettings | None, keep: bool) -> None:
+    """Keep (or, once stopping, release) a spare sandbox of the default runner (`isolated.Sandboxes.prepare`)
+    where script tasks run isolated by default; nothing where the worker's settings come from each task's
+    context."""
+    if settings is None or settings.unsafe or settings.default == "sandbox":
+        return
+    try:
+        if isolation.probe() is None:
+            pool = isolated.sandboxes(sandbox_policy(settings))
+            shape = (forkserver.default_interpreter(), (str(tools.PYTHON_HELPERS),))
+            if keep:
+                pool.prepare(*shape)
+            else:
+                pool.release(*shape)
+    except Exception:
+        log.exception("starting a spare sandbox failed; the first script task of each namespace starts its own")
 
 
 async def _reap_containers(settings: RunnerSettings | None) -> None:
