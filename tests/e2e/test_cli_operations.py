@@ -89,23 +89,72 @@ def wait_state(data_dir: Path, execution_id: str, *states: str, timeout: float =
         store.close()
 
 
+AUTH = "ops:ops-secret"  # the server's basic auth: the CLI's --server mode sends it as --token
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The data dir and API URL of a `legato server local` with basic auth on."""
     root = tmp_path_factory.mktemp("ops")
     flows = root / "flows"
     flows.mkdir()
     for name, source in FLOWS.items():
         (flows / name).write_text(source)
     data = root / "data"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}, "LEGATO_BASIC_AUTH": AUTH}
     proc = subprocess.Popen([LEGATO, "server", "local", "--data-dir", str(data), "--flows", str(flows), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     assert proc.stdout is not None
     for line in proc.stdout:
         if b"running" in line:
+            url = line.decode().split("API on ", 1)[1].split(" ", 1)[0]
             break
-    yield data
+    yield data, url
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(running: tuple[Path, str]) -> Path:
+    return running[0]
+
+
+def remote(url: str, *args: str, token: str = AUTH, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")}
+    out = subprocess.run([LEGATO, *args, "--server", url, "--token", token], capture_output=True, text=True, timeout=60,
+                         check=False, env=env, cwd="/")
+    if check:
+        assert out.returncode == 0, out.stdout + out.stderr
+    return out
+
+
+def test_commands_act_on_a_running_server_through_its_api(running: tuple[Path, str], tmp_path: Path) -> None:
+    """--server (+ --token) instead of a data dir: the same commands through the API (run from a directory with no
+    data dir, so nothing is read locally)."""
+    data, url = running
+    created = remote(url, "execution", "create", "tests.ops", "approval").stdout.strip()
+    wait_state(data, created, "PAUSED")
+    assert json.loads(remote(url, "execution", "show", created).stdout)["state"]["current"] == "PAUSED"
+    assert created in remote(url, "execution", "list", "--namespace", "tests.ops", "--state", "PAUSED").stdout
+    remote(url, "execution", "resume", created, "--input", "approved=true")
+    done = wait_state(data, created, "SUCCESS")
+    assert done["taskRunList"][-1]["outputs"]["value"] == "true"
+
+    flow = tmp_path / "remote.yaml"
+    flow.write_text("id: remote_deployed\nnamespace: tests.remote\ntasks:\n  - id: hi\n    type: io.kestra.plugin.core.log.Log\n"
+                    "    message: hi\n")
+    assert remote(url, "flow", "deploy", str(flow)).stdout.strip() == "tests.remote.remote_deployed revision 1"
+    flow.write_text(flow.read_text().replace("message: hi", "message: hello"))  # an existing flow: a new revision
+    assert remote(url, "flow", "deploy", str(flow)).stdout.strip() == "tests.remote.remote_deployed revision 2"
+    assert remote(url, "flow", "disable", "tests.remote.remote_deployed").stdout.strip() == "1 flow(s) disabled"
+    exported = remote(url, "flow", "export", "--namespace", "tests.remote").stdout
+    assert "id: remote_deployed" in exported and "disabled: true" in exported
+    assert remote(url, "flow", "delete", "tests.remote.remote_deployed").stdout.strip() == "deleted 1 flow(s)"
+
+    refused = remote(url, "execution", "list", token="ops:wrong", check=False)
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
+    missing = remote(url, "execution", "show", "nope", check=False)
+    assert missing.returncode == 1 and "HTTP 404" in missing.stderr
 
 
 def test_resume_with_on_resume_inputs(server: Path) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from legato.api.serialize import execution_dto
-from legato.cli.store_option import with_store
+from legato.cli.store_option import api, with_store
 from legato.clock import utcnow
 from legato.model.errors import InputsError
 from legato.model.state import State
@@ -16,6 +18,9 @@ from legato.services import executions as service
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal
 from legato.store.ports import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @click.group()
@@ -37,8 +42,13 @@ def _act(action: object, *args: object, **kwargs: object) -> None:
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An input value (repeatable).")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="A label (repeatable).")
 @with_store
-def create(store: Store, by: Principal, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
+def create(store: Store, by: Principal, remote: httpx.Client | None, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
     """Queue a new execution of a deployed flow; prints its id."""
+    if remote is not None:
+        form = [(k, v) for k, v in _pairs(inputs).items()]
+        params = [("labels", f"{k}:{v}") for k, v in _pairs(labels).items()]
+        click.echo(api(remote, "POST", f"/executions/{namespace}/{flow_id}", data=dict(form), params=params).json()["id"])
+        return
     try:
         new = service.create_execution(store, namespace, flow_id, _pairs(inputs), by=by, now=utcnow(),
                                        labels=_pairs(labels))
@@ -64,8 +74,15 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--state", "states", multiple=True, type=click.Choice([s.value for s in State]))
 @click.option("--limit", default=20, show_default=True)
 @with_store
-def list_(store: Store, by: Principal, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
+def list_(store: Store, by: Principal, remote: httpx.Client | None, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
     """The latest executions, newest first."""
+    if remote is not None:
+        params = [("namespace", namespace), ("flowId", flow_id), ("size", limit), *(("state", s) for s in states)]
+        for e in api(remote, "GET", "/executions/search", params=[(k, v) for k, v in params if v]).json()["results"]:
+            started = datetime.fromisoformat(e["state"]["histories"][0]["date"])
+            click.echo(f"{e['id']}  {e['state']['current']:<9} {e['namespace']}.{e['flowId']} rev {e['flowRevision']}  "
+                       f"{started:%Y-%m-%d %H:%M:%S}")
+        return
     found = store.list_executions(namespace=namespace, flow_id=flow_id,
                                   states=[State(s) for s in states] or None, limit=limit, tenant=by.tenant)
     for e in found:
@@ -75,8 +92,11 @@ def list_(store: Store, by: Principal, namespace: str | None, flow_id: str | Non
 @execution.command("show")
 @click.argument("execution_id")
 @with_store
-def show(store: Store, by: Principal, execution_id: str) -> None:
+def show(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
     """One execution with its task runs, as Kestra's JSON."""
+    if remote is not None:
+        click.echo(json.dumps(api(remote, "GET", f"/executions/{execution_id}").json(), indent=2))
+        return
     found = store.get_execution(execution_id, tenant=by.tenant)
     if found is None:
         click.echo(f"error: execution {execution_id} not found", err=True)
@@ -87,8 +107,12 @@ def show(store: Store, by: Principal, execution_id: str) -> None:
 @execution.command("kill")
 @click.argument("execution_id")
 @with_store
-def kill(store: Store, by: Principal, execution_id: str) -> None:
+def kill(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
     """Kill a running execution (and the subflow executions it started)."""
+    if remote is not None:
+        api(remote, "DELETE", f"/executions/{execution_id}/kill")
+        click.echo(f"kill requested for {execution_id}")
+        return
     _act(service.kill, store, execution_id, by=by)
     click.echo(f"kill requested for {execution_id}")
 
@@ -96,8 +120,12 @@ def kill(store: Store, by: Principal, execution_id: str) -> None:
 @execution.command("pause")
 @click.argument("execution_id")
 @with_store
-def pause(store: Store, by: Principal, execution_id: str) -> None:
+def pause(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
     """Pause a RUNNING execution: running tasks end, no task starts until it is resumed."""
+    if remote is not None:
+        api(remote, "POST", f"/executions/{execution_id}/pause")
+        click.echo(f"pause requested for {execution_id}")
+        return
     _act(service.pause, store, execution_id, by=by)
     click.echo(f"pause requested for {execution_id}")
 
@@ -106,8 +134,12 @@ def pause(store: Store, by: Principal, execution_id: str) -> None:
 @click.argument("execution_id")
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An onResume input (repeatable).")
 @with_store
-def resume(store: Store, by: Principal, execution_id: str, inputs: tuple[str, ...]) -> None:
+def resume(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, inputs: tuple[str, ...]) -> None:
     """Resume a PAUSED execution."""
+    if remote is not None:
+        api(remote, "POST", f"/executions/{execution_id}/resume", data=_pairs(inputs))
+        click.echo(f"resume requested for {execution_id}")
+        return
     _act(service.resume, store, execution_id, _pairs(inputs), by=by)
     click.echo(f"resume requested for {execution_id}")
 
@@ -115,8 +147,12 @@ def resume(store: Store, by: Principal, execution_id: str, inputs: tuple[str, ..
 @execution.command("restart")
 @click.argument("execution_id")
 @with_store
-def restart(store: Store, by: Principal, execution_id: str) -> None:
+def restart(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
     """Run the failed tasks of a FAILED or KILLED execution again, in the same execution."""
+    if remote is not None:
+        api(remote, "POST", f"/executions/{execution_id}/restart")
+        click.echo(f"restart requested for {execution_id}")
+        return
     _act(service.restart, store, execution_id, by=by)
     click.echo(f"restart requested for {execution_id}")
 
@@ -126,8 +162,12 @@ def restart(store: Store, by: Principal, execution_id: str) -> None:
 @click.argument("task_run_id")
 @click.option("--revision", type=int, help="Replay on another revision of the flow.")
 @with_store
-def replay(store: Store, by: Principal, execution_id: str, task_run_id: str, revision: int | None) -> None:
+def replay(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run_id: str, revision: int | None) -> None:
     """A new execution that reuses earlier outputs and runs again from TASK_RUN_ID."""
+    if remote is not None:
+        params = {"taskRunId": task_run_id, **({"revision": revision} if revision is not None else {})}
+        click.echo(api(remote, "POST", f"/executions/{execution_id}/replay", params=params).json()["id"])
+        return
     try:
         new = service.replay(store, execution_id, task_run_id, by=by, now=utcnow(), revision=revision)
     except (NotFoundError, ConflictError) as exc:
@@ -141,7 +181,11 @@ def replay(store: Store, by: Principal, execution_id: str, task_run_id: str, rev
 @click.argument("task_run_id")
 @click.argument("state", type=click.Choice(["SUCCESS", "WARNING", "FAILED", "SKIPPED"]))
 @with_store
-def set_state(store: Store, by: Principal, execution_id: str, task_run_id: str, state: str) -> None:
+def set_state(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run_id: str, state: str) -> None:
     """Change a finished task run's state; the execution carries on from there."""
+    if remote is not None:
+        api(remote, "POST", f"/executions/{execution_id}/state", json={"taskRunId": task_run_id, "state": state})
+        click.echo(f"state change requested for {task_run_id}")
+        return
     _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=by)
     click.echo(f"state change requested for {task_run_id}")

@@ -1,5 +1,6 @@
 """`legato flow delete|disable|enable|export|import`: a flow's lifecycle on the local server's data (or
---database-url), through the same services as the API's bulk endpoints."""
+--database-url), through the same services as the API's bulk endpoints; or, with --server, through those endpoints
+of a running Legato."""
 
 from __future__ import annotations
 
@@ -7,17 +8,25 @@ import io
 import sys
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from legato.cli.store_option import with_store
+from legato.cli.store_option import api, with_store
 from legato.clock import utcnow
 from legato.services import flows as flow_service
 from legato.services.errors import NotFoundError
 from legato.services.principal import Principal
 from legato.store.ports import Store
 
+if TYPE_CHECKING:
+    import httpx
+
 FLOW_REF = click.argument("flows", nargs=-1, required=True, metavar="NAMESPACE.ID...")
+
+
+def _identities(refs: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"namespace": namespace, "id": flow_id} for namespace, flow_id in _ids(refs)]
 
 
 def _ids(refs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -33,8 +42,12 @@ def _ids(refs: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.command("delete")
 @FLOW_REF
 @with_store
-def delete(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
+def delete(store: Store, by: Principal, remote: httpx.Client | None, flows: tuple[str, ...]) -> None:
     """Delete flows (all or none; their revisions and executions are kept)."""
+    if remote is not None:
+        count = api(remote, "DELETE", "/flows/delete/by-ids", json=_identities(flows)).json()["count"]
+        click.echo(f"deleted {count} flow(s)")
+        return
     try:
         count = flow_service.delete_many(store, _ids(flows), by=by, now=utcnow())
     except NotFoundError as exc:
@@ -56,16 +69,22 @@ def _toggle(store: Store, by: Principal, flows: tuple[str, ...], disabled: bool)
 @click.command("disable")
 @FLOW_REF
 @with_store
-def disable(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
+def disable(store: Store, by: Principal, remote: httpx.Client | None, flows: tuple[str, ...]) -> None:
     """Disable flows: a new revision whose source says `disabled: true` (no execution, no trigger fires)."""
+    if remote is not None:
+        click.echo(f"{api(remote, 'POST', '/flows/disable/by-ids', json=_identities(flows)).json()['count']} flow(s) disabled")
+        return
     _toggle(store, by, flows, True)
 
 
 @click.command("enable")
 @FLOW_REF
 @with_store
-def enable(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
+def enable(store: Store, by: Principal, remote: httpx.Client | None, flows: tuple[str, ...]) -> None:
     """Enable disabled flows again (a new revision with `disabled: false`)."""
+    if remote is not None:
+        click.echo(f"{api(remote, 'POST', '/flows/enable/by-ids', json=_identities(flows)).json()['count']} flow(s) enabled")
+        return
     _toggle(store, by, flows, False)
 
 
@@ -75,24 +94,37 @@ def enable(store: Store, by: Principal, flows: tuple[str, ...]) -> None:
               help="Write a zip of `<namespace>.<id>.yml` files here (default: the YAML sources to stdout, "
                    "separated by `---`).")
 @with_store
-def export(store: Store, by: Principal, namespace: str | None, output: Path | None) -> None:
+def export(store: Store, by: Principal, remote: httpx.Client | None, namespace: str | None, output: Path | None) -> None:
     """Export the sources of the live flows, as `flow import` and the API's `/flows/import` take them back."""
-    records = [r for r in store.list_flows(tenant=by.tenant) if flow_service.in_namespace(r.namespace, namespace)]
+    if remote is not None:
+        zipped = api(remote, "GET", "/flows/export/by-query", params={"namespace": namespace} if namespace else {})
+        with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+            sources = {e.filename.removesuffix(".yml"): archive.read(e).decode() for e in archive.infolist()}
+    else:
+        sources = {f"{r.namespace}.{r.id}": r.source for r in store.list_flows(tenant=by.tenant)
+                   if flow_service.in_namespace(r.namespace, namespace)}
     if output is None:
-        sys.stdout.write("---\n".join(r.source if r.source.endswith("\n") else r.source + "\n" for r in records))
+        sys.stdout.write("---\n".join(s if s.endswith("\n") else s + "\n" for s in sources.values()))
         return
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        for record in records:
-            archive.writestr(f"{record.namespace}.{record.id}.yml", record.source)
-    click.echo(f"exported {len(records)} flow(s) to {output}", err=True)
+        for name, source in sources.items():
+            archive.writestr(f"{name}.yml", source)
+    click.echo(f"exported {len(sources)} flow(s) to {output}", err=True)
 
 
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_store
-def import_(store: Store, by: Principal, files: tuple[Path, ...]) -> None:
+def import_(store: Store, by: Principal, remote: httpx.Client | None, files: tuple[Path, ...]) -> None:
     """Import flows from YAML files (several flows separated by `---`) or zips of them; the valid ones are saved
     (a new revision when the flow exists), the invalid ones listed, and the exit code is 1 if there are any."""
+    if remote is not None:
+        refused = [f"{path}:{name}" for path in files
+                   for name in api(remote, "POST", "/flows/import", files={"fileUpload": (path.name, path.read_bytes())}).json()]
+        click.echo(f"imported the valid flows of {len(files)} file(s)")
+        for name in refused:
+            click.echo(f"invalid: {name} (see `legato flow validate`)", err=True)
+        sys.exit(1 if refused else 0)
     sources: list[tuple[str, str]] = []
     for path in files:
         if path.suffix.lower() == ".zip":
