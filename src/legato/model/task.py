@@ -10,7 +10,7 @@ from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, model_v
 
 from legato.model.assets import TaskAssets
 from legato.model.durations import Duration, DurationExpression
-from legato.model.frozen import Frozen
+from legato.model.frozen import Frozen as Frozen  # re-exported: the models import their base from here
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 
