@@ -17,6 +17,7 @@ from legato.model.state import State
 from legato.plugins.context import TaskFailed
 from legato.plugins.runnable import RunnableTask, task_timeout
 from legato.storage import StorageError
+from legato.worker import assets
 from legato.worker.context import WorkerContext
 
 log = logging.getLogger("legato.worker")
@@ -39,7 +40,10 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         timeout = task_timeout(wctx, task)
         outputs = await until_cancelled(task.run(wctx), cancelled, timeout)
         state = State.WARNING if wctx.effects.warning else State.SUCCESS
-        return Outcome(state, masked(masker, outputs), effects=effects_of(wctx), metrics=_metrics(wctx),
+        error = None
+        if task.assets is not None:  # only tasks that declare assets pay for them
+            state, error = await assets.record(task.assets, wctx, state)
+        return Outcome(state, masked(masker, outputs), error=error, effects=effects_of(wctx), metrics=_metrics(wctx),
                        runner=_runner(wctx))
     except TaskFailed as exc:
         if exc.state == State.FAILED:

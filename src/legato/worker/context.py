@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -32,6 +32,9 @@ from legato.storage import tenants as tenant_storage
 from legato.storage.uris import execution_prefix
 from legato.store.ports import (
     MAIN,
+    AssetRecord,
+    AssetStore,
+    AssetUsage,
     ExecutionFilter,
     ExecutionStore,
     FlowReader,
@@ -119,7 +122,7 @@ class NamespaceKV(FlowReader, KVStore, Protocol):
     """The KV store, and the flows whose namespaces it lists."""
 
 
-class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, AuditLog, Notifying, Protocol):
+class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, AuditLog, AssetStore, Notifying, Protocol):
     """What one task attempt may reach of the store: those operations and the namespace KV store."""
 
 
@@ -391,6 +394,11 @@ class WorkerContext:
     def drain(self) -> list[LogRecord]:
         """The logs buffered since the last drain or flush."""
         return self.logger.drain()
+
+    def record_assets(self, inputs: Sequence[AssetRecord], outputs: Sequence[AssetRecord],
+                      usages: Sequence[AssetUsage]) -> None:
+        """Write the assets this attempt read and wrote, and its usages of them (legato.worker.assets)."""
+        self._store.record_asset_usages(inputs, outputs, usages)
 
     def flush(self) -> None:
         """Write the buffered logs to the store."""
