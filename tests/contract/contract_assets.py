@@ -76,6 +76,8 @@ class AssetContract:
         assert ids(type="Table") == ["50%_off", "orders", "orders_daily"]
         assert ids(q="ORDERS") == ["orders", "orders_daily", "shop"]  # the display name too
         assert ids(q="%") == ["50%_off"]  # a wildcard is a character
+        assert ids(scopes=("company.sales", "companyx")) == ["landing", "orders", "orders_daily"]
+        assert ids(scopes=()) == []  # bound nowhere: sees nothing
         page, total = store.search_assets(AssetFilter(limit=2, offset=1))
         assert ([a.id for a in page], total) == (["landing", "orders"], 5)
         assert [a.id for a in store.search_assets(AssetFilter(), tenant="other")[0]] == ["orders"]

@@ -63,6 +63,7 @@ _TS = f"{_T}/tests"
 _S = f"{_T}/namespaces/{{namespace}}/secrets"
 _D = f"{_T}/dashboards"
 _AP = f"{_T}/apps"
+_AS = f"{_T}/assets"
 _APX = f"{_AP}/{{id}}/executions/{{executionId}}"
 _SCIM = f"{_T}/integrations/{{integrationId}}/scim/v2"
 SCIM_BASE = _SCIM
@@ -201,6 +202,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.DELETE),
     ("POST", f"{_D}/{{id}}/charts/{{chartId}}"): Need(R.DASHBOARD, A.VIEW),
     ("POST", f"{_D}/{{id}}/charts/{{chartId}}/export/to-csv"): Need(R.DASHBOARD, A.VIEW),
+    # assets (a search is limited by the services to the namespaces the reader may see)
+    ("GET", f"{_AS}/search"): Need(R.ASSET, A.LIST),
+    ("POST", _AS): Need(R.ASSET, A.CREATE),
+    ("GET", f"{_AS}/{{id}}"): Need(R.ASSET, A.VIEW),
+    ("PUT", f"{_AS}/{{id}}"): Need(R.ASSET, A.UPDATE),
+    ("DELETE", f"{_AS}/{{id}}"): Need(R.ASSET, A.DELETE),
     # apps: managing them, and the routes of an app's page
     ("GET", _AP): Need(R.APP, A.LIST),
     ("POST", _AP): Need(R.APP, A.CREATE),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, delete, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from legato.store.dialect import Dialect
@@ -68,8 +68,9 @@ class AssetQueries:
         """A page of the matching assets by id, and how many match."""
         where = [_a.tenant == tenant]
         if filters.namespace:
-            where.append(or_(_a.namespace == filters.namespace,
-                             _a.namespace.startswith(filters.namespace + ".", autoescape=True)))
+            where.append(_within(filters.namespace))
+        if filters.scopes is not None:
+            where.append(or_(false(), *(_within(s) for s in filters.scopes)))
         if filters.type:
             where.append(_a.type == filters.type)
         if filters.q:
@@ -97,6 +98,11 @@ class AssetQueries:
             return list(conn.execute(self._neighbours, {"tenant": tenant, "asset_id": asset_id, "mine": mine,
                                                         "other": other}).scalars())
         return AssetLineage(upstream=ids("OUT", "IN"), downstream=ids("IN", "OUT"))
+
+
+def _within(namespace: str) -> ColumnElement[bool]:
+    """The asset is in `namespace` or one of its children."""
+    return or_(_a.namespace == namespace, _a.namespace.startswith(namespace + ".", autoescape=True))
 
 
 def _declared_over(known: AssetRecord | None, declared: AssetRecord) -> AssetRecord:

@@ -47,13 +47,15 @@ class AssetUsage:
 @dataclass(frozen=True)
 class AssetFilter:
     """What a search keeps: a namespace (and its children), a type, a text in the id or display name
-    (case-insensitive); and its page."""
+    (case-insensitive); and its page. `scopes`: only the assets in one of these namespaces (or their children),
+    those a reader bound on some namespaces may see; None: not limited."""
 
     namespace: str | None = None
     type: str | None = None
     q: str | None = None
     limit: int = 50
     offset: int = 0
+    scopes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
