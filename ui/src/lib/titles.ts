@@ -4,7 +4,7 @@
 const SECTIONS: Record<string, string> = {
   dashboard: "Dashboard", dashboards: "Dashboards", flows: "Flows", executions: "Executions", triggers: "Triggers", namespaces: "Namespaces",
   blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log", login: "Sign in",
-  account: "Account", admin: "Administration", apps: "Apps",
+  account: "Account", admin: "Administration", apps: "Apps", assets: "Assets",
 };
 const ADMIN: Record<string, string> = {
   users: "Users", groups: "Groups", roles: "Roles", bindings: "Bindings", "service-accounts": "Service accounts",
