@@ -94,6 +94,9 @@ def test_assets_registered_by_hand(client: httpx.Client, ns: str) -> None:
     assert client.delete(f"{API}/assets/bucket_{tag}").status_code == 204
     assert client.get(f"{API}/assets/bucket_{tag}").status_code == 404
     assert client.delete(f"{API}/assets/bucket_{tag}").status_code == 404
+    audit = client.get(f"{API}/auditlogs/search", params={"resource": "ASSET", "namespace": ns}).json()
+    assert sorted(e["type"] for e in audit["results"] if e["resourceId"] == f"bucket_{tag}") == [
+        "CREATE", "DELETE", "UPDATE"]
 
 
 def test_a_reader_bound_on_one_namespace_sees_its_assets_only(auth_server: LiveServer, ns: str) -> None:

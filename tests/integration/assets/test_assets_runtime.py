@@ -94,7 +94,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         store.close()
 
 
-def run(store: SqlStore, tmp: Path, source: str, flow_id: str) -> Execution:
+def run(store: SqlStore, tmp: Path, source: str, flow_id: str, namespace: str = "company.data") -> Execution:
     flow_service.deploy(store, source, now=utcnow(), by=SYSTEM)
 
     async def main() -> Execution:
@@ -102,8 +102,8 @@ def run(store: SqlStore, tmp: Path, source: str, flow_id: str) -> Execution:
         runtime = Runtime(store, poll_seconds=0.1, data_dir=tmp)
         served = asyncio.create_task(runtime.run(stopping))
         try:
-            execution = execution_service.create_execution(store, "company.data", flow_id, {}, now=utcnow(), by=SYSTEM)
-            return await execution_service.wait_for_end(store, execution.id, timeout=60)
+            execution = execution_service.create_execution(store, namespace, flow_id, {}, now=utcnow(), by=SYSTEM)
+            return await execution_service.wait_for_end(store, execution.id, timeout=120)
         finally:
             stopping.set()
             await served
@@ -153,3 +153,12 @@ def test_a_declaration_that_cannot_be_recorded_follows_its_behavior(
         assert len(why) == 1 and why[0][0] == ("WARN" if behavior == "WARN" else "ERROR")
         assert "missing" in why[0][1]  # says which expression failed
     assert store.search_assets(AssetFilter())[1] == 0  # nothing half-recorded
+
+
+def test_the_example_flow_records_its_lineage(store: SqlStore, tmp_path: Path) -> None:
+    source = (Path(__file__).resolve().parents[3] / "examples" / "assets.yaml").read_text()
+    assert run(store, tmp_path, source, "orders_lineage", "tutorial").state == State.SUCCESS
+    lineage = store.asset_lineage("orders_staging")
+    assert (lineage.upstream, lineage.downstream) == (["raw_orders_csv"], ["avg_amount", "avg_quantity"])
+    staging = store.get_asset("orders_staging")
+    assert staging is not None and staging.metadata == {"model_layer": "staging", "source": "orders_lineage"}
