@@ -48,6 +48,25 @@ class AssetContract:
         assert (uses[-1].execution_id, uses[-1].flow_id, uses[-1].task_id) == ("ex-r1", "pipeline", "task-r1")
         assert store.asset_usages("trips", limit=1)[0].task_run_id == "r2"
 
+    def test_usages_are_read_in_the_order_recorded_with_their_assets(self, store: SqlStore) -> None:
+        store.record_asset_usages([_asset("raw")], [_asset("trips", type_="Table", namespace="company.data")],
+                                  [_use("raw", "IN", "r1"), _use("trips", "OUT", "r1")])
+        later = NOW + timedelta(hours=1)
+        other = AssetUsage("trips", "IN", "ex-r2", "other.team", "report", "read", "r2", later)
+        store.record_asset_usages([], [], [other])
+        events = store.asset_usages_after(0, 10)
+        assert [(e.usage.asset_id, e.usage.direction) for e in events] == [("raw", "IN"), ("trips", "OUT"),
+                                                                           ("trips", "IN")]
+        assert events[1].asset is not None and events[1].asset.type == "Table"
+        assert [e.position for e in events] == sorted(e.position for e in events)
+        after_first = store.asset_usages_after(events[0].position, 1)
+        assert [e.position for e in after_first] == [events[1].position]
+        assert [e.usage.task_run_id for e in store.asset_usages_after(0, 10, since=later)] == ["r2"]
+        assert [e.usage.task_run_id for e in store.asset_usages_after(0, 10, namespace="company")] == ["r1", "r1"]
+        assert store.asset_usages_after(0, 10, tenant="elsewhere") == []
+        store.delete_asset("raw")
+        assert [e.usage.asset_id for e in store.asset_usages_after(0, 10)] == ["trips", "trips"]
+
     def test_a_later_write_updates_type_and_metadata_and_keeps_the_rest(self, store: SqlStore) -> None:
         first = AssetRecord("vm", "infra", "VM", "Web VM", "the *web* host", {"ip": "10.0.0.1", "zone": "a"}, NOW, NOW)
         store.record_asset_usages([], [first], [_use("vm", "OUT", "r1")])

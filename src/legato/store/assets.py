@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, delete, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from legato.store.dialect import Dialect
-from legato.store.ports.assets import AssetFilter, AssetLineage, AssetRecord, AssetUsage
+from legato.store.ports.assets import AssetEvent, AssetFilter, AssetLineage, AssetRecord, AssetUsage
 from legato.store.schema import asset_usages, assets
 
 _a = assets.c
@@ -89,8 +90,26 @@ class AssetQueries:
     def usages(self, conn: Connection, tenant: str, asset_id: str, limit: int) -> list[AssetUsage]:
         """The latest usages of an asset, newest first."""
         rows = conn.execute(self._usages, {"tenant": tenant, "asset_id": asset_id, "limit": limit})
-        return [AssetUsage(r.asset_id, r.direction, r.execution_id, r.namespace, r.flow_id, r.task_id, r.task_run_id,
-                           r.created, r.tenant) for r in rows]
+        return [_usage(r) for r in rows]
+
+    def after(self, conn: Connection, tenant: str, after: int, limit: int, since: datetime | None,
+              namespace: str | None) -> list[AssetEvent]:
+        """Usages past position `after`, in the order recorded, each with its asset as it is now."""
+        joined = asset_usages.outerjoin(assets, and_(_a.tenant == _u.tenant, _a.id == _u.asset_id))
+        query = (select(asset_usages, *[c.label(f"a_{c.name}") for c in assets.c]).select_from(joined)
+                 .where(_u.tenant == tenant, _u.id > after).order_by(_u.id).limit(limit))
+        if since is not None:
+            query = query.where(_u.created >= since)
+        if namespace is not None:
+            query = query.where(or_(_u.namespace == namespace,
+                                    _u.namespace.startswith(namespace + ".", autoescape=True)))
+        events = []
+        for r in conn.execute(query):
+            asset = None if r.a_id is None else AssetRecord(
+                r.a_id, r.a_namespace, r.a_type, r.a_display_name, r.a_description, dict(r.a_metadata or {}),
+                r.a_created, r.a_updated, r.a_tenant)
+            events.append(AssetEvent(r.id, _usage(r), asset))
+        return events
 
     def lineage(self, conn: Connection, tenant: str, asset_id: str) -> AssetLineage:
         """The assets read by the runs that wrote this one, and written by the runs that read it."""
@@ -124,6 +143,11 @@ def _usage_row(u: AssetUsage) -> dict[str, Any]:
     return {"tenant": u.tenant, "task_run_id": u.task_run_id, "asset_id": u.asset_id, "direction": u.direction,
             "execution_id": u.execution_id, "namespace": u.namespace, "flow_id": u.flow_id, "task_id": u.task_id,
             "created": u.created}
+
+
+def _usage(r: Row[Any]) -> AssetUsage:
+    return AssetUsage(r.asset_id, r.direction, r.execution_id, r.namespace, r.flow_id, r.task_id, r.task_run_id,
+                      r.created, r.tenant)
 
 
 def _record(row: Row[Any]) -> AssetRecord:

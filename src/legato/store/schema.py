@@ -513,8 +513,10 @@ assets = Table(
 )
 asset_usages = Table(
     "asset_usages", metadata,
-    # Each read (IN) or write (OUT) of an asset by a task run; the key makes a result reported twice add nothing,
-    # and serves lineage (the other assets of the same task run).
+    # Each read (IN) or write (OUT) of an asset by a task run, numbered in the order recorded (an AssetShipper's
+    # position); the unique key makes a result reported twice add nothing, and serves lineage (the other assets of
+    # the same task run).
+    Column("id", Serial, primary_key=True, autoincrement=True),
     Column("tenant", String(64), nullable=False),
     Column("task_run_id", String(64), nullable=False),
     Column("asset_id", String(255), nullable=False),
@@ -524,7 +526,7 @@ asset_usages = Table(
     Column("flow_id", String(255), nullable=False),
     Column("task_id", String(255), nullable=False),
     Column("created", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("tenant", "task_run_id", "asset_id", "direction", name="pk_asset_usages"),
+    UniqueConstraint("tenant", "task_run_id", "asset_id", "direction", name="uq_asset_usages_run"),
     Index("ix_asset_usages_asset", "tenant", "asset_id", "created"),
 )
 scim_integrations = Table(

@@ -15,7 +15,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from legato.store.ports.apps import AppRecord, AppStore
-from legato.store.ports.assets import AssetFilter, AssetLineage, AssetRecord, AssetStore, AssetUsage
+from legato.store.ports.assets import (
+    AssetEvent,
+    AssetFilter,
+    AssetLineage,
+    AssetRecord,
+    AssetStore,
+    AssetUsage,
+)
 from legato.store.ports.dashboards import (
     ChartQueryError,
     ChartRows,
@@ -124,6 +131,7 @@ __all__ = [
     "MAIN",
     "AppRecord",
     "AppStore",
+    "AssetEvent",
     "AssetFilter",
     "AssetLineage",
     "AssetRecord",

@@ -67,6 +67,16 @@ class AssetLineage:
     downstream: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AssetEvent:
+    """A usage with its position in the order usages were recorded, and its asset as it is now (None when the
+    asset was deleted meanwhile): what an AssetShipper ships."""
+
+    position: int
+    usage: AssetUsage
+    asset: AssetRecord | None
+
+
 class AssetStore(Protocol):
     def record_asset_usages(self, inputs: Sequence[AssetRecord], outputs: Sequence[AssetRecord],
                             usages: Sequence[AssetUsage]) -> None:
@@ -92,6 +102,12 @@ class AssetStore(Protocol):
 
     def asset_usages(self, asset_id: str, tenant: str = TENANT, limit: int = 100) -> list[AssetUsage]:
         """The latest uses of an asset, newest first."""
+        ...
+
+    def asset_usages_after(self, after: int, limit: int, *, since: datetime | None = None,
+                           namespace: str | None = None, tenant: str = TENANT) -> list[AssetEvent]:
+        """Up to `limit` usages recorded after position `after` (and at or after `since`), of flows in `namespace`
+        and below when given, in the order recorded."""
         ...
 
     def asset_lineage(self, asset_id: str, tenant: str = TENANT) -> AssetLineage:

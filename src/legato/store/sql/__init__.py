@@ -301,6 +301,7 @@ class SqlStore:
         self.search_assets = part.search_assets
         self.delete_asset = part.delete_asset
         self.asset_usages = part.asset_usages
+        self.asset_usages_after = part.asset_usages_after
         self.asset_lineage = part.asset_lineage
 
     def _bind_tenant_store(self, part: ports.TenantStore) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from legato.store.database import Database
-from legato.store.ports.assets import AssetFilter, AssetLineage, AssetRecord, AssetUsage
+from legato.store.ports.assets import AssetEvent, AssetFilter, AssetLineage, AssetRecord, AssetUsage
 from legato.store.ports.governance import TENANT
 from legato.store.queries import Queries
 
@@ -41,6 +42,11 @@ class SqlAssets:
     def asset_usages(self, asset_id: str, tenant: str = TENANT, limit: int = 100) -> list[AssetUsage]:
         with self._db.read() as conn:
             return self._q.assets.usages(conn, tenant, asset_id, limit)
+
+    def asset_usages_after(self, after: int, limit: int, *, since: datetime | None = None,
+                           namespace: str | None = None, tenant: str = TENANT) -> list[AssetEvent]:
+        with self._db.read() as conn:
+            return self._q.assets.after(conn, tenant, after, limit, since, namespace)
 
     def asset_lineage(self, asset_id: str, tenant: str = TENANT) -> AssetLineage:
         with self._db.read() as conn:

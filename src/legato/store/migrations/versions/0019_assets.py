@@ -36,6 +36,7 @@ def upgrade() -> None:
     op.create_index("ix_assets_namespace", "assets", ["tenant", "namespace"])
     op.create_table(
         "asset_usages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("tenant", sa.String(64), nullable=False),
         sa.Column("task_run_id", sa.String(64), nullable=False),
         sa.Column("asset_id", sa.String(255), nullable=False),
@@ -45,7 +46,7 @@ def upgrade() -> None:
         sa.Column("flow_id", sa.String(255), nullable=False),
         sa.Column("task_id", sa.String(255), nullable=False),
         sa.Column("created", UtcDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("tenant", "task_run_id", "asset_id", "direction", name="pk_asset_usages"),
+        sa.UniqueConstraint("tenant", "task_run_id", "asset_id", "direction", name="uq_asset_usages_run"),
     )
     op.create_index("ix_asset_usages_asset", "asset_usages", ["tenant", "asset_id", "created"])
 
