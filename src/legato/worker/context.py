@@ -32,6 +32,7 @@ from legato.storage import tenants as tenant_storage
 from legato.storage.uris import execution_prefix
 from legato.store.ports import (
     MAIN,
+    AssetEvent,
     AssetRecord,
     AssetStore,
     AssetUsage,
@@ -114,7 +115,7 @@ class BufferedLogger:
                 self._records.append(record)
 
 
-class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, AuditLog, Notifying, Protocol):
+class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, AuditLog, AssetStore, Notifying, Protocol):
     """What tasks acting on flows, executions and triggers reach (subflows, resume, purge, trigger toggles...)."""
 
 
@@ -213,6 +214,10 @@ class StoreOperations:
     def audit_after(self, filters: AuditFilter, *, limit: int) -> list[AuditRecord]:
         found, _ = self._store.audit_search(replace(filters, tenant=self._tenant), descending=False, limit=limit)
         return found
+
+    def asset_events_after(self, after: int, limit: int, *, since: datetime | None,
+                           namespace: str | None) -> list[AssetEvent]:
+        return self._store.asset_usages_after(after, limit, since=since, namespace=namespace, tenant=self._tenant)
 
     def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:
         filters = replace(filters, tenant=self._tenant)
