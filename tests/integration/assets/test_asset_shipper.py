@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from tests.unit.plugins.conftest import Harness, clock, harness  # noqa: F401 - the core tasks' harness
+from tests.integration.assets.conftest import Harness
 
 from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
@@ -27,11 +26,6 @@ lookbackPeriod: PT1H
     format: JSON
     maxLinesPerFile: 2
 """
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
 
 
 def record(harness: Harness, namespace: str, run: str, reads: list[str], writes: list[tuple[str, str]],
