@@ -64,6 +64,10 @@ class AssetContract:
         assert [e.usage.task_run_id for e in store.asset_usages_after(0, 10, since=later)] == ["r2"]
         assert [e.usage.task_run_id for e in store.asset_usages_after(0, 10, namespace="company")] == ["r1", "r1"]
         assert store.asset_usages_after(0, 10, tenant="elsewhere") == []
+        of_r1 = store.execution_asset_usages("ex-r1")
+        assert [(e.usage.asset_id, e.usage.direction) for e in of_r1] == [("raw", "IN"), ("trips", "OUT")]
+        assert of_r1[1].asset is not None and of_r1[1].asset.namespace == "company.data"
+        assert store.execution_asset_usages("ex-r1", tenant="elsewhere") == []
         store.delete_asset("raw")
         assert [e.usage.asset_id for e in store.asset_usages_after(0, 10)] == ["trips", "trips"]
 

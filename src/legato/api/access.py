@@ -208,6 +208,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_AS}/{{id}}"): Need(R.ASSET, A.VIEW),
     ("PUT", f"{_AS}/{{id}}"): Need(R.ASSET, A.UPDATE),
     ("DELETE", f"{_AS}/{{id}}"): Need(R.ASSET, A.DELETE),
+    ("GET", f"{_X}/assets"): Need(R.EXECUTION, A.VIEW),
     # apps: managing them, and the routes of an app's page
     ("GET", _AP): Need(R.APP, A.LIST),
     ("POST", _AP): Need(R.APP, A.CREATE),

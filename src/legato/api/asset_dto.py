@@ -55,3 +55,15 @@ class AssetBody(Wire):
     display_name: str | None = Field(default=None, max_length=255)
     description: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExecutionAssetDto(Wire):
+    """One read (IN) or write (OUT) of an asset by a task run of an execution, with the asset as it is now (None
+    when it was deleted since, or when the caller may not see it)."""
+
+    asset_id: str
+    direction: Literal["IN", "OUT"]
+    task_id: str
+    task_run_id: str
+    created: datetime
+    asset: AssetDto | None = None

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from legato.api import dto
-from legato.api.asset_dto import AssetBody, AssetDetailDto, AssetDto, AssetUsageDto
+from legato.api.asset_dto import AssetBody, AssetDetailDto, AssetDto, AssetUsageDto, ExecutionAssetDto
 from legato.api.context import Acting, Ctx, check_tenant
 from legato.api.errors import bad_request
 from legato.api.params import Page, paging
@@ -19,11 +19,16 @@ from legato.store.ports import AssetFilter, AssetRecord, AssetUsage
 router = APIRouter(prefix="/api/v1/{tenant}/assets", tags=["Assets"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
 
+# an execution's assets, beside its other views
+executions = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Assets"], dependencies=[Depends(check_tenant)],
+                       responses=dto.ERRORS)
+
 AssetId = Annotated[str, Path(description="The asset's id.", max_length=255)]
+ExecutionId = Annotated[str, Path(description="The execution's id.", max_length=64)]
 
 
 def routers() -> list[APIRouter]:
-    return [router]
+    return [router, executions]
 
 
 def _dto(record: AssetRecord) -> AssetDto:
@@ -86,3 +91,12 @@ def delete(ctx: Ctx, by: Acting, id: AssetId) -> Response:
     """Remove an asset and its recorded uses (a flow declaring it records it again on its next run)."""
     service.delete(ctx.store, id, by=by, now=ctx.clock())
     return Response(status_code=204)
+
+
+@executions.get("/{executionId}/assets", summary="Assets of an execution", response_model=list[ExecutionAssetDto])
+def of_execution(ctx: Ctx, by: Acting, executionId: ExecutionId) -> list[ExecutionAssetDto]:
+    """What the execution's task runs read and wrote, in the order recorded, each with its asset as it is now."""
+    return [ExecutionAssetDto(asset_id=e.usage.asset_id, direction=e.usage.direction, task_id=e.usage.task_id,
+                              task_run_id=e.usage.task_run_id, created=e.usage.created,
+                              asset=_dto(e.asset) if e.asset else None)
+            for e in service.of_execution(ctx.store, executionId, by=by)]

@@ -13,11 +13,23 @@ from legato.identity.permissions import Action, Resource
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require, require_instance, search_scope, visible
-from legato.store.ports import AssetFilter, AssetRecord, AssetStore, AssetUsage, AuditLog
+from legato.store.ports import (
+    AssetEvent,
+    AssetFilter,
+    AssetRecord,
+    AssetStore,
+    AssetUsage,
+    AuditLog,
+    ExecutionReader,
+)
 
 
 class AssetPorts(AssetStore, AuditLog, Protocol):
     """What the asset services use: the assets, and the audit log."""
+
+
+class ExecutionAssets(ExecutionReader, AssetStore, Protocol):
+    """An execution's assets: the execution (its namespace is checked), and the assets."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,17 @@ def detail(store: AssetStore, asset_id: str, *, by: Principal, usages: int = 100
     uses = [u for u in store.asset_usages(asset_id, tenant=by.tenant, limit=usages)
             if visible(by, Resource.EXECUTION, Action.VIEW, u.namespace)]
     return AssetDetail(record, shown(lineage.upstream), shown(lineage.downstream), uses)
+
+
+def of_execution(store: ExecutionAssets, execution_id: str, *, by: Principal) -> list[AssetEvent]:
+    """What an execution's task runs read and wrote, in the order recorded; each asset `by` may not see is left
+    without its details (its id stays: the execution says it used it)."""
+    execution = store.get_execution(execution_id, tenant=by.tenant)
+    if execution is None:
+        raise NotFoundError(f"execution '{execution_id}' not found")
+    require(by, Resource.EXECUTION, Action.VIEW, execution.namespace)
+    return [e if e.asset is None or _sees(by, e.asset) else AssetEvent(e.position, e.usage, None)
+            for e in store.execution_asset_usages(execution_id, tenant=by.tenant)]
 
 
 def create(store: AssetPorts, asset_id: str, change: AssetChange, *, by: Principal, now: datetime) -> AssetRecord:

@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, delete, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from legato.store.dialect import Dialect
@@ -95,21 +107,18 @@ class AssetQueries:
     def after(self, conn: Connection, tenant: str, after: int, limit: int, since: datetime | None,
               namespace: str | None) -> list[AssetEvent]:
         """Usages past position `after`, in the order recorded, each with its asset as it is now."""
-        joined = asset_usages.outerjoin(assets, and_(_a.tenant == _u.tenant, _a.id == _u.asset_id))
-        query = (select(asset_usages, *[c.label(f"a_{c.name}") for c in assets.c]).select_from(joined)
-                 .where(_u.tenant == tenant, _u.id > after).order_by(_u.id).limit(limit))
+        query = _with_assets().where(_u.tenant == tenant, _u.id > after).order_by(_u.id).limit(limit)
         if since is not None:
             query = query.where(_u.created >= since)
         if namespace is not None:
             query = query.where(or_(_u.namespace == namespace,
                                     _u.namespace.startswith(namespace + ".", autoescape=True)))
-        events = []
-        for r in conn.execute(query):
-            asset = None if r.a_id is None else AssetRecord(
-                r.a_id, r.a_namespace, r.a_type, r.a_display_name, r.a_description, dict(r.a_metadata or {}),
-                r.a_created, r.a_updated, r.a_tenant)
-            events.append(AssetEvent(r.id, _usage(r), asset))
-        return events
+        return [_event(r) for r in conn.execute(query)]
+
+    def of_execution(self, conn: Connection, tenant: str, execution_id: str) -> list[AssetEvent]:
+        """What an execution's task runs read and wrote, in the order recorded."""
+        query = _with_assets().where(_u.tenant == tenant, _u.execution_id == execution_id).order_by(_u.id)
+        return [_event(r) for r in conn.execute(query)]
 
     def lineage(self, conn: Connection, tenant: str, asset_id: str) -> AssetLineage:
         """The assets read by the runs that wrote this one, and written by the runs that read it."""
@@ -143,6 +152,19 @@ def _usage_row(u: AssetUsage) -> dict[str, Any]:
     return {"tenant": u.tenant, "task_run_id": u.task_run_id, "asset_id": u.asset_id, "direction": u.direction,
             "execution_id": u.execution_id, "namespace": u.namespace, "flow_id": u.flow_id, "task_id": u.task_id,
             "created": u.created}
+
+
+def _with_assets() -> Select[Any]:
+    """Usages, each with its asset's columns as `a_<column>` (None when the asset is gone)."""
+    joined = asset_usages.outerjoin(assets, and_(_a.tenant == _u.tenant, _a.id == _u.asset_id))
+    return select(asset_usages, *[c.label(f"a_{c.name}") for c in assets.c]).select_from(joined)
+
+
+def _event(r: Row[Any]) -> AssetEvent:
+    asset = None if r.a_id is None else AssetRecord(
+        r.a_id, r.a_namespace, r.a_type, r.a_display_name, r.a_description, dict(r.a_metadata or {}), r.a_created,
+        r.a_updated, r.a_tenant)
+    return AssetEvent(r.id, _usage(r), asset)
 
 
 def _usage(r: Row[Any]) -> AssetUsage:

@@ -528,6 +528,7 @@ asset_usages = Table(
     Column("created", UtcDateTime, nullable=False),
     UniqueConstraint("tenant", "task_run_id", "asset_id", "direction", name="uq_asset_usages_run"),
     Index("ix_asset_usages_asset", "tenant", "asset_id", "created"),
+    Index("ix_asset_usages_execution", "tenant", "execution_id"),
 )
 scim_integrations = Table(
     "scim_integrations", metadata,

@@ -73,6 +73,12 @@ async function assets(page, base) {
     used.getByRole("cell", { name: "mart (read), mart (read), staging (wrote)" })).waitFor();
   await used.getByRole("link", { name: created.id.slice(0, 8) }).click();
   await page.waitForURL(new RegExp(`/ui/executions/${created.id}`));
+  // the execution's Assets tab: what each task run read and wrote
+  await page.getByRole("navigation", { name: "Execution views" }).getByRole("link", { name: "Assets", exact: true }).click();
+  const ofExecution = page.getByRole("table", { name: "Assets of this execution" });
+  await ofExecution.getByRole("row", { name: `staging wrote trips_${tag} Table ${ns}` }).waitFor();
+  await ofExecution.getByRole("row", { name: `mart [trip_distance] wrote avg_trip_distance_${tag} Table ${ns}` }).waitFor();
+  await page.goBack();
   await page.goBack();
 
   // the lineage leads on: a mart, whose upstream is trips
@@ -97,7 +103,7 @@ async function assets(page, base) {
   const gone = await fetch(`${base}/api/v1/main/assets/bucket_${tag}`);
   check(gone.status === 404, `the asset is gone: ${gone.status}`);
 
-  await checkPages(page, base, ["/ui/assets", `/ui/assets/trips_${tag}`]);
+  await checkPages(page, base, ["/ui/assets", `/ui/assets/trips_${tag}`, `/ui/executions/${created.id}/assets`]);
 }
 
 export const ASSETS_SCENARIOS = { assets };

@@ -73,6 +73,13 @@ def test_a_run_shows_its_assets_lineage_and_execution(client: httpx.Client, ns: 
         ("OUT", "staging", execution_id, "pipeline"), ("IN", "mart", execution_id, "pipeline")}
     assert len(trips["usages"]) == 3
     assert client.get(f"{API}/assets/nothing_{tag}").status_code == 404
+    used = client.get(f"{API}/executions/{execution_id}/assets").json()
+    assert [(u["taskId"], u["direction"], u["assetId"]) for u in used][:2] == [
+        ("staging", "IN", f"raw_{tag}"), ("staging", "OUT", f"trips_{tag}")]
+    assert sorted(u["assetId"] for u in used if u["taskId"] == "mart" and u["direction"] == "OUT") == [
+        f"avg_a_{tag}", f"avg_b_{tag}"]
+    assert used[1]["asset"]["type"] == "io.kestra.plugin.ee.assets.Table"
+    assert client.get(f"{API}/executions/nothing/assets").status_code == 404
 
 
 def test_assets_registered_by_hand(client: httpx.Client, ns: str) -> None:
@@ -102,7 +109,7 @@ def test_assets_registered_by_hand(client: httpx.Client, ns: str) -> None:
 def test_a_reader_bound_on_one_namespace_sees_its_assets_only(auth_server: LiveServer, ns: str) -> None:
     store, now, admin, tag = auth_server.store, utcnow(), ("admin", "s3cret"), ns[-8:]
     with auth_server.client(auth=admin) as client:
-        _run(client, ns, tag)
+        execution_id = _run(client, ns, tag)
         other = {"id": f"elsewhere_{tag}", "namespace": "elsewhere", "type": "custom"}
         assert client.post(f"{API}/assets", json=other).status_code == 201
     role = access.create_role(store, f"asset-reader-{tag}", ["ASSET:LIST", "ASSET:VIEW", "EXECUTION:VIEW"],
@@ -120,3 +127,5 @@ def test_a_reader_bound_on_one_namespace_sees_its_assets_only(auth_server: LiveS
         assert refused.status_code == 403 and "ASSET:VIEW" in refused.text
         assert reader.delete(f"{API}/assets/trips_{tag}").status_code == 403
         assert reader.post(f"{API}/assets", json={"id": f"mine_{tag}", "namespace": ns}).status_code == 403
+        used = {u["assetId"]: u["asset"] for u in reader.get(f"{API}/executions/{execution_id}/assets").json()}
+        assert used[f"raw_{tag}"] is None and used[f"trips_{tag}"]["namespace"] == ns  # raw's details: not for them

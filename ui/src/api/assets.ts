@@ -19,6 +19,9 @@ export function searchAssets(filters: AssetFilters, page: number, size: number):
 }
 
 export const getAsset = (id: string): Promise<AssetDetail> => request(`/assets/${enc(id)}`);
+export type ExecutionAsset = components["schemas"]["ExecutionAssetDto"];
+/** What an execution's task runs read and wrote. */
+export const executionAssets = (executionId: string): Promise<ExecutionAsset[]> => request(`/executions/${enc(executionId)}/assets`);
 
 const json = (method: string, body: AssetBody): RequestInit => ({
   method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" },

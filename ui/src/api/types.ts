@@ -3058,6 +3058,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/executions/{executionId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assets of an execution
+         * @description What the execution's task runs read and wrote, in the order recorded, each with its asset as it is now.
+         */
+        get: operations["of_execution_api_v1__tenant__executions__executionId__assets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{tenant}/namespaces/{namespace}/secrets": {
         parameters: {
             query?: never;
@@ -3926,6 +3946,30 @@ export interface components {
              * @description Why the expression could not be rendered.
              */
             error: string | null;
+        };
+        /**
+         * ExecutionAssetDto
+         * @description One read (IN) or write (OUT) of an asset by a task run of an execution, with the asset as it is now (None
+         *     when it was deleted since, or when the caller may not see it).
+         */
+        ExecutionAssetDto: {
+            /** Assetid */
+            assetId: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "IN" | "OUT";
+            /** Taskid */
+            taskId: string;
+            /** Taskrunid */
+            taskRunId: string;
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            asset: components["schemas"]["AssetDto"] | null;
         };
         /** ExecutionDto */
         ExecutionDto: {
@@ -20673,6 +20717,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    of_execution_api_v1__tenant__executions__executionId__assets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The execution's id. */
+                executionId: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionAssetDto"][];
+                };
             };
             /** @description Malformed request */
             400: {

@@ -110,6 +110,10 @@ class AssetStore(Protocol):
         and below when given, in the order recorded."""
         ...
 
+    def execution_asset_usages(self, execution_id: str, tenant: str = TENANT) -> list[AssetEvent]:
+        """What an execution's task runs read and wrote, in the order recorded, each with its asset as it is now."""
+        ...
+
     def asset_lineage(self, asset_id: str, tenant: str = TENANT) -> AssetLineage:
         """The assets directly upstream and downstream of one, each id once, sorted."""
         ...

@@ -302,6 +302,7 @@ class SqlStore:
         self.delete_asset = part.delete_asset
         self.asset_usages = part.asset_usages
         self.asset_usages_after = part.asset_usages_after
+        self.execution_asset_usages = part.execution_asset_usages
         self.asset_lineage = part.asset_lineage
 
     def _bind_tenant_store(self, part: ports.TenantStore) -> None:

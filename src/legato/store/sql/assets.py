@@ -48,6 +48,10 @@ class SqlAssets:
         with self._db.read() as conn:
             return self._q.assets.after(conn, tenant, after, limit, since, namespace)
 
+    def execution_asset_usages(self, execution_id: str, tenant: str = TENANT) -> list[AssetEvent]:
+        with self._db.read() as conn:
+            return self._q.assets.of_execution(conn, tenant, execution_id)
+
     def asset_lineage(self, asset_id: str, tenant: str = TENANT) -> AssetLineage:
         with self._db.read() as conn:
             return self._q.assets.lineage(conn, tenant, asset_id)

@@ -49,9 +49,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant", "task_run_id", "asset_id", "direction", name="uq_asset_usages_run"),
     )
     op.create_index("ix_asset_usages_asset", "asset_usages", ["tenant", "asset_id", "created"])
+    op.create_index("ix_asset_usages_execution", "asset_usages", ["tenant", "execution_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_asset_usages_execution", table_name="asset_usages")
     op.drop_index("ix_asset_usages_asset", table_name="asset_usages")
     op.drop_table("asset_usages")
     op.drop_index("ix_assets_namespace", table_name="assets")
