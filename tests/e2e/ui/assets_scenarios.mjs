@@ -86,6 +86,10 @@ async function assets(page, base) {
   await page.getByRole("heading", { name: `avg_trip_distance_${tag}`, level: 1 }).waitFor();
   await page.getByRole("list", { name: "Upstream assets" }).getByRole("link", { name: `trips_${tag}` }).waitFor();
 
+  // the namespace's Assets tab
+  await page.goto(`${base}/ui/namespaces/${ns}/assets`);
+  await page.getByRole("table", { name: "Assets" }).getByRole("link", { name: `avg_passenger_count_${tag}` }).waitFor();
+
   // one registered by hand, then deleted
   await page.goto(`${base}/ui/assets`);
   await page.getByRole("button", { name: "New asset" }).click();

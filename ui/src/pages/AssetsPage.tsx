@@ -1,27 +1,19 @@
 // Assets: what flows read and write (declared on their tasks) and what people registered by hand, with filters.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useNavigate } from "react-router";
-import { createAsset, searchAssets, typeLabel } from "../api/assets";
-import { ErrorMessage, Loading } from "../components/Messages";
-import { Pager } from "../components/Pager";
-import { When } from "../components/When";
+import { useNavigate } from "react-router";
+import { createAsset } from "../api/assets";
+import { AssetList } from "../components/AssetList";
+import { ErrorMessage } from "../components/Messages";
 import { canSomewhere, useMe } from "../lib/permissions";
 import { useUrlFilters } from "../lib/urlFilters";
 import "../pages.css";
-
-const SIZE = 25;
 
 export default function AssetsPage() {
   const me = useMe();
   const { params, q, page, text, setText, update } = useUrlFilters();
   const namespace = params.get("namespace") ?? "";
   const type = params.get("type") ?? "";
-  const found = useQuery({
-    queryKey: ["assets", q, namespace, type, page],
-    queryFn: () => searchAssets({ q, namespace, type }, page, SIZE),
-    placeholderData: keepPreviousData,
-  });
   const [creating, setCreating] = useState(false);
   return (
     <section>
@@ -47,32 +39,7 @@ export default function AssetsPage() {
             onKeyDown={(e) => { if (e.key === "Enter") update({ type: e.currentTarget.value.trim(), page: "" }); }} />
         </label>
       </form>
-      {found.isError && <ErrorMessage error={found.error} />}
-      {!found.data && !found.isError && <Loading what="assets" />}
-      {found.data && (
-        <>
-          <table className="list">
-            <caption className="sr-only">Assets</caption>
-            <thead><tr><th scope="col">Asset</th><th scope="col">Type</th><th scope="col">Namespace</th>
-              <th scope="col">Metadata</th><th scope="col">Updated</th></tr></thead>
-            <tbody>
-              {found.data.results.map((a) => (
-                <tr key={a.id} data-asset={a.id}>
-                  <td><Link to={`/assets/${encodeURIComponent(a.id)}`}>{a.id}</Link>
-                    {a.displayName ? <span className="muted"> {a.displayName}</span> : null}</td>
-                  <td title={a.type ?? ""}>{typeLabel(a.type)}</td>
-                  <td>{a.namespace ?? ""}</td>
-                  <td>{Object.entries(a.metadata).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ")}</td>
-                  <td><When iso={a.updated} /></td>
-                </tr>
-              ))}
-              {found.data.total === 0 && <tr><td colSpan={5} className="muted">No asset matches. Declare <code>assets</code> on a
-                task and run its flow, or register one by hand.</td></tr>}
-            </tbody>
-          </table>
-          <Pager page={page} size={SIZE} total={found.data.total} onPage={(p) => update({ page: String(p) })} />
-        </>
-      )}
+      <AssetList filters={{ q, namespace, type }} page={page} onPage={(p) => update({ page: String(p) })} />
     </section>
   );
 }
