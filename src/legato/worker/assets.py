@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -22,14 +23,16 @@ class AssetError(ValueError):
     """A declaration that renders to something that is not an asset (an empty id...)."""
 
 
-async def record(assets: TaskAssets, wctx: WorkerContext, state: State) -> tuple[State, str | None]:
+async def record(assets: TaskAssets, wctx: WorkerContext, state: State,
+                 mask: Callable[[Any], Any]) -> tuple[State, str | None]:
     """Record the assets of an attempt that ended in `state` (SUCCESS or WARNING); the state it ends in then, and
-    the error when it fails because of them."""
+    the error when it fails because of them. `mask` hides the secrets a rendered value holds, as in outputs:
+    whoever may read an asset may not read the flow's secrets."""
     try:
-        inputs, outputs, usages = declared(assets, wctx)
+        inputs, outputs, usages = declared(assets, wctx, mask)
         await asyncio.to_thread(wctx.record_assets, inputs, outputs, usages)
     except Exception as exc:
-        reason = f"the task's assets could not be recorded: {exc}"
+        reason = mask(f"the task's assets could not be recorded: {exc}")
         match assets.assetFailureBehavior:
             case "WARN":
                 wctx.logger.warn(reason)
@@ -42,10 +45,11 @@ async def record(assets: TaskAssets, wctx: WorkerContext, state: State) -> tuple
     return state, None
 
 
-def declared(assets: TaskAssets, wctx: WorkerContext) -> tuple[list[AssetRecord], list[AssetRecord], list[AssetUsage]]:
-    """The assets read and written, rendered, and the usages of this task run."""
+def declared(assets: TaskAssets, wctx: WorkerContext,
+             mask: Callable[[Any], Any]) -> tuple[list[AssetRecord], list[AssetRecord], list[AssetUsage]]:
+    """The assets read and written, rendered (secrets masked), and the usages of this task run."""
     raw = assets.model_dump(include={"inputs", "outputs"}, mode="json")
-    rendered = wctx.render(raw)
+    rendered = mask(wctx.render(raw))
     now, tenant = wctx.now(), wctx.execution.tenant
     inputs = [AssetRecord(_required(a, "id"), _text(a, "namespace"), _text(a, "type"), None, None, {},
                           now, now, tenant) for a in rendered["inputs"]]

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from legato import logfields
@@ -42,7 +43,7 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         state = State.WARNING if wctx.effects.warning else State.SUCCESS
         error = None
         if task.assets is not None:  # only tasks that declare assets pay for them
-            state, error = await assets.record(task.assets, wctx, state)
+            state, error = await assets.record(task.assets, wctx, state, partial(masked, masker))
         return Outcome(state, masked(masker, outputs), error=error, effects=effects_of(wctx), metrics=_metrics(wctx),
                        runner=_runner(wctx))
     except TaskFailed as exc:

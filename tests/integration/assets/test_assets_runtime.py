@@ -6,6 +6,7 @@ ends the task as its assetFailureBehavior says."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,30 @@ def test_the_example_flow_records_its_lineage(store: SqlStore, tmp_path: Path) -
     assert (lineage.upstream, lineage.downstream) == (["raw_orders_csv"], ["avg_amount", "avg_quantity"])
     staging = store.get_asset("orders_staging")
     assert staging is not None and staging.metadata == {"model_layer": "staging", "source": "orders_lineage"}
+
+
+SECRET = """\
+id: secretive
+namespace: company.data
+tasks:
+  - id: write
+    type: io.kestra.plugin.core.log.Log
+    message: hello
+    assets:
+      outputs:
+        - id: warehouse
+          type: custom
+          metadata:
+            token: "{{ secret('ASSET_TOKEN') }}"
+            url: "https://loader:{{ secret('ASSET_TOKEN') }}@warehouse.example"
+"""
+
+
+def test_secrets_never_reach_an_asset(store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    value = "s3cr3t-warehouse-value"
+    monkeypatch.setenv("SECRET_ASSET_TOKEN", base64.b64encode(value.encode()).decode())
+    assert run(store, tmp_path, SECRET, "secretive").state == State.SUCCESS
+    warehouse = store.get_asset("warehouse")
+    assert warehouse is not None and value not in str(warehouse.metadata)
+    assert warehouse.metadata["token"] == "******"
+    assert warehouse.metadata["url"] == "https://loader:******@warehouse.example"
