@@ -6,6 +6,7 @@ again by the services for each namespace they touch."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -325,9 +326,13 @@ PUBLIC_ROUTES = frozenset(template for (_, template), found in RULES.items() if 
 CREDENTIALS_OPTIONAL = frozenset(template for (_, template), found in RULES.items() if found == APP)
 
 
+_CONVERTER = re.compile(r"\{(\w+):\w+\}")  # `{id:path}` in a route, `{id}` in the OpenAPI document and the table
+
+
 def rule(method: str, template: str) -> Rule | None:
     """The rule of an operation (HEAD follows GET); None when the table has none."""
-    return RULES.get(("GET" if method == "HEAD" else method, template))
+    verb = "GET" if method == "HEAD" else method
+    return RULES.get((verb, template)) or RULES.get((verb, _CONVERTER.sub(r"{\1}", template)))
 
 
 def allowed(by: Principal, need: Need, namespace: str | None) -> bool:

@@ -48,8 +48,8 @@ class AssetDetailDto(AssetDto):
 class AssetBody(Wire):
     """An asset registered or fixed by hand."""
 
-    id: str = Field(min_length=1, max_length=255, pattern=r"^[^/\s]+$",
-                    description="Unique in the tenant (no slash or space); on PUT, the asset's id again.")
+    id: str = Field(min_length=1, max_length=255, pattern=r"^\S+$",
+                    description="Unique in the tenant (no space); on PUT, the asset's id again.")
     namespace: str | None = Field(default=None, max_length=255)
     type: str | None = Field(default=None, max_length=255)
     display_name: str | None = Field(default=None, max_length=255)

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/{tenant}/assets", tags=["Assets"], dependenci
 executions = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Assets"], dependencies=[Depends(check_tenant)],
                        responses=dto.ERRORS)
 
-AssetId = Annotated[str, Path(description="The asset's id.", max_length=255)]
+AssetId = Annotated[str, Path(description="The asset's id (it may hold slashes: s3://bucket/key).", max_length=255)]
 ExecutionId = Annotated[str, Path(description="The execution's id.", max_length=64)]
 
 
@@ -68,7 +68,7 @@ def create(ctx: Ctx, by: Acting, body: AssetBody) -> AssetDto:
     return _dto(service.create(ctx.store, body.id, _change(body), by=by, now=ctx.clock()))
 
 
-@router.get("/{id}", summary="Get an asset", response_model=AssetDetailDto)
+@router.get("/{id:path}", summary="Get an asset", response_model=AssetDetailDto)
 def get(ctx: Ctx, by: Acting, id: AssetId,
         usages: Annotated[int, Query(ge=0, le=1000, description="How many of its latest uses to list.")] = 100,
         ) -> AssetDetailDto:
@@ -78,7 +78,7 @@ def get(ctx: Ctx, by: Acting, id: AssetId,
                           downstream=[_dto(r) for r in found.downstream], usages=[_usage(u) for u in found.usages])
 
 
-@router.put("/{id}", summary="Update an asset", response_model=AssetDto)
+@router.put("/{id:path}", summary="Update an asset", response_model=AssetDto)
 def update(ctx: Ctx, by: Acting, id: AssetId, body: AssetBody) -> AssetDto:
     """Replace what is said of an asset: namespace, type, display name, description, metadata (404 when none)."""
     if body.id != id:
@@ -86,7 +86,7 @@ def update(ctx: Ctx, by: Acting, id: AssetId, body: AssetBody) -> AssetDto:
     return _dto(service.update(ctx.store, id, _change(body), by=by, now=ctx.clock()))
 
 
-@router.delete("/{id}", summary="Delete an asset", status_code=204, response_class=Response)
+@router.delete("/{id:path}", summary="Delete an asset", status_code=204, response_class=Response)
 def delete(ctx: Ctx, by: Acting, id: AssetId) -> Response:
     """Remove an asset and its recorded uses (a flow declaring it records it again on its next run)."""
     service.delete(ctx.store, id, by=by, now=ctx.clock())

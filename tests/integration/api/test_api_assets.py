@@ -5,6 +5,8 @@ authentication a reader bound on one namespace sees only that namespace's assets
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 from tests.integration.api.conftest import LiveServer
 
@@ -97,6 +99,12 @@ def test_assets_registered_by_hand(client: httpx.Client, ns: str) -> None:
     assert client.put(f"{API}/assets/bucket_{tag}", json={**body, "id": "other"}).status_code == 400
     assert client.put(f"{API}/assets/none_{tag}", json={**body, "id": f"none_{tag}"}).status_code == 404
     assert client.post(f"{API}/assets", json={**body, "id": "has space"}).status_code == 422
+    url = f"s3://landing-{tag}/raw/orders.csv"  # an id with slashes is addressed with its slashes encoded
+    assert client.post(f"{API}/assets", json={**body, "id": url}).status_code == 201
+    path = f"{API}/assets/{quote(url, safe='')}"
+    assert client.get(path).json()["id"] == url
+    assert client.put(path, json={**body, "id": url, "type": "File"}).json()["type"] == "File"
+    assert client.delete(path).status_code == 204 and client.get(path).status_code == 404
     assert client.post(f"{API}/assets", json={"namespace": ns}).status_code == 422
     assert client.delete(f"{API}/assets/bucket_{tag}").status_code == 204
     assert client.get(f"{API}/assets/bucket_{tag}").status_code == 404

@@ -3406,7 +3406,7 @@ export interface components {
         AssetBody: {
             /**
              * Id
-             * @description Unique in the tenant (no slash or space); on PUT, the asset's id again.
+             * @description Unique in the tenant (no space); on PUT, the asset's id again.
              */
             id: string;
             /** Namespace */
@@ -20540,7 +20540,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The asset's id. */
+                /** @description The asset's id (it may hold slashes: s3://bucket/key). */
                 id: string;
                 /** @description The tenant; `main` by default. */
                 tenant: string;
@@ -20619,7 +20619,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The asset's id. */
+                /** @description The asset's id (it may hold slashes: s3://bucket/key). */
                 id: string;
                 /** @description The tenant; `main` by default. */
                 tenant: string;
@@ -20702,7 +20702,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The asset's id. */
+                /** @description The asset's id (it may hold slashes: s3://bucket/key). */
                 id: string;
                 /** @description The tenant; `main` by default. */
                 tenant: string;
