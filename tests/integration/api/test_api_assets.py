@@ -137,3 +137,19 @@ def test_a_reader_bound_on_one_namespace_sees_its_assets_only(auth_server: LiveS
         assert reader.post(f"{API}/assets", json={"id": f"mine_{tag}", "namespace": ns}).status_code == 403
         used = {u["assetId"]: u["asset"] for u in reader.get(f"{API}/executions/{execution_id}/assets").json()}
         assert used[f"raw_{tag}"] is None and used[f"trips_{tag}"]["namespace"] == ns  # raw's details: not for them
+
+
+def test_assets_stay_in_their_tenant(client: httpx.Client, ns: str) -> None:
+    tag = ns[-8:]
+    tenant = f"assets{tag}"
+    assert client.post("/api/v1/tenants", json={"id": tenant, "name": "Assets"}).status_code == 200
+    source = pipeline(ns, tag)
+    assert client.post(f"/api/v1/{tenant}/flows", content=source, headers=YAML).status_code == 200
+    done = client.post(f"/api/v1/{tenant}/executions/{ns}/pipeline", params={"wait": True}).json()
+    assert done["state"]["current"] == "SUCCESS", done
+    theirs = client.get(f"/api/v1/{tenant}/assets/search", params={"q": tag}).json()
+    assert theirs["total"] == 4  # raw, trips and the two marts
+    assert client.get(f"/api/v1/{tenant}/assets/trips_{tag}").json()["upstream"][0]["id"] == f"raw_{tag}"
+    assert client.get(f"{API}/assets/search", params={"q": tag}).json()["total"] == 0
+    assert client.get(f"{API}/assets/trips_{tag}").status_code == 404
+    assert client.get(f"{API}/executions/{done['id']}/assets").status_code == 404
