@@ -21,8 +21,9 @@ export default defineConfig({
   build: {
     outDir,
     emptyOutDir: true,
-    // Hashed file names under assets/ are what the server caches for a year.
-    assetsDir: "assets",
+    // Hashed file names under _build/ are what the server caches for a year (not "assets/": /ui/assets/<id> is
+    // the page of an asset, which must reach the app).
+    assetsDir: "_build",
     sourcemap: false,
     // Monaco (~3.8 MB, ~1 MB gzipped) lands in a chunk shared by the editor's lazy chunks only (the flows list
     // and the other pages never load it); it is above Vite's 500 kB default by nature. The limit still flags

@@ -4,6 +4,7 @@ subclasses StoreContract and provides a `store` fixture (a migrated, empty SqlSt
 from __future__ import annotations
 
 from .contract_apps import AppContract
+from .contract_assets import AssetContract
 from .contract_backfills import BackfillContract
 from .contract_batches import BatchContract
 from .contract_dashboards import DashboardContract
@@ -36,6 +37,7 @@ class StoreContract(
     KVContract, TriggerContract, WakeupContract, SchemaContract, SearchContract,
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
-    IdentityContract, DashboardContract, AppContract, RollupContract, TenantContract, TriggerTenantContract,
+    IdentityContract, DashboardContract, AppContract, AssetContract, RollupContract, TenantContract,
+    TriggerTenantContract,
 ):
     __test__ = False

@@ -31,6 +31,8 @@ const LoginPage = lazy(() => import("./pages/LoginPage"));
 const AccountPage = lazy(() => import("./pages/AccountPage"));
 const AdminPage = lazy(() => import("./pages/AdminPage"));
 const AppsPage = lazy(() => import("./pages/AppsPage"));
+const AssetsPage = lazy(() => import("./pages/AssetsPage"));
+const AssetPage = lazy(() => import("./pages/AssetPage"));
 const AppEditorPage = lazy(() => import("./pages/AppEditorPage"));
 // An app's page stands alone, without the rest of the UI around it: its visitors may never see the editor.
 const AppPage = lazy(() => import("./pages/AppPage"));
@@ -85,6 +87,7 @@ function Shell() {
           <NavLink to="/dashboards">Dashboards</NavLink>
           <NavLink to="/flows">Flows</NavLink>
           <NavLink to="/apps">Apps</NavLink>
+          <NavLink to="/assets">Assets</NavLink>
           <NavLink to="/executions" end>Executions</NavLink>
           <NavLink to="/triggers">Triggers</NavLink>
           <NavLink to="/namespaces">Namespaces</NavLink>
@@ -110,6 +113,8 @@ function Shell() {
             <Route path="/apps" element={<AppsPage />} />
             <Route path="/apps/new" element={<AppEditorPage />} />
             <Route path="/apps/:appId/edit" element={<AppEditorPage />} />
+            <Route path="/assets" element={<AssetsPage />} />
+            <Route path="/assets/:assetId" element={<AssetPage />} />
             <Route path="/executions" element={<ExecutionsPage />} />
             <Route path="/executions/:executionId/:tab?" element={<ExecutionPage />} />
             <Route path="/triggers" element={<TriggersPage />} />

@@ -6,6 +6,7 @@ again by the services for each namespace they touch."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -63,6 +64,7 @@ _TS = f"{_T}/tests"
 _S = f"{_T}/namespaces/{{namespace}}/secrets"
 _D = f"{_T}/dashboards"
 _AP = f"{_T}/apps"
+_AS = f"{_T}/assets"
 _APX = f"{_AP}/{{id}}/executions/{{executionId}}"
 _SCIM = f"{_T}/integrations/{{integrationId}}/scim/v2"
 SCIM_BASE = _SCIM
@@ -201,6 +203,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", f"{_D}/{{id}}"): _iam(R.DASHBOARD, A.DELETE),
     ("POST", f"{_D}/{{id}}/charts/{{chartId}}"): Need(R.DASHBOARD, A.VIEW),
     ("POST", f"{_D}/{{id}}/charts/{{chartId}}/export/to-csv"): Need(R.DASHBOARD, A.VIEW),
+    # assets (a search is limited by the services to the namespaces the reader may see)
+    ("GET", f"{_AS}/search"): Need(R.ASSET, A.LIST),
+    ("POST", _AS): Need(R.ASSET, A.CREATE),
+    ("GET", f"{_AS}/{{id}}"): Need(R.ASSET, A.VIEW),
+    ("PUT", f"{_AS}/{{id}}"): Need(R.ASSET, A.UPDATE),
+    ("DELETE", f"{_AS}/{{id}}"): Need(R.ASSET, A.DELETE),
+    ("GET", f"{_X}/assets"): Need(R.EXECUTION, A.VIEW),
     # apps: managing them, and the routes of an app's page
     ("GET", _AP): Need(R.APP, A.LIST),
     ("POST", _AP): Need(R.APP, A.CREATE),
@@ -317,9 +326,13 @@ PUBLIC_ROUTES = frozenset(template for (_, template), found in RULES.items() if 
 CREDENTIALS_OPTIONAL = frozenset(template for (_, template), found in RULES.items() if found == APP)
 
 
+_CONVERTER = re.compile(r"\{(\w+):\w+\}")  # `{id:path}` in a route, `{id}` in the OpenAPI document and the table
+
+
 def rule(method: str, template: str) -> Rule | None:
     """The rule of an operation (HEAD follows GET); None when the table has none."""
-    return RULES.get(("GET" if method == "HEAD" else method, template))
+    verb = "GET" if method == "HEAD" else method
+    return RULES.get((verb, template)) or RULES.get((verb, _CONVERTER.sub(r"{\1}", template)))
 
 
 def allowed(by: Principal, need: Need, namespace: str | None) -> bool:

@@ -14,6 +14,7 @@ from legato.api import (
     access,
     ai,
     apps,
+    assets,
     auditlogs,
     auth,
     blueprints,
@@ -67,6 +68,7 @@ TAGS = [
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
     {"name": "Dashboards", "description": "Custom dashboards: charts over executions, flows, logs, metrics and triggers."},
+    {"name": "Assets", "description": "What flows read and write, registered by hand or recorded by tasks, with their lineage."},
     {"name": "Apps", "description": "Apps: forms over flows, with blocks shown by the stage of the execution they start."},
     {"name": "AI", "description": "The AI copilot: flows written, changed and fixed on request, proposed once valid."},
     {"name": "System", "description": "Health, configuration and metrics."},
@@ -105,7 +107,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, tenants, integrations, flow_routes, webhooks, triggers, executions, execution_files,
                    execution_metrics, evaluate, logs, kv, namespace_files, namespaces, plugins, stats, blueprints, tests,
-                   dashboards, apps, secrets, auditlogs, ai, ui):
+                   dashboards, apps, assets, secrets, auditlogs, ai, ui):
         for router in module.routers():
             app.include_router(router)
     app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))

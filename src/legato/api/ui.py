@@ -1,6 +1,6 @@
 """The web UI: the single-page app built from ui/ by `make ui` into `static/`, served at /ui/.
 
-Files under /ui/assets/ have content hashes in their names, so browsers may keep them for a year; every other
+Files under /ui/_build/ have content hashes in their names, so browsers may keep them for a year; every other
 path under /ui/ that is not a file is a client-side route and gets index.html (never cached, so a new build is
 picked up at once).
 """
@@ -17,6 +17,7 @@ from legato.api import errors
 STATIC = Path(__file__).parent / "static"
 HASHED = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
+BUILD = "_build"  # the build's hashed files (vite.config.ts assetsDir)
 
 
 def routers(static_dir: Path = STATIC) -> list[APIRouter]:
@@ -42,9 +43,9 @@ def routers(static_dir: Path = STATIC) -> list[APIRouter]:
 def _serve(root: Path, path: str) -> Response:
     target = (root / path).resolve()
     if path and target.is_relative_to(root) and target.is_file():
-        cache = HASHED if target.parent == root / "assets" else NO_CACHE
+        cache = HASHED if target.parent == root / BUILD else NO_CACHE
         return FileResponse(target, headers={"Cache-Control": cache})
-    if path.startswith("assets/"):
+    if path.startswith(f"{BUILD}/"):
         return JSONResponse(errors.body(f"no such UI asset: {path}").wire(), status_code=404)
     index = root / "index.html"
     if not index.is_file():

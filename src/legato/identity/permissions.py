@@ -17,6 +17,7 @@ class Resource(StrEnum):
     APPEXECUTION = "APPEXECUTION"
     TESTSUITE = "TESTSUITE"
     DASHBOARD = "DASHBOARD"
+    ASSET = "ASSET"  # Kestra's Assets: what flows read and write, and their lineage
     BLUEPRINT = "BLUEPRINT"
     TEMPLATE = "TEMPLATE"
     AUDITLOG = "AUDITLOG"
@@ -70,6 +71,7 @@ ACTIONS: dict[Resource, tuple[Action, ...]] = {
     Resource.APPEXECUTION: CRUD,
     Resource.TESTSUITE: (*CRUD, Action.EXECUTE),
     Resource.DASHBOARD: CRUD,
+    Resource.ASSET: CRUD,
     Resource.BLUEPRINT: CRUD,
     Resource.TEMPLATE: CRUD,
     Resource.AUDITLOG: (*READ, Action.EXPORT),
@@ -115,7 +117,8 @@ def _of(resources: tuple[Resource, ...], actions: tuple[Action, ...]) -> frozens
 
 
 _WORK = (Resource.FLOW, Resource.EXECUTION, Resource.TRIGGER, Resource.NAMESPACE, Resource.KVSTORE, Resource.APP,
-         Resource.APPEXECUTION, Resource.TESTSUITE, Resource.DASHBOARD, Resource.BLUEPRINT, Resource.TEMPLATE)
+         Resource.APPEXECUTION, Resource.TESTSUITE, Resource.DASHBOARD, Resource.ASSET, Resource.BLUEPRINT,
+         Resource.TEMPLATE)
 _READ_EXTRAS = (Action.ACCESS_LOGS, Action.ACCESS_OUTPUTS, Action.ACCESS_FILES)
 
 VIEWER = _of((*_WORK, Resource.SECRET), (*READ, *_READ_EXTRAS))

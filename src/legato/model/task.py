@@ -6,29 +6,13 @@ import sys
 from types import FrameType
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, model_validator
 
+from legato.model.assets import TaskAssets
 from legato.model.durations import Duration, DurationExpression
+from legato.model.frozen import Frozen as Frozen  # re-exported: the models import their base from here
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
-
-
-class Frozen(BaseModel):
-    """Base of every model read from YAML: immutable, and a misspelt property is an error."""
-
-    # defer_build: a model's validator is built when first used, not when its class is made: a process pays only for
-    # the types it validates (a flow's), not for every type imported (`legato flow validate` ~0.1 s less).
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_is_unset(cls, data: Any) -> Any:
-        """An explicit `null` for an optional property means "not set" (its default), as Kestra reads it."""
-        if not isinstance(data, dict) or None not in data.values():
-            return data
-        optional = {n for name, f in cls.model_fields.items() if not f.is_required()
-                    for n in (name, f.alias) if n is not None}
-        return {k: v for k, v in data.items() if v is not None or k not in optional}
 
 
 def _retry_schema(schema: dict[str, Any]) -> None:
@@ -152,6 +136,8 @@ class Task(Frozen):
     workerGroup: WorkerGroup | None = Field(default=None, description="Worker group that must run this task (Kestra 1.x).")
     workerSelector: WorkerSelector | None = Field(default=None, description="Kestra 2.0: the tags of the workers that may run this task.")
     taskCache: TaskCache | None = Field(default=None, description="Output cache of this task.")
+    assets: TaskAssets | None = Field(default=None, description="The assets this task reads (inputs) and writes "
+                                                                "(outputs), recorded with their lineage when it succeeds.")
 
     @model_validator(mode="after")
     def _one_routing(self) -> Task:

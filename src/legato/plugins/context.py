@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # annotations only: a task module is imported to parse a flow
     from legato.model.flow import Flow
     from legato.runners.select import RunnerSettings
     from legato.storage import Storage
-    from legato.store.ports import ExecutionFilter, FlowRecord, LogFilter
+    from legato.store.ports import AssetEvent, ExecutionFilter, FlowRecord, LogFilter
     from legato.store.ports.governance import AuditFilter, AuditRecord
 
 
@@ -102,6 +102,12 @@ class Operations(Protocol):
     def audit_after(self, filters: AuditFilter, *, limit: int) -> list[AuditRecord]:
         """Up to `limit` audit entries of the tenant matching `filters` (`after_id`: past the last one read),
         oldest first."""
+        ...
+
+    def asset_events_after(self, after: int, limit: int, *, since: datetime | None,
+                           namespace: str | None) -> list[AssetEvent]:
+        """Up to `limit` uses of the tenant's assets recorded after position `after` (and at or after `since`),
+        by flows of `namespace` and below (the caller checked it; None: every namespace), in the order recorded."""
         ...
 
     def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:

@@ -139,7 +139,7 @@ def _schema(item: _Type) -> str:
     props = {k: {x: v[x] for x in ("type", "description", "enum", "anyOf", "default", "items") if x in v}
              for k, v in (schema.get("properties") or {}).items()
              if k not in ("id", "type", "description", "retry", "timeout", "disabled", "logLevel", "logToFile",
-                          "workerGroup", "workerSelector", "taskCache", "allowWarning", "when", "runIf")}
+                          "workerGroup", "workerSelector", "taskCache", "assets", "allowWarning", "when", "runIf")}
     return json.dumps({"type": item.name, "kind": item.kind, "doc": item.doc[:400], "properties": props,
                        "required": [r for r in schema.get("required", []) if r not in ("id", "type")]})
 

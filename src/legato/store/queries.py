@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from legato.store.apps import AppQueries
+from legato.store.assets import AssetQueries
 from legato.store.charts import ChartQueries
 from legato.store.dashboards import DashboardQueries
 from legato.store.dialect import Dialect
@@ -42,6 +43,7 @@ class Queries:
     dashboards: DashboardQueries
     charts: ChartQueries
     apps: AppQueries
+    assets: AssetQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -51,5 +53,5 @@ class Queries:
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
             search=SearchQueries(dialect), purge=PurgeQueries(), ends=EndQueries(dialect),
             test_suites=TestSuiteQueries(dialect), dashboards=DashboardQueries(dialect), charts=ChartQueries(dialect),
-            apps=AppQueries(dialect),
+            apps=AppQueries(dialect), assets=AssetQueries(dialect),
         )

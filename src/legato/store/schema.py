@@ -496,6 +496,40 @@ apps = Table(
     PrimaryKeyConstraint("tenant", "id", name="pk_apps"),
     Index("ix_apps_namespace", "tenant", "namespace"),
 )
+assets = Table(
+    "assets", metadata,
+    # Kestra's Assets: what flows read and write (declared on tasks, or registered by hand), one row per (tenant, id).
+    Column("tenant", String(64), nullable=False),
+    Column("id", String(255), nullable=False),
+    Column("namespace", String(255)),
+    Column("type", String(255)),
+    Column("display_name", String(255)),
+    Column("description", Text),
+    Column("metadata", Json, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant", "id", name="pk_assets"),
+    Index("ix_assets_namespace", "tenant", "namespace"),
+)
+asset_usages = Table(
+    "asset_usages", metadata,
+    # Each read (IN) or write (OUT) of an asset by a task run, numbered in the order recorded (an AssetShipper's
+    # position); the unique key makes a result reported twice add nothing, and serves lineage (the other assets of
+    # the same task run).
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("task_run_id", String(64), nullable=False),
+    Column("asset_id", String(255), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("execution_id", String(64), nullable=False),
+    Column("namespace", String(255), nullable=False),
+    Column("flow_id", String(255), nullable=False),
+    Column("task_id", String(255), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    UniqueConstraint("tenant", "task_run_id", "asset_id", "direction", name="uq_asset_usages_run"),
+    Index("ix_asset_usages_asset", "tenant", "asset_id", "created"),
+    Index("ix_asset_usages_execution", "tenant", "execution_id"),
+)
 scim_integrations = Table(
     "scim_integrations", metadata,
     # An identity provider allowed to provision users and groups through SCIM 2.0; it authenticates with an

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from legato import logfields
@@ -17,6 +18,7 @@ from legato.model.state import State
 from legato.plugins.context import TaskFailed
 from legato.plugins.runnable import RunnableTask, task_timeout
 from legato.storage import StorageError
+from legato.worker import assets
 from legato.worker.context import WorkerContext
 
 log = logging.getLogger("legato.worker")
@@ -39,7 +41,10 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
         timeout = task_timeout(wctx, task)
         outputs = await until_cancelled(task.run(wctx), cancelled, timeout)
         state = State.WARNING if wctx.effects.warning else State.SUCCESS
-        return Outcome(state, masked(masker, outputs), effects=effects_of(wctx), metrics=_metrics(wctx),
+        error = None
+        if task.assets is not None:  # only tasks that declare assets pay for them
+            state, error = await assets.record(task.assets, wctx, state, partial(masked, masker))
+        return Outcome(state, masked(masker, outputs), error=error, effects=effects_of(wctx), metrics=_metrics(wctx),
                        runner=_runner(wctx))
     except TaskFailed as exc:
         if exc.state == State.FAILED:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -32,6 +32,10 @@ from legato.storage import tenants as tenant_storage
 from legato.storage.uris import execution_prefix
 from legato.store.ports import (
     MAIN,
+    AssetEvent,
+    AssetRecord,
+    AssetStore,
+    AssetUsage,
     ExecutionFilter,
     ExecutionStore,
     FlowReader,
@@ -111,7 +115,7 @@ class BufferedLogger:
                 self._records.append(record)
 
 
-class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, AuditLog, Notifying, Protocol):
+class OperationStore(FlowStore, ExecutionStore, LogStore, TriggerStore, AuditLog, AssetStore, Notifying, Protocol):
     """What tasks acting on flows, executions and triggers reach (subflows, resume, purge, trigger toggles...)."""
 
 
@@ -119,7 +123,7 @@ class NamespaceKV(FlowReader, KVStore, Protocol):
     """The KV store, and the flows whose namespaces it lists."""
 
 
-class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, AuditLog, Notifying, Protocol):
+class TaskStore(FlowStore, ExecutionStore, LogStore, KVStore, TriggerStore, AuditLog, AssetStore, Notifying, Protocol):
     """What one task attempt may reach of the store: those operations and the namespace KV store."""
 
 
@@ -210,6 +214,10 @@ class StoreOperations:
     def audit_after(self, filters: AuditFilter, *, limit: int) -> list[AuditRecord]:
         found, _ = self._store.audit_search(replace(filters, tenant=self._tenant), descending=False, limit=limit)
         return found
+
+    def asset_events_after(self, after: int, limit: int, *, since: datetime | None,
+                           namespace: str | None) -> list[AssetEvent]:
+        return self._store.asset_usages_after(after, limit, since=since, namespace=namespace, tenant=self._tenant)
 
     def search_executions(self, filters: ExecutionFilter, *, limit: int, offset: int = 0) -> tuple[list[Execution], int]:
         filters = replace(filters, tenant=self._tenant)
@@ -391,6 +399,11 @@ class WorkerContext:
     def drain(self) -> list[LogRecord]:
         """The logs buffered since the last drain or flush."""
         return self.logger.drain()
+
+    def record_assets(self, inputs: Sequence[AssetRecord], outputs: Sequence[AssetRecord],
+                      usages: Sequence[AssetUsage]) -> None:
+        """Write the assets this attempt read and wrote, and its usages of them (legato.worker.assets)."""
+        self._store.record_asset_usages(inputs, outputs, usages)
 
     def flush(self) -> None:
         """Write the buffered logs to the store."""

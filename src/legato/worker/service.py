@@ -33,6 +33,7 @@ from legato.runners.select import RunnerSettings, sandbox_policy
 from legato.storage import Storage
 from legato.store import functions
 from legato.store.ports import (
+    AssetStore,
     ClaimedJob,
     ExecutionStore,
     FlowReader,
@@ -61,7 +62,8 @@ LOG_FLUSH_SECONDS = 1.0
 Loaded = tuple[RunnableTask | WorkerFlowable, WorkerContext, Masker, Flow, "_Source"]
 
 
-class WorkerStore(FlowStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, Governance, Notifying, Protocol):
+class WorkerStore(FlowStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, Governance, AssetStore, Notifying,
+                  Protocol):
     """What a worker uses: the job queue, what its tasks reach, and the expression functions' reads."""
 
 

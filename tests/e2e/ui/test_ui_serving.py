@@ -15,9 +15,9 @@ from legato.api import ui
 @pytest.fixture
 def build(tmp_path: Path) -> Path:
     static = tmp_path / "static"
-    (static / "assets").mkdir(parents=True)
+    (static / "_build").mkdir(parents=True)
     (static / "index.html").write_text("<!doctype html><title>Legato</title>")
-    (static / "assets" / "index-abc123.js").write_text("console.log('ui')")
+    (static / "_build" / "index-abc123.js").write_text("console.log('ui')")
     (tmp_path / "secret.txt").write_text("outside the build")
     return static
 
@@ -37,7 +37,8 @@ def test_root_and_bare_ui_redirect_to_the_app(build: Path) -> None:
         assert response.headers["location"] == "/ui/"
 
 
-@pytest.mark.parametrize("path", ["/ui/", "/ui/flows", "/ui/flows/company.team/my.flow/editor", "/ui/executions/abc/logs"])
+@pytest.mark.parametrize("path", ["/ui/", "/ui/flows", "/ui/flows/company.team/my.flow/editor", "/ui/executions/abc/logs",
+                                  "/ui/assets", "/ui/assets/sample_data.nyc.taxi"])
 def test_client_routes_get_index_html_uncached(build: Path, path: str) -> None:
     response = client(build).get(path)
     assert response.status_code == 200
@@ -46,14 +47,14 @@ def test_client_routes_get_index_html_uncached(build: Path, path: str) -> None:
 
 
 def test_hashed_assets_are_cached_for_a_year(build: Path) -> None:
-    response = client(build).get("/ui/assets/index-abc123.js")
+    response = client(build).get("/ui/_build/index-abc123.js")
     assert response.status_code == 200
     assert response.text == "console.log('ui')"
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 def test_a_missing_asset_is_404_not_the_app(build: Path) -> None:
-    response = client(build).get("/ui/assets/index-gone.js")
+    response = client(build).get("/ui/_build/index-gone.js")
     assert response.status_code == 404
     assert "index-gone.js" in response.json()["message"]
 

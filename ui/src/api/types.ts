@@ -2990,6 +2990,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/assets/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search assets
+         * @description Assets by id, paged.
+         */
+        get: operations["search_api_v1__tenant__assets_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an asset
+         * @description Register an asset no flow manages (409 when its id is taken).
+         */
+        post: operations["create_api_v1__tenant__assets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/assets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an asset
+         * @description One asset with the assets directly upstream and downstream of it and its latest uses by executions.
+         */
+        get: operations["get_api_v1__tenant__assets__id__get"];
+        /**
+         * Update an asset
+         * @description Replace what is said of an asset: namespace, type, display name, description, metadata (404 when none).
+         */
+        put: operations["update_api_v1__tenant__assets__id__put"];
+        post?: never;
+        /**
+         * Delete an asset
+         * @description Remove an asset and its recorded uses (a flow declaring it records it again on its next run).
+         */
+        delete: operations["delete_api_v1__tenant__assets__id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/executions/{executionId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assets of an execution
+         * @description What the execution's task runs read and wrote, in the order recorded, each with its asset as it is now.
+         */
+        get: operations["of_execution_api_v1__tenant__executions__executionId__assets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{tenant}/namespaces/{namespace}/secrets": {
         parameters: {
             query?: never;
@@ -3310,6 +3398,134 @@ export interface components {
             errorMessage: string | null;
             /** Taskid */
             taskId: string | null;
+        };
+        /**
+         * AssetBody
+         * @description An asset registered or fixed by hand.
+         */
+        AssetBody: {
+            /**
+             * Id
+             * @description Unique in the tenant (no space); on PUT, the asset's id again.
+             */
+            id: string;
+            /** Namespace */
+            namespace?: string | null;
+            /** Type */
+            type?: string | null;
+            /** Displayname */
+            displayName?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * AssetDetailDto
+         * @description An asset with the assets directly upstream (read by the task runs that wrote it) and downstream (written by
+         *     the task runs that read it), and its latest uses by executions, newest first.
+         */
+        AssetDetailDto: {
+            /** Id */
+            id: string;
+            /** Namespace */
+            namespace: string | null;
+            /**
+             * Type
+             * @description io.kestra.plugin.ee.assets.Table, ...Dataset, ...File, ...VM, or any name of your own.
+             */
+            type: string | null;
+            /** Displayname */
+            displayName: string | null;
+            /**
+             * Description
+             * @description Markdown.
+             */
+            description: string | null;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /**
+             * Updated
+             * Format: date-time
+             */
+            updated: string;
+            /** Upstream */
+            upstream: components["schemas"]["AssetDto"][];
+            /** Downstream */
+            downstream: components["schemas"]["AssetDto"][];
+            /** Usages */
+            usages: components["schemas"]["AssetUsageDto"][];
+        };
+        /**
+         * AssetDto
+         * @description An asset: what flows read or write, or what someone registered by hand.
+         */
+        AssetDto: {
+            /** Id */
+            id: string;
+            /** Namespace */
+            namespace: string | null;
+            /**
+             * Type
+             * @description io.kestra.plugin.ee.assets.Table, ...Dataset, ...File, ...VM, or any name of your own.
+             */
+            type: string | null;
+            /** Displayname */
+            displayName: string | null;
+            /**
+             * Description
+             * @description Markdown.
+             */
+            description: string | null;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /**
+             * Updated
+             * Format: date-time
+             */
+            updated: string;
+        };
+        /**
+         * AssetUsageDto
+         * @description One task run's read (IN) or write (OUT) of an asset.
+         */
+        AssetUsageDto: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "IN" | "OUT";
+            /** Executionid */
+            executionId: string;
+            /** Namespace */
+            namespace: string;
+            /** Flowid */
+            flowId: string;
+            /** Taskid */
+            taskId: string;
+            /** Taskrunid */
+            taskRunId: string;
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
         };
         AttemptDto: {
             [key: string]: unknown;
@@ -3730,6 +3946,30 @@ export interface components {
              * @description Why the expression could not be rendered.
              */
             error: string | null;
+        };
+        /**
+         * ExecutionAssetDto
+         * @description One read (IN) or write (OUT) of an asset by a task run of an execution, with the asset as it is now (None
+         *     when it was deleted since, or when the caller may not see it).
+         */
+        ExecutionAssetDto: {
+            /** Assetid */
+            assetId: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "IN" | "OUT";
+            /** Taskid */
+            taskId: string;
+            /** Taskrunid */
+            taskRunId: string;
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            asset: components["schemas"]["AssetDto"] | null;
         };
         /** ExecutionDto */
         ExecutionDto: {
@@ -4334,6 +4574,19 @@ export interface components {
              * @description The requested page.
              */
             results: components["schemas"]["AppDto"][];
+            /**
+             * Total
+             * @description How many items match the filters, across all pages.
+             */
+            total: number;
+        };
+        /** Paged[AssetDto] */
+        Paged_AssetDto_: {
+            /**
+             * Results
+             * @description The requested page.
+             */
+            results: components["schemas"]["AssetDto"][];
             /**
              * Total
              * @description How many items match the filters, across all pages.
@@ -20050,6 +20303,498 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_api_v1__tenant__assets_search_get: {
+        parameters: {
+            query?: {
+                /** @description Id or display name contains this. */
+                q?: string | null;
+                /** @description In this namespace (and below). */
+                namespace?: string | null;
+                /** @description Of this type. */
+                type?: string | null;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Items per page. */
+                size?: number;
+                /** @description `field:asc` or `field:desc`. */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_AssetDto_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_api_v1__tenant__assets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetDto"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1__tenant__assets__id__get: {
+        parameters: {
+            query?: {
+                /** @description How many of its latest uses to list. */
+                usages?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The asset's id (it may hold slashes: s3://bucket/key). */
+                id: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetDetailDto"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_api_v1__tenant__assets__id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id (it may hold slashes: s3://bucket/key). */
+                id: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetDto"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_api_v1__tenant__assets__id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id (it may hold slashes: s3://bucket/key). */
+                id: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    of_execution_api_v1__tenant__executions__executionId__assets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The execution's id. */
+                executionId: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionAssetDto"][];
                 };
             };
             /** @description Malformed request */

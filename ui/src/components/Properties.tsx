@@ -7,7 +7,7 @@ import type { JsonSchema } from "../editor/api";
 /** Properties every task or trigger has: they come from the base classes, not from the type itself. */
 export const GENERIC = new Set([
   "id", "type", "description", "retry", "timeout", "disabled", "allowFailure", "allowWarning", "runIf", "when",
-  "logLevel", "logToFile", "workerGroup", "workerSelector", "taskCache", "conditions", "stopAfter",
+  "logLevel", "logToFile", "workerGroup", "workerSelector", "taskCache", "assets", "conditions", "stopAfter",
 ]);
 
 /** A property's type as a short text: `string`, `integer | null`, `array of string`, `Retry`. */

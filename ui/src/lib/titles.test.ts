@@ -14,6 +14,7 @@ describe("titleFor", () => {
     expect(titleFor("/plugins/log.Log")).toBe("log.Log · Plugins · Legato");
     expect(titleFor("/nowhere")).toBe("Page not found · Legato");
     expect(titleFor("/login")).toBe("Sign in · Legato");
+    expect(titleFor("/assets/trips")).toBe("trips · Assets · Legato");
     expect(titleFor("/admin/service-accounts")).toBe("Service accounts · Administration · Legato");
   });
 });

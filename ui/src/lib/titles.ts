@@ -4,7 +4,7 @@
 const SECTIONS: Record<string, string> = {
   dashboard: "Dashboard", dashboards: "Dashboards", flows: "Flows", executions: "Executions", triggers: "Triggers", namespaces: "Namespaces",
   blueprints: "Blueprints", plugins: "Plugins", settings: "Settings", audit: "Audit log", login: "Sign in",
-  account: "Account", admin: "Administration", apps: "Apps",
+  account: "Account", admin: "Administration", apps: "Apps", assets: "Assets",
 };
 const ADMIN: Record<string, string> = {
   users: "Users", groups: "Groups", roles: "Roles", bindings: "Bindings", "service-accounts": "Service accounts",
@@ -12,7 +12,7 @@ const ADMIN: Record<string, string> = {
 const FLOW_TABS: Record<string, string> = {
   "": "Overview", editor: "Editor", executions: "Executions", revisions: "Revisions", triggers: "Triggers", logs: "Logs",
 };
-const EXECUTION_TABS: Record<string, string> = { "": "Overview", gantt: "Gantt", logs: "Logs", topology: "Topology", outputs: "Outputs" };
+const EXECUTION_TABS: Record<string, string> = { "": "Overview", gantt: "Gantt", logs: "Logs", topology: "Topology", outputs: "Outputs", assets: "Assets" };
 const cap = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function titleFor(pathname: string): string {

@@ -15,6 +15,7 @@ import { PausedBanner } from "../components/execution/PausedBanner";
 import { FINAL_STATES, TaskRunActions } from "../components/execution/TaskRunActions";
 import { LogsPanel } from "../components/execution/LogsPanel";
 import { OutputsPanel } from "../components/execution/OutputsPanel";
+import { AssetsPanel } from "../components/execution/AssetsPanel";
 import { StateBadge } from "../components/StateBadge";
 import { Topology } from "../components/Topology";
 import { When } from "../components/When";
@@ -29,6 +30,7 @@ const TABS = [
   { path: "topology", label: "Topology" },
   { path: "outputs", label: "Outputs" },
   { path: "metrics", label: "Metrics" },
+  { path: "assets", label: "Assets" },
 ];
 const SETTLE_MS = 10_000;
 /** Tells the page that an action was taken and the execution will change soon. */
@@ -74,6 +76,7 @@ export default function ExecutionPage() {
       {tab === "topology" && <LiveTopology execution={x} />}
       {tab === "outputs" && <OutputsPanel execution={x} />}
       {tab === "metrics" && <MetricsPanel execution={x} />}
+      {tab === "assets" && <AssetsPanel execution={x} />}
     </section>
     </Settle.Provider>
   );

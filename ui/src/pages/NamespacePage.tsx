@@ -6,6 +6,7 @@ import {
   findExecutions, kvDelete, kvGet, kvList, kvPut, KV_TYPES, type KVEntry, type KVType,
 } from "../api/operations";
 import { ExecutionTable } from "../components/ExecutionTable";
+import { AssetList } from "../components/AssetList";
 import { NamespaceFiles } from "../components/NamespaceFiles";
 import { NamespaceSecrets } from "../components/NamespaceSecrets";
 import { NamespaceSettingsTab } from "../components/NamespaceSettings";
@@ -25,6 +26,7 @@ const TABS: { path: string; label: string; permission?: string }[] = [
   { path: "secrets", label: "Secrets" },
   { path: "variables", label: "Variables", permission: "NAMESPACE:VIEW" },
   { path: "plugin-defaults", label: "Plugin defaults", permission: "NAMESPACE:VIEW" },
+  { path: "assets", label: "Assets", permission: "ASSET:LIST" },
 ];
 
 export default function NamespacePage() {
@@ -47,6 +49,7 @@ export default function NamespacePage() {
       {tab === "secrets" && <NamespaceSecrets namespace={namespace} />}
       {tab === "variables" && <NamespaceSettingsTab namespace={namespace} part="variables" />}
       {tab === "plugin-defaults" && <NamespaceSettingsTab namespace={namespace} part="pluginDefaults" />}
+      {tab === "assets" && <NamespaceAssets namespace={namespace} />}
     </section>
   );
 }
@@ -202,4 +205,11 @@ function KVForm({ namespace, entry, onDone, onCancel }: { namespace: string; ent
       </div>
     </form>
   );
+}
+
+
+/** The assets of this namespace and those under it. */
+function NamespaceAssets({ namespace }: { namespace: string }) {
+  const [page, setPage] = useState(1);
+  return <AssetList filters={{ namespace }} page={page} onPage={setPage} />;
 }

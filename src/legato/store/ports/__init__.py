@@ -15,6 +15,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from legato.store.ports.apps import AppRecord, AppStore
+from legato.store.ports.assets import (
+    AssetEvent,
+    AssetFilter,
+    AssetLineage,
+    AssetRecord,
+    AssetStore,
+    AssetUsage,
+)
 from legato.store.ports.dashboards import (
     ChartQueryError,
     ChartRows,
@@ -101,7 +109,7 @@ class Notifying(Protocol):
 
 class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
             BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, DashboardStore,
-            AppStore, TenantStore, Notifying, Protocol):
+            AppStore, AssetStore, TenantStore, Notifying, Protocol):
     """Every port at once: for the composition root, which hands each consumer the ports it uses."""
 
     def migrate(self) -> None:
@@ -123,6 +131,12 @@ __all__ = [
     "MAIN",
     "AppRecord",
     "AppStore",
+    "AssetEvent",
+    "AssetFilter",
+    "AssetLineage",
+    "AssetRecord",
+    "AssetStore",
+    "AssetUsage",
     "AuditEntry",
     "AuditFilter",
     "AuditLog",

@@ -1,7 +1,7 @@
 """SqlStore: the one implementation of ports.Store, over SQLAlchemy Core, for SQLite and PostgreSQL.
 
 It is made of one object per aggregate (legato.store.sql.flows, .executions, .jobs, .records, .triggers,
-.servers, .governance, .identity, .dashboards, .tenants), all over one explicit `Database` (the connection pool, its dialect and the
+.servers, .governance, .identity, .dashboards, .apps, .assets, .tenants), all over one explicit `Database` (the connection pool, its dialect and the
 wake-ups its commits owe) and one set of named queries; SqlStore builds them and binds their methods, so that it
 is every port at once for the composition root, and each part is also reachable alone (`store.job_queue`...).
 """
@@ -21,6 +21,7 @@ from legato.store.backfills import BackfillQueries
 from legato.store.database import Database
 from legato.store.queries import Queries
 from legato.store.sql.apps import SqlApps
+from legato.store.sql.assets import SqlAssets
 from legato.store.sql.dashboards import SqlDashboards
 from legato.store.sql.executions import SqlExecutions
 from legato.store.sql.flows import SqlFlows, SqlSuites
@@ -71,6 +72,7 @@ class SqlStore:
         self.identity_store: ports.IdentityStore = SqlIdentity(db)
         self.dashboard_store: ports.DashboardStore = SqlDashboards(db, q)
         self.app_store: ports.AppStore = SqlApps(db, q)
+        self.asset_store: ports.AssetStore = SqlAssets(db, q)
         self.tenant_store: ports.TenantStore = SqlTenants(db)
         self._bind_flow_store(self.flow_store)
         self._bind_suite_store(self.suite_store)
@@ -89,6 +91,7 @@ class SqlStore:
         self._bind_identity_store(self.identity_store)
         self._bind_dashboard_store(self.dashboard_store)
         self._bind_app_store(self.app_store)
+        self._bind_asset_store(self.asset_store)
         self._bind_tenant_store(self.tenant_store)
         self._listener: PgListener | None = None
         if isinstance(dialect, dialects.PostgresDialect):
@@ -290,6 +293,17 @@ class SqlStore:
         self.get_app = part.get_app
         self.list_apps = part.list_apps
         self.delete_app = part.delete_app
+
+    def _bind_asset_store(self, part: ports.AssetStore) -> None:
+        self.record_asset_usages = part.record_asset_usages
+        self.save_asset = part.save_asset
+        self.get_asset = part.get_asset
+        self.search_assets = part.search_assets
+        self.delete_asset = part.delete_asset
+        self.asset_usages = part.asset_usages
+        self.asset_usages_after = part.asset_usages_after
+        self.execution_asset_usages = part.execution_asset_usages
+        self.asset_lineage = part.asset_lineage
 
     def _bind_tenant_store(self, part: ports.TenantStore) -> None:
         self.create_tenant = part.create_tenant
