@@ -12,23 +12,18 @@ team's; a flow of the system namespace (LEGATO_SYSTEM_NAMESPACE, default system)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from legato.model.durations import Duration
 from legato.model.task import TASKS
-from legato.plugins.context import RunContext, TaskFailed
-from legato.plugins.core.log_exporters import Entry, FileLogExporter, LogExporter, Shipment
-from legato.plugins.core.log_shipper import system_namespace
+from legato.plugins.context import RunContext
+from legato.plugins.core.log_exporters import Entry, FileLogExporter, LogExporter
+from legato.plugins.core.log_shipper import Read, Shipper, system_namespace
 from legato.plugins.core.purge import reachable
 from legato.plugins.runnable import (
-    Expression,
-    RunnableTask,
-    render_as,
-    render_duration,
     render_optional_text,
     render_text,
 )
@@ -49,11 +44,14 @@ Exporter = Annotated[LogExporter, *sub_plugin("asset exporter", [FileAssetExport
 
 
 @TASKS.register
-class AssetShipper(RunnableTask):
+class AssetShipper(Shipper):
     """Ship the uses of assets recorded since the last run to every exporter of `assetExporters`. Outputs: `size`
     (uses shipped), `offsetKey`, `lastAssetDate`, and `outputs` per exporter id (`uris` of the files written)."""
 
     TYPE: ClassVar[str] = "io.kestra.plugin.ee.assets.AssetShipper"
+    DATE_OUTPUT: ClassVar[str] = "lastAssetDate"
+    NOUNS: ClassVar[tuple[str, str]] = ("asset use", "asset uses")
+    WHOSE: ClassVar[str] = "an asset shipper's"
     EXAMPLES: ClassVar[tuple[str, ...]] = (
         """\
 id: ship_assets
@@ -67,9 +65,7 @@ assetExporters:
     )
 
     assetExporters: list[Exporter] = Field(min_length=1, description="Where the uses go: one or more exporters, each with its `id` and `type`.")
-    lookbackPeriod: Duration | Expression = Field(default="P1D", description="How far back the first run starts (ISO-8601 duration); later runs start where the last one stopped.")
     offsetKey: str = Field(default="AssetShipper-state", description="KV key of the flow's namespace that keeps where the last run stopped.")
-    batchSize: int | Expression = Field(default=1000, description="Uses read from the store at a time.")
     flowNamespace: str | None = Field(default=None, description="Only uses by flows of this namespace and those under it: the flow's own or one under it (a flow of the system namespace may name any, and ships every namespace by default).")
     flowId: str | None = Field(default=None, description="Only uses by this flow.")
     taskId: str | None = Field(default=None, description="Only uses by this task.")
@@ -77,47 +73,23 @@ assetExporters:
     assetTypes: list[str] | None = Field(default=None, description="Only assets of these types.")
     delete: Literal[False] = Field(default=False, description="Accepted for Kestra's flows, false only: shipping deletes nothing.")
 
-    @field_validator("assetExporters")
-    @classmethod
-    def _unique_ids(cls, exporters: list[LogExporter]) -> list[LogExporter]:
-        ids = [e.id for e in exporters]
-        doubles = sorted({i for i in ids if ids.count(i) > 1})
-        if doubles:
-            raise ValueError(f"exporter ids must be unique: {', '.join(doubles)} used twice")
-        return exporters
+    def exporters(self) -> list[LogExporter]:
+        return self.assetExporters
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
-        key = render_text(ctx, self.offsetKey)
-        batch = render_as(ctx, self.batchSize, int, "batchSize")
-        if batch < 1:
-            raise TaskFailed(f"property 'batchSize': must be at least 1, got {batch}")
         wanted = render_optional_text(ctx, self.flowNamespace)
         namespace = wanted if ctx.flow_namespace == system_namespace() else reachable(ctx, wanted, "flowNamespace")
         keep = self._filter(ctx)
-        first = _offset(ctx, key)
-        since = ctx.now() - render_duration(ctx, self.lookbackPeriod, "lookbackPeriod") if first == 0 else None
-        shipments: dict[str, Shipment] = {e.id: e.open(ctx) for e in self.assetExporters}
-        last, last_date, size = first, None, 0
-        try:
-            while events := await asyncio.to_thread(ctx.operations.asset_events_after, last, batch, since=since,
-                                                    namespace=namespace):
-                entries = [_entry(e) for e in events if keep(e)]
-                if entries:
-                    for shipment in shipments.values():
-                        await shipment.send(entries)
-                last, last_date, size = events[-1].position, events[-1].usage.created, size + len(entries)
-                if len(events) < batch:
-                    break
-        except BaseException:
-            for shipment in shipments.values():
-                await shipment.abort()
-            raise
-        outputs = {exporter: await shipment.close() for exporter, shipment in shipments.items()}
-        day = last_date.isoformat() if last_date else None
-        if last != first:
-            ctx.kv.set(key, {"position": last, "lastAssetDate": day}, type="JSON", ttl_seconds=None)
-        ctx.logger.info(f"shipped {size} asset {'use' if size == 1 else 'uses'} to {', '.join(shipments)}")
-        return {"size": size, "offsetKey": key, "lastAssetDate": day, "outputs": outputs}
+
+        def read(after: int, limit: int, since: datetime | None) -> Read | None:
+            events = ctx.operations.asset_events_after(after, limit, since=since, namespace=namespace)
+            if not events:
+                return None
+            return Read([_entry(e) for e in events if keep(e)], events[-1].position, events[-1].usage.created,
+                        len(events) == limit)
+
+        _, _, outputs = await self.ship(ctx, read)
+        return outputs
 
     def _filter(self, ctx: RunContext) -> Callable[[AssetEvent], bool]:
         """Which uses to ship, by flow, task, asset namespace and type."""
@@ -134,18 +106,6 @@ assetExporters:
                 return False
             return types is None or (asset is not None and asset.type in types)
         return keep
-
-
-def _offset(ctx: RunContext, key: str) -> int:
-    """The position the last run stopped at (0: no run yet)."""
-    found = ctx.kv.get(key)
-    if found is None:
-        return 0
-    value = found[1]
-    if not isinstance(value, dict) or not isinstance(value.get("position"), int):
-        raise TaskFailed(f"the KV entry '{key}' does not hold an asset shipper's offset; set offsetKey to another key")
-    position: int = value["position"]
-    return position
 
 
 def _entry(event: AssetEvent) -> Entry:

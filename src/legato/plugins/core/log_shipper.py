@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, model_validator
 
 from legato.model.durations import Duration
 from legato.model.execution import LogRecord
@@ -69,24 +70,31 @@ def system_namespace() -> str:
     return os.environ.get(SYSTEM_ENV, "").strip() or "system"
 
 
-class _Shipper(RunnableTask):
-    """What both shippers share: the exporters, where the first run starts, and the offset kept in KV."""
+class Shipper(RunnableTask):
+    """What the shippers share (logs, audit entries, asset uses): where the first run starts, the offset kept in KV,
+    and `ship`, which hands what `read` finds to every exporter and moves the offset."""
 
-    logExporters: list[Exporter] = Field(min_length=1, description="Where the entries go: one or more exporters, each with its `id` and `type`.")
+    DATE_OUTPUT: ClassVar[str] = "lastLogDate"
+    NOUNS: ClassVar[tuple[str, str]] = ("entry", "entries")
+    WHOSE: ClassVar[str] = "a log shipper's"
+
     lookbackPeriod: Duration | Expression = Field(default="P1D", description="How far back the first run starts (ISO-8601 duration); later runs start where the last one stopped.")
     offsetKey: str = Field(default="LogShipper-state", description="KV key of the flow's namespace that keeps where the last run stopped.")
     batchSize: int | Expression = Field(default=1000, description="Entries read from the store at a time.")
 
-    @field_validator("logExporters")
-    @classmethod
-    def _unique_ids(cls, exporters: list[LogExporter]) -> list[LogExporter]:
-        ids = [e.id for e in exporters]
+    @abstractmethod
+    def exporters(self) -> list[LogExporter]:
+        """The task's exporters (its `logExporters`, `assetExporters`...)."""
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Self:
+        ids = [e.id for e in self.exporters()]
         doubles = sorted({i for i in ids if ids.count(i) > 1})
         if doubles:
             raise ValueError(f"exporter ids must be unique: {', '.join(doubles)} used twice")
-        return exporters
+        return self
 
-    async def _ship(self, ctx: RunContext, read: Reader) -> tuple[int, int, dict[str, Any]]:
+    async def ship(self, ctx: RunContext, read: Reader) -> tuple[int, int, dict[str, Any]]:
         """Read past the stored offset with `read(after, limit, since)` (`since`: the lookback's start on a first
         run, else None), hand the entries to every exporter, then move the offset: (first position, last
         position, outputs). The offset moves only once every exporter has taken every entry."""
@@ -96,7 +104,7 @@ class _Shipper(RunnableTask):
             raise TaskFailed(f"property 'batchSize': must be at least 1, got {batch}")
         first = self._offset(ctx, key)
         since = self.since(ctx, first)
-        shipments = {e.id: e.open(ctx) for e in self.logExporters}
+        shipments = {e.id: e.open(ctx) for e in self.exporters()}
         last, last_date, size = first, None, 0
         try:
             while (done := await asyncio.to_thread(read, last, batch, since)) is not None:
@@ -111,32 +119,37 @@ class _Shipper(RunnableTask):
                 await shipment.abort()
             raise
         outputs = await _close(shipments)
+        date = last_date.isoformat() if last_date else None
         if last != first:
-            ctx.kv.set(key, {"position": last, "lastLogDate": last_date.isoformat() if last_date else None},
-                       type="JSON", ttl_seconds=None)
-        ctx.logger.info(f"shipped {size} {'entry' if size == 1 else 'entries'} to {', '.join(shipments)}")
-        return first, last, {"size": size, "offsetKey": key, "lastLogDate": last_date.isoformat() if last_date else None,
-                             "outputs": outputs}
+            ctx.kv.set(key, {"position": last, self.DATE_OUTPUT: date}, type="JSON", ttl_seconds=None)
+        ctx.logger.info(f"shipped {size} {self.NOUNS[0] if size == 1 else self.NOUNS[1]} to {', '.join(shipments)}")
+        return first, last, {"size": size, "offsetKey": key, self.DATE_OUTPUT: date, "outputs": outputs}
 
     def since(self, ctx: RunContext, first: int) -> datetime | None:
         """Where the first run starts (None for later runs: they start at the stored position)."""
         return ctx.now() - render_duration(ctx, self.lookbackPeriod, "lookbackPeriod") if first == 0 else None
 
-    @staticmethod
-    def _offset(ctx: RunContext, key: str) -> int:
+    def _offset(self, ctx: RunContext, key: str) -> int:
         """The position the last run stopped at (0: no run yet)."""
         found = ctx.kv.get(key)
         if found is None:
             return 0
         value = found[1]
         if not isinstance(value, dict) or not isinstance(value.get("position"), int):
-            raise TaskFailed(f"the KV entry '{key}' does not hold a log shipper's offset; set offsetKey to another key")
+            raise TaskFailed(f"the KV entry '{key}' does not hold {self.WHOSE} offset; set offsetKey to another key")
         position: int = value["position"]
         return position
 
 
+class _LogShippers(Shipper):
+    logExporters: list[Exporter] = Field(min_length=1, description="Where the entries go: one or more exporters, each with its `id` and `type`.")
+
+    def exporters(self) -> list[LogExporter]:
+        return self.logExporters
+
+
 @TASKS.register
-class LogShipper(_Shipper):
+class LogShipper(_LogShippers):
     """Ship the log lines written since the last run, at `logLevelFilter` or above, to every exporter of
     `logExporters`. Outputs: `size` (lines shipped), `offsetKey`, `lastLogDate`, and `outputs` per exporter id
     (`uris` of the files written, `requests` sent, `events` put)."""
@@ -185,7 +198,7 @@ logExporters:
             entries = [self._entry(ctx, record, flows) for _, record in lines]
             return Read(entries, lines[-1][0], lines[-1][1].timestamp, len(lines) == limit)
 
-        first, last, outputs = await self._ship(ctx, read)
+        first, last, outputs = await self.ship(ctx, read)
         if last != first and render_as(ctx, self.delete, bool, "delete"):
             shipped = replace(filters, time_from=self.since(ctx, first), positions=(first, last))
             await asyncio.to_thread(ctx.operations.delete_logs, shipped)
@@ -201,7 +214,7 @@ logExporters:
 
 
 @TASKS.register
-class AuditLogShipper(_Shipper):
+class AuditLogShipper(_LogShippers):
     """Ship the audit log entries (who did what, when, from where, and the change) appended since the last run,
     of the `resources` listed (all by default), to every exporter of `logExporters`. Only a flow of the system
     namespace may read the tenant's audit log; entries are never deleted by a flow (the retention setting
@@ -237,7 +250,7 @@ logExporters:
             entries = [_audit_entry(r) for r in found if wanted is None or r.entry.resource in wanted]
             return Read(entries, found[-1].id, found[-1].entry.at, len(found) == limit)
 
-        _, _, outputs = await self._ship(ctx, read)
+        _, _, outputs = await self.ship(ctx, read)
         return outputs
 
 
