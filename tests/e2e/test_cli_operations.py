@@ -196,10 +196,13 @@ def test_restart_runs_the_failed_task_again(server: Path) -> None:
 
 
 def test_set_state_lets_a_failed_execution_carry_on(server: Path) -> None:
+    """The task run named by its task's id (its only run)."""
     execution_id = cli(server, "execution", "create", "tests.ops", "flaky")
-    body = wait_state(server, execution_id, "FAILED")
-    shaky = next(r for r in body["taskRunList"] if r["taskId"] == "shaky")
-    cli(server, "execution", "set-state", execution_id, shaky["id"], "SUCCESS")
+    wait_state(server, execution_id, "FAILED")
+    wrong = subprocess.run([LEGATO, "execution", "set-state", execution_id, "shaky.x", "SUCCESS", "--data-dir", str(server)],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert wrong.returncode == 2 and "no task run 'shaky.x' in this execution; its tasks: first, shaky" in wrong.stderr
+    cli(server, "execution", "set-state", execution_id, "shaky", "SUCCESS")
     body = wait_state(server, execution_id, "SUCCESS")
     assert {r["taskId"] for r in body["taskRunList"]} == {"first", "shaky", "last"}
 

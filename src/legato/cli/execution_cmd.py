@@ -157,13 +157,42 @@ def restart(store: Store, by: Principal, remote: httpx.Client | None, execution_
     click.echo(f"restart requested for {execution_id}")
 
 
+def _task_run(ref: str, runs: list[tuple[str, str, str | None]]) -> str:
+    """The id of the task run `ref` names: its id, or `task_id` (the task's only run), or `task_id.value` (its run
+    for that loop value); a clear error otherwise. `runs`: (id, task id, value) of the execution's task runs."""
+    if any(run_id == ref for run_id, _, _ in runs):
+        return ref
+    task_id, dot, value = ref.partition(".")
+    found = [(run_id, v) for run_id, t, v in runs if t == task_id and (not dot or v == value)]
+    if len(found) == 1:
+        return found[0][0]
+    if not found:
+        known = sorted({t for _, t, _ in runs})
+        raise click.BadParameter(f"no task run {ref!r} in this execution; its tasks: {', '.join(known) or 'none'}",
+                                 param_hint="TASK_RUN")
+    values = ", ".join(f"{task_id}.{v}" for _, v in found)
+    raise click.BadParameter(f"{task_id!r} ran {len(found)} times: name one run, {values}", param_hint="TASK_RUN")
+
+
+def _runs(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> list[tuple[str, str, str | None]]:
+    if remote is not None:
+        execution = api(remote, "GET", f"/executions/{execution_id}").json()
+        return [(r["id"], r["taskId"], r.get("value")) for r in execution.get("taskRunList") or []]
+    if store.get_execution(execution_id, tenant=by.tenant) is None:
+        raise click.ClickException(f"execution {execution_id} not found")
+    return [(r.id, r.task_id, r.value) for r in store.task_runs(execution_id)]
+
+
 @execution.command("replay")
 @click.argument("execution_id")
-@click.argument("task_run_id")
+@click.argument("task_run", metavar="TASK_RUN")
 @click.option("--revision", type=int, help="Replay on another revision of the flow.")
 @with_store
-def replay(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run_id: str, revision: int | None) -> None:
-    """A new execution that reuses earlier outputs and runs again from TASK_RUN_ID."""
+def replay(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run: str,
+           revision: int | None) -> None:
+    """A new execution that reuses earlier outputs and runs again from TASK_RUN (its id, `task_id`, or
+    `task_id.value` for one run of a loop)."""
+    task_run_id = _task_run(task_run, _runs(store, by, remote, execution_id))
     if remote is not None:
         params = {"taskRunId": task_run_id, **({"revision": revision} if revision is not None else {})}
         click.echo(api(remote, "POST", f"/executions/{execution_id}/replay", params=params).json()["id"])
@@ -178,14 +207,16 @@ def replay(store: Store, by: Principal, remote: httpx.Client | None, execution_i
 
 @execution.command("set-state")
 @click.argument("execution_id")
-@click.argument("task_run_id")
+@click.argument("task_run", metavar="TASK_RUN")
 @click.argument("state", type=click.Choice(["SUCCESS", "WARNING", "FAILED", "SKIPPED"]))
 @with_store
-def set_state(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run_id: str, state: str) -> None:
-    """Change a finished task run's state; the execution carries on from there."""
+def set_state(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run: str,
+              state: str) -> None:
+    """Change a finished task run's state (TASK_RUN: its id, `task_id`, or `task_id.value`); the execution carries
+    on from there."""
+    task_run_id = _task_run(task_run, _runs(store, by, remote, execution_id))
     if remote is not None:
         api(remote, "POST", f"/executions/{execution_id}/state", json={"taskRunId": task_run_id, "state": state})
-        click.echo(f"state change requested for {task_run_id}")
-        return
-    _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=by)
+    else:
+        _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=by)
     click.echo(f"state change requested for {task_run_id}")
