@@ -115,6 +115,9 @@ async function flowsList(page) {
   await page.getByLabel("Search").fill("");
   await page.getByLabel("Namespace").selectOption("tutorial");
   await page.waitForURL(/namespace=tutorial/);
+  // the examples fill more than a page: find one by its name within the namespace (the URL keeps both filters)
+  await page.getByLabel("Search").fill("loops");
+  await page.waitForURL(/namespace=tutorial.*q=loops|q=loops.*namespace=tutorial/);
   await page.getByRole("link", { name: "loops" }).waitFor();
   await page.getByRole("button", { name: "Dark mode" }).click();
   check(await page.evaluate(() => document.documentElement.dataset.theme) === "dark", "dark mode should apply");
