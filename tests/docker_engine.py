@@ -188,6 +188,15 @@ def leftovers(host: str, label: str = "io.legato.managed") -> list[str]:
     return [c["Names"][0].lstrip("/") if c.get("Names") else c["Id"][:12] for c in found]
 
 
+def _clear_leftovers(host: str) -> None:
+    """Remove the Legato containers a killed test session left in the private engine's data root: no session runs
+    while it starts, and the tests name containers by execution ids that repeat from one session to the next."""
+    with _client(host, 30.0) as client:
+        found = client.get("/containers/json", params={"all": "1", "filters": '{"label": ["io.legato.managed"]}'}).json()
+        for container in found:
+            client.delete(f"/containers/{container['Id']}", params={"force": "1", "v": "1"})
+
+
 def _leave(users: IO[str]) -> None:
     """Give up our share; when no other session holds one, stop the private engine."""
     try:
@@ -220,6 +229,7 @@ def _start_dockerd(dockerd: str, driver: str, paths: Paths) -> Engine | None:
         if proc.poll() is not None:
             return None
         if answers(f"unix://{paths.socket}", timeout=1.0):
+            _clear_leftovers(f"unix://{paths.socket}")
             return Engine(host=f"unix://{paths.socket}", private=True, storage_driver=driver)
         time.sleep(0.1)
     proc.kill()
