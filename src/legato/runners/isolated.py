@@ -9,7 +9,9 @@ namespaces, stop after a while unused, and their number is bounded (the least re
 
 A worker also keeps one spare sandbox started ahead (`Sandboxes.prepare`), for no namespace yet: the next
 namespace whose sandbox is not running takes it rather than waiting ~0.1 s for a start, and another spare is
-started behind it. Nothing runs in a spare before a namespace takes it, so none is ever shared.
+started behind it once the worker's commands pause (a start takes ~0.1 s of CPU the flow that took the spare
+would otherwise wait for), at the latest a few seconds later, or at once when another namespace asks for it.
+Nothing runs in a spare before a namespace takes it, so none is ever shared.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from legato.runners.warm import _virtualenv_site, python_entry
 _NETWORK_START_SECONDS = 10.0
 _TMP = Path("/tmp")  # noqa: S108 - each command's /tmp is its own
 _PLACED_MAX = 4096  # paths whose placement a pool remembers
+_REFILL_IDLE_SECONDS = 0.5  # a spare is started behind a taken one once no command has started for this long,
+_REFILL_LATEST_SECONDS = 5.0  # or this long after it was taken at the latest
 
 
 
@@ -58,6 +62,21 @@ class SandboxKey:
 _Shape = tuple[str, tuple[str, ...], tuple[Path, ...]]
 
 
+class _Spare:
+    """A spare sandbox being started (or waiting to be: `now` says to start it without waiting for a pause)."""
+
+    def __init__(self) -> None:
+        self.future: Future[forkserver.ForkServer] = Future()
+        self.now = threading.Event()
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Never start it if it has not started; stop it once started if it has."""
+        self.cancelled = True
+        self.now.set()
+        self.future.add_done_callback(_close_started)
+
+
 class Sandboxes:
     """The worker's sandboxes, one per key, started on demand."""
 
@@ -73,7 +92,8 @@ class Sandboxes:
         self._private = Path(tempfile.mkdtemp(prefix="legato-sandboxes-"))
         os.chmod(self._private, 0o755)  # noqa: S103 - the resolv.conf in it is bound into sandboxes run under other uids
         self._prepared: dict[_Shape, int] = {}  # shapes kept with a spare sandbox -> how many workers asked
-        self._spares: dict[_Shape, Future[forkserver.ForkServer]] = {}
+        self._spares: dict[_Shape, _Spare] = {}
+        self._last_command = time.monotonic()
 
     def exposed(self, interpreter: str, extra: Sequence[Path] = ()) -> list[Path]:
         """The folders a sandbox for `interpreter` puts back (worked out once: it reads every PATH folder)."""
@@ -102,12 +122,13 @@ class Sandboxes:
     def server(self, key: SandboxKey) -> forkserver.ForkServer:
         """The running fork server of `key`'s sandbox: a spare one, or started (or restarted) when needed."""
         with self._lock:
+            self._last_command = time.monotonic()
             server = self._running.get(key)
             if server is None or not server.alive:
                 self._evict()
                 server = self._running[key] = self._take_spare(key.shape) or self._start(key)
                 if key.shape in self._prepared:
-                    self._refill(key.shape)
+                    self._refill(key.shape, deferred=True)
             server.last_used = time.monotonic()
             return server
 
@@ -130,29 +151,55 @@ class Sandboxes:
             self._prepared.pop(shape, None)
             spare = self._spares.pop(shape, None)
         if spare is not None:
-            spare.add_done_callback(_close_started)
+            spare.cancel()
 
-    def _refill(self, shape: _Shape) -> None:
-        """Start a spare of `shape` in a thread of its own, unless one is there (under the lock)."""
+    def spares_ready(self, timeout: float) -> bool:
+        """Wait until every spare asked for has started (a worker that has finished starting): True if so."""
+        deadline = time.monotonic() + timeout
+        for spare in list(self._spares.values()):
+            spare.now.set()
+            try:
+                spare.future.exception(max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                return False
+        return True
+
+    def _refill(self, shape: _Shape, *, deferred: bool = False) -> None:
+        """Start a spare of `shape` in a thread of its own, unless one is there (under the lock); `deferred`, once
+        the worker's commands pause (see the module's docstring)."""
         if shape in self._spares:
             return
-        future: Future[forkserver.ForkServer] = Future()
-        self._spares[shape] = future
+        spare = self._spares[shape] = _Spare()
+        if not deferred:
+            spare.now.set()
 
         def start() -> None:
+            latest = time.monotonic() + _REFILL_LATEST_SECONDS
+            while not spare.now.is_set():
+                now = time.monotonic()
+                wait = min(self._last_command + _REFILL_IDLE_SECONDS, latest) - now
+                if wait <= 0:
+                    break
+                spare.now.wait(wait)
+            if spare.cancelled:
+                spare.future.set_exception(RunnerError("the spare sandbox was released before it started"))
+                return
             try:
-                future.set_result(self._start(SandboxKey("", *shape)))
+                spare.future.set_result(self._start(SandboxKey("", *shape)))
             except BaseException as exc:  # said by the start a namespace then makes itself
-                future.set_exception(exc)
+                spare.future.set_exception(exc)
 
         threading.Thread(target=start, name="legato-spare-sandbox", daemon=True).start()
 
     def _take_spare(self, shape: _Shape) -> forkserver.ForkServer | None:
-        """The spare of `shape` (waiting for it to finish starting), or None."""
-        future = self._spares.pop(shape, None)
-        if future is None or future.exception() is not None:
+        """The spare of `shape` (started now if it was waiting for a pause, and waited for), or None."""
+        pending = self._spares.pop(shape, None)
+        if pending is None:
             return None
-        spare = future.result()
+        pending.now.set()
+        if pending.future.exception() is not None:
+            return None
+        spare = pending.future.result()
         if not spare.alive:
             spare.close()
             return None
@@ -177,7 +224,7 @@ class Sandboxes:
         for server in servers:
             server.close()
         for spare in spares:  # one still starting stops once started
-            spare.add_done_callback(_close_started)
+            spare.cancel()
 
     def _evict(self) -> None:
         """Stop sandboxes unused for the idle time, and the least recently used beyond the bound."""

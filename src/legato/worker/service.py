@@ -102,6 +102,7 @@ class Worker:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slot_freed = asyncio.Event()
+        self._warmup: asyncio.Task[None] | None = None
 
     # local lane (called from the executor's thread) ----------------------------------------------
     def free(self, group: str | None) -> int:
@@ -137,8 +138,8 @@ class Worker:
         # containers a worker that died on this host left running go now, not when they end
         reaper = asyncio.create_task(_reap_containers(self.runner_settings), name="worker-container-reaper")
         # the default runner's sandbox is started ahead, so that the first script task does not wait for it
-        warmup = asyncio.create_task(asyncio.to_thread(_spare_sandbox, self.runner_settings, True),
-                                     name="worker-sandbox-warmup")
+        warmup = self._warmup = asyncio.create_task(asyncio.to_thread(_spare_sandbox, self.runner_settings, True),
+                                                    name="worker-sandbox-warmup")
         try:
             while not stopping.is_set():
                 with self._lock:
@@ -162,6 +163,18 @@ class Worker:
             beats.shutdown(wait=False)
             await asyncio.shield(warmup)  # then its spare is released: a stopped worker keeps no sandbox started
             await asyncio.to_thread(_spare_sandbox, self.runner_settings, False)
+
+    async def warmed(self, timeout: float = 60.0) -> bool:
+        """Wait until this running worker has finished starting (its spare sandbox is up, where script tasks run
+        isolated by default): True if it has within `timeout`. A benchmark's "worker that has started"."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._warmup is None:
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.01)
+        await asyncio.shield(self._warmup)
+        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        return await asyncio.to_thread(_spares_ready, self.runner_settings, left)
 
     async def _drain(self) -> None:
         """Stop taking work; let started attempts finish within `drain_seconds`, hand back the rest."""
@@ -378,6 +391,12 @@ def _spare_sandbox(settings: RunnerSettings | None, keep: bool) -> None:
                 pool.release(*shape)
     except Exception:
         log.exception("starting a spare sandbox failed; the first script task of each namespace starts its own")
+
+
+def _spares_ready(settings: RunnerSettings | None, timeout: float) -> bool:
+    if settings is None or settings.unsafe or settings.default == "sandbox" or isolation.probe() is not None:
+        return True  # no spare is kept
+    return isolated.sandboxes(sandbox_policy(settings)).spares_ready(timeout)
 
 
 async def _reap_containers(settings: RunnerSettings | None) -> None:

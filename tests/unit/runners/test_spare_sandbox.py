@@ -32,13 +32,36 @@ def test_a_spare_sandbox_goes_to_one_namespace_only() -> None:
     try:
         interpreter = forkserver.default_interpreter()
         pool.prepare(interpreter)
-        spare = pool._spares[(interpreter, (), ())].result()
+        spare = pool._spares[(interpreter, (), ())].future.result()
         first = _pid_namespace(runner, "team.a")
         assert pool.server(isolated.SandboxKey("team.a", interpreter, (), ())) is spare
         second = _pid_namespace(runner, "team.b")
         assert first != second  # the spare went to team.a; team.b took the one started behind it
         assert _pid_namespace(runner, "team.a") == first  # and team.a keeps its own
         assert _pid_namespace(runner, "team.b") == second
+    finally:
+        pool.close()
+
+
+def test_the_spare_behind_a_taken_one_waits_for_a_pause_unless_a_namespace_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the start behind a taken spare takes CPU the flow that took it would wait for: it waits for the worker's
+    # commands to pause (here: never, within the test), but a second namespace asking for it starts it at once
+    monkeypatch.setattr(isolated, "_REFILL_IDLE_SECONDS", 600.0)
+    monkeypatch.setattr(isolated, "_REFILL_LATEST_SECONDS", 600.0)
+    pool = isolated.Sandboxes(isolation.Policy(network="none"))
+    runner = isolated.IsolatedRunner(pool, warm=False)
+    try:
+        interpreter = forkserver.default_interpreter()
+        pool.prepare(interpreter)
+        assert pool.spares_ready(60)  # the first spare starts at once
+        first = _pid_namespace(runner, "team.a")
+        behind = pool._spares[(interpreter, (), ())]
+        time.sleep(0.2)
+        assert not behind.future.done()  # waiting for a pause
+        second = _pid_namespace(runner, "team.b")
+        assert behind.future.done()  # team.b asked: started at once, and team.b took it
+        assert pool._running[isolated.SandboxKey("team.b", interpreter, (), ())] is behind.future.result()
+        assert first != second
     finally:
         pool.close()
 
@@ -69,7 +92,7 @@ def test_a_released_spare_stops() -> None:
     try:
         pool.prepare(interpreter)
         pool.prepare(interpreter)  # two workers of one process
-        spare = pool._spares[(interpreter, (), ())].result()
+        spare = pool._spares[(interpreter, (), ())].future.result()
         pool.release(interpreter)
         assert spare.alive  # the other worker still wants it
         pool.release(interpreter)
