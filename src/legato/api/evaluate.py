@@ -11,9 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from legato.api import dto, masking
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
-from legato.api.errors import ApiError, bad_request, not_found
+from legato.api.errors import ApiError, bad_request
 from legato.expressions import ExpressionError, LimitExceeded, Masker, Renderer, to_text
-from legato.services import evaluation
+from legato.services import evaluation, executions
 from legato.storage import functions as storage_functions
 from legato.storage import tenants as tenant_storage
 from legato.store import functions
@@ -70,9 +70,7 @@ def _bounded_render(ctx: ApiContext, execution_id: str, task_run_id: str, expres
 
 
 def _render(ctx: ApiContext, execution_id: str, task_run_id: str, expression: str, tenant: str) -> dto.EvalResult:
-    execution = ctx.store.get_execution(execution_id, tenant=tenant)
-    if execution is None:
-        raise not_found(f"execution {execution_id} not found")
+    execution = executions.find(ctx.store, execution_id, tenant=tenant)
     variables = evaluation.task_run_variables(ctx.store, ctx.flows, execution, task_run_id)
     bound = functions.bind(ctx.store, execution.namespace, execution.id, ctx.clock, tenant=execution.tenant)
     if ctx.storage is not None:  # read(), fileSize()... as the execution's tasks see them

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from legato.api import dto, paths, preview
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError, not_found
+from legato.services import executions
 from legato.storage import Storage, StorageError
 from legato.storage import tenants as tenant_storage
 from legato.storage.uris import build_uri, execution_prefix, parse_uri
@@ -34,9 +35,7 @@ def routers() -> list[APIRouter]:
 def checked_uri(ctx: ApiContext, execution_id: str, uri: str, tenant: str) -> tuple[Storage, str]:
     """The storage of the execution's tenant and the URI, once it is known to name a file of this execution
     (an execution of `tenant`)."""
-    execution = ctx.store.get_execution(execution_id, tenant=tenant)
-    if execution is None:
-        raise not_found(f"execution {execution_id} not found")
+    execution = executions.find(ctx.store, execution_id, tenant=tenant)
     parts = paths.storage_uri(uri)
     own = parse_uri(execution_prefix(execution.namespace, execution.flow_id, execution.id))
     if parts[:len(own)] != own or len(parts) == len(own):

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from legato.api import dto, masking
 from legato.api.context import Acting, Ctx, check_tenant
-from legato.api.errors import not_found
 from legato.api.params import Page, paging, sort_items
 from legato.model.execution import Execution, TaskRun
+from legato.services import executions
 
 router = APIRouter(prefix="/api/v1/{tenant}/metrics", tags=["Executions"], dependencies=[Depends(check_tenant)],
                    responses=dto.ERRORS)
@@ -35,9 +35,7 @@ def execution_metrics(
 ) -> dto.Paged[dto.MetricEntry]:
     """Every metric the execution's task runs reported, in the order the tasks ran unless `sort` says otherwise
     (name, taskId, type, value, timestamp). Timer values are milliseconds."""
-    execution = ctx.store.get_execution(executionId, tenant=by.tenant)
-    if execution is None:
-        raise not_found(f"execution {executionId} not found")
+    execution = executions.find(ctx.store, executionId, tenant=by.tenant)
     runs = [r for r in ctx.store.task_runs(executionId)
             if (taskRunId is None or r.id == taskRunId) and (taskId is None or r.task_id == taskId)]
     entries = [e for run in runs for e in _entries(execution, run)]

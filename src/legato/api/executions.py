@@ -24,6 +24,7 @@ from legato.model import state as st
 from legato.model.execution import Execution, TaskRun
 from legato.model.state import State
 from legato.services import executions as service
+from legato.services import flows as flow_service
 from legato.services.errors import ConflictError, ForbiddenError, NotFoundError
 from legato.services.principal import Principal, search_scope
 from legato.store.ports import ExecutionFilter
@@ -44,10 +45,7 @@ def routers() -> list[APIRouter]:
 
 
 def _get(ctx: ApiContext, execution_id: str, tenant: str) -> Execution:
-    execution = ctx.store.get_execution(execution_id, tenant=tenant)
-    if execution is None:
-        raise not_found(f"execution {execution_id} not found")
-    return execution
+    return service.find(ctx.store, execution_id, tenant=tenant)
 
 
 def _json(ctx: ApiContext, execution: Execution, runs: list[TaskRun] | None = None) -> dto.ExecutionDto:
@@ -207,8 +205,8 @@ def replay_execution(
 ) -> dto.ExecutionDto:
     """A new execution reusing the outputs of the task runs before `taskRunId` and running again from it."""
     execution = _get(ctx, executionId, by.tenant)
-    if revision is not None and ctx.store.get_flow(execution.namespace, execution.flow_id, revision, tenant=by.tenant) is None:
-        raise not_found(f"revision {revision} of flow {execution.namespace}.{execution.flow_id} not found")
+    if revision is not None:
+        flow_service.find(ctx.store, execution.namespace, execution.flow_id, revision, tenant=by.tenant)
     if taskRunId is None:
         runs = ctx.store.task_runs(executionId)
         if not runs:

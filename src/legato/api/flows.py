@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from legato.api import dto, graph, sources
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
-from legato.api.errors import ApiError, bad_request, not_found, problem_detail
+from legato.api.errors import ApiError, bad_request, problem_detail
 from legato.api.params import YAML_BODY, LabelsQuery, Page, paging, parse_labels, sort_items, yaml_body
 from legato.api.uploads import read_part, upload_body
 from legato.expressions import flowlint
@@ -61,10 +61,7 @@ def _matching(ctx: ApiContext, by: Principal, q: str | None, namespace: str | No
 
 
 def _latest(ctx: ApiContext, namespace: str, flow_id: str, tenant: str) -> FlowRecord:
-    record = ctx.store.get_flow(namespace, flow_id, tenant=tenant)
-    if record is None:
-        raise not_found(f"flow {namespace}.{flow_id} not found")
-    return record
+    return service.find(ctx.store, namespace, flow_id, tenant=tenant)
 
 
 # ---- fixed paths first, so they are not read as a namespace ---------------------------------------------------
@@ -278,11 +275,7 @@ def get_flow(
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past revision (default: the latest).")] = None,
 ) -> dto.FlowDto:
     """The latest revision of a live flow, or the given revision."""
-    record = ctx.store.get_flow(namespace, id, revision, tenant=by.tenant)
-    if record is None:
-        what = f"revision {revision} of flow" if revision else "flow"
-        raise not_found(f"{what} {namespace}.{id} not found")
-    return sources.flow_dto(record, source=source)
+    return sources.flow_dto(service.find(ctx.store, namespace, id, revision, tenant=by.tenant), source=source)
 
 
 @router.put("/{namespace}/{id}", summary="Update a flow", response_model=dto.FlowDto, openapi_extra=YAML_BODY)
@@ -321,7 +314,5 @@ def flow_graph(
     revision: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past revision (default: the latest).")] = None,
 ) -> dto.FlowGraph:
     """Nodes (tasks, cluster roots and ends), edges with their relation, and clusters of flowable tasks."""
-    record = ctx.store.get_flow(namespace, id, revision, tenant=by.tenant)
-    if record is None:
-        raise not_found(f"flow {namespace}.{id} not found")
+    record = service.find(ctx.store, namespace, id, revision, tenant=by.tenant)
     return graph.flow_graph(ctx.flows.of(record))

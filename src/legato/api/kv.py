@@ -61,9 +61,7 @@ def delete_keys(ctx: Ctx, by: Acting, namespace: Namespace, request: dto.KVDelet
 @router.get("/{key}", summary="Get the value of a key", response_model=dto.TypedValue)
 def get_value(ctx: Ctx, by: Acting, namespace: Namespace, key: Key) -> dto.TypedValue:
     """The value and its type; 404 when the key does not exist or has expired."""
-    entry = ctx.store.kv_get(namespace, key, ctx.clock(), tenant=by.tenant)
-    if entry is None:
-        raise not_found(f"no value for key '{key}' in namespace '{namespace}'")
+    entry = kv_service.find(ctx.store, namespace, key, tenant=by.tenant, now=ctx.clock())
     return dto.TypedValue(type=entry.type, value=entry.value)
 
 

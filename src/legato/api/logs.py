@@ -13,7 +13,6 @@ from fastapi.responses import PlainTextResponse
 
 from legato.api import dto, masking, sse
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
-from legato.api.errors import not_found
 from legato.api.params import Page, paging, parse_sort, utc
 from legato.expressions import Masker
 from legato.identity.permissions import Action, Resource
@@ -47,10 +46,7 @@ def _entry(record: LogRecord, namespace: str | None, flow_id: str | None, masker
 
 
 def _execution(ctx: ApiContext, execution_id: str, tenant: str) -> Execution:
-    execution = ctx.store.get_execution(execution_id, tenant=tenant)
-    if execution is None:
-        raise not_found(f"execution {execution_id} not found")
-    return execution
+    return executions.find(ctx.store, execution_id, tenant=tenant)
 
 
 def _lines(ctx: ApiContext, filters: LogFilter) -> Iterator[StoredLog]:

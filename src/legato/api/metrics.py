@@ -6,19 +6,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Protocol
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from legato.model.state import State
-from legato.store.ports import ExecutionFilter, QueueDepth, Store
+from legato.store.ports import ExecutionFilter, ExecutionStore, FlowReader, JobQueue, PoolStatus, QueueDepth
+
+
+class MetricsPorts(FlowReader, ExecutionStore, JobQueue, Protocol):
+    """What the scrape reads: live flows, executions by state and the event backlog, the job queue, the pool."""
+
+    def pool_status(self) -> PoolStatus: ...
 
 
 class StoreCollector(Collector):
     """Executions by state, live flows, the job queue (depth, running, oldest age), the executor's event backlog and
     this process's pool."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]):
+    def __init__(self, store: MetricsPorts, clock: Callable[[], datetime]):
         self.store = store
         self.clock = clock
 

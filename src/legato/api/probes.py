@@ -12,10 +12,9 @@ from fastapi.responses import JSONResponse
 
 from legato.api import system
 from legato.api.middleware import RequestMetrics
-from legato.store.ports import Store
 
 
-def create_probe_app(store: Store, clock: Callable[[], datetime], roles: Sequence[str]) -> FastAPI:
+def create_probe_app(store: system.ProbePorts, clock: Callable[[], datetime], roles: Sequence[str]) -> FastAPI:
     """The probe routes of a process running `roles` on `store`."""
     app = FastAPI(title=f"Legato {'+'.join(roles)} probes", openapi_url=None, docs_url=None, redoc_url=None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
@@ -12,12 +13,24 @@ from pydantic import BaseModel, Field
 
 from legato.api import dto
 from legato.api.context import TENANT, Ctx, Tenant, check_tenant
-from legato.api.metrics import StoreCollector
-from legato.store.ports import Store
+from legato.api.metrics import MetricsPorts, StoreCollector
+from legato.store.ports import FlowReader
 from legato.telemetry import metrics as telemetry
+
+
+class Schema(Protocol):
+    def schema_at_head(self) -> bool:
+        """Whether the database answers and its schema is at the newest revision this code ships."""
+        ...
+
+
+class ProbePorts(MetricsPorts, Schema, Protocol):
+    """What the probes read: health (a flow lookup), readiness (the schema) and the metrics."""
+
 
 router = APIRouter()
 tenant_router = APIRouter(prefix="/api/v1/{tenant}", dependencies=[Depends(check_tenant)], responses=dto.ERRORS)
+
 
 def routers() -> list[APIRouter]:
     return [router, tenant_router]
@@ -40,7 +53,7 @@ def health(ctx: Ctx) -> JSONResponse:
     return health_of(ctx.store)
 
 
-def health_of(store: Store) -> JSONResponse:
+def health_of(store: FlowReader) -> JSONResponse:
     """The health probe's answer for a process on `store`."""
     try:
         store.get_flow("", "")  # a cheap indexed query that matches nothing
@@ -64,7 +77,7 @@ def ready(ctx: Ctx) -> JSONResponse:
     return readiness_of(ctx.store)
 
 
-def readiness_of(store: Store) -> JSONResponse:
+def readiness_of(store: Schema) -> JSONResponse:
     """The readiness probe's answer for a process on `store`."""
     try:
         at_head = store.schema_at_head()
@@ -75,7 +88,7 @@ def readiness_of(store: Store) -> JSONResponse:
     return JSONResponse(answer.model_dump(by_alias=True), status_code=200 if at_head else 503)
 
 
-def metrics_of(store: Store, clock: Callable[[], datetime]) -> Response:
+def metrics_of(store: MetricsPorts, clock: Callable[[], datetime]) -> Response:
     """The `/metrics` answer for a process on `store`."""
     body = telemetry.exposition([StoreCollector(store, clock)])
     return Response(body, media_type=telemetry.CONTENT_TYPE)

@@ -22,6 +22,7 @@ from legato.identity.permissions import Action, Resource
 from legato.model.triggers import Schedule
 from legato.scheduler.cron import Cron
 from legato.services import backfills, triggers
+from legato.services import flows as flow_service
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, visible
 from legato.store.ports import BackfillState
@@ -191,8 +192,7 @@ def flow_triggers(
     q: Annotated[str | None, Query(max_length=200, description="Text in the trigger id.")] = None,
 ) -> dto.Paged[TriggerContext]:
     """The triggers of one flow with their state, in declaration order (or `sort`); 404 for an unknown flow."""
-    record = ctx.store.get_flow(namespace, flowId, tenant=by.tenant)
-    if record is None or record.deleted:
+    if flow_service.find(ctx.store, namespace, flowId, tenant=by.tenant).deleted:
         raise NotFoundError(f"flow {namespace}.{flowId} not found")
     items = _rows(ctx, by.tenant, namespace, flowId, None)
     if q:

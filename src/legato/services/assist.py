@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from legato.flows import parse_flow
 from legato.identity.permissions import Action, Resource
@@ -17,7 +18,7 @@ from legato.model.execution import Execution, TaskRun
 from legato.services import copilot
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
-from legato.store.ports import FlowRecord, Store
+from legato.store.ports import ExecutionReader, FlowReader, FlowRecord, LogStore
 
 FAILED_TASKS_SHOWN = 5  # the model is told about this many failed tasks, the first ones
 LOG_LINES_SHOWN = 40  # per failed task, the last ones
@@ -66,13 +67,17 @@ def _model(model: copilot.Model | None) -> copilot.Model:
     return model
 
 
-def _require_save(store: Store, by: Principal, namespace: str, flow_id: str | None) -> None:
+class AssistPorts(FlowReader, ExecutionReader, LogStore, Protocol):
+    """What the copilot's checks read: flows (may the caller save there), a failed execution, its runs and logs."""
+
+
+def _require_save(store: AssistPorts, by: Principal, namespace: str, flow_id: str | None) -> None:
     """The permission to save the flow `namespace`/`flow_id`: FLOW:UPDATE when it exists, FLOW:CREATE otherwise."""
     exists = flow_id is not None and store.get_flow(namespace, flow_id, tenant=by.tenant) is not None
     require(by, Resource.FLOW, Action.UPDATE if exists else Action.CREATE, namespace)
 
 
-def check_generate(store: Store, model: copilot.Model | None, *, by: Principal, current: str | None,
+def check_generate(store: AssistPorts, model: copilot.Model | None, *, by: Principal, current: str | None,
                    namespace: str | None, flow_id: str | None = None) -> copilot.Model:
     """Before asking the model: the copilot is configured and `by` may save a flow where the request is about (the
     namespace asked for, else the current flow's); with neither, FLOW:CREATE on some namespace."""
@@ -100,13 +105,13 @@ async def generate(model: copilot.Model, request: str, *, current: str | None,
                                  name=name, keep=keep)
 
 
-def check_proposal(store: Store, by: Principal, proposal: copilot.Proposal) -> None:
+def check_proposal(store: AssistPorts, by: Principal, proposal: copilot.Proposal) -> None:
     """After the model answered: `by` may save the proposed flow where it says it lives."""
     flow = parse_flow(proposal.source)
     _require_save(store, by, flow.namespace, flow.id)
 
 
-def failure_of(store: Store, model: copilot.Model | None, execution_id: str, *, by: Principal,
+def failure_of(store: AssistPorts, model: copilot.Model | None, execution_id: str, *, by: Principal,
                mask: Callable[[str], str]) -> tuple[copilot.Model, Failure]:
     """What failed in execution `execution_id` (its leaf failed task runs, their errors and log lines, each text
     passed through `mask`) and its flow's current revision. Needs FLOW:UPDATE and EXECUTION:ACCESS_LOGS on the
@@ -127,14 +132,14 @@ def failure_of(store: Store, model: copilot.Model | None, execution_id: str, *, 
     return found, Failure(execution.id, execution.namespace, execution.flow_id, execution.flow_revision, current, tasks)
 
 
-def _leaf_failures(store: Store, execution: Execution) -> list[TaskRun]:
+def _leaf_failures(store: AssistPorts, execution: Execution) -> list[TaskRun]:
     """The failed task runs no other failed run ran under (a flowable task fails because a child did)."""
     failed = [r for r in store.task_runs(execution.id) if r.state == st.State.FAILED]
     parents = {r.parent_id for r in failed}
     return [r for r in failed if r.id not in parents][:FAILED_TASKS_SHOWN]
 
 
-def _task_types(store: Store, execution: Execution) -> dict[str, str]:
+def _task_types(store: AssistPorts, execution: Execution) -> dict[str, str]:
     record = store.get_flow(execution.namespace, execution.flow_id, execution.flow_revision, tenant=execution.tenant)
     if record is None:
         return {}
@@ -145,7 +150,7 @@ def _task_types(store: Store, execution: Execution) -> dict[str, str]:
     return {task.id: task.type for task in flow.all_tasks()}
 
 
-def _failed_task(store: Store, run: TaskRun, task_type: str | None, mask: Callable[[str], str]) -> FailedTask:
+def _failed_task(store: AssistPorts, run: TaskRun, task_type: str | None, mask: Callable[[str], str]) -> FailedTask:
     lines = store.logs(run.execution_id, task_run_id=run.id)[-LOG_LINES_SHOWN:]
     logs = tuple(_cut(mask(f"{line.level} {line.message}")) for line in lines)
     return FailedTask(run.task_id, task_type, _cut(mask(run.error)) if run.error else None, logs)

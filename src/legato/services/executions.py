@@ -29,7 +29,15 @@ from legato.services.principal import Principal, require
 from legato.storage import Storage
 from legato.storage import tenants as tenant_storage
 from legato.storage.uris import execution_prefix, join
-from legato.store.ports import MAIN, AuditLog, ExecutionStore, FlowReader, LogFilter, LogStore
+from legato.store.ports import (
+    MAIN,
+    AuditLog,
+    ExecutionReader,
+    ExecutionStore,
+    FlowReader,
+    LogFilter,
+    LogStore,
+)
 
 
 class ExecutionPorts(FlowReader, ExecutionStore, LogStore, AuditLog, Protocol):
@@ -134,12 +142,19 @@ def _labels(execution: Execution) -> dict[str, str]:
     return {label.key: label.value for label in execution.labels}
 
 
+def find(store: ExecutionReader, execution_id: str, *, tenant: str) -> Execution:
+    """The execution of `tenant` (NotFoundError otherwise), for reads: the API checks the caller's right to see
+    it from the route's access rule, which already knows the execution's namespace."""
+    execution = store.get_execution(execution_id, tenant=tenant)
+    if execution is None:
+        raise NotFoundError(f"execution {execution_id} not found")
+    return execution
+
+
 def _execution(store: ExecutionPorts, execution_id: str, by: Principal, action: Action) -> Execution:
     """The execution (of `by`'s tenant), once `by` may do `action` on executions of its namespace (ForbiddenError
     otherwise)."""
-    execution = store.get_execution(execution_id, tenant=by.tenant)
-    if execution is None:
-        raise NotFoundError(f"execution {execution_id} not found")
+    execution = find(store, execution_id, tenant=by.tenant)
     require(by, Resource.EXECUTION, action, execution.namespace)
     return execution
 

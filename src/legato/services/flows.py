@@ -19,11 +19,21 @@ from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage, namespace_files
 from legato.storage import tenants as tenant_storage
-from legato.store.ports import AuditEntry, AuditLog, FlowRecord, FlowSave, FlowStore, SuiteSave
+from legato.store.ports import AuditEntry, AuditLog, FlowReader, FlowRecord, FlowSave, FlowStore, SuiteSave
 
 
 class FlowPorts(FlowStore, AuditLog, Protocol):
     """What the flow services use: flows (and test suites saved with them), and the audit log."""
+
+
+def find(store: FlowReader, namespace: str, flow_id: str, revision: int | None = None, *, tenant: str) -> FlowRecord:
+    """The latest revision of the flow (or `revision`) in `tenant`; NotFoundError naming what is missing. A read:
+    the API checks the caller's right to see the namespace from the route's access rule."""
+    record = store.get_flow(namespace, flow_id, revision, tenant=tenant)
+    if record is None:
+        what = f"revision {revision} of flow" if revision else "flow"
+        raise NotFoundError(f"{what} {namespace}.{flow_id} not found")
+    return record
 
 
 def deploy(store: FlowPorts, source: str, *, by: Principal, now: datetime, name: str = "<flow>",

@@ -8,12 +8,21 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from legato.services import audit
+from legato.services.errors import NotFoundError
 from legato.services.principal import Principal
-from legato.store.ports import AuditLog, KVStore
+from legato.store.ports import AuditLog, KVEntry, KVStore
 
 
 class KVPorts(KVStore, AuditLog, Protocol):
     """What the KV services use: the KV store, and the audit log of their changes."""
+
+
+def find(store: KVStore, namespace: str, key: str, *, tenant: str, now: datetime) -> KVEntry:
+    """The live (not expired) entry of `key`; NotFoundError otherwise."""
+    entry = store.kv_get(namespace, key, now, tenant=tenant)
+    if entry is None:
+        raise NotFoundError(f"no value for key '{key}' in namespace '{namespace}'")
+    return entry
 
 
 def put(store: KVPorts, namespace: str, key: str, value: Any, *, type: str, expires_at: datetime | None,
