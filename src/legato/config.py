@@ -14,7 +14,7 @@ import os
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -36,10 +36,12 @@ from pydantic_settings import (
 
 from legato import expressions, instance_vars
 from legato.expressions import Limits
-from legato.identity.ldap import LdapConfig
 from legato.identity.lockout import Policy
-from legato.identity.oidc import OidcConfig
 from legato.model.durations import Duration
+
+if TYPE_CHECKING:  # the sign-in clients (ldap3, httpx) load only where sign-in is configured
+    from legato.identity.ldap import LdapConfig
+    from legato.identity.oidc import OidcConfig
 
 ENV_PREFIX = "LEGATO_"
 CONFIG_ENV = "LEGATO_CONFIG"
@@ -91,6 +93,8 @@ class OidcSettings(BaseModel):
                                "false: only users an administrator created may sign in.")
 
     def client_config(self) -> OidcConfig:
+        from legato.identity.oidc import OidcConfig
+
         secret = self.client_secret.get_secret_value() if self.client_secret else None
         return OidcConfig(self.issuer, self.client_id, secret, tuple(self.scopes), self.username_claim,
                           self.groups_claim, self.redirect_url, self.display_name, self.create_users)
@@ -117,6 +121,8 @@ class LdapSettings(BaseModel):
     create_users: bool = Field(default=True, description="Create a user (without password) at its first sign-in.")
 
     def directory_config(self) -> LdapConfig:
+        from legato.identity.ldap import LdapConfig
+
         password = self.bind_password.get_secret_value() if self.bind_password else None
         return LdapConfig(self.url, self.user_base, self.user_filter, self.bind_dn, password, self.start_tls,
                           self.group_base, self.group_filter, self.group_name_attribute, create_users=self.create_users)

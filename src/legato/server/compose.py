@@ -11,15 +11,10 @@ import socket
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
 
 from legato import secrets_env
 from legato.aio import supervise
-from legato.api import create_app
-from legato.api import server as http
-from legato.api.auth import AuthConfig
-from legato.api.probes import create_probe_app
 from legato.clock import utcnow
 from legato.config import SecretSettings, Settings
 from legato.engine.decide import Engine
@@ -30,8 +25,6 @@ from legato.executor.service import Executor
 from legato.executor.timers import TimerLoop
 from legato.expressions import Renderer
 from legato.flows import Flows
-from legato.identity.ldap import LdapDirectory
-from legato.identity.oidc import OidcClient
 from legato.plugins.core import netguard
 from legato.runners.select import RunnerSettings
 from legato.scheduler.service import Scheduler
@@ -45,6 +38,11 @@ from legato.store import secret_backends
 from legato.store.ports import Store
 from legato.telemetry import metrics, tracing
 from legato.worker.service import Worker
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from legato.api.auth import AuthConfig
 
 log = logging.getLogger("legato.server")
 
@@ -172,6 +170,8 @@ class Process:
                                             name="audit-shipper"))
         main = [asyncio.create_task(self.runtime.run(stopping), name="runtime")]
         if self.app is not None and self.sock is not None:
+            from legato.api import server as http
+
             main.append(asyncio.create_task(http.serve(self.app, stopping, self.sock), name="http"))
         stop = asyncio.create_task(stopping.wait(), name="stop-signal")
         try:
@@ -228,11 +228,18 @@ def build(settings: Settings, roles: Sequence[str], store: Store, *, sock: socke
         retention = (Retention(store, clock, executions=policy.executions, logs=policy.logs, batch=policy.batch,
                                pause_seconds=0.01, audit_logs=policy.audit_logs), policy.interval)
     app = None
+    # The API (FastAPI, uvicorn, the sign-in clients) is imported only by a process that serves it: an executor
+    # or a worker process (and the Runtime of tests and benchmarks) stays without it.
     if WEBSERVER in roles:
+        from legato.api import create_app
+
         app = create_app(store, clock=clock, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows,
                          storage=runtime.storage, auth_config=auth_config(settings),
                          ai_model=copilot.configured(settings))
     elif settings.probe_port is not None:  # the roles' own /health, /ready and /metrics
+        from legato.api import server as http
+        from legato.api.probes import create_probe_app
+
         app, sock = create_probe_app(store, clock, roles), http.bind(settings.probe_host, settings.probe_port)
     audit = settings.audit
     shipper = AuditShipper(store, audit.syslog_host, audit.syslog_port, protocol=audit.syslog_protocol,
@@ -255,6 +262,10 @@ def system_version() -> str:
 
 def auth_config(settings: Settings) -> AuthConfig:
     """How the API authenticates, from the settings (the basic-auth pair is passed apart, parsed by the CLI)."""
+    from legato.api.auth import AuthConfig
+    from legato.identity.ldap import LdapDirectory
+    from legato.identity.oidc import OidcClient
+
     auth = settings.auth
     return AuthConfig(policy=auth.policy(), session_ttl=auth.session_ttl, secure_cookies=auth.secure_cookies,
                       oidc=OidcClient(auth.oidc.client_config()) if auth.oidc else None,
@@ -266,6 +277,8 @@ def local(store: Store, data_dir: Path, sock: socket.socket, *, worker_slots: in
     """`server local`: every role and the API in one process on the SQLite database under `data_dir`."""
     runtime = Runtime(store, worker_slots=worker_slots, lease=lease, data_dir=data_dir, run_scheduler=True,
                       run_sources=True)
+    from legato.api import create_app
+
     app = create_app(store, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows, storage=runtime.storage,
                      auth_config=auth, ai_model=ai_model)
     return Process(store, runtime, app=app, sock=sock, rollup=DayRollup(store))
