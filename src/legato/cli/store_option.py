@@ -26,6 +26,16 @@ def store_url(data_dir: Path, database_url: str | None) -> str:
     return database_url or config.sqlite_url(data_dir)
 
 
+def database_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--data-dir and --database-url: which database a command opens (see `store_url`)."""
+    with_data_dir = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                                 default=Path(".legato"), show_default=True,
+                                 help="Data directory of `legato server local`.")
+    with_url = click.option("--database-url", envvar="LEGATO_DATABASE_URL", default=None,
+                            help="Database of the server instead (e.g. postgresql://user@host/db).")
+    return with_data_dir(with_url(command))
+
+
 def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --data-dir/--database-url and pass an opened `store` to the command (the server that made the
     database migrated it; commands do not pay for a migration check on every call); a command with a
@@ -38,10 +48,7 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     wants_data_dir, wants_by, wants_remote = "data_dir" in parameters, "by" in parameters, "remote" in parameters
     assert wants_by or not wants_remote, "a command with `remote` takes `by` too (its --tenant)"
 
-    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".legato"),
-                  show_default=True, help="Data directory of `legato server local`.")
-    @click.option("--database-url", envvar="LEGATO_DATABASE_URL", default=None,
-                  help="Database of the server instead (e.g. postgresql://user@host/db).")
+    @database_options
     @wraps(command)
     def wrapper(*args: Any, data_dir: Path, database_url: str | None, **kwargs: Any) -> Any:
         if wants_remote:

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from legato.cli.store_option import store_url
+from legato.cli.store_option import database_options, store_url
 from legato.clock import utcnow
 from legato.identity import passwords, permissions
 from legato.identity.records import Account, AccountKind
@@ -29,10 +29,7 @@ def with_database(command: Callable[..., Any]) -> Callable[..., Any]:
     """--data-dir/--database-url; the database is created and migrated when new (creating the first user may
     come before the first server start)."""
 
-    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".legato"),
-                  show_default=True, help="Data directory of `legato server local`.")
-    @click.option("--database-url", envvar="LEGATO_DATABASE_URL", default=None,
-                  help="Database of the server instead (e.g. postgresql://user@host/db).")
+    @database_options
     @wraps(command)
     def wrapper(*args: Any, data_dir: Path, database_url: str | None, **kwargs: Any) -> Any:
         store = open_store(store_url(data_dir, database_url))
