@@ -6,13 +6,14 @@ import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
+from tests.builders import log_flow
 
 from legato.cli.main import cli
 from legato.store.sql import SqlStore
 
 
 def flow(flow_id: str, ns: str = "team.data") -> str:
-    return f"id: {flow_id}\nnamespace: {ns}\ntasks:\n  - id: say\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    return log_flow(flow_id, ns, task_id="say")
 
 
 def test_the_lifecycle_of_flows_from_the_cli(sqlite_store: SqlStore, tmp_path: Path) -> None:

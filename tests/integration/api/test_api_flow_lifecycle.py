@@ -7,14 +7,14 @@ import io
 import zipfile
 
 import httpx
+from tests.builders import log_flow
 
 YAML = {"Content-Type": "application/x-yaml"}
 FLOWS = "/api/v1/main/flows"
 
 
 def flow(ns: str, flow_id: str, extra: str = "") -> str:
-    return (f"id: {flow_id}\nnamespace: {ns}\n{extra}tasks:\n"
-            f"  - id: say\n    type: io.kestra.plugin.core.log.Log\n    message: hi # a comment kept\n")
+    return log_flow(flow_id, ns, "hi # a comment kept", task_id="say", before=extra)
 
 
 def deploy(client: httpx.Client, *sources: str) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import httpx
+from tests.builders import log_flow
 
 YAML = {"Content-Type": "application/x-yaml"}
 FLOWS = "/api/v1/main/flows"
 
 
 def flow(ns: str, flow_id: str = "hello", message: str = "hi", extra: str = "") -> str:
-    return (f"id: {flow_id}\nnamespace: {ns}\n{extra}tasks:\n"
-            f"  - id: say\n    type: io.kestra.plugin.core.log.Log\n    message: {message}\n")
+    return log_flow(flow_id, ns, message, task_id="say", before=extra)
 
 
 def create(client: httpx.Client, source: str) -> httpx.Response:

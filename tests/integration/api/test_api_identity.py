@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.builders import log_flow
 from tests.integration.api.conftest import LiveServer, _start
 
 from legato.clock import utcnow
@@ -18,7 +19,7 @@ from legato.services.principal import SYSTEM
 from legato.store import open_store
 
 PASSWORD = "identity-password"
-FLOW = "id: f\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+FLOW = log_flow(namespace="{ns}", task_id="t")
 YAML = {"content-type": "application/x-yaml"}
 
 

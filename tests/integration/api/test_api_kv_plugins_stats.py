@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import jsonschema
 import pytest
+from tests.builders import log_flow
 
 YAML = {"Content-Type": "application/x-yaml"}
 API = "/api/v1/main"
@@ -108,7 +109,7 @@ def test_flow_schema_validates_flows(client: httpx.Client) -> None:
 
 
 def test_stats_count_executions_per_day_and_flow(client: httpx.Client, ns: str) -> None:
-    ok = f"id: ok\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    ok = log_flow("ok", ns, task_id="a")
     bad = f"id: bad\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.execution.Fail\n"
     for source in (ok, bad):
         assert client.post(f"{API}/flows", content=source, headers=YAML).status_code == 200
@@ -156,7 +157,7 @@ def test_metrics_count_executions_by_state(client: httpx.Client, ns: str) -> Non
         text = client.get("/metrics").text
         return int(re.search(r'^legato_executions_in_state\{state="SUCCESS"\} (\d+)\.0$', text, re.M).group(1))  # type: ignore[union-attr]
 
-    source = f"id: m\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    source = log_flow("m", ns, task_id="a")
     client.post(f"{API}/flows", content=source, headers=YAML)
     before = successes()
     client.post(f"{API}/executions/{ns}/m", params={"wait": True})

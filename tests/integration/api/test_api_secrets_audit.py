@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import httpx
+from tests.builders import log_flow
 from tests.integration.api.conftest import LiveServer
 
 API = "/api/v1/main"
@@ -81,7 +82,7 @@ tasks:
 
 def test_the_audit_log_is_searchable_and_exportable(auth_server: LiveServer, ns: str) -> None:
     with auth_server.client(auth=("admin", "s3cret")) as client:
-        flow = f"id: audited\nnamespace: {ns}\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: one\n"
+        flow = log_flow("audited", ns, "one")
         assert client.post(f"{API}/flows", content=flow, headers=YAML).status_code == 200
         assert client.put(f"{API}/flows/{ns}/audited", content=flow.replace("one", "two"), headers=YAML).status_code == 200
         assert _put(client, ns, "K", VALUE).status_code == 200

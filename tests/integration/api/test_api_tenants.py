@@ -9,6 +9,7 @@ import secrets
 from typing import Any
 
 import httpx
+from tests.builders import log_flow
 from tests.integration.api.conftest import LiveServer
 
 from legato.clock import utcnow
@@ -136,7 +137,7 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
     settings = {"variables": {"region": "main-region-value"}}
     assert client.put(f"{main}/namespaces/{ns}", json=settings).status_code == 200
     assert client.get(f"/api/v1/{acme}/namespaces/{ns}").json()["variables"] == {}  # acme's own: none
-    child = f"id: target\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: ran\n"
+    child = log_flow("target", ns, "ran", task_id="t")
     assert client.post(f"{main}/flows", content=child, headers=YAML).status_code == 200
     probes = {
         "pkv": "message: \"{{ kv('only_main') }}\"",
@@ -170,7 +171,7 @@ def test_bindings_give_nothing_in_another_tenant(auth_server: LiveServer, ns: st
     store, now = auth_server.store, utcnow()
     with auth_server.client(auth=("admin", "s3cret")) as admin:
         acme = _tenant(admin)
-        flow = f"id: f\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+        flow = log_flow("f", ns, task_id="t")
         for tenant in ("main", acme):
             assert admin.post(f"/api/v1/{tenant}/flows", content=flow, headers=YAML).status_code == 200
     account = identity.create_account(store, "USER", f"viewer-{secrets.token_hex(3)}", password="pw-123456789",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.builders import log_flow
 
 from legato.clock import utcnow
 from legato.deploy import layout, plan
@@ -18,8 +19,7 @@ from legato.store.sql import SqlStore
 
 
 def flow(ns: str, flow_id: str, message: str = "hi") -> str:
-    return (f"id: {flow_id}\nnamespace: {ns}\ntasks:\n  - id: say\n    type: io.kestra.plugin.core.log.Log\n"
-            f"    message: {message}\n")
+    return log_flow(flow_id, ns, message, task_id="say")
 
 
 def suite(ns: str, flow_id: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.builders import log_flow
 from tests.git_server import GitServer
 from tests.integration.git.conftest import Tasks
 
@@ -15,8 +16,7 @@ NS = "company.team"
 
 
 def flow(flow_id: str, namespace: str = NS, message: str = "hi") -> str:
-    return (f"id: {flow_id}\nnamespace: {namespace}\ntasks:\n  - id: log\n"
-            f"    type: io.kestra.plugin.core.log.Log\n    message: {message}\n")
+    return log_flow(flow_id, namespace, message)
 
 
 def rows(tasks: Tasks, uri: str) -> list[dict[str, object]]:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import yaml
+from tests.builders import log_flow
 from tests.git_server import GitServer
 from tests.integration.git.conftest import Tasks
 
@@ -17,7 +18,7 @@ NS = "company.team"
 
 
 def flow(flow_id: str, message: str = "hi") -> str:
-    return f"id: {flow_id}\nnamespace: {NS}\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: {message}\n"
+    return log_flow(flow_id, NS, message)
 
 
 def rows(tasks: Tasks, uri: str) -> list[dict[str, str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.builders import log_flow
+
 from legato.flows import Flows
 from legato.scheduler.service import Scheduler
 from legato.services import backfills
@@ -16,9 +18,8 @@ T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 
 def _flow(trigger_props: str = "", *, flow_id: str = "f") -> str:
-    return (f"id: {flow_id}\nnamespace: sched\ntriggers:\n  - id: cron\n"
-            f"    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n{trigger_props}"
-            "tasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+    return log_flow(flow_id, "sched", before="triggers:\n  - id: cron\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+                    f"    cron: \"0 * * * *\"\n{trigger_props}")
 
 
 def _dates(store: SqlStore) -> list[str]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from tests.builders import log_flow
 
 from legato.scheduler.service import Scheduler
 from legato.services import flows as flow_service
@@ -40,8 +41,7 @@ def _flow(i: int) -> str:
         f"    timezone: Europe/Paris\n    allowConcurrent: true\n"
         for name, cron in CRONS.items()
     )
-    return (f"id: flow{i}\nnamespace: sched.dst\ntriggers:\n{triggers}"
-            "tasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ trigger.date }}\"\n")
+    return log_flow(f"flow{i}", "sched.dst", '"{{ trigger.date }}"', before=f"triggers:\n{triggers}")
 
 
 @pytest.mark.timeout(1200)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from tests.builders import log_flow
 
 from legato.model.state import State
 from legato.scheduler.service import Scheduler
@@ -24,8 +25,7 @@ def minute(n: float) -> datetime:
 
 
 def flow(trigger: str, *, inputs: str = "", flow_id: str = "f") -> str:
-    return (f"id: {flow_id}\nnamespace: sched\n{inputs}triggers:\n  - id: cron\n{trigger}"
-            "tasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+    return log_flow(flow_id, "sched", before=f"{inputs}triggers:\n  - id: cron\n{trigger}")
 
 
 def schedule(cron: str = "* * * * *", **props: str) -> str:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.builders import log_flow
 
 from legato.services import flows as flow_service
 from legato.services.principal import SYSTEM
@@ -27,8 +28,7 @@ COUNT = 6  # flows in the update
 
 
 def flow(flow_id: str, message: str = "hi") -> str:
-    return (f"id: {flow_id}\nnamespace: {NAMESPACE}\ntasks:\n  - id: log\n"
-            f"    type: io.kestra.plugin.core.log.Log\n    message: {message}\n")
+    return log_flow(flow_id, NAMESPACE, message)
 
 
 UPDATE = "---\n".join([flow("keep", "changed"), *(flow(f"new{i}") for i in range(COUNT - 1))])

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord, OffsetAndTimestamp
+from tests.builders import log_flow
 from tests.integration.triggers.realtime_support import Consumer, context
 
 from legato.flows import parse_flow
@@ -27,7 +28,7 @@ from legato.plugins.triggers.realtime.kafka import (
 
 
 def trigger(body: str) -> KafkaTrigger:
-    flow = parse_flow(f"id: f\nnamespace: tests.realtime\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n{body}")
+    flow = parse_flow(log_flow(namespace="tests.realtime", after=f"triggers:\n{body}"))
     model = flow.triggers[0]
     assert isinstance(model, KafkaTrigger)
     return model

@@ -7,6 +7,7 @@ import json
 
 import aiomqtt
 import pytest
+from tests.builders import log_flow
 from tests.integration.triggers.realtime_support import Consumer, context, unique, values
 from tests.services import require
 
@@ -19,7 +20,7 @@ def _mosquitto() -> None:
 
 
 def trigger(body: str):  # type: ignore[no-untyped-def]
-    flow = parse_flow(f"id: f\nnamespace: tests.realtime\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n{body}")
+    flow = parse_flow(log_flow(namespace="tests.realtime", after=f"triggers:\n{body}"))
     return flow.triggers[0]
 
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import redis.asyncio
+from tests.builders import log_flow
 from tests.integration.triggers.realtime_support import Consumer, context, unique, values
 from tests.services import require
 
@@ -22,7 +23,7 @@ def _redis() -> None:
 
 def trigger(yaml_body: str):  # type: ignore[no-untyped-def]
     """The trigger model parsed from a flow, as a deployed flow gets it."""
-    flow = parse_flow(f"id: f\nnamespace: tests.realtime\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n{yaml_body}")
+    flow = parse_flow(log_flow(namespace="tests.realtime", after=f"triggers:\n{yaml_body}"))
     return flow.triggers[0]
 
 

@@ -10,6 +10,7 @@ from legato.model.errors import FlowValidationError
 from legato.model.task import TRIGGERS
 from legato.plugins.triggers.base import PollingTrigger, RealtimeTrigger, trigger_kind
 from legato.plugins.triggers.realtime import batch, postgresql  # noqa: F401 - registers the realtime triggers
+from tests.builders import log_flow
 
 EXPECTED = {
     "redis.list.RealtimeTrigger": ("io.kestra.plugin.redis.list.RealtimeTrigger", "io.kestra.plugin.redis.RealtimeTriggerList",
@@ -32,7 +33,7 @@ BATCH = {
 }
 BATCHES = sorted((c for c in TRIGGERS.classes() if c.TYPE in BATCH), key=lambda c: c.TYPE)
 REALTIME = sorted((c for c in TRIGGERS.classes() if issubclass(c, RealtimeTrigger) and c.TYPE in EXPECTED), key=lambda c: c.TYPE)
-FLOW = "id: f\nnamespace: tests.realtime\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+FLOW = log_flow(namespace="tests.realtime")
 
 
 def test_every_realtime_trigger_is_registered_under_all_its_names() -> None:
