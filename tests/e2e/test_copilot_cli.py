@@ -12,38 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.integration.ai import copilot_answers
 from tests.integration.ai.model_server import KEY, ModelServer, anthropic_text, openai_text
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
 
-INVALID = """Here is your flow:
-```yaml
-id: nightly_report
-namespace: company.reports
-tasks:
-  - id: fetch
-    type: io.kestra.plugin.core.http.Download
-    uri: https://example.com/sales.csv
-    mesage: oops
-```
-"""
-VALID = """Fixed:
-```yaml
-id: nightly_report
-namespace: company.reports
-tasks:
-  - id: fetch
-    type: io.kestra.plugin.core.http.Download
-    uri: https://example.com/sales.csv
-  - id: done
-    type: io.kestra.plugin.core.log.Log
-    message: "downloaded {{ outputs.fetch.uri }}"
-triggers:
-  - id: nightly
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "0 2 * * *"
-```
-"""
+INVALID = copilot_answers.invalid("Here is your flow:")
+VALID = copilot_answers.valid(scheduled=True)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+
+from tests.local_server import announced_url, wait_healthy
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
 API = "/api/v1/main"
@@ -85,22 +86,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
                                env=env)
     try:
         assert process.stdout is not None
-        url = None
-        for _ in range(50):
-            found = re.search(r"API on (http://\S+) ", process.stdout.readline())
-            if found:
-                url = found.group(1)
-                break
+        url = announced_url(process.stdout)
         assert url is not None, "the server never said where it listens"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server never became healthy"
-            time.sleep(0.05)
+        wait_healthy(url)
         yield url, psutil.Process(process.pid)
     finally:
         process.kill()

@@ -6,11 +6,9 @@ real value and the API shows `******`."""
 from __future__ import annotations
 
 import os
-import re
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from psycopg import sql
 from legato import sealing
 from legato.store import open_store
 from tests.integration.api.conftest import _start
+from tests.local_server import announced_url, wait_healthy
 from tests.services import pg_database
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
@@ -83,22 +82,9 @@ def local_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     )
     try:
         assert process.stdout is not None
-        url = None
-        for _ in range(50):
-            found = re.search(r"API on (http://\S+) ", process.stdout.readline())
-            if found:
-                url = found.group(1)
-                break
+        url = announced_url(process.stdout)
         assert url is not None, "the server never said where it listens"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server never became healthy"
-            time.sleep(0.05)
+        wait_healthy(url)
         yield url, data_dir
     finally:
         process.terminate()

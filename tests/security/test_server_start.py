@@ -12,7 +12,6 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ import psutil
 import pytest
 
 import legato
+from tests.local_server import wait_healthy
 
 API = "/api/v1/main"
 FLOW = """id: script
@@ -57,15 +57,7 @@ def _server(
         errors.seek(0)
         startup.extend(errors.read().splitlines())
         assert url is not None, f"the server never said where it listens: {startup}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server never became healthy"
-            time.sleep(0.05)
+        wait_healthy(url, timeout=30)
         yield url, process, startup
     finally:
         process.terminate()

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.integration.ai import copilot_answers
 from tests.integration.ai.model_server import KEY, ModelServer, openai_text
 from tests.integration.api.conftest import LiveServer, _start
 
@@ -27,30 +28,8 @@ API = "/api/v1/main"
 COMPLETIONS = "/v1/chat/completions"
 YAML = {"content-type": "application/x-yaml"}
 
-INVALID = """Here it is:
-```yaml
-id: nightly_report
-namespace: company.reports
-tasks:
-  - id: fetch
-    type: io.kestra.plugin.core.http.Download
-    uri: https://example.com/sales.csv
-    mesage: oops
-```
-"""
-VALID = """Fixed:
-```yaml
-id: nightly_report
-namespace: company.reports
-tasks:
-  - id: fetch
-    type: io.kestra.plugin.core.http.Download
-    uri: https://example.com/sales.csv
-  - id: done
-    type: io.kestra.plugin.core.log.Log
-    message: "downloaded {{ outputs.fetch.uri }}"
-```
-"""
+INVALID = copilot_answers.invalid()
+VALID = copilot_answers.valid()
 BROKEN = """id: broken
 namespace: {ns}
 inputs:

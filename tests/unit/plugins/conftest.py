@@ -21,6 +21,7 @@ from legato.model.state import State
 from legato.model.task import TASKS
 from legato.plugins import core  # noqa: F401 - registers the core tasks
 from legato.plugins.runnable import RunnableTask
+from legato.storage import LocalStorage
 from legato.store import functions, open_store
 from legato.worker.context import WorkerContext
 
@@ -157,3 +158,9 @@ def harness(tmp_path: Path, clock: Clock) -> Iterator[Harness]:
         yield Harness(store=store, clock=clock)
     finally:
         store.close()
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    """Internal storage under the test's own directory."""
+    return LocalStorage(tmp_path / "storage")

@@ -7,7 +7,6 @@ import gzip
 import io
 import tarfile
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,22 +19,9 @@ from tests.unit.plugins.conftest import Harness
 plugins.registry()  # the compress family registers through its entry point
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
-_EXECUTIONS: dict[int, Any] = {}
-
-
-@pytest.fixture(autouse=True)
-def _one_execution_per_test() -> None:
-    _EXECUTIONS.clear()
-
-
 def run(harness: Harness, storage: LocalStorage, source: str) -> dict[str, Any]:
     """Run one task of the test's one execution (a task reads only its own execution's files)."""
-    execution = _EXECUTIONS.setdefault(id(harness), harness.execution())
+    execution = harness.one_execution()
     return harness.run(source, harness.context(storage=storage, execution=execution))
 
 

@@ -11,7 +11,6 @@ import threading
 import tracemalloc
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,11 +107,6 @@ def server() -> Iterator[str]:
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGATO_HTTP_ALLOWED_NETWORKS", "127.0.0.1/32")
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
 
 
 def request(harness: Harness, source: str, **kwargs: Any) -> dict[str, Any]:

@@ -17,11 +17,6 @@ from legato.storage import LocalStorage
 from tests.unit.plugins.conftest import Harness
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
 def logs(harness: Harness, execution: Execution, *lines: tuple[str, str, str]) -> None:
     harness.store.append_logs([
         LogRecord(execution_id=execution.id, task_run_id=f"{execution.id}-{task}", task_id=task, attempt=1, level=level,

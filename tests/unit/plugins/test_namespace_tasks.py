@@ -15,11 +15,6 @@ from tests.unit.plugins.conftest import Harness
 FILES = "kestra:///company/team/_files"
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
 def run(harness: Harness, storage: LocalStorage, source: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
     ctx = harness.context(storage=storage, **kwargs)
     return harness.run(source, ctx), ctx

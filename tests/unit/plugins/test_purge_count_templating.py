@@ -4,8 +4,6 @@ way out."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from legato.flows import parse_flow
@@ -16,11 +14,6 @@ from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
 from legato.storage.uris import execution_prefix
 from tests.unit.plugins.conftest import NAMESPACE, Harness
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
 
 
 def _ended(harness: Harness, state: State = State.SUCCESS, *, namespace: str = NAMESPACE, flow_id: str = "orders",

@@ -11,11 +11,6 @@ from legato.plugins.scripts.files import Localizer
 from legato.storage import LocalStorage, namespace_files
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
 def test_kestra_uri_in_a_command_becomes_the_local_copy_path(tmp_path: Path, storage: LocalStorage) -> None:
     uri = storage.put("kestra:///team/flow/executions/e1/tasks/w/r1/data.csv", b"a,b\n1,2\n")
     workdir = tmp_path / "work"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import fastavro
@@ -28,22 +27,9 @@ SCHEMA = {"type": "record", "name": "Product", "fields": [
     {"name": "day", "type": {"type": "int", "logicalType": "date"}}]}
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
-_EXECUTIONS: dict[int, Any] = {}
-
-
-@pytest.fixture(autouse=True)
-def _one_execution_per_test() -> None:
-    _EXECUTIONS.clear()
-
-
 def run(harness: Harness, storage: LocalStorage, source: str) -> dict[str, Any]:
     """Run one task of the test's one execution (a task reads only its own execution's files)."""
-    execution = _EXECUTIONS.setdefault(id(harness), harness.execution())
+    execution = harness.one_execution()
     return harness.run(source, harness.context(storage=storage, execution=execution))
 
 

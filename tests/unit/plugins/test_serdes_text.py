@@ -3,7 +3,6 @@ names (and deprecated aliases), property defaults, outputs (`uri`, `size`) and t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,22 +16,9 @@ plugins.registry()  # the serdes family registers through its entry point
 CSV = 'id,name,price\n1,"Widget, large",9.50\n2,Gadget,\\N\n'
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
-_EXECUTIONS: dict[int, Any] = {}
-
-
-@pytest.fixture(autouse=True)
-def _one_execution_per_test() -> None:
-    _EXECUTIONS.clear()
-
-
 def run(harness: Harness, storage: LocalStorage, source: str) -> dict[str, Any]:
     """Run one task of the test's one execution (a task reads only its own execution's files)."""
-    execution = _EXECUTIONS.setdefault(id(harness), harness.execution())
+    execution = harness.one_execution()
     return harness.run(source, harness.context(storage=storage, execution=execution))
 
 

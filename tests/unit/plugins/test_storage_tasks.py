@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from legato.model.execution import Execution
 from legato.plugins.context import TaskFailed
 from legato.storage import LocalStorage
 from tests.unit.plugins.conftest import Harness
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
-_EXECUTIONS: dict[int, Execution] = {}
-
-
-@pytest.fixture(autouse=True)
-def _one_execution_per_test() -> None:
-    _EXECUTIONS.clear()
-
-
 def run(harness: Harness, storage: LocalStorage, source: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
     """Run one task of the test's one execution (a task reaches only its own execution's files)."""
-    kwargs.setdefault("execution", _EXECUTIONS.setdefault(id(harness), harness.execution()))
+    kwargs.setdefault("execution", harness.one_execution())
     ctx = harness.context(storage=storage, **kwargs)
     return harness.run(source, ctx), ctx
 
