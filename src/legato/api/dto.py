@@ -328,6 +328,10 @@ class JsonSchema(RootModel[dict[str, Any]]):
     """A JSON Schema document (draft 2020-12), sent as it is."""
 
 
+class Variables(RootModel[dict[str, Any]]):
+    """A namespace's variables: names to the values its flows see as `namespace.*` (any JSON)."""
+
+
 class Health(Wire):
     status: str = Field(description="UP when the API and its database answer.")
     database: str

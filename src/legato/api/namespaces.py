@@ -66,13 +66,13 @@ def put_namespace(ctx: Ctx, by: Acting, namespace: Namespace,
     return _dto(_call(lambda: service.put(ctx.files, ctx.store, settings, by=by, now=ctx.clock())))
 
 
-@router.get("/inherited-variables", summary="Variables a namespace inherits", response_model=dict[str, Any])
-def inherited_variables(ctx: Ctx, by: Acting, namespace: Namespace) -> dict[str, Any]:
+@router.get("/inherited-variables", summary="Variables a namespace inherits", response_model=dto.Variables)
+def inherited_variables(ctx: Ctx, by: Acting, namespace: Namespace) -> dto.Variables:
     """The variables of the namespace's parents merged, the nearest parent winning (its own are not included)."""
     merged: dict[str, Any] = {}
     for parent in reversed(_call(lambda: service.inherited(ctx.files, namespace, by=by))):
         merged.update(parent.variables)
-    return merged
+    return dto.Variables(merged)
 
 
 @router.get("/inherited-plugindefaults", summary="Plugin defaults a namespace inherits",

@@ -5622,6 +5622,13 @@ export interface components {
              */
             checks: components["schemas"]["CheckMessage"][];
         };
+        /**
+         * Variables
+         * @description A namespace's variables: names to the values its flows see as `namespace.*` (any JSON).
+         */
+        Variables: {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -16515,9 +16522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Variables"];
                 };
             };
             /** @description Malformed request */
