@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Protocol
 
 from legato.identity.permissions import Action, Resource
-from legato.services import audit
+from legato.services import access, audit
 from legato.services.errors import ConflictError, ForbiddenError, NotFoundError
 from legato.services.principal import Principal, require_instance
+from legato.storage import tenants as tenant_storage
+from legato.storage.port import Storage
+from legato.storage.uris import build_uri
 from legato.store.ports import MAIN, AuditLog, IdentityStore, TenantInUse, TenantRecord, TenantStore
 
 # A tenant id is a path segment and a storage prefix: lower-case letters, digits, `-` and `_`, 2 to 64 long.
@@ -107,8 +110,12 @@ def rename_tenant(store: TenantPorts, tenant_id: str, display_name: str, *, by: 
     return renamed
 
 
-def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: datetime) -> None:
-    """Remove a tenant that holds no flow; ConflictError while it holds some (or for `main`)."""
+def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: datetime,
+                  storage: Storage | None = None) -> None:
+    """Remove a tenant that holds no flow and no running execution, with everything it holds but its audit log
+    (rows, and its files in `storage` when given), so that a tenant made later with the same id starts empty: no
+    binding, secret or KV entry of the old one reaches it. ConflictError while it holds flows or running
+    executions (and for `main`)."""
     _manage(by, Action.DELETE)
     if tenant_id == MAIN:
         raise ConflictError("the tenant 'main' always exists")
@@ -118,4 +125,7 @@ def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: dat
         raise ConflictError(str(exc)) from None
     if not deleted:
         raise NotFoundError(f"tenant '{tenant_id}' not found")
+    access.CACHE.clear()  # its bindings are gone
+    if storage is not None:
+        storage.delete_prefix(build_uri(tenant_storage.ROOT, tenant_id))
     audit.record(store, by, "DELETE", "TENANT", tenant_id, now=now)

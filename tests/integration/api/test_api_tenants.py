@@ -65,8 +65,17 @@ def test_the_registry(client: httpx.Client) -> None:
     missing = client.get("/api/v1/nobody/flows/search")
     assert missing.status_code == 404 and "tenant 'nobody' not found" in missing.json()["message"]
     assert client.delete("/api/v1/tenants/main").status_code == 409
+    api = f"/api/v1/{tenant}"
+    assert client.put(f"{api}/namespaces/team/kv/who", json="old").status_code == 204
+    uploaded = client.post(f"{api}/namespaces/team/files", params={"path": "/old.txt"}, files={"fileContent": ("x", b"old")})
+    assert uploaded.status_code == 201, uploaded.text
     assert client.delete(f"/api/v1/tenants/{tenant}").status_code == 204
     assert client.get(f"/api/v1/{tenant}/flows/search").status_code == 404
+    # made again, the id starts empty: no KV entry, no file of the deleted tenant
+    assert client.post("/api/v1/tenants", json={"id": tenant}).status_code == 200
+    assert client.get(f"{api}/namespaces/team/kv/who").status_code == 404
+    assert client.get(f"{api}/namespaces/team/files", params={"path": "/old.txt"}).status_code == 404
+    assert client.delete(f"/api/v1/tenants/{tenant}").status_code == 204
 
 
 def test_two_tenants_never_see_each_other(server: LiveServer, client: httpx.Client, ns: str) -> None:

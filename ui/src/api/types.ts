@@ -758,7 +758,8 @@ export interface paths {
         post?: never;
         /**
          * Delete a tenant
-         * @description Refused (409) while the tenant holds flows, and for `main`.
+         * @description Refused (409) while the tenant holds flows or running executions, and for `main`; otherwise everything it
+         *     holds (executions, logs, KV, secrets, bindings, files...) goes with it, but its audit log.
          */
         delete: operations["delete_tenant_api_v1_tenants__id__delete"];
         options?: never;
