@@ -165,7 +165,12 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
     subflow = (f"id: psub\nnamespace: {ns}\ntasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n"
                f"    namespace: {ns}\n    flowId: target\n    wait: true\n")
     assert client.post(f"/api/v1/{acme}/flows", content=subflow, headers=YAML).status_code == 200
-    for flow_id in (*probes, "psub"):
+    each = (f"id: peach\nnamespace: {ns}\ntasks:\n  - id: lines\n    type: io.kestra.plugin.core.storage.Write\n"
+            f"    content: \"a\\nb\\n\"\n  - id: each\n    type: io.kestra.plugin.core.flow.ForEachItem\n"
+            f"    items: \"{{{{ outputs.lines.uri }}}}\"\n    batch:\n      rows: 1\n    namespace: {ns}\n"
+            f"    flowId: target\n    wait: true\n    transmitFailed: true\n")
+    assert client.post(f"/api/v1/{acme}/flows", content=each, headers=YAML).status_code == 200
+    for flow_id in (*probes, "psub", "peach"):
         ended = _run(client, acme, ns, flow_id)
         assert ended["state"]["current"] == "FAILED", (flow_id, ended)
         seen = client.get(f"/api/v1/{acme}/logs/{ended['id']}").text + str(ended)
@@ -176,6 +181,8 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
     # and the same probes from main work: the data is there, only out of acme's reach
     assert client.post(f"{main}/flows", content=subflow, headers=YAML).status_code == 200
     assert _run(client, "main", ns, "psub")["state"]["current"] == "SUCCESS"
+    assert client.post(f"{main}/flows", content=each, headers=YAML).status_code == 200
+    assert _run(client, "main", ns, "peach")["state"]["current"] == "SUCCESS"
 
 
 def test_bindings_give_nothing_in_another_tenant(auth_server: LiveServer, ns: str) -> None:
