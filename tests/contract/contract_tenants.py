@@ -9,7 +9,17 @@ from legato.engine.events import ExecutionCreated
 from legato.identity.records import Binding
 from legato.model.execution import LogRecord
 from legato.model.state import State
-from legato.store.ports import MAIN, ExecutionFilter, FlowSave, LogFilter, TenantInUse, TenantRecord
+from legato.store.ports import (
+    MAIN,
+    AuditEntry,
+    AuditFilter,
+    ExecutionFilter,
+    FlowSave,
+    LogFilter,
+    SecretRecord,
+    TenantInUse,
+    TenantRecord,
+)
 from legato.store.sql import SqlStore
 
 from .helpers import NOW, at, execution
@@ -45,6 +55,43 @@ class TenantContract:
         assert store.delete_flow("ns", "f", NOW, tenant=ACME) is True
         assert store.delete_tenant(ACME) is True
         assert store.get_tenant(ACME) is None and store.delete_tenant(ACME) is False
+
+    def test_a_deleted_tenant_takes_its_rows_with_it_but_its_audit_log(self, store: SqlStore) -> None:
+        _acme(store)
+        ran: dict[str, str] = {}
+        for tenant in (MAIN, ACME):
+            store.save_flow("ns", "f", f"f of {tenant}", disabled=False, now=NOW, tenant=tenant)
+            done = execution("ns", "f", state=State.SUCCESS, tenant=tenant, ended=NOW)
+            store.create_execution(done, ExecutionCreated())
+            store.append_logs([LogRecord(execution_id=done.id, level="INFO", message=f"of {tenant}", timestamp=NOW)])
+            ran[tenant] = done.id
+            store.kv_set("ns", "k", tenant, type="STRING", expires_at=None, now=NOW, tenant=tenant)
+            store.secret_put(SecretRecord("ns", "K", f"sealed-{tenant}", updated=NOW, tenant=tenant))
+            store.create_binding(Binding(f"b-{tenant}", "viewer", "USER", "u1", None, NOW, tenant))
+            store.set_trigger_disabled("ns", "f", "cron", True, NOW, tenant=tenant)
+            store.audit_append([AuditEntry(at=NOW, action="CREATE", resource="FLOW", resource_id="ns.f",
+                                           actor_kind="user", actor="alice", tenant=tenant)])
+        store.delete_flow("ns", "f", at(1), tenant=ACME)
+        running = execution("ns", "f", state=State.RUNNING, tenant=ACME)
+        store.create_execution(running, ExecutionCreated())
+        with pytest.raises(TenantInUse, match="not ended"):
+            store.delete_tenant(ACME)
+        store.delete_execution(running.id)
+        assert store.delete_tenant(ACME) is True
+
+        assert store.get_execution(ran[ACME]) is None and store.get_flow("ns", "f", tenant=ACME) is None
+        assert store.flow_revisions("ns", "f", tenant=ACME) == []
+        assert store.search_logs(LogFilter(tenant=ACME))[0] == []
+        assert store.kv_get("ns", "k", NOW, tenant=ACME) is None
+        assert store.secret_get("ns", "K", tenant=ACME) is None
+        assert store.list_bindings(tenant=ACME) == [] and store.trigger_states(tenant=ACME) == []
+        assert store.audit_search(AuditFilter(tenant=ACME))[1] == 1  # the audit log outlives its tenant
+        # main keeps everything; a tenant made again with the id starts empty
+        assert store.get_execution(ran[MAIN]) is not None and store.get_flow("ns", "f") is not None
+        assert store.kv_get("ns", "k", NOW) is not None and store.secret_get("ns", "K") is not None
+        assert [b.id for b in store.list_bindings()] == ["b-main"] and store.trigger_states() != []
+        _acme(store)
+        assert store.binding_tenants(["u1"]) == [MAIN]
 
     def test_the_same_flow_id_lives_in_two_tenants(self, store: SqlStore) -> None:
         store.save_flow("ns", "f", "main v1", disabled=False, now=NOW)

@@ -120,3 +120,36 @@ class TriggerTenantContract:
         assert store.test_results("ns", "s") == [] and store.test_results("ns", "s", tenant=ACME) == [result]
         assert store.delete_test_suite("ns", "s", tenant=ACME)
         assert store.get_test_suite("ns", "s") is not None
+
+    def test_deleting_a_flow_forgets_its_triggers_keeping_its_executions(self, store: SqlStore) -> None:
+        for tenant in (MAIN, ACME):
+            for flow_id in ("f", "g"):
+                store.save_flow("ns", flow_id, f"{flow_id} of {tenant}", disabled=False, now=NOW, tenant=tenant)
+                store.set_trigger_disabled("ns", flow_id, "cron", True, NOW, tenant=tenant)
+            store.create_backfill(_backfill(tenant))
+        ran = execution("ns", "f", tenant=ACME)
+        assert store.fire_trigger(_fire("d1", ACME), ran, ExecutionCreated(), NOW) == "fired"
+        running = started(store, namespace="up", flow_id="a", tenant=ACME)
+        ended = running.with_state(State.SUCCESS, at(5)).model_copy(update={"ended": at(5)})
+        in_tx(store, running.id, lambda tx: tx.write(ended, [], {}))
+
+        def save(tx: EndTx, end: ExecutionEnd) -> None:
+            tx.lock_precondition(*KEY, tenant=ACME)
+            tx.save_precondition(*KEY, PreconditionState(met={"x": 1}), tenant=ACME)
+
+        assert store.process_next_end(save, NOW)
+        assert store.get_precondition(*KEY, tenant=ACME) is not None
+
+        assert store.delete_flow("ns", "f", at(1), tenant=ACME) is True
+        assert store.get_trigger_state(*KEY, tenant=ACME) is None
+        assert store.get_backfill(*KEY, tenant=ACME) is None
+        assert store.get_precondition(*KEY, tenant=ACME) is None
+        assert store.get_execution(ran.id, tenant=ACME) is not None  # executions are kept, as Kestra keeps them
+        # the other flow of the tenant, and the same flow in main, keep theirs
+        assert store.get_trigger_state("ns", "g", "cron", tenant=ACME) is not None
+        assert store.get_trigger_state(*KEY) is not None and store.get_backfill(*KEY) is not None
+        # a bulk deletion forgets them too; the flow deployed again starts with no state
+        store.replace_flows([], [("ns", "f"), ("ns", "g")], at(2))
+        assert store.trigger_states() == [] and store.backfills("ns") == []
+        store.save_flow("ns", "f", "f again", disabled=False, now=at(3), tenant=ACME)
+        assert store.get_trigger_state(*KEY, tenant=ACME) is None

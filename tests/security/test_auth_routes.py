@@ -1,7 +1,7 @@
 """No route answers without credentials but the declared public ones (issue 22, finding 3). A real server
 (uvicorn on 127.0.0.1, SQLite) runs with basic auth on; every route of its OpenAPI document, under every method
 it declares, is called without credentials over raw HTTP with path variants (trailing slash, double slashes,
-upper case, percent-encoded letters and slashes, dot segments), and only the probes (`/health`, `/ready`), the
+upper case, percent-encoded letters and slashes, dot segments, a `/configs` suffix), and only the probes (`/health`, `/ready`), the
 webhook trigger route, the sign-in routes and an app page's routes (an app `x1` does not exist: 404) may answer
 anything but 401.
 """
@@ -74,6 +74,10 @@ def _variants(path: str) -> set[str]:
         path + "?x=1",
         path + "%2F",
         path + "/%2e%2e/x1",
+        # Kestra's CVSS 10 advisory of 2026: a `/configs` suffix skipped authentication
+        path + "/configs",
+        path + "/..;/configs",
+        path + "%2F..%2Fconfigs",
     }
     for i in range(1, len(segments)):
         encoded = list(segments)

@@ -1,6 +1,6 @@
 """The RBAC matrix (issue 18): every operation of the OpenAPI document, called by a user of each managed role
 (bound on the instance), by the instance owner, without credentials, with a revoked and with an expired API
-token, answers exactly as the access table says: allowed (neither 401 nor 403), 401, or 403 naming the missing
+token, and with the token of an Admin of another tenant (bound there only), answers exactly as the access table says: allowed (neither 401 nor 403), 401, or 403 naming the missing
 permission. A real server (uvicorn on 127.0.0.1, SQLite). Also: every route has a rule, and namespace bindings
 reach children by exact prefix only."""
 
@@ -20,6 +20,7 @@ from legato.identity import permissions
 from legato.services import access, identity
 from legato.services import executions as executions_service
 from legato.services import flows as flows_service
+from legato.services import tenants as tenants_service
 from legato.services.principal import SYSTEM
 from legato.store import open_store
 from tests.integration.api.conftest import LiveServer, _start
@@ -38,7 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def callers(server: LiveServer) -> dict[str, dict[str, str]]:
-    """Authorization headers by caller: 'owner', each managed role, 'none', 'revoked', 'expired'."""
+    """Authorization headers by caller: 'owner', each managed role, 'none', 'revoked', 'expired', and
+    'other-tenant' (an Admin of another tenant only)."""
     store, now = server.store, utcnow()
     found: dict[str, dict[str, str]] = {"none": {}}
     owner = identity.create_account(store, "USER", "owner", password=PASSWORD, owner=True, by=SYSTEM, now=now)
@@ -53,6 +55,10 @@ def callers(server: LiveServer) -> dict[str, dict[str, str]]:
     expired = identity.create_token(store, owner.id, "old", by=SYSTEM, now=now - timedelta(days=2),
                                     max_age=timedelta(days=1))
     found["expired"] = _bearer(expired.text)
+    tenants_service.create_tenant(store, "elsewhere", by=SYSTEM, now=now)
+    stranger = identity.create_account(store, "USER", "admin-elsewhere", password=PASSWORD, by=SYSTEM, now=now)
+    access.create_binding(store, "admin", "USER", stranger.id, None, by=SYSTEM, now=now, tenant="elsewhere")
+    found["other-tenant"] = _bearer(identity.create_token(store, stranger.id, "t", by=SYSTEM, now=now).text)
     return found
 
 
@@ -80,6 +86,8 @@ def _expected(rule: table.Rule, caller: str) -> str:
     if rule == table.SIGNED_IN or caller == "owner":
         return "allowed"
     assert isinstance(rule, table.Need)
+    if caller == "other-tenant":  # its Admin role holds in its own tenant only: nothing in main nor on the instance
+        return "403"
     return "allowed" if (rule.resource, rule.action) in permissions.MANAGED[caller] else "403"
 
 

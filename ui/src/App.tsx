@@ -4,11 +4,15 @@ import { titleFor } from "./lib/titles";
 import { saveTheme, useTheme, type Theme } from "./lib/theme";
 import { FlowsPage } from "./pages/FlowsPage";
 import { LandingPage } from "./pages/LandingPage";
-import { NotFound } from "./components/Messages";
+import { ErrorMessage, NotFound } from "./components/Messages";
 import { MainNav } from "./components/MainNav";
 import { UserMenu } from "./components/UserMenu";
-import { adminSections, canOnInstance, openMode, useMe } from "./lib/permissions";
+import { adminSections, canOnInstance, mayOpen, openMode, useMeQuery } from "./lib/permissions";
 import { isAppPage } from "./lib/apps";
+import { CURRENT, uiPath } from "./lib/tenant";
+import { NoAccess } from "./components/NoAccess";
+import { TenantSwitcher } from "./components/TenantSwitcher";
+import { ApiError } from "./api/client";
 
 // The editor is the heaviest view: load it only when asked for.
 const NewFlowPage = lazy(() => import("./pages/NewFlowPage"));
@@ -62,10 +66,11 @@ export function App() {
   useEffect(() => { document.title = titleFor(pathname); }, [pathname]);
   // The sign-in page stands alone: it must not ask who is signed in (that answer is a 401 there).
   if (pathname === "/login") return <Suspense fallback={null}><LoginPage /></Suspense>;
-  if (isAppPage(pathname)) {
+  // An app's page is only ever addressed with its tenant (`/ui/<tenant>/apps/<id>`), as Kestra's are.
+  if (CURRENT.explicit && isAppPage(pathname)) {
     return (
       <Suspense fallback={null}>
-        <Routes><Route path="/:tenant/apps/:appId" element={<AppPage />} /></Routes>
+        <Routes><Route path="/apps/:appId" element={<AppPage />} /></Routes>
       </Suspense>
     );
   }
@@ -73,7 +78,26 @@ export function App() {
 }
 
 function Shell() {
-  const me = useMe();
+  const query = useMeQuery();
+  const me = query.data;
+  const { pathname } = useLocation();
+  // The start page of an account that may not open `main` but may open other tenants goes to the first of them
+  // (where signing in lands); any other page of `main` says it is out of reach.
+  const elsewhere = me && !CURRENT.explicit && pathname === "/" && !mayOpen(me) ? me.tenants[0] : undefined;
+  useEffect(() => { if (elsewhere) window.location.replace(uiPath(elsewhere.id)); }, [elsewhere]);
+  const missing = query.error instanceof ApiError && query.error.status === 404;
+  if (missing || (me && !mayOpen(me))) {
+    return (
+      <>
+        <header className="topbar">
+          <a href="/ui/" className="brand">Legato</a>
+          <ThemeToggle />
+          {me && !openMode(me) && <UserMenu me={me} />}
+        </header>
+        <main id="main">{elsewhere ? <p role="status">Loading…</p> : <NoAccess me={me} missing={missing} />}</main>
+      </>
+    );
+  }
   // Open mode stays as it was: no access management to offer until someone runs `legato user create`.
   const admin = me && !openMode(me) ? adminSections(me) : [];
   return (
@@ -98,10 +122,12 @@ function Shell() {
           <NavLink to="/settings">Settings</NavLink>
         </MainNav>
         <ThemeToggle />
+        {me && openMode(me) && <TenantSwitcher me={me} />}
         {me && !openMode(me) && <UserMenu me={me} />}
       </header>
       <main id="main">
-        <Suspense fallback={<p role="status">Loading…</p>}>
+        {query.isError && <ErrorMessage error={query.error} />}
+        {!me && !query.isError ? <p role="status">Loading…</p> : <Suspense fallback={<p role="status">Loading…</p>}>
           <Routes>
             <Route path="/" element={<LandingPage />} />
             <Route path="/flows" element={<FlowsPage />} />
@@ -129,7 +155,7 @@ function Shell() {
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
-        </Suspense>
+        </Suspense>}
       </main>
     </>
   );

@@ -3,6 +3,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
 import { App } from "./App";
+import { CURRENT } from "./lib/tenant";
 import { applyTheme, followSystemTheme, initialTheme } from "./lib/theme";
 import "./styles.css";
 
@@ -16,7 +17,7 @@ const queryClient = new QueryClient({
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <BrowserRouter basename="/ui">
+      <BrowserRouter basename={CURRENT.basename}>
         <App />
       </BrowserRouter>
     </QueryClientProvider>

@@ -88,6 +88,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/auth/oidc/login"): PUBLIC,
     ("GET", "/api/v1/auth/oidc/callback"): PUBLIC,
     ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", f"{_T}/me"): SIGNED_IN,
     ("PUT", "/api/v1/me/password"): SIGNED_IN,
     ("GET", "/api/v1/me/api-tokens"): SIGNED_IN,
     ("POST", "/api/v1/me/api-tokens"): SIGNED_IN,

@@ -26,7 +26,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from legato.api import dto, iam_dto, scim
-from legato.api.context import ApiContext, Ctx, principal
+from legato.api.context import ApiContext, Ctx, Tenant, principal
 from legato.api.errors import ApiError
 from legato.identity import scim as scim_protocol
 from legato.identity.ldap import LdapDirectory, LdapError
@@ -34,6 +34,7 @@ from legato.identity.lockout import Policy
 from legato.identity.oidc import OidcClient
 from legato.identity.records import Session
 from legato.services import identity, sso
+from legato.services import tenants as tenant_services
 from legato.services.errors import AuthenticationError
 from legato.services.principal import ANONYMOUS, NOBODY, Principal, user
 
@@ -288,12 +289,22 @@ async def logout(ctx: Ctx, request: Request) -> Response:
     return response
 
 
-def me_of(by: Principal) -> iam_dto.Me:
+def me_of(ctx: ApiContext, by: Principal) -> iam_dto.Me:
+    tenants = [iam_dto.TenantRef(id=t.id, name=t.display_name) for t in tenant_services.reachable(ctx.store, by)]
     return iam_dto.Me(id=by.id, username=by.name, kind=by.kind.upper(), owner=by.grants.owner,
-                      permissions=[iam_dto.PermissionGrant.model_validate(p) for p in by.grants.permissions()])
+                      permissions=[iam_dto.PermissionGrant.model_validate(p) for p in by.grants.permissions()],
+                      tenant=by.tenant, tenants=tenants)
 
 
 @router.get("/me", summary="Who am I", response_model=iam_dto.Me)
-def me(request: Request) -> iam_dto.Me:
-    """The caller's account and permissions (anonymous with full access while authentication is off)."""
-    return me_of(principal(request))
+def me(ctx: Ctx, request: Request) -> iam_dto.Me:
+    """The caller's account, its permissions in `main` and the tenants it may open (anonymous with full access
+    while authentication is off)."""
+    return me_of(ctx, principal(request))
+
+
+@router.get("/{tenant}/me", summary="Who am I in a tenant", response_model=iam_dto.Me)
+def me_in_tenant(ctx: Ctx, request: Request, tenant: Tenant) -> iam_dto.Me:
+    """As `/api/v1/me`, with the caller's permissions in `tenant` (none where it has no binding: the web UI then
+    shows that the caller has no access there)."""
+    return me_of(ctx, principal(request))

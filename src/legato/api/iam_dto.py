@@ -42,12 +42,19 @@ class PermissionGrant(Wire):
     namespaces: list[str] | None = Field(description="Where it applies (with children); null: everywhere.")
 
 
+class TenantRef(Wire):
+    id: str = Field(description="The tenant's id: the `{tenant}` of its API and UI paths.")
+    name: str = Field(description="The name people read.")
+
+
 class Me(Wire):
     id: str | None
     username: str
     kind: str = Field(description="USER, SERVICE_ACCOUNT, ANONYMOUS or SYSTEM.")
     owner: bool = Field(description="The instance owner: every permission everywhere.")
-    permissions: list[PermissionGrant]
+    permissions: list[PermissionGrant] = Field(description="The caller's permissions in `tenant`.")
+    tenant: str = Field(description="The tenant the permissions hold in: the path's (`main` without one).")
+    tenants: list[TenantRef] = Field(description="The tenants the caller may open (bound there, or the owner).")
 
 
 class UserCreate(Body):

@@ -94,7 +94,8 @@ async def update_tenant(ctx: Ctx, by: Acting, id: TenantId, body: TenantUpdate) 
 
 @router.delete("/{id}", summary="Delete a tenant", status_code=204)
 async def delete_tenant(ctx: Ctx, by: Acting, id: TenantId) -> Response:
-    """Refused (409) while the tenant holds flows, and for `main`."""
-    await _call(service.delete_tenant, ctx.store, id, by=by, now=ctx.clock())
+    """Refused (409) while the tenant holds flows or running executions, and for `main`; otherwise everything it
+    holds (executions, logs, KV, secrets, bindings, files...) goes with it, but its audit log."""
+    await _call(service.delete_tenant, ctx.store, id, by=by, now=ctx.clock(), storage=ctx.files)
     KNOWN.clear()
     return Response(status_code=204)

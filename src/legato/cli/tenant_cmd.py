@@ -3,6 +3,8 @@ server's own database, as its administrator). A tenant's resources are reached u
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from legato.cli.store_option import with_store
@@ -55,10 +57,13 @@ def rename(store: Store, tenant_id: str, name: str) -> None:
 @tenant.command("delete")
 @click.argument("tenant_id")
 @with_store
-def delete(store: Store, tenant_id: str) -> None:
-    """Delete TENANT_ID; refused while it holds flows (and for `main`)."""
+def delete(store: Store, tenant_id: str, data_dir: Path) -> None:
+    """Delete TENANT_ID with everything it holds but its audit log (executions, logs, KV, secrets, bindings, its
+    files); refused while it holds flows or running executions (and for `main`)."""
+    from legato.server.compose import storage_for
+
     try:
-        service.delete_tenant(store, tenant_id, by=SYSTEM, now=utcnow())
+        service.delete_tenant(store, tenant_id, by=SYSTEM, now=utcnow(), storage=storage_for(data_dir.resolve()))
     except (ConflictError, NotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"tenant {tenant_id} deleted", err=True)

@@ -8,19 +8,30 @@ from datetime import datetime
 from typing import Protocol
 
 from legato.identity.permissions import Action, Resource
-from legato.services import audit
+from legato.services import access, audit
 from legato.services.errors import ConflictError, ForbiddenError, NotFoundError
 from legato.services.principal import Principal, require_instance
-from legato.store.ports import MAIN, AuditLog, TenantInUse, TenantRecord, TenantStore
+from legato.storage import tenants as tenant_storage
+from legato.storage.port import Storage
+from legato.storage.uris import build_uri
+from legato.store.ports import MAIN, AuditLog, IdentityStore, TenantInUse, TenantRecord, TenantStore
 
 # A tenant id is a path segment and a storage prefix: lower-case letters, digits, `-` and `_`, 2 to 64 long.
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
-# Ids that would read as one of the API's own path segments (`/api/v1/tenants/...`, `/api/v1/me`...).
-RESERVED = frozenset({"tenants", "me", "login", "logout", "auth", "configs", "users", "plugins"})
+# Ids that would read as one of the API's own path segments (`/api/v1/tenants/...`, `/api/v1/me`...), or as one
+# of the web UI's sections (`/ui/flows` is a page of `main`, `/ui/<tenant>/flows` one of another tenant).
+API_SEGMENTS = frozenset({"tenants", "me", "login", "logout", "auth", "configs", "users", "plugins"})
+UI_SECTIONS = frozenset({"dashboard", "dashboards", "flows", "apps", "assets", "executions", "triggers", "namespaces",
+                         "blueprints", "plugins", "audit", "account", "admin", "settings", "login"})
+RESERVED = API_SEGMENTS | UI_SECTIONS
 
 
 class TenantPorts(AuditLog, TenantStore, Protocol):
     """What the tenant services use."""
+
+
+class ReachPorts(IdentityStore, TenantStore, Protocol):
+    """What finding the tenants a caller can reach uses."""
 
 
 def _manage(by: Principal, action: Action) -> None:
@@ -64,6 +75,19 @@ def list_tenants(store: TenantPorts, *, by: Principal) -> list[TenantRecord]:
     return store.list_tenants()
 
 
+def reachable(store: ReachPorts, by: Principal) -> list[TenantRecord]:
+    """The tenants `by` may open, `main` first: every one for the instance owner (and while authentication is
+    off), else those where the account or one of its groups has a binding. Needs no permission: it tells the
+    caller about its own access only (the web UI's tenant switcher)."""
+    every = store.list_tenants()
+    if by.grants.owner:
+        return every
+    if by.id is None:
+        return []
+    bound = set(store.binding_tenants([by.id, *store.groups_of(by.id)]))
+    return [t for t in every if t.id in bound]
+
+
 def get_tenant(store: TenantPorts, tenant_id: str, *, by: Principal) -> TenantRecord:
     _manage(by, Action.VIEW)
     found = store.get_tenant(tenant_id)
@@ -86,8 +110,12 @@ def rename_tenant(store: TenantPorts, tenant_id: str, display_name: str, *, by: 
     return renamed
 
 
-def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: datetime) -> None:
-    """Remove a tenant that holds no flow; ConflictError while it holds some (or for `main`)."""
+def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: datetime,
+                  storage: Storage | None = None) -> None:
+    """Remove a tenant that holds no flow and no running execution, with everything it holds but its audit log
+    (rows, and its files in `storage` when given), so that a tenant made later with the same id starts empty: no
+    binding, secret or KV entry of the old one reaches it. ConflictError while it holds flows or running
+    executions (and for `main`)."""
     _manage(by, Action.DELETE)
     if tenant_id == MAIN:
         raise ConflictError("the tenant 'main' always exists")
@@ -97,4 +125,7 @@ def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: dat
         raise ConflictError(str(exc)) from None
     if not deleted:
         raise NotFoundError(f"tenant '{tenant_id}' not found")
+    access.CACHE.clear()  # its bindings are gone
+    if storage is not None:
+        storage.delete_prefix(build_uri(tenant_storage.ROOT, tenant_id))
     audit.record(store, by, "DELETE", "TENANT", tenant_id, now=now)

@@ -171,6 +171,12 @@ class IdentityQueries:
         return [Binding(r.id, r.role_id, r.subject_type, r.subject_id, r.namespace, r.created, r.tenant)
                 for r in conn.execute(query)]
 
+    def binding_tenants(self, conn: Connection, subject_ids: Sequence[str]) -> list[str]:
+        """The tenants where these subjects have a binding."""
+        query = (select(bindings.c.tenant).where(bindings.c.subject_id.in_(list(subject_ids)))
+                 .group_by(bindings.c.tenant).order_by(bindings.c.tenant))
+        return [r.tenant for r in conn.execute(query)]
+
     def delete_binding(self, conn: Connection, binding_id: str, tenant: str) -> bool:
         """Remove one binding of a tenant."""
         query = delete(bindings).where(bindings.c.id == binding_id, bindings.c.tenant == tenant)

@@ -1,14 +1,24 @@
-"""The tenant registry over SQL: one row per tenant besides `main`."""
+"""The tenant registry over SQL: one row per tenant besides `main`, and the purge of a deleted tenant's rows."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, false, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, delete, false, func, insert, select, update
 
+from legato.store import schema
 from legato.store.ports.tenants import MAIN, TenantRecord
-from legato.store.schema import flows, tenants
+from legato.store.schema import executions, flows, tenants
+
+# Every table with a `tenant` column whose rows go with their tenant, children before parents. The audit log stays:
+# it outlives what it records, and it records the deletion.
+_TENANT_TABLES: tuple[Table, ...] = (
+    schema.flows, schema.execution_days, schema.execution_day_deltas, schema.kv, schema.triggers,
+    schema.trigger_fires, schema.trigger_preconditions, schema.trigger_backfills, schema.test_results,
+    schema.test_suites, schema.secrets, schema.bindings, schema.dashboards, schema.apps, schema.asset_usages,
+    schema.assets, schema.scim_integrations,
+)
 
 _t = tenants.c
 _MAIN = TenantRecord(MAIN, "Main")
@@ -26,6 +36,19 @@ class TenantQueries:
         self._delete = delete(tenants).where(_t.id == bindparam("tid"))
         self._flows = select(func.count()).select_from(flows).where(
             flows.c.tenant == bindparam("tid"), flows.c.deleted == false())
+        self._running = select(func.count()).select_from(executions).where(
+            executions.c.tenant == bindparam("tid"), executions.c.ended.is_(None))
+        ids = select(executions.c.id).where(executions.c.tenant == bindparam("tid"))
+        runs = select(schema.task_runs.c.id).where(schema.task_runs.c.execution_id.in_(ids))
+        # an execution's rows first (they have no tenant column of their own), then the executions (their
+        # roll-up triggers write deltas, deleted after), then the tenant's other rows
+        self._purge: list[Any] = [
+            delete(schema.loop_items).where(schema.loop_items.c.task_run_id.in_(runs)),
+            *(delete(t).where(t.c.execution_id.in_(ids)) for t in (schema.task_runs, schema.jobs, schema.events,
+                                                                   schema.timers, schema.logs, schema.execution_ends)),
+            delete(executions).where(executions.c.tenant == bindparam("tid")),
+            *(delete(t).where(t.c.tenant == bindparam("tid")) for t in _TENANT_TABLES),
+        ]
 
     def get(self, conn: Connection, tenant_id: str) -> TenantRecord | None:
         """One tenant (`main` without a row too)."""
@@ -60,8 +83,15 @@ class TenantQueries:
         """How many flow revisions of live flows the tenant holds (0: none)."""
         return int(conn.execute(self._flows, {"tid": tenant_id}).scalar_one())
 
+    def running_count(self, conn: Connection, tenant_id: str) -> int:
+        """How many of the tenant's executions have not ended."""
+        return int(conn.execute(self._running, {"tid": tenant_id}).scalar_one())
+
     def delete(self, conn: Connection, tenant_id: str) -> bool:
-        """Delete the row of a tenant; True when there was one."""
+        """Delete a tenant with every row it holds but its audit log (so that a tenant made later with the same id
+        starts empty: no binding, secret, KV entry or execution of the old one); True when it existed."""
+        for statement in self._purge:
+            conn.execute(statement, {"tid": tenant_id})
         return conn.execute(self._delete, {"tid": tenant_id}).rowcount == 1
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, not_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, not_, select, update
 
 from legato.store.dialect import Dialect, UtcDateTime
 from legato.store.ports import TriggerState
-from legato.store.schema import triggers
+from legato.store.schema import trigger_backfills, trigger_preconditions, triggers
 
 _t = triggers.c
 _ORDER = (_t.tenant, _t.namespace, _t.flow_id, _t.trigger_id)
@@ -76,6 +76,18 @@ class TriggerQueries:
             conn.execute(self._create, row)
         params = {**_key(tenant, namespace, flow_id, trigger_id), "b_error": error, "b_error_date": now if error else None}
         conn.execute(self._set_error, params)
+
+
+    def forget_flow(self, conn: Connection, namespace: str, flow_id: str, tenant: str) -> int:
+        """Delete what a deleted flow's triggers kept (as Kestra's scheduler does on a flow's deletion): their
+        states, Flow trigger precondition windows and backfills. Fire keys stay, pruned by age: they keep a date
+        from firing twice should the flow come back. How many trigger states were deleted."""
+        count = 0
+        for table in (triggers, trigger_preconditions, trigger_backfills):
+            c = table.c
+            found = conn.execute(delete(table).where(c.tenant == tenant, c.namespace == namespace, c.flow_id == flow_id))
+            count += found.rowcount if table is triggers else 0
+        return count
 
 
 def _key(tenant: str, namespace: str, flow_id: str, trigger_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import { PAGES_SCENARIOS } from "./pages_scenarios.mjs";
 import { PHONE_SCENARIOS } from "./phone_scenarios.mjs";
 import { check, stateIs, TIMEOUT } from "./support.mjs";
 import { TABS_SCENARIOS } from "./tabs_scenarios.mjs";
+import { TENANTS_SCENARIOS } from "./tenants_scenarios.mjs";
 import { TRIGGERS_SCENARIOS } from "./triggers_scenarios.mjs";
 
 // playwright-core is a dev dependency of ui/, installed by `make ui` (npm ci).
@@ -145,7 +146,8 @@ async function resume(page) {
 
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
   ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS,
-  ...APPS_SCENARIOS, ...ASSETS_SCENARIOS, ...PHONE_SCENARIOS, ...COPILOT_SCENARIOS, ...TABS_SCENARIOS, ...NOCODE_SCENARIOS };
+  ...APPS_SCENARIOS, ...ASSETS_SCENARIOS, ...PHONE_SCENARIOS, ...COPILOT_SCENARIOS, ...TABS_SCENARIOS, ...NOCODE_SCENARIOS,
+  ...TENANTS_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];

@@ -57,6 +57,15 @@ def test_tenants_created_renamed_and_deleted_in_the_ui(auth_server: str) -> None
     _scenario("tenants_admin", auth_server)
 
 
+def test_a_tenants_user_lands_there_sees_and_runs_its_flows_only_and_the_owner_switches(auth_server: str) -> None:
+    """A user bound in tenant `acme…` only signs in at /ui/ and lands at /ui/acme…/: the menu's links keep the
+    tenant; it sees acme's flow and not main's, runs it (the execution is in acme, 404 in main), sees that run and
+    not main's in the executions list; /ui/main/... and un-prefixed /ui/flows show "No access to tenant main" with
+    none of main's data, an unknown tenant "No tenant"; axe finds nothing there. The owner opens the user menu's
+    tenant switcher (the current tenant marked), goes to main (its flow, not acme's) and back."""
+    _scenario("tenants_in_the_ui", auth_server)
+
+
 def test_namespace_files_write_controls_follow_the_users_permissions(auth_server: str) -> None:
     """A viewer of `dev` sees its files in the Files tab and the editor's files panel with no upload, new
     folder, rename, delete, new file or save; a viewer of `development` gets no Files tab on `dev`; an editor of

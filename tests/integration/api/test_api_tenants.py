@@ -5,15 +5,18 @@ tasks that must fail; and bindings that give nothing in another tenant."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from tests.builders import log_flow
 from tests.integration.api.conftest import LiveServer
 
 from legato.clock import utcnow
-from legato.services import access, identity
+from legato.services import access, identity, tenants
 from legato.services.principal import SYSTEM
 
 YAML = {"Content-Type": "application/x-yaml"}
@@ -63,8 +66,17 @@ def test_the_registry(client: httpx.Client) -> None:
     missing = client.get("/api/v1/nobody/flows/search")
     assert missing.status_code == 404 and "tenant 'nobody' not found" in missing.json()["message"]
     assert client.delete("/api/v1/tenants/main").status_code == 409
+    api = f"/api/v1/{tenant}"
+    assert client.put(f"{api}/namespaces/team/kv/who", json="old").status_code == 204
+    uploaded = client.post(f"{api}/namespaces/team/files", params={"path": "/old.txt"}, files={"fileContent": ("x", b"old")})
+    assert uploaded.status_code == 201, uploaded.text
     assert client.delete(f"/api/v1/tenants/{tenant}").status_code == 204
     assert client.get(f"/api/v1/{tenant}/flows/search").status_code == 404
+    # made again, the id starts empty: no KV entry, no file of the deleted tenant
+    assert client.post("/api/v1/tenants", json={"id": tenant}).status_code == 200
+    assert client.get(f"{api}/namespaces/team/kv/who").status_code == 404
+    assert client.get(f"{api}/namespaces/team/files", params={"path": "/old.txt"}).status_code == 404
+    assert client.delete(f"/api/v1/tenants/{tenant}").status_code == 204
 
 
 def test_two_tenants_never_see_each_other(server: LiveServer, client: httpx.Client, ns: str) -> None:
@@ -154,7 +166,12 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
     subflow = (f"id: psub\nnamespace: {ns}\ntasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n"
                f"    namespace: {ns}\n    flowId: target\n    wait: true\n")
     assert client.post(f"/api/v1/{acme}/flows", content=subflow, headers=YAML).status_code == 200
-    for flow_id in (*probes, "psub"):
+    each = (f"id: peach\nnamespace: {ns}\ntasks:\n  - id: lines\n    type: io.kestra.plugin.core.storage.Write\n"
+            f"    content: \"a\\nb\\n\"\n  - id: each\n    type: io.kestra.plugin.core.flow.ForEachItem\n"
+            f"    items: \"{{{{ outputs.lines.uri }}}}\"\n    batch:\n      rows: 1\n    namespace: {ns}\n"
+            f"    flowId: target\n    wait: true\n    transmitFailed: true\n")
+    assert client.post(f"/api/v1/{acme}/flows", content=each, headers=YAML).status_code == 200
+    for flow_id in (*probes, "psub", "peach"):
         ended = _run(client, acme, ns, flow_id)
         assert ended["state"]["current"] == "FAILED", (flow_id, ended)
         seen = client.get(f"/api/v1/{acme}/logs/{ended['id']}").text + str(ended)
@@ -165,6 +182,8 @@ def test_expressions_and_subflows_reach_only_their_own_tenant(client: httpx.Clie
     # and the same probes from main work: the data is there, only out of acme's reach
     assert client.post(f"{main}/flows", content=subflow, headers=YAML).status_code == 200
     assert _run(client, "main", ns, "psub")["state"]["current"] == "SUCCESS"
+    assert client.post(f"{main}/flows", content=each, headers=YAML).status_code == 200
+    assert _run(client, "main", ns, "peach")["state"]["current"] == "SUCCESS"
 
 
 def test_bindings_give_nothing_in_another_tenant(auth_server: LiveServer, ns: str) -> None:
@@ -192,6 +211,50 @@ def test_bindings_give_nothing_in_another_tenant(auth_server: LiveServer, ns: st
         bindings = admin.get(f"/api/v1/{acme}/bindings").json()
         assert [b["namespace"] for b in bindings] == [ns]
         assert all(b["namespace"] != ns for b in admin.get("/api/v1/main/bindings").json())
+
+
+def test_me_tells_the_permissions_in_the_paths_tenant_and_the_tenants_one_may_open(auth_server: LiveServer) -> None:
+    """What the web UI reads: `/api/v1/{tenant}/me` holds the caller's permissions in that tenant and the tenants it
+    is bound in (directly or through a group); the owner may open every tenant; an unknown tenant is a 404."""
+    store, now = auth_server.store, utcnow()
+    with auth_server.client(auth=("admin", "s3cret")) as admin:
+        acme, other = _tenant(admin), _tenant(admin)
+        owner = admin.get(f"/api/v1/{acme}/me").json()
+        assert owner["owner"] and owner["tenant"] == acme
+        assert {"main", acme, other} <= {t["id"] for t in owner["tenants"]}
+        assert admin.get("/api/v1/nosuchtenant/me").status_code == 404
+    account = identity.create_account(store, "USER", f"acme-{secrets.token_hex(3)}", password="pw-123456789",
+                                      by=SYSTEM, now=now)
+    token = identity.create_token(store, account.id, "t", by=SYSTEM, now=now).text
+    access.create_binding(store, "developer", "USER", account.id, None, by=SYSTEM, now=now, tenant=acme)
+    group = access.create_group(store, f"g{secrets.token_hex(3)}", by=SYSTEM, now=now)
+    access.set_member(store, group.id, account.id, True, by=SYSTEM)
+    access.create_binding(store, "viewer", "GROUP", group.id, "team", by=SYSTEM, now=now, tenant=other)
+    with auth_server.client(headers={"authorization": f"Bearer {token}"}) as user:
+        in_acme = user.get(f"/api/v1/{acme}/me").json()
+        assert in_acme["tenant"] == acme and not in_acme["owner"]
+        assert {"permission": "EXECUTION:CREATE", "namespaces": None} in in_acme["permissions"]
+        assert [t["id"] for t in in_acme["tenants"]] == sorted([acme, other])
+        assert [t["name"] for t in in_acme["tenants"]] == ["Acme Corp", "Acme Corp"]
+        in_main = user.get("/api/v1/main/me").json()
+        assert in_main["tenant"] == "main" and in_main["permissions"] == []
+        assert user.get("/api/v1/me").json() == in_main
+        in_other = user.get(f"/api/v1/{other}/me").json()
+        assert {p["permission"] for p in in_other["permissions"]} >= {"FLOW:VIEW"}
+        assert all(p["namespaces"] == ["team"] for p in in_other["permissions"])
+        assert user.get("/api/v1/main/flows/search").status_code == 403
+
+
+def test_a_tenant_id_cannot_take_the_name_of_a_ui_section() -> None:
+    """`/ui/<first segment>/...` is a page of `main` when the segment is one of the UI's sections, else a tenant's:
+    the UI's list (ui/src/lib/tenant.ts) and the reserved ids are the same."""
+    source = (Path(__file__).parents[3] / "ui" / "src" / "lib" / "tenant.ts").read_text()
+    listed = re.search(r"export const SECTIONS = \[(.*?)\] as const;", source, re.S)
+    assert listed is not None
+    assert set(re.findall(r'"([a-z]+)"', listed.group(1))) == tenants.UI_SECTIONS
+    for section in tenants.UI_SECTIONS:
+        with pytest.raises(ValueError, match="reserved"):
+            tenants.check_id(section)
 
 
 def test_a_webhook_starts_the_flow_of_its_own_tenant(client: httpx.Client, ns: str) -> None:

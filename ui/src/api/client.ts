@@ -2,8 +2,10 @@
 import type {
   CheckMessage, Execution, Flow, FlowGraph, LogEntry, Paged, ValidateResult, ErrorDetail,
 } from "./models";
+import { CURRENT } from "../lib/tenant";
 
-export const API = "/api/v1/main";
+/** The API of the page's tenant: `/api/v1/<tenant>`. */
+export const API = `/api/v1/${encodeURIComponent(CURRENT.tenant)}`;
 
 /** An API error: the server's `{message, details[]}` body, with the HTTP status. */
 export class ApiError extends Error {

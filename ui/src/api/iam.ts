@@ -16,9 +16,15 @@ export type SignInMethods = Schemas["SignInMethods"];
 
 export type SignedIn = Schemas["SignedIn"];
 
-export const getMe = (): Promise<Me> => requestAt("/api/v1/me");
+export type TenantRef = Schemas["TenantRef"];
 
-/** As `getMe`, for the sign-in page itself: a 401 (not signed in) stays here instead of sending to sign-in. */
+/** The caller, with its permissions in the page's tenant and the tenants it may open. */
+export const getMe = (): Promise<Me> => requestAt(`${API}/me`);
+
+/** The caller in `main`, where every account can ask which tenants it may open. */
+export const getMeInMain = (): Promise<Me> => requestAt("/api/v1/me");
+
+/** As `getMeInMain`, for the sign-in page itself: a 401 (not signed in) stays here instead of sending to sign-in. */
 export const whoAmI = (): Promise<Me> => requestAt("/api/v1/me", undefined, "json", true);
 
 export const signInMethods = (): Promise<SignInMethods> => requestAt("/api/v1/auth/providers");

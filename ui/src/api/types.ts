@@ -157,9 +157,31 @@ export interface paths {
         };
         /**
          * Who am I
-         * @description The caller's account and permissions (anonymous with full access while authentication is off).
+         * @description The caller's account, its permissions in `main` and the tenants it may open (anonymous with full access
+         *     while authentication is off).
          */
         get: operations["me_api_v1_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who am I in a tenant
+         * @description As `/api/v1/me`, with the caller's permissions in `tenant` (none where it has no binding: the web UI then
+         *     shows that the caller has no access there).
+         */
+        get: operations["me_in_tenant_api_v1__tenant__me_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -736,7 +758,8 @@ export interface paths {
         post?: never;
         /**
          * Delete a tenant
-         * @description Refused (409) while the tenant holds flows, and for `main`.
+         * @description Refused (409) while the tenant holds flows or running executions, and for `main`; otherwise everything it
+         *     holds (executions, logs, KV, secrets, bindings, files...) goes with it, but its audit log.
          */
         delete: operations["delete_tenant_api_v1_tenants__id__delete"];
         options?: never;
@@ -4457,8 +4480,21 @@ export interface components {
              * @description The instance owner: every permission everywhere.
              */
             owner: boolean;
-            /** Permissions */
+            /**
+             * Permissions
+             * @description The caller's permissions in `tenant`.
+             */
             permissions: components["schemas"]["PermissionGrant"][];
+            /**
+             * Tenant
+             * @description The tenant the permissions hold in: the path's (`main` without one).
+             */
+            tenant: string;
+            /**
+             * Tenants
+             * @description The tenants the caller may open (bound there, or the owner).
+             */
+            tenants: components["schemas"]["TenantRef"][];
         };
         /**
          * MetricEntry
@@ -5289,6 +5325,19 @@ export interface components {
             /** Updated */
             updated: string | null;
         };
+        /** TenantRef */
+        TenantRef: {
+            /**
+             * Id
+             * @description The tenant's id: the `{tenant}` of its API and UI paths.
+             */
+            id: string;
+            /**
+             * Name
+             * @description The name people read.
+             */
+            name: string;
+        };
         /** TenantUpdate */
         TenantUpdate: {
             /**
@@ -5968,6 +6017,83 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    me_in_tenant_api_v1__tenant__me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
             cookie?: never;
         };
         requestBody?: never;

@@ -6,7 +6,7 @@ import { Link } from "react-router";
 import {
   backfillAction, flowTriggers, restartTrigger, setTriggerDisabled, startBackfill, unlockTrigger, type TriggerContext,
 } from "../api/operations";
-import { getFlow } from "../api/client";
+import { API, getFlow } from "../api/client";
 import type { Paged, Task } from "../api/models";
 import { parseLabels } from "../lib/executionFilters";
 import { canIn, useMe } from "../lib/permissions";
@@ -53,7 +53,7 @@ function TriggerDetails({ trigger: t, definition }: { trigger: TriggerContext; d
         </>
       )}
       {/(^|\.)Webhook$/.test(t.type ?? "") && typeof definition.key === "string" && (() => {
-        const url = `${location.origin}/api/v1/main/executions/webhook/${t.namespace}/${t.flowId}/${definition.key}`;
+        const url = `${location.origin}${API}/executions/webhook/${t.namespace}/${t.flowId}/${definition.key}`;
         return (
           <p className="webhook">
             <code className="url">{url}</code>{" "}

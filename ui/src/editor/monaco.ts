@@ -18,6 +18,7 @@ import EditorWorker from "monaco-editor/editor/editor.worker.js?worker";
 // Monaco 0.57 moved the "label + createData" worker API that monaco-yaml uses out of monaco.editor.
 import { createWebWorker } from "monaco-editor/internal/common/workers.js";
 import { configureMonacoYaml } from "monaco-yaml";
+import { API } from "../api/client";
 import { flowSchema, type JsonSchema } from "./api";
 import { typeNames, typeSlot, type TypeNames } from "./typeCompletion";
 import YamlWorker from "./yaml.worker.ts?worker";
@@ -31,7 +32,7 @@ self.MonacoEnvironment = {
 
 /** Flow sources are models directly in this folder (`<namespace>.<id>.yaml`): the schema applies to them only. */
 export const FLOW_FOLDER = "file:///legato-flows/";
-const SCHEMA_URI = `${location.origin}/api/v1/main/plugins/schemas/flow`;
+const SCHEMA_URI = `${location.origin}${API}/plugins/schemas/flow`;
 
 /** The API's schema made digestible for yaml-language-server (which reads draft-07 keywords). */
 export function forYamlLanguageServer(schema: JsonSchema): JsonSchema {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  chartPoints, fileName, following, formInputs, isAppPage, pagePath, redirectTarget, shown,
+  appRoute, chartPoints, fileName, following, formInputs, isAppPage, pagePath, redirectTarget, shown,
 } from "./apps";
 
 describe("app pages", () => {
@@ -44,10 +44,12 @@ describe("app pages", () => {
   });
 
   it("knows an app page's address", () => {
-    expect(pagePath("main", "my app", null)).toBe("/main/apps/my%20app");
-    expect(pagePath("main", "a", "e1")).toBe("/main/apps/a?execution=e1");
-    expect(isAppPage("/main/apps/vacation")).toBe(true);
+    expect(pagePath("main", "my app", null)).toBe("/ui/main/apps/my%20app");
+    expect(pagePath("acme", "a", "e1")).toBe("/ui/acme/apps/a?execution=e1");
+    expect(appRoute("a", "e1")).toBe("/apps/a?execution=e1");
+    expect(isAppPage("/apps/vacation")).toBe(true);
     expect(isAppPage("/apps")).toBe(false);
+    expect(isAppPage("/apps/new")).toBe(false);
     expect(isAppPage("/apps/vacation/edit")).toBe(false);
   });
 });

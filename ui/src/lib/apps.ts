@@ -58,11 +58,17 @@ export function chartPoints(rows: unknown, x: string, y: string): { label: strin
   });
 }
 
-/** The page's address for the execution the app follows (none: the form again). */
-export function pagePath(tenant: string, appId: string, executionId: string | null): string {
-  const base = `/${encodeURIComponent(tenant)}/apps/${encodeURIComponent(appId)}`;
+/** The app page's address inside its tenant's UI (the router's path) for the execution it follows (none: the form
+ * again). */
+export function appRoute(appId: string, executionId: string | null): string {
+  const base = `/apps/${encodeURIComponent(appId)}`;
   return executionId ? `${base}?execution=${encodeURIComponent(executionId)}` : base;
 }
 
-/** Whether a path (inside the /ui basename) is an app's page, shown without the rest of the UI around it. */
-export const isAppPage = (pathname: string): boolean => /^\/[^/]+\/apps\/[^/]+\/?$/.test(pathname);
+/** The app page's full address, always naming its tenant as Kestra's do (`/ui/<tenant>/apps/<id>`), to share. */
+export const pagePath = (tenant: string, appId: string, executionId: string | null): string =>
+  `/ui/${encodeURIComponent(tenant)}${appRoute(appId, executionId)}`;
+
+/** Whether a router path (inside a tenant-named address) is an app's page, shown without the rest of the UI around
+ * it; `/apps/new` is the editor's. */
+export const isAppPage = (pathname: string): boolean => /^\/apps\/[^/]+\/?$/.test(pathname) && !/^\/apps\/new\/?$/.test(pathname);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Me } from "../api/iam";
-import { adminSections, canIn, canOnInstance, canSomewhere, openMode, READ_FILES, safeNext, WRITE_FILES } from "./permissions";
+import { adminSections, canIn, canOnInstance, canSomewhere, mayOpen, openMode, READ_FILES, safeNext, WRITE_FILES } from "./permissions";
 
 const viewer: Me = {
   id: "u1", username: "vic", kind: "USER", owner: false,
@@ -9,6 +9,7 @@ const viewer: Me = {
     { permission: "SECRET:CREATE", namespaces: ["dev"] },
     { permission: "USER:LIST", namespaces: ["dev"] },
   ],
+  tenant: "main", tenants: [{ id: "main", name: "Main" }],
 };
 
 describe("permissions from /api/v1/me", () => {
@@ -47,12 +48,21 @@ describe("permissions from /api/v1/me", () => {
   });
 
   it("gives the owner and open mode everything, and nothing before /me answers", () => {
-    const anonymous: Me = { id: null, username: "anonymous", kind: "ANONYMOUS", owner: true, permissions: [] };
+    const anonymous: Me = {
+      id: null, username: "anonymous", kind: "ANONYMOUS", owner: true, permissions: [], tenant: "acme", tenants: [],
+    };
     expect(openMode(anonymous)).toBe(true);
     expect(canOnInstance(anonymous, "USER:CREATE")).toBe(true);
     expect(adminSections(anonymous)).toHaveLength(7);
     expect(openMode(viewer)).toBe(false);
     expect(canIn(undefined, "FLOW:VIEW", "dev")).toBe(false);
+  });
+
+  it("opens a tenant to the owner and to accounts bound there only", () => {
+    expect(mayOpen(viewer)).toBe(true);
+    expect(mayOpen({ ...viewer, tenant: "acme" })).toBe(false);
+    expect(mayOpen({ ...viewer, tenant: "acme", tenants: [{ id: "acme", name: "Acme" }] })).toBe(true);
+    expect(mayOpen({ ...viewer, owner: true, tenant: "acme" })).toBe(true);
   });
 });
 

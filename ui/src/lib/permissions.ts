@@ -1,11 +1,21 @@
 // What the signed-in caller may do, from GET /api/v1/me: the UI hides what it may not (the API refuses it anyway).
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, type UseQueryResult } from "@tanstack/react-query";
 import { getMe, type Me } from "../api/iam";
 
-/** The caller, read once per page load (sign-in and sign-out reload the page). */
-export function useMe(): Me | undefined {
-  return useQuery({ queryKey: ["me"], queryFn: getMe, staleTime: Infinity, retry: false }).data;
+/** The caller in the page's tenant, read once per page load (sign-in, sign-out and switching tenants reload the
+ * page); an error when the tenant does not exist. */
+export function useMeQuery(): UseQueryResult<Me> {
+  return useQuery({ queryKey: ["me"], queryFn: getMe, staleTime: Infinity, retry: false });
 }
+
+/** The caller in the page's tenant, once known. */
+export function useMe(): Me | undefined {
+  return useMeQuery().data;
+}
+
+/** Whether the caller may open the page's tenant: the owner, anyone while authentication is off, or an account
+ * bound there. The API refuses the others anyway; the UI then says so instead of showing empty pages. */
+export const mayOpen = (me: Me): boolean => me.owner || me.tenants.some((t) => t.id === me.tenant);
 
 /** Authentication is off: anyone has every permission, and there is no one to sign in or out. */
 export const openMode = (me: Me): boolean => me.kind === "ANONYMOUS";

@@ -1,6 +1,8 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { loginUrl } from "../api/client";
 import { changeOwnPassword } from "../api/iam";
+import { here } from "../lib/tenant";
 import { ErrorMessage, Loading } from "../components/Messages";
 import { Tokens } from "../components/Tokens";
 import { openMode, useMe } from "../lib/permissions";
@@ -39,7 +41,7 @@ function PasswordForm() {
   const save = useMutation({
     mutationFn: () => changeOwnPassword(current, next),
     // Changing the password ends every session, this one included: sign in again with the new one.
-    onSuccess: () => { setDone(true); setTimeout(() => window.location.assign("/ui/login?next=%2Fui%2Faccount"), 1500); },
+    onSuccess: () => { setDone(true); setTimeout(() => window.location.assign(loginUrl(here("/account"))), 1500); },
   });
   return (
     <form className="card kv-form" aria-label="Change password" onSubmit={(e) => { e.preventDefault(); if (!mismatch) save.mutate(); }}>

@@ -10,7 +10,8 @@ import {
 import { ApiError } from "../api/client";
 import { AppBlocks, type FormState } from "../components/AppBlocks";
 import { ErrorMessage } from "../components/Messages";
-import { STAGE_TEXT, following, formInputs, pagePath } from "../lib/apps";
+import { STAGE_TEXT, appRoute, following, formInputs, pagePath } from "../lib/apps";
+import { CURRENT } from "../lib/tenant";
 import { fieldsFor, initialValues, toFormData, validate, type FieldValue, type FormValues } from "../lib/inputs";
 import "../pages.css";
 
@@ -39,7 +40,8 @@ function useForm(blocks: Block[], kind: "CreateExecutionForm" | "ResumeExecution
 }
 
 export default function AppPage() {
-  const { tenant = "main", appId = "" } = useParams();
+  const { appId = "" } = useParams();
+  const tenant = CURRENT.tenant;
   const [params] = useSearchParams();
   const executionId = params.get("execution");
   const navigate = useNavigate();
@@ -77,7 +79,7 @@ export default function AppPage() {
     onSuccess: (next) => {
       const id = next.execution?.id ?? null;
       client.setQueryData(["app-view", appId, id], next);
-      if (id !== executionId) navigate(pagePath(tenant, appId, id));
+      if (id !== executionId) navigate(appRoute(appId, id));
     },
     onError: (error, what) => {
       const target = what === "resume" ? resume : create;
@@ -107,7 +109,7 @@ export default function AppPage() {
       }} />
       {act.isError && Object.keys(form.state.errors).length === 0 && <ErrorMessage error={act.error} />}
       {data.execution && data.ended && (
-        <p><a href={`/ui${pagePath(tenant, appId, null)}`}>Start over</a></p>
+        <p><a href={pagePath(tenant, appId, null)}>Start over</a></p>
       )}
     </main>
   );

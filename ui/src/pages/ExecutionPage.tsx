@@ -8,6 +8,7 @@ import { TERMINAL_STATES, type Execution, type TaskRun } from "../api/models";
 import { ErrorMessage, Loading, NotFound } from "../components/Messages";
 import { Labels } from "../components/ExecutionTable";
 import { pagePath } from "../lib/apps";
+import { CURRENT } from "../lib/tenant";
 import { GanttChart } from "../components/execution/GanttChart";
 import { LiveDuration } from "../components/execution/LiveDuration";
 import { MetricsPanel } from "../components/execution/MetricsPanel";
@@ -185,7 +186,7 @@ function Overview({ execution: x }: { execution: Execution }) {
           running={!TERMINAL_STATES.has(x.state.current) && x.state.current !== "PAUSED"} /></dd></div>
         <div><dt>Labels</dt><dd><Labels labels={x.labels} /> <AddLabel execution={x} /></dd></div>
         {appOf(x) && (
-          <div><dt>Started from</dt><dd>app <a href={`/ui${pagePath("main", appOf(x)!, x.id)}`}>{appOf(x)}</a></dd></div>
+          <div><dt>Started from</dt><dd>app <a href={pagePath(CURRENT.tenant, appOf(x)!, x.id)}>{appOf(x)}</a></dd></div>
         )}
         {x.parentId && <div><dt>Parent</dt><dd><Link to={`/executions/${x.parentId}`}><code>{x.parentId}</code></Link></dd></div>}
         {x.originalId && x.originalId !== x.id && <div><dt>Replay of</dt><dd><Link to={`/executions/${x.originalId}`}><code>{x.originalId}</code></Link></dd></div>}

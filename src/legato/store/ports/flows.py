@@ -97,7 +97,9 @@ class FlowStore(FlowReader, Protocol):
         """Store `source` as a new revision when it differs from the latest; return the latest."""
         ...
 
-    def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool: ...
+    def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool:
+        """Mark the latest revision deleted and forget its triggers' state (executions stay); False when not live."""
+        ...
 
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),

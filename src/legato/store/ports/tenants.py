@@ -38,10 +38,12 @@ class TenantStore(Protocol):
         ...
 
     def delete_tenant(self, tenant_id: str) -> bool:
-        """Remove a tenant that holds no live flow (checked in the same transaction); False when it did not
-        exist. TenantInUse when it still holds flows."""
+        """Remove a tenant that holds no live flow and no execution still running (checked in the same
+        transaction), with every row it holds but its audit log: deleted flows' revisions, executions with their
+        task runs and logs, KV, trigger states, test suites, secrets, bindings, dashboards, apps, assets, SCIM
+        integrations. False when it did not exist; TenantInUse when it still holds flows or running executions."""
         ...
 
 
 class TenantInUse(Exception):
-    """The tenant still holds live flows."""
+    """The tenant still holds live flows, or executions that have not ended."""

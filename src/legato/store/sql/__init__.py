@@ -273,6 +273,7 @@ class SqlStore:
         self.create_binding = part.create_binding
         self.list_bindings = part.list_bindings
         self.delete_binding = part.delete_binding
+        self.binding_tenants = part.binding_tenants
         self.create_token = part.create_token
         self.get_token = part.get_token
         self.list_tokens = part.list_tokens

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from legato.store.database import Database
 from legato.store.ports import (
     FlowRecord,
@@ -44,7 +46,14 @@ class SqlFlows:
 
     def delete_flow(self, namespace: str, flow_id: str, now: datetime, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
-            return self._q.flows.delete(tx.conn, namespace, flow_id, now, tenant)
+            return self._delete(tx.conn, namespace, flow_id, now, tenant)
+
+    def _delete(self, conn: Connection, namespace: str, flow_id: str, now: datetime, tenant: str) -> bool:
+        """Mark the flow deleted and forget its triggers' state, in the caller's transaction; its executions stay."""
+        if not self._q.flows.delete(conn, namespace, flow_id, now, tenant):
+            return False
+        self._q.triggers.forget_flow(conn, namespace, flow_id, tenant)
+        return True
 
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
@@ -52,7 +61,7 @@ class SqlFlows:
         saved: dict[tuple[str, str], FlowRecord] = {}
         with self._db.write() as tx:
             for namespace, flow_id in deletions:
-                self._q.flows.delete(tx.conn, namespace, flow_id, now, tenant)
+                self._delete(tx.conn, namespace, flow_id, now, tenant)
             # flows are locked in (namespace, id) order, so two bulk saves at once cannot deadlock
             for f in sorted(saves, key=lambda f: (f.namespace, f.id)):
                 saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled,

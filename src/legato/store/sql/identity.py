@@ -124,6 +124,10 @@ class SqlIdentity:
         with self._db.read() as conn:
             return self._iq.bindings(conn, subject_ids, tenant)
 
+    def binding_tenants(self, subject_ids: Sequence[str]) -> list[str]:
+        with self._db.read() as conn:
+            return self._iq.binding_tenants(conn, subject_ids)
+
     def delete_binding(self, binding_id: str, *, tenant: str = MAIN) -> bool:
         with self._db.write() as tx:
             return self._iq.delete_binding(tx.conn, binding_id, tenant)

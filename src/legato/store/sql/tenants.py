@@ -38,7 +38,13 @@ class SqlTenants:
             raise TenantInUse("the tenant 'main' always exists")
         with self._db.write() as tx:
             self._db.dialect.lock_key(tx.conn, f"tenant:{tenant_id}")
+            if self._q.get(tx.conn, tenant_id) is None:
+                return False
             count = self._q.flow_count(tx.conn, tenant_id)
             if count:
                 raise TenantInUse(f"tenant '{tenant_id}' still holds {count} flow revision(s); delete its flows first")
+            running = self._q.running_count(tx.conn, tenant_id)
+            if running:
+                raise TenantInUse(f"tenant '{tenant_id}' still has {running} execution(s) that have not ended; "
+                                  "kill them first")
             return self._q.delete(tx.conn, tenant_id)
