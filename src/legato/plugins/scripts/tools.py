@@ -7,6 +7,7 @@ the interpreter Legato itself runs on (outside Legato's own virtualenv, so scrip
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -34,8 +35,13 @@ def python_interpreter() -> str:
     configured = os.environ.get("LEGATO_PYTHON")
     if configured:
         return configured
-    base = getattr(sys, "_base_executable", None) or sys.executable
-    return str(Path(base).resolve())
+    return _resolved(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+@functools.cache
+def _resolved(path: str) -> str:
+    """`path` with its links resolved, once per process (every script task asks; this interpreter stays put)."""
+    return str(Path(path).resolve())
 
 
 def python_shims() -> Path:
