@@ -195,7 +195,7 @@ errors:
     dsn: "{dsn}"
     level: FATAL
   - id: twilio
-    type: io.kestra.plugin.notifications.twilio.TwilioExecution
+    type: io.kestra.plugin.twilio.notify.TwilioExecution  # Kestra's newer name
     url: {service.url}/tw
     accountSID: AC1
     authToken: tok

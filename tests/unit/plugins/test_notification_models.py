@@ -57,6 +57,8 @@ NAMES = [
     "io.kestra.plugin.zenduty.ZendutyExecution",
     "io.kestra.plugin.sentry.SentryAlert",
     "io.kestra.plugin.zulip.ZulipExecution",
+    "io.kestra.plugin.twilio.notify.TwilioAlert",
+    "io.kestra.plugin.twilio.notify.TwilioExecution",
 ]
 
 

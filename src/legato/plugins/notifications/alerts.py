@@ -473,7 +473,10 @@ class TwilioAlert(HttpNotification):
     token as basic auth (`url`: https://notify.twilio.com/v1/Services/<service SID>/Notifications)."""
 
     TYPE: ClassVar[str] = "notifications.twilio.TwilioAlert"
-    ALIASES: ClassVar[tuple[str, ...]] = (f"{_KESTRA}.twilio.TwilioAlert",)
+    # io.kestra.plugin.twilio.notify: Kestra's Twilio plugin, which took these tasks over, same properties
+    ALIASES: ClassVar[tuple[str, ...]] = (
+        f"{_KESTRA}.twilio.TwilioAlert", "io.kestra.plugin.twilio.notify.TwilioAlert"
+    )
     EXAMPLES: ClassVar[tuple[str, ...]] = (
         """\
 id: send_twilio_message
@@ -520,7 +523,9 @@ class TwilioExecution(TwilioAlert, ExecutionFields):
     """Send the summary of an execution as a Twilio Notify notification (SMS, push...)."""
 
     TYPE: ClassVar[str] = "notifications.twilio.TwilioExecution"
-    ALIASES: ClassVar[tuple[str, ...]] = (f"{_KESTRA}.twilio.TwilioExecution",)
+    ALIASES: ClassVar[tuple[str, ...]] = (
+        f"{_KESTRA}.twilio.TwilioExecution", "io.kestra.plugin.twilio.notify.TwilioExecution"
+    )
     EXAMPLES: ClassVar[tuple[str, ...]] = (
         """\
 id: send_twilio
