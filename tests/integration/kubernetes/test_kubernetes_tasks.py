@@ -1,6 +1,6 @@
 """The kubernetes.* tasks with lightkube against the Kubernetes API server emulator (tests/kube_emulator.py, a
 test double: no cluster runs here): server-side apply, get in each fetchType, the three patch strategies,
-delete, and a pod run to completion with its logs' outputs."""
+delete, a rolling restart, and a pod run to completion with its logs' outputs."""
 
 from __future__ import annotations
 
@@ -99,6 +99,21 @@ def test_apply_get_patch_delete(kube: KubeEmulator, tasks: Tasks) -> None:
                           "resourceType: deployments\nresourcesNames: [web, gone]\n"))
     assert ("apis/apps/v1", "deployments", "shop", "web") not in kube.objects
     assert "Deployment 'gone' not found in namespace 'shop': nothing to delete" in tasks.messages()
+
+
+def test_restart_annotates_each_pod_template_as_kubectl_rollout_restart(kube: KubeEmulator, tasks: Tasks) -> None:
+    tasks.run(_task(kube, f"id: apply\ntype: io.kestra.plugin.kubernetes.kubectl.Apply\nnamespace: shop\nspec: |\n{DEPLOYMENT}"))
+    tasks.run(_task(kube, "id: restart\ntype: io.kestra.plugin.kubernetes.kubectl.Restart\nnamespace: shop\n"
+                          "resourceType: Deployment\nresourcesNames: ['{{ \"web\" }}']\nwaitUntilReady: PT10S\n"))
+    assert ("PATCH", "/apis/apps/v1/namespaces/shop/deployments/web",
+            "application/strategic-merge-patch+json") in kube.requests
+    template = kube.objects[("apis/apps/v1", "deployments", "shop", "web")]["spec"]["template"]
+    assert set(template["metadata"]["annotations"]) == {"kubectl.kubernetes.io/restartedAt"}
+    assert template["metadata"]["labels"] == {"app": "web"} and len(template["spec"]["containers"]) == 2
+    assert "Restarted Deployment 'web' in namespace 'shop'" in tasks.messages()
+    with pytest.raises(TaskFailed, match="restarting StatefulSet 'db'"):
+        tasks.run(_task(kube, "id: restart\ntype: io.kestra.plugin.kubernetes.kubectl.Restart\nnamespace: shop\n"
+                              "resourceType: StatefulSet\nresourcesNames: [db]\n"))
 
 
 def test_a_custom_resource(kube: KubeEmulator, tasks: Tasks) -> None:

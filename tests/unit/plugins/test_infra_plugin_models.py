@@ -21,6 +21,7 @@ TASK_NAMES = {
     "io.kestra.plugin.kubernetes.kubectl.Get": (),
     "io.kestra.plugin.kubernetes.kubectl.Delete": (),
     "io.kestra.plugin.kubernetes.kubectl.Patch": (),
+    "io.kestra.plugin.kubernetes.kubectl.Restart": (),
     "io.kestra.plugin.jenkins.JobBuild": (),
     "io.kestra.plugin.jenkins.JobInfo": (),
 }
@@ -57,5 +58,5 @@ def test_the_families_are_listed_with_their_types() -> None:
     assert found["fs"].types.count("io.kestra.plugin.fs.ssh.Command") == 1 and len(found["fs"].types) == 25
     assert found["ansible"].types == ["io.kestra.plugin.ansible.cli.AnsibleCLI"]
     assert found["terraform"].types == ["io.kestra.plugin.terraform.cli.TerraformCLI"]
-    assert len(found["kubernetes"].types) == 5 and len(found["jenkins"].types) == 2
+    assert len(found["kubernetes"].types) == 6 and len(found["jenkins"].types) == 2
     assert not any(f.missing for f in found.values() if f.name in ("fs", "kubernetes"))  # the extras are installed here

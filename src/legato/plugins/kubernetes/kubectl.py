@@ -1,5 +1,6 @@
 """io.kestra.plugin.kubernetes.kubectl.*: Apply (server-side apply of YAML manifests), Get, Delete and Patch
-resources of any type, core or custom, through the Kubernetes API (lightkube)."""
+resources of any type, core or custom, and Restart workloads (a rolling restart), through the Kubernetes API
+(lightkube)."""
 
 from __future__ import annotations
 
@@ -310,3 +311,52 @@ patch: |
 
         obj = await asyncio.to_thread(work)
         return {"metadata": metadata(obj), "status": {"status": obj.get("status")}}
+
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # the annotation `kubectl rollout restart` sets
+
+
+@TASKS.register
+class Restart(KubeTask):
+    """Rolling restart of Deployments, StatefulSets or DaemonSets by name, as `kubectl rollout restart`: the pod
+    template gets a `kubectl.kubernetes.io/restartedAt` annotation (now), so the controller replaces every pod."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.kubernetes.kubectl.Restart"
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: restart
+type: io.kestra.plugin.kubernetes.kubectl.Restart
+namespace: api
+resourceType: StatefulSet
+resourcesNames:
+  - api
+""" + CONNECTION_EXAMPLE,
+    )
+
+    resourceType: Literal["Deployment", "StatefulSet", "DaemonSet"] = Field(description="The kind of the resources to restart.")
+    resourcesNames: list[str] = Field(min_length=1, description="The names of the resources to restart (rendered).")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        kind = resource_type(self.resourceType, "apps")
+        namespace = ctx.render_string(self.namespace)
+        names = [ctx.render_string(n) for n in self.resourcesNames]
+        stamp = ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
+        wait = self.waitUntilReady.total_seconds()
+
+        def work() -> None:
+            from lightkube import ApiError
+            from lightkube.types import PatchType
+
+            client = self.client(ctx)
+            for name in names:
+                try:
+                    client.patch(kind.resource(), name, body, namespace=namespace, patch_type=PatchType.STRATEGIC)
+                except ApiError as exc:
+                    raise api_error(exc, f"restarting {kind.kind} '{name}'") from None
+                ctx.logger.info(f"Restarted {kind.kind} '{name}' in namespace '{namespace}'")
+                if wait > 0:
+                    wait_ready(client, kind, name, namespace, wait)
+
+        await asyncio.to_thread(work)
+        return {}
