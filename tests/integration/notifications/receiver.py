@@ -18,6 +18,9 @@ Answers recorded from the services' docs:
 - Zenduty `POST /api/events/<integration key>/`: 201 JSON of the event.
 - Sentry envelope `POST /api/<project>/envelope/?sentry_key=...`: 200 `{"id": "<event id>"}`.
 - Twilio Notify `POST /v1/Services/<sid>/Notifications` (form-encoded, HTTP basic auth): 201 JSON.
+- Slack Web API `conversations.history`: 200 `{"ok": true, "messages": [{"type": "message", "user", "text",
+  "ts"}, ...], "has_more": true, "response_metadata": {"next_cursor": "..."}}`, the last page with an empty
+  `next_cursor`.
 """
 
 from __future__ import annotations

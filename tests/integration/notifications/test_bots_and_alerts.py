@@ -18,6 +18,7 @@ from tests.unit.plugins.conftest import Harness
 
 from legato.model.state import State
 from legato.plugins.context import TaskFailed
+from legato.storage import LocalStorage
 from legato.store import open_store
 from legato.store.sql import SqlStore
 
@@ -134,6 +135,35 @@ def test_sentry_envelope_and_store_endpoints_from_the_dsn(harness: Harness, serv
         harness.run(
             f"id: s\ntype: io.kestra.plugin.notifications.sentry.SentryAlert\ndsn: '{service.url}/42'\n"
         )
+
+
+def test_slack_history_reads_every_page_into_an_ion_file(harness: Harness, service: Receiver, tmp_path: Path) -> None:
+    pages = {None: ([{"type": "message", "user": "U1", "text": "first", "ts": "1764979200.000100"}], "c2"),
+             "c2": ([{"type": "message", "user": "U2", "text": "second", "ts": "1764979300.000200"}], "")}
+
+    def history(request: Received) -> tuple[int, str, bytes]:
+        messages, following = pages[request.json().get("cursor")]
+        body = {"ok": True, "messages": messages, "has_more": bool(following),
+                "response_metadata": {"next_cursor": following}}
+        return 200, "application/json", json.dumps(body).encode()
+
+    service.routes["/api/conversations.history"] = history
+    storage = LocalStorage(tmp_path / "storage")
+    ctx = harness.context(secrets={"SLACK_TOKEN": "xoxb-1"}, storage=storage)
+    out = harness.run(
+        f"id: h\ntype: io.kestra.plugin.slack.app.conversations.History\ntoken: \"{{{{ secrets.SLACK_TOKEN }}}}\"\n"
+        f"url: {service.url}/api\nchannel: C42\noldest: '2025-12-06T00:00:00Z'\n", ctx)
+    assert out["size"] == 2
+    lines = storage.get(out["uri"]).decode().splitlines()
+    assert [line.count("first") + line.count("second") for line in lines] == [1, 1] and "U2" in lines[1]
+    first, second = (r.json() for r in service.received)
+    assert first == {"channel": "C42", "limit": 200, "inclusive": False, "oldest": "1764979200.000000"}
+    assert second == {**first, "cursor": "c2"}
+    assert service.last().headers["authorization"] == "Bearer xoxb-1"
+    service.routes["/api/conversations.history"] = as_json(200, {"ok": False, "error": "channel_not_found"})
+    with pytest.raises(TaskFailed, match="channel_not_found"):
+        harness.run(f"id: h\ntype: io.kestra.plugin.slack.app.conversations.History\ntoken: t\n"
+                    f"url: {service.url}/api\nchannel: C0\n", harness.context(storage=storage))
 
 
 def test_twilio_posts_form_fields_with_basic_auth(harness: Harness, service: Receiver) -> None:

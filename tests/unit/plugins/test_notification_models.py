@@ -44,6 +44,7 @@ NAMES = [
     "io.kestra.plugin.slack.app.conversations.Invite",
     "io.kestra.plugin.slack.app.reactions.Add",
     "io.kestra.plugin.slack.app.canvases.Create",
+    "io.kestra.plugin.slack.app.conversations.History",
     "io.kestra.plugin.slack.SlackIncomingWebhook",
     "io.kestra.plugin.slack.notifications.SlackExecution",
     # Kestra's per-service plugins, which replace io.kestra.plugin.notifications

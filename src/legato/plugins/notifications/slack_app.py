@@ -1,19 +1,23 @@
 """Slack's Web API with a Slack app's bot token (Kestra's `io.kestra.plugin.slack.app.*`): post and update messages
 (`chats.Post`, `chats.Update`), create a channel, set its topic and invite people (`conversations.Create`,
-`SetTopic`, `Invite`), add a reaction (`reactions.Add`). The API answers 200 with `ok: false` on an error, which
+`SetTopic`, `Invite`), read a channel's history into a file (`conversations.History`), add a reaction
+(`reactions.Add`). The API answers 200 with `ok: false` on an error, which
 fails the task with the API's reason (`channel_not_found`, `not_in_channel`, `missing_scope`...)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from legato.model.task import TASKS, Frozen
 from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.core.storage_files import output_uri
 from legato.plugins.notifications.chat import slack_text_message
 from legato.plugins.notifications.http import Answer, HttpNotification, parse_json, redact
 from legato.plugins.runnable import render_optional_text
+from legato.storage import ion
 
 
 class SlackApi(HttpNotification):
@@ -213,6 +217,61 @@ users: [U0123ABCD, U0456EFGH]
             raise TaskFailed("property 'users' holds no user id")
         await self.call(ctx, {"channel": ctx.render_string(self.channel), "users": ",".join(users)})
         return {}
+
+
+@TASKS.register
+class ConversationsHistory(SlackApi):
+    """Read a channel's messages (`conversations.history`, 200 a page, every page) into an Ion file of one message
+    per line, as Slack gives them; `oldest` and `latest` bound them in time. Outputs `uri` and `size`; the count is
+    also the `records` metric."""
+
+    TYPE: ClassVar[str] = "slack.app.conversations.History"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.slack.app.conversations.History",)
+    METHOD: ClassVar[str] = "conversations.history"
+    EXAMPLES: ClassVar[tuple[str, ...]] = (
+        """\
+id: fetch_history
+type: io.kestra.plugin.slack.app.conversations.History
+token: "{{ secret('SLACK_TOKEN') }}"
+channel: C1234567890
+oldest: "{{ now() | dateAdd(-1, 'DAYS') }}"
+""",
+    )
+
+    channel: str = Field(description="Id of the channel (rendered): the last part of the channel's link in Slack.")
+    oldest: str | None = Field(default=None, description="Only messages from this instant on (ISO 8601, rendered).")
+    latest: str | None = Field(default=None, description="Only messages up to this instant (ISO 8601, rendered).")
+    inclusive: bool = Field(default=False, description="Include the messages at exactly `oldest` or `latest`.")
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        body: dict[str, Any] = {"channel": ctx.render_string(self.channel), "limit": 200, "inclusive": self.inclusive}
+        for name, value in (("oldest", self.oldest), ("latest", self.latest)):
+            if (text := render_optional_text(ctx, value)) is not None:
+                body[name] = _slack_ts(text, name)
+        lines: list[str] = []
+        cursor = None
+        while True:
+            page = await self.call(ctx, {**body, "cursor": cursor} if cursor else body)
+            lines.extend(ion.dumps(message) + "\n" for message in page.get("messages") or [])
+            following = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if following is None or following == cursor:
+                break
+            cursor = following
+        uri = ctx.storage.put(output_uri(ctx, "history.ion"), "".join(lines).encode())
+        ctx.effects.extra.setdefault("metrics", []).append({"name": "records", "type": "counter", "value": len(lines)})
+        ctx.logger.info(f"Fetched {len(lines)} message(s) of channel {body['channel']}")
+        return {"uri": uri, "size": len(lines)}
+
+
+def _slack_ts(text: str, name: str) -> str:
+    """An ISO 8601 instant as Slack's message timestamp (seconds.microseconds since the epoch)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise TaskFailed(f"property '{name}' is not an ISO 8601 instant: {text!r}") from None
+    if moment.tzinfo is None:
+        raise TaskFailed(f"property '{name}' needs a time zone (e.g. Z): {text!r}")
+    return f"{moment.timestamp():.6f}"
 
 
 @TASKS.register
