@@ -13,6 +13,7 @@ PROTOCOLS = ("sftp", "ftp", "ftps")
 OPERATIONS = ("Upload", "Uploads", "Download", "Downloads", "List", "Delete", "Move")
 TASK_NAMES = {
     "io.kestra.plugin.fs.ssh.Command": (),
+    "io.kestra.plugin.fs.tcp.Send": (),
     **{f"io.kestra.plugin.fs.{p}.{o}": () for p in PROTOCOLS for o in OPERATIONS},
     "io.kestra.plugin.ansible.cli.AnsibleCLI": (),
     "io.kestra.plugin.terraform.cli.TerraformCLI": (),
@@ -55,7 +56,7 @@ def test_each_remote_file_trigger_is_registered_and_its_example_validates(protoc
 
 def test_the_families_are_listed_with_their_types() -> None:
     found = {f.name: f for f in families.families()}
-    assert found["fs"].types.count("io.kestra.plugin.fs.ssh.Command") == 1 and len(found["fs"].types) == 25
+    assert found["fs"].types.count("io.kestra.plugin.fs.ssh.Command") == 1 and len(found["fs"].types) == 26
     assert found["ansible"].types == ["io.kestra.plugin.ansible.cli.AnsibleCLI"]
     assert found["terraform"].types == ["io.kestra.plugin.terraform.cli.TerraformCLI"]
     assert len(found["kubernetes"].types) == 6 and len(found["jenkins"].types) == 2
