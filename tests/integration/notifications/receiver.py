@@ -18,6 +18,8 @@ Answers recorded from the services' docs:
 - Zenduty `POST /api/events/<integration key>/`: 201 JSON of the event.
 - Sentry envelope `POST /api/<project>/envelope/?sentry_key=...`: 200 `{"id": "<event id>"}`.
 - Twilio Notify `POST /v1/Services/<sid>/Notifications` (form-encoded, HTTP basic auth): 201 JSON.
+- GitLab REST API v4 `POST /api/v4/projects/<id>/issues` (PRIVATE-TOKEN header): 201 JSON of the issue
+  (`id`, `iid`, `web_url`, ...); `GET` of the same path: 200 JSON list of issues.
 - Slack Web API `conversations.history`: 200 `{"ok": true, "messages": [{"type": "message", "user", "text",
   "ts"}, ...], "has_more": true, "response_metadata": {"next_cursor": "..."}}`, the last page with an empty
   `next_cursor`.
@@ -93,6 +95,7 @@ class Receiver:
                 if status != 204:
                     self.wfile.write(body)
 
+        Handler.do_GET = Handler.do_POST  # type: ignore[method-assign]  # the read APIs (GitLab's issue search)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

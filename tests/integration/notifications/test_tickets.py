@@ -1,7 +1,9 @@
-"""jira.issues.Create, zendesk.tickets.Create, github.issues.Create and linear.issues.Create against the notification
+"""jira.issues.Create, zendesk.tickets.Create, github.issues.Create, gitlab.issues.Create/Search and
+linear.issues.Create against the notification
 receiver standing in for Jira's REST API v2 (POST /rest/api/2/issue/ → 201 `{"id", "key", "self"}`), Zendesk's
 Tickets API (POST /api/v2/tickets.json → 201 `{"ticket": {"id", "url", ...}}`), GitHub's REST API (POST
-/repos/{owner}/{repo}/issues → 201 `{"number", "html_url"}`) and Linear's GraphQL API (teams, issueLabels,
+/repos/{owner}/{repo}/issues → 201 `{"number", "html_url"}`), GitLab's REST API v4 (POST and GET
+/api/v4/projects/{id}/issues) and Linear's GraphQL API (teams, issueLabels,
 issueCreate): the payload, the authentication, the outputs and the services' refusals."""
 
 from __future__ import annotations
@@ -99,6 +101,27 @@ assignees: [octocat]
                            "assignees": ["octocat"]}
     with pytest.raises(TaskFailed, match="owner/name"):
         harness.run(f"id: gh\ntype: io.kestra.plugin.github.issues.Create\nendpoint: {service.url}\noauthToken: t\nrepository: shop\ntitle: x\n")
+
+
+def test_gitlab_issue_create_then_search(harness: Harness, service: Receiver) -> None:
+    service.routes["/api/v4/projects/acme%2Fshop/issues"] = lambda r: (
+        (201, "application/json", json.dumps({"id": 84, "iid": 7, "web_url": "https://gitlab.example/acme/shop/-/issues/7"}).encode())
+        if r.method == "POST" else
+        (200, "application/json", json.dumps([{"iid": 7, "title": "Workflow failed", "state": "opened"}]).encode()))
+    base = f"url: {service.url}\ntoken: glpat-1\nprojectId: acme/shop\n"
+    out = harness.run("id: c\ntype: io.kestra.plugin.gitlab.issues.Create\n" + base
+                      + "title: Workflow failed\nissueDescription: \"Execution {{ 'abc' }} failed\"\nlabels: [bug]\n")
+    assert out == {"issueId": "84", "webUrl": "https://gitlab.example/acme/shop/-/issues/7", "statusCode": 201}
+    sent = service.last()
+    assert sent.method == "POST" and sent.headers["private-token"] == "glpat-1"
+    assert sent.json() == {"title": "Workflow failed", "description": "Execution abc failed", "labels": ["bug"]}
+    found = harness.run("id: s\ntype: io.kestra.plugin.gitlab.issues.Search\n" + base + "search: failed\nlabels: [bug, ci]\n")
+    assert found == {"issues": [{"iid": 7, "title": "Workflow failed", "state": "opened"}], "count": 1, "statusCode": 200}
+    asked = service.last()
+    assert asked.method == "GET" and asked.path == "/api/v4/projects/acme%2Fshop/issues?state=opened&search=failed&labels=bug%2Cci"
+    service.routes["/api/v4/projects/9/issues"] = as_json(404, {"message": "404 Project Not Found"})
+    with pytest.raises(TaskFailed, match=r"GitLab: .*404 Project Not Found"):
+        harness.run(f"id: s\ntype: io.kestra.plugin.gitlab.issues.Search\nurl: {service.url}\ntoken: t\nprojectId: '9'\n")
 
 
 def test_linear_issue_by_team_and_label_names(harness: Harness, service: Receiver) -> None:

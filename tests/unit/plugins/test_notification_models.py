@@ -60,6 +60,8 @@ NAMES = [
     "io.kestra.plugin.zulip.ZulipExecution",
     "io.kestra.plugin.twilio.notify.TwilioAlert",
     "io.kestra.plugin.twilio.notify.TwilioExecution",
+    "io.kestra.plugin.gitlab.issues.Create",
+    "io.kestra.plugin.gitlab.issues.Search",
 ]
 
 
