@@ -109,8 +109,9 @@ class Json(TypeDecorator[Any]):
 class ModelJson(TypeDecorator[Any]):
     """A pydantic record stored as its JSON form; read back through `load_json` / `load_python`.
 
-    Same column type as `Json`; on SQLite the record goes to and from text through pydantic's own
-    (fast) JSON codec instead of a dict round trip.
+    Same column type as `Json`. The record goes to and from JSON text through pydantic's own (fast) codec
+    instead of a dict round trip: on PostgreSQL it is sent as text for the JSONB column (`JsonText`, which the
+    engine's JSON serializer passes through) and selected back cast to text.
     """
 
     impl = Text
@@ -129,7 +130,10 @@ class ModelJson(TypeDecorator[Any]):
             return None
         if dialect.name == "sqlite":
             return value.model_dump_json()
-        return value.model_dump(mode="json")
+        return JsonText(value.model_dump_json())
+
+    def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return type_coerce(cast(column, Text), self)  # JSONB comes back as its text (already text on SQLite)
 
     def process_result_value(self, value: Any, dialect: SaDialect) -> Any:
         if value is None:
@@ -137,6 +141,15 @@ class ModelJson(TypeDecorator[Any]):
         if isinstance(value, str | bytes):
             return self.load_json(value)
         return self.load_python(value)
+
+
+class JsonText(str):
+    """JSON already serialised, for a JSONB parameter (see `ModelJson`)."""
+
+
+def _pg_json_dumps(value: Any) -> str:
+    """PostgreSQL's JSON serializer: JSON text given as such, anything else through the standard codec."""
+    return value if isinstance(value, JsonText) else json.dumps(value)
 
 
 def _dumps(value: Any) -> str:
@@ -380,7 +393,7 @@ class PostgresDialect(Dialect):
     def create_engine(self, pool_size: int) -> Engine:
         return create_engine(
             self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800,
-            connect_args={"options": "-c timezone=UTC"},
+            connect_args={"options": "-c timezone=UTC"}, json_serializer=_pg_json_dumps,
         )
 
     def _insert(self, table: SaTable) -> Any:
