@@ -149,7 +149,7 @@ def test_secrets_through_the_api(running: tuple[Path, str]) -> None:
 
 
 def test_apps_through_the_api(running: tuple[Path, str]) -> None:
-    data, url = running
+    url = running[1]
     assert ok(remote(url, "app", "apply", str(APP))).stderr == f"app access_request created ({APP})\n"
     assert ok(remote(url, "app", "apply", str(APP))).stderr == f"app access_request updated ({APP})\n"
     assert "access_request\tRequest access\ttutorial.access_request\tPUBLIC\t/ui/main/apps/access_request" in \
