@@ -21,6 +21,10 @@ AUTH = "remote:remote-secret"
 FLOW = """
 id: scheduled
 namespace: tests.remote
+inputs:
+  - id: name
+    type: STRING
+    defaults: world
 triggers:
   - id: nightly
     type: io.kestra.plugin.core.trigger.Schedule
@@ -172,3 +176,17 @@ def test_dashboards_through_the_api(running: tuple[Path, str], tmp_path: Path) -
     assert same(running, "dashboard", "export", "remote_ops", "by_flow", *window).splitlines()[0] == "Flow,Runs"
     ok(remote(url, "dashboard", "delete", "remote_ops"))
     assert "remote_ops" not in local(data, "dashboard", "list").stdout
+
+
+def test_an_undeclared_input_is_refused_with_the_declared_ones(running: tuple[Path, str]) -> None:
+    """A typo in --input would run the flow with its default (the API ignores unknown inputs): refused, here and
+    on the data dir, with nothing created."""
+    data, url = running
+    before = local(data, "execution", "list", "--namespace", "tests.remote").stdout
+    for done in (remote(url, "execution", "create", "tests.remote", "scheduled", "--input", "nme=Ada"),
+                 local(data, "execution", "create", "tests.remote", "scheduled", "--input", "nme=Ada")):
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "the flow declares no input 'nme'; its inputs: name" in done.stderr
+    assert local(data, "execution", "list", "--namespace", "tests.remote").stdout == before
+    created = ok(remote(url, "execution", "create", "tests.remote", "scheduled", "--input", "name=Ada")).stdout.strip()
+    assert created in local(data, "execution", "list", "--namespace", "tests.remote").stdout

@@ -37,7 +37,9 @@ def _act(action: object, *args: object, **kwargs: object) -> None:
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="A label (repeatable).")
 @with_store
 def create(target: Target, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
-    """Queue a new execution of a deployed flow; prints its id."""
+    """Queue a new execution of a deployed flow; prints its id. An --input the flow does not declare is refused
+    with the ones it declares (the API would ignore it: a typo would run the flow with its default)."""
+    _check_declared(_pairs(inputs), _declared(target, namespace, flow_id))
     if isinstance(target, Remote):
         form = [(k, v) for k, v in _pairs(inputs).items()]
         params = [("labels", f"{k}:{v}") for k, v in _pairs(labels).items()]
@@ -51,6 +53,30 @@ def create(target: Target, namespace: str, flow_id: str, inputs: tuple[str, ...]
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(new.id)
+
+
+def _declared(target: Target, namespace: str, flow_id: str) -> list[str] | None:
+    """The input ids the live flow declares; None when there is no such flow (creating the execution says so)."""
+    if isinstance(target, Remote):
+        try:
+            flow = target.call("GET", f"/flows/{namespace}/{flow_id}").json()
+        except click.ClickException:
+            return None  # creating the execution says what is wrong
+        return [i["id"] for i in flow.get("inputs") or []]
+    record = target.store.get_flow(namespace, flow_id, tenant=target.by.tenant)
+    if record is None or record.deleted:
+        return None
+    from legato.flows import parse_flow
+
+    return [i.id for i in parse_flow(record.source).inputs or []]
+
+
+def _check_declared(given: dict[str, str], declared: list[str] | None) -> None:
+    unknown = [key for key in given if declared is not None and key not in declared]
+    if unknown:
+        known = ", ".join(declared or []) or "none"
+        raise click.BadParameter(f"the flow declares no input {', '.join(map(repr, unknown))}; its inputs: {known}",
+                                 param_hint="--input")
 
 
 def _pairs(items: tuple[str, ...]) -> dict[str, str]:
