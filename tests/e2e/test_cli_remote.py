@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.local_server import announced_url, wait_healthy
 
 LEGATO = str(Path(sys.executable).with_name("legato"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,15 +66,12 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     (flows / "scheduled.yaml").write_text(FLOW)
     data = root / "data"
     proc = subprocess.Popen([LEGATO, "server", "local", "--data-dir", str(data), "--flows", str(flows), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True,
                             env={**_env(), "LEGATO_BASIC_AUTH": AUTH})
     assert proc.stdout is not None
-    url = ""
-    for line in proc.stdout:
-        if b"running" in line:
-            url = line.decode().split("API on ", 1)[1].split(" ", 1)[0]
-            break
+    url = announced_url(proc.stdout)
     assert url, "the server did not start"
+    wait_healthy(url)
     yield data, url
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=20)
