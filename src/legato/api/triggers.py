@@ -174,12 +174,12 @@ def search_triggers(
     flowId: Annotated[str | None, Query(max_length=100, description="Triggers of this flow.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in namespace.flowId.triggerId.")] = None,
 ) -> dto.Paged[TriggerWithDefinition]:
-    """Every trigger of the deployed flows with its state and its definition; sort by namespace, flowId,
-    triggerId, nextExecutionDate or date."""
+    """Every trigger of the deployed flows with its state and its definition, by namespace, flow and declaration
+    order; or sorted by namespace, flowId, triggerId, nextExecutionDate or date."""
     items = [i for i in _rows(ctx, by.tenant, None, flowId, q)
              if (not namespace or i.row.namespace == namespace or i.row.namespace.startswith(namespace + "."))
              and visible(by, Resource.TRIGGER, Action.LIST, i.row.namespace)]
-    ordered = sort_items(items, page.sort, _ITEM_SORTS, "namespace")
+    ordered = sort_items(items, page.sort, _ITEM_SORTS, "namespace") if page.sort else items
     results = [TriggerWithDefinition(abstract_trigger=_definition(i.row),
                                      trigger_context=_context(i.row, i.backfill, ctx.clock(), by.tenant))
                for i in page.slice(ordered)]

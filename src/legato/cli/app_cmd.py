@@ -1,5 +1,5 @@
 """`legato app ...`: list, validate, apply (create or replace from YAML files), show and delete apps, on the local
-server's database (or --database-url)."""
+server's database (or --database-url), or with --server through the API of a running Legato."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from pathlib import Path
 import click
 
 from legato.apps import parse_app
-from legato.cli.store_option import with_store
+from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
 from legato.model.errors import FlowValidationError
 from legato.services import apps as app_service
 from legato.services.app_runtime import app_url
 from legato.services.errors import NotFoundError
-from legato.services.principal import Principal
-from legato.store.ports import Store
 
 
 @click.group()
@@ -25,25 +23,29 @@ def app() -> None:
 
 @app.command("list")
 @with_store
-def list_(store: Store, by: Principal) -> None:
+def list_(target: Target) -> None:
     """The apps: id, display name, namespace.flow, access, page."""
-    found = app_service.search(store, by=by)
-    for record, _ in found:
-        click.echo(f"{record.id}\t{record.display_name}\t{record.namespace}.{record.flow_id}\t{record.access}\t"
-                   f"{app_url(record.id)}")
+    if isinstance(target, Remote):
+        found = [(a["id"], a["displayName"], a["namespace"], a["flowId"], a["access"]["type"], a["url"])
+                 for a in target.results("/apps")]
+    else:
+        found = [(r.id, r.display_name, r.namespace, r.flow_id, r.access, app_url(r.id))
+                 for r, _ in app_service.search(target.store, by=target.by)]
+    for app_id, name, namespace, flow_id, access, url in found:
+        click.echo(f"{app_id}\t{name}\t{namespace}.{flow_id}\t{access}\t{url}")
     if not found:
         click.echo("no apps", err=True)
 
 
-def _read(files: tuple[Path, ...]) -> dict[Path, str]:
+def _read(files: tuple[Path, ...]) -> dict[Path, tuple[str, str]]:
+    """Each file's app id and YAML; every problem of every file ends the command."""
     sources, problems = {}, []
     for path in files:
         text = path.read_text(encoding="utf-8")
         try:
-            parse_app(text, name=str(path))
+            sources[path] = (parse_app(text, name=str(path)).id, text)
         except FlowValidationError as exc:
             problems.append(str(exc))
-        sources[path] = text
     if problems:
         raise click.ClickException("invalid app:\n" + "\n".join(problems))
     return sources
@@ -60,32 +62,46 @@ def validate(files: tuple[Path, ...]) -> None:
 @app.command("apply")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_store
-def apply(store: Store, by: Principal, files: tuple[Path, ...]) -> None:
+def apply(target: Target, files: tuple[Path, ...]) -> None:
     """Create each app of FILES, or replace the one with its id; all files are checked before any is saved."""
-    for path, text in _read(files).items():
-        saved = app_service.apply(store, text, by=by, now=utcnow())
-        click.echo(f"app {saved.record.id} {'created' if saved.created else 'updated'} ({path})", err=True)
+    for path, (app_id, text) in _read(files).items():
+        if isinstance(target, Remote):
+            yaml = {"content": text, "headers": {"Content-Type": "application/x-yaml"}}
+            created = target.client.get(f"/apps/{app_id}").status_code == 404
+            if created:
+                target.call("POST", "/apps", **yaml)
+            else:
+                target.call("PUT", f"/apps/{app_id}", **yaml)
+        else:
+            created = app_service.apply(target.store, text, by=target.by, now=utcnow()).created
+        click.echo(f"app {app_id} {'created' if created else 'updated'} ({path})", err=True)
 
 
 @app.command("show")
 @click.argument("app_id")
 @with_store
-def show(store: Store, by: Principal, app_id: str) -> None:
+def show(target: Target, app_id: str) -> None:
     """Print the YAML of an app."""
-    try:
-        record, _ = app_service.get(store, app_id, by=by)
-    except NotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(record.source, nl=not record.source.endswith("\n"))
+    if isinstance(target, Remote):
+        source: str = target.call("GET", f"/apps/{app_id}").json()["sourceCode"]
+    else:
+        try:
+            source = app_service.get(target.store, app_id, by=target.by)[0].source
+        except NotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(source, nl=not source.endswith("\n"))
 
 
 @app.command("delete")
 @click.argument("app_id")
 @with_store
-def delete(store: Store, by: Principal, app_id: str) -> None:
+def delete(target: Target, app_id: str) -> None:
     """Delete an app (the executions it started stay)."""
-    try:
-        app_service.delete(store, app_id, by=by, now=utcnow())
-    except NotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    if isinstance(target, Remote):
+        target.call("DELETE", f"/apps/{app_id}")
+    else:
+        try:
+            app_service.delete(target.store, app_id, by=target.by, now=utcnow())
+        except NotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"app {app_id} deleted", err=True)

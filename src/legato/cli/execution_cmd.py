@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import click
 
 from legato.api.serialize import execution_dto
-from legato.cli.store_option import api, with_store
+from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
 from legato.model.errors import InputsError
 from legato.model.state import State
 from legato.services import executions as service
 from legato.services.errors import ConflictError, NotFoundError
-from legato.services.principal import Principal
-from legato.store.ports import Store
-
-if TYPE_CHECKING:
-    import httpx
 
 
 @click.group()
@@ -42,13 +36,16 @@ def _act(action: object, *args: object, **kwargs: object) -> None:
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An input value (repeatable).")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="A label (repeatable).")
 @with_store
-def create(store: Store, by: Principal, remote: httpx.Client | None, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
-    """Queue a new execution of a deployed flow; prints its id."""
-    if remote is not None:
+def create(target: Target, namespace: str, flow_id: str, inputs: tuple[str, ...], labels: tuple[str, ...]) -> None:
+    """Queue a new execution of a deployed flow; prints its id. An --input the flow does not declare is refused
+    with the ones it declares (the API would ignore it: a typo would run the flow with its default)."""
+    _check_declared(_pairs(inputs), _declared(target, namespace, flow_id))
+    if isinstance(target, Remote):
         form = [(k, v) for k, v in _pairs(inputs).items()]
         params = [("labels", f"{k}:{v}") for k, v in _pairs(labels).items()]
-        click.echo(api(remote, "POST", f"/executions/{namespace}/{flow_id}", data=dict(form), params=params).json()["id"])
+        click.echo(target.call("POST", f"/executions/{namespace}/{flow_id}", data=dict(form), params=params).json()["id"])
         return
+    store, by = target.store, target.by
     try:
         new = service.create_execution(store, namespace, flow_id, _pairs(inputs), by=by, now=utcnow(),
                                        labels=_pairs(labels))
@@ -56,6 +53,30 @@ def create(store: Store, by: Principal, remote: httpx.Client | None, namespace: 
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(new.id)
+
+
+def _declared(target: Target, namespace: str, flow_id: str) -> list[str] | None:
+    """The input ids the live flow declares; None when there is no such flow (creating the execution says so)."""
+    if isinstance(target, Remote):
+        try:
+            flow = target.call("GET", f"/flows/{namespace}/{flow_id}").json()
+        except click.ClickException:
+            return None  # creating the execution says what is wrong
+        return [i["id"] for i in flow.get("inputs") or []]
+    record = target.store.get_flow(namespace, flow_id, tenant=target.by.tenant)
+    if record is None or record.deleted:
+        return None
+    from legato.flows import parse_flow
+
+    return [i.id for i in parse_flow(record.source).inputs or []]
+
+
+def _check_declared(given: dict[str, str], declared: list[str] | None) -> None:
+    unknown = [key for key in given if declared is not None and key not in declared]
+    if unknown:
+        known = ", ".join(declared or []) or "none"
+        raise click.BadParameter(f"the flow declares no input {', '.join(map(repr, unknown))}; its inputs: {known}",
+                                 param_hint="--input")
 
 
 def _pairs(items: tuple[str, ...]) -> dict[str, str]:
@@ -74,15 +95,16 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--state", "states", multiple=True, type=click.Choice([s.value for s in State]))
 @click.option("--limit", default=20, show_default=True)
 @with_store
-def list_(store: Store, by: Principal, remote: httpx.Client | None, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
+def list_(target: Target, namespace: str | None, flow_id: str | None, states: tuple[str, ...], limit: int) -> None:
     """The latest executions, newest first."""
-    if remote is not None:
+    if isinstance(target, Remote):
         params = [("namespace", namespace), ("flowId", flow_id), ("size", limit), *(("state", s) for s in states)]
-        for e in api(remote, "GET", "/executions/search", params=[(k, v) for k, v in params if v]).json()["results"]:
+        for e in target.call("GET", "/executions/search", params=[(k, v) for k, v in params if v]).json()["results"]:
             started = datetime.fromisoformat(e["state"]["histories"][0]["date"])
             click.echo(f"{e['id']}  {e['state']['current']:<9} {e['namespace']}.{e['flowId']} rev {e['flowRevision']}  "
                        f"{started:%Y-%m-%d %H:%M:%S}")
         return
+    store, by = target.store, target.by
     found = store.list_executions(namespace=namespace, flow_id=flow_id,
                                   states=[State(s) for s in states] or None, limit=limit, tenant=by.tenant)
     for e in found:
@@ -92,11 +114,12 @@ def list_(store: Store, by: Principal, remote: httpx.Client | None, namespace: s
 @execution.command("show")
 @click.argument("execution_id")
 @with_store
-def show(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
+def show(target: Target, execution_id: str) -> None:
     """One execution with its task runs, as Kestra's JSON."""
-    if remote is not None:
-        click.echo(json.dumps(api(remote, "GET", f"/executions/{execution_id}").json(), indent=2))
+    if isinstance(target, Remote):
+        click.echo(json.dumps(target.call("GET", f"/executions/{execution_id}").json(), indent=2))
         return
+    store, by = target.store, target.by
     found = store.get_execution(execution_id, tenant=by.tenant)
     if found is None:
         click.echo(f"error: execution {execution_id} not found", err=True)
@@ -107,12 +130,13 @@ def show(store: Store, by: Principal, remote: httpx.Client | None, execution_id:
 @execution.command("kill")
 @click.argument("execution_id")
 @with_store
-def kill(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
+def kill(target: Target, execution_id: str) -> None:
     """Kill a running execution (and the subflow executions it started)."""
-    if remote is not None:
-        api(remote, "DELETE", f"/executions/{execution_id}/kill")
+    if isinstance(target, Remote):
+        target.call("DELETE", f"/executions/{execution_id}/kill")
         click.echo(f"kill requested for {execution_id}")
         return
+    store, by = target.store, target.by
     _act(service.kill, store, execution_id, by=by)
     click.echo(f"kill requested for {execution_id}")
 
@@ -120,12 +144,13 @@ def kill(store: Store, by: Principal, remote: httpx.Client | None, execution_id:
 @execution.command("pause")
 @click.argument("execution_id")
 @with_store
-def pause(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
+def pause(target: Target, execution_id: str) -> None:
     """Pause a RUNNING execution: running tasks end, no task starts until it is resumed."""
-    if remote is not None:
-        api(remote, "POST", f"/executions/{execution_id}/pause")
+    if isinstance(target, Remote):
+        target.call("POST", f"/executions/{execution_id}/pause")
         click.echo(f"pause requested for {execution_id}")
         return
+    store, by = target.store, target.by
     _act(service.pause, store, execution_id, by=by)
     click.echo(f"pause requested for {execution_id}")
 
@@ -134,12 +159,13 @@ def pause(store: Store, by: Principal, remote: httpx.Client | None, execution_id
 @click.argument("execution_id")
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="An onResume input (repeatable).")
 @with_store
-def resume(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, inputs: tuple[str, ...]) -> None:
+def resume(target: Target, execution_id: str, inputs: tuple[str, ...]) -> None:
     """Resume a PAUSED execution."""
-    if remote is not None:
-        api(remote, "POST", f"/executions/{execution_id}/resume", data=_pairs(inputs))
+    if isinstance(target, Remote):
+        target.call("POST", f"/executions/{execution_id}/resume", data=_pairs(inputs))
         click.echo(f"resume requested for {execution_id}")
         return
+    store, by = target.store, target.by
     _act(service.resume, store, execution_id, _pairs(inputs), by=by)
     click.echo(f"resume requested for {execution_id}")
 
@@ -147,12 +173,13 @@ def resume(store: Store, by: Principal, remote: httpx.Client | None, execution_i
 @execution.command("restart")
 @click.argument("execution_id")
 @with_store
-def restart(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> None:
+def restart(target: Target, execution_id: str) -> None:
     """Run the failed tasks of a FAILED or KILLED execution again, in the same execution."""
-    if remote is not None:
-        api(remote, "POST", f"/executions/{execution_id}/restart")
+    if isinstance(target, Remote):
+        target.call("POST", f"/executions/{execution_id}/restart")
         click.echo(f"restart requested for {execution_id}")
         return
+    store, by = target.store, target.by
     _act(service.restart, store, execution_id, by=by)
     click.echo(f"restart requested for {execution_id}")
 
@@ -174,13 +201,13 @@ def _task_run(ref: str, runs: list[tuple[str, str, str | None]]) -> str:
     raise click.BadParameter(f"{task_id!r} ran {len(found)} times: name one run, {values}", param_hint="TASK_RUN")
 
 
-def _runs(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str) -> list[tuple[str, str, str | None]]:
-    if remote is not None:
-        execution = api(remote, "GET", f"/executions/{execution_id}").json()
+def _runs(target: Target, execution_id: str) -> list[tuple[str, str, str | None]]:
+    if isinstance(target, Remote):
+        execution = target.call("GET", f"/executions/{execution_id}").json()
         return [(r["id"], r["taskId"], r.get("value")) for r in execution.get("taskRunList") or []]
-    if store.get_execution(execution_id, tenant=by.tenant) is None:
+    if target.store.get_execution(execution_id, tenant=target.by.tenant) is None:
         raise click.ClickException(f"execution {execution_id} not found")
-    return [(r.id, r.task_id, r.value) for r in store.task_runs(execution_id)]
+    return [(r.id, r.task_id, r.value) for r in target.store.task_runs(execution_id)]
 
 
 @execution.command("replay")
@@ -188,15 +215,16 @@ def _runs(store: Store, by: Principal, remote: httpx.Client | None, execution_id
 @click.argument("task_run", metavar="TASK_RUN")
 @click.option("--revision", type=int, help="Replay on another revision of the flow.")
 @with_store
-def replay(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run: str,
+def replay(target: Target, execution_id: str, task_run: str,
            revision: int | None) -> None:
     """A new execution that reuses earlier outputs and runs again from TASK_RUN (its id, `task_id`, or
     `task_id.value` for one run of a loop)."""
-    task_run_id = _task_run(task_run, _runs(store, by, remote, execution_id))
-    if remote is not None:
+    task_run_id = _task_run(task_run, _runs(target, execution_id))
+    if isinstance(target, Remote):
         params = {"taskRunId": task_run_id, **({"revision": revision} if revision is not None else {})}
-        click.echo(api(remote, "POST", f"/executions/{execution_id}/replay", params=params).json()["id"])
+        click.echo(target.call("POST", f"/executions/{execution_id}/replay", params=params).json()["id"])
         return
+    store, by = target.store, target.by
     try:
         new = service.replay(store, execution_id, task_run_id, by=by, now=utcnow(), revision=revision)
     except (NotFoundError, ConflictError) as exc:
@@ -210,13 +238,13 @@ def replay(store: Store, by: Principal, remote: httpx.Client | None, execution_i
 @click.argument("task_run", metavar="TASK_RUN")
 @click.argument("state", type=click.Choice(["SUCCESS", "WARNING", "FAILED", "SKIPPED"]))
 @with_store
-def set_state(store: Store, by: Principal, remote: httpx.Client | None, execution_id: str, task_run: str,
+def set_state(target: Target, execution_id: str, task_run: str,
               state: str) -> None:
     """Change a finished task run's state (TASK_RUN: its id, `task_id`, or `task_id.value`); the execution carries
     on from there."""
-    task_run_id = _task_run(task_run, _runs(store, by, remote, execution_id))
-    if remote is not None:
-        api(remote, "POST", f"/executions/{execution_id}/state", json={"taskRunId": task_run_id, "state": state})
+    task_run_id = _task_run(task_run, _runs(target, execution_id))
+    if isinstance(target, Remote):
+        target.call("POST", f"/executions/{execution_id}/state", json={"taskRunId": task_run_id, "state": state})
     else:
-        _act(service.change_task_run_state, store, execution_id, task_run_id, State(state), by=by)
+        _act(service.change_task_run_state, target.store, execution_id, task_run_id, State(state), by=target.by)
     click.echo(f"state change requested for {task_run_id}")

@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from legato.cli.store_option import with_store
+from legato.cli.store_option import Remote, Target, with_store
 from legato.expressions import flowlint
 from legato.flows import parse_flow
 from legato.flowtests.suite import looks_like_suite, parse_suite
 from legato.model.errors import FlowValidationError, InputsError
 
 if TYPE_CHECKING:
-    import httpx
-
     from legato.model.execution import Execution
-    from legato.services.principal import Principal
     from legato.store.ports import Store
 
 # `flow validate` imports neither the store nor the services: the commands that use them are imported when run,
@@ -118,7 +115,7 @@ def _lint_file(path: Path) -> list[str]:
 @flow.command("deploy")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @with_store
-def deploy(store: Store, by: Principal, remote: httpx.Client | None, paths: tuple[Path, ...]) -> None:
+def deploy(target: Target, paths: tuple[Path, ...]) -> None:
     """Validate flow files (or directories) and store each as a new revision of its flow."""
     from legato.clock import utcnow
     from legato.services import flows as flow_service
@@ -132,16 +129,14 @@ def deploy(store: Store, by: Principal, remote: httpx.Client | None, paths: tupl
             click.echo(str(exc), err=True)
             sys.exit(1)  # all or nothing: no flow of a broken set is deployed
     for path, flow in parsed:
-        if remote is not None:
-            from legato.cli.store_option import api
-
+        if isinstance(target, Remote):
             yaml = {"content": path.read_text(), "headers": {"Content-Type": "application/x-yaml"}}
-            exists = remote.get(f"/flows/{flow.namespace}/{flow.id}").status_code == 200
-            saved = (api(remote, "PUT", f"/flows/{flow.namespace}/{flow.id}", **yaml) if exists
-                     else api(remote, "POST", "/flows", **yaml)).json()
+            exists = target.client.get(f"/flows/{flow.namespace}/{flow.id}").status_code == 200
+            saved = (target.call("PUT", f"/flows/{flow.namespace}/{flow.id}", **yaml) if exists
+                     else target.call("POST", "/flows", **yaml)).json()
             click.echo(f"{saved['namespace']}.{saved['id']} revision {saved['revision']}")
             continue
-        record = flow_service.deploy(store, path.read_text(), by=by, now=utcnow(), name=str(path))
+        record = flow_service.deploy(target.store, path.read_text(), by=target.by, now=utcnow(), name=str(path))
         click.echo(f"{record.namespace}.{record.id} revision {record.revision}")
 
 

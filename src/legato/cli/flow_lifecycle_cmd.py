@@ -8,19 +8,13 @@ import io
 import sys
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from legato.cli.store_option import api, with_store
+from legato.cli.store_option import Local, Remote, Target, with_store
 from legato.clock import utcnow
 from legato.services import flows as flow_service
 from legato.services.errors import NotFoundError
-from legato.services.principal import Principal
-from legato.store.ports import Store
-
-if TYPE_CHECKING:
-    import httpx
 
 FLOW_REF = click.argument("flows", nargs=-1, required=True, metavar="NAMESPACE.ID...")
 
@@ -42,22 +36,22 @@ def _ids(refs: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.command("delete")
 @FLOW_REF
 @with_store
-def delete(store: Store, by: Principal, remote: httpx.Client | None, flows: tuple[str, ...]) -> None:
+def delete(target: Target, flows: tuple[str, ...]) -> None:
     """Delete flows (all or none; their revisions and executions are kept)."""
-    if remote is not None:
-        count = api(remote, "DELETE", "/flows/delete/by-ids", json=_identities(flows)).json()["count"]
+    if isinstance(target, Remote):
+        count = target.call("DELETE", "/flows/delete/by-ids", json=_identities(flows)).json()["count"]
         click.echo(f"deleted {count} flow(s)")
         return
     try:
-        count = flow_service.delete_many(store, _ids(flows), by=by, now=utcnow())
+        count = flow_service.delete_many(target.store, _ids(flows), by=target.by, now=utcnow())
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"deleted {count} flow(s)")
 
 
-def _toggle(store: Store, by: Principal, flows: tuple[str, ...], disabled: bool) -> None:
+def _toggle(target: Local, flows: tuple[str, ...], disabled: bool) -> None:
     try:
-        changed = flow_service.set_disabled(store, _ids(flows), disabled, by=by, now=utcnow())
+        changed = flow_service.set_disabled(target.store, _ids(flows), disabled, by=target.by, now=utcnow())
     except NotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     for record in changed:
@@ -69,23 +63,23 @@ def _toggle(store: Store, by: Principal, flows: tuple[str, ...], disabled: bool)
 @click.command("disable")
 @FLOW_REF
 @with_store
-def disable(store: Store, by: Principal, remote: httpx.Client | None, flows: tuple[str, ...]) -> None:
+def disable(target: Target, flows: tuple[str, ...]) -> None:
     """Disable flows: a new revision whose source says `disabled: true` (no execution, no trigger fires)."""
-    if remote is not None:
-        click.echo(f"{api(remote, 'POST', '/flows/disable/by-ids', json=_identities(flows)).json()['count']} flow(s) disabled")
+    if isinstance(target, Remote):
+        click.echo(f"{target.call('POST', '/flows/disable/by-ids', json=_identities(flows)).json()['count']} flow(s) disabled")
         return
-    _toggle(store, by, flows, True)
+    _toggle(target, flows, True)
 
 
 @click.command("enable")
 @FLOW_REF
 @with_store
-def enable(store: Store, by: Principal, remote: httpx.Client | None, flows: tuple[str, ...]) -> None:
+def enable(target: Target, flows: tuple[str, ...]) -> None:
     """Enable disabled flows again (a new revision with `disabled: false`)."""
-    if remote is not None:
-        click.echo(f"{api(remote, 'POST', '/flows/enable/by-ids', json=_identities(flows)).json()['count']} flow(s) enabled")
+    if isinstance(target, Remote):
+        click.echo(f"{target.call('POST', '/flows/enable/by-ids', json=_identities(flows)).json()['count']} flow(s) enabled")
         return
-    _toggle(store, by, flows, False)
+    _toggle(target, flows, False)
 
 
 @click.command("export")
@@ -94,14 +88,14 @@ def enable(store: Store, by: Principal, remote: httpx.Client | None, flows: tupl
               help="Write a zip of `<namespace>.<id>.yml` files here (default: the YAML sources to stdout, "
                    "separated by `---`).")
 @with_store
-def export(store: Store, by: Principal, remote: httpx.Client | None, namespace: str | None, output: Path | None) -> None:
+def export(target: Target, namespace: str | None, output: Path | None) -> None:
     """Export the sources of the live flows, as `flow import` and the API's `/flows/import` take them back."""
-    if remote is not None:
-        zipped = api(remote, "GET", "/flows/export/by-query", params={"namespace": namespace} if namespace else {})
+    if isinstance(target, Remote):
+        zipped = target.call("GET", "/flows/export/by-query", params={"namespace": namespace} if namespace else {})
         with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
             sources = {e.filename.removesuffix(".yml"): archive.read(e).decode() for e in archive.infolist()}
     else:
-        sources = {f"{r.namespace}.{r.id}": r.source for r in store.list_flows(tenant=by.tenant)
+        sources = {f"{r.namespace}.{r.id}": r.source for r in target.store.list_flows(tenant=target.by.tenant)
                    if flow_service.in_namespace(r.namespace, namespace)}
     if output is None:
         sys.stdout.write("---\n".join(s if s.endswith("\n") else s + "\n" for s in sources.values()))
@@ -115,12 +109,12 @@ def export(store: Store, by: Principal, remote: httpx.Client | None, namespace: 
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_store
-def import_(store: Store, by: Principal, remote: httpx.Client | None, files: tuple[Path, ...]) -> None:
+def import_(target: Target, files: tuple[Path, ...]) -> None:
     """Import flows from YAML files (several flows separated by `---`) or zips of them; the valid ones are saved
     (a new revision when the flow exists), the invalid ones listed, and the exit code is 1 if there are any."""
-    if remote is not None:
+    if isinstance(target, Remote):
         refused = [f"{path}:{name}" for path in files
-                   for name in api(remote, "POST", "/flows/import", files={"fileUpload": (path.name, path.read_bytes())}).json()]
+                   for name in target.call("POST", "/flows/import", files={"fileUpload": (path.name, path.read_bytes())}).json()]
         click.echo(f"imported the valid flows of {len(files)} file(s)")
         for name in refused:
             click.echo(f"invalid: {name} (see `legato flow validate`)", err=True)
@@ -136,7 +130,7 @@ def import_(store: Store, by: Principal, remote: httpx.Client | None, files: tup
                 raise click.ClickException(f"{path} is not a valid zip archive: {exc}") from None
         else:
             sources.append((str(path), path.read_text()))
-    saved, rejected = flow_service.import_flows(store, sources, by=by, now=utcnow())
+    saved, rejected = flow_service.import_flows(target.store, sources, by=target.by, now=utcnow())
     click.echo(f"imported {len(saved)} flow(s)")
     for name in rejected:
         click.echo(f"invalid: {name} (see `legato flow validate`)", err=True)

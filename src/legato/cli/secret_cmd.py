@@ -1,4 +1,6 @@
-"""`legato secret ...`: set, list and delete namespace secrets, and rotate the key that encrypts them.
+"""`legato secret ...`: set, list and delete namespace secrets (on the local server's data, or with --server through
+the API of a running Legato, which encrypts them with its own key), and rotate the key that encrypts them (on the
+database only).
 
 A value is read from a file, from standard input, or typed at a hidden prompt, never from the command line
 (which other users of the host can read with `ps`)."""
@@ -7,18 +9,19 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import click
 
 from legato import config, sealing
-from legato.cli.store_option import with_store
+from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
 from legato.server import compose
 from legato.services import secrets as secret_service
 from legato.services.errors import NotFoundError
-from legato.services.principal import SYSTEM, Principal
+from legato.services.principal import SYSTEM
 from legato.store.ports import Store
 
 
@@ -54,10 +57,11 @@ def _load_key(data_dir: Path) -> Path | None:
 @click.option("--description", help="What the secret is for.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="A tag (repeatable).")
 @with_store
-def set_(store: Store, by: Principal, data_dir: Path, namespace: str, key: str, value_file: IO[str] | None,
+def set_(target: Target, data_dir: Path, namespace: str, key: str, value_file: IO[str] | None,
          description: str | None, tags: tuple[str, ...]) -> None:
     """Create or replace the secret KEY of NAMESPACE (the value is asked for when no file is given)."""
-    _load_key(data_dir)
+    if not isinstance(target, Remote):
+        _load_key(data_dir)
     if value_file is not None:
         value = value_file.read()
     elif sys.stdin.isatty():
@@ -71,29 +75,42 @@ def set_(store: Store, by: Principal, data_dir: Path, namespace: str, key: str, 
         if not sep or not name:
             raise click.BadParameter(f"{tag!r} is not KEY=VALUE", param_hint="--tag")
         parsed[name] = tag_value
-    try:
-        secret_service.set_secret(store, namespace, key, value, by=by, now=utcnow(), description=description,
-                                  tags=parsed)
-    except secret_service.InvalidSecret as exc:
-        raise click.ClickException(str(exc)) from None
+    if isinstance(target, Remote):
+        body = {"key": key, "value": value, "description": description,
+                "tags": [{"key": k, "value": v} for k, v in parsed.items()]}
+        target.call("PUT", f"/namespaces/{namespace}/secrets", json=body)
+    else:
+        try:
+            secret_service.set_secret(target.store, namespace, key, value, by=target.by, now=utcnow(),
+                                      description=description, tags=parsed)
+        except secret_service.InvalidSecret as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"secret {key} of {namespace} saved", err=True)
 
 
 @secret.command("list")
 @click.argument("namespace")
 @with_store
-def list_(store: Store, by: Principal, data_dir: Path, namespace: str) -> None:
+def list_(target: Target, data_dir: Path, namespace: str) -> None:
     """The secrets of NAMESPACE (keys, descriptions, tags; never values), then the keys it inherits."""
-    _load_key(data_dir)
-    try:
-        own = secret_service.list_secrets(store, namespace, by=by)
-        inherited = secret_service.inherited(store, namespace, by=by)
-    except secret_service.InvalidSecret as exc:
-        raise click.ClickException(str(exc)) from None
-    for info in own:
-        tags = ",".join(f"{k}={v}" for k, v in sorted(info.tags.items()))
-        updated = f"{info.updated:%Y-%m-%d %H:%M:%S}" if info.updated else "-"
-        click.echo("\t".join([info.key, info.description or "", tags, updated]))
+    own: list[tuple[str, str | None, dict[str, str], datetime | None]]
+    if isinstance(target, Remote):
+        own = [(s["key"], s["description"], {t["key"]: t["value"] for t in s["tags"]},
+                datetime.fromisoformat(s["updateDate"]).astimezone(UTC) if s["updateDate"] else None)
+               for s in target.results(f"/namespaces/{namespace}/secrets")]
+        inherited: dict[str, list[str]] = target.call("GET", f"/namespaces/{namespace}/inherited-secrets").json()
+    else:
+        _load_key(data_dir)
+        try:
+            own = [(i.key, i.description, i.tags, i.updated)
+                   for i in secret_service.list_secrets(target.store, namespace, by=target.by)]
+            inherited = secret_service.inherited(target.store, namespace, by=target.by)
+        except secret_service.InvalidSecret as exc:
+            raise click.ClickException(str(exc)) from None
+    for key, description, tag_map, when in own:
+        tags = ",".join(f"{k}={v}" for k, v in sorted(tag_map.items()))
+        updated = f"{when:%Y-%m-%d %H:%M:%S}" if when else "-"
+        click.echo("\t".join([key, description or "", tags, updated]))
     for parent, keys in inherited.items():
         for key in keys:
             click.echo(f"{key}\t(inherited from {parent})")
@@ -105,13 +122,16 @@ def list_(store: Store, by: Principal, data_dir: Path, namespace: str) -> None:
 @click.argument("namespace")
 @click.argument("key")
 @with_store
-def delete(store: Store, by: Principal, data_dir: Path, namespace: str, key: str) -> None:
+def delete(target: Target, data_dir: Path, namespace: str, key: str) -> None:
     """Delete the secret KEY of NAMESPACE (a parent's secret of that key becomes visible again)."""
-    _load_key(data_dir)
-    try:
-        secret_service.delete_secret(store, namespace, key, by=by, now=utcnow())
-    except (NotFoundError, secret_service.InvalidSecret) as exc:
-        raise click.ClickException(str(exc)) from None
+    if isinstance(target, Remote):
+        target.call("DELETE", f"/namespaces/{namespace}/secrets/{key}")
+    else:
+        _load_key(data_dir)
+        try:
+            secret_service.delete_secret(target.store, namespace, key, by=target.by, now=utcnow())
+        except (NotFoundError, secret_service.InvalidSecret) as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"secret {key} of {namespace} deleted", err=True)
 
 
@@ -121,7 +141,8 @@ def delete(store: Store, by: Principal, data_dir: Path, namespace: str, key: str
 @with_store
 def rotate_key(store: Store, data_dir: Path, new_key_file: Path | None) -> None:
     """Encrypt every secret with a new random key, in one transaction; then every server process needs the new
-    key (restart them). The old key file is replaced only once the database holds the new encryption."""
+    key (restart them). The old key file is replaced only once the database holds the new encryption. It works on
+    the database and the key file themselves: --server does not apply."""
     key_file = _load_key(data_dir)
     if key_file is None and new_key_file is None:
         raise click.ClickException("the key comes from the configuration (encryption_key or "

@@ -1,9 +1,11 @@
-"""The store a CLI command works on: the local server's SQLite under --data-dir, or --database-url."""
+"""Where a CLI command acts: the local server's SQLite under --data-dir (or --database-url), or, for a command that
+also takes --server, a running Legato through its REST API."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,39 @@ if TYPE_CHECKING:
 
 # The configuration and the store (SQLAlchemy) are imported when a command runs, not when it is declared: a group
 # declaring such commands (`legato flow`) also has `flow validate`, which needs neither.
+
+
+@dataclass(frozen=True)
+class Local:
+    """A command acting on a database: the opened store and the server's own principal in --tenant."""
+
+    store: Store
+    by: Principal
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A command acting through a running server's API (--server, --token), in --tenant."""
+
+    client: httpx.Client
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The server's answer; its error, with what the server said, ends the command (exit 1)."""
+        return api(self.client, method, path, **kwargs)
+
+    def results(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every item of a paged search (`results`, `total`), fetched a thousand at a time."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body = self.call("GET", path, params={**(params or {}), "page": page, "size": 1000}).json()
+            found += body["results"]
+            if not body["results"] or len(found) >= body["total"]:
+                return found
+            page += 1
+
+
+Target = Local | Remote
 
 
 def store_url(data_dir: Path, database_url: str | None) -> str:
@@ -40,34 +75,38 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --data-dir/--database-url and pass an opened `store` to the command (the server that made the
     database migrated it; commands do not pay for a migration check on every call); a command with a
     `data_dir` parameter gets the data directory too, and one with a `by` parameter gets --tenant and the server's
-    own principal acting in that tenant (it must exist). A command with a `remote` parameter also takes --server
-    and --token: then it gets `remote`, a client of that server's API for the tenant, and no store (`store` and
-    `by` are None); else `remote` is None."""
+    own principal acting in that tenant (it must exist).
+
+    A command with a `target` parameter instead of `store` and `by` also takes --tenant, --server and --token: it
+    gets a `Remote` client of that server's API for the tenant when --server is given, else a `Local` store and
+    principal; the same command reads or changes a server's state either way."""
 
     parameters = inspect.signature(command).parameters
-    wants_data_dir, wants_by, wants_remote = "data_dir" in parameters, "by" in parameters, "remote" in parameters
-    assert wants_by or not wants_remote, "a command with `remote` takes `by` too (its --tenant)"
+    wants_data_dir, wants_target = "data_dir" in parameters, "target" in parameters
+    wants_by = wants_target or "by" in parameters
+    assert not (wants_target and ("store" in parameters or "by" in parameters)), "`target` replaces `store` and `by`"
 
     @database_options
     @wraps(command)
     def wrapper(*args: Any, data_dir: Path, database_url: str | None, **kwargs: Any) -> Any:
-        if wants_remote:
+        if wants_data_dir:
+            kwargs["data_dir"] = data_dir
+        if wants_target:
             server, token = kwargs.pop("server"), kwargs.pop("token")
             if server:
                 from legato.remote import api_client
 
                 with api_client(server, token, tenant=kwargs.pop("tenant")) as client:
-                    return command(*args, store=None, by=None, remote=client, **kwargs)
-            kwargs["remote"] = None
+                    return command(*args, target=Remote(client), **kwargs)
         if database_url is None and not (data_dir / "legato.db").exists():
-            hint = " (or give --server)" if wants_remote else ""
+            hint = " (or give --server)" if wants_target else ""
             raise click.UsageError(f"no Legato data in {data_dir}; start `legato server local` there first{hint}")
         from legato.store import open_store
 
         store: Store = open_store(store_url(data_dir, database_url))
-        if wants_data_dir:
-            kwargs["data_dir"] = data_dir
         try:
+            if wants_target:
+                return command(*args, target=Local(store, _acting(store, kwargs.pop("tenant"))), **kwargs)
             if wants_by:
                 kwargs["by"] = _acting(store, kwargs.pop("tenant"))
             return command(*args, store=store, **kwargs)
@@ -77,7 +116,7 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     if wants_by:
         wrapper = click.option("--tenant", envvar="LEGATO_TENANT", default="main", show_default=True,
                                help="Tenant to act in (`legato tenant list` shows them).")(wrapper)
-    if wants_remote:
+    if wants_target:
         wrapper = click.option("--token", envvar="LEGATO_TOKEN", default=None,
                                help="API token for --server (`user:password` for basic authentication).")(wrapper)
         wrapper = click.option("--server", envvar="LEGATO_SERVER", default=None,

@@ -18,7 +18,9 @@ from legato.server.presence import server_state
 
 @click.group("sys")
 def sys_group() -> None:
-    """Operate the configured database: migrations, server registry, retention, backups."""
+    """Operate the configured database: migrations, server registry, retention, backups.
+
+    These work on the database (and storage) themselves, from a host that reaches them: --server does not apply."""
 
 
 @sys_group.command("migrate")

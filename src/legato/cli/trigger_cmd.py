@@ -1,24 +1,23 @@
 """`legato trigger ...`: list the triggers of deployed flows, enable, disable, unlock and restart them, and
-backfill Schedule triggers; in the tenant of --tenant (LEGATO_TENANT, default main)."""
+backfill Schedule triggers; in the tenant of --tenant (LEGATO_TENANT, default main), on the local server's data (or
+--database-url) through the services, or with --server through the API's trigger routes of a running Legato."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import click
 
-from legato.cli.store_option import with_store
+from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
 from legato.flows import Flows
 from legato.model.errors import InputsError
 from legato.services import backfills as backfill_actions
 from legato.services import triggers as trigger_actions
 from legato.services.errors import ConflictError, NotFoundError
-from legato.services.principal import Principal
-from legato.store.ports import Store
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
 _COLUMNS = ("NAMESPACE", "FLOW", "TRIGGER", "TYPE", "ENABLED", "NEXT", "LAST")
@@ -33,30 +32,49 @@ def trigger() -> None:
 @click.option("--namespace", help="Only the flows of this namespace.")
 @click.option("--flow", "flow_id", help="Only the flows with this id.")
 @with_store
-def list_(store: Store, by: Principal, namespace: str | None, flow_id: str | None) -> None:
+def list_(target: Target, namespace: str | None, flow_id: str | None) -> None:
     """The triggers of the deployed flows with their state (dates in UTC)."""
-    rows = trigger_actions.list_triggers(store, Flows(), namespace, flow_id, tenant=by.tenant)
+    rows = _remote_rows(target, namespace, flow_id) if isinstance(target, Remote) else [
+        (r.namespace, r.flow_id, r.trigger_id, r.type, _enabled(r.disabled_in_source, r.enabled),
+         _date(r.state.next_date if r.state else None), _date(r.state.last_date if r.state else None))
+        for r in trigger_actions.list_triggers(target.store, Flows(), namespace, flow_id, tenant=target.by.tenant)
+    ]
     if not rows:
         click.echo("no triggers found", err=True)
         return
-    table = [_COLUMNS] + [
-        (r.namespace, r.flow_id, r.trigger_id, r.type, _enabled(r),
-         _date(r.state.next_date if r.state else None), _date(r.state.last_date if r.state else None))
-        for r in rows
-    ]
+    table = [_COLUMNS, *rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
-def _enabled(row: trigger_actions.TriggerRow) -> str:
-    if row.disabled_in_source:
+def _remote_rows(remote: Remote, namespace: str | None, flow_id: str | None) -> list[tuple[str, ...]]:
+    """The rows of `trigger list` from the API's trigger search (which takes child namespaces too: left out). The
+    API leaves out the next date of a disabled trigger, which the database keeps for when it is enabled again."""
+    params = {k: v for k, v in (("namespace", namespace), ("flowId", flow_id)) if v}
+    contexts = [t["triggerContext"] for t in remote.results("/triggers/search", params)]
+    return [(c["namespace"], c["flowId"], c["triggerId"], c["type"] or "", _enabled(c["disabledInSource"], not c["disabled"]),
+             _date(_instant(c["nextExecutionDate"])), _date(_instant(c["date"])))
+            for c in contexts if namespace is None or c["namespace"] == namespace]
+
+
+def _enabled(disabled_in_source: bool, enabled: bool) -> str:
+    if disabled_in_source:
         return "no (source)"  # `disabled: true` in the YAML: no toggle turns it on
-    return "yes" if row.enabled else "no"
+    return "yes" if enabled else "no"
+
+
+def _instant(text: str | None) -> datetime | None:
+    """A date of the API (ISO-8601 with its offset) in UTC, as the local commands print them."""
+    return datetime.fromisoformat(text).astimezone(UTC) if text else None
 
 
 def _date(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S}" if value else "-"
+
+
+def _key(namespace: str, flow_id: str, trigger_id: str) -> dict[str, str]:
+    return {"namespace": namespace, "flowId": flow_id, "triggerId": trigger_id}
 
 
 @trigger.command("enable")
@@ -64,9 +82,9 @@ def _date(value: datetime | None) -> str:
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def enable(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
+def enable(target: Target, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Let a trigger fire again."""
-    _set(store, by, namespace, flow_id, trigger_id, enabled=True)
+    _set(target, namespace, flow_id, trigger_id, enabled=True)
 
 
 @trigger.command("disable")
@@ -74,20 +92,24 @@ def enable(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def disable(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
+def disable(target: Target, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Stop a trigger from firing until it is enabled again."""
-    _set(store, by, namespace, flow_id, trigger_id, enabled=False)
+    _set(target, namespace, flow_id, trigger_id, enabled=False)
 
 
-def _set(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str, *, enabled: bool) -> None:
-    try:
-        row = trigger_actions.set_trigger_enabled(store, Flows(), namespace, flow_id, trigger_id, enabled, by=by,
-                                                  now=utcnow())
-    except NotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+def _set(target: Target, namespace: str, flow_id: str, trigger_id: str, *, enabled: bool) -> None:
+    if isinstance(target, Remote):
+        body = _key(namespace, flow_id, trigger_id) | {"disabled": not enabled}
+        disabled_in_source = bool(target.call("PUT", "/triggers", json=body).json()["disabledInSource"])
+    else:
+        try:
+            disabled_in_source = trigger_actions.set_trigger_enabled(
+                target.store, Flows(), namespace, flow_id, trigger_id, enabled, by=target.by, now=utcnow(),
+            ).disabled_in_source
+        except NotFoundError as exc:
+            _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} {'enabled' if enabled else 'disabled'}")
-    if enabled and row.disabled_in_source:
+    if enabled and disabled_in_source:
         click.echo(f"note: the flow's source sets `disabled: true` on {trigger_id}, so it still does not fire",
                    err=True)
 
@@ -102,12 +124,16 @@ def _fail(message: str) -> NoReturn:
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def unlock(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
+def unlock(target: Target, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Forget the execution a trigger waits for, so that it fires again."""
-    try:
-        trigger_actions.unlock_trigger(store, Flows(), namespace, flow_id, trigger_id, by=by, now=utcnow())
-    except (NotFoundError, ConflictError) as exc:
-        _fail(str(exc))
+    if isinstance(target, Remote):
+        target.call("POST", f"/triggers/{namespace}/{flow_id}/{trigger_id}/unlock")
+    else:
+        try:
+            trigger_actions.unlock_trigger(target.store, Flows(), namespace, flow_id, trigger_id, by=target.by,
+                                           now=utcnow())
+        except (NotFoundError, ConflictError) as exc:
+            _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} unlocked")
 
 
@@ -116,12 +142,16 @@ def unlock(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id
 @click.argument("flow_id")
 @click.argument("trigger_id")
 @with_store
-def restart(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
+def restart(target: Target, namespace: str, flow_id: str, trigger_id: str) -> None:
     """Start a trigger afresh from now (lock and source lease cleared; earlier dates are not recovered)."""
-    try:
-        trigger_actions.restart_trigger(store, Flows(), namespace, flow_id, trigger_id, by=by, now=utcnow())
-    except NotFoundError as exc:
-        _fail(str(exc))
+    if isinstance(target, Remote):
+        target.call("POST", f"/triggers/{namespace}/{flow_id}/{trigger_id}/restart")
+    else:
+        try:
+            trigger_actions.restart_trigger(target.store, Flows(), namespace, flow_id, trigger_id, by=target.by,
+                                            now=utcnow())
+        except NotFoundError as exc:
+            _fail(str(exc))
     click.echo(f"trigger {trigger_id} of {namespace}.{flow_id} restarted")
 
 
@@ -145,7 +175,7 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--inputs", "inputs_json", help="Inputs as a JSON object (merged under --input).")
 @click.option("--label", "labels", multiple=True, help="A label of the backfilled executions, key=value.")
 @with_store
-def backfill(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str, start: datetime,
+def backfill(target: Target, namespace: str, flow_id: str, trigger_id: str, start: datetime,
              end: datetime | None,
              inputs: tuple[str, ...], inputs_json: str | None, labels: tuple[str, ...]) -> None:
     """Replay the past dates of a Schedule trigger between --start and --end (a running scheduler fires them,
@@ -159,13 +189,26 @@ def backfill(store: Store, by: Principal, namespace: str, flow_id: str, trigger_
         if not isinstance(values, dict):
             _fail("--inputs must be a JSON object")
     values |= _pairs(inputs, "--input")
-    try:
-        created = backfill_actions.create(store, Flows(), namespace, flow_id, trigger_id, by=by, start=start, end=end,
-                                          inputs=values or None, labels=_pairs(labels, "--label"), now=utcnow())
-    except (NotFoundError, ConflictError, backfill_actions.InvalidBackfill, InputsError) as exc:
-        _fail(str(exc))
+    if isinstance(target, Remote):
+        body = {"start": start.isoformat(), "end": end.isoformat() if end else None, "inputs": values or None,
+                "labels": _pairs(labels, "--label")}
+        made = target.call("PUT", "/triggers", json=_key(namespace, flow_id, trigger_id) | {"backfill": body}).json()
+        first, last = _instant(made["backfill"]["start"]), _instant(made["backfill"]["end"])
+    else:
+        try:
+            created = backfill_actions.create(target.store, Flows(), namespace, flow_id, trigger_id, by=target.by,
+                                              start=start, end=end, inputs=values or None,
+                                              labels=_pairs(labels, "--label"), now=utcnow())
+        except (NotFoundError, ConflictError, backfill_actions.InvalidBackfill, InputsError) as exc:
+            _fail(str(exc))
+        first, last = created.start, created.end
     click.echo(f"backfill of trigger {trigger_id} of {namespace}.{flow_id} created: "
-               f"{_date(created.start)} to {_date(created.end)} (UTC)")
+               f"{_date(first)} to {_date(last)} (UTC)")
+
+
+# action -> the API's route for it
+_BACKFILL_ROUTES = {"paused": ("PUT", "/triggers/backfill/pause"), "resumed": ("PUT", "/triggers/backfill/unpause"),
+                    "delete": ("POST", "/triggers/backfill/delete")}
 
 
 def _backfill_command(name: str, action: str, doc: str) -> None:
@@ -174,15 +217,19 @@ def _backfill_command(name: str, action: str, doc: str) -> None:
     @click.argument("flow_id")
     @click.argument("trigger_id")
     @with_store
-    def command(store: Store, by: Principal, namespace: str, flow_id: str, trigger_id: str) -> None:
-        try:
-            if action == "delete":
-                backfill_actions.delete(store, namespace, flow_id, trigger_id, by=by)
-            else:
-                backfill_actions.set_paused(store, namespace, flow_id, trigger_id, action == "paused", by=by,
-                                            now=utcnow())
-        except NotFoundError as exc:
-            _fail(str(exc))
+    def command(target: Target, namespace: str, flow_id: str, trigger_id: str) -> None:
+        if isinstance(target, Remote):
+            method, path = _BACKFILL_ROUTES[action]
+            target.call(method, path, json=_key(namespace, flow_id, trigger_id))
+        else:
+            try:
+                if action == "delete":
+                    backfill_actions.delete(target.store, namespace, flow_id, trigger_id, by=target.by)
+                else:
+                    backfill_actions.set_paused(target.store, namespace, flow_id, trigger_id, action == "paused",
+                                                by=target.by, now=utcnow())
+            except NotFoundError as exc:
+                _fail(str(exc))
         click.echo(f"backfill of trigger {trigger_id} of {namespace}.{flow_id} {action}")
 
 
@@ -194,13 +241,27 @@ _backfill_command("backfill-delete", "delete", "Stop and forget the backfill of 
 @trigger.command("backfills")
 @click.option("--namespace", help="Only the flows of this namespace.")
 @with_store
-def list_backfills(store: Store, by: Principal, namespace: str | None) -> None:
+def list_backfills(target: Target, namespace: str | None) -> None:
     """The backfills in progress: range, progress, executions created, paused or not."""
-    found = store.backfills(namespace, tenant=by.tenant)
-    if not found:
+    if isinstance(target, Remote):
+        rows = [_remote_backfill(c) for c in (t["triggerContext"] for t in target.results(
+                    "/triggers/search", {"namespace": namespace} if namespace else {}))
+                if c["backfill"] and (namespace is None or c["namespace"] == namespace)]
+    else:
+        rows = [(b.namespace, b.flow_id, b.trigger_id, b.start, b.end, b.cursor if b.cursor >= b.start else None,
+                 b.fired, b.paused) for b in target.store.backfills(namespace, tenant=target.by.tenant)]
+    if not rows:
         click.echo("no backfills", err=True)
         return
-    for b in found:
-        done = _date(b.cursor) if b.cursor >= b.start else "not started"
-        click.echo(f"{b.namespace}  {b.flow_id}  {b.trigger_id}  {_date(b.start)} -> {_date(b.end)}  "
-                   f"at {done}  {b.fired} executions{'  PAUSED' if b.paused else ''}")
+    for ns, flow_id, trigger_id, start, end, at, fired, paused in rows:
+        click.echo(f"{ns}  {flow_id}  {trigger_id}  {_date(start)} -> {_date(end)}  "
+                   f"at {_date(at) if at else 'not started'}  {fired} executions{'  PAUSED' if paused else ''}")
+
+
+def _remote_backfill(context: dict[str, Any]) -> tuple[Any, ...]:
+    """A backfill row of `trigger backfills` from a trigger context of the API (a backfill that created no
+    execution yet has not started)."""
+    b = context["backfill"]
+    at = _instant(b["currentDate"]) if b["fired"] else None
+    return (context["namespace"], context["flowId"], context["triggerId"], _instant(b["start"]), _instant(b["end"]), at,
+            b["fired"], b["paused"])

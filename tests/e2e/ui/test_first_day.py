@@ -59,6 +59,12 @@ def test_each_page_names_itself_in_the_browser_tab_and_the_app_has_an_icon(serve
     _scenario("page_titles", server)
 
 
+def test_a_newcomer_types_a_flow_runs_it_reads_why_it_failed_fixes_it_runs_it_green_and_deletes_it(server: str) -> None:
+    """The scripted first day on a fresh data dir, from the keyboard (the scenario prints its wall time; the goal is
+    60 s of machine time, a loaded machine takes longer)."""
+    _scenario("newcomer_run", server)
+
+
 def test_screenshots_of_the_editor_a_failed_execution_and_the_triggers_tab(server: str) -> None:
     """The README's three screenshots, at 1440 x 900 (LEGATO_SCREENSHOTS=docs/screenshots refreshes them)."""
     _scenario("screenshots", server)

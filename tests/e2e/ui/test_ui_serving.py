@@ -70,3 +70,29 @@ def test_without_a_build_the_answer_says_how_to_make_one(tmp_path: Path) -> None
     assert response.status_code == 503
     assert "make ui" in response.json()["message"]
 
+
+
+def _raw(http: TestClient, path: str, accept: str) -> tuple[dict[str, str], bytes]:
+    with http.stream("GET", path, headers={"Accept-Encoding": accept}) as response:
+        assert response.status_code == 200
+        return dict(response.headers), b"".join(response.iter_raw())
+
+
+@pytest.mark.parametrize(("accept", "coding", "body"), [
+    ("gzip, deflate, br, zstd", "br", b"brotli bytes"), ("gzip, deflate", "gzip", b"gzip bytes"),
+    ("br;q=0, gzip", "gzip", b"gzip bytes"), ("identity", None, b"console.log('ui')"),
+])
+def test_an_asset_is_sent_precompressed_to_a_browser_that_accepts_it(build: Path, accept: str, coding: str | None,
+                                                                     body: bytes) -> None:
+    (build / "_build" / "index-abc123.js.br").write_bytes(b"brotli bytes")  # what ui/scripts/precompress.mjs writes
+    (build / "_build" / "index-abc123.js.gz").write_bytes(b"gzip bytes")
+    headers, raw = _raw(client(build), "/ui/_build/index-abc123.js", accept)
+    assert raw == body
+    assert headers.get("content-encoding") == coding
+    assert headers["content-type"].startswith("text/javascript")
+    assert headers["vary"] == "Accept-Encoding" and headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_an_asset_without_a_compressed_copy_is_sent_as_it_is(build: Path) -> None:
+    headers, raw = _raw(client(build), "/ui/_build/index-abc123.js", "br, gzip")
+    assert raw == b"console.log('ui')" and "content-encoding" not in headers
