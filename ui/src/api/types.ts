@@ -1240,8 +1240,8 @@ export interface paths {
         };
         /**
          * Search triggers
-         * @description Every trigger of the deployed flows with its state and its definition; sort by namespace, flowId,
-         *     triggerId, nextExecutionDate or date.
+         * @description Every trigger of the deployed flows with its state and its definition, by namespace, flow and declaration
+         *     order; or sorted by namespace, flowId, triggerId, nextExecutionDate or date.
          */
         get: operations["search_triggers_api_v1__tenant__triggers_search_get"];
         put?: never;
