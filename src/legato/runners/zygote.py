@@ -2,7 +2,9 @@
 
 A small, single-threaded process that forks on request, so that starting a script costs the fork of this
 small process instead of the fork of the large worker (which Landlock forces: it must be applied between
-fork and exec). Each request names a command to exec (`exec`) or a Python file to run in the forked
+fork and exec). It even forks each command's process ahead, while the previous command runs: the child waits
+on a socket pair of its own for its request and descriptors, so that a command does not wait for its fork
+(a millisecond or two here). Each request names a command to exec (`exec`) or a Python file to run in the forked
 interpreter itself (`python`, the warm Python runner). The child always starts a new session, gets the
 task's stdout/stderr pipes and environment, applies the Landlock ruleset it was sent, then runs.
 
@@ -53,6 +55,7 @@ class Server:
         self.children: dict[int, int] = {}  # pid -> request id
         self.pids: dict[int, int] = {}  # request id -> pid
         self.users: dict[int, int] = {}  # pid -> the uid its run was given (confined, as root)
+        self.spare: tuple[int, socket.socket] | None = None  # a child forked ahead, waiting for its request
         self.confine: Any = None
         self.ruleset: int | None = None
         if confinement is not None:
@@ -70,6 +73,9 @@ class Server:
     def serve(self) -> dict[str, Any] | None:
         """Serve requests until the worker goes away; in a forked child, return what the child must run."""
         self.send({"hello": {"version": list(sys.version_info[:2]), "pid": os.getpid()}})
+        child = self.prefork()
+        if child is not None:
+            return child
         while True:
             ready, _, _ = select.select([self.sock.fileno(), self.wake_r], [], [])
             if self.wake_r in ready:
@@ -88,34 +94,17 @@ class Server:
                     return child
 
     def receive(self) -> tuple[dict[str, Any], list[int]] | None:
-        fds: list[int] = []
-        header = self._read(4, fds)
-        if header is None:
-            return None
-        (length,) = struct.unpack("!I", header)
-        payload = self._read(length, fds)
-        if payload is None:
-            return None
-        return json.loads(payload), fds
-
-    def _read(self, size: int, fds: list[int]) -> bytes | None:
-        data = b""
-        while len(data) < size:
-            chunk, ancdata, _, _ = self.sock.recvmsg(size - len(data), socket.CMSG_SPACE(_MAX_FDS * 4))
-            if not chunk:
-                return None
-            for level, kind, cdata in ancdata:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                    got = array.array("i")
-                    got.frombytes(cdata[: len(cdata) - len(cdata) % got.itemsize])
-                    fds.extend(got)
-            data += chunk
-        return data
+        return _receive(self.sock)
 
     def fork(self, request: dict[str, Any], fds: list[int]) -> dict[str, Any] | None:
-        pid = os.fork()
-        if pid == 0:
-            return self.become(request, fds)
+        """Hand the request to the child forked ahead (or fork one now), then fork the next one ahead: a fork
+        costs a millisecond or two that the command then does not wait for. In the child, what it must run."""
+        pid = self._hand_over(request, fds)
+        if pid is None:
+            pid = os.fork()
+            if pid == 0:
+                self.leave()
+                return self.become(request, fds)
         for fd in fds:
             os.close(fd)
         self.children[pid] = request["id"]
@@ -123,7 +112,39 @@ class Server:
         if request.get("confine", {}).get("uid") is not None:
             self.users[pid] = request["confine"]["uid"]
         self.send({"id": request["id"], "pid": pid})
+        return self.prefork()
+
+    def prefork(self) -> dict[str, Any] | None:
+        """Fork the next command's process ahead; it waits for its request (in it: the request, once there)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            self.leave()
+            received = _receive(theirs)
+            if received is None:  # the server stopped before giving it a request
+                os._exit(0)
+            theirs.close()
+            return self.become(*received)
+        theirs.close()
+        self.spare = (pid, ours)
         return None
+
+    def _hand_over(self, request: dict[str, Any], fds: list[int]) -> int | None:
+        """The pid of the child forked ahead, given `request` and its descriptors; None when there is none."""
+        if self.spare is None:
+            return None
+        (pid, channel), self.spare = self.spare, None
+        data = json.dumps(request).encode()
+        message = struct.pack("!I", len(data)) + data
+        try:
+            sent = channel.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+            channel.sendall(message[sent:])
+        except OSError:  # it died waiting: the command gets a fresh fork instead
+            return None
+        finally:
+            channel.close()
+        return pid
 
     def signal(self, request: dict[str, Any]) -> None:
         """Signal the process group of a running request (the worker cannot name it in this PID namespace)."""
@@ -140,6 +161,10 @@ class Server:
                 return
             if pid == 0:
                 return
+            if self.spare is not None and pid == self.spare[0]:  # the child forked ahead died waiting
+                self.spare[1].close()
+                self.spare = None
+                continue
             ident = self.children.pop(pid, None)
             if ident is None:
                 continue  # an orphan of some run, adopted by this subreaper
@@ -152,16 +177,25 @@ class Server:
             self.send({"id": ident, "exit": os.waitstatus_to_exitcode(status)})
 
     def shutdown(self) -> None:
-        """The worker is gone: nothing it started may outlive it."""
+        """The worker is gone: nothing it started may outlive it (the child forked ahead ends, never given a
+        request)."""
+        if self.spare is not None:
+            self.spare[1].close()
         for pid in self.children:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
 
-    def become(self, request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
-        """In the forked child: take the task's session, streams, restrictions and environment."""
+    def leave(self) -> None:
+        """In a forked child: let go of the server's socket and signal handling (the worker must see the
+        server's end when the server ends, whatever children wait)."""
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        self.sock.detach()  # closed below by number; the object must not close a reused number later
+        os.close(self.sock.detach())  # detached: the object must not close a reused number later
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+
+    def become(self, request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
+        """In the forked child: take the task's session, streams, restrictions and environment."""
         os.setsid()
         stdout, stderr = fds[0], fds[1]
         os.dup2(stdout, 1)
@@ -187,6 +221,34 @@ class Server:
         os.environ.clear()
         os.environ.update(env)
         return request
+
+
+def _receive(sock: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
+    """One request from `sock`: a 4-byte length, JSON, and descriptors; None at the end of the stream."""
+    fds: list[int] = []
+    header = _read(sock, 4, fds)
+    if header is None:
+        return None
+    (length,) = struct.unpack("!I", header)
+    payload = _read(sock, length, fds)
+    if payload is None:
+        return None
+    return json.loads(payload), fds
+
+
+def _read(sock: socket.socket, size: int, fds: list[int]) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk, ancdata, _, _ = sock.recvmsg(size - len(data), socket.CMSG_SPACE(_MAX_FDS * 4))
+        if not chunk:
+            return None
+        for level, kind, cdata in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                got = array.array("i")
+                got.frombytes(cdata[: len(cdata) - len(cdata) % got.itemsize])
+                fds.extend(got)
+        data += chunk
+    return data
 
 
 def _load(path: str) -> Any:
