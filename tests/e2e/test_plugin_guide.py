@@ -58,7 +58,7 @@ def test_write_your_first_plugin(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     execution = json.loads(ran.stdout)
     assert execution["state"]["current"] == "SUCCESS" and execution["outputs"] == {"greeting": "Hello World!"}
-    assert ran.stderr.count("INFO  greet: Hello World!") == 2  # the logs, on stderr
+    assert ran.stderr.count("INFO  greet #1: Hello World!") == 2  # the logs, on stderr
 
     # Without installing: the module named in LEGATO_EXTRA_PLUGINS, found on the Python path.
     dev = legato("flow", "validate", "hello_acme.yaml", cwd=tmp_path,

@@ -9,6 +9,7 @@ from datetime import datetime
 import click
 
 from legato.api.serialize import execution_dto
+from legato.cli import log_lines
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
 from legato.model.errors import InputsError
@@ -19,7 +20,7 @@ from legato.services.errors import ConflictError, NotFoundError
 
 @click.group()
 def execution() -> None:
-    """List, inspect, kill, resume, restart and replay executions."""
+    """List, inspect, read the logs of, kill, resume, restart and replay executions."""
 
 
 def _act(action: object, *args: object, **kwargs: object) -> None:
@@ -125,6 +126,28 @@ def show(target: Target, execution_id: str) -> None:
         click.echo(f"error: execution {execution_id} not found", err=True)
         sys.exit(1)
     click.echo(json.dumps(execution_dto(found, store.task_runs(execution_id)).wire(), indent=2))
+
+
+@execution.command("logs")
+@click.argument("execution_id")
+@click.option("--min-level", type=click.Choice(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"], case_sensitive=False),
+              help="Only lines of this level or above.")
+@with_store
+def logs(target: Target, execution_id: str, min_level: str | None) -> None:
+    """The execution's log lines in the order they were written: time, level, task and attempt (`boom #1`: attempts
+    count from 1), message."""
+    level = min_level.upper() if min_level else None
+    if isinstance(target, Remote):
+        params = {"minLevel": level} if level else {}
+        for e in target.call("GET", f"/logs/{execution_id}", params=params).json():
+            stamp = datetime.fromisoformat(e["timestamp"])
+            click.echo(log_lines.format_line(stamp, e["level"], e.get("taskId"), e.get("attemptNumber"), e["message"]))
+        return
+    if target.store.get_execution(execution_id, tenant=target.by.tenant) is None:
+        click.echo(f"error: execution {execution_id} not found", err=True)
+        sys.exit(1)
+    for r in target.store.logs(execution_id, min_level=level):
+        click.echo(log_lines.format_line(r.timestamp, r.level, r.task_id, r.attempt, r.message))
 
 
 @execution.command("kill")

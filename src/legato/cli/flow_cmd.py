@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from legato.cli import log_lines
 from legato.cli.store_option import Remote, Target, with_store
 from legato.expressions import flowlint
 from legato.flows import parse_flow
@@ -268,6 +269,6 @@ class _Echo:
                 click.echo(f"  {run.task_id}{suffix}: {run.state}", err=self.err)
         logs = self.store.logs(self.execution_id)
         for record in logs[self._logs:]:
-            where = record.task_id or "execution"
-            click.echo(f"{record.timestamp:%H:%M:%S} {record.level:<5} {where}: {record.message}", err=self.err)
+            line = log_lines.format_line(record.timestamp, record.level, record.task_id, record.attempt, record.message)
+            click.echo(line, err=self.err)
         self._logs = len(logs)

@@ -25,6 +25,7 @@ from mcp.types import Tool as McpTool
 from pydantic import Field
 
 from legato import remote
+from legato.cli import log_lines
 from legato.model.triggers import McpToolTrigger
 
 INSTRUCTIONS = """Legato runs declarative YAML workflows ("flows", Kestra-compatible: id, namespace, inputs, tasks).
@@ -93,6 +94,11 @@ class Api:
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = remote.call(self.client, method, path, ToolError, **kwargs)
         return response.json() if response.content else None
+
+
+def _where(entry: dict[str, Any]) -> str:
+    """`task #N` (attempts from 1) of a log entry of the API, `-` for the execution's own lines."""
+    return log_lines.where(entry.get("taskId"), entry.get("attemptNumber")) if entry.get("taskId") else "-"
 
 
 def _flow(found: dict[str, Any]) -> dict[str, Any]:
@@ -288,10 +294,11 @@ def build(client: httpx.Client, *, host: str = "127.0.0.1", port: int = 8765, na
     def get_execution_logs(execution_id: Annotated[str, Field(description="The execution's id.")],
                            min_level: Annotated[str | None, Field(description="TRACE, DEBUG, INFO, WARN or ERROR.")] = None,
                            ) -> str:
-        """The log lines of an execution (the newest 500): time, level, task, message."""
+        """The log lines of an execution (the newest 500): time, level, task and attempt (`boom #1`, from 1),
+        message."""
         params = {"minLevel": min_level} if min_level else {}
         lines = api.call("GET", f"/logs/{execution_id}", params=params)[-LOG_LINES:]
-        return "\n".join(f"{e['timestamp']} {e['level']} {e.get('taskId') or '-'} {e['message']}" for e in lines)
+        return "\n".join(f"{e['timestamp']} {e['level']} {_where(e)} {e['message']}" for e in lines)
 
     def kill_execution(execution_id: Annotated[str, Field(description="The execution's id.")]) -> dict[str, Any]:
         """Kill a running execution (and its subflows)."""

@@ -71,8 +71,8 @@ def schedule_attempt(step: Step, run: TaskRun, policy: Retry) -> bool:
         return False
     at = step.w.now + next_delay(policy, done, run.id)
     step.w.put(run.with_state(State.RETRYING, step.w.now))
-    # numbered from 0, as taskrun.attemptsCount and the logs' attemptNumber are
-    step.w.log(run.id, "WARN", f"Attempt {done - 1} of '{run.task_id}' failed; retrying at {at.isoformat()}")
+    # numbered from 1 for people, as the UI and the CLI show attempts (attemptNumber on the wire counts from 0)
+    step.w.log(run.id, "WARN", f"Attempt {done} of '{run.task_id}' failed; retrying at {at.isoformat()}")
     step.w.command(cmd.ScheduleTimer(at=at, timer="retry", task_run_id=run.id, nonce=str(done + 1)))
     return True
 

@@ -200,8 +200,7 @@ class Executor:
         if decision.logs:
             runs = decision.task_runs
             tx.append_logs([
-                LogRecord(execution_id=execution.id, task_run_id=run_id, level=level, message=message, timestamp=now,
-                          task_id=runs[run_id].task_id if run_id in runs else None)
+                _engine_log(execution.id, runs.get(run_id) if run_id else None, run_id, level, message, now)
                 for run_id, level, message in decision.logs
             ])
         runner.carry_out_all(tx, decision.execution or execution, flow, decision)
@@ -237,3 +236,11 @@ def _flowables_ended(flow: Flow, execution: Execution, runs: Iterable[TaskRun], 
 def _source(tx: Tx, key: tuple[str, str, str, int]) -> str | None:
     record = tx.get_flow(key[1], key[2], key[3], tenant=key[0])
     return record.source if record is not None else None
+
+
+def _engine_log(execution_id: str, run: TaskRun | None, run_id: str | None, level: str, message: str,
+                now: datetime) -> LogRecord:
+    """A line the engine wrote; about a task run, it belongs to the run's latest attempt (attemptNumber from 0)."""
+    attempt = len(run.attempts) - 1 if run is not None and run.attempts else None
+    return LogRecord(execution_id=execution_id, task_run_id=run_id, level=level, message=message, timestamp=now,
+                     task_id=run.task_id if run is not None else None, attempt=attempt)

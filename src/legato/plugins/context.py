@@ -28,10 +28,14 @@ class TaskFailed(Exception):
     """The task failed for a reason its user can act on; `state` may be WARNING for a soft failure. `outputs`
     are kept on the failed run, as Kestra keeps those of a RunnableTaskException."""
 
-    def __init__(self, message: str, state: State = State.FAILED, outputs: dict[str, Any] | None = None):
+    def __init__(self, message: str, state: State = State.FAILED, outputs: dict[str, Any] | None = None,
+                 log_message: str | None = None):
         super().__init__(message)
         self.state = state
         self.outputs = dict(outputs or {})
+        # What the worker writes to the logs, when the error repeats lines the task already logged (a script's
+        # stderr tail): an error is logged once.
+        self.log_message = log_message if log_message is not None else message
 
 
 @dataclass

@@ -48,7 +48,7 @@ async def run_attempt(task: RunnableTask, wctx: WorkerContext, masker: Masker, c
                        runner=_runner(wctx))
     except TaskFailed as exc:
         if exc.state == State.FAILED:
-            wctx.logger.error(str(exc))
+            wctx.logger.error(masker.mask(exc.log_message))
         return Outcome(exc.state, masked(masker, exc.outputs), error=masker.mask(str(exc)), effects=effects_of(wctx),
                        metrics=_metrics(wctx), runner=_runner(wctx))
     except StorageError as exc:  # a URI out of the execution's reach, or no such file: the flow's problem

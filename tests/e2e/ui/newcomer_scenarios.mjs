@@ -59,6 +59,41 @@ async function failureReason(page, base) {
   await failedLogs.waitFor({ state: "detached" });
 }
 
+const RETRIED = (ns) => `id: retried
+namespace: ${ns}
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: boom went the task
+    retry:
+      type: constant
+      interval: PT0.05S
+      maxAttempts: 3
+`;
+
+/** Attempts count from 1 where the UI labels them: the Logs tab says `boom #1` for a first attempt's lines (the
+ * API's attemptNumber 0), `#2`, `#3` for the retries, each error once; the Gantt row's logs say the same. */
+async function attemptNumbers(page, base) {
+  const ns = `e2e.newcomer.a${uid()}`;
+  await deploy(base, RETRIED(ns));
+  const id = await runToEnd(base, ns, "retried");
+  await page.goto(`${base}/ui/executions/${id}/logs`);
+  const logs = page.getByRole("log", { name: "Logs" });
+  await logs.getByText("boom went the task").first().waitFor();
+  const errors = await logs.locator(".log-error").evaluateAll((rows) => rows.map((r) =>
+    `${r.querySelector(".task").textContent}: ${r.querySelector(".message").textContent}`));
+  check(JSON.stringify(errors) === JSON.stringify(["boom #1: boom went the task", "boom #2: boom went the task", "boom #3: boom went the task"]),
+    `each attempt's error should show once, numbered from 1, got: ${JSON.stringify(errors)}`);
+  const retry = logs.locator(".log-warn").filter({ hasText: "Attempt 1 of 'boom' failed" });
+  check(await retry.locator(".task").textContent() === "boom #1", "the first retry line belongs to attempt #1");
+
+  await page.getByRole("link", { name: "Gantt", exact: true }).click();
+  const rowLogs = page.getByRole("table", { name: "Gantt chart" }).getByRole("log", { name: "Logs of boom" });
+  await rowLogs.getByText("boom went the task").first().waitFor();
+  const attempts = await rowLogs.locator(".log-error .attempt").allTextContents();
+  check(JSON.stringify(attempts) === JSON.stringify(["#1", "#2", "#3"]), `the Gantt's log lines should say #1, #2, #3, got: ${JSON.stringify(attempts)}`);
+}
+
 /** The editor's lines as the user sees them (rendered whitespace dots turned back into spaces). */
 async function editorLines(page) {
   return page.locator(".flow-editor .monaco-editor").first().evaluate((root) => [...root.querySelectorAll(".view-lines .view-line")]
@@ -569,4 +604,4 @@ export const NEWCOMER_SCENARIOS = {
   plugin_docs: pluginDocs,
   descriptions,
   save_errors: saveErrors,
-  execution_filters: executionFilters, failure_reason: failureReason, editor_indentation: editorIndentation };
+  execution_filters: executionFilters, failure_reason: failureReason, attempt_numbers: attemptNumbers, editor_indentation: editorIndentation };

@@ -17,6 +17,12 @@ def test_a_failed_execution_says_which_task_failed_why_and_where_its_log_lines_a
     _scenario("failure_reason", server)
 
 
+def test_log_lines_number_attempts_from_1_and_show_each_error_once(server: str) -> None:
+    """A task retried twice: the Logs tab and its Gantt row say `#1`, `#2`, `#3` (a first attempt says #1 too),
+    with its error once per attempt."""
+    _scenario("attempt_numbers", server)
+
+
 def test_editor_indents_like_yaml_and_explains_syntax_errors(server: str) -> None:
     """Enter after `- id: x` lines up under `id`, Tab inserts spaces; task types complete while the YAML is
     broken; a mis-indented key is explained in plain words at its line; the editor is page-wide and its side

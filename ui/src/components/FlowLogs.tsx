@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { searchLogs } from "../api/operations";
+import { attemptLabel } from "../lib/attempt";
 import { ErrorMessage, Loading } from "./Messages";
 import { Pager } from "./Pager";
 import { When } from "./When";
@@ -55,7 +56,7 @@ export default function FlowLogs({ namespace, flowId }: { namespace: string; flo
               <div key={i} className={`log log-${line.level.toLowerCase()}`}>
                 <When iso={line.timestamp} />
                 <span className="level">{line.level}</span>
-                <span className="task"><Link to={`/executions/${line.executionId}/logs`}>{line.taskId ?? line.executionId.slice(0, 8)}</Link></span>
+                <span className="task"><Link to={`/executions/${line.executionId}/logs`}>{line.taskId ?? line.executionId.slice(0, 8)}</Link>{line.taskId && line.attemptNumber != null ? ` ${attemptLabel(line.attemptNumber)}` : ""}</span>
                 <span className="message">{line.message}</span>
               </div>
             ))}

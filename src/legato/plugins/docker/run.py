@@ -88,7 +88,8 @@ outputFiles:
             code = await _guarded(runner.run(spec, collector))
             if code != 0:
                 tail = "\n".join(collector.tail)
-                raise TaskFailed(f"Command failed with exit code {code}" + (f":\n{tail}" if tail else ""))
+                message = f"Command failed with exit code {code}"  # the tail is in the log lines already
+                raise TaskFailed(message + (f":\n{tail}" if tail else ""), log_message=message)
             return {"exitCode": code, "vars": collector.vars, "outputFiles": self._upload(ctx, workdir)}
 
     def _runner(self, ctx: RunContext, image: str) -> DockerRunner:

@@ -79,7 +79,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         _record_metrics(ctx, collector)
         if code != 0:
             kept = {"exitCode": code, "vars": collector.vars, "outputFiles": extra, **task.extra_outputs(collector)} if extra else None
-            raise TaskFailed(_failure(code, collector), outputs=kept)
+            raise _failure(code, collector, kept)
         patterns = task.output_patterns(templates)
 
         def collect() -> dict[str, str]:  # and clean up, in the same thread hop
@@ -175,11 +175,12 @@ def _script(task: ScriptBase, lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _failure(code: int, collector: Collector) -> str:
+def _failure(code: int, collector: Collector, outputs: dict[str, Any] | None) -> TaskFailed:
+    """The error of a command that exited with `code`: with the stderr tail, which its log lines already carry
+    (so the log line says only the exit code)."""
     message = f"Command failed with exit code {code}"
-    if collector.tail:
-        message += ":\n" + "\n".join(collector.tail)
-    return message
+    tail = ":\n" + "\n".join(collector.tail) if collector.tail else ""
+    return TaskFailed(message + tail, outputs=outputs, log_message=message)
 
 
 def _record_metrics(ctx: RunContext, collector: Collector) -> None:

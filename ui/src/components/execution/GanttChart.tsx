@@ -3,6 +3,7 @@ import { Fragment, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { filteredLogs } from "../../api/operations";
 import { TERMINAL_STATES, type Execution } from "../../api/models";
+import { attemptLabel } from "../../lib/attempt";
 import { buildGantt, formatOffset } from "../../lib/gantt";
 import { ErrorMessage, Loading } from "../Messages";
 import { StateBadge } from "../StateBadge";
@@ -24,6 +25,7 @@ function RowLogs({ executionId, taskRunId, label, live }: { executionId: string;
         <div key={i} className={`log log-${line.level.toLowerCase()}`}>
           <time dateTime={line.timestamp}>{formatTime(line.timestamp)}</time>
           <span className="level">{line.level}</span>
+          <span className="attempt">{attemptLabel(line.attemptNumber)}</span>
           <span className="message">{line.message}</span>
         </div>
       ))}

@@ -5,6 +5,7 @@ import { filteredLogs, logsDownloadUrl, logsFollowUrl, type LogQuery } from "../
 import { TERMINAL_STATES, type Execution, type LogEntry } from "../../api/models";
 import { ErrorMessage, Loading } from "../Messages";
 import { formatTime } from "../../lib/settings";
+import { attemptLabel } from "../../lib/attempt";
 
 const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
@@ -119,7 +120,7 @@ export function LogsPanel({ execution }: { execution: Execution }) {
               {...(i === focusIndex ? { ref: focused, tabIndex: -1 } : {})}>
               <time dateTime={line.timestamp}>{formatTime(line.timestamp)}</time>
               <span className="level">{line.level}</span>
-              <span className="task">{line.taskId ?? ""}{line.attemptNumber ? ` #${line.attemptNumber + 1}` : ""}</span>
+              <span className="task">{line.taskId ?? ""}{line.taskId && line.attemptNumber != null ? ` ${attemptLabel(line.attemptNumber)}` : ""}</span>
               <span className="message">{line.message}</span>
             </div>
           ))}
