@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 
-def api_client(url: str, token: str | None = None, *, tenant: str = "main", timeout: float = 60.0) -> httpx.Client:
-    """A client whose base URL is `url`'s tenant API (`<url>/api/v1/<tenant>`). `token` is sent as a bearer token
-    (an API token), or as basic credentials when it is `user:password`."""
+def api_client(url: str, token: str | None = None, *, tenant: str | None = "main",
+               timeout: float = 60.0) -> httpx.Client:
+    """A client whose base URL is `url`'s tenant API (`<url>/api/v1/<tenant>`), or with `tenant` None the
+    instance's API (`<url>/api/v1`: `/tenants`, `/me`, which sit outside any tenant). `token` is sent as a bearer
+    token (an API token), or as basic credentials when it is `user:password`."""
     auth: Any = None
     headers = {}
     if token and ":" in token:
@@ -19,7 +21,7 @@ def api_client(url: str, token: str | None = None, *, tenant: str = "main", time
         auth = httpx.BasicAuth(user, password)
     elif token:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.Client(base_url=f"{url.rstrip('/')}/api/v1/{tenant}", auth=auth, headers=headers, timeout=timeout)
+    return httpx.Client(base_url=f"{url.rstrip('/')}/api/v1" + (f"/{tenant}" if tenant else ""), auth=auth, headers=headers, timeout=timeout)
 
 
 def error_message(response: httpx.Response) -> str:
@@ -41,7 +43,7 @@ def call(client: httpx.Client, method: str, path: str, error: Callable[[str], Ex
     try:
         response = client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:
-        raise error(f"{method} {client.base_url}{path}: {exc}") from None
+        raise error(f"{method} {str(client.base_url).rstrip('/')}{path}: {exc}") from None
     if response.status_code >= 400:
         raise error(f"{method} {path}: HTTP {response.status_code}: {error_message(response)}")
     return response

@@ -146,11 +146,15 @@ def _kind_routes(kind: AccountKind, base: str) -> None:
         return _account(await _call(identity.get_account, ctx.store, kind, id, by=by), ctx.clock())
 
     @tenant_router.put(f"{base}/{{id}}", summary=f"Disable or enable a {label}", response_model=iam_dto.AccountDto,
-                       description="A disabled account's sessions end and its tokens stop working.",
+                       description="A disabled account's sessions end and its tokens stop working; enabling a user "
+                                   "clears its lockout.",
                        operation_id=f"update{tag}")
     async def update_one(ctx: Ctx, by: Acting, id: Id, body: iam_dto.AccountUpdate) -> iam_dto.AccountDto:
         now = ctx.clock()
-        return _account(await _call(identity.set_disabled, ctx.store, kind, id, body.disabled, by=by, now=now), now)
+        changed = await _call(identity.set_disabled, ctx.store, kind, id, body.disabled, by=by, now=now)
+        if kind == "USER" and not body.disabled:  # enabled again: a lockout ends too
+            changed = await _call(identity.unlock, ctx.store, changed.id, by=by)
+        return _account(changed, now)
 
     @tenant_router.delete(f"{base}/{{id}}", summary=f"Delete a {label}", status_code=204,
                           description="With its memberships, bindings, tokens and sessions.",

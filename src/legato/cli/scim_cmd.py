@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import click
 
+from legato.cli.store_option import Remote, Target
 from legato.cli.user_cmd import with_database
 from legato.clock import utcnow
 from legato.identity.records import ScimIntegration
 from legato.services import scim
 from legato.services.principal import SYSTEM
-from legato.store.ports import Store
 
 SERVER_URL = click.option("--server-url", envvar="LEGATO_URL", default="http://localhost:8080", show_default=True,
                           help="The server's address as the identity provider reaches it (for the endpoint shown).")
@@ -25,51 +25,75 @@ def scim_group() -> None:
     """Create, list, disable, enable and delete SCIM provisioning integrations."""
 
 
-@scim_group.command("create")
+REMOTE_NOTE = "With --server (and --token of an administrator) it acts through that server's API."
+
+
+@scim_group.command("create", epilog=REMOTE_NOTE + " The endpoint shown is then the one the server gives.")
 @click.option("--description", default="", help="Which identity provider it is for.")
 @SERVER_URL
 @with_database
-def create(store: Store, description: str, server_url: str) -> None:
+def create(target: Target, description: str, server_url: str) -> None:
     """Create an integration (with its own service account) and print its endpoint and bearer token."""
-    created = scim.create_integration(store, description, by=SYSTEM, now=utcnow())
-    click.echo(f"integration: {created.integration.id}")
-    click.echo(f"endpoint:    {endpoint(server_url, created.integration)}")
-    click.echo(f"token:       {created.token}")
+    if isinstance(target, Remote):
+        made = target.call("POST", "/integrations", json={"description": description}).json()
+        integration_id, url, token = made["id"], made["endpoint"], made["token"]
+    else:
+        created = scim.create_integration(target.store, description, by=SYSTEM, now=utcnow())
+        integration_id, url, token = created.integration.id, endpoint(server_url, created.integration), created.token
+    click.echo(f"integration: {integration_id}")
+    click.echo(f"endpoint:    {url}")
+    click.echo(f"token:       {token}")
     click.echo("(the token is shown this once: give it to the identity provider now)", err=True)
 
 
-@scim_group.command("list")
+@scim_group.command("list", epilog=REMOTE_NOTE + " The endpoints shown are then the ones the server gives.")
 @SERVER_URL
 @with_database
-def list_(store: Store, server_url: str) -> None:
+def list_(target: Target, server_url: str) -> None:
     """Every integration with its state and endpoint."""
-    for found in scim.list_integrations(store, by=SYSTEM):
-        state = "enabled" if found.enabled else "disabled"
-        click.echo(f"{found.id}  {state:8}  {endpoint(server_url, found)}  {found.description}".rstrip())
+    if isinstance(target, Remote):
+        rows = [(i["id"], i["enabled"], i["endpoint"], i["description"])
+                for i in target.call("GET", "/integrations").json()]
+    else:
+        rows = [(i.id, i.enabled, endpoint(server_url, i), i.description)
+                for i in scim.list_integrations(target.store, by=SYSTEM)]
+    for integration_id, enabled, url, description in rows:
+        state = "enabled" if enabled else "disabled"
+        click.echo(f"{integration_id}  {state:8}  {url}  {description}".rstrip())
 
 
-@scim_group.command("disable")
+@scim_group.command("disable", epilog=REMOTE_NOTE)
 @click.argument("integration_id")
 @with_database
-def disable(store: Store, integration_id: str) -> None:
+def disable(target: Target, integration_id: str) -> None:
     """Refuse the integration's requests (401) until enabled again."""
-    scim.update_integration(store, integration_id, enabled=False, by=SYSTEM, now=utcnow())
+    _set_enabled(target, integration_id, False)
     click.echo(f"disabled {integration_id}")
 
 
-@scim_group.command("enable")
+@scim_group.command("enable", epilog=REMOTE_NOTE)
 @click.argument("integration_id")
 @with_database
-def enable(store: Store, integration_id: str) -> None:
+def enable(target: Target, integration_id: str) -> None:
     """Accept the integration's requests again."""
-    scim.update_integration(store, integration_id, enabled=True, by=SYSTEM, now=utcnow())
+    _set_enabled(target, integration_id, True)
     click.echo(f"enabled {integration_id}")
 
 
-@scim_group.command("delete")
+def _set_enabled(target: Target, integration_id: str, enabled: bool) -> None:
+    if isinstance(target, Remote):
+        target.call("PUT", f"/integrations/{integration_id}", json={"enabled": enabled})
+    else:
+        scim.update_integration(target.store, integration_id, enabled=enabled, by=SYSTEM, now=utcnow())
+
+
+@scim_group.command("delete", epilog=REMOTE_NOTE)
 @click.argument("integration_id")
 @with_database
-def delete(store: Store, integration_id: str) -> None:
+def delete(target: Target, integration_id: str) -> None:
     """Delete the integration and its service account (provisioned users and groups stay)."""
-    scim.delete_integration(store, integration_id, by=SYSTEM, now=utcnow())
+    if isinstance(target, Remote):
+        target.call("DELETE", f"/integrations/{integration_id}")
+    else:
+        scim.delete_integration(target.store, integration_id, by=SYSTEM, now=utcnow())
     click.echo(f"deleted {integration_id}")

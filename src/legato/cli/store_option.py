@@ -71,7 +71,7 @@ def database_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return with_data_dir(with_url(command))
 
 
-def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
+def with_store(command: Callable[..., Any] | None = None, *, tenanted: bool = True) -> Any:
     """Add --data-dir/--database-url and pass an opened `store` to the command (the server that made the
     database migrated it; commands do not pay for a migration check on every call); a command with a
     `data_dir` parameter gets the data directory too, and one with a `by` parameter gets --tenant and the server's
@@ -79,11 +79,15 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
 
     A command with a `target` parameter instead of `store` and `by` also takes --tenant, --server and --token: it
     gets a `Remote` client of that server's API for the tenant when --server is given, else a `Local` store and
-    principal; the same command reads or changes a server's state either way."""
+    principal; the same command reads or changes a server's state either way.
 
+    `@with_store(tenanted=False)`: a command on the instance itself (tenants): no --tenant; its `Remote` client's
+    base is the instance API (`<server>/api/v1`, outside any tenant) and its `Local` principal the server's own."""
+    if command is None:
+        return lambda decorated: with_store(decorated, tenanted=tenanted)
     parameters = inspect.signature(command).parameters
     wants_data_dir, wants_target = "data_dir" in parameters, "target" in parameters
-    wants_by = wants_target or "by" in parameters
+    wants_by = (wants_target and tenanted) or "by" in parameters
     assert not (wants_target and ("store" in parameters or "by" in parameters)), "`target` replaces `store` and `by`"
 
     @database_options
@@ -96,7 +100,7 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
             if server:
                 from legato.remote import api_client
 
-                with api_client(server, token, tenant=kwargs.pop("tenant")) as client:
+                with api_client(server, token, tenant=kwargs.pop("tenant") if tenanted else None) as client:
                     return command(*args, target=Remote(client), **kwargs)
         if database_url is None and not (data_dir / "legato.db").exists():
             hint = " (or give --server)" if wants_target else ""
@@ -106,7 +110,10 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
         store: Store = open_store(store_url(data_dir, database_url))
         try:
             if wants_target:
-                return command(*args, target=Local(store, _acting(store, kwargs.pop("tenant"))), **kwargs)
+                from legato.services.principal import SYSTEM
+
+                by = _acting(store, kwargs.pop("tenant")) if tenanted else SYSTEM
+                return command(*args, target=Local(store, by), **kwargs)
             if wants_by:
                 kwargs["by"] = _acting(store, kwargs.pop("tenant"))
             return command(*args, store=store, **kwargs)
@@ -116,12 +123,15 @@ def with_store(command: Callable[..., Any]) -> Callable[..., Any]:
     if wants_by:
         wrapper = click.option("--tenant", envvar="LEGATO_TENANT", default="main", show_default=True,
                                help="Tenant to act in (`legato tenant list` shows them).")(wrapper)
-    if wants_target:
-        wrapper = click.option("--token", envvar="LEGATO_TOKEN", default=None,
-                               help="API token for --server (`user:password` for basic authentication).")(wrapper)
-        wrapper = click.option("--server", envvar="LEGATO_SERVER", default=None,
-                               help="A running Legato's URL: act through its API instead of a local data dir.")(wrapper)
-    return wrapper
+    return server_options(wrapper) if wants_target else wrapper
+
+
+def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--server URL and --token (LEGATO_SERVER, LEGATO_TOKEN): act through a running Legato's API."""
+    command = click.option("--token", envvar="LEGATO_TOKEN", default=None,
+                           help="API token for --server (`user:password` for basic authentication).")(command)
+    return click.option("--server", envvar="LEGATO_SERVER", default=None,
+                        help="A running Legato's URL: act through its API instead of a local data dir.")(command)
 
 
 def api(remote: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:

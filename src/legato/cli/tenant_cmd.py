@@ -1,5 +1,6 @@
-"""`legato tenant ...`: create, list, rename and delete tenants (as the instance owner: the command runs on the
-server's own database, as its administrator). A tenant's resources are reached under `/api/v1/<tenant>/...`."""
+"""`legato tenant ...`: create, list, rename and delete tenants, on the server's own database as its administrator,
+or with --server through the instance API of a running Legato (`/api/v1/tenants`, outside any tenant's prefix),
+as the --token's account (an instance owner). A tenant's resources are reached under `/api/v1/<tenant>/...`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,10 @@ from pathlib import Path
 
 import click
 
-from legato.cli.store_option import with_store
+from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
 from legato.services import tenants as service
 from legato.services.errors import ConflictError, NotFoundError
-from legato.services.principal import SYSTEM
-from legato.store.ports import Store
 
 
 @click.group()
@@ -23,47 +22,62 @@ def tenant() -> None:
 @tenant.command("create")
 @click.argument("tenant_id")
 @click.option("--name", help="The name people read (default: the id).")
-@with_store
-def create(store: Store, tenant_id: str, name: str | None) -> None:
+@with_store(tenanted=False)
+def create(target: Target, tenant_id: str, name: str | None) -> None:
     """Create the tenant TENANT_ID (lower-case letters, digits, '-' and '_')."""
-    try:
-        record = service.create_tenant(store, tenant_id, name, by=SYSTEM, now=utcnow())
-    except (ValueError, ConflictError) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"tenant {record.id} created; its API is under /api/v1/{record.id}/", err=True)
+    if isinstance(target, Remote):
+        created = target.call("POST", "/tenants", json={"id": tenant_id, "name": name}).json()["id"]
+    else:
+        try:
+            created = service.create_tenant(target.store, tenant_id, name, by=target.by, now=utcnow()).id
+        except (ValueError, ConflictError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"tenant {created} created; its API is under /api/v1/{created}/", err=True)
 
 
 @tenant.command("list")
-@with_store
-def list_(store: Store) -> None:
+@with_store(tenanted=False)
+def list_(target: Target) -> None:
     """Every tenant (id, then name), `main` first."""
-    for record in service.list_tenants(store, by=SYSTEM):
-        click.echo(f"{record.id}\t{record.display_name}")
+    if isinstance(target, Remote):
+        rows = [(t["id"], t["name"]) for t in target.results("/tenants/search")]
+        rows.sort(key=lambda row: (row[0] != "main", row[0]))
+    else:
+        rows = [(t.id, t.display_name) for t in service.list_tenants(target.store, by=target.by)]
+    for tenant_id, name in rows:
+        click.echo(f"{tenant_id}\t{name}")
 
 
 @tenant.command("rename")
 @click.argument("tenant_id")
 @click.argument("name")
-@with_store
-def rename(store: Store, tenant_id: str, name: str) -> None:
+@with_store(tenanted=False)
+def rename(target: Target, tenant_id: str, name: str) -> None:
     """Give TENANT_ID the display name NAME (its id never changes)."""
-    try:
-        service.rename_tenant(store, tenant_id, name, by=SYSTEM, now=utcnow())
-    except (ValueError, NotFoundError) as exc:
-        raise click.ClickException(str(exc)) from None
+    if isinstance(target, Remote):
+        target.call("PUT", f"/tenants/{tenant_id}", json={"name": name})
+    else:
+        try:
+            service.rename_tenant(target.store, tenant_id, name, by=target.by, now=utcnow())
+        except (ValueError, NotFoundError) as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"tenant {tenant_id} renamed", err=True)
 
 
 @tenant.command("delete")
 @click.argument("tenant_id")
-@with_store
-def delete(store: Store, tenant_id: str, data_dir: Path) -> None:
+@with_store(tenanted=False)
+def delete(target: Target, tenant_id: str, data_dir: Path) -> None:
     """Delete TENANT_ID with everything it holds but its audit log (executions, logs, KV, secrets, bindings, its
     files); refused while it holds flows or running executions (and for `main`)."""
-    from legato.server.compose import storage_for
+    if isinstance(target, Remote):
+        target.call("DELETE", f"/tenants/{tenant_id}")
+    else:
+        from legato.server.compose import storage_for
 
-    try:
-        service.delete_tenant(store, tenant_id, by=SYSTEM, now=utcnow(), storage=storage_for(data_dir.resolve()))
-    except (ConflictError, NotFoundError) as exc:
-        raise click.ClickException(str(exc)) from None
+        try:
+            service.delete_tenant(target.store, tenant_id, by=target.by, now=utcnow(),
+                                  storage=storage_for(data_dir.resolve()))
+        except (ConflictError, NotFoundError) as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"tenant {tenant_id} deleted", err=True)

@@ -3,6 +3,7 @@ server's database. The first user created is the instance owner (the first-run b
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from legato.cli.store_option import database_options, store_url
+from legato.cli.store_option import Local, Remote, Target, database_options, server_options, store_url
 from legato.clock import utcnow
 from legato.identity import passwords, permissions
 from legato.identity.records import Account, AccountKind
@@ -27,20 +28,32 @@ from legato.store.ports import Store
 
 def with_database(command: Callable[..., Any]) -> Callable[..., Any]:
     """--data-dir/--database-url; the database is created and migrated when new (creating the first user may
-    come before the first server start)."""
+    come before the first server start). A command with a `target` parameter instead of `store` also takes
+    --server and --token and gets a `Remote` client of that server's API (tenant `main`: accounts are the
+    instance's) when --server is given, else a `Local` store acting as the server itself."""
+    wants_target = "target" in inspect.signature(command).parameters
 
     @database_options
     @wraps(command)
     def wrapper(*args: Any, data_dir: Path, database_url: str | None, **kwargs: Any) -> Any:
+        if wants_target:
+            server, token = kwargs.pop("server"), kwargs.pop("token")
+            if server:
+                from legato.remote import api_client
+
+                with api_client(server, token) as client:
+                    return command(*args, target=Remote(client), **kwargs)
         store = open_store(store_url(data_dir, database_url))
         try:
             store.migrate()
             with _refusals():
+                if wants_target:
+                    return command(*args, target=Local(store, SYSTEM), **kwargs)
                 return command(*args, store=store, **kwargs)
         finally:
             store.close()
 
-    return wrapper
+    return server_options(wrapper) if wants_target else wrapper
 
 
 @contextmanager
@@ -70,7 +83,13 @@ def user() -> None:
     """Create users and service accounts, set passwords, list, disable and enable them."""
 
 
-@user.command("create")
+REMOTE_NOTE = ("With --server (and --token of an account allowed to manage users) it acts through that server's "
+               "API, on its accounts.")
+
+
+@user.command("create", epilog="With --server it acts through that server's API, as the --token's account allows "
+              "(USER:CREATE; --owner needs an owner); the first instance owner, made before any account exists, is "
+              "created on the data dir only (`legato user create NAME --data-dir ...`).")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @click.option("--no-password", is_flag=True, help="No password: the account signs in with API tokens only.")
@@ -79,40 +98,73 @@ def user() -> None:
 @click.option("--role", type=click.Choice(sorted(permissions.MANAGED)), help="Bind this managed role to it.")
 @click.option("--namespace", help="Bind --role on this namespace and its children only (default: instance).")
 @with_database
-def create(store: Store, name: str, password_stdin: bool, no_password: bool, service_account: bool, owner: bool,
+def create(target: Target, name: str, password_stdin: bool, no_password: bool, service_account: bool, owner: bool,
            role: str | None, namespace: str | None) -> None:
     """Create user NAME (prompting for its password). With no user yet, it becomes the instance owner."""
-    first = store.count_accounts("USER") == 0 and not service_account
-    secret = None if (no_password or service_account) else _password(password_stdin)
-    now = utcnow()
     kind: AccountKind = "SERVICE_ACCOUNT" if service_account else "USER"
-    account = identity.create_account(store, kind, name, password=secret, owner=owner or first, by=SYSTEM,
-                                      now=now)
-    if role is not None:
-        access.create_binding(store, role, kind, account.id, namespace, by=SYSTEM, now=now)
-    what = "service account" if service_account else ("instance owner" if account.owner else "user")
+    if isinstance(target, Remote):
+        if service_account and owner:
+            raise click.UsageError("--owner: a service account is never made an owner through the API")
+        secret = None if (no_password or service_account) else _password(password_stdin)
+        if service_account:
+            made = target.call("POST", "/service-accounts", json={"name": name}).json()
+        else:
+            made = target.call("POST", "/users", json={"username": name, "password": secret, "owner": owner}).json()
+        account_id, account_name, is_owner = made["id"], made["username"], made["owner"]
+        if role is not None:
+            target.call("POST", "/bindings", json={"roleId": role, "type": kind, "externalId": account_id,
+                                                   "namespace": namespace})
+    else:
+        store = target.store
+        first = store.count_accounts("USER") == 0 and not service_account
+        secret = None if (no_password or service_account) else _password(password_stdin)
+        now = utcnow()
+        account = identity.create_account(store, kind, name, password=secret, owner=owner or first, by=SYSTEM,
+                                          now=now)
+        if role is not None:
+            access.create_binding(store, role, kind, account.id, namespace, by=SYSTEM, now=now)
+        account_id, account_name, is_owner = account.id, account.name, account.owner
+    what = "service account" if service_account else ("instance owner" if is_owner else "user")
     bound = f", role {role}" + (f" on {namespace}" if namespace else "") if role else ""
-    click.echo(f"created {what} {account.name} ({account.id}){bound}")
+    click.echo(f"created {what} {account_name} ({account_id}){bound}")
 
 
-@user.command("passwd")
+@user.command("passwd", epilog=REMOTE_NOTE)
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of stdin.")
 @with_database
-def passwd(store: Store, name: str, password_stdin: bool) -> None:
+def passwd(target: Target, name: str, password_stdin: bool) -> None:
     """Set the password of user NAME (ends its sessions and clears a lockout)."""
-    account = identity.get_account(store, "USER", name, by=SYSTEM)
-    identity.set_password(store, account.id, _password(password_stdin, "New password"), by=SYSTEM, now=utcnow())
+    if isinstance(target, Remote):
+        found = target.call("GET", f"/users/{name}").json()
+        target.call("PUT", f"/users/{found['id']}/password",
+                    json={"password": _password(password_stdin, "New password")})
+        click.echo(f"password of {found['username']} changed")
+        return
+    account = identity.get_account(target.store, "USER", name, by=SYSTEM)
+    identity.set_password(target.store, account.id, _password(password_stdin, "New password"), by=SYSTEM,
+                          now=utcnow())
     click.echo(f"password of {account.name} changed")
 
 
-@user.command("list")
+@user.command("list", epilog=REMOTE_NOTE + " A locked user's STATE is then `locked` (the API does not say until "
+              "when).")
 @with_database
-def list_(store: Store) -> None:
+def list_(target: Target) -> None:
     """Users and service accounts with their state."""
-    now = utcnow()
     rows = [("NAME", "TYPE", "OWNER", "STATE", "ID")]
-    rows += [(a.name, a.kind, "yes" if a.owner else "", _state(a, now), a.id) for a in store.list_accounts()]
+    if isinstance(target, Remote):
+        for a in _remote_accounts(target):
+            state = "disabled" if a["disabled"] else ("locked" if a["locked"] else "active")
+            rows.append((a["username"], a["type"], "yes" if a["owner"] else "", state, a["id"]))
+    else:
+        now = utcnow()
+        rows += [(a.name, a.kind, "yes" if a.owner else "", _state(a, now), a.id)
+                 for a in target.store.list_accounts()]
+    _table(rows)
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -133,26 +185,48 @@ def _find(store: Store, name: str) -> Account:
     return account
 
 
-@user.command("disable")
+def _remote_accounts(target: Remote) -> list[dict[str, Any]]:
+    """The server's users and service accounts by name, as the data dir lists them."""
+    found = target.call("GET", "/users").json() + target.call("GET", "/service-accounts").json()
+    return sorted(found, key=lambda a: a["username"])
+
+
+def _remote_find(target: Remote, name: str) -> tuple[str, dict[str, Any]]:
+    """The API path of user or service account NAME (or id) and the account."""
+    for account in _remote_accounts(target):
+        if name in (account["username"], account["id"]):
+            base = "/users" if account["type"] == "USER" else "/service-accounts"
+            return f"{base}/{account['id']}", account
+    _fail(f"no user or service account named '{name}'")
+
+
+@user.command("disable", epilog=REMOTE_NOTE)
 @click.argument("name")
 @with_database
-def disable(store: Store, name: str) -> None:
+def disable(target: Target, name: str) -> None:
     """Disable NAME: its sessions end and its API tokens stop working."""
-    account = _find(store, name)
-    identity.set_disabled(store, account.kind, account.id, True, by=SYSTEM, now=utcnow())
-    click.echo(f"disabled {account.name}")
+    click.echo(f"disabled {_set_disabled(target, name, True)}")
 
 
-@user.command("enable")
+@user.command("enable", epilog=REMOTE_NOTE)
 @click.argument("name")
 @with_database
-def enable(store: Store, name: str) -> None:
+def enable(target: Target, name: str) -> None:
     """Enable NAME again (and clear a lockout)."""
-    account = _find(store, name)
-    identity.set_disabled(store, account.kind, account.id, False, by=SYSTEM, now=utcnow())
-    if account.kind == "USER":
-        identity.unlock(store, account.id, by=SYSTEM)
-    click.echo(f"enabled {account.name}")
+    click.echo(f"enabled {_set_disabled(target, name, False)}")
+
+
+def _set_disabled(target: Target, name: str, disabled: bool) -> str:
+    """Disable or enable NAME (enabling a user clears its lockout too); its name."""
+    if isinstance(target, Remote):
+        path, found = _remote_find(target, name)
+        target.call("PUT", path, json={"disabled": disabled})
+        return str(found["username"])
+    account = _find(target.store, name)
+    identity.set_disabled(target.store, account.kind, account.id, disabled, by=SYSTEM, now=utcnow())
+    if not disabled and account.kind == "USER":
+        identity.unlock(target.store, account.id, by=SYSTEM)
+    return account.name
 
 
 @click.group()
@@ -160,47 +234,72 @@ def token() -> None:
     """Create, list and revoke API tokens (sent as `Authorization: Bearer <token>`)."""
 
 
-@token.command("create")
+@token.command("create", epilog=REMOTE_NOTE)
 @click.argument("name")
 @click.option("--token-name", default="cli", show_default=True, help="A name to tell the token apart.")
 @click.option("--max-age", help="ISO-8601 duration after which it expires (P30D, PT12H); default: never.")
 @with_database
-def token_create(store: Store, name: str, token_name: str, max_age: str | None) -> None:
+def token_create(target: Target, name: str, token_name: str, max_age: str | None) -> None:
     """Create an API token for user or service account NAME and print it (shown this once)."""
-    account = _find(store, name)
-    issued = identity.create_token(store, account.id, token_name, by=SYSTEM, now=utcnow(),
-                                   max_age=parse_duration(max_age) if max_age else None)
-    click.echo(issued.text)
-    click.echo(f"token {issued.token.id} of {account.name}: store it now, it is not shown again", err=True)
+    if isinstance(target, Remote):
+        path, found = _remote_find(target, name)
+        issued = target.call("POST", f"{path}/api-tokens", json={"name": token_name, "maxAge": max_age}).json()
+        text, token_id, account_name = issued["fullToken"], issued["tokenId"], found["username"]
+    else:
+        account = _find(target.store, name)
+        made = identity.create_token(target.store, account.id, token_name, by=SYSTEM, now=utcnow(),
+                                     max_age=parse_duration(max_age) if max_age else None)
+        text, token_id, account_name = made.text, made.token.id, account.name
+    click.echo(text)
+    click.echo(f"token {token_id} of {account_name}: store it now, it is not shown again", err=True)
 
 
-@token.command("list")
+@token.command("list", epilog=REMOTE_NOTE)
 @click.argument("name")
 @with_database
-def token_list(store: Store, name: str) -> None:
+def token_list(target: Target, name: str) -> None:
     """The API tokens of NAME (never their secrets)."""
-    account = _find(store, name)
-    now = utcnow()
     rows = [("ID", "NAME", "CREATED", "EXPIRES", "LAST USED", "STATE")]
-    for t in identity.list_tokens(store, account.id, by=SYSTEM):
-        state = "revoked" if t.revoked_at else ("expired" if not t.usable(now) else "active")
-        rows.append((t.id, t.name, _date(t.created), _date(t.expires_at), _date(t.last_used), state))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if isinstance(target, Remote):
+        path, _ = _remote_find(target, name)
+        for t in target.call("GET", f"{path}/api-tokens").json():
+            state = "revoked" if t["revoked"] else ("expired" if t["expired"] else "active")
+            rows.append((t["tokenId"], t["name"], _date(_when(t["iat"])), _date(_when(t["exp"])),
+                         _date(_when(t["lastUsed"])), state))
+    else:
+        account = _find(target.store, name)
+        now = utcnow()
+        for t in identity.list_tokens(target.store, account.id, by=SYSTEM):
+            state = "revoked" if t.revoked_at else ("expired" if not t.usable(now) else "active")
+            rows.append((t.id, t.name, _date(t.created), _date(t.expires_at), _date(t.last_used), state))
+    _table(rows)
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _date(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S}" if value else "-"
 
 
-@token.command("revoke")
+@token.command("revoke", epilog=REMOTE_NOTE)
 @click.argument("token_id")
 @with_database
-def token_revoke(store: Store, token_id: str) -> None:
+def token_revoke(target: Target, token_id: str) -> None:
     """Revoke API token TOKEN_ID: it stops working at once."""
-    found = store.get_token(token_id)
-    if found is None:
-        raise NotFoundError(f"token '{token_id}' not found")
-    identity.revoke_token(store, found.account_id, token_id, by=SYSTEM, now=utcnow())
+    if isinstance(target, Remote):
+        for account in _remote_accounts(target):
+            base = "/users" if account["type"] == "USER" else "/service-accounts"
+            path = f"{base}/{account['id']}/api-tokens"
+            if any(t["tokenId"] == token_id for t in target.call("GET", path).json()):
+                target.call("DELETE", f"{path}/{token_id}")
+                break
+        else:
+            _fail(f"token '{token_id}' not found")
+    else:
+        found = target.store.get_token(token_id)
+        if found is None:
+            raise NotFoundError(f"token '{token_id}' not found")
+        identity.revoke_token(target.store, found.account_id, token_id, by=SYSTEM, now=utcnow())
     click.echo(f"revoked token {token_id}")
