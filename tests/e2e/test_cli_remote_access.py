@@ -58,7 +58,7 @@ def refused(done: subprocess.CompletedProcess[str], *said: str) -> None:
 
 
 def test_users_through_the_api(running: tuple[Path, str, str]) -> None:
-    data, url, _ = running
+    data = running[0]
     created = ok(remote(running, "user", "create", "ada", "--password-stdin", "--role", "viewer", "--namespace",
                         "dev", stdin="ada-password\n")).stdout
     assert re.fullmatch(r"created user ada \(\w+\), role viewer on dev\n", created)

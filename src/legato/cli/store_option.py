@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import click
 
@@ -69,6 +69,14 @@ def database_options(command: Callable[..., Any]) -> Callable[..., Any]:
     with_url = click.option("--database-url", envvar="LEGATO_DATABASE_URL", default=None,
                             help="Database of the server instead (e.g. postgresql://user@host/db).")
     return with_data_dir(with_url(command))
+
+
+@overload
+def with_store(command: Callable[..., Any]) -> Callable[..., Any]: ...
+
+
+@overload
+def with_store(command: None = None, *, tenanted: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
 
 
 def with_store(command: Callable[..., Any] | None = None, *, tenanted: bool = True) -> Any:
