@@ -146,8 +146,7 @@ def _kind_routes(kind: AccountKind, base: str) -> None:
         return _account(await _call(identity.get_account, ctx.store, kind, id, by=by), ctx.clock())
 
     @tenant_router.put(f"{base}/{{id}}", summary=f"Disable or enable a {label}", response_model=iam_dto.AccountDto,
-                       description="A disabled account's sessions end and its tokens stop working; enabling a user "
-                                   "clears its lockout.",
+                       description="A disabled account's sessions end and its tokens stop working.",
                        operation_id=f"update{tag}")
     async def update_one(ctx: Ctx, by: Acting, id: Id, body: iam_dto.AccountUpdate) -> iam_dto.AccountDto:
         now = ctx.clock()
