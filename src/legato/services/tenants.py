@@ -14,7 +14,9 @@ from legato.services.principal import Principal, require_instance
 from legato.storage import tenants as tenant_storage
 from legato.storage.port import Storage
 from legato.storage.uris import build_uri
-from legato.store.ports import MAIN, AuditLog, IdentityStore, TenantInUse, TenantRecord, TenantStore
+from legato.store import secret_backends
+from legato.store.ports import MAIN, IdentityStore, TenantInUse, TenantRecord, TenantStore
+from legato.store.ports.governance import Governance
 
 # A tenant id is a path segment and a storage prefix: lower-case letters, digits, `-` and `_`, 2 to 64 long.
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -26,8 +28,8 @@ UI_SECTIONS = frozenset({"dashboard", "dashboards", "flows", "apps", "assets", "
 RESERVED = API_SEGMENTS | UI_SECTIONS
 
 
-class TenantPorts(AuditLog, TenantStore, Protocol):
-    """What the tenant services use."""
+class TenantPorts(TenantStore, Governance, Protocol):
+    """What the tenant services use (the secrets: a deleted tenant's go, wherever the backend keeps them)."""
 
 
 class ReachPorts(IdentityStore, TenantStore, Protocol):
@@ -126,6 +128,7 @@ def delete_tenant(store: TenantPorts, tenant_id: str, *, by: Principal, now: dat
     if not deleted:
         raise NotFoundError(f"tenant '{tenant_id}' not found")
     access.CACHE.clear()  # its bindings are gone
+    secret_backends.backend(store).forget_tenant(tenant_id)  # a backend outside the database (Vault) too
     if storage is not None:
         storage.delete_prefix(build_uri(tenant_storage.ROOT, tenant_id))
     audit.record(store, by, "DELETE", "TENANT", tenant_id, now=now)

@@ -63,6 +63,10 @@ class SecretBackend(Protocol):
         """Delete a secret and record `audit`; the secret deleted (None: there was none, nothing recorded)."""
         ...
 
+    def forget_tenant(self, tenant: str) -> int:
+        """Delete every secret of a deleted `tenant`, so that a tenant made later with its id has none; how many."""
+        ...
+
 
 class DatabaseSecrets:
     """Secrets in the store's `secrets` table, sealed (legato.sealing); audits commit with the write."""
@@ -100,6 +104,9 @@ class DatabaseSecrets:
     def delete(self, namespace: str, key: str, tenant: str, audit: Sequence[AuditEntry]) -> SecretInfo | None:
         before = self.store.secret_delete(namespace, key, audit, tenant)
         return _info(before) if before is not None else None
+
+    def forget_tenant(self, tenant: str) -> int:
+        return 0  # its rows go with the tenant's other rows (`TenantStore.delete_tenant`)
 
 
 def _info(record: SecretRecord) -> SecretInfo:

@@ -120,12 +120,35 @@ class VaultSecrets:
         current = self._read(tenant, namespace, key)
         if current is None:
             return None
-        path = self.vault.path(tenant, namespace, key)
+        self._delete(self.vault.path(tenant, namespace, key))
+        self.store.audit_append(audit)
+        return _info(namespace, key, tenant, *current)
+
+
+    def forget_tenant(self, tenant: str) -> int:
+        return self._delete_under(self.vault.path(tenant, ""))
+
+    def _delete(self, path: str) -> None:
         kv = self.vault.mount
         self.vault.call(f"delete {path}", lambda c: c.secrets.kv.v2.delete_metadata_and_all_versions(
             path=path, mount_point=kv))
-        self.store.audit_append(audit)
-        return _info(namespace, key, tenant, *current)
+
+    def _delete_under(self, folder: str) -> int:
+        """Delete every secret under `folder` (a path), its sub-folders included; how many."""
+        kv = self.vault.mount
+        try:
+            answer = self.vault.call(f"list {folder}", lambda c: c.secrets.kv.v2.list_secrets(path=folder, mount_point=kv))
+        except vault_errors.InvalidPath:
+            return 0
+        deleted = 0
+        for name in ((answer or {}).get("data") or {}).get("keys", []):
+            path = f"{folder}/{name.rstrip('/')}"
+            if name.endswith("/"):
+                deleted += self._delete_under(path)
+            else:
+                self._delete(path)
+                deleted += 1
+        return deleted
 
 
 def _info(namespace: str, key: str, tenant: str, data: dict[str, Any], metadata: dict[str, Any]) -> SecretInfo:

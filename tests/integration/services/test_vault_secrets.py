@@ -16,7 +16,8 @@ from tests.vault_double import VaultDouble
 from legato.config import SecretSettings, VaultSettings
 from legato.server.compose import use_secret_backend
 from legato.services import secrets as secret_service
-from legato.services.principal import user
+from legato.services import tenants as tenant_service
+from legato.services.principal import SYSTEM, in_tenant, user
 from legato.store import functions as store_functions
 from legato.store import open_store, secret_backends
 from legato.store.ports.governance import AuditFilter
@@ -106,3 +107,20 @@ def test_vault_settings_need_an_authentication() -> None:
         VaultSettings(url="http://127.0.0.1:8200")
     with pytest.raises(ValueError, match="backend `vault` needs the `vault` settings"):
         SecretSettings(backend="vault")
+
+
+def test_a_deleted_tenants_secrets_leave_vault_and_a_new_tenant_of_its_id_has_none(double: VaultDouble,
+                                                                                    store: SqlStore) -> None:
+    _use(double, token="root-token")
+    tenant_service.create_tenant(store, "acme", by=SYSTEM, now=NOW)
+    acme = in_tenant(SYSTEM, "acme")
+    secret_service.set_secret(store, "company", "TOKEN", VALUE, by=acme, now=NOW)
+    secret_service.set_secret(store, "company.team", "LOCAL", "local-value", by=acme, now=NOW)
+    secret_service.set_secret(store, "company", "TOKEN", "main-value", by=SYSTEM, now=NOW)  # main's stays
+    tenant_service.delete_tenant(store, "acme", by=SYSTEM, now=NOW)
+    assert sorted(double.entries) == ["legato/main/company/TOKEN"]
+    tenant_service.create_tenant(store, "acme", by=SYSTEM, now=NOW)
+    assert secret_service.list_secrets(store, "company", by=acme) == []
+    secret = store_functions.bind(store, "company.team", "exec-1", lambda: NOW, tenant="acme")["secret"]
+    with pytest.raises(ValueError, match="secret 'LOCAL' not found"):
+        secret("LOCAL")
