@@ -15,7 +15,7 @@ COMMANDS = {
     "flow": ("legato.cli.flow_cmd", "flow", "Validate and run flows."),
     "server": ("legato.cli.roles_cmd", "server", "Run Legato's services."),
     "sys": ("legato.cli.sys_cmd", "sys_group", "Operate the configured database: migrations, server registry, retention, backups."),
-    "execution": ("legato.cli.execution_cmd", "execution", "List, inspect, kill, resume, restart and replay executions."),
+    "execution": ("legato.cli.execution_cmd", "execution", "List, inspect, read the logs of, kill, resume, restart and replay executions."),
     "trigger": ("legato.cli.trigger_cmd", "trigger", "List, enable, disable, unlock and restart the triggers of "
                                                      "deployed flows; backfill schedules."),
     "plugins": ("legato.cli.plugins_cmd", "plugins_group", "Installed plugin families (core, and the packages "
