@@ -101,11 +101,17 @@ def test_plugins_list_docs_and_schemas(client: httpx.Client) -> None:
 
 
 def test_flow_schema_validates_flows(client: httpx.Client) -> None:
-    schema = client.get(f"{API}/plugins/schemas/flow").json()
+    schema = _validator(client)
     good = {"id": "x", "namespace": "a.b", "tasks": [{"id": "t", "type": "io.kestra.plugin.core.log.Log", "message": "m"}]}
-    jsonschema.validate(good, schema)
+    schema.validate(good)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"id": "x", "namespace": "a.b", "tasks": [{"id": "t", "type": "no.Such"}]}, schema)
+        schema.validate({"id": "x", "namespace": "a.b", "tasks": [{"id": "t", "type": "no.Such"}]})
+
+
+def _validator(client: httpx.Client) -> jsonschema.Draft202012Validator:
+    """A validator of the served flow schema; that the full schema is itself valid is checked once, in
+    tests/unit/model/test_schema.py (jsonschema.validate would check its 3 MB again on every call)."""
+    return jsonschema.Draft202012Validator(client.get(f"{API}/plugins/schemas/flow").json())
 
 
 def test_stats_count_executions_per_day_and_flow(client: httpx.Client, ns: str) -> None:
@@ -172,10 +178,10 @@ def test_entry_point_families_are_documented_like_core_tasks(client: httpx.Clien
     doc = client.get(f"{API}/plugins/io.kestra.plugin.serdes.parquet.IonToParquet").json()
     assert doc["title"] == "Convert an Ion file to the Parquet format, with the Avro `schema` given or one inferred from the data."
     assert doc["schema"]["properties"]["compressionCodec"]["default"] == "GZIP" and "```yaml" in doc["markdown"]
-    schema = client.get(f"{API}/plugins/schemas/flow").json()
+    schema = _validator(client)
     flow = {"id": "x", "namespace": "a.b", "tasks": [
         {"id": "t", "type": "io.kestra.plugin.serdes.csv.CsvToIon", "from": "{{ inputs.f }}", "fieldSeparator": ";"}]}
-    jsonschema.validate(flow, schema)
+    schema.validate(flow)
     flow["tasks"][0]["fieldSeparator"] = ";;"  # type: ignore[index]
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(flow, schema)
+        schema.validate(flow)
