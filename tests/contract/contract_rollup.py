@@ -3,15 +3,18 @@ transient rows, folded or not; charts answered from it give the rows the raw que
 
 from __future__ import annotations
 
+import ast
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from legato.dashboards import Chart
+from legato.dashboards import Chart, Dashboard, parse_dashboard
 from legato.dashboards import fields as source_fields
+from legato.dashboards.defaults import DEFAULT_SOURCE
 from legato.model.execution import Execution
 from legato.model.state import State
 from legato.store import rollup
@@ -53,8 +56,9 @@ _CHARTS: list[tuple[str, str, str, str]] = [
 ]
 
 
-def _row(rng: random.Random, n: int) -> dict[str, Any]:
-    created = NOW - timedelta(microseconds=rng.randrange(int(60 * DAY / timedelta(microseconds=1))))
+def _row(rng: random.Random, n: int, days: int = 60, created: datetime | None = None) -> dict[str, Any]:
+    if created is None:
+        created = NOW - timedelta(microseconds=rng.randrange(int(days * DAY / timedelta(microseconds=1))))
     state = rng.choice(_STATES)
     ended = None if state == State.RUNNING else created + timedelta(microseconds=rng.randrange(1, 10**9))
     ns, flow = rng.choice(_NAMESPACES), rng.choice(_FLOWS)
@@ -63,10 +67,10 @@ def _row(rng: random.Random, n: int) -> dict[str, Any]:
             "parent_id": None, "created": created, "ended": ended, "data": e, "transient": rng.random() < 0.1}
 
 
-def _random_history(store: SqlStore, rng: random.Random, n: int = 400) -> None:
-    """`n` executions over 60 days, then updates (states, end dates, a move, transient flags) and deletes, with
+def _random_history(store: SqlStore, rng: random.Random, n: int = 400, days: int = 60) -> None:
+    """`n` executions over `days` days, then updates (states, end dates, a move, transient flags) and deletes, with
     part of the deltas folded in between."""
-    rows = [_row(rng, i) for i in range(n)]
+    rows = [_row(rng, i, days) for i in range(n)]
     with store.database.engine.begin() as conn:
         conn.execute(insert(executions), rows[: n // 2])
     store.fold_execution_days(37)  # part of them folded
@@ -150,6 +154,38 @@ class RollupContract:
         short = chart("Pie", "Executions", "columns:\n  state: {field: STATE}\n  total: {agg: COUNT}")
         assert not _fits(short, ChartWindow(start=NOW - DAY, end=NOW))  # hours: raw rows
 
+    @pytest.mark.parametrize("which", ["bench", "default"])
+    def test_whole_dashboards_from_the_roll_up_equal_raw_rows(self, store: SqlStore, which: str) -> None:
+        """Every chart of the benchmark's dashboard (bench/dashboards.py) and of the built-in one gives the rows and
+        totals of the raw query: ranges of a week to a year (days and weeks) ending mid-day or on a midnight, with
+        executions on and just past their edges; executions still running when folded that end after the fold,
+        and executions created after it; `where` filters, KPI numerators, a reader's namespaces, paging."""
+        dashboard = parse_dashboard(_bench_source() if which == "bench" else DEFAULT_SOURCE)
+        rng = random.Random(19)
+        _random_history(store, rng, n=600, days=400)
+        midnight = datetime(NOW.year, NOW.month, NOW.day, tzinfo=UTC)
+        ends = (NOW - timedelta(hours=7, minutes=13, microseconds=17), midnight)
+        windows = [(end - span, end) for end in ends for span in (7 * DAY, 30 * DAY + timedelta(hours=3),
+                                                                   120 * DAY, 366 * DAY)]
+        running = [_row(rng, 10_000 + i, created=at) for i, at in enumerate(_edges(windows))]
+        with store.database.engine.begin() as conn:  # running executions on and around every edge of the ranges
+            conn.execute(insert(executions), [{**r, "state": "RUNNING", "ended": None, "transient": False}
+                                               for r in running])
+        while store.fold_execution_days(500) == 500:
+            pass
+        with store.database.engine.begin() as conn:  # after the roll-up: half of them end, more executions start
+            for r in running[::2]:
+                conn.execute(update(executions).where(executions.c.id == r["id"]).values(
+                    state=rng.choice(["SUCCESS", "FAILED", "WARNING"]), ended=r["created"] + timedelta(seconds=90)))
+            conn.execute(insert(executions), [_row(rng, 20_000 + i, created=w[1] - timedelta(hours=i))
+                                              for i, w in enumerate(windows)])
+        for folded in (False, True):
+            if folded:
+                while store.fold_execution_days(500) == 500:
+                    pass
+            rolled = _same_dashboard(store, dashboard, windows)
+            assert rolled >= (5 if which == "bench" else 4) * len(windows) * 6  # the roll-up did answer them
+
 
 def _fits(c: Chart, window: ChartWindow) -> bool:
     assert c.data is not None
@@ -188,3 +224,49 @@ def _group_rolled(store: SqlStore) -> dict[tuple[Any, ...], tuple[int, int, int]
                 total[1] += ended_n
                 total[2] += micros
     return {k: (v[0], v[1], v[2]) for k, v in out.items() if any(v)}
+
+
+def _bench_source() -> str:
+    """The YAML of the dashboard bench/dashboards.py times (read from its source, without running it)."""
+    bench = Path(__file__).resolve().parents[2] / "bench" / "dashboards.py"
+    for node in ast.parse(bench.read_text()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DASHBOARD" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, str)
+            return value
+    raise AssertionError(f"no DASHBOARD in {bench}")
+
+
+def _edges(windows: list[tuple[datetime, datetime]]) -> list[datetime]:
+    """Instants on and around the edges of `windows`: each edge, a microsecond either side, and the midnights
+    that start and end the whole days inside them."""
+    us = timedelta(microseconds=1)
+    out: set[datetime] = set()
+    for start, end in windows:
+        first = datetime(start.year, start.month, start.day, tzinfo=UTC) + DAY  # (a start on a midnight: an edge)
+        last = datetime(end.year, end.month, end.day, tzinfo=UTC)
+        for instant in (start, end, first, last):
+            out |= {instant - us, instant, instant + us}
+    return sorted(out)
+
+
+def _same_dashboard(store: SqlStore, dashboard: Dashboard, windows: list[tuple[datetime, datetime]]) -> int:
+    """Every data chart of `dashboard` for every window (all namespaces or two; every row, a page of them, a page
+    past the last) gives the raw rows, and the number of rows as total; how many of these the roll-up answered."""
+    rolled = 0
+    for start, end in windows:
+        for namespaces in (None, ("company.team", "other")):
+            for c in dashboard.charts:
+                if c.data is None:
+                    continue
+                every = 0
+                for limit, offset in ((1000, 0), (5, 5), (5, 10_000)):
+                    window = ChartWindow(start=start, end=end, namespaces=namespaces, limit=limit, offset=offset)
+                    mine, raw = store.chart_rows(c, window), store.chart_rows(c, window, use_rollup=False)
+                    every = every or len(raw.rows)  # the first page holds them all
+                    assert mine.total == raw.total == every < 1000, (c.id, start, end, limit, offset)
+                    _same(mine.rows, raw.rows)
+                    source = source_fields.source(c.data.type)
+                    assert source is not None
+                    rolled += source.base == "Executions" and _fits(c, window)
+    return rolled

@@ -164,11 +164,16 @@ class ChartQueries:
             order = [literal_column(selected[x].name).asc()]
         order += [literal_column(k.name).asc() for k in keys]
         limit = min(window.limit, MAX_ROWS)
-        page = query.order_by(*order).limit(limit).offset(window.offset)
+        counted_here = aggregated  # its groups are all made anyway (to sort them): count them in the same pass
+        page = query.add_columns(func.count().over().label("total")) if counted_here else query
+        page = page.order_by(*order).limit(limit).offset(window.offset)
         names = list(selected)
-        found = [{names[i]: _plain(v) for i, v in enumerate(row)} for row in conn.execute(page)]
+        fetched = conn.execute(page).all()
+        found = [{names[i]: _plain(row[i]) for i in range(len(names))} for row in fetched]
         total = len(found) + window.offset
-        if len(found) == limit or (window.offset and not found):
+        if counted_here and fetched:
+            total = int(fetched[0][-1])
+        elif len(found) == limit or (window.offset and not found):
             counted = select(func.count()).select_from(query.subquery())
             if use_rollup and source.base == "Executions" and not aggregated and \
                     rollup.counts_rows(chart.data, unit):  # one row per execution: count them in the roll-up
