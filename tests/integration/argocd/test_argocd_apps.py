@@ -94,7 +94,7 @@ def test_sync_options_tls_flags_and_timeout(tasks: Tasks, argocd: Path) -> None:
 def test_cli_failures_fail_the_task_with_its_message(tasks: Tasks, argocd: Path) -> None:
     with pytest.raises(TaskFailed, match="Unauthenticated"):
         tasks.run(task("Status", token="wrong"), unisolated=True)
-    with pytest.raises(TaskFailed, match='applications.argoproj.io "missing" not found'):
+    with pytest.raises(TaskFailed, match=r'applications\.argoproj\.io "missing" not found'):
         tasks.run(task("Sync", application="missing"), unisolated=True)
 
 

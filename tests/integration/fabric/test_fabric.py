@@ -57,12 +57,12 @@ def test_failed_job_timeout_unknown_item_and_bad_secret_fail_clearly(tasks: Task
     with double.serve():
         with pytest.raises(TaskFailed, match="RunNotebook job job-0001 ended with status Failed: Notebook cell 3 raised ValueError"):
             tasks.run(task(double, "data.engineering.RunNotebook", notebookId="nb-bad", pollFrequency="PT0.05S"))
-        with pytest.raises(TaskFailed, match="did not complete within 0.2 s; last status: InProgress"):
+        with pytest.raises(TaskFailed, match=r"did not complete within 0\.2 s; last status: InProgress"):
             tasks.run(task(double, "data.engineering.RunNotebook", notebookId="nb-slow", pollFrequency="PT0.05S",
                            timeout="PT0.2S"))
         with pytest.raises(TaskFailed, match="HTTP 404: The requested item nope was not found"):
             tasks.run(task(double, "data.engineering.RunPipeline", pipelineId="nope"))
-        with pytest.raises(TaskFailed, match="HTTP 401.*AADSTS7000215"):
+        with pytest.raises(TaskFailed, match=r"HTTP 401.*AADSTS7000215"):
             tasks.run(task(double, "data.engineering.RunPipeline", pipelineId="nb-bad", clientSecret="wrong"))
 
 
@@ -77,7 +77,7 @@ def test_onelake_upload_download_and_delete_round_trip(tasks: Tasks) -> None:
         assert double.files["ws-1/lake-1/Files/raw/2026-12-07/orders.csv"] == content
         down = tasks.run(task(double, "onelake.Download", itemId="lake-1", filePath="raw/2026-12-07/orders.csv"))
         assert down["size"] == len(content) and tasks.storage.get(down["uri"]) == content
-        with pytest.raises(TaskFailed, match="HTTP 409.*recursive"):
+        with pytest.raises(TaskFailed, match=r"HTTP 409.*recursive"):
             tasks.run(task(double, "onelake.Delete", itemId="lake-1", filePath="raw"))
         tasks.run(task(double, "onelake.Delete", itemId="lake-1", filePath="raw", recursive=True))
         assert double.files == {}
@@ -87,10 +87,9 @@ def test_onelake_upload_download_and_delete_round_trip(tasks: Tasks) -> None:
 
 def test_warehouse_query_gets_a_sql_token_then_says_what_is_missing(tasks: Tasks) -> None:
     double = FabricDouble()
-    with double.serve():
-        with pytest.raises(TaskFailed, match="pyodbc|ODBC Driver 18|cannot connect to the Fabric Warehouse"):
-            tasks.run(task(double, "warehouse.Query", sqlEndpointId="abc123", warehouseId="wh-1", host="127.0.0.1",
-                           sql="SELECT 1 AS one", fetchType="FETCH_ONE"))
+    with double.serve(), pytest.raises(TaskFailed, match=r"pip install 'pyodbc'|ODBC Driver 18|cannot connect to the Fabric Warehouse"):
+        tasks.run(task(double, "warehouse.Query", sqlEndpointId="abc123", warehouseId="wh-1", host="127.0.0.1",
+                       sql="SELECT 1 AS one", fetchType="FETCH_ONE"))
     token_calls = [r for r in double.requests if r.path.endswith("/oauth2/v2.0/token")]
     assert "scope=https%3A%2F%2Fdatabase.windows.net%2F.default" in token_calls[-1].raw.decode()
 

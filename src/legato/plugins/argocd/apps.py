@@ -111,13 +111,12 @@ class ArgoCDTask(ScriptBase):
     def extra_outputs(self, collector: Collector) -> dict[str, Any]:
         raw = "\n".join(collector.stdout).strip() if isinstance(collector, StdoutCollector) else ""
         app = _application(raw)
-        status = app.get("status") if isinstance(app.get("status"), dict) else {}
+        status = _map(app.get("status"))
         return {"stdOutLineCount": collector.stdout_lines, "stdErrLineCount": collector.stderr_lines,
                 "rawOutput": raw, "app": app or None, **self.parsed(status)}
 
     def parsed(self, status: dict[str, Any]) -> dict[str, Any]:
-        sync = status.get("sync") if isinstance(status.get("sync"), dict) else {}
-        health = status.get("health") if isinstance(status.get("health"), dict) else {}
+        sync, health = _map(status.get("sync")), _map(status.get("health"))
         return {"syncStatus": sync.get("status"), "healthStatus": health.get("status"),
                 "resources": status.get("resources")}
 
@@ -128,6 +127,11 @@ class ArgoCDTask(ScriptBase):
         ctx.logger.info(f"Argo CD application {render_text(ctx, self.application)}: sync {outputs.get('syncStatus')}, "
                         f"health {outputs.get('healthStatus')}")
         return outputs
+
+
+def _map(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (a field the CLI left out or null)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _application(raw: str) -> dict[str, Any]:
@@ -180,8 +184,7 @@ prune: true
         return args
 
     def parsed(self, status: dict[str, Any]) -> dict[str, Any]:
-        sync = status.get("sync") if isinstance(status.get("sync"), dict) else {}
-        return {**super().parsed(status), "revision": sync.get("revision")}
+        return {**super().parsed(status), "revision": _map(status.get("sync")).get("revision")}
 
 
 @TASKS.register

@@ -37,7 +37,7 @@ class OneLakeTask(FabricTask):
     filePath: str = Field(description="The file's path under the item's `Files/` folder (a leading `/` is dropped).")
     oneLakeEndpoint: str = Field(default=ONELAKE, description="Legato: OneLake's DFS endpoint (a proxy, a test double).")
 
-    def parts(self, ctx: RunContext) -> tuple[str, str, str]:
+    def location(self, ctx: RunContext) -> tuple[str, str, str]:
         """Workspace, item and path under Files/."""
         return (render_text(ctx, self.workspaceId), render_text(ctx, self.itemId),
                 render_text(ctx, self.filePath).lstrip("/"))
@@ -100,7 +100,7 @@ filePath: "raw/orders/{{ now() | dateFormat('yyyy-MM-dd') }}/orders.csv"
     from_: str = Field(alias="from", description="The internal-storage URI of the file to upload.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
-        workspace, item, path = self.parts(ctx)
+        workspace, item, path = self.location(ctx)
         source = objectstore.sources(ctx, self.from_)[0]
         url = self.url(ctx, workspace, item, path)
         ctx.logger.info(f"Uploading {source} to OneLake {workspace}/{item}/Files/{path}")
@@ -139,7 +139,7 @@ filePath: silver/features/latest.parquet
     )
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
-        workspace, item, path = self.parts(ctx)
+        workspace, item, path = self.location(ctx)
         url = self.url(ctx, workspace, item, path)
         ctx.logger.info(f"Downloading from OneLake {workspace}/{item}/Files/{path}")
         with tempfile.TemporaryDirectory(prefix="legato-onelake-") as folder:
@@ -186,7 +186,7 @@ filePath: data/myfile.csv
     recursive: bool | Expression = Field(default=False, description="Delete a folder with everything under it.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
-        workspace, item, path = self.parts(ctx)
+        workspace, item, path = self.location(ctx)
         recursive = render_as(ctx, self.recursive, bool, "recursive")
         ctx.logger.info(f"Deleting from OneLake {workspace}/{item}/Files/{path}")
         async with await self.client(ctx) as client:

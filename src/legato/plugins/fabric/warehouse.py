@@ -15,11 +15,11 @@ from pydantic import Field
 
 from legato.model.task import TASKS
 from legato.plugins.context import RunContext, TaskFailed
+from legato.plugins.core.storage_files import output_uri
 from legato.plugins.fabric.connection import SQL_SCOPE, FabricTask
 from legato.plugins.jdbc import engine
 from legato.plugins.jdbc.drivers import Driver, DriverError, Session, load
 from legato.plugins.jdbc.urls import JdbcUrl
-from legato.plugins.core.storage_files import output_uri
 from legato.plugins.runnable import Expression, render_as, render_text
 
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # the ODBC driver's connection attribute taking an Entra ID token
