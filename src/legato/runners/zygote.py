@@ -139,8 +139,9 @@ class Server:
         message = struct.pack("!I", len(data)) + data
         try:
             sent = channel.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
-            channel.sendall(message[sent:])
-        except OSError:  # it died waiting: the command gets a fresh fork instead
+            if sent < len(message):  # never an empty send: the child may have closed its end once it has all
+                channel.sendall(message[sent:])
+        except OSError:  # it died before it had the whole request (and so runs nothing): a fresh fork runs it
             return None
         finally:
             channel.close()

@@ -4,6 +4,8 @@ directory with `./bin/python`, args and requirements."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from tests.integration.scripts.conftest import Scripts
 
@@ -149,3 +151,27 @@ inputFiles:
     Kestra.outputs({"six": six.__version__, "venv": sys.prefix != sys.base_prefix})
 """)
     assert outputs["vars"] == {"six": "1.16.0", "venv": True}
+
+
+def test_tasks_started_together_each_run_their_command_exactly_once(scripts: Scripts) -> None:
+    """As a worker runs them: four at a time in one namespace's sandbox. The fork server hands each command to a
+    child forked ahead, which closes its end once it has the request; that must not count as a failed hand-over
+    and fork the command a second time (a few runs of 240 printed everything twice)."""
+    source = ("id: task\ntype: io.kestra.core.tasks.scripts.Bash\nexitOnFailed: false\n"
+              "commands:\n  - unknown-command-xyz\n  - echo 1\n")
+
+    async def one(n: int) -> tuple[int, int]:
+        ctx = scripts.context(task_id=f"t{n}")
+        try:
+            outputs = await scripts.harness.task(source).run(ctx)
+        finally:
+            ctx.flush()
+        return outputs["stdOutLineCount"], outputs["stdErrLineCount"]
+
+    async def rounds() -> list[tuple[int, int]]:
+        counts: list[tuple[int, int]] = []
+        for n in range(60):
+            counts += await asyncio.gather(*(one(n * 4 + k) for k in range(4)))
+        return counts
+
+    assert asyncio.run(rounds()) == [(1, 1)] * 240
