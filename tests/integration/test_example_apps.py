@@ -23,6 +23,8 @@ def test_examples_deploy_their_apps(tmp_path: Path) -> None:
     assert app is not None and app.namespace == "tutorial" and app.access == "PUBLIC"
     assert store.get_flow("tutorial", "access_request") is not None
     assert "deployed app access_request (tutorial.access_request)" in said
+    flows = [line for line in said if line.startswith("deployed") and " app " not in line]
+    assert flows == [f"deployed {len(store.list_flows())} example flows from {ROOT / 'examples'}"]  # one line, not 40
 
     edited = app.source.replace("displayName: Request access", "displayName: Ask for access")
     store.save_app(type(app)(**{**app.__dict__, "source": edited}))

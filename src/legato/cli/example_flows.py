@@ -1,6 +1,7 @@
 """The flows `legato server local --flows DIR` deploys at start: a file whose source is already stored (it was
 deployed before and has not changed since) is left alone, so that a restart never overwrites what was edited in
-the UI meanwhile; only new files and changed files are deployed, and each skip that matters is said.
+the UI meanwhile; only new files and changed files are deployed, and each skip that matters is said. A few
+deployed flows are named; more (the first start on a fresh data directory) are counted in one line.
 Apps (a file whose `type` is io.kestra.plugin.ee.apps.Execution) are created when missing; one already stored is
 left as it is (an app keeps no revisions to tell an edit in the UI from an older file)."""
 
@@ -19,12 +20,15 @@ from legato.services import flows as flow_service
 from legato.services.principal import SYSTEM
 from legato.store.ports import Store
 
+_NAMED = 3  # deployed flows named one by one; beyond, a count
+
 
 def deploy_changed(
     store: Store, flows_dir: Path, *, now: datetime, say: Callable[[str], None], warn: Callable[[str], None]
 ) -> None:
     """Deploy each flow file of `flows_dir` that is new or changed since it was last deployed; say what it did."""
     unchanged = 0
+    deployed: list[str] = []
     apps: list[tuple[Path, str]] = []
     for path in sorted(flows_dir.rglob("*.y*ml")):
         source = path.read_text()
@@ -50,7 +54,12 @@ def deploy_changed(
             )
         else:
             record = flow_service.deploy(store, source, now=now, name=str(path), by=SYSTEM)
-            say(f"deployed {record.namespace}.{record.id} (revision {record.revision})")
+            deployed.append(f"{record.namespace}.{record.id} (revision {record.revision})")
+    if len(deployed) > _NAMED:
+        say(f"deployed {len(deployed)} example flows from {flows_dir}")
+    else:
+        for line in deployed:
+            say(f"deployed {line}")
     if unchanged:
         say(
             f"{unchanged} example flow{'s' if unchanged > 1 else ''} unchanged since last deployed from {flows_dir}"
