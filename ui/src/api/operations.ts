@@ -126,6 +126,11 @@ export const kvPut = (namespace: string, key: string, type: KVType, text: string
     method: "PUT", body: text, headers: { "Content-Type": "text/plain", ...(ttl ? { ttl } : {}) },
   });
 
+export type NamespaceSummary = Schemas["NamespaceSummary"];
+
+/** The namespaces the user may see, each parent right before its children, with what each holds itself. */
+export const namespaceTree = (): Promise<NamespaceSummary[]> => request("/namespaces/search");
+
 export type NamespaceFile = Schemas["NamespaceFileEntry"];
 
 export const namespaceDirectory = (namespace: string, path: string): Promise<NamespaceFile[]> =>
