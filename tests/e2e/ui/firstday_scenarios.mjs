@@ -1,7 +1,18 @@
 // Browser scenarios of issue 21 (a newcomer's first day), second part: the flows list's last run, triggers and
 // labels; the namespaces hierarchy with its counts; the namespace Files tab (upload, new file and folder, edit,
 // rename, delete). Run by browser.mjs: run(page, base). Set-up goes through the REST API.
+import { violations } from "./a11y_scenarios.mjs";
 import { api, check, deploy, uid } from "./support.mjs";
+
+/** axe's rules (as a11y_scenarios.mjs checks every section) on the page as it is, in the light and the dark theme. */
+async function accessibleInBothThemes(page, what) {
+  const problems = [];
+  for (const theme of ["light", "dark"]) {
+    await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
+    for (const line of await violations(page)) problems.push(`${theme} ${what}: ${line}`);
+  }
+  check(problems.length === 0, `${problems.length} accessibility problems:\n${problems.join("\n")}`);
+}
 
 const fileUrl = (base, ns, path) => `${base}/api/v1/main/namespaces/${ns}/files?path=${encodeURIComponent(path)}`;
 
@@ -125,6 +136,7 @@ async function namespaceCounts(page, base) {
   await expect(team, { flows: 2, executions: 3, kv: 3, files: 2 });
   await expect(top, { flows: 0, executions: 0, kv: 0, files: 1 });
   await expect(`${team}.sub`, { flows: 1, executions: 0, kv: 0, files: 0 });
+  await accessibleInBothThemes(page, "the namespaces hierarchy");
   const name = page.locator(`tr[data-namespace="${team}.sub"] th`);
   check((await name.innerText()).trim().endsWith("sub"), `a child shows its own segment, got ${await name.innerText()}`);
   const indent = async (ns) => page.locator(`tr[data-namespace="${ns}"] th`).evaluate((th) => parseFloat(getComputedStyle(th).paddingLeft));
@@ -174,6 +186,7 @@ async function namespaceFilesTab(page, base) {
   const csv = page.getByRole("form", { name: "Edit /numbers.csv" });
   const area = csv.getByLabel("Content of /numbers.csv");
   check(await area.inputValue() === "a,b\n1,2\n", `the editor opens with the content, got ${await area.inputValue()}`);
+  await accessibleInBothThemes(page, "the Files tab with a file open");
   await area.fill("a,b\n1,2\n3,4\n");
   await csv.getByRole("button", { name: "Save file" }).click();
   await csv.getByText("Saved /numbers.csv.").waitFor();
