@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import Field
 
 from legato.api import dto, namespace_files
 from legato.api.context import Acting, ApiContext, Ctx, check_tenant
 from legato.api.errors import ApiError
+from legato.api.params import Page, paging
 from legato.identity.permissions import Action, Resource
 from legato.model.flow import NAMESPACE_PATTERN
 from legato.services import namespace_settings as service
@@ -46,22 +47,27 @@ class NamespaceSummary(dto.Wire):
     files: int = Field(description="Namespace files, folders not counted (0 when the caller may not read them).")
 
 
-@listing.get("/search", summary="Namespaces as a hierarchy with their counts", response_model=list[NamespaceSummary])
-def search_namespaces(ctx: Ctx, by: Acting) -> list[NamespaceSummary]:
+@listing.get("/search", summary="Namespaces as a hierarchy with their counts",
+             response_model=dto.Paged[NamespaceSummary])
+def search_namespaces(
+    ctx: Ctx, by: Acting, page: Annotated[Page, Depends(paging)],
+    q: Annotated[str | None, Query(max_length=150, description="Text the namespace contains.")] = None,
+) -> dto.Paged[NamespaceSummary]:
     """Every namespace holding flows or executions the caller may list, with each of its parents (a.b.c brings
-    a and a.b), sorted so that a parent comes right before its children; each with its own counts of flows,
-    executions, KV entries and namespace files."""
+    a and a.b), a parent right before its children, paged (Kestra's shape: `results` with an `id` each, `total`);
+    each with its own counts of flows, executions, KV entries and namespace files."""
     flows: dict[str, int] = {}
     for record in ctx.store.list_flows(tenant=by.tenant):
         if visible(by, Resource.FLOW, Action.LIST, record.namespace):
             flows[record.namespace] = flows.get(record.namespace, 0) + 1
     executions = _execution_counts(ctx, by)
-    names = {parent for ns in (*flows, *executions) for parent in _with_parents(ns)}
+    names = sorted({parent for ns in (*flows, *executions) for parent in _with_parents(ns)}, key=lambda n: n.split("."))
+    found = [n for n in names if not q or q.lower() in n.lower()]
     now = ctx.clock()
-    return [NamespaceSummary(id=ns, parent=ns.rpartition(".")[0] or None, flows=flows.get(ns, 0),
-                             executions=executions.get(ns, 0), kv=_kv_count(ctx, by, ns, now),
-                             files=_file_count(ctx, by, ns))
-            for ns in sorted(names, key=lambda n: n.split("."))]
+    return dto.Paged[NamespaceSummary](total=len(found), results=[
+        NamespaceSummary(id=ns, parent=ns.rpartition(".")[0] or None, flows=flows.get(ns, 0),
+                         executions=executions.get(ns, 0), kv=_kv_count(ctx, by, ns, now), files=_file_count(ctx, by, ns))
+        for ns in page.slice(found)])
 
 
 def _with_parents(namespace: str) -> list[str]:

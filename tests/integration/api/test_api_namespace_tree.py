@@ -26,11 +26,12 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from _start(open_store(f"sqlite:///{tmp_path / 'legato.db'}"), tmp_path, "sqlite")
 
 
-def _tree(server: LiveServer, who: str) -> dict[str, dict[str, Any]]:
+def _tree(server: LiveServer, who: str, **query: str) -> dict[str, dict[str, Any]]:
     with server.client(auth=(who, PASSWORD)) as client:
-        reply = client.get(f"{API}/namespaces/search")
+        reply = client.get(f"{API}/namespaces/search", params={"size": "100", **query})
     assert reply.status_code == 200, reply.text
-    rows = reply.json()
+    rows = reply.json()["results"]
+    assert reply.json()["total"] == len(rows)
     assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), key=lambda n: n.split(".")), "parents first"
     return {r.pop("id"): r for r in rows}
 
@@ -62,6 +63,11 @@ def test_the_hierarchy_counts_what_each_namespace_holds_and_what_the_caller_may_
     assert tree["acme.data"] == {"parent": "acme", "flows": 2, "executions": 2, "kv": 2, "files": 2}
     assert tree["acme.data.raw"] == {"parent": "acme.data", "flows": 1, "executions": 0, "kv": 0, "files": 0}
     assert tree["acme.web"] == {"parent": "acme", "flows": 1, "executions": 1, "kv": 0, "files": 0}
+
+    assert list(_tree(server, "root", q="DATA")) == ["acme.data", "acme.data.raw"]
+    with server.client(auth=("root", PASSWORD)) as root:
+        second = root.get(f"{API}/namespaces/search", params={"size": "3", "page": "2"}).json()
+    assert second == {"total": 4, "results": [{"id": "acme.web", "parent": "acme", "flows": 1, "executions": 1, "kv": 0, "files": 0}]}
 
     seen = _tree(server, "webby")
     assert list(seen) == ["acme", "acme.web"]

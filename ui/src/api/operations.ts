@@ -128,8 +128,9 @@ export const kvPut = (namespace: string, key: string, type: KVType, text: string
 
 export type NamespaceSummary = Schemas["NamespaceSummary"];
 
-/** The namespaces the user may see, each parent right before its children, with what each holds itself. */
-export const namespaceTree = (): Promise<NamespaceSummary[]> => request("/namespaces/search");
+/** The namespaces the user may see, each parent right before its children, with what each holds itself; paged. */
+export const namespaceTree = (page: number, size: number): Promise<Paged<NamespaceSummary>> =>
+  request(`/namespaces/search?page=${page}&size=${size}`);
 
 export type NamespaceFile = Schemas["NamespaceFileEntry"];
 

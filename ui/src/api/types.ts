@@ -2174,8 +2174,8 @@ export interface paths {
         /**
          * Namespaces as a hierarchy with their counts
          * @description Every namespace holding flows or executions the caller may list, with each of its parents (a.b.c brings
-         *     a and a.b), sorted so that a parent comes right before its children; each with its own counts of flows,
-         *     executions, KV entries and namespace files.
+         *     a and a.b), a parent right before its children, paged (Kestra's shape: `results` with an `id` each, `total`);
+         *     each with its own counts of flows, executions, KV entries and namespace files.
          */
         get: operations["search_namespaces_api_v1__tenant__namespaces_search_get"];
         put?: never;
@@ -4772,6 +4772,19 @@ export interface components {
              * @description The requested page.
              */
             results: components["schemas"]["MetricEntry"][];
+            /**
+             * Total
+             * @description How many items match the filters, across all pages.
+             */
+            total: number;
+        };
+        /** Paged[NamespaceSummary] */
+        Paged_NamespaceSummary_: {
+            /**
+             * Results
+             * @description The requested page.
+             */
+            results: components["schemas"]["NamespaceSummary"][];
             /**
              * Total
              * @description How many items match the filters, across all pages.
@@ -16526,7 +16539,16 @@ export interface operations {
     };
     search_namespaces_api_v1__tenant__namespaces_search_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Text the namespace contains. */
+                q?: string | null;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Items per page. */
+                size?: number;
+                /** @description `field:asc` or `field:desc`. */
+                sort?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The tenant; `main` by default. */
@@ -16542,7 +16564,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NamespaceSummary"][];
+                    "application/json": components["schemas"]["Paged_NamespaceSummary_"];
                 };
             };
             /** @description Malformed request */

@@ -1,10 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { namespaceTree, type NamespaceSummary } from "../api/operations";
 import { ErrorMessage, Loading } from "../components/Messages";
+import { Pager } from "../components/Pager";
 import "../pages.css";
 
+const PAGE_SIZE = 100;
 const COUNTS: { key: keyof Pick<NamespaceSummary, "flows" | "executions" | "kv" | "files">; label: string; tab: string }[] = [
   { key: "flows", label: "Flows", tab: "" },
   { key: "executions", label: "Executions", tab: "/executions" },
@@ -15,7 +17,10 @@ const COUNTS: { key: keyof Pick<NamespaceSummary, "flows" | "executions" | "kv" 
 /** Namespaces as a hierarchy (a parent right before its children, indented) with what each holds itself, and a
  * way to open any other (e.g. one with only KV entries or files). */
 export default function NamespacesPage() {
-  const tree = useQuery({ queryKey: ["namespaces", "tree"], queryFn: namespaceTree });
+  const [page, setPage] = useState(1);
+  const tree = useQuery({
+    queryKey: ["namespaces", "tree", page], queryFn: () => namespaceTree(page, PAGE_SIZE), placeholderData: keepPreviousData,
+  });
   const [other, setOther] = useState("");
   const navigate = useNavigate();
   return (
@@ -30,17 +35,20 @@ export default function NamespacesPage() {
       </form>
       {tree.isError && <ErrorMessage error={tree.error} />}
       {tree.isPending && <Loading what="namespaces" />}
-      {tree.data && tree.data.length === 0 && <p className="muted">No flow yet, hence no namespace.</p>}
-      {tree.data && tree.data.length > 0 && (
+      {tree.data && tree.data.total === 0 && <p className="muted">No flow yet, hence no namespace.</p>}
+      {tree.data && tree.data.total > 0 && (
+        <>
         <table className="list namespace-tree">
           <caption className="sr-only">Namespaces and what each holds</caption>
           <thead>
             <tr><th scope="col">Namespace</th>{COUNTS.map((c) => <th scope="col" key={c.key} className="num">{c.label}</th>)}</tr>
           </thead>
           <tbody>
-            {tree.data.map((ns) => <Row key={ns.id} ns={ns} />)}
+            {tree.data.results.map((ns) => <Row key={ns.id} ns={ns} />)}
           </tbody>
         </table>
+        <Pager page={page} size={PAGE_SIZE} total={tree.data.total} onPage={setPage} />
+        </>
       )}
     </section>
   );
