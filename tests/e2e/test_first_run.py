@@ -4,9 +4,13 @@ flow was deployed from its file. Real `legato server local` processes on free po
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,6 +93,48 @@ def test_the_output_ends_with_the_url_to_open(tmp_path: Path) -> None:
     assert any(line == f"Open {base}/ in a browser." for line in last), last
 
 
+def test_make_run_prints_no_build_noise_and_ends_with_the_url_to_open(tmp_path: Path) -> None:
+    """The command `make run` runs (its `install` prerequisite left out: `-o install`, this checkout being installed),
+    from a fresh directory as a newcomer's clone: what it prints ends with the URL to open, which answers, and stays
+    the last line while the UI is used (no access log, no bundler output)."""
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    venv = Path(sys.executable).parent.parent
+    log_path = tmp_path / "make.log"
+    with log_path.open("w") as log:
+        make = subprocess.Popen(
+            ["make", "-f", str(ROOT / "Makefile"), "run", "-o", "install", "PORT=0", f"VENV={venv}"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while "Open http" not in log_path.read_text():
+            assert make.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        url = re.search(r"^Open (http://127\.0\.0\.1:\d+/) in a browser\.$", log_path.read_text(), re.M)
+        assert url, log_path.read_text()
+        assert httpx.get(url.group(1), follow_redirects=True, timeout=10).status_code == 200
+        assert httpx.get(url.group(1) + "api/v1/main/flows/tutorial/hello", timeout=10).status_code == 200
+        time.sleep(1)
+    finally:
+        os.killpg(make.pid, signal.SIGTERM)
+        make.wait(timeout=30)
+    lines = log_path.read_text().strip().splitlines()
+    assert lines[0].endswith(" server local --flows examples/ --port 0"), lines[0]  # what make echoes, as typed
+    assert lines[-1] == f"Open {url.group(1)} in a browser.", lines[-3:]
+    noise = [line for line in lines if re.search(r"\bkB\b|gzip:|PLUGIN_TIMINGS|vite|GET /|INFO", line)]
+    assert not noise, noise
+
+
+def test_the_ui_build_make_run_may_start_prints_warnings_only() -> None:
+    """`make run` builds the UI when its sources changed: npm and Vite at warning level (no chunk table), Rolldown's
+    plugin timing notes off."""
+    recipe = subprocess.run(["make", "-n", "-W", "ui/index.html", "-o", "ui/src/api/types.ts", "-o",
+                             "ui/node_modules/.package-lock.json", "src/legato/api/static/index.html"],
+                            capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "npm run build --silent -- --logLevel warn" in recipe, recipe
+    assert "bundlerTimings: false" in (ROOT / "ui" / "vite.config.ts").read_text()
+
+
 def test_a_taken_port_is_named_with_the_option_to_pick_another(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -111,6 +157,10 @@ def test_the_readme_quick_start_matches_the_makefile() -> None:
     head = readme[: readme.index("\n## ")]
     assert "make run" in head and "http://127.0.0.1:8080/" in head
     assert "make run PORT=9090" in head
+    # every `make <target>` the README names is a target of the Makefile
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
+    named = set(re.findall(r"(?:`|^)make ([a-z][a-z-]*)", readme, re.M))
+    assert named <= targets, named - targets
     assert re.search(r"^PORT \?= 8080$", makefile, re.M)
     run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
     assert "--port $(PORT)" in run and "--flows examples/" in run

@@ -1,5 +1,7 @@
-"""`legato flow run` as a user types it, in a real process: a flow that pauses is shown as it is once --timeout
-passes (JSON, exit 2, no traceback), and --flows DIR runs even when an unrelated file of DIR is not a valid flow."""
+"""`legato flow run` as a user types it, in a real process: each task's log lines come before the line of its final
+state; a flow that pauses is shown as it is once --timeout passes (JSON, exit 2, no traceback), and --flows DIR
+runs even when an unrelated file of DIR is not a valid flow. (`flow run` runs on a throw-away store of its own: it
+has no --server.)"""
 
 from __future__ import annotations
 
@@ -52,6 +54,17 @@ outputs:
 """
 
 
+CHATTY = """\
+id: chatty
+namespace: cli.run
+tasks:
+""" + "".join(f"""\
+  - id: step{i}
+    type: io.kestra.plugin.core.log.Log
+    message: line of step{i}
+""" for i in range(1, 7))
+
+
 def _legato(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([LEGATO, *args], capture_output=True, text=True, timeout=120, check=False)
 
@@ -78,3 +91,17 @@ def test_flows_dir_with_an_unrelated_invalid_file_still_runs(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert "warning:" in done.stderr and "broken.yaml skipped" in done.stderr and "nope.Nope" in done.stderr
     assert json.loads(done.stdout)["outputs"] == {"got": "hello from the child"}
+
+
+def test_the_log_lines_of_a_task_come_before_its_final_state(tmp_path: Path) -> None:
+    """Issue 21: `flow run` printed `step1: SUCCESS` and then step1's log line (states before logs, per poll)."""
+    path = tmp_path / "chatty.yaml"
+    path.write_text(CHATTY)
+    done = _legato("flow", "run", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    for i in range(1, 7):
+        logged = next(n for n, line in enumerate(lines) if line.endswith(f"step{i} #1: line of step{i}"))
+        ended = lines.index(f"  step{i}: SUCCESS")
+        assert logged < ended, "\n".join(lines)
+    assert lines[-1].startswith("Execution ") and lines[-1].endswith(" SUCCESS"), lines[-1]

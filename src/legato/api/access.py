@@ -178,6 +178,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
     ("DELETE", _NF): Need(R.NAMESPACE, A.MANAGE_FILES),
     # a namespace's own settings (description, variables, plugin defaults)
+    # the hierarchy of namespaces with their counts (each count limited to what the caller may list)
+    ("GET", f"{_T}/namespaces/search"): Need(R.FLOW, A.LIST),
     ("GET", f"{_T}/namespaces/{{namespace}}"): Need(R.NAMESPACE, A.VIEW),
     ("PUT", f"{_T}/namespaces/{{namespace}}"): Need(R.NAMESPACE, A.UPDATE),
     ("GET", f"{_T}/namespaces/{{namespace}}/inherited-variables"): Need(R.NAMESPACE, A.VIEW),

@@ -75,6 +75,16 @@ def _entry(path: FsPath) -> dto.NamespaceFileEntry:
                                   last_modified_time=datetime.fromtimestamp(stat.st_mtime, UTC))
 
 
+def root_of(ctx: ApiContext, tenant: str, namespace: str) -> FsPath:
+    """The folder of the namespace's files (ApiError 501 when the storage backend has no folders)."""
+    return _root(ctx, tenant, namespace)
+
+
+def shown(path: FsPath, root: FsPath) -> bool:
+    """Whether a file found under the namespace's (resolved) root is one of its files."""
+    return _visible(path, root)
+
+
 def _visible(path: FsPath, root: FsPath) -> bool:
     # temp files of atomic writes and symlinks planted in the tree are never shown
     return not path.name.startswith(".tmp-") and not path.is_symlink() and path.resolve().is_relative_to(root)

@@ -19,7 +19,7 @@ from legato.flowtests.suite import looks_like_suite, parse_suite
 from legato.model.errors import FlowValidationError, InputsError
 
 if TYPE_CHECKING:
-    from legato.model.execution import Execution
+    from legato.model.execution import Execution, TaskRun
     from legato.store.ports import Store
 
 # `flow validate` imports neither the store nor the services: the commands that use them are imported when run,
@@ -250,7 +250,8 @@ async def _execute(store: Store, execution_id: str, echo: _Echo, timeout: float 
 
 
 class _Echo:
-    """Prints the execution's new logs and task-state changes as they happen."""
+    """Prints the execution's new logs and task-state changes as they happen: a task's log lines before the line
+    of its final state (the task runs are read before the logs, so the logs of a task seen ended are all there)."""
 
     def __init__(self, store: Store, *, err: bool):
         self.store = store
@@ -260,15 +261,24 @@ class _Echo:
         self._states: dict[str, str] = {}
 
     def poll(self) -> None:
+        from legato.model import state as st
+
         if not self.execution_id:
             return
-        for run in self.store.task_runs(self.execution_id):
-            if self._states.get(run.id) != run.state:
-                self._states[run.id] = run.state
-                suffix = f" [{run.value}]" if run.value is not None else ""
-                click.echo(f"  {run.task_id}{suffix}: {run.state}", err=self.err)
+        changed = [run for run in self.store.task_runs(self.execution_id) if self._states.get(run.id) != run.state]
+        for run in changed:
+            if run.state not in st.TERMINAL:
+                self._state_line(run)
         logs = self.store.logs(self.execution_id)
         for record in logs[self._logs:]:
             line = log_lines.format_line(record.timestamp, record.level, record.task_id, record.attempt, record.message)
             click.echo(line, err=self.err)
         self._logs = len(logs)
+        for run in changed:
+            if run.state in st.TERMINAL:
+                self._state_line(run)
+
+    def _state_line(self, run: TaskRun) -> None:
+        self._states[run.id] = run.state
+        suffix = f" [{run.value}]" if run.value is not None else ""
+        click.echo(f"  {run.task_id}{suffix}: {run.state}", err=self.err)

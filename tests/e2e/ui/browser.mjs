@@ -9,6 +9,7 @@ import { APPS_SCENARIOS } from "./apps_scenarios.mjs";
 import { ASSETS_SCENARIOS } from "./assets_scenarios.mjs";
 import { COPILOT_SCENARIOS } from "./copilot_scenarios.mjs";
 import { DASHBOARD_SCENARIOS } from "./dashboards_scenarios.mjs";
+import { FIRSTDAY_SCENARIOS } from "./firstday_scenarios.mjs";
 import { EDITOR_SCENARIOS, markedLines, setSource } from "./editor_scenarios.mjs";
 import { IDENTITY_SCENARIOS } from "./identity_scenarios.mjs";
 import { NEWCOMER_SCENARIOS } from "./newcomer_scenarios.mjs";
@@ -147,7 +148,7 @@ async function resume(page) {
 const SCENARIOS = { first_run: firstRun, editor, flows_list: flowsList, resume, ...EDITOR_SCENARIOS, ...PAGES_SCENARIOS, ...A11Y_SCENARIOS,
   ...NEWCOMER_SCENARIOS, ...IDENTITY_SCENARIOS, ...DASHBOARD_SCENARIOS, ...TRIGGERS_SCENARIOS,
   ...APPS_SCENARIOS, ...ASSETS_SCENARIOS, ...PHONE_SCENARIOS, ...COPILOT_SCENARIOS, ...TABS_SCENARIOS, ...NOCODE_SCENARIOS,
-  ...TENANTS_SCENARIOS };
+  ...TENANTS_SCENARIOS, ...FIRSTDAY_SCENARIOS };
 
 async function main() {
   const run = SCENARIOS[scenario];

@@ -79,3 +79,21 @@ def test_screenshots_of_the_editor_a_failed_execution_and_the_triggers_tab(serve
         data = Path(folder / f"{name}.png").read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert struct.unpack(">II", data[16:24]) == (1440, 900)
+
+
+def test_the_flows_list_shows_each_flows_last_run_triggers_and_labels(server: str) -> None:
+    """A succeeded, a failed and a never-run flow: SUCCESS, FAILED (linked to its execution) and "never"; both
+    triggers of one, "none" for another; the labels as badges."""
+    _scenario("flows_list_columns", server)
+
+
+def test_namespaces_form_a_hierarchy_with_counts_of_flows_executions_kv_and_files(server: str) -> None:
+    """Parents (even one without flows) right before their children, indented; each row's own counts of flows,
+    executions, KV entries and namespace files, each count a link to the matching tab."""
+    _scenario("namespace_counts", server)
+
+
+def test_the_files_tab_uploads_creates_edits_renames_and_deletes(server: str) -> None:
+    """Upload, rename, a new file typed in and saved, an edit of the uploaded one, a new folder with a file in it,
+    a delete: each step checked through the API."""
+    _scenario("namespace_files_tab", server)

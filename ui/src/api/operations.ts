@@ -126,6 +126,12 @@ export const kvPut = (namespace: string, key: string, type: KVType, text: string
     method: "PUT", body: text, headers: { "Content-Type": "text/plain", ...(ttl ? { ttl } : {}) },
   });
 
+export type NamespaceSummary = Schemas["NamespaceSummary"];
+
+/** The namespaces the user may see, each parent right before its children, with what each holds itself; paged. */
+export const namespaceTree = (page: number, size: number): Promise<Paged<NamespaceSummary>> =>
+  request(`/namespaces/search?page=${page}&size=${size}`);
+
 export type NamespaceFile = Schemas["NamespaceFileEntry"];
 
 export const namespaceDirectory = (namespace: string, path: string): Promise<NamespaceFile[]> =>

@@ -2164,6 +2164,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/namespaces/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Namespaces as a hierarchy with their counts
+         * @description Every namespace holding flows or executions the caller may list, with each of its parents (a.b.c brings
+         *     a and a.b), a parent right before its children, paged (Kestra's shape: `results` with an `id` each, `total`);
+         *     each with its own counts of flows, executions, KV entries and namespace files.
+         */
+        get: operations["search_namespaces_api_v1__tenant__namespaces_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{tenant}/namespaces/{namespace}": {
         parameters: {
             query?: never;
@@ -4571,6 +4593,42 @@ export interface components {
             lastModifiedTime: string | null;
         };
         /**
+         * NamespaceSummary
+         * @description A namespace of the hierarchy and what it holds itself (its children's are counted on their own rows).
+         */
+        NamespaceSummary: {
+            /**
+             * Id
+             * @description The namespace.
+             */
+            id: string;
+            /**
+             * Parent
+             * @description The namespace it is in, or null at the top.
+             */
+            parent: string | null;
+            /**
+             * Flows
+             * @description Live flows of the namespace (those the caller may list).
+             */
+            flows: number;
+            /**
+             * Executions
+             * @description Executions of its flows (those the caller may list).
+             */
+            executions: number;
+            /**
+             * Kv
+             * @description Live KV entries (0 when the caller may not list them).
+             */
+            kv: number;
+            /**
+             * Files
+             * @description Namespace files, folders not counted (0 when the caller may not read them).
+             */
+            files: number;
+        };
+        /**
          * NamespaceWrite
          * @description A namespace's settings (Kestra EE's Namespace body; its other properties are not kept).
          */
@@ -4714,6 +4772,19 @@ export interface components {
              * @description The requested page.
              */
             results: components["schemas"]["MetricEntry"][];
+            /**
+             * Total
+             * @description How many items match the filters, across all pages.
+             */
+            total: number;
+        };
+        /** Paged[NamespaceSummary] */
+        Paged_NamespaceSummary_: {
+            /**
+             * Results
+             * @description The requested page.
+             */
+            results: components["schemas"]["NamespaceSummary"][];
             /**
              * Total
              * @description How many items match the filters, across all pages.
@@ -16409,6 +16480,92 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_namespaces_api_v1__tenant__namespaces_search_get: {
+        parameters: {
+            query?: {
+                /** @description Text the namespace contains. */
+                q?: string | null;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Items per page. */
+                size?: number;
+                /** @description `field:asc` or `field:desc`. */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_NamespaceSummary_"];
+                };
             };
             /** @description Malformed request */
             400: {

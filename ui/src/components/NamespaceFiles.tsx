@@ -5,6 +5,7 @@ import {
   createNamespaceFolder, deleteNamespaceFile, moveNamespaceFile, namespaceDirectory, namespaceFileUrl, uploadNamespaceFile,
   type NamespaceFile,
 } from "../api/operations";
+import { readFile, writeFile } from "../editor/api";
 import { normalisePath } from "../editor/helpers";
 import { canIn, READ_FILES, useMe, WRITE_FILES } from "../lib/permissions";
 import { ConfirmButton } from "./admin/common";
@@ -13,8 +14,8 @@ import { When } from "./When";
 
 const join = (folder: string, name: string) => `${folder.replace(/\/$/, "")}/${name}`;
 
-/** The Files tab of a namespace: a folder at a time; upload, new folder, rename and delete for those who may
- * change the files (NAMESPACE:MANAGE_FILES on the namespace or a parent). */
+/** The Files tab of a namespace: a folder at a time; upload, new file, new folder, edit (text), rename and delete
+ * for those who may change the files (NAMESPACE:MANAGE_FILES on the namespace or a parent). */
 export function NamespaceFiles({ namespace }: { namespace: string }) {
   const me = useMe();
   const [params, setParams] = useSearchParams();
@@ -31,7 +32,7 @@ export function NamespaceFiles({ namespace }: { namespace: string }) {
   return (
     <>
       <p>Folder <code>{path}</code>{parent !== null && <> · <button type="button" className="link" onClick={() => go(parent)}>Up</button></>}</p>
-      {mayWrite && <FileActions namespace={namespace} folder={path} />}
+      {mayWrite && <FileActions key={path} namespace={namespace} folder={path} />}
       {listing.isError && <ErrorMessage error={listing.error} />}
       {listing.isPending && <Loading what="files" />}
       {listing.data && (
@@ -78,17 +79,38 @@ function FileActions({ namespace, folder }: { namespace: string; folder: string 
     mutationFn: (p: string) => createNamespaceFolder(namespace, p),
     onSuccess: () => { setName(""); refresh(); },
   });
+  const [fileName, setFileName] = useState("");
+  const [editing, setEditing] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: async (p: string) => {
+      const existing = await namespaceDirectory(namespace, folder);
+      if (existing.some((f) => join(folder, f.fileName) === p)) throw new Error(`${p} exists already: edit it instead`);
+      await writeFile(namespace, p, "");
+      return p;
+    },
+    onSuccess: (p) => { setFileName(""); refresh(); setEditing(p); },
+  });
   const submitFolder = (e: FormEvent) => {
     e.preventDefault();
     const target = normalisePath(join(folder, name));
     setInvalid(target ? null : "give a folder name such as scripts (no ..)");
     if (target) mkdir.mutate(target);
   };
+  const submitFile = (e: FormEvent) => {
+    e.preventDefault();
+    const target = normalisePath(join(folder, fileName));
+    setInvalid(target ? null : "give a file name such as etl.py (no ..)");
+    if (target) create.mutate(target);
+  };
   return (
     <div className="actions">
       <form className="filters" aria-label="Upload a file" onSubmit={(e) => { e.preventDefault(); if (file) upload.mutate(file); }}>
         <label className="field">File to upload<input key={inputKey} type="file" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
         <div className="filter-buttons"><button type="submit" className="primary" disabled={!file || upload.isPending}>Upload</button></div>
+      </form>
+      <form className="filters" aria-label="New file" onSubmit={submitFile}>
+        <label className="field">File name<input value={fileName} onChange={(e) => setFileName(e.target.value)} required maxLength={255} /></label>
+        <div className="filter-buttons"><button type="submit" disabled={create.isPending}>Create file</button></div>
       </form>
       <form className="filters" aria-label="New folder" onSubmit={submitFolder}>
         <label className="field">Folder name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} aria-invalid={invalid !== null} /></label>
@@ -97,6 +119,8 @@ function FileActions({ namespace, folder }: { namespace: string; folder: string 
       {invalid && <p className="field-error" role="alert">{invalid}</p>}
       {upload.isError && <ErrorMessage error={upload.error} />}
       {mkdir.isError && <ErrorMessage error={mkdir.error} />}
+      {create.isError && <ErrorMessage error={create.error} />}
+      {editing && <FileEditor key={editing} namespace={namespace} path={editing} onClose={() => setEditing(null)} />}
     </div>
   );
 }
@@ -107,6 +131,7 @@ function FileRow({ namespace, folder, file, mayWrite, go }: {
   const refresh = useRefresh(namespace);
   const path = join(folder, file.fileName);
   const [renaming, setRenaming] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [name, setName] = useState(file.fileName);
   const move = useMutation({
     mutationFn: (to: string) => moveNamespaceFile(namespace, path, to),
@@ -115,6 +140,7 @@ function FileRow({ namespace, folder, file, mayWrite, go }: {
   const remove = useMutation({ mutationFn: () => deleteNamespaceFile(namespace, path), onSuccess: refresh });
   const target = normalisePath(join(folder, name));
   return (
+    <>
     <tr data-file={file.fileName}>
       <td>{file.type === "Directory"
         ? <button type="button" className="link" onClick={() => go(path)}>{file.fileName}/</button>
@@ -133,6 +159,7 @@ function FileRow({ namespace, folder, file, mayWrite, go }: {
             </form>
           ) : (
             <>
+              {file.type === "File" && <><button type="button" aria-label={`Edit ${file.fileName}`} onClick={() => setEditing(true)}>Edit</button>{" "}</>}
               <button type="button" aria-label={`Rename ${file.fileName}`} onClick={() => setRenaming(true)}>Rename</button>{" "}
               <ConfirmButton label="Delete" what={file.fileName} onConfirm={() => remove.mutate()} disabled={remove.isPending} />
             </>
@@ -142,5 +169,37 @@ function FileRow({ namespace, folder, file, mayWrite, go }: {
         </td>
       )}
     </tr>
+    {editing && (
+      <tr><td colSpan={4}><FileEditor namespace={namespace} path={path} onClose={() => setEditing(false)} /></td></tr>
+    )}
+    </>
+  );
+}
+
+/** A text file's content in a text area, saved in place (the flow editor's Files panel edits in Monaco). */
+function FileEditor({ namespace, path, onClose }: { namespace: string; path: string; onClose: () => void }) {
+  const refresh = useRefresh(namespace);
+  const content = useQuery({ queryKey: ["nsfile", namespace, path], queryFn: () => readFile(namespace, path), gcTime: 0 });
+  const [text, setText] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const save = useMutation({
+    mutationFn: () => writeFile(namespace, path, text ?? content.data ?? ""),
+    onSuccess: () => { setSaved(true); refresh(); },
+  });
+  if (content.isError) return <ErrorMessage error={content.error} />;
+  if (content.isPending) return <Loading what={path} />;
+  return (
+    <form className="card file-editor" aria-label={`Edit ${path}`} onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
+      <label className="field">Content of {path}
+        <textarea rows={12} spellCheck={false} value={text ?? content.data}
+          onChange={(e) => { setText(e.target.value); setSaved(false); }} />
+      </label>
+      {save.isError && <ErrorMessage error={save.error} />}
+      {saved && <p role="status" className="ok">Saved {path}.</p>}
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>Close</button>
+        <button type="submit" className="primary" disabled={save.isPending}>Save file</button>
+      </div>
+    </form>
   );
 }
