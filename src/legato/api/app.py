@@ -19,6 +19,7 @@ from legato.api import (
     auth,
     blueprints,
     dashboards,
+    deploy,
     errors,
     evaluate,
     execution_files,
@@ -107,7 +108,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, tenants, integrations, flow_routes, webhooks, triggers, executions, execution_files,
                    execution_metrics, evaluate, logs, kv, namespace_files, namespaces, plugins, stats, blueprints, tests,
-                   dashboards, apps, assets, secrets, auditlogs, ai, ui):
+                   dashboards, deploy, apps, assets, secrets, auditlogs, ai, ui):
         for router in module.routers():
             app.include_router(router)
     app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))
