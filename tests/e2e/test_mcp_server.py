@@ -227,11 +227,13 @@ tasks:
 """
 
 
-def _http_session(url: str, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[Any]]:
-    """`_call`, over streamable HTTP at `url` (a `legato mcp --transport http`)."""
+def _http_session(url: str, token: str | None, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[Any]]:
+    """`_call`, over streamable HTTP at `url` (a `legato mcp --transport http`), the requests carrying `token`."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
 
     async def session() -> tuple[list[str], list[Any]]:
-        async with streamablehttp_client(url) as (read, write, _), ClientSession(read, write) as client:
+        async with streamablehttp_client(url, headers=headers) as (read, write, _), \
+                ClientSession(read, write) as client:
             await client.initialize()
             names = [t.name for t in (await client.list_tools()).tools]
             results = []
@@ -249,8 +251,9 @@ def _http_session(url: str, calls: list[tuple[str, dict[str, Any]]]) -> tuple[li
 
 
 def test_over_http_every_tool_honours_a_users_group_binding(server: str, tmp_path: Path) -> None:
-    """A user with no role of their own, an Editor on namespace `team` through a group only: over streamable HTTP
-    each tool reaches `team` and its children, and nothing of `company.team`."""
+    """A user with no role of their own, an Editor on namespace `team` through a group only, calls a `legato mcp`
+    over streamable HTTP with their token in each request (the server was given none): each tool reaches `team`
+    and its children, and nothing of `company.team`; a caller without credentials gets nothing."""
     team_tool = TOOL_FLOW.replace("namespace: company.team", "namespace: team.ops") \
         .replace("id: hello_world", "id: greet_ops").replace("toolName: hello_world", "toolName: greet_ops")
     sources = (FLOW, TOOL_FLOW, team_tool, WAITS.format(ns="team"), WAITS.format(ns="company.team"))
@@ -270,12 +273,11 @@ def test_over_http_every_tool_honours_a_users_group_binding(server: str, tmp_pat
         outside = owner.post("/executions/company.team/waits").json()["id"]  # paused, not gil's to see
 
     port = free_port()
-    mcp = subprocess.Popen([LEGATO, "mcp", "--transport", "http", "--port", str(port), "--server", server,
-                            "--token", token], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    mcp = subprocess.Popen([LEGATO, "mcp", "--transport", "http", "--port", str(port), "--server", server], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: _listening(port), 60, "legato mcp to listen")
         url = f"http://127.0.0.1:{port}/mcp"
-        names, (found, got, elsewhere, valid, saved, refused_save, ran, refused_run) = _http_session(url, [
+        names, (found, got, elsewhere, valid, saved, refused_save, ran, refused_run) = _http_session(url, token, [
             ("search_flows", {}),
             ("get_flow", {"namespace": "team", "flow_id": "hello"}),
             ("get_flow", {"namespace": "company.team", "flow_id": "hello_world"}),
@@ -285,9 +287,9 @@ def test_over_http_every_tool_honours_a_users_group_binding(server: str, tmp_pat
             ("run_flow", {"namespace": "team", "flow_id": "hello", "inputs": {"who": "Gil"}, "wait": True}),
             ("run_flow", {"namespace": "company.team", "flow_id": "hello_world", "inputs": {"user": "x"}}),
         ])
-        paused = _http_session(url, [("run_flow", {"namespace": "team", "flow_id": "waits"})])[1][0]
+        paused = _http_session(url, token, [("run_flow", {"namespace": "team", "flow_id": "waits"})])[1][0]
         _, (execution, hidden, listed, listed_elsewhere, logs, hidden_logs, killed_elsewhere, killed, tool,
-            other_tool) = _http_session(url, [
+            other_tool) = _http_session(url, token, [
                 ("get_execution", {"execution_id": ran["id"]}),
                 ("get_execution", {"execution_id": outside}),
                 ("list_executions", {}),
@@ -299,6 +301,9 @@ def test_over_http_every_tool_honours_a_users_group_binding(server: str, tmp_pat
                 ("greet_ops", {"user": "Gil"}),
                 ("hello_world", {"user": "Gil"}),
             ])
+        with pytest.raises(BaseException) as anonymous:  # noqa: PT011 - the MCP client wraps it in task groups
+            _http_session(url, None, [("search_flows", {})])
+        assert "401" in _messages(anonymous.value), _messages(anonymous.value)
     finally:
         mcp.terminate()
         mcp.wait(timeout=30)
@@ -335,3 +340,9 @@ def _listening(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def _messages(error: BaseException) -> str:
+    """The messages of an exception and of those it groups."""
+    inner = getattr(error, "exceptions", ())
+    return " ".join([str(error), *(_messages(e) for e in inner)])
