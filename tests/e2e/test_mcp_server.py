@@ -301,7 +301,7 @@ def test_over_http_every_tool_honours_a_users_group_binding(server: str, tmp_pat
                 ("greet_ops", {"user": "Gil"}),
                 ("hello_world", {"user": "Gil"}),
             ])
-        with pytest.raises(BaseException) as anonymous:  # noqa: PT011 - the MCP client wraps it in task groups
+        with pytest.raises(BaseException) as anonymous:  # the MCP client wraps the 401 in task groups
             _http_session(url, None, [("search_flows", {})])
         assert "401" in _messages(anonymous.value), _messages(anonymous.value)
     finally:

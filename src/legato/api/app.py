@@ -69,6 +69,7 @@ TAGS = [
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
     {"name": "Dashboards", "description": "Custom dashboards: charts over executions, flows, logs, metrics and triggers."},
+    {"name": "Deploy", "description": "`legato deploy --server`: a namespace's flows, test suites, apps and files, or the dashboards, applied all or nothing."},
     {"name": "Assets", "description": "What flows read and write, registered by hand or recorded by tasks, with their lineage."},
     {"name": "Apps", "description": "Apps: forms over flows, with blocks shown by the stage of the execution they start."},
     {"name": "AI", "description": "The AI copilot: flows written, changed and fixed on request, proposed once valid."},

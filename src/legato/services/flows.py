@@ -257,12 +257,11 @@ def deploy_namespace(store: DeployPorts, storage: Storage, change: NamespaceDepl
     live = {r.id: r.source for r in store.list_flows(change.namespace, tenant=by.tenant)}
     entries = [_entry(by, f.namespace, f.id, live.get(f.id), f.source, now) for f in saves if live.get(f.id) != f.source]
     entries += [_entry(by, change.namespace, i, live[i], None, now) for i in change.flow_deletions if i in live]
-    with _files_put_back_on_error(storage, change):
-        with audit.recorded(store, entries + apps.entries):
-            saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
-                                        suites=change.suites,
-                                        suite_deletions=[(change.namespace, i) for i in change.suite_deletions],
-                                        apps=apps.saves, app_deletions=apps.deletions, tenant=by.tenant)
+    with _files_put_back_on_error(storage, change), audit.recorded(store, entries + apps.entries):
+        saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
+                                    suites=change.suites,
+                                    suite_deletions=[(change.namespace, i) for i in change.suite_deletions],
+                                    apps=apps.saves, app_deletions=apps.deletions, tenant=by.tenant)
     for path in change.file_deletions:
         storage.delete(namespace_files.file_uri(change.namespace, path))
     return saved
