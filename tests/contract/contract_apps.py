@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from legato.store.ports import AppRecord
+from legato.store.ports import AppRecord, FlowSave
 from legato.store.sql import SqlStore
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -32,3 +32,10 @@ class AppContract:
         assert store.delete_app("vacation") is True
         assert store.delete_app("vacation") is False
         assert store.get_app("vacation") is None
+
+    def test_apps_are_saved_and_deleted_in_the_transaction_of_a_namespaces_flows(self, store: SqlStore) -> None:
+        store.save_app(_app("gone", "team", "Gone"))
+        store.replace_flows([FlowSave("team", "flow", "id: flow\nnamespace: team\n", False)], [], NOW,
+                            apps=[_app("ask", "team", "Ask")], app_deletions=["gone"])
+        assert [a.id for a in store.list_apps("team")] == ["ask"]
+        assert [f.id for f in store.list_flows("team")] == ["flow"]

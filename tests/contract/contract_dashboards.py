@@ -98,6 +98,16 @@ class DashboardContract:
         assert store.delete_dashboard("ops") is False
         assert store.get_dashboard("ops") is None
 
+    def test_a_deploy_replaces_dashboards_in_one_transaction(self, store: SqlStore) -> None:
+        store.save_dashboard(DashboardRecord("old", "Old", "title: Old", NOW, NOW))
+        store.replace_dashboards([DashboardRecord("new", "New", "title: New", at(1), at(1)),
+                                  DashboardRecord("ops", "Ops", "title: Ops", at(1), at(1))], ["old", "absent"])
+        assert [d.id for d in store.list_dashboards()] == ["new", "ops"]
+        store.replace_dashboards([DashboardRecord("t", "T", "title: T", NOW, NOW, tenant="acme")], ["new"],
+                                 tenant="acme")  # deletions are of that tenant only
+        assert [d.id for d in store.list_dashboards()] == ["new", "ops"]
+        assert [d.id for d in store.list_dashboards("acme")] == ["t"]
+
     def test_executions_counted_by_state_in_the_time_window(self, store: SqlStore) -> None:
         seed(store)
         c = chart("Pie", "Executions", "columns:\n  state: {field: STATE}\n  total: {agg: COUNT}")

@@ -9,7 +9,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from tests.e2e.local_server import wait_for
+from tests.e2e.sso_support import free_port
+from tests.services import pg_database
 
 from legato.store import open_store
 
@@ -101,3 +109,110 @@ def test_a_deploy_killed_half_way_leaves_each_namespace_all_old_or_all_new(tmp_p
     versions = {ns: {sources[(ns, f"f{n}")].rsplit("format: ", 1)[1].strip() for n in range(20)} for ns in namespaces}
     assert all(len(v) == 1 for v in versions.values()), versions  # never a mix inside a namespace
     assert versions[namespaces[0]] == {"v2"}
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    yield from pg_database("legato_deploy")
+
+
+def app(ns: str, app_id: str, flow_id: str, version: str) -> str:
+    return (f"id: {app_id}\ntype: io.kestra.plugin.ee.apps.Execution\ndisplayName: Ask {version}\nnamespace: {ns}\n"
+            f"flowId: {flow_id}\naccess: PUBLIC\n")
+
+
+NAMESPACES = ["kill.a", "kill.b", "kill.c"]
+
+
+def _write(repo: Path, version: str) -> None:
+    """Three namespaces of five flows and an app each, at `version`."""
+    for ns in NAMESPACES:
+        (repo / ns / "flows").mkdir(parents=True, exist_ok=True)
+        (repo / ns / "apps").mkdir(parents=True, exist_ok=True)
+        for n in range(5):
+            (repo / ns / "flows" / f"f{n}.yaml").write_text(flow(ns, f"f{n}", version))
+        (repo / ns / "apps" / "ask.yaml").write_text(app(ns, f"ask-{ns[-1]}", "f0", version))
+
+
+def _kill_inside_second_namespace(pg_url: str, command: list[str], cwd: Path, *others: subprocess.Popen[bytes]) -> None:
+    """Run `command` (a `legato deploy`) while this test holds a row lock on the app of kill.b, which the deploy
+    writes after that namespace's flows in the same transaction; once PostgreSQL shows it waiting there, kill it
+    and `others` with -9, release the lock, and wait for the killed transaction's connection to end."""
+    with psycopg.connect(pg_url) as locker:
+        locker.execute("SELECT 1 FROM apps WHERE id = 'ask-b' FOR UPDATE")
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with psycopg.connect(pg_url, autocommit=True) as watcher:
+            def waiting() -> list[int]:
+                return [row[0] for row in watcher.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    " AND query ILIKE '%apps%'")]
+            wait_for(lambda: waiting() or process.poll() is not None, 120, "the deploy to wait on the app's lock")
+            assert process.poll() is None, process.communicate()
+            blocked = waiting()
+            for killed in (process, *others):
+                os.kill(killed.pid, signal.SIGKILL)
+                killed.wait(timeout=30)
+            locker.rollback()  # the blocked statement goes on, then finds its client gone: no COMMIT ever comes
+            wait_for(lambda: not watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)",
+                                                 [blocked]).fetchall(), 60, "the killed deploy's connection to end")
+
+
+def _versions(pg_url: str) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """The versions of each namespace's flows, and its app's display name."""
+    store = open_store(pg_url)
+    try:
+        flows = {ns: {r.source.rsplit("format: ", 1)[1].strip() for r in store.list_flows(ns)} for ns in NAMESPACES}
+        return flows, {a.namespace: a.display_name for a in store.list_apps()}
+    finally:
+        store.close()
+
+
+def test_a_deploy_killed_inside_a_namespace_transaction_leaves_it_all_old(tmp_path: Path, pg_url: str) -> None:
+    """`legato deploy` on PostgreSQL is stopped inside the transaction of its second namespace (this test holds a
+    row lock on that namespace's app, which the deploy writes after its flows), seen waiting there, and killed
+    with -9: the first namespace is all new (flows and app), the second and third all old."""
+    repo, data = tmp_path / "repo", tmp_path / ".legato"
+    args = ["--no-diff", "--data-dir", str(data), "--database-url", pg_url]
+    _write(repo, "v1")
+    first = legato("deploy", repo, *args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    _write(repo, "v2")
+    _kill_inside_second_namespace(pg_url, [LEGATO, "deploy", str(repo), *args], tmp_path)
+    assert _versions(pg_url) == ({"kill.a": {"v2"}, "kill.b": {"v1"}, "kill.c": {"v1"}},
+                                 {"kill.a": "Ask v2", "kill.b": "Ask v1", "kill.c": "Ask v1"})
+
+
+def test_a_remote_deploy_killed_inside_a_namespace_transaction_leaves_it_all_old(tmp_path: Path,
+                                                                                 pg_url: str) -> None:
+    """`legato deploy --server` sends each namespace in one request; the server (a real `legato server
+    webserver` on PostgreSQL) applies it in one transaction. Deploy and server are both killed with -9 while the
+    second namespace's transaction waits inside: the first namespace is all new, the second and third all old."""
+    repo, data = tmp_path / "repo", tmp_path / "server"
+    data.mkdir()
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LEGATO_")},
+           "LEGATO_DATABASE_URL": pg_url, "LEGATO_DATA_DIR": str(data), "LEGATO_PORT": str(port)}
+    server = subprocess.Popen([LEGATO, "server", "webserver"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _healthy(base), 60, "the webserver")
+        _write(repo, "v1")
+        first = legato("deploy", repo, "--no-diff", "--server", base, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        _write(repo, "v2")
+        _kill_inside_second_namespace(pg_url, [LEGATO, "deploy", str(repo), "--no-diff", "--server", base], tmp_path,
+                                      server)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=30)
+    assert _versions(pg_url) == ({"kill.a": {"v2"}, "kill.b": {"v1"}, "kill.c": {"v1"}},
+                                 {"kill.a": "Ask v2", "kill.b": "Ask v1", "kill.c": "Ask v1"})
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -196,6 +196,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.UPDATE),
     ("DELETE", f"{_TS}/{{namespace}}/{{id}}"): Need(R.TESTSUITE, A.DELETE),
     ("POST", f"{_TS}/{{namespace}}/{{id}}/run"): Need(R.TESTSUITE, A.EXECUTE),
+    # `legato deploy --server`: a bundle of several kinds of resources; the services check the permission of
+    # each change (flows, test suites, apps, files of the namespace; the dashboards on the instance)
+    ("POST", f"{_T}/deploy/namespaces/{{namespace}}"): SIGNED_IN,
+    ("POST", f"{_T}/deploy/dashboards"): SIGNED_IN,
     # custom dashboards (a chart's rows are limited by the services to the namespaces the reader may see)
     ("GET", _D): Need(R.DASHBOARD, A.LIST),
     ("POST", _D): _iam(R.DASHBOARD, A.CREATE),

@@ -19,6 +19,7 @@ from legato.api import (
     auth,
     blueprints,
     dashboards,
+    deploy,
     errors,
     evaluate,
     execution_files,
@@ -68,6 +69,7 @@ TAGS = [
     {"name": "Stats", "description": "Execution counts for dashboards."},
     {"name": "Tests", "description": "Flow unit tests: test suites with fixtures and assertions, their runs and results."},
     {"name": "Dashboards", "description": "Custom dashboards: charts over executions, flows, logs, metrics and triggers."},
+    {"name": "Deploy", "description": "`legato deploy --server`: a namespace's flows, test suites, apps and files, or the dashboards, applied all or nothing."},
     {"name": "Assets", "description": "What flows read and write, registered by hand or recorded by tasks, with their lineage."},
     {"name": "Apps", "description": "Apps: forms over flows, with blocks shown by the stage of the execution they start."},
     {"name": "AI", "description": "The AI copilot: flows written, changed and fixed on request, proposed once valid."},
@@ -107,7 +109,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow, data_dir
     app.state.legato_auth = config
     for module in (system, auth, sso, iam, tenants, integrations, flow_routes, webhooks, triggers, executions, execution_files,
                    execution_metrics, evaluate, logs, kv, namespace_files, namespaces, plugins, stats, blueprints, tests,
-                   dashboards, apps, assets, secrets, auditlogs, ai, ui):
+                   dashboards, deploy, apps, assets, secrets, auditlogs, ai, ui):
         for router in module.routers():
             app.include_router(router)
     app.mount(access.SCIM_BASE, scim.create_scim_app(ctx))

@@ -44,8 +44,8 @@ def deploy(paths: tuple[Path, ...], namespace: str | None, plan_only: bool, dele
            no_diff: bool, server: str | None, token: str | None, tenant: str, data_dir: Path,
            database_url: str | None) -> None:
     """Deploy the flows, test suites, namespace files and apps under PATHS, and the dashboards of `_global/dashboards/`.
-    Each namespace is applied at once: its
-    flows and suites in one transaction (on a remote server, its flows in one request)."""
+    Each namespace is applied all or nothing: its files, then its flows, suites and apps in one transaction (on a
+    remote server, the whole namespace in one request, applied by the server in one transaction)."""
     started = time.perf_counter()
     try:
         repo = layout.read(list(paths), namespace=namespace, lazy=not run_tests)

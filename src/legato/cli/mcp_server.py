@@ -3,8 +3,10 @@ Code...): tools to find, read, validate and save flows, run them, and read their
 and each flow with a McpToolTrigger of this server as a tool of its own (its inputs the parameters, its outputs
 the answer), found anew each time the assistant lists the tools.
 
-Every tool is one or two API calls made with the token `legato mcp` was given, so the assistant can do exactly what
-that token's account may do, no more: a Viewer's token reads, an Editor's saves flows, a Launcher's runs them. The
+Every tool is one or two API calls made with the caller's credentials: over streamable HTTP, the `Authorization`
+header of the caller's request (a bearer API token, or basic credentials) when it sends one; otherwise the token
+`legato mcp` was given. So the assistant can do exactly what that account may do, no more (its own roles and
+those of its groups, on the namespaces they are bound to): a Viewer's token reads, an Editor's saves flows, a Launcher's runs them. The
 tools listed are those the account may use (its permissions, asked anew at each list and call): a tool it may not use
 is neither listed nor called, and a flow tool is offered only where the account may start executions."""
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 import anyio
@@ -52,6 +55,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "get_execution_logs": ("EXECUTION:ACCESS_LOGS",), "kill_execution": ("EXECUTION:KILL",),
 }
 RUN_FLOW_TOOL = "EXECUTION:CREATE"  # what a flow tool needs on its flow's namespace
+# The `Authorization` header of the HTTP request being answered (streamable HTTP), which the API calls then send
+# instead of `legato mcp`'s own token; None over stdio or when the request has none.
+CALLER_AUTH: ContextVar[str | None] = ContextVar("legato_mcp_caller_auth", default=None)
 
 
 class Caller:
@@ -92,6 +98,9 @@ class Api:
         self.client = client
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        auth = CALLER_AUTH.get()
+        if auth is not None:  # the caller's credentials, never mixed with the client's own
+            kwargs = {**kwargs, "auth": None, "headers": {**(kwargs.get("headers") or {}), "Authorization": auth}}
         response = remote.call(self.client, method, path, ToolError, **kwargs)
         return response.json() if response.content else None
 
@@ -191,7 +200,15 @@ class LegatoMcp(FastMCP):
     flow_tools: FlowTools
 
     async def caller(self) -> Caller:
+        CALLER_AUTH.set(self._request_auth())
         return await anyio.to_thread.run_sync(lambda: Caller.of(self.flow_tools.api))
+
+    def _request_auth(self) -> str | None:
+        """The `Authorization` header of the HTTP request being answered, if any."""
+        context = self.get_context().request_context
+        request = getattr(context, "request", None) if context is not None else None
+        headers = getattr(request, "headers", None)
+        return headers.get("authorization") if headers is not None else None
 
     async def list_tools(self) -> list[McpTool]:
         caller = await self.caller()
@@ -202,7 +219,7 @@ class LegatoMcp(FastMCP):
         caller = await self.caller()
         if name in self.flow_tools.reserved:
             if not caller.may_use(name):
-                raise ToolError(f"the token's account may not use {name} (it needs {' or '.join(NEEDS[name])})")
+                raise ToolError(f"the caller's account may not use {name} (it needs {' or '.join(NEEDS[name])})")
             return await super().call_tool(name, arguments)
         answer = await anyio.to_thread.run_sync(lambda: self.flow_tools.call(name, arguments, caller))
         content: list[ContentBlock] = [TextContent(type="text", text=json.dumps(answer, default=str))]

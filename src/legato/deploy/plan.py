@@ -65,19 +65,20 @@ class NamespacePlan:
         return [c for c in self.changes if c.action != "unchanged"]
 
     def apps(self) -> list[Change]:
-        """The app changes, applied after the flows' transaction (an app opens a flow of the namespace)."""
+        """The app changes (saved in the namespace's transaction, after its flows: an app opens one of them)."""
         return [c for c in self.pending() if c.kind == "app"]
 
     def deploy(self) -> NamespaceDeploy:
-        """The services' change for this namespace (its apps aside)."""
+        """The services' change for this namespace: everything of it, applied in one transaction."""
         out = NamespaceDeploy(self.namespace)
         for c in self.pending():
-            if c.kind == "app":
-                continue
             if c.action == "delete":
-                {"flow": out.flow_deletions, "test": out.suite_deletions, "file": out.file_deletions}[c.kind].append(c.key)
+                {"flow": out.flow_deletions, "test": out.suite_deletions, "file": out.file_deletions,
+                 "app": out.app_deletions}[c.kind].append(c.key)
             elif c.kind == "flow":
                 out.flows.append(str(c.new))
+            elif c.kind == "app":
+                out.apps.append(str(c.new))
             elif c.kind == "test":
                 out.suites.append(_suite_save(self.namespace, c.key, str(c.new)))
             else:

@@ -3,6 +3,7 @@ over its REST API (`--server URL --token T`)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from collections.abc import Callable
@@ -14,7 +15,6 @@ import httpx
 from legato.dashboards.defaults import DEFAULT_ID
 from legato.deploy.plan import Change, NamespacePlan
 from legato.remote import api_client, call
-from legato.services import apps as app_service
 from legato.services import dashboards as dashboard_service
 from legato.services import flows as flow_service
 from legato.services.apps import AppPorts
@@ -59,20 +59,12 @@ class LocalTarget:
         return {d.id: d.source for d in self.store.list_dashboards()}
 
     def apply(self, plan: NamespacePlan) -> None:
-        """The namespace's flows, suites and files (one transaction for flows and suites), then its apps."""
+        """The namespace's files, then its flows, suites and apps in one transaction (all or nothing)."""
         flow_service.deploy_namespace(self.store, self.storage, plan.deploy(), by=self.by, now=self.clock())
-        for change in plan.apps():
-            if change.action == "delete":
-                app_service.delete(self.store, change.key, by=self.by, now=self.clock())
-            else:
-                app_service.apply(self.store, str(change.new), by=self.by, now=self.clock())
 
     def apply_dashboards(self, changes: list[Change]) -> None:
-        for change in changes:
-            if change.action == "delete":
-                dashboard_service.delete(self.store, change.key, by=self.by, now=self.clock())
-            elif change.action != "unchanged":
-                dashboard_service.apply(self.store, str(change.new), by=self.by, now=self.clock())
+        """Every dashboard change in one transaction."""
+        dashboard_service.deploy(self.store, *_dashboard_changes(changes), by=self.by, now=self.clock())
 
 
 class RemoteTarget:
@@ -123,45 +115,27 @@ class RemoteTarget:
                 found[item["id"]] = dashboard["sourceCode"]
         return found
 
-    def apply_dashboards(self, changes: list[Change]) -> None:
-        self._apply_sources("dashboards", changes)
-
     def apply(self, plan: NamespacePlan) -> None:
-        """Files first, then every new or changed flow in one request (all or nothing), then suites and
-        deletions."""
+        """The namespace's whole change in one request: the server applies it in one transaction, all or
+        nothing."""
         change = plan.deploy()
-        ns = change.namespace
-        for path, data in change.files.items():
-            self._call("POST", f"/namespaces/{ns}/files", params={"path": path},
-                       files={"fileContent": (path.rsplit("/", 1)[-1], data)})
-        if change.flows:
-            self._call("POST", f"/flows/{ns}", params={"delete": "false"}, content="\n---\n".join(change.flows),
-                       headers={"Content-Type": "application/x-yaml"})
-        existing = set(self.suites(ns)) if change.suites else set()
-        for suite in change.suites:
-            yaml = {"Content-Type": "application/x-yaml"}
-            if suite.id in existing:
-                self._call("PUT", f"/tests/{ns}/{suite.id}", content=suite.source, headers=yaml)
-            else:
-                self._call("POST", "/tests", content=suite.source, headers=yaml)
-        for flow_id in change.flow_deletions:
-            self._call("DELETE", f"/flows/{ns}/{flow_id}")
-        for suite_id in change.suite_deletions:
-            self._call("DELETE", f"/tests/{ns}/{suite_id}")
-        for path in change.file_deletions:
-            self._call("DELETE", f"/namespaces/{ns}/files", params={"path": path})
-        self._apply_sources("apps", plan.apps())
+        bundle = {"flows": change.flows, "flowDeletions": change.flow_deletions,
+                  "suites": [s.source for s in change.suites], "suiteDeletions": change.suite_deletions,
+                  "apps": change.apps, "appDeletions": change.app_deletions,
+                  "files": {path: base64.b64encode(data).decode() for path, data in change.files.items()},
+                  "fileDeletions": change.file_deletions}
+        self._call("POST", f"/deploy/namespaces/{change.namespace}", json=bundle)
 
-    def _apply_sources(self, kind: str, changes: list[Change]) -> None:
-        """Create, replace or delete YAML resources of the API's `/{kind}` collection (apps, dashboards)."""
-        yaml = {"Content-Type": "application/x-yaml"}
-        for change in changes:
-            if change.action == "delete":
-                self._call("DELETE", f"/{kind}/{change.key}")
-            elif change.action == "create":
-                self._call("POST", f"/{kind}", content=str(change.new), headers=yaml)
-            elif change.action == "update":
-                self._call("PUT", f"/{kind}/{change.key}", content=str(change.new), headers=yaml)
+    def apply_dashboards(self, changes: list[Change]) -> None:
+        """Every dashboard change in one request (one transaction on the server)."""
+        saves, deletions = _dashboard_changes(changes)
+        self._call("POST", "/deploy/dashboards", json={"dashboards": saves, "deletions": deletions})
+
+
+def _dashboard_changes(changes: list[Change]) -> tuple[list[str], list[str]]:
+    """The sources to save and the ids to delete of a deploy's dashboard changes."""
+    return ([str(c.new) for c in changes if c.action in ("create", "update")],
+            [c.key for c in changes if c.action == "delete"])
 
 
 def _built_in(dashboard: dict[str, Any]) -> bool:

@@ -11,10 +11,11 @@ from typing import Protocol
 
 from legato.apps import App, parse_app
 from legato.identity.permissions import Action, Resource
+from legato.model.errors import FlowValidationError, Problem
 from legato.services import audit
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require, visible
-from legato.store.ports import MAIN, AppRecord, AppStore, AuditLog
+from legato.store.ports import MAIN, AppRecord, AppStore, AuditEntry, AuditLog
 
 
 class AppPorts(AppStore, AuditLog, Protocol):
@@ -63,6 +64,60 @@ def apply(store: AppPorts, source: str, *, by: Principal, now: datetime) -> Save
         require(by, Resource.APP, Action.UPDATE, before.namespace)
     require(by, Resource.APP, Action.CREATE if before is None else Action.UPDATE, app.namespace)
     return _save(store, app, source, by=by, now=now, before=before)
+
+
+@dataclass(frozen=True)
+class NamespaceApps:
+    """A namespace's apps as a deploy writes them in its one transaction (with its flows and suites): the records
+    to save, the ids to delete, and their audit entries."""
+
+    saves: list[AppRecord]
+    deletions: list[str]
+    entries: list[AuditEntry]
+
+
+def for_deploy(store: AppPorts, namespace: str, sources: list[str], deletions: list[str], *, by: Principal,
+               now: datetime) -> NamespaceApps:
+    """Check the apps a deploy of `namespace` saves (`sources`) and deletes (ids), and `by`'s permissions,
+    writing nothing: FlowValidationError with every problem (an invalid app, one of another namespace, an id
+    twice), ForbiddenError for a missing permission."""
+    problems: list[Problem] = []
+    parsed_apps: list[tuple[App, str]] = []
+    for source in sources:
+        try:
+            app = parse_app(source)
+        except FlowValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        if app.namespace != namespace:
+            problems.append(Problem("namespace", f"app {app.id} is in '{app.namespace}', not '{namespace}'"))
+        elif any(app.id == other.id for other, _ in parsed_apps):
+            problems.append(Problem("id", f"app {app.id} appears twice"))
+        parsed_apps.append((app, source))
+    if problems:
+        raise FlowValidationError(problems)
+    saves, entries = [], []
+    for app, source in parsed_apps:
+        before = store.get_app(app.id, tenant=by.tenant)
+        if before is not None:
+            require(by, Resource.APP, Action.UPDATE, before.namespace)
+        require(by, Resource.APP, Action.CREATE if before is None else Action.UPDATE, app.namespace)
+        saves.append(AppRecord(app.id, app.namespace, app.flow_id, app.display_name, app.access.type, source,
+                               before.created if before else now, now, tenant=by.tenant))
+        entries.append(audit.entry(by, "CREATE" if before is None else "UPDATE", "APP", app.id,
+                                   namespace=app.namespace, now=now,
+                                   details=audit.changed(before.source if before else None, source)))
+    removed = []
+    for key in deletions:
+        record = store.get_app(key, tenant=by.tenant)
+        if record is None:
+            continue  # already gone: nothing to delete
+        if record.namespace != namespace:
+            raise FlowValidationError([Problem("namespace", f"app {key} is in '{record.namespace}', not '{namespace}'")])
+        require(by, Resource.APP, Action.DELETE, record.namespace)
+        removed.append(key)
+        entries.append(audit.entry(by, "DELETE", "APP", key, namespace=record.namespace, now=now))
+    return NamespaceApps(saves, removed, entries)
 
 
 def _save(store: AppPorts, app: App, source: str, *, by: Principal, now: datetime,

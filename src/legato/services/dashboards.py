@@ -96,6 +96,29 @@ def apply(store: DashboardPorts, source: str, *, by: Principal, now: datetime) -
     return _save(store, key, dashboard, source, by=by, now=now, before=before)
 
 
+def deploy(store: DashboardPorts, sources: Sequence[str], deletions: Sequence[str], *, by: Principal,
+           now: datetime) -> None:
+    """Create or replace the dashboards of `sources` and delete the ids of `deletions`, all in one transaction
+    (a deploy's `_global/dashboards/`): every source is checked, and every permission, before anything is
+    written (FlowValidationError, ForbiddenError)."""
+    parsed_ = [(parse_dashboard(source), source) for source in sources]
+    saves, entries = [], []
+    for dashboard, source in parsed_:
+        key = dashboard_id(dashboard)
+        before = store.get_dashboard(key, tenant=by.tenant)
+        require_instance(by, Resource.DASHBOARD, Action.CREATE if before is None else Action.UPDATE)
+        saves.append(DashboardRecord(key, dashboard.title, source, before.created if before else now, now,
+                                     tenant=by.tenant))
+        entries.append(audit.entry(by, "CREATE" if before is None else "UPDATE", "DASHBOARD", key, now=now,
+                                   details=audit.changed(before.source if before else None, source)))
+    removed = [key for key in deletions if store.get_dashboard(key, tenant=by.tenant) is not None]
+    if removed:
+        require_instance(by, Resource.DASHBOARD, Action.DELETE)
+    entries += [audit.entry(by, "DELETE", "DASHBOARD", key, now=now) for key in removed]
+    with audit.recorded(store, entries):
+        store.replace_dashboards(saves, removed, tenant=by.tenant)
+
+
 def _save(store: DashboardPorts, key: str, dashboard: Dashboard, source: str, *, by: Principal, now: datetime,
           before: DashboardRecord | None) -> Saved:
     record = DashboardRecord(key, dashboard.title, source, before.created if before else now, now, tenant=by.tenant)

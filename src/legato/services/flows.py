@@ -3,7 +3,8 @@ validated with the installed plugins before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -14,7 +15,9 @@ from legato.flows.edits import with_disabled
 from legato.identity.permissions import Action, Resource
 from legato.model.errors import FlowValidationError, Problem
 from legato.model.flow import Flow
+from legato.services import apps as app_service
 from legato.services import audit
+from legato.services.apps import AppPorts
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
 from legato.storage import Storage, namespace_files
@@ -215,14 +218,21 @@ class NamespaceDeploy:
     suite_deletions: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     file_deletions: list[str] = field(default_factory=list)
+    apps: list[str] = field(default_factory=list)  # app YAML sources
+    app_deletions: list[str] = field(default_factory=list)  # app ids
 
 
-def deploy_namespace(store: FlowPorts, storage: Storage, change: NamespaceDeploy, *, by: Principal,
+class DeployPorts(FlowPorts, AppPorts, Protocol):
+    """What a namespace's deploy writes in its one transaction: flows, test suites and apps."""
+
+
+def deploy_namespace(store: DeployPorts, storage: Storage, change: NamespaceDeploy, *, by: Principal,
                      now: datetime) -> list[FlowRecord]:
-    """Apply a namespace's deploy: every flow is validated first (nothing changes otherwise); new and changed
-    namespace files are written (each file atomically) before the flows and suites are saved and deleted in ONE
-    transaction, so a flow never runs without its files; files to delete go last. Killed half way, the flows
-    and suites are all old or all new."""
+    """Apply a namespace's deploy, all or nothing: every flow, test suite and app is validated and every
+    permission checked first (nothing changes otherwise); new and changed namespace files are written (each file
+    atomically) before the flows, suites and apps are saved and deleted in ONE transaction, so a flow never runs
+    without its files (if that transaction fails, the files written are put back as they were); files to delete
+    go last. Killed half way, the flows, suites and apps of the namespace are all old or all new."""
     saves: list[FlowSave] = []
     problems: list[Problem] = []
     for source in change.flows:
@@ -236,19 +246,45 @@ def deploy_namespace(store: FlowPorts, storage: Storage, change: NamespaceDeploy
         saves.append(FlowSave(flow.namespace, flow.id, source, flow.disabled))
     wrong = [s.id for s in change.suites if s.namespace != change.namespace]
     problems += [Problem("namespace", f"test suite {i} is not in '{change.namespace}'") for i in wrong]
+    try:
+        apps = app_service.for_deploy(store, change.namespace, change.apps, change.app_deletions, by=by, now=now)
+    except FlowValidationError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise FlowValidationError(problems)
     _require_deploy(store, by, change, [save.id for save in saves])
     storage = tenant_storage.of_tenant(storage, by.tenant)
-    for path, data in change.files.items():
-        storage.put(namespace_files.file_uri(change.namespace, path), data)
-    saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
-                                suites=change.suites,
-                                suite_deletions=[(change.namespace, i) for i in change.suite_deletions], tenant=by.tenant)
+    live = {r.id: r.source for r in store.list_flows(change.namespace, tenant=by.tenant)}
+    entries = [_entry(by, f.namespace, f.id, live.get(f.id), f.source, now) for f in saves if live.get(f.id) != f.source]
+    entries += [_entry(by, change.namespace, i, live[i], None, now) for i in change.flow_deletions if i in live]
+    with _files_put_back_on_error(storage, change), audit.recorded(store, entries + apps.entries):
+        saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
+                                    suites=change.suites,
+                                    suite_deletions=[(change.namespace, i) for i in change.suite_deletions],
+                                    apps=apps.saves, app_deletions=apps.deletions, tenant=by.tenant)
     for path in change.file_deletions:
         storage.delete(namespace_files.file_uri(change.namespace, path))
     return saved
 
+
+@contextmanager
+def _files_put_back_on_error(storage: Storage, change: NamespaceDeploy) -> Iterator[None]:
+    """Write the deploy's new and changed namespace files; if the block raises, put back what they replaced
+    (and remove the ones that were new)."""
+    before: dict[str, bytes | None] = {}
+    try:
+        for path, data in change.files.items():
+            uri = namespace_files.file_uri(change.namespace, path)
+            before[uri] = storage.get(uri) if storage.exists(uri) else None
+            storage.put(uri, data)
+        yield
+    except BaseException:
+        for uri, old in before.items():
+            if old is None:
+                storage.delete(uri)
+            else:
+                storage.put(uri, old)
+        raise
 
 
 def _require_deploy(store: FlowPorts, by: Principal, change: NamespaceDeploy, flow_ids: list[str]) -> None:

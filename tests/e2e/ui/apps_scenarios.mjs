@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { checkPages } from "./a11y_scenarios.mjs";
 import { setSource } from "./editor_scenarios.mjs";
-import { api, check, uid } from "./support.mjs";
+import { api, check, deploy, uid } from "./support.mjs";
 
 async function apps(page, base) {
   const who = `Ann ${uid()}`;
@@ -83,4 +83,65 @@ async function apps(page, base) {
   await checkPages(page, base, ["/ui/apps", "/ui/main/apps/access_request", "/ui/apps/access_request/edit"]);
 }
 
-export const APPS_SCENARIOS = { apps };
+// An app's CreateExecutionForm checks the inputs as the flow does before anything is created: the browser checks
+// what it can read (max, select values), the server the rest (a validator the browser's RegExp cannot read), and
+// each error shows next to its field; a valid form then starts the execution.
+async function app_form_checks(page, base) {
+  const ns = `apps.checks${uid()}`;
+  const appId = `order-${uid()}`;
+  await deploy(base, `id: order
+namespace: ${ns}
+inputs:
+  - id: customer
+    type: STRING
+    displayName: Customer
+    validator: "(?i)[a-z]+ [a-z]+"
+  - id: quantity
+    type: INT
+    displayName: Quantity
+    min: 1
+    max: 5
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.customer }} x{{ inputs.quantity }}"
+`);
+  await api(base, "POST", "/apps", `id: ${appId}
+type: io.kestra.plugin.ee.apps.Execution
+displayName: Order
+namespace: ${ns}
+flowId: order
+access: PUBLIC
+layout:
+  - on: OPEN
+    blocks:
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionForm
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionButton
+        text: Order
+`, { "Content-Type": "application/x-yaml" });
+  const executions = async () => (await api(base, "GET", `/executions/search?namespace=${ns}`)).total;
+
+  await page.goto(`${base}/ui/main/apps/${appId}`);
+  await page.getByLabel("Customer").fill("ann");
+  await page.getByLabel("Quantity").fill("9");
+  await page.getByRole("button", { name: "Order" }).click();
+  // the browser's check: next to the field, described by it
+  await page.locator("#error-quantity").getByText("Quantity must be at most 5").waitFor();
+  check((await page.getByLabel("Quantity").getAttribute("aria-describedby"))?.includes("error-quantity"),
+    "the quantity's error describes its field");
+  check((await page.locator("#error-customer").count()) === 0, "a validator the browser cannot read is left to the server");
+
+  await page.getByLabel("Quantity").fill("2");
+  await page.getByRole("button", { name: "Order" }).click();
+  // the server's 422 names the input: its message shows next to that field
+  await page.locator("#error-customer").getByText(/does not match the pattern/).waitFor();
+  check((await page.locator("#error-quantity").count()) === 0, "the fixed field has no error any more");
+  check(await executions() === 0, "no execution is created from invalid inputs");
+
+  await page.getByLabel("Customer").fill("Ann Smith");
+  await page.getByRole("button", { name: "Order" }).click();
+  await page.waitForURL(new RegExp(`/ui/main/apps/${appId}\\?execution=`));
+  check(await executions() === 1, "the valid form started one execution");
+}
+
+export const APPS_SCENARIOS = { apps, app_form_checks };

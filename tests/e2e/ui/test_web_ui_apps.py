@@ -11,3 +11,7 @@ from tests.e2e.ui.test_web_ui import _scenario
 
 def test_fill_an_apps_form_see_the_approval_step_approve_and_see_the_outputs(server: str) -> None:
     _scenario("apps", server)
+
+
+def test_an_apps_form_checks_the_inputs_as_the_flow_does_and_shows_each_error_at_its_field(server: str) -> None:
+    _scenario("app_form_checks", server)

@@ -448,3 +448,74 @@ def test_the_form_honours_the_flows_checks_as_the_executions_api_does(client: ht
     assert late.status_code == 200, late.text
     failed = _stage(client, app_id, late.json()["execution"]["id"], "FAILURE")
     assert any("too late" in line["message"] for line in failed["blocks"][0]["lines"])
+
+
+CHECKED_FORM = """id: order
+namespace: {ns}
+inputs:
+  - id: customer
+    type: STRING
+    validator: "^[A-Z][a-z]+$"
+  - id: quantity
+    type: INT
+    min: 1
+    max: 5
+  - id: size
+    type: SELECT
+    values: [S, M, L]
+  - id: price
+    type: FLOAT
+    required: false
+    min: 0.5
+  - id: note
+    type: STRING
+    required: false
+    defaults: none
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "{{{{ inputs.customer }}}}"
+"""
+
+FORM_APP = """id: {app_id}
+type: io.kestra.plugin.ee.apps.Execution
+displayName: Order
+namespace: {ns}
+flowId: order
+access: PUBLIC
+layout:
+  - on: OPEN
+    blocks:
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionForm
+      - type: io.kestra.plugin.ee.apps.execution.blocks.CreateExecutionButton
+        text: Order
+"""
+
+
+@pytest.mark.parametrize(("sent", "bad", "words"), [
+    ({"quantity": "2", "size": "M"}, "customer", "required"),
+    ({"customer": "ann", "quantity": "2", "size": "M"}, "customer", "^[A-Z][a-z]+$"),
+    ({"customer": "Ann", "quantity": "two", "size": "M"}, "quantity", "integer"),
+    ({"customer": "Ann", "quantity": "9", "size": "M"}, "quantity", "5"),
+    ({"customer": "Ann", "quantity": "0", "size": "M"}, "quantity", "1"),
+    ({"customer": "Ann", "quantity": "2", "size": "XL"}, "size", "S"),
+    ({"customer": "Ann", "quantity": "2", "size": "M", "price": "0.1"}, "price", "0.5"),
+])
+def test_the_form_checks_the_inputs_as_the_flow_does_and_names_the_bad_one(
+        client: httpx.Client, ns: str, sent: dict[str, str], bad: str, words: str) -> None:
+    assert client.post("/api/v1/main/flows", content=CHECKED_FORM.format(ns=ns), headers=YAML).status_code == 200
+    app_id = "order-" + ns.rsplit(".", 1)[-1]
+    saved = client.put(f"/api/v1/main/apps/{app_id}", content=FORM_APP.format(app_id=app_id, ns=ns), headers=YAML)
+    if saved.status_code == 404:
+        saved = client.post("/api/v1/main/apps", content=FORM_APP.format(app_id=app_id, ns=ns), headers=YAML)
+    assert saved.status_code == 200, saved.text
+
+    refused = client.post(f"/api/v1/main/apps/{app_id}/executions", data=sent)
+    assert refused.status_code == 422, refused.text
+    assert [d["path"] for d in refused.json()["details"]] == [bad], refused.text
+    assert words in refused.json()["details"][0]["message"], refused.text
+    assert client.get("/api/v1/main/executions/search", params={"namespace": ns}).json()["total"] == 0
+
+    fine = client.post(f"/api/v1/main/apps/{app_id}/executions",
+                       data={"customer": "Ann", "quantity": "5", "size": "L", "price": "0.5"})
+    assert fine.status_code == 200, fine.text

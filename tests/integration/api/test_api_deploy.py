@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -93,3 +94,32 @@ def test_remote_target_deploys_a_namespace_apps_after_its_flows(tmp_path: Path, 
         assert target.apps(ns) == {}
     finally:
         target.close()
+
+
+def test_the_deploy_route_applies_a_whole_namespace_or_nothing_of_it(tmp_path: Path, server: LiveServer) -> None:
+    ns = f"deploy.bundle{secrets.token_hex(4)}"
+    key = f"ask-{secrets.token_hex(4)}"
+    with server.client() as client:
+        first = client.post(f"/api/v1/main/deploy/namespaces/{ns}", json={
+            "flows": [flow(ns, "a")], "apps": [app(ns, key, "a")], "suites": [suite(ns, "a")],
+            "files": {"/run.sh": base64.b64encode(b"echo hi\n").decode()}})
+        assert first.status_code == 200, first.text
+        assert first.json() == {"namespace": ns, "flows": 1}
+
+        bad_app = app(ns, key, "a", "Asked").replace("flowId:", "flow:")
+        bad_suite = suite(ns, "a").replace("testCases:", "cases:")
+        for broken in ({"flows": [flow(ns, "a", "v2"), flow(ns, "b")], "apps": [bad_app], "appDeletions": []},
+                       {"flows": [flow(ns, "b")], "suites": [bad_suite], "flowDeletions": ["a"], "appDeletions": [key]},
+                       {"flows": [flow(ns, "b")], "apps": [app("elsewhere", "moved", "b")]}):
+            refused = client.post(f"/api/v1/main/deploy/namespaces/{ns}", json=broken)
+            assert refused.status_code == 422, refused.text
+            assert "flow" in refused.text.lower() or "cases" in refused.text or "elsewhere" in refused.text
+            assert [f["id"] for f in client.get(f"/api/v1/main/flows/{ns}").json()] == ["a"]
+            assert "message: hi" in client.get(f"/api/v1/main/flows/{ns}/a", params={"source": True}).json()["source"]
+            assert "displayName: Ask\n" in client.get(f"/api/v1/main/apps/{key}").json()["sourceCode"]
+            suites = client.get("/api/v1/main/tests/search", params={"namespace": ns}).json()["results"]
+            assert [s["id"] for s in suites] == ["a_suite"]
+        detail = client.post(f"/api/v1/main/deploy/namespaces/{ns}", json={"apps": [bad_app]}).json()
+        assert any("flowId" in d["path"] or "flow" in d["path"] for d in detail["details"]), detail
+        assert client.post(f"/api/v1/main/deploy/namespaces/{ns}",
+                           json={"files": {"/x": "not base64!"}}).status_code == 400

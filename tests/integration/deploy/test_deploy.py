@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 from tests.builders import log_flow
 
 from legato.clock import utcnow
 from legato.deploy import layout, plan
 from legato.deploy.targets import LocalTarget
 from legato.model.errors import FlowValidationError
+from legato.services import flows as flow_service
+from legato.services.flows import NamespaceDeploy
 from legato.services.principal import SYSTEM
 from legato.storage import LocalStorage
 from legato.store import open_store
+from legato.store.ports import SuiteSave
 from legato.store.sql import SqlStore
 
 
@@ -183,3 +188,52 @@ def test_an_app_in_the_wrong_namespace_folder_or_twice_stops_everything(tmp_path
     assert "'other' is not the namespace of its folder 'team'" in text
     assert "app a is also in" in text
     assert "more/apps/bad.yaml:5:1" in text, text
+
+
+def test_an_invalid_app_or_suite_leaves_nothing_of_its_namespace_written(tmp_path: Path,
+                                                                         local: tuple[SqlStore, LocalTarget]) -> None:
+    store, target = local
+    good = NamespaceDeploy("team", flows=[flow("team", "a")], apps=[app("team", "ask", "a")],
+                           files={"/run.sh": b"echo new\n"})
+    flow_service.deploy_namespace(store, target.storage, good, by=SYSTEM, now=utcnow())
+    assert [f.id for f in store.list_flows("team")] == ["a"] and [a.id for a in store.list_apps()] == ["ask"]
+
+    bad_app = app("team", "ask", "a", "Ask v2").replace("flowId:", "flow:")
+    for broken in (NamespaceDeploy("team", flows=[flow("team", "a", "v2"), flow("team", "b")],
+                                   apps=[app("team", "other", "b"), bad_app], files={"/run.sh": b"echo v2\n"}),
+                   NamespaceDeploy("team", flows=[flow("team", "b")], apps=[app("team", "other", "b")],
+                                   suites=[SuiteSave("elsewhere", "s", "b", suite("elsewhere", "b"), False)],
+                                   app_deletions=["ask"], flow_deletions=["a"])):
+        with pytest.raises(FlowValidationError):
+            flow_service.deploy_namespace(store, target.storage, broken, by=SYSTEM, now=utcnow())
+        assert {f.id: "hi" in f.source for f in store.list_flows("team")} == {"a": True}
+        assert [(a.id, "displayName: Ask\n" in a.source) for a in store.list_apps()] == [("ask", True)]
+        assert store.list_test_suites() == []
+        assert target.files("team") == {"/run.sh": b"echo new\n"}
+
+
+def test_a_failing_transaction_puts_the_namespace_files_back(tmp_path: Path, pg_url: str) -> None:
+    """The namespace's transaction fails after its files were written (another connection holds a lock on the app
+    it updates, and the deploy's connection gives up waiting): its flows and apps are as before, and the files it
+    wrote are put back as they were, the new one removed."""
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # the deploy's connections give up waiting at 0.5 s
+        admin.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET lock_timeout = '500ms'")
+    store = open_store(pg_url)
+    storage = LocalStorage(tmp_path / "storage")
+    try:
+        first = NamespaceDeploy("team", flows=[flow("team", "a")], apps=[app("team", "ask", "a")],
+                                files={"/kept.sh": b"old\n"})
+        flow_service.deploy_namespace(store, storage, first, by=SYSTEM, now=utcnow())
+        with psycopg.connect(pg_url) as locker:
+            locker.execute("SELECT 1 FROM apps WHERE id = 'ask' FOR UPDATE")
+            change = NamespaceDeploy("team", flows=[flow("team", "a", "v2"), flow("team", "b")],
+                                     apps=[app("team", "ask", "a", "Ask v2")],
+                                     files={"/kept.sh": b"new\n", "/added.sh": b"added\n"})
+            with pytest.raises(OperationalError, match="lock timeout"):
+                flow_service.deploy_namespace(store, storage, change, by=SYSTEM, now=utcnow())
+        target = LocalTarget(store, storage, by=SYSTEM, clock=utcnow)
+        assert target.files("team") == {"/kept.sh": b"old\n"}
+        assert {f.id: "hi" in f.source for f in store.list_flows("team")} == {"a": True}
+        assert [(a.id, "displayName: Ask\n" in a.source) for a in store.list_apps()] == [("ask", True)]
+    finally:
+        store.close()

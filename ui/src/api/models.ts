@@ -42,6 +42,10 @@ export interface FlowInput {
   values?: string[] | null;
   min?: number | string | null;
   max?: number | string | null;
+  /** A STRING input's regular expression: the whole value must match it. */
+  validator?: string | null;
+  minLength?: number | null;
+  maxLength?: number | null;
 }
 
 export interface Task {

@@ -2795,6 +2795,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{tenant}/deploy/namespaces/{namespace}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy a namespace
+         * @description Apply a namespace's flows, test suites, apps and files, and their deletions, all or nothing: everything is
+         *     validated and every permission checked before anything is written, then the flows, suites and apps are saved
+         *     in one transaction (a 4xx names what is wrong and nothing changes).
+         */
+        post: operations["deploy_namespace_api_v1__tenant__deploy_namespaces__namespace__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{tenant}/deploy/dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy dashboards
+         * @description Create, replace and delete dashboards in one transaction, all or nothing.
+         */
+        post: operations["deploy_dashboards_api_v1__tenant__deploy_dashboards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{tenant}/apps": {
         parameters: {
             query?: never;
@@ -3902,6 +3944,22 @@ export interface components {
             timeZone?: string | null;
         };
         /**
+         * DashboardBundle
+         * @description Every change of the instance's dashboards a deploy makes.
+         */
+        DashboardBundle: {
+            /**
+             * Dashboards
+             * @description Dashboard YAML sources to create or update.
+             */
+            dashboards?: string[];
+            /**
+             * Deletions
+             * @description Ids of dashboards to delete.
+             */
+            deletions?: string[];
+        };
+        /**
          * DashboardDto
          * @description A custom dashboard: its properties, its charts as written (JSON), and its YAML `sourceCode`.
          */
@@ -3929,6 +3987,16 @@ export interface components {
             created: string | null;
             /** Updated */
             updated: string | null;
+        };
+        /** DeployedNamespace */
+        DeployedNamespace: {
+            /** Namespace */
+            namespace: string;
+            /**
+             * Flows
+             * @description Flows saved.
+             */
+            flows: number;
         };
         /** DurationStats */
         DurationStats: {
@@ -4555,6 +4623,54 @@ export interface components {
             tags: {
                 [key: string]: string;
             };
+        };
+        /**
+         * NamespaceBundle
+         * @description Everything a deploy changes in one namespace.
+         */
+        NamespaceBundle: {
+            /**
+             * Flows
+             * @description Flow YAML sources to create or update.
+             */
+            flows?: string[];
+            /**
+             * Flowdeletions
+             * @description Ids of flows to delete.
+             */
+            flowDeletions?: string[];
+            /**
+             * Suites
+             * @description Test suite YAML sources to create or update.
+             */
+            suites?: string[];
+            /**
+             * Suitedeletions
+             * @description Ids of test suites to delete.
+             */
+            suiteDeletions?: string[];
+            /**
+             * Apps
+             * @description App YAML sources to create or update.
+             */
+            apps?: string[];
+            /**
+             * Appdeletions
+             * @description Ids of apps to delete.
+             */
+            appDeletions?: string[];
+            /**
+             * Files
+             * @description Namespace files to write: `/path` → base64 content.
+             */
+            files?: {
+                [key: string]: string;
+            };
+            /**
+             * Filedeletions
+             * @description Paths of namespace files to delete.
+             */
+            fileDeletions?: string[];
         };
         /** NamespaceDto */
         NamespaceDto: {
@@ -19425,6 +19541,168 @@ export interface operations {
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deploy_namespace_api_v1__tenant__deploy_namespaces__namespace__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace deployed. */
+                namespace: string;
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceBundle"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployedNamespace"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authentication required, or the credentials are wrong, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A permission is missing (the message names it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid flow, inputs or parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deploy_dashboards_api_v1__tenant__deploy_dashboards_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant; `main` by default. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardBundle"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request */
             400: {

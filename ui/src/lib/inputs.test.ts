@@ -75,6 +75,20 @@ describe("validate", () => {
       count: "count must be a whole number", ratio: "ratio must be a number", payload: "Payload must be valid JSON",
     });
   });
+
+  it("checks min and max, the validator and the select's values as the flow does", () => {
+    const checked = fieldsFor([...INPUTS, { id: "code", type: "STRING", required: false, validator: "[A-Z]{3}" }]);
+    expect(validate(checked, { ...base, count: "11", color: "blue", tags: ["a", "z"], code: "ABCD" })).toEqual({
+      count: "count must be at most 10", color: "color must be one of red, green",
+      tags: "tags: z is not one of a, b, c", code: "code must match [A-Z]{3}",
+    });
+    expect(validate(checked, { ...base, count: "0", code: "ABC" })).toEqual({ count: "count must be at least 1" });
+    const short = fieldsFor([{ id: "s", type: "STRING", minLength: 2, maxLength: 3 }]);
+    expect(validate(short, { s: "a" })).toEqual({ s: "s must be at least 2 characters" });
+    expect(validate(short, { s: "abcd" })).toEqual({ s: "s must be at most 3 characters" });
+    // a pattern the browser cannot read is left to the server
+    expect(validate(fieldsFor([{ id: "p", type: "STRING", validator: "(?<x" }]), { p: "anything" })).toEqual({});
+  });
 });
 
 describe("toFormData", () => {

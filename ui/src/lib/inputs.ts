@@ -18,6 +18,10 @@ export interface Field {
   step?: string;
   min?: string;
   max?: string;
+  /** A text field's regular expression (the flow's `validator`): the whole value must match it. */
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
   /** What the input type expects, shown as a hint (DURATION, JSON, ...). */
   hint: string | null;
 }
@@ -91,6 +95,9 @@ export function fieldsFor(inputs: FlowInput[] | undefined): Field[] {
       step: type === "INT" ? "1" : type === "FLOAT" ? "any" : undefined,
       min: input.min != null ? String(input.min) : undefined,
       max: input.max != null ? String(input.max) : undefined,
+      pattern: input.validator ?? undefined,
+      minLength: input.minLength ?? undefined,
+      maxLength: input.maxLength ?? undefined,
       hint: HINTS[type] ?? null,
     };
   });
@@ -103,25 +110,61 @@ function isEmpty(value: FieldValue): boolean {
   return value === null || value === "" || (Array.isArray(value) && value.length === 0);
 }
 
-/** Problems the browser can see before asking the server: missing required values, malformed numbers/JSON. */
+/** Whether `value` matches the whole of `pattern` (a flow's `validator`); true when the browser cannot read the
+ * pattern (a Java-only construct): the server checks it then. */
+function matches(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`, "u").test(value);
+  } catch {
+    return true;
+  }
+}
+
+/** The problem of a number field's value, checked as the flow checks it (a number, whole for INT, within min
+ * and max). */
+function numberProblem(field: Field, value: string): string | null {
+  const number = Number(value);
+  if (value.trim() === "" || Number.isNaN(number)) return `${field.label} must be a number`;
+  if (field.step === "1" && !Number.isInteger(number)) return `${field.label} must be a whole number`;
+  if (field.min !== undefined && number < Number(field.min)) return `${field.label} must be at least ${field.min}`;
+  if (field.max !== undefined && number > Number(field.max)) return `${field.label} must be at most ${field.max}`;
+  return null;
+}
+
+/** Problems the browser can see before asking the server, checked as the flow checks its inputs: missing
+ * required values, malformed numbers/JSON, numbers out of min/max, text not matching the validator, a value not
+ * among a select's values. The server checks all of it again (and names a bad input in its 422). */
 export function validate(fields: Field[], values: FormValues): Record<string, string> {
   const errors: Record<string, string> = {};
+  const put = (field: Field, problem: string | null) => { if (problem && !errors[field.id]) errors[field.id] = problem; };
   for (const field of fields) {
     const value = values[field.id] ?? null;
     if (isEmpty(value)) {
       if (field.required) errors[field.id] = `${field.label} is required`;
       continue;
     }
-    if (field.kind === "number" && typeof value === "string") {
-      const number = Number(value);
-      if (value.trim() === "" || Number.isNaN(number)) errors[field.id] = `${field.label} must be a number`;
-      else if (field.step === "1" && !Number.isInteger(number)) errors[field.id] = `${field.label} must be a whole number`;
+    if (field.kind === "number" && typeof value === "string") put(field, numberProblem(field, value));
+    if (field.pattern && typeof value === "string" && !matches(field.pattern, value)) {
+      put(field, `${field.label} must match ${field.pattern}`);
+    }
+    if (typeof value === "string" && field.minLength != null && value.length < field.minLength) {
+      put(field, `${field.label} must be at least ${field.minLength} characters`);
+    }
+    if (typeof value === "string" && field.maxLength != null && value.length > field.maxLength) {
+      put(field, `${field.label} must be at most ${field.maxLength} characters`);
+    }
+    if (field.kind === "select" && typeof value === "string" && field.options.length > 0 && !field.options.includes(value)) {
+      put(field, `${field.label} must be one of ${field.options.join(", ")}`);
+    }
+    if (field.kind === "multiselect" && Array.isArray(value) && field.options.length > 0) {
+      const unknown = value.filter((v) => !field.options.includes(v));
+      if (unknown.length > 0) put(field, `${field.label}: ${unknown.join(", ")} is not one of ${field.options.join(", ")}`);
     }
     if (field.kind === "textarea" && field.hint?.startsWith("JSON") && typeof value === "string") {
       try {
         JSON.parse(value);
       } catch {
-        errors[field.id] = `${field.label} must be valid JSON`;
+        put(field, `${field.label} must be valid JSON`);
       }
     }
   }

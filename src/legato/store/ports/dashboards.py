@@ -65,6 +65,12 @@ class DashboardStore(Protocol):
         """Delete a dashboard; True when it existed."""
         ...
 
+    def replace_dashboards(self, saves: Sequence[DashboardRecord], deletions: Sequence[str],
+                           tenant: str = TENANT) -> None:
+        """Save the dashboards of `saves` (records of `tenant`) and delete the ids of `deletions`, in one
+        transaction (a deploy's `_global/dashboards/`)."""
+        ...
+
     def chart_rows(self, chart: Chart, window: ChartWindow, *, use_rollup: bool = True) -> ChartRows:
         """Run one data chart (checked by legato.dashboards.parse) as one SQL query: its rows for `window`;
         ChartQueryError when the database refuses a value of the chart. Charts of executions the daily roll-up

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from legato.store.ports.apps import AppRecord
 from legato.store.ports.tenants import MAIN
 
 
@@ -103,9 +104,11 @@ class FlowStore(FlowReader, Protocol):
 
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
+                      apps: Sequence[AppRecord] = (), app_deletions: Sequence[str] = (),
                       tenant: str = MAIN) -> list[FlowRecord]:
         """Save every flow of `saves` (as save_flow) and delete the (namespace, id) of `deletions` in `tenant`,
-        and the same for test suites, in one transaction; the saved flow records in the order of `saves`."""
+        and the same for test suites and apps (records of `tenant`, ids to delete), in one transaction; the saved
+        flow records in the order of `saves`."""
         ...
 
     def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:

@@ -318,6 +318,7 @@ class SqlStore:
         self.get_dashboard = part.get_dashboard
         self.list_dashboards = part.list_dashboards
         self.delete_dashboard = part.delete_dashboard
+        self.replace_dashboards = part.replace_dashboards
         self.chart_rows = part.chart_rows
         self.fold_execution_days = part.fold_execution_days
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.exc import DataError
 
 from legato.dashboards.model import Chart
@@ -34,6 +36,14 @@ class SqlDashboards:
     def delete_dashboard(self, dashboard_id: str, tenant: str = TENANT) -> bool:
         with self._db.write() as tx:
             return self._q.dashboards.delete(tx.conn, tenant, dashboard_id)
+
+    def replace_dashboards(self, saves: Sequence[DashboardRecord], deletions: Sequence[str],
+                           tenant: str = TENANT) -> None:
+        with self._db.write() as tx:
+            for dashboard_id in deletions:
+                self._q.dashboards.delete(tx.conn, tenant, dashboard_id)
+            for record in saves:
+                self._q.dashboards.save(tx.conn, record)
 
     def chart_rows(self, chart: Chart, window: ChartWindow, *, use_rollup: bool = True) -> ChartRows:
         try:

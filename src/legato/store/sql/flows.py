@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from legato.store.database import Database
 from legato.store.ports import (
+    AppRecord,
     FlowRecord,
     FlowSave,
     SuiteSave,
@@ -57,6 +58,7 @@ class SqlFlows:
 
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
+                      apps: Sequence[AppRecord] = (), app_deletions: Sequence[str] = (),
                       tenant: str = MAIN) -> list[FlowRecord]:
         saved: dict[tuple[str, str], FlowRecord] = {}
         with self._db.write() as tx:
@@ -67,6 +69,11 @@ class SqlFlows:
                 saved[(f.namespace, f.id)] = self._q.flows.save(tx.conn, f.namespace, f.id, f.source, f.disabled,
                                                                 now, tenant)
             self._q.test_suites.replace(tx.conn, suites, suite_deletions, now, tenant)
+            # apps last: an app opens a flow, which is then already saved in this transaction
+            for app_id in app_deletions:
+                self._q.apps.delete(tx.conn, tenant, app_id)
+            for app in apps:
+                self._q.apps.save(tx.conn, app)
         return [saved[(f.namespace, f.id)] for f in saves]
 
     def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:
