@@ -3,11 +3,15 @@ the API, the model and the key. Each turns into a `wire.Endpoint`; the OpenAI-co
 format (Gemini through Google's OpenAI-compatible endpoint, Ollama through its /v1 API).
 
 A provider block is validated as the class its `type` names, with the flow's `pluginDefaults` for that type merged
-in (Kestra's examples set `apiKey` and `modelName` once that way)."""
+in (Kestra's examples set `apiKey` and `modelName` once that way).
+
+A `configuration` map inside a provider block is accepted and not applied, as in Kestra: its providers have no such
+property, and Kestra's validation and runs ignore unknown properties that come through `pluginDefaults` (where
+Kestra's blueprints put it). The task's own `configuration` is the one that counts; the run logs a warning."""
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, TypeAlias
+from typing import Annotated, Any, ClassVar, TypeAlias
 
 from pydantic import (
     Field,
@@ -30,9 +34,13 @@ class ModelProvider(SubPlugin):
     modelName: str | None = Field(default=None, description="The model, e.g. gpt-4o-mini, claude-sonnet-4-0, gemini-2.5-flash, mistral-large-latest, llama3.2.")
     baseUrl: str | None = Field(default=None, description="The API's base URL (any OpenAI-compatible server for the OpenAI provider); the provider's public API by default.")
     apiKey: str | None = Field(default=None, description="The API key (keep it in a secret: `{{ secret('OPENAI_API_KEY') }}`).")
+    configuration: dict[str, Any] | None = Field(default=None, description="Kestra compatibility: not a property of Kestra's providers, which ignore it when it comes through pluginDefaults; accepted and not applied (a warning says so). Set `configuration` on the task instead.")
 
     def endpoint(self, ctx: RunContext, timeout: float = 120.0) -> wire.Endpoint:
         """Where the calls go, with the rendered key in the headers."""
+        if self.configuration is not None:
+            ctx.logger.warn(f"the {type(self).__name__} provider's 'configuration' ({', '.join(sorted(self.configuration))}) is not "
+                            "applied, as in Kestra, whose providers have no such property: set 'configuration' on the task")
         if self.modelName is None:
             raise TaskFailed(f"property 'modelName' of the {type(self).__name__} provider is required")
         model = ctx.render_string(self.modelName)

@@ -1,13 +1,18 @@
 """Kestra's single-vendor chat plugins: `io.kestra.plugin.anthropic.ChatCompletion` (Claude's Messages API) and
 `io.kestra.plugin.perplexity.ChatCompletion` (Perplexity's OpenAI-like API with web search). `baseUrl` (a Legato
-addition) points them elsewhere; token usage is recorded under Kestra's metric names."""
+addition) points them elsewhere; token usage is recorded under Kestra's metric names.
+
+The messages of Perplexity's and Gemini's ChatCompletion take `type` (SYSTEM, USER...) as Kestra's do; a message may
+say `role` (system, user, assistant) instead, the OpenAI spelling some of Kestra's blueprints use. Kestra saves such
+a flow (its `messages` are read only when the task runs) and then fails the task on the unknown `role`; Legato
+reads `role` as the matching `type` and logs a warning that the flow will not run on Kestra as written."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from legato.model.task import TASKS, Frozen
 from legato.plugins.ai import http, wire
@@ -21,6 +26,30 @@ def _messages(ctx: RunContext, value: Any, cls: type[Frozen], prop: str = "messa
     if isinstance(value, str):
         return list(render_as(ctx, value, list[cls], prop))  # type: ignore[valid-type]
     return [m.model_copy(update={"content": ctx.render_string(m.content)}) for m in value]
+
+
+class _RoleOrType(Frozen):
+    """A message that names its speaker by Kestra's `type` or by an OpenAI-style `role`, not both."""
+
+    ROLES: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _one_speaker(self) -> _RoleOrType:
+        if (getattr(self, "type", None) is None) == (getattr(self, "role", None) is None):
+            raise ValueError("a message names its speaker with 'type' (Kestra's spelling) or 'role', exactly one of them")
+        return self
+
+    def speaker(self) -> str:
+        """Kestra's type of the message."""
+        typed: str | None = getattr(self, "type", None)
+        return typed if typed is not None else self.ROLES[str(getattr(self, "role", ""))]
+
+
+def _warn_roles(ctx: RunContext, task: str, messages: list[Any]) -> None:
+    used = [i for i, m in enumerate(messages) if getattr(m, "role", None) is not None]
+    if used:
+        ctx.logger.warn(f"messages {used} say 'role': read here as the matching 'type', but Kestra's {task} fails on "
+                        "'role' when it runs; write 'type' (SYSTEM, USER...) for the flow to run on both")
 
 
 class AnthropicMessage(Frozen):
@@ -95,8 +124,11 @@ def _seconds(ctx: RunContext, task: RunnableTask) -> float:
     return found.total_seconds() if found else 120.0
 
 
-class PerplexityMessage(Frozen):
-    type: Literal["SYSTEM", "USER", "ASSISTANT"] = Field(description="Who speaks.")
+class PerplexityMessage(_RoleOrType):
+    ROLES: ClassVar[dict[str, str]] = {"system": "SYSTEM", "user": "USER", "assistant": "ASSISTANT"}
+
+    type: Literal["SYSTEM", "USER", "ASSISTANT"] | None = Field(default=None, description="Who speaks.")
+    role: Literal["system", "user", "assistant"] | None = Field(default=None, description="Who speaks, in OpenAI's spelling (instead of `type`; Kestra's task rejects it when it runs).")
     content: str | None = Field(default=None, description="The text (rendered).")
 
 
@@ -124,7 +156,9 @@ class PerplexityChatCompletion(RunnableTask):
     baseUrl: str = Field(default="https://api.perplexity.ai", description="Legato: the API's base URL.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
-        turns = [{"role": m.type.lower(), "content": m.content or ""} for m in _messages(ctx, self.messages, PerplexityMessage)]
+        given = _messages(ctx, self.messages, PerplexityMessage)
+        _warn_roles(ctx, "perplexity.ChatCompletion", given)
+        turns = [{"role": m.speaker().lower(), "content": m.content or ""} for m in given]
         body: dict[str, Any] = {
             "model": ctx.render_string(self.model), "messages": turns, "stream": False,
             "temperature": render_as(ctx, self.temperature, float, "temperature"),
@@ -273,8 +307,11 @@ class GeminiStructuredOutputCompletion(_Gemini):
         return {"predictions": [_text(c) for c in answer.get("candidates") or []]}
 
 
-class GeminiMessage(Frozen):
-    type: Literal["SYSTEM", "AI", "USER"] = Field(description="Who speaks.")
+class GeminiMessage(_RoleOrType):
+    ROLES: ClassVar[dict[str, str]] = {"system": "SYSTEM", "user": "USER", "assistant": "AI", "model": "AI"}
+
+    type: Literal["SYSTEM", "AI", "USER"] | None = Field(default=None, description="Who speaks (each message is sent in turn whatever its type, as Kestra does).")
+    role: Literal["system", "user", "assistant", "model"] | None = Field(default=None, description="Who speaks, in OpenAI's or Gemini's spelling (instead of `type`; Kestra's task rejects it when it runs).")
     content: str = Field(description="The text (rendered).")
 
 
@@ -294,7 +331,9 @@ class GeminiChatCompletion(_Gemini):
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         history: list[dict[str, Any]] = []
         answers = []
-        for message in _messages(ctx, self.messages, GeminiMessage):
+        given = _messages(ctx, self.messages, GeminiMessage)
+        _warn_roles(ctx, "gemini.ChatCompletion", given)
+        for message in given:
             history.append(_user(message.content))
             answer = await self.generate(ctx, {"contents": history})
             answers.append(answer)
