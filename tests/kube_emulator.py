@@ -8,8 +8,14 @@ the REST shapes of the Kubernetes API documentation for what the kubernetes.* ta
   JSON merge patch (RFC 7386), strategic merge patch (lists of objects merged by `name`) and JSON patch (RFC 6902:
   add, remove, replace, test).
 - Pods run: each container's command and args run as a local process (as the kubelet would run them in the
-  image); the pod goes Pending → Running → Succeeded or Failed with the exit code in containerStatuses, and
-  `pods/<name>/log` returns what it printed (`follow=true` waits for the end).
+  image): init containers one after the other, then the containers side by side; an init container with
+  `restartPolicy: Always` is a native sidecar, started before the containers and sent SIGTERM once they have all
+  ended (Kubernetes >= 1.29). An `emptyDir` volume is a temporary directory shared by the containers that mount
+  it; since the processes run on this host, a mount path written in a command or argument is replaced by that
+  directory (what the mount would make the path mean in the container). The pod goes Pending → Running →
+  Succeeded or Failed (a container's non-zero exit) with each container's exit code in containerStatuses, and
+  `pods/<name>/log?container=<c>` returns what it printed (`follow=true` waits for the end; with several
+  containers and none named, 400 as the API server answers).
 - Deployments report their replicas ready at once.
 - A bearer token is required (`Authorization: Bearer <token>`), else 401.
 """
@@ -18,7 +24,10 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -95,7 +104,7 @@ def json_patch(target: Any, operations: list[dict[str, Any]]) -> Any:
 class KubeEmulator:
     def __init__(self) -> None:
         self.objects: dict[Key, dict[str, Any]] = {}
-        self.logs: dict[Key, str] = {}
+        self.logs: dict[Key, dict[str, str]] = {}  # pod → container → what it printed
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str, str]] = []  # (method, path, content type)
         emulator = self
@@ -252,36 +261,80 @@ class KubeEmulator:
     # pods --------------------------------------------------------------------------------------------------
     def run_pod(self, key: Key) -> None:
         with self.lock:
-            pod = self.objects[key]
-            container = pod["spec"]["containers"][0]
-            argv = [*container.get("command", []), *container.get("args", [])]
-            env = {e["name"]: str(e.get("value", "")) for e in container.get("env", [])}
-        time.sleep(0.1)
-        self._set_phase(key, "Running", {"running": {"startedAt": _now()}})
-        done = subprocess.run(argv or ["true"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env},
-                              check=False, timeout=120)
-        self.logs[key] = done.stdout + done.stderr
-        phase = "Succeeded" if done.returncode == 0 else "Failed"
-        self._set_phase(key, phase, {"terminated": {"exitCode": done.returncode, "reason": "Completed" if done.returncode == 0 else "Error",
-                                                    "startedAt": _now(), "finishedAt": _now()}})
+            spec = copy.deepcopy(self.objects[key]["spec"])
+        volumes = {v["name"]: tempfile.mkdtemp(prefix="kube-emptydir-") for v in spec.get("volumes", []) if "emptyDir" in v}
+        logs: dict[str, str] = {}
+        codes: dict[str, int] = {}
+        try:
+            time.sleep(0.1)
+            sidecars = []
+            for init in spec.get("initContainers", []):
+                if init.get("restartPolicy") == "Always":
+                    sidecars.append((init["name"], self._start(init, volumes)))
+                    continue
+                logs[init["name"]], code = self._finish(self._start(init, volumes))
+                if code != 0:
+                    codes[init["name"]] = code
+                    break
+            self._set_phase(key, "Running", {c["name"]: {"running": {"startedAt": _now()}} for c in spec["containers"]})
+            if not codes:
+                started = [(c["name"], self._start(c, volumes)) for c in spec["containers"]]
+                for name, process in started:
+                    logs[name], codes[name] = self._finish(process)
+            for name, process in sidecars:
+                process.send_signal(signal.SIGTERM)
+                logs[name], _ = self._finish(process)
+        finally:
+            for folder in volumes.values():
+                shutil.rmtree(folder, ignore_errors=True)
+        self.logs[key] = logs
+        phase = "Succeeded" if codes and all(code == 0 for code in codes.values()) else "Failed"
+        self._set_phase(key, phase, {name: {"terminated": {
+            "exitCode": codes.get(name, 1), "reason": "Completed" if codes.get(name) == 0 else "Error",
+            "startedAt": _now(), "finishedAt": _now()}} for name in [c["name"] for c in spec["containers"]]})
 
-    def _set_phase(self, key: Key, phase: str, state: dict[str, Any]) -> None:
+    @staticmethod
+    def _start(container: dict[str, Any], volumes: dict[str, str]) -> subprocess.Popen[str]:
+        mounts = sorted(((m["mountPath"].rstrip("/"), volumes[m["name"]]) for m in container.get("volumeMounts", [])
+                         if m["name"] in volumes), key=lambda m: -len(m[0]))
+
+        def local(arg: str) -> str:
+            for path, folder in mounts:
+                arg = arg.replace(path, folder)
+            return arg
+
+        argv = [local(a) for a in [*container.get("command", []), *container.get("args", [])]]
+        env = {e["name"]: local(str(e.get("value", ""))) for e in container.get("env", [])}
+        return subprocess.Popen(argv or ["true"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env={"PATH": "/usr/bin:/bin", **env})
+
+    @staticmethod
+    def _finish(process: subprocess.Popen[str]) -> tuple[str, int]:
+        out, _ = process.communicate(timeout=120)
+        return out, process.returncode
+
+    def _set_phase(self, key: Key, phase: str, states: dict[str, dict[str, Any]]) -> None:
         with self.lock:
             pod = self.objects.get(key)
             if pod is None:
                 return
-            container = pod["spec"]["containers"][0]
             pod["status"] = {"phase": phase, "startTime": _now(), "containerStatuses": [{
-                "name": container["name"], "image": container.get("image", ""), "imageID": "", "restartCount": 0,
-                "state": state, "ready": phase == "Running"}]}
+                "name": c["name"], "image": c.get("image", ""), "imageID": "", "restartCount": 0,
+                "state": states[c["name"]], "ready": phase == "Running"} for c in pod["spec"]["containers"]]}
 
     def reply_log(self, h: BaseHTTPRequestHandler, key: Key, query: dict[str, str]) -> None:
-        if key not in self.objects:
+        pod = self.objects.get(key)
+        if pod is None:
             return self.reply(h, 404, _status(404, "NotFound", f'pods "{key[3]}" not found'))
+        names = [c["name"] for c in pod["spec"]["containers"]]
+        container = query.get("container") or (names[0] if len(names) == 1 else None)
+        if container is None:
+            return self.reply(h, 400, _status(400, "BadRequest", f"a container name must be specified for pod {key[3]}, "
+                                                                  f"choose one of: {names}"))
         deadline = time.monotonic() + 120
         while query.get("follow") == "true" and key not in self.logs and time.monotonic() < deadline:
             time.sleep(0.05)
-        return self.reply(h, 200, self.logs.get(key, "").encode(), "text/plain")
+        return self.reply(h, 200, self.logs.get(key, {}).get(container, "").encode(), "text/plain")
 
 
 @contextmanager

@@ -61,6 +61,7 @@ class KubeTask(RunnableTask):
 
     REQUIRES: ClassVar[tuple[str, ...]] = ("lightkube",)
     EXTRA: ClassVar[str] = "kubernetes"
+    RUNS_POD: ClassVar[bool] = False  # whether `outputFiles` means something (PodCreate)
 
     connection: Connection | None = Field(default=None, description="How to reach the cluster; default: the worker's in-cluster account or kubeconfig.")
     inheritClusterConfig: bool | Expression = Field(default=False, description="Start from the worker's configuration and override it with `connection`.")
@@ -68,8 +69,11 @@ class KubeTask(RunnableTask):
     waitUntilRunning: Duration = Field(default=timedelta(minutes=10), description="Longest wait for a pod to start running (PodCreate).")
     waitRunning: Duration = Field(default=timedelta(hours=1), description="Longest time a pod may run once running (PodCreate).")
     waitUntilReady: Duration = Field(default=timedelta(0), description="Wait up to this long for each resource to be ready (PT0S: do not wait).")
+    outputFiles: list[str] | Expression | None = Field(default=None, description="Kestra compatibility: accepted and unused, as in Kestra (where every Kubernetes task has the property and only PodCreate uses it): this task runs no pod. A warning says so.")
 
     def client(self, ctx: RunContext) -> Client:
+        if self.outputFiles is not None and not self.RUNS_POD:
+            ctx.logger.warn("'outputFiles' has no effect on this task, which runs no pod (Kestra accepts and ignores it too)")
         return client(ctx, self.connection, bool(render_as(ctx, self.inheritClusterConfig, bool, "inheritClusterConfig")))
 
 

@@ -1,23 +1,87 @@
 """io.kestra.plugin.kubernetes.core.PodCreate (formerly io.kestra.plugin.kubernetes.PodCreate): create a pod,
 wait for it to run and end, log what it printed (lines in Kestra's `::{"outputs": …}::` protocol become vars),
-then delete it. A pod that fails fails the task; a task killed or timed out deletes its pod."""
+then delete it. A pod that fails fails the task; a task killed or timed out deletes its pod.
+
+`outputFiles` works as Kestra's file sidecar does for the flow: the pod gets an emptyDir `kestra-files` mounted at
+/kestra in every container, an `init-files` init container makes /kestra/working-dir (`{{ workingDir }}` in the
+spec; `{{ outputFiles['name'] }}` is the path of one of the files), and an `out-files` sidecar hands the files
+back; what matches the globs once the pod has succeeded becomes `outputs.outputFiles` (name → internal storage
+URI). How the files travel differs: Kestra copies them out of the sidecar with `exec` (a streaming protocol
+lightkube does not speak); here the sidecar is a native one (an init container with `restartPolicy: Always`,
+Kubernetes >= 1.29), which the kubelet stops once the pod's containers have ended, and on that signal it prints the
+working directory as a base64 tar between two marker lines that the task reads from its log. The sidecar image
+(`fileSidecar.image`, busybox by default) needs sh, tar and base64."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from legato.model.task import TASKS
+from legato.model.task import TASKS, Frozen
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.kubernetes.connection import KubeTask, api_error, as_dict, metadata
 from legato.plugins.runnable import Expression, render_as
+from legato.plugins.scripts import files
 from legato.plugins.scripts.protocol import Collector
+from legato.runners.container_files import extract_workdir
+from legato.storage.uris import task_run_prefix
 
 ENDED = ("Succeeded", "Failed")
+WORKING_DIR = "/kestra/working-dir"  # Kestra's {{ workingDir }} in the pod
+FILES_VOLUME, INIT_FILES, OUT_FILES = "kestra-files", "init-files", "out-files"  # Kestra's names
+
+
+class FileSidecar(Frozen):
+    """Kestra's `fileSidecar`: the containers that prepare and hand back the working directory."""
+
+    image: str = Field(default="busybox", description="Their image (it needs sh, tar and base64).")
+    resources: dict[str, Any] | None = Field(default=None, description="Their resources (requests, limits), as in a container spec.")
+
+
+def sidecar_script(nonce: str) -> str:
+    """The out-files sidecar's sh script: idle until the kubelet stops it, then print the working dir."""
+    return (f"trap 'echo LEGATO-FILES-BEGIN-{nonce}; (cd /kestra && tar -cf - working-dir | base64); "
+            f"echo LEGATO-FILES-END-{nonce}; exit 0' TERM\n"
+            "while true; do sleep 1 & wait $!; done\n")
+
+
+def with_file_containers(spec: dict[str, Any], sidecar: FileSidecar, nonce: str, ctx: RunContext) -> dict[str, Any]:
+    """`spec` with Kestra's files volume and the init and sidecar containers; user containers that take their
+    reserved names are dropped, as Kestra does."""
+    reserved = {INIT_FILES, OUT_FILES}
+    containers = []
+    for container in spec["containers"]:
+        if container.get("name") in reserved:
+            ctx.logger.warn(f"container '{container['name']}' uses a name reserved for the file transfer: it is replaced")
+            continue
+        mounts = [*container.get("volumeMounts", []), {"name": FILES_VOLUME, "mountPath": "/kestra"}]
+        containers.append({**container, "volumeMounts": mounts})
+    mount = [{"name": FILES_VOLUME, "mountPath": "/kestra"}]
+    extra = {"resources": sidecar.resources} if sidecar.resources else {}
+    init = {"name": INIT_FILES, "image": sidecar.image, "command": ["sh", "-c", f"mkdir -p {WORKING_DIR}"],
+            "volumeMounts": mount, **extra}
+    out = {"name": OUT_FILES, "image": sidecar.image, "restartPolicy": "Always", "volumeMounts": mount,
+           "command": ["sh", "-c", sidecar_script(nonce)], **extra}
+    inits = [c for c in spec.get("initContainers", []) if c.get("name") not in reserved]
+    return {**spec, "containers": containers, "initContainers": [*inits, init, out],
+            "volumes": [*spec.get("volumes", []), {"name": FILES_VOLUME, "emptyDir": {}}]}
+
+
+def archive_in(log: str, nonce: str) -> bytes | None:
+    """The working dir's tar the sidecar printed, when it printed it whole."""
+    lines = log.splitlines()
+    begin, end = f"LEGATO-FILES-BEGIN-{nonce}", f"LEGATO-FILES-END-{nonce}"
+    if begin not in lines or end not in lines[lines.index(begin):]:
+        return None
+    start = lines.index(begin)
+    return base64.b64decode("".join(line.strip() for line in lines[start + 1:lines.index(end, start)]))
 
 
 @TASKS.register
@@ -26,6 +90,7 @@ class PodCreate(KubeTask):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.kubernetes.core.PodCreate"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.kubernetes.PodCreate",)
+    RUNS_POD: ClassVar[bool] = True
     EXAMPLES: ClassVar[tuple[str, ...]] = (
         """\
 id: pod
@@ -50,22 +115,29 @@ spec:
     delete: bool | Expression = Field(default=True, description="Delete the pod once it has ended.")
     resume: bool | Expression = Field(default=True, description="Accepted for compatibility: a restarted attempt creates a new pod.")
     waitForLogInterval: str = Field(default="PT30S", description="Accepted for compatibility: logs are read once the pod has ended.")
+    outputFiles: list[str] | Expression | None = Field(default=None, description="Files of the pod's working directory (`{{ workingDir }}`, /kestra/working-dir) to keep in internal storage once the pod has succeeded: globs relative to it (`*.json`, `out/**`); `outputs.outputFiles` maps each name to its URI.")
+    fileSidecar: FileSidecar = Field(default_factory=FileSidecar, description="The image and resources of the containers that carry the output files.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         namespace = ctx.render_string(self.namespace)
-        meta = dict(ctx.render(self.metadata or {}))
+        patterns = list(render_as(ctx, self.outputFiles, list[str], "outputFiles")) if self.outputFiles is not None else None
+        paths = {"workingDir": WORKING_DIR, "outputFiles": {p: f"{WORKING_DIR}/{p}" for p in patterns or []}}
+        meta = dict(ctx.render_with(self.metadata or {}, paths))
         meta.setdefault("name", f"{ctx.task_run.task_id.lower().replace('_', '-')[:40]}-{uuid.uuid4().hex[:8]}")
         meta.setdefault("labels", {})
         meta["labels"] = {**meta["labels"], "app.kubernetes.io/managed-by": "legato"}
-        body = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": ctx.render(self.spec)}
+        body = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": ctx.render_with(self.spec, paths)}
         if not body["spec"].get("containers"):
             raise TaskFailed("property 'spec' needs at least one container")
         body["spec"].setdefault("restartPolicy", "Never")
+        nonce = uuid.uuid4().hex
+        if patterns is not None:
+            body["spec"] = with_file_containers(body["spec"], self.fileSidecar, nonce, ctx)
         delete = bool(render_as(ctx, self.delete, bool, "delete"))
         collector = Collector(ctx.logger)
         client = self.client(ctx)
         try:
-            pod = await asyncio.to_thread(self._run, ctx, client, body, namespace, collector)
+            pod, sidecar_log = await asyncio.to_thread(self._run, ctx, client, body, namespace, collector, patterns is not None)
         except asyncio.CancelledError:
             await asyncio.to_thread(self._delete, ctx, client, meta["name"], namespace)
             raise
@@ -79,9 +151,13 @@ spec:
         outputs = {"metadata": metadata(pod), "status": pod.get("status"), "vars": collector.vars}
         if phase != "Succeeded":
             raise TaskFailed(f"Pod '{meta['name']}' ended {phase}{_exit(pod)}", outputs=outputs)
+        if patterns is not None:
+            outputs["outputFiles"] = await asyncio.to_thread(self._keep, ctx, sidecar_log, nonce, patterns)
         return outputs
 
-    def _run(self, ctx: RunContext, client: Any, body: dict[str, Any], namespace: str, collector: Collector) -> dict[str, Any]:
+    def _run(self, ctx: RunContext, client: Any, body: dict[str, Any], namespace: str, collector: Collector,
+             with_files: bool) -> tuple[dict[str, Any], str]:
+        """Create the pod, wait for its end, log what its containers printed; (the pod, the sidecar's log)."""
         from lightkube import ApiError
         from lightkube.resources.core_v1 import Pod
 
@@ -92,11 +168,28 @@ spec:
             pod = self._wait(client, name, namespace, lambda p: p in ("Running", *ENDED),
                              self.waitUntilRunning.total_seconds(), "to start")
             pod = self._wait(client, name, namespace, lambda p: p in ENDED, self.waitRunning.total_seconds(), "to end")
-            for line in client.log(name, namespace=namespace, follow=True):
-                collector(line.rstrip("\n"), False)
-            return pod
+            containers = [c["name"] for c in body["spec"]["containers"]]
+            for container in containers:
+                for line in client.log(name, namespace=namespace, container=container, follow=True):
+                    collector(line.rstrip("\n"), False)
+            sidecar = "".join(client.log(name, namespace=namespace, container=OUT_FILES)) if with_files else ""
+            return pod, sidecar
         except ApiError as exc:
             raise api_error(exc, f"running pod '{name}'") from None
+
+    @staticmethod
+    def _keep(ctx: RunContext, sidecar_log: str, nonce: str, patterns: list[str]) -> dict[str, str]:
+        """Unpack the working dir the sidecar printed and store the files matching `patterns`."""
+        archive = archive_in(sidecar_log, nonce)
+        if archive is None:
+            raise TaskFailed(f"the '{OUT_FILES}' sidecar did not hand back the working directory (does its image "
+                             "have sh, tar and base64? is the cluster's Kubernetes 1.29 or newer, for native sidecars?)")
+        prefix = task_run_prefix(ctx.execution.namespace, ctx.execution.flow_id, ctx.execution.id,
+                                 ctx.task_run.task_id, ctx.task_run.id)
+        with tempfile.TemporaryDirectory(prefix="legato-pod-files-") as folder:
+            workdir = Path(folder)
+            extract_workdir(archive, workdir)
+            return files.collect_outputs(workdir, patterns, None, set(), ctx.storage, prefix)
 
     @staticmethod
     def _wait(client: Any, name: str, namespace: str, done: Any, seconds: float, what: str) -> dict[str, Any]:
