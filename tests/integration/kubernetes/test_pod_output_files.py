@@ -5,7 +5,6 @@ it, as Kestra does."""
 
 from __future__ import annotations
 
-
 import pytest
 from tests.integration.fs.conftest import Tasks
 from tests.integration.kubernetes.conftest import connection
@@ -53,17 +52,17 @@ def test_a_pod_hands_back_its_output_files(kube: KubeEmulator, tasks: Tasks) -> 
 
 
 def test_the_sidecar_image_and_a_glob(kube: KubeEmulator, tasks: Tasks) -> None:
-    outputs = tasks.run(f"""\
+    outputs = tasks.run("""\
 id: pod
 type: io.kestra.plugin.kubernetes.core.PodCreate
-metadata: {{name: globbed}}
+metadata: {name: globbed}
 delete: false
-fileSidecar: {{image: alpine:3.20, resources: {{limits: {{memory: 64Mi}}}}}}
+fileSidecar: {image: alpine:3.20, resources: {limits: {memory: 64Mi}}}
 spec:
   containers:
     - name: main
       image: ubuntu:24.04
-      command: [/bin/sh, -c, 'cd {{{{ workingDir }}}} && echo a > a.json && echo b > b.json && echo c > c.txt']
+      command: [/bin/sh, -c, 'cd {{ workingDir }} && echo a > a.json && echo b > b.json && echo c > c.txt']
     - name: out-files
       image: user-image
 outputFiles: ["*.json"]
