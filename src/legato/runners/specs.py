@@ -1,12 +1,18 @@
 """The `taskRunner` property of script tasks, as written in YAML: Legato's short names and Kestra's type
-names. Each spec says which runner to build; `legato.runners.select` builds it."""
+names. Each spec says which runner to build; `legato.runners.select` builds it.
+
+Kestra Enterprise's cloud batch runners (AWS Batch, Azure Batch, Google Batch and Cloud Run) are not accepted:
+Legato has no runner that submits a command as a cloud batch job, and running it elsewhere instead would not be
+what the flow says. A flow naming one fails validation with an error that says so and what to use instead."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
 from legato.model.durations import Duration
 from legato.model.task import Frozen
@@ -19,6 +25,13 @@ KUBERNETES_TYPES = ("kubernetes", "io.kestra.plugin.ee.kubernetes.runner.Kuberne
                     "io.kestra.plugin.kubernetes.runner.Kubernetes")
 DOCKER_TYPES = ("docker", "io.kestra.plugin.scripts.runner.docker.Docker",
                 "io.kestra.plugin.scripts.runner.docker.DockerTaskRunner")
+# Kestra's runners that hand the command to a cloud batch service (the Enterprise names and the older ones)
+CLOUD_BATCH_TYPES = {
+    "io.kestra.plugin.ee.aws.runner.Batch": "AWS Batch", "io.kestra.plugin.aws.runner.AwsBatchTaskRunner": "AWS Batch",
+    "io.kestra.plugin.ee.azure.runner.Batch": "Azure Batch", "io.kestra.plugin.azure.runner.AzureBatchTaskRunner": "Azure Batch",
+    "io.kestra.plugin.ee.gcp.runner.Batch": "Google Cloud Batch", "io.kestra.plugin.gcp.runner.GcpBatchTaskRunner": "Google Cloud Batch",
+    "io.kestra.plugin.ee.gcp.runner.CloudRun": "Google Cloud Run", "io.kestra.plugin.gcp.runner.GcpCloudRunTaskRunner": "Google Cloud Run",
+}
 
 
 class ProcessRunnerSpec(Frozen):
@@ -122,5 +135,20 @@ class KubernetesRunnerSpec(Frozen):
     version: str | None = Field(default=None, description="Kestra compatibility: accepted and ignored.")
 
 
+def _no_cloud_batch(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A cloud batch runner's type is an error naming what is missing, not pydantic's list of the expected tags."""
+    name = value.get("type") if isinstance(value, Mapping) else None
+    if isinstance(name, str) and name in CLOUD_BATCH_TYPES:
+        service = CLOUD_BATCH_TYPES[name]
+        raise PydanticCustomError(
+            "task_runner_unavailable",
+            "task runner '{name}' (Kestra Enterprise's {service} runner) is not available: Legato has no runner that "
+            "hands the command to {service}; run it in a container with "
+            "`taskRunner: {type: io.kestra.plugin.scripts.runner.docker.Docker}`, in a pod with "
+            "`io.kestra.plugin.ee.kubernetes.runner.Kubernetes`, or as a process",
+            {"name": name, "service": service})
+    return handler(value)
+
+
 RunnerSpec = Annotated[ProcessRunnerSpec | SandboxRunnerSpec | WarmPythonRunnerSpec | DockerRunnerSpec
-                       | KubernetesRunnerSpec, Field(discriminator="type")]
+                       | KubernetesRunnerSpec, Field(discriminator="type"), WrapValidator(_no_cloud_batch)]
