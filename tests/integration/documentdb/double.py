@@ -23,7 +23,7 @@ from typing import Any
 from tests.api_double import ApiDouble, Reply, Request
 from tests.integration.mongodb.double import _apply, _group, _project, _sort, matches
 
-USER, PASSWORD = "kestra", "s3cret"
+USER, PASSWORD = "docdb-app", "s3cret-pw"
 
 
 def decode(value: Any) -> Any:
