@@ -100,7 +100,7 @@ class PubSubDouble(ApiDouble):
 
     def _create(self, request: Request, project: str, sub: str) -> Reply:
         if sub in self.subscriptions:
-            return _error(409, "ALREADY_EXISTS", "Resource already exists in the project (resource=%s)." % sub)
+            return _error(409, "ALREADY_EXISTS", f"Resource already exists in the project (resource={sub}).")
         body = request.body or {}
         topic = str(body.get("topic", ""))
         if topic.rsplit("/", 1)[-1] not in self.topics:

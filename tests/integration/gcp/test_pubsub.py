@@ -114,7 +114,8 @@ def test_polling_trigger_fires_for_a_batch_and_acknowledges_on_commit(emulated: 
 
     async def scenario() -> None:
         ctx = _context(storage)
-        assert (poll := await trigger.source().poll(ctx)) is not None
+        poll = await trigger.source().poll(ctx)
+        assert poll is not None
         assert poll.variables["count"] == 3
         assert [m["data"] for m in ion.loads(storage.get(poll.variables["uri"]).decode())] == [{"n": 0}, {"n": 1}, {"n": 2}]
         assert await trigger.source().poll(ctx) is None  # pulled and held until the execution is recorded

@@ -17,12 +17,19 @@ from legato.plugins import objectstore
 from legato.plugins.context import RunContext, TaskFailed
 from legato.plugins.core import storage_stream as stream
 from legato.plugins.dropbox.client import API, CONTENT, Dropbox, DropboxError, entry, file_metadata
-from legato.plugins.runnable import Expression, RunnableTask, render_as, render_bool, render_optional, render_text
+from legato.plugins.runnable import (
+    Expression,
+    RunnableTask,
+    render_as,
+    render_bool,
+    render_optional,
+    render_text,
+)
 from legato.storage import StorageError, ion
 
 PREFIX = "io.kestra.plugin.dropbox.files"
 FetchType = Literal["FETCH", "FETCH_ONE", "STORE"]
-TOKEN = "accessToken: \"{{ secret('DROPBOX_ACCESS_TOKEN') }}\"\n"
+TOKEN = "accessToken: \"{{ secret('DROPBOX_ACCESS_TOKEN') }}\"\n"  # noqa: S105 - a secret() expression
 
 
 class DropboxTask(RunnableTask):
