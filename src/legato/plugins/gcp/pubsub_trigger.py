@@ -103,7 +103,7 @@ class PubSubRealtimeTrigger(RealtimeTrigger, _Pulling):
         try:
             subscription = await pubsub.subscription(shared.required_text(ctx, self.subscription, "subscription"), create)
             while True:
-                batch = await pubsub.pull(subscription, 100)
+                batch = await pubsub.pull(subscription, 10)  # few at a time: each waits for its execution within its ack deadline
                 shared.check_cancelled()
                 if not batch:
                     await asyncio.sleep(_IDLE)
