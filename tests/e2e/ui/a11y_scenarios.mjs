@@ -15,6 +15,15 @@ const RULES = [
   "color-contrast",
 ];
 
+/** Show the page in `theme` (set on the page: a modal dialog may be open) once every code editor on it has taken
+ * the theme too: the editor follows the page's theme a render later, and axe run in between sees the other
+ * theme's token colours on this theme's background. */
+export async function showTheme(page, theme) {
+  await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
+  await page.waitForFunction((dark) => [...document.querySelectorAll(".monaco-editor")]
+    .every((editor) => editor.classList.contains("vs-dark") === dark), theme === "dark");
+}
+
 /** The axe violations of the page as it is, one line per rule and element. */
 export async function violations(page) {
   if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });

@@ -1,14 +1,14 @@
 // Browser scenarios of issue 21 (a newcomer's first day), second part: the flows list's last run, triggers and
 // labels; the namespaces hierarchy with its counts; the namespace Files tab (upload, new file and folder, edit,
 // rename, delete). Run by browser.mjs: run(page, base). Set-up goes through the REST API.
-import { violations } from "./a11y_scenarios.mjs";
+import { showTheme, violations } from "./a11y_scenarios.mjs";
 import { api, check, deploy, uid } from "./support.mjs";
 
 /** axe's rules (as a11y_scenarios.mjs checks every section) on the page as it is, in the light and the dark theme. */
 async function accessibleInBothThemes(page, what) {
   const problems = [];
   for (const theme of ["light", "dark"]) {
-    await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
+    await showTheme(page, theme);
     for (const line of await violations(page)) problems.push(`${theme} ${what}: ${line}`);
   }
   check(problems.length === 0, `${problems.length} accessibility problems:\n${problems.join("\n")}`);

@@ -1,6 +1,6 @@
 // Browser scenarios of the no-code editing of a flow: the form of a task and "add task" from the topology.
 // Imported by browser.mjs, which runs them (and saves a screenshot on failure).
-import { violations } from "./a11y_scenarios.mjs";
+import { showTheme, violations } from "./a11y_scenarios.mjs";
 import { api, check, deploy, stateIs, uid } from "./support.mjs";
 
 const flowSource = (id) => `id: ${id}
@@ -37,10 +37,10 @@ const expectedSource = (id) => flowSource(id)
 async function bothThemes(page, where) {
   const problems = [];
   for (const theme of ["light", "dark"]) {
-    await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
+    await showTheme(page, theme);
     for (const line of await violations(page)) problems.push(`${theme} ${where}: ${line}`);
   }
-  await page.evaluate(() => { document.documentElement.dataset.theme = "light"; });
+  await showTheme(page, "light");
   check(problems.length === 0, `${problems.length} accessibility problems:\n${problems.join("\n")}`);
 }
 
