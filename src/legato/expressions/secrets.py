@@ -14,6 +14,9 @@ MASK = "******"
 # log line holding nothing else), never inside other text nor in its encoded forms: a value of one to three
 # characters occurs in almost every text, and masking it there would wreck every log line while hiding nothing.
 MIN_IN_TEXT = 4
+# The scheme of internal storage URIs, which Legato writes into outputs: a secret that happens to be "kestra" (a
+# default user name) is masked everywhere but there, or every file URI after it would point nowhere.
+STORAGE_SCHEME = "kestra://"
 
 
 def encoded_forms(value: str) -> set[str]:
@@ -86,13 +89,21 @@ class Masker:
         pattern = self._mask_pattern
         if pattern is None:
             # Longest first, so a secret that contains another is masked whole.
+            # A secret longer than the storage scheme is tried before it, so one that holds the scheme is masked whole.
             long = {v for v in self._by_value if len(v) >= MIN_IN_TEXT}
             values = sorted(long | self._encoded, key=len, reverse=True)
-            alternatives = [re.escape(v) for v in values] + [rf"\[secret:{self._token}:\d+\]"]
+            alternatives = [re.escape(v) for v in values if len(v) > len(STORAGE_SCHEME)]
+            alternatives += [f"(?P<scheme>{re.escape(STORAGE_SCHEME)})"]
+            alternatives += [re.escape(v) for v in values if len(v) <= len(STORAGE_SCHEME)]
+            alternatives += [rf"\[secret:{self._token}:\d+\]"]
             pattern = self._mask_pattern = re.compile("|".join(alternatives))
-        return pattern.sub(MASK, text)
+        return pattern.sub(_masked, text)
 
     @property
     def values(self) -> frozenset[str]:
         """The secret values issued so far (for callers that mask structured data)."""
         return frozenset(self._by_value)
+
+
+def _masked(match: re.Match[str]) -> str:
+    return match.group() if match.lastgroup == "scheme" else MASK

@@ -55,3 +55,17 @@ def test_a_shorter_secret_is_masked_only_as_a_whole_text(short: str) -> None:
     assert masker.mask(f"executionId {short}{short} state") == f"executionId {short}{short} state"
     assert masker.mask(f"got {placeholder}") == f"got {MASK}"
     assert masker.mask("") == ""
+
+
+def test_a_secret_that_is_the_storage_scheme_leaves_file_uris_working() -> None:
+    masker = Masker()
+    masker.placeholder("kestra")
+    uri = "kestra:///company/flow/executions/1/out.csv"
+    assert masker.mask(f"user kestra wrote {uri}") == f"user {MASK} wrote {uri}"
+    assert masker.mask("kestra") == MASK
+
+
+def test_a_secret_holding_the_storage_scheme_is_masked_whole() -> None:
+    masker = Masker()
+    masker.placeholder("kestra:///private/token")
+    assert masker.mask("see kestra:///private/token and kestra:///other") == f"see {MASK} and kestra:///other"
