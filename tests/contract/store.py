@@ -8,6 +8,7 @@ from .contract_assets import AssetContract
 from .contract_backfills import BackfillContract
 from .contract_batches import BatchContract
 from .contract_dashboards import DashboardContract
+from .contract_deploy_journals import DeployJournalContract
 from .contract_events import EventContract
 from .contract_executions import ExecutionContract
 from .contract_fires import FireContract
@@ -38,6 +39,6 @@ class StoreContract(
     OperationsContract, FireContract, LeaseContract, FlowEndContract, BackfillContract, BatchContract,
     SuiteContract, TransientExecutionContract, GovernanceContract,
     IdentityContract, DashboardContract, AppContract, AssetContract, RollupContract, TenantContract,
-    TriggerTenantContract,
+    TriggerTenantContract, DeployJournalContract,
 ):
     __test__ = False

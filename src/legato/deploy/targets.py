@@ -21,12 +21,12 @@ from legato.services.apps import AppPorts
 from legato.services.dashboards import DashboardPorts
 from legato.services.principal import Principal
 from legato.storage import Storage, namespace_files
-from legato.store.ports import AuditLog, FlowStore, SuiteStore
+from legato.store.ports import AuditLog, DeployJournalStore, FlowStore, SuiteStore
 
 
-class DeployStore(FlowStore, SuiteStore, AppPorts, DashboardPorts, AuditLog, Protocol):
-    """What a local deploy uses: the flow services' ports, the test suites and apps deployed with the flows, and
-    the instance's dashboards."""
+class DeployStore(FlowStore, SuiteStore, AppPorts, DashboardPorts, AuditLog, DeployJournalStore, Protocol):
+    """What a local deploy uses: the flow services' ports, the test suites and apps deployed with the flows (and
+    the journal of their namespace files), and the instance's dashboards."""
 
 
 class DeployError(Exception):

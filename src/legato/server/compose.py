@@ -31,8 +31,8 @@ from legato.scheduler.service import Scheduler
 from legato.scheduler.sources import SourceRunner
 from legato.server.dbclock import DatabaseClock
 from legato.server.presence import Presence
-from legato.services import copilot, namespace_settings
-from legato.storage import LocalStorage, Storage, default_storage
+from legato.services import copilot, deploy_journal, namespace_settings
+from legato.storage import LocalStorage, Storage, StorageError, default_storage
 from legato.storage import defaults as storage_defaults
 from legato.store import secret_backends
 from legato.store.ports import Store
@@ -221,6 +221,8 @@ def build(settings: Settings, roles: Sequence[str], store: Store, *, sock: socke
                       lease=timedelta(seconds=settings.lease_seconds), poll_seconds=settings.poll_seconds,
                       data_dir=data_dir, drain_seconds=settings.drain_seconds,
                       executor_threads=settings.executor_threads)
+    if EXECUTOR in roles or WEBSERVER in roles:  # the roles that own housekeeping, and the one that deploys
+        finish_deploys(store, runtime.storage)
     policy = settings.retention
     retention = None
     if EXECUTOR in roles and (policy.executions is not None or policy.logs is not None
@@ -250,6 +252,16 @@ def build(settings: Settings, roles: Sequence[str], store: Store, *, sock: socke
                    audit_shipper=shipper, rollup=rollup)
 
 
+def finish_deploys(store: Store, storage: Storage) -> None:
+    """Startup housekeeping: carry out the deploy journals a dead deploy committed and remove the staging of the
+    deploys that died before their commit (`services.deploy_journal`). A storage fault is logged, not fatal: the
+    journals stay for the next start or the namespace's next deploy."""
+    try:
+        deploy_journal.recover(store, storage)
+    except (StorageError, OSError) as exc:
+        log.error("deploy recovery failed, it is tried again at the next start or deploy: %s", exc)
+
+
 def system_version() -> str:
     """Legato's version, as the audit events name it."""
     from importlib.metadata import PackageNotFoundError, version
@@ -277,6 +289,7 @@ def local(store: Store, data_dir: Path, sock: socket.socket, *, worker_slots: in
     """`server local`: every role and the API in one process on the SQLite database under `data_dir`."""
     runtime = Runtime(store, worker_slots=worker_slots, lease=lease, data_dir=data_dir, run_scheduler=True,
                       run_sources=True)
+    finish_deploys(store, runtime.storage)
     from legato.api import create_app
 
     app = create_app(store, data_dir=data_dir, basic_auth=credentials, flows=runtime.flows, storage=runtime.storage,

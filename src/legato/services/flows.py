@@ -3,8 +3,7 @@ validated with the installed plugins before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -16,13 +15,22 @@ from legato.identity.permissions import Action, Resource
 from legato.model.errors import FlowValidationError, Problem
 from legato.model.flow import Flow
 from legato.services import apps as app_service
-from legato.services import audit
+from legato.services import audit, deploy_journal
 from legato.services.apps import AppPorts
 from legato.services.errors import ConflictError, NotFoundError
 from legato.services.principal import Principal, require
-from legato.storage import Storage, namespace_files
-from legato.storage import tenants as tenant_storage
-from legato.store.ports import AuditEntry, AuditLog, FlowReader, FlowRecord, FlowSave, FlowStore, SuiteSave
+from legato.storage import Storage, StorageError
+from legato.store.ports import (
+    AuditEntry,
+    AuditLog,
+    DeployJournalStore,
+    FlowReader,
+    FlowRecord,
+    FlowSave,
+    FlowStore,
+    JournalAbandoned,
+    SuiteSave,
+)
 
 
 class FlowPorts(FlowStore, AuditLog, Protocol):
@@ -222,17 +230,20 @@ class NamespaceDeploy:
     app_deletions: list[str] = field(default_factory=list)  # app ids
 
 
-class DeployPorts(FlowPorts, AppPorts, Protocol):
-    """What a namespace's deploy writes in its one transaction: flows, test suites and apps."""
+class DeployPorts(FlowPorts, AppPorts, DeployJournalStore, Protocol):
+    """What a namespace's deploy writes in its one transaction: flows, test suites, apps and the journal of its
+    namespace files."""
 
 
 def deploy_namespace(store: DeployPorts, storage: Storage, change: NamespaceDeploy, *, by: Principal,
                      now: datetime) -> list[FlowRecord]:
     """Apply a namespace's deploy, all or nothing: every flow, test suite and app is validated and every
-    permission checked first (nothing changes otherwise); new and changed namespace files are written (each file
-    atomically) before the flows, suites and apps are saved and deleted in ONE transaction, so a flow never runs
-    without its files (if that transaction fails, the files written are put back as they were); files to delete
-    go last. Killed half way, the flows, suites and apps of the namespace are all old or all new."""
+    permission checked first (nothing changes otherwise); what an earlier deploy of the namespace left to do is
+    done; the new and changed namespace files are staged out of sight, then the flows, suites and apps are saved
+    and deleted and the journal of the files (staged → final, deletions) committed in ONE transaction, after
+    which the journal is carried out (`services.deploy_journal`). Killed half way, the namespace's flows, suites,
+    apps and files are all old or all new (new files once the journal is carried out, at the latest by the next
+    start of a server or the next deploy of the namespace)."""
     saves: list[FlowSave] = []
     problems: list[Problem] = []
     for source in change.flows:
@@ -253,38 +264,36 @@ def deploy_namespace(store: DeployPorts, storage: Storage, change: NamespaceDepl
     if problems:
         raise FlowValidationError(problems)
     _require_deploy(store, by, change, [save.id for save in saves])
-    storage = tenant_storage.of_tenant(storage, by.tenant)
+    deploy_journal.finish(store, storage, change.namespace, tenant=by.tenant)
     live = {r.id: r.source for r in store.list_flows(change.namespace, tenant=by.tenant)}
     entries = [_entry(by, f.namespace, f.id, live.get(f.id), f.source, now) for f in saves if live.get(f.id) != f.source]
     entries += [_entry(by, change.namespace, i, live[i], None, now) for i in change.flow_deletions if i in live]
-    with _files_put_back_on_error(storage, change), audit.recorded(store, entries + apps.entries):
-        saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
-                                    suites=change.suites,
-                                    suite_deletions=[(change.namespace, i) for i in change.suite_deletions],
-                                    apps=apps.saves, app_deletions=apps.deletions, tenant=by.tenant)
-    for path in change.file_deletions:
-        storage.delete(namespace_files.file_uri(change.namespace, path))
+    journal = deploy_journal.stage(store, storage, change.namespace, change.files, change.file_deletions,
+                                   tenant=by.tenant, now=now)
+    try:
+        with audit.recorded(store, entries + apps.entries):
+            saved = store.replace_flows(saves, [(change.namespace, i) for i in change.flow_deletions], now,
+                                        suites=change.suites,
+                                        suite_deletions=[(change.namespace, i) for i in change.suite_deletions],
+                                        apps=apps.saves, app_deletions=apps.deletions, journal=journal,
+                                        tenant=by.tenant)
+    except JournalAbandoned as exc:
+        raise ConflictError(f"namespace {change.namespace}: {exc}") from None
+    if journal is not None:
+        try:
+            deploy_journal.carry_out(store, storage, journal)
+        except (StorageError, OSError) as exc:
+            raise DeployFilesPending(change.namespace, exc) from exc
     return saved
 
 
-@contextmanager
-def _files_put_back_on_error(storage: Storage, change: NamespaceDeploy) -> Iterator[None]:
-    """Write the deploy's new and changed namespace files; if the block raises, put back what they replaced
-    (and remove the ones that were new)."""
-    before: dict[str, bytes | None] = {}
-    try:
-        for path, data in change.files.items():
-            uri = namespace_files.file_uri(change.namespace, path)
-            before[uri] = storage.get(uri) if storage.exists(uri) else None
-            storage.put(uri, data)
-        yield
-    except BaseException:
-        for uri, old in before.items():
-            if old is None:
-                storage.delete(uri)
-            else:
-                storage.put(uri, old)
-        raise
+class DeployFilesPending(ConflictError):
+    """The namespace's flows, suites and apps were deployed, but putting its files in place failed: they stay
+    staged, and are put in place by the next start of a server or the next deploy of the namespace."""
+
+    def __init__(self, namespace: str, cause: Exception) -> None:
+        super().__init__(f"namespace {namespace} was deployed, but its files could not be put in place yet ({cause});"
+                         " they will be at the next start of a Legato server or the next deploy of the namespace")
 
 
 def _require_deploy(store: FlowPorts, by: Principal, change: NamespaceDeploy, flow_ids: list[str]) -> None:

@@ -9,6 +9,7 @@ from legato.store.apps import AppQueries
 from legato.store.assets import AssetQueries
 from legato.store.charts import ChartQueries
 from legato.store.dashboards import DashboardQueries
+from legato.store.deploy_journals import DeployJournalQueries
 from legato.store.dialect import Dialect
 from legato.store.events import EventQueries
 from legato.store.executions import ExecutionQueries
@@ -44,6 +45,7 @@ class Queries:
     charts: ChartQueries
     apps: AppQueries
     assets: AssetQueries
+    deploy_journals: DeployJournalQueries
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> Queries:
@@ -53,5 +55,5 @@ class Queries:
             logs=LogQueries(), kv=KVQueries(dialect), triggers=TriggerQueries(dialect),
             search=SearchQueries(dialect), purge=PurgeQueries(), ends=EndQueries(dialect),
             test_suites=TestSuiteQueries(dialect), dashboards=DashboardQueries(dialect), charts=ChartQueries(dialect),
-            apps=AppQueries(dialect), assets=AssetQueries(dialect),
+            apps=AppQueries(dialect), assets=AssetQueries(dialect), deploy_journals=DeployJournalQueries(),
         )

@@ -496,6 +496,23 @@ apps = Table(
     PrimaryKeyConstraint("tenant", "id", name="pk_apps"),
     Index("ix_apps_namespace", "tenant", "namespace"),
 )
+deploy_journals = Table(
+    "deploy_journals", metadata,
+    # The namespace files a deploy owes internal storage (staged → final moves, deletions): opened before its
+    # files are staged, committed in the deploy's transaction, deleted once carried out
+    # (legato.services.deploy_journal).
+    Column("id", String(64), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("namespace", String(150), nullable=False),
+    Column("staging", Text, nullable=False),
+    Column("moves", Json, nullable=False),
+    Column("deletions", Json, nullable=False),
+    Column("committed", Boolean, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_deploy_journals"),
+    Index("ix_deploy_journals_namespace", "tenant", "namespace"),
+)
+
 assets = Table(
     "assets", metadata,
     # Kestra's Assets: what flows read and write (declared on tasks, or registered by hand), one row per (tenant, id).

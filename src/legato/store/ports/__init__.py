@@ -30,6 +30,7 @@ from legato.store.ports.dashboards import (
     DashboardRecord,
     DashboardStore,
 )
+from legato.store.ports.deploys import DeployJournal, DeployJournalStore, FileMove, JournalAbandoned
 from legato.store.ports.executions import (
     CountKey,
     ExecutionCount,
@@ -109,7 +110,7 @@ class Notifying(Protocol):
 
 class Store(FlowStore, SuiteStore, ExecutionStore, JobQueue, LogStore, KVStore, TriggerStore, TriggerLeases,
             BackfillStore, ExecutionEnds, ServerRegistry, Retention, Governance, IdentityStore, DashboardStore,
-            AppStore, AssetStore, TenantStore, Notifying, Protocol):
+            DeployJournalStore, AppStore, AssetStore, TenantStore, Notifying, Protocol):
     """Every port at once: for the composition root, which hands each consumer the ports it uses."""
 
     def migrate(self) -> None:
@@ -151,6 +152,8 @@ __all__ = [
     "DashboardRecord",
     "DashboardStore",
     "DatabaseClock",
+    "DeployJournal",
+    "DeployJournalStore",
     "EndTx",
     "ExecutionCount",
     "ExecutionEnd",
@@ -159,6 +162,7 @@ __all__ = [
     "ExecutionReader",
     "ExecutionSort",
     "ExecutionStore",
+    "FileMove",
     "FireOutcome",
     "FlowReader",
     "FlowRecord",
@@ -168,6 +172,7 @@ __all__ = [
     "IdentityStore",
     "Job",
     "JobQueue",
+    "JournalAbandoned",
     "KVEntry",
     "KVStore",
     "LogFilter",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from legato.store.ports.apps import AppRecord
+from legato.store.ports.deploys import DeployJournal
 from legato.store.ports.tenants import MAIN
 
 
@@ -105,10 +106,11 @@ class FlowStore(FlowReader, Protocol):
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
                       apps: Sequence[AppRecord] = (), app_deletions: Sequence[str] = (),
-                      tenant: str = MAIN) -> list[FlowRecord]:
+                      journal: DeployJournal | None = None, tenant: str = MAIN) -> list[FlowRecord]:
         """Save every flow of `saves` (as save_flow) and delete the (namespace, id) of `deletions` in `tenant`,
-        and the same for test suites and apps (records of `tenant`, ids to delete), in one transaction; the saved
-        flow records in the order of `saves`."""
+        and the same for test suites and apps (records of `tenant`, ids to delete), and commit `journal` (opened
+        with open_deploy_journal: the namespace files the deploy owes; JournalAbandoned, nothing written, when it
+        was abandoned meanwhile), in one transaction; the saved flow records in the order of `saves`."""
         ...
 
     def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:

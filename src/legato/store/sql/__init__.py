@@ -1,6 +1,6 @@
 """SqlStore: the one implementation of ports.Store, over SQLAlchemy Core, for SQLite and PostgreSQL.
 
-It is made of one object per aggregate (legato.store.sql.flows, .executions, .jobs, .records, .triggers,
+It is made of one object per aggregate (legato.store.sql.flows (with the deploy journal), .executions, .jobs, .records, .triggers,
 .servers, .governance, .identity, .dashboards, .apps, .assets, .tenants), all over one explicit `Database` (the connection pool, its dialect and the
 wake-ups its commits owe) and one set of named queries; SqlStore builds them and binds their methods, so that it
 is every port at once for the composition root, and each part is also reachable alone (`store.job_queue`...).
@@ -24,7 +24,7 @@ from legato.store.sql.apps import SqlApps
 from legato.store.sql.assets import SqlAssets
 from legato.store.sql.dashboards import SqlDashboards
 from legato.store.sql.executions import SqlExecutions
-from legato.store.sql.flows import SqlFlows, SqlSuites
+from legato.store.sql.flows import SqlDeployJournals, SqlFlows, SqlSuites
 from legato.store.sql.governance import SqlAudit, SqlSecrets
 from legato.store.sql.identity import SqlIdentity
 from legato.store.sql.jobs import SqlJobs
@@ -57,6 +57,7 @@ class SqlStore:
         audit = AuditQueries()
         self.flow_store: ports.FlowStore = SqlFlows(db, q)
         self.suite_store: ports.SuiteStore = SqlSuites(db, q)
+        self.deploy_journal_store: ports.DeployJournalStore = SqlDeployJournals(db, q)
         self.execution_store: ports.ExecutionStore = SqlExecutions(db, q, clock)
         self.job_queue: ports.JobQueue = SqlJobs(db, q, clock)
         self.log_store: ports.LogStore = SqlLogs(db, q)
@@ -76,6 +77,7 @@ class SqlStore:
         self.tenant_store: ports.TenantStore = SqlTenants(db)
         self._bind_flow_store(self.flow_store)
         self._bind_suite_store(self.suite_store)
+        self._bind_deploy_journal_store(self.deploy_journal_store)
         self._bind_execution_store(self.execution_store)
         self._bind_job_queue(self.job_queue)
         self._bind_log_store(self.log_store)
@@ -147,6 +149,12 @@ class SqlStore:
         self.add_test_result = part.add_test_result
         self.get_test_result = part.get_test_result
         self.test_results = part.test_results
+
+    def _bind_deploy_journal_store(self, part: ports.DeployJournalStore) -> None:
+        self.open_deploy_journal = part.open_deploy_journal
+        self.abandon_deploy_journals = part.abandon_deploy_journals
+        self.deploy_journals = part.deploy_journals
+        self.delete_deploy_journal = part.delete_deploy_journal
 
     def _bind_execution_store(self, part: ports.ExecutionStore) -> None:
         self.create_execution = part.create_execution

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from legato.store.database import Database
 from legato.store.ports import (
     AppRecord,
+    DeployJournal,
     FlowRecord,
     FlowSave,
     SuiteSave,
@@ -59,7 +60,7 @@ class SqlFlows:
     def replace_flows(self, saves: list[FlowSave], deletions: list[tuple[str, str]], now: datetime, *,
                       suites: Sequence[SuiteSave] = (), suite_deletions: Sequence[tuple[str, str]] = (),
                       apps: Sequence[AppRecord] = (), app_deletions: Sequence[str] = (),
-                      tenant: str = MAIN) -> list[FlowRecord]:
+                      journal: DeployJournal | None = None, tenant: str = MAIN) -> list[FlowRecord]:
         saved: dict[tuple[str, str], FlowRecord] = {}
         with self._db.write() as tx:
             for namespace, flow_id in deletions:
@@ -74,11 +75,38 @@ class SqlFlows:
                 self._q.apps.delete(tx.conn, tenant, app_id)
             for app in apps:
                 self._q.apps.save(tx.conn, app)
+            if journal is not None:
+                self._q.deploy_journals.commit(tx.conn, journal)
         return [saved[(f.namespace, f.id)] for f in saves]
 
     def flow_revisions(self, namespace: str, flow_id: str, *, tenant: str = MAIN) -> list[FlowRecord]:
         with self._db.read() as conn:
             return self._q.flows.revisions(conn, namespace, flow_id, tenant)
+
+
+class SqlDeployJournals:
+    """ports.DeployJournalStore over SQL (journals are committed by SqlFlows.replace_flows)."""
+
+    def __init__(self, db: Database, q: Queries):
+        self._db = db
+        self._q = q
+
+    def open_deploy_journal(self, journal_id: str, namespace: str, staging: str, now: datetime, *,
+                            tenant: str = MAIN) -> None:
+        with self._db.write() as tx:
+            self._q.deploy_journals.open(tx.conn, journal_id, tenant, namespace, staging, now)
+
+    def abandon_deploy_journals(self) -> list[str]:
+        with self._db.write() as tx:
+            return self._q.deploy_journals.abandon(tx.conn)
+
+    def deploy_journals(self, namespace: str | None = None, *, tenant: str | None = None) -> list[DeployJournal]:
+        with self._db.read() as conn:
+            return self._q.deploy_journals.committed(conn, namespace, tenant)
+
+    def delete_deploy_journal(self, journal_id: str) -> bool:
+        with self._db.write() as tx:
+            return self._q.deploy_journals.delete(tx.conn, journal_id)
 
 
 class SqlSuites:
