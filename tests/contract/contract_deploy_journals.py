@@ -34,6 +34,7 @@ class DeployJournalContract:
         assert store.deploy_journals("other", tenant="main") == []
         assert store.deploy_journals("team", tenant="acme") == []
         assert store.abandon_deploy_journals() == []  # a committed journal is never abandoned
+        assert store.abandon_deploy_journals("j1") == []
         assert store.delete_deploy_journal("j1") is True
         assert store.delete_deploy_journal("j1") is False
         assert store.deploy_journals() == []
@@ -49,8 +50,10 @@ class DeployJournalContract:
 
     def test_an_abandoned_journal_fails_its_deploy_which_writes_nothing(self, store: SqlStore) -> None:
         store.replace_flows([_flow("v1")], [], NOW)
-        journal = _journal("j2")
+        journal, other = _journal("j2"), _journal("j3")
         store.open_deploy_journal("j2", "team", journal.staging, NOW)
+        store.open_deploy_journal("j3", "team", other.staging, NOW)
+        assert store.abandon_deploy_journals("j3") == [other.staging]  # only that one
         assert store.abandon_deploy_journals() == [journal.staging]
         assert store.abandon_deploy_journals() == []
         with pytest.raises(JournalAbandoned):

@@ -68,6 +68,12 @@ def carry_out(store: DeployJournalStore, storage: Storage, journal: DeployJourna
     store.delete_deploy_journal(journal.id)
 
 
+def discard(store: DeployJournalStore, storage: Storage, journal: DeployJournal) -> None:
+    """After the deploy's transaction failed: forget the journal (if it is indeed uncommitted) and its staging."""
+    for staging in store.abandon_deploy_journals(journal.id):
+        _backend(storage).delete_prefix(staging)
+
+
 def finish(store: DeployJournalStore, storage: Storage, namespace: str, *, tenant: str) -> int:
     """Carry out the journals a dead deploy left for `namespace` (before it is deployed again); how many."""
     journals = store.deploy_journals(namespace, tenant=tenant)

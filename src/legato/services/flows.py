@@ -279,6 +279,10 @@ def deploy_namespace(store: DeployPorts, storage: Storage, change: NamespaceDepl
                                         tenant=by.tenant)
     except JournalAbandoned as exc:
         raise ConflictError(f"namespace {change.namespace}: {exc}") from None
+    except Exception:
+        if journal is not None:
+            deploy_journal.discard(store, storage, journal)
+        raise
     if journal is not None:
         try:
             deploy_journal.carry_out(store, storage, journal)

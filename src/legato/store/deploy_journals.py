@@ -51,10 +51,11 @@ class DeployJournalQueries:
             query = query.where(_j.namespace == namespace)
         return [_journal(row) for row in conn.execute(query)]
 
-    def abandon(self, conn: Connection) -> list[str]:
-        """Delete every uncommitted journal; their staging folders."""
+    def abandon(self, conn: Connection, journal_id: str | None) -> list[str]:
+        """Delete every uncommitted journal (or the one of `journal_id`); their staging folders."""
+        query = self._uncommitted if journal_id is None else self._uncommitted.where(_j.id == journal_id)
         gone = []
-        for row in conn.execute(self._uncommitted).all():
+        for row in conn.execute(query).all():
             # a deploy committing it meanwhile wins: the row is then committed and stays
             if conn.execute(self._abandon, {"journal_id": row.id}).rowcount == 1:
                 gone.append(row.staging)

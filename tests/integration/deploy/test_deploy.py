@@ -14,12 +14,13 @@ from legato.clock import utcnow
 from legato.deploy import layout, plan
 from legato.deploy.targets import LocalTarget
 from legato.model.errors import FlowValidationError
+from legato.services import deploy_journal
 from legato.services import flows as flow_service
 from legato.services.flows import NamespaceDeploy
 from legato.services.principal import SYSTEM
 from legato.storage import LocalStorage
 from legato.store import open_store
-from legato.store.ports import SuiteSave
+from legato.store.ports import JournalAbandoned, SuiteSave
 from legato.store.sql import SqlStore
 
 
@@ -212,10 +213,10 @@ def test_an_invalid_app_or_suite_leaves_nothing_of_its_namespace_written(tmp_pat
         assert target.files("team") == {"/run.sh": b"echo new\n"}
 
 
-def test_a_failing_transaction_puts_the_namespace_files_back(tmp_path: Path, pg_url: str) -> None:
+def test_a_failing_transaction_leaves_the_namespace_files_and_no_staging(tmp_path: Path, pg_url: str) -> None:
     """The namespace's transaction fails after its files were written (another connection holds a lock on the app
     it updates, and the deploy's connection gives up waiting): its flows and apps are as before, and the files it
-    wrote are put back as they were, the new one removed."""
+    staged are removed, with the journal it opened: the namespace's visible files never changed."""
     with psycopg.connect(pg_url, autocommit=True) as admin:  # the deploy's connections give up waiting at 0.5 s
         admin.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET lock_timeout = '500ms'")
     store = open_store(pg_url)
@@ -233,7 +234,34 @@ def test_a_failing_transaction_puts_the_namespace_files_back(tmp_path: Path, pg_
                 flow_service.deploy_namespace(store, storage, change, by=SYSTEM, now=utcnow())
         target = LocalTarget(store, storage, by=SYSTEM, clock=utcnow)
         assert target.files("team") == {"/kept.sh": b"old\n"}
+        assert storage.list("kestra:///_deploys") == []
+        assert store.abandon_deploy_journals() == [] and store.deploy_journals() == []
         assert {f.id: "hi" in f.source for f in store.list_flows("team")} == {"a": True}
         assert [(a.id, "displayName: Ask\n" in a.source) for a in store.list_apps()] == [("ask", True)]
     finally:
         store.close()
+
+
+def test_a_journal_is_carried_out_idempotently_and_recovery_removes_dead_staging(
+        tmp_path: Path, local: tuple[SqlStore, LocalTarget]) -> None:
+    """Carrying out a journal twice (a process that died half way through it, then the next start) leaves the
+    same files; staging with no committed journal (a deploy that died before its commit) is removed at the start,
+    and that deploy, were it still running, could no longer commit."""
+    store, target = local
+    storage = target.storage
+    flow_service.deploy_namespace(store, storage, NamespaceDeploy("team", flows=[flow("team", "a")],
+                                  files={"/old.sh": b"old\n", "/kept.sh": b"v1\n"}), by=SYSTEM, now=utcnow())
+    journal = deploy_journal.stage(store, storage, "team", {"/kept.sh": b"v2\n", "/new.sh": b"new\n"}, ["/old.sh"],
+                                   tenant="main", now=utcnow())
+    assert journal is not None
+    store.replace_flows([], [], utcnow(), journal=journal)
+    assert target.files("team") == {"/old.sh": b"old\n", "/kept.sh": b"v1\n"}  # committed, not carried out
+    deploy_journal.carry_out(store, storage, journal)
+    deploy_journal.carry_out(store, storage, journal)
+    assert target.files("team") == {"/kept.sh": b"v2\n", "/new.sh": b"new\n"}
+    dead = deploy_journal.stage(store, storage, "team", {"/kept.sh": b"v3\n"}, [], tenant="main", now=utcnow())
+    assert dead is not None and storage.list("kestra:///_deploys") != []
+    assert deploy_journal.recover(store, storage) == (0, 1)
+    assert storage.list("kestra:///_deploys") == [] and target.files("team")["/kept.sh"] == b"v2\n"
+    with pytest.raises(JournalAbandoned):
+        store.replace_flows([], [], utcnow(), journal=dead)

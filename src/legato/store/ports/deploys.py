@@ -46,9 +46,9 @@ class DeployJournalStore(Protocol):
         """Record that a deploy is staging files under `staging`, not yet committed."""
         ...
 
-    def abandon_deploy_journals(self) -> list[str]:
-        """Delete the journals opened but never committed (their deploy died, or will fail to commit); the
-        staging folders they held, to remove."""
+    def abandon_deploy_journals(self, journal_id: str | None = None) -> list[str]:
+        """Delete the journals opened but never committed (their deploy died, or will fail to commit), or only
+        `journal_id` if it is uncommitted; the staging folders they held, to remove."""
         ...
 
     def deploy_journals(self, namespace: str | None = None, *, tenant: str | None = None) -> list[DeployJournal]:

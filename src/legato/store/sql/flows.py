@@ -96,9 +96,9 @@ class SqlDeployJournals:
         with self._db.write() as tx:
             self._q.deploy_journals.open(tx.conn, journal_id, tenant, namespace, staging, now)
 
-    def abandon_deploy_journals(self) -> list[str]:
+    def abandon_deploy_journals(self, journal_id: str | None = None) -> list[str]:
         with self._db.write() as tx:
-            return self._q.deploy_journals.abandon(tx.conn)
+            return self._q.deploy_journals.abandon(tx.conn, journal_id)
 
     def deploy_journals(self, namespace: str | None = None, *, tenant: str | None = None) -> list[DeployJournal]:
         with self._db.read() as conn:
