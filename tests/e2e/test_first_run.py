@@ -93,6 +93,12 @@ def test_the_output_ends_with_the_url_to_open(tmp_path: Path) -> None:
     assert any(line == f"Open {base}/ in a browser." for line in last), last
 
 
+def _newcomer_environment() -> dict[str, str]:
+    """This environment as a newcomer's shell has it: not inside a make (`make test` runs these tests, and a make
+    started by a make says "Entering directory" first and shares its flags)."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
+
+
 def test_make_run_prints_no_build_noise_and_ends_with_the_url_to_open(tmp_path: Path) -> None:
     """The command `make run` runs (its `install` prerequisite left out: `-o install`, this checkout being installed),
     from a fresh directory as a newcomer's clone: what it prints ends with the URL to open, which answers, and stays
@@ -103,7 +109,7 @@ def test_make_run_prints_no_build_noise_and_ends_with_the_url_to_open(tmp_path: 
     with log_path.open("w") as log:
         make = subprocess.Popen(
             ["make", "-f", str(ROOT / "Makefile"), "run", "-o", "install", "PORT=0", f"VENV={venv}"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
+            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True, env=_newcomer_environment(),
         )
     try:
         deadline = time.monotonic() + 90
@@ -130,7 +136,7 @@ def test_the_ui_build_make_run_may_start_prints_warnings_only() -> None:
     plugin timing notes off."""
     recipe = subprocess.run(["make", "-n", "-W", "ui/index.html", "-o", "ui/src/api/types.ts", "-o",
                              "ui/node_modules/.package-lock.json", "src/legato/api/static/index.html"],
-                            capture_output=True, text=True, cwd=ROOT, check=True).stdout
+                            capture_output=True, text=True, cwd=ROOT, check=True, env=_newcomer_environment()).stdout
     assert "npm run build --silent -- --logLevel warn" in recipe, recipe
     assert "bundlerTimings: false" in (ROOT / "ui" / "vite.config.ts").read_text()
 

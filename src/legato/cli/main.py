@@ -44,8 +44,9 @@ COMMANDS = {
                                          "served at /ui/main/apps/<id>."),
     "mcp": ("legato.cli.mcp_cmd", "mcp_command", "Serve an MCP server whose tools search, read, validate, save and "
                                                  "run flows and read executions, logs and outputs on SERVER, with the "
-                                                 "permissions of TOKEN's account, and each flow with a McpToolTrigger "
-                                                 "as a tool of its own."),
+                                                 "permissions of TOKEN's account (over http: of the caller's, when its "
+                                                 "requests carry an Authorization header), and each flow with a "
+                                                 "McpToolTrigger as a tool of its own."),
 }
 
 
