@@ -225,9 +225,16 @@ def test_a_deploy_killed_inside_a_namespace_transaction_leaves_it_all_old(tmp_pa
     assert {ns: _files(storage, ns) for ns in NAMESPACES} == {"kill.a": NEW_FILES, "kill.b": OLD_FILES,
                                                                "kill.c": OLD_FILES}
     assert [p.name for p in _staged(storage)] == ["0", "1"]  # kill.b's new files, staged out of sight
+    _assert_only_the_first_namespace_new_after_a_start(data, pg_url)
+
+
+def _assert_only_the_first_namespace_new_after_a_start(data: Path, pg_url: str) -> None:
+    """Once a server has started on `data`: kill.a all new, kill.b and kill.c all old (flows, apps, files), and
+    nothing left staged."""
     _start_server(data, pg_url)
     assert _versions(pg_url) == ({"kill.a": {"v2"}, "kill.b": {"v1"}, "kill.c": {"v1"}},
                                  {"kill.a": "Ask v2", "kill.b": "Ask v1", "kill.c": "Ask v1"})
+    storage = data / "storage"
     assert {ns: _files(storage, ns) for ns in NAMESPACES} == {"kill.a": NEW_FILES, "kill.b": OLD_FILES,
                                                                "kill.c": OLD_FILES}
     assert _staged(storage) == []
@@ -261,12 +268,7 @@ def test_a_remote_deploy_killed_inside_a_namespace_transaction_leaves_it_all_old
             server.wait(timeout=30)
     storage = data / "storage"
     assert [p.name for p in _staged(storage)] == ["0", "1"]
-    _start_server(data, pg_url)
-    assert _versions(pg_url) == ({"kill.a": {"v2"}, "kill.b": {"v1"}, "kill.c": {"v1"}},
-                                 {"kill.a": "Ask v2", "kill.b": "Ask v1", "kill.c": "Ask v1"})
-    assert {ns: _files(storage, ns) for ns in NAMESPACES} == {"kill.a": NEW_FILES, "kill.b": OLD_FILES,
-                                                               "kill.c": OLD_FILES}
-    assert _staged(storage) == []
+    _assert_only_the_first_namespace_new_after_a_start(data, pg_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

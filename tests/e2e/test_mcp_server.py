@@ -54,24 +54,29 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
+async def _tools_and_results(client: ClientSession, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[Any]]:
+    """The tool names the session lists, and the result of each call (the text, parsed as JSON when it is)."""
+    await client.initialize()
+    names = [t.name for t in (await client.list_tools()).tools]
+    results = []
+    for name, arguments in calls:
+        answer = await client.call_tool(name, arguments)
+        text = "".join(getattr(c, "text", "") for c in answer.content)
+        try:
+            value: Any = json.loads(text)
+        except ValueError:
+            value = text
+        results.append({"error": text} if answer.isError else value)
+    return names, results
+
+
 def _call(base: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[Any]]:
     """The tool names `legato mcp` lists, and the result of each call (the text, parsed as JSON when it is)."""
 
     async def session() -> tuple[list[str], list[Any]]:
         params = StdioServerParameters(command=LEGATO, env=ENV, args=["mcp", "--server", base, "--token", token])
         async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
-            await client.initialize()
-            names = [t.name for t in (await client.list_tools()).tools]
-            results = []
-            for name, arguments in calls:
-                answer = await client.call_tool(name, arguments)
-                text = "".join(getattr(c, "text", "") for c in answer.content)
-                try:
-                    value: Any = json.loads(text)
-                except ValueError:
-                    value = text
-                results.append({"error": text} if answer.isError else value)
-            return names, results
+            return await _tools_and_results(client, calls)
 
     return anyio.run(session)
 
@@ -234,18 +239,7 @@ def _http_session(url: str, token: str | None, calls: list[tuple[str, dict[str, 
     async def session() -> tuple[list[str], list[Any]]:
         async with streamablehttp_client(url, headers=headers) as (read, write, _), \
                 ClientSession(read, write) as client:
-            await client.initialize()
-            names = [t.name for t in (await client.list_tools()).tools]
-            results = []
-            for name, arguments in calls:
-                answer = await client.call_tool(name, arguments)
-                text = "".join(getattr(c, "text", "") for c in answer.content)
-                try:
-                    value: Any = json.loads(text)
-                except ValueError:
-                    value = text
-                results.append({"error": text} if answer.isError else value)
-            return names, results
+            return await _tools_and_results(client, calls)
 
     return anyio.run(session)
 
