@@ -124,6 +124,7 @@ def fibo_seconds(url: str, warm: bool = False, worker_started: bool = False) -> 
     """Total time of the 40-task flow on the database at `url`, through a real Runtime in this process: submitted
     50 ms after the worker's start, or once it has started (`worker_started`: its spare sandbox up, `Worker.warmed`)."""
     from legato.clock import utcnow
+    from legato.server import compose
     from legato.server.compose import Runtime
     from legato.services import executions as execution_service
     from legato.services import flows as flow_service
@@ -139,6 +140,7 @@ def fibo_seconds(url: str, warm: bool = False, worker_started: bool = False) -> 
 
     async def go() -> float:
         stopping = asyncio.Event()
+        compose.settle_heap()  # as a server process does once it is built (compose.Process.run)
         services = asyncio.create_task(runtime.run(stopping))
         await asyncio.sleep(0.05)
         if worker_started:

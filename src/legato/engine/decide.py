@@ -138,7 +138,8 @@ def _on_task_result(step: Step, event: ev.TaskResult) -> None:
     if event.effects is not None:
         _apply_effects(step, event.effects)
     task = step.task(run)
-    policy = retry.policy_for(step, run)
+    # the policy matters only to a failed attempt and to a success after retries (reading it walks the parents)
+    policy = retry.policy_for(step, run) if event.state == State.FAILED or len(run.attempts) > 1 else None
     if event.state == State.FAILED and policy is not None and _retried(step, run, policy):
         return
     if event.state == State.SUCCESS and event.effects is not None and event.effects.exit_state is not None:
