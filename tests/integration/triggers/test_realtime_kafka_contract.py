@@ -19,12 +19,8 @@ from tests.integration.triggers.realtime_support import Consumer, context
 
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
-from legato.plugins.triggers.realtime.kafka import (
-    KafkaTrigger,
-    consumer_options,
-    deserialize,
-    record_variables,
-)
+from legato.plugins.kafka.client import consumer_options, deserialize, record_variables
+from legato.plugins.triggers.realtime.kafka import KafkaTrigger
 
 
 def trigger(body: str) -> KafkaTrigger:

@@ -5,112 +5,29 @@ the record's execution exists. A record consumed but not committed when the cons
 read again at the next start (from the group's committed offset); topic/partition/offset is the fire key, so
 a record read twice creates one execution. Effectively once.
 
-Kestra's Java client `properties` are translated to aiokafka's options (see `consumer_options`); a property
-with no counterpart is refused by name. Values are read as Kafka's Java serializers write them
+Kestra's Java client `properties` are translated to aiokafka's options by legato.plugins.kafka.client, shared
+with the `Produce`/`Consume` tasks; values are read as Kafka's Java serializers write them
 (`keyDeserializer`/`valueDeserializer`); AVRO needs a schema registry client and is refused.
 """
 
 from __future__ import annotations
 
-import base64
-import re
-import struct
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from legato.model.task import TRIGGERS, Frozen
+from legato.model.task import TRIGGERS
+from legato.plugins.kafka.client import (
+    OnSerdeError,
+    SerdeType,
+    consumer_options,
+    record_variables,
+    refuse_registry,
+)
 from legato.plugins.triggers.base import Message, RealtimeSource, RealtimeTrigger, TriggerContext
 from legato.plugins.triggers.realtime import serde, shared
-
-SerdeType = Literal["STRING", "INTEGER", "FLOAT", "DOUBLE", "LONG", "SHORT", "BYTE_ARRAY", "BYTE_BUFFER", "BYTES", "UUID", "VOID", "JSON", "AVRO"]
-
-_NUMBERS = {"INTEGER": ">i", "LONG": ">q", "SHORT": ">h", "FLOAT": ">f", "DOUBLE": ">d"}  # Java's big-endian layouts
-
-
-def deserialize(data: bytes | None, serde_type: str) -> Any:
-    """A key or value as the Java serializer of `serde_type` wrote it; JSON-safe."""
-    if data is None or serde_type == "VOID":
-        return None
-    if serde_type in _NUMBERS:
-        fmt = _NUMBERS[serde_type]
-        if len(data) != struct.calcsize(fmt):
-            raise serde.UndecodableMessage(f"{serde_type} needs {struct.calcsize(fmt)} bytes, got {len(data)}")
-        return struct.unpack(fmt, data)[0]
-    if serde_type in ("BYTE_ARRAY", "BYTE_BUFFER", "BYTES"):
-        return base64.b64encode(data).decode("ascii")
-    if serde_type == "JSON":
-        return serde.decode(data, "JSON")
-    return data.decode("utf-8", errors="replace")  # STRING, UUID (written as its text)
-
-
-# Kestra's (Java client) consumer property → aiokafka option, and how its text becomes the option's value.
-_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "bootstrap.servers": ("bootstrap_servers", lambda v: [s.strip() for s in v.split(",") if s.strip()]),
-    "client.id": ("client_id", str),
-    "group.instance.id": ("group_instance_id", str),
-    "auto.offset.reset": ("auto_offset_reset", str),
-    "security.protocol": ("security_protocol", str.upper),
-    "sasl.mechanism": ("sasl_mechanism", str.upper),
-    "sasl.kerberos.service.name": ("sasl_kerberos_service_name", str),
-    "isolation.level": ("isolation_level", str),
-    "client.rack": ("client_rack", str),
-    **{name: (name.replace(".", "_"), int) for name in (
-        "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "max.poll.records", "request.timeout.ms",
-        "fetch.max.wait.ms", "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes", "metadata.max.age.ms",
-        "connections.max.idle.ms", "retry.backoff.ms",
-    )},
-}
-_SSL = ("ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.key.password", "ssl.endpoint.identification.algorithm")
-_JAAS = re.compile(r'(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"')
-
-
-def consumer_options(properties: dict[str, Any], group_id: str) -> dict[str, Any]:
-    """aiokafka consumer options for Kestra's `properties` map (ValueError naming an unknown property)."""
-    options: dict[str, Any] = {"group_id": group_id, "enable_auto_commit": False}
-    ssl_files: dict[str, str] = {}
-    for name, raw in properties.items():
-        value = str(raw)
-        if name in _OPTIONS:
-            option, convert = _OPTIONS[name]
-            try:
-                options[option] = convert(value)
-            except ValueError:
-                raise ValueError(f"properties.{name}: {value!r} is not a number") from None
-        elif name == "sasl.jaas.config":
-            found = {k: v.replace('\\"', '"') for k, v in _JAAS.findall(value)}
-            options |= {"sasl_plain_username": found.get("username"), "sasl_plain_password": found.get("password")}
-        elif name in _SSL:
-            ssl_files[name] = value
-        elif name == "enable.auto.commit":
-            if value.lower() == "true":
-                raise ValueError("properties.enable.auto.commit: the trigger commits each offset once its execution exists; remove this property")
-        elif name not in ("key.deserializer", "value.deserializer"):  # set by keyDeserializer/valueDeserializer
-            known = ", ".join(sorted([*_OPTIONS, "sasl.jaas.config", *_SSL]))
-            raise ValueError(f"properties.{name} is not supported (supported: {known})")
-    if "bootstrap_servers" not in options:
-        raise ValueError("properties.bootstrap.servers is required (host:port, comma-separated)")
-    if ssl_files or str(options.get("security_protocol", "")).endswith("SSL"):
-        options["ssl_context"] = _ssl_context(ssl_files)
-    return options
-
-
-def _ssl_context(files: dict[str, str]) -> Any:
-    import ssl
-
-    context = ssl.create_default_context(cafile=files.get("ssl.ca.location"))
-    if "ssl.certificate.location" in files:
-        context.load_cert_chain(files["ssl.certificate.location"], files.get("ssl.key.location"), files.get("ssl.key.password"))
-    if files.get("ssl.endpoint.identification.algorithm", "https") == "":
-        context.check_hostname = False
-    return context
-
-
-class OnSerdeError(Frozen):
-    type: Literal["SKIPPED"] = Field(default="SKIPPED", description="SKIPPED: log and skip a record that does not deserialize (DLQ and STORE are not supported).")
-    topic: str | None = Field(default=None, description="Kestra compatibility (DLQ): unused.")
 
 
 @TRIGGERS.register
@@ -139,10 +56,8 @@ class KafkaTrigger(RealtimeTrigger):
 
     @field_validator("keyDeserializer", "valueDeserializer")
     @classmethod
-    def _no_avro(cls, value: str) -> str:
-        if value == "AVRO":
-            raise ValueError("AVRO needs a schema registry client, which Legato does not ship; produce JSON or STRING instead")
-        return value
+    def _no_registry(cls, value: str) -> str:
+        return refuse_registry(value)
 
     def source(self) -> RealtimeSource:
         return self
@@ -204,17 +119,4 @@ class KafkaTrigger(RealtimeTrigger):
             return None
         fire_key = f"{record.topic}:{record.partition}:{record.offset}"
         return Message(variables, ack=ack, key=fire_key)
-
-
-def record_variables(record: Any, key_serde: str, value_serde: str) -> dict[str, Any]:
-    """trigger.* of a consumed record, with Kestra's names; headers as a list of {name: value}."""
-    return {
-        "key": deserialize(record.key, key_serde),
-        "value": deserialize(record.value, value_serde),
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "timestamp": serde.iso(record.timestamp / 1000) if record.timestamp is not None and record.timestamp >= 0 else None,
-        "headers": [{str(name): serde.text(value) if isinstance(value, bytes) else value} for name, value in record.headers or ()],
-    }
 
