@@ -7,22 +7,14 @@ from __future__ import annotations
 
 import json
 import struct
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from tests.integration.kafka.broker_double import BrokerDouble
 from tests.integration.objectstore_support import Tasks
-from tests.unit.plugins.conftest import Harness
 
 from legato.plugins.context import TaskFailed
-from legato.storage import LocalStorage
-
-
-@pytest.fixture
-def tasks(harness: Harness, tmp_path: Path) -> Tasks:
-    return Tasks(harness, LocalStorage(tmp_path / "storage"))
 
 
 def props(broker: BrokerDouble) -> str:
