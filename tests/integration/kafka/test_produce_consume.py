@@ -137,3 +137,15 @@ def test_settings_refused_with_their_reason(broker: BrokerDouble, tasks: Tasks) 
         tasks.run(f"id: p\ntype: kafka.Produce\n{props(broker)}  max.poll.records: '5'\ntopic: t\nfrom: {{value: a}}\n")
     with pytest.raises(TaskFailed, match="INTEGER"):
         tasks.run(f"id: p\ntype: kafka.Produce\n{props(broker)}topic: t\nkeySerializer: INTEGER\nfrom: {{key: abc, value: a}}\n")
+
+
+def test_a_failed_record_aborts_the_transaction(broker: BrokerDouble, tasks: Tasks) -> None:
+    body = f"type: kafka.Produce\n{props(broker)}keySerializer: INTEGER\nfrom: [{{key: 1, value: first}}, {{key: abc, value: second}}]\n"
+    consume = f"type: kafka.Consume\n{props(broker)}pollDuration: PT1S\n"
+    with pytest.raises(TaskFailed, match="record 2: 'abc' cannot be written as INTEGER"):
+        tasks.run(f"id: p\ntopic: tx\n{body}")
+    assert tasks.run(f"id: c\ntopic: tx\n{consume}")["messagesCount"] == 0  # the first record was rolled back
+    with pytest.raises(TaskFailed, match="record 2"):
+        tasks.run(f"id: p2\ntopic: plain\ntransactional: false\n{body}")
+    out = tasks.run(f"id: c2\ntopic: plain\n{consume}")
+    assert [m["value"] for m in lines(tasks, out["uri"])] == ["first"]  # without a transaction, it stays

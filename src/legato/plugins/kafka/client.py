@@ -68,7 +68,7 @@ def serialize(value: Any, serde_type: str) -> bytes | None:
             number = float(value) if serde_type in ("FLOAT", "DOUBLE") else int(value)
             return struct.pack(fmt, number)
         except (ValueError, TypeError, struct.error):
-            raise ValueError(f"{value!r} is not a {serde_type}") from None
+            raise ValueError(f"{value!r} cannot be written as {serde_type}") from None
     if serde_type in _BYTES:
         if isinstance(value, bytes):
             return value
