@@ -25,6 +25,32 @@ exactly these versions, and the client negotiates within them:
 | AddPartitionsToTxn (24)| 0       | opens the transaction on those partitions                                 |
 | EndTxn (26)            | 0       | commit: the records become stable; abort: they are dropped (Kafka keeps them behind an abort marker; no control records are written here) |
 
+Request => response bodies of those versions, as the protocol guide lists their fields ([x] an array: int32 count;
+string: int16 length; bytes: int32 length; -1 is null):
+    ApiVersions v0: () => error_code [api_key min_version max_version]
+    Metadata v1: [topic] => [node_id host port rack] controller_id [error_code name is_internal
+        [error_code partition leader [replica] [isr]]]
+    Produce v3: transactional_id acks timeout_ms [name [partition records]]
+        => [name [partition error_code base_offset log_append_time_ms]] throttle_time_ms
+    Fetch v4: replica_id max_wait_ms min_bytes max_bytes isolation_level [topic [partition fetch_offset max_bytes]]
+        => throttle_time_ms [topic [partition error_code high_watermark last_stable_offset
+        [producer_id first_offset] records]]
+    ListOffsets v2: replica_id isolation_level [topic [partition timestamp]]
+        => throttle_time_ms [topic [partition error_code timestamp offset]]
+    FindCoordinator v1: key key_type => throttle_time_ms error_code error_message node_id host port
+    JoinGroup v1: group_id session_timeout_ms rebalance_timeout_ms member_id protocol_type [name metadata]
+        => error_code generation_id protocol_name leader member_id [member_id metadata]
+    SyncGroup v0: group_id generation_id member_id [member_id assignment] => error_code assignment
+    Heartbeat v0: group_id generation_id member_id => error_code
+    LeaveGroup v0: group_id member_id => error_code
+    OffsetCommit v2: group_id generation_id member_id retention_time_ms [topic [partition offset metadata]]
+        => [topic [partition error_code]]
+    OffsetFetch v1: group_id [topic [partition]] => [topic [partition offset metadata error_code]]
+    InitProducerId v0: transactional_id transaction_timeout_ms => throttle_time_ms error_code producer_id producer_epoch
+    AddPartitionsToTxn v0: transactional_id producer_id producer_epoch [topic [partition]]
+        => throttle_time_ms [topic [partition error_code]]
+    EndTxn v0: transactional_id producer_id producer_epoch committed => throttle_time_ms error_code
+
 Record batch v2 (the "Record Batch" section of Kafka's documentation): baseOffset int64, batchLength int32,
 partitionLeaderEpoch int32, magic int8, crc uint32 (CRC-32C of everything after it), attributes int16,
 lastOffsetDelta int32, baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
