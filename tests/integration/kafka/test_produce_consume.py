@@ -149,3 +149,16 @@ def test_a_failed_record_aborts_the_transaction(broker: BrokerDouble, tasks: Tas
         tasks.run(f"id: p2\ntopic: plain\ntransactional: false\n{body}")
     out = tasks.run(f"id: c2\ntopic: plain\n{consume}")
     assert [m["value"] for m in lines(tasks, out["uri"])] == ["first"]  # without a transaction, it stays
+
+
+def test_records_from_an_expression_are_data_not_templates(broker: BrokerDouble, tasks: Tasks) -> None:
+    orders = [{"key": "k", "value": "{{ 1 + 1 }}"}]
+    out = tasks.run(f"id: p\ntype: kafka.Produce\n{props(broker)}topic: raw\nfrom: \"{{{{ inputs.orders }}}}\"\n", inputs={"orders": orders})
+    assert out == {"messagesCount": 1}
+    assert [r.value for r in broker.topic("raw")[0].records()] == [b"{{ 1 + 1 }}"]
+    # group.id in `properties` is the group, as Kestra reads it when groupId is unset
+    consume = f"id: c\ntype: kafka.Consume\n{props(broker)}  group.id: from-props\n  auto.offset.reset: earliest\ntopic: raw\npollDuration: PT1S\n"
+    assert tasks.run(consume)["messagesCount"] == 1
+    assert broker.groups["from-props"].offsets == {("raw", 0): 1}
+    with pytest.raises(ValidationError, match="share groups"):
+        tasks.run(f"id: c\ntype: kafka.Consume\n{props(broker)}topic: raw\ngroupId: g\ngroupType: SHARE\n")

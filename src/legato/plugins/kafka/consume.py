@@ -58,7 +58,7 @@ valueDeserializer: JSON
     topicPattern: str | None = Field(default=None, description="Regular expression of the topics to read (needs `groupId`).")
     partitions: list[int] | Expression | None = Field(default=None, description="Read only these partitions of `topic`, from the beginning or `since`.")
     groupId: str | None = Field(default=None, description="Consumer group (rendered): read from its committed offsets and commit after the file is stored.")
-    groupType: Literal["CONSUMER"] | Expression = Field(default="CONSUMER", description="CONSUMER: a classic consumer group (share groups, SHARE, are not supported).")
+    groupType: Literal["CONSUMER", "SHARE"] = Field(default="CONSUMER", description="CONSUMER: a classic consumer group (share groups, SHARE, are not supported).")
     acknowledgeType: Literal["ACCEPT", "RELEASE", "REJECT", "RENEW"] = Field(default="ACCEPT", description="Kestra compatibility (share groups): unused.")
     keyDeserializer: client.SerdeType | Expression = Field(default="STRING", description="How keys are read: STRING, INTEGER, LONG, SHORT, FLOAT, DOUBLE, BYTE_ARRAY/BYTE_BUFFER/BYTES (as base64 text), UUID, VOID, JSON.")
     valueDeserializer: client.SerdeType | Expression = Field(default="STRING", description="How values are read (the same choices as keyDeserializer).")
@@ -74,6 +74,13 @@ valueDeserializer: JSON
     def _no_registry(cls, value: str) -> str:
         return client.refuse_registry(value)
 
+    @field_validator("groupType")
+    @classmethod
+    def _no_share_group(cls, value: str) -> str:
+        if value == "SHARE":
+            raise ValueError("share groups (groupType: SHARE) are not supported: aiokafka has no share consumer; use CONSUMER")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> Consume:
         if (self.topic is None) == (self.topicPattern is None):
@@ -86,15 +93,14 @@ valueDeserializer: JSON
         from aiokafka import AIOKafkaConsumer
         from aiokafka.errors import KafkaError
 
-        if ctx.render(self.groupType) != "CONSUMER":
-            raise TaskFailed("groupType: only CONSUMER is supported (share groups are not)")
         serdes = tuple(str(render_as(ctx, s, client.SerdeType, n)) for s, n in
                        ((self.keyDeserializer, "keyDeserializer"), (self.valueDeserializer, "valueDeserializer")))
         for serde_type in serdes:
             client.refuse_registry(serde_type)
-        group_id = ctx.render_string(self.groupId) if self.groupId is not None else None
+        properties = ctx.render(dict(self.properties))
+        group_id = ctx.render_string(self.groupId) if self.groupId is not None else properties.get("group.id")
         try:
-            options = client.consumer_options(ctx.render(dict(self.properties)), group_id or None)
+            options = client.consumer_options(properties, str(group_id) if group_id else None)
         except ValueError as exc:
             raise TaskFailed(str(exc)) from None
         options.setdefault("isolation_level", "read_committed")
@@ -179,13 +185,11 @@ valueDeserializer: JSON
         deadline = None if most is None else time.monotonic() + most.total_seconds()
         filters = ctx.render(self.headerFilters) or {}
         counts: dict[str, int] = {}
-        total = 0
-        while limit is None or total < limit:
+        while (left := None if limit is None else limit - sum(counts.values())) is None or left > 0:
             wait = poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic()))
-            fetched = await consumer.getmany(timeout_ms=int(wait * 1000), max_records=None if limit is None else limit - total)
+            fetched = await consumer.getmany(timeout_ms=int(wait * 1000), max_records=left)
             records = sorted((r for batch in fetched.values() for r in batch), key=lambda r: (r.topic, r.partition, r.offset))
             for record in records:
-                total += 1
                 if not _matches(record.headers, filters):
                     continue
                 line = self._line(ctx, record, serdes)
