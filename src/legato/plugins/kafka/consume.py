@@ -85,7 +85,7 @@ valueDeserializer: JSON
     def _one_source(self) -> Consume:
         if (self.topic is None) == (self.topicPattern is None):
             raise ValueError("set one of `topic` or `topicPattern`")
-        if self.topicPattern is not None and self.groupId is None:
+        if self.topicPattern is not None and self.groupId is None and "group.id" not in self.properties:
             raise ValueError("`groupId` is required with `topicPattern`")
         return self
 
