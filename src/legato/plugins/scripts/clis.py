@@ -1,5 +1,5 @@
-"""Kestra's command-line tasks of tools that bring their own CLI: `sqlmesh.cli.SQLMeshCLI`, `modal.cli.ModalCLI` and
-`spark.SparkCLI`. Each is a `Commands` task (`/bin/sh -c`, `beforeCommands`, `env`, `inputFiles`,
+"""Kestra's command-line tasks of tools that bring their own CLI: `sqlmesh.cli.SQLMeshCLI` and `modal.cli.ModalCLI`
+(`spark.SparkCLI` is in the Spark family, legato.plugins.spark). Each is a `Commands` task (`/bin/sh -c`, `beforeCommands`, `env`, `inputFiles`,
 `namespaceFiles`, `outputFiles`, `taskRunner`) whose container runners default to the tool's image, as Kestra's do;
 under the process and sandbox runners the tool must be on the worker's PATH (or installed by `beforeCommands`), and
 the task warns when it is not. Modal reads its credentials from `env` (MODAL_TOKEN_ID, MODAL_TOKEN_SECRET)."""
@@ -66,25 +66,4 @@ namespaceFiles:
   enabled: true
 commands:
   - modal run gpu.py
-""",)
-
-
-@TASKS.register
-class SparkCLI(ToolCommands):
-    """Run Spark command lines (`spark-submit --master ... app.py`)."""
-
-    TYPE: ClassVar[str] = "spark.SparkCLI"
-    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.spark.SparkCLI",)
-    DEFAULT_IMAGE: ClassVar[str] = "apache/spark:4.0.1-java21-r"
-    TOOL: ClassVar[str] = "spark-submit"
-    EXAMPLES: ClassVar[tuple[str, ...]] = ("""\
-id: spark
-type: io.kestra.plugin.spark.SparkCLI
-inputFiles:
-  pi.py: |
-    from pyspark.sql import SparkSession
-    spark = SparkSession.builder.appName("pi").getOrCreate()
-    print(spark.range(1000).count())
-commands:
-  - spark-submit --master local[2] pi.py
 """,)
