@@ -16,8 +16,8 @@ from tests.unit.plugins.conftest import clock as clock
 from tests.unit.plugins.conftest import harness as harness
 
 from legato.plugins import registry
-from legato.runners.select import RunnerSettings
 from legato.plugins.spark.tooling import pyspark_bin
+from legato.runners.select import RunnerSettings
 from legato.storage import LocalStorage
 
 registry()

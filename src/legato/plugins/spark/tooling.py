@@ -17,6 +17,7 @@ from legato.plugins.context import RunContext
 from legato.plugins.scripts.base import ScriptBase, Tooling
 from legato.plugins.scripts.execution import CONTAINERS
 from legato.plugins.scripts.protocol import Collector, parse
+from legato.runners import isolated, isolation, sandbox
 from legato.runners.base import Runner
 
 IMAGE = "apache/spark:4.0.1-java21-r"
@@ -29,6 +30,12 @@ _LOG4J = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERRO
 # An isolated run has a uid of its own that names no user: the JVM's user.home would be `?` (Spark's Ivy setup
 # refuses it), so the driver's JVM gets the run's HOME (its working directory); log4j's JMX set-up fails there too.
 JVM_HOME = 'export SPARK_SUBMIT_OPTS="-Duser.home=$HOME -Dlog4j2.disable.jmx=true${SPARK_SUBMIT_OPTS:+ $SPARK_SUBMIT_OPTS}"'
+
+# Hadoop's login inside Spark needs the name of the uid it runs as (getpwuid): an isolated run of a worker running
+# as root has a uid of its own that /etc/passwd does not name.
+NO_USER_NAME = ("this worker runs as root, so the isolated runner gives the command a uid of its own that has no user "
+                "name, and Spark's Hadoop login refuses it ('invalid null input: name'): run the worker as a non-root "
+                "user, use a docker taskRunner, or set LEGATO_UNSAFE_PROCESS_RUNNER=true on a trusted worker")
 
 
 def pyspark_bin() -> Path | None:
@@ -90,4 +97,6 @@ class SparkTask(ScriptBase):
         env = worker_env(self.env)
         if not env and "JAVA_HOME" not in (self.env or {}) and shutil.which("java") is None:
             ctx.logger.warn("java is not on the worker's PATH and JAVA_HOME is not set: Spark needs a Java runtime (17)")
+        if isolation.as_root() and isinstance(runner, isolated.IsolatedRunner | sandbox.SandboxRunner):
+            ctx.logger.warn(NO_USER_NAME)
         return Tooling(env=env, before=[JVM_HOME])
