@@ -1,7 +1,7 @@
 """PythonSubmit, JarSubmit and SparkCLI on a real local Spark (pyspark's spark-submit, `local[2]`, the machine's Java):
 a PySpark word count reading a file shipped with `appFiles` and writing one collected by `outputFiles`, a Java
 application compiled here with javac and submitted from internal storage, and `spark-submit --version` through
-SparkCLI. Spark's log lines (stderr) are logged at their level and leave the task in SUCCESS.
+SparkCLI, and examples/spark.yaml with `legato flow run`. Spark's log lines (stderr) are logged at their level and leave the task in SUCCESS.
 
 The commands run under the unisolated process runner (LEGATO_UNSAFE_PROCESS_RUNNER=true), as on a trusted worker:
 the tests run as root, where the isolated runner gives each run a uid with no user name, which Hadoop's login
@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.flow_cli import run_flow
 from tests.integration.spark.conftest import SPARK, build_jar, spark_context
 from tests.unit.plugins.conftest import Harness
 
@@ -119,3 +120,13 @@ outputFiles:
     assert storage.get(out["outputFiles"]["where.txt"]).decode().strip() == str(spark_bin / "spark-submit")
     assert any("version 3.5" in m for _, m in harness.messages(ctx))
     assert not ctx.effects.warning
+
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "spark.yaml"
+
+
+def test_the_example_counts_words_end_to_end(tmp_path: Path, spark_bin: Path) -> None:
+    done = run_flow(EXAMPLE.read_text(), tmp_path, env={"LEGATO_UNSAFE_PROCESS_RUNNER": "true"},
+                    inputs={"text": "a rose is a rose is a rose"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "3 distinct words, 'rose' first" in done.stdout + done.stderr

@@ -29,7 +29,12 @@ _LOG4J = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERRO
 
 # An isolated run has a uid of its own that names no user: the JVM's user.home would be `?` (Spark's Ivy setup
 # refuses it), so the driver's JVM gets the run's HOME (its working directory); log4j's JMX set-up fails there too.
-JVM_HOME = 'export SPARK_SUBMIT_OPTS="-Duser.home=$HOME -Dlog4j2.disable.jmx=true${SPARK_SUBMIT_OPTS:+ $SPARK_SUBMIT_OPTS}"'
+# Spark's scratch space (shipped files, shuffle, broadcasts) goes in the working directory rather than the shared
+# /tmp, where a run confined by Landlock cannot use the folders it creates; a task's own values win.
+SPARK_ENV = [
+    'export SPARK_SUBMIT_OPTS="-Duser.home=$HOME -Dlog4j2.disable.jmx=true${SPARK_SUBMIT_OPTS:+ $SPARK_SUBMIT_OPTS}"',
+    'export SPARK_LOCAL_DIRS="${SPARK_LOCAL_DIRS:-$PWD/.spark-local}"',
+]
 
 # Hadoop's login inside Spark needs the name of the uid it runs as (getpwuid): an isolated run of a worker running
 # as root has a uid of its own that /etc/passwd does not name.
@@ -99,4 +104,4 @@ class SparkTask(ScriptBase):
             ctx.logger.warn("java is not on the worker's PATH and JAVA_HOME is not set: Spark needs a Java runtime (17)")
         if isolation.as_root() and isinstance(runner, isolated.IsolatedRunner | sandbox.SandboxRunner):
             ctx.logger.warn(NO_USER_NAME)
-        return Tooling(env=env, before=[JVM_HOME])
+        return Tooling(env=env, before=list(SPARK_ENV))
