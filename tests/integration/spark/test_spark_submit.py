@@ -1,7 +1,7 @@
 """PythonSubmit, JarSubmit and SparkCLI on a real local Spark (pyspark's spark-submit, `local[2]`, the machine's Java):
 a PySpark word count reading a file shipped with `appFiles` and writing one collected by `outputFiles`, a Java
 application compiled here with javac and submitted from internal storage, and `spark-submit --version` through
-SparkCLI, and examples/spark.yaml with `legato flow run`. Spark's log lines (stderr) are logged at their level and leave the task in SUCCESS.
+SparkCLI, an R script through RSubmit, and examples/spark.yaml with `legato flow run`. Spark's log lines (stderr) are logged at their level and leave the task in SUCCESS.
 
 The commands run under the unisolated process runner (LEGATO_UNSAFE_PROCESS_RUNNER=true), as on a trusted worker:
 the tests run as root, where the isolated runner gives each run a uid with no user name, which Hadoop's login
@@ -10,6 +10,7 @@ inside Spark refuses (see docs/plugins.md, Spark)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,16 @@ outputFiles:
     assert storage.get(out["outputFiles"]["where.txt"]).decode().strip() == str(spark_bin / "spark-submit")
     assert any("version 3.5" in m for _, m in harness.messages(ctx))
     assert not ctx.effects.warning
+
+
+def test_r_submit_runs_an_r_script_through_spark_submit(harness: Harness, storage: LocalStorage, spark_bin: Path) -> None:
+    if shutil.which("Rscript") is None:
+        pytest.skip("R is not installed (RSubmit needs Rscript where spark-submit runs)")
+    ctx = spark_context(harness, storage)
+    out = harness.run({"id": "task", "type": "io.kestra.plugin.spark.RSubmit", "master": "local[1]", "args": ["Legato"],
+                       "mainScript": 'cat("Hello", commandArgs(trailingOnly = TRUE)[1], "from R\\n")\n'}, ctx)
+    assert out["exitCode"] == 0
+    assert ("INFO", "Hello Legato from R") in harness.messages(ctx)  # SparkR itself is not in pyspark's package
 
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "spark.yaml"
