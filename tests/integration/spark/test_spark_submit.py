@@ -1,7 +1,8 @@
-"""PythonSubmit, JarSubmit and SparkCLI on a real local Spark (pyspark's spark-submit, `local[2]`, the machine's Java):
-a PySpark word count reading a file shipped with `appFiles` and writing one collected by `outputFiles`, a Java
-application compiled here with javac and submitted from internal storage, and `spark-submit --version` through
-SparkCLI, an R script through RSubmit, and examples/spark.yaml with `legato flow run`. Spark's log lines (stderr) are logged at their level and leave the task in SUCCESS.
+"""PythonSubmit, JarSubmit, RSubmit and SparkCLI on a real local Spark (pyspark's spark-submit, `local[2]`, the
+machine's Java): a PySpark word count reading a file shipped with `appFiles` and writing one collected by
+`outputFiles`, a Java application compiled here with javac and submitted from internal storage, an R script,
+`spark-submit --version` through SparkCLI, and examples/spark.yaml with `legato flow run`. Spark's log lines
+(stderr) are logged at their level and leave the task in SUCCESS.
 
 The commands run under the unisolated process runner (LEGATO_UNSAFE_PROCESS_RUNNER=true), as on a trusted worker:
 the tests run as root, where the isolated runner gives each run a uid with no user name, which Hadoop's login
