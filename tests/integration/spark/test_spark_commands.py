@@ -16,6 +16,7 @@ from tests.unit.plugins.conftest import Harness
 
 from legato.plugins.context import TaskFailed
 from legato.plugins.spark.tooling import pyspark_bin
+from legato.runners import isolation
 from legato.storage import LocalStorage
 
 STAND_IN = """\
@@ -77,6 +78,9 @@ def test_jar_submit_downloads_its_jar_and_names_its_class(harness: Harness, stor
     assert _argv(storage, out) == ["--master", "local[2]", "--deploy-mode", "client", "--jars",
                                    "dep.jar,https://repo.example/remote.jar", "--class", "spark.samples.App", "app.jar"]
     assert {"app.jar", "dep.jar"} <= set(storage.get(out["outputFiles"]["listing.txt"]).decode().split())
+    # run isolated by a root worker, the command's uid has no user name, which Spark's Hadoop login refuses
+    warned = any(level == "WARN" and "Spark's Hadoop login refuses it" in m for level, m in harness.messages(ctx))
+    assert warned == isolation.as_root()
 
 
 def test_a_failing_submit_fails_the_task_with_its_exit_code(harness: Harness, storage: LocalStorage) -> None:
