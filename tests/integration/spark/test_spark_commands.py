@@ -26,6 +26,11 @@ ls > listing.txt
 echo "26/12/08 00:00:00 WARN StandIn: a warning of Spark" >&2
 echo "a plain stderr line" >&2
 echo '::{"outputs":{"submitted":true}}::'
+if [ -n "$STAND_IN_EXIT" ]; then
+  echo "ValueError: no such column" >&2
+  printf '\tat org.apache.spark.Stand.run(Stand.scala:1)\n' >&2
+  echo "26/12/08 00:00:01 INFO ShutdownHookManager: Shutdown hook called" >&2
+fi
 exit "${STAND_IN_EXIT:-0}"
 """
 
@@ -85,8 +90,11 @@ def test_jar_submit_downloads_its_jar_and_names_its_class(harness: Harness, stor
 
 def test_a_failing_submit_fails_the_task_with_its_exit_code(harness: Harness, storage: LocalStorage) -> None:
     ctx = harness.context(storage=storage)
-    with pytest.raises(TaskFailed, match="exit code 3"):
+    with pytest.raises(TaskFailed, match="exit code 3") as failed:
         harness.run(_task("JarSubmit", mainResource="hdfs:///apps/app.jar", mainClass="App", env={"STAND_IN_EXIT": "3"}), ctx)
+    # what went wrong, without Spark's routine lines or stack frames
+    assert str(failed.value).splitlines()[1:] == ["26/12/08 00:00:00 WARN StandIn: a warning of Spark",
+                                                  "a plain stderr line", "ValueError: no such column"]
 
 
 def test_spark_cli_adds_spark_at_the_end_of_path_unless_before_commands_set_it(harness: Harness,

@@ -24,6 +24,7 @@ IMAGE = "apache/spark:4.0.1-java21-r"
 IMAGE_BIN = "/opt/spark/bin"  # where Spark's image keeps spark-submit
 KESTRA = "io.kestra.plugin.spark"
 # log4j's default layout in Spark: `26/12/08 00:06:22 WARN NativeCodeLoader: ...`
+_FRAMES = ("\tat ", "\t... ")  # a Java stack trace's frames
 _LOG4J = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ")
 
 
@@ -69,16 +70,18 @@ def worker_env(task_env: dict[str, object] | None) -> dict[str, str]:
 
 class SparkLogs(Collector):
     """Spark logs through log4j on stderr: a log4j line is logged at its own level, any other stderr line at
-    INFO (as Kestra's Spark tasks log them); the last ones still make the error of a failed run."""
+    INFO (as Kestra's Spark tasks log them). The error of a failed run quotes the last stderr lines that say what
+    went wrong (a Python traceback, an exception), not Spark's routine log lines or Java stack frames."""
 
     def __call__(self, line: str, is_stderr: bool) -> None:
         if not is_stderr or parse(line) is not None:
             super().__call__(line, is_stderr)
             return
         self.stderr_lines += 1
-        self.tail.append(line)
         match = _LOG4J.match(line)
         level = match.group(1) if match else "INFO"
+        if level in ("WARN", "ERROR", "FATAL") or (match is None and not line.startswith(_FRAMES)):
+            self.tail.append(line)
         {"TRACE": self.logger.trace, "DEBUG": self.logger.debug, "WARN": self.logger.warn,
          "ERROR": self.logger.error, "FATAL": self.logger.error}.get(level, self.logger.info)(line)
 
