@@ -23,8 +23,8 @@ from legato.runners.base import Runner
 IMAGE = "apache/spark:4.0.1-java21-r"
 IMAGE_BIN = "/opt/spark/bin"  # where Spark's image keeps spark-submit
 KESTRA = "io.kestra.plugin.spark"
-# log4j's default layout in Spark: `26/12/08 00:06:22 WARN NativeCodeLoader: ...`
 _FRAMES = ("\tat ", "\t... ")  # a Java stack trace's frames
+# log4j's default layout in Spark: `26/12/08 00:06:22 WARN NativeCodeLoader: ...`
 _LOG4J = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ")
 
 
