@@ -7,7 +7,7 @@ import. `prepare` runs once in the fork server; `confine` runs in each forked ch
   folder the fork server sees at WORK_MOUNT, which is then covered (so no other execution's working dir is
   reachable);
 - no capabilities left (bounding and ambient sets emptied), no new privileges, and, where the server runs
-  as root, a uid of its own for the run;
+  as root, a uid of its own for the run, named in the /etc/passwd and /etc/group it sees;
 - a Landlock domain of its own: it cannot ptrace (read /proc/<pid>/environ, cwd, mem of) or signal any
   process outside it, the fork server and the other commands of the sandbox included.
 """
@@ -20,6 +20,7 @@ import struct
 from typing import Any
 
 WORK_MOUNT = "/run/legato/work"
+USER = "legato-task"  # the name of a run's own uid (see _name_the_user)
 
 _CLONE_NEWNS = 0x00020000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 4, 32, 4096, 0x4000, 1 << 18
@@ -97,6 +98,8 @@ def _ruleset(abi: int) -> int | None:
 def confine(spec: dict[str, Any], ruleset: int | None) -> None:
     """In a forked child: its own mounts, then no privileges, then its own Landlock domain."""
     _mounts(spec)
+    if spec.get("uid") is not None:
+        _name_the_user(spec["uid"], spec.get("gid", spec["uid"]), spec["workdir"])
     _drop_privileges(spec.get("uid"), spec.get("gid"))
     if ruleset is not None:
         _check(int(_libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))), "landlock_restrict_self")
@@ -128,6 +131,31 @@ def _mounts(spec: dict[str, Any]) -> None:
         for fd in kept.values():
             os.close(fd)
     _mount("tmpfs", "/run", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755")  # covers WORK_MOUNT
+
+
+def _name_the_user(uid: int, gid: int, home: str) -> None:
+    """Give the run's uid a name: /etc/passwd and /etc/group, as the command sees them, gain an entry for it
+    (`legato-task`, home its working dir). Tools that look their user up refuse to run without one (Hadoop's
+    login in Spark: "invalid null input: name"; ssh; getpass). The files are this child's own copies, bound
+    read-only over the sandbox's, from the private /run it cannot write."""
+    folder = "/run/legato-identity"
+    os.makedirs(folder, mode=0o755, exist_ok=True)
+    for name, number, entry in (("passwd", uid, f"{USER}:x:{uid}:{gid}:Legato task run:{home}:/bin/sh\n"),
+                                ("group", gid, f"{USER}:x:{gid}:\n")):
+        target = f"/etc/{name}"
+        if not os.path.isfile(target):
+            continue  # a sandbox without the file: the lookup fails as it would anyway
+        with open(target) as f:
+            lines = f.read()
+        if any(line.split(":")[2:3] == [str(number)] for line in lines.splitlines()):
+            continue  # the id has a name already
+        copy = f"{folder}/{name}"
+        with open(copy, "w") as f:
+            f.write(lines if not lines or lines.endswith("\n") else lines + "\n")
+            f.write(entry)
+        os.chmod(copy, 0o644)
+        _mount(copy, target, None, _MS_BIND)
+        _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
 
 
 def _drop_privileges(uid: int | None, gid: int | None) -> None:

@@ -3,13 +3,14 @@ never the data dir (here: the storage root), and under the sandbox nothing outsi
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
 from tests.integration.scripts.conftest import Scripts
 
-from legato.runners import landlock
+from legato.runners import confine, isolation, landlock
 from legato.runners.sandbox import bwrap_path
 from legato.storage import LocalStorage
 
@@ -130,3 +131,23 @@ script: |
 """)
     # an isolated script's sandbox has no such file; the unisolated runner's Landlock refuses to read it
     assert outputs["vars"]["seen"] in ("FileNotFoundError", "PermissionError") and outputs["vars"]["parent"]
+
+
+@pytest.mark.skipif(isolation.probe() is not None, reason=f"no sandbox here: {isolation.probe()}")
+def test_the_default_runner_gives_the_run_a_user_name(scripts: Scripts) -> None:
+    """Run as root, an isolated command gets a uid of its own; tools that look their user up (Hadoop's login
+    in Spark, ssh, getpass) need it to have a name, with the working dir as its home."""
+    outputs, _ = scripts.run("""
+id: task
+type: io.kestra.plugin.scripts.python.Script
+script: |
+  import grp, os, pwd
+  from kestra import Kestra
+  user = pwd.getpwuid(os.getuid())
+  Kestra.outputs({"name": user.pw_name, "home": user.pw_dir, "group": grp.getgrgid(os.getgid()).gr_name,
+                  "cwd": os.getcwd(), "root": os.getuid() == 0})
+""")
+    seen = outputs["vars"]
+    assert not seen["root"]
+    if os.geteuid() == 0:  # the server's own user otherwise, named already
+        assert (seen["name"], seen["group"], seen["home"]) == (confine.USER, confine.USER, seen["cwd"])

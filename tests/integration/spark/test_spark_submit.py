@@ -5,8 +5,7 @@ machine's Java): a PySpark word count reading a file shipped with `appFiles` and
 (stderr) are logged at their level and leave the task in SUCCESS.
 
 The commands run under the unisolated process runner (LEGATO_UNSAFE_PROCESS_RUNNER=true), as on a trusted worker:
-the tests run as root, where the isolated runner gives each run a uid with no user name, which Hadoop's login
-inside Spark refuses (see docs/plugins.md, Spark)."""
+the tests run as root, where Spark's driver fails inside the isolated runner's sandbox (see docs/plugins.md, Spark)."""
 
 from __future__ import annotations
 

@@ -37,11 +37,12 @@ SPARK_ENV = [
     'export SPARK_LOCAL_DIRS="${SPARK_LOCAL_DIRS:-$PWD/.spark-local}"',
 ]
 
-# Hadoop's login inside Spark needs the name of the uid it runs as (getpwuid): an isolated run of a worker running
-# as root has a uid of its own that /etc/passwd does not name.
-NO_USER_NAME = ("this worker runs as root, so the isolated runner gives the command a uid of its own that has no user "
-                "name, and Spark's Hadoop login refuses it ('invalid null input: name'): run the worker as a non-root "
-                "user, use a docker taskRunner, or set LEGATO_UNSAFE_PROCESS_RUNNER=true on a trusted worker")
+# Under an isolated runner of a worker running as root, Spark's driver does not start: the run's uid has a name (Hadoop's
+# login needs one, runners/confine.py gives it), but Spark's executor metrics then fail to initialise in the sandbox
+# (a NullPointerException in ExecutorMetricType); a worker running as another user was not tried.
+SANDBOXED_AS_ROOT = ("this worker runs as root and the task's runner is isolated: Spark's driver has been seen failing "
+                     "there (NullPointerException in Spark's ExecutorMetricType set-up): use a docker taskRunner, or set "
+                     "LEGATO_UNSAFE_PROCESS_RUNNER=true on a trusted worker")
 
 
 def pyspark_bin() -> Path | None:
@@ -106,5 +107,5 @@ class SparkTask(ScriptBase):
         if not env and "JAVA_HOME" not in (self.env or {}) and shutil.which("java") is None:
             ctx.logger.warn("java is not on the worker's PATH and JAVA_HOME is not set: Spark needs a Java runtime (17)")
         if isolation.as_root() and isinstance(runner, isolated.IsolatedRunner | sandbox.SandboxRunner):
-            ctx.logger.warn(NO_USER_NAME)
+            ctx.logger.warn(SANDBOXED_AS_ROOT)
         return Tooling(env=env, before=list(SPARK_ENV))
