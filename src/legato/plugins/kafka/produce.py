@@ -26,19 +26,16 @@ from legato.plugins.runnable import Expression, RunnableTask, render_as, render_
 def _records(ctx: RunContext, value: Any) -> Iterator[dict[str, Any]]:
     """The record maps of `from`: a map or a list of maps written in the flow (rendered), or an expression giving
     one, JSON text of one, or a stored file of one per line (data, never rendered as a template)."""
-    if not isinstance(value, str):
-        items = ctx.render(value)
-    else:
-        items = ctx.render(value)
-        if isinstance(items, str) and items.strip().startswith("kestra://"):
+    items = ctx.render(value)
+    if isinstance(value, str) and isinstance(items, str):
+        if items.strip().startswith("kestra://"):
             with stream.opened(ctx, items.strip()) as handle:
                 yield from (_record(item) for item in stream.items(handle))
             return
-        if isinstance(items, str):
-            try:
-                items = json.loads(items)
-            except ValueError:
-                raise TaskFailed("property 'from' must be a record map, a list of them or an internal-storage URI") from None
+        try:
+            items = json.loads(items)
+        except ValueError:
+            raise TaskFailed("property 'from' must be a record map, a list of them or an internal-storage URI") from None
     for item in items if isinstance(items, list) else [items]:
         yield _record(item)
 
