@@ -10,12 +10,22 @@ URI). How the files travel differs: Kestra copies them out of the sidecar with `
 lightkube does not speak); here the sidecar is a native one (an init container with `restartPolicy: Always`,
 Kubernetes >= 1.29), which the kubelet stops once the pod's containers have ended, and on that signal it prints the
 working directory as a base64 tar between two marker lines that the task reads from its log. The sidecar image
-(`fileSidecar.image`, busybox by default) needs sh, tar and base64."""
+(`fileSidecar.image`, busybox by default) needs sh, tar and base64.
+
+`inputFiles` (name → content, a `kestra:///` URI read from internal storage, or an expression) land in
+`{{ workingDir }}` before the pod's containers start, through the same volume and `init-files` container (inputFiles
+alone add those two, not the sidecar). Kestra uploads them into the init container with `exec`; here they travel in
+the pod spec: a gzip'd tar in base64, split over environment variables of `init-files` (one environment string must
+stay under Linux's 128 KiB), which unpacks it. A pod spec is one Kubernetes object (capped around 1.5 MiB by the API
+server's storage), so the archive may take at most 512 KiB there; larger inputs are a clear error, and belong in a
+volume or object storage. Names stay inside the working directory (no absolute path, no `..`)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
+import tarfile
 import tempfile
 import time
 import uuid
@@ -36,6 +46,9 @@ from legato.storage.uris import task_run_prefix
 ENDED = ("Succeeded", "Failed")
 WORKING_DIR = "/kestra/working-dir"  # Kestra's {{ workingDir }} in the pod
 FILES_VOLUME, INIT_FILES, OUT_FILES = "kestra-files", "init-files", "out-files"  # Kestra's names
+INPUT_FILES_LIMIT = 512 * 1024  # base64 characters in the pod spec: the whole object is capped around 1.5 MiB
+INPUT_CHUNK = 96 * 1024  # per environment variable: one "NAME=value" string must stay under 128 KiB (MAX_ARG_STRLEN)
+INPUT_ENV = "LEGATO_INPUT_FILES"
 
 
 class FileSidecar(Frozen):
@@ -52,9 +65,46 @@ def sidecar_script(nonce: str) -> str:
             "while true; do sleep 1 & wait $!; done\n")
 
 
-def with_file_containers(spec: dict[str, Any], sidecar: FileSidecar, nonce: str, ctx: RunContext) -> dict[str, Any]:
-    """`spec` with Kestra's files volume and the init and sidecar containers; user containers that take their
-    reserved names are dropped, as Kestra does."""
+def input_archive(ctx: RunContext, rendered: Any) -> str:
+    """The rendered `inputFiles` (kestra:/// URIs fetched) as a gzip'd tar in base64, within INPUT_FILES_LIMIT."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="legato-pod-inputs-") as folder:
+        workdir = Path(folder)
+        files.stage_inputs(workdir, files.input_files_map(rendered), ctx.storage, ctx.execution.namespace)
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for path in sorted(workdir.rglob("*")):
+                tar.add(path, arcname=path.relative_to(workdir).as_posix(), recursive=False, filter=_as_root)
+    text = base64.b64encode(buffer.getvalue()).decode("ascii")
+    if len(text) > INPUT_FILES_LIMIT:
+        raise TaskFailed(f"inputFiles take {len(text) / 1024:.0f} KiB in the pod spec once compressed (gzip + base64), "
+                         f"over the limit of {INPUT_FILES_LIMIT // 1024} KiB (a Kubernetes object is capped around "
+                         "1.5 MiB): put larger files in a volume or object storage the pod reads")
+    return text
+
+
+def _as_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    # owned as the files init-files creates itself, not by the worker's uid
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info
+
+
+def init_files(image: str, mount: list[dict[str, Any]], extra: dict[str, Any], archive: str | None) -> dict[str, Any]:
+    """The init-files container: it makes the working dir and unpacks the input files' archive into it."""
+    script = f"mkdir -p {WORKING_DIR}"
+    chunks = [archive[at:at + INPUT_CHUNK] for at in range(0, len(archive), INPUT_CHUNK)] if archive else []
+    env = [{"name": f"{INPUT_ENV}_{i}", "value": chunk} for i, chunk in enumerate(chunks)]
+    if chunks:
+        names = " ".join(f'"${e["name"]}"' for e in env)
+        script += f" && printf '%s' {names} | base64 -d | tar -xzf - -C {WORKING_DIR}"
+    return {"name": INIT_FILES, "image": image, "command": ["sh", "-c", script], "volumeMounts": mount,
+            **({"env": env} if env else {}), **extra}
+
+
+def with_file_containers(spec: dict[str, Any], sidecar: FileSidecar, nonce: str, ctx: RunContext,
+                         archive: str | None = None, outputs: bool = True) -> dict[str, Any]:
+    """`spec` with Kestra's files volume, the init container (unpacking `archive`, the input files) and, for
+    `outputs`, the sidecar; user containers that take their reserved names are dropped, as Kestra does."""
     reserved = {INIT_FILES, OUT_FILES}
     containers = []
     for container in spec["containers"]:
@@ -65,12 +115,12 @@ def with_file_containers(spec: dict[str, Any], sidecar: FileSidecar, nonce: str,
         containers.append({**container, "volumeMounts": mounts})
     mount = [{"name": FILES_VOLUME, "mountPath": "/kestra"}]
     extra = {"resources": sidecar.resources} if sidecar.resources else {}
-    init = {"name": INIT_FILES, "image": sidecar.image, "command": ["sh", "-c", f"mkdir -p {WORKING_DIR}"],
-            "volumeMounts": mount, **extra}
-    out = {"name": OUT_FILES, "image": sidecar.image, "restartPolicy": "Always", "volumeMounts": mount,
-           "command": ["sh", "-c", sidecar_script(nonce)], **extra}
+    added = [init_files(sidecar.image, mount, extra, archive)]
+    if outputs:
+        added.append({"name": OUT_FILES, "image": sidecar.image, "restartPolicy": "Always", "volumeMounts": mount,
+                      "command": ["sh", "-c", sidecar_script(nonce)], **extra})
     inits = [c for c in spec.get("initContainers", []) if c.get("name") not in reserved]
-    return {**spec, "containers": containers, "initContainers": [*inits, init, out],
+    return {**spec, "containers": containers, "initContainers": [*inits, *added],
             "volumes": [*spec.get("volumes", []), {"name": FILES_VOLUME, "emptyDir": {}}]}
 
 
@@ -108,6 +158,19 @@ spec:
         - echo '::{"outputs":{"answer":42}}::'
   restartPolicy: Never
 """,
+        """\
+id: transform
+type: io.kestra.plugin.kubernetes.core.PodCreate
+inputFiles:
+  data.csv: "{{ outputs.extract.uri }}"
+spec:
+  containers:
+    - name: main
+      image: ubuntu:24.04
+      command: [/bin/sh, -c, 'cd {{ workingDir }} && wc -l < data.csv > count.txt']
+outputFiles:
+  - count.txt
+""",
     )
 
     metadata: dict[str, Any] | None = Field(default=None, description="The pod's metadata (name, labels, annotations); a name is generated when none is given.")
@@ -116,7 +179,8 @@ spec:
     resume: bool | Expression = Field(default=True, description="Accepted for compatibility: a restarted attempt creates a new pod.")
     waitForLogInterval: str = Field(default="PT30S", description="Accepted for compatibility: logs are read once the pod has ended.")
     outputFiles: list[str] | Expression | None = Field(default=None, description="Files of the pod's working directory (`{{ workingDir }}`, /kestra/working-dir) to keep in internal storage once the pod has succeeded: globs relative to it (`*.json`, `out/**`); `outputs.outputFiles` maps each name to its URI.")
-    fileSidecar: FileSidecar = Field(default_factory=FileSidecar, description="The image and resources of the containers that carry the output files.")
+    inputFiles: dict[str, str] | str | None = Field(default=None, description="Files written into the pod's working directory (`{{ workingDir }}`, /kestra/working-dir) before its containers start: a map (or a JSON object) of file name, relative to it, to content or `kestra:///` URI of a file in internal storage. They travel in the pod spec, compressed: at most 512 KiB once gzip'd and base64-encoded.")
+    fileSidecar: FileSidecar = Field(default_factory=FileSidecar, description="The image and resources of the containers that carry the input and output files.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         namespace = ctx.render_string(self.namespace)
@@ -131,8 +195,11 @@ spec:
             raise TaskFailed("property 'spec' needs at least one container")
         body["spec"].setdefault("restartPolicy", "Never")
         nonce = uuid.uuid4().hex
-        if patterns is not None:
-            body["spec"] = with_file_containers(body["spec"], self.fileSidecar, nonce, ctx)
+        archive = None
+        if self.inputFiles is not None:
+            archive = await asyncio.to_thread(input_archive, ctx, ctx.render_with(self.inputFiles, paths))
+        if patterns is not None or archive is not None:
+            body["spec"] = with_file_containers(body["spec"], self.fileSidecar, nonce, ctx, archive, patterns is not None)
         delete = bool(render_as(ctx, self.delete, bool, "delete"))
         collector = Collector(ctx.logger)
         client = self.client(ctx)
