@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import tarfile
 import tempfile
 import time
@@ -67,19 +66,19 @@ def sidecar_script(nonce: str) -> str:
 
 def input_archive(ctx: RunContext, rendered: Any) -> str:
     """The rendered `inputFiles` (kestra:/// URIs fetched) as a gzip'd tar in base64, within INPUT_FILES_LIMIT."""
-    buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="legato-pod-inputs-") as folder:
-        workdir = Path(folder)
+        workdir, archive = Path(folder) / "files", Path(folder) / "files.tgz"
+        workdir.mkdir()
         files.stage_inputs(workdir, files.input_files_map(rendered), ctx.storage, ctx.execution.namespace)
-        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        with tarfile.open(archive, mode="w:gz") as tar:  # on disk: inputs too large are not read into memory
             for path in sorted(workdir.rglob("*")):
                 tar.add(path, arcname=path.relative_to(workdir).as_posix(), recursive=False, filter=_as_root)
-    text = base64.b64encode(buffer.getvalue()).decode("ascii")
-    if len(text) > INPUT_FILES_LIMIT:
-        raise TaskFailed(f"inputFiles take {len(text) / 1024:.0f} KiB in the pod spec once compressed (gzip + base64), "
-                         f"over the limit of {INPUT_FILES_LIMIT // 1024} KiB (a Kubernetes object is capped around "
-                         "1.5 MiB): put larger files in a volume or object storage the pod reads")
-    return text
+        encoded = 4 * -(-archive.stat().st_size // 3)  # its length in base64
+        if encoded > INPUT_FILES_LIMIT:
+            raise TaskFailed(f"inputFiles take {encoded / 1024:.0f} KiB in the pod spec once compressed (gzip + base64), "
+                             f"over the limit of {INPUT_FILES_LIMIT // 1024} KiB (a Kubernetes object is capped around "
+                             "1.5 MiB): put larger files in a volume or object storage the pod reads")
+        return base64.b64encode(archive.read_bytes()).decode("ascii")
 
 
 def _as_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
