@@ -9,10 +9,11 @@ the REST shapes of the Kubernetes API documentation for what the kubernetes.* ta
   add, remove, replace, test).
 - Pods run: each container's command and args run as a local process (as the kubelet would run them in the
   image): init containers one after the other, then the containers side by side; an init container with
-  `restartPolicy: Always` is a native sidecar, started before the containers and sent SIGTERM once they have all
-  ended (Kubernetes >= 1.29). An `emptyDir` volume is a temporary directory shared by the containers that mount
-  it; since the processes run on this host, a mount path written in a command or argument is replaced by that
-  directory (what the mount would make the path mean in the container). The pod goes Pending → Running →
+  `restartPolicy: Always` is a native sidecar, started before the containers (once its exec `startupProbe`, if
+  any, passes) and sent SIGTERM once they have all ended (Kubernetes >= 1.29). An `emptyDir` volume is a
+  temporary directory shared by the containers that mount it; since the processes run on this host, a mount path
+  written in a command, an argument or an env value is replaced by that directory (what the mount would make the
+  path mean in the container). The pod goes Pending → Running →
   Succeeded or Failed (a container's non-zero exit) with each container's exit code in containerStatuses, and
   `pods/<name>/log?container=<c>` returns what it printed (`follow=true` waits for the end; with several
   containers and none named, 400 as the API server answers).
@@ -271,6 +272,7 @@ class KubeEmulator:
             for init in spec.get("initContainers", []):
                 if init.get("restartPolicy") == "Always":
                     sidecars.append((init["name"], self._start(init, volumes)))
+                    self._started(init, volumes)
                     continue
                 logs[init["name"]], code = self._finish(self._start(init, volumes))
                 if code != 0:
@@ -307,6 +309,16 @@ class KubeEmulator:
         env = {e["name"]: local(str(e.get("value", ""))) for e in container.get("env", [])}
         return subprocess.Popen(argv or ["true"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env={"PATH": "/usr/bin:/bin", **env})
+
+    @classmethod
+    def _started(cls, sidecar: dict[str, Any], volumes: dict[str, str]) -> None:
+        """Wait for a sidecar's exec startup probe to pass, as the kubelet does before the next containers."""
+        probe = (sidecar.get("startupProbe") or {}).get("exec")
+        deadline = time.monotonic() + 30
+        while probe and time.monotonic() < deadline:
+            if cls._finish(cls._start({**sidecar, "command": probe["command"], "args": []}, volumes))[1] == 0:
+                return
+            time.sleep(0.02)
 
     @staticmethod
     def _finish(process: subprocess.Popen[str]) -> tuple[str, int]:

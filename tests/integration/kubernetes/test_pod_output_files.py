@@ -48,6 +48,8 @@ def test_a_pod_hands_back_its_output_files(kube: KubeEmulator, tasks: Tasks) -> 
     assert [(c["name"], c.get("restartPolicy"), c["image"]) for c in pod["initContainers"]] == [
         ("init-files", None, "busybox"), ("out-files", "Always", "busybox")]
     assert {"name": "kestra-files", "emptyDir": {}} in pod["volumes"]
+    # the containers wait for the sidecar to have set its trap: a pod that ends at once still hands its files back
+    assert pod["initContainers"][1]["startupProbe"]["exec"]["command"] == ["test", "-f", "/kestra/.out-files-ready"]
     assert "/kestra/working-dir/result.txt" in pod["containers"][0]["command"][2]
 
 

@@ -8,9 +8,10 @@ spec; `{{ outputFiles['name'] }}` is the path of one of the files), and an `out-
 back; what matches the globs once the pod has succeeded becomes `outputs.outputFiles` (name → internal storage
 URI). How the files travel differs: Kestra copies them out of the sidecar with `exec` (a streaming protocol
 lightkube does not speak); here the sidecar is a native one (an init container with `restartPolicy: Always`,
-Kubernetes >= 1.29), which the kubelet stops once the pod's containers have ended, and on that signal it prints the
-working directory as a base64 tar between two marker lines that the task reads from its log. The sidecar image
-(`fileSidecar.image`, busybox by default) needs sh, tar and base64.
+Kubernetes >= 1.29; its startup probe holds the pod's containers until it listens for the stop signal), which the
+kubelet stops once the pod's containers have ended, and on that signal it prints the working directory as a base64
+tar between two marker lines that the task reads from its log. The sidecar image (`fileSidecar.image`, busybox by
+default) needs sh, tar and base64.
 
 `inputFiles` (name → content, a `kestra:///` URI read from internal storage, or an expression) land in
 `{{ workingDir }}` before the pod's containers start, through the same volume and `init-files` container (inputFiles
@@ -48,6 +49,7 @@ FILES_VOLUME, INIT_FILES, OUT_FILES = "kestra-files", "init-files", "out-files" 
 INPUT_FILES_LIMIT = 512 * 1024  # base64 characters in the pod spec: the whole object is capped around 1.5 MiB
 INPUT_CHUNK = 96 * 1024  # per environment variable: one "NAME=value" string must stay under 128 KiB (MAX_ARG_STRLEN)
 INPUT_ENV = "LEGATO_INPUT_FILES"
+SIDECAR_READY = "/kestra/.out-files-ready"  # outside the working dir: not handed back
 
 
 class FileSidecar(Frozen):
@@ -61,7 +63,13 @@ def sidecar_script(nonce: str) -> str:
     """The out-files sidecar's sh script: idle until the kubelet stops it, then print the working dir."""
     return (f"trap 'echo LEGATO-FILES-BEGIN-{nonce}; (cd /kestra && tar -cf - working-dir | base64); "
             f"echo LEGATO-FILES-END-{nonce}; exit 0' TERM\n"
+            f"touch {SIDECAR_READY}\n"
             "while true; do sleep 1 & wait $!; done\n")
+
+
+# The kubelet starts a pod's containers once its native sidecars' startup probes pass: without this one, a stop
+# signal sent before sh has set its trap (containers that end at once) would kill the sidecar silently.
+STARTUP_PROBE = {"exec": {"command": ["test", "-f", SIDECAR_READY]}, "periodSeconds": 1, "failureThreshold": 120}
 
 
 def input_archive(ctx: RunContext, rendered: Any) -> str:
@@ -117,7 +125,7 @@ def with_file_containers(spec: dict[str, Any], sidecar: FileSidecar, nonce: str,
     added = [init_files(sidecar.image, mount, extra, archive)]
     if outputs:
         added.append({"name": OUT_FILES, "image": sidecar.image, "restartPolicy": "Always", "volumeMounts": mount,
-                      "command": ["sh", "-c", sidecar_script(nonce)], **extra})
+                      "command": ["sh", "-c", sidecar_script(nonce)], "startupProbe": STARTUP_PROBE, **extra})
     inits = [c for c in spec.get("initContainers", []) if c.get("name") not in reserved]
     return {**spec, "containers": containers, "initContainers": [*inits, *added],
             "volumes": [*spec.get("volumes", []), {"name": FILES_VOLUME, "emptyDir": {}}]}
