@@ -38,8 +38,7 @@ marks = []
 def perf_counter():
     marks.append(time.process_time())
     return time.perf_counter()
-module.time = types.SimpleNamespace(perf_counter=perf_counter, sleep=time.sleep, time=time.time,
-                                    monotonic=time.monotonic)
+module.time = types.SimpleNamespace(**{**vars(time), "perf_counter": perf_counter})
 out = module.run_one(name, "sqlite")
 print(json.dumps({"wall": out["seconds"], "cpu": out["cpu_seconds"] if "cpu_seconds" in out else marks[-1] - marks[-2]}))
 """
