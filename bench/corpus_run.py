@@ -100,7 +100,7 @@ def _inputs(data: dict[str, Any]) -> list[str] | None:
             value = json.dumps([first]) if kind == "MULTISELECT" else str(first)
         if value is None:
             return None
-        args += ["--input", f"{spec['id']}={value}"]
+        args += ["--input", f"{spec.get('id', spec.get('name'))}={value}"]  # `name`: before Kestra 0.15
     return args
 
 

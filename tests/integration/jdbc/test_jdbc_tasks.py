@@ -243,3 +243,14 @@ def test_a_timeout_interrupts_embedded_databases(tasks: Tasks, source: str) -> N
 
     asyncio.run(main())  # asyncio.run waits for the worker thread: it ended because the statement was interrupted
     assert time.monotonic() - started < 10
+
+
+def test_query_auto_commit_false_keeps_nothing_it_changed(tasks: Tasks, tmp_path: Path) -> None:
+    path = tmp_path / "auto.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    head = f"id: task\ntype: io.kestra.plugin.jdbc.sqlite.Query\nurl: jdbc:sqlite:{path}\n"
+    tasks.run(head + "autoCommit: false\nsql: INSERT INTO t VALUES (1)\n")  # Kestra's deprecated property
+    tasks.run(head + "sql: INSERT INTO t VALUES (2)\n")  # the default: true
+    got = tasks.run(head + "autoCommit: false\nsql: SELECT x FROM t\nfetchType: FETCH\n")
+    assert got == {"rows": [{"x": 2}], "size": 1}

@@ -124,8 +124,9 @@ def _store_lines(lines: Iterator[tuple[bytes, int]], store: Store) -> dict[str, 
 
 
 def run_query(session: Session, sql: str, after_sql: str | None, parameters: Mapping[str, Any] | None,
-              fetch: Fetch, store: Store) -> dict[str, Any]:
-    """Kestra's Query: one statement, then `afterSQL` in the same transaction, committed together."""
+              fetch: Fetch, store: Store, commit: bool = True) -> dict[str, Any]:
+    """Kestra's Query: one statement, then `afterSQL` in the same transaction, committed together (rolled back
+    instead when `commit` is false: Kestra's deprecated `autoCommit: false`)."""
     statements = sqltext.split_statements(sql)
     if len(statements) > 1:
         raise SqlFailed(f"property 'sql': Query runs one statement and this has {len(statements)}; use the Queries task to run several")
@@ -138,7 +139,10 @@ def run_query(session: Session, sql: str, after_sql: str | None, parameters: Map
             if len(after) > 1:
                 raise SqlFailed("property 'afterSQL': only one statement is allowed; use the Queries task to run several")
             execute(session, after[0], parameters, Fetch("NONE"), store)
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         _rollback(session)
         raise

@@ -151,10 +151,15 @@ class QueryTask(_Fetching):
 
     afterSQL: str | None = Field(default=None, description="One statement run after `sql` in the same transaction "
                                  "(e.g. mark the fetched rows as processed); both commit together or neither does.")
+    autoCommit: bool | Expression = Field(default=True, description="Deprecated in Kestra (0.22), still accepted: "
+                                          "false opens the connection without auto-commit and closes it without a "
+                                          "commit, so what `sql` and `afterSQL` change is rolled back (a read-only "
+                                          "query is unaffected); a STORE fetch ignores it and commits.")
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         fetch = self.fetch_settings(ctx)
         parameters = self.bound(ctx)
+        commit = fetch.mode == "STORE" or bool(render_as(ctx, self.autoCommit, bool, "autoCommit"))
         with self.opened(ctx) as (ws, url, how):
             if self.outputFiles:
                 ws.declare_outputs([ctx.render_string(n) for n in self.outputFiles])
@@ -165,7 +170,7 @@ class QueryTask(_Fetching):
 
             def work(cancel: engine.Cancel) -> dict[str, Any]:
                 with session(self.DRIVER, url, how, cancel) as s:
-                    return engine.run_query(s, sql, after, parameters, fetch, store)
+                    return engine.run_query(s, sql, after, parameters, fetch, store, commit)
 
             outputs = await engine.in_thread(work)
             if ws.outputs:
