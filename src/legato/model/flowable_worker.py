@@ -50,7 +50,7 @@ class WorkingDirectory(WorkerFlowable):
     one task are there for the next). Each task still has its own task run, logs and outputs."""
 
     TYPE = "flow.WorkingDirectory"
-    ALIASES = (_CORE + "WorkingDirectory", _OLD + "WorkingDirectory")
+    ALIASES = (_CORE + "WorkingDirectory", _OLD + "WorkingDirectory", _OLD + "Worker")  # Worker: its first name
     EXAMPLES = (
         "id: wd\ntype: flow.WorkingDirectory\ncache:\n  patterns: [\"node_modules/**\"]\n  ttl: PT1H\ntasks:\n"
         "  - id: write\n    type: scripts.shell.Commands\n    commands: [\"echo hello > greeting.txt\"]\n"

@@ -58,3 +58,14 @@ def test_core_task_is_documented_and_its_examples_validate(cls):
         cls.model_validate(data)
     schema = cls.model_json_schema()
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(("alias", "canonical"), [
+    ("io.kestra.core.tasks.flows.Worker", "flow.WorkingDirectory"),  # WorkingDirectory's first name
+    ("io.kestra.plugin.core.storage.PurgeExecution", "storage.PurgeCurrentExecutionFiles"),
+    ("io.kestra.core.tasks.storages.PurgeExecution", "storage.PurgeCurrentExecutionFiles"),
+])
+def test_kestra_keeps_resolving_old_names(alias, canonical):
+    from legato.model import flowable_worker  # noqa: F401 - registers WorkingDirectory
+
+    assert TASKS.lookup(alias) is TASKS.lookup(canonical) is not None

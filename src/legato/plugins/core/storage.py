@@ -235,7 +235,7 @@ class PurgeCurrentExecutionFiles(RunnableTask):
     """Delete every file the current execution stored (its outputs keep URIs that no longer resolve)."""
 
     TYPE: ClassVar[str] = "storage.PurgeCurrentExecutionFiles"
-    ALIASES: ClassVar[tuple[str, ...]] = (*_aliases("PurgeCurrentExecutionFiles"), "io.kestra.core.tasks.storages.PurgeExecution")
+    ALIASES: ClassVar[tuple[str, ...]] = (*_aliases("PurgeCurrentExecutionFiles"), *_aliases("PurgeExecution"))
     EXAMPLES: ClassVar[tuple[str, ...]] = ("id: purge\ntype: io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles\n",)
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
