@@ -5,7 +5,8 @@ directories is parsed as a flow with the installed plugins. Prints how many vali
 missing types block the most flows, those that alone block a flow (the flow would validate with that one family),
 and the most frequent other errors. `--families` prints instead, for each family the corpus's flows use, how many
 flows use it and how many of those validate (the "validated" column of docs/plugins-status.md). The corpus is not part of the repository
-(Kestra's blueprints and examples are theirs): point it at a clone of kestra-io/blueprints, kestra-io/examples...
+(Kestra's blueprints and examples are theirs): `python bench/corpus_sources.py DIR` writes it into DIR from git
+mirrors of kestra-io/blueprints, kestra-io/examples and kestra-io/kestra (822 flows; see its docstring).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 `python bench/corpus_run.py DIR...` (or LEGATO_CORPUS=DIR:DIR): the flows of bench/corpus.py that validate are
 sorted into runnable and not. A flow is runnable when every task it holds comes from a family that needs no outside
 service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks name no URL, and it reads no
-secret, no namespace file and no variable of a trigger other than a Schedule's date with a fallback; PyPI is
-reachable here, so scripts may install packages. Each runnable flow runs once with `legato flow run`
+secret, no namespace file and no variable of a trigger other than a Schedule's date with a fallback, and it holds
+no Pause without a duration (that one waits for someone to resume it); PyPI is reachable here, so scripts may
+install packages. Each runnable flow runs once with `legato flow run`
 (a throw-away SQLite store, its inputs' defaults, a typed placeholder for a required input without one, 120 s at
 most; its folder's flows are deployed with it only when it calls a subflow). CORPUS_JOBS flows run at a time (2);
 a flow that ends in TIMEOUT then runs once more alone, as a busy machine (other builds, other flows' script
@@ -65,12 +66,26 @@ def _subflows(node: Any) -> list[tuple[str, str]]:
     return own + [f for v in node.values() for f in _subflows(v)]
 
 
+def _waits_for_a_human(node: Any) -> bool:
+    """Whether `node` holds a Pause with no duration: it ends only when someone resumes it."""
+    if isinstance(node, list):
+        return any(_waits_for_a_human(v) for v in node)
+    if not isinstance(node, dict):
+        return False
+    timed = any(node.get(k) for k in ("delay", "pauseDuration", "duration", "timeout"))
+    if str(node.get("type", "")).endswith((".flow.Pause", ".flows.Pause")) and not timed:
+        return True
+    return any(_waits_for_a_human(v) for v in node.values())
+
+
 def runnable(data: dict[str, Any], flows: set[tuple[str, str]]) -> str | None:
     """None when the flow can run here (`flows`: the corpus's flows, which its subflows must be), else why not."""
     body_nodes = {k: v for k, v in data.items() if k in ("tasks", "errors", "finally", "afterExecution")}
     for name in _types(body_nodes):
         if not name.startswith(LOCAL) or name.startswith(OUTSIDE):
             return f"needs {'.'.join(name.split('.')[:5])}"
+    if _waits_for_a_human(body_nodes):
+        return "waits for a human to resume it"
     if any(sub not in flows for sub in _subflows(body_nodes)):
         return "calls a subflow the corpus lacks"
     body = yaml.safe_dump({k: data.get(k) for k in ("tasks", "errors", "finally", "pluginDefaults", "variables")})
