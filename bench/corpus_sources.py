@@ -137,7 +137,7 @@ def richest_commit(repo: Repo) -> tuple[str, int]:
 # --- Java annotations -------------------------------------------------------------------------------------------
 
 ESCAPES = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "s": " ", '"': '"', "'": "'", "\\": "\\"}
-JAVA_LITERAL = re.compile(r'"""[ \t\f]*\n(.*?)"""|"((?:[^"\\\n]|\\.)*)"', re.S)
+JAVA_LITERAL = re.compile(r'"""[ \t\f]*\n((?:[^\\]|\\.)*?)"""|"((?:[^"\\\n]|\\.)*)"', re.S)
 
 
 def unescape(text: str) -> str:
@@ -181,7 +181,7 @@ def annotation_body(source: str, start: int) -> tuple[str, int]:
     return source[start + 1 :], at
 
 
-TOKEN = re.compile(r'"""[ \t\f]*\n(.*?)"""|"((?:[^"\\\n]|\\.)*)"|([{},])', re.S)
+TOKEN = re.compile(r'"""[ \t\f]*\n((?:[^\\]|\\.)*?)"""|"((?:[^"\\\n]|\\.)*)"|([{},])', re.S)
 
 
 def code_value(body: str) -> str | None:
