@@ -88,14 +88,16 @@ def runnable(data: dict[str, Any], flows: set[tuple[str, str]]) -> str | None:
         return "waits for a human to resume it"
     if any(sub not in flows for sub in _subflows(body_nodes)):
         return "calls a subflow the corpus lacks"
-    body = yaml.safe_dump({k: data.get(k) for k in ("tasks", "errors", "finally", "pluginDefaults", "variables")})
+    # taskDefaults: pluginDefaults' name before Kestra 0.18
+    body = yaml.safe_dump({k: data.get(k) for k in ("tasks", "errors", "finally", "pluginDefaults", "taskDefaults",
+                                                     "variables")})
     if "secret(" in body:
         return "reads a secret"
     if re.search(r"namespaceFiles:\s*\n\s*enabled: true|nsfile://|read\(['\"](?!kestra)", body):
         return "needs namespace files"
     if re.search(r"\btrigger\.(?!date\s*\?\?)", body):
         return "needs its trigger's variables"
-    if URL.search(body):
+    if URL.search(body) or URL.search(yaml.safe_dump(data.get("inputs"))):  # an input's default is used as is
         return "names a URL"
     return None
 
