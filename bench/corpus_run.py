@@ -2,7 +2,7 @@
 
 `python bench/corpus_run.py DIR...` (or LEGATO_CORPUS=DIR:DIR): the flows of bench/corpus.py that validate are
 sorted into runnable and not. A flow is runnable when every task it holds comes from a family that needs no outside
-service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks name no URL, and it reads no
+service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks and inputs name no URL, it reads no
 secret, no namespace file and no variable of a trigger other than a Schedule's date with a fallback, and it holds
 no Pause without a duration (that one waits for someone to resume it); PyPI is reachable here, so scripts may
 install packages. Each runnable flow runs once with `legato flow run`
