@@ -16,9 +16,12 @@ from legato.storage import ion
 
 def test_jython_transform_of_an_ion_file_keeps_types_and_logs(scripts: Scripts) -> None:
     execution = scripts.harness.one_execution()
-    src = scripts.storage.put(f"kestra:///company/team/orders/executions/{execution.id}/x/rows.ion",
-                              b'{id:1,at:2024-05-01T12:00:00Z,price:9.50}\n{id:2,at:2024-05-02T12:00:00Z,price:1.25}\n')
-    outputs, ctx = scripts.run(f"""
+    src = scripts.storage.put(
+        f"kestra:///company/team/orders/executions/{execution.id}/x/rows.ion",
+        b"{id:1,at:2024-05-01T12:00:00Z,price:9.50}\n{id:2,at:2024-05-02T12:00:00Z,price:1.25}\n",
+    )
+    outputs, ctx = scripts.run(
+        f"""
 id: task
 type: io.kestra.plugin.scripts.jython.FileTransform
 from: "{src}"
@@ -29,7 +32,9 @@ script: |
   row['next_day'] = row['at'] + timedelta(days=1)
   row['double'] = row['price'] * 2
   row['flow'] = flow['id']
-""", execution=execution)
+""",
+        execution=execution,
+    )
     rows = ion.loads(scripts.storage.get(outputs["uri"]).decode())
     assert rows[0]["next_day"] == dt.datetime(2024, 5, 2, 12, tzinfo=dt.UTC)
     assert rows[1]["double"] == decimal.Decimal("2.50") and rows[1]["flow"] == "orders"

@@ -37,22 +37,41 @@ from legato.runners.base import CommandSpec, CommandTimedOut, RunnerError
 from legato.runners.environment import script_environment
 
 # The variables a script sees, as Kestra binds its run context's (the others are Legato's own).
-_VARIABLES = ("flow", "execution", "task", "taskrun", "parent", "parents", "inputs", "outputs", "vars", "labels",
-              "trigger", "envs", "globals")
+_VARIABLES = (
+    "flow",
+    "execution",
+    "task",
+    "taskrun",
+    "parent",
+    "parents",
+    "inputs",
+    "outputs",
+    "vars",
+    "labels",
+    "trigger",
+    "envs",
+    "globals",
+)
 
 
 class PythonFileTransform(RunnableTask):
     """Transform each row of a file with a Python script; the rows it gives are written to a new ION file."""
 
     from_: str | list[Any] | dict[str, Any] = Field(
-        alias="from", description="The rows: a kestra:/// URI of an ION file (rendered), or a JSON text, list or map "
-        "of rows (one map is one row).")
-    script: str = Field(description="The Python script run for each row, rendered once before the first. It sees "
-                        "`row`, `logger` and the flow's variables; setting `row` to None drops the row, setting "
-                        "`rows` to a list writes those rows instead.")
+        alias="from",
+        description="The rows: a kestra:/// URI of an ION file (rendered), or a JSON text, list or map "
+        "of rows (one map is one row).",
+    )
+    script: str = Field(
+        description="The Python script run for each row, rendered once before the first. It sees "
+        "`row`, `logger` and the flow's variables; setting `row` to None drops the row, setting "
+        "`rows` to a list writes those rows instead."
+    )
     concurrent: int | Expression | None = Field(
-        default=None, description="Rows transformed at a time (at least 2); unset: one after the other, the "
-        "script's globals carrying over from one row to the next.")
+        default=None,
+        description="Rows transformed at a time (at least 2); unset: one after the other, the "
+        "script's globals carrying over from one row to the next.",
+    )
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         concurrent = render_optional(ctx, self.concurrent, int, "concurrent")
@@ -83,11 +102,24 @@ class PythonFileTransform(RunnableTask):
             raise TaskFailed(str(exc)) from None
         ctx.effects.extra["runner"] = runner.name
         visible = runner.visible_workdir(workdir)
-        line = shlex.join(["python", "file_transform_child.py", "script.py", "rows.jsonl", "out.jsonl",
-                           *([str(concurrent)] if concurrent else [])])
-        spec = CommandSpec(argv=["/bin/sh", "-c", line], workdir=workdir, env=script_environment(visible),
-                           path_prefix=[tools.python_shims()], namespace=ctx.execution.namespace,
-                           note=ctx.logger.warn)
+        line = shlex.join(
+            [
+                "python",
+                "file_transform_child.py",
+                "script.py",
+                "rows.jsonl",
+                "out.jsonl",
+                *([str(concurrent)] if concurrent else []),
+            ]
+        )
+        spec = CommandSpec(
+            argv=["/bin/sh", "-c", line],
+            workdir=workdir,
+            env=script_environment(visible),
+            path_prefix=[tools.python_shims()],
+            namespace=ctx.execution.namespace,
+            note=ctx.logger.warn,
+        )
         errors: list[str] = []
 
         def on_line(text: str, stderr: bool) -> None:
@@ -107,7 +139,10 @@ class PythonFileTransform(RunnableTask):
             raise TaskFailed(errors[-1] if errors else f"the transform ended with exit code {code}")
 
     def _store(self, ctx: RunContext, produced: Path) -> dict[str, Any]:
-        with stream.Output(ctx, f"{ctx.task_run.task_id}.ion") as out, produced.open(encoding="utf-8") as lines:
+        with (
+            stream.Output(ctx, f"{ctx.task_run.task_id}.ion") as out,
+            produced.open(encoding="utf-8") as lines,
+        ):
             count = write_ion(out, (child.decode(line) for line in lines if line.strip()))
             uri = out.save()
         record_metric(ctx, count)
@@ -123,14 +158,17 @@ def _rows(ctx: RunContext, source: Any) -> Iterator[Iterator[Any]]:
             try:
                 yield read_ion(handle)
             except ValueError as exc:
-                raise TaskFailed(f"property 'from': {source.strip()} is not a file of ION rows: {exc}") from None
+                raise TaskFailed(
+                    f"property 'from': {source.strip()} is not a file of ION rows: {exc}"
+                ) from None
         return
     if isinstance(source, str):
         try:
             source = json.loads(source)
         except ValueError:
-            raise TaskFailed("property 'from' must be a kestra:/// URI or JSON rows, not "
-                             f"{source[:100]!r}") from None
+            raise TaskFailed(
+                f"property 'from' must be a kestra:/// URI or JSON rows, not {source[:100]!r}"
+            ) from None
     yield iter(source if isinstance(source, list) else [source])
 
 
@@ -158,8 +196,11 @@ class GraalPythonFileTransform(PythonFileTransform):
 
     TYPE: ClassVar[str] = "graalvm.python.FileTransform"
 
-    options: dict[str, str] | None = Field(default=None, description="Kestra compatibility: GraalVM context options; "
-                                           "accepted, not applied (CPython runs the script).")
+    options: dict[str, str] | None = Field(
+        default=None,
+        description="Kestra compatibility: GraalVM context options; "
+        "accepted, not applied (CPython runs the script).",
+    )
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.graalvm.python.FileTransform",)
     EXAMPLES: ClassVar[tuple[str, ...]] = (
         """\

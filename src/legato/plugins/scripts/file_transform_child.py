@@ -47,8 +47,11 @@ def _tagged(obj: dict[str, Any]) -> Any:
     if kind is None or set(obj) != {TAG, "v"}:
         return obj
     parse: dict[str, Callable[[str], Any]] = {
-        "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat, "time": dt.time.fromisoformat,
-        "decimal": decimal.Decimal, "bytes": base64.b64decode,
+        "datetime": dt.datetime.fromisoformat,
+        "date": dt.date.fromisoformat,
+        "time": dt.time.fromisoformat,
+        "decimal": decimal.Decimal,
+        "bytes": base64.b64decode,
     }
     return parse[kind](obj["v"]) if kind in parse else obj
 
