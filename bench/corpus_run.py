@@ -2,17 +2,17 @@
 
 `python bench/corpus_run.py DIR...` (or LEGATO_CORPUS=DIR:DIR): the flows of bench/corpus.py that validate are
 sorted into runnable and not. A flow is runnable when every task it holds comes from a family that needs no outside
-service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks and inputs name no URL, it reads no
-secret, no namespace file and no variable of a trigger other than a Schedule's date with a fallback, and it holds
-no Pause without a duration (that one waits for someone to resume it); PyPI is reachable here, so scripts may
-install packages. Each runnable flow runs once with `legato flow run`
-(a throw-away SQLite store, its inputs' defaults, a typed placeholder for a required input without one, 120 s at
-most; its folder's flows are deployed with it only when it calls a subflow). CORPUS_JOBS flows run at a time (2);
-a flow that ends in TIMEOUT then runs once more alone, as a busy machine (other builds, other flows' script
-installs) can starve one that needs a few seconds, and that second end is the one counted (the first is printed).
-A run that overstays is killed with its whole process group, so its scripts do not load the next ones. Prints the
-SUCCESS share and every other end with its reason, so that each is either a Legato bug to fix or a reason the
-flow needs more than this machine (say which in the report).
+service (core without HTTP, scripts, serdes, compress, DuckDB/SQLite), its tasks and inputs name no URL (nor an
+object store's), it reads no secret, no namespace file and no variable of a trigger other than a Schedule's date
+with a fallback, and it holds no Pause without a duration (that one waits for someone to resume it); PyPI is
+reachable here, so scripts may install packages. Each runnable flow runs once with `legato flow run` (a throw-away
+SQLite store, its inputs' defaults, a typed placeholder for a required input without one, 120 s at most; its
+folder's flows are deployed with it only when it calls a subflow). CORPUS_JOBS flows run at a time (2); a flow that
+ends in TIMEOUT then runs once more alone, as a busy machine (other builds, other flows' script installs) can starve
+one that needs a few seconds, and that second end is the one counted (the first is printed). A run that overstays is
+killed with its whole process group, so its scripts do not load the next ones. Prints the SUCCESS share and every
+other end with its reason, so that each is either a Legato bug to fix or a reason the flow needs more than this
+machine (say which in the report).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ LOCAL = ("io.kestra.plugin.core.", "io.kestra.core.tasks.", "io.kestra.plugin.sc
          "io.kestra.plugin.compress.", "io.kestra.plugin.jdbc.duckdb.", "io.kestra.plugin.jdbc.sqlite.")
 OUTSIDE = ("io.kestra.plugin.core.http.", "io.kestra.core.tasks.flows.Template", "io.kestra.plugin.core.trigger.")
 SUBFLOW = (".flow.Subflow", ".flows.Subflow", ".flows.Flow")
-URL = re.compile(r"https?://(?!localhost|127\.0\.0\.1)")
+URL = re.compile(r"https?://(?!localhost|127\.0\.0\.1)|\b(?:s3|s3a|gs|gcs|az|abfss?|wasbs?)://")  # object stores too
 PLACEHOLDER = {"STRING": "x", "INT": "1", "FLOAT": "1.5", "BOOLEAN": "true", "BOOL": "true", "SELECT": None,
                "MULTISELECT": None, "DATETIME": "2026-01-01T00:00:00Z", "DATE": "2026-01-01", "TIME": "12:00:00",
                "DURATION": "PT1M", "JSON": "{}", "ARRAY": "[]", "URI": "http://localhost/", "EMAIL": "a@example.com",
