@@ -108,6 +108,9 @@ async function editor(page) {
 /** The flows list: search, namespace filter, and the URL keeps both. */
 async function flowsList(page) {
   await page.goto(base + "/ui/flows");
+  // the examples (and the flows other scenarios deploy) fill more than a page: find one by its name
+  await page.getByLabel("Search").fill("branching");
+  await page.waitForURL(/q=branching/);
   await page.getByRole("link", { name: "branching" }).waitFor();
   await page.getByLabel("Search").fill("greets");
   await page.waitForURL(/q=greets/);
