@@ -106,6 +106,26 @@ class ViewContract:
 
         in_tx(store, ex.id, probe)
 
+    def test_prefetched_runs_answer_as_reads_and_a_run_written_later_is_found(self, store: SqlStore) -> None:
+        ex, other = started(store), started(store)
+        kept = run(ex.id, "kept", state=State.SUCCESS)
+        foreign = run(other.id, "t")
+        in_tx(store, other.id, lambda tx: tx.write(None, [foreign], {}))
+        in_tx(store, ex.id, lambda tx: tx.write(None, [kept], {}))
+        new = run(ex.id, "new")
+
+        def probe(tx: Tx) -> TaskRun:
+            view = tx.view()
+            view.prefetch([kept.id, new.id, foreign.id, "missing"])
+            assert view.task_run(kept.id) == kept
+            for absent in (new.id, foreign.id, "missing"):
+                with pytest.raises(KeyError):
+                    view.task_run(absent)
+            tx.write(None, [new], {})  # a run learnt absent and then written is there
+            return view.task_run(new.id)
+
+        assert in_tx(store, ex.id, probe) == new
+
     def test_view_execution_is_the_locked_row_and_follows_writes(self, store: SqlStore) -> None:
         ex = started(store)
         moved: Execution = ex.with_state(State.RUNNING, NOW)

@@ -150,6 +150,7 @@ def _fill_parallel(step: Step, run: TaskRun, task: fl.Parallel | fl.Dag) -> Stat
             if not failed and len(runs) < len(tasks) and not step.killing:
                 return State.FAILED  # a Dag whose remaining tasks wait on skipped or failed ones
             return step.scope_state(run.id, "tasks", None)
+        step.expect_starts(ready, run, "tasks", [None])
         for t in ready:
             step.start(t, run, "tasks")
 
@@ -207,6 +208,7 @@ def _fill_loop(step: Step, run_id: str, task: fl.Looping) -> State | None:
         if not batch:
             break
         step.w.put(replace(sc, next=batch[-1] + 1, running=sc.running + len(batch)).on(run))
+        step.expect_starts(step.branch_tasks(run, "tasks")[:1], run, "tasks", batch)
         ended = []
         for index in batch:
             state = step.seq_from(step.w.run(run_id), "tasks", index, 0, loop=(step.w.item(run_id, index), index))

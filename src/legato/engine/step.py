@@ -7,7 +7,7 @@ scope move on in the same event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +100,7 @@ class Step:
         """A CREATED task run; its loop position comes from `loop` (a new iteration), `like` (a sibling)
         or its parent."""
         execution = self.w.execution
-        run_id = derived_id(execution.id, parent.id if parent else "", branch, iteration, task.id)
+        run_id = self.run_id(task, parent, branch, iteration)
         position = LoopPosition()
         if loop is not None:
             raw, index = loop
@@ -128,6 +128,16 @@ class Step:
             histories=(StateEntry(state=State.CREATED, date=self.w.now),),
             attempts=existing.attempts if existing else (), scratch=scratch,
         )
+
+    def run_id(self, task: Task, parent: TaskRun | None, branch: str, iteration: int | None) -> str:
+        """The id of `task`'s run under `parent` in `branch` and `iteration`: the same every time it is derived."""
+        return derived_id(self.w.execution.id, parent.id if parent else "", branch, iteration, task.id)
+
+    def expect_starts(self, tasks: Sequence[Task], parent: TaskRun, branch: str,
+                      iterations: Iterable[int | None]) -> None:
+        """`tasks` are about to start in each of `iterations`: look for earlier runs of them (a restart's) in one
+        read rather than one per run."""
+        self.w.view.prefetch(self.run_id(t, parent, branch, i) for i in iterations for t in tasks)
 
     def start(self, task: Task, parent: TaskRun | None, branch: str, iteration: int | None = None, *,
               like: TaskRun | None = None, loop: tuple[Any, int] | None = None) -> TaskRun:

@@ -22,6 +22,11 @@ class ExecutionView(Protocol):
         """The task run with this id (raises KeyError when there is none)."""
         ...
 
+    def prefetch(self, task_run_ids: Iterable[str]) -> None:
+        """Read these task runs (or learn that they do not exist) at once, before `task_run` asks for each: a
+        batch of new runs checks its ids in one read."""
+        ...
+
     def scope(self, parent_id: str | None, branch: str, iteration: int | None) -> list[TaskRun]:
         """Task runs of one child list of one parent in one iteration, in creation order."""
         ...
@@ -56,6 +61,9 @@ class MemoryView:
 
     def task_run(self, task_run_id: str) -> TaskRun:
         return self.runs[task_run_id]
+
+    def prefetch(self, task_run_ids: Iterable[str]) -> None:
+        return None  # every run is in memory already
 
     def scope(self, parent_id: str | None, branch: str, iteration: int | None) -> list[TaskRun]:
         return [self.runs[i] for i in self._scopes.get((parent_id, branch, iteration), {})]

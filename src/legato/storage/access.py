@@ -14,6 +14,7 @@ separate flow authors who do not trust each other (docs/security.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,20 +42,31 @@ class FileScope:
         lookup: Lookup | None = None,
     ) -> None:
         self.namespace = namespace
+        self.flow_id = flow_id
         self.execution_id = execution_id
-        self.own = parse_uri(execution_prefix(namespace, flow_id, execution_id))
-        self.writable = (
-            self.own,
-            parse_uri(namespace_files_prefix(namespace)),
-            (*namespace_segments(namespace), flow_id, "_cache"),
-        )
-        self.executions = [self.own]
-        if trigger and all(isinstance(trigger.get(k), str) for k in ("namespace", "flowId", "executionId")):
-            self.executions.append(
-                parse_uri(execution_prefix(trigger["namespace"], trigger["flowId"], trigger["executionId"]))
-            )
+        self.trigger = trigger
         self.parent_id = parent_id
         self.lookup = lookup
+
+    # Worked out on the first check: most task runs and engine events touch no file.
+    @functools.cached_property
+    def own(self) -> tuple[str, ...]:
+        return parse_uri(execution_prefix(self.namespace, self.flow_id, self.execution_id))
+
+    @functools.cached_property
+    def writable(self) -> tuple[tuple[str, ...], ...]:
+        return (
+            self.own,
+            parse_uri(namespace_files_prefix(self.namespace)),
+            (*namespace_segments(self.namespace), self.flow_id, "_cache"),
+        )
+
+    @functools.cached_property
+    def executions(self) -> tuple[tuple[str, ...], ...]:
+        trigger = self.trigger
+        if trigger and all(isinstance(trigger.get(k), str) for k in ("namespace", "flowId", "executionId")):
+            return (self.own, parse_uri(execution_prefix(trigger["namespace"], trigger["flowId"], trigger["executionId"])))
+        return (self.own,)
 
     def check(self, uri: str, *, write: bool = False) -> None:
         """StorageError unless this execution may read (or, with `write`, change) the file or folder `uri`."""

@@ -55,7 +55,10 @@ class ExecutionQueries:
         # Waits for an executor holding the row (PostgreSQL); SQLite's single writer already excludes them.
         self._lock = self._get.with_for_update()
         run = select(task_runs.c.data).where(task_runs.c.id == bindparam("run_id")).scalar_subquery()
-        self._lock_with_run = select(_x.data, run).where(_x.id == bindparam("id")).with_for_update(of=executions)
+        parent_run = task_runs.alias("parent_run")
+        parent_id = select(task_runs.c.parent_id).where(task_runs.c.id == bindparam("run_id")).scalar_subquery()
+        parent = select(parent_run.c.data).where(parent_run.c.id == parent_id).scalar_subquery()
+        self._lock_with_run = select(_x.data, run, parent).where(_x.id == bindparam("id")).with_for_update(of=executions)
         flow = (_x.tenant == bindparam("tenant")) & (_x.namespace == bindparam("ns")) & (_x.flow_id == bindparam("flow_id"))
         self._running_count = select(func.count()).where(
             flow, _x.state.in_([s.value for s in SLOT_HOLDING]), _x.id != bindparam("exclude")
@@ -100,10 +103,11 @@ class ExecutionQueries:
         execution: Execution | None = conn.execute(self._lock, {"id": execution_id}).scalar()
         return execution
 
-    def lock_with_run(self, conn: Connection, execution_id: str, task_run_id: str) -> tuple[Execution, TaskRun | None] | None:
-        """Like `lock`, and one of its task runs read in the same round trip (None when absent)."""
+    def lock_with_run(self, conn: Connection, execution_id: str, task_run_id: str) -> tuple[Execution, list[TaskRun]] | None:
+        """Like `lock`, and one of its task runs with its parent run read in the same round trip (those found:
+        the engine reads both when a task ends)."""
         row = conn.execute(self._lock_with_run, {"id": execution_id, "run_id": task_run_id}).first()
-        return (row[0], row[1]) if row is not None else None
+        return (row[0], [r for r in row[1:] if r is not None]) if row is not None else None
 
     def find(
         self, conn: Connection, *, namespace: str | None, flow_id: str | None,

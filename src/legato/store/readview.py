@@ -30,6 +30,9 @@ class ReadView:
             raise KeyError(task_run_id)
         return run
 
+    def prefetch(self, task_run_ids: Iterable[str]) -> None:
+        return None  # it keeps nothing between reads: each `task_run` reads afresh
+
     def scope(self, parent_id: str | None, branch: str, iteration: int | None) -> list[TaskRun]:
         with self._db.read() as conn:
             return self._q.scope(conn, self._execution.id, parent_id, branch, iteration)

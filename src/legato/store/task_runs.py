@@ -43,6 +43,8 @@ class TaskRunQueries:
         self._upsert = dialect.upsert(task_runs, ["id"], _COLUMNS)
         self._by_id = select(_t.data).where(_t.id == bindparam("id"))
         self._by_ids = select(_t.data).where(_t.id.in_(bindparam("ids", expanding=True)))
+        parents = select(_t.parent_id).where(_t.id.in_(bindparam("ids", expanding=True))).scalar_subquery()
+        self._by_ids_with_parents = select(_t.data).where(_t.id.in_(bindparam("ids", expanding=True)) | _t.id.in_(parents))
         self._of_execution = select(_t.data).where(_t.execution_id == bindparam("execution_id")).order_by(_t.seq)
         self._scopes = {(p, i): _scope_query(p, i) for p in (True, False) for i in (True, False)}
         self._in_states = (
@@ -79,6 +81,11 @@ class TaskRunQueries:
         """The task runs with these ids (absent ones left out)."""
         ids = sorted(set(task_run_ids))
         return list(conn.execute(self._by_ids, {"ids": ids}).scalars()) if ids else []
+
+    def get_many_with_parents(self, conn: Connection, task_run_ids: Iterable[str]) -> list[TaskRun]:
+        """The task runs with these ids and their parent runs (the engine reads both when a task ends)."""
+        ids = sorted(set(task_run_ids))
+        return list(conn.execute(self._by_ids_with_parents, {"ids": ids}).scalars()) if ids else []
 
     def with_executions(self, conn: Connection, task_run_ids: Sequence[str]) -> dict[str, tuple[TaskRun, Execution]]:
         """These task runs with their executions, by task-run id (absent ones left out)."""

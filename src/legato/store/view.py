@@ -26,6 +26,7 @@ class SqlView:
         self._q = queries
         self._execution = execution
         self._runs: dict[str, TaskRun] = {}
+        self._absent: set[str] = set()  # ids read and not found (new runs are written into `_runs`)
         self._scopes: dict[_ScopeKey, list[TaskRun]] = {}
         self._items: dict[tuple[str, int], Any] = {}
 
@@ -36,12 +37,22 @@ class SqlView:
     def task_run(self, task_run_id: str) -> TaskRun:
         run = self._runs.get(task_run_id)
         if run is None:
+            if task_run_id in self._absent:
+                raise KeyError(task_run_id)
             self._before_read(self._execution.id)
             run = self._q.get(self._conn, task_run_id)
             if run is None or run.execution_id != self._execution.id:
                 raise KeyError(task_run_id)
             self._runs[task_run_id] = run
         return run
+
+    def prefetch(self, task_run_ids: Iterable[str]) -> None:
+        wanted = {i for i in task_run_ids if i not in self._runs and i not in self._absent}
+        if not wanted:
+            return
+        self._before_read(self._execution.id)
+        self.known(self._q.get_many(self._conn, wanted))
+        self._absent.update(wanted - self._runs.keys())
 
     def known(self, runs: Iterable[TaskRun]) -> None:
         """Take in task runs read ahead (with the transaction's other reads) before anything was written."""

@@ -116,8 +116,8 @@ class SqlExecutions:
             if not queued:
                 return 0
             pending = PendingWrites(tx.conn, self._q)
-            # The task runs the events are about, in one read rather than one per event.
-            ahead = self._q.task_runs.get_many(tx.conn, [r for e in queued if (r := _run_of(e.event)) is not None])
+            # The task runs the events are about and their parents, in one read rather than two per event.
+            ahead = self._q.task_runs.get_many_with_parents(tx.conn, [r for e in queued if (r := _run_of(e.event)) is not None])
             bound: dict[str, SqlTx] = {}
             for stored in queued:
                 sql_tx = bound.get(stored.execution_id)

@@ -76,11 +76,10 @@ class SqlJobs:
             locked = self._q.executions.lock_with_run(tx.conn, job.execution_id, job.task_run_id)
             if locked is None:
                 return True
-            execution, run = locked
+            execution, runs = locked
             stored = StoredEvent(id=0, execution_id=job.execution_id, event=result, created=self._clock())  # type: ignore[arg-type]
             sql_tx = SqlTx(tx, self._q, execution, self._clock)
-            if run is not None:
-                sql_tx.view().known([run])
+            sql_tx.view().known(runs)
             handler(sql_tx, stored)
             sql_tx.flush()
             return True
