@@ -57,6 +57,20 @@ class JobContract:
         queue(store, ("a", 1, None), ("a", 1, None), ("a", 2, None))
         assert [(j.task_run_id, j.attempt) for j in store.claim_jobs("w", [None], 10, LEASE, NOW)] == [("a", 1), ("a", 2)]
 
+    def test_claimed_jobs_are_queued_leased_in_order_and_once(self, store: SqlStore) -> None:
+        ex_id = queue(store, ("before", 1, None))
+        attempts = [("b", 1, None), ("before", 1, None), ("a", 1, "gpu"), ("a", 2, None)]
+        jobs = in_tx(store, ex_id, lambda tx: tx.insert_claimed_jobs(ex_id, attempts, ("w1", NOW + LEASE)))
+        # the attempt queued before is left out; the others come back in the order asked, leased to w1
+        assert [(j.task_run_id, j.attempt, j.worker_group) for j in jobs] == [("b", 1, None), ("a", 1, "gpu"), ("a", 2, None)]
+        assert all(j.execution_id == ex_id and j.worker_id == "w1" and j.lease_expires_at == NOW + LEASE for j in jobs)
+        assert len({j.id for j in jobs}) == 3
+        assert in_tx(store, ex_id, lambda tx: tx.insert_claimed_jobs(ex_id, attempts[:1], ("w2", NOW + LEASE))) == []
+        assert in_tx(store, ex_id, lambda tx: tx.insert_claimed_jobs(ex_id, [], ("w2", NOW + LEASE))) == []
+        # leased already: nobody claims them; the one queued unclaimed before is still there to claim
+        assert [j.task_run_id for j in store.claim_jobs("w3", [None, "gpu"], 10, LEASE, NOW)] == ["before"]
+        assert store.finish_job(jobs[0], result(jobs[0]), [])
+
     def test_finish_is_fenced_by_worker_and_attempt(self, store: SqlStore) -> None:
         ex_id = queue(store, ("a", 1, None))
         job = store.claim_jobs("w1", [None], 1, LEASE, NOW)[0]

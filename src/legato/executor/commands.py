@@ -47,15 +47,18 @@ class CommandRunner:
         self.flowables_ended: list[Attempt] = []  # task runs it ended that no worker ran, for their spans
 
     def carry_out_all(self, tx: Tx, execution: Execution, flow: Flow, decision: cmd.Decision) -> None:
+        local: list[cmd.DispatchJob] = []  # jobs for this process's own worker, queued together at the end
         for command in decision.commands:
             if isinstance(command, cmd.DispatchJob) and command.fallback is not None:
                 routed = self._route(tx, execution, command, decision.task_runs.get(command.task_run_id))
                 if routed is None:
                     continue
                 command = routed
-            if isinstance(command, cmd.DispatchJob) and self._dispatch_locally(tx, execution, decision, command):
+            if isinstance(command, cmd.DispatchJob) and self._runs_locally(decision, command, len(local)):
+                local.append(command)
                 continue
             self.carry_out(tx, execution, flow, command)
+        self._dispatch_locally(tx, execution, decision, local)
 
     def _route(self, tx: Tx, execution: Execution, command: cmd.DispatchJob, run: TaskRun | None) -> cmd.DispatchJob | None:
         """A workerSelector's job: to a worker group some live worker serves, or its fallback (None: the task
@@ -83,17 +86,24 @@ class CommandRunner:
                                                     state=State.FAILED, error=reason))
         return None
 
-    def _dispatch_locally(self, tx: Tx, execution: Execution, decision: cmd.Decision, command: cmd.DispatchJob) -> bool:
+    def _runs_locally(self, decision: cmd.Decision, command: cmd.DispatchJob, taken: int) -> bool:
+        """Whether this process's worker takes the job: it has a free slot for it (`taken` already promised)."""
         lane = self.lane
-        run = decision.task_runs.get(command.task_run_id)
-        if lane is None or run is None or lane.free(command.worker_group) <= len(self.handoff):
-            return False
-        claim = (lane.worker_id, self.clock() + lane.lease)
-        job = tx.insert_job(execution.id, command.task_run_id, command.attempt, command.worker_group, claim)
-        if job is not None:
+        return (lane is not None and command.task_run_id in decision.task_runs
+                and lane.free(command.worker_group) > len(self.handoff) + taken)
+
+    def _dispatch_locally(self, tx: Tx, execution: Execution, decision: cmd.Decision,
+                          commands: list[cmd.DispatchJob]) -> None:
+        if not commands:
+            return
+        assert self.lane is not None
+        claim = (self.lane.worker_id, self.clock() + self.lane.lease)
+        jobs = tx.insert_claimed_jobs(execution.id, [(c.task_run_id, c.attempt, c.worker_group) for c in commands],
+                                      claim)
+        for job in jobs:  # a job queued before (an event applied twice) is not handed off again
+            run = decision.task_runs[job.task_run_id]
             ancestors = _ancestors(tx, decision, run)
             self.handoff.append(ClaimedJob(job=job, execution=execution, task_run=run, ancestors=ancestors))
-        return True
 
     def carry_out(self, tx: Tx, execution: Execution, flow: Flow, command: cmd.Command) -> None:
         match command:

@@ -57,14 +57,14 @@ class SqlTx:
             self._q.task_runs.replace_items(self._conn, loop_run_id, values)
         self._view.written(execution, runs, items)
 
-    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None,
-                   claim: tuple[str, datetime] | None = None) -> Job | None:
-        if claim is not None:
-            return self._flushed().jobs.insert_claimed(self._conn, execution_id, task_run_id, attempt, worker_group,
-                                               claim[0], claim[1], self._clock())
+    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None:
         self._pending.job((execution_id, task_run_id, attempt, worker_group, self._clock()))
         self._wtx.touch("jobs")  # a wake-up too many (the attempt was already queued) is harmless
-        return None
+
+    def insert_claimed_jobs(self, execution_id: str, attempts: Sequence[tuple[str, int, str | None]],
+                            claim: tuple[str, datetime]) -> list[Job]:
+        return self._flushed().jobs.insert_claimed(self._conn, execution_id, attempts, claim[0], claim[1],
+                                                   self._clock())
 
     def request_cancel(self, task_run_id: str) -> bool:
         return self._flushed().jobs.request_cancel(self._conn, task_run_id)

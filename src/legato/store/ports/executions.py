@@ -67,10 +67,15 @@ class Tx(Protocol):
         """Upsert the execution row, task-run rows and loop items of one decision."""
         ...
 
-    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None,
-                   claim: tuple[str, datetime] | None = None) -> Job | None:
-        """Queue an attempt (idempotent). With `claim` = (worker id, lease end) it is leased to that worker
-        at once and returned: the executor hands it to a worker of its own process, no claim needed."""
+    def insert_job(self, execution_id: str, task_run_id: str, attempt: int, worker_group: str | None) -> None:
+        """Queue an attempt (idempotent)."""
+        ...
+
+    def insert_claimed_jobs(self, execution_id: str, attempts: Sequence[tuple[str, int, str | None]],
+                            claim: tuple[str, datetime]) -> list[Job]:
+        """Queue attempts (task run id, attempt, worker group) leased at once to `claim` = (worker id, lease end),
+        in one statement: the executor hands them to a worker of its own process, no claim needed. Returns the
+        jobs in the order of `attempts`, leaving out those queued before (idempotent)."""
         ...
 
     def request_cancel(self, task_run_id: str) -> bool:
