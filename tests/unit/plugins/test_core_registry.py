@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from legato.model.task import TASKS
 from legato.plugins import core  # noqa: F401 - registers the core tasks
 from legato.plugins.runnable import RunnableTask
+from tests.unit.plugins.documented import assert_documented
 
 # Listing the classes loads every plugin: keep the core ones.
 CORE = sorted((c for c in TASKS.classes() if issubclass(c, RunnableTask) and c.__module__.startswith("legato.plugins.core.")),
@@ -48,16 +48,7 @@ def test_every_core_task_is_registered_under_all_its_names():
 
 @pytest.mark.parametrize("cls", CORE, ids=lambda c: c.TYPE)
 def test_core_task_is_documented_and_its_examples_validate(cls):
-    assert cls.__doc__ and cls.__doc__.strip()
-    assert cls.EXAMPLES
-    for name, info in cls.model_fields.items():
-        assert info.description, f"{cls.TYPE}.{name} has no description"
-    for example in cls.EXAMPLES:
-        data = yaml.safe_load(example)
-        assert TASKS.lookup(data["type"]) is cls
-        cls.model_validate(data)
-    schema = cls.model_json_schema()
-    assert schema["additionalProperties"] is False
+    assert_documented(cls)
 
 
 @pytest.mark.parametrize(("alias", "canonical"), [

@@ -8,8 +8,8 @@ import pytest
 
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
-from legato.model.loader import load_yaml_value
 from legato.plugins import registry, trigger_registry
+from tests.unit.plugins.documented import assert_documented
 
 KESTRA = {
     "mongodb": [f"io.kestra.plugin.mongodb.{n}" for n in ("Find", "InsertOne", "Update", "Delete", "Aggregate", "Load", "Bulk", "Trigger")],
@@ -32,15 +32,8 @@ def _lookup(name: str) -> type:
 def test_type_is_documented_and_its_examples_validate(family: str, name: str) -> None:
     cls = _lookup(name)
     assert name in cls.ALIASES and cls.TYPE.startswith(f"{family}.")
-    assert EXTRAS[family] == cls.EXTRA and cls.__doc__ and cls.__doc__.strip()
-    for field, info in cls.model_fields.items():
-        assert info.description, f"{name}.{field} has no description"
-    assert cls.EXAMPLES
-    for example in cls.EXAMPLES:
-        data = load_yaml_value(example)  # YAML 1.2 as flows are read: `on:` is a key, not true
-        assert _lookup(data["type"]) is cls
-        cls.model_validate(data)
-    assert cls.model_json_schema()["additionalProperties"] is False
+    assert EXTRAS[family] == cls.EXTRA
+    assert_documented(cls, name=name)
 
 
 HEAD = "id: f\nnamespace: n\ntasks:\n"

@@ -4,11 +4,11 @@ with examples that validate; the Dockerfile and reference parsing the tasks rely
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from legato.plugins import registry
 from legato.plugins.docker.images import base_images, split_reference
 from legato.plugins.runnable import RunnableTask
+from tests.unit.plugins.documented import assert_documented
 
 NAMES = {
     "docker.Run": ("io.kestra.plugin.docker.cli.Run", "io.kestra.plugin.docker.Run"),
@@ -25,14 +25,7 @@ def test_each_docker_task_is_registered_documented_and_its_examples_validate(can
     cls = tasks.lookup(canonical)
     assert cls is not None and issubclass(cls, RunnableTask) and NAMES[canonical] == cls.ALIASES
     assert all(tasks.lookup(alias) is cls for alias in NAMES[canonical])
-    assert cls.__doc__ and cls.EXAMPLES
-    for name, info in cls.model_fields.items():
-        assert info.description, f"{canonical}.{name} has no description"
-    for example in cls.EXAMPLES:
-        data = yaml.safe_load(example)
-        assert tasks.lookup(data["type"]) is cls
-        cls.model_validate(data)
-    assert cls.model_json_schema()["additionalProperties"] is False
+    assert_documented(cls, name=canonical)
 
 
 def test_a_typo_in_a_docker_task_is_an_error() -> None:

@@ -8,6 +8,7 @@ import yaml
 
 from legato.plugins import families, registry, trigger_registry
 from legato.plugins.runnable import RunnableTask
+from tests.unit.plugins.documented import assert_documented
 
 PROTOCOLS = ("sftp", "ftp", "ftps")
 OPERATIONS = ("Upload", "Uploads", "Download", "Downloads", "List", "Delete", "Move")
@@ -34,14 +35,7 @@ def test_each_task_is_registered_documented_and_its_examples_validate(name: str)
     cls = tasks.lookup(name)
     assert cls is not None and issubclass(cls, RunnableTask) and name == cls.TYPE
     assert TASK_NAMES[name] == cls.ALIASES and all(tasks.lookup(alias) is cls for alias in cls.ALIASES)
-    assert cls.__doc__ and cls.EXAMPLES
-    for field, info in cls.model_fields.items():
-        assert info.description, f"{name}.{field} has no description"
-    for example in cls.EXAMPLES:
-        data = yaml.safe_load(example)
-        assert tasks.lookup(data["type"]) is cls
-        cls.model_validate(data)
-    assert cls.model_json_schema()["additionalProperties"] is False
+    assert_documented(cls)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import yaml
 
 from legato.plugins import registry
 from legato.plugins.context import TaskFailed
@@ -16,6 +15,7 @@ from legato.plugins.notifications.chat import slack_mrkdwn
 from legato.plugins.notifications.http import redact
 from legato.plugins.notifications.summary import human_duration
 from legato.plugins.runnable import RunnableTask
+from tests.unit.plugins.documented import assert_documented
 
 K = "io.kestra.plugin.notifications"
 NAMES = [
@@ -70,18 +70,9 @@ def test_each_notification_task_is_registered_documented_and_its_examples_valida
     tasks = registry()  # loads the `legato.plugins` entry points
     cls = tasks.lookup(name)
     assert cls is not None and issubclass(cls, RunnableTask) and name in cls.ALIASES
-    assert cls.__doc__ and cls.EXAMPLES
-    for field, info in cls.model_fields.items():
-        assert info.description, f"{name}.{field} has no description"
-    task: type[RunnableTask] = cls
-    for example in task.EXAMPLES:
-        data = yaml.safe_load(example)
-        assert tasks.lookup(data["type"]) is task
-        task.model_validate(data)
-    schema = task.model_json_schema()
-    assert schema["additionalProperties"] is False
+    assert_documented(cls, name=name)
     if name.endswith("Execution"):
-        assert {"executionId", "customFields", "customMessage"} <= set(schema["properties"])
+        assert {"executionId", "customFields", "customMessage"} <= set(cls.model_json_schema()["properties"])
 
 
 def test_a_typo_is_an_error_and_mail_keeps_kestras_from() -> None:

@@ -5,11 +5,11 @@ validation errors that name the property."""
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
 from legato.plugins import families, registry, trigger_registry
+from tests.unit.plugins.documented import assert_documented
 
 KESTRA = {
     "aws": [f"io.kestra.plugin.aws.s3.{n}" for n in ("Upload", "Download", "Downloads", "List", "Delete", "DeleteList", "Copy", "CreateBucket", "Trigger")]
@@ -41,15 +41,8 @@ def test_each_family_holds_exactly_its_kestra_types() -> None:
 def test_type_is_documented_and_its_examples_validate(family: str, name: str) -> None:
     cls = _lookup(name)
     assert name in cls.ALIASES and cls.TYPE.startswith(f"{family}.")
-    assert family == cls.EXTRA and cls.__doc__ and cls.__doc__.strip()
-    for field, info in cls.model_fields.items():
-        assert info.description, f"{name}.{field} has no description"
-    for example in cls.EXAMPLES:
-        data = yaml.safe_load(example)
-        data = data["triggers"][0] if "triggers" in data else data
-        assert _lookup(data["type"]) is cls
-        cls.model_validate(data)
-    assert cls.model_json_schema()["additionalProperties"] is False
+    assert family == cls.EXTRA
+    assert_documented(cls, name=name)
 
 
 HEAD = "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: x\n"

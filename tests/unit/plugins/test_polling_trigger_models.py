@@ -16,6 +16,7 @@ from legato.plugins.aws import s3_trigger as s3
 from legato.plugins.jdbc import duckdb, mysql, postgresql, sqlite, urls, values
 from legato.plugins.jdbc.trigger import JdbcTriggerError
 from legato.plugins.triggers import base, files, http
+from tests.unit.plugins.documented import assert_documented
 
 HEAD = "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: x\ntriggers:\n"
 
@@ -119,10 +120,7 @@ POLLING = [http.HttpTrigger, postgresql.Trigger, mysql.Trigger, sqlite.Trigger, 
 
 @pytest.mark.parametrize("cls", POLLING, ids=lambda c: c.TYPE)
 def test_polling_triggers_are_documented_and_their_examples_parse(cls: type) -> None:
-    assert cls.__doc__ and cls.__doc__.strip()
-    for name, info in cls.model_fields.items():  # type: ignore[attr-defined]
-        assert info.description, f"{cls.TYPE}.{name} has no description"  # type: ignore[attr-defined]
-    assert cls.EXAMPLES  # type: ignore[attr-defined]
+    assert_documented(cls)
     for example in cls.EXAMPLES:  # type: ignore[attr-defined]
         flow = parse_flow(HEAD.removesuffix("triggers:\n") + example)
         assert flow.triggers and isinstance(flow.triggers[0], cls)

@@ -4,14 +4,12 @@ is a validation error naming it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from legato.flows import parse_flow
 from legato.model.errors import FlowValidationError
-from legato.model.loader import load_yaml_value
 from legato.plugins import registry, trigger_registry
+from tests.unit.plugins.documented import assert_documented
 
 DROPBOX = "io.kestra.plugin.dropbox.files."
 TASKS = ["io.kestra.plugin.gcp.pubsub.Publish", "io.kestra.plugin.gcp.pubsub.Consume",
@@ -21,31 +19,18 @@ TASKS = ["io.kestra.plugin.gcp.pubsub.Publish", "io.kestra.plugin.gcp.pubsub.Con
 TRIGGERS = ["io.kestra.plugin.gcp.pubsub.Trigger", "io.kestra.plugin.gcp.pubsub.RealtimeTrigger"]
 
 
-def _check(cls: Any, name: str, examples: list[dict[str, Any]]) -> None:
-    assert cls.__doc__ and cls.__doc__.strip()
-    for field, info in cls.model_fields.items():
-        assert info.description, f"{name}.{field} has no description"
-    assert examples
-    for data in examples:
-        cls.model_validate(data)
-    assert cls.model_json_schema()["additionalProperties"] is False
-
-
 @pytest.mark.parametrize("name", TASKS)
 def test_task_is_documented_and_its_examples_validate(name: str) -> None:
     cls = registry().lookup(name)
     assert cls is not None and name in (cls.TYPE, *cls.ALIASES)
-    examples = [load_yaml_value(e) for e in cls.EXAMPLES]
-    assert all(registry().lookup(e["type"]) is cls for e in examples)
-    _check(cls, name, examples)
+    assert_documented(cls, name=name)
 
 
 @pytest.mark.parametrize("name", TRIGGERS)
 def test_trigger_is_documented_and_its_examples_validate(name: str) -> None:
     cls = trigger_registry().lookup(name)
     assert cls is not None and name in (cls.TYPE, *cls.ALIASES)
-    examples = [t for e in cls.EXAMPLES for t in load_yaml_value(e)["triggers"]]
-    _check(cls, name, examples)
+    assert_documented(cls, name=name)
 
 
 HEAD = "id: f\nnamespace: n\ntasks:\n  - id: t\n"

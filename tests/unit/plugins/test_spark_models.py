@@ -4,10 +4,10 @@ examples that validate, behind the `spark` extra; Kestra's properties and defaul
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from legato.plugins import registry
 from legato.plugins.runnable import RunnableTask
+from tests.unit.plugins.documented import assert_documented
 
 TYPES = ("SparkCLI", "PythonSubmit", "JarSubmit", "RSubmit")
 
@@ -20,14 +20,7 @@ def test_each_type_is_registered_documented_and_its_examples_validate(name: str)
     assert f"spark.{name}" == cls.TYPE and tasks.lookup(cls.TYPE) is cls
     assert cls.__module__.startswith("legato.plugins.spark.")
     assert (cls.REQUIRES, cls.EXTRA) == (("pyspark",), "spark")
-    assert cls.__doc__ and cls.EXAMPLES
-    for field, info in cls.model_fields.items():
-        assert info.description, f"{name}.{field} has no description"
-    for example in cls.EXAMPLES:
-        data = yaml.safe_load(example)
-        assert tasks.lookup(data["type"]) is cls
-        cls.model_validate(data)
-    assert cls.model_json_schema()["additionalProperties"] is False
+    assert_documented(cls, name=name)
 
 
 def test_submit_tasks_have_kestras_properties_and_defaults() -> None:
