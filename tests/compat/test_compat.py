@@ -61,6 +61,10 @@ def _flow(flows: Deployed, path: Path) -> tuple[str, str]:
     return deployed
 
 
+# The module fixture (the Kestra cases and their server) is built once: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("compat")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def secrets() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:

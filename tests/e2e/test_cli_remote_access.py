@@ -15,6 +15,9 @@ import pytest
 from tests.e2e.test_cli_remote import LEGATO, _env, local, ok
 from tests.local_server import announced_url, wait_healthy
 
+# The module fixture (one running server) is built once: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("cli_remote_access")
+
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:

@@ -86,6 +86,10 @@ def _url(role: Role, what: str = "API", timeout: float = 60) -> str:
     raise AssertionError(f"the {role.name} never listened: {role.log.read_text()}")
 
 
+# The module fixture (separate role processes) is built once: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("observability")
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("observability")

@@ -34,6 +34,8 @@ FILE_SECRET = "other namespace's file canary"
 WORKDIR_SECRET = f"victim workdir canary {os.getpid()}"  # of this process: parallel runs probe beside each other
 OUTSIDE = "outside http canary"
 
+# One server and one probe per runner (a module fixture): kept on one xdist worker, so each is built once.
+pytestmark = pytest.mark.xdist_group("script-isolation")
 NEEDS_SANDBOX = pytest.mark.skipif(isolation.probe() is not None, reason=f"no sandbox here: {isolation.probe()}")
 UNSAFE = pytest.mark.xfail(reason="the unisolated process runner, the operator's explicit unsafe choice", strict=False)
 RUNNERS = {

@@ -34,6 +34,10 @@ tasks:
 """
 
 
+# The module fixture (a server with its AI provider double) is built once: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("web_ui_copilot")
+
+
 @pytest.fixture(scope="module")
 def model() -> Iterator[ModelServer]:
     with ModelServer() as server:

@@ -46,6 +46,10 @@ concurrency: {limit: 1, behavior: FAIL}
 """
 
 
+# The module fixture (the schemas of the full registry) is built once: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("schema")
+
+
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
     schema = flow_json_schema(TEST_TASKS, TRIGGERS)
