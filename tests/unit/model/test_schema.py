@@ -93,19 +93,24 @@ def test_schema_rejects_unknown_types_properties_and_bad_values(validator: jsons
     assert best(validator, lambda d: d.pop("tasks")) == ": 'tasks' is a required property"
 
 
-def test_schema_over_the_full_plugin_registry_is_valid() -> None:
-    schema = flow_json_schema(plugins.registry(), plugins.trigger_registry())
-    jsonschema.Draft202012Validator.check_schema(schema)
-    doc = load_yaml_value("id: a\nnamespace: b\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
-    assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc)) == []
-
-
-VALID = sorted((Path(__file__).resolve().parents[2] / "flows" / "valid").glob("*.yaml"))
+@pytest.fixture(scope="module")
+def full_schema() -> dict[str, Any]:
+    return flow_json_schema(plugins.registry(), plugins.trigger_registry())
 
 
 @pytest.fixture(scope="module")
-def full_validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(flow_json_schema(plugins.registry(), plugins.trigger_registry()))
+def full_validator(full_schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(full_schema)
+
+
+def test_schema_over_the_full_plugin_registry_is_valid(full_schema: dict[str, Any],
+                                                       full_validator: jsonschema.Draft202012Validator) -> None:
+    jsonschema.Draft202012Validator.check_schema(full_schema)
+    doc = load_yaml_value("id: a\nnamespace: b\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+    assert list(full_validator.iter_errors(doc)) == []
+
+
+VALID = sorted((Path(__file__).resolve().parents[2] / "flows" / "valid").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
