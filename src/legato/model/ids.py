@@ -9,11 +9,16 @@ import secrets
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # two digits at a time: half the divisions
+
+
 def _base62(number: int, width: int = 22) -> str:
     chars = []
-    for _ in range(width):
-        number, rem = divmod(number, 62)
-        chars.append(_ALPHABET[rem])
+    for _ in range(width // 2):
+        number, rem = divmod(number, 62 * 62)
+        chars.append(_PAIRS[rem])
+    if width % 2:
+        chars.append(_ALPHABET[number % 62])
     return "".join(reversed(chars))
 
 
