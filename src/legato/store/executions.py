@@ -105,7 +105,9 @@ class ExecutionQueries:
 
     def lock_with_run(self, conn: Connection, execution_id: str, task_run_id: str) -> tuple[Execution, list[TaskRun]] | None:
         """Like `lock`, and one of its task runs with its parent run read in the same round trip (those found:
-        the engine reads both when a task ends)."""
+        the engine reads both when a task ends). Only where the transaction holds the single writer's lock before
+        its first statement (SQLite): on PostgreSQL a statement that waited for the row lock would read the runs
+        as they were when it started, before the transaction it waited for committed."""
         row = conn.execute(self._lock_with_run, {"id": execution_id, "run_id": task_run_id}).first()
         return (row[0], [r for r in row[1:] if r is not None]) if row is not None else None
 

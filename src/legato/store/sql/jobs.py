@@ -73,7 +73,12 @@ class SqlJobs:
                 return False
             if logs:
                 self._q.logs.append(tx.conn, logs)
-            locked = self._q.executions.lock_with_run(tx.conn, job.execution_id, job.task_run_id)
+            if self._db.dialect.concurrent_writers:  # the runs are read once the row lock is held (lock_with_run)
+                execution = self._q.executions.lock(tx.conn, job.execution_id)
+                runs = self._q.task_runs.get_many_with_parents(tx.conn, [job.task_run_id]) if execution else []
+                locked = (execution, runs) if execution else None
+            else:
+                locked = self._q.executions.lock_with_run(tx.conn, job.execution_id, job.task_run_id)
             if locked is None:
                 return True
             execution, runs = locked
