@@ -7,6 +7,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -35,7 +36,8 @@ def test_a_command_still_opens_on_demand() -> None:
     assert result.exit_code == 0 and "validate" in result.output
 
 
-# One command of each group that acts through a server's API, and the help of the local-only groups.
+# A command of each group that acts through a server's API (and `deploy`, of a flow written by the test), and
+# the help of the groups that act on the database or a model only.
 REMOTE = "--server http://127.0.0.1:9 --token t"  # nothing listens on port 9: each command fails on the connection
 LIGHT_COMMANDS = [
     f"tenant list {REMOTE}", f"execution list {REMOTE}", f"execution kill e1 {REMOTE}", f"user list {REMOTE}",
@@ -45,18 +47,21 @@ LIGHT_COMMANDS = [
 ]
 
 
-def test_remote_commands_import_neither_the_store_nor_the_api() -> None:
+def test_remote_commands_import_neither_the_store_nor_the_api(tmp_path: Path) -> None:
     """A command run with --server talks HTTP: the store (SQLAlchemy) and the API server would only slow its start
     (the end-to-end tests run hundreds of them)."""
+    (tmp_path / "hello.yml").write_text("id: hello\nnamespace: demo\ntasks:\n  - id: log\n"
+                                        "    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+    commands = [*LIGHT_COMMANDS, f"deploy {tmp_path} {REMOTE}"]
     probe = ("import json, sys; from click.testing import CliRunner; from legato.cli.main import cli\n"
              "for line in sys.argv[1:]:\n"
              "    result = CliRunner().invoke(cli, line.split())\n"
              "    heavy = [m for m in ('sqlalchemy', 'legato.store.sql', 'legato.api') if m in sys.modules]\n"
              "    print(json.dumps([line, result.exit_code, heavy, result.output]))\n")
-    result = subprocess.run([sys.executable, "-c", probe, *LIGHT_COMMANDS], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", probe, *commands], capture_output=True, text=True,
                             timeout=60, check=True)
     reports = [json.loads(report) for report in result.stdout.splitlines()]
-    assert [line for line, _, _, _ in reports] == LIGHT_COMMANDS
+    assert [line for line, _, _, _ in reports] == commands
     for line, code, heavy, output in reports:  # modules stay loaded: the first command to load one is named
         assert heavy == [], f"`legato {line}` imported {heavy}"
         if "--server" in line:  # it did reach for the server (and did not stop at a usage error)
