@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from legato import config
-from legato.services import copilot
+if TYPE_CHECKING:
+    from legato import config
+    from legato.services import copilot
+
+# The configuration and the copilot load when the command runs: `legato ai --help` needs neither.
 
 
 def _model(settings: config.Settings, timeout: float) -> copilot.Model:
+    from legato.services import copilot
+
     model = copilot.configured(settings, timeout)
     if model is None:
         raise click.UsageError("the copilot needs a model API: set LEGATO_AI_URL and LEGATO_AI_MODEL (and LEGATO_AI_API_KEY, "
@@ -34,6 +40,9 @@ def ai_command(request: str, flow_file: Path | None, write: bool, output: Path |
     """Write a flow from REQUEST, or change the one in --flow, with the model configured for Legato (ai_url,
     ai_model, ai_api_key, ai_provider). The flow is validated with the installed plugins and sent back to the model
     with the errors until it is valid; only a valid flow is shown, as a diff. Exit status 1 when none is."""
+    from legato import config
+    from legato.services import copilot
+
     try:
         settings = config.load()
     except config.ConfigError as exc:

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import click
 
-from legato.apps import parse_app
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
-from legato.model.errors import FlowValidationError
-from legato.services import apps as app_service
-from legato.services.app_runtime import app_url
 from legato.services.errors import NotFoundError
+
+# The services (and the store under them) load in the local branches: a command with --server imports neither.
 
 
 @click.group()
@@ -29,6 +27,9 @@ def list_(target: Target) -> None:
         found = [(a["id"], a["displayName"], a["namespace"], a["flowId"], a["access"]["type"], a["url"])
                  for a in target.results("/apps")]
     else:
+        from legato.services import apps as app_service
+        from legato.services.app_runtime import app_url
+
         found = [(r.id, r.display_name, r.namespace, r.flow_id, r.access, app_url(r.id))
                  for r, _ in app_service.search(target.store, by=target.by)]
     for app_id, name, namespace, flow_id, access, url in found:
@@ -39,6 +40,9 @@ def list_(target: Target) -> None:
 
 def _read(files: tuple[Path, ...]) -> dict[Path, tuple[str, str]]:
     """Each file's app id and YAML; every problem of every file ends the command."""
+    from legato.apps import parse_app
+    from legato.model.errors import FlowValidationError
+
     sources, problems = {}, []
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -73,6 +77,8 @@ def apply(target: Target, files: tuple[Path, ...]) -> None:
             else:
                 target.call("PUT", f"/apps/{app_id}", **yaml)
         else:
+            from legato.services import apps as app_service
+
             created = app_service.apply(target.store, text, by=target.by, now=utcnow()).created
         click.echo(f"app {app_id} {'created' if created else 'updated'} ({path})", err=True)
 
@@ -85,6 +91,8 @@ def show(target: Target, app_id: str) -> None:
     if isinstance(target, Remote):
         source: str = target.call("GET", f"/apps/{app_id}").json()["sourceCode"]
     else:
+        from legato.services import apps as app_service
+
         try:
             source = app_service.get(target.store, app_id, by=target.by)[0].source
         except NotFoundError as exc:
@@ -100,6 +108,8 @@ def delete(target: Target, app_id: str) -> None:
     if isinstance(target, Remote):
         target.call("DELETE", f"/apps/{app_id}")
     else:
+        from legato.services import apps as app_service
+
         try:
             app_service.delete(target.store, app_id, by=target.by, now=utcnow())
         except NotFoundError as exc:

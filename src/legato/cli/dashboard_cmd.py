@@ -11,11 +11,10 @@ import click
 
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
-from legato.dashboards.parse import parse_dashboard, parse_instant
-from legato.model.durations import parse_duration
-from legato.model.errors import FlowValidationError
-from legato.services import dashboards as dashboard_service
 from legato.services.errors import ConflictError, NotFoundError
+
+# The services (and the store under them) load in the local branches, the dashboard model where a command parses
+# one: a command with --server imports only what it uses.
 
 
 @click.group()
@@ -33,6 +32,8 @@ def list_(target: Target) -> None:
                   datetime.fromisoformat(d["updated"]).astimezone(UTC) if d["updated"] else None)
                  for d in target.results("/dashboards")]
     else:
+        from legato.services import dashboards as dashboard_service
+
         found = [(r.id, r.title, len(dashboard_service.validate(r.source).charts),
                   None if r.updated == dashboard_service.BUILT_IN else r.updated)
                  for r in dashboard_service.search(target.store, by=target.by)]
@@ -47,6 +48,9 @@ def list_(target: Target) -> None:
 @with_store
 def apply(target: Target, files: tuple[Path, ...]) -> None:
     """Create each dashboard of FILES, or replace the one with its id; all files are checked before any is saved."""
+    from legato.dashboards.parse import parse_dashboard
+    from legato.model.errors import FlowValidationError
+
     sources = {}
     problems = []
     for path in files:
@@ -66,6 +70,8 @@ def apply(target: Target, files: tuple[Path, ...]) -> None:
             else:
                 target.call("PUT", f"/dashboards/{dashboard_id}", **yaml)
         else:
+            from legato.services import dashboards as dashboard_service
+
             created = dashboard_service.apply(target.store, text, by=target.by, now=utcnow()).created
         click.echo(f"dashboard {dashboard_id} {'created' if created else 'updated'} ({path})", err=True)
 
@@ -78,6 +84,8 @@ def show(target: Target, dashboard_id: str) -> None:
     if isinstance(target, Remote):
         source: str = target.call("GET", f"/dashboards/{dashboard_id}").json()["sourceCode"]
     else:
+        from legato.services import dashboards as dashboard_service
+
         try:
             source = dashboard_service.get(target.store, dashboard_id, by=target.by)[0].source
         except NotFoundError as exc:
@@ -93,6 +101,8 @@ def delete(target: Target, dashboard_id: str) -> None:
     if isinstance(target, Remote):
         target.call("DELETE", f"/dashboards/{dashboard_id}")
     else:
+        from legato.services import dashboards as dashboard_service
+
         try:
             dashboard_service.delete(target.store, dashboard_id, by=target.by, now=utcnow())
         except NotFoundError as exc:
@@ -116,11 +126,15 @@ def export(target: Target, dashboard_id: str, chart_id: str, start_text: str | N
     start = _instant(start_text, "--start") if start_text else None
     if isinstance(target, Remote):
         if start is None:
+            from legato.model.durations import parse_duration
+
             window = target.call("GET", f"/dashboards/{dashboard_id}").json()["timeWindow"]["default"]
             start = end - parse_duration(window)
         text = target.call("POST", f"/dashboards/{dashboard_id}/charts/{chart_id}/export/to-csv",
                            json={"startDate": start.isoformat(), "endDate": end.isoformat()}).text
     else:
+        from legato.services import dashboards as dashboard_service
+
         try:
             if start is None:
                 start = end - dashboard_service.get(target.store, dashboard_id, by=target.by)[1].time_window.default_span
@@ -135,6 +149,8 @@ def export(target: Target, dashboard_id: str, chart_id: str, start_text: str | N
 
 
 def _instant(text: str, option: str) -> datetime:
+    from legato.dashboards.parse import parse_instant
+
     try:
         return parse_instant(text)
     except ValueError:

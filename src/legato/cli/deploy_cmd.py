@@ -9,15 +9,10 @@ from pathlib import Path
 
 import click
 
-from legato import config
-from legato.cli import test_cmd
 from legato.clock import utcnow
 from legato.deploy import layout, plan
 from legato.deploy.targets import DeployError, LocalTarget, RemoteTarget
 from legato.model.errors import FlowValidationError
-from legato.server.compose import storage_for
-from legato.services.principal import SYSTEM
-from legato.store import open_store
 
 
 @click.command("deploy")
@@ -52,9 +47,12 @@ def deploy(paths: tuple[Path, ...], namespace: str | None, plan_only: bool, dele
     except FlowValidationError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    if run_tests and repo.suites and test_cmd.run_and_report(repo) != 0:
-        click.echo("tests failed: nothing deployed", err=True)
-        sys.exit(1)
+    if run_tests and repo.suites:
+        from legato.cli import test_cmd
+
+        if test_cmd.run_and_report(repo) != 0:
+            click.echo("tests failed: nothing deployed", err=True)
+            sys.exit(1)
     try:
         if server:
             remote = RemoteTarget(server, token, tenant=tenant)
@@ -72,6 +70,11 @@ def deploy(paths: tuple[Path, ...], namespace: str | None, plan_only: bool, dele
 
 def _local(repo: layout.Repository, namespace: str | None, plan_only: bool, delete: bool, no_diff: bool,
            data_dir: Path, database_url: str | None) -> None:
+    from legato import config
+    from legato.server.compose import storage_for
+    from legato.services.principal import SYSTEM
+    from legato.store import open_store
+
     store = open_store(database_url or config.sqlite_url(data_dir))
     try:
         store.migrate()

@@ -8,14 +8,14 @@ from datetime import datetime
 
 import click
 
-from legato.api.serialize import execution_dto
 from legato.cli import log_lines
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
-from legato.model.errors import InputsError
 from legato.model.state import State
-from legato.services import executions as service
 from legato.services.errors import ConflictError, NotFoundError
+
+# The services (and the store, the models and the API's serializers under them) load in the local branches: a
+# command with --server imports none of them.
 
 
 @click.group()
@@ -24,6 +24,8 @@ def execution() -> None:
 
 
 def _act(action: object, *args: object, **kwargs: object) -> None:
+    from legato.model.errors import InputsError
+
     try:
         action(*args, **kwargs)  # type: ignore[operator]
     except (NotFoundError, ConflictError, InputsError) as exc:
@@ -46,6 +48,9 @@ def create(target: Target, namespace: str, flow_id: str, inputs: tuple[str, ...]
         params = [("labels", f"{k}:{v}") for k, v in _pairs(labels).items()]
         click.echo(target.call("POST", f"/executions/{namespace}/{flow_id}", data=dict(form), params=params).json()["id"])
         return
+    from legato.model.errors import InputsError
+    from legato.services import executions as service
+
     store, by = target.store, target.by
     try:
         new = service.create_execution(store, namespace, flow_id, _pairs(inputs), by=by, now=utcnow(),
@@ -125,6 +130,8 @@ def show(target: Target, execution_id: str) -> None:
     if found is None:
         click.echo(f"error: execution {execution_id} not found", err=True)
         sys.exit(1)
+    from legato.api.serialize import execution_dto
+
     click.echo(json.dumps(execution_dto(found, store.task_runs(execution_id)).wire(), indent=2))
 
 
@@ -159,6 +166,8 @@ def kill(target: Target, execution_id: str) -> None:
         target.call("DELETE", f"/executions/{execution_id}/kill")
         click.echo(f"kill requested for {execution_id}")
         return
+    from legato.services import executions as service
+
     store, by = target.store, target.by
     _act(service.kill, store, execution_id, by=by)
     click.echo(f"kill requested for {execution_id}")
@@ -173,6 +182,8 @@ def pause(target: Target, execution_id: str) -> None:
         target.call("POST", f"/executions/{execution_id}/pause")
         click.echo(f"pause requested for {execution_id}")
         return
+    from legato.services import executions as service
+
     store, by = target.store, target.by
     _act(service.pause, store, execution_id, by=by)
     click.echo(f"pause requested for {execution_id}")
@@ -188,6 +199,8 @@ def resume(target: Target, execution_id: str, inputs: tuple[str, ...]) -> None:
         target.call("POST", f"/executions/{execution_id}/resume", data=_pairs(inputs))
         click.echo(f"resume requested for {execution_id}")
         return
+    from legato.services import executions as service
+
     store, by = target.store, target.by
     _act(service.resume, store, execution_id, _pairs(inputs), by=by)
     click.echo(f"resume requested for {execution_id}")
@@ -202,6 +215,8 @@ def restart(target: Target, execution_id: str) -> None:
         target.call("POST", f"/executions/{execution_id}/restart")
         click.echo(f"restart requested for {execution_id}")
         return
+    from legato.services import executions as service
+
     store, by = target.store, target.by
     _act(service.restart, store, execution_id, by=by)
     click.echo(f"restart requested for {execution_id}")
@@ -247,6 +262,8 @@ def replay(target: Target, execution_id: str, task_run: str,
         params = {"taskRunId": task_run_id, **({"revision": revision} if revision is not None else {})}
         click.echo(target.call("POST", f"/executions/{execution_id}/replay", params=params).json()["id"])
         return
+    from legato.services import executions as service
+
     store, by = target.store, target.by
     try:
         new = service.replay(store, execution_id, task_run_id, by=by, now=utcnow(), revision=revision)
@@ -269,5 +286,7 @@ def set_state(target: Target, execution_id: str, task_run: str,
     if isinstance(target, Remote):
         target.call("POST", f"/executions/{execution_id}/state", json={"taskRunId": task_run_id, "state": state})
     else:
+        from legato.services import executions as service
+
         _act(service.change_task_run_state, target.store, execution_id, task_run_id, State(state), by=target.by)
     click.echo(f"state change requested for {task_run_id}")

@@ -13,17 +13,14 @@ import click
 
 from legato.cli import log_lines
 from legato.cli.store_option import Remote, Target, with_store
-from legato.expressions import flowlint
-from legato.flows import parse_flow
-from legato.flowtests.suite import looks_like_suite, parse_suite
-from legato.model.errors import FlowValidationError, InputsError
 
 if TYPE_CHECKING:
     from legato.model.execution import Execution, TaskRun
     from legato.store.ports import Store
 
 # `flow validate` imports neither the store nor the services: the commands that use them are imported when run,
-# as are their modules below (`with_store` opens the store only when its command runs).
+# as are their modules below (`with_store` opens the store only when its command runs); the flow models load in
+# the commands that parse flows, so that `flow export --server` and the like import neither.
 FLOW_SUFFIXES = (".yaml", ".yml")
 
 
@@ -77,6 +74,11 @@ def validate(paths: tuple[Path, ...], strict: bool, lint: bool) -> None:
     Valid flows are also checked for expression mistakes (an unclosed `{{`, an unknown function or filter,
     `outputs.<id>` of no task, `inputs.<id>` of no input), printed as file:line:column: property: finding.
     With --lint, the Kestra 1.x constructs that 2.0 removed are listed too, with their 2.0 form."""
+    from legato.expressions import flowlint
+    from legato.flows import parse_flow
+    from legato.flowtests.suite import looks_like_suite, parse_suite
+    from legato.model.errors import FlowValidationError
+
     failed = findings = 0
     files = _flow_files(paths)
     for path in files:
@@ -119,7 +121,8 @@ def _lint_file(path: Path) -> list[str]:
 def deploy(target: Target, paths: tuple[Path, ...]) -> None:
     """Validate flow files (or directories) and store each as a new revision of its flow."""
     from legato.clock import utcnow
-    from legato.services import flows as flow_service
+    from legato.flows import parse_flow
+    from legato.model.errors import FlowValidationError
 
     files = _flow_files(paths)
     parsed = []
@@ -137,6 +140,8 @@ def deploy(target: Target, paths: tuple[Path, ...]) -> None:
                      else target.call("POST", "/flows", **yaml)).json()
             click.echo(f"{saved['namespace']}.{saved['id']} revision {saved['revision']}")
             continue
+        from legato.services import flows as flow_service
+
         record = flow_service.deploy(target.store, path.read_text(), by=target.by, now=utcnow(), name=str(path))
         click.echo(f"{record.namespace}.{record.id} revision {record.revision}")
 
@@ -190,6 +195,7 @@ def _run(store: Store, file: Path, raw_inputs: dict[str, Any], files: dict[str, 
     from legato.api.serialize import execution_dto
     from legato.clock import utcnow
     from legato.model import state as st
+    from legato.model.errors import FlowValidationError, InputsError
     from legato.server.compose import storage_for
     from legato.services import executions
     from legato.services import flows as flow_service

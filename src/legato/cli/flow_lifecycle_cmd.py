@@ -13,8 +13,9 @@ import click
 
 from legato.cli.store_option import Local, Remote, Target, with_store
 from legato.clock import utcnow
-from legato.services import flows as flow_service
 from legato.services.errors import NotFoundError
+
+# The services (and the store under them) load in the local branches: a command with --server imports neither.
 
 FLOW_REF = click.argument("flows", nargs=-1, required=True, metavar="NAMESPACE.ID...")
 
@@ -42,6 +43,8 @@ def delete(target: Target, flows: tuple[str, ...]) -> None:
         count = target.call("DELETE", "/flows/delete/by-ids", json=_identities(flows)).json()["count"]
         click.echo(f"deleted {count} flow(s)")
         return
+    from legato.services import flows as flow_service
+
     try:
         count = flow_service.delete_many(target.store, _ids(flows), by=target.by, now=utcnow())
     except NotFoundError as exc:
@@ -50,6 +53,8 @@ def delete(target: Target, flows: tuple[str, ...]) -> None:
 
 
 def _toggle(target: Local, flows: tuple[str, ...], disabled: bool) -> None:
+    from legato.services import flows as flow_service
+
     try:
         changed = flow_service.set_disabled(target.store, _ids(flows), disabled, by=target.by, now=utcnow())
     except NotFoundError as exc:
@@ -95,6 +100,8 @@ def export(target: Target, namespace: str | None, output: Path | None) -> None:
         with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
             sources = {e.filename.removesuffix(".yml"): archive.read(e).decode() for e in archive.infolist()}
     else:
+        from legato.services import flows as flow_service
+
         sources = {f"{r.namespace}.{r.id}": r.source for r in target.store.list_flows(tenant=target.by.tenant)
                    if flow_service.in_namespace(r.namespace, namespace)}
     if output is None:
@@ -130,6 +137,8 @@ def import_(target: Target, files: tuple[Path, ...]) -> None:
                 raise click.ClickException(f"{path} is not a valid zip archive: {exc}") from None
         else:
             sources.append((str(path), path.read_text()))
+    from legato.services import flows as flow_service
+
     saved, rejected = flow_service.import_flows(target.store, sources, by=target.by, now=utcnow())
     click.echo(f"imported {len(saved)} flow(s)")
     for name in rejected:

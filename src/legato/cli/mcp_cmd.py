@@ -6,7 +6,6 @@ from importlib.util import find_spec
 
 import click
 
-from legato.api.server import is_loopback
 from legato.remote import api_client
 
 
@@ -32,6 +31,8 @@ def mcp_command(server: str, token: str | None, tenant: str, transport: str, hos
     {"command": "legato", "args": ["mcp"], "env": {"LEGATO_SERVER": "...", "LEGATO_TOKEN": "..."}}."""
     if find_spec("mcp") is None:
         raise click.UsageError("legato mcp needs the MCP SDK: pip install 'legato[ai]'")
+    from legato.api.server import is_loopback  # the API server's modules: not for `legato mcp --help`
+
     if transport == "http" and not is_loopback(host):
         raise click.UsageError(f"--host {host}: the http transport acts with --token for anyone who reaches it "
                                "without credentials of their own, so it listens on loopback only")

@@ -20,6 +20,7 @@ from legato import config
 from legato.api import server as http
 from legato.cli import hardening
 from legato.cli.server_cmd import parse_basic_auth, server, settings_from
+from legato.cli.store_option import config_option
 from legato.server import compose
 from legato.server.compose import ALL_ROLES, EXECUTOR, SCHEDULER, WEBSERVER, WORKER
 from legato.store import StoreURLError, open_store
@@ -27,12 +28,6 @@ from legato.store.ports import Store
 
 log = logging.getLogger("legato.server")
 
-
-
-def config_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--config FILE (else $LEGATO_CONFIG): the YAML configuration file."""
-    return click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                        help="YAML configuration file (env LEGATO_CONFIG); LEGATO_* variables override it.")(command)
 
 
 def open_configured(settings: config.Settings, *, migrate: bool = True, pool_size: int = 4) -> Store:

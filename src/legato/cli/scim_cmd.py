@@ -9,8 +9,8 @@ from legato.cli.store_option import Remote, Target
 from legato.cli.user_cmd import with_database
 from legato.clock import utcnow
 from legato.identity.records import ScimIntegration
-from legato.services import scim
-from legato.services.principal import SYSTEM
+
+# The services and the store load in the local branches: a command with --server imports neither.
 
 SERVER_URL = click.option("--server-url", envvar="LEGATO_URL", default="http://localhost:8080", show_default=True,
                           help="The server's address as the identity provider reaches it (for the endpoint shown).")
@@ -38,7 +38,9 @@ def create(target: Target, description: str, server_url: str) -> None:
         made = target.call("POST", "/integrations", json={"description": description}).json()
         integration_id, url, token = made["id"], made["endpoint"], made["token"]
     else:
-        created = scim.create_integration(target.store, description, by=SYSTEM, now=utcnow())
+        from legato.services import scim
+
+        created = scim.create_integration(target.store, description, by=target.by, now=utcnow())
         integration_id, url, token = created.integration.id, endpoint(server_url, created.integration), created.token
     click.echo(f"integration: {integration_id}")
     click.echo(f"endpoint:    {url}")
@@ -55,8 +57,10 @@ def list_(target: Target, server_url: str) -> None:
         rows = [(i["id"], i["enabled"], i["endpoint"], i["description"])
                 for i in target.call("GET", "/integrations").json()]
     else:
+        from legato.services import scim
+
         rows = [(i.id, i.enabled, endpoint(server_url, i), i.description)
-                for i in scim.list_integrations(target.store, by=SYSTEM)]
+                for i in scim.list_integrations(target.store, by=target.by)]
     for integration_id, enabled, url, description in rows:
         state = "enabled" if enabled else "disabled"
         click.echo(f"{integration_id}  {state:8}  {url}  {description}".rstrip())
@@ -84,7 +88,9 @@ def _set_enabled(target: Target, integration_id: str, enabled: bool) -> None:
     if isinstance(target, Remote):
         target.call("PUT", f"/integrations/{integration_id}", json={"enabled": enabled})
     else:
-        scim.update_integration(target.store, integration_id, enabled=enabled, by=SYSTEM, now=utcnow())
+        from legato.services import scim
+
+        scim.update_integration(target.store, integration_id, enabled=enabled, by=target.by, now=utcnow())
 
 
 @scim_group.command("delete", epilog=REMOTE_NOTE)
@@ -95,5 +101,7 @@ def delete(target: Target, integration_id: str) -> None:
     if isinstance(target, Remote):
         target.call("DELETE", f"/integrations/{integration_id}")
     else:
-        scim.delete_integration(target.store, integration_id, by=SYSTEM, now=utcnow())
+        from legato.services import scim
+
+        scim.delete_integration(target.store, integration_id, by=target.by, now=utcnow())
     click.echo(f"deleted {integration_id}")

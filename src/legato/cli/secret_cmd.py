@@ -11,18 +11,20 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from legato import config, sealing
+from legato import sealing
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
-from legato.server import compose
-from legato.services import secrets as secret_service
 from legato.services.errors import NotFoundError
-from legato.services.principal import SYSTEM
-from legato.store.ports import Store
+
+if TYPE_CHECKING:
+    from legato.store.ports import Store
+
+# The configuration and the services (and the store under them) load in the local branches: a command with
+# --server imports none of them.
 
 
 @click.group()
@@ -34,6 +36,9 @@ def _load_key(data_dir: Path) -> Path | None:
     """The installation's key and secret backend, as its servers load them (the configuration of LEGATO_CONFIG
     and LEGATO_*); refused without a key (a value sealed with a key of this command alone could never be
     opened)."""
+    from legato import config
+    from legato.server import compose
+
     try:
         settings = config.load()
     except config.ConfigError as exc:
@@ -80,6 +85,8 @@ def set_(target: Target, data_dir: Path, namespace: str, key: str, value_file: I
                 "tags": [{"key": k, "value": v} for k, v in parsed.items()]}
         target.call("PUT", f"/namespaces/{namespace}/secrets", json=body)
     else:
+        from legato.services import secrets as secret_service
+
         try:
             secret_service.set_secret(target.store, namespace, key, value, by=target.by, now=utcnow(),
                                       description=description, tags=parsed)
@@ -100,6 +107,8 @@ def list_(target: Target, data_dir: Path, namespace: str) -> None:
                for s in target.results(f"/namespaces/{namespace}/secrets")]
         inherited: dict[str, list[str]] = target.call("GET", f"/namespaces/{namespace}/inherited-secrets").json()
     else:
+        from legato.services import secrets as secret_service
+
         _load_key(data_dir)
         try:
             own = [(i.key, i.description, i.tags, i.updated)
@@ -127,6 +136,8 @@ def delete(target: Target, data_dir: Path, namespace: str, key: str) -> None:
     if isinstance(target, Remote):
         target.call("DELETE", f"/namespaces/{namespace}/secrets/{key}")
     else:
+        from legato.services import secrets as secret_service
+
         _load_key(data_dir)
         try:
             secret_service.delete_secret(target.store, namespace, key, by=target.by, now=utcnow())
@@ -143,6 +154,9 @@ def rotate_key(store: Store, data_dir: Path, new_key_file: Path | None) -> None:
     """Encrypt every secret with a new random key, in one transaction; then every server process needs the new
     key (restart them). The old key file is replaced only once the database holds the new encryption. It works on
     the database and the key file themselves: --server does not apply."""
+    from legato.services import secrets as secret_service
+    from legato.services.principal import SYSTEM
+
     key_file = _load_key(data_dir)
     if key_file is None and new_key_file is None:
         raise click.ClickException("the key comes from the configuration (encryption_key or "

@@ -61,6 +61,13 @@ def store_url(data_dir: Path, database_url: str | None) -> str:
     return database_url or config.sqlite_url(data_dir)
 
 
+def config_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config FILE (else $LEGATO_CONFIG): the YAML configuration file (of the commands on the configured
+    database: `server ...`, `sys ...`)."""
+    return click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="YAML configuration file (env LEGATO_CONFIG); LEGATO_* variables override it.")(command)
+
+
 def database_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--data-dir and --database-url: which database a command opens (see `store_url`)."""
     with_data_dir = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -8,12 +8,10 @@ from typing import Any
 
 import click
 
-from legato.cli.roles_cmd import config_option, open_configured
-from legato.cli.server_cmd import settings_from
+from legato.cli.store_option import config_option
 from legato.clock import utcnow
-from legato.executor.retention import Retention
-from legato.model.durations import format_duration, parse_duration
-from legato.server.presence import server_state
+
+# The configuration, the store and the server's modules load when a command runs: `legato sys --help` needs none.
 
 
 @click.group("sys")
@@ -27,6 +25,9 @@ def sys_group() -> None:
 @config_option
 def migrate(config_file: Path | None) -> None:
     """Bring the database schema to the newest version, and nothing else."""
+    from legato.cli.roles_cmd import open_configured
+    from legato.cli.server_cmd import settings_from
+
     store = open_configured(settings_from(config_file))
     store.close()
     click.echo("database schema is up to date")
@@ -37,6 +38,10 @@ def migrate(config_file: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per server instead of a table.")
 def servers(config_file: Path | None, as_json: bool) -> None:
     """List server processes with their roles and state (RUNNING, DEAD after missed heartbeats, STOPPED)."""
+    from legato.cli.roles_cmd import open_configured
+    from legato.cli.server_cmd import settings_from
+    from legato.server.presence import server_state
+
     settings = settings_from(config_file)
     store = open_configured(settings)
     try:
@@ -63,6 +68,8 @@ def servers(config_file: Path | None, as_json: bool) -> None:
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> object:
     if value is None:
         return None
+    from legato.model.durations import parse_duration
+
     try:
         return parse_duration(value)
     except ValueError as exc:
@@ -81,6 +88,11 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 @click.option("--batch", type=click.IntRange(1, 100_000), default=None, help="Executions per transaction.")
 def purge(config_file: Path | None, executions: object, logs: object, audit_logs: object, batch: int | None) -> None:
     """Delete finished executions, their task runs and logs older than the retention periods, in batches."""
+    from legato.cli.roles_cmd import open_configured
+    from legato.cli.server_cmd import settings_from
+    from legato.executor.retention import Retention
+    from legato.model.durations import format_duration
+
     settings = settings_from(config_file)
     policy = settings.retention
     store = open_configured(settings)
@@ -98,6 +110,8 @@ def purge(config_file: Path | None, executions: object, logs: object, audit_logs
 
 
 def _store_and_storage(config_file: Path | None, data_dir: Path | None, *, migrate: bool) -> tuple[Any, Any]:
+    from legato.cli.roles_cmd import open_configured
+    from legato.cli.server_cmd import settings_from
     from legato.server.compose import storage_for
 
     settings = settings_from(config_file, **({"data_dir": data_dir} if data_dir is not None else {}))

@@ -10,8 +10,9 @@ import click
 
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
-from legato.services import tenants as service
 from legato.services.errors import ConflictError, NotFoundError
+
+# The services (and the store under them) load in the local branches: a command with --server imports neither.
 
 
 @click.group()
@@ -28,6 +29,8 @@ def create(target: Target, tenant_id: str, name: str | None) -> None:
     if isinstance(target, Remote):
         created = target.call("POST", "/tenants", json={"id": tenant_id, "name": name}).json()["id"]
     else:
+        from legato.services import tenants as service
+
         try:
             created = service.create_tenant(target.store, tenant_id, name, by=target.by, now=utcnow()).id
         except (ValueError, ConflictError) as exc:
@@ -43,6 +46,8 @@ def list_(target: Target) -> None:
         rows = [(t["id"], t["name"]) for t in target.results("/tenants/search")]
         rows.sort(key=lambda row: (row[0] != "main", row[0]))
     else:
+        from legato.services import tenants as service
+
         rows = [(t.id, t.display_name) for t in service.list_tenants(target.store, by=target.by)]
     for tenant_id, name in rows:
         click.echo(f"{tenant_id}\t{name}")
@@ -57,6 +62,8 @@ def rename(target: Target, tenant_id: str, name: str) -> None:
     if isinstance(target, Remote):
         target.call("PUT", f"/tenants/{tenant_id}", json={"name": name})
     else:
+        from legato.services import tenants as service
+
         try:
             service.rename_tenant(target.store, tenant_id, name, by=target.by, now=utcnow())
         except (ValueError, NotFoundError) as exc:
@@ -74,6 +81,7 @@ def delete(target: Target, tenant_id: str, data_dir: Path) -> None:
         target.call("DELETE", f"/tenants/{tenant_id}")
     else:
         from legato.server.compose import storage_for
+        from legato.services import tenants as service
 
         try:
             service.delete_tenant(target.store, tenant_id, by=target.by, now=utcnow(),

@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from legato.cli.store_option import Remote, Target, with_store
 from legato.clock import utcnow
-from legato.flows import Flows
-from legato.model.errors import InputsError
-from legato.services import backfills as backfill_actions
-from legato.services import triggers as trigger_actions
 from legato.services.errors import ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from legato.flows import Flows
+
+# The services (and the store under them) load in the local branches: a command with --server imports neither.
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
 _COLUMNS = ("NAMESPACE", "FLOW", "TRIGGER", "TYPE", "ENABLED", "NEXT", "LAST")
@@ -28,17 +29,28 @@ def trigger() -> None:
     """List, enable, disable, unlock and restart the triggers of deployed flows; backfill schedules."""
 
 
+def _flows() -> Flows:
+    """The deployed flows the services read the triggers from (local branches only: it loads the flow models)."""
+    from legato.flows import Flows
+
+    return Flows()
+
+
 @trigger.command("list")
 @click.option("--namespace", help="Only the flows of this namespace.")
 @click.option("--flow", "flow_id", help="Only the flows with this id.")
 @with_store
 def list_(target: Target, namespace: str | None, flow_id: str | None) -> None:
     """The triggers of the deployed flows with their state (dates in UTC)."""
-    rows = _remote_rows(target, namespace, flow_id) if isinstance(target, Remote) else [
-        (r.namespace, r.flow_id, r.trigger_id, r.type, _enabled(r.disabled_in_source, r.enabled),
-         _date(r.state.next_date if r.state else None), _date(r.state.last_date if r.state else None))
-        for r in trigger_actions.list_triggers(target.store, Flows(), namespace, flow_id, tenant=target.by.tenant)
-    ]
+    if isinstance(target, Remote):
+        rows = _remote_rows(target, namespace, flow_id)
+    else:
+        from legato.services import triggers as trigger_actions
+
+        rows = [(r.namespace, r.flow_id, r.trigger_id, r.type, _enabled(r.disabled_in_source, r.enabled),
+                 _date(r.state.next_date if r.state else None), _date(r.state.last_date if r.state else None))
+                for r in trigger_actions.list_triggers(target.store, _flows(), namespace, flow_id,
+                                                       tenant=target.by.tenant)]
     if not rows:
         click.echo("no triggers found", err=True)
         return
@@ -102,9 +114,11 @@ def _set(target: Target, namespace: str, flow_id: str, trigger_id: str, *, enabl
         body = _key(namespace, flow_id, trigger_id) | {"disabled": not enabled}
         disabled_in_source = bool(target.call("PUT", "/triggers", json=body).json()["disabledInSource"])
     else:
+        from legato.services import triggers as trigger_actions
+
         try:
             disabled_in_source = trigger_actions.set_trigger_enabled(
-                target.store, Flows(), namespace, flow_id, trigger_id, enabled, by=target.by, now=utcnow(),
+                target.store, _flows(), namespace, flow_id, trigger_id, enabled, by=target.by, now=utcnow(),
             ).disabled_in_source
         except NotFoundError as exc:
             _fail(str(exc))
@@ -129,8 +143,10 @@ def unlock(target: Target, namespace: str, flow_id: str, trigger_id: str) -> Non
     if isinstance(target, Remote):
         target.call("POST", f"/triggers/{namespace}/{flow_id}/{trigger_id}/unlock")
     else:
+        from legato.services import triggers as trigger_actions
+
         try:
-            trigger_actions.unlock_trigger(target.store, Flows(), namespace, flow_id, trigger_id, by=target.by,
+            trigger_actions.unlock_trigger(target.store, _flows(), namespace, flow_id, trigger_id, by=target.by,
                                            now=utcnow())
         except (NotFoundError, ConflictError) as exc:
             _fail(str(exc))
@@ -147,8 +163,10 @@ def restart(target: Target, namespace: str, flow_id: str, trigger_id: str) -> No
     if isinstance(target, Remote):
         target.call("POST", f"/triggers/{namespace}/{flow_id}/{trigger_id}/restart")
     else:
+        from legato.services import triggers as trigger_actions
+
         try:
-            trigger_actions.restart_trigger(target.store, Flows(), namespace, flow_id, trigger_id, by=target.by,
+            trigger_actions.restart_trigger(target.store, _flows(), namespace, flow_id, trigger_id, by=target.by,
                                             now=utcnow())
         except NotFoundError as exc:
             _fail(str(exc))
@@ -195,8 +213,11 @@ def backfill(target: Target, namespace: str, flow_id: str, trigger_id: str, star
         made = target.call("PUT", "/triggers", json=_key(namespace, flow_id, trigger_id) | {"backfill": body}).json()
         first, last = _instant(made["backfill"]["start"]), _instant(made["backfill"]["end"])
     else:
+        from legato.model.errors import InputsError
+        from legato.services import backfills as backfill_actions
+
         try:
-            created = backfill_actions.create(target.store, Flows(), namespace, flow_id, trigger_id, by=target.by,
+            created = backfill_actions.create(target.store, _flows(), namespace, flow_id, trigger_id, by=target.by,
                                               start=start, end=end, inputs=values or None,
                                               labels=_pairs(labels, "--label"), now=utcnow())
         except (NotFoundError, ConflictError, backfill_actions.InvalidBackfill, InputsError) as exc:
@@ -222,6 +243,8 @@ def _backfill_command(name: str, action: str, doc: str) -> None:
             method, path = _BACKFILL_ROUTES[action]
             target.call(method, path, json=_key(namespace, flow_id, trigger_id))
         else:
+            from legato.services import backfills as backfill_actions
+
             try:
                 if action == "delete":
                     backfill_actions.delete(target.store, namespace, flow_id, trigger_id, by=target.by)

@@ -10,20 +10,20 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from legato.cli.store_option import Local, Remote, Target, database_options, server_options, store_url
 from legato.clock import utcnow
-from legato.identity import passwords, permissions
+from legato.identity import permissions
 from legato.identity.records import Account, AccountKind
-from legato.model.durations import parse_duration
-from legato.services import access, identity
 from legato.services.errors import AuthenticationError, ConflictError, ForbiddenError, NotFoundError
-from legato.services.principal import SYSTEM
-from legato.store import open_store
-from legato.store.ports import Store
+
+if TYPE_CHECKING:
+    from legato.store.ports import Store
+
+# The services and the store load in the local branches: a command with --server imports neither.
 
 
 def with_database(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,6 +43,9 @@ def with_database(command: Callable[..., Any]) -> Callable[..., Any]:
 
                 with api_client(server, token) as client:
                     return command(*args, target=Remote(client), **kwargs)
+        from legato.services.principal import SYSTEM
+        from legato.store import open_store
+
         store = open_store(store_url(data_dir, database_url))
         try:
             store.migrate()
@@ -70,6 +73,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _password(stdin: bool, prompt: str = "Password") -> str:
+    from legato.identity import passwords
+
     if stdin:
         text = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -115,14 +120,16 @@ def create(target: Target, name: str, password_stdin: bool, no_password: bool, s
             target.call("POST", "/bindings", json={"roleId": role, "type": kind, "externalId": account_id,
                                                    "namespace": namespace})
     else:
+        from legato.services import access, identity
+
         store = target.store
         first = store.count_accounts("USER") == 0 and not service_account
         secret = None if (no_password or service_account) else _password(password_stdin)
         now = utcnow()
-        account = identity.create_account(store, kind, name, password=secret, owner=owner or first, by=SYSTEM,
+        account = identity.create_account(store, kind, name, password=secret, owner=owner or first, by=target.by,
                                           now=now)
         if role is not None:
-            access.create_binding(store, role, kind, account.id, namespace, by=SYSTEM, now=now)
+            access.create_binding(store, role, kind, account.id, namespace, by=target.by, now=now)
         account_id, account_name, is_owner = account.id, account.name, account.owner
     what = "service account" if service_account else ("instance owner" if is_owner else "user")
     bound = f", role {role}" + (f" on {namespace}" if namespace else "") if role else ""
@@ -141,8 +148,10 @@ def passwd(target: Target, name: str, password_stdin: bool) -> None:
                     json={"password": _password(password_stdin, "New password")})
         click.echo(f"password of {found['username']} changed")
         return
-    account = identity.get_account(target.store, "USER", name, by=SYSTEM)
-    identity.set_password(target.store, account.id, _password(password_stdin, "New password"), by=SYSTEM,
+    from legato.services import identity
+
+    account = identity.get_account(target.store, "USER", name, by=target.by)
+    identity.set_password(target.store, account.id, _password(password_stdin, "New password"), by=target.by,
                           now=utcnow())
     click.echo(f"password of {account.name} changed")
 
@@ -222,10 +231,12 @@ def _set_disabled(target: Target, name: str, disabled: bool) -> str:
         path, found = _remote_find(target, name)
         target.call("PUT", path, json={"disabled": disabled})
         return str(found["username"])
+    from legato.services import identity
+
     account = _find(target.store, name)
-    identity.set_disabled(target.store, account.kind, account.id, disabled, by=SYSTEM, now=utcnow())
+    identity.set_disabled(target.store, account.kind, account.id, disabled, by=target.by, now=utcnow())
     if not disabled and account.kind == "USER":
-        identity.unlock(target.store, account.id, by=SYSTEM)
+        identity.unlock(target.store, account.id, by=target.by)
     return account.name
 
 
@@ -246,8 +257,11 @@ def token_create(target: Target, name: str, token_name: str, max_age: str | None
         issued = target.call("POST", f"{path}/api-tokens", json={"name": token_name, "maxAge": max_age}).json()
         text, token_id, account_name = issued["fullToken"], issued["tokenId"], found["username"]
     else:
+        from legato.model.durations import parse_duration
+        from legato.services import identity
+
         account = _find(target.store, name)
-        made = identity.create_token(target.store, account.id, token_name, by=SYSTEM, now=utcnow(),
+        made = identity.create_token(target.store, account.id, token_name, by=target.by, now=utcnow(),
                                      max_age=parse_duration(max_age) if max_age else None)
         text, token_id, account_name = made.text, made.token.id, account.name
     click.echo(text)
@@ -267,9 +281,11 @@ def token_list(target: Target, name: str) -> None:
             rows.append((t["tokenId"], t["name"], _date(_when(t["iat"])), _date(_when(t["exp"])),
                          _date(_when(t["lastUsed"])), state))
     else:
+        from legato.services import identity
+
         account = _find(target.store, name)
         now = utcnow()
-        for t in identity.list_tokens(target.store, account.id, by=SYSTEM):
+        for t in identity.list_tokens(target.store, account.id, by=target.by):
             state = "revoked" if t.revoked_at else ("expired" if not t.usable(now) else "active")
             rows.append((t.id, t.name, _date(t.created), _date(t.expires_at), _date(t.last_used), state))
     _table(rows)
@@ -298,8 +314,10 @@ def token_revoke(target: Target, token_id: str) -> None:
         else:
             _fail(f"token '{token_id}' not found")
     else:
+        from legato.services import identity
+
         found = target.store.get_token(token_id)
         if found is None:
             raise NotFoundError(f"token '{token_id}' not found")
-        identity.revoke_token(target.store, found.account_id, token_id, by=SYSTEM, now=utcnow())
+        identity.revoke_token(target.store, found.account_id, token_id, by=target.by, now=utcnow())
     click.echo(f"revoked token {token_id}")
