@@ -66,6 +66,8 @@ def database(backend: str) -> Iterator[str]:
 
 def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
     """Run one workload in this process; return its figures."""
+    from sqlalchemy import event
+
     from legato.clock import utcnow
     from legato.server import compose
     from legato.server.compose import Runtime
@@ -77,6 +79,13 @@ def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
     with database(backend) as url:
         store = open_store(url)
         store.migrate()
+        statements = [0]
+        counting = [False]
+
+        def count(*_: object) -> None:
+            statements[0] += counting[0]
+
+        event.listen(store.database.engine, "before_cursor_execute", count)
         runtime = Runtime(store, poll_seconds=0.5)
         record = flow_service.deploy(store, flow_source(name), now=utcnow(), flows=runtime.flows, by=SYSTEM)
 
@@ -89,6 +98,7 @@ def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
             # would otherwise share the two cores with the run)
             assert runtime.worker is not None and await runtime.worker.warmed(), "the worker did not start in a minute"
             cpu = time.process_time()
+            counting[0] = True
             started = utcnow()
             execution = await asyncio.to_thread(
                 execution_service.create_execution, store, record.namespace, record.id, {}, by=SYSTEM, now=started, flows=runtime.flows
@@ -96,6 +106,7 @@ def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
             # timed by the execution's own end date: waiting for it (a poll) takes nothing from the run
             final = await execution_service.wait_for_end(store, execution.id, poll_seconds=0.05)
             cpu = time.process_time() - cpu
+            counting[0] = False
             stopping.set()
             await services
             assert final.state == "SUCCESS", f"{name} ended {final.state}: {final.error}"
@@ -105,8 +116,9 @@ def run_one(name: str, backend: str = "sqlite") -> dict[str, float]:
         elapsed, cpu = asyncio.run(go())
         store.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # cpu_seconds: this process's CPU from the execution's creation to its end (every role runs in it)
-    return {"seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": rss_mb}
+    # cpu_seconds: this process's CPU from the execution's creation to its end (every role runs in it); statements:
+    # the SQL statements every role sent meanwhile (the wait's own polls included, a few)
+    return {"seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": rss_mb, "statements": statements[0]}
 
 
 def idle_server_rss() -> float:
@@ -163,19 +175,20 @@ def report(backend: str) -> None:
         r = results["chain-100"]
         print(f"engine[{backend}]: {WORKLOADS['chain-100'][0]}: {r['seconds'] * 1000:.0f} ms total, "
               f"{r['seconds'] * 1000 / 100:.2f} ms per task (median of {REPEATS['chain-100']}: "
-              f"{r['median'] * 10:.2f} ms; target <= 2 ms)")
+              f"{r['median'] * 10:.2f} ms; target <= 2 ms), {r['statements'] / 100:.1f} statements per task")
     for name in ("foreach-1000", "foreach-10000"):
         if name in results:
             r = results[name]
+            items = WORKLOADS[name][1]
             print(f"engine[{backend}]: {WORKLOADS[name][0]}: {r['seconds']:.2f} s (median {r['median']:.2f} s), "
-                  f"peak RSS {r['peak_rss_mb']:.0f} MB")
+                  f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['statements'] / items:.1f} statements per item")
     if "foreach-1000" in results and "foreach-10000" in results:
         ratio = results["foreach-10000"]["seconds"] / results["foreach-1000"]["seconds"]
         print(f"engine[{backend}]: ForEach 10,000 / 1,000 time ratio: {ratio:.1f}x (target <= 12x, linear)")
     if "parallel-100" in results:
         r = results["parallel-100"]
         print(f"engine[{backend}]: {WORKLOADS['parallel-100'][0]}: {r['seconds'] * 1000:.0f} ms total "
-              f"(median {r['median'] * 1000:.0f} ms)")
+              f"(median {r['median'] * 1000:.0f} ms), {r['statements'] / 100:.1f} statements per branch")
 
 
 if __name__ == "__main__":
