@@ -55,7 +55,10 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         localize = files.Localizer(workdir, visible, storage, ctx.execution.namespace)
         templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"}, localize,
                                  task.run_variables(ctx, workdir, visible))
-        await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
+        if shared is None and task.inputFiles is None and not (task.namespaceFiles and task.namespaceFiles.enabled):
+            _stage(task, ctx, templates, workdir, storage)  # a new folder, nothing to copy: one mkdir, no thread hop
+        else:
+            await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
         tooling = await task.tooling(ctx, runner, workdir)
         main, generated = task.main_lines(ctx, templates, workdir)
         lines = [*tooling.before, *templates.commands(task.beforeCommands, "beforeCommands"), *main]
