@@ -55,7 +55,7 @@ async def execute(task: ScriptBase, ctx: RunContext) -> dict[str, Any]:
         localize = files.Localizer(workdir, visible, storage, ctx.execution.namespace)
         templates = RunTemplates(ctx, {"workingDir": visible, "outputDir": f"{visible}/{OUTPUT_DIR}"}, localize,
                                  task.run_variables(ctx, workdir, visible))
-        if shared is None and task.inputFiles is None and not (task.namespaceFiles and task.namespaceFiles.enabled):
+        if shared is None and not _copies_files(task):
             _stage(task, ctx, templates, workdir, storage)  # a new folder, nothing to copy: one mkdir, no thread hop
         else:
             await asyncio.to_thread(_stage, task, ctx, templates, workdir, storage)
@@ -127,6 +127,12 @@ async def _run(runner: Any, spec: CommandSpec, collector: Collector) -> int:
     except RunnerError as exc:
         raise TaskFailed(str(exc)) from None
     return code
+
+
+def _copies_files(task: ScriptBase) -> bool:
+    """Whether `_stage` copies files in (input files, namespace files) besides making the output folder (otherwise
+    it is one mkdir in a new folder, not worth a thread hop)."""
+    return task.inputFiles is not None or bool(task.namespaceFiles and task.namespaceFiles.enabled)
 
 
 def _stage(task: ScriptBase, ctx: RunContext, templates: RunTemplates, workdir: Path, storage: Storage) -> None:
